@@ -1,0 +1,383 @@
+"""States, reasons, flags and event codes with libvirt's numbers.
+
+Scripts compare these against numbers they already know from libvirt; ``pyvirt.libvirt``
+derives its ``VIR_*`` constants from these classes rather than typing them twice.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ConnectFlags(enum.IntFlag):
+    RO = 1
+    NO_ALIASES = 2
+
+
+class DomainState(enum.IntEnum):
+    NOSTATE = 0
+    RUNNING = 1
+    BLOCKED = 2
+    PAUSED = 3
+    SHUTDOWN = 4
+    SHUTOFF = 5
+    CRASHED = 6
+    PMSUSPENDED = 7
+
+
+class DomainNostateReason(enum.IntEnum):
+    UNKNOWN = 0
+
+
+class DomainRunningReason(enum.IntEnum):
+    UNKNOWN = 0
+    BOOTED = 1
+    MIGRATED = 2
+    RESTORED = 3
+    FROM_SNAPSHOT = 4
+    UNPAUSED = 5
+    MIGRATION_CANCELED = 6
+    SAVE_CANCELED = 7
+    WAKEUP = 8
+    CRASHED = 9
+    POSTCOPY = 10
+    POSTCOPY_FAILED = 11
+
+
+class DomainBlockedReason(enum.IntEnum):
+    UNKNOWN = 0
+
+
+class DomainPausedReason(enum.IntEnum):
+    UNKNOWN = 0
+    USER = 1
+    MIGRATION = 2
+    SAVE = 3
+    DUMP = 4
+    IOERROR = 5
+    WATCHDOG = 6
+    FROM_SNAPSHOT = 7
+    SHUTTING_DOWN = 8
+    SNAPSHOT = 9
+    CRASHED = 10
+    STARTING_UP = 11
+    POSTCOPY = 12
+    POSTCOPY_FAILED = 13
+    API_ERROR = 14
+
+
+class DomainShutdownReason(enum.IntEnum):
+    UNKNOWN = 0
+    USER = 1
+
+
+class DomainShutoffReason(enum.IntEnum):
+    UNKNOWN = 0
+    SHUTDOWN = 1
+    DESTROYED = 2
+    CRASHED = 3
+    MIGRATED = 4
+    SAVED = 5
+    FAILED = 6
+    FROM_SNAPSHOT = 7
+    DAEMON = 8
+
+
+class DomainCrashedReason(enum.IntEnum):
+    UNKNOWN = 0
+    PANICKED = 1
+
+
+class DomainPMSuspendedReason(enum.IntEnum):
+    UNKNOWN = 0
+
+
+REASONS_BY_STATE: dict[DomainState, type[enum.IntEnum]] = {
+    DomainState.NOSTATE: DomainNostateReason,
+    DomainState.RUNNING: DomainRunningReason,
+    DomainState.BLOCKED: DomainBlockedReason,
+    DomainState.PAUSED: DomainPausedReason,
+    DomainState.SHUTDOWN: DomainShutdownReason,
+    DomainState.SHUTOFF: DomainShutoffReason,
+    DomainState.CRASHED: DomainCrashedReason,
+    DomainState.PMSUSPENDED: DomainPMSuspendedReason,
+}
+
+
+def reason_enum(state: int, reason: int) -> enum.IntEnum | int:
+    """The reason as the enum member for its state, or the bare number if unknown."""
+    try:
+        return REASONS_BY_STATE[DomainState(state)](reason)
+    except (ValueError, KeyError):
+        return reason
+
+
+class ListDomainsFlags(enum.IntFlag):
+    ACTIVE = 1
+    INACTIVE = 2
+    PERSISTENT = 4
+    TRANSIENT = 8
+    RUNNING = 16
+    PAUSED = 32
+    SHUTOFF = 64
+    OTHER = 128
+    MANAGEDSAVE = 256
+    NO_MANAGEDSAVE = 512
+    AUTOSTART = 1024
+    NO_AUTOSTART = 2048
+    HAS_SNAPSHOT = 4096
+    NO_SNAPSHOT = 8192
+    HAS_CHECKPOINT = 16384
+    NO_CHECKPOINT = 32768
+
+
+class DomainXMLFlags(enum.IntFlag):
+    SECURE = 1
+    INACTIVE = 2
+    UPDATE_CPU = 4
+    MIGRATABLE = 8
+
+
+class DomainCreateFlags(enum.IntFlag):
+    NONE = 0
+    START_PAUSED = 1
+    START_AUTODESTROY = 2
+    START_BYPASS_CACHE = 4
+    START_FORCE_BOOT = 8
+    START_VALIDATE = 16
+    START_RESET_NVRAM = 32
+
+
+class DomainDefineFlags(enum.IntFlag):
+    VALIDATE = 1
+
+
+class DomainUndefineFlags(enum.IntFlag):
+    MANAGED_SAVE = 1
+    SNAPSHOTS_METADATA = 2
+    NVRAM = 4
+    KEEP_NVRAM = 8
+    CHECKPOINTS_METADATA = 16
+    TPM = 32
+    KEEP_TPM = 64
+
+
+class DomainModificationImpact(enum.IntFlag):
+    CURRENT = 0
+    LIVE = 1
+    CONFIG = 2
+
+
+class DomainMemoryModFlags(enum.IntFlag):
+    CURRENT = 0
+    LIVE = 1
+    CONFIG = 2
+    MAXIMUM = 4
+
+
+class DomainVcpuFlags(enum.IntFlag):
+    CURRENT = 0
+    LIVE = 1
+    CONFIG = 2
+    MAXIMUM = 4
+    GUEST = 8
+    HOTPLUGGABLE = 16
+
+
+class DomainShutdownFlags(enum.IntFlag):
+    DEFAULT = 0
+    ACPI_POWER_BTN = 1
+    GUEST_AGENT = 2
+    INITCTL = 4
+    SIGNAL = 8
+    PARAVIRT = 16
+
+
+DomainRebootFlags = DomainShutdownFlags
+
+
+class DomainDestroyFlags(enum.IntFlag):
+    DEFAULT = 0
+    GRACEFUL = 1
+    REMOVE_LOGS = 2
+
+
+class DomainEventID(enum.IntEnum):
+    LIFECYCLE = 0
+    REBOOT = 1
+    RTC_CHANGE = 2
+    WATCHDOG = 3
+    IO_ERROR = 4
+    GRAPHICS = 5
+    IO_ERROR_REASON = 6
+    CONTROL_ERROR = 7
+    BLOCK_JOB = 8
+    DISK_CHANGE = 9
+    TRAY_CHANGE = 10
+    PMWAKEUP = 11
+    PMSUSPEND = 12
+    BALLOON_CHANGE = 13
+    PMSUSPEND_DISK = 14
+    DEVICE_REMOVED = 15
+    BLOCK_JOB_2 = 16
+    TUNABLE = 17
+    AGENT_LIFECYCLE = 18
+    DEVICE_ADDED = 19
+    MIGRATION_ITERATION = 20
+    JOB_COMPLETED = 21
+    DEVICE_REMOVAL_FAILED = 22
+    METADATA_CHANGE = 23
+    BLOCK_THRESHOLD = 24
+    MEMORY_FAILURE = 25
+    MEMORY_DEVICE_SIZE_CHANGE = 26
+
+
+class DomainEventType(enum.IntEnum):
+    DEFINED = 0
+    UNDEFINED = 1
+    STARTED = 2
+    SUSPENDED = 3
+    RESUMED = 4
+    STOPPED = 5
+    SHUTDOWN = 6
+    PMSUSPENDED = 7
+    CRASHED = 8
+
+
+class DomainEventDefinedDetail(enum.IntEnum):
+    ADDED = 0
+    UPDATED = 1
+    RENAMED = 2
+    FROM_SNAPSHOT = 3
+
+
+class DomainEventUndefinedDetail(enum.IntEnum):
+    REMOVED = 0
+    RENAMED = 1
+
+
+class DomainEventStartedDetail(enum.IntEnum):
+    BOOTED = 0
+    MIGRATED = 1
+    RESTORED = 2
+    FROM_SNAPSHOT = 3
+    WAKEUP = 4
+
+
+class DomainEventSuspendedDetail(enum.IntEnum):
+    PAUSED = 0
+    MIGRATED = 1
+    IOERROR = 2
+    WATCHDOG = 3
+    RESTORED = 4
+    FROM_SNAPSHOT = 5
+    API_ERROR = 6
+    POSTCOPY = 7
+    POSTCOPY_FAILED = 8
+
+
+class DomainEventResumedDetail(enum.IntEnum):
+    UNPAUSED = 0
+    MIGRATED = 1
+    FROM_SNAPSHOT = 2
+    POSTCOPY = 3
+    POSTCOPY_FAILED = 4
+
+
+class DomainEventStoppedDetail(enum.IntEnum):
+    SHUTDOWN = 0
+    DESTROYED = 1
+    CRASHED = 2
+    MIGRATED = 3
+    SAVED = 4
+    FAILED = 5
+    FROM_SNAPSHOT = 6
+
+
+class DomainEventShutdownDetail(enum.IntEnum):
+    FINISHED = 0
+    GUEST = 1
+    HOST = 2
+
+
+class DomainEventPMSuspendedDetail(enum.IntEnum):
+    MEMORY = 0
+    DISK = 1
+
+
+class DomainEventCrashedDetail(enum.IntEnum):
+    PANICKED = 0
+    CRASHLOADED = 1
+
+
+class ListNetworksFlags(enum.IntFlag):
+    INACTIVE = 1
+    ACTIVE = 2
+    PERSISTENT = 4
+    TRANSIENT = 8
+    AUTOSTART = 16
+    NO_AUTOSTART = 32
+
+
+class NetworkXMLFlags(enum.IntFlag):
+    INACTIVE = 1
+
+
+class NetworkEventType(enum.IntEnum):
+    DEFINED = 0
+    UNDEFINED = 1
+    STARTED = 2
+    STOPPED = 3
+
+
+class ListStoragePoolsFlags(enum.IntFlag):
+    INACTIVE = 1
+    ACTIVE = 2
+    PERSISTENT = 4
+    TRANSIENT = 8
+    AUTOSTART = 16
+    NO_AUTOSTART = 32
+    DIR = 64
+    FS = 128
+    NETFS = 256
+    LOGICAL = 512
+    DISK = 1024
+    ISCSI = 2048
+    SCSI = 4096
+    MPATH = 8192
+    RBD = 16384
+    SHEEPDOG = 32768
+    GLUSTER = 65536
+    ZFS = 131072
+    VSTORAGE = 262144
+    ISCSI_DIRECT = 524288
+
+
+class StoragePoolState(enum.IntEnum):
+    INACTIVE = 0
+    BUILDING = 1
+    RUNNING = 2
+    DEGRADED = 3
+    INACCESSIBLE = 4
+
+
+class StoragePoolEventType(enum.IntEnum):
+    DEFINED = 0
+    UNDEFINED = 1
+    STARTED = 2
+    STOPPED = 3
+    CREATED = 4
+    DELETED = 5
+
+
+class StorageXMLFlags(enum.IntFlag):
+    INACTIVE = 1
+
+
+class StorageVolType(enum.IntEnum):
+    FILE = 0
+    BLOCK = 1
+    DIR = 2
+    NETWORK = 3
+    NETDIR = 4
+    PLOOP = 5
