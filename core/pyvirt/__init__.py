@@ -1,0 +1,1 @@
+"""pyvirt: virtualization management in Python, libvirt's architecture rebuilt."""

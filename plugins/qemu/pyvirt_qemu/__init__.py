@@ -1,0 +1,1 @@
+"""pyvirt QEMU driver."""

@@ -1,0 +1,1 @@
+"""pyvirt remote driver."""
