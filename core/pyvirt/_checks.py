@@ -1,0 +1,71 @@
+"""Argument checks done in the public API layer, before any driver sees the call.
+
+They mirror libvirt's virCheck* macros (same codes, same messages, error domain DOMAIN), so a
+bad argument is refused identically whatever driver is behind the connection.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyvirt._codes import ErrorCode, ErrorDomain
+from pyvirt._errors import InvalidArgError, VirtError, make_error
+
+_UINT_MAX = 2**32 - 1
+_ULONG_MAX = 2**64 - 1
+
+
+def check_flags(flags: Any, api: str) -> int:
+    """Flags are a non-negative machine word; anything else is an invalid argument."""
+    if isinstance(flags, bool) or not isinstance(flags, int):
+        raise make_error(
+            ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN, f"flags in {api} must be an integer"
+        )
+    if flags < 0 or flags > _UINT_MAX:
+        raise make_error(
+            ErrorCode.INVALID_ARG,
+            ErrorDomain.DOMAIN,
+            f"flags in {api} must be between 0 and {_UINT_MAX}",
+        )
+    return int(flags)
+
+
+def check_nonzero(value: int, argname: str, api: str) -> None:
+    if value == 0:
+        raise InvalidArgError(
+            f"{argname} in {api} must not be zero",
+            code=ErrorCode.INVALID_ARG,
+            domain=ErrorDomain.DOMAIN,
+            str1=api,
+            str2=argname,
+        )
+
+
+def check_uint(value: Any, argname: str, api: str, maximum: int = _ULONG_MAX) -> int:
+    """An unsigned integer argument (memory, vcpus): refuse wrong types and out-of-range values."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise make_error(
+            ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN, f"{argname} in {api} must be an integer"
+        )
+    if value < 0 or value > maximum:
+        shown = value if value >= 0 else value + 2**64
+        raise VirtError(
+            f"numerical overflow: input too large: {shown}",
+            code=ErrorCode.OVERFLOW,
+            domain=ErrorDomain.DOMAIN,
+            str1="numerical overflow: %s",
+            str2=f"input too large: {shown}",
+        )
+    return int(value)
+
+
+def check_string(value: Any, argname: str, api: str) -> str:
+    if not isinstance(value, str):
+        raise make_error(
+            ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN, f"{argname} in {api} must be a string"
+        )
+    if "\x00" in value:
+        raise make_error(
+            ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN, f"{argname} in {api} must not contain NUL"
+        )
+    return value

@@ -1,0 +1,288 @@
+"""The public connection object: argument checks, the read-only rule, then the driver."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from pyvirt._checks import check_flags, check_string
+from pyvirt._codes import ErrorCode, ErrorDomain
+from pyvirt._enums import ConnectFlags
+from pyvirt._errors import OperationDeniedError, make_error
+from pyvirt._objects import Domain, Network, StoragePool, StorageVol
+from pyvirt._procedures import BY_METHOD
+from pyvirt._records import NodeInfo, SecurityModel
+
+if TYPE_CHECKING:
+    from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
+
+_UUID_RE = re.compile(
+    r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
+)
+
+
+def normalize_uuid(text: str) -> str | None:
+    """The canonical 8-4-4-4-12 lowercase form of *text*, or None if it is not a UUID."""
+    compact = text.strip().replace("-", "")
+    if not _UUID_RE.match(text.strip()) or len(compact) != 32:
+        return None
+    c = compact.lower()
+    return f"{c[:8]}-{c[8:12]}-{c[12:16]}-{c[16:20]}-{c[20:]}"
+
+
+class Connection:
+    """An open connection to a hypervisor through one driver.  Use as a context manager.
+
+    Every method checks its arguments and the read-only rule here, in the public layer, for
+    every driver alike (as libvirt's public API does), then calls the driver.
+    """
+
+    def __init__(
+        self, driver_class: type[ConnectDriver], driver: DriverConnection, *, read_only: bool
+    ) -> None:
+        self._driver_class = driver_class
+        self._driver: DriverConnection | None = driver
+        self._read_only = read_only
+        self._lock = threading.Lock()
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _call(self, method: str, *args: Any, api: str | None = None) -> Any:
+        proc = BY_METHOD.get(method)
+        api = api or (proc.api if proc else method)
+        driver = self._driver
+        if driver is None:
+            raise make_error(ErrorCode.INVALID_CONN, ErrorDomain.NONE, api)
+        if self._read_only and proc is not None and not proc.readonly_ok:
+            raise OperationDeniedError(
+                f"operation forbidden: read only access prevents {api}",
+                code=ErrorCode.OPERATION_DENIED,
+                domain=ErrorDomain.DOMAIN,
+                str1="operation forbidden: %s",
+                str2=f"read only access prevents {api}",
+            )
+        return getattr(driver, method)(*args)
+
+    @property
+    def driver(self) -> DriverConnection:
+        """The driver's connection object (for drivers' own extension methods)."""
+        if self._driver is None:
+            raise make_error(ErrorCode.INVALID_CONN, ErrorDomain.NONE, "virConnectGetDriver")
+        return self._driver
+
+    @property
+    def read_only(self) -> bool:
+        return self._read_only
+
+    def close(self) -> None:
+        """Close the connection; later calls raise VIR_ERR_INVALID_CONN.  Idempotent."""
+        with self._lock:
+            driver, self._driver = self._driver, None
+        if driver is not None:
+            driver.connect_close()
+
+    def __enter__(self) -> Connection:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def is_alive(self) -> bool:
+        return self._driver is not None and self._driver.connect_is_alive()
+
+    # -- connection and host --------------------------------------------------------------
+    @property
+    def uri(self) -> str:
+        return str(self._call("connect_get_uri"))
+
+    def get_type(self) -> str:
+        return str(self._call("connect_get_type"))
+
+    def version(self) -> int:
+        """The hypervisor's version as major*1000000 + minor*1000 + release."""
+        return int(self._call("connect_get_version"))
+
+    def lib_version(self) -> int:
+        return int(self._call("connect_get_lib_version"))
+
+    def hostname(self) -> str:
+        return str(self._call("connect_get_hostname"))
+
+    def capabilities(self) -> str:
+        return str(self._call("connect_get_capabilities"))
+
+    def max_vcpus(self, type: str | None = None) -> int:
+        return int(self._call("connect_get_max_vcpus", type))
+
+    def sysinfo(self, flags: int = 0) -> str:
+        return str(self._call("connect_get_sysinfo", check_flags(flags, "virConnectGetSysinfo")))
+
+    def is_secure(self) -> bool:
+        return bool(self._call("connect_is_secure"))
+
+    def node_info(self) -> NodeInfo:
+        return self._call("node_get_info")  # type: ignore[no-any-return]
+
+    def free_memory(self) -> int:
+        return int(self._call("node_get_free_memory"))
+
+    def security_model(self) -> SecurityModel:
+        return self._call("node_get_security_model")  # type: ignore[no-any-return]
+
+    # -- domains --------------------------------------------------------------------------
+    def list_domains(self, flags: int = 0) -> list[Domain]:
+        """All domains matching libvirt's listAllDomains *flags*, in one driver call."""
+        flags = check_flags(flags, "virConnectListAllDomains")
+        records = self._call("connect_list_all_domains", flags)
+        return [Domain(self, r.ref, r) for r in records]
+
+    def lookup_domain_by_name(self, name: str) -> Domain:
+        name = check_string(name, "name", "virDomainLookupByName")
+        return Domain(self, self._call("domain_lookup_by_name", name).ref)
+
+    def lookup_domain_by_uuid(self, uuid: str) -> Domain:
+        canonical = normalize_uuid(check_string(uuid, "uuid", "virDomainLookupByUUIDString"))
+        if canonical is None:
+            raise make_error(
+                ErrorCode.INVALID_ARG,
+                ErrorDomain.DOMAIN,
+                f"uuid in virDomainLookupByUUIDString is malformed: '{uuid}'",
+            )
+        return Domain(self, self._call("domain_lookup_by_uuid", canonical).ref)
+
+    def lookup_domain_by_id(self, id: int) -> Domain:
+        if isinstance(id, bool) or not isinstance(id, int) or id < 0:
+            raise make_error(
+                ErrorCode.INVALID_ARG,
+                ErrorDomain.DOMAIN,
+                "id in virDomainLookupByID must be non-negative",
+            )
+        return Domain(self, self._call("domain_lookup_by_id", id).ref)
+
+    def define_domain(self, xml: str, flags: int = 0) -> Domain:
+        xml = check_string(xml, "xml", "virDomainDefineXML")
+        flags = check_flags(flags, "virDomainDefineXMLFlags")
+        return Domain(
+            self, self._call("domain_define_xml", xml, flags, api="virDomainDefineXML").ref
+        )
+
+    def create_domain(self, xml: str, flags: int = 0) -> Domain:
+        """Create and start a transient domain."""
+        xml = check_string(xml, "xml", "virDomainCreateXML")
+        flags = check_flags(flags, "virDomainCreateXML")
+        return Domain(self, self._call("domain_create_xml", xml, flags).ref)
+
+    # -- networks -------------------------------------------------------------------------
+    def list_networks(self, flags: int = 0) -> list[Network]:
+        flags = check_flags(flags, "virConnectListAllNetworks")
+        return [Network(self, r.ref, r) for r in self._call("connect_list_all_networks", flags)]
+
+    def lookup_network_by_name(self, name: str) -> Network:
+        name = check_string(name, "name", "virNetworkLookupByName")
+        return Network(self, self._call("network_lookup_by_name", name).ref)
+
+    def lookup_network_by_uuid(self, uuid: str) -> Network:
+        canonical = normalize_uuid(check_string(uuid, "uuid", "virNetworkLookupByUUIDString"))
+        if canonical is None:
+            raise make_error(
+                ErrorCode.INVALID_ARG,
+                ErrorDomain.NETWORK,
+                f"uuid in virNetworkLookupByUUIDString is malformed: '{uuid}'",
+            )
+        return Network(self, self._call("network_lookup_by_uuid", canonical).ref)
+
+    def define_network(self, xml: str, flags: int = 0) -> Network:
+        xml = check_string(xml, "xml", "virNetworkDefineXML")
+        flags = check_flags(flags, "virNetworkDefineXMLFlags")
+        return Network(self, self._call("network_define_xml", xml, flags).ref)
+
+    def create_network(self, xml: str, flags: int = 0) -> Network:
+        xml = check_string(xml, "xml", "virNetworkCreateXML")
+        flags = check_flags(flags, "virNetworkCreateXMLFlags")
+        return Network(self, self._call("network_create_xml", xml, flags).ref)
+
+    # -- storage --------------------------------------------------------------------------
+    def list_storage_pools(self, flags: int = 0) -> list[StoragePool]:
+        flags = check_flags(flags, "virConnectListAllStoragePools")
+        records = self._call("connect_list_all_storage_pools", flags)
+        return [StoragePool(self, r.ref, r) for r in records]
+
+    def lookup_storage_pool_by_name(self, name: str) -> StoragePool:
+        name = check_string(name, "name", "virStoragePoolLookupByName")
+        return StoragePool(self, self._call("storage_pool_lookup_by_name", name).ref)
+
+    def lookup_storage_pool_by_uuid(self, uuid: str) -> StoragePool:
+        canonical = normalize_uuid(check_string(uuid, "uuid", "virStoragePoolLookupByUUIDString"))
+        if canonical is None:
+            raise make_error(
+                ErrorCode.INVALID_ARG,
+                ErrorDomain.STORAGE,
+                f"uuid in virStoragePoolLookupByUUIDString is malformed: '{uuid}'",
+            )
+        return StoragePool(self, self._call("storage_pool_lookup_by_uuid", canonical).ref)
+
+    def define_storage_pool(self, xml: str, flags: int = 0) -> StoragePool:
+        xml = check_string(xml, "xml", "virStoragePoolDefineXML")
+        flags = check_flags(flags, "virStoragePoolDefineXML")
+        return StoragePool(self, self._call("storage_pool_define_xml", xml, flags).ref)
+
+    def create_storage_pool(self, xml: str, flags: int = 0) -> StoragePool:
+        xml = check_string(xml, "xml", "virStoragePoolCreateXML")
+        flags = check_flags(flags, "virStoragePoolCreateXML")
+        return StoragePool(self, self._call("storage_pool_create_xml", xml, flags).ref)
+
+    def lookup_storage_vol_by_key(self, key: str) -> StorageVol:
+        key = check_string(key, "key", "virStorageVolLookupByKey")
+        return StorageVol(self, self._call("storage_vol_lookup_by_key", key))
+
+    def lookup_storage_vol_by_path(self, path: str) -> StorageVol:
+        path = check_string(path, "path", "virStorageVolLookupByPath")
+        return StorageVol(self, self._call("storage_vol_lookup_by_path", path))
+
+    def __iter__(self) -> Iterator[Domain]:
+        return iter(self.list_domains())
+
+    def __repr__(self) -> str:
+        state = "closed" if self._driver is None else ("read-only" if self._read_only else "open")
+        return f"<pyvirt.Connection {self._driver_class.name} {state}>"
+
+
+def open(
+    uri: str | None = None,
+    *,
+    read_only: bool = False,
+    auth: AuthCallback | None = None,
+    flags: int = 0,
+) -> Connection:
+    """Open a connection to *uri* (or the default URI), like libvirt's virConnectOpenAuth."""
+    from pyvirt._registry import open_driver
+
+    flags = check_flags(flags, "virConnectOpenAuth")
+    if flags & ~int(ConnectFlags.RO | ConnectFlags.NO_ALIASES):
+        raise make_error(
+            ErrorCode.INVALID_ARG,
+            ErrorDomain.NONE,
+            f"unsupported flags (0x{flags & ~3:x}) in function virConnectOpenAuth",
+        )
+    read_only = read_only or bool(flags & ConnectFlags.RO)
+    if uri is not None:
+        check_string(uri, "name", "virConnectOpenAuth")
+    driver_class, driver = open_driver(
+        uri, read_only=read_only, auth=auth, no_aliases=bool(flags & ConnectFlags.NO_ALIASES)
+    )
+    conn = Connection(driver_class, driver, read_only=read_only)
+    _announce_open(conn)
+    return conn
+
+
+def _announce_open(conn: Connection) -> None:
+    from pyvirt._hooks import call_hook
+
+    call_hook("pyvirt_connection_open", uri=conn.uri, read_only=conn.read_only)

@@ -1,0 +1,367 @@
+"""Handles for domains, networks, storage pools and volumes.
+
+A handle is a value: the connection plus the object's reference record.  Nothing needs
+freeing.  A handle made by a bulk listing also carries the listed record, so printing a list
+needs no further calls.
+"""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING, Any
+
+from pyvirt._checks import check_flags, check_nonzero, check_uint
+from pyvirt._enums import DomainMemoryModFlags, DomainState, DomainXMLFlags, reason_enum
+from pyvirt._records import (
+    DomainInfo,
+    DomainRecord,
+    DomainRef,
+    NetworkRecord,
+    NetworkRef,
+    SecurityLabel,
+    StoragePoolInfo,
+    StoragePoolRecord,
+    StoragePoolRef,
+    StorageVolInfo,
+    StorageVolRef,
+)
+
+if TYPE_CHECKING:
+    from pyvirt._connection import Connection
+
+
+class Domain:
+    """A domain (virtual machine) on a connection."""
+
+    def __init__(self, conn: Connection, ref: DomainRef, record: DomainRecord | None = None):
+        self._conn = conn
+        self._ref = ref
+        self.record = record
+
+    def _call(self, method: str, *args: Any, api: str | None = None) -> Any:
+        return self._conn._call(method, self._ref, *args, api=api)
+
+    def _refresh_id(self, record: DomainRecord | None) -> None:
+        if record is not None:
+            self._ref = record.ref
+
+    @property
+    def connection(self) -> Connection:
+        return self._conn
+
+    @property
+    def ref(self) -> DomainRef:
+        return self._ref
+
+    @property
+    def name(self) -> str:
+        return self._ref.name
+
+    @property
+    def uuid(self) -> str:
+        return self._ref.uuid
+
+    @property
+    def id(self) -> int:
+        """The id cached in this handle, -1 when inactive (libvirt's virDomainGetID)."""
+        return self._ref.id
+
+    def info(self) -> DomainInfo:
+        return self._call("domain_get_info")  # type: ignore[no-any-return]
+
+    def state(self, flags: int = 0) -> tuple[DomainState, enum.IntEnum | int]:
+        state, reason = self._call("domain_get_state", check_flags(flags, "virDomainGetState"))
+        return DomainState(state), reason_enum(state, reason)
+
+    def xml_desc(self, flags: int = 0) -> str:
+        return str(self._call("domain_get_xml_desc", check_flags(flags, "virDomainGetXMLDesc")))
+
+    def xml(self, *, inactive: bool = False, secure: bool = False) -> str:
+        flags = (DomainXMLFlags.INACTIVE if inactive else 0) | (
+            DomainXMLFlags.SECURE if secure else 0
+        )
+        return self.xml_desc(int(flags))
+
+    def os_type(self) -> str:
+        return str(self._call("domain_get_os_type"))
+
+    def max_memory(self) -> int:
+        return int(self._call("domain_get_max_memory"))
+
+    def vcpus(self, flags: int = 0) -> int:
+        return int(
+            self._call("domain_get_vcpus_flags", check_flags(flags, "virDomainGetVcpusFlags"))
+        )
+
+    def security_label(self) -> SecurityLabel:
+        return self._call("domain_get_security_label")  # type: ignore[no-any-return]
+
+    def has_managed_save(self, flags: int = 0) -> bool:
+        return bool(
+            self._call(
+                "domain_has_managed_save_image", check_flags(flags, "virDomainHasManagedSaveImage")
+            )
+        )
+
+    def is_active(self) -> bool:
+        return bool(self._call("domain_is_active"))
+
+    def is_persistent(self) -> bool:
+        return bool(self._call("domain_is_persistent"))
+
+    @property
+    def autostart(self) -> bool:
+        return bool(self._call("domain_get_autostart"))
+
+    def set_autostart(self, autostart: bool) -> None:
+        self._call("domain_set_autostart", bool(autostart))
+
+    # lifecycle
+    def start(self, flags: int = 0) -> None:
+        """Boot a defined domain (libvirt's virDomainCreateWithFlags); updates this handle's id."""
+        record = self._call("domain_create", check_flags(flags, "virDomainCreateWithFlags"))
+        self._refresh_id(record)
+
+    def shutdown(self, flags: int = 0) -> None:
+        api = "virDomainShutdownFlags" if flags else "virDomainShutdown"
+        self._call("domain_shutdown", check_flags(flags, api), api=api)
+
+    def reboot(self, flags: int = 0) -> None:
+        self._call("domain_reboot", check_flags(flags, "virDomainReboot"))
+
+    def reset(self, flags: int = 0) -> None:
+        self._call("domain_reset", check_flags(flags, "virDomainReset"))
+
+    def destroy(self, flags: int = 0) -> None:
+        api = "virDomainDestroyFlags" if flags else "virDomainDestroy"
+        self._call("domain_destroy", check_flags(flags, api), api=api)
+        self._ref = DomainRef(self._ref.name, self._ref.uuid, -1)
+
+    def suspend(self) -> None:
+        self._call("domain_suspend")
+
+    def resume(self) -> None:
+        self._call("domain_resume")
+
+    def undefine(self, flags: int = 0) -> None:
+        api = "virDomainUndefineFlags" if flags else "virDomainUndefine"
+        self._call("domain_undefine", check_flags(flags, api), api=api)
+
+    # tuning
+    def set_memory(self, memory_kib: int, flags: int | None = None) -> None:
+        """Set the current memory (balloon) in KiB; with MAXIMUM in *flags*, the maximum."""
+        api = "virDomainSetMemory" if flags is None else "virDomainSetMemoryFlags"
+        memory_kib = check_uint(memory_kib, "memory", api)
+        check_nonzero(memory_kib, "memory", api)
+        real_flags = int(DomainMemoryModFlags.LIVE) if flags is None else check_flags(flags, api)
+        self._call("domain_set_memory_flags", memory_kib, real_flags, api=api)
+
+    def set_max_memory(self, memory_kib: int) -> None:
+        api = "virDomainSetMaxMemory"
+        memory_kib = check_uint(memory_kib, "memory", api)
+        check_nonzero(memory_kib, "memory", api)
+        self._call(
+            "domain_set_memory_flags", memory_kib, int(DomainMemoryModFlags.MAXIMUM), api=api
+        )
+
+    def set_vcpus(self, nvcpus: int, flags: int | None = None) -> None:
+        api = "virDomainSetVcpus" if flags is None else "virDomainSetVcpusFlags"
+        nvcpus = check_uint(nvcpus, "nvcpus", api, maximum=2**32 - 1)
+        check_nonzero(nvcpus, "nvcpus", api)
+        real_flags = int(DomainMemoryModFlags.LIVE) if flags is None else check_flags(flags, api)
+        self._call("domain_set_vcpus_flags", nvcpus, real_flags, api=api)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Domain) and other._conn is self._conn and other.uuid == self.uuid
+
+    def __hash__(self) -> int:
+        return hash(self.uuid)
+
+    def __repr__(self) -> str:
+        return f"<pyvirt.Domain {self.name!r} id={self.id} uuid={self.uuid}>"
+
+
+class Network:
+    """A virtual network on a connection."""
+
+    def __init__(self, conn: Connection, ref: NetworkRef, record: NetworkRecord | None = None):
+        self._conn = conn
+        self._ref = ref
+        self.record = record
+
+    def _call(self, method: str, *args: Any, api: str | None = None) -> Any:
+        return self._conn._call(method, self._ref, *args, api=api)
+
+    @property
+    def ref(self) -> NetworkRef:
+        return self._ref
+
+    @property
+    def name(self) -> str:
+        return self._ref.name
+
+    @property
+    def uuid(self) -> str:
+        return self._ref.uuid
+
+    def xml_desc(self, flags: int = 0) -> str:
+        return str(self._call("network_get_xml_desc", check_flags(flags, "virNetworkGetXMLDesc")))
+
+    def bridge_name(self) -> str:
+        return str(self._call("network_get_bridge_name"))
+
+    def is_active(self) -> bool:
+        return bool(self._call("network_is_active"))
+
+    def is_persistent(self) -> bool:
+        return bool(self._call("network_is_persistent"))
+
+    @property
+    def autostart(self) -> bool:
+        return bool(self._call("network_get_autostart"))
+
+    def set_autostart(self, autostart: bool) -> None:
+        self._call("network_set_autostart", bool(autostart))
+
+    def start(self) -> None:
+        self._call("network_create")
+
+    def destroy(self) -> None:
+        self._call("network_destroy")
+
+    def undefine(self) -> None:
+        self._call("network_undefine")
+
+    def __repr__(self) -> str:
+        return f"<pyvirt.Network {self.name!r} uuid={self.uuid}>"
+
+
+class StoragePool:
+    """A storage pool on a connection."""
+
+    def __init__(
+        self, conn: Connection, ref: StoragePoolRef, record: StoragePoolRecord | None = None
+    ):
+        self._conn = conn
+        self._ref = ref
+        self.record = record
+
+    def _call(self, method: str, *args: Any, api: str | None = None) -> Any:
+        return self._conn._call(method, self._ref, *args, api=api)
+
+    @property
+    def ref(self) -> StoragePoolRef:
+        return self._ref
+
+    @property
+    def name(self) -> str:
+        return self._ref.name
+
+    @property
+    def uuid(self) -> str:
+        return self._ref.uuid
+
+    def info(self) -> StoragePoolInfo:
+        return self._call("storage_pool_get_info")  # type: ignore[no-any-return]
+
+    def xml_desc(self, flags: int = 0) -> str:
+        return str(
+            self._call("storage_pool_get_xml_desc", check_flags(flags, "virStoragePoolGetXMLDesc"))
+        )
+
+    def is_active(self) -> bool:
+        return bool(self._call("storage_pool_is_active"))
+
+    def is_persistent(self) -> bool:
+        return bool(self._call("storage_pool_is_persistent"))
+
+    @property
+    def autostart(self) -> bool:
+        return bool(self._call("storage_pool_get_autostart"))
+
+    def set_autostart(self, autostart: bool) -> None:
+        self._call("storage_pool_set_autostart", bool(autostart))
+
+    def start(self, flags: int = 0) -> None:
+        self._call("storage_pool_create", check_flags(flags, "virStoragePoolCreate"))
+
+    def build(self, flags: int = 0) -> None:
+        self._call("storage_pool_build", check_flags(flags, "virStoragePoolBuild"))
+
+    def destroy(self) -> None:
+        self._call("storage_pool_destroy")
+
+    def delete(self, flags: int = 0) -> None:
+        self._call("storage_pool_delete", check_flags(flags, "virStoragePoolDelete"))
+
+    def undefine(self) -> None:
+        self._call("storage_pool_undefine")
+
+    def refresh(self, flags: int = 0) -> None:
+        self._call("storage_pool_refresh", check_flags(flags, "virStoragePoolRefresh"))
+
+    def list_volumes(self, flags: int = 0) -> list[StorageVol]:
+        refs = self._call(
+            "storage_pool_list_all_volumes", check_flags(flags, "virStoragePoolListAllVolumes")
+        )
+        return [StorageVol(self._conn, ref) for ref in refs]
+
+    def lookup_volume_by_name(self, name: str) -> StorageVol:
+        return StorageVol(self._conn, self._call("storage_vol_lookup_by_name", name))
+
+    def create_volume(self, xml: str, flags: int = 0) -> StorageVol:
+        ref = self._call(
+            "storage_vol_create_xml", xml, check_flags(flags, "virStorageVolCreateXML")
+        )
+        return StorageVol(self._conn, ref)
+
+    def __repr__(self) -> str:
+        return f"<pyvirt.StoragePool {self.name!r} uuid={self.uuid}>"
+
+
+class StorageVol:
+    """A storage volume in a pool."""
+
+    def __init__(self, conn: Connection, ref: StorageVolRef):
+        self._conn = conn
+        self._ref = ref
+
+    def _call(self, method: str, *args: Any, api: str | None = None) -> Any:
+        return self._conn._call(method, self._ref, *args, api=api)
+
+    @property
+    def ref(self) -> StorageVolRef:
+        return self._ref
+
+    @property
+    def name(self) -> str:
+        return self._ref.name
+
+    @property
+    def key(self) -> str:
+        return self._ref.key
+
+    @property
+    def pool_name(self) -> str:
+        return self._ref.pool
+
+    def pool(self) -> StoragePool:
+        record = self._conn._call("storage_pool_lookup_by_volume", self._ref)
+        return StoragePool(self._conn, record.ref)
+
+    def path(self) -> str:
+        return str(self._call("storage_vol_get_path"))
+
+    def info(self) -> StorageVolInfo:
+        return self._call("storage_vol_get_info")  # type: ignore[no-any-return]
+
+    def xml_desc(self, flags: int = 0) -> str:
+        return str(
+            self._call("storage_vol_get_xml_desc", check_flags(flags, "virStorageVolGetXMLDesc"))
+        )
+
+    def delete(self, flags: int = 0) -> None:
+        self._call("storage_vol_delete", check_flags(flags, "virStorageVolDelete"))
+
+    def __repr__(self) -> str:
+        return f"<pyvirt.StorageVol {self.name!r} pool={self.pool_name!r}>"

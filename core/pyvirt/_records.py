@@ -1,0 +1,140 @@
+"""Plain records that cross the driver boundary (and, later, the wire).
+
+Object handles are values, not remote pointers: a domain is known by (name, uuid, id), so there
+is nothing to free and a handle can be rebuilt anywhere.  Listing returns full records so callers
+never make one call per object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyvirt._enums import DomainState, StoragePoolState, StorageVolType
+
+
+@dataclass(frozen=True, slots=True)
+class DomainRef:
+    """What identifies a domain: libvirt's ``{name, uuid, id}`` (id -1 when inactive)."""
+
+    name: str
+    uuid: str
+    id: int = -1
+
+
+@dataclass(frozen=True, slots=True)
+class DomainRecord:
+    """A domain as listed in bulk: identity plus the state the CLI needs to print it."""
+
+    name: str
+    uuid: str
+    id: int
+    state: DomainState
+    reason: int
+    persistent: bool
+    autostart: bool
+    managed_save: bool = False
+
+    @property
+    def ref(self) -> DomainRef:
+        return DomainRef(self.name, self.uuid, self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class DomainInfo:
+    """libvirt's virDomainInfo: memory in KiB, CPU time in nanoseconds."""
+
+    state: DomainState
+    max_memory: int
+    memory: int
+    nr_virt_cpu: int
+    cpu_time: int
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityLabel:
+    label: str
+    enforcing: bool
+
+
+@dataclass(frozen=True, slots=True)
+class SecurityModel:
+    model: str
+    doi: str
+
+
+@dataclass(frozen=True, slots=True)
+class NodeInfo:
+    """libvirt's virNodeInfo: memory in KiB, frequency in MHz."""
+
+    model: str
+    memory: int
+    cpus: int
+    mhz: int
+    nodes: int
+    sockets: int
+    cores: int
+    threads: int
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkRef:
+    name: str
+    uuid: str
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkRecord:
+    name: str
+    uuid: str
+    active: bool
+    persistent: bool
+    autostart: bool
+
+    @property
+    def ref(self) -> NetworkRef:
+        return NetworkRef(self.name, self.uuid)
+
+
+@dataclass(frozen=True, slots=True)
+class StoragePoolRef:
+    name: str
+    uuid: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoragePoolInfo:
+    """libvirt's virStoragePoolInfo: sizes in bytes."""
+
+    state: StoragePoolState
+    capacity: int
+    allocation: int
+    available: int
+
+
+@dataclass(frozen=True, slots=True)
+class StoragePoolRecord:
+    name: str
+    uuid: str
+    active: bool
+    persistent: bool
+    autostart: bool
+
+    @property
+    def ref(self) -> StoragePoolRef:
+        return StoragePoolRef(self.name, self.uuid)
+
+
+@dataclass(frozen=True, slots=True)
+class StorageVolRef:
+    """libvirt's ``{pool, name, key}``."""
+
+    pool: str
+    name: str
+    key: str
+
+
+@dataclass(frozen=True, slots=True)
+class StorageVolInfo:
+    type: StorageVolType
+    capacity: int
+    allocation: int

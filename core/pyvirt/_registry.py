@@ -1,0 +1,134 @@
+"""Finding and opening drivers: the analogue of libvirt's driver table and virConnectOpen.
+
+Drivers are entry points in the group ``pyvirt.drivers``, named by the URI scheme they serve.
+Only the driver the URI names is imported when it accepts the URI; the full walk (every other
+driver, local before remote) happens only when that one is missing or declines, e.g. for
+``test+unix:///default``, which the remote driver takes.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import TYPE_CHECKING
+
+from pyvirt._codes import ErrorCode, ErrorDomain
+from pyvirt._errors import make_error
+from pyvirt._uri import URI, parse_uri
+
+if TYPE_CHECKING:
+    from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
+
+DRIVER_GROUP = "pyvirt.drivers"
+
+_lock = threading.Lock()
+_loaded: dict[str, type[ConnectDriver]] = {}
+_all_loaded = False
+
+
+def _raise_load_failure(manager: object, entrypoint: object, exc: BaseException) -> None:
+    # stevedore would only log a driver that fails to import; a user must see the cause.
+    name = getattr(entrypoint, "name", "?")
+    raise make_error(
+        ErrorCode.INTERNAL_ERROR, ErrorDomain.NONE, f"failed to load driver '{name}': {exc}"
+    ) from exc
+
+
+def _check_driver(name: str, obj: object) -> type[ConnectDriver]:
+    from pyvirt.driver import ConnectDriver
+
+    if not (isinstance(obj, type) and issubclass(obj, ConnectDriver)):
+        raise make_error(
+            ErrorCode.INTERNAL_ERROR,
+            ErrorDomain.NONE,
+            f"driver '{name}' does not provide a pyvirt.driver.ConnectDriver subclass",
+        )
+    return obj
+
+
+def load_driver(name: str) -> type[ConnectDriver] | None:
+    """The driver registered under entry-point *name*, imported on first use; None if absent."""
+    with _lock:
+        if name in _loaded:
+            return _loaded[name]
+    from stevedore import DriverManager
+    from stevedore.exception import NoMatches
+
+    try:
+        manager = DriverManager(DRIVER_GROUP, name, on_load_failure_callback=_raise_load_failure)
+    except NoMatches:
+        return None
+    driver = _check_driver(name, manager.driver)
+    with _lock:
+        _loaded[name] = driver
+    return driver
+
+
+def all_drivers() -> list[type[ConnectDriver]]:
+    """Every installed driver, local ones first and remote ones last (registration order)."""
+    global _all_loaded
+    if not _all_loaded:
+        from stevedore import ExtensionManager
+
+        manager = ExtensionManager(DRIVER_GROUP, on_load_failure_callback=_raise_load_failure)
+        with _lock:
+            for ext in manager:
+                _loaded.setdefault(ext.name, _check_driver(ext.name, ext.plugin))
+            _all_loaded = True
+    with _lock:
+        drivers = list(_loaded.values())
+    return sorted(drivers, key=lambda d: d.is_remote)
+
+
+def _accepts(driver: type[ConnectDriver], uri: URI) -> bool:
+    if driver.uri_schemes is not None and uri.scheme not in driver.uri_schemes:
+        return False
+    return not (driver.local_only and uri.server)
+
+
+def open_driver(
+    name: str | None, *, read_only: bool, auth: AuthCallback | None, no_aliases: bool = False
+) -> tuple[type[ConnectDriver], DriverConnection]:
+    """Resolve *name* to a URI and open it with the first driver that accepts it."""
+    from pyvirt._defaulturi import default_uri, load_client_config, resolve_alias
+
+    config = load_client_config()
+    if not name:
+        name = default_uri(config)
+    if name and not no_aliases:
+        name = resolve_alias(name, config)
+    if not name:
+        return _open_probed(read_only=read_only, auth=auth)
+    uri = parse_uri(name)
+    first = load_driver(uri.scheme)
+    tried: list[type[ConnectDriver]] = []
+    if first is not None:
+        tried.append(first)
+        if _accepts(first, uri):
+            conn = first.open(uri, read_only=read_only, auth=auth)
+            if conn is not None:
+                return first, conn
+    for driver in all_drivers():
+        if driver in tried or not _accepts(driver, uri):
+            continue
+        conn = driver.open(uri, read_only=read_only, auth=auth)
+        if conn is not None:
+            return driver, conn
+    raise make_error(ErrorCode.NO_CONNECT, ErrorDomain.NONE, name)
+
+
+def _open_probed(
+    *, read_only: bool, auth: AuthCallback | None
+) -> tuple[type[ConnectDriver], DriverConnection]:
+    """No URI given: ask each driver what it would open; remote drivers get an empty name."""
+    for driver in all_drivers():
+        if driver.is_remote:
+            conn = driver.open(None, read_only=read_only, auth=auth)
+            if conn is not None:
+                return driver, conn
+            continue
+        probed = driver.probe()
+        if probed:
+            conn = driver.open(parse_uri(probed), read_only=read_only, auth=auth)
+            if conn is not None:
+                return driver, conn
+    raise make_error(ErrorCode.NO_CONNECT, ErrorDomain.NONE, None)

@@ -1,0 +1,403 @@
+"""The driver contract: what a third-party driver codes against.
+
+A driver distribution registers a :class:`ConnectDriver` subclass under the entry-point group
+``pyvirt.drivers``; the entry-point *name* is the URI scheme it serves (``test`` for
+``test:///default``), so opening a URI imports only the driver it names.  Opening walks the
+drivers the way libvirt's ``virConnectOpen`` walks its driver table: the driver named by the
+scheme first, then every other installed driver with local drivers before remote ones; each
+answers *declined* (``None``), *success* (a :class:`DriverConnection`) or *error* (raises a
+:class:`~pyvirt.VirtError`).
+
+A :class:`DriverConnection` is one open connection.  It implements the per-category tables
+(:class:`HypervisorDriver`, :class:`NetworkDriver`, :class:`StorageDriver`); every method it
+does not override answers libvirt's VIR_ERR_NO_SUPPORT, so a driver implements only what it
+supports.  Arguments have already been checked by the public API (read-only, flags types), and
+objects are passed as reference records (:class:`~pyvirt.DomainRef` …).
+
+Drivers hosted by the daemon also implement :class:`StateDriver` (group
+``pyvirt.state_drivers``): initialize / reload / shutdown / cleanup, separate from connections.
+"""
+
+from __future__ import annotations
+
+import abc
+import enum
+from collections.abc import Callable
+from typing import ClassVar, NoReturn
+
+from pyvirt._codes import ErrorCode, ErrorDomain
+from pyvirt._errors import make_error
+from pyvirt._procedures import BY_METHOD
+from pyvirt._records import (
+    DomainInfo,
+    DomainRecord,
+    DomainRef,
+    NetworkRecord,
+    NetworkRef,
+    NodeInfo,
+    SecurityLabel,
+    SecurityModel,
+    StoragePoolInfo,
+    StoragePoolRecord,
+    StoragePoolRef,
+    StorageVolInfo,
+    StorageVolRef,
+)
+from pyvirt._uri import URI
+
+__all__ = [
+    "AuthCallback",
+    "ConnectDriver",
+    "DriverConnection",
+    "HypervisorDriver",
+    "NetworkDriver",
+    "StateDriver",
+    "StateInitResult",
+    "StorageDriver",
+    "unsupported",
+    "unsupported_flags",
+]
+
+#: ``auth(credentials) -> answers``: credentials are (type, prompt) pairs, as libvirt's
+#: virConnectAuth callback receives them.
+AuthCallback = Callable[[list[tuple[int, str]]], list[str]]
+
+
+def unsupported(method: str, domain: int = ErrorDomain.NONE) -> NoReturn:
+    """Raise libvirt's "not supported by the connection driver" error for a driver *method*."""
+    api = BY_METHOD[method].api if method in BY_METHOD else method
+    raise make_error(ErrorCode.NO_SUPPORT, domain, api)
+
+
+def unsupported_flags(flags: int, allowed: int, function: str, domain: int) -> None:
+    """libvirt's virCheckFlags: reject any bit outside *allowed*, naming the driver function."""
+    extra = int(flags) & ~int(allowed)
+    if extra:
+        raise make_error(
+            ErrorCode.INVALID_ARG, domain, f"unsupported flags (0x{extra:x}) in function {function}"
+        )
+
+
+class HypervisorDriver:
+    """Connection, host and domain entry points (libvirt's virHypervisorDriver)."""
+
+    # connection and host
+    def connect_close(self) -> None:
+        """Release what the connection holds.  Called once; the default does nothing."""
+
+    def connect_get_type(self) -> str:
+        unsupported("connect_get_type")
+
+    def connect_get_version(self) -> int:
+        unsupported("connect_get_version")
+
+    def connect_get_lib_version(self) -> int:
+        unsupported("connect_get_lib_version")
+
+    def connect_get_hostname(self) -> str:
+        unsupported("connect_get_hostname")
+
+    def connect_get_uri(self) -> str:
+        unsupported("connect_get_uri")
+
+    def connect_get_capabilities(self) -> str:
+        unsupported("connect_get_capabilities")
+
+    def connect_get_max_vcpus(self, type: str | None) -> int:
+        unsupported("connect_get_max_vcpus")
+
+    def connect_get_sysinfo(self, flags: int) -> str:
+        unsupported("connect_get_sysinfo")
+
+    def connect_is_secure(self) -> bool:
+        unsupported("connect_is_secure")
+
+    def connect_is_alive(self) -> bool:
+        """Local drivers are alive while open; remote drivers check their transport."""
+        return True
+
+    def node_get_info(self) -> NodeInfo:
+        unsupported("node_get_info")
+
+    def node_get_free_memory(self) -> int:
+        unsupported("node_get_free_memory")
+
+    def node_get_security_model(self) -> SecurityModel:
+        unsupported("node_get_security_model")
+
+    # domains: lookup and listing
+    def connect_list_all_domains(self, flags: int) -> list[DomainRecord]:
+        unsupported("connect_list_all_domains")
+
+    def domain_lookup_by_id(self, id: int) -> DomainRecord:
+        unsupported("domain_lookup_by_id")
+
+    def domain_lookup_by_name(self, name: str) -> DomainRecord:
+        unsupported("domain_lookup_by_name")
+
+    def domain_lookup_by_uuid(self, uuid: str) -> DomainRecord:
+        unsupported("domain_lookup_by_uuid")
+
+    # domains: lifecycle
+    def domain_define_xml(self, xml: str, flags: int) -> DomainRecord:
+        unsupported("domain_define_xml")
+
+    def domain_create_xml(self, xml: str, flags: int) -> DomainRecord:
+        unsupported("domain_create_xml")
+
+    def domain_create(self, dom: DomainRef, flags: int) -> DomainRecord:
+        unsupported("domain_create")
+
+    def domain_undefine(self, dom: DomainRef, flags: int) -> None:
+        unsupported("domain_undefine")
+
+    def domain_shutdown(self, dom: DomainRef, flags: int) -> None:
+        unsupported("domain_shutdown")
+
+    def domain_reboot(self, dom: DomainRef, flags: int) -> None:
+        unsupported("domain_reboot")
+
+    def domain_reset(self, dom: DomainRef, flags: int) -> None:
+        unsupported("domain_reset")
+
+    def domain_destroy(self, dom: DomainRef, flags: int) -> None:
+        unsupported("domain_destroy")
+
+    def domain_suspend(self, dom: DomainRef) -> None:
+        unsupported("domain_suspend")
+
+    def domain_resume(self, dom: DomainRef) -> None:
+        unsupported("domain_resume")
+
+    # domains: information and tuning
+    def domain_get_xml_desc(self, dom: DomainRef, flags: int) -> str:
+        unsupported("domain_get_xml_desc")
+
+    def domain_get_info(self, dom: DomainRef) -> DomainInfo:
+        unsupported("domain_get_info")
+
+    def domain_get_state(self, dom: DomainRef, flags: int) -> tuple[int, int]:
+        unsupported("domain_get_state")
+
+    def domain_get_max_memory(self, dom: DomainRef) -> int:
+        unsupported("domain_get_max_memory")
+
+    def domain_get_os_type(self, dom: DomainRef) -> str:
+        unsupported("domain_get_os_type")
+
+    def domain_get_autostart(self, dom: DomainRef) -> bool:
+        unsupported("domain_get_autostart")
+
+    def domain_set_autostart(self, dom: DomainRef, autostart: bool) -> None:
+        unsupported("domain_set_autostart")
+
+    def domain_is_active(self, dom: DomainRef) -> bool:
+        unsupported("domain_is_active")
+
+    def domain_is_persistent(self, dom: DomainRef) -> bool:
+        unsupported("domain_is_persistent")
+
+    def domain_get_security_label(self, dom: DomainRef) -> SecurityLabel:
+        unsupported("domain_get_security_label")
+
+    def domain_has_managed_save_image(self, dom: DomainRef, flags: int) -> bool:
+        unsupported("domain_has_managed_save_image")
+
+    def domain_set_memory_flags(self, dom: DomainRef, memory: int, flags: int) -> None:
+        unsupported("domain_set_memory_flags")
+
+    def domain_get_vcpus_flags(self, dom: DomainRef, flags: int) -> int:
+        unsupported("domain_get_vcpus_flags")
+
+    def domain_set_vcpus_flags(self, dom: DomainRef, nvcpus: int, flags: int) -> None:
+        unsupported("domain_set_vcpus_flags")
+
+
+class NetworkDriver:
+    """Virtual network entry points (libvirt's virNetworkDriver)."""
+
+    def connect_list_all_networks(self, flags: int) -> list[NetworkRecord]:
+        unsupported("connect_list_all_networks", ErrorDomain.NETWORK)
+
+    def network_lookup_by_name(self, name: str) -> NetworkRecord:
+        unsupported("network_lookup_by_name", ErrorDomain.NETWORK)
+
+    def network_lookup_by_uuid(self, uuid: str) -> NetworkRecord:
+        unsupported("network_lookup_by_uuid", ErrorDomain.NETWORK)
+
+    def network_define_xml(self, xml: str, flags: int) -> NetworkRecord:
+        unsupported("network_define_xml", ErrorDomain.NETWORK)
+
+    def network_create_xml(self, xml: str, flags: int) -> NetworkRecord:
+        unsupported("network_create_xml", ErrorDomain.NETWORK)
+
+    def network_create(self, net: NetworkRef) -> None:
+        unsupported("network_create", ErrorDomain.NETWORK)
+
+    def network_destroy(self, net: NetworkRef) -> None:
+        unsupported("network_destroy", ErrorDomain.NETWORK)
+
+    def network_undefine(self, net: NetworkRef) -> None:
+        unsupported("network_undefine", ErrorDomain.NETWORK)
+
+    def network_get_xml_desc(self, net: NetworkRef, flags: int) -> str:
+        unsupported("network_get_xml_desc", ErrorDomain.NETWORK)
+
+    def network_get_autostart(self, net: NetworkRef) -> bool:
+        unsupported("network_get_autostart", ErrorDomain.NETWORK)
+
+    def network_set_autostart(self, net: NetworkRef, autostart: bool) -> None:
+        unsupported("network_set_autostart", ErrorDomain.NETWORK)
+
+    def network_get_bridge_name(self, net: NetworkRef) -> str:
+        unsupported("network_get_bridge_name", ErrorDomain.NETWORK)
+
+    def network_is_active(self, net: NetworkRef) -> bool:
+        unsupported("network_is_active", ErrorDomain.NETWORK)
+
+    def network_is_persistent(self, net: NetworkRef) -> bool:
+        unsupported("network_is_persistent", ErrorDomain.NETWORK)
+
+
+class StorageDriver:
+    """Storage pool and volume entry points (libvirt's virStorageDriver)."""
+
+    def connect_list_all_storage_pools(self, flags: int) -> list[StoragePoolRecord]:
+        unsupported("connect_list_all_storage_pools", ErrorDomain.STORAGE)
+
+    def storage_pool_lookup_by_name(self, name: str) -> StoragePoolRecord:
+        unsupported("storage_pool_lookup_by_name", ErrorDomain.STORAGE)
+
+    def storage_pool_lookup_by_uuid(self, uuid: str) -> StoragePoolRecord:
+        unsupported("storage_pool_lookup_by_uuid", ErrorDomain.STORAGE)
+
+    def storage_pool_lookup_by_volume(self, vol: StorageVolRef) -> StoragePoolRecord:
+        unsupported("storage_pool_lookup_by_volume", ErrorDomain.STORAGE)
+
+    def storage_pool_define_xml(self, xml: str, flags: int) -> StoragePoolRecord:
+        unsupported("storage_pool_define_xml", ErrorDomain.STORAGE)
+
+    def storage_pool_create_xml(self, xml: str, flags: int) -> StoragePoolRecord:
+        unsupported("storage_pool_create_xml", ErrorDomain.STORAGE)
+
+    def storage_pool_create(self, pool: StoragePoolRef, flags: int) -> None:
+        unsupported("storage_pool_create", ErrorDomain.STORAGE)
+
+    def storage_pool_build(self, pool: StoragePoolRef, flags: int) -> None:
+        unsupported("storage_pool_build", ErrorDomain.STORAGE)
+
+    def storage_pool_destroy(self, pool: StoragePoolRef) -> None:
+        unsupported("storage_pool_destroy", ErrorDomain.STORAGE)
+
+    def storage_pool_delete(self, pool: StoragePoolRef, flags: int) -> None:
+        unsupported("storage_pool_delete", ErrorDomain.STORAGE)
+
+    def storage_pool_undefine(self, pool: StoragePoolRef) -> None:
+        unsupported("storage_pool_undefine", ErrorDomain.STORAGE)
+
+    def storage_pool_refresh(self, pool: StoragePoolRef, flags: int) -> None:
+        unsupported("storage_pool_refresh", ErrorDomain.STORAGE)
+
+    def storage_pool_get_info(self, pool: StoragePoolRef) -> StoragePoolInfo:
+        unsupported("storage_pool_get_info", ErrorDomain.STORAGE)
+
+    def storage_pool_get_xml_desc(self, pool: StoragePoolRef, flags: int) -> str:
+        unsupported("storage_pool_get_xml_desc", ErrorDomain.STORAGE)
+
+    def storage_pool_get_autostart(self, pool: StoragePoolRef) -> bool:
+        unsupported("storage_pool_get_autostart", ErrorDomain.STORAGE)
+
+    def storage_pool_set_autostart(self, pool: StoragePoolRef, autostart: bool) -> None:
+        unsupported("storage_pool_set_autostart", ErrorDomain.STORAGE)
+
+    def storage_pool_is_active(self, pool: StoragePoolRef) -> bool:
+        unsupported("storage_pool_is_active", ErrorDomain.STORAGE)
+
+    def storage_pool_is_persistent(self, pool: StoragePoolRef) -> bool:
+        unsupported("storage_pool_is_persistent", ErrorDomain.STORAGE)
+
+    def storage_pool_list_all_volumes(
+        self, pool: StoragePoolRef, flags: int
+    ) -> list[StorageVolRef]:
+        unsupported("storage_pool_list_all_volumes", ErrorDomain.STORAGE)
+
+    def storage_vol_lookup_by_name(self, pool: StoragePoolRef, name: str) -> StorageVolRef:
+        unsupported("storage_vol_lookup_by_name", ErrorDomain.STORAGE)
+
+    def storage_vol_lookup_by_key(self, key: str) -> StorageVolRef:
+        unsupported("storage_vol_lookup_by_key", ErrorDomain.STORAGE)
+
+    def storage_vol_lookup_by_path(self, path: str) -> StorageVolRef:
+        unsupported("storage_vol_lookup_by_path", ErrorDomain.STORAGE)
+
+    def storage_vol_create_xml(self, pool: StoragePoolRef, xml: str, flags: int) -> StorageVolRef:
+        unsupported("storage_vol_create_xml", ErrorDomain.STORAGE)
+
+    def storage_vol_delete(self, vol: StorageVolRef, flags: int) -> None:
+        unsupported("storage_vol_delete", ErrorDomain.STORAGE)
+
+    def storage_vol_get_info(self, vol: StorageVolRef) -> StorageVolInfo:
+        unsupported("storage_vol_get_info", ErrorDomain.STORAGE)
+
+    def storage_vol_get_xml_desc(self, vol: StorageVolRef, flags: int) -> str:
+        unsupported("storage_vol_get_xml_desc", ErrorDomain.STORAGE)
+
+    def storage_vol_get_path(self, vol: StorageVolRef) -> str:
+        unsupported("storage_vol_get_path", ErrorDomain.STORAGE)
+
+
+class DriverConnection(HypervisorDriver, NetworkDriver, StorageDriver):
+    """One open connection of a driver: all the tables it serves, in one object."""
+
+
+class ConnectDriver(abc.ABC):
+    """What a driver registers under ``pyvirt.drivers``: says which URIs it takes and opens them.
+
+    Class attributes are the capability flags libvirt keeps in its connect-driver record.
+    """
+
+    #: Shown in errors and docs, e.g. "Test".
+    name: ClassVar[str] = ""
+    #: URI schemes this driver is tried for; ``None`` means any scheme (the remote driver).
+    uri_schemes: ClassVar[tuple[str, ...] | None] = None
+    #: Refuse (decline) URIs that name a host: such URIs are for the remote driver.
+    local_only: ClassVar[bool] = True
+    #: Tried after every local driver, as libvirt registers its remote driver last.
+    is_remote: ClassVar[bool] = False
+
+    @classmethod
+    def probe(cls) -> str | None:
+        """The URI this driver would open when none is given, or None (libvirt's URIProbe)."""
+        return None
+
+    @classmethod
+    @abc.abstractmethod
+    def open(
+        cls, uri: URI | None, *, read_only: bool, auth: AuthCallback | None
+    ) -> DriverConnection | None:
+        """Open *uri*: a connection on success, None to decline, or raise a VirtError."""
+
+
+class StateInitResult(enum.IntEnum):
+    ERROR = -1
+    SKIPPED = 0
+    COMPLETE = 1
+
+
+class StateDriver(abc.ABC):
+    """Daemon-side lifecycle of a driver (libvirt's virStateDriver), not tied to a connection."""
+
+    name: ClassVar[str] = ""
+
+    @abc.abstractmethod
+    def initialize(self, *, privileged: bool, root: str | None) -> StateInitResult:
+        """Create run/state dirs, load configs, reconnect running objects, autostart."""
+
+    def reload(self) -> None:
+        """SIGHUP: re-read configuration."""
+
+    def shutdown(self) -> None:
+        """The daemon is stopping: stop accepting work, let jobs finish."""
+
+    def cleanup(self) -> None:
+        """Release everything; called at exit in reverse registration order."""
