@@ -8,12 +8,11 @@ quoted strings or ``[ lists ]`` of those; ``#`` starts a comment.
 from __future__ import annotations
 
 import re
-from typing import Union
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
 
-Value = Union[int, str, list["Value"]]
+Value = int | str | list["Value"]
 
 _TOKEN = re.compile(
     r"""\s*(?:
