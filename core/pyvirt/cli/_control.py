@@ -1,0 +1,93 @@
+"""The running CLI's state (virsh's vshControl): options, output, the lazy connection.
+
+Commands report failures by raising :class:`Failure`: its lines are virsh's own context
+messages, and ``cause`` is the libvirt-style error printed after them (virsh's "last error").
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from pyvirt import Connection
+
+
+class Failure(Exception):
+    """A command failed: print ``error: <line>`` for each line, then the cause if any."""
+
+    def __init__(self, *lines: str, cause: BaseException | None = None) -> None:
+        super().__init__(*lines)
+        self.lines = lines
+        self.cause = cause
+
+
+class Control:
+    """Global options and the connection, shared by every command of one run."""
+
+    def __init__(self) -> None:
+        self.uri: str | None = os.environ.get("VIRSH_DEFAULT_CONNECT_URI") or None
+        self.readonly = False
+        self.quiet = False
+        self.timing = False
+        self.debug = 4
+        self.logfile: str | None = None
+        self.imode = False
+        self.out: TextIO = sys.stdout
+        self.err: TextIO = sys.stderr
+        self._conn: Connection | None = None
+        self.disconnected = 0
+
+    # -- output ---------------------------------------------------------------------------
+    def print(self, text: str) -> None:
+        self.out.write(text)
+
+    def print_extra(self, text: str) -> None:
+        """Output that ``-q`` suppresses (messages, headers, blank lines), as vshPrintExtra."""
+        if not self.quiet:
+            self.out.write(text)
+
+    def error(self, text: str) -> None:
+        self.out.flush()
+        self.err.write(f"error: {text}\n")
+        self.err.flush()
+        if self.logfile:
+            try:
+                with open(self.logfile, "a", encoding="utf-8") as f:
+                    f.write(f"error: {text}\n")
+            except OSError:
+                pass
+
+    # -- connection -----------------------------------------------------------------------
+    def connect(self) -> None:
+        """Open the connection, reporting failure as virsh does; raises Failure on error."""
+        import pyvirt
+
+        try:
+            self._conn = pyvirt.open(self.uri, read_only=self.readonly)
+        except pyvirt.VirtError as e:
+            self._conn = None
+            first = (
+                "Failed to reconnect to the hypervisor"
+                if self.disconnected
+                else "failed to connect to the hypervisor"
+            )
+            self.disconnected += 1
+            raise Failure(first, cause=e) from None
+        self.disconnected = 0
+
+    @property
+    def conn(self) -> Connection:
+        if self._conn is None:
+            self.connect()
+        assert self._conn is not None
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            try:
+                self._conn.close()
+            except Exception:
+                pass
+            self._conn = None

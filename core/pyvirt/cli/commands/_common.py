@@ -1,0 +1,194 @@
+"""Helpers shared by the command modules: option access with virsh's checks, object lookups
+with virsh's fallbacks and messages, file reading, and ``--json`` output."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import TYPE_CHECKING, Any
+
+from pyvirt.cli._control import Control, Failure
+from pyvirt.cli._format import to_uint
+from pyvirt.cli._parser import Opt, Parsed, T
+
+if TYPE_CHECKING:
+    from pyvirt import Domain, Network, StoragePool, StorageVol
+
+#: pyvirsh's extension: hidden from help so ``help CMD`` stays identical to virsh's.
+JSON_OPT = Opt("json", T.BOOL, "print JSON (see docs/cli-json.md)", hidden=True)
+VSH_MAX_XML_FILE = 10 * 1024 * 1024
+LIBVIRT_VERSION = 9_000_000  # the libvirt release whose behaviour pyvirt reproduces
+
+BY_ID, BY_UUID, BY_NAME = 1, 2, 4
+
+
+def dom_opt(help: str = "domain name, id or uuid") -> Opt:
+    return Opt("domain", T.DATA, help, req=True)
+
+
+def string_req(p: Parsed, name: str) -> str | None:
+    """vshCommandOptStringReq: the value, None if absent; an empty value is an error."""
+    value = p.str(name)
+    if value == "":
+        opt = p.cmd.option(name)
+        if opt is None or not opt.empty_ok:
+            raise Failure(f"Failed to get option '{name}': Option argument is empty")
+    return value
+
+
+def exclusive(p: Parsed, a: str, b: str) -> None:
+    if p.bool(a) and p.bool(b):
+        raise Failure(f"Options --{a} and --{b} are mutually exclusive")
+
+
+def require(p: Parsed, needed: str, by: str) -> None:
+    if p.bool(by) and not p.bool(needed):
+        raise Failure(f"Option --{needed} is required by option --{by}")
+
+
+def opt_uint(p: Parsed, name: str) -> int | None:
+    value = p.str(name)
+    if value is None:
+        return None
+    number = to_uint(value)
+    if number is None:
+        raise Failure(f"Numeric value '{value}' for <{name}> option is malformed or out of range")
+    return number
+
+
+def read_file(path: str) -> str:
+    """virFileReadAll's behaviour and messages (printed as the libvirt error, no context)."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError as e:
+        raise Failure(f"Failed to open file '{path}': {os.strerror(e.errno or 0)}") from None
+    try:
+        chunks = []
+        total = 0
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except OSError as e:
+                raise Failure(f"Failed to read file '{path}': {os.strerror(e.errno or 0)}") from None
+            if not chunk:
+                break
+            total += len(chunk)
+            if total > VSH_MAX_XML_FILE:
+                raise Failure(f"File '{path}' is too large")
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks).decode("utf-8", errors="surrogateescape")
+
+
+def domain(ctl: Control, p: Parsed, by: int = BY_ID | BY_UUID | BY_NAME) -> tuple[Domain, str]:
+    """virshCommandOptDomainBy: by id, then uuid (36 chars), then name; one-line error."""
+    from pyvirt import VirtError
+
+    name = string_req(p, "domain")
+    assert name is not None
+    conn = ctl.conn
+    dom = None
+    if by & BY_ID:
+        from pyvirt.cli._format import to_int
+
+        number = to_int(name)
+        if number is not None and number >= 0:
+            try:
+                dom = conn.lookup_domain_by_id(number)
+            except VirtError:
+                pass
+    if dom is None and by & BY_UUID and len(name) == 36:
+        try:
+            dom = conn.lookup_domain_by_uuid(name)
+        except VirtError:
+            pass
+    if dom is None and by & BY_NAME:
+        try:
+            dom = conn.lookup_domain_by_name(name)
+        except VirtError:
+            pass
+    if dom is None:
+        raise Failure(f"failed to get domain '{name}'")
+    return dom, name
+
+
+def network(ctl: Control, p: Parsed, opt: str = "network") -> tuple[Network, str]:
+    """virshCommandOptNetworkBy: uuid (36 chars) then name; the lookup error follows."""
+    from pyvirt import VirtError
+
+    name = string_req(p, opt)
+    assert name is not None
+    err: VirtError | None = None
+    if len(name) == 36:
+        try:
+            return ctl.conn.lookup_network_by_uuid(name), name
+        except VirtError as e:
+            err = e
+    try:
+        return ctl.conn.lookup_network_by_name(name), name
+    except VirtError as e:
+        err = e
+    raise Failure(f"failed to get network '{name}'", cause=err)
+
+
+def pool_by(ctl: Control, name: str) -> StoragePool:
+    from pyvirt import VirtError
+
+    err: VirtError | None = None
+    if len(name) == 36:
+        try:
+            return ctl.conn.lookup_storage_pool_by_uuid(name)
+        except VirtError as e:
+            err = e
+    try:
+        return ctl.conn.lookup_storage_pool_by_name(name)
+    except VirtError as e:
+        err = e
+    raise Failure(f"failed to get pool '{name}'", cause=err)
+
+
+def pool(ctl: Control, p: Parsed, opt: str = "pool") -> tuple[StoragePool, str]:
+    name = string_req(p, opt)
+    assert name is not None
+    return pool_by(ctl, name), name
+
+
+def volume(ctl: Control, p: Parsed) -> tuple[StorageVol, str]:
+    """virshCommandOptVolBy: name in --pool, then key, then path; hint at --pool if absent."""
+    from pyvirt import VirtError
+
+    name = string_req(p, "vol")
+    assert name is not None
+    pool_name = string_req(p, "pool")
+    sp = None
+    if pool_name is not None:
+        sp = pool_by(ctl, pool_name)
+        if not sp.is_active():
+            raise Failure(f"pool '{pool_name}' is not active")
+    err: VirtError | None = None
+    if sp is not None:
+        try:
+            return sp.lookup_volume_by_name(name), name
+        except VirtError as e:
+            err = e
+    for lookup in (ctl.conn.lookup_storage_vol_by_key, ctl.conn.lookup_storage_vol_by_path):
+        try:
+            return lookup(name), name
+        except VirtError as e:
+            err = e
+    if sp is None:
+        raise Failure(f"failed to get vol '{name}', specifying --pool might help", cause=err)
+    raise Failure(f"failed to get vol '{name}'", cause=err)
+
+
+def emit_json(ctl: Control, data: Any) -> None:
+    ctl.print(json.dumps(data, indent=2) + "\n")
+
+
+def yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def print_xml(ctl: Control, xml: str) -> None:
+    ctl.print(xml if xml.endswith("\n") else xml + "\n")
