@@ -151,7 +151,7 @@ def parse_node(text: str | bytes, base_dir: str) -> NodeConfig:
         defn = parse_domain_xml(_to_text(elem))
         state = DomainState.RUNNING if runstate is None else _runstate(runstate)
         if managed and state != DomainState.SHUTOFF:
-            raise _xml_error("domain '%s' has managed save but is not shut off" % defn.name)
+            raise _xml_error(f"domain '{defn.name}' has managed save but is not shut off")
         config.domains.append(NodeDomain(defn, state, transient, managed))
     for elem in root.findall("network"):
         elem = _resolve(elem, base_dir, "network_definition")
