@@ -12,9 +12,10 @@ from pyvirt._checks import check_flags, check_string
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._enums import ConnectFlags
 from pyvirt._errors import OperationDeniedError, make_error
+from pyvirt._events import EventCallback, EventHub
 from pyvirt._objects import Domain, Network, StoragePool, StorageVol
 from pyvirt._procedures import BY_METHOD
-from pyvirt._records import NodeInfo, SecurityModel
+from pyvirt._records import NodeInfo, ObjectEvent, SecurityModel
 
 if TYPE_CHECKING:
     from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
@@ -47,6 +48,7 @@ class Connection:
         self._driver: DriverConnection | None = driver
         self._read_only = read_only
         self._lock = threading.Lock()
+        self._events = EventHub(self)
 
     # -- plumbing -------------------------------------------------------------------------
     def _call(self, method: str, *args: Any, api: str | None = None) -> Any:
@@ -81,6 +83,7 @@ class Connection:
         with self._lock:
             driver, self._driver = self._driver, None
         if driver is not None:
+            self._events.close()
             driver.connect_close()
 
     def __enter__(self) -> Connection:
@@ -245,6 +248,23 @@ class Connection:
     def lookup_storage_vol_by_path(self, path: str) -> StorageVol:
         path = check_string(path, "path", "virStorageVolLookupByPath")
         return StorageVol(self, self._call("storage_vol_lookup_by_path", path))
+
+    # -- events ---------------------------------------------------------------------------
+    def register_event_callback(
+        self, callback: EventCallback, *, kind: str | None = "domain", uuid: str | None = None
+    ) -> int:
+        """Call ``callback(conn, event)`` for each lifecycle event of *kind* (None: all kinds),
+        optionally only for the object with *uuid*.  Returns an id for deregistration."""
+        return self._events.register(callback, kind, uuid)
+
+    def deregister_event_callback(self, callback_id: int) -> None:
+        self._events.deregister(callback_id)
+
+    def events(
+        self, *, kind: str | None = None, timeout: float | None = None
+    ) -> Iterator[ObjectEvent]:
+        """Iterate over lifecycle events as they happen; ends after *timeout* idle seconds."""
+        return self._events.iterate(kind, timeout)
 
     def __iter__(self) -> Iterator[Domain]:
         return iter(self.list_domains())

@@ -35,6 +35,7 @@ from pyvirt._records import (
     NetworkRecord,
     NetworkRef,
     NodeInfo,
+    ObjectEvent,
     SecurityLabel,
     SecurityModel,
     StoragePoolInfo,
@@ -118,6 +119,18 @@ class HypervisorDriver:
 
     def node_get_info(self) -> NodeInfo:
         unsupported("node_get_info")
+
+    # events
+    def connect_event_subscribe(self, listener: Callable[[ObjectEvent], None]) -> int:
+        """Deliver every lifecycle event of this connection's objects to *listener*.
+
+        Returns a token for :meth:`connect_event_unsubscribe`.  Listeners are called from
+        the thread that changed the state, after the change, and must not block.
+        """
+        unsupported("connect_event_subscribe")
+
+    def connect_event_unsubscribe(self, token: int) -> None:
+        unsupported("connect_event_unsubscribe")
 
     def node_get_free_memory(self) -> int:
         unsupported("node_get_free_memory")

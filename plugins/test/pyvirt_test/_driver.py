@@ -6,9 +6,11 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
+from collections.abc import Callable
 
-from pyvirt import URI, ErrorCode, ErrorDomain, make_error
+from pyvirt import URI, ErrorCode, ErrorDomain, ObjectEvent, make_error
 from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 
 from pyvirt_test._defaults import DEFAULT_NODE_XML
@@ -16,12 +18,13 @@ from pyvirt_test._domain_ops import DomainOps
 from pyvirt_test._host import HostOps
 from pyvirt_test._network_ops import NetworkOps
 from pyvirt_test._nodefile import load_node_file, parse_node
-from pyvirt_test._state import TestState
+from pyvirt_test._state import EventListener, TestState
 from pyvirt_test._storage_ops import StorageOps
 
 _shared_lock = threading.Lock()
 _shared_state: TestState | None = None
 _shared_refs = 0
+_tokens = itertools.count(1)
 
 
 def _acquire_default() -> TestState:
@@ -49,8 +52,27 @@ class TestConnection(HostOps, DomainOps, NetworkOps, StorageOps, DriverConnectio
         self.uri_text = uri_text
         self._shared = shared
         self._closed = False
+        self._subscriptions: dict[int, EventListener] = {}
+
+    def connect_event_subscribe(self, listener: Callable[[ObjectEvent], None]) -> int:
+        def relay(kind: str, name: str, uuid: str, id: int, event: int, detail: int) -> None:
+            listener(ObjectEvent(kind, name, uuid, id, event, detail))
+
+        with self.state.lock:
+            token = next(_tokens)
+            self._subscriptions[token] = relay
+            self.state.listeners.append(relay)
+        return token
+
+    def connect_event_unsubscribe(self, token: int) -> None:
+        with self.state.lock:
+            relay = self._subscriptions.pop(token, None)
+            if relay is not None:
+                self.state.listeners.remove(relay)
 
     def connect_close(self) -> None:
+        for token in list(self._subscriptions):
+            self.connect_event_unsubscribe(token)
         if not self._closed:
             self._closed = True
             if self._shared:
