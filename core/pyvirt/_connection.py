@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from pyvirt._checks import check_flags, check_string
+from pyvirt._checks import check_flags, check_string, invalid_arg
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._enums import ConnectFlags
 from pyvirt._errors import OperationDeniedError, make_error
@@ -153,19 +153,13 @@ class Connection:
     def lookup_domain_by_uuid(self, uuid: str) -> Domain:
         canonical = normalize_uuid(check_string(uuid, "uuid", "virDomainLookupByUUIDString"))
         if canonical is None:
-            raise make_error(
-                ErrorCode.INVALID_ARG,
-                ErrorDomain.DOMAIN,
-                f"uuid in virDomainLookupByUUIDString is malformed: '{uuid}'",
-            )
+            raise invalid_arg("Invalid UUID", "virDomainLookupByUUIDString", "uuidstr")
         return Domain(self, self._call("domain_lookup_by_uuid", canonical).ref)
 
     def lookup_domain_by_id(self, id: int) -> Domain:
         if isinstance(id, bool) or not isinstance(id, int) or id < 0:
-            raise make_error(
-                ErrorCode.INVALID_ARG,
-                ErrorDomain.DOMAIN,
-                "id in virDomainLookupByID must be non-negative",
+            raise invalid_arg(
+                "id in virDomainLookupByID must be zero or greater", "virDomainLookupByID", "id"
             )
         return Domain(self, self._call("domain_lookup_by_id", id).ref)
 
@@ -194,11 +188,7 @@ class Connection:
     def lookup_network_by_uuid(self, uuid: str) -> Network:
         canonical = normalize_uuid(check_string(uuid, "uuid", "virNetworkLookupByUUIDString"))
         if canonical is None:
-            raise make_error(
-                ErrorCode.INVALID_ARG,
-                ErrorDomain.NETWORK,
-                f"uuid in virNetworkLookupByUUIDString is malformed: '{uuid}'",
-            )
+            raise invalid_arg("Invalid UUID", "virNetworkLookupByUUIDString", "uuidstr")
         return Network(self, self._call("network_lookup_by_uuid", canonical).ref)
 
     def define_network(self, xml: str, flags: int = 0) -> Network:
@@ -224,11 +214,7 @@ class Connection:
     def lookup_storage_pool_by_uuid(self, uuid: str) -> StoragePool:
         canonical = normalize_uuid(check_string(uuid, "uuid", "virStoragePoolLookupByUUIDString"))
         if canonical is None:
-            raise make_error(
-                ErrorCode.INVALID_ARG,
-                ErrorDomain.STORAGE,
-                f"uuid in virStoragePoolLookupByUUIDString is malformed: '{uuid}'",
-            )
+            raise invalid_arg("Invalid UUID", "virStoragePoolLookupByUUIDString", "uuidstr")
         return StoragePool(self, self._call("storage_pool_lookup_by_uuid", canonical).ref)
 
     def define_storage_pool(self, xml: str, flags: int = 0) -> StoragePool:
