@@ -289,6 +289,9 @@ def open(
 
 
 def _announce_open(conn: Connection) -> None:
-    from pyvirt._hooks import call_hook
+    from pyvirt._hooks import call_hook, hooks_active
 
-    call_hook("pyvirt_connection_open", uri=conn.uri, read_only=conn.read_only)
+    # Asking for the URI is a driver call (a round trip on a remote connection): skip it when
+    # no plugin is listening.
+    if hooks_active():
+        call_hook("pyvirt_connection_open", uri=conn.uri, read_only=conn.read_only)
