@@ -27,6 +27,7 @@ from typing import ClassVar, NoReturn
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
+from pyvirt._hooks import call_hook
 from pyvirt._procedures import BY_METHOD
 from pyvirt._records import (
     DomainInfo,
@@ -48,6 +49,7 @@ from pyvirt._uri import URI
 
 __all__ = [
     "AuthCallback",
+    "call_hook",
     "ConnectDriver",
     "DriverConnection",
     "HypervisorDriver",

@@ -37,7 +37,7 @@ from pyvirt import (
     make_error,
 )
 from pyvirt.conf import DomainDef, format_domain_xml, parse_domain_xml
-from pyvirt.driver import unsupported_flags
+from pyvirt.driver import call_hook, unsupported_flags
 
 from pyvirt_test._objects import TestDomain
 from pyvirt_test._state import TestState
@@ -99,6 +99,12 @@ class DomainOps:
 
     def _emit(self, dom: TestDomain, event: int, detail: int) -> None:
         self.state.emit("domain", dom.name, dom.uuid, dom.id, event, detail)
+
+    def _hooks(self, names: tuple[str, ...], dom: TestDomain) -> None:
+        """Run lifecycle hooks for *dom*; callers hold no lock, so hooks may call the API."""
+        xml = format_domain_xml(dom.live, inactive=True)
+        for name in names:
+            call_hook(name, driver="test", name=dom.name, uuid=dom.uuid, xml=xml)
 
     def _dom(self, ref: DomainRef) -> TestDomain:
         return self.state.domain_by_uuid(ref.uuid)
@@ -220,21 +226,30 @@ class DomainOps:
     # -- lifecycle ------------------------------------------------------------------------
     def domain_create(self, dom_ref: DomainRef, flags: int) -> DomainRecord:
         unsupported_flags(flags, 0, "testDomainCreateWithFlags", _T)
-        with self.state.lock:
-            dom = self._dom(dom_ref)
-            if dom.active:
-                raise make_error(
-                    ErrorCode.INTERNAL_ERROR, _T, f"Domain '{dom.name}' is already running"
-                )
-            dom.managed_save = False
-            self.state.activate(dom, DomainState.RUNNING, DomainRunningReason.BOOTED)
-            self._emit(dom, DomainEventType.STARTED, DomainEventStartedDetail.BOOTED)
-            return dom.record()
+        for attempt in ("hooks", "start"):
+            with self.state.lock:
+                dom = self._dom(dom_ref)
+                if dom.active:
+                    raise make_error(
+                        ErrorCode.INTERNAL_ERROR, _T, f"Domain '{dom.name}' is already running"
+                    )
+                if attempt == "start":
+                    dom.managed_save = False
+                    self.state.activate(dom, DomainState.RUNNING, DomainRunningReason.BOOTED)
+                    self._emit(dom, DomainEventType.STARTED, DomainEventStartedDetail.BOOTED)
+                    record = dom.record()
+            if attempt == "hooks":
+                self._hooks(("pyvirt_domain_prepare", "pyvirt_domain_start"), dom)
+        self._hooks(("pyvirt_domain_started",), dom)
+        return record
 
     def _stop(self, dom: TestDomain, reason: int, detail: int) -> None:
         event_id = dom.id
         self.state.deactivate(dom, reason)
         self.state.emit("domain", dom.name, dom.uuid, event_id, DomainEventType.STOPPED, detail)
+
+    def _stopped_hooks(self, dom: TestDomain) -> None:
+        self._hooks(("pyvirt_domain_stopped", "pyvirt_domain_release"), dom)
 
     def domain_shutdown(self, dom_ref: DomainRef, flags: int) -> None:
         unsupported_flags(flags, 0, "testDomainShutdownFlags", _T)
@@ -243,6 +258,7 @@ class DomainOps:
             if dom.state not in (DomainState.RUNNING, DomainState.PAUSED):
                 raise _not_running(dom)
             self._stop(dom, DomainShutoffReason.SHUTDOWN, DomainEventStoppedDetail.SHUTDOWN)
+        self._stopped_hooks(dom)
 
     def domain_reboot(self, dom_ref: DomainRef, flags: int) -> None:
         with self.state.lock:
@@ -265,6 +281,7 @@ class DomainOps:
             if not dom.active:
                 raise _invalid_not_running()
             self._stop(dom, DomainShutoffReason.DESTROYED, DomainEventStoppedDetail.DESTROYED)
+        self._stopped_hooks(dom)
 
     def domain_suspend(self, dom_ref: DomainRef) -> None:
         with self.state.lock:
