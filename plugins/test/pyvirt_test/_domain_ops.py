@@ -9,6 +9,7 @@ is "Requested operation is not valid: domain is not running".
 from __future__ import annotations
 
 import time
+import warnings
 
 from pyvirt import (
     DomainCreateFlags,
@@ -44,6 +45,7 @@ from pyvirt_test._state import TestState
 
 _T = ErrorDomain.TEST
 _MAX_VCPUS = 32
+_VETO_HOOKS = frozenset({"pyvirt_domain_prepare", "pyvirt_domain_start"})
 _L = ListDomainsFlags
 
 
@@ -104,7 +106,17 @@ class DomainOps:
         """Run lifecycle hooks for *dom*; callers hold no lock, so hooks may call the API."""
         xml = format_domain_xml(dom.live, inactive=True)
         for name in names:
-            call_hook(name, driver="test", name=dom.name, uuid=dom.uuid, xml=xml)
+            try:
+                call_hook(name, driver="test", name=dom.name, uuid=dom.uuid, xml=xml)
+            except Exception as exc:
+                if name not in _VETO_HOOKS:
+                    # Like libvirt's stopped/release hook scripts: a failure cannot undo
+                    # what already happened, so it is reported and the operation stands.
+                    warnings.warn(f"hook {name} failed: {exc}", RuntimeWarning, stacklevel=2)
+                    continue
+                raise make_error(
+                    ErrorCode.HOOK_SCRIPT_FAILED, ErrorDomain.HOOK, f"{name}: {exc}"
+                ) from exc
 
     def _dom(self, ref: DomainRef) -> TestDomain:
         return self.state.domain_by_uuid(ref.uuid)
