@@ -27,7 +27,7 @@ def test_lifecycle_events_carry_libvirts_numbers(conn):
     dom.destroy()
     dom.start()
     new = conn.define_domain(XML)
-    conn.define_domain(XML)
+    conn.define_domain(new.xml())
     new.undefine()
     dom.shutdown()
     conn.deregister_event_callback(cb)
@@ -58,7 +58,12 @@ def test_events_reach_other_connections_sharing_the_state(conn):
         started.set()
         first = next(events)
         worker.join()
-        assert (first.kind, first.name, first.event, first.detail) == ("domain", "test", E.SUSPENDED, 0)
+        assert (first.kind, first.name, first.event, first.detail) == (
+            "domain",
+            "test",
+            E.SUSPENDED,
+            0,
+        )
         events.close()
 
 

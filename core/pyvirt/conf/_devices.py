@@ -164,7 +164,12 @@ class ChardevDef(Device):
     target_children: list[etree._Element] = field(default_factory=list)
 
     child_order: ClassVar[tuple[str, ...]] = (
-        "source", "protocol", "log", "target", "alias", "address",
+        "source",
+        "protocol",
+        "log",
+        "target",
+        "alias",
+        "address",
     )
 
     @property
@@ -180,7 +185,15 @@ class ControllerDef(Device):
     attrs: dict[str, str] = field(default_factory=dict)
 
     tag: ClassVar[str] = "controller"
-    child_order: ClassVar[tuple[str, ...]] = ("model", "driver", "master", "target", "pcihole64", "alias", "address")  # noqa: E501
+    child_order: ClassVar[tuple[str, ...]] = (
+        "model",
+        "driver",
+        "master",
+        "target",
+        "pcihole64",
+        "alias",
+        "address",
+    )  # noqa: E501
 
 
 @dataclass
@@ -247,7 +260,9 @@ class GenericDevice(Device):
 # ---------------------------------------------------------------- parsing
 
 
-def _keep_extra(elem: etree._Element, order: tuple[str, ...], modelled: set[str]) -> list[etree._Element]:  # noqa: E501
+def _keep_extra(
+    elem: etree._Element, order: tuple[str, ...], modelled: set[str]
+) -> list[etree._Element]:  # noqa: E501
     return [
         copy.deepcopy(c)
         for c in elem
@@ -260,7 +275,14 @@ def _address(elem: etree._Element) -> Address | None:
     return Address.parse(a) if a is not None else None
 
 
-_BUS_BY_PREFIX = (("xvd", "xen"), ("ubd", "uml"), ("hd", "ide"), ("fd", "fdc"), ("sd", "scsi"), ("vd", "virtio"))  # noqa: E501
+_BUS_BY_PREFIX = (
+    ("xvd", "xen"),
+    ("ubd", "uml"),
+    ("hd", "ide"),
+    ("fd", "fdc"),
+    ("sd", "scsi"),
+    ("vd", "virtio"),
+)  # noqa: E501
 
 
 def _parse_disk(elem: etree._Element) -> DiskDef:
@@ -287,7 +309,9 @@ def _parse_disk(elem: etree._Element) -> DiskDef:
         device=device,
         attrs={k: v for k, v in elem.attrib.items() if k not in ("type", "device")},
         source=dict(src.attrib) if src is not None else {},
-        source_children=[copy.deepcopy(c) for c in src if isinstance(c.tag, str)] if src is not None else [],  # noqa: E501
+        source_children=[copy.deepcopy(c) for c in src if isinstance(c.tag, str)]
+        if src is not None
+        else [],  # noqa: E501
         target_dev=dev,
         target_bus=bus,
         target_attrs={k: v for k, v in target.attrib.items() if k not in ("dev", "bus")},
@@ -336,7 +360,9 @@ def _parse_chardev(elem: etree._Element) -> ChardevDef:
         type=elem.get("type", "pty"),
         sources=[dict(s.attrib) for s in children(elem, "source")],
         target=dict(tgt.attrib) if tgt is not None else {},
-        target_children=[copy.deepcopy(c) for c in tgt if isinstance(c.tag, str)] if tgt is not None else [],  # noqa: E501
+        target_children=[copy.deepcopy(c) for c in tgt if isinstance(c.tag, str)]
+        if tgt is not None
+        else [],  # noqa: E501
         address=_address(elem),
         extra=_keep_extra(elem, ChardevDef.child_order, {"source", "target", "address"}),
     )
@@ -404,9 +430,16 @@ def _parse_video(elem: etree._Element) -> VideoDef:
     if kind == "qxl":
         ram = 65536 if ram is None else ram
     return VideoDef(
-        model=kind, vram=vram, ram=ram, vgamem=vgamem, heads=1 if heads is None else heads,
-        primary=primary, model_attrs=attrs,
-        model_children=[copy.deepcopy(c) for c in m if isinstance(c.tag, str)] if m is not None else [],  # noqa: E501
+        model=kind,
+        vram=vram,
+        ram=ram,
+        vgamem=vgamem,
+        heads=1 if heads is None else heads,
+        primary=primary,
+        model_attrs=attrs,
+        model_children=[copy.deepcopy(c) for c in m if isinstance(c.tag, str)]
+        if m is not None
+        else [],  # noqa: E501
         address=_address(elem),
         extra=_keep_extra(elem, VideoDef.child_order, {"model", "address"}),
     )
@@ -432,8 +465,12 @@ def parse_device(elem: etree._Element, *, os_type: str, arch: str) -> Device | N
                 bus = "ps2" if kind in ("mouse", "keyboard") and x86 else "usb"
             elif os_type in ("xen", "linux", "xenpvh"):
                 bus = "xen"
-        return InputDef(type=kind, bus=bus, address=_address(elem),
-                        extra=_keep_extra(elem, InputDef.child_order, {"address"}))
+        return InputDef(
+            type=kind,
+            bus=bus,
+            address=_address(elem),
+            extra=_keep_extra(elem, InputDef.child_order, {"address"}),
+        )
     if tag == "graphics":
         return _parse_graphics(elem)
     if tag == "video":
@@ -482,7 +519,13 @@ def _write_children(w: XMLWriter, dev: Device, own: dict[str, list[object]]) -> 
             item(w)  # type: ignore[operator]
 
 
-def _emit(w: XMLWriter, tag: str, attrs: list[tuple[str, object]], dev: Device, own: dict[str, list[object]]) -> None:  # noqa: E501
+def _emit(
+    w: XMLWriter,
+    tag: str,
+    attrs: list[tuple[str, object]],
+    dev: Device,
+    own: dict[str, list[object]],
+) -> None:  # noqa: E501
     has_children = any(own.values()) or dev.extra or dev.address is not None
     if not has_children:
         w.empty(tag, attrs)
@@ -523,9 +566,16 @@ def format_device(w: XMLWriter, dev: Device, *, inactive: bool, secure: bool) ->
         if dev.driver is not None:
             own["driver"] = [_with_children("driver", _ordered(dev.driver, _DRIVER_ORDER), [])]
         if dev.source or dev.source_children:
-            own["source"] = [_with_children("source", list(dev.source.items()), dev.source_children)]  # noqa: E501
-        own["target"] = [_with_children(
-            "target", [("dev", dev.target_dev), ("bus", dev.target_bus), *dev.target_attrs.items()], [])]  # noqa: E501
+            own["source"] = [
+                _with_children("source", list(dev.source.items()), dev.source_children)
+            ]  # noqa: E501
+        own["target"] = [
+            _with_children(
+                "target",
+                [("dev", dev.target_dev), ("bus", dev.target_bus), *dev.target_attrs.items()],
+                [],
+            )
+        ]  # noqa: E501
         if dev.readonly:
             own["readonly"] = [_with_children("readonly", [], [])]
         if dev.shareable:
@@ -536,7 +586,9 @@ def format_device(w: XMLWriter, dev: Device, *, inactive: bool, secure: bool) ->
             own["mac"] = [_with_children("mac", [("address", dev.mac)], [])]
         if dev.source:
             own["source"] = [_with_children("source", list(dev.source.items()), [])]
-        if dev.target_dev and not (inactive and dev.target_dev.startswith(("vnet", "macvtap", "macvlan"))):  # noqa: E501
+        if dev.target_dev and not (
+            inactive and dev.target_dev.startswith(("vnet", "macvtap", "macvlan"))
+        ):  # noqa: E501
             own["target"] = [_with_children("target", [("dev", dev.target_dev)], [])]
         if dev.model:
             own["model"] = [_with_children("model", [("type", dev.model)], [])]
@@ -545,10 +597,16 @@ def format_device(w: XMLWriter, dev: Device, *, inactive: bool, secure: bool) ->
         if dev.sources:
             own["source"] = [_with_children("source", list(s.items()), []) for s in dev.sources]
         if dev.target or dev.target_children:
-            own["target"] = [_with_children("target", list(dev.target.items()), dev.target_children)]  # noqa: E501
+            own["target"] = [
+                _with_children("target", list(dev.target.items()), dev.target_children)
+            ]  # noqa: E501
         _emit(w, dev.kind, [("type", dev.type)], dev, own)
     elif isinstance(dev, ControllerDef):
-        attrs: list[tuple[str, object]] = [("type", dev.type), ("index", dev.index), ("model", dev.model)]  # noqa: E501
+        attrs: list[tuple[str, object]] = [
+            ("type", dev.type),
+            ("index", dev.index),
+            ("model", dev.model),
+        ]  # noqa: E501
         _emit(w, "controller", attrs + list(dev.attrs.items()), dev, own)
     elif isinstance(dev, InputDef):
         _emit(w, "input", [("type", dev.type), ("bus", dev.bus)], dev, own)
@@ -556,8 +614,12 @@ def format_device(w: XMLWriter, dev: Device, *, inactive: bool, secure: bool) ->
         _format_graphics(w, dev, inactive=inactive, secure=secure)
     elif isinstance(dev, VideoDef):
         mattrs: list[tuple[str, object]] = [
-            ("type", dev.model), ("ram", dev.ram), ("vram", dev.vram), ("vgamem", dev.vgamem),
-            ("heads", dev.heads), ("primary", "yes" if dev.primary else None),
+            ("type", dev.model),
+            ("ram", dev.ram),
+            ("vram", dev.vram),
+            ("vgamem", dev.vgamem),
+            ("heads", dev.heads),
+            ("primary", "yes" if dev.primary else None),
             *dev.model_attrs.items(),
         ]
         own["model"] = [_with_children("model", mattrs, dev.model_children)]

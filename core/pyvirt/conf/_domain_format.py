@@ -49,10 +49,18 @@ def format_domain_xml(
         "description": lambda: d.description is not None and w.text("description", d.description),  # type: ignore[func-returns-value]  # noqa: E501
         "metadata": lambda: _metadata(w, d),
         "memory": lambda: w.text("memory", str(d.memory_kib), [("unit", "KiB")]),
-        "currentMemory": lambda: w.text("currentMemory", str(d.current_memory_kib), [("unit", "KiB")]),  # noqa: E501
-        "vcpu": lambda: w.text("vcpu", str(d.max_vcpus), [
-            ("placement", d.vcpu_placement), ("cpuset", d.vcpu_cpuset),
-            ("current", d.vcpus if d.vcpus != d.max_vcpus else None)]),
+        "currentMemory": lambda: w.text(
+            "currentMemory", str(d.current_memory_kib), [("unit", "KiB")]
+        ),  # noqa: E501
+        "vcpu": lambda: w.text(
+            "vcpu",
+            str(d.max_vcpus),
+            [
+                ("placement", d.vcpu_placement),
+                ("cpuset", d.vcpu_cpuset),
+                ("current", d.vcpus if d.vcpus != d.max_vcpus else None),
+            ],
+        ),
         "os": lambda: _os(w, d),
         "features": lambda: _features(w, d),
         "cpu": lambda: d.cpu is not None and w.element(d.cpu),  # type: ignore[func-returns-value]

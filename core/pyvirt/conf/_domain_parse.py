@@ -122,7 +122,8 @@ def parse_domain_xml(
     root = parse_document(xml, "domain_definition", _DOM)
     if root.tag != "domain":
         raise make_error(
-            ErrorCode.XML_ERROR, _DOM,
+            ErrorCode.XML_ERROR,
+            _DOM,
             f"unexpected root element <{root.tag}>, expecting <domain>",
         )
     # --- identity (virDomainDefParseIDs)
@@ -186,7 +187,8 @@ def parse_domain_xml(
         d.vcpu_cpuset = vcpu_el.get("cpuset")
         if d.vcpus > d.max_vcpus:
             raise make_error(
-                ErrorCode.CONFIG_UNSUPPORTED, _DOM,
+                ErrorCode.CONFIG_UNSUPPORTED,
+                _DOM,
                 "maximum vCPU count must not be less than current vCPU count",
             )
     # --- os
@@ -213,7 +215,11 @@ def parse_domain_xml(
     if clock is not None:
         d.clock = copy.deepcopy(clock)
         d.clock_offset = clock.get("offset", "utc")
-    for ev, default in (("on_poweroff", "destroy"), ("on_reboot", "restart"), ("on_crash", "destroy")):  # noqa: E501
+    for ev, default in (
+        ("on_poweroff", "destroy"),
+        ("on_reboot", "restart"),
+        ("on_crash", "destroy"),
+    ):  # noqa: E501
         setattr(d, ev, _text(child(root, ev)) or default)
     # --- kept top-level elements
     for c in root:
@@ -263,7 +269,7 @@ def disk_name_to_index(name: str) -> int:
     """``virDiskNameToIndex``: 'hda' -> 0, 'sdb' -> 1, 'vdaa' -> 26; -1 when not a disk name."""
     for prefix in ("fd", "hd", "vd", "sd", "xvd", "ubd"):
         if name.startswith(prefix):
-            rest = name[len(prefix):]
+            rest = name[len(prefix) :]
             break
     else:
         return -1
@@ -293,7 +299,9 @@ def _assign_drive_address(disk: DiskDef) -> None:
         ctrl, bus, unit = 0, 0, idx
     else:
         return
-    disk.address = Address("drive", {"controller": str(ctrl), "bus": str(bus), "target": "0", "unit": str(unit)})  # noqa: E501
+    disk.address = Address(
+        "drive", {"controller": str(ctrl), "bus": str(bus), "target": "0", "unit": str(unit)}
+    )  # noqa: E501
 
 
 def insert_controller(ctrls: list[ControllerDef], new: ControllerDef) -> None:
@@ -370,8 +378,13 @@ def _console_compat(d: DomainDef, devs: list[Device]) -> list[Device]:
     if consoles and consoles[0].target.get("type") == "serial":
         con = consoles[0]
         if not serials:
-            serial = ChardevDef(kind="serial", type=con.type, sources=copy.deepcopy(con.sources),
-                                target={"port": "0"}, extra=_mirrored(con))
+            serial = ChardevDef(
+                kind="serial",
+                type=con.type,
+                sources=copy.deepcopy(con.sources),
+                target={"port": "0"},
+                extra=_mirrored(con),
+            )
             devs = [serial, *devs]
         else:
             # libvirt prints console 0 as a view of serial 0.
@@ -380,8 +393,13 @@ def _console_compat(d: DomainDef, devs: list[Device]) -> list[Device]:
             con.extra = _mirrored(serials[0])
     elif serials and not consoles:
         s = serials[0]
-        con = ChardevDef(kind="console", type=s.type, sources=copy.deepcopy(s.sources),
-                         target={"type": "serial", "port": "0"}, extra=_mirrored(s))
+        con = ChardevDef(
+            kind="console",
+            type=s.type,
+            sources=copy.deepcopy(s.sources),
+            target={"type": "serial", "port": "0"},
+            extra=_mirrored(s),
+        )
         devs = [*devs, con]
     return devs
 

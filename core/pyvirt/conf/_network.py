@@ -19,7 +19,12 @@ from pyvirt._xml import XMLWriter, format_metadata_child, parse_document
 from pyvirt.conf._common import child, children, generate_uuid, parse_mac, parse_uuid
 
 __all__ = [
-    "DhcpHost", "DhcpRange", "IPDef", "NetworkDef", "format_network_xml", "parse_network_xml",
+    "DhcpHost",
+    "DhcpRange",
+    "IPDef",
+    "NetworkDef",
+    "format_network_xml",
+    "parse_network_xml",
 ]
 
 _NET = ErrorDomain.NETWORK
@@ -111,13 +116,24 @@ def _parse_ip(elem: etree._Element) -> IPDef:
                 bad = f"Invalid dhcp range '{start}' to '{end}'"
                 raise _err(ErrorCode.XML_ERROR, bad) from None
             if reversed_:
-                raise _err(ErrorCode.INTERNAL_ERROR, f"range {start} - {end} is reversed ",
-                           ErrorDomain.NONE)
-            ip.dhcp_ranges.append(DhcpRange(start, end, [copy.deepcopy(c) for c in r if isinstance(c.tag, str)]))  # noqa: E501
+                raise _err(
+                    ErrorCode.INTERNAL_ERROR,
+                    f"range {start} - {end} is reversed ",
+                    ErrorDomain.NONE,
+                )
+            ip.dhcp_ranges.append(
+                DhcpRange(start, end, [copy.deepcopy(c) for c in r if isinstance(c.tag, str)])
+            )  # noqa: E501
         for h in children(dhcp, "host"):
             mac = h.get("mac")
-            ip.dhcp_hosts.append(DhcpHost(mac=parse_mac(mac) or mac if mac else None,
-                                          id=h.get("id"), name=h.get("name"), ip=h.get("ip")))
+            ip.dhcp_hosts.append(
+                DhcpHost(
+                    mac=parse_mac(mac) or mac if mac else None,
+                    id=h.get("id"),
+                    name=h.get("name"),
+                    ip=h.get("ip"),
+                )
+            )
         ip.bootp = [copy.deepcopy(b) for b in children(dhcp, "bootp")]
     return ip
 
@@ -126,7 +142,9 @@ def parse_network_xml(xml: str | bytes) -> NetworkDef:
     """Parse a network document, applying libvirt's defaults (uuid, stp, delay, nat)."""
     root = parse_document(xml, "network_definition", _NET)
     if root.tag != "network":
-        raise _err(ErrorCode.XML_ERROR, f"unexpected root element <{root.tag}>, expecting <network>")  # noqa: E501
+        raise _err(
+            ErrorCode.XML_ERROR, f"unexpected root element <{root.tag}>, expecting <network>"
+        )  # noqa: E501
     name_el = child(root, "name")
     name = "".join(name_el.itertext()) if name_el is not None else ""
     if not name:
@@ -142,7 +160,9 @@ def parse_network_xml(xml: str | bytes) -> NetworkDef:
             raise _err(ErrorCode.INTERNAL_ERROR, "malformed uuid element")
         uuid = parsed
     n = NetworkDef(name=name, uuid=uuid)
-    n.attrs = {k: v for k, v in root.attrib.items() if k in ("connections", "ipv6", "trustGuestRxFilters")}  # noqa: E501
+    n.attrs = {
+        k: v for k, v in root.attrib.items() if k in ("connections", "ipv6", "trustGuestRxFilters")
+    }  # noqa: E501
     md = child(root, "metadata")
     if md is not None:
         seen: set[str] = set()
@@ -178,7 +198,9 @@ def parse_network_xml(xml: str | bytes) -> NetworkDef:
         text = mac_el.get("address", "")
         mac = parse_mac(text)
         if mac is None:
-            raise _err(ErrorCode.XML_ERROR, f"Invalid bridge mac address '{text}' in network '{name}'")  # noqa: E501
+            raise _err(
+                ErrorCode.XML_ERROR, f"Invalid bridge mac address '{text}' in network '{name}'"
+            )  # noqa: E501
         n.mac = mac
     dom = child(root, "domain")
     if dom is not None:
@@ -215,8 +237,15 @@ def format_network_xml(n: NetworkDef, *, inactive: bool = False) -> str:
         else:
             w.empty("forward", attrs)
     if n.forward_mode in _L3_MODES:
-        w.empty("bridge", [("name", n.bridge_name), ("stp", "on" if n.bridge_stp else "off"),
-                           ("delay", n.bridge_delay), *n.bridge_attrs.items()])
+        w.empty(
+            "bridge",
+            [
+                ("name", n.bridge_name),
+                ("stp", "on" if n.bridge_stp else "off"),
+                ("delay", n.bridge_delay),
+                *n.bridge_attrs.items(),
+            ],
+        )
     elif n.has_bridge:
         w.empty("bridge", [("name", n.bridge_name), *n.bridge_attrs.items()])
     _write_kept(w, n, ("mtu",))
@@ -233,8 +262,16 @@ def format_network_xml(n: NetworkDef, *, inactive: bool = False) -> str:
 
 
 def _format_ip(w: XMLWriter, ip: IPDef) -> None:
-    w.open("ip", [("family", ip.family), ("address", ip.address), ("netmask", ip.netmask),
-                  ("prefix", ip.prefix), ("localPtr", ip.local_ptr)])
+    w.open(
+        "ip",
+        [
+            ("family", ip.family),
+            ("address", ip.address),
+            ("netmask", ip.netmask),
+            ("prefix", ip.prefix),
+            ("localPtr", ip.local_ptr),
+        ],
+    )
     for t in ip.tftp:
         w.element(t)
     if ip.has_dhcp and (ip.dhcp_ranges or ip.dhcp_hosts or ip.bootp):

@@ -71,8 +71,9 @@ class Permissions:
                 mode = f"{int(mode, 8):04o}"
             except ValueError:
                 raise _xml_err("malformed octal mode") from None
-        return cls(mode, child_text(elem, "owner"), child_text(elem, "group"),
-                   child_text(elem, "label"))
+        return cls(
+            mode, child_text(elem, "owner"), child_text(elem, "group"), child_text(elem, "label")
+        )
 
     def write(self, w: XMLWriter) -> None:
         w.open("permissions")
@@ -134,8 +135,9 @@ def parse_pool_xml(xml: str | bytes) -> PoolDef:
     if ptype is None:
         raise _xml_err("Missing required attribute 'type' in element 'pool'", ErrorDomain.XML)
     if ptype not in POOL_TYPES:
-        raise _xml_err(f"Invalid value for attribute 'type' in element 'pool': '{ptype}'.",
-                       ErrorDomain.XML)
+        raise _xml_err(
+            f"Invalid value for attribute 'type' in element 'pool': '{ptype}'.", ErrorDomain.XML
+        )
     src = child(root, "source")
     name = child_text(root, "name")
     if not name:
@@ -231,8 +233,11 @@ def parse_volume_xml(xml: str | bytes, *, pool: PoolDef | None = None) -> Volume
         target_path=child_text(target, "path"),
         format_type=fmt,
         permissions=Permissions.parse(child(target, "permissions")),
-        target_extra=[copy.deepcopy(c) for c in (target if target is not None else [])
-                      if isinstance(c.tag, str) and c.tag in kept],
+        target_extra=[
+            copy.deepcopy(c)
+            for c in (target if target is not None else [])
+            if isinstance(c.tag, str) and c.tag in kept
+        ],
         backing_store=copy.deepcopy(child(root, "backingStore")),
         source=copy.deepcopy(child(root, "source")),
     )

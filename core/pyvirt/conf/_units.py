@@ -60,9 +60,7 @@ def scale_integer(value: int, suffix: str | None, default_scale: int, limit: int
                 )
             factor = base**power
     if value and value > limit // factor:
-        raise make_error(
-            ErrorCode.OVERFLOW, ErrorDomain.NONE, f"value too large: {value}{suffix}"
-        )
+        raise make_error(ErrorCode.OVERFLOW, ErrorDomain.NONE, f"value too large: {value}{suffix}")
     return value * factor
 
 
@@ -76,15 +74,11 @@ def parse_scaled_integer(
     """
     value = parse_ullong(text)
     if value is None:
-        raise make_error(
-            ErrorCode.INVALID_ARG, ErrorDomain.NONE, f"malformed number '{text}'"
-        )
+        raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.NONE, f"malformed number '{text}'")
     return scale_integer(value, unit, default_unit_scale, max_value)
 
 
-def read_scaled_element(
-    elem: etree._Element, xpath: str, default_scale: int, limit: int
-) -> int:
+def read_scaled_element(elem: etree._Element, xpath: str, default_scale: int, limit: int) -> int:
     """``virParseScaledValue`` on one element: text plus its ``unit`` attribute.
 
     The invalid-value error names the XPath libvirt used, e.g. ``./memory[1]``, so the

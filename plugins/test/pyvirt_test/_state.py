@@ -20,6 +20,8 @@ from pyvirt_test._objects import TestDomain, TestNetwork, TestPool
 EventListener = Callable[[str, str, str, int, int, int], None]
 
 _D = ErrorDomain.TEST
+#: Every test pool pretends to be this big (libvirt's test driver does the same).
+POOL_CAPACITY = 100 * 1024**3
 
 
 class TestState:
@@ -47,8 +49,17 @@ class TestState:
             self.networks[net.name] = TestNetwork(net, active=True)
         for pool, vols in config.pools:
             obj = TestPool(pool, active=True)
+            pool.capacity, pool.allocation = POOL_CAPACITY, 0
             for vol in vols:
+                if vol.target_path is None:
+                    vol.target_path = f"{pool.target_path or ''}/{vol.name}"
+                if vol.key is None:
+                    vol.key = vol.target_path
+                if vol.allocation is None:
+                    vol.allocation = vol.capacity
+                pool.allocation += vol.allocation
                 obj.volumes[vol.name] = vol
+            pool.available = pool.capacity - pool.allocation
             self.pools[pool.name] = obj
 
     # -- domains --------------------------------------------------------------------------

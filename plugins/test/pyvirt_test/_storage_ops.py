@@ -24,6 +24,7 @@ from pyvirt import (
 from pyvirt.conf import (
     PoolDef,
     VolumeDef,
+    apply_volume_defaults,
     format_pool_xml,
     format_volume_xml,
     parse_pool_xml,
@@ -32,11 +33,10 @@ from pyvirt.conf import (
 from pyvirt.driver import unsupported_flags
 
 from pyvirt_test._objects import TestPool
-from pyvirt_test._state import TestState
+from pyvirt_test._state import POOL_CAPACITY, TestState
 
 _T = ErrorDomain.TEST
 _F = ListStoragePoolsFlags
-_DEFAULT_CAPACITY = 100 * 1024**3
 
 
 def _matches(pool: TestPool, flags: int) -> bool:
@@ -66,9 +66,9 @@ def _is_active(pool: TestPool) -> Exception:
 
 def _fill_defaults(defn: PoolDef) -> None:
     # The test driver invents a 100 GiB pool with nothing allocated.
-    defn.capacity = _DEFAULT_CAPACITY
+    defn.capacity = POOL_CAPACITY
     defn.allocation = 0
-    defn.available = _DEFAULT_CAPACITY
+    defn.available = POOL_CAPACITY
 
 
 class StorageOps:
@@ -270,7 +270,9 @@ class StorageOps:
                 if getattr(vol, attr) == value:
                     return pool.vol_ref(vol)
         raise make_error(
-            ErrorCode.NO_STORAGE_VOL, _T, f"no storage vol with matching {attr} '{value}'"
+            ErrorCode.NO_STORAGE_VOL,
+            _T,
+            f"no storage vol with matching {attr.replace('target_', '')} '{value}'",
         )
 
     def storage_vol_lookup_by_key(self, key: str) -> StorageVolRef:
@@ -279,7 +281,7 @@ class StorageOps:
 
     def storage_vol_lookup_by_path(self, path: str) -> StorageVolRef:
         with self.state.lock:
-            return self._find_vol("path", path)
+            return self._find_vol("target_path", path)
 
     def storage_vol_create_xml(self, ref: StoragePoolRef, xml: str, flags: int) -> StorageVolRef:
         unsupported_flags(flags, 0, "testStorageVolCreateXML", _T)
@@ -288,17 +290,14 @@ class StorageOps:
             vol = parse_volume_xml(xml, pool=pool.defn)
             if vol.name in pool.volumes:
                 raise make_error(ErrorCode.OPERATION_FAILED, _T, "storage vol already exists")
-            if vol.allocation is None:
-                vol.allocation = vol.capacity
+            apply_volume_defaults(vol, pool.defn)
+            assert vol.allocation is not None
             if pool.defn.allocation + vol.allocation > pool.defn.capacity:
                 raise make_error(
                     ErrorCode.INTERNAL_ERROR,
                     _T,
                     f"Not enough free space in pool for volume '{vol.name}'",
                 )
-            base = pool.defn.target_path or ""
-            vol.path = f"{base}/{vol.name}"
-            vol.key = vol.path
             pool.volumes[vol.name] = vol
             pool.defn.allocation += vol.allocation
             pool.defn.available = pool.defn.capacity - pool.defn.allocation
@@ -327,4 +326,4 @@ class StorageOps:
 
     def storage_vol_get_path(self, ref: StorageVolRef) -> str:
         with self.state.lock:
-            return self._vol(ref)[1].path or ""
+            return self._vol(ref)[1].target_path or ""
