@@ -151,7 +151,7 @@ class DomainOps:
             return self.state.domain_by_id(id).record()
 
     # -- define / create / undefine -------------------------------------------------------
-    def _check_duplicate(self, defn: DomainDef) -> TestDomain | None:
+    def _check_duplicate_domain(self, defn: DomainDef) -> TestDomain | None:
         """libvirt's virDomainObjListAdd checks: same uuid must mean same name and vice versa."""
         by_uuid = self.state.find_domain_uuid(defn.uuid)
         if by_uuid is not None:
@@ -175,7 +175,7 @@ class DomainOps:
         unsupported_flags(flags, 1, "testDomainDefineXMLFlags", _T)
         defn = parse_domain_xml(xml)
         with self.state.lock:
-            existing = self._check_duplicate(defn)
+            existing = self._check_duplicate_domain(defn)
             if existing is None:
                 dom = TestDomain(live=defn, config=None)
                 self.state.add_domain(dom)
@@ -195,7 +195,7 @@ class DomainOps:
         unsupported_flags(flags, DomainCreateFlags.START_VALIDATE, "testDomainCreateXML", _T)
         defn = parse_domain_xml(xml)
         with self.state.lock:
-            existing = self._check_duplicate(defn)
+            existing = self._check_duplicate_domain(defn)
             if existing is not None:
                 if existing.active:
                     raise make_error(
