@@ -49,6 +49,15 @@ _VETO_HOOKS = frozenset({"pyvirt_domain_prepare", "pyvirt_domain_start"})
 _L = ListDomainsFlags
 
 
+def _parse(xml: str) -> DomainDef:
+    """Parse a domain and name its interfaces as libvirt's test driver does (testnetN)."""
+    defn = parse_domain_xml(xml)
+    for index, iface in enumerate(defn.interfaces):
+        if not iface.target_dev:
+            iface.target_dev = f"testnet{index}"
+    return defn
+
+
 def _not_running(dom: TestDomain) -> Exception:
     return make_error(ErrorCode.INTERNAL_ERROR, _T, f"domain '{dom.name}' not running")
 
@@ -173,7 +182,7 @@ class DomainOps:
 
     def domain_define_xml(self, xml: str, flags: int) -> DomainRecord:
         unsupported_flags(flags, 1, "testDomainDefineXMLFlags", _T)
-        defn = parse_domain_xml(xml)
+        defn = _parse(xml)
         with self.state.lock:
             existing = self._check_duplicate_domain(defn)
             if existing is None:
@@ -193,7 +202,7 @@ class DomainOps:
 
     def domain_create_xml(self, xml: str, flags: int) -> DomainRecord:
         unsupported_flags(flags, DomainCreateFlags.START_VALIDATE, "testDomainCreateXML", _T)
-        defn = parse_domain_xml(xml)
+        defn = _parse(xml)
         with self.state.lock:
             existing = self._check_duplicate_domain(defn)
             if existing is not None:
