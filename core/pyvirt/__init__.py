@@ -3,94 +3,199 @@
 ``pyvirt.open(uri)`` returns a :class:`Connection`; drivers are plugins found through the
 ``pyvirt.drivers`` entry-point group (see :mod:`pyvirt.driver`).  Errors are
 :class:`VirtError` subclasses carrying libvirt's codes.
+
+The names below are loaded on first use (PEP 562): ``import pyvirt`` is on the path of every
+``pyvirsh`` run, so it must cost next to nothing; a name costs its module's import only when a
+caller touches it.  Type checkers and IDEs see the same names through the ``TYPE_CHECKING``
+imports, and ``tests/test_public_api.py`` keeps the three lists (imports, ``_EXPORTS``,
+``__all__``) in step.
 """
 
-from pyvirt._codes import ErrorCode, ErrorDomain, ErrorLevel
-from pyvirt._connection import Connection, open
-from pyvirt._enums import (
-    ConnectFlags,
-    DomainCreateFlags,
-    DomainDefineFlags,
-    DomainDestroyFlags,
-    DomainEventCrashedDetail,
-    DomainEventDefinedDetail,
-    DomainEventID,
-    DomainEventPMSuspendedDetail,
-    DomainEventResumedDetail,
-    DomainEventShutdownDetail,
-    DomainEventStartedDetail,
-    DomainEventStoppedDetail,
-    DomainEventSuspendedDetail,
-    DomainEventType,
-    DomainEventUndefinedDetail,
-    DomainMemoryModFlags,
-    DomainModificationImpact,
-    DomainPausedReason,
-    DomainRunningReason,
-    DomainShutdownFlags,
-    DomainShutoffReason,
-    DomainState,
-    DomainUndefineFlags,
-    DomainVcpuFlags,
-    DomainXMLFlags,
-    ListDomainsFlags,
-    ListNetworksFlags,
-    ListStoragePoolsFlags,
-    NetworkEventType,
-    NetworkXMLFlags,
-    StoragePoolEventType,
-    StoragePoolState,
-    StorageVolType,
-    StorageXMLFlags,
-)
-from pyvirt._errors import (
-    ArgumentUnsupportedError,
-    AuthFailedError,
-    ConfigUnsupportedError,
-    ConfSyntaxError,
-    ExistsError,
-    InternalError,
-    InvalidArgError,
-    NoConnectError,
-    NoDomainError,
-    NoInterfaceError,
-    NoNetworkError,
-    NoNodeDeviceError,
-    NoStoragePoolError,
-    NoStorageVolError,
-    NoSupportError,
-    NotFoundError,
-    OperationDeniedError,
-    OperationFailedError,
-    OperationInvalidError,
-    OperationTimeoutError,
-    OperationUnsupportedError,
-    RPCError,
-    SystemCallError,
-    VirtError,
-    XMLError,
-    make_error,
-)
-from pyvirt._hooks import hookimpl
-from pyvirt._objects import Domain, Network, StoragePool, StorageVol
-from pyvirt._records import (
-    DomainInfo,
-    DomainRecord,
-    DomainRef,
-    NetworkRecord,
-    NetworkRef,
-    NodeInfo,
-    SecurityLabel,
-    SecurityModel,
-    StoragePoolInfo,
-    StoragePoolRecord,
-    StoragePoolRef,
-    StorageVolInfo,
-    StorageVolRef,
-)
-from pyvirt._uri import URI, parse_uri
+from __future__ import annotations
+
+# Not ``typing.TYPE_CHECKING``: importing typing alone would cost more than the rest of this
+# module.  Type checkers treat any constant of this name as true.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyvirt._codes import ErrorCode, ErrorDomain, ErrorLevel
+    from pyvirt._connection import Connection, open
+    from pyvirt._enums import (
+        ConnectFlags,
+        DomainCreateFlags,
+        DomainDefineFlags,
+        DomainDestroyFlags,
+        DomainEventCrashedDetail,
+        DomainEventDefinedDetail,
+        DomainEventID,
+        DomainEventPMSuspendedDetail,
+        DomainEventResumedDetail,
+        DomainEventShutdownDetail,
+        DomainEventStartedDetail,
+        DomainEventStoppedDetail,
+        DomainEventSuspendedDetail,
+        DomainEventType,
+        DomainEventUndefinedDetail,
+        DomainMemoryModFlags,
+        DomainModificationImpact,
+        DomainPausedReason,
+        DomainRunningReason,
+        DomainShutdownFlags,
+        DomainShutoffReason,
+        DomainState,
+        DomainUndefineFlags,
+        DomainVcpuFlags,
+        DomainXMLFlags,
+        ListDomainsFlags,
+        ListNetworksFlags,
+        ListStoragePoolsFlags,
+        NetworkEventType,
+        NetworkXMLFlags,
+        StoragePoolEventType,
+        StoragePoolState,
+        StorageVolType,
+        StorageXMLFlags,
+    )
+    from pyvirt._errors import (
+        ArgumentUnsupportedError,
+        AuthFailedError,
+        ConfigUnsupportedError,
+        ConfSyntaxError,
+        ExistsError,
+        InternalError,
+        InvalidArgError,
+        NoConnectError,
+        NoDomainError,
+        NoInterfaceError,
+        NoNetworkError,
+        NoNodeDeviceError,
+        NoStoragePoolError,
+        NoStorageVolError,
+        NoSupportError,
+        NotFoundError,
+        OperationDeniedError,
+        OperationFailedError,
+        OperationInvalidError,
+        OperationTimeoutError,
+        OperationUnsupportedError,
+        RPCError,
+        SystemCallError,
+        VirtError,
+        XMLError,
+        make_error,
+    )
+    from pyvirt._hooks import hookimpl
+    from pyvirt._objects import Domain, Network, StoragePool, StorageVol
+    from pyvirt._records import (
+        DomainInfo,
+        DomainRecord,
+        DomainRef,
+        NetworkRecord,
+        NetworkRef,
+        NodeInfo,
+        ObjectEvent,
+        SecurityLabel,
+        SecurityModel,
+        StoragePoolInfo,
+        StoragePoolRecord,
+        StoragePoolRef,
+        StorageVolInfo,
+        StorageVolRef,
+    )
+    from pyvirt._uri import URI, parse_uri
 
 __version__ = "0.1.0"
+
+#: Where each public name lives: module -> names.
+_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
+    "pyvirt._codes": ("ErrorCode", "ErrorDomain", "ErrorLevel"),
+    "pyvirt._connection": ("Connection", "open"),
+    "pyvirt._enums": (
+        "ConnectFlags",
+        "DomainCreateFlags",
+        "DomainDefineFlags",
+        "DomainDestroyFlags",
+        "DomainEventCrashedDetail",
+        "DomainEventDefinedDetail",
+        "DomainEventID",
+        "DomainEventPMSuspendedDetail",
+        "DomainEventResumedDetail",
+        "DomainEventShutdownDetail",
+        "DomainEventStartedDetail",
+        "DomainEventStoppedDetail",
+        "DomainEventSuspendedDetail",
+        "DomainEventType",
+        "DomainEventUndefinedDetail",
+        "DomainMemoryModFlags",
+        "DomainModificationImpact",
+        "DomainPausedReason",
+        "DomainRunningReason",
+        "DomainShutdownFlags",
+        "DomainShutoffReason",
+        "DomainState",
+        "DomainUndefineFlags",
+        "DomainVcpuFlags",
+        "DomainXMLFlags",
+        "ListDomainsFlags",
+        "ListNetworksFlags",
+        "ListStoragePoolsFlags",
+        "NetworkEventType",
+        "NetworkXMLFlags",
+        "StoragePoolEventType",
+        "StoragePoolState",
+        "StorageVolType",
+        "StorageXMLFlags",
+    ),
+    "pyvirt._errors": (
+        "ArgumentUnsupportedError",
+        "AuthFailedError",
+        "ConfigUnsupportedError",
+        "ConfSyntaxError",
+        "ExistsError",
+        "InternalError",
+        "InvalidArgError",
+        "NoConnectError",
+        "NoDomainError",
+        "NoInterfaceError",
+        "NoNetworkError",
+        "NoNodeDeviceError",
+        "NoStoragePoolError",
+        "NoStorageVolError",
+        "NoSupportError",
+        "NotFoundError",
+        "OperationDeniedError",
+        "OperationFailedError",
+        "OperationInvalidError",
+        "OperationTimeoutError",
+        "OperationUnsupportedError",
+        "RPCError",
+        "SystemCallError",
+        "VirtError",
+        "XMLError",
+        "make_error",
+    ),
+    "pyvirt._hooks": ("hookimpl",),
+    "pyvirt._objects": ("Domain", "Network", "StoragePool", "StorageVol"),
+    "pyvirt._records": (
+        "DomainInfo",
+        "DomainRecord",
+        "DomainRef",
+        "NetworkRecord",
+        "NetworkRef",
+        "NodeInfo",
+        "ObjectEvent",
+        "SecurityLabel",
+        "SecurityModel",
+        "StoragePoolInfo",
+        "StoragePoolRecord",
+        "StoragePoolRef",
+        "StorageVolInfo",
+        "StorageVolRef",
+    ),
+    "pyvirt._uri": ("URI", "parse_uri"),
+}
+_EXPORTS: dict[str, str] = {
+    name: module for module, names in _EXPORTS_BY_MODULE.items() for name in names
+}
 
 __all__ = [
     "URI",
@@ -152,6 +257,7 @@ __all__ = [
     "NoSupportError",
     "NodeInfo",
     "NotFoundError",
+    "ObjectEvent",
     "OperationDeniedError",
     "OperationFailedError",
     "OperationInvalidError",
@@ -179,3 +285,18 @@ __all__ = [
     "open",
     "parse_uri",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Import the module that defines public *name* and cache the value in this namespace."""
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'pyvirt' has no attribute {name!r}")
+    module = __import__(module_name, fromlist=[name])
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

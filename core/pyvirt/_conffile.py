@@ -15,7 +15,7 @@ from pyvirt._errors import make_error
 Value = int | str | list["Value"]
 
 _TOKEN = re.compile(
-    r"""\s*(?:
+    r"""[^\S\n]*(?:
     (?P<comment>\#[^\n]*)|
     (?P<newline>\n)|
     (?P<string>"(?:[^"\\\n]|\\.)*"|'[^'\n]*')|

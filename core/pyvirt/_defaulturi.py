@@ -48,12 +48,12 @@ def default_uri(config: dict[str, Value]) -> str | None:
         value = os.environ.get(var)
         if value:
             return value
-    value = config.get("uri_default")
-    if value is not None and not isinstance(value, str):
+    configured = config.get("uri_default")
+    if configured is not None and not isinstance(configured, str):
         raise make_error(
             ErrorCode.CONF_SYNTAX, ErrorDomain.CONF, "Expected a string for 'uri_default' parameter"
         )
-    return value or None
+    return configured or None
 
 
 def resolve_alias(name: str, config: dict[str, Value]) -> str:

@@ -1,44 +1,128 @@
-"""The plugin manager for lifecycle hooks, loaded on first use.
+"""The plugin manager for lifecycle hooks, loaded only when a hook has somewhere to go.
 
-Discovering ``pyvirt.hooks`` entry points costs an ``importlib.metadata`` scan, so it happens
-the first time a hook fires, not at import: ``pyvirsh --help`` never pays for it.
+Every ``pyvirt.open`` fires ``pyvirt_connection_open``, so this sits on the path of every
+``pyvirsh`` run.  pluggy is therefore imported only when a hook plugin exists: one installed
+under the ``pyvirt.hooks`` entry-point group (found through stevedore's cached scan, which the
+driver registry has loaded already) or one registered by hand through :func:`plugin_manager`.
+With no plugins, firing a hook costs one cached lookup.
 """
 
 from __future__ import annotations
 
 import os
 import threading
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-import pluggy
+from pyvirt._codes import ErrorCode, ErrorDomain
+from pyvirt._errors import make_error
+
+if TYPE_CHECKING:
+    import pluggy
 
 HOOK_GROUP = "pyvirt.hooks"
-hookimpl = pluggy.HookimplMarker("pyvirt")
+PROJECT = "pyvirt"
 
-_lock = threading.Lock()
+_F = TypeVar("_F", bound=Callable[..., object])
+
+_lock = threading.RLock()
 _manager: pluggy.PluginManager | None = None
+_installed: list[tuple[str, object]] | None = None
+
+
+@overload
+def hookimpl(
+    function: _F,
+    *,
+    hookwrapper: bool = ...,
+    optionalhook: bool = ...,
+    tryfirst: bool = ...,
+    trylast: bool = ...,
+    specname: str | None = ...,
+    wrapper: bool = ...,
+) -> _F: ...
+
+
+@overload
+def hookimpl(
+    function: None = ...,
+    *,
+    hookwrapper: bool = ...,
+    optionalhook: bool = ...,
+    tryfirst: bool = ...,
+    trylast: bool = ...,
+    specname: str | None = ...,
+    wrapper: bool = ...,
+) -> Callable[[_F], _F]: ...
+
+
+def hookimpl(function: Any = None, **options: Any) -> Any:
+    """Mark a hook implementation: ``pluggy.HookimplMarker("pyvirt")``, created on first use.
+
+    Plugin modules apply it when they are imported, which happens when hooks are loaded, so
+    pluggy is imported then and not by ``import pyvirt``.
+    """
+    import pluggy
+
+    return pluggy.HookimplMarker(PROJECT)(function, **options)
+
+
+def _raise_load_failure(manager: object, entrypoint: object, exc: BaseException) -> None:
+    # stevedore would only log a plugin that fails to import; a hook that silently never runs
+    # is worse than an error naming the plugin.
+    name = getattr(entrypoint, "name", "?")
+    raise make_error(
+        ErrorCode.INTERNAL_ERROR, ErrorDomain.NONE, f"failed to load hook plugin '{name}': {exc}"
+    ) from exc
+
+
+def installed_plugins() -> list[tuple[str, object]]:
+    """The (name, plugin) pairs under ``pyvirt.hooks``, imported once per process.
+
+    ``PYVIRT_DISABLE_PLUGIN_AUTOLOAD=1`` skips them (plugins can still be registered by hand),
+    as pytest's ``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` does.
+    """
+    global _installed
+    with _lock:
+        if _installed is None:
+            if os.environ.get("PYVIRT_DISABLE_PLUGIN_AUTOLOAD"):
+                _installed = []
+            else:
+                from stevedore import ExtensionManager
+
+                manager: ExtensionManager[object] = ExtensionManager(
+                    HOOK_GROUP, on_load_failure_callback=_raise_load_failure
+                )
+                _installed = [(ext.name, ext.plugin) for ext in manager]
+        return _installed
 
 
 def plugin_manager() -> pluggy.PluginManager:
-    """The process-wide hook manager, with every installed ``pyvirt.hooks`` plugin loaded.
-
-    ``PYVIRT_DISABLE_PLUGIN_AUTOLOAD=1`` skips the entry-point scan (plugins can still be
-    registered by hand), as pytest's ``PYTEST_DISABLE_PLUGIN_AUTOLOAD`` does.
-    """
+    """The process-wide hook manager, with every installed ``pyvirt.hooks`` plugin registered."""
     global _manager
     with _lock:
         if _manager is None:
+            import pluggy
+
             from pyvirt import hookspecs
 
-            manager = pluggy.PluginManager("pyvirt")
+            manager = pluggy.PluginManager(PROJECT)
             manager.add_hookspecs(hookspecs)
-            if not os.environ.get("PYVIRT_DISABLE_PLUGIN_AUTOLOAD"):
-                manager.load_setuptools_entrypoints(HOOK_GROUP)
+            for name, plugin in installed_plugins():
+                if not manager.is_registered(plugin):
+                    manager.register(plugin, name=name)
             manager.check_pending()
             _manager = manager
         return _manager
 
 
-def call_hook(name: str, **kwargs: Any) -> list[Any]:
-    """Call hook *name* on every registered plugin."""
-    return list(getattr(plugin_manager().hook, name)(**kwargs))
+def hooks_active() -> bool:
+    """Whether any plugin could receive a hook, so callers can skip building its arguments."""
+    return _manager is not None or bool(installed_plugins())
+
+
+def call_hook(hook: str, /, **kwargs: Any) -> list[Any]:
+    """Call hook *name* on every registered plugin; without plugins, return [] at once."""
+    if not hooks_active():
+        return []
+    return list(getattr(plugin_manager().hook, hook)(**kwargs))

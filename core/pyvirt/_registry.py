@@ -54,7 +54,9 @@ def load_driver(name: str) -> type[ConnectDriver] | None:
     from stevedore.exception import NoMatches
 
     try:
-        manager = DriverManager(DRIVER_GROUP, name, on_load_failure_callback=_raise_load_failure)
+        manager: DriverManager[object] = DriverManager(
+            DRIVER_GROUP, name, on_load_failure_callback=_raise_load_failure
+        )
     except NoMatches:
         return None
     driver = _check_driver(name, manager.driver)
@@ -69,7 +71,9 @@ def all_drivers() -> list[type[ConnectDriver]]:
     if not _all_loaded:
         from stevedore import ExtensionManager
 
-        manager = ExtensionManager(DRIVER_GROUP, on_load_failure_callback=_raise_load_failure)
+        manager: ExtensionManager[object] = ExtensionManager(
+            DRIVER_GROUP, on_load_failure_callback=_raise_load_failure
+        )
         with _lock:
             for ext in manager:
                 _loaded.setdefault(ext.name, _check_driver(ext.name, ext.plugin))
