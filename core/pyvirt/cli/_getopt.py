@@ -7,8 +7,10 @@ unexpected arguments), which virsh turns into its own messages.  So this is a sm
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 SHORT_WITH_ARG = set("cdekKl")
 SHORT_FLAGS = set("hqrtvV")
@@ -28,14 +30,15 @@ LONG = {
 }
 
 
-@dataclass
 class OptError(Exception):
     """kind ':' (missing argument, with the letter) or '?' (unsupported; letter or text)."""
 
-    kind: str
-    letter: str = ""
-    text: str = ""
-    long: bool = False
+    def __init__(self, kind: str, letter: str = "", text: str = "", long: bool = False) -> None:
+        super().__init__(kind, letter, text)
+        self.kind = kind
+        self.letter = letter
+        self.text = text
+        self.long = long
 
 
 class GetOpt:

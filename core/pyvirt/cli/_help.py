@@ -61,14 +61,14 @@ def group_help(keyword: str) -> str | None:
 
 
 def command_help(cmd: Cmd) -> str:
-    visible = [o for o in cmd.opts if not o.hidden and o.type is not T.ALIAS]
+    visible = [o for o in cmd.opts if not o.hidden and o.type != T.ALIAS]
     synopsis = [cmd.name]
     for o in visible:
-        if o.type is T.BOOL:
+        if o.type == T.BOOL:
             synopsis.append(f"[--{o.name}]")
-        elif o.type is T.INT:
+        elif o.type == T.INT:
             synopsis.append(f"<{o.name}>" if o.req else f"[--{o.name} <number>]")
-        elif o.type is T.STRING:
+        elif o.type == T.STRING:
             synopsis.append(f"[--{o.name} <string>]")
         else:
             synopsis.append(f"<{o.name}>" if o.req else f"[<{o.name}>]")
@@ -79,11 +79,11 @@ def command_help(cmd: Cmd) -> str:
     if visible:
         out.append("\n  OPTIONS\n")
         for o in visible:
-            if o.type is T.BOOL:
+            if o.type == T.BOOL:
                 label = f"--{o.name}"
-            elif o.type is T.INT:
+            elif o.type == T.INT:
                 label = f"[--{o.name}] <number>" if o.req else f"--{o.name} <number>"
-            elif o.type is T.STRING:
+            elif o.type == T.STRING:
                 label = f"--{o.name} <string>"
             else:
                 label = f"[--{o.name}] <string>"

@@ -10,13 +10,14 @@ walks the same state machine as libvirt's ``vshCommandParse``.
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # (plain classes, no dataclasses/enum/typing at run time: start-up speed)
+    from collections.abc import Callable, Iterator
+    from typing import Any
 
 
-class T(enum.Enum):
+class T:
     """Option types, as virsh's VSH_OT_*."""
 
     BOOL = "bool"
@@ -26,7 +27,6 @@ class T(enum.Enum):
     ALIAS = "alias"  # hidden: another name for an option (help holds the target)
 
 
-@dataclass(frozen=True)
 class Opt:
     """One option of a command.
 
@@ -34,30 +34,54 @@ class Opt:
     ``hidden``: left out of help (virsh's aliases, and pyvirsh's own ``--json``).
     """
 
-    name: str
-    type: T
-    help: str = ""
-    req: bool = False
-    req_opt: bool = False
-    empty_ok: bool = False
-    hidden: bool = False
+    __slots__ = ("name", "type", "help", "req", "req_opt", "empty_ok", "hidden")
+
+    def __init__(
+        self,
+        name: str,
+        type: str,
+        help: str = "",
+        *,
+        req: bool = False,
+        req_opt: bool = False,
+        empty_ok: bool = False,
+        hidden: bool = False,
+    ) -> None:
+        self.name = name
+        self.type = type
+        self.help = help
+        self.req = req
+        self.req_opt = req_opt
+        self.empty_ok = empty_ok
+        self.hidden = hidden
 
     @property
     def positional(self) -> bool:
         return self.type not in (T.BOOL, T.ALIAS) and not self.req_opt
 
 
-@dataclass(frozen=True)
 class Cmd:
     """One command: names and texts for help, its options, and the handler that runs it."""
 
-    name: str
-    group: str
-    brief: str
-    desc: str | None
-    opts: tuple[Opt, ...]
-    handler: Callable[..., Any] | None = None
-    noconnect: bool = False
+    __slots__ = ("name", "group", "brief", "desc", "opts", "handler", "noconnect")
+
+    def __init__(
+        self,
+        name: str,
+        group: str,
+        brief: str,
+        desc: str | None,
+        opts: tuple[Opt, ...],
+        handler: Callable[..., Any] | None = None,
+        noconnect: bool = False,
+    ) -> None:
+        self.name = name
+        self.group = group
+        self.brief = brief
+        self.desc = desc
+        self.opts = opts
+        self.handler = handler
+        self.noconnect = noconnect
 
     def option(self, name: str) -> Opt | None:
         for o in self.opts:
@@ -73,12 +97,14 @@ def opts(*specs: Opt) -> tuple[Opt, ...]:
 HELP_OPT = Opt("help", T.BOOL, "print help for this function")
 
 
-@dataclass
 class Parsed:
     """A parsed command: its definition and the option values given (bool True or str)."""
 
-    cmd: Cmd
-    values: dict[str, Any] = field(default_factory=dict)
+    __slots__ = ("cmd", "values")
+
+    def __init__(self, cmd: Cmd, values: dict[str, Any] | None = None) -> None:
+        self.cmd = cmd
+        self.values: dict[str, Any] = values if values is not None else {}
 
     def bool(self, name: str) -> bool:
         return bool(self.values.get(name))
@@ -88,14 +114,11 @@ class Parsed:
         return v if isinstance(v, str) else None
 
 
-class _End(enum.Enum):
+class _End:
     ARG = 0
     SUBCMD_END = 1
     END = 2
     ERROR = 3
-
-
-Token = tuple[_End, str | None]
 
 
 class StringTokens:
@@ -106,7 +129,7 @@ class StringTokens:
         self.pos = 0
         self.report = report
 
-    def next(self, report: bool = True) -> Token:
+    def next(self, report: bool = True) -> tuple[int, str | None]:
         s, p = self.s, self.pos
         n = len(s)
         while p < n and (s[p] in " \t" or (s[p] == "\\" and p + 1 < n and s[p + 1] == "\n")):
@@ -162,7 +185,7 @@ class ArgvTokens:
     def __init__(self, args: list[str]) -> None:
         self.it: Iterator[str] = iter(args)
 
-    def next(self, report: bool = True) -> Token:
+    def next(self, report: bool = True) -> tuple[int, str | None]:
         for a in self.it:
             return _End.ARG, a
         return _End.END, None
@@ -187,14 +210,14 @@ def parse(
         data_only = False
         while True:
             tk, data = tokens.next()
-            if tk is _End.ERROR:
+            if tk == _End.ERROR:
                 raise ParseError
-            if tk is not _End.ARG:
+            if tk != _End.ARG:
                 break
             assert data is not None
             if cmd is None:
                 if data.startswith("#"):
-                    while tokens.next(False)[0] is _End.ARG:
+                    while tokens.next(False)[0] == _End.ARG:
                         pass
                     break
                 cmd = lookup(data)
@@ -213,13 +236,13 @@ def parse(
                     if cmd.name == "help":  # help ignores spurious options, as in virsh
                         continue
                     raise ParseError
-                if opt.type is not T.BOOL:
+                if opt.type != T.BOOL:
                     if opt_value is None:
                         tk, opt_value = tokens.next()
-                        if tk is _End.ERROR:
+                        if tk == _End.ERROR:
                             raise ParseError
-                        if tk is not _End.ARG:
-                            kind = "number" if opt.type is T.INT else "string"
+                        if tk != _End.ARG:
+                            kind = "number" if opt.type == T.INT else "string"
                             report(f"expected syntax: --{opt.name} <{kind}>")
                             raise ParseError
                     if opt in need_arg:
@@ -250,14 +273,14 @@ def parse(
             else:
                 missing = [o for o in parsed.cmd.opts if o.req and o.name not in seen]
                 for o in missing:
-                    if o.type is T.DATA:
+                    if o.type == T.DATA:
                         report(f"command '{parsed.cmd.name}' requires <{o.name}> option")
                     else:
                         report(f"command '{parsed.cmd.name}' requires --{o.name} option")
                 if missing:
                     raise ParseError
             result.append(parsed)
-        if tk is _End.END:
+        if tk == _End.END:
             return result
 
 
@@ -275,7 +298,7 @@ def _get_option(
         opt = cmd.option(name)
         if opt is None:
             break
-        if opt.type is T.ALIAS:
+        if opt.type == T.ALIAS:
             target, eq, alias_value = opt.help.partition("=")
             if eq:
                 if value is not None:

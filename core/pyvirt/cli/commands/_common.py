@@ -3,7 +3,6 @@ with virsh's fallbacks and messages, file reading, and ``--json`` output."""
 
 from __future__ import annotations
 
-import json
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -183,6 +182,8 @@ def volume(ctl: Control, p: Parsed) -> tuple[StorageVol, str]:
 
 
 def emit_json(ctl: Control, data: Any) -> None:
+    import json
+
     ctl.print(json.dumps(data, indent=2) + "\n")
 
 

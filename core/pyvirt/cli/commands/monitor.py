@@ -70,7 +70,7 @@ def cmd_list(ctl: Control, p: Parsed) -> bool:
     for name, bit in _FILTERS:
         if p.bool(name):
             flags |= bit
-    for other in ("name", "id"):
+    for other in ("name", "uuid", "id"):
         if p.bool("table") and p.bool(other):
             raise Failure(f"Options --table and --{other} are mutually exclusive")
     opt_uuid, opt_name, opt_id = p.bool("uuid"), p.bool("name"), p.bool("id")
@@ -90,8 +90,6 @@ def cmd_list(ctl: Control, p: Parsed) -> bool:
             row = [id_text, dom.name, text]
             if p.bool("title"):
                 row.append(_title(dom))
-            if opt_uuid:
-                row.append(dom.uuid)
             rows.append(row)
             continue
         parts = []
@@ -108,8 +106,6 @@ def cmd_list(ctl: Control, p: Parsed) -> bool:
         header = ["Id", "Name", "State"]
         if p.bool("title"):
             header.append("Title")
-        if opt_uuid:
-            header.append("UUID")
         ctl.print(render(header, rows, with_header=not ctl.quiet))
     return True
 
