@@ -40,6 +40,8 @@ class Control:
         self.err: TextIO = sys.stderr
         self._conn: Connection | None = None
         self.disconnected = 0
+        self.keepalive_interval = 5
+        self.keepalive_forced = False
 
     # -- output ---------------------------------------------------------------------------
     def print(self, text: str) -> None:
@@ -77,7 +79,30 @@ class Control:
             )
             self.disconnected += 1
             raise Failure(first, cause=e) from None
+        if self.keepalive_forced and self.keepalive_interval > 0:
+            self._set_keepalive()
         self.disconnected = 0
+
+    def _set_keepalive(self) -> None:
+        """-k/-K ask for keepalive explicitly; virsh disconnects when the driver refuses.
+
+        pyvirt's public API has no keepalive call, so every driver refuses, as libvirt's test
+        driver does."""
+        import pyvirt
+
+        setter = getattr(self._conn, "set_keep_alive", None)
+        error = pyvirt.make_error(
+            pyvirt.ErrorCode.NO_SUPPORT, pyvirt.ErrorDomain.NONE, "virConnectSetKeepAlive"
+        )
+        if setter is not None:
+            try:
+                setter(self.keepalive_interval)
+                return
+            except pyvirt.VirtError as e:
+                error = e
+        self.error("Cannot setup keepalive on connection as requested, disconnecting")
+        self.close()
+        raise Failure("failed to connect to the hypervisor", cause=error)
 
     @property
     def conn(self) -> Connection:

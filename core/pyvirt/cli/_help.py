@@ -56,7 +56,7 @@ def global_help() -> str:
 def group_help(keyword: str) -> str | None:
     for kw, title in GROUPS:
         if keyword in (kw, title):
-            return f" {title} (help keyword '{kw}'):\n{_group_lines(kw)}\n"
+            return f" {title} (help keyword '{kw}'):\n{_group_lines(kw)}"
     return None
 
 

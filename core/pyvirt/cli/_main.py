@@ -77,6 +77,9 @@ def _global_options(ctl: Control, args: list[str], prog: str) -> list[str]:
                 if number < 0:
                     ctl.error(f"option {flag} requires a positive integer argument")
                     raise Exit(1)
+                ctl.keepalive_forced = True
+                if letter == "k":
+                    ctl.keepalive_interval = number
             elif letter == "l":
                 ctl.logfile = value
             elif letter == "q":
