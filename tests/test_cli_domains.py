@@ -93,7 +93,12 @@ def test_define_errors(xmldir, cmd, file):
 
 def test_dumpxml():
     on_test("dumpxml test", "dumpxml --inactive test", "dumpxml --security-info 1",
-            "dumpxml test --xpath /domain/name", "dumpxml test --xpath //disk/target --wrap")
+            "dumpxml test --xpath /domain/name", "dumpxml test --xpath //disk/target --wrap",
+            "dumpxml test --xpath //@type", "dumpxml test --xpath //devices/disk",
+            "dumpxml test --xpath 'string(/domain/name)'", "dumpxml test --xpath ///",
+            "dumpxml test --xpath '//name|//uuid'", "dumpxml test --xpath /nothing",
+            "net-dumpxml default --xpath //ip --wrap",
+            "pool-dumpxml default-pool --xpath //target")
 
 
 @pytest.mark.parametrize("size", ["1G", "1048576", "1024M", "1x", "-5", "0", "1.5G", "1025b",

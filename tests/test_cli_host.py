@@ -25,3 +25,20 @@ def test_bad_uris(uri):
 
 def test_timing():
     compare("-t", "-c", "test:///default", "uri; nodeinfo")
+
+
+@pytest.mark.parametrize("variable", ["VIRSH_DEFAULT_CONNECT_URI", "LIBVIRT_DEFAULT_URI"])
+@pytest.mark.parametrize("uri", ["test:///default", "test:///de fault"])
+def test_default_uri_from_environment(monkeypatch, variable, uri):
+    """Without -c the connection opens lazily (help needs none) from the environment."""
+    import cli_helpers
+
+    real_env = cli_helpers._env
+
+    def env():
+        e = real_env()
+        e[variable] = uri
+        return e
+
+    monkeypatch.setattr(cli_helpers, "_env", env)
+    compare("help uri; uri; list --name; uri")

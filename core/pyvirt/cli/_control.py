@@ -29,7 +29,7 @@ class Control:
     """Global options and the connection, shared by every command of one run."""
 
     def __init__(self) -> None:
-        self.uri: str | None = os.environ.get("VIRSH_DEFAULT_CONNECT_URI") or None
+        self.uri: str | None = None  # -c; opened eagerly, as virsh does
         self.readonly = False
         self.quiet = False
         self.timing = False
@@ -69,7 +69,8 @@ class Control:
         import pyvirt
 
         try:
-            self._conn = pyvirt.open(self.uri, read_only=self.readonly)
+            uri = self.uri or os.environ.get("VIRSH_DEFAULT_CONNECT_URI") or None
+            self._conn = pyvirt.open(uri, read_only=self.readonly)
         except pyvirt.VirtError as e:
             self._conn = None
             first = (
@@ -77,7 +78,6 @@ class Control:
                 if self.disconnected
                 else "failed to connect to the hypervisor"
             )
-            self.disconnected += 1
             raise Failure(first, cause=e) from None
         if self.keepalive_forced and self.keepalive_interval > 0:
             self._set_keepalive()

@@ -146,15 +146,20 @@ def dump_xml(ctl: Control, xml: str, xpath: str | None, wrap: bool) -> None:
     try:
         result = doc.getroottree().xpath(xpath)
     except etree.XPathError:
-        raise Failure(f"Failed to evaluate XPath '{xpath}'") from None
-    if not isinstance(result, list):
-        ctl.print(f"{result}\n")
+        # libxml2 reports on stderr and virsh carries on with an empty result
+        ctl.err.write("XPath error : Invalid expression\n")
         return
+    if not isinstance(result, list):
+        raise Failure(f"internal error: Incorrect xpath '{xpath}'")
     nodes = []
     for node in result:
         if isinstance(node, etree._Element):
-            node.tail = None
-            nodes.append(etree.tostring(node, encoding="unicode"))
+            copy = etree.fromstring(etree.tostring(node))
+            etree.indent(copy, space="  ")
+            nodes.append(etree.tostring(copy, encoding="unicode"))
+        elif getattr(node, "is_attribute", False):
+            value = str(node).replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
+            nodes.append(f' {node.attrname}="{value}"')
         else:
             nodes.append(str(node))
     if wrap:

@@ -188,11 +188,12 @@ def cmd_dominfo(ctl: Control, p: Parsed) -> bool:
         if model.model:
             data.update(security_model=model.model, security_doi=model.doi)
             lines += [("Security model:", model.model), ("Security DOI:", model.doi)]
-            label = dom.security_label()
-            if label.label:
-                data.update(security_label=label.label, security_enforcing=label.enforcing)
-                mode = "enforcing" if label.enforcing else "permissive"
-                lines.append(("Security label:", f"{label.label} ({mode})"))
+            seclabel = dom.security_label()
+            if seclabel.label:
+                data.update(security_label=seclabel.label,
+                            security_enforcing=seclabel.enforcing)
+                mode = "enforcing" if seclabel.enforcing else "permissive"
+                lines.append(("Security label:", f"{seclabel.label} ({mode})"))
     if p.bool("json"):
         if not ok:
             raise error

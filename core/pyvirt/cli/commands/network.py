@@ -104,7 +104,7 @@ def cmd_net_info(ctl: Control, p: Parsed) -> bool:
         lines.append((label, yes_no(value)))
     try:
         bridge: str | None = net.bridge_name()
-        lines.append(("Bridge:", bridge))
+        lines.append(("Bridge:", str(bridge)))
     except VirtError:
         bridge = None
     data["bridge"] = bridge
