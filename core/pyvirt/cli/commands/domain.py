@@ -159,7 +159,7 @@ def dump_xml(ctl: Control, xml: str, xpath: str | None, wrap: bool) -> None:
             nodes.append(etree.tostring(copy, encoding="unicode"))
         elif getattr(node, "is_attribute", False):
             value = str(node).replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-            nodes.append(f' {node.attrname}="{value}"')
+            nodes.append(f' {getattr(node, "attrname", "")}="{value}"')
         else:
             nodes.append(str(node))
     if wrap:
