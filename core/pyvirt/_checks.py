@@ -30,15 +30,16 @@ def check_flags(flags: Any, api: str) -> int:
     return int(flags)
 
 
+def invalid_arg(message: str, api: str, argname: str) -> InvalidArgError:
+    """libvirt's virReportInvalidArg: the bare message, with the API and argument in str1/str2."""
+    return InvalidArgError(
+        message, code=ErrorCode.INVALID_ARG, domain=ErrorDomain.DOMAIN, str1=api, str2=argname
+    )
+
+
 def check_nonzero(value: int, argname: str, api: str) -> None:
     if value == 0:
-        raise InvalidArgError(
-            f"{argname} in {api} must not be zero",
-            code=ErrorCode.INVALID_ARG,
-            domain=ErrorDomain.DOMAIN,
-            str1=api,
-            str2=argname,
-        )
+        raise invalid_arg(f"{argname} in {api} must not be zero", api, argname)
 
 
 def check_uint(value: Any, argname: str, api: str, maximum: int = _ULONG_MAX) -> int:

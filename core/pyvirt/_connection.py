@@ -8,13 +8,14 @@ from collections.abc import Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from pyvirt._checks import check_flags, check_string
+from pyvirt._checks import check_flags, check_string, invalid_arg
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._enums import ConnectFlags
 from pyvirt._errors import OperationDeniedError, make_error
+from pyvirt._events import EventCallback, EventHub
 from pyvirt._objects import Domain, Network, StoragePool, StorageVol
 from pyvirt._procedures import BY_METHOD
-from pyvirt._records import NodeInfo, SecurityModel
+from pyvirt._records import NodeInfo, ObjectEvent, SecurityModel
 
 if TYPE_CHECKING:
     from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
@@ -47,6 +48,7 @@ class Connection:
         self._driver: DriverConnection | None = driver
         self._read_only = read_only
         self._lock = threading.Lock()
+        self._events = EventHub(self)
 
     # -- plumbing -------------------------------------------------------------------------
     def _call(self, method: str, *args: Any, api: str | None = None) -> Any:
@@ -81,6 +83,7 @@ class Connection:
         with self._lock:
             driver, self._driver = self._driver, None
         if driver is not None:
+            self._events.close()
             driver.connect_close()
 
     def __enter__(self) -> Connection:
@@ -150,19 +153,13 @@ class Connection:
     def lookup_domain_by_uuid(self, uuid: str) -> Domain:
         canonical = normalize_uuid(check_string(uuid, "uuid", "virDomainLookupByUUIDString"))
         if canonical is None:
-            raise make_error(
-                ErrorCode.INVALID_ARG,
-                ErrorDomain.DOMAIN,
-                f"uuid in virDomainLookupByUUIDString is malformed: '{uuid}'",
-            )
+            raise invalid_arg("Invalid UUID", "virDomainLookupByUUIDString", "uuidstr")
         return Domain(self, self._call("domain_lookup_by_uuid", canonical).ref)
 
     def lookup_domain_by_id(self, id: int) -> Domain:
         if isinstance(id, bool) or not isinstance(id, int) or id < 0:
-            raise make_error(
-                ErrorCode.INVALID_ARG,
-                ErrorDomain.DOMAIN,
-                "id in virDomainLookupByID must be non-negative",
+            raise invalid_arg(
+                "id in virDomainLookupByID must be zero or greater", "virDomainLookupByID", "id"
             )
         return Domain(self, self._call("domain_lookup_by_id", id).ref)
 
@@ -191,11 +188,7 @@ class Connection:
     def lookup_network_by_uuid(self, uuid: str) -> Network:
         canonical = normalize_uuid(check_string(uuid, "uuid", "virNetworkLookupByUUIDString"))
         if canonical is None:
-            raise make_error(
-                ErrorCode.INVALID_ARG,
-                ErrorDomain.NETWORK,
-                f"uuid in virNetworkLookupByUUIDString is malformed: '{uuid}'",
-            )
+            raise invalid_arg("Invalid UUID", "virNetworkLookupByUUIDString", "uuidstr")
         return Network(self, self._call("network_lookup_by_uuid", canonical).ref)
 
     def define_network(self, xml: str, flags: int = 0) -> Network:
@@ -221,11 +214,7 @@ class Connection:
     def lookup_storage_pool_by_uuid(self, uuid: str) -> StoragePool:
         canonical = normalize_uuid(check_string(uuid, "uuid", "virStoragePoolLookupByUUIDString"))
         if canonical is None:
-            raise make_error(
-                ErrorCode.INVALID_ARG,
-                ErrorDomain.STORAGE,
-                f"uuid in virStoragePoolLookupByUUIDString is malformed: '{uuid}'",
-            )
+            raise invalid_arg("Invalid UUID", "virStoragePoolLookupByUUIDString", "uuidstr")
         return StoragePool(self, self._call("storage_pool_lookup_by_uuid", canonical).ref)
 
     def define_storage_pool(self, xml: str, flags: int = 0) -> StoragePool:
@@ -245,6 +234,23 @@ class Connection:
     def lookup_storage_vol_by_path(self, path: str) -> StorageVol:
         path = check_string(path, "path", "virStorageVolLookupByPath")
         return StorageVol(self, self._call("storage_vol_lookup_by_path", path))
+
+    # -- events ---------------------------------------------------------------------------
+    def register_event_callback(
+        self, callback: EventCallback, *, kind: str | None = "domain", uuid: str | None = None
+    ) -> int:
+        """Call ``callback(conn, event)`` for each lifecycle event of *kind* (None: all kinds),
+        optionally only for the object with *uuid*.  Returns an id for deregistration."""
+        return self._events.register(callback, kind, uuid)
+
+    def deregister_event_callback(self, callback_id: int) -> None:
+        self._events.deregister(callback_id)
+
+    def events(
+        self, *, kind: str | None = None, timeout: float | None = None
+    ) -> Iterator[ObjectEvent]:
+        """Iterate over lifecycle events as they happen; ends after *timeout* idle seconds."""
+        return self._events.iterate(kind, timeout)
 
     def __iter__(self) -> Iterator[Domain]:
         return iter(self.list_domains())

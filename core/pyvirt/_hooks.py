@@ -121,8 +121,8 @@ def hooks_active() -> bool:
     return _manager is not None or bool(installed_plugins())
 
 
-def call_hook(name: str, **kwargs: Any) -> list[Any]:
+def call_hook(hook: str, /, **kwargs: Any) -> list[Any]:
     """Call hook *name* on every registered plugin; without plugins, return [] at once."""
     if not hooks_active():
         return []
-    return list(getattr(plugin_manager().hook, name)(**kwargs))
+    return list(getattr(plugin_manager().hook, hook)(**kwargs))

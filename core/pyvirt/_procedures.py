@@ -41,6 +41,8 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(157, "connect_get_lib_version", "virConnectGetLibVersion", ro=True, prio=True),
     _p(203, "connect_get_sysinfo", "virConnectGetSysinfo", ro=True, prio=True),
     _p(102, "node_get_free_memory", "virNodeGetFreeMemory", ro=True, prio=True),
+    _p(316, "connect_event_subscribe", "virConnectDomainEventRegisterAny", ro=True, prio=True),
+    _p(317, "connect_event_unsubscribe", "virConnectDomainEventDeregisterAny", ro=True, prio=True),
     _p(118, "node_get_security_model", "virNodeGetSecurityModel", ro=True, prio=True),
     # domains: lookup and listing
     _p(22, "domain_lookup_by_id", "virDomainLookupByID", ro=True, prio=True),

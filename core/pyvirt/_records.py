@@ -138,3 +138,18 @@ class StorageVolInfo:
     type: StorageVolType
     capacity: int
     allocation: int
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectEvent:
+    """A lifecycle event: which object (kind "domain", "network" or "pool"), what happened.
+
+    *event* and *detail* are libvirt's numbers (e.g. DomainEventType.SUSPENDED, PAUSED).
+    """
+
+    kind: str
+    name: str
+    uuid: str
+    id: int
+    event: int
+    detail: int

@@ -27,6 +27,7 @@ from typing import ClassVar, NoReturn
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
+from pyvirt._hooks import call_hook
 from pyvirt._procedures import BY_METHOD
 from pyvirt._records import (
     DomainInfo,
@@ -35,6 +36,7 @@ from pyvirt._records import (
     NetworkRecord,
     NetworkRef,
     NodeInfo,
+    ObjectEvent,
     SecurityLabel,
     SecurityModel,
     StoragePoolInfo,
@@ -47,6 +49,7 @@ from pyvirt._uri import URI
 
 __all__ = [
     "AuthCallback",
+    "call_hook",
     "ConnectDriver",
     "DriverConnection",
     "HypervisorDriver",
@@ -118,6 +121,18 @@ class HypervisorDriver:
 
     def node_get_info(self) -> NodeInfo:
         unsupported("node_get_info")
+
+    # events
+    def connect_event_subscribe(self, listener: Callable[[ObjectEvent], None]) -> int:
+        """Deliver every lifecycle event of this connection's objects to *listener*.
+
+        Returns a token for :meth:`connect_event_unsubscribe`.  Listeners are called from
+        the thread that changed the state, after the change, and must not block.
+        """
+        unsupported("connect_event_subscribe")
+
+    def connect_event_unsubscribe(self, token: int) -> None:
+        unsupported("connect_event_unsubscribe")
 
     def node_get_free_memory(self) -> int:
         unsupported("node_get_free_memory")

@@ -1,0 +1,487 @@
+"""Domain entry points of the test driver: libvirt's test-driver state machine.
+
+Which operation is an error in which state, and with which code, follows libvirt 9.0's test
+driver exactly (checked against it by the CLI comparison tests): for example suspending a
+paused domain is an internal error "domain 'X' not running", while destroying a shut-off one
+is "Requested operation is not valid: domain is not running".
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+
+from pyvirt import (
+    DomainCreateFlags,
+    DomainEventDefinedDetail,
+    DomainEventResumedDetail,
+    DomainEventStartedDetail,
+    DomainEventStoppedDetail,
+    DomainEventSuspendedDetail,
+    DomainEventType,
+    DomainEventUndefinedDetail,
+    DomainInfo,
+    DomainMemoryModFlags,
+    DomainPausedReason,
+    DomainRecord,
+    DomainRef,
+    DomainRunningReason,
+    DomainShutoffReason,
+    DomainState,
+    DomainUndefineFlags,
+    DomainVcpuFlags,
+    DomainXMLFlags,
+    ErrorCode,
+    ErrorDomain,
+    ListDomainsFlags,
+    SecurityLabel,
+    make_error,
+)
+from pyvirt.conf import DomainDef, format_domain_xml, parse_domain_xml
+from pyvirt.driver import call_hook, unsupported_flags
+
+from pyvirt_test._objects import TestDomain
+from pyvirt_test._state import TestState
+
+_T = ErrorDomain.TEST
+_MAX_VCPUS = 32
+_VETO_HOOKS = frozenset({"pyvirt_domain_prepare", "pyvirt_domain_start"})
+_L = ListDomainsFlags
+
+
+def _not_running(dom: TestDomain) -> Exception:
+    return make_error(ErrorCode.INTERNAL_ERROR, _T, f"domain '{dom.name}' not running")
+
+
+def _invalid_not_running() -> Exception:
+    return make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN, "domain is not running")
+
+
+def _matches(dom: TestDomain, flags: int) -> bool:
+    """libvirt's virDomainObjListFilter: each flag pair filters only when one side is set."""
+    if flags & (_L.ACTIVE | _L.INACTIVE) and not (
+        (flags & _L.ACTIVE and dom.active) or (flags & _L.INACTIVE and not dom.active)
+    ):
+        return False
+    if flags & (_L.PERSISTENT | _L.TRANSIENT) and not (
+        (flags & _L.PERSISTENT and dom.persistent) or (flags & _L.TRANSIENT and not dom.persistent)
+    ):
+        return False
+    state_bits = _L.RUNNING | _L.PAUSED | _L.SHUTOFF | _L.OTHER
+    if flags & state_bits:
+        state = dom.state
+        other = state not in (DomainState.RUNNING, DomainState.PAUSED, DomainState.SHUTOFF)
+        if not (
+            (flags & _L.RUNNING and state == DomainState.RUNNING)
+            or (flags & _L.PAUSED and state == DomainState.PAUSED)
+            or (flags & _L.SHUTOFF and state == DomainState.SHUTOFF)
+            or (flags & _L.OTHER and other)
+        ):
+            return False
+    if flags & (_L.MANAGEDSAVE | _L.NO_MANAGEDSAVE) and not (
+        (flags & _L.MANAGEDSAVE and dom.managed_save)
+        or (flags & _L.NO_MANAGEDSAVE and not dom.managed_save)
+    ):
+        return False
+    if flags & (_L.AUTOSTART | _L.NO_AUTOSTART) and not (
+        (flags & _L.AUTOSTART and dom.autostart) or (flags & _L.NO_AUTOSTART and not dom.autostart)
+    ):
+        return False
+    # The test driver has no snapshots or checkpoints: HAS_* matches nothing, NO_* everything.
+    return not flags & (_L.HAS_SNAPSHOT | _L.HAS_CHECKPOINT) or bool(
+        flags & (_L.NO_SNAPSHOT | _L.NO_CHECKPOINT)
+    )
+
+
+class DomainOps:
+    """Mixin for the test connection; ``self.state`` is its :class:`TestState`."""
+
+    state: TestState
+    driver_name = "Test"
+
+    def _emit(self, dom: TestDomain, event: int, detail: int) -> None:
+        self.state.emit("domain", dom.name, dom.uuid, dom.id, event, detail)
+
+    def _hooks(self, names: tuple[str, ...], dom: TestDomain) -> None:
+        """Run lifecycle hooks for *dom*; callers hold no lock, so hooks may call the API."""
+        xml = format_domain_xml(dom.live, inactive=True)
+        for name in names:
+            try:
+                call_hook(name, driver="test", name=dom.name, uuid=dom.uuid, xml=xml)
+            except Exception as exc:
+                if name not in _VETO_HOOKS:
+                    # Like libvirt's stopped/release hook scripts: a failure cannot undo
+                    # what already happened, so it is reported and the operation stands.
+                    warnings.warn(f"hook {name} failed: {exc}", RuntimeWarning, stacklevel=2)
+                    continue
+                raise make_error(
+                    ErrorCode.HOOK_SCRIPT_FAILED, ErrorDomain.HOOK, f"{name}: {exc}"
+                ) from exc
+
+    def _dom(self, ref: DomainRef) -> TestDomain:
+        return self.state.domain_by_uuid(ref.uuid)
+
+    # -- lookup and listing ---------------------------------------------------------------
+    def connect_list_all_domains(self, flags: int) -> list[DomainRecord]:
+        unsupported_flags(flags, sum(_L), "testConnectListAllDomains", _T)
+        with self.state.lock:
+            return [d.record() for d in self.state.domains.values() if _matches(d, flags)]
+
+    def domain_lookup_by_name(self, name: str) -> DomainRecord:
+        with self.state.lock:
+            return self.state.domain_by_name(name).record()
+
+    def domain_lookup_by_uuid(self, uuid: str) -> DomainRecord:
+        with self.state.lock:
+            return self.state.domain_by_uuid(uuid).record()
+
+    def domain_lookup_by_id(self, id: int) -> DomainRecord:
+        with self.state.lock:
+            return self.state.domain_by_id(id).record()
+
+    # -- define / create / undefine -------------------------------------------------------
+    def _check_duplicate(self, defn: DomainDef) -> TestDomain | None:
+        """libvirt's virDomainObjListAdd checks: same uuid must mean same name and vice versa."""
+        by_uuid = self.state.find_domain_uuid(defn.uuid)
+        if by_uuid is not None:
+            if by_uuid.name != defn.name:
+                raise make_error(
+                    ErrorCode.OPERATION_FAILED,
+                    _T,
+                    f"domain '{by_uuid.name}' is already defined with uuid {defn.uuid}",
+                )
+            return by_uuid
+        by_name = self.state.domains.get(defn.name)
+        if by_name is not None:
+            raise make_error(
+                ErrorCode.OPERATION_FAILED,
+                _T,
+                f"domain '{defn.name}' already exists with uuid {by_name.uuid}",
+            )
+        return None
+
+    def domain_define_xml(self, xml: str, flags: int) -> DomainRecord:
+        unsupported_flags(flags, 1, "testDomainDefineXMLFlags", _T)
+        defn = parse_domain_xml(xml)
+        with self.state.lock:
+            existing = self._check_duplicate(defn)
+            if existing is None:
+                dom = TestDomain(live=defn, config=None)
+                self.state.add_domain(dom)
+                detail = DomainEventDefinedDetail.ADDED
+            else:
+                dom = existing
+                if dom.active:
+                    dom.config = defn
+                else:
+                    dom.live = defn
+                detail = DomainEventDefinedDetail.UPDATED
+                dom.persistent = True
+            self._emit(dom, DomainEventType.DEFINED, detail)
+            return dom.record()
+
+    def domain_create_xml(self, xml: str, flags: int) -> DomainRecord:
+        unsupported_flags(flags, DomainCreateFlags.START_VALIDATE, "testDomainCreateXML", _T)
+        defn = parse_domain_xml(xml)
+        with self.state.lock:
+            existing = self._check_duplicate(defn)
+            if existing is not None:
+                if existing.active:
+                    raise make_error(
+                        ErrorCode.OPERATION_INVALID,
+                        ErrorDomain.DOMAIN,
+                        f"domain '{defn.name}' is already active",
+                    )
+                existing.config = defn.copy() if existing.persistent else None
+                existing.live = defn
+                dom = existing
+            else:
+                dom = TestDomain(live=defn, config=None, persistent=False)
+                self.state.add_domain(dom)
+            self.state.activate(dom, DomainState.RUNNING, DomainRunningReason.BOOTED)
+            self._emit(dom, DomainEventType.STARTED, DomainEventStartedDetail.BOOTED)
+            return dom.record()
+
+    def domain_undefine(self, dom_ref: DomainRef, flags: int) -> None:
+        allowed = (
+            DomainUndefineFlags.MANAGED_SAVE
+            | DomainUndefineFlags.SNAPSHOTS_METADATA
+            | DomainUndefineFlags.NVRAM
+            | DomainUndefineFlags.KEEP_NVRAM
+            | DomainUndefineFlags.CHECKPOINTS_METADATA
+            | DomainUndefineFlags.TPM
+            | DomainUndefineFlags.KEEP_TPM
+        )
+        unsupported_flags(flags, allowed, "testDomainUndefineFlags", _T)
+        with self.state.lock:
+            dom = self._dom(dom_ref)
+            if not dom.persistent:
+                raise make_error(
+                    ErrorCode.OPERATION_INVALID,
+                    ErrorDomain.DOMAIN,
+                    "cannot undefine transient domain",
+                )
+            if dom.managed_save and not flags & DomainUndefineFlags.MANAGED_SAVE:
+                raise make_error(
+                    ErrorCode.OPERATION_INVALID,
+                    _T,
+                    "Refusing to undefine while domain managed save image exists",
+                )
+            dom.managed_save = False
+            self._emit(dom, DomainEventType.UNDEFINED, DomainEventUndefinedDetail.REMOVED)
+            if dom.active:
+                dom.persistent = False
+                dom.config = None
+            else:
+                self.state.remove_domain(dom)
+
+    # -- lifecycle ------------------------------------------------------------------------
+    def domain_create(self, dom_ref: DomainRef, flags: int) -> DomainRecord:
+        unsupported_flags(flags, 0, "testDomainCreateWithFlags", _T)
+        for attempt in ("hooks", "start"):
+            with self.state.lock:
+                dom = self._dom(dom_ref)
+                if dom.active:
+                    raise make_error(
+                        ErrorCode.INTERNAL_ERROR, _T, f"Domain '{dom.name}' is already running"
+                    )
+                if attempt == "start":
+                    dom.managed_save = False
+                    self.state.activate(dom, DomainState.RUNNING, DomainRunningReason.BOOTED)
+                    self._emit(dom, DomainEventType.STARTED, DomainEventStartedDetail.BOOTED)
+                    record = dom.record()
+            if attempt == "hooks":
+                self._hooks(("pyvirt_domain_prepare", "pyvirt_domain_start"), dom)
+        self._hooks(("pyvirt_domain_started",), dom)
+        return record
+
+    def _stop(self, dom: TestDomain, reason: int, detail: int) -> None:
+        event_id = dom.id
+        self.state.deactivate(dom, reason)
+        self.state.emit("domain", dom.name, dom.uuid, event_id, DomainEventType.STOPPED, detail)
+
+    def _stopped_hooks(self, dom: TestDomain) -> None:
+        self._hooks(("pyvirt_domain_stopped", "pyvirt_domain_release"), dom)
+
+    def domain_shutdown(self, dom_ref: DomainRef, flags: int) -> None:
+        unsupported_flags(flags, 0, "testDomainShutdownFlags", _T)
+        with self.state.lock:
+            dom = self._dom(dom_ref)
+            if dom.state not in (DomainState.RUNNING, DomainState.PAUSED):
+                raise _not_running(dom)
+            self._stop(dom, DomainShutoffReason.SHUTDOWN, DomainEventStoppedDetail.SHUTDOWN)
+        self._stopped_hooks(dom)
+
+    def domain_reboot(self, dom_ref: DomainRef, flags: int) -> None:
+        with self.state.lock:
+            dom = self._dom(dom_ref)
+            if not dom.active:
+                raise _invalid_not_running()
+            dom.state = DomainState.RUNNING
+            dom.reason = DomainRunningReason.BOOTED
+
+    def domain_reset(self, dom_ref: DomainRef, flags: int) -> None:
+        unsupported_flags(flags, 0, "testDomainReset", _T)
+        with self.state.lock:
+            if not self._dom(dom_ref).active:
+                raise _invalid_not_running()
+
+    def domain_destroy(self, dom_ref: DomainRef, flags: int) -> None:
+        unsupported_flags(flags, 1, "testDomainDestroyFlags", _T)
+        with self.state.lock:
+            dom = self._dom(dom_ref)
+            if not dom.active:
+                raise _invalid_not_running()
+            self._stop(dom, DomainShutoffReason.DESTROYED, DomainEventStoppedDetail.DESTROYED)
+        self._stopped_hooks(dom)
+
+    def domain_suspend(self, dom_ref: DomainRef) -> None:
+        with self.state.lock:
+            dom = self._dom(dom_ref)
+            if dom.state != DomainState.RUNNING:
+                raise _not_running(dom)
+            dom.state, dom.reason = DomainState.PAUSED, DomainPausedReason.USER
+            self._emit(dom, DomainEventType.SUSPENDED, DomainEventSuspendedDetail.PAUSED)
+
+    def domain_resume(self, dom_ref: DomainRef) -> None:
+        with self.state.lock:
+            dom = self._dom(dom_ref)
+            if dom.state != DomainState.PAUSED:
+                raise make_error(ErrorCode.INTERNAL_ERROR, _T, f"domain '{dom.name}' not paused")
+            dom.state, dom.reason = DomainState.RUNNING, DomainRunningReason.UNPAUSED
+            self._emit(dom, DomainEventType.RESUMED, DomainEventResumedDetail.UNPAUSED)
+
+    # -- information ----------------------------------------------------------------------
+    def domain_get_xml_desc(self, dom_ref: DomainRef, flags: int) -> str:
+        allowed = (
+            DomainXMLFlags.SECURE
+            | DomainXMLFlags.INACTIVE
+            | DomainXMLFlags.UPDATE_CPU
+            | DomainXMLFlags.MIGRATABLE
+        )
+        unsupported_flags(flags, allowed, "testDomainGetXMLDesc", _T)
+        with self.state.lock:
+            dom = self._dom(dom_ref)
+            inactive = bool(flags & DomainXMLFlags.INACTIVE)
+            secure = bool(flags & DomainXMLFlags.SECURE)
+            if inactive or not dom.active:
+                return format_domain_xml(dom.persistent_def(), inactive=True, secure=secure)
+            return format_domain_xml(dom.live, live_id=dom.id, secure=secure)
+
+    def domain_get_info(self, dom_ref: DomainRef) -> DomainInfo:
+        with self.state.lock:
+            dom = self._dom(dom_ref)
+            cpu_time = time.time_ns() if dom.active else 0
+            return DomainInfo(
+                dom.state,
+                dom.live.memory_kib,
+                dom.live.current_memory_kib,
+                dom.live.vcpus,
+                cpu_time,
+            )
+
+    def domain_get_state(self, dom_ref: DomainRef, flags: int) -> tuple[int, int]:
+        unsupported_flags(flags, 0, "testDomainGetState", _T)
+        with self.state.lock:
+            dom = self._dom(dom_ref)
+            return int(dom.state), int(dom.reason)
+
+    def domain_get_max_memory(self, dom_ref: DomainRef) -> int:
+        with self.state.lock:
+            return self._dom(dom_ref).live.memory_kib
+
+    def domain_get_os_type(self, dom_ref: DomainRef) -> str:
+        # libvirt's test driver answers "linux" whatever the XML says.
+        with self.state.lock:
+            self._dom(dom_ref)
+        return "linux"
+
+    def domain_get_autostart(self, dom_ref: DomainRef) -> bool:
+        with self.state.lock:
+            return self._dom(dom_ref).autostart
+
+    def domain_set_autostart(self, dom_ref: DomainRef, autostart: bool) -> None:
+        with self.state.lock:
+            dom = self._dom(dom_ref)
+            if not dom.persistent:
+                raise make_error(
+                    ErrorCode.OPERATION_INVALID,
+                    ErrorDomain.DOMAIN,
+                    "cannot set autostart for transient domain",
+                )
+            dom.autostart = bool(autostart)
+
+    def domain_is_active(self, dom_ref: DomainRef) -> bool:
+        with self.state.lock:
+            return self._dom(dom_ref).active
+
+    def domain_is_persistent(self, dom_ref: DomainRef) -> bool:
+        with self.state.lock:
+            return self._dom(dom_ref).persistent
+
+    def domain_get_security_label(self, dom_ref: DomainRef) -> SecurityLabel:
+        with self.state.lock:
+            dom = self._dom(dom_ref)
+            if dom.active:
+                return SecurityLabel("libvirt-test", True)
+            return SecurityLabel("", False)
+
+    def domain_has_managed_save_image(self, dom_ref: DomainRef, flags: int) -> bool:
+        unsupported_flags(flags, 0, "testDomainHasManagedSaveImage", _T)
+        with self.state.lock:
+            return self._dom(dom_ref).managed_save
+
+    # -- tuning ---------------------------------------------------------------------------
+    def _defs_for(self, dom: TestDomain, flags: int) -> tuple[DomainDef | None, DomainDef | None]:
+        """libvirt's virDomainObjGetDefs after resolving AFFECT_CURRENT: (live, persistent)."""
+        live_flag, config_flag = DomainMemoryModFlags.LIVE, DomainMemoryModFlags.CONFIG
+        if not flags & (live_flag | config_flag):
+            flags |= live_flag if dom.active else config_flag
+        if flags & live_flag and not dom.active:
+            raise _invalid_not_running()
+        if flags & config_flag and not dom.persistent:
+            raise make_error(
+                ErrorCode.OPERATION_INVALID,
+                ErrorDomain.DOMAIN,
+                "transient domains do not have any persistent config",
+            )
+        live = dom.live if flags & live_flag else None
+        persistent = None
+        if flags & config_flag:
+            if dom.active:
+                if dom.config is None:
+                    dom.config = dom.live.copy()
+                persistent = dom.config
+            else:
+                persistent = dom.live
+        return live, persistent
+
+    def domain_set_memory_flags(self, dom_ref: DomainRef, memory: int, flags: int) -> None:
+        allowed = (
+            DomainMemoryModFlags.LIVE | DomainMemoryModFlags.CONFIG | DomainMemoryModFlags.MAXIMUM
+        )
+        unsupported_flags(flags, allowed, "testDomainSetMemoryFlags", _T)
+        with self.state.lock:
+            dom = self._dom(dom_ref)
+            live, persistent = self._defs_for(dom, flags & ~DomainMemoryModFlags.MAXIMUM)
+            if flags & DomainMemoryModFlags.MAXIMUM:
+                if live is not None:
+                    raise make_error(
+                        ErrorCode.OPERATION_INVALID,
+                        _T,
+                        "cannot resize the maximum memory on an active domain",
+                    )
+                assert persistent is not None
+                persistent.memory_kib = memory
+                persistent.current_memory_kib = min(persistent.current_memory_kib, memory)
+                return
+            for defn in (live, persistent):
+                if defn is not None and memory > defn.memory_kib:
+                    raise make_error(
+                        ErrorCode.INVALID_ARG, _T, "cannot set memory higher than max memory"
+                    )
+            for defn in (live, persistent):
+                if defn is not None:
+                    defn.current_memory_kib = memory
+
+    def domain_get_vcpus_flags(self, dom_ref: DomainRef, flags: int) -> int:
+        allowed = DomainVcpuFlags.LIVE | DomainVcpuFlags.CONFIG | DomainVcpuFlags.MAXIMUM
+        unsupported_flags(flags, allowed, "testDomainGetVcpusFlags", _T)
+        with self.state.lock:
+            dom = self._dom(dom_ref)
+            live, persistent = self._defs_for(dom, flags & ~DomainVcpuFlags.MAXIMUM)
+            defn = live if live is not None else persistent
+            assert defn is not None
+            return defn.max_vcpus if flags & DomainVcpuFlags.MAXIMUM else defn.vcpus
+
+    def domain_set_vcpus_flags(self, dom_ref: DomainRef, nvcpus: int, flags: int) -> None:
+        allowed = DomainVcpuFlags.LIVE | DomainVcpuFlags.CONFIG | DomainVcpuFlags.MAXIMUM
+        unsupported_flags(flags, allowed, "testDomainSetVcpusFlags", _T)
+        with self.state.lock:
+            dom = self._dom(dom_ref)
+            live, persistent = self._defs_for(dom, flags & ~DomainVcpuFlags.MAXIMUM)
+            if nvcpus > _MAX_VCPUS:
+                raise make_error(
+                    ErrorCode.INVALID_ARG,
+                    _T,
+                    f"requested cpu amount exceeds maximum supported amount ({nvcpus} > {_MAX_VCPUS})",
+                )
+            if flags & DomainVcpuFlags.MAXIMUM:
+                if live is not None:
+                    raise make_error(
+                        ErrorCode.INVALID_ARG, _T, "cannot change maximum vCPUs of a live domain"
+                    )
+                assert persistent is not None
+                persistent.max_vcpus = nvcpus
+                persistent.vcpus = min(persistent.vcpus, nvcpus)
+                return
+            for defn in (live, persistent):
+                if defn is not None and nvcpus > defn.max_vcpus:
+                    raise make_error(
+                        ErrorCode.INVALID_ARG,
+                        _T,
+                        f"requested cpu amount exceeds maximum ({nvcpus} > {defn.max_vcpus})",
+                    )
+            for defn in (live, persistent):
+                if defn is not None:
+                    defn.vcpus = nvcpus

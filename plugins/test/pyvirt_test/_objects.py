@@ -1,0 +1,117 @@
+"""The objects a test connection holds: domains, networks, pools and volumes.
+
+A domain keeps libvirt's split between the definition it runs with (``live``) and the one it
+will boot with next time (``config``, libvirt's ``newDef``); they differ only while a running
+domain has been redefined or tuned with ``--config``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pyvirt import (
+    DomainRecord,
+    DomainRef,
+    DomainState,
+    NetworkRecord,
+    NetworkRef,
+    StoragePoolRecord,
+    StoragePoolRef,
+    StorageVolRef,
+)
+from pyvirt.conf import DomainDef, NetworkDef, PoolDef, VolumeDef
+
+
+@dataclass(slots=True)
+class TestDomain:
+    live: DomainDef
+    config: DomainDef | None  # pending persistent definition while running (libvirt newDef)
+    state: DomainState = DomainState.SHUTOFF
+    reason: int = 0
+    id: int = -1
+    persistent: bool = True
+    autostart: bool = False
+    managed_save: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.live.name
+
+    @property
+    def uuid(self) -> str:
+        return self.live.uuid
+
+    @property
+    def active(self) -> bool:
+        return self.state != DomainState.SHUTOFF
+
+    def persistent_def(self) -> DomainDef:
+        """The definition the next boot uses."""
+        return self.config if (self.active and self.config is not None) else self.live
+
+    def ref(self) -> DomainRef:
+        return DomainRef(self.live.name, self.live.uuid, self.id)
+
+    def record(self) -> DomainRecord:
+        return DomainRecord(
+            self.live.name,
+            self.live.uuid,
+            self.id,
+            self.state,
+            self.reason,
+            self.persistent,
+            self.autostart,
+            self.managed_save,
+        )
+
+
+@dataclass(slots=True)
+class TestNetwork:
+    defn: NetworkDef
+    active: bool = False
+    persistent: bool = True
+    autostart: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.defn.name
+
+    @property
+    def uuid(self) -> str:
+        return self.defn.uuid
+
+    def ref(self) -> NetworkRef:
+        return NetworkRef(self.defn.name, self.defn.uuid)
+
+    def record(self) -> NetworkRecord:
+        return NetworkRecord(
+            self.defn.name, self.defn.uuid, self.active, self.persistent, self.autostart
+        )
+
+
+@dataclass(slots=True)
+class TestPool:
+    defn: PoolDef
+    active: bool = False
+    persistent: bool = True
+    autostart: bool = False
+    volumes: dict[str, VolumeDef] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.defn.name
+
+    @property
+    def uuid(self) -> str:
+        return self.defn.uuid
+
+    def ref(self) -> StoragePoolRef:
+        return StoragePoolRef(self.defn.name, self.defn.uuid)
+
+    def record(self) -> StoragePoolRecord:
+        return StoragePoolRecord(
+            self.defn.name, self.defn.uuid, self.active, self.persistent, self.autostart
+        )
+
+    def vol_ref(self, vol: VolumeDef) -> StorageVolRef:
+        return StorageVolRef(self.defn.name, vol.name, vol.key or "")
