@@ -16,7 +16,7 @@ PUBLIC = {
     "open", "Connection", "Domain", "Network", "StoragePool", "StorageVol",
     "DomainInfo", "DomainRecord", "DomainRef", "NetworkRecord", "NetworkRef", "NodeInfo",
     "SecurityLabel", "SecurityModel", "StoragePoolInfo", "StoragePoolRecord", "StoragePoolRef",
-    "StorageVolInfo", "StorageVolRef",
+    "StorageVolInfo", "StorageVolRef", "ObjectEvent",
     # URIs and hooks
     "URI", "parse_uri", "hookimpl",
     # errors
@@ -43,6 +43,7 @@ PUBLIC = {
 DRIVER_PUBLIC = {
     "AuthCallback", "ConnectDriver", "DriverConnection", "HypervisorDriver", "NetworkDriver",
     "StateDriver", "StateInitResult", "StorageDriver", "unsupported", "unsupported_flags",
+    "call_hook",
 }  # fmt: skip
 
 
