@@ -99,3 +99,62 @@ def test_malformed_node_file_leaves_no_connection(tmp_path):
     path.write_text("<node><domain>")
     with pytest.raises(pyvirt.XMLError):
         pyvirt.open(f"test://{path}")
+
+
+AUTH_NODE = "<node><auth><user password='secret'>alice</user><user>bob</user></auth></node>"
+
+
+@pytest.fixture
+def auth_file(tmp_path):
+    path = tmp_path / "auth.xml"
+    path.write_text(AUTH_NODE)
+    return path
+
+
+def _answers(*values):
+    asked = []
+
+    def callback(creds):
+        asked.append(creds[0])
+        return [values[len(asked) - 1]]
+
+    return callback, asked
+
+
+def test_node_file_auth_asks_username_then_password(auth_file):
+    callback, asked = _answers("alice", "secret")
+    with pyvirt.open(f"test://{auth_file}", auth=callback) as conn:
+        assert conn.list_domains() == []
+    assert asked == [
+        (2, "Enter username for localhost"),
+        (5, "Enter alice's password for localhost"),
+    ]
+
+
+def test_node_file_auth_user_without_password(auth_file):
+    callback, asked = _answers("bob")
+    pyvirt.open(f"test://{auth_file}", auth=callback).close()
+    assert len(asked) == 1
+
+
+@pytest.mark.parametrize("answers", [("alice", "nope"), ("eve", "x")])
+def test_node_file_auth_refuses_wrong_credentials(auth_file, answers):
+    callback, _ = _answers(*answers)
+    with pytest.raises(pyvirt.AuthFailedError) as err:
+        pyvirt.open(f"test://{auth_file}", auth=callback)
+    assert err.value.message == (
+        "authentication failed: authentication failed, see test XML for the correct username/password"
+    )
+
+
+def test_node_file_auth_without_callback(auth_file):
+    with pytest.raises(pyvirt.InvalidArgError, match="Missing authentication credentials"):
+        pyvirt.open(f"test://{auth_file}")
+
+
+def test_node_file_auth_callback_that_fails(auth_file):
+    def broken(creds):
+        raise RuntimeError("no terminal")
+
+    with pytest.raises(pyvirt.AuthFailedError, match="Username request failed"):
+        pyvirt.open(f"test://{auth_file}", auth=broken)

@@ -202,3 +202,19 @@ def test_closed_connection_raises_invalid_conn():
         conn.get_type()
     assert err.value.message == "invalid connection pointer in virConnectGetType"
     conn.close()  # idempotent
+
+
+def test_the_test_connection_mixins_define_disjoint_methods():
+    # The connection is assembled from per-area mixins; a name defined in two of them would
+    # silently shadow the other (network define once ran the domain duplicate check).
+    from pyvirt_test._domain_ops import DomainOps
+    from pyvirt_test._host import HostOps
+    from pyvirt_test._network_ops import NetworkOps
+    from pyvirt_test._storage_ops import StorageOps
+
+    seen: dict[str, str] = {}
+    for mixin in (HostOps, DomainOps, NetworkOps, StorageOps):
+        for name, value in vars(mixin).items():
+            if callable(value) and not name.startswith("__"):
+                assert name not in seen, f"{name} defined in {seen.get(name)} and {mixin.__name__}"
+                seen[name] = mixin.__name__

@@ -144,7 +144,7 @@ class Connection:
         """All domains matching libvirt's listAllDomains *flags*, in one driver call."""
         flags = check_flags(flags, "virConnectListAllDomains")
         records = self._call("connect_list_all_domains", flags)
-        return [Domain(self, r.ref, r) for r in records]
+        return [Domain(self, None, r) for r in records]
 
     def lookup_domain_by_name(self, name: str) -> Domain:
         name = check_string(name, "name", "virDomainLookupByName")

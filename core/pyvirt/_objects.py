@@ -33,17 +33,28 @@ if TYPE_CHECKING:
 class Domain:
     """A domain (virtual machine) on a connection."""
 
-    def __init__(self, conn: Connection, ref: DomainRef, record: DomainRecord | None = None):
+    def __init__(
+        self, conn: Connection, ref: DomainRef | None, record: DomainRecord | None = None
+    ):
+        # A listing builds thousands of handles: the reference record is derived from the
+        # listed record only when a method needs it.
         self._conn = conn
-        self._ref = ref
+        self._ref_cache = ref
         self.record = record
+
+    @property
+    def _ref(self) -> DomainRef:
+        if self._ref_cache is None:
+            assert self.record is not None
+            self._ref_cache = self.record.ref
+        return self._ref_cache
 
     def _call(self, method: str, *args: Any, api: str | None = None) -> Any:
         return self._conn._call(method, self._ref, *args, api=api)
 
     def _refresh_id(self, record: DomainRecord | None) -> None:
         if record is not None:
-            self._ref = record.ref
+            self._ref_cache = record.ref
 
     @property
     def connection(self) -> Connection:
@@ -55,16 +66,16 @@ class Domain:
 
     @property
     def name(self) -> str:
-        return self._ref.name
+        return self.record.name if self._ref_cache is None and self.record else self._ref.name
 
     @property
     def uuid(self) -> str:
-        return self._ref.uuid
+        return self.record.uuid if self._ref_cache is None and self.record else self._ref.uuid
 
     @property
     def id(self) -> int:
         """The id cached in this handle, -1 when inactive (libvirt's virDomainGetID)."""
-        return self._ref.id
+        return self.record.id if self._ref_cache is None and self.record else self._ref.id
 
     def info(self) -> DomainInfo:
         return self._call("domain_get_info")  # type: ignore[no-any-return]
@@ -135,7 +146,7 @@ class Domain:
     def destroy(self, flags: int = 0) -> None:
         api = "virDomainDestroyFlags" if flags else "virDomainDestroy"
         self._call("domain_destroy", check_flags(flags, api), api=api)
-        self._ref = DomainRef(self._ref.name, self._ref.uuid, -1)
+        self._ref_cache = DomainRef(self._ref.name, self._ref.uuid, -1)
 
     def suspend(self) -> None:
         self._call("domain_suspend")

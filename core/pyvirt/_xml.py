@@ -33,10 +33,11 @@ MAX_XML_BYTES = 10 * 1024 * 1024
 _ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 
-def _parser() -> etree.XMLParser:
+def _parser(*, recover: bool = False) -> etree.XMLParser:
     # remove_blank_text mirrors libvirt's parse with blanks dropped, which is what makes
     # libxml2 re-indent <metadata> content on output.
     return etree.XMLParser(
+        recover=recover,
         resolve_entities=False,
         no_network=True,
         load_dtd=False,
@@ -70,7 +71,11 @@ def parse_document(text: str | bytes, label: str, domain: int) -> etree._Element
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as exc:
-        raise _syntax_error(data, parser, exc, label, domain) from None
+        if any(e.level == etree.ErrorLevels.FATAL for e in parser.error_log):
+            raise _syntax_error(data, parser, exc, label, domain) from None
+        # Only non-fatal errors (e.g. an undeclared namespace prefix): libxml2 built the
+        # tree and libvirt accepts it, but lxml raises; rebuild it in recover mode.
+        root = etree.fromstring(data, _parser(recover=True))
     if root is None:  # pragma: no cover - lxml raises for empty input
         raise _detail(domain, f"({label}):1: Document is empty\n(null)\n^")
     return root

@@ -42,11 +42,19 @@ def format_domain_xml(
     if live_id is not None and not inactive:
         attrs.append(("id", live_id))
     w.open("domain", attrs)
+    def optional_text(tag: str, value: str | None) -> None:
+        if value is not None:
+            w.text(tag, value)
+
+    def cpu() -> None:
+        if d.cpu is not None:
+            w.element(d.cpu)
+
     writers: dict[str, Callable[[], None]] = {
         "name": lambda: w.text("name", d.name),
         "uuid": lambda: w.text("uuid", d.uuid),
-        "title": lambda: d.title is not None and w.text("title", d.title),  # type: ignore[func-returns-value]  # noqa: E501
-        "description": lambda: d.description is not None and w.text("description", d.description),  # type: ignore[func-returns-value]  # noqa: E501
+        "title": lambda: optional_text("title", d.title),
+        "description": lambda: optional_text("description", d.description),
         "metadata": lambda: _metadata(w, d),
         "memory": lambda: w.text("memory", str(d.memory_kib), [("unit", "KiB")]),
         "currentMemory": lambda: w.text(
@@ -63,7 +71,7 @@ def format_domain_xml(
         ),
         "os": lambda: _os(w, d),
         "features": lambda: _features(w, d),
-        "cpu": lambda: d.cpu is not None and w.element(d.cpu),  # type: ignore[func-returns-value]
+        "cpu": cpu,
         "clock": lambda: _clock(w, d),
         "on_poweroff": lambda: w.text("on_poweroff", d.on_poweroff),
         "on_reboot": lambda: w.text("on_reboot", d.on_reboot),

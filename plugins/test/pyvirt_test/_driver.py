@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pyvirt import URI, ErrorCode, ErrorDomain, ObjectEvent, make_error
 from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 
+from pyvirt_test._auth import authenticate
 from pyvirt_test._defaults import DEFAULT_NODE_XML
 from pyvirt_test._domain_ops import DomainOps
 from pyvirt_test._host import HostOps
@@ -100,4 +101,7 @@ class TestDriver(ConnectDriver):
             )
         if uri.path == "/default":
             return TestConnection(_acquire_default(), str(uri), shared=True)
-        return TestConnection(TestState(load_node_file(uri.path)), str(uri), shared=False)
+        config = load_node_file(uri.path)
+        if config.auth_users is not None:
+            authenticate(config.auth_users, auth)
+        return TestConnection(TestState(config), str(uri), shared=False)

@@ -55,7 +55,7 @@ class NetworkOps:
         with self.state.lock:
             return self.state.network_by_uuid(uuid).record()
 
-    def _check_duplicate(self, defn: NetworkDef) -> TestNetwork | None:
+    def _check_duplicate_network(self, defn: NetworkDef) -> TestNetwork | None:
         for net in self.state.networks.values():
             if net.uuid == defn.uuid and net.name != defn.name:
                 raise make_error(
@@ -76,7 +76,7 @@ class NetworkOps:
         unsupported_flags(flags, 1, "testNetworkDefineXMLFlags", _T)
         defn = parse_network_xml(xml)
         with self.state.lock:
-            existing = self._check_duplicate(defn)
+            existing = self._check_duplicate_network(defn)
             if existing is None:
                 net = TestNetwork(defn, active=False, persistent=True)
                 self.state.networks[defn.name] = net
@@ -91,7 +91,7 @@ class NetworkOps:
         unsupported_flags(flags, 1, "testNetworkCreateXMLFlags", _T)
         defn = parse_network_xml(xml)
         with self.state.lock:
-            existing = self._check_duplicate(defn)
+            existing = self._check_duplicate_network(defn)
             if existing is not None:
                 raise make_error(
                     ErrorCode.OPERATION_FAILED,

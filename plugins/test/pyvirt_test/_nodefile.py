@@ -50,6 +50,8 @@ class NodeConfig:
     domains: list[NodeDomain] = field(default_factory=list)
     networks: list[NetworkDef] = field(default_factory=list)
     pools: list[tuple[PoolDef, list[VolumeDef]]] = field(default_factory=list)
+    #: ``<auth>`` users and their passwords (None: no password); None when the file has none.
+    auth_users: dict[str, str | None] | None = None
 
 
 def _xml_error(detail: str) -> Exception:
@@ -145,6 +147,11 @@ def parse_node(text: str | bytes, base_dir: str) -> NodeConfig:
     if etree.QName(root).localname != "node":
         raise _xml_error("Root element is not 'node'")
     config = NodeConfig(node_info=_node_info(root))
+    auth = root.find("auth")
+    if auth is not None:
+        config.auth_users = {
+            (user.text or "").strip(): user.get("password") for user in auth.findall("user")
+        }
     for elem in root.findall("domain"):
         elem = _resolve(elem, base_dir, "domain_definition")
         runstate, transient, managed = _pop_test_extras(elem)

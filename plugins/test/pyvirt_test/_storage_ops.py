@@ -97,7 +97,7 @@ class StorageOps:
         with self.state.lock:
             return self.state.pool_by_name(vol.pool).record()
 
-    def _check_duplicate(self, defn: PoolDef) -> TestPool | None:
+    def _check_duplicate_pool(self, defn: PoolDef) -> TestPool | None:
         existing = self.state.pools.get(defn.name)
         if existing is not None and existing.uuid != defn.uuid:
             raise make_error(
@@ -118,7 +118,7 @@ class StorageOps:
         unsupported_flags(flags, 1, "testStoragePoolDefineXML", _T)
         defn = parse_pool_xml(xml)
         with self.state.lock:
-            existing = self._check_duplicate(defn)
+            existing = self._check_duplicate_pool(defn)
             _fill_defaults(defn)
             if existing is None:
                 pool = TestPool(defn, active=False, persistent=True)
@@ -134,7 +134,7 @@ class StorageOps:
         unsupported_flags(flags, 7, "testStoragePoolCreateXML", _T)
         defn = parse_pool_xml(xml)
         with self.state.lock:
-            existing = self._check_duplicate(defn)
+            existing = self._check_duplicate_pool(defn)
             if existing is not None:
                 raise make_error(
                     ErrorCode.OPERATION_FAILED,
