@@ -5,6 +5,15 @@ imports msgpack (not zmq): transports import zmq themselves.
 """
 
 from pyvirt.rpc._codec import MAX_MESSAGE, ProtocolError, check, decode, encode
+from pyvirt.rpc._procs import (
+    PROC_CONNECT_CLOSE,
+    PROC_CONNECT_OPEN,
+    PROC_EVENT,
+    PROC_EVENT_ATTACH,
+    PROC_EVENT_DETACH,
+    PROC_NOTICE,
+    PROC_ROUTE,
+)
 from pyvirt.rpc._wire import (
     KEEPALIVE_PING,
     KEEPALIVE_PONG,
@@ -21,6 +30,13 @@ from pyvirt.rpc._wire import (
 )
 
 __all__ = [
+    "PROC_CONNECT_CLOSE",
+    "PROC_CONNECT_OPEN",
+    "PROC_EVENT",
+    "PROC_EVENT_ATTACH",
+    "PROC_EVENT_DETACH",
+    "PROC_NOTICE",
+    "PROC_ROUTE",
     "KEEPALIVE_PING",
     "KEEPALIVE_PONG",
     "MAX_MESSAGE",

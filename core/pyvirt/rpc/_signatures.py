@@ -28,9 +28,7 @@ class Signature:
 
     def check_args(self, args: Any) -> list[Any]:
         if not isinstance(args, list) or len(args) != len(self.args):
-            raise ProtocolError(
-                f"{self.procedure.method}: expected {len(self.args)} arguments"
-            )
+            raise ProtocolError(f"{self.procedure.method}: expected {len(self.args)} arguments")
         return [
             check(value, name)
             for check, value, name in zip(self.args, args, self.names, strict=True)
