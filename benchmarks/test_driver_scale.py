@@ -78,7 +78,11 @@ def main() -> None:
     theirs = measure_libvirt(n)
     print(f"test driver with {n} domains")
     print(f"{'step':<22}{'pyvirt':>14}{'libvirt':>14}{'ratio':>9}")
-    for key, label in (("define_total", f"define x{n} (s)"), ("list", "list all (ms)"), ("lookup", "lookup (us)")):
+    for key, label in (
+        ("define_total", f"define x{n} (s)"),
+        ("list", "list all (ms)"),
+        ("lookup", "lookup (us)"),
+    ):
         scale = {"define_total": 1, "list": 1e3, "lookup": 1e6}[key]
         mine = ours[key] * scale
         if theirs:

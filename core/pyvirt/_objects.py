@@ -33,9 +33,7 @@ if TYPE_CHECKING:
 class Domain:
     """A domain (virtual machine) on a connection."""
 
-    def __init__(
-        self, conn: Connection, ref: DomainRef | None, record: DomainRecord | None = None
-    ):
+    def __init__(self, conn: Connection, ref: DomainRef | None, record: DomainRecord | None = None):
         # A listing builds thousands of handles: the reference record is derived from the
         # listed record only when a method needs it.
         self._conn = conn

@@ -400,9 +400,19 @@ class StateInitResult(enum.IntEnum):
 
 
 class StateDriver(abc.ABC):
-    """Daemon-side lifecycle of a driver (libvirt's virStateDriver), not tied to a connection."""
+    """Daemon-side lifecycle of a driver (libvirt's virStateDriver), not tied to a connection.
+
+    pyvirtd runs each state driver in a worker process of its own and opens its clients'
+    connections there with :attr:`connect_driver`, so every client of the daemon sees the
+    same driver state.
+    """
 
     name: ClassVar[str] = ""
+    #: Opens the connections of the daemon's clients inside the worker process.
+    connect_driver: ClassVar[type[ConnectDriver] | None] = None
+    #: False if no entry point ever waits for long (a lock held briefly at most): the worker
+    #: then runs calls on its I/O thread, saving a thread hand-off on every call.
+    calls_may_block: ClassVar[bool] = True
 
     @abc.abstractmethod
     def initialize(self, *, privileged: bool, root: str | None) -> StateInitResult:

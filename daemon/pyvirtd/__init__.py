@@ -1,13 +1,11 @@
-"""pyvirtd: the daemon that hosts state drivers and serves clients (not built yet)."""
+"""pyvirtd: the daemon that hosts state drivers in worker processes and serves clients.
 
-from __future__ import annotations
+``pyvirtd [--config FILE] [--pid-file FILE] [--timeout SECS] [--listen] [-v]`` runs in the
+foreground.  Sockets live in ``/run/pyvirt`` as root (system mode), else in
+``$XDG_RUNTIME_DIR/pyvirt`` (session mode); ``$PYVIRT_RUNTIME_DIR`` or the ``unix_sock_dir``
+setting override that.
+"""
 
-import sys
+from pyvirtd._cli import main
 
 __all__ = ["main"]
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Entry point of the ``pyvirtd`` command."""
-    print("pyvirtd: the daemon is not available in this version of pyvirt", file=sys.stderr)
-    return 1

@@ -42,6 +42,7 @@ def format_domain_xml(
     if live_id is not None and not inactive:
         attrs.append(("id", live_id))
     w.open("domain", attrs)
+
     def optional_text(tag: str, value: str | None) -> None:
         if value is not None:
             w.text(tag, value)

@@ -4,8 +4,9 @@ It is registered last (``is_remote``) and takes any scheme, so every URI that no
 accepts — one naming a host or a transport (``test+unix:///default``), or one whose driver
 lives only in the daemon (``qemu:///system``) — comes here, as in libvirt.
 
-This first version validates the URI exactly as libvirt's remote driver does and connects to
-the daemon's socket; the RPC protocol over that socket arrives with the daemon.
+The RPC machinery (framing, stubs generated from the procedure table, sockets) is
+:mod:`pyvirt.rpc`, shared with the daemon; this plugin decides when it is used and starts a
+session daemon on demand.
 """
 
 from pyvirt_remote._driver import RemoteDriver

@@ -1,59 +1,52 @@
-"""URI checks and socket selection of the remote driver (libvirt's remoteConnectOpen)."""
+"""The remote driver: takes every URI no local driver accepts and opens it through pyvirtd."""
 
 from __future__ import annotations
 
-import errno
 import os
-import socket
+import shutil
+import subprocess
+import sys
+import time
 
-from pyvirt import URI, ErrorCode, ErrorDomain, make_error
+from pyvirt import URI
 from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
+from pyvirt.rpc._paths import default_rundir
+from pyvirt.rpc._sync_client import RemoteConnection
+from pyvirt.rpc._target import resolve
 
-TRANSPORTS = ("tls", "unix", "ssh", "ext", "tcp", "libssh2", "libssh")
-
-
-def _socket_dir() -> str:
-    if os.geteuid() == 0:
-        return "/run/pyvirt"
-    runtime = os.environ.get("XDG_RUNTIME_DIR") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(runtime, "pyvirt")
+AUTOSTART_WAIT = 5.0
 
 
-def socket_path(uri: URI | None, read_only: bool) -> str:
-    """The unix socket to use: ``?socket=`` if given, else the daemon's rw or ro socket."""
-    if uri is not None:
-        explicit = uri.param("socket")
-        if explicit:
-            return explicit
-    name = "pyvirt-sock-ro" if read_only and os.geteuid() == 0 else "pyvirt-sock"
-    return os.path.join(_socket_dir(), name)
+def _autostart(uri: URI | None, read_only: bool) -> None:
+    """Start a per-user session daemon when none runs, as libvirt does for non-root users.
 
-
-def _transport(uri: URI | None) -> str:
-    if uri is None:
-        return "unix"
-    transport = uri.transport
-    if transport is None:
-        return "tls" if uri.server else "unix"
-    transport = transport.lower()
-    if transport not in TRANSPORTS:
-        raise make_error(
-            ErrorCode.INVALID_ARG,
-            ErrorDomain.REMOTE,
-            "remote_open: transport in URL not recognised "
-            "(should be tls|unix|ssh|ext|tcp|libssh2|libssh)",
-        )
-    if transport == "unix" and uri.server:
-        raise make_error(
-            ErrorCode.INVALID_ARG,
-            ErrorDomain.REMOTE,
-            f"using unix socket and remote server '{uri.server}' is not supported.",
-        )
-    return transport
+    Only for the default socket of a non-root user (never for ``?socket=`` or root), and not
+    when ``PYVIRT_AUTOSTART=0``.  The daemon exits by itself after 30 idle seconds.
+    """
+    if os.geteuid() == 0 or os.environ.get("PYVIRT_AUTOSTART", "1") == "0":
+        return
+    target = resolve(uri, read_only=read_only)
+    if target.socket_path is None or (uri is not None and uri.param("socket")):
+        return
+    if os.path.exists(target.socket_path):
+        return
+    daemon = shutil.which("pyvirtd")
+    cmd = [daemon] if daemon else [sys.executable, "-m", "pyvirtd"]
+    os.makedirs(default_rundir(), mode=0o700, exist_ok=True)
+    subprocess.Popen(
+        [*cmd, "--timeout", "30"],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + AUTOSTART_WAIT
+    while time.monotonic() < deadline and not os.path.exists(target.socket_path):
+        time.sleep(0.05)
 
 
 class RemoteDriver(ConnectDriver):
-    """Forwards a connection to pyvirtd."""
+    """Forwards a connection to pyvirtd (libvirt's remote driver)."""
 
     name = "remote"
     uri_schemes = None
@@ -64,23 +57,5 @@ class RemoteDriver(ConnectDriver):
     def open(
         cls, uri: URI | None, *, read_only: bool, auth: AuthCallback | None
     ) -> DriverConnection | None:
-        transport = _transport(uri)
-        if transport != "unix":
-            raise make_error(
-                ErrorCode.NO_SUPPORT, ErrorDomain.REMOTE, f"remote transport '{transport}'"
-            )
-        path = socket_path(uri, read_only)
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.connect(path)
-        except OSError as exc:
-            reason = os.strerror(exc.errno or errno.EIO)
-            raise make_error(
-                ErrorCode.SYSTEM_ERROR,
-                ErrorDomain.RPC,
-                f"Failed to connect socket to '{path}': {reason}",
-            ) from None
-        finally:
-            sock.close()
-        # A daemon answered, but the RPC layer that would speak to it is not built yet.
-        raise make_error(ErrorCode.NO_SUPPORT, ErrorDomain.REMOTE, "the pyvirtd RPC protocol")
+        _autostart(uri, read_only)
+        return RemoteConnection(uri, read_only=read_only)

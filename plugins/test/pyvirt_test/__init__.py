@@ -5,5 +5,6 @@ would be.  Importing this package must stay cheap: pyvirsh imports it on every r
 """
 
 from pyvirt_test._driver import TestConnection, TestDriver
+from pyvirt_test._statedriver import TestStateDriver
 
-__all__ = ["TestConnection", "TestDriver"]
+__all__ = ["TestConnection", "TestDriver", "TestStateDriver"]

@@ -1,0 +1,55 @@
+"""Client stubs generated from the procedure table, for the sync and the asyncio client alike.
+
+One function builds both flavours, so the two clients cannot drift: a stub checks its
+arguments against the driver contract's annotations (the same check the daemon applies),
+sends the call through the class's ``_invoke`` / ``_ainvoke``, and returns the decoded result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pyvirt.rpc._codec import ProtocolError
+from pyvirt.rpc._signatures import Signature, signatures
+
+
+def _checked(sig: Signature, args: tuple[Any, ...]) -> list[Any]:
+    from pyvirt._codes import ErrorCode, ErrorDomain
+    from pyvirt._errors import make_error
+
+    try:
+        return sig.check_args(list(args))
+    except ProtocolError as exc:
+        raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.RPC, str(exc)) from None
+
+
+def _sync_stub(sig: Signature) -> Callable[..., Any]:
+    number = sig.procedure.number
+
+    def stub(self: Any, *args: Any) -> Any:
+        return self._invoke(number, _checked(sig, args), sig)
+
+    return stub
+
+
+def _async_stub(sig: Signature) -> Callable[..., Any]:
+    number = sig.procedure.number
+
+    async def stub(self: Any, *args: Any) -> Any:
+        return await self._ainvoke(number, _checked(sig, args), sig)
+
+    return stub
+
+
+def install_stubs(cls: type, *, is_async: bool) -> type:
+    """Give *cls* one method per wire procedure, named as the driver contract names it."""
+    for sig in signatures().values():
+        if sig.procedure.method in cls.__dict__:
+            continue  # answered locally by the client class itself
+        method = (_async_stub if is_async else _sync_stub)(sig)
+        method.__name__ = sig.procedure.method
+        method.__qualname__ = f"{cls.__name__}.{sig.procedure.method}"
+        method.__doc__ = f"{sig.procedure.api} over RPC (procedure {sig.procedure.number})."
+        setattr(cls, sig.procedure.method, method)
+    return cls

@@ -1,0 +1,80 @@
+"""Command line of pyvirtd: options, pid file, start-up and clean exit."""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import logging
+import os
+import sys
+
+from pyvirt.rpc._paths import default_rundir
+
+from pyvirtd._config import ConfigError, load_config
+from pyvirtd._daemon import Daemon, discover_state_drivers
+
+VERSION = "0.1.0"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pyvirtd", description="pyvirt daemon: hosts drivers and serves pyvirt clients"
+    )
+    parser.add_argument("-f", "--config", help="configuration file (pyvirtd.toml)")
+    parser.add_argument("-p", "--pid-file", help="write the daemon's pid to this file")
+    parser.add_argument(
+        "-t", "--timeout", type=int, default=None, help="exit after SECS seconds without clients"
+    )
+    parser.add_argument("-l", "--listen", action="store_true", help="also listen on TCP")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    parser.add_argument("-V", "--version", action="version", version=f"pyvirtd {VERSION}")
+    return parser
+
+
+def _take_pidfile(path: str) -> int:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise SystemExit(f"pyvirtd: another daemon holds the pid file {path}") from None
+    os.ftruncate(fd, 0)
+    os.write(fd, f"{os.getpid()}\n".encode())
+    return fd
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.timeout is not None and args.timeout <= 0:
+        print("pyvirtd: --timeout must be a positive number of seconds", file=sys.stderr)
+        return 2
+    try:
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"pyvirtd: {exc}", file=sys.stderr)
+        return 2
+    level = "INFO" if args.verbose else config.log_level.upper()
+    if args.verbose:
+        config.log_level = "INFO"
+    logging.basicConfig(level=level, format="pyvirtd %(levelname)s %(message)s")
+    rundir = config.unix_sock_dir or default_rundir()
+    pid_fd = None
+    pid_path = args.pid_file or os.path.join(rundir, "pyvirtd.pid")
+    daemon = Daemon(config, rundir, listen=args.listen, timeout=args.timeout)
+    try:
+        os.makedirs(rundir, mode=0o755, exist_ok=True)
+        pid_fd = _take_pidfile(pid_path)
+        daemon.start(discover_state_drivers())
+        daemon.serve()
+    except OSError as exc:
+        print(f"pyvirtd: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        daemon.stop()
+        if pid_fd is not None:
+            try:
+                os.unlink(pid_path)
+            except FileNotFoundError:
+                pass
+            os.close(pid_fd)
+    return 0

@@ -1,0 +1,40 @@
+"""Socket set-up shared by the daemon and its workers: names, permissions and ZeroMQ options.
+
+Permissions are libvirt's model: the run directory is only traversable, read-write sockets are
+0700 (root only in system mode) and read-only ones 0777.  The socket file is created under a
+restrictive umask and then opened up to its final mode, so it is never briefly too open.
+"""
+
+from __future__ import annotations
+
+import os
+
+import zmq
+
+
+def endpoint_path(rundir: str, name: str | None, kind: str) -> str:
+    """``pyvirt-sock`` / ``pyvirt-sock-ro`` for the daemon, ``pyvirt-NAME-sock[-ro]`` for workers."""
+    base = "pyvirt" if name is None else f"pyvirt-{name}"
+    return os.path.join(rundir, f"{base}-sock" + ("-ro" if kind == "ro" else ""))
+
+
+def configure_router(sock: zmq.Socket, max_message: int) -> None:
+    # ROUTER_MANDATORY: a reply to a vanished peer fails instead of disappearing silently.
+    sock.setsockopt(zmq.ROUTER_MANDATORY, 1)
+    sock.setsockopt(zmq.MAXMSGSIZE, max_message)
+    sock.setsockopt(zmq.SNDHWM, 10000)
+    sock.setsockopt(zmq.RCVHWM, 10000)
+    sock.setsockopt(zmq.LINGER, 100)
+
+
+def secure_ipc_bind(sock: zmq.Socket, path: str, mode: int) -> None:
+    if len(path.encode()) > 107:
+        raise OSError(f"socket path too long for a unix socket: {path}")
+    if os.path.exists(path):
+        os.unlink(path)  # a stale socket from a daemon that died
+    old = os.umask(0o177)
+    try:
+        sock.bind(f"ipc://{path}")
+    finally:
+        os.umask(old)
+    os.chmod(path, mode)

@@ -1,0 +1,501 @@
+"""A worker process: hosts one state driver and serves its clients directly.
+
+Clients reach the worker's own sockets after the daemon has routed their OPEN, so a call costs
+one hop (client → worker), as libvirt's modular daemons do.  Each socket refuses every call
+before CONNECT_OPEN on it, and the read-only socket refuses every modifying procedure.
+
+Calls run on the I/O thread when the driver promises its entry points never wait long
+(``calls_may_block = False``); otherwise on a thread pool (a normal and a priority pool, as
+libvirt's workers), with results handed back to the I/O thread through a queue and a pipe.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import json
+import logging
+import os
+import queue
+import signal
+import sys
+import threading
+import uuid as uuidlib
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import zmq
+from pyvirt import ErrorCode, ErrorDomain, ObjectEvent, VirtError, make_error
+from pyvirt._uri import parse_uri
+from pyvirt.driver import StateDriver, StateInitResult
+from pyvirt.rpc import (
+    KEEPALIVE_PING,
+    KEEPALIVE_PONG,
+    PROC_CONNECT_CLOSE,
+    PROC_CONNECT_OPEN,
+    PROC_EVENT,
+    PROC_EVENT_ATTACH,
+    PROC_EVENT_DETACH,
+    PROGRAM_KEEPALIVE,
+    PROGRAM_REMOTE,
+    VERSION_FRAME,
+    Header,
+    MessageType,
+    ProtocolError,
+    Status,
+    decode,
+    encode,
+    split_frames,
+)
+from pyvirt.rpc._signatures import signatures
+
+from pyvirtd._session import Session
+from pyvirtd._sockets import configure_router, endpoint_path, secure_ipc_bind
+
+log = logging.getLogger("pyvirtd.worker")
+
+EXIT_SKIPPED = 3  # the state driver answered SKIPPED: not an error, the driver is unavailable
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to SIGTERM us when the daemon dies, so no orphan keeps its sockets."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _error_body(exc: VirtError) -> bytes:
+    return encode(exc.to_fields())
+
+
+class WorkerServer:
+    def __init__(self, name: str, state: StateDriver, rundir: str, options: dict[str, Any]) -> None:
+        self.name = name
+        self.state = state
+        self.connect_driver = state.connect_driver
+        self.options = options
+        self.boot_id = options.get("boot_id") or uuidlib.uuid4().hex
+        self.max_client_requests = int(options.get("max_client_requests", 5))
+        self.max_clients = int(options.get("max_clients", 5000))
+        self.ctx = zmq.Context()
+        self.sessions: dict[tuple[str, bytes], Session] = {}
+        self.event_peers: dict[tuple[str, bytes], Session] = {}
+        # Peers are tracked by the file descriptor their messages arrive on, so a client that
+        # vanishes without closing (killed, crashed) has its session closed when the monitor
+        # reports that descriptor disconnected.
+        self.peers_by_fd: dict[tuple[str, int], set[bytes]] = {}
+        self.monitors: dict[zmq.Socket, str] = {}
+        self.sockets: dict[str, zmq.Socket] = {}
+        self.endpoints: dict[str, str] = {}
+        for kind, perms in (
+            ("rw", options.get("rw_perms", 0o700)),
+            ("ro", options.get("ro_perms", 0o777)),
+        ):
+            sock = self.ctx.socket(zmq.ROUTER)
+            configure_router(sock, int(options.get("max_message", 16 * 1024 * 1024)))
+            path = endpoint_path(rundir, name, kind)
+            secure_ipc_bind(sock, path, perms)
+            self.sockets[kind] = sock
+            self.endpoints[kind] = f"ipc://{path}"
+            self.monitors[sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)] = kind
+        if options.get("listen_addr"):
+            sock = self.ctx.socket(zmq.ROUTER)
+            configure_router(sock, int(options.get("max_message", 16 * 1024 * 1024)))
+            port = sock.bind_to_random_port(f"tcp://{options['listen_addr']}")
+            self.sockets["tcp"] = sock
+            self.endpoints["tcp"] = f"tcp://{options['listen_addr']}:{port}"
+            self.monitors[sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)] = "tcp"
+        self.by_token: dict[bytes, Session] = {}
+        self.done: queue.SimpleQueue[tuple[str, list[bytes]]] = queue.SimpleQueue()
+        self.wake_r, self.wake_w = os.pipe()
+        os.set_blocking(self.wake_r, False)
+        self.inline = not state.calls_may_block
+        workers = int(options.get("max_workers", 20))
+        self.pool = None if self.inline else ThreadPoolExecutor(workers, thread_name_prefix="call")
+        self.prio_pool = (
+            None
+            if self.inline
+            else ThreadPoolExecutor(
+                int(options.get("prio_workers", 5)) or 1, thread_name_prefix="prio"
+            )
+        )
+        self.event_seq = 0
+        self.event_lock = threading.Lock()
+        self.running = True
+
+    # -- replies ---------------------------------------------------------------------------
+    def _reply(self, kind: str, ident: bytes, header: Header, status: Status, body: bytes) -> None:
+        frames = [ident, VERSION_FRAME, header.reply(status).pack(), body]
+        self._send(kind, frames)
+
+    def _send(self, kind: str, frames: list[bytes]) -> None:
+        try:
+            self.sockets[kind].send_multipart(frames, zmq.NOBLOCK)
+        except zmq.ZMQError:
+            # The peer is gone (ROUTER_MANDATORY) or not reading: it will not get this reply,
+            # and nothing else may suffer for it.
+            pass
+
+    def _queue(self, kind: str, frames: list[bytes]) -> None:
+        self.done.put((kind, frames))
+        try:
+            os.write(self.wake_w, b"x")
+        except BlockingIOError:
+            pass
+
+    # -- calls -----------------------------------------------------------------------------
+    def _refuse(self, kind: str, ident: bytes, header: Header, exc: VirtError) -> None:
+        self._reply(kind, ident, header, Status.ERROR, _error_body(exc))
+
+    def handle(self, kind: str, frames: list[bytes]) -> None:
+        if len(frames) < 2:
+            return
+        ident = frames[0]
+        try:
+            header, body = split_frames(frames[1:])
+        except ProtocolError as exc:
+            # Without a valid header there is nothing to reply to; say so if we can.
+            log.debug("dropping malformed message from %r: %s", ident, exc)
+            return
+        if header.type != MessageType.CALL:
+            return
+        if header.program == PROGRAM_KEEPALIVE:
+            if header.procedure == KEEPALIVE_PING:
+                pong = Header(PROGRAM_KEEPALIVE, 1, KEEPALIVE_PONG, MessageType.EVENT, 0, Status.OK)
+                self._send(kind, [ident, VERSION_FRAME, pong.pack(), b"\xc0"])
+            return
+        if header.program != PROGRAM_REMOTE:
+            self._refuse(kind, ident, header, _rpc_error(f"unknown program 0x{header.program:x}"))
+            return
+        key = (kind, ident)
+        try:
+            if header.procedure == PROC_CONNECT_OPEN:
+                self._open(kind, key, header, body)
+                return
+            if header.procedure == PROC_EVENT_ATTACH:
+                self._attach_events(kind, key, header, body)
+                return
+            if header.procedure == PROC_EVENT_DETACH and key in self.event_peers:
+                self._detach_events(self.event_peers[key])
+                self._reply(kind, ident, header, Status.OK, encode(None))
+                return
+            session = self.sessions.get(key)
+            if session is None:
+                raise _rpc_error("connection not open")
+            if header.procedure == PROC_CONNECT_CLOSE:
+                self._close(key)
+                self._reply(kind, ident, header, Status.OK, encode(None))
+                return
+            if header.procedure == PROC_EVENT_DETACH:
+                self._detach_events(session)
+                self._reply(kind, ident, header, Status.OK, encode(None))
+                return
+            sig = signatures().get(header.procedure)
+            if sig is None:
+                raise _rpc_error(f"unknown procedure: {header.procedure}")
+            proc = sig.procedure
+            if session.read_only and not proc.readonly_ok:
+                raise make_error(
+                    ErrorCode.OPERATION_DENIED,
+                    ErrorDomain.DOMAIN,
+                    f"read only access prevents {proc.api}",
+                )
+            try:
+                args = sig.check_args(decode(body))
+            except ProtocolError as exc:
+                raise _rpc_error(f"malformed arguments for {proc.method}: {exc}") from None
+        except VirtError as exc:
+            self._refuse(kind, ident, header, exc)
+            return
+        if self.inline:
+            self._run(kind, ident, header, session, proc.method, args)
+            return
+        if session.inflight >= self.max_client_requests and not proc.priority:
+            self._refuse(
+                kind, ident, header, _rpc_error("too many calls in flight for this client")
+            )
+            return
+        session.inflight += 1
+        pool = self.prio_pool if proc.priority else self.pool
+        assert pool is not None
+        pool.submit(self._run_threaded, kind, ident, header, session, proc.method, args)
+
+    def _call(self, session: Session, method: str, args: list[Any]) -> tuple[Status, bytes]:
+        try:
+            result = getattr(session.conn, method)(*args)
+            return Status.OK, encode(result)
+        except VirtError as exc:
+            return Status.ERROR, _error_body(exc)
+        except Exception as exc:  # noqa: BLE001 - a driver bug must not take the worker down
+            log.exception("driver %s failed in %s", self.name, method)
+            err = make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.RPC, f"{method}: {exc}")
+            return Status.ERROR, _error_body(err)
+
+    def _run(
+        self,
+        kind: str,
+        ident: bytes,
+        header: Header,
+        session: Session,
+        method: str,
+        args: list[Any],
+    ) -> None:
+        status, body = self._call(session, method, args)
+        self._reply(kind, ident, header, status, body)
+
+    def _run_threaded(
+        self,
+        kind: str,
+        ident: bytes,
+        header: Header,
+        session: Session,
+        method: str,
+        args: list[Any],
+    ) -> None:
+        status, body = self._call(session, method, args)
+        session.inflight -= 1
+        self._queue(kind, [ident, VERSION_FRAME, header.reply(status).pack(), body])
+
+    # -- sessions --------------------------------------------------------------------------
+    def _open(self, kind: str, key: tuple[str, bytes], header: Header, body: bytes) -> None:
+        try:
+            args = decode(body)
+        except ProtocolError as exc:
+            raise _rpc_error(f"malformed arguments for connect_open: {exc}") from None
+        if (
+            not isinstance(args, list)
+            or len(args) != 2
+            or not isinstance(args[0], str)
+            or type(args[1]) is not int
+        ):
+            raise _rpc_error("malformed arguments for connect_open")
+        name, flags = args
+        read_only = kind == "ro" or bool(flags & 1)
+        assert self.connect_driver is not None
+        conn = self.connect_driver.open(parse_uri(name), read_only=read_only, auth=None)
+        if conn is None:
+            raise make_error(ErrorCode.NO_CONNECT, ErrorDomain.NONE, name)
+        old = self.sessions.pop(key, None)
+        if old is not None:
+            self._discard(old)
+        elif len(self.sessions) >= self.max_clients:
+            conn.connect_close()
+            raise _rpc_error("Too many active clients, dropping connection")
+        session = Session(conn, read_only)
+        self.sessions[key] = session
+        self.by_token[session.token] = session
+        self._report()
+        self._reply(kind, key[1], header, Status.OK, encode([session.token, self.boot_id]))
+
+    def _discard(self, session: Session) -> None:
+        self.by_token.pop(session.token, None)
+        self._detach_events(session)
+        try:
+            session.conn.connect_close()
+        except Exception:  # noqa: BLE001
+            log.exception("closing a %s connection failed", self.name)
+
+    def _close(self, key: tuple[str, bytes]) -> None:
+        session = self.sessions.pop(key, None)
+        if session is not None:
+            self._discard(session)
+            self._report()
+
+    def _report(self) -> None:
+        """Tell the daemon (through our stdout pipe) how many sessions we hold."""
+        try:
+            sys.stdout.write(json.dumps({"sessions": len(self.sessions)}) + "\n")
+            sys.stdout.flush()
+        except (OSError, ValueError):
+            pass
+
+    # -- events ----------------------------------------------------------------------------
+    def _attach_events(
+        self, kind: str, key: tuple[str, bytes], header: Header, body: bytes
+    ) -> None:
+        try:
+            token = decode(body)
+        except ProtocolError:
+            token = None
+        session = self.by_token.get(token) if isinstance(token, bytes) else None
+        if session is None:
+            raise _rpc_error("connection not open")
+        if session.event_subscription is None:
+            peer = key
+
+            def deliver(event: ObjectEvent, session: Session = session) -> None:
+                self._publish(session, event)
+
+            session.event_peer = peer
+            session.event_subscription = session.conn.connect_event_subscribe(deliver)
+        else:
+            if session.event_peer is not None:
+                self.event_peers.pop(session.event_peer, None)
+            session.event_peer = key
+        self.event_peers[key] = session
+        self._reply(kind, key[1], header, Status.OK, encode(self.boot_id))
+
+    def _detach_events(self, session: Session) -> None:
+        if session.event_peer is not None:
+            self.event_peers.pop(session.event_peer, None)
+            session.event_peer = None
+        if session.event_subscription is not None:
+            token, session.event_subscription = session.event_subscription, None
+            try:
+                session.conn.connect_event_unsubscribe(token)
+            except VirtError:
+                pass
+
+    def _publish(self, session: Session, event: ObjectEvent) -> None:
+        peer = session.event_peer
+        if peer is None:
+            return
+        with self.event_lock:
+            self.event_seq += 1
+            seq = self.event_seq
+        header = Header(PROGRAM_REMOTE, 1, PROC_EVENT, MessageType.EVENT, seq, Status.OK)
+        self._queue(
+            peer[0], [peer[1], VERSION_FRAME, header.pack(), encode([self.boot_id, seq, event])]
+        )
+
+    # -- loop ------------------------------------------------------------------------------
+    def _drain(self) -> None:
+        try:
+            while os.read(self.wake_r, 4096):
+                pass
+        except BlockingIOError:
+            pass
+        while True:
+            try:
+                kind, frames = self.done.get_nowait()
+            except queue.Empty:
+                return
+            self._send(kind, frames)
+
+    def serve(self) -> None:
+        poller = zmq.Poller()
+        for sock in self.sockets.values():
+            poller.register(sock, zmq.POLLIN)
+        poller.register(self.wake_r, zmq.POLLIN)
+        for monitor in self.monitors:
+            poller.register(monitor, zmq.POLLIN)
+        by_socket = {sock: kind for kind, sock in self.sockets.items()}
+        parent = os.getppid()
+        while self.running:
+            ready = dict(poller.poll(1000))
+            if self.wake_r in ready or not self.done.empty():
+                self._drain()
+            for monitor, kind in self.monitors.items():
+                if monitor in ready:
+                    self._disconnects(monitor, kind)
+            for sock, kind in by_socket.items():
+                if sock in ready:
+                    # Bounded batch per socket so one busy client cannot starve the others.
+                    for _ in range(64):
+                        try:
+                            parts = sock.recv_multipart(zmq.NOBLOCK, copy=False)
+                        except zmq.Again:
+                            break
+                        fd = parts[0].get(zmq.SRCFD)
+                        frames = [p.bytes for p in parts]
+                        self.peers_by_fd.setdefault((kind, fd), set()).add(frames[0])
+                        self.handle(kind, frames)
+                        if self.done.qsize():
+                            self._drain()
+            if os.getppid() != parent:
+                break
+
+    def _disconnects(self, monitor: zmq.Socket, kind: str) -> None:
+        from zmq.utils.monitor import recv_monitor_message
+
+        while True:
+            try:
+                event = recv_monitor_message(monitor, zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            for ident in self.peers_by_fd.pop((kind, int(event["value"])), ()):
+                key = (kind, ident)
+                if key in self.event_peers:
+                    self._detach_events(self.event_peers[key])
+                self._close(key)
+
+    def shutdown(self) -> None:
+        for key in list(self.sessions):
+            self._close(key)
+        for pool in (self.pool, self.prio_pool):
+            if pool is not None:
+                pool.shutdown(wait=False, cancel_futures=True)
+        for sock in self.sockets.values():
+            sock.disable_monitor()
+            sock.close(linger=0)
+        for monitor in self.monitors:
+            monitor.close(linger=0)
+        self.ctx.term()
+
+
+def _rpc_error(detail: str) -> VirtError:
+    return make_error(ErrorCode.RPC, ErrorDomain.RPC, detail)
+
+
+def _load_state_driver(name: str) -> StateDriver:
+    from stevedore import DriverManager
+
+    def fail(_manager: object, _ep: object, exc: BaseException) -> None:
+        raise exc
+
+    manager = DriverManager("pyvirt.state_drivers", name, on_load_failure_callback=fail)
+    driver_cls = manager.driver
+    if not (isinstance(driver_cls, type) and issubclass(driver_cls, StateDriver)):
+        raise TypeError(f"state driver '{name}' is not a pyvirt.driver.StateDriver")
+    return driver_cls()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="pyvirtd-worker")
+    parser.add_argument("--driver", required=True)
+    parser.add_argument("--rundir", required=True)
+    parser.add_argument("--options", default="{}", help="JSON object of daemon settings")
+    args = parser.parse_args(argv)
+    options = json.loads(args.options)
+    logging.basicConfig(
+        level=options.get("log_level", "WARNING"),
+        format=f"pyvirtd[{args.driver}] %(levelname)s %(message)s",
+    )
+    _die_with_parent()
+    state = _load_state_driver(args.driver)
+    result = state.initialize(privileged=os.geteuid() == 0, root=None)
+    if result == StateInitResult.SKIPPED or state.connect_driver is None:
+        return EXIT_SKIPPED
+    if result == StateInitResult.ERROR:
+        return 1
+    server = WorkerServer(args.driver, state, args.rundir, options)
+
+    def stop(_signo: int, _frame: object) -> None:
+        server.running = False
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGHUP, lambda *_: state.reload())
+    # Tell the daemon where we listen, then serve.
+    connect = state.connect_driver
+    hello = {
+        "endpoints": server.endpoints,
+        "boot_id": server.boot_id,
+        "schemes": list(connect.uri_schemes or ()),
+        "probe": connect.probe(),
+    }
+    sys.stdout.write(json.dumps(hello) + "\n")
+    sys.stdout.flush()
+    try:
+        server.serve()
+    finally:
+        server.shutdown()
+        state.shutdown()
+        state.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""`pyvirsh -c test:///default list --all` imports only what that command uses.
+
+Start-up is most of a command-line run, so the driver the URI names is imported and no other:
+not the QEMU driver, not the remote driver, not the daemon or its transport.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+
+import pytest
+
+FORBIDDEN = ("pyvirt_qemu", "pyvirt_remote", "pyvirtd", "zmq")
+
+RUN_LIST = (
+    "import sys; sys.argv = ['pyvirsh', '-c', 'test:///default', 'list', '--all']\n"
+    "from pyvirt.cli import main\n"
+    "code = main()\n"
+    "sys.exit(code or 0)\n"
+)
+
+
+def imported_modules(code: str) -> list[str]:
+    """Module names in ``-X importtime`` order for a fresh interpreter running *code*."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYVIRT_", "LIBVIRT_"))}
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    return [
+        line.rsplit("|", 1)[1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:") and not line.endswith("| imported package")
+    ]
+
+
+def needs(module: str) -> None:
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} is not built yet")
+
+
+def test_pyvirsh_list_imports_no_other_driver_nor_the_daemon() -> None:
+    needs("pyvirt.cli")
+    needs("pyvirt_test")
+    loaded = imported_modules(RUN_LIST)
+    assert any(m.startswith("pyvirt_test") for m in loaded), "the run should use the test driver"
+    offenders = [m for m in loaded if m.split(".")[0] in FORBIDDEN]
+    assert not offenders
+
+
+def test_opening_the_test_driver_imports_no_other_driver() -> None:
+    needs("pyvirt_test")
+    loaded = imported_modules(
+        "import pyvirt\nwith pyvirt.open('test:///default') as c: c.list_domains()\n"
+    )
+    assert any(m.startswith("pyvirt_test") for m in loaded)
+    assert not [m for m in loaded if m.split(".")[0] in FORBIDDEN]

@@ -1,0 +1,209 @@
+"""The procedure table is the single source for driver methods, API names and the read-only rule.
+
+These tests need no driver plugin: they drive :class:`pyvirt._connection.Connection` directly
+with an in-test :class:`pyvirt.driver.DriverConnection` that records what reaches it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import pyvirt
+from pyvirt import DomainState, ErrorCode
+from pyvirt._connection import Connection
+from pyvirt._objects import Domain, Network, StoragePool, StorageVol
+from pyvirt._procedures import BY_METHOD, PROCEDURES
+from pyvirt._records import (
+    DomainRecord,
+    DomainRef,
+    NetworkRecord,
+    NetworkRef,
+    StoragePoolRecord,
+    StoragePoolRef,
+    StorageVolRef,
+)
+from pyvirt.driver import ConnectDriver, DriverConnection
+
+#: Procedures with no DriverConnection method, and why.
+NOT_ON_DRIVER_CONNECTION = {"connect_open": "opening is ConnectDriver.open, a class method"}
+#: DriverConnection methods with no procedure, and why.
+NOT_IN_TABLE = {"connect_is_alive": "answered by the client side, never sent to the daemon"}
+
+
+def driver_methods() -> set[str]:
+    return {
+        name
+        for name, _ in inspect.getmembers(DriverConnection, inspect.isfunction)
+        if not name.startswith("_")
+    }
+
+
+def test_every_procedure_is_a_driver_method() -> None:
+    missing = {p.method for p in PROCEDURES} - driver_methods() - set(NOT_ON_DRIVER_CONNECTION)
+    assert not missing
+
+
+def test_every_driver_method_is_a_procedure() -> None:
+    assert not driver_methods() - set(BY_METHOD) - set(NOT_IN_TABLE)
+
+
+def test_procedure_numbers_methods_and_apis_are_unique() -> None:
+    for attribute in ("number", "method", "api"):
+        values = [getattr(p, attribute) for p in PROCEDURES]
+        assert len(values) == len(set(values)), attribute
+
+
+def test_every_procedure_names_a_libvirt_api() -> None:
+    assert all(p.api.startswith("vir") and p.number > 0 for p in PROCEDURES)
+
+
+def test_modifying_procedures_are_not_priority_except_teardown() -> None:
+    """Priority workers exist so teardown runs when normal workers are stuck (libvirt's rule)."""
+    for p in PROCEDURES:
+        if p.priority and not p.readonly_ok:
+            assert p.method.endswith(("_destroy", "_undefine")), p.method
+
+
+DEFAULTS = sorted(driver_methods() - {"connect_close", "connect_is_alive"})
+
+
+@pytest.mark.parametrize("method", DEFAULTS)
+def test_unimplemented_driver_method_is_no_support_naming_the_api(method: str) -> None:
+    bound = getattr(DriverConnection(), method)
+    arguments = [None] * len(inspect.signature(bound).parameters)
+    with pytest.raises(pyvirt.NoSupportError) as info:
+        bound(*arguments)
+    assert info.value.code == ErrorCode.NO_SUPPORT
+    assert str(info.value) == (
+        f"this function is not supported by the connection driver: {BY_METHOD[method].api}"
+    )
+
+
+class RecordingConnection(DriverConnection):
+    """Answers every driver call with a plausible value and remembers the method names."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def __getattribute__(self, name: str) -> Any:
+        if name in BY_METHOD:
+            calls: list[str] = object.__getattribute__(self, "calls")
+            return lambda *args: calls.append(name) or _answer(name)
+        return object.__getattribute__(self, name)
+
+
+def _answer(method: str) -> Any:
+    uuid = "00000000-0000-0000-0000-000000000001"
+    if method.startswith("connect_list_all_"):
+        return []
+    if method.startswith("domain_"):
+        return DomainRecord("d", uuid, 1, DomainState.RUNNING, 1, True, False)
+    if method.startswith("network_"):
+        return NetworkRecord("n", uuid, True, True, False)
+    if method.startswith("storage_pool_"):
+        return StoragePoolRecord("p", uuid, True, True, False)
+    if method == "storage_vol_create_xml":
+        return StorageVolRef("p", "v", "/p/v")
+    return None
+
+
+class RecordingDriver(ConnectDriver):
+    name = "Recording"
+
+    @classmethod
+    def open(cls, uri: Any, *, read_only: bool, auth: Any) -> DriverConnection | None:
+        return RecordingConnection()
+
+
+DOMAIN_XML = "<domain type='test'><name>d</name></domain>"
+Handles = tuple[Connection, Domain, Network, StoragePool, StorageVol]
+
+#: Every public call that changes something, with the driver method it reaches.
+MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
+    "domain_define_xml": lambda h: h[0].define_domain(DOMAIN_XML),
+    "domain_create_xml": lambda h: h[0].create_domain(DOMAIN_XML),
+    "network_define_xml": lambda h: h[0].define_network("<network/>"),
+    "network_create_xml": lambda h: h[0].create_network("<network/>"),
+    "storage_pool_define_xml": lambda h: h[0].define_storage_pool("<pool/>"),
+    "storage_pool_create_xml": lambda h: h[0].create_storage_pool("<pool/>"),
+    "domain_create": lambda h: h[1].start(),
+    "domain_shutdown": lambda h: h[1].shutdown(),
+    "domain_reboot": lambda h: h[1].reboot(),
+    "domain_reset": lambda h: h[1].reset(),
+    "domain_destroy": lambda h: h[1].destroy(),
+    "domain_suspend": lambda h: h[1].suspend(),
+    "domain_resume": lambda h: h[1].resume(),
+    "domain_undefine": lambda h: h[1].undefine(),
+    "domain_set_autostart": lambda h: h[1].set_autostart(True),
+    "domain_set_memory_flags": lambda h: h[1].set_memory(1024),
+    "domain_set_vcpus_flags": lambda h: h[1].set_vcpus(2),
+    "network_create": lambda h: h[2].start(),
+    "network_destroy": lambda h: h[2].destroy(),
+    "network_undefine": lambda h: h[2].undefine(),
+    "network_set_autostart": lambda h: h[2].set_autostart(True),
+    "storage_pool_create": lambda h: h[3].start(),
+    "storage_pool_build": lambda h: h[3].build(),
+    "storage_pool_destroy": lambda h: h[3].destroy(),
+    "storage_pool_delete": lambda h: h[3].delete(),
+    "storage_pool_undefine": lambda h: h[3].undefine(),
+    "storage_pool_refresh": lambda h: h[3].refresh(),
+    "storage_pool_set_autostart": lambda h: h[3].set_autostart(True),
+    "storage_vol_create_xml": lambda h: h[3].create_volume("<volume/>"),
+    "storage_vol_delete": lambda h: h[4].delete(),
+}
+
+
+def handles(read_only: bool) -> tuple[Handles, RecordingConnection]:
+    driver = RecordingConnection()
+    conn = Connection(RecordingDriver, driver, read_only=read_only)
+    uuid = "00000000-0000-0000-0000-000000000001"
+    return (
+        conn,
+        Domain(conn, DomainRef("d", uuid, 1)),
+        Network(conn, NetworkRef("n", uuid)),
+        StoragePool(conn, StoragePoolRef("p", uuid)),
+        StorageVol(conn, StorageVolRef("p", "v", "/p/v")),
+    ), driver
+
+
+def test_the_list_of_modifying_calls_covers_every_modifying_procedure() -> None:
+    assert set(MODIFYING_CALLS) == {p.method for p in PROCEDURES if not p.readonly_ok}
+
+
+@pytest.mark.parametrize("method", sorted(MODIFYING_CALLS))
+def test_modifying_call_reaches_its_driver_method_when_writable(method: str) -> None:
+    h, driver = handles(read_only=False)
+    MODIFYING_CALLS[method](h)
+    assert driver.calls == [method]
+
+
+@pytest.mark.parametrize("method", sorted(MODIFYING_CALLS))
+def test_modifying_call_is_refused_on_a_read_only_connection(method: str) -> None:
+    h, driver = handles(read_only=True)
+    with pytest.raises(pyvirt.OperationDeniedError) as info:
+        MODIFYING_CALLS[method](h)
+    assert info.value.code == ErrorCode.OPERATION_DENIED
+    assert str(info.value).startswith("operation forbidden: read only access prevents vir")
+    assert driver.calls == [], "the driver must not see a refused call"
+
+
+def test_read_only_refusal_names_the_api_as_libvirt_does() -> None:
+    h, _ = handles(read_only=True)
+    with pytest.raises(pyvirt.OperationDeniedError) as info:
+        h[1].suspend()
+    assert str(info.value) == "operation forbidden: read only access prevents virDomainSuspend"
+    assert (info.value.str1, info.value.str2) == (
+        "operation forbidden: %s",
+        "read only access prevents virDomainSuspend",
+    )
+
+
+def test_reading_calls_are_allowed_on_a_read_only_connection() -> None:
+    h, driver = handles(read_only=True)
+    h[0].list_domains()
+    h[1].is_active()
+    h[2].is_active()
+    assert driver.calls == ["connect_list_all_domains", "domain_is_active", "network_is_active"]

@@ -1,0 +1,127 @@
+"""The public surface is exactly what is meant to be public, and importing it is cheap."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import pyvirt
+import pyvirt.driver
+
+PUBLIC = {
+    # connections, handles, records
+    "open", "Connection", "Domain", "Network", "StoragePool", "StorageVol",
+    "DomainInfo", "DomainRecord", "DomainRef", "NetworkRecord", "NetworkRef", "NodeInfo",
+    "SecurityLabel", "SecurityModel", "StoragePoolInfo", "StoragePoolRecord", "StoragePoolRef",
+    "StorageVolInfo", "StorageVolRef", "ObjectEvent",
+    # URIs and hooks
+    "URI", "parse_uri", "hookimpl",
+    # errors
+    "ErrorCode", "ErrorDomain", "ErrorLevel", "make_error", "VirtError",
+    "ArgumentUnsupportedError", "AuthFailedError", "ConfSyntaxError", "ConfigUnsupportedError",
+    "ExistsError", "InternalError", "InvalidArgError", "NoConnectError", "NoDomainError",
+    "NoInterfaceError", "NoNetworkError", "NoNodeDeviceError", "NoStoragePoolError",
+    "NoStorageVolError", "NoSupportError", "NotFoundError", "OperationDeniedError",
+    "OperationFailedError", "OperationInvalidError", "OperationTimeoutError",
+    "OperationUnsupportedError", "RPCError", "SystemCallError", "XMLError",
+    # libvirt's enums
+    "ConnectFlags", "DomainCreateFlags", "DomainDefineFlags", "DomainDestroyFlags",
+    "DomainEventCrashedDetail", "DomainEventDefinedDetail", "DomainEventID",
+    "DomainEventPMSuspendedDetail", "DomainEventResumedDetail", "DomainEventShutdownDetail",
+    "DomainEventStartedDetail", "DomainEventStoppedDetail", "DomainEventSuspendedDetail",
+    "DomainEventType", "DomainEventUndefinedDetail", "DomainMemoryModFlags",
+    "DomainModificationImpact", "DomainPausedReason", "DomainRunningReason",
+    "DomainShutdownFlags", "DomainShutoffReason", "DomainState", "DomainUndefineFlags",
+    "DomainVcpuFlags", "DomainXMLFlags", "ListDomainsFlags", "ListNetworksFlags",
+    "ListStoragePoolsFlags", "NetworkEventType", "NetworkXMLFlags", "StoragePoolEventType",
+    "StoragePoolState", "StorageVolType", "StorageXMLFlags",
+}  # fmt: skip
+
+DRIVER_PUBLIC = {
+    "AuthCallback", "ConnectDriver", "DriverConnection", "HypervisorDriver", "NetworkDriver",
+    "StateDriver", "StateInitResult", "StorageDriver", "unsupported", "unsupported_flags",
+    "call_hook",
+}  # fmt: skip
+
+
+def test_all_is_exactly_the_intended_public_set() -> None:
+    assert len(pyvirt.__all__) == len(set(pyvirt.__all__)), "duplicates in __all__"
+    assert set(pyvirt.__all__) == PUBLIC
+
+
+@pytest.mark.parametrize("name", sorted(PUBLIC))
+def test_every_public_name_resolves(name: str) -> None:
+    assert getattr(pyvirt, name) is not None
+    assert name in dir(pyvirt)
+
+
+def test_star_import_gives_every_public_name() -> None:
+    namespace: dict[str, object] = {}
+    exec("from pyvirt import *", namespace)
+    assert PUBLIC <= set(namespace)
+
+
+def test_unknown_name_is_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="no attribute 'Domian'"):
+        pyvirt.Domian  # type: ignore[attr-defined]  # noqa: B018
+
+
+def test_lazy_table_matches_the_type_checking_imports() -> None:
+    """The names type checkers see (TYPE_CHECKING imports) are the ones loaded at run time."""
+    tree = ast.parse(Path(pyvirt.__file__).read_text())
+    guarded = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+    )
+    imported = {
+        alias.name: node.module
+        for node in guarded.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported == pyvirt._EXPORTS
+    assert set(imported) == set(pyvirt.__all__)
+
+
+def test_public_names_come_from_private_modules_and_keep_identity() -> None:
+    from pyvirt._connection import Connection, open
+    from pyvirt._errors import NoDomainError
+
+    assert pyvirt.Connection is Connection
+    assert pyvirt.open is open
+    assert pyvirt.NoDomainError is NoDomainError
+
+
+def test_driver_module_all_is_exactly_the_contract() -> None:
+    assert set(pyvirt.driver.__all__) == DRIVER_PUBLIC
+    for name in pyvirt.driver.__all__:
+        assert getattr(pyvirt.driver, name) is not None
+
+
+def test_version_is_the_distributions() -> None:
+    from importlib.metadata import version
+
+    assert pyvirt.__version__ == version("pyvirt")
+
+
+def test_import_pyvirt_loads_no_submodule_and_no_dependency() -> None:
+    """``import pyvirt`` starts every pyvirsh run, so it must not pay for what it may not use."""
+    code = "import sys, pyvirt; print(' '.join(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = set(out.stdout.split())
+    assert {m for m in loaded if m.startswith("pyvirt")} == {"pyvirt"}
+    assert not loaded & {"pluggy", "stevedore", "lxml", "importlib.metadata", "typing"}
+
+
+def test_hookimpl_marks_without_importing_pluggy_until_applied() -> None:
+    code = (
+        "import sys, pyvirt; h = pyvirt.hookimpl; before = 'pluggy' in sys.modules\n"
+        "@h(tryfirst=True)\ndef pyvirt_connection_open(uri, read_only): pass\n"
+        "print(before, pyvirt_connection_open.pyvirt_impl['tryfirst'])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
