@@ -139,7 +139,14 @@ class DomainOps:
                 ) from exc
 
     def _dom(self, ref: DomainRef) -> TestDomain:
-        return self.state.domain_by_uuid(ref.uuid)
+        """The domain behind a handle.  A vanished one is reported with its uuid and name,
+        as libvirt's testDomObjFromDomain does (plain lookups say only "Domain not found")."""
+        dom = self.state.find_domain_uuid(ref.uuid)
+        if dom is None:
+            raise make_error(
+                ErrorCode.NO_DOMAIN, _T, f"no domain with matching uuid '{ref.uuid}' ({ref.name})"
+            )
+        return dom
 
     # -- lookup and listing ---------------------------------------------------------------
     def connect_list_all_domains(self, flags: int) -> list[DomainRecord]:
