@@ -7,6 +7,7 @@ A ``virConnect`` wraps a :class:`pyvirt.Connection`.  Listings call pyvirt's bul
 from __future__ import annotations
 
 import operator
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -37,6 +38,9 @@ class virConnect:  # noqa: N801 - libvirt-python's name
     def __init__(self, _obj: Connection) -> None:
         self._o = _obj
         self._events = ConnectionEvents(self)
+        # Object handles made from this connection: like libvirt's, each holds a reference
+        # on the connection until it is garbage, which close() reports.
+        self._handles: weakref.WeakSet[Any] = weakref.WeakSet()
         self._close_callback: tuple[Callable[..., object], Any] | None = None
 
     def __enter__(self) -> virConnect:
@@ -51,8 +55,9 @@ class virConnect:  # noqa: N801 - libvirt-python's name
     # -- connection -----------------------------------------------------------------------
     @api
     def close(self) -> int:
-        """Close; returns the references left (1 while event callbacks hold one, else 0)."""
-        remaining = 1 if self._events.active else 0
+        """Close; returns 1 while something still holds the connection (a live object
+        handle, an event registration), else 0 - libvirt's "some references remain"."""
+        remaining = 1 if self._events.active or len(self._handles) else 0
         self._events.close()
         self._o.close()
         return remaining
