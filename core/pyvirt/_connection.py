@@ -66,7 +66,7 @@ class Connection:
         api = api or (proc.api if proc else method)
         driver = self._driver
         if driver is None:
-            raise make_error(ErrorCode.INVALID_CONN, ErrorDomain.NONE, api)
+            raise make_error(ErrorCode.INVALID_CONN, _api_error_domain(api), api)
         if self._read_only and proc is not None and not proc.readonly_ok:
             raise OperationDeniedError(
                 f"operation forbidden: read only access prevents {api}",
