@@ -168,13 +168,14 @@ class DomainOps:
 
     # -- define / create / undefine -------------------------------------------------------
     def _check_duplicate_domain(self, defn: DomainDef) -> TestDomain | None:
-        """libvirt's virDomainObjListAdd checks: same uuid must mean same name and vice versa."""
+        """libvirt's virDomainObjListAdd checks: same uuid must mean same name and vice versa.
+        They live in libvirt's domain_conf, so they report in error domain DOMAIN (20)."""
         by_uuid = self.state.find_domain_uuid(defn.uuid)
         if by_uuid is not None:
             if by_uuid.name != defn.name:
                 raise make_error(
                     ErrorCode.OPERATION_FAILED,
-                    _T,
+                    ErrorDomain.DOMAIN,
                     f"domain '{by_uuid.name}' is already defined with uuid {defn.uuid}",
                 )
             return by_uuid
@@ -182,7 +183,7 @@ class DomainOps:
         if by_name is not None:
             raise make_error(
                 ErrorCode.OPERATION_FAILED,
-                _T,
+                ErrorDomain.DOMAIN,
                 f"domain '{defn.name}' already exists with uuid {by_name.uuid}",
             )
         return None
