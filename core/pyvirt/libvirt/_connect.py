@@ -7,13 +7,16 @@ A ``virConnect`` wraps a :class:`pyvirt.Connection`.  Listings call pyvirt's bul
 from __future__ import annotations
 
 import operator
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any
 
 import pyvirt
+from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._connection import Connection
 from pyvirt._enums import ConnectFlags, ListDomainsFlags, ListNetworksFlags, ListStoragePoolsFlags
+from pyvirt._errors import make_error
 from pyvirt.libvirt import _args
 from pyvirt.libvirt._domain import virDomain
 from pyvirt.libvirt._errors import (
@@ -24,7 +27,7 @@ from pyvirt.libvirt._errors import (
     virGetLastError,
     virResetLastError,
 )
-from pyvirt.libvirt._events import ConnectionEvents
+from pyvirt.libvirt._events import ConnectionEvents, check_event_id
 from pyvirt.libvirt._network import virNetwork
 from pyvirt.libvirt._storage import virStoragePool, virStorageVol
 from pyvirt.libvirt._unsupported import add_unsupported
@@ -38,9 +41,12 @@ class virConnect:  # noqa: N801 - libvirt-python's name
     def __init__(self, _obj: Connection) -> None:
         self._o = _obj
         self._events = ConnectionEvents(self)
-        # Object handles made from this connection: like libvirt's, each holds a reference
-        # on the connection until it is garbage, which close() reports.
-        self._handles: weakref.WeakSet[Any] = weakref.WeakSet()
+        # Object handles made from this connection hold it open, as in libvirt: close()
+        # then answers 1, and the pyvirt connection closes when the last handle is garbage.
+        self._refs_lock = threading.Lock()
+        self._handle_count = 0
+        self._closed = False
+        self._pending_close: Connection | None = None
         self._close_callback: tuple[Callable[..., object], Any] | None = None
 
     def __enter__(self) -> virConnect:
@@ -53,13 +59,45 @@ class virConnect:  # noqa: N801 - libvirt-python's name
         return id(self._o)
 
     # -- connection -----------------------------------------------------------------------
+    def _track(self, handle: object) -> None:
+        """Count *handle* as holding this connection until it is garbage."""
+        with self._refs_lock:
+            self._handle_count += 1
+        weakref.finalize(handle, self._untrack)
+
+    def _untrack(self) -> None:
+        with self._refs_lock:
+            self._handle_count -= 1
+            closing = self._pending_close if self._handle_count == 0 else None
+            if closing is not None:
+                self._pending_close = None
+        if closing is not None:
+            closing.close()
+
     @api
     def close(self) -> int:
         """Close; returns 1 while something still holds the connection (a live object
-        handle, an event registration), else 0 - libvirt's "some references remain"."""
-        remaining = 1 if self._events.active or len(self._handles) else 0
+        handle, an event registration), else 0 - libvirt's "some references remain".
+
+        From now on this object refuses calls (invalid connection pointer), while handles
+        made from it keep working until they are garbage, as in libvirt.
+        """
+        if self._closed:
+            raise make_error(ErrorCode.INVALID_CONN, ErrorDomain.NONE, "virConnectClose")
+        self._closed = True
+        remaining = 1 if self._events.active else 0
         self._events.close()
-        self._o.close()
+        live = self._o
+        # A closed twin answers every call with libvirt's "invalid connection pointer in
+        # <API>", naming the API through pyvirt's procedure table.
+        self._o = Connection(live._driver_class, None, read_only=live.read_only)  # type: ignore[arg-type]
+        with self._refs_lock:
+            if self._handle_count:
+                remaining = 1
+                self._pending_close = live
+                live = None
+        if live is not None:
+            live.close()
         return remaining
 
     @api
@@ -332,46 +370,63 @@ class virConnect:  # noqa: N801 - libvirt-python's name
     def domainEventDeregister(self, cb: Callable[..., object]) -> None:  # noqa: N802
         self._events.deregister_legacy(cb)
 
-    @api
     def domainEventRegisterAny(  # noqa: N802
         self,
         dom: virDomain | None,
-        eventID: int,
+        eventID: int,  # noqa: N803
         cb: Callable[..., object],
-        opaque: Any,  # noqa: N803
+        opaque: Any,
     ) -> int:
+        """Call ``cb(conn, dom, event, detail, opaque)`` from the event loop for each
+        lifecycle event (of *dom* only, unless None); returns the callback id."""
         uuid = None if dom is None else dom._o.uuid
-        return self._events.register("domain", uuid, _args.c_int(eventID), cb, opaque)
+        event_id = check_event_id("domain", eventID)
+        return self._register_any("domain", uuid, event_id, cb, opaque)
+
+    @api
+    def _register_any(
+        self,
+        kind: str,
+        uuid: str | None,
+        event_id: int,
+        cb: Callable[..., object],
+        opaque: Any,
+    ) -> int:
+        return self._events.register(kind, uuid, event_id, cb, opaque)
 
     @api
     def domainEventDeregisterAny(self, callbackID: int) -> None:  # noqa: N802, N803
         self._events.deregister("domain", _args.c_int(callbackID))
 
-    @api
     def networkEventRegisterAny(  # noqa: N802
         self,
         net: virNetwork | None,
-        eventID: int,
+        eventID: int,  # noqa: N803
         cb: Callable[..., object],
-        opaque: Any,  # noqa: N803
+        opaque: Any,
     ) -> int:
+        """Call ``cb(conn, net, event, detail, opaque)`` from the event loop for each
+        lifecycle event (of *net* only, unless None); returns the callback id."""
         uuid = None if net is None else net._o.uuid
-        return self._events.register("network", uuid, _args.c_int(eventID), cb, opaque)
+        event_id = check_event_id("network", eventID)
+        return self._register_any("network", uuid, event_id, cb, opaque)
 
     @api
     def networkEventDeregisterAny(self, callbackID: int) -> None:  # noqa: N802, N803
         self._events.deregister("network", _args.c_int(callbackID))
 
-    @api
     def storagePoolEventRegisterAny(  # noqa: N802
         self,
         pool: virStoragePool | None,
-        eventID: int,
+        eventID: int,  # noqa: N803
         cb: Callable[..., object],
-        opaque: Any,  # noqa: N803
+        opaque: Any,
     ) -> int:
+        """Call ``cb(conn, pool, event, detail, opaque)`` from the event loop for each
+        lifecycle event (of *pool* only, unless None); returns the callback id."""
         uuid = None if pool is None else pool._o.uuid
-        return self._events.register("pool", uuid, _args.c_int(eventID), cb, opaque)
+        event_id = check_event_id("pool", eventID)
+        return self._register_any("pool", uuid, event_id, cb, opaque)
 
     @api
     def storagePoolEventDeregisterAny(self, callbackID: int) -> None:  # noqa: N802, N803

@@ -31,7 +31,7 @@ class virDomain:  # noqa: N801 - libvirt-python's name
     def __init__(self, conn: virConnect, _obj: Domain) -> None:
         self._conn = conn
         self._o = _obj
-        conn._handles.add(self)
+        conn._track(self)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, virDomain) and other._o == self._o

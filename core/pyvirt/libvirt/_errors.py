@@ -161,8 +161,8 @@ def raise_error(code: int, domain: int, detail: str | None = None) -> None:
 
 
 def fail(defmsg: str) -> libvirtError:
-    """A failure libvirt-python reports without a libvirt error (err is None)."""
-    virResetLastError()
+    """A failure of libvirt-python's own glue, before libvirt is called: like there, the
+    exception carries whatever last error the thread still has (usually none)."""
     return libvirtError(defmsg)
 
 

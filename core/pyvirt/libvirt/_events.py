@@ -23,6 +23,8 @@ from pyvirt._errors import make_error
 from pyvirt._objects import Domain, Network, StoragePool
 from pyvirt._records import DomainRef, NetworkRef, ObjectEvent, StoragePoolRef
 from pyvirt.libvirt import _eventloop
+from pyvirt.libvirt._args import c_int
+from pyvirt.libvirt._errors import fail
 from pyvirt.libvirt._eventloop import _invoke
 
 if TYPE_CHECKING:
@@ -46,6 +48,17 @@ class _Registration:
     callback: Callable[..., object] | None
     opaque: Any
     legacy: bool = False
+
+
+def check_event_id(kind: str, event_id: Any) -> int:
+    """libvirt-python's glue refuses an unknown event id itself, before calling libvirt, so
+    the error carries no libvirt fields (or the thread's previous ones): call this before
+    the last error is cleared."""
+    number = c_int(event_id)
+    family, count = FAMILIES[kind]
+    if not 0 <= number < count:
+        raise fail(f"virConnect{family}EventRegisterAny() failed")
+    return number
 
 
 class ConnectionEvents:
@@ -76,11 +89,6 @@ class ConnectionEvents:
         opaque: Any,
         legacy: bool = False,
     ) -> int:
-        family, count = FAMILIES[kind]
-        if not 0 <= event_id < count:
-            from pyvirt.libvirt._errors import fail
-
-            raise fail(f"virConnect{family}EventRegisterAny() failed")
         with self._lock:
             for existing in self._registrations.values():
                 if (existing.kind, existing.event_id, existing.uuid, existing.legacy) == (

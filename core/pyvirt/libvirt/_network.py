@@ -20,7 +20,7 @@ class virNetwork:  # noqa: N801 - libvirt-python's name
     def __init__(self, conn: virConnect, _obj: Network) -> None:
         self._conn = conn
         self._o = _obj
-        conn._handles.add(self)
+        conn._track(self)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, virNetwork) and other._o.uuid == self._o.uuid

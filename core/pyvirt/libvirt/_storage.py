@@ -20,7 +20,7 @@ class virStoragePool:  # noqa: N801 - libvirt-python's name
     def __init__(self, conn: virConnect, _obj: StoragePool) -> None:
         self._conn = conn
         self._o = _obj
-        conn._handles.add(self)
+        conn._track(self)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, virStoragePool) and other._o.uuid == self._o.uuid
@@ -129,7 +129,7 @@ class virStorageVol:  # noqa: N801 - libvirt-python's name
     def __init__(self, conn: virConnect, _obj: StorageVol) -> None:
         self._conn = conn
         self._o = _obj
-        conn._handles.add(self)
+        conn._track(self)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, virStorageVol) and other._o.key == self._o.key
