@@ -66,11 +66,18 @@ class DefaultEventLoop:
         self._timeouts: dict[int, _Timeout] = {}
         self._handles: dict[int, _Handle] = {}
         self._to_free: list[tuple[FreeCallback, Any]] = []
+        self._runner: int | None = None  # the thread inside run_once, if any
         self._wake_read, self._wake_write = os.pipe()
         os.set_blocking(self._wake_read, False)
         os.set_blocking(self._wake_write, False)
 
     def _wake(self) -> None:
+        """End a wait in progress in another thread so it sees the change (as libvirt
+        interrupts its poll only when the loop runs elsewhere: a change made before the
+        next iteration, or from inside a callback, is seen anyway)."""
+        runner = self._runner
+        if runner is None or runner == threading.get_ident():
+            return
         try:
             os.write(self._wake_write, b"x")
         except BlockingIOError:  # the pipe is full: a wake-up is pending anyway
@@ -145,6 +152,7 @@ class DefaultEventLoop:
         what is due, and return 0.  With nothing registered it waits for a registration."""
         with self._iteration:
             with self._lock:
+                self._runner = threading.get_ident()
                 dues = [t.due for t in self._timeouts.values() if t.due is not None]
                 watched = [(h.fd, h.events) for h in self._handles.values() if h.events]
             poller = select.poll()
@@ -158,11 +166,15 @@ class DefaultEventLoop:
             wait_ms = -1
             if dues:
                 wait_ms = max(0, math.ceil((min(dues) - time.monotonic()) * 1000))
-            ready = poller.poll(wait_ms)
-            self._drain()
-            self._fire_timeouts()
-            self._fire_handles([(fd, rev) for fd, rev in ready if fd != self._wake_read])
-            self._release()
+            try:
+                ready = poller.poll(wait_ms)
+                self._drain()
+                self._fire_timeouts()
+                self._fire_handles([(fd, rev) for fd, rev in ready if fd != self._wake_read])
+                self._release()
+            finally:
+                with self._lock:
+                    self._runner = None
         return 0
 
     def _drain(self) -> None:

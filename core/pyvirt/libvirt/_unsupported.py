@@ -247,11 +247,26 @@ _KIND_PREFIX: dict[str, str] = {
     "virStoragePool": "virStoragePool",
     "virStorageVol": "virStorageVol",
 }
-_ERROR_DOMAIN: dict[str, int] = {
-    "virNetwork": ErrorDomain.NETWORK,
-    "virStoragePool": ErrorDomain.STORAGE,
-    "virStorageVol": ErrorDomain.STORAGE,
-}
+#: libvirt reports "not supported" from the public API file of the function, so the error
+#: domain follows the object family the C name belongs to (checked in order).
+_ERROR_DOMAINS: tuple[tuple[str, int], ...] = (
+    ("NWFilter", ErrorDomain.NWFILTER),
+    ("Secret", ErrorDomain.SECRET),
+    ("NodeDevice", ErrorDomain.NODEDEV),
+    ("ListAllDevices", ErrorDomain.NODEDEV),
+    ("Stream", ErrorDomain.STREAMS),
+    ("virInterface", ErrorDomain.INTERFACE),
+    ("Interfaces", ErrorDomain.INTERFACE),
+    ("virNetwork", ErrorDomain.NETWORK),
+    ("virStorage", ErrorDomain.STORAGE),
+)
+
+
+def _error_domain(c_api: str) -> int:
+    for marker, domain in _ERROR_DOMAINS:
+        if marker in c_api:
+            return int(domain)
+    return int(ErrorDomain.DOMAIN)
 
 
 def _c_name(class_name: str, method: str) -> str:
@@ -265,7 +280,7 @@ def _make_stub(class_name: str, signature: str) -> tuple[str, Any]:
     method, params = text.split("(", 1)
     params = params.rstrip(")")
     c_api = c_api or _c_name(class_name, method)
-    domain = _ERROR_DOMAIN.get(class_name, ErrorDomain.DOMAIN)
+    domain = _error_domain(c_api)
     source = (
         f"class {class_name}:\n"
         f"    def {method}(self{', ' if params else ''}{params}):\n"
