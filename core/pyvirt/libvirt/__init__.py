@@ -75,3 +75,10 @@ __all__ = [
     "virStorageVol",
     *sorted(_CONSTANTS),
 ]
+
+
+def __getattr__(name: str) -> int:
+    """Only reached for names that do not exist.  Declaring it tells type checkers that
+    attributes not spelled out above (the ~960 ``VIR_*`` constants added from the table) are
+    ints, so ``libvirt.VIR_DOMAIN_RUNNING`` type-checks in programs using this module."""
+    raise AttributeError(f"module 'pyvirt.libvirt' has no attribute {name!r}")

@@ -92,12 +92,12 @@ class virConnect:  # noqa: N801 - libvirt-python's name
         # <API>", naming the API through pyvirt's procedure table.
         self._o = Connection(live._driver_class, None, read_only=live.read_only)  # type: ignore[arg-type]
         with self._refs_lock:
-            if self._handle_count:
-                remaining = 1
+            keep_open = self._handle_count > 0
+            if keep_open:
                 self._pending_close = live
-                live = None
-        if live is not None:
-            live.close()
+        if keep_open:
+            return 1
+        live.close()
         return remaining
 
     @api
