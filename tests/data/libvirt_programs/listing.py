@@ -3,8 +3,8 @@ import libvirt
 conn = libvirt.open("test:///default")
 for i in range(3):
     conn.defineXML(
-        "<domain type='test'><name>list%d</name><memory>65536</memory>"
-        "<os><type>hvm</type></os></domain>" % i
+        f"<domain type='test'><name>list{i}</name><memory>65536</memory>"
+        "<os><type>hvm</type></os></domain>"
     )
 conn.lookupByName("list1").create()
 conn.lookupByName("list2").create()
