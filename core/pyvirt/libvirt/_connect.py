@@ -43,7 +43,7 @@ class virConnect:  # noqa: N801 - libvirt-python's name
         self._events = ConnectionEvents(self)
         # Object handles made from this connection hold it open, as in libvirt: close()
         # then answers 1, and the pyvirt connection closes when the last handle is garbage.
-        self._refs_lock = threading.Lock()
+        self._refs_lock = threading.RLock()  # finalizers may run while it is held
         self._handle_count = 0
         self._closed = False
         self._pending_close: Connection | None = None
