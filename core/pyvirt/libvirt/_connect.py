@@ -10,7 +10,7 @@ import operator
 import threading
 import weakref
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyvirt
 from pyvirt._codes import ErrorCode, ErrorDomain
@@ -37,6 +37,11 @@ _LIB_VERSION = 9000000
 
 class virConnect:  # noqa: N801 - libvirt-python's name
     """An open connection; libvirt-python's method names over a :class:`pyvirt.Connection`."""
+
+    if TYPE_CHECKING:
+        # The NO_SUPPORT stubs are attached at import (see _unsupported); this tells type
+        # checkers that those methods exist.
+        def __getattr__(self, name: str) -> Any: ...
 
     def __init__(self, _obj: Connection) -> None:
         self._o = _obj

@@ -28,6 +28,11 @@ def uuid_bytes(uuid: str) -> bytes:
 class virDomain:  # noqa: N801 - libvirt-python's name
     """A domain on a :class:`virConnect`; a value, like pyvirt's handle."""
 
+    if TYPE_CHECKING:
+        # The NO_SUPPORT stubs are attached at import (see _unsupported); this tells type
+        # checkers that those methods exist.
+        def __getattr__(self, name: str) -> Any: ...
+
     def __init__(self, conn: virConnect, _obj: Domain) -> None:
         self._conn = conn
         self._o = _obj

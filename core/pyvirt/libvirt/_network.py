@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pyvirt._objects import Network
 from pyvirt.libvirt import _args
@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 
 class virNetwork:  # noqa: N801 - libvirt-python's name
     """A virtual network on a :class:`virConnect`."""
+
+    if TYPE_CHECKING:
+        # The NO_SUPPORT stubs are attached at import (see _unsupported); this tells type
+        # checkers that those methods exist.
+        def __getattr__(self, name: str) -> Any: ...
 
     def __init__(self, conn: virConnect, _obj: Network) -> None:
         self._conn = conn

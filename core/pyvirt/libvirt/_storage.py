@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pyvirt._objects import StoragePool, StorageVol
 from pyvirt.libvirt import _args
@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 
 class virStoragePool:  # noqa: N801 - libvirt-python's name
     """A storage pool on a :class:`virConnect`."""
+
+    if TYPE_CHECKING:
+        # The NO_SUPPORT stubs are attached at import (see _unsupported); this tells type
+        # checkers that those methods exist.
+        def __getattr__(self, name: str) -> Any: ...
 
     def __init__(self, conn: virConnect, _obj: StoragePool) -> None:
         self._conn = conn
@@ -125,6 +130,11 @@ class virStoragePool:  # noqa: N801 - libvirt-python's name
 
 class virStorageVol:  # noqa: N801 - libvirt-python's name
     """A volume in a storage pool."""
+
+    if TYPE_CHECKING:
+        # The NO_SUPPORT stubs are attached at import (see _unsupported); this tells type
+        # checkers that those methods exist.
+        def __getattr__(self, name: str) -> Any: ...
 
     def __init__(self, conn: virConnect, _obj: StorageVol) -> None:
         self._conn = conn
