@@ -31,9 +31,16 @@ def check_flags(flags: Any, api: str) -> int:
 
 
 def invalid_arg(message: str, api: str, argname: str) -> InvalidArgError:
-    """libvirt's virReportInvalidArg: the bare message, with the API and argument in str1/str2."""
+    """libvirt's virReportInvalidArg: the bare message, with the API and argument in str1/str2
+    and int1/int2 set to 0 (libvirt passes zeros there, not the usual -1)."""
     return InvalidArgError(
-        message, code=ErrorCode.INVALID_ARG, domain=ErrorDomain.DOMAIN, str1=api, str2=argname
+        message,
+        code=ErrorCode.INVALID_ARG,
+        domain=ErrorDomain.DOMAIN,
+        str1=api,
+        str2=argname,
+        int1=0,
+        int2=0,
     )
 
 

@@ -34,6 +34,16 @@ def normalize_uuid(text: str) -> str | None:
     return f"{c[:8]}-{c[8:12]}-{c[12:16]}-{c[16:20]}-{c[20:]}"
 
 
+def _api_error_domain(api: str) -> ErrorDomain:
+    """The error domain libvirt's public API file for *api* reports in (virNetwork* lives in
+    libvirt-network.c, which reports as NETWORK; storage likewise; the rest as DOMAIN)."""
+    if api.startswith("virNetwork"):
+        return ErrorDomain.NETWORK
+    if api.startswith("virStorage"):
+        return ErrorDomain.STORAGE
+    return ErrorDomain.DOMAIN
+
+
 class Connection:
     """An open connection to a hypervisor through one driver.  Use as a context manager.
 
@@ -56,12 +66,12 @@ class Connection:
         api = api or (proc.api if proc else method)
         driver = self._driver
         if driver is None:
-            raise make_error(ErrorCode.INVALID_CONN, ErrorDomain.NONE, api)
+            raise make_error(ErrorCode.INVALID_CONN, _api_error_domain(api), api)
         if self._read_only and proc is not None and not proc.readonly_ok:
             raise OperationDeniedError(
                 f"operation forbidden: read only access prevents {api}",
                 code=ErrorCode.OPERATION_DENIED,
-                domain=ErrorDomain.DOMAIN,
+                domain=_api_error_domain(api),
                 str1="operation forbidden: %s",
                 str2=f"read only access prevents {api}",
             )

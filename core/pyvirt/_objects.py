@@ -29,6 +29,10 @@ from pyvirt._records import (
 if TYPE_CHECKING:
     from pyvirt._connection import Connection
 
+#: The largest memory size (KiB) libvirt's public API accepts: bytes must stay below
+#: LLONG_MAX (observed on libvirt 9.0: 2**53 - 1 KiB is "numerical overflow: input too large").
+_MAX_MEMORY_KIB = 2**53 - 2
+
 
 class Domain:
     """A domain (virtual machine) on a connection."""
@@ -160,14 +164,14 @@ class Domain:
     def set_memory(self, memory_kib: int, flags: int | None = None) -> None:
         """Set the current memory (balloon) in KiB; with MAXIMUM in *flags*, the maximum."""
         api = "virDomainSetMemory" if flags is None else "virDomainSetMemoryFlags"
-        memory_kib = check_uint(memory_kib, "memory", api)
+        memory_kib = check_uint(memory_kib, "memory", api, maximum=_MAX_MEMORY_KIB)
         check_nonzero(memory_kib, "memory", api)
         real_flags = int(DomainMemoryModFlags.LIVE) if flags is None else check_flags(flags, api)
         self._call("domain_set_memory_flags", memory_kib, real_flags, api=api)
 
     def set_max_memory(self, memory_kib: int) -> None:
         api = "virDomainSetMaxMemory"
-        memory_kib = check_uint(memory_kib, "memory", api)
+        memory_kib = check_uint(memory_kib, "memory", api, maximum=_MAX_MEMORY_KIB)
         check_nonzero(memory_kib, "memory", api)
         self._call(
             "domain_set_memory_flags", memory_kib, int(DomainMemoryModFlags.MAXIMUM), api=api

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from typing import ClassVar, NoReturn
 
 from pyvirt._codes import ErrorCode, ErrorDomain
-from pyvirt._errors import make_error
+from pyvirt._errors import InvalidArgError, make_error
 from pyvirt._hooks import call_hook
 from pyvirt._procedures import BY_METHOD
 from pyvirt._records import (
@@ -76,8 +76,16 @@ def unsupported_flags(flags: int, allowed: int, function: str, domain: int) -> N
     """libvirt's virCheckFlags: reject any bit outside *allowed*, naming the driver function."""
     extra = int(flags) & ~int(allowed)
     if extra:
-        raise make_error(
-            ErrorCode.INVALID_ARG, domain, f"unsupported flags (0x{extra:x}) in function {function}"
+        # libvirt 9.0 reports this through virReportInvalidArg: the bare message (no
+        # "invalid argument: " prefix), the function and "flags" in str1/str2, int1=int2=0.
+        raise InvalidArgError(
+            f"unsupported flags (0x{extra:x}) in function {function}",
+            code=ErrorCode.INVALID_ARG,
+            domain=domain,
+            str1=function,
+            str2="flags",
+            int1=0,
+            int2=0,
         )
 
 

@@ -139,7 +139,14 @@ class DomainOps:
                 ) from exc
 
     def _dom(self, ref: DomainRef) -> TestDomain:
-        return self.state.domain_by_uuid(ref.uuid)
+        """The domain behind a handle.  A vanished one is reported with its uuid and name,
+        as libvirt's testDomObjFromDomain does (plain lookups say only "Domain not found")."""
+        dom = self.state.find_domain_uuid(ref.uuid)
+        if dom is None:
+            raise make_error(
+                ErrorCode.NO_DOMAIN, _T, f"no domain with matching uuid '{ref.uuid}' ({ref.name})"
+            )
+        return dom
 
     # -- lookup and listing ---------------------------------------------------------------
     def connect_list_all_domains(self, flags: int) -> list[DomainRecord]:
@@ -161,13 +168,14 @@ class DomainOps:
 
     # -- define / create / undefine -------------------------------------------------------
     def _check_duplicate_domain(self, defn: DomainDef) -> TestDomain | None:
-        """libvirt's virDomainObjListAdd checks: same uuid must mean same name and vice versa."""
+        """libvirt's virDomainObjListAdd checks: same uuid must mean same name and vice versa.
+        They live in libvirt's domain_conf, so they report in error domain DOMAIN (20)."""
         by_uuid = self.state.find_domain_uuid(defn.uuid)
         if by_uuid is not None:
             if by_uuid.name != defn.name:
                 raise make_error(
                     ErrorCode.OPERATION_FAILED,
-                    _T,
+                    ErrorDomain.DOMAIN,
                     f"domain '{by_uuid.name}' is already defined with uuid {defn.uuid}",
                 )
             return by_uuid
@@ -175,7 +183,7 @@ class DomainOps:
         if by_name is not None:
             raise make_error(
                 ErrorCode.OPERATION_FAILED,
-                _T,
+                ErrorDomain.DOMAIN,
                 f"domain '{defn.name}' already exists with uuid {by_name.uuid}",
             )
         return None
@@ -235,12 +243,8 @@ class DomainOps:
         unsupported_flags(flags, allowed, "testDomainUndefineFlags", _T)
         with self.state.lock:
             dom = self._dom(dom_ref)
-            if not dom.persistent:
-                raise make_error(
-                    ErrorCode.OPERATION_INVALID,
-                    ErrorDomain.DOMAIN,
-                    "cannot undefine transient domain",
-                )
+            # libvirt's test driver has no "cannot undefine transient domain" check (QEMU's
+            # has): undefining a running transient domain succeeds and changes nothing.
             if dom.managed_save and not flags & DomainUndefineFlags.MANAGED_SAVE:
                 raise make_error(
                     ErrorCode.OPERATION_INVALID,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import socket
 
-from pyvirt import NodeInfo, SecurityModel
+from pyvirt import ErrorDomain, NodeInfo, SecurityModel
+from pyvirt.driver import unsupported_flags
 
 from pyvirt_test._state import TestState
 
@@ -102,6 +103,7 @@ class HostOps:
         return MAX_VCPUS
 
     def connect_get_sysinfo(self, flags: int) -> str:
+        unsupported_flags(flags, 0, "testConnectGetSysinfo", ErrorDomain.TEST)
         return _SYSINFO
 
     def connect_is_secure(self) -> bool:

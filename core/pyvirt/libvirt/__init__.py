@@ -1,0 +1,84 @@
+"""libvirt-python's API on pyvirt: ``import pyvirt.libvirt as libvirt`` and run unchanged.
+
+Everything a libvirt-python program touches is here under libvirt-python's names: the module
+functions (``open``, ``openReadOnly``, ``openAuth``, ``getVersion``, ``registerErrorHandler``,
+``virGetLastError``, the ``virEvent*`` default event loop), the classes ``virConnect``,
+``virDomain``, ``virNetwork``, ``virStoragePool``, ``virStorageVol`` and ``libvirtError``,
+and every ``VIR_*`` constant of libvirt 9.0, produced from pyvirt's enums.
+
+The layer is thin on purpose: argument conversion as libvirt-python's C glue does it, return
+shapes as libvirt-python returns them, and one translation of pyvirt's errors
+(:func:`pyvirt.libvirt._errors.api`).  Behaviour is pyvirt's, which mirrors libvirt's.
+"""
+
+from __future__ import annotations
+
+from pyvirt.libvirt._connect import (
+    getVersion,
+    open,
+    openAuth,
+    openReadOnly,
+    virConnect,
+    virInitialize,
+)
+from pyvirt.libvirt._constants import CONSTANTS as _CONSTANTS
+from pyvirt.libvirt._domain import virDomain
+from pyvirt.libvirt._errors import (
+    libvirtError,
+    registerErrorHandler,
+    virGetLastError,
+    virGetLastErrorCode,
+    virGetLastErrorDomain,
+    virGetLastErrorMessage,
+    virResetLastError,
+)
+from pyvirt.libvirt._eventloop import (
+    virEventAddHandle,
+    virEventAddTimeout,
+    virEventRegisterDefaultImpl,
+    virEventRemoveHandle,
+    virEventRemoveTimeout,
+    virEventRunDefaultImpl,
+    virEventUpdateHandle,
+    virEventUpdateTimeout,
+)
+from pyvirt.libvirt._network import virNetwork
+from pyvirt.libvirt._storage import virStoragePool, virStorageVol
+
+globals().update(_CONSTANTS)
+
+__all__ = [
+    "getVersion",
+    "libvirtError",
+    "open",
+    "openAuth",
+    "openReadOnly",
+    "registerErrorHandler",
+    "virConnect",
+    "virDomain",
+    "virEventAddHandle",
+    "virEventAddTimeout",
+    "virEventRegisterDefaultImpl",
+    "virEventRemoveHandle",
+    "virEventRemoveTimeout",
+    "virEventRunDefaultImpl",
+    "virEventUpdateHandle",
+    "virEventUpdateTimeout",
+    "virGetLastError",
+    "virGetLastErrorCode",
+    "virGetLastErrorDomain",
+    "virGetLastErrorMessage",
+    "virInitialize",
+    "virNetwork",
+    "virResetLastError",
+    "virStoragePool",
+    "virStorageVol",
+    *sorted(_CONSTANTS),
+]
+
+
+def __getattr__(name: str) -> int:
+    """Only reached for names that do not exist.  Declaring it tells type checkers that
+    attributes not spelled out above (the ~960 ``VIR_*`` constants added from the table) are
+    ints, so ``libvirt.VIR_DOMAIN_RUNNING`` type-checks in programs using this module."""
+    raise AttributeError(f"module 'pyvirt.libvirt' has no attribute {name!r}")

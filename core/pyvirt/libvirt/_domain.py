@@ -1,0 +1,224 @@
+"""``virDomain``: libvirt-python's domain handle over a :class:`pyvirt.Domain`.
+
+Method names, argument order, default flags and return shapes are libvirt-python's: lists
+where it returns lists, ``0`` where the C function's status code comes back, ``bytes`` for
+``UUID()``.  Each method converts its arguments as the C glue would, then calls pyvirt.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pyvirt._enums import DomainVcpuFlags
+from pyvirt._objects import Domain
+from pyvirt._records import DomainRef
+from pyvirt.libvirt import _args
+from pyvirt.libvirt._errors import api
+from pyvirt.libvirt._unsupported import add_unsupported
+
+if TYPE_CHECKING:
+    from pyvirt.libvirt._connect import virConnect
+
+
+def uuid_bytes(uuid: str) -> bytes:
+    """The 16 raw bytes libvirt's ``UUID()`` methods return."""
+    return bytes.fromhex(uuid.replace("-", ""))
+
+
+class virDomain:  # noqa: N801 - libvirt-python's name
+    """A domain on a :class:`virConnect`; a value, like pyvirt's handle."""
+
+    if TYPE_CHECKING:
+        # The NO_SUPPORT stubs are attached at import (see _unsupported); this tells type
+        # checkers that those methods exist.
+        def __getattr__(self, name: str) -> Any: ...
+
+    def __init__(self, conn: virConnect, _obj: Domain) -> None:
+        self._conn = conn
+        self._o = _obj
+        conn._track(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, virDomain) and other._o == self._o
+
+    def __hash__(self) -> int:
+        return hash(self._o)
+
+    def c_pointer(self) -> int:
+        """No C object exists; an id that is stable for this handle stands in."""
+        return id(self._o)
+
+    def connect(self) -> virConnect:
+        return self._conn
+
+    # -- identity -------------------------------------------------------------------------
+    def name(self) -> str:
+        return self._o.name
+
+    def UUIDString(self) -> str:  # noqa: N802
+        return self._o.uuid
+
+    def UUID(self) -> bytes:  # noqa: N802
+        return uuid_bytes(self._o.uuid)
+
+    def ID(self) -> int:  # noqa: N802
+        return self._o.id
+
+    # -- information ----------------------------------------------------------------------
+    @api
+    def info(self) -> list[int]:
+        """[state, maxMem KiB, memory KiB, nrVirtCpu, cpuTime ns]."""
+        i = self._o.info()
+        return [int(i.state), i.max_memory, i.memory, i.nr_virt_cpu, i.cpu_time]
+
+    @api
+    def state(self, flags: int = 0) -> list[int]:
+        state, reason = self._o.state(_args.flags(flags))
+        return [int(state), int(reason)]
+
+    @api
+    def XMLDesc(self, flags: int = 0) -> str:  # noqa: N802
+        return self._o.xml_desc(_args.flags(flags))
+
+    @api
+    def OSType(self) -> str:  # noqa: N802
+        return self._o.os_type()
+
+    @api
+    def maxMemory(self) -> int:  # noqa: N802
+        return self._o.max_memory()
+
+    @api
+    def maxVcpus(self) -> int:  # noqa: N802
+        """libvirt's virDomainGetMaxVcpus: the live maximum (fails for inactive domains)."""
+        return self._o.vcpus(int(DomainVcpuFlags.LIVE | DomainVcpuFlags.MAXIMUM))
+
+    @api
+    def vcpusFlags(self, flags: int = 0) -> int:  # noqa: N802
+        return self._o.vcpus(_args.flags(flags))
+
+    @api
+    def securityLabel(self) -> list[Any]:  # noqa: N802
+        label = self._o.security_label()
+        return [label.label, label.enforcing]
+
+    @api
+    def hasManagedSaveImage(self, flags: int = 0) -> int:  # noqa: N802
+        return int(self._o.has_managed_save(_args.flags(flags)))
+
+    @api
+    def isActive(self) -> int:  # noqa: N802
+        return int(self._o.is_active())
+
+    @api
+    def isPersistent(self) -> int:  # noqa: N802
+        return int(self._o.is_persistent())
+
+    @api
+    def autostart(self) -> int:
+        return int(self._o.autostart)
+
+    @api
+    def setAutostart(self, autostart: int) -> int:  # noqa: N802
+        self._o.set_autostart(bool(_args.c_int(autostart)))
+        return 0
+
+    # -- lifecycle ------------------------------------------------------------------------
+    @api
+    def create(self) -> int:
+        self._o.start(0)
+        return 0
+
+    @api
+    def createWithFlags(self, flags: int = 0) -> int:  # noqa: N802
+        self._o.start(_args.flags(flags))
+        return 0
+
+    @api
+    def destroy(self) -> int:
+        self._o.destroy(0)
+        return 0
+
+    @api
+    def destroyFlags(self, flags: int = 0) -> int:  # noqa: N802
+        self._o.destroy(_args.flags(flags))
+        return 0
+
+    @api
+    def suspend(self) -> int:
+        self._o.suspend()
+        return 0
+
+    @api
+    def resume(self) -> int:
+        self._o.resume()
+        return 0
+
+    @api
+    def shutdown(self) -> int:
+        self._o.shutdown(0)
+        self._forget_id_if_stopped()
+        return 0
+
+    @api
+    def shutdownFlags(self, flags: int = 0) -> int:  # noqa: N802
+        self._o.shutdown(_args.flags(flags))
+        self._forget_id_if_stopped()
+        return 0
+
+    def _forget_id_if_stopped(self) -> None:
+        """A shutdown that completed at once (the test driver's) leaves this handle with id
+        -1, as libvirt's driver resets the handle it was called with; a guest still shutting
+        down (QEMU) keeps its id."""
+        if not self._o.is_active():
+            ref = self._o.ref
+            self._o = Domain(self._o.connection, DomainRef(ref.name, ref.uuid, -1))
+
+    @api
+    def reboot(self, flags: int = 0) -> int:
+        self._o.reboot(_args.flags(flags))
+        return 0
+
+    @api
+    def reset(self, flags: int = 0) -> int:
+        self._o.reset(_args.flags(flags))
+        return 0
+
+    @api
+    def undefine(self) -> int:
+        self._o.undefine(0)
+        return 0
+
+    @api
+    def undefineFlags(self, flags: int = 0) -> int:  # noqa: N802
+        self._o.undefine(_args.flags(flags))
+        return 0
+
+    # -- tuning ---------------------------------------------------------------------------
+    @api
+    def setMemory(self, memory: int) -> int:  # noqa: N802
+        self._o.set_memory(_args.c_ulong(memory))
+        return 0
+
+    @api
+    def setMaxMemory(self, memory: int) -> int:  # noqa: N802
+        self._o.set_max_memory(_args.c_ulong(memory))
+        return 0
+
+    @api
+    def setMemoryFlags(self, memory: int, flags: int = 0) -> int:  # noqa: N802
+        self._o.set_memory(_args.c_ulong(memory), _args.flags(flags))
+        return 0
+
+    @api
+    def setVcpus(self, nvcpus: int) -> int:  # noqa: N802
+        self._o.set_vcpus(_args.c_uint(nvcpus))
+        return 0
+
+    @api
+    def setVcpusFlags(self, nvcpus: int, flags: int = 0) -> int:  # noqa: N802
+        self._o.set_vcpus(_args.c_uint(nvcpus), _args.flags(flags))
+        return 0
+
+
+add_unsupported(virDomain)

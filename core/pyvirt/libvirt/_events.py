@@ -1,0 +1,236 @@
+"""Object events for one ``virConnect``, delivered from the default event loop.
+
+pyvirt calls a connection's event callbacks in whatever thread changed the state.
+libvirt-python programs instead expect callbacks to run inside ``virEventRunDefaultImpl``.
+So, as libvirt does, each connection with registrations owns a loop timer: pyvirt's callback
+queues the event and arms the timer with 0; the timer, run by the loop, disarms itself and
+dispatches the queue to the registrations in the order they were made.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from pyvirt._abi_enums import NetworkEventID, StoragePoolEventID
+from pyvirt._codes import ErrorCode, ErrorDomain
+from pyvirt._enums import DomainEventID
+from pyvirt._errors import make_error
+from pyvirt._objects import Domain, Network, StoragePool
+from pyvirt._records import DomainRef, NetworkRef, ObjectEvent, StoragePoolRef
+from pyvirt.libvirt import _eventloop
+from pyvirt.libvirt._args import c_int
+from pyvirt.libvirt._errors import fail
+from pyvirt.libvirt._eventloop import _invoke
+
+if TYPE_CHECKING:
+    from pyvirt._connection import Connection
+    from pyvirt.libvirt._connect import virConnect
+
+#: pyvirt's event kind -> (libvirt-python family name, number of event ids in libvirt 9.0).
+FAMILIES: dict[str, tuple[str, int]] = {
+    "domain": ("Domain", len(DomainEventID)),
+    "network": ("Network", len(NetworkEventID)),
+    "pool": ("StoragePool", len(StoragePoolEventID)),
+}
+_LIFECYCLE = 0
+
+
+@dataclass(frozen=True)
+class _Registration:
+    kind: str
+    event_id: int
+    uuid: str | None
+    callback: Callable[..., object] | None
+    opaque: Any
+    legacy: bool = False
+
+
+def check_event_id(kind: str, event_id: Any) -> int:
+    """libvirt-python's glue refuses an unknown event id itself, before calling libvirt, so
+    the error carries no libvirt fields (or the thread's previous ones): call this before
+    the last error is cleared."""
+    number = c_int(event_id)
+    family, count = FAMILIES[kind]
+    if not 0 <= number < count:
+        raise fail(f"virConnect{family}EventRegisterAny() failed")
+    return number
+
+
+class ConnectionEvents:
+    """Registrations, the pending queue and the loop timer of one virConnect."""
+
+    def __init__(self, vconn: virConnect) -> None:
+        self._vconn = vconn
+        self._lock = threading.Lock()
+        self._ids = itertools.count(0)
+        self._registrations: dict[int, _Registration] = {}
+        self._legacy: dict[Callable[..., object], Any] | None = None
+        self._legacy_id: int | None = None
+        self._queue: deque[ObjectEvent] = deque()
+        self._timer: int | None = None
+        self._subscription: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return bool(self._registrations)
+
+    # -- registration ---------------------------------------------------------------------
+    def register(
+        self,
+        kind: str,
+        uuid: str | None,
+        event_id: int,
+        callback: Callable[..., object] | None,
+        opaque: Any,
+        legacy: bool = False,
+    ) -> int:
+        with self._lock:
+            for existing in self._registrations.values():
+                if (existing.kind, existing.event_id, existing.uuid, existing.legacy) == (
+                    kind,
+                    event_id,
+                    uuid,
+                    legacy,
+                ):
+                    raise make_error(
+                        ErrorCode.INVALID_ARG, ErrorDomain.NONE, "event callback already tracked"
+                    )
+            self._start()
+            callback_id = next(self._ids)
+            self._registrations[callback_id] = _Registration(
+                kind, event_id, uuid, callback, opaque, legacy
+            )
+            return callback_id
+
+    def deregister(self, kind: str, callback_id: int) -> None:
+        with self._lock:
+            found = self._registrations.get(callback_id)
+            if found is None or found.kind != kind or found.legacy:
+                raise make_error(
+                    ErrorCode.INVALID_ARG,
+                    ErrorDomain.NONE,
+                    f"could not find event callback {callback_id} for deletion",
+                )
+            del self._registrations[callback_id]
+            self._stop_if_idle()
+
+    def register_legacy(self, callback: Callable[..., object], opaque: Any) -> None:
+        """virConnectDomainEventRegister: one registration shared by all legacy callbacks."""
+        if self._legacy is not None:
+            self._legacy[callback] = opaque
+            return
+        self._legacy_id = self.register("domain", None, _LIFECYCLE, None, None, legacy=True)
+        self._legacy = {callback: opaque}
+
+    def deregister_legacy(self, callback: Callable[..., object]) -> None:
+        if self._legacy is None:
+            return
+        del self._legacy[callback]  # KeyError for an unknown callback, as libvirt-python
+        if not self._legacy:
+            self._legacy = None
+            with self._lock:
+                if self._legacy_id is not None:
+                    self._registrations.pop(self._legacy_id, None)
+                    self._legacy_id = None
+                self._stop_if_idle()
+
+    def close(self) -> None:
+        with self._lock:
+            self._registrations.clear()
+            self._legacy = None
+            self._legacy_id = None
+            self._stop_if_idle()
+
+    # -- plumbing (called with the lock held) ---------------------------------------------
+    def _start(self) -> None:
+        loop = _eventloop.default_loop()
+        if self._timer is None:
+            if loop is None:
+                raise make_error(
+                    ErrorCode.INTERNAL_ERROR,
+                    ErrorDomain.NONE,
+                    "could not initialize domain event timer",
+                )
+            self._timer = loop.add_timeout(-1, self._flush, None)
+        if self._subscription is None:
+            conn: Connection = self._vconn._o
+            self._subscription = conn.register_event_callback(self._queue_event, kind=None)
+
+    def _stop_if_idle(self) -> None:
+        if self._registrations:
+            return
+        subscription, self._subscription = self._subscription, None
+        timer, self._timer = self._timer, None
+        if subscription is not None:
+            try:
+                self._vconn._o.deregister_event_callback(subscription)
+            except Exception:  # noqa: BLE001 - the connection may be closing already
+                pass
+        loop = _eventloop.default_loop()
+        if timer is not None and loop is not None:
+            loop.remove_timeout(timer)
+        self._queue.clear()
+
+    # -- delivery -------------------------------------------------------------------------
+    def _queue_event(self, _conn: Connection, event: ObjectEvent) -> None:
+        """pyvirt's callback, in the thread that made the change: queue, arm the timer."""
+        with self._lock:
+            timer = self._timer
+            if timer is None:
+                return
+            self._queue.append(event)
+        loop = _eventloop.default_loop()
+        if loop is not None:
+            loop.update_timeout(timer, 0)
+
+    def _flush(self, timer: int, _opaque: Any) -> None:
+        """The timer callback, in the loop's thread: deliver everything queued so far."""
+        loop = _eventloop.default_loop()
+        if loop is not None:
+            loop.update_timeout(timer, -1)
+        while True:
+            with self._lock:
+                if not self._queue:
+                    return
+                event = self._queue.popleft()
+                targets = list(self._registrations.values())
+                legacy = dict(self._legacy or {})
+            for registration in targets:
+                if registration.kind != event.kind or registration.event_id != _LIFECYCLE:
+                    continue
+                if registration.uuid is not None and registration.uuid != event.uuid:
+                    continue
+                obj = self._wrap(event)
+                if registration.legacy:
+                    for callback, opaque in legacy.items():
+                        _invoke(
+                            callback, self._vconn, obj, int(event.event), int(event.detail), opaque
+                        )
+                elif registration.callback is not None:
+                    _invoke(
+                        registration.callback,
+                        self._vconn,
+                        obj,
+                        int(event.event),
+                        int(event.detail),
+                        registration.opaque,
+                    )
+
+    def _wrap(self, event: ObjectEvent) -> Any:
+        from pyvirt.libvirt._domain import virDomain
+        from pyvirt.libvirt._network import virNetwork
+        from pyvirt.libvirt._storage import virStoragePool
+
+        conn: Connection = self._vconn._o
+        if event.kind == "domain":
+            return virDomain(self._vconn, Domain(conn, DomainRef(event.name, event.uuid, event.id)))
+        if event.kind == "network":
+            return virNetwork(self._vconn, Network(conn, NetworkRef(event.name, event.uuid)))
+        return virStoragePool(
+            self._vconn, StoragePool(conn, StoragePoolRef(event.name, event.uuid))
+        )

@@ -1,0 +1,301 @@
+"""Stubs for the libvirt-python methods pyvirt does not implement yet.
+
+A program calling one gets what libvirt gives for a driver without the function: a
+``libvirtError`` with VIR_ERR_NO_SUPPORT naming the C API.  The stubs are made from one
+table of signatures, so a wrong number of arguments is still Python's ``TypeError`` with
+libvirt-python's wording (``virDomain.blockPeek() missing 1 required positional ...``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyvirt._codes import ErrorDomain
+from pyvirt.libvirt._errors import api, no_support
+
+#: class -> "method(params)[=C API]"; the default C API is vir<Kind><Method>.
+SIGNATURES: dict[str, tuple[str, ...]] = {
+    "virConnect": (
+        "allocPages(pages, startCell=0, cellCount=0, flags=0)=virNodeAllocPages",
+        "baselineCPU(xmlCPUs, flags=0)",
+        "baselineHypervisorCPU(emulator, arch, machine, virttype, xmlCPUs, flags=0)",
+        "changeBegin(flags=0)=virInterfaceChangeBegin",
+        "changeCommit(flags=0)=virInterfaceChangeCommit",
+        "changeRollback(flags=0)=virInterfaceChangeRollback",
+        "compareCPU(xmlDesc, flags=0)",
+        "compareHypervisorCPU(emulator, arch, machine, virttype, xmlCPU, flags=0)",
+        "domainXMLFromNative(nativeFormat, nativeConfig, flags=0)=virConnectDomainXMLFromNative",
+        "domainXMLToNative(nativeFormat, domainXml, flags=0)",
+        "findStoragePoolSources(type, srcSpec, flags=0)=virConnectFindStoragePoolSources",
+        "getCPUMap(flags=0)=virNodeGetCPUMap",
+        "getCPUModelNames(arch, flags=0)",
+        "getCPUStats(cpuNum, flags=0)=virNodeGetCPUStats",
+        "getCellsFreeMemory(startCell, maxCells)=virNodeGetCellsFreeMemory",
+        "getDomainCapabilities(emulatorbin=None, arch=None, machine=None, virttype=None, flags=0)",
+        "getFreePages(pages, startCell, maxCells, flags=0)=virNodeGetFreePages",
+        "getMemoryParameters(flags=0)=virNodeGetMemoryParameters",
+        "getMemoryStats(cellNum, flags=0)=virNodeGetMemoryStats",
+        "getSEVInfo(flags=0)=virNodeGetSEVInfo",
+        "getStoragePoolCapabilities(flags=0)",
+        "interfaceDefineXML(xml, flags=0)=virInterfaceDefineXML",
+        "interfaceLookupByMACString(macstr)=virInterfaceLookupByMACString",
+        "interfaceLookupByName(name)=virInterfaceLookupByName",
+        "listDefinedInterfaces()",
+        "listDevices(cap, flags=0)=virNodeListDevices",
+        "listInterfaces()",
+        "listNWFilters()",
+        "listSecrets()",
+        "newStream(flags=0)=virStreamNew",
+        "nodeDeviceCreateXML(xmlDesc, flags=0)=virNodeDeviceCreateXML",
+        "nodeDeviceDefineXML(xmlDesc, flags=0)=virNodeDeviceDefineXML",
+        "nodeDeviceLookupByName(name)=virNodeDeviceLookupByName",
+        "nodeDeviceLookupSCSIHostByWWN(wwnn, wwpn, flags=0)=virNodeDeviceLookupSCSIHostByWWN",
+        "numOfDefinedInterfaces()",
+        "numOfDevices(cap, flags=0)=virNodeNumOfDevices",
+        "numOfInterfaces()",
+        "numOfNWFilters()",
+        "numOfSecrets()",
+        "nwfilterBindingCreateXML(xml, flags=0)=virNWFilterBindingCreateXML",
+        "nwfilterBindingLookupByPortDev(portdev)=virNWFilterBindingLookupByPortDev",
+        "nwfilterDefineXML(xmlDesc)=virNWFilterDefineXML",
+        "nwfilterDefineXMLFlags(xmlDesc, flags=0)=virNWFilterDefineXMLFlags",
+        "nwfilterLookupByName(name)=virNWFilterLookupByName",
+        "nwfilterLookupByUUID(uuid)=virNWFilterLookupByUUID",
+        "nwfilterLookupByUUIDString(uuidstr)=virNWFilterLookupByUUIDString",
+        "restore(frm)=virDomainRestore",
+        "restoreFlags(frm, dxml=None, flags=0)=virDomainRestoreFlags",
+        "restoreParams(params, flags=0)=virDomainRestoreParams",
+        "saveImageDefineXML(file, dxml, flags=0)=virDomainSaveImageDefineXML",
+        "saveImageGetXMLDesc(file, flags=0)=virDomainSaveImageGetXMLDesc",
+        "secretDefineXML(xml, flags=0)=virSecretDefineXML",
+        "secretLookupByUUID(uuid)=virSecretLookupByUUID",
+        "secretLookupByUUIDString(uuidstr)=virSecretLookupByUUIDString",
+        "secretLookupByUsage(usageType, usageID)=virSecretLookupByUsage",
+        "setIdentity(params, flags=0)",
+        "setMemoryParameters(params, flags=0)=virNodeSetMemoryParameters",
+        "storagePoolLookupByTargetPath(path)=virStoragePoolLookupByTargetPath",
+        "suspendForDuration(target, duration, flags=0)=virNodeSuspendForDuration",
+        "nodeDeviceEventDeregisterAny(callbackID)",
+        "nodeDeviceEventRegisterAny(dev, eventID, cb, opaque)=virConnectNodeDeviceEventRegisterAny",
+        "secretEventDeregisterAny(callbackID)",
+        "secretEventRegisterAny(secret, eventID, cb, opaque)",
+        "listAllInterfaces(flags=0)",
+        "listAllDevices(flags=0)=virConnectListAllNodeDevices",
+        "listAllNWFilters(flags=0)=virConnectListAllNWFilters",
+        "listAllNWFilterBindings(flags=0)=virConnectListAllNWFilterBindings",
+        "listAllSecrets(flags=0)",
+        "createXMLWithFiles(xmlDesc, files, flags=0)=virDomainCreateXMLWithFiles",
+        "getAllDomainStats(stats=0, flags=0)=virConnectGetAllDomainStats",
+        "domainListGetStats(doms, stats=0, flags=0)=virDomainListGetStats",
+    ),
+    "virDomain": (
+        "abortJob()",
+        "abortJobFlags(flags=0)",
+        "addIOThread(iothread_id, flags=0)",
+        "agentSetResponseTimeout(timeout, flags=0)",
+        "attachDevice(xml)",
+        "attachDeviceFlags(xml, flags=0)",
+        "authorizedSSHKeysGet(user, flags=0)",
+        "authorizedSSHKeysSet(user, keys=None, flags=0)",
+        "backupBegin(backupXML, checkpointXML, flags=0)",
+        "backupGetXMLDesc(flags=0)",
+        "blkioParameters(flags=0)=virDomainGetBlkioParameters",
+        "blockCommit(disk, base, top, bandwidth=0, flags=0)",
+        "blockCopy(disk, destxml, params=None, flags=0)",
+        "blockInfo(path, flags=0)=virDomainGetBlockInfo",
+        "blockIoTune(disk, flags=0)=virDomainGetBlockIoTune",
+        "blockJobAbort(disk, flags=0)",
+        "blockJobInfo(path, flags=0)=virDomainGetBlockJobInfo",
+        "blockJobSetSpeed(disk, bandwidth, flags=0)",
+        "blockPeek(disk, offset, size, flags=0)",
+        "blockPull(disk, bandwidth=0, flags=0)",
+        "blockRebase(disk, base, bandwidth=0, flags=0)",
+        "blockResize(disk, size, flags=0)",
+        "blockStats(path)",
+        "blockStatsFlags(path, flags=0)",
+        "checkpointCreateXML(xmlDesc, flags=0)=virDomainCheckpointCreateXML",
+        "checkpointLookupByName(name, flags=0)=virDomainCheckpointLookupByName",
+        "controlInfo(flags=0)=virDomainGetControlInfo",
+        "coreDump(to, flags=0)",
+        "coreDumpWithFormat(to, dumpformat, flags=0)",
+        "delIOThread(iothread_id, flags=0)",
+        "detachDevice(xml)",
+        "detachDeviceAlias(alias, flags=0)",
+        "detachDeviceFlags(xml, flags=0)",
+        "diskErrors(flags=0)=virDomainGetDiskErrors",
+        "emulatorPinInfo(flags=0)=virDomainGetEmulatorPinInfo",
+        "fSTrim(mountPoint, minimum, flags=0)=virDomainFSTrim",
+        "fsInfo(flags=0)=virDomainGetFSInfo",
+        "getCPUStats(total, flags=0)=virDomainGetCPUStats",
+        "guestInfo(types=0, flags=0)=virDomainGetGuestInfo",
+        "guestVcpus(flags=0)=virDomainGetGuestVcpus",
+        "hasCurrentSnapshot(flags=0)",
+        "hostname(flags=0)=virDomainGetHostname",
+        "injectNMI(flags=0)",
+        "interfaceAddresses(source, flags=0)",
+        "interfaceParameters(device, flags=0)=virDomainGetInterfaceParameters",
+        "interfaceStats(path)",
+        "ioThreadInfo(flags=0)=virDomainGetIOThreadInfo",
+        "isUpdated()=virDomainIsUpdated",
+        "jobInfo()=virDomainGetJobInfo",
+        "jobStats(flags=0)=virDomainGetJobStats",
+        "launchSecurityInfo(flags=0)=virDomainGetLaunchSecurityInfo",
+        "managedSave(flags=0)",
+        "managedSaveDefineXML(dxml, flags=0)",
+        "managedSaveGetXMLDesc(flags=0)",
+        "managedSaveRemove(flags=0)",
+        "memoryParameters(flags=0)=virDomainGetMemoryParameters",
+        "memoryPeek(start, size, flags=0)",
+        "memoryStats()=virDomainMemoryStats",
+        "messages(flags=0)=virDomainGetMessages",
+        "metadata(type, uri, flags=0)=virDomainGetMetadata",
+        "migrate(dconn, flags=0, dname=None, uri=None, bandwidth=0)",
+        "migrate2(dconn, dxml=None, flags=0, dname=None, uri=None, bandwidth=0)",
+        "migrate3(dconn, params, flags=0)",
+        "migrateGetCompressionCache(flags=0)",
+        "migrateGetMaxDowntime(flags=0)",
+        "migrateGetMaxSpeed(flags=0)",
+        "migrateSetCompressionCache(cacheSize, flags=0)",
+        "migrateSetMaxDowntime(downtime, flags=0)",
+        "migrateSetMaxSpeed(bandwidth, flags=0)",
+        "migrateStartPostCopy(flags=0)",
+        "migrateToURI(duri, flags=0, dname=None, bandwidth=0)",
+        "migrateToURI2(dconnuri=None, miguri=None, dxml=None, flags=0, dname=None, bandwidth=0)",
+        "migrateToURI3(dconnuri, params, flags=0)",
+        "numaParameters(flags=0)=virDomainGetNumaParameters",
+        "openChannel(name, st, flags=0)",
+        "openConsole(dev_name, st, flags=0)",
+        "openGraphics(idx, fd, flags=0)",
+        "openGraphicsFD(idx, flags=0)",
+        "pMSuspendForDuration(target, duration, flags=0)=virDomainPMSuspendForDuration",
+        "pMWakeup(flags=0)=virDomainPMWakeup",
+        "perfEvents(flags=0)=virDomainGetPerfEvents",
+        "pinEmulator(cpumap, flags=0)",
+        "pinIOThread(iothread_val, cpumap, flags=0)",
+        "pinVcpu(vcpu, cpumap)",
+        "pinVcpuFlags(vcpu, cpumap, flags=0)",
+        "rename(new_name, flags=0)",
+        "revertToSnapshot(snap, flags=0)=virDomainRevertToSnapshot",
+        "save(to)",
+        "saveFlags(to, dxml=None, flags=0)",
+        "saveParams(params, flags=0)",
+        "schedulerParameters()=virDomainGetSchedulerParameters",
+        "schedulerParametersFlags(flags=0)=virDomainGetSchedulerParametersFlags",
+        "schedulerType()=virDomainGetSchedulerType",
+        "screenshot(stream, screen, flags=0)",
+        "securityLabelList()=virDomainGetSecurityLabelList",
+        "sendKey(codeset, holdtime, keycodes, nkeycodes, flags=0)",
+        "sendProcessSignal(pid_value, signum, flags=0)",
+        "setBlkioParameters(params, flags=0)",
+        "setBlockIoTune(disk, params, flags=0)",
+        "setBlockThreshold(dev, threshold, flags=0)",
+        "setGuestVcpus(cpumap, state, flags=0)",
+        "setIOThreadParams(iothread_val, params, flags=0)",
+        "setInterfaceParameters(device, params, flags=0)",
+        "setLaunchSecurityState(params, flags=0)",
+        "setLifecycleAction(type, action, flags=0)",
+        "setMemoryParameters(params, flags=0)",
+        "setMemoryStatsPeriod(period, flags=0)",
+        "setMetadata(type, metadata, key, uri, flags=0)",
+        "setNumaParameters(params, flags=0)",
+        "setPerfEvents(params, flags=0)",
+        "setSchedulerParameters(params)",
+        "setSchedulerParametersFlags(params, flags=0)",
+        "setUserPassword(user, password, flags=0)",
+        "setVcpu(vcpumap, state, flags=0)",
+        "snapshotCreateXML(xmlDesc, flags=0)=virDomainSnapshotCreateXML",
+        "snapshotCurrent(flags=0)=virDomainSnapshotCurrent",
+        "snapshotListNames(flags=0)=virDomainSnapshotListNames",
+        "snapshotLookupByName(name, flags=0)=virDomainSnapshotLookupByName",
+        "snapshotNum(flags=0)=virDomainSnapshotNum",
+        "startDirtyRateCalc(seconds, flags=0)",
+        "updateDeviceFlags(xml, flags=0)",
+        "vcpuPinInfo(flags=0)=virDomainGetVcpuPinInfo",
+        "vcpus()=virDomainGetVcpus",
+        "listAllSnapshots(flags=0)=virDomainListAllSnapshots",
+        "listAllCheckpoints(flags=0)=virDomainListAllCheckpoints",
+        "createWithFiles(files, flags=0)",
+        "fsFreeze(mountpoints=None, flags=0)=virDomainFSFreeze",
+        "fsThaw(mountpoints=None, flags=0)=virDomainFSThaw",
+        "getTime(flags=0)=virDomainGetTime",
+        "setTime(time=None, flags=0)",
+        "FDAssociate(name, files, flags=0)=virDomainFDAssociate",
+    ),
+    "virNetwork": (
+        "DHCPLeases(mac=None, flags=0)=virNetworkGetDHCPLeases",
+        "portCreateXML(xmldesc, flags=0)=virNetworkPortCreateXML",
+        "portLookupByUUID(uuid)=virNetworkPortLookupByUUID",
+        "portLookupByUUIDString(uuidstr)=virNetworkPortLookupByUUIDString",
+        "update(command, section, parentIndex, xml, flags=0)",
+        "listAllPorts(flags=0)",
+    ),
+    "virStoragePool": ("createXMLFrom(xmlDesc, clonevol, flags=0)=virStorageVolCreateXMLFrom",),
+    "virStorageVol": (
+        "download(stream, offset, length, flags=0)",
+        "infoFlags(flags=0)=virStorageVolGetInfoFlags",
+        "resize(capacity, flags=0)",
+        "upload(stream, offset, length, flags=0)",
+        "wipe(flags=0)",
+        "wipePattern(algorithm, flags=0)",
+    ),
+}
+
+_KIND_PREFIX: dict[str, str] = {
+    "virConnect": "virConnect",
+    "virDomain": "virDomain",
+    "virNetwork": "virNetwork",
+    "virStoragePool": "virStoragePool",
+    "virStorageVol": "virStorageVol",
+}
+#: libvirt reports "not supported" from the public API file of the function, so the error
+#: domain follows the object family the C name belongs to (checked in order).
+_ERROR_DOMAINS: tuple[tuple[str, int], ...] = (
+    ("NWFilter", ErrorDomain.NWFILTER),
+    ("Secret", ErrorDomain.SECRET),
+    ("NodeDevice", ErrorDomain.NODEDEV),
+    ("ListAllDevices", ErrorDomain.NODEDEV),
+    ("Stream", ErrorDomain.STREAMS),
+    ("virInterface", ErrorDomain.INTERFACE),
+    ("Interfaces", ErrorDomain.INTERFACE),
+    ("virNetwork", ErrorDomain.NETWORK),
+    ("virStorage", ErrorDomain.STORAGE),
+)
+
+
+def _error_domain(c_api: str) -> int:
+    for marker, domain in _ERROR_DOMAINS:
+        if marker in c_api:
+            return int(domain)
+    return int(ErrorDomain.DOMAIN)
+
+
+def _c_name(class_name: str, method: str) -> str:
+    return _KIND_PREFIX[class_name] + method[0].upper() + method[1:]
+
+
+def _make_stub(class_name: str, signature: str) -> tuple[str, Any]:
+    """Compile ``def method(self, <params>)`` inside a class of the same name, so Python's
+    arity errors carry libvirt-python's qualified name."""
+    text, _, c_api = signature.rpartition(")=") if ")=" in signature else (signature, "", "")
+    method, params = text.split("(", 1)
+    params = params.rstrip(")")
+    c_api = c_api or _c_name(class_name, method)
+    domain = _error_domain(c_api)
+    source = (
+        f"class {class_name}:\n"
+        f"    def {method}(self{', ' if params else ''}{params}):\n"
+        f"        raise _no_support({c_api!r}, {int(domain)})\n"
+    )
+    namespace: dict[str, Any] = {"_no_support": no_support}
+    exec(compile(source, f"<pyvirt.libvirt stub {class_name}.{method}>", "exec"), namespace)
+    function = vars(namespace[class_name])[method]
+    function.__doc__ = f"Not supported by pyvirt yet: raises VIR_ERR_NO_SUPPORT ({c_api})."
+    return method, api(function)
+
+
+def add_unsupported(cls: type) -> None:
+    """Give *cls* a stub for every libvirt-python method it does not define itself."""
+    for signature in SIGNATURES[cls.__name__]:
+        method, stub = _make_stub(cls.__name__, signature)
+        if method not in vars(cls):
+            setattr(cls, method, stub)

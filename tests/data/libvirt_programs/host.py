@@ -1,0 +1,17 @@
+import libvirt
+
+conn = libvirt.open("test:///default")
+print("type", conn.getType())
+print("version", conn.getVersion())
+print("libversion", conn.getLibVersion())
+print("uri", conn.getURI())
+print("info", conn.getInfo())
+print("maxvcpus", conn.getMaxVcpus(None), conn.getMaxVcpus("test"))
+print("freemem", conn.getFreeMemory())
+print("secmodel", conn.getSecurityModel())
+print("alive", conn.isAlive(), "secure", conn.isSecure(), "encrypted", conn.isEncrypted())
+print("sysinfo", conn.getSysinfo().splitlines()[:3])
+caps = conn.getCapabilities()
+print("caps has testSecurity", "testSecurity" in caps)
+print("module version", libvirt.getVersion())
+print("close", conn.close())

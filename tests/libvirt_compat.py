@@ -1,0 +1,55 @@
+"""Run one libvirt-python program twice: real binding vs pyvirt.libvirt, and compare.
+
+The program text starts with ``import libvirt``.  Under ``/usr/bin/python3`` that is Debian's
+python3-libvirt; under this venv's interpreter the runner first puts ``pyvirt.libvirt`` into
+``sys.modules['libvirt']``, so the same text runs unchanged on pyvirt.  Both runs get a clean
+environment (no default URI, empty config home) so a developer's libvirt.conf cannot matter.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from real_libvirt import SYSTEM_PYTHON, real_binding_available
+
+PROGRAMS = Path(__file__).parent / "data" / "libvirt_programs"
+
+_PYVIRT_BOOT = (
+    "import sys, pyvirt.libvirt as m; sys.modules['libvirt'] = m; "
+    "p = sys.argv[1]; sys.argv = [p]; "
+    "exec(compile(open(p).read(), p, 'exec'), {'__name__': '__main__'})"
+)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def _run(argv: list[str]) -> Outcome:
+    with tempfile.TemporaryDirectory() as home:
+        env = {k: v for k, v in os.environ.items() if not k.endswith("DEFAULT_URI")}
+        env.update(HOME=home, XDG_CONFIG_HOME=home, XDG_CACHE_HOME=home, XDG_RUNTIME_DIR=home)
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        done = subprocess.run(
+            argv, capture_output=True, text=True, env=env, timeout=60, check=False
+        )
+    return Outcome(done.returncode, done.stdout, done.stderr)
+
+
+def run_real(program: Path) -> Outcome:
+    return _run([SYSTEM_PYTHON, str(program)])
+
+
+def run_pyvirt(program: Path) -> Outcome:
+    return _run([sys.executable, "-c", _PYVIRT_BOOT, str(program)])
+
+
+__all__ = ["PROGRAMS", "Outcome", "real_binding_available", "run_pyvirt", "run_real"]
