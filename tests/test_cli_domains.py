@@ -108,9 +108,8 @@ def test_setmem_sizes(size):
     on_test(f"setmem test '{size}'", "dominfo test")
 
 
-@pytest.mark.parametrize("flags", ["--live", "--config", "--current", pytest.param(
-    "--live --config", marks=pytest.mark.xfail(reason="test driver gap: accepts LIVE|CONFIG")),
-    "--live --current", "--config --current"])
+@pytest.mark.parametrize("flags", ["--live", "--config", "--current", "--live --config",
+                                   "--live --current", "--config --current"])
 def test_setmem_impact(flags):
     on_test(f"setmem test 1G {flags}", f"setmaxmem test 4G {flags}", "dominfo test")
 
@@ -139,13 +138,9 @@ def test_undefine_options():
             "undefine test --tpm --keep-tpm", "undefine nope --managed-save")
 
 
-@pytest.mark.xfail(reason="test driver gap: an inactive domain reports CPU time 0 (libvirt: the "
-                   "wall clock), so virsh prints a CPU time line pyvirsh leaves out")
 def test_dominfo_shut_off():
     on_test("destroy test", "dominfo test")
 
 
-@pytest.mark.xfail(reason="core gap: 'unsupported flags' messages carry an 'invalid argument: '"
-                   " prefix that libvirt's virCheckFlags does not print")
 def test_shutdown_mode_unsupported():
     on_test("shutdown test --mode acpi")

@@ -16,9 +16,9 @@ def test_host_quiet():
     on_test("nodeinfo", "uri", "version", quiet=True)
 
 
-@pytest.mark.parametrize("uri", ["test:///de fault", pytest.param("qemu://system", marks=pytest.mark.xfail(
-    reason="driver gap: qemu:// URIs go to the remote driver, which does not yet give "
-    "libvirt's 'maybe you want qemu:///system' error")), "test:///", "test://"])
+@pytest.mark.parametrize(
+    "uri", ["test:///de fault", "qemu://system", "qemu://session/x", "test:///", "test://"]
+)
 def test_bad_uris(uri):
     compare("-c", uri, "uri")
 

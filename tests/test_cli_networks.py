@@ -44,10 +44,7 @@ def test_net_lifecycle(xmldir):
                                  "net-destroy nope", "net-undefine nope", "net-autostart nope",
                                  "net-info 00000000-0000-0000-0000-000000000000",
                                  "net-info ''", "net-define bad.xml", "net-define /nonexistent",
-                                 "net-create ''", pytest.param(
-                                     "net-dumpxml default --inactive", marks=pytest.mark.xfail(
-                                         reason="core gap: 'invalid argument: ' prefix on "
-                                         "unsupported-flags errors"))])
+                                 "net-create ''", "net-dumpxml default --inactive"])
 def test_net_errors(xmldir, cmd):
     on_test(cmd, cwd=xmldir)
 

@@ -103,6 +103,7 @@ def open_driver(
     if not name:
         return _open_probed(read_only=read_only, auth=auth)
     uri = parse_uri(name)
+    _check_missing_slash(name, uri)
     first = load_driver(uri.scheme)
     tried: list[type[ConnectDriver]] = []
     if first is not None:
@@ -118,6 +119,17 @@ def open_driver(
         if conn is not None:
             return driver, conn
     raise make_error(ErrorCode.NO_CONNECT, ErrorDomain.NONE, name)
+
+
+def _check_missing_slash(name: str, uri: URI) -> None:
+    """``qemu://system`` names a host called "system": say what was surely meant, as libvirt
+    does for the drivers whose URIs need a /system or /session path."""
+    if uri.scheme in ("qemu", "vbox", "vz") and uri.server in ("system", "session"):
+        raise make_error(
+            ErrorCode.INTERNAL_ERROR,
+            ErrorDomain.NONE,
+            f"invalid URI {name} (maybe you want {uri.scheme}:///{uri.server})",
+        )
 
 
 def _open_probed(

@@ -38,6 +38,7 @@ from pyvirt import (
     make_error,
 )
 from pyvirt.conf import DomainDef, format_domain_xml, parse_domain_xml
+from pyvirt._checks import invalid_arg
 from pyvirt.driver import call_hook, unsupported_flags
 
 from pyvirt_test._objects import TestDomain
@@ -355,7 +356,8 @@ class DomainOps:
     def domain_get_info(self, dom_ref: DomainRef) -> DomainInfo:
         with self.state.lock:
             dom = self._dom(dom_ref)
-            cpu_time = time.time_ns() if dom.active else 0
+            # libvirt's test driver reports the wall clock as CPU time, running or not.
+            cpu_time = time.time_ns()
             return DomainInfo(
                 dom.state,
                 dom.live.memory_kib,
@@ -445,6 +447,14 @@ class DomainOps:
             DomainMemoryModFlags.LIVE | DomainMemoryModFlags.CONFIG | DomainMemoryModFlags.MAXIMUM
         )
         unsupported_flags(flags, allowed, "testDomainSetMemoryFlags", _T)
+        both = DomainMemoryModFlags.LIVE | DomainMemoryModFlags.CONFIG
+        if flags & both == both:
+            # libvirt's test driver picks one definition (virDomainObjGetOneDefState).
+            raise invalid_arg(
+                "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive",
+                "virDomainObjGetOneDefState",
+                "flags",
+            )
         with self.state.lock:
             dom = self._dom(dom_ref)
             live, persistent = self._defs_for(dom, flags & ~DomainMemoryModFlags.MAXIMUM)
