@@ -37,8 +37,8 @@ from pyvirt import (
     SecurityLabel,
     make_error,
 )
-from pyvirt.conf import DomainDef, format_domain_xml, parse_domain_xml
 from pyvirt._checks import invalid_arg
+from pyvirt.conf import DomainDef, format_domain_xml, parse_domain_xml
 from pyvirt.driver import call_hook, unsupported_flags
 
 from pyvirt_test._objects import TestDomain
