@@ -106,7 +106,8 @@ def encode(value: Any) -> bytes:
     """Encode *value* (plain data and pyvirt records) as one msgpack body."""
     packer = _packer()
     try:
-        return packer.pack(value)
+        data: bytes = packer.pack(value)
+        return data
     except BaseException:
         packer.reset()
         raise

@@ -139,7 +139,8 @@ class Channel:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                return self.sock.recv_multipart(zmq.NOBLOCK)
+                frames: list[bytes] = self.sock.recv_multipart(zmq.NOBLOCK)
+                return frames
             except zmq.Again:
                 pass
             remaining = deadline - time.monotonic()

@@ -51,7 +51,7 @@ class Header:
     status: Status
 
     def pack(self) -> bytes:
-        return msgpack.packb(
+        data: bytes = msgpack.packb(
             [
                 self.program,
                 self.version,
@@ -61,6 +61,7 @@ class Header:
                 int(self.status),
             ]
         )
+        return data
 
     def reply(self, status: Status = Status.OK) -> Header:
         return Header(
