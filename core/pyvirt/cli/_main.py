@@ -57,7 +57,11 @@ def _global_options(ctl: Control, args: list[str], prog: str) -> list[str]:
             elif letter == "e":
                 v = value or ""
                 if not (
-                    (len(v) == 2 and v[0] == "^" and (v[1].isalpha() and v[1].isascii() or v[1] in _ESCAPE_OK))
+                    (
+                        len(v) == 2
+                        and v[0] == "^"
+                        and (v[1].isalpha() and v[1].isascii() or v[1] in _ESCAPE_OK)
+                    )
                     or (len(v) == 1 and v != "^")
                 ):
                     ctl.error(f"Invalid string '{v}' for escape sequence")

@@ -68,7 +68,9 @@ def read_file(path: str) -> str:
             try:
                 chunk = os.read(fd, 65536)
             except OSError as e:
-                raise Failure(f"Failed to read file '{path}': {os.strerror(e.errno or 0)}") from None
+                raise Failure(
+                    f"Failed to read file '{path}': {os.strerror(e.errno or 0)}"
+                ) from None
             if not chunk:
                 break
             total += len(chunk)

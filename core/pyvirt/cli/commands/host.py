@@ -44,18 +44,29 @@ def cmd_nodeinfo(ctl: Control, p: Parsed) -> bool:
     except Exception as e:
         raise Failure("failed to get node information", cause=e) from None
     if p.bool("json"):
-        emit_json(ctl, {
-            "cpu_model": info.model, "cpus": info.cpus, "mhz": info.mhz,
-            "sockets": info.sockets, "cores_per_socket": info.cores,
-            "threads_per_core": info.threads, "numa_cells": info.nodes,
-            "memory_kib": info.memory,
-        })
+        emit_json(
+            ctl,
+            {
+                "cpu_model": info.model,
+                "cpus": info.cpus,
+                "mhz": info.mhz,
+                "sockets": info.sockets,
+                "cores_per_socket": info.cores,
+                "threads_per_core": info.threads,
+                "numa_cells": info.nodes,
+                "memory_kib": info.memory,
+            },
+        )
         return True
     rows = [
-        ("CPU model:", info.model), ("CPU(s):", info.cpus),
-        ("CPU frequency:", f"{info.mhz} MHz"), ("CPU socket(s):", info.sockets),
-        ("Core(s) per socket:", info.cores), ("Thread(s) per core:", info.threads),
-        ("NUMA cell(s):", info.nodes), ("Memory size:", f"{info.memory} KiB"),
+        ("CPU model:", info.model),
+        ("CPU(s):", info.cpus),
+        ("CPU frequency:", f"{info.mhz} MHz"),
+        ("CPU socket(s):", info.sockets),
+        ("Core(s) per socket:", info.cores),
+        ("Thread(s) per core:", info.threads),
+        ("NUMA cell(s):", info.nodes),
+        ("Memory size:", f"{info.memory} KiB"),
     ]
     ctl.print("".join(f"{k:<20} {v}\n" for k, v in rows))
     return True
@@ -76,7 +87,8 @@ def cmd_version(ctl: Control, p: Parsed) -> bool:
             raise Failure("failed to get the daemon version", cause=e) from None
     if p.bool("json"):
         data = {
-            "library_version": _ver(LIBVIRT_VERSION), "library_version_code": LIBVIRT_VERSION,
+            "library_version": _ver(LIBVIRT_VERSION),
+            "library_version_code": LIBVIRT_VERSION,
             "hypervisor_type": hv_type,
             "hypervisor_version": _ver(hv_version) if hv_version else None,
             "hypervisor_version_code": hv_version,
@@ -89,7 +101,8 @@ def cmd_version(ctl: Control, p: Parsed) -> bool:
         f"Compiled against library: libvirt {_ver(LIBVIRT_VERSION)}\n",
         f"Using library: libvirt {_ver(LIBVIRT_VERSION)}\n",
         f"Using API: {hv_type} {_ver(LIBVIRT_VERSION)}\n",
-        f"Cannot extract running {hv_type} hypervisor version\n" if hv_version == 0
+        f"Cannot extract running {hv_type} hypervisor version\n"
+        if hv_version == 0
         else f"Running hypervisor: {hv_type} {_ver(hv_version)}\n",
     ]
     if daemon is not None:
@@ -99,12 +112,30 @@ def cmd_version(ctl: Control, p: Parsed) -> bool:
 
 
 COMMANDS = [
-    Cmd("capabilities", "host", "capabilities", "Returns capabilities of hypervisor/driver.",
-        (), cmd_capabilities),
+    Cmd(
+        "capabilities",
+        "host",
+        "capabilities",
+        "Returns capabilities of hypervisor/driver.",
+        (),
+        cmd_capabilities,
+    ),
     Cmd("hostname", "host", "print the hypervisor hostname", None, (), cmd_hostname),
-    Cmd("nodeinfo", "host", "node information",
-        "Returns basic information about the node.", (JSON_OPT,), cmd_nodeinfo),
+    Cmd(
+        "nodeinfo",
+        "host",
+        "node information",
+        "Returns basic information about the node.",
+        (JSON_OPT,),
+        cmd_nodeinfo,
+    ),
     Cmd("uri", "host", "print the hypervisor canonical URI", None, (), cmd_uri),
-    Cmd("version", "host", "show version", "Display the system version information.",
-        (Opt("daemon", T.BOOL, "report daemon version too"), JSON_OPT), cmd_version),
+    Cmd(
+        "version",
+        "host",
+        "show version",
+        "Display the system version information.",
+        (Opt("daemon", T.BOOL, "report daemon version too"), JSON_OPT),
+        cmd_version,
+    ),
 ]

@@ -11,20 +11,62 @@ from pyvirt.cli.commands._common import JSON_OPT, dom_opt, domain, emit_json, ye
 
 _B = T.BOOL
 
-STATES = ("no state", "running", "idle", "paused", "in shutdown", "shut off", "crashed",
-          "pmsuspended")
+STATES = (
+    "no state",
+    "running",
+    "idle",
+    "paused",
+    "in shutdown",
+    "shut off",
+    "crashed",
+    "pmsuspended",
+)
 REASONS: dict[int, tuple[str, ...]] = {
     0: ("unknown",),
-    1: ("unknown", "booted", "migrated", "restored", "from snapshot", "unpaused",
-        "migration canceled", "save canceled", "event wakeup", "crashed", "post-copy",
-        "post-copy failed"),
+    1: (
+        "unknown",
+        "booted",
+        "migrated",
+        "restored",
+        "from snapshot",
+        "unpaused",
+        "migration canceled",
+        "save canceled",
+        "event wakeup",
+        "crashed",
+        "post-copy",
+        "post-copy failed",
+    ),
     2: ("unknown",),
-    3: ("unknown", "user", "migrating", "saving", "dumping", "I/O error", "watchdog",
-        "from snapshot", "shutting down", "creating snapshot", "crashed", "starting up",
-        "post-copy", "post-copy failed", "api error"),
+    3: (
+        "unknown",
+        "user",
+        "migrating",
+        "saving",
+        "dumping",
+        "I/O error",
+        "watchdog",
+        "from snapshot",
+        "shutting down",
+        "creating snapshot",
+        "crashed",
+        "starting up",
+        "post-copy",
+        "post-copy failed",
+        "api error",
+    ),
     4: ("unknown", "user"),
-    5: ("unknown", "shutdown", "destroyed", "crashed", "migrated", "saved", "failed",
-        "from snapshot", "daemon"),
+    5: (
+        "unknown",
+        "shutdown",
+        "destroyed",
+        "crashed",
+        "migrated",
+        "saved",
+        "failed",
+        "from snapshot",
+        "daemon",
+    ),
     6: ("unknown", "panicked"),
     7: ("unknown",),
 }
@@ -41,11 +83,20 @@ def reason_text(state: int, reason: int) -> str:
 
 # -- list ---------------------------------------------------------------------------------
 _FILTERS = (
-    ("persistent", 4), ("transient", 8), ("with-managed-save", 256),
-    ("without-managed-save", 512), ("autostart", 1024), ("no-autostart", 2048),
-    ("with-snapshot", 4096), ("without-snapshot", 8192), ("with-checkpoint", 16384),
-    ("without-checkpoint", 32768), ("state-running", 16), ("state-paused", 32),
-    ("state-shutoff", 64), ("state-other", 128),
+    ("persistent", 4),
+    ("transient", 8),
+    ("with-managed-save", 256),
+    ("without-managed-save", 512),
+    ("autostart", 1024),
+    ("no-autostart", 2048),
+    ("with-snapshot", 4096),
+    ("without-snapshot", 8192),
+    ("with-checkpoint", 16384),
+    ("without-checkpoint", 32768),
+    ("state-running", 16),
+    ("state-paused", 32),
+    ("state-shutoff", 64),
+    ("state-other", 128),
 )
 
 
@@ -86,7 +137,9 @@ def cmd_list(ctl: Control, p: Parsed) -> bool:
             rec = dom.record
             state = int(rec.state) if rec is not None else int(dom.state()[0])
             managed = rec.managed_save if rec is not None else dom.has_managed_save()
-            text = "saved" if p.bool("managed-save") and state == 5 and managed else state_text(state)
+            text = (
+                "saved" if p.bool("managed-save") and state == 5 and managed else state_text(state)
+            )
             row = [id_text, dom.name, text]
             if p.bool("title"):
                 row.append(_title(dom))
@@ -140,10 +193,11 @@ def cmd_dominfo(ctl: Control, p: Parsed) -> bool:
 
     dom, _ = domain(ctl, p)
     data: dict[str, Any] = {
-        "id": dom.id if dom.id >= 0 else None, "name": dom.name, "uuid": dom.uuid,
+        "id": dom.id if dom.id >= 0 else None,
+        "name": dom.name,
+        "uuid": dom.uuid,
     }
-    lines = [("Id:", str(dom.id) if dom.id >= 0 else "-"), ("Name:", dom.name),
-             ("UUID:", dom.uuid)]
+    lines = [("Id:", str(dom.id) if dom.id >= 0 else "-"), ("Name:", dom.name), ("UUID:", dom.uuid)]
     ok = True
     try:
         data["os_type"] = dom.os_type()
@@ -156,9 +210,14 @@ def cmd_dominfo(ctl: Control, p: Parsed) -> bool:
         ok, error = False, e
     else:
         state = int(info.state)
-        data.update(state=state_text(state), state_code=state, vcpus=info.nr_virt_cpu,
-                    cpu_time_ns=info.cpu_time, max_memory_kib=info.max_memory,
-                    memory_kib=info.memory)
+        data.update(
+            state=state_text(state),
+            state_code=state,
+            vcpus=info.nr_virt_cpu,
+            cpu_time_ns=info.cpu_time,
+            max_memory_kib=info.max_memory,
+            memory_kib=info.memory,
+        )
         lines.append(("State:", state_text(state)))
         lines.append(("CPU(s):", str(info.nr_virt_cpu)))
         if info.cpu_time:
@@ -190,8 +249,7 @@ def cmd_dominfo(ctl: Control, p: Parsed) -> bool:
             lines += [("Security model:", model.model), ("Security DOI:", model.doi)]
             seclabel = dom.security_label()
             if seclabel.label:
-                data.update(security_label=seclabel.label,
-                            security_enforcing=seclabel.enforcing)
+                data.update(security_label=seclabel.label, security_enforcing=seclabel.enforcing)
                 mode = "enforcing" if seclabel.enforcing else "permissive"
                 lines.append(("Security label:", f"{seclabel.label} ({mode})"))
     if p.bool("json"):
@@ -210,8 +268,15 @@ def cmd_domstate(ctl: Control, p: Parsed) -> bool:
     s, r = dom.state()
     state, reason = int(s), int(r)
     if p.bool("json"):
-        emit_json(ctl, {"state": state_text(state), "state_code": state,
-                        "reason": reason_text(state, reason), "reason_code": reason})
+        emit_json(
+            ctl,
+            {
+                "state": state_text(state),
+                "state_code": state,
+                "reason": reason_text(state, reason),
+                "reason_code": reason,
+            },
+        )
     elif p.bool("reason"):
         ctl.print(f"{state_text(state)} ({reason_text(state, reason)})\n")
     else:
@@ -220,8 +285,10 @@ def cmd_domstate(ctl: Control, p: Parsed) -> bool:
 
 
 _LIST_OPTS = (
-    ("inactive", "list inactive domains"), ("all", "list inactive & active domains"),
-    ("transient", "list transient domains"), ("persistent", "list persistent domains"),
+    ("inactive", "list inactive domains"),
+    ("all", "list inactive & active domains"),
+    ("transient", "list transient domains"),
+    ("persistent", "list persistent domains"),
     ("with-snapshot", "list domains with existing snapshot"),
     ("without-snapshot", "list domains without a snapshot"),
     ("with-checkpoint", "list domains with existing checkpoint"),
@@ -234,18 +301,37 @@ _LIST_OPTS = (
     ("no-autostart", "list domains with autostart disabled"),
     ("with-managed-save", "list domains with managed save state"),
     ("without-managed-save", "list domains without managed save"),
-    ("uuid", "list uuid's only"), ("name", "list domain names only"),
-    ("id", "list domain IDs only"), ("table", "list table (default)"),
+    ("uuid", "list uuid's only"),
+    ("name", "list domain names only"),
+    ("id", "list domain IDs only"),
+    ("table", "list table (default)"),
     ("managed-save", "mark inactive domains with managed save state"),
     ("title", "show domain title"),
 )
 
 COMMANDS = [
-    Cmd("dominfo", "monitor", "domain information",
-        "Returns basic information about the domain.", (dom_opt(), JSON_OPT), cmd_dominfo),
-    Cmd("domstate", "monitor", "domain state", "Returns state about a domain.",
+    Cmd(
+        "dominfo",
+        "monitor",
+        "domain information",
+        "Returns basic information about the domain.",
+        (dom_opt(), JSON_OPT),
+        cmd_dominfo,
+    ),
+    Cmd(
+        "domstate",
+        "monitor",
+        "domain state",
+        "Returns state about a domain.",
         (dom_opt(), Opt("reason", _B, "also print reason for the state"), JSON_OPT),
-        cmd_domstate),
-    Cmd("list", "monitor", "list domains", "Returns list of domains.",
-        (*(Opt(n, _B, h) for n, h in _LIST_OPTS), JSON_OPT), cmd_list),
+        cmd_domstate,
+    ),
+    Cmd(
+        "list",
+        "monitor",
+        "list domains",
+        "Returns list of domains.",
+        (*(Opt(n, _B, h) for n, h in _LIST_OPTS), JSON_OPT),
+        cmd_list,
+    ),
 ]

@@ -24,16 +24,32 @@ _B, _S, _D = T.BOOL, T.STRING, T.DATA
 POOL_STATES = ("inactive", "building", "running", "degraded", "inaccessible")
 VOL_TYPES = ("file", "block", "dir", "network", "netdir", "ploop")
 POOL_TYPES = {
-    "dir": 64, "fs": 128, "netfs": 256, "logical": 512, "disk": 1024, "iscsi": 2048,
-    "iscsi-direct": 524288, "scsi": 4096, "mpath": 8192, "rbd": 16384, "sheepdog": 32768,
-    "gluster": 65536, "zfs": 131072, "vstorage": 262144,
+    "dir": 64,
+    "fs": 128,
+    "netfs": 256,
+    "logical": 512,
+    "disk": 1024,
+    "iscsi": 2048,
+    "iscsi-direct": 524288,
+    "scsi": 4096,
+    "mpath": 8192,
+    "rbd": 16384,
+    "sheepdog": 32768,
+    "gluster": 65536,
+    "zfs": 131072,
+    "vstorage": 262144,
 }
 
 
 def escape(text: str) -> str:
     """XML-escape like virBufferEscapeString (xml.sax would pull in urllib: slow start-up)."""
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace("'", "&apos;").replace('"', "&quot;"))
+    return (
+        text.replace("&", "&amp;")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("'", "&apos;")
+        .replace('"', "&quot;")
+    )
 
 
 def _text(table: tuple[str, ...], value: int) -> str:
@@ -87,8 +103,10 @@ def _pool_action(verb: str, done: str, method: str) -> Any:
 def cmd_pool_start(ctl: Control, p: Parsed) -> bool:
     exclusive(p, "overwrite", "no-overwrite")
     sp, name = pool(ctl, p)
-    flags = (1 if p.bool("build") else 0) | (2 if p.bool("overwrite") else 0) | (
-        4 if p.bool("no-overwrite") else 0
+    flags = (
+        (1 if p.bool("build") else 0)
+        | (2 if p.bool("overwrite") else 0)
+        | (4 if p.bool("no-overwrite") else 0)
     )
     try:
         sp.start(flags)
@@ -100,8 +118,9 @@ def cmd_pool_start(ctl: Control, p: Parsed) -> bool:
 
 def cmd_pool_dumpxml(ctl: Control, p: Parsed) -> bool:
     sp, _ = pool(ctl, p)
-    dump_xml(ctl, sp.xml_desc(1 if p.bool("inactive") else 0), string_req(p, "xpath"),
-             p.bool("wrap"))
+    dump_xml(
+        ctl, sp.xml_desc(1 if p.bool("inactive") else 0), string_req(p, "xpath"), p.bool("wrap")
+    )
     return True
 
 
@@ -121,8 +140,11 @@ def cmd_pool_info(ctl: Control, p: Parsed) -> bool:
     out.append(f"{'Persistent:':<15} {yes_no(sp.is_persistent())}\n")
     out.append(f"{'Autostart:':<15} {yes_no(sp.autostart)}\n")
     if state in (2, 3):
-        for label, value in (("Capacity:", info.capacity), ("Allocation:", info.allocation),
-                             ("Available:", info.available)):
+        for label, value in (
+            ("Capacity:", info.capacity),
+            ("Allocation:", info.allocation),
+            ("Available:", info.available),
+        ):
             text = str(value) if p.bool("bytes") else size_text(value)
             out.append(f"{label:<15} {text}\n")
     ctl.print("".join(out))
@@ -135,8 +157,7 @@ def cmd_pool_list(ctl: Control, p: Parsed) -> bool:
         flags = 1
     if p.bool("all"):
         flags = 3
-    for name, bit in (("autostart", 16), ("no-autostart", 32), ("persistent", 4),
-                      ("transient", 8)):
+    for name, bit in (("autostart", 16), ("no-autostart", 32), ("persistent", 4), ("transient", 8)):
         if p.bool(name):
             flags |= bit
     details = p.bool("details")
@@ -166,8 +187,10 @@ def cmd_pool_list(ctl: Control, p: Parsed) -> bool:
         if not details:
             rows.append([sp.name, "active" if d["active"] else "inactive", autostart])
             continue
-        sizes = [size_text(d[k]) if d[k] is not None else "-"
-                 for k in ("capacity", "allocation", "available")]
+        sizes = [
+            size_text(d[k]) if d[k] is not None else "-"
+            for k in ("capacity", "allocation", "available")
+        ]
         rows.append([sp.name, d["state"], autostart, yes_no(d["persistent"]), *sizes])
     header = ["Name", "State", "Autostart"]
     if details:
@@ -279,8 +302,11 @@ def cmd_vol_list(ctl: Control, p: Parsed) -> bool:
         row = [v.name, v.path()]
         if p.bool("details"):
             info = v.info()
-            row += [_text(VOL_TYPES, int(info.type)), size_text(info.capacity),
-                    size_text(info.allocation)]
+            row += [
+                _text(VOL_TYPES, int(info.type)),
+                size_text(info.capacity),
+                size_text(info.allocation),
+            ]
         rows.append(row)
     header = ["Name", "Path"] + (["Type", "Capacity", "Allocation"] if p.bool("details") else [])
     ctl.print(render(header, rows, with_header=not ctl.quiet))
@@ -288,8 +314,10 @@ def cmd_vol_list(ctl: Control, p: Parsed) -> bool:
 
 
 _POOL = Opt("pool", _D, "pool name or uuid", req=True)
-_XPATH = (Opt("xpath", _S, "xpath expression to filter the XML document", req_opt=True),
-          Opt("wrap", _B, "wrap xpath results in an common root element"))
+_XPATH = (
+    Opt("xpath", _S, "xpath expression to filter the XML document", req_opt=True),
+    Opt("wrap", _B, "wrap xpath results in an common root element"),
+)
 _VOL = (Opt("vol", _D, "vol name, key or path", req=True), Opt("pool", _S, "pool name or uuid"))
 
 
@@ -302,60 +330,126 @@ def _vol_cmd(name: str, brief: str, desc: str, handler: Any, *o: Opt) -> Cmd:
 
 
 COMMANDS = [
-    _pool_cmd("pool-define", "define an inactive persistent storage pool or modify an existing "
-              "persistent one from an XML file", "Define or modify a persistent storage pool.",
-              cmd_pool_define, Opt("file", _D, "file containing an XML pool description",
-                                   req=True),
-              Opt("validate", _B, "validate the XML against the schema")),
-    _pool_cmd("pool-destroy", "destroy (stop) a pool",
-              "Forcefully stop a given pool. Raw data in the pool is untouched",
-              _pool_action("destroy", "destroyed", "destroy"), _POOL),
-    _pool_cmd("pool-dumpxml", "pool information in XML",
-              "Output the pool information as an XML dump to stdout.", cmd_pool_dumpxml,
-              _POOL, Opt("inactive", _B, "show inactive defined XML"), *_XPATH),
-    _pool_cmd("pool-info", "storage pool information",
-              "Returns basic information about the storage pool.", cmd_pool_info,
-              _POOL, Opt("bytes", _B, "Return pool info in bytes"), JSON_OPT),
-    _pool_cmd("pool-list", "list pools", "Returns list of pools.", cmd_pool_list,
-              Opt("inactive", _B, "list inactive pools"),
-              Opt("all", _B, "list inactive & active pools"),
-              Opt("transient", _B, "list transient pools"),
-              Opt("persistent", _B, "list persistent pools"),
-              Opt("autostart", _B, "list pools with autostart enabled"),
-              Opt("no-autostart", _B, "list pools with autostart disabled"),
-              Opt("type", _S, "only list pool of specified type(s) (if supported)"),
-              Opt("details", _B, "display extended details for pools"),
-              Opt("uuid", _B, "list UUID of active pools only"),
-              Opt("name", _B, "list name of active pools only"), JSON_OPT),
-    _pool_cmd("pool-start", "start a (previously defined) inactive pool", "Start a pool.",
-              cmd_pool_start, _POOL, Opt("build", _B, "build the pool as normal"),
-              Opt("no-overwrite", _B, "do not overwrite any existing data"),
-              Opt("overwrite", _B, "overwrite any existing data")),
-    _pool_cmd("pool-undefine", "undefine an inactive pool",
-              "Undefine the configuration for an inactive pool.",
-              _pool_action("undefine", "has been undefined", "undefine"), _POOL),
-    _vol_cmd("vol-create-as", "create a volume from a set of args", "Create a vol.",
-             cmd_vol_create_as, Opt("pool", _D, "pool name", req=True),
-             Opt("name", _D, "name of the volume", req=True),
-             Opt("capacity", _D, "size of the vol, as scaled integer (default bytes)", req=True),
-             Opt("allocation", _S, "initial allocation size, as scaled integer (default bytes)"),
-             Opt("format", _S, "file format type raw,bochs,qcow,qcow2,qed,vmdk"),
-             Opt("backing-vol", _S, "the backing volume if taking a snapshot"),
-             Opt("backing-vol-format", _S, "format of backing volume if taking a snapshot"),
-             Opt("prealloc-metadata", _B,
-                 "preallocate metadata (for qcow2 instead of full allocation)"),
-             Opt("print-xml", _B, "print XML document, but don't define/create")),
-    _vol_cmd("vol-delete", "delete a vol", "Delete a given vol.", cmd_vol_delete, *_VOL,
-             Opt("delete-snapshots", _B, "delete snapshots associated with volume (must be "
-                 "supported by storage driver)")),
-    _vol_cmd("vol-dumpxml", "vol information in XML",
-             "Output the vol information as an XML dump to stdout.", cmd_vol_dumpxml,
-             *_VOL, *_XPATH),
-    _vol_cmd("vol-info", "storage vol information",
-             "Returns basic information about the storage vol.", cmd_vol_info, *_VOL,
-             Opt("bytes", _B, "sizes are represented in bytes rather than pretty units"),
-             Opt("physical", _B, "return the physical size of the volume in allocation field"),
-             JSON_OPT),
-    _vol_cmd("vol-list", "list vols", "Returns list of vols by pool.", cmd_vol_list, _POOL,
-             Opt("details", _B, "display extended details for volumes"), JSON_OPT),
+    _pool_cmd(
+        "pool-define",
+        "define an inactive persistent storage pool or modify an existing "
+        "persistent one from an XML file",
+        "Define or modify a persistent storage pool.",
+        cmd_pool_define,
+        Opt("file", _D, "file containing an XML pool description", req=True),
+        Opt("validate", _B, "validate the XML against the schema"),
+    ),
+    _pool_cmd(
+        "pool-destroy",
+        "destroy (stop) a pool",
+        "Forcefully stop a given pool. Raw data in the pool is untouched",
+        _pool_action("destroy", "destroyed", "destroy"),
+        _POOL,
+    ),
+    _pool_cmd(
+        "pool-dumpxml",
+        "pool information in XML",
+        "Output the pool information as an XML dump to stdout.",
+        cmd_pool_dumpxml,
+        _POOL,
+        Opt("inactive", _B, "show inactive defined XML"),
+        *_XPATH,
+    ),
+    _pool_cmd(
+        "pool-info",
+        "storage pool information",
+        "Returns basic information about the storage pool.",
+        cmd_pool_info,
+        _POOL,
+        Opt("bytes", _B, "Return pool info in bytes"),
+        JSON_OPT,
+    ),
+    _pool_cmd(
+        "pool-list",
+        "list pools",
+        "Returns list of pools.",
+        cmd_pool_list,
+        Opt("inactive", _B, "list inactive pools"),
+        Opt("all", _B, "list inactive & active pools"),
+        Opt("transient", _B, "list transient pools"),
+        Opt("persistent", _B, "list persistent pools"),
+        Opt("autostart", _B, "list pools with autostart enabled"),
+        Opt("no-autostart", _B, "list pools with autostart disabled"),
+        Opt("type", _S, "only list pool of specified type(s) (if supported)"),
+        Opt("details", _B, "display extended details for pools"),
+        Opt("uuid", _B, "list UUID of active pools only"),
+        Opt("name", _B, "list name of active pools only"),
+        JSON_OPT,
+    ),
+    _pool_cmd(
+        "pool-start",
+        "start a (previously defined) inactive pool",
+        "Start a pool.",
+        cmd_pool_start,
+        _POOL,
+        Opt("build", _B, "build the pool as normal"),
+        Opt("no-overwrite", _B, "do not overwrite any existing data"),
+        Opt("overwrite", _B, "overwrite any existing data"),
+    ),
+    _pool_cmd(
+        "pool-undefine",
+        "undefine an inactive pool",
+        "Undefine the configuration for an inactive pool.",
+        _pool_action("undefine", "has been undefined", "undefine"),
+        _POOL,
+    ),
+    _vol_cmd(
+        "vol-create-as",
+        "create a volume from a set of args",
+        "Create a vol.",
+        cmd_vol_create_as,
+        Opt("pool", _D, "pool name", req=True),
+        Opt("name", _D, "name of the volume", req=True),
+        Opt("capacity", _D, "size of the vol, as scaled integer (default bytes)", req=True),
+        Opt("allocation", _S, "initial allocation size, as scaled integer (default bytes)"),
+        Opt("format", _S, "file format type raw,bochs,qcow,qcow2,qed,vmdk"),
+        Opt("backing-vol", _S, "the backing volume if taking a snapshot"),
+        Opt("backing-vol-format", _S, "format of backing volume if taking a snapshot"),
+        Opt("prealloc-metadata", _B, "preallocate metadata (for qcow2 instead of full allocation)"),
+        Opt("print-xml", _B, "print XML document, but don't define/create"),
+    ),
+    _vol_cmd(
+        "vol-delete",
+        "delete a vol",
+        "Delete a given vol.",
+        cmd_vol_delete,
+        *_VOL,
+        Opt(
+            "delete-snapshots",
+            _B,
+            "delete snapshots associated with volume (must be supported by storage driver)",
+        ),
+    ),
+    _vol_cmd(
+        "vol-dumpxml",
+        "vol information in XML",
+        "Output the vol information as an XML dump to stdout.",
+        cmd_vol_dumpxml,
+        *_VOL,
+        *_XPATH,
+    ),
+    _vol_cmd(
+        "vol-info",
+        "storage vol information",
+        "Returns basic information about the storage vol.",
+        cmd_vol_info,
+        *_VOL,
+        Opt("bytes", _B, "sizes are represented in bytes rather than pretty units"),
+        Opt("physical", _B, "return the physical size of the volume in allocation field"),
+        JSON_OPT,
+    ),
+    _vol_cmd(
+        "vol-list",
+        "list vols",
+        "Returns list of vols by pool.",
+        cmd_vol_list,
+        _POOL,
+        Opt("details", _B, "display extended details for volumes"),
+        JSON_OPT,
+    ),
 ]

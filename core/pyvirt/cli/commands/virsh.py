@@ -34,7 +34,14 @@ _HELP_DESC = "Prints global help, command specific help, or help for a\ngroup of
 
 COMMANDS = [
     Cmd("exit", "virsh", "quit this interactive terminal", None, (), cmd_quit, noconnect=True),
-    Cmd("help", "virsh", "print help", _HELP_DESC,
-        (Opt("command", T.STRING, _HELP_DESC.replace("\n", " ")),), cmd_help, noconnect=True),
+    Cmd(
+        "help",
+        "virsh",
+        "print help",
+        _HELP_DESC,
+        (Opt("command", T.STRING, _HELP_DESC.replace("\n", " ")),),
+        cmd_help,
+        noconnect=True,
+    ),
     Cmd("quit", "virsh", "quit this interactive terminal", None, (), cmd_quit, noconnect=True),
 ]

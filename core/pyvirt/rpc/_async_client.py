@@ -1,0 +1,271 @@
+"""The asyncio client: many calls in flight on one connection, replies matched by serial.
+
+Its methods are generated from the procedure table by the same function as the synchronous
+client's (:mod:`pyvirt.rpc._stubs`); only the transport differs: one DEALER per connection, a
+reader task that resolves the future waiting for each serial, and a watcher task that fails
+every pending call as soon as the socket reports the worker or daemon gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+from collections.abc import AsyncIterator
+from typing import Any
+
+import zmq
+import zmq.asyncio
+
+from pyvirt._codes import ErrorCode, ErrorDomain
+from pyvirt._errors import OperationDeniedError, VirtError, make_error
+from pyvirt._records import ObjectEvent
+from pyvirt._uri import URI
+from pyvirt.rpc._codec import ProtocolError, decode, encode
+from pyvirt.rpc._procs import (
+    PROC_CONNECT_CLOSE,
+    PROC_CONNECT_OPEN,
+    PROC_EVENT,
+    PROC_EVENT_ATTACH,
+    PROC_ROUTE,
+)
+from pyvirt.rpc._signatures import Signature
+from pyvirt.rpc._stubs import install_stubs
+from pyvirt.rpc._sync_client import CALL_TIMEOUT, lost
+from pyvirt.rpc._target import Target, resolve
+from pyvirt.rpc._wire import (
+    PROGRAM_DAEMON,
+    PROGRAM_REMOTE,
+    VERSION_FRAME,
+    Header,
+    MessageType,
+    Status,
+    split_frames,
+)
+
+_contexts: dict[int, zmq.asyncio.Context] = {}
+
+
+def _context() -> zmq.asyncio.Context:
+    pid = os.getpid()
+    ctx = _contexts.get(pid)
+    if ctx is None:
+        ctx = _contexts[pid] = zmq.asyncio.Context()
+    return ctx
+
+
+def _check_socket(target: Target) -> None:
+    if target.socket_path is not None and not os.path.exists(target.socket_path):
+        raise make_error(
+            ErrorCode.SYSTEM_ERROR,
+            ErrorDomain.RPC,
+            f"Failed to connect socket to '{target.socket_path}': No such file or directory",
+        )
+
+
+class _AsyncChannel:
+    """A DEALER with a reader task (replies by serial, events to a queue) and a watcher."""
+
+    def __init__(self, endpoint: str) -> None:
+        self.endpoint = endpoint
+        self.sock = _context().socket(zmq.DEALER)
+        self.sock.setsockopt(zmq.LINGER, 0)
+        self.sock.setsockopt(zmq.MAXMSGSIZE, 16 * 1024 * 1024)
+        self.monitor = self.sock.get_monitor_socket(
+            zmq.EVENT_CONNECTED | zmq.EVENT_DISCONNECTED | zmq.EVENT_CLOSED
+        )
+        self.sock.connect(endpoint)
+        self.pending: dict[int, asyncio.Future[tuple[Header, bytes]]] = {}
+        self.events: asyncio.Queue[ObjectEvent] | None = None
+        self.connected = asyncio.Event()
+        self.dead: VirtError | None = None
+        self.tasks = [
+            asyncio.get_running_loop().create_task(self._read()),
+            asyncio.get_running_loop().create_task(self._watch()),
+        ]
+
+    async def _read(self) -> None:
+        while True:
+            frames = await self.sock.recv_multipart()
+            try:
+                header, body = split_frames(frames)
+            except ProtocolError:
+                continue
+            if header.type == MessageType.REPLY:
+                future = self.pending.pop(header.serial, None)
+                if future is not None and not future.done():
+                    future.set_result((header, body))
+            elif header.type == MessageType.EVENT and header.procedure == PROC_EVENT:
+                if self.events is not None:
+                    try:
+                        _boot, _seq, event = decode(body)
+                    except (ProtocolError, ValueError, TypeError):
+                        continue
+                    if isinstance(event, ObjectEvent):
+                        self.events.put_nowait(event)
+
+    async def _watch(self) -> None:
+        from zmq.utils.monitor import parse_monitor_message
+
+        while True:
+            event = parse_monitor_message(await self.monitor.recv_multipart())
+            if event["event"] == zmq.EVENT_CONNECTED:
+                self.connected.set()
+            elif self.connected.is_set():
+                self.fail(lost("the connection to the daemon was lost"))
+                return
+
+    def fail(self, error: VirtError) -> None:
+        self.dead = error
+        pending, self.pending = self.pending, {}
+        for future in pending.values():
+            if not future.done():
+                future.set_exception(error)
+
+    async def call(self, program: int, proc: int, serial: int, args: Any, timeout: float) -> Any:
+        if self.dead is not None:
+            raise self.dead
+        future: asyncio.Future[tuple[Header, bytes]] = asyncio.get_running_loop().create_future()
+        self.pending[serial] = future
+        header = Header(program, 1, proc, MessageType.CALL, serial, Status.OK)
+        await self.sock.send_multipart([VERSION_FRAME, header.pack(), encode(args)])
+        try:
+            reply, body = await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            self.pending.pop(serial, None)
+            raise make_error(
+                ErrorCode.OPERATION_TIMEOUT, ErrorDomain.RPC, "no reply from the daemon"
+            ) from None
+        try:
+            value = decode(body)
+        except ProtocolError as exc:
+            raise lost(f"malformed reply from the daemon: {exc}") from None
+        if reply.status == Status.ERROR:
+            if not isinstance(value, dict):
+                raise lost("malformed error reply from the daemon")
+            raise VirtError.from_fields(value)
+        return value
+
+    def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        self.fail(lost("the connection is closed"))
+        try:
+            self.sock.disable_monitor()
+        except zmq.ZMQError:
+            pass
+        self.monitor.close(linger=0)
+        self.sock.close(linger=0)
+
+
+class AsyncRemoteConnection:
+    """A pyvirtd connection for asyncio code; driver methods are coroutines."""
+
+    def __init__(self, target: Target, read_only: bool) -> None:
+        self.target = target
+        self.read_only = read_only
+        self._serials = itertools.count(1)
+        self._control: _AsyncChannel | None = None
+        self._worker: _AsyncChannel | None = None
+        self._token = b""
+        self.boot_id = ""
+        self._closed = False
+
+    @classmethod
+    async def open(cls, uri: URI | None, *, read_only: bool = False) -> AsyncRemoteConnection:
+        self = cls(resolve(uri, read_only=read_only), read_only)
+        await self._open()
+        return self
+
+    async def _open(self) -> None:
+        _check_socket(self.target)
+        flags = 1 if self.read_only else 0
+        if self._control is None or self._control.dead is not None:
+            if self._control is not None:
+                self._control.close()
+            self._control = _AsyncChannel(self.target.endpoint)
+        try:
+            await asyncio.wait_for(self._control.connected.wait(), 5.0)
+        except TimeoutError:
+            raise lost(f"cannot reach the daemon at {self.target.endpoint}") from None
+        route = await self._control.call(
+            PROGRAM_DAEMON, PROC_ROUTE, next(self._serials), [self.target.name, flags], 10.0
+        )
+        if not isinstance(route, dict) or not isinstance(route.get("endpoint"), str):
+            raise lost("malformed route from the daemon")
+        worker = _AsyncChannel(route["endpoint"])
+        try:
+            await asyncio.wait_for(worker.connected.wait(), 10.0)
+            token, boot = await worker.call(
+                PROGRAM_REMOTE, PROC_CONNECT_OPEN, next(self._serials), [route["uri"], flags], 10.0
+            )
+        except BaseException:
+            worker.close()
+            raise
+        if self._worker is not None:
+            self._worker.close()
+        self._worker, self._token, self.boot_id = worker, token, boot
+
+    async def _ainvoke(self, proc: int, args: list[Any], sig: Signature) -> Any:
+        if self._closed:
+            raise make_error(ErrorCode.INVALID_CONN, ErrorDomain.RPC, "the connection is closed")
+        procedure = sig.procedure
+        if self.read_only and not procedure.readonly_ok:
+            raise OperationDeniedError(
+                f"operation forbidden: read only access prevents {procedure.api}",
+                code=ErrorCode.OPERATION_DENIED,
+                domain=ErrorDomain.DOMAIN,
+                str1="operation forbidden: %s",
+                str2=f"read only access prevents {procedure.api}",
+            )
+        if self._worker is None or self._worker.dead is not None:
+            await self._open()
+        assert self._worker is not None
+        value = await self._worker.call(
+            PROGRAM_REMOTE, proc, next(self._serials), args, CALL_TIMEOUT
+        )
+        try:
+            return sig.check_result(value)
+        except ProtocolError as exc:
+            raise lost(f"malformed reply to {procedure.method}: {exc}") from None
+
+    def connect_get_uri_local(self) -> str:
+        return self.target.client_uri
+
+    async def events(self) -> AsyncIterator[ObjectEvent]:
+        """Lifecycle events of every object on this connection, as they happen."""
+        if self._worker is None or self._worker.dead is not None:
+            await self._open()
+        assert self._worker is not None
+        if self._worker.events is None:
+            self._worker.events = asyncio.Queue()
+            await self._worker.call(
+                PROGRAM_REMOTE, PROC_EVENT_ATTACH, next(self._serials), self._token, 10.0
+            )
+        queue = self._worker.events
+        while True:
+            yield await queue.get()
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._worker is not None and self._worker.dead is None:
+            try:
+                await self._worker.call(
+                    PROGRAM_REMOTE, PROC_CONNECT_CLOSE, next(self._serials), [], 5.0
+                )
+            except VirtError:
+                pass
+        for channel in (self._worker, self._control):
+            if channel is not None:
+                channel.close()
+
+    async def __aenter__(self) -> AsyncRemoteConnection:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
+install_stubs(AsyncRemoteConnection, is_async=True)
