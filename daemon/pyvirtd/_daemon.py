@@ -43,6 +43,9 @@ from pyvirt.rpc import (
 from pyvirtd._config import Config
 from pyvirtd._sockets import configure_router, endpoint_path, secure_ipc_bind
 
+# pyzmq's flags are IntFlag members; plain ints skip enum arithmetic on every message.
+_NOBLOCK = int(zmq.NOBLOCK)
+
 log = logging.getLogger("pyvirtd")
 
 EXIT_SKIPPED = 3
@@ -235,7 +238,7 @@ class Daemon:
         if header.program == PROGRAM_KEEPALIVE:
             if header.procedure == KEEPALIVE_PING:
                 pong = Header(PROGRAM_KEEPALIVE, 1, KEEPALIVE_PONG, MessageType.EVENT, 0, Status.OK)
-                self._send(kind, [ident, VERSION_FRAME, pong.pack(), b"\xc0"])
+                self._send(kind, [ident, VERSION_FRAME, pong.pack() + b"\xc0"])
             return
         try:
             if header.program != PROGRAM_DAEMON or header.procedure != PROC_ROUTE:
@@ -251,11 +254,11 @@ class Daemon:
             status, reply = Status.OK, encode(self._route(kind, args))
         except VirtError as exc:
             status, reply = Status.ERROR, encode(exc.to_fields())
-        self._send(kind, [ident, VERSION_FRAME, header.reply(status).pack(), reply])
+        self._send(kind, [ident, VERSION_FRAME, header.reply(status).pack() + reply])
 
     def _send(self, kind: str, frames: list[bytes]) -> None:
         try:
-            self.sockets[kind].send_multipart(frames, zmq.NOBLOCK)
+            self.sockets[kind].send_multipart(frames, _NOBLOCK)
         except zmq.ZMQError:
             pass
 
@@ -331,7 +334,7 @@ class Daemon:
                 if sock in ready:
                     for _ in range(64):
                         try:
-                            frames = sock.recv_multipart(zmq.NOBLOCK)
+                            frames = sock.recv_multipart(_NOBLOCK)
                         except zmq.Again:
                             break
                         self.handle(kind, frames)

@@ -52,6 +52,9 @@ from pyvirt.rpc._signatures import signatures
 from pyvirtd._session import Session
 from pyvirtd._sockets import configure_router, endpoint_path, secure_ipc_bind
 
+# pyzmq's flags are IntFlag members; plain ints skip enum arithmetic on every message.
+_NOBLOCK = int(zmq.NOBLOCK)
+
 log = logging.getLogger("pyvirtd.worker")
 
 EXIT_SKIPPED = 3  # the state driver answered SKIPPED: not an error, the driver is unavailable
@@ -127,12 +130,12 @@ class WorkerServer:
 
     # -- replies ---------------------------------------------------------------------------
     def _reply(self, kind: str, ident: bytes, header: Header, status: Status, body: bytes) -> None:
-        frames = [ident, VERSION_FRAME, header.reply(status).pack(), body]
+        frames = [ident, VERSION_FRAME, header.reply(status).pack() + body]
         self._send(kind, frames)
 
     def _send(self, kind: str, frames: list[bytes]) -> None:
         try:
-            self.sockets[kind].send_multipart(frames, zmq.NOBLOCK)
+            self.sockets[kind].send_multipart(frames, _NOBLOCK)
         except zmq.ZMQError:
             # The peer is gone (ROUTER_MANDATORY) or not reading: it will not get this reply,
             # and nothing else may suffer for it.
@@ -164,7 +167,7 @@ class WorkerServer:
         if header.program == PROGRAM_KEEPALIVE:
             if header.procedure == KEEPALIVE_PING:
                 pong = Header(PROGRAM_KEEPALIVE, 1, KEEPALIVE_PONG, MessageType.EVENT, 0, Status.OK)
-                self._send(kind, [ident, VERSION_FRAME, pong.pack(), b"\xc0"])
+                self._send(kind, [ident, VERSION_FRAME, pong.pack() + b"\xc0"])
             return
         if header.program != PROGRAM_REMOTE:
             self._refuse(kind, ident, header, _rpc_error(f"unknown program 0x{header.program:x}"))
@@ -256,7 +259,7 @@ class WorkerServer:
     ) -> None:
         status, body = self._call(session, method, args)
         session.inflight -= 1
-        self._queue(kind, [ident, VERSION_FRAME, header.reply(status).pack(), body])
+        self._queue(kind, [ident, VERSION_FRAME, header.reply(status).pack() + body])
 
     # -- sessions --------------------------------------------------------------------------
     def _open(self, kind: str, key: tuple[str, bytes], header: Header, body: bytes) -> None:
@@ -357,7 +360,7 @@ class WorkerServer:
             seq = self.event_seq
         header = Header(PROGRAM_REMOTE, 1, PROC_EVENT, MessageType.EVENT, seq, Status.OK)
         self._queue(
-            peer[0], [peer[1], VERSION_FRAME, header.pack(), encode([self.boot_id, seq, event])]
+            peer[0], [peer[1], VERSION_FRAME, header.pack() + encode([self.boot_id, seq, event])]
         )
 
     # -- loop ------------------------------------------------------------------------------
@@ -395,7 +398,7 @@ class WorkerServer:
                     # Bounded batch per socket so one busy client cannot starve the others.
                     for _ in range(64):
                         try:
-                            parts = sock.recv_multipart(zmq.NOBLOCK, copy=False)
+                            parts = sock.recv_multipart(_NOBLOCK, copy=False)
                         except zmq.Again:
                             break
                         fd = parts[0].get(zmq.SRCFD)
@@ -412,7 +415,7 @@ class WorkerServer:
 
         while True:
             try:
-                event = recv_monitor_message(monitor, zmq.NOBLOCK)
+                event = recv_monitor_message(monitor, _NOBLOCK)
             except zmq.Again:
                 return
             for ident in self.peers_by_fd.pop((kind, int(event["value"])), ()):

@@ -128,7 +128,7 @@ class _AsyncChannel:
         future: asyncio.Future[tuple[Header, bytes]] = asyncio.get_running_loop().create_future()
         self.pending[serial] = future
         header = Header(program, 1, proc, MessageType.CALL, serial, Status.OK)
-        await self.sock.send_multipart([VERSION_FRAME, header.pack(), encode(args)])
+        await self.sock.send_multipart([VERSION_FRAME, header.pack() + encode(args)])
         try:
             reply, body = await asyncio.wait_for(future, timeout)
         except TimeoutError:

@@ -45,6 +45,9 @@ from pyvirt.rpc._wire import (
     split_frames,
 )
 
+# pyzmq's flags are IntFlag members; plain ints skip enum arithmetic on every message.
+_NOBLOCK = int(zmq.NOBLOCK)
+
 #: How long a call waits for its reply before giving up (a stuck driver, not a dead one).
 CALL_TIMEOUT = float(os.environ.get("PYVIRT_CALL_TIMEOUT", "300"))
 #: How long re-routing waits for a restarted worker.
@@ -96,7 +99,7 @@ class Channel:
 
         while True:
             try:
-                event = recv_monitor_message(self.monitor, zmq.NOBLOCK)
+                event = recv_monitor_message(self.monitor, _NOBLOCK)
             except zmq.Again:
                 return
             kind = event["event"]
@@ -121,14 +124,14 @@ class Channel:
         if self.dead:
             raise lost("the connection to the daemon was lost")
         try:
-            self.sock.send_multipart(frames, zmq.NOBLOCK)
+            self.sock.send_multipart(frames, _NOBLOCK)
             return
         except zmq.Again:
             pass
         # IMMEDIATE: nothing is queued until the handshake with the peer has completed.
         if self.sock.poll(int(timeout * 1000), zmq.POLLOUT):
             try:
-                self.sock.send_multipart(frames, zmq.NOBLOCK)
+                self.sock.send_multipart(frames, _NOBLOCK)
                 return
             except zmq.Again:
                 pass
@@ -139,7 +142,7 @@ class Channel:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                frames: list[bytes] = self.sock.recv_multipart(zmq.NOBLOCK)
+                frames: list[bytes] = self.sock.recv_multipart(_NOBLOCK)
                 return frames
             except zmq.Again:
                 pass
@@ -176,7 +179,7 @@ def _exchange(
     channel: Channel, program: int, proc: int, serial: int, args: Any, timeout: float
 ) -> Any:
     header = Header(program, 1, proc, MessageType.CALL, serial, Status.OK)
-    channel.send([VERSION_FRAME, header.pack(), encode(args)])
+    channel.send([VERSION_FRAME, header.pack() + encode(args)])
     while True:
         frames = channel.recv(timeout)
         try:
