@@ -54,6 +54,9 @@ from pyvirtd._sockets import configure_router, endpoint_path, secure_ipc_bind
 
 # pyzmq's flags are IntFlag members; plain ints skip enum arithmetic on every message.
 _NOBLOCK = int(zmq.NOBLOCK)
+_EVENTS = int(zmq.EVENTS)
+_POLLIN = int(zmq.POLLIN)
+_SRCFD = int(zmq.SRCFD)
 
 log = logging.getLogger("pyvirtd.worker")
 
@@ -90,6 +93,7 @@ class WorkerServer:
         # reports that descriptor disconnected.
         self.peers_by_fd: dict[tuple[str, int], set[bytes]] = {}
         self.monitors: dict[zmq.Socket, str] = {}
+        self.known_peers: dict[str, dict[bytes, int]] = {"rw": {}, "ro": {}, "tcp": {}}
         self.sockets: dict[str, zmq.Socket] = {}
         self.endpoints: dict[str, str] = {}
         for kind, perms in (
@@ -385,6 +389,7 @@ class WorkerServer:
         for monitor in self.monitors:
             poller.register(monitor, zmq.POLLIN)
         by_socket = {sock: kind for kind, sock in self.sockets.items()}
+        known = self.known_peers
         parent = os.getppid()
         while self.running:
             ready = dict(poller.poll(1000))
@@ -397,14 +402,17 @@ class WorkerServer:
                 if sock in ready:
                     # Bounded batch per socket so one busy client cannot starve the others.
                     for _ in range(64):
-                        try:
-                            parts = sock.recv_multipart(_NOBLOCK, copy=False)
-                        except zmq.Again:
+                        if not sock.getsockopt(_EVENTS) & _POLLIN:
                             break
-                        fd = parts[0].get(zmq.SRCFD)
-                        frames = [p.bytes for p in parts]
-                        self.peers_by_fd.setdefault((kind, fd), set()).add(frames[0])
-                        self.handle(kind, frames)
+                        parts = sock.recv_multipart(_NOBLOCK, copy=False)
+                        ident = parts[0].bytes
+                        if ident not in known[kind]:
+                            # First message of this peer: learn the descriptor it uses, so
+                            # its disconnection can close its session.
+                            fd = parts[0].get(_SRCFD)
+                            self.peers_by_fd.setdefault((kind, fd), set()).add(ident)
+                            known[kind][ident] = fd
+                        self.handle(kind, [ident, *(p.bytes for p in parts[1:])])
                         if self.done.qsize():
                             self._drain()
             if os.getppid() != parent:
@@ -419,6 +427,7 @@ class WorkerServer:
             except zmq.Again:
                 return
             for ident in self.peers_by_fd.pop((kind, int(event["value"])), ()):
+                self.known_peers[kind].pop(ident, None)
                 key = (kind, ident)
                 if key in self.event_peers:
                     self._detach_events(self.event_peers[key])

@@ -36,6 +36,7 @@ from pyvirt.rpc._signatures import Signature
 from pyvirt.rpc._stubs import install_stubs
 from pyvirt.rpc._target import Target, resolve
 from pyvirt.rpc._wire import (
+    _HEADER,
     PROGRAM_DAEMON,
     PROGRAM_REMOTE,
     VERSION_FRAME,
@@ -47,6 +48,9 @@ from pyvirt.rpc._wire import (
 
 # pyzmq's flags are IntFlag members; plain ints skip enum arithmetic on every message.
 _NOBLOCK = int(zmq.NOBLOCK)
+_EVENTS = int(zmq.EVENTS)
+_pack_header = _HEADER.pack
+_POLLIN = int(zmq.POLLIN)
 
 #: How long a call waits for its reply before giving up (a stuck driver, not a dead one).
 CALL_TIMEOUT = float(os.environ.get("PYVIRT_CALL_TIMEOUT", "300"))
@@ -138,23 +142,28 @@ class Channel:
         raise lost(f"cannot reach the daemon at {self.endpoint}")
 
     def recv(self, timeout: float) -> list[bytes]:
-        """The next message; raise if the peer disconnects or nothing comes in *timeout*."""
+        """The next message; raise if the peer disconnects or nothing comes in *timeout*.
+
+        Polls before receiving: a failed non-blocking receive raises, and building that
+        exception costs more than the poll.
+        """
         deadline = time.monotonic() + timeout
+        sock, monitor = self.sock, self.monitor
         while True:
-            try:
-                frames: list[bytes] = self.sock.recv_multipart(_NOBLOCK)
+            if sock.getsockopt(_EVENTS) & _POLLIN:
+                frames: list[bytes] = sock.recv_multipart(_NOBLOCK)
                 return frames
-            except zmq.Again:
-                pass
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise make_error(
                     ErrorCode.OPERATION_TIMEOUT, ErrorDomain.RPC, "no reply from the daemon"
                 )
-            ready = dict(self.poller.poll(int(remaining * 1000) + 1))
-            if self.monitor in ready:
+            ready = self.poller.poll(int(remaining * 1000) + 1)
+            if len(ready) == 1 and ready[0][0] is sock:
+                continue
+            if any(s is monitor for s, _ in ready):
                 self._drain_monitor()
-                if self.dead and self.sock not in ready:
+                if self.dead and not sock.getsockopt(_EVENTS) & _POLLIN:
                     raise lost("the connection to the daemon was lost while waiting for a reply")
 
     def close(self) -> None:
