@@ -69,13 +69,22 @@ def test_socket_permissions_follow_libvirts_model(daemon):
 def test_events_reach_every_registered_client(daemon):
     with pyvirt.open("test+unix:///default") as watcher, pyvirt.open("test+unix:///default") as actor:
         seen = []
-        watcher.register_event_callback(lambda _c, ev: seen.append((ev.name, ev.event, ev.detail)))
+        boots = set()
+
+        def record(_conn, ev):
+            seen.append((ev.name, ev.event, ev.detail))
+            boots.add(ev.boot_id)
+            seqs.append(ev.seq)
+
+        seqs: list[int] = []
+        watcher.register_event_callback(record)
         actor.lookup_domain_by_name("test").suspend()
         actor.lookup_domain_by_name("test").resume()
         deadline = time.monotonic() + 5
         while len(seen) < 2 and time.monotonic() < deadline:
             time.sleep(0.02)
         assert seen == [("test", 3, 0), ("test", 4, 0)]
+        assert seqs == [1, 2] and len(boots) == 1 and "" not in boots
 
 
 def test_unknown_scheme_is_no_connect(daemon):

@@ -153,3 +153,7 @@ class ObjectEvent:
     id: int
     event: int
     detail: int
+    #: Through pyvirtd: the worker's boot id and its event sequence number, so a client can
+    #: tell a restart (new boot id) or a gap (skipped number) apart.  Empty/0 for local drivers.
+    boot_id: str = ""
+    seq: int = 0

@@ -19,3 +19,4 @@ class Session:
     inflight: int = 0
     event_peer: tuple[str, bytes] | None = None
     event_subscription: int | None = None
+    event_seq: int = 0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import ctypes
+import dataclasses
 import json
 import logging
 import os
@@ -359,9 +360,12 @@ class WorkerServer:
         peer = session.event_peer
         if peer is None:
             return
+        # Numbered per session: a client that sees a gap knows it missed events (a full queue,
+        # a reconnect), and a new boot id tells it the worker restarted.
         with self.event_lock:
-            self.event_seq += 1
-            seq = self.event_seq
+            session.event_seq += 1
+            seq = session.event_seq
+        event = dataclasses.replace(event, boot_id=self.boot_id, seq=seq)
         header = Header(PROGRAM_REMOTE, 1, PROC_EVENT, MessageType.EVENT, seq, Status.OK)
         self._queue(
             peer[0], [peer[1], VERSION_FRAME, header.pack() + encode([self.boot_id, seq, event])]
