@@ -49,6 +49,7 @@ from pyvirt.rpc import (
     split_frames,
 )
 from pyvirt.rpc._signatures import signatures
+from pyvirt.rpc._zmqfast import recv_with_first_frame, send_frames
 
 from pyvirtd._session import Session
 from pyvirtd._sockets import configure_router, endpoint_path, secure_ipc_bind
@@ -140,7 +141,7 @@ class WorkerServer:
 
     def _send(self, kind: str, frames: list[bytes]) -> None:
         try:
-            self.sockets[kind].send_multipart(frames, _NOBLOCK)
+            send_frames(self.sockets[kind], frames)
         except zmq.ZMQError:
             # The peer is gone (ROUTER_MANDATORY) or not reading: it will not get this reply,
             # and nothing else may suffer for it.
@@ -408,15 +409,16 @@ class WorkerServer:
                     for _ in range(64):
                         if not sock.getsockopt(_EVENTS) & _POLLIN:
                             break
-                        parts = sock.recv_multipart(_NOBLOCK, copy=False)
-                        ident = parts[0].bytes
+                        first, frames = recv_with_first_frame(sock)
+                        ident = first.bytes
                         if ident not in known[kind]:
                             # First message of this peer: learn the descriptor it uses, so
                             # its disconnection can close its session.
-                            fd = parts[0].get(_SRCFD)
+                            fd = first.get(_SRCFD)
                             self.peers_by_fd.setdefault((kind, fd), set()).add(ident)
                             known[kind][ident] = fd
-                        self.handle(kind, [ident, *(p.bytes for p in parts[1:])])
+                        frames[0] = ident
+                        self.handle(kind, frames)
                         if self.done.qsize():
                             self._drain()
             if os.getppid() != parent:

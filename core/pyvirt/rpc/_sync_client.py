@@ -45,6 +45,7 @@ from pyvirt.rpc._wire import (
     Status,
     split_frames,
 )
+from pyvirt.rpc._zmqfast import recv_frames, send_frames
 
 # pyzmq's flags are IntFlag members; plain ints skip enum arithmetic on every message.
 _NOBLOCK = int(zmq.NOBLOCK)
@@ -128,14 +129,14 @@ class Channel:
         if self.dead:
             raise lost("the connection to the daemon was lost")
         try:
-            self.sock.send_multipart(frames, _NOBLOCK)
+            send_frames(self.sock, frames)
             return
         except zmq.Again:
             pass
         # IMMEDIATE: nothing is queued until the handshake with the peer has completed.
         if self.sock.poll(int(timeout * 1000), zmq.POLLOUT):
             try:
-                self.sock.send_multipart(frames, _NOBLOCK)
+                send_frames(self.sock, frames)
                 return
             except zmq.Again:
                 pass
@@ -151,8 +152,7 @@ class Channel:
         sock, monitor = self.sock, self.monitor
         while True:
             if sock.getsockopt(_EVENTS) & _POLLIN:
-                frames: list[bytes] = sock.recv_multipart(_NOBLOCK)
-                return frames
+                return recv_frames(sock)
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise make_error(
