@@ -15,7 +15,6 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import zmq
-import zmq.asyncio
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import OperationDeniedError, VirtError, make_error
@@ -31,27 +30,25 @@ from pyvirt.rpc._procs import (
 )
 from pyvirt.rpc._signatures import Signature
 from pyvirt.rpc._stubs import install_stubs
-from pyvirt.rpc._sync_client import CALL_TIMEOUT, lost
+from pyvirt.rpc._sync_client import CALL_TIMEOUT, context, lost
 from pyvirt.rpc._target import Target, resolve
 from pyvirt.rpc._wire import (
+    _HEADER,
     PROGRAM_DAEMON,
     PROGRAM_REMOTE,
     VERSION_FRAME,
-    Header,
     MessageType,
     Status,
     split_frames,
 )
+from pyvirt.rpc._zmqfast import recv_frames, send_frames
 
-_contexts: dict[int, zmq.asyncio.Context] = {}
-
-
-def _context() -> zmq.asyncio.Context:
-    pid = os.getpid()
-    ctx = _contexts.get(pid)
-    if ctx is None:
-        ctx = _contexts[pid] = zmq.asyncio.Context()
-    return ctx
+_EVENTS = int(zmq.EVENTS)
+_POLLIN = int(zmq.POLLIN)
+_NOBLOCK = int(zmq.NOBLOCK)
+_REPLY = int(MessageType.REPLY)
+_EVENT = int(MessageType.EVENT)
+_pack_header = _HEADER.pack
 
 
 def _check_socket(target: Target) -> None:
@@ -64,56 +61,64 @@ def _check_socket(target: Target) -> None:
 
 
 class _AsyncChannel:
-    """A DEALER with a reader task (replies by serial, events to a queue) and a watcher."""
+    """A DEALER driven by the event loop's reader callbacks, not by zmq.asyncio.
+
+    The socket's notification descriptor is edge-triggered: whenever it fires, and after every
+    send, every waiting message is drained at once (replies resolve their futures by serial,
+    events go to a queue).  This costs one callback per burst instead of one future per
+    message, which is what lets many calls in flight share one connection cheaply.
+    """
 
     def __init__(self, endpoint: str) -> None:
         self.endpoint = endpoint
-        self.sock = _context().socket(zmq.DEALER)
+        self.loop = asyncio.get_running_loop()
+        self.sock = context().socket(zmq.DEALER)
         self.sock.setsockopt(zmq.LINGER, 0)
         self.sock.setsockopt(zmq.MAXMSGSIZE, 16 * 1024 * 1024)
+        self.sock.setsockopt(zmq.SNDHWM, 100000)
         self.monitor = self.sock.get_monitor_socket(
             zmq.EVENT_CONNECTED | zmq.EVENT_DISCONNECTED | zmq.EVENT_CLOSED
         )
         self.sock.connect(endpoint)
-        self.pending: dict[int, asyncio.Future[tuple[Header, bytes]]] = {}
+        self.pending: dict[int, asyncio.Future[Any]] = {}
         self.events: asyncio.Queue[ObjectEvent] | None = None
         self.connected = asyncio.Event()
         self.dead: VirtError | None = None
-        self.tasks = [
-            asyncio.get_running_loop().create_task(self._read()),
-            asyncio.get_running_loop().create_task(self._watch()),
-        ]
+        self.loop.add_reader(self.sock.FD, self._drain)
+        self.loop.add_reader(self.monitor.FD, self._drain_monitor)
+        self._drain_monitor()
 
-    async def _read(self) -> None:
-        while True:
-            frames = await self.sock.recv_multipart()
+    def _drain(self) -> None:
+        sock = self.sock
+        while sock.getsockopt(_EVENTS) & _POLLIN:
+            frames = recv_frames(sock)
             try:
                 header, body = split_frames(frames)
             except ProtocolError:
                 continue
-            if header.type == MessageType.REPLY:
+            if header.type == _REPLY:
                 future = self.pending.pop(header.serial, None)
                 if future is not None and not future.done():
-                    future.set_result((header, body))
-            elif header.type == MessageType.EVENT and header.procedure == PROC_EVENT:
-                if self.events is not None:
-                    try:
-                        _boot, _seq, event = decode(body)
-                    except (ProtocolError, ValueError, TypeError):
-                        continue
-                    if isinstance(event, ObjectEvent):
-                        self.events.put_nowait(event)
+                    future.set_result((header.status, body))
+            elif (
+                header.type == _EVENT and header.procedure == PROC_EVENT and self.events is not None
+            ):
+                try:
+                    _boot, _seq, event = decode(body)
+                except (ProtocolError, ValueError, TypeError):
+                    continue
+                if isinstance(event, ObjectEvent):
+                    self.events.put_nowait(event)
 
-    async def _watch(self) -> None:
-        from zmq.utils.monitor import parse_monitor_message
+    def _drain_monitor(self) -> None:
+        from zmq.utils.monitor import recv_monitor_message
 
-        while True:
-            event = parse_monitor_message(await self.monitor.recv_multipart())
+        while self.monitor.getsockopt(_EVENTS) & _POLLIN:
+            event = recv_monitor_message(self.monitor, _NOBLOCK)
             if event["event"] == zmq.EVENT_CONNECTED:
                 self.connected.set()
             elif self.connected.is_set():
                 self.fail(lost("the connection to the daemon was lost"))
-                return
 
     def fail(self, error: VirtError) -> None:
         self.dead = error
@@ -122,33 +127,46 @@ class _AsyncChannel:
             if not future.done():
                 future.set_exception(error)
 
+    def _timeout(self, serial: int) -> None:
+        future = self.pending.pop(serial, None)
+        if future is not None and not future.done():
+            future.set_exception(
+                make_error(ErrorCode.OPERATION_TIMEOUT, ErrorDomain.RPC, "no reply from the daemon")
+            )
+
     async def call(self, program: int, proc: int, serial: int, args: Any, timeout: float) -> Any:
         if self.dead is not None:
             raise self.dead
-        future: asyncio.Future[tuple[Header, bytes]] = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[Any] = self.loop.create_future()
         self.pending[serial] = future
-        header = Header(program, 1, proc, MessageType.CALL, serial, Status.OK)
-        await self.sock.send_multipart([VERSION_FRAME, header.pack() + encode(args)])
+        frames = [VERSION_FRAME, _pack_header(program, 1, proc, 0, serial, 0) + encode(args)]
         try:
-            reply, body = await asyncio.wait_for(future, timeout)
-        except TimeoutError:
+            send_frames(self.sock, frames)
+        except zmq.Again:
             self.pending.pop(serial, None)
-            raise make_error(
-                ErrorCode.OPERATION_TIMEOUT, ErrorDomain.RPC, "no reply from the daemon"
-            ) from None
+            raise lost(f"cannot reach the daemon at {self.endpoint}") from None
+        self._drain()  # the descriptor is edge-triggered: a send may have consumed the edge
+        timer = self.loop.call_later(timeout, self._timeout, serial)
+        try:
+            status, body = await future
+        finally:
+            timer.cancel()
         try:
             value = decode(body)
         except ProtocolError as exc:
             raise lost(f"malformed reply from the daemon: {exc}") from None
-        if reply.status == Status.ERROR:
+        if status == Status.ERROR:
             if not isinstance(value, dict):
                 raise lost("malformed error reply from the daemon")
             raise VirtError.from_fields(value)
         return value
 
     def close(self) -> None:
-        for task in self.tasks:
-            task.cancel()
+        for fd in (self.sock.FD, self.monitor.FD):
+            try:
+                self.loop.remove_reader(fd)
+            except (ValueError, OSError):
+                pass
         self.fail(lost("the connection is closed"))
         try:
             self.sock.disable_monitor()
