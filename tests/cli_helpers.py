@@ -31,17 +31,26 @@ class Result:
 
 
 def _env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if k not in ("VIRSH_DEFAULT_CONNECT_URI", "LIBVIRT_DEFAULT_URI")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("VIRSH_DEFAULT_CONNECT_URI", "LIBVIRT_DEFAULT_URI")
+    }
     env["LC_ALL"] = "C"
     env["LANG"] = "C"
     return env
 
 
-def run(binary: str, args: list[str], *, stdin: str | None = None,
-        cwd: str | Path | None = None) -> Result:
+def run(
+    binary: str, args: list[str], *, stdin: str | None = None, cwd: str | Path | None = None
+) -> Result:
     proc = subprocess.run(
-        [binary, *args], input=stdin, capture_output=True, text=True, cwd=cwd, env=_env(),
+        [binary, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=_env(),
         timeout=60,
     )
     return Result(proc.stdout, proc.stderr, proc.returncode)
@@ -88,8 +97,9 @@ def only_our_commands(text: str) -> str:
     return "\n\n".join(blocks)
 
 
-def compare(*args: str, stdin: str | None = None, cwd: str | Path | None = None,
-            listing: bool = False) -> Result:
+def compare(
+    *args: str, stdin: str | None = None, cwd: str | Path | None = None, listing: bool = False
+) -> Result:
     """Run both binaries with *args*; assert equal (normalised) stdout, stderr and status.
 
     ``listing``: the output lists commands; compare against virsh's listing cut to ours.
@@ -101,8 +111,9 @@ def compare(*args: str, stdin: str | None = None, cwd: str | Path | None = None,
     for name, a, b in (("stdout", ours.out, theirs.out), ("stderr", ours.err, theirs.err)):
         a, b = normalise(a), normalise(b)
         if a != b:
-            diff = "".join(difflib.unified_diff(
-                b.splitlines(True), a.splitlines(True), "virsh", "pyvirsh"))
+            diff = "".join(
+                difflib.unified_diff(b.splitlines(True), a.splitlines(True), "virsh", "pyvirsh")
+            )
             raise AssertionError(f"{name} differs for {args!r}:\n{diff}")
     assert ours.rc == theirs.rc, f"exit status differs for {args!r}: {ours.rc} != {theirs.rc}"
     return ours

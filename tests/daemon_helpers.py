@@ -71,7 +71,9 @@ class Daemon:
             raise
 
 
-def start_daemon(rundir: Path, *args: str, config: str | None = None, env: dict[str, str] | None = None) -> Daemon:
+def start_daemon(
+    rundir: Path, *args: str, config: str | None = None, env: dict[str, str] | None = None
+) -> Daemon:
     rundir.mkdir(parents=True, exist_ok=True)
     cmd = [*PYVIRTD, *args]
     if config is not None:

@@ -35,11 +35,20 @@ def test_list_and_dominfo(conn):
     lst, info, state, paused = _runs()
     dom = conn.lookup_domain_by_name("test")
     info_api = dom.info()
-    assert lst == [{
-        "id": 1, "name": "test", "uuid": dom.uuid, "state": "running", "state_code": 1,
-        "reason": "unknown", "reason_code": 0, "persistent": True, "autostart": False,
-        "managed_save": False,
-    }]
+    assert lst == [
+        {
+            "id": 1,
+            "name": "test",
+            "uuid": dom.uuid,
+            "state": "running",
+            "state_code": 1,
+            "reason": "unknown",
+            "reason_code": 0,
+            "persistent": True,
+            "autostart": False,
+            "managed_save": False,
+        }
+    ]
     assert info["max_memory_kib"] == info_api.max_memory
     assert info["memory_kib"] == info_api.memory
     assert info["vcpus"] == info_api.nr_virt_cpu
@@ -53,8 +62,7 @@ def test_list_and_dominfo(conn):
 
 
 def _runs() -> tuple:
-    lst, info, state = run_json("list --all --json", "dominfo test --json",
-                                "domstate test --json")
+    lst, info, state = run_json("list --all --json", "dominfo test --json", "domstate test --json")
     r = pyvirsh("-q", "-c", URI, "suspend test; domstate --json test")
     return lst, info, state, json.loads(r.out)
 
@@ -70,9 +78,14 @@ def test_host(conn):
     node, version = run_json("nodeinfo --json", "version --daemon --json")
     api = conn.node_info()
     assert node == {
-        "cpu_model": api.model, "cpus": api.cpus, "mhz": api.mhz, "sockets": api.sockets,
-        "cores_per_socket": api.cores, "threads_per_core": api.threads,
-        "numa_cells": api.nodes, "memory_kib": api.memory,
+        "cpu_model": api.model,
+        "cpus": api.cpus,
+        "mhz": api.mhz,
+        "sockets": api.sockets,
+        "cores_per_socket": api.cores,
+        "threads_per_core": api.threads,
+        "numa_cells": api.nodes,
+        "memory_kib": api.memory,
     }
     assert version["library_version"] == "9.0.0"
     assert version["library_version_code"] == 9000000
@@ -84,18 +97,36 @@ def test_host(conn):
 def test_networks(conn):
     nets, info = run_json("net-list --all --json", "net-info default --json")
     net = conn.lookup_network_by_name("default")
-    assert nets == [{"name": "default", "uuid": net.uuid, "state": "active", "active": True,
-                     "persistent": True, "autostart": False}]
-    assert info == {"name": "default", "uuid": net.uuid, "active": True, "persistent": True,
-                    "autostart": False, "bridge": net.bridge_name()}
+    assert nets == [
+        {
+            "name": "default",
+            "uuid": net.uuid,
+            "state": "active",
+            "active": True,
+            "persistent": True,
+            "autostart": False,
+        }
+    ]
+    assert info == {
+        "name": "default",
+        "uuid": net.uuid,
+        "active": True,
+        "persistent": True,
+        "autostart": False,
+        "bridge": net.bridge_name(),
+    }
 
 
 def test_storage(conn):
-    r = pyvirsh("-q", "-c", URI,
-                "vol-create-as default-pool v1 1G --allocation 1M; pool-list --all --json; "
-                "pool-info default-pool --json; vol-list default-pool --json; "
-                "vol-info v1 --pool default-pool --json; pool-destroy default-pool; "
-                "pool-info --json default-pool")
+    r = pyvirsh(
+        "-q",
+        "-c",
+        URI,
+        "vol-create-as default-pool v1 1G --allocation 1M; pool-list --all --json; "
+        "pool-info default-pool --json; vol-list default-pool --json; "
+        "vol-info v1 --pool default-pool --json; pool-destroy default-pool; "
+        "pool-info --json default-pool",
+    )
     assert r.rc == 0, r.err
     # the messages of vol-create-as / pool-destroy are quiet (-q): only documents remain
     decoder = json.JSONDecoder()
@@ -109,14 +140,29 @@ def test_storage(conn):
     sp = conn.lookup_storage_pool_by_name("default-pool")
     api = sp.info()
     assert pools == [info]
-    assert info == {"name": "default-pool", "uuid": sp.uuid, "state": "running",
-                    "state_code": 2, "active": True, "persistent": True, "autostart": False,
-                    "capacity": api.capacity, "allocation": 1048576,
-                    "available": api.capacity - 1048576}
+    assert info == {
+        "name": "default-pool",
+        "uuid": sp.uuid,
+        "state": "running",
+        "state_code": 2,
+        "active": True,
+        "persistent": True,
+        "autostart": False,
+        "capacity": api.capacity,
+        "allocation": 1048576,
+        "available": api.capacity - 1048576,
+    }
     assert vols == [vol]
-    assert vol == {"name": "v1", "pool": "default-pool", "key": "/default-pool/v1",
-                   "path": "/default-pool/v1", "type": "file", "type_code": 0,
-                   "capacity": 1073741824, "allocation": 1048576}
+    assert vol == {
+        "name": "v1",
+        "pool": "default-pool",
+        "key": "/default-pool/v1",
+        "path": "/default-pool/v1",
+        "type": "file",
+        "type_code": 0,
+        "capacity": 1073741824,
+        "allocation": 1048576,
+    }
     assert inactive["state"] == "inactive" and inactive["capacity"] is None
 
 

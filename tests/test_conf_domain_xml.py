@@ -105,7 +105,10 @@ def _virsh(commands: str) -> subprocess.CompletedProcess[str]:
     assert VIRSH is not None
     return subprocess.run(
         [VIRSH, "-q", "-c", "test:///default", commands],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
@@ -148,8 +151,10 @@ def test_default_arch_and_type_keywords() -> None:
 
 
 def test_generated_mac_has_qemu_prefix() -> None:
-    d = parse_domain_xml(H + "<memory>1</memory><devices><interface type='network'>"
-                         "<source network='default'/></interface></devices></domain>")
+    d = parse_domain_xml(
+        H + "<memory>1</memory><devices><interface type='network'>"
+        "<source network='default'/></interface></devices></domain>"
+    )
     mac = d.interfaces[0].mac
     assert mac is not None and re.fullmatch(r"52:54:00(:[0-9a-f]{2}){3}", mac)
 
@@ -195,59 +200,146 @@ def test_escaping_and_metadata() -> None:
 
 
 ERRORS = [
-    ("<domain type='test'><memory>1</memory></domain>",
-     ErrorCode.NO_NAME, ErrorDomain.DOMAIN, "missing name information"),
-    ("<domain type='test'><name></name><memory>1</memory></domain>",
-     ErrorCode.NO_NAME, ErrorDomain.DOMAIN, "missing name information"),
-    (H.replace("<name>x</name>", "<name>a/b</name>") + "<memory>1</memory></domain>",
-     ErrorCode.XML_ERROR, ErrorDomain.DOMAIN, "XML error: name a/b cannot contain '/'"),
-    (H + "<uuid>abc</uuid><memory>1</memory></domain>",
-     ErrorCode.INTERNAL_ERROR, ErrorDomain.DOMAIN, "internal error: malformed uuid element"),
-    ("<domain type='test'><name>x</name><memory>1</memory></domain>",
-     ErrorCode.XML_ERROR, ErrorDomain.DOMAIN, "XML error: an os <type> must be specified"),
-    ("<domain><name>x</name><os><type>hvm</type></os><memory>1</memory></domain>",
-     ErrorCode.INTERNAL_ERROR, ErrorDomain.DOMAIN, "internal error: missing domain type attribute"),
-    ("<domain type='bogus'><name>x</name><os><type>hvm</type></os><memory>1</memory></domain>",
-     ErrorCode.CONFIG_UNSUPPORTED, ErrorDomain.DOMAIN,
-     "unsupported configuration: invalid domain type bogus"),
-    ("<domain type='test'><name>x</name><os><type>foo</type></os><memory>1</memory></domain>",
-     ErrorCode.CONFIG_UNSUPPORTED, ErrorDomain.DOMAIN,
-     "unsupported configuration: unknown OS type 'foo'"),
-    ("<domain type='test'><name>x</name><os><type arch='bogus'>hvm</type></os>"
-     "<memory>1</memory></domain>",
-     ErrorCode.CONFIG_UNSUPPORTED, ErrorDomain.DOMAIN,
-     "unsupported configuration: Unknown architecture bogus"),
-    ("<domain type='test'><name>x</name><os><type>exe</type></os><memory>1</memory></domain>",
-     ErrorCode.XML_ERROR, ErrorDomain.DOMAIN, "XML error: init binary must be specified"),
-    (H + "<memory>-5</memory></domain>", ErrorCode.XML_ERROR, ErrorDomain.XML,
-     "XML error: Invalid value '-5' for element or attribute './memory[1]'"),
-    (H + "<memory>abc</memory></domain>", ErrorCode.XML_ERROR, ErrorDomain.XML,
-     "XML error: Invalid value 'abc' for element or attribute './memory[1]'"),
-    (H + "<memory>99999999999999999999</memory></domain>", ErrorCode.XML_ERROR, ErrorDomain.XML,
-     "XML error: Invalid value '99999999999999999999' for element or attribute './memory[1]'"),
-    (H + "<memory unit='EiB'>100</memory></domain>", ErrorCode.OVERFLOW, ErrorDomain.NONE,
-     "numerical overflow: value too large: 100EiB"),
-    (H + "<memory unit='b'>9223372036854775807</memory></domain>", ErrorCode.OVERFLOW,
-     ErrorDomain.DOMAIN, "numerical overflow: size value too large"),
-    (H + "<memory unit='foo'>100</memory></domain>", ErrorCode.INVALID_ARG, ErrorDomain.NONE,
-     "invalid argument: unknown suffix 'foo'"),
-    (H + "<memory>0</memory></domain>", ErrorCode.XML_ERROR, ErrorDomain.DOMAIN,
-     "XML error: Memory size must be specified via <memory> or in the <numa> configuration"),
-    (H + "</domain>", ErrorCode.XML_ERROR, ErrorDomain.DOMAIN,
-     "XML error: Memory size must be specified via <memory> or in the <numa> configuration"),
-    (H + "<memory>1024</memory><vcpu>0</vcpu></domain>", ErrorCode.INTERNAL_ERROR,
-     ErrorDomain.DOMAIN, "internal error: CPU IDs in <numa> exceed the <vcpu> count"),
-    (H + "<memory>1024</memory><vcpu>abc</vcpu></domain>", ErrorCode.XML_ERROR,
-     ErrorDomain.DOMAIN, "XML error: maximum vcpus count must be an integer"),
-    (H + "<memory>1024</memory><vcpu current='4'>2</vcpu></domain>",
-     ErrorCode.CONFIG_UNSUPPORTED, ErrorDomain.DOMAIN,
-     "unsupported configuration: maximum vCPU count must not be less than current vCPU count"),
-    (H + "<memory>1</memory><features><bogus/></features></domain>",
-     ErrorCode.CONFIG_UNSUPPORTED, ErrorDomain.DOMAIN,
-     "unsupported configuration: unexpected feature 'bogus'"),
-    ('<domain type="test"><name>x', ErrorCode.XML_DETAIL, ErrorDomain.DOMAIN,
-     '(domain_definition):1: Premature end of data in tag name line 1\n'
-     '<domain type="test"><name>x\n---------------------------^'),
+    (
+        "<domain type='test'><memory>1</memory></domain>",
+        ErrorCode.NO_NAME,
+        ErrorDomain.DOMAIN,
+        "missing name information",
+    ),
+    (
+        "<domain type='test'><name></name><memory>1</memory></domain>",
+        ErrorCode.NO_NAME,
+        ErrorDomain.DOMAIN,
+        "missing name information",
+    ),
+    (
+        H.replace("<name>x</name>", "<name>a/b</name>") + "<memory>1</memory></domain>",
+        ErrorCode.XML_ERROR,
+        ErrorDomain.DOMAIN,
+        "XML error: name a/b cannot contain '/'",
+    ),
+    (
+        H + "<uuid>abc</uuid><memory>1</memory></domain>",
+        ErrorCode.INTERNAL_ERROR,
+        ErrorDomain.DOMAIN,
+        "internal error: malformed uuid element",
+    ),
+    (
+        "<domain type='test'><name>x</name><memory>1</memory></domain>",
+        ErrorCode.XML_ERROR,
+        ErrorDomain.DOMAIN,
+        "XML error: an os <type> must be specified",
+    ),
+    (
+        "<domain><name>x</name><os><type>hvm</type></os><memory>1</memory></domain>",
+        ErrorCode.INTERNAL_ERROR,
+        ErrorDomain.DOMAIN,
+        "internal error: missing domain type attribute",
+    ),
+    (
+        "<domain type='bogus'><name>x</name><os><type>hvm</type></os><memory>1</memory></domain>",
+        ErrorCode.CONFIG_UNSUPPORTED,
+        ErrorDomain.DOMAIN,
+        "unsupported configuration: invalid domain type bogus",
+    ),
+    (
+        "<domain type='test'><name>x</name><os><type>foo</type></os><memory>1</memory></domain>",
+        ErrorCode.CONFIG_UNSUPPORTED,
+        ErrorDomain.DOMAIN,
+        "unsupported configuration: unknown OS type 'foo'",
+    ),
+    (
+        "<domain type='test'><name>x</name><os><type arch='bogus'>hvm</type></os>"
+        "<memory>1</memory></domain>",
+        ErrorCode.CONFIG_UNSUPPORTED,
+        ErrorDomain.DOMAIN,
+        "unsupported configuration: Unknown architecture bogus",
+    ),
+    (
+        "<domain type='test'><name>x</name><os><type>exe</type></os><memory>1</memory></domain>",
+        ErrorCode.XML_ERROR,
+        ErrorDomain.DOMAIN,
+        "XML error: init binary must be specified",
+    ),
+    (
+        H + "<memory>-5</memory></domain>",
+        ErrorCode.XML_ERROR,
+        ErrorDomain.XML,
+        "XML error: Invalid value '-5' for element or attribute './memory[1]'",
+    ),
+    (
+        H + "<memory>abc</memory></domain>",
+        ErrorCode.XML_ERROR,
+        ErrorDomain.XML,
+        "XML error: Invalid value 'abc' for element or attribute './memory[1]'",
+    ),
+    (
+        H + "<memory>99999999999999999999</memory></domain>",
+        ErrorCode.XML_ERROR,
+        ErrorDomain.XML,
+        "XML error: Invalid value '99999999999999999999' for element or attribute './memory[1]'",
+    ),
+    (
+        H + "<memory unit='EiB'>100</memory></domain>",
+        ErrorCode.OVERFLOW,
+        ErrorDomain.NONE,
+        "numerical overflow: value too large: 100EiB",
+    ),
+    (
+        H + "<memory unit='b'>9223372036854775807</memory></domain>",
+        ErrorCode.OVERFLOW,
+        ErrorDomain.DOMAIN,
+        "numerical overflow: size value too large",
+    ),
+    (
+        H + "<memory unit='foo'>100</memory></domain>",
+        ErrorCode.INVALID_ARG,
+        ErrorDomain.NONE,
+        "invalid argument: unknown suffix 'foo'",
+    ),
+    (
+        H + "<memory>0</memory></domain>",
+        ErrorCode.XML_ERROR,
+        ErrorDomain.DOMAIN,
+        "XML error: Memory size must be specified via <memory> or in the <numa> configuration",
+    ),
+    (
+        H + "</domain>",
+        ErrorCode.XML_ERROR,
+        ErrorDomain.DOMAIN,
+        "XML error: Memory size must be specified via <memory> or in the <numa> configuration",
+    ),
+    (
+        H + "<memory>1024</memory><vcpu>0</vcpu></domain>",
+        ErrorCode.INTERNAL_ERROR,
+        ErrorDomain.DOMAIN,
+        "internal error: CPU IDs in <numa> exceed the <vcpu> count",
+    ),
+    (
+        H + "<memory>1024</memory><vcpu>abc</vcpu></domain>",
+        ErrorCode.XML_ERROR,
+        ErrorDomain.DOMAIN,
+        "XML error: maximum vcpus count must be an integer",
+    ),
+    (
+        H + "<memory>1024</memory><vcpu current='4'>2</vcpu></domain>",
+        ErrorCode.CONFIG_UNSUPPORTED,
+        ErrorDomain.DOMAIN,
+        "unsupported configuration: maximum vCPU count must not be less than current vCPU count",
+    ),
+    (
+        H + "<memory>1</memory><features><bogus/></features></domain>",
+        ErrorCode.CONFIG_UNSUPPORTED,
+        ErrorDomain.DOMAIN,
+        "unsupported configuration: unexpected feature 'bogus'",
+    ),
+    (
+        '<domain type="test"><name>x',
+        ErrorCode.XML_DETAIL,
+        ErrorDomain.DOMAIN,
+        "(domain_definition):1: Premature end of data in tag name line 1\n"
+        '<domain type="test"><name>x\n---------------------------^',
+    ),
 ]
 
 
@@ -277,12 +369,23 @@ def test_negative_vcpu_is_refused_cleanly() -> None:
     assert info.value.message == "XML error: maximum vcpus count must be an integer"
 
 
-@pytest.mark.parametrize(("text", "unit", "scale", "expected"), [
-    ("1", "G", 1, 1 << 30), ("1", "GiB", 1, 1 << 30), ("1", "GB", 1, 10**9),
-    ("2", "MB", 1, 2 * 10**6), ("3", "M", 1, 3 << 20), ("5", None, 1024, 5120),
-    ("7", "bytes", 1024, 7), ("1", "KB", 1, 1000), ("1", "k", 1, 1024), ("1", "EiB", 1, 1 << 60),
-    ("1", "PB", 1, 10**15), ("1", "TiB", 1, 1 << 40),
-])
+@pytest.mark.parametrize(
+    ("text", "unit", "scale", "expected"),
+    [
+        ("1", "G", 1, 1 << 30),
+        ("1", "GiB", 1, 1 << 30),
+        ("1", "GB", 1, 10**9),
+        ("2", "MB", 1, 2 * 10**6),
+        ("3", "M", 1, 3 << 20),
+        ("5", None, 1024, 5120),
+        ("7", "bytes", 1024, 7),
+        ("1", "KB", 1, 1000),
+        ("1", "k", 1, 1024),
+        ("1", "EiB", 1, 1 << 60),
+        ("1", "PB", 1, 10**15),
+        ("1", "TiB", 1, 1 << 40),
+    ],
+)
 def test_parse_scaled_integer(text: str, unit: str | None, scale: int, expected: int) -> None:
     assert parse_scaled_integer(text, unit, scale, 2**63 - 1) == expected
 

@@ -37,7 +37,9 @@ def test_default_network_round_trip() -> None:
     assert (n.name, n.bridge_name, n.forward_mode) == ("default", "virbr0", "nat")
     assert n.ips[0].address == "192.168.122.1"
     assert (n.ips[0].dhcp_ranges[0].start, n.ips[0].dhcp_ranges[0].end) == (
-        "192.168.122.2", "192.168.122.254")
+        "192.168.122.2",
+        "192.168.122.254",
+    )
     assert format_network_xml(n) == DEFAULT_NETWORK
     assert format_network_xml(n.copy(), inactive=True) == DEFAULT_NETWORK
 
@@ -62,8 +64,13 @@ def test_against_real_virsh(stem: str) -> None:
     assert VIRSH is not None
     src = DATA / f"{stem}.xml"
     n = parse_network_xml(src.read_text())
-    res = subprocess.run([VIRSH, "-q", "-c", "test:///default", f"net-define {src}; net-dumpxml {n.name}"],  # noqa: E501
-                         capture_output=True, text=True, timeout=60, check=False)
+    res = subprocess.run(
+        [VIRSH, "-q", "-c", "test:///default", f"net-define {src}; net-dumpxml {n.name}"],  # noqa: E501
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert res.returncode == 0, res.stderr
     out = res.stdout[:-1] if res.stdout.endswith("\n\n") else res.stdout
     assert out == format_network_xml(n)
@@ -72,26 +79,53 @@ def test_against_real_virsh(stem: str) -> None:
 @needs_virsh
 def test_default_network_against_real_virsh() -> None:
     assert VIRSH is not None
-    res = subprocess.run([VIRSH, "-q", "-c", "test:///default", "net-dumpxml default"],
-                         capture_output=True, text=True, timeout=60, check=False)
+    res = subprocess.run(
+        [VIRSH, "-q", "-c", "test:///default", "net-dumpxml default"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert res.stdout.rstrip("\n") + "\n" == DEFAULT_NETWORK
 
 
-@pytest.mark.parametrize(("xml", "code", "domain", "message"), [
-    ("<network><name>a/b</name></network>", ErrorCode.XML_DETAIL, ErrorDomain.XML,
-     "invalid char in name: /"),
-    ("<network><name>n6</name><uuid>zz</uuid></network>", ErrorCode.INTERNAL_ERROR,
-     ErrorDomain.NETWORK, "internal error: malformed uuid element"),
-    ("<network><uuid>11111111-2222-3333-4444-555555555555</uuid></network>", ErrorCode.NO_NAME,
-     ErrorDomain.NETWORK, "missing name information"),
-    ("<network><name>x", ErrorCode.XML_DETAIL, ErrorDomain.NETWORK,
-     "(network_definition):1: Premature end of data in tag name line 1\n"
-     "<network><name>x\n----------------^"),
-    ("<network><name>n9</name><ip address='10.0.0.1' netmask='255.0.0.0'><dhcp>"
-     "<range start='10.0.0.5' end='10.0.0.1'/></dhcp></ip></network>",
-     ErrorCode.INTERNAL_ERROR, ErrorDomain.NONE,
-     "internal error: range 10.0.0.5 - 10.0.0.1 is reversed "),
-])
+@pytest.mark.parametrize(
+    ("xml", "code", "domain", "message"),
+    [
+        (
+            "<network><name>a/b</name></network>",
+            ErrorCode.XML_DETAIL,
+            ErrorDomain.XML,
+            "invalid char in name: /",
+        ),
+        (
+            "<network><name>n6</name><uuid>zz</uuid></network>",
+            ErrorCode.INTERNAL_ERROR,
+            ErrorDomain.NETWORK,
+            "internal error: malformed uuid element",
+        ),
+        (
+            "<network><uuid>11111111-2222-3333-4444-555555555555</uuid></network>",
+            ErrorCode.NO_NAME,
+            ErrorDomain.NETWORK,
+            "missing name information",
+        ),
+        (
+            "<network><name>x",
+            ErrorCode.XML_DETAIL,
+            ErrorDomain.NETWORK,
+            "(network_definition):1: Premature end of data in tag name line 1\n"
+            "<network><name>x\n----------------^",
+        ),
+        (
+            "<network><name>n9</name><ip address='10.0.0.1' netmask='255.0.0.0'><dhcp>"
+            "<range start='10.0.0.5' end='10.0.0.1'/></dhcp></ip></network>",
+            ErrorCode.INTERNAL_ERROR,
+            ErrorDomain.NONE,
+            "internal error: range 10.0.0.5 - 10.0.0.1 is reversed ",
+        ),
+    ],
+)
 def test_errors_match_libvirt(xml: str, code: int, domain: int, message: str) -> None:
     with pytest.raises(VirtError) as info:
         parse_network_xml(xml)

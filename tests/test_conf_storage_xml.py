@@ -65,8 +65,13 @@ def _default_pool() -> PoolDef:
 
 def _virsh(commands: str) -> str:
     assert VIRSH is not None
-    res = subprocess.run([VIRSH, "-q", "-c", "test:///default", commands],
-                         capture_output=True, text=True, timeout=60, check=False)
+    res = subprocess.run(
+        [VIRSH, "-q", "-c", "test:///default", commands],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert res.returncode == 0, res.stderr
     return res.stdout[:-1] if res.stdout.endswith("\n\n") else res.stdout
 
@@ -92,8 +97,9 @@ def test_pool_permissions_and_path_sanitised() -> None:
 
 def test_volume_defaults_like_vol_create_as() -> None:
     pool = _default_pool()
-    v = parse_volume_xml("<volume><name>v1.img</name><capacity unit='G'>1</capacity></volume>",
-                         pool=pool)
+    v = parse_volume_xml(
+        "<volume><name>v1.img</name><capacity unit='G'>1</capacity></volume>", pool=pool
+    )
     assert isinstance(v, VolumeDef) and v.allocation is None and v.capacity == 1 << 30
     apply_volume_defaults(v, pool)
     assert format_volume_xml(v) == V1
@@ -101,8 +107,9 @@ def test_volume_defaults_like_vol_create_as() -> None:
 
 def test_volume_golden() -> None:
     pool = _default_pool()
-    v = apply_volume_defaults(parse_volume_xml((DATA / "volume_qcow2.xml").read_text(),
-                                               pool=pool), pool)
+    v = apply_volume_defaults(
+        parse_volume_xml((DATA / "volume_qcow2.xml").read_text(), pool=pool), pool
+    )
     assert (v.capacity, v.allocation) == (100 << 20, 10**7)
     assert format_volume_xml(v) == (DATA / "volume_qcow2.expected.xml").read_text()
 
@@ -122,27 +129,55 @@ def test_volumes_against_real_virsh() -> None:
     src = DATA / "volume_qcow2.xml"
     v = apply_volume_defaults(parse_volume_xml(src.read_text(), pool=pool), pool)
     out = _virsh(f"vol-create default-pool {src}; vol-dumpxml v2.qcow2 --pool default-pool")
-    assert out[out.index("<volume"):] == format_volume_xml(v)
+    assert out[out.index("<volume") :] == format_volume_xml(v)
     out = _virsh("vol-create-as default-pool v1.img 1G; vol-dumpxml v1.img --pool default-pool")
-    assert out[out.index("<volume"):] == V1
+    assert out[out.index("<volume") :] == V1
 
 
 POOL_ERRORS = [
-    ("<pool type='dir'><name>p5</name></pool>", ErrorCode.XML_ERROR, ErrorDomain.STORAGE,
-     "XML error: missing storage pool target path"),
-    ("<pool type='bogus'><name>p6</name></pool>", ErrorCode.XML_ERROR, ErrorDomain.XML,
-     "XML error: Invalid value for attribute 'type' in element 'pool': 'bogus'."),
-    ("<pool><name>p7</name></pool>", ErrorCode.XML_ERROR, ErrorDomain.XML,
-     "XML error: Missing required attribute 'type' in element 'pool'"),
-    ("<pool type='dir'><target><path>/x</path></target></pool>", ErrorCode.XML_ERROR,
-     ErrorDomain.STORAGE, "XML error: missing pool source name element"),
-    ("<pool type='dir'><name>a/b</name><target><path>/x</path></target></pool>",
-     ErrorCode.XML_ERROR, ErrorDomain.STORAGE, "XML error: name a/b cannot contain '/'"),
-    ("<pool type='dir'><name>p11</name><uuid>bad</uuid><target><path>/x</path></target></pool>",
-     ErrorCode.XML_ERROR, ErrorDomain.STORAGE, "XML error: malformed uuid element"),
-    ("<pool><name>x", ErrorCode.XML_DETAIL, ErrorDomain.STORAGE,
-     "(storage_pool_definition):1: Premature end of data in tag name line 1\n"
-     "<pool><name>x\n-------------^"),
+    (
+        "<pool type='dir'><name>p5</name></pool>",
+        ErrorCode.XML_ERROR,
+        ErrorDomain.STORAGE,
+        "XML error: missing storage pool target path",
+    ),
+    (
+        "<pool type='bogus'><name>p6</name></pool>",
+        ErrorCode.XML_ERROR,
+        ErrorDomain.XML,
+        "XML error: Invalid value for attribute 'type' in element 'pool': 'bogus'.",
+    ),
+    (
+        "<pool><name>p7</name></pool>",
+        ErrorCode.XML_ERROR,
+        ErrorDomain.XML,
+        "XML error: Missing required attribute 'type' in element 'pool'",
+    ),
+    (
+        "<pool type='dir'><target><path>/x</path></target></pool>",
+        ErrorCode.XML_ERROR,
+        ErrorDomain.STORAGE,
+        "XML error: missing pool source name element",
+    ),
+    (
+        "<pool type='dir'><name>a/b</name><target><path>/x</path></target></pool>",
+        ErrorCode.XML_ERROR,
+        ErrorDomain.STORAGE,
+        "XML error: name a/b cannot contain '/'",
+    ),
+    (
+        "<pool type='dir'><name>p11</name><uuid>bad</uuid><target><path>/x</path></target></pool>",
+        ErrorCode.XML_ERROR,
+        ErrorDomain.STORAGE,
+        "XML error: malformed uuid element",
+    ),
+    (
+        "<pool><name>x",
+        ErrorCode.XML_DETAIL,
+        ErrorDomain.STORAGE,
+        "(storage_pool_definition):1: Premature end of data in tag name line 1\n"
+        "<pool><name>x\n-------------^",
+    ),
 ]
 
 
@@ -154,25 +189,56 @@ def test_pool_errors(xml: str, code: int, domain: int, message: str) -> None:
 
 
 VOLUME_ERRORS = [
-    ("<volume><name>v3</name></volume>", ErrorCode.XML_ERROR, ErrorDomain.STORAGE,
-     "XML error: missing capacity element"),
-    ("<volume><name>v4</name><capacity>-1</capacity></volume>", ErrorCode.XML_ERROR,
-     ErrorDomain.STORAGE, "XML error: malformed capacity element"),
-    ("<volume><name>v5</name><capacity unit='Q'>1</capacity></volume>", ErrorCode.INVALID_ARG,
-     ErrorDomain.NONE, "invalid argument: unknown suffix 'Q'"),
-    ("<volume><capacity>1</capacity></volume>", ErrorCode.XML_ERROR, ErrorDomain.STORAGE,
-     "XML error: missing volume name element"),
-    ("<volume><name>v9</name><capacity>18446744073709551615</capacity></volume>",
-     ErrorCode.OVERFLOW, ErrorDomain.NONE,
-     "numerical overflow: value too large: 18446744073709551615"),
-    ("<volume><name>v10</name><capacity unit='EiB'>16</capacity></volume>", ErrorCode.OVERFLOW,
-     ErrorDomain.NONE, "numerical overflow: value too large: 16EiB"),
-    ("<volume><name>v13</name><capacity>0</capacity><target><format type='bogus'/></target>"
-     "</volume>", ErrorCode.CONFIG_UNSUPPORTED, ErrorDomain.STORAGE,
-     "unsupported configuration: unknown volume format type bogus"),
-    ("<volume><name>x", ErrorCode.XML_DETAIL, ErrorDomain.STORAGE,
-     "(storage_volume_definition):1: Premature end of data in tag name line 1\n"
-     "<volume><name>x\n---------------^"),
+    (
+        "<volume><name>v3</name></volume>",
+        ErrorCode.XML_ERROR,
+        ErrorDomain.STORAGE,
+        "XML error: missing capacity element",
+    ),
+    (
+        "<volume><name>v4</name><capacity>-1</capacity></volume>",
+        ErrorCode.XML_ERROR,
+        ErrorDomain.STORAGE,
+        "XML error: malformed capacity element",
+    ),
+    (
+        "<volume><name>v5</name><capacity unit='Q'>1</capacity></volume>",
+        ErrorCode.INVALID_ARG,
+        ErrorDomain.NONE,
+        "invalid argument: unknown suffix 'Q'",
+    ),
+    (
+        "<volume><capacity>1</capacity></volume>",
+        ErrorCode.XML_ERROR,
+        ErrorDomain.STORAGE,
+        "XML error: missing volume name element",
+    ),
+    (
+        "<volume><name>v9</name><capacity>18446744073709551615</capacity></volume>",
+        ErrorCode.OVERFLOW,
+        ErrorDomain.NONE,
+        "numerical overflow: value too large: 18446744073709551615",
+    ),
+    (
+        "<volume><name>v10</name><capacity unit='EiB'>16</capacity></volume>",
+        ErrorCode.OVERFLOW,
+        ErrorDomain.NONE,
+        "numerical overflow: value too large: 16EiB",
+    ),
+    (
+        "<volume><name>v13</name><capacity>0</capacity><target><format type='bogus'/></target>"
+        "</volume>",
+        ErrorCode.CONFIG_UNSUPPORTED,
+        ErrorDomain.STORAGE,
+        "unsupported configuration: unknown volume format type bogus",
+    ),
+    (
+        "<volume><name>x",
+        ErrorCode.XML_DETAIL,
+        ErrorDomain.STORAGE,
+        "(storage_volume_definition):1: Premature end of data in tag name line 1\n"
+        "<volume><name>x\n---------------^",
+    ),
 ]
 
 

@@ -55,7 +55,9 @@ def test_read_only_connection_is_refused_by_the_daemon(daemon):
         # Bypass the client-side check: the worker must refuse on its own.
         with pytest.raises(pyvirt.OperationDeniedError) as err:
             ro.driver.domain_suspend(dom.ref)
-        assert err.value.message == "operation forbidden: read only access prevents virDomainSuspend"
+        assert (
+            err.value.message == "operation forbidden: read only access prevents virDomainSuspend"
+        )
         assert dom.state()[0] == pyvirt.DomainState.RUNNING
 
 
@@ -67,7 +69,10 @@ def test_socket_permissions_follow_libvirts_model(daemon):
 
 
 def test_events_reach_every_registered_client(daemon):
-    with pyvirt.open("test+unix:///default") as watcher, pyvirt.open("test+unix:///default") as actor:
+    with (
+        pyvirt.open("test+unix:///default") as watcher,
+        pyvirt.open("test+unix:///default") as actor,
+    ):
         seen = []
         boots = set()
 
@@ -100,7 +105,10 @@ def test_sigterm_stops_workers_and_removes_sockets():
         assert not (d.rundir / "pyvirt-sock").exists()
         assert not (d.rundir / "pyvirt-test-sock").exists()
         for pid in workers.values():
-            assert not os.path.exists(f"/proc/{pid}") or "Z" in open(f"/proc/{pid}/stat").read().split()[2]
+            assert (
+                not os.path.exists(f"/proc/{pid}")
+                or "Z" in open(f"/proc/{pid}/stat").read().split()[2]
+            )
         with pytest.raises(pyvirt.VirtError) as err:
             conn.lookup_domain_by_name("test")
         assert err.value.code in (pyvirt.ErrorCode.RPC, pyvirt.ErrorCode.SYSTEM_ERROR)
@@ -111,4 +119,7 @@ def test_no_daemon_fails_fast_with_libvirts_message(tmp_path, monkeypatch):
     monkeypatch.setenv("PYVIRT_AUTOSTART", "0")
     with pytest.raises(pyvirt.SystemCallError) as err:
         pyvirt.open("test+unix:///default")
-    assert err.value.message == f"Failed to connect socket to '{tmp_path}/pyvirt-sock': No such file or directory"
+    assert (
+        err.value.message
+        == f"Failed to connect socket to '{tmp_path}/pyvirt-sock': No such file or directory"
+    )

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -30,7 +29,7 @@ from pyvirt.rpc._procs import (
 )
 from pyvirt.rpc._signatures import Signature
 from pyvirt.rpc._stubs import install_stubs
-from pyvirt.rpc._sync_client import CALL_TIMEOUT, context, lost
+from pyvirt.rpc._sync_client import CALL_TIMEOUT, _check_socket, context, lost
 from pyvirt.rpc._target import Target, resolve
 from pyvirt.rpc._wire import (
     _HEADER,
@@ -49,15 +48,6 @@ _NOBLOCK = int(zmq.NOBLOCK)
 _REPLY = int(MessageType.REPLY)
 _EVENT = int(MessageType.EVENT)
 _pack_header = _HEADER.pack
-
-
-def _check_socket(target: Target) -> None:
-    if target.socket_path is not None and not os.path.exists(target.socket_path):
-        raise make_error(
-            ErrorCode.SYSTEM_ERROR,
-            ErrorDomain.RPC,
-            f"Failed to connect socket to '{target.socket_path}': No such file or directory",
-        )
 
 
 class _AsyncChannel:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -176,12 +177,28 @@ class Channel:
 
 
 def _check_socket(target: Target) -> None:
+    """Fail at once, with libvirt's message, when nothing listens where the daemon should.
+
+    ZeroMQ would otherwise keep retrying the connection quietly in the background.
+    """
     if target.socket_path is not None and not os.path.exists(target.socket_path):
         raise make_error(
             ErrorCode.SYSTEM_ERROR,
             ErrorDomain.RPC,
             f"Failed to connect socket to '{target.socket_path}': No such file or directory",
         )
+    if target.transport == "tcp":
+        host, _, port = target.endpoint[len("tcp://") :].rpartition(":")
+        bare = host.strip("[]")
+        try:
+            socket.create_connection((bare, int(port)), timeout=5).close()
+        except OSError as exc:
+            reason = exc.strerror or str(exc)
+            raise make_error(
+                ErrorCode.SYSTEM_ERROR,
+                ErrorDomain.RPC,
+                f"unable to connect to server at '{bare}:{port}': {reason}",
+            ) from None
 
 
 def _exchange(

@@ -42,7 +42,12 @@ for label, auth in [
     del asked[:]
     try:
         conn = libvirt.openAuth(uri, auth, 0)
-        print(label, "opened", conn.listDefinedDomains() + [d.name() for d in conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)])
+        print(
+            label,
+            "opened",
+            conn.listDefinedDomains()
+            + [d.name() for d in conn.listAllDomains(libvirt.VIR_CONNECT_LIST_DOMAINS_ACTIVE)],
+        )
         conn.close()
     except libvirt.libvirtError as e:
         print(label, "failed", e.get_error_code(), e.get_error_domain(), e.get_error_message())

@@ -11,11 +11,25 @@ def attempt(label, call):
         result = call()
         print(label, "ok", repr(result))
     except libvirt.libvirtError as e:
-        print(label, "libvirtError", e.get_error_code(), e.get_error_domain(), e.get_error_level(),
-              repr(str(e)), repr(e.get_str1()), repr(e.get_str2()), repr(e.get_str3()),
-              e.get_int1(), e.get_int2())
-        print("  last", libvirt.virGetLastError() == e.err, libvirt.virGetLastErrorCode(),
-              libvirt.virGetLastErrorDomain())
+        print(
+            label,
+            "libvirtError",
+            e.get_error_code(),
+            e.get_error_domain(),
+            e.get_error_level(),
+            repr(str(e)),
+            repr(e.get_str1()),
+            repr(e.get_str2()),
+            repr(e.get_str3()),
+            e.get_int1(),
+            e.get_int2(),
+        )
+        print(
+            "  last",
+            libvirt.virGetLastError() == e.err,
+            libvirt.virGetLastErrorCode(),
+            libvirt.virGetLastErrorDomain(),
+        )
     except Exception as e:
         print(label, type(e).__name__, str(e))
 
@@ -42,9 +56,25 @@ attempt("too many vcpus", lambda: dom.setVcpus(1000))
 attempt("str autostart", lambda: dom.setAutostart("yes"))
 attempt("max mem active", lambda: dom.setMaxMemory(1024))
 attempt("define garbage", lambda: conn.defineXML("<domain"))
-attempt("define no name", lambda: conn.defineXML("<domain type='test'><memory>1024</memory><os><type>hvm</type></os></domain>"))
-attempt("define dup uuid", lambda: conn.defineXML("<domain type='test'><name>other</name><uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid><memory>1024</memory><os><type>hvm</type></os></domain>"))
-attempt("create dup", lambda: conn.createXML("<domain type='test'><name>test</name><memory>1024</memory><os><type>hvm</type></os></domain>", 0))
+attempt(
+    "define no name",
+    lambda: conn.defineXML(
+        "<domain type='test'><memory>1024</memory><os><type>hvm</type></os></domain>"
+    ),
+)
+attempt(
+    "define dup uuid",
+    lambda: conn.defineXML(
+        "<domain type='test'><name>other</name><uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid><memory>1024</memory><os><type>hvm</type></os></domain>"
+    ),
+)
+attempt(
+    "create dup",
+    lambda: conn.createXML(
+        "<domain type='test'><name>test</name><memory>1024</memory><os><type>hvm</type></os></domain>",
+        0,
+    ),
+)
 attempt("bad open", lambda: libvirt.open("test:///"))
 attempt("missing file", lambda: libvirt.open("test:///nonexistent-dir/none.xml"))
 attempt("open int", lambda: libvirt.open(5))
@@ -54,8 +84,19 @@ attempt("state flags", lambda: dom.state(1))
 attempt("autostart 2", lambda: dom.setAutostart(2))
 attempt("xml flags", lambda: len(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_MIGRATABLE)) > 0)
 attempt("sysinfo flags", lambda: conn.getSysinfo(1))
-attempt("undefine transient", lambda: conn.createXML("<domain type='test'><name>tt</name><memory>1024</memory><os><type>hvm</type></os></domain>", 0).undefine())
-attempt("vcpus inactive", lambda: conn.defineXML("<domain type='test'><name>off</name><memory>1024</memory><os><type>hvm</type></os></domain>").maxVcpus())
+attempt(
+    "undefine transient",
+    lambda: conn.createXML(
+        "<domain type='test'><name>tt</name><memory>1024</memory><os><type>hvm</type></os></domain>",
+        0,
+    ).undefine(),
+)
+attempt(
+    "vcpus inactive",
+    lambda: conn.defineXML(
+        "<domain type='test'><name>off</name><memory>1024</memory><os><type>hvm</type></os></domain>"
+    ).maxVcpus(),
+)
 attempt("suspend inactive", lambda: conn.lookupByName("off").suspend())
 attempt("bad uuid type", lambda: conn.lookupByUUIDString(12))
 attempt("deregister unknown", lambda: conn.domainEventDeregisterAny(42))

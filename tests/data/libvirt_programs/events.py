@@ -53,7 +53,9 @@ ids = [
     conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, lifecycle, "A"),
     conn.domainEventRegisterAny(dom, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, only_test, "F"),
     conn.networkEventRegisterAny(None, libvirt.VIR_NETWORK_EVENT_ID_LIFECYCLE, net_cb, "N"),
-    conn.storagePoolEventRegisterAny(None, libvirt.VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE, pool_cb, "P"),
+    conn.storagePoolEventRegisterAny(
+        None, libvirt.VIR_STORAGE_POOL_EVENT_ID_LIFECYCLE, pool_cb, "P"
+    ),
 ]
 print("ids", ids)
 print("legacy register", conn.domainEventRegister(legacy, "L"))
@@ -101,6 +103,11 @@ try:
     conn.domainEventRegisterAny(None, 999, lifecycle, None)
 except libvirt.libvirtError as e:
     print("bad id", e.get_error_code(), str(e))
-print("net dereg", conn.networkEventDeregisterAny(ids[2]), "pool dereg", conn.storagePoolEventDeregisterAny(ids[3]))
+print(
+    "net dereg",
+    conn.networkEventDeregisterAny(ids[2]),
+    "pool dereg",
+    conn.storagePoolEventDeregisterAny(ids[3]),
+)
 print("filtered dereg", conn.domainEventDeregisterAny(ids[1]))
 print("close", conn.close())

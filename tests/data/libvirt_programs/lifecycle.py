@@ -27,13 +27,33 @@ print("destroyFlags", dom.destroyFlags())
 try:
     dom.createWithFlags(libvirt.VIR_DOMAIN_START_PAUSED)
 except libvirt.libvirtError as e:
-    print("paused start", e.get_error_code(), e.get_error_domain(), e.get_error_message(), e.get_str1(), e.get_str2())
+    print(
+        "paused start",
+        e.get_error_code(),
+        e.get_error_domain(),
+        e.get_error_message(),
+        e.get_str1(),
+        e.get_str2(),
+    )
 print("persistent", dom.isPersistent(), "autostart", dom.autostart())
 print("setAutostart", dom.setAutostart(1), dom.autostart())
-print("os", dom.OSType(), "maxmem", dom.maxMemory(), "vcpus", dom.vcpusFlags(libvirt.VIR_DOMAIN_VCPU_MAXIMUM | libvirt.VIR_DOMAIN_AFFECT_CONFIG))
+print(
+    "os",
+    dom.OSType(),
+    "maxmem",
+    dom.maxMemory(),
+    "vcpus",
+    dom.vcpusFlags(libvirt.VIR_DOMAIN_VCPU_MAXIMUM | libvirt.VIR_DOMAIN_AFFECT_CONFIG),
+)
 print("setMaxMemory", dom.setMaxMemory(4194304), dom.maxMemory())
-print("setMemoryFlags", dom.setMemoryFlags(1048576, libvirt.VIR_DOMAIN_AFFECT_CONFIG), dom.info()[2])
-print("setVcpusFlags", dom.setVcpusFlags(1, libvirt.VIR_DOMAIN_AFFECT_CONFIG), dom.vcpusFlags(libvirt.VIR_DOMAIN_AFFECT_CONFIG))
+print(
+    "setMemoryFlags", dom.setMemoryFlags(1048576, libvirt.VIR_DOMAIN_AFFECT_CONFIG), dom.info()[2]
+)
+print(
+    "setVcpusFlags",
+    dom.setVcpusFlags(1, libvirt.VIR_DOMAIN_AFFECT_CONFIG),
+    dom.vcpusFlags(libvirt.VIR_DOMAIN_AFFECT_CONFIG),
+)
 print("create", dom.create())
 print("setMemory", dom.setMemory(2097152), dom.info()[2])
 print("setVcpus", dom.setVcpus(1), dom.vcpusFlags(), dom.maxVcpus())

@@ -10,9 +10,21 @@ print("byuuidstr nodash", conn.lookupByUUIDString(dom.UUIDString().replace("-", 
 print("byuuid", conn.lookupByUUID(dom.UUID()).name())
 print("connect is conn", dom.connect() is conn)
 net = conn.networkLookupByName("default")
-print("net", net.name(), net.UUIDString(), conn.networkLookupByUUIDString(net.UUIDString()).name(), conn.networkLookupByUUID(net.UUID()).name())
+print(
+    "net",
+    net.name(),
+    net.UUIDString(),
+    conn.networkLookupByUUIDString(net.UUIDString()).name(),
+    conn.networkLookupByUUID(net.UUID()).name(),
+)
 pool = conn.storagePoolLookupByName("default-pool")
-print("pool", pool.name(), pool.UUIDString(), conn.storagePoolLookupByUUIDString(pool.UUIDString()).name(), conn.storagePoolLookupByUUID(pool.UUID()).name())
+print(
+    "pool",
+    pool.name(),
+    pool.UUIDString(),
+    conn.storagePoolLookupByUUIDString(pool.UUIDString()).name(),
+    conn.storagePoolLookupByUUID(pool.UUID()).name(),
+)
 for label, call in [
     ("name", lambda: conn.lookupByName("nope")),
     ("id", lambda: conn.lookupByID(99)),
@@ -22,7 +34,10 @@ for label, call in [
     ("net", lambda: conn.networkLookupByName("nope")),
     ("netuuid", lambda: conn.networkLookupByUUIDString("11111111-2222-3333-4444-555555555555")),
     ("pool", lambda: conn.storagePoolLookupByName("nope")),
-    ("pooluuid", lambda: conn.storagePoolLookupByUUIDString("11111111-2222-3333-4444-555555555555")),
+    (
+        "pooluuid",
+        lambda: conn.storagePoolLookupByUUIDString("11111111-2222-3333-4444-555555555555"),
+    ),
     ("volkey", lambda: conn.storageVolLookupByKey("/nope")),
     ("volpath", lambda: conn.storageVolLookupByPath("/nope")),
     ("volname", lambda: pool.storageVolLookupByName("nope")),
@@ -32,4 +47,14 @@ for label, call in [
         call()
         print(label, "found?!")
     except libvirt.libvirtError as e:
-        print(label, e.get_error_code(), e.get_error_domain(), e.get_error_level(), repr(e.get_error_message()), repr(e.get_str1()), repr(e.get_str2()), e.get_int1(), e.get_int2())
+        print(
+            label,
+            e.get_error_code(),
+            e.get_error_domain(),
+            e.get_error_level(),
+            repr(e.get_error_message()),
+            repr(e.get_str1()),
+            repr(e.get_str2()),
+            e.get_int1(),
+            e.get_int2(),
+        )

@@ -2,9 +2,24 @@ import libvirt
 
 conn = libvirt.open("test:///default")
 net = conn.networkLookupByName("default")
-print("default", net.name(), net.UUIDString(), net.bridgeName(), net.isActive(), net.isPersistent(), net.autostart())
+print(
+    "default",
+    net.name(),
+    net.UUIDString(),
+    net.bridgeName(),
+    net.isActive(),
+    net.isPersistent(),
+    net.autostart(),
+)
 print("setAutostart", net.setAutostart(True), net.autostart())
-print("destroy", net.destroy(), net.isActive(), conn.listNetworks(), conn.listDefinedNetworks(), conn.numOfDefinedNetworks())
+print(
+    "destroy",
+    net.destroy(),
+    net.isActive(),
+    conn.listNetworks(),
+    conn.listDefinedNetworks(),
+    conn.numOfDefinedNetworks(),
+)
 print("create", net.create(), net.isActive(), conn.numOfNetworks())
 xml = """<network>
   <name>compatnet</name>
@@ -19,13 +34,26 @@ print("create", n2.create(), n2.isActive())
 try:
     n2.XMLDesc(libvirt.VIR_NETWORK_XML_INACTIVE)
 except libvirt.libvirtError as e:
-    print("inactive flag", e.get_error_code(), e.get_error_domain(), e.get_error_message(), e.get_str1(), e.get_str2(), e.get_int1())
+    print(
+        "inactive flag",
+        e.get_error_code(),
+        e.get_error_domain(),
+        e.get_error_message(),
+        e.get_str1(),
+        e.get_str2(),
+        e.get_int1(),
+    )
 print("destroy", n2.destroy(), "undefine", n2.undefine())
 try:
     n2.isActive()
 except libvirt.libvirtError as e:
     print("gone", e.get_error_code(), e.get_error_domain(), e.get_error_message())
-t = conn.networkCreateXML(xml.replace("compatnet", "transnet").replace("virbr9", "virbr8").replace("aaaaaaaa", "bbbbbbbb").replace("10.9", "10.8"))
+t = conn.networkCreateXML(
+    xml.replace("compatnet", "transnet")
+    .replace("virbr9", "virbr8")
+    .replace("aaaaaaaa", "bbbbbbbb")
+    .replace("10.9", "10.8")
+)
 print("transient", t.name(), t.isActive(), t.isPersistent())
 print("destroy", t.destroy())
 print("names", sorted(conn.listNetworks() + conn.listDefinedNetworks()))

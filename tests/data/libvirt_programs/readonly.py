@@ -29,7 +29,9 @@ for label, call in [
         print(label, "allowed?!")
     except libvirt.libvirtError as e:
         print(label, e.get_error_code(), e.get_error_domain(), e.get_error_message())
-ro = libvirt.openAuth("test:///default", [[libvirt.VIR_CRED_AUTHNAME], None, None], libvirt.VIR_CONNECT_RO)
+ro = libvirt.openAuth(
+    "test:///default", [[libvirt.VIR_CRED_AUTHNAME], None, None], libvirt.VIR_CONNECT_RO
+)
 try:
     ro.lookupByName("test").suspend()
 except libvirt.libvirtError as e:

@@ -2,7 +2,15 @@ import libvirt
 
 conn = libvirt.open("test:///default")
 pool = conn.storagePoolLookupByName("default-pool")
-print("pool", pool.name(), pool.UUIDString(), pool.info(), pool.isActive(), pool.isPersistent(), pool.autostart())
+print(
+    "pool",
+    pool.name(),
+    pool.UUIDString(),
+    pool.info(),
+    pool.isActive(),
+    pool.isPersistent(),
+    pool.autostart(),
+)
 print("volumes", pool.listVolumes(), pool.numOfVolumes(), pool.listAllVolumes())
 vol_xml = """<volume>
   <name>disk1.img</name>
@@ -13,7 +21,12 @@ vol = pool.createXML(vol_xml, 0)
 print("vol", vol.name(), vol.key(), vol.path(), vol.info())
 print("volumes", pool.listVolumes(), pool.numOfVolumes(), [v.name() for v in pool.listAllVolumes()])
 print("pool info after", pool.info())
-print("bypath", conn.storageVolLookupByPath(vol.path()).name(), "bykey", conn.storageVolLookupByKey(vol.key()).name())
+print(
+    "bypath",
+    conn.storageVolLookupByPath(vol.path()).name(),
+    "bykey",
+    conn.storageVolLookupByKey(vol.key()).name(),
+)
 print("byname", pool.storageVolLookupByName("disk1.img").path())
 print("pool of vol", vol.storagePoolLookupByVolume().name())
 print("vol xml", vol.XMLDesc(0))
@@ -40,8 +53,15 @@ print("defined", p2.name(), p2.isActive(), p2.isPersistent(), p2.info()[0])
 print("build", p2.build(0), "create", p2.create(0), p2.info())
 print("xml", p2.XMLDesc(0))
 print("destroy", p2.destroy(), "delete", p2.delete(0), "undefine", p2.undefine())
-t = conn.storagePoolCreateXML(pool_xml.replace("compatpool", "transpool").replace("12345678-", "87654321-"), 0)
+t = conn.storagePoolCreateXML(
+    pool_xml.replace("compatpool", "transpool").replace("12345678-", "87654321-"), 0
+)
 print("transient", t.name(), t.isActive(), t.isPersistent())
 print("destroy", t.destroy())
-print("pools", sorted(conn.listStoragePools() + conn.listDefinedStoragePools()), conn.numOfStoragePools(), conn.numOfDefinedStoragePools())
+print(
+    "pools",
+    sorted(conn.listStoragePools() + conn.listDefinedStoragePools()),
+    conn.numOfStoragePools(),
+    conn.numOfDefinedStoragePools(),
+)
 print("default xml", pool.XMLDesc(0))

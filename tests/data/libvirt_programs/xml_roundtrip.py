@@ -11,11 +11,15 @@ print(dom.XMLDesc(libvirt.VIR_DOMAIN_XML_SECURE) == dom.XMLDesc(0))
 
 xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_INACTIVE)
 copy_xml = xml.replace("<name>test</name>", "<name>copy</name>")
-copy_xml = "\n".join(line for line in copy_xml.splitlines() if "<uuid>" not in line and "<mac " not in line)
+copy_xml = "\n".join(
+    line for line in copy_xml.splitlines() if "<uuid>" not in line and "<mac " not in line
+)
 copy = conn.defineXML(copy_xml)
 again = copy.XMLDesc(0)
 print("== copy (uuid and mac removed)")
-print("\n".join(line for line in again.splitlines() if "<uuid>" not in line and "<mac " not in line))
+print(
+    "\n".join(line for line in again.splitlines() if "<uuid>" not in line and "<mac " not in line)
+)
 print("redefine same", conn.defineXML(again).name(), conn.defineXML(again).XMLDesc(0) == again)
 copy.undefine()
 
