@@ -181,12 +181,20 @@ def _check_socket(target: Target) -> None:
 
     ZeroMQ would otherwise keep retrying the connection quietly in the background.
     """
-    if target.socket_path is not None and not os.path.exists(target.socket_path):
-        raise make_error(
-            ErrorCode.SYSTEM_ERROR,
-            ErrorDomain.RPC,
-            f"Failed to connect socket to '{target.socket_path}': No such file or directory",
-        )
+    if target.socket_path is not None:
+        # A daemon killed without cleaning up leaves its socket file behind: connect for real
+        # so that case fails at once too ("Connection refused"), as libvirt's client does.
+        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            probe.connect(target.socket_path)
+        except OSError as exc:
+            raise make_error(
+                ErrorCode.SYSTEM_ERROR,
+                ErrorDomain.RPC,
+                f"Failed to connect socket to '{target.socket_path}': {exc.strerror}",
+            ) from None
+        finally:
+            probe.close()
     if target.transport == "tcp":
         host, _, port = target.endpoint[len("tcp://") :].rpartition(":")
         bare = host.strip("[]")
