@@ -23,9 +23,10 @@ RUN_LIST = (
 )
 
 
-def imported_modules(code: str) -> list[str]:
+def imported_modules(code: str, extra_env: dict[str, str] | None = None) -> list[str]:
     """Module names in ``-X importtime`` order for a fresh interpreter running *code*."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYVIRT_", "LIBVIRT_"))}
+    env.update(extra_env or {})
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code],
         capture_output=True,
@@ -62,3 +63,15 @@ def test_opening_the_test_driver_imports_no_other_driver() -> None:
     )
     assert any(m.startswith("pyvirt_test") for m in loaded)
     assert not [m for m in loaded if m.split(".")[0] in FORBIDDEN]
+
+
+def test_pyvirsh_list_with_a_warm_entry_point_cache_skips_discovery_and_xml(tmp_path) -> None:
+    """With the entry-point cache written by a first run, listing needs neither stevedore (nor
+    importlib.metadata) nor lxml: test:///default is built without parsing XML."""
+    needs("pyvirt.cli")
+    needs("pyvirt_test")
+    env = {"XDG_CACHE_HOME": str(tmp_path)}
+    imported_modules(RUN_LIST, env)  # writes the cache
+    loaded = imported_modules(RUN_LIST, env)
+    heavy = ("stevedore", "importlib.metadata", "lxml", "pyvirt._xml", "pyvirt.conf._domain_parse")
+    assert not [m for m in loaded if m.startswith(heavy)]

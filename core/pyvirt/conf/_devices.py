@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import ClassVar
-
-from lxml import etree
+from typing import TYPE_CHECKING, ClassVar
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
-from pyvirt._xml import XMLWriter
 from pyvirt.conf._common import child, children, parse_mac
+
+if TYPE_CHECKING:
+    # Only annotations here: lxml loads with the parser or formatter that needs it, so
+    # holding definitions (a test driver listing domains) never imports it.
+    from lxml import etree
+
+    from pyvirt._xml import XMLWriter
 
 __all__ = [
     "Address",
@@ -510,6 +514,8 @@ def _write_children(w: XMLWriter, dev: Device, own: dict[str, list[object]]) -> 
     if dev.address is not None:
         items.append((rank.get("address", len(order)), seq, dev.address))
     items.sort(key=lambda t: (t[0], t[1]))
+    from lxml import etree
+
     for _, _, item in items:
         if isinstance(item, etree._Element):
             w.element(item)
