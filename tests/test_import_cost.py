@@ -75,3 +75,22 @@ def test_pyvirsh_list_with_a_warm_entry_point_cache_skips_discovery_and_xml(tmp_
     loaded = imported_modules(RUN_LIST, env)
     heavy = ("stevedore", "importlib.metadata", "lxml", "pyvirt._xml", "pyvirt.conf._domain_parse")
     assert not [m for m in loaded if m.startswith(heavy)]
+
+
+def test_embedded_main_leaves_the_garbage_collector_alone() -> None:
+    """pyvirsh pauses and freezes the collector only as the process's entry point."""
+    needs("pyvirt.cli")
+    code = (
+        "import gc, io, sys\n"
+        "from pyvirt.cli import main\n"
+        "sys.stdout = io.StringIO()\n"
+        "code = main(['-c', 'test:///default', 'list', '--all'])\n"
+        "sys.stdout = sys.__stdout__\n"
+        "print(code, gc.isenabled(), gc.get_freeze_count())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYVIRT_", "LIBVIRT_"))}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "True", "0"]
