@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from pyvirt import _entrypoints
 
-LATE_DRIVER = '''
+LATE_DRIVER = """
 from pyvirt.driver import ConnectDriver, DriverConnection
 
 
@@ -34,7 +34,7 @@ class LateDriver(ConnectDriver):
     @classmethod
     def open(cls, uri, *, read_only, auth):
         return LateConnection()
-'''
+"""
 
 
 def add_distribution(where: Path, name: str, entry_points: str) -> Path:

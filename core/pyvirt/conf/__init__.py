@@ -72,15 +72,9 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "MemballoonDef",
         "VideoDef",
     ),
-    "pyvirt.conf._domain": (
-        "DomainDef",
-    ),
-    "pyvirt.conf._domain_format": (
-        "format_domain_xml",
-    ),
-    "pyvirt.conf._domain_parse": (
-        "parse_domain_xml",
-    ),
+    "pyvirt.conf._domain": ("DomainDef",),
+    "pyvirt.conf._domain_format": ("format_domain_xml",),
+    "pyvirt.conf._domain_parse": ("parse_domain_xml",),
     "pyvirt.conf._network": (
         "DhcpHost",
         "DhcpRange",

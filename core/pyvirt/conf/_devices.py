@@ -112,6 +112,8 @@ class Device:
 
 @dataclass
 class DiskDef(Device):
+    """A ``<disk>``: its source, target and driver as libvirt keeps them."""
+
     type: str = "file"
     device: str = "disk"
     source: dict[str, str] = field(default_factory=dict)
@@ -142,6 +144,8 @@ class DiskDef(Device):
 
 @dataclass
 class InterfaceDef(Device):
+    """An ``<interface>``: MAC, source, target device and model."""
+
     type: str = "network"
     mac: str | None = None
     source: dict[str, str] = field(default_factory=dict)
@@ -183,6 +187,8 @@ class ChardevDef(Device):
 
 @dataclass
 class ControllerDef(Device):
+    """A ``<controller>`` (usb, pci, virtio-serial...) and its index."""
+
     type: str = "usb"
     index: int = 0
     model: str | None = None
@@ -202,6 +208,8 @@ class ControllerDef(Device):
 
 @dataclass
 class InputDef(Device):
+    """An ``<input>`` device (mouse, tablet, keyboard) and its bus."""
+
     type: str = "mouse"
     bus: str | None = None
 
@@ -211,6 +219,8 @@ class InputDef(Device):
 
 @dataclass
 class GraphicsDef(Device):
+    """A ``<graphics>`` console (vnc, spice...): port, password, listens."""
+
     type: str = "vnc"
     port: int | None = None
     autoport: bool | None = None
@@ -227,6 +237,8 @@ class GraphicsDef(Device):
 
 @dataclass
 class VideoDef(Device):
+    """A ``<video>`` adapter: its ``<model>`` and memory sizes."""
+
     model: str = "cirrus"
     vram: int | None = None
     ram: int | None = None
@@ -242,6 +254,8 @@ class VideoDef(Device):
 
 @dataclass
 class MemballoonDef(Device):
+    """The ``<memballoon>`` device and its model."""
+
     model: str = "virtio"
     attrs: dict[str, str] = field(default_factory=dict)
 

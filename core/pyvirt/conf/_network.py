@@ -40,6 +40,8 @@ _KEPT = ("mtu", "dns", "vlan", "bandwidth", "route", "virtualport", "portgroup",
 
 @dataclass
 class DhcpRange:
+    """A ``<dhcp><range>``: first and last address handed out."""
+
     start: str
     end: str
     children: list[etree._Element] = field(default_factory=list)
@@ -57,6 +59,8 @@ class DhcpHost:
 
 @dataclass
 class IPDef:
+    """One ``<ip>`` of a network: address, netmask or prefix, and its DHCP settings."""
+
     address: str | None = None
     netmask: str | None = None
     prefix: int | None = None

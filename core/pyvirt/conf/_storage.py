@@ -60,6 +60,8 @@ def sanitize_path(path: str) -> str:
 
 @dataclass
 class Permissions:
+    """A pool's or volume's ``<permissions>``: mode, owner, group, label."""
+
     mode: str | None = None
     owner: str | None = None
     group: str | None = None

@@ -31,6 +31,8 @@ DEFAULT_NODE_INFO = NodeInfo(
 
 @dataclass
 class NodeDomain:
+    """A domain of a node file: its definition and the test-namespace extras."""
+
     defn: DomainDef
     state: DomainState
     transient: bool

@@ -24,6 +24,8 @@ from pyvirt.conf import DomainDef, NetworkDef, PoolDef, VolumeDef
 
 @dataclass(slots=True)
 class TestDomain:
+    """A domain of the test driver: its definitions and its run state."""
+
     live: DomainDef
     config: DomainDef | None  # pending persistent definition while running (libvirt newDef)
     state: DomainState = DomainState.SHUTOFF
@@ -67,6 +69,8 @@ class TestDomain:
 
 @dataclass(slots=True)
 class TestNetwork:
+    """A network of the test driver: its definition and its flags."""
+
     defn: NetworkDef
     active: bool = False
     persistent: bool = True
@@ -91,6 +95,8 @@ class TestNetwork:
 
 @dataclass(slots=True)
 class TestPool:
+    """A storage pool of the test driver: its definition, flags and volumes."""
+
     defn: PoolDef
     active: bool = False
     persistent: bool = True
