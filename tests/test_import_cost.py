@@ -67,7 +67,8 @@ def test_opening_the_test_driver_imports_no_other_driver() -> None:
 
 def test_pyvirsh_list_with_a_warm_entry_point_cache_skips_discovery_and_xml(tmp_path) -> None:
     """With the entry-point cache written by a first run, listing needs neither stevedore (nor
-    importlib.metadata) nor lxml: test:///default is built without parsing XML."""
+    importlib.metadata) nor lxml: test:///default is built without parsing XML, and its
+    networks and pools only when a command asks for them."""
     needs("pyvirt.cli")
     needs("pyvirt_test")
     env = {"XDG_CACHE_HOME": str(tmp_path)}
@@ -75,6 +76,8 @@ def test_pyvirsh_list_with_a_warm_entry_point_cache_skips_discovery_and_xml(tmp_
     loaded = imported_modules(RUN_LIST, env)
     heavy = ("stevedore", "importlib.metadata", "lxml", "pyvirt._xml", "pyvirt.conf._domain_parse")
     assert not [m for m in loaded if m.startswith(heavy)]
+    # Listing domains leaves the default networks and pools unbuilt.
+    assert not {"pyvirt.conf._network", "pyvirt.conf._storage"} & set(loaded)
 
 
 def test_embedded_main_leaves_the_garbage_collector_alone() -> None:

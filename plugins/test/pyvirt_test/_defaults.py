@@ -11,22 +11,15 @@ readable statement of the configuration, and ``tests/test_test_driver_state.py``
 parsing it gives what :func:`default_config` builds, field by field, so the two cannot drift
 apart.  (The one difference: the parser keeps the empty ``<clock offset='utc'/>`` element, the
 builder leaves ``clock`` None; both are written back as that same element.)
+
+The builder comes in two halves so that the shared state can take the networks and pools
+only when a command first asks for them (see :class:`~pyvirt_test._state.TestState`).
 """
 
 from __future__ import annotations
 
 from pyvirt import DomainState
-from pyvirt.conf import (
-    Address,
-    DhcpRange,
-    DiskDef,
-    DomainDef,
-    InterfaceDef,
-    IPDef,
-    MemballoonDef,
-    NetworkDef,
-    PoolDef,
-)
+from pyvirt.conf import Address, DiskDef, DomainDef, InterfaceDef, MemballoonDef
 
 from pyvirt_test._nodefile import DEFAULT_NODE_INFO, NodeConfig, NodeDomain
 
@@ -106,6 +99,14 @@ def _pci(bus: int, slot: int) -> Address:
 def default_config() -> NodeConfig:
     """What ``parse_node(DEFAULT_NODE_XML, "/")`` returns, built without parsing; new objects on
     every call, since the state built from them is mutated."""
+    config = default_domains()
+    rest = default_networks_and_pools()
+    config.networks, config.pools = rest.networks, rest.pools
+    return config
+
+
+def default_domains() -> NodeConfig:
+    """The node info and domains of :func:`default_config` (no networks, no pools)."""
     domain = DomainDef(
         name="test",
         uuid="6695eb01-f6a4-8304-79aa-97f2502e193f",
@@ -137,6 +138,17 @@ def default_config() -> NodeConfig:
             MemballoonDef(address=_pci(0, 2), model="virtio"),
         ],
     )
+    return NodeConfig(
+        node_info=DEFAULT_NODE_INFO,
+        domains=[NodeDomain(domain, DomainState.RUNNING, transient=False, managed_save=False)],
+    )
+
+
+def default_networks_and_pools() -> NodeConfig:
+    """The networks and pools of :func:`default_config`; imports their definitions, which
+    :class:`~pyvirt_test._state.TestState` asks for only when a command needs them."""
+    from pyvirt.conf import DhcpRange, IPDef, NetworkDef, PoolDef
+
     network = NetworkDef(
         name="default",
         uuid="dd8fe884-6c02-601e-7551-cca97df1c5df",
@@ -160,9 +172,4 @@ def default_config() -> NodeConfig:
         type="dir",
         target_path="/default-pool",
     )
-    return NodeConfig(
-        node_info=DEFAULT_NODE_INFO,
-        domains=[NodeDomain(domain, DomainState.RUNNING, transient=False, managed_save=False)],
-        networks=[network],
-        pools=[(pool, [])],
-    )
+    return NodeConfig(networks=[network], pools=[(pool, [])])

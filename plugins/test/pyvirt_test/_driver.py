@@ -14,7 +14,7 @@ from pyvirt import URI, ErrorCode, ErrorDomain, ObjectEvent, make_error
 from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 
 from pyvirt_test._auth import authenticate
-from pyvirt_test._defaults import default_config
+from pyvirt_test._defaults import default_domains, default_networks_and_pools
 from pyvirt_test._domain_ops import DomainOps
 from pyvirt_test._host import HostOps
 from pyvirt_test._network_ops import NetworkOps
@@ -32,7 +32,7 @@ def _acquire_default() -> TestState:
     global _shared_state, _shared_refs
     with _shared_lock:
         if _shared_state is None:
-            _shared_state = TestState(default_config())
+            _shared_state = TestState(default_domains(), deferred=default_networks_and_pools)
         _shared_refs += 1
         return _shared_state
 

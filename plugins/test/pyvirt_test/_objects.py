@@ -8,6 +8,7 @@ domain has been redefined or tuned with ``--config``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pyvirt import (
     DomainRecord,
@@ -19,7 +20,9 @@ from pyvirt import (
     StoragePoolRef,
     StorageVolRef,
 )
-from pyvirt.conf import DomainDef, NetworkDef, PoolDef, VolumeDef
+
+if TYPE_CHECKING:
+    from pyvirt.conf import DomainDef, NetworkDef, PoolDef, VolumeDef
 
 
 @dataclass(slots=True)
