@@ -23,9 +23,10 @@ RUN_LIST = (
 )
 
 
-def imported_modules(code: str) -> list[str]:
+def imported_modules(code: str, extra_env: dict[str, str] | None = None) -> list[str]:
     """Module names in ``-X importtime`` order for a fresh interpreter running *code*."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYVIRT_", "LIBVIRT_"))}
+    env.update(extra_env or {})
     done = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code],
         capture_output=True,
@@ -62,3 +63,37 @@ def test_opening_the_test_driver_imports_no_other_driver() -> None:
     )
     assert any(m.startswith("pyvirt_test") for m in loaded)
     assert not [m for m in loaded if m.split(".")[0] in FORBIDDEN]
+
+
+def test_pyvirsh_list_with_a_warm_entry_point_cache_skips_discovery_and_xml(tmp_path) -> None:
+    """With the entry-point cache written by a first run, listing needs neither stevedore (nor
+    importlib.metadata) nor lxml: test:///default is built without parsing XML, and its
+    networks and pools only when a command asks for them."""
+    needs("pyvirt.cli")
+    needs("pyvirt_test")
+    env = {"XDG_CACHE_HOME": str(tmp_path)}
+    imported_modules(RUN_LIST, env)  # writes the cache
+    loaded = imported_modules(RUN_LIST, env)
+    heavy = ("stevedore", "importlib.metadata", "lxml", "pyvirt._xml", "pyvirt.conf._domain_parse")
+    assert not [m for m in loaded if m.startswith(heavy)]
+    # Listing domains leaves the default networks and pools unbuilt.
+    assert not {"pyvirt.conf._network", "pyvirt.conf._storage"} & set(loaded)
+
+
+def test_embedded_main_leaves_the_garbage_collector_alone() -> None:
+    """pyvirsh pauses and freezes the collector only as the process's entry point."""
+    needs("pyvirt.cli")
+    code = (
+        "import gc, io, sys\n"
+        "from pyvirt.cli import main\n"
+        "sys.stdout = io.StringIO()\n"
+        "code = main(['-c', 'test:///default', 'list', '--all'])\n"
+        "sys.stdout = sys.__stdout__\n"
+        "print(code, gc.isenabled(), gc.get_freeze_count())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYVIRT_", "LIBVIRT_"))}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "True", "0"]

@@ -125,3 +125,30 @@ def test_hookimpl_marks_without_importing_pluggy_until_applied() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
+
+
+def test_conf_lazy_table_matches_its_type_checking_imports_and_all() -> None:
+    """``pyvirt.conf`` loads its names on first use as ``pyvirt`` does; the three lists agree
+    and every name resolves to the object its module defines."""
+    import importlib
+
+    import pyvirt.conf
+
+    tree = ast.parse(Path(pyvirt.conf.__file__).read_text())
+    guarded = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+    )
+    imported = {
+        alias.name: node.module
+        for node in guarded.body
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported == pyvirt.conf._EXPORTS
+    assert set(imported) == set(pyvirt.conf.__all__)
+    for name, module in imported.items():
+        assert getattr(pyvirt.conf, name) is getattr(importlib.import_module(module), name)
+    with pytest.raises(AttributeError, match="no attribute 'DomainDfe'"):
+        pyvirt.conf.DomainDfe  # type: ignore[attr-defined]  # noqa: B018

@@ -216,3 +216,30 @@ def test_the_test_connection_mixins_define_disjoint_methods():
             if callable(value) and not name.startswith("__"):
                 assert name not in seen, f"{name} defined in {seen.get(name)} and {mixin.__name__}"
                 seen[name] = mixin.__name__
+
+
+def test_default_config_is_what_parsing_the_default_node_document_gives():
+    """``test:///default`` is built by ``default_config`` without parsing XML (start-up cost);
+    it must stay exactly what ``DEFAULT_NODE_XML`` says, field by field and as written back."""
+    from pyvirt.conf import format_domain_xml, format_network_xml, format_pool_xml
+    from pyvirt_test._defaults import DEFAULT_NODE_XML, default_config
+    from pyvirt_test._nodefile import parse_node
+
+    parsed, built = parse_node(DEFAULT_NODE_XML, "/"), default_config()
+    (parsed_dom,), (built_dom,) = parsed.domains, built.domains
+    # The one allowed difference: the parser keeps the empty <clock offset='utc'/> element.
+    assert parsed_dom.defn.clock is not None and len(parsed_dom.defn.clock) == 0
+    assert dict(parsed_dom.defn.clock.attrib) == {"offset": "utc"}
+    parsed_dom.defn.clock = None
+    assert built == parsed
+    with_clock = parse_node(DEFAULT_NODE_XML, "/").domains[0].defn
+    for flags in ({}, {"inactive": True}, {"secure": True}, {"live_id": 1}):
+        assert format_domain_xml(built_dom.defn, **flags) == format_domain_xml(with_clock, **flags)
+    for inactive in (False, True):
+        assert format_network_xml(built.networks[0], inactive=inactive) == format_network_xml(
+            parsed.networks[0], inactive=inactive
+        )
+        assert format_pool_xml(built.pools[0][0], inactive=inactive) == format_pool_xml(
+            parsed.pools[0][0], inactive=inactive
+        )
+    assert default_config().domains[0].defn is not built_dom.defn  # fresh objects every call

@@ -12,12 +12,12 @@ from pyvirt._checks import check_flags, check_string, invalid_arg
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._enums import ConnectFlags
 from pyvirt._errors import OperationDeniedError, make_error
-from pyvirt._events import EventCallback, EventHub
 from pyvirt._objects import Domain, Network, StoragePool, StorageVol
 from pyvirt._procedures import BY_METHOD
 from pyvirt._records import NodeInfo, ObjectEvent, SecurityModel
 
 if TYPE_CHECKING:
+    from pyvirt._events import EventCallback, EventHub
     from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 
 _UUID_RE = re.compile(
@@ -58,7 +58,18 @@ class Connection:
         self._driver: DriverConnection | None = driver
         self._read_only = read_only
         self._lock = threading.Lock()
-        self._events = EventHub(self)
+        self._event_hub: EventHub | None = None
+
+    @property
+    def _events(self) -> EventHub:
+        """The event fan-out, made on first use: most connections (every pyvirsh command but
+        ``event``) never subscribe, so they need not import it."""
+        with self._lock:
+            if self._event_hub is None:
+                from pyvirt._events import EventHub
+
+                self._event_hub = EventHub(self)
+            return self._event_hub
 
     # -- plumbing -------------------------------------------------------------------------
     def _call(self, method: str, *args: Any, api: str | None = None) -> Any:
@@ -92,8 +103,10 @@ class Connection:
         """Close the connection; later calls raise VIR_ERR_INVALID_CONN.  Idempotent."""
         with self._lock:
             driver, self._driver = self._driver, None
+            hub = self._event_hub
         if driver is not None:
-            self._events.close()
+            if hub is not None:
+                hub.close()
             driver.connect_close()
 
     def __enter__(self) -> Connection:

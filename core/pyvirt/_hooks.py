@@ -2,9 +2,9 @@
 
 Every ``pyvirt.open`` fires ``pyvirt_connection_open``, so this sits on the path of every
 ``pyvirsh`` run.  pluggy is therefore imported only when a hook plugin exists: one installed
-under the ``pyvirt.hooks`` entry-point group (found through stevedore's cached scan, which the
-driver registry has loaded already) or one registered by hand through :func:`plugin_manager`.
-With no plugins, firing a hook costs one cached lookup.
+under the ``pyvirt.hooks`` entry-point group (found through :mod:`pyvirt._entrypoints`' cache,
+else stevedore's scan) or one registered by hand through :func:`plugin_manager`.  With no
+plugins, firing a hook costs one cached lookup.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
+from pyvirt import _entrypoints
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
 
@@ -87,12 +88,17 @@ def installed_plugins() -> list[tuple[str, object]]:
         if _installed is None:
             if os.environ.get("PYVIRT_DISABLE_PLUGIN_AUTOLOAD"):
                 _installed = []
+            elif _entrypoints.cached_group(HOOK_GROUP) == []:
+                _installed = []  # the entry-point cache knows there is none: skip stevedore
             else:
                 from stevedore import ExtensionManager
 
-                manager: ExtensionManager[object] = ExtensionManager(
-                    HOOK_GROUP, on_load_failure_callback=_raise_load_failure
-                )
+                try:
+                    manager: ExtensionManager[object] = ExtensionManager(
+                        HOOK_GROUP, on_load_failure_callback=_raise_load_failure
+                    )
+                finally:
+                    _entrypoints.store()
                 _installed = [(ext.name, ext.plugin) for ext in manager]
         return _installed
 

@@ -52,12 +52,16 @@ class DomainInfo:
 
 @dataclass(frozen=True, slots=True)
 class SecurityLabel:
+    """libvirt's virSecurityLabel: a domain's security label and whether it is enforced."""
+
     label: str
     enforcing: bool
 
 
 @dataclass(frozen=True, slots=True)
 class SecurityModel:
+    """libvirt's virSecurityModel: the host's security driver and its DOI."""
+
     model: str
     doi: str
 
@@ -78,12 +82,16 @@ class NodeInfo:
 
 @dataclass(frozen=True, slots=True)
 class NetworkRef:
+    """What identifies a network: libvirt's ``{name, uuid}``."""
+
     name: str
     uuid: str
 
 
 @dataclass(frozen=True, slots=True)
 class NetworkRecord:
+    """A network as listed in bulk: identity plus the flags ``net-list`` prints."""
+
     name: str
     uuid: str
     active: bool
@@ -97,6 +105,8 @@ class NetworkRecord:
 
 @dataclass(frozen=True, slots=True)
 class StoragePoolRef:
+    """What identifies a storage pool: libvirt's ``{name, uuid}``."""
+
     name: str
     uuid: str
 
@@ -113,6 +123,8 @@ class StoragePoolInfo:
 
 @dataclass(frozen=True, slots=True)
 class StoragePoolRecord:
+    """A storage pool as listed in bulk: identity plus the flags ``pool-list`` prints."""
+
     name: str
     uuid: str
     active: bool
@@ -135,6 +147,8 @@ class StorageVolRef:
 
 @dataclass(frozen=True, slots=True)
 class StorageVolInfo:
+    """libvirt's virStorageVolInfo: the volume type, sizes in bytes."""
+
     type: StorageVolType
     capacity: int
     allocation: int

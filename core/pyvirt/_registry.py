@@ -33,6 +33,13 @@ def _raise_load_failure(manager: object, entrypoint: object, exc: BaseException)
     ) from exc
 
 
+class _CachedEntryPoint:
+    """What :func:`_raise_load_failure` reads of an entry point loaded from the cache."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
 def _check_driver(name: str, obj: object) -> type[ConnectDriver]:
     from pyvirt.driver import ConnectDriver
 
@@ -45,13 +52,61 @@ def _check_driver(name: str, obj: object) -> type[ConnectDriver]:
     return obj
 
 
+_MISS = object()
+
+
+def _load_cached(name: str) -> object:
+    """The driver object for *name* through the entry-point cache, as stevedore would load it:
+    None when the (valid) cache says no such driver is installed, ``_MISS`` when the cache
+    cannot answer (absent or stale, a duplicate name, an unusual value): ask stevedore."""
+    from pyvirt import _entrypoints
+
+    entries = _entrypoints.cached_group(DRIVER_GROUP)
+    if entries is None:
+        return _MISS
+    values = [value for entry, value in entries if entry == name]
+    if not values:
+        return None
+    parsed = _entrypoints.parse_value(values[0]) if len(values) == 1 else None
+    if parsed is None:
+        return _MISS
+    try:
+        return _entrypoints.load(*parsed)
+    except (KeyboardInterrupt, AssertionError):  # as stevedore lets these through
+        raise
+    except Exception as exc:
+        _raise_load_failure(None, _CachedEntryPoint(name), exc)
+        raise  # not reached: the callback always raises
+
+
 def load_driver(name: str) -> type[ConnectDriver] | None:
-    """The driver registered under entry-point *name*, imported on first use; None if absent."""
+    """The driver registered under entry-point *name*, imported on first use; None if absent.
+
+    The entry-point cache (:mod:`pyvirt._entrypoints`) answers first, so a run that opens one
+    driver need not import stevedore; when it cannot answer, stevedore does and the cache is
+    rewritten for the next run.
+    """
     with _lock:
         if name in _loaded:
             return _loaded[name]
+    obj = _load_cached(name)
+    if obj is None:
+        return None
+    if obj is _MISS:
+        obj = _load_with_stevedore(name)
+        if obj is None:
+            return None
+    driver = _check_driver(name, obj)
+    with _lock:
+        _loaded[name] = driver
+    return driver
+
+
+def _load_with_stevedore(name: str) -> object:
     from stevedore import DriverManager
     from stevedore.exception import NoMatches
+
+    from pyvirt import _entrypoints
 
     try:
         manager: DriverManager[object] = DriverManager(
@@ -59,10 +114,9 @@ def load_driver(name: str) -> type[ConnectDriver] | None:
         )
     except NoMatches:
         return None
-    driver = _check_driver(name, manager.driver)
-    with _lock:
-        _loaded[name] = driver
-    return driver
+    finally:
+        _entrypoints.store()
+    return manager.driver
 
 
 def all_drivers() -> list[type[ConnectDriver]]:

@@ -2,44 +2,105 @@
 
 Parsers turn untrusted XML into typed, mutable dataclasses with libvirt's defaults applied;
 formatters write them back byte for byte as libvirt 9.0 does.  Drivers import only from here.
+
+The names load on first use (PEP 562), as in :mod:`pyvirt`: a driver that only holds
+definitions (the test driver listing its domains) must not pay for lxml and the parsers and
+formatters, which every ``pyvirsh`` run would otherwise import.  Type checkers see the
+``TYPE_CHECKING`` imports.
 """
 
-from pyvirt.conf._common import generate_mac, generate_uuid, parse_mac, parse_uuid
-from pyvirt.conf._devices import (
-    Address,
-    ChardevDef,
-    ControllerDef,
-    Device,
-    DiskDef,
-    GenericDevice,
-    GraphicsDef,
-    InputDef,
-    InterfaceDef,
-    MemballoonDef,
-    VideoDef,
-)
-from pyvirt.conf._domain import DomainDef
-from pyvirt.conf._domain_format import format_domain_xml
-from pyvirt.conf._domain_parse import parse_domain_xml
-from pyvirt.conf._network import (
-    DhcpHost,
-    DhcpRange,
-    IPDef,
-    NetworkDef,
-    format_network_xml,
-    parse_network_xml,
-)
-from pyvirt.conf._storage import (
-    Permissions,
-    PoolDef,
-    VolumeDef,
-    apply_volume_defaults,
-    format_pool_xml,
-    format_volume_xml,
-    parse_pool_xml,
-    parse_volume_xml,
-)
-from pyvirt.conf._units import parse_scaled_integer, scale_integer
+from __future__ import annotations
+
+# Not typing.TYPE_CHECKING: see pyvirt/__init__.py.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyvirt.conf._common import generate_mac, generate_uuid, parse_mac, parse_uuid
+    from pyvirt.conf._devices import (
+        Address,
+        ChardevDef,
+        ControllerDef,
+        Device,
+        DiskDef,
+        GenericDevice,
+        GraphicsDef,
+        InputDef,
+        InterfaceDef,
+        MemballoonDef,
+        VideoDef,
+    )
+    from pyvirt.conf._domain import DomainDef
+    from pyvirt.conf._domain_format import format_domain_xml
+    from pyvirt.conf._domain_parse import parse_domain_xml
+    from pyvirt.conf._network import (
+        DhcpHost,
+        DhcpRange,
+        IPDef,
+        NetworkDef,
+        format_network_xml,
+        parse_network_xml,
+    )
+    from pyvirt.conf._storage import (
+        Permissions,
+        PoolDef,
+        VolumeDef,
+        apply_volume_defaults,
+        format_pool_xml,
+        format_volume_xml,
+        parse_pool_xml,
+        parse_volume_xml,
+    )
+    from pyvirt.conf._units import parse_scaled_integer, scale_integer
+
+#: Where each public name lives: module -> names.
+_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
+    "pyvirt.conf._common": (
+        "generate_mac",
+        "generate_uuid",
+        "parse_mac",
+        "parse_uuid",
+    ),
+    "pyvirt.conf._devices": (
+        "Address",
+        "ChardevDef",
+        "ControllerDef",
+        "Device",
+        "DiskDef",
+        "GenericDevice",
+        "GraphicsDef",
+        "InputDef",
+        "InterfaceDef",
+        "MemballoonDef",
+        "VideoDef",
+    ),
+    "pyvirt.conf._domain": ("DomainDef",),
+    "pyvirt.conf._domain_format": ("format_domain_xml",),
+    "pyvirt.conf._domain_parse": ("parse_domain_xml",),
+    "pyvirt.conf._network": (
+        "DhcpHost",
+        "DhcpRange",
+        "IPDef",
+        "NetworkDef",
+        "format_network_xml",
+        "parse_network_xml",
+    ),
+    "pyvirt.conf._storage": (
+        "Permissions",
+        "PoolDef",
+        "VolumeDef",
+        "apply_volume_defaults",
+        "format_pool_xml",
+        "format_volume_xml",
+        "parse_pool_xml",
+        "parse_volume_xml",
+    ),
+    "pyvirt.conf._units": (
+        "parse_scaled_integer",
+        "scale_integer",
+    ),
+}
+_EXPORTS: dict[str, str] = {
+    name: module for module, names in _EXPORTS_BY_MODULE.items() for name in names
+}
 
 __all__ = [
     "Address",
@@ -77,3 +138,18 @@ __all__ = [
     "parse_volume_xml",
     "scale_integer",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Import the module that defines public *name* and cache the value in this namespace."""
+    module_name = _EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'pyvirt.conf' has no attribute {name!r}")
+    module = __import__(module_name, fromlist=[name])
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

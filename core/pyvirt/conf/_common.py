@@ -6,13 +6,13 @@ network and pool XML, only the error code and domain differ per caller.
 
 from __future__ import annotations
 
-import secrets
-import uuid as _uuid
-
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from pyvirt._codes import ErrorCode
 from pyvirt._errors import make_error
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 __all__ = [
     "child",
@@ -55,7 +55,9 @@ def parse_uuid(text: str) -> str | None:
 
 def generate_uuid() -> str:
     """A random (version 4) UUID, as libvirt's ``virUUIDGenerate``."""
-    return str(_uuid.uuid4())
+    import uuid  # not at the top: it imports platform, a cost every pyvirsh run would pay
+
+    return str(uuid.uuid4())
 
 
 def parse_mac(text: str) -> str | None:
@@ -74,6 +76,8 @@ def parse_mac(text: str) -> str | None:
 
 def generate_mac(prefix: str = "52:54:00") -> str:
     """A random MAC under the KVM/QEMU OUI, as libvirt generates for interfaces without one."""
+    import secrets
+
     tail = secrets.token_bytes(3)
     return prefix + "".join(f":{b:02x}" for b in tail)
 
@@ -82,6 +86,8 @@ def local_name(elem: etree._Element) -> str:
     """Tag without namespace; comments and processing instructions give ''."""
     if not isinstance(elem.tag, str):
         return ""
+    from lxml import etree
+
     return etree.QName(elem).localname
 
 

@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import ClassVar
-
-from lxml import etree
+from typing import TYPE_CHECKING, ClassVar
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
-from pyvirt._xml import XMLWriter
 from pyvirt.conf._common import child, children, parse_mac
+
+if TYPE_CHECKING:
+    # Only annotations here: lxml loads with the parser or formatter that needs it, so
+    # holding definitions (a test driver listing domains) never imports it.
+    from lxml import etree
+
+    from pyvirt._xml import XMLWriter
 
 __all__ = [
     "Address",
@@ -108,6 +112,8 @@ class Device:
 
 @dataclass
 class DiskDef(Device):
+    """A ``<disk>``: its source, target and driver as libvirt keeps them."""
+
     type: str = "file"
     device: str = "disk"
     source: dict[str, str] = field(default_factory=dict)
@@ -138,6 +144,8 @@ class DiskDef(Device):
 
 @dataclass
 class InterfaceDef(Device):
+    """An ``<interface>``: MAC, source, target device and model."""
+
     type: str = "network"
     mac: str | None = None
     source: dict[str, str] = field(default_factory=dict)
@@ -179,6 +187,8 @@ class ChardevDef(Device):
 
 @dataclass
 class ControllerDef(Device):
+    """A ``<controller>`` (usb, pci, virtio-serial...) and its index."""
+
     type: str = "usb"
     index: int = 0
     model: str | None = None
@@ -198,6 +208,8 @@ class ControllerDef(Device):
 
 @dataclass
 class InputDef(Device):
+    """An ``<input>`` device (mouse, tablet, keyboard) and its bus."""
+
     type: str = "mouse"
     bus: str | None = None
 
@@ -207,6 +219,8 @@ class InputDef(Device):
 
 @dataclass
 class GraphicsDef(Device):
+    """A ``<graphics>`` console (vnc, spice...): port, password, listens."""
+
     type: str = "vnc"
     port: int | None = None
     autoport: bool | None = None
@@ -223,6 +237,8 @@ class GraphicsDef(Device):
 
 @dataclass
 class VideoDef(Device):
+    """A ``<video>`` adapter: its ``<model>`` and memory sizes."""
+
     model: str = "cirrus"
     vram: int | None = None
     ram: int | None = None
@@ -238,6 +254,8 @@ class VideoDef(Device):
 
 @dataclass
 class MemballoonDef(Device):
+    """The ``<memballoon>`` device and its model."""
+
     model: str = "virtio"
     attrs: dict[str, str] = field(default_factory=dict)
 
@@ -510,6 +528,8 @@ def _write_children(w: XMLWriter, dev: Device, own: dict[str, list[object]]) -> 
     if dev.address is not None:
         items.append((rank.get("address", len(order)), seq, dev.address))
     items.sort(key=lambda t: (t[0], t[1]))
+    from lxml import etree
+
     for _, _, item in items:
         if isinstance(item, etree._Element):
             w.element(item)

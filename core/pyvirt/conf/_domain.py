@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from pyvirt.conf._devices import (
     ChardevDef,
@@ -24,6 +23,9 @@ from pyvirt.conf._devices import (
     MemballoonDef,
     VideoDef,
 )
+
+if TYPE_CHECKING:
+    from lxml import etree  # annotations only: see _devices
 
 __all__ = ["DomainDef", "TOP_LEVEL_ORDER"]
 

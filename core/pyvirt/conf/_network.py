@@ -8,15 +8,19 @@ as elements and written back at libvirt's position.
 from __future__ import annotations
 
 import copy
-import ipaddress
 from dataclasses import dataclass, field
-
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
-from pyvirt._xml import XMLWriter, format_metadata_child, parse_document
 from pyvirt.conf._common import child, children, generate_uuid, parse_mac, parse_uuid
+
+if TYPE_CHECKING:
+    # lxml and pyvirt._xml (which needs lxml) load in the parser and formatter only: see
+    # _devices.
+    from lxml import etree
+
+    from pyvirt._xml import XMLWriter
 
 __all__ = [
     "DhcpHost",
@@ -36,6 +40,8 @@ _KEPT = ("mtu", "dns", "vlan", "bandwidth", "route", "virtualport", "portgroup",
 
 @dataclass
 class DhcpRange:
+    """A ``<dhcp><range>``: first and last address handed out."""
+
     start: str
     end: str
     children: list[etree._Element] = field(default_factory=list)
@@ -53,6 +59,8 @@ class DhcpHost:
 
 @dataclass
 class IPDef:
+    """One ``<ip>`` of a network: address, netmask or prefix, and its DHCP settings."""
+
     address: str | None = None
     netmask: str | None = None
     prefix: int | None = None
@@ -110,6 +118,8 @@ def _parse_ip(elem: etree._Element) -> IPDef:
         ip.has_dhcp = True
         for r in children(dhcp, "range"):
             start, end = r.get("start", ""), r.get("end", "")
+            import ipaddress  # parsing only: every pyvirsh run would pay for it at the top
+
             try:
                 reversed_ = ipaddress.ip_address(start) > ipaddress.ip_address(end)
             except ValueError:
@@ -140,6 +150,10 @@ def _parse_ip(elem: etree._Element) -> IPDef:
 
 def parse_network_xml(xml: str | bytes) -> NetworkDef:
     """Parse a network document, applying libvirt's defaults (uuid, stp, delay, nat)."""
+    from lxml import etree
+
+    from pyvirt._xml import parse_document
+
     root = parse_document(xml, "network_definition", _NET)
     if root.tag != "network":
         raise _err(
@@ -218,6 +232,8 @@ def _write_kept(w: XMLWriter, n: NetworkDef, tags: tuple[str, ...]) -> None:
 
 def format_network_xml(n: NetworkDef, *, inactive: bool = False) -> str:
     """Format *n* as ``virsh net-dumpxml`` prints it (one trailing newline)."""
+    from pyvirt._xml import XMLWriter, format_metadata_child
+
     w = XMLWriter()
     w.open("network", list(n.attrs.items()))
     w.text("name", n.name)

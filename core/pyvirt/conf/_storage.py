@@ -11,14 +11,18 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass, field
-
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
-from pyvirt._xml import XMLWriter, parse_document
 from pyvirt.conf._common import child, child_text, generate_uuid, parse_uuid
 from pyvirt.conf._units import LLONG_MAX, parse_ullong, scale_integer
+
+if TYPE_CHECKING:
+    # lxml and pyvirt._xml (which needs lxml) load in the parsers and formatters: see _devices.
+    from lxml import etree
+
+    from pyvirt._xml import XMLWriter
 
 __all__ = [
     "Permissions",
@@ -56,6 +60,8 @@ def sanitize_path(path: str) -> str:
 
 @dataclass
 class Permissions:
+    """A pool's or volume's ``<permissions>``: mode, owner, group, label."""
+
     mode: str | None = None
     owner: str | None = None
     group: str | None = None
@@ -128,6 +134,8 @@ class VolumeDef:
 
 def parse_pool_xml(xml: str | bytes) -> PoolDef:
     """Parse a storage pool document with libvirt's checks and messages."""
+    from pyvirt._xml import parse_document
+
     root = parse_document(xml, "storage_pool_definition", _ST)
     if root.tag != "pool":
         raise _xml_err(f"unexpected root element <{root.tag}>, expecting <pool>")
@@ -168,6 +176,8 @@ def parse_pool_xml(xml: str | bytes) -> PoolDef:
 
 def format_pool_xml(p: PoolDef, *, inactive: bool = False) -> str:
     """Format *p* as ``virsh pool-dumpxml`` prints it."""
+    from pyvirt._xml import XMLWriter
+
     w = XMLWriter()
     w.open("pool", [("type", p.type)])
     w.text("name", p.name)
@@ -204,6 +214,8 @@ def _size(root: etree._Element, tag: str) -> int | None:
 
 def parse_volume_xml(xml: str | bytes, *, pool: PoolDef | None = None) -> VolumeDef:
     """Parse a volume document; *pool* (when known) decides which formats are valid."""
+    from pyvirt._xml import parse_document
+
     root = parse_document(xml, "storage_volume_definition", _ST)
     if root.tag != "volume":
         raise _xml_err(f"unexpected root element <{root.tag}>, expecting <volume>")
@@ -258,6 +270,8 @@ def apply_volume_defaults(vol: VolumeDef, pool: PoolDef) -> VolumeDef:
 
 def format_volume_xml(v: VolumeDef) -> str:
     """Format *v* as ``virsh vol-dumpxml`` prints it."""
+    from pyvirt._xml import XMLWriter
+
     w = XMLWriter()
     w.open("volume", [("type", v.type)])
     w.text("name", v.name)

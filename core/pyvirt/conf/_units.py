@@ -7,11 +7,13 @@ Why here: memory sizes in domain XML, capacities in volume XML, and the CLI's ``
 from __future__ import annotations
 
 import re
-
-from lxml import etree
+from typing import TYPE_CHECKING
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
+
+if TYPE_CHECKING:
+    from lxml import etree  # annotations only
 
 __all__ = ["LLONG_MAX", "ULLONG_MAX", "parse_scaled_integer", "scale_integer", "parse_ullong"]
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from typing import TYPE_CHECKING
 
 from pyvirt import (
     DomainCreateFlags,
@@ -38,11 +39,13 @@ from pyvirt import (
     make_error,
 )
 from pyvirt._checks import invalid_arg
-from pyvirt.conf import DomainDef, format_domain_xml, parse_domain_xml
 from pyvirt.driver import call_hook, unsupported_flags
 
 from pyvirt_test._objects import TestDomain
 from pyvirt_test._state import TestState
+
+if TYPE_CHECKING:
+    from pyvirt.conf import DomainDef
 
 _T = ErrorDomain.TEST
 _MAX_VCPUS = 32
@@ -52,6 +55,8 @@ _L = ListDomainsFlags
 
 def _parse(xml: str) -> DomainDef:
     """Parse a domain and name its interfaces as libvirt's test driver does (testnetN)."""
+    from pyvirt.conf import parse_domain_xml  # here, not at the top: it loads lxml
+
     defn = parse_domain_xml(xml)
     for index, iface in enumerate(defn.interfaces):
         if not iface.target_dev:
@@ -125,6 +130,8 @@ class DomainOps:
 
     def _hooks(self, names: tuple[str, ...], dom: TestDomain) -> None:
         """Run lifecycle hooks for *dom*; callers hold no lock, so hooks may call the API."""
+        from pyvirt.conf import format_domain_xml  # here, not at the top: it loads lxml
+
         xml = format_domain_xml(dom.live, inactive=True)
         for name in names:
             try:
@@ -345,6 +352,8 @@ class DomainOps:
             | DomainXMLFlags.MIGRATABLE
         )
         unsupported_flags(flags, allowed, "testDomainGetXMLDesc", _T)
+        from pyvirt.conf import format_domain_xml  # here, not at the top: it loads lxml
+
         with self.state.lock:
             dom = self._dom(dom_ref)
             inactive = bool(flags & DomainXMLFlags.INACTIVE)

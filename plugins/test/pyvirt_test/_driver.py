@@ -14,11 +14,11 @@ from pyvirt import URI, ErrorCode, ErrorDomain, ObjectEvent, make_error
 from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 
 from pyvirt_test._auth import authenticate
-from pyvirt_test._defaults import DEFAULT_NODE_XML
+from pyvirt_test._defaults import default_domains, default_networks_and_pools
 from pyvirt_test._domain_ops import DomainOps
 from pyvirt_test._host import HostOps
 from pyvirt_test._network_ops import NetworkOps
-from pyvirt_test._nodefile import load_node_file, parse_node
+from pyvirt_test._nodefile import load_node_file
 from pyvirt_test._state import EventListener, TestState
 from pyvirt_test._storage_ops import StorageOps
 
@@ -32,7 +32,7 @@ def _acquire_default() -> TestState:
     global _shared_state, _shared_refs
     with _shared_lock:
         if _shared_state is None:
-            _shared_state = TestState(parse_node(DEFAULT_NODE_XML, "/"))
+            _shared_state = TestState(default_domains(), deferred=default_networks_and_pools)
         _shared_refs += 1
         return _shared_state
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-
 from pyvirt import ErrorDomain, NodeInfo, SecurityModel
 from pyvirt.driver import unsupported_flags
 
@@ -91,6 +89,8 @@ class HostOps:
         return LIB_VERSION
 
     def connect_get_hostname(self) -> str:
+        import socket  # here: importing it costs every pyvirsh run a few ms
+
         return socket.gethostname()
 
     def connect_get_uri(self) -> str:

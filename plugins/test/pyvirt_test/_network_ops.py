@@ -9,9 +9,9 @@ from pyvirt import (
     NetworkEventType,
     NetworkRecord,
     NetworkRef,
+    conf,
     make_error,
 )
-from pyvirt.conf import NetworkDef, format_network_xml, parse_network_xml
 from pyvirt.driver import unsupported_flags
 
 from pyvirt_test._objects import TestNetwork
@@ -55,7 +55,7 @@ class NetworkOps:
         with self.state.lock:
             return self.state.network_by_uuid(uuid).record()
 
-    def _check_duplicate_network(self, defn: NetworkDef) -> TestNetwork | None:
+    def _check_duplicate_network(self, defn: conf.NetworkDef) -> TestNetwork | None:
         for net in self.state.networks.values():
             if net.uuid == defn.uuid and net.name != defn.name:
                 raise make_error(
@@ -74,7 +74,7 @@ class NetworkOps:
 
     def network_define_xml(self, xml: str, flags: int) -> NetworkRecord:
         unsupported_flags(flags, 1, "testNetworkDefineXMLFlags", _T)
-        defn = parse_network_xml(xml)
+        defn = conf.parse_network_xml(xml)
         with self.state.lock:
             existing = self._check_duplicate_network(defn)
             if existing is None:
@@ -89,7 +89,7 @@ class NetworkOps:
 
     def network_create_xml(self, xml: str, flags: int) -> NetworkRecord:
         unsupported_flags(flags, 1, "testNetworkCreateXMLFlags", _T)
-        defn = parse_network_xml(xml)
+        defn = conf.parse_network_xml(xml)
         with self.state.lock:
             existing = self._check_duplicate_network(defn)
             if existing is not None:
@@ -135,7 +135,7 @@ class NetworkOps:
     def network_get_xml_desc(self, ref: NetworkRef, flags: int) -> str:
         unsupported_flags(flags, 0, "testNetworkGetXMLDesc", _T)
         with self.state.lock:
-            return format_network_xml(self._net(ref).defn)
+            return conf.format_network_xml(self._net(ref).defn)
 
     def network_get_autostart(self, ref: NetworkRef) -> bool:
         with self.state.lock:

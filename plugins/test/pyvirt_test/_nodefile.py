@@ -11,20 +11,15 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from lxml import etree
 from pyvirt import DomainState, ErrorCode, ErrorDomain, NodeInfo, make_error
-from pyvirt._xml import parse_document
-from pyvirt.conf import (
-    DomainDef,
-    NetworkDef,
-    PoolDef,
-    VolumeDef,
-    parse_domain_xml,
-    parse_network_xml,
-    parse_pool_xml,
-    parse_volume_xml,
-)
+
+if TYPE_CHECKING:
+    # lxml, pyvirt._xml and the parsers load when a file is parsed: ``test:///default`` is
+    # built without them (see _defaults), and every pyvirsh run opening it would pay for them.
+    from lxml import etree
+    from pyvirt.conf import DomainDef, NetworkDef, PoolDef, VolumeDef
 
 TEST_NS = "http://libvirt.org/schemas/domain/test/1.0"
 _D = ErrorDomain.TEST
@@ -36,6 +31,8 @@ DEFAULT_NODE_INFO = NodeInfo(
 
 @dataclass
 class NodeDomain:
+    """A domain of a node file: its definition and the test-namespace extras."""
+
     defn: DomainDef
     state: DomainState
     transient: bool
@@ -108,6 +105,8 @@ def _resolve(elem: etree._Element, base_dir: str, label: str) -> etree._Element:
     ref = elem.get("file")
     if ref is None:
         return elem
+    from pyvirt._xml import parse_document
+
     path = ref if os.path.isabs(ref) else os.path.join(base_dir, ref)
     try:
         with open(path, "rb") as handle:
@@ -118,6 +117,8 @@ def _resolve(elem: etree._Element, base_dir: str, label: str) -> etree._Element:
 
 
 def _pop_test_extras(elem: etree._Element) -> tuple[int | None, bool, bool]:
+    from lxml import etree
+
     runstate: int | None = None
     transient = managed = False
     for child in list(elem):
@@ -138,11 +139,17 @@ def _pop_test_extras(elem: etree._Element) -> tuple[int | None, bool, bool]:
 
 
 def _to_text(elem: etree._Element) -> str:
+    from lxml import etree
+
     return etree.tostring(elem, encoding="unicode")
 
 
 def parse_node(text: str | bytes, base_dir: str) -> NodeConfig:
     """Parse a ``<node>`` document into a :class:`NodeConfig`."""
+    from lxml import etree
+    from pyvirt._xml import parse_document
+    from pyvirt.conf import parse_domain_xml, parse_network_xml, parse_pool_xml, parse_volume_xml
+
     root = parse_document(text, "test_node", _D)
     if etree.QName(root).localname != "node":
         raise _xml_error("Root element is not 'node'")

@@ -8,6 +8,7 @@ domain has been redefined or tuned with ``--config``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pyvirt import (
     DomainRecord,
@@ -19,11 +20,15 @@ from pyvirt import (
     StoragePoolRef,
     StorageVolRef,
 )
-from pyvirt.conf import DomainDef, NetworkDef, PoolDef, VolumeDef
+
+if TYPE_CHECKING:
+    from pyvirt.conf import DomainDef, NetworkDef, PoolDef, VolumeDef
 
 
 @dataclass(slots=True)
 class TestDomain:
+    """A domain of the test driver: its definitions and its run state."""
+
     live: DomainDef
     config: DomainDef | None  # pending persistent definition while running (libvirt newDef)
     state: DomainState = DomainState.SHUTOFF
@@ -67,6 +72,8 @@ class TestDomain:
 
 @dataclass(slots=True)
 class TestNetwork:
+    """A network of the test driver: its definition and its flags."""
+
     defn: NetworkDef
     active: bool = False
     persistent: bool = True
@@ -91,6 +98,8 @@ class TestNetwork:
 
 @dataclass(slots=True)
 class TestPool:
+    """A storage pool of the test driver: its definition, flags and volumes."""
+
     defn: PoolDef
     active: bool = False
     persistent: bool = True

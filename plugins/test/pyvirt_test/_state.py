@@ -25,15 +25,22 @@ POOL_CAPACITY = 100 * 1024**3
 
 
 class TestState:
-    def __init__(self, config: NodeConfig) -> None:
+    def __init__(
+        self, config: NodeConfig, *, deferred: Callable[[], NodeConfig] | None = None
+    ) -> None:
+        """The state *config* describes.  With *deferred*, the networks and pools come from
+        ``deferred()`` instead, called on first use of either: ``test:///default`` passes its
+        builder so that a command about domains (every ``pyvirsh list``) never imports the
+        network and storage definitions."""
         self.lock = threading.RLock()
         self.node_info: NodeInfo = config.node_info
         self.next_id = 1
         self.domains: dict[str, TestDomain] = {}
         self._by_uuid: dict[str, TestDomain] = {}
         self._by_id: dict[int, TestDomain] = {}
-        self.networks: dict[str, TestNetwork] = {}
-        self.pools: dict[str, TestPool] = {}
+        self._networks: dict[str, TestNetwork] | None = None
+        self._pools: dict[str, TestPool] | None = None
+        self._deferred = deferred
         self.listeners: list[EventListener] = []
         for item in config.domains:
             dom = TestDomain(
@@ -45,8 +52,13 @@ class TestState:
             self.add_domain(dom)
             if item.state != DomainState.SHUTOFF:
                 self.activate(dom, item.state, 0)
+        if deferred is None:
+            self._add_networks_and_pools(config)
+
+    def _add_networks_and_pools(self, config: NodeConfig) -> None:
+        self._networks, self._pools = {}, {}
         for net in config.networks:
-            self.networks[net.name] = TestNetwork(net, active=True)
+            self._networks[net.name] = TestNetwork(net, active=True)
         for pool, vols in config.pools:
             obj = TestPool(pool, active=True)
             pool.capacity, pool.allocation = POOL_CAPACITY, 0
@@ -60,7 +72,29 @@ class TestState:
                 pool.allocation += vol.allocation
                 obj.volumes[vol.name] = vol
             pool.available = pool.capacity - pool.allocation
-            self.pools[pool.name] = obj
+            self._pools[pool.name] = obj
+
+    def _load_deferred(self) -> None:
+        with self.lock:
+            if self._networks is None:
+                assert self._deferred is not None
+                self._add_networks_and_pools(self._deferred())
+
+    @property
+    def networks(self) -> dict[str, TestNetwork]:
+        """Networks by name (the deferred ones loaded on first use)."""
+        if self._networks is None:
+            self._load_deferred()
+        assert self._networks is not None
+        return self._networks
+
+    @property
+    def pools(self) -> dict[str, TestPool]:
+        """Storage pools by name (the deferred ones loaded on first use)."""
+        if self._pools is None:
+            self._load_deferred()
+        assert self._pools is not None
+        return self._pools
 
     # -- domains --------------------------------------------------------------------------
     def add_domain(self, dom: TestDomain) -> None:

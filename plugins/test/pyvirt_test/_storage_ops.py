@@ -7,6 +7,8 @@ test driver reports them.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pyvirt import (
     ErrorCode,
     ErrorDomain,
@@ -19,21 +21,16 @@ from pyvirt import (
     StorageVolInfo,
     StorageVolRef,
     StorageVolType,
+    conf,
     make_error,
-)
-from pyvirt.conf import (
-    PoolDef,
-    VolumeDef,
-    apply_volume_defaults,
-    format_pool_xml,
-    format_volume_xml,
-    parse_pool_xml,
-    parse_volume_xml,
 )
 from pyvirt.driver import unsupported_flags
 
 from pyvirt_test._objects import TestPool
 from pyvirt_test._state import POOL_CAPACITY, TestState
+
+if TYPE_CHECKING:
+    from pyvirt.conf import PoolDef, VolumeDef
 
 _T = ErrorDomain.TEST
 _F = ListStoragePoolsFlags
@@ -116,7 +113,7 @@ class StorageOps:
 
     def storage_pool_define_xml(self, xml: str, flags: int) -> StoragePoolRecord:
         unsupported_flags(flags, 1, "testStoragePoolDefineXML", _T)
-        defn = parse_pool_xml(xml)
+        defn = conf.parse_pool_xml(xml)
         with self.state.lock:
             existing = self._check_duplicate_pool(defn)
             _fill_defaults(defn)
@@ -132,7 +129,7 @@ class StorageOps:
 
     def storage_pool_create_xml(self, xml: str, flags: int) -> StoragePoolRecord:
         unsupported_flags(flags, 7, "testStoragePoolCreateXML", _T)
-        defn = parse_pool_xml(xml)
+        defn = conf.parse_pool_xml(xml)
         with self.state.lock:
             existing = self._check_duplicate_pool(defn)
             if existing is not None:
@@ -205,7 +202,7 @@ class StorageOps:
     def storage_pool_get_xml_desc(self, ref: StoragePoolRef, flags: int) -> str:
         unsupported_flags(flags, 1, "testStoragePoolGetXMLDesc", _T)
         with self.state.lock:
-            return format_pool_xml(self._pool(ref).defn)
+            return conf.format_pool_xml(self._pool(ref).defn)
 
     def storage_pool_get_autostart(self, ref: StoragePoolRef) -> bool:
         with self.state.lock:
@@ -287,10 +284,10 @@ class StorageOps:
         unsupported_flags(flags, 0, "testStorageVolCreateXML", _T)
         with self.state.lock:
             pool = self._active_pool_for(ref)
-            vol = parse_volume_xml(xml, pool=pool.defn)
+            vol = conf.parse_volume_xml(xml, pool=pool.defn)
             if vol.name in pool.volumes:
                 raise make_error(ErrorCode.OPERATION_FAILED, _T, "storage vol already exists")
-            apply_volume_defaults(vol, pool.defn)
+            conf.apply_volume_defaults(vol, pool.defn)
             assert vol.allocation is not None
             if pool.defn.allocation + vol.allocation > pool.defn.capacity:
                 raise make_error(
@@ -322,7 +319,7 @@ class StorageOps:
     def storage_vol_get_xml_desc(self, ref: StorageVolRef, flags: int) -> str:
         unsupported_flags(flags, 0, "testStorageVolGetXMLDesc", _T)
         with self.state.lock:
-            return format_volume_xml(self._vol(ref)[1])
+            return conf.format_volume_xml(self._vol(ref)[1])
 
     def storage_vol_get_path(self, ref: StorageVolRef) -> str:
         with self.state.lock:
