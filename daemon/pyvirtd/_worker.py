@@ -89,6 +89,7 @@ class WorkerServer:
         self.monitors: dict[zmq.Socket, str] = {}
         self.sockets: dict[str, zmq.Socket] = {}
         self.endpoints: dict[str, str] = {}
+        self.bound: dict[str, int] = {}  # socket file -> inode, removed on exit if still ours
         for kind, perms in (
             ("rw", options.get("rw_perms", 0o700)),
             ("ro", options.get("ro_perms", 0o777)),
@@ -97,6 +98,7 @@ class WorkerServer:
             configure_router(sock, int(options.get("max_message", 16 * 1024 * 1024)))
             path = endpoint_path(rundir, name, kind)
             secure_ipc_bind(sock, path, perms)
+            self.bound[path] = os.stat(path).st_ino
             self.sockets[kind] = sock
             self.endpoints[kind] = f"ipc://{path}"
             self.monitors[sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)] = kind
@@ -111,6 +113,7 @@ class WorkerServer:
         self.done: queue.SimpleQueue[tuple[str, list[bytes]]] = queue.SimpleQueue()
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
+        os.set_blocking(self.wake_w, False)
         self.inline = not state.calls_may_block
         workers = int(options.get("max_workers", 20))
         self.pool = None if self.inline else ThreadPoolExecutor(workers, thread_name_prefix="call")
@@ -433,6 +436,14 @@ class WorkerServer:
         for monitor in self.monitors:
             monitor.close(linger=0)
         self.ctx.term()
+        # Our socket files, unless a newer worker has already replaced them: when the daemon
+        # dies (SIGKILL) nobody else removes them, and a stale file makes clients wait.
+        for path, inode in self.bound.items():
+            try:
+                if os.stat(path).st_ino == inode:
+                    os.unlink(path)
+            except FileNotFoundError:
+                pass
 
 
 def _rpc_error(detail: str) -> VirtError:
@@ -478,6 +489,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGHUP, lambda *_: state.reload())
+    # A signal writes to the wake-up pipe, so the loop sees it at once: the poll would
+    # otherwise run out its full timeout first (Python handlers run between C calls only).
+    signal.set_wakeup_fd(server.wake_w)
     # Tell the daemon where we listen, then serve.
     connect = state.connect_driver
     hello = {
