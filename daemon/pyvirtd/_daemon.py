@@ -123,7 +123,12 @@ class Daemon:
         if self.listen:
             sock = self.ctx.socket(zmq.ROUTER)
             configure_router(sock, self.config.max_message_size)
-            sock.bind(f"tcp://{self.config.listen_addr}:{self.config.tcp_port}")
+            address = f"tcp://{self.config.listen_addr}:{self.config.tcp_port}"
+            try:
+                sock.bind(address)
+            except zmq.ZMQError as exc:
+                sock.close(linger=0)  # else closing the context at exit waits for it forever
+                raise OSError(f"cannot listen on {address}: {exc}") from None
             self.sockets["tcp"] = sock
 
     def _worker_options(self) -> dict[str, Any]:
@@ -423,6 +428,7 @@ class Daemon:
                     worker.proc.wait()
         for sock in self.sockets.values():
             sock.close(linger=0)
+        self.sockets.clear()
         self.ctx.term()
         for kind in ("rw", "ro"):
             for name in [None, *self.workers]:
