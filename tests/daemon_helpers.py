@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -18,6 +19,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 PYVIRTD = [sys.executable, "-m", "pyvirtd"]
+
+
+def listening(path: Path) -> bool:
+    """Something accepts on the unix socket *path* (a stale file left by a killed daemon does not)."""
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(str(path))
+        return True
+    except OSError:
+        return False
+    finally:
+        probe.close()
 
 
 class Daemon:
@@ -55,7 +68,7 @@ class Daemon:
         while time.monotonic() < deadline:
             pid = self.worker_pids().get(name)
             sock = self.rundir / f"pyvirt-{name}-sock"
-            if pid and pid != not_pid and sock.exists():
+            if pid and pid != not_pid and listening(sock):
                 return pid
             time.sleep(0.05)
         raise TimeoutError(f"worker {name} did not start; log:\n{self.log.read_text()}")
@@ -87,7 +100,7 @@ def start_daemon(rundir: Path, *args: str, config: str | None = None, env: dict[
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"pyvirtd exited with {proc.returncode}:\n{log.read_text()}")
-        if daemon.socket.exists() and (rundir / "pyvirt-test-sock").exists():
+        if listening(daemon.socket) and listening(rundir / "pyvirt-test-sock"):
             return daemon
         time.sleep(0.05)
     daemon.stop(signal.SIGKILL)
