@@ -403,7 +403,16 @@ class WorkerServer:
                             break
                         fd = parts[0].get(zmq.SRCFD)
                         frames = [p.bytes for p in parts]
-                        self.peers_by_fd.setdefault((kind, fd), set()).add(frames[0])
+                        peers = self.peers_by_fd.get((kind, fd))
+                        if peers is None or frames[0] not in peers:
+                            # A new peer on this descriptor: the descriptor may be a reused
+                            # one whose disconnect report is queued but not yet read, and
+                            # reading it later would close this new peer's session too.
+                            # ZeroMQ queues that report before closing the descriptor, so
+                            # reading the monitors now is enough.
+                            for monitor, mkind in self.monitors.items():
+                                self._disconnects(monitor, mkind)
+                            self.peers_by_fd.setdefault((kind, fd), set()).add(frames[0])
                         self.handle(kind, frames)
                         if self.done.qsize():
                             self._drain()
