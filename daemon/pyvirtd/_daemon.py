@@ -27,9 +27,11 @@ from pyvirt._uri import parse_uri
 from pyvirt.rpc import (
     KEEPALIVE_PING,
     KEEPALIVE_PONG,
+    PROC_CONNECT_OPEN,
     PROC_ROUTE,
     PROGRAM_DAEMON,
     PROGRAM_KEEPALIVE,
+    PROGRAM_REMOTE,
     VERSION_FRAME,
     Header,
     MessageType,
@@ -260,6 +262,10 @@ class Daemon:
                 self._send(kind, [ident, VERSION_FRAME, pong.pack(), b"\xc0"])
             return
         try:
+            if header.program == PROGRAM_REMOTE and header.procedure != PROC_CONNECT_OPEN:
+                # As every socket: no call before a connection is open (here, never: the
+                # control socket only routes, and the client opens on the worker's socket).
+                raise make_error(ErrorCode.RPC, ErrorDomain.RPC, "connection not open")
             if header.program != PROGRAM_DAEMON or header.procedure != PROC_ROUTE:
                 raise make_error(
                     ErrorCode.RPC,
