@@ -443,9 +443,13 @@ class _EventPump:
     def _attach(self) -> Channel:
         endpoint, token = self._target
         channel = Channel(endpoint)
-        if not channel.wait_connected(REOPEN_TIMEOUT):
-            channel.close()
-            raise lost("cannot attach the event channel")
+        # In slices, so that closing the connection (stop) is not held up by a worker or
+        # daemon that is gone for good.
+        deadline = time.monotonic() + REOPEN_TIMEOUT
+        while not channel.wait_connected(0.1):
+            if self._stop.is_set() or time.monotonic() > deadline:
+                channel.close()
+                raise lost("cannot attach the event channel")
         _exchange(channel, PROGRAM_REMOTE, PROC_EVENT_ATTACH, 1, token, 10.0)
         return channel
 
