@@ -7,6 +7,14 @@ before CONNECT_OPEN on it, and the read-only socket refuses every modifying proc
 Calls run on the I/O thread when the driver promises its entry points never wait long
 (``calls_may_block = False``); otherwise on a thread pool (a normal and a priority pool, as
 libvirt's workers), with results handed back to the I/O thread through a queue and a pipe.
+
+Flow control.  On the pool path a client may have ``max_client_requests`` calls running at
+once; a call beyond that is answered at once with an error ("too many calls in flight for
+this client"), priority procedures excepted.  On the inline path calls never overlap, so
+there is nothing to cap: pipelined calls are answered one by one, in order.  On both paths a
+client that sends calls without reading the replies is disconnected from its session once
+its reply queue (SNDHWM, 10000 messages) is full: its later calls get "connection not open",
+and no reply is ever dropped silently while the session goes on.
 """
 
 from __future__ import annotations
@@ -136,9 +144,17 @@ class WorkerServer:
     def _send(self, kind: str, frames: list[bytes]) -> None:
         try:
             self.sockets[kind].send_multipart(frames, zmq.NOBLOCK)
+        except zmq.Again:
+            # The peer does not read its replies and its queue (SNDHWM) is full.  Dropping
+            # this reply quietly would leave the client waiting for it forever while its
+            # later calls are served; close its connection instead, so that it learns
+            # ("connection not open") and nothing else suffers for it.
+            key = (kind, frames[0])
+            if key in self.sessions:
+                log.warning("a %s client does not read its replies: closing it", self.name)
+                self._close(key)
         except zmq.ZMQError:
-            # The peer is gone (ROUTER_MANDATORY) or not reading: it will not get this reply,
-            # and nothing else may suffer for it.
+            # The peer is gone (ROUTER_MANDATORY): the monitor closes its session.
             pass
 
     def _queue(self, kind: str, frames: list[bytes]) -> None:
