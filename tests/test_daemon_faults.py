@@ -209,3 +209,57 @@ def test_daemon_killed_takes_its_workers_along_and_clients_fail_fast_then_recove
             conn.close()
         finally:
             assert d2.stop(signal.SIGTERM, timeout=5) == 0
+
+
+# -- a client flooding its worker --------------------------------------------------------------
+def test_pipelined_calls_beyond_the_cap_are_answered_or_the_flooder_dropped():
+    """max_client_requests caps calls *running* at once on the pool path; the test driver runs
+    calls inline, one at a time, so pipelined calls are simply answered in order.  A client
+    that never reads its replies is closed once its reply queue is full - never left with
+    replies silently missing - and the others are served all along."""
+    from daemon_helpers import RawPeer
+    from pyvirt.rpc import (
+        PROC_CONNECT_OPEN,
+        PROGRAM_REMOTE,
+        VERSION_FRAME,
+        Header,
+        MessageType,
+        Status,
+        encode,
+        split_frames,
+    )
+
+    get_type = 3
+    with running_daemon(config="max_client_requests = 2\n") as d:
+        with pyvirt.open(URI) as bystander, RawPeer(d.rundir / "pyvirt-test-sock") as flooder:
+            before = domain_states(bystander)
+            assert flooder.call(PROGRAM_REMOTE, PROC_CONNECT_OPEN, encode(["test:///default", 0]))[0] == 0
+
+            def pipeline(count: int, first: int) -> None:
+                for serial in range(first, first + count):
+                    header = Header(PROGRAM_REMOTE, 1, get_type, MessageType.CALL, serial, Status.OK)
+                    flooder.send([VERSION_FRAME, header.pack(), encode([])])
+
+            # 25 times the cap, unread: every one answered, in order.
+            pipeline(50, 100)
+            serials = []
+            while len(serials) < 50 and flooder.sock.poll(2000):
+                header, body = split_frames(flooder.sock.recv_multipart())
+                assert header.status == Status.OK
+                serials.append(header.serial)
+            assert serials == list(range(100, 150))
+            assert bystander.hostname()
+
+            # Far beyond the reply queue (SNDHWM 10000), unread: the flooder is closed.
+            pipeline(30000, 1000)
+            _value, err, took = _timed(bystander.hostname)
+            assert err is None and took < PROMPT
+            replies = 0
+            while flooder.sock.poll(500):
+                flooder.sock.recv_multipart()
+                replies += 1
+            assert 0 < replies < 30000
+            status, err = flooder.call(PROGRAM_REMOTE, get_type, encode([]))
+            assert (status, err["message"]) == (Status.ERROR, "connection not open")
+            assert domain_states(bystander) == before
+            assert d.proc.poll() is None
