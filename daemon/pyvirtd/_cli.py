@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 
+import zmq
 from pyvirt.rpc._paths import default_rundir
 
 from pyvirtd._config import ConfigError, load_config
@@ -37,10 +38,14 @@ def _take_pidfile(path: str) -> int:
         fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         os.close(fd)
-        raise SystemExit(f"pyvirtd: another daemon holds the pid file {path}") from None
+        raise _Refused(f"another daemon holds the pid file {path}") from None
     os.ftruncate(fd, 0)
     os.write(fd, f"{os.getpid()}\n".encode())
     return fd
+
+
+class _Refused(Exception):
+    """Start-up refused before anything of ours existed: nothing to clean up."""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,23 +63,35 @@ def main(argv: list[str] | None = None) -> int:
         config.log_level = "INFO"
     logging.basicConfig(level=level, format="pyvirtd %(levelname)s %(message)s")
     rundir = config.unix_sock_dir or default_rundir()
-    pid_fd = None
-    pid_path = args.pid_file or os.path.join(rundir, "pyvirtd.pid")
+    # The pid file in the runtime dir is always taken: it is what keeps a second daemon off
+    # this runtime dir (and its sockets), whatever --pid-file says.
+    pid_paths = [os.path.join(rundir, "pyvirtd.pid")]
+    if args.pid_file and os.path.abspath(args.pid_file) != os.path.abspath(pid_paths[0]):
+        pid_paths.append(args.pid_file)
+    pid_fds: list[tuple[str, int]] = []
     daemon = Daemon(config, rundir, listen=args.listen, timeout=args.timeout)
     try:
-        os.makedirs(rundir, mode=0o755, exist_ok=True)
-        pid_fd = _take_pidfile(pid_path)
-        daemon.start(discover_state_drivers())
-        daemon.serve()
-    except OSError as exc:
-        print(f"pyvirtd: {exc}", file=sys.stderr)
-        return 1
+        try:
+            os.makedirs(rundir, mode=0o755, exist_ok=True)
+            for path in pid_paths:
+                pid_fds.append((path, _take_pidfile(path)))
+        except (OSError, _Refused) as exc:
+            # Refused before binding anything: the sockets here (if any) are another daemon's.
+            print(f"pyvirtd: {exc}", file=sys.stderr)
+            return 1
+        try:
+            daemon.start(discover_state_drivers())
+            daemon.serve()
+        except (OSError, zmq.ZMQError) as exc:
+            print(f"pyvirtd: {exc}", file=sys.stderr)
+            return 1
+        finally:
+            daemon.stop()
     finally:
-        daemon.stop()
-        if pid_fd is not None:
+        for path, fd in pid_fds:
             try:
-                os.unlink(pid_path)
+                os.unlink(path)
             except FileNotFoundError:
                 pass
-            os.close(pid_fd)
+            os.close(fd)
     return 0

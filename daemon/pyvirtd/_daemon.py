@@ -27,9 +27,11 @@ from pyvirt._uri import parse_uri
 from pyvirt.rpc import (
     KEEPALIVE_PING,
     KEEPALIVE_PONG,
+    PROC_CONNECT_OPEN,
     PROC_ROUTE,
     PROGRAM_DAEMON,
     PROGRAM_KEEPALIVE,
+    PROGRAM_REMOTE,
     VERSION_FRAME,
     Header,
     MessageType,
@@ -50,6 +52,10 @@ log = logging.getLogger("pyvirtd")
 
 EXIT_SKIPPED = 3
 START_TIMEOUT = 20.0
+#: How long a route request waits for a worker that is being restarted.
+ROUTE_WAIT = 5.0
+#: A worker that ran this long before dying is restarted without back-off.
+STABLE_UPTIME = 30.0
 
 
 @dataclass
@@ -64,6 +70,14 @@ class Worker:
     next_start: float = 0.0
     skipped: bool = False
     buffer: bytes = b""
+    started: float = 0.0
+
+
+class _RouteLater(Exception):
+    """The worker for this route is being restarted: answer once it is up."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
 
 
 def discover_state_drivers() -> list[str]:
@@ -97,6 +111,8 @@ class Daemon:
         self.ctx = zmq.Context()
         self.sockets: dict[str, zmq.Socket] = {}
         self.last_activity = time.monotonic()
+        # Route requests waiting for a restarting worker: (deadline, kind, ident, header, uri).
+        self.waiting: list[tuple[float, str, bytes, Header, Worker, str]] = []
         self.sig_r, self.sig_w = os.pipe()
         os.set_blocking(self.sig_r, False)
         os.set_blocking(self.sig_w, False)
@@ -112,7 +128,12 @@ class Daemon:
         if self.listen:
             sock = self.ctx.socket(zmq.ROUTER)
             configure_router(sock, self.config.max_message_size)
-            sock.bind(f"tcp://{self.config.listen_addr}:{self.config.tcp_port}")
+            address = f"tcp://{self.config.listen_addr}:{self.config.tcp_port}"
+            try:
+                sock.bind(address)
+            except zmq.ZMQError as exc:
+                sock.close(linger=0)  # else closing the context at exit waits for it forever
+                raise OSError(f"cannot listen on {address}: {exc}") from None
             self.sockets["tcp"] = sock
 
     def _worker_options(self) -> dict[str, Any]:
@@ -161,6 +182,7 @@ class Daemon:
                     worker.schemes = hello.get("schemes", [])
                     worker.probe = hello.get("probe")
                     os.set_blocking(fd, False)
+                    worker.started = time.monotonic()
                     log.info("worker %s ready (pid %d)", worker.name, worker.proc.pid)
                     return
         try:
@@ -202,6 +224,8 @@ class Daemon:
         uri = parse_uri(name)
         for w in self.workers.values():
             if uri.scheme in w.schemes:
+                if w.proc is None and not w.skipped:
+                    raise _RouteLater(w)
                 if w.proc is None:
                     raise make_error(
                         ErrorCode.INTERNAL_ERROR,
@@ -241,6 +265,10 @@ class Daemon:
                 self._send(kind, [ident, VERSION_FRAME, pong.pack() + b"\xc0"])
             return
         try:
+            if header.program == PROGRAM_REMOTE and header.procedure != PROC_CONNECT_OPEN:
+                # As every socket: no call before a connection is open (here, never: the
+                # control socket only routes, and the client opens on the worker's socket).
+                raise make_error(ErrorCode.RPC, ErrorDomain.RPC, "connection not open")
             if header.program != PROGRAM_DAEMON or header.procedure != PROC_ROUTE:
                 raise make_error(
                     ErrorCode.RPC,
@@ -252,9 +280,35 @@ class Daemon:
             except ProtocolError as exc:
                 raise make_error(ErrorCode.RPC, ErrorDomain.RPC, str(exc)) from None
             status, reply = Status.OK, encode(self._route(kind, args))
+        except _RouteLater as later:
+            deadline = time.monotonic() + ROUTE_WAIT
+            self.waiting.append((deadline, kind, ident, header, later.worker, args[0]))
+            return
         except VirtError as exc:
             status, reply = Status.ERROR, encode(exc.to_fields())
         self._send(kind, [ident, VERSION_FRAME, header.reply(status).pack() + reply])
+
+    def _answer_waiting(self) -> None:
+        """Answer the route requests whose worker is back, or that waited long enough."""
+        now = time.monotonic()
+        still: list[tuple[float, str, bytes, Header, Worker, str]] = []
+        for entry in self.waiting:
+            deadline, kind, ident, header, worker, uri = entry
+            if worker.proc is None and now < deadline:
+                still.append(entry)
+                continue
+            try:
+                if worker.proc is None:
+                    raise make_error(
+                        ErrorCode.INTERNAL_ERROR,
+                        ErrorDomain.RPC,
+                        f"driver '{worker.name}' is not running",
+                    )
+                status, reply = Status.OK, encode(self._answer(worker, kind, uri))
+            except VirtError as exc:
+                status, reply = Status.ERROR, encode(exc.to_fields())
+            self._send(kind, [ident, VERSION_FRAME, header.reply(status).pack() + reply])
+        self.waiting = still
 
     def _send(self, kind: str, frames: list[bytes]) -> None:
         try:
@@ -291,6 +345,8 @@ class Daemon:
                 )
                 worker.proc = None
                 worker.sessions = 0
+                if now - worker.started > STABLE_UPTIME:
+                    worker.restarts = 0  # back-off is for crash loops, not for rare crashes
                 worker.restarts += 1
                 worker.next_start = now + min(0.1 * 2 ** min(worker.restarts, 6), 5.0)
             if worker.proc is None and now >= worker.next_start:
@@ -321,7 +377,7 @@ class Daemon:
                     fd = worker.proc.stdout.fileno()
                     status_fds[fd] = worker
                     poller.register(fd, zmq.POLLIN)
-            ready = dict(poller.poll(500))
+            ready = dict(poller.poll(self._poll_timeout()))
             if self.sig_r in ready:
                 try:
                     os.read(self.sig_r, 64)
@@ -342,9 +398,20 @@ class Daemon:
                 self.reload_requested = False
                 self.reload()
             self.supervise()
+            if self.waiting:
+                self._answer_waiting()
             if self.timeout and self._idle() > self.timeout:
                 log.info("idle for %ss: exiting", self.timeout)
                 break
+
+    def _poll_timeout(self) -> int:
+        """Milliseconds until the loop has something to do without input (a restart due)."""
+        now = time.monotonic()
+        timeout = 0.5
+        for worker in self.workers.values():
+            if worker.proc is None and not worker.skipped:
+                timeout = min(timeout, max(worker.next_start - now, 0.0))
+        return int(timeout * 1000) + 1
 
     def _idle(self) -> float:
         if any(w.sessions for w in self.workers.values()):
@@ -370,6 +437,7 @@ class Daemon:
                     worker.proc.wait()
         for sock in self.sockets.values():
             sock.close(linger=0)
+        self.sockets.clear()
         self.ctx.term()
         for kind in ("rw", "ro"):
             for name in [None, *self.workers]:

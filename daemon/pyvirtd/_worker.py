@@ -7,6 +7,14 @@ before CONNECT_OPEN on it, and the read-only socket refuses every modifying proc
 Calls run on the I/O thread when the driver promises its entry points never wait long
 (``calls_may_block = False``); otherwise on a thread pool (a normal and a priority pool, as
 libvirt's workers), with results handed back to the I/O thread through a queue and a pipe.
+
+Flow control.  On the pool path a client may have ``max_client_requests`` calls running at
+once; a call beyond that is answered at once with an error ("too many calls in flight for
+this client"), priority procedures excepted.  On the inline path calls never overlap, so
+there is nothing to cap: pipelined calls are answered one by one, in order.  On both paths a
+client that sends calls without reading the replies is disconnected from its session once
+its reply queue (SNDHWM, 10000 messages) is full: its later calls get "connection not open",
+and no reply is ever dropped silently while the session goes on.
 """
 
 from __future__ import annotations
@@ -98,6 +106,7 @@ class WorkerServer:
         self.known_peers: dict[str, dict[bytes, int]] = {"rw": {}, "ro": {}, "tcp": {}}
         self.sockets: dict[str, zmq.Socket] = {}
         self.endpoints: dict[str, str] = {}
+        self.bound: dict[str, int] = {}  # socket file -> inode, removed on exit if still ours
         for kind, perms in (
             ("rw", options.get("rw_perms", 0o700)),
             ("ro", options.get("ro_perms", 0o777)),
@@ -106,6 +115,7 @@ class WorkerServer:
             configure_router(sock, int(options.get("max_message", 16 * 1024 * 1024)))
             path = endpoint_path(rundir, name, kind)
             secure_ipc_bind(sock, path, perms)
+            self.bound[path] = os.stat(path).st_ino
             self.sockets[kind] = sock
             self.endpoints[kind] = f"ipc://{path}"
             self.monitors[sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)] = kind
@@ -120,6 +130,7 @@ class WorkerServer:
         self.done: queue.SimpleQueue[tuple[str, list[bytes]]] = queue.SimpleQueue()
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
+        os.set_blocking(self.wake_w, False)
         self.inline = not state.calls_may_block
         workers = int(options.get("max_workers", 20))
         self.pool = None if self.inline else ThreadPoolExecutor(workers, thread_name_prefix="call")
@@ -142,9 +153,17 @@ class WorkerServer:
     def _send(self, kind: str, frames: list[bytes]) -> None:
         try:
             send_frames(self.sockets[kind], frames)
+        except zmq.Again:
+            # The peer does not read its replies and its queue (SNDHWM) is full.  Dropping
+            # this reply quietly would leave the client waiting for it forever while its
+            # later calls are served; close its connection instead, so that it learns
+            # ("connection not open") and nothing else suffers for it.
+            key = (kind, frames[0])
+            if key in self.sessions:
+                log.warning("a %s client does not read its replies: closing it", self.name)
+                self._close(key)
         except zmq.ZMQError:
-            # The peer is gone (ROUTER_MANDATORY) or not reading: it will not get this reply,
-            # and nothing else may suffer for it.
+            # The peer is gone (ROUTER_MANDATORY): the monitor closes its session.
             pass
 
     def _queue(self, kind: str, frames: list[bytes]) -> None:
@@ -411,13 +430,19 @@ class WorkerServer:
                             break
                         first, frames = recv_with_first_frame(sock)
                         ident = first.bytes
+                        frames[0] = ident
                         if ident not in known[kind]:
-                            # First message of this peer: learn the descriptor it uses, so
-                            # its disconnection can close its session.
+                            # First message of this peer: learn the descriptor it uses, so its
+                            # disconnection can close its session.  The descriptor may be a
+                            # reused one whose disconnect report is queued but not yet read,
+                            # and reading it later would close this new peer's session too;
+                            # ZeroMQ queues that report before closing the descriptor, so
+                            # reading the monitors now is enough.
                             fd = first.get(_SRCFD)
+                            for monitor, mkind in self.monitors.items():
+                                self._disconnects(monitor, mkind)
                             self.peers_by_fd.setdefault((kind, fd), set()).add(ident)
                             known[kind][ident] = fd
-                        frames[0] = ident
                         self.handle(kind, frames)
                         if self.done.qsize():
                             self._drain()
@@ -451,6 +476,14 @@ class WorkerServer:
         for monitor in self.monitors:
             monitor.close(linger=0)
         self.ctx.term()
+        # Our socket files, unless a newer worker has already replaced them: when the daemon
+        # dies (SIGKILL) nobody else removes them, and a stale file makes clients wait.
+        for path, inode in self.bound.items():
+            try:
+                if os.stat(path).st_ino == inode:
+                    os.unlink(path)
+            except FileNotFoundError:
+                pass
 
 
 def _rpc_error(detail: str) -> VirtError:
@@ -496,6 +529,9 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGHUP, lambda *_: state.reload())
+    # A signal writes to the wake-up pipe, so the loop sees it at once: the poll would
+    # otherwise run out its full timeout first (Python handlers run between C calls only).
+    signal.set_wakeup_fd(server.wake_w)
     # Tell the daemon where we listen, then serve.
     connect = state.connect_driver
     hello = {

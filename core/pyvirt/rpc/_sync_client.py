@@ -126,22 +126,36 @@ class Channel:
                 self._drain_monitor()
         return True
 
+    def poll_events(self) -> bool:
+        """Take in connect/disconnect reports without waiting; True when the peer is gone.
+
+        Reports are otherwise only read while waiting for a reply, so without this a call
+        made after the peer died would go out on the dead socket.
+        """
+        self._drain_monitor()
+        return self.dead
+
     def send(self, frames: list[bytes], timeout: float = 5.0) -> None:
-        if self.dead:
+        if self.poll_events():
             raise lost("the connection to the daemon was lost")
-        try:
-            send_frames(self.sock, frames)
-            return
-        except zmq.Again:
-            pass
-        # IMMEDIATE: nothing is queued until the handshake with the peer has completed.
-        if self.sock.poll(int(timeout * 1000), zmq.POLLOUT):
+        deadline = time.monotonic() + timeout
+        while True:
             try:
                 send_frames(self.sock, frames)
                 return
             except zmq.Again:
                 pass
-        raise lost(f"cannot reach the daemon at {self.endpoint}")
+            # IMMEDIATE: nothing is queued until the handshake with the peer has completed.
+            # Wait for that, but give up at once if the peer is reported gone meanwhile.
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise lost(f"cannot reach the daemon at {self.endpoint}")
+            poller = zmq.Poller()
+            poller.register(self.sock, zmq.POLLOUT)
+            poller.register(self.monitor, zmq.POLLIN)
+            if self.monitor in dict(poller.poll(int(remaining * 1000) + 1)):
+                if self.poll_events():
+                    raise lost("the connection to the daemon was lost")
 
     def recv(self, timeout: float) -> list[bytes]:
         """The next message; raise if the peer disconnects or nothing comes in *timeout*.
@@ -177,36 +191,57 @@ class Channel:
 
 
 def _check_socket(target: Target) -> None:
-    """Fail at once, with libvirt's message, when nothing listens where the daemon should.
+    """Fail at once, with libvirt's message, when no daemon can be listening on the socket.
 
-    ZeroMQ would otherwise keep retrying the connection quietly in the background.
+    A socket file left behind by a daemon that was killed still exists, but nothing accepts on
+    it: ZeroMQ would retry quietly until a timeout, so a plain connect() tells first.
     """
-    if target.socket_path is not None:
-        # A daemon killed without cleaning up leaves its socket file behind: connect for real
-        # so that case fails at once too ("Connection refused"), as libvirt's client does.
-        probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            probe.connect(target.socket_path)
-        except OSError as exc:
-            raise make_error(
-                ErrorCode.SYSTEM_ERROR,
-                ErrorDomain.RPC,
-                f"Failed to connect socket to '{target.socket_path}': {exc.strerror}",
-            ) from None
-        finally:
-            probe.close()
     if target.transport == "tcp":
-        host, _, port = target.endpoint[len("tcp://") :].rpartition(":")
-        bare = host.strip("[]")
-        try:
-            socket.create_connection((bare, int(port)), timeout=5).close()
-        except OSError as exc:
-            reason = exc.strerror or str(exc)
-            raise make_error(
-                ErrorCode.SYSTEM_ERROR,
-                ErrorDomain.RPC,
-                f"unable to connect to server at '{bare}:{port}': {reason}",
-            ) from None
+        _check_tcp(target)
+    path = target.socket_path
+    if path is None:
+        return
+    if not os.path.exists(path):
+        raise make_error(
+            ErrorCode.SYSTEM_ERROR,
+            ErrorDomain.RPC,
+            f"Failed to connect socket to '{path}': No such file or directory",
+        )
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(path)
+    except (ConnectionRefusedError, PermissionError, FileNotFoundError) as exc:
+        raise make_error(
+            ErrorCode.SYSTEM_ERROR,
+            ErrorDomain.RPC,
+            f"Failed to connect socket to '{path}': {os.strerror(exc.errno or 0)}",
+        ) from None
+    except OSError:
+        pass  # let ZeroMQ try and report
+    finally:
+        probe.close()
+
+
+def _session_gone(exc: VirtError) -> bool:
+    """The worker does not know our session: it was restarted before we saw it die.
+
+    The call was refused before reaching the driver, so it is safe to open again and retry.
+    """
+    return exc.code == ErrorCode.RPC and exc.str2 == "connection not open"
+
+
+def _check_tcp(target: Target) -> None:
+    host, _, port = target.endpoint[len("tcp://") :].rpartition(":")
+    bare = host.strip("[]")
+    try:
+        socket.create_connection((bare, int(port)), timeout=5).close()
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise make_error(
+            ErrorCode.SYSTEM_ERROR,
+            ErrorDomain.RPC,
+            f"unable to connect to server at '{bare}:{port}': {reason}",
+        ) from None
 
 
 def _exchange(
@@ -303,9 +338,11 @@ class RemoteConnection(DriverConnection):
     def _ensure_open(self) -> Channel:
         if self._closed:
             raise make_error(ErrorCode.INVALID_CONN, ErrorDomain.RPC, "the connection is closed")
-        if self._worker is None or self._worker.dead:
+        if self._worker is None or self._worker.poll_events():
+            # The worker (or the whole daemon) went away: route again, through a fresh control
+            # channel if the daemon's went too.  A daemon that is gone fails here at once.
             _check_socket(self.target)
-            if self._control is None or self._control.dead:
+            if self._control is None or self._control.poll_events():
                 if self._control is not None:
                     self._control.close()
                 self._control = Channel(self.target.endpoint)
@@ -316,17 +353,22 @@ class RemoteConnection(DriverConnection):
     # -- calls -----------------------------------------------------------------------------
     def _invoke(self, proc: int, args: list[Any], sig: Signature) -> Any:
         with self._lock:
-            worker = self._ensure_open()
-            try:
-                value = _exchange(
-                    worker, PROGRAM_REMOTE, proc, next(self._serials), args, CALL_TIMEOUT
-                )
-            except VirtError as exc:
-                if exc.code == ErrorCode.RPC and worker.dead:
-                    raise lost(
-                        f"the connection to the daemon was lost during {sig.procedure.api}"
-                    ) from None
-                raise
+            for attempt in range(2):
+                worker = self._ensure_open()
+                try:
+                    value = _exchange(
+                        worker, PROGRAM_REMOTE, proc, next(self._serials), args, CALL_TIMEOUT
+                    )
+                    break
+                except VirtError as exc:
+                    if exc.code == ErrorCode.RPC and worker.dead:
+                        raise lost(
+                            f"the connection to the daemon was lost during {sig.procedure.api}"
+                        ) from None
+                    if attempt == 0 and _session_gone(exc):
+                        worker.dead = True
+                        continue
+                    raise
         try:
             return sig.check_result(value)
         except ProtocolError as exc:
@@ -336,7 +378,7 @@ class RemoteConnection(DriverConnection):
         return self.target.client_uri or self.server_uri
 
     def connect_is_alive(self) -> bool:
-        return not self._closed and self._worker is not None and not self._worker.dead
+        return not self._closed and self._worker is not None and not self._worker.poll_events()
 
     # -- events ----------------------------------------------------------------------------
     def connect_event_subscribe(self, listener: Callable[[ObjectEvent], None]) -> int:
@@ -368,7 +410,7 @@ class RemoteConnection(DriverConnection):
             if self._closed:
                 return
             self._closed = True
-            if self._worker is not None and not self._worker.dead:
+            if self._worker is not None and not self._worker.poll_events():
                 try:
                     _exchange(
                         self._worker,
@@ -429,9 +471,13 @@ class _EventPump:
     def _attach(self) -> Channel:
         endpoint, token = self._target
         channel = Channel(endpoint)
-        if not channel.wait_connected(REOPEN_TIMEOUT):
-            channel.close()
-            raise lost("cannot attach the event channel")
+        # In slices, so that closing the connection (stop) is not held up by a worker or
+        # daemon that is gone for good.
+        deadline = time.monotonic() + REOPEN_TIMEOUT
+        while not channel.wait_connected(0.1):
+            if self._stop.is_set() or time.monotonic() > deadline:
+                channel.close()
+                raise lost("cannot attach the event channel")
         _exchange(channel, PROGRAM_REMOTE, PROC_EVENT_ATTACH, 1, token, 10.0)
         return channel
 
