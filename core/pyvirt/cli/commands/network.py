@@ -16,6 +16,7 @@ from pyvirt.cli.commands._common import (
     yes_no,
 )
 from pyvirt.cli.commands.domain import dump_xml
+from pyvirt.cli.commands.events import NET_EVENT
 
 _B, _S, _D = T.BOOL, T.STRING, T.DATA
 
@@ -167,6 +168,7 @@ COMMANDS = [
     _cmd("net-dumpxml", "network information in XML",
          "Output the network information as an XML dump to stdout.", cmd_net_dumpxml,
          _net_opt(), Opt("inactive", _B, "show inactive defined XML"), *_XPATH),
+    NET_EVENT,
     _cmd("net-info", "network information", "Returns basic information about the network",
          cmd_net_info, _net_opt(), JSON_OPT),
     _cmd("net-list", "list networks", "Returns list of networks.", cmd_net_list,
