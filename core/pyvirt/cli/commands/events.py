@@ -12,6 +12,8 @@ libvirt's test driver accepts them) and never fire.
 from __future__ import annotations
 
 import queue
+import signal
+import threading
 import time
 from typing import TYPE_CHECKING
 
@@ -111,6 +113,10 @@ class _Waiter:
 
     def wait(self, timeout: int | None) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout / 1000
+        # Like vshEventStart, take SIGINT even where it was ignored (a shell's `cmd &`).
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGINT, signal.default_int_handler)
         try:
             while True:
                 remaining = None if deadline is None else deadline - time.monotonic()
@@ -129,6 +135,9 @@ class _Waiter:
                     return
         except KeyboardInterrupt:
             self.ctl.print("event loop interrupted\n")
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
 
     def close(self, conn: Connection) -> None:
         for callback_id in self._ids:
