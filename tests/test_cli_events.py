@@ -80,7 +80,7 @@ _STAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+0000: ", re.M)
 
 LISTENERS = [
     "event --all --loop --timeout {t} --timestamp",
-    "event --domain test --event lifecycle",  # one-shot: the first event only
+    "-r event --domain test --event lifecycle",  # read-only, one-shot: the first event only
     "net-event --event lifecycle --loop --timeout {t}",
     "event --domain test --all --loop --timeout {t}",  # test's events, not d2's
 ]
@@ -104,8 +104,9 @@ def _scenario(exe: str, uri: str, cwd: Path, seconds: int) -> list[str]:
     """Start the listeners, run the actions one process each, return every output."""
     env = _env()
     listeners = [
-        subprocess.Popen([exe, "-c", uri, cmd.format(t=seconds)], stdout=subprocess.PIPE,
-                         stderr=subprocess.STDOUT, text=True, env=env)
+        subprocess.Popen([exe, *(["-r"] if cmd.startswith("-r ") else []), "-c", uri,
+                          cmd.removeprefix("-r ").format(t=seconds)],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
         for cmd in LISTENERS
     ]
     deadline = time.monotonic() + seconds / 2
