@@ -76,7 +76,8 @@ def timestamp_now() -> str:
     """virTimeStringNowRaw: UTC with milliseconds and a literal +0000."""
     now = time.time()
     secs = int(now)
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(secs)) + f".{int((now - secs) * 1000):03d}+0000"
+    millis = int((now - secs) * 1000)
+    return f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(secs))}.{millis:03d}+0000"
 
 
 def timeout_ms(p: Parsed) -> int | None:
