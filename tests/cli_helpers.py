@@ -1,17 +1,28 @@
 """Run virsh and pyvirsh side by side and compare stdout, stderr and exit status.
 
+Two targets: ``test:///default`` in-process for both, or ``test+unix:///default`` through a
+daemon for both (virsh → libvirtd, pyvirsh → a pyvirtd this test session starts).  Tests take
+the ``uri`` fixture (both targets) or ``daemon_uri`` (the daemons only); conftest.py
+re-exports the fixtures defined here.
+
 Kept out of conftest.py so the CLI tests do not collide with other branches' fixtures.
 """
 
 from __future__ import annotations
 
 import difflib
+import fcntl
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -19,6 +30,9 @@ import pytest
 PYVIRSH = str(Path(sys.executable).parent / "pyvirsh")
 VIRSH = shutil.which("virsh")
 URI = "test:///default"
+DAEMON_URI = "test+unix:///default"
+#: libvirt's own helper (a copy of shared/ sits beside the clone); installs and starts libvirtd.
+LIBVIRT_REFERENCE = Path(__file__).resolve().parents[2] / "shared/tools/libvirt-reference.sh"
 
 needs_virsh = pytest.mark.skipif(VIRSH is None, reason="virsh (libvirt 9.0) is not installed")
 
@@ -62,7 +76,106 @@ def pyvirsh(*args: str, stdin: str | None = None, cwd: str | Path | None = None)
 
 def virsh(*args: str, stdin: str | None = None, cwd: str | Path | None = None) -> Result:
     assert VIRSH is not None
+    if any(DAEMON_URI in a for a in args):
+        with libvirtd_alone():
+            return run(VIRSH, list(args), stdin=stdin, cwd=cwd)
     return run(VIRSH, list(args), stdin=stdin, cwd=cwd)
+
+
+# -- the daemons -------------------------------------------------------------------------------
+@contextmanager
+def libvirtd_alone() -> Iterator[None]:
+    """Hold the machine-wide lock for libvirtd's test:///default.
+
+    libvirtd shares test:///default among its clients and resets it when the last one leaves;
+    pytest-xdist workers all talk to the one libvirtd, so each virsh run (or event listener)
+    takes this lock to see the pristine state and no other test's events."""
+    with open(os.path.join(tempfile.gettempdir(), "pyvirt-tests-libvirtd.lock"), "w") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+@cache
+def libvirtd_problem() -> str | None:
+    """Why virsh cannot reach libvirtd's test:///default, or None when it can.
+
+    Starts libvirtd with shared/tools/libvirt-reference.sh when that is beside the clone,
+    libvirt is installed and we are root (as in CI); it never installs packages itself."""
+    if VIRSH is None:
+        return "virsh (libvirt 9.0) is not installed"
+
+    def reach() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([VIRSH, "-c", DAEMON_URI, "uri"], capture_output=True, text=True,
+                              env=_env(), timeout=30)
+
+    probe = reach()
+    if probe.returncode == 0:
+        return None
+    startable = (LIBVIRT_REFERENCE.exists() and shutil.which("libvirtd") and os.geteuid() == 0)
+    if startable:
+        subprocess.run(["bash", str(LIBVIRT_REFERENCE), "start"], capture_output=True,
+                       timeout=120)
+        probe = reach()
+        if probe.returncode == 0:
+            return None
+    return (f"libvirtd is not reachable ({probe.stderr.strip().splitlines()[-1]}); "
+            "start it with shared/tools/libvirt-reference.sh start, as .ci/run does")
+
+
+class _Pyvirtd:
+    """This test process's pyvirtd: started on first use, restarted if something killed it."""
+
+    def __init__(self) -> None:
+        self.tmp = tempfile.TemporaryDirectory(prefix="pvcli-", dir="/tmp")
+        self.rundir = Path(self.tmp.name) / "run"
+        self.daemon = None
+
+    def ensure(self) -> Path:
+        from daemon_helpers import start_daemon
+
+        if self.daemon is None or self.daemon.proc.poll() is not None:
+            self.daemon = start_daemon(self.rundir)
+        return self.rundir
+
+    def stop(self) -> None:
+        if self.daemon is not None and self.daemon.proc.poll() is None:
+            self.daemon.stop(signal.SIGTERM)
+        self.tmp.cleanup()
+
+
+@pytest.fixture(scope="session")
+def pyvirtd() -> Iterator[_Pyvirtd]:
+    """One pyvirtd per test process (each xdist worker has its own, so no state is shared)."""
+    d = _Pyvirtd()
+    try:
+        yield d
+    finally:
+        d.stop()
+
+
+@pytest.fixture
+def daemon_uri(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """``test+unix:///default``: virsh talks to libvirtd, pyvirsh (and pyvirt) to our pyvirtd.
+
+    Both daemons reset test:///default when their last client disconnects, so every run of a
+    binary starts from the pristine state, as a run on test:///default does."""
+    problem = libvirtd_problem()
+    if problem:
+        pytest.skip(problem)
+    rundir = request.getfixturevalue("pyvirtd").ensure()
+    monkeypatch.setenv("PYVIRT_RUNTIME_DIR", str(rundir))
+    return DAEMON_URI
+
+
+@pytest.fixture(params=[URI, DAEMON_URI], ids=["local", "daemon"])
+def uri(request: pytest.FixtureRequest) -> str:
+    """Both targets: in-process test:///default, and test+unix:///default through daemons."""
+    if request.param == DAEMON_URI:
+        return str(request.getfixturevalue("daemon_uri"))
+    return URI
 
 
 _CPU_TIME = re.compile(r"^(CPU time: +)\d+\.\ds$", re.M)
@@ -119,7 +232,8 @@ def compare(
     return ours
 
 
-def on_test(*commands: str, cwd: str | Path | None = None, quiet: bool = False) -> Result:
-    """Compare one `;`-joined command string run against test:///default."""
+def on_test(*commands: str, cwd: str | Path | None = None, quiet: bool = False,
+            uri: str = URI) -> Result:
+    """Compare one `;`-joined command string run against *uri* (default test:///default)."""
     opts = ["-q"] if quiet else []
-    return compare(*opts, "-c", URI, "; ".join(commands), cwd=cwd)
+    return compare(*opts, "-c", uri, "; ".join(commands), cwd=cwd)

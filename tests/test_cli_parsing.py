@@ -70,6 +70,21 @@ def test_command_strings(string):
     compare("-c", URI, string)
 
 
+# the strings above that run commands (not only parse), and a multi-command run
+THROUGH_DAEMONS = [
+    "dominfo --domain=test", "dominfo -- test", "domstate test --reason", "list;;list",
+    "list # comment; dominfo test", "dominfo te\\st", "exit; list", "list; quit; list",
+    "vol-info v1 default-pool extra", "setmem --size 1 test", "undefine --delete-snapshots=1 x",
+    "suspend test; list; resume test; resume test; domstate --reason test; net-list --all; "
+    "pool-list --all; vol-list default-pool; nope; list",
+]
+
+
+@pytest.mark.parametrize("string", THROUGH_DAEMONS)
+def test_command_strings_through_daemons(daemon_uri, string):
+    compare("-c", daemon_uri, string)
+
+
 ARGVS = [
     ["dominfo", "test"],
     ["dominfo", "test", "extra"],
@@ -90,6 +105,12 @@ ARGVS = [
 @pytest.mark.parametrize("argv", ARGVS)
 def test_argv_commands(argv):
     compare("-c", URI, *argv)
+
+
+@pytest.mark.parametrize("argv", [["dominfo", "test;", "list"], ["dominfo", ""],
+                                  ["list", "--all", "--name"]])
+def test_argv_commands_through_daemons(daemon_uri, argv):
+    compare("-c", daemon_uri, *argv)
 
 
 OPTIONS = [
@@ -134,6 +155,23 @@ OPTIONS = [
 @pytest.mark.parametrize("args", OPTIONS)
 def test_global_options(args):
     compare(*args)
+
+
+@pytest.mark.parametrize("args", [
+    ["-q", "-c", "{uri}", "suspend test; list"], ["-c", "{uri}", "-r", "destroy test"],
+    ["-r", "-c", "{uri}", "suspend test; list; dominfo test; net-destroy default"],
+    ["-K", "5", "-k", "0", "-c", "{uri}", "uri"], ["-d", "2", "-c", "{uri}", "uri"],
+    ["-t", "-c", "{uri}", "uri; nodeinfo"],
+])
+def test_global_options_through_daemons(daemon_uri, args):
+    compare(*(a.format(uri=daemon_uri) for a in args))
+
+
+@pytest.mark.xfail(strict=True, reason="pyvirt has no virConnectSetKeepAlive: -k/-K make "
+                   "pyvirsh disconnect from pyvirtd, while libvirt's remote driver keeps alive")
+@pytest.mark.parametrize("args", [["-k", "5"], ["-K", "5"]])
+def test_keepalive_through_daemons(daemon_uri, args):
+    compare(*args, "-c", daemon_uri, "uri")
 
 
 @pytest.mark.parametrize("args", [["-h"], ["--help"], ["-hq"], ["-h", "--bogus"]])

@@ -27,5 +27,11 @@ def test_piped_sessions(session, opts):
     compare(*opts, "-c", URI, stdin=session, listing=True)
 
 
+@pytest.mark.parametrize("session", [SESSIONS[0], SESSIONS[5], SESSIONS[9]])
+@pytest.mark.parametrize("opts", [[], ["-r"]])
+def test_piped_sessions_through_daemons(daemon_uri, session, opts):
+    compare(*opts, "-c", daemon_uri, stdin=session, listing=True)
+
+
 def test_shell_bad_uri():
     compare("-c", "test:///", stdin="uri\n")

@@ -14,6 +14,7 @@ from pyvirt.cli._parser import Cmd
 GROUPS: tuple[tuple[str, str], ...] = (
     ("domain", "Domain Management"),
     ("monitor", "Domain Monitoring"),
+    ("events", "Domain Events"),
     ("host", "Host and Hypervisor"),
     ("network", "Networking"),
     ("pool", "Storage Pool"),
@@ -25,10 +26,10 @@ GROUPS: tuple[tuple[str, str], ...] = (
 @cache
 def commands() -> dict[str, Cmd]:
     """All commands by name, in virsh's listing order within each group."""
-    from pyvirt.cli.commands import domain, host, monitor, network, storage, virsh
+    from pyvirt.cli.commands import domain, events, host, monitor, network, storage, virsh
 
     table: dict[str, Cmd] = {}
-    for module in (domain, monitor, host, network, storage, virsh):
+    for module in (domain, monitor, events, host, network, storage, virsh):
         for cmd in module.COMMANDS:
             table[cmd.name] = cmd
     return table

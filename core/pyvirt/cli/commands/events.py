@@ -1,0 +1,232 @@
+"""virsh's event commands: ``event`` (group "Domain Events") and ``net-event`` (Networking).
+
+Both wait on the connection's event callbacks and print one line per event in virsh's words.
+Through the daemon (``test+unix:///default``) they see what other clients do; on an
+in-process URI (``test:///default``) only commands of the same process could cause events, and
+none run while ``event`` waits, so it times out as virsh does.
+
+pyvirt's drivers emit lifecycle events only; the other domain event types are accepted (as
+libvirt's test driver accepts them) and never fire.
+"""
+
+from __future__ import annotations
+
+import queue
+import signal
+import threading
+import time
+from typing import TYPE_CHECKING
+
+from pyvirt.cli._control import Control, Failure
+from pyvirt.cli._format import strtol
+from pyvirt.cli._parser import Cmd, Opt, Parsed, T
+from pyvirt.cli.commands._common import domain, exclusive, network, string_req
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from pyvirt import Connection, ObjectEvent
+
+#: virshDomainEventCallbacks' names, in libvirt's event id order (VIR_DOMAIN_EVENT_ID_*).
+DOMAIN_EVENTS = (
+    "lifecycle", "reboot", "rtc-change", "watchdog", "io-error", "graphics", "io-error-reason",
+    "control-error", "block-job", "disk-change", "tray-change", "pm-wakeup", "pm-suspend",
+    "balloon-change", "pm-suspend-disk", "device-removed", "block-job-2", "tunable",
+    "agent-lifecycle", "device-added", "migration-iteration", "job-completed",
+    "device-removal-failed", "metadata-change", "block-threshold", "memory-failure",
+    "memory-device-size-change",
+)
+NETWORK_EVENTS = ("lifecycle",)
+
+_DOMAIN_EVENT_TYPES = ("Defined", "Undefined", "Started", "Suspended", "Resumed", "Stopped",
+                       "Shutdown", "PMSuspended", "Crashed")
+_DOMAIN_EVENT_DETAILS: tuple[tuple[str, ...], ...] = (
+    ("Added", "Updated", "Renamed", "Snapshot"),
+    ("Removed", "Renamed"),
+    ("Booted", "Migrated", "Restored", "Snapshot", "Event wakeup"),
+    ("Paused", "Migrated", "I/O Error", "Watchdog", "Restored", "Snapshot", "API error",
+     "Post-copy", "Post-copy Error"),
+    ("Unpaused", "Migrated", "Snapshot", "Post-copy", "Post-copy Error"),
+    ("Shutdown", "Destroyed", "Crashed", "Migrated", "Saved", "Failed", "Snapshot"),
+    ("Finished", "Finished after guest request", "Finished after host request"),
+    ("Memory", "Disk"),
+    ("Panicked", "Crashloaded"),
+)
+_NETWORK_EVENT_TYPES = ("Defined", "Undefined", "Started", "Stopped")
+_INT_MAX = 2**31 - 1
+
+
+def _pick(names: tuple[str, ...], index: int) -> str:
+    return names[index] if 0 <= index < len(names) else "unknown"
+
+
+def domain_event_text(ev: ObjectEvent) -> str:
+    """virshEventLifecyclePrint's line for one domain lifecycle event."""
+    details = _DOMAIN_EVENT_DETAILS[ev.event] if 0 <= ev.event < len(_DOMAIN_EVENT_DETAILS) else ()
+    return (f"event 'lifecycle' for domain '{ev.name}': "
+            f"{_pick(_DOMAIN_EVENT_TYPES, ev.event)} {_pick(details, ev.detail)}\n")
+
+
+def network_event_text(ev: ObjectEvent) -> str:
+    """vshEventLifecyclePrint's line (virsh-network.c): the name is not quoted there."""
+    return f"event 'lifecycle' for network {ev.name}: {_pick(_NETWORK_EVENT_TYPES, ev.event)}\n"
+
+
+def timestamp_now() -> str:
+    """virTimeStringNowRaw: UTC with milliseconds and a literal +0000."""
+    now = time.time()
+    secs = int(now)
+    millis = int((now - secs) * 1000)
+    return f"{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(secs))}.{millis:03d}+0000"
+
+
+def timeout_ms(p: Parsed) -> int | None:
+    """vshCommandOptTimeoutToMs: whole seconds, 1..INT_MAX/1000; None without --timeout."""
+    text = p.str("timeout")
+    if text is None:
+        return None
+    parsed = strtol(text)
+    if parsed is None or parsed[1] or "-" in text or parsed[0] > 2**32 - 1:
+        raise Failure(f"Numeric value '{text}' for <timeout> option is malformed or out of range")
+    seconds = parsed[0]
+    if seconds == 0 or seconds > _INT_MAX // 1000:
+        raise Failure(
+            f"Numeric value '{seconds}' for <timeout> option is malformed or out of range")
+    return seconds * 1000
+
+
+class _Waiter:
+    """vshEventStart/vshEventWait: collect matching events until one (or, looping, the
+    timeout or ^C) ends the wait.  Counts and prints as virsh's event callbacks do."""
+
+    def __init__(self, ctl: Control, loop: bool, timestamp: bool) -> None:
+        self.ctl = ctl
+        self.loop = loop
+        self.timestamp = timestamp
+        self.count = 0
+        self.pending: queue.Queue[str] = queue.Queue()
+        self._ids: list[int] = []
+
+    def watch(self, conn: Connection, kind: str, uuid: str | None,
+              text: Callable[[ObjectEvent], str]) -> None:
+        self._ids.append(conn.register_event_callback(
+            lambda _conn, ev: self.pending.put(text(ev)), kind=kind, uuid=uuid))
+
+    def wait(self, timeout: int | None) -> None:
+        deadline = None if timeout is None else time.monotonic() + timeout / 1000
+        # Like vshEventStart, take SIGINT even where it was ignored (a shell's `cmd &`).
+        previous = None
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            while True:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    self.ctl.print("event loop timed out\n")
+                    return
+                try:
+                    line = self.pending.get(timeout=remaining)
+                except queue.Empty:
+                    continue
+                stamp = f"{timestamp_now()}: " if self.timestamp else ""
+                self.ctl.print(stamp + line)
+                self.ctl.out.flush()
+                self.count += 1
+                if not self.loop:
+                    return
+        except KeyboardInterrupt:
+            self.ctl.print("event loop interrupted\n")
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+
+    def close(self, conn: Connection) -> None:
+        for callback_id in self._ids:
+            conn.deregister_event_callback(callback_id)
+        self._ids.clear()
+
+    def report(self) -> bool:
+        self.ctl.print(f"events received: {self.count}\n")
+        return self.count > 0
+
+
+def _list_names(ctl: Control, names: tuple[str, ...]) -> bool:
+    ctl.print("".join(f"{n}\n" for n in names))
+    return True
+
+
+def cmd_event(ctl: Control, p: Parsed) -> bool:
+    exclusive(p, "all", "event")
+    exclusive(p, "list", "all")
+    exclusive(p, "list", "event")
+    if p.bool("list"):
+        return _list_names(ctl, DOMAIN_EVENTS)
+    name = string_req(p, "event")
+    if name is None and not p.bool("all"):
+        raise Failure("one of --list, --all, or --event <type> is required")
+    if name is not None and name not in DOMAIN_EVENTS:
+        raise Failure(f"unknown event type {name}")
+    timeout = timeout_ms(p)
+    uuid = domain(ctl, p)[0].uuid if p.str("domain") is not None else None
+    waiter = _Waiter(ctl, p.bool("loop"), p.bool("timestamp"))
+    conn = ctl.conn
+    if name in (None, "lifecycle"):
+        waiter.watch(conn, "domain", uuid, domain_event_text)
+    try:
+        waiter.wait(timeout)
+    finally:
+        waiter.close(conn)
+    return waiter.report()
+
+
+def cmd_net_event(ctl: Control, p: Parsed) -> bool:
+    if p.bool("list"):
+        return _list_names(ctl, NETWORK_EVENTS)
+    name = string_req(p, "event")
+    if name is None:
+        raise Failure("either --list or --event <type> is required")
+    if name not in NETWORK_EVENTS:
+        raise Failure(f"unknown event type {name}")
+    timeout = timeout_ms(p)
+    uuid = None
+    lookup_error: BaseException | None = None
+    if p.str("network") is not None:
+        # virsh reports a failed lookup, then listens to every network all the same.
+        try:
+            uuid = network(ctl, p)[0].uuid
+        except Failure as f:
+            for line in f.lines:
+                ctl.error(line)
+            lookup_error = f.cause
+    waiter = _Waiter(ctl, p.bool("loop"), p.bool("timestamp"))
+    conn = ctl.conn
+    waiter.watch(conn, "network", uuid, network_event_text)
+    try:
+        waiter.wait(timeout)
+    finally:
+        waiter.close(conn)
+    if waiter.report():
+        return True
+    if lookup_error is not None:
+        ctl.error(str(lookup_error))
+    return False
+
+
+_LOOP = Opt("loop", T.BOOL, "loop until timeout or interrupt, rather than one-shot")
+_TIMEOUT = Opt("timeout", T.INT, "timeout seconds")
+_LIST = Opt("list", T.BOOL, "list valid event types")
+_TIMESTAMP = Opt("timestamp", T.BOOL, "show timestamp for each printed event")
+_EVENT = Opt("event", T.STRING, "which event type to wait for")
+
+COMMANDS = [
+    Cmd("event", "events", "Domain Events", "List event types, or wait for domain events to occur",
+        (Opt("domain", T.STRING, "filter by domain name, id or uuid"), _EVENT,
+         Opt("all", T.BOOL, "wait for all events instead of just one type"),
+         _LOOP, _TIMEOUT, _LIST, _TIMESTAMP), cmd_event),
+]
+
+NET_EVENT = Cmd(
+    "net-event", "network", "Network Events",
+    "List event types, or wait for network events to occur",
+    (Opt("network", T.STRING, "filter by network name or uuid"), _EVENT, _LOOP, _TIMEOUT, _LIST,
+     _TIMESTAMP), cmd_net_event)

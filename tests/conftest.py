@@ -1,0 +1,3 @@
+"""Fixtures shared by several test files (each defined in the helper module named)."""
+
+from cli_helpers import daemon_uri, pyvirtd, uri  # noqa: F401 (fixtures: uri, daemon_uri)
