@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -94,6 +95,18 @@ class Monitor:
         deadline = time.monotonic() + timeout
         delay = 0.002
         while True:
+            if not os.path.exists(self.path):
+                # Not there yet: QEMU is still starting (or has died, checked below).
+                # Polling the file first keeps qemu.qmp from logging every failed attempt.
+                if not alive():
+                    raise MonitorClosed(
+                        "monitor closed", code=ErrorCode.INTERNAL_ERROR, domain=ErrorDomain.QEMU
+                    )
+                if time.monotonic() >= deadline:
+                    raise _monitor_error(f"monitor socket of '{self.name}' did not appear")
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
+                continue
             try:
                 monitor_loop.run(self._connect(on_event, on_eof), timeout=10.0)
                 return
