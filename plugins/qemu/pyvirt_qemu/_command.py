@@ -163,6 +163,7 @@ def _cpu(b: _Builder) -> None:
         return
     mode = cpu.get("mode", "custom")
     for key in cpu.attrib:
+        key = str(key)
         if key not in ("mode", "match", "check", "migratable"):
             raise unsupported(f"<cpu {key}=…>")
     for kid in cpu:

@@ -212,7 +212,10 @@ def on_monitor_event(
             return
         if event == "STOP" and dom.state == DomainState.RUNNING:
             dom.state, dom.reason = DomainState.PAUSED, DomainPausedReason.UNKNOWN
-            changed = (DomainEventType.SUSPENDED, DomainEventSuspendedDetail.PAUSED)
+            changed: tuple[int, int] = (
+                DomainEventType.SUSPENDED,
+                DomainEventSuspendedDetail.PAUSED,
+            )
         elif event == "RESUME" and dom.state == DomainState.PAUSED:
             dom.state, dom.reason = DomainState.RUNNING, DomainRunningReason.UNPAUSED
             changed = (DomainEventType.RESUMED, DomainEventResumedDetail.UNPAUSED)

@@ -131,7 +131,8 @@ class Monitor:
         async def pump_events() -> None:
             async for msg in client.events:
                 try:
-                    on_event(str(msg["event"]), dict(msg.get("data", {})))
+                    data = msg.get("data")
+                    on_event(str(msg["event"]), dict(data) if isinstance(data, dict) else {})
                 except Exception:  # noqa: BLE001 - a handler bug must not stop the pump
                     import logging
 

@@ -22,6 +22,7 @@ class QemuStateDriver(StateDriver):
     name = "QEMU"
     connect_driver = QemuConnectDriver
     calls_may_block = True
+    _driver: QemuDriver | None = None
 
     def initialize(self, *, privileged: bool, root: str | None) -> StateInitResult:
         """SKIPPED when QEMU is not installed; otherwise load, reconnect and autostart.
