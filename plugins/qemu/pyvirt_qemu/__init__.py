@@ -1,9 +1,7 @@
-"""pyvirt's QEMU driver (hosted by pyvirtd as a state driver).
+"""pyvirt's QEMU driver, hosted by pyvirtd as a state driver (``qemu:///system`` as root,
+``qemu:///session`` per user): real qemu-system processes driven over QMP."""
 
-Only its registration exists so far: initialisation reports SKIPPED, which a daemon treats as
-"driver not available", until the driver itself is built.
-"""
-
+from pyvirt_qemu._driver import QemuConnectDriver
 from pyvirt_qemu._state import QemuStateDriver
 
-__all__ = ["QemuStateDriver"]
+__all__ = ["QemuConnectDriver", "QemuStateDriver"]

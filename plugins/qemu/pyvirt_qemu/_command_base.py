@@ -1,0 +1,137 @@
+"""Shared pieces of the command-line builder: the refusal error, option escaping, the
+per-build state and how a device's address and boot order become ``-device`` properties.
+
+Split from :mod:`pyvirt_qemu._command` so the domain-wide settings and the devices
+(:mod:`pyvirt_qemu._command_devices`) each stay one readable module.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from pyvirt import ErrorCode, ErrorDomain, make_error
+from pyvirt.conf import (
+    Address,
+    Device,
+    DomainDef,
+)
+
+DEFAULT_EMULATOR = "/usr/bin/qemu-system-x86_64"
+VNC_PORT_MIN = 5900
+#: Autoport VNC: QEMU itself tries displays 0..N and takes the first free one (no race
+#: between picking a port here and QEMU binding it); the port is read back with query-vnc.
+VNC_AUTOPORT_LAST_DISPLAY = 65535 - VNC_PORT_MIN
+
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+_NIC_MODELS = {"virtio": "virtio-net-pci", "e1000": "e1000", "e1000e": "e1000e",
+               "rtl8139": "rtl8139"}  # fmt: skip
+_USB_MODELS = {"piix3-uhci": "piix3-usb-uhci", "qemu-xhci": "qemu-xhci",
+               "nec-xhci": "nec-usb-xhci", "ich9-ehci1": "ich9-usb-ehci1"}  # fmt: skip
+_BOOT_LETTER = {"fd": "a", "hd": "c", "cdrom": "d", "network": "n"}
+_FEATURES = frozenset({"acpi", "apic", "pae", "vmport"})
+_LIFECYCLE = {
+    "on_poweroff": ("destroy", "restart"),
+    "on_reboot": ("destroy", "restart"),
+    "on_crash": ("destroy", "restart", "preserve"),
+}
+
+
+def unsupported(what: str) -> Exception:
+    """libvirt's VIR_ERR_CONFIG_UNSUPPORTED, reported by the QEMU driver."""
+    return make_error(ErrorCode.CONFIG_UNSUPPORTED, ErrorDomain.QEMU, what)
+
+
+def _opt(value: str) -> str:
+    """Escape a value inside a QEMU ``a=b,c=d`` option string (a comma is doubled)."""
+    return value.replace(",", ",,")
+
+
+def is_q35(machine: str | None) -> bool:
+    return bool(machine) and (machine or "").startswith(("q35", "pc-q35"))
+
+
+@dataclass(frozen=True)
+class LaunchPaths:
+    """Where this run of the guest keeps its sockets (chosen by the driver per start)."""
+
+    monitor: str
+    channel_dir: str
+
+
+def assign_runtime_paths(live: DomainDef, paths: LaunchPaths) -> None:
+    """Fill in what libvirt generates at start and shows in the live XML: the guest agent
+    channel's socket path (``<source mode='bind' path=…/>``) when the user gave none."""
+    for ch in live.chardevs:
+        if ch.kind == "channel" and ch.type == "unix":
+            src = ch.sources[0] if ch.sources else {}
+            if not src.get("path"):
+                name = ch.target.get("name") or f"channel{live.chardevs.index(ch)}"
+                src = {"mode": "bind", "path": os.path.join(paths.channel_dir, name)}
+                ch.sources = [src, *ch.sources[1:]]
+
+
+class _Builder:
+    """One build: the argv being assembled plus the counters device ids come from."""
+
+    def __init__(self, d: DomainDef, accel: str, paths: LaunchPaths) -> None:
+        self.d = d
+        self.accel = accel
+        self.paths = paths
+        self.q35 = is_q35(d.machine)
+        self.pci_bus = "pcie.0" if self.q35 else "pci.0"
+        self.argv: list[str] = []
+        self.has_device_boot = False
+        self.usb_ids: set[str] = set()
+
+    def add(self, *args: str) -> None:
+        self.argv.extend(args)
+
+    def device(self, driver: str, props: list[tuple[str, object]], dev: Device | None) -> None:
+        """One ``-device``; a PCI or USB ``<address>`` becomes bus/addr properties."""
+        parts = [driver]
+        parts += [f"{k}={_opt(str(v))}" for k, v in props if v is not None]
+        if dev is not None and dev.address is not None and dev.address.type != "drive":
+            # Drive addresses (controller/bus/unit) are already in the bus properties.
+            parts += self.address_props(dev.address, driver)
+        if dev is not None:
+            boot = _boot_order(dev)
+            if boot is not None:
+                self.has_device_boot = True
+                parts.append(f"bootindex={boot}")
+        self.add("-device", ",".join(parts))
+
+    def address_props(self, addr: Address, what: str) -> list[str]:
+        a = addr.attrs
+        if addr.type == "pci":
+            if int(a.get("domain", "0"), 16) or int(a.get("bus", "0"), 16):
+                raise unsupported(f"PCI address {_addr_text(addr)} of {what}: only bus 0")
+            slot, fn = int(a.get("slot", "0"), 16), int(a.get("function", "0"), 16)
+            out = [f"bus={self.pci_bus}", f"addr=0x{slot:x}" + (f".0x{fn:x}" if fn else "")]
+            if a.get("multifunction") == "on":
+                out.append("multifunction=on")
+            return out
+        if addr.type == "usb":
+            return [f"bus=usb.{int(a.get('bus', '0'))}", f"port={a.get('port', '1')}"]
+        raise unsupported(f"address type '{addr.type}' for {what}")
+
+
+def _addr_text(addr: Address) -> str:
+    return " ".join(f"{k}={v}" for k, v in addr.attrs.items())
+
+
+def _boot_order(dev: Device) -> int | None:
+    for el in dev.extra:
+        if el.tag == "boot":
+            order = el.get("order", "")
+            if not order.isdigit():
+                raise make_error(ErrorCode.XML_ERROR, ErrorDomain.DOMAIN,
+                                 f"incorrect boot order '{order}', expecting positive integer")  # fmt: skip
+            return int(order)
+    return None
+
+
+def _check_extra(dev: Device, what: str, allowed: frozenset[str] = frozenset({"boot"})) -> None:
+    for el in dev.extra:
+        if el.tag not in allowed:
+            raise unsupported(f"<{el.tag}> in {what}")

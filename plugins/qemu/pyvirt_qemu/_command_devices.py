@@ -1,0 +1,306 @@
+"""``-device`` (and ``-blockdev``, ``-netdev``, ``-chardev``, ``-vnc``) arguments for each
+device of the supported subset; anything else is refused, never skipped."""
+
+from __future__ import annotations
+
+import json
+
+from pyvirt import ErrorCode, ErrorDomain, make_error
+from pyvirt.conf import (
+    ChardevDef,
+    ControllerDef,
+    DiskDef,
+    DomainDef,
+    GraphicsDef,
+    InputDef,
+    InterfaceDef,
+    MemballoonDef,
+    VideoDef,
+)
+
+from pyvirt_qemu._command_base import (
+    _LOOPBACK,
+    _NIC_MODELS,
+    _USB_MODELS,
+    VNC_AUTOPORT_LAST_DISPLAY,
+    VNC_PORT_MIN,
+    _Builder,
+    _check_extra,
+    _opt,
+    unsupported,
+)
+
+
+def _controllers(b: _Builder) -> None:
+    for c in b.d.controllers:
+        _check_extra(c, f"controller {c.type}", frozenset())
+        if c.attrs:
+            raise unsupported(f"controller attributes {sorted(c.attrs)}")
+        if c.type == "pci":
+            root = "pcie-root" if b.q35 else "pci-root"
+            if c.model not in (None, root) or c.index != 0:
+                raise unsupported(f"PCI controller model '{c.model}' index {c.index}")
+        elif c.type == "ide":
+            if b.q35:
+                raise unsupported("IDE controllers are unsupported for this QEMU binary or "
+                                  "machine type")  # fmt: skip
+            if c.index != 0:
+                raise unsupported("only a single IDE controller is supported")
+        elif c.type == "sata":
+            if not (b.q35 and c.index == 0):  # q35's own AHCI is sata0
+                b.device("ahci", [("id", f"sata{c.index}")], c)
+        elif c.type == "usb":
+            if c.model == "none":
+                continue
+            model = c.model or ("qemu-xhci" if b.q35 else "piix3-uhci")
+            if model not in _USB_MODELS:
+                raise unsupported(f"USB controller model '{model}'")
+            ident = "usb" if c.index == 0 else f"usb{c.index}"
+            b.usb_ids.add(ident)
+            b.device(_USB_MODELS[model], [("id", ident)], c)
+        elif c.type == "virtio-serial":
+            b.device("virtio-serial-pci", [("id", f"virtio-serial{c.index}")], c)
+        else:
+            raise unsupported(f"controller type '{c.type}'")
+
+
+def _disk_bus_props(b: _Builder, disk: DiskDef) -> tuple[str, list[tuple[str, object]]]:
+    """(-device driver, bus properties and id) for a disk on its bus."""
+    addr = disk.address.attrs if disk.address is not None and disk.address.type == "drive" else {}
+    ctrl, bus, unit = (int(addr.get(k, "0")) for k in ("controller", "bus", "unit"))
+    cd = disk.device == "cdrom"
+    if disk.target_bus == "virtio":
+        if cd:
+            raise unsupported(f"disk type of '{disk.target_dev}' does not support ejectable media")
+        from pyvirt.conf._domain_parse import disk_name_to_index
+
+        return "virtio-blk-pci", [("id", f"virtio-disk{disk_name_to_index(disk.target_dev)}")]
+    driver = "ide-cd" if cd else "ide-hd"
+    if disk.target_bus == "ide":
+        if b.q35:
+            raise unsupported("IDE controllers are unsupported for this QEMU binary or machine "
+                              "type")  # fmt: skip
+        if ctrl != 0:
+            raise unsupported("only a single IDE controller is supported")
+        return driver, [("bus", f"ide.{bus}"), ("unit", unit), ("id", f"ide{ctrl}-{bus}-{unit}")]
+    if disk.target_bus == "sata":
+        qbus = f"ide.{unit}" if b.q35 and ctrl == 0 else f"sata{ctrl}.{unit}"
+        return driver, [("bus", qbus), ("id", f"sata{ctrl}-0-{unit}")]
+    raise unsupported(f"disk bus '{disk.target_bus}'")
+
+
+def _disks(b: _Builder) -> None:
+    for n, disk in enumerate(b.d.disks, start=1):
+        what = f"disk '{disk.target_dev}'"
+        _check_extra(disk, what)
+        if disk.device not in ("disk", "cdrom"):
+            raise unsupported(f"disk device '{disk.device}'")
+        if disk.type != "file":
+            raise unsupported(f"disk type '{disk.type}'")
+        if disk.source_children or set(disk.source) - {"file"} or disk.target_attrs:
+            raise unsupported(f"source or target options of {what}")
+        if disk.shareable or disk.attrs:
+            raise unsupported(f"attributes of {what}")
+        drv = dict(disk.driver or {})
+        if drv.pop("name", "qemu") != "qemu":
+            raise unsupported(f"disk driver name of {what}")
+        fmt = drv.pop("type", "raw")
+        if fmt not in ("raw", "qcow2"):
+            raise unsupported(f"storage format '{fmt}' of {what}")
+        if drv:
+            raise unsupported(f"driver options {sorted(drv)} of {what}")
+        driver, props = _disk_bus_props(b, disk)
+        if disk.readonly and driver == "ide-hd":
+            raise unsupported("readonly ide disks are not supported")
+        path = disk.source_path
+        if path:
+            node = f"libvirt-{n}"
+            ro = disk.readonly
+            storage = {"driver": "file", "filename": path, "node-name": f"{node}-storage",
+                       "auto-read-only": True, "discard": "unmap"}  # fmt: skip
+            fmt_node = {"node-name": f"{node}-format", "read-only": ro, "driver": fmt,
+                        "file": f"{node}-storage"}  # fmt: skip
+            b.add("-blockdev", json.dumps(storage, separators=(",", ":")))
+            b.add("-blockdev", json.dumps(fmt_node, separators=(",", ":")))
+            props = [*props[:-1], ("drive", f"{node}-format"), props[-1]]
+        elif disk.device != "cdrom":
+            raise make_error(ErrorCode.NO_SOURCE, ErrorDomain.QEMU, disk.target_dev)
+        b.device(driver, props, disk)
+
+
+def _interfaces(b: _Builder) -> None:
+    for i, nic in enumerate(b.d.interfaces):
+        what = f"interface {i}"
+        if nic.type != "user":
+            raise unsupported(f"interface type '{nic.type}'")
+        _check_extra(nic, what)
+        if nic.source or nic.attrs or nic.target_dev:
+            raise unsupported(f"source, target or attributes of {what}")
+        model = nic.model or "rtl8139"
+        if model not in _NIC_MODELS:
+            raise unsupported(f"interface model '{model}'")
+        b.add("-netdev", f"user,id=hostnet{i}")
+        b.device(_NIC_MODELS[model], [("netdev", f"hostnet{i}"), ("id", f"net{i}"),
+                                      ("mac", nic.mac)], nic)  # fmt: skip
+
+
+def _chardevs(b: _Builder) -> None:
+    serial_ports = {c.target.get("port", "0") for c in b.d.chardevs if c.kind == "serial"}
+    nchannel = 0
+    for c in b.d.chardevs:
+        _check_extra(c, c.kind, frozenset())
+        if c.kind == "serial":
+            _serial(b, c)
+        elif c.kind == "console":
+            ttype = c.target.get("type", "serial")
+            if ttype == "serial":
+                # Console 0 of type serial is a second view of serial 0: nothing to add.
+                if c.target.get("port", "0") not in serial_ports:
+                    raise unsupported("console without a matching serial device")
+                continue
+            if ttype != "virtio" or c.type != "pty":
+                raise unsupported(f"console of type '{c.type}' target '{ttype}'")
+            port = c.target.get("port", "0")
+            b.add("-chardev", f"pty,id=charconsole{port}")
+            b.device("virtconsole", [("chardev", f"charconsole{port}"),
+                                     ("id", f"console{port}")], None)  # fmt: skip
+        elif c.kind == "channel":
+            nchannel += 1
+            _channel(b, c, nchannel)
+        else:
+            raise unsupported(f"<{c.kind}> devices")
+
+
+def _serial(b: _Builder, c: ChardevDef) -> None:
+    if c.type != "pty":
+        raise unsupported(f"serial type '{c.type}'")
+    if c.target.get("type", "isa-serial") != "isa-serial":
+        raise unsupported(f"serial target type '{c.target.get('type')}'")
+    for kid in c.target_children:
+        if kid.tag != "model" or kid.get("name") != "isa-serial":
+            raise unsupported("serial target model other than isa-serial")
+    port = c.target.get("port", "0")
+    b.add("-chardev", f"pty,id=charserial{port}")
+    b.device("isa-serial", [("chardev", f"charserial{port}"), ("id", f"serial{port}"),
+                            ("index", port)], None)  # fmt: skip
+
+
+def _channel(b: _Builder, c: ChardevDef, nr: int) -> None:
+    if c.type != "unix" or c.target.get("type") != "virtio":
+        raise unsupported(f"channel of type '{c.type}' target '{c.target.get('type')}'")
+    src = c.sources[0] if c.sources else {}
+    if src.get("mode", "bind") != "bind" or not src.get("path") or len(c.sources) > 1:
+        raise unsupported("channel source other than a unix socket the guest side binds")
+    if set(c.target) - {"type", "name", "state"}:
+        raise unsupported("channel target options")
+    ident = f"channel{nr - 1}"
+    b.add("-chardev", f"socket,id=char{ident},path={_opt(src['path'])},server=on,wait=off")
+    props: list[tuple[str, object]] = [("bus", "virtio-serial0.0"), ("nr", nr)]
+    if c.address is not None:
+        if c.address.type != "virtio-serial":
+            raise unsupported(f"address type '{c.address.type}' for a channel")
+        a = c.address.attrs
+        props = [("bus", f"virtio-serial{a.get('controller', '0')}.{a.get('bus', '0')}"),
+                 ("nr", a.get("port", nr))]  # fmt: skip
+    props += [("chardev", f"char{ident}"), ("id", ident), ("name", c.target.get("name"))]
+    b.add("-device", ",".join(["virtserialport", *(f"{k}={_opt(str(v))}" for k, v in props
+                                                    if v is not None)]))  # fmt: skip
+
+
+def _inputs(b: _Builder) -> None:
+    for i, inp in enumerate(b.d.inputs):
+        _check_extra(inp, f"input {inp.type}", frozenset())
+        if inp.bus == "ps2":
+            if inp.type not in ("mouse", "keyboard"):
+                raise unsupported(f"ps2 {inp.type}")
+            continue  # the PC's own i8042: always there
+        names = {"tablet": "tablet", "mouse": "mouse", "keyboard": "kbd"}
+        if inp.type not in names:
+            raise unsupported(f"input type '{inp.type}'")
+        if inp.bus == "usb":
+            if not b.usb_ids:
+                raise unsupported("USB is disabled for this domain, but USB devices are "
+                                  "present in the domain XML")  # fmt: skip
+            props: list[tuple[str, object]] = [("id", f"input{i}")]
+            if inp.address is None:
+                props.insert(0, ("bus", "usb.0"))
+            b.device(f"usb-{names[inp.type]}", props, inp)
+        elif inp.bus == "virtio":
+            kind = "keyboard" if inp.type == "keyboard" else inp.type
+            b.device(f"virtio-{kind}-pci", [("id", f"input{i}")], inp)
+        else:
+            raise unsupported(f"input bus '{inp.bus}'")
+
+
+def _graphics(b: _Builder) -> None:
+    gfx = b.d.graphics
+    if not gfx:
+        b.add("-display", "none")
+        return
+    if len(gfx) > 1:
+        raise unsupported("more than one graphics device")
+    g: GraphicsDef = gfx[0]
+    if g.type != "vnc":
+        raise unsupported(f"graphics type '{g.type}'")
+    if g.passwd is not None or g.attrs or g.extra:
+        raise unsupported("VNC options (password, websocket, keymap, ...)")
+    listen = g.listens[0] if g.listens else {"type": "address"}
+    if len(g.listens) > 1 or listen.get("type", "address") != "address":
+        raise unsupported("VNC listen types other than one address")
+    host = listen.get("address") or "127.0.0.1"
+    if host not in _LOOPBACK:
+        raise unsupported(f"VNC listen address '{host}': only loopback addresses")
+    shown = f"[{host}]" if ":" in host else host
+    b.add("-audiodev", json.dumps({"id": "audio1", "driver": "none"}, separators=(",", ":")))
+    if g.autoport or not g.port:
+        b.add("-vnc", f"{shown}:0,to={VNC_AUTOPORT_LAST_DISPLAY},audiodev=audio1")
+    else:
+        if g.port < VNC_PORT_MIN:
+            raise unsupported(f"VNC port {g.port} below {VNC_PORT_MIN}")
+        b.add("-vnc", f"{shown}:{g.port - VNC_PORT_MIN},audiodev=audio1")
+
+
+def _videos(b: _Builder) -> None:
+    for i, v in enumerate(b.d.videos):
+        _check_extra(v, f"video {v.model}", frozenset())
+        if v.model_attrs or v.model_children or (v.heads or 1) != 1:
+            raise unsupported(f"options of video model '{v.model}'")
+        if v.model == "none":
+            continue
+        primary = i == 0
+        props: list[tuple[str, object]] = [("id", f"video{i}")]
+        if v.model in ("cirrus", "vga"):
+            if not primary:
+                raise unsupported(f"secondary video model '{v.model}'")
+            driver = "cirrus-vga" if v.model == "cirrus" else "VGA"
+            if v.vram:
+                props.append(("vgamem_mb", v.vram // 1024))
+        elif v.model == "virtio":
+            driver = "virtio-vga" if primary else "virtio-gpu-pci"
+        elif v.model == "bochs":
+            driver = "bochs-display"
+        else:
+            raise unsupported(f"video model '{v.model}'")
+        b.device(driver, props, v)
+
+
+def _memballoon(b: _Builder) -> None:
+    mb: MemballoonDef | None = b.d.memballoon
+    if mb is None or mb.model == "none":
+        return
+    _check_extra(mb, "memballoon", frozenset())
+    if mb.model != "virtio" or mb.attrs:
+        raise unsupported(f"memballoon model '{mb.model}' or its options")
+    b.device("virtio-balloon-pci", [("id", "balloon0")], mb)
+
+
+#: Types the builder handles; the driver refuses definitions holding anything else.
+HANDLED_DEVICES = (DiskDef, InterfaceDef, ChardevDef, ControllerDef, GraphicsDef, VideoDef,
+                   InputDef, MemballoonDef)  # fmt: skip
+
+
+def check_device_kinds(d: DomainDef) -> None:
+    """Refuse device kinds the builder knows nothing about (sound, hostdev, rng, ...)."""
+    for dev in d.devices:
+        if not isinstance(dev, HANDLED_DEVICES):
+            raise unsupported(f"device type '{dev.tag}'")

@@ -1,0 +1,363 @@
+"""Domain entry points of a QEMU connection.
+
+Why every modifying call runs under the domain's job and re-checks the state after getting
+it: another call may have changed the domain while this one waited (libvirt's rule).  Reads
+(lookups, listing, state, XML) take only the driver lock for an instant and never wait for a
+job, so a slow start does not freeze ``list``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+
+from pyvirt import (
+    DomainCreateFlags,
+    DomainEventDefinedDetail,
+    DomainEventResumedDetail,
+    DomainEventSuspendedDetail,
+    DomainEventType,
+    DomainEventUndefinedDetail,
+    DomainInfo,
+    DomainMemoryModFlags,
+    DomainPausedReason,
+    DomainRecord,
+    DomainRef,
+    DomainRunningReason,
+    DomainState,
+    DomainXMLFlags,
+    ErrorCode,
+    ErrorDomain,
+    ListDomainsFlags,
+    SecurityLabel,
+    VirtError,
+    make_error,
+)
+from pyvirt.conf import DomainDef, format_domain_xml, parse_domain_xml
+from pyvirt.driver import unsupported_flags
+
+from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
+from pyvirt_qemu._config import atomic_write, remove_file
+from pyvirt_qemu._defaults import apply_qemu_defaults, choose_accel
+from pyvirt_qemu._domain import QemuDomain, matches_list_flags
+from pyvirt_qemu._driverstate import QemuDriver
+from pyvirt_qemu._lifecycle import save_run_status
+
+_Q = ErrorDomain.QEMU
+_ALL_LIST_FLAGS = sum(int(f) for f in ListDomainsFlags)
+
+
+def _not_running() -> VirtError:
+    return make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN, "domain is not running")
+
+
+def _parse(xml: str) -> DomainDef:
+    """Parse, fill in QEMU's defaults, and check the whole definition can be turned into a
+    command line now, so an unsupported setting is refused at define time, not at boot."""
+    defn = parse_domain_xml(xml, default_arch="x86_64")
+    apply_qemu_defaults(defn)
+    trial = defn.copy()
+    paths = LaunchPaths(monitor="/nonexistent/monitor.sock", channel_dir="/nonexistent")
+    assign_runtime_paths(trial, paths)
+    build_argv(trial, accel=choose_accel(trial, None if defn.type == "kvm" else "tcg"),
+               paths=paths)  # fmt: skip
+    return defn
+
+
+class DomainOps:
+    """Mixin for :class:`~pyvirt_qemu._driver.QemuConnection`; ``self.driver`` is the state."""
+
+    driver: QemuDriver
+
+    # -- lookup ----------------------------------------------------------------------------
+    def _dom(self, ref: DomainRef) -> QemuDomain:
+        dom = self.driver.by_uuid(ref.uuid)
+        if dom is None:
+            raise make_error(ErrorCode.NO_DOMAIN, _Q,
+                             f"no domain with matching uuid '{ref.uuid}' ({ref.name})")  # fmt: skip
+        return dom
+
+    def connect_list_all_domains(self, flags: int) -> list[DomainRecord]:
+        unsupported_flags(flags, _ALL_LIST_FLAGS, "qemuConnectListAllDomains", _Q)
+        with self.driver.lock:
+            doms = list(self.driver.domains.values())
+            return [d.record() for d in doms if matches_list_flags(d, flags)]
+
+    def domain_lookup_by_name(self, name: str) -> DomainRecord:
+        with self.driver.lock:
+            dom = self.driver.by_name(name)
+            if dom is None:
+                raise make_error(ErrorCode.NO_DOMAIN, _Q, f"no domain with matching name '{name}'")
+            return dom.record()
+
+    def domain_lookup_by_uuid(self, uuid: str) -> DomainRecord:
+        with self.driver.lock:
+            dom = self.driver.by_uuid(uuid)
+            if dom is None:
+                raise make_error(ErrorCode.NO_DOMAIN, _Q, f"no domain with matching uuid '{uuid}'")
+            return dom.record()
+
+    def domain_lookup_by_id(self, id: int) -> DomainRecord:
+        with self.driver.lock:
+            dom = self.driver.by_id(id)
+            if dom is None:
+                raise make_error(ErrorCode.NO_DOMAIN, _Q, f"no domain with matching id {id}")
+            return dom.record()
+
+    # -- define / undefine -----------------------------------------------------------------
+    def _existing(self, defn: DomainDef) -> QemuDomain | None:
+        """libvirt's virDomainObjListAdd checks: same uuid means same name and vice versa."""
+        by_uuid = self.driver.by_uuid(defn.uuid)
+        if by_uuid is not None:
+            if by_uuid.name != defn.name:
+                raise make_error(ErrorCode.OPERATION_FAILED, ErrorDomain.DOMAIN,
+                                 f"domain '{by_uuid.name}' is already defined with uuid "
+                                 f"{defn.uuid}")  # fmt: skip
+            return by_uuid
+        by_name = self.driver.by_name(defn.name)
+        if by_name is not None:
+            raise make_error(ErrorCode.OPERATION_FAILED, ErrorDomain.DOMAIN,
+                             f"domain '{defn.name}' already exists with uuid {by_name.uuid}")  # fmt: skip
+        return None
+
+    def domain_define_xml(self, xml: str, flags: int) -> DomainRecord:
+        unsupported_flags(flags, 1, "qemuDomainDefineXMLFlags", _Q)
+        defn = _parse(xml)
+        with self.driver.define_lock:
+            existing = self._existing(defn)
+            # Written first: if the disk refuses, nothing in memory has changed either.
+            atomic_write(self.driver.config_path(defn.name), format_domain_xml(defn, inactive=True))
+            with self.driver.lock:
+                if existing is None:
+                    dom = QemuDomain(defn=defn, persistent=True)
+                    self.driver.add_domain(dom)
+                    detail = DomainEventDefinedDetail.ADDED
+                else:
+                    dom = existing
+                    dom.defn, dom.persistent = defn, True
+                    detail = DomainEventDefinedDetail.UPDATED
+            if dom.active:
+                with contextlib.suppress(VirtError):
+                    save_run_status(self.driver, dom)
+        self.driver.emit(dom, DomainEventType.DEFINED, detail)
+        return dom.record()
+
+    def domain_undefine(self, dom_ref: DomainRef, flags: int) -> None:
+        unsupported_flags(flags, 0, "qemuDomainUndefineFlags", _Q)
+        with self.driver.define_lock:
+            dom = self._dom(dom_ref)
+            if not dom.persistent:
+                raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
+                                 "cannot undefine transient domain")  # fmt: skip
+            remove_file(self.driver.autostart_link(dom.name))
+            remove_file(self.driver.config_path(dom.name))
+            with self.driver.lock:
+                dom.autostart = False
+                if dom.active:
+                    dom.persistent = False
+                else:
+                    self.driver.remove_domain(dom)
+            if dom.active:
+                with contextlib.suppress(VirtError):
+                    save_run_status(self.driver, dom)
+        self.driver.emit(dom, DomainEventType.UNDEFINED, DomainEventUndefinedDetail.REMOVED)
+
+    # -- start -----------------------------------------------------------------------------
+    def domain_create(self, dom_ref: DomainRef, flags: int) -> DomainRecord:
+        unsupported_flags(flags, 0, "qemuDomainCreateWithFlags", _Q)
+        dom = self._dom(dom_ref)
+        with dom.job.hold("virDomainCreate", self.driver.job_wait):
+            if dom.active:
+                raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
+                                 "domain is already running")  # fmt: skip
+            self.driver.start(dom)
+            return dom.record()
+
+    def domain_create_xml(self, xml: str, flags: int) -> DomainRecord:
+        unsupported_flags(flags, DomainCreateFlags.START_VALIDATE, "qemuDomainCreateXML", _Q)
+        defn = _parse(xml)
+        with self.driver.define_lock:
+            existing = self._existing(defn)
+            if existing is not None:
+                if existing.active:
+                    raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
+                                     f"domain '{defn.name}' is already active")  # fmt: skip
+                raise make_error(ErrorCode.OPERATION_FAILED, ErrorDomain.DOMAIN,
+                                 f"domain '{defn.name}' already exists with uuid "
+                                 f"{existing.uuid}")  # fmt: skip
+            dom = QemuDomain(defn=defn, persistent=False)
+            dom.job.acquire("virDomainCreateXML", self.driver.job_wait)
+            self.driver.add_domain(dom)
+        try:
+            self.driver.start(dom)
+        except BaseException:
+            self.driver.remove_domain(dom)
+            raise
+        finally:
+            dom.job.release()
+        return dom.record()
+
+    # -- stop ------------------------------------------------------------------------------
+    def domain_destroy(self, dom_ref: DomainRef, flags: int) -> None:
+        unsupported_flags(flags, 1, "qemuDomainDestroyFlags", _Q)
+        self.driver.kill_and_stop(self._dom(dom_ref), "virDomainDestroy")
+
+    def _monitor_job(self, dom_ref: DomainRef, api: str, command: str) -> None:
+        dom = self._dom(dom_ref)
+        with dom.job.hold(api, self.driver.job_wait):
+            run = dom.run
+            if run is None:
+                raise _not_running()
+            if api == "virDomainReboot":
+                run.fake_reboot = True
+            run.monitor.execute(command)
+
+    def domain_shutdown(self, dom_ref: DomainRef, flags: int) -> None:
+        # 1 = VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN, the only method without a guest agent.
+        unsupported_flags(flags, 1, "qemuDomainShutdownFlags", _Q)
+        self._monitor_job(dom_ref, "virDomainShutdown", "system_powerdown")
+
+    def domain_reboot(self, dom_ref: DomainRef, flags: int) -> None:
+        """ACPI power button, and when the guest powers off QEMU is reset and continued
+        instead of stopped (libvirt's "fake reboot"); the guest must answer ACPI."""
+        unsupported_flags(flags, 1, "qemuDomainReboot", _Q)
+        self._monitor_job(dom_ref, "virDomainReboot", "system_powerdown")
+
+    def domain_reset(self, dom_ref: DomainRef, flags: int) -> None:
+        unsupported_flags(flags, 0, "qemuDomainReset", _Q)
+        self._monitor_job(dom_ref, "virDomainReset", "system_reset")
+
+    # -- pause -----------------------------------------------------------------------------
+    def domain_suspend(self, dom_ref: DomainRef) -> None:
+        dom = self._dom(dom_ref)
+        with dom.job.hold("virDomainSuspend", self.driver.job_wait):
+            run = dom.run
+            if run is None:
+                raise _not_running()
+            if dom.state == DomainState.PAUSED:
+                return  # libvirt: suspending a paused domain changes nothing
+            run.monitor.execute("stop")
+            with self.driver.lock:
+                dom.state, dom.reason = DomainState.PAUSED, DomainPausedReason.USER
+            save_run_status(self.driver, dom)
+        self.driver.emit(dom, DomainEventType.SUSPENDED, DomainEventSuspendedDetail.PAUSED)
+
+    def domain_resume(self, dom_ref: DomainRef) -> None:
+        dom = self._dom(dom_ref)
+        with dom.job.hold("virDomainResume", self.driver.job_wait):
+            run = dom.run
+            if run is None:
+                raise _not_running()
+            if dom.state != DomainState.PAUSED:
+                return
+            run.monitor.execute("cont")
+            with self.driver.lock:
+                dom.state, dom.reason = DomainState.RUNNING, DomainRunningReason.UNPAUSED
+            save_run_status(self.driver, dom)
+        self.driver.emit(dom, DomainEventType.RESUMED, DomainEventResumedDetail.UNPAUSED)
+
+    # -- memory ----------------------------------------------------------------------------
+    def domain_set_memory_flags(self, dom_ref: DomainRef, memory: int, flags: int) -> None:
+        live_f, config_f = DomainMemoryModFlags.LIVE, DomainMemoryModFlags.CONFIG
+        unsupported_flags(flags, live_f | config_f, "qemuDomainSetMemoryFlags", _Q)
+        dom = self._dom(dom_ref)
+        with dom.job.hold("virDomainSetMemoryFlags", self.driver.job_wait):
+            if not flags & (live_f | config_f):
+                flags |= live_f if dom.active else config_f
+            if flags & live_f and dom.run is None:
+                raise _not_running()
+            for defn in ([dom.live] if flags & live_f else []) + (
+                [dom.defn] if flags & config_f else []
+            ):
+                if defn is not None and memory > defn.memory_kib:
+                    raise make_error(ErrorCode.INVALID_ARG, _Q,
+                                     "cannot set memory higher than max memory")  # fmt: skip
+            if flags & config_f:
+                new = dom.defn.copy()
+                new.current_memory_kib = memory
+                atomic_write(
+                    self.driver.config_path(new.name), format_domain_xml(new, inactive=True)
+                )
+                dom.defn = new
+            if flags & live_f and dom.run is not None and dom.live is not None:
+                if dom.live.memballoon is None or dom.live.memballoon.model == "none":
+                    raise make_error(ErrorCode.OPERATION_INVALID, _Q,
+                                     "Unable to change memory of active domain without the "
+                                     "balloon device and guest OS balloon driver")  # fmt: skip
+                dom.run.monitor.execute("balloon", {"value": memory * 1024})
+                dom.live.current_memory_kib = memory
+                save_run_status(self.driver, dom)
+
+    # -- information -----------------------------------------------------------------------
+    def domain_get_xml_desc(self, dom_ref: DomainRef, flags: int) -> str:
+        allowed = DomainXMLFlags.SECURE | DomainXMLFlags.INACTIVE | DomainXMLFlags.MIGRATABLE
+        unsupported_flags(flags, allowed, "qemuDomainGetXMLDesc", _Q)
+        with self.driver.lock:
+            dom = self._dom(dom_ref)
+            secure = bool(flags & DomainXMLFlags.SECURE)
+            if flags & DomainXMLFlags.INACTIVE or dom.live is None:
+                return format_domain_xml(dom.defn, inactive=True, secure=secure)
+            return format_domain_xml(dom.live, live_id=dom.id, secure=secure)
+
+    def domain_get_info(self, dom_ref: DomainRef) -> DomainInfo:
+        with self.driver.lock:
+            dom = self._dom(dom_ref)
+            defn = dom.live or dom.defn
+            run = dom.run
+            cpu = run.proc.cpu_time_ns() if run is not None else 0
+            return DomainInfo(dom.state, defn.memory_kib,
+                              defn.current_memory_kib if run is not None else defn.memory_kib,
+                              defn.vcpus, cpu)  # fmt: skip
+
+    def domain_get_state(self, dom_ref: DomainRef, flags: int) -> tuple[int, int]:
+        unsupported_flags(flags, 0, "qemuDomainGetState", _Q)
+        with self.driver.lock:
+            dom = self._dom(dom_ref)
+            return int(dom.state), int(dom.reason)
+
+    def domain_get_max_memory(self, dom_ref: DomainRef) -> int:
+        with self.driver.lock:
+            return self._dom(dom_ref).defn.memory_kib
+
+    def domain_get_os_type(self, dom_ref: DomainRef) -> str:
+        with self.driver.lock:
+            return self._dom(dom_ref).defn.os_type
+
+    def domain_is_active(self, dom_ref: DomainRef) -> bool:
+        with self.driver.lock:
+            return self._dom(dom_ref).active
+
+    def domain_is_persistent(self, dom_ref: DomainRef) -> bool:
+        with self.driver.lock:
+            return self._dom(dom_ref).persistent
+
+    def domain_has_managed_save_image(self, dom_ref: DomainRef, flags: int) -> bool:
+        unsupported_flags(flags, 0, "qemuDomainHasManagedSaveImage", _Q)
+        self._dom(dom_ref)
+        return False
+
+    def domain_get_security_label(self, dom_ref: DomainRef) -> SecurityLabel:
+        self._dom(dom_ref)
+        return SecurityLabel("", False)
+
+    def domain_get_autostart(self, dom_ref: DomainRef) -> bool:
+        with self.driver.lock:
+            return self._dom(dom_ref).autostart
+
+    def domain_set_autostart(self, dom_ref: DomainRef, autostart: bool) -> None:
+        dom = self._dom(dom_ref)
+        with self.driver.define_lock:
+            if not dom.persistent:
+                raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
+                                 "cannot set autostart for transient domain")  # fmt: skip
+            link = self.driver.autostart_link(dom.name)
+            if autostart and not link.is_symlink():
+                try:
+                    os.symlink(self.driver.config_path(dom.name), link)
+                except OSError as exc:
+                    raise make_error(ErrorCode.SYSTEM_ERROR, _Q,
+                                     f"Failed to create symlink '{link}' to "
+                                     f"'{self.driver.config_path(dom.name)}': {exc.strerror}") from exc  # fmt: skip
+            elif not autostart:
+                remove_file(link)
+            dom.autostart = bool(autostart)

@@ -1,0 +1,125 @@
+"""The QEMU connect driver: which URIs it takes, and the connection object.
+
+Why it is not registered under ``pyvirt.drivers``: like libvirt's, the QEMU driver lives in
+the daemon only (a client opening ``qemu:///system`` goes through the remote driver to
+pyvirtd), so two processes never manage the same guests.  pyvirtd's worker opens
+connections with :class:`QemuConnectDriver` after :class:`QemuStateDriver` has initialised
+the driver state; tests and embedders do the same in-process.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+import socket
+import subprocess
+import threading
+from collections.abc import Callable
+
+from pyvirt import URI, ErrorCode, ErrorDomain, ObjectEvent, make_error
+from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
+
+from pyvirt_qemu._command import DEFAULT_EMULATOR
+from pyvirt_qemu._domain_ops import DomainOps
+from pyvirt_qemu._driverstate import QemuDriver
+
+__all__ = ["QemuConnectDriver", "QemuConnection", "current_driver", "set_current_driver"]
+
+LIB_VERSION = 9000000
+_tokens = itertools.count(1)
+_current_lock = threading.Lock()
+_current: QemuDriver | None = None
+
+
+def set_current_driver(driver: QemuDriver | None) -> None:
+    global _current
+    with _current_lock:
+        _current = driver
+
+
+def current_driver() -> QemuDriver | None:
+    return _current
+
+
+@functools.lru_cache(maxsize=4)
+def _qemu_version(emulator: str) -> int:
+    """``QEMU emulator version 7.2.22`` → 7002022, as libvirt reports hypervisor versions."""
+    try:
+        out = subprocess.run([emulator, "--version"], capture_output=True, text=True,
+                             timeout=30).stdout  # fmt: skip
+    except OSError:
+        return 0
+    m = re.search(r"version (\d+)\.(\d+)\.(\d+)", out)
+    return int(m[1]) * 1_000_000 + int(m[2]) * 1_000 + int(m[3]) if m else 0
+
+
+class QemuConnection(DomainOps, DriverConnection):
+    def __init__(self, driver: QemuDriver, uri: str) -> None:
+        self.driver = driver
+        self.uri = uri
+        self._subscriptions: dict[int, Callable[[ObjectEvent], None]] = {}
+
+    def connect_get_type(self) -> str:
+        return "QEMU"
+
+    def connect_get_uri(self) -> str:
+        return self.uri
+
+    def connect_get_version(self) -> int:
+        return _qemu_version(DEFAULT_EMULATOR)
+
+    def connect_get_lib_version(self) -> int:
+        return LIB_VERSION
+
+    def connect_get_hostname(self) -> str:
+        return socket.gethostname()
+
+    def connect_is_secure(self) -> bool:
+        return True
+
+    def connect_event_subscribe(self, listener: Callable[[ObjectEvent], None]) -> int:
+        token = next(_tokens)
+        with self.driver.lock:
+            self._subscriptions[token] = listener
+            self.driver.listeners.append(listener)
+        return token
+
+    def connect_event_unsubscribe(self, token: int) -> None:
+        with self.driver.lock:
+            listener = self._subscriptions.pop(token, None)
+            if listener is not None and listener in self.driver.listeners:
+                self.driver.listeners.remove(listener)
+
+    def connect_close(self) -> None:
+        for token in list(self._subscriptions):
+            self.connect_event_unsubscribe(token)
+
+
+class QemuConnectDriver(ConnectDriver):
+    name = "QEMU"
+    uri_schemes = ("qemu",)
+    local_only = True
+
+    @classmethod
+    def probe(cls) -> str | None:
+        driver = current_driver()
+        if driver is None:
+            return None
+        return "qemu:///system" if driver.privileged else "qemu:///session"
+
+    @classmethod
+    def open(
+        cls, uri: URI | None, *, read_only: bool, auth: AuthCallback | None
+    ) -> DriverConnection | None:
+        if uri is None or uri.scheme != "qemu" or uri.server:
+            return None
+        driver = current_driver()
+        if driver is None:
+            raise make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.QEMU,
+                             "qemu state driver is not active")  # fmt: skip
+        expected = "/system" if driver.privileged else "/session"
+        if uri.path != expected:
+            raise make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.QEMU,
+                             f"unexpected QEMU URI path '{uri.path}', try qemu://{expected}")  # fmt: skip
+        return QemuConnection(driver, f"qemu://{expected}")

@@ -1,0 +1,261 @@
+"""The QEMU driver's state: every domain it knows, its directories, and the reconnect.
+
+Why one object per process: pyvirtd hosts the driver in a worker process and every client
+connection there must see the same guests, as libvirt's single QEMU driver does.  The state
+driver creates it on initialize; connections borrow it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from pyvirt import (
+    DomainEventStoppedDetail,
+    DomainPausedReason,
+    DomainRunningReason,
+    DomainShutoffReason,
+    DomainState,
+    ErrorCode,
+    ErrorDomain,
+    ObjectEvent,
+    VirtError,
+    make_error,
+)
+from pyvirt.conf import parse_domain_xml
+
+from pyvirt_qemu._config import QemuPaths
+from pyvirt_qemu._domain import QemuDomain, Run
+from pyvirt_qemu._jobs import DEFAULT_JOB_WAIT
+from pyvirt_qemu._lifecycle import (
+    KILL_GRACE,
+    handle_eof,
+    on_monitor_eof,
+    on_monitor_event,
+    save_run_status,
+    start_domain,
+    stop_domain,
+)
+from pyvirt_qemu._monitor import Monitor
+from pyvirt_qemu._process import QemuProcess
+from pyvirt_qemu._status import load_status, remove_status
+
+log = logging.getLogger("pyvirt.qemu")
+
+_QMP_STATE = {
+    "running": (DomainState.RUNNING, DomainRunningReason.UNKNOWN),
+    "paused": (DomainState.PAUSED, DomainPausedReason.USER),
+    "prelaunch": (DomainState.PAUSED, DomainPausedReason.STARTING_UP),
+}
+
+
+class QemuDriver:
+    def __init__(
+        self,
+        paths: QemuPaths,
+        *,
+        privileged: bool,
+        forced_accel: str | None = None,
+        job_wait: float = DEFAULT_JOB_WAIT,
+    ) -> None:
+        self.paths = paths
+        self.privileged = privileged
+        self.forced_accel = forced_accel
+        self.job_wait = job_wait
+        self.lock = threading.RLock()
+        #: Serialises define/create/undefine so the duplicate checks and the adds are one step.
+        self.define_lock = threading.Lock()
+        self.domains: dict[str, QemuDomain] = {}
+        self._by_uuid: dict[str, QemuDomain] = {}
+        self._by_id: dict[int, QemuDomain] = {}
+        self._next_id = 1
+        self.listeners: list[Callable[[ObjectEvent], None]] = []
+
+    # -- registry --------------------------------------------------------------------------
+    def add_domain(self, dom: QemuDomain) -> None:
+        with self.lock:
+            self.domains[dom.name] = dom
+            self._by_uuid[dom.uuid] = dom
+
+    def remove_domain(self, dom: QemuDomain) -> None:
+        with self.lock:
+            if self.domains.get(dom.name) is dom:
+                del self.domains[dom.name]
+            if self._by_uuid.get(dom.uuid) is dom:
+                del self._by_uuid[dom.uuid]
+
+    def take_id(self) -> int:
+        with self.lock:
+            run_id = self._next_id
+            self._next_id += 1
+            return run_id
+
+    def set_id(self, dom: QemuDomain, run_id: int) -> None:
+        with self.lock:
+            if dom.id >= 0:
+                self._by_id.pop(dom.id, None)
+            dom.id = run_id
+            if run_id >= 0:
+                self._by_id[run_id] = dom
+                self._next_id = max(self._next_id, run_id + 1)
+
+    def by_name(self, name: str) -> QemuDomain | None:
+        return self.domains.get(name)
+
+    def by_uuid(self, uuid: str) -> QemuDomain | None:
+        return self._by_uuid.get(uuid)
+
+    def by_id(self, run_id: int) -> QemuDomain | None:
+        return self._by_id.get(run_id)
+
+    # -- events ----------------------------------------------------------------------------
+    def emit(self, dom: QemuDomain, event: int, detail: int, event_id: int | None = None) -> None:
+        ev = ObjectEvent("domain", dom.name, dom.uuid, dom.id if event_id is None else event_id,
+                         int(event), int(detail))  # fmt: skip
+        for listener in list(self.listeners):
+            try:
+                listener(ev)
+            except Exception:  # noqa: BLE001 - one bad listener must not stop the others
+                log.exception("event listener failed")
+
+    # -- startup and shutdown of the driver ------------------------------------------------
+    def initialize(self) -> None:
+        """Load definitions, find running QEMUs again, then autostart (libvirt's order)."""
+        try:
+            self.paths.create()
+        except OSError as exc:
+            raise make_error(ErrorCode.SYSTEM_ERROR, ErrorDomain.QEMU,
+                             f"cannot create driver directories: {exc}") from exc  # fmt: skip
+        self._load_configs()
+        self._reconnect_all()
+        self._autostart()
+
+    def _load_configs(self) -> None:
+        for path in sorted(self.paths.config_dir.glob("*.xml")):
+            try:
+                defn = parse_domain_xml(path.read_text(), default_arch="x86_64")
+            except (OSError, VirtError) as exc:
+                log.warning("skipping unreadable config %s: %s", path, exc)
+                continue
+            autostart = (self.paths.autostart_dir / path.name).is_symlink()
+            self.add_domain(QemuDomain(defn=defn, persistent=True, autostart=autostart))
+
+    def _reconnect_all(self) -> None:
+        for path in sorted(self.paths.run_dir.glob("*.xml")):
+            try:
+                self._reconnect(path)
+            except Exception:  # noqa: BLE001 - one bad status file must not stop the rest
+                log.exception("cannot reconnect to the domain of %s", path)
+
+    def _reconnect(self, path: Path) -> None:
+        rec = load_status(path)
+        dom = self.by_name(rec.live.name)
+        if dom is None or dom.uuid != rec.live.uuid:
+            dom = QemuDomain(defn=rec.live.copy(), persistent=False)
+            self.add_domain(dom)
+        proc = QemuProcess(rec.pid, rec.start_time)
+        run = Run(proc=proc, monitor=Monitor(rec.live.name, rec.monitor),
+                  lib_dir=Path(rec.lib_dir), log_offset=rec.log_offset,
+                  got_shutdown=rec.got_shutdown)  # fmt: skip
+        with self.lock:
+            dom.live, dom.run = rec.live, run
+            self.set_id(dom, rec.id)
+            dom.state, dom.reason = DomainState(rec.state), rec.reason
+        if not proc.alive():
+            # It died while nobody watched: shut off, reason crashed (libvirt's answer when
+            # the monitor is unreachable).
+            stop_domain(self, dom, DomainShutoffReason.CRASHED, DomainEventStoppedDetail.FAILED)
+            return
+        try:
+            run.monitor.connect(
+                lambda event, data: on_monitor_event(self, dom, run, event, data),
+                lambda: on_monitor_eof(self, dom, run),
+                timeout=5.0,
+                alive=proc.alive,
+            )
+            status = run.monitor.execute("query-status")
+        except VirtError as exc:
+            log.warning("cannot reconnect to %s: %s; killing it", dom.name, exc)
+            # libvirt kills what it cannot manage, so a guest can never run twice.
+            stop_domain(self, dom, DomainShutoffReason.UNKNOWN, DomainEventStoppedDetail.FAILED)
+            return
+        qmp_state = str(status.get("status", ""))
+        if qmp_state == "shutdown" or run.got_shutdown:
+            # Caught mid-shutdown: finish it.
+            stop_domain(self, dom, DomainShutoffReason.SHUTDOWN, DomainEventStoppedDetail.SHUTDOWN)
+            return
+        with self.lock:
+            state, reason = _QMP_STATE.get(
+                qmp_state, (DomainState.PAUSED, DomainPausedReason.UNKNOWN)
+            )
+            if state != dom.state:
+                dom.state, dom.reason = state, reason
+        save_run_status(self, dom)
+        if not proc.alive():  # died between the checks: its EOF may have come before ours
+            handle_eof(self, dom, run)
+
+    def _autostart(self) -> None:
+        pending = [d for d in self.domains.values() if d.autostart and not d.active]
+        if not pending:
+            return
+
+        def boot_all() -> None:
+            for dom in pending:
+                try:
+                    with dom.job.hold("virDomainCreate", self.job_wait):
+                        if not dom.active:
+                            start_domain(self, dom)
+                except VirtError as exc:
+                    log.warning("autostart of %s failed: %s", dom.name, exc)
+
+        threading.Thread(target=boot_all, name="qemu-autostart", daemon=True).start()
+
+    def close(self) -> None:
+        """Let go of every monitor; the guests keep running and are found again later."""
+        with self.lock:
+            runs = [d.run for d in self.domains.values() if d.run is not None]
+        for run in runs:
+            run.stopping = True  # our own disconnect is not the guest's end
+            run.monitor.close()
+
+    # -- small helpers shared with the entry points ----------------------------------------
+    def config_path(self, name: str) -> Path:
+        return self.paths.config_dir / f"{name}.xml"
+
+    def autostart_link(self, name: str) -> Path:
+        return self.paths.autostart_dir / f"{name}.xml"
+
+    def start(self, dom: QemuDomain) -> None:
+        start_domain(self, dom)
+
+    def kill_and_stop(self, dom: QemuDomain, api: str) -> None:
+        """destroy: kill first (a stuck job cannot block it), then take the job to clean up."""
+        with self.lock:
+            run = dom.run
+            if run is None:
+                raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
+                                 "domain is not running")  # fmt: skip
+            run.stopping = True
+        run.proc.kill(KILL_GRACE)
+        with dom.job.hold(api, self.job_wait):
+            if dom.run is run:
+                stop_domain(self, dom, DomainShutoffReason.DESTROYED,
+                            DomainEventStoppedDetail.DESTROYED)  # fmt: skip
+
+
+def forget_files(paths: QemuPaths, name: str) -> None:
+    """Remove what a domain left in the run dir (used when a start is abandoned)."""
+    with contextlib.suppress(VirtError):
+        remove_status(paths.run_dir, name)
+    for lib in paths.lib_dir.glob(f"domain-*-{name[:20]}"):
+        shutil.rmtree(lib, ignore_errors=True)
+
+
+def env_accel() -> str | None:
+    value = os.environ.get("PYVIRT_QEMU_ACCEL", "").strip().lower()
+    return value if value in ("tcg", "kvm") else None

@@ -1,0 +1,285 @@
+"""Starting and stopping QEMU, and reacting to what its monitor reports.
+
+Why callers hold the domain's job but never the driver lock here: spawning QEMU and monitor
+commands are slow, and the driver lock is only for quick field updates, so lookups and
+listings stay instant while a guest starts.  Events and end-of-file arrive on the monitor
+loop thread; anything that needs a job or a kill is handed to a short-lived thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import shutil
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pyvirt import (
+    DomainEventResumedDetail,
+    DomainEventShutdownDetail,
+    DomainEventStartedDetail,
+    DomainEventStoppedDetail,
+    DomainEventSuspendedDetail,
+    DomainEventType,
+    DomainPausedReason,
+    DomainRunningReason,
+    DomainShutoffReason,
+    DomainState,
+    ErrorCode,
+    ErrorDomain,
+    VirtError,
+    make_error,
+)
+
+from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
+from pyvirt_qemu._defaults import check_emulator, choose_accel
+from pyvirt_qemu._domain import QemuDomain, Run
+from pyvirt_qemu._monitor import Monitor, MonitorClosed
+from pyvirt_qemu._process import log_tail, spawn
+from pyvirt_qemu._status import StatusRecord, remove_status, save_status
+
+if TYPE_CHECKING:
+    from pyvirt_qemu._driverstate import QemuDriver
+
+log = logging.getLogger("pyvirt.qemu")
+
+#: How long QEMU may take to open its monitor socket after being spawned.
+MONITOR_CONNECT_TIMEOUT = 30.0
+#: SIGTERM, then SIGKILL after this long (libvirt waits 10 s as well).
+KILL_GRACE = 10.0
+
+
+def _lib_dir(driver: QemuDriver, run_id: int, name: str) -> Path:
+    # Short: it holds unix sockets, whose paths are limited to 107 bytes.
+    return driver.paths.lib_dir / f"domain-{run_id}-{name[:20]}"
+
+
+def save_run_status(driver: QemuDriver, dom: QemuDomain) -> None:
+    """Write the status file of a running domain (called after every state change)."""
+    run, live = dom.run, dom.live
+    if run is None or live is None:
+        return
+    save_status(
+        driver.paths.run_dir,
+        StatusRecord(live=live, id=dom.id, pid=run.proc.pid, start_time=run.proc.start_time,
+                     state=int(dom.state), reason=int(dom.reason), monitor=run.monitor.path,
+                     lib_dir=str(run.lib_dir), log_offset=run.log_offset,
+                     persistent=dom.persistent, got_shutdown=run.got_shutdown),
+    )  # fmt: skip
+
+
+def start_domain(driver: QemuDriver, dom: QemuDomain) -> None:
+    """Boot *dom* (its job held): spawn QEMU paused, handshake, refresh live data, cont."""
+    if dom.active:
+        raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.QEMU, "domain is already running")
+    live = dom.defn.copy()
+    check_emulator(live.emulator or "")
+    accel = choose_accel(live, driver.forced_accel)
+    run_id = driver.take_id()
+    lib = _lib_dir(driver, run_id, live.name)
+    paths = LaunchPaths(monitor=str(lib / "monitor.sock"), channel_dir=str(lib))
+    assign_runtime_paths(live, paths)
+    argv = build_argv(live, accel=accel, paths=paths)
+    shutil.rmtree(lib, ignore_errors=True)
+    lib.mkdir(parents=True, mode=0o700)
+    log_path = driver.paths.log_dir / f"{live.name}.log"
+    offset = log_path.stat().st_size if log_path.exists() else 0
+    try:
+        proc = spawn(argv, log_path)
+    except OSError as exc:
+        shutil.rmtree(lib, ignore_errors=True)
+        raise make_error(ErrorCode.SYSTEM_ERROR, ErrorDomain.QEMU,
+                         f"Cannot run {argv[0]}: {exc.strerror or exc}") from exc  # fmt: skip
+    run = Run(proc=proc, monitor=Monitor(live.name, paths.monitor), lib_dir=lib, log_offset=offset)
+    try:
+        run.monitor.connect(
+            lambda event, data: on_monitor_event(driver, dom, run, event, data),
+            lambda: on_monitor_eof(driver, dom, run),
+            timeout=MONITOR_CONNECT_TIMEOUT,
+            alive=proc.alive,
+        )
+        refresh_live_data(run, live)
+        if live.memballoon is not None and live.current_memory_kib < live.memory_kib:
+            run.monitor.execute("balloon", {"value": live.current_memory_kib * 1024})
+    except VirtError as exc:
+        _abandon(run)
+        if isinstance(exc, MonitorClosed) or not proc.alive():
+            detail = log_tail(log_path, offset) or "QEMU exited during startup"
+            raise make_error(
+                ErrorCode.INTERNAL_ERROR,
+                ErrorDomain.QEMU,
+                f"qemu unexpectedly closed the monitor (vm='{live.name}'): {detail}",
+            ) from None
+        raise
+    with driver.lock:
+        dom.live, dom.run = live, run
+        driver.set_id(dom, run_id)
+        dom.state, dom.reason = DomainState.PAUSED, DomainPausedReason.STARTING_UP
+    try:
+        save_run_status(driver, dom)
+        run.monitor.execute("cont")
+    except VirtError:
+        stop_domain(driver, dom, DomainShutoffReason.FAILED, DomainEventStoppedDetail.FAILED,
+                    emit=False)  # fmt: skip
+        raise
+    with driver.lock:
+        dom.state, dom.reason = DomainState.RUNNING, DomainRunningReason.BOOTED
+    save_run_status(driver, dom)
+    driver.emit(dom, DomainEventType.STARTED, DomainEventStartedDetail.BOOTED)
+
+
+def _abandon(run: Run) -> None:
+    """Undo a start that failed before the domain became active."""
+    run.stopping = True
+    run.monitor.close()
+    run.proc.kill(KILL_GRACE)
+    shutil.rmtree(run.lib_dir, ignore_errors=True)
+
+
+def refresh_live_data(run: Run, live: Any) -> None:
+    """Copy what only the running QEMU knows into the live definition: pty paths of serial
+    consoles and the VNC port QEMU picked."""
+    ptys: dict[str, str] = {}
+    for chardev in run.monitor.execute("query-chardev"):
+        filename = str(chardev.get("filename", ""))
+        if filename.startswith("pty:"):
+            ptys[str(chardev.get("label"))] = filename[4:]
+    for ch in live.chardevs:
+        port = ch.target.get("port", "0")
+        if ch.type != "pty":
+            continue
+        label = f"charserial{port}"
+        if ch.kind == "console" and ch.target.get("type") == "virtio":
+            label = f"charconsole{port}"
+        if label in ptys:
+            ch.sources = [{"path": ptys[label]}]
+    if live.graphics:
+        g = live.graphics[0]
+        if g.listens and g.listens[0].get("type", "address") == "address":
+            # libvirt shows the address QEMU listens on, the default included.
+            g.listens[0].setdefault("address", "127.0.0.1")
+        vnc = run.monitor.execute("query-vnc")
+        if vnc.get("enabled") and str(vnc.get("service", "")).isdigit():
+            live.graphics[0].port = int(vnc["service"])
+
+
+def stop_domain(
+    driver: QemuDriver, dom: QemuDomain, reason: int, detail: int, *, emit: bool = True
+) -> None:
+    """End the current run (job held): kill QEMU if it still lives, forget the run, clean
+    its files, drop a transient domain, emit STOPPED."""
+    run = dom.run
+    if run is None:
+        return
+    run.stopping = True
+    run.monitor.close()
+    run.proc.kill(KILL_GRACE)
+    with driver.lock:
+        event_id = dom.id
+        driver.set_id(dom, -1)
+        dom.run, dom.live = None, None
+        dom.state, dom.reason = DomainState.SHUTOFF, reason
+        if not dom.persistent:
+            driver.remove_domain(dom)
+    with contextlib.suppress(VirtError):
+        remove_status(driver.paths.run_dir, dom.name)
+    shutil.rmtree(run.lib_dir, ignore_errors=True)
+    if emit:
+        driver.emit(dom, DomainEventType.STOPPED, detail, event_id)
+
+
+# ---------------------------------------------------------------- monitor callbacks
+
+
+def on_monitor_event(
+    driver: QemuDriver, dom: QemuDomain, run: Run, event: str, data: dict[str, Any]
+) -> None:
+    """Runs on the monitor loop thread: quick state updates only."""
+    if event == "SHUTDOWN":
+        run.got_shutdown = True
+        guest_initiated = bool(data.get("guest")) or str(data.get("reason", "")).startswith(
+            "guest-"
+        )
+        if guest_initiated and not run.stopping:
+            _in_thread(handle_guest_shutdown, driver, dom, run, str(data.get("reason", "")))
+        return
+    if event not in ("STOP", "RESUME"):
+        return
+    with driver.lock:
+        # A job that paused or resumed the guest sets the state and emits itself.
+        if dom.run is not run or run.stopping or dom.job.holder is not None:
+            return
+        if event == "STOP" and dom.state == DomainState.RUNNING:
+            dom.state, dom.reason = DomainState.PAUSED, DomainPausedReason.UNKNOWN
+            changed: tuple[int, int] = (
+                DomainEventType.SUSPENDED,
+                DomainEventSuspendedDetail.PAUSED,
+            )
+        elif event == "RESUME" and dom.state == DomainState.PAUSED:
+            dom.state, dom.reason = DomainState.RUNNING, DomainRunningReason.UNPAUSED
+            changed = (DomainEventType.RESUMED, DomainEventResumedDetail.UNPAUSED)
+        else:
+            return
+    with contextlib.suppress(VirtError):
+        save_run_status(driver, dom)
+    driver.emit(dom, *changed)
+
+
+def on_monitor_eof(driver: QemuDriver, dom: QemuDomain, run: Run) -> None:
+    """QEMU closed its monitor: it exited.  Runs on the loop thread, so hand off."""
+    if not run.stopping:
+        _in_thread(handle_eof, driver, dom, run)
+
+
+def _in_thread(fn: Any, *args: Any) -> None:
+    threading.Thread(target=fn, args=args, name=f"qemu-{fn.__name__}", daemon=True).start()
+
+
+def _with_job(driver: QemuDriver, dom: QemuDomain, api: str, fn: Any) -> None:
+    """Run *fn* under the domain's job, however long the current holder takes."""
+    while True:
+        try:
+            with dom.job.hold(api, driver.job_wait):
+                fn()
+            return
+        except VirtError as exc:
+            if exc.code != ErrorCode.OPERATION_TIMEOUT:
+                log.warning("%s of %s failed: %s", api, dom.name, exc)
+                return
+
+
+def handle_eof(driver: QemuDriver, dom: QemuDomain, run: Run) -> None:
+    def body() -> None:
+        if dom.run is not run or run.stopping:
+            return
+        if run.got_shutdown:
+            stop_domain(driver, dom, DomainShutoffReason.SHUTDOWN,
+                        DomainEventStoppedDetail.SHUTDOWN)  # fmt: skip
+        else:
+            stop_domain(driver, dom, DomainShutoffReason.CRASHED, DomainEventStoppedDetail.FAILED)
+
+    _with_job(driver, dom, "monitor EOF", body)
+
+
+def handle_guest_shutdown(driver: QemuDriver, dom: QemuDomain, run: Run, reason: str) -> None:
+    """The guest powered off (or rebooted under -no-reboot): apply on_poweroff/on_reboot,
+    or finish a reboot() that asked for a power-down."""
+
+    def body() -> None:
+        if dom.run is not run or run.stopping or dom.live is None:
+            return
+        action = dom.live.on_reboot if reason == "guest-reset" else dom.live.on_poweroff
+        if run.fake_reboot or action == "restart":
+            run.fake_reboot = False
+            run.got_shutdown = False
+            run.monitor.execute("system_reset")
+            run.monitor.execute("cont")
+            with driver.lock:
+                dom.state, dom.reason = DomainState.RUNNING, DomainRunningReason.BOOTED
+            save_run_status(driver, dom)
+            return
+        driver.emit(dom, DomainEventType.SHUTDOWN, DomainEventShutdownDetail.GUEST)
+        stop_domain(driver, dom, DomainShutoffReason.SHUTDOWN, DomainEventStoppedDetail.SHUTDOWN)
+
+    _with_job(driver, dom, "guest shutdown", body)

@@ -1,0 +1,192 @@
+"""QMP monitors through ``qemu.qmp``, called synchronously from the driver's threads.
+
+Why a private event loop in a thread: ``qemu.qmp`` is asyncio, while pyvirtd runs driver
+calls on a thread pool.  One loop thread per process owns every monitor connection; a driver
+thread submits a coroutine and waits for its result with a timeout.  Events and
+end-of-file are delivered to callbacks on the loop thread, which must not block: the driver
+hands anything slow (a job, a kill) to a thread of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import threading
+import time
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error
+from qemu.qmp import ConnectError, ExecInterruptedError, ExecuteError, QMPClient, Runstate
+from qemu.qmp.error import QMPError
+
+__all__ = ["Monitor", "MonitorClosed", "monitor_loop"]
+
+T = TypeVar("T")
+#: (event name, data) for QMP events; called on the loop thread.
+EventCallback = Callable[[str, dict[str, Any]], None]
+
+#: How long one monitor command may take before the caller gives up on it.
+COMMAND_TIMEOUT = 30.0
+
+
+class MonitorClosed(VirtError):
+    """The monitor went away under a command (QEMU exited)."""
+
+
+class _Loop:
+    """The process-wide event loop thread, started on first use."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def get(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._loop.is_closed():
+                loop = asyncio.new_event_loop()
+                thread = threading.Thread(
+                    target=loop.run_forever, name="qemu-monitor-loop", daemon=True
+                )
+                thread.start()
+                self._loop = loop
+            return self._loop
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float) -> T:
+        future = asyncio.run_coroutine_threadsafe(coro, self.get())
+        try:
+            return future.result(timeout)
+        except TimeoutError:
+            future.cancel()
+            raise
+
+
+monitor_loop = _Loop()
+
+
+def _monitor_error(detail: str) -> VirtError:
+    return make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.QEMU, detail)
+
+
+class Monitor:
+    """One QMP connection to one QEMU."""
+
+    def __init__(self, name: str, path: str) -> None:
+        self.name = name
+        self.path = path
+        self._client: QMPClient | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self.closed_by_us = False
+
+    # -- connecting ------------------------------------------------------------------------
+    def connect(
+        self,
+        on_event: EventCallback,
+        on_eof: Callable[[], None],
+        *,
+        timeout: float,
+        alive: Callable[[], bool],
+    ) -> None:
+        """Connect (retrying while QEMU creates its socket), negotiate, start event delivery.
+
+        Gives up as soon as *alive* says QEMU has gone, raising MonitorClosed.
+        """
+        deadline = time.monotonic() + timeout
+        delay = 0.002
+        while True:
+            if not os.path.exists(self.path):
+                # Not there yet: QEMU is still starting (or has died, checked below).
+                # Polling the file first keeps qemu.qmp from logging every failed attempt.
+                if not alive():
+                    raise MonitorClosed(
+                        "monitor closed", code=ErrorCode.INTERNAL_ERROR, domain=ErrorDomain.QEMU
+                    )
+                if time.monotonic() >= deadline:
+                    raise _monitor_error(f"monitor socket of '{self.name}' did not appear")
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
+                continue
+            try:
+                monitor_loop.run(self._connect(on_event, on_eof), timeout=10.0)
+                return
+            except (ConnectError, OSError, EOFError) as exc:
+                if not alive():
+                    raise MonitorClosed(
+                        "monitor closed", code=ErrorCode.INTERNAL_ERROR, domain=ErrorDomain.QEMU
+                    ) from exc
+                if time.monotonic() >= deadline:
+                    raise _monitor_error(
+                        f"cannot connect to the monitor of '{self.name}' at {self.path}: {exc}"
+                    ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
+    async def _connect(self, on_event: EventCallback, on_eof: Callable[[], None]) -> None:
+        client = QMPClient(self.name)
+        await client.connect(self.path)
+        self._client = client
+        loop = asyncio.get_running_loop()
+
+        async def pump_events() -> None:
+            async for msg in client.events:
+                try:
+                    data = msg.get("data")
+                    on_event(str(msg["event"]), dict(data) if isinstance(data, dict) else {})
+                except Exception:  # noqa: BLE001 - a handler bug must not stop the pump
+                    import logging
+
+                    logging.getLogger("pyvirt.qemu").exception("event handler failed")
+
+        async def watch_eof() -> None:
+            while client.runstate == Runstate.RUNNING:
+                await client.runstate_changed()
+            if not self.closed_by_us:
+                on_eof()
+
+        self._tasks = [loop.create_task(pump_events()), loop.create_task(watch_eof())]
+
+    # -- commands --------------------------------------------------------------------------
+    def execute(
+        self,
+        command: str,
+        arguments: dict[str, Any] | None = None,
+        timeout: float = COMMAND_TIMEOUT,
+    ) -> Any:
+        """Run one QMP command; QEMU's error becomes libvirt's internal error with its text."""
+        client = self._client
+        if client is None or client.runstate != Runstate.RUNNING:
+            raise MonitorClosed(
+                "monitor closed", code=ErrorCode.OPERATION_FAILED, domain=ErrorDomain.QEMU
+            )
+        try:
+            return monitor_loop.run(client.execute(command, arguments), timeout)
+        except ExecuteError as exc:
+            raise _monitor_error(f"{command}: {exc}") from exc
+        except (ExecInterruptedError, EOFError, OSError, QMPError) as exc:
+            raise MonitorClosed(
+                f"operation failed: monitor of '{self.name}' closed during {command}",
+                code=ErrorCode.OPERATION_FAILED,
+                domain=ErrorDomain.QEMU,
+            ) from exc
+        except TimeoutError as exc:
+            raise make_error(
+                ErrorCode.OPERATION_TIMEOUT, ErrorDomain.QEMU, f"monitor command {command}"
+            ) from exc
+
+    def close(self) -> None:
+        """Disconnect without touching QEMU (it keeps running)."""
+        self.closed_by_us = True
+        client, self._client = self._client, None
+        tasks, self._tasks = self._tasks, []
+        if client is None:
+            return
+
+        async def shut() -> None:
+            for task in tasks:
+                task.cancel()
+            with contextlib.suppress(Exception):
+                await client.disconnect()
+
+        with contextlib.suppress(Exception):
+            monitor_loop.run(shut(), timeout=5.0)

@@ -1,0 +1,140 @@
+"""Helpers for tests that boot real QEMU processes (TCG, 64 MiB, paused firmware only).
+
+Every guest lives under a short temporary root (unix socket paths are limited to 107
+bytes); the finalizer kills any QEMU whose command line mentions that root, so a failing
+test never leaves a process behind.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pyvirt._connection import Connection
+from pyvirt._uri import parse_uri
+
+QEMU = shutil.which("qemu-system-x86_64")
+QEMU_IMG = shutil.which("qemu-img")
+needs_qemu = pytest.mark.skipif(
+    QEMU is None or QEMU_IMG is None,
+    reason="qemu-system-x86_64 and qemu-img are not installed (apt install qemu-system-x86 "
+    "qemu-utils)",
+)
+
+
+def guest_xml(name: str, disk: Path | None, *, uuid: str | None = None, extra: str = "") -> str:
+    disk_xml = (
+        f"<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+        f"<source file='{disk}'/><target dev='vda' bus='virtio'/></disk>"
+        if disk is not None
+        else ""
+    )
+    uuid_xml = f"<uuid>{uuid}</uuid>" if uuid else ""
+    return (
+        f"<domain type='qemu'><name>{name}</name>{uuid_xml}<memory unit='MiB'>64</memory>"
+        "<os><type arch='x86_64'>hvm</type></os><devices>"
+        f"{disk_xml}<serial type='pty'/><graphics type='vnc' autoport='yes'/>{extra}"
+        "</devices></domain>"
+    )
+
+
+def qemu_pids(root: Path) -> list[int]:
+    """Live (not zombie) processes whose command line mentions *root*."""
+    needle = str(root).encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            state = (entry / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if needle in cmdline and b"qemu-system" in cmdline and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+def kill_leftovers(root: Path) -> None:
+    for pid in qemu_pids(root):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    deadline = time.monotonic() + 5
+    while qemu_pids(root) and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def wait_for(predicate, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return bool(predicate())
+
+
+class InProcessDriver:
+    """A QEMU state driver in this process over *root*, as pyvirtd's worker would host it."""
+
+    def __init__(self, root: Path) -> None:
+        from pyvirt_qemu import QemuStateDriver
+
+        self.root = root
+        self.state = QemuStateDriver()
+        assert int(self.state.initialize(privileged=False, root=str(root))) == 1
+        self.conns: list[Connection] = []
+
+    def connect(self) -> Connection:
+        from pyvirt_qemu import QemuConnectDriver
+
+        raw = QemuConnectDriver.open(parse_uri("qemu:///session"), read_only=False, auth=None)
+        assert raw is not None
+        conn = Connection(QemuConnectDriver, raw, read_only=False)
+        self.conns.append(conn)
+        return conn
+
+    def stop(self) -> None:
+        """What pyvirtd's exit does: let go of the monitors, leave the guests running."""
+        for conn in self.conns:
+            conn.close()
+        self.conns.clear()
+        self.state.cleanup()
+
+
+@pytest.fixture
+def qemu_root(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("PYVIRT_QEMU_ACCEL", "tcg")
+    root = Path(tempfile.mkdtemp(prefix="pq-", dir="/tmp"))
+    try:
+        yield root
+    finally:
+        kill_leftovers(root)
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def disk(qemu_root: Path) -> Path:
+    path = qemu_root / "disk.img"
+    assert QEMU_IMG is not None
+    subprocess.run([QEMU_IMG, "create", "-q", "-f", "raw", str(path), "1M"], check=True)
+    return path
+
+
+@pytest.fixture
+def qemu_driver(qemu_root: Path) -> Iterator[InProcessDriver]:
+    drivers: list[InProcessDriver] = []
+    drv = InProcessDriver(qemu_root)
+    drivers.append(drv)
+    try:
+        yield drv
+    finally:
+        drv.stop()

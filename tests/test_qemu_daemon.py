@@ -1,0 +1,78 @@
+"""The QEMU driver behind a real pyvirtd: guests outlive a SIGKILLed daemon.
+
+The daemon's QEMU worker is rooted in a temporary directory (``PYVIRT_QEMU_ROOT``) and
+forced to TCG; clients reach it through the remote driver with ``qemu:///system`` (the
+worker runs as the test user, root in CI, so the driver is privileged).
+"""
+
+# ruff: noqa: F811 - fixtures imported from qemu_helpers are test parameters
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import pyvirt
+from daemon_helpers import start_daemon
+from pyvirt import DomainState
+from qemu_helpers import disk, guest_xml, needs_qemu, qemu_pids, qemu_root  # noqa: F401
+
+pytestmark = [
+    needs_qemu,
+    pytest.mark.skipif(os.geteuid() != 0, reason="qemu:///system through pyvirtd needs root"),
+]
+
+
+@pytest.fixture
+def daemon_env(qemu_root: Path) -> Iterator[tuple[Path, dict[str, str]]]:
+    with tempfile.TemporaryDirectory(prefix="pvq-", dir="/tmp") as tmp:
+        rundir = Path(tmp) / "run"
+        old = os.environ.get("PYVIRT_RUNTIME_DIR")
+        os.environ["PYVIRT_RUNTIME_DIR"] = str(rundir)
+        try:
+            yield rundir, {"PYVIRT_QEMU_ROOT": str(qemu_root), "PYVIRT_QEMU_ACCEL": "tcg"}
+        finally:
+            if old is None:
+                os.environ.pop("PYVIRT_RUNTIME_DIR", None)
+            else:
+                os.environ["PYVIRT_RUNTIME_DIR"] = old
+
+
+def test_sigkill_of_pyvirtd_keeps_three_guests_running_and_controllable(
+    daemon_env: tuple[Path, dict[str, str]], qemu_root: Path, disk: Path
+) -> None:
+    rundir, env = daemon_env
+    daemon = start_daemon(rundir, env=env)
+    try:
+        daemon.wait_worker("qemu")
+        with pyvirt.open("qemu:///system") as conn:
+            assert conn.get_type() == "QEMU"
+            for name in ("a", "b", "c"):
+                conn.define_domain(guest_xml(name, disk if name == "a" else None)).start()
+            ids = {d.name: d.id for d in conn.list_domains()}
+        pids = sorted(qemu_pids(qemu_root))
+        assert len(pids) == 3
+
+        daemon.stop(signal.SIGKILL)
+        assert sorted(qemu_pids(qemu_root)) == pids  # no guest died with the daemon
+
+        daemon = start_daemon(rundir, env=env)
+        daemon.wait_worker("qemu")
+        with pyvirt.open("qemu:///system") as conn:
+            doms = {d.name: d for d in conn.list_domains()}
+            assert {n: d.id for n, d in doms.items()} == ids
+            assert all(d.state()[0] == DomainState.RUNNING for d in doms.values())
+            assert sorted(qemu_pids(qemu_root)) == pids  # the same processes
+            doms["a"].suspend()
+            assert doms["a"].state()[0] == DomainState.PAUSED
+            doms["a"].resume()
+            for dom in doms.values():
+                dom.destroy()
+                dom.undefine()
+            assert conn.list_domains() == []
+        assert qemu_pids(qemu_root) == []
+    finally:
+        daemon.stop(signal.SIGKILL if daemon.proc.poll() is None else signal.SIGTERM)

@@ -1,0 +1,251 @@
+"""The QEMU driver in-process against real QEMU (TCG, 64 MiB, no guest OS).
+
+Each test drives the public API over a driver rooted in a temporary directory, as pyvirtd's
+worker hosts it; guests are left paused in firmware or running SeaBIOS, which is all the
+lifecycle needs.  Fixtures kill any QEMU a failing test leaves behind.
+"""
+
+# ruff: noqa: F811 - fixtures imported from qemu_helpers are test parameters
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from pathlib import Path
+
+import pytest
+from pyvirt import (
+    DomainEventStoppedDetail,
+    DomainEventType,
+    DomainShutoffReason,
+    DomainState,
+    ErrorCode,
+    VirtError,
+)
+from qemu_helpers import (  # noqa: F401 - fixtures
+    InProcessDriver,
+    disk,
+    guest_xml,
+    needs_qemu,
+    qemu_driver,
+    qemu_pids,
+    qemu_root,
+    wait_for,
+)
+
+pytestmark = needs_qemu
+
+
+def _pid(root: Path, name: str) -> int:
+    from lxml import etree
+
+    return int(etree.parse(str(root / "run" / f"{name}.xml")).getroot().get("pid"))
+
+
+def test_define_start_suspend_resume_destroy_undefine(
+    qemu_driver: InProcessDriver, qemu_root: Path, disk: Path
+) -> None:
+    conn = qemu_driver.connect()
+    events: list[tuple[int, int]] = []
+    conn.register_event_callback(lambda _c, e: events.append((e.event, e.detail)))
+    dom = conn.define_domain(guest_xml("g1", disk))
+    assert (qemu_root / "etc" / "g1.xml").exists()
+    assert dom.state()[0] == DomainState.SHUTOFF
+
+    dom.start()
+    assert dom.state() == (DomainState.RUNNING, 1)
+    assert dom.is_active() and dom.id > 0
+    pid = _pid(qemu_root, "g1")
+    assert qemu_pids(qemu_root) == [pid]
+    live = dom.xml_desc()
+    assert f"id='{dom.id}'" in live
+    assert "<source path='/dev/pts/" in live
+    assert "port='59" in live or "port='6" in live  # the VNC port QEMU picked
+    assert conn.lookup_domain_by_id(dom.id).name == "g1"
+
+    dom.suspend()
+    assert dom.state()[0] == DomainState.PAUSED
+    dom.resume()
+    assert dom.state()[0] == DomainState.RUNNING
+    dom.reset()
+    dom.shutdown()  # ACPI power button: the firmware ignores it, the guest keeps running
+    assert dom.state()[0] == DomainState.RUNNING
+
+    dom.destroy()
+    assert dom.state() == (DomainState.SHUTOFF, DomainShutoffReason.DESTROYED)
+    assert qemu_pids(qemu_root) == []
+    assert not (qemu_root / "run" / "g1.xml").exists()
+    with pytest.raises(VirtError) as info:
+        dom.destroy()
+    assert info.value.code == ErrorCode.OPERATION_INVALID
+
+    dom.undefine()
+    assert not (qemu_root / "etc" / "g1.xml").exists()
+    assert conn.list_domains() == []
+    assert wait_for(lambda: len(events) == 6)
+    assert [e for e, _ in events] == [
+        DomainEventType.DEFINED,
+        DomainEventType.STARTED,
+        DomainEventType.SUSPENDED,
+        DomainEventType.RESUMED,
+        DomainEventType.STOPPED,
+        DomainEventType.UNDEFINED,
+    ]
+
+
+def test_transient_domain_disappears_when_destroyed(
+    qemu_driver: InProcessDriver, disk: Path
+) -> None:
+    conn = qemu_driver.connect()
+    dom = conn.create_domain(guest_xml("tr", disk))
+    assert dom.is_active() and not dom.is_persistent()
+    with pytest.raises(VirtError, match="cannot undefine transient domain"):
+        dom.undefine()
+    dom.destroy()
+    assert conn.list_domains() == []
+
+
+def test_job_lock_times_out_naming_the_holder_and_reads_do_not_wait(
+    qemu_driver: InProcessDriver, disk: Path
+) -> None:
+    conn = qemu_driver.connect()
+    dom = conn.define_domain(guest_xml("busy", disk))
+    dom.start()
+    driver = qemu_driver.state._driver
+    driver.job_wait = 0.2
+    held = driver.by_name("busy")
+    held.job.acquire("virDomainSuspend", 1.0)
+    try:
+        with pytest.raises(VirtError) as info:
+            dom.resume()
+        assert info.value.code == ErrorCode.OPERATION_TIMEOUT
+        assert str(info.value) == (
+            "Timed out during operation: cannot acquire state change lock "
+            "(held by monitor=virDomainSuspend)"
+        )
+        assert dom.state()[0] == DomainState.RUNNING  # reads never wait for the job
+        assert "<domain type='qemu' id=" in dom.xml_desc()
+        # A waiter gets the job as soon as it is released.
+        done = threading.Event()
+        threading.Thread(target=lambda: (dom.suspend(), done.set())).start()
+        held.job.release()
+        held = None
+        assert done.wait(5)
+        assert dom.state()[0] == DomainState.PAUSED
+    finally:
+        if held is not None:
+            held.job.release()
+    dom.destroy()
+
+
+def test_restart_reconnects_running_guests_and_notices_the_dead(
+    qemu_root: Path, disk: Path
+) -> None:
+    first = InProcessDriver(qemu_root)
+    try:
+        conn = first.connect()
+        a = conn.define_domain(guest_xml("keep", disk))
+        conn.create_domain(guest_xml("dies", None))
+        a.start()
+        a.suspend()
+        pid_a, pid_b = _pid(qemu_root, "keep"), _pid(qemu_root, "dies")
+        id_a = a.id
+    finally:
+        first.stop()  # the daemon goes away; the guests do not
+    assert sorted(qemu_pids(qemu_root)) == sorted([pid_a, pid_b])
+    os.kill(pid_b, signal.SIGKILL)
+    assert wait_for(lambda: pid_b not in qemu_pids(qemu_root))
+
+    second = InProcessDriver(qemu_root)
+    try:
+        conn = second.connect()
+        names = {d.name: d for d in conn.list_domains()}
+        assert set(names) == {"keep"}  # the dead transient one is gone
+        keep = names["keep"]
+        assert keep.state()[0] == DomainState.PAUSED
+        assert keep.id == id_a and _pid(qemu_root, "keep") == pid_a
+        keep.resume()
+        assert keep.state()[0] == DomainState.RUNNING
+        keep.destroy()
+        assert qemu_pids(qemu_root) == []
+    finally:
+        second.stop()
+
+
+def test_qemu_killed_behind_our_back_becomes_shutoff_crashed(
+    qemu_driver: InProcessDriver, qemu_root: Path, disk: Path
+) -> None:
+    conn = qemu_driver.connect()
+    events: list[tuple[int, int]] = []
+    conn.register_event_callback(lambda _c, e: events.append((e.event, e.detail)))
+    dom = conn.define_domain(guest_xml("victim", disk))
+    dom.start()
+    os.kill(_pid(qemu_root, "victim"), signal.SIGKILL)
+    assert wait_for(lambda: dom.state()[0] == DomainState.SHUTOFF)
+    assert dom.state() == (DomainState.SHUTOFF, DomainShutoffReason.CRASHED)
+    assert wait_for(lambda: (DomainEventType.STOPPED, DomainEventStoppedDetail.FAILED) in events)
+    assert not (qemu_root / "run" / "victim.xml").exists()
+    dom.start()  # and it can be started again
+    dom.destroy()
+
+
+def test_failed_start_reports_qemus_message_and_leaves_nothing(
+    qemu_driver: InProcessDriver, qemu_root: Path
+) -> None:
+    conn = qemu_driver.connect()
+    dom = conn.define_domain(guest_xml("bad", qemu_root / "missing.img"))
+    with pytest.raises(VirtError) as info:
+        dom.start()
+    assert info.value.code == ErrorCode.INTERNAL_ERROR
+    assert "qemu unexpectedly closed the monitor" in str(info.value)
+    assert "missing.img" in str(info.value)  # QEMU's own words
+    assert dom.state()[0] == DomainState.SHUTOFF
+    assert qemu_pids(qemu_root) == []
+    assert list((qemu_root / "run").iterdir()) == []
+    assert list((qemu_root / "lib").iterdir()) == []
+
+
+def test_bad_definitions(qemu_driver: InProcessDriver, disk: Path) -> None:
+    conn = qemu_driver.connect()
+    uuid = "11111111-2222-3333-4444-555555555555"
+    conn.define_domain(guest_xml("one", disk, uuid=uuid))
+    cases = [
+        (guest_xml("two", disk, uuid=uuid), ErrorCode.OPERATION_FAILED, "already defined"),
+        (guest_xml("one", disk), ErrorCode.OPERATION_FAILED, "already exists"),
+        (guest_xml("x", disk, extra="<sound model='ich9'/>"), ErrorCode.CONFIG_UNSUPPORTED,
+         "device type 'sound'"),
+        (guest_xml("x", disk, extra="<emulator>/nonexistent/qemu</emulator>"),
+         ErrorCode.SYSTEM_ERROR, "Cannot check QEMU binary /nonexistent/qemu"),
+        (guest_xml("x", disk).replace("<memory unit='MiB'>64", "<memory unit='EiB'>64"),
+         ErrorCode.OVERFLOW, None),
+    ]  # fmt: skip
+    for xml, code, text in cases:
+        with pytest.raises(VirtError) as info:
+            conn.define_domain(xml)
+        assert info.value.code == code, (xml, info.value)
+        if text:
+            assert text in str(info.value)
+    assert [d.name for d in conn.list_domains()] == ["one"]
+
+
+def test_failed_config_write_keeps_the_previous_definition(
+    qemu_driver: InProcessDriver, qemu_root: Path, disk: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    conn = qemu_driver.connect()
+    uuid = "11111111-2222-3333-4444-666666666666"
+    conn.define_domain(guest_xml("cfg", disk, uuid=uuid))
+    path = qemu_root / "etc" / "cfg.xml"
+    before = path.read_text()
+
+    def full_disk(_fd: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full_disk)
+    with pytest.raises(VirtError) as info:
+        conn.define_domain(guest_xml("cfg", disk, uuid=uuid).replace("'MiB'>64", "'MiB'>32"))
+    assert info.value.code == ErrorCode.SYSTEM_ERROR
+    assert "No space left on device" in str(info.value)
+    monkeypatch.undo()
+    assert path.read_text() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["autostart", "cfg.xml"]
+    assert conn.lookup_domain_by_name("cfg").max_memory() == 65536
