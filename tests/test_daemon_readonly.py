@@ -101,12 +101,13 @@ def _daemon_sockets(rundir) -> list[str]:
 
 
 def test_daemon_opens_the_expected_sockets(daemon):
-    assert _daemon_sockets(daemon.rundir) == [
-        "pyvirt-sock",
-        "pyvirt-sock-ro",
-        "pyvirt-test-sock",
-        "pyvirt-test-sock-ro",
-    ]
+    # The daemon's pair, then one pair per running worker (test always; qemu where QEMU is
+    # installed): every one of them is exercised by the refusal tests below.
+    expected = ["pyvirt-sock", "pyvirt-sock-ro"]
+    for driver in daemon.worker_pids():
+        expected += [f"pyvirt-{driver}-sock", f"pyvirt-{driver}-sock-ro"]
+    assert _daemon_sockets(daemon.rundir) == sorted(expected)
+    assert "pyvirt-test-sock" in expected
 
 
 def test_every_procedure_on_every_socket_is_refused_before_connect_open(daemon, before):
