@@ -1,9 +1,11 @@
 """Finding and opening drivers: the analogue of libvirt's driver table and virConnectOpen.
 
-Drivers are entry points in the group ``pyvirt.drivers``, named by the URI scheme they serve.
-Only the driver the URI names is imported when it accepts the URI; the full walk (every other
-driver, local before remote) happens only when that one is missing or declines, e.g. for
-``test+unix:///default``, which the remote driver takes.
+Drivers are entry points in the group ``pyvirt.drivers``, named by the URI scheme they serve
+(one entry point per scheme).  A driver that may accept URIs of any scheme — the remote
+driver — registers under a name starting with ``*`` (``*remote``).  Opening imports the driver
+the URI's scheme names; only when it is missing or declines are the ``*`` drivers tried, local
+before remote, as libvirt walks its table and ends at its remote driver.  So
+``test+unix:///default`` imports the remote driver only, never the test driver.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ if TYPE_CHECKING:
     from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 
 DRIVER_GROUP = "pyvirt.drivers"
+#: Entry-point names starting with this are tried for URIs no named driver takes.
+WILDCARD = "*"
 
 _lock = threading.Lock()
 _loaded: dict[str, type[ConnectDriver]] = {}
@@ -137,6 +141,32 @@ def all_drivers() -> list[type[ConnectDriver]]:
     return sorted(drivers, key=lambda d: d.is_remote)
 
 
+def _group_names() -> list[str]:
+    """Entry-point names of the driver group, without importing any driver."""
+    from pyvirt import _entrypoints
+
+    cached = _entrypoints.cached_group(DRIVER_GROUP)
+    if cached is None:
+        _entrypoints.store()
+        cached = _entrypoints.cached_group(DRIVER_GROUP)
+    if cached is None:  # the cache cannot be written here: ask importlib.metadata directly
+        from importlib.metadata import entry_points
+
+        return [ep.name for ep in entry_points(group=DRIVER_GROUP)]
+    return [name for name, _ in cached]
+
+
+def wildcard_drivers() -> list[type[ConnectDriver]]:
+    """The ``*`` drivers (tried when no driver is named by the scheme), local before remote."""
+    drivers = []
+    for name in _group_names():
+        if name.startswith(WILDCARD):
+            driver = load_driver(name)
+            if driver is not None:
+                drivers.append(driver)
+    return sorted(drivers, key=lambda d: d.is_remote)
+
+
 def _accepts(driver: type[ConnectDriver], uri: URI) -> bool:
     if driver.uri_schemes is not None and uri.scheme not in driver.uri_schemes:
         return False
@@ -166,7 +196,7 @@ def open_driver(
             conn = first.open(uri, read_only=read_only, auth=auth)
             if conn is not None:
                 return first, conn
-    for driver in all_drivers():
+    for driver in wildcard_drivers():
         if driver in tried or not _accepts(driver, uri):
             continue
         conn = driver.open(uri, read_only=read_only, auth=auth)
