@@ -1,8 +1,13 @@
+import os
+
 import libvirt
+
+# test:///default, or test+unix:///default through a daemon (set by the test runner).
+URI = os.environ.get("LIBVIRT_PROGRAM_URI", "test:///default")
 
 seen = []
 libvirt.registerErrorHandler(lambda ctx, err: seen.append((ctx, err[0], err[1])), "ctx")
-conn = libvirt.open("test:///default")
+conn = libvirt.open(URI)
 dom = conn.lookupByName("test")
 
 

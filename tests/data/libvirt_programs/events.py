@@ -1,6 +1,10 @@
+import os
 import threading
 
 import libvirt
+
+# test:///default, or test+unix:///default through a daemon (set by the test runner).
+URI = os.environ.get("LIBVIRT_PROGRAM_URI", "test:///default")
 
 libvirt.virEventRegisterDefaultImpl()
 received = []
@@ -25,7 +29,7 @@ def run_loop():
 
 threading.Thread(target=run_loop, daemon=True).start()
 
-conn = libvirt.open("test:///default")
+conn = libvirt.open(URI)
 dom = conn.lookupByName("test")
 
 

@@ -1,7 +1,12 @@
+import os
+
 import libvirt
 
+# test:///default, or test+unix:///default through a daemon (set by the test runner).
+URI = os.environ.get("LIBVIRT_PROGRAM_URI", "test:///default")
+
 libvirt.registerErrorHandler(lambda ctx, err: None, None)
-conn = libvirt.openReadOnly("test:///default")
+conn = libvirt.openReadOnly(URI)
 dom = conn.lookupByName("test")
 print("name", dom.name(), "uuid", dom.UUIDString(), "raw", dom.UUID().hex(), "id", dom.ID())
 print("byid", conn.lookupByID(1).name())

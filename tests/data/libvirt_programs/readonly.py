@@ -1,7 +1,12 @@
+import os
+
 import libvirt
 
+# test:///default, or test+unix:///default through a daemon (set by the test runner).
+URI = os.environ.get("LIBVIRT_PROGRAM_URI", "test:///default")
+
 libvirt.registerErrorHandler(lambda ctx, err: None, None)
-conn = libvirt.openReadOnly("test:///default")
+conn = libvirt.openReadOnly(URI)
 print("uri", conn.getURI(), "alive", conn.isAlive())
 dom = conn.lookupByName("test")
 print("read", dom.name(), dom.state(), dom.isActive(), len(dom.XMLDesc(0)) > 0, dom.info()[:4])

@@ -1,7 +1,12 @@
+import os
+
 import libvirt
 
+# test:///default, or test+unix:///default through a daemon (set by the test runner).
+URI = os.environ.get("LIBVIRT_PROGRAM_URI", "test:///default")
+
 libvirt.registerErrorHandler(lambda ctx, err: None, None)
-conn = libvirt.open("test:///default")
+conn = libvirt.open(URI)
 dom = conn.lookupByName("test")
 for label, call in [
     ("blockPeek", lambda: dom.blockPeek("vda", 0, 16)),

@@ -1,6 +1,11 @@
+import os
+
 import libvirt
 
-conn = libvirt.open("test:///default")
+# test:///default, or test+unix:///default through a daemon (set by the test runner).
+URI = os.environ.get("LIBVIRT_PROGRAM_URI", "test:///default")
+
+conn = libvirt.open(URI)
 dom = conn.lookupByName("test")
 print("== live")
 print(dom.XMLDesc(0))
