@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from pyvirt._checks import check_flags, check_string, invalid_arg
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._enums import ConnectFlags
-from pyvirt._errors import OperationDeniedError, make_error
+from pyvirt._errors import OperationDeniedError, VirtError, make_error
 from pyvirt._objects import Domain, Network, StoragePool, StorageVol
 from pyvirt._procedures import BY_METHOD
 from pyvirt._records import NodeInfo, ObjectEvent, SecurityModel
@@ -307,14 +307,19 @@ def open(
         uri, read_only=read_only, auth=auth, no_aliases=bool(flags & ConnectFlags.NO_ALIASES)
     )
     conn = Connection(driver_class, driver, read_only=read_only)
-    _announce_open(conn)
+    _announce_open(conn, uri)
     return conn
 
 
-def _announce_open(conn: Connection) -> None:
+def _announce_open(conn: Connection, requested: str | None) -> None:
     from pyvirt._hooks import call_hook, hooks_active
 
     # Asking for the URI is a driver call (a round trip on a remote connection): skip it when
-    # no plugin is listening.
+    # no plugin is listening.  A driver without connect_get_uri must still open: the hook then
+    # gets the URI as the caller named it.
     if hooks_active():
-        call_hook("pyvirt_connection_open", uri=conn.uri, read_only=conn.read_only)
+        try:
+            uri = conn.uri
+        except VirtError:
+            uri = requested or ""
+        call_hook("pyvirt_connection_open", uri=uri, read_only=conn.read_only)
