@@ -158,3 +158,17 @@ def test_node_file_auth_callback_that_fails(auth_file):
 
     with pytest.raises(pyvirt.AuthFailedError, match="Username request failed"):
         pyvirt.open(f"test://{auth_file}", auth=broken)
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "/dev/null", "/proc/self", "/tmp"])
+def test_node_file_that_is_no_regular_file_is_refused_at_once(path):
+    with pytest.raises(pyvirt.XMLError) as err:
+        pyvirt.open(f"test://{path}")
+    assert err.value.message == f"XML error: failed to parse xml document '{path}'"
+
+
+def test_oversized_node_file_is_refused(tmp_path):
+    path = tmp_path / "big.xml"
+    path.write_bytes(b"<node>" + b" " * (11 * 1024 * 1024) + b"</node>")
+    with pytest.raises(pyvirt.XMLError, match="exceeds the limit"):
+        pyvirt.open(f"test://{path}")

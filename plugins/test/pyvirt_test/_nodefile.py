@@ -10,6 +10,7 @@ file='x.xml'/>``, read relative to the node file.  Domain extras live in the tes
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -108,12 +109,7 @@ def _resolve(elem: etree._Element, base_dir: str, label: str) -> etree._Element:
     from pyvirt._xml import parse_document
 
     path = ref if os.path.isabs(ref) else os.path.join(base_dir, ref)
-    try:
-        with open(path, "rb") as handle:
-            data = handle.read()
-    except OSError:
-        raise _xml_error(f"failed to parse xml document '{path}'") from None
-    return parse_document(data, label, _D)
+    return parse_document(_read_document(path), label, _D)
 
 
 def _pop_test_extras(elem: etree._Element) -> tuple[int | None, bool, bool]:
@@ -191,11 +187,32 @@ def _runstate(value: int) -> DomainState:
     return state
 
 
-def load_node_file(path: str) -> NodeConfig:
-    """Read and parse the node file at *path* (the path part of ``test:///path.xml``)."""
+def _read_document(path: str) -> bytes:
+    """Read a node file or a file it includes: a regular file, within the XML size cap.
+
+    The path comes from a client's URI (``test:///dev/zero`` through the daemon), so a device,
+    FIFO or endless file must be refused, not read until memory or patience runs out.
+    """
+    from pyvirt._xml import MAX_XML_BYTES
+
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError:
         raise _xml_error(f"failed to parse xml document '{path}'") from None
-    return parse_node(data, os.path.dirname(path))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _xml_error(f"failed to parse xml document '{path}'")
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            data = handle.read(MAX_XML_BYTES + 1)
+    except OSError:
+        raise _xml_error(f"failed to parse xml document '{path}'") from None
+    finally:
+        os.close(fd)
+    if len(data) > MAX_XML_BYTES:
+        raise _xml_error(f"document '{path}' exceeds the limit of {MAX_XML_BYTES} bytes")
+    return data
+
+
+def load_node_file(path: str) -> NodeConfig:
+    """Read and parse the node file at *path* (the path part of ``test:///path.xml``)."""
+    return parse_node(_read_document(path), os.path.dirname(path))
