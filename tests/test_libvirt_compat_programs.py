@@ -16,23 +16,12 @@ from libvirt_compat import PROGRAMS, real_binding_available, run_pyvirt, run_rea
 
 PROGRAM_FILES = sorted(PROGRAMS.glob("*.py"))
 
-# Where libvirt's remote driver behaves unlike its test driver and pyvirt.libvirt does not yet
-# follow it over pyvirtd (strict: a fix makes these fail until the marker goes).
-REMOTE_GAPS = {
-    "errors": "remote driver words an unknown event callback id 'event callback id N not registered'",
-    "events": "remote driver dispatches a domain-filtered callback after the unfiltered ones",
-    "lifecycle": "remote driver's handle keeps its cached id after shutdown (virDomainGetID)",
-    "unsupported": "remote driver supports close callbacks and refuses keepalive without an event loop",
-}
-
 
 @pytest.mark.parametrize("program", PROGRAM_FILES, ids=[p.stem for p in PROGRAM_FILES])
 def test_same_output_as_libvirt_python(program: Path, uri: str, monkeypatch) -> None:
     # uri: test:///default in-process, or test+unix:///default with the real binding talking
     # to libvirtd and pyvirt.libvirt to pyvirtd (PYVIRT_RUNTIME_DIR is set by the fixture).
     monkeypatch.setenv("LIBVIRT_PROGRAM_URI", uri)
-    if uri != "test:///default" and program.stem in REMOTE_GAPS:
-        pytest.xfail(REMOTE_GAPS[program.stem])
     ours = run_pyvirt(program)
     assert ours.returncode == 0, ours.stderr
     if not real_binding_available():
