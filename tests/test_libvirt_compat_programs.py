@@ -3,7 +3,8 @@
 Each program in tests/data/libvirt_programs runs under /usr/bin/python3 with Debian's
 python3-libvirt and under this venv with ``pyvirt.libvirt`` standing in for ``libvirt``, both on
 test:///default, and again through the daemons (libvirtd vs pyvirtd on test+unix:///default);
-stdout must be equal line for line.  The programs print only deterministic
+stdout must be equal line for line, and so must the lines libvirt's default error printer writes
+to stderr.  The programs print only deterministic
 values (no CPU times, no generated UUIDs).
 """
 
@@ -34,3 +35,9 @@ def test_same_output_as_libvirt_python(program: Path, uri: str, monkeypatch) -> 
         theirs = run_real(program)
     assert theirs.returncode == 0, theirs.stderr
     assert ours.stdout.splitlines() == theirs.stdout.splitlines()
+    # What libvirt's default error printer wrote (no handler registered) must match too.
+    assert _printed_errors(ours.stderr) == _printed_errors(theirs.stderr)
+
+
+def _printed_errors(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("libvirt:")]
