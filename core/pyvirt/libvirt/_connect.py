@@ -17,7 +17,7 @@ from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._connection import Connection
 from pyvirt._enums import ConnectFlags, ListDomainsFlags, ListNetworksFlags, ListStoragePoolsFlags
 from pyvirt._errors import make_error
-from pyvirt.libvirt import _args
+from pyvirt.libvirt import _args, _eventloop
 from pyvirt.libvirt._domain import virDomain
 from pyvirt.libvirt._errors import (
     ErrorTuple,
@@ -29,6 +29,7 @@ from pyvirt.libvirt._errors import (
 )
 from pyvirt.libvirt._events import ConnectionEvents, check_event_id
 from pyvirt.libvirt._network import virNetwork
+from pyvirt.libvirt._remote import RemoteClientState
 from pyvirt.libvirt._storage import virStoragePool, virStorageVol
 from pyvirt.libvirt._unsupported import add_unsupported
 
@@ -45,14 +46,18 @@ class virConnect:  # noqa: N801 - libvirt-python's name
 
     def __init__(self, _obj: Connection) -> None:
         self._o = _obj
-        self._events = ConnectionEvents(self)
+        # Through a daemon, libvirt-python talks to libvirt's remote driver, which answers a
+        # few things itself and unlike the local drivers (see _remote); pyvirt follows it.
+        self._remote: RemoteClientState | None = None
+        if _obj._driver_class.is_remote:
+            self._remote = RemoteClientState(event_loop=_eventloop.default_loop() is not None)
+        self._events = ConnectionEvents(self, remote=self._remote is not None)
         # Object handles made from this connection hold it open, as in libvirt: close()
         # then answers 1, and the pyvirt connection closes when the last handle is garbage.
         self._refs_lock = threading.RLock()  # finalizers may run while it is held
         self._handle_count = 0
         self._closed = False
         self._pending_close: Connection | None = None
-        self._close_callback: tuple[Callable[..., object], Any] | None = None
 
     def __enter__(self) -> virConnect:
         return self
@@ -90,7 +95,8 @@ class virConnect:  # noqa: N801 - libvirt-python's name
         if self._closed:
             raise make_error(ErrorCode.INVALID_CONN, ErrorDomain.NONE, "virConnectClose")
         self._closed = True
-        remaining = 1 if self._events.active else 0
+        held = self._events.active or (self._remote is not None and self._remote.holds_connection)
+        remaining = 1 if held else 0
         self._events.close()
         live = self._o
         # A closed twin answers every call with libvirt's "invalid connection pointer in
@@ -168,9 +174,12 @@ class virConnect:  # noqa: N801 - libvirt-python's name
 
     @api
     def setKeepAlive(self, interval: int, count: int) -> int:  # noqa: N802
-        """Keepalive is a remote-transport feature; local drivers (libvirt's test driver
-        among them) do not implement it, so this answers VIR_ERR_NO_SUPPORT like libvirt."""
+        """Keepalive is a remote-transport feature: through a daemon it follows libvirt's
+        remote driver (see _remote); local drivers (libvirt's test driver among them) do not
+        implement it, so there this answers VIR_ERR_NO_SUPPORT like libvirt."""
         interval, count = _args.c_int(interval), _args.c_int(count)
+        if self._remote is not None:
+            return self._remote.set_keep_alive(interval, count)
         setter = getattr(self._o.driver, "connect_set_keep_alive", None)
         if setter is None:
             raise no_support("virConnectSetKeepAlive")
@@ -179,14 +188,19 @@ class virConnect:  # noqa: N801 - libvirt-python's name
 
     @api
     def registerCloseCallback(self, cb: Callable[..., object], opaque: Any) -> int:  # noqa: N802
-        """Remembered for ``cb(conn, reason, opaque)``; a local connection never closes by
-        itself, so it is not called (libvirt does not call it on an explicit close)."""
-        self._close_callback = (cb, opaque)
+        """``cb(conn, reason, opaque)`` for a connection that closes by itself.  Local drivers
+        have no close-callback hooks: libvirt accepts any (un)registration and keeps nothing.
+        Through a daemon, libvirt's remote driver keeps one (see _remote); pyvirt's remote
+        client re-routes instead of closing when the daemon goes, so it is never called
+        (libvirt does not call it on an explicit close either)."""
+        if self._remote is not None:
+            self._remote.register_close_callback(cb, opaque)
         return 0
 
     @api
     def unregisterCloseCallback(self) -> None:  # noqa: N802
-        self._close_callback = None
+        if self._remote is not None:
+            self._remote.unregister_close_callback()
 
     def virConnGetLastError(self) -> ErrorTuple | None:  # noqa: N802
         """Errors are per thread, not per connection: the thread's last error."""

@@ -169,8 +169,9 @@ class virDomain:  # noqa: N801 - libvirt-python's name
     def _forget_id_if_stopped(self) -> None:
         """A shutdown that completed at once (the test driver's) leaves this handle with id
         -1, as libvirt's driver resets the handle it was called with; a guest still shutting
-        down (QEMU) keeps its id."""
-        if not self._o.is_active():
+        down (QEMU) keeps its id.  Through a daemon the driver resets the daemon's handle, not
+        this one: libvirt's remote driver updates the cached id only on start and destroy."""
+        if self._conn._remote is None and not self._o.is_active():
             ref = self._o.ref
             self._o = Domain(self._o.connection, DomainRef(ref.name, ref.uuid, -1))
 

@@ -27,21 +27,22 @@ _R = TypeVar("_R")
 _state = threading.local()
 _handler: tuple[ErrorHandler, Any] | None = None
 
-# What libvirt's default error printer calls each error domain ("libvirt: <name> error : ...").
+# What libvirt's default error printer calls each error domain: "libvirt: <name> error : ...",
+# so "libvirt:  error : ..." (two spaces) for errors from no particular domain.
 _DOMAIN_NAMES: dict[int, str] = {
     ErrorDomain.NONE: "",
-    ErrorDomain.XML: "XML ",
-    ErrorDomain.RPC: "RPC ",
-    ErrorDomain.CONF: "Config File ",
-    ErrorDomain.QEMU: "QEMU Driver ",
-    ErrorDomain.TEST: "Test Driver ",
-    ErrorDomain.REMOTE: "Remote Driver ",
-    ErrorDomain.STORAGE: "Storage Driver ",
-    ErrorDomain.NETWORK: "Network Driver ",
-    ErrorDomain.DOMAIN: "Domain Config ",
-    ErrorDomain.EVENT: "Events ",
-    ErrorDomain.URI: "URI Utils ",
-    ErrorDomain.AUTH: "Auth Utils ",
+    ErrorDomain.XML: "XML",
+    ErrorDomain.RPC: "RPC",
+    ErrorDomain.CONF: "Config File",
+    ErrorDomain.QEMU: "QEMU Driver",
+    ErrorDomain.TEST: "Test Driver",
+    ErrorDomain.REMOTE: "Remote Driver",
+    ErrorDomain.STORAGE: "Storage Driver",
+    ErrorDomain.NETWORK: "Network Driver",
+    ErrorDomain.DOMAIN: "Domain Config",
+    ErrorDomain.EVENT: "Events",
+    ErrorDomain.URI: "URI Utils",
+    ErrorDomain.AUTH: "Auth Utils",
 }
 
 
@@ -146,7 +147,7 @@ def report(error: VirtError) -> None:
         handler[0](handler[1], err)
     elif err[3] != ErrorLevel.NONE:
         level = "warning" if err[3] == ErrorLevel.WARNING else "error"
-        sys.stderr.write(f"libvirt: {_DOMAIN_NAMES.get(err[1], '')}{level} : {err[2]}\n")
+        sys.stderr.write(f"libvirt: {_DOMAIN_NAMES.get(err[1], '')} {level} : {err[2]}\n")
 
 
 def to_libvirt_error(error: VirtError, fallback: str = "") -> libvirtError:

@@ -5,6 +5,14 @@ libvirt-python programs instead expect callbacks to run inside ``virEventRunDefa
 So, as libvirt does, each connection with registrations owns a loop timer: pyvirt's callback
 queues the event and arms the timer with 0; the timer, run by the loop, disarms itself and
 dispatches the queue to the registrations in the order they were made.
+
+Through a daemon libvirt's remote driver orders them differently.  It registers with the
+daemon once per distinct filter (object kind, event id, object or none): the first local
+registration with a new filter makes a daemon-side registration, later ones with the same
+filter share it.  The daemon sends one message per daemon-side registration, in the order those
+were made, and the client hands each message to the registrations sharing that filter, in their
+own order.  So a callback for one domain registered before the legacy (unfiltered) callback
+still runs after it, because the unfiltered filter reached the daemon first.
 """
 
 from __future__ import annotations
@@ -48,6 +56,8 @@ class _Registration:
     callback: Callable[..., object] | None
     opaque: Any
     legacy: bool = False
+    #: Through a daemon: the daemon-side registration this one shares (see the module doc).
+    server_slot: int = 0
 
 
 def check_event_id(kind: str, event_id: Any) -> int:
@@ -64,10 +74,12 @@ def check_event_id(kind: str, event_id: Any) -> int:
 class ConnectionEvents:
     """Registrations, the pending queue and the loop timer of one virConnect."""
 
-    def __init__(self, vconn: virConnect) -> None:
+    def __init__(self, vconn: virConnect, *, remote: bool = False) -> None:
         self._vconn = vconn
+        self._remote = remote
         self._lock = threading.Lock()
         self._ids = itertools.count(0)
+        self._server_slots = itertools.count(0)
         self._registrations: dict[int, _Registration] = {}
         self._legacy: dict[Callable[..., object], Any] | None = None
         self._legacy_id: int | None = None
@@ -103,19 +115,35 @@ class ConnectionEvents:
             self._start()
             callback_id = next(self._ids)
             self._registrations[callback_id] = _Registration(
-                kind, event_id, uuid, callback, opaque, legacy
+                kind,
+                event_id,
+                uuid,
+                callback,
+                opaque,
+                legacy,
+                self._server_slot(kind, event_id, uuid),
             )
             return callback_id
+
+    def _server_slot(self, kind: str, event_id: int, uuid: str | None) -> int:
+        """The daemon-side registration a new one would share: an existing one with the same
+        filter, else a new one, after all the others."""
+        for existing in self._registrations.values():
+            if (existing.kind, existing.event_id, existing.uuid) == (kind, event_id, uuid):
+                return existing.server_slot
+        return next(self._server_slots)
 
     def deregister(self, kind: str, callback_id: int) -> None:
         with self._lock:
             found = self._registrations.get(callback_id)
             if found is None or found.kind != kind or found.legacy:
-                raise make_error(
-                    ErrorCode.INVALID_ARG,
-                    ErrorDomain.NONE,
-                    f"could not find event callback {callback_id} for deletion",
+                # The remote driver looks the id up in its own list before anything else.
+                detail = (
+                    f"event callback id {callback_id} not registered"
+                    if self._remote
+                    else f"could not find event callback {callback_id} for deletion"
                 )
+                raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.NONE, detail)
             del self._registrations[callback_id]
             self._stop_if_idle()
 
@@ -199,6 +227,8 @@ class ConnectionEvents:
                     return
                 event = self._queue.popleft()
                 targets = list(self._registrations.values())
+                if self._remote:
+                    targets.sort(key=lambda r: r.server_slot)  # stable: own order within
                 legacy = dict(self._legacy or {})
             for registration in targets:
                 if registration.kind != event.kind or registration.event_id != _LIFECYCLE:

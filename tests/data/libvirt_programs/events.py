@@ -114,4 +114,22 @@ print(
     conn.storagePoolEventDeregisterAny(ids[3]),
 )
 print("filtered dereg", conn.domainEventDeregisterAny(ids[1]))
+
+# Through a daemon, callbacks sharing a filter share one daemon-side registration, which
+# lives as long as one of them does: the legacy callback keeps U1's place ahead of F1.
+u1 = conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, lifecycle, "U1")
+f1 = conn.domainEventRegisterAny(dom, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, only_test, "F1")
+conn.domainEventRegister(legacy, "L2")
+del received[:]
+dom.suspend()
+wait_for(3)
+conn.domainEventDeregisterAny(u1)
+u3 = conn.domainEventRegisterAny(None, libvirt.VIR_DOMAIN_EVENT_ID_LIFECYCLE, lifecycle, "U3")
+dom.resume()
+wait_for(6)
+for fields in received:
+    print(*fields)
+for callback_id in (u3, f1):
+    conn.domainEventDeregisterAny(callback_id)
+conn.domainEventDeregister(legacy)
 print("close", conn.close())
