@@ -46,6 +46,7 @@ from pyvirt_qemu._lifecycle import (
 from pyvirt_qemu._monitor import Monitor
 from pyvirt_qemu._process import QemuProcess
 from pyvirt_qemu._status import load_status, remove_status
+from pyvirt_qemu._storage import StorageState
 
 log = logging.getLogger("pyvirt.qemu")
 
@@ -77,6 +78,8 @@ class QemuDriver:
         self._by_id: dict[int, QemuDomain] = {}
         self._next_id = 1
         self.listeners: list[Callable[[ObjectEvent], None]] = []
+        self.storage = StorageState(paths.config_dir / "storage", paths.run_dir / "storage")
+        self.storage.listeners = self.listeners  # pool events go to the same subscribers
 
     # -- registry --------------------------------------------------------------------------
     def add_domain(self, dom: QemuDomain) -> None:
@@ -141,6 +144,7 @@ class QemuDriver:
         except OSError as exc:
             raise make_error(ErrorCode.SYSTEM_ERROR, ErrorDomain.QEMU,
                              f"cannot create driver directories: {exc}") from exc  # fmt: skip
+        self.storage.initialize()  # first: autostarted guests may boot from its volumes
         self._load_configs()
         self._reconnect_all()
         self._autostart()
