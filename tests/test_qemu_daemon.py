@@ -9,7 +9,10 @@ worker runs as the test user, root in CI, so the driver is privileged).
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +38,8 @@ from qemu_helpers import (  # noqa: F401 - fixtures
     qemu_root,
     wait_for,
 )
+
+PYVIRSH = shutil.which("pyvirsh", path=os.path.dirname(sys.executable)) or "pyvirsh"
 
 pytestmark = [
     needs_qemu,
@@ -108,6 +113,15 @@ def test_lifecycle_events_reach_a_client_of_pyvirtd(
             watcher.register_event_callback(lambda _c, e: seen.append((e.name, e.event, e.detail)))
             dom = conn.define_domain(guest_xml("ev", None))
             dom.start()
+            # pyvirsh screenshot through the daemon, with virsh's message.
+            shot = qemu_root / "shot.png"
+            out = subprocess.run(
+                [PYVIRSH, "-c", "qemu:///system", "screenshot", "ev", str(shot)],
+                capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            assert out.returncode == 0, out.stderr
+            assert out.stdout == f"Screenshot saved to {shot}, with type of image/png\n"
+            assert shot.read_bytes().startswith(b"\x89PNG")
             dom.suspend()
             dom.resume()
             dom.destroy()

@@ -333,3 +333,20 @@ def test_lifecycle_hooks_run_outside_the_job_and_prepare_can_veto(
         dom.undefine()
     finally:
         plugin_manager().unregister(rec)
+
+
+def test_screenshot_is_a_png_of_the_console(qemu_driver: InProcessDriver, disk: Path) -> None:
+    conn = qemu_driver.connect()
+    dom = conn.define_domain(guest_xml("shot", disk))
+    dom.start()
+    png = dom.screenshot()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) in ((720, 400), (640, 480))  # the firmware's text mode
+    with pytest.raises(VirtError, match="no such screen ID") as info:
+        dom.screenshot(1)
+    assert info.value.code == ErrorCode.OPERATION_INVALID
+    dom.destroy()
+    with pytest.raises(VirtError, match="not running"):
+        dom.screenshot()
+    dom.undefine()
