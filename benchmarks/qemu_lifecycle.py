@@ -14,9 +14,9 @@ directory, so it never sees libvirt's guests (nor they its).
 Measured here (container, 2 CPUs, libvirt 9.0, QEMU 7.2, median of 5 cycles):
 pyvirtd define 2 ms, start 52 ms, suspend 8 ms, resume 7 ms, destroy 9 ms; libvirtd start
 4.6 s and destroy 1.4 s, and its define ~30-40 s because libvirt re-probes QEMU's
-capabilities on every define in this container (its capability cache is rewritten each
-time: /dev/kvm exists but is not usable).  Those libvirt figures depend on the host; the
-per-step rows are the comparison to read.
+capabilities on every define in this container (its capability cache file is rewritten
+each time; the cause was not investigated).  Those libvirt figures depend on the host and
+on what else uses the shared libvirtd; the per-step rows are the comparison to read.
 """
 
 from __future__ import annotations
