@@ -51,7 +51,7 @@ def test_dir_pool_lifecycle_volumes_and_persistence(
     conn.register_event_callback(lambda _c, e: events.append((e.name, e.event)), kind=None)
     images = qemu_root / "images"
     pool = conn.define_storage_pool(pool_xml("imgs", images))
-    assert (qemu_root / "etc" / "storage" / "imgs.xml").exists()
+    assert (qemu_root / "storage" / "etc" / "imgs.xml").exists()
     assert not pool.is_active() and pool.is_persistent()
     with pytest.raises(VirtError, match="cannot open directory"):
         pool.start()  # no directory yet: libvirt's pool-start fails the same way
@@ -103,7 +103,7 @@ def test_dir_pool_lifecycle_volumes_and_persistence(
             pool2.list_volumes()
         pool2.undefine()
         assert conn2.list_storage_pools() == []
-        assert not (qemu_root / "etc" / "storage" / "imgs.xml").exists()
+        assert not (qemu_root / "storage" / "etc" / "imgs.xml").exists()
         assert (images / "a.img").exists()  # undefine keeps the data, as libvirt does
     finally:
         again.stop()

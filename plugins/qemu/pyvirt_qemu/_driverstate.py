@@ -78,7 +78,7 @@ class QemuDriver:
         self._by_id: dict[int, QemuDomain] = {}
         self._next_id = 1
         self.listeners: list[Callable[[ObjectEvent], None]] = []
-        self.storage = StorageState(paths.config_dir / "storage", paths.run_dir / "storage")
+        self.storage = StorageState(paths.storage_config_dir, paths.storage_run_dir)
         self.storage.listeners = self.listeners  # pool events go to the same subscribers
 
     # -- registry --------------------------------------------------------------------------

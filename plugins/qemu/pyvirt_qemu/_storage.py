@@ -7,9 +7,9 @@ Why files and not a cache: the directory is the truth.  Volumes are found by rea
 directory (pool start and refresh), created with ``qemu-img create``, and measured each time
 they are asked about: allocation from ``st_blocks * 512``, capacity from ``qemu-img info``'s
 ``virtual-size`` (a qcow2 file is smaller than the disk it holds).  Definitions are written
-atomically under ``<config dir>/storage``; a pool that is started leaves a status copy in
-``<run dir>/storage``, so pyvirtd restarted finds it still active, as libvirt's storage
-driver does with ``/run/libvirt/storage``.
+atomically to the storage config dir (``/etc/pyvirt/storage`` as root); a pool that is
+started leaves a status copy in the storage run dir, so pyvirtd restarted finds it still
+active, as libvirt's storage driver does with ``/run/libvirt/storage``.
 
 Why one lock and a set of names being created: ``qemu-img`` may take a while (a fully
 allocated raw file), and lookups must not wait for it; the name is reserved under the lock,
@@ -152,7 +152,10 @@ class StorageState:
     # -- startup ---------------------------------------------------------------------------
     def initialize(self) -> None:
         for d in (self.config_dir, self.autostart_dir, self.run_dir):
-            d.mkdir(parents=True, exist_ok=True, mode=0o700)
+            try:
+                d.mkdir(parents=True, exist_ok=True, mode=0o700)
+            except OSError as exc:
+                raise _system(f"cannot create storage directory '{d}'", exc) from exc
         for path in sorted(self.config_dir.glob("*.xml")):
             with contextlib.suppress(OSError, VirtError):
                 defn = conf.parse_pool_xml(path.read_text())
