@@ -99,6 +99,8 @@ def _answer(method: str) -> Any:
     uuid = "00000000-0000-0000-0000-000000000001"
     if method.startswith("connect_list_all_"):
         return []
+    if method == "domain_screenshot":
+        return b"\x89PNG"
     if method.startswith("domain_"):
         return DomainRecord("d", uuid, 1, DomainState.RUNNING, 1, True, False)
     if method.startswith("network_"):
@@ -140,6 +142,7 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "domain_set_autostart": lambda h: h[1].set_autostart(True),
     "domain_set_memory_flags": lambda h: h[1].set_memory(1024),
     "domain_set_vcpus_flags": lambda h: h[1].set_vcpus(2),
+    "domain_screenshot": lambda h: h[1].screenshot(),
     "network_create": lambda h: h[2].start(),
     "network_destroy": lambda h: h[2].destroy(),
     "network_undefine": lambda h: h[2].undefine(),

@@ -9,7 +9,10 @@ worker runs as the test user, root in CI, so the driver is privileged).
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,8 +20,26 @@ from pathlib import Path
 import pytest
 import pyvirt
 from daemon_helpers import start_daemon
-from pyvirt import DomainState
-from qemu_helpers import disk, guest_xml, needs_qemu, qemu_pids, qemu_root  # noqa: F401
+from pyvirt import (
+    DomainEventDefinedDetail,
+    DomainEventResumedDetail,
+    DomainEventStartedDetail,
+    DomainEventStoppedDetail,
+    DomainEventSuspendedDetail,
+    DomainEventType,
+    DomainEventUndefinedDetail,
+    DomainState,
+)
+from qemu_helpers import (  # noqa: F401 - fixtures
+    disk,
+    guest_xml,
+    needs_qemu,
+    qemu_pids,
+    qemu_root,
+    wait_for,
+)
+
+PYVIRSH = shutil.which("pyvirsh", path=os.path.dirname(sys.executable)) or "pyvirsh"
 
 pytestmark = [
     needs_qemu,
@@ -76,3 +97,54 @@ def test_sigkill_of_pyvirtd_keeps_three_guests_running_and_controllable(
         assert qemu_pids(qemu_root) == []
     finally:
         daemon.stop(signal.SIGKILL if daemon.proc.poll() is None else signal.SIGTERM)
+
+
+def test_lifecycle_events_reach_a_client_of_pyvirtd(
+    daemon_env: tuple[Path, dict[str, str]], qemu_root: Path
+) -> None:
+    """Every transition, the guest killed behind the daemon's back included, arrives at a
+    client through pyvirtd with libvirt's event and detail numbers."""
+    rundir, env = daemon_env
+    daemon = start_daemon(rundir, env=env)
+    try:
+        daemon.wait_worker("qemu")
+        with pyvirt.open("qemu:///system") as watcher, pyvirt.open("qemu:///system") as conn:
+            seen: list[tuple[str, int, int]] = []
+            watcher.register_event_callback(lambda _c, e: seen.append((e.name, e.event, e.detail)))
+            dom = conn.define_domain(guest_xml("ev", None))
+            dom.start()
+            # pyvirsh screenshot through the daemon, with virsh's message.
+            shot = qemu_root / "shot.png"
+            out = subprocess.run(
+                [PYVIRSH, "-c", "qemu:///system", "screenshot", "ev", str(shot)],
+                capture_output=True, text=True, timeout=60,
+            )  # fmt: skip
+            assert out.returncode == 0, out.stderr
+            assert out.stdout == f"Screenshot saved to {shot}, with type of image/png\n"
+            assert shot.read_bytes().startswith(b"\x89PNG")
+            dom.suspend()
+            dom.resume()
+            dom.destroy()
+            dom.start()
+            os.kill(qemu_pids(qemu_root)[0], signal.SIGKILL)
+            assert wait_for(lambda: dom.state()[0] == DomainState.SHUTOFF)
+            dom.undefine()
+            conn.create_domain(guest_xml("tr", None)).destroy()
+            E, S = DomainEventType, DomainEventStoppedDetail
+            want = [
+                ("ev", E.DEFINED, DomainEventDefinedDetail.ADDED),
+                ("ev", E.STARTED, DomainEventStartedDetail.BOOTED),
+                ("ev", E.SUSPENDED, DomainEventSuspendedDetail.PAUSED),
+                ("ev", E.RESUMED, DomainEventResumedDetail.UNPAUSED),
+                ("ev", E.STOPPED, S.DESTROYED),
+                ("ev", E.STARTED, DomainEventStartedDetail.BOOTED),
+                ("ev", E.STOPPED, S.FAILED),  # crashed: shutoff reason CRASHED
+                ("ev", E.UNDEFINED, DomainEventUndefinedDetail.REMOVED),
+                ("tr", E.STARTED, DomainEventStartedDetail.BOOTED),
+                ("tr", E.STOPPED, S.DESTROYED),
+            ]
+            assert wait_for(lambda: len(seen) >= len(want))
+            assert seen == want
+    finally:
+        daemon.stop(signal.SIGKILL if daemon.proc.poll() is None else signal.SIGTERM)
+        assert wait_for(lambda: qemu_pids(qemu_root) == [])

@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
+import pyvirt
 from pyvirt import (
     DomainEventStoppedDetail,
     DomainEventType,
@@ -249,3 +250,103 @@ def test_failed_config_write_keeps_the_previous_definition(
     assert path.read_text() == before
     assert sorted(p.name for p in path.parent.iterdir()) == ["autostart", "cfg.xml"]
     assert conn.lookup_domain_by_name("cfg").max_memory() == 65536
+
+
+class _HookRecorder:
+    """Records lifecycle hooks with the domain's state seen from inside the hook (through
+    the API: a hook may call back in, so none may run under the domain's job)."""
+
+    def __init__(self, conn) -> None:  # type: ignore[no-untyped-def]
+        self.conn = conn
+        self.calls: list[tuple[str, str, int]] = []
+        self.veto = False
+
+    def _note(self, hook: str, name: str) -> None:
+        try:
+            state = self.conn.lookup_domain_by_name(name).state()[0]
+        except VirtError:
+            state = -1
+        self.calls.append((hook, name, state))
+
+    @pyvirt.hookimpl
+    def pyvirt_domain_prepare(self, driver, name, uuid, xml):  # type: ignore[no-untyped-def]
+        assert driver == "QEMU" and f"<name>{name}</name>" in xml
+        self._note("prepare", name)
+        if self.veto:
+            raise RuntimeError("not today")
+
+    @pyvirt.hookimpl
+    def pyvirt_domain_start(self, driver, name, uuid, xml):  # type: ignore[no-untyped-def]
+        self._note("start", name)
+
+    @pyvirt.hookimpl
+    def pyvirt_domain_started(self, driver, name, uuid, xml):  # type: ignore[no-untyped-def]
+        assert "<source path='/dev/pts/" in xml  # the live XML
+        self._note("started", name)
+        # Back into the API, a job included: this would deadlock under the start's job.
+        self.conn.lookup_domain_by_name(name).set_memory(32768)
+
+    @pyvirt.hookimpl
+    def pyvirt_domain_stopped(self, driver, name, uuid, xml):  # type: ignore[no-untyped-def]
+        self._note("stopped", name)
+
+    @pyvirt.hookimpl
+    def pyvirt_domain_release(self, driver, name, uuid, xml):  # type: ignore[no-untyped-def]
+        self._note("release", name)
+
+
+def test_lifecycle_hooks_run_outside_the_job_and_prepare_can_veto(
+    qemu_driver: InProcessDriver, qemu_root: Path, disk: Path
+) -> None:
+    from pyvirt._hooks import plugin_manager
+
+    conn = qemu_driver.connect()
+    rec = _HookRecorder(conn)
+    plugin_manager().register(rec)
+    try:
+        dom = conn.define_domain(guest_xml("hk", disk, extra="<memballoon model='virtio'/>"))
+        dom.start()
+        assert dom.info().memory == 32768  # the started hook's own call went through
+        dom.destroy()
+        off, run = DomainState.SHUTOFF, DomainState.RUNNING
+        assert rec.calls == [
+            ("prepare", "hk", off),
+            ("start", "hk", off),
+            ("started", "hk", run),
+            ("stopped", "hk", off),
+            ("release", "hk", off),
+        ]
+        rec.calls.clear()
+        rec.veto = True
+        with pytest.raises(VirtError) as info:
+            dom.start()
+        assert info.value.code == ErrorCode.HOOK_SCRIPT_FAILED
+        assert "pyvirt_domain_prepare: not today" in str(info.value)
+        assert dom.state()[0] == DomainState.SHUTOFF and qemu_pids(qemu_root) == []
+        assert rec.calls == [("prepare", "hk", off)]
+        rec.veto = False
+        rec.calls.clear()
+        # A guest dying behind our back gets its stopped/release hooks too (monitor EOF).
+        dom.start()
+        os.kill(_pid(qemu_root, "hk"), signal.SIGKILL)
+        assert wait_for(lambda: [c[0] for c in rec.calls][-2:] == ["stopped", "release"])
+        dom.undefine()
+    finally:
+        plugin_manager().unregister(rec)
+
+
+def test_screenshot_is_a_png_of_the_console(qemu_driver: InProcessDriver, disk: Path) -> None:
+    conn = qemu_driver.connect()
+    dom = conn.define_domain(guest_xml("shot", disk))
+    dom.start()
+    png = dom.screenshot()
+    assert png.startswith(b"\x89PNG\r\n\x1a\n")
+    width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert (width, height) in ((720, 400), (640, 480))  # the firmware's text mode
+    with pytest.raises(VirtError, match="no such screen ID") as info:
+        dom.screenshot(1)
+    assert info.value.code == ErrorCode.OPERATION_INVALID
+    dom.destroy()
+    with pytest.raises(VirtError, match="not running"):
+        dom.screenshot()
+    dom.undefine()

@@ -184,6 +184,12 @@ class Domain:
         real_flags = int(DomainMemoryModFlags.LIVE) if flags is None else check_flags(flags, api)
         self._call("domain_set_vcpus_flags", nvcpus, real_flags, api=api)
 
+    def screenshot(self, screen: int = 0, flags: int = 0) -> bytes:
+        """A PNG image of the console *screen* (``virsh screenshot``; MIME type image/png)."""
+        api = "virDomainScreenshot"
+        screen = check_uint(screen, "screen", api, maximum=2**32 - 1)
+        return bytes(self._call("domain_screenshot", screen, check_flags(flags, api)))
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Domain) and other._conn is self._conn and other.uuid == self.uuid
 

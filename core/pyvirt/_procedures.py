@@ -75,6 +75,8 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(204, "domain_set_memory_flags", "virDomainSetMemoryFlags", ro=False),
     _p(236, "domain_get_vcpus_flags", "virDomainGetVcpusFlags", ro=True, prio=True),
     _p(237, "domain_set_vcpus_flags", "virDomainSetVcpusFlags", ro=False),
+    # libvirt's 211 streams the image; here the PNG comes back as the call's result.
+    _p(211, "domain_screenshot", "virDomainScreenshot", ro=False),
     # networks
     _p(283, "connect_list_all_networks", "virConnectListAllNetworks", ro=True, prio=True),
     _p(46, "network_lookup_by_name", "virNetworkLookupByName", ro=True, prio=True),

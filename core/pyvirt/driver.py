@@ -235,6 +235,11 @@ class HypervisorDriver:
     def domain_set_vcpus_flags(self, dom: DomainRef, nvcpus: int, flags: int) -> None:
         unsupported("domain_set_vcpus_flags")
 
+    def domain_screenshot(self, dom: DomainRef, screen: int, flags: int) -> bytes:
+        """The image of console *screen* as PNG bytes (libvirt streams it and returns the
+        MIME type; the image is small enough to be the result here)."""
+        unsupported("domain_screenshot")
+
 
 class NetworkDriver:
     """Virtual network entry points (libvirt's virNetworkDriver)."""

@@ -28,6 +28,10 @@ class QemuPaths:
     run_dir: Path  # status files of running domains, <name>.xml
     lib_dir: Path  # per-run directories holding monitor and channel sockets
     log_dir: Path  # QEMU's stdout/stderr, <name>.log
+    #: dir storage pools: definitions (and autostart links), and the active ones' status,
+    #: beside the driver's own directories as libvirt's /etc/libvirt/storage is.
+    storage_config_dir: Path
+    storage_run_dir: Path
 
     @classmethod
     def for_mode(cls, *, privileged: bool, root: str | None) -> QemuPaths:
@@ -36,17 +40,19 @@ class QemuPaths:
         if root:
             base = Path(root)
             return cls(base / "etc", base / "etc" / "autostart", base / "run", base / "lib",
-                       base / "log")  # fmt: skip
+                       base / "log", base / "storage" / "etc", base / "storage" / "run")  # fmt: skip
         if privileged:
             return cls(Path("/etc/pyvirt/qemu"), Path("/etc/pyvirt/qemu/autostart"),
                        Path("/run/pyvirt/qemu"), Path("/var/lib/pyvirt/qemu"),
-                       Path("/var/log/pyvirt/qemu"))  # fmt: skip
+                       Path("/var/log/pyvirt/qemu"), Path("/etc/pyvirt/storage"),
+                       Path("/run/pyvirt/storage"))  # fmt: skip
         home = Path.home()
         config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "pyvirt" / "qemu"
         cache = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "pyvirt" / "qemu"
         runtime = os.environ.get("XDG_RUNTIME_DIR")
         run = Path(runtime) / "pyvirt" / "qemu" if runtime else cache / "run"
-        return cls(config, config / "autostart", run, cache / "lib", cache / "log")
+        return cls(config, config / "autostart", run, cache / "lib", cache / "log",
+                   config.parent / "storage", run.parent / "storage")  # fmt: skip
 
     def create(self) -> None:
         for d in (self.config_dir, self.autostart_dir, self.run_dir, self.lib_dir, self.log_dir):

@@ -41,6 +41,7 @@ from pyvirt_qemu._config import atomic_write, remove_file
 from pyvirt_qemu._defaults import apply_qemu_defaults, choose_accel
 from pyvirt_qemu._domain import QemuDomain, matches_list_flags
 from pyvirt_qemu._driverstate import QemuDriver
+from pyvirt_qemu._hookpoints import PREPARE, STARTED, run_hooks
 from pyvirt_qemu._lifecycle import save_run_status
 
 _Q = ErrorDomain.QEMU
@@ -166,36 +167,44 @@ class DomainOps:
     def domain_create(self, dom_ref: DomainRef, flags: int) -> DomainRecord:
         unsupported_flags(flags, 0, "qemuDomainCreateWithFlags", _Q)
         dom = self._dom(dom_ref)
-        with dom.job.hold("virDomainCreate", self.driver.job_wait):
-            if dom.active:
-                raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
-                                 "domain is already running")  # fmt: skip
-            self.driver.start(dom)
-            return dom.record()
+        if dom.active:  # refused before the prepare hook runs for nothing
+            raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
+                             "domain is already running")  # fmt: skip
+        self.driver.start_with_hooks(dom, "virDomainCreate")
+        return dom.record()
 
     def domain_create_xml(self, xml: str, flags: int) -> DomainRecord:
         unsupported_flags(flags, DomainCreateFlags.START_VALIDATE, "qemuDomainCreateXML", _Q)
         defn = _parse(xml)
         with self.driver.define_lock:
-            existing = self._existing(defn)
-            if existing is not None:
-                if existing.active:
-                    raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
-                                     f"domain '{defn.name}' is already active")  # fmt: skip
-                raise make_error(ErrorCode.OPERATION_FAILED, ErrorDomain.DOMAIN,
-                                 f"domain '{defn.name}' already exists with uuid "
-                                 f"{existing.uuid}")  # fmt: skip
+            self._refuse_existing(defn)
+        run_hooks(PREPARE, defn)  # no lock held: the hook may call back into the API
+        with self.driver.define_lock:
+            self._refuse_existing(defn)  # again: someone may have taken the name meanwhile
             dom = QemuDomain(defn=defn, persistent=False)
             dom.job.acquire("virDomainCreateXML", self.driver.job_wait)
             self.driver.add_domain(dom)
         try:
-            self.driver.start(dom)
+            self.driver.start_held(dom)
+            live, run_id = dom.live, dom.id
         except BaseException:
             self.driver.remove_domain(dom)
             raise
         finally:
             dom.job.release()
+        if live is not None:
+            run_hooks(STARTED, live, run_id)
         return dom.record()
+
+    def _refuse_existing(self, defn: DomainDef) -> None:
+        existing = self._existing(defn)
+        if existing is not None:
+            if existing.active:
+                raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
+                                 f"domain '{defn.name}' is already active")  # fmt: skip
+            raise make_error(ErrorCode.OPERATION_FAILED, ErrorDomain.DOMAIN,
+                             f"domain '{defn.name}' already exists with uuid "
+                             f"{existing.uuid}")  # fmt: skip
 
     # -- stop ------------------------------------------------------------------------------
     def domain_destroy(self, dom_ref: DomainRef, flags: int) -> None:
@@ -287,6 +296,39 @@ class DomainOps:
                 dom.run.monitor.execute("balloon", {"value": memory * 1024})
                 dom.live.current_memory_kib = memory
                 save_run_status(self.driver, dom)
+
+    # -- screenshot ------------------------------------------------------------------------
+    def domain_screenshot(self, dom_ref: DomainRef, screen: int, flags: int) -> bytes:
+        """QMP screendump as PNG (QEMU >= 7.1) into the run's private directory, read back.
+
+        Screen N is the N-th video adapter (this driver gives each one head), as libvirt
+        counts heads across adapters.
+        """
+        unsupported_flags(flags, 0, "qemuDomainScreenshot", _Q)
+        dom = self._dom(dom_ref)
+        with dom.job.hold("virDomainScreenshot", self.driver.job_wait):
+            run, live = dom.run, dom.live
+            if run is None or live is None:
+                raise _not_running()
+            screens = [i for i, v in enumerate(live.videos) if v.model != "none"]
+            if not screens:
+                raise make_error(ErrorCode.OPERATION_FAILED, _Q,
+                                 "no screens to take screenshot from")  # fmt: skip
+            if screen >= len(screens):
+                raise make_error(ErrorCode.OPERATION_INVALID, _Q, "no such screen ID")
+            path = run.lib_dir / "screendump.png"
+            args: dict[str, object] = {"filename": str(path), "format": "png"}
+            if screen:
+                args["device"] = f"video{screens[screen]}"
+            try:
+                run.monitor.execute("screendump", args)
+                return path.read_bytes()
+            except OSError as exc:
+                raise make_error(ErrorCode.SYSTEM_ERROR, _Q,
+                                 f"unable to read screenshot {path}: {exc.strerror}") from exc  # fmt: skip
+            finally:
+                with contextlib.suppress(OSError):
+                    path.unlink()
 
     # -- information -----------------------------------------------------------------------
     def domain_get_xml_desc(self, dom_ref: DomainRef, flags: int) -> str:

@@ -23,6 +23,7 @@ from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 from pyvirt_qemu._command import DEFAULT_EMULATOR
 from pyvirt_qemu._domain_ops import DomainOps
 from pyvirt_qemu._driverstate import QemuDriver
+from pyvirt_qemu._storage import StorageOps
 
 __all__ = ["QemuConnectDriver", "QemuConnection", "current_driver", "set_current_driver"]
 
@@ -54,9 +55,10 @@ def _qemu_version(emulator: str) -> int:
     return int(m[1]) * 1_000_000 + int(m[2]) * 1_000 + int(m[3]) if m else 0
 
 
-class QemuConnection(DomainOps, DriverConnection):
+class QemuConnection(DomainOps, StorageOps, DriverConnection):
     def __init__(self, driver: QemuDriver, uri: str) -> None:
         self.driver = driver
+        self.storage = driver.storage
         self.uri = uri
         self._subscriptions: dict[int, Callable[[ObjectEvent], None]] = {}
 

@@ -8,6 +8,7 @@ driver creates it on initialize; connections borrow it.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import shutil
@@ -31,6 +32,7 @@ from pyvirt.conf import parse_domain_xml
 
 from pyvirt_qemu._config import QemuPaths
 from pyvirt_qemu._domain import QemuDomain, Run
+from pyvirt_qemu._hookpoints import PREPARE, STARTED, STOPPED, run_hooks
 from pyvirt_qemu._jobs import DEFAULT_JOB_WAIT
 from pyvirt_qemu._lifecycle import (
     KILL_GRACE,
@@ -44,6 +46,7 @@ from pyvirt_qemu._lifecycle import (
 from pyvirt_qemu._monitor import Monitor
 from pyvirt_qemu._process import QemuProcess
 from pyvirt_qemu._status import load_status, remove_status
+from pyvirt_qemu._storage import StorageState
 
 log = logging.getLogger("pyvirt.qemu")
 
@@ -75,6 +78,8 @@ class QemuDriver:
         self._by_id: dict[int, QemuDomain] = {}
         self._next_id = 1
         self.listeners: list[Callable[[ObjectEvent], None]] = []
+        self.storage = StorageState(paths.storage_config_dir, paths.storage_run_dir)
+        self.storage.listeners = self.listeners  # pool events go to the same subscribers
 
     # -- registry --------------------------------------------------------------------------
     def add_domain(self, dom: QemuDomain) -> None:
@@ -115,6 +120,14 @@ class QemuDriver:
 
     # -- events ----------------------------------------------------------------------------
     def emit(self, dom: QemuDomain, event: int, detail: int, event_id: int | None = None) -> None:
+        """Deliver a lifecycle event to every subscriber of every connection, now.
+
+        Nothing is queued for later subscribers, as in libvirt: events of what the driver
+        finds while it initialises (a guest that died while the daemon was down becomes
+        STOPPED/FAILED, shutoff reason crashed) reach only listeners already attached,
+        which in pyvirtd is nobody, since clients connect after the worker is up.  A client
+        learns of such a change from the domain's state and reason instead.
+        """
         ev = ObjectEvent("domain", dom.name, dom.uuid, dom.id if event_id is None else event_id,
                          int(event), int(detail))  # fmt: skip
         for listener in list(self.listeners):
@@ -131,6 +144,7 @@ class QemuDriver:
         except OSError as exc:
             raise make_error(ErrorCode.SYSTEM_ERROR, ErrorDomain.QEMU,
                              f"cannot create driver directories: {exc}") from exc  # fmt: skip
+        self.storage.initialize()  # first: autostarted guests may boot from its volumes
         self._load_configs()
         self._reconnect_all()
         self._autostart()
@@ -207,9 +221,8 @@ class QemuDriver:
         def boot_all() -> None:
             for dom in pending:
                 try:
-                    with dom.job.hold("virDomainCreate", self.job_wait):
-                        if not dom.active:
-                            start_domain(self, dom)
+                    if not dom.active:
+                        self.start_with_hooks(dom, "virDomainCreate")
                 except VirtError as exc:
                     log.warning("autostart of %s failed: %s", dom.name, exc)
 
@@ -230,8 +243,31 @@ class QemuDriver:
     def autostart_link(self, name: str) -> Path:
         return self.paths.autostart_dir / f"{name}.xml"
 
-    def start(self, dom: QemuDomain) -> None:
-        start_domain(self, dom)
+    def start_with_hooks(self, dom: QemuDomain, api: str) -> None:
+        """Boot *dom*: prepare and start hooks, then the start under the job, then started.
+
+        The hooks run with no job held (they may call back into the API); a failed start
+        after them gets its stopped and release hooks, as libvirt's qemuProcessStop runs
+        them for a start that did not make it.
+        """
+        run_hooks(PREPARE, dom.defn)
+        with dom.job.hold(api, self.job_wait):
+            self.start_held(dom)
+            live, run_id = dom.live, dom.id
+        if live is not None:
+            run_hooks(STARTED, live, run_id)
+
+    def start_held(self, dom: QemuDomain) -> None:
+        """The start proper, its job held and the prepare hooks done."""
+        if dom.active:
+            raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
+                             "domain is already running")  # fmt: skip
+        defn = dom.defn
+        try:
+            start_domain(self, dom)
+        except BaseException:
+            dom.job.defer(functools.partial(run_hooks, STOPPED, defn))
+            raise
 
     def kill_and_stop(self, dom: QemuDomain, api: str) -> None:
         """destroy: kill first (a stuck job cannot block it), then take the job to clean up."""

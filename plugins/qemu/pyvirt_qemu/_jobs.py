@@ -5,13 +5,18 @@ and holding the driver-wide lock across it would stall every other domain and ev
 The driver lock is held only for quick field updates; a thread that changes a domain holds
 its job, and others wanting to change it wait up to a timeout, then fail with libvirt's
 VIR_ERR_OPERATION_TIMEOUT naming the API that holds the job.  Reads never take a job.
+
+Work that must happen after the job (lifecycle hooks, which may call back into the API and
+so must not run while the job is held) is handed to :meth:`JobLock.defer` by the holder and
+runs in the holder's thread right after :meth:`JobLock.release`.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from pyvirt import ErrorCode, ErrorDomain, make_error
@@ -28,6 +33,7 @@ class JobLock:
     def __init__(self) -> None:
         self._cond = threading.Condition(threading.Lock())
         self._holder: str | None = None
+        self._after: list[Callable[[], None]] = []
 
     @property
     def holder(self) -> str | None:
@@ -50,7 +56,18 @@ class JobLock:
     def release(self) -> None:
         with self._cond:
             self._holder = None
+            after, self._after = self._after, []
             self._cond.notify()
+        for fn in after:
+            _run(fn)
+
+    def defer(self, fn: Callable[[], None]) -> None:
+        """Run *fn* once the job is released (at once when nobody holds it)."""
+        with self._cond:
+            if self._holder is not None:
+                self._after.append(fn)
+                return
+        _run(fn)
 
     @contextmanager
     def hold(self, api: str, timeout: float) -> Iterator[None]:
@@ -59,3 +76,10 @@ class JobLock:
             yield
         finally:
             self.release()
+
+
+def _run(fn: Callable[[], None]) -> None:
+    try:
+        fn()
+    except Exception:  # noqa: BLE001 - deferred work must not turn a success into a failure
+        logging.getLogger("pyvirt.qemu").exception("work deferred after a job failed")

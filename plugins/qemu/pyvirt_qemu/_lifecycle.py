@@ -9,6 +9,7 @@ loop thread; anything that needs a job or a kill is handed to a short-lived thre
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import shutil
 import threading
@@ -35,6 +36,7 @@ from pyvirt import (
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._defaults import check_emulator, choose_accel
 from pyvirt_qemu._domain import QemuDomain, Run
+from pyvirt_qemu._hookpoints import STOPPED, run_hooks
 from pyvirt_qemu._monitor import Monitor, MonitorClosed
 from pyvirt_qemu._process import log_tail, spawn
 from pyvirt_qemu._status import StatusRecord, remove_status, save_status
@@ -121,7 +123,7 @@ def start_domain(driver: QemuDriver, dom: QemuDomain) -> None:
         run.monitor.execute("cont")
     except VirtError:
         stop_domain(driver, dom, DomainShutoffReason.FAILED, DomainEventStoppedDetail.FAILED,
-                    emit=False)  # fmt: skip
+                    emit=False, hooks=False)  # fmt: skip
         raise
     with driver.lock:
         dom.state, dom.reason = DomainState.RUNNING, DomainRunningReason.BOOTED
@@ -165,13 +167,21 @@ def refresh_live_data(run: Run, live: Any) -> None:
 
 
 def stop_domain(
-    driver: QemuDriver, dom: QemuDomain, reason: int, detail: int, *, emit: bool = True
+    driver: QemuDriver,
+    dom: QemuDomain,
+    reason: int,
+    detail: int,
+    *,
+    emit: bool = True,
+    hooks: bool = True,
 ) -> None:
     """End the current run (job held): kill QEMU if it still lives, forget the run, clean
-    its files, drop a transient domain, emit STOPPED."""
+    its files, drop a transient domain, emit STOPPED; the stopped and release hooks run
+    when the job is released."""
     run = dom.run
     if run is None:
         return
+    live = dom.live
     run.stopping = True
     run.monitor.close()
     run.proc.kill(KILL_GRACE)
@@ -187,6 +197,8 @@ def stop_domain(
     shutil.rmtree(run.lib_dir, ignore_errors=True)
     if emit:
         driver.emit(dom, DomainEventType.STOPPED, detail, event_id)
+    if hooks and live is not None:
+        dom.job.defer(functools.partial(run_hooks, STOPPED, live, event_id))
 
 
 # ---------------------------------------------------------------- monitor callbacks
