@@ -41,16 +41,14 @@ from pyvirt.rpc._wire import (
     PROGRAM_DAEMON,
     PROGRAM_REMOTE,
     VERSION_FRAME,
-    Header,
     MessageType,
     Status,
     split_frames,
 )
-from pyvirt.rpc._zmqfast import recv_frames, send_frames
+from pyvirt.rpc._zmqfast import poll, readable, recv_frames, send_frames
 
 # pyzmq's flags are IntFlag members; plain ints skip enum arithmetic on every message.
 _NOBLOCK = int(zmq.NOBLOCK)
-_EVENTS = int(zmq.EVENTS)
 _pack_header = _HEADER.pack
 _POLLIN = int(zmq.POLLIN)
 
@@ -96,9 +94,9 @@ class Channel:
         self.sock.connect(endpoint)
         self.connected = False
         self.dead = False
-        self.poller = zmq.Poller()
-        self.poller.register(self.sock, zmq.POLLIN)
-        self.poller.register(self.monitor, zmq.POLLIN)
+        # Prebuilt zmq_poll item lists: the reply wait, and "has the monitor reported?".
+        self._items = [(self.sock, _POLLIN), (self.monitor, _POLLIN)]
+        self._monitor_items = [(self.monitor, _POLLIN)]
 
     def _drain_monitor(self) -> None:
         from zmq.utils.monitor import recv_monitor_message
@@ -130,9 +128,11 @@ class Channel:
         """Take in connect/disconnect reports without waiting; True when the peer is gone.
 
         Reports are otherwise only read while waiting for a reply, so without this a call
-        made after the peer died would go out on the dead socket.
+        made after the peer died would go out on the dead socket.  Asks the monitor first,
+        as reading an empty one raises (which costs several times more than asking).
         """
-        self._drain_monitor()
+        if readable(self._monitor_items):
+            self._drain_monitor()
         return self.dead
 
     def send(self, frames: list[bytes], timeout: float = 5.0) -> None:
@@ -163,23 +163,23 @@ class Channel:
         Polls before receiving: a failed non-blocking receive raises, and building that
         exception costs more than the poll.
         """
+        sock, items = self.sock, self._items
         deadline = time.monotonic() + timeout
-        sock, monitor = self.sock, self.monitor
+        wait = int(timeout * 1000) + 1
         while True:
-            if sock.getsockopt(_EVENTS) & _POLLIN:
-                return recv_frames(sock)
+            ready = poll(items, wait)
+            if ready:
+                if ready[0][0] is sock:
+                    return recv_frames(sock)
+                self._drain_monitor()
+                if self.dead and not readable(items[:1]):
+                    raise lost("the connection to the daemon was lost while waiting for a reply")
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise make_error(
                     ErrorCode.OPERATION_TIMEOUT, ErrorDomain.RPC, "no reply from the daemon"
                 )
-            ready = self.poller.poll(int(remaining * 1000) + 1)
-            if len(ready) == 1 and ready[0][0] is sock:
-                continue
-            if any(s is monitor for s, _ in ready):
-                self._drain_monitor()
-                if self.dead and not sock.getsockopt(_EVENTS) & _POLLIN:
-                    raise lost("the connection to the daemon was lost while waiting for a reply")
+            wait = int(remaining * 1000) + 1
 
     def close(self) -> None:
         try:
@@ -247,8 +247,7 @@ def _check_tcp(target: Target) -> None:
 def _exchange(
     channel: Channel, program: int, proc: int, serial: int, args: Any, timeout: float
 ) -> Any:
-    header = Header(program, 1, proc, MessageType.CALL, serial, Status.OK)
-    channel.send([VERSION_FRAME, header.pack() + encode(args)])
+    channel.send([VERSION_FRAME, _pack_header(program, 1, proc, 0, serial, 0) + encode(args)])
     while True:
         frames = channel.recv(timeout)
         try:
