@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import select
 import socket
 import threading
 import time
@@ -45,12 +46,11 @@ from pyvirt.rpc._wire import (
     Status,
     split_frames,
 )
-from pyvirt.rpc._zmqfast import poll, readable, recv_frames, send_frames
+from pyvirt.rpc._zmqfast import has_message, notify_fd, recv_frames, send_frames
 
 # pyzmq's flags are IntFlag members; plain ints skip enum arithmetic on every message.
 _NOBLOCK = int(zmq.NOBLOCK)
 _pack_header = _HEADER.pack
-_POLLIN = int(zmq.POLLIN)
 
 #: How long a call waits for its reply before giving up (a stuck driver, not a dead one).
 CALL_TIMEOUT = float(os.environ.get("PYVIRT_CALL_TIMEOUT", "300"))
@@ -94,9 +94,14 @@ class Channel:
         self.sock.connect(endpoint)
         self.connected = False
         self.dead = False
-        # Prebuilt zmq_poll item lists: the reply wait, and "has the monitor reported?".
-        self._items = [(self.sock, _POLLIN), (self.monitor, _POLLIN)]
-        self._monitor_items = [(self.monitor, _POLLIN)]
+        # Waits are on the notification descriptors (see pyvirt.rpc._zmqfast): one for the
+        # reply wait (socket and monitor), one for "has the monitor reported anything?".
+        self._monitor_fd = notify_fd(self.monitor)
+        self._waiter = select.poll()
+        self._waiter.register(notify_fd(self.sock), select.POLLIN)
+        self._waiter.register(self._monitor_fd, select.POLLIN)
+        self._monitor_waiter = select.poll()
+        self._monitor_waiter.register(self._monitor_fd, select.POLLIN)
 
     def _drain_monitor(self) -> None:
         from zmq.utils.monitor import recv_monitor_message
@@ -128,10 +133,11 @@ class Channel:
         """Take in connect/disconnect reports without waiting; True when the peer is gone.
 
         Reports are otherwise only read while waiting for a reply, so without this a call
-        made after the peer died would go out on the dead socket.  Asks the monitor first,
-        as reading an empty one raises (which costs several times more than asking).
+        made after the peer died would go out on the dead socket.  Looks at the monitor's
+        descriptor first, as reading an empty monitor raises (which costs several times more);
+        the monitor is always read until empty, so its descriptor signals any new report.
         """
-        if readable(self._monitor_items):
+        if self._monitor_waiter.poll(0):
             self._drain_monitor()
         return self.dead
 
@@ -160,26 +166,29 @@ class Channel:
     def recv(self, timeout: float) -> list[bytes]:
         """The next message; raise if the peer disconnects or nothing comes in *timeout*.
 
-        Polls before receiving: a failed non-blocking receive raises, and building that
-        exception costs more than the poll.
+        Asks the socket before receiving (a failed non-blocking receive raises, and building
+        that exception costs more than asking), and before every wait on its descriptor.
         """
-        sock, items = self.sock, self._items
-        deadline = time.monotonic() + timeout
-        wait = int(timeout * 1000) + 1
+        sock = self.sock
+        deadline = 0.0
         while True:
-            ready = poll(items, wait)
-            if ready:
-                if ready[0][0] is sock:
-                    return recv_frames(sock)
-                self._drain_monitor()
-                if self.dead and not readable(items[:1]):
-                    raise lost("the connection to the daemon was lost while waiting for a reply")
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise make_error(
-                    ErrorCode.OPERATION_TIMEOUT, ErrorDomain.RPC, "no reply from the daemon"
-                )
-            wait = int(remaining * 1000) + 1
+            if has_message(sock):
+                return recv_frames(sock)
+            if deadline:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise make_error(
+                        ErrorCode.OPERATION_TIMEOUT, ErrorDomain.RPC, "no reply from the daemon"
+                    )
+            else:
+                deadline, remaining = time.monotonic() + timeout, timeout
+            for fd, _ in self._waiter.poll(int(remaining * 1000) + 1):
+                if fd == self._monitor_fd:
+                    self._drain_monitor()
+                    if self.dead and not has_message(sock):
+                        raise lost(
+                            "the connection to the daemon was lost while waiting for a reply"
+                        )
 
     def close(self) -> None:
         try:

@@ -5,10 +5,14 @@ the few-frame messages of an RPC call that wrapper costs more than the send itse
 here: 9.4 us for a 3-frame send_multipart, 1.9 us through the Cython methods).  Calls go
 through the Cython base class directly; if a pyzmq build lacks it, the wrappers are used.
 
-Two more costs are avoided on the hot path: ``getsockopt`` looks its option up in an enum on
-every call (~1 us), so "more frames follow" is read from the received frame and "is a
-message waiting" is asked of ``zmq_poll`` with a zero timeout; and the ``zmq.Poller`` wrapper
-(a dict per poll) is bypassed for ``zmq_poll`` on a prebuilt item list.
+Waiting is done on the sockets' notification descriptors (``ZMQ_FD``) with a plain
+``select.poll``, not with ``zmq_poll``: every ZeroMQ socket in a ``zmq_poll`` set costs a
+``poll`` and a ``getpid`` system call per pass (libzmq asks each socket's mailbox), two
+passes per wait, while one ``select.poll`` over descriptors is one system call.  The
+descriptor is edge-like: it signals new commands, not waiting messages, so a socket must be
+asked with :func:`has_message` after anything was done on it and before waiting on its
+descriptor again (the rule ZeroMQ documents for ``ZMQ_FD``).  "More frames follow" is read
+from the received frame rather than through ``getsockopt`` (an enum lookup per call).
 """
 
 from __future__ import annotations
@@ -22,8 +26,8 @@ _RCVMORE = int(zmq.RCVMORE)
 _NOBLOCK = int(zmq.NOBLOCK)
 POLLIN = int(zmq.POLLIN)
 
-#: ``zmq_poll(items, timeout_ms)``: the Cython function, without the Poller wrapper.
-poll: Any = zmq.zmq_poll
+_EVENTS = int(zmq.EVENTS)
+_FD = int(zmq.FD)
 
 try:
     from zmq.backend import Socket as _Base
@@ -58,9 +62,17 @@ def recv_frames(sock: zmq.Socket, flags: int = _NOBLOCK) -> list[bytes]:
     return parts
 
 
-def readable(items: list[tuple[zmq.Socket, int]]) -> bool:
-    """True when the socket of the one-item poll list *items* has a message waiting."""
-    return bool(poll(items, 0))
+def has_message(sock: zmq.Socket) -> bool:
+    """True when a message is waiting on *sock* (and its descriptor is re-armed if not)."""
+    if _get is None:
+        return bool(sock.getsockopt(_EVENTS) & POLLIN)
+    return bool(_get(sock, _EVENTS) & POLLIN)
+
+
+def notify_fd(sock: zmq.Socket) -> int:
+    """The descriptor that signals when *sock* may have become ready (``ZMQ_FD``)."""
+    fd: int = sock.getsockopt(_FD)
+    return fd
 
 
 def recv_with_first_frame(sock: zmq.Socket, flags: int = _NOBLOCK) -> tuple[zmq.Frame, list[bytes]]:
