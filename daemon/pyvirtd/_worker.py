@@ -58,7 +58,13 @@ from pyvirt.rpc import (
     split_frames,
 )
 from pyvirt.rpc._signatures import signatures
-from pyvirt.rpc._zmqfast import has_message, notify_fd, recv_with_first_frame, send_frames
+from pyvirt.rpc._zmqfast import (
+    has_message,
+    notify_fd,
+    recv_monitor_event,
+    recv_with_first_frame,
+    send_frames,
+)
 
 from pyvirtd._session import Session
 from pyvirtd._sockets import configure_router, endpoint_path, secure_ipc_bind
@@ -441,9 +447,9 @@ class WorkerServer:
             ready = waiter.poll(0 if touched else 1000)
             woken = False
             for fd, _ in ready:
-                kind = socket_of_fd.get(fd)
-                if kind is not None:
-                    touched.add(kind)
+                fired = socket_of_fd.get(fd)
+                if fired is not None:
+                    touched.add(fired)
                 elif fd == wake:
                     woken = True
                 else:
@@ -481,14 +487,12 @@ class WorkerServer:
                         self._drain()
 
     def _disconnects(self, monitor: zmq.Socket, kind: str) -> None:
-        from zmq.utils.monitor import recv_monitor_message
-
         while True:
             try:
-                event = recv_monitor_message(monitor, _NOBLOCK)
+                _event, fd = recv_monitor_event(monitor)
             except zmq.Again:
                 return
-            for ident in self.peers_by_fd.pop((kind, int(event["value"])), ()):
+            for ident in self.peers_by_fd.pop((kind, fd), ()):
                 self.known_peers[kind].pop(ident, None)
                 key = (kind, ident)
                 if key in self.event_peers:

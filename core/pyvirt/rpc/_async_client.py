@@ -40,7 +40,7 @@ from pyvirt.rpc._wire import (
     Status,
     split_frames,
 )
-from pyvirt.rpc._zmqfast import recv_frames, send_frames
+from pyvirt.rpc._zmqfast import recv_frames, recv_monitor_event, send_frames
 
 _EVENTS = int(zmq.EVENTS)
 _POLLIN = int(zmq.POLLIN)
@@ -101,11 +101,9 @@ class _AsyncChannel:
                     self.events.put_nowait(event)
 
     def _drain_monitor(self) -> None:
-        from zmq.utils.monitor import recv_monitor_message
-
         while self.monitor.getsockopt(_EVENTS) & _POLLIN:
-            event = recv_monitor_message(self.monitor, _NOBLOCK)
-            if event["event"] == zmq.EVENT_CONNECTED:
+            kind, _value = recv_monitor_event(self.monitor)
+            if kind == zmq.EVENT_CONNECTED:
                 self.connected.set()
             elif self.connected.is_set():
                 self.fail(lost("the connection to the daemon was lost"))

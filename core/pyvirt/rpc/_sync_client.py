@@ -46,7 +46,13 @@ from pyvirt.rpc._wire import (
     Status,
     split_frames,
 )
-from pyvirt.rpc._zmqfast import has_message, notify_fd, recv_frames, send_frames
+from pyvirt.rpc._zmqfast import (
+    has_message,
+    notify_fd,
+    recv_frames,
+    recv_monitor_event,
+    send_frames,
+)
 
 # pyzmq's flags are IntFlag members; plain ints skip enum arithmetic on every message.
 _NOBLOCK = int(zmq.NOBLOCK)
@@ -104,14 +110,11 @@ class Channel:
         self._monitor_waiter.register(self._monitor_fd, select.POLLIN)
 
     def _drain_monitor(self) -> None:
-        from zmq.utils.monitor import recv_monitor_message
-
         while True:
             try:
-                event = recv_monitor_message(self.monitor, _NOBLOCK)
+                kind, _value = recv_monitor_event(self.monitor)
             except zmq.Again:
                 return
-            kind = event["event"]
             if kind == zmq.EVENT_CONNECTED:
                 self.connected = True
             elif kind in (zmq.EVENT_DISCONNECTED, zmq.EVENT_CLOSED):

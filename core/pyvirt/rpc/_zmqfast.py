@@ -17,6 +17,7 @@ from the received frame rather than through ``getsockopt`` (an enum lookup per c
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 import zmq
@@ -64,15 +65,14 @@ def recv_frames(sock: zmq.Socket, flags: int = _NOBLOCK) -> list[bytes]:
 
 def has_message(sock: zmq.Socket) -> bool:
     """True when a message is waiting on *sock* (and its descriptor is re-armed if not)."""
-    if _get is None:
-        return bool(sock.getsockopt(_EVENTS) & POLLIN)
-    return bool(_get(sock, _EVENTS) & POLLIN)
+    events: Any = sock.getsockopt(_EVENTS) if _get is None else _get(sock, _EVENTS)
+    return bool(events & POLLIN)
 
 
 def notify_fd(sock: zmq.Socket) -> int:
     """The descriptor that signals when *sock* may have become ready (``ZMQ_FD``)."""
-    fd: int = sock.getsockopt(_FD)
-    return fd
+    fd: Any = sock.getsockopt(_FD)
+    return int(fd)
 
 
 def recv_with_first_frame(sock: zmq.Socket, flags: int = _NOBLOCK) -> tuple[zmq.Frame, list[bytes]]:
@@ -88,3 +88,20 @@ def recv_with_first_frame(sock: zmq.Socket, flags: int = _NOBLOCK) -> tuple[zmq.
         frame = _recv(sock, flags, False)
         frames.append(frame.bytes)
     return first, frames
+
+
+_MONITOR_EVENT = struct.Struct("=hi")
+
+
+def recv_monitor_event(monitor: zmq.Socket) -> tuple[int, int]:
+    """The next report of a socket monitor as ``(event, value)``; raises zmq.Again if none.
+
+    The report's layout (a 16-bit event id and a 32-bit value, then the endpoint) read here
+    rather than through ``zmq.utils.monitor``, which imports ``zmq.asyncio`` and with it
+    asyncio: tens of milliseconds at every client's start-up.
+    """
+    frames = recv_frames(monitor)
+    if len(frames) != 2 or len(frames[0]) != _MONITOR_EVENT.size:
+        raise RuntimeError(f"invalid monitor report: {frames!r}")
+    event, value = _MONITOR_EVENT.unpack(frames[0])
+    return event, value
