@@ -26,6 +26,7 @@ import json
 import logging
 import os
 import queue
+import select
 import signal
 import sys
 import threading
@@ -57,15 +58,19 @@ from pyvirt.rpc import (
     split_frames,
 )
 from pyvirt.rpc._signatures import signatures
-from pyvirt.rpc._zmqfast import recv_with_first_frame, send_frames
+from pyvirt.rpc._zmqfast import (
+    has_message,
+    notify_fd,
+    recv_monitor_event,
+    recv_with_first_frame,
+    send_frames,
+)
 
 from pyvirtd._session import Session
 from pyvirtd._sockets import configure_router, endpoint_path, secure_ipc_bind
 
 # pyzmq's flags are IntFlag members; plain ints skip enum arithmetic on every message.
 _NOBLOCK = int(zmq.NOBLOCK)
-_EVENTS = int(zmq.EVENTS)
-_POLLIN = int(zmq.POLLIN)
 _SRCFD = int(zmq.SRCFD)
 
 log = logging.getLogger("pyvirtd.worker")
@@ -141,6 +146,8 @@ class WorkerServer:
                 int(options.get("prio_workers", 5)) or 1, thread_name_prefix="prio"
             )
         )
+        #: Kinds of the sockets used since they last reported nothing waiting (see serve).
+        self.touched: set[str] = set()
         self.event_seq = 0
         self.event_lock = threading.Lock()
         self.running = True
@@ -151,6 +158,7 @@ class WorkerServer:
         self._send(kind, frames)
 
     def _send(self, kind: str, frames: list[bytes]) -> None:
+        self.touched.add(kind)  # the socket must be asked again before the loop waits
         try:
             send_frames(self.sockets[kind], frames)
         except zmq.Again:
@@ -406,58 +414,85 @@ class WorkerServer:
             self._send(kind, frames)
 
     def serve(self) -> None:
-        poller = zmq.Poller()
-        for sock in self.sockets.values():
-            poller.register(sock, zmq.POLLIN)
-        poller.register(self.wake_r, zmq.POLLIN)
-        for monitor in self.monitors:
-            poller.register(monitor, zmq.POLLIN)
-        by_socket = {sock: kind for kind, sock in self.sockets.items()}
+        """The I/O loop: wait on the sockets' descriptors, then serve every socket that may
+        hold messages.
+
+        Waiting is one ``select.poll`` over descriptors, not a ``zmq_poll`` (which asks each
+        ZeroMQ socket's mailbox twice per wait, a system call each; see pyvirt.rpc._zmqfast).
+        A socket's descriptor signals new activity only, so every socket that was used since
+        it last reported "nothing waiting" (``self.touched``: received or sent on, or its
+        descriptor fired) is asked again before the loop waits.  The monitors are always
+        read until empty, so their descriptors are enough for them.
+        """
+        waiter = select.poll()
+        socket_of_fd: dict[int, str] = {}
+        for kind, sock in self.sockets.items():
+            fd = notify_fd(sock)
+            socket_of_fd[fd] = kind
+            waiter.register(fd, select.POLLIN)
+        monitor_of_fd: dict[int, tuple[zmq.Socket, str]] = {}
+        for monitor, kind in self.monitors.items():
+            fd = notify_fd(monitor)
+            monitor_of_fd[fd] = (monitor, kind)
+            waiter.register(fd, select.POLLIN)
+        wake = self.wake_r
+        waiter.register(wake, select.POLLIN)
+        sockets = self.sockets
+        touched = self.touched
+        touched.update(sockets)
         known = self.known_peers
         parent = os.getppid()
+        rounds = 0
         while self.running:
-            ready = dict(poller.poll(1000))
-            if self.wake_r in ready or not self.done.empty():
+            ready = waiter.poll(0 if touched else 1000)
+            woken = False
+            for fd, _ in ready:
+                fired = socket_of_fd.get(fd)
+                if fired is not None:
+                    touched.add(fired)
+                elif fd == wake:
+                    woken = True
+                else:
+                    self._disconnects(*monitor_of_fd[fd])
+            if woken or not self.done.empty():
                 self._drain()
-            for monitor, kind in self.monitors.items():
-                if monitor in ready:
-                    self._disconnects(monitor, kind)
-            for sock, kind in by_socket.items():
-                if sock in ready:
-                    # Bounded batch per socket so one busy client cannot starve the others.
-                    for _ in range(64):
-                        if not sock.getsockopt(_EVENTS) & _POLLIN:
-                            break
-                        first, frames = recv_with_first_frame(sock)
-                        ident = first.bytes
-                        frames[0] = ident
-                        if ident not in known[kind]:
-                            # First message of this peer: learn the descriptor it uses, so its
-                            # disconnection can close its session.  The descriptor may be a
-                            # reused one whose disconnect report is queued but not yet read,
-                            # and reading it later would close this new peer's session too;
-                            # ZeroMQ queues that report before closing the descriptor, so
-                            # reading the monitors now is enough.
-                            fd = first.get(_SRCFD)
-                            for monitor, mkind in self.monitors.items():
-                                self._disconnects(monitor, mkind)
-                            self.peers_by_fd.setdefault((kind, fd), set()).add(ident)
-                            known[kind][ident] = fd
-                        self.handle(kind, frames)
-                        if self.done.qsize():
-                            self._drain()
-            if os.getppid() != parent:
-                break
+            rounds += 1
+            if (not ready and not touched) or rounds & 255 == 0:
+                if os.getppid() != parent:
+                    break
+            for kind in tuple(touched):
+                sock = sockets[kind]
+                # Bounded batch per socket so one busy client cannot starve the others.
+                for _ in range(64):
+                    if not has_message(sock):
+                        touched.discard(kind)
+                        break
+                    first, frames = recv_with_first_frame(sock)
+                    ident = first.bytes
+                    frames[0] = ident
+                    if ident not in known[kind]:
+                        # First message of this peer: learn the descriptor it uses, so its
+                        # disconnection can close its session.  The descriptor may be a
+                        # reused one whose disconnect report is queued but not yet read,
+                        # and reading it later would close this new peer's session too;
+                        # ZeroMQ queues that report before closing the descriptor, so
+                        # reading the monitors now is enough.
+                        fd = first.get(_SRCFD)
+                        for monitor, mkind in self.monitors.items():
+                            self._disconnects(monitor, mkind)
+                        self.peers_by_fd.setdefault((kind, fd), set()).add(ident)
+                        known[kind][ident] = fd
+                    self.handle(kind, frames)
+                    if self.done.qsize():
+                        self._drain()
 
     def _disconnects(self, monitor: zmq.Socket, kind: str) -> None:
-        from zmq.utils.monitor import recv_monitor_message
-
         while True:
             try:
-                event = recv_monitor_message(monitor, _NOBLOCK)
+                _event, fd = recv_monitor_event(monitor)
             except zmq.Again:
                 return
-            for ident in self.peers_by_fd.pop((kind, int(event["value"])), ()):
+            for ident in self.peers_by_fd.pop((kind, fd), ()):
                 self.known_peers[kind].pop(ident, None)
                 key = (kind, ident)
                 if key in self.event_peers:

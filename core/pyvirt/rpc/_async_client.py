@@ -40,7 +40,7 @@ from pyvirt.rpc._wire import (
     Status,
     split_frames,
 )
-from pyvirt.rpc._zmqfast import recv_frames, send_frames
+from pyvirt.rpc._zmqfast import recv_frames, recv_monitor_event, send_frames
 
 _EVENTS = int(zmq.EVENTS)
 _POLLIN = int(zmq.POLLIN)
@@ -57,6 +57,11 @@ class _AsyncChannel:
     send, every waiting message is drained at once (replies resolve their futures by serial,
     events go to a queue).  This costs one callback per burst instead of one future per
     message, which is what lets many calls in flight share one connection cheaply.
+
+    Sending is batched the same way: a call queues its message and one callback per loop
+    iteration sends every queued message back to back, then drains.  Each send that finds
+    ZeroMQ's I/O thread asleep wakes it (a system call and a context switch, tens of
+    microseconds here); back-to-back sends share one wake-up.
     """
 
     def __init__(self, endpoint: str) -> None:
@@ -74,6 +79,7 @@ class _AsyncChannel:
         self.events: asyncio.Queue[ObjectEvent] | None = None
         self.connected = asyncio.Event()
         self.dead: VirtError | None = None
+        self._outbox: list[tuple[int, list[bytes]]] = []
         self.loop.add_reader(self.sock.FD, self._drain)
         self.loop.add_reader(self.monitor.FD, self._drain_monitor)
         self._drain_monitor()
@@ -101,14 +107,26 @@ class _AsyncChannel:
                     self.events.put_nowait(event)
 
     def _drain_monitor(self) -> None:
-        from zmq.utils.monitor import recv_monitor_message
-
         while self.monitor.getsockopt(_EVENTS) & _POLLIN:
-            event = recv_monitor_message(self.monitor, _NOBLOCK)
-            if event["event"] == zmq.EVENT_CONNECTED:
+            kind, _value = recv_monitor_event(self.monitor)
+            if kind == zmq.EVENT_CONNECTED:
                 self.connected.set()
             elif self.connected.is_set():
                 self.fail(lost("the connection to the daemon was lost"))
+
+    def _flush(self) -> None:
+        outbox, self._outbox = self._outbox, []
+        if self.dead is not None:
+            return  # fail() has already failed every pending call
+        sock = self.sock
+        for serial, frames in outbox:
+            try:
+                send_frames(sock, frames)
+            except zmq.Again:
+                future = self.pending.pop(serial, None)
+                if future is not None and not future.done():
+                    future.set_exception(lost(f"cannot reach the daemon at {self.endpoint}"))
+        self._drain()  # the descriptor is edge-triggered: a send may have consumed the edge
 
     def fail(self, error: VirtError) -> None:
         self.dead = error
@@ -130,12 +148,9 @@ class _AsyncChannel:
         future: asyncio.Future[Any] = self.loop.create_future()
         self.pending[serial] = future
         frames = [VERSION_FRAME, _pack_header(program, 1, proc, 0, serial, 0) + encode(args)]
-        try:
-            send_frames(self.sock, frames)
-        except zmq.Again:
-            self.pending.pop(serial, None)
-            raise lost(f"cannot reach the daemon at {self.endpoint}") from None
-        self._drain()  # the descriptor is edge-triggered: a send may have consumed the edge
+        if not self._outbox:
+            self.loop.call_soon(self._flush)
+        self._outbox.append((serial, frames))
         timer = self.loop.call_later(timeout, self._timeout, serial)
         try:
             status, body = await future

@@ -15,12 +15,12 @@ from pyvirt.rpc._signatures import Signature, signatures
 
 
 def _checked(sig: Signature, args: tuple[Any, ...]) -> list[Any]:
-    from pyvirt._codes import ErrorCode, ErrorDomain
-    from pyvirt._errors import make_error
-
     try:
         return sig.check_args(list(args))
     except ProtocolError as exc:
+        from pyvirt._codes import ErrorCode, ErrorDomain
+        from pyvirt._errors import make_error
+
         raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.RPC, str(exc)) from None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import select
 import socket
 import threading
 import time
@@ -41,18 +42,21 @@ from pyvirt.rpc._wire import (
     PROGRAM_DAEMON,
     PROGRAM_REMOTE,
     VERSION_FRAME,
-    Header,
     MessageType,
     Status,
     split_frames,
 )
-from pyvirt.rpc._zmqfast import recv_frames, send_frames
+from pyvirt.rpc._zmqfast import (
+    has_message,
+    notify_fd,
+    recv_frames,
+    recv_monitor_event,
+    send_frames,
+)
 
 # pyzmq's flags are IntFlag members; plain ints skip enum arithmetic on every message.
 _NOBLOCK = int(zmq.NOBLOCK)
-_EVENTS = int(zmq.EVENTS)
 _pack_header = _HEADER.pack
-_POLLIN = int(zmq.POLLIN)
 
 #: How long a call waits for its reply before giving up (a stuck driver, not a dead one).
 CALL_TIMEOUT = float(os.environ.get("PYVIRT_CALL_TIMEOUT", "300"))
@@ -96,19 +100,21 @@ class Channel:
         self.sock.connect(endpoint)
         self.connected = False
         self.dead = False
-        self.poller = zmq.Poller()
-        self.poller.register(self.sock, zmq.POLLIN)
-        self.poller.register(self.monitor, zmq.POLLIN)
+        # Waits are on the notification descriptors (see pyvirt.rpc._zmqfast): one for the
+        # reply wait (socket and monitor), one for "has the monitor reported anything?".
+        self._monitor_fd = notify_fd(self.monitor)
+        self._waiter = select.poll()
+        self._waiter.register(notify_fd(self.sock), select.POLLIN)
+        self._waiter.register(self._monitor_fd, select.POLLIN)
+        self._monitor_waiter = select.poll()
+        self._monitor_waiter.register(self._monitor_fd, select.POLLIN)
 
     def _drain_monitor(self) -> None:
-        from zmq.utils.monitor import recv_monitor_message
-
         while True:
             try:
-                event = recv_monitor_message(self.monitor, _NOBLOCK)
+                kind, _value = recv_monitor_event(self.monitor)
             except zmq.Again:
                 return
-            kind = event["event"]
             if kind == zmq.EVENT_CONNECTED:
                 self.connected = True
             elif kind in (zmq.EVENT_DISCONNECTED, zmq.EVENT_CLOSED):
@@ -130,9 +136,12 @@ class Channel:
         """Take in connect/disconnect reports without waiting; True when the peer is gone.
 
         Reports are otherwise only read while waiting for a reply, so without this a call
-        made after the peer died would go out on the dead socket.
+        made after the peer died would go out on the dead socket.  Looks at the monitor's
+        descriptor first, as reading an empty monitor raises (which costs several times more);
+        the monitor is always read until empty, so its descriptor signals any new report.
         """
-        self._drain_monitor()
+        if self._monitor_waiter.poll(0):
+            self._drain_monitor()
         return self.dead
 
     def send(self, frames: list[bytes], timeout: float = 5.0) -> None:
@@ -160,26 +169,29 @@ class Channel:
     def recv(self, timeout: float) -> list[bytes]:
         """The next message; raise if the peer disconnects or nothing comes in *timeout*.
 
-        Polls before receiving: a failed non-blocking receive raises, and building that
-        exception costs more than the poll.
+        Asks the socket before receiving (a failed non-blocking receive raises, and building
+        that exception costs more than asking), and before every wait on its descriptor.
         """
-        deadline = time.monotonic() + timeout
-        sock, monitor = self.sock, self.monitor
+        sock = self.sock
+        deadline = 0.0
         while True:
-            if sock.getsockopt(_EVENTS) & _POLLIN:
+            if has_message(sock):
                 return recv_frames(sock)
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise make_error(
-                    ErrorCode.OPERATION_TIMEOUT, ErrorDomain.RPC, "no reply from the daemon"
-                )
-            ready = self.poller.poll(int(remaining * 1000) + 1)
-            if len(ready) == 1 and ready[0][0] is sock:
-                continue
-            if any(s is monitor for s, _ in ready):
-                self._drain_monitor()
-                if self.dead and not sock.getsockopt(_EVENTS) & _POLLIN:
-                    raise lost("the connection to the daemon was lost while waiting for a reply")
+            if deadline:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise make_error(
+                        ErrorCode.OPERATION_TIMEOUT, ErrorDomain.RPC, "no reply from the daemon"
+                    )
+            else:
+                deadline, remaining = time.monotonic() + timeout, timeout
+            for fd, _ in self._waiter.poll(int(remaining * 1000) + 1):
+                if fd == self._monitor_fd:
+                    self._drain_monitor()
+                    if self.dead and not has_message(sock):
+                        raise lost(
+                            "the connection to the daemon was lost while waiting for a reply"
+                        )
 
     def close(self) -> None:
         try:
@@ -247,8 +259,7 @@ def _check_tcp(target: Target) -> None:
 def _exchange(
     channel: Channel, program: int, proc: int, serial: int, args: Any, timeout: float
 ) -> Any:
-    header = Header(program, 1, proc, MessageType.CALL, serial, Status.OK)
-    channel.send([VERSION_FRAME, header.pack() + encode(args)])
+    channel.send([VERSION_FRAME, _pack_header(program, 1, proc, 0, serial, 0) + encode(args)])
     while True:
         frames = channel.recv(timeout)
         try:
