@@ -148,3 +148,49 @@ def test_lifecycle_events_reach_a_client_of_pyvirtd(
     finally:
         daemon.stop(signal.SIGKILL if daemon.proc.poll() is None else signal.SIGTERM)
         assert wait_for(lambda: qemu_pids(qemu_root) == [])
+
+
+def test_pyvirsh_drives_a_qemu_guests_whole_lifecycle_through_pyvirtd(
+    daemon_env: tuple[Path, dict[str, str]], qemu_root: Path, tmp_path: Path
+) -> None:
+    rundir, env = daemon_env
+    xml = tmp_path / "cli1.xml"
+    xml.write_text(guest_xml("cli1", None))
+    daemon = start_daemon(rundir, env=env)
+    try:
+        daemon.wait_worker("qemu")
+        script = (
+            f"define {xml}; start cli1; domstate --reason cli1; suspend cli1; "
+            "domstate --reason cli1; resume cli1; domstate --reason cli1; list --all; "
+            "destroy cli1; domstate --reason cli1; undefine cli1; list --all"
+        )
+        done = subprocess.run(
+            [PYVIRSH, "-c", "qemu:///system", script],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYVIRT_RUNTIME_DIR": str(rundir)},
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        lines = [line for line in done.stdout.splitlines() if line]
+        assert lines[:7] == [
+            f"Domain 'cli1' defined from {xml}",
+            "Domain 'cli1' started",
+            "running (booted)",
+            "Domain 'cli1' suspended",
+            "paused (user)",
+            "Domain 'cli1' resumed",
+            "running (unpaused)",
+        ]
+        assert lines[7].split() == ["Id", "Name", "State"]
+        assert lines[9].split()[1:] == ["cli1", "running"]
+        assert lines[10:13] == [
+            "Domain 'cli1' destroyed",
+            "shut off (destroyed)",
+            "Domain 'cli1' has been undefined",
+        ]
+        assert lines[13].split() == ["Id", "Name", "State"] and len(lines) == 15
+        assert qemu_pids(qemu_root) == []
+    finally:
+        daemon.stop()
