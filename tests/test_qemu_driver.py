@@ -350,3 +350,26 @@ def test_screenshot_is_a_png_of_the_console(qemu_driver: InProcessDriver, disk: 
     with pytest.raises(VirtError, match="not running"):
         dom.screenshot()
     dom.undefine()
+
+
+def test_autostart_domains_boot_when_the_driver_starts(qemu_root: Path) -> None:
+    first = InProcessDriver(qemu_root)
+    try:
+        conn = first.connect()
+        auto = conn.define_domain(guest_xml("auto1", None))
+        auto.set_autostart(True)
+        conn.define_domain(guest_xml("manual1", None))
+        assert qemu_pids(qemu_root) == []
+    finally:
+        first.stop()
+    second = InProcessDriver(qemu_root)
+    try:
+        conn = second.connect()
+        assert wait_for(
+            lambda: conn.lookup_domain_by_name("auto1").state()[0] == DomainState.RUNNING
+        )
+        assert conn.lookup_domain_by_name("manual1").state()[0] == DomainState.SHUTOFF
+        conn.lookup_domain_by_name("auto1").destroy()
+        assert qemu_pids(qemu_root) == []
+    finally:
+        second.stop()
