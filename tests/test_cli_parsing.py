@@ -167,8 +167,6 @@ def test_global_options_through_daemons(daemon_uri, args):
     compare(*(a.format(uri=daemon_uri) for a in args))
 
 
-@pytest.mark.xfail(strict=True, reason="pyvirt has no virConnectSetKeepAlive: -k/-K make "
-                   "pyvirsh disconnect from pyvirtd, while libvirt's remote driver keeps alive")
 @pytest.mark.parametrize("args", [["-k", "5"], ["-K", "5"]])
 def test_keepalive_through_daemons(daemon_uri, args):
     compare(*args, "-c", daemon_uri, "uri")

@@ -123,6 +123,17 @@ class Connection:
     def is_alive(self) -> bool:
         return self._driver is not None and self._driver.connect_is_alive()
 
+    def set_keepalive(self, interval: int, count: int) -> None:
+        """Start (``interval > 0``) or stop (``interval <= 0``) keepalive on the connection:
+        after *interval* seconds of silence the peer is pinged, and when *count* pings in a
+        row go unanswered the connection is closed; calls then fail with VIR_ERR_RPC
+        "connection closed due to keepalive timeout".  Only remote connections support it:
+        local drivers answer VIR_ERR_NO_SUPPORT, as libvirt's do."""
+        driver = self._driver
+        if driver is None:
+            raise make_error(ErrorCode.INVALID_CONN, ErrorDomain.NONE, "virConnectSetKeepAlive")
+        driver.connect_set_keepalive(int(interval), int(count))
+
     # -- connection and host --------------------------------------------------------------
     @property
     def uri(self) -> str:

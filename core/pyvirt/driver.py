@@ -127,6 +127,13 @@ class HypervisorDriver:
         """Local drivers are alive while open; remote drivers check their transport."""
         return True
 
+    def connect_set_keepalive(self, interval: int, count: int) -> None:
+        """Ping the peer every *interval* seconds of silence; after *count* unanswered pings
+        the connection is closed.  ``interval <= 0`` stops it.  A client-side setting of
+        remote transports (never sent to a daemon): local drivers refuse it as libvirt's public
+        API does for them (VIR_FROM_DOMAIN)."""
+        raise make_error(ErrorCode.NO_SUPPORT, ErrorDomain.DOMAIN, "virConnectSetKeepAlive")
+
     def node_get_info(self) -> NodeInfo:
         unsupported("node_get_info")
 

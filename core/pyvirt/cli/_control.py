@@ -41,6 +41,7 @@ class Control:
         self._conn: Connection | None = None
         self.disconnected = 0
         self.keepalive_interval = 5
+        self.keepalive_count = 6
         self.keepalive_forced = False
 
     # -- output ---------------------------------------------------------------------------
@@ -79,30 +80,25 @@ class Control:
                 else "failed to connect to the hypervisor"
             )
             raise Failure(first, cause=e) from None
-        if self.keepalive_forced and self.keepalive_interval > 0:
+        if self.keepalive_interval > 0:
             self._set_keepalive()
         self.disconnected = 0
 
     def _set_keepalive(self) -> None:
-        """-k/-K ask for keepalive explicitly; virsh disconnects when the driver refuses.
-
-        pyvirt's public API has no keepalive call, so every driver refuses, as libvirt's test
-        driver does."""
+        """As virsh: keepalive is always asked for; a driver that refuses it (libvirt's test
+        driver, every local one) only matters when -k/-K asked for it explicitly, and then
+        virsh disconnects."""
         import pyvirt
 
-        setter = getattr(self._conn, "set_keep_alive", None)
-        error = pyvirt.make_error(
-            pyvirt.ErrorCode.NO_SUPPORT, pyvirt.ErrorDomain.NONE, "virConnectSetKeepAlive"
-        )
-        if setter is not None:
-            try:
-                setter(self.keepalive_interval)
+        assert self._conn is not None
+        try:
+            self._conn.set_keepalive(self.keepalive_interval, self.keepalive_count)
+        except pyvirt.VirtError as error:
+            if not self.keepalive_forced:
                 return
-            except pyvirt.VirtError as e:
-                error = e
-        self.error("Cannot setup keepalive on connection as requested, disconnecting")
-        self.close()
-        raise Failure("failed to connect to the hypervisor", cause=error)
+            self.error("Cannot setup keepalive on connection as requested, disconnecting")
+            self.close()
+            raise Failure("failed to connect to the hypervisor", cause=error) from None
 
     @property
     def conn(self) -> Connection:

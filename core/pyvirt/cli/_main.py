@@ -112,6 +112,8 @@ def _global_options(ctl: Control, args: list[str], prog: str) -> list[str]:
                 ctl.keepalive_forced = True
                 if letter == "k":
                     ctl.keepalive_interval = number
+                else:
+                    ctl.keepalive_count = number
             elif letter == "l":
                 ctl.logfile = value
             elif letter == "q":

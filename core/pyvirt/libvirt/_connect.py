@@ -22,7 +22,6 @@ from pyvirt.libvirt._domain import virDomain
 from pyvirt.libvirt._errors import (
     ErrorTuple,
     api,
-    no_support,
     to_libvirt_error,
     virGetLastError,
     virResetLastError,
@@ -179,11 +178,8 @@ class virConnect:  # noqa: N801 - libvirt-python's name
         implement it, so there this answers VIR_ERR_NO_SUPPORT like libvirt."""
         interval, count = _args.c_int(interval), _args.c_int(count)
         if self._remote is not None:
-            return self._remote.set_keep_alive(interval, count)
-        setter = getattr(self._o.driver, "connect_set_keep_alive", None)
-        if setter is None:
-            raise no_support("virConnectSetKeepAlive")
-        setter(interval, count)
+            return self._remote.set_keep_alive(interval, count, apply=self._o.set_keepalive)
+        self._o.set_keepalive(interval, count)
         return 0
 
     @api

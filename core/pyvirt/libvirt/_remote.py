@@ -13,9 +13,8 @@ answers some calls itself, without asking the daemon, and differently from the l
   apply: an interval > 0 starts it (once: a second interval while configured is refused even
   after a stop), an interval <= 0 stops it.
 
-pyvirt's remote client does not need keepalive pings to notice a dead daemon: it watches its
-sockets and re-routes on the next call.  So the settings are checked and kept exactly as
-libvirt does, and no ping is sent.
+The settings are checked and kept exactly as libvirt does; what libvirt starts or stops is
+handed to pyvirt's remote client (``Connection.set_keepalive``), which pings the worker.
 """
 
 from __future__ import annotations
@@ -68,7 +67,11 @@ class RemoteClientState:
             self._close_callback = None
 
     # -- keepalive ------------------------------------------------------------------------
-    def set_keep_alive(self, interval: int, count: int) -> int:
+    def set_keep_alive(
+        self, interval: int, count: int, apply: Callable[[int, int], None] | None = None
+    ) -> int:
+        """libvirt's rules; *apply(interval, count)* starts (or, interval 0, stops) the
+        keepalive of the transport when libvirt would."""
         with self._lock:
             if not self._keepalive_supported:
                 raise make_error(
@@ -78,6 +81,8 @@ class RemoteClientState:
                     "perhaps it's missing event loop implementation",
                 )
             if interval <= 0:
+                if self._keepalive_running and apply is not None:
+                    apply(0, 0)
                 self._keepalive_running = False
                 return 0
             if self._keepalive_running:
@@ -92,6 +97,8 @@ class RemoteClientState:
                     ErrorDomain.RPC,
                     f"keepalive interval {interval} too large",
                 )
+            if apply is not None:
+                apply(interval, count)
             self._keepalive_interval, self._keepalive_count = interval, count
             self._keepalive_running = True
             return 0

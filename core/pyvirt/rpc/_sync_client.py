@@ -5,6 +5,13 @@ worker; every later call goes straight to the worker (one hop).  Each socket is 
 disconnection, so when a worker or the daemon dies, a call in flight fails at once with a
 clear error instead of hanging, and the next call re-routes and re-opens (the daemon restarts
 its workers).  Calls from several threads are serialised on the connection.
+
+Keepalive (``connect_set_keepalive``) covers what the monitor cannot see: a worker that is alive
+but does not answer (stopped, hung host), whose socket stays open.  As libvirt's virKeepAlive:
+after *interval* seconds of silence a KEEPALIVE/PING goes out, and when *count* pings in a row
+get no answer the connection is closed for good (calls then fail with VIR_ERR_RPC "connection
+closed due to keepalive timeout").  An idle connection is pinged by a thread that takes the
+connection's lock; a call in flight pings from its own reply wait.
 """
 
 from __future__ import annotations
@@ -39,7 +46,9 @@ from pyvirt.rpc._stubs import install_stubs
 from pyvirt.rpc._target import Target, resolve
 from pyvirt.rpc._wire import (
     _HEADER,
+    KEEPALIVE_PING,
     PROGRAM_DAEMON,
+    PROGRAM_KEEPALIVE,
     PROGRAM_REMOTE,
     VERSION_FRAME,
     MessageType,
@@ -82,6 +91,14 @@ def lost(detail: str) -> VirtError:
     return make_error(ErrorCode.RPC, ErrorDomain.RPC, detail)
 
 
+def keepalive_timeout() -> VirtError:
+    return lost("connection closed due to keepalive timeout")
+
+
+#: (interval, count) of a keepalive, or None.
+Keepalive = tuple[int, int] | None
+
+
 class Channel:
     """One DEALER socket to one peer, with a monitor that reports disconnection."""
 
@@ -100,6 +117,8 @@ class Channel:
         self.sock.connect(endpoint)
         self.connected = False
         self.dead = False
+        #: The peer missed too many keepalive pings (it may still hold the socket open).
+        self.unresponsive = False
         # Waits are on the notification descriptors (see pyvirt.rpc._zmqfast): one for the
         # reply wait (socket and monitor), one for "has the monitor reported anything?".
         self._monitor_fd = notify_fd(self.monitor)
@@ -193,6 +212,30 @@ class Channel:
                             "the connection to the daemon was lost while waiting for a reply"
                         )
 
+    def ping(self) -> None:
+        self.send([VERSION_FRAME, _pack_header(PROGRAM_KEEPALIVE, 1, KEEPALIVE_PING, 0, 0, 0)
+                   + encode(None)])
+
+    def recv_alive(self, timeout: float, keepalive: Keepalive, missed: int = 0) -> list[bytes]:
+        """:meth:`recv`, pinging the peer after each *interval* of silence: after *count*
+        unanswered pings, mark the channel unresponsive and raise the keepalive error."""
+        if keepalive is None:
+            return self.recv(timeout)
+        interval, count = keepalive
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            try:
+                return self.recv(max(0.0, min(float(interval), remaining)))
+            except VirtError as exc:
+                if exc.code != ErrorCode.OPERATION_TIMEOUT or time.monotonic() >= deadline:
+                    raise
+            if missed >= count:
+                self.unresponsive = True
+                raise keepalive_timeout()
+            self.ping()
+            missed += 1
+
     def close(self) -> None:
         try:
             self.sock.disable_monitor()
@@ -257,11 +300,18 @@ def _check_tcp(target: Target) -> None:
 
 
 def _exchange(
-    channel: Channel, program: int, proc: int, serial: int, args: Any, timeout: float
+    channel: Channel,
+    program: int,
+    proc: int,
+    serial: int,
+    args: Any,
+    timeout: float,
+    keepalive: Keepalive = None,
 ) -> Any:
     channel.send([VERSION_FRAME, _pack_header(program, 1, proc, 0, serial, 0) + encode(args)])
     while True:
-        frames = channel.recv(timeout)
+        # Anything else that comes in (keepalive PONGs, stale replies) is skipped below.
+        frames = channel.recv_alive(timeout, keepalive)
         try:
             reply, body = split_frames(frames)
         except ProtocolError as exc:
@@ -295,6 +345,10 @@ class RemoteConnection(DriverConnection):
         self.server_uri = ""
         self._events: _EventPump | None = None
         self._closed = False
+        self._keepalive: Keepalive = None
+        self._keepalive_stop: threading.Event | None = None
+        #: Set when keepalive closed the connection: every later call fails with it.
+        self._keepalive_error: VirtError | None = None
         _check_socket(self.target)
         self._control = Channel(self.target.endpoint)
         try:
@@ -347,6 +401,8 @@ class RemoteConnection(DriverConnection):
             self._events.reattach(route["endpoint"], token)
 
     def _ensure_open(self) -> Channel:
+        if self._keepalive_error is not None:
+            raise keepalive_timeout()
         if self._closed:
             raise make_error(ErrorCode.INVALID_CONN, ErrorDomain.RPC, "the connection is closed")
         if self._worker is None or self._worker.poll_events():
@@ -368,10 +424,19 @@ class RemoteConnection(DriverConnection):
                 worker = self._ensure_open()
                 try:
                     value = _exchange(
-                        worker, PROGRAM_REMOTE, proc, next(self._serials), args, CALL_TIMEOUT
+                        worker,
+                        PROGRAM_REMOTE,
+                        proc,
+                        next(self._serials),
+                        args,
+                        CALL_TIMEOUT,
+                        self._keepalive,
                     )
                     break
                 except VirtError as exc:
+                    if worker.unresponsive:
+                        self._keepalive_expired(exc)
+                        raise
                     if exc.code == ErrorCode.RPC and worker.dead:
                         raise lost(
                             f"the connection to the daemon was lost during {sig.procedure.api}"
@@ -389,7 +454,66 @@ class RemoteConnection(DriverConnection):
         return self.target.client_uri or self.server_uri
 
     def connect_is_alive(self) -> bool:
-        return not self._closed and self._worker is not None and not self._worker.poll_events()
+        return (
+            not self._closed
+            and self._keepalive_error is None
+            and self._worker is not None
+            and not self._worker.poll_events()
+        )
+
+    # -- keepalive -------------------------------------------------------------------------
+    def connect_set_keepalive(self, interval: int, count: int) -> None:
+        with self._lock:
+            self._ensure_open()
+            if interval <= 0:
+                self._stop_keepalive()
+                return
+            self._keepalive = (interval, max(count, 0))
+            if self._keepalive_stop is None:
+                stop = threading.Event()
+                self._keepalive_stop = stop
+                threading.Thread(
+                    target=self._keepalive_loop, args=(stop,), name="pyvirt-keepalive", daemon=True
+                ).start()
+
+    def _stop_keepalive(self) -> None:
+        self._keepalive = None
+        if self._keepalive_stop is not None:
+            self._keepalive_stop.set()
+            self._keepalive_stop = None
+
+    def _keepalive_expired(self, exc: VirtError) -> None:
+        """The worker stopped answering: close the connection for good, as libvirt does."""
+        self._keepalive_error = exc
+        self._stop_keepalive()
+        self._closed = True
+        self._teardown()
+
+    def _keepalive_loop(self, stop: threading.Event) -> None:
+        """Ping an idle connection every interval; a call in flight (holding the lock) pings
+        from its own reply wait, so a busy lock is skipped."""
+        while True:
+            keepalive = self._keepalive
+            if keepalive is None or stop.wait(keepalive[0]):
+                return
+            if not self._lock.acquire(blocking=False):
+                continue
+            try:
+                keepalive = self._keepalive
+                worker = self._worker
+                if stop.is_set() or keepalive is None or self._closed:
+                    return
+                if worker is None or worker.poll_events():
+                    continue  # gone, not silent: the next call re-routes
+                try:
+                    worker.ping()
+                    worker.recv_alive(float(keepalive[0] * (keepalive[1] + 1)), keepalive, 1)
+                except VirtError as exc:
+                    if worker.unresponsive:
+                        self._keepalive_expired(exc)
+                        return
+            finally:
+                self._lock.release()
 
     # -- events ----------------------------------------------------------------------------
     def connect_event_subscribe(self, listener: Callable[[ObjectEvent], None]) -> int:
@@ -418,6 +542,7 @@ class RemoteConnection(DriverConnection):
 
     def connect_close(self) -> None:
         with self._lock:
+            self._stop_keepalive()
             if self._closed:
                 return
             self._closed = True
