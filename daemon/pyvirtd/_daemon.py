@@ -94,7 +94,9 @@ def discover_state_drivers() -> list[str]:
         log.error("state driver %s cannot be loaded: %s", entrypoint.name, exc)
         failed.append(entrypoint.name)
 
-    manager = ExtensionManager("pyvirt.state_drivers", on_load_failure_callback=note)
+    manager: ExtensionManager[object] = ExtensionManager(
+        "pyvirt.state_drivers", on_load_failure_callback=note
+    )
     return sorted({*manager.names(), *failed})
 
 

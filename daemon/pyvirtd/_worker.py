@@ -531,7 +531,9 @@ def _load_state_driver(name: str) -> StateDriver:
     def fail(_manager: object, _ep: object, exc: BaseException) -> None:
         raise exc
 
-    manager = DriverManager("pyvirt.state_drivers", name, on_load_failure_callback=fail)
+    manager: DriverManager[object] = DriverManager(
+        "pyvirt.state_drivers", name, on_load_failure_callback=fail
+    )
     driver_cls = manager.driver
     if not (isinstance(driver_cls, type) and issubclass(driver_cls, StateDriver)):
         raise TypeError(f"state driver '{name}' is not a pyvirt.driver.StateDriver")
