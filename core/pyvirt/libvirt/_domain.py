@@ -14,29 +14,19 @@ from pyvirt._objects import Domain
 from pyvirt._records import DomainRef
 from pyvirt.libvirt import _args
 from pyvirt.libvirt._errors import api
+from pyvirt.libvirt._handle import IdentifiedHandle, uuid_bytes  # noqa: F401 - re-exported
 from pyvirt.libvirt._unsupported import add_unsupported
 
-if TYPE_CHECKING:
-    from pyvirt.libvirt._connect import virConnect
 
-
-def uuid_bytes(uuid: str) -> bytes:
-    """The 16 raw bytes libvirt's ``UUID()`` methods return."""
-    return bytes.fromhex(uuid.replace("-", ""))
-
-
-class virDomain:  # noqa: N801 - libvirt-python's name
+class virDomain(IdentifiedHandle):  # noqa: N801 - libvirt-python's name
     """A domain on a :class:`virConnect`; a value, like pyvirt's handle."""
+
+    _o: Domain
 
     if TYPE_CHECKING:
         # The NO_SUPPORT stubs are attached at import (see _unsupported); this tells type
         # checkers that those methods exist.
         def __getattr__(self, name: str) -> Any: ...
-
-    def __init__(self, conn: virConnect, _obj: Domain) -> None:
-        self._conn = conn
-        self._o = _obj
-        conn._track(self)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, virDomain) and other._o == self._o
@@ -44,23 +34,7 @@ class virDomain:  # noqa: N801 - libvirt-python's name
     def __hash__(self) -> int:
         return hash(self._o)
 
-    def c_pointer(self) -> int:
-        """No C object exists; an id that is stable for this handle stands in."""
-        return id(self._o)
-
-    def connect(self) -> virConnect:
-        return self._conn
-
     # -- identity -------------------------------------------------------------------------
-    def name(self) -> str:
-        return self._o.name
-
-    def UUIDString(self) -> str:  # noqa: N802
-        return self._o.uuid
-
-    def UUID(self) -> bytes:  # noqa: N802
-        return uuid_bytes(self._o.uuid)
-
     def ID(self) -> int:  # noqa: N802
         return self._o.id
 
@@ -105,23 +79,6 @@ class virDomain:  # noqa: N801 - libvirt-python's name
     @api
     def hasManagedSaveImage(self, flags: int = 0) -> int:  # noqa: N802
         return int(self._o.has_managed_save(_args.flags(flags)))
-
-    @api
-    def isActive(self) -> int:  # noqa: N802
-        return int(self._o.is_active())
-
-    @api
-    def isPersistent(self) -> int:  # noqa: N802
-        return int(self._o.is_persistent())
-
-    @api
-    def autostart(self) -> int:
-        return int(self._o.autostart)
-
-    @api
-    def setAutostart(self, autostart: int) -> int:  # noqa: N802
-        self._o.set_autostart(bool(_args.c_int(autostart)))
-        return 0
 
     # -- lifecycle ------------------------------------------------------------------------
     @api

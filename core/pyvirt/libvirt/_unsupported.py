@@ -297,5 +297,5 @@ def add_unsupported(cls: type) -> None:
     """Give *cls* a stub for every libvirt-python method it does not define itself."""
     for signature in SIGNATURES[cls.__name__]:
         method, stub = _make_stub(cls.__name__, signature)
-        if method not in vars(cls):
+        if not any(method in vars(klass) for klass in cls.__mro__[:-1]):  # inherited counts
             setattr(cls, method, stub)
