@@ -4,6 +4,7 @@ with virsh's fallbacks and messages, file reading, and ``--json`` output."""
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from pyvirt.cli._control import Control, Failure
@@ -43,6 +44,15 @@ def exclusive(p: Parsed, a: str, b: str) -> None:
 def require(p: Parsed, needed: str, by: str) -> None:
     if p.bool(by) and not p.bool(needed):
         raise Failure(f"Option --{needed} is required by option --{by}")
+
+
+def flag_bits(p: Parsed, bits: Mapping[str, int]) -> int:
+    """The API flags for the boolean options given: each option maps to one libvirt flag."""
+    flags = 0
+    for option, bit in bits.items():
+        if p.bool(option):
+            flags |= int(bit)
+    return flags
 
 
 def opt_uint(p: Parsed, name: str) -> int | None:

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
+from pyvirt._enums import (
+    DomainCreateFlags,
+    DomainDefineFlags,
+    DomainDestroyFlags,
+    DomainModificationImpact,
+    DomainUndefineFlags,
+    DomainVcpuFlags,
+    DomainXMLFlags,
+)
 from pyvirt.cli._control import Control, Failure
 from pyvirt.cli._format import ScaleError, scaled
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
@@ -12,6 +21,7 @@ from pyvirt.cli.commands._common import (
     dom_opt,
     domain,
     exclusive,
+    flag_bits,
     opt_uint,
     print_xml,
     read_file,
@@ -21,6 +31,51 @@ from pyvirt.cli.commands._common import (
 
 _B, _S, _I, _D = T.BOOL, T.STRING, T.INT, T.DATA
 _ULONG_MAX = 2**64 - 1
+
+
+# Which libvirt flag each boolean option sets, from pyvirt's enums (libvirt's numbers).
+_CF = DomainCreateFlags
+_CREATE_FLAGS = {
+    "paused": _CF.START_PAUSED,
+    "autodestroy": _CF.START_AUTODESTROY,
+    "validate": _CF.START_VALIDATE,
+    "reset-nvram": _CF.START_RESET_NVRAM,
+}
+_START_FLAGS = {
+    "paused": _CF.START_PAUSED,
+    "autodestroy": _CF.START_AUTODESTROY,
+    "bypass-cache": _CF.START_BYPASS_CACHE,
+    "force-boot": _CF.START_FORCE_BOOT,
+    "reset-nvram": _CF.START_RESET_NVRAM,
+}
+_DF = DomainDefineFlags
+_DDF = DomainDestroyFlags
+_MI = DomainModificationImpact
+_XF = DomainXMLFlags
+_XML_FLAGS = {
+    "inactive": _XF.INACTIVE,
+    "security-info": _XF.SECURE,
+    "update-cpu": _XF.UPDATE_CPU,
+    "migratable": _XF.MIGRATABLE,
+}
+_VF = DomainVcpuFlags
+_VCPU_FLAGS = {
+    "config": _VF.CONFIG,
+    "live": _VF.LIVE,
+    "guest": _VF.GUEST,
+    "maximum": _VF.MAXIMUM,
+    "hotpluggable": _VF.HOTPLUGGABLE,
+}
+_UF = DomainUndefineFlags
+_UNDEFINE_FLAGS = {
+    "managed-save": _UF.MANAGED_SAVE,
+    "snapshots-metadata": _UF.SNAPSHOTS_METADATA,
+    "nvram": _UF.NVRAM,
+    "keep-nvram": _UF.KEEP_NVRAM,
+    "checkpoints-metadata": _UF.CHECKPOINTS_METADATA,
+    "tpm": _UF.TPM,
+    "keep-tpm": _UF.KEEP_TPM,
+}
 
 
 def _simple(verb: str, done: str, call: str) -> object:
@@ -67,12 +122,7 @@ def cmd_create(ctl: Control, p: Parsed) -> bool:
     _pass_fds(p)
     if p.bool("console"):
         raise Failure("--console is not supported by pyvirsh")
-    flags = (
-        (1 if p.bool("paused") else 0)
-        | (2 if p.bool("autodestroy") else 0)
-        | (16 if p.bool("validate") else 0)
-        | (32 if p.bool("reset-nvram") else 0)
-    )
+    flags = flag_bits(p, _CREATE_FLAGS)
     try:
         dom = ctl.conn.create_domain(xml, flags)
     except Exception as e:
@@ -86,7 +136,7 @@ def cmd_define(ctl: Control, p: Parsed) -> bool:
     assert path is not None
     xml = read_file(path)
     try:
-        dom = ctl.conn.define_domain(xml, 1 if p.bool("validate") else 0)
+        dom = ctl.conn.define_domain(xml, flag_bits(p, {"validate": _DF.VALIDATE}))
     except Exception as e:
         raise Failure(f"Failed to define domain from {path}", cause=e) from None
     ctl.print_extra(f"Domain '{dom.name}' defined from {path}\n")
@@ -95,7 +145,7 @@ def cmd_define(ctl: Control, p: Parsed) -> bool:
 
 def cmd_destroy(ctl: Control, p: Parsed) -> bool:
     dom, name = domain(ctl, p)
-    flags = (1 if p.bool("graceful") else 0) | (2 if p.bool("remove-logs") else 0)
+    flags = flag_bits(p, {"graceful": _DDF.GRACEFUL, "remove-logs": _DDF.REMOVE_LOGS})
     try:
         dom.destroy(flags)
     except Exception as e:
@@ -123,12 +173,7 @@ def cmd_domuuid(ctl: Control, p: Parsed) -> bool:
 
 
 def cmd_dumpxml(ctl: Control, p: Parsed) -> bool:
-    flags = (
-        (2 if p.bool("inactive") else 0)
-        | (1 if p.bool("security-info") else 0)
-        | (4 if p.bool("update-cpu") else 0)
-        | (8 if p.bool("migratable") else 0)
-    )
+    flags = flag_bits(p, _XML_FLAGS)
     dom, _ = domain(ctl, p)
     xml = dom.xml_desc(flags)
     dump_xml(ctl, xml, string_req(p, "xpath"), p.bool("wrap"))
@@ -215,7 +260,7 @@ def cmd_shutdown(ctl: Control, p: Parsed) -> bool:
 def _impact(p: Parsed) -> int:
     exclusive(p, "current", "live")
     exclusive(p, "current", "config")
-    return (2 if p.bool("config") else 0) | (1 if p.bool("live") else 0)
+    return flag_bits(p, {"config": _MI.CONFIG, "live": _MI.LIVE})
 
 
 def _size_kib(p: Parsed) -> int:
@@ -260,13 +305,7 @@ def cmd_setvcpus(ctl: Control, p: Parsed) -> bool:
     exclusive(p, "guest", "config")
     exclusive(p, "hotpluggable", "guest")
     require(p, "config", "maximum")
-    flags = (
-        (2 if p.bool("config") else 0)
-        | (1 if p.bool("live") else 0)
-        | (8 if p.bool("guest") else 0)
-        | (4 if p.bool("maximum") else 0)
-        | (16 if p.bool("hotpluggable") else 0)
-    )
+    flags = flag_bits(p, _VCPU_FLAGS)
     dom, _ = domain(ctl, p)
     count = opt_uint(p, "count")
     if count == 0:
@@ -306,13 +345,7 @@ def cmd_start(ctl: Control, p: Parsed) -> bool:
     _pass_fds(p)
     if p.bool("console"):
         raise Failure("--console is not supported by pyvirsh")
-    flags = (
-        (1 if p.bool("paused") else 0)
-        | (2 if p.bool("autodestroy") else 0)
-        | (4 if p.bool("bypass-cache") else 0)
-        | (8 if p.bool("force-boot") else 0)
-        | (32 if p.bool("reset-nvram") else 0)
-    )
+    flags = flag_bits(p, _START_FLAGS)
     try:
         dom.start(flags)
     except Exception as e:
@@ -328,15 +361,7 @@ def cmd_undefine(ctl: Control, p: Parsed) -> bool:
     if p.str("storage") is not None or p.bool("remove-all-storage"):
         raise Failure("removing storage volumes is not supported by pyvirsh")
     dom, name = domain(ctl, p)
-    flags = (
-        (1 if p.bool("managed-save") else 0)
-        | (2 if p.bool("snapshots-metadata") else 0)
-        | (4 if p.bool("nvram") else 0)
-        | (8 if p.bool("keep-nvram") else 0)
-        | (16 if p.bool("checkpoints-metadata") else 0)
-        | (32 if p.bool("tpm") else 0)
-        | (64 if p.bool("keep-tpm") else 0)
-    )
+    flags = flag_bits(p, _UNDEFINE_FLAGS)
     try:
         dom.undefine(flags)
     except Exception as e:

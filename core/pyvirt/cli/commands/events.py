@@ -29,23 +29,62 @@ if TYPE_CHECKING:
 
 #: virshDomainEventCallbacks' names, in libvirt's event id order (VIR_DOMAIN_EVENT_ID_*).
 DOMAIN_EVENTS = (
-    "lifecycle", "reboot", "rtc-change", "watchdog", "io-error", "graphics", "io-error-reason",
-    "control-error", "block-job", "disk-change", "tray-change", "pm-wakeup", "pm-suspend",
-    "balloon-change", "pm-suspend-disk", "device-removed", "block-job-2", "tunable",
-    "agent-lifecycle", "device-added", "migration-iteration", "job-completed",
-    "device-removal-failed", "metadata-change", "block-threshold", "memory-failure",
+    "lifecycle",
+    "reboot",
+    "rtc-change",
+    "watchdog",
+    "io-error",
+    "graphics",
+    "io-error-reason",
+    "control-error",
+    "block-job",
+    "disk-change",
+    "tray-change",
+    "pm-wakeup",
+    "pm-suspend",
+    "balloon-change",
+    "pm-suspend-disk",
+    "device-removed",
+    "block-job-2",
+    "tunable",
+    "agent-lifecycle",
+    "device-added",
+    "migration-iteration",
+    "job-completed",
+    "device-removal-failed",
+    "metadata-change",
+    "block-threshold",
+    "memory-failure",
     "memory-device-size-change",
 )
 NETWORK_EVENTS = ("lifecycle",)
 
-_DOMAIN_EVENT_TYPES = ("Defined", "Undefined", "Started", "Suspended", "Resumed", "Stopped",
-                       "Shutdown", "PMSuspended", "Crashed")
+_DOMAIN_EVENT_TYPES = (
+    "Defined",
+    "Undefined",
+    "Started",
+    "Suspended",
+    "Resumed",
+    "Stopped",
+    "Shutdown",
+    "PMSuspended",
+    "Crashed",
+)
 _DOMAIN_EVENT_DETAILS: tuple[tuple[str, ...], ...] = (
     ("Added", "Updated", "Renamed", "Snapshot"),
     ("Removed", "Renamed"),
     ("Booted", "Migrated", "Restored", "Snapshot", "Event wakeup"),
-    ("Paused", "Migrated", "I/O Error", "Watchdog", "Restored", "Snapshot", "API error",
-     "Post-copy", "Post-copy Error"),
+    (
+        "Paused",
+        "Migrated",
+        "I/O Error",
+        "Watchdog",
+        "Restored",
+        "Snapshot",
+        "API error",
+        "Post-copy",
+        "Post-copy Error",
+    ),
     ("Unpaused", "Migrated", "Snapshot", "Post-copy", "Post-copy Error"),
     ("Shutdown", "Destroyed", "Crashed", "Migrated", "Saved", "Failed", "Snapshot"),
     ("Finished", "Finished after guest request", "Finished after host request"),
@@ -63,8 +102,10 @@ def _pick(names: tuple[str, ...], index: int) -> str:
 def domain_event_text(ev: ObjectEvent) -> str:
     """virshEventLifecyclePrint's line for one domain lifecycle event."""
     details = _DOMAIN_EVENT_DETAILS[ev.event] if 0 <= ev.event < len(_DOMAIN_EVENT_DETAILS) else ()
-    return (f"event 'lifecycle' for domain '{ev.name}': "
-            f"{_pick(_DOMAIN_EVENT_TYPES, ev.event)} {_pick(details, ev.detail)}\n")
+    return (
+        f"event 'lifecycle' for domain '{ev.name}': "
+        f"{_pick(_DOMAIN_EVENT_TYPES, ev.event)} {_pick(details, ev.detail)}\n"
+    )
 
 
 def network_event_text(ev: ObjectEvent) -> str:
@@ -91,7 +132,8 @@ def timeout_ms(p: Parsed) -> int | None:
     seconds = parsed[0]
     if seconds == 0 or seconds > _INT_MAX // 1000:
         raise Failure(
-            f"Numeric value '{seconds}' for <timeout> option is malformed or out of range")
+            f"Numeric value '{seconds}' for <timeout> option is malformed or out of range"
+        )
     return seconds * 1000
 
 
@@ -107,10 +149,14 @@ class _Waiter:
         self.pending: queue.Queue[str] = queue.Queue()
         self._ids: list[int] = []
 
-    def watch(self, conn: Connection, kind: str, uuid: str | None,
-              text: Callable[[ObjectEvent], str]) -> None:
-        self._ids.append(conn.register_event_callback(
-            lambda _conn, ev: self.pending.put(text(ev)), kind=kind, uuid=uuid))
+    def watch(
+        self, conn: Connection, kind: str, uuid: str | None, text: Callable[[ObjectEvent], str]
+    ) -> None:
+        self._ids.append(
+            conn.register_event_callback(
+                lambda _conn, ev: self.pending.put(text(ev)), kind=kind, uuid=uuid
+            )
+        )
 
     def wait(self, timeout: int | None) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout / 1000
@@ -219,14 +265,36 @@ _TIMESTAMP = Opt("timestamp", T.BOOL, "show timestamp for each printed event")
 _EVENT = Opt("event", T.STRING, "which event type to wait for")
 
 COMMANDS = [
-    Cmd("event", "events", "Domain Events", "List event types, or wait for domain events to occur",
-        (Opt("domain", T.STRING, "filter by domain name, id or uuid"), _EVENT,
-         Opt("all", T.BOOL, "wait for all events instead of just one type"),
-         _LOOP, _TIMEOUT, _LIST, _TIMESTAMP), cmd_event),
+    Cmd(
+        "event",
+        "events",
+        "Domain Events",
+        "List event types, or wait for domain events to occur",
+        (
+            Opt("domain", T.STRING, "filter by domain name, id or uuid"),
+            _EVENT,
+            Opt("all", T.BOOL, "wait for all events instead of just one type"),
+            _LOOP,
+            _TIMEOUT,
+            _LIST,
+            _TIMESTAMP,
+        ),
+        cmd_event,
+    ),
 ]
 
 NET_EVENT = Cmd(
-    "net-event", "network", "Network Events",
+    "net-event",
+    "network",
+    "Network Events",
     "List event types, or wait for network events to occur",
-    (Opt("network", T.STRING, "filter by network name or uuid"), _EVENT, _LOOP, _TIMEOUT, _LIST,
-     _TIMESTAMP), cmd_net_event)
+    (
+        Opt("network", T.STRING, "filter by network name or uuid"),
+        _EVENT,
+        _LOOP,
+        _TIMEOUT,
+        _LIST,
+        _TIMESTAMP,
+    ),
+    cmd_net_event,
+)

@@ -122,8 +122,7 @@ def cmd_net_list(ctl: Control, p: Parsed) -> bool:
         flags = 1
     if p.bool("all"):
         flags = 3
-    for name, bit in (("persistent", 4), ("transient", 8), ("autostart", 16),
-                      ("no-autostart", 32)):
+    for name, bit in (("persistent", 4), ("transient", 8), ("autostart", 16), ("no-autostart", 32)):
         if p.bool(name):
             flags |= bit
     if p.bool("table") + p.bool("name") + p.bool("uuid") > 1:
@@ -151,38 +150,90 @@ def _cmd(name: str, brief: str, desc: str, handler: Any, *o: Opt) -> Cmd:
 
 _FILE = Opt("file", _D, "file containing an XML network description", req=True)
 _VALIDATE = Opt("validate", _B, "validate the XML against the schema")
-_XPATH = (Opt("xpath", _S, "xpath expression to filter the XML document", req_opt=True),
-          Opt("wrap", _B, "wrap xpath results in an common root element"))
+_XPATH = (
+    Opt("xpath", _S, "xpath expression to filter the XML document", req_opt=True),
+    Opt("wrap", _B, "wrap xpath results in an common root element"),
+)
 
 COMMANDS = [
-    _cmd("net-autostart", "autostart a network",
-         "Configure a network to be automatically started at boot.", cmd_net_autostart,
-         _net_opt(), Opt("disable", _B, "disable autostarting")),
-    _cmd("net-create", "create a network from an XML file", "Create a network.",
-         _from_file("create", "created", "create_network"), _FILE, _VALIDATE),
-    _cmd("net-define", "define an inactive persistent virtual network or modify an existing "
-         "persistent one from an XML file", "Define or modify a persistent virtual network.",
-         _from_file("define", "defined", "define_network"), _FILE, _VALIDATE),
-    _cmd("net-destroy", "destroy (stop) a network", "Forcefully stop a given network.",
-         _action("destroy", "destroyed", "destroy"), _net_opt()),
-    _cmd("net-dumpxml", "network information in XML",
-         "Output the network information as an XML dump to stdout.", cmd_net_dumpxml,
-         _net_opt(), Opt("inactive", _B, "show inactive defined XML"), *_XPATH),
+    _cmd(
+        "net-autostart",
+        "autostart a network",
+        "Configure a network to be automatically started at boot.",
+        cmd_net_autostart,
+        _net_opt(),
+        Opt("disable", _B, "disable autostarting"),
+    ),
+    _cmd(
+        "net-create",
+        "create a network from an XML file",
+        "Create a network.",
+        _from_file("create", "created", "create_network"),
+        _FILE,
+        _VALIDATE,
+    ),
+    _cmd(
+        "net-define",
+        "define an inactive persistent virtual network or modify an existing "
+        "persistent one from an XML file",
+        "Define or modify a persistent virtual network.",
+        _from_file("define", "defined", "define_network"),
+        _FILE,
+        _VALIDATE,
+    ),
+    _cmd(
+        "net-destroy",
+        "destroy (stop) a network",
+        "Forcefully stop a given network.",
+        _action("destroy", "destroyed", "destroy"),
+        _net_opt(),
+    ),
+    _cmd(
+        "net-dumpxml",
+        "network information in XML",
+        "Output the network information as an XML dump to stdout.",
+        cmd_net_dumpxml,
+        _net_opt(),
+        Opt("inactive", _B, "show inactive defined XML"),
+        *_XPATH,
+    ),
     NET_EVENT,
-    _cmd("net-info", "network information", "Returns basic information about the network",
-         cmd_net_info, _net_opt(), JSON_OPT),
-    _cmd("net-list", "list networks", "Returns list of networks.", cmd_net_list,
-         Opt("inactive", _B, "list inactive networks"),
-         Opt("all", _B, "list inactive & active networks"),
-         Opt("persistent", _B, "list persistent networks"),
-         Opt("transient", _B, "list transient networks"),
-         Opt("autostart", _B, "list networks with autostart enabled"),
-         Opt("no-autostart", _B, "list networks with autostart disabled"),
-         Opt("uuid", _B, "list uuid's only"), Opt("name", _B, "list network names only"),
-         Opt("table", _B, "list table (default)"), JSON_OPT),
-    _cmd("net-start", "start a (previously defined) inactive network", "Start a network.",
-         _action("start", "started", "start"), _net_opt()),
-    _cmd("net-undefine", "undefine a persistent network",
-         "Undefine the configuration for a persistent network.",
-         _action("undefine", "has been undefined", "undefine"), _net_opt()),
+    _cmd(
+        "net-info",
+        "network information",
+        "Returns basic information about the network",
+        cmd_net_info,
+        _net_opt(),
+        JSON_OPT,
+    ),
+    _cmd(
+        "net-list",
+        "list networks",
+        "Returns list of networks.",
+        cmd_net_list,
+        Opt("inactive", _B, "list inactive networks"),
+        Opt("all", _B, "list inactive & active networks"),
+        Opt("persistent", _B, "list persistent networks"),
+        Opt("transient", _B, "list transient networks"),
+        Opt("autostart", _B, "list networks with autostart enabled"),
+        Opt("no-autostart", _B, "list networks with autostart disabled"),
+        Opt("uuid", _B, "list uuid's only"),
+        Opt("name", _B, "list network names only"),
+        Opt("table", _B, "list table (default)"),
+        JSON_OPT,
+    ),
+    _cmd(
+        "net-start",
+        "start a (previously defined) inactive network",
+        "Start a network.",
+        _action("start", "started", "start"),
+        _net_opt(),
+    ),
+    _cmd(
+        "net-undefine",
+        "undefine a persistent network",
+        "Undefine the configuration for a persistent network.",
+        _action("undefine", "has been undefined", "undefine"),
+        _net_opt(),
+    ),
 ]
