@@ -1,0 +1,266 @@
+"""ZMTP 3.1, ZeroMQ's wire protocol, spoken directly on a stream socket (NULL mechanism).
+
+Why not always libzmq: every libzmq socket hands each message to a background I/O thread and
+back, so a call and its reply cross four thread hand-offs on top of the two socket writes —
+measured here, that is most of a call's 100+ us.  On the hot path (a client and the worker
+serving it) both ends speak ZMTP themselves on a plain unix or TCP socket: the bytes on the
+wire are exactly what libzmq sends and accepts, so a libzmq DEALER can still talk to a worker
+and our client still talks to the daemon's libzmq ROUTER (tests check both directions).
+
+Only what a DEALER/ROUTER pair needs is spoken: the 64-byte greeting, the NULL mechanism's
+READY (with ``Socket-Type``), messages of one or more frames, PING answered with PONG and
+ERROR reported.  ZMTP 1.0/2.0 peers and the PLAIN/CURVE mechanisms are refused.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from pyvirt.rpc._codec import MAX_MESSAGE
+
+_SIGNATURE = b"\xff" + b"\x00" * 8 + b"\x7f"
+GREETING_SIZE = 64
+_MECHANISM_NULL = b"NULL".ljust(20, b"\x00")
+_LONG = struct.Struct(">Q")
+_PROPERTY_VALUE = struct.Struct(">I")
+_MAX_COMMAND = 64 * 1024
+
+
+class ZmtpError(Exception):
+    """The peer broke ZMTP (or refused us): the connection must be dropped."""
+
+
+def greeting(as_server: bool) -> bytes:
+    """Our greeting: signature, version 3.1, the NULL mechanism, the as-server flag."""
+    return (
+        _SIGNATURE
+        + b"\x03\x01"
+        + _MECHANISM_NULL
+        + (b"\x01" if as_server else b"\x00")
+        + (b"\x00" * 31)
+    )
+
+
+def _frame_header(size: int, more: bool, command: bool = False) -> bytes:
+    flags = (1 if more else 0) | (4 if command else 0)
+    if size < 256:
+        return bytes((flags, size))
+    return bytes((flags | 2,)) + _LONG.pack(size)
+
+
+def command(name: bytes, body: bytes = b"") -> bytes:
+    data = bytes((len(name),)) + name + body
+    return _frame_header(len(data), False, True) + data
+
+
+def ready(socket_type: bytes) -> bytes:
+    """The NULL mechanism's READY command announcing our socket type."""
+    name = b"Socket-Type"
+    prop = bytes((len(name),)) + name + _PROPERTY_VALUE.pack(len(socket_type)) + socket_type
+    return command(b"READY", prop)
+
+
+def handshake(socket_type: bytes, as_server: bool) -> bytes:
+    """Everything one side sends before its first message."""
+    return greeting(as_server) + ready(socket_type)
+
+
+def encode_frames(frames: list[bytes]) -> bytes:
+    """One message of *frames* as bytes on the wire."""
+    last = len(frames) - 1
+    parts = []
+    for index, frame in enumerate(frames):
+        size = len(frame)
+        if size < 256:
+            parts.append(bytes((1 if index < last else 0, size)))
+        else:
+            parts.append((b"\x03" if index < last else b"\x02") + _LONG.pack(size))
+        parts.append(frame)
+    return b"".join(parts)
+
+
+def encode_two(first: bytes, second: bytes) -> bytes:
+    """The message ``[first, second]`` with *first* shorter than 256 bytes (the protocol's
+    version frame and a payload): the common case, built without a loop."""
+    size = len(second)
+    if size < 256:
+        return b"\x01" + bytes((len(first),)) + first + bytes((0, size)) + second
+    return b"\x01" + bytes((len(first),)) + first + b"\x02" + _LONG.pack(size) + second
+
+
+_COMPATIBLE = {
+    b"DEALER": (b"ROUTER", b"DEALER", b"REP"),
+    b"ROUTER": (b"DEALER", b"ROUTER", b"REQ"),
+}
+
+
+def _properties(body: bytes) -> dict[bytes, bytes]:
+    props: dict[bytes, bytes] = {}
+    pos, end = 0, len(body)
+    while pos < end:
+        size = body[pos]
+        name = body[pos + 1 : pos + 1 + size]
+        pos += 1 + size
+        if len(name) != size or size == 0 or pos + 4 > end:
+            raise ZmtpError("malformed READY metadata")
+        (vsize,) = _PROPERTY_VALUE.unpack_from(body, pos)
+        pos += 4
+        if pos + vsize > end:
+            raise ZmtpError("malformed READY metadata")
+        props[name.lower()] = body[pos : pos + vsize]
+        pos += vsize
+    return props
+
+
+class Decoder:
+    """Incremental reader of one connection's byte stream: greeting, READY, then messages.
+
+    :meth:`feed` takes whatever a ``recv`` returned and gives back the complete messages in it
+    (each a list of frames); an incomplete tail is kept as chunks and joined only once the
+    frame it belongs to is complete, so a large message costs one copy, not one per chunk.
+    Commands the peer expects an answer to (PING) leave their answer in :attr:`replies`.
+    """
+
+    __slots__ = (
+        "_chunks",
+        "_have",
+        "_need",
+        "_frames",
+        "_size",
+        "_state",
+        "max_message",
+        "peer_type",
+        "replies",
+        "socket_type",
+    )
+
+    def __init__(self, socket_type: bytes, max_message: int = MAX_MESSAGE) -> None:
+        self.socket_type = socket_type
+        self.max_message = max_message
+        self.peer_type = b""
+        self.replies = b""
+        self._chunks: list[bytes] = []
+        self._have = 0
+        self._need = GREETING_SIZE
+        self._frames: list[bytes] = []
+        self._size = 0  # bytes in the frames of the message being read
+        self._state = 0  # 0: greeting, 1: waiting for READY, 2: messages
+
+    @property
+    def ready(self) -> bool:
+        """True once the peer's greeting and READY have been read."""
+        return self._state == 2
+
+    def feed(self, data: bytes) -> list[list[bytes]]:
+        """Consume *data*; return the messages it completed.  Raises :class:`ZmtpError`."""
+        if self._chunks:
+            self._chunks.append(data)
+            self._have += len(data)
+            if self._have < self._need:
+                return []
+            data = b"".join(self._chunks)
+            self._chunks = []
+        pos = 0
+        if self._state == 0:
+            if len(data) < GREETING_SIZE:
+                return self._keep(data, 0, GREETING_SIZE)
+            self._greeting(data[:GREETING_SIZE])
+            pos = GREETING_SIZE
+        out: list[list[bytes]] = []
+        end = len(data)
+        frames = self._frames
+        limit = self.max_message
+        while True:
+            left = end - pos
+            if left < 2:
+                return self._keep(data, pos, 2, out) if left else out
+            flags = data[pos]
+            if flags & 2:
+                if left < 9:
+                    return self._keep(data, pos, 9, out)
+                size = _LONG.unpack_from(data, pos + 1)[0]
+                start = pos + 9
+            else:
+                size = data[pos + 1]
+                start = pos + 2
+            if flags & 0xF8:
+                raise ZmtpError("reserved frame flags set")
+            if size > limit:
+                raise ZmtpError("frame larger than the message size limit")
+            stop = start + size
+            if stop > end:
+                return self._keep(data, pos, stop - pos, out)
+            body = data[start:stop]
+            pos = stop
+            if flags & 4:
+                if flags & 1 or frames:
+                    raise ZmtpError("command inside a message")
+                self._command(body)
+                continue
+            if self._state != 2:
+                raise ZmtpError("message before the handshake completed")
+            self._size += size
+            if self._size > limit:
+                raise ZmtpError("message larger than the message size limit")
+            frames.append(body)
+            if not flags & 1:
+                out.append(frames)
+                frames = self._frames = []
+                self._size = 0
+
+    def _keep(
+        self, data: bytes, pos: int, need: int, out: list[list[bytes]] | None = None
+    ) -> list[list[bytes]]:
+        tail = data[pos:] if pos else data
+        self._chunks = [tail]
+        self._have = len(tail)
+        self._need = need
+        return out if out is not None else []
+
+    def _greeting(self, data: bytes) -> None:
+        if data[0] != 0xFF or data[9] & 1 != 1:
+            raise ZmtpError("not a ZMTP peer")
+        if data[10] < 3:
+            raise ZmtpError(f"unsupported ZMTP version {data[10]}.{data[11]}")
+        if data[12:32] != _MECHANISM_NULL:
+            mechanism = data[12:32].rstrip(b"\x00").decode("ascii", "replace")
+            raise ZmtpError(f"unsupported security mechanism {mechanism!r}")
+        self._state = 1
+
+    def _command(self, body: bytes) -> None:
+        if len(body) > _MAX_COMMAND or not body:
+            raise ZmtpError("malformed command")
+        size = body[0]
+        name = body[1 : 1 + size]
+        data = body[1 + size :]
+        if self._state == 1:
+            if name != b"READY":
+                raise ZmtpError(f"expected READY, got {name!r}")
+            peer = _properties(data).get(b"socket-type", b"")
+            if peer not in _COMPATIBLE.get(self.socket_type, ()):
+                raise ZmtpError(f"incompatible peer socket type {peer!r}")
+            self.peer_type = peer
+            self._state = 2
+        elif name == b"PING":
+            if len(data) < 2:
+                raise ZmtpError("malformed PING")
+            self.replies += command(b"PONG", data[2:18])
+        elif name == b"ERROR":
+            reason = data[1 : 1 + data[0]] if data else b""
+            raise ZmtpError(f"peer reported: {reason.decode('utf-8', 'replace')}")
+        # PONG and unknown commands are ignored, as the specification asks.
+
+
+def socket_address(endpoint: str) -> tuple[int, str | tuple[str, int]]:
+    """``(address family, address)`` of a ZeroMQ endpoint (``ipc://PATH`` or
+    ``tcp://HOST:PORT``, IPv6 hosts in brackets), for :func:`socket.socket` and ``connect``."""
+    import socket
+
+    if endpoint.startswith("ipc://"):
+        return socket.AF_UNIX, endpoint[len("ipc://") :]
+    if endpoint.startswith("tcp://"):
+        host, _, port = endpoint[len("tcp://") :].rpartition(":")
+        if host.startswith("["):
+            return socket.AF_INET6, (host[1:-1], int(port))
+        return socket.AF_INET, (host, int(port))
+    raise ValueError(f"unsupported endpoint {endpoint!r}")

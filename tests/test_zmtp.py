@@ -1,0 +1,196 @@
+"""pyvirt's own ZMTP 3.1 speaker against libzmq, in both directions, and against bad bytes."""
+
+from __future__ import annotations
+
+import os
+import socket
+import struct
+import threading
+
+import pytest
+import zmq
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyvirt.rpc._zmtp import (
+    Decoder,
+    ZmtpError,
+    command,
+    encode_frames,
+    encode_two,
+    greeting,
+    handshake,
+)
+
+
+def _read_messages(sock: socket.socket, decoder: Decoder, count: int) -> list[list[bytes]]:
+    out: list[list[bytes]] = []
+    sock.settimeout(5)
+    while len(out) < count:
+        data = sock.recv(65536)
+        assert data, "peer closed"
+        out.extend(decoder.feed(data))
+    return out
+
+
+def test_our_dealer_talks_to_a_libzmq_router(tmp_path):
+    ctx = zmq.Context()
+    router = ctx.socket(zmq.ROUTER)
+    path = str(tmp_path / "r")
+    router.bind(f"ipc://{path}")
+    client = socket.socket(socket.AF_UNIX)
+    client.connect(path)
+    decoder = Decoder(b"DEALER")
+    client.sendall(handshake(b"DEALER", False))
+    big = os.urandom(70000)
+    client.sendall(encode_two(b"PYV1", b"small") + encode_frames([b"a", big, b""]))
+    first = router.recv_multipart()
+    second = router.recv_multipart()
+    assert first[1:] == [b"PYV1", b"small"]
+    assert second[1:] == [b"a", big, b""]
+    router.send_multipart([first[0], b"PYV1", b"reply"])
+    router.send_multipart([first[0], b"x" * 300])
+    assert _read_messages(client, decoder, 2) == [[b"PYV1", b"reply"], [b"x" * 300]]
+    assert decoder.peer_type == b"ROUTER"
+    client.close()
+    router.close(0)
+    ctx.term()
+
+
+def test_a_libzmq_dealer_talks_to_our_router(tmp_path):
+    path = str(tmp_path / "s")
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(path)
+    server.listen(1)
+    ctx = zmq.Context()
+    dealer = ctx.socket(zmq.DEALER)
+    dealer.setsockopt(zmq.HEARTBEAT_IVL, 50)  # makes libzmq send PINGs we must answer
+    dealer.setsockopt(zmq.HEARTBEAT_TIMEOUT, 2000)
+    dealer.connect(f"ipc://{path}")
+    conn, _ = server.accept()
+    conn.sendall(handshake(b"ROUTER", True))
+    decoder = Decoder(b"ROUTER")
+    dealer.send_multipart([b"PYV1", b"call"])
+    assert _read_messages(conn, decoder, 1) == [[b"PYV1", b"call"]]
+    assert decoder.peer_type == b"DEALER"
+    conn.sendall(encode_two(b"PYV1", b"r" * 1000))
+    assert dealer.poll(5000)
+    assert dealer.recv_multipart() == [b"PYV1", b"r" * 1000]
+    # libzmq's heartbeat PING gets a PONG from the decoder.
+    conn.settimeout(5)
+    while not decoder.replies:
+        decoder.feed(conn.recv(100))
+    assert decoder.replies.startswith(b"\x04\x05\x04PONG")
+    dealer.close(0)
+    ctx.term()
+    conn.close()
+    server.close()
+
+
+def test_messages_split_at_every_byte_boundary():
+    wire = (
+        handshake(b"ROUTER", True)
+        + encode_two(b"PYV1", b"p" * 300)
+        + encode_frames([b"a", b"b" * 10])
+    )
+    for step in (1, 2, 3, 7, 64, 65, 100):
+        decoder = Decoder(b"DEALER")
+        got = []
+        for i in range(0, len(wire), step):
+            got.extend(decoder.feed(wire[i : i + step]))
+        assert got == [[b"PYV1", b"p" * 300], [b"a", b"b" * 10]]
+
+
+@pytest.mark.parametrize(
+    ("wire", "reason"),
+    [
+        (b"GET / HTTP/1.1\r\n" + b"x" * 60, "not a ZMTP peer"),
+        (b"\xff" + b"\x00" * 8 + b"\x7f\x02\x00" + b"\x00" * 52, "unsupported ZMTP version"),
+        (
+            b"\xff" + b"\x00" * 8 + b"\x7f\x03\x01" + b"CURVE".ljust(20, b"\x00") + b"\x00" * 32,
+            "unsupported security mechanism",
+        ),
+        (greeting(True) + encode_two(b"PYV1", b"x"), "message before the handshake"),
+        (greeting(True) + command(b"HELLO"), "expected READY"),
+        (
+            greeting(True) + command(b"READY", b"\x0bSocket-Type\x00\x00\x00\x03PUB"),
+            "incompatible peer socket type",
+        ),
+        (
+            greeting(True) + command(b"READY", b"\x0bSocket-Type\xff\xff\xff\xff"),
+            "malformed READY metadata",
+        ),
+        (handshake(b"ROUTER", True) + b"\x08\x01x", "reserved frame flags"),
+        (handshake(b"ROUTER", True) + b"\x02" + struct.pack(">Q", 1 << 40), "message size limit"),
+        (
+            handshake(b"ROUTER", True) + b"\x01\x01a" + command(b"PING", b"\x00\x01"),
+            "command inside a message",
+        ),
+        (handshake(b"ROUTER", True) + command(b"ERROR", b"\x03bad"), "peer reported: bad"),
+    ],
+)
+def test_protocol_violations_are_refused_with_a_reason(wire, reason):
+    with pytest.raises(ZmtpError, match=reason):
+        Decoder(b"DEALER").feed(wire)
+
+
+def test_message_over_the_limit_across_frames_is_refused():
+    decoder = Decoder(b"DEALER", max_message=100)
+    decoder.feed(handshake(b"ROUTER", True))
+    with pytest.raises(ZmtpError, match="limit"):
+        decoder.feed(encode_frames([b"a" * 60, b"b" * 60]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=300), st.integers(min_value=1, max_value=50))
+def test_random_bytes_after_the_handshake_never_escape_as_other_errors(data, step):
+    decoder = Decoder(b"ROUTER")
+    decoder.feed(handshake(b"DEALER", False))
+    try:
+        for i in range(0, len(data), step):
+            for message in decoder.feed(data[i : i + step]):
+                assert all(isinstance(frame, bytes) for frame in message)
+    except ZmtpError:
+        pass
+
+
+def test_a_libzmq_router_and_our_dealer_exchange_concurrently(tmp_path):
+    """Many messages both ways at once: no frame lost or reordered by the chunked reader."""
+    ctx = zmq.Context()
+    router = ctx.socket(zmq.ROUTER)
+    router.setsockopt(zmq.ROUTER_MANDATORY, 1)
+    path = str(tmp_path / "c")
+    router.bind(f"ipc://{path}")
+    client = socket.socket(socket.AF_UNIX)
+    client.connect(path)
+    client.sendall(handshake(b"DEALER", False))
+    count = 2000
+
+    def echo() -> None:
+        for _ in range(count):
+            frames = router.recv_multipart()
+            router.send_multipart(frames)
+
+    thread = threading.Thread(target=echo)
+    thread.start()
+    payloads = [os.urandom(i * 37 % 5000) for i in range(count)]
+    sender = threading.Thread(
+        target=client.sendall, args=(b"".join(encode_two(b"PYV1", p) for p in payloads),)
+    )
+    sender.start()
+    got = _read_messages(client, Decoder(b"DEALER"), count)
+    sender.join()
+    thread.join()
+    assert got == [[b"PYV1", p] for p in payloads]
+    client.close()
+    router.close(0)
+    ctx.term()
+
+
+def test_endpoints_map_to_socket_addresses():
+    from pyvirt.rpc._zmtp import socket_address
+
+    assert socket_address("ipc:///run/x") == (socket.AF_UNIX, "/run/x")
+    assert socket_address("tcp://127.0.0.1:16509") == (socket.AF_INET, ("127.0.0.1", 16509))
+    assert socket_address("tcp://[::1]:5") == (socket.AF_INET6, ("::1", 5))
+    with pytest.raises(ValueError, match="unsupported endpoint"):
+        socket_address("inproc://x")
