@@ -32,6 +32,17 @@ def _read_messages(sock: socket.socket, decoder: Decoder, count: int) -> list[li
     return out
 
 
+def _handshake(sock: socket.socket, decoder: Decoder) -> None:
+    """Send ours and read the peer's READY: libzmq refuses messages sent before it has sent
+    its own READY (it still takes them for handshake commands)."""
+    sock.sendall(handshake(decoder.socket_type, False))
+    sock.settimeout(5)
+    while not decoder.ready:
+        data = sock.recv(4096)
+        assert data, "peer closed during the handshake"
+        assert decoder.feed(data) == []
+
+
 def test_our_dealer_talks_to_a_libzmq_router(tmp_path):
     ctx = zmq.Context()
     router = ctx.socket(zmq.ROUTER)
@@ -40,7 +51,7 @@ def test_our_dealer_talks_to_a_libzmq_router(tmp_path):
     client = socket.socket(socket.AF_UNIX)
     client.connect(path)
     decoder = Decoder(b"DEALER")
-    client.sendall(handshake(b"DEALER", False))
+    _handshake(client, decoder)
     big = os.urandom(70000)
     client.sendall(encode_two(b"PYV1", b"small") + encode_frames([b"a", big, b""]))
     first = router.recv_multipart()
@@ -158,11 +169,14 @@ def test_a_libzmq_router_and_our_dealer_exchange_concurrently(tmp_path):
     ctx = zmq.Context()
     router = ctx.socket(zmq.ROUTER)
     router.setsockopt(zmq.ROUTER_MANDATORY, 1)
+    router.setsockopt(zmq.RCVTIMEO, 5000)
+    router.setsockopt(zmq.SNDTIMEO, 5000)
     path = str(tmp_path / "c")
     router.bind(f"ipc://{path}")
     client = socket.socket(socket.AF_UNIX)
     client.connect(path)
-    client.sendall(handshake(b"DEALER", False))
+    decoder = Decoder(b"DEALER")
+    _handshake(client, decoder)
     count = 2000
 
     def echo() -> None:
@@ -170,14 +184,16 @@ def test_a_libzmq_router_and_our_dealer_exchange_concurrently(tmp_path):
             frames = router.recv_multipart()
             router.send_multipart(frames)
 
-    thread = threading.Thread(target=echo)
+    thread = threading.Thread(target=echo, daemon=True)
     thread.start()
     payloads = [os.urandom(i * 37 % 5000) for i in range(count)]
     sender = threading.Thread(
-        target=client.sendall, args=(b"".join(encode_two(b"PYV1", p) for p in payloads),)
+        daemon=True,
+        target=client.sendall,
+        args=(b"".join(encode_two(b"PYV1", p) for p in payloads),),
     )
     sender.start()
-    got = _read_messages(client, Decoder(b"DEALER"), count)
+    got = _read_messages(client, decoder, count)
     sender.join()
     thread.join()
     assert got == [[b"PYV1", p] for p in payloads]

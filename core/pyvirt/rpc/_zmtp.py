@@ -10,6 +10,10 @@ and our client still talks to the daemon's libzmq ROUTER (tests check both direc
 Only what a DEALER/ROUTER pair needs is spoken: the 64-byte greeting, the NULL mechanism's
 READY (with ``Socket-Type``), messages of one or more frames, PING answered with PONG and
 ERROR reported.  ZMTP 1.0/2.0 peers and the PLAIN/CURVE mechanisms are refused.
+
+Order matters at the start: a side must read the peer's READY before sending its first
+message.  libzmq takes everything that arrives before it has sent its own READY for a
+handshake command, and drops a connection whose first "command" is a message.
 """
 
 from __future__ import annotations
