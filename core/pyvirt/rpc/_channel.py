@@ -2,9 +2,10 @@
 
 The peer is a ZeroMQ ROUTER (the daemon's libzmq socket, or a worker speaking ZMTP itself);
 we are its DEALER, with the wire bytes of :mod:`pyvirt.rpc._zmtp`.  No libzmq on this side:
-its I/O thread would take every message from the caller's thread and hand the reply back,
-and those hand-offs were most of a call's latency.  Here a call is one ``send`` from the
-caller's own thread, then one ``poll`` and one ``recv`` for the reply.
+its I/O thread would take every message from the caller's thread and hand the reply back
+(measured against a libzmq echo peer: 32 us a round trip from a libzmq DEALER, 21 us from
+this channel).  Here a call is one ``send`` from the caller's own thread, then one blocking
+``recv`` for the reply, and the client process does not import zmq at all.
 
 What libzmq's socket monitor used to report, the socket tells directly: the end of the stream
 (or a reset) means the peer went away, so a call waiting for a reply fails at once, and
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import select
 import socket
+import struct
 import time
 from collections import deque
 
@@ -43,6 +45,7 @@ _RECV_SIZE = 65536
 #: Never block in send (a peer that does not read must not hang the caller past its timeout)
 #: and never raise SIGPIPE in an embedding process that did not ignore it.
 _SEND_FLAGS = socket.MSG_DONTWAIT | socket.MSG_NOSIGNAL
+_TIMEVAL = struct.Struct("@ll")
 #: Pause between connect attempts while waiting for a listener, as ZeroMQ's reconnect.
 _RECONNECT_INTERVAL = 0.05
 #: Time a connect attempt gets even when the caller waits less: a TCP handshake with a distant
@@ -123,6 +126,7 @@ class Channel:
         "_decoder",
         "_messages",
         "_poller",
+        "_recv_timeout",
         "_sock",
     )
 
@@ -138,6 +142,7 @@ class Channel:
         self._decoder = Decoder(b"DEALER")
         self._messages: deque[list[bytes]] = deque()
         self._poller = select.poll()
+        self._recv_timeout = 0.0  # the socket's SO_RCVTIMEO (0: none set)
 
     # -- connecting ------------------------------------------------------------------------
     def connect(self, timeout: float = 5.0) -> None:
@@ -148,7 +153,7 @@ class Channel:
             sock.sendall(_HANDSHAKE)  # a fresh socket's buffer takes these 90-odd bytes
         except OSError as exc:
             raise connect_error(self.endpoint, exc) from None
-        sock.setblocking(False)
+        sock.settimeout(None)  # blocking: see recv()
         self._sock = sock
         self._poller.register(sock, select.POLLIN)
 
@@ -194,7 +199,7 @@ class Channel:
         """Read during the handshake; False when the peer closed the connection."""
         assert self._sock is not None
         try:
-            data = self._sock.recv(_RECV_SIZE)
+            data = self._sock.recv(_RECV_SIZE, socket.MSG_DONTWAIT)
         except BlockingIOError:
             return True
         except OSError:
@@ -217,6 +222,7 @@ class Channel:
         self._sock = None
         self._decoder = Decoder(b"DEALER")
         self._messages.clear()
+        self._recv_timeout = 0.0
 
     # -- state -----------------------------------------------------------------------------
     def _gone(self) -> None:
@@ -310,14 +316,19 @@ class Channel:
 
     # -- receiving -------------------------------------------------------------------------
     def _read(self, reply: bool = True) -> None:
-        """One ``recv`` into the queue; the end of the stream marks the peer gone."""
+        """One ``recv`` of what is there, without waiting, into the queue."""
         assert self._sock is not None
         try:
-            data = self._sock.recv(_RECV_SIZE)
+            data = self._sock.recv(_RECV_SIZE, socket.MSG_DONTWAIT)
         except BlockingIOError:
             return
         except OSError:
             data = b""
+        self._take(data, reply)
+
+    def _take(self, data: bytes, reply: bool = True) -> None:
+        """Queue the messages *data* completes; no data (the end of the stream) marks the peer
+        gone.  *reply*: answer the peer's PINGs now (not in the middle of our own message)."""
         if not data:
             self._gone()
             return
@@ -330,29 +341,52 @@ class Channel:
             self._send_replies()
 
     def recv(self, timeout: float) -> list[bytes]:
-        """The next message; raise if the peer goes away or nothing comes in *timeout*."""
+        """The next message; raise if the peer goes away or nothing comes in *timeout*.
+
+        The wait is a blocking ``recv`` bounded by the socket's ``SO_RCVTIMEO``: one system
+        call where ``poll`` then ``recv`` would be two (measured on a unix socket pair: a bare
+        round trip of 4.4 us instead of 5.7).  The timeout is set again only when it changes,
+        which a call with the same timeout as the previous one never does.
+        """
         messages = self._messages
         if messages:
             return messages.popleft()
-        if not self.connected and not self.dead and not self.wait_connected(timeout):
-            raise make_error(
-                ErrorCode.OPERATION_TIMEOUT, ErrorDomain.RPC, "no reply from the daemon"
-            )
-        wait = self._poller.poll
+        if not self.connected:
+            if self.dead:
+                raise lost("the connection to the daemon was lost while waiting for a reply")
+            if not self.wait_connected(timeout):
+                raise make_error(
+                    ErrorCode.OPERATION_TIMEOUT, ErrorDomain.RPC, "no reply from the daemon"
+                )
+        sock = self._sock
+        assert sock is not None
         deadline = time.monotonic() + timeout
         remaining = timeout
         while True:
+            if remaining != self._recv_timeout:
+                self._set_recv_timeout(remaining)
+            try:
+                self._take(sock.recv(_RECV_SIZE))
+            except BlockingIOError:
+                pass  # SO_RCVTIMEO ran out
+            except OSError:
+                self._take(b"")
+            if messages:
+                return messages.popleft()
             if not self.connected:
                 raise lost("the connection to the daemon was lost while waiting for a reply")
-            if wait(_ms(remaining)):
-                self._read()
-                if messages:
-                    return messages.popleft()
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise make_error(
                     ErrorCode.OPERATION_TIMEOUT, ErrorDomain.RPC, "no reply from the daemon"
                 )
+
+    def _set_recv_timeout(self, seconds: float) -> None:
+        assert self._sock is not None
+        whole = int(seconds)
+        micro = max(int((seconds - whole) * 1e6), 0 if whole else 1)  # 0 would mean "forever"
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO, _TIMEVAL.pack(whole, micro))
+        self._recv_timeout = seconds
 
     # -- keepalive -------------------------------------------------------------------------
     def ping(self) -> None:
