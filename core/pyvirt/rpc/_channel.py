@@ -45,6 +45,7 @@ _RECV_SIZE = 65536
 #: Never block in send (a peer that does not read must not hang the caller past its timeout)
 #: and never raise SIGPIPE in an embedding process that did not ignore it.
 _SEND_FLAGS = socket.MSG_DONTWAIT | socket.MSG_NOSIGNAL
+#: A C ``struct timeval``, for ``SO_RCVTIMEO``.
 _TIMEVAL = struct.Struct("@ll")
 #: Pause between connect attempts while waiting for a listener, as ZeroMQ's reconnect.
 _RECONNECT_INTERVAL = 0.05
@@ -161,11 +162,11 @@ class Channel:
         """Connect (if :meth:`connect` was not called) and complete the handshake.
 
         False when that does not happen within *timeout* (a connect attempt under way may take
-        up to :data:`_MIN_CONNECT_TIME`).  Meanwhile a refused or missing
-        socket is tried again, as ZeroMQ would, and so is a peer that closes during the
-        handshake, a few times: a worker killed just after it was routed to accepts and then
-        closes, and its restarted successor is the one to talk to.  A peer that answers with
-        something other than ZMTP, or keeps closing, raises VIR_ERR_RPC naming the endpoint.
+        up to :data:`_MIN_CONNECT_TIME`).  Meanwhile a refused or missing socket is tried
+        again, as ZeroMQ would, and so is a peer that closes during the handshake, a few times:
+        a worker killed just after it was routed to accepts and then closes, and its restarted
+        successor is the one to talk to.  A peer that answers with something other than ZMTP,
+        or keeps closing, raises VIR_ERR_RPC naming the endpoint.
         """
         if self.connected:
             return True
