@@ -231,10 +231,16 @@ def test_channel_delivers_every_message_that_arrives_in_one_read(tmp_path):
     channel = Channel(f"ipc://{path}")
     channel.connect()
     peer, _ = server.accept()
-    # Handshake and three messages in one write: the client reads them in one recv().
     messages = [[b"PYV1", b"one"], [b"PYV1", b"two" * 200], [b"PYV1", b"three"]]
-    peer.sendall(handshake(b"ROUTER", True) + b"".join(encode_frames(m) for m in messages))
+    wire = b"".join(encode_frames(m) for m in messages)
+    # With the handshake, while waiting for a reply, while looking for a dead peer: each
+    # time three messages in one write, read by the client in one recv().
+    peer.sendall(handshake(b"ROUTER", True) + wire)
     assert channel.wait_connected(5)
+    assert [channel.recv(1) for _ in messages] == messages
+    peer.sendall(wire)
+    assert [channel.recv(1) for _ in messages] == messages
+    peer.sendall(wire)
     time.sleep(0.05)
     assert not channel.poll_events()  # reads what is there into the queue, loses nothing
     assert [channel.recv(1) for _ in messages] == messages
