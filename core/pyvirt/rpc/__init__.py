@@ -1,7 +1,8 @@
 """pyvirt's RPC protocol, shared by the remote driver (client) and pyvirtd (server).
 
 msgpack bodies in ZeroMQ multipart messages; see docs/protocol.md.  Importing this package
-imports msgpack (not zmq): transports import zmq themselves.
+imports msgpack (not zmq): the daemon and the asyncio client import zmq themselves, and the
+synchronous client speaks ZeroMQ's wire protocol without it (pyvirt.rpc._channel).
 """
 
 from pyvirt.rpc._codec import MAX_MESSAGE, ProtocolError, check, decode, encode

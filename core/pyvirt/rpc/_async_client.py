@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
+import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -29,7 +31,7 @@ from pyvirt.rpc._procs import (
 )
 from pyvirt.rpc._signatures import Signature
 from pyvirt.rpc._stubs import install_stubs
-from pyvirt.rpc._sync_client import CALL_TIMEOUT, _check_socket, context, lost
+from pyvirt.rpc._sync_client import CALL_TIMEOUT, _check_socket, lost
 from pyvirt.rpc._target import Target, resolve
 from pyvirt.rpc._wire import (
     _HEADER,
@@ -48,6 +50,21 @@ _NOBLOCK = int(zmq.NOBLOCK)
 _REPLY = int(MessageType.REPLY)
 _EVENT = int(MessageType.EVENT)
 _pack_header = _HEADER.pack
+
+_context_lock = threading.Lock()
+_context: zmq.Context | None = None
+_context_pid = 0
+
+
+def context() -> zmq.Context:
+    """One ZeroMQ context per process, made after any fork (the synchronous client speaks
+    ZMTP itself and needs none)."""
+    global _context, _context_pid
+    with _context_lock:
+        if _context is None or _context_pid != os.getpid():
+            _context = zmq.Context()
+            _context_pid = os.getpid()
+        return _context
 
 
 class _AsyncChannel:
