@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pyvirt.cli._control import Control, Failure
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
 from pyvirt.cli._table import render
 from pyvirt.cli.commands._common import JSON_OPT, dom_opt, domain, emit_json, yes_no
+
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _B = T.BOOL
 
@@ -131,17 +134,18 @@ def cmd_list(ctl: Control, p: Parsed) -> bool:
         emit_json(ctl, [_domain_json(d) for d in doms])
         return True
     rows: list[list[str]] = []
+    mark_saved, with_title = p.bool("managed-save"), p.bool("title")
     for dom in doms:
         id_text = str(dom.id) if dom.id >= 0 else "-"
         if table:
             rec = dom.record
             state = int(rec.state) if rec is not None else int(dom.state()[0])
-            managed = rec.managed_save if rec is not None else dom.has_managed_save()
-            text = (
-                "saved" if p.bool("managed-save") and state == 5 and managed else state_text(state)
-            )
+            text = state_text(state)
+            if mark_saved and state == 5:  # asked only for shut-off domains, as virsh does
+                managed = rec.managed_save if rec is not None else dom.has_managed_save()
+                text = "saved" if managed else text
             row = [id_text, dom.name, text]
-            if p.bool("title"):
+            if with_title:
                 row.append(_title(dom))
             rows.append(row)
             continue
@@ -157,7 +161,7 @@ def cmd_list(ctl: Control, p: Parsed) -> bool:
         ctl.print(" ".join(parts) + "\n")
     if table:
         header = ["Id", "Name", "State"]
-        if p.bool("title"):
+        if with_title:
             header.append("Title")
         ctl.print(render(header, rows, with_header=not ctl.quiet))
     return True
