@@ -8,11 +8,10 @@ typo never opens a different connection than the one the user meant.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from urllib.parse import unquote
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
+from pyvirt._record import dict_record
 
 _UNRESERVED = r"A-Za-z0-9\-._~"
 _SUB_DELIMS = r"!$&'()*+,;="
@@ -26,18 +25,16 @@ _URI_RE = re.compile(
     (?:\#(?P<fragment>(?:{_PCHAR}|[/?])*))?$""",
     re.VERBOSE,
 )
-_RELATIVE_RE = re.compile(rf"^(?:{_PCHAR}|/)*(?:\?(?:{_PCHAR}|[/?])*)?$")
-_AUTHORITY_RE = re.compile(
-    rf"""^(?:(?P<user>(?:[{_UNRESERVED}{_SUB_DELIMS}:]|{_PCT})*)@)?
+# Compiled by re on first use, as most URIs need neither (_AUTHORITY is re.VERBOSE).
+_RELATIVE = rf"^(?:{_PCHAR}|/)*(?:\?(?:{_PCHAR}|[/?])*)?$"
+_AUTHORITY = rf"""^(?:(?P<user>(?:[{_UNRESERVED}{_SUB_DELIMS}:]|{_PCT})*)@)?
     (?P<host>\[[0-9A-Fa-f:.]+\]|(?:[{_UNRESERVED}{_SUB_DELIMS}]|{_PCT})*)
-    (?::(?P<port>[0-9]*))?$""",
-    re.VERBOSE,
-)
+    (?::(?P<port>[0-9]*))?$"""
 
 TRANSPORTS = ("tls", "unix", "ssh", "ext", "tcp", "libssh2", "libssh")
 
 
-@dataclass(frozen=True)
+@dict_record
 class URI:
     """A parsed connection URI.  ``str(uri)`` formats it the way libvirt does."""
 
@@ -48,7 +45,7 @@ class URI:
     path: str = ""
     query: str | None = None
     fragment: str | None = None
-    params: tuple[tuple[str, str], ...] = field(default=())
+    params: tuple[tuple[str, str], ...] = ()
 
     @property
     def driver(self) -> str:
@@ -85,6 +82,16 @@ class URI:
         return text
 
 
+def unquote(text: str) -> str:
+    """Percent-decode *text* as ``urllib.parse.unquote`` does; importing urllib.parse (and
+    ipaddress with it) is left to the rare URI that has a ``%`` in it."""
+    if "%" not in text:
+        return text
+    from urllib.parse import unquote as decode
+
+    return decode(text)
+
+
 def _unparsable(text: str) -> Exception:
     return make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.URI, f"Unable to parse URI {text}")
 
@@ -106,7 +113,7 @@ def parse_uri(text: str) -> URI:
     match = _URI_RE.match(text)
     if match is None:
         first_segment = text.split("/", 1)[0]
-        if ":" not in first_segment and _RELATIVE_RE.match(text):
+        if ":" not in first_segment and re.match(_RELATIVE, text):
             # A well-formed relative reference: there is simply no driver name in it.
             raise make_error(
                 ErrorCode.NO_CONNECT,
@@ -118,7 +125,7 @@ def parse_uri(text: str) -> URI:
     port = None
     authority = match.group("authority")
     if authority:
-        amatch = _AUTHORITY_RE.match(authority)
+        amatch = re.match(_AUTHORITY, authority, re.VERBOSE)
         if amatch is None:
             raise _unparsable(text)
         user = amatch.group("user")
