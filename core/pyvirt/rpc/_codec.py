@@ -1,23 +1,31 @@
 """msgpack encoding of call arguments and results, with pyvirt's records as ext types.
 
 Why ext types rather than dicts: a record's type travels with it, so the receiver rebuilds the
-exact dataclass and checks every field's type; nothing is ever unpickled or imported by name.
+exact record class and checks every field's type; nothing is ever unpickled or imported by name.
 Decoding caps strings, binaries, arrays and maps, so a hostile peer cannot make the decoder
 allocate without bound.
+
+The checks are compiled once per annotation (:func:`checker`) and per record class
+(:func:`_record_decoder`): a listing decodes a thousand records, so a record whose values all
+have exactly their fields' types is checked by one tuple comparison, and only a record that
+fails it goes through the per-field checks (which then name the offending field).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import enum
 import threading
-import types
-import typing
-from typing import Any
 
 import msgpack
 
 from pyvirt import _records
+
+# Not typing.TYPE_CHECKING: the client imports this module on every remote pyvirsh run.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    Checker = Callable[[Any, str], Any]
 
 #: libvirt's message cap; every decoder limit below fits inside it.
 MAX_MESSAGE = 16 * 1024 * 1024
@@ -48,34 +56,30 @@ RECORD_TYPES: dict[int, type] = {
     14: _records.ObjectEvent,
 }
 _CODE_OF: dict[type, int] = {cls: code for code, cls in RECORD_TYPES.items()}
-_FIELDS: dict[type, tuple[str, ...]] = {}
-_FIELD_CHECKS: dict[type, tuple[tuple[str, Any], ...]] = {}
+#: record class -> its fields' values as a tuple (``operator.attrgetter`` over the fields).
+_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+#: ext code -> the function rebuilding that record from its decoded field values.
+_DECODERS: dict[int, Callable[[Any], Any]] = {}
 
 
-def _fields(cls: type) -> tuple[str, ...]:
-    cached = _FIELDS.get(cls)
-    if cached is None:
-        cached = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
-    return cached
+def _values(obj: Any) -> tuple[Any, ...]:
+    """A record's field values in order (a record's fields are its ``__match_args__``)."""
+    getter = _GETTERS.get(type(obj))
+    if getter is None:
+        from operator import attrgetter
 
-
-def _field_checks(cls: type) -> tuple[tuple[str, Any], ...]:
-    cached = _FIELD_CHECKS.get(cls)
-    if cached is None:
-        hints = typing.get_type_hints(cls)
-        cached = tuple(
-            (f"{cls.__name__}.{f.name}", checker(hints[f.name])) for f in dataclasses.fields(cls)
-        )
-        _FIELD_CHECKS[cls] = cached
-    return cached
+        names = type(obj).__match_args__
+        many = attrgetter(*names)
+        getter = many if len(names) > 1 else (lambda o: (many(o),))
+        _GETTERS[type(obj)] = getter
+    return getter(obj)
 
 
 def _default(obj: Any) -> Any:
     code = _CODE_OF.get(type(obj))
     if code is None:
         raise TypeError(f"cannot encode {type(obj).__name__} in a pyvirt message")
-    values = [getattr(obj, name) for name in _fields(type(obj))]
-    return msgpack.ExtType(code, _packer().pack(values))
+    return msgpack.ExtType(code, _packer().pack(_values(obj)))
 
 
 _local = threading.local()
@@ -129,14 +133,72 @@ def _unpack(data: bytes) -> Any:
 
 
 def _ext_hook(code: int, data: bytes) -> Any:
-    cls = RECORD_TYPES.get(code)
-    if cls is None:
-        raise ProtocolError(f"unknown record type {code}")
-    values = _unpack(data)
-    checks = _field_checks(cls)
-    if not isinstance(values, list) or len(values) != len(checks):
-        raise ProtocolError(f"malformed {cls.__name__} record")
-    return cls(*[c(v, where) for (where, c), v in zip(checks, values, strict=True)])
+    decoder = _DECODERS.get(code)
+    if decoder is None:
+        if code not in RECORD_TYPES:
+            raise ProtocolError(f"unknown record type {code}")
+        decoder = _DECODERS[code] = _record_decoder(RECORD_TYPES[code])
+    return decoder(_unpack(data))
+
+
+def _record_decoder(cls: type) -> Callable[[Any], Any]:
+    """The function that checks a decoded field list and builds a *cls* record from it."""
+    from typing import get_type_hints
+
+    hints = get_type_hints(cls)
+    names: tuple[str, ...] = cls.__match_args__  # type: ignore[attr-defined]
+    checks = tuple((f"{cls.__name__}.{n}", checker(hints[n])) for n in names)
+    # The fast path: the exact type each value must have when its field's check is a plain
+    # type test (the check of an enum field wants an int, then makes the member).
+    exact = tuple(_exact_wire_type(hints[n]) for n in names)
+    fast = None not in exact
+    members = [(i, _enum_member(hints[n])) for i, n in enumerate(names) if exact[i] is _ENUM]
+    exact = tuple(int if t is _ENUM else t for t in exact)
+    count = len(names)
+    name = cls.__name__
+
+    def decode_record(values: Any) -> Any:
+        if type(values) is not list or len(values) != count:
+            raise ProtocolError(f"malformed {name} record")
+        if fast and tuple(map(type, values)) == exact:
+            for i, member in members:
+                values[i] = member(values[i])
+            return cls(*values)
+        return cls(*[c(v, where) for (where, c), v in zip(checks, values, strict=True)])
+
+    return decode_record
+
+
+_ENUM = object()  # marks an IntEnum field in _exact_wire_type's answers
+
+
+def _exact_wire_type(tp: Any) -> Any:
+    """The one type a value of annotation *tp* has on the wire, _ENUM for an IntEnum, or None
+    when the annotation admits several (unions, containers, Any)."""
+    if not isinstance(tp, type) or getattr(tp, "__origin__", None) is not None:
+        return None
+    if tp in (bool, int, str, bytes) or tp in _CODE_OF:
+        return tp
+    import enum
+
+    return _ENUM if issubclass(tp, enum.IntEnum) else None
+
+
+def _enum_member(enum_type: Any) -> Callable[[int], Any]:
+    """int -> member of *enum_type*, as ``enum_type(value)``; a number the enum does not know
+    (a newer peer's value) stays a number."""
+    members = {member.value: member for member in enum_type}
+
+    def member(value: int) -> Any:
+        found = members.get(value)
+        if found is not None:
+            return found
+        try:
+            return enum_type(value)  # what calling the enum finds beyond its members
+        except ValueError:
+            return value
+
+    return member
 
 
 def decode(data: bytes) -> Any:
@@ -162,7 +224,6 @@ def check(value: Any, tp: Any, where: str) -> Any:
     return checker(tp)(value, where)
 
 
-Checker = typing.Callable[[Any, str], Any]
 _CHECKERS: dict[Any, Checker] = {}
 
 
@@ -179,7 +240,10 @@ def _fail(where: str, what: str, value: Any) -> ProtocolError:
 
 
 def _build(tp: Any) -> Checker:  # noqa: C901 - one branch per annotation shape
-    if tp is Any:
+    import types
+    import typing
+
+    if tp is typing.Any:
         return lambda value, where: value
     origin = typing.get_origin(tp)
     if origin in (typing.Union, types.UnionType):
@@ -224,16 +288,14 @@ def _build(tp: Any) -> Checker:  # noqa: C901 - one branch per annotation shape
         raise TypeError(f"unsupported annotation {tp!r}")
     if issubclass(tp, bool):
         return _exact(bool, "bool")
-    if issubclass(tp, enum.IntEnum):
-        enum_type = tp
+    if _exact_wire_type(tp) is _ENUM:
+        enum_name = tp.__name__
+        member = _enum_member(tp)
 
         def enum_(value: Any, where: str) -> Any:
             if type(value) is not int:
-                raise _fail(where, enum_type.__name__, value)
-            try:
-                return enum_type(value)
-            except ValueError:
-                return value  # a newer peer's value: keep the number
+                raise _fail(where, enum_name, value)
+            return member(value)
 
         return enum_
     if tp in (int, str, bytes):
