@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyvirt._checks import check_flags, check_string, invalid_arg
 from pyvirt._codes import ErrorCode, ErrorDomain
-from pyvirt._enums import ConnectFlags
+from pyvirt._core_enums import ConnectFlags
 from pyvirt._errors import OperationDeniedError, VirtError, make_error
 from pyvirt._objects import Domain, Network, StoragePool, StorageVol
 from pyvirt._procedures import BY_METHOD
