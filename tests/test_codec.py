@@ -57,3 +57,22 @@ def test_a_record_of_the_wrong_shape_is_refused(values: object) -> None:
 def test_an_unknown_record_type_is_refused() -> None:
     with pytest.raises(ProtocolError, match="unknown record type 99"):
         decode(record_body(99, FIELDS))
+
+
+def test_signatures_read_without_typing_agree_with_typing_and_inspect() -> None:
+    """The RPC layer reads the contract's and the records' annotations without typing and
+    inspect; they must answer as typing.get_type_hints and inspect.signature do."""
+    import inspect
+    import typing
+
+    from pyvirt.driver import DriverConnection
+    from pyvirt.rpc._codec import RECORD_TYPES, type_hints
+    from pyvirt.rpc._signatures import _parameters, signatures
+
+    for sig in signatures().values():
+        method = getattr(DriverConnection, sig.procedure.method)
+        assert type_hints(method) == typing.get_type_hints(method), sig.procedure.method
+        names = tuple(p for p in inspect.signature(method).parameters if p != "self")
+        assert _parameters(method) == names == sig.names
+    for cls in RECORD_TYPES.values():
+        assert type_hints(cls) == typing.get_type_hints(cls), cls.__name__

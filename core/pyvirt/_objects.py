@@ -11,7 +11,6 @@ them, and :mod:`pyvirt._enums` builds some forty enum classes.
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any
 
 from pyvirt._checks import check_flags, check_nonzero, check_uint
 from pyvirt._core_enums import DomainState
@@ -29,7 +28,11 @@ from pyvirt._records import (
     StorageVolRef,
 )
 
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from pyvirt._connection import Connection
 
 #: The largest memory size (KiB) libvirt's public API accepts: bytes must stay below

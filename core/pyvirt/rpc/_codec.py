@@ -13,7 +13,9 @@ fails it goes through the per-field checks (which then name the offending field)
 
 from __future__ import annotations
 
+import sys
 import threading
+import types
 
 import msgpack
 
@@ -141,11 +143,24 @@ def _ext_hook(code: int, data: bytes) -> Any:
     return decoder(_unpack(data))
 
 
+def type_hints(obj: Any) -> dict[str, Any]:
+    """The annotations of a record class or a contract method, evaluated.
+
+    What ``typing.get_type_hints`` answers for them (their annotations are names of their
+    module, builtin generics and ``X | Y``; ``None`` becomes ``NoneType``), without importing
+    typing, which a client would import for this alone.
+    """
+    namespace = vars(sys.modules[obj.__module__]) if isinstance(obj, type) else obj.__globals__
+    hints = {}
+    for name, annotation in obj.__annotations__.items():
+        value = eval(annotation, namespace) if isinstance(annotation, str) else annotation
+        hints[name] = type(None) if value is None else value
+    return hints
+
+
 def _record_decoder(cls: type) -> Callable[[Any], Any]:
     """The function that checks a decoded field list and builds a *cls* record from it."""
-    from typing import get_type_hints
-
-    hints = get_type_hints(cls)
+    hints = type_hints(cls)
     names: tuple[str, ...] = cls.__match_args__  # type: ignore[attr-defined]
     checks = tuple((f"{cls.__name__}.{n}", checker(hints[n])) for n in names)
     # The fast path: the exact type each value must have when its field's check is a plain
@@ -240,14 +255,13 @@ def _fail(where: str, what: str, value: Any) -> ProtocolError:
 
 
 def _build(tp: Any) -> Checker:  # noqa: C901 - one branch per annotation shape
-    import types
-    import typing
-
-    if tp is typing.Any:
+    # typing's own forms (Any, Optional, Union) can only be met if typing is imported already.
+    typing = sys.modules.get("typing")
+    if typing is not None and tp is typing.Any:
         return lambda value, where: value
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        options = [checker(t) for t in typing.get_args(tp)]
+    origin = getattr(tp, "__origin__", None)
+    if isinstance(tp, types.UnionType) or (typing is not None and origin is typing.Union):
+        options = [checker(t) for t in tp.__args__]
 
         def union(value: Any, where: str) -> Any:
             for option in options:
@@ -267,7 +281,7 @@ def _build(tp: Any) -> Checker:  # noqa: C901 - one branch per annotation shape
 
         return none
     if origin is list:
-        item = checker(typing.get_args(tp)[0])
+        item = checker(tp.__args__[0])
 
         def list_(value: Any, where: str) -> Any:
             if not isinstance(value, list):
@@ -276,7 +290,7 @@ def _build(tp: Any) -> Checker:  # noqa: C901 - one branch per annotation shape
 
         return list_
     if origin is tuple:
-        items = [checker(t) for t in typing.get_args(tp)]
+        items = [checker(t) for t in tp.__args__]
 
         def tuple_(value: Any, where: str) -> Any:
             if not isinstance(value, (list, tuple)) or len(value) != len(items):

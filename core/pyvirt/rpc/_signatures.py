@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pyvirt._procedures import BY_NUMBER, PROCEDURES, Procedure
 from pyvirt._record import record
-from pyvirt.rpc._codec import ProtocolError, checker
+from pyvirt.rpc._codec import ProtocolError, checker, type_hints
 
 # Not typing.TYPE_CHECKING: the client imports this module on every remote pyvirsh run.
 TYPE_CHECKING = False
@@ -65,12 +65,10 @@ def _parameters(method: Any) -> tuple[str, ...]:
 
 
 def _signature(proc: Procedure) -> Signature:
-    from typing import get_type_hints
-
     from pyvirt.driver import DriverConnection
 
     method = getattr(DriverConnection, proc.method)
-    hints = get_type_hints(method)
+    hints = type_hints(method)
     names = _parameters(method)
     return Signature(
         proc,
