@@ -58,59 +58,50 @@ RECORD_TYPES: dict[int, type] = {
     14: _records.ObjectEvent,
 }
 _CODE_OF: dict[type, int] = {cls: code for code, cls in RECORD_TYPES.items()}
-#: record class -> its fields' values as a tuple (``operator.attrgetter`` over the fields).
-_GETTERS: dict[type, Callable[[Any], tuple[Any, ...]]] = {}
+#: record class -> (ext code, its field values as a tuple); made on first encoding.
+_ENCODERS: dict[type, tuple[int, Callable[[Any], tuple[Any, ...]]]] = {}
 #: ext code -> the function rebuilding that record from its decoded field values.
 _DECODERS: dict[int, Callable[[Any], Any]] = {}
 
 
-def _values(obj: Any) -> tuple[Any, ...]:
-    """A record's field values in order (a record's fields are its ``__match_args__``)."""
-    getter = _GETTERS.get(type(obj))
-    if getter is None:
-        from operator import attrgetter
-
-        names = type(obj).__match_args__
-        many = attrgetter(*names)
-        getter = many if len(names) > 1 else (lambda o: (many(o),))
-        _GETTERS[type(obj)] = getter
-    return getter(obj)
-
-
-def _default(obj: Any) -> Any:
-    code = _CODE_OF.get(type(obj))
+def _encoder(cls: type) -> tuple[int, Callable[[Any], tuple[Any, ...]]]:
+    code = _CODE_OF.get(cls)
     if code is None:
-        raise TypeError(f"cannot encode {type(obj).__name__} in a pyvirt message")
-    return msgpack.ExtType(code, _packer().pack(_values(obj)))
+        raise TypeError(f"cannot encode {cls.__name__} in a pyvirt message")
+    from operator import attrgetter
+
+    names: tuple[str, ...] = cls.__match_args__  # type: ignore[attr-defined]  # (its fields)
+    many = attrgetter(*names)
+    values = many if len(names) > 1 else (lambda record: (many(record),))
+    found = _ENCODERS[cls] = (code, values)
+    return found
+
+
+def _new_packer() -> msgpack.Packer:
+    """A packer that packs a record as an ext whose payload the next packer (made on first
+    need) packs: a pack in progress is never reused for a record inside it."""
+    inner: msgpack.Packer | None = None
+
+    def pack_record(record: Any) -> msgpack.ExtType:
+        nonlocal inner
+        code, values = _ENCODERS.get(type(record)) or _encoder(type(record))
+        if inner is None:
+            inner = _new_packer()
+        return msgpack.ExtType(code, inner.pack(values(record)))
+
+    return msgpack.Packer(default=pack_record, use_bin_type=True)
 
 
 _local = threading.local()
 
 
-def _packer() -> msgpack.Packer:
-    # Building a Packer costs several microseconds; one per thread (they are not thread-safe)
-    # keeps encoding at about a microsecond.  Nested records get their own so an outer pack
-    # in progress is never reused.
-    depth = getattr(_local, "depth", 0)
-    packers = getattr(_local, "packers", None)
-    if packers is None:
-        packers = _local.packers = []
-    while len(packers) <= depth:
-        packers.append(msgpack.Packer(default=_default_nested, use_bin_type=True))
-    return packers[depth]
-
-
-def _default_nested(obj: Any) -> Any:
-    _local.depth = getattr(_local, "depth", 0) + 1
-    try:
-        return _default(obj)
-    finally:
-        _local.depth -= 1
-
-
 def encode(value: Any) -> bytes:
     """Encode *value* (plain data and pyvirt records) as one msgpack body."""
-    packer = _packer()
+    # Building a Packer costs several microseconds: each thread keeps its own (they are not
+    # thread-safe), which keeps encoding a record at about a microsecond.
+    packer = getattr(_local, "packer", None)
+    if packer is None:
+        packer = _local.packer = _new_packer()
     try:
         data: bytes = packer.pack(value)
         return data
