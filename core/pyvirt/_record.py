@@ -71,14 +71,21 @@ class _DataclassAttribute:
 
 
 def _compile_init(cls: type) -> Callable[..., None]:
-    """The ``__init__`` that @dataclass would write: each argument stored in its slot."""
+    """The ``__init__`` that @dataclass would write: each argument stored in its field,
+    bypassing the frozen ``__setattr__`` (through the slot itself when there are slots,
+    which is the fastest way: a listing makes thousands of records)."""
     names: tuple[str, ...] = cls.__match_args__  # type: ignore[attr-defined]
     defaults: dict[str, object] = cls.__record_defaults__  # type: ignore[attr-defined]
     params = ", ".join(f"{n}=__default_{n}" if n in defaults else n for n in names)
-    # (the instance is not called "self", which a field may be called)
-    body = "".join(f"    __store(__record, {n!r}, {n})\n" for n in names) or "    pass\n"
     namespace: dict[str, Any] = {f"__default_{n}": v for n, v in defaults.items()}
-    namespace["__store"] = object.__setattr__
+    if "__slots__" in cls.__dict__:
+        namespace |= {f"__set_{i}": cls.__dict__[n].__set__ for i, n in enumerate(names)}
+        stores = [f"__set_{i}(__record, {n})" for i, n in enumerate(names)]
+    else:
+        namespace["__store"] = object.__setattr__
+        stores = [f"__store(__record, {n!r}, {n})" for n in names]
+    # (the instance is not called "self", which a field may be called)
+    body = "".join(f"    {store}\n" for store in stores) or "    pass\n"
     exec(f"def __init__(__record, {params}) -> None:\n{body}", namespace)
     init: Callable[..., None] = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
