@@ -6,7 +6,7 @@ Decoding caps strings, binaries, arrays and maps, so a hostile peer cannot make 
 allocate without bound.
 
 The checks are compiled once per annotation (:func:`checker`) and per record class
-(:func:`_record_decoder`): a listing decodes a thousand records, so a record whose values all
+(:class:`_RecordType`): a listing decodes a thousand records, so a record whose values all
 have exactly their fields' types is checked by one tuple comparison, and only a record that
 fails it goes through the per-field checks (which then name the offending field).
 """
@@ -60,8 +60,6 @@ RECORD_TYPES: dict[int, type] = {
 _CODE_OF: dict[type, int] = {cls: code for code, cls in RECORD_TYPES.items()}
 #: record class -> (ext code, its field values as a tuple); made on first encoding.
 _ENCODERS: dict[type, tuple[int, Callable[[Any], tuple[Any, ...]]]] = {}
-#: ext code -> the function rebuilding that record from its decoded field values.
-_DECODERS: dict[int, Callable[[Any], Any]] = {}
 
 
 def _encoder(cls: type) -> tuple[int, Callable[[Any], tuple[Any, ...]]]:
@@ -111,6 +109,7 @@ def encode(value: Any) -> bytes:
 
 
 def _unpack(data: bytes) -> Any:
+    # (written out, as in _ext_hook: passed as **a_dict the arguments cost twice as much)
     return msgpack.unpackb(
         data,
         ext_hook=_ext_hook,
@@ -123,15 +122,6 @@ def _unpack(data: bytes) -> Any:
         max_map_len=MAX_MAP,
         max_ext_len=MAX_MESSAGE,
     )
-
-
-def _ext_hook(code: int, data: bytes) -> Any:
-    decoder = _DECODERS.get(code)
-    if decoder is None:
-        if code not in RECORD_TYPES:
-            raise ProtocolError(f"unknown record type {code}")
-        decoder = _DECODERS[code] = _record_decoder(RECORD_TYPES[code])
-    return decoder(_unpack(data))
 
 
 def type_hints(obj: Any) -> dict[str, Any]:
@@ -149,30 +139,65 @@ def type_hints(obj: Any) -> dict[str, Any]:
     return hints
 
 
-def _record_decoder(cls: type) -> Callable[[Any], Any]:
-    """The function that checks a decoded field list and builds a *cls* record from it."""
-    hints = type_hints(cls)
-    names: tuple[str, ...] = cls.__match_args__  # type: ignore[attr-defined]
-    checks = tuple((f"{cls.__name__}.{n}", checker(hints[n])) for n in names)
-    # The fast path: the exact type each value must have when its field's check is a plain
-    # type test (the check of an enum field wants an int, then makes the member).
-    exact = tuple(_exact_wire_type(hints[n]) for n in names)
-    fast = None not in exact
-    members = [(i, _enum_member(hints[n])) for i, n in enumerate(names) if exact[i] is _ENUM]
-    exact = tuple(int if t is _ENUM else t for t in exact)
-    count = len(names)
-    name = cls.__name__
+class _RecordType:
+    """What decoding one record class needs, worked out on its first record."""
 
-    def decode_record(values: Any) -> Any:
-        if type(values) is not list or len(values) != count:
-            raise ProtocolError(f"malformed {name} record")
-        if fast and tuple(map(type, values)) == exact:
-            for i, member in members:
-                values[i] = member(values[i])
-            return cls(*values)
-        return cls(*[c(v, where) for (where, c), v in zip(checks, values, strict=True)])
+    def __init__(self, cls: type) -> None:
+        hints = type_hints(cls)
+        names: tuple[str, ...] = cls.__match_args__  # type: ignore[attr-defined]
+        self.cls = cls
+        self.count = len(names)
+        self.checks = tuple((f"{cls.__name__}.{n}", checker(hints[n])) for n in names)
+        # The fast path: the exact type each value must have when its field's check is a
+        # plain type test (an enum field's check wants an int, then finds the member).
+        wire = tuple(_exact_wire_type(hints[n]) for n in names)
+        self.fast = None not in wire
+        self.exact = tuple(int if t is _ENUM else t for t in wire)
+        self.members = tuple(
+            (i, _enum_member(hints[n])) for i, n in enumerate(names) if wire[i] is _ENUM
+        )
 
-    return decode_record
+    def checked(self, values: Any) -> Any:
+        """The record from *values* that failed the fast path: each field checked alone, so
+        the error names the field."""
+        if type(values) is not list or len(values) != self.count:
+            raise ProtocolError(f"malformed {self.cls.__name__} record")
+        return self.cls(*[c(v, where) for (where, c), v in zip(self.checks, values, strict=True)])
+
+
+_RECORDS: dict[int, _RecordType] = {}
+
+
+def _ext_hook(code: int, data: bytes) -> Any:
+    # Called once per record: a listing's thousand records each take this path, so it is
+    # written out here rather than split into helpers.
+    kind = _RECORDS.get(code)
+    if kind is None:
+        if code not in RECORD_TYPES:
+            raise ProtocolError(f"unknown record type {code}")
+        kind = _RECORDS[code] = _RecordType(RECORD_TYPES[code])
+    values = msgpack.unpackb(  # _unpack's arguments, written out: a call less per record
+        data,
+        ext_hook=_ext_hook,
+        raw=False,
+        strict_map_key=True,
+        use_list=True,
+        max_str_len=MAX_STRING,
+        max_bin_len=MAX_MESSAGE,
+        max_array_len=MAX_ARRAY,
+        max_map_len=MAX_MAP,
+        max_ext_len=MAX_MESSAGE,
+    )
+    if (
+        kind.fast
+        and type(values) is list
+        and len(values) == kind.count
+        and tuple(map(type, values)) == kind.exact
+    ):
+        for i, member in kind.members:
+            values[i] = member(values[i])
+        return kind.cls(*values)
+    return kind.checked(values)
 
 
 _ENUM = object()  # marks an IntEnum field in _exact_wire_type's answers
