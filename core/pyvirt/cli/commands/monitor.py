@@ -133,10 +133,12 @@ def cmd_list(ctl: Control, p: Parsed) -> bool:
     if p.bool("json"):
         emit_json(ctl, [_domain_json(d) for d in doms])
         return True
-    rows: list[list[str]] = []
+    rows: list[list[str]] = []  # the table's
+    lines: list[str] = []  # or the lines of --uuid/--name/--id, printed in one write
     mark_saved, with_title = p.bool("managed-save"), p.bool("title")
     for dom in doms:
-        id_text = str(dom.id) if dom.id >= 0 else "-"
+        dom_id = dom.id
+        id_text = str(dom_id) if dom_id >= 0 else "-"
         if table:
             rec = dom.record
             state = int(rec.state) if rec is not None else int(dom.state()[0])
@@ -153,17 +155,19 @@ def cmd_list(ctl: Control, p: Parsed) -> bool:
         if opt_uuid:
             parts.append(dom.uuid)
         if opt_id:
-            if dom.id < 0 and not opt_uuid and not opt_name:
+            if dom_id < 0 and not opt_uuid and not opt_name:
                 continue
             parts.append(id_text)
         if opt_name:
             parts.append(dom.name)
-        ctl.print(" ".join(parts) + "\n")
+        lines.append(" ".join(parts) + "\n")
     if table:
         header = ["Id", "Name", "State"]
         if with_title:
             header.append("Title")
         ctl.print(render(header, rows, with_header=not ctl.quiet))
+    elif lines:
+        ctl.print("".join(lines))
     return True
 
 
