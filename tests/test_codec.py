@@ -1,0 +1,78 @@
+"""Record decoding: the fast path (one type comparison per record) and the per-field checks
+give the same records, and refuse the same malformed ones."""
+
+from __future__ import annotations
+
+import msgpack
+import pytest
+from pyvirt import DomainRecord, DomainState, ObjectEvent
+from pyvirt.rpc._codec import ProtocolError, decode, encode
+
+FIELDS = ["web", "6695eb01-f6a4-8304-79aa-97f2502e193f", 3, 1, 2, True, False, True]
+
+
+def record_body(code: int, values: list[object]) -> bytes:
+    return msgpack.packb([msgpack.ExtType(code, msgpack.packb(values))])
+
+
+def test_records_survive_a_round_trip_with_their_enum_members() -> None:
+    record = DomainRecord(*FIELDS[:3], DomainState.RUNNING, *FIELDS[4:])  # type: ignore[arg-type]
+    event = ObjectEvent("domain", "web", "u", 3, 5, 1, "boot", 7)
+    decoded = decode(encode([record, event]))
+    assert decoded == [record, event]
+    assert decoded[0].state is DomainState.RUNNING
+
+
+def test_an_enum_value_the_enum_does_not_know_stays_a_number() -> None:
+    values = FIELDS[:3] + [99] + FIELDS[4:]
+    [record] = decode(record_body(2, values))
+    assert record.state == 99 and type(record.state) is int
+
+
+@pytest.mark.parametrize(
+    ("index", "bad", "field"),
+    [
+        (0, b"web", "DomainRecord.name"),  # bytes for str
+        (2, True, "DomainRecord.id"),  # bool for int
+        (3, "running", "DomainRecord.state"),  # str for an enum
+        (5, 1, "DomainRecord.persistent"),  # int for bool
+        (7, None, "DomainRecord.managed_save"),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_refused_and_named(
+    index: int, bad: object, field: str
+) -> None:
+    values = list(FIELDS)
+    values[index] = bad
+    with pytest.raises(ProtocolError, match=field):
+        decode(record_body(2, values))
+
+
+@pytest.mark.parametrize("values", [FIELDS[:-1], [*FIELDS, 1], {"name": "web"}, "web"])
+def test_a_record_of_the_wrong_shape_is_refused(values: object) -> None:
+    with pytest.raises(ProtocolError, match="malformed DomainRecord record"):
+        decode(msgpack.packb([msgpack.ExtType(2, msgpack.packb(values))]))
+
+
+def test_an_unknown_record_type_is_refused() -> None:
+    with pytest.raises(ProtocolError, match="unknown record type 99"):
+        decode(record_body(99, FIELDS))
+
+
+def test_signatures_read_without_typing_agree_with_typing_and_inspect() -> None:
+    """The RPC layer reads the contract's and the records' annotations without typing and
+    inspect; they must answer as typing.get_type_hints and inspect.signature do."""
+    import inspect
+    import typing
+
+    from pyvirt.driver import DriverConnection
+    from pyvirt.rpc._codec import RECORD_TYPES, type_hints
+    from pyvirt.rpc._signatures import _parameters, signatures
+
+    for sig in signatures().values():
+        method = getattr(DriverConnection, sig.procedure.method)
+        assert type_hints(method) == typing.get_type_hints(method), sig.procedure.method
+        names = tuple(p for p in inspect.signature(method).parameters if p != "self")
+        assert _parameters(method) == names == sig.names
+    for cls in RECORD_TYPES.values():
+        assert type_hints(cls) == typing.get_type_hints(cls), cls.__name__
