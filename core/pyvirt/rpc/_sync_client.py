@@ -24,8 +24,6 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Callable
-from typing import Any
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
@@ -55,6 +53,12 @@ from pyvirt.rpc._wire import (
     split_frames,
 )
 from pyvirt.rpc._zmtp import encode_two, socket_address
+
+# Not typing.TYPE_CHECKING: the client imports this module on every remote pyvirsh run.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 _pack_header = _HEADER.pack
 
