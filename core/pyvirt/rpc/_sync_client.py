@@ -19,7 +19,6 @@ from __future__ import annotations
 import itertools
 import os
 import select
-import socket
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +31,7 @@ from pyvirt._errors import VirtError, make_error
 from pyvirt._records import ObjectEvent
 from pyvirt._uri import URI
 from pyvirt.driver import DriverConnection
+from pyvirt.rpc._client_common import CALL_TIMEOUT, _check_socket, lost
 from pyvirt.rpc._codec import ProtocolError, decode, encode
 from pyvirt.rpc._procs import (
     PROC_CONNECT_CLOSE,
@@ -43,7 +43,7 @@ from pyvirt.rpc._procs import (
 )
 from pyvirt.rpc._signatures import Signature
 from pyvirt.rpc._stubs import install_stubs
-from pyvirt.rpc._target import Target, resolve
+from pyvirt.rpc._target import resolve
 from pyvirt.rpc._wire import (
     _HEADER,
     KEEPALIVE_PING,
@@ -67,8 +67,6 @@ from pyvirt.rpc._zmqfast import (
 _NOBLOCK = int(zmq.NOBLOCK)
 _pack_header = _HEADER.pack
 
-#: How long a call waits for its reply before giving up (a stuck driver, not a dead one).
-CALL_TIMEOUT = float(os.environ.get("PYVIRT_CALL_TIMEOUT", "300"))
 #: How long re-routing waits for a restarted worker.
 REOPEN_TIMEOUT = 10.0
 
@@ -85,10 +83,6 @@ def context() -> zmq.Context:
             _context = zmq.Context()
             _context_pid = os.getpid()
         return _context
-
-
-def lost(detail: str) -> VirtError:
-    return make_error(ErrorCode.RPC, ErrorDomain.RPC, detail)
 
 
 def keepalive_timeout() -> VirtError:
@@ -213,8 +207,12 @@ class Channel:
                         )
 
     def ping(self) -> None:
-        self.send([VERSION_FRAME, _pack_header(PROGRAM_KEEPALIVE, 1, KEEPALIVE_PING, 0, 0, 0)
-                   + encode(None)])
+        self.send(
+            [
+                VERSION_FRAME,
+                _pack_header(PROGRAM_KEEPALIVE, 1, KEEPALIVE_PING, 0, 0, 0) + encode(None),
+            ]
+        )
 
     def recv_alive(self, timeout: float, keepalive: Keepalive, missed: int = 0) -> list[bytes]:
         """:meth:`recv`, pinging the peer after each *interval* of silence: after *count*
@@ -245,58 +243,12 @@ class Channel:
         self.sock.close(linger=0)
 
 
-def _check_socket(target: Target) -> None:
-    """Fail at once, with libvirt's message, when no daemon can be listening on the socket.
-
-    A socket file left behind by a daemon that was killed still exists, but nothing accepts on
-    it: ZeroMQ would retry quietly until a timeout, so a plain connect() tells first.
-    """
-    if target.transport == "tcp":
-        _check_tcp(target)
-    path = target.socket_path
-    if path is None:
-        return
-    if not os.path.exists(path):
-        raise make_error(
-            ErrorCode.SYSTEM_ERROR,
-            ErrorDomain.RPC,
-            f"Failed to connect socket to '{path}': No such file or directory",
-        )
-    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    try:
-        probe.connect(path)
-    except (ConnectionRefusedError, PermissionError, FileNotFoundError) as exc:
-        raise make_error(
-            ErrorCode.SYSTEM_ERROR,
-            ErrorDomain.RPC,
-            f"Failed to connect socket to '{path}': {os.strerror(exc.errno or 0)}",
-        ) from None
-    except OSError:
-        pass  # let ZeroMQ try and report
-    finally:
-        probe.close()
-
-
 def _session_gone(exc: VirtError) -> bool:
     """The worker does not know our session: it was restarted before we saw it die.
 
     The call was refused before reaching the driver, so it is safe to open again and retry.
     """
     return exc.code == ErrorCode.RPC and exc.str2 == "connection not open"
-
-
-def _check_tcp(target: Target) -> None:
-    host, _, port = target.endpoint[len("tcp://") :].rpartition(":")
-    bare = host.strip("[]")
-    try:
-        socket.create_connection((bare, int(port)), timeout=5).close()
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise make_error(
-            ErrorCode.SYSTEM_ERROR,
-            ErrorDomain.RPC,
-            f"unable to connect to server at '{bare}:{port}': {reason}",
-        ) from None
 
 
 def _exchange(
