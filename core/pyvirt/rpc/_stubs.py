@@ -2,7 +2,12 @@
 
 One function builds both flavours, so the two clients cannot drift: a stub checks its
 arguments against the driver contract's annotations (the same check the daemon applies),
-sends the call through the class's ``_invoke`` / ``_ainvoke``, and returns the decoded result.
+sends the call through the class's ``_invoke`` / ``_asend``, and returns the decoded result.
+
+The asyncio stub is the only coroutine between the caller and the reply: ``_asend`` is a
+plain method returning what to await (the reply's future, or a coroutine when the connection
+must first be reopened), and the stub checks the result itself.  With many calls in flight,
+every frame and allocation per call shows in the calls per second.
 """
 
 from __future__ import annotations
@@ -35,11 +40,23 @@ def _sync_stub(sig: Signature) -> Callable[..., Any]:
 
 def _async_stub(sig: Signature) -> Callable[..., Any]:
     number = sig.procedure.number
+    check_result = sig.result
+    where = f"{sig.procedure.method} result"
 
     async def stub(self: Any, *args: Any) -> Any:
-        return await self._ainvoke(number, _checked(sig, args), sig)
+        value = await self._asend(number, _checked(sig, args), sig)
+        try:
+            return check_result(value, where)
+        except ProtocolError as exc:
+            raise _malformed(sig, exc) from None
 
     return stub
+
+
+def _malformed(sig: Signature, exc: ProtocolError) -> Exception:
+    from pyvirt.rpc._client_common import lost
+
+    return lost(f"malformed reply to {sig.procedure.method}: {exc}")
 
 
 def install_stubs(cls: type, *, is_async: bool) -> type:
