@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import operator
 import threading
 import types
 import typing
@@ -70,41 +71,58 @@ def _field_checks(cls: type) -> tuple[tuple[str, Any], ...]:
     return cached
 
 
+def _values_getter(cls: type) -> typing.Callable[[Any], tuple[Any, ...]]:
+    names = _fields(cls)
+    if len(names) == 1:
+        single = operator.attrgetter(names[0])
+        return lambda obj: (single(obj),)
+    getter: typing.Callable[[Any], tuple[Any, ...]] = operator.attrgetter(*names)
+    return getter
+
+
+# record class -> (ext code, the record's field values as a tuple), built on first use.
+_ENCODERS: dict[type, tuple[int, typing.Callable[[Any], tuple[Any, ...]]]] = {}
+
+
+class _Packers(threading.local):
+    """This thread's msgpack Packers, one per record nesting depth.
+
+    Building a Packer costs several microseconds, so each thread keeps its own (they are not
+    thread-safe); a record inside a record is packed while the outer pack is in progress, so
+    each nesting depth has its own.
+    """
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.packers = [msgpack.Packer(default=_default, use_bin_type=True)]
+
+
 def _default(obj: Any) -> Any:
-    code = _CODE_OF.get(type(obj))
-    if code is None:
-        raise TypeError(f"cannot encode {type(obj).__name__} in a pyvirt message")
-    values = [getattr(obj, name) for name in _fields(type(obj))]
-    return msgpack.ExtType(code, _packer().pack(values))
-
-
-_local = threading.local()
-
-
-def _packer() -> msgpack.Packer:
-    # Building a Packer costs several microseconds; one per thread (they are not thread-safe)
-    # keeps encoding at about a microsecond.  Nested records get their own so an outer pack
-    # in progress is never reused.
-    depth = getattr(_local, "depth", 0)
-    packers = getattr(_local, "packers", None)
-    if packers is None:
-        packers = _local.packers = []
-    while len(packers) <= depth:
-        packers.append(msgpack.Packer(default=_default_nested, use_bin_type=True))
-    return packers[depth]
-
-
-def _default_nested(obj: Any) -> Any:
-    _local.depth = getattr(_local, "depth", 0) + 1
+    """msgpack's hook for what it cannot pack itself: pyvirt records, as ext types."""
+    encoder = _ENCODERS.get(type(obj))
+    if encoder is None:
+        code = _CODE_OF.get(type(obj))
+        if code is None:
+            raise TypeError(f"cannot encode {type(obj).__name__} in a pyvirt message")
+        encoder = _ENCODERS[type(obj)] = (code, _values_getter(type(obj)))
+    state = _local
+    depth = state.depth = state.depth + 1
     try:
-        return _default(obj)
+        packers = state.packers
+        if depth == len(packers):
+            packers.append(msgpack.Packer(default=_default, use_bin_type=True))
+        data = packers[depth].pack(encoder[1](obj))
     finally:
-        _local.depth -= 1
+        state.depth = depth - 1
+    return msgpack.ExtType(encoder[0], data)
+
+
+_local = _Packers()
 
 
 def encode(value: Any) -> bytes:
     """Encode *value* (plain data and pyvirt records) as one msgpack body."""
-    packer = _packer()
+    packer = _local.packers[0]
     try:
         data: bytes = packer.pack(value)
         return data
@@ -226,14 +244,13 @@ def _build(tp: Any) -> Checker:  # noqa: C901 - one branch per annotation shape
         return _exact(bool, "bool")
     if issubclass(tp, enum.IntEnum):
         enum_type = tp
+        # A dict lookup, not enum_type(value): calling an enum class costs ten times more.
+        members = {int(member): member for member in enum_type}
 
         def enum_(value: Any, where: str) -> Any:
             if type(value) is not int:
                 raise _fail(where, enum_type.__name__, value)
-            try:
-                return enum_type(value)
-            except ValueError:
-                return value  # a newer peer's value: keep the number
+            return members.get(value, value)  # a newer peer's value: keep the number
 
         return enum_
     if tp in (int, str, bytes):
