@@ -45,8 +45,10 @@ _unpack_header = _HEADER.unpack_from
 _SERIALS = 0xFFFFFFFF
 #: ZMTP frame prefix of the version frame, flagged "more frames follow".
 _VERSION_PREFIX = b"\x01" + bytes((len(VERSION_FRAME),)) + VERSION_FRAME
-_LONG_FRAME = b"\x02"
-_size_long = struct.Struct(">Q").pack
+#: Everything before a call's header when header and body are shorter than 256 bytes: the
+#: version frame and the short size of the last frame, one ready-made bytes per size.
+_SHORT_PREFIXES = [_VERSION_PREFIX + bytes((0, size)) for size in range(256)]
+_long_size = struct.Struct(">Q").pack
 
 
 def timed_out() -> VirtError:
@@ -153,15 +155,16 @@ class Channel(asyncio.Protocol):
         serial = self._serial = self._serial % _SERIALS + 1
         future = self.loop.create_future()
         self.pending[serial] = future
-        payload = _pack_header(program, 1, procedure, 0, serial, 0) + encode(args)
-        size = len(payload)
+        body = encode(args)
+        size = HEADER_SIZE + len(body)
         outbox = self._outbox
         if not outbox and self._open:
             self.loop.call_soon(self._flush)
-        if size < 256:
-            outbox.append(_VERSION_PREFIX + bytes((0, size)) + payload)
-        else:
-            outbox.append(_VERSION_PREFIX + _LONG_FRAME + _size_long(size) + payload)
+        outbox += (
+            _SHORT_PREFIXES[size] if size < 256 else _VERSION_PREFIX + b"\x02" + _long_size(size),
+            _pack_header(program, 1, procedure, 0, serial, 0),
+            body,
+        )
         if self._sweeper is None:
             self._sweeper = self.loop.call_later(self._tick, self._sweep)
         return future
@@ -179,7 +182,7 @@ class Channel(asyncio.Protocol):
         if not outbox or not self._open or self._transport is None:
             return
         self._outbox = []
-        self._transport.write(b"".join(outbox) if len(outbox) > 1 else outbox[0])
+        self._transport.write(b"".join(outbox))
 
     def _event(self, payload: bytes) -> None:
         assert self.events is not None
