@@ -18,6 +18,7 @@ import pytest
 import pyvirt
 import pyvirt.aio
 from daemon_helpers import running_daemon
+from pyvirt.rpc import _async_client
 from pyvirt.rpc._zmtp import handshake
 
 
@@ -118,7 +119,16 @@ def test_hundreds_of_gathered_calls_of_different_procedures_each_get_their_own_r
     run(main())
 
 
-def test_worker_killed_with_calls_in_flight_fails_them_all_at_once_then_reopens(daemon):
+def test_worker_killed_with_calls_in_flight_fails_them_all_at_once_then_reopens(
+    daemon, monkeypatch
+):
+    connects: list[str] = []
+    real_connect = _async_client._connect
+
+    async def counted_connect(endpoint, *args, **kwargs):
+        connects.append(endpoint)
+        return await real_connect(endpoint, *args, **kwargs)
+
     async def main():
         async with await pyvirt.aio.open("test+unix:///default") as conn:
             ref = (await conn.domain_lookup_by_name("test")).ref
@@ -135,8 +145,13 @@ def test_worker_killed_with_calls_in_flight_fails_them_all_at_once_then_reopens(
                 assert isinstance(result, pyvirt.VirtError)
                 assert result.code == pyvirt.ErrorCode.RPC
                 assert "the connection to the daemon was lost" in str(result)
-            # The daemon restarts the worker; the next call re-routes and re-opens.
-            assert await conn.connect_get_type() == "TEST"
+            # The daemon restarts the worker; the next calls re-route and re-open, once.
+            monkeypatch.setattr(_async_client, "_connect", counted_connect)
+            types = await asyncio.wait_for(
+                asyncio.gather(*(conn.connect_get_type() for _ in range(50))), 10
+            )
+            assert types == ["TEST"] * 50
+            assert len(connects) == 1
 
     run(main())
 

@@ -49,12 +49,27 @@ class AsyncRemoteConnection:
         self._token = b""
         self.boot_id = ""
         self._closed = False
+        self._opening: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, uri: URI | None, *, read_only: bool = False) -> AsyncRemoteConnection:
         self = cls(resolve(uri, read_only=read_only), read_only)
         await self._open()
         return self
+
+    async def _reopen(self) -> None:
+        """Open again after the worker was lost.  Every call in flight fails at that moment
+        and their callers may all retry at once: they share one attempt (and its error)."""
+        opening = self._opening
+        if opening is None:
+            opening = self._opening = asyncio.ensure_future(self._open())
+            opening.add_done_callback(self._reopened)
+        await asyncio.shield(opening)
+
+    def _reopened(self, task: asyncio.Task[None]) -> None:
+        self._opening = None
+        if not task.cancelled():
+            task.exception()  # retrieved: whoever waited has it
 
     async def _open(self) -> None:
         _check_socket(self.target)
@@ -110,7 +125,7 @@ class AsyncRemoteConnection:
                 str2=f"read only access prevents {procedure.api}",
             )
         if self._worker is None or self._worker.dead is not None:
-            await self._open()
+            await self._reopen()
         assert self._worker is not None
         return self._worker
 
@@ -122,7 +137,7 @@ class AsyncRemoteConnection:
         if self._closed:
             raise make_error(ErrorCode.INVALID_CONN, ErrorDomain.RPC, "the connection is closed")
         if self._worker is None or self._worker.dead is not None:
-            await self._open()
+            await self._reopen()
         assert self._worker is not None
         if self._worker.events is None:
             self._worker.events = asyncio.Queue()
