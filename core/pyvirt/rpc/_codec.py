@@ -14,7 +14,7 @@ import operator
 import threading
 import types
 import typing
-from typing import Any
+from typing import Any, NamedTuple
 
 import msgpack
 
@@ -146,15 +146,58 @@ def _unpack(data: bytes) -> Any:
     )
 
 
-def _ext_hook(code: int, data: bytes) -> Any:
+class _RecordDecoder(NamedTuple):
+    """How to rebuild one record class from its ext payload."""
+
+    cls: type
+    #: The exact type of each field on the wire (int for an enum), when every field has one;
+    #: None when some field needs its checker (optional, list, tuple fields).
+    kinds: tuple[type, ...] | None
+    #: (field index, number -> member) of the enum fields.
+    enums: tuple[tuple[int, dict[int, enum.IntEnum]], ...]
+    checks: tuple[tuple[str, Any], ...]
+
+
+_DECODERS: dict[int, _RecordDecoder] = {}
+
+
+def _record_decoder(code: int) -> _RecordDecoder:
     cls = RECORD_TYPES.get(code)
     if cls is None:
         raise ProtocolError(f"unknown record type {code}")
+    hints = typing.get_type_hints(cls)
+    kinds: list[type] | None = []
+    enums = []
+    for index, field in enumerate(dataclasses.fields(cls)):
+        tp = hints[field.name]
+        if isinstance(tp, type) and issubclass(tp, enum.IntEnum):
+            enums.append((index, {int(member): member for member in tp}))
+            tp = int
+        if kinds is not None and (tp in (int, str, bytes, bool) or tp in _CODE_OF):
+            kinds.append(tp)
+        else:
+            kinds = None
+    decoder = _RecordDecoder(
+        cls, tuple(kinds) if kinds is not None else None, tuple(enums), _field_checks(cls)
+    )
+    _DECODERS[code] = decoder
+    return decoder
+
+
+def _ext_hook(code: int, data: bytes) -> Any:
+    decoder = _DECODERS.get(code) or _record_decoder(code)
     values = _unpack(data)
-    checks = _field_checks(cls)
+    # Fast path: every field's type at once, compared in C; enums rebuilt by lookup.  Any
+    # mismatch takes the field-by-field checks, which also say what is wrong.
+    if type(values) is list and decoder.kinds == tuple(map(type, values)):
+        for index, members in decoder.enums:
+            value = values[index]
+            values[index] = members.get(value, value)
+        return decoder.cls(*values)
+    checks = decoder.checks
     if not isinstance(values, list) or len(values) != len(checks):
-        raise ProtocolError(f"malformed {cls.__name__} record")
-    return cls(*[c(v, where) for (where, c), v in zip(checks, values, strict=True)])
+        raise ProtocolError(f"malformed {decoder.cls.__name__} record")
+    return decoder.cls(*[c(v, where) for (where, c), v in zip(checks, values, strict=True)])
 
 
 def decode(data: bytes) -> Any:
