@@ -130,8 +130,17 @@ class Channel(asyncio.Protocol):
             _program, _version, procedure, kind, serial, status = _unpack_header(payload)
             if kind == _REPLY:
                 future = pending.pop(serial, None)
-                if future is not None and not future.done():
-                    _resolve(future, status, payload)
+                if future is None or future.done():
+                    continue  # timed out or cancelled meanwhile
+                try:
+                    value = decode(payload[HEADER_SIZE:])
+                except ProtocolError as exc:
+                    future.set_exception(lost(f"malformed reply from the daemon: {exc}"))
+                    continue
+                if status != _ERROR:
+                    future.set_result(value)
+                else:
+                    future.set_exception(_remote_error(value))
             elif kind == _EVENT and procedure == PROC_EVENT and self.events is not None:
                 self._event(payload)
 
@@ -260,15 +269,7 @@ class Channel(asyncio.Protocol):
             self._transport.close()
 
 
-def _resolve(future: asyncio.Future[Any], status: int, payload: bytes) -> None:
-    try:
-        value = decode(payload[HEADER_SIZE:])
-    except ProtocolError as exc:
-        future.set_exception(lost(f"malformed reply from the daemon: {exc}"))
-        return
-    if status != _ERROR:
-        future.set_result(value)
-    elif isinstance(value, dict):
-        future.set_exception(VirtError.from_fields(value))
-    else:
-        future.set_exception(lost("malformed error reply from the daemon"))
+def _remote_error(fields: Any) -> VirtError:
+    if isinstance(fields, dict):
+        return VirtError.from_fields(fields)
+    return lost("malformed error reply from the daemon")
