@@ -8,8 +8,9 @@ connection, and the bytes are ZeroMQ's (:mod:`pyvirt.rpc._zmtp`), so the peer ma
 
 Built for many calls in flight on one connection:
 
-* sending only queues the encoded message; one callback per loop iteration writes everything
-  queued with a single ``transport.write``;
+* the first call after a flush is written at once (the peer starts on it); the calls that
+  follow in the same loop iteration are queued, and one callback writes them all with a
+  single ``transport.write``;
 * each read is decoded in one go, and every reply in it resolves the future of its serial;
 * there is no timer per call: one sweep per *tick* fails the calls older than the timeout,
   which it finds from the serials it saw at earlier sweeps (serials go out in order).
@@ -75,6 +76,7 @@ class Channel(asyncio.Protocol):
         self._decoder = Decoder(b"DEALER")
         self._transport: asyncio.Transport | None = None
         self._outbox: list[bytes] = []
+        self._flush_due = False
         self._open = False  # handshake done: the outbox may be written
         self._serial = 0
         self._sweeper: asyncio.TimerHandle | None = None
@@ -166,14 +168,19 @@ class Channel(asyncio.Protocol):
         self.pending[serial] = future
         body = encode(args)
         size = HEADER_SIZE + len(body)
-        outbox = self._outbox
-        if not outbox and self._open:
-            self.loop.call_soon(self._flush)
-        outbox += (
-            _SHORT_PREFIXES[size] if size < 256 else _VERSION_PREFIX + b"\x02" + _long_size(size),
-            _pack_header(program, 1, procedure, 0, serial, 0),
-            body,
+        prefix = (
+            _SHORT_PREFIXES[size] if size < 256 else _VERSION_PREFIX + b"\x02" + _long_size(size)
         )
+        header = _pack_header(program, 1, procedure, 0, serial, 0)
+        if self._flush_due or not self._open:
+            self._outbox += (prefix, header, body)
+        else:
+            # The first call since the last flush goes out at once, so the peer can start on
+            # it while the rest of this loop iteration's calls are queued for one write.
+            assert self._transport is not None
+            self._transport.write(prefix + header + body)
+            self._flush_due = True
+            self.loop.call_soon(self._flush)
         if self._sweeper is None:
             self._sweeper = self.loop.call_later(self._tick, self._sweep)
         return future
@@ -187,6 +194,7 @@ class Channel(asyncio.Protocol):
             raise timed_out() from None
 
     def _flush(self) -> None:
+        self._flush_due = False
         outbox = self._outbox
         if not outbox or not self._open or self._transport is None:
             return
