@@ -189,9 +189,9 @@ class _BadPeer:
 @pytest.mark.parametrize(
     ("reply", "expected"),
     [
-        (b"", "closed during handshake"),
+        (b"", "the peer closed the connection"),
         (b"HTTP/1.1 400 Bad Request\r\n" * 4, "not a ZMTP peer"),
-        (handshake(b"ROUTER", True)[:64], "closed during handshake"),
+        (handshake(b"ROUTER", True)[:64], "the peer closed the connection"),
         (handshake(b"PUB", True), "incompatible peer socket type"),
     ],
     ids=["closes", "garbage", "greeting-then-closes", "wrong-socket-type"],
@@ -210,7 +210,7 @@ def test_a_peer_that_breaks_the_handshake_gives_a_clear_error(reply, expected):
 
         error = run(main())
         assert error.code == pyvirt.ErrorCode.RPC
-        assert f"cannot reach the daemon at ipc://{path}" in str(error)
+        assert f"ZMTP handshake with ipc://{path} failed" in str(error)
         assert expected in str(error)
     finally:
         peer.close()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import stat
+import threading
 import time
 
 import pytest
@@ -123,3 +125,58 @@ def test_no_daemon_fails_fast_with_libvirts_message(tmp_path, monkeypatch):
         err.value.message
         == f"Failed to connect socket to '{tmp_path}/pyvirt-sock': No such file or directory"
     )
+
+
+class _NotADaemon:
+    """A unix socket whose accepting end answers every connection with *reply* and closes."""
+
+    def __init__(self, path: str, reply: bytes) -> None:
+        self.server = socket.socket(socket.AF_UNIX)
+        self.server.bind(path)
+        self.server.listen(8)
+        self.server.settimeout(0.2)
+        self.reply = reply
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while not self.done.is_set():
+            try:
+                peer, _ = self.server.accept()
+            except TimeoutError:
+                continue
+            with peer:
+                peer.settimeout(1)
+                try:
+                    peer.recv(4096)  # the client's greeting
+                    peer.sendall(self.reply)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.done.set()
+        self.thread.join(5)
+        self.server.close()
+
+
+@pytest.mark.parametrize(
+    ("reply", "reason"),
+    [
+        (b"HTTP/1.1 400 Bad Request\r\n\r\n" + b"x" * 40, "not a ZMTP peer"),
+        (b"", "closed the connection"),
+    ],
+    ids=["speaks-garbage", "closes-during-handshake"],
+)
+def test_a_socket_that_is_not_a_daemon_fails_fast_with_a_clear_error(tmp_path, reply, reason):
+    path = str(tmp_path / "sock")
+    peer = _NotADaemon(path, reply)
+    try:
+        start = time.monotonic()
+        with pytest.raises(pyvirt.VirtError) as err:
+            pyvirt.open(f"test+unix:///default?socket={path}")
+        assert time.monotonic() - start < 3
+    finally:
+        peer.close()
+    assert err.value.code == pyvirt.ErrorCode.RPC
+    assert f"ipc://{path}" in err.value.message and reason in err.value.message

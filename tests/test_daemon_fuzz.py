@@ -47,9 +47,7 @@ scalars = st.one_of(
     st.text(max_size=40),
     st.binary(max_size=40),
 )
-exts = st.builds(
-    msgpack.ExtType, st.integers(min_value=0, max_value=20), st.binary(max_size=40)
-)
+exts = st.builds(msgpack.ExtType, st.integers(min_value=0, max_value=20), st.binary(max_size=40))
 values = st.recursive(
     st.one_of(scalars, exts),
     lambda inner: st.one_of(
@@ -179,7 +177,10 @@ def test_wrong_version_frame_and_malformed_headers(fuzz):
 
 
 def test_truncated_frames(fuzz):
-    valid = [VERSION_FRAME, _call(PROGRAM_REMOTE, PROC_CONNECT_OPEN) + encode(["test:///default", 0])]
+    valid = [
+        VERSION_FRAME,
+        _call(PROGRAM_REMOTE, PROC_CONNECT_OPEN) + encode(["test:///default", 0]),
+    ]
 
     @FUZZ
     @given(
@@ -223,9 +224,13 @@ def test_unknown_programs_procedures_and_message_types(fuzz):
 def test_route_requests_with_hostile_arguments(fuzz):
     names = st.one_of(
         st.text(max_size=60),
-        st.from_regex(r"[a-z+]{1,12}://[^/?#]{0,10}(/[a-z/]{0,10})?(\?[a-z=&]{0,20})?", fullmatch=True),
+        st.from_regex(
+            r"[a-z+]{1,12}://[^/?#]{0,10}(/[a-z/]{0,10})?(\?[a-z=&]{0,20})?", fullmatch=True
+        ),
     )
-    args = st.one_of(st.tuples(names, st.integers(min_value=-(2**63), max_value=2**63 - 1)).map(list), values)
+    args = st.one_of(
+        st.tuples(names, st.integers(min_value=-(2**63), max_value=2**63 - 1)).map(list), values
+    )
 
     @FUZZ
     @given(st.sampled_from(SOCKETS[:2]), args)
@@ -256,7 +261,9 @@ def test_open_with_hostile_arguments(fuzz):
         st.text(max_size=30).map(lambda s: "test:///default?" + s),
         st.sampled_from(["", "test://", "test:///", "qemu:///system", "test:///default#x"]),
     )
-    args = st.one_of(st.tuples(uris, st.integers(min_value=-(2**63), max_value=2**63 - 1)).map(list), values)
+    args = st.one_of(
+        st.tuples(uris, st.integers(min_value=-(2**63), max_value=2**63 - 1)).map(list), values
+    )
 
     @FUZZ
     @given(st.sampled_from(WORKER_SOCKETS), args)
@@ -275,7 +282,9 @@ def test_open_session_bodies_of_wrong_types_for_every_procedure(fuzz):
     opened: set[str] = set()
 
     @FUZZ
-    @given(st.sampled_from(WORKER_SOCKETS), st.sampled_from(PROCEDURES), st.one_of(bodies, huge_bodies))
+    @given(
+        st.sampled_from(WORKER_SOCKETS), st.sampled_from(PROCEDURES), st.one_of(bodies, huge_bodies)
+    )
     def run(name, procedure, body):
         peer = fuzz.peer(name)
         if name not in opened:
@@ -369,17 +378,102 @@ def test_read_only_procedures_with_well_typed_hostile_arguments(fuzz):
     opened: set[str] = set()
 
     @FUZZ
-    @given(st.sampled_from(READ_ONLY_CALLS).flatmap(lambda s: st.tuples(st.just(s), _typed_args(s))))
+    @given(
+        st.sampled_from(READ_ONLY_CALLS).flatmap(lambda s: st.tuples(st.just(s), _typed_args(s)))
+    )
     def run(call):
         sig, args = call
         name = "pyvirt-test-sock"
         peer = fuzz.peer(name)
         if name not in opened:
-            assert peer.call(PROGRAM_REMOTE, PROC_CONNECT_OPEN, encode(["test:///default", 0]))[0] == 0
+            assert (
+                peer.call(PROGRAM_REMOTE, PROC_CONNECT_OPEN, encode(["test:///default", 0]))[0] == 0
+            )
             opened.add(name)
         status, reply = peer.call(PROGRAM_REMOTE, sig.procedure.number, encode(args))
         if status == Status.ERROR:
-            assert not (reply["code"] == 1 and reply["domain"] == 7), (sig.procedure.method, reply["message"])
+            assert not (reply["code"] == 1 and reply["domain"] == 7), (
+                sig.procedure.method,
+                reply["message"],
+            )
         fuzz.sent(name)
 
     run()
+
+
+# -- raw bytes on the workers' sockets (their ZMTP reader is pyvirt's own) ---------------------
+def _raw_session(path, payload: bytes, *, handshake_first: bool) -> bytes:
+    """Connect with a plain socket, optionally do a correct DEALER handshake, send *payload*,
+    and return whatever the worker answers before it closes or goes quiet."""
+    import socket
+
+    from pyvirt.rpc._zmtp import Decoder, handshake
+
+    sock = socket.socket(socket.AF_UNIX)
+    sock.settimeout(2)
+    sock.connect(str(path))
+    received = b""
+    try:
+        if handshake_first:
+            decoder = Decoder(b"DEALER")
+            sock.sendall(handshake(b"DEALER", False))
+            while not decoder.ready:
+                chunk = sock.recv(4096)
+                assert chunk, "worker closed during a correct handshake"
+                decoder.feed(chunk)
+        sock.sendall(payload)
+        sock.settimeout(0.05)
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+    except (TimeoutError, ConnectionResetError, BrokenPipeError):
+        pass
+    finally:
+        sock.close()
+    return received
+
+
+def test_random_bytes_on_worker_sockets_drop_only_that_connection(daemon, fuzz):
+    @FUZZ
+    @given(
+        st.sampled_from(WORKER_SOCKETS),
+        st.booleans(),
+        st.one_of(
+            st.binary(max_size=300),
+            # frame headers with plausible flags and lying sizes
+            st.lists(
+                st.tuples(st.integers(0, 7), st.integers(0, 255), st.binary(max_size=20)),
+                max_size=6,
+            ).map(lambda fs: b"".join(bytes((f, n)) + b for f, n, b in fs)),
+            st.integers(0, 2**64 - 1).map(lambda n: b"\x02" + n.to_bytes(8, "big")),
+        ),
+    )
+    def run(name, handshake_first, payload):
+        _raw_session(daemon.rundir / name, payload, handshake_first=handshake_first)
+        fuzz.sent(name)
+
+    run()
+
+
+def test_half_open_and_silent_connections_do_not_block_the_worker(daemon, fuzz):
+    import socket
+
+    from pyvirt.rpc._zmtp import greeting
+
+    held = []
+    try:
+        for name in WORKER_SOCKETS:
+            silent = socket.socket(socket.AF_UNIX)
+            silent.connect(str(daemon.rundir / name))
+            half = socket.socket(socket.AF_UNIX)
+            half.connect(str(daemon.rundir / name))
+            half.sendall(greeting(False)[:30])  # a greeting cut short, never finished
+            held += [silent, half]
+        for name in WORKER_SOCKETS:
+            fuzz.sent(name)
+        fuzz.check()
+    finally:
+        for sock in held:
+            sock.close()

@@ -97,3 +97,19 @@ def test_embedded_main_leaves_the_garbage_collector_alone() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["0", "True", "0"]
+
+
+def test_a_client_of_the_daemon_imports_no_zmq() -> None:
+    """The synchronous remote client speaks ZMTP on a plain socket: libzmq and pyzmq stay out
+    of a client process (and the daemon's own modules too)."""
+    needs("pyvirt_remote")
+    needs("pyvirtd")
+    from daemon_helpers import running_daemon
+
+    with running_daemon() as daemon:
+        loaded = imported_modules(
+            "import pyvirt\nwith pyvirt.open('test+unix:///default') as c: c.list_domains()\n",
+            {"PYVIRT_RUNTIME_DIR": str(daemon.rundir), "PYVIRT_AUTOSTART": "0"},
+        )
+    assert any(m.startswith("pyvirt_remote") for m in loaded)
+    assert not [m for m in loaded if m.split(".")[0] in ("zmq", "pyvirtd")]

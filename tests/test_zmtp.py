@@ -6,6 +6,7 @@ import os
 import socket
 import struct
 import threading
+import time
 
 import pytest
 import zmq
@@ -210,3 +211,93 @@ def test_endpoints_map_to_socket_addresses():
     assert socket_address("tcp://[::1]:5") == (socket.AF_INET6, ("::1", 5))
     with pytest.raises(ValueError, match="unsupported endpoint"):
         socket_address("inproc://x")
+
+
+# -- the client's channel (pyvirt.rpc._channel) on top of the codec --------------------------
+def _plain_router(path: str):
+    """A listening unix socket for a test to play a ZMTP ROUTER on, by hand."""
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(path)
+    server.listen(1)
+    server.settimeout(5)
+    return server
+
+
+def test_channel_delivers_every_message_that_arrives_in_one_read(tmp_path):
+    from pyvirt.rpc._channel import Channel
+
+    path = str(tmp_path / "r")
+    server = _plain_router(path)
+    channel = Channel(f"ipc://{path}")
+    channel.connect()
+    peer, _ = server.accept()
+    messages = [[b"PYV1", b"one"], [b"PYV1", b"two" * 200], [b"PYV1", b"three"]]
+    wire = b"".join(encode_frames(m) for m in messages)
+    # With the handshake, while waiting for a reply, while looking for a dead peer: each
+    # time three messages in one write, read by the client in one recv().
+    peer.sendall(handshake(b"ROUTER", True) + wire)
+    assert channel.wait_connected(5)
+    assert [channel.recv(1) for _ in messages] == messages
+    peer.sendall(wire)
+    assert [channel.recv(1) for _ in messages] == messages
+    peer.sendall(wire)
+    time.sleep(0.05)
+    assert not channel.poll_events()  # reads what is there into the queue, loses nothing
+    assert [channel.recv(1) for _ in messages] == messages
+    channel.close()
+    peer.close()
+    server.close()
+
+
+def test_channel_answers_zmtp_pings_and_reports_the_peer_gone(tmp_path):
+    from pyvirt import ErrorCode, VirtError
+    from pyvirt.rpc._channel import Channel
+
+    path = str(tmp_path / "r")
+    server = _plain_router(path)
+    channel = Channel(f"ipc://{path}")
+    channel.connect()
+    peer, _ = server.accept()
+    peer.sendall(handshake(b"ROUTER", True))
+    assert channel.wait_connected(5)
+    decoder = Decoder(b"ROUTER")
+    peer.sendall(command(b"PING", b"\x00\x0aabc") + encode_two(b"PYV1", b"after the ping"))
+    assert channel.recv(5) == [b"PYV1", b"after the ping"]
+    channel.send([b"PYV1", b"call"])
+    raw, got = b"", []
+    peer.settimeout(5)
+    while not got:
+        data = peer.recv(65536)
+        raw += data
+        got = decoder.feed(data)
+    assert got == [[b"PYV1", b"call"]]
+    assert command(b"PONG", b"abc") in raw  # the ping's context, echoed
+    peer.close()
+    with pytest.raises(VirtError) as err:
+        channel.recv(5)
+    assert err.value.code == ErrorCode.RPC and "lost" in err.value.message
+    assert channel.dead and channel.poll_events()
+    channel.close()
+    server.close()
+
+
+def test_channel_talks_to_a_libzmq_router(tmp_path):
+    from pyvirt.rpc._channel import Channel
+
+    ctx = zmq.Context()
+    router = ctx.socket(zmq.ROUTER)
+    path = str(tmp_path / "r")
+    router.bind(f"ipc://{path}")
+    channel = Channel(f"ipc://{path}")
+    channel.connect()
+    assert channel.wait_connected(5)
+    big = os.urandom(300000)
+    channel.send_bytes(encode_two(b"PYV1", big))
+    routing_id, *frames = router.recv_multipart()
+    assert frames == [b"PYV1", big]
+    for index in range(20):  # back to back: several per read on our side
+        router.send_multipart([routing_id, b"PYV1", str(index).encode()])
+    assert [channel.recv(5)[1] for _ in range(20)] == [str(i).encode() for i in range(20)]
+    channel.close()
+    router.close(0)
+    ctx.term()

@@ -1,20 +1,22 @@
 """A worker process: hosts one state driver and serves its clients directly.
 
 Clients reach the worker's own sockets after the daemon has routed their OPEN, so a call costs
-one hop (client → worker), as libvirt's modular daemons do.  Each socket refuses every call
-before CONNECT_OPEN on it, and the read-only socket refuses every modifying procedure.
+one hop (client → worker), as libvirt's modular daemons do.  The sockets speak ZMTP from this
+process's own loop (pyvirtd._transport), not through libzmq's I/O thread.  Each socket
+refuses every call before CONNECT_OPEN on it, and the read-only socket refuses every
+modifying procedure.
 
-Calls run on the I/O thread when the driver promises its entry points never wait long
+Calls run on the loop's thread when the driver promises its entry points never wait long
 (``calls_may_block = False``); otherwise on a thread pool (a normal and a priority pool, as
-libvirt's workers), with results handed back to the I/O thread through a queue and a pipe.
+libvirt's workers), with results handed back to the loop through a queue and a pipe.
 
 Flow control.  On the pool path a client may have ``max_client_requests`` calls running at
 once; a call beyond that is answered at once with an error ("too many calls in flight for
 this client"), priority procedures excepted.  On the inline path calls never overlap, so
 there is nothing to cap: pipelined calls are answered one by one, in order.  On both paths a
 client that sends calls without reading the replies is disconnected from its session once
-its reply queue (SNDHWM, 10000 messages) is full: its later calls get "connection not open",
-and no reply is ever dropped silently while the session goes on.
+its reply backlog (10000 messages, see pyvirtd._transport) is full: its later calls get
+"connection not open", and no reply is ever dropped silently while the session goes on.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import json
 import logging
 import os
 import queue
-import select
 import signal
 import sys
 import threading
@@ -34,7 +35,6 @@ import uuid as uuidlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-import zmq
 from pyvirt import ErrorCode, ErrorDomain, ObjectEvent, VirtError, make_error
 from pyvirt._uri import parse_uri
 from pyvirt.driver import StateDriver, StateInitResult
@@ -58,20 +58,11 @@ from pyvirt.rpc import (
     split_frames,
 )
 from pyvirt.rpc._signatures import signatures
-from pyvirt.rpc._zmqfast import (
-    has_message,
-    notify_fd,
-    recv_monitor_event,
-    recv_with_first_frame,
-    send_frames,
-)
+from pyvirt.rpc._zmtp import encode_frames, encode_two
 
 from pyvirtd._session import Session
-from pyvirtd._sockets import configure_router, endpoint_path, secure_ipc_bind
-
-# pyzmq's flags are IntFlag members; plain ints skip enum arithmetic on every message.
-_NOBLOCK = int(zmq.NOBLOCK)
-_SRCFD = int(zmq.SRCFD)
+from pyvirtd._sockets import endpoint_path
+from pyvirtd._transport import ZmtpServer
 
 log = logging.getLogger("pyvirtd.worker")
 
@@ -100,42 +91,34 @@ class WorkerServer:
         self.boot_id = options.get("boot_id") or uuidlib.uuid4().hex
         self.max_client_requests = int(options.get("max_client_requests", 5))
         self.max_clients = int(options.get("max_clients", 5000))
-        self.ctx = zmq.Context()
         self.sessions: dict[tuple[str, bytes], Session] = {}
         self.event_peers: dict[tuple[str, bytes], Session] = {}
-        # Peers are tracked by the file descriptor their messages arrive on, so a client that
-        # vanishes without closing (killed, crashed) has its session closed when the monitor
-        # reports that descriptor disconnected.
-        self.peers_by_fd: dict[tuple[str, int], set[bytes]] = {}
-        self.monitors: dict[zmq.Socket, str] = {}
-        self.known_peers: dict[str, dict[bytes, int]] = {"rw": {}, "ro": {}, "tcp": {}}
-        self.sockets: dict[str, zmq.Socket] = {}
+        # A client may hold two connections (calls, events): room for both, and some slack
+        # for connections that have not opened a session yet.
+        self.transport = ZmtpServer(
+            self.handle,
+            self._on_disconnect,
+            self._on_overflow,
+            max_message=int(options.get("max_message", 16 * 1024 * 1024)),
+            max_connections=2 * self.max_clients + 64,
+        )
         self.endpoints: dict[str, str] = {}
         self.bound: dict[str, int] = {}  # socket file -> inode, removed on exit if still ours
         for kind, perms in (
             ("rw", options.get("rw_perms", 0o700)),
             ("ro", options.get("ro_perms", 0o777)),
         ):
-            sock = self.ctx.socket(zmq.ROUTER)
-            configure_router(sock, int(options.get("max_message", 16 * 1024 * 1024)))
             path = endpoint_path(rundir, name, kind)
-            secure_ipc_bind(sock, path, perms)
+            self.endpoints[kind] = self.transport.listen_unix(path, perms, kind)
             self.bound[path] = os.stat(path).st_ino
-            self.sockets[kind] = sock
-            self.endpoints[kind] = f"ipc://{path}"
-            self.monitors[sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)] = kind
         if options.get("listen_addr"):
-            sock = self.ctx.socket(zmq.ROUTER)
-            configure_router(sock, int(options.get("max_message", 16 * 1024 * 1024)))
-            port = sock.bind_to_random_port(f"tcp://{options['listen_addr']}")
-            self.sockets["tcp"] = sock
-            self.endpoints["tcp"] = f"tcp://{options['listen_addr']}:{port}"
-            self.monitors[sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)] = "tcp"
+            self.endpoints["tcp"] = self.transport.listen_tcp(options["listen_addr"], "tcp")
         self.by_token: dict[bytes, Session] = {}
         self.done: queue.SimpleQueue[tuple[str, list[bytes]]] = queue.SimpleQueue()
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
         os.set_blocking(self.wake_w, False)
+        self.transport.watch(self.wake_r, self._drain)
         self.inline = not state.calls_may_block
         workers = int(options.get("max_workers", 20))
         self.pool = None if self.inline else ThreadPoolExecutor(workers, thread_name_prefix="call")
@@ -146,33 +129,33 @@ class WorkerServer:
                 int(options.get("prio_workers", 5)) or 1, thread_name_prefix="prio"
             )
         )
-        #: Kinds of the sockets used since they last reported nothing waiting (see serve).
-        self.touched: set[str] = set()
         self.event_seq = 0
         self.event_lock = threading.Lock()
         self.running = True
 
     # -- replies ---------------------------------------------------------------------------
     def _reply(self, kind: str, ident: bytes, header: Header, status: Status, body: bytes) -> None:
-        frames = [ident, VERSION_FRAME, header.reply(status).pack() + body]
-        self._send(kind, frames)
+        self.transport.send(ident, encode_two(VERSION_FRAME, header.reply(status).pack() + body))
 
     def _send(self, kind: str, frames: list[bytes]) -> None:
-        self.touched.add(kind)  # the socket must be asked again before the loop waits
-        try:
-            send_frames(self.sockets[kind], frames)
-        except zmq.Again:
-            # The peer does not read its replies and its queue (SNDHWM) is full.  Dropping
-            # this reply quietly would leave the client waiting for it forever while its
-            # later calls are served; close its connection instead, so that it learns
-            # ("connection not open") and nothing else suffers for it.
-            key = (kind, frames[0])
-            if key in self.sessions:
-                log.warning("a %s client does not read its replies: closing it", self.name)
-                self._close(key)
-        except zmq.ZMQError:
-            # The peer is gone (ROUTER_MANDATORY): the monitor closes its session.
-            pass
+        """Send ``[ident, *message]`` (a reply to a connection that is gone is dropped)."""
+        self.transport.send(frames[0], encode_frames(frames[1:]))
+
+    def _on_overflow(self, kind: str, ident: bytes) -> None:
+        # The peer does not read its replies and its backlog is full.  Dropping replies
+        # quietly would leave the client waiting for them forever while its later calls are
+        # served; close its session instead, so that it learns ("connection not open") and
+        # nothing else suffers for it.
+        key = (kind, ident)
+        if key in self.sessions:
+            log.warning("a %s client does not read its replies: closing it", self.name)
+            self._close(key)
+
+    def _on_disconnect(self, kind: str, ident: bytes) -> None:
+        key = (kind, ident)
+        if key in self.event_peers:
+            self._detach_events(self.event_peers[key])
+        self._close(key)
 
     def _queue(self, kind: str, frames: list[bytes]) -> None:
         self.done.put((kind, frames))
@@ -185,12 +168,9 @@ class WorkerServer:
     def _refuse(self, kind: str, ident: bytes, header: Header, exc: VirtError) -> None:
         self._reply(kind, ident, header, Status.ERROR, _error_body(exc))
 
-    def handle(self, kind: str, frames: list[bytes]) -> None:
-        if len(frames) < 2:
-            return
-        ident = frames[0]
+    def handle(self, kind: str, ident: bytes, frames: list[bytes]) -> None:
         try:
-            header, body = split_frames(frames[1:])
+            header, body = split_frames(frames)
         except ProtocolError as exc:
             # Without a valid header there is nothing to reply to; say so if we can.
             log.debug("dropping malformed message from %r: %s", ident, exc)
@@ -200,7 +180,7 @@ class WorkerServer:
         if header.program == PROGRAM_KEEPALIVE:
             if header.procedure == KEEPALIVE_PING:
                 pong = Header(PROGRAM_KEEPALIVE, 1, KEEPALIVE_PONG, MessageType.EVENT, 0, Status.OK)
-                self._send(kind, [ident, VERSION_FRAME, pong.pack() + b"\xc0"])
+                self.transport.send(ident, encode_two(VERSION_FRAME, pong.pack() + b"\xc0"))
             return
         if header.program != PROGRAM_REMOTE:
             self._refuse(kind, ident, header, _rpc_error(f"unknown program 0x{header.program:x}"))
@@ -399,8 +379,9 @@ class WorkerServer:
             peer[0], [peer[1], VERSION_FRAME, header.pack() + encode([self.boot_id, seq, event])]
         )
 
-    # -- loop ------------------------------------------------------------------------------
+    # -- loop ----------------------------------------------------------------------------
     def _drain(self) -> None:
+        """Send what the pool threads and event publishers left in the queue."""
         try:
             while os.read(self.wake_r, 4096):
                 pass
@@ -414,90 +395,17 @@ class WorkerServer:
             self._send(kind, frames)
 
     def serve(self) -> None:
-        """The I/O loop: wait on the sockets' descriptors, then serve every socket that may
-        hold messages.
-
-        Waiting is one ``select.poll`` over descriptors, not a ``zmq_poll`` (which asks each
-        ZeroMQ socket's mailbox twice per wait, a system call each; see pyvirt.rpc._zmqfast).
-        A socket's descriptor signals new activity only, so every socket that was used since
-        it last reported "nothing waiting" (``self.touched``: received or sent on, or its
-        descriptor fired) is asked again before the loop waits.  The monitors are always
-        read until empty, so their descriptors are enough for them.
-        """
-        waiter = select.poll()
-        socket_of_fd: dict[int, str] = {}
-        for kind, sock in self.sockets.items():
-            fd = notify_fd(sock)
-            socket_of_fd[fd] = kind
-            waiter.register(fd, select.POLLIN)
-        monitor_of_fd: dict[int, tuple[zmq.Socket, str]] = {}
-        for monitor, kind in self.monitors.items():
-            fd = notify_fd(monitor)
-            monitor_of_fd[fd] = (monitor, kind)
-            waiter.register(fd, select.POLLIN)
-        wake = self.wake_r
-        waiter.register(wake, select.POLLIN)
-        sockets = self.sockets
-        touched = self.touched
-        touched.update(sockets)
-        known = self.known_peers
+        """The I/O loop: serve the sockets until stopped or orphaned (the daemon is gone)."""
         parent = os.getppid()
         rounds = 0
         while self.running:
-            ready = waiter.poll(0 if touched else 1000)
-            woken = False
-            for fd, _ in ready:
-                fired = socket_of_fd.get(fd)
-                if fired is not None:
-                    touched.add(fired)
-                elif fd == wake:
-                    woken = True
-                else:
-                    self._disconnects(*monitor_of_fd[fd])
-            if woken or not self.done.empty():
-                self._drain()
+            busy = self.transport.poll(1.0)
             rounds += 1
-            if (not ready and not touched) or rounds & 255 == 0:
+            if not busy or rounds & 255 == 0:
                 if os.getppid() != parent:
                     break
-            for kind in tuple(touched):
-                sock = sockets[kind]
-                # Bounded batch per socket so one busy client cannot starve the others.
-                for _ in range(64):
-                    if not has_message(sock):
-                        touched.discard(kind)
-                        break
-                    first, frames = recv_with_first_frame(sock)
-                    ident = first.bytes
-                    frames[0] = ident
-                    if ident not in known[kind]:
-                        # First message of this peer: learn the descriptor it uses, so its
-                        # disconnection can close its session.  The descriptor may be a
-                        # reused one whose disconnect report is queued but not yet read,
-                        # and reading it later would close this new peer's session too;
-                        # ZeroMQ queues that report before closing the descriptor, so
-                        # reading the monitors now is enough.
-                        fd = first.get(_SRCFD)
-                        for monitor, mkind in self.monitors.items():
-                            self._disconnects(monitor, mkind)
-                        self.peers_by_fd.setdefault((kind, fd), set()).add(ident)
-                        known[kind][ident] = fd
-                    self.handle(kind, frames)
-                    if self.done.qsize():
-                        self._drain()
-
-    def _disconnects(self, monitor: zmq.Socket, kind: str) -> None:
-        while True:
-            try:
-                _event, fd = recv_monitor_event(monitor)
-            except zmq.Again:
-                return
-            for ident in self.peers_by_fd.pop((kind, fd), ()):
-                self.known_peers[kind].pop(ident, None)
-                key = (kind, ident)
-                if key in self.event_peers:
-                    self._detach_events(self.event_peers[key])
-                self._close(key)
+                if not self.done.empty():
+                    self._drain()
 
     def shutdown(self) -> None:
         for key in list(self.sessions):
@@ -505,12 +413,7 @@ class WorkerServer:
         for pool in (self.pool, self.prio_pool):
             if pool is not None:
                 pool.shutdown(wait=False, cancel_futures=True)
-        for sock in self.sockets.values():
-            sock.disable_monitor()
-            sock.close(linger=0)
-        for monitor in self.monitors:
-            monitor.close(linger=0)
-        self.ctx.term()
+        self.transport.close()
         # Our socket files, unless a newer worker has already replaced them: when the daemon
         # dies (SIGKILL) nobody else removes them, and a stale file makes clients wait.
         for path, inode in self.bound.items():

@@ -31,7 +31,7 @@ from typing import Any
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
 from pyvirt._records import ObjectEvent
-from pyvirt.rpc._client_common import lost
+from pyvirt.rpc._channel import lost
 from pyvirt.rpc._codec import ProtocolError, decode, encode
 from pyvirt.rpc._procs import PROC_EVENT
 from pyvirt.rpc._wire import _HEADER, HEADER_SIZE, VERSION_FRAME, MessageType, Status
@@ -155,7 +155,7 @@ class Channel(asyncio.Protocol):
             self.fail(lost("the connection to the daemon was lost"))
         else:
             self.hung_up_early = self.dead is None
-            self.fail(lost(f"cannot reach the daemon at {self.endpoint}: closed during handshake"))
+            self.fail(self._handshake_failed("the peer closed the connection"))
 
     # calls
 
@@ -246,11 +246,14 @@ class Channel(asyncio.Protocol):
 
     # end of life
 
+    def _handshake_failed(self, reason: str) -> VirtError:
+        return lost(f"ZMTP handshake with {self.endpoint} failed: {reason}")
+
     def _broken(self, reason: str) -> None:
         if self._open:
-            self.fail(lost(f"protocol error from the daemon at {self.endpoint}: {reason}"))
+            self.fail(lost(f"protocol error from {self.endpoint}: {reason}"))
         else:
-            self.fail(lost(f"cannot reach the daemon at {self.endpoint}: {reason}"))
+            self.fail(self._handshake_failed(reason))
         if self._transport is not None:
             self._transport.abort()
 

@@ -20,7 +20,7 @@ from pyvirt._errors import OperationDeniedError, VirtError, make_error
 from pyvirt._records import ObjectEvent
 from pyvirt._uri import URI
 from pyvirt.rpc._aio_channel import Channel
-from pyvirt.rpc._client_common import CALL_TIMEOUT, _check_socket, lost
+from pyvirt.rpc._channel import connect_error
 from pyvirt.rpc._procs import (
     PROC_CONNECT_CLOSE,
     PROC_CONNECT_OPEN,
@@ -29,6 +29,7 @@ from pyvirt.rpc._procs import (
 )
 from pyvirt.rpc._signatures import Signature
 from pyvirt.rpc._stubs import install_stubs
+from pyvirt.rpc._sync_client import CALL_TIMEOUT, lost
 from pyvirt.rpc._target import Target, resolve
 from pyvirt.rpc._wire import PROGRAM_DAEMON, PROGRAM_REMOTE
 
@@ -72,7 +73,6 @@ class AsyncRemoteConnection:
             task.exception()  # retrieved: whoever waited has it
 
     async def _open(self) -> None:
-        _check_socket(self.target)
         flags = 1 if self.read_only else 0
         if self._control is None or self._control.dead is not None:
             if self._control is not None:
@@ -183,10 +183,11 @@ async def _connect(endpoint: str, call_timeout: float, *, patient: bool = False)
     while True:
         try:
             channel = await Channel.connect(endpoint, call_timeout)
-        except (OSError, ValueError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            error = lost(f"cannot reach the daemon at {endpoint}: {reason}")
+        except OSError as exc:
+            error = connect_error(endpoint, exc)  # libvirt's "Failed to connect socket ..."
             retry = isinstance(exc, (ConnectionRefusedError, FileNotFoundError))
+        except ValueError as exc:  # an endpoint we cannot connect to
+            raise lost(str(exc)) from None
         else:
             try:
                 await asyncio.wait_for(

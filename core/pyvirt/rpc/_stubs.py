@@ -54,7 +54,7 @@ def _async_stub(sig: Signature) -> Callable[..., Any]:
 
 
 def _malformed(sig: Signature, exc: ProtocolError) -> Exception:
-    from pyvirt.rpc._client_common import lost
+    from pyvirt.rpc._channel import lost
 
     return lost(f"malformed reply to {sig.procedure.method}: {exc}")
 

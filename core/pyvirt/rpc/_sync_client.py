@@ -1,37 +1,37 @@
 """The synchronous client: a driver connection whose methods are calls to pyvirtd.
 
 Opening asks the daemon which worker serves the URI, then opens the connection on that
-worker; every later call goes straight to the worker (one hop).  Each socket is watched for
-disconnection, so when a worker or the daemon dies, a call in flight fails at once with a
-clear error instead of hanging, and the next call re-routes and re-opens (the daemon restarts
-its workers).  Calls from several threads are serialised on the connection.
+worker; every later call goes straight to the worker (one hop).  Each connection is a plain
+socket on which the client speaks ZeroMQ's wire protocol itself (:mod:`pyvirt.rpc._channel`),
+with no libzmq and no I/O thread on this side: a call is one write and one read from the
+caller's thread.  The end of a socket's stream tells that the worker or the daemon died, so a
+call in flight fails at once with a clear error instead of hanging, and the next call re-routes
+and re-opens (the daemon restarts its workers).  Calls from several threads are serialised on
+the connection.
 
-Keepalive (``connect_set_keepalive``) covers what the monitor cannot see: a worker that is alive
-but does not answer (stopped, hung host), whose socket stays open.  As libvirt's virKeepAlive:
-after *interval* seconds of silence a KEEPALIVE/PING goes out, and when *count* pings in a row
-get no answer the connection is closed for good (calls then fail with VIR_ERR_RPC "connection
-closed due to keepalive timeout").  An idle connection is pinged by a thread that takes the
-connection's lock; a call in flight pings from its own reply wait.
+Keepalive (``connect_set_keepalive``) covers what a closed socket cannot tell: a worker that is
+alive but does not answer (stopped, hung host), whose socket stays open.  As libvirt's
+virKeepAlive: after *interval* seconds of silence a KEEPALIVE/PING goes out, and when *count*
+pings in a row get no answer the connection is closed for good (calls then fail with VIR_ERR_RPC
+"connection closed due to keepalive timeout").  An idle connection is pinged by a thread that
+takes the connection's lock; a call in flight pings from its own reply wait.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-import select
 import threading
 import time
 from collections.abc import Callable
 from typing import Any
-
-import zmq
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
 from pyvirt._records import ObjectEvent
 from pyvirt._uri import URI
 from pyvirt.driver import DriverConnection
-from pyvirt.rpc._client_common import CALL_TIMEOUT, _check_socket, lost
+from pyvirt.rpc._channel import Channel, Keepalive, keepalive_timeout, lost
 from pyvirt.rpc._codec import ProtocolError, decode, encode
 from pyvirt.rpc._procs import (
     PROC_CONNECT_CLOSE,
@@ -46,201 +46,21 @@ from pyvirt.rpc._stubs import install_stubs
 from pyvirt.rpc._target import resolve
 from pyvirt.rpc._wire import (
     _HEADER,
-    KEEPALIVE_PING,
     PROGRAM_DAEMON,
-    PROGRAM_KEEPALIVE,
     PROGRAM_REMOTE,
     VERSION_FRAME,
     MessageType,
     Status,
     split_frames,
 )
-from pyvirt.rpc._zmqfast import (
-    has_message,
-    notify_fd,
-    recv_frames,
-    recv_monitor_event,
-    send_frames,
-)
+from pyvirt.rpc._zmtp import encode_two
 
-# pyzmq's flags are IntFlag members; plain ints skip enum arithmetic on every message.
-_NOBLOCK = int(zmq.NOBLOCK)
 _pack_header = _HEADER.pack
 
+#: How long a call waits for its reply before giving up (a stuck driver, not a dead one).
+CALL_TIMEOUT = float(os.environ.get("PYVIRT_CALL_TIMEOUT", "300"))
 #: How long re-routing waits for a restarted worker.
 REOPEN_TIMEOUT = 10.0
-
-_context_lock = threading.Lock()
-_context: zmq.Context | None = None
-_context_pid = 0
-
-
-def context() -> zmq.Context:
-    """One ZeroMQ context per process, made after any fork."""
-    global _context, _context_pid
-    with _context_lock:
-        if _context is None or _context_pid != os.getpid():
-            _context = zmq.Context()
-            _context_pid = os.getpid()
-        return _context
-
-
-def keepalive_timeout() -> VirtError:
-    return lost("connection closed due to keepalive timeout")
-
-
-#: (interval, count) of a keepalive, or None.
-Keepalive = tuple[int, int] | None
-
-
-class Channel:
-    """One DEALER socket to one peer, with a monitor that reports disconnection."""
-
-    def __init__(self, endpoint: str, *, heartbeat_ms: int = 0) -> None:
-        self.endpoint = endpoint
-        self.sock = context().socket(zmq.DEALER)
-        self.sock.setsockopt(zmq.LINGER, 0)
-        self.sock.setsockopt(zmq.IMMEDIATE, 1)
-        self.sock.setsockopt(zmq.MAXMSGSIZE, 16 * 1024 * 1024)
-        if heartbeat_ms > 0 and endpoint.startswith("tcp://"):
-            self.sock.setsockopt(zmq.HEARTBEAT_IVL, heartbeat_ms)
-            self.sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, heartbeat_ms * 3)
-        self.monitor = self.sock.get_monitor_socket(
-            zmq.EVENT_CONNECTED | zmq.EVENT_DISCONNECTED | zmq.EVENT_CLOSED
-        )
-        self.sock.connect(endpoint)
-        self.connected = False
-        self.dead = False
-        #: The peer missed too many keepalive pings (it may still hold the socket open).
-        self.unresponsive = False
-        # Waits are on the notification descriptors (see pyvirt.rpc._zmqfast): one for the
-        # reply wait (socket and monitor), one for "has the monitor reported anything?".
-        self._monitor_fd = notify_fd(self.monitor)
-        self._waiter = select.poll()
-        self._waiter.register(notify_fd(self.sock), select.POLLIN)
-        self._waiter.register(self._monitor_fd, select.POLLIN)
-        self._monitor_waiter = select.poll()
-        self._monitor_waiter.register(self._monitor_fd, select.POLLIN)
-
-    def _drain_monitor(self) -> None:
-        while True:
-            try:
-                kind, _value = recv_monitor_event(self.monitor)
-            except zmq.Again:
-                return
-            if kind == zmq.EVENT_CONNECTED:
-                self.connected = True
-            elif kind in (zmq.EVENT_DISCONNECTED, zmq.EVENT_CLOSED):
-                if self.connected:
-                    self.dead = True
-                self.connected = False
-
-    def wait_connected(self, timeout: float) -> bool:
-        deadline = time.monotonic() + timeout
-        while not self.connected:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return False
-            if self.monitor.poll(int(remaining * 1000) + 1):
-                self._drain_monitor()
-        return True
-
-    def poll_events(self) -> bool:
-        """Take in connect/disconnect reports without waiting; True when the peer is gone.
-
-        Reports are otherwise only read while waiting for a reply, so without this a call
-        made after the peer died would go out on the dead socket.  Looks at the monitor's
-        descriptor first, as reading an empty monitor raises (which costs several times more);
-        the monitor is always read until empty, so its descriptor signals any new report.
-        """
-        if self._monitor_waiter.poll(0):
-            self._drain_monitor()
-        return self.dead
-
-    def send(self, frames: list[bytes], timeout: float = 5.0) -> None:
-        if self.poll_events():
-            raise lost("the connection to the daemon was lost")
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                send_frames(self.sock, frames)
-                return
-            except zmq.Again:
-                pass
-            # IMMEDIATE: nothing is queued until the handshake with the peer has completed.
-            # Wait for that, but give up at once if the peer is reported gone meanwhile.
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise lost(f"cannot reach the daemon at {self.endpoint}")
-            poller = zmq.Poller()
-            poller.register(self.sock, zmq.POLLOUT)
-            poller.register(self.monitor, zmq.POLLIN)
-            if self.monitor in dict(poller.poll(int(remaining * 1000) + 1)):
-                if self.poll_events():
-                    raise lost("the connection to the daemon was lost")
-
-    def recv(self, timeout: float) -> list[bytes]:
-        """The next message; raise if the peer disconnects or nothing comes in *timeout*.
-
-        Asks the socket before receiving (a failed non-blocking receive raises, and building
-        that exception costs more than asking), and before every wait on its descriptor.
-        """
-        sock = self.sock
-        deadline = 0.0
-        while True:
-            if has_message(sock):
-                return recv_frames(sock)
-            if deadline:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise make_error(
-                        ErrorCode.OPERATION_TIMEOUT, ErrorDomain.RPC, "no reply from the daemon"
-                    )
-            else:
-                deadline, remaining = time.monotonic() + timeout, timeout
-            for fd, _ in self._waiter.poll(int(remaining * 1000) + 1):
-                if fd == self._monitor_fd:
-                    self._drain_monitor()
-                    if self.dead and not has_message(sock):
-                        raise lost(
-                            "the connection to the daemon was lost while waiting for a reply"
-                        )
-
-    def ping(self) -> None:
-        self.send(
-            [
-                VERSION_FRAME,
-                _pack_header(PROGRAM_KEEPALIVE, 1, KEEPALIVE_PING, 0, 0, 0) + encode(None),
-            ]
-        )
-
-    def recv_alive(self, timeout: float, keepalive: Keepalive, missed: int = 0) -> list[bytes]:
-        """:meth:`recv`, pinging the peer after each *interval* of silence: after *count*
-        unanswered pings, mark the channel unresponsive and raise the keepalive error."""
-        if keepalive is None:
-            return self.recv(timeout)
-        interval, count = keepalive
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            try:
-                return self.recv(max(0.0, min(float(interval), remaining)))
-            except VirtError as exc:
-                if exc.code != ErrorCode.OPERATION_TIMEOUT or time.monotonic() >= deadline:
-                    raise
-            if missed >= count:
-                self.unresponsive = True
-                raise keepalive_timeout()
-            self.ping()
-            missed += 1
-
-    def close(self) -> None:
-        try:
-            self.sock.disable_monitor()
-        except zmq.ZMQError:
-            pass
-        self.monitor.close(linger=0)
-        self.sock.close(linger=0)
 
 
 def _session_gone(exc: VirtError) -> bool:
@@ -260,7 +80,11 @@ def _exchange(
     timeout: float,
     keepalive: Keepalive = None,
 ) -> Any:
-    channel.send([VERSION_FRAME, _pack_header(program, 1, proc, 0, serial, 0) + encode(args)])
+    # A large call may wait for the peer to take it: that wait counts against the call's time.
+    channel.send_bytes(
+        encode_two(VERSION_FRAME, _pack_header(program, 1, proc, 0, serial, 0) + encode(args)),
+        timeout,
+    )
     while True:
         # Anything else that comes in (keepalive PONGs, stale replies) is skipped below.
         frames = channel.recv_alive(timeout, keepalive)
@@ -301,8 +125,7 @@ class RemoteConnection(DriverConnection):
         self._keepalive_stop: threading.Event | None = None
         #: Set when keepalive closed the connection: every later call fails with it.
         self._keepalive_error: VirtError | None = None
-        _check_socket(self.target)
-        self._control = Channel(self.target.endpoint)
+        self._control = self._connect_control()
         try:
             self._open(timeout=5.0)
         except BaseException:
@@ -310,10 +133,17 @@ class RemoteConnection(DriverConnection):
             raise
 
     # -- opening ---------------------------------------------------------------------------
+    def _connect_control(self) -> Channel:
+        """A channel to the daemon's socket, connected now: a daemon that is not there (no
+        socket file, or a file left by a killed daemon) fails at once with libvirt's message.
+        """
+        channel = Channel(self.target.endpoint)
+        channel.connect()
+        return channel
+
     def _route(self, timeout: float) -> dict[str, Any]:
         assert self._control is not None
         if not self._control.wait_connected(timeout):
-            _check_socket(self.target)
             raise lost(f"cannot reach the daemon at {self.target.endpoint}")
         route = _exchange(
             self._control,
@@ -330,10 +160,9 @@ class RemoteConnection(DriverConnection):
     def _open(self, timeout: float) -> None:
         route = self._route(timeout)
         worker = Channel(route["endpoint"])
-        if not worker.wait_connected(timeout):
-            worker.close()
-            raise lost(f"driver '{route.get('driver')}' is not reachable")
         try:
+            if not worker.wait_connected(timeout):
+                raise lost(f"driver '{route.get('driver')}' is not reachable")
             token, boot = _exchange(
                 worker,
                 PROGRAM_REMOTE,
@@ -360,11 +189,11 @@ class RemoteConnection(DriverConnection):
         if self._worker is None or self._worker.poll_events():
             # The worker (or the whole daemon) went away: route again, through a fresh control
             # channel if the daemon's went too.  A daemon that is gone fails here at once.
-            _check_socket(self.target)
             if self._control is None or self._control.poll_events():
                 if self._control is not None:
                     self._control.close()
-                self._control = Channel(self.target.endpoint)
+                    self._control = None
+                self._control = self._connect_control()
             self._open(timeout=REOPEN_TIMEOUT)
         assert self._worker is not None
         return self._worker
@@ -406,12 +235,17 @@ class RemoteConnection(DriverConnection):
         return self.target.client_uri or self.server_uri
 
     def connect_is_alive(self) -> bool:
-        return (
-            not self._closed
-            and self._keepalive_error is None
-            and self._worker is not None
-            and not self._worker.poll_events()
-        )
+        if self._closed or self._keepalive_error is not None:
+            return False
+        if not self._lock.acquire(blocking=False):
+            # A call (or the keepalive thread) is reading the worker's socket, and a channel
+            # is read by one thread at a time: that reader marks the channel dead if it dies.
+            worker = self._worker
+            return worker is not None and not worker.dead
+        try:
+            return self._worker is not None and not self._worker.poll_events()
+        finally:
+            self._lock.release()
 
     # -- keepalive -------------------------------------------------------------------------
     def connect_set_keepalive(self, interval: int, count: int) -> None:
@@ -562,11 +396,14 @@ class _EventPump:
         # In slices, so that closing the connection (stop) is not held up by a worker or
         # daemon that is gone for good.
         deadline = time.monotonic() + REOPEN_TIMEOUT
-        while not channel.wait_connected(0.1):
-            if self._stop.is_set() or time.monotonic() > deadline:
-                channel.close()
-                raise lost("cannot attach the event channel")
-        _exchange(channel, PROGRAM_REMOTE, PROC_EVENT_ATTACH, 1, token, 10.0)
+        try:
+            while not channel.wait_connected(0.1):
+                if self._stop.is_set() or time.monotonic() > deadline:
+                    raise lost("cannot attach the event channel")
+            _exchange(channel, PROGRAM_REMOTE, PROC_EVENT_ATTACH, 1, token, 10.0)
+        except BaseException:
+            channel.close()
+            raise
         return channel
 
     def _run(self) -> None:

@@ -1,0 +1,292 @@
+"""The worker's sockets: ZMTP (ZeroMQ's wire protocol) served on plain listening sockets.
+
+A worker answers its clients straight from an ``epoll`` loop, without libzmq: libzmq would
+pass every call and every reply through its I/O thread, and those hand-offs cost more than the
+call itself (see pyvirt.rpc._zmtp).  To a client the socket is a ZeroMQ ROUTER all the same;
+a libzmq DEALER connects to it as to any other.
+
+What a ROUTER gave us is kept: each connection has a routing id (``ident``) under which its
+session is filed; a reply to a connection that is gone is dropped; a connection whose replies
+pile up unread (more than ``MAX_BACKLOG`` messages or ``MAX_BACKLOG_BYTES``) is reported
+through ``on_overflow`` and its further replies are dropped until it reads again, instead of
+the worker buffering without bound.  A disconnection is seen at once (end of stream), so the
+owner closes the session the moment a client dies.
+
+Replies produced while a connection's input is being handled are written together once the
+input is consumed: pipelined calls cost one ``send`` for the whole batch.
+"""
+
+from __future__ import annotations
+
+import errno
+import itertools
+import logging
+import os
+import select
+import socket
+from collections.abc import Callable
+
+from pyvirt.rpc._zmtp import Decoder, ZmtpError, handshake
+
+log = logging.getLogger("pyvirtd.transport")
+
+#: Replies a client may leave unread before it counts as not reading them (libzmq's SNDHWM
+#: of the ROUTER this replaces).
+MAX_BACKLOG = 10000
+MAX_BACKLOG_BYTES = 256 * 1024 * 1024
+_RECV_SIZE = 65536  # below glibc's mmap threshold: a bigger buffer is mapped and unmapped per call
+_HANDSHAKE = handshake(b"ROUTER", True)
+_IN = select.EPOLLIN
+_OUT = select.EPOLLOUT
+
+MessageHandler = Callable[[str, bytes, list[bytes]], None]
+PeerHandler = Callable[[str, bytes], None]
+
+
+class _Peer:
+    __slots__ = (
+        "backlog",
+        "backlog_bytes",
+        "dropping",
+        "decoder",
+        "fd",
+        "ident",
+        "kind",
+        "out",
+        "sock",
+        "waiting",
+    )
+
+    def __init__(self, sock: socket.socket, kind: str, ident: bytes, max_message: int) -> None:
+        self.sock = sock
+        self.fd = sock.fileno()
+        self.kind = kind
+        self.ident = ident
+        self.decoder = Decoder(b"ROUTER", max_message)
+        self.out: list[bytes] = []
+        self.backlog = 0  # messages queued since the socket last took everything
+        self.backlog_bytes = 0
+        self.waiting = False  # registered for EPOLLOUT: the socket's buffer is full
+        self.dropping = False  # over the backlog: replies are dropped until it drains
+
+
+class ZmtpServer:
+    """Listening sockets and their connections, served from one ``epoll``.
+
+    *on_message(kind, ident, frames)* is called for every message a client sends;
+    *on_disconnect(kind, ident)* when a connection ends; *on_overflow(kind, ident)* when a
+    client stops reading its replies.  ``kind`` names the listening socket ("rw", "ro",
+    "tcp") the connection came in on.
+    """
+
+    def __init__(
+        self,
+        on_message: MessageHandler,
+        on_disconnect: PeerHandler,
+        on_overflow: PeerHandler,
+        *,
+        max_message: int,
+        max_connections: int,
+    ) -> None:
+        self.on_message = on_message
+        self.on_disconnect = on_disconnect
+        self.on_overflow = on_overflow
+        self.max_message = max_message
+        self.max_connections = max_connections
+        self.epoll = select.epoll()
+        self.listeners: dict[int, tuple[socket.socket, str]] = {}
+        self.peers: dict[bytes, _Peer] = {}
+        self.peer_of_fd: dict[int, _Peer] = {}
+        self.extra: dict[int, Callable[[], None]] = {}
+        self._ids = itertools.count(1)
+        self._dirty: set[_Peer] = set()
+        self._batching = False
+
+    # -- listening -------------------------------------------------------------------------
+    def listen_unix(self, path: str, mode: int, kind: str) -> str:
+        """Bind *path* (created under a restrictive umask, then opened up to *mode*, so it is
+        never briefly too open) and return its ``ipc://`` endpoint."""
+        if len(path.encode()) > 107:
+            raise OSError(f"socket path too long for a unix socket: {path}")
+        if os.path.exists(path):
+            os.unlink(path)  # a stale socket from a worker that died
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        old = os.umask(0o177)
+        try:
+            sock.bind(path)
+        finally:
+            os.umask(old)
+        os.chmod(path, mode)
+        self._listen(sock, kind)
+        return f"ipc://{path}"
+
+    def listen_tcp(self, host: str, kind: str) -> str:
+        """Bind a free port on *host*; return its ``tcp://`` endpoint."""
+        bare = host.strip("[]")
+        family = socket.AF_INET6 if ":" in bare else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((bare, 0))
+        port = sock.getsockname()[1]
+        self._listen(sock, kind)
+        return f"tcp://[{bare}]:{port}" if family == socket.AF_INET6 else f"tcp://{bare}:{port}"
+
+    def _listen(self, sock: socket.socket, kind: str) -> None:
+        sock.listen(128)
+        sock.setblocking(False)
+        self.listeners[sock.fileno()] = (sock, kind)
+        self.epoll.register(sock.fileno(), _IN)
+
+    def watch(self, fd: int, callback: Callable[[], None]) -> None:
+        """Call *callback* whenever *fd* is readable (the worker's wake-up pipe)."""
+        self.extra[fd] = callback
+        self.epoll.register(fd, _IN)
+
+    # -- the loop --------------------------------------------------------------------------
+    def poll(self, timeout: float) -> bool:
+        """Wait up to *timeout* seconds and serve what is ready; False when nothing was."""
+        ready = self.epoll.poll(timeout)
+        peer_of_fd = self.peer_of_fd
+        for fd, events in ready:
+            peer = peer_of_fd.get(fd)
+            if peer is not None:
+                if events & _OUT:
+                    self._flush(peer)
+                if events & ~_OUT and peer.fd in peer_of_fd:
+                    self._read(peer)
+            elif fd in self.listeners:
+                self._accept(*self.listeners[fd])
+            elif fd in self.extra:
+                self.extra[fd]()
+        return bool(ready)
+
+    def _accept(self, listener: socket.socket, kind: str) -> None:
+        for _ in range(64):
+            try:
+                sock, _addr = listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # out of descriptors: leave it queued, try again later
+                log.warning("cannot accept a %s connection: %s", kind, exc)
+                return
+            if len(self.peers) >= self.max_connections:
+                log.warning("too many connections: refusing a %s client", kind)
+                sock.close()
+                continue
+            sock.setblocking(False)
+            if sock.family != socket.AF_UNIX:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+            peer = _Peer(sock, kind, b"%d" % next(self._ids), self.max_message)
+            self.peers[peer.ident] = peer
+            self.peer_of_fd[peer.fd] = peer
+            self.epoll.register(peer.fd, _IN)
+            peer.out.append(_HANDSHAKE)
+            self._flush(peer)
+
+    def _read(self, peer: _Peer) -> None:
+        try:
+            data = peer.sock.recv(_RECV_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self.drop(peer.ident)
+            return
+        try:
+            messages = peer.decoder.feed(data)
+        except ZmtpError as exc:
+            log.debug("dropping a %s client that broke ZMTP: %s", peer.kind, exc)
+            self.drop(peer.ident)
+            return
+        if peer.decoder.replies:
+            peer.out.append(peer.decoder.replies)
+            peer.decoder.replies = b""
+        # Replies to everything that came in go out together (see send).
+        self._batching = True
+        try:
+            for frames in messages:
+                self.on_message(peer.kind, peer.ident, frames)
+                if peer.fd not in self.peer_of_fd:
+                    break  # the handler dropped it
+        finally:
+            self._batching = False
+            dirty, self._dirty = self._dirty, set()
+        dirty.add(peer)
+        for each in dirty:
+            if each.out and not each.waiting and each.fd in self.peer_of_fd:
+                self._flush(each)
+
+    # -- writing ---------------------------------------------------------------------------
+    def send(self, ident: bytes, data: bytes) -> bool:
+        """Queue one encoded message for *ident*; False if the peer is gone or not reading."""
+        peer = self.peers.get(ident)
+        if peer is None:
+            return False
+        if peer.waiting and (
+            peer.backlog >= MAX_BACKLOG or peer.backlog_bytes + len(data) > MAX_BACKLOG_BYTES
+        ):
+            if not peer.dropping:
+                peer.dropping = True
+                self.on_overflow(peer.kind, ident)
+            return False
+        peer.out.append(data)
+        peer.backlog += 1
+        peer.backlog_bytes += len(data)
+        if self._batching:
+            self._dirty.add(peer)
+        elif not peer.waiting:
+            self._flush(peer)
+        return True
+
+    def _flush(self, peer: _Peer) -> None:
+        out = peer.out
+        if not out:
+            return
+        data = out[0] if len(out) == 1 else b"".join(out)
+        try:
+            sent = peer.sock.send(data)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError as exc:
+            if exc.errno not in (errno.EPIPE, errno.ECONNRESET):
+                log.debug("send to a %s client failed: %s", peer.kind, exc)
+            self.drop(peer.ident)
+            return
+        if sent == len(data):
+            out.clear()
+            peer.backlog = peer.backlog_bytes = 0
+            peer.dropping = False
+            if peer.waiting:
+                peer.waiting = False
+                self.epoll.modify(peer.fd, _IN)
+            return
+        peer.out[:] = [data[sent:]]
+        if not peer.waiting:
+            peer.waiting = True
+            self.epoll.modify(peer.fd, _IN | _OUT)
+
+    # -- closing ---------------------------------------------------------------------------
+    def drop(self, ident: bytes) -> None:
+        """Close *ident*'s connection and tell the owner (on_disconnect)."""
+        peer = self.peers.pop(ident, None)
+        if peer is None:
+            return
+        self.peer_of_fd.pop(peer.fd, None)
+        try:
+            self.epoll.unregister(peer.fd)
+        except (OSError, ValueError):
+            pass
+        peer.sock.close()
+        self.on_disconnect(peer.kind, ident)
+
+    def close(self) -> None:
+        for peer in list(self.peers.values()):
+            self.peers.pop(peer.ident, None)
+            peer.sock.close()
+        self.peer_of_fd.clear()
+        for sock, _kind in self.listeners.values():
+            sock.close()
+        self.listeners.clear()
+        self.epoll.close()
