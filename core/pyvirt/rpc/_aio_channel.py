@@ -8,10 +8,15 @@ connection, and the bytes are ZeroMQ's (:mod:`pyvirt.rpc._zmtp`), so the peer ma
 
 Built for many calls in flight on one connection:
 
+* each read is decoded in one go, and every reply in it resolves the future of its serial;
 * the first call after a flush is written at once (the peer starts on it); the calls that
   follow in the same loop iteration are queued, and one callback writes them all with a
-  single ``transport.write``;
-* each read is decoded in one go, and every reply in it resolves the future of its serial;
+  single ``transport.write``.  A read that brought replies schedules that callback itself,
+  so it runs right after the tasks the replies woke: their next calls leave in the same
+  iteration.  Measured against a ZMTP worker, client and worker pinned to two cores: 8 / 32
+  calls in flight, 28k / 45k calls/s with batching alone, 46k / 93k with both; on one shared
+  core, 41k / 55k and 38k / 52k.  Writing every call at once does as well on two cores and
+  worse on one;
 * there is no timer per call: one sweep per *tick* fails the calls older than the timeout,
   which it finds from the serials it saw at earlier sweeps (serials go out in order).
 
@@ -76,7 +81,8 @@ class Channel(asyncio.Protocol):
         self._decoder = Decoder(b"DEALER")
         self._transport: asyncio.Transport | None = None
         self._outbox: list[bytes] = []
-        self._flush_due = False
+        self._flush_due = False  # a _flush callback is scheduled
+        self._sent_at_once = False  # a call was written directly since the last flush
         self._open = False  # handshake done: the outbox may be written
         self._serial = 0
         self._sweeper: asyncio.TimerHandle | None = None
@@ -145,6 +151,11 @@ class Channel(asyncio.Protocol):
                     future.set_exception(_remote_error(value))
             elif kind == _EVENT and procedure == PROC_EVENT and self.events is not None:
                 self._event(payload)
+        if messages and not self._flush_due:
+            # Scheduled now, the flush runs in the next iteration right after the tasks these
+            # replies wake, so the calls they make go out in that same iteration.
+            self._flush_due = True
+            self.loop.call_soon(self._flush)
 
     def eof_received(self) -> bool:
         return False  # close the transport: connection_lost follows
@@ -172,15 +183,21 @@ class Channel(asyncio.Protocol):
             _SHORT_PREFIXES[size] if size < 256 else _VERSION_PREFIX + b"\x02" + _long_size(size)
         )
         header = _pack_header(program, 1, procedure, 0, serial, 0)
-        if self._flush_due or not self._open:
-            self._outbox += (prefix, header, body)
+        if not self._open:
+            self._outbox += (prefix, header, body)  # written once the handshake is done
         else:
-            # The first call since the last flush goes out at once, so the peer can start on
-            # it while the rest of this loop iteration's calls are queued for one write.
-            assert self._transport is not None
-            self._transport.write(prefix + header + body)
-            self._flush_due = True
-            self.loop.call_soon(self._flush)
+            if self._sent_at_once:
+                self._outbox += (prefix, header, body)
+            else:
+                # The first call since the last flush is written at once: the peer (on
+                # another core) starts on it while the calls that follow in this loop
+                # iteration are queued for the flush.
+                assert self._transport is not None
+                self._transport.write(prefix + header + body)
+                self._sent_at_once = True
+            if not self._flush_due:
+                self._flush_due = True
+                self.loop.call_soon(self._flush)
         if self._sweeper is None:
             self._sweeper = self.loop.call_later(self._tick, self._sweep)
         return future
@@ -195,6 +212,7 @@ class Channel(asyncio.Protocol):
 
     def _flush(self) -> None:
         self._flush_due = False
+        self._sent_at_once = False
         outbox = self._outbox
         if not outbox or not self._open or self._transport is None:
             return
