@@ -276,3 +276,28 @@ def test_opening_and_calling_does_not_import_zmq(daemon):
         [sys.executable, "-c", IMPORT_CHILD], capture_output=True, text=True, check=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def test_a_call_made_before_the_handshake_completes_waits_for_it(daemon):
+    """libzmq (the daemon's control socket) drops a connection on which a message arrives
+    before it sent its READY: a call made at once must wait for the peer's handshake."""
+    from pyvirt.rpc._aio_channel import Channel
+    from pyvirt.rpc._procs import PROC_ROUTE
+    from pyvirt.rpc._wire import PROGRAM_DAEMON
+
+    async def main():
+        for _attempt in range(10):  # the peer's READY may, rarely, already have been read
+            channel = await Channel.connect(f"ipc://{daemon.socket}", 10.0)
+            try:
+                early = not channel.ready.done()
+                route = await asyncio.wait_for(
+                    channel.send(PROGRAM_DAEMON, PROC_ROUTE, ["test:///default", 0]), 5
+                )
+                assert route["endpoint"].startswith("ipc://")
+            finally:
+                channel.close()
+            if early:
+                return True
+        return False
+
+    assert run(main()), "the handshake was always over before the call: nothing was checked"
