@@ -301,3 +301,44 @@ def test_a_call_made_before_the_handshake_completes_waits_for_it(daemon):
         return False
 
     assert run(main()), "the handshake was always over before the call: nothing was checked"
+
+
+# -- TCP -----------------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_over_tcp_calls_in_flight_reach_the_same_state():
+    port = _free_port()
+    config = f'listen_addr = "127.0.0.1"\ntcp_port = {port}\n'
+    with running_daemon("--listen", config=config):
+
+        async def main():
+            uri = f"test+tcp://127.0.0.1:{port}/default"
+            async with (
+                await pyvirt.aio.open(uri) as tcp,
+                await pyvirt.aio.open("test+unix:///default") as unix,
+            ):
+                ref = (await tcp.domain_lookup_by_name("test")).ref
+                assert tcp._worker.endpoint.startswith("tcp://127.0.0.1:")  # the worker too
+                infos = await asyncio.gather(*(tcp.domain_get_info(ref) for _ in range(100)))
+                assert {info.state for info in infos} == {pyvirt.DomainState.RUNNING}
+                await tcp.domain_suspend(ref)
+                assert (await unix.domain_get_info(ref)).state == pyvirt.DomainState.PAUSED
+
+        run(main())
+
+
+def test_over_tcp_without_a_listening_daemon_fails_with_libvirts_message():
+    port = _free_port()
+
+    async def main():
+        with pytest.raises(pyvirt.VirtError) as info:
+            await pyvirt.aio.open(f"test+tcp://127.0.0.1:{port}/default")
+        return info.value
+
+    error = run(main())
+    assert error.code == pyvirt.ErrorCode.SYSTEM_ERROR
+    assert error.message == f"unable to connect to server at '127.0.0.1:{port}': Connection refused"

@@ -111,6 +111,10 @@ class Channel(asyncio.Protocol):
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
         self._transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family != socket.AF_UNIX:
+            # asyncio sets TCP_NODELAY; keepalive lets the kernel notice a vanished host.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
         transport.write(handshake(b"DEALER", False))
 
     def data_received(self, data: bytes) -> None:

@@ -12,6 +12,8 @@ next call re-routes and re-opens.
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
@@ -37,6 +39,9 @@ from pyvirt.rpc._wire import PROGRAM_DAEMON, PROGRAM_REMOTE
 OPEN_TIMEOUT = 10.0
 #: How often connecting is tried again while nothing listens on a worker's socket.
 _RETRY_INTERVAL = 0.05
+#: Time a connect attempt gets even when little of OPEN_TIMEOUT is left (a TCP handshake
+#: with a distant host must be able to finish).
+_MIN_CONNECT_TIME = 1.0
 
 
 class AsyncRemoteConnection:
@@ -182,9 +187,18 @@ async def _connect(endpoint: str, call_timeout: float, *, patient: bool = False)
     deadline = loop.time() + OPEN_TIMEOUT
     while True:
         try:
-            channel = await Channel.connect(endpoint, call_timeout)
+            channel = await asyncio.wait_for(
+                Channel.connect(endpoint, call_timeout),
+                max(deadline - loop.time(), _MIN_CONNECT_TIME),
+            )
+        except TimeoutError:  # a TCP peer that does not answer (asyncio's own timeout)
+            error = connect_error(endpoint, TimeoutError(errno.ETIMEDOUT, "Connection timed out"))
+            retry = False
         except OSError as exc:
-            error = connect_error(endpoint, exc)  # libvirt's "Failed to connect socket ..."
+            # libvirt's "Failed to connect socket ..."; asyncio words TCP errors its own way
+            # ("Connect call failed ..."), so the reason is taken from the errno.
+            reason = OSError(exc.errno, os.strerror(exc.errno)) if exc.errno else exc
+            error = connect_error(endpoint, reason)
             retry = isinstance(exc, (ConnectionRefusedError, FileNotFoundError))
         except ValueError as exc:  # an endpoint we cannot connect to
             raise lost(str(exc)) from None
