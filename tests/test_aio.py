@@ -156,6 +156,18 @@ def test_worker_killed_with_calls_in_flight_fails_them_all_at_once_then_reopens(
     run(main())
 
 
+def test_an_open_the_daemon_refuses_leaves_no_connection_open(daemon):
+    async def main():
+        before = len(os.listdir("/proc/self/fd"))
+        for _ in range(5):
+            with pytest.raises(pyvirt.NoConnectError):
+                await pyvirt.aio.open("nosuchdriver+unix:///system")
+        await asyncio.sleep(0)  # let the transports finish closing
+        return len(os.listdir("/proc/self/fd")) - before
+
+    assert run(main()) == 0
+
+
 # -- peers that are not a daemon -----------------------------------------------------------
 class _BadPeer:
     """A unix socket server that answers every connection with *reply*, then closes it."""

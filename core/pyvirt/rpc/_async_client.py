@@ -60,7 +60,11 @@ class AsyncRemoteConnection:
     @classmethod
     async def open(cls, uri: URI | None, *, read_only: bool = False) -> AsyncRemoteConnection:
         self = cls(resolve(uri, read_only=read_only), read_only)
-        await self._open()
+        try:
+            await self._open()
+        except BaseException:
+            self._close_channels()  # the control channel may be open already
+            raise
         return self
 
     async def _reopen(self) -> None:
@@ -96,6 +100,10 @@ class AsyncRemoteConnection:
         except BaseException:
             worker.close()
             raise
+        if self._closed:  # closed while re-opening: nothing opened here may stay open
+            worker.close()
+            self._close_channels()
+            raise make_error(ErrorCode.INVALID_CONN, ErrorDomain.RPC, "the connection is closed")
         if self._worker is not None:
             self._worker.close()
         self._worker, self._token, self.boot_id = worker, token, boot
@@ -166,6 +174,12 @@ class AsyncRemoteConnection:
         for channel in (worker, control):
             if channel is not None:
                 channel.close()
+
+    def _close_channels(self) -> None:
+        for channel in (self._worker, self._control):
+            if channel is not None:
+                channel.close()
+        self._worker = self._control = None
 
     async def __aenter__(self) -> AsyncRemoteConnection:
         return self
