@@ -113,3 +113,21 @@ def test_a_client_of_the_daemon_imports_no_zmq() -> None:
         )
     assert any(m.startswith("pyvirt_remote") for m in loaded)
     assert not [m for m in loaded if m.split(".")[0] in ("zmq", "pyvirtd")]
+
+
+def test_pyvirsh_list_through_the_daemon_imports_only_what_a_client_needs(pyvirtd) -> None:
+    """Through pyvirtd the client decodes records and prints them: it needs neither the
+    daemon nor any driver, nor the machinery the records and stubs once cost at import
+    (dataclasses, inspect), nor what only starting a session daemon uses, nor the modules of
+    other commands and the enums they use."""
+    needs("pyvirt.cli")
+    needs("pyvirt_remote")
+    env = {"PYVIRT_RUNTIME_DIR": str(pyvirtd.ensure())}
+    loaded = imported_modules(RUN_LIST.replace("test:///default", "test+unix:///default"), env)
+    assert "pyvirt_remote._driver" in loaded
+    assert not [m for m in loaded if m.split(".")[0] in ("pyvirt_test", "pyvirt_qemu", "pyvirtd")]
+    unwanted = {"dataclasses", "inspect", "subprocess", "shutil", "urllib.parse", "pyvirt._enums"}
+    assert not unwanted & set(loaded)
+    assert not [m for m in loaded if m.split(".")[0] == "zmq"]
+    commands = {m for m in loaded if m.startswith("pyvirt.cli.commands.")}
+    assert commands == {"pyvirt.cli.commands._common", "pyvirt.cli.commands.monitor"}

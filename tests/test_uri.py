@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 import pyvirt
-from pyvirt import ErrorCode, ErrorDomain, parse_uri
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pyvirt import ErrorCode, ErrorDomain, _uri, parse_uri
 from pyvirt._uri import TRANSPORTS
 from real_libvirt import ask_real_libvirt
 
@@ -127,3 +130,29 @@ def test_uri_is_a_frozen_value() -> None:
     assert parse_uri("test:///default") == parse_uri("test:/default")
     with pytest.raises(AttributeError):
         parse_uri("test:///default").path = "/other"  # type: ignore[misc]
+
+
+# The pattern the URI parser was written as; the parser scans instead (so that opening a
+# connection need not import re) and must split every text exactly as this does.
+_REFERENCE = rf"""^(?P<scheme>[A-Za-z][A-Za-z0-9+\-.]*):
+    (?://(?P<authority>(?:[{_uri._UNRESERVED}{_uri._SUB_DELIMS}:@\[\]]|{_uri._PCT})*))?
+    (?P<path>(?:{_uri._PCHAR}|/)*)
+    (?:\?(?P<query>(?:{_uri._PCHAR}|[/?])*))?
+    (?:\#(?P<fragment>(?:{_uri._PCHAR}|[/?])*))?$"""
+_PIECES = st.text(alphabet="aZ09+-._~!$&'()*,;=:@/?#[]%fA \né|", max_size=24)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(
+    st.one_of(
+        _PIECES,
+        st.builds(
+            str.__add__,
+            st.sampled_from(["test:", "test+unix://", "a1.b-c+d:", "qemu://h/", "t:/%4", "9:"]),
+            _PIECES,
+        ),
+    )
+)
+def test_the_scan_splits_a_uri_as_the_reference_pattern_does(text: str) -> None:
+    match = re.match(_REFERENCE, text, re.VERBOSE)
+    assert _uri._split(text) == (None if match is None else match.groups())

@@ -6,10 +6,13 @@ bad argument is refused identically whatever driver is behind the connection.
 
 from __future__ import annotations
 
-from typing import Any
-
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import InvalidArgError, VirtError, make_error
+
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _UINT_MAX = 2**32 - 1
 _ULONG_MAX = 2**64 - 1

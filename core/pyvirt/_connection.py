@@ -2,33 +2,35 @@
 
 from __future__ import annotations
 
-import re
 import threading
-from collections.abc import Iterator
-from types import TracebackType
-from typing import TYPE_CHECKING, Any
 
 from pyvirt._checks import check_flags, check_string, invalid_arg
 from pyvirt._codes import ErrorCode, ErrorDomain
-from pyvirt._enums import ConnectFlags
+from pyvirt._core_enums import ConnectFlags
 from pyvirt._errors import OperationDeniedError, VirtError, make_error
 from pyvirt._objects import Domain, Network, StoragePool, StorageVol
 from pyvirt._procedures import BY_METHOD
 from pyvirt._records import NodeInfo, ObjectEvent, SecurityModel
 
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from types import TracebackType
+    from typing import Any
+
     from pyvirt._events import EventCallback, EventHub
     from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 
-_UUID_RE = re.compile(
-    r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
-)
+_UUID = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
 
 
 def normalize_uuid(text: str) -> str | None:
     """The canonical 8-4-4-4-12 lowercase form of *text*, or None if it is not a UUID."""
+    import re  # here: re is not otherwise needed to open a connection and list
+
     compact = text.strip().replace("-", "")
-    if not _UUID_RE.match(text.strip()) or len(compact) != 32:
+    if not re.match(_UUID, text.strip()) or len(compact) != 32:
         return None
     c = compact.lower()
     return f"{c[:8]}-{c[8:12]}-{c[12:16]}-{c[16:20]}-{c[20:]}"

@@ -8,13 +8,16 @@ installed drivers.  Aliases (``uri_aliases = ["name=URI", ...]``) come from the 
 from __future__ import annotations
 
 import os
-import re
 
 from pyvirt._codes import ErrorCode, ErrorDomain
-from pyvirt._conffile import Value, parse_conf
 from pyvirt._errors import make_error
 
-_ALIAS_NAME = re.compile(r"^[A-Za-z0-9_\-]+$")
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyvirt._conffile import Value
+
+_ALIAS_NAME = r"^[A-Za-z0-9_\-]+$"
 
 
 def client_config_path() -> str:
@@ -40,6 +43,8 @@ def load_client_config() -> dict[str, Value]:
         raise make_error(
             ErrorCode.SYSTEM_ERROR, ErrorDomain.CONF, f"Failed to read {path}: {exc.strerror}"
         ) from None
+    from pyvirt._conffile import parse_conf  # only when there is a file to read
+
     return parse_conf(text, path)
 
 
@@ -61,6 +66,8 @@ def resolve_alias(name: str, config: dict[str, Value]) -> str:
     aliases = config.get("uri_aliases")
     if aliases is None:
         return name
+    import re
+
     if not isinstance(aliases, list):
         raise make_error(
             ErrorCode.CONF_SYNTAX, ErrorDomain.CONF, "Expected a list for 'uri_aliases' parameter"
@@ -69,7 +76,7 @@ def resolve_alias(name: str, config: dict[str, Value]) -> str:
     for entry in aliases:
         text = str(entry)
         alias, sep, target = text.partition("=")
-        if not sep or not _ALIAS_NAME.match(alias):
+        if not sep or not re.match(_ALIAS_NAME, alias):
             raise make_error(
                 ErrorCode.CONF_SYNTAX,
                 ErrorDomain.CONF,
@@ -77,6 +84,6 @@ def resolve_alias(name: str, config: dict[str, Value]) -> str:
                 "aliases may only contain 'a-Z, 0-9, _, -'",
             )
         table.setdefault(alias, target)
-    if _ALIAS_NAME.match(name) and name in table:
+    if re.match(_ALIAS_NAME, name) and name in table:
         return table[name]
     return name

@@ -207,6 +207,10 @@ def parse_value(value: str) -> tuple[str, list[str]] | None:
     """(module, attribute chain) of an entry-point *value* such as ``pkg.mod:Class.attr``, by
     ``importlib.metadata.EntryPoint``'s own pattern; None when *value* does not match it (the
     caller then leaves the entry point to stevedore)."""
+    # The usual form, "module:attr" of word characters and dots, without compiling the pattern.
+    module, colon, attrs = value.partition(":")
+    if _dotted(module) and (not colon or _dotted(attrs)):
+        return module, [a for a in attrs.split(".") if a]
     import re
 
     match = re.match(
@@ -217,11 +221,15 @@ def parse_value(value: str) -> tuple[str, list[str]] | None:
     return match.group("module"), [a for a in (match.group("attr") or "").split(".") if a]
 
 
+def _dotted(text: str) -> bool:
+    """Whether *text* matches ``[\\w.]+`` (word characters are alphanumerics and ``_``)."""
+    return bool(text) and all(c.isalnum() or c in "._" for c in text)
+
+
 def load(module: str, attrs: list[str]) -> object:
     """Import *module* and follow *attrs*, as ``EntryPoint.load`` does; errors propagate."""
-    from importlib import import_module
-
-    obj: object = import_module(module)
+    __import__(module)  # (importlib.import_module would import importlib for this alone)
+    obj: object = sys.modules[module]
     for attr in attrs:
         obj = getattr(obj, attr)
     return obj

@@ -8,21 +8,12 @@ from __future__ import annotations
 
 import enum
 
-
-class ConnectFlags(enum.IntFlag):
-    RO = 1
-    NO_ALIASES = 2
-
-
-class DomainState(enum.IntEnum):
-    NOSTATE = 0
-    RUNNING = 1
-    BLOCKED = 2
-    PAUSED = 3
-    SHUTDOWN = 4
-    SHUTOFF = 5
-    CRASHED = 6
-    PMSUSPENDED = 7
+# Defined apart because every connection needs them as it is imported (records carry the
+# states); re-exported here, where the rest of the enums live.
+from pyvirt._core_enums import ConnectFlags as ConnectFlags
+from pyvirt._core_enums import DomainState as DomainState
+from pyvirt._core_enums import StoragePoolState as StoragePoolState
+from pyvirt._core_enums import StorageVolType as StorageVolType
 
 
 class DomainNostateReason(enum.IntEnum):
@@ -353,14 +344,6 @@ class ListStoragePoolsFlags(enum.IntFlag):
     ISCSI_DIRECT = 524288
 
 
-class StoragePoolState(enum.IntEnum):
-    INACTIVE = 0
-    BUILDING = 1
-    RUNNING = 2
-    DEGRADED = 3
-    INACCESSIBLE = 4
-
-
 class StoragePoolEventType(enum.IntEnum):
     DEFINED = 0
     UNDEFINED = 1
@@ -372,12 +355,3 @@ class StoragePoolEventType(enum.IntEnum):
 
 class StorageXMLFlags(enum.IntFlag):
     INACTIVE = 1
-
-
-class StorageVolType(enum.IntEnum):
-    FILE = 0
-    BLOCK = 1
-    DIR = 2
-    NETWORK = 3
-    NETDIR = 4
-    PLOOP = 5

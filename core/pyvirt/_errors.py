@@ -9,9 +9,12 @@ Errors are plain values: there is no global "last error".
 
 from __future__ import annotations
 
-from typing import Any
-
 from pyvirt._codes import ErrorCode, ErrorDomain, ErrorLevel, format_message
+
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class VirtError(Exception):

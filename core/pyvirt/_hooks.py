@@ -11,50 +11,54 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from pyvirt import _entrypoints
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
 
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeVar, overload
+
     import pluggy
+
+    _F = TypeVar("_F", bound=Callable[..., object])
 
 HOOK_GROUP = "pyvirt.hooks"
 PROJECT = "pyvirt"
-
-_F = TypeVar("_F", bound=Callable[..., object])
 
 _lock = threading.RLock()
 _manager: pluggy.PluginManager | None = None
 _installed: list[tuple[str, object]] | None = None
 
 
-@overload
-def hookimpl(
-    function: _F,
-    *,
-    hookwrapper: bool = ...,
-    optionalhook: bool = ...,
-    tryfirst: bool = ...,
-    trylast: bool = ...,
-    specname: str | None = ...,
-    wrapper: bool = ...,
-) -> _F: ...
+if TYPE_CHECKING:  # the signatures type checkers see
 
+    @overload
+    def hookimpl(
+        function: _F,
+        *,
+        hookwrapper: bool = ...,
+        optionalhook: bool = ...,
+        tryfirst: bool = ...,
+        trylast: bool = ...,
+        specname: str | None = ...,
+        wrapper: bool = ...,
+    ) -> _F: ...
 
-@overload
-def hookimpl(
-    function: None = ...,
-    *,
-    hookwrapper: bool = ...,
-    optionalhook: bool = ...,
-    tryfirst: bool = ...,
-    trylast: bool = ...,
-    specname: str | None = ...,
-    wrapper: bool = ...,
-) -> Callable[[_F], _F]: ...
+    @overload
+    def hookimpl(
+        function: None = ...,
+        *,
+        hookwrapper: bool = ...,
+        optionalhook: bool = ...,
+        tryfirst: bool = ...,
+        trylast: bool = ...,
+        specname: str | None = ...,
+        wrapper: bool = ...,
+    ) -> Callable[[_F], _F]: ...
 
 
 def hookimpl(function: Any = None, **options: Any) -> Any:

@@ -3,15 +3,17 @@
 A handle is a value: the connection plus the object's reference record.  Nothing needs
 freeing.  A handle made by a bulk listing also carries the listed record, so printing a list
 needs no further calls.
+
+The flag and reason enums a method needs are imported in that method: most runs call none of
+them, and :mod:`pyvirt._enums` builds some forty enum classes.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import TYPE_CHECKING, Any
 
 from pyvirt._checks import check_flags, check_nonzero, check_uint
-from pyvirt._enums import DomainMemoryModFlags, DomainState, DomainXMLFlags, reason_enum
+from pyvirt._core_enums import DomainState
 from pyvirt._records import (
     DomainInfo,
     DomainRecord,
@@ -26,7 +28,11 @@ from pyvirt._records import (
     StorageVolRef,
 )
 
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from pyvirt._connection import Connection
 
 #: The largest memory size (KiB) libvirt's public API accepts: bytes must stay below
@@ -83,6 +89,8 @@ class Domain:
         return self._call("domain_get_info")  # type: ignore[no-any-return]
 
     def state(self, flags: int = 0) -> tuple[DomainState, enum.IntEnum | int]:
+        from pyvirt._enums import reason_enum
+
         state, reason = self._call("domain_get_state", check_flags(flags, "virDomainGetState"))
         return DomainState(state), reason_enum(state, reason)
 
@@ -90,6 +98,8 @@ class Domain:
         return str(self._call("domain_get_xml_desc", check_flags(flags, "virDomainGetXMLDesc")))
 
     def xml(self, *, inactive: bool = False, secure: bool = False) -> str:
+        from pyvirt._enums import DomainXMLFlags
+
         flags = (DomainXMLFlags.INACTIVE if inactive else 0) | (
             DomainXMLFlags.SECURE if secure else 0
         )
@@ -163,6 +173,8 @@ class Domain:
     # tuning
     def set_memory(self, memory_kib: int, flags: int | None = None) -> None:
         """Set the current memory (balloon) in KiB; with MAXIMUM in *flags*, the maximum."""
+        from pyvirt._enums import DomainMemoryModFlags
+
         api = "virDomainSetMemory" if flags is None else "virDomainSetMemoryFlags"
         memory_kib = check_uint(memory_kib, "memory", api, maximum=_MAX_MEMORY_KIB)
         check_nonzero(memory_kib, "memory", api)
@@ -170,6 +182,8 @@ class Domain:
         self._call("domain_set_memory_flags", memory_kib, real_flags, api=api)
 
     def set_max_memory(self, memory_kib: int) -> None:
+        from pyvirt._enums import DomainMemoryModFlags
+
         api = "virDomainSetMaxMemory"
         memory_kib = check_uint(memory_kib, "memory", api, maximum=_MAX_MEMORY_KIB)
         check_nonzero(memory_kib, "memory", api)
@@ -178,6 +192,8 @@ class Domain:
         )
 
     def set_vcpus(self, nvcpus: int, flags: int | None = None) -> None:
+        from pyvirt._enums import DomainMemoryModFlags
+
         api = "virDomainSetVcpus" if flags is None else "virDomainSetVcpusFlags"
         nvcpus = check_uint(nvcpus, "nvcpus", api, maximum=2**32 - 1)
         check_nonzero(nvcpus, "nvcpus", api)

@@ -10,11 +10,13 @@ so they cannot disagree.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pyvirt._record import record
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Procedure:
+    """One row of the table."""
+
     number: int
     method: str
     api: str

@@ -7,12 +7,11 @@ never make one call per object.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from pyvirt._core_enums import DomainState, StoragePoolState, StorageVolType
+from pyvirt._record import record
 
-from pyvirt._enums import DomainState, StoragePoolState, StorageVolType
 
-
-@dataclass(frozen=True, slots=True)
+@record
 class DomainRef:
     """What identifies a domain: libvirt's ``{name, uuid, id}`` (id -1 when inactive)."""
 
@@ -21,7 +20,7 @@ class DomainRef:
     id: int = -1
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DomainRecord:
     """A domain as listed in bulk: identity plus the state the CLI needs to print it."""
 
@@ -39,7 +38,7 @@ class DomainRecord:
         return DomainRef(self.name, self.uuid, self.id)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class DomainInfo:
     """libvirt's virDomainInfo: memory in KiB, CPU time in nanoseconds."""
 
@@ -50,7 +49,7 @@ class DomainInfo:
     cpu_time: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SecurityLabel:
     """libvirt's virSecurityLabel: a domain's security label and whether it is enforced."""
 
@@ -58,7 +57,7 @@ class SecurityLabel:
     enforcing: bool
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SecurityModel:
     """libvirt's virSecurityModel: the host's security driver and its DOI."""
 
@@ -66,7 +65,7 @@ class SecurityModel:
     doi: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NodeInfo:
     """libvirt's virNodeInfo: memory in KiB, frequency in MHz."""
 
@@ -80,7 +79,7 @@ class NodeInfo:
     threads: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NetworkRef:
     """What identifies a network: libvirt's ``{name, uuid}``."""
 
@@ -88,7 +87,7 @@ class NetworkRef:
     uuid: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class NetworkRecord:
     """A network as listed in bulk: identity plus the flags ``net-list`` prints."""
 
@@ -103,7 +102,7 @@ class NetworkRecord:
         return NetworkRef(self.name, self.uuid)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StoragePoolRef:
     """What identifies a storage pool: libvirt's ``{name, uuid}``."""
 
@@ -111,7 +110,7 @@ class StoragePoolRef:
     uuid: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StoragePoolInfo:
     """libvirt's virStoragePoolInfo: sizes in bytes."""
 
@@ -121,7 +120,7 @@ class StoragePoolInfo:
     available: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StoragePoolRecord:
     """A storage pool as listed in bulk: identity plus the flags ``pool-list`` prints."""
 
@@ -136,7 +135,7 @@ class StoragePoolRecord:
         return StoragePoolRef(self.name, self.uuid)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StorageVolRef:
     """libvirt's ``{pool, name, key}``."""
 
@@ -145,7 +144,7 @@ class StorageVolRef:
     key: str
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class StorageVolInfo:
     """libvirt's virStorageVolInfo: the volume type, sizes in bytes."""
 
@@ -154,7 +153,7 @@ class StorageVolInfo:
     allocation: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ObjectEvent:
     """A lifecycle event: which object (kind "domain", "network" or "pool"), what happened.
 

@@ -11,12 +11,13 @@ before remote, as libvirt walks its table and ends at its remote driver.  So
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
 from pyvirt._uri import URI, parse_uri
 
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 

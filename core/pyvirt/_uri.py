@@ -7,37 +7,78 @@ typo never opens a different connection than the one the user meant.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from urllib.parse import unquote
-
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
+from pyvirt._record import dict_record
 
 _UNRESERVED = r"A-Za-z0-9\-._~"
 _SUB_DELIMS = r"!$&'()*+,;="
 _PCT = r"%[0-9A-Fa-f]{2}"
 _PCHAR = rf"(?:[{_UNRESERVED}{_SUB_DELIMS}:@]|{_PCT})"
-_URI_RE = re.compile(
-    rf"""^(?P<scheme>[A-Za-z][A-Za-z0-9+\-.]*):
-    (?://(?P<authority>(?:[{_UNRESERVED}{_SUB_DELIMS}:@\[\]]|{_PCT})*))?
-    (?P<path>(?:{_PCHAR}|/)*)
-    (?:\?(?P<query>(?:{_PCHAR}|[/?])*))?
-    (?:\#(?P<fragment>(?:{_PCHAR}|[/?])*))?$""",
-    re.VERBOSE,
-)
-_RELATIVE_RE = re.compile(rf"^(?:{_PCHAR}|/)*(?:\?(?:{_PCHAR}|[/?])*)?$")
-_AUTHORITY_RE = re.compile(
-    rf"""^(?:(?P<user>(?:[{_UNRESERVED}{_SUB_DELIMS}:]|{_PCT})*)@)?
+# Compiled by re on first use, only for what a URI needs beyond the scan below: telling a
+# relative reference from garbage (after a failed parse), and splitting an authority.
+_RELATIVE = rf"^(?:{_PCHAR}|/)*(?:\?(?:{_PCHAR}|[/?])*)?$"
+_AUTHORITY = rf"""^(?:(?P<user>(?:[{_UNRESERVED}{_SUB_DELIMS}:]|{_PCT})*)@)?
     (?P<host>\[[0-9A-Fa-f:.]+\]|(?:[{_UNRESERVED}{_SUB_DELIMS}]|{_PCT})*)
-    (?::(?P<port>[0-9]*))?$""",
-    re.VERBOSE,
-)
+    (?::(?P<port>[0-9]*))?$"""
+
+# The characters of each part of ``scheme:[//authority]path[?query][#fragment]`` (besides
+# %XX escapes), as RFC 3986 and libxml2 have them.  Splitting a URI into its parts is a scan
+# rather than a regular expression so that opening a connection need not import re.
+_ALPHA = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_HEX = frozenset("0123456789ABCDEFabcdef")
+_SCHEME = _ALPHA | frozenset("0123456789+-.")
+_PCHARS = _ALPHA | frozenset("0123456789-._~!$&'()*+,;=:@")
+_AUTHORITY_CHARS = _PCHARS | frozenset("[]")
+_PATH_CHARS = _PCHARS | frozenset("/")
+_QUERY_CHARS = _PCHARS | frozenset("/?")
+
+
+def _span(text: str, start: int, allowed: frozenset[str]) -> int:
+    """The end of the longest run from *start* of *allowed* characters and %XX escapes."""
+    i, n = start, len(text)
+    while i < n:
+        if text[i] in allowed:
+            i += 1
+        elif text[i] == "%" and i + 2 < n and text[i + 1] in _HEX and text[i + 2] in _HEX:
+            i += 3
+        else:
+            break
+    return i
+
+
+def _split(text: str) -> tuple[str, str | None, str, str | None, str | None] | None:
+    """(scheme, authority, path, query, fragment) of *text*, or None if it is not a URI."""
+    # As the pattern's "$" did: one newline may end the text.
+    end = len(text) - 1 if text.endswith("\n") else len(text)
+    text = text[:end]
+    i = _span(text, 1, _SCHEME) if text[:1] in _ALPHA else 0
+    if i == 0 or text[i : i + 1] != ":":
+        return None
+    scheme = text[:i]
+    i += 1
+    authority = None
+    if text.startswith("//", i):
+        j = _span(text, i + 2, _AUTHORITY_CHARS)
+        authority, i = text[i + 2 : j], j
+    j = _span(text, i, _PATH_CHARS)
+    path, i = text[i:j], j
+    query = fragment = None
+    if text.startswith("?", i):
+        j = _span(text, i + 1, _QUERY_CHARS)
+        query, i = text[i + 1 : j], j
+    if text.startswith("#", i):
+        j = _span(text, i + 1, _QUERY_CHARS)
+        fragment, i = text[i + 1 : j], j
+    if i != len(text):
+        return None
+    return scheme, authority, path, query, fragment
+
 
 TRANSPORTS = ("tls", "unix", "ssh", "ext", "tcp", "libssh2", "libssh")
 
 
-@dataclass(frozen=True)
+@dict_record
 class URI:
     """A parsed connection URI.  ``str(uri)`` formats it the way libvirt does."""
 
@@ -48,7 +89,7 @@ class URI:
     path: str = ""
     query: str | None = None
     fragment: str | None = None
-    params: tuple[tuple[str, str], ...] = field(default=())
+    params: tuple[tuple[str, str], ...] = ()
 
     @property
     def driver(self) -> str:
@@ -85,6 +126,16 @@ class URI:
         return text
 
 
+def unquote(text: str) -> str:
+    """Percent-decode *text* as ``urllib.parse.unquote`` does; importing urllib.parse (and
+    ipaddress with it) is left to the rare URI that has a ``%`` in it."""
+    if "%" not in text:
+        return text
+    from urllib.parse import unquote as decode
+
+    return decode(text)
+
+
 def _unparsable(text: str) -> Exception:
     return make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.URI, f"Unable to parse URI {text}")
 
@@ -93,7 +144,7 @@ def _parse_params(query: str | None) -> tuple[tuple[str, str], ...]:
     if not query:
         return ()
     pairs = []
-    for item in re.split("[&;]", query):
+    for item in query.replace(";", "&").split("&"):
         if not item:
             continue
         key, _, value = item.partition("=")
@@ -103,10 +154,12 @@ def _parse_params(query: str | None) -> tuple[tuple[str, str], ...]:
 
 def parse_uri(text: str) -> URI:
     """Parse *text*; a string that is no URI at all raises libvirt's NO_CONNECT error."""
-    match = _URI_RE.match(text)
-    if match is None:
+    parts = _split(text)
+    if parts is None:
+        import re
+
         first_segment = text.split("/", 1)[0]
-        if ":" not in first_segment and _RELATIVE_RE.match(text):
+        if ":" not in first_segment and re.match(_RELATIVE, text):
             # A well-formed relative reference: there is simply no driver name in it.
             raise make_error(
                 ErrorCode.NO_CONNECT,
@@ -114,11 +167,13 @@ def parse_uri(text: str) -> URI:
                 f"URI '{text}' does not include a driver name",
             )
         raise _unparsable(text)
+    scheme, authority, path, query, fragment = parts
     user = server = None
     port = None
-    authority = match.group("authority")
     if authority:
-        amatch = _AUTHORITY_RE.match(authority)
+        import re
+
+        amatch = re.match(_AUTHORITY, authority, re.VERBOSE)
         if amatch is None:
             raise _unparsable(text)
         user = amatch.group("user")
@@ -130,14 +185,13 @@ def parse_uri(text: str) -> URI:
             port = int(amatch.group("port"))
             if port > 65535:
                 raise _unparsable(text)
-    query = match.group("query")
     return URI(
-        scheme=match.group("scheme"),
+        scheme=scheme,
         user=unquote(user) if user is not None else None,
         server=server,
         port=port,
-        path=match.group("path"),
+        path=path,
         query=query,
-        fragment=match.group("fragment"),
+        fragment=fragment,
         params=_parse_params(query),
     )

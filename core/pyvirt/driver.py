@@ -23,7 +23,6 @@ from __future__ import annotations
 import abc
 import enum
 from collections.abc import Callable
-from typing import ClassVar, NoReturn
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import InvalidArgError, make_error
@@ -46,6 +45,12 @@ from pyvirt._records import (
     StorageVolRef,
 )
 from pyvirt._uri import URI
+
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.  (The
+# contract's own annotations, which the RPC layer reads, need only names imported above.)
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import ClassVar, NoReturn
 
 __all__ = [
     "AuthCallback",

@@ -7,7 +7,8 @@ unexpected arguments), which virsh turns into its own messages.  So this is a sm
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

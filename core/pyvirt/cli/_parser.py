@@ -10,7 +10,8 @@ walks the same state machine as libvirt's ``vshCommandParse``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
 
 if TYPE_CHECKING:  # (plain classes, no dataclasses/enum/typing at run time: start-up speed)
     from collections.abc import Callable, Iterator

@@ -2,13 +2,20 @@
 
 Commands are declared as data next to their handlers (``commands/*.py``); this module only
 collects them, so parsing needs no connection and no driver.
+
+Running one command imports only the module that declares it: :data:`MODULES` says which
+module that is, so ``pyvirsh list`` never pays for the imports of ``event`` (threads, signals)
+or of the domain commands (most of pyvirt's enums).  Help, which lists every command, loads
+them all.  ``tests/test_cli_registry.py`` keeps :data:`MODULES` equal to the modules' own
+``COMMANDS``.
 """
 
 from __future__ import annotations
 
-from functools import cache
-
-from pyvirt.cli._parser import Cmd
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyvirt.cli._parser import Cmd
 
 #: (keyword, title) in virsh's order; only groups with pyvirsh commands are listed.
 GROUPS: tuple[tuple[str, str], ...] = (
@@ -22,21 +29,89 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("virsh", "Virsh itself"),
 )
 
+#: Module of ``pyvirt.cli.commands`` -> the commands it declares, in the table's order.
+MODULES: dict[str, tuple[str, ...]] = {
+    "domain": (
+        "autostart",
+        "create",
+        "define",
+        "destroy",
+        "domid",
+        "domname",
+        "domuuid",
+        "dumpxml",
+        "reboot",
+        "reset",
+        "resume",
+        "screenshot",
+        "setmaxmem",
+        "setmem",
+        "setvcpus",
+        "shutdown",
+        "start",
+        "suspend",
+        "undefine",
+    ),
+    "monitor": ("dominfo", "domstate", "list"),
+    "events": ("event",),
+    "host": ("capabilities", "hostname", "nodeinfo", "uri", "version"),
+    "network": (
+        "net-autostart",
+        "net-create",
+        "net-define",
+        "net-destroy",
+        "net-dumpxml",
+        "net-event",
+        "net-info",
+        "net-list",
+        "net-start",
+        "net-undefine",
+    ),
+    "storage": (
+        "pool-define",
+        "pool-destroy",
+        "pool-dumpxml",
+        "pool-info",
+        "pool-list",
+        "pool-start",
+        "pool-undefine",
+        "vol-create-as",
+        "vol-delete",
+        "vol-dumpxml",
+        "vol-info",
+        "vol-list",
+    ),
+    "virsh": ("exit", "help", "quit"),
+}
+_MODULE_OF: dict[str, str] = {name: module for module, names in MODULES.items() for name in names}
 
-@cache
+_table: dict[str, Cmd] | None = None
+
+
+def module_commands(module: str) -> list[Cmd]:
+    """The commands declared by ``pyvirt.cli.commands.<module>`` (importing it)."""
+    declared = __import__(f"pyvirt.cli.commands.{module}", fromlist=["COMMANDS"])
+    commands: list[Cmd] = declared.COMMANDS
+    return commands
+
+
 def commands() -> dict[str, Cmd]:
     """All commands by name, in virsh's listing order within each group."""
-    from pyvirt.cli.commands import domain, events, host, monitor, network, storage, virsh
-
-    table: dict[str, Cmd] = {}
-    for module in (domain, monitor, events, host, network, storage, virsh):
-        for cmd in module.COMMANDS:
-            table[cmd.name] = cmd
-    return table
+    global _table
+    if _table is None:
+        _table = {cmd.name: cmd for module in MODULES for cmd in module_commands(module)}
+    return _table
 
 
 def lookup(name: str) -> Cmd | None:
-    return commands().get(name)
+    """The command called *name*, importing only the module that declares it."""
+    module = _MODULE_OF.get(name)
+    if module is None:
+        return None
+    for cmd in module_commands(module):
+        if cmd.name == name:
+            return cmd
+    return None
 
 
 def group_commands(keyword: str) -> list[Cmd]:

@@ -3,12 +3,18 @@ cell plus two spaces except the last, a dashed divider of (width + 3) per column
 
 from __future__ import annotations
 
-import unicodedata
-
 
 def _width(text: str) -> int:
-    """Display width: wide East Asian characters take two cells, as in vshTable."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    """Display width: wide East Asian characters take two cells, as in vshTable.
+
+    ASCII text (nearly every cell: names, states, ids) is one cell per character, so only
+    other text pays for the per-character lookup, and for importing unicodedata.
+    """
+    if text.isascii():
+        return len(text)
+    from unicodedata import east_asian_width
+
+    return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
 
 
 def render(header: list[str], rows: list[list[str]], *, with_header: bool = True) -> str:
@@ -17,20 +23,15 @@ def render(header: list[str], rows: list[list[str]], *, with_header: bool = True
     if not lines:
         return ""
     ncol = len(header)
-    widths = [max((_width(r[i]) for r in lines), default=0) for i in range(ncol)]
+    sizes = [[_width(cell) for cell in row] for row in lines]
+    widths = [max((size[i] for size in sizes), default=0) for i in range(ncol)]
     out: list[str] = []
-
-    def fmt(row: list[str]) -> str:
-        parts = []
+    for number, (row, size) in enumerate(zip(lines, sizes, strict=True)):
         for i, cell in enumerate(row):
-            text = " " + cell
+            out.append(" " + cell)
             if i < ncol - 1:
-                text += " " * (widths[i] - _width(cell) + 2)
-            parts.append(text)
-        return "".join(parts) + "\n"
-
-    if with_header:
-        out.append(fmt(header))
-        out.append("-" * sum(w + 3 for w in widths) + "\n")
-    out.extend(fmt(r) for r in rows)
+                out.append(" " * (widths[i] - size[i] + 2))
+        out.append("\n")
+        if number == 0 and with_header:
+            out.append("-" * sum(w + 3 for w in widths) + "\n")
     return "".join(out)

@@ -1,24 +1,33 @@
 """msgpack encoding of call arguments and results, with pyvirt's records as ext types.
 
 Why ext types rather than dicts: a record's type travels with it, so the receiver rebuilds the
-exact dataclass and checks every field's type; nothing is ever unpickled or imported by name.
+exact record class and checks every field's type; nothing is ever unpickled or imported by name.
 Decoding caps strings, binaries, arrays and maps, so a hostile peer cannot make the decoder
 allocate without bound.
+
+The checks are compiled once per annotation (:func:`checker`) and per record class
+(:class:`_RecordType`): a listing decodes a thousand records, so a record whose values all
+have exactly their fields' types is checked by one tuple comparison, and only a record that
+fails it goes through the per-field checks (which then name the offending field).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import enum
-import operator
+import sys
 import threading
 import types
-import typing
-from typing import Any, NamedTuple
 
 import msgpack
 
 from pyvirt import _records
+
+# Not typing.TYPE_CHECKING: the client imports this module on every remote pyvirsh run.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    Checker = Callable[[Any, str], Any]
 
 #: libvirt's message cap; every decoder limit below fits inside it.
 MAX_MESSAGE = 16 * 1024 * 1024
@@ -49,80 +58,48 @@ RECORD_TYPES: dict[int, type] = {
     14: _records.ObjectEvent,
 }
 _CODE_OF: dict[type, int] = {cls: code for code, cls in RECORD_TYPES.items()}
-_FIELDS: dict[type, tuple[str, ...]] = {}
-_FIELD_CHECKS: dict[type, tuple[tuple[str, Any], ...]] = {}
+#: record class -> (ext code, its field values as a tuple); made on first encoding.
+_ENCODERS: dict[type, tuple[int, Callable[[Any], tuple[Any, ...]]]] = {}
 
 
-def _fields(cls: type) -> tuple[str, ...]:
-    cached = _FIELDS.get(cls)
-    if cached is None:
-        cached = _FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls))
-    return cached
+def _encoder(cls: type) -> tuple[int, Callable[[Any], tuple[Any, ...]]]:
+    code = _CODE_OF.get(cls)
+    if code is None:
+        raise TypeError(f"cannot encode {cls.__name__} in a pyvirt message")
+    from operator import attrgetter
+
+    names: tuple[str, ...] = cls.__match_args__  # type: ignore[attr-defined]  # (its fields)
+    many = attrgetter(*names)
+    values = many if len(names) > 1 else (lambda record: (many(record),))
+    found = _ENCODERS[cls] = (code, values)
+    return found
 
 
-def _field_checks(cls: type) -> tuple[tuple[str, Any], ...]:
-    cached = _FIELD_CHECKS.get(cls)
-    if cached is None:
-        hints = typing.get_type_hints(cls)
-        cached = tuple(
-            (f"{cls.__name__}.{f.name}", checker(hints[f.name])) for f in dataclasses.fields(cls)
-        )
-        _FIELD_CHECKS[cls] = cached
-    return cached
+def _new_packer() -> msgpack.Packer:
+    """A packer that packs a record as an ext whose payload the next packer (made on first
+    need) packs: a pack in progress is never reused for a record inside it."""
+    inner: msgpack.Packer | None = None
+
+    def pack_record(record: Any) -> msgpack.ExtType:
+        nonlocal inner
+        code, values = _ENCODERS.get(type(record)) or _encoder(type(record))
+        if inner is None:
+            inner = _new_packer()
+        return msgpack.ExtType(code, inner.pack(values(record)))
+
+    return msgpack.Packer(default=pack_record, use_bin_type=True)
 
 
-def _values_getter(cls: type) -> typing.Callable[[Any], tuple[Any, ...]]:
-    names = _fields(cls)
-    if len(names) == 1:
-        single = operator.attrgetter(names[0])
-        return lambda obj: (single(obj),)
-    getter: typing.Callable[[Any], tuple[Any, ...]] = operator.attrgetter(*names)
-    return getter
-
-
-# record class -> (ext code, the record's field values as a tuple), built on first use.
-_ENCODERS: dict[type, tuple[int, typing.Callable[[Any], tuple[Any, ...]]]] = {}
-
-
-class _Packers(threading.local):
-    """This thread's msgpack Packers, one per record nesting depth.
-
-    Building a Packer costs several microseconds, so each thread keeps its own (they are not
-    thread-safe); a record inside a record is packed while the outer pack is in progress, so
-    each nesting depth has its own.
-    """
-
-    def __init__(self) -> None:
-        self.depth = 0
-        self.packers = [msgpack.Packer(default=_default, use_bin_type=True)]
-
-
-def _default(obj: Any) -> Any:
-    """msgpack's hook for what it cannot pack itself: pyvirt records, as ext types."""
-    encoder = _ENCODERS.get(type(obj))
-    if encoder is None:
-        code = _CODE_OF.get(type(obj))
-        if code is None:
-            raise TypeError(f"cannot encode {type(obj).__name__} in a pyvirt message")
-        encoder = _ENCODERS[type(obj)] = (code, _values_getter(type(obj)))
-    state = _local
-    depth = state.depth = state.depth + 1
-    try:
-        packers = state.packers
-        if depth == len(packers):
-            packers.append(msgpack.Packer(default=_default, use_bin_type=True))
-        data = packers[depth].pack(encoder[1](obj))
-    finally:
-        state.depth = depth - 1
-    return msgpack.ExtType(encoder[0], data)
-
-
-_local = _Packers()
+_local = threading.local()
 
 
 def encode(value: Any) -> bytes:
     """Encode *value* (plain data and pyvirt records) as one msgpack body."""
-    packer = _local.packers[0]
+    # Building a Packer costs several microseconds: each thread keeps its own (they are not
+    # thread-safe), which keeps encoding a record at about a microsecond.
+    packer = getattr(_local, "packer", None)
+    if packer is None:
+        packer = _local.packer = _new_packer()
     try:
         data: bytes = packer.pack(value)
         return data
@@ -132,6 +109,7 @@ def encode(value: Any) -> bytes:
 
 
 def _unpack(data: bytes) -> Any:
+    # (written out, as in _ext_hook: passed as **a_dict the arguments cost twice as much)
     return msgpack.unpackb(
         data,
         ext_hook=_ext_hook,
@@ -146,58 +124,112 @@ def _unpack(data: bytes) -> Any:
     )
 
 
-class _RecordDecoder(NamedTuple):
-    """How to rebuild one record class from its ext payload."""
+def type_hints(obj: Any) -> dict[str, Any]:
+    """The annotations of a record class or a contract method, evaluated.
 
-    cls: type
-    #: The exact type of each field on the wire (int for an enum), when every field has one;
-    #: None when some field needs its checker (optional, list, tuple fields).
-    kinds: tuple[type, ...] | None
-    #: (field index, number -> member) of the enum fields.
-    enums: tuple[tuple[int, dict[int, enum.IntEnum]], ...]
-    checks: tuple[tuple[str, Any], ...]
+    What ``typing.get_type_hints`` answers for them (their annotations are names of their
+    module, builtin generics and ``X | Y``; ``None`` becomes ``NoneType``), without importing
+    typing, which a client would import for this alone.
+    """
+    namespace = vars(sys.modules[obj.__module__]) if isinstance(obj, type) else obj.__globals__
+    hints = {}
+    for name, annotation in obj.__annotations__.items():
+        value = eval(annotation, namespace) if isinstance(annotation, str) else annotation
+        hints[name] = type(None) if value is None else value
+    return hints
 
 
-_DECODERS: dict[int, _RecordDecoder] = {}
+class _RecordType:
+    """What decoding one record class needs, worked out on its first record."""
+
+    def __init__(self, cls: type) -> None:
+        hints = type_hints(cls)
+        names: tuple[str, ...] = cls.__match_args__  # type: ignore[attr-defined]
+        self.cls = cls
+        self.count = len(names)
+        self.checks = tuple((f"{cls.__name__}.{n}", checker(hints[n])) for n in names)
+        # The fast path: the exact type each value must have when its field's check is a
+        # plain type test (an enum field's check wants an int, then finds the member).
+        wire = tuple(_exact_wire_type(hints[n]) for n in names)
+        self.fast = None not in wire
+        self.exact = tuple(int if t is _ENUM else t for t in wire)
+        self.members = tuple(
+            (i, _enum_member(hints[n])) for i, n in enumerate(names) if wire[i] is _ENUM
+        )
+
+    def checked(self, values: Any) -> Any:
+        """The record from *values* that failed the fast path: each field checked alone, so
+        the error names the field."""
+        if type(values) is not list or len(values) != self.count:
+            raise ProtocolError(f"malformed {self.cls.__name__} record")
+        return self.cls(*[c(v, where) for (where, c), v in zip(self.checks, values, strict=True)])
 
 
-def _record_decoder(code: int) -> _RecordDecoder:
-    cls = RECORD_TYPES.get(code)
-    if cls is None:
-        raise ProtocolError(f"unknown record type {code}")
-    hints = typing.get_type_hints(cls)
-    kinds: list[type] | None = []
-    enums = []
-    for index, field in enumerate(dataclasses.fields(cls)):
-        tp = hints[field.name]
-        if isinstance(tp, type) and issubclass(tp, enum.IntEnum):
-            enums.append((index, {int(member): member for member in tp}))
-            tp = int
-        if kinds is not None and (tp in (int, str, bytes, bool) or tp in _CODE_OF):
-            kinds.append(tp)
-        else:
-            kinds = None
-    decoder = _RecordDecoder(
-        cls, tuple(kinds) if kinds is not None else None, tuple(enums), _field_checks(cls)
-    )
-    _DECODERS[code] = decoder
-    return decoder
+_RECORDS: dict[int, _RecordType] = {}
 
 
 def _ext_hook(code: int, data: bytes) -> Any:
-    decoder = _DECODERS.get(code) or _record_decoder(code)
-    values = _unpack(data)
-    # Fast path: every field's type at once, compared in C; enums rebuilt by lookup.  Any
-    # mismatch takes the field-by-field checks, which also say what is wrong.
-    if type(values) is list and decoder.kinds == tuple(map(type, values)):
-        for index, members in decoder.enums:
-            value = values[index]
-            values[index] = members.get(value, value)
-        return decoder.cls(*values)
-    checks = decoder.checks
-    if not isinstance(values, list) or len(values) != len(checks):
-        raise ProtocolError(f"malformed {decoder.cls.__name__} record")
-    return decoder.cls(*[c(v, where) for (where, c), v in zip(checks, values, strict=True)])
+    # Called once per record: a listing's thousand records each take this path, so it is
+    # written out here rather than split into helpers.
+    kind = _RECORDS.get(code)
+    if kind is None:
+        if code not in RECORD_TYPES:
+            raise ProtocolError(f"unknown record type {code}")
+        kind = _RECORDS[code] = _RecordType(RECORD_TYPES[code])
+    values = msgpack.unpackb(  # _unpack's arguments, written out: a call less per record
+        data,
+        ext_hook=_ext_hook,
+        raw=False,
+        strict_map_key=True,
+        use_list=True,
+        max_str_len=MAX_STRING,
+        max_bin_len=MAX_MESSAGE,
+        max_array_len=MAX_ARRAY,
+        max_map_len=MAX_MAP,
+        max_ext_len=MAX_MESSAGE,
+    )
+    if (
+        kind.fast
+        and type(values) is list
+        and len(values) == kind.count
+        and tuple(map(type, values)) == kind.exact
+    ):
+        for i, member in kind.members:
+            values[i] = member(values[i])
+        return kind.cls(*values)
+    return kind.checked(values)
+
+
+_ENUM = object()  # marks an IntEnum field in _exact_wire_type's answers
+
+
+def _exact_wire_type(tp: Any) -> Any:
+    """The one type a value of annotation *tp* has on the wire, _ENUM for an IntEnum, or None
+    when the annotation admits several (unions, containers, Any)."""
+    if not isinstance(tp, type) or getattr(tp, "__origin__", None) is not None:
+        return None
+    if tp in (bool, int, str, bytes) or tp in _CODE_OF:
+        return tp
+    import enum
+
+    return _ENUM if issubclass(tp, enum.IntEnum) else None
+
+
+def _enum_member(enum_type: Any) -> Callable[[int], Any]:
+    """int -> member of *enum_type*, as ``enum_type(value)``; a number the enum does not know
+    (a newer peer's value) stays a number."""
+    members = {member.value: member for member in enum_type}
+
+    def member(value: int) -> Any:
+        found = members.get(value)
+        if found is not None:
+            return found
+        try:
+            return enum_type(value)  # what calling the enum finds beyond its members
+        except ValueError:
+            return value
+
+    return member
 
 
 def decode(data: bytes) -> Any:
@@ -223,7 +255,6 @@ def check(value: Any, tp: Any, where: str) -> Any:
     return checker(tp)(value, where)
 
 
-Checker = typing.Callable[[Any, str], Any]
 _CHECKERS: dict[Any, Checker] = {}
 
 
@@ -240,11 +271,13 @@ def _fail(where: str, what: str, value: Any) -> ProtocolError:
 
 
 def _build(tp: Any) -> Checker:  # noqa: C901 - one branch per annotation shape
-    if tp is Any:
+    # typing's own forms (Any, Optional, Union) can only be met if typing is imported already.
+    typing = sys.modules.get("typing")
+    if typing is not None and tp is typing.Any:
         return lambda value, where: value
-    origin = typing.get_origin(tp)
-    if origin in (typing.Union, types.UnionType):
-        options = [checker(t) for t in typing.get_args(tp)]
+    origin = getattr(tp, "__origin__", None)
+    if isinstance(tp, types.UnionType) or (typing is not None and origin is typing.Union):
+        options = [checker(t) for t in tp.__args__]
 
         def union(value: Any, where: str) -> Any:
             for option in options:
@@ -264,7 +297,7 @@ def _build(tp: Any) -> Checker:  # noqa: C901 - one branch per annotation shape
 
         return none
     if origin is list:
-        item = checker(typing.get_args(tp)[0])
+        item = checker(tp.__args__[0])
 
         def list_(value: Any, where: str) -> Any:
             if not isinstance(value, list):
@@ -273,7 +306,7 @@ def _build(tp: Any) -> Checker:  # noqa: C901 - one branch per annotation shape
 
         return list_
     if origin is tuple:
-        items = [checker(t) for t in typing.get_args(tp)]
+        items = [checker(t) for t in tp.__args__]
 
         def tuple_(value: Any, where: str) -> Any:
             if not isinstance(value, (list, tuple)) or len(value) != len(items):
@@ -285,15 +318,14 @@ def _build(tp: Any) -> Checker:  # noqa: C901 - one branch per annotation shape
         raise TypeError(f"unsupported annotation {tp!r}")
     if issubclass(tp, bool):
         return _exact(bool, "bool")
-    if issubclass(tp, enum.IntEnum):
-        enum_type = tp
-        # A dict lookup, not enum_type(value): calling an enum class costs ten times more.
-        members = {int(member): member for member in enum_type}
+    if _exact_wire_type(tp) is _ENUM:
+        enum_name = tp.__name__
+        member = _enum_member(tp)
 
         def enum_(value: Any, where: str) -> Any:
             if type(value) is not int:
-                raise _fail(where, enum_type.__name__, value)
-            return members.get(value, value)  # a newer peer's value: keep the number
+                raise _fail(where, enum_name, value)
+            return member(value)
 
         return enum_
     if tp in (int, str, bytes):

@@ -3,24 +3,34 @@
 The procedure table names each driver method; the method's annotations in
 :mod:`pyvirt.driver` are its wire signature.  So the types a client may send, the checks the
 daemon applies before a driver sees a call, and the documentation cannot drift apart.
+
+A signature is read on first use (:func:`signature`): a client run calls two or three
+procedures, and reading all of them costs more than the rest of its start-up.
 """
 
 from __future__ import annotations
 
-import inspect
-import typing
-from dataclasses import dataclass
-from typing import Any
+from pyvirt._procedures import BY_NUMBER, PROCEDURES, Procedure
+from pyvirt._record import record
+from pyvirt.rpc._codec import ProtocolError, checker, type_hints
 
-from pyvirt._procedures import PROCEDURES, Procedure
-from pyvirt.rpc._codec import Checker, ProtocolError, checker
+# Not typing.TYPE_CHECKING: the client imports this module on every remote pyvirsh run.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from pyvirt.rpc._codec import Checker
 
 #: Methods whose arguments cannot cross the wire; the daemon serves them itself.
 LOCAL_ONLY = frozenset({"connect_event_subscribe", "connect_event_unsubscribe"})
+#: Methods the RPC layer itself implements (the session, not a call to a driver).
+_SESSION = frozenset({"connect_open", "connect_close"})
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Signature:
+    """A procedure's argument names and checks, and the check of its result."""
+
     procedure: Procedure
     names: tuple[str, ...]
     args: tuple[Checker, ...]
@@ -38,30 +48,59 @@ class Signature:
         return self.result(value, f"{self.procedure.method} result")
 
 
+def crosses_the_wire(proc: Procedure) -> bool:
+    """Whether clients call *proc* through the daemon (it has a signature)."""
+    return proc.method not in LOCAL_ONLY and proc.method not in _SESSION
+
+
+def _parameters(method: Any) -> tuple[str, ...]:
+    """The parameter names after ``self`` of a contract method, read from its code object
+    rather than through :mod:`inspect`.  The contract's parameters are all positional (a call
+    sends a list); a method with ``*args``, keyword-only parameters or ``**kwargs`` is refused,
+    which the tests reading every signature (the daemon's) would show at once."""
+    code = method.__code__
+    if code.co_kwonlyargcount or code.co_flags & 0x0C:  # CO_VARARGS | CO_VARKEYWORDS
+        raise TypeError(f"{method.__qualname__}: only positional parameters can cross the wire")
+    return tuple(code.co_varnames[1 : code.co_argcount])
+
+
 def _signature(proc: Procedure) -> Signature:
     from pyvirt.driver import DriverConnection
 
     method = getattr(DriverConnection, proc.method)
-    hints = typing.get_type_hints(method)
-    params = [p for p in inspect.signature(method).parameters.values() if p.name != "self"]
+    hints = type_hints(method)
+    names = _parameters(method)
     return Signature(
         proc,
-        tuple(p.name for p in params),
-        tuple(checker(hints[p.name]) for p in params),
+        names,
+        tuple(checker(hints[name]) for name in names),
         checker(hints.get("return", type(None))),
     )
 
 
-_BY_NUMBER: dict[int, Signature] | None = None
+_BY_NUMBER: dict[int, Signature] = {}
+
+
+def signature(number: int) -> Signature | None:
+    """The signature of procedure *number*, or None if no such procedure crosses the wire."""
+    found = _BY_NUMBER.get(number)
+    if found is None:
+        proc = BY_NUMBER.get(number)
+        if proc is None or not crosses_the_wire(proc):
+            return None
+        found = _BY_NUMBER[number] = _signature(proc)
+    return found
+
+
+_ALL: dict[int, Signature] | None = None
 
 
 def signatures() -> dict[int, Signature]:
-    """Procedure number -> signature, for every procedure that crosses the wire."""
-    global _BY_NUMBER
-    if _BY_NUMBER is None:
-        _BY_NUMBER = {
-            p.number: _signature(p)
-            for p in PROCEDURES
-            if p.method not in LOCAL_ONLY and p.method not in ("connect_open", "connect_close")
+    """Procedure number -> signature, for every procedure that crosses the wire (the
+    daemon's dispatch table: it serves them all, so it reads them all once)."""
+    global _ALL
+    if _ALL is None:
+        _ALL = {
+            proc.number: sig for proc in PROCEDURES if (sig := signature(proc.number)) is not None
         }
-    return _BY_NUMBER
+    return _ALL

@@ -8,15 +8,23 @@ The asyncio stub is the only coroutine between the caller and the reply: ``_asen
 plain method returning what to await (the reply's future, or a coroutine when the connection
 must first be reopened), and the stub checks the result itself.  With many calls in flight,
 every frame and allocation per call shows in the calls per second.
+
+A stub is made the first time its method is looked up: the class gets a placeholder per
+procedure at import, and reading a signature (the contract's annotations) is left to the few
+procedures a run actually calls.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
+from pyvirt._procedures import PROCEDURES, Procedure
 from pyvirt.rpc._codec import ProtocolError
-from pyvirt.rpc._signatures import Signature, signatures
+from pyvirt.rpc._signatures import Signature, crosses_the_wire, signature
+
+# Not typing.TYPE_CHECKING: the client imports this module on every remote pyvirsh run.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 
 def _checked(sig: Signature, args: tuple[Any, ...]) -> list[Any]:
@@ -59,14 +67,35 @@ def _malformed(sig: Signature, exc: ProtocolError) -> Exception:
     return lost(f"malformed reply to {sig.procedure.method}: {exc}")
 
 
+def _make_stub(cls: type, proc: Procedure, is_async: bool) -> Callable[..., Any]:
+    sig = signature(proc.number)
+    assert sig is not None
+    method = (_async_stub if is_async else _sync_stub)(sig)
+    method.__name__ = proc.method
+    method.__qualname__ = f"{cls.__name__}.{proc.method}"
+    method.__doc__ = f"{proc.api} over RPC (procedure {proc.number})."
+    return method
+
+
+class _StubOnFirstUse:
+    """Stands in a client class for one procedure's stub until the method is first looked up,
+    then puts the stub in its place (later lookups are plain method lookups)."""
+
+    def __init__(self, cls: type, proc: Procedure, is_async: bool) -> None:
+        self.cls = cls
+        self.proc = proc
+        self.is_async = is_async
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        method = _make_stub(self.cls, self.proc, self.is_async)
+        setattr(self.cls, self.proc.method, method)
+        return method if instance is None else method.__get__(instance, self.cls)
+
+
 def install_stubs(cls: type, *, is_async: bool) -> type:
     """Give *cls* one method per wire procedure, named as the driver contract names it."""
-    for sig in signatures().values():
-        if sig.procedure.method in cls.__dict__:
-            continue  # answered locally by the client class itself
-        method = (_async_stub if is_async else _sync_stub)(sig)
-        method.__name__ = sig.procedure.method
-        method.__qualname__ = f"{cls.__name__}.{sig.procedure.method}"
-        method.__doc__ = f"{sig.procedure.api} over RPC (procedure {sig.procedure.number})."
-        setattr(cls, sig.procedure.method, method)
+    for proc in PROCEDURES:
+        if crosses_the_wire(proc) and proc.method not in cls.__dict__:
+            # (a method the class defines itself is answered locally)
+            setattr(cls, proc.method, _StubOnFirstUse(cls, proc, is_async))
     return cls

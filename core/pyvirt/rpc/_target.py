@@ -9,11 +9,10 @@ parameters the client consumes, unless ``?name=`` says otherwise.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from urllib.parse import quote
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
+from pyvirt._record import record
 from pyvirt._uri import URI
 from pyvirt.rpc._paths import daemon_socket, default_rundir
 
@@ -43,8 +42,10 @@ CLIENT_PARAMS = frozenset(
 DEFAULT_TCP_PORT = 16509
 
 
-@dataclass(frozen=True)
+@record
 class Target:
+    """Where a connection goes, and what the daemon is asked to open there."""
+
     transport: str
     endpoint: str  # ZeroMQ endpoint of the daemon's control socket
     socket_path: str | None  # for unix: the file that must exist
@@ -59,6 +60,8 @@ def _server_name(uri: URI) -> str:
     kept = [(k, v) for k, v in uri.params if k not in CLIENT_PARAMS]
     text = f"{uri.driver}://{uri.path}"
     if kept:
+        from urllib.parse import quote
+
         text += "?" + "&".join(f"{quote(k)}={quote(v, safe='/:')}" for k, v in kept)
     return text
 

@@ -12,9 +12,29 @@ from __future__ import annotations
 
 import enum
 import struct
-from typing import NamedTuple
+from collections import namedtuple
 
 from pyvirt.rpc._codec import MAX_MESSAGE, ProtocolError
+
+# Not typing.TYPE_CHECKING: every client imports this module.  Type checkers see the header's
+# fields as a typing.NamedTuple; at run time collections.namedtuple makes the same class
+# without importing typing.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import NamedTuple
+
+    class _HeaderFields(NamedTuple):
+        program: int
+        version: int
+        procedure: int
+        type: int
+        serial: int
+        status: int
+
+else:
+    _HeaderFields = namedtuple(
+        "_HeaderFields", ("program", "version", "procedure", "type", "serial", "status")
+    )
 
 #: First frame of every message: delimiter and protocol version at once.
 VERSION_FRAME = b"PYV1"
@@ -47,19 +67,14 @@ HEADER_SIZE = _HEADER.size
 _CALL, _REPLY, _EVENT, _STREAM = 0, 1, 2, 3
 
 
-class Header(NamedTuple):
+class Header(_HeaderFields):
     """The fixed 24-byte header: six big-endian 32-bit words, as libvirt's XDR header.
 
-    A NamedTuple rather than a dataclass: one is built per message, and tuple creation is
+    A named tuple rather than a dataclass: one is built per message, and tuple creation is
     several times cheaper.
     """
 
-    program: int
-    version: int
-    procedure: int
-    type: int
-    serial: int
-    status: int
+    __slots__ = ()
 
     def pack(self) -> bytes:
         return _HEADER.pack(*self)

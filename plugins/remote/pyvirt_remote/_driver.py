@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
-import time
 
-from pyvirt import URI
 from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 from pyvirt.rpc._paths import default_rundir
 from pyvirt.rpc._sync_client import RemoteConnection
 from pyvirt.rpc._target import resolve
+
+# Not typing.TYPE_CHECKING: this module is imported on every remote pyvirsh run.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyvirt import URI
 
 AUTOSTART_WAIT = 5.0
 
@@ -30,6 +30,12 @@ def _autostart(uri: URI | None, read_only: bool) -> None:
         return
     if os.path.exists(target.socket_path):
         return
+    # Imported only now: the daemon is nearly always running, and these cost milliseconds.
+    import shutil
+    import subprocess
+    import sys
+    import time
+
     daemon = shutil.which("pyvirtd")
     cmd = [daemon] if daemon else [sys.executable, "-m", "pyvirtd"]
     os.makedirs(default_rundir(), mode=0o700, exist_ok=True)

@@ -4,14 +4,17 @@ with virsh's fallbacks and messages, file reading, and ``--json`` output."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
 
 from pyvirt.cli._control import Control, Failure
 from pyvirt.cli._format import to_uint
 from pyvirt.cli._parser import Opt, Parsed, T
 
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from typing import Any
+
     from pyvirt import Domain, Network, StoragePool, StorageVol
 
 #: pyvirsh's extension: hidden from help so ``help CMD`` stays identical to virsh's.

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pyvirt.cli._control import Control, Failure
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
 from pyvirt.cli._table import render
 from pyvirt.cli.commands._common import JSON_OPT, dom_opt, domain, emit_json, yes_no
+
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _B = T.BOOL
 
@@ -130,18 +133,21 @@ def cmd_list(ctl: Control, p: Parsed) -> bool:
     if p.bool("json"):
         emit_json(ctl, [_domain_json(d) for d in doms])
         return True
-    rows: list[list[str]] = []
+    rows: list[list[str]] = []  # the table's
+    lines: list[str] = []  # or the lines of --uuid/--name/--id, printed in one write
+    mark_saved, with_title = p.bool("managed-save"), p.bool("title")
     for dom in doms:
-        id_text = str(dom.id) if dom.id >= 0 else "-"
+        dom_id = dom.id
+        id_text = str(dom_id) if dom_id >= 0 else "-"
         if table:
             rec = dom.record
             state = int(rec.state) if rec is not None else int(dom.state()[0])
-            managed = rec.managed_save if rec is not None else dom.has_managed_save()
-            text = (
-                "saved" if p.bool("managed-save") and state == 5 and managed else state_text(state)
-            )
+            text = state_text(state)
+            if mark_saved and state == 5:  # asked only for shut-off domains, as virsh does
+                managed = rec.managed_save if rec is not None else dom.has_managed_save()
+                text = "saved" if managed else text
             row = [id_text, dom.name, text]
-            if p.bool("title"):
+            if with_title:
                 row.append(_title(dom))
             rows.append(row)
             continue
@@ -149,17 +155,19 @@ def cmd_list(ctl: Control, p: Parsed) -> bool:
         if opt_uuid:
             parts.append(dom.uuid)
         if opt_id:
-            if dom.id < 0 and not opt_uuid and not opt_name:
+            if dom_id < 0 and not opt_uuid and not opt_name:
                 continue
             parts.append(id_text)
         if opt_name:
             parts.append(dom.name)
-        ctl.print(" ".join(parts) + "\n")
+        lines.append(" ".join(parts) + "\n")
     if table:
         header = ["Id", "Name", "State"]
-        if p.bool("title"):
+        if with_title:
             header.append("Title")
         ctl.print(render(header, rows, with_header=not ctl.quiet))
+    elif lines:
+        ctl.print("".join(lines))
     return True
 
 

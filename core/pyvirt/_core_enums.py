@@ -1,0 +1,44 @@
+"""The enums every connection needs as soon as it is imported: the states that records carry
+(a listed domain's state, a pool's, a volume's type) and the flags of opening a connection.
+
+They live apart from :mod:`pyvirt._enums` (which re-exports them, with libvirt's numbers for
+everything else) because building an enum class costs tens of microseconds: ``pyvirsh list``
+should not build the forty it does not use.
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class ConnectFlags(enum.IntFlag):
+    RO = 1
+    NO_ALIASES = 2
+
+
+class DomainState(enum.IntEnum):
+    NOSTATE = 0
+    RUNNING = 1
+    BLOCKED = 2
+    PAUSED = 3
+    SHUTDOWN = 4
+    SHUTOFF = 5
+    CRASHED = 6
+    PMSUSPENDED = 7
+
+
+class StoragePoolState(enum.IntEnum):
+    INACTIVE = 0
+    BUILDING = 1
+    RUNNING = 2
+    DEGRADED = 3
+    INACCESSIBLE = 4
+
+
+class StorageVolType(enum.IntEnum):
+    FILE = 0
+    BLOCK = 1
+    DIR = 2
+    NETWORK = 3
+    NETDIR = 4
+    PLOOP = 5
