@@ -76,3 +76,35 @@ def test_signatures_read_without_typing_agree_with_typing_and_inspect() -> None:
         assert _parameters(method) == names == sig.names
     for cls in RECORD_TYPES.values():
         assert type_hints(cls) == typing.get_type_hints(cls), cls.__name__
+
+
+def test_what_cannot_cross_the_wire_is_refused_and_the_encoder_stays_usable() -> None:
+    from pyvirt import DomainRef
+
+    ref = DomainRef("web", "u", 3)
+    with pytest.raises(TypeError, match="cannot encode object"):
+        encode([ref, object()])
+    assert decode(encode([ref])) == [ref]
+
+
+def test_threads_encoding_at_once_do_not_mix_their_records() -> None:
+    import threading
+
+    from pyvirt import DomainRef
+
+    errors: list[BaseException] = []
+
+    def encode_many(index: int) -> None:
+        ref = DomainRef(f"dom{index}", f"uuid{index}", index)
+        try:
+            for _ in range(2000):
+                assert decode(encode([ref, [ref, ref]])) == [ref, [ref, ref]]
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=encode_many, args=(i,)) for i in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors

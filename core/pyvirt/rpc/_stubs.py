@@ -2,7 +2,12 @@
 
 One function builds both flavours, so the two clients cannot drift: a stub checks its
 arguments against the driver contract's annotations (the same check the daemon applies),
-sends the call through the class's ``_invoke`` / ``_ainvoke``, and returns the decoded result.
+sends the call through the class's ``_invoke`` / ``_asend``, and returns the decoded result.
+
+The asyncio stub is the only coroutine between the caller and the reply: ``_asend`` is a
+plain method returning what to await (the reply's future, or a coroutine when the connection
+must first be reopened), and the stub checks the result itself.  With many calls in flight,
+every frame and allocation per call shows in the calls per second.
 
 A stub is made the first time its method is looked up: the class gets a placeholder per
 procedure at import, and reading a signature (the contract's annotations) is left to the few
@@ -43,11 +48,23 @@ def _sync_stub(sig: Signature) -> Callable[..., Any]:
 
 def _async_stub(sig: Signature) -> Callable[..., Any]:
     number = sig.procedure.number
+    check_result = sig.result
+    where = f"{sig.procedure.method} result"
 
     async def stub(self: Any, *args: Any) -> Any:
-        return await self._ainvoke(number, _checked(sig, args), sig)
+        value = await self._asend(number, _checked(sig, args), sig)
+        try:
+            return check_result(value, where)
+        except ProtocolError as exc:
+            raise _malformed(sig, exc) from None
 
     return stub
+
+
+def _malformed(sig: Signature, exc: ProtocolError) -> Exception:
+    from pyvirt.rpc._channel import lost
+
+    return lost(f"malformed reply to {sig.procedure.method}: {exc}")
 
 
 def _make_stub(cls: type, proc: Procedure, is_async: bool) -> Callable[..., Any]:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import itertools
 import os
-import socket
 import threading
 import time
 
@@ -30,7 +29,7 @@ from pyvirt._errors import VirtError, make_error
 from pyvirt._records import ObjectEvent
 from pyvirt._uri import URI
 from pyvirt.driver import DriverConnection
-from pyvirt.rpc._channel import Channel, Keepalive, connect_error, keepalive_timeout, lost
+from pyvirt.rpc._channel import Channel, Keepalive, keepalive_timeout, lost
 from pyvirt.rpc._codec import ProtocolError, decode, encode
 from pyvirt.rpc._procs import (
     PROC_CONNECT_CLOSE,
@@ -42,7 +41,7 @@ from pyvirt.rpc._procs import (
 )
 from pyvirt.rpc._signatures import Signature
 from pyvirt.rpc._stubs import install_stubs
-from pyvirt.rpc._target import Target, resolve
+from pyvirt.rpc._target import resolve
 from pyvirt.rpc._wire import (
     _HEADER,
     PROGRAM_DAEMON,
@@ -52,7 +51,7 @@ from pyvirt.rpc._wire import (
     Status,
     split_frames,
 )
-from pyvirt.rpc._zmtp import encode_two, socket_address
+from pyvirt.rpc._zmtp import encode_two
 
 # Not typing.TYPE_CHECKING: the client imports this module on every remote pyvirsh run.
 TYPE_CHECKING = False
@@ -66,27 +65,6 @@ _pack_header = _HEADER.pack
 CALL_TIMEOUT = float(os.environ.get("PYVIRT_CALL_TIMEOUT", "300"))
 #: How long re-routing waits for a restarted worker.
 REOPEN_TIMEOUT = 10.0
-
-
-def _check_socket(target: Target) -> None:
-    """Fail at once, with libvirt's message, when nothing accepts at the daemon's endpoint.
-
-    For the asyncio client, whose libzmq socket would otherwise retry quietly until a timeout
-    (the synchronous client's :class:`Channel` reports a failed connect itself).  A socket
-    file left behind by a daemon that was killed still exists, but nothing accepts on it.
-    """
-    family, address = socket_address(target.endpoint)
-    try:
-        if isinstance(address, str):
-            probe = socket.socket(family, socket.SOCK_STREAM)
-            try:
-                probe.connect(address)
-            finally:
-                probe.close()
-        else:
-            socket.create_connection(address, timeout=5).close()
-    except OSError as exc:
-        raise connect_error(target.endpoint, exc) from None
 
 
 def _session_gone(exc: VirtError) -> bool:

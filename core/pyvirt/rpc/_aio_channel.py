@@ -1,0 +1,308 @@
+"""One asyncio connection to a pyvirtd socket, speaking ZMTP itself (no libzmq).
+
+Why not a libzmq socket: libzmq hands every message to a background I/O thread and back, and
+on a call-reply round trip those hand-offs cost more than the call.  Here the event loop owns
+the socket: :class:`Channel` is an :class:`asyncio.Protocol` over a plain unix or TCP
+connection, and the bytes are ZeroMQ's (:mod:`pyvirt.rpc._zmtp`), so the peer may be libzmq
+(the daemon's ROUTER) or not (a worker speaking ZMTP itself).
+
+Built for many calls in flight on one connection:
+
+* each read is decoded in one go, and every reply in it resolves the future of its serial;
+* the first call after a flush is written at once (the peer starts on it); the calls that
+  follow in the same loop iteration are queued, and one callback writes them all with a
+  single ``transport.write``.  A read that brought replies schedules that callback itself,
+  so it runs right after the tasks the replies woke: their next calls leave in the same
+  iteration.  Measured against a ZMTP worker, client and worker pinned to two cores: 8 / 32
+  calls in flight, 28k / 45k calls/s with batching alone, 46k / 93k with both; on one shared
+  core, 41k / 55k and 38k / 52k.  Writing every call at once does as well on two cores and
+  worse on one;
+* there is no timer per call: one sweep per *tick* fails the calls older than the timeout,
+  which it finds from the serials it saw at earlier sweeps (serials go out in order).
+
+Nothing may be written before the peer's greeting and READY have been read (libzmq drops a
+connection whose handshake "command" turns out to be a message), so the queue is held until
+then; :attr:`Channel.ready` resolves at that moment.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import struct
+from collections import deque
+from typing import Any
+
+from pyvirt._codes import ErrorCode, ErrorDomain
+from pyvirt._errors import VirtError, make_error
+from pyvirt._records import ObjectEvent
+from pyvirt.rpc._channel import lost
+from pyvirt.rpc._codec import ProtocolError, decode, encode
+from pyvirt.rpc._procs import PROC_EVENT
+from pyvirt.rpc._wire import _HEADER, HEADER_SIZE, VERSION_FRAME, MessageType, Status
+from pyvirt.rpc._zmtp import Decoder, ZmtpError, handshake, socket_address
+
+_REPLY = int(MessageType.REPLY)
+_EVENT = int(MessageType.EVENT)
+_ERROR = int(Status.ERROR)
+_pack_header = _HEADER.pack
+_unpack_header = _HEADER.unpack_from
+#: Serials run 1..2**32-1, then start again at 1 (0 is left to keepalive messages).
+_SERIALS = 0xFFFFFFFF
+#: ZMTP frame prefix of the version frame, flagged "more frames follow".
+_VERSION_PREFIX = b"\x01" + bytes((len(VERSION_FRAME),)) + VERSION_FRAME
+#: Everything before a call's header when header and body are shorter than 256 bytes: the
+#: version frame and the short size of the last frame, one ready-made bytes per size.
+_SHORT_PREFIXES = [_VERSION_PREFIX + bytes((0, size)) for size in range(256)]
+_long_size = struct.Struct(">Q").pack
+
+
+def timed_out() -> VirtError:
+    return make_error(ErrorCode.OPERATION_TIMEOUT, ErrorDomain.RPC, "no reply from the daemon")
+
+
+class Channel(asyncio.Protocol):
+    """A DEALER-side ZMTP connection: calls out, replies matched by serial, events queued."""
+
+    def __init__(self, endpoint: str, timeout: float) -> None:
+        self.endpoint = endpoint
+        self.loop = asyncio.get_running_loop()
+        #: Calls without a reply after this many seconds fail with VIR_ERR_OPERATION_TIMEOUT.
+        self.timeout = timeout
+        self.pending: dict[int, asyncio.Future[Any]] = {}
+        self.events: asyncio.Queue[ObjectEvent] | None = None
+        #: Why the channel can no longer be used (set once, never cleared).
+        self.dead: VirtError | None = None
+        #: Resolves when the peer's handshake has been read; fails if the channel dies first.
+        self.ready: asyncio.Future[None] = self.loop.create_future()
+        #: The peer closed the connection before completing its handshake: typically a dying
+        #: process whose listening socket still accepted (worth trying again, unlike garbage).
+        self.hung_up_early = False
+        self._decoder = Decoder(b"DEALER")
+        self._transport: asyncio.Transport | None = None
+        self._outbox: list[bytes] = []
+        self._flush_due = False  # a _flush callback is scheduled
+        self._sent_at_once = False  # a call was written directly since the last flush
+        self._open = False  # handshake done: the outbox may be written
+        self._serial = 0
+        self._sweeper: asyncio.TimerHandle | None = None
+        #: (loop time, last serial sent) at each sweep, oldest first.
+        self._marks: deque[tuple[float, int]] = deque()
+        self._tick = min(1.0, timeout / 10)
+
+    @classmethod
+    async def connect(cls, endpoint: str, timeout: float) -> Channel:
+        """Connect to *endpoint* (``ipc://PATH`` or ``tcp://HOST:PORT``) and start the
+        handshake; the channel is usable at once (calls wait for :attr:`ready`).  Raises
+        :class:`OSError` when the connection cannot be made, ValueError for a bad endpoint."""
+        channel = cls(endpoint, timeout)
+        loop = channel.loop
+        family, address = socket_address(endpoint)
+        if family == socket.AF_UNIX:
+            assert isinstance(address, str)
+            await loop.create_unix_connection(lambda: channel, address)
+        else:
+            assert isinstance(address, tuple)
+            await loop.create_connection(lambda: channel, address[0], address[1])
+        return channel
+
+    # asyncio.Protocol
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        sock = transport.get_extra_info("socket")
+        if sock is not None and sock.family != socket.AF_UNIX:
+            # asyncio sets TCP_NODELAY; keepalive lets the kernel notice a vanished host.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        transport.write(handshake(b"DEALER", False))
+
+    def data_received(self, data: bytes) -> None:
+        decoder = self._decoder
+        try:
+            messages = decoder.feed(data)
+        except ZmtpError as exc:
+            self._broken(str(exc))
+            return
+        if decoder.replies:
+            assert self._transport is not None
+            self._transport.write(decoder.replies)
+            decoder.replies = b""
+        if not self._open and decoder.ready:
+            self._open = True
+            if not self.ready.done():
+                self.ready.set_result(None)
+            if self._outbox:
+                self._flush()
+        pending = self.pending
+        for frames in messages:
+            if len(frames) != 2 or frames[0] != VERSION_FRAME or len(frames[1]) < HEADER_SIZE:
+                continue  # not this protocol's: ignored, as a DEALER ignores what it cannot use
+            payload = frames[1]
+            _program, _version, procedure, kind, serial, status = _unpack_header(payload)
+            if kind == _REPLY:
+                future = pending.pop(serial, None)
+                if future is None or future.done():
+                    continue  # timed out or cancelled meanwhile
+                try:
+                    value = decode(payload[HEADER_SIZE:])
+                except ProtocolError as exc:
+                    future.set_exception(lost(f"malformed reply from the daemon: {exc}"))
+                    continue
+                if status != _ERROR:
+                    future.set_result(value)
+                else:
+                    future.set_exception(_remote_error(value))
+            elif kind == _EVENT and procedure == PROC_EVENT and self.events is not None:
+                self._event(payload)
+        if messages and not self._flush_due:
+            # Scheduled now, the flush runs in the next iteration right after the tasks these
+            # replies wake, so the calls they make go out in that same iteration.
+            self._flush_due = True
+            self.loop.call_soon(self._flush)
+
+    def eof_received(self) -> bool:
+        return False  # close the transport: connection_lost follows
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+        if self._open:
+            self.fail(lost("the connection to the daemon was lost"))
+        else:
+            self.hung_up_early = self.dead is None
+            self.fail(self._handshake_failed("the peer closed the connection"))
+
+    # calls
+
+    def send(self, program: int, procedure: int, args: Any) -> asyncio.Future[Any]:
+        """Queue one call; the future gets its decoded result or its error."""
+        if self.dead is not None:
+            raise self.dead
+        serial = self._serial = self._serial % _SERIALS + 1
+        future = self.loop.create_future()
+        self.pending[serial] = future
+        body = encode(args)
+        size = HEADER_SIZE + len(body)
+        prefix = (
+            _SHORT_PREFIXES[size] if size < 256 else _VERSION_PREFIX + b"\x02" + _long_size(size)
+        )
+        header = _pack_header(program, 1, procedure, 0, serial, 0)
+        if not self._open:
+            self._outbox += (prefix, header, body)  # written once the handshake is done
+        else:
+            if self._sent_at_once:
+                self._outbox += (prefix, header, body)
+            else:
+                # The first call since the last flush is written at once: the peer (on
+                # another core) starts on it while the calls that follow in this loop
+                # iteration are queued for the flush.
+                assert self._transport is not None
+                self._transport.write(prefix + header + body)
+                self._sent_at_once = True
+            if not self._flush_due:
+                self._flush_due = True
+                self.loop.call_soon(self._flush)
+        if self._sweeper is None:
+            self._sweeper = self.loop.call_later(self._tick, self._sweep)
+        return future
+
+    async def call(self, program: int, procedure: int, args: Any, timeout: float) -> Any:
+        """One call that gives up after *timeout* seconds (when shorter than the channel's)."""
+        future = self.send(program, procedure, args)
+        try:
+            return await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            raise timed_out() from None
+
+    def _flush(self) -> None:
+        self._flush_due = False
+        self._sent_at_once = False
+        outbox = self._outbox
+        if not outbox or not self._open or self._transport is None:
+            return
+        self._outbox = []
+        self._transport.write(b"".join(outbox))
+
+    def _event(self, payload: bytes) -> None:
+        assert self.events is not None
+        try:
+            _boot, _seq, event = decode(payload[HEADER_SIZE:])
+        except (ProtocolError, ValueError, TypeError):
+            return
+        if isinstance(event, ObjectEvent):
+            self.events.put_nowait(event)
+
+    def _sweep(self) -> None:
+        """Fail the calls sent before a sweep at least :attr:`timeout` ago; a call fails
+        between *timeout* and *timeout* + two ticks after it was sent."""
+        now = self.loop.time()
+        marks = self._marks
+        marks.append((now, self._serial))
+        horizon = now - self.timeout
+        cutoff = None
+        while marks and marks[0][0] <= horizon:
+            cutoff = marks.popleft()[1]
+        if cutoff is not None and self.pending:
+            self._expire(cutoff)
+        if self.pending:
+            self._sweeper = self.loop.call_later(self._tick, self._sweep)
+        else:
+            self._sweeper = None
+            marks.clear()
+
+    def _expire(self, cutoff: int) -> None:
+        # Serials wrap around, so "sent at or before cutoff" is measured as distance back from
+        # the last serial; the pending dict is in sending order, oldest first.
+        last = self._serial
+        reach = (last - cutoff) % _SERIALS
+        expired = []
+        for serial in self.pending:
+            if (last - serial) % _SERIALS < reach:
+                break
+            expired.append(serial)
+        error = timed_out()
+        for serial in expired:
+            future = self.pending.pop(serial)
+            if not future.done():
+                future.set_exception(error)
+
+    # end of life
+
+    def _handshake_failed(self, reason: str) -> VirtError:
+        return lost(f"ZMTP handshake with {self.endpoint} failed: {reason}")
+
+    def _broken(self, reason: str) -> None:
+        if self._open:
+            self.fail(lost(f"protocol error from {self.endpoint}: {reason}"))
+        else:
+            self.fail(self._handshake_failed(reason))
+        if self._transport is not None:
+            self._transport.abort()
+
+    def fail(self, error: VirtError) -> None:
+        """Fail every pending call (and the handshake, if still waiting) with *error*."""
+        if self.dead is not None:
+            return
+        self.dead = error
+        self._outbox = []
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            self._sweeper = None
+        if not self.ready.done():
+            self.ready.set_exception(error)
+            self.ready.exception()  # retrieved: nobody may be waiting for it
+        pending, self.pending = self.pending, {}
+        for future in pending.values():
+            if not future.done():
+                future.set_exception(error)
+
+    def close(self) -> None:
+        self.fail(lost("the connection is closed"))
+        if self._transport is not None:
+            self._transport.close()
+
+
+def _remote_error(fields: Any) -> VirtError:
+    if isinstance(fields, dict):
+        return VirtError.from_fields(fields)
+    return lost("malformed error reply from the daemon")
