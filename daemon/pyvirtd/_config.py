@@ -30,6 +30,9 @@ class Config:
     keepalive_interval: int = 5
     keepalive_count: int = 5
     max_message_size: int = 16 * 1024 * 1024
+    #: pyvirt's own: how long (microseconds) a worker keeps polling after serving, before it
+    #: sleeps; 0 turns it off.  See pyvirtd._transport.
+    poll_spin_us: int = 50
     log_level: str = "WARNING"
 
     def check(self, origin: str) -> None:
@@ -42,6 +45,8 @@ class Config:
         for key in ("max_anonymous_clients", "min_workers", "prio_workers", "keepalive_count"):
             if getattr(self, key) < 0:
                 raise fail(key, "must not be negative")
+        if not 0 <= self.poll_spin_us <= 10000:
+            raise fail("poll_spin_us", "must be between 0 and 10000 (microseconds)")
         if self.min_workers > self.max_workers:
             raise fail("min_workers", "cannot be larger than max_workers")
         if self.keepalive_interval == 0 or self.keepalive_interval < -1:

@@ -147,6 +147,7 @@ class Daemon:
             "prio_workers": c.prio_workers,
             "max_clients": c.max_clients,
             "max_message": c.max_message_size,
+            "poll_spin_us": c.poll_spin_us,
             "rw_perms": c.mode("rw"),
             "ro_perms": c.mode("ro"),
             "listen_addr": c.listen_addr if self.listen else None,

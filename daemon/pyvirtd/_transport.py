@@ -14,6 +14,14 @@ owner closes the session the moment a client dies.
 
 Replies produced while a connection's input is being handled are written together once the
 input is consumed: pipelined calls cost one ``send`` for the whole batch.
+
+After serving something the loop keeps polling, without sleeping, for a short while
+(``spin``, pyvirtd.toml's ``poll_spin_us``, 50 us by default) before it blocks: a client that
+calls again within that time (a loop of calls, a listing followed by lookups) is served
+without the sleep and wake-up of the worker, which on this virtual machine cost 20-50 us of
+latency and, measured, more CPU than the polling itself (per call, 46 us of worker CPU
+sleeping between calls, 23 us spinning).  An idle worker sleeps: it spins only right after
+activity.
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import os
 import select
 import socket
 from collections.abc import Callable
+from time import perf_counter
 
 from pyvirt.rpc._zmtp import Decoder, ZmtpError, handshake
 
@@ -87,12 +96,15 @@ class ZmtpServer:
         *,
         max_message: int,
         max_connections: int,
+        spin: float = 0.0,
     ) -> None:
         self.on_message = on_message
         self.on_disconnect = on_disconnect
         self.on_overflow = on_overflow
         self.max_message = max_message
         self.max_connections = max_connections
+        self.spin = spin
+        self._active = False  # the last poll served something: spin before sleeping
         self.epoll = select.epoll()
         self.listeners: dict[int, tuple[socket.socket, str]] = {}
         self.peers: dict[bytes, _Peer] = {}
@@ -145,7 +157,16 @@ class ZmtpServer:
     # -- the loop --------------------------------------------------------------------------
     def poll(self, timeout: float) -> bool:
         """Wait up to *timeout* seconds and serve what is ready; False when nothing was."""
-        ready = self.epoll.poll(timeout)
+        epoll = self.epoll
+        ready = epoll.poll(0) if self._active else None
+        if not ready:
+            if self._active and self.spin:
+                end = perf_counter() + self.spin
+                while not ready and perf_counter() < end:
+                    ready = epoll.poll(0)
+            if not ready:
+                ready = epoll.poll(timeout)
+        self._active = bool(ready)
         peer_of_fd = self.peer_of_fd
         for fd, events in ready:
             peer = peer_of_fd.get(fd)

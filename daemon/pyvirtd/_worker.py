@@ -101,6 +101,7 @@ class WorkerServer:
             self._on_overflow,
             max_message=int(options.get("max_message", 16 * 1024 * 1024)),
             max_connections=2 * self.max_clients + 64,
+            spin=int(options.get("poll_spin_us", 50)) / 1e6,
         )
         self.endpoints: dict[str, str] = {}
         self.bound: dict[str, int] = {}  # socket file -> inode, removed on exit if still ours
