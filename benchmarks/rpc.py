@@ -9,6 +9,11 @@ with 1, 4 and 16 client processes each calling info() in a loop; one asyncio con
 8 and 32 calls in flight (libvirt: that many threads sharing one connection, libvirt-python's
 way to overlap calls); `list --all` over 1,000 domains with pyvirsh and virsh.
 
+pyvirt's worker and synchronous client poll for up to 50 us before sleeping (pyvirtd.toml's
+poll_spin_us, the client's PYVIRT_SPIN_US; 0 turns either off): to see pyvirt without it, run
+with PYVIRT_SPIN_US=0 and a pyvirtd.toml holding poll_spin_us = 0 (PYVIRT_BENCH_CONFIG names
+that file).
+
 The `list --all` runs start with one untimed run each, and pyvirsh runs without
 PYTHONDONTWRITEBYTECODE, so its modules are loaded from bytecode as an installed package's are
 (the variable, set in some development shells, would make every run compile pyvirt's sources).
@@ -147,8 +152,9 @@ def libvirtd_available() -> bool:
 
 def start_pyvirtd(rundir: Path) -> subprocess.Popen[bytes]:
     env = {**os.environ, "PYVIRT_RUNTIME_DIR": str(rundir)}
+    config = os.environ.get("PYVIRT_BENCH_CONFIG")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pyvirtd"],
+        [sys.executable, "-m", "pyvirtd", *(["--config", config] if config else [])],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
