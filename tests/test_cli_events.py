@@ -124,6 +124,13 @@ def _scenario(exe: str, uri: str, cwd: Path, seconds: int) -> list[str]:
     return outputs
 
 
+#: virsh prints this now and then when a one-shot `event` exits while libvirtd's event for it
+#: is still being dispatched (virConnectClose finds the domain's reference still held): a race
+#: inside virsh, not behaviour to copy.  Seen in a CI run of this test; virsh's other output
+#: is unchanged by it.
+_VIRSH_LEAK_RACE = "error: One or more references were leaked after disconnect from the hypervisor\n"
+
+
 def test_listeners_see_what_other_processes_do(daemon_uri, tmp_path):
     """While listeners hold connections, state is shared between separate processes
     (domstate sees the suspend of the process before) and every listener prints virsh's
@@ -137,7 +144,7 @@ def test_listeners_see_what_other_processes_do(daemon_uri, tmp_path):
     assert "paused (user)" in ours[1], ours[1]
     assert _STAMP.search(ours[len(ACTIONS)]), ours[len(ACTIONS)]
     assert [_STAMP.sub("<time>: ", normalise(o)) for o in ours] == [
-        _STAMP.sub("<time>: ", o) for o in theirs]
+        _STAMP.sub("<time>: ", o.replace(_VIRSH_LEAK_RACE, "")) for o in theirs]
 
 
 def test_last_disconnect_resets_the_daemons_state(daemon_uri):
