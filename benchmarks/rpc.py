@@ -5,7 +5,8 @@ Needs libvirtd for the comparison (../shared/tools/libvirt-reference.sh start); 
 only pyvirt's figures are printed.  pyvirtd is started here in a temporary runtime dir.
 
 Measured: one client's sequential latency for info(), lookup by name and list-all; calls/s
-with 1, 4 and 16 client processes each calling info() in a loop; one asyncio connection with
+with 1, 4 and 16 client processes each calling info() in a loop (all started and warmed up
+first, then measured over the same window, so no process's start-up eats into another's); one asyncio connection with
 8 and 32 calls in flight (libvirt: that many threads sharing one connection, libvirt-python's
 way to overlap calls); `list --all` over 1,000 domains with pyvirsh and virsh.
 
@@ -73,6 +74,9 @@ if mode in ("info", "lookup", "list"):
     print(json.dumps({"latency_us": sorted(samples)[2]}))
 elif mode == "throughput":
     for _ in range(200): ops["info"]()
+    # Start together: no client's measured window overlaps another's start-up.
+    print("ready", flush=True)
+    sys.stdin.readline()
     counts = []
     start = time.perf_counter()
     loop(ops["info"], start + seconds, counts)
@@ -126,6 +130,7 @@ def parallel(api: str, clients: int, seconds: float, env: dict[str, str]) -> flo
     procs = [
         subprocess.Popen(
             [python, "-c", WORKER, api, "throughput", str(seconds), "0"],
+            stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -133,6 +138,14 @@ def parallel(api: str, clients: int, seconds: float, env: dict[str, str]) -> flo
         )
         for _ in range(clients)
     ]
+    for proc in procs:  # every client started and warmed up ...
+        assert proc.stdout is not None
+        if proc.stdout.readline().strip() != "ready":
+            raise RuntimeError(f"{api} client failed: {proc.communicate()[1].strip()[-2000:]}")
+    for proc in procs:  # ... then all measure at once
+        assert proc.stdin is not None
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
     total = 0.0
     for proc in procs:
         out, err = proc.communicate(timeout=300)

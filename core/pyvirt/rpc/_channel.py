@@ -61,7 +61,7 @@ def _spin_seconds() -> float:
 #: much.  After a poll that saw nothing, the next calls sleep at once (the peer is busy or
 #: slow, and polling would only take CPU from it): see Channel.recv.
 _SPIN = _spin_seconds()
-_SPIN_BACKOFF = 8
+_SPIN_BACKOFF_MAX = 64
 #: Never block in send (a peer that does not read must not hang the caller past its timeout)
 #: and never raise SIGPIPE in an embedding process that did not ignore it.
 _SEND_FLAGS = socket.MSG_DONTWAIT | socket.MSG_NOSIGNAL
@@ -150,6 +150,7 @@ class Channel:
         "_recv_timeout",
         "_sock",
         "_spin_skip",
+        "_spin_backoff",
     )
 
     def __init__(self, endpoint: str) -> None:
@@ -166,6 +167,7 @@ class Channel:
         self._poller = select.poll()
         self._recv_timeout = 0.0  # the socket's SO_RCVTIMEO (0: none set)
         self._spin_skip = 0  # calls left that wait without polling first (see recv)
+        self._spin_backoff = 1  # calls to skip after the next poll that sees nothing
 
     # -- connecting ------------------------------------------------------------------------
     def connect(self, timeout: float = 5.0) -> None:
@@ -366,7 +368,8 @@ class Channel:
     def _spin(self, sock: socket.socket) -> bool:
         """Poll for a reply for up to ``_SPIN`` seconds; True when a message is queued.
 
-        A poll that saw nothing makes the next ``_SPIN_BACKOFF`` calls sleep at once, so a
+        A poll that saw nothing makes the next calls sleep at once (1, then 2, 4 ... up to
+        ``_SPIN_BACKOFF_MAX`` calls after each further miss; a hit starts again at 1), so a
         busy peer (many clients, a slow call) costs no CPU in polling for long.
         """
         end = time.perf_counter() + _SPIN
@@ -376,12 +379,14 @@ class Channel:
             except BlockingIOError:
                 if time.perf_counter() < end:
                     continue
-                self._spin_skip = _SPIN_BACKOFF
+                self._spin_skip = self._spin_backoff
+                self._spin_backoff = min(self._spin_backoff * 2, _SPIN_BACKOFF_MAX)
                 return False
             except OSError:
                 data = b""
             self._take(data)
             if self._messages:
+                self._spin_backoff = 1
                 return True
             if not self.connected:
                 return False
