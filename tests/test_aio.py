@@ -85,6 +85,38 @@ def test_events_as_an_async_iterator(daemon):
     run(main())
 
 
+def test_event_iteration_ends_with_the_error_when_the_worker_dies_and_resumes_after():
+    """Waiting for events must not hang when the worker goes: the iterator raises, and a new
+    events() attaches to the restarted worker (a new session: its sequence starts again)."""
+    with running_daemon() as d:
+
+        async def main():
+            async with await pyvirt.aio.open("test+unix:///default") as conn:
+                ref = (await conn.domain_lookup_by_name("test")).ref
+                events = conn.events()
+                waiting = asyncio.ensure_future(events.__anext__())
+                await asyncio.sleep(0.2)
+                await conn.domain_suspend(ref)
+                before = await asyncio.wait_for(waiting, 5)
+                waiting = asyncio.ensure_future(events.__anext__())
+                await asyncio.sleep(0.1)
+                old_pid = d.wait_worker("test")
+                os.kill(old_pid, signal.SIGKILL)
+                with pytest.raises(pyvirt.VirtError, match="lost"):
+                    await asyncio.wait_for(waiting, 5)
+                d.wait_worker("test", not_pid=old_pid)
+                again = conn.events()
+                waiting = asyncio.ensure_future(again.__anext__())
+                await asyncio.sleep(0.2)
+                ref = (await conn.domain_lookup_by_name("test")).ref
+                await conn.domain_suspend(ref)
+                after = await asyncio.wait_for(waiting, 5)
+                assert (after.name, after.event) == ("test", 3)
+                assert (before.seq, after.seq) == (1, 1)
+
+        run(main())
+
+
 def test_calls_in_flight_fail_promptly_when_the_daemon_dies():
     with running_daemon() as d:
 

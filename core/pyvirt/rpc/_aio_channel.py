@@ -70,7 +70,9 @@ class Channel(asyncio.Protocol):
         #: Calls without a reply after this many seconds fail with VIR_ERR_OPERATION_TIMEOUT.
         self.timeout = timeout
         self.pending: dict[int, asyncio.Future[Any]] = {}
-        self.events: asyncio.Queue[ObjectEvent] | None = None
+        #: Events for :meth:`AsyncRemoteConnection.events`; the channel's end is queued last
+        #: (the error it failed with), so an iterator waiting on it stops instead of hanging.
+        self.events: asyncio.Queue[ObjectEvent | VirtError] | None = None
         #: Why the channel can no longer be used (set once, never cleared).
         self.dead: VirtError | None = None
         #: Resolves when the peer's handshake has been read; fails if the channel dies first.
@@ -295,6 +297,8 @@ class Channel(asyncio.Protocol):
         for future in pending.values():
             if not future.done():
                 future.set_exception(error)
+        if self.events is not None:
+            self.events.put_nowait(error)
 
     def close(self) -> None:
         self.fail(lost("the connection is closed"))

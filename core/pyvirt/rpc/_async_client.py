@@ -146,7 +146,11 @@ class AsyncRemoteConnection:
         return self.target.client_uri
 
     async def events(self) -> AsyncIterator[ObjectEvent]:
-        """Lifecycle events of every object on this connection, as they happen."""
+        """Lifecycle events of every object on this connection, as they happen.
+
+        When the worker goes away (or the connection is closed) the iteration raises that
+        error rather than waiting for ever; calling ``events()`` again re-opens the connection
+        and attaches to the restarted worker (a new ``boot_id`` on its events)."""
         if self._closed:
             raise make_error(ErrorCode.INVALID_CONN, ErrorDomain.RPC, "the connection is closed")
         if self._worker is None or self._worker.dead is not None:
@@ -157,7 +161,10 @@ class AsyncRemoteConnection:
             await self._worker.call(PROGRAM_REMOTE, PROC_EVENT_ATTACH, self._token, OPEN_TIMEOUT)
         queue = self._worker.events
         while True:
-            yield await queue.get()
+            item = await queue.get()
+            if isinstance(item, VirtError):
+                raise item
+            yield item
 
     async def close(self) -> None:
         if self._closed:
