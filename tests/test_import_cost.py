@@ -131,3 +131,12 @@ def test_pyvirsh_list_through_the_daemon_imports_only_what_a_client_needs(pyvirt
     assert not [m for m in loaded if m.split(".")[0] == "zmq"]
     commands = {m for m in loaded if m.startswith("pyvirt.cli.commands.")}
     assert commands == {"pyvirt.cli.commands._common", "pyvirt.cli.commands.monitor"}
+
+
+def test_a_worker_process_loads_no_zmq() -> None:
+    """Workers serve ZMTP themselves (pyvirtd._transport): libzmq stays out of them, and so
+    does the daemon's command line."""
+    needs("pyvirtd")
+    loaded = imported_modules("import pyvirtd._worker\n")
+    assert "pyvirtd._transport" in loaded
+    assert not [m for m in loaded if m.split(".")[0] == "zmq" or m == "pyvirtd._cli"]

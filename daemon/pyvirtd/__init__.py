@@ -6,6 +6,12 @@ foreground.  Sockets live in ``/run/pyvirt`` as root (system mode), else in
 setting override that.
 """
 
-from pyvirtd._cli import main
-
 __all__ = ["main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The ``pyvirtd`` command.  Imported on call: a worker process (``python -m
+    pyvirtd._worker``) loads this package too, and needs neither the daemon nor zmq."""
+    from pyvirtd._cli import main as run
+
+    return run(argv)

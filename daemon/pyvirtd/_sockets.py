@@ -3,13 +3,18 @@
 Permissions are libvirt's model: the run directory is only traversable, read-write sockets are
 0700 (root only in system mode) and read-only ones 0777.  The socket file is created under a
 restrictive umask and then opened up to its final mode, so it is never briefly too open.
+The workers serve plain sockets (pyvirtd._transport) and never load zmq; only the daemon's
+libzmq sockets need it.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import zmq
+if TYPE_CHECKING:
+    import zmq
 
 
 def endpoint_path(rundir: str, name: str | None, kind: str) -> str:
@@ -19,6 +24,8 @@ def endpoint_path(rundir: str, name: str | None, kind: str) -> str:
 
 
 def configure_router(sock: zmq.Socket, max_message: int) -> None:
+    import zmq
+
     # ROUTER_MANDATORY: a reply to a vanished peer fails instead of disappearing silently.
     sock.setsockopt(zmq.ROUTER_MANDATORY, 1)
     sock.setsockopt(zmq.MAXMSGSIZE, max_message)
@@ -27,14 +34,19 @@ def configure_router(sock: zmq.Socket, max_message: int) -> None:
     sock.setsockopt(zmq.LINGER, 100)
 
 
-def secure_ipc_bind(sock: zmq.Socket, path: str, mode: int) -> None:
+def bind_socket_file(path: str, mode: int, bind: Callable[[str], object]) -> None:
+    """Create the unix socket file *path* with *bind* and give it *mode* (see above)."""
     if len(path.encode()) > 107:
         raise OSError(f"socket path too long for a unix socket: {path}")
     if os.path.exists(path):
-        os.unlink(path)  # a stale socket from a daemon that died
+        os.unlink(path)  # a stale socket from a daemon or worker that died
     old = os.umask(0o177)
     try:
-        sock.bind(f"ipc://{path}")
+        bind(path)
     finally:
         os.umask(old)
     os.chmod(path, mode)
+
+
+def secure_ipc_bind(sock: zmq.Socket, path: str, mode: int) -> None:
+    bind_socket_file(path, mode, lambda file: sock.bind(f"ipc://{file}"))

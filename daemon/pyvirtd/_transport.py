@@ -29,13 +29,14 @@ from __future__ import annotations
 import errno
 import itertools
 import logging
-import os
 import select
 import socket
 from collections.abc import Callable
 from time import perf_counter
 
 from pyvirt.rpc._zmtp import Decoder, ZmtpError, handshake
+
+from pyvirtd._sockets import bind_socket_file
 
 log = logging.getLogger("pyvirtd.transport")
 
@@ -118,17 +119,8 @@ class ZmtpServer:
     def listen_unix(self, path: str, mode: int, kind: str) -> str:
         """Bind *path* (created under a restrictive umask, then opened up to *mode*, so it is
         never briefly too open) and return its ``ipc://`` endpoint."""
-        if len(path.encode()) > 107:
-            raise OSError(f"socket path too long for a unix socket: {path}")
-        if os.path.exists(path):
-            os.unlink(path)  # a stale socket from a worker that died
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        old = os.umask(0o177)
-        try:
-            sock.bind(path)
-        finally:
-            os.umask(old)
-        os.chmod(path, mode)
+        bind_socket_file(path, mode, sock.bind)
         self._listen(sock, kind)
         return f"ipc://{path}"
 
