@@ -58,7 +58,7 @@ from pyvirt.rpc import (
     split_frames,
 )
 from pyvirt.rpc._signatures import signatures
-from pyvirt.rpc._zmtp import encode_frames, encode_two
+from pyvirt.rpc._zmtp import encode_two
 
 from pyvirtd._session import Session
 from pyvirtd._sockets import endpoint_path
@@ -115,7 +115,7 @@ class WorkerServer:
         if options.get("listen_addr"):
             self.endpoints["tcp"] = self.transport.listen_tcp(options["listen_addr"], "tcp")
         self.by_token: dict[bytes, Session] = {}
-        self.done: queue.SimpleQueue[tuple[str, list[bytes]]] = queue.SimpleQueue()
+        self.done: queue.SimpleQueue[tuple[bytes, bytes]] = queue.SimpleQueue()
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
         os.set_blocking(self.wake_w, False)
@@ -135,12 +135,12 @@ class WorkerServer:
         self.running = True
 
     # -- replies ---------------------------------------------------------------------------
-    def _reply(self, kind: str, ident: bytes, header: Header, status: Status, body: bytes) -> None:
-        self.transport.send(ident, encode_two(VERSION_FRAME, header.reply(status).pack() + body))
+    def _reply(self, ident: bytes, header: Header, status: Status, body: bytes) -> None:
+        """Send a reply (one to a connection that is gone is dropped by the transport).
 
-    def _send(self, kind: str, frames: list[bytes]) -> None:
-        """Send ``[ident, *message]`` (a reply to a connection that is gone is dropped)."""
-        self.transport.send(frames[0], encode_frames(frames[1:]))
+        Routing ids are unique across the worker's sockets, so the socket kind is not needed.
+        """
+        self.transport.send(ident, encode_two(VERSION_FRAME, header.reply(status).pack() + body))
 
     def _on_overflow(self, kind: str, ident: bytes) -> None:
         # The peer does not read its replies and its backlog is full.  Dropping replies
@@ -158,16 +158,17 @@ class WorkerServer:
             self._detach_events(self.event_peers[key])
         self._close(key)
 
-    def _queue(self, kind: str, frames: list[bytes]) -> None:
-        self.done.put((kind, frames))
+    def _queue(self, ident: bytes, payload: bytes) -> None:
+        """Hand a message (header and body) for *ident* to the loop, from another thread."""
+        self.done.put((ident, payload))
         try:
             os.write(self.wake_w, b"x")
         except BlockingIOError:
             pass
 
     # -- calls -----------------------------------------------------------------------------
-    def _refuse(self, kind: str, ident: bytes, header: Header, exc: VirtError) -> None:
-        self._reply(kind, ident, header, Status.ERROR, _error_body(exc))
+    def _refuse(self, ident: bytes, header: Header, exc: VirtError) -> None:
+        self._reply(ident, header, Status.ERROR, _error_body(exc))
 
     def handle(self, kind: str, ident: bytes, frames: list[bytes]) -> None:
         try:
@@ -184,7 +185,7 @@ class WorkerServer:
                 self.transport.send(ident, encode_two(VERSION_FRAME, pong.pack() + b"\xc0"))
             return
         if header.program != PROGRAM_REMOTE:
-            self._refuse(kind, ident, header, _rpc_error(f"unknown program 0x{header.program:x}"))
+            self._refuse(ident, header, _rpc_error(f"unknown program 0x{header.program:x}"))
             return
         key = (kind, ident)
         try:
@@ -192,22 +193,22 @@ class WorkerServer:
                 self._open(kind, key, header, body)
                 return
             if header.procedure == PROC_EVENT_ATTACH:
-                self._attach_events(kind, key, header, body)
+                self._attach_events(key, header, body)
                 return
             if header.procedure == PROC_EVENT_DETACH and key in self.event_peers:
                 self._detach_events(self.event_peers[key])
-                self._reply(kind, ident, header, Status.OK, encode(None))
+                self._reply(ident, header, Status.OK, encode(None))
                 return
             session = self.sessions.get(key)
             if session is None:
                 raise _rpc_error("connection not open")
             if header.procedure == PROC_CONNECT_CLOSE:
                 self._close(key)
-                self._reply(kind, ident, header, Status.OK, encode(None))
+                self._reply(ident, header, Status.OK, encode(None))
                 return
             if header.procedure == PROC_EVENT_DETACH:
                 self._detach_events(session)
-                self._reply(kind, ident, header, Status.OK, encode(None))
+                self._reply(ident, header, Status.OK, encode(None))
                 return
             sig = signatures().get(header.procedure)
             if sig is None:
@@ -224,20 +225,18 @@ class WorkerServer:
             except ProtocolError as exc:
                 raise _rpc_error(f"malformed arguments for {proc.method}: {exc}") from None
         except VirtError as exc:
-            self._refuse(kind, ident, header, exc)
+            self._refuse(ident, header, exc)
             return
         if self.inline:
-            self._run(kind, ident, header, session, proc.method, args)
+            self._run(ident, header, session, proc.method, args)
             return
         if session.inflight >= self.max_client_requests and not proc.priority:
-            self._refuse(
-                kind, ident, header, _rpc_error("too many calls in flight for this client")
-            )
+            self._refuse(ident, header, _rpc_error("too many calls in flight for this client"))
             return
         session.inflight += 1
         pool = self.prio_pool if proc.priority else self.pool
         assert pool is not None
-        pool.submit(self._run_threaded, kind, ident, header, session, proc.method, args)
+        pool.submit(self._run_threaded, ident, header, session, proc.method, args)
 
     def _call(self, session: Session, method: str, args: list[Any]) -> tuple[Status, bytes]:
         try:
@@ -252,7 +251,6 @@ class WorkerServer:
 
     def _run(
         self,
-        kind: str,
         ident: bytes,
         header: Header,
         session: Session,
@@ -260,11 +258,10 @@ class WorkerServer:
         args: list[Any],
     ) -> None:
         status, body = self._call(session, method, args)
-        self._reply(kind, ident, header, status, body)
+        self._reply(ident, header, status, body)
 
     def _run_threaded(
         self,
-        kind: str,
         ident: bytes,
         header: Header,
         session: Session,
@@ -273,7 +270,7 @@ class WorkerServer:
     ) -> None:
         status, body = self._call(session, method, args)
         session.inflight -= 1
-        self._queue(kind, [ident, VERSION_FRAME, header.reply(status).pack() + body])
+        self._queue(ident, header.reply(status).pack() + body)
 
     # -- sessions --------------------------------------------------------------------------
     def _open(self, kind: str, key: tuple[str, bytes], header: Header, body: bytes) -> None:
@@ -304,7 +301,7 @@ class WorkerServer:
         self.sessions[key] = session
         self.by_token[session.token] = session
         self._report()
-        self._reply(kind, key[1], header, Status.OK, encode([session.token, self.boot_id]))
+        self._reply(key[1], header, Status.OK, encode([session.token, self.boot_id]))
 
     def _discard(self, session: Session) -> None:
         self.by_token.pop(session.token, None)
@@ -329,9 +326,7 @@ class WorkerServer:
             pass
 
     # -- events ----------------------------------------------------------------------------
-    def _attach_events(
-        self, kind: str, key: tuple[str, bytes], header: Header, body: bytes
-    ) -> None:
+    def _attach_events(self, key: tuple[str, bytes], header: Header, body: bytes) -> None:
         try:
             token = decode(body)
         except ProtocolError:
@@ -340,19 +335,18 @@ class WorkerServer:
         if session is None:
             raise _rpc_error("connection not open")
         if session.event_subscription is None:
-            peer = key
 
             def deliver(event: ObjectEvent, session: Session = session) -> None:
                 self._publish(session, event)
 
-            session.event_peer = peer
+            session.event_peer = key
             session.event_subscription = session.conn.connect_event_subscribe(deliver)
         else:
             if session.event_peer is not None:
                 self.event_peers.pop(session.event_peer, None)
             session.event_peer = key
         self.event_peers[key] = session
-        self._reply(kind, key[1], header, Status.OK, encode(self.boot_id))
+        self._reply(key[1], header, Status.OK, encode(self.boot_id))
 
     def _detach_events(self, session: Session) -> None:
         if session.event_peer is not None:
@@ -370,15 +364,13 @@ class WorkerServer:
         if peer is None:
             return
         # Numbered per session: a client that sees a gap knows it missed events (a full queue,
-        # a reconnect), and a new boot id tells it the worker restarted.
+        # a reconnect); a new boot id tells it the daemon restarted.
         with self.event_lock:
             session.event_seq += 1
             seq = session.event_seq
         event = dataclasses.replace(event, boot_id=self.boot_id, seq=seq)
         header = Header(PROGRAM_REMOTE, 1, PROC_EVENT, MessageType.EVENT, seq, Status.OK)
-        self._queue(
-            peer[0], [peer[1], VERSION_FRAME, header.pack() + encode([self.boot_id, seq, event])]
-        )
+        self._queue(peer[1], header.pack() + encode([self.boot_id, seq, event]))
 
     # -- loop ----------------------------------------------------------------------------
     def _drain(self) -> None:
@@ -390,10 +382,10 @@ class WorkerServer:
             pass
         while True:
             try:
-                kind, frames = self.done.get_nowait()
+                ident, payload = self.done.get_nowait()
             except queue.Empty:
                 return
-            self._send(kind, frames)
+            self.transport.send(ident, encode_two(VERSION_FRAME, payload))
 
     def serve(self) -> None:
         """The I/O loop: serve the sockets until stopped or orphaned (the daemon is gone)."""

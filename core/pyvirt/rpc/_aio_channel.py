@@ -29,18 +29,16 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import struct
 from collections import deque
 from typing import Any
 
-from pyvirt._codes import ErrorCode, ErrorDomain
-from pyvirt._errors import VirtError, make_error
+from pyvirt._errors import VirtError
 from pyvirt._records import ObjectEvent
-from pyvirt.rpc._channel import lost
+from pyvirt.rpc._channel import lost, reply_value, timed_out
 from pyvirt.rpc._codec import ProtocolError, decode, encode
 from pyvirt.rpc._procs import PROC_EVENT
 from pyvirt.rpc._wire import _HEADER, HEADER_SIZE, VERSION_FRAME, MessageType, Status
-from pyvirt.rpc._zmtp import Decoder, ZmtpError, handshake, socket_address
+from pyvirt.rpc._zmtp import Decoder, ZmtpError, handshake, socket_address, two_frame_prefix
 
 _REPLY = int(MessageType.REPLY)
 _EVENT = int(MessageType.EVENT)
@@ -49,16 +47,9 @@ _pack_header = _HEADER.pack
 _unpack_header = _HEADER.unpack_from
 #: Serials run 1..2**32-1, then start again at 1 (0 is left to keepalive messages).
 _SERIALS = 0xFFFFFFFF
-#: ZMTP frame prefix of the version frame, flagged "more frames follow".
-_VERSION_PREFIX = b"\x01" + bytes((len(VERSION_FRAME),)) + VERSION_FRAME
-#: Everything before a call's header when header and body are shorter than 256 bytes: the
-#: version frame and the short size of the last frame, one ready-made bytes per size.
-_SHORT_PREFIXES = [_VERSION_PREFIX + bytes((0, size)) for size in range(256)]
-_long_size = struct.Struct(">Q").pack
-
-
-def timed_out() -> VirtError:
-    return make_error(ErrorCode.OPERATION_TIMEOUT, ErrorDomain.RPC, "no reply from the daemon")
+#: Everything before a call's header when header and body are shorter than 256 bytes, one
+#: ready-made bytes per size (a call's bytes are written as prefix, header, body).
+_SHORT_PREFIXES = [two_frame_prefix(VERSION_FRAME, size) for size in range(256)]
 
 
 class Channel(asyncio.Protocol):
@@ -147,14 +138,9 @@ class Channel(asyncio.Protocol):
                 if future is None or future.done():
                     continue  # timed out or cancelled meanwhile
                 try:
-                    value = decode(payload[HEADER_SIZE:])
-                except ProtocolError as exc:
-                    future.set_exception(lost(f"malformed reply from the daemon: {exc}"))
-                    continue
-                if status != _ERROR:
-                    future.set_result(value)
-                else:
-                    future.set_exception(_remote_error(value))
+                    future.set_result(reply_value(status, payload[HEADER_SIZE:]))
+                except VirtError as exc:
+                    future.set_exception(exc)
             elif kind == _EVENT and procedure == PROC_EVENT and self.events is not None:
                 self._event(payload)
         if messages and not self._flush_due:
@@ -185,9 +171,7 @@ class Channel(asyncio.Protocol):
         self.pending[serial] = future
         body = encode(args)
         size = HEADER_SIZE + len(body)
-        prefix = (
-            _SHORT_PREFIXES[size] if size < 256 else _VERSION_PREFIX + b"\x02" + _long_size(size)
-        )
+        prefix = _SHORT_PREFIXES[size] if size < 256 else two_frame_prefix(VERSION_FRAME, size)
         header = _pack_header(program, 1, procedure, 0, serial, 0)
         if not self._open:
             self._outbox += (prefix, header, body)  # written once the handshake is done
@@ -304,9 +288,3 @@ class Channel(asyncio.Protocol):
         self.fail(lost("the connection is closed"))
         if self._transport is not None:
             self._transport.close()
-
-
-def _remote_error(fields: Any) -> VirtError:
-    if isinstance(fields, dict):
-        return VirtError.from_fields(fields)
-    return lost("malformed error reply from the daemon")

@@ -29,8 +29,8 @@ from collections import deque
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
-from pyvirt.rpc._codec import encode
-from pyvirt.rpc._wire import _HEADER, KEEPALIVE_PING, PROGRAM_KEEPALIVE, VERSION_FRAME
+from pyvirt.rpc._codec import ProtocolError, decode, encode
+from pyvirt.rpc._wire import _HEADER, KEEPALIVE_PING, PROGRAM_KEEPALIVE, VERSION_FRAME, Status
 from pyvirt.rpc._zmtp import (
     Decoder,
     ZmtpError,
@@ -39,6 +39,11 @@ from pyvirt.rpc._zmtp import (
     handshake,
     socket_address,
 )
+
+# Not typing.TYPE_CHECKING: the client imports this module on every remote pyvirsh run.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 #: One read takes up to this much; a 64 KiB buffer is as cheap as a small one, larger ones
 #: are not (they come from mmap).  Bigger messages take several reads.
@@ -86,6 +91,27 @@ Keepalive = tuple[int, int] | None
 
 def lost(detail: str) -> VirtError:
     return make_error(ErrorCode.RPC, ErrorDomain.RPC, detail)
+
+
+_STATUS_ERROR = int(Status.ERROR)
+
+
+def timed_out() -> VirtError:
+    return make_error(ErrorCode.OPERATION_TIMEOUT, ErrorDomain.RPC, "no reply from the daemon")
+
+
+def reply_value(status: int, body: bytes) -> Any:
+    """The result a REPLY carries, or raise the error it carries (VirtError rebuilt from its
+    fields) or a clear VIR_ERR_RPC when the body is malformed."""
+    try:
+        value = decode(body)
+    except ProtocolError as exc:
+        raise lost(f"malformed reply from the daemon: {exc}") from None
+    if status == _STATUS_ERROR:
+        if not isinstance(value, dict):
+            raise lost("malformed error reply from the daemon")
+        raise VirtError.from_fields(value)
+    return value
 
 
 def keepalive_timeout() -> VirtError:
@@ -406,9 +432,7 @@ class Channel:
             if self.dead:
                 raise lost("the connection to the daemon was lost while waiting for a reply")
             if not self.wait_connected(timeout):
-                raise make_error(
-                    ErrorCode.OPERATION_TIMEOUT, ErrorDomain.RPC, "no reply from the daemon"
-                )
+                raise timed_out()
         sock = self._sock
         assert sock is not None
         if _SPIN:
@@ -433,9 +457,7 @@ class Channel:
                 raise lost("the connection to the daemon was lost while waiting for a reply")
             remaining = deadline - time.monotonic()
             if remaining <= 0:
-                raise make_error(
-                    ErrorCode.OPERATION_TIMEOUT, ErrorDomain.RPC, "no reply from the daemon"
-                )
+                raise timed_out()
 
     def _set_recv_timeout(self, seconds: float) -> None:
         assert self._sock is not None

@@ -29,7 +29,7 @@ from pyvirt._errors import VirtError, make_error
 from pyvirt._records import ObjectEvent
 from pyvirt._uri import URI
 from pyvirt.driver import DriverConnection
-from pyvirt.rpc._channel import Channel, Keepalive, keepalive_timeout, lost
+from pyvirt.rpc._channel import Channel, Keepalive, keepalive_timeout, lost, reply_value
 from pyvirt.rpc._codec import ProtocolError, decode, encode
 from pyvirt.rpc._procs import (
     PROC_CONNECT_CLOSE,
@@ -48,7 +48,6 @@ from pyvirt.rpc._wire import (
     PROGRAM_REMOTE,
     VERSION_FRAME,
     MessageType,
-    Status,
     split_frames,
 )
 from pyvirt.rpc._zmtp import encode_two
@@ -98,15 +97,7 @@ def _exchange(
             raise lost(f"malformed reply from the daemon: {exc}") from None
         if reply.type != MessageType.REPLY or reply.serial != serial:
             continue  # a stale reply to a call that already failed
-        try:
-            value = decode(body)
-        except ProtocolError as exc:
-            raise lost(f"malformed reply from the daemon: {exc}") from None
-        if reply.status == Status.ERROR:
-            if not isinstance(value, dict):
-                raise lost("malformed error reply from the daemon")
-            raise VirtError.from_fields(value)
-        return value
+        return reply_value(reply.status, body)
 
 
 class RemoteConnection(DriverConnection):

@@ -83,13 +83,19 @@ def encode_frames(frames: list[bytes]) -> bytes:
     return b"".join(parts)
 
 
-def encode_two(first: bytes, second: bytes) -> bytes:
-    """The message ``[first, second]`` with *first* shorter than 256 bytes (the protocol's
-    version frame and a payload): the common case, built without a loop."""
-    size = len(second)
+def two_frame_prefix(first: bytes, size: int) -> bytes:
+    """The bytes before the second frame's body in the message ``[first, <size bytes>]``
+    (*first* shorter than 256 bytes: the protocol's version frame).  A sender that builds the
+    second frame in pieces writes this prefix, then the pieces."""
+    head = b"\x01" + bytes((len(first),)) + first
     if size < 256:
-        return b"\x01" + bytes((len(first),)) + first + bytes((0, size)) + second
-    return b"\x01" + bytes((len(first),)) + first + b"\x02" + _LONG.pack(size) + second
+        return head + bytes((0, size))
+    return head + b"\x02" + _LONG.pack(size)
+
+
+def encode_two(first: bytes, second: bytes) -> bytes:
+    """The message ``[first, second]``: the common case, built without a loop."""
+    return two_frame_prefix(first, len(second)) + second
 
 
 _COMPATIBLE = {
@@ -237,6 +243,9 @@ class Decoder:
         size = body[0]
         name = body[1 : 1 + size]
         data = body[1 + size :]
+        if name == b"ERROR":  # in place of READY (refused) or later
+            reason = data[1 : 1 + data[0]] if data else b""
+            raise ZmtpError(f"peer reported: {reason.decode('utf-8', 'replace')}")
         if self._state == 1:
             if name != b"READY":
                 raise ZmtpError(f"expected READY, got {name!r}")
@@ -249,9 +258,6 @@ class Decoder:
             if len(data) < 2:
                 raise ZmtpError("malformed PING")
             self.replies += command(b"PONG", data[2:18])
-        elif name == b"ERROR":
-            reason = data[1 : 1 + data[0]] if data else b""
-            raise ZmtpError(f"peer reported: {reason.decode('utf-8', 'replace')}")
         # PONG and unknown commands are ignored, as the specification asks.
 
 
