@@ -194,7 +194,10 @@ def test_daemon_killed_takes_its_workers_along_and_clients_fail_fast_then_recove
         assert "lost" in err.message or "Connection refused" in err.message
         _value, err, took = _timed(conn.hostname)
         assert err is not None and took < 1.0
-        assert err.message == f"Failed to connect socket to '{d.rundir}/pyvirt-sock': Connection refused"
+        assert (
+            err.message
+            == f"Failed to connect socket to '{d.rundir}/pyvirt-sock': Connection refused"
+        )
         _value, err, took = _timed(lambda: pyvirt.open(URI))
         assert err is not None and took < 1.0 and "Connection refused" in err.message
 
@@ -233,11 +236,16 @@ def test_pipelined_calls_beyond_the_cap_are_answered_or_the_flooder_dropped():
     with running_daemon(config="max_client_requests = 2\n") as d:
         with pyvirt.open(URI) as bystander, RawPeer(d.rundir / "pyvirt-test-sock") as flooder:
             before = domain_states(bystander)
-            assert flooder.call(PROGRAM_REMOTE, PROC_CONNECT_OPEN, encode(["test:///default", 0]))[0] == 0
+            assert (
+                flooder.call(PROGRAM_REMOTE, PROC_CONNECT_OPEN, encode(["test:///default", 0]))[0]
+                == 0
+            )
 
             def pipeline(count: int, first: int) -> None:
                 for serial in range(first, first + count):
-                    header = Header(PROGRAM_REMOTE, 1, get_type, MessageType.CALL, serial, Status.OK)
+                    header = Header(
+                        PROGRAM_REMOTE, 1, get_type, MessageType.CALL, serial, Status.OK
+                    )
                     flooder.send([VERSION_FRAME, header.pack() + encode([])])
 
             # 25 times the cap, unread: every one answered, in order.
@@ -263,3 +271,32 @@ def test_pipelined_calls_beyond_the_cap_are_answered_or_the_flooder_dropped():
             assert (status, err["message"]) == (Status.ERROR, "connection not open")
             assert domain_states(bystander) == before
             assert d.proc.poll() is None
+
+
+# -- too many connections ------------------------------------------------------------------
+def test_connections_beyond_the_worker_cap_are_refused_with_libvirts_reason():
+    """max_clients = 1 lets a worker hold 2 * 1 + 64 connections; the next one is told why
+    it is refused (a ZMTP ERROR in place of READY) and the client raises that reason; once
+    connections are let go, clients are served again."""
+    import socket
+
+    with running_daemon(config="max_clients = 1\n") as d:
+        held = []
+        try:
+            while True:
+                sock = socket.socket(socket.AF_UNIX)
+                sock.connect(str(d.rundir / "pyvirt-test-sock"))
+                held.append(sock)
+                sock.settimeout(2)
+                if b"Too many active clients" in sock.recv(4096):
+                    break
+                assert len(held) < 200, "the worker never refused a connection"
+            with pytest.raises(pyvirt.VirtError, match="Too many active clients") as err:
+                pyvirt.open(URI)
+            assert err.value.code == pyvirt.ErrorCode.RPC
+        finally:
+            for sock in held:
+                sock.close()
+        with pyvirt.open(URI) as conn:
+            assert conn.hostname()
+        assert d.proc.poll() is None

@@ -138,6 +138,7 @@ def test_messages_split_at_every_byte_boundary():
             "command inside a message",
         ),
         (handshake(b"ROUTER", True) + command(b"ERROR", b"\x03bad"), "peer reported: bad"),
+        (greeting(True) + command(b"ERROR", b"\x07refused"), "peer reported: refused"),
     ],
 )
 def test_protocol_violations_are_refused_with_a_reason(wire, reason):

@@ -34,7 +34,7 @@ import socket
 from collections.abc import Callable
 from time import perf_counter
 
-from pyvirt.rpc._zmtp import Decoder, ZmtpError, handshake
+from pyvirt.rpc._zmtp import Decoder, ZmtpError, command, greeting, handshake
 
 from pyvirtd._sockets import bind_socket_file
 
@@ -46,6 +46,8 @@ MAX_BACKLOG = 10000
 MAX_BACKLOG_BYTES = 256 * 1024 * 1024
 _RECV_SIZE = 65536  # below glibc's mmap threshold: a bigger buffer is mapped and unmapped per call
 _HANDSHAKE = handshake(b"ROUTER", True)
+_TOO_MANY_REASON = b"Too many active clients, dropping connection"
+_TOO_MANY = greeting(True) + command(b"ERROR", bytes((len(_TOO_MANY_REASON),)) + _TOO_MANY_REASON)
 _IN = select.EPOLLIN
 _OUT = select.EPOLLOUT
 
@@ -183,7 +185,13 @@ class ZmtpServer:
                 log.warning("cannot accept a %s connection: %s", kind, exc)
                 return
             if len(self.peers) >= self.max_connections:
+                # Said in ZMTP's own way (greeting, then ERROR), so the client reports the
+                # reason instead of a connection that merely closed.
                 log.warning("too many connections: refusing a %s client", kind)
+                try:
+                    sock.send(_TOO_MANY, socket.MSG_DONTWAIT)
+                except OSError:
+                    pass
                 sock.close()
                 continue
             sock.setblocking(False)
