@@ -5,6 +5,7 @@ imports msgpack (not zmq): the daemon imports zmq for its control socket, and bo
 speak ZeroMQ's wire protocol without it (pyvirt.rpc._channel, pyvirt.rpc._aio_channel).
 """
 
+from pyvirt._access import check_access
 from pyvirt.rpc._codec import MAX_MESSAGE, ProtocolError, check, decode, encode
 from pyvirt.rpc._procs import (
     PROC_CONNECT_CLOSE,
@@ -31,6 +32,7 @@ from pyvirt.rpc._wire import (
 )
 
 __all__ = [
+    "DISPATCH",
     "PROC_CONNECT_CLOSE",
     "PROC_CONNECT_OPEN",
     "PROC_EVENT",
@@ -51,8 +53,23 @@ __all__ = [
     "ProtocolError",
     "Status",
     "check",
+    "check_access",
     "decode",
     "encode",
     "split_frames",
     "unpack_header",
 ]
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyvirt.rpc._dispatch import DISPATCH
+
+
+def __getattr__(name: str) -> object:
+    # The daemon's dispatch table (generated, one function per procedure) is loaded only by
+    # the servers that use it: clients import this package on every remote pyvirsh run.
+    if name == "DISPATCH":
+        from pyvirt.rpc._dispatch import DISPATCH
+
+        return DISPATCH
+    raise AttributeError(f"module 'pyvirt.rpc' has no attribute {name!r}")
