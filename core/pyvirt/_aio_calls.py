@@ -24,7 +24,6 @@ if TYPE_CHECKING:
         NetworkRecord,
         NetworkRef,
         NodeInfo,
-        ObjectEvent,
         SecurityLabel,
         SecurityModel,
         StoragePoolInfo,
@@ -103,20 +102,6 @@ class AsyncDriverCalls:
         """virNodeGetFreeMemory (procedure 102)."""
         driver = self._driver(api)
         return await driver.node_get_free_memory()
-
-    async def connect_event_subscribe(
-        self, listener: Callable[[ObjectEvent], None], api: str = "virConnectDomainEventRegisterAny"
-    ) -> int:
-        """virConnectDomainEventRegisterAny (procedure 316)."""
-        driver = self._driver(api)
-        return await driver.connect_event_subscribe(listener)
-
-    async def connect_event_unsubscribe(
-        self, token: int, api: str = "virConnectDomainEventDeregisterAny"
-    ) -> None:
-        """virConnectDomainEventDeregisterAny (procedure 317)."""
-        driver = self._driver(api)
-        return await driver.connect_event_unsubscribe(token)
 
     async def node_get_security_model(self, api: str = "virNodeGetSecurityModel") -> SecurityModel:
         """virNodeGetSecurityModel (procedure 122)."""
@@ -745,12 +730,6 @@ class LocalAsyncDriver:
 
     async def node_get_free_memory(self) -> int:
         return self.sync.node_get_free_memory()
-
-    async def connect_event_subscribe(self, listener: Callable[[ObjectEvent], None]) -> int:
-        return self.sync.connect_event_subscribe(listener)
-
-    async def connect_event_unsubscribe(self, token: int) -> None:
-        return self.sync.connect_event_unsubscribe(token)
 
     async def node_get_security_model(self) -> SecurityModel:
         return self.sync.node_get_security_model()

@@ -8,7 +8,6 @@ Imported by type checkers only.
 # ruff: noqa: E501
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Protocol
 
 from pyvirt._records import (
@@ -18,7 +17,6 @@ from pyvirt._records import (
     NetworkRecord,
     NetworkRef,
     NodeInfo,
-    ObjectEvent,
     SecurityLabel,
     SecurityModel,
     StoragePoolInfo,
@@ -53,10 +51,6 @@ class AsyncDriverConnection(Protocol):
     async def connect_get_sysinfo(self, flags: int) -> str: ...
 
     async def node_get_free_memory(self) -> int: ...
-
-    async def connect_event_subscribe(self, listener: Callable[[ObjectEvent], None]) -> int: ...
-
-    async def connect_event_unsubscribe(self, token: int) -> None: ...
 
     async def node_get_security_model(self) -> SecurityModel: ...
 

@@ -10,6 +10,8 @@ as trio runs ``gen_exports --check``).  What it writes, each from
   the flags and string argument checks, the permission check, then a typed driver call;
 - ``pyvirt/_aio_calls.py``: the same for the asyncio API, awaiting an asynchronous driver,
   and ``LocalAsyncDriver``, which serves an in-process driver to it;
+- ``pyvirt/_aio_objects.py``: the asyncio public classes, from the synchronous ones
+  (:mod:`pyvirt._tools.gen_aio`);
 - ``pyvirt/rpc/_client_stubs.py``: the remote clients' methods (sync and asyncio);
 - ``pyvirt/rpc/_dispatch.py``: the daemon side: procedure number to a typed driver call,
   after the same permission check;
@@ -112,7 +114,8 @@ def _call_args(params: list[tuple[str, str]]) -> str:
 
 
 def gen_calls(is_async: bool) -> str:
-    procs = _called()
+    # asyncio code gets events from an iterator (AsyncConnection.events), not callbacks
+    procs = _wire() if is_async else _called()
     kind = "asyncio " if is_async else ""
     doc = (
         f"The {kind}public API's way into a driver: each method checks that the connection is\n"
@@ -179,7 +182,7 @@ def _local_async_driver(procs: list[Procedure]) -> list[str]:
     out.append("class LocalAsyncDriver:")
     out.append(
         '    """An in-process driver connection served to the asyncio API: its calls run on the\n'
-        "    event loop's thread, as drivers that promise short calls (the test driver) allow.\"\"\""
+        '    event loop\'s thread, as drivers that promise short calls (the test driver) allow."""'
     )
     out.append("")
     out.append('    __slots__ = ("sync",)')
@@ -189,15 +192,13 @@ def _local_async_driver(procs: list[Procedure]) -> list[str]:
     for proc in procs:
         params = _params(proc)
         out.append("")
-        out.append(
-            f"    async def {proc.method}(self{_sig_params(params)}) -> {_returns(proc)}:"
-        )
+        out.append(f"    async def {proc.method}(self{_sig_params(params)}) -> {_returns(proc)}:")
         out.append(f"        return self.sync.{proc.method}({_call_args(params)})")
     return out
 
 
 def gen_async_protocol() -> str:
-    procs = _called()
+    procs = _wire()
     doc = (
         "What the asyncio public API calls: the driver contract with every method awaitable.\n"
         "The asyncio remote client and LocalAsyncDriver (an in-process driver) both provide it.\n"
@@ -215,7 +216,9 @@ def gen_async_protocol() -> str:
     for proc in procs:
         params = _params(proc)
         out.append("")
-        out.append(f"    async def {proc.method}(self{_sig_params(params)}) -> {_returns(proc)}: ...")
+        out.append(
+            f"    async def {proc.method}(self{_sig_params(params)}) -> {_returns(proc)}: ..."
+        )
     return "\n".join(out) + "\n"
 
 
@@ -324,7 +327,14 @@ def gen_protocol_doc() -> str:
     return render((ROOT / "docs" / "protocol.md").read_text(encoding="utf-8"))
 
 
+def gen_aio_objects() -> str:
+    from pyvirt._tools.gen_aio import gen_aio_objects as generate
+
+    return generate()
+
+
 TARGETS: dict[Path, Callable[[], str]] = {
+    CORE / "_aio_objects.py": gen_aio_objects,
     CORE / "_calls.py": lambda: gen_calls(False),
     CORE / "_aio_calls.py": lambda: gen_calls(True),
     CORE / "_aio_driver.py": gen_async_protocol,
@@ -340,7 +350,7 @@ def _formatted(path: Path, text: str) -> str:
         return text
     ruff = Path(sys.executable).with_name("ruff")
     command = [str(ruff)] if ruff.exists() else [sys.executable, "-m", "ruff"]
-    for step in (["check", "--select", "I", "--fix-only", "--quiet"], ["format"]):
+    for step in (["check", "--select", "I,F401", "--fix-only", "--quiet"], ["format"]):
         done = subprocess.run(
             [*command, *step, "--stdin-filename", str(path), "-"],
             input=text,
