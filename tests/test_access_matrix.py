@@ -71,6 +71,8 @@ LIBVIRT_CALLS: dict[str, str] = {
     "domain_get_security_label": "d.securityLabel()",
     "domain_has_managed_save_image": "d.hasManagedSaveImage({f})",
     "domain_set_memory_flags": "d.setMemoryFlags(1048576, {f})",
+    "domain_managed_save": "d.managedSave({f})",
+    "domain_managed_save_remove": "d.managedSaveRemove({f})",
     "domain_get_vcpus_flags": "d.vcpusFlags({f})",
     "domain_set_vcpus_flags": "d.setVcpusFlags(1, {f})",
     "domain_screenshot": "d.screenshot(c.newStream(0), 0, {f})",

@@ -158,6 +158,8 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "domain_set_memory_flags": lambda h: h[1].set_memory(1024),
     "domain_set_vcpus_flags": lambda h: h[1].set_vcpus(2),
     "domain_screenshot": lambda h: h[1].screenshot(),
+    "domain_managed_save": lambda h: h[1].managed_save(),
+    "domain_managed_save_remove": lambda h: h[1].managed_save_remove(),
     "network_create": lambda h: h[2].start(),
     "network_destroy": lambda h: h[2].destroy(),
     "network_undefine": lambda h: h[2].undefine(),

@@ -34,6 +34,7 @@ PUBLIC = {
     "DomainEventStartedDetail", "DomainEventStoppedDetail", "DomainEventSuspendedDetail",
     "DomainEventType", "DomainEventUndefinedDetail", "DomainMemoryModFlags",
     "DomainModificationImpact", "DomainPausedReason", "DomainRunningReason",
+    "DomainSaveRestoreFlags",
     "DomainShutdownFlags", "DomainShutoffReason", "DomainState", "DomainUndefineFlags",
     "DomainVcpuFlags", "DomainXMLFlags", "ListDomainsFlags", "ListNetworksFlags",
     "ListStoragePoolsFlags", "NetworkEventType", "NetworkXMLFlags", "StoragePoolEventType",

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
         DomainModificationImpact,
         DomainPausedReason,
         DomainRunningReason,
+        DomainSaveRestoreFlags,
         DomainShutdownFlags,
         DomainShutoffReason,
         DomainUndefineFlags,
@@ -111,6 +112,7 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
     "pyvirt._enums": (
         "DomainCreateFlags",
         "DomainDefineFlags",
+        "DomainSaveRestoreFlags",
         "DomainDestroyFlags",
         "DomainEventCrashedDetail",
         "DomainEventDefinedDetail",
@@ -203,6 +205,7 @@ __all__ = [
     "Domain",
     "DomainCreateFlags",
     "DomainDefineFlags",
+    "DomainSaveRestoreFlags",
     "DomainDestroyFlags",
     "DomainEventCrashedDetail",
     "DomainEventDefinedDetail",

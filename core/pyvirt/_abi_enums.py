@@ -673,13 +673,8 @@ class DomainProcessSignal(enum.IntEnum):
     RT32 = 64
 
 
-class DomainSaveRestoreFlags(enum.IntFlag):
-    """VIR_DOMAIN_SAVE_*."""
-
-    BYPASS_CACHE = 1
-    RUNNING = 2
-    PAUSED = 4
-    RESET_NVRAM = 8
+# DomainSaveRestoreFlags (VIR_DOMAIN_SAVE_*) has an API now: it lives in pyvirt._enums.
+from pyvirt._enums import DomainSaveRestoreFlags as DomainSaveRestoreFlags  # noqa: E402
 
 
 class DomainSaveImageXMLFlags(enum.IntFlag):

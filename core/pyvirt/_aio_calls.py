@@ -307,6 +307,26 @@ class AsyncDriverCalls:
         flags = check_flags(flags, api)
         return await driver.domain_has_managed_save_image(dom, flags)
 
+    async def domain_managed_save(
+        self, dom: DomainRef, flags: int, api: str = "virDomainManagedSave"
+    ) -> None:
+        """virDomainManagedSave (procedure 182)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[182], flags, True, api)
+        return await driver.domain_managed_save(dom, flags)
+
+    async def domain_managed_save_remove(
+        self, dom: DomainRef, flags: int, api: str = "virDomainManagedSaveRemove"
+    ) -> None:
+        """virDomainManagedSaveRemove (procedure 184)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[184], flags, True, api)
+        return await driver.domain_managed_save_remove(dom, flags)
+
     async def domain_set_memory_flags(
         self, dom: DomainRef, memory: int, flags: int, api: str = "virDomainSetMemoryFlags"
     ) -> None:
@@ -808,6 +828,12 @@ class LocalAsyncDriver:
 
     async def domain_has_managed_save_image(self, dom: DomainRef, flags: int) -> bool:
         return self.sync.domain_has_managed_save_image(dom, flags)
+
+    async def domain_managed_save(self, dom: DomainRef, flags: int) -> None:
+        return self.sync.domain_managed_save(dom, flags)
+
+    async def domain_managed_save_remove(self, dom: DomainRef, flags: int) -> None:
+        return self.sync.domain_managed_save_remove(dom, flags)
 
     async def domain_set_memory_flags(self, dom: DomainRef, memory: int, flags: int) -> None:
         return self.sync.domain_set_memory_flags(dom, memory, flags)

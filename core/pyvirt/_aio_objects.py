@@ -239,6 +239,25 @@ class AsyncDomain:
     async def has_managed_save(self, flags: int = 0) -> bool:
         return bool(await self._conn._calls.domain_has_managed_save_image(self._ref, flags))
 
+    async def managed_save(self, flags: int = 0) -> None:
+        """Save the domain's state and stop it; ``start`` resumes from it (virsh managedsave).
+        *flags*: VIR_DOMAIN_SAVE_BYPASS_CACHE, and RUNNING or PAUSED (not both) for the state
+        the next start leaves it in."""
+        from pyvirt._enums import DomainSaveRestoreFlags as Save
+
+        api = "virDomainManagedSave"
+        if isinstance(flags, int) and flags & Save.RUNNING and flags & Save.PAUSED:
+            raise invalid_arg(
+                "Flags 'VIR_DOMAIN_SAVE_RUNNING' and 'VIR_DOMAIN_SAVE_PAUSED' are mutually exclusive",
+                api,
+                "ctl",
+            )
+        await self._conn._calls.domain_managed_save(self._ref, flags, api=api)
+
+    async def managed_save_remove(self, flags: int = 0) -> None:
+        """Discard the managed save image, so the next start boots afresh."""
+        await self._conn._calls.domain_managed_save_remove(self._ref, flags)
+
     async def is_active(self) -> bool:
         return bool(await self._conn._calls.domain_is_active(self._ref))
 

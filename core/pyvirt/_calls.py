@@ -309,6 +309,26 @@ class DriverCalls:
         flags = check_flags(flags, api)
         return driver.domain_has_managed_save_image(dom, flags)
 
+    def domain_managed_save(
+        self, dom: DomainRef, flags: int, api: str = "virDomainManagedSave"
+    ) -> None:
+        """virDomainManagedSave (procedure 182)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[182], flags, True, api)
+        return driver.domain_managed_save(dom, flags)
+
+    def domain_managed_save_remove(
+        self, dom: DomainRef, flags: int, api: str = "virDomainManagedSaveRemove"
+    ) -> None:
+        """virDomainManagedSaveRemove (procedure 184)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[184], flags, True, api)
+        return driver.domain_managed_save_remove(dom, flags)
+
     def domain_set_memory_flags(
         self, dom: DomainRef, memory: int, flags: int, api: str = "virDomainSetMemoryFlags"
     ) -> None:

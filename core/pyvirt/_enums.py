@@ -187,6 +187,15 @@ class DomainShutdownFlags(enum.IntFlag):
 DomainRebootFlags = DomainShutdownFlags
 
 
+class DomainSaveRestoreFlags(enum.IntFlag):
+    """VIR_DOMAIN_SAVE_*: how a saved domain is written and how it resumes."""
+
+    BYPASS_CACHE = 1
+    RUNNING = 2
+    PAUSED = 4
+    RESET_NVRAM = 8
+
+
 class DomainDestroyFlags(enum.IntFlag):
     DEFAULT = 0
     GRACEFUL = 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import enum
 
-from pyvirt._checks import check_flags, check_nonzero, check_uint
+from pyvirt._checks import check_flags, check_nonzero, check_uint, invalid_arg
 from pyvirt._core_enums import DomainState
 from pyvirt._records import (
     DomainInfo,
@@ -31,7 +31,6 @@ from pyvirt._records import (
 # Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-
     from pyvirt._connection import Connection
 
 #: The largest memory size (KiB) libvirt's public API accepts: bytes must stay below
@@ -115,6 +114,25 @@ class Domain:
 
     def has_managed_save(self, flags: int = 0) -> bool:
         return bool(self._conn._calls.domain_has_managed_save_image(self._ref, flags))
+
+    def managed_save(self, flags: int = 0) -> None:
+        """Save the domain's state and stop it; ``start`` resumes from it (virsh managedsave).
+        *flags*: VIR_DOMAIN_SAVE_BYPASS_CACHE, and RUNNING or PAUSED (not both) for the state
+        the next start leaves it in."""
+        from pyvirt._enums import DomainSaveRestoreFlags as Save
+
+        api = "virDomainManagedSave"
+        if isinstance(flags, int) and flags & Save.RUNNING and flags & Save.PAUSED:
+            raise invalid_arg(
+                "Flags 'VIR_DOMAIN_SAVE_RUNNING' and 'VIR_DOMAIN_SAVE_PAUSED' are mutually exclusive",
+                api,
+                "ctl",
+            )
+        self._conn._calls.domain_managed_save(self._ref, flags, api=api)
+
+    def managed_save_remove(self, flags: int = 0) -> None:
+        """Discard the managed save image, so the next start boots afresh."""
+        self._conn._calls.domain_managed_save_remove(self._ref, flags)
 
     def is_active(self) -> bool:
         return bool(self._conn._calls.domain_is_active(self._ref))

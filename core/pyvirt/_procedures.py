@@ -190,6 +190,8 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(212, "domain_get_state", "virDomainGetState", "domain:read", prio=True),
     _p(121, "domain_get_security_label", "virDomainGetSecurityLabel", "domain:read", prio=True),
     _p(183, "domain_has_managed_save_image", "virDomainHasManagedSaveImage", "domain:read"),
+    _p(182, "domain_managed_save", "virDomainManagedSave", "domain:hibernate"),
+    _p(184, "domain_managed_save_remove", "virDomainManagedSaveRemove", "domain:hibernate"),
     _p(
         204,
         "domain_set_memory_flags",

@@ -238,6 +238,14 @@ class HypervisorDriver:
     def domain_has_managed_save_image(self, dom: DomainRef, flags: int) -> bool:
         unsupported("domain_has_managed_save_image")
 
+    def domain_managed_save(self, dom: DomainRef, flags: int) -> None:
+        """Save the running domain's state and stop it; the next start restores it."""
+        unsupported("domain_managed_save")
+
+    def domain_managed_save_remove(self, dom: DomainRef, flags: int) -> None:
+        """Discard the domain's managed save image (none: nothing to do)."""
+        unsupported("domain_managed_save_remove")
+
     def domain_set_memory_flags(self, dom: DomainRef, memory: int, flags: int) -> None:
         unsupported("domain_set_memory_flags")
 

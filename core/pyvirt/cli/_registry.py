@@ -52,6 +52,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "suspend",
         "undefine",
     ),
+    "save": ("managedsave", "managedsave-remove"),
     "monitor": ("dominfo", "domstate", "list"),
     "events": ("event",),
     "host": ("capabilities", "hostname", "nodeinfo", "uri", "version"),
@@ -115,4 +116,5 @@ def lookup(name: str) -> Cmd | None:
 
 
 def group_commands(keyword: str) -> list[Cmd]:
-    return [c for c in commands().values() if c.group == keyword]
+    """A group's commands in virsh's order: by name."""
+    return sorted((c for c in commands().values() if c.group == keyword), key=lambda c: c.name)

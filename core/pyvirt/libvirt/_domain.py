@@ -80,6 +80,16 @@ class virDomain(IdentifiedHandle):  # noqa: N801 - libvirt-python's name
     def hasManagedSaveImage(self, flags: int = 0) -> int:  # noqa: N802
         return int(self._o.has_managed_save(_args.flags(flags)))
 
+    @api
+    def managedSave(self, flags: int = 0) -> int:  # noqa: N802
+        self._o.managed_save(_args.flags(flags))
+        return 0
+
+    @api
+    def managedSaveRemove(self, flags: int = 0) -> int:  # noqa: N802
+        self._o.managed_save_remove(_args.flags(flags))
+        return 0
+
     # -- lifecycle ------------------------------------------------------------------------
     @api
     def create(self) -> int:

@@ -191,6 +191,14 @@ class RemoteStubs:
         sig = wire_signature(183)
         return self._invoke(183, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
 
+    def domain_managed_save(self, dom: DomainRef, flags: int) -> None:
+        sig = wire_signature(182)
+        return self._invoke(182, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_managed_save_remove(self, dom: DomainRef, flags: int) -> None:
+        sig = wire_signature(184)
+        return self._invoke(184, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
     def domain_set_memory_flags(self, dom: DomainRef, memory: int, flags: int) -> None:
         sig = wire_signature(204)
         return self._invoke(204, checked(sig, [dom, memory, flags]), sig)  # type: ignore[no-any-return]
@@ -529,6 +537,14 @@ class AsyncRemoteStubs:
     async def domain_has_managed_save_image(self, dom: DomainRef, flags: int) -> bool:
         sig = wire_signature(183)
         return checked_result(sig, await self._asend(183, checked(sig, [dom, flags]), sig))  # type: ignore[no-any-return]
+
+    async def domain_managed_save(self, dom: DomainRef, flags: int) -> None:
+        sig = wire_signature(182)
+        return checked_result(sig, await self._asend(182, checked(sig, [dom, flags]), sig))  # type: ignore[no-any-return]
+
+    async def domain_managed_save_remove(self, dom: DomainRef, flags: int) -> None:
+        sig = wire_signature(184)
+        return checked_result(sig, await self._asend(184, checked(sig, [dom, flags]), sig))  # type: ignore[no-any-return]
 
     async def domain_set_memory_flags(self, dom: DomainRef, memory: int, flags: int) -> None:
         sig = wire_signature(204)

@@ -231,6 +231,22 @@ def _domain_has_managed_save_image(conn: DriverConnection, args: list[Any], read
     return conn.domain_has_managed_save_image(dom, flags)
 
 
+def _domain_managed_save(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[182], flags, True)
+    return conn.domain_managed_save(dom, flags)
+
+
+def _domain_managed_save_remove(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[184], flags, True)
+    return conn.domain_managed_save_remove(dom, flags)
+
+
 def _domain_set_memory_flags(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     dom: DomainRef = args[0]
     memory: int = args[1]
@@ -564,6 +580,8 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     212: _domain_get_state,
     121: _domain_get_security_label,
     183: _domain_has_managed_save_image,
+    182: _domain_managed_save,
+    184: _domain_managed_save_remove,
     204: _domain_set_memory_flags,
     200: _domain_get_vcpus_flags,
     199: _domain_set_vcpus_flags,

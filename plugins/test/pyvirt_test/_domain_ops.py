@@ -27,6 +27,7 @@ from pyvirt import (
     DomainRecord,
     DomainRef,
     DomainRunningReason,
+    DomainSaveRestoreFlags,
     DomainShutoffReason,
     DomainState,
     DomainUndefineFlags,
@@ -326,6 +327,30 @@ class DomainOps:
                 raise _invalid_not_running()
             self._stop(dom, DomainShutoffReason.DESTROYED, DomainEventStoppedDetail.DESTROYED)
         self._stopped_hooks(dom)
+
+    def domain_managed_save(self, dom_ref: DomainRef, flags: int) -> None:
+        allowed = (
+            DomainSaveRestoreFlags.BYPASS_CACHE
+            | DomainSaveRestoreFlags.RUNNING
+            | DomainSaveRestoreFlags.PAUSED
+        )
+        unsupported_flags(flags, allowed, "testDomainManagedSave", _T)
+        with self.state.lock:
+            dom = self._dom(dom_ref)
+            if not dom.active:
+                raise _invalid_not_running()
+            if not dom.persistent:
+                raise make_error(
+                    ErrorCode.OPERATION_INVALID, _T, "cannot do managed save for transient domain"
+                )
+            self._stop(dom, DomainShutoffReason.SAVED, DomainEventStoppedDetail.SAVED)
+            dom.managed_save = True
+        self._stopped_hooks(dom)
+
+    def domain_managed_save_remove(self, dom_ref: DomainRef, flags: int) -> None:
+        unsupported_flags(flags, 0, "testDomainManagedSaveRemove", _T)
+        with self.state.lock:
+            self._dom(dom_ref).managed_save = False
 
     def domain_suspend(self, dom_ref: DomainRef) -> None:
         with self.state.lock:

@@ -29,6 +29,11 @@ from pyvirt.cli.commands._common import (
     string_req,
 )
 
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyvirt import Domain
+
 _B, _S, _I, _D = T.BOOL, T.STRING, T.INT, T.DATA
 _ULONG_MAX = 2**64 - 1
 
@@ -354,6 +359,18 @@ def cmd_start(ctl: Control, p: Parsed) -> bool:
     return True
 
 
+def _has_managed_save(dom: Domain) -> bool:
+    """virsh's probe before undefining: a driver without managed save has no image."""
+    from pyvirt import VirtError
+
+    try:
+        return dom.has_managed_save()
+    except VirtError as e:
+        if e.code == 3:  # VIR_ERR_NO_SUPPORT
+            return False
+        raise Failure(f"Failed to undefine domain '{dom.name}'", cause=e) from None
+
+
 def cmd_undefine(ctl: Control, p: Parsed) -> bool:
     require(p, "remove-all-storage", "delete-storage-volume-snapshots")
     exclusive(p, "nvram", "keep-nvram")
@@ -362,6 +379,9 @@ def cmd_undefine(ctl: Control, p: Parsed) -> bool:
         raise Failure("removing storage volumes is not supported by pyvirsh")
     dom, name = domain(ctl, p)
     flags = flag_bits(p, _UNDEFINE_FLAGS)
+    if not p.bool("managed-save") and _has_managed_save(dom):
+        # virsh checks this itself (its piecewise fallback), before asking libvirt.
+        raise Failure("Refusing to undefine while domain managed save image exists")
     try:
         dom.undefine(flags)
     except Exception as e:
