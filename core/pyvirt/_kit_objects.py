@@ -285,6 +285,14 @@ class DomainObjList(_ObjectList[D]):
             if obj.id >= 0 and self._by_id.get(obj.id) is obj:
                 del self._by_id[obj.id]
 
+    def reserve_id(self) -> int:
+        """Take the next run id without giving it to a domain yet (a start that must name
+        its files after the id before the guest runs); :meth:`assign_id` gives it later."""
+        with self.lock:
+            id = self._next_id
+            self._next_id += 1
+            return id
+
     def assign_id(self, obj: D, id: int | None = None) -> int:
         """Give *obj* a run id: the next free one, or *id* (a domain found running again
         after a restart keeps its id, and later ids start above it)."""
