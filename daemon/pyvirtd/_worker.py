@@ -35,8 +35,7 @@ import uuid as uuidlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from pyvirt import ErrorCode, ErrorDomain, ObjectEvent, VirtError, make_error
-from pyvirt._uri import parse_uri
+from pyvirt import ErrorCode, ErrorDomain, ObjectEvent, VirtError, make_error, parse_uri
 from pyvirt.driver import StateDriver, StateInitResult
 from pyvirt.rpc import (
     KEEPALIVE_PING,
@@ -55,10 +54,10 @@ from pyvirt.rpc import (
     Status,
     decode,
     encode,
+    signatures,
     split_frames,
 )
-from pyvirt.rpc._signatures import signatures
-from pyvirt.rpc._zmtp import encode_two
+from pyvirt.rpc.zmtp import encode_two
 
 from pyvirtd._session import Session
 from pyvirtd._sockets import endpoint_path
