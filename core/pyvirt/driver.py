@@ -541,16 +541,25 @@ class StateDriver(abc.ABC):
     ) -> DriverConnection | None:
         """Open a connection on this driver's state: *uri* is a parsed URI of one of
         :attr:`uri_schemes`.  Like :meth:`ConnectDriver.open`: a connection, None to
-        decline, or raise a :class:`~pyvirt.VirtError`.  The default refuses, naming the
-        driver, since a state driver that serves no connections has nothing to open."""
-        raise make_error(
-            ErrorCode.NO_SUPPORT, ErrorDomain.NONE, f"{self.name or type(self).__name__} "
-            "state driver opens no connections"
-        )
+        decline, or raise a :class:`~pyvirt.VirtError`.
+
+        Override it to open connections on the instance's state.  The default hands the URI
+        to :attr:`connect_driver` (for a driver whose connect driver finds its state by
+        itself), and refuses, naming the driver, when there is none."""
+        connect = self.connect_driver
+        if connect is None:
+            raise make_error(
+                ErrorCode.NO_SUPPORT,
+                ErrorDomain.NONE,
+                f"{self.name or type(self).__name__} state driver opens no connections",
+            )
+        return connect.open(uri, read_only=read_only, auth=auth)
 
     def probe(self) -> str | None:
-        """The URI a client gets from this driver when it names none (libvirt's URIProbe)."""
-        return None
+        """The URI a client gets from this driver when it names none (libvirt's URIProbe);
+        by default :attr:`connect_driver`'s answer."""
+        connect = self.connect_driver
+        return connect.probe() if connect is not None else None
 
     def reload(self) -> None:
         """SIGHUP: re-read configuration."""
