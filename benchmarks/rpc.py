@@ -92,7 +92,7 @@ elif mode == "threads":
 elif mode == "aio":
     import asyncio, pyvirt.aio
     async def main():
-        c = await pyvirt.aio.open(uri)
+        c = await pyvirt.aio.open_driver(uri)
         ref = (await c.connect_list_all_domains(0))[0].ref
         done = 0
         stop_at = time.perf_counter() + seconds

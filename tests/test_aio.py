@@ -34,7 +34,7 @@ def run(coro):
 
 def test_many_calls_in_flight_on_one_connection_all_get_their_own_reply(daemon):
     async def main():
-        async with await pyvirt.aio.open("test+unix:///default") as conn:
+        async with await pyvirt.aio.open_driver("test+unix:///default") as conn:
             names = [f"aio{i}" for i in range(50)]
             xml = "<domain type='test'><name>{}</name><memory unit='KiB'>65536</memory><os><type>hvm</type></os></domain>"
             await asyncio.gather(*(conn.domain_define_xml(xml.format(n), 0) for n in names))
@@ -48,7 +48,7 @@ def test_many_calls_in_flight_on_one_connection_all_get_their_own_reply(daemon):
 
 def test_errors_are_raised_as_their_classes(daemon):
     async def main():
-        async with await pyvirt.aio.open("test+unix:///default") as conn:
+        async with await pyvirt.aio.open_driver("test+unix:///default") as conn:
             with pytest.raises(pyvirt.NoDomainError):
                 await conn.domain_lookup_by_name("nope")
             ref = (await conn.domain_lookup_by_name("test")).ref
@@ -62,7 +62,7 @@ def test_errors_are_raised_as_their_classes(daemon):
 
 def test_read_only_refused_before_sending(daemon):
     async def main():
-        async with await pyvirt.aio.open("test+unix:///default", read_only=True) as conn:
+        async with await pyvirt.aio.open_driver("test+unix:///default", read_only=True) as conn:
             ref = (await conn.domain_lookup_by_name("test")).ref
             with pytest.raises(pyvirt.OperationDeniedError, match="virDomainSuspend"):
                 await conn.domain_suspend(ref)
@@ -72,7 +72,7 @@ def test_read_only_refused_before_sending(daemon):
 
 def test_events_as_an_async_iterator(daemon):
     async def main():
-        async with await pyvirt.aio.open("test+unix:///default") as conn:
+        async with await pyvirt.aio.open_driver("test+unix:///default") as conn:
             ref = (await conn.domain_lookup_by_name("test")).ref
             events = conn.events()
             first = asyncio.ensure_future(events.__anext__())
@@ -91,7 +91,7 @@ def test_event_iteration_ends_with_the_error_when_the_worker_dies_and_resumes_af
     with running_daemon() as d:
 
         async def main():
-            async with await pyvirt.aio.open("test+unix:///default") as conn:
+            async with await pyvirt.aio.open_driver("test+unix:///default") as conn:
                 ref = (await conn.domain_lookup_by_name("test")).ref
                 events = conn.events()
                 waiting = asyncio.ensure_future(events.__anext__())
@@ -121,7 +121,7 @@ def test_calls_in_flight_fail_promptly_when_the_daemon_dies():
     with running_daemon() as d:
 
         async def main():
-            conn = await pyvirt.aio.open("test+unix:///default")
+            conn = await pyvirt.aio.open_driver("test+unix:///default")
             ref = (await conn.domain_lookup_by_name("test")).ref
             d.stop(signal.SIGKILL)
             with pytest.raises(pyvirt.VirtError):
@@ -135,7 +135,7 @@ def test_calls_in_flight_fail_promptly_when_the_daemon_dies():
 # -- many calls in flight ------------------------------------------------------------------
 def test_hundreds_of_gathered_calls_of_different_procedures_each_get_their_own_result(daemon):
     async def main():
-        async with await pyvirt.aio.open("test+unix:///default") as conn:
+        async with await pyvirt.aio.open_driver("test+unix:///default") as conn:
             ref = (await conn.domain_lookup_by_name("test")).ref
             kinds = [
                 (conn.connect_get_type, (), lambda v: v == "TEST"),
@@ -162,7 +162,7 @@ def test_worker_killed_with_calls_in_flight_fails_them_all_at_once_then_reopens(
         return await real_connect(endpoint, *args, **kwargs)
 
     async def main():
-        async with await pyvirt.aio.open("test+unix:///default") as conn:
+        async with await pyvirt.aio.open_driver("test+unix:///default") as conn:
             ref = (await conn.domain_lookup_by_name("test")).ref
             pid = daemon.wait_worker("test")
             os.kill(pid, signal.SIGSTOP)  # nothing is answered: every call stays in flight
@@ -193,7 +193,7 @@ def test_an_open_the_daemon_refuses_leaves_no_connection_open(daemon):
         before = len(os.listdir("/proc/self/fd"))
         for _ in range(5):
             with pytest.raises(pyvirt.NoConnectError):
-                await pyvirt.aio.open("nosuchdriver+unix:///system")
+                await pyvirt.aio.open_driver("nosuchdriver+unix:///system")
         await asyncio.sleep(0)  # let the transports finish closing
         return len(os.listdir("/proc/self/fd")) - before
 
@@ -248,7 +248,7 @@ def test_a_peer_that_breaks_the_handshake_gives_a_clear_error(reply, expected):
         async def main():
             start = time.monotonic()
             with pytest.raises(pyvirt.VirtError) as info:
-                await pyvirt.aio.open(f"test+unix:///default?socket={path}")
+                await pyvirt.aio.open_driver(f"test+unix:///default?socket={path}")
             assert time.monotonic() - start < 3
             return info.value
 
@@ -267,7 +267,7 @@ import asyncio, os, signal, sys, time
 import pyvirt, pyvirt.aio
 
 async def main():
-    async with await pyvirt.aio.open("test+unix:///default") as conn:
+    async with await pyvirt.aio.open_driver("test+unix:///default") as conn:
         ref = (await conn.domain_lookup_by_name("test")).ref
         os.kill(int(sys.argv[1]), signal.SIGSTOP)
         start = time.monotonic()
@@ -307,7 +307,7 @@ import asyncio, sys
 import pyvirt.aio
 
 async def main():
-    async with await pyvirt.aio.open("test+unix:///default") as conn:
+    async with await pyvirt.aio.open_driver("test+unix:///default") as conn:
         assert await conn.connect_get_type() == "TEST"
 
 asyncio.run(main())
@@ -362,8 +362,8 @@ def test_over_tcp_calls_in_flight_reach_the_same_state():
         async def main():
             uri = f"test+tcp://127.0.0.1:{port}/default"
             async with (
-                await pyvirt.aio.open(uri) as tcp,
-                await pyvirt.aio.open("test+unix:///default") as unix,
+                await pyvirt.aio.open_driver(uri) as tcp,
+                await pyvirt.aio.open_driver("test+unix:///default") as unix,
             ):
                 ref = (await tcp.domain_lookup_by_name("test")).ref
                 assert tcp._worker.endpoint.startswith("tcp://127.0.0.1:")  # the worker too
@@ -380,7 +380,7 @@ def test_over_tcp_without_a_listening_daemon_fails_with_libvirts_message():
 
     async def main():
         with pytest.raises(pyvirt.VirtError) as info:
-            await pyvirt.aio.open(f"test+tcp://127.0.0.1:{port}/default")
+            await pyvirt.aio.open_driver(f"test+tcp://127.0.0.1:{port}/default")
         return info.value
 
     error = run(main())

@@ -119,7 +119,8 @@ def test_the_overview_walks_the_whole_call() -> None:
         "pyvirt._registry.load_driver",
         "pyvirt_test.TestDriver.open",
         "pyvirt._connection.Connection.list_domains",
-        "pyvirt._connection.Connection._call",
+        "pyvirt._calls.DriverCalls.connect_list_all_domains",
+        "pyvirt._access.check_access",
         "pyvirt._procedures.PROCEDURES",
         "pyvirt_test._domain_ops.DomainOps.connect_list_all_domains",
     ):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 
+from pyvirt._access import api_error_domain
+from pyvirt._calls import DriverCalls
 from pyvirt._checks import check_flags, check_string, invalid_arg
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._core_enums import ConnectFlags
-from pyvirt._errors import OperationDeniedError, VirtError, make_error
+from pyvirt._errors import VirtError, make_error
 from pyvirt._objects import Domain, Network, StoragePool, StorageVol
-from pyvirt._procedures import BY_METHOD
 from pyvirt._records import NodeInfo, ObjectEvent, SecurityModel
 
 # Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
@@ -17,7 +18,6 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from types import TracebackType
-    from typing import Any
 
     from pyvirt._events import EventCallback, EventHub
     from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
@@ -36,16 +36,6 @@ def normalize_uuid(text: str) -> str | None:
     return f"{c[:8]}-{c[8:12]}-{c[12:16]}-{c[16:20]}-{c[20:]}"
 
 
-def _api_error_domain(api: str) -> ErrorDomain:
-    """The error domain libvirt's public API file for *api* reports in (virNetwork* lives in
-    libvirt-network.c, which reports as NETWORK; storage likewise; the rest as DOMAIN)."""
-    if api.startswith("virNetwork"):
-        return ErrorDomain.NETWORK
-    if api.startswith("virStorage"):
-        return ErrorDomain.STORAGE
-    return ErrorDomain.DOMAIN
-
-
 class Connection:
     """An open connection to a hypervisor through one driver.  Use as a context manager.
 
@@ -61,6 +51,9 @@ class Connection:
         self._read_only = read_only
         self._lock = threading.Lock()
         self._event_hub: EventHub | None = None
+        #: The generated entries into the driver: closed check, argument and permission
+        #: checks of the procedure table, typed call.
+        self._calls = DriverCalls(self._open_driver, read_only)
 
     @property
     def _events(self) -> EventHub:
@@ -74,21 +67,12 @@ class Connection:
             return self._event_hub
 
     # -- plumbing -------------------------------------------------------------------------
-    def _call(self, method: str, *args: Any, api: str | None = None) -> Any:
-        proc = BY_METHOD.get(method)
-        api = api or (proc.api if proc else method)
+    def _open_driver(self, api: str) -> DriverConnection:
+        """The driver, or libvirt's VIR_ERR_INVALID_CONN naming *api* once closed."""
         driver = self._driver
         if driver is None:
-            raise make_error(ErrorCode.INVALID_CONN, _api_error_domain(api), api)
-        if self._read_only and proc is not None and not proc.readonly_ok:
-            raise OperationDeniedError(
-                f"operation forbidden: read only access prevents {api}",
-                code=ErrorCode.OPERATION_DENIED,
-                domain=_api_error_domain(api),
-                str1="operation forbidden: %s",
-                str2=f"read only access prevents {api}",
-            )
-        return getattr(driver, method)(*args)
+            raise make_error(ErrorCode.INVALID_CONN, api_error_domain(api), api)
+        return driver
 
     @property
     def driver(self) -> DriverConnection:
@@ -139,137 +123,118 @@ class Connection:
     # -- connection and host --------------------------------------------------------------
     @property
     def uri(self) -> str:
-        return str(self._call("connect_get_uri"))
+        return str(self._calls.connect_get_uri())
 
     def get_type(self) -> str:
-        return str(self._call("connect_get_type"))
+        return str(self._calls.connect_get_type())
 
     def version(self) -> int:
         """The hypervisor's version as major*1000000 + minor*1000 + release."""
-        return int(self._call("connect_get_version"))
+        return int(self._calls.connect_get_version())
 
     def lib_version(self) -> int:
-        return int(self._call("connect_get_lib_version"))
+        return int(self._calls.connect_get_lib_version())
 
     def hostname(self) -> str:
-        return str(self._call("connect_get_hostname"))
+        return str(self._calls.connect_get_hostname())
 
     def capabilities(self) -> str:
-        return str(self._call("connect_get_capabilities"))
+        return str(self._calls.connect_get_capabilities())
 
     def max_vcpus(self, type: str | None = None) -> int:
-        return int(self._call("connect_get_max_vcpus", type))
+        return int(self._calls.connect_get_max_vcpus(type))
 
     def sysinfo(self, flags: int = 0) -> str:
-        return str(self._call("connect_get_sysinfo", check_flags(flags, "virConnectGetSysinfo")))
+        return self._calls.connect_get_sysinfo(flags)
 
     def is_secure(self) -> bool:
-        return bool(self._call("connect_is_secure"))
+        return bool(self._calls.connect_is_secure())
 
     def node_info(self) -> NodeInfo:
-        return self._call("node_get_info")  # type: ignore[no-any-return]
+        return self._calls.node_get_info()
 
     def free_memory(self) -> int:
-        return int(self._call("node_get_free_memory"))
+        return int(self._calls.node_get_free_memory())
 
     def security_model(self) -> SecurityModel:
-        return self._call("node_get_security_model")  # type: ignore[no-any-return]
+        return self._calls.node_get_security_model()
 
     # -- domains --------------------------------------------------------------------------
     def list_domains(self, flags: int = 0) -> list[Domain]:
         """All domains matching libvirt's listAllDomains *flags*, in one driver call."""
-        flags = check_flags(flags, "virConnectListAllDomains")
-        records = self._call("connect_list_all_domains", flags)
+        records = self._calls.connect_list_all_domains(flags)
         return [Domain(self, None, r) for r in records]
 
     def lookup_domain_by_name(self, name: str) -> Domain:
-        name = check_string(name, "name", "virDomainLookupByName")
-        return Domain(self, self._call("domain_lookup_by_name", name).ref)
+        return Domain(self, self._calls.domain_lookup_by_name(name).ref)
 
     def lookup_domain_by_uuid(self, uuid: str) -> Domain:
         canonical = normalize_uuid(check_string(uuid, "uuid", "virDomainLookupByUUIDString"))
         if canonical is None:
             raise invalid_arg("Invalid UUID", "virDomainLookupByUUIDString", "uuidstr")
-        return Domain(self, self._call("domain_lookup_by_uuid", canonical).ref)
+        return Domain(self, self._calls.domain_lookup_by_uuid(canonical).ref)
 
     def lookup_domain_by_id(self, id: int) -> Domain:
         if isinstance(id, bool) or not isinstance(id, int) or id < 0:
             raise invalid_arg(
                 "id in virDomainLookupByID must be zero or greater", "virDomainLookupByID", "id"
             )
-        return Domain(self, self._call("domain_lookup_by_id", id).ref)
+        return Domain(self, self._calls.domain_lookup_by_id(id).ref)
 
     def define_domain(self, xml: str, flags: int = 0) -> Domain:
-        xml = check_string(xml, "xml", "virDomainDefineXML")
         flags = check_flags(flags, "virDomainDefineXMLFlags")
-        return Domain(
-            self, self._call("domain_define_xml", xml, flags, api="virDomainDefineXML").ref
-        )
+        return Domain(self, self._calls.domain_define_xml(xml, flags, api="virDomainDefineXML").ref)
 
     def create_domain(self, xml: str, flags: int = 0) -> Domain:
         """Create and start a transient domain."""
-        xml = check_string(xml, "xml", "virDomainCreateXML")
-        flags = check_flags(flags, "virDomainCreateXML")
-        return Domain(self, self._call("domain_create_xml", xml, flags).ref)
+        return Domain(self, self._calls.domain_create_xml(xml, flags).ref)
 
     # -- networks -------------------------------------------------------------------------
     def list_networks(self, flags: int = 0) -> list[Network]:
-        flags = check_flags(flags, "virConnectListAllNetworks")
-        return [Network(self, r.ref, r) for r in self._call("connect_list_all_networks", flags)]
+        return [Network(self, r.ref, r) for r in self._calls.connect_list_all_networks(flags)]
 
     def lookup_network_by_name(self, name: str) -> Network:
-        name = check_string(name, "name", "virNetworkLookupByName")
-        return Network(self, self._call("network_lookup_by_name", name).ref)
+        return Network(self, self._calls.network_lookup_by_name(name).ref)
 
     def lookup_network_by_uuid(self, uuid: str) -> Network:
         canonical = normalize_uuid(check_string(uuid, "uuid", "virNetworkLookupByUUIDString"))
         if canonical is None:
             raise invalid_arg("Invalid UUID", "virNetworkLookupByUUIDString", "uuidstr")
-        return Network(self, self._call("network_lookup_by_uuid", canonical).ref)
+        return Network(self, self._calls.network_lookup_by_uuid(canonical).ref)
 
     def define_network(self, xml: str, flags: int = 0) -> Network:
-        xml = check_string(xml, "xml", "virNetworkDefineXML")
         flags = check_flags(flags, "virNetworkDefineXMLFlags")
-        return Network(self, self._call("network_define_xml", xml, flags).ref)
+        return Network(self, self._calls.network_define_xml(xml, flags).ref)
 
     def create_network(self, xml: str, flags: int = 0) -> Network:
-        xml = check_string(xml, "xml", "virNetworkCreateXML")
         flags = check_flags(flags, "virNetworkCreateXMLFlags")
-        return Network(self, self._call("network_create_xml", xml, flags).ref)
+        return Network(self, self._calls.network_create_xml(xml, flags).ref)
 
     # -- storage --------------------------------------------------------------------------
     def list_storage_pools(self, flags: int = 0) -> list[StoragePool]:
-        flags = check_flags(flags, "virConnectListAllStoragePools")
-        records = self._call("connect_list_all_storage_pools", flags)
+        records = self._calls.connect_list_all_storage_pools(flags)
         return [StoragePool(self, r.ref, r) for r in records]
 
     def lookup_storage_pool_by_name(self, name: str) -> StoragePool:
-        name = check_string(name, "name", "virStoragePoolLookupByName")
-        return StoragePool(self, self._call("storage_pool_lookup_by_name", name).ref)
+        return StoragePool(self, self._calls.storage_pool_lookup_by_name(name).ref)
 
     def lookup_storage_pool_by_uuid(self, uuid: str) -> StoragePool:
         canonical = normalize_uuid(check_string(uuid, "uuid", "virStoragePoolLookupByUUIDString"))
         if canonical is None:
             raise invalid_arg("Invalid UUID", "virStoragePoolLookupByUUIDString", "uuidstr")
-        return StoragePool(self, self._call("storage_pool_lookup_by_uuid", canonical).ref)
+        return StoragePool(self, self._calls.storage_pool_lookup_by_uuid(canonical).ref)
 
     def define_storage_pool(self, xml: str, flags: int = 0) -> StoragePool:
-        xml = check_string(xml, "xml", "virStoragePoolDefineXML")
-        flags = check_flags(flags, "virStoragePoolDefineXML")
-        return StoragePool(self, self._call("storage_pool_define_xml", xml, flags).ref)
+        return StoragePool(self, self._calls.storage_pool_define_xml(xml, flags).ref)
 
     def create_storage_pool(self, xml: str, flags: int = 0) -> StoragePool:
-        xml = check_string(xml, "xml", "virStoragePoolCreateXML")
-        flags = check_flags(flags, "virStoragePoolCreateXML")
-        return StoragePool(self, self._call("storage_pool_create_xml", xml, flags).ref)
+        return StoragePool(self, self._calls.storage_pool_create_xml(xml, flags).ref)
 
     def lookup_storage_vol_by_key(self, key: str) -> StorageVol:
-        key = check_string(key, "key", "virStorageVolLookupByKey")
-        return StorageVol(self, self._call("storage_vol_lookup_by_key", key))
+        return StorageVol(self, self._calls.storage_vol_lookup_by_key(key))
 
     def lookup_storage_vol_by_path(self, path: str) -> StorageVol:
-        path = check_string(path, "path", "virStorageVolLookupByPath")
-        return StorageVol(self, self._call("storage_vol_lookup_by_path", path))
+        return StorageVol(self, self._calls.storage_vol_lookup_by_path(path))
 
     # -- events ---------------------------------------------------------------------------
     def register_event_callback(

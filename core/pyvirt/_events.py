@@ -35,7 +35,7 @@ class EventHub:
 
     def _ensure_subscribed(self) -> None:
         if self._token is None:
-            self._token = self._conn._call("connect_event_subscribe", self._dispatch)
+            self._token = self._conn._calls.connect_event_subscribe(self._dispatch)
 
     def _dispatch(self, event: ObjectEvent) -> None:
         with self._lock:
@@ -71,7 +71,7 @@ class EventHub:
             if done:
                 self._token = None
         if done and token is not None:
-            self._conn._call("connect_event_unsubscribe", token)
+            self._conn._calls.connect_event_unsubscribe(token)
 
     def iterate(self, kind: str | None, timeout: float | None) -> Iterator[ObjectEvent]:
         """Yield events as they happen; stop after *timeout* seconds without one."""

@@ -31,7 +31,6 @@ from pyvirt._records import (
 # Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import Any
 
     from pyvirt._connection import Connection
 
@@ -56,9 +55,6 @@ class Domain:
             assert self.record is not None
             self._ref_cache = self.record.ref
         return self._ref_cache
-
-    def _call(self, method: str, *args: Any, api: str | None = None) -> Any:
-        return self._conn._call(method, self._ref, *args, api=api)
 
     def _refresh_id(self, record: DomainRecord | None) -> None:
         if record is not None:
@@ -86,16 +82,16 @@ class Domain:
         return self.record.id if self._ref_cache is None and self.record else self._ref.id
 
     def info(self) -> DomainInfo:
-        return self._call("domain_get_info")  # type: ignore[no-any-return]
+        return self._conn._calls.domain_get_info(self._ref)
 
     def state(self, flags: int = 0) -> tuple[DomainState, enum.IntEnum | int]:
         from pyvirt._enums import reason_enum
 
-        state, reason = self._call("domain_get_state", check_flags(flags, "virDomainGetState"))
+        state, reason = self._conn._calls.domain_get_state(self._ref, flags)
         return DomainState(state), reason_enum(state, reason)
 
     def xml_desc(self, flags: int = 0) -> str:
-        return str(self._call("domain_get_xml_desc", check_flags(flags, "virDomainGetXMLDesc")))
+        return str(self._conn._calls.domain_get_xml_desc(self._ref, flags))
 
     def xml(self, *, inactive: bool = False, secure: bool = False) -> str:
         from pyvirt._enums import DomainXMLFlags
@@ -106,69 +102,63 @@ class Domain:
         return self.xml_desc(int(flags))
 
     def os_type(self) -> str:
-        return str(self._call("domain_get_os_type"))
+        return str(self._conn._calls.domain_get_os_type(self._ref))
 
     def max_memory(self) -> int:
-        return int(self._call("domain_get_max_memory"))
+        return int(self._conn._calls.domain_get_max_memory(self._ref))
 
     def vcpus(self, flags: int = 0) -> int:
-        return int(
-            self._call("domain_get_vcpus_flags", check_flags(flags, "virDomainGetVcpusFlags"))
-        )
+        return int(self._conn._calls.domain_get_vcpus_flags(self._ref, flags))
 
     def security_label(self) -> SecurityLabel:
-        return self._call("domain_get_security_label")  # type: ignore[no-any-return]
+        return self._conn._calls.domain_get_security_label(self._ref)
 
     def has_managed_save(self, flags: int = 0) -> bool:
-        return bool(
-            self._call(
-                "domain_has_managed_save_image", check_flags(flags, "virDomainHasManagedSaveImage")
-            )
-        )
+        return bool(self._conn._calls.domain_has_managed_save_image(self._ref, flags))
 
     def is_active(self) -> bool:
-        return bool(self._call("domain_is_active"))
+        return bool(self._conn._calls.domain_is_active(self._ref))
 
     def is_persistent(self) -> bool:
-        return bool(self._call("domain_is_persistent"))
+        return bool(self._conn._calls.domain_is_persistent(self._ref))
 
     @property
     def autostart(self) -> bool:
-        return bool(self._call("domain_get_autostart"))
+        return bool(self._conn._calls.domain_get_autostart(self._ref))
 
     def set_autostart(self, autostart: bool) -> None:
-        self._call("domain_set_autostart", bool(autostart))
+        self._conn._calls.domain_set_autostart(self._ref, bool(autostart))
 
     # lifecycle
     def start(self, flags: int = 0) -> None:
         """Boot a defined domain (libvirt's virDomainCreateWithFlags); updates this handle's id."""
-        record = self._call("domain_create", check_flags(flags, "virDomainCreateWithFlags"))
+        record = self._conn._calls.domain_create(self._ref, flags)
         self._refresh_id(record)
 
     def shutdown(self, flags: int = 0) -> None:
         api = "virDomainShutdownFlags" if flags else "virDomainShutdown"
-        self._call("domain_shutdown", check_flags(flags, api), api=api)
+        self._conn._calls.domain_shutdown(self._ref, flags, api=api)
 
     def reboot(self, flags: int = 0) -> None:
-        self._call("domain_reboot", check_flags(flags, "virDomainReboot"))
+        self._conn._calls.domain_reboot(self._ref, flags)
 
     def reset(self, flags: int = 0) -> None:
-        self._call("domain_reset", check_flags(flags, "virDomainReset"))
+        self._conn._calls.domain_reset(self._ref, flags)
 
     def destroy(self, flags: int = 0) -> None:
         api = "virDomainDestroyFlags" if flags else "virDomainDestroy"
-        self._call("domain_destroy", check_flags(flags, api), api=api)
+        self._conn._calls.domain_destroy(self._ref, flags, api=api)
         self._ref_cache = DomainRef(self._ref.name, self._ref.uuid, -1)
 
     def suspend(self) -> None:
-        self._call("domain_suspend")
+        self._conn._calls.domain_suspend(self._ref)
 
     def resume(self) -> None:
-        self._call("domain_resume")
+        self._conn._calls.domain_resume(self._ref)
 
     def undefine(self, flags: int = 0) -> None:
         api = "virDomainUndefineFlags" if flags else "virDomainUndefine"
-        self._call("domain_undefine", check_flags(flags, api), api=api)
+        self._conn._calls.domain_undefine(self._ref, flags, api=api)
 
     # tuning
     def set_memory(self, memory_kib: int, flags: int | None = None) -> None:
@@ -179,7 +169,7 @@ class Domain:
         memory_kib = check_uint(memory_kib, "memory", api, maximum=_MAX_MEMORY_KIB)
         check_nonzero(memory_kib, "memory", api)
         real_flags = int(DomainMemoryModFlags.LIVE) if flags is None else check_flags(flags, api)
-        self._call("domain_set_memory_flags", memory_kib, real_flags, api=api)
+        self._conn._calls.domain_set_memory_flags(self._ref, memory_kib, real_flags, api=api)
 
     def set_max_memory(self, memory_kib: int) -> None:
         from pyvirt._enums import DomainMemoryModFlags
@@ -187,8 +177,8 @@ class Domain:
         api = "virDomainSetMaxMemory"
         memory_kib = check_uint(memory_kib, "memory", api, maximum=_MAX_MEMORY_KIB)
         check_nonzero(memory_kib, "memory", api)
-        self._call(
-            "domain_set_memory_flags", memory_kib, int(DomainMemoryModFlags.MAXIMUM), api=api
+        self._conn._calls.domain_set_memory_flags(
+            self._ref, memory_kib, int(DomainMemoryModFlags.MAXIMUM), api=api
         )
 
     def set_vcpus(self, nvcpus: int, flags: int | None = None) -> None:
@@ -198,13 +188,13 @@ class Domain:
         nvcpus = check_uint(nvcpus, "nvcpus", api, maximum=2**32 - 1)
         check_nonzero(nvcpus, "nvcpus", api)
         real_flags = int(DomainMemoryModFlags.LIVE) if flags is None else check_flags(flags, api)
-        self._call("domain_set_vcpus_flags", nvcpus, real_flags, api=api)
+        self._conn._calls.domain_set_vcpus_flags(self._ref, nvcpus, real_flags, api=api)
 
     def screenshot(self, screen: int = 0, flags: int = 0) -> bytes:
         """A PNG image of the console *screen* (``virsh screenshot``; MIME type image/png)."""
         api = "virDomainScreenshot"
         screen = check_uint(screen, "screen", api, maximum=2**32 - 1)
-        return bytes(self._call("domain_screenshot", screen, check_flags(flags, api)))
+        return bytes(self._conn._calls.domain_screenshot(self._ref, screen, flags))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Domain) and other._conn is self._conn and other.uuid == self.uuid
@@ -224,9 +214,6 @@ class Network:
         self._ref = ref
         self.record = record
 
-    def _call(self, method: str, *args: Any, api: str | None = None) -> Any:
-        return self._conn._call(method, self._ref, *args, api=api)
-
     @property
     def ref(self) -> NetworkRef:
         return self._ref
@@ -240,32 +227,32 @@ class Network:
         return self._ref.uuid
 
     def xml_desc(self, flags: int = 0) -> str:
-        return str(self._call("network_get_xml_desc", check_flags(flags, "virNetworkGetXMLDesc")))
+        return str(self._conn._calls.network_get_xml_desc(self._ref, flags))
 
     def bridge_name(self) -> str:
-        return str(self._call("network_get_bridge_name"))
+        return str(self._conn._calls.network_get_bridge_name(self._ref))
 
     def is_active(self) -> bool:
-        return bool(self._call("network_is_active"))
+        return bool(self._conn._calls.network_is_active(self._ref))
 
     def is_persistent(self) -> bool:
-        return bool(self._call("network_is_persistent"))
+        return bool(self._conn._calls.network_is_persistent(self._ref))
 
     @property
     def autostart(self) -> bool:
-        return bool(self._call("network_get_autostart"))
+        return bool(self._conn._calls.network_get_autostart(self._ref))
 
     def set_autostart(self, autostart: bool) -> None:
-        self._call("network_set_autostart", bool(autostart))
+        self._conn._calls.network_set_autostart(self._ref, bool(autostart))
 
     def start(self) -> None:
-        self._call("network_create")
+        self._conn._calls.network_create(self._ref)
 
     def destroy(self) -> None:
-        self._call("network_destroy")
+        self._conn._calls.network_destroy(self._ref)
 
     def undefine(self) -> None:
-        self._call("network_undefine")
+        self._conn._calls.network_undefine(self._ref)
 
     def __repr__(self) -> str:
         return f"<pyvirt.Network {self.name!r} uuid={self.uuid}>"
@@ -281,9 +268,6 @@ class StoragePool:
         self._ref = ref
         self.record = record
 
-    def _call(self, method: str, *args: Any, api: str | None = None) -> Any:
-        return self._conn._call(method, self._ref, *args, api=api)
-
     @property
     def ref(self) -> StoragePoolRef:
         return self._ref
@@ -297,57 +281,51 @@ class StoragePool:
         return self._ref.uuid
 
     def info(self) -> StoragePoolInfo:
-        return self._call("storage_pool_get_info")  # type: ignore[no-any-return]
+        return self._conn._calls.storage_pool_get_info(self._ref)
 
     def xml_desc(self, flags: int = 0) -> str:
-        return str(
-            self._call("storage_pool_get_xml_desc", check_flags(flags, "virStoragePoolGetXMLDesc"))
-        )
+        return str(self._conn._calls.storage_pool_get_xml_desc(self._ref, flags))
 
     def is_active(self) -> bool:
-        return bool(self._call("storage_pool_is_active"))
+        return bool(self._conn._calls.storage_pool_is_active(self._ref))
 
     def is_persistent(self) -> bool:
-        return bool(self._call("storage_pool_is_persistent"))
+        return bool(self._conn._calls.storage_pool_is_persistent(self._ref))
 
     @property
     def autostart(self) -> bool:
-        return bool(self._call("storage_pool_get_autostart"))
+        return bool(self._conn._calls.storage_pool_get_autostart(self._ref))
 
     def set_autostart(self, autostart: bool) -> None:
-        self._call("storage_pool_set_autostart", bool(autostart))
+        self._conn._calls.storage_pool_set_autostart(self._ref, bool(autostart))
 
     def start(self, flags: int = 0) -> None:
-        self._call("storage_pool_create", check_flags(flags, "virStoragePoolCreate"))
+        self._conn._calls.storage_pool_create(self._ref, flags)
 
     def build(self, flags: int = 0) -> None:
-        self._call("storage_pool_build", check_flags(flags, "virStoragePoolBuild"))
+        self._conn._calls.storage_pool_build(self._ref, flags)
 
     def destroy(self) -> None:
-        self._call("storage_pool_destroy")
+        self._conn._calls.storage_pool_destroy(self._ref)
 
     def delete(self, flags: int = 0) -> None:
-        self._call("storage_pool_delete", check_flags(flags, "virStoragePoolDelete"))
+        self._conn._calls.storage_pool_delete(self._ref, flags)
 
     def undefine(self) -> None:
-        self._call("storage_pool_undefine")
+        self._conn._calls.storage_pool_undefine(self._ref)
 
     def refresh(self, flags: int = 0) -> None:
-        self._call("storage_pool_refresh", check_flags(flags, "virStoragePoolRefresh"))
+        self._conn._calls.storage_pool_refresh(self._ref, flags)
 
     def list_volumes(self, flags: int = 0) -> list[StorageVol]:
-        refs = self._call(
-            "storage_pool_list_all_volumes", check_flags(flags, "virStoragePoolListAllVolumes")
-        )
+        refs = self._conn._calls.storage_pool_list_all_volumes(self._ref, flags)
         return [StorageVol(self._conn, ref) for ref in refs]
 
     def lookup_volume_by_name(self, name: str) -> StorageVol:
-        return StorageVol(self._conn, self._call("storage_vol_lookup_by_name", name))
+        return StorageVol(self._conn, self._conn._calls.storage_vol_lookup_by_name(self._ref, name))
 
     def create_volume(self, xml: str, flags: int = 0) -> StorageVol:
-        ref = self._call(
-            "storage_vol_create_xml", xml, check_flags(flags, "virStorageVolCreateXML")
-        )
+        ref = self._conn._calls.storage_vol_create_xml(self._ref, xml, flags)
         return StorageVol(self._conn, ref)
 
     def __repr__(self) -> str:
@@ -360,9 +338,6 @@ class StorageVol:
     def __init__(self, conn: Connection, ref: StorageVolRef):
         self._conn = conn
         self._ref = ref
-
-    def _call(self, method: str, *args: Any, api: str | None = None) -> Any:
-        return self._conn._call(method, self._ref, *args, api=api)
 
     @property
     def ref(self) -> StorageVolRef:
@@ -381,22 +356,20 @@ class StorageVol:
         return self._ref.pool
 
     def pool(self) -> StoragePool:
-        record = self._conn._call("storage_pool_lookup_by_volume", self._ref)
+        record = self._conn._calls.storage_pool_lookup_by_volume(self._ref)
         return StoragePool(self._conn, record.ref)
 
     def path(self) -> str:
-        return str(self._call("storage_vol_get_path"))
+        return str(self._conn._calls.storage_vol_get_path(self._ref))
 
     def info(self) -> StorageVolInfo:
-        return self._call("storage_vol_get_info")  # type: ignore[no-any-return]
+        return self._conn._calls.storage_vol_get_info(self._ref)
 
     def xml_desc(self, flags: int = 0) -> str:
-        return str(
-            self._call("storage_vol_get_xml_desc", check_flags(flags, "virStorageVolGetXMLDesc"))
-        )
+        return str(self._conn._calls.storage_vol_get_xml_desc(self._ref, flags))
 
     def delete(self, flags: int = 0) -> None:
-        self._call("storage_vol_delete", check_flags(flags, "virStorageVolDelete"))
+        self._conn._calls.storage_vol_delete(self._ref, flags)
 
     def __repr__(self) -> str:
         return f"<pyvirt.StorageVol {self.name!r} pool={self.pool_name!r}>"

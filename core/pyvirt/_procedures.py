@@ -1,16 +1,38 @@
-"""The procedure table: every driver entry point, once.
+"""The procedure table: every driver entry point, once.  pyvirt's ``remote_protocol.x``.
 
-This is pyvirt's ``remote_protocol.x``.  Each row names a driver method, the libvirt API it
-implements (used in error messages such as "read only access prevents virDomainSuspend"), the
-libvirt RPC procedure number, whether a read-only connection may call it, and whether it runs on
-the daemon's priority workers.  The public API's read-only check, the "not supported" errors and
-(with the daemon) the client stubs, the dispatcher and the protocol document all read this table,
-so they cannot disagree.
+Each row carries what libvirt annotates on a procedure: its RPC number, the driver method that
+implements it, the libvirt API it stands for (named in errors such as "read only access
+prevents virDomainSuspend"), the object it acts on, the access-control permissions it needs
+(``@acl:`` — unconditional ones, and those that apply only when a flag is set, such as
+``domain:read_secure`` for ``VIR_DOMAIN_XML_SECURE``) and whether it runs on the daemon's
+priority workers (``@priority: high``).  Argument and result types are the annotations of the
+driver method the row names (:class:`pyvirt.driver.DriverConnection`).
+
+Everything else is generated from, or checked against, this table: the public API's entry
+checks and the permission check (:mod:`pyvirt._access`, one rule for the public API, the
+clients and the daemon), the client stubs, the daemon's dispatch and the protocol document
+(``python -m pyvirt._tools.gen_api``; ``--check`` in CI fails on drift).
+
+Adding a procedure: one row here (libvirt's number, API and ``@acl`` lines), one method on
+the driver contract, then run the generator.
 """
 
 from __future__ import annotations
 
 from pyvirt._record import record
+
+
+@record
+class FlagAcl:
+    """A permission needed only for some flags (libvirt's ``@acl: obj:perm:FLAG``): when any
+    bit of *mask* is set in the call's flags, or, with *when_set* false, when none is."""
+
+    permission: str
+    mask: int
+    when_set: bool = True
+
+    def applies(self, flags: int) -> bool:
+        return bool(flags & self.mask) == self.when_set
 
 
 @record
@@ -20,109 +42,319 @@ class Procedure:
     number: int
     method: str
     api: str
+    #: What the procedure acts on: connect, domain, network, storage_pool or storage_vol.
+    object: str
+    #: Permissions always needed, as "object:permission" (libvirt's viraccessperm names).
+    acl: tuple[str, ...]
+    #: Permissions needed only with some flags.
+    flag_acl: tuple[FlagAcl, ...]
+    #: Served by the daemon's priority workers (libvirt's ``@priority: high``).
+    priority: bool
+    #: Whether a read-only connection holds every unconditional permission (derived from
+    #: :attr:`acl` by :func:`pyvirt._access.read_only_holds`; kept here for quick checks).
     readonly_ok: bool
-    priority: bool = False
 
 
-def _p(number: int, method: str, api: str, *, ro: bool, prio: bool = False) -> Procedure:
-    return Procedure(number, method, api, ro, prio)
+# Flag bits the flag-dependent permissions name (values of libvirt's enums; the enum classes
+# themselves are not imported: this table is read on every pyvirsh run).
+_XML_SECURE = 1  # VIR_DOMAIN_XML_SECURE
+_XML_MIGRATABLE = 8  # VIR_DOMAIN_XML_MIGRATABLE
+_VCPU_GUEST = 8  # VIR_DOMAIN_VCPU_GUEST
+_GUEST_AGENT = 2  # VIR_DOMAIN_SHUTDOWN_GUEST_AGENT, VIR_DOMAIN_REBOOT_GUEST_AGENT
+_AFFECT_LIVE = 1  # VIR_DOMAIN_AFFECT_LIVE
+_AFFECT_CONFIG = 2  # VIR_DOMAIN_AFFECT_CONFIG
+
+#: ``domain:save`` as libvirt requires it for calls with LIVE/CONFIG/CURRENT impact: with
+#: CONFIG, or when neither CONFIG nor LIVE is given (CURRENT may mean the config).
+_SAVE_BY_IMPACT = (
+    FlagAcl("domain:save", _AFFECT_CONFIG | _AFFECT_LIVE, when_set=False),
+    FlagAcl("domain:save", _AFFECT_CONFIG),
+)
+
+_READ_PERMISSIONS = ("getattr", "read")
+
+
+def _readonly_ok(acl: tuple[str, ...]) -> bool:
+    # The read-only rule lives in pyvirt._access; importing it here would cost every run a
+    # module, so the one-line test is repeated and tests/test_access.py holds the two equal.
+    return all(
+        p.partition(":")[2] in _READ_PERMISSIONS or p.partition(":")[2].startswith("search_")
+        for p in acl
+    )
+
+
+def _p(
+    number: int,
+    method: str,
+    api: str,
+    *acl: str,
+    flags: tuple[FlagAcl, ...] = (),
+    prio: bool = False,
+) -> Procedure:
+    obj = method.split("_")[0]
+    if method.startswith("storage_pool_") or method == "connect_list_all_storage_pools":
+        obj = "storage_pool"
+    elif method.startswith("storage_vol_"):
+        obj = "storage_vol"
+    if method.startswith(("connect_", "node_")):
+        obj = "connect"
+    return Procedure(number, method, api, obj, acl, flags, prio, _readonly_ok(acl))
 
 
 PROCEDURES: tuple[Procedure, ...] = (
     # connection and host
-    _p(1, "connect_open", "virConnectOpen", ro=True, prio=True),
-    _p(2, "connect_close", "virConnectClose", ro=True, prio=True),
-    _p(3, "connect_get_type", "virConnectGetType", ro=True, prio=True),
-    _p(4, "connect_get_version", "virConnectGetVersion", ro=True, prio=True),
-    _p(5, "connect_get_max_vcpus", "virConnectGetMaxVcpus", ro=True, prio=True),
-    _p(6, "node_get_info", "virNodeGetInfo", ro=True, prio=True),
-    _p(7, "connect_get_capabilities", "virConnectGetCapabilities", ro=True, prio=True),
-    _p(59, "connect_get_hostname", "virConnectGetHostname", ro=True, prio=True),
-    _p(110, "connect_get_uri", "virConnectGetURI", ro=True, prio=True),
-    _p(149, "connect_is_secure", "virConnectIsSecure", ro=True, prio=True),
-    _p(157, "connect_get_lib_version", "virConnectGetLibVersion", ro=True, prio=True),
-    _p(203, "connect_get_sysinfo", "virConnectGetSysinfo", ro=True, prio=True),
-    _p(102, "node_get_free_memory", "virNodeGetFreeMemory", ro=True, prio=True),
-    _p(316, "connect_event_subscribe", "virConnectDomainEventRegisterAny", ro=True, prio=True),
-    _p(317, "connect_event_unsubscribe", "virConnectDomainEventDeregisterAny", ro=True, prio=True),
-    _p(118, "node_get_security_model", "virNodeGetSecurityModel", ro=True, prio=True),
+    _p(1, "connect_open", "virConnectOpen", "connect:getattr", prio=True),
+    _p(2, "connect_close", "virConnectClose", prio=True),
+    _p(3, "connect_get_type", "virConnectGetType", "connect:getattr", prio=True),
+    _p(4, "connect_get_version", "virConnectGetVersion", "connect:getattr", prio=True),
+    _p(5, "connect_get_max_vcpus", "virConnectGetMaxVcpus", "connect:read", prio=True),
+    _p(6, "node_get_info", "virNodeGetInfo", "connect:read", prio=True),
+    _p(7, "connect_get_capabilities", "virConnectGetCapabilities", "connect:read"),
+    _p(59, "connect_get_hostname", "virConnectGetHostname", "connect:getattr", prio=True),
+    _p(110, "connect_get_uri", "virConnectGetURI", "connect:getattr", prio=True),
+    _p(149, "connect_is_secure", "virConnectIsSecure", prio=True),
+    _p(157, "connect_get_lib_version", "virConnectGetLibVersion", "connect:getattr", prio=True),
+    _p(203, "connect_get_sysinfo", "virConnectGetSysinfo", "connect:read", prio=True),
+    _p(102, "node_get_free_memory", "virNodeGetFreeMemory", "connect:read", prio=True),
+    _p(
+        316,
+        "connect_event_subscribe",
+        "virConnectDomainEventRegisterAny",
+        "connect:search_domains",
+        prio=True,
+    ),
+    _p(
+        317,
+        "connect_event_unsubscribe",
+        "virConnectDomainEventDeregisterAny",
+        "connect:read",
+        prio=True,
+    ),
+    _p(122, "node_get_security_model", "virNodeGetSecurityModel", "connect:read", prio=True),
     # domains: lookup and listing
-    _p(22, "domain_lookup_by_id", "virDomainLookupByID", ro=True, prio=True),
-    _p(23, "domain_lookup_by_name", "virDomainLookupByName", ro=True, prio=True),
-    _p(24, "domain_lookup_by_uuid", "virDomainLookupByUUID", ro=True, prio=True),
-    _p(273, "connect_list_all_domains", "virConnectListAllDomains", ro=True, prio=True),
+    _p(22, "domain_lookup_by_id", "virDomainLookupByID", "domain:getattr", prio=True),
+    _p(23, "domain_lookup_by_name", "virDomainLookupByName", "domain:getattr", prio=True),
+    _p(24, "domain_lookup_by_uuid", "virDomainLookupByUUID", "domain:getattr", prio=True),
+    _p(
+        273,
+        "connect_list_all_domains",
+        "virConnectListAllDomains",
+        "connect:search_domains",
+        prio=True,
+    ),
     # domains: lifecycle
-    _p(350, "domain_define_xml", "virDomainDefineXMLFlags", ro=False),
-    _p(10, "domain_create_xml", "virDomainCreateXML", ro=False),
-    _p(196, "domain_create", "virDomainCreateWithFlags", ro=False),
-    _p(231, "domain_undefine", "virDomainUndefineFlags", ro=False, prio=True),
-    _p(258, "domain_shutdown", "virDomainShutdownFlags", ro=False),
-    _p(27, "domain_reboot", "virDomainReboot", ro=False),
-    _p(245, "domain_reset", "virDomainReset", ro=False),
-    _p(234, "domain_destroy", "virDomainDestroyFlags", ro=False, prio=True),
-    _p(34, "domain_suspend", "virDomainSuspend", ro=False),
-    _p(28, "domain_resume", "virDomainResume", ro=False),
+    _p(
+        350,
+        "domain_define_xml",
+        "virDomainDefineXMLFlags",
+        "domain:write",
+        "domain:save",
+        prio=True,
+    ),
+    _p(10, "domain_create_xml", "virDomainCreateXML", "domain:write", "domain:start"),
+    _p(196, "domain_create", "virDomainCreateWithFlags", "domain:start"),
+    _p(231, "domain_undefine", "virDomainUndefineFlags", "domain:delete", prio=True),
+    _p(
+        258,
+        "domain_shutdown",
+        "virDomainShutdownFlags",
+        "domain:init_control",
+        flags=(FlagAcl("domain:write", _GUEST_AGENT),),
+    ),
+    _p(
+        27,
+        "domain_reboot",
+        "virDomainReboot",
+        "domain:init_control",
+        flags=(FlagAcl("domain:write", _GUEST_AGENT),),
+    ),
+    _p(245, "domain_reset", "virDomainReset", "domain:reset"),
+    _p(234, "domain_destroy", "virDomainDestroyFlags", "domain:stop", prio=True),
+    _p(34, "domain_suspend", "virDomainSuspend", "domain:suspend"),
+    _p(28, "domain_resume", "virDomainResume", "domain:suspend"),
     # domains: information and tuning
-    _p(14, "domain_get_xml_desc", "virDomainGetXMLDesc", ro=True, prio=True),
-    _p(15, "domain_get_autostart", "virDomainGetAutostart", ro=True, prio=True),
-    _p(16, "domain_get_info", "virDomainGetInfo", ro=True, prio=True),
-    _p(17, "domain_get_max_memory", "virDomainGetMaxMemory", ro=True, prio=True),
-    _p(19, "domain_get_os_type", "virDomainGetOSType", ro=True, prio=True),
-    _p(29, "domain_set_autostart", "virDomainSetAutostart", ro=False),
-    _p(150, "domain_is_active", "virDomainIsActive", ro=True, prio=True),
-    _p(151, "domain_is_persistent", "virDomainIsPersistent", ro=True, prio=True),
-    _p(212, "domain_get_state", "virDomainGetState", ro=True, prio=True),
-    _p(121, "domain_get_security_label", "virDomainGetSecurityLabel", ro=True, prio=True),
-    _p(183, "domain_has_managed_save_image", "virDomainHasManagedSaveImage", ro=True, prio=True),
-    _p(204, "domain_set_memory_flags", "virDomainSetMemoryFlags", ro=False),
-    _p(236, "domain_get_vcpus_flags", "virDomainGetVcpusFlags", ro=True, prio=True),
-    _p(237, "domain_set_vcpus_flags", "virDomainSetVcpusFlags", ro=False),
+    _p(
+        14,
+        "domain_get_xml_desc",
+        "virDomainGetXMLDesc",
+        "domain:read",
+        flags=(FlagAcl("domain:read_secure", _XML_SECURE | _XML_MIGRATABLE),),
+    ),
+    _p(15, "domain_get_autostart", "virDomainGetAutostart", "domain:read", prio=True),
+    _p(16, "domain_get_info", "virDomainGetInfo", "domain:read"),
+    _p(17, "domain_get_max_memory", "virDomainGetMaxMemory", "domain:read", prio=True),
+    _p(19, "domain_get_os_type", "virDomainGetOSType", "domain:read", prio=True),
+    _p(29, "domain_set_autostart", "virDomainSetAutostart", "domain:write", prio=True),
+    _p(150, "domain_is_active", "virDomainIsActive", "domain:read", prio=True),
+    _p(151, "domain_is_persistent", "virDomainIsPersistent", "domain:read", prio=True),
+    _p(212, "domain_get_state", "virDomainGetState", "domain:read", prio=True),
+    _p(121, "domain_get_security_label", "virDomainGetSecurityLabel", "domain:read", prio=True),
+    _p(183, "domain_has_managed_save_image", "virDomainHasManagedSaveImage", "domain:read"),
+    _p(
+        204,
+        "domain_set_memory_flags",
+        "virDomainSetMemoryFlags",
+        "domain:write",
+        flags=_SAVE_BY_IMPACT,
+    ),
+    _p(
+        200,
+        "domain_get_vcpus_flags",
+        "virDomainGetVcpusFlags",
+        "domain:read",
+        flags=(FlagAcl("domain:write", _VCPU_GUEST),),
+    ),
+    _p(
+        199,
+        "domain_set_vcpus_flags",
+        "virDomainSetVcpusFlags",
+        "domain:write",
+        flags=(*_SAVE_BY_IMPACT, FlagAcl("domain:write", _VCPU_GUEST)),
+    ),
     # libvirt's 211 streams the image; here the PNG comes back as the call's result.
-    _p(211, "domain_screenshot", "virDomainScreenshot", ro=False),
+    _p(211, "domain_screenshot", "virDomainScreenshot", "domain:screenshot"),
     # networks
-    _p(283, "connect_list_all_networks", "virConnectListAllNetworks", ro=True, prio=True),
-    _p(46, "network_lookup_by_name", "virNetworkLookupByName", ro=True, prio=True),
-    _p(47, "network_lookup_by_uuid", "virNetworkLookupByUUID", ro=True, prio=True),
-    _p(41, "network_define_xml", "virNetworkDefineXML", ro=False),
-    _p(40, "network_create_xml", "virNetworkCreateXML", ro=False),
-    _p(39, "network_create", "virNetworkCreate", ro=False),
-    _p(42, "network_destroy", "virNetworkDestroy", ro=False, prio=True),
-    _p(49, "network_undefine", "virNetworkUndefine", ro=False, prio=True),
-    _p(43, "network_get_xml_desc", "virNetworkGetXMLDesc", ro=True, prio=True),
-    _p(44, "network_get_autostart", "virNetworkGetAutostart", ro=True, prio=True),
-    _p(48, "network_set_autostart", "virNetworkSetAutostart", ro=False),
-    _p(45, "network_get_bridge_name", "virNetworkGetBridgeName", ro=True, prio=True),
-    _p(152, "network_is_active", "virNetworkIsActive", ro=True, prio=True),
-    _p(153, "network_is_persistent", "virNetworkIsPersistent", ro=True, prio=True),
+    _p(
+        283,
+        "connect_list_all_networks",
+        "virConnectListAllNetworks",
+        "connect:search_networks",
+        prio=True,
+    ),
+    _p(46, "network_lookup_by_name", "virNetworkLookupByName", "network:getattr", prio=True),
+    _p(47, "network_lookup_by_uuid", "virNetworkLookupByUUID", "network:getattr", prio=True),
+    _p(
+        41,
+        "network_define_xml",
+        "virNetworkDefineXML",
+        "network:write",
+        "network:save",
+        prio=True,
+    ),
+    _p(40, "network_create_xml", "virNetworkCreateXML", "network:write", "network:start"),
+    _p(39, "network_create", "virNetworkCreate", "network:start"),
+    _p(42, "network_destroy", "virNetworkDestroy", "network:stop", prio=True),
+    _p(49, "network_undefine", "virNetworkUndefine", "network:delete", prio=True),
+    _p(43, "network_get_xml_desc", "virNetworkGetXMLDesc", "network:read", prio=True),
+    _p(44, "network_get_autostart", "virNetworkGetAutostart", "network:read", prio=True),
+    _p(48, "network_set_autostart", "virNetworkSetAutostart", "network:write", prio=True),
+    _p(45, "network_get_bridge_name", "virNetworkGetBridgeName", "network:read", prio=True),
+    _p(152, "network_is_active", "virNetworkIsActive", "network:read", prio=True),
+    _p(153, "network_is_persistent", "virNetworkIsPersistent", "network:read", prio=True),
     # storage pools
-    _p(281, "connect_list_all_storage_pools", "virConnectListAllStoragePools", ro=True, prio=True),
-    _p(84, "storage_pool_lookup_by_name", "virStoragePoolLookupByName", ro=True, prio=True),
-    _p(85, "storage_pool_lookup_by_uuid", "virStoragePoolLookupByUUID", ro=True, prio=True),
-    _p(86, "storage_pool_lookup_by_volume", "virStoragePoolLookupByVolume", ro=True, prio=True),
-    _p(77, "storage_pool_define_xml", "virStoragePoolDefineXML", ro=False),
-    _p(76, "storage_pool_create_xml", "virStoragePoolCreateXML", ro=False),
-    _p(78, "storage_pool_create", "virStoragePoolCreate", ro=False),
-    _p(79, "storage_pool_build", "virStoragePoolBuild", ro=False),
-    _p(80, "storage_pool_destroy", "virStoragePoolDestroy", ro=False, prio=True),
-    _p(81, "storage_pool_delete", "virStoragePoolDelete", ro=False),
-    _p(82, "storage_pool_undefine", "virStoragePoolUndefine", ro=False, prio=True),
-    _p(83, "storage_pool_refresh", "virStoragePoolRefresh", ro=False),
-    _p(87, "storage_pool_get_info", "virStoragePoolGetInfo", ro=True, prio=True),
-    _p(88, "storage_pool_get_xml_desc", "virStoragePoolGetXMLDesc", ro=True, prio=True),
-    _p(89, "storage_pool_get_autostart", "virStoragePoolGetAutostart", ro=True, prio=True),
-    _p(90, "storage_pool_set_autostart", "virStoragePoolSetAutostart", ro=False),
-    _p(154, "storage_pool_is_active", "virStoragePoolIsActive", ro=True, prio=True),
-    _p(155, "storage_pool_is_persistent", "virStoragePoolIsPersistent", ro=True, prio=True),
-    _p(282, "storage_pool_list_all_volumes", "virStoragePoolListAllVolumes", ro=True, prio=True),
+    _p(
+        281,
+        "connect_list_all_storage_pools",
+        "virConnectListAllStoragePools",
+        "connect:search_storage_pools",
+        prio=True,
+    ),
+    _p(
+        84,
+        "storage_pool_lookup_by_name",
+        "virStoragePoolLookupByName",
+        "storage_pool:getattr",
+        prio=True,
+    ),
+    _p(
+        85,
+        "storage_pool_lookup_by_uuid",
+        "virStoragePoolLookupByUUID",
+        "storage_pool:getattr",
+        prio=True,
+    ),
+    _p(
+        86,
+        "storage_pool_lookup_by_volume",
+        "virStoragePoolLookupByVolume",
+        "storage_pool:getattr",
+        prio=True,
+    ),
+    _p(
+        77,
+        "storage_pool_define_xml",
+        "virStoragePoolDefineXML",
+        "storage_pool:write",
+        "storage_pool:save",
+        prio=True,
+    ),
+    _p(
+        76,
+        "storage_pool_create_xml",
+        "virStoragePoolCreateXML",
+        "storage_pool:start",
+        "storage_pool:write",
+    ),
+    _p(78, "storage_pool_create", "virStoragePoolCreate", "storage_pool:start"),
+    _p(79, "storage_pool_build", "virStoragePoolBuild", "storage_pool:format"),
+    _p(80, "storage_pool_destroy", "virStoragePoolDestroy", "storage_pool:stop", prio=True),
+    _p(81, "storage_pool_delete", "virStoragePoolDelete", "storage_pool:format"),
+    _p(82, "storage_pool_undefine", "virStoragePoolUndefine", "storage_pool:delete", prio=True),
+    _p(83, "storage_pool_refresh", "virStoragePoolRefresh", "storage_pool:refresh"),
+    _p(87, "storage_pool_get_info", "virStoragePoolGetInfo", "storage_pool:read", prio=True),
+    _p(
+        88,
+        "storage_pool_get_xml_desc",
+        "virStoragePoolGetXMLDesc",
+        "storage_pool:read",
+        prio=True,
+    ),
+    _p(
+        89,
+        "storage_pool_get_autostart",
+        "virStoragePoolGetAutostart",
+        "storage_pool:read",
+        prio=True,
+    ),
+    _p(
+        90,
+        "storage_pool_set_autostart",
+        "virStoragePoolSetAutostart",
+        "storage_pool:write",
+        prio=True,
+    ),
+    _p(154, "storage_pool_is_active", "virStoragePoolIsActive", "storage_pool:read", prio=True),
+    _p(
+        155,
+        "storage_pool_is_persistent",
+        "virStoragePoolIsPersistent",
+        "storage_pool:read",
+        prio=True,
+    ),
+    _p(
+        282,
+        "storage_pool_list_all_volumes",
+        "virStoragePoolListAllVolumes",
+        "storage_pool:search_storage_vols",
+        prio=True,
+    ),
     # storage volumes
-    _p(95, "storage_vol_lookup_by_name", "virStorageVolLookupByName", ro=True, prio=True),
-    _p(96, "storage_vol_lookup_by_key", "virStorageVolLookupByKey", ro=True, prio=True),
-    _p(97, "storage_vol_lookup_by_path", "virStorageVolLookupByPath", ro=True, prio=True),
-    _p(93, "storage_vol_create_xml", "virStorageVolCreateXML", ro=False),
-    _p(94, "storage_vol_delete", "virStorageVolDelete", ro=False),
-    _p(98, "storage_vol_get_info", "virStorageVolGetInfo", ro=True, prio=True),
-    _p(99, "storage_vol_get_xml_desc", "virStorageVolGetXMLDesc", ro=True, prio=True),
-    _p(100, "storage_vol_get_path", "virStorageVolGetPath", ro=True, prio=True),
+    _p(
+        95,
+        "storage_vol_lookup_by_name",
+        "virStorageVolLookupByName",
+        "storage_vol:getattr",
+        prio=True,
+    ),
+    _p(
+        96,
+        "storage_vol_lookup_by_key",
+        "virStorageVolLookupByKey",
+        "storage_vol:getattr",
+        prio=True,
+    ),
+    _p(
+        97,
+        "storage_vol_lookup_by_path",
+        "virStorageVolLookupByPath",
+        "storage_vol:getattr",
+        prio=True,
+    ),
+    _p(93, "storage_vol_create_xml", "virStorageVolCreateXML", "storage_vol:create"),
+    _p(94, "storage_vol_delete", "virStorageVolDelete", "storage_vol:delete"),
+    _p(98, "storage_vol_get_info", "virStorageVolGetInfo", "storage_vol:read", prio=True),
+    _p(99, "storage_vol_get_xml_desc", "virStorageVolGetXMLDesc", "storage_vol:read", prio=True),
+    _p(100, "storage_vol_get_path", "virStorageVolGetPath", "storage_vol:read", prio=True),
 )
 
 BY_METHOD: dict[str, Procedure] = {p.method: p for p in PROCEDURES}

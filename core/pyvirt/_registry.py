@@ -174,10 +174,26 @@ def _accepts(driver: type[ConnectDriver], uri: URI) -> bool:
     return not (driver.local_only and uri.server)
 
 
+class RemoteNeeded(Exception):
+    """Raised by :func:`open_driver` with ``local_only``: no local driver took the URI and the
+    walk reached a remote driver, which the caller opens its own way (the asyncio API opens
+    an asyncio client).  *uri* is the resolved URI, None when probing."""
+
+    def __init__(self, uri: URI | None) -> None:
+        super().__init__(str(uri))
+        self.uri = uri
+
+
 def open_driver(
-    name: str | None, *, read_only: bool, auth: AuthCallback | None, no_aliases: bool = False
+    name: str | None,
+    *,
+    read_only: bool,
+    auth: AuthCallback | None,
+    no_aliases: bool = False,
+    local_only: bool = False,
 ) -> tuple[type[ConnectDriver], DriverConnection]:
-    """Resolve *name* to a URI and open it with the first driver that accepts it."""
+    """Resolve *name* to a URI and open it with the first driver that accepts it (with
+    *local_only*, raise :class:`RemoteNeeded` instead of opening a remote driver)."""
     from pyvirt._defaulturi import default_uri, load_client_config, resolve_alias
 
     config = load_client_config()
@@ -186,7 +202,7 @@ def open_driver(
     if name and not no_aliases:
         name = resolve_alias(name, config)
     if not name:
-        return _open_probed(read_only=read_only, auth=auth)
+        return _open_probed(read_only=read_only, auth=auth, local_only=local_only)
     uri = parse_uri(name)
     _check_missing_slash(name, uri)
     first = load_driver(uri.scheme)
@@ -200,6 +216,8 @@ def open_driver(
     for driver in wildcard_drivers():
         if driver in tried or not _accepts(driver, uri):
             continue
+        if local_only and driver.is_remote:
+            raise RemoteNeeded(uri)
         conn = driver.open(uri, read_only=read_only, auth=auth)
         if conn is not None:
             return driver, conn
@@ -218,11 +236,13 @@ def _check_missing_slash(name: str, uri: URI) -> None:
 
 
 def _open_probed(
-    *, read_only: bool, auth: AuthCallback | None
+    *, read_only: bool, auth: AuthCallback | None, local_only: bool = False
 ) -> tuple[type[ConnectDriver], DriverConnection]:
     """No URI given: ask each driver what it would open; remote drivers get an empty name."""
     for driver in all_drivers():
         if driver.is_remote:
+            if local_only:
+                raise RemoteNeeded(None)
             conn = driver.open(None, read_only=read_only, auth=auth)
             if conn is not None:
                 return driver, conn

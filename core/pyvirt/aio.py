@@ -1,20 +1,60 @@
-"""asyncio access to pyvirtd: ``conn = await pyvirt.aio.open("test+unix:///default")``.
+"""The asyncio API: ``async with await pyvirt.aio.open("test+unix:///default") as conn``.
 
-The connection's methods are the driver contract's (``await conn.domain_get_info(ref)``,
-``await conn.connect_list_all_domains(0)``, ...), generated from the procedure table like the
-synchronous client's, so both always offer the same calls.  Any number of calls may be in
-flight at once on one connection (``asyncio.gather``); replies are matched by serial.
-``async for event in conn.events()`` yields lifecycle events.
+:class:`AsyncConnection`, :class:`AsyncDomain`, :class:`AsyncNetwork`,
+:class:`AsyncStoragePool` and :class:`AsyncStorageVol` have the methods of the synchronous
+classes, awaitable (they are generated from them), with the same argument checks,
+permission check and errors.  A daemon URI is served by the asyncio client: any number of
+calls may be in flight at once on one connection (``asyncio.gather``), replies matched by
+serial.  A local URI (``test:///default``) is served in process, without a daemon.
+
+:func:`open_driver` gives the raw driver contract of a daemon connection
+(``await drv.domain_get_info(ref)``), for code that wants the wire calls themselves.
 """
 
 from __future__ import annotations
 
+from pyvirt._aio_objects import (
+    AsyncConnection,
+    AsyncDomain,
+    AsyncNetwork,
+    AsyncStoragePool,
+    AsyncStorageVol,
+)
 from pyvirt._uri import parse_uri
 from pyvirt.rpc._async_client import AsyncRemoteConnection
 
-__all__ = ["AsyncRemoteConnection", "open"]
+__all__ = [
+    "AsyncConnection",
+    "AsyncDomain",
+    "AsyncNetwork",
+    "AsyncRemoteConnection",
+    "AsyncStoragePool",
+    "AsyncStorageVol",
+    "open",
+    "open_driver",
+]
 
 
-async def open(uri: str | None = None, *, read_only: bool = False) -> AsyncRemoteConnection:
-    """Open a daemon URI (``test+unix:///default``, ``qemu:///system`` ...) for asyncio use."""
+async def open(uri: str | None = None, *, read_only: bool = False) -> AsyncConnection:
+    """Open *uri* (or the default URI) for asyncio code, as :func:`pyvirt.open` does.
+
+    Local drivers are walked first, as libvirt does; a URI only the remote driver takes is
+    opened with the asyncio client."""
+    from pyvirt._aio_calls import LocalAsyncDriver
+    from pyvirt._checks import check_string
+    from pyvirt._registry import RemoteNeeded, open_driver
+
+    if uri is not None:
+        check_string(uri, "name", "virConnectOpenAuth")
+    try:
+        _, sync = open_driver(uri, read_only=read_only, auth=None, local_only=True)
+    except RemoteNeeded as remote:
+        client = await AsyncRemoteConnection.open(remote.uri, read_only=read_only)
+        return AsyncConnection(client, read_only=read_only, remote=client)
+    return AsyncConnection(LocalAsyncDriver(sync), read_only=read_only, local=sync)
+
+
+async def open_driver(uri: str | None = None, *, read_only: bool = False) -> AsyncRemoteConnection:
+    """The asyncio client of a daemon URI itself: the driver contract, every method a
+    coroutine (``await drv.connect_list_all_domains(0)``)."""
     return await AsyncRemoteConnection.open(parse_uri(uri) if uri else None, read_only=read_only)

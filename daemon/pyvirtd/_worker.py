@@ -38,6 +38,7 @@ from typing import Any
 from pyvirt import ErrorCode, ErrorDomain, ObjectEvent, VirtError, make_error, parse_uri
 from pyvirt.driver import StateDriver, StateInitResult
 from pyvirt.rpc import (
+    DISPATCH,
     KEEPALIVE_PING,
     KEEPALIVE_PONG,
     PROC_CONNECT_CLOSE,
@@ -52,6 +53,7 @@ from pyvirt.rpc import (
     MessageType,
     ProtocolError,
     Status,
+    check_access,
     decode,
     encode,
     signatures,
@@ -213,11 +215,9 @@ class WorkerServer:
                 raise _rpc_error(f"unknown procedure: {header.procedure}")
             proc = sig.procedure
             if session.read_only and not proc.readonly_ok:
-                raise make_error(
-                    ErrorCode.OPERATION_DENIED,
-                    ErrorDomain.DOMAIN,
-                    f"read only access prevents {proc.api}",
-                )
+                # Refused before its arguments are even looked at (the flag-dependent part of
+                # the permission check runs in the dispatch, on the checked flags).
+                check_access(proc, 0, True)
             try:
                 args = sig.check_args(decode(body))
             except ProtocolError as exc:
@@ -226,7 +226,7 @@ class WorkerServer:
             self._refuse(ident, header, exc)
             return
         if self.inline:
-            self._run(ident, header, session, proc.method, args)
+            self._run(ident, header, session, proc.number, args)
             return
         if session.inflight >= self.max_client_requests and not proc.priority:
             self._refuse(ident, header, _rpc_error("too many calls in flight for this client"))
@@ -234,15 +234,18 @@ class WorkerServer:
         session.inflight += 1
         pool = self.prio_pool if proc.priority else self.pool
         assert pool is not None
-        pool.submit(self._run_threaded, ident, header, session, proc.method, args)
+        pool.submit(self._run_threaded, ident, header, session, proc.number, args)
 
-    def _call(self, session: Session, method: str, args: list[Any]) -> tuple[Status, bytes]:
+    def _call(self, session: Session, number: int, args: list[Any]) -> tuple[Status, bytes]:
+        """Run procedure *number* through the generated dispatch: the permission check of
+        its row (read-only sessions), then the typed driver call."""
         try:
-            result = getattr(session.conn, method)(*args)
+            result = DISPATCH[number](session.conn, args, session.read_only)
             return Status.OK, encode(result)
         except VirtError as exc:
             return Status.ERROR, _error_body(exc)
         except Exception as exc:  # noqa: BLE001 - a driver bug must not take the worker down
+            method = signatures()[number].procedure.method
             log.exception("driver %s failed in %s", self.name, method)
             err = make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.RPC, f"{method}: {exc}")
             return Status.ERROR, _error_body(err)
@@ -252,10 +255,10 @@ class WorkerServer:
         ident: bytes,
         header: Header,
         session: Session,
-        method: str,
+        number: int,
         args: list[Any],
     ) -> None:
-        status, body = self._call(session, method, args)
+        status, body = self._call(session, number, args)
         self._reply(ident, header, status, body)
 
     def _run_threaded(
@@ -263,10 +266,10 @@ class WorkerServer:
         ident: bytes,
         header: Header,
         session: Session,
-        method: str,
+        number: int,
         args: list[Any],
     ) -> None:
-        status, body = self._call(session, method, args)
+        status, body = self._call(session, number, args)
         session.inflight -= 1
         self._queue(ident, header.reply(status).pack() + body)
 

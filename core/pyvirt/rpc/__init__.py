@@ -5,6 +5,7 @@ imports msgpack (not zmq): the daemon imports zmq for its control socket, and bo
 speak ZeroMQ's wire protocol without it (pyvirt.rpc._channel, pyvirt.rpc._aio_channel).
 """
 
+from pyvirt._access import check_access
 from pyvirt.rpc._codec import MAX_MESSAGE, ProtocolError, check, decode, encode
 from pyvirt.rpc._procs import (
     PROC_CONNECT_CLOSE,
@@ -31,6 +32,7 @@ from pyvirt.rpc._wire import (
 )
 
 __all__ = [
+    "DISPATCH",
     "PROC_CONNECT_CLOSE",
     "PROC_CONNECT_OPEN",
     "PROC_EVENT",
@@ -51,16 +53,19 @@ __all__ = [
     "ProtocolError",
     "Status",
     "check",
+    "check_access",
     "decode",
     "encode",
     "split_frames",
     "unpack_header",
 ]
 
-# What the remote driver and pyvirtd need beyond the wire format, loaded on first use (the
-# client and the procedure signatures are not needed by every importer of the codec).
-# ZMTP framing is public in :mod:`pyvirt.rpc.zmtp`.
+# What the remote driver and pyvirtd need beyond the wire format, loaded on first use: the
+# client, the procedure signatures and the daemon's dispatch table (generated, one function
+# per procedure) are not needed by every importer of the codec, and clients import this
+# package on every remote pyvirsh run.  ZMTP framing is public in :mod:`pyvirt.rpc.zmtp`.
 _LAZY: dict[str, str] = {
+    "DISPATCH": "pyvirt.rpc._dispatch",
     "RemoteConnection": "pyvirt.rpc._sync_client",
     "Signature": "pyvirt.rpc._signatures",
     "Target": "pyvirt.rpc._target",
@@ -81,6 +86,7 @@ __all__ += [
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pyvirt.rpc._dispatch import DISPATCH
     from pyvirt.rpc._paths import daemon_socket, default_rundir
     from pyvirt.rpc._signatures import Signature, signatures
     from pyvirt.rpc._sync_client import RemoteConnection

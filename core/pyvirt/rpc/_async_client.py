@@ -1,7 +1,7 @@
 """The asyncio client: many calls in flight on one connection, replies matched by serial.
 
 Its methods are generated from the procedure table by the same function as the synchronous
-client's (:mod:`pyvirt.rpc._stubs`); only the transport differs.  Each connection holds two
+client's (:mod:`pyvirt.rpc._client_stubs`); only the transport differs.  Each connection holds two
 :class:`~pyvirt.rpc._aio_channel.Channel` s, asyncio protocols that speak ZMTP themselves: one
 to the daemon's control socket (routing, and re-routing after a worker restart) and one to the
 worker serving the URI, which carries every call.  No libzmq: ``import pyvirt.aio`` does not
@@ -17,12 +17,14 @@ import os
 from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
+from pyvirt._access import check_access
 from pyvirt._codes import ErrorCode, ErrorDomain
-from pyvirt._errors import OperationDeniedError, VirtError, make_error
+from pyvirt._errors import VirtError, make_error
 from pyvirt._records import ObjectEvent
 from pyvirt._uri import URI
 from pyvirt.rpc._aio_channel import Channel
 from pyvirt.rpc._channel import connect_error
+from pyvirt.rpc._client_stubs import AsyncRemoteStubs
 from pyvirt.rpc._procs import (
     PROC_CONNECT_CLOSE,
     PROC_CONNECT_OPEN,
@@ -30,7 +32,7 @@ from pyvirt.rpc._procs import (
     PROC_ROUTE,
 )
 from pyvirt.rpc._signatures import Signature
-from pyvirt.rpc._stubs import install_stubs
+from pyvirt.rpc._stub_support import flags_of
 from pyvirt.rpc._sync_client import CALL_TIMEOUT, lost
 from pyvirt.rpc._target import Target, resolve
 from pyvirt.rpc._wire import PROGRAM_DAEMON, PROGRAM_REMOTE
@@ -44,7 +46,7 @@ _RETRY_INTERVAL = 0.05
 _MIN_CONNECT_TIME = 1.0
 
 
-class AsyncRemoteConnection:
+class AsyncRemoteConnection(AsyncRemoteStubs):
     """A pyvirtd connection for asyncio code; driver methods are coroutines."""
 
     def __init__(self, target: Target, read_only: bool) -> None:
@@ -120,23 +122,15 @@ class AsyncRemoteConnection:
         return worker.send(PROGRAM_REMOTE, proc, args)
 
     async def _asend_slow(self, proc: int, args: list[Any], sig: Signature) -> Any:
-        worker = await self._usable_worker(sig)
+        worker = await self._usable_worker(sig, args)
         return await worker.send(PROGRAM_REMOTE, proc, args)
 
-    async def _usable_worker(self, sig: Signature) -> Channel:
+    async def _usable_worker(self, sig: Signature, args: list[Any]) -> Channel:
         """The worker channel, after the checks a call needs beyond the common case: the
         connection closed, a read-only refusal, a worker to reach again after it died."""
         if self._closed:
             raise make_error(ErrorCode.INVALID_CONN, ErrorDomain.RPC, "the connection is closed")
-        procedure = sig.procedure
-        if self.read_only and not procedure.readonly_ok:
-            raise OperationDeniedError(
-                f"operation forbidden: read only access prevents {procedure.api}",
-                code=ErrorCode.OPERATION_DENIED,
-                domain=ErrorDomain.DOMAIN,
-                str1="operation forbidden: %s",
-                str2=f"read only access prevents {procedure.api}",
-            )
+        check_access(sig.procedure, flags_of(sig, args), self.read_only)
         if self._worker is None or self._worker.dead is not None:
             await self._reopen()
         assert self._worker is not None
@@ -238,5 +232,3 @@ async def _connect(endpoint: str, call_timeout: float, *, patient: bool = False)
             raise error
         await asyncio.sleep(_RETRY_INTERVAL)
 
-
-install_stubs(AsyncRemoteConnection, is_async=True)

@@ -1,5 +1,6 @@
 """Generate the procedure section of docs/protocol.md from the procedure table.
 
+``python -m pyvirt._tools.gen_api`` (with the generated code) or
 ``python -m pyvirt.rpc._doc --write docs/protocol.md`` rewrites the block between the
 ``<!-- procedures:begin -->`` / ``<!-- procedures:end -->`` markers; a test fails when the
 document and the table disagree, so the protocol document cannot drift from the code.
@@ -11,7 +12,7 @@ import inspect
 import sys
 import typing
 
-from pyvirt._procedures import PROCEDURES
+from pyvirt._procedures import PROCEDURES, Procedure
 from pyvirt.rpc._signatures import LOCAL_ONLY
 
 BEGIN = "<!-- procedures:begin -->"
@@ -33,13 +34,22 @@ def _type_name(tp: typing.Any) -> str:
     return str(tp).replace("typing.", "")
 
 
+def _permissions(proc: Procedure) -> str:
+    """The row's ``@acl`` permissions; flag-dependent ones with the flag bits that need them."""
+    parts = list(proc.acl)
+    for rule in proc.flag_acl:
+        condition = f"0x{rule.mask:x}" if rule.when_set else f"none of 0x{rule.mask:x}"
+        parts.append(f"{rule.permission} (flags {condition})")
+    return "<br>".join(parts) or "none"
+
+
 def procedure_table() -> str:
     """The markdown table of every procedure, from the table and the driver contract."""
     from pyvirt.driver import DriverConnection
 
     lines = [
-        "| # | method | libvirt API | read-only ok | priority | arguments | result |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| # | method | libvirt API | permissions | read-only ok | priority | arguments | result |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for proc in sorted(PROCEDURES, key=lambda p: p.number):
         method = getattr(DriverConnection, proc.method, None)
@@ -51,7 +61,8 @@ def procedure_table() -> str:
             args = ", ".join(f"{p}: {_type_name(hints[p])}" for p in params) or "-"
             result = _type_name(hints.get("return", type(None)))
         lines.append(
-            f"| {proc.number} | `{proc.method}` | {proc.api} | {'yes' if proc.readonly_ok else 'no'} "
+            f"| {proc.number} | `{proc.method}` | {proc.api} | {_permissions(proc)} "
+            f"| {'yes' if proc.readonly_ok else 'no'} "
             f"| {'yes' if proc.priority else 'no'} | {args} | {result} |"
         )
     return "\n".join(lines) + "\n"

@@ -104,3 +104,11 @@ def signatures() -> dict[int, Signature]:
             proc.number: sig for proc in PROCEDURES if (sig := signature(proc.number)) is not None
         }
     return _ALL
+
+
+def wire_signature(number: int) -> Signature:
+    """The signature of a procedure that crosses the wire (the generated stubs' lookup)."""
+    found = signature(number)
+    if found is None:
+        raise KeyError(f"procedure {number} does not cross the wire")
+    return found

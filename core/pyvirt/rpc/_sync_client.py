@@ -30,6 +30,7 @@ from pyvirt._records import ObjectEvent
 from pyvirt._uri import URI
 from pyvirt.driver import DriverConnection
 from pyvirt.rpc._channel import Channel, Keepalive, keepalive_timeout, lost, reply_value
+from pyvirt.rpc._client_stubs import RemoteStubs
 from pyvirt.rpc._codec import ProtocolError, decode, encode
 from pyvirt.rpc._procs import (
     PROC_CONNECT_CLOSE,
@@ -40,7 +41,6 @@ from pyvirt.rpc._procs import (
     PROC_ROUTE,
 )
 from pyvirt.rpc._signatures import Signature
-from pyvirt.rpc._stubs import install_stubs
 from pyvirt.rpc._target import resolve
 from pyvirt.rpc._wire import (
     _HEADER,
@@ -100,8 +100,9 @@ def _exchange(
         return reply_value(reply.status, body)
 
 
-class RemoteConnection(DriverConnection):
-    """A connection served by pyvirtd; methods come from the procedure table."""
+class RemoteConnection(RemoteStubs, DriverConnection):
+    """A connection served by pyvirtd; its driver methods are generated from the procedure
+    table (:mod:`pyvirt.rpc._client_stubs`) and all go through :meth:`_invoke`."""
 
     def __init__(self, uri: URI | None, *, read_only: bool) -> None:
         self.target = resolve(uri, read_only=read_only)
@@ -341,8 +342,6 @@ class RemoteConnection(DriverConnection):
                     pass
             self._teardown()
 
-
-install_stubs(RemoteConnection, is_async=False)
 
 
 class _EventPump:

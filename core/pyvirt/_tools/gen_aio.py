@@ -1,0 +1,188 @@
+"""Generate the asyncio public API (``pyvirt._aio_objects``) from the synchronous one.
+
+The synchronous classes (:class:`pyvirt.Connection`, :class:`pyvirt.Domain`, ...) are the
+single source, as httpcore keeps one source for its two APIs; this goes the other way round
+(sync to async), which works because every driver call in them is a call of the generated
+entries, ``self._calls.X(...)`` or ``self._conn._calls.X(...)``.  The transformation:
+
+- a method that makes such a call, or calls a method of its class that does, becomes
+  ``async def`` and awaits those calls (a property that does becomes an awaitable method:
+  ``await dom.autostart()``);
+- ``Connection``, ``Domain``, ``Network``, ``StoragePool`` and ``StorageVol`` become
+  ``AsyncConnection`` ... everywhere, annotations included;
+- the connection's plumbing (opening, closing, context management, events) is not copied: it
+  lives in the hand-written :class:`pyvirt._aio_connection.AsyncConnectionBase`.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+CORE = Path(__file__).resolve().parents[1]
+
+RENAMES = {
+    "Connection": "AsyncConnection",
+    "Domain": "AsyncDomain",
+    "Network": "AsyncNetwork",
+    "StoragePool": "AsyncStoragePool",
+    "StorageVol": "AsyncStorageVol",
+}
+#: Connection members that are plumbing, written by hand for asyncio in the base class.
+_CONNECTION_PLUMBING = frozenset(
+    {
+        "__init__",
+        "_events",
+        "_open_driver",
+        "driver",
+        "read_only",
+        "close",
+        "__enter__",
+        "__exit__",
+        "is_alive",
+        "set_keepalive",
+        "register_event_callback",
+        "deregister_event_callback",
+        "events",
+        "__iter__",
+        "__repr__",
+    }
+)
+
+
+def _calls_driver(node: ast.AST) -> bool:
+    """Whether *node* is a call of a generated entry (``<...>._calls.<method>(...)``)."""
+    if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+        return False
+    owner = node.func.value
+    return isinstance(owner, ast.Attribute) and owner.attr == "_calls"
+
+
+def _self_call(node: ast.AST) -> str | None:
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "self"
+    ):
+        return node.func.attr
+    return None
+
+
+def _async_methods(cls: ast.ClassDef) -> set[str]:
+    """The methods of *cls* that must become coroutines (a fixed point over self-calls)."""
+    methods = {f.name: f for f in cls.body if isinstance(f, ast.FunctionDef)}
+    found: set[str] = set()
+    changed = True
+    while changed:
+        changed = False
+        for name, func in methods.items():
+            if name in found:
+                continue
+            for node in ast.walk(func):
+                if _calls_driver(node) or _self_call(node) in found:
+                    found.add(name)
+                    changed = True
+                    break
+    return found
+
+
+class _Asyncify(ast.NodeTransformer):
+    def __init__(self, async_names: set[str]) -> None:
+        self.async_names = async_names
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if _calls_driver(node) or _self_call(node) in self.async_names:
+            return ast.Await(value=node)
+        return node
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id in RENAMES:
+            return ast.Name(id=RENAMES[node.id], ctx=node.ctx)
+        return node
+
+    def visit_Constant(self, node: ast.Constant) -> ast.AST:
+        if isinstance(node.value, str):
+            for old, new in RENAMES.items():
+                node.value = node.value.replace(f"<pyvirt.{old} ", f"<pyvirt.aio.{new} ")
+        return node
+
+
+def _convert(cls: ast.ClassDef, *, skip: frozenset[str] = frozenset(), base: str = "") -> str:
+    async_names = _async_methods(cls)
+    body: list[ast.stmt] = []
+    for item in cls.body:
+        if isinstance(item, ast.FunctionDef) and item.name in skip:
+            continue
+        if isinstance(item, ast.FunctionDef) and item.name in async_names:
+            item = _Asyncify(async_names).visit(item)
+            decorators = [
+                d
+                for d in item.decorator_list
+                if not (isinstance(d, ast.Name) and d.id == "property")
+            ]
+            new = ast.AsyncFunctionDef(
+                name=item.name,
+                args=item.args,
+                body=item.body,
+                decorator_list=decorators,
+                returns=item.returns,
+                type_comment=None,
+            )
+            body.append(ast.copy_location(new, item))
+        else:
+            body.append(_Asyncify(async_names).visit(item))
+    name = RENAMES[cls.name]
+    bases: list[ast.expr] = [ast.Name(id=base, ctx=ast.Load())] if base else []
+    doc = ast.get_docstring(cls) or ""
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:]
+    twin = f"The asyncio twin of :class:`pyvirt.{cls.name}`: the same methods, awaitable."
+    docstring = "\n    ".join(f"{doc}\n\n{twin}".splitlines())
+    body.insert(0, ast.Expr(ast.Constant(docstring)))
+    out = ast.ClassDef(name=name, bases=bases, keywords=[], body=body, decorator_list=[])
+    return ast.unparse(ast.fix_missing_locations(out))
+
+
+def _classes(path: Path) -> dict[str, ast.ClassDef]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+
+
+def gen_aio_objects() -> str:
+    objects = _classes(CORE / "_objects.py")
+    connection = _classes(CORE / "_connection.py")["Connection"]
+    parts = [
+        '"""GENERATED by ``python -m pyvirt._tools.gen_api`` from pyvirt._objects and',
+        "pyvirt._connection (see pyvirt._tools.gen_aio): do not edit.",
+        "",
+        "The asyncio public API: the synchronous classes' methods, awaitable.",
+        '"""',
+        "",
+        "# ruff: noqa: E501",
+        "from __future__ import annotations",
+        "",
+        "import enum",
+        "",
+        "from pyvirt._aio_connection import AsyncConnectionBase",
+        "from pyvirt._checks import check_flags, check_nonzero, check_string, check_uint, invalid_arg",
+        "from pyvirt._connection import normalize_uuid",
+        "from pyvirt._core_enums import DomainState",
+        "from pyvirt._objects import _MAX_MEMORY_KIB",
+        "from pyvirt._records import DomainRef",
+        "",
+        "TYPE_CHECKING = False",
+        "if TYPE_CHECKING:",
+        "    from pyvirt._records import (",
+        "        DomainInfo, DomainRecord, NetworkRecord, NodeInfo, SecurityLabel, SecurityModel,",
+        "        StoragePoolInfo, StoragePoolRecord, StoragePoolRef, StorageVolInfo, NetworkRef,",
+        "        StorageVolRef,",
+        "    )",
+        "",
+        "",
+    ]
+    parts.append(_convert(connection, skip=_CONNECTION_PLUMBING, base="AsyncConnectionBase"))
+    for name in ("Domain", "Network", "StoragePool", "StorageVol"):
+        parts += ["", "", _convert(objects[name])]
+    return "\n".join(parts) + "\n"

@@ -1,0 +1,282 @@
+"""The one permission check, walked over the whole procedure table and compared with libvirt.
+
+Every row × {read-write, read-only} × every flag that changes the permissions the row needs,
+in process (the generated public entries, ``conn._calls``) and through pyvirtd's read-write
+and read-only sockets (raw calls, so no client-side check can hide the daemon's).  The
+expected outcome is what real libvirt does: its Python binding makes the same call on a
+read-only ``test:///default`` connection, and a refusal must be the same refusal, word for
+word; a read-write connection is never refused.  Anything but VIR_ERR_OPERATION_DENIED
+(no such domain, bad XML ...) counts as "allowed": the permission check let the call through.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import pyvirt
+from daemon_helpers import RawPeer, dummy_args, running_daemon
+from pyvirt._access import check_access, read_only_holds, required_permissions
+from pyvirt._procedures import PROCEDURES, Procedure, _readonly_ok
+from pyvirt.rpc import PROC_CONNECT_OPEN, PROGRAM_REMOTE, Status, encode
+from pyvirt.rpc._signatures import LOCAL_ONLY, signature
+from real_libvirt import SYSTEM_PYTHON, real_binding_available
+
+pytestmark = pytest.mark.xdist_group("access-matrix")
+
+#: How libvirt's Python binding makes each call; ``{f}`` is the flags value.  Objects: ``c``
+#: the read-only connection, ``d`` the domain "test", ``n`` the network "default", ``p`` the
+#: pool "default-pool", ``v`` a volume made for the purpose on a read-write connection.
+LIBVIRT_CALLS: dict[str, str] = {
+    "connect_get_type": "c.getType()",
+    "connect_get_version": "c.getVersion()",
+    "connect_get_max_vcpus": "c.getMaxVcpus(None)",
+    "node_get_info": "c.getInfo()",
+    "connect_get_capabilities": "c.getCapabilities()",
+    "connect_get_hostname": "c.getHostname()",
+    "connect_get_uri": "c.getURI()",
+    "connect_is_secure": "c.isSecure()",
+    "connect_get_lib_version": "c.getLibVersion()",
+    "connect_get_sysinfo": "c.getSysinfo({f})",
+    "node_get_free_memory": "c.getFreeMemory()",
+    "connect_event_subscribe": "c.domainEventRegisterAny(None, 0, lambda *a: None, None)",
+    "connect_event_unsubscribe": "c.domainEventDeregisterAny(c.domainEventRegisterAny(None, 0, lambda *a: None, None))",
+    "node_get_security_model": "c.getSecurityModel()",
+    "domain_lookup_by_id": "c.lookupByID(1)",
+    "domain_lookup_by_name": "c.lookupByName('test')",
+    "domain_lookup_by_uuid": "c.lookupByUUIDString(d.UUIDString())",
+    "connect_list_all_domains": "c.listAllDomains({f})",
+    "domain_define_xml": "c.defineXMLFlags(DOMXML, {f})",
+    "domain_create_xml": "c.createXML(DOMXML, {f})",
+    "domain_create": "d.createWithFlags({f})",
+    "domain_undefine": "d.undefineFlags({f})",
+    "domain_shutdown": "d.shutdownFlags({f})",
+    "domain_reboot": "d.reboot({f})",
+    "domain_reset": "d.reset({f})",
+    "domain_destroy": "d.destroyFlags({f})",
+    "domain_suspend": "d.suspend()",
+    "domain_resume": "d.resume()",
+    "domain_get_xml_desc": "d.XMLDesc({f})",
+    "domain_get_autostart": "d.autostart()",
+    "domain_get_info": "d.info()",
+    "domain_get_max_memory": "d.maxMemory()",
+    "domain_get_os_type": "d.OSType()",
+    "domain_set_autostart": "d.setAutostart(1)",
+    "domain_is_active": "d.isActive()",
+    "domain_is_persistent": "d.isPersistent()",
+    "domain_get_state": "d.state({f})",
+    "domain_get_security_label": "d.securityLabel()",
+    "domain_has_managed_save_image": "d.hasManagedSaveImage({f})",
+    "domain_set_memory_flags": "d.setMemoryFlags(1048576, {f})",
+    "domain_get_vcpus_flags": "d.vcpusFlags({f})",
+    "domain_set_vcpus_flags": "d.setVcpusFlags(1, {f})",
+    "domain_screenshot": "d.screenshot(c.newStream(0), 0, {f})",
+    "connect_list_all_networks": "c.listAllNetworks({f})",
+    "network_lookup_by_name": "c.networkLookupByName('default')",
+    "network_lookup_by_uuid": "c.networkLookupByUUIDString(n.UUIDString())",
+    "network_define_xml": "c.networkDefineXML(NETXML)",
+    "network_create_xml": "c.networkCreateXML(NETXML)",
+    "network_create": "n.create()",
+    "network_destroy": "n.destroy()",
+    "network_undefine": "n.undefine()",
+    "network_get_xml_desc": "n.XMLDesc({f})",
+    "network_get_autostart": "n.autostart()",
+    "network_set_autostart": "n.setAutostart(1)",
+    "network_get_bridge_name": "n.bridgeName()",
+    "network_is_active": "n.isActive()",
+    "network_is_persistent": "n.isPersistent()",
+    "connect_list_all_storage_pools": "c.listAllStoragePools({f})",
+    "storage_pool_lookup_by_name": "c.storagePoolLookupByName('default-pool')",
+    "storage_pool_lookup_by_uuid": "c.storagePoolLookupByUUIDString(p.UUIDString())",
+    "storage_pool_lookup_by_volume": "v.storagePoolLookupByVolume()",
+    "storage_pool_define_xml": "c.storagePoolDefineXML(POOLXML, {f})",
+    "storage_pool_create_xml": "c.storagePoolCreateXML(POOLXML, {f})",
+    "storage_pool_create": "p.create({f})",
+    "storage_pool_build": "p.build({f})",
+    "storage_pool_destroy": "p.destroy()",
+    "storage_pool_delete": "p.delete({f})",
+    "storage_pool_undefine": "p.undefine()",
+    "storage_pool_refresh": "p.refresh({f})",
+    "storage_pool_get_info": "p.info()",
+    "storage_pool_get_xml_desc": "p.XMLDesc({f})",
+    "storage_pool_get_autostart": "p.autostart()",
+    "storage_pool_set_autostart": "p.setAutostart(1)",
+    "storage_pool_is_active": "p.isActive()",
+    "storage_pool_is_persistent": "p.isPersistent()",
+    "storage_pool_list_all_volumes": "p.listAllVolumes({f})",
+    "storage_vol_lookup_by_name": "p.storageVolLookupByName('probe.img')",
+    "storage_vol_lookup_by_key": "c.storageVolLookupByKey(v.key())",
+    "storage_vol_lookup_by_path": "c.storageVolLookupByPath(v.path())",
+    "storage_vol_create_xml": "p.createXML(VOLXML, {f})",
+    "storage_vol_delete": "v.delete({f})",
+    "storage_vol_get_info": "v.info()",
+    "storage_vol_get_xml_desc": "v.XMLDesc({f})",
+    "storage_vol_get_path": "v.path()",
+}
+
+#: Run by the real binding: every probe on a read-only test:///default, outcome by key.
+_LIBVIRT_SCRIPT = r"""
+import json, sys
+import libvirt
+libvirt.registerErrorHandler(lambda *a: None, None)
+libvirt.virEventRegisterDefaultImpl()
+DOMXML = "<domain type='test'><name>probe</name><memory>1024</memory><os><type>hvm</type></os></domain>"
+NETXML = "<network><name>probe</name></network>"
+POOLXML = "<pool type='dir'><name>probe</name><target><path>/probe</path></target></pool>"
+VOLXML = "<volume><name>probe2.img</name><capacity>1024</capacity></volume>"
+rw = libvirt.open("test:///default")
+rw.storagePoolLookupByName("default-pool").createXML(
+    "<volume><name>probe.img</name><capacity>1024</capacity></volume>", 0)
+c = libvirt.openReadOnly("test:///default")
+d = c.lookupByName("test")
+n = c.networkLookupByName("default")
+p = c.storagePoolLookupByName("default-pool")
+v = p.storageVolLookupByName("probe.img")
+out = {}
+for key, code in json.load(sys.stdin).items():
+    try:
+        eval(code)
+        out[key] = None
+    except libvirt.libvirtError as e:
+        out[key] = str(e) if e.get_error_code() == libvirt.VIR_ERR_OPERATION_DENIED else None
+json.dump(out, sys.stdout)
+"""
+
+ROWS = [p for p in PROCEDURES if p.method not in ("connect_open", "connect_close")]
+
+
+def probe_flags(proc: Procedure) -> list[int]:
+    """0 and every single flag bit that changes the permissions *proc* needs."""
+    bits = {0}
+    for rule in proc.flag_acl:
+        bits.update(1 << i for i in range(32) if rule.mask & (1 << i))
+    return sorted(bits)
+
+
+CASES = [(proc, flags) for proc in ROWS for flags in probe_flags(proc)]
+
+
+def _key(proc: Procedure, flags: int) -> str:
+    return f"{proc.method}/{flags}"
+
+
+def _args(proc: Procedure, flags: int) -> list[Any]:
+    if proc.method == "connect_event_subscribe":
+        return [lambda event: None]
+    if proc.method == "connect_event_unsubscribe":
+        return [123456]
+    sig = signature(proc.number)
+    args = dummy_args(sig)
+    if "flags" in sig.names:
+        args[sig.names.index("flags")] = flags
+    return args
+
+
+def _outcome(call: Callable[[], object]) -> str | None:
+    """The refusal's message, or None when the permission check let the call through."""
+    try:
+        call()
+    except pyvirt.OperationDeniedError as exc:
+        return exc.message
+    except pyvirt.VirtError:
+        pass
+    return None
+
+
+@pytest.fixture(scope="module")
+def libvirt_says() -> dict[str, str | None]:
+    if not real_binding_available():
+        pytest.skip("the real libvirt binding (python3-libvirt) is not installed")
+    probes = {
+        _key(proc, flags): LIBVIRT_CALLS[proc.method].format(f=flags) for proc, flags in CASES
+    }
+    done = subprocess.run(
+        [SYSTEM_PYTHON, "-c", _LIBVIRT_SCRIPT],
+        input=json.dumps(probes),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(done.stdout)  # type: ignore[no-any-return]
+
+
+@pytest.fixture(scope="module")
+def daemon():
+    with running_daemon() as d:
+        yield d
+
+
+def test_every_row_has_a_libvirt_call_to_compare_with() -> None:
+    assert set(LIBVIRT_CALLS) == {p.method for p in ROWS}
+
+
+def test_libvirt_refuses_a_read_only_connection_some_calls_and_not_others(libvirt_says) -> None:
+    refused = {key for key, message in libvirt_says.items() if message}
+    assert "domain_get_xml_desc/1" in refused and "domain_get_xml_desc/0" not in refused
+    assert "domain_destroy/0" in refused and "domain_get_info/0" not in refused
+    assert 30 < len(refused) < len(libvirt_says)
+
+
+def test_the_table_and_the_check_agree_on_what_read_only_holds() -> None:
+    for proc in PROCEDURES:
+        assert proc.readonly_ok == _readonly_ok(proc.acl) == all(map(read_only_holds, proc.acl))
+        for flags in probe_flags(proc):
+            needed = required_permissions(proc, flags)
+            refused = not all(map(read_only_holds, needed))
+            try:
+                check_access(proc, flags, True)
+            except pyvirt.OperationDeniedError:
+                assert refused, (proc.method, flags)
+            else:
+                assert not refused, (proc.method, flags)
+            check_access(proc, flags, False)  # read-write holds everything
+
+
+def test_secure_xml_needs_the_read_secure_permission() -> None:
+    proc = next(p for p in PROCEDURES if p.method == "domain_get_xml_desc")
+    assert "domain:read_secure" in required_permissions(proc, 1)
+    assert "domain:read_secure" not in required_permissions(proc, 2)
+
+
+@pytest.mark.parametrize("read_only", [True, False], ids=["ro", "rw"])
+def test_in_process_outcomes_are_libvirts(libvirt_says, read_only: bool) -> None:
+    with pyvirt.open("test:///default", read_only=read_only) as conn:
+        for proc, flags in CASES:
+            entry = getattr(conn._calls, proc.method)
+            args = _args(proc, flags)
+            got = _outcome(lambda entry=entry, args=args: entry(*args))
+            want = libvirt_says[_key(proc, flags)] if read_only else None
+            assert got == want, (proc.method, flags)
+
+
+@pytest.mark.parametrize("socket_name", ["pyvirt-test-sock-ro", "pyvirt-test-sock"])
+def test_daemon_outcomes_are_libvirts(daemon, libvirt_says, socket_name: str) -> None:
+    read_only = socket_name.endswith("-ro")
+    with RawPeer(daemon.rundir / socket_name) as peer:
+        status, body = peer.call(PROGRAM_REMOTE, PROC_CONNECT_OPEN, encode(["test:///default", 0]))
+        assert status == Status.OK, body
+        for proc, flags in CASES:
+            if proc.method in LOCAL_ONLY:
+                continue  # served by the daemon itself, not a driver call
+            status, body = peer.call(PROGRAM_REMOTE, proc.number, encode(_args(proc, flags)))
+            refused = status == Status.ERROR and body["code"] == pyvirt.ErrorCode.OPERATION_DENIED
+            got = body["message"] if refused else None
+            want = libvirt_says[_key(proc, flags)] if read_only else None
+            assert got == want, (proc.method, flags)
+
+
+def test_read_only_pyvirsh_through_the_daemon_gets_no_secure_xml(daemon) -> None:
+    """The hole this table closed: ``pyvirsh -r -c test+unix:///default dumpxml
+    --security-info`` printed the XML; libvirt refuses it."""
+    with pyvirt.open("test+unix:///default", read_only=True) as conn:
+        dom = conn.lookup_domain_by_name("test")
+        with pytest.raises(pyvirt.OperationDeniedError) as info:
+            dom.xml_desc(1)
+        assert info.value.message == "operation forbidden: virDomainGetXMLDesc with secure flag"
+        with pytest.raises(pyvirt.OperationDeniedError):
+            conn.driver.domain_get_xml_desc(dom.ref, 8)  # the daemon refuses it too
+        assert "<domain" in dom.xml_desc(2)
