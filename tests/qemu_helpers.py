@@ -96,7 +96,7 @@ class InProcessDriver:
     def connect(self) -> Connection:
         from pyvirt_qemu import QemuConnectDriver
 
-        raw = QemuConnectDriver.open(parse_uri("qemu:///session"), read_only=False, auth=None)
+        raw = self.state.open_connection(parse_uri("qemu:///session"), read_only=False)
         assert raw is not None
         conn = Connection(QemuConnectDriver, raw, read_only=False)
         self.conns.append(conn)

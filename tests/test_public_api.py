@@ -44,7 +44,13 @@ PUBLIC = {
 DRIVER_PUBLIC = {
     "AuthCallback", "ConnectDriver", "DriverConnection", "HypervisorDriver", "NetworkDriver",
     "StateDriver", "StateInitResult", "StorageDriver", "unsupported", "unsupported_flags",
-    "call_hook",
+    "call_hook", "invalid_arg",
+    # the driver kit
+    "DomainHookPhase", "DomainObjList", "ListedDomain", "ListedNetwork", "ListedObject",
+    "ListedStoragePool", "ListedStorageVol", "NetworkObjList", "StoragePoolObjList",
+    "StorageVolObjList", "LIST_DOMAINS_ALL_FLAGS", "LIST_NETWORKS_ALL_FLAGS",
+    "LIST_STORAGE_POOLS_ALL_FLAGS", "domain_matches_filter", "network_matches_filter",
+    "storage_pool_matches_filter", "run_domain_hooks",
 }  # fmt: skip
 
 
@@ -101,6 +107,39 @@ def test_driver_module_all_is_exactly_the_contract() -> None:
     assert set(pyvirt.driver.__all__) == DRIVER_PUBLIC
     for name in pyvirt.driver.__all__:
         assert getattr(pyvirt.driver, name) is not None
+
+
+def test_driver_kit_loads_on_first_use_and_matches_its_type_checking_imports() -> None:
+    """``import pyvirt.driver`` (every driver does) must not load the kit; the kit's lazy
+    table, its TYPE_CHECKING imports and ``__all__`` agree."""
+    import importlib
+
+    code = (
+        "import sys, pyvirt.driver\n"
+        "print(any(m.startswith('pyvirt._kit') for m in sys.modules))\n"
+        "pyvirt.driver.DomainObjList\n"
+        "print('pyvirt._kit_objects' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
+    tree = ast.parse(Path(pyvirt.driver.__file__).read_text())
+    guarded = next(
+        node
+        for node in tree.body
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING"
+    )
+    imported = {
+        alias.name: node.module
+        for node in guarded.body
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("pyvirt._kit")
+        for alias in node.names
+    }
+    assert imported == pyvirt.driver._KIT_EXPORTS
+    assert set(imported) <= set(pyvirt.driver.__all__)
+    for name, module in imported.items():
+        assert getattr(pyvirt.driver, name) is getattr(importlib.import_module(module), name)
+    with pytest.raises(AttributeError, match="no attribute 'DomainObjLsit'"):
+        pyvirt.driver.DomainObjLsit  # type: ignore[attr-defined]  # noqa: B018
 
 
 def test_version_is_the_distributions() -> None:

@@ -114,7 +114,7 @@ def test_job_lock_times_out_naming_the_holder_and_reads_do_not_wait(
     dom.start()
     driver = qemu_driver.state._driver
     driver.job_wait = 0.2
-    held = driver.by_name("busy")
+    held = driver.domains.find_by_name("busy")
     held.job.acquire("virDomainSuspend", 1.0)
     try:
         with pytest.raises(VirtError) as info:

@@ -120,6 +120,33 @@ def test_open_by_scheme_finds_the_installed_driver_and_lists_its_domains(
     ]
 
 
+def test_the_driver_kit_serves_an_outside_driver(venv_python: Path, tmp_path: Path) -> None:
+    """mock3p keeps its domains in pyvirt.driver.DomainObjList: listAll filters, the unknown
+    flags error naming its function, and lookups come from the kit, installed from the
+    core wheel alone."""
+    result = run_in_venv(
+        venv_python,
+        tmp_path,
+        """
+        F = pyvirt.ListDomainsFlags
+        conn = pyvirt.open("mock3p:///x")
+        result = [[d.name for d in conn.list_domains(int(f))]
+                  for f in (F.ACTIVE, F.INACTIVE, F.SHUTOFF | F.PAUSED, F.TRANSIENT)]
+        try:
+            conn.list_domains(1 << 20)
+        except pyvirt.InvalidArgError as e:
+            result.append([int(e.code), str(e)])
+        """,
+    )
+    assert result == [
+        ["alpha"],
+        ["beta"],
+        ["beta"],
+        [],
+        [8, "unsupported flags (0x100000) in function mock3pConnectListAllDomains"],
+    ]
+
+
 def test_lookup_info_and_suspend_go_through_the_driver(venv_python: Path, tmp_path: Path) -> None:
     result = run_in_venv(
         venv_python,

@@ -16,6 +16,13 @@ objects are passed as reference records (:class:`~pyvirt.DomainRef` …).
 
 Drivers hosted by the daemon also implement :class:`StateDriver` (group
 ``pyvirt.state_drivers``): initialize / reload / shutdown / cleanup, separate from connections.
+
+The driver kit, what the bundled drivers build on and any driver may: object lists with
+libvirt's conflict checks, lookups, ids and listAll filters (:class:`DomainObjList`,
+:class:`NetworkObjList`, :class:`StoragePoolObjList`, :class:`StorageVolObjList`, and the
+filters over records such as :func:`domain_matches_filter`), and :func:`run_domain_hooks`, the
+one policy for a domain's lifecycle hooks.  They load on first use (PEP 562), so a driver that
+does not use them does not pay for them.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import abc
 import enum
 from collections.abc import Callable
 
+from pyvirt._checks import invalid_arg
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import InvalidArgError, make_error
 from pyvirt._hooks import call_hook
@@ -52,19 +60,96 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import ClassVar, NoReturn
 
+    from pyvirt._kit_filters import (
+        LIST_DOMAINS_ALL_FLAGS,
+        LIST_NETWORKS_ALL_FLAGS,
+        LIST_STORAGE_POOLS_ALL_FLAGS,
+        domain_matches_filter,
+        network_matches_filter,
+        storage_pool_matches_filter,
+    )
+    from pyvirt._kit_hooks import DomainHookPhase, run_domain_hooks
+    from pyvirt._kit_objects import (
+        DomainObjList,
+        ListedDomain,
+        ListedNetwork,
+        ListedObject,
+        ListedStoragePool,
+        ListedStorageVol,
+        NetworkObjList,
+        StoragePoolObjList,
+        StorageVolObjList,
+    )
+
+#: The kit's names, loaded on first use: module -> names.
+_KIT_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
+    "pyvirt._kit_filters": (
+        "LIST_DOMAINS_ALL_FLAGS",
+        "LIST_NETWORKS_ALL_FLAGS",
+        "LIST_STORAGE_POOLS_ALL_FLAGS",
+        "domain_matches_filter",
+        "network_matches_filter",
+        "storage_pool_matches_filter",
+    ),
+    "pyvirt._kit_hooks": ("DomainHookPhase", "run_domain_hooks"),
+    "pyvirt._kit_objects": (
+        "DomainObjList",
+        "ListedDomain",
+        "ListedNetwork",
+        "ListedObject",
+        "ListedStoragePool",
+        "ListedStorageVol",
+        "NetworkObjList",
+        "StoragePoolObjList",
+        "StorageVolObjList",
+    ),
+}
+_KIT_EXPORTS: dict[str, str] = {
+    name: module for module, names in _KIT_EXPORTS_BY_MODULE.items() for name in names
+}
+
 __all__ = [
+    "LIST_DOMAINS_ALL_FLAGS",
+    "LIST_NETWORKS_ALL_FLAGS",
+    "LIST_STORAGE_POOLS_ALL_FLAGS",
     "AuthCallback",
     "call_hook",
     "ConnectDriver",
+    "DomainHookPhase",
+    "DomainObjList",
     "DriverConnection",
     "HypervisorDriver",
+    "invalid_arg",
+    "ListedDomain",
+    "ListedNetwork",
+    "ListedObject",
+    "ListedStoragePool",
+    "ListedStorageVol",
     "NetworkDriver",
+    "NetworkObjList",
     "StateDriver",
     "StateInitResult",
     "StorageDriver",
+    "StoragePoolObjList",
+    "StorageVolObjList",
+    "domain_matches_filter",
+    "network_matches_filter",
+    "run_domain_hooks",
+    "storage_pool_matches_filter",
     "unsupported",
     "unsupported_flags",
 ]
+
+
+def __getattr__(name: str) -> object:
+    """Import the kit module that defines *name* on first use, and cache the value here."""
+    module_name = _KIT_EXPORTS.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'pyvirt.driver' has no attribute {name!r}")
+    module = __import__(module_name, fromlist=[name])
+    value = getattr(module, name)
+    globals()[name] = value
+    return value
 
 #: ``auth(credentials) -> answers``: credentials are (type, prompt) pairs, as libvirt's
 #: virConnectAuth callback receives them.
@@ -435,21 +520,54 @@ class StateInitResult(enum.IntEnum):
 class StateDriver(abc.ABC):
     """Daemon-side lifecycle of a driver (libvirt's virStateDriver), not tied to a connection.
 
-    pyvirtd runs each state driver in a worker process of its own and opens its clients'
-    connections there with :attr:`connect_driver`, so every client of the daemon sees the
-    same driver state.
+    An instance owns the driver's state: pyvirtd loads one per worker process, calls
+    :meth:`initialize`, and opens every client's connection with :meth:`open_connection`, so
+    every client of the daemon sees the same state.  Nothing lives in module globals: two
+    instances (two roots, two tests) are two independent drivers.
     """
 
     name: ClassVar[str] = ""
-    #: Opens the connections of the daemon's clients inside the worker process.
+    #: The connect driver whose URI schemes this state driver serves (pyvirtd routes those
+    #: schemes to it).
     connect_driver: ClassVar[type[ConnectDriver] | None] = None
     #: False if no entry point ever waits for long (a lock held briefly at most): the worker
     #: then runs calls on its I/O thread, saving a thread hand-off on every call.
     calls_may_block: ClassVar[bool] = True
 
+    @property
+    def uri_schemes(self) -> tuple[str, ...]:
+        """The URI schemes this driver serves (its connect driver's)."""
+        connect = self.connect_driver
+        return tuple(connect.uri_schemes or ()) if connect is not None else ()
+
     @abc.abstractmethod
     def initialize(self, *, privileged: bool, root: str | None) -> StateInitResult:
         """Create run/state dirs, load configs, reconnect running objects, autostart."""
+
+    def open_connection(
+        self, uri: URI, *, read_only: bool, auth: AuthCallback | None = None
+    ) -> DriverConnection | None:
+        """Open a connection on this driver's state: *uri* is a parsed URI of one of
+        :attr:`uri_schemes`.  Like :meth:`ConnectDriver.open`: a connection, None to
+        decline, or raise a :class:`~pyvirt.VirtError`.
+
+        Override it to open connections on the instance's state.  The default hands the URI
+        to :attr:`connect_driver` (for a driver whose connect driver finds its state by
+        itself), and refuses, naming the driver, when there is none."""
+        connect = self.connect_driver
+        if connect is None:
+            raise make_error(
+                ErrorCode.NO_SUPPORT,
+                ErrorDomain.NONE,
+                f"{self.name or type(self).__name__} state driver opens no connections",
+            )
+        return connect.open(uri, read_only=read_only, auth=auth)
+
+    def probe(self) -> str | None:
+        """The URI a client gets from this driver when it names none (libvirt's URIProbe);
+        by default :attr:`connect_driver`'s answer."""
+        connect = self.connect_driver
+        return connect.probe() if connect is not None else None
 
     def reload(self) -> None:
         """SIGHUP: re-read configuration."""

@@ -9,7 +9,7 @@ import os
 import sys
 
 import zmq
-from pyvirt.rpc._paths import default_rundir
+from pyvirt.rpc import default_rundir
 
 from pyvirtd._config import ConfigError, load_config
 from pyvirtd._daemon import Daemon, discover_state_drivers

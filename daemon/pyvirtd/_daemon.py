@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import zmq
-from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error
-from pyvirt._uri import parse_uri
+from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error, parse_uri
 from pyvirt.rpc import (
     KEEPALIVE_PING,
     KEEPALIVE_PONG,

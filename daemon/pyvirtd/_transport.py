@@ -34,7 +34,7 @@ import socket
 from collections.abc import Callable
 from time import perf_counter
 
-from pyvirt.rpc._zmtp import Decoder, ZmtpError, command, greeting, handshake
+from pyvirt.rpc.zmtp import Decoder, ZmtpError, command, greeting, handshake
 
 from pyvirtd._sockets import bind_socket_file
 

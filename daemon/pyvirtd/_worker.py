@@ -35,8 +35,7 @@ import uuid as uuidlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from pyvirt import ErrorCode, ErrorDomain, ObjectEvent, VirtError, make_error
-from pyvirt._uri import parse_uri
+from pyvirt import ErrorCode, ErrorDomain, ObjectEvent, VirtError, make_error, parse_uri
 from pyvirt.driver import StateDriver, StateInitResult
 from pyvirt.rpc import (
     DISPATCH,
@@ -57,10 +56,10 @@ from pyvirt.rpc import (
     check_access,
     decode,
     encode,
+    signatures,
     split_frames,
 )
-from pyvirt.rpc._signatures import signatures
-from pyvirt.rpc._zmtp import encode_two
+from pyvirt.rpc.zmtp import encode_two
 
 from pyvirtd._session import Session
 from pyvirtd._sockets import endpoint_path
@@ -88,7 +87,6 @@ class WorkerServer:
     def __init__(self, name: str, state: StateDriver, rundir: str, options: dict[str, Any]) -> None:
         self.name = name
         self.state = state
-        self.connect_driver = state.connect_driver
         self.options = options
         self.boot_id = options.get("boot_id") or uuidlib.uuid4().hex
         self.max_client_requests = int(options.get("max_client_requests", 5))
@@ -290,8 +288,7 @@ class WorkerServer:
             raise _rpc_error("malformed arguments for connect_open")
         name, flags = args
         read_only = kind == "ro" or bool(flags & 1)
-        assert self.connect_driver is not None
-        conn = self.connect_driver.open(parse_uri(name), read_only=read_only, auth=None)
+        conn = self.state.open_connection(parse_uri(name), read_only=read_only)
         if conn is None:
             raise make_error(ErrorCode.NO_CONNECT, ErrorDomain.NONE, name)
         old = self.sessions.pop(key, None)
@@ -469,12 +466,11 @@ def main(argv: list[str] | None = None) -> int:
     # otherwise run out its full timeout first (Python handlers run between C calls only).
     signal.set_wakeup_fd(server.wake_w)
     # Tell the daemon where we listen, then serve.
-    connect = state.connect_driver
     hello = {
         "endpoints": server.endpoints,
         "boot_id": server.boot_id,
-        "schemes": list(connect.uri_schemes or ()),
-        "probe": connect.probe(),
+        "schemes": list(state.uri_schemes),
+        "probe": state.probe(),
     }
     sys.stdout.write(json.dumps(hello) + "\n")
     sys.stdout.flush()

@@ -2,7 +2,8 @@
 
 It is installed into a throwaway virtualenv by ``tests/test_third_party_driver.py`` exactly as
 an outside project would ship it, and codes only against the public contract
-(``pyvirt`` and ``pyvirt.driver``).
+(``pyvirt`` and ``pyvirt.driver``), including the driver kit: its domains live in a
+``pyvirt.driver.DomainObjList``, which gives it lookups and listAll with libvirt's filters.
 """
 
 from __future__ import annotations
@@ -19,14 +20,23 @@ from pyvirt import (
     ErrorDomain,
     make_error,
 )
-from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
+from pyvirt.driver import AuthCallback, ConnectDriver, DomainObjList, DriverConnection
 
 
-@dataclass
+@dataclass(eq=False)
 class _Guest:
+    name: str
     uuid: str
-    id: int
     state: DomainState
+    id: int = -1
+    persistent: bool = True
+
+    @property
+    def active(self) -> bool:
+        return self.state != DomainState.SHUTOFF
+
+    def record(self) -> DomainRecord:
+        return DomainRecord(self.name, self.uuid, self.id, self.state, 1, self.persistent, False)
 
 
 class Mock3pConnection(DriverConnection):
@@ -34,22 +44,17 @@ class Mock3pConnection(DriverConnection):
 
     def __init__(self, uri: URI) -> None:
         self._uri = str(uri)
-        self._guests = {
-            "alpha": _Guest("6695eb01-f6a4-8304-79aa-97f2502e193f", 1, DomainState.RUNNING),
-            "beta": _Guest("1a2b3c4d-0000-4000-8000-000000000002", -1, DomainState.SHUTOFF),
-        }
+        self._guests: DomainObjList[_Guest] = DomainObjList(ErrorDomain.DOMAIN)
+        alpha = self._guests.add(
+            _Guest("alpha", "6695eb01-f6a4-8304-79aa-97f2502e193f", DomainState.RUNNING)
+        )
+        self._guests.assign_id(alpha)
+        self._guests.add(
+            _Guest("beta", "1a2b3c4d-0000-4000-8000-000000000002", DomainState.SHUTOFF)
+        )
 
     def _guest(self, name: str) -> _Guest:
-        try:
-            return self._guests[name]
-        except KeyError:
-            raise make_error(
-                ErrorCode.NO_DOMAIN, ErrorDomain.DOMAIN, f"no domain with matching name '{name}'"
-            ) from None
-
-    def _record(self, name: str) -> DomainRecord:
-        g = self._guest(name)
-        return DomainRecord(name, g.uuid, g.id, g.state, 1, True, False)
+        return self._guests.lookup_by_name(name)
 
     def connect_get_uri(self) -> str:
         return self._uri
@@ -58,10 +63,10 @@ class Mock3pConnection(DriverConnection):
         return "Mock3p"
 
     def connect_list_all_domains(self, flags: int) -> list[DomainRecord]:
-        return [self._record(name) for name in sorted(self._guests)]
+        return self._guests.list_all(flags, "mock3pConnectListAllDomains")
 
     def domain_lookup_by_name(self, name: str) -> DomainRecord:
-        return self._record(name)
+        return self._guest(name).record()
 
     def domain_get_info(self, dom: DomainRef) -> DomainInfo:
         return DomainInfo(self._guest(dom.name).state, 1048576, 524288, 2, 0)

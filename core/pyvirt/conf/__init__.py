@@ -14,6 +14,7 @@ from __future__ import annotations
 # Not typing.TYPE_CHECKING: see pyvirt/__init__.py.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pyvirt._xml import MAX_XML_BYTES, parse_document
     from pyvirt.conf._common import generate_mac, generate_uuid, parse_mac, parse_uuid
     from pyvirt.conf._devices import (
         Address,
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     )
     from pyvirt.conf._domain import DomainDef
     from pyvirt.conf._domain_format import format_domain_xml
-    from pyvirt.conf._domain_parse import parse_domain_xml
+    from pyvirt.conf._domain_parse import disk_name_to_index, parse_domain_xml
     from pyvirt.conf._network import (
         DhcpHost,
         DhcpRange,
@@ -74,7 +75,7 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
     ),
     "pyvirt.conf._domain": ("DomainDef",),
     "pyvirt.conf._domain_format": ("format_domain_xml",),
-    "pyvirt.conf._domain_parse": ("parse_domain_xml",),
+    "pyvirt.conf._domain_parse": ("disk_name_to_index", "parse_domain_xml"),
     "pyvirt.conf._network": (
         "DhcpHost",
         "DhcpRange",
@@ -97,12 +98,16 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "parse_scaled_integer",
         "scale_integer",
     ),
+    # The hardened XML reader every parser uses (no entities, no network, a size cap), for
+    # drivers that read documents of their own (the test driver's node files).
+    "pyvirt._xml": ("MAX_XML_BYTES", "parse_document"),
 }
 _EXPORTS: dict[str, str] = {
     name: module for module, names in _EXPORTS_BY_MODULE.items() for name in names
 }
 
 __all__ = [
+    "MAX_XML_BYTES",
     "Address",
     "ChardevDef",
     "ControllerDef",
@@ -123,6 +128,7 @@ __all__ = [
     "VideoDef",
     "VolumeDef",
     "apply_volume_defaults",
+    "disk_name_to_index",
     "format_domain_xml",
     "format_network_xml",
     "format_pool_xml",
@@ -131,6 +137,7 @@ __all__ = [
     "generate_uuid",
     "parse_domain_xml",
     "parse_mac",
+    "parse_document",
     "parse_network_xml",
     "parse_pool_xml",
     "parse_scaled_integer",

@@ -60,16 +60,43 @@ __all__ = [
     "unpack_header",
 ]
 
+# What the remote driver and pyvirtd need beyond the wire format, loaded on first use: the
+# client, the procedure signatures and the daemon's dispatch table (generated, one function
+# per procedure) are not needed by every importer of the codec, and clients import this
+# package on every remote pyvirsh run.  ZMTP framing is public in :mod:`pyvirt.rpc.zmtp`.
+_LAZY: dict[str, str] = {
+    "DISPATCH": "pyvirt.rpc._dispatch",
+    "RemoteConnection": "pyvirt.rpc._sync_client",
+    "Signature": "pyvirt.rpc._signatures",
+    "Target": "pyvirt.rpc._target",
+    "daemon_socket": "pyvirt.rpc._paths",
+    "default_rundir": "pyvirt.rpc._paths",
+    "resolve": "pyvirt.rpc._target",
+    "signatures": "pyvirt.rpc._signatures",
+}
+__all__ += [
+    "RemoteConnection",
+    "Signature",
+    "Target",
+    "daemon_socket",
+    "default_rundir",
+    "resolve",
+    "signatures",
+]
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt.rpc._dispatch import DISPATCH
+    from pyvirt.rpc._paths import daemon_socket, default_rundir
+    from pyvirt.rpc._signatures import Signature, signatures
+    from pyvirt.rpc._sync_client import RemoteConnection
+    from pyvirt.rpc._target import Target, resolve
 
 
 def __getattr__(name: str) -> object:
-    # The daemon's dispatch table (generated, one function per procedure) is loaded only by
-    # the servers that use it: clients import this package on every remote pyvirsh run.
-    if name == "DISPATCH":
-        from pyvirt.rpc._dispatch import DISPATCH
-
-        return DISPATCH
-    raise AttributeError(f"module 'pyvirt.rpc' has no attribute {name!r}")
+    module_name = _LAZY.get(name)
+    if module_name is None:
+        raise AttributeError(f"module 'pyvirt.rpc' has no attribute {name!r}")
+    value = getattr(__import__(module_name, fromlist=[name]), name)
+    globals()[name] = value
+    return value

@@ -2,6 +2,6 @@
 ``qemu:///session`` per user): real qemu-system processes driven over QMP."""
 
 from pyvirt_qemu._driver import QemuConnectDriver
-from pyvirt_qemu._state import QemuStateDriver
+from pyvirt_qemu._statedriver import QemuStateDriver
 
 __all__ = ["QemuConnectDriver", "QemuStateDriver"]

@@ -72,7 +72,7 @@ def _disk_bus_props(b: _Builder, disk: DiskDef) -> tuple[str, list[tuple[str, ob
     if disk.target_bus == "virtio":
         if cd:
             raise unsupported(f"disk type of '{disk.target_dev}' does not support ejectable media")
-        from pyvirt.conf._domain_parse import disk_name_to_index
+        from pyvirt.conf import disk_name_to_index
 
         return "virtio-blk-pci", [("id", f"virtio-disk{disk_name_to_index(disk.target_dev)}")]
     driver = "ide-cd" if cd else "ide-hd"

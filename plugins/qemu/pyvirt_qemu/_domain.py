@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyvirt import DomainRecord, DomainRef, DomainState, ListDomainsFlags
+from pyvirt import DomainRecord, DomainRef, DomainState
 from pyvirt.conf import DomainDef
 
 from pyvirt_qemu._jobs import JobLock
 from pyvirt_qemu._monitor import Monitor
 from pyvirt_qemu._process import QemuProcess
 
-__all__ = ["QemuDomain", "Run", "matches_list_flags"]
+__all__ = ["QemuDomain", "Run"]
 
 
 @dataclass(eq=False)
@@ -67,32 +67,3 @@ class QemuDomain:
     def record(self) -> DomainRecord:
         return DomainRecord(self.name, self.uuid, self.id, self.state, self.reason,
                             self.persistent, self.autostart, False)  # fmt: skip
-
-
-_L = ListDomainsFlags
-
-
-def _pair(flags: int, yes: int, no: int, value: bool) -> bool:
-    wanted = flags & (yes | no)
-    return not wanted or bool(wanted & (yes if value else no))
-
-
-def matches_list_flags(dom: QemuDomain, flags: int) -> bool:
-    """libvirt's virDomainObjListFilter for the flags this driver can answer."""
-    if not flags:
-        return True
-    if not (
-        _pair(flags, _L.ACTIVE, _L.INACTIVE, dom.active)
-        and _pair(flags, _L.PERSISTENT, _L.TRANSIENT, dom.persistent)
-        and _pair(flags, _L.AUTOSTART, _L.NO_AUTOSTART, dom.autostart)
-        and _pair(flags, _L.MANAGEDSAVE, _L.NO_MANAGEDSAVE, False)
-    ):
-        return False
-    states = flags & (_L.RUNNING | _L.PAUSED | _L.SHUTOFF | _L.OTHER)
-    if states:
-        bit = {DomainState.RUNNING: _L.RUNNING, DomainState.PAUSED: _L.PAUSED,
-               DomainState.SHUTOFF: _L.SHUTOFF}.get(dom.state, _L.OTHER)  # fmt: skip
-        if not states & bit:
-            return False
-    snaps = _L.HAS_SNAPSHOT | _L.HAS_CHECKPOINT
-    return not flags & snaps or bool(flags & (_L.NO_SNAPSHOT | _L.NO_CHECKPOINT))

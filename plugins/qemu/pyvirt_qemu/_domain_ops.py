@@ -28,7 +28,6 @@ from pyvirt import (
     DomainXMLFlags,
     ErrorCode,
     ErrorDomain,
-    ListDomainsFlags,
     SecurityLabel,
     VirtError,
     make_error,
@@ -39,13 +38,12 @@ from pyvirt.driver import unsupported_flags
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._config import atomic_write, remove_file
 from pyvirt_qemu._defaults import apply_qemu_defaults, choose_accel
-from pyvirt_qemu._domain import QemuDomain, matches_list_flags
-from pyvirt_qemu._driverstate import QemuDriver
+from pyvirt_qemu._domain import QemuDomain
 from pyvirt_qemu._hookpoints import PREPARE, STARTED, run_hooks
 from pyvirt_qemu._lifecycle import save_run_status
+from pyvirt_qemu._qemudriver import QemuDriver
 
 _Q = ErrorDomain.QEMU
-_ALL_LIST_FLAGS = sum(int(f) for f in ListDomainsFlags)
 
 
 def _not_running() -> VirtError:
@@ -72,66 +70,35 @@ class DomainOps:
 
     # -- lookup ----------------------------------------------------------------------------
     def _dom(self, ref: DomainRef) -> QemuDomain:
-        dom = self.driver.by_uuid(ref.uuid)
-        if dom is None:
-            raise make_error(ErrorCode.NO_DOMAIN, _Q,
-                             f"no domain with matching uuid '{ref.uuid}' ({ref.name})")  # fmt: skip
-        return dom
+        return self.driver.domains.from_ref(ref)
 
     def connect_list_all_domains(self, flags: int) -> list[DomainRecord]:
-        unsupported_flags(flags, _ALL_LIST_FLAGS, "qemuConnectListAllDomains", _Q)
         with self.driver.lock:
-            doms = list(self.driver.domains.values())
-            return [d.record() for d in doms if matches_list_flags(d, flags)]
+            return self.driver.domains.list_all(flags, "qemuConnectListAllDomains")
 
     def domain_lookup_by_name(self, name: str) -> DomainRecord:
         with self.driver.lock:
-            dom = self.driver.by_name(name)
-            if dom is None:
-                raise make_error(ErrorCode.NO_DOMAIN, _Q, f"no domain with matching name '{name}'")
-            return dom.record()
+            return self.driver.domains.lookup_by_name(name).record()
 
     def domain_lookup_by_uuid(self, uuid: str) -> DomainRecord:
         with self.driver.lock:
-            dom = self.driver.by_uuid(uuid)
-            if dom is None:
-                raise make_error(ErrorCode.NO_DOMAIN, _Q, f"no domain with matching uuid '{uuid}'")
-            return dom.record()
+            return self.driver.domains.lookup_by_uuid(uuid).record()
 
     def domain_lookup_by_id(self, id: int) -> DomainRecord:
         with self.driver.lock:
-            dom = self.driver.by_id(id)
-            if dom is None:
-                raise make_error(ErrorCode.NO_DOMAIN, _Q, f"no domain with matching id {id}")
-            return dom.record()
+            return self.driver.domains.lookup_by_id(id).record()
 
     # -- define / undefine -----------------------------------------------------------------
-    def _existing(self, defn: DomainDef) -> QemuDomain | None:
-        """libvirt's virDomainObjListAdd checks: same uuid means same name and vice versa."""
-        by_uuid = self.driver.by_uuid(defn.uuid)
-        if by_uuid is not None:
-            if by_uuid.name != defn.name:
-                raise make_error(ErrorCode.OPERATION_FAILED, ErrorDomain.DOMAIN,
-                                 f"domain '{by_uuid.name}' is already defined with uuid "
-                                 f"{defn.uuid}")  # fmt: skip
-            return by_uuid
-        by_name = self.driver.by_name(defn.name)
-        if by_name is not None:
-            raise make_error(ErrorCode.OPERATION_FAILED, ErrorDomain.DOMAIN,
-                             f"domain '{defn.name}' already exists with uuid {by_name.uuid}")  # fmt: skip
-        return None
-
     def domain_define_xml(self, xml: str, flags: int) -> DomainRecord:
         unsupported_flags(flags, 1, "qemuDomainDefineXMLFlags", _Q)
         defn = _parse(xml)
         with self.driver.define_lock:
-            existing = self._existing(defn)
+            existing = self.driver.domains.check_add(defn.name, defn.uuid)
             # Written first: if the disk refuses, nothing in memory has changed either.
             atomic_write(self.driver.config_path(defn.name), format_domain_xml(defn, inactive=True))
             with self.driver.lock:
                 if existing is None:
-                    dom = QemuDomain(defn=defn, persistent=True)
-                    self.driver.add_domain(dom)
+                    dom = self.driver.domains.add(QemuDomain(defn=defn, persistent=True))
                     detail = DomainEventDefinedDetail.ADDED
                 else:
                     dom = existing
@@ -183,7 +150,7 @@ class DomainOps:
             self._refuse_existing(defn)  # again: someone may have taken the name meanwhile
             dom = QemuDomain(defn=defn, persistent=False)
             dom.job.acquire("virDomainCreateXML", self.driver.job_wait)
-            self.driver.add_domain(dom)
+            self.driver.domains.add(dom)
         try:
             self.driver.start_held(dom)
             live, run_id = dom.live, dom.id
@@ -197,11 +164,10 @@ class DomainOps:
         return dom.record()
 
     def _refuse_existing(self, defn: DomainDef) -> None:
-        existing = self._existing(defn)
+        """The kit's add checks for a start (an active one is "already active"); this driver
+        also refuses to create over a defined, inactive domain of that name and uuid."""
+        existing = self.driver.domains.check_add(defn.name, defn.uuid, check_active=True)
         if existing is not None:
-            if existing.active:
-                raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
-                                 f"domain '{defn.name}' is already active")  # fmt: skip
             raise make_error(ErrorCode.OPERATION_FAILED, ErrorDomain.DOMAIN,
                              f"domain '{defn.name}' already exists with uuid "
                              f"{existing.uuid}")  # fmt: skip

@@ -2,9 +2,10 @@
 
 Why it is not registered under ``pyvirt.drivers``: like libvirt's, the QEMU driver lives in
 the daemon only (a client opening ``qemu:///system`` goes through the remote driver to
-pyvirtd), so two processes never manage the same guests.  pyvirtd's worker opens
-connections with :class:`QemuConnectDriver` after :class:`QemuStateDriver` has initialised
-the driver state; tests and embedders do the same in-process.
+pyvirtd), so two processes never manage the same guests.  Connections are opened on a
+:class:`~pyvirt_qemu.QemuStateDriver` instance, which owns the driver state: pyvirtd's worker
+does it through :meth:`~pyvirt.driver.StateDriver.open_connection`, and tests and embedders
+do the same in-process.  :class:`QemuConnectDriver` itself only names the scheme.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import itertools
 import re
 import socket
 import subprocess
-import threading
 from collections.abc import Callable
 
 from pyvirt import URI, ErrorCode, ErrorDomain, ObjectEvent, make_error
@@ -22,25 +22,13 @@ from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 
 from pyvirt_qemu._command import DEFAULT_EMULATOR
 from pyvirt_qemu._domain_ops import DomainOps
-from pyvirt_qemu._driverstate import QemuDriver
+from pyvirt_qemu._qemudriver import QemuDriver
 from pyvirt_qemu._storage import StorageOps
 
-__all__ = ["QemuConnectDriver", "QemuConnection", "current_driver", "set_current_driver"]
+__all__ = ["QemuConnectDriver", "QemuConnection", "open_qemu_connection"]
 
 LIB_VERSION = 9000000
 _tokens = itertools.count(1)
-_current_lock = threading.Lock()
-_current: QemuDriver | None = None
-
-
-def set_current_driver(driver: QemuDriver | None) -> None:
-    global _current
-    with _current_lock:
-        _current = driver
-
-
-def current_driver() -> QemuDriver | None:
-    return _current
 
 
 @functools.lru_cache(maxsize=4)
@@ -98,30 +86,34 @@ class QemuConnection(DomainOps, StorageOps, DriverConnection):
             self.connect_event_unsubscribe(token)
 
 
+def open_qemu_connection(driver: QemuDriver | None, uri: URI) -> QemuConnection | None:
+    """A connection on *driver* for *uri* (``qemu:///system`` when privileged, else
+    ``qemu:///session``); None for another scheme or a remote URI (declined)."""
+    if uri.scheme != "qemu" or uri.server:
+        return None
+    if driver is None:
+        raise make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.QEMU,
+                         "qemu state driver is not active")  # fmt: skip
+    expected = "/system" if driver.privileged else "/session"
+    if uri.path != expected:
+        raise make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.QEMU,
+                         f"unexpected QEMU URI path '{uri.path}', try qemu://{expected}")  # fmt: skip
+    return QemuConnection(driver, f"qemu://{expected}")
+
+
 class QemuConnectDriver(ConnectDriver):
+    """Names the ``qemu`` scheme for pyvirtd's routing.  Opening through it in a process
+    that is not pyvirtd's worker is refused: the guests belong to the daemon (open the
+    connection on a :class:`~pyvirt_qemu.QemuStateDriver` instead)."""
+
     name = "QEMU"
     uri_schemes = ("qemu",)
     local_only = True
 
     @classmethod
-    def probe(cls) -> str | None:
-        driver = current_driver()
-        if driver is None:
-            return None
-        return "qemu:///system" if driver.privileged else "qemu:///session"
-
-    @classmethod
     def open(
         cls, uri: URI | None, *, read_only: bool, auth: AuthCallback | None
     ) -> DriverConnection | None:
-        if uri is None or uri.scheme != "qemu" or uri.server:
+        if uri is None:
             return None
-        driver = current_driver()
-        if driver is None:
-            raise make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.QEMU,
-                             "qemu state driver is not active")  # fmt: skip
-        expected = "/system" if driver.privileged else "/session"
-        if uri.path != expected:
-            raise make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.QEMU,
-                             f"unexpected QEMU URI path '{uri.path}', try qemu://{expected}")  # fmt: skip
-        return QemuConnection(driver, f"qemu://{expected}")
+        return open_qemu_connection(None, uri)

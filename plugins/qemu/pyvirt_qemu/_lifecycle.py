@@ -42,7 +42,7 @@ from pyvirt_qemu._process import log_tail, spawn
 from pyvirt_qemu._status import StatusRecord, remove_status, save_status
 
 if TYPE_CHECKING:
-    from pyvirt_qemu._driverstate import QemuDriver
+    from pyvirt_qemu._qemudriver import QemuDriver
 
 log = logging.getLogger("pyvirt.qemu")
 

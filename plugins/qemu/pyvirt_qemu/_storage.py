@@ -31,7 +31,6 @@ from pathlib import Path
 from pyvirt import (
     ErrorCode,
     ErrorDomain,
-    ListStoragePoolsFlags,
     ObjectEvent,
     StoragePoolEventType,
     StoragePoolInfo,
@@ -46,14 +45,13 @@ from pyvirt import (
     make_error,
 )
 from pyvirt.conf import PoolDef, VolumeDef
-from pyvirt.driver import unsupported_flags
+from pyvirt.driver import StoragePoolObjList, unsupported_flags
 
 from pyvirt_qemu._config import atomic_write, remove_file
 
 __all__ = ["DirPool", "StorageOps", "StorageState"]
 
 _ST = ErrorDomain.STORAGE
-_F = ListStoragePoolsFlags
 QEMU_IMG = "qemu-img"
 #: Formats this driver creates; others found in the directory are listed as they are.
 CREATE_FORMATS = ("raw", "qcow2")
@@ -136,6 +134,10 @@ def _probe_format(path: str) -> str:
     return "qcow2" if head == b"QFI\xfb" else "raw"
 
 
+def _pool_type(pool: DirPool) -> str:
+    return pool.defn.type
+
+
 class StorageState:
     """Every dir pool of the driver, loaded from and saved to its directories."""
 
@@ -144,7 +146,7 @@ class StorageState:
         self.autostart_dir = config_dir / "autostart"
         self.run_dir = run_dir
         self.lock = threading.RLock()
-        self.pools: dict[str, DirPool] = {}
+        self.pools: StoragePoolObjList[DirPool] = StoragePoolObjList(_ST, pool_type=_pool_type)
         #: (pool name, volume name) being created by qemu-img right now.
         self.creating: set[tuple[str, str]] = set()
         self.listeners: list[Callable[[ObjectEvent], None]] = []
@@ -160,15 +162,15 @@ class StorageState:
             with contextlib.suppress(OSError, VirtError):
                 defn = conf.parse_pool_xml(path.read_text())
                 autostart = (self.autostart_dir / path.name).is_symlink()
-                self.pools[defn.name] = DirPool(defn, persistent=True, autostart=autostart)
+                self.pools.add(DirPool(defn, persistent=True, autostart=autostart))
         for path in sorted(self.run_dir.glob("*.xml")):  # active before the restart
             with contextlib.suppress(OSError, VirtError):
                 defn = conf.parse_pool_xml(path.read_text())
-                pool = self.pools.get(defn.name)
+                pool = self.pools.find_by_name(defn.name)
                 if pool is None:
-                    pool = self.pools[defn.name] = DirPool(defn, persistent=False)
+                    pool = self.pools.add(DirPool(defn, persistent=False))
                 self._activate(pool)
-        for pool in list(self.pools.values()):
+        for pool in self.pools:
             if pool.autostart and not pool.active:
                 with contextlib.suppress(VirtError):
                     self._activate(pool)
@@ -183,7 +185,7 @@ class StorageState:
         pool.active = False
         pool.volumes = {}
         if not pool.persistent:
-            del self.pools[pool.name]
+            self.pools.remove(pool)
 
     def emit(self, pool: DirPool, event: int) -> None:
         ev = ObjectEvent("pool", pool.name, pool.uuid, -1, int(event), 0)
@@ -193,26 +195,10 @@ class StorageState:
 
     # -- lookups ---------------------------------------------------------------------------
     def by_uuid(self, uuid: str) -> DirPool:
-        for pool in self.pools.values():
-            if pool.uuid == uuid:
-                return pool
-        raise _err(ErrorCode.NO_STORAGE_POOL, f"no storage pool with matching uuid '{uuid}'")
+        return self.pools.lookup_by_uuid(uuid)
 
     def by_name(self, name: str) -> DirPool:
-        pool = self.pools.get(name)
-        if pool is None:
-            raise _err(ErrorCode.NO_STORAGE_POOL, f"no storage pool with matching name '{name}'")
-        return pool
-
-
-def _matches(pool: DirPool, flags: int) -> bool:
-    pairs = ((_F.ACTIVE, _F.INACTIVE, pool.active), (_F.PERSISTENT, _F.TRANSIENT, pool.persistent),
-             (_F.AUTOSTART, _F.NO_AUTOSTART, pool.autostart))  # fmt: skip
-    for yes, no, value in pairs:
-        if flags & (yes | no) and not (flags & (yes if value else no)):
-            return False
-    types = int(flags) & ~0x3F
-    return not types or bool(types & int(_F.DIR))
+        return self.pools.lookup_by_name(name)
 
 
 def _not_active(pool: DirPool) -> VirtError:
@@ -227,9 +213,8 @@ class StorageOps:
 
     # -- pools -----------------------------------------------------------------------------
     def connect_list_all_storage_pools(self, flags: int) -> list[StoragePoolRecord]:
-        unsupported_flags(flags, sum(_F), "storageConnectListAllStoragePools", _ST)
         with self.storage.lock:
-            return [p.record() for p in self.storage.pools.values() if _matches(p, flags)]
+            return self.storage.pools.list_all(flags, "storageConnectListAllStoragePools")
 
     def storage_pool_lookup_by_name(self, name: str) -> StoragePoolRecord:
         with self.storage.lock:
@@ -250,29 +235,17 @@ class StorageOps:
                        f"this driver supports only dir pools, not '{defn.type}'")  # fmt: skip
         return defn
 
-    def _existing_pool(self, defn: PoolDef) -> DirPool | None:
-        """libvirt's virStoragePoolObjListAdd checks on name and uuid."""
-        for pool in self.storage.pools.values():
-            if pool.uuid == defn.uuid and pool.name != defn.name:
-                raise _err(ErrorCode.OPERATION_FAILED,
-                           f"pool '{pool.name}' is already defined with uuid {defn.uuid}")  # fmt: skip
-        existing = self.storage.pools.get(defn.name)
-        if existing is not None and existing.uuid != defn.uuid:
-            raise _err(ErrorCode.OPERATION_FAILED,
-                       f"pool '{defn.name}' already exists with uuid {existing.uuid}")  # fmt: skip
-        return existing
-
     def storage_pool_define_xml(self, xml: str, flags: int) -> StoragePoolRecord:
         unsupported_flags(flags, 0, "storagePoolDefineXML", _ST)
         defn = self._parse_pool(xml)
         st = self.storage
         with st.lock:
-            existing = self._existing_pool(defn)
+            existing = st.pools.check_add(defn.name, defn.uuid)
             atomic_write(
                 st.config_dir / f"{defn.name}.xml", conf.format_pool_xml(defn, inactive=True)
             )
             if existing is None:
-                pool = st.pools[defn.name] = DirPool(defn, persistent=True)
+                pool = st.pools.add(DirPool(defn, persistent=True))
             else:
                 pool = existing
                 pool.defn, pool.persistent = defn, True
@@ -284,19 +257,19 @@ class StorageOps:
         defn = self._parse_pool(xml)
         st = self.storage
         with st.lock:
-            existing = self._existing_pool(defn)
+            # An active one is the kit's "pool is already active as"; this driver also
+            # refuses to create over a defined, inactive pool.
+            existing = st.pools.check_add(defn.name, defn.uuid, check_active=True)
             if existing is not None:
-                raise _err(ErrorCode.OPERATION_INVALID,
-                           f"storage pool '{defn.name}' is already active"
-                           if existing.active else f"pool '{defn.name}' already exists")  # fmt: skip
+                raise _err(ErrorCode.OPERATION_INVALID, f"pool '{defn.name}' already exists")
             pool = DirPool(defn, persistent=False)
             if flags & _CREATE_WITH_BUILD:
                 self._build(pool)
-            st.pools[defn.name] = pool
+            st.pools.add(pool)
             try:
                 st._activate(pool)
             except VirtError:
-                del st.pools[defn.name]
+                st.pools.remove(pool)
                 raise
             st.emit(pool, StoragePoolEventType.STARTED)
             return pool.record()
@@ -350,7 +323,7 @@ class StorageOps:
                            f"storage pool '{pool.name}' is still active")  # fmt: skip
             remove_file(st.autostart_dir / f"{pool.name}.xml")
             remove_file(st.config_dir / f"{pool.name}.xml")
-            del st.pools[pool.name]
+            st.pools.remove(pool)
             st.emit(pool, StoragePoolEventType.UNDEFINED)
 
     def storage_pool_refresh(self, ref: StoragePoolRef, flags: int) -> None:
@@ -431,7 +404,7 @@ class StorageOps:
 
     def _find(self, attr: str, value: str) -> StorageVolRef:
         with self.storage.lock:
-            for pool in self.storage.pools.values():
+            for pool in self.storage.pools:
                 for vol in pool.volumes.values():
                     if getattr(vol, attr) == value:
                         return pool.vol_ref(vol)

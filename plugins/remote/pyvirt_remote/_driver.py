@@ -5,9 +5,7 @@ from __future__ import annotations
 import os
 
 from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
-from pyvirt.rpc._paths import default_rundir
-from pyvirt.rpc._sync_client import RemoteConnection
-from pyvirt.rpc._target import resolve
+from pyvirt.rpc import RemoteConnection, default_rundir, resolve
 
 # Not typing.TYPE_CHECKING: this module is imported on every remote pyvirsh run.
 TYPE_CHECKING = False

@@ -4,7 +4,8 @@ Registered under the ``pyvirt.drivers`` entry-point group exactly as a third-par
 would be.  Importing this package must stay cheap: pyvirsh imports it on every run.
 """
 
-from pyvirt_test._driver import TestConnection, TestDriver
+from pyvirt_test._connection import TestConnection
+from pyvirt_test._driver import TestDriver
 from pyvirt_test._statedriver import TestStateDriver
 
 __all__ = ["TestConnection", "TestDriver", "TestStateDriver"]

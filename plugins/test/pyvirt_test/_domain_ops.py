@@ -9,7 +9,6 @@ is "Requested operation is not valid: domain is not running".
 from __future__ import annotations
 
 import time
-import warnings
 from typing import TYPE_CHECKING
 
 from pyvirt import (
@@ -35,12 +34,10 @@ from pyvirt import (
     DomainXMLFlags,
     ErrorCode,
     ErrorDomain,
-    ListDomainsFlags,
     SecurityLabel,
     make_error,
 )
-from pyvirt._checks import invalid_arg
-from pyvirt.driver import call_hook, unsupported_flags
+from pyvirt.driver import DomainHookPhase, invalid_arg, run_domain_hooks, unsupported_flags
 
 from pyvirt_test._objects import TestDomain
 from pyvirt_test._state import TestState
@@ -50,8 +47,6 @@ if TYPE_CHECKING:
 
 _T = ErrorDomain.TEST
 _MAX_VCPUS = 32
-_VETO_HOOKS = frozenset({"pyvirt_domain_prepare", "pyvirt_domain_start"})
-_L = ListDomainsFlags
 
 
 def _parse(xml: str) -> DomainDef:
@@ -73,53 +68,6 @@ def _invalid_not_running() -> Exception:
     return make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN, "domain is not running")
 
 
-# Plain ints: IntFlag arithmetic costs microseconds per operation, and listing filters every
-# domain through these tests.
-_ACTIVE, _INACTIVE = int(_L.ACTIVE), int(_L.INACTIVE)
-_PERSISTENT, _TRANSIENT = int(_L.PERSISTENT), int(_L.TRANSIENT)
-_RUNNING, _PAUSED, _SHUTOFF, _OTHER = (
-    int(_L.RUNNING),
-    int(_L.PAUSED),
-    int(_L.SHUTOFF),
-    int(_L.OTHER),
-)
-_MSAVE, _NO_MSAVE = int(_L.MANAGEDSAVE), int(_L.NO_MANAGEDSAVE)
-_AUTO, _NO_AUTO = int(_L.AUTOSTART), int(_L.NO_AUTOSTART)
-_HAS_SNAP = int(_L.HAS_SNAPSHOT | _L.HAS_CHECKPOINT)
-_NO_SNAP = int(_L.NO_SNAPSHOT | _L.NO_CHECKPOINT)
-_ALL_LIST_FLAGS = sum(int(f) for f in _L)
-_STATE_BIT = {
-    DomainState.RUNNING: _RUNNING,
-    DomainState.PAUSED: _PAUSED,
-    DomainState.SHUTOFF: _SHUTOFF,
-}
-
-
-def _pair(flags: int, yes: int, no: int, value: bool) -> bool:
-    """A flag pair filters only when one side is set; both sides set means no filter."""
-    wanted = flags & (yes | no)
-    return not wanted or bool(wanted & (yes if value else no))
-
-
-def _matches(dom: TestDomain, flags: int) -> bool:
-    """libvirt's virDomainObjListFilter."""
-    if not flags:
-        return True
-    active = dom.state != DomainState.SHUTOFF
-    if not (
-        _pair(flags, _ACTIVE, _INACTIVE, active)
-        and _pair(flags, _PERSISTENT, _TRANSIENT, dom.persistent)
-        and _pair(flags, _MSAVE, _NO_MSAVE, dom.managed_save)
-        and _pair(flags, _AUTO, _NO_AUTO, dom.autostart)
-    ):
-        return False
-    state_bits = flags & (_RUNNING | _PAUSED | _SHUTOFF | _OTHER)
-    if state_bits and not state_bits & _STATE_BIT.get(dom.state, _OTHER):
-        return False
-    # The test driver has no snapshots or checkpoints: HAS_* matches nothing, NO_* everything.
-    return not flags & _HAS_SNAP or bool(flags & _NO_SNAP)
-
-
 class DomainOps:
     """Mixin for the test connection; ``self.state`` is its :class:`TestState`."""
 
@@ -129,85 +77,42 @@ class DomainOps:
     def _emit(self, dom: TestDomain, event: int, detail: int) -> None:
         self.state.emit("domain", dom.name, dom.uuid, dom.id, event, detail)
 
-    def _hooks(self, names: tuple[str, ...], dom: TestDomain) -> None:
+    def _hooks(self, phase: DomainHookPhase, dom: TestDomain, live_id: int = -1) -> None:
         """Run lifecycle hooks for *dom*; callers hold no lock, so hooks may call the API."""
-        from pyvirt.conf import format_domain_xml  # here, not at the top: it loads lxml
-
-        xml = format_domain_xml(dom.live, inactive=True)
-        for name in names:
-            try:
-                call_hook(name, driver="test", name=dom.name, uuid=dom.uuid, xml=xml)
-            except Exception as exc:
-                if name not in _VETO_HOOKS:
-                    # Like libvirt's stopped/release hook scripts: a failure cannot undo
-                    # what already happened, so it is reported and the operation stands.
-                    warnings.warn(f"hook {name} failed: {exc}", RuntimeWarning, stacklevel=2)
-                    continue
-                raise make_error(
-                    ErrorCode.HOOK_SCRIPT_FAILED, ErrorDomain.HOOK, f"{name}: {exc}"
-                ) from exc
+        run_domain_hooks(phase, driver="test", defn=dom.live, live_id=live_id)
 
     def _dom(self, ref: DomainRef) -> TestDomain:
         """The domain behind a handle.  A vanished one is reported with its uuid and name,
         as libvirt's testDomObjFromDomain does (plain lookups say only "Domain not found")."""
-        dom = self.state.find_domain_uuid(ref.uuid)
-        if dom is None:
-            raise make_error(
-                ErrorCode.NO_DOMAIN, _T, f"no domain with matching uuid '{ref.uuid}' ({ref.name})"
-            )
-        return dom
+        return self.state.domains.from_ref(ref)
 
     # -- lookup and listing ---------------------------------------------------------------
     def connect_list_all_domains(self, flags: int) -> list[DomainRecord]:
-        unsupported_flags(flags, _ALL_LIST_FLAGS, "testConnectListAllDomains", _T)
         with self.state.lock:
-            return [d.record() for d in self.state.domains.values() if _matches(d, flags)]
+            return self.state.domains.list_all(flags, "testConnectListAllDomains")
 
     def domain_lookup_by_name(self, name: str) -> DomainRecord:
         with self.state.lock:
-            return self.state.domain_by_name(name).record()
+            return self.state.domains.lookup_by_name(name).record()
 
     def domain_lookup_by_uuid(self, uuid: str) -> DomainRecord:
         with self.state.lock:
-            return self.state.domain_by_uuid(uuid).record()
+            return self.state.domains.lookup_by_uuid(uuid).record()
 
     def domain_lookup_by_id(self, id: int) -> DomainRecord:
         with self.state.lock:
-            return self.state.domain_by_id(id).record()
+            return self.state.domains.lookup_by_id(id).record()
 
     # -- define / create / undefine -------------------------------------------------------
-    def _check_duplicate_domain(self, defn: DomainDef) -> TestDomain | None:
-        """libvirt's virDomainObjListAdd checks: same uuid must mean same name and vice versa.
-        They live in libvirt's domain_conf, so they report in error domain DOMAIN (20)."""
-        by_uuid = self.state.find_domain_uuid(defn.uuid)
-        if by_uuid is not None:
-            if by_uuid.name != defn.name:
-                raise make_error(
-                    ErrorCode.OPERATION_FAILED,
-                    ErrorDomain.DOMAIN,
-                    f"domain '{by_uuid.name}' is already defined with uuid {defn.uuid}",
-                )
-            return by_uuid
-        by_name = self.state.domains.get(defn.name)
-        if by_name is not None:
-            raise make_error(
-                ErrorCode.OPERATION_FAILED,
-                ErrorDomain.DOMAIN,
-                f"domain '{defn.name}' already exists with uuid {by_name.uuid}",
-            )
-        return None
-
     def domain_define_xml(self, xml: str, flags: int) -> DomainRecord:
         unsupported_flags(flags, 1, "testDomainDefineXMLFlags", _T)
         defn = _parse(xml)
         with self.state.lock:
-            existing = self._check_duplicate_domain(defn)
-            if existing is None:
-                dom = TestDomain(live=defn, config=None)
-                self.state.add_domain(dom)
+            new = TestDomain(live=defn, config=None)
+            dom = self.state.domains.add(new)
+            if dom is new:
                 detail = DomainEventDefinedDetail.ADDED
             else:
-                dom = existing
                 if dom.active:
                     dom.config = defn
                 else:
@@ -221,20 +126,11 @@ class DomainOps:
         unsupported_flags(flags, DomainCreateFlags.START_VALIDATE, "testDomainCreateXML", _T)
         defn = _parse(xml)
         with self.state.lock:
-            existing = self._check_duplicate_domain(defn)
-            if existing is not None:
-                if existing.active:
-                    raise make_error(
-                        ErrorCode.OPERATION_INVALID,
-                        ErrorDomain.DOMAIN,
-                        f"domain '{defn.name}' is already active",
-                    )
-                existing.config = defn.copy() if existing.persistent else None
-                existing.live = defn
-                dom = existing
-            else:
-                dom = TestDomain(live=defn, config=None, persistent=False)
-                self.state.add_domain(dom)
+            new = TestDomain(live=defn, config=None, persistent=False)
+            dom = self.state.domains.add(new, check_active=True)
+            if dom is not new:
+                dom.config = defn.copy() if dom.persistent else None
+                dom.live = defn
             self.state.activate(dom, DomainState.RUNNING, DomainRunningReason.BOOTED)
             self._emit(dom, DomainEventType.STARTED, DomainEventStartedDetail.BOOTED)
             return dom.record()
@@ -266,7 +162,7 @@ class DomainOps:
                 dom.persistent = False
                 dom.config = None
             else:
-                self.state.remove_domain(dom)
+                self.state.domains.remove(dom)
 
     # -- lifecycle ------------------------------------------------------------------------
     def domain_create(self, dom_ref: DomainRef, flags: int) -> DomainRecord:
@@ -284,8 +180,8 @@ class DomainOps:
                     self._emit(dom, DomainEventType.STARTED, DomainEventStartedDetail.BOOTED)
                     record = dom.record()
             if attempt == "hooks":
-                self._hooks(("pyvirt_domain_prepare", "pyvirt_domain_start"), dom)
-        self._hooks(("pyvirt_domain_started",), dom)
+                self._hooks(DomainHookPhase.PREPARE, dom)
+        self._hooks(DomainHookPhase.STARTED, dom, record.id)
         return record
 
     def _stop(self, dom: TestDomain, reason: int, detail: int) -> None:
@@ -294,7 +190,7 @@ class DomainOps:
         self.state.emit("domain", dom.name, dom.uuid, event_id, DomainEventType.STOPPED, detail)
 
     def _stopped_hooks(self, dom: TestDomain) -> None:
-        self._hooks(("pyvirt_domain_stopped", "pyvirt_domain_release"), dom)
+        self._hooks(DomainHookPhase.STOPPED, dom)
 
     def domain_shutdown(self, dom_ref: DomainRef, flags: int) -> None:
         unsupported_flags(flags, 0, "testDomainShutdownFlags", _T)

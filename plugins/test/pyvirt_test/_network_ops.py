@@ -5,7 +5,6 @@ from __future__ import annotations
 from pyvirt import (
     ErrorCode,
     ErrorDomain,
-    ListNetworksFlags,
     NetworkEventType,
     NetworkRecord,
     NetworkRef,
@@ -18,70 +17,36 @@ from pyvirt_test._objects import TestNetwork
 from pyvirt_test._state import TestState
 
 _T = ErrorDomain.TEST
-_F = ListNetworksFlags
-
-
-def _matches(net: TestNetwork, flags: int) -> bool:
-    pairs = (
-        (_F.ACTIVE, _F.INACTIVE, net.active),
-        (_F.PERSISTENT, _F.TRANSIENT, net.persistent),
-        (_F.AUTOSTART, _F.NO_AUTOSTART, net.autostart),
-    )
-    for yes, no, value in pairs:
-        if flags & (yes | no) and not ((flags & yes and value) or (flags & no and not value)):
-            return False
-    return True
 
 
 class NetworkOps:
     state: TestState
 
     def _net(self, ref: NetworkRef) -> TestNetwork:
-        return self.state.network_by_uuid(ref.uuid)
+        return self.state.networks.from_ref(ref)
 
     def _net_event(self, net: TestNetwork, event: int) -> None:
         self.state.emit("network", net.name, net.uuid, -1, event, 0)
 
     def connect_list_all_networks(self, flags: int) -> list[NetworkRecord]:
-        unsupported_flags(flags, sum(_F), "testConnectListAllNetworks", _T)
         with self.state.lock:
-            return [n.record() for n in self.state.networks.values() if _matches(n, flags)]
+            return self.state.networks.list_all(flags, "testConnectListAllNetworks")
 
     def network_lookup_by_name(self, name: str) -> NetworkRecord:
         with self.state.lock:
-            return self.state.network_by_name(name).record()
+            return self.state.networks.lookup_by_name(name).record()
 
     def network_lookup_by_uuid(self, uuid: str) -> NetworkRecord:
         with self.state.lock:
-            return self.state.network_by_uuid(uuid).record()
-
-    def _check_duplicate_network(self, defn: conf.NetworkDef) -> TestNetwork | None:
-        for net in self.state.networks.values():
-            if net.uuid == defn.uuid and net.name != defn.name:
-                raise make_error(
-                    ErrorCode.OPERATION_FAILED,
-                    ErrorDomain.NETWORK,
-                    f"network '{net.name}' is already defined with uuid {defn.uuid}",
-                )
-        existing = self.state.networks.get(defn.name)
-        if existing is not None and existing.uuid != defn.uuid:
-            raise make_error(
-                ErrorCode.OPERATION_FAILED,
-                ErrorDomain.NETWORK,
-                f"network '{defn.name}' already exists with uuid {existing.uuid}",
-            )
-        return existing
+            return self.state.networks.lookup_by_uuid(uuid).record()
 
     def network_define_xml(self, xml: str, flags: int) -> NetworkRecord:
         unsupported_flags(flags, 1, "testNetworkDefineXMLFlags", _T)
         defn = conf.parse_network_xml(xml)
         with self.state.lock:
-            existing = self._check_duplicate_network(defn)
-            if existing is None:
-                net = TestNetwork(defn, active=False, persistent=True)
-                self.state.networks[defn.name] = net
-            else:
-                net = existing
+            new = TestNetwork(defn, active=False, persistent=True)
+            net = self.state.networks.add(new)
+            if net is not new:
                 net.defn = defn
                 net.persistent = True
             self._net_event(net, NetworkEventType.DEFINED)
@@ -91,15 +56,10 @@ class NetworkOps:
         unsupported_flags(flags, 1, "testNetworkCreateXMLFlags", _T)
         defn = conf.parse_network_xml(xml)
         with self.state.lock:
-            existing = self._check_duplicate_network(defn)
-            if existing is not None:
-                raise make_error(
-                    ErrorCode.OPERATION_FAILED,
-                    ErrorDomain.NETWORK,
-                    f"network '{defn.name}' already exists with uuid {existing.uuid}",
-                )
-            net = TestNetwork(defn, active=True, persistent=False)
-            self.state.networks[defn.name] = net
+            new = TestNetwork(defn, active=True, persistent=False)
+            net = self.state.networks.add(new, check_active=True)
+            if net is not new:  # a defined, inactive network: started with this definition
+                net.defn, net.active = defn, True
             self._net_event(net, NetworkEventType.STARTED)
             return net.record()
 
@@ -120,7 +80,7 @@ class NetworkOps:
             net.active = False
             self._net_event(net, NetworkEventType.STOPPED)
             if not net.persistent:
-                del self.state.networks[net.name]
+                self.state.networks.remove(net)
 
     def network_undefine(self, ref: NetworkRef) -> None:
         with self.state.lock:
@@ -129,7 +89,7 @@ class NetworkOps:
                 raise make_error(
                     ErrorCode.OPERATION_INVALID, _T, f"Network '{net.name}' is still running"
                 )
-            del self.state.networks[net.name]
+            self.state.networks.remove(net)
             self._net_event(net, NetworkEventType.UNDEFINED)
 
     def network_get_xml_desc(self, ref: NetworkRef, flags: int) -> str:

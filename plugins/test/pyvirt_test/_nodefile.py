@@ -106,7 +106,7 @@ def _resolve(elem: etree._Element, base_dir: str, label: str) -> etree._Element:
     ref = elem.get("file")
     if ref is None:
         return elem
-    from pyvirt._xml import parse_document
+    from pyvirt.conf import parse_document
 
     path = ref if os.path.isabs(ref) else os.path.join(base_dir, ref)
     return parse_document(_read_document(path), label, _D)
@@ -143,8 +143,13 @@ def _to_text(elem: etree._Element) -> str:
 def parse_node(text: str | bytes, base_dir: str) -> NodeConfig:
     """Parse a ``<node>`` document into a :class:`NodeConfig`."""
     from lxml import etree
-    from pyvirt._xml import parse_document
-    from pyvirt.conf import parse_domain_xml, parse_network_xml, parse_pool_xml, parse_volume_xml
+    from pyvirt.conf import (
+        parse_document,
+        parse_domain_xml,
+        parse_network_xml,
+        parse_pool_xml,
+        parse_volume_xml,
+    )
 
     root = parse_document(text, "test_node", _D)
     if etree.QName(root).localname != "node":
@@ -193,7 +198,7 @@ def _read_document(path: str) -> bytes:
     The path comes from a client's URI (``test:///dev/zero`` through the daemon), so a device,
     FIFO or endless file must be refused, not read until memory or patience runs out.
     """
-    from pyvirt._xml import MAX_XML_BYTES
+    from pyvirt.conf import MAX_XML_BYTES
 
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)

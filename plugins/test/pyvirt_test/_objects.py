@@ -14,12 +14,14 @@ from pyvirt import (
     DomainRecord,
     DomainRef,
     DomainState,
+    ErrorDomain,
     NetworkRecord,
     NetworkRef,
     StoragePoolRecord,
     StoragePoolRef,
     StorageVolRef,
 )
+from pyvirt.driver import StorageVolObjList
 
 if TYPE_CHECKING:
     from pyvirt.conf import DomainDef, NetworkDef, PoolDef, VolumeDef
@@ -104,7 +106,9 @@ class TestPool:
     active: bool = False
     persistent: bool = True
     autostart: bool = False
-    volumes: dict[str, VolumeDef] = field(default_factory=dict)
+    volumes: StorageVolObjList[VolumeDef] = field(
+        default_factory=lambda: StorageVolObjList(ErrorDomain.TEST)
+    )
 
     @property
     def name(self) -> str:

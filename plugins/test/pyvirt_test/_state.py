@@ -1,9 +1,11 @@
-"""One test driver state: the objects, the id counter, and the lock that guards them.
+"""One test driver state: the objects, in the driver kit's object lists, and the lock that
+guards them.
 
 ``test:///default`` shares one state between every connection of the process (reference
 counted: built by the first open, discarded by the last close), as libvirt does; a
 ``test:///path.xml`` connection gets a private state.  Lookups are dictionary hits by name,
-uuid and id, so ten thousand domains cost no more to look up than one.
+uuid and id (:class:`pyvirt.driver.DomainObjList`), so ten thousand domains cost no more to
+look up than one.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-from pyvirt import DomainState, ErrorCode, ErrorDomain, NodeInfo, make_error
+from pyvirt import DomainState, ErrorDomain, NodeInfo
+from pyvirt.driver import DomainObjList, NetworkObjList, StoragePoolObjList
 
 from pyvirt_test._nodefile import NodeConfig
 from pyvirt_test._objects import TestDomain, TestNetwork, TestPool
@@ -24,6 +27,10 @@ _D = ErrorDomain.TEST
 POOL_CAPACITY = 100 * 1024**3
 
 
+def _pool_type(pool: TestPool) -> str:
+    return pool.defn.type
+
+
 class TestState:
     def __init__(
         self, config: NodeConfig, *, deferred: Callable[[], NodeConfig] | None = None
@@ -34,12 +41,10 @@ class TestState:
         network and storage definitions."""
         self.lock = threading.RLock()
         self.node_info: NodeInfo = config.node_info
-        self.next_id = 1
-        self.domains: dict[str, TestDomain] = {}
-        self._by_uuid: dict[str, TestDomain] = {}
-        self._by_id: dict[int, TestDomain] = {}
-        self._networks: dict[str, TestNetwork] | None = None
-        self._pools: dict[str, TestPool] | None = None
+        # libvirt's test driver answers failed domain lookups with a bare "Domain not found".
+        self.domains: DomainObjList[TestDomain] = DomainObjList(_D, lookup_detail=False)
+        self._networks: NetworkObjList[TestNetwork] | None = None
+        self._pools: StoragePoolObjList[TestPool] | None = None
         self._deferred = deferred
         self.listeners: list[EventListener] = []
         for item in config.domains:
@@ -49,16 +54,17 @@ class TestState:
                 persistent=not item.transient,
                 managed_save=item.managed_save,
             )
-            self.add_domain(dom)
+            self.domains.add(dom)
             if item.state != DomainState.SHUTOFF:
                 self.activate(dom, item.state, 0)
         if deferred is None:
             self._add_networks_and_pools(config)
 
     def _add_networks_and_pools(self, config: NodeConfig) -> None:
-        self._networks, self._pools = {}, {}
+        networks: NetworkObjList[TestNetwork] = NetworkObjList(_D)
+        pools: StoragePoolObjList[TestPool] = StoragePoolObjList(_D, pool_type=_pool_type)
         for net in config.networks:
-            self._networks[net.name] = TestNetwork(net, active=True)
+            networks.add(TestNetwork(net, active=True))
         for pool, vols in config.pools:
             obj = TestPool(pool, active=True)
             pool.capacity, pool.allocation = POOL_CAPACITY, 0
@@ -70,9 +76,10 @@ class TestState:
                 if vol.allocation is None:
                     vol.allocation = vol.capacity
                 pool.allocation += vol.allocation
-                obj.volumes[vol.name] = vol
+                obj.volumes.add(vol)
             pool.available = pool.capacity - pool.allocation
-            self._pools[pool.name] = obj
+            pools.add(obj)
+        self._networks, self._pools = networks, pools
 
     def _load_deferred(self) -> None:
         with self.lock:
@@ -81,100 +88,37 @@ class TestState:
                 self._add_networks_and_pools(self._deferred())
 
     @property
-    def networks(self) -> dict[str, TestNetwork]:
-        """Networks by name (the deferred ones loaded on first use)."""
+    def networks(self) -> NetworkObjList[TestNetwork]:
+        """The networks (the deferred ones loaded on first use)."""
         if self._networks is None:
             self._load_deferred()
         assert self._networks is not None
         return self._networks
 
     @property
-    def pools(self) -> dict[str, TestPool]:
-        """Storage pools by name (the deferred ones loaded on first use)."""
+    def pools(self) -> StoragePoolObjList[TestPool]:
+        """The storage pools (the deferred ones loaded on first use)."""
         if self._pools is None:
             self._load_deferred()
         assert self._pools is not None
         return self._pools
 
     # -- domains --------------------------------------------------------------------------
-    def add_domain(self, dom: TestDomain) -> None:
-        self.domains[dom.name] = dom
-        self._by_uuid[dom.uuid] = dom
-
-    def remove_domain(self, dom: TestDomain) -> None:
-        self.domains.pop(dom.name, None)
-        self._by_uuid.pop(dom.uuid, None)
-        if dom.id >= 0:
-            self._by_id.pop(dom.id, None)
-
     def activate(self, dom: TestDomain, state: DomainState, reason: int) -> None:
         """Give *dom* a fresh id (never reused) and mark it active."""
-        dom.id = self.next_id
-        self.next_id += 1
-        self._by_id[dom.id] = dom
+        self.domains.assign_id(dom)
         dom.state = state
         dom.reason = reason
 
     def deactivate(self, dom: TestDomain, reason: int) -> None:
         """Stop *dom*: drop its id, apply a pending config, forget it if transient."""
-        self._by_id.pop(dom.id, None)
-        dom.id = -1
+        self.domains.release_id(dom)
         dom.state = DomainState.SHUTOFF
         dom.reason = reason
         if dom.config is not None:
             dom.live, dom.config = dom.config, None
         if not dom.persistent:
-            self.remove_domain(dom)
-
-    def domain_by_name(self, name: str) -> TestDomain:
-        dom = self.domains.get(name)
-        if dom is None:
-            raise make_error(ErrorCode.NO_DOMAIN, _D)
-        return dom
-
-    def domain_by_uuid(self, uuid: str) -> TestDomain:
-        dom = self._by_uuid.get(uuid)
-        if dom is None:
-            raise make_error(ErrorCode.NO_DOMAIN, _D)
-        return dom
-
-    def domain_by_id(self, id: int) -> TestDomain:
-        dom = self._by_id.get(id)
-        if dom is None:
-            raise make_error(ErrorCode.NO_DOMAIN, _D)
-        return dom
-
-    def find_domain_uuid(self, uuid: str) -> TestDomain | None:
-        return self._by_uuid.get(uuid)
-
-    # -- networks and pools ---------------------------------------------------------------
-    def network_by_name(self, name: str) -> TestNetwork:
-        net = self.networks.get(name)
-        if net is None:
-            raise make_error(ErrorCode.NO_NETWORK, _D, f"no network with matching name '{name}'")
-        return net
-
-    def network_by_uuid(self, uuid: str) -> TestNetwork:
-        for net in self.networks.values():
-            if net.uuid == uuid:
-                return net
-        raise make_error(ErrorCode.NO_NETWORK, _D, f"no network with matching uuid '{uuid}'")
-
-    def pool_by_name(self, name: str) -> TestPool:
-        pool = self.pools.get(name)
-        if pool is None:
-            raise make_error(
-                ErrorCode.NO_STORAGE_POOL, _D, f"no storage pool with matching name '{name}'"
-            )
-        return pool
-
-    def pool_by_uuid(self, uuid: str) -> TestPool:
-        for pool in self.pools.values():
-            if pool.uuid == uuid:
-                return pool
-        raise make_error(
-            ErrorCode.NO_STORAGE_POOL, _D, f"no storage pool with matching uuid '{uuid}'"
-        )
+            self.domains.remove(dom)
 
     # -- events ---------------------------------------------------------------------------
     def emit(self, kind: str, name: str, uuid: str, id: int, event: int, detail: int) -> None:

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from pyvirt import (
     ErrorCode,
     ErrorDomain,
-    ListStoragePoolsFlags,
     StoragePoolEventType,
     StoragePoolInfo,
     StoragePoolRecord,
@@ -33,24 +32,6 @@ if TYPE_CHECKING:
     from pyvirt.conf import PoolDef, VolumeDef
 
 _T = ErrorDomain.TEST
-_F = ListStoragePoolsFlags
-
-
-def _matches(pool: TestPool, flags: int) -> bool:
-    pairs = (
-        (_F.ACTIVE, _F.INACTIVE, pool.active),
-        (_F.PERSISTENT, _F.TRANSIENT, pool.persistent),
-        (_F.AUTOSTART, _F.NO_AUTOSTART, pool.autostart),
-    )
-    for yes, no, value in pairs:
-        if flags & (yes | no) and not ((flags & yes and value) or (flags & no and not value)):
-            return False
-    type_bits = int(flags) & ~0x3F
-    if type_bits:
-        bit = getattr(_F, pool.defn.type.upper().replace("-", "_"), None)
-        if bit is None or not type_bits & int(bit):
-            return False
-    return True
 
 
 def _not_active(pool: TestPool) -> Exception:
@@ -72,56 +53,35 @@ class StorageOps:
     state: TestState
 
     def _pool(self, ref: StoragePoolRef) -> TestPool:
-        return self.state.pool_by_uuid(ref.uuid)
+        return self.state.pools.from_ref(ref)
 
     def _pool_event(self, pool: TestPool, event: int) -> None:
         self.state.emit("pool", pool.name, pool.uuid, -1, event, 0)
 
     def connect_list_all_storage_pools(self, flags: int) -> list[StoragePoolRecord]:
-        unsupported_flags(flags, sum(_F), "testConnectListAllStoragePools", _T)
         with self.state.lock:
-            return [p.record() for p in self.state.pools.values() if _matches(p, flags)]
+            return self.state.pools.list_all(flags, "testConnectListAllStoragePools")
 
     def storage_pool_lookup_by_name(self, name: str) -> StoragePoolRecord:
         with self.state.lock:
-            return self.state.pool_by_name(name).record()
+            return self.state.pools.lookup_by_name(name).record()
 
     def storage_pool_lookup_by_uuid(self, uuid: str) -> StoragePoolRecord:
         with self.state.lock:
-            return self.state.pool_by_uuid(uuid).record()
+            return self.state.pools.lookup_by_uuid(uuid).record()
 
     def storage_pool_lookup_by_volume(self, vol: StorageVolRef) -> StoragePoolRecord:
         with self.state.lock:
-            return self.state.pool_by_name(vol.pool).record()
-
-    def _check_duplicate_pool(self, defn: PoolDef) -> TestPool | None:
-        existing = self.state.pools.get(defn.name)
-        if existing is not None and existing.uuid != defn.uuid:
-            raise make_error(
-                ErrorCode.OPERATION_FAILED,
-                ErrorDomain.STORAGE,
-                f"pool '{defn.name}' already exists with uuid {existing.uuid}",
-            )
-        for pool in self.state.pools.values():
-            if pool.uuid == defn.uuid and pool.name != defn.name:
-                raise make_error(
-                    ErrorCode.OPERATION_FAILED,
-                    ErrorDomain.STORAGE,
-                    f"pool '{pool.name}' is already defined with uuid {defn.uuid}",
-                )
-        return existing
+            return self.state.pools.lookup_by_name(vol.pool).record()
 
     def storage_pool_define_xml(self, xml: str, flags: int) -> StoragePoolRecord:
         unsupported_flags(flags, 1, "testStoragePoolDefineXML", _T)
         defn = conf.parse_pool_xml(xml)
         with self.state.lock:
-            existing = self._check_duplicate_pool(defn)
             _fill_defaults(defn)
-            if existing is None:
-                pool = TestPool(defn, active=False, persistent=True)
-                self.state.pools[defn.name] = pool
-            else:
-                pool = existing
+            new = TestPool(defn, active=False, persistent=True)
+            pool = self.state.pools.add(new)
+            if pool is not new:
                 pool.defn = defn
                 pool.persistent = True
             self._pool_event(pool, StoragePoolEventType.DEFINED)
@@ -131,16 +91,11 @@ class StorageOps:
         unsupported_flags(flags, 7, "testStoragePoolCreateXML", _T)
         defn = conf.parse_pool_xml(xml)
         with self.state.lock:
-            existing = self._check_duplicate_pool(defn)
-            if existing is not None:
-                raise make_error(
-                    ErrorCode.OPERATION_FAILED,
-                    ErrorDomain.STORAGE,
-                    f"pool '{defn.name}' already exists with uuid {existing.uuid}",
-                )
             _fill_defaults(defn)
-            pool = TestPool(defn, active=True, persistent=False)
-            self.state.pools[defn.name] = pool
+            new = TestPool(defn, active=True, persistent=False)
+            pool = self.state.pools.add(new, check_active=True)
+            if pool is not new:  # a defined, inactive pool: started with this definition
+                pool.defn, pool.active = defn, True
             self._pool_event(pool, StoragePoolEventType.STARTED)
             return pool.record()
 
@@ -168,7 +123,7 @@ class StorageOps:
             pool.active = False
             self._pool_event(pool, StoragePoolEventType.STOPPED)
             if not pool.persistent:
-                del self.state.pools[pool.name]
+                self.state.pools.remove(pool)
 
     def storage_pool_delete(self, ref: StoragePoolRef, flags: int) -> None:
         unsupported_flags(flags, 1, "testStoragePoolDelete", _T)
@@ -182,7 +137,7 @@ class StorageOps:
             pool = self._pool(ref)
             if pool.active:
                 raise _is_active(pool)
-            del self.state.pools[pool.name]
+            self.state.pools.remove(pool)
             self._pool_event(pool, StoragePoolEventType.UNDEFINED)
 
     def storage_pool_refresh(self, ref: StoragePoolRef, flags: int) -> None:
@@ -231,7 +186,7 @@ class StorageOps:
             pool = self._pool(ref)
             if not pool.active:
                 raise make_error(ErrorCode.OPERATION_INVALID, _T, "storage pool is not active")
-            return [pool.vol_ref(v) for v in pool.volumes.values()]
+            return [pool.vol_ref(v) for v in pool.volumes]
 
     # -- volumes --------------------------------------------------------------------------
     def _active_pool_for(self, ref: StoragePoolRef) -> TestPool:
@@ -241,35 +196,24 @@ class StorageOps:
         return pool
 
     def _vol(self, ref: StorageVolRef) -> tuple[TestPool, VolumeDef]:
-        pool = self.state.pool_by_name(ref.pool)
-        vol = pool.volumes.get(ref.name)
-        if vol is None:
-            raise make_error(
-                ErrorCode.NO_STORAGE_VOL, _T, f"no storage vol with matching name '{ref.name}'"
-            )
-        return pool, vol
+        pool = self.state.pools.lookup_by_name(ref.pool)
+        return pool, pool.volumes.lookup_by_name(ref.name)
 
     def storage_vol_lookup_by_name(self, ref: StoragePoolRef, name: str) -> StorageVolRef:
         with self.state.lock:
             pool = self._active_pool_for(ref)
-            vol = pool.volumes.get(name)
-            if vol is None:
-                raise make_error(
-                    ErrorCode.NO_STORAGE_VOL, _T, f"no storage vol with matching name '{name}'"
-                )
-            return pool.vol_ref(vol)
+            return pool.vol_ref(pool.volumes.lookup_by_name(name))
 
     def _find_vol(self, attr: str, value: str) -> StorageVolRef:
-        for pool in self.state.pools.values():
+        for pool in self.state.pools:
             if not pool.active:
                 continue
-            for vol in pool.volumes.values():
-                if getattr(vol, attr) == value:
-                    return pool.vol_ref(vol)
+            vols = pool.volumes
+            vol = vols.find_by_key(value) if attr == "key" else vols.find_by_path(value)
+            if vol is not None:
+                return pool.vol_ref(vol)
         raise make_error(
-            ErrorCode.NO_STORAGE_VOL,
-            _T,
-            f"no storage vol with matching {attr.replace('target_', '')} '{value}'",
+            ErrorCode.NO_STORAGE_VOL, _T, f"no storage vol with matching {attr} '{value}'"
         )
 
     def storage_vol_lookup_by_key(self, key: str) -> StorageVolRef:
@@ -278,24 +222,23 @@ class StorageOps:
 
     def storage_vol_lookup_by_path(self, path: str) -> StorageVolRef:
         with self.state.lock:
-            return self._find_vol("target_path", path)
+            return self._find_vol("path", path)
 
     def storage_vol_create_xml(self, ref: StoragePoolRef, xml: str, flags: int) -> StorageVolRef:
         unsupported_flags(flags, 0, "testStorageVolCreateXML", _T)
         with self.state.lock:
             pool = self._active_pool_for(ref)
             vol = conf.parse_volume_xml(xml, pool=pool.defn)
-            if vol.name in pool.volumes:
-                raise make_error(ErrorCode.OPERATION_FAILED, _T, "storage vol already exists")
             conf.apply_volume_defaults(vol, pool.defn)
             assert vol.allocation is not None
+            pool.volumes.add(vol)  # refuses a name, key or path already in use
             if pool.defn.allocation + vol.allocation > pool.defn.capacity:
+                pool.volumes.remove(vol)
                 raise make_error(
                     ErrorCode.INTERNAL_ERROR,
                     _T,
                     f"Not enough free space in pool for volume '{vol.name}'",
                 )
-            pool.volumes[vol.name] = vol
             pool.defn.allocation += vol.allocation
             pool.defn.available = pool.defn.capacity - pool.defn.allocation
             return pool.vol_ref(vol)
@@ -306,7 +249,7 @@ class StorageOps:
             pool, vol = self._vol(ref)
             if not pool.active:
                 raise _not_active(pool)
-            del pool.volumes[vol.name]
+            pool.volumes.remove(vol)
             pool.defn.allocation -= vol.allocation or 0
             pool.defn.available = pool.defn.capacity - pool.defn.allocation
 

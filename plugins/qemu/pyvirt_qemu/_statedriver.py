@@ -1,4 +1,6 @@
-"""The QEMU state driver, hosted by pyvirtd in a worker process of its own.
+"""The QEMU state driver, hosted by pyvirtd in a worker process of its own: the instance
+owns the driver object (:class:`~pyvirt_qemu._qemudriver.QemuDriver`) and opens connections
+on it.
 
 Why ``calls_may_block``: starting a guest or waiting for another call's job takes time, so
 the worker runs this driver's calls on its thread pool.
@@ -9,20 +11,23 @@ from __future__ import annotations
 import os
 import shutil
 
-from pyvirt.driver import StateDriver, StateInitResult
+from pyvirt import URI
+from pyvirt.driver import AuthCallback, StateDriver, StateInitResult
 
 from pyvirt_qemu._command import DEFAULT_EMULATOR
 from pyvirt_qemu._config import QemuPaths
-from pyvirt_qemu._driver import QemuConnectDriver, current_driver, set_current_driver
-from pyvirt_qemu._driverstate import QemuDriver, env_accel
+from pyvirt_qemu._driver import QemuConnectDriver, QemuConnection, open_qemu_connection
 from pyvirt_qemu._jobs import DEFAULT_JOB_WAIT
+from pyvirt_qemu._qemudriver import QemuDriver, env_accel
 
 
 class QemuStateDriver(StateDriver):
     name = "QEMU"
     connect_driver = QemuConnectDriver
     calls_may_block = True
-    _driver: QemuDriver | None = None
+
+    def __init__(self) -> None:
+        self._driver: QemuDriver | None = None
 
     def initialize(self, *, privileged: bool, root: str | None) -> StateInitResult:
         """SKIPPED when QEMU is not installed; otherwise load, reconnect and autostart.
@@ -45,19 +50,26 @@ class QemuStateDriver(StateDriver):
         )
         driver.initialize()
         self._driver = driver
-        set_current_driver(driver)
         return StateInitResult.COMPLETE
+
+    def open_connection(
+        self, uri: URI, *, read_only: bool, auth: AuthCallback | None = None
+    ) -> QemuConnection | None:
+        """A connection on this instance's guests (refused before :meth:`initialize`)."""
+        return open_qemu_connection(self._driver, uri)
+
+    def probe(self) -> str | None:
+        driver = self._driver
+        if driver is None:
+            return None
+        return "qemu:///system" if driver.privileged else "qemu:///session"
 
     def shutdown(self) -> None:
         """Stop watching the guests; they keep running and are reconnected next time."""
-        driver = getattr(self, "_driver", None)
-        if driver is not None:
-            driver.close()
+        if self._driver is not None:
+            self._driver.close()
 
     def cleanup(self) -> None:
-        driver = getattr(self, "_driver", None)
-        if driver is not None:
-            driver.close()
-            if current_driver() is driver:
-                set_current_driver(None)
+        if self._driver is not None:
+            self._driver.close()
             self._driver = None

@@ -1,8 +1,10 @@
-"""The QEMU driver's state: every domain it knows, its directories, and the reconnect.
+"""The QEMU driver object (libvirt's virQEMUDriver): every domain it knows, its directories,
+finding running guests again after a restart, and the start/stop steps the entry points share.
 
-Why one object per process: pyvirtd hosts the driver in a worker process and every client
-connection there must see the same guests, as libvirt's single QEMU driver does.  The state
-driver creates it on initialize; connections borrow it.
+Why one object per state driver: pyvirtd hosts the driver in a worker process and every
+client connection there must see the same guests, as libvirt's single QEMU driver does.  The
+state driver (:class:`~pyvirt_qemu.QemuStateDriver`) creates it on initialize; connections
+borrow it.  The domains are in a :class:`pyvirt.driver.DomainObjList`.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from pyvirt import (
     make_error,
 )
 from pyvirt.conf import parse_domain_xml
+from pyvirt.driver import DomainObjList
 
 from pyvirt_qemu._config import QemuPaths
 from pyvirt_qemu._domain import QemuDomain, Run
@@ -73,50 +76,25 @@ class QemuDriver:
         self.lock = threading.RLock()
         #: Serialises define/create/undefine so the duplicate checks and the adds are one step.
         self.define_lock = threading.Lock()
-        self.domains: dict[str, QemuDomain] = {}
-        self._by_uuid: dict[str, QemuDomain] = {}
-        self._by_id: dict[int, QemuDomain] = {}
-        self._next_id = 1
+        self.domains: DomainObjList[QemuDomain] = DomainObjList(ErrorDomain.QEMU)
         self.listeners: list[Callable[[ObjectEvent], None]] = []
         self.storage = StorageState(paths.storage_config_dir, paths.storage_run_dir)
         self.storage.listeners = self.listeners  # pool events go to the same subscribers
 
-    # -- registry --------------------------------------------------------------------------
-    def add_domain(self, dom: QemuDomain) -> None:
-        with self.lock:
-            self.domains[dom.name] = dom
-            self._by_uuid[dom.uuid] = dom
-
+    # -- the domain list (names the lifecycle code uses) ----------------------------------
     def remove_domain(self, dom: QemuDomain) -> None:
-        with self.lock:
-            if self.domains.get(dom.name) is dom:
-                del self.domains[dom.name]
-            if self._by_uuid.get(dom.uuid) is dom:
-                del self._by_uuid[dom.uuid]
+        self.domains.remove(dom)
 
     def take_id(self) -> int:
-        with self.lock:
-            run_id = self._next_id
-            self._next_id += 1
-            return run_id
+        """Reserve the next run id; :meth:`set_id` gives it to the domain once it runs."""
+        return self.domains.reserve_id()
 
     def set_id(self, dom: QemuDomain, run_id: int) -> None:
-        with self.lock:
-            if dom.id >= 0:
-                self._by_id.pop(dom.id, None)
-            dom.id = run_id
-            if run_id >= 0:
-                self._by_id[run_id] = dom
-                self._next_id = max(self._next_id, run_id + 1)
-
-    def by_name(self, name: str) -> QemuDomain | None:
-        return self.domains.get(name)
-
-    def by_uuid(self, uuid: str) -> QemuDomain | None:
-        return self._by_uuid.get(uuid)
-
-    def by_id(self, run_id: int) -> QemuDomain | None:
-        return self._by_id.get(run_id)
+        """Index *dom* under *run_id*, or drop its id when *run_id* is -1."""
+        if run_id >= 0:
+            self.domains.assign_id(dom, run_id)
+        else:
+            self.domains.release_id(dom)
 
     # -- events ----------------------------------------------------------------------------
     def emit(self, dom: QemuDomain, event: int, detail: int, event_id: int | None = None) -> None:
@@ -157,7 +135,7 @@ class QemuDriver:
                 log.warning("skipping unreadable config %s: %s", path, exc)
                 continue
             autostart = (self.paths.autostart_dir / path.name).is_symlink()
-            self.add_domain(QemuDomain(defn=defn, persistent=True, autostart=autostart))
+            self.domains.add(QemuDomain(defn=defn, persistent=True, autostart=autostart))
 
     def _reconnect_all(self) -> None:
         for path in sorted(self.paths.run_dir.glob("*.xml")):
@@ -168,10 +146,9 @@ class QemuDriver:
 
     def _reconnect(self, path: Path) -> None:
         rec = load_status(path)
-        dom = self.by_name(rec.live.name)
+        dom = self.domains.find_by_name(rec.live.name)
         if dom is None or dom.uuid != rec.live.uuid:
-            dom = QemuDomain(defn=rec.live.copy(), persistent=False)
-            self.add_domain(dom)
+            dom = self.domains.add(QemuDomain(defn=rec.live.copy(), persistent=False))
         proc = QemuProcess(rec.pid, rec.start_time)
         run = Run(proc=proc, monitor=Monitor(rec.live.name, rec.monitor),
                   lib_dir=Path(rec.lib_dir), log_offset=rec.log_offset,
@@ -214,7 +191,7 @@ class QemuDriver:
             handle_eof(self, dom, run)
 
     def _autostart(self) -> None:
-        pending = [d for d in self.domains.values() if d.autostart and not d.active]
+        pending = [d for d in self.domains if d.autostart and not d.active]
         if not pending:
             return
 
@@ -231,7 +208,7 @@ class QemuDriver:
     def close(self) -> None:
         """Let go of every monitor; the guests keep running and are found again later."""
         with self.lock:
-            runs = [d.run for d in self.domains.values() if d.run is not None]
+            runs = [d.run for d in self.domains if d.run is not None]
         for run in runs:
             run.stopping = True  # our own disconnect is not the guest's end
             run.monitor.close()

@@ -1,0 +1,58 @@
+"""One open test connection: the per-area entry points over a (possibly shared) state."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+
+from pyvirt import ObjectEvent
+from pyvirt.driver import DriverConnection
+
+from pyvirt_test._domain_ops import DomainOps
+from pyvirt_test._host import HostOps
+from pyvirt_test._network_ops import NetworkOps
+from pyvirt_test._state import EventListener, TestState
+from pyvirt_test._storage_ops import StorageOps
+
+_tokens = itertools.count(1)
+
+
+class TestConnection(HostOps, DomainOps, NetworkOps, StorageOps, DriverConnection):
+    """One open test connection over a :class:`TestState`.
+
+    *release* is called once when the connection closes: the shared ``test:///default``
+    state counts its connections that way (see :class:`~pyvirt_test.TestStateDriver`).
+    """
+
+    def __init__(
+        self, state: TestState, uri_text: str, *, release: Callable[[], None] | None = None
+    ) -> None:
+        self.state = state
+        self.uri_text = uri_text
+        self._release = release
+        self._closed = False
+        self._subscriptions: dict[int, EventListener] = {}
+
+    def connect_event_subscribe(self, listener: Callable[[ObjectEvent], None]) -> int:
+        def relay(kind: str, name: str, uuid: str, id: int, event: int, detail: int) -> None:
+            listener(ObjectEvent(kind, name, uuid, id, event, detail))
+
+        with self.state.lock:
+            token = next(_tokens)
+            self._subscriptions[token] = relay
+            self.state.listeners.append(relay)
+        return token
+
+    def connect_event_unsubscribe(self, token: int) -> None:
+        with self.state.lock:
+            relay = self._subscriptions.pop(token, None)
+            if relay is not None:
+                self.state.listeners.remove(relay)
+
+    def connect_close(self) -> None:
+        for token in list(self._subscriptions):
+            self.connect_event_unsubscribe(token)
+        if not self._closed:
+            self._closed = True
+            if self._release is not None:
+                self._release()
