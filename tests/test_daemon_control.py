@@ -139,7 +139,9 @@ def test_a_worker_reports_ready_then_each_change_of_its_session_count():
             assert (ready.tcp, ready.boot_id, ready.schemes) == (None, OPTIONS.boot_id, ["test"])
             assert oct(os.stat(f"{rundir}/pyvirt-test-sock").st_mode & 0o777) == oct(0o700)
             with RawPeer(Path(rundir) / "pyvirt-test-sock") as peer:  # libzmq, as the peer
-                status, _ = peer.call(PROGRAM_REMOTE, PROC_CONNECT_OPEN, encode(["test:///default", 0]))
+                status, _ = peer.call(
+                    PROGRAM_REMOTE, PROC_CONNECT_OPEN, encode(["test:///default", 0])
+                )
                 assert status == 0
                 assert _next_record(proc, reader) == WorkerSessions(1)
                 status, _ = peer.call(PROGRAM_REMOTE, PROC_CONNECT_CLOSE, encode([]))
@@ -183,7 +185,9 @@ def test_a_libzmq_dealer_is_routed_by_the_daemon_and_served_by_the_worker(daemon
         status, route = control.call(PROGRAM_DAEMON, PROC_ROUTE, encode(["test:///default", 0]))
         assert route["endpoint"] == f"ipc://{daemon.rundir}/pyvirt-test-sock-ro"
     with RawPeer(Path(route["endpoint"][len("ipc://") :])) as worker:
-        status, opened = worker.call(PROGRAM_REMOTE, PROC_CONNECT_OPEN, encode(["test:///default", 0]))
+        status, opened = worker.call(
+            PROGRAM_REMOTE, PROC_CONNECT_OPEN, encode(["test:///default", 0])
+        )
         assert status == 0 and isinstance(opened, list)
 
 

@@ -173,5 +173,3 @@ def running_pyvirtd(*args: str, config: str | None = None) -> Iterator[PyvirtdPr
             daemon.stop()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-

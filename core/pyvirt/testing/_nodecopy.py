@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-_DUMP = r'''
+_DUMP = r"""
 import sys
 import pyvirt
 from xml.sax.saxutils import escape
@@ -43,7 +43,7 @@ for pool in conn.list_storage_pools():
 out.append("</node>")
 conn.close()
 sys.stdout.write("\n".join(out) + "\n")
-'''
+"""
 
 _cached: str | None = None
 

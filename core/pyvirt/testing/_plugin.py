@@ -48,9 +48,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "pyvirt_contract: a test of pyvirt's driver contract suite"
-    )
+    config.addinivalue_line("markers", "pyvirt_contract: a test of pyvirt's driver contract suite")
     config.stash[UNSUPPORTED] = {}
     if config.getoption("--pyvirt-driver") is None:
         return

@@ -10,7 +10,6 @@ from pyvirt.testing._contract import Contract
 pytestmark = pytest.mark.pyvirt_contract
 
 
-
 def test_open_gives_a_live_connection_and_close_ends_it(contract: Contract) -> None:
     conn = contract.open()
     assert conn.is_alive()

@@ -17,7 +17,9 @@ pytestmark = pytest.mark.pyvirt_contract
 MISSING_UUID = "6ab3e1b0-8f5e-4c2e-9a0d-0000c0ffee00"
 
 
-def _listing(contract: Contract, conn: pyvirt.Connection, flags: int = 0) -> dict[str, pyvirt.Domain]:
+def _listing(
+    contract: Contract, conn: pyvirt.Connection, flags: int = 0
+) -> dict[str, pyvirt.Domain]:
     with contract.feature("list domains (virConnectListAllDomains)"):
         return {d.name: d for d in conn.list_domains(flags)}
 
@@ -204,5 +206,7 @@ def test_a_read_only_connection_reads_but_refuses_changes(
                 call()
             assert info.value.code == ErrorCode.OPERATION_DENIED, api
             # (libvirt names the API the caller used: virDomainCreate or ...WithFlags)
-            assert str(info.value).startswith(f"operation forbidden: read only access prevents {api}")
+            assert str(info.value).startswith(
+                f"operation forbidden: read only access prevents {api}"
+            )
     assert conn.lookup_domain_by_name(defined.name).is_persistent()
