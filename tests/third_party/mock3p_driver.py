@@ -19,7 +19,7 @@ from pyvirt import (
     ErrorDomain,
     make_error,
 )
-from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
+from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection, unsupported_flags
 
 
 @dataclass
@@ -58,6 +58,9 @@ class Mock3pConnection(DriverConnection):
         return "Mock3p"
 
     def connect_list_all_domains(self, flags: int) -> list[DomainRecord]:
+        # No filter is implemented: every flag is refused, as libvirt's virCheckFlags does
+        # (the driver contract suite, pytest --pyvirt-driver, checks this).
+        unsupported_flags(flags, 0, "mock3pConnectListAllDomains", ErrorDomain.DOMAIN)
         return [self._record(name) for name in sorted(self._guests)]
 
     def domain_lookup_by_name(self, name: str) -> DomainRecord:
