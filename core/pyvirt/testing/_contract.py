@@ -9,7 +9,7 @@ from contextlib import contextmanager
 import pytest
 
 import pyvirt
-from pyvirt.testing._plugin import UNSUPPORTED
+from pyvirt.testing._plugin import UNSUPPORTED_PREFIX
 
 
 class Contract:
@@ -30,8 +30,8 @@ class Contract:
         try:
             yield
         except pyvirt.NoSupportError as exc:
-            self.config.stash[UNSUPPORTED].setdefault(name, str(exc))
-            pytest.skip(f"{name}: {exc}")
+            # The terminal summary lists the features from these reasons.
+            pytest.skip(f"{UNSUPPORTED_PREFIX}{name} -- {exc}")
 
     def error_of(self, name: str, call: Callable[[], object]) -> pyvirt.VirtError:
         """The error *call* raises (a test failure if none); NO_SUPPORT skips, as feature()."""

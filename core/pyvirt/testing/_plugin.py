@@ -25,8 +25,6 @@ if TYPE_CHECKING:
     from pyvirt.testing._daemon import PyvirtdProcess
 
 CONTRACT_DIR = Path(__file__).resolve().parent / "contract"
-#: features found unsupported during the run: feature -> the first NO_SUPPORT message
-UNSUPPORTED = pytest.StashKey[dict[str, str]]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -49,7 +47,6 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "pyvirt_contract: a test of pyvirt's driver contract suite")
-    config.stash[UNSUPPORTED] = {}
     if config.getoption("--pyvirt-driver") is None:
         return
     from pyvirt.testing import _contract
@@ -72,12 +69,30 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(skip)
 
 
+#: the start of a contract skip's reason (pyvirt.testing._contract.Contract.feature)
+UNSUPPORTED_PREFIX = "unsupported: "
+
+
+def unsupported_features(reports: list[pytest.TestReport]) -> dict[str, str]:
+    """feature -> NO_SUPPORT message, from the contract's skip reports (also under xdist,
+    where the skips happen in other processes and only their reports come back)."""
+    found: dict[str, str] = {}
+    for report in reports:
+        longrepr = report.longrepr
+        if not isinstance(longrepr, tuple) or len(longrepr) != 3:
+            continue
+        reason = str(longrepr[2]).removeprefix("Skipped: ")
+        if reason.startswith(UNSUPPORTED_PREFIX):
+            feature, _, message = reason[len(UNSUPPORTED_PREFIX) :].partition(" -- ")
+            found.setdefault(feature, message)
+    return found
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    config = terminalreporter.config
-    uri = config.getoption("--pyvirt-driver")
+    uri = terminalreporter.config.getoption("--pyvirt-driver")
     if uri is None:
         return
-    unsupported = config.stash.get(UNSUPPORTED, {})
+    unsupported = unsupported_features(terminalreporter.stats.get("skipped", []))
     terminalreporter.section(f"pyvirt driver contract: {uri}")
     if not unsupported:
         terminalreporter.write_line("every feature of the contract is supported")
