@@ -40,8 +40,18 @@ def venv_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv = base / "venv"
     _quietly([uv, "venv", "--quiet", "--python", sys.executable, str(venv)])
     python = venv / "bin" / "python"
+    # core[testing] brings pytest, for the driver contract suite (pyvirt.testing).
     _quietly(
-        [uv, "pip", "install", "--quiet", "--python", str(python), str(REPO / "core"), str(dist)]
+        [
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            str(python),
+            f"{REPO / 'core'}[testing]",
+            str(dist),
+        ]
     )
     return python
 
@@ -84,6 +94,45 @@ def run_in_venv(
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.splitlines()[-1])
+
+
+def test_the_contract_suite_passes_what_the_driver_supports_and_lists_the_rest(
+    venv_python: Path, tmp_path: Path
+) -> None:
+    """``pytest --pyvirt-driver=mock3p:///x`` in the driver's venv, as its author would run it."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("PYVIRT_", "PYTEST_", "VIRTUAL_ENV"))
+    }
+    env.pop("PYTHONPATH", None)
+    done = subprocess.run(
+        [
+            str(venv_python),
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "--pyvirt-driver=mock3p:///x",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    summary = done.stdout[done.stdout.index("pyvirt driver contract: mock3p:///x") :]
+    # What mock3p implements ran (lookups by name, listing and its flag check, get_type) ...
+    assert "look up a domain by name" not in summary and "list domains" not in summary
+    # ... what it does not is listed, with libvirt's NO_SUPPORT message.
+    assert (
+        "define a domain (virDomainDefineXML): this function is not supported by the connection driver: virDomainDefineXML"
+        in summary
+    )
+    assert "host name (virConnectGetHostname)" in summary
+    assert " passed" in done.stdout and " skipped" in done.stdout
 
 
 def test_the_venv_has_only_core_and_the_third_party_driver(

@@ -8,7 +8,6 @@ import logging
 import os
 import sys
 
-import zmq
 from pyvirt.rpc import default_rundir
 
 from pyvirtd._config import ConfigError, load_config
@@ -82,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             daemon.start(discover_state_drivers())
             daemon.serve()
-        except (OSError, zmq.ZMQError) as exc:
+        except OSError as exc:
             print(f"pyvirtd: {exc}", file=sys.stderr)
             return 1
         finally:

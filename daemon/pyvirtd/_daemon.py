@@ -5,14 +5,18 @@ answers one question there: which worker serves this URI?  The client then talks
 worker directly.  Workers are child processes, one per state driver; one that dies is started
 again (with back-off), and its clients' in-flight calls fail at once because their sockets see
 the disconnect.  SIGTERM/SIGINT stop everything and remove the sockets; SIGHUP reloads.
+
+Everything is served from one loop, the same ZMTP server the workers use
+(pyvirtd._transport.ZmtpServer): the control sockets, the signal pipe and each worker's
+control pipe (pyvirtd._control).  Workers start without blocking the loop: a route request
+for a worker that is (re)starting waits for its ready record (at most ``ROUTE_WAIT``) while
+every other request is served.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import select
 import signal
 import subprocess
 import sys
@@ -21,7 +25,6 @@ import uuid as uuidlib
 from dataclasses import dataclass, field
 from typing import Any
 
-import zmq
 from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error, parse_uri
 from pyvirt.rpc import (
     KEEPALIVE_PING,
@@ -40,40 +43,68 @@ from pyvirt.rpc import (
     encode,
     split_frames,
 )
+from pyvirt.rpc.zmtp import encode_two
 
 from pyvirtd._config import Config
-from pyvirtd._sockets import configure_router, endpoint_path, secure_ipc_bind
-
-# pyzmq's flags are IntFlag members; plain ints skip enum arithmetic on every message.
-_NOBLOCK = int(zmq.NOBLOCK)
+from pyvirtd._control import (
+    ControlError,
+    ControlReader,
+    WorkerOptions,
+    WorkerReady,
+    WorkerSessions,
+    write_record,
+)
+from pyvirtd._sockets import endpoint_path
+from pyvirtd._transport import ZmtpServer
 
 log = logging.getLogger("pyvirtd")
 
 EXIT_SKIPPED = 3
+#: A worker that has not said it is ready after this long is killed (and started again).
 START_TIMEOUT = 20.0
-#: How long a route request waits for a worker that is being restarted.
+#: How long a route request waits for a worker that is being (re)started.
 ROUTE_WAIT = 5.0
 #: A worker that ran this long before dying is restarted without back-off.
 STABLE_UPTIME = 30.0
+#: The loop wakes at least this often (idle timeout, back-off restarts, route deadlines).
+TICK = 0.5
 
 
 @dataclass
 class Worker:
     name: str
     proc: subprocess.Popen[bytes] | None = None
-    endpoints: dict[str, str] = field(default_factory=dict)
-    schemes: list[str] = field(default_factory=list)
-    probe: str | None = None
+    #: What the worker said when it came up; None while it is down or starting.
+    ready: WorkerReady | None = None
+    #: The URI schemes it served last time it was up; None until it first came up.
+    schemes: list[str] | None = None
+    reader: ControlReader = field(default_factory=ControlReader)
     sessions: int = 0
     restarts: int = 0
     next_start: float = 0.0
+    start_deadline: float = 0.0
     skipped: bool = False
-    buffer: bytes = b""
     started: float = 0.0
+
+    @property
+    def starting(self) -> bool:
+        """(Re)started or due to be, and not ready yet: a route for it waits."""
+        return not self.skipped and self.ready is None
+
+
+@dataclass
+class _Waiting:
+    """A route request waiting for a worker that is (re)starting."""
+
+    deadline: float
+    kind: str
+    ident: bytes
+    header: Header
+    args: list[Any]
 
 
 class _RouteLater(Exception):
-    """The worker for this route is being restarted: answer once it is up."""
+    """The worker for this route is being (re)started: answer once it is up."""
 
     def __init__(self, worker: Worker) -> None:
         self.worker = worker
@@ -109,103 +140,136 @@ class Daemon:
         self.workers: dict[str, Worker] = {}
         self.running = True
         self.reload_requested = False
-        self.ctx = zmq.Context()
-        self.sockets: dict[str, zmq.Socket] = {}
+        self.transport = ZmtpServer(
+            self.handle,
+            self._on_disconnect,
+            self._on_overflow,
+            max_message=config.max_message_size,
+            max_connections=2 * config.max_clients + 64,
+        )
         self.last_activity = time.monotonic()
-        # Route requests waiting for a restarting worker: (deadline, kind, ident, header, uri).
-        self.waiting: list[tuple[float, str, bytes, Header, Worker, str]] = []
+        self.waiting: list[_Waiting] = []
         self.sig_r, self.sig_w = os.pipe()
         os.set_blocking(self.sig_r, False)
         os.set_blocking(self.sig_w, False)
+        self.transport.watch(self.sig_r, self._drain_signals)
 
     # -- set-up ----------------------------------------------------------------------------
-    def bind(self) -> None:
-        os.makedirs(self.rundir, mode=0o755, exist_ok=True)
-        for kind in ("rw", "ro"):
-            sock = self.ctx.socket(zmq.ROUTER)
-            configure_router(sock, self.config.max_message_size)
-            secure_ipc_bind(sock, endpoint_path(self.rundir, None, kind), self.config.mode(kind))
-            self.sockets[kind] = sock
+    def bind_tcp(self) -> None:
         if self.listen:
-            sock = self.ctx.socket(zmq.ROUTER)
-            configure_router(sock, self.config.max_message_size)
             address = f"tcp://{self.config.listen_addr}:{self.config.tcp_port}"
             try:
-                sock.bind(address)
-            except zmq.ZMQError as exc:
-                sock.close(linger=0)  # else closing the context at exit waits for it forever
+                self.transport.listen_tcp(self.config.listen_addr, "tcp", self.config.tcp_port)
+            except OSError as exc:
                 raise OSError(f"cannot listen on {address}: {exc}") from None
-            self.sockets["tcp"] = sock
 
-    def _worker_options(self) -> dict[str, Any]:
+    def bind_unix(self) -> None:
+        os.makedirs(self.rundir, mode=0o755, exist_ok=True)
+        for kind in ("rw", "ro"):
+            path = endpoint_path(self.rundir, None, kind)
+            self.transport.listen_unix(path, self.config.mode(kind), kind)
+
+    def _worker_options(self) -> WorkerOptions:
         c = self.config
-        return {
-            "boot_id": self.boot_id,
-            "max_client_requests": c.max_client_requests,
-            "max_workers": c.max_workers,
-            "prio_workers": c.prio_workers,
-            "max_clients": c.max_clients,
-            "max_message": c.max_message_size,
-            "poll_spin_us": c.poll_spin_us,
-            "rw_perms": c.mode("rw"),
-            "ro_perms": c.mode("ro"),
-            "listen_addr": c.listen_addr if self.listen else None,
-            "log_level": c.log_level.upper(),
-        }
+        return WorkerOptions(
+            boot_id=self.boot_id,
+            max_client_requests=c.max_client_requests,
+            max_workers=c.max_workers,
+            prio_workers=c.prio_workers,
+            max_clients=c.max_clients,
+            max_message=c.max_message_size,
+            poll_spin_us=c.poll_spin_us,
+            rw_perms=c.mode("rw"),
+            ro_perms=c.mode("ro"),
+            listen_addr=c.listen_addr if self.listen else None,
+            log_level=c.log_level.upper(),
+        )
 
     def start_worker(self, worker: Worker) -> None:
-        cmd = [
-            sys.executable,
-            "-m",
-            "pyvirtd._worker",
-            "--driver",
-            worker.name,
-            "--rundir",
-            self.rundir,
-            "--options",
-            json.dumps(self._worker_options()),
-        ]
-        worker.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
-        worker.buffer = b""
-        deadline = time.monotonic() + START_TIMEOUT
-        assert worker.proc.stdout is not None
-        fd = worker.proc.stdout.fileno()
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([fd], [], [], 0.2)
-            if ready:
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    break
-                worker.buffer += chunk
-                if b"\n" in worker.buffer:
-                    line, worker.buffer = worker.buffer.split(b"\n", 1)
-                    hello = json.loads(line)
-                    worker.endpoints = hello["endpoints"]
-                    worker.schemes = hello.get("schemes", [])
-                    worker.probe = hello.get("probe")
-                    os.set_blocking(fd, False)
-                    worker.started = time.monotonic()
-                    log.info("worker %s ready (pid %d)", worker.name, worker.proc.pid)
-                    return
+        """Start *worker*'s process and hand it its options; its ready record comes later."""
+        cmd = [sys.executable, "-m", "pyvirtd._worker", "--driver", worker.name]
+        cmd += ["--rundir", self.rundir]
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert proc.stdin is not None and proc.stdout is not None
         try:
-            code: int | None = worker.proc.wait(timeout=2)
-        except subprocess.TimeoutExpired:
-            worker.proc.kill()
-            worker.proc.wait()
-            code = None
-        if code == EXIT_SKIPPED:
-            worker.skipped = True
-            log.info("state driver %s skipped: not available here", worker.name)
-        else:
-            log.error("worker %s failed to start (exit %s)", worker.name, code)
-        worker.proc = None
+            write_record(proc.stdin.fileno(), self._worker_options())
+        except OSError as exc:  # it died at once; supervise() sees the exit
+            log.error("worker %s did not take its options: %s", worker.name, exc)
+        proc.stdin.close()
+        worker.proc = proc
+        worker.ready = None
+        worker.reader = ControlReader()
+        worker.start_deadline = time.monotonic() + START_TIMEOUT
+        fd = proc.stdout.fileno()
+        os.set_blocking(fd, False)
+        self.transport.watch(fd, lambda: self._read_control(worker))
 
     def start(self, names: list[str]) -> None:
-        self.bind()
+        """Start every worker, wait until each is ready or has failed once, then bind.
+
+        The workers start side by side.  The unix sockets appear only once they are settled,
+        so a socket that exists means a daemon whose drivers are up or known to be missing:
+        what a client that autostarts the daemon waits for, and what the tests wait for.
+        TCP is bound first, so an unusable address fails before any worker starts.
+        """
+        # SIGCHLD too: a worker that dies wakes the loop, which restarts it at once.
+        for signo in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD):
+            signal.signal(signo, self._on_signal)
+        self.bind_tcp()
         for name in names:
             worker = Worker(name)
             self.workers[name] = worker
             self.start_worker(worker)
+        settling = list(self.workers.values())
+        while settling and self.running:
+            self.transport.poll(TICK)
+            now = time.monotonic()
+            for worker in settling:
+                if worker.proc is not None and worker.proc.poll() is not None:
+                    self._reap(worker, worker.proc.returncode, now)
+                elif worker.proc is not None:
+                    self._check_start_deadline(worker, now)
+            settling = [w for w in settling if w.proc is not None and w.ready is None]
+        self.bind_unix()
+        self.last_activity = time.monotonic()  # idle from now on, not from before start-up
+
+    # -- the workers' control pipes --------------------------------------------------------
+    def _read_control(self, worker: Worker) -> None:
+        proc = worker.proc
+        assert proc is not None and proc.stdout is not None
+        try:
+            chunk = os.read(proc.stdout.fileno(), 65536)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:  # the worker is exiting: supervise() reaps it
+            self._close_control(worker)
+            return
+        try:
+            records = worker.reader.feed(chunk)
+        except ControlError as exc:
+            log.error("worker %s broke the control protocol (%s): stopping it", worker.name, exc)
+            self._close_control(worker)
+            proc.kill()
+            return
+        for record in records:
+            if isinstance(record, WorkerReady):
+                worker.ready = record
+                worker.schemes = list(record.schemes)
+                worker.started = time.monotonic()
+                log.info("worker %s ready (pid %d)", worker.name, proc.pid)
+            elif isinstance(record, WorkerSessions):
+                worker.sessions = record.count
+                self.last_activity = time.monotonic()
+            else:
+                log.error("worker %s sent an unexpected %s", worker.name, type(record).__name__)
+
+    def _close_control(self, worker: Worker) -> None:
+        proc = worker.proc
+        if proc is not None and proc.stdout is not None and not proc.stdout.closed:
+            self.transport.unwatch(proc.stdout.fileno())
+            proc.stdout.close()
 
     # -- requests --------------------------------------------------------------------------
     def _route(self, kind: str, args: Any) -> dict[str, Any]:
@@ -217,24 +281,21 @@ class Daemon:
         ):
             raise make_error(ErrorCode.RPC, ErrorDomain.RPC, "malformed arguments for route")
         name, _flags = args
-        live = [w for w in self.workers.values() if w.proc is not None]
         if not name:
-            for w in live:
-                if w.probe:
-                    return self._answer(w, kind, w.probe)
+            for w in self.workers.values():
+                if w.ready is not None and w.ready.probe:
+                    return self._answer(w, kind, w.ready.probe)
+            for w in self.workers.values():
+                if w.starting and w.schemes is None:
+                    raise _RouteLater(w)  # it may probe once up
             raise make_error(ErrorCode.NO_CONNECT, ErrorDomain.NONE, None)
-        uri = parse_uri(name)
+        scheme = parse_uri(name).scheme
         for w in self.workers.values():
-            if uri.scheme in w.schemes:
-                if w.proc is None and not w.skipped:
-                    raise _RouteLater(w)
-                if w.proc is None:
-                    raise make_error(
-                        ErrorCode.INTERNAL_ERROR,
-                        ErrorDomain.RPC,
-                        f"driver '{w.name}' is not running",
-                    )
+            if w.ready is not None and scheme in w.ready.schemes:
                 return self._answer(w, kind, name)
+        for w in self.workers.values():
+            if w.starting and (w.schemes is None or scheme in w.schemes):
+                raise _RouteLater(w)
         raise make_error(ErrorCode.NO_CONNECT, ErrorDomain.NONE, name)
 
     def _answer(self, worker: Worker, kind: str, uri: str) -> dict[str, Any]:
@@ -243,19 +304,17 @@ class Daemon:
             raise make_error(
                 ErrorCode.RPC, ErrorDomain.RPC, "Too many active clients, dropping connection"
             )
+        assert worker.ready is not None
         return {
             "driver": worker.name,
-            "endpoint": worker.endpoints[kind],
+            "endpoint": worker.ready.endpoint(kind),
             "uri": uri,
             "boot_id": self.boot_id,
         }
 
-    def handle(self, kind: str, frames: list[bytes]) -> None:
-        if len(frames) < 2:
-            return
-        ident = frames[0]
+    def handle(self, kind: str, ident: bytes, frames: list[bytes]) -> None:
         try:
-            header, body = split_frames(frames[1:])
+            header, body = split_frames(frames)
         except ProtocolError:
             return
         if header.type != MessageType.CALL:
@@ -264,7 +323,7 @@ class Daemon:
         if header.program == PROGRAM_KEEPALIVE:
             if header.procedure == KEEPALIVE_PING:
                 pong = Header(PROGRAM_KEEPALIVE, 1, KEEPALIVE_PONG, MessageType.EVENT, 0, Status.OK)
-                self._send(kind, [ident, VERSION_FRAME, pong.pack() + b"\xc0"])
+                self.transport.send(ident, encode_two(VERSION_FRAME, pong.pack() + b"\xc0"))
             return
         try:
             if header.program == PROGRAM_REMOTE and header.procedure != PROC_CONNECT_OPEN:
@@ -282,120 +341,101 @@ class Daemon:
             except ProtocolError as exc:
                 raise make_error(ErrorCode.RPC, ErrorDomain.RPC, str(exc)) from None
             status, reply = Status.OK, encode(self._route(kind, args))
-        except _RouteLater as later:
+        except _RouteLater:
             deadline = time.monotonic() + ROUTE_WAIT
-            self.waiting.append((deadline, kind, ident, header, later.worker, args[0]))
+            self.waiting.append(_Waiting(deadline, kind, ident, header, args))
             return
         except VirtError as exc:
             status, reply = Status.ERROR, encode(exc.to_fields())
-        self._send(kind, [ident, VERSION_FRAME, header.reply(status).pack() + reply])
+        self._reply(ident, header, status, reply)
 
     def _answer_waiting(self) -> None:
-        """Answer the route requests whose worker is back, or that waited long enough."""
+        """Answer the route requests whose worker is up, or that waited long enough."""
         now = time.monotonic()
-        still: list[tuple[float, str, bytes, Header, Worker, str]] = []
+        still: list[_Waiting] = []
         for entry in self.waiting:
-            deadline, kind, ident, header, worker, uri = entry
-            if worker.proc is None and now < deadline:
-                still.append(entry)
-                continue
             try:
-                if worker.proc is None:
-                    raise make_error(
-                        ErrorCode.INTERNAL_ERROR,
-                        ErrorDomain.RPC,
-                        f"driver '{worker.name}' is not running",
-                    )
-                status, reply = Status.OK, encode(self._answer(worker, kind, uri))
+                status, reply = Status.OK, encode(self._route(entry.kind, entry.args))
+            except _RouteLater as later:
+                if now < entry.deadline:
+                    still.append(entry)
+                    continue
+                err = _not_running(later.worker, entry.args[0])
+                status, reply = Status.ERROR, encode(err.to_fields())
             except VirtError as exc:
                 status, reply = Status.ERROR, encode(exc.to_fields())
-            self._send(kind, [ident, VERSION_FRAME, header.reply(status).pack() + reply])
+            self._reply(entry.ident, entry.header, status, reply)
         self.waiting = still
 
-    def _send(self, kind: str, frames: list[bytes]) -> None:
-        try:
-            self.sockets[kind].send_multipart(frames, _NOBLOCK)
-        except zmq.ZMQError:
-            pass
+    def _reply(self, ident: bytes, header: Header, status: Status, body: bytes) -> None:
+        self.transport.send(ident, encode_two(VERSION_FRAME, header.reply(status).pack() + body))
+
+    def _on_disconnect(self, _kind: str, ident: bytes) -> None:
+        if self.waiting:
+            self.waiting = [w for w in self.waiting if w.ident != ident]
+
+    def _on_overflow(self, kind: str, ident: bytes) -> None:
+        log.warning("a %s client does not read its route replies: dropping it", kind)
+        self.transport.drop(ident)
 
     # -- supervision -----------------------------------------------------------------------
-    def _read_status(self, worker: Worker) -> None:
-        assert worker.proc is not None and worker.proc.stdout is not None
-        try:
-            chunk = os.read(worker.proc.stdout.fileno(), 65536)
-        except BlockingIOError:
-            return
-        worker.buffer += chunk
-        while b"\n" in worker.buffer:
-            line, worker.buffer = worker.buffer.split(b"\n", 1)
-            try:
-                status = json.loads(line)
-            except ValueError:
-                continue
-            if "sessions" in status:
-                worker.sessions = int(status["sessions"])
-                self.last_activity = time.monotonic()
-
     def supervise(self) -> None:
         now = time.monotonic()
         for worker in self.workers.values():
             if worker.skipped:
                 continue
-            if worker.proc is not None and worker.proc.poll() is not None:
-                log.warning(
-                    "worker %s exited with %s; restarting", worker.name, worker.proc.returncode
-                )
-                worker.proc = None
-                worker.sessions = 0
-                if now - worker.started > STABLE_UPTIME:
-                    worker.restarts = 0  # back-off is for crash loops, not for rare crashes
-                worker.restarts += 1
-                worker.next_start = now + min(0.1 * 2 ** min(worker.restarts, 6), 5.0)
-            if worker.proc is None and now >= worker.next_start:
+            proc = worker.proc
+            if proc is not None and proc.poll() is not None:
+                self._reap(worker, proc.returncode, now)
+            elif proc is not None:
+                self._check_start_deadline(worker, now)
+            if worker.proc is None and not worker.skipped and now >= worker.next_start:
                 self.start_worker(worker)
+
+    def _check_start_deadline(self, worker: Worker, now: float) -> None:
+        if worker.proc is not None and worker.ready is None and now > worker.start_deadline:
+            log.error("worker %s not ready after %ss: killing it", worker.name, START_TIMEOUT)
+            worker.proc.kill()
+
+    def _reap(self, worker: Worker, code: int, now: float) -> None:
+        self._close_control(worker)
+        was_ready = worker.ready is not None
+        worker.proc = None
+        worker.ready = None
+        worker.sessions = 0
+        if not was_ready and code == EXIT_SKIPPED:
+            worker.skipped = True
+            log.info("state driver %s skipped: not available here", worker.name)
+            return
+        if was_ready:
+            log.warning("worker %s exited with %s; restarting", worker.name, code)
+            if now - worker.started > STABLE_UPTIME:
+                worker.restarts = 0  # back-off is for crash loops, not for rare crashes
+        else:
+            log.error("worker %s failed to start (exit %s)", worker.name, code)
+        worker.restarts += 1
+        worker.next_start = now + min(0.1 * 2 ** min(worker.restarts, 6), 5.0)
 
     def _on_signal(self, signo: int, _frame: object) -> None:
         if signo == signal.SIGHUP:
             self.reload_requested = True
-        else:
+        elif signo != signal.SIGCHLD:
             self.running = False
         try:
             os.write(self.sig_w, b"s")
         except BlockingIOError:
             pass
 
+    def _drain_signals(self) -> None:
+        try:
+            while os.read(self.sig_r, 64):
+                pass
+        except BlockingIOError:
+            pass
+
     def serve(self) -> None:
-        for signo in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            signal.signal(signo, self._on_signal)
-        by_socket = {sock: kind for kind, sock in self.sockets.items()}
         while self.running:
-            poller = zmq.Poller()
-            for sock in self.sockets.values():
-                poller.register(sock, zmq.POLLIN)
-            poller.register(self.sig_r, zmq.POLLIN)
-            status_fds = {}
-            for worker in self.workers.values():
-                if worker.proc is not None and worker.proc.stdout is not None:
-                    fd = worker.proc.stdout.fileno()
-                    status_fds[fd] = worker
-                    poller.register(fd, zmq.POLLIN)
-            ready = dict(poller.poll(self._poll_timeout()))
-            if self.sig_r in ready:
-                try:
-                    os.read(self.sig_r, 64)
-                except BlockingIOError:
-                    pass
-            for fd, worker in status_fds.items():
-                if fd in ready:
-                    self._read_status(worker)
-            for sock, kind in by_socket.items():
-                if sock in ready:
-                    for _ in range(64):
-                        try:
-                            frames = sock.recv_multipart(_NOBLOCK)
-                        except zmq.Again:
-                            break
-                        self.handle(kind, frames)
+            self.transport.poll(self._poll_timeout())
             if self.reload_requested:
                 self.reload_requested = False
                 self.reload()
@@ -406,14 +446,14 @@ class Daemon:
                 log.info("idle for %ss: exiting", self.timeout)
                 break
 
-    def _poll_timeout(self) -> int:
-        """Milliseconds until the loop has something to do without input (a restart due)."""
+    def _poll_timeout(self) -> float:
+        """Seconds until the loop has something to do without input (a restart due)."""
         now = time.monotonic()
-        timeout = 0.5
+        timeout = TICK
         for worker in self.workers.values():
             if worker.proc is None and not worker.skipped:
                 timeout = min(timeout, max(worker.next_start - now, 0.0))
-        return int(timeout * 1000) + 1
+        return timeout + 0.001
 
     def _idle(self) -> float:
         if any(w.sessions for w in self.workers.values()):
@@ -437,10 +477,8 @@ class Daemon:
                 except subprocess.TimeoutExpired:
                     worker.proc.kill()
                     worker.proc.wait()
-        for sock in self.sockets.values():
-            sock.close(linger=0)
-        self.sockets.clear()
-        self.ctx.term()
+                self._close_control(worker)
+        self.transport.close()
         for kind in ("rw", "ro"):
             for name in [None, *self.workers]:
                 path = endpoint_path(self.rundir, name, kind)
@@ -448,3 +486,12 @@ class Daemon:
                     os.unlink(path)
                 except FileNotFoundError:
                     pass
+
+
+def _not_running(worker: Worker, uri: str) -> VirtError:
+    """The answer to a route whose worker did not come up in time."""
+    if worker.schemes is None:
+        return make_error(ErrorCode.NO_CONNECT, ErrorDomain.NONE, uri or None)
+    return make_error(
+        ErrorCode.INTERNAL_ERROR, ErrorDomain.RPC, f"driver '{worker.name}' is not running"
+    )

@@ -1,9 +1,12 @@
-"""The worker's sockets: ZMTP (ZeroMQ's wire protocol) served on plain listening sockets.
+"""pyvirtd's one ZMTP server: ZeroMQ's wire protocol served on plain listening sockets.
 
-A worker answers its clients straight from an ``epoll`` loop, without libzmq: libzmq would
-pass every call and every reply through its I/O thread, and those hand-offs cost more than the
-call itself (see pyvirt.rpc._zmtp).  To a client the socket is a ZeroMQ ROUTER all the same;
-a libzmq DEALER connects to it as to any other.
+The daemon (its control sockets) and every worker (its clients' calls) answer from this
+``epoll`` loop, without libzmq: libzmq would pass every call and every reply through its I/O
+thread, and those hand-offs cost more than the call itself (see pyvirt.rpc._zmtp).  To a
+client the socket is a ZeroMQ ROUTER all the same; a libzmq DEALER connects to it as to any
+other (tests/test_zmtp.py, tests/test_daemon_*.py check both the daemon and the workers).
+Other descriptors the owner waits on (signal and wake-up pipes, the workers' control pipes)
+are watched by the same loop (:meth:`ZmtpServer.watch`).
 
 What a ROUTER gave us is kept: each connection has a routing id (``ident``) under which its
 session is filed; a reply to a connection that is gone is dropped; a connection whose replies
@@ -126,16 +129,24 @@ class ZmtpServer:
         self._listen(sock, kind)
         return f"ipc://{path}"
 
-    def listen_tcp(self, host: str, kind: str) -> str:
-        """Bind a free port on *host*; return its ``tcp://`` endpoint."""
+    def listen_tcp(self, host: str, kind: str, port: int = 0) -> str:
+        """Bind *port* (a free one if 0) on *host*; return its ``tcp://`` endpoint."""
         bare = host.strip("[]")
         family = socket.AF_INET6 if ":" in bare else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((bare, 0))
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((bare, port))
+        except BaseException:
+            sock.close()
+            raise
         port = sock.getsockname()[1]
         self._listen(sock, kind)
         return f"tcp://[{bare}]:{port}" if family == socket.AF_INET6 else f"tcp://{bare}:{port}"
+
+    def adopt(self, sock: socket.socket, kind: str) -> None:
+        """Serve the already bound stream socket *sock* (one handed over by systemd, say)."""
+        self._listen(sock, kind)
 
     def _listen(self, sock: socket.socket, kind: str) -> None:
         sock.listen(128)
@@ -144,9 +155,17 @@ class ZmtpServer:
         self.epoll.register(sock.fileno(), _IN)
 
     def watch(self, fd: int, callback: Callable[[], None]) -> None:
-        """Call *callback* whenever *fd* is readable (the worker's wake-up pipe)."""
+        """Call *callback* whenever *fd* is readable (a wake-up pipe, a child's output)."""
         self.extra[fd] = callback
         self.epoll.register(fd, _IN)
+
+    def unwatch(self, fd: int) -> None:
+        """Stop watching *fd* (call it before closing *fd*)."""
+        if self.extra.pop(fd, None) is not None:
+            try:
+                self.epoll.unregister(fd)
+            except (OSError, ValueError):
+                pass
 
     # -- the loop --------------------------------------------------------------------------
     def poll(self, timeout: float) -> bool:

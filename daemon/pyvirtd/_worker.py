@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import dataclasses
-import json
 import logging
 import os
 import queue
@@ -61,6 +60,14 @@ from pyvirt.rpc import (
 )
 from pyvirt.rpc.zmtp import encode_two
 
+from pyvirtd._control import (
+    ControlError,
+    WorkerOptions,
+    WorkerReady,
+    WorkerSessions,
+    read_record,
+    write_record,
+)
 from pyvirtd._session import Session
 from pyvirtd._sockets import endpoint_path
 from pyvirtd._transport import ZmtpServer
@@ -84,13 +91,22 @@ def _error_body(exc: VirtError) -> bytes:
 
 
 class WorkerServer:
-    def __init__(self, name: str, state: StateDriver, rundir: str, options: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        name: str,
+        state: StateDriver,
+        rundir: str,
+        options: WorkerOptions,
+        control_fd: int | None = None,
+    ) -> None:
         self.name = name
         self.state = state
         self.options = options
-        self.boot_id = options.get("boot_id") or uuidlib.uuid4().hex
-        self.max_client_requests = int(options.get("max_client_requests", 5))
-        self.max_clients = int(options.get("max_clients", 5000))
+        #: Where WorkerSessions records go (the daemon reads them); None: nobody listens.
+        self.control_fd = control_fd
+        self.boot_id = options.boot_id or uuidlib.uuid4().hex
+        self.max_client_requests = options.max_client_requests
+        self.max_clients = options.max_clients
         self.sessions: dict[tuple[str, bytes], Session] = {}
         self.event_peers: dict[tuple[str, bytes], Session] = {}
         # A client may hold two connections (calls, events): room for both, and some slack
@@ -99,21 +115,18 @@ class WorkerServer:
             self.handle,
             self._on_disconnect,
             self._on_overflow,
-            max_message=int(options.get("max_message", 16 * 1024 * 1024)),
+            max_message=options.max_message,
             max_connections=2 * self.max_clients + 64,
-            spin=int(options.get("poll_spin_us", 50)) / 1e6,
+            spin=options.poll_spin_us / 1e6,
         )
         self.endpoints: dict[str, str] = {}
         self.bound: dict[str, int] = {}  # socket file -> inode, removed on exit if still ours
-        for kind, perms in (
-            ("rw", options.get("rw_perms", 0o700)),
-            ("ro", options.get("ro_perms", 0o777)),
-        ):
+        for kind, perms in (("rw", options.rw_perms), ("ro", options.ro_perms)):
             path = endpoint_path(rundir, name, kind)
             self.endpoints[kind] = self.transport.listen_unix(path, perms, kind)
             self.bound[path] = os.stat(path).st_ino
-        if options.get("listen_addr"):
-            self.endpoints["tcp"] = self.transport.listen_tcp(options["listen_addr"], "tcp")
+        if options.listen_addr:
+            self.endpoints["tcp"] = self.transport.listen_tcp(options.listen_addr, "tcp")
         self.by_token: dict[bytes, Session] = {}
         self.done: queue.SimpleQueue[tuple[bytes, bytes]] = queue.SimpleQueue()
         self.wake_r, self.wake_w = os.pipe()
@@ -121,14 +134,12 @@ class WorkerServer:
         os.set_blocking(self.wake_w, False)
         self.transport.watch(self.wake_r, self._drain)
         self.inline = not state.calls_may_block
-        workers = int(options.get("max_workers", 20))
+        workers = options.max_workers
         self.pool = None if self.inline else ThreadPoolExecutor(workers, thread_name_prefix="call")
         self.prio_pool = (
             None
             if self.inline
-            else ThreadPoolExecutor(
-                int(options.get("prio_workers", 5)) or 1, thread_name_prefix="prio"
-            )
+            else ThreadPoolExecutor(options.prio_workers or 1, thread_name_prefix="prio")
         )
         self.event_seq = 0
         self.event_lock = threading.Lock()
@@ -318,12 +329,24 @@ class WorkerServer:
             self._report()
 
     def _report(self) -> None:
-        """Tell the daemon (through our stdout pipe) how many sessions we hold."""
+        """Tell the daemon (through the control pipe) how many sessions we hold."""
+        if self.control_fd is None:
+            return
         try:
-            sys.stdout.write(json.dumps({"sessions": len(self.sessions)}) + "\n")
-            sys.stdout.flush()
-        except (OSError, ValueError):
+            write_record(self.control_fd, WorkerSessions(len(self.sessions)))
+        except OSError:  # the daemon is gone; we follow it (see serve)
             pass
+
+    def ready_record(self) -> WorkerReady:
+        """What the daemon needs to route clients here."""
+        return WorkerReady(
+            rw=self.endpoints["rw"],
+            ro=self.endpoints["ro"],
+            tcp=self.endpoints.get("tcp"),
+            boot_id=self.boot_id,
+            schemes=list(self.state.uri_schemes),
+            probe=self.state.probe(),
+        )
 
     # -- events ----------------------------------------------------------------------------
     def _attach_events(self, key: tuple[str, bytes], header: Header, body: bytes) -> None:
@@ -436,15 +459,30 @@ def _load_state_driver(name: str) -> StateDriver:
     return driver_cls()
 
 
+def _take_control_pipe() -> int:
+    """Our stdout is the daemon's control pipe: keep it on a private descriptor and point fd 1
+    at stderr, so that nothing else (a driver's print, a child process) writes into it."""
+    control = os.dup(1)  # not inherited by children (PEP 446)
+    os.dup2(2, 1)
+    return control
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pyvirtd-worker")
     parser.add_argument("--driver", required=True)
     parser.add_argument("--rundir", required=True)
-    parser.add_argument("--options", default="{}", help="JSON object of daemon settings")
     args = parser.parse_args(argv)
-    options = json.loads(args.options)
+    control = _take_control_pipe()
+    try:
+        options = read_record(0)  # the daemon writes one WorkerOptions to our stdin
+    except (ControlError, OSError) as exc:
+        print(f"pyvirtd[{args.driver}]: no options from the daemon: {exc}", file=sys.stderr)
+        return 1
+    if not isinstance(options, WorkerOptions):
+        print(f"pyvirtd[{args.driver}]: expected WorkerOptions, got {options!r}", file=sys.stderr)
+        return 1
     logging.basicConfig(
-        level=options.get("log_level", "WARNING"),
+        level=options.log_level,
         format=f"pyvirtd[{args.driver}] %(levelname)s %(message)s",
     )
     _die_with_parent()
@@ -454,7 +492,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_SKIPPED
     if result == StateInitResult.ERROR:
         return 1
-    server = WorkerServer(args.driver, state, args.rundir, options)
+    server = WorkerServer(args.driver, state, args.rundir, options, control)
 
     def stop(_signo: int, _frame: object) -> None:
         server.running = False
@@ -466,14 +504,7 @@ def main(argv: list[str] | None = None) -> int:
     # otherwise run out its full timeout first (Python handlers run between C calls only).
     signal.set_wakeup_fd(server.wake_w)
     # Tell the daemon where we listen, then serve.
-    hello = {
-        "endpoints": server.endpoints,
-        "boot_id": server.boot_id,
-        "schemes": list(state.uri_schemes),
-        "probe": state.probe(),
-    }
-    sys.stdout.write(json.dumps(hello) + "\n")
-    sys.stdout.flush()
+    write_record(control, server.ready_record())
     try:
         server.serve()
     finally:

@@ -1,8 +1,8 @@
 """pyvirt's RPC protocol, shared by the remote driver (client) and pyvirtd (server).
 
 msgpack bodies in ZeroMQ multipart messages; see docs/protocol.md.  Importing this package
-imports msgpack (not zmq): the daemon imports zmq for its control socket, and both clients
-speak ZeroMQ's wire protocol without it (pyvirt.rpc._channel, pyvirt.rpc._aio_channel).
+imports msgpack (not zmq): the daemon, its workers and both clients speak ZeroMQ's wire
+protocol without libzmq (pyvirtd._transport, pyvirt.rpc._channel, pyvirt.rpc._aio_channel).
 """
 
 from pyvirt._access import check_access
