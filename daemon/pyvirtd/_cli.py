@@ -7,14 +7,13 @@ import fcntl
 import logging
 import os
 import sys
+from importlib.metadata import version
 
 import zmq
 from pyvirt.rpc._paths import default_rundir
 
 from pyvirtd._config import ConfigError, load_config
 from pyvirtd._daemon import Daemon, discover_state_drivers
-
-VERSION = "0.1.0"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -28,7 +27,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-l", "--listen", action="store_true", help="also listen on TCP")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
-    parser.add_argument("-V", "--version", action="version", version=f"pyvirtd {VERSION}")
+    parser.add_argument(
+        "-V", "--version", action="version", version=f"pyvirtd {version('pyvirtd')}"
+    )
     return parser
 
 
