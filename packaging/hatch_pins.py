@@ -64,7 +64,9 @@ def pin(requirement: str, version: str) -> str:
     if re.sub(r"[-_.]+", "-", name).lower() not in WORKSPACE:
         return requirement
     if rest:
-        raise ValueError(f"{requirement!r}: a workspace sibling is pinned by the build, not by hand")
+        raise ValueError(
+            f"{requirement!r}: a workspace sibling is pinned by the build, not by hand"
+        )
     return f"{name}{extras}=={version}"
 
 

@@ -197,9 +197,25 @@ def test_every_wheel_and_sdist_carries_the_licence_and_version(dist: Path) -> No
                 assert handle is not None and handle.read() == content, (sdist.name, wanted)
 
 
+def test_installed_daemon_ships_its_units_and_example_config(
+    full_venv: Path, tmp_path: Path
+) -> None:
+    done = _run([full_venv / "pyvirtd", "--install-units", "--prefix", tmp_path])
+    unit_dir = tmp_path / "lib" / "systemd" / "system"
+    assert len(done.stdout.splitlines()) == 5 and len(list(unit_dir.iterdir())) == 4
+    service = (unit_dir / "pyvirtd.service").read_text()
+    assert f"ExecStart={full_venv / 'pyvirtd'} $PYVIRTD_ARGS" in service.splitlines()
+    code = "from importlib.resources import files\n"
+    code += "print(files('pyvirtd').joinpath('pyvirtd.toml.example').read_text(), end='')"
+    example = _run([full_venv / "python", "-c", code]).stdout
+    assert example == (REPO / "daemon" / "pyvirtd" / "pyvirtd.toml.example").read_text()
+
+
 def test_installed_pyvirsh_lists_the_test_driver(full_venv: Path) -> None:
     done = _run([full_venv / "pyvirsh", "-c", "test:///default", "list", "--all"])
-    expected = _run([Path(sys.executable).parent / "pyvirsh", "-c", "test:///default", "list", "--all"])
+    expected = _run(
+        [Path(sys.executable).parent / "pyvirsh", "-c", "test:///default", "list", "--all"]
+    )
     assert done.stdout == expected.stdout
     assert re.search(r"^ 1 +test +running$", done.stdout, re.M)
 
@@ -217,7 +233,9 @@ def installed_daemon(full_venv: Path) -> Iterator[tuple[Path, dict[str, str]]]:
             )
         try:
             deadline = time.monotonic() + 30
-            while not (listening(rundir / "pyvirt-sock") and listening(rundir / "pyvirt-test-sock")):
+            while not (
+                listening(rundir / "pyvirt-sock") and listening(rundir / "pyvirt-test-sock")
+            ):
                 assert proc.poll() is None, f"pyvirtd exited {proc.returncode}: {log.read_text()}"
                 assert time.monotonic() < deadline, f"pyvirtd did not start: {log.read_text()}"
                 time.sleep(0.05)

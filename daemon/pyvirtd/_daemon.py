@@ -14,6 +14,7 @@ import logging
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -42,8 +43,9 @@ from pyvirt.rpc import (
     split_frames,
 )
 
+from pyvirtd._activation import socket_path
 from pyvirtd._config import Config
-from pyvirtd._sockets import configure_router, endpoint_path, secure_ipc_bind
+from pyvirtd._sockets import adopt_ipc, configure_router, endpoint_path, secure_ipc_bind
 
 # pyzmq's flags are IntFlag members; plain ints skip enum arithmetic on every message.
 _NOBLOCK = int(zmq.NOBLOCK)
@@ -101,8 +103,19 @@ def discover_state_drivers() -> list[str]:
 
 
 class Daemon:
-    def __init__(self, config: Config, rundir: str, *, listen: bool, timeout: int | None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        rundir: str,
+        *,
+        listen: bool,
+        timeout: int | None,
+        adopted: dict[str, socket.socket] | None = None,
+    ) -> None:
         self.config = config
+        #: Listening sockets passed by systemd, by role (pyvirtd._activation): served instead
+        #: of binding our own, and their files left to systemd at exit.
+        self.adopted = adopted or {}
         self.rundir = rundir
         self.listen = listen
         self.timeout = timeout
@@ -122,10 +135,17 @@ class Daemon:
     # -- set-up ----------------------------------------------------------------------------
     def bind(self) -> None:
         os.makedirs(self.rundir, mode=0o755, exist_ok=True)
-        for kind in ("rw", "ro"):
+        for kind in ("rw", "ro", "admin"):
+            if kind == "admin" and kind not in self.adopted:
+                continue  # bound only when systemd passes pyvirtd-admin.socket
             sock = self.ctx.socket(zmq.ROUTER)
             configure_router(sock, self.config.max_message_size)
-            secure_ipc_bind(sock, endpoint_path(self.rundir, None, kind), self.config.mode(kind))
+            passed = self.adopted.get(kind)
+            if passed is not None:
+                adopt_ipc(sock, passed, socket_path(passed))
+            else:
+                path = endpoint_path(self.rundir, None, kind)
+                secure_ipc_bind(sock, path, self.config.mode(kind))
             self.sockets[kind] = sock
         if self.listen:
             sock = self.ctx.socket(zmq.ROUTER)
@@ -268,6 +288,10 @@ class Daemon:
                 self._send(kind, [ident, VERSION_FRAME, pong.pack() + b"\xc0"])
             return
         try:
+            if kind == "admin":
+                # pyvirtd-admin.socket is accepted so that the unit set is libvirt's, but
+                # pyvirtd has no admin program yet: say so, as libvirt says for a missing slot.
+                raise make_error(ErrorCode.NO_SUPPORT, ErrorDomain.NONE, "pyvirtd admin interface")
             if header.program == PROGRAM_REMOTE and header.procedure != PROC_CONNECT_OPEN:
                 # As every socket: no call before a connection is open (here, never: the
                 # control socket only routes, and the client opens on the worker's socket).
@@ -442,8 +466,12 @@ class Daemon:
             sock.close(linger=0)
         self.sockets.clear()
         self.ctx.term()
+        for passed in self.adopted.values():
+            passed.detach()  # libzmq closed the descriptor with the socket it served
         for kind in ("rw", "ro"):
             for name in [None, *self.workers]:
+                if name is None and kind in self.adopted:
+                    continue  # systemd's socket: it keeps listening for the next start
                 path = endpoint_path(self.rundir, name, kind)
                 try:
                     os.unlink(path)

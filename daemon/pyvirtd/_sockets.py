@@ -14,6 +14,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import socket
+
     import zmq
 
 
@@ -50,3 +52,15 @@ def bind_socket_file(path: str, mode: int, bind: Callable[[str], object]) -> Non
 
 def secure_ipc_bind(sock: zmq.Socket, path: str, mode: int) -> None:
     bind_socket_file(path, mode, lambda file: sock.bind(f"ipc://{file}"))
+
+
+def adopt_ipc(sock: zmq.Socket, passed: socket.socket, path: str) -> None:
+    """Serve the already listening unix socket *passed* (socket activation) on *sock*.
+
+    libzmq takes the descriptor as it is (``ZMQ_USE_FD``) and, on close, leaves the socket
+    file to its owner.  *passed* must stay open as long as *sock* is bound.
+    """
+    import zmq
+
+    sock.setsockopt(zmq.USE_FD, passed.fileno())
+    sock.bind(f"ipc://{path}")
