@@ -222,6 +222,10 @@ class Daemon:
         worker.proc = None
 
     def start(self, names: list[str]) -> None:
+        # Before anything is served: a SIGTERM from systemd right after READY=1 (or during
+        # start-up) must stop the daemon cleanly, not kill it with its sockets in place.
+        for signo in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+            signal.signal(signo, self._on_signal)
         self.bind()
         for name in names:
             worker = Worker(name)
@@ -390,8 +394,6 @@ class Daemon:
             pass
 
     def serve(self) -> None:
-        for signo in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-            signal.signal(signo, self._on_signal)
         by_socket = {sock: kind for kind, sock in self.sockets.items()}
         while self.running:
             poller = zmq.Poller()
