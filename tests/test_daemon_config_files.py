@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Iterator
 from dataclasses import asdict, fields
 from pathlib import Path
 
 import pytest
-from daemon_helpers import PYVIRTD
+from daemon_helpers import PYVIRTD, as_nobody_prefix
 from pyvirtd._config import Config, example_config, load_config
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "daemon" / "pyvirtd" / "pyvirtd.toml.example"
@@ -104,15 +102,7 @@ def world_readable_tmp() -> Iterator[Path]:
 
 def test_session_daemon_reads_xdg_config_home(world_readable_tmp: Path) -> None:
     """As a plain user (uid nobody), the default file is $XDG_CONFIG_HOME/pyvirt/pyvirtd.toml."""
-    setpriv = shutil.which("setpriv")
-    if os.geteuid() != 0 or setpriv is None:
-        pytest.skip("needs root and setpriv (util-linux) to run pyvirtd as another user")
-    as_nobody = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
-    probe = subprocess.run(
-        [*as_nobody, sys.executable, "-c", "import pyvirtd"], capture_output=True
-    )
-    if probe.returncode != 0:
-        pytest.skip(f"this interpreter is not usable by uid 65534: {probe.stderr.decode()[-200:]}")
+    as_nobody = as_nobody_prefix()
     tmp_path = world_readable_tmp
     (tmp_path / "pyvirt").mkdir(mode=0o755)
     conf = tmp_path / "pyvirt" / "pyvirtd.toml"

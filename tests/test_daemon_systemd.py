@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from daemon_helpers import PYVIRTD, RawPeer, listening
+from daemon_helpers import PYVIRTD, RawPeer, as_nobody_prefix, listening
 
 pytestmark = pytest.mark.xdist_group("daemon-systemd")
 
@@ -336,3 +336,21 @@ def _daemon_with_env(tmp: Path, extra: dict[str, str]) -> Iterator[subprocess.Po
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_install_units_for_a_session_daemon_go_to_the_users_systemd_dir(tmp_short: Path) -> None:
+    """Run as a plain user (uid nobody): user units in $XDG_CONFIG_HOME/systemd/user."""
+    as_nobody = as_nobody_prefix()
+    tmp_short.chmod(0o777)
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "XDG_CONFIG_HOME": str(tmp_short)}
+    done = subprocess.run(
+        [*as_nobody, *PYVIRTD, "--install-units"], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    unit_dir = tmp_short / "systemd" / "user"
+    assert done.stdout.splitlines()[0] == f"wrote {unit_dir / 'pyvirtd.service'}"
+    assert done.stdout.splitlines()[-1] == (
+        "now: systemctl --user daemon-reload && systemctl --user enable --now"
+        " pyvirtd.socket pyvirtd-ro.socket pyvirtd-admin.socket"
+    )
+    assert len(list(unit_dir.iterdir())) == 4
