@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -182,3 +183,20 @@ def domain_states(conn: object) -> list[tuple[str, int]]:
     nets = sorted((n.name, int(n.is_active())) for n in c.list_networks())  # type: ignore[attr-defined]
     pools = sorted((p.name, int(p.is_active())) for p in c.list_storage_pools())  # type: ignore[attr-defined]
     return doms + nets + pools
+
+
+def as_nobody_prefix() -> list[str]:
+    """``setpriv`` arguments that run a command as uid/gid 65534 (a plain user, for the
+    session-mode defaults); skips the calling test where that cannot work here."""
+    import shutil
+
+    import pytest
+
+    setpriv = shutil.which("setpriv")
+    if os.geteuid() != 0 or setpriv is None:
+        pytest.skip("needs root and setpriv (util-linux) to run pyvirtd as another user")
+    prefix = [setpriv, "--reuid=65534", "--regid=65534", "--clear-groups"]
+    probe = subprocess.run([*prefix, sys.executable, "-c", "import pyvirtd"], capture_output=True)
+    if probe.returncode != 0:
+        pytest.skip(f"this interpreter is not usable by uid 65534: {probe.stderr.decode()[-200:]}")
+    return prefix

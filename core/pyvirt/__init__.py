@@ -101,7 +101,11 @@ if TYPE_CHECKING:
     )
     from pyvirt._uri import URI, parse_uri
 
-__version__ = "0.1.0"
+if TYPE_CHECKING:
+    #: The installed distribution's version; the one source is the workspace's VERSION file,
+    #: which the build writes into the distribution's metadata.  Read on first use (see
+    #: ``__getattr__``): ``importlib.metadata`` costs milliseconds that ``pyvirsh`` need not pay.
+    __version__: str
 
 #: Where each public name lives: module -> names.
 _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
@@ -287,6 +291,11 @@ __all__ = [
 
 def __getattr__(name: str) -> object:
     """Import the module that defines public *name* and cache the value in this namespace."""
+    if name == "__version__":
+        from importlib.metadata import version
+
+        globals()[name] = value = version("pyvirt")
+        return value
     module_name = _EXPORTS.get(name)
     if module_name is None:
         raise AttributeError(f"module 'pyvirt' has no attribute {name!r}")

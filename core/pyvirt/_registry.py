@@ -221,7 +221,11 @@ def open_driver(
         conn = driver.open(uri, read_only=read_only, auth=auth)
         if conn is not None:
             return driver, conn
-    raise make_error(ErrorCode.NO_CONNECT, ErrorDomain.NONE, name)
+    from pyvirt._install_hint import install_hint
+
+    error = make_error(ErrorCode.NO_CONNECT, ErrorDomain.NONE, name)
+    error.message += install_hint(uri)  # libvirt's words, then which distribution would take it
+    raise error
 
 
 def _check_missing_slash(name: str, uri: URI) -> None:
@@ -239,7 +243,8 @@ def _open_probed(
     *, read_only: bool, auth: AuthCallback | None, local_only: bool = False
 ) -> tuple[type[ConnectDriver], DriverConnection]:
     """No URI given: ask each driver what it would open; remote drivers get an empty name."""
-    for driver in all_drivers():
+    drivers = all_drivers()
+    for driver in drivers:
         if driver.is_remote:
             if local_only:
                 raise RemoteNeeded(None)
@@ -252,4 +257,9 @@ def _open_probed(
             conn = driver.open(parse_uri(probed), read_only=read_only, auth=auth)
             if conn is not None:
                 return driver, conn
-    raise make_error(ErrorCode.NO_CONNECT, ErrorDomain.NONE, None)
+    error = make_error(ErrorCode.NO_CONNECT, ErrorDomain.NONE, None)
+    if not drivers:
+        from pyvirt._install_hint import NO_DRIVER_HINT
+
+        error.message += NO_DRIVER_HINT
+    raise error

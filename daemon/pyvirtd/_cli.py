@@ -1,4 +1,9 @@
-"""Command line of pyvirtd: options, pid file, start-up and clean exit."""
+"""Command line of pyvirtd: options, pid file, start-up and clean exit.
+
+Under systemd it takes the listening sockets passed to it (pyvirtd._activation) and reports
+readiness (pyvirtd._notify); ``--install-units`` writes the units (pyvirtd._units) and
+``--print-config`` the settings in effect (pyvirtd._config).
+"""
 
 from __future__ import annotations
 
@@ -6,28 +11,51 @@ import argparse
 import fcntl
 import logging
 import os
+import socket
 import sys
+from importlib.metadata import version
 
 from pyvirt.rpc import default_rundir
 
-from pyvirtd._config import ConfigError, load_config
+from pyvirtd._activation import ActivationError, passed_sockets
+from pyvirtd._config import Config, ConfigError, effective_config, find_config, load_config
 from pyvirtd._daemon import Daemon, discover_state_drivers
-
-VERSION = "0.1.0"
+from pyvirtd._notify import Notifier
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pyvirtd", description="pyvirt daemon: hosts drivers and serves pyvirt clients"
     )
-    parser.add_argument("-f", "--config", help="configuration file (pyvirtd.toml)")
+    parser.add_argument(
+        "-f",
+        "--config",
+        help="configuration file (default: /etc/pyvirt/pyvirtd.toml as root,"
+        " $XDG_CONFIG_HOME/pyvirt/pyvirtd.toml otherwise, when present)",
+    )
     parser.add_argument("-p", "--pid-file", help="write the daemon's pid to this file")
     parser.add_argument(
         "-t", "--timeout", type=int, default=None, help="exit after SECS seconds without clients"
     )
     parser.add_argument("-l", "--listen", action="store_true", help="also listen on TCP")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
-    parser.add_argument("-V", "--version", action="version", version=f"pyvirtd {VERSION}")
+    parser.add_argument(
+        "--print-config", action="store_true", help="print the settings in effect and exit"
+    )
+    parser.add_argument(
+        "--install-units",
+        action="store_true",
+        help="write pyvirtd's systemd units (service and sockets) and exit",
+    )
+    parser.add_argument(
+        "--prefix",
+        metavar="DIR",
+        help="with --install-units: write into DIR/lib/systemd/system instead of"
+        " /etc/systemd/system (root) or $XDG_CONFIG_HOME/systemd/user",
+    )
+    parser.add_argument(
+        "-V", "--version", action="version", version=f"pyvirtd {version('pyvirtd')}"
+    )
     return parser
 
 
@@ -47,28 +75,73 @@ class _Refused(Exception):
     """Start-up refused before anything of ours existed: nothing to clean up."""
 
 
+def _install_units(prefix: str | None) -> int:
+    from pyvirtd._units import InstallError, install_units, next_steps
+
+    try:
+        written = install_units(prefix)
+    except InstallError as exc:
+        print(f"pyvirtd: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    print(next_steps(prefix))
+    return 0
+
+
+def _ready_status(daemon: Daemon, rundir: str) -> str:
+    serving = sorted(w.name for w in daemon.workers.values() if w.proc is not None)
+    drivers = ", ".join(serving) if serving else "no driver"
+    return f"serving {drivers} in {rundir}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.install_units:
+        return _install_units(args.prefix)
+    if args.prefix is not None:
+        parser.error("--prefix goes with --install-units")
     if args.timeout is not None and args.timeout <= 0:
         print("pyvirtd: --timeout must be a positive number of seconds", file=sys.stderr)
         return 2
+    origin = find_config(args.config)
     try:
-        config = load_config(args.config)
+        config = load_config(origin)
     except ConfigError as exc:
         print(f"pyvirtd: {exc}", file=sys.stderr)
         return 2
+    rundir = config.unix_sock_dir or default_rundir()
+    if args.print_config:
+        print(effective_config(config, origin, rundir), end="")
+        return 0
     level = "INFO" if args.verbose else config.log_level.upper()
     if args.verbose:
         config.log_level = "INFO"
     logging.basicConfig(level=level, format="pyvirtd %(levelname)s %(message)s")
-    rundir = config.unix_sock_dir or default_rundir()
+    notifier = Notifier()
+    try:
+        adopted = passed_sockets()
+    except ActivationError as exc:
+        print(f"pyvirtd: socket activation: {exc}", file=sys.stderr)
+        return 1
+    return _run(config, rundir, args, adopted, notifier)
+
+
+def _run(
+    config: Config,
+    rundir: str,
+    args: argparse.Namespace,
+    adopted: dict[str, socket.socket],
+    notifier: Notifier,
+) -> int:
     # The pid file in the runtime dir is always taken: it is what keeps a second daemon off
     # this runtime dir (and its sockets), whatever --pid-file says.
     pid_paths = [os.path.join(rundir, "pyvirtd.pid")]
     if args.pid_file and os.path.abspath(args.pid_file) != os.path.abspath(pid_paths[0]):
         pid_paths.append(args.pid_file)
     pid_fds: list[tuple[str, int]] = []
-    daemon = Daemon(config, rundir, listen=args.listen, timeout=args.timeout)
+    daemon = Daemon(config, rundir, listen=args.listen, timeout=args.timeout, adopted=adopted)
     try:
         try:
             os.makedirs(rundir, mode=0o755, exist_ok=True)
@@ -79,12 +152,15 @@ def main(argv: list[str] | None = None) -> int:
             print(f"pyvirtd: {exc}", file=sys.stderr)
             return 1
         try:
+            notifier.status("starting the drivers' workers")
             daemon.start(discover_state_drivers())
+            notifier.ready(_ready_status(daemon, rundir))
             daemon.serve()
         except OSError as exc:
             print(f"pyvirtd: {exc}", file=sys.stderr)
             return 1
         finally:
+            notifier.stopping()
             daemon.stop()
     finally:
         for path, fd in pid_fds:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -131,8 +132,19 @@ def discover_state_drivers() -> list[str]:
 
 
 class Daemon:
-    def __init__(self, config: Config, rundir: str, *, listen: bool, timeout: int | None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        rundir: str,
+        *,
+        listen: bool,
+        timeout: int | None,
+        adopted: dict[str, socket.socket] | None = None,
+    ) -> None:
         self.config = config
+        #: Listening sockets passed by systemd, by role (pyvirtd._activation): served instead
+        #: of binding our own, and their files left to systemd at exit.
+        self.adopted = adopted or {}
         self.rundir = rundir
         self.listen = listen
         self.timeout = timeout
@@ -165,9 +177,13 @@ class Daemon:
 
     def bind_unix(self) -> None:
         os.makedirs(self.rundir, mode=0o755, exist_ok=True)
-        for kind in ("rw", "ro"):
-            path = endpoint_path(self.rundir, None, kind)
-            self.transport.listen_unix(path, self.config.mode(kind), kind)
+        for kind in ("rw", "ro", "admin"):
+            passed = self.adopted.get(kind)
+            if passed is not None:
+                self.transport.adopt(passed, kind)  # systemd's socket (socket activation)
+            elif kind != "admin":  # admin: served only when systemd passes its socket
+                path = endpoint_path(self.rundir, None, kind)
+                self.transport.listen_unix(path, self.config.mode(kind), kind)
 
     def _worker_options(self) -> WorkerOptions:
         c = self.config
@@ -326,6 +342,10 @@ class Daemon:
                 self.transport.send(ident, encode_two(VERSION_FRAME, pong.pack() + b"\xc0"))
             return
         try:
+            if kind == "admin":
+                # pyvirtd-admin.socket is accepted so that the unit set is libvirt's, but
+                # pyvirtd has no admin program yet: say so, as libvirt says for a missing slot.
+                raise make_error(ErrorCode.NO_SUPPORT, ErrorDomain.NONE, "pyvirtd admin interface")
             if header.program == PROGRAM_REMOTE and header.procedure != PROC_CONNECT_OPEN:
                 # As every socket: no call before a connection is open (here, never: the
                 # control socket only routes, and the client opens on the worker's socket).
@@ -481,6 +501,8 @@ class Daemon:
         self.transport.close()
         for kind in ("rw", "ro"):
             for name in [None, *self.workers]:
+                if name is None and kind in self.adopted:
+                    continue  # systemd's socket: it keeps listening for the next start
                 path = endpoint_path(self.rundir, name, kind)
                 try:
                     os.unlink(path)

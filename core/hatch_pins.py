@@ -1,0 +1,1 @@
+../packaging/hatch_pins.py
