@@ -178,7 +178,11 @@ def open_driver(
     name: str | None, *, read_only: bool, auth: AuthCallback | None, no_aliases: bool = False
 ) -> tuple[type[ConnectDriver], DriverConnection]:
     """Resolve *name* to a URI and open it with the first driver that accepts it."""
+    from pyvirt import _log
     from pyvirt._defaulturi import default_uri, load_client_config, resolve_alias
+
+    # PYVIRT_DEBUG and friends are read here, as virInitialize reads LIBVIRT_DEBUG.
+    _log.debug("pyvirt.registry", "open %r read_only=%s", name, read_only)
 
     config = load_client_config()
     if not name:
@@ -195,12 +199,14 @@ def open_driver(
         tried.append(first)
         if _accepts(first, uri):
             conn = first.open(uri, read_only=read_only, auth=auth)
+            _log.debug("pyvirt.registry", "driver %r answered %s", uri.scheme, conn is not None)
             if conn is not None:
                 return first, conn
     for driver in wildcard_drivers():
         if driver in tried or not _accepts(driver, uri):
             continue
         conn = driver.open(uri, read_only=read_only, auth=auth)
+        _log.debug("pyvirt.registry", "driver %s answered %s", driver.__name__, conn is not None)
         if conn is not None:
             return driver, conn
     raise make_error(ErrorCode.NO_CONNECT, ErrorDomain.NONE, name)
