@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 import fcntl
-import logging
 import os
 import sys
 
 import zmq
 from pyvirt.rpc._paths import default_rundir
 
+from pyvirtd import _logsetup
 from pyvirtd._config import ConfigError, load_config
 from pyvirtd._daemon import Daemon, discover_state_drivers
+from pyvirtd._logsetup import LogSettings
 
 VERSION = "0.1.0"
 
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     level = "INFO" if args.verbose else config.log_level.upper()
     if args.verbose:
         config.log_level = "INFO"
-    logging.basicConfig(level=level, format="pyvirtd %(levelname)s %(message)s")
+    _logsetup.configure(LogSettings(level, config.log_format, config.log_filters), "pyvirtd")
     rundir = config.unix_sock_dir or default_rundir()
     # The pid file in the runtime dir is always taken: it is what keeps a second daemon off
     # this runtime dir (and its sockets), whatever --pid-file says.
@@ -70,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         pid_paths.append(args.pid_file)
     pid_fds: list[tuple[str, int]] = []
     daemon = Daemon(config, rundir, listen=args.listen, timeout=args.timeout)
+    daemon.config_path = args.config
     try:
         try:
             os.makedirs(rundir, mode=0o755, exist_ok=True)

@@ -7,6 +7,7 @@ the file and what was expected, never a traceback.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 
 
@@ -34,6 +35,14 @@ class Config:
     #: sleeps; 0 turns it off.  See pyvirtd._transport.
     poll_spin_us: int = 50
     log_level: str = "WARNING"
+    #: "text" (time-stamped lines) or "json" (one JSON object per line); see pyvirtd._logsetup
+    log_format: str = "text"
+    #: levels per logger, "pyvirtd.transport=DEBUG pyvirtd.worker=ERROR"; re-read on SIGHUP
+    log_filters: str = ""
+    #: "ADDRESS:PORT" of the OpenMetrics endpoint; "" (the default) serves no metrics
+    metrics_listen: str = ""
+    #: seconds between two refreshes of the guest metrics (domains by state, CPU, memory)
+    metrics_interval: int = 15
 
     def check(self, origin: str) -> None:
         def fail(key: str, what: str) -> ConfigError:
@@ -64,6 +73,25 @@ class Config:
                 raise fail(key, 'must be an octal mode such as "0700"')
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise fail("log_level", "must be one of DEBUG, INFO, WARNING, ERROR")
+        self._check_observability(fail)
+
+    def _check_observability(self, fail: Callable[[str, str], ConfigError]) -> None:
+        from pyvirtd._logsetup import FORMATS, parse_filters
+        from pyvirtd._metrics_http import parse_listen
+
+        if self.log_format not in FORMATS:
+            raise fail("log_format", f"must be one of {', '.join(FORMATS)}")
+        try:
+            parse_filters(self.log_filters)
+        except ValueError as exc:
+            raise fail("log_filters", f"is malformed: {exc}") from None
+        if self.metrics_listen:
+            try:
+                parse_listen(self.metrics_listen)
+            except ValueError as exc:
+                raise fail("metrics_listen", str(exc)) from None
+        if not 1 <= self.metrics_interval <= 3600:
+            raise fail("metrics_interval", "must be between 1 and 3600 (seconds)")
 
     def mode(self, kind: str) -> int:
         return int(self.unix_sock_ro_perms if kind == "ro" else self.unix_sock_rw_perms, 8)

@@ -42,7 +42,10 @@ from pyvirt.rpc import (
     split_frames,
 )
 
-from pyvirtd._config import Config
+from pyvirtd import _logsetup, _metrics
+from pyvirtd._config import Config, ConfigError, load_config
+from pyvirtd._logsetup import LogSettings
+from pyvirtd._metrics_http import MetricsServer
 from pyvirtd._sockets import configure_router, endpoint_path, secure_ipc_bind
 
 # pyzmq's flags are IntFlag members; plain ints skip enum arithmetic on every message.
@@ -115,6 +118,8 @@ class Daemon:
         self.last_activity = time.monotonic()
         # Route requests waiting for a restarting worker: (deadline, kind, ident, header, uri).
         self.waiting: list[tuple[float, str, bytes, Header, Worker, str]] = []
+        self.config_path: str | None = None  # re-read on SIGHUP for the log settings
+        self.metrics: MetricsServer | None = None
         self.sig_r, self.sig_w = os.pipe()
         os.set_blocking(self.sig_r, False)
         os.set_blocking(self.sig_w, False)
@@ -152,6 +157,9 @@ class Daemon:
             "ro_perms": c.mode("ro"),
             "listen_addr": c.listen_addr if self.listen else None,
             "log_level": c.log_level.upper(),
+            "log_format": c.log_format,
+            "log_filters": c.log_filters,
+            "metrics": bool(c.metrics_listen),
         }
 
     def start_worker(self, worker: Worker) -> None:
@@ -203,10 +211,30 @@ class Daemon:
 
     def start(self, names: list[str]) -> None:
         self.bind()
+        if self.config.metrics_listen:
+            # before any worker starts (they inherit the metrics directory), and so that a
+            # port in use stops the daemon before it has started anything
+            _metrics.prepare(self.rundir)
+            self.metrics = MetricsServer(
+                self.config.metrics_listen,
+                self._metrics_targets,
+                endpoint_path(self.rundir, None, "ro"),
+                self.config.metrics_interval,
+            )
+            self.metrics.start()
         for name in names:
             worker = Worker(name)
             self.workers[name] = worker
             self.start_worker(worker)
+
+    def _metrics_targets(self) -> list[tuple[str, str]]:
+        """(driver, URI) of each running worker, for the guest metrics: the URI the driver
+        probes to, else its first scheme's ``:///default`` (the test driver's shared state)."""
+        return [
+            (w.name, w.probe or f"{w.schemes[0]}:///default")
+            for w in list(self.workers.values())
+            if w.proc is not None and w.schemes
+        ]
 
     # -- requests --------------------------------------------------------------------------
     def _route(self, kind: str, args: Any) -> dict[str, Any]:
@@ -346,6 +374,8 @@ class Daemon:
                 log.warning(
                     "worker %s exited with %s; restarting", worker.name, worker.proc.returncode
                 )
+                if self.metrics is not None:
+                    _metrics.worker_exited(worker.name, worker.proc.pid)
                 worker.proc = None
                 worker.sessions = 0
                 if now - worker.started > STABLE_UPTIME:
@@ -422,11 +452,24 @@ class Daemon:
         return time.monotonic() - self.last_activity
 
     def reload(self) -> None:
+        """SIGHUP: apply the config file's log settings again, here and (published for them)
+        in the workers, then pass the signal on to the workers' state drivers."""
+        if self.config_path is not None:
+            try:
+                fresh = load_config(self.config_path)
+                settings = LogSettings(fresh.log_level, fresh.log_format, fresh.log_filters)
+                _logsetup.configure(settings, "pyvirtd")
+                _logsetup.publish(settings, self.rundir)
+            except (ConfigError, OSError) as exc:
+                log.error("reload: keeping the log settings: %s", exc)
         for worker in self.workers.values():
             if worker.proc is not None:
                 worker.proc.send_signal(signal.SIGHUP)
 
     def stop(self) -> None:
+        if self.metrics is not None:
+            self.metrics.stop()
+            self.metrics = None
         for worker in self.workers.values():
             if worker.proc is not None and worker.proc.poll() is None:
                 worker.proc.terminate()

@@ -60,6 +60,7 @@ from pyvirt.rpc import (
 from pyvirt.rpc._signatures import signatures
 from pyvirt.rpc._zmtp import encode_two
 
+from pyvirtd import _logsetup
 from pyvirtd._session import Session
 from pyvirtd._sockets import endpoint_path
 from pyvirtd._transport import ZmtpServer
@@ -443,9 +444,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--options", default="{}", help="JSON object of daemon settings")
     args = parser.parse_args(argv)
     options = json.loads(args.options)
-    logging.basicConfig(
-        level=options.get("log_level", "WARNING"),
-        format=f"pyvirtd[{args.driver}] %(levelname)s %(message)s",
+    component = f"pyvirtd[{args.driver}]"
+    _logsetup.configure(
+        _logsetup.LogSettings(
+            options.get("log_level", "WARNING"),
+            options.get("log_format", "text"),
+            options.get("log_filters", ""),
+        ),
+        component,
     )
     _die_with_parent()
     state = _load_state_driver(args.driver)
@@ -455,13 +461,21 @@ def main(argv: list[str] | None = None) -> int:
     if result == StateInitResult.ERROR:
         return 1
     server = WorkerServer(args.driver, state, args.rundir, options)
+    if options.get("metrics"):
+        from pyvirtd._metrics import instrument
+
+        instrument(server)
 
     def stop(_signo: int, _frame: object) -> None:
         server.running = False
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGHUP, lambda *_: state.reload())
+    def reload(_signo: int, _frame: object) -> None:
+        _logsetup.reload_from(args.rundir, component)  # log_filters changed at run time
+        state.reload()
+
+    signal.signal(signal.SIGHUP, reload)
     # A signal writes to the wake-up pipe, so the loop sees it at once: the poll would
     # otherwise run out its full timeout first (Python handlers run between C calls only).
     signal.set_wakeup_fd(server.wake_w)
