@@ -133,9 +133,9 @@ def test_guest_view_counts_domains_by_state_and_reports_cpu_and_memory(metered) 
                 raise AssertionError(f"no paused domain seen: {samples}")
         finally:
             conn.lookup_domain_by_name("test").resume()
-    memory = samples['pyvirt_domain_memory_bytes{domain="test",driver="test"}']
+    memory = samples['pyvirt_guest_memory_bytes{domain="test",driver="test"}']
     assert memory == 2097152 * 1024  # test:///default's "test" uses 2 GiB
-    assert samples['pyvirt_domain_cpu_seconds_total{domain="test",driver="test"}'] > 0
+    assert samples['pyvirt_guest_cpu_seconds_total{domain="test",driver="test"}'] > 0
     assert samples["pyvirt_guest_collector_failures"] == 0
 
 

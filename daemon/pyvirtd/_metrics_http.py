@@ -61,13 +61,13 @@ class GuestCollector:
             "pyvirt_domains", "Domains per driver and state", labels=["driver", "state"]
         )
         cpu = CounterMetricFamily(
-            "pyvirt_domain_cpu_seconds", "Guest CPU time used", labels=["driver", "domain"]
+            "pyvirt_guest_cpu_seconds", "Guest CPU time used", labels=["driver", "domain"]
         )
         memory = GaugeMetricFamily(
-            "pyvirt_domain_memory_bytes", "Guest memory in use", labels=["driver", "domain"]
+            "pyvirt_guest_memory_bytes", "Guest memory in use", labels=["driver", "domain"]
         )
         max_memory = GaugeMetricFamily(
-            "pyvirt_domain_max_memory_bytes", "Guest memory limit", labels=["driver", "domain"]
+            "pyvirt_guest_max_memory_bytes", "Guest memory limit", labels=["driver", "domain"]
         )
         failures = 0
         for driver, uri in self.targets():
