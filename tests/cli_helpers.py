@@ -178,12 +178,15 @@ def uri(request: pytest.FixtureRequest) -> str:
     return URI
 
 
+#: pyvirsh's --json in ``help CMD`` (its extension to virsh's options), taken out to compare
+_JSON_HELP = re.compile(r" \[--json\]|^    --json +print JSON.*\n", re.M)
 _CPU_TIME = re.compile(r"^(CPU time: +)\d+\.\ds$", re.M)
 _TIMING = re.compile(r"\(Time: \d+\.\d+ ms\)")
 
 
 def normalise(text: str) -> str:
     """Blank out what legitimately differs between two runs: CPU time, timings, program name."""
+    text = _JSON_HELP.sub("", text)
     text = _CPU_TIME.sub(r"\1<cpu>", text)
     text = _TIMING.sub("(Time: <ms>)", text)
     text = re.sub(r"\bpyvirsh\b", "virsh", text)

@@ -55,13 +55,24 @@ class ListedObject(Protocol):
     """What a list needs of an object: its identity and the two flags the add checks read."""
 
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """The object's name, unique in its list."""
+        ...
+
     @property
-    def uuid(self) -> str: ...
+    def uuid(self) -> str:
+        """The object's UUID, canonical form, unique in its list."""
+        ...
+
     @property
-    def active(self) -> bool: ...
+    def active(self) -> bool:
+        """Running (domains) or started (networks, pools): the add checks refuse such a clash."""
+        ...
+
     @property
-    def persistent(self) -> bool: ...
+    def persistent(self) -> bool:
+        """Defined (kept when it stops), as opposed to transient."""
+        ...
 
 
 class ListedDomain(ListedObject, Protocol):
@@ -69,15 +80,25 @@ class ListedDomain(ListedObject, Protocol):
 
     id: int
 
-    def record(self) -> DomainRecord: ...
+    def record(self) -> DomainRecord:
+        """The record listAll returns for it, which the filters read."""
+        ...
 
 
 class ListedNetwork(ListedObject, Protocol):
-    def record(self) -> NetworkRecord: ...
+    """A network: also its record, which the listAll filters read."""
+
+    def record(self) -> NetworkRecord:
+        """The record listAll returns for it."""
+        ...
 
 
 class ListedStoragePool(ListedObject, Protocol):
-    def record(self) -> StoragePoolRecord: ...
+    """A storage pool: also its record, which the listAll filters read."""
+
+    def record(self) -> StoragePoolRecord:
+        """The record listAll returns for it."""
+        ...
 
 
 T = TypeVar("T", bound=ListedObject)
@@ -259,9 +280,11 @@ class DomainObjList(_ObjectList[D]):
             )
 
     def find_by_id(self, id: int) -> D | None:
+        """The running domain with run id *id*, or None."""
         return self._by_id.get(id)
 
     def lookup_by_id(self, id: int) -> D:
+        """The running domain with run id *id*, or libvirt's VIR_ERR_NO_DOMAIN."""
         obj = self._by_id.get(id)
         if obj is None:
             raise self._missing(f"no domain with matching id {id}")
@@ -280,6 +303,7 @@ class DomainObjList(_ObjectList[D]):
         return obj
 
     def remove(self, obj: D) -> None:
+        """Forget *obj* (undefined, or a transient domain that stopped), its id included."""
         with self.lock:
             super().remove(obj)
             if obj.id >= 0 and self._by_id.get(obj.id) is obj:
@@ -362,6 +386,7 @@ class NetworkObjList(_ObjectList[N]):
             )
 
     def from_ref(self, ref: NetworkRef) -> N:
+        """The network behind a handle, or VIR_ERR_NO_NETWORK."""
         return self.lookup_by_uuid(ref.uuid)
 
     def list_all(self, flags: int, function: str) -> list[NetworkRecord]:
@@ -396,6 +421,7 @@ class StoragePoolObjList(_ObjectList[P]):
             )
 
     def from_ref(self, ref: StoragePoolRef) -> P:
+        """The pool behind a handle, or VIR_ERR_NO_STORAGE_POOL."""
         return self.lookup_by_uuid(ref.uuid)
 
     def list_all(self, flags: int, function: str) -> list[StoragePoolRecord]:
@@ -416,11 +442,19 @@ class ListedStorageVol(Protocol):
     """A volume: its name in the pool, its key and its path, all fixed once it is listed."""
 
     @property
-    def name(self) -> str: ...
+    def name(self) -> str:
+        """The volume's name, unique in its pool."""
+        ...
+
     @property
-    def key(self) -> str | None: ...
+    def key(self) -> str | None:
+        """The volume's key (libvirt's storage-wide identifier), if it has one yet."""
+        ...
+
     @property
-    def target_path(self) -> str | None: ...
+    def target_path(self) -> str | None:
+        """The volume's path on the host, if it has one yet."""
+        ...
 
 
 V = TypeVar("V", bound=ListedStorageVol)
@@ -458,6 +492,7 @@ class StorageVolObjList(Generic[V]):
             self._by_path[vol.target_path] = vol
 
     def remove(self, vol: V) -> None:
+        """Forget *vol* (deleted) under its name, key and path."""
         if self._by_name.get(vol.name) is vol:
             del self._by_name[vol.name]
         if vol.key is not None and self._by_key.get(vol.key) is vol:
@@ -466,15 +501,19 @@ class StorageVolObjList(Generic[V]):
             del self._by_path[vol.target_path]
 
     def find_by_name(self, name: str) -> V | None:
+        """The volume named *name* in this pool, or None."""
         return self._by_name.get(name)
 
     def find_by_key(self, key: str) -> V | None:
+        """The volume with key *key*, or None."""
         return self._by_key.get(key)
 
     def find_by_path(self, path: str) -> V | None:
+        """The volume at *path*, or None."""
         return self._by_path.get(path)
 
     def lookup_by_name(self, name: str) -> V:
+        """The volume named *name*, or libvirt's VIR_ERR_NO_STORAGE_VOL."""
         vol = self._by_name.get(name)
         if vol is None:
             raise make_error(ErrorCode.NO_STORAGE_VOL, self.error_domain,

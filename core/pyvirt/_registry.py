@@ -194,7 +194,11 @@ def open_driver(
 ) -> tuple[type[ConnectDriver], DriverConnection]:
     """Resolve *name* to a URI and open it with the first driver that accepts it (with
     *local_only*, raise :class:`RemoteNeeded` instead of opening a remote driver)."""
+    from pyvirt import _log
     from pyvirt._defaulturi import default_uri, load_client_config, resolve_alias
+
+    # PYVIRT_DEBUG and friends are read here, as virInitialize reads LIBVIRT_DEBUG.
+    _log.debug("pyvirt.registry", "open %r read_only=%s", name, read_only)
 
     config = load_client_config()
     if not name:
@@ -211,6 +215,7 @@ def open_driver(
         tried.append(first)
         if _accepts(first, uri):
             conn = first.open(uri, read_only=read_only, auth=auth)
+            _log.debug("pyvirt.registry", "driver %r answered %s", uri.scheme, conn is not None)
             if conn is not None:
                 return first, conn
     for driver in wildcard_drivers():
@@ -219,6 +224,7 @@ def open_driver(
         if local_only and driver.is_remote:
             raise RemoteNeeded(uri)
         conn = driver.open(uri, read_only=read_only, auth=auth)
+        _log.debug("pyvirt.registry", "driver %s answered %s", driver.__name__, conn is not None)
         if conn is not None:
             return driver, conn
     from pyvirt._install_hint import install_hint

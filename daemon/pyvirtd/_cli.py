@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import fcntl
-import logging
 import os
 import socket
 import sys
@@ -17,9 +16,11 @@ from importlib.metadata import version
 
 from pyvirt.rpc import default_rundir
 
+from pyvirtd import _logsetup
 from pyvirtd._activation import ActivationError, passed_sockets
 from pyvirtd._config import Config, ConfigError, effective_config, find_config, load_config
 from pyvirtd._daemon import Daemon, discover_state_drivers
+from pyvirtd._logsetup import LogSettings
 from pyvirtd._notify import Notifier
 
 
@@ -118,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     level = "INFO" if args.verbose else config.log_level.upper()
     if args.verbose:
         config.log_level = "INFO"
-    logging.basicConfig(level=level, format="pyvirtd %(levelname)s %(message)s")
+    _logsetup.configure(LogSettings(level, config.log_format, config.log_filters), "pyvirtd")
     notifier = Notifier()
     try:
         adopted = passed_sockets()
@@ -142,6 +143,7 @@ def _run(
         pid_paths.append(args.pid_file)
     pid_fds: list[tuple[str, int]] = []
     daemon = Daemon(config, rundir, listen=args.listen, timeout=args.timeout, adopted=adopted)
+    daemon.config_path = args.config
     try:
         try:
             os.makedirs(rundir, mode=0o755, exist_ok=True)

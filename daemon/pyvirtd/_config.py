@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -76,6 +77,22 @@ class Config:
     log_level: str = _setting(
         "WARNING", "Least severe log message shown: DEBUG, INFO, WARNING or ERROR."
     )
+    log_format: str = _setting(
+        "text",
+        "\"text\" (time-stamped lines) or \"json\" (one JSON object per line); see\n"
+        "pyvirtd._logsetup.",
+    )
+    log_filters: str = _setting(
+        "",
+        "Levels per logger, e.g. \"pyvirtd.transport=DEBUG pyvirtd.worker=ERROR\"; re-read on\n"
+        "SIGHUP.",
+    )
+    metrics_listen: str = _setting(
+        "", "\"ADDRESS:PORT\" of the OpenMetrics endpoint; \"\" (the default) serves no metrics."
+    )
+    metrics_interval: int = _setting(
+        15, "Seconds between two refreshes of the guest metrics (domains by state, CPU, memory)."
+    )
 
     def check(self, origin: str) -> None:
         def fail(key: str, what: str) -> ConfigError:
@@ -106,6 +123,25 @@ class Config:
                 raise fail(key, 'must be an octal mode such as "0700"')
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise fail("log_level", "must be one of DEBUG, INFO, WARNING, ERROR")
+        self._check_observability(fail)
+
+    def _check_observability(self, fail: Callable[[str, str], ConfigError]) -> None:
+        from pyvirtd._logsetup import FORMATS, parse_filters
+        from pyvirtd._metrics_http import parse_listen
+
+        if self.log_format not in FORMATS:
+            raise fail("log_format", f"must be one of {', '.join(FORMATS)}")
+        try:
+            parse_filters(self.log_filters)
+        except ValueError as exc:
+            raise fail("log_filters", f"is malformed: {exc}") from None
+        if self.metrics_listen:
+            try:
+                parse_listen(self.metrics_listen)
+            except ValueError as exc:
+                raise fail("metrics_listen", str(exc)) from None
+        if not 1 <= self.metrics_interval <= 3600:
+            raise fail("metrics_interval", "must be between 1 and 3600 (seconds)")
 
     def mode(self, kind: str) -> int:
         return int(self.unix_sock_ro_perms if kind == "ro" else self.unix_sock_rw_perms, 8)

@@ -47,6 +47,11 @@ class WorkerOptions:
     ro_perms: int
     listen_addr: str | None
     log_level: str
+    #: "text" or "json" lines (pyvirtd._logsetup), and per-logger levels.
+    log_format: str = "text"
+    log_filters: str = ""
+    #: Whether to count calls for the daemon's OpenMetrics endpoint (pyvirtd._metrics).
+    metrics: bool = False
 
 
 @dataclass(frozen=True)

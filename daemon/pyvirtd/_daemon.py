@@ -46,7 +46,8 @@ from pyvirt.rpc import (
 )
 from pyvirt.rpc.zmtp import encode_two
 
-from pyvirtd._config import Config
+from pyvirtd import _logsetup, _metrics
+from pyvirtd._config import Config, ConfigError, load_config
 from pyvirtd._control import (
     ControlError,
     ControlReader,
@@ -55,6 +56,8 @@ from pyvirtd._control import (
     WorkerSessions,
     write_record,
 )
+from pyvirtd._logsetup import LogSettings
+from pyvirtd._metrics_http import MetricsServer
 from pyvirtd._sockets import endpoint_path
 from pyvirtd._transport import ZmtpServer
 
@@ -161,6 +164,8 @@ class Daemon:
         )
         self.last_activity = time.monotonic()
         self.waiting: list[_Waiting] = []
+        self.config_path: str | None = None  # re-read on SIGHUP for the log settings
+        self.metrics: MetricsServer | None = None
         self.sig_r, self.sig_w = os.pipe()
         os.set_blocking(self.sig_r, False)
         os.set_blocking(self.sig_w, False)
@@ -199,6 +204,9 @@ class Daemon:
             ro_perms=c.mode("ro"),
             listen_addr=c.listen_addr if self.listen else None,
             log_level=c.log_level.upper(),
+            log_format=c.log_format,
+            log_filters=c.log_filters,
+            metrics=bool(c.metrics_listen),
         )
 
     def start_worker(self, worker: Worker) -> None:
@@ -232,6 +240,17 @@ class Daemon:
         for signo in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD):
             signal.signal(signo, self._on_signal)
         self.bind_tcp()
+        if self.config.metrics_listen:
+            # before any worker starts (they inherit the metrics directory), and so that a
+            # port in use stops the daemon before it has started anything
+            _metrics.prepare(self.rundir)
+            self.metrics = MetricsServer(
+                self.config.metrics_listen,
+                self._metrics_targets,
+                endpoint_path(self.rundir, None, "ro"),
+                self.config.metrics_interval,
+            )
+            self.metrics.start()
         for name in names:
             worker = Worker(name)
             self.workers[name] = worker
@@ -286,6 +305,15 @@ class Daemon:
         if proc is not None and proc.stdout is not None and not proc.stdout.closed:
             self.transport.unwatch(proc.stdout.fileno())
             proc.stdout.close()
+
+    def _metrics_targets(self) -> list[tuple[str, str]]:
+        """(driver, URI) of each running worker, for the guest metrics: the URI the driver
+        probes to, else its first scheme's ``:///default`` (the test driver's shared state)."""
+        return [
+            (w.name, w.ready.probe or f"{w.ready.schemes[0]}:///default")
+            for w in list(self.workers.values())
+            if w.proc is not None and w.ready is not None and w.ready.schemes
+        ]
 
     # -- requests --------------------------------------------------------------------------
     def _route(self, kind: str, args: Any) -> dict[str, Any]:
@@ -419,6 +447,8 @@ class Daemon:
 
     def _reap(self, worker: Worker, code: int, now: float) -> None:
         self._close_control(worker)
+        if self.metrics is not None and worker.proc is not None:
+            _metrics.worker_exited(worker.name, worker.proc.pid)
         was_ready = worker.ready is not None
         worker.proc = None
         worker.ready = None
@@ -481,11 +511,24 @@ class Daemon:
         return time.monotonic() - self.last_activity
 
     def reload(self) -> None:
+        """SIGHUP: apply the config file's log settings again, here and (published for them)
+        in the workers, then pass the signal on to the workers' state drivers."""
+        if self.config_path is not None:
+            try:
+                fresh = load_config(self.config_path)
+                settings = LogSettings(fresh.log_level, fresh.log_format, fresh.log_filters)
+                _logsetup.configure(settings, "pyvirtd")
+                _logsetup.publish(settings, self.rundir)
+            except (ConfigError, OSError) as exc:
+                log.error("reload: keeping the log settings: %s", exc)
         for worker in self.workers.values():
             if worker.proc is not None:
                 worker.proc.send_signal(signal.SIGHUP)
 
     def stop(self) -> None:
+        if self.metrics is not None:
+            self.metrics.stop()
+            self.metrics = None
         for worker in self.workers.values():
             if worker.proc is not None and worker.proc.poll() is None:
                 worker.proc.terminate()

@@ -60,6 +60,7 @@ from pyvirt.rpc import (
 )
 from pyvirt.rpc.zmtp import encode_two
 
+from pyvirtd import _logsetup
 from pyvirtd._control import (
     ControlError,
     WorkerOptions,
@@ -481,9 +482,10 @@ def main(argv: list[str] | None = None) -> int:
     if not isinstance(options, WorkerOptions):
         print(f"pyvirtd[{args.driver}]: expected WorkerOptions, got {options!r}", file=sys.stderr)
         return 1
-    logging.basicConfig(
-        level=options.log_level,
-        format=f"pyvirtd[{args.driver}] %(levelname)s %(message)s",
+    component = f"pyvirtd[{args.driver}]"
+    _logsetup.configure(
+        _logsetup.LogSettings(options.log_level, options.log_format, options.log_filters),
+        component,
     )
     _die_with_parent()
     state = _load_state_driver(args.driver)
@@ -493,13 +495,21 @@ def main(argv: list[str] | None = None) -> int:
     if result == StateInitResult.ERROR:
         return 1
     server = WorkerServer(args.driver, state, args.rundir, options, control)
+    if options.metrics:
+        from pyvirtd._metrics import instrument
+
+        instrument(server)
 
     def stop(_signo: int, _frame: object) -> None:
         server.running = False
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGHUP, lambda *_: state.reload())
+    def reload(_signo: int, _frame: object) -> None:
+        _logsetup.reload_from(args.rundir, component)  # log_filters changed at run time
+        state.reload()
+
+    signal.signal(signal.SIGHUP, reload)
     # A signal writes to the wake-up pipe, so the loop sees it at once: the poll would
     # otherwise run out its full timeout first (Python handlers run between C calls only).
     signal.set_wakeup_fd(server.wake_w)

@@ -27,6 +27,11 @@ class Failure(Exception):
         self.cause = cause
 
 
+#: virsh's log levels (vshErrorLevel): ``-d N`` shows messages of level N and above
+DEBUG, INFO, NOTICE, WARNING, ERROR = range(5)
+_LEVEL_NAMES = ("DEBUG", "INFO", "NOTICE", "WARNING", "ERROR")
+
+
 class Control:
     """Global options and the connection, shared by every command of one run."""
 
@@ -35,8 +40,10 @@ class Control:
         self.readonly = False
         self.quiet = False
         self.timing = False
-        self.debug = 4
+        self.debug = ERROR
         self.logfile: str | None = None
+        self._log: TextIO | None = None
+        self.prog = "pyvirsh"
         self.imode = False
         self.out: TextIO = sys.stdout
         self.err: TextIO = sys.stderr
@@ -56,15 +63,44 @@ class Control:
             self.out.write(text)
 
     def error(self, text: str) -> None:
+        """vshError: ``error: TEXT`` on stderr, and an ERROR line in the ``-l`` log."""
         self.out.flush()
         self.err.write(f"error: {text}\n")
         self.err.flush()
-        if self.logfile:
-            try:
-                with open(self.logfile, "a", encoding="utf-8") as f:
-                    f.write(f"error: {text}\n")
-            except OSError:
-                pass
+        self._write_log(ERROR, text)
+
+    # -- logging (virsh's -d LEVEL and -l FILE) --------------------------------------------
+    def open_log(self, path: str) -> bool:
+        """Open the ``-l`` file for appending, as vshOpenLogFile (created mode 0600)."""
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        except OSError:
+            return False
+        self.logfile = path
+        self._log = open(fd, "a", encoding="utf-8", errors="surrogateescape")
+        return True
+
+    def log(self, level: int, text: str) -> None:
+        """vshDebug: a message of *level* shown when ``-d`` allows it, on stdout and in the
+        ``-l`` file, e.g. ``commands: "list"`` (INFO) or ``<domain> trying as domain NAME``
+        (DEBUG)."""
+        if level < self.debug:
+            return
+        self._write_log(level, text)
+        self.out.write(text + "\n")
+
+    def _write_log(self, level: int, text: str) -> None:
+        """One line of virsh's log format: ``[2026.12.05 05:54:29 virsh 7098] INFO text``."""
+        if self._log is None:
+            return
+        import time
+
+        stamp = time.strftime("%Y.%m.%d %H:%M:%S")
+        try:
+            self._log.write(f"[{stamp} {self.prog} {os.getpid()}] {_LEVEL_NAMES[level]} {text}\n")
+            self._log.flush()
+        except OSError:
+            pass
 
     # -- connection -----------------------------------------------------------------------
     def connect(self) -> None:
@@ -97,6 +133,7 @@ class Control:
             self._conn.set_keepalive(self.keepalive_interval, self.keepalive_count)
         except pyvirt.VirtError as error:
             if not self.keepalive_forced:
+                self.log(INFO, "Failed to setup keepalive on connection")
                 return
             self.error("Cannot setup keepalive on connection as requested, disconnecting")
             self.close()
@@ -110,6 +147,9 @@ class Control:
         return self._conn
 
     def close(self) -> None:
+        if self._log is not None:
+            self._log.close()
+            self._log = None
         if self._conn is not None:
             try:
                 self._conn.close()

@@ -70,6 +70,8 @@ def command_help(cmd: Cmd) -> str:
             synopsis.append(f"<{o.name}>" if o.req else f"[--{o.name} <number>]")
         elif o.type == T.STRING:
             synopsis.append(f"[--{o.name} <string>]")
+        elif o.type == T.ARGV:
+            synopsis.append(f"<{o.name}>..." if o.req else f"[<{o.name}>]...")
         else:
             synopsis.append(f"<{o.name}>" if o.req else f"[<{o.name}>]")
     out = [f"  NAME\n    {cmd.name} - {cmd.brief}\n\n  SYNOPSIS\n    {' '.join(synopsis)}\n"]
@@ -85,6 +87,8 @@ def command_help(cmd: Cmd) -> str:
                 label = f"[--{o.name}] <number>" if o.req else f"--{o.name} <number>"
             elif o.type == T.STRING:
                 label = f"--{o.name} <string>"
+            elif o.type == T.ARGV:
+                label = f"<{o.name}>"
             else:
                 label = f"[--{o.name}] <string>"
             out.append(f"    {label:<15}  {o.help}\n")

@@ -12,7 +12,8 @@ import os
 import sys
 import time
 
-from pyvirt.cli._control import Control, Failure
+from pyvirt import _log
+from pyvirt.cli._control import INFO, Control, Failure
 from pyvirt.cli._getopt import LONG, GetOpt, OptError
 from pyvirt.cli._parser import ArgvTokens, Parsed, ParseError, StringTokens, parse
 
@@ -115,7 +116,9 @@ def _global_options(ctl: Control, args: list[str], prog: str) -> list[str]:
                 else:
                     ctl.keepalive_count = number
             elif letter == "l":
-                ctl.logfile = value
+                if not ctl.open_log(value or ""):
+                    ctl.error("failed to open the log file. check the log file path")
+                    raise Exit(1)
             elif letter == "q":
                 ctl.quiet = True
             elif letter == "t":
@@ -145,8 +148,14 @@ def _global_options(ctl: Control, args: list[str], prog: str) -> list[str]:
 def parse_commands(ctl: Control, tokens: StringTokens | ArgvTokens) -> list[Parsed] | None:
     from pyvirt.cli._registry import lookup
 
+    log = None
+    if ctl.debug <= INFO:  # each option given, as virsh logs while parsing
+
+        def log(text: str) -> None:
+            ctl.log(INFO, text)
+
     try:
-        return parse(tokens, lookup, ctl.error)
+        return parse(tokens, lookup, ctl.error, log)
     except ParseError:
         return None
 
@@ -187,6 +196,8 @@ def run_commands(ctl: Control, cmds: list[Parsed]) -> bool:
         before = time.perf_counter()
         ok = run_one(ctl, p)
         after = time.perf_counter()
+        _log.debug("pyvirt.cli", "%s: %s in %.3f ms", p.cmd.name, "ok" if ok else "failed",
+                   (after - before) * 1000)
         if p.cmd.name in ("quit", "exit"):
             return ok
         if ctl.timing:
@@ -198,6 +209,7 @@ def run_commands(ctl: Control, cmds: list[Parsed]) -> bool:
 
 def _run(args: list[str], prog: str, startup: _StartupGC) -> int:
     ctl = Control()
+    ctl.prog = prog
     try:
         rest = _global_options(ctl, args, prog)
     except Exit as e:
@@ -205,6 +217,8 @@ def _run(args: list[str], prog: str, startup: _StartupGC) -> int:
     cmds: list[Parsed] | None = []
     if rest:
         if len(rest) == 1:
+            if ctl.debug <= INFO:
+                ctl.log(INFO, f'commands: "{rest[0]}"')
             cmds = parse_commands(ctl, StringTokens(rest[0], ctl.error))
         else:
             cmds = parse_commands(ctl, ArgvTokens(rest))

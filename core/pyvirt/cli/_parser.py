@@ -26,6 +26,7 @@ class T:
     INT = "int"
     DATA = "data"  # string shown as <name> in the synopsis
     ALIAS = "alias"  # hidden: another name for an option (help holds the target)
+    ARGV = "argv"  # every remaining data word, as a list (virsh's VSH_OT_ARGV)
 
 
 class Opt:
@@ -200,8 +201,12 @@ def parse(
     tokens: StringTokens | ArgvTokens,
     lookup: Callable[[str], Cmd | None],
     report: Callable[[str], None],
+    log: Callable[[str], None] | None = None,
 ) -> list[Parsed]:
-    """Parse every command of the input, or raise ParseError (nothing runs then, as in virsh)."""
+    """Parse every command of the input, or raise ParseError (nothing runs then, as in virsh).
+
+    *log*, when given, receives virsh's INFO line for each option set
+    (``dominfo: domain(optdata): test``, ``list: all(bool): (none)``)."""
     result: list[Parsed] = []
     while True:
         cmd: Cmd | None = None
@@ -249,11 +254,15 @@ def parse(
                     if opt in need_arg:
                         need_arg.remove(opt)
                     parsed.values[opt.name] = opt_value
+                    if log is not None:
+                        log(f"{cmd.name}: {opt.name}(optdata): {opt_value}")
                 else:
                     if opt_value is not None:
                         report(f"invalid '=' after option --{opt.name}")
                         raise ParseError
                     parsed.values[opt.name] = True
+                    if log is not None:
+                        log(f"{cmd.name}: {opt.name}(bool): (none)")
                 continue
             if not data_only and data == "--":
                 data_only = True
@@ -263,9 +272,15 @@ def parse(
                     continue
                 report(f"unexpected data '{data}'")
                 raise ParseError
-            opt = need_arg.pop(0)
+            opt = need_arg[0]
             seen.add(opt.name)
+            if opt.type == T.ARGV:
+                parsed.values.setdefault(opt.name, []).append(data)
+                continue
+            need_arg.pop(0)
             parsed.values[opt.name] = data
+            if log is not None:
+                log(f"{cmd.name}: {opt.name}(optdata): {data}")
         if parsed is not None:
             if "help" in parsed.values and parsed.cmd.option("help") is None:
                 helpcmd = lookup("help")

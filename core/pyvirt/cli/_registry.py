@@ -83,6 +83,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "vol-list",
     ),
     "virsh": ("exit", "help", "quit"),
+    "completion": ("complete", "completion"),
 }
 _MODULE_OF: dict[str, str] = {name: module for module, names in MODULES.items() for name in names}
 

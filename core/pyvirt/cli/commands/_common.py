@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from pyvirt.cli._control import Control, Failure
+from pyvirt.cli._control import DEBUG, INFO, Control, Failure
 from pyvirt.cli._format import to_uint
 from pyvirt.cli._parser import Opt, Parsed, T
 
@@ -17,8 +17,9 @@ if TYPE_CHECKING:
 
     from pyvirt import Domain, Network, StoragePool, StorageVol
 
-#: pyvirsh's extension: hidden from help so ``help CMD`` stays identical to virsh's.
-JSON_OPT = Opt("json", T.BOOL, "print JSON (see docs/cli-json.md)", hidden=True)
+#: pyvirsh's extension, listed by ``help CMD`` after virsh's own options (the tests compare
+#: help with virsh's once this option's lines are taken out).
+JSON_OPT = Opt("json", T.BOOL, "print JSON instead of text (see docs/cli-json.md)")
 VSH_MAX_XML_FILE = 10 * 1024 * 1024
 LIBVIRT_VERSION = 9_000_000  # the libvirt release whose behaviour pyvirt reproduces
 
@@ -102,22 +103,27 @@ def domain(ctl: Control, p: Parsed, by: int = BY_ID | BY_UUID | BY_NAME) -> tupl
     name = string_req(p, "domain")
     assert name is not None
     conn = ctl.conn
+    cmd = p.cmd.name
+    ctl.log(INFO, f"{cmd}: found option <domain>: {name}")
     dom = None
     if by & BY_ID:
         from pyvirt.cli._format import to_int
 
         number = to_int(name)
         if number is not None and number >= 0:
+            ctl.log(DEBUG, f"{cmd}: <domain> looks like ID")
             try:
                 dom = conn.lookup_domain_by_id(number)
             except VirtError:
                 pass
     if dom is None and by & BY_UUID and len(name) == 36:
+        ctl.log(DEBUG, f"{cmd}: <domain> trying as domain UUID")
         try:
             dom = conn.lookup_domain_by_uuid(name)
         except VirtError:
             pass
     if dom is None and by & BY_NAME:
+        ctl.log(DEBUG, f"{cmd}: <domain> trying as domain NAME")
         try:
             dom = conn.lookup_domain_by_name(name)
         except VirtError:
@@ -133,12 +139,16 @@ def network(ctl: Control, p: Parsed, opt: str = "network") -> tuple[Network, str
 
     name = string_req(p, opt)
     assert name is not None
+    cmd = p.cmd.name
+    ctl.log(INFO, f"{cmd}: found option <{opt}>: {name}")
     err: VirtError | None = None
     if len(name) == 36:
+        ctl.log(DEBUG, f"{cmd}: <{opt}> trying as network UUID")
         try:
             return ctl.conn.lookup_network_by_uuid(name), name
         except VirtError as e:
             err = e
+    ctl.log(DEBUG, f"{cmd}: <{opt}> trying as network NAME")
     try:
         return ctl.conn.lookup_network_by_name(name), name
     except VirtError as e:
@@ -146,15 +156,19 @@ def network(ctl: Control, p: Parsed, opt: str = "network") -> tuple[Network, str
     raise Failure(f"failed to get network '{name}'", cause=err)
 
 
-def pool_by(ctl: Control, name: str) -> StoragePool:
+def pool_by(ctl: Control, name: str, cmd: str, opt: str = "pool") -> StoragePool:
+    """virshCommandOptPoolBy's lookups: uuid (36 chars) then name; the lookup error follows."""
     from pyvirt import VirtError
 
+    ctl.log(INFO, f"{cmd}: found option <{opt}>: {name}")
     err: VirtError | None = None
     if len(name) == 36:
+        ctl.log(DEBUG, f"{cmd}: <{opt}> trying as pool UUID")
         try:
             return ctl.conn.lookup_storage_pool_by_uuid(name)
         except VirtError as e:
             err = e
+    ctl.log(DEBUG, f"{cmd}: <{opt}> trying as pool NAME")
     try:
         return ctl.conn.lookup_storage_pool_by_name(name)
     except VirtError as e:
@@ -165,7 +179,7 @@ def pool_by(ctl: Control, name: str) -> StoragePool:
 def pool(ctl: Control, p: Parsed, opt: str = "pool") -> tuple[StoragePool, str]:
     name = string_req(p, opt)
     assert name is not None
-    return pool_by(ctl, name), name
+    return pool_by(ctl, name, p.cmd.name, opt), name
 
 
 def volume(ctl: Control, p: Parsed) -> tuple[StorageVol, str]:
@@ -175,18 +189,25 @@ def volume(ctl: Control, p: Parsed) -> tuple[StorageVol, str]:
     name = string_req(p, "vol")
     assert name is not None
     pool_name = string_req(p, "pool")
+    cmd = p.cmd.name
     sp = None
     if pool_name is not None:
-        sp = pool_by(ctl, pool_name)
+        sp = pool_by(ctl, pool_name, cmd)
         if not sp.is_active():
             raise Failure(f"pool '{pool_name}' is not active")
+    ctl.log(DEBUG, f"{cmd}: found option <vol>: {name}")
     err: VirtError | None = None
     if sp is not None:
+        ctl.log(DEBUG, f"{cmd}: <vol> trying as vol name")
         try:
             return sp.lookup_volume_by_name(name), name
         except VirtError as e:
             err = e
-    for lookup in (ctl.conn.lookup_storage_vol_by_key, ctl.conn.lookup_storage_vol_by_path):
+    for how, lookup in (
+        ("key", ctl.conn.lookup_storage_vol_by_key),
+        ("path", ctl.conn.lookup_storage_vol_by_path),
+    ):
+        ctl.log(DEBUG, f"{cmd}: <vol> trying as vol {how}")
         try:
             return lookup(name), name
         except VirtError as e:

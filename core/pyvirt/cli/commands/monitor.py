@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pyvirt.cli._control import Control, Failure
+from pyvirt.cli._control import DEBUG, Control, Failure
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
 from pyvirt.cli._table import render
 from pyvirt.cli.commands._common import JSON_OPT, dom_opt, domain, emit_json, yes_no
@@ -245,6 +245,11 @@ def cmd_dominfo(ctl: Control, p: Parsed) -> bool:
                 lines.append((label, "unknown"))
             continue
         data[key] = value
+        if key == "persistent" and ctl.debug == DEBUG and not p.bool("json"):
+            # virsh prints as it goes, so its debug line falls inside the output
+            ctl.print("".join(f"{k:<15} {v}\n" for k, v in lines))
+            lines = []
+            ctl.log(DEBUG, f"Domain persistent flag value: {int(value)}")
         lines.append((label, fmt(value)))
     try:
         model = ctl.conn.security_model()
