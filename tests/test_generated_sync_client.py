@@ -89,3 +89,17 @@ def test_the_generated_file_says_it_is_generated():
     assert text.startswith("# Generated from pyvirt/rpc/_async_client.py")
     assert "do not edit" in text.splitlines()[0]
     assert re.search(r"\basync (def|for|with)\b|\bawait ", text) is None
+
+
+def test_both_backends_offer_the_interface_the_session_logic_uses():
+    """What the one source calls on a backend must exist, under the generated names, on both."""
+    from pyvirt.rpc import _aio_backend, _sync_backend
+
+    for name in ("connect", "Link"):
+        assert callable(getattr(_aio_backend, name)) and callable(getattr(_sync_backend, name))
+    assert _unasync.unasync_line("backend.AsyncLock") == "backend.Lock"
+    assert hasattr(_aio_backend, "AsyncLock") and hasattr(_sync_backend, "Lock")
+    assert hasattr(_aio_backend, "AsyncClientBase") and hasattr(_sync_backend, "ClientBase")
+    link_interface = {"request", "call", "gone", "keep_alive", "events", "close"}
+    for link in (_aio_backend.Link, _sync_backend.Link):
+        assert link_interface <= set(dir(link)), link
