@@ -4,9 +4,9 @@ synchronous one (:mod:`pyvirt.rpc._sync_client` is generated from this file by
 
 A session holds two links: one to the daemon's control socket (routing, and re-routing after
 a worker restart) and one to the worker serving the URI, which carries every call.  How a link
-moves bytes is the backend's business (:mod:`pyvirt.rpc._aio_backend`: an asyncio protocol,
-many calls in flight; :mod:`pyvirt.rpc._sync_backend`: a blocking socket, one call at a time
-per link, a brief poll before sleeping); what is here is the same for both:
+moves bytes is the ``backend`` module's business (for asyncio, a protocol with many calls in
+flight; for threads, a blocking socket, one call at a time per link, a brief poll before
+sleeping); what is here is the same for both:
 
 * opening: ROUTE on the control link, then CONNECT_OPEN on the worker (libvirt's connect
   errors come from the backend's ``connect``);
