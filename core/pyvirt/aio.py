@@ -4,7 +4,10 @@ The connection's methods are the driver contract's (``await conn.domain_get_info
 ``await conn.connect_list_all_domains(0)``, ...), generated from the procedure table like the
 synchronous client's, so both always offer the same calls.  Any number of calls may be in
 flight at once on one connection (``asyncio.gather``); replies are matched by serial.
-``async for event in conn.events()`` yields lifecycle events.
+``async for event in conn.events()`` yields lifecycle events, and
+``await conn.connect_set_keepalive(interval, count)`` closes the connection when the worker
+stops answering, as the synchronous client does (its session logic is generated from this
+one's: :mod:`pyvirt.rpc._unasync`).
 """
 
 from __future__ import annotations
