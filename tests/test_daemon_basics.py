@@ -54,9 +54,15 @@ def test_bulk_listing_returns_full_records(conn):
 def test_read_only_connection_is_refused_by_the_daemon(daemon):
     with pyvirt.open("test+unix:///default", read_only=True) as ro:
         dom = ro.lookup_domain_by_name("test")
-        # Bypass the client-side check: the worker must refuse on its own.
+        # Bypass both client-side checks (the public API's and the remote driver's): the call
+        # goes straight onto the worker link, and the worker must refuse on its own.
+        from pyvirt.rpc import PROGRAM_REMOTE
+
+        domain_suspend = 34  # libvirt's REMOTE_PROC_DOMAIN_SUSPEND
+
+        worker = ro.driver._usable_worker()
         with pytest.raises(pyvirt.OperationDeniedError) as err:
-            ro.driver.domain_suspend(dom.ref)
+            worker.request(PROGRAM_REMOTE, domain_suspend, [dom.ref])
         assert (
             err.value.message == "operation forbidden: read only access prevents virDomainSuspend"
         )

@@ -9,6 +9,10 @@ serial.  A local URI (``test:///default``) is served in process, without a daemo
 
 :func:`open_driver` gives the raw driver contract of a daemon connection
 (``await drv.domain_get_info(ref)``), for code that wants the wire calls themselves.
+
+The session logic is written once: the synchronous client is generated from the asyncio one
+(:mod:`pyvirt.rpc._unasync`); ``await drv.connect_set_keepalive(interval, count)`` closes a
+raw connection whose worker stops answering, as the synchronous client does.
 """
 
 from __future__ import annotations

@@ -251,13 +251,18 @@ def gen_client_stubs() -> str:
         out.append("")
         out.append("    __slots__ = ()")
         out.append("")
+        # The client class provides the primitive (after this mixin in its bases): declared
+        # here for type checkers only, so that it does not hide the real one.
+        out.append("    if TYPE_CHECKING:")
+        out.append("")
         if is_async:
             out.append(
-                "    def _asend(self, proc: int, args: list[Any], sig: Signature) -> Awaitable[Any]:"
+                "        def _asend(self, proc: int, args: list[Any], sig: Signature) -> Awaitable[Any]: ..."
             )
         else:
-            out.append("    def _invoke(self, proc: int, args: list[Any], sig: Signature) -> Any:")
-        out.append("        raise NotImplementedError")
+            out.append(
+                "        def _invoke(self, proc: int, args: list[Any], sig: Signature) -> Any: ..."
+            )
         for proc in procs:
             params = _params(proc)
             n = proc.number

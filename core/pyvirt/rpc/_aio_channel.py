@@ -30,14 +30,22 @@ from __future__ import annotations
 import asyncio
 import socket
 from collections import deque
+from collections.abc import AsyncIterator
 from typing import Any
 
 from pyvirt._errors import VirtError
 from pyvirt._records import ObjectEvent
-from pyvirt.rpc._channel import lost, reply_value, timed_out
+from pyvirt.rpc._channel import _PING, Keepalive, keepalive_timeout, lost, reply_value, timed_out
 from pyvirt.rpc._codec import ProtocolError, decode, encode
-from pyvirt.rpc._procs import PROC_EVENT
-from pyvirt.rpc._wire import _HEADER, HEADER_SIZE, VERSION_FRAME, MessageType, Status
+from pyvirt.rpc._procs import PROC_EVENT, PROC_EVENT_ATTACH
+from pyvirt.rpc._wire import (
+    _HEADER,
+    HEADER_SIZE,
+    PROGRAM_REMOTE,
+    VERSION_FRAME,
+    MessageType,
+    Status,
+)
 from pyvirt.rpc._zmtp import Decoder, ZmtpError, handshake, socket_address, two_frame_prefix
 
 _REPLY = int(MessageType.REPLY)
@@ -61,11 +69,17 @@ class Channel(asyncio.Protocol):
         #: Calls without a reply after this many seconds fail with VIR_ERR_OPERATION_TIMEOUT.
         self.timeout = timeout
         self.pending: dict[int, asyncio.Future[Any]] = {}
-        #: Events for :meth:`AsyncRemoteConnection.events`; the channel's end is queued last
-        #: (the error it failed with), so an iterator waiting on it stops instead of hanging.
-        self.events: asyncio.Queue[ObjectEvent | VirtError] | None = None
+        #: Events for :meth:`events`; the channel's end is queued last (the error it failed
+        #: with), so an iterator waiting on it stops instead of hanging.
+        self.event_queue: asyncio.Queue[ObjectEvent | VirtError] | None = None
         #: Why the channel can no longer be used (set once, never cleared).
         self.dead: VirtError | None = None
+        #: The peer missed too many keepalive pings (see :meth:`keep_alive`).
+        self.unresponsive = False
+        self._keepalive: Keepalive = None
+        self._pinger: asyncio.TimerHandle | None = None
+        self._heard = False  # something came in since the last keepalive tick
+        self._missed = 0  # keepalive pings sent in a row without hearing anything
         #: Resolves when the peer's handshake has been read; fails if the channel dies first.
         self.ready: asyncio.Future[None] = self.loop.create_future()
         #: The peer closed the connection before completing its handshake: typically a dying
@@ -111,6 +125,7 @@ class Channel(asyncio.Protocol):
         transport.write(handshake(b"DEALER", False))
 
     def data_received(self, data: bytes) -> None:
+        self._heard = True
         decoder = self._decoder
         try:
             messages = decoder.feed(data)
@@ -141,7 +156,7 @@ class Channel(asyncio.Protocol):
                     future.set_result(reply_value(status, payload[HEADER_SIZE:]))
                 except VirtError as exc:
                     future.set_exception(exc)
-            elif kind == _EVENT and procedure == PROC_EVENT and self.events is not None:
+            elif kind == _EVENT and procedure == PROC_EVENT and self.event_queue is not None:
                 self._event(payload)
         if messages and not self._flush_due:
             # Scheduled now, the flush runs in the next iteration right after the tasks these
@@ -192,6 +207,14 @@ class Channel(asyncio.Protocol):
             self._sweeper = self.loop.call_later(self._tick, self._sweep)
         return future
 
+    #: The session's call (:mod:`pyvirt.rpc._async_client`): the reply's future, not a
+    #: coroutine (one fewer object per call); a dead channel raises its error.
+    request = send
+
+    def gone(self) -> bool:
+        """True when nothing may be sent here any more (the peer went, or stopped answering)."""
+        return self.dead is not None
+
     async def call(self, program: int, procedure: int, args: Any, timeout: float) -> Any:
         """One call that gives up after *timeout* seconds (when shorter than the channel's)."""
         future = self.send(program, procedure, args)
@@ -209,14 +232,65 @@ class Channel(asyncio.Protocol):
         self._outbox = []
         self._transport.write(b"".join(outbox))
 
+    # events
+
+    async def events(self, token: bytes) -> AsyncIterator[ObjectEvent]:
+        """The session *token*'s events, attached on first use; ends by raising the error the
+        channel died with (to every iterator waiting here)."""
+        if self.event_queue is None:
+            self.event_queue = asyncio.Queue()
+            await self.call(PROGRAM_REMOTE, PROC_EVENT_ATTACH, token, self.timeout)
+        queue = self.event_queue
+        while True:
+            item = await queue.get()
+            if isinstance(item, VirtError):
+                queue.put_nowait(item)  # for the next iterator waiting here
+                raise item
+            yield item
+
     def _event(self, payload: bytes) -> None:
-        assert self.events is not None
+        assert self.event_queue is not None
         try:
             _boot, _seq, event = decode(payload[HEADER_SIZE:])
         except (ProtocolError, ValueError, TypeError):
             return
         if isinstance(event, ObjectEvent):
-            self.events.put_nowait(event)
+            self.event_queue.put_nowait(event)
+
+    # keepalive
+
+    def keep_alive(self, settings: Keepalive) -> None:
+        """As libvirt's virKeepAlive: after *interval* seconds in which nothing came in, send a
+        PING; when *count* of them in a row go unanswered, the channel dies with "connection
+        closed due to keepalive timeout" and is marked :attr:`unresponsive`.  One timer per
+        interval, and a flag set per read.  None stops it."""
+        self._keepalive = settings
+        self._missed = 0
+        self._heard = False
+        if self._pinger is not None:
+            self._pinger.cancel()
+            self._pinger = None
+        if settings is not None and self.dead is None:
+            self._pinger = self.loop.call_later(settings[0], self._keepalive_tick)
+
+    def _keepalive_tick(self) -> None:
+        settings = self._keepalive
+        self._pinger = None
+        if settings is None or self.dead is not None or self._transport is None:
+            return
+        if self._heard:
+            self._heard = False
+            self._missed = 0
+        elif self._missed >= settings[1]:
+            self.unresponsive = True
+            self.fail(keepalive_timeout())
+            self._transport.abort()
+            return
+        else:
+            if self._open:
+                self._transport.write(_PING)
+            self._missed += 1
+        self._pinger = self.loop.call_later(settings[0], self._keepalive_tick)
 
     def _sweep(self) -> None:
         """Fail the calls sent before a sweep at least :attr:`timeout` ago; a call fails
@@ -274,6 +348,9 @@ class Channel(asyncio.Protocol):
         if self._sweeper is not None:
             self._sweeper.cancel()
             self._sweeper = None
+        if self._pinger is not None:
+            self._pinger.cancel()
+            self._pinger = None
         if not self.ready.done():
             self.ready.set_exception(error)
             self.ready.exception()  # retrieved: nobody may be waiting for it
@@ -281,8 +358,8 @@ class Channel(asyncio.Protocol):
         for future in pending.values():
             if not future.done():
                 future.set_exception(error)
-        if self.events is not None:
-            self.events.put_nowait(error)
+        if self.event_queue is not None:
+            self.event_queue.put_nowait(error)
 
     def close(self) -> None:
         self.fail(lost("the connection is closed"))

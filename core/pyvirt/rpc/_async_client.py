@@ -1,234 +1,249 @@
-"""The asyncio client: many calls in flight on one connection, replies matched by serial.
+"""The remote client's session logic, written once: the asyncio client, and the source of the
+synchronous one (:mod:`pyvirt.rpc._sync_client` is generated from this file by
+:mod:`pyvirt.rpc._unasync`; edit here, then run ``python -m pyvirt.rpc._unasync``).
 
-Its methods are generated from the procedure table by the same function as the synchronous
-client's (:mod:`pyvirt.rpc._client_stubs`); only the transport differs.  Each connection holds two
-:class:`~pyvirt.rpc._aio_channel.Channel` s, asyncio protocols that speak ZMTP themselves: one
-to the daemon's control socket (routing, and re-routing after a worker restart) and one to the
-worker serving the URI, which carries every call.  No libzmq: ``import pyvirt.aio`` does not
-import zmq.  When a channel's connection drops, every call in flight on it fails at once; the
-next call re-routes and re-opens.
+A session holds two links: one to the daemon's control socket (routing, and re-routing after
+a worker restart) and one to the worker serving the URI, which carries every call.  How a link
+moves bytes is the ``backend`` module's business (for asyncio, a protocol with many calls in
+flight; for threads, a blocking socket, one call at a time per link, a brief poll before
+sleeping); what is here is the same for both:
+
+* opening: ROUTE on the control link, then CONNECT_OPEN on the worker (libvirt's connect
+  errors come from the backend's ``connect``);
+* a call: the common case is one check and the link's ``request``; a read-only refusal, a
+  closed connection, or a worker that died (the daemon restarts it) take :meth:`_call_slow`,
+  which re-routes and re-opens - once for all the callers that noticed together;
+* keepalive: the link pings; a link that stopped answering closes the session for good, with
+  libvirt's "connection closed due to keepalive timeout";
+* events, and closing.
+
+Methods for the procedures themselves are generated from the procedure table
+(:mod:`pyvirt.rpc._client_stubs`) and send through :meth:`call`.
 """
 
 from __future__ import annotations
 
-import asyncio
-import errno
-import os
-from collections.abc import AsyncIterator, Awaitable
-from typing import Any
-
-from pyvirt._access import check_access
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
-from pyvirt._records import ObjectEvent
-from pyvirt._uri import URI
-from pyvirt.rpc._aio_channel import Channel
-from pyvirt.rpc._channel import connect_error
+from pyvirt.rpc import _aio_backend as backend
+from pyvirt.rpc._channel import LinkGone, keepalive_timeout, lost
 from pyvirt.rpc._client_stubs import AsyncRemoteStubs
-from pyvirt.rpc._procs import (
-    PROC_CONNECT_CLOSE,
-    PROC_CONNECT_OPEN,
-    PROC_EVENT_ATTACH,
-    PROC_ROUTE,
-)
-from pyvirt.rpc._signatures import Signature
-from pyvirt.rpc._stub_support import flags_of
-from pyvirt.rpc._sync_client import CALL_TIMEOUT, lost
-from pyvirt.rpc._target import Target, resolve
+from pyvirt.rpc._procs import PROC_CONNECT_CLOSE, PROC_CONNECT_OPEN, PROC_ROUTE
+from pyvirt.rpc._session import CALL_TIMEOUT, OPEN_TIMEOUT, check_access
+from pyvirt.rpc._target import resolve
 from pyvirt.rpc._wire import PROGRAM_DAEMON, PROGRAM_REMOTE
 
-#: How long opening waits for each step: connecting, the handshake, ROUTE and CONNECT_OPEN.
-OPEN_TIMEOUT = 10.0
-#: How often connecting is tried again while nothing listens on a worker's socket.
-_RETRY_INTERVAL = 0.05
-#: Time a connect attempt gets even when little of OPEN_TIMEOUT is left (a TCP handshake
-#: with a distant host must be able to finish).
-_MIN_CONNECT_TIME = 1.0
+# Not typing.TYPE_CHECKING: the synchronous twin is imported on every remote pyvirsh run.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator
+    from typing import Any
+
+    from pyvirt._records import ObjectEvent
+    from pyvirt._uri import URI
+    from pyvirt.rpc._channel import Keepalive
+    from pyvirt.rpc._signatures import Signature
+    from pyvirt.rpc._target import Target
+
+__all__ = ["AsyncRemoteConnection"]
+
+_connect = backend.connect
 
 
-class AsyncRemoteConnection(AsyncRemoteStubs):
-    """A pyvirtd connection for asyncio code; driver methods are coroutines."""
+def _closed_error() -> VirtError:
+    return make_error(ErrorCode.INVALID_CONN, ErrorDomain.RPC, "the connection is closed")
+
+
+class AsyncRemoteConnection(AsyncRemoteStubs, backend.AsyncClientBase):
+    """A connection served by pyvirtd; the driver contract's methods are calls to it."""
 
     def __init__(self, target: Target, read_only: bool) -> None:
         self.target = target
         self.read_only = read_only
-        self._control: Channel | None = None
-        self._worker: Channel | None = None
-        self._token = b""
+        self.flags = 1 if read_only else 0
         self.boot_id = ""
+        self.server_uri = ""
+        self._control: backend.Link | None = None
+        self._worker: backend.Link | None = None
+        self._token = b""
         self._closed = False
-        self._opening: asyncio.Task[None] | None = None
+        #: Set when keepalive closed the connection: every later call fails with it.
+        self._keepalive_expired = False
+        self._keepalive: Keepalive = None
+        self._open_lock = backend.AsyncLock()
+        #: Re-opening attempts finished so far, and how the last one failed (see
+        #: :meth:`_reopen`).
+        self._attempts = 0
+        self._attempt_error: BaseException | None = None
 
     @classmethod
     async def open(cls, uri: URI | None, *, read_only: bool = False) -> AsyncRemoteConnection:
+        """Route *uri* (``None``: the daemon's default) and open it on its worker."""
         self = cls(resolve(uri, read_only=read_only), read_only)
         try:
             await self._open()
         except BaseException:
-            self._close_channels()  # the control channel may be open already
+            self._close_links()  # the control link may be open already
             raise
         return self
 
-    async def _reopen(self) -> None:
-        """Open again after the worker was lost.  Every call in flight fails at that moment
-        and their callers may all retry at once: they share one attempt (and its error)."""
-        opening = self._opening
-        if opening is None:
-            opening = self._opening = asyncio.ensure_future(self._open())
-            opening.add_done_callback(self._reopened)
-        await asyncio.shield(opening)
-
-    def _reopened(self, task: asyncio.Task[None]) -> None:
-        self._opening = None
-        if not task.cancelled():
-            task.exception()  # retrieved: whoever waited has it
-
+    # -- opening ---------------------------------------------------------------------------
     async def _open(self) -> None:
-        flags = 1 if self.read_only else 0
-        if self._control is None or self._control.dead is not None:
+        if self._control is None or self._control.gone():
             if self._control is not None:
                 self._control.close()
+                self._control = None
             self._control = await _connect(self.target.endpoint, OPEN_TIMEOUT)
         route = await self._control.call(
-            PROGRAM_DAEMON, PROC_ROUTE, [self.target.name, flags], OPEN_TIMEOUT
+            PROGRAM_DAEMON, PROC_ROUTE, [self.target.name, self.flags], OPEN_TIMEOUT
         )
         if not isinstance(route, dict) or not isinstance(route.get("endpoint"), str):
             raise lost("malformed route from the daemon")
         worker = await _connect(route["endpoint"], CALL_TIMEOUT, patient=True)
         try:
             token, boot = await worker.call(
-                PROGRAM_REMOTE, PROC_CONNECT_OPEN, [route["uri"], flags], OPEN_TIMEOUT
+                PROGRAM_REMOTE, PROC_CONNECT_OPEN, [route["uri"], self.flags], OPEN_TIMEOUT
             )
         except BaseException:
             worker.close()
             raise
         if self._closed:  # closed while re-opening: nothing opened here may stay open
             worker.close()
-            self._close_channels()
-            raise make_error(ErrorCode.INVALID_CONN, ErrorDomain.RPC, "the connection is closed")
+            self._close_links()
+            raise _closed_error()
+        if self._keepalive is not None:
+            worker.keep_alive(self._keepalive)
         if self._worker is not None:
             self._worker.close()
         self._worker, self._token, self.boot_id = worker, token, boot
+        self.server_uri = route["uri"]
 
-    def _asend(self, proc: int, args: list[Any], sig: Signature) -> Awaitable[Any]:
-        """Send one call; return what to await for its decoded value (the stubs check it).
+    async def _reopen(self, stale: backend.Link | None) -> None:
+        """Open again after the worker link *stale* was lost.  Every caller that noticed it
+        retries at once: they share one attempt, and its error if it fails."""
+        seen = self._attempts
+        async with self._open_lock:
+            if self._attempts != seen and self._attempt_error is not None:
+                raise self._attempt_error  # the attempt made while we waited failed
+            if self._worker is not stale:
+                return  # opened again meanwhile
+            self._attempt_error = None
+            try:
+                await self._open()
+            except BaseException as exc:
+                self._attempt_error = exc
+                raise
+            finally:
+                self._attempts += 1
 
-        Not a coroutine: in the common case the reply's future itself is returned, which
-        saves a coroutine per call; anything unusual goes through :meth:`_asend_slow`.
-        """
-        worker = self._worker
-        if worker is None or worker.dead is not None or self.read_only:
-            return self._asend_slow(proc, args, sig)
-        return worker.send(PROGRAM_REMOTE, proc, args)
-
-    async def _asend_slow(self, proc: int, args: list[Any], sig: Signature) -> Any:
-        worker = await self._usable_worker(sig, args)
-        return await worker.send(PROGRAM_REMOTE, proc, args)
-
-    async def _usable_worker(self, sig: Signature, args: list[Any]) -> Channel:
-        """The worker channel, after the checks a call needs beyond the common case: the
-        connection closed, a read-only refusal, a worker to reach again after it died."""
+    async def _usable_worker(self) -> backend.Link:
+        """The worker link, after what a call needs beyond the common case: the connection
+        closed (by the caller or by keepalive), a worker to reach again after it died."""
+        if self._keepalive_expired:
+            raise keepalive_timeout()
         if self._closed:
-            raise make_error(ErrorCode.INVALID_CONN, ErrorDomain.RPC, "the connection is closed")
-        check_access(sig.procedure, flags_of(sig, args), self.read_only)
-        if self._worker is None or self._worker.dead is not None:
-            await self._reopen()
+            raise _closed_error()
+        worker = self._worker
+        if worker is not None and worker.unresponsive:
+            # The worker stopped answering pings: closed for good, as libvirt does.
+            self._keepalive_expired = True
+            await self.connect_close()
+            raise keepalive_timeout()
+        if worker is None or worker.gone():
+            await self._reopen(worker)
         assert self._worker is not None
         return self._worker
 
+    # -- calls -----------------------------------------------------------------------------
+    def call(self, proc: int, args: list[Any], sig: Signature) -> backend.Reply:
+        """Send procedure *proc* with *args* (already checked against *sig*); its decoded,
+        unchecked result.
+
+        Not a coroutine on the asyncio side: in the common case it returns the reply's future
+        itself, which saves a coroutine per call; anything unusual goes through
+        :meth:`_call_slow`.
+        """
+        worker = self._worker
+        if worker is None or self.read_only or worker.gone():
+            return self._call_slow(proc, args, sig)
+        try:
+            return worker.request(PROGRAM_REMOTE, proc, args)
+        except LinkGone:
+            return self._call_slow(proc, args, sig)
+
+    async def _call_slow(self, proc: int, args: list[Any], sig: Signature) -> Any:
+        check_access(sig.procedure, args, self.read_only)
+        for _attempt in range(2):
+            worker = await self._usable_worker()
+            try:
+                return await worker.request(PROGRAM_REMOTE, proc, args)
+            except LinkGone as gone:  # the call did not reach the driver: open again, resend
+                error = gone.error
+        raise error
+
+    async def connect_get_uri(self) -> str:
+        """virConnectGetURI, answered here: the URI as the client names it."""
+        return self.target.client_uri or self.server_uri
+
     def connect_get_uri_local(self) -> str:
+        """The URI as the client names it (virConnectGetURI's answer, without a call)."""
         return self.target.client_uri
 
+    def connect_is_alive(self) -> bool:
+        worker = self._worker
+        return not self._closed and worker is not None and not worker.gone()
+
+    # -- keepalive -------------------------------------------------------------------------
+    async def connect_set_keepalive(self, interval: int, count: int) -> None:
+        """Ping the worker after *interval* seconds of silence; *count* unanswered pings in a
+        row close the connection (libvirt's virConnectSetKeepAlive).  *interval* <= 0 stops."""
+        worker = await self._usable_worker()
+        self._keepalive = (interval, max(count, 0)) if interval > 0 else None
+        worker.keep_alive(self._keepalive)
+
+    # -- events ----------------------------------------------------------------------------
     async def events(self) -> AsyncIterator[ObjectEvent]:
         """Lifecycle events of every object on this connection, as they happen.
 
         When the worker goes away (or the connection is closed) the iteration raises that
         error rather than waiting for ever; calling ``events()`` again re-opens the connection
         and attaches to the restarted worker (a new ``boot_id`` on its events)."""
-        if self._closed:
-            raise make_error(ErrorCode.INVALID_CONN, ErrorDomain.RPC, "the connection is closed")
-        if self._worker is None or self._worker.dead is not None:
-            await self._reopen()
-        assert self._worker is not None
-        if self._worker.events is None:
-            self._worker.events = asyncio.Queue()
-            await self._worker.call(PROGRAM_REMOTE, PROC_EVENT_ATTACH, self._token, OPEN_TIMEOUT)
-        queue = self._worker.events
-        while True:
-            item = await queue.get()
-            if isinstance(item, VirtError):
-                raise item
-            yield item
+        worker = await self._usable_worker()
+        # (the noqa is for the generated twin: an async generator has no "yield from")
+        async for event in worker.events(self._token):  # noqa: UP028
+            yield event
 
-    async def close(self) -> None:
+    # -- closing ---------------------------------------------------------------------------
+    async def connect_close(self) -> None:
         if self._closed:
             return
         self._closed = True
+        self._keepalive = None
+        self._close_extras()
         # Detached first, so that calls made from here on are refused rather than sent.
         worker, control = self._worker, self._control
         self._worker = self._control = None
-        if worker is not None and worker.dead is None:
+        if worker is not None and not worker.gone():
             try:
                 await worker.call(PROGRAM_REMOTE, PROC_CONNECT_CLOSE, [], 5.0)
             except VirtError:
                 pass
-        for channel in (worker, control):
-            if channel is not None:
-                channel.close()
+        for link in (worker, control):
+            if link is not None:
+                link.close()
 
-    def _close_channels(self) -> None:
-        for channel in (self._worker, self._control):
-            if channel is not None:
-                channel.close()
+    async def close(self) -> None:
+        await self.connect_close()
+
+    def _close_links(self) -> None:
+        for link in (self._worker, self._control):
+            if link is not None:
+                link.close()
         self._worker = self._control = None
 
     async def __aenter__(self) -> AsyncRemoteConnection:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-
-async def _connect(endpoint: str, call_timeout: float, *, patient: bool = False) -> Channel:
-    """A channel whose handshake has completed, or the reason it could not.
-
-    *patient* (a worker's endpoint): a connection refused, or closed before the handshake,
-    is tried again until :data:`OPEN_TIMEOUT`.  Right after a worker died the daemon may still
-    route to it: its socket refuses, or even accepts for a moment while the kernel tears the
-    process down, and the restarted worker listens there soon after.  (libzmq's connect
-    retried the same way in the background.)
-    """
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + OPEN_TIMEOUT
-    while True:
-        try:
-            channel = await asyncio.wait_for(
-                Channel.connect(endpoint, call_timeout),
-                max(deadline - loop.time(), _MIN_CONNECT_TIME),
-            )
-        except TimeoutError:  # a TCP peer that does not answer (asyncio's own timeout)
-            error = connect_error(endpoint, TimeoutError(errno.ETIMEDOUT, "Connection timed out"))
-            retry = False
-        except OSError as exc:
-            # libvirt's "Failed to connect socket ..."; asyncio words TCP errors its own way
-            # ("Connect call failed ..."), so the reason is taken from the errno.
-            reason = OSError(exc.errno, os.strerror(exc.errno)) if exc.errno else exc
-            error = connect_error(endpoint, reason)
-            retry = isinstance(exc, (ConnectionRefusedError, FileNotFoundError))
-        except ValueError as exc:  # an endpoint we cannot connect to
-            raise lost(str(exc)) from None
-        else:
-            try:
-                await asyncio.wait_for(
-                    asyncio.shield(channel.ready), max(0.0, deadline - loop.time())
-                )
-                return channel
-            except TimeoutError:
-                channel.close()
-                raise lost(f"cannot reach the daemon at {endpoint}: no ZMTP handshake") from None
-            except VirtError as exc:
-                error, retry = exc, channel.hung_up_early
-        if not patient or not retry or loop.time() >= deadline:
-            raise error
-        await asyncio.sleep(_RETRY_INTERVAL)
+        await self.connect_close()
 

@@ -114,6 +114,16 @@ def reply_value(status: int, body: bytes) -> Any:
     return value
 
 
+class LinkGone(Exception):
+    """A call found its connection gone before it left (or refused unread: "connection not
+    open"): the session opens again and sends it there.  *error* is what to raise if that
+    happens twice in a row."""
+
+    def __init__(self, error: VirtError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
 def keepalive_timeout() -> VirtError:
     return lost("connection closed due to keepalive timeout")
 

@@ -40,8 +40,9 @@ class RemoteStubs:
 
     __slots__ = ()
 
-    def _invoke(self, proc: int, args: list[Any], sig: Signature) -> Any:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+
+        def _invoke(self, proc: int, args: list[Any], sig: Signature) -> Any: ...
 
     def connect_get_type(self) -> str:
         sig = wire_signature(3)
@@ -387,8 +388,9 @@ class AsyncRemoteStubs:
 
     __slots__ = ()
 
-    def _asend(self, proc: int, args: list[Any], sig: Signature) -> Awaitable[Any]:
-        raise NotImplementedError
+    if TYPE_CHECKING:
+
+        def _asend(self, proc: int, args: list[Any], sig: Signature) -> Awaitable[Any]: ...
 
     async def connect_get_type(self) -> str:
         sig = wire_signature(3)

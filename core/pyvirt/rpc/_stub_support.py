@@ -35,11 +35,3 @@ def checked_result(sig: Signature, value: Any) -> Any:
 
         raise lost(f"malformed reply to {sig.procedure.method}: {exc}") from None
 
-
-def flags_of(sig: Signature, args: list[Any]) -> int:
-    """The flags argument of a call (0 for procedures without one), for the permission check."""
-    try:
-        value = args[sig.names.index("flags")]
-    except ValueError:
-        return 0
-    return value if type(value) is int else 0

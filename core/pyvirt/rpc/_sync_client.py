@@ -1,446 +1,251 @@
-"""The synchronous client: a driver connection whose methods are calls to pyvirtd.
+# Generated from pyvirt/rpc/_async_client.py by `python -m pyvirt.rpc._unasync`: do not edit.
+# Edit the asyncio source, then run that command (CI runs it with --check).
+"""The remote client's session logic, written once: the asyncio client, and the source of the
+synchronous one (:mod:`pyvirt.rpc._sync_client` is generated from this file by
+:mod:`pyvirt.rpc._unasync`; edit here, then run ``python -m pyvirt.rpc._unasync``).
 
-Opening asks the daemon which worker serves the URI, then opens the connection on that
-worker; every later call goes straight to the worker (one hop).  Each connection is a plain
-socket on which the client speaks ZeroMQ's wire protocol itself (:mod:`pyvirt.rpc._channel`),
-with no libzmq and no I/O thread on this side: a call is one write and one read from the
-caller's thread.  The end of a socket's stream tells that the worker or the daemon died, so a
-call in flight fails at once with a clear error instead of hanging, and the next call re-routes
-and re-opens (the daemon restarts its workers).  Calls from several threads are serialised on
-the connection.
+A session holds two links: one to the daemon's control socket (routing, and re-routing after
+a worker restart) and one to the worker serving the URI, which carries every call.  How a link
+moves bytes is the ``backend`` module's business (for asyncio, a protocol with many calls in
+flight; for threads, a blocking socket, one call at a time per link, a brief poll before
+sleeping); what is here is the same for both:
 
-Keepalive (``connect_set_keepalive``) covers what a closed socket cannot tell: a worker that is
-alive but does not answer (stopped, hung host), whose socket stays open.  As libvirt's
-virKeepAlive: after *interval* seconds of silence a KEEPALIVE/PING goes out, and when *count*
-pings in a row get no answer the connection is closed for good (calls then fail with VIR_ERR_RPC
-"connection closed due to keepalive timeout").  An idle connection is pinged by a thread that
-takes the connection's lock; a call in flight pings from its own reply wait.
+* opening: ROUTE on the control link, then CONNECT_OPEN on the worker (libvirt's connect
+  errors come from the backend's ``connect``);
+* a call: the common case is one check and the link's ``request``; a read-only refusal, a
+  closed connection, or a worker that died (the daemon restarts it) take :meth:`_call_slow`,
+  which re-routes and re-opens - once for all the callers that noticed together;
+* keepalive: the link pings; a link that stopped answering closes the session for good, with
+  libvirt's "connection closed due to keepalive timeout";
+* events, and closing.
+
+Methods for the procedures themselves are generated from the procedure table
+(:mod:`pyvirt.rpc._client_stubs`) and send through :meth:`call`.
 """
 
 from __future__ import annotations
 
-import itertools
-import os
-import threading
-import time
-
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
-from pyvirt._records import ObjectEvent
-from pyvirt._uri import URI
-from pyvirt.driver import DriverConnection
-from pyvirt.rpc._channel import Channel, Keepalive, keepalive_timeout, lost, reply_value
+from pyvirt.rpc import _sync_backend as backend
+from pyvirt.rpc._channel import LinkGone, keepalive_timeout, lost
 from pyvirt.rpc._client_stubs import RemoteStubs
-from pyvirt.rpc._codec import ProtocolError, decode, encode
-from pyvirt.rpc._procs import (
-    PROC_CONNECT_CLOSE,
-    PROC_CONNECT_OPEN,
-    PROC_EVENT,
-    PROC_EVENT_ATTACH,
-    PROC_EVENT_DETACH,
-    PROC_ROUTE,
-)
-from pyvirt.rpc._signatures import Signature
+from pyvirt.rpc._procs import PROC_CONNECT_CLOSE, PROC_CONNECT_OPEN, PROC_ROUTE
+from pyvirt.rpc._session import CALL_TIMEOUT, OPEN_TIMEOUT, check_access
 from pyvirt.rpc._target import resolve
-from pyvirt.rpc._wire import (
-    _HEADER,
-    PROGRAM_DAEMON,
-    PROGRAM_REMOTE,
-    VERSION_FRAME,
-    MessageType,
-    split_frames,
-)
-from pyvirt.rpc._zmtp import encode_two
+from pyvirt.rpc._wire import PROGRAM_DAEMON, PROGRAM_REMOTE
 
-# Not typing.TYPE_CHECKING: the client imports this module on every remote pyvirsh run.
+# Not typing.TYPE_CHECKING: the synchronous twin is imported on every remote pyvirsh run.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Iterator
     from typing import Any
 
-_pack_header = _HEADER.pack
+    from pyvirt._records import ObjectEvent
+    from pyvirt._uri import URI
+    from pyvirt.rpc._channel import Keepalive
+    from pyvirt.rpc._signatures import Signature
+    from pyvirt.rpc._target import Target
 
-#: How long a call waits for its reply before giving up (a stuck driver, not a dead one).
-CALL_TIMEOUT = float(os.environ.get("PYVIRT_CALL_TIMEOUT", "300"))
-#: How long re-routing waits for a restarted worker.
-REOPEN_TIMEOUT = 10.0
+__all__ = ["RemoteConnection"]
 
-
-def _session_gone(exc: VirtError) -> bool:
-    """The worker does not know our session: it was restarted before we saw it die.
-
-    The call was refused before reaching the driver, so it is safe to open again and retry.
-    """
-    return exc.code == ErrorCode.RPC and exc.str2 == "connection not open"
+_connect = backend.connect
 
 
-def _exchange(
-    channel: Channel,
-    program: int,
-    proc: int,
-    serial: int,
-    args: Any,
-    timeout: float,
-    keepalive: Keepalive = None,
-) -> Any:
-    # A large call may wait for the peer to take it: that wait counts against the call's time.
-    channel.send_bytes(
-        encode_two(VERSION_FRAME, _pack_header(program, 1, proc, 0, serial, 0) + encode(args)),
-        timeout,
-    )
-    while True:
-        # Anything else that comes in (keepalive PONGs, stale replies) is skipped below.
-        frames = channel.recv_alive(timeout, keepalive)
-        try:
-            reply, body = split_frames(frames)
-        except ProtocolError as exc:
-            raise lost(f"malformed reply from the daemon: {exc}") from None
-        if reply.type != MessageType.REPLY or reply.serial != serial:
-            continue  # a stale reply to a call that already failed
-        return reply_value(reply.status, body)
+def _closed_error() -> VirtError:
+    return make_error(ErrorCode.INVALID_CONN, ErrorDomain.RPC, "the connection is closed")
 
 
-class RemoteConnection(RemoteStubs, DriverConnection):
-    """A connection served by pyvirtd; its driver methods are generated from the procedure
-    table (:mod:`pyvirt.rpc._client_stubs`) and all go through :meth:`_invoke`."""
+class RemoteConnection(RemoteStubs, backend.ClientBase):
+    """A connection served by pyvirtd; the driver contract's methods are calls to it."""
 
-    def __init__(self, uri: URI | None, *, read_only: bool) -> None:
-        self.target = resolve(uri, read_only=read_only)
+    def __init__(self, target: Target, read_only: bool) -> None:
+        self.target = target
         self.read_only = read_only
         self.flags = 1 if read_only else 0
-        self._lock = threading.RLock()
-        self._serials = itertools.count(1)
-        self._control: Channel | None = None
-        self._worker: Channel | None = None
-        self._token: bytes = b""
         self.boot_id = ""
         self.server_uri = ""
-        self._events: _EventPump | None = None
+        self._control: backend.Link | None = None
+        self._worker: backend.Link | None = None
+        self._token = b""
         self._closed = False
-        self._keepalive: Keepalive = None
-        self._keepalive_stop: threading.Event | None = None
         #: Set when keepalive closed the connection: every later call fails with it.
-        self._keepalive_error: VirtError | None = None
-        self._control = self._connect_control()
+        self._keepalive_expired = False
+        self._keepalive: Keepalive = None
+        self._open_lock = backend.Lock()
+        #: Re-opening attempts finished so far, and how the last one failed (see
+        #: :meth:`_reopen`).
+        self._attempts = 0
+        self._attempt_error: BaseException | None = None
+
+    @classmethod
+    def open(cls, uri: URI | None, *, read_only: bool = False) -> RemoteConnection:
+        """Route *uri* (``None``: the daemon's default) and open it on its worker."""
+        self = cls(resolve(uri, read_only=read_only), read_only)
         try:
-            self._open(timeout=5.0)
+            self._open()
         except BaseException:
-            self._teardown()
+            self._close_links()  # the control link may be open already
             raise
+        return self
 
     # -- opening ---------------------------------------------------------------------------
-    def _connect_control(self) -> Channel:
-        """A channel to the daemon's socket, connected now: a daemon that is not there (no
-        socket file, or a file left by a killed daemon) fails at once with libvirt's message.
-        """
-        channel = Channel(self.target.endpoint)
-        channel.connect()
-        return channel
-
-    def _route(self, timeout: float) -> dict[str, Any]:
-        assert self._control is not None
-        if not self._control.wait_connected(timeout):
-            raise lost(f"cannot reach the daemon at {self.target.endpoint}")
-        route = _exchange(
-            self._control,
-            PROGRAM_DAEMON,
-            PROC_ROUTE,
-            next(self._serials),
-            [self.target.name, self.flags],
-            timeout,
+    def _open(self) -> None:
+        if self._control is None or self._control.gone():
+            if self._control is not None:
+                self._control.close()
+                self._control = None
+            self._control = _connect(self.target.endpoint, OPEN_TIMEOUT)
+        route = self._control.call(
+            PROGRAM_DAEMON, PROC_ROUTE, [self.target.name, self.flags], OPEN_TIMEOUT
         )
         if not isinstance(route, dict) or not isinstance(route.get("endpoint"), str):
             raise lost("malformed route from the daemon")
-        return route
-
-    def _open(self, timeout: float) -> None:
-        route = self._route(timeout)
-        worker = Channel(route["endpoint"])
+        worker = _connect(route["endpoint"], CALL_TIMEOUT, patient=True)
         try:
-            if not worker.wait_connected(timeout):
-                raise lost(f"driver '{route.get('driver')}' is not reachable")
-            token, boot = _exchange(
-                worker,
-                PROGRAM_REMOTE,
-                PROC_CONNECT_OPEN,
-                next(self._serials),
-                [route["uri"], self.flags],
-                timeout,
+            token, boot = worker.call(
+                PROGRAM_REMOTE, PROC_CONNECT_OPEN, [route["uri"], self.flags], OPEN_TIMEOUT
             )
         except BaseException:
             worker.close()
             raise
+        if self._closed:  # closed while re-opening: nothing opened here may stay open
+            worker.close()
+            self._close_links()
+            raise _closed_error()
+        if self._keepalive is not None:
+            worker.keep_alive(self._keepalive)
         if self._worker is not None:
             self._worker.close()
         self._worker, self._token, self.boot_id = worker, token, boot
         self.server_uri = route["uri"]
-        if self._events is not None:
-            self._events.reattach(route["endpoint"], token)
 
-    def _ensure_open(self) -> Channel:
-        if self._keepalive_error is not None:
+    def _reopen(self, stale: backend.Link | None) -> None:
+        """Open again after the worker link *stale* was lost.  Every caller that noticed it
+        retries at once: they share one attempt, and its error if it fails."""
+        seen = self._attempts
+        with self._open_lock:
+            if self._attempts != seen and self._attempt_error is not None:
+                raise self._attempt_error  # the attempt made while we waited failed
+            if self._worker is not stale:
+                return  # opened again meanwhile
+            self._attempt_error = None
+            try:
+                self._open()
+            except BaseException as exc:
+                self._attempt_error = exc
+                raise
+            finally:
+                self._attempts += 1
+
+    def _usable_worker(self) -> backend.Link:
+        """The worker link, after what a call needs beyond the common case: the connection
+        closed (by the caller or by keepalive), a worker to reach again after it died."""
+        if self._keepalive_expired:
             raise keepalive_timeout()
         if self._closed:
-            raise make_error(ErrorCode.INVALID_CONN, ErrorDomain.RPC, "the connection is closed")
-        if self._worker is None or self._worker.poll_events():
-            # The worker (or the whole daemon) went away: route again, through a fresh control
-            # channel if the daemon's went too.  A daemon that is gone fails here at once.
-            if self._control is None or self._control.poll_events():
-                if self._control is not None:
-                    self._control.close()
-                    self._control = None
-                self._control = self._connect_control()
-            self._open(timeout=REOPEN_TIMEOUT)
+            raise _closed_error()
+        worker = self._worker
+        if worker is not None and worker.unresponsive:
+            # The worker stopped answering pings: closed for good, as libvirt does.
+            self._keepalive_expired = True
+            self.connect_close()
+            raise keepalive_timeout()
+        if worker is None or worker.gone():
+            self._reopen(worker)
         assert self._worker is not None
         return self._worker
 
     # -- calls -----------------------------------------------------------------------------
-    def _invoke(self, proc: int, args: list[Any], sig: Signature) -> Any:
-        with self._lock:
-            for attempt in range(2):
-                worker = self._ensure_open()
-                try:
-                    value = _exchange(
-                        worker,
-                        PROGRAM_REMOTE,
-                        proc,
-                        next(self._serials),
-                        args,
-                        CALL_TIMEOUT,
-                        self._keepalive,
-                    )
-                    break
-                except VirtError as exc:
-                    if worker.unresponsive:
-                        self._keepalive_expired(exc)
-                        raise
-                    if exc.code == ErrorCode.RPC and worker.dead:
-                        raise lost(
-                            f"the connection to the daemon was lost during {sig.procedure.api}"
-                        ) from None
-                    if attempt == 0 and _session_gone(exc):
-                        worker.dead = True
-                        continue
-                    raise
+    def call(self, proc: int, args: list[Any], sig: Signature) -> backend.Reply:
+        """Send procedure *proc* with *args* (already checked against *sig*); its decoded,
+        unchecked result.
+
+        Not a coroutine on the asyncio side: in the common case it returns the reply's future
+        itself, which saves a coroutine per call; anything unusual goes through
+        :meth:`_call_slow`.
+        """
+        worker = self._worker
+        if worker is None or self.read_only or worker.gone():
+            return self._call_slow(proc, args, sig)
         try:
-            return sig.check_result(value)
-        except ProtocolError as exc:
-            raise lost(f"malformed reply to {sig.procedure.method}: {exc}") from None
+            return worker.request(PROGRAM_REMOTE, proc, args)
+        except LinkGone:
+            return self._call_slow(proc, args, sig)
+
+    def _call_slow(self, proc: int, args: list[Any], sig: Signature) -> Any:
+        check_access(sig.procedure, args, self.read_only)
+        for _attempt in range(2):
+            worker = self._usable_worker()
+            try:
+                return worker.request(PROGRAM_REMOTE, proc, args)
+            except LinkGone as gone:  # the call did not reach the driver: open again, resend
+                error = gone.error
+        raise error
 
     def connect_get_uri(self) -> str:
+        """virConnectGetURI, answered here: the URI as the client names it."""
         return self.target.client_uri or self.server_uri
 
+    def connect_get_uri_local(self) -> str:
+        """The URI as the client names it (virConnectGetURI's answer, without a call)."""
+        return self.target.client_uri
+
     def connect_is_alive(self) -> bool:
-        if self._closed or self._keepalive_error is not None:
-            return False
-        if not self._lock.acquire(blocking=False):
-            # A call (or the keepalive thread) is reading the worker's socket, and a channel
-            # is read by one thread at a time: that reader marks the channel dead if it dies.
-            worker = self._worker
-            return worker is not None and not worker.dead
-        try:
-            return self._worker is not None and not self._worker.poll_events()
-        finally:
-            self._lock.release()
+        worker = self._worker
+        return not self._closed and worker is not None and not worker.gone()
 
     # -- keepalive -------------------------------------------------------------------------
     def connect_set_keepalive(self, interval: int, count: int) -> None:
-        with self._lock:
-            self._ensure_open()
-            if interval <= 0:
-                self._stop_keepalive()
-                return
-            self._keepalive = (interval, max(count, 0))
-            if self._keepalive_stop is None:
-                stop = threading.Event()
-                self._keepalive_stop = stop
-                threading.Thread(
-                    target=self._keepalive_loop, args=(stop,), name="pyvirt-keepalive", daemon=True
-                ).start()
-
-    def _stop_keepalive(self) -> None:
-        self._keepalive = None
-        if self._keepalive_stop is not None:
-            self._keepalive_stop.set()
-            self._keepalive_stop = None
-
-    def _keepalive_expired(self, exc: VirtError) -> None:
-        """The worker stopped answering: close the connection for good, as libvirt does."""
-        self._keepalive_error = exc
-        self._stop_keepalive()
-        self._closed = True
-        self._teardown()
-
-    def _keepalive_loop(self, stop: threading.Event) -> None:
-        """Ping an idle connection every interval; a call in flight (holding the lock) pings
-        from its own reply wait, so a busy lock is skipped."""
-        while True:
-            keepalive = self._keepalive
-            if keepalive is None or stop.wait(keepalive[0]):
-                return
-            if not self._lock.acquire(blocking=False):
-                continue
-            try:
-                keepalive = self._keepalive
-                worker = self._worker
-                if stop.is_set() or keepalive is None or self._closed:
-                    return
-                if worker is None or worker.poll_events():
-                    continue  # gone, not silent: the next call re-routes
-                try:
-                    worker.ping()
-                    worker.recv_alive(float(keepalive[0] * (keepalive[1] + 1)), keepalive, 1)
-                except VirtError as exc:
-                    if worker.unresponsive:
-                        self._keepalive_expired(exc)
-                        return
-            finally:
-                self._lock.release()
+        """Ping the worker after *interval* seconds of silence; *count* unanswered pings in a
+        row close the connection (libvirt's virConnectSetKeepAlive).  *interval* <= 0 stops."""
+        worker = self._usable_worker()
+        self._keepalive = (interval, max(count, 0)) if interval > 0 else None
+        worker.keep_alive(self._keepalive)
 
     # -- events ----------------------------------------------------------------------------
-    def connect_event_subscribe(self, listener: Callable[[ObjectEvent], None]) -> int:
-        with self._lock:
-            self._ensure_open()
-            if self._events is None:
-                assert self._worker is not None
-                self._events = _EventPump(self._worker.endpoint, self._token)
-            return self._events.add(listener)
+    def events(self) -> Iterator[ObjectEvent]:
+        """Lifecycle events of every object on this connection, as they happen.
 
-    def connect_event_unsubscribe(self, token: int) -> None:
-        with self._lock:
-            if self._events is not None and self._events.remove(token):
-                self._events.stop()
-                self._events = None
+        When the worker goes away (or the connection is closed) the iteration raises that
+        error rather than waiting for ever; calling ``events()`` again re-opens the connection
+        and attaches to the restarted worker (a new ``boot_id`` on its events)."""
+        worker = self._usable_worker()
+        # (the noqa is for the generated twin: an async generator has no "yield from")
+        for event in worker.events(self._token):  # noqa: UP028
+            yield event
 
     # -- closing ---------------------------------------------------------------------------
-    def _teardown(self) -> None:
-        if self._events is not None:
-            self._events.stop()
-            self._events = None
-        for channel in (self._worker, self._control):
-            if channel is not None:
-                channel.close()
-        self._worker = self._control = None
-
     def connect_close(self) -> None:
-        with self._lock:
-            self._stop_keepalive()
-            if self._closed:
-                return
-            self._closed = True
-            if self._worker is not None and not self._worker.poll_events():
-                try:
-                    _exchange(
-                        self._worker,
-                        PROGRAM_REMOTE,
-                        PROC_CONNECT_CLOSE,
-                        next(self._serials),
-                        [],
-                        5.0,
-                    )
-                except VirtError:
-                    pass
-            self._teardown()
-
-
-
-class _EventPump:
-    """A thread with its own socket to the worker, receiving events for the session."""
-
-    def __init__(self, endpoint: str, token: bytes) -> None:
-        self._listeners: dict[int, Callable[[ObjectEvent], None]] = {}
-        self._ids = itertools.count(1)
-        self._lock = threading.Lock()
-        self._target = (endpoint, token)
-        self._changed = threading.Event()
-        self._changed.set()
-        self._stop = threading.Event()
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="pyvirt-events", daemon=True)
-        self._thread.start()
-        self._ready.wait(10)
-        if self._error is not None:
-            raise self._error
-
-    def add(self, listener: Callable[[ObjectEvent], None]) -> int:
-        with self._lock:
-            key = next(self._ids)
-            self._listeners[key] = listener
-            return key
-
-    def remove(self, key: int) -> bool:
-        """Forget *key*; True when no listener is left."""
-        with self._lock:
-            self._listeners.pop(key, None)
-            return not self._listeners
-
-    def reattach(self, endpoint: str, token: bytes) -> None:
-        self._target = (endpoint, token)
-        self._changed.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if threading.current_thread() is not self._thread:
-            self._thread.join(5)
-
-    def _attach(self) -> Channel:
-        endpoint, token = self._target
-        channel = Channel(endpoint)
-        # In slices, so that closing the connection (stop) is not held up by a worker or
-        # daemon that is gone for good.
-        deadline = time.monotonic() + REOPEN_TIMEOUT
-        try:
-            while not channel.wait_connected(0.1):
-                if self._stop.is_set() or time.monotonic() > deadline:
-                    raise lost("cannot attach the event channel")
-            _exchange(channel, PROGRAM_REMOTE, PROC_EVENT_ATTACH, 1, token, 10.0)
-        except BaseException:
-            channel.close()
-            raise
-        return channel
-
-    def _run(self) -> None:
-        channel: Channel | None = None
-        while not self._stop.is_set():
-            if self._changed.is_set() or channel is None or channel.dead:
-                self._changed.clear()
-                if channel is not None:
-                    channel.close()
-                    channel = None
-                try:
-                    channel = self._attach()
-                except BaseException as exc:  # noqa: BLE001 - reported to the subscriber once
-                    if not self._ready.is_set():
-                        self._error = exc
-                        self._ready.set()
-                        return
-                    self._stop.wait(0.5)
-                    continue
-                self._ready.set()
+        if self._closed:
+            return
+        self._closed = True
+        self._keepalive = None
+        self._close_extras()
+        # Detached first, so that calls made from here on are refused rather than sent.
+        worker, control = self._worker, self._control
+        self._worker = self._control = None
+        if worker is not None and not worker.gone():
             try:
-                frames = channel.recv(0.2)
-            except VirtError:
-                continue
-            try:
-                header, body = split_frames(frames)
-                if header.type != MessageType.EVENT or header.procedure != PROC_EVENT:
-                    continue
-                _boot, _seq, event = decode(body)
-            except (ProtocolError, ValueError, TypeError):
-                continue
-            if not isinstance(event, ObjectEvent):
-                continue
-            with self._lock:
-                listeners = list(self._listeners.values())
-            for listener in listeners:
-                try:
-                    listener(event)
-                except Exception:  # noqa: BLE001 - one bad listener must not stop the others
-                    pass
-        if channel is not None:
-            try:
-                _exchange(channel, PROGRAM_REMOTE, PROC_EVENT_DETACH, 2, None, 1.0)
+                worker.call(PROGRAM_REMOTE, PROC_CONNECT_CLOSE, [], 5.0)
             except VirtError:
                 pass
-            channel.close()
+        for link in (worker, control):
+            if link is not None:
+                link.close()
+
+    def close(self) -> None:
+        self.connect_close()
+
+    def _close_links(self) -> None:
+        for link in (self._worker, self._control):
+            if link is not None:
+                link.close()
+        self._worker = self._control = None
+
+    def __enter__(self) -> RemoteConnection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.connect_close()
+

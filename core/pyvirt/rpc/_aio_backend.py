@@ -1,0 +1,96 @@
+"""The asyncio client's transport, behind the interface the session logic of
+:mod:`pyvirt.rpc._async_client` is written against (the synchronous twin of this module is
+:mod:`pyvirt.rpc._sync_backend`):
+
+* :func:`connect` - a channel whose ZMTP handshake is done, or libvirt's connect error;
+* the channel (:class:`pyvirt.rpc._aio_channel.Channel`): ``request`` (the reply's future),
+  ``call`` (with a timeout), ``gone``, ``keep_alive``, ``events``, ``close``;
+* :data:`AsyncLock`, and :class:`AsyncClientBase` for what only the asyncio class has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import errno
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pyvirt._errors import VirtError
+from pyvirt.rpc._aio_channel import Channel
+from pyvirt.rpc._channel import connect_error, lost
+from pyvirt.rpc._session import OPEN_TIMEOUT
+from pyvirt.rpc._signatures import Signature
+
+__all__ = ["AsyncClientBase", "AsyncLock", "Link", "Reply", "connect"]
+
+#: One connection to pyvirtd or a worker.
+Link = Channel
+#: What :meth:`AsyncRemoteConnection.call` returns: something to await for the reply.
+Reply = Awaitable[Any]
+#: The session's lock for re-opening (:class:`threading.Lock` on the synchronous side).
+AsyncLock = asyncio.Lock
+#: How often connecting is tried again while nothing listens on a worker's socket.
+_RETRY_INTERVAL = 0.05
+#: Time a connect attempt gets even when little of OPEN_TIMEOUT is left (a TCP handshake
+#: with a distant host must be able to finish).
+_MIN_CONNECT_TIME = 1.0
+
+
+async def connect(endpoint: str, call_timeout: float, *, patient: bool = False) -> Channel:
+    """A channel whose handshake has completed, or the reason it could not.
+
+    *patient* (a worker's endpoint): a connection refused, or closed before the handshake,
+    is tried again until :data:`OPEN_TIMEOUT`.  Right after a worker died the daemon may still
+    route to it: its socket refuses, or even accepts for a moment while the kernel tears the
+    process down, and the restarted worker listens there soon after.  (libzmq's connect
+    retried the same way in the background.)
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + OPEN_TIMEOUT
+    while True:
+        try:
+            channel = await asyncio.wait_for(
+                Channel.connect(endpoint, call_timeout),
+                max(deadline - loop.time(), _MIN_CONNECT_TIME),
+            )
+        except TimeoutError:  # a TCP peer that does not answer (asyncio's own timeout)
+            error = connect_error(endpoint, TimeoutError(errno.ETIMEDOUT, "Connection timed out"))
+            retry = False
+        except OSError as exc:
+            # libvirt's "Failed to connect socket ..."; asyncio words TCP errors its own way
+            # ("Connect call failed ..."), so the reason is taken from the errno.
+            reason = OSError(exc.errno, os.strerror(exc.errno)) if exc.errno else exc
+            error = connect_error(endpoint, reason)
+            retry = isinstance(exc, (ConnectionRefusedError, FileNotFoundError))
+        except ValueError as exc:  # an endpoint we cannot connect to
+            raise lost(str(exc)) from None
+        else:
+            try:
+                await asyncio.wait_for(
+                    asyncio.shield(channel.ready), max(0.0, deadline - loop.time())
+                )
+                return channel
+            except TimeoutError:
+                channel.close()
+                raise lost(f"cannot reach the daemon at {endpoint}: no ZMTP handshake") from None
+            except VirtError as exc:
+                error, retry = exc, channel.hung_up_early
+        if not patient or not retry or loop.time() >= deadline:
+            raise error
+        await asyncio.sleep(_RETRY_INTERVAL)
+
+
+class AsyncClientBase:
+    """What the asyncio session class has that the synchronous one has not."""
+
+    # Provided by the session class.
+    call: Callable[[int, list[Any], Signature], Reply]
+
+    def _asend(self, proc: int, args: list[Any], sig: Signature) -> Reply:
+        """The stubs' entry (:mod:`pyvirt.rpc._client_stubs`): :meth:`call`; the stub checks the
+        result itself."""
+        return self.call(proc, args, sig)
+
+    def _close_extras(self) -> None:
+        """Nothing to stop: an ``events()`` iteration ends when its channel is closed."""

@@ -1,0 +1,44 @@
+"""What both remote clients share that is not generated: their timeouts and the access check.
+
+The session logic itself is written once, in :mod:`pyvirt.rpc._async_client`, and the
+synchronous client is generated from it (:mod:`pyvirt.rpc._unasync`); both import these.
+"""
+
+from __future__ import annotations
+
+import os
+
+# Not typing.TYPE_CHECKING: the client imports this module on every remote pyvirsh run.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+
+    from pyvirt._procedures import Procedure
+
+#: How long a call waits for its reply before giving up (a stuck driver, not a dead one).
+CALL_TIMEOUT = float(os.environ.get("PYVIRT_CALL_TIMEOUT", "300"))
+#: How long opening waits for each step: connecting, the handshake, ROUTE and CONNECT_OPEN
+#: (and re-opening for a restarted worker).
+OPEN_TIMEOUT = 10.0
+
+
+def check_access(proc: Procedure, args: list[Any], read_only: bool) -> None:
+    """Refuse, before sending, a call that a read-only connection may not make: the one
+    permission check (:func:`pyvirt._access.check_access`, flag-dependent rules such as
+    VIR_DOMAIN_XML_SECURE included) applied to the call's flags.  Both clients call only this.
+    """
+    if read_only:
+        from pyvirt._access import check_access as check
+
+        check(proc, _flags(proc, args), True)
+
+
+def _flags(proc: Procedure, args: list[Any]) -> int:
+    """The flags argument of a call of *proc* (0 for procedures without one)."""
+    from pyvirt.rpc._signatures import wire_signature
+
+    names = wire_signature(proc.number).names
+    if "flags" not in names:
+        return 0
+    value = args[names.index("flags")]
+    return value if type(value) is int else 0
