@@ -10,7 +10,31 @@ from __future__ import annotations
 from pyvirt._core_enums import DomainState, StoragePoolState, StorageVolType
 from pyvirt._record import record
 
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeVar
 
+    _R = TypeVar("_R", bound=type)
+
+#: Every record that crosses the wire, in the order declared (pyvirt.rpc's codec reads it).
+WIRE_RECORDS: list[type] = []
+
+
+def wire(code: int) -> Callable[[_R], _R]:
+    """Declare the record's msgpack ext code: part of the protocol, so fixed once given
+    (docs/protocol.md lists them; the codec refuses two records with one code)."""
+
+    def declare(cls: _R) -> _R:
+        type.__setattr__(cls, "__wire_code__", code)
+        WIRE_RECORDS.append(cls)
+        return cls
+
+    return declare
+
+
+@wire(1)
 @record
 class DomainRef:
     """What identifies a domain: libvirt's ``{name, uuid, id}`` (id -1 when inactive)."""
@@ -20,6 +44,7 @@ class DomainRef:
     id: int = -1
 
 
+@wire(2)
 @record
 class DomainRecord:
     """A domain as listed in bulk: identity plus the state the CLI needs to print it."""
@@ -38,6 +63,7 @@ class DomainRecord:
         return DomainRef(self.name, self.uuid, self.id)
 
 
+@wire(3)
 @record
 class DomainInfo:
     """libvirt's virDomainInfo: memory in KiB, CPU time in nanoseconds."""
@@ -49,6 +75,7 @@ class DomainInfo:
     cpu_time: int
 
 
+@wire(5)
 @record
 class SecurityLabel:
     """libvirt's virSecurityLabel: a domain's security label and whether it is enforced."""
@@ -57,6 +84,7 @@ class SecurityLabel:
     enforcing: bool
 
 
+@wire(6)
 @record
 class SecurityModel:
     """libvirt's virSecurityModel: the host's security driver and its DOI."""
@@ -65,6 +93,7 @@ class SecurityModel:
     doi: str
 
 
+@wire(4)
 @record
 class NodeInfo:
     """libvirt's virNodeInfo: memory in KiB, frequency in MHz."""
@@ -79,6 +108,7 @@ class NodeInfo:
     threads: int
 
 
+@wire(7)
 @record
 class NetworkRef:
     """What identifies a network: libvirt's ``{name, uuid}``."""
@@ -87,6 +117,7 @@ class NetworkRef:
     uuid: str
 
 
+@wire(8)
 @record
 class NetworkRecord:
     """A network as listed in bulk: identity plus the flags ``net-list`` prints."""
@@ -102,6 +133,7 @@ class NetworkRecord:
         return NetworkRef(self.name, self.uuid)
 
 
+@wire(9)
 @record
 class StoragePoolRef:
     """What identifies a storage pool: libvirt's ``{name, uuid}``."""
@@ -110,6 +142,7 @@ class StoragePoolRef:
     uuid: str
 
 
+@wire(11)
 @record
 class StoragePoolInfo:
     """libvirt's virStoragePoolInfo: sizes in bytes."""
@@ -120,6 +153,7 @@ class StoragePoolInfo:
     available: int
 
 
+@wire(10)
 @record
 class StoragePoolRecord:
     """A storage pool as listed in bulk: identity plus the flags ``pool-list`` prints."""
@@ -135,6 +169,7 @@ class StoragePoolRecord:
         return StoragePoolRef(self.name, self.uuid)
 
 
+@wire(12)
 @record
 class StorageVolRef:
     """libvirt's ``{pool, name, key}``."""
@@ -144,6 +179,7 @@ class StorageVolRef:
     key: str
 
 
+@wire(13)
 @record
 class StorageVolInfo:
     """libvirt's virStorageVolInfo: the volume type, sizes in bytes."""
@@ -153,6 +189,7 @@ class StorageVolInfo:
     allocation: int
 
 
+@wire(14)
 @record
 class ObjectEvent:
     """A lifecycle event: which object (kind "domain", "network" or "pool"), what happened.

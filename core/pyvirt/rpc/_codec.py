@@ -40,23 +40,11 @@ class ProtocolError(Exception):
     """A frame or body that does not follow the protocol (never reaches a driver)."""
 
 
-# ext code -> record class; the numbers are part of the protocol (docs/protocol.md).
-RECORD_TYPES: dict[int, type] = {
-    1: _records.DomainRef,
-    2: _records.DomainRecord,
-    3: _records.DomainInfo,
-    4: _records.NodeInfo,
-    5: _records.SecurityLabel,
-    6: _records.SecurityModel,
-    7: _records.NetworkRef,
-    8: _records.NetworkRecord,
-    9: _records.StoragePoolRef,
-    10: _records.StoragePoolRecord,
-    11: _records.StoragePoolInfo,
-    12: _records.StorageVolRef,
-    13: _records.StorageVolInfo,
-    14: _records.ObjectEvent,
-}
+# ext code -> record class: each record declares its code (pyvirt._records.wire); the numbers
+# are part of the protocol (docs/protocol.md).
+RECORD_TYPES: dict[int, type] = {cls.__wire_code__: cls for cls in _records.WIRE_RECORDS}  # type: ignore[attr-defined]
+if len(RECORD_TYPES) != len(_records.WIRE_RECORDS):
+    raise ImportError("two pyvirt records declare one wire code")
 _CODE_OF: dict[type, int] = {cls: code for code, cls in RECORD_TYPES.items()}
 #: record class -> (ext code, its field values as a tuple); made on first encoding.
 _ENCODERS: dict[type, tuple[int, Callable[[Any], tuple[Any, ...]]]] = {}

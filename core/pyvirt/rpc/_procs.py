@@ -1,16 +1,21 @@
-"""Procedure numbers the daemon serves itself (not driver methods).
+"""Procedure numbers the RPC layer serves itself, taken from the procedure table's rows.
 
-CONNECT_OPEN/CLOSE keep libvirt's numbers; the event channel uses libvirt's callback
-register/deregister numbers; EVENT is the lifecycle event message.  Daemon-control procedures
-(program DAEMON) route a client to the worker that hosts its driver.
+CONNECT_OPEN/CLOSE and the event channel's attach/detach are rows of
+:data:`pyvirt._procedures.PROCEDURES` (libvirt's numbers: connect open/close and the domain
+event callback register/deregister); EVENT is the event message the worker sends (libvirt's
+callback lifecycle event number).  Daemon-control procedures (program DAEMON) route a client to
+the worker that hosts its driver: they are pyvirt's own, with no libvirt counterpart.
 """
 
-PROC_CONNECT_OPEN = 1
-PROC_CONNECT_CLOSE = 2
-PROC_EVENT_ATTACH = 316
-PROC_EVENT_DETACH = 317
+from pyvirt._procedures import BY_METHOD
+
+PROC_CONNECT_OPEN = BY_METHOD["connect_open"].number
+PROC_CONNECT_CLOSE = BY_METHOD["connect_close"].number
+PROC_EVENT_ATTACH = BY_METHOD["connect_event_subscribe"].number
+PROC_EVENT_DETACH = BY_METHOD["connect_event_unsubscribe"].number
+#: libvirt's REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE: a message, not a call.
 PROC_EVENT = 318
 
 # program DAEMON
 PROC_ROUTE = 1  # args [uri or "", flags] -> {"driver", "endpoint", "uri", "boot_id"}
-PROC_NOTICE = 2  # EVENT from the daemon: {"worker": name, "state": "died" | "started"}
+PROC_NOTICE = 2  # reserved: the daemon sends no notices yet
