@@ -1,7 +1,9 @@
-"""`pyvirsh -c test:///default list --all` imports only what that command uses.
+"""What a command-line run loads: the driver its URI names and no other, and no libzmq.
 
-Start-up is most of a command-line run, so the driver the URI names is imported and no other:
-not the QEMU driver, not the remote driver, not the daemon or its transport.
+These are architecture, not speed: a broken or slow QEMU plugin must not touch a run on
+``test:///default``, clients and workers speak ZMTP without libzmq, and the entry-point cache
+spares a run the metadata scan.  How long start-up takes is measured as time, by
+``benchmarks/cli_start.py`` (its budget: 3x virsh), not by lists of modules to avoid here.
 """
 
 from __future__ import annotations
@@ -65,19 +67,15 @@ def test_opening_the_test_driver_imports_no_other_driver() -> None:
     assert not [m for m in loaded if m.split(".")[0] in FORBIDDEN]
 
 
-def test_pyvirsh_list_with_a_warm_entry_point_cache_skips_discovery_and_xml(tmp_path) -> None:
-    """With the entry-point cache written by a first run, listing needs neither stevedore (nor
-    importlib.metadata) nor lxml: test:///default is built without parsing XML, and its
-    networks and pools only when a command asks for them."""
+def test_pyvirsh_list_with_a_warm_entry_point_cache_skips_discovery(tmp_path) -> None:
+    """With the entry-point cache written by a first run, the next run finds its driver
+    without stevedore's scan of every installed distribution's metadata."""
     needs("pyvirt.cli")
     needs("pyvirt_test")
     env = {"XDG_CACHE_HOME": str(tmp_path)}
     imported_modules(RUN_LIST, env)  # writes the cache
     loaded = imported_modules(RUN_LIST, env)
-    heavy = ("stevedore", "importlib.metadata", "lxml", "pyvirt._xml", "pyvirt.conf._domain_parse")
-    assert not [m for m in loaded if m.startswith(heavy)]
-    # Listing domains leaves the default networks and pools unbuilt.
-    assert not {"pyvirt.conf._network", "pyvirt.conf._storage"} & set(loaded)
+    assert not [m for m in loaded if m.startswith(("stevedore", "importlib.metadata"))]
 
 
 def test_embedded_main_leaves_the_garbage_collector_alone() -> None:
@@ -117,20 +115,14 @@ def test_a_client_of_the_daemon_imports_no_zmq() -> None:
 
 def test_pyvirsh_list_through_the_daemon_imports_only_what_a_client_needs(pyvirtd) -> None:
     """Through pyvirtd the client decodes records and prints them: it needs neither the
-    daemon nor any driver, nor the machinery the records and stubs once cost at import
-    (dataclasses, inspect), nor what only starting a session daemon uses, nor the modules of
-    other commands and the enums they use."""
+    daemon nor any driver, nor libzmq."""
     needs("pyvirt.cli")
     needs("pyvirt_remote")
     env = {"PYVIRT_RUNTIME_DIR": str(pyvirtd.ensure())}
     loaded = imported_modules(RUN_LIST.replace("test:///default", "test+unix:///default"), env)
     assert "pyvirt_remote._driver" in loaded
     assert not [m for m in loaded if m.split(".")[0] in ("pyvirt_test", "pyvirt_qemu", "pyvirtd")]
-    unwanted = {"dataclasses", "inspect", "subprocess", "shutil", "urllib.parse", "pyvirt._enums"}
-    assert not unwanted & set(loaded)
     assert not [m for m in loaded if m.split(".")[0] == "zmq"]
-    commands = {m for m in loaded if m.startswith("pyvirt.cli.commands.")}
-    assert commands == {"pyvirt.cli.commands._common", "pyvirt.cli.commands.monitor"}
 
 
 def test_a_worker_process_loads_no_zmq() -> None:
