@@ -21,7 +21,7 @@ PROGRAMS = Path(__file__).parent / "data" / "libvirt_programs"
 
 _PYVIRT_BOOT = (
     "import sys, pyvirt.libvirt as m; sys.modules['libvirt'] = m; "
-    "p = sys.argv[1]; sys.argv = [p]; "
+    "p = sys.argv[1]; sys.argv = sys.argv[1:]; "
     "exec(compile(open(p).read(), p, 'exec'), {'__name__': '__main__'})"
 )
 
@@ -44,12 +44,12 @@ def _run(argv: list[str]) -> Outcome:
     return Outcome(done.returncode, done.stdout, done.stderr)
 
 
-def run_real(program: Path) -> Outcome:
-    return _run([SYSTEM_PYTHON, str(program)])
+def run_real(program: Path, *args: str) -> Outcome:
+    return _run([SYSTEM_PYTHON, str(program), *args])
 
 
-def run_pyvirt(program: Path) -> Outcome:
-    return _run([sys.executable, "-c", _PYVIRT_BOOT, str(program)])
+def run_pyvirt(program: Path, *args: str) -> Outcome:
+    return _run([sys.executable, "-c", _PYVIRT_BOOT, str(program), *args])
 
 
 __all__ = ["PROGRAMS", "Outcome", "real_binding_available", "run_pyvirt", "run_real"]

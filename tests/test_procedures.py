@@ -160,6 +160,8 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "domain_screenshot": lambda h: h[1].screenshot(),
     "domain_managed_save": lambda h: h[1].managed_save(),
     "domain_managed_save_remove": lambda h: h[1].managed_save_remove(),
+    "node_suspend_for_duration": lambda h: h[0].suspend_for_duration(0, 60),
+    "domain_get_hostname": lambda h: h[1].hostname(),  # read-only refused, though @acl: read
     "network_create": lambda h: h[2].start(),
     "network_destroy": lambda h: h[2].destroy(),
     "network_undefine": lambda h: h[2].undefine(),

@@ -39,6 +39,7 @@ PUBLIC = {
     "DomainVcpuFlags", "DomainXMLFlags", "ListDomainsFlags", "ListNetworksFlags",
     "ListStoragePoolsFlags", "NetworkEventType", "NetworkXMLFlags", "StoragePoolEventType",
     "StoragePoolState", "StorageVolType", "StorageXMLFlags",
+    "TypedParameter", "TypedParameterType", "TypedValue", "typed_param", "typed_params_dict",
 }  # fmt: skip
 
 DRIVER_PUBLIC = {

@@ -19,7 +19,13 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt._codes import ErrorCode, ErrorDomain, ErrorLevel
     from pyvirt._connection import Connection, open
-    from pyvirt._core_enums import ConnectFlags, DomainState, StoragePoolState, StorageVolType
+    from pyvirt._core_enums import (
+        ConnectFlags,
+        DomainState,
+        StoragePoolState,
+        StorageVolType,
+        TypedParameterType,
+    )
     from pyvirt._enums import (
         DomainCreateFlags,
         DomainDefineFlags,
@@ -98,7 +104,9 @@ if TYPE_CHECKING:
         StoragePoolRef,
         StorageVolInfo,
         StorageVolRef,
+        TypedParameter,
     )
+    from pyvirt._typed_params import TypedValue, typed_param, typed_params_dict
     from pyvirt._uri import URI, parse_uri
 
 if TYPE_CHECKING:
@@ -112,7 +120,13 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
     "pyvirt._codes": ("ErrorCode", "ErrorDomain", "ErrorLevel"),
     "pyvirt._connection": ("Connection", "open"),
     # Apart from pyvirt._enums: a connection needs these four, not the forty others.
-    "pyvirt._core_enums": ("ConnectFlags", "DomainState", "StoragePoolState", "StorageVolType"),
+    "pyvirt._core_enums": (
+        "ConnectFlags",
+        "DomainState",
+        "StoragePoolState",
+        "StorageVolType",
+        "TypedParameterType",
+    ),
     "pyvirt._enums": (
         "DomainCreateFlags",
         "DomainDefineFlags",
@@ -191,7 +205,9 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "StoragePoolRef",
         "StorageVolInfo",
         "StorageVolRef",
+        "TypedParameter",
     ),
+    "pyvirt._typed_params": ("TypedValue", "typed_param", "typed_params_dict"),
     "pyvirt._uri": ("URI", "parse_uri"),
 }
 _EXPORTS: dict[str, str] = {
@@ -280,12 +296,17 @@ __all__ = [
     "StorageVolType",
     "StorageXMLFlags",
     "SystemCallError",
+    "TypedParameter",
+    "TypedParameterType",
+    "TypedValue",
     "VirtError",
     "XMLError",
     "hookimpl",
     "make_error",
     "open",
     "parse_uri",
+    "typed_param",
+    "typed_params_dict",
 ]
 
 

@@ -1139,18 +1139,6 @@ class StreamRecvFlags(enum.IntFlag):
     STOP_AT_HOLE = 1
 
 
-class TypedParameterType(enum.IntEnum):
-    """VIR_TYPED_PARAM_*."""
-
-    INT = 1
-    UINT = 2
-    LLONG = 3
-    ULLONG = 4
-    DOUBLE = 5
-    BOOLEAN = 6
-    STRING = 7
-
-
 class TypedParameterFlags(enum.IntFlag):
     """VIR_TYPED_PARAM_STRING_*."""
 

@@ -66,6 +66,8 @@ def check_access(proc: Procedure, flags: int, read_only: bool, api: str | None =
     if not read_only:
         return  # a read-write connection holds every permission (libvirt's "none" ACL driver)
     api = api or proc.api
+    if proc.refuses_read_only:
+        raise denied(api)
     for permission in proc.acl:
         if not read_only_holds(permission):
             raise denied(api)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         StoragePoolRef,
         StorageVolInfo,
         StorageVolRef,
+        TypedParameter,
     )
     from pyvirt.driver import DriverConnection
 
@@ -366,6 +367,87 @@ class AsyncDriverCalls:
         if self.read_only:
             check_access(BY_NUMBER[211], flags, True, api)
         return await driver.domain_screenshot(dom, screen, flags)
+
+    async def node_get_cells_free_memory(
+        self, start_cell: int, max_cells: int, api: str = "virNodeGetCellsFreeMemory"
+    ) -> list[int]:
+        """virNodeGetCellsFreeMemory (procedure 101)."""
+        driver = self._driver(api)
+        return await driver.node_get_cells_free_memory(start_cell, max_cells)
+
+    async def node_get_cpu_stats(
+        self, cpu_num: int, flags: int, api: str = "virNodeGetCPUStats"
+    ) -> list[TypedParameter]:
+        """virNodeGetCPUStats (procedure 227)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.node_get_cpu_stats(cpu_num, flags)
+
+    async def node_get_memory_stats(
+        self, cell_num: int, flags: int, api: str = "virNodeGetMemoryStats"
+    ) -> list[TypedParameter]:
+        """virNodeGetMemoryStats (procedure 228)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.node_get_memory_stats(cell_num, flags)
+
+    async def node_get_cpu_map(self, flags: int, api: str = "virNodeGetCPUMap") -> list[bool]:
+        """virNodeGetCPUMap (procedure 293)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.node_get_cpu_map(flags)
+
+    async def node_suspend_for_duration(
+        self, target: int, duration: int, flags: int, api: str = "virNodeSuspendForDuration"
+    ) -> None:
+        """virNodeSuspendForDuration (procedure 250)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[250], flags, True, api)
+        return await driver.node_suspend_for_duration(target, duration, flags)
+
+    async def domain_get_scheduler_type(
+        self, dom: DomainRef, api: str = "virDomainGetSchedulerType"
+    ) -> tuple[str, int]:
+        """virDomainGetSchedulerType (procedure 56)."""
+        driver = self._driver(api)
+        return await driver.domain_get_scheduler_type(dom)
+
+    async def domain_get_scheduler_parameters(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetSchedulerParametersFlags"
+    ) -> list[TypedParameter]:
+        """virDomainGetSchedulerParametersFlags (procedure 223)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_get_scheduler_parameters(dom, flags)
+
+    async def domain_get_block_info(
+        self, dom: DomainRef, path: str, flags: int, api: str = "virDomainGetBlockInfo"
+    ) -> tuple[int, int, int]:
+        """virDomainGetBlockInfo (procedure 194)."""
+        driver = self._driver(api)
+        path = check_string(path, "path", api)
+        flags = check_flags(flags, api)
+        return await driver.domain_get_block_info(dom, path, flags)
+
+    async def domain_get_control_info(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetControlInfo"
+    ) -> tuple[int, int, int]:
+        """virDomainGetControlInfo (procedure 229)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_get_control_info(dom, flags)
+
+    async def domain_get_hostname(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetHostname"
+    ) -> str:
+        """virDomainGetHostname (procedure 277)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[277], flags, True, api)
+        return await driver.domain_get_hostname(dom, flags)
 
     async def connect_list_all_networks(
         self, flags: int, api: str = "virConnectListAllNetworks"
@@ -846,6 +928,40 @@ class LocalAsyncDriver:
 
     async def domain_screenshot(self, dom: DomainRef, screen: int, flags: int) -> bytes:
         return self.sync.domain_screenshot(dom, screen, flags)
+
+    async def node_get_cells_free_memory(self, start_cell: int, max_cells: int) -> list[int]:
+        return self.sync.node_get_cells_free_memory(start_cell, max_cells)
+
+    async def node_get_cpu_stats(self, cpu_num: int, flags: int) -> list[TypedParameter]:
+        return self.sync.node_get_cpu_stats(cpu_num, flags)
+
+    async def node_get_memory_stats(self, cell_num: int, flags: int) -> list[TypedParameter]:
+        return self.sync.node_get_memory_stats(cell_num, flags)
+
+    async def node_get_cpu_map(self, flags: int) -> list[bool]:
+        return self.sync.node_get_cpu_map(flags)
+
+    async def node_suspend_for_duration(self, target: int, duration: int, flags: int) -> None:
+        return self.sync.node_suspend_for_duration(target, duration, flags)
+
+    async def domain_get_scheduler_type(self, dom: DomainRef) -> tuple[str, int]:
+        return self.sync.domain_get_scheduler_type(dom)
+
+    async def domain_get_scheduler_parameters(
+        self, dom: DomainRef, flags: int
+    ) -> list[TypedParameter]:
+        return self.sync.domain_get_scheduler_parameters(dom, flags)
+
+    async def domain_get_block_info(
+        self, dom: DomainRef, path: str, flags: int
+    ) -> tuple[int, int, int]:
+        return self.sync.domain_get_block_info(dom, path, flags)
+
+    async def domain_get_control_info(self, dom: DomainRef, flags: int) -> tuple[int, int, int]:
+        return self.sync.domain_get_control_info(dom, flags)
+
+    async def domain_get_hostname(self, dom: DomainRef, flags: int) -> str:
+        return self.sync.domain_get_hostname(dom, flags)
 
     async def connect_list_all_networks(self, flags: int) -> list[NetworkRecord]:
         return self.sync.connect_list_all_networks(flags)

@@ -10,11 +10,21 @@ from __future__ import annotations
 import enum
 
 from pyvirt._aio_connection import AsyncConnectionBase
-from pyvirt._checks import check_flags, check_nonzero, check_string, check_uint, invalid_arg
+from pyvirt._checks import (
+    check_flags,
+    check_int,
+    check_minus_one_or_more,
+    check_nonzero,
+    check_positive,
+    check_string,
+    check_uint,
+    invalid_arg,
+)
 from pyvirt._connection import normalize_uuid
 from pyvirt._core_enums import DomainState
-from pyvirt._objects import _MAX_MEMORY_KIB
+from pyvirt._objects import _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY, _check_impact_exclusive
 from pyvirt._records import DomainRef
+from pyvirt._typed_params import typed_params_dict
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -32,6 +42,7 @@ if TYPE_CHECKING:
         StorageVolInfo,
         StorageVolRef,
     )
+    from pyvirt._typed_params import TypedValue
 
 
 class AsyncConnection(AsyncConnectionBase):
@@ -78,6 +89,36 @@ class AsyncConnection(AsyncConnectionBase):
 
     async def security_model(self) -> SecurityModel:
         return await self._calls.node_get_security_model()
+
+    async def cells_free_memory(self, start_cell: int = 0, max_cells: int = 1) -> list[int]:
+        """Free memory in bytes of NUMA cells from *start_cell*, at most *max_cells* of them."""
+        api = "virNodeGetCellsFreeMemory"
+        check_int(start_cell, "startCell", api)
+        check_positive(max_cells, "maxCells", api)
+        return list(await self._calls.node_get_cells_free_memory(start_cell, max_cells))
+
+    async def cpu_stats(self, cpu_num: int = -1, flags: int = 0) -> dict[str, TypedValue]:
+        """Host CPU time counters in ns (virsh nodecpustats): of CPU *cpu_num*, or all (-1)."""
+        api = "virNodeGetCPUStats"
+        check_minus_one_or_more(cpu_num, "cpuNum", api)
+        return typed_params_dict(await self._calls.node_get_cpu_stats(cpu_num, flags))
+
+    async def memory_stats(self, cell_num: int = -1, flags: int = 0) -> dict[str, TypedValue]:
+        """Host memory counters in KiB (virsh nodememstats): of NUMA cell *cell_num*, or all."""
+        api = "virNodeGetMemoryStats"
+        check_minus_one_or_more(cell_num, "cellNum", api, reported="cpuNum")
+        return typed_params_dict(await self._calls.node_get_memory_stats(cell_num, flags))
+
+    async def cpu_map(self, flags: int = 0) -> list[bool]:
+        """One entry per present host CPU: whether it is online (virsh nodecpumap)."""
+        return list(await self._calls.node_get_cpu_map(flags))
+
+    async def suspend_for_duration(self, target: int, duration: int, flags: int = 0) -> None:
+        """Suspend the host to *target* (VIR_NODE_SUSPEND_TARGET_*) for *duration* seconds."""
+        api = "virNodeSuspendForDuration"
+        check_int(target, "target", api)
+        check_uint(duration, "duration", api)
+        await self._calls.node_suspend_for_duration(target, duration, flags)
 
     async def list_domains(self, flags: int = 0) -> list[AsyncDomain]:
         """All domains matching libvirt's listAllDomains *flags*, in one driver call."""
@@ -257,6 +298,47 @@ class AsyncDomain:
     async def managed_save_remove(self, flags: int = 0) -> None:
         """Discard the managed save image, so the next start boots afresh."""
         await self._conn._calls.domain_managed_save_remove(self._ref, flags)
+
+    async def scheduler_type(self) -> tuple[str, int]:
+        """The scheduler's name and its number of parameters (virsh schedinfo's first line)."""
+        name, count = await self._conn._calls.domain_get_scheduler_type(self._ref)
+        return (str(name), int(count))
+
+    async def scheduler_parameters(self, flags: int | None = None) -> dict[str, TypedValue]:
+        """The scheduler's parameters.  *flags* None is libvirt's virDomainGetScheduler-
+        Parameters; an int is the Flags variant, which (as libvirt's public API does for
+        drivers that take string parameters) adds VIR_TYPED_PARAM_STRING_OKAY."""
+        if flags is None:
+            api = "virDomainGetSchedulerParameters"
+            params = await self._conn._calls.domain_get_scheduler_parameters(self._ref, 0, api=api)
+        else:
+            api = "virDomainGetSchedulerParametersFlags"
+            _check_impact_exclusive(flags, api)
+            flags = check_flags(flags, api) | _TYPED_PARAM_STRING_OKAY
+            params = await self._conn._calls.domain_get_scheduler_parameters(self._ref, flags)
+        return typed_params_dict(params)
+
+    async def block_info(self, disk: str, flags: int = 0) -> tuple[int, int, int]:
+        """Capacity, allocation and physical size (bytes) of *disk*, a target or source path."""
+        api = "virDomainGetBlockInfo"
+        if isinstance(disk, str) and (not disk):
+            raise invalid_arg(f"string disk in {api} must not be empty", api, "disk")
+        capacity, allocation, physical = await self._conn._calls.domain_get_block_info(
+            self._ref, disk, flags
+        )
+        return (int(capacity), int(allocation), int(physical))
+
+    async def control_info(self, flags: int = 0) -> tuple[int, int, int]:
+        """The control interface's state (VIR_DOMAIN_CONTROL_*), its detail, and for how long
+        (ms) it has been in that state (virsh domcontrol)."""
+        state, details, state_time = await self._conn._calls.domain_get_control_info(
+            self._ref, flags
+        )
+        return (int(state), int(details), int(state_time))
+
+    async def hostname(self, flags: int = 0) -> str:
+        """The guest's hostname, as the hypervisor or guest agent reports it."""
+        return str(await self._conn._calls.domain_get_hostname(self._ref, flags))
 
     async def is_active(self) -> bool:
         return bool(await self._conn._calls.domain_is_active(self._ref))

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         StoragePoolRef,
         StorageVolInfo,
         StorageVolRef,
+        TypedParameter,
     )
     from pyvirt.driver import DriverConnection
 
@@ -368,6 +369,87 @@ class DriverCalls:
         if self.read_only:
             check_access(BY_NUMBER[211], flags, True, api)
         return driver.domain_screenshot(dom, screen, flags)
+
+    def node_get_cells_free_memory(
+        self, start_cell: int, max_cells: int, api: str = "virNodeGetCellsFreeMemory"
+    ) -> list[int]:
+        """virNodeGetCellsFreeMemory (procedure 101)."""
+        driver = self._driver(api)
+        return driver.node_get_cells_free_memory(start_cell, max_cells)
+
+    def node_get_cpu_stats(
+        self, cpu_num: int, flags: int, api: str = "virNodeGetCPUStats"
+    ) -> list[TypedParameter]:
+        """virNodeGetCPUStats (procedure 227)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.node_get_cpu_stats(cpu_num, flags)
+
+    def node_get_memory_stats(
+        self, cell_num: int, flags: int, api: str = "virNodeGetMemoryStats"
+    ) -> list[TypedParameter]:
+        """virNodeGetMemoryStats (procedure 228)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.node_get_memory_stats(cell_num, flags)
+
+    def node_get_cpu_map(self, flags: int, api: str = "virNodeGetCPUMap") -> list[bool]:
+        """virNodeGetCPUMap (procedure 293)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.node_get_cpu_map(flags)
+
+    def node_suspend_for_duration(
+        self, target: int, duration: int, flags: int, api: str = "virNodeSuspendForDuration"
+    ) -> None:
+        """virNodeSuspendForDuration (procedure 250)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[250], flags, True, api)
+        return driver.node_suspend_for_duration(target, duration, flags)
+
+    def domain_get_scheduler_type(
+        self, dom: DomainRef, api: str = "virDomainGetSchedulerType"
+    ) -> tuple[str, int]:
+        """virDomainGetSchedulerType (procedure 56)."""
+        driver = self._driver(api)
+        return driver.domain_get_scheduler_type(dom)
+
+    def domain_get_scheduler_parameters(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetSchedulerParametersFlags"
+    ) -> list[TypedParameter]:
+        """virDomainGetSchedulerParametersFlags (procedure 223)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_scheduler_parameters(dom, flags)
+
+    def domain_get_block_info(
+        self, dom: DomainRef, path: str, flags: int, api: str = "virDomainGetBlockInfo"
+    ) -> tuple[int, int, int]:
+        """virDomainGetBlockInfo (procedure 194)."""
+        driver = self._driver(api)
+        path = check_string(path, "path", api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_block_info(dom, path, flags)
+
+    def domain_get_control_info(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetControlInfo"
+    ) -> tuple[int, int, int]:
+        """virDomainGetControlInfo (procedure 229)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_control_info(dom, flags)
+
+    def domain_get_hostname(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetHostname"
+    ) -> str:
+        """virDomainGetHostname (procedure 277)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[277], flags, True, api)
+        return driver.domain_get_hostname(dom, flags)
 
     def connect_list_all_networks(
         self, flags: int, api: str = "virConnectListAllNetworks"

@@ -80,3 +80,31 @@ def check_string(value: Any, argname: str, api: str) -> str:
             ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN, f"{argname} in {api} must not contain NUL"
         )
     return value
+
+
+def check_int(value: Any, argname: str, api: str) -> int:
+    """A signed C ``int`` argument (a cell or CPU number, a count)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise make_error(
+            ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN, f"{argname} in {api} must be an integer"
+        )
+    if not -(2**31) <= value < 2**31:
+        raise invalid_arg(f"{argname} in {api} must fit a C int", api, argname)
+    return int(value)
+
+
+def check_positive(value: Any, argname: str, api: str) -> int:
+    """libvirt's virCheckPositiveArg."""
+    if check_int(value, argname, api) <= 0:
+        raise invalid_arg(f"{argname} in {api} must be greater than zero", api, argname)
+    return int(value)
+
+
+def check_minus_one_or_more(value: Any, argname: str, api: str, reported: str = "") -> int:
+    """A CPU or cell number where -1 means "all": libvirt refuses other negatives.  libvirt
+    sometimes names another argument in the error's str2 (*reported*)."""
+    if check_int(value, argname, api) < -1:
+        raise invalid_arg(
+            f"{argname} in {api} only accepts -1 as a negative value", api, reported or argname
+        )
+    return int(value)

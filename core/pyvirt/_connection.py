@@ -6,12 +6,21 @@ import threading
 
 from pyvirt._access import api_error_domain
 from pyvirt._calls import DriverCalls
-from pyvirt._checks import check_flags, check_string, invalid_arg
+from pyvirt._checks import (
+    check_flags,
+    check_int,
+    check_minus_one_or_more,
+    check_positive,
+    check_string,
+    check_uint,
+    invalid_arg,
+)
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._core_enums import ConnectFlags
 from pyvirt._errors import VirtError, make_error
 from pyvirt._objects import Domain, Network, StoragePool, StorageVol
 from pyvirt._records import NodeInfo, ObjectEvent, SecurityModel
+from pyvirt._typed_params import typed_params_dict
 
 # Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
 TYPE_CHECKING = False
@@ -20,6 +29,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from pyvirt._events import EventCallback, EventHub
+    from pyvirt._typed_params import TypedValue
     from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 
 _UUID = r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}$"
@@ -158,6 +168,37 @@ class Connection:
 
     def security_model(self) -> SecurityModel:
         return self._calls.node_get_security_model()
+
+    def cells_free_memory(self, start_cell: int = 0, max_cells: int = 1) -> list[int]:
+        """Free memory in bytes of NUMA cells from *start_cell*, at most *max_cells* of them."""
+        api = "virNodeGetCellsFreeMemory"
+        check_int(start_cell, "startCell", api)
+        check_positive(max_cells, "maxCells", api)
+        return list(self._calls.node_get_cells_free_memory(start_cell, max_cells))
+
+    def cpu_stats(self, cpu_num: int = -1, flags: int = 0) -> dict[str, TypedValue]:
+        """Host CPU time counters in ns (virsh nodecpustats): of CPU *cpu_num*, or all (-1)."""
+        api = "virNodeGetCPUStats"
+        check_minus_one_or_more(cpu_num, "cpuNum", api)
+        return typed_params_dict(self._calls.node_get_cpu_stats(cpu_num, flags))
+
+    def memory_stats(self, cell_num: int = -1, flags: int = 0) -> dict[str, TypedValue]:
+        """Host memory counters in KiB (virsh nodememstats): of NUMA cell *cell_num*, or all."""
+        api = "virNodeGetMemoryStats"
+        # libvirt 9.0 names the argument "cpuNum" in this error too.
+        check_minus_one_or_more(cell_num, "cellNum", api, reported="cpuNum")
+        return typed_params_dict(self._calls.node_get_memory_stats(cell_num, flags))
+
+    def cpu_map(self, flags: int = 0) -> list[bool]:
+        """One entry per present host CPU: whether it is online (virsh nodecpumap)."""
+        return list(self._calls.node_get_cpu_map(flags))
+
+    def suspend_for_duration(self, target: int, duration: int, flags: int = 0) -> None:
+        """Suspend the host to *target* (VIR_NODE_SUSPEND_TARGET_*) for *duration* seconds."""
+        api = "virNodeSuspendForDuration"
+        check_int(target, "target", api)
+        check_uint(duration, "duration", api)
+        self._calls.node_suspend_for_duration(target, duration, flags)
 
     # -- domains --------------------------------------------------------------------------
     def list_domains(self, flags: int = 0) -> list[Domain]:

@@ -42,3 +42,15 @@ class StorageVolType(enum.IntEnum):
     NETWORK = 3
     NETDIR = 4
     PLOOP = 5
+
+
+class TypedParameterType(enum.IntEnum):
+    """VIR_TYPED_PARAM_*: the type a typed parameter's value declares (libvirt's numbers)."""
+
+    INT = 1
+    UINT = 2
+    LLONG = 3
+    ULLONG = 4
+    DOUBLE = 5
+    BOOLEAN = 6
+    STRING = 7

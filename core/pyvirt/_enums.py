@@ -14,6 +14,7 @@ from pyvirt._core_enums import ConnectFlags as ConnectFlags
 from pyvirt._core_enums import DomainState as DomainState
 from pyvirt._core_enums import StoragePoolState as StoragePoolState
 from pyvirt._core_enums import StorageVolType as StorageVolType
+from pyvirt._core_enums import TypedParameterType as TypedParameterType
 
 
 class DomainNostateReason(enum.IntEnum):

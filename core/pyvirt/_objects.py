@@ -27,15 +27,30 @@ from pyvirt._records import (
     StorageVolInfo,
     StorageVolRef,
 )
+from pyvirt._typed_params import typed_params_dict
 
 # Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt._connection import Connection
+    from pyvirt._typed_params import TypedValue
 
 #: The largest memory size (KiB) libvirt's public API accepts: bytes must stay below
 #: LLONG_MAX (observed on libvirt 9.0: 2**53 - 1 KiB is "numerical overflow: input too large").
 _MAX_MEMORY_KIB = 2**53 - 2
+
+#: VIR_TYPED_PARAM_STRING_OKAY: the caller can take string parameters.
+_TYPED_PARAM_STRING_OKAY = 4
+
+
+def _check_impact_exclusive(flags: int, api: str) -> None:
+    """libvirt's VIR_EXCLUSIVE_FLAGS check for VIR_DOMAIN_AFFECT_LIVE and _CONFIG."""
+    if isinstance(flags, int) and flags & 1 and flags & 2:
+        raise invalid_arg(
+            "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive",
+            api,
+            "ctl",
+        )
 
 
 class Domain:
@@ -133,6 +148,46 @@ class Domain:
     def managed_save_remove(self, flags: int = 0) -> None:
         """Discard the managed save image, so the next start boots afresh."""
         self._conn._calls.domain_managed_save_remove(self._ref, flags)
+
+    # -- information ----------------------------------------------------------------------
+    def scheduler_type(self) -> tuple[str, int]:
+        """The scheduler's name and its number of parameters (virsh schedinfo's first line)."""
+        name, count = self._conn._calls.domain_get_scheduler_type(self._ref)
+        return str(name), int(count)
+
+    def scheduler_parameters(self, flags: int | None = None) -> dict[str, TypedValue]:
+        """The scheduler's parameters.  *flags* None is libvirt's virDomainGetScheduler-
+        Parameters; an int is the Flags variant, which (as libvirt's public API does for
+        drivers that take string parameters) adds VIR_TYPED_PARAM_STRING_OKAY."""
+        if flags is None:
+            api = "virDomainGetSchedulerParameters"
+            params = self._conn._calls.domain_get_scheduler_parameters(self._ref, 0, api=api)
+        else:
+            api = "virDomainGetSchedulerParametersFlags"
+            _check_impact_exclusive(flags, api)
+            flags = check_flags(flags, api) | _TYPED_PARAM_STRING_OKAY
+            params = self._conn._calls.domain_get_scheduler_parameters(self._ref, flags)
+        return typed_params_dict(params)
+
+    def block_info(self, disk: str, flags: int = 0) -> tuple[int, int, int]:
+        """Capacity, allocation and physical size (bytes) of *disk*, a target or source path."""
+        api = "virDomainGetBlockInfo"
+        if isinstance(disk, str) and not disk:
+            raise invalid_arg(f"string disk in {api} must not be empty", api, "disk")
+        capacity, allocation, physical = self._conn._calls.domain_get_block_info(
+            self._ref, disk, flags
+        )
+        return int(capacity), int(allocation), int(physical)
+
+    def control_info(self, flags: int = 0) -> tuple[int, int, int]:
+        """The control interface's state (VIR_DOMAIN_CONTROL_*), its detail, and for how long
+        (ms) it has been in that state (virsh domcontrol)."""
+        state, details, state_time = self._conn._calls.domain_get_control_info(self._ref, flags)
+        return int(state), int(details), int(state_time)
+
+    def hostname(self, flags: int = 0) -> str:
+        """The guest's hostname, as the hypervisor or guest agent reports it."""
+        return str(self._conn._calls.domain_get_hostname(self._ref, flags))
 
     def is_active(self) -> bool:
         return bool(self._conn._calls.domain_is_active(self._ref))

@@ -53,6 +53,10 @@ class Procedure:
     #: Whether a read-only connection holds every unconditional permission (derived from
     #: :attr:`acl` by :func:`pyvirt._access.read_only_holds`; kept here for quick checks).
     readonly_ok: bool
+    #: libvirt's public API refuses read-only connections (``virCheckReadOnlyGoto``) although
+    #: the @acl asks only read permissions: calls that may reach into the guest, such as
+    #: virDomainGetHostname through the guest agent.
+    refuses_read_only: bool = False
 
 
 # Flag bits the flag-dependent permissions name (values of libvirt's enums; the enum classes
@@ -90,6 +94,7 @@ def _p(
     *acl: str,
     flags: tuple[FlagAcl, ...] = (),
     prio: bool = False,
+    refuses_read_only: bool = False,
 ) -> Procedure:
     obj = method.split("_")[0]
     if method.startswith("storage_pool_") or method == "connect_list_all_storage_pools":
@@ -98,7 +103,8 @@ def _p(
         obj = "storage_vol"
     if method.startswith(("connect_", "node_")):
         obj = "connect"
-    return Procedure(number, method, api, obj, acl, flags, prio, _readonly_ok(acl))
+    readonly_ok = _readonly_ok(acl) and not refuses_read_only
+    return Procedure(number, method, api, obj, acl, flags, prio, readonly_ok, refuses_read_only)
 
 
 PROCEDURES: tuple[Procedure, ...] = (
@@ -215,6 +221,22 @@ PROCEDURES: tuple[Procedure, ...] = (
     ),
     # libvirt's 211 streams the image; here the PNG comes back as the call's result.
     _p(211, "domain_screenshot", "virDomainScreenshot", "domain:screenshot"),
+    # host and domain information (issue 10): libvirt's @acl and @priority lines
+    _p(101, "node_get_cells_free_memory", "virNodeGetCellsFreeMemory", "connect:read", prio=True),
+    _p(227, "node_get_cpu_stats", "virNodeGetCPUStats", "connect:read", prio=True),
+    _p(228, "node_get_memory_stats", "virNodeGetMemoryStats", "connect:read", prio=True),
+    _p(293, "node_get_cpu_map", "virNodeGetCPUMap", "connect:read"),
+    _p(250, "node_suspend_for_duration", "virNodeSuspendForDuration", "connect:pm_control"),
+    _p(56, "domain_get_scheduler_type", "virDomainGetSchedulerType", "domain:read"),
+    _p(
+        223,
+        "domain_get_scheduler_parameters",
+        "virDomainGetSchedulerParametersFlags",
+        "domain:read",
+    ),
+    _p(194, "domain_get_block_info", "virDomainGetBlockInfo", "domain:read"),
+    _p(229, "domain_get_control_info", "virDomainGetControlInfo", "domain:read", prio=True),
+    _p(277, "domain_get_hostname", "virDomainGetHostname", "domain:read", refuses_read_only=True),
     # networks
     _p(
         283,

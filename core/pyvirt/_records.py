@@ -7,7 +7,12 @@ never make one call per object.
 
 from __future__ import annotations
 
-from pyvirt._core_enums import DomainState, StoragePoolState, StorageVolType
+from pyvirt._core_enums import (
+    DomainState,
+    StoragePoolState,
+    StorageVolType,
+    TypedParameterType,
+)
 from pyvirt._record import record
 
 # Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
@@ -207,3 +212,20 @@ class ObjectEvent:
     #: tell a restart (new boot id) or a gap (skipped number) apart.  Empty/0 for local drivers.
     boot_id: str = ""
     seq: int = 0
+
+
+@wire(32)
+@record
+class TypedParameter:
+    """libvirt's virTypedParameter: one named value with its declared type.
+
+    Every call that answers with libvirt's "typed parameters" (node CPU statistics, scheduler
+    parameters, ...) carries a ``list[TypedParameter]`` on the wire, so the declared type
+    travels with the value (an ULLONG and an INT are both Python ints).  Make them with
+    :func:`pyvirt.typed_param`, which checks the value against the type; the public API turns
+    a list into the dict libvirt-python returns (:func:`pyvirt.typed_params_dict`).
+    """
+
+    field: str
+    type: TypedParameterType
+    value: bool | int | float | str

@@ -51,6 +51,7 @@ from pyvirt._records import (
     StoragePoolRef,
     StorageVolInfo,
     StorageVolRef,
+    TypedParameter,
 )
 from pyvirt._uri import URI
 
@@ -344,6 +345,50 @@ class HypervisorDriver:
         """The image of console *screen* as PNG bytes (libvirt streams it and returns the
         MIME type; the image is small enough to be the result here)."""
         unsupported("domain_screenshot")
+
+    # host and domain information (libvirt's test driver answers all of them)
+    def node_get_cells_free_memory(self, start_cell: int, max_cells: int) -> list[int]:
+        """Free memory in bytes of NUMA cells *start_cell*.. (at most *max_cells* of them)."""
+        unsupported("node_get_cells_free_memory", ErrorDomain.DOMAIN)
+
+    def node_get_cpu_stats(self, cpu_num: int, flags: int) -> list[TypedParameter]:
+        """CPU time counters (ns) of one host CPU, or of all (*cpu_num* -1): user, kernel,
+        idle, iowait ... as ULLONG typed parameters."""
+        unsupported("node_get_cpu_stats", ErrorDomain.DOMAIN)
+
+    def node_get_memory_stats(self, cell_num: int, flags: int) -> list[TypedParameter]:
+        """Memory counters (KiB) of one NUMA cell, or of the host (*cell_num* -1)."""
+        unsupported("node_get_memory_stats", ErrorDomain.DOMAIN)
+
+    def node_get_cpu_map(self, flags: int) -> list[bool]:
+        """One entry per present host CPU: whether it is online."""
+        unsupported("node_get_cpu_map", ErrorDomain.DOMAIN)
+
+    def node_suspend_for_duration(self, target: int, duration: int, flags: int) -> None:
+        """Suspend the host (VIR_NODE_SUSPEND_TARGET_*) for *duration* seconds."""
+        unsupported("node_suspend_for_duration", ErrorDomain.DOMAIN)
+
+    def domain_get_scheduler_type(self, dom: DomainRef) -> tuple[str, int]:
+        """The scheduler's name and how many parameters it has."""
+        unsupported("domain_get_scheduler_type", ErrorDomain.DOMAIN)
+
+    def domain_get_scheduler_parameters(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        """The scheduler's parameters (*flags*: VIR_DOMAIN_AFFECT_*)."""
+        unsupported("domain_get_scheduler_parameters", ErrorDomain.DOMAIN)
+
+    def domain_get_block_info(self, dom: DomainRef, path: str, flags: int) -> tuple[int, int, int]:
+        """Capacity, allocation and physical size in bytes of the disk *path* (target or
+        source)."""
+        unsupported("domain_get_block_info", ErrorDomain.DOMAIN)
+
+    def domain_get_control_info(self, dom: DomainRef, flags: int) -> tuple[int, int, int]:
+        """The state of the hypervisor's control interface (VIR_DOMAIN_CONTROL_*), its detail
+        and for how long (ms) it has been so."""
+        unsupported("domain_get_control_info", ErrorDomain.DOMAIN)
+
+    def domain_get_hostname(self, dom: DomainRef, flags: int) -> str:
+        """The guest's hostname."""
+        unsupported("domain_get_hostname", ErrorDomain.DOMAIN)
 
 
 class NetworkDriver:

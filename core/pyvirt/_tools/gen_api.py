@@ -66,7 +66,7 @@ def _needs_check(proc: Procedure) -> bool:
     from pyvirt._access import read_only_holds
 
     permissions = list(proc.acl) + [rule.permission for rule in proc.flag_acl]
-    return not all(read_only_holds(p) for p in permissions)
+    return proc.refuses_read_only or not all(read_only_holds(p) for p in permissions)
 
 
 def _flags_of(params: list[tuple[str, str]]) -> str:
@@ -273,8 +273,11 @@ def gen_client_stubs() -> str:
                     f"    async def {proc.method}(self{_sig_params(params)}) -> {_returns(proc)}:"
                 )
                 out.append(f"        sig = wire_signature({n})")
+                # (the reply on a line of its own: a long argument list would make the
+                # formatter wrap the return and move the type: ignore away from it)
+                out.append(f"        reply = await self._asend({n}, checked(sig, {args}), sig)")
                 out.append(
-                    f"        return checked_result(sig, await self._asend({n}, checked(sig, {args}), sig))  # type: ignore[no-any-return]"
+                    "        return checked_result(sig, reply)  # type: ignore[no-any-return]"
                 )
             else:
                 out.append(f"    def {proc.method}(self{_sig_params(params)}) -> {_returns(proc)}:")

@@ -153,6 +153,30 @@ class virConnect:  # noqa: N801 - libvirt-python's name
         return self._o.free_memory()
 
     @api
+    def getCellsFreeMemory(self, startCell: int, maxCells: int) -> list[int]:  # noqa: N802, N803
+        return self._o.cells_free_memory(_args.c_int(startCell), _args.c_int(maxCells))
+
+    @api
+    def getCPUStats(self, cpuNum: int, flags: int = 0) -> dict[str, Any]:  # noqa: N802, N803
+        return self._o.cpu_stats(_args.c_int(cpuNum), _args.flags(flags))
+
+    @api
+    def getMemoryStats(self, cellNum: int, flags: int = 0) -> dict[str, Any]:  # noqa: N802, N803
+        return self._o.memory_stats(_args.c_int(cellNum), _args.flags(flags))
+
+    @api
+    def getCPUMap(self, flags: int = 0) -> tuple[int, list[bool], int]:  # noqa: N802
+        cpus = self._o.cpu_map(_args.flags(flags))
+        return len(cpus), cpus, sum(cpus)
+
+    @api
+    def suspendForDuration(self, target: int, duration: int, flags: int = 0) -> int:  # noqa: N802
+        self._o.suspend_for_duration(
+            _args.c_uint(target), _args.c_ulong(duration), _args.flags(flags)
+        )
+        return 0
+
+    @api
     def getSecurityModel(self) -> list[str]:  # noqa: N802
         model = self._o.security_model()
         return [model.model, model.doi]

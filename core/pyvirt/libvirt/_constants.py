@@ -181,7 +181,7 @@ FAMILIES: tuple[tuple[type[enum.Enum], str], ...] = (
     (A.StreamEventType, "STREAM_EVENT_"),
     (A.StreamFlags, "STREAM_"),
     (A.StreamRecvFlags, "STREAM_RECV_"),
-    (A.TypedParameterType, "TYPED_PARAM_"),
+    (E.TypedParameterType, "TYPED_PARAM_"),
     (A.TypedParameterFlags, "TYPED_PARAM_STRING_"),
     (A.VcpuState, "VCPU_"),
     (A.VcpuHostCpuState, "VCPU_INFO_CPU_"),

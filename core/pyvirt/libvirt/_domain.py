@@ -90,6 +90,32 @@ class virDomain(IdentifiedHandle):  # noqa: N801 - libvirt-python's name
         self._o.managed_save_remove(_args.flags(flags))
         return 0
 
+    # -- information ----------------------------------------------------------------------
+    @api
+    def schedulerType(self) -> tuple[str, int]:  # noqa: N802
+        return self._o.scheduler_type()
+
+    @api
+    def schedulerParameters(self) -> dict[str, Any]:  # noqa: N802
+        return self._o.scheduler_parameters()
+
+    @api
+    def schedulerParametersFlags(self, flags: int = 0) -> dict[str, Any]:  # noqa: N802
+        return self._o.scheduler_parameters(_args.flags(flags))
+
+    @api
+    def blockInfo(self, path: str, flags: int = 0) -> list[int]:  # noqa: N802
+        disk = _args.string(path, "virDomainGetBlockInfo", 1, "disk")
+        return list(self._o.block_info(disk, _args.flags(flags)))
+
+    @api
+    def controlInfo(self, flags: int = 0) -> list[int]:  # noqa: N802
+        return list(self._o.control_info(_args.flags(flags)))
+
+    @api
+    def hostname(self, flags: int = 0) -> str:
+        return self._o.hostname(_args.flags(flags))
+
     # -- lifecycle ------------------------------------------------------------------------
     @api
     def create(self) -> int:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
         StoragePoolRef,
         StorageVolInfo,
         StorageVolRef,
+        TypedParameter,
     )
     from pyvirt.rpc._signatures import Signature
 
@@ -216,6 +217,46 @@ class RemoteStubs:
         sig = wire_signature(211)
         return self._invoke(211, checked(sig, [dom, screen, flags]), sig)  # type: ignore[no-any-return]
 
+    def node_get_cells_free_memory(self, start_cell: int, max_cells: int) -> list[int]:
+        sig = wire_signature(101)
+        return self._invoke(101, checked(sig, [start_cell, max_cells]), sig)  # type: ignore[no-any-return]
+
+    def node_get_cpu_stats(self, cpu_num: int, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(227)
+        return self._invoke(227, checked(sig, [cpu_num, flags]), sig)  # type: ignore[no-any-return]
+
+    def node_get_memory_stats(self, cell_num: int, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(228)
+        return self._invoke(228, checked(sig, [cell_num, flags]), sig)  # type: ignore[no-any-return]
+
+    def node_get_cpu_map(self, flags: int) -> list[bool]:
+        sig = wire_signature(293)
+        return self._invoke(293, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
+
+    def node_suspend_for_duration(self, target: int, duration: int, flags: int) -> None:
+        sig = wire_signature(250)
+        return self._invoke(250, checked(sig, [target, duration, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_scheduler_type(self, dom: DomainRef) -> tuple[str, int]:
+        sig = wire_signature(56)
+        return self._invoke(56, checked(sig, [dom]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_scheduler_parameters(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(223)
+        return self._invoke(223, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_block_info(self, dom: DomainRef, path: str, flags: int) -> tuple[int, int, int]:
+        sig = wire_signature(194)
+        return self._invoke(194, checked(sig, [dom, path, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_control_info(self, dom: DomainRef, flags: int) -> tuple[int, int, int]:
+        sig = wire_signature(229)
+        return self._invoke(229, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_hostname(self, dom: DomainRef, flags: int) -> str:
+        sig = wire_signature(277)
+        return self._invoke(277, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
     def connect_list_all_networks(self, flags: int) -> list[NetworkRecord]:
         sig = wire_signature(283)
         return self._invoke(283, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
@@ -394,340 +435,478 @@ class AsyncRemoteStubs:
 
     async def connect_get_type(self) -> str:
         sig = wire_signature(3)
-        return checked_result(sig, await self._asend(3, checked(sig, []), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(3, checked(sig, []), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_get_version(self) -> int:
         sig = wire_signature(4)
-        return checked_result(sig, await self._asend(4, checked(sig, []), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(4, checked(sig, []), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_get_max_vcpus(self, type: str | None) -> int:
         sig = wire_signature(5)
-        return checked_result(sig, await self._asend(5, checked(sig, [type]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(5, checked(sig, [type]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def node_get_info(self) -> NodeInfo:
         sig = wire_signature(6)
-        return checked_result(sig, await self._asend(6, checked(sig, []), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(6, checked(sig, []), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_get_capabilities(self) -> str:
         sig = wire_signature(7)
-        return checked_result(sig, await self._asend(7, checked(sig, []), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(7, checked(sig, []), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_get_hostname(self) -> str:
         sig = wire_signature(59)
-        return checked_result(sig, await self._asend(59, checked(sig, []), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(59, checked(sig, []), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_get_uri(self) -> str:
         sig = wire_signature(110)
-        return checked_result(sig, await self._asend(110, checked(sig, []), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(110, checked(sig, []), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_is_secure(self) -> bool:
         sig = wire_signature(149)
-        return checked_result(sig, await self._asend(149, checked(sig, []), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(149, checked(sig, []), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_get_lib_version(self) -> int:
         sig = wire_signature(157)
-        return checked_result(sig, await self._asend(157, checked(sig, []), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(157, checked(sig, []), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_get_sysinfo(self, flags: int) -> str:
         sig = wire_signature(203)
-        return checked_result(sig, await self._asend(203, checked(sig, [flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(203, checked(sig, [flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def node_get_free_memory(self) -> int:
         sig = wire_signature(102)
-        return checked_result(sig, await self._asend(102, checked(sig, []), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(102, checked(sig, []), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def node_get_security_model(self) -> SecurityModel:
         sig = wire_signature(122)
-        return checked_result(sig, await self._asend(122, checked(sig, []), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(122, checked(sig, []), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_lookup_by_id(self, id: int) -> DomainRecord:
         sig = wire_signature(22)
-        return checked_result(sig, await self._asend(22, checked(sig, [id]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(22, checked(sig, [id]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_lookup_by_name(self, name: str) -> DomainRecord:
         sig = wire_signature(23)
-        return checked_result(sig, await self._asend(23, checked(sig, [name]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(23, checked(sig, [name]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_lookup_by_uuid(self, uuid: str) -> DomainRecord:
         sig = wire_signature(24)
-        return checked_result(sig, await self._asend(24, checked(sig, [uuid]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(24, checked(sig, [uuid]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_list_all_domains(self, flags: int) -> list[DomainRecord]:
         sig = wire_signature(273)
-        return checked_result(sig, await self._asend(273, checked(sig, [flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(273, checked(sig, [flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_define_xml(self, xml: str, flags: int) -> DomainRecord:
         sig = wire_signature(350)
-        return checked_result(sig, await self._asend(350, checked(sig, [xml, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(350, checked(sig, [xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_create_xml(self, xml: str, flags: int) -> DomainRecord:
         sig = wire_signature(10)
-        return checked_result(sig, await self._asend(10, checked(sig, [xml, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(10, checked(sig, [xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_create(self, dom: DomainRef, flags: int) -> DomainRecord:
         sig = wire_signature(196)
-        return checked_result(sig, await self._asend(196, checked(sig, [dom, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(196, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_undefine(self, dom: DomainRef, flags: int) -> None:
         sig = wire_signature(231)
-        return checked_result(sig, await self._asend(231, checked(sig, [dom, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(231, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_shutdown(self, dom: DomainRef, flags: int) -> None:
         sig = wire_signature(258)
-        return checked_result(sig, await self._asend(258, checked(sig, [dom, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(258, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_reboot(self, dom: DomainRef, flags: int) -> None:
         sig = wire_signature(27)
-        return checked_result(sig, await self._asend(27, checked(sig, [dom, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(27, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_reset(self, dom: DomainRef, flags: int) -> None:
         sig = wire_signature(245)
-        return checked_result(sig, await self._asend(245, checked(sig, [dom, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(245, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_destroy(self, dom: DomainRef, flags: int) -> None:
         sig = wire_signature(234)
-        return checked_result(sig, await self._asend(234, checked(sig, [dom, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(234, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_suspend(self, dom: DomainRef) -> None:
         sig = wire_signature(34)
-        return checked_result(sig, await self._asend(34, checked(sig, [dom]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(34, checked(sig, [dom]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_resume(self, dom: DomainRef) -> None:
         sig = wire_signature(28)
-        return checked_result(sig, await self._asend(28, checked(sig, [dom]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(28, checked(sig, [dom]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_get_xml_desc(self, dom: DomainRef, flags: int) -> str:
         sig = wire_signature(14)
-        return checked_result(sig, await self._asend(14, checked(sig, [dom, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(14, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_get_autostart(self, dom: DomainRef) -> bool:
         sig = wire_signature(15)
-        return checked_result(sig, await self._asend(15, checked(sig, [dom]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(15, checked(sig, [dom]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_get_info(self, dom: DomainRef) -> DomainInfo:
         sig = wire_signature(16)
-        return checked_result(sig, await self._asend(16, checked(sig, [dom]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(16, checked(sig, [dom]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_get_max_memory(self, dom: DomainRef) -> int:
         sig = wire_signature(17)
-        return checked_result(sig, await self._asend(17, checked(sig, [dom]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(17, checked(sig, [dom]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_get_os_type(self, dom: DomainRef) -> str:
         sig = wire_signature(19)
-        return checked_result(sig, await self._asend(19, checked(sig, [dom]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(19, checked(sig, [dom]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_set_autostart(self, dom: DomainRef, autostart: bool) -> None:
         sig = wire_signature(29)
-        return checked_result(sig, await self._asend(29, checked(sig, [dom, autostart]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(29, checked(sig, [dom, autostart]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_is_active(self, dom: DomainRef) -> bool:
         sig = wire_signature(150)
-        return checked_result(sig, await self._asend(150, checked(sig, [dom]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(150, checked(sig, [dom]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_is_persistent(self, dom: DomainRef) -> bool:
         sig = wire_signature(151)
-        return checked_result(sig, await self._asend(151, checked(sig, [dom]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(151, checked(sig, [dom]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_get_state(self, dom: DomainRef, flags: int) -> tuple[int, int]:
         sig = wire_signature(212)
-        return checked_result(sig, await self._asend(212, checked(sig, [dom, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(212, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_get_security_label(self, dom: DomainRef) -> SecurityLabel:
         sig = wire_signature(121)
-        return checked_result(sig, await self._asend(121, checked(sig, [dom]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(121, checked(sig, [dom]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_has_managed_save_image(self, dom: DomainRef, flags: int) -> bool:
         sig = wire_signature(183)
-        return checked_result(sig, await self._asend(183, checked(sig, [dom, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(183, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_managed_save(self, dom: DomainRef, flags: int) -> None:
         sig = wire_signature(182)
-        return checked_result(sig, await self._asend(182, checked(sig, [dom, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(182, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_managed_save_remove(self, dom: DomainRef, flags: int) -> None:
         sig = wire_signature(184)
-        return checked_result(sig, await self._asend(184, checked(sig, [dom, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(184, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_set_memory_flags(self, dom: DomainRef, memory: int, flags: int) -> None:
         sig = wire_signature(204)
-        return checked_result(sig, await self._asend(204, checked(sig, [dom, memory, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(204, checked(sig, [dom, memory, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_get_vcpus_flags(self, dom: DomainRef, flags: int) -> int:
         sig = wire_signature(200)
-        return checked_result(sig, await self._asend(200, checked(sig, [dom, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(200, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_set_vcpus_flags(self, dom: DomainRef, nvcpus: int, flags: int) -> None:
         sig = wire_signature(199)
-        return checked_result(sig, await self._asend(199, checked(sig, [dom, nvcpus, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(199, checked(sig, [dom, nvcpus, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_screenshot(self, dom: DomainRef, screen: int, flags: int) -> bytes:
         sig = wire_signature(211)
-        return checked_result(sig, await self._asend(211, checked(sig, [dom, screen, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(211, checked(sig, [dom, screen, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_get_cells_free_memory(self, start_cell: int, max_cells: int) -> list[int]:
+        sig = wire_signature(101)
+        reply = await self._asend(101, checked(sig, [start_cell, max_cells]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_get_cpu_stats(self, cpu_num: int, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(227)
+        reply = await self._asend(227, checked(sig, [cpu_num, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_get_memory_stats(self, cell_num: int, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(228)
+        reply = await self._asend(228, checked(sig, [cell_num, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_get_cpu_map(self, flags: int) -> list[bool]:
+        sig = wire_signature(293)
+        reply = await self._asend(293, checked(sig, [flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_suspend_for_duration(self, target: int, duration: int, flags: int) -> None:
+        sig = wire_signature(250)
+        reply = await self._asend(250, checked(sig, [target, duration, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_scheduler_type(self, dom: DomainRef) -> tuple[str, int]:
+        sig = wire_signature(56)
+        reply = await self._asend(56, checked(sig, [dom]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_scheduler_parameters(
+        self, dom: DomainRef, flags: int
+    ) -> list[TypedParameter]:
+        sig = wire_signature(223)
+        reply = await self._asend(223, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_block_info(
+        self, dom: DomainRef, path: str, flags: int
+    ) -> tuple[int, int, int]:
+        sig = wire_signature(194)
+        reply = await self._asend(194, checked(sig, [dom, path, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_control_info(self, dom: DomainRef, flags: int) -> tuple[int, int, int]:
+        sig = wire_signature(229)
+        reply = await self._asend(229, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_hostname(self, dom: DomainRef, flags: int) -> str:
+        sig = wire_signature(277)
+        reply = await self._asend(277, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_list_all_networks(self, flags: int) -> list[NetworkRecord]:
         sig = wire_signature(283)
-        return checked_result(sig, await self._asend(283, checked(sig, [flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(283, checked(sig, [flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def network_lookup_by_name(self, name: str) -> NetworkRecord:
         sig = wire_signature(46)
-        return checked_result(sig, await self._asend(46, checked(sig, [name]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(46, checked(sig, [name]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def network_lookup_by_uuid(self, uuid: str) -> NetworkRecord:
         sig = wire_signature(47)
-        return checked_result(sig, await self._asend(47, checked(sig, [uuid]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(47, checked(sig, [uuid]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def network_define_xml(self, xml: str, flags: int) -> NetworkRecord:
         sig = wire_signature(41)
-        return checked_result(sig, await self._asend(41, checked(sig, [xml, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(41, checked(sig, [xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def network_create_xml(self, xml: str, flags: int) -> NetworkRecord:
         sig = wire_signature(40)
-        return checked_result(sig, await self._asend(40, checked(sig, [xml, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(40, checked(sig, [xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def network_create(self, net: NetworkRef) -> None:
         sig = wire_signature(39)
-        return checked_result(sig, await self._asend(39, checked(sig, [net]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(39, checked(sig, [net]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def network_destroy(self, net: NetworkRef) -> None:
         sig = wire_signature(42)
-        return checked_result(sig, await self._asend(42, checked(sig, [net]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(42, checked(sig, [net]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def network_undefine(self, net: NetworkRef) -> None:
         sig = wire_signature(49)
-        return checked_result(sig, await self._asend(49, checked(sig, [net]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(49, checked(sig, [net]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def network_get_xml_desc(self, net: NetworkRef, flags: int) -> str:
         sig = wire_signature(43)
-        return checked_result(sig, await self._asend(43, checked(sig, [net, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(43, checked(sig, [net, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def network_get_autostart(self, net: NetworkRef) -> bool:
         sig = wire_signature(44)
-        return checked_result(sig, await self._asend(44, checked(sig, [net]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(44, checked(sig, [net]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def network_set_autostart(self, net: NetworkRef, autostart: bool) -> None:
         sig = wire_signature(48)
-        return checked_result(sig, await self._asend(48, checked(sig, [net, autostart]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(48, checked(sig, [net, autostart]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def network_get_bridge_name(self, net: NetworkRef) -> str:
         sig = wire_signature(45)
-        return checked_result(sig, await self._asend(45, checked(sig, [net]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(45, checked(sig, [net]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def network_is_active(self, net: NetworkRef) -> bool:
         sig = wire_signature(152)
-        return checked_result(sig, await self._asend(152, checked(sig, [net]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(152, checked(sig, [net]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def network_is_persistent(self, net: NetworkRef) -> bool:
         sig = wire_signature(153)
-        return checked_result(sig, await self._asend(153, checked(sig, [net]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(153, checked(sig, [net]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_list_all_storage_pools(self, flags: int) -> list[StoragePoolRecord]:
         sig = wire_signature(281)
-        return checked_result(sig, await self._asend(281, checked(sig, [flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(281, checked(sig, [flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_pool_lookup_by_name(self, name: str) -> StoragePoolRecord:
         sig = wire_signature(84)
-        return checked_result(sig, await self._asend(84, checked(sig, [name]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(84, checked(sig, [name]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_pool_lookup_by_uuid(self, uuid: str) -> StoragePoolRecord:
         sig = wire_signature(85)
-        return checked_result(sig, await self._asend(85, checked(sig, [uuid]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(85, checked(sig, [uuid]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_pool_lookup_by_volume(self, vol: StorageVolRef) -> StoragePoolRecord:
         sig = wire_signature(86)
-        return checked_result(sig, await self._asend(86, checked(sig, [vol]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(86, checked(sig, [vol]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_pool_define_xml(self, xml: str, flags: int) -> StoragePoolRecord:
         sig = wire_signature(77)
-        return checked_result(sig, await self._asend(77, checked(sig, [xml, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(77, checked(sig, [xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_pool_create_xml(self, xml: str, flags: int) -> StoragePoolRecord:
         sig = wire_signature(76)
-        return checked_result(sig, await self._asend(76, checked(sig, [xml, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(76, checked(sig, [xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_pool_create(self, pool: StoragePoolRef, flags: int) -> None:
         sig = wire_signature(78)
-        return checked_result(sig, await self._asend(78, checked(sig, [pool, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(78, checked(sig, [pool, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_pool_build(self, pool: StoragePoolRef, flags: int) -> None:
         sig = wire_signature(79)
-        return checked_result(sig, await self._asend(79, checked(sig, [pool, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(79, checked(sig, [pool, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_pool_destroy(self, pool: StoragePoolRef) -> None:
         sig = wire_signature(80)
-        return checked_result(sig, await self._asend(80, checked(sig, [pool]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(80, checked(sig, [pool]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_pool_delete(self, pool: StoragePoolRef, flags: int) -> None:
         sig = wire_signature(81)
-        return checked_result(sig, await self._asend(81, checked(sig, [pool, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(81, checked(sig, [pool, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_pool_undefine(self, pool: StoragePoolRef) -> None:
         sig = wire_signature(82)
-        return checked_result(sig, await self._asend(82, checked(sig, [pool]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(82, checked(sig, [pool]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_pool_refresh(self, pool: StoragePoolRef, flags: int) -> None:
         sig = wire_signature(83)
-        return checked_result(sig, await self._asend(83, checked(sig, [pool, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(83, checked(sig, [pool, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_pool_get_info(self, pool: StoragePoolRef) -> StoragePoolInfo:
         sig = wire_signature(87)
-        return checked_result(sig, await self._asend(87, checked(sig, [pool]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(87, checked(sig, [pool]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_pool_get_xml_desc(self, pool: StoragePoolRef, flags: int) -> str:
         sig = wire_signature(88)
-        return checked_result(sig, await self._asend(88, checked(sig, [pool, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(88, checked(sig, [pool, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_pool_get_autostart(self, pool: StoragePoolRef) -> bool:
         sig = wire_signature(89)
-        return checked_result(sig, await self._asend(89, checked(sig, [pool]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(89, checked(sig, [pool]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_pool_set_autostart(self, pool: StoragePoolRef, autostart: bool) -> None:
         sig = wire_signature(90)
-        return checked_result(sig, await self._asend(90, checked(sig, [pool, autostart]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(90, checked(sig, [pool, autostart]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_pool_is_active(self, pool: StoragePoolRef) -> bool:
         sig = wire_signature(154)
-        return checked_result(sig, await self._asend(154, checked(sig, [pool]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(154, checked(sig, [pool]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_pool_is_persistent(self, pool: StoragePoolRef) -> bool:
         sig = wire_signature(155)
-        return checked_result(sig, await self._asend(155, checked(sig, [pool]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(155, checked(sig, [pool]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_pool_list_all_volumes(
         self, pool: StoragePoolRef, flags: int
     ) -> list[StorageVolRef]:
         sig = wire_signature(282)
-        return checked_result(sig, await self._asend(282, checked(sig, [pool, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(282, checked(sig, [pool, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_vol_lookup_by_name(self, pool: StoragePoolRef, name: str) -> StorageVolRef:
         sig = wire_signature(95)
-        return checked_result(sig, await self._asend(95, checked(sig, [pool, name]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(95, checked(sig, [pool, name]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_vol_lookup_by_key(self, key: str) -> StorageVolRef:
         sig = wire_signature(96)
-        return checked_result(sig, await self._asend(96, checked(sig, [key]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(96, checked(sig, [key]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_vol_lookup_by_path(self, path: str) -> StorageVolRef:
         sig = wire_signature(97)
-        return checked_result(sig, await self._asend(97, checked(sig, [path]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(97, checked(sig, [path]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_vol_create_xml(
         self, pool: StoragePoolRef, xml: str, flags: int
     ) -> StorageVolRef:
         sig = wire_signature(93)
-        return checked_result(sig, await self._asend(93, checked(sig, [pool, xml, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(93, checked(sig, [pool, xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_vol_delete(self, vol: StorageVolRef, flags: int) -> None:
         sig = wire_signature(94)
-        return checked_result(sig, await self._asend(94, checked(sig, [vol, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(94, checked(sig, [vol, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_vol_get_info(self, vol: StorageVolRef) -> StorageVolInfo:
         sig = wire_signature(98)
-        return checked_result(sig, await self._asend(98, checked(sig, [vol]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(98, checked(sig, [vol]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_vol_get_xml_desc(self, vol: StorageVolRef, flags: int) -> str:
         sig = wire_signature(99)
-        return checked_result(sig, await self._asend(99, checked(sig, [vol, flags]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(99, checked(sig, [vol, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def storage_vol_get_path(self, vol: StorageVolRef) -> str:
         sig = wire_signature(100)
-        return checked_result(sig, await self._asend(100, checked(sig, [vol]), sig))  # type: ignore[no-any-return]
+        reply = await self._asend(100, checked(sig, [vol]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]

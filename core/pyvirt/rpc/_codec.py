@@ -196,7 +196,7 @@ def _exact_wire_type(tp: Any) -> Any:
     when the annotation admits several (unions, containers, Any)."""
     if not isinstance(tp, type) or getattr(tp, "__origin__", None) is not None:
         return None
-    if tp in (bool, int, str, bytes) or tp in _CODE_OF:
+    if tp in (bool, int, float, str, bytes) or tp in _CODE_OF:
         return tp
     import enum
 
@@ -316,7 +316,7 @@ def _build(tp: Any) -> Checker:  # noqa: C901 - one branch per annotation shape
             return member(value)
 
         return enum_
-    if tp in (int, str, bytes):
+    if tp in (int, float, str, bytes):
         return _exact(tp, tp.__name__)
     if tp in _CODE_OF:
         return _exact(tp, tp.__name__)

@@ -282,6 +282,72 @@ def _domain_screenshot(conn: DriverConnection, args: list[Any], read_only: bool)
     return conn.domain_screenshot(dom, screen, flags)
 
 
+def _node_get_cells_free_memory(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    start_cell: int = args[0]
+    max_cells: int = args[1]
+    return conn.node_get_cells_free_memory(start_cell, max_cells)
+
+
+def _node_get_cpu_stats(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    cpu_num: int = args[0]
+    flags: int = args[1]
+    return conn.node_get_cpu_stats(cpu_num, flags)
+
+
+def _node_get_memory_stats(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    cell_num: int = args[0]
+    flags: int = args[1]
+    return conn.node_get_memory_stats(cell_num, flags)
+
+
+def _node_get_cpu_map(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    flags: int = args[0]
+    return conn.node_get_cpu_map(flags)
+
+
+def _node_suspend_for_duration(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    target: int = args[0]
+    duration: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[250], flags, True)
+    return conn.node_suspend_for_duration(target, duration, flags)
+
+
+def _domain_get_scheduler_type(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    return conn.domain_get_scheduler_type(dom)
+
+
+def _domain_get_scheduler_parameters(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_get_scheduler_parameters(dom, flags)
+
+
+def _domain_get_block_info(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    path: str = args[1]
+    flags: int = args[2]
+    return conn.domain_get_block_info(dom, path, flags)
+
+
+def _domain_get_control_info(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_get_control_info(dom, flags)
+
+
+def _domain_get_hostname(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[277], flags, True)
+    return conn.domain_get_hostname(dom, flags)
+
+
 def _connect_list_all_networks(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     flags: int = args[0]
     return conn.connect_list_all_networks(flags)
@@ -586,6 +652,16 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     200: _domain_get_vcpus_flags,
     199: _domain_set_vcpus_flags,
     211: _domain_screenshot,
+    101: _node_get_cells_free_memory,
+    227: _node_get_cpu_stats,
+    228: _node_get_memory_stats,
+    293: _node_get_cpu_map,
+    250: _node_suspend_for_duration,
+    56: _domain_get_scheduler_type,
+    223: _domain_get_scheduler_parameters,
+    194: _domain_get_block_info,
+    229: _domain_get_control_info,
+    277: _domain_get_hostname,
     283: _connect_list_all_networks,
     46: _network_lookup_by_name,
     47: _network_lookup_by_uuid,

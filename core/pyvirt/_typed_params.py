@@ -1,0 +1,79 @@
+"""libvirt's typed parameters: making them (drivers) and reading them (the public API).
+
+One representation for every call that answers with typed parameters: a driver returns a
+``list[TypedParameter]`` (a wire record, so the declared type crosses the daemon with the
+value), made with :func:`typed_param`, which refuses a value its type cannot hold, as
+libvirt's ``virTypedParameterAssign`` does.  The public API hands callers the dict
+libvirt-python returns, made by :func:`typed_params_dict`, which checks the list again: a list
+from a remote peer or a third-party driver is not trusted to agree with itself.
+"""
+
+from __future__ import annotations
+
+from pyvirt._checks import invalid_arg
+from pyvirt._core_enums import TypedParameterType
+from pyvirt._records import TypedParameter
+
+#: VIR_TYPED_PARAM_FIELD_LENGTH: a field name's size in libvirt, including its NUL.
+FIELD_LENGTH = 80
+
+TypedValue = bool | int | float | str
+
+_T = TypedParameterType
+#: (lowest, highest) value of each integer type.
+_RANGES: dict[TypedParameterType, tuple[int, int]] = {
+    _T.INT: (-(2**31), 2**31 - 1),
+    _T.UINT: (0, 2**32 - 1),
+    _T.LLONG: (-(2**63), 2**63 - 1),
+    _T.ULLONG: (0, 2**64 - 1),
+}
+
+
+def _problem(field: str, type: TypedParameterType, value: object) -> str | None:
+    """Why *value* cannot be a *type* parameter named *field* (None: it can)."""
+    if not field or len(field.encode()) >= FIELD_LENGTH:
+        return f"Field name '{field}' too long"
+    if type in _RANGES:
+        low, high = _RANGES[type]
+        if type_is_int(value) and low <= value <= high:  # type: ignore[operator]
+            return None
+    elif type is _T.DOUBLE:
+        if isinstance(value, float):
+            return None
+    elif type is _T.BOOLEAN:
+        if isinstance(value, bool):
+            return None
+    elif type is _T.STRING:
+        if isinstance(value, str) and "\0" not in value:
+            return None
+    else:
+        return f"unexpected type {int(type)} for field {field}"
+    return f"invalid value for field {field} of type {TypedParameterType(type).name}"
+
+
+def type_is_int(value: object) -> bool:
+    """An int that is not a bool (bool is an int subclass, a BOOLEAN parameter is not)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def typed_param(field: str, type: TypedParameterType, value: TypedValue) -> TypedParameter:
+    """One typed parameter, checked: VIR_ERR_INVALID_ARG when *value* does not fit *type*."""
+    problem = _problem(field, type, value)
+    if problem is not None:
+        raise invalid_arg(problem, "virTypedParameterAssign", "ctl")
+    return TypedParameter(field, TypedParameterType(type), value)
+
+
+def typed_params_dict(params: list[TypedParameter]) -> dict[str, TypedValue]:
+    """The dict libvirt-python returns for a typed-parameter list: field -> value, in order.
+    Each entry is checked as :func:`typed_param` checks it, and a field given twice is refused
+    (libvirt's ``virTypedParamsValidate``)."""
+    out: dict[str, TypedValue] = {}
+    for p in params:
+        problem = _problem(p.field, p.type, p.value)
+        if problem is None and p.field in out:
+            problem = f"parameter '{p.field}' occurs multiple times"
+        if problem is not None:
+            raise invalid_arg(problem, "virTypedParamsValidate", "ctl")
+        out[p.field] = p.value
+    return out
