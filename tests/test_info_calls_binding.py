@@ -42,7 +42,8 @@ def ask(expr):
 
 for expr in [
     "c.getCellsFreeMemory(0, 2)", "c.getCellsFreeMemory(0, 10)", "c.getCellsFreeMemory(1, 1)",
-    "c.getCellsFreeMemory(2, 1)", "c.getCellsFreeMemory(-1, 1)", "r.getCellsFreeMemory(0, 2)",
+    "c.getCellsFreeMemory(2, 1)", "c.getCellsFreeMemory(-1, 1)", "c.getCellsFreeMemory(0, 0)",
+    "c.getCellsFreeMemory(1, 9999)", "r.getCellsFreeMemory(0, 2)",
     "c.getCPUStats(-1, 0)", "c.getCPUStats(0)", "c.getCPUStats(8, 0)", "c.getCPUStats(-2, 0)",
     "c.getCPUStats(-1, 1)", "r.getCPUStats(-1, 0)", "c.getCPUStats('x')",
     "c.getMemoryStats(-1, 0)", "c.getMemoryStats(-2, 0)", "c.getMemoryStats(0, 1)",

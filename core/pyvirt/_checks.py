@@ -108,3 +108,10 @@ def check_minus_one_or_more(value: Any, argname: str, api: str, reported: str = 
             f"{argname} in {api} only accepts -1 as a negative value", api, reported or argname
         )
     return int(value)
+
+
+def check_non_negative(value: Any, argname: str, api: str) -> int:
+    """libvirt's virCheckNonNegativeArg."""
+    if check_int(value, argname, api) < 0:
+        raise invalid_arg(f"{argname} in {api} must be zero or greater", api, argname)
+    return int(value)

@@ -10,6 +10,7 @@ from pyvirt._checks import (
     check_flags,
     check_int,
     check_minus_one_or_more,
+    check_non_negative,
     check_positive,
     check_string,
     check_uint,
@@ -172,7 +173,7 @@ class Connection:
     def cells_free_memory(self, start_cell: int = 0, max_cells: int = 1) -> list[int]:
         """Free memory in bytes of NUMA cells from *start_cell*, at most *max_cells* of them."""
         api = "virNodeGetCellsFreeMemory"
-        check_int(start_cell, "startCell", api)
+        check_non_negative(start_cell, "startCell", api)
         check_positive(max_cells, "maxCells", api)
         return list(self._calls.node_get_cells_free_memory(start_cell, max_cells))
 

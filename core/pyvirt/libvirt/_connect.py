@@ -22,6 +22,7 @@ from pyvirt.libvirt._domain import virDomain
 from pyvirt.libvirt._errors import (
     ErrorTuple,
     api,
+    fail,
     to_libvirt_error,
     virGetLastError,
     virResetLastError,
@@ -152,9 +153,18 @@ class virConnect:  # noqa: N801 - libvirt-python's name
     def getFreeMemory(self) -> int:  # noqa: N802
         return self._o.free_memory()
 
-    @api
     def getCellsFreeMemory(self, startCell: int, maxCells: int) -> list[int]:  # noqa: N802, N803
-        return self._o.cells_free_memory(_args.c_int(startCell), _args.c_int(maxCells))
+        start, count = _args.c_int(startCell), _args.c_int(maxCells)
+        if start < 0 or count <= 0 or start + count > 10000:
+            # libvirt-python's own refusal: libvirt is not called, so the exception carries
+            # the thread's last error, as the binding's does (not an @api call, which would
+            # clear it)
+            raise fail("virNodeGetCellsFreeMemory() failed")
+        return self._cells_free_memory(start, count)
+
+    @api
+    def _cells_free_memory(self, start: int, count: int) -> list[int]:
+        return self._o.cells_free_memory(start, count)
 
     @api
     def getCPUStats(self, cpuNum: int, flags: int = 0) -> dict[str, Any]:  # noqa: N802, N803

@@ -50,6 +50,10 @@ __all__ = ["AsyncRemoteConnection"]
 _connect = backend.connect
 
 
+#: libvirt's REMOTE_NODE_MAX_CELLS: the most NUMA cells one call may ask about.
+REMOTE_NODE_MAX_CELLS = 1024
+
+
 def _closed_error() -> VirtError:
     return make_error(ErrorCode.INVALID_CONN, ErrorDomain.RPC, "the connection is closed")
 
@@ -184,6 +188,16 @@ class AsyncRemoteConnection(AsyncRemoteStubs, backend.AsyncClientBase):
     async def connect_get_uri(self) -> str:
         """virConnectGetURI, answered here: the URI as the client names it."""
         return self.target.client_uri or self.server_uri
+
+    async def node_get_cells_free_memory(self, start_cell: int, max_cells: int) -> list[int]:
+        """virNodeGetCellsFreeMemory, with libvirt's remote driver's cap on the cells asked."""
+        if max_cells > REMOTE_NODE_MAX_CELLS:
+            raise make_error(
+                ErrorCode.RPC,
+                ErrorDomain.REMOTE,
+                f"too many NUMA cells: {max_cells} > {REMOTE_NODE_MAX_CELLS}",
+            )
+        return await super().node_get_cells_free_memory(start_cell, max_cells)
 
     def connect_get_uri_local(self) -> str:
         """The URI as the client names it (virConnectGetURI's answer, without a call)."""

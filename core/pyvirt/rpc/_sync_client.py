@@ -52,6 +52,10 @@ __all__ = ["RemoteConnection"]
 _connect = backend.connect
 
 
+#: libvirt's REMOTE_NODE_MAX_CELLS: the most NUMA cells one call may ask about.
+REMOTE_NODE_MAX_CELLS = 1024
+
+
 def _closed_error() -> VirtError:
     return make_error(ErrorCode.INVALID_CONN, ErrorDomain.RPC, "the connection is closed")
 
@@ -186,6 +190,16 @@ class RemoteConnection(RemoteStubs, backend.ClientBase):
     def connect_get_uri(self) -> str:
         """virConnectGetURI, answered here: the URI as the client names it."""
         return self.target.client_uri or self.server_uri
+
+    def node_get_cells_free_memory(self, start_cell: int, max_cells: int) -> list[int]:
+        """virNodeGetCellsFreeMemory, with libvirt's remote driver's cap on the cells asked."""
+        if max_cells > REMOTE_NODE_MAX_CELLS:
+            raise make_error(
+                ErrorCode.RPC,
+                ErrorDomain.REMOTE,
+                f"too many NUMA cells: {max_cells} > {REMOTE_NODE_MAX_CELLS}",
+            )
+        return super().node_get_cells_free_memory(start_cell, max_cells)
 
     def connect_get_uri_local(self) -> str:
         """The URI as the client names it (virConnectGetURI's answer, without a call)."""
