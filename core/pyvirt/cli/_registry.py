@@ -56,6 +56,14 @@ MODULES: dict[str, tuple[str, ...]] = {
     "monitor": ("dominfo", "domstate", "list"),
     "events": ("event",),
     "host": ("capabilities", "hostname", "nodeinfo", "uri", "version"),
+    "hostinfo": (
+        "freecell",
+        "nodecpustats",
+        "nodememstats",
+        "nodecpumap",
+        "nodesuspend",
+        "echo",
+    ),
     "network": (
         "net-autostart",
         "net-create",

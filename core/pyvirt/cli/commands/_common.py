@@ -6,13 +6,13 @@ from __future__ import annotations
 import os
 
 from pyvirt.cli._control import DEBUG, INFO, Control, Failure
-from pyvirt.cli._format import to_uint
+from pyvirt.cli._format import to_int, to_uint
 from pyvirt.cli._parser import Opt, Parsed, T
 
 # Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from typing import Any
 
     from pyvirt import Domain, Network, StoragePool, StorageVol
@@ -60,10 +60,19 @@ def flag_bits(p: Parsed, bits: Mapping[str, int]) -> int:
 
 
 def opt_uint(p: Parsed, name: str) -> int | None:
+    return _opt_number(p, name, to_uint)
+
+
+def opt_int(p: Parsed, name: str) -> int | None:
+    """vshCommandOptInt: the value of an ``int`` option, None when absent."""
+    return _opt_number(p, name, to_int)
+
+
+def _opt_number(p: Parsed, name: str, parse: Callable[[str], int | None]) -> int | None:
     value = p.str(name)
     if value is None:
         return None
-    number = to_uint(value)
+    number = parse(value)
     if number is None:
         raise Failure(f"Numeric value '{value}' for <{name}> option is malformed or out of range")
     return number
@@ -107,7 +116,6 @@ def domain(ctl: Control, p: Parsed, by: int = BY_ID | BY_UUID | BY_NAME) -> tupl
     ctl.log(INFO, f"{cmd}: found option <domain>: {name}")
     dom = None
     if by & BY_ID:
-        from pyvirt.cli._format import to_int
 
         number = to_int(name)
         if number is not None and number >= 0:
