@@ -80,6 +80,7 @@ LIBVIRT_CALLS: dict[str, str] = {
     "node_suspend_for_duration": "c.suspendForDuration(0, 60, {f})",
     "domain_get_scheduler_type": "d.schedulerType()",
     "domain_get_scheduler_parameters": "d.schedulerParameters()",
+    "domain_set_scheduler_parameters": "d.setSchedulerParameters({{'weight': 5}})",
     "domain_get_block_info": "d.blockInfo('vda', {f})",
     "domain_get_control_info": "d.controlInfo({f})",
     "domain_get_hostname": "d.hostname({f})",

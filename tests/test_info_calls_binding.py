@@ -36,7 +36,7 @@ def ask(expr):
     except libvirt.libvirtError as e:
         print(expr, "!!", e.get_error_code(), e.get_error_domain(), e.get_error_message(),
               e.get_str1(), e.get_str2())
-    except (TypeError, OverflowError) as e:
+    except (TypeError, OverflowError, LookupError, ValueError) as e:
         print(expr, "raises", type(e).__name__, e)
 
 
@@ -57,6 +57,10 @@ for expr in [
     "d.blockInfo('vda', 1)", "d.blockInfo('')", "d.blockInfo(None)", "rd.blockInfo('vda')",
     "d.controlInfo()", "d.controlInfo(1)", "rd.controlInfo()",
     "d.hostname()", "d.hostname(1)", "rd.hostname()",
+    "d.setSchedulerParameters({'weight': 5})", "d.setSchedulerParameters({'weight': -1})",
+    "d.setSchedulerParameters({'cap': 5})", "d.setSchedulerParameters({'weight': 'x'})",
+    "d.setSchedulerParameters({})", "d.setSchedulerParametersFlags({'weight': 5}, 0)",
+    "d.setSchedulerParametersFlags({'weight': 5}, 3)", "rd.setSchedulerParameters({'weight': 5})",
 ]:
     ask(expr)
 d.suspend()

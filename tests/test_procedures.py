@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 import pyvirt
-from pyvirt import DomainState, ErrorCode
+from pyvirt import DomainState, ErrorCode, TypedParameterType, typed_param
 from pyvirt._connection import Connection
 from pyvirt._objects import Domain, Network, StoragePool, StorageVol
 from pyvirt._procedures import BY_METHOD, PROCEDURES
@@ -162,6 +162,9 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "domain_managed_save_remove": lambda h: h[1].managed_save_remove(),
     "node_suspend_for_duration": lambda h: h[0].suspend_for_duration(0, 60),
     "domain_get_hostname": lambda h: h[1].hostname(),  # read-only refused, though @acl: read
+    "domain_set_scheduler_parameters": lambda h: h[1].set_scheduler_parameters(
+        [typed_param("weight", TypedParameterType.UINT, 5)]
+    ),
     "network_create": lambda h: h[2].start(),
     "network_destroy": lambda h: h[2].destroy(),
     "network_undefine": lambda h: h[2].undefine(),

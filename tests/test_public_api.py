@@ -40,6 +40,7 @@ PUBLIC = {
     "ListStoragePoolsFlags", "NetworkEventType", "NetworkXMLFlags", "StoragePoolEventType",
     "StoragePoolState", "StorageVolType", "StorageXMLFlags",
     "TypedParameter", "TypedParameterType", "TypedValue", "typed_param", "typed_params_dict",
+    "typed_param_from_string", "validate_typed_params",
 }  # fmt: skip
 
 DRIVER_PUBLIC = {

@@ -106,7 +106,13 @@ if TYPE_CHECKING:
         StorageVolRef,
         TypedParameter,
     )
-    from pyvirt._typed_params import TypedValue, typed_param, typed_params_dict
+    from pyvirt._typed_params import (
+        TypedValue,
+        typed_param,
+        typed_param_from_string,
+        typed_params_dict,
+        validate_typed_params,
+    )
     from pyvirt._uri import URI, parse_uri
 
 if TYPE_CHECKING:
@@ -207,7 +213,13 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "StorageVolRef",
         "TypedParameter",
     ),
-    "pyvirt._typed_params": ("TypedValue", "typed_param", "typed_params_dict"),
+    "pyvirt._typed_params": (
+        "TypedValue",
+        "typed_param",
+        "typed_param_from_string",
+        "typed_params_dict",
+        "validate_typed_params",
+    ),
     "pyvirt._uri": ("URI", "parse_uri"),
 }
 _EXPORTS: dict[str, str] = {
@@ -306,7 +318,9 @@ __all__ = [
     "open",
     "parse_uri",
     "typed_param",
+    "typed_param_from_string",
     "typed_params_dict",
+    "validate_typed_params",
 ]
 
 

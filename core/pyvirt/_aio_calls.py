@@ -422,6 +422,20 @@ class AsyncDriverCalls:
         flags = check_flags(flags, api)
         return await driver.domain_get_scheduler_parameters(dom, flags)
 
+    async def domain_set_scheduler_parameters(
+        self,
+        dom: DomainRef,
+        params: list[TypedParameter],
+        flags: int,
+        api: str = "virDomainSetSchedulerParameters",
+    ) -> None:
+        """virDomainSetSchedulerParameters (procedure 219)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[219], flags, True, api)
+        return await driver.domain_set_scheduler_parameters(dom, params, flags)
+
     async def domain_get_block_info(
         self, dom: DomainRef, path: str, flags: int, api: str = "virDomainGetBlockInfo"
     ) -> tuple[int, int, int]:
@@ -951,6 +965,11 @@ class LocalAsyncDriver:
         self, dom: DomainRef, flags: int
     ) -> list[TypedParameter]:
         return self.sync.domain_get_scheduler_parameters(dom, flags)
+
+    async def domain_set_scheduler_parameters(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        return self.sync.domain_set_scheduler_parameters(dom, params, flags)
 
     async def domain_get_block_info(
         self, dom: DomainRef, path: str, flags: int

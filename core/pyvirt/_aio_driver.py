@@ -133,6 +133,10 @@ class AsyncDriverConnection(Protocol):
         self, dom: DomainRef, flags: int
     ) -> list[TypedParameter]: ...
 
+    async def domain_set_scheduler_parameters(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None: ...
+
     async def domain_get_block_info(
         self, dom: DomainRef, path: str, flags: int
     ) -> tuple[int, int, int]: ...

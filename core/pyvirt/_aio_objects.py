@@ -42,6 +42,7 @@ if TYPE_CHECKING:
         StoragePoolRef,
         StorageVolInfo,
         StorageVolRef,
+        TypedParameter,
     )
     from pyvirt._typed_params import TypedValue
 
@@ -306,18 +307,35 @@ class AsyncDomain:
         return (str(name), int(count))
 
     async def scheduler_parameters(self, flags: int | None = None) -> dict[str, TypedValue]:
-        """The scheduler's parameters.  *flags* None is libvirt's virDomainGetScheduler-
-        Parameters; an int is the Flags variant, which (as libvirt's public API does for
-        drivers that take string parameters) adds VIR_TYPED_PARAM_STRING_OKAY."""
+        """The scheduler's parameters by name (types: :meth:`scheduler_parameter_list`)."""
+        return typed_params_dict(await self.scheduler_parameter_list(flags))
+
+    async def scheduler_parameter_list(self, flags: int | None = None) -> list[TypedParameter]:
+        """The scheduler's parameters with their declared types.  *flags* None is libvirt's
+        virDomainGetSchedulerParameters; an int is the Flags variant, which (as libvirt's
+        public API does for drivers that take string parameters) adds
+        VIR_TYPED_PARAM_STRING_OKAY."""
         if flags is None:
             api = "virDomainGetSchedulerParameters"
-            params = await self._conn._calls.domain_get_scheduler_parameters(self._ref, 0, api=api)
-        else:
-            api = "virDomainGetSchedulerParametersFlags"
-            _check_impact_exclusive(flags, api)
-            flags = check_flags(flags, api) | _TYPED_PARAM_STRING_OKAY
-            params = await self._conn._calls.domain_get_scheduler_parameters(self._ref, flags)
-        return typed_params_dict(params)
+            return await self._conn._calls.domain_get_scheduler_parameters(self._ref, 0, api=api)
+        api = "virDomainGetSchedulerParametersFlags"
+        _check_impact_exclusive(flags, api)
+        flags = check_flags(flags, api) | _TYPED_PARAM_STRING_OKAY
+        return await self._conn._calls.domain_get_scheduler_parameters(self._ref, flags)
+
+    async def set_scheduler_parameters(
+        self, params: list[TypedParameter], flags: int | None = None
+    ) -> None:
+        """Change scheduler parameters (make them with :func:`pyvirt.typed_param`).  *flags*
+        None is libvirt's virDomainSetSchedulerParameters, an int the Flags variant."""
+        api = (
+            "virDomainSetSchedulerParameters"
+            if flags is None
+            else "virDomainSetSchedulerParametersFlags"
+        )
+        await self._conn._calls.domain_set_scheduler_parameters(
+            self._ref, list(params), flags or 0, api=api
+        )
 
     async def block_info(self, disk: str, flags: int = 0) -> tuple[int, int, int]:
         """Capacity, allocation and physical size (bytes) of *disk*, a target or source path."""

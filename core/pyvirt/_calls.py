@@ -424,6 +424,20 @@ class DriverCalls:
         flags = check_flags(flags, api)
         return driver.domain_get_scheduler_parameters(dom, flags)
 
+    def domain_set_scheduler_parameters(
+        self,
+        dom: DomainRef,
+        params: list[TypedParameter],
+        flags: int,
+        api: str = "virDomainSetSchedulerParameters",
+    ) -> None:
+        """virDomainSetSchedulerParameters (procedure 219)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[219], flags, True, api)
+        return driver.domain_set_scheduler_parameters(dom, params, flags)
+
     def domain_get_block_info(
         self, dom: DomainRef, path: str, flags: int, api: str = "virDomainGetBlockInfo"
     ) -> tuple[int, int, int]:

@@ -234,6 +234,15 @@ PROCEDURES: tuple[Procedure, ...] = (
         "virDomainGetSchedulerParametersFlags",
         "domain:read",
     ),
+    # 219 is libvirt's Flags form; the flagless virDomainSetSchedulerParameters (58) is the
+    # same driver call with flags 0, and the name read-only refusals give by default.
+    _p(
+        219,
+        "domain_set_scheduler_parameters",
+        "virDomainSetSchedulerParameters",
+        "domain:write",
+        flags=_SAVE_BY_IMPACT,
+    ),
     _p(194, "domain_get_block_info", "virDomainGetBlockInfo", "domain:read"),
     _p(229, "domain_get_control_info", "virDomainGetControlInfo", "domain:read", prio=True),
     _p(277, "domain_get_hostname", "virDomainGetHostname", "domain:read", refuses_read_only=True),

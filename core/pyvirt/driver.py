@@ -376,6 +376,12 @@ class HypervisorDriver:
         """The scheduler's parameters (*flags*: VIR_DOMAIN_AFFECT_*)."""
         unsupported("domain_get_scheduler_parameters", ErrorDomain.DOMAIN)
 
+    def domain_set_scheduler_parameters(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        """Change scheduler parameters (*flags*: VIR_DOMAIN_AFFECT_*)."""
+        unsupported("domain_set_scheduler_parameters", ErrorDomain.DOMAIN)
+
     def domain_get_block_info(self, dom: DomainRef, path: str, flags: int) -> tuple[int, int, int]:
         """Capacity, allocation and physical size in bytes of the disk *path* (target or
         source)."""

@@ -181,7 +181,7 @@ def gen_aio_objects() -> str:
         "    from pyvirt._records import (",
         "        DomainInfo, DomainRecord, NetworkRecord, NodeInfo, SecurityLabel, SecurityModel,",
         "        StoragePoolInfo, StoragePoolRecord, StoragePoolRef, StorageVolInfo, NetworkRef,",
-        "        StorageVolRef,",
+        "        StorageVolRef, TypedParameter,",
         "    )",
         "    from pyvirt._typed_params import TypedValue",
         "",

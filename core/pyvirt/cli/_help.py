@@ -63,6 +63,9 @@ def group_help(keyword: str) -> str | None:
 def command_help(cmd: Cmd) -> str:
     visible = [o for o in cmd.opts if not o.hidden and o.type != T.ALIAS]
     synopsis = [cmd.name]
+    # virsh's "shortopt": once an option can be given by position, an argv option after it
+    # is shown with its --name too
+    shortopt = False
     for o in visible:
         if o.type == T.BOOL:
             synopsis.append(f"[--{o.name}]")
@@ -71,9 +74,14 @@ def command_help(cmd: Cmd) -> str:
         elif o.type == T.STRING:
             synopsis.append(f"[--{o.name} <string>]")
         elif o.type == T.ARGV:
-            synopsis.append(f"<{o.name}>..." if o.req else f"[<{o.name}>]...")
+            if shortopt:
+                synopsis.append(f"{{[--{o.name}] <string>}}..." if o.req else f"[[--{o.name}] <string>]...")
+            else:
+                synopsis.append(f"<{o.name}>..." if o.req else f"[<{o.name}>]...")
         else:
             synopsis.append(f"<{o.name}>" if o.req else f"[<{o.name}>]")
+        if o.type in (T.INT, T.STRING, T.DATA) and not o.req_opt:
+            shortopt = True
     out = [f"  NAME\n    {cmd.name} - {cmd.brief}\n\n  SYNOPSIS\n    {' '.join(synopsis)}\n"]
     if cmd.desc:
         desc = cmd.desc.replace("\n", "\n    ")
@@ -88,7 +96,7 @@ def command_help(cmd: Cmd) -> str:
             elif o.type == T.STRING:
                 label = f"--{o.name} <string>"
             elif o.type == T.ARGV:
-                label = f"<{o.name}>"
+                label = f"[--{o.name}] <string>" if shortopt else f"<{o.name}>"
             else:
                 label = f"[--{o.name}] <string>"
             out.append(f"    {label:<15}  {o.help}\n")

@@ -9,9 +9,12 @@ existing programs behave the same on pyvirt.
 from __future__ import annotations
 
 import operator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pyvirt._checks import invalid_arg  # libvirt's virReportInvalidArg fields
+
+if TYPE_CHECKING:
+    from pyvirt._records import TypedParameter
 
 _LONG_MIN = -(2**63)
 _LONG_MAX = 2**63 - 1
@@ -68,3 +71,49 @@ def optional_string(value: Any, c_api: str, position: int) -> str | None:
             f"{c_api}() argument {position} must be str or None, not {type(value).__name__}"
         )
     return value
+
+
+def typed_params(values: dict[str, Any], current: list[TypedParameter]) -> list[TypedParameter]:
+    """A dict of new values as typed parameters, each of the type its name has in *current*
+    (libvirt-python's setPyVirTypedParameter)."""
+    from pyvirt._core_enums import TypedParameterType as T
+    from pyvirt._typed_params import typed_param
+
+    types = {p.field: p.type for p in current}
+    out = []
+    for name, value in values.items():
+        kind = types.get(name)
+        if kind is None:
+            raise LookupError(f'Attribute name "{name}" could not be recognized')
+        if kind is T.DOUBLE:
+            converted: Any = float(value)
+        elif kind is T.BOOLEAN:
+            converted = bool(value)
+        elif kind is T.STRING:
+            if not isinstance(value, str):
+                raise TypeError(f"{type(value).__name__} is not a string")
+            converted = value
+        else:
+            converted = _typed_int(value, kind)
+        out.append(typed_param(name, kind, converted))
+    return out
+
+
+#: libvirt-python's integer unwrapping for each typed-parameter kind: (lowest, highest, C name).
+_TYPED_INT_LIMITS = {
+    1: (-(2**31), 2**31 - 1, "int"),
+    2: (0, 2**32 - 1, "unsigned int"),
+    3: (-(2**63), 2**63 - 1, "long"),
+    4: (0, 2**64 - 1, "unsigned long long"),
+}
+
+
+def _typed_int(value: Any, kind: int) -> int:
+    """libvirt_intUnwrap & co: an int in the kind's range, else OverflowError as there."""
+    number = operator.index(value)
+    low, high, c_name = _TYPED_INT_LIMITS[int(kind)]
+    if kind == 4 and number < 0:
+        raise OverflowError("can't convert negative int to unsigned")
+    if not low <= number <= high:
+        raise OverflowError(f"Python int too large to convert to C {c_name}")
+    return number

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from pyvirt._enums import DomainVcpuFlags
 from pyvirt._objects import Domain
-from pyvirt._records import DomainRef
+from pyvirt._records import DomainRef, TypedParameter
 from pyvirt.libvirt import _args
 from pyvirt.libvirt._errors import api
 from pyvirt.libvirt._handle import IdentifiedHandle, uuid_bytes  # noqa: F401 - re-exported
@@ -102,6 +102,24 @@ class virDomain(IdentifiedHandle):  # noqa: N801 - libvirt-python's name
     @api
     def schedulerParametersFlags(self, flags: int = 0) -> dict[str, Any]:  # noqa: N802
         return self._o.scheduler_parameters(_args.flags(flags))
+
+    def setSchedulerParameters(self, params: dict[str, Any]) -> int:  # noqa: N802
+        return self._set_scheduler_parameters(params, None)
+
+    def setSchedulerParametersFlags(self, params: dict[str, Any], flags: int = 0) -> int:  # noqa: N802
+        return self._set_scheduler_parameters(params, _args.flags(flags))
+
+    def _set_scheduler_parameters(self, params: dict[str, Any], flags: int | None) -> int:
+        """libvirt-python's way: the scheduler's parameters are read first for their types,
+        then the dict's values are converted to them (LookupError for an unknown name)."""
+        if not isinstance(params, dict):
+            raise TypeError("a dictionary is required")
+        if not params:
+            raise LookupError("Need non-empty dictionary to set attributes")
+        current = _get_parameter_list(self._o, flags)
+        typed = _args.typed_params(params, current)
+        _set_parameters(self._o, typed, flags)
+        return 0
 
     @api
     def blockInfo(self, path: str, flags: int = 0) -> list[int]:  # noqa: N802
@@ -216,3 +234,14 @@ class virDomain(IdentifiedHandle):  # noqa: N801 - libvirt-python's name
 
 
 add_unsupported(virDomain)
+
+
+@api
+def _get_parameter_list(dom: Domain, flags: int | None) -> list[TypedParameter]:
+    dom.scheduler_type()
+    return dom.scheduler_parameter_list(flags)
+
+
+@api
+def _set_parameters(dom: Domain, params: list[TypedParameter], flags: int | None) -> None:
+    dom.set_scheduler_parameters(params, flags)

@@ -186,8 +186,6 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "setMetadata(type, metadata, key, uri, flags=0)",
         "setNumaParameters(params, flags=0)",
         "setPerfEvents(params, flags=0)",
-        "setSchedulerParameters(params)",
-        "setSchedulerParametersFlags(params, flags=0)",
         "setUserPassword(user, password, flags=0)",
         "setVcpu(vcpumap, state, flags=0)",
         "snapshotCreateXML(xmlDesc, flags=0)=virDomainSnapshotCreateXML",

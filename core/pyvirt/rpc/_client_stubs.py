@@ -245,6 +245,12 @@ class RemoteStubs:
         sig = wire_signature(223)
         return self._invoke(223, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
 
+    def domain_set_scheduler_parameters(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(219)
+        return self._invoke(219, checked(sig, [dom, params, flags]), sig)  # type: ignore[no-any-return]
+
     def domain_get_block_info(self, dom: DomainRef, path: str, flags: int) -> tuple[int, int, int]:
         sig = wire_signature(194)
         return self._invoke(194, checked(sig, [dom, path, flags]), sig)  # type: ignore[no-any-return]
@@ -683,6 +689,13 @@ class AsyncRemoteStubs:
     ) -> list[TypedParameter]:
         sig = wire_signature(223)
         reply = await self._asend(223, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_scheduler_parameters(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(219)
+        reply = await self._asend(219, checked(sig, [dom, params, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_get_block_info(

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from pyvirt._records import DomainRef, NetworkRef, StoragePoolRef, StorageVolRef
+    from pyvirt._records import DomainRef, NetworkRef, StoragePoolRef, StorageVolRef, TypedParameter
     from pyvirt.driver import DriverConnection
 
 
@@ -325,6 +325,17 @@ def _domain_get_scheduler_parameters(
     dom: DomainRef = args[0]
     flags: int = args[1]
     return conn.domain_get_scheduler_parameters(dom, flags)
+
+
+def _domain_set_scheduler_parameters(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    params: list[TypedParameter] = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[219], flags, True)
+    return conn.domain_set_scheduler_parameters(dom, params, flags)
 
 
 def _domain_get_block_info(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
@@ -659,6 +670,7 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     250: _node_suspend_for_duration,
     56: _domain_get_scheduler_type,
     223: _domain_get_scheduler_parameters,
+    219: _domain_set_scheduler_parameters,
     194: _domain_get_block_info,
     229: _domain_get_control_info,
     277: _domain_get_hostname,

@@ -1,0 +1,80 @@
+"""virsh's schedinfo, domblkinfo, domcontrol and domhostname, compared with the real virsh byte
+for byte (stdout, stderr, exit status), in process and through the daemons: success paths,
+missing domains, inactive domains where libvirt refuses, bad flags and options, read-only."""
+
+from __future__ import annotations
+
+import pytest
+from cli_helpers import compare, needs_virsh
+
+pytestmark = needs_virsh
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "schedinfo test",
+        "schedinfo --domain test",
+        "schedinfo test --live",
+        "schedinfo test --config",
+        "schedinfo test --current",
+        "schedinfo test --live --config",
+        "schedinfo test --current --live",
+        "schedinfo nosuch",
+        "schedinfo test --set weight=5",
+        "schedinfo test weight=5",
+        "schedinfo test --set weight=-1",
+        "schedinfo test --set weight=4294967296",
+        "schedinfo test --set weight=abc",
+        "schedinfo test --set weight",
+        "schedinfo test --set foo=1",
+        "schedinfo test --set weight=1 --set weight=2",
+        "schedinfo test --set weight=5 --live",
+        "schedinfo test --set weight=5 --current",
+        "schedinfo test --live --config --set weight=3",
+        "schedinfo test --weight 7",
+        "schedinfo test --weight x",
+        "schedinfo test --cap 3",
+        "domblkinfo test vda",
+        "domblkinfo test /guest/diskimage1 --human",
+        "domblkinfo test --device vda",
+        "domblkinfo test --all",
+        "domblkinfo test --all --human",
+        "domblkinfo test",
+        "domblkinfo test vda --all",
+        "domblkinfo test vdb",
+        "domblkinfo nosuch vda",
+        "domcontrol test",
+        "domcontrol nosuch",
+        "domhostname test",
+        "domhostname test --source agent",
+        "domhostname test lease",
+        "domhostname test --source x",
+        "domhostname nosuch",
+        "help schedinfo",
+        "help domblkinfo",
+        "help domcontrol",
+        "help domhostname",
+    ],
+)
+def test_domain_information(uri: str, command: str) -> None:
+    compare("-c", uri, command)
+
+
+def test_quiet_tables(uri: str) -> None:
+    compare("-q", "-c", uri, "domblkinfo test --all; schedinfo test")
+
+
+def test_paused_and_inactive_domains(uri: str) -> None:
+    compare("-c", uri, "suspend test; domcontrol test; domhostname test")
+    compare(
+        "-c",
+        uri,
+        "destroy test; domcontrol test; domhostname test; domblkinfo test vda; schedinfo test",
+    )
+
+
+def test_read_only_connections(uri: str) -> None:
+    compare("-r", "-c", uri, "schedinfo test; domblkinfo test --all; domcontrol test")
+    compare("-r", "-c", uri, "domhostname test")
+    compare("-r", "-c", uri, "schedinfo test --set weight=5")
