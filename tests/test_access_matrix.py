@@ -82,6 +82,7 @@ LIBVIRT_CALLS: dict[str, str] = {
     "domain_get_scheduler_parameters": "d.schedulerParameters()",
     "domain_set_scheduler_parameters": "d.setSchedulerParameters({{'weight': 5}})",
     "domain_get_block_info": "d.blockInfo('vda', {f})",
+    "domain_memory_stats": "d.memoryStats()",
     "domain_get_control_info": "d.controlInfo({f})",
     "domain_get_hostname": "d.hostname({f})",
     "domain_get_vcpus_flags": "d.vcpusFlags({f})",

@@ -35,6 +35,12 @@ pytestmark = needs_virsh
         "schedinfo test --weight 7",
         "schedinfo test --weight x",
         "schedinfo test --cap 3",
+        "dommemstat test",
+        "dommemstat --domain test --live",
+        "dommemstat test --current --live",
+        "dommemstat nosuch",
+        "dommemstat test --period -1",
+        "dommemstat test --period x",
         "domblkinfo test vda",
         "domblkinfo test /guest/diskimage1 --human",
         "domblkinfo test --device vda",
@@ -53,6 +59,7 @@ pytestmark = needs_virsh
         "domhostname nosuch",
         "help schedinfo",
         "help domblkinfo",
+        "help dommemstat",
         "help domcontrol",
         "help domhostname",
     ],
@@ -66,15 +73,17 @@ def test_quiet_tables(uri: str) -> None:
 
 
 def test_paused_and_inactive_domains(uri: str) -> None:
-    compare("-c", uri, "suspend test; domcontrol test; domhostname test")
+    compare("-c", uri, "suspend test; domcontrol test; domhostname test; dommemstat test")
+    compare("-c", uri, "setmem test 1000001; dommemstat test")
     compare(
         "-c",
         uri,
-        "destroy test; domcontrol test; domhostname test; domblkinfo test vda; schedinfo test",
+        "destroy test; domcontrol test; domhostname test; domblkinfo test vda; schedinfo test;"
+        " dommemstat test",
     )
 
 
 def test_read_only_connections(uri: str) -> None:
-    compare("-r", "-c", uri, "schedinfo test; domblkinfo test --all; domcontrol test")
+    compare("-r", "-c", uri, "schedinfo test; domblkinfo test --all; domcontrol test; dommemstat test")
     compare("-r", "-c", uri, "domhostname test")
     compare("-r", "-c", uri, "schedinfo test --set weight=5")

@@ -56,7 +56,7 @@ for expr in [
     "d.blockInfo('vda')", "d.blockInfo('/guest/diskimage1')", "d.blockInfo('vdb')",
     "d.blockInfo('vda', 1)", "d.blockInfo('')", "d.blockInfo(None)", "rd.blockInfo('vda')",
     "d.controlInfo()", "d.controlInfo(1)", "rd.controlInfo()",
-    "d.hostname()", "d.hostname(1)", "rd.hostname()",
+    "d.hostname()", "d.hostname(1)", "rd.hostname()", "d.memoryStats()", "rd.memoryStats()",
     "d.setSchedulerParameters({'weight': 5})", "d.setSchedulerParameters({'weight': -1})",
     "d.setSchedulerParameters({'cap': 5})", "d.setSchedulerParameters({'weight': 'x'})",
     "d.setSchedulerParameters({})", "d.setSchedulerParametersFlags({'weight': 5}, 0)",
@@ -66,8 +66,11 @@ for expr in [
 d.suspend()
 ask("d.controlInfo()")
 ask("d.hostname()")
+ask("d.memoryStats()")
+d.setMemory(1000001)
+ask("d.memoryStats()")
 d.destroy()
-for expr in ["d.controlInfo()", "d.hostname()", "d.schedulerType()", "d.schedulerParameters()",
+for expr in ["d.memoryStats()", "d.controlInfo()", "d.hostname()", "d.schedulerType()", "d.schedulerParameters()",
              "d.blockInfo('vda')"]:
     ask(expr)
 d.undefine()

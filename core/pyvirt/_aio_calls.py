@@ -445,6 +445,14 @@ class AsyncDriverCalls:
         flags = check_flags(flags, api)
         return await driver.domain_get_block_info(dom, path, flags)
 
+    async def domain_memory_stats(
+        self, dom: DomainRef, max_stats: int, flags: int, api: str = "virDomainMemoryStats"
+    ) -> list[tuple[int, int]]:
+        """virDomainMemoryStats (procedure 159)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_memory_stats(dom, max_stats, flags)
+
     async def domain_get_control_info(
         self, dom: DomainRef, flags: int, api: str = "virDomainGetControlInfo"
     ) -> tuple[int, int, int]:
@@ -975,6 +983,11 @@ class LocalAsyncDriver:
         self, dom: DomainRef, path: str, flags: int
     ) -> tuple[int, int, int]:
         return self.sync.domain_get_block_info(dom, path, flags)
+
+    async def domain_memory_stats(
+        self, dom: DomainRef, max_stats: int, flags: int
+    ) -> list[tuple[int, int]]:
+        return self.sync.domain_memory_stats(dom, max_stats, flags)
 
     async def domain_get_control_info(self, dom: DomainRef, flags: int) -> tuple[int, int, int]:
         return self.sync.domain_get_control_info(dom, flags)

@@ -337,6 +337,20 @@ class AsyncDomain:
             self._ref, list(params), flags or 0, api=api
         )
 
+    async def memory_stats(self, flags: int = 0) -> dict[str, int]:
+        """The running domain's memory statistics (KiB) by libvirt-python's names, in the
+        driver's order (virsh dommemstat)."""
+        from pyvirt._typed_params import MEMORY_STAT_NAMES
+
+        stats = await self._conn._calls.domain_memory_stats(
+            self._ref, len(MEMORY_STAT_NAMES), flags
+        )
+        return {
+            MEMORY_STAT_NAMES[tag]: value
+            for tag, value in stats
+            if 0 <= tag < len(MEMORY_STAT_NAMES)
+        }
+
     async def block_info(self, disk: str, flags: int = 0) -> tuple[int, int, int]:
         """Capacity, allocation and physical size (bytes) of *disk*, a target or source path."""
         api = "virDomainGetBlockInfo"

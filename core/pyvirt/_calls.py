@@ -447,6 +447,14 @@ class DriverCalls:
         flags = check_flags(flags, api)
         return driver.domain_get_block_info(dom, path, flags)
 
+    def domain_memory_stats(
+        self, dom: DomainRef, max_stats: int, flags: int, api: str = "virDomainMemoryStats"
+    ) -> list[tuple[int, int]]:
+        """virDomainMemoryStats (procedure 159)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_memory_stats(dom, max_stats, flags)
+
     def domain_get_control_info(
         self, dom: DomainRef, flags: int, api: str = "virDomainGetControlInfo"
     ) -> tuple[int, int, int]:

@@ -244,6 +244,7 @@ PROCEDURES: tuple[Procedure, ...] = (
         flags=_SAVE_BY_IMPACT,
     ),
     _p(194, "domain_get_block_info", "virDomainGetBlockInfo", "domain:read"),
+    _p(159, "domain_memory_stats", "virDomainMemoryStats", "domain:read"),
     _p(229, "domain_get_control_info", "virDomainGetControlInfo", "domain:read", prio=True),
     _p(277, "domain_get_hostname", "virDomainGetHostname", "domain:read", refuses_read_only=True),
     # networks

@@ -173,3 +173,22 @@ def validate_typed_params(
             )
         out[p.field] = p.value
     return out
+
+
+#: VIR_DOMAIN_MEMORY_STAT_* tags' names, as libvirt-python's memoryStats and virsh's
+#: dommemstat print them (index = tag).
+MEMORY_STAT_NAMES = (
+    "swap_in",
+    "swap_out",
+    "major_fault",
+    "minor_fault",
+    "unused",
+    "available",
+    "actual",
+    "rss",
+    "usable",
+    "last_update",
+    "disk_caches",
+    "hugetlb_pgalloc",
+    "hugetlb_pgfail",
+)

@@ -382,6 +382,11 @@ class HypervisorDriver:
         """Change scheduler parameters (*flags*: VIR_DOMAIN_AFFECT_*)."""
         unsupported("domain_set_scheduler_parameters", ErrorDomain.DOMAIN)
 
+    def domain_memory_stats(self, dom: DomainRef, max_stats: int, flags: int) -> list[tuple[int, int]]:
+        """At most *max_stats* memory statistics of the running domain, as (tag, value) pairs
+        (VIR_DOMAIN_MEMORY_STAT_* tags; sizes in KiB)."""
+        unsupported("domain_memory_stats", ErrorDomain.DOMAIN)
+
     def domain_get_block_info(self, dom: DomainRef, path: str, flags: int) -> tuple[int, int, int]:
         """Capacity, allocation and physical size in bytes of the disk *path* (target or
         source)."""

@@ -56,7 +56,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "monitor": ("dominfo", "domstate", "list"),
     "events": ("event",),
     "host": ("capabilities", "hostname", "nodeinfo", "uri", "version"),
-    "domain_info": ("schedinfo", "domblkinfo", "domcontrol", "domhostname"),
+    "domain_info": ("schedinfo", "dommemstat", "domblkinfo", "domcontrol", "domhostname"),
     "hostinfo": (
         "freecell",
         "nodecpustats",

@@ -122,6 +122,10 @@ class virDomain(IdentifiedHandle):  # noqa: N801 - libvirt-python's name
         return 0
 
     @api
+    def memoryStats(self) -> dict[str, int]:  # noqa: N802
+        return self._o.memory_stats()
+
+    @api
     def blockInfo(self, path: str, flags: int = 0) -> list[int]:  # noqa: N802
         disk = _args.string(path, "virDomainGetBlockInfo", 1, "disk")
         return list(self._o.block_info(disk, _args.flags(flags)))

@@ -136,7 +136,6 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "managedSaveGetXMLDesc(flags=0)",
         "memoryParameters(flags=0)=virDomainGetMemoryParameters",
         "memoryPeek(start, size, flags=0)",
-        "memoryStats()=virDomainMemoryStats",
         "messages(flags=0)=virDomainGetMessages",
         "metadata(type, uri, flags=0)=virDomainGetMetadata",
         "migrate(dconn, flags=0, dname=None, uri=None, bandwidth=0)",

@@ -255,6 +255,12 @@ class RemoteStubs:
         sig = wire_signature(194)
         return self._invoke(194, checked(sig, [dom, path, flags]), sig)  # type: ignore[no-any-return]
 
+    def domain_memory_stats(
+        self, dom: DomainRef, max_stats: int, flags: int
+    ) -> list[tuple[int, int]]:
+        sig = wire_signature(159)
+        return self._invoke(159, checked(sig, [dom, max_stats, flags]), sig)  # type: ignore[no-any-return]
+
     def domain_get_control_info(self, dom: DomainRef, flags: int) -> tuple[int, int, int]:
         sig = wire_signature(229)
         return self._invoke(229, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
@@ -703,6 +709,13 @@ class AsyncRemoteStubs:
     ) -> tuple[int, int, int]:
         sig = wire_signature(194)
         reply = await self._asend(194, checked(sig, [dom, path, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_memory_stats(
+        self, dom: DomainRef, max_stats: int, flags: int
+    ) -> list[tuple[int, int]]:
+        sig = wire_signature(159)
+        reply = await self._asend(159, checked(sig, [dom, max_stats, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_get_control_info(self, dom: DomainRef, flags: int) -> tuple[int, int, int]:

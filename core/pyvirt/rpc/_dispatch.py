@@ -345,6 +345,13 @@ def _domain_get_block_info(conn: DriverConnection, args: list[Any], read_only: b
     return conn.domain_get_block_info(dom, path, flags)
 
 
+def _domain_memory_stats(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    max_stats: int = args[1]
+    flags: int = args[2]
+    return conn.domain_memory_stats(dom, max_stats, flags)
+
+
 def _domain_get_control_info(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     dom: DomainRef = args[0]
     flags: int = args[1]
@@ -672,6 +679,7 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     223: _domain_get_scheduler_parameters,
     219: _domain_set_scheduler_parameters,
     194: _domain_get_block_info,
+    159: _domain_memory_stats,
     229: _domain_get_control_info,
     277: _domain_get_hostname,
     283: _connect_list_all_networks,

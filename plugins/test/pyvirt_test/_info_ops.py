@@ -43,6 +43,25 @@ _SCHED_WEIGHT = 50
 #: Block sizes libvirt's test driver reports for every disk: capacity, allocation, physical.
 _BLOCK_INFO = (1099506450432, 1099511627776, 1099511627776)
 
+#: VIR_DOMAIN_MEMORY_STAT_* tags.
+(
+    _MEM_SWAP_IN,
+    _MEM_SWAP_OUT,
+    _MEM_MAJOR_FAULT,
+    _MEM_MINOR_FAULT,
+    _MEM_UNUSED,
+    _MEM_AVAILABLE,
+    _MEM_ACTUAL_BALLOON,
+    _MEM_RSS,
+    _MEM_USABLE,
+    _MEM_LAST_UPDATE,
+    _MEM_DISK_CACHES,
+    _MEM_HUGETLB_PGALLOC,
+    _MEM_HUGETLB_PGFAIL,
+) = range(13)
+#: The guest's clock in libvirt's test driver (seconds since the epoch: 1989-11-17).
+_GUEST_TIME = 627319920
+
 
 def _not_running() -> Exception:
     return make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN, "domain is not running")
@@ -94,6 +113,33 @@ class InfoOps:
             self.state.domains.from_ref(dom_ref)
         # libvirt's test driver checks the weight and keeps nothing ("schedinfo" shows 50
         # after a change); so does this one, so that the two stay comparable.
+
+    def domain_memory_stats(
+        self, dom_ref: DomainRef, max_stats: int, flags: int
+    ) -> list[tuple[int, int]]:
+        unsupported_flags(flags, 0, "testDomainMemoryStats", _T)
+        with self.state.lock:
+            dom = self.state.domains.from_ref(dom_ref)
+            if not dom.active:
+                raise _not_running()
+            current = dom.live.current_memory_kib
+        half = current // 2
+        stats = (
+            (_MEM_ACTUAL_BALLOON, current),
+            (_MEM_SWAP_IN, 0),
+            (_MEM_SWAP_OUT, 0),
+            (_MEM_MAJOR_FAULT, 0),
+            (_MEM_MINOR_FAULT, 0),
+            (_MEM_UNUSED, half),
+            (_MEM_AVAILABLE, current),
+            (_MEM_USABLE, half),
+            (_MEM_LAST_UPDATE, _GUEST_TIME),
+            (_MEM_DISK_CACHES, current // 8),
+            (_MEM_HUGETLB_PGALLOC, 0),
+            (_MEM_HUGETLB_PGFAIL, 0),
+            (_MEM_RSS, half),
+        )
+        return list(stats[:max_stats])
 
     def domain_get_block_info(
         self, dom_ref: DomainRef, path: str, flags: int

@@ -8,7 +8,7 @@ from pyvirt import typed_param_from_string
 from pyvirt.cli._control import Control, Failure
 from pyvirt.cli._format import pretty_size
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
-from pyvirt.cli.commands._common import dom_opt, domain, exclusive
+from pyvirt.cli.commands._common import dom_opt, domain, exclusive, opt_int
 
 # Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
 TYPE_CHECKING = False
@@ -95,6 +95,25 @@ def _updates(p: Parsed, current: list[TypedParameter]) -> list[TypedParameter]:
         except Exception as e:
             raise Failure(cause=e) from None
     return out
+
+
+# -- dommemstat ----------------------------------------------------------------------------
+def cmd_dommemstat(ctl: Control, p: Parsed) -> bool:
+    exclusive(p, "current", "live")
+    exclusive(p, "current", "config")
+    dom, name = domain(ctl, p)
+    period = opt_int(p, "period")
+    if period is not None:
+        if period < 0:
+            raise Failure(f"Invalid collection period value '{period}'")
+        # virDomainSetMemoryStatsPeriod is not in pyvirt's table yet
+        raise Failure("Unable to change balloon collection period.")
+    try:
+        stats = dom.memory_stats()
+    except Exception as e:
+        raise Failure(f"Failed to get memory statistics for domain {name}", cause=e) from None
+    ctl.print("".join(f"{tag} {value}\n" for tag, value in stats.items()))
+    return True
 
 
 # -- domblkinfo ----------------------------------------------------------------------------
@@ -216,6 +235,20 @@ COMMANDS = [
             Opt("set", T.ARGV, "parameter=value"),
         ),
         cmd_schedinfo,
+    ),
+    Cmd(
+        "dommemstat",
+        "monitor",
+        "get memory statistics for a domain",
+        "Get memory statistics for a running domain.",
+        (
+            dom_opt(),
+            Opt("period", T.INT, "period in seconds to set collection", req_opt=True),
+            Opt("config", T.BOOL, "affect next boot"),
+            Opt("live", T.BOOL, "affect running domain"),
+            Opt("current", T.BOOL, "affect current domain"),
+        ),
+        cmd_dommemstat,
     ),
     Cmd(
         "domblkinfo",
