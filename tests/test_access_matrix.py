@@ -83,6 +83,8 @@ LIBVIRT_CALLS: dict[str, str] = {
     "domain_set_scheduler_parameters": "d.setSchedulerParameters({{'weight': 5}})",
     "domain_get_block_info": "d.blockInfo('vda', {f})",
     "domain_memory_stats": "d.memoryStats()",
+    "domain_get_time": "d.getTime({f})",
+    "domain_set_time": "d.setTime({{'seconds': 5}}, {f})",
     "domain_get_control_info": "d.controlInfo({f})",
     "domain_get_hostname": "d.hostname({f})",
     "domain_get_vcpus_flags": "d.vcpusFlags({f})",

@@ -41,6 +41,17 @@ pytestmark = needs_virsh
         "dommemstat nosuch",
         "dommemstat test --period -1",
         "dommemstat test --period x",
+        "domtime test",
+        "domtime test --pretty",
+        "domtime test --time 5; domtime test; domtime test --pretty",
+        "domtime test --time -1; domtime test --pretty",
+        "domtime test --sync; domtime test",
+        "domtime test --now",
+        "domtime test --time 5 --sync",
+        "domtime test --now --time 5",
+        "domtime test --time x",
+        "domtime nosuch --time 5 --sync",
+        "domtime nosuch",
         "domblkinfo test vda",
         "domblkinfo test /guest/diskimage1 --human",
         "domblkinfo test --device vda",
@@ -60,6 +71,7 @@ pytestmark = needs_virsh
         "help schedinfo",
         "help domblkinfo",
         "help dommemstat",
+        "help domtime",
         "help domcontrol",
         "help domhostname",
     ],
@@ -75,15 +87,18 @@ def test_quiet_tables(uri: str) -> None:
 def test_paused_and_inactive_domains(uri: str) -> None:
     compare("-c", uri, "suspend test; domcontrol test; domhostname test; dommemstat test")
     compare("-c", uri, "setmem test 1000001; dommemstat test")
+    compare("-c", uri, "suspend test; domtime test; domtime test --time 3; resume test; domtime test")
     compare(
         "-c",
         uri,
         "destroy test; domcontrol test; domhostname test; domblkinfo test vda; schedinfo test;"
-        " dommemstat test",
+        " dommemstat test; domtime test; domtime test --time 4",
     )
 
 
 def test_read_only_connections(uri: str) -> None:
     compare("-r", "-c", uri, "schedinfo test; domblkinfo test --all; domcontrol test; dommemstat test")
     compare("-r", "-c", uri, "domhostname test")
+    compare("-r", "-c", uri, "domtime test")
+    compare("-r", "-c", uri, "domtime test --time 5")
     compare("-r", "-c", uri, "schedinfo test --set weight=5")

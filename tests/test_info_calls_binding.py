@@ -61,16 +61,23 @@ for expr in [
     "d.setSchedulerParameters({'cap': 5})", "d.setSchedulerParameters({'weight': 'x'})",
     "d.setSchedulerParameters({})", "d.setSchedulerParametersFlags({'weight': 5}, 0)",
     "d.setSchedulerParametersFlags({'weight': 5}, 3)", "rd.setSchedulerParameters({'weight': 5})",
+    "d.getTime()", "d.getTime(1)", "rd.getTime()", "d.setTime({'seconds': 5})", "d.getTime()",
+    "d.setTime({'seconds': -1, 'nseconds': 7}, 1)", "d.getTime()", "d.setTime({'seconds': 5}, 2)",
+    "d.setTime({})", "d.setTime()", "d.setTime(None, 1)", "d.getTime()",
+    "d.setTime({'seconds': 2**63})", "d.setTime({'seconds': 1, 'nseconds': -1})",
+    "rd.setTime({'seconds': 5})",
 ]:
     ask(expr)
 d.suspend()
 ask("d.controlInfo()")
 ask("d.hostname()")
 ask("d.memoryStats()")
+ask("d.getTime()")
+ask("d.setTime({'seconds': 9})")
 d.setMemory(1000001)
 ask("d.memoryStats()")
 d.destroy()
-for expr in ["d.memoryStats()", "d.controlInfo()", "d.hostname()", "d.schedulerType()", "d.schedulerParameters()",
+for expr in ["d.getTime()", "d.setTime({'seconds': 9})", "d.memoryStats()", "d.controlInfo()", "d.hostname()", "d.schedulerType()", "d.schedulerParameters()",
              "d.blockInfo('vda')"]:
     ask(expr)
 d.undefine()

@@ -162,6 +162,8 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "domain_managed_save_remove": lambda h: h[1].managed_save_remove(),
     "node_suspend_for_duration": lambda h: h[0].suspend_for_duration(0, 60),
     "domain_get_hostname": lambda h: h[1].hostname(),  # read-only refused, though @acl: read
+    "domain_get_time": lambda h: h[0]._calls.domain_get_time(h[1]._ref, 0),
+    "domain_set_time": lambda h: h[1].set_time(5),
     "domain_set_scheduler_parameters": lambda h: h[1].set_scheduler_parameters(
         [typed_param("weight", TypedParameterType.UINT, 5)]
     ),

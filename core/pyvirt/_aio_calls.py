@@ -453,6 +453,26 @@ class AsyncDriverCalls:
         flags = check_flags(flags, api)
         return await driver.domain_memory_stats(dom, max_stats, flags)
 
+    async def domain_get_time(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetTime"
+    ) -> tuple[int, int]:
+        """virDomainGetTime (procedure 337)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[337], flags, True, api)
+        return await driver.domain_get_time(dom, flags)
+
+    async def domain_set_time(
+        self, dom: DomainRef, seconds: int, nseconds: int, flags: int, api: str = "virDomainSetTime"
+    ) -> None:
+        """virDomainSetTime (procedure 338)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[338], flags, True, api)
+        return await driver.domain_set_time(dom, seconds, nseconds, flags)
+
     async def domain_get_control_info(
         self, dom: DomainRef, flags: int, api: str = "virDomainGetControlInfo"
     ) -> tuple[int, int, int]:
@@ -988,6 +1008,14 @@ class LocalAsyncDriver:
         self, dom: DomainRef, max_stats: int, flags: int
     ) -> list[tuple[int, int]]:
         return self.sync.domain_memory_stats(dom, max_stats, flags)
+
+    async def domain_get_time(self, dom: DomainRef, flags: int) -> tuple[int, int]:
+        return self.sync.domain_get_time(dom, flags)
+
+    async def domain_set_time(
+        self, dom: DomainRef, seconds: int, nseconds: int, flags: int
+    ) -> None:
+        return self.sync.domain_set_time(dom, seconds, nseconds, flags)
 
     async def domain_get_control_info(self, dom: DomainRef, flags: int) -> tuple[int, int, int]:
         return self.sync.domain_get_control_info(dom, flags)

@@ -11,6 +11,7 @@ import enum
 
 from pyvirt._aio_connection import AsyncConnectionBase
 from pyvirt._checks import (
+    check_c_long_long,
     check_flags,
     check_int,
     check_minus_one_or_more,
@@ -350,6 +351,18 @@ class AsyncDomain:
             for tag, value in stats
             if 0 <= tag < len(MEMORY_STAT_NAMES)
         }
+
+    async def get_time(self, flags: int = 0) -> tuple[int, int]:
+        """The guest's clock: seconds since the epoch, and nanoseconds (virsh domtime)."""
+        seconds, nseconds = await self._conn._calls.domain_get_time(self._ref, flags)
+        return (int(seconds), int(nseconds))
+
+    async def set_time(self, seconds: int, nseconds: int = 0, flags: int = 0) -> None:
+        """Set the guest's clock; with VIR_DOMAIN_TIME_SYNC, from its RTC instead."""
+        api = "virDomainSetTime"
+        seconds = check_c_long_long(seconds, "seconds", api)
+        nseconds = check_uint(nseconds, "nseconds", api, maximum=2**32 - 1)
+        await self._conn._calls.domain_set_time(self._ref, seconds, nseconds, flags)
 
     async def block_info(self, disk: str, flags: int = 0) -> tuple[int, int, int]:
         """Capacity, allocation and physical size (bytes) of *disk*, a target or source path."""

@@ -455,6 +455,26 @@ class DriverCalls:
         flags = check_flags(flags, api)
         return driver.domain_memory_stats(dom, max_stats, flags)
 
+    def domain_get_time(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetTime"
+    ) -> tuple[int, int]:
+        """virDomainGetTime (procedure 337)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[337], flags, True, api)
+        return driver.domain_get_time(dom, flags)
+
+    def domain_set_time(
+        self, dom: DomainRef, seconds: int, nseconds: int, flags: int, api: str = "virDomainSetTime"
+    ) -> None:
+        """virDomainSetTime (procedure 338)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[338], flags, True, api)
+        return driver.domain_set_time(dom, seconds, nseconds, flags)
+
     def domain_get_control_info(
         self, dom: DomainRef, flags: int, api: str = "virDomainGetControlInfo"
     ) -> tuple[int, int, int]:

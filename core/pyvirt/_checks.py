@@ -115,3 +115,14 @@ def check_non_negative(value: Any, argname: str, api: str) -> int:
     if check_int(value, argname, api) < 0:
         raise invalid_arg(f"{argname} in {api} must be zero or greater", api, argname)
     return int(value)
+
+
+def check_c_long_long(value: Any, argname: str, api: str) -> int:
+    """A signed 64-bit argument (a time in seconds)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise make_error(
+            ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN, f"{argname} in {api} must be an integer"
+        )
+    if not -(2**63) <= value < 2**63:
+        raise invalid_arg(f"{argname} in {api} must fit a C long long", api, argname)
+    return int(value)

@@ -12,7 +12,13 @@ from __future__ import annotations
 
 import enum
 
-from pyvirt._checks import check_flags, check_nonzero, check_uint, invalid_arg
+from pyvirt._checks import (
+    check_c_long_long,
+    check_flags,
+    check_nonzero,
+    check_uint,
+    invalid_arg,
+)
 from pyvirt._core_enums import DomainState
 from pyvirt._records import (
     DomainInfo,
@@ -194,6 +200,18 @@ class Domain:
             self._ref, len(MEMORY_STAT_NAMES), flags
         )
         return {MEMORY_STAT_NAMES[tag]: value for tag, value in stats if 0 <= tag < len(MEMORY_STAT_NAMES)}
+
+    def get_time(self, flags: int = 0) -> tuple[int, int]:
+        """The guest's clock: seconds since the epoch, and nanoseconds (virsh domtime)."""
+        seconds, nseconds = self._conn._calls.domain_get_time(self._ref, flags)
+        return int(seconds), int(nseconds)
+
+    def set_time(self, seconds: int, nseconds: int = 0, flags: int = 0) -> None:
+        """Set the guest's clock; with VIR_DOMAIN_TIME_SYNC, from its RTC instead."""
+        api = "virDomainSetTime"
+        seconds = check_c_long_long(seconds, "seconds", api)
+        nseconds = check_uint(nseconds, "nseconds", api, maximum=2**32 - 1)
+        self._conn._calls.domain_set_time(self._ref, seconds, nseconds, flags)
 
     def block_info(self, disk: str, flags: int = 0) -> tuple[int, int, int]:
         """Capacity, allocation and physical size (bytes) of *disk*, a target or source path."""

@@ -245,6 +245,8 @@ PROCEDURES: tuple[Procedure, ...] = (
     ),
     _p(194, "domain_get_block_info", "virDomainGetBlockInfo", "domain:read"),
     _p(159, "domain_memory_stats", "virDomainMemoryStats", "domain:read"),
+    _p(337, "domain_get_time", "virDomainGetTime", "domain:write"),
+    _p(338, "domain_set_time", "virDomainSetTime", "domain:set_time"),
     _p(229, "domain_get_control_info", "virDomainGetControlInfo", "domain:read", prio=True),
     _p(277, "domain_get_hostname", "virDomainGetHostname", "domain:read", refuses_read_only=True),
     # networks

@@ -387,6 +387,14 @@ class HypervisorDriver:
         (VIR_DOMAIN_MEMORY_STAT_* tags; sizes in KiB)."""
         unsupported("domain_memory_stats", ErrorDomain.DOMAIN)
 
+    def domain_get_time(self, dom: DomainRef, flags: int) -> tuple[int, int]:
+        """The guest's clock: seconds since the epoch and nanoseconds."""
+        unsupported("domain_get_time", ErrorDomain.DOMAIN)
+
+    def domain_set_time(self, dom: DomainRef, seconds: int, nseconds: int, flags: int) -> None:
+        """Set the guest's clock (VIR_DOMAIN_TIME_SYNC: from its RTC instead)."""
+        unsupported("domain_set_time", ErrorDomain.DOMAIN)
+
     def domain_get_block_info(self, dom: DomainRef, path: str, flags: int) -> tuple[int, int, int]:
         """Capacity, allocation and physical size in bytes of the disk *path* (target or
         source)."""

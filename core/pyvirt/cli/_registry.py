@@ -56,7 +56,14 @@ MODULES: dict[str, tuple[str, ...]] = {
     "monitor": ("dominfo", "domstate", "list"),
     "events": ("event",),
     "host": ("capabilities", "hostname", "nodeinfo", "uri", "version"),
-    "domain_info": ("schedinfo", "dommemstat", "domblkinfo", "domcontrol", "domhostname"),
+    "domain_info": (
+        "schedinfo",
+        "dommemstat",
+        "domtime",
+        "domblkinfo",
+        "domcontrol",
+        "domhostname",
+    ),
     "hostinfo": (
         "freecell",
         "nodecpustats",

@@ -46,6 +46,14 @@ def c_ulong(value: Any) -> int:
     return number & 0xFFFFFFFFFFFFFFFF
 
 
+def c_long_long(value: Any) -> int:
+    """A ``long long`` argument (libvirt_longlongUnwrap)."""
+    number = operator.index(value)
+    if not _LONG_MIN <= number <= _LONG_MAX:
+        raise OverflowError("int too big to convert")
+    return number
+
+
 def c_uint(value: Any) -> int:
     """An ``unsigned int`` value argument (vcpu counts): wraps like the C cast."""
     number = operator.index(value)
@@ -94,7 +102,7 @@ def typed_params(values: dict[str, Any], current: list[TypedParameter]) -> list[
                 raise TypeError(f"{type(value).__name__} is not a string")
             converted = value
         else:
-            converted = _typed_int(value, kind)
+            converted = typed_int(value, kind)
         out.append(typed_param(name, kind, converted))
     return out
 
@@ -108,7 +116,7 @@ _TYPED_INT_LIMITS = {
 }
 
 
-def _typed_int(value: Any, kind: int) -> int:
+def typed_int(value: Any, kind: int) -> int:
     """libvirt_intUnwrap & co: an int in the kind's range, else OverflowError as there."""
     number = operator.index(value)
     low, high, c_name = _TYPED_INT_LIMITS[int(kind)]

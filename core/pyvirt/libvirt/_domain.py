@@ -126,6 +126,24 @@ class virDomain(IdentifiedHandle):  # noqa: N801 - libvirt-python's name
         return self._o.memory_stats()
 
     @api
+    def getTime(self, flags: int = 0) -> dict[str, int]:  # noqa: N802
+        seconds, nseconds = self._o.get_time(_args.flags(flags))
+        return {"seconds": seconds, "nseconds": nseconds}
+
+    def setTime(self, time: dict[str, Any] | None = None, flags: int = 0) -> int:  # noqa: N802
+        c_flags = _args.flags(flags)
+        seconds = nseconds = 0
+        if isinstance(time, dict):
+            if "seconds" not in time:
+                raise LookupError("Dictionary must contains 'seconds'")
+            seconds = _args.c_long_long(time["seconds"])
+            nseconds = _args.typed_int(time.get("nseconds", 0), 2)
+        elif time is not None or not c_flags:
+            raise TypeError("time must be a dictionary or None with flags set")
+        _set_time(self._o, seconds, nseconds, c_flags)
+        return 0
+
+    @api
     def blockInfo(self, path: str, flags: int = 0) -> list[int]:  # noqa: N802
         disk = _args.string(path, "virDomainGetBlockInfo", 1, "disk")
         return list(self._o.block_info(disk, _args.flags(flags)))
@@ -249,3 +267,8 @@ def _get_parameter_list(dom: Domain, flags: int | None) -> list[TypedParameter]:
 @api
 def _set_parameters(dom: Domain, params: list[TypedParameter], flags: int | None) -> None:
     dom.set_scheduler_parameters(params, flags)
+
+
+@api
+def _set_time(dom: Domain, seconds: int, nseconds: int, flags: int) -> None:
+    dom.set_time(seconds, nseconds, flags)

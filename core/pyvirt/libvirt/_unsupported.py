@@ -201,8 +201,6 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "createWithFiles(files, flags=0)",
         "fsFreeze(mountpoints=None, flags=0)=virDomainFSFreeze",
         "fsThaw(mountpoints=None, flags=0)=virDomainFSThaw",
-        "getTime(flags=0)=virDomainGetTime",
-        "setTime(time=None, flags=0)",
         "FDAssociate(name, files, flags=0)=virDomainFDAssociate",
     ),
     "virNetwork": (

@@ -261,6 +261,14 @@ class RemoteStubs:
         sig = wire_signature(159)
         return self._invoke(159, checked(sig, [dom, max_stats, flags]), sig)  # type: ignore[no-any-return]
 
+    def domain_get_time(self, dom: DomainRef, flags: int) -> tuple[int, int]:
+        sig = wire_signature(337)
+        return self._invoke(337, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_time(self, dom: DomainRef, seconds: int, nseconds: int, flags: int) -> None:
+        sig = wire_signature(338)
+        return self._invoke(338, checked(sig, [dom, seconds, nseconds, flags]), sig)  # type: ignore[no-any-return]
+
     def domain_get_control_info(self, dom: DomainRef, flags: int) -> tuple[int, int, int]:
         sig = wire_signature(229)
         return self._invoke(229, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
@@ -716,6 +724,18 @@ class AsyncRemoteStubs:
     ) -> list[tuple[int, int]]:
         sig = wire_signature(159)
         reply = await self._asend(159, checked(sig, [dom, max_stats, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_time(self, dom: DomainRef, flags: int) -> tuple[int, int]:
+        sig = wire_signature(337)
+        reply = await self._asend(337, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_time(
+        self, dom: DomainRef, seconds: int, nseconds: int, flags: int
+    ) -> None:
+        sig = wire_signature(338)
+        reply = await self._asend(338, checked(sig, [dom, seconds, nseconds, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_get_control_info(self, dom: DomainRef, flags: int) -> tuple[int, int, int]:

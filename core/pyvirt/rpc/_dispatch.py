@@ -352,6 +352,24 @@ def _domain_memory_stats(conn: DriverConnection, args: list[Any], read_only: boo
     return conn.domain_memory_stats(dom, max_stats, flags)
 
 
+def _domain_get_time(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[337], flags, True)
+    return conn.domain_get_time(dom, flags)
+
+
+def _domain_set_time(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    seconds: int = args[1]
+    nseconds: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[338], flags, True)
+    return conn.domain_set_time(dom, seconds, nseconds, flags)
+
+
 def _domain_get_control_info(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     dom: DomainRef = args[0]
     flags: int = args[1]
@@ -680,6 +698,8 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     219: _domain_set_scheduler_parameters,
     194: _domain_get_block_info,
     159: _domain_memory_stats,
+    337: _domain_get_time,
+    338: _domain_set_time,
     229: _domain_get_control_info,
     277: _domain_get_hostname,
     283: _connect_list_all_networks,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pyvirt import (
+    DomainState,
     ErrorCode,
     ErrorDomain,
     TypedParameter,
@@ -24,6 +25,8 @@ from pyvirt_test._state import TestState
 
 if TYPE_CHECKING:
     from pyvirt import DomainRef
+
+    from pyvirt_test._objects import TestDomain
 
 _T = ErrorDomain.TEST
 
@@ -59,8 +62,10 @@ _BLOCK_INFO = (1099506450432, 1099511627776, 1099511627776)
     _MEM_HUGETLB_PGALLOC,
     _MEM_HUGETLB_PGFAIL,
 ) = range(13)
-#: The guest's clock in libvirt's test driver (seconds since the epoch: 1989-11-17).
+#: The test guest's clock as memory statistics report it (seconds since the epoch).
 _GUEST_TIME = 627319920
+#: VIR_DOMAIN_TIME_SYNC
+_TIME_SYNC = 1
 
 
 def _not_running() -> Exception:
@@ -140,6 +145,27 @@ class InfoOps:
             (_MEM_RSS, half),
         )
         return list(stats[:max_stats])
+
+    def _running(self, dom_ref: DomainRef) -> TestDomain:
+        """The domain, which must be running (libvirt's test driver reports this one in its
+        own error domain)."""
+        dom = self.state.domains.from_ref(dom_ref)
+        if dom.state != DomainState.RUNNING:
+            raise make_error(ErrorCode.OPERATION_INVALID, _T, "domain is not running")
+        return dom
+
+    def domain_get_time(self, dom_ref: DomainRef, flags: int) -> tuple[int, int]:
+        unsupported_flags(flags, 0, "testDomainGetTime", _T)
+        with self.state.lock:
+            return self._running(dom_ref).guest_time
+
+    def domain_set_time(self, dom_ref: DomainRef, seconds: int, nseconds: int, flags: int) -> None:
+        unsupported_flags(flags, _TIME_SYNC, "testDomainSetTime", _T)
+        with self.state.lock:
+            dom = self.state.domains.from_ref(dom_ref)
+            if not dom.active:  # paused is fine here, unlike for reading the clock
+                raise _not_running()
+            dom.guest_time = (seconds, nseconds)
 
     def domain_get_block_info(
         self, dom_ref: DomainRef, path: str, flags: int

@@ -39,6 +39,9 @@ class TestDomain:
     persistent: bool = True
     autostart: bool = False
     managed_save: bool = False
+    #: The guest's clock (seconds, nanoseconds): libvirt's test driver starts every domain
+    #: at 1989-11-17 15:32:00 UTC and keeps what virDomainSetTime sets.
+    guest_time: tuple[int, int] = (627319920, 0)
 
     @property
     def name(self) -> str:

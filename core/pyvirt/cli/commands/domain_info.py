@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+import datetime
+import time
+
 from pyvirt import typed_param_from_string
 from pyvirt.cli._control import Control, Failure
-from pyvirt.cli._format import pretty_size
+from pyvirt.cli._format import pretty_size, to_int
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
 from pyvirt.cli.commands._common import dom_opt, domain, exclusive, opt_int
 
@@ -21,6 +24,7 @@ if TYPE_CHECKING:
     _R = TypeVar("_R")
 
 _AFFECT_LIVE, _AFFECT_CONFIG = 1, 2
+_TIME_SYNC = 1  # VIR_DOMAIN_TIME_SYNC
 
 
 # -- schedinfo -----------------------------------------------------------------------------
@@ -113,6 +117,34 @@ def cmd_dommemstat(ctl: Control, p: Parsed) -> bool:
     except Exception as e:
         raise Failure(f"Failed to get memory statistics for domain {name}", cause=e) from None
     ctl.print("".join(f"{tag} {value}\n" for tag, value in stats.items()))
+    return True
+
+
+# -- domtime ------------------------------------------------------------------------------
+def cmd_domtime(ctl: Control, p: Parsed) -> bool:
+    exclusive(p, "time", "now")
+    exclusive(p, "time", "sync")
+    dom, _name = domain(ctl, p)
+    text = p.str("time")
+    seconds = None
+    if text is not None:
+        seconds = to_int(text, lo=-(2**63), hi=2**63 - 1)
+        if seconds is None:
+            raise Failure(f"Numeric value '{text}' for <time> option is malformed or out of range")
+    if seconds is not None or p.bool("now") or p.bool("sync"):
+        if p.bool("now"):
+            seconds = int(time.time())
+        _call(lambda: dom.set_time(seconds or 0, 0, _TIME_SYNC if p.bool("sync") else 0))
+        return True
+    seconds, _nseconds = _call(dom.get_time)
+    if p.bool("pretty"):
+        try:
+            shown = datetime.datetime.fromtimestamp(seconds, datetime.UTC)
+        except (OverflowError, OSError, ValueError):
+            raise Failure("Unable to format the domain's time") from None
+        ctl.print(f"Time: {shown:%Y-%m-%d %H:%M:%S}")
+    else:
+        ctl.print(f"Time: {seconds}")
     return True
 
 
@@ -249,6 +281,20 @@ COMMANDS = [
             Opt("current", T.BOOL, "affect current domain"),
         ),
         cmd_dommemstat,
+    ),
+    Cmd(
+        "domtime",
+        "domain",
+        "domain time",
+        "Gets or sets the domain's system time",
+        (
+            dom_opt(),
+            Opt("now", T.BOOL, "set to the time of the host running virsh"),
+            Opt("pretty", T.BOOL, "print domain's time in human readable form"),
+            Opt("sync", T.BOOL, "instead of setting given time, synchronize from domain's RTC"),
+            Opt("time", T.INT, "time to set", req_opt=True),
+        ),
+        cmd_domtime,
     ),
     Cmd(
         "domblkinfo",
