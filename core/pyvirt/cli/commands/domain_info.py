@@ -284,7 +284,7 @@ COMMANDS = [
     ),
     Cmd(
         "domtime",
-        "domain",
+        "monitor",
         "domain time",
         "Gets or sets the domain's system time",
         (
