@@ -69,6 +69,11 @@ for m in $(cat /lib/modules/order); do insmod /lib/modules/$m; done
 ifconfig lo 127.0.0.1 up
 # The power button: busybox acpid runs /etc/acpi/PWRF/00000080 (see acpid -h).
 acpid -c /etc/acpi -l /tmp/acpid.log
+# The banner promises the button works: wait until acpid has the input devices open.
+for i in $(seq 100); do
+    ls -l /proc/$(pidof acpid)/fd 2>/dev/null | grep -q /dev/input/event && break
+    usleep 50000
+done
 if [ -e /sys/class/net/eth0 ]; then
     (ip link set eth0 up
      udhcpc -i eth0 -s /etc/udhcpc.script -q -n -t 10 >/tmp/udhcpc.log 2>&1 \\

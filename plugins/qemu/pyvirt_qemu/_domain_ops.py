@@ -233,8 +233,21 @@ class DomainOps:
         self._monitor_job(dom_ref, "virDomainReboot", "system_powerdown")
 
     def domain_reset(self, dom_ref: DomainRef, flags: int) -> None:
+        """system_reset; a crashed guest (kept by on_crash preserve) is then paused, reason
+        crashed, as libvirt leaves it: QEMU keeps it stopped until resumed."""
         unsupported_flags(flags, 0, "qemuDomainReset", _Q)
-        self._monitor_job(dom_ref, "virDomainReset", "system_reset")
+        dom = self._dom(dom_ref)
+        with dom.job.hold("virDomainReset", self.driver.job_wait):
+            run = dom.run
+            if run is None:
+                raise _not_running()
+            run.monitor.execute("system_reset")
+            run.got_shutdown = run.panicked = False
+            if dom.state != DomainState.CRASHED:
+                return
+            with self.driver.lock:
+                dom.state, dom.reason = DomainState.PAUSED, DomainPausedReason.CRASHED
+            save_run_status(self.driver, dom)
 
     # -- pause -----------------------------------------------------------------------------
     def domain_suspend(self, dom_ref: DomainRef) -> None:

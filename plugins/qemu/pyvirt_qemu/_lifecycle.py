@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pyvirt import (
+    DomainCrashedReason,
+    DomainEventCrashedDetail,
     DomainEventResumedDetail,
     DomainEventShutdownDetail,
     DomainEventStartedDetail,
@@ -216,7 +218,16 @@ def on_monitor_event(
         if guest_initiated and not run.stopping:
             _in_thread(handle_guest_shutdown, driver, dom, run, str(data.get("reason", "")))
         return
+    if event == "GUEST_PANICKED":
+        run.panicked = True
+        if not run.stopping:
+            _panic_pause(driver, dom, run)  # here, so it always comes before CRASHED
+            _in_thread(handle_guest_panic, driver, dom, run)
+        return
     if event not in ("STOP", "RESUME"):
+        return
+    if event == "STOP" and (run.got_shutdown or run.panicked):
+        # QEMU stops the guest after a power-off (-no-shutdown) or a panic: not a pause.
         return
     with driver.lock:
         # A job that paused or resumed the guest sets the state and emits itself.
@@ -236,6 +247,19 @@ def on_monitor_event(
     with contextlib.suppress(VirtError):
         save_run_status(driver, dom)
     driver.emit(dom, *changed)
+
+
+def _panic_pause(driver: QemuDriver, dom: QemuDomain, run: Run) -> None:
+    """QEMU pauses a panicked guest (-no-shutdown makes pvpanic's action a pause).  libvirt
+    9.0 reports that as a pause (paused, reason crashed) when the guest is to be destroyed;
+    with restart or preserve it goes straight to crashed."""
+    with driver.lock:
+        if dom.run is not run or run.stopping or dom.live is None:
+            return
+        if dom.live.on_crash != "destroy" or dom.state != DomainState.RUNNING:
+            return
+        dom.state, dom.reason = DomainState.PAUSED, DomainPausedReason.CRASHED
+    driver.emit(dom, DomainEventType.SUSPENDED, DomainEventSuspendedDetail.PAUSED)
 
 
 def on_monitor_eof(driver: QemuDriver, dom: QemuDomain, run: Run) -> None:
@@ -274,6 +298,17 @@ def handle_eof(driver: QemuDriver, dom: QemuDomain, run: Run) -> None:
     _with_job(driver, dom, "monitor EOF", body)
 
 
+def _reset_and_continue(driver: QemuDriver, dom: QemuDomain, run: Run, reason: int) -> None:
+    """libvirt's "fake reboot": the guest stopped by QEMU (power-off or panic) is reset and
+    continued in the same process, so the next boot keeps its devices and its id."""
+    run.fake_reboot = run.got_shutdown = run.panicked = False
+    run.monitor.execute("system_reset")
+    run.monitor.execute("cont")
+    with driver.lock:
+        dom.state, dom.reason = DomainState.RUNNING, reason
+    save_run_status(driver, dom)
+
+
 def handle_guest_shutdown(driver: QemuDriver, dom: QemuDomain, run: Run, reason: str) -> None:
     """The guest powered off (or rebooted under -no-reboot): apply on_poweroff/on_reboot,
     or finish a reboot() that asked for a power-down."""
@@ -283,15 +318,37 @@ def handle_guest_shutdown(driver: QemuDriver, dom: QemuDomain, run: Run, reason:
             return
         action = dom.live.on_reboot if reason == "guest-reset" else dom.live.on_poweroff
         if run.fake_reboot or action == "restart":
-            run.fake_reboot = False
-            run.got_shutdown = False
-            run.monitor.execute("system_reset")
-            run.monitor.execute("cont")
-            with driver.lock:
-                dom.state, dom.reason = DomainState.RUNNING, DomainRunningReason.BOOTED
-            save_run_status(driver, dom)
+            _reset_and_continue(driver, dom, run, DomainRunningReason.BOOTED)
             return
         driver.emit(dom, DomainEventType.SHUTDOWN, DomainEventShutdownDetail.GUEST)
         stop_domain(driver, dom, DomainShutoffReason.SHUTDOWN, DomainEventStoppedDetail.SHUTDOWN)
 
     _with_job(driver, dom, "guest shutdown", body)
+
+
+def handle_guest_panic(driver: QemuDriver, dom: QemuDomain, run: Run) -> None:
+    """The guest panicked (QEMU has paused it): crashed, then on_crash decides.
+
+    As libvirt: CRASHED/PANICKED first; ``destroy`` ends the run (shut off, reason crashed,
+    STOPPED/CRASHED), ``restart`` resets and continues it (running, reason crashed,
+    RESUMED/UNPAUSED), ``preserve`` leaves it paused in QEMU and crashed in the API until a
+    reset or destroy.
+    """
+
+    def body() -> None:
+        if dom.run is not run or run.stopping or dom.live is None:
+            return
+        action = dom.live.on_crash
+        with driver.lock:
+            dom.state, dom.reason = DomainState.CRASHED, DomainCrashedReason.PANICKED
+        driver.emit(dom, DomainEventType.CRASHED, DomainEventCrashedDetail.PANICKED)
+        if action == "destroy":
+            stop_domain(driver, dom, DomainShutoffReason.CRASHED, DomainEventStoppedDetail.CRASHED)
+            return
+        if action == "restart":
+            _reset_and_continue(driver, dom, run, DomainRunningReason.CRASHED)
+            driver.emit(dom, DomainEventType.RESUMED, DomainEventResumedDetail.UNPAUSED)
+            return
+        save_run_status(driver, dom)  # preserve
+
+    _with_job(driver, dom, "guest panic", body)
