@@ -13,8 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +29,7 @@ from pyvirt import (
     DomainState,
 )
 from qemu_helpers import (  # noqa: F401 - fixtures
+    daemon_env,
     disk,
     guest_xml,
     needs_qemu,
@@ -45,21 +44,6 @@ pytestmark = [
     needs_qemu,
     pytest.mark.skipif(os.geteuid() != 0, reason="qemu:///system through pyvirtd needs root"),
 ]
-
-
-@pytest.fixture
-def daemon_env(qemu_root: Path) -> Iterator[tuple[Path, dict[str, str]]]:
-    with tempfile.TemporaryDirectory(prefix="pvq-", dir="/tmp") as tmp:
-        rundir = Path(tmp) / "run"
-        old = os.environ.get("PYVIRT_RUNTIME_DIR")
-        os.environ["PYVIRT_RUNTIME_DIR"] = str(rundir)
-        try:
-            yield rundir, {"PYVIRT_QEMU_ROOT": str(qemu_root), "PYVIRT_QEMU_ACCEL": "tcg"}
-        finally:
-            if old is None:
-                os.environ.pop("PYVIRT_RUNTIME_DIR", None)
-            else:
-                os.environ["PYVIRT_RUNTIME_DIR"] = old
 
 
 def test_sigkill_of_pyvirtd_keeps_three_guests_running_and_controllable(

@@ -30,6 +30,7 @@ from pyvirt import (
     ErrorDomain,
     ListDomainsFlags,
     SecurityLabel,
+    SecurityModel,
     VirtError,
     make_error,
 )
@@ -394,6 +395,11 @@ class DomainOps:
     def domain_get_security_label(self, dom_ref: DomainRef) -> SecurityLabel:
         self._dom(dom_ref)
         return SecurityLabel("", False)
+
+    def node_get_security_model(self) -> SecurityModel:
+        """No security driver confines the guests (no SELinux/AppArmor labels): libvirt then
+        reports model "none" and DOI "0", which virsh dominfo prints."""
+        return SecurityModel("none", "0")
 
     def domain_get_autostart(self, dom_ref: DomainRef) -> bool:
         with self.driver.lock:
