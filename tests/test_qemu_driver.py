@@ -373,3 +373,31 @@ def test_autostart_domains_boot_when_the_driver_starts(qemu_root: Path) -> None:
         assert qemu_pids(qemu_root) == []
     finally:
         second.stop()
+
+
+def test_start_paused_never_runs_the_cpus(qemu_driver: InProcessDriver, disk: Path) -> None:
+    """virsh start/create --paused: paused (user), STARTED/BOOTED then SUSPENDED/PAUSED, as
+    libvirtd emits them; resume runs it."""
+    from pyvirt import DomainCreateFlags, DomainPausedReason, DomainRunningReason
+
+    conn = qemu_driver.connect()
+    events: list[tuple[str, int, int]] = []
+    conn.register_event_callback(lambda _c, e: events.append((e.name, e.event, e.detail)))
+    dom = conn.define_domain(guest_xml("sp", disk))
+    dom.start(DomainCreateFlags.START_PAUSED)
+    assert dom.state() == (DomainState.PAUSED, DomainPausedReason.USER)
+    dom.resume()
+    assert dom.state() == (DomainState.RUNNING, DomainRunningReason.UNPAUSED)
+    tr = conn.create_domain(guest_xml("tp", None), DomainCreateFlags.START_PAUSED)
+    assert tr.state() == (DomainState.PAUSED, DomainPausedReason.USER)
+    E = DomainEventType
+    assert wait_for(lambda: len(events) == 6)
+    assert events == [
+        ("sp", E.DEFINED, 0), ("sp", E.STARTED, 0), ("sp", E.SUSPENDED, 0),
+        ("sp", E.RESUMED, 0), ("tp", E.STARTED, 0), ("tp", E.SUSPENDED, 0),
+    ]  # fmt: skip
+    with pytest.raises(VirtError) as info:
+        dom.start(DomainCreateFlags.START_AUTODESTROY)
+    assert info.value.code == ErrorCode.INVALID_ARG
+    dom.destroy()
+    tr.destroy()

@@ -57,7 +57,7 @@ def _run(program: list[str], script: str, name: str, env: dict[str, str]) -> str
     return out
 
 
-def test_dominfo_and_domstate_match_libvirtd_through_a_whole_lifecycle(
+def test_dominfo_and_domstate_match_libvirtd_through_a_whole_lifecycle_and_paused_starts(
     daemon_env: tuple[Path, dict[str, str]], qemu_root: Path, tmp_path: Path
 ) -> None:
     name = f"pyvirt-parity-{uuid.uuid4().hex[:8]}"
@@ -70,7 +70,10 @@ def test_dominfo_and_domstate_match_libvirtd_through_a_whole_lifecycle(
         f"define {xml}; dominfo {name}; start {name}; domstate --reason {name}; "
         f"dominfo {name}; suspend {name}; domstate --reason {name}; dominfo {name}; "
         f"resume {name}; domstate --reason {name}; reset {name}; domstate --reason {name}; "
-        f"destroy {name}; domstate --reason {name}; dominfo {name}; undefine {name}"
+        f"destroy {name}; domstate --reason {name}; dominfo {name}; "
+        f"start --paused {name}; domstate --reason {name}; resume {name}; "
+        f"domstate --reason {name}; destroy {name}; undefine {name}; "
+        f"create --paused {xml}; domstate --reason {name}; destroy {name}"
     )
     plain = {k: v for k, v in os.environ.items() if not k.endswith("DEFAULT_URI")}
     try:

@@ -166,16 +166,18 @@ class DomainOps:
 
     # -- start -----------------------------------------------------------------------------
     def domain_create(self, dom_ref: DomainRef, flags: int) -> DomainRecord:
-        unsupported_flags(flags, 0, "qemuDomainCreateWithFlags", _Q)
+        unsupported_flags(flags, DomainCreateFlags.START_PAUSED, "qemuDomainCreateWithFlags", _Q)
         dom = self._dom(dom_ref)
         if dom.active:  # refused before the prepare hook runs for nothing
             raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
                              "domain is already running")  # fmt: skip
-        self.driver.start_with_hooks(dom, "virDomainCreate")
+        paused = bool(flags & DomainCreateFlags.START_PAUSED)
+        self.driver.start_with_hooks(dom, "virDomainCreate", paused=paused)
         return dom.record()
 
     def domain_create_xml(self, xml: str, flags: int) -> DomainRecord:
-        unsupported_flags(flags, DomainCreateFlags.START_VALIDATE, "qemuDomainCreateXML", _Q)
+        unsupported_flags(flags, DomainCreateFlags.START_VALIDATE | DomainCreateFlags.START_PAUSED,
+                          "qemuDomainCreateXML", _Q)  # fmt: skip
         defn = _parse(xml)
         with self.driver.define_lock:
             self._refuse_existing(defn)
@@ -186,7 +188,7 @@ class DomainOps:
             dom.job.acquire("virDomainCreateXML", self.driver.job_wait)
             self.driver.add_domain(dom)
         try:
-            self.driver.start_held(dom)
+            self.driver.start_held(dom, paused=bool(flags & DomainCreateFlags.START_PAUSED))
             live, run_id = dom.live, dom.id
         except BaseException:
             self.driver.remove_domain(dom)

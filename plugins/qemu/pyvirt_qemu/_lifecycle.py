@@ -73,8 +73,12 @@ def save_run_status(driver: QemuDriver, dom: QemuDomain) -> None:
     )  # fmt: skip
 
 
-def start_domain(driver: QemuDriver, dom: QemuDomain) -> None:
-    """Boot *dom* (its job held): spawn QEMU paused, handshake, refresh live data, cont."""
+def start_domain(driver: QemuDriver, dom: QemuDomain, *, paused: bool = False) -> None:
+    """Boot *dom* (its job held): spawn QEMU paused, handshake, refresh live data, cont.
+
+    With *paused* (virsh start --paused) the CPUs never start: libvirt then reports
+    paused (user) and emits SUSPENDED/PAUSED right after STARTED/BOOTED.
+    """
     if dom.active:
         raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.QEMU, "domain is already running")
     live = dom.defn.copy()
@@ -120,6 +124,13 @@ def start_domain(driver: QemuDriver, dom: QemuDomain) -> None:
         dom.live, dom.run = live, run
         driver.set_id(dom, run_id)
         dom.state, dom.reason = DomainState.PAUSED, DomainPausedReason.STARTING_UP
+    if paused:
+        with driver.lock:
+            dom.reason = DomainPausedReason.USER
+        save_run_status(driver, dom)
+        driver.emit(dom, DomainEventType.STARTED, DomainEventStartedDetail.BOOTED)
+        driver.emit(dom, DomainEventType.SUSPENDED, DomainEventSuspendedDetail.PAUSED)
+        return
     try:
         save_run_status(driver, dom)
         run.monitor.execute("cont")
