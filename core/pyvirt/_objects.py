@@ -206,6 +206,12 @@ class Domain:
         screen = check_uint(screen, "screen", api, maximum=2**32 - 1)
         return bytes(self._call("domain_screenshot", screen, check_flags(flags, api)))
 
+    def open_console(self, dev_name: str | None = None, flags: int = 0) -> int:
+        """A file descriptor on the guest's console (``virsh console``), which the caller
+        reads, writes and closes; *dev_name* picks a device by alias (``serial0``)."""
+        api = "virDomainOpenConsole"
+        return int(self._call("domain_open_console", dev_name, check_flags(flags, api), api=api))
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Domain) and other._conn is self._conn and other.uuid == self.uuid
 

@@ -38,6 +38,7 @@ class Control:
         self.debug = 4
         self.logfile: str | None = None
         self.imode = False
+        self.escape = "^]"  # -e: the console's escape sequence
         self.out: TextIO = sys.stdout
         self.err: TextIO = sys.stderr
         self._conn: Connection | None = None

@@ -39,6 +39,7 @@ from pyvirt.driver import unsupported_flags
 
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._config import atomic_write, remove_file
+from pyvirt_qemu._console import open_console
 from pyvirt_qemu._defaults import apply_qemu_defaults, choose_accel
 from pyvirt_qemu._domain import QemuDomain, matches_list_flags
 from pyvirt_qemu._driverstate import QemuDriver
@@ -397,6 +398,17 @@ class DomainOps:
     def domain_get_security_label(self, dom_ref: DomainRef) -> SecurityLabel:
         self._dom(dom_ref)
         return SecurityLabel("", False)
+
+    def domain_open_console(self, dom_ref: DomainRef, dev_name: str | None, flags: int) -> int:
+        """The guest's serial console (a pty, or a unix socket QEMU listens on).  Console
+        sessions are not tracked, so VIR_DOMAIN_CONSOLE_FORCE and _SAFE are refused."""
+        unsupported_flags(flags, 0, "qemuDomainOpenConsole", _Q)
+        dom = self._dom(dom_ref)
+        with self.driver.lock:
+            live = dom.live
+        if live is None:
+            raise _not_running()
+        return open_console(live, dev_name)
 
     def node_get_security_model(self) -> SecurityModel:
         """No security driver confines the guests (no SELinux/AppArmor labels): libvirt then

@@ -28,6 +28,7 @@ from pyvirt.cli.commands._common import (
     require,
     string_req,
 )
+from pyvirt.cli.commands.console import CONSOLE
 
 _B, _S, _I, _D = T.BOOL, T.STRING, T.INT, T.DATA
 _ULONG_MAX = 2**64 - 1
@@ -398,6 +399,7 @@ COMMANDS = [
         dom_opt(),
         Opt("disable", _B, "disable autostarting"),
     ),
+    CONSOLE,
     _cmd(
         "create",
         "create a domain from an XML file",
