@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pyvirt import (
+    DomainCrashedReason,
     DomainEventStoppedDetail,
     DomainPausedReason,
     DomainRunningReason,
@@ -54,6 +55,7 @@ _QMP_STATE = {
     "running": (DomainState.RUNNING, DomainRunningReason.UNKNOWN),
     "paused": (DomainState.PAUSED, DomainPausedReason.USER),
     "prelaunch": (DomainState.PAUSED, DomainPausedReason.STARTING_UP),
+    "guest-panicked": (DomainState.CRASHED, DomainCrashedReason.PANICKED),  # on_crash preserve
 }
 
 
