@@ -21,6 +21,7 @@ from daemon_helpers import start_daemon
 from pyvirt import (
     DomainEventDefinedDetail,
     DomainEventResumedDetail,
+    DomainEventShutdownDetail,
     DomainEventStartedDetail,
     DomainEventStoppedDetail,
     DomainEventSuspendedDetail,
@@ -120,11 +121,13 @@ def test_lifecycle_events_reach_a_client_of_pyvirtd(
                 ("ev", E.STARTED, DomainEventStartedDetail.BOOTED),
                 ("ev", E.SUSPENDED, DomainEventSuspendedDetail.PAUSED),
                 ("ev", E.RESUMED, DomainEventResumedDetail.UNPAUSED),
+                ("ev", E.SHUTDOWN, DomainEventShutdownDetail.HOST),
                 ("ev", E.STOPPED, S.DESTROYED),
                 ("ev", E.STARTED, DomainEventStartedDetail.BOOTED),
                 ("ev", E.STOPPED, S.FAILED),  # crashed: shutoff reason CRASHED
                 ("ev", E.UNDEFINED, DomainEventUndefinedDetail.REMOVED),
                 ("tr", E.STARTED, DomainEventStartedDetail.BOOTED),
+                ("tr", E.SHUTDOWN, DomainEventShutdownDetail.HOST),
                 ("tr", E.STOPPED, S.DESTROYED),
             ]
             assert wait_for(lambda: len(seen) >= len(want))

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import pyvirt
 from pyvirt import (
+    DomainEventShutdownDetail,
     DomainEventStoppedDetail,
     DomainEventType,
     DomainShutoffReason,
@@ -83,14 +84,19 @@ def test_define_start_suspend_resume_destroy_undefine(
     dom.undefine()
     assert not (qemu_root / "etc" / "g1.xml").exists()
     assert conn.list_domains() == []
-    assert wait_for(lambda: len(events) == 6)
+    assert wait_for(lambda: len(events) == 7)
     assert [e for e, _ in events] == [
         DomainEventType.DEFINED,
         DomainEventType.STARTED,
         DomainEventType.SUSPENDED,
         DomainEventType.RESUMED,
+        DomainEventType.SHUTDOWN,  # libvirt: "Shutdown Finished after host request"
         DomainEventType.STOPPED,
         DomainEventType.UNDEFINED,
+    ]
+    assert events[4:6] == [
+        (DomainEventType.SHUTDOWN, DomainEventShutdownDetail.HOST),
+        (DomainEventType.STOPPED, DomainEventStoppedDetail.DESTROYED),
     ]
 
 

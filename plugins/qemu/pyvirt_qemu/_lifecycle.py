@@ -209,6 +209,10 @@ def stop_domain(
         remove_status(driver.paths.run_dir, dom.name)
     shutil.rmtree(run.lib_dir, ignore_errors=True)
     if emit:
+        if detail == DomainEventStoppedDetail.DESTROYED and run.proc.ended_by_sigterm:
+            # libvirt 9.0 passes on the SHUTDOWN QEMU reports on SIGTERM ("Shutdown
+            # Finished after host request") before STOPPED/DESTROYED.
+            driver.emit(dom, DomainEventType.SHUTDOWN, DomainEventShutdownDetail.HOST, event_id)
         driver.emit(dom, DomainEventType.STOPPED, detail, event_id)
     if hooks and live is not None:
         dom.job.defer(functools.partial(run_hooks, STOPPED, live, event_id))
