@@ -33,9 +33,13 @@ NOT_ON_DRIVER_CONNECTION = {"connect_open": "opening is ConnectDriver.open, a cl
 NOT_IN_TABLE = {
     "connect_is_alive": "answered by the client side, never sent to the daemon",
     "connect_set_keepalive": "a setting of the client side, never sent to the daemon",
+    "domain_open_console": "its bytes need streams, which pyvirtd lacks: in-process only",
 }
 #: The libvirt API named by NO_SUPPORT for the methods outside the table.
-LOCAL_APIS = {"connect_set_keepalive": "virConnectSetKeepAlive"}
+LOCAL_APIS = {
+    "connect_set_keepalive": "virConnectSetKeepAlive",
+    "domain_open_console": "virDomainOpenConsole",
+}
 
 
 def driver_methods() -> set[str]:
