@@ -214,6 +214,11 @@ class Domain:
         screen = check_uint(screen, "screen", api, maximum=2**32 - 1)
         return bytes(self._conn._calls.domain_screenshot(self._ref, screen, flags))
 
+    def open_console(self, dev_name: str | None = None, flags: int = 0) -> int:
+        """A file descriptor on the guest's console (``virsh console``), which the caller
+        reads, writes and closes; *dev_name* picks a device by alias (``serial0``)."""
+        return int(self._conn._calls.domain_open_console(self._ref, dev_name, flags))
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Domain) and other._conn is self._conn and other.uuid == self.uuid
 

@@ -345,6 +345,14 @@ class HypervisorDriver:
         MIME type; the image is small enough to be the result here)."""
         unsupported("domain_screenshot")
 
+    def domain_open_console(self, dom: DomainRef, dev_name: str | None, flags: int) -> int:
+        """A file descriptor joined to the guest's console *dev_name* (a device alias such
+        as ``serial0``; None for the first console), owned by the caller: the guest's output
+        is read from it and keystrokes written into it.  libvirt carries these bytes over a
+        stream; in-process the descriptor is the stream (pyvirtd has no streams yet, so the
+        procedure does not cross the wire)."""
+        unsupported("domain_open_console")
+
 
 class NetworkDriver:
     """Virtual network entry points (libvirt's virNetworkDriver)."""
