@@ -4,11 +4,13 @@ the code says, and every public name has a docstring."""
 from __future__ import annotations
 
 import ast
+import importlib.util
 import inspect
 import subprocess
 import sys
 from dataclasses import fields
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,6 +71,63 @@ def docstring(qualname: str, obj: object) -> str:
     if inspect.isclass(obj) or inspect.isroutine(obj) or inspect.ismodule(obj):
         return (obj.__doc__ or "").strip()
     return attribute_docstring(obj, qualname.rsplit(".", 1)[1]).strip()
+
+
+def load_hooks() -> Any:
+    """docs/_hooks.py, as mkdocs loads it (a file, not a package module)."""
+    spec = importlib.util.spec_from_file_location("docs_hooks", ROOT / "docs" / "_hooks.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_command_map_covers_every_command_with_what_it_calls() -> None:
+    hooks = load_hooks()
+    from pyvirt.cli._registry import commands
+
+    rows = hooks.command_map_rows()
+    assert set(rows) == set(commands())
+    assert rows["dominfo"][:2] == ["domain_lookup_by_name", "domain_get_os_type"]
+    assert "domain_get_info" in rows["dominfo"]
+    assert rows["start"] == ["domain_lookup_by_name", "domain_create"]
+    # calls a static scan of the handlers could not see: the event hub's, the completer's
+    assert rows["event"] == ["connect_event_subscribe", "connect_event_unsubscribe"]
+    assert rows["complete"] == ["connect_list_all_domains"]
+    assert rows["help"] == [] and rows["completion"] == []
+    # every method named is one of the contract's
+    assert {m for methods in rows.values() for m in methods} <= hooks.contract_methods()
+
+
+def test_the_recorder_sees_calls_that_bypass_the_generated_entries(tmp_path: Path) -> None:
+    """Closing and liveness go to the driver directly, not through DriverCalls: still seen."""
+    import pyvirt
+    from pyvirt._registry import open_driver
+    from pyvirt.testing import isolated_test_uri
+
+    hooks = load_hooks()
+    driver_class, driver = open_driver(isolated_test_uri(tmp_path), read_only=False, auth=None)
+    recorder = hooks.RecordingDriver(driver, hooks.contract_methods())
+    recorder.active = True
+    conn = pyvirt.Connection(driver_class, recorder, read_only=False)
+    conn.lookup_domain_by_name("test").info()
+    conn.is_alive()
+    conn.close()
+    assert recorder.called == [
+        "domain_lookup_by_name", "domain_get_info", "connect_is_alive", "connect_close"
+    ]  # fmt: skip
+
+
+def test_command_map_refuses_a_command_without_scenario_or_a_failing_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    hooks = load_hooks()
+    monkeypatch.delitem(hooks.SCENARIOS, "uri")
+    with pytest.raises(RuntimeError, match=r"no scenario for \['uri'\]"):
+        hooks.command_map_rows()
+    monkeypatch.setitem(hooks.SCENARIOS, "uri", ((), "dominfo nosuch"))
+    with pytest.raises(RuntimeError, match="failed: .*nosuch"):
+        hooks.command_map_rows()
 
 
 def test_every_public_name_has_a_docstring() -> None:
