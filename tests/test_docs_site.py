@@ -155,6 +155,7 @@ def test_site_builds_strict(tmp_path: Path) -> None:
         env={"NO_MKDOCS_2_WARNING": "1", "PATH": "/usr/bin:/bin"},
     )  # fmt: skip
     assert out.returncode == 0, out.stderr
+    assert "not included in the \"nav\"" not in out.stderr, out.stderr  # every page reachable
     config = (tmp_path / "site" / "operator" / "config" / "index.html").read_text()
     from pyvirtd._config import Config
 
@@ -162,5 +163,16 @@ def test_site_builds_strict(tmp_path: Path) -> None:
         assert f"<code>{f.name}</code>" in config, f.name
     commands = (tmp_path / "site" / "drivers" / "command-map" / "index.html").read_text()
     assert "virDomainGetInfo" in commands and "<code>dominfo</code>" in commands
+    assert "<code>event</code>" in commands and "connect_event_subscribe" in commands
     reference = (tmp_path / "site" / "reference" / "pyvirt" / "index.html").read_text()
     assert 'id="pyvirt.Connection.lookup_domain_by_name"' in reference
+    assert "virDomainLookupByName" in reference  # the docstrings are on the page
+    aio = (tmp_path / "site" / "reference" / "aio" / "index.html").read_text()
+    assert 'id="pyvirt.aio.AsyncDomain"' in aio
+    testing = (tmp_path / "site" / "reference" / "testing" / "index.html").read_text()
+    assert 'id="pyvirt.testing.isolated_test_uri"' in testing
+    # the worked driver's listings are the files themselves
+    worked = (tmp_path / "site" / "drivers" / "out-of-tree" / "index.html").read_text()
+    assert "Mock3pConnection" in worked and "mock3p_driver:Mock3pDriver" in worked
+    for page in ("drivers/kit", "testing", "daemon-systemd"):
+        assert (tmp_path / "site" / page / "index.html").exists(), page
