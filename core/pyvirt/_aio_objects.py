@@ -365,8 +365,9 @@ class AsyncDomain:
 
     async def shutdown(self, flags: int = 0) -> None:
         """Ask the guest to shut down (virDomainShutdown / virDomainShutdownFlags with
-        :class:`DomainShutdownFlags`, e.g. ACPI_POWER_BTN); returns before it has stopped. An
-        inactive domain is VIR_ERR_OPERATION_INVALID."""
+        :class:`DomainShutdownFlags`, e.g. ACPI_POWER_BTN); returns before it has stopped. A
+        domain that is not running is refused in its driver's words (QEMU:
+        VIR_ERR_OPERATION_INVALID "domain is not running"; test: VIR_ERR_INTERNAL_ERROR)."""
         api = "virDomainShutdownFlags" if flags else "virDomainShutdown"
         await self._conn._calls.domain_shutdown(self._ref, flags, api=api)
 
@@ -390,11 +391,13 @@ class AsyncDomain:
 
     async def suspend(self) -> None:
         """Pause the domain's CPUs; memory stays allocated (virDomainSuspend). Not running:
-        VIR_ERR_OPERATION_INVALID."""
+        refused in the driver's words (QEMU: VIR_ERR_OPERATION_INVALID; test:
+        VIR_ERR_INTERNAL_ERROR "domain 'x' not running")."""
         await self._conn._calls.domain_suspend(self._ref)
 
     async def resume(self) -> None:
-        """Resume a paused domain (virDomainResume). Not paused: VIR_ERR_OPERATION_INVALID."""
+        """Resume a paused domain (virDomainResume). Not paused: refused in the driver's words (test:
+        VIR_ERR_INTERNAL_ERROR "domain 'x' not paused")."""
         await self._conn._calls.domain_resume(self._ref)
 
     async def undefine(self, flags: int = 0) -> None:
@@ -515,8 +518,7 @@ class AsyncNetwork:
         await self._conn._calls.network_create(self._ref)
 
     async def destroy(self) -> None:
-        """Stop the network (virNetworkDestroy); a transient one is then gone. Inactive:
-        VIR_ERR_OPERATION_INVALID."""
+        """Stop the network (virNetworkDestroy); a transient one is then gone."""
         await self._conn._calls.network_destroy(self._ref)
 
     async def undefine(self) -> None:

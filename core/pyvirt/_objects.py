@@ -187,8 +187,9 @@ class Domain:
 
     def shutdown(self, flags: int = 0) -> None:
         """Ask the guest to shut down (virDomainShutdown / virDomainShutdownFlags with
-        :class:`DomainShutdownFlags`, e.g. ACPI_POWER_BTN); returns before it has stopped. An
-        inactive domain is VIR_ERR_OPERATION_INVALID."""
+        :class:`DomainShutdownFlags`, e.g. ACPI_POWER_BTN); returns before it has stopped. A
+        domain that is not running is refused in its driver's words (QEMU:
+        VIR_ERR_OPERATION_INVALID "domain is not running"; test: VIR_ERR_INTERNAL_ERROR)."""
         api = "virDomainShutdownFlags" if flags else "virDomainShutdown"
         self._conn._calls.domain_shutdown(self._ref, flags, api=api)
 
@@ -212,11 +213,13 @@ class Domain:
 
     def suspend(self) -> None:
         """Pause the domain's CPUs; memory stays allocated (virDomainSuspend). Not running:
-        VIR_ERR_OPERATION_INVALID."""
+        refused in the driver's words (QEMU: VIR_ERR_OPERATION_INVALID; test:
+        VIR_ERR_INTERNAL_ERROR "domain 'x' not running")."""
         self._conn._calls.domain_suspend(self._ref)
 
     def resume(self) -> None:
-        """Resume a paused domain (virDomainResume). Not paused: VIR_ERR_OPERATION_INVALID."""
+        """Resume a paused domain (virDomainResume). Not paused: refused in the driver's words (test:
+        VIR_ERR_INTERNAL_ERROR "domain 'x' not paused")."""
         self._conn._calls.domain_resume(self._ref)
 
     def undefine(self, flags: int = 0) -> None:
@@ -333,8 +336,7 @@ class Network:
         self._conn._calls.network_create(self._ref)
 
     def destroy(self) -> None:
-        """Stop the network (virNetworkDestroy); a transient one is then gone. Inactive:
-        VIR_ERR_OPERATION_INVALID."""
+        """Stop the network (virNetworkDestroy); a transient one is then gone."""
         self._conn._calls.network_destroy(self._ref)
 
     def undefine(self) -> None:

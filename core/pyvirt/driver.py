@@ -302,7 +302,8 @@ class HypervisorDriver:
 
     def domain_create(self, dom: DomainRef, flags: int) -> DomainRecord:
         """virDomainCreateWithFlags: start the defined domain *dom* and return its record with the
-        new id. Already running: VIR_ERR_OPERATION_INVALID."""
+        new id. Already running: refuse it (QEMU: VIR_ERR_OPERATION_INVALID; test:
+        VIR_ERR_INTERNAL_ERROR "Domain 'x' is already running")."""
         unsupported("domain_create")
 
     def domain_undefine(self, dom: DomainRef, flags: int) -> None:
@@ -311,8 +312,8 @@ class HypervisorDriver:
         unsupported("domain_undefine")
 
     def domain_shutdown(self, dom: DomainRef, flags: int) -> None:
-        """virDomainShutdownFlags: ask the guest to power off; inactive:
-        VIR_ERR_OPERATION_INVALID."""
+        """virDomainShutdownFlags: ask the guest to power off; not running: refuse it (QEMU:
+        VIR_ERR_OPERATION_INVALID; test: VIR_ERR_INTERNAL_ERROR)."""
         unsupported("domain_shutdown")
 
     def domain_reboot(self, dom: DomainRef, flags: int) -> None:
@@ -331,11 +332,12 @@ class HypervisorDriver:
         unsupported("domain_destroy")
 
     def domain_suspend(self, dom: DomainRef) -> None:
-        """virDomainSuspend: pause the vCPUs; not running: VIR_ERR_OPERATION_INVALID."""
+        """virDomainSuspend: pause the vCPUs; not running: refuse it (QEMU:
+        VIR_ERR_OPERATION_INVALID; test: VIR_ERR_INTERNAL_ERROR)."""
         unsupported("domain_suspend")
 
     def domain_resume(self, dom: DomainRef) -> None:
-        """virDomainResume: unpause; not paused: VIR_ERR_OPERATION_INVALID."""
+        """virDomainResume: unpause; not paused: refuse it (test: VIR_ERR_INTERNAL_ERROR)."""
         unsupported("domain_resume")
 
     # domains: information and tuning
@@ -442,8 +444,7 @@ class NetworkDriver:
         unsupported("network_create", ErrorDomain.NETWORK)
 
     def network_destroy(self, net: NetworkRef) -> None:
-        """virNetworkDestroy: stop *net* (transient: forget it); inactive:
-        VIR_ERR_OPERATION_INVALID."""
+        """virNetworkDestroy: stop *net* (transient: forget it)."""
         unsupported("network_destroy", ErrorDomain.NETWORK)
 
     def network_undefine(self, net: NetworkRef) -> None:
