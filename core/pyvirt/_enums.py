@@ -81,6 +81,9 @@ class DomainShutoffReason(enum.IntEnum):
 
 
 class DomainCrashedReason(enum.IntEnum):
+    """VIR_DOMAIN_CRASHED_*: why a domain is CRASHED (a guest panic kept by on_crash
+    preserve is PANICKED)."""
+
     UNKNOWN = 0
     PANICKED = 1
 
