@@ -77,6 +77,10 @@ _RECONNECT_INTERVAL = 0.05
 #: Time a connect attempt gets even when the caller waits less: a TCP handshake with a distant
 #: host must be able to finish (ZeroMQ's connect went on in the background between waits).
 _MIN_CONNECT_TIME = 1.0
+#: Pauses between connects to a unix socket whose listen queue is full (EAGAIN): a burst of
+#: clients waits its turn within the open timeout, as libvirt's blocking connect waits.
+QUEUE_FULL_PAUSE = 0.001
+QUEUE_FULL_PAUSE_MAX = 0.05
 #: Connections a peer may close during the handshake before it counts as broken.
 _HANDSHAKE_ATTEMPTS = 3
 _HANDSHAKE = handshake(b"DEALER", False)
@@ -161,11 +165,33 @@ def open_socket(endpoint: str, timeout: float) -> socket.socket:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.settimeout(timeout)
-        sock.connect(address)
+        _connect_unix(sock, address, timeout)
     except BaseException:
         sock.close()
         raise
     return sock
+
+
+def _connect_unix(sock: socket.socket, path: str, timeout: float) -> None:
+    """Connect *sock* to *path*, trying again while the listener's queue is full.
+
+    A unix connect does not wait for room in the listen backlog: with a timeout set it fails
+    at once with EAGAIN when a burst of clients overflows the queue.  That is not a refusal
+    (the daemon is there and accepting), so it is tried again, pausing a little longer each
+    time, until *timeout*; a missing socket or a refused connect still fails at once.
+    """
+    deadline = time.monotonic() + timeout
+    pause = QUEUE_FULL_PAUSE
+    while True:
+        try:
+            sock.connect(path)
+            return
+        except BlockingIOError:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise
+            time.sleep(min(pause, remaining))
+            pause = min(pause * 2, QUEUE_FULL_PAUSE_MAX)
 
 
 class Channel:
