@@ -44,7 +44,8 @@ def start_pyvirtd(rundir: Path) -> subprocess.Popen[bytes]:
         stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 20
-    while not (rundir / "pyvirt-test-sock").exists():
+    # The workers' sockets come first, the daemon's own once they are ready.
+    while not all((rundir / name).exists() for name in ("pyvirt-test-sock", "pyvirt-sock")):
         if time.monotonic() > deadline or proc.poll() is not None:
             raise RuntimeError("pyvirtd did not start")
         time.sleep(0.05)
