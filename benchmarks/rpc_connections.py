@@ -1,6 +1,6 @@
 """Many connections held at once: pyvirtd against libvirtd, side by side.
 
-Run: .venv/bin/python benchmarks/rpc_connections.py [PROCESSES [THREADS [CALLS]]]
+Run: .venv/bin/python benchmarks/rpc_connections.py [PROCESSES [THREADS [CALLS]]] [--pyvirt-only]
 (default 4 client processes x 250 threads, 10 info() calls per connection: 1,000 connections.)
 
 Each thread opens a connection of its own.  All threads of all processes connect together
@@ -215,10 +215,10 @@ def report(ours: dict, theirs: dict | None, connections: int) -> None:
 
 
 def main() -> None:
-    args = [int(a) for a in sys.argv[1:4]]
+    args = [int(a) for a in sys.argv[1:] if a.isdigit()][:3]
     processes, threads, calls = (args + [4, 250, 10][len(args) :])[:3]
     connections = processes * threads
-    have_libvirt = libvirtd_available()
+    have_libvirt = "--pyvirt-only" not in sys.argv and libvirtd_available()
     with tempfile.TemporaryDirectory(prefix="pvc-", dir="/tmp") as tmp:
         rundir = Path(tmp) / "run"
         rundir.mkdir()

@@ -69,7 +69,6 @@ _SERIALS = 0xFFFFFFFF
 _SHORT_PREFIXES = [two_frame_prefix(VERSION_FRAME, size) for size in range(256)]
 
 
-
 async def _connect_unix(path: str) -> socket.socket:
     """A unix socket connected to *path*; the caller bounds the wait (``wait_for``).
 
@@ -91,6 +90,7 @@ async def _connect_unix(path: str) -> socket.socket:
     except BaseException:
         sock.close()
         raise
+
 
 class Channel(asyncio.Protocol):
     """A DEALER-side ZMTP connection: calls out, replies matched by serial, events queued."""

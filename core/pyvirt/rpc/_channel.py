@@ -67,6 +67,11 @@ def _spin_seconds() -> float:
 #: slow, and polling would only take CPU from it): see Channel.recv.
 _SPIN = _spin_seconds()
 _SPIN_BACKOFF_MAX = 64
+#: The channels of this process whose caller waits for a reply now.  A call polls for its
+#: reply only when no other call of the process is waiting: with several in flight (a
+#: threaded client), the process has work coming anyway, and a polling thread would take a
+#: core from the worker serving those calls and the GIL from the threads taking the replies.
+_waiting: set[Channel] = set()
 #: Never block in send (a peer that does not read must not hang the caller past its timeout)
 #: and never raise SIGPIPE in an embedding process that did not ignore it.
 _SEND_FLAGS = socket.MSG_DONTWAIT | socket.MSG_NOSIGNAL
@@ -471,11 +476,22 @@ class Channel:
                 raise timed_out()
         sock = self._sock
         assert sock is not None
-        if _SPIN:
-            if self._spin_skip:
-                self._spin_skip -= 1
-            elif self._spin(sock):
-                return messages.popleft()
+        # Only a thread whose process has no other call waiting polls: see _waiting.
+        alone = not _waiting
+        _waiting.add(self)
+        try:
+            if _SPIN:
+                if self._spin_skip:
+                    self._spin_skip -= 1
+                elif alone and self._spin(sock):
+                    return messages.popleft()
+            return self._wait(sock, timeout)
+        finally:
+            _waiting.discard(self)
+
+    def _wait(self, sock: socket.socket, timeout: float) -> list[bytes]:
+        """The next message, sleeping in ``recv`` until it comes (see :meth:`recv`)."""
+        messages = self._messages
         deadline = time.monotonic() + timeout
         remaining = timeout
         while True:
