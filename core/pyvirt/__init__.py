@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         TypedParameterType,
     )
     from pyvirt._enums import (
+        DomainCrashedReason,
         DomainCreateFlags,
         DomainDefineFlags,
         DomainDestroyFlags,
@@ -134,6 +135,7 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "TypedParameterType",
     ),
     "pyvirt._enums": (
+        "DomainCrashedReason",
         "DomainCreateFlags",
         "DomainDefineFlags",
         "DomainSaveRestoreFlags",
@@ -235,6 +237,7 @@ __all__ = [
     "ConnectFlags",
     "Connection",
     "Domain",
+    "DomainCrashedReason",
     "DomainCreateFlags",
     "DomainDefineFlags",
     "DomainSaveRestoreFlags",
