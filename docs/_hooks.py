@@ -78,13 +78,24 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "start": (("destroy test",), "start test"),
     "suspend": ((), "suspend test"),
     "undefine": ((), "undefine test"),
+    "schedinfo": ((), "schedinfo test --set weight=5"),
+    "domhostname": ((), "domhostname test"),
     "dominfo": ((), "dominfo test"),
+    "dommemstat": ((), "dommemstat test"),
+    "domtime": ((), "domtime test"),
+    "domblkinfo": ((), "domblkinfo test --all"),
+    "domcontrol": ((), "domcontrol test"),
     "domstate": ((), "domstate test --reason"),
     "list": ((), "list --all"),
     "event": ((), "event --all --timeout 1"),
     "capabilities": ((), "capabilities"),
     "hostname": ((), "hostname"),
     "nodeinfo": ((), "nodeinfo"),
+    "freecell": ((), "freecell --all"),
+    "nodecpustats": ((), "nodecpustats"),
+    "nodememstats": ((), "nodememstats"),
+    "nodecpumap": ((), "nodecpumap"),
+    "nodesuspend": ((), "nodesuspend mem 60"),
     "uri": ((), "uri"),
     "version": ((), "version"),
     "net-autostart": ((), "net-autostart default"),
@@ -112,18 +123,22 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "complete": ((), "complete -- dominfo t"),
     "completion": ((), "completion bash"),
     "help": ((), "help list"),
+    "echo": ((), "echo hello"),
     "exit": ((), "exit"),
     "quit": ((), "quit"),
 }
 
 #: Scenarios that end in an error by design, and the message that says it is the expected one:
 #: with nothing happening, the event commands wait out their timeout; the test driver has no
-#: screen (the call still reaches the driver, which answers VIR_ERR_NO_SUPPORT); a console
+#: screen, host memory statistics or host suspend (the call still reaches the driver, which
+#: answers VIR_ERR_NO_SUPPORT, as libvirt's does); a console
 #: needs a terminal, which the map's runs have not (virsh refuses it the same way).
 EXPECTED_ERRORS = {
     "console": "Cannot run interactive console without a controlling TTY",
     "event": "event loop timed out",
     "net-event": "event loop timed out",
+    "nodememstats": "not supported by the connection driver: virNodeGetMemoryStats",
+    "nodesuspend": "not supported by the connection driver: virNodeSuspendForDuration",
     "screenshot": "not supported by the connection driver: virDomainScreenshot",
 }
 

@@ -39,7 +39,7 @@ PUBLIC = {
     "DomainVcpuFlags", "DomainXMLFlags", "ListDomainsFlags", "ListNetworksFlags",
     "ListStoragePoolsFlags", "NetworkEventType", "NetworkXMLFlags", "StoragePoolEventType",
     "StoragePoolState", "StorageVolType", "StorageXMLFlags",
-    "TypedParameter", "TypedParameterType", "TypedValue", "typed_param", "typed_params_dict",
+    "TypedParameter", "TypedParameterType", "typed_param", "typed_params_dict",
     "typed_param_from_string", "validate_typed_params",
 }  # fmt: skip
 

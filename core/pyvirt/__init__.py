@@ -108,7 +108,6 @@ if TYPE_CHECKING:
         TypedParameter,
     )
     from pyvirt._typed_params import (
-        TypedValue,
         typed_param,
         typed_param_from_string,
         typed_params_dict,
@@ -216,7 +215,6 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "TypedParameter",
     ),
     "pyvirt._typed_params": (
-        "TypedValue",
         "typed_param",
         "typed_param_from_string",
         "typed_params_dict",
@@ -313,7 +311,6 @@ __all__ = [
     "SystemCallError",
     "TypedParameter",
     "TypedParameterType",
-    "TypedValue",
     "VirtError",
     "XMLError",
     "hookimpl",

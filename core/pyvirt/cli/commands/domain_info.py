@@ -19,7 +19,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import TypeVar
 
-    from pyvirt import Domain, TypedParameter, TypedValue
+    from pyvirt import Domain, TypedParameter
+    from pyvirt._typed_params import TypedValue
 
     _R = TypeVar("_R")
 
