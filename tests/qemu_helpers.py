@@ -73,7 +73,7 @@ def kill_leftovers(root: Path) -> None:
         time.sleep(0.02)
 
 
-def wait_for(predicate, timeout: float = 10.0) -> bool:  # type: ignore[no-untyped-def]
+def wait_for(predicate, timeout: float = 60.0) -> bool:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
