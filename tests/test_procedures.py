@@ -14,11 +14,12 @@ import pytest
 import pyvirt
 from pyvirt import DomainState, ErrorCode
 from pyvirt._connection import Connection
-from pyvirt._objects import Domain, Network, StoragePool, StorageVol
+from pyvirt._objects import Domain, DomainSnapshot, Network, StoragePool, StorageVol
 from pyvirt._procedures import BY_METHOD, PROCEDURES
 from pyvirt._records import (
     DomainRecord,
     DomainRef,
+    DomainSnapshotRef,
     NetworkRecord,
     NetworkRef,
     StoragePoolRecord,
@@ -114,6 +115,8 @@ def _answer(method: str) -> Any:
     uuid = "00000000-0000-0000-0000-000000000001"
     if method.startswith("connect_list_all_"):
         return []
+    if method.startswith("domain_snapshot_create"):
+        return DomainSnapshotRef(DomainRef("d", uuid, 1), "s")
     if method == "domain_screenshot":
         return b"\x89PNG"
     if method.startswith("domain_"):
@@ -160,6 +163,9 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "domain_screenshot": lambda h: h[1].screenshot(),
     "domain_managed_save": lambda h: h[1].managed_save(),
     "domain_managed_save_remove": lambda h: h[1].managed_save_remove(),
+    "domain_snapshot_create_xml": lambda h: h[1].snapshot_create_xml("<domainsnapshot/>"),
+    "domain_revert_to_snapshot": lambda h: _snapshot(h).revert(),
+    "domain_snapshot_delete": lambda h: _snapshot(h).delete(),
     "network_create": lambda h: h[2].start(),
     "network_destroy": lambda h: h[2].destroy(),
     "network_undefine": lambda h: h[2].undefine(),
@@ -174,6 +180,10 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "storage_vol_create_xml": lambda h: h[3].create_volume("<volume/>"),
     "storage_vol_delete": lambda h: h[4].delete(),
 }
+
+
+def _snapshot(h: Handles) -> DomainSnapshot:
+    return DomainSnapshot(h[1], DomainSnapshotRef(h[1].ref, "s"))
 
 
 def handles(read_only: bool) -> tuple[Handles, RecordingConnection]:

@@ -40,6 +40,7 @@ from pyvirt._records import (
     DomainInfo,
     DomainRecord,
     DomainRef,
+    DomainSnapshotRef,
     NetworkRecord,
     NetworkRef,
     NodeInfo,
@@ -150,6 +151,7 @@ def __getattr__(name: str) -> object:
     value = getattr(module, name)
     globals()[name] = value
     return value
+
 
 #: ``auth(credentials) -> answers``: credentials are (type, prompt) pairs, as libvirt's
 #: virConnectAuth callback receives them.
@@ -344,6 +346,59 @@ class HypervisorDriver:
         """The image of console *screen* as PNG bytes (libvirt streams it and returns the
         MIME type; the image is small enough to be the result here)."""
         unsupported("domain_screenshot")
+
+    # -- snapshots (libvirt's virDomainSnapshot* family) ----------------------------------
+    def domain_snapshot_create_xml(self, dom: DomainRef, xml: str, flags: int) -> DomainSnapshotRef:
+        """Take (or, with REDEFINE, record) the snapshot *xml* describes."""
+        unsupported("domain_snapshot_create_xml")
+
+    def domain_snapshot_get_xml_desc(self, snap: DomainSnapshotRef, flags: int) -> str:
+        unsupported("domain_snapshot_get_xml_desc")
+
+    def domain_snapshot_num(self, dom: DomainRef, flags: int) -> int:
+        unsupported("domain_snapshot_num")
+
+    def domain_snapshot_list_names(self, dom: DomainRef, limit: int, flags: int) -> list[str]:
+        unsupported("domain_snapshot_list_names")
+
+    def domain_snapshot_lookup_by_name(
+        self, dom: DomainRef, name: str, flags: int
+    ) -> DomainSnapshotRef:
+        unsupported("domain_snapshot_lookup_by_name")
+
+    def domain_has_current_snapshot(self, dom: DomainRef, flags: int) -> bool:
+        unsupported("domain_has_current_snapshot")
+
+    def domain_snapshot_current(self, dom: DomainRef, flags: int) -> DomainSnapshotRef:
+        unsupported("domain_snapshot_current")
+
+    def domain_revert_to_snapshot(self, snap: DomainSnapshotRef, flags: int) -> None:
+        """Put the domain back in the snapshot's state and definition."""
+        unsupported("domain_revert_to_snapshot")
+
+    def domain_snapshot_delete(self, snap: DomainSnapshotRef, flags: int) -> None:
+        """Delete the snapshot (its children too with DELETE_CHILDREN, only them with
+        DELETE_CHILDREN_ONLY); children left behind move to its parent."""
+        unsupported("domain_snapshot_delete")
+
+    def domain_snapshot_get_parent(self, snap: DomainSnapshotRef, flags: int) -> DomainSnapshotRef:
+        unsupported("domain_snapshot_get_parent")
+
+    def domain_snapshot_is_current(self, snap: DomainSnapshotRef, flags: int) -> bool:
+        unsupported("domain_snapshot_is_current")
+
+    def domain_snapshot_has_metadata(self, snap: DomainSnapshotRef, flags: int) -> bool:
+        unsupported("domain_snapshot_has_metadata")
+
+    def domain_list_all_snapshots(self, dom: DomainRef, flags: int) -> list[DomainSnapshotRef]:
+        """The domain's snapshots that pass the VIR_DOMAIN_SNAPSHOT_LIST_* filters."""
+        unsupported("domain_list_all_snapshots")
+
+    def domain_snapshot_list_all_children(
+        self, snap: DomainSnapshotRef, flags: int
+    ) -> list[DomainSnapshotRef]:
+        """The snapshot's children (all descendants with LIST_DESCENDANTS), filtered."""
+        unsupported("domain_snapshot_list_all_children")
 
 
 class NetworkDriver:

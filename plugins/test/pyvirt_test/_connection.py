@@ -11,13 +11,16 @@ from pyvirt.driver import DriverConnection
 from pyvirt_test._domain_ops import DomainOps
 from pyvirt_test._host import HostOps
 from pyvirt_test._network_ops import NetworkOps
+from pyvirt_test._snapshot_ops import SnapshotOps
 from pyvirt_test._state import EventListener, TestState
 from pyvirt_test._storage_ops import StorageOps
 
 _tokens = itertools.count(1)
 
 
-class TestConnection(HostOps, DomainOps, NetworkOps, StorageOps, DriverConnection):
+class TestConnection(
+    HostOps, DomainOps, SnapshotOps, NetworkOps, StorageOps, DriverConnection
+):
     """One open test connection over a :class:`TestState`.
 
     *release* is called once when the connection closes: the shared ``test:///default``

@@ -24,7 +24,7 @@ from pyvirt import (
 from pyvirt.driver import StorageVolObjList
 
 if TYPE_CHECKING:
-    from pyvirt.conf import DomainDef, NetworkDef, PoolDef, VolumeDef
+    from pyvirt.conf import DomainDef, NetworkDef, PoolDef, SnapshotDef, VolumeDef
 
 
 @dataclass(slots=True)
@@ -39,6 +39,9 @@ class TestDomain:
     persistent: bool = True
     autostart: bool = False
     managed_save: bool = False
+    #: Snapshots by name (the tree is their parent names) and the current one's name.
+    snapshots: dict[str, SnapshotDef] = field(default_factory=dict)
+    current_snapshot: str | None = None
 
     @property
     def name(self) -> str:
