@@ -458,6 +458,26 @@ class AsyncDriverCalls:
         flags = check_flags(flags, api)
         return await driver.domain_snapshot_get_parent(snap, flags)
 
+    async def domain_snapshot_num_children(
+        self, snap: DomainSnapshotRef, flags: int, api: str = "virDomainSnapshotNumChildren"
+    ) -> int:
+        """virDomainSnapshotNumChildren (procedure 246)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_snapshot_num_children(snap, flags)
+
+    async def domain_snapshot_list_children_names(
+        self,
+        snap: DomainSnapshotRef,
+        limit: int,
+        flags: int,
+        api: str = "virDomainSnapshotListChildrenNames",
+    ) -> list[str]:
+        """virDomainSnapshotListChildrenNames (procedure 247)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_snapshot_list_children_names(snap, limit, flags)
+
     async def domain_snapshot_is_current(
         self, snap: DomainSnapshotRef, flags: int, api: str = "virDomainSnapshotIsCurrent"
     ) -> bool:
@@ -1005,6 +1025,14 @@ class LocalAsyncDriver:
         self, snap: DomainSnapshotRef, flags: int
     ) -> DomainSnapshotRef:
         return self.sync.domain_snapshot_get_parent(snap, flags)
+
+    async def domain_snapshot_num_children(self, snap: DomainSnapshotRef, flags: int) -> int:
+        return self.sync.domain_snapshot_num_children(snap, flags)
+
+    async def domain_snapshot_list_children_names(
+        self, snap: DomainSnapshotRef, limit: int, flags: int
+    ) -> list[str]:
+        return self.sync.domain_snapshot_list_children_names(snap, limit, flags)
 
     async def domain_snapshot_is_current(self, snap: DomainSnapshotRef, flags: int) -> bool:
         return self.sync.domain_snapshot_is_current(snap, flags)

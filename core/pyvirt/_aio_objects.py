@@ -417,6 +417,18 @@ class AsyncDomainSnapshot:
         refs = await self._domain._conn._calls.domain_snapshot_list_all_children(self._ref, flags)
         return [AsyncDomainSnapshot(self._domain, ref) for ref in refs]
 
+    async def num_children(self, flags: int = 0) -> int:
+        return int(await self._domain._conn._calls.domain_snapshot_num_children(self._ref, flags))
+
+    async def children_names(self, flags: int = 0) -> list[str]:
+        """The names :meth:`list_children` would list (virDomainSnapshotListChildrenNames)."""
+        limit = 2**31 - 1
+        return list(
+            await self._domain._conn._calls.domain_snapshot_list_children_names(
+                self._ref, limit, flags
+            )
+        )
+
     async def is_current(self, flags: int = 0) -> bool:
         return bool(await self._domain._conn._calls.domain_snapshot_is_current(self._ref, flags))
 

@@ -460,6 +460,26 @@ class DriverCalls:
         flags = check_flags(flags, api)
         return driver.domain_snapshot_get_parent(snap, flags)
 
+    def domain_snapshot_num_children(
+        self, snap: DomainSnapshotRef, flags: int, api: str = "virDomainSnapshotNumChildren"
+    ) -> int:
+        """virDomainSnapshotNumChildren (procedure 246)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_snapshot_num_children(snap, flags)
+
+    def domain_snapshot_list_children_names(
+        self,
+        snap: DomainSnapshotRef,
+        limit: int,
+        flags: int,
+        api: str = "virDomainSnapshotListChildrenNames",
+    ) -> list[str]:
+        """virDomainSnapshotListChildrenNames (procedure 247)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_snapshot_list_children_names(snap, limit, flags)
+
     def domain_snapshot_is_current(
         self, snap: DomainSnapshotRef, flags: int, api: str = "virDomainSnapshotIsCurrent"
     ) -> bool:

@@ -290,6 +290,16 @@ class DomainSnapshot:
         refs = self._domain._conn._calls.domain_snapshot_list_all_children(self._ref, flags)
         return [DomainSnapshot(self._domain, ref) for ref in refs]
 
+    def num_children(self, flags: int = 0) -> int:
+        return int(self._domain._conn._calls.domain_snapshot_num_children(self._ref, flags))
+
+    def children_names(self, flags: int = 0) -> list[str]:
+        """The names :meth:`list_children` would list (virDomainSnapshotListChildrenNames)."""
+        limit = 2**31 - 1
+        return list(
+            self._domain._conn._calls.domain_snapshot_list_children_names(self._ref, limit, flags)
+        )
+
     def is_current(self, flags: int = 0) -> bool:
         return bool(self._domain._conn._calls.domain_snapshot_is_current(self._ref, flags))
 

@@ -258,6 +258,20 @@ PROCEDURES: tuple[Procedure, ...] = (
         "domain:read",
         prio=True,
     ),
+    _p(
+        246,
+        "domain_snapshot_num_children",
+        "virDomainSnapshotNumChildren",
+        "domain:read",
+        prio=True,
+    ),
+    _p(
+        247,
+        "domain_snapshot_list_children_names",
+        "virDomainSnapshotListChildrenNames",
+        "domain:read",
+        prio=True,
+    ),
     _p(271, "domain_snapshot_is_current", "virDomainSnapshotIsCurrent", "domain:read"),
     _p(272, "domain_snapshot_has_metadata", "virDomainSnapshotHasMetadata", "domain:read"),
     _p(

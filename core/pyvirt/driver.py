@@ -384,6 +384,14 @@ class HypervisorDriver:
     def domain_snapshot_get_parent(self, snap: DomainSnapshotRef, flags: int) -> DomainSnapshotRef:
         unsupported("domain_snapshot_get_parent")
 
+    def domain_snapshot_num_children(self, snap: DomainSnapshotRef, flags: int) -> int:
+        unsupported("domain_snapshot_num_children")
+
+    def domain_snapshot_list_children_names(
+        self, snap: DomainSnapshotRef, limit: int, flags: int
+    ) -> list[str]:
+        unsupported("domain_snapshot_list_children_names")
+
     def domain_snapshot_is_current(self, snap: DomainSnapshotRef, flags: int) -> bool:
         unsupported("domain_snapshot_is_current")
 

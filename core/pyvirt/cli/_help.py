@@ -63,13 +63,22 @@ def group_help(keyword: str) -> str | None:
 def command_help(cmd: Cmd) -> str:
     visible = [o for o in cmd.opts if not o.hidden and o.type != T.ALIAS]
     synopsis = [cmd.name]
+    # virsh names an argv option (``[--diskspec] <string>``) once an earlier option may be
+    # given by position: its "shortopt".
+    shortopt = False
     for o in visible:
+        if o.type in (T.INT, T.STRING, T.DATA) and not o.req_opt:
+            shortopt = True
         if o.type == T.BOOL:
             synopsis.append(f"[--{o.name}]")
         elif o.type == T.INT:
             synopsis.append(f"<{o.name}>" if o.req else f"[--{o.name} <number>]")
         elif o.type == T.STRING:
             synopsis.append(f"[--{o.name} <string>]")
+        elif o.type == T.ARGV and shortopt:
+            synopsis.append(
+                f"{{[--{o.name}] <string>}}..." if o.req else f"[[--{o.name}] <string>]..."
+            )
         elif o.type == T.ARGV:
             synopsis.append(f"<{o.name}>..." if o.req else f"[<{o.name}>]...")
         else:
@@ -88,7 +97,7 @@ def command_help(cmd: Cmd) -> str:
             elif o.type == T.STRING:
                 label = f"--{o.name} <string>"
             elif o.type == T.ARGV:
-                label = f"<{o.name}>"
+                label = f"[--{o.name}] <string>" if shortopt else f"<{o.name}>"
             else:
                 label = f"[--{o.name}] <string>"
             out.append(f"    {label:<15}  {o.help}\n")

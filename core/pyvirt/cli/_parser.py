@@ -251,6 +251,9 @@ def parse(
                             kind = "number" if opt.type == T.INT else "string"
                             report(f"expected syntax: --{opt.name} <{kind}>")
                             raise ParseError
+                    if opt.type == T.ARGV:
+                        parsed.values.setdefault(opt.name, []).append(opt_value)
+                        continue
                     if opt in need_arg:
                         need_arg.remove(opt)
                     parsed.values[opt.name] = opt_value
@@ -323,7 +326,7 @@ def _get_option(
                 value = alias_value
             name = target
             continue
-        if opt.name in seen:
+        if opt.name in seen and opt.type != T.ARGV:  # an argv option may be repeated
             report(f"option --{name} already seen")
             return None, None
         seen.add(opt.name)

@@ -159,6 +159,10 @@ def align_disks(snap: SnapshotDef, default: str, *, require_match: bool) -> None
     snapshots) a disk asking for ``internal`` is refused."""
     assert snap.domain is not None
     by_target = {d.target_dev: d for d in snap.domain.disks}
+    if len(snap.disks) > len(snap.domain.disks):
+        raise make_error(
+            ErrorCode.CONFIG_UNSUPPORTED, _SNAP, "too many disk snapshot requests for domain"
+        )
     given: dict[str, SnapshotDiskDef] = {}
     for disk in snap.disks:
         dom_disk = by_target.get(disk.name)
@@ -170,6 +174,12 @@ def align_disks(snap: SnapshotDef, default: str, *, require_match: bool) -> None
                 )
             dom_disk = path_match[0]
             disk.name = dom_disk.target_dev
+        if require_match and disk.snapshot not in ("default", default):
+            raise make_error(
+                ErrorCode.CONFIG_UNSUPPORTED,
+                _SNAP,
+                f"disk '{disk.name}' must use snapshot mode '{default}'",
+            )
         if disk.name in given:
             raise make_error(
                 ErrorCode.CONFIG_UNSUPPORTED, _SNAP, f"disk '{disk.name}' specified twice"

@@ -259,6 +259,16 @@ class RemoteStubs:
         sig = wire_signature(244)
         return self._invoke(244, checked(sig, [snap, flags]), sig)  # type: ignore[no-any-return]
 
+    def domain_snapshot_num_children(self, snap: DomainSnapshotRef, flags: int) -> int:
+        sig = wire_signature(246)
+        return self._invoke(246, checked(sig, [snap, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_snapshot_list_children_names(
+        self, snap: DomainSnapshotRef, limit: int, flags: int
+    ) -> list[str]:
+        sig = wire_signature(247)
+        return self._invoke(247, checked(sig, [snap, limit, flags]), sig)  # type: ignore[no-any-return]
+
     def domain_snapshot_is_current(self, snap: DomainSnapshotRef, flags: int) -> bool:
         sig = wire_signature(271)
         return self._invoke(271, checked(sig, [snap, flags]), sig)  # type: ignore[no-any-return]
@@ -670,6 +680,16 @@ class AsyncRemoteStubs:
     ) -> DomainSnapshotRef:
         sig = wire_signature(244)
         return checked_result(sig, await self._asend(244, checked(sig, [snap, flags]), sig))  # type: ignore[no-any-return]
+
+    async def domain_snapshot_num_children(self, snap: DomainSnapshotRef, flags: int) -> int:
+        sig = wire_signature(246)
+        return checked_result(sig, await self._asend(246, checked(sig, [snap, flags]), sig))  # type: ignore[no-any-return]
+
+    async def domain_snapshot_list_children_names(
+        self, snap: DomainSnapshotRef, limit: int, flags: int
+    ) -> list[str]:
+        sig = wire_signature(247)
+        return checked_result(sig, await self._asend(247, checked(sig, [snap, limit, flags]), sig))  # type: ignore[no-any-return]
 
     async def domain_snapshot_is_current(self, snap: DomainSnapshotRef, flags: int) -> bool:
         sig = wire_signature(271)

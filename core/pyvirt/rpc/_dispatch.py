@@ -361,6 +361,21 @@ def _domain_snapshot_get_parent(conn: DriverConnection, args: list[Any], read_on
     return conn.domain_snapshot_get_parent(snap, flags)
 
 
+def _domain_snapshot_num_children(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    snap: DomainSnapshotRef = args[0]
+    flags: int = args[1]
+    return conn.domain_snapshot_num_children(snap, flags)
+
+
+def _domain_snapshot_list_children_names(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    snap: DomainSnapshotRef = args[0]
+    limit: int = args[1]
+    flags: int = args[2]
+    return conn.domain_snapshot_list_children_names(snap, limit, flags)
+
+
 def _domain_snapshot_is_current(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     snap: DomainSnapshotRef = args[0]
     flags: int = args[1]
@@ -701,6 +716,8 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     192: _domain_revert_to_snapshot,
     193: _domain_snapshot_delete,
     244: _domain_snapshot_get_parent,
+    246: _domain_snapshot_num_children,
+    247: _domain_snapshot_list_children_names,
     271: _domain_snapshot_is_current,
     272: _domain_snapshot_has_metadata,
     274: _domain_list_all_snapshots,

@@ -37,7 +37,7 @@ from pyvirt_test._objects import TestDomain
 from pyvirt_test._state import TestState
 
 if TYPE_CHECKING:
-    from pyvirt.conf import SnapshotDef
+    from pyvirt.conf import DomainDef, SnapshotDef
 
 _T = ErrorDomain.TEST
 _L = DomainSnapshotListFlags
@@ -159,18 +159,33 @@ class SnapshotOps:
         with self.state.lock:
             return self._list(self._dom(dom), flags)[:limit]
 
+    def _children_of(self, snap: DomainSnapshotRef, flags: int, function: str) -> list[str]:
+        allowed = _L.DESCENDANTS | _L.TOPOLOGICAL | (_LIST_FLAGS & ~(_L.ROOTS | _L.TOPOLOGICAL))
+        unsupported_flags(flags, allowed, function, _T)
+        dom, _ = self._snap(snap)
+        if flags & _L.DESCENDANTS:
+            names = self._descendants(dom, snap.name)
+        else:
+            names = self._children(dom, snap.name)
+        return self._listed(dom, names, flags)
+
     def domain_snapshot_list_all_children(
         self, snap: DomainSnapshotRef, flags: int
     ) -> list[DomainSnapshotRef]:
-        allowed = _L.DESCENDANTS | _L.TOPOLOGICAL | (_LIST_FLAGS & ~(_L.ROOTS | _L.TOPOLOGICAL))
-        unsupported_flags(flags, allowed, "testDomainSnapshotListAllChildren", _T)
         with self.state.lock:
-            dom, _ = self._snap(snap)
-            if flags & _L.DESCENDANTS:
-                names = self._descendants(dom, snap.name)
-            else:
-                names = self._children(dom, snap.name)
-            return [self._ref(dom, n) for n in self._listed(dom, names, flags)]
+            names = self._children_of(snap, flags, "testDomainSnapshotListAllChildren")
+            return [DomainSnapshotRef(snap.domain, n) for n in names]
+
+    def domain_snapshot_num_children(self, snap: DomainSnapshotRef, flags: int) -> int:
+        with self.state.lock:
+            return len(self._children_of(snap, flags, "testDomainSnapshotNumChildren"))
+
+    def domain_snapshot_list_children_names(
+        self, snap: DomainSnapshotRef, limit: int, flags: int
+    ) -> list[str]:
+        with self.state.lock:
+            names = self._children_of(snap, flags, "testDomainSnapshotListChildrenNames")
+            return names[:limit]
 
     def domain_snapshot_lookup_by_name(
         self, dom: DomainRef, name: str, flags: int
@@ -286,9 +301,14 @@ class SnapshotOps:
             )
 
     def _shutoff(self, dom: TestDomain) -> None:
-        """testDomainShutdownState with a STOPPED/FROM_SNAPSHOT event."""
+        """testDomainShutdownState with a STOPPED/FROM_SNAPSHOT event: the pending
+        definition takes over, and a transient domain stays listed (libvirt's revert
+        starts it again at once)."""
         old_id = dom.id
-        self.state.deactivate(dom, DomainShutoffReason.FROM_SNAPSHOT)
+        self.state.domains.release_id(dom)
+        dom.state, dom.reason = DomainState.SHUTOFF, DomainShutoffReason.FROM_SNAPSHOT
+        if dom.config is not None:
+            dom.live, dom.config = dom.config, None
         self._emit_event(
             dom, DomainEventType.STOPPED, DomainEventStoppedDetail.FROM_SNAPSHOT, old_id
         )
@@ -314,10 +334,11 @@ class SnapshotOps:
 
     # -- revert ---------------------------------------------------------------------------
     def domain_revert_to_snapshot(self, snap: DomainSnapshotRef, flags: int) -> None:
-        """libvirt's transitions: inactive -> inactive (no event), -> running (STARTED),
-        -> paused (STARTED, SUSPENDED); running -> inactive (STOPPED), -> running (none),
-        -> paused (SUSPENDED); paused -> inactive (STOPPED), -> running (RESUMED),
-        -> paused (none)."""
+        """libvirt 9.0's test driver: a running or paused domain reverted to a running or
+        paused snapshot is stopped and started again (STOPPED, STARTED, then SUSPENDED
+        when it ends paused), under a new id; a stopped one is started.  Reverting to a
+        shut-off snapshot stops an active domain; with RUNNING or PAUSED it then announces
+        STARTED (and SUSPENDED) without starting anything, as libvirt does."""
         R = DomainSnapshotRevertFlags
         unsupported_flags(flags, R.RUNNING | R.PAUSED | R.FORCE, "testDomainRevertToSnapshot", _T)
         with self.state.lock:
@@ -330,71 +351,50 @@ class SnapshotOps:
                     _T,
                     "transient domain needs to request run or pause to revert to inactive snapshot",
                 )
-            if not flags & R.FORCE:
-                if defn.domain is None:
-                    raise make_error(
-                        ErrorCode.SNAPSHOT_REVERT_RISKY,
-                        _T,
-                        f"snapshot '{defn.name}' lacks domain '{dom.name}' rollback info",
-                    )
-                if dom.active and not live_snapshot and start_flags:
-                    raise make_error(
-                        ErrorCode.SNAPSHOT_REVERT_RISKY,
-                        _T,
-                        "must respawn guest to start inactive snapshot",
-                    )
+            if defn.domain is None and not flags & R.FORCE:
+                raise make_error(
+                    ErrorCode.SNAPSHOT_REVERT_RISKY,
+                    _T,
+                    f"snapshot '{defn.name}' lacks domain '{dom.name}' rollback info",
+                )
+            # libvirt's source also refuses, without FORCE, to "respawn" a running guest
+            # into an inactive snapshot with RUNNING or PAUSED; libvirt 9.0 never does.
             dom.current_snapshot = None
-            if defn.domain is None:
-                raise make_error(ErrorCode.INTERNAL_ERROR, _T, "snapshot has no domain definition")
-            config = defn.domain.copy()
+            config = (defn.domain or dom.live).copy()
             if live_snapshot:
                 self._revert_to_live(dom, config, defn, flags)
             else:
                 self._revert_to_inactive(dom, config, flags)
             dom.current_snapshot = snap.name
 
-    def _assign(self, dom: TestDomain, config: object) -> None:
+    def _assign(self, dom: TestDomain, config: DomainDef) -> None:
         """virDomainObjAssignDef(live=false): the next boot's definition if running."""
         if dom.active:
-            dom.config = config  # type: ignore[assignment]
+            dom.config = config
         else:
-            dom.live = config  # type: ignore[assignment]
+            dom.live = config
 
     def _revert_to_live(
-        self, dom: TestDomain, config: object, defn: SnapshotDef, flags: int
+        self, dom: TestDomain, config: DomainDef, defn: SnapshotDef, flags: int
     ) -> None:
         R = DomainSnapshotRevertFlags
-        E, Suspended = DomainEventType, DomainEventSuspendedDetail
-        was_running = dom.active and dom.state == DomainState.RUNNING
-        was_stopped = not dom.active
-        self._assign(dom, config)
-        if was_stopped:
-            self.state.activate(dom, DomainState.RUNNING, DomainRunningReason.FROM_SNAPSHOT)
-        pause = not flags & R.RUNNING and (defn.state == "paused" or flags & R.PAUSED)
-        if pause:
+        E = DomainEventType
+        if dom.active:
+            self._shutoff(dom)
+        dom.live, dom.config = config, None
+        self.state.activate(dom, DomainState.RUNNING, DomainRunningReason.FROM_SNAPSHOT)
+        self._emit_event(dom, E.STARTED, DomainEventStartedDetail.FROM_SNAPSHOT)
+        if not flags & R.RUNNING and (defn.state == "paused" or flags & R.PAUSED):
             dom.state, dom.reason = DomainState.PAUSED, DomainPausedReason.FROM_SNAPSHOT
-            if was_stopped:
-                self._emit_event(dom, E.STARTED, DomainEventStartedDetail.FROM_SNAPSHOT)
-                self._emit_event(dom, E.SUSPENDED, Suspended.FROM_SNAPSHOT)
-            elif was_running:
-                self._emit_event(dom, E.SUSPENDED, Suspended.FROM_SNAPSHOT)
-            return
-        dom.state, dom.reason = DomainState.RUNNING, DomainRunningReason.FROM_SNAPSHOT
-        if was_stopped:
-            self._emit_event(dom, E.STARTED, DomainEventStartedDetail.FROM_SNAPSHOT)
-        elif was_running:
-            # libvirt queues RESUMED with the event type's own number as its detail.
-            self._emit_event(dom, E.RESUMED, int(E.RESUMED))
+            self._emit_event(dom, E.SUSPENDED, DomainEventSuspendedDetail.FROM_SNAPSHOT)
 
-    def _revert_to_inactive(self, dom: TestDomain, config: object, flags: int) -> None:
+    def _revert_to_inactive(self, dom: TestDomain, config: DomainDef, flags: int) -> None:
         R = DomainSnapshotRevertFlags
         E = DomainEventType
         self._assign(dom, config)
         if dom.active:
-            self._shutoff(dom)  # the snapshot's definition becomes the live one
+            self._shutoff(dom)
         if flags & (R.RUNNING | R.PAUSED):
-            self.state.activate(dom, DomainState.RUNNING, DomainRunningReason.FROM_SNAPSHOT)
             self._emit_event(dom, E.STARTED, DomainEventStartedDetail.FROM_SNAPSHOT)
             if flags & R.PAUSED:
-                dom.state, dom.reason = DomainState.PAUSED, DomainPausedReason.FROM_SNAPSHOT
                 self._emit_event(dom, E.SUSPENDED, DomainEventSuspendedDetail.FROM_SNAPSHOT)
