@@ -106,7 +106,9 @@ def parse_snapshot_xml(xml: str, *, redefine: bool = False) -> SnapshotDef:
     for disk in children(child(root, "disks"), "disk"):
         name = disk.get("name")
         if not name:
-            raise make_error(ErrorCode.XML_ERROR, _SNAP, "missing name from disk snapshot element")
+            raise make_error(
+                ErrorCode.INTERNAL_ERROR, _SNAP, "missing name from disk snapshot element"
+            )
         source = child(disk, "source")
         snap.disks.append(
             SnapshotDiskDef(

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from pyvirt.conf import DomainDef, SnapshotDef
 
 _T = ErrorDomain.TEST
+_SNAP = ErrorDomain.DOMAIN_SNAPSHOT
 _L = DomainSnapshotListFlags
 #: The filter groups of VIR_DOMAIN_SNAPSHOT_FILTERS_ALL.
 _FILTERS = (
@@ -113,21 +114,30 @@ class SnapshotOps:
 
     @staticmethod
     def _children(dom: TestDomain, name: str | None) -> list[str]:
-        return [n for n, s in dom.snapshots.items() if s.parent == name]
+        """The children of *name* (the roots for None) in libvirt's order: it links a
+        snapshot in front of its siblings, so the last linked comes first.  The snapshots'
+        dictionary keeps link order: (re)linking one re-inserts it at the end."""
+        return [n for n, s in reversed(dom.snapshots.items()) if s.parent == name]
 
-    def _descendants(self, dom: TestDomain, name: str) -> list[str]:
-        """Every descendant of *name*, parents before children."""
+    def _descendants(self, dom: TestDomain, name: str | None) -> list[str]:
+        """Every descendant of *name*, depth first, parents before children (libvirt's
+        virDomainMomentForEachDescendant order)."""
         found: list[str] = []
-        queue = self._children(dom, name)
-        while queue:
-            current = queue.pop(0)
-            found.append(current)
-            queue.extend(self._children(dom, current))
+        for child in self._children(dom, name):
+            found.append(child)
+            found.extend(self._descendants(dom, child))
         return found
+
+    @staticmethod
+    def _relink(dom: TestDomain, name: str) -> None:
+        """Link *name* in front of its siblings again."""
+        dom.snapshots[name] = dom.snapshots.pop(name)
 
     def _listed(self, dom: TestDomain, names: list[str], flags: int) -> list[str]:
         if flags & _L.METADATA == 0 and flags & _L.NO_METADATA:
             return []  # libvirt: no snapshot of the test driver lacks metadata
+        if flags & _L.LEAVES and flags & _L.NO_LEAVES:
+            return []  # libvirt applies the two one after the other
         return [n for n in names if _passes(dom.snapshots[n], bool(self._children(dom, n)), flags)]
 
     def _list(self, dom: TestDomain, flags: int) -> list[str]:
@@ -135,12 +145,7 @@ class SnapshotOps:
         return self._listed(dom, names, flags)
 
     def _topological(self, dom: TestDomain) -> list[str]:
-        roots = self._children(dom, None)
-        ordered: list[str] = []
-        for root in roots:
-            ordered.append(root)
-            ordered.extend(self._descendants(dom, root))
-        return ordered
+        return self._descendants(dom, None)
 
     # -- listing and lookup ---------------------------------------------------------------
     def domain_list_all_snapshots(self, dom: DomainRef, flags: int) -> list[DomainSnapshotRef]:
@@ -278,7 +283,8 @@ class SnapshotOps:
                     defn, "external" if external else "internal", require_match=not external
                 )
                 defn.parent = obj.current_snapshot
-            obj.snapshots[name] = defn
+            obj.snapshots.pop(name, None)
+            obj.snapshots[name] = defn  # linked in front of its siblings
             if not redefine or flags & C.CURRENT:
                 obj.current_snapshot = name
             if not redefine and flags & C.HALT and obj.active:
@@ -293,7 +299,9 @@ class SnapshotOps:
                 ErrorDomain.DOMAIN_SNAPSHOT,
                 f"parent {defn.parent} for moment {defn.name} not found",
             )
-        if defn.domain is not None and defn.domain.uuid != dom.uuid:
+        if defn.domain is None:
+            raise make_error(ErrorCode.INTERNAL_ERROR, _SNAP, "missing domain in snapshot")
+        if defn.domain.uuid != dom.uuid:
             raise make_error(
                 ErrorCode.INVALID_ARG,
                 ErrorDomain.DOMAIN_SNAPSHOT,
@@ -325,8 +333,11 @@ class SnapshotOps:
                 for name in doomed:
                     del dom.snapshots[name]
             else:
-                for name in self._children(dom, snap.name):
+                # The children move to the parent, in front of its own (libvirt's
+                # virDomainMomentMoveChildren), keeping their order.
+                for name in reversed(self._children(dom, snap.name)):
                     dom.snapshots[name].parent = defn.parent
+                    self._relink(dom, name)
             if not flags & D.CHILDREN_ONLY:
                 if dom.current_snapshot == snap.name:
                     dom.current_snapshot = defn.parent
