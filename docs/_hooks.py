@@ -60,7 +60,7 @@ def command_map() -> str:
     objects = {
         "domain": pyvirt.Domain, "monitor": pyvirt.Domain, "events": pyvirt.Domain,
         "host": None, "network": pyvirt.Network, "pool": pyvirt.StoragePool,
-        "volume": pyvirt.StorageVol, "virsh": None,
+        "volume": pyvirt.StorageVol, "virsh": None, "snapshot": pyvirt.DomainSnapshot,
     }  # fmt: skip
     api = {p.method: p.api for p in PROCEDURES}
     rows = ["| command | driver methods (libvirt API) |", "| --- | --- |"]
@@ -68,6 +68,8 @@ def command_map() -> str:
         classes = [pyvirt.Connection] + ([objects[keyword]] if objects[keyword] else [])
         if keyword == "volume":
             classes.append(pyvirt.StoragePool)
+        if keyword == "snapshot":
+            classes.append(pyvirt.Domain)
         by_public = _public_to_driver(PROCEDURES, classes)
         for cmd in group_commands(keyword):
             called = _called_names(cmd.handler) if cmd.handler else set()

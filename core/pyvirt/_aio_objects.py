@@ -349,6 +349,7 @@ class AsyncDomain:
         return [AsyncDomainSnapshot(self, ref) for ref in refs]
 
     async def snapshot_num(self, flags: int = 0) -> int:
+        """How many snapshots :meth:`list_snapshots` would list (virDomainSnapshotNum)."""
         return int(await self._conn._calls.domain_snapshot_num(self._ref, flags))
 
     async def snapshot_names(self, flags: int = 0) -> list[str]:
@@ -356,10 +357,13 @@ class AsyncDomain:
         return list(await self._conn._calls.domain_snapshot_list_names(self._ref, 2**31 - 1, flags))
 
     async def snapshot_lookup_by_name(self, name: str, flags: int = 0) -> AsyncDomainSnapshot:
+        """The snapshot called *name* (virDomainSnapshotLookupByName); NO_DOMAIN_SNAPSHOT
+        (:class:`pyvirt.NoDomainSnapshotError`) if there is none."""
         ref = await self._conn._calls.domain_snapshot_lookup_by_name(self._ref, name, flags)
         return AsyncDomainSnapshot(self, ref)
 
     async def has_current_snapshot(self, flags: int = 0) -> bool:
+        """Whether a snapshot is current (virDomainHasCurrentSnapshot)."""
         return bool(await self._conn._calls.domain_has_current_snapshot(self._ref, flags))
 
     async def snapshot_current(self, flags: int = 0) -> AsyncDomainSnapshot:
@@ -393,14 +397,17 @@ class AsyncDomainSnapshot:
 
     @property
     def name(self) -> str:
+        """The snapshot's name, unique within its domain (virDomainSnapshotGetName)."""
         return self._ref.name
 
     @property
     def domain(self) -> AsyncDomain:
+        """The domain the snapshot belongs to (virDomainSnapshotGetDomain)."""
         return self._domain
 
     @property
     def ref(self) -> DomainSnapshotRef:
+        """The reference record the driver calls take (domain reference and name)."""
         return self._ref
 
     async def xml_desc(self, flags: int = 0) -> str:
@@ -418,6 +425,8 @@ class AsyncDomainSnapshot:
         return [AsyncDomainSnapshot(self._domain, ref) for ref in refs]
 
     async def num_children(self, flags: int = 0) -> int:
+        """How many children (descendants with LIST_DESCENDANTS) pass the filters in *flags*
+        (virDomainSnapshotNumChildren)."""
         return int(await self._domain._conn._calls.domain_snapshot_num_children(self._ref, flags))
 
     async def children_names(self, flags: int = 0) -> list[str]:
@@ -430,9 +439,11 @@ class AsyncDomainSnapshot:
         )
 
     async def is_current(self, flags: int = 0) -> bool:
+        """Whether this is the domain's current snapshot (virDomainSnapshotIsCurrent)."""
         return bool(await self._domain._conn._calls.domain_snapshot_is_current(self._ref, flags))
 
     async def has_metadata(self, flags: int = 0) -> bool:
+        """Whether libvirt keeps metadata for the snapshot (virDomainSnapshotHasMetadata)."""
         return bool(await self._domain._conn._calls.domain_snapshot_has_metadata(self._ref, flags))
 
     async def revert(self, flags: int = 0) -> None:

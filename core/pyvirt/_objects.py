@@ -230,6 +230,7 @@ class Domain:
         return [DomainSnapshot(self, ref) for ref in refs]
 
     def snapshot_num(self, flags: int = 0) -> int:
+        """How many snapshots :meth:`list_snapshots` would list (virDomainSnapshotNum)."""
         return int(self._conn._calls.domain_snapshot_num(self._ref, flags))
 
     def snapshot_names(self, flags: int = 0) -> list[str]:
@@ -237,10 +238,13 @@ class Domain:
         return list(self._conn._calls.domain_snapshot_list_names(self._ref, 2**31 - 1, flags))
 
     def snapshot_lookup_by_name(self, name: str, flags: int = 0) -> DomainSnapshot:
+        """The snapshot called *name* (virDomainSnapshotLookupByName); NO_DOMAIN_SNAPSHOT
+        (:class:`pyvirt.NoDomainSnapshotError`) if there is none."""
         ref = self._conn._calls.domain_snapshot_lookup_by_name(self._ref, name, flags)
         return DomainSnapshot(self, ref)
 
     def has_current_snapshot(self, flags: int = 0) -> bool:
+        """Whether a snapshot is current (virDomainHasCurrentSnapshot)."""
         return bool(self._conn._calls.domain_has_current_snapshot(self._ref, flags))
 
     def snapshot_current(self, flags: int = 0) -> DomainSnapshot:
@@ -266,14 +270,17 @@ class DomainSnapshot:
 
     @property
     def name(self) -> str:
+        """The snapshot's name, unique within its domain (virDomainSnapshotGetName)."""
         return self._ref.name
 
     @property
     def domain(self) -> Domain:
+        """The domain the snapshot belongs to (virDomainSnapshotGetDomain)."""
         return self._domain
 
     @property
     def ref(self) -> DomainSnapshotRef:
+        """The reference record the driver calls take (domain reference and name)."""
         return self._ref
 
     def xml_desc(self, flags: int = 0) -> str:
@@ -291,6 +298,8 @@ class DomainSnapshot:
         return [DomainSnapshot(self._domain, ref) for ref in refs]
 
     def num_children(self, flags: int = 0) -> int:
+        """How many children (descendants with LIST_DESCENDANTS) pass the filters in *flags*
+        (virDomainSnapshotNumChildren)."""
         return int(self._domain._conn._calls.domain_snapshot_num_children(self._ref, flags))
 
     def children_names(self, flags: int = 0) -> list[str]:
@@ -301,9 +310,11 @@ class DomainSnapshot:
         )
 
     def is_current(self, flags: int = 0) -> bool:
+        """Whether this is the domain's current snapshot (virDomainSnapshotIsCurrent)."""
         return bool(self._domain._conn._calls.domain_snapshot_is_current(self._ref, flags))
 
     def has_metadata(self, flags: int = 0) -> bool:
+        """Whether libvirt keeps metadata for the snapshot (virDomainSnapshotHasMetadata)."""
         return bool(self._domain._conn._calls.domain_snapshot_has_metadata(self._ref, flags))
 
     def revert(self, flags: int = 0) -> None:
