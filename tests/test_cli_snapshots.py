@@ -296,3 +296,60 @@ def test_read_only_connections_may_look_but_not_change(uri):
         "snapshot-delete test --current",
     ):
         compare("-r", "-c", uri, command)
+
+
+_TEST_UUID = "6695eb01-f6a4-8304-79aa-97f2502e193f"
+
+
+def _redefinition(name: str, state: str, *, parent: str = "", uuid: str = _TEST_UUID) -> str:
+    return (
+        f"<domainsnapshot><name>{name}</name><state>{state}</state>"
+        f"<creationTime>5</creationTime>{parent}<domain type='test'><name>test</name>"
+        f"<uuid>{uuid}</uuid><memory>1024</memory><os><type>hvm</type></os><devices>"
+        "<disk type='file' device='disk'><source file='/nonexistent/x.img'/>"
+        "<target dev='vda'/></disk>"
+        "<disk type='file' device='cdrom'><target dev='hdc'/></disk></devices></domain>"
+        "</domainsnapshot>"
+    )
+
+
+def test_redefining_snapshots(uri, tmp_path: Path):
+    files = {
+        "ok": _redefinition("a", "running"),
+        "off": _redefinition("b", "shutoff", parent="<parent><name>a</name></parent>"),
+        "orphan": _redefinition("c", "shutoff", parent="<parent><name>zz</name></parent>"),
+        "stranger": _redefinition("d", "shutoff", uuid="6695eb01-f6a4-8304-79aa-97f2502e0000"),
+        "external": _redefinition("e", "running").replace(
+            "<domain ", "<disks><disk name='vda' snapshot='external'/></disks><domain "
+        ),
+    }
+    for key, text in files.items():
+        (tmp_path / f"{key}.xml").write_text(text)
+    on(
+        uri,
+        *(f"snapshot-create test {tmp_path / key}.xml --redefine" for key in files),
+        "snapshot-list test --parent",
+        "snapshot-current test",
+        f"snapshot-create test {tmp_path / 'off'}.xml --redefine --current",
+        "snapshot-current test --name",
+        "snapshot-dumpxml test a",
+        "snapshot-dumpxml test b",
+        "snapshot-revert test b",
+        "domstate test --reason",
+        "snapshot-revert test a",
+        "domstate test --reason",
+    )
+
+
+def test_external_memory_and_disk_files(uri, tmp_path: Path):
+    disk = tmp_path / "y.img"
+    on(
+        uri,
+        f"snapshot-create-as test x --memspec {tmp_path / 'm'},snapshot=external",
+        f"snapshot-create-as test y --diskspec vda,snapshot=external,file={disk}"
+        f" --memspec snapshot=external,file={tmp_path / 'mem'}",
+        "snapshot-dumpxml test y",
+        "snapshot-list test --external --name",
+        "snapshot-list test --internal --name",
+        "snapshot-info test y",
+    )

@@ -157,8 +157,9 @@ def _parse_redefined(root: etree._Element, snap: SnapshotDef) -> None:
 def align_disks(snap: SnapshotDef, default: str, *, require_match: bool) -> None:
     """Give every disk of the snapshot's domain an entry, in the domain's order (libvirt's
     virDomainSnapshotAlignDisks): named disks must exist and appear once; the rest take
-    *default*, or ``no`` when read-only or empty.  With *require_match* false (external
-    snapshots) a disk asking for ``internal`` is refused."""
+    *default*, or ``no`` when read-only or empty.  With *require_match* every named disk
+    must ask for *default*; an external disk without a file gets one named after the
+    snapshot."""
     assert snap.domain is not None
     by_target = {d.target_dev: d for d in snap.domain.disks}
     if len(snap.disks) > len(snap.domain.disks):
@@ -193,14 +194,34 @@ def align_disks(snap: SnapshotDef, default: str, *, require_match: bool) -> None
         if disk.snapshot == "default":
             empty = dom_disk.source_path is None and not dom_disk.source
             disk.snapshot = "no" if (dom_disk.readonly or empty) else default
-        if not require_match and disk.snapshot == "internal":
-            raise make_error(
-                ErrorCode.CONFIG_UNSUPPORTED,
-                _SNAP,
-                f"internal snapshot for disk {disk.name} unsupported for external snapshot",
-            )
+        if disk.snapshot == "external" and disk.source_file is None:
+            disk.source_file = _external_name(disk.name, dom_disk.source_path, snap.name or "")
+            disk.source_type = "file"
         aligned.append(disk)
     snap.disks = aligned
+
+
+def _external_name(disk: str, path: str | None, name: str) -> str:
+    """libvirt's name for an external snapshot file: the disk's file with its suffix (or
+    none) replaced by the snapshot's name; only for an existing regular file."""
+    import os
+
+    if path is None:
+        raise make_error(
+            ErrorCode.CONFIG_UNSUPPORTED,
+            _SNAP,
+            f"cannot generate external snapshot name for disk '{disk}' without source",
+        )
+    if not os.path.isfile(path):
+        raise make_error(
+            ErrorCode.CONFIG_UNSUPPORTED,
+            _SNAP,
+            f"source for disk '{disk}' is not a regular file; "
+            "refusing to generate external snapshot name",
+        )
+    head, _, tail = path.rpartition("/")
+    stem = tail.rsplit(".", 1)[0] if "." in tail else tail
+    return f"{head}/{stem}.{name}"
 
 
 def format_snapshot_xml(snap: SnapshotDef, *, secure: bool = False) -> str:

@@ -267,6 +267,10 @@ class SnapshotOps:
             name = defn.name or ""
             if redefine:
                 self._check_redefine(obj, defn)
+                if defn.memory == "default":
+                    live = defn.state not in ("shutoff", "disk-snapshot")
+                    defn.memory = "internal" if live else "no"
+                align_disks(defn, "internal", require_match=False)
             else:
                 if name in obj.snapshots:
                     raise make_error(
