@@ -353,3 +353,54 @@ def test_external_memory_and_disk_files(uri, tmp_path: Path):
         "snapshot-list test --internal --name",
         "snapshot-info test y",
     )
+
+
+def _listen_while(exe: str, uri: str, actions: str) -> str:
+    """What ``event --all --loop`` prints while another process runs *actions*."""
+    import os
+    import subprocess
+    import time
+
+    from cli_helpers import _env
+
+    listener = subprocess.Popen(
+        [exe, "-c", uri, "event --all --loop --timeout 4"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=_env(),
+    )
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:  # until the listener holds its connection
+        try:
+            fds = os.listdir(f"/proc/{listener.pid}/fd")
+            if any(
+                os.readlink(f"/proc/{listener.pid}/fd/{fd}").startswith("socket:") for fd in fds
+            ):
+                break
+        except OSError:
+            pass
+        time.sleep(0.02)
+    time.sleep(0.3)  # connected: give it the moment to register its callback
+    subprocess.run([exe, "-c", uri, actions], capture_output=True, env=_env(), timeout=30)
+    out, _ = listener.communicate(timeout=20)
+    return out
+
+
+def test_snapshot_events_through_the_daemons(daemon_uri):
+    """HALT and every kind of revert, as event listeners see them (libvirtd vs pyvirtd)."""
+    from cli_helpers import PYVIRSH, VIRSH, libvirtd_alone
+
+    actions = (
+        "snapshot-create-as test run; snapshot-revert test run; suspend test;"
+        " snapshot-revert test run --paused; snapshot-create-as test halted --halt;"
+        " snapshot-revert test run; destroy test; snapshot-create-as test off;"
+        " start test; snapshot-revert test off; snapshot-revert test off --paused;"
+        " snapshot-delete test run --children"
+    )
+    assert VIRSH is not None
+    with libvirtd_alone():
+        theirs = _listen_while(VIRSH, daemon_uri, actions)
+    ours = _listen_while(PYVIRSH, daemon_uri, actions)
+    assert "Stopped Snapshot" in theirs
+    assert ours == theirs
