@@ -204,12 +204,8 @@ def _values(
 def _domains(conn: Connection, which: str) -> list[str]:
     from pyvirt import ListDomainsFlags as F
 
-    flags = {
-        "active": F.ACTIVE,
-        "inactive": F.INACTIVE,
-        "running": F.RUNNING,
-        "paused": F.PAUSED,
-    }.get(which, 0)
+    flags = {"active": F.ACTIVE, "inactive": F.INACTIVE, "running": F.RUNNING,
+             "paused": F.PAUSED}.get(which, 0)
     domains = conn.list_domains(int(flags))
     if which == "uuid":
         return [d.uuid for d in domains]
@@ -228,3 +224,4 @@ def _pools(conn: Connection, which: str) -> list[str]:
 
     flags = {"active": F.ACTIVE, "inactive": F.INACTIVE}.get(which, 0)
     return [p.name for p in conn.list_storage_pools(int(flags))]
+

@@ -196,13 +196,8 @@ def run_commands(ctl: Control, cmds: list[Parsed]) -> bool:
         before = time.perf_counter()
         ok = run_one(ctl, p)
         after = time.perf_counter()
-        _log.debug(
-            "pyvirt.cli",
-            "%s: %s in %.3f ms",
-            p.cmd.name,
-            "ok" if ok else "failed",
-            (after - before) * 1000,
-        )
+        _log.debug("pyvirt.cli", "%s: %s in %.3f ms", p.cmd.name, "ok" if ok else "failed",
+                   (after - before) * 1000)
         if p.cmd.name in ("quit", "exit"):
             return ok
         if ctl.timing:
