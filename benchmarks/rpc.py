@@ -10,6 +10,12 @@ first, then measured over the same window, so no process's start-up eats into an
 8 and 32 calls in flight (libvirt: that many threads sharing one connection, libvirt-python's
 way to overlap calls); `list --all` over 1,000 domains with pyvirsh and virsh.
 
+Beside each calls/s figure: the CPU per call of the clients (their processes' user+system
+time over the window, all threads) and of the daemon (pyvirtd and its workers; libvirtd's
+process, found at the other end of its socket), read around the same window from /proc; and
+the conditions (usable cores, load average) at the start and the end of the run, since on a
+machine that clients and daemon share every microsecond of either side is throughput lost.
+
 pyvirt's worker and synchronous client poll for up to 50 us before sleeping (pyvirtd.toml's
 poll_spin_us, the client's PYVIRT_SPIN_US; 0 turns either off): to see pyvirt without it, run
 with PYVIRT_SPIN_US=0 and a pyvirtd.toml holding poll_spin_us = 0 (PYVIRT_BENCH_CONFIG names
@@ -24,7 +30,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import statistics
 import subprocess
@@ -32,10 +37,19 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
+
+from _daemons import (
+    SYSTEM_PYTHON,
+    URI,
+    DaemonCPU,
+    conditions,
+    libvirtd_available,
+    libvirtd_pid,
+    start_pyvirtd,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
-SYSTEM_PYTHON = "/usr/bin/python3"
-URI = "test+unix:///default"
 
 # One worker body for both sides: `api` is "pyvirt" or "libvirt"; prints a JSON result.
 WORKER = r"""
@@ -72,41 +86,45 @@ if mode in ("info", "lookup", "list"):
         for _ in range(n): op()
         samples.append((time.perf_counter() - t) / n * 1e6)
     print(json.dumps({"latency_us": sorted(samples)[2]}))
-elif mode == "throughput":
-    for _ in range(200): ops["info"]()
+else:
+    # A calls/s mode: set up and warm up, say "ready", measure from "go" for `seconds`.
+    if mode == "aio":
+        import asyncio, pyvirt.aio
+        loop = asyncio.new_event_loop()
+        c = loop.run_until_complete(pyvirt.aio.open_driver(uri))
+        ref = loop.run_until_complete(c.connect_list_all_domains(0))[0].ref
+        async def flight(stop_at):
+            done = 0
+            async def worker():
+                nonlocal done
+                while time.perf_counter() < stop_at:
+                    await c.domain_get_info(ref); done += 1
+            await asyncio.gather(*(worker() for _ in range(extra)))
+            return done
+        for _ in range(200): loop.run_until_complete(c.domain_get_info(ref))
+        run = lambda stop_at: loop.run_until_complete(flight(stop_at))
+    elif mode == "threads":
+        def run(stop_at):
+            counts = []
+            threads = [threading.Thread(target=loop, args=(ops["info"], stop_at, counts)) for _ in range(extra)]
+            for t in threads: t.start()
+            for t in threads: t.join()
+            return sum(counts)
+        for _ in range(200): ops["info"]()
+    else:  # "throughput": this process calls in a loop
+        def run(stop_at):
+            counts = []
+            loop(ops["info"], stop_at, counts)
+            return counts[0]
+        for _ in range(200): ops["info"]()
     # Start together: no client's measured window overlaps another's start-up.
     print("ready", flush=True)
     sys.stdin.readline()
-    counts = []
+    cpu = time.process_time()
     start = time.perf_counter()
-    loop(ops["info"], start + seconds, counts)
-    print(json.dumps({"calls": counts[0], "seconds": time.perf_counter() - start}))
-elif mode == "threads":
-    counts = []
-    stop_at = time.perf_counter() + seconds
-    threads = [threading.Thread(target=loop, args=(ops["info"], stop_at, counts)) for _ in range(extra)]
-    start = time.perf_counter()
-    for t in threads: t.start()
-    for t in threads: t.join()
-    print(json.dumps({"calls": sum(counts), "seconds": time.perf_counter() - start}))
-elif mode == "aio":
-    import asyncio, pyvirt.aio
-    async def main():
-        c = await pyvirt.aio.open_driver(uri)
-        ref = (await c.connect_list_all_domains(0))[0].ref
-        done = 0
-        stop_at = time.perf_counter() + seconds
-        async def worker():
-            nonlocal done
-            while time.perf_counter() < stop_at:
-                await c.domain_get_info(ref); done += 1
-        start = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(extra)))
-        elapsed = time.perf_counter() - start
-        await c.close()
-        return done, elapsed
-    calls, elapsed = asyncio.run(main())
-    print(json.dumps({"calls": calls, "seconds": elapsed}))
+    calls = run(start + seconds)
+    elapsed = time.perf_counter() - start
+    print(json.dumps({"calls": calls, "seconds": elapsed, "cpu": time.process_time() - cpu}))
 """
 
 
@@ -125,11 +143,28 @@ def run_worker(api: str, mode: str, seconds: float, extra: int, env: dict[str, s
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def parallel(api: str, clients: int, seconds: float, env: dict[str, str]) -> float:
+class Rate(NamedTuple):
+    """Calls/s of a measured window, and the CPU per call spent on each side in it."""
+
+    calls_per_s: float
+    client_us: float  # CPU per call of the client processes (all their threads)
+    daemon_us: float  # CPU per call of the daemon's processes (nan when it cannot be read)
+
+
+def parallel(
+    api: str,
+    clients: int,
+    seconds: float,
+    env: dict[str, str],
+    daemon: DaemonCPU,
+    mode: str = "throughput",
+    extra: int = 0,
+) -> Rate:
+    """*clients* processes in *mode*, started and warmed up, then measured over one window."""
     python = SYSTEM_PYTHON if api == "libvirt" else sys.executable
     procs = [
         subprocess.Popen(
-            [python, "-c", WORKER, api, "throughput", str(seconds), "0"],
+            [python, "-c", WORKER, api, mode, str(seconds), str(extra)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -146,38 +181,19 @@ def parallel(api: str, clients: int, seconds: float, env: dict[str, str]) -> flo
         assert proc.stdin is not None
         proc.stdin.write("go\n")
         proc.stdin.flush()
-    total = 0.0
+    before = daemon.now()
+    time.sleep(seconds)  # the clients' window; the daemon is read around the same one
+    daemon_cpu = daemon.now() - before
+    rate = calls = cpu = 0.0
     for proc in procs:
         out, err = proc.communicate(timeout=300)
         if proc.returncode != 0:
             raise RuntimeError(f"{api} client failed: {err.strip()[-2000:]}")
         result = json.loads(out.strip().splitlines()[-1])
-        total += result["calls"] / result["seconds"]
-    return total
-
-
-def libvirtd_available() -> bool:
-    if not os.path.exists(SYSTEM_PYTHON) or shutil.which("virsh") is None:
-        return False
-    probe = subprocess.run(["virsh", "-c", URI, "uri"], capture_output=True, text=True, check=False)
-    return probe.returncode == 0
-
-
-def start_pyvirtd(rundir: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "PYVIRT_RUNTIME_DIR": str(rundir)}
-    config = os.environ.get("PYVIRT_BENCH_CONFIG")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "pyvirtd", *(["--config", config] if config else [])],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 20
-    while not (rundir / "pyvirt-test-sock").exists():
-        if time.monotonic() > deadline or proc.poll() is not None:
-            raise RuntimeError("pyvirtd did not start")
-        time.sleep(0.05)
-    return proc
+        rate += result["calls"] / result["seconds"]
+        calls += result["calls"]
+        cpu += result["cpu"]
+    return Rate(rate, cpu / calls * 1e6, daemon_cpu / calls * 1e6)
 
 
 def define_many(n: int, use_libvirt: bool, env: dict[str, str]) -> None:
@@ -227,6 +243,21 @@ def row(label: str, ours: float, theirs: float | None, unit: str, lower_is_bette
         print(f"{label:<38}{ours:>12.1f}{'-':>12}  {unit:<8}{'-':>7}")
 
 
+def rate_rows(label: str, ours: Rate, theirs: Rate | None) -> None:
+    """A calls/s row, then the CPU per call behind it: clients, daemon, both."""
+    row(label, ours.calls_per_s, theirs.calls_per_s if theirs else None, "calls/s", False)
+    for name, mine, other in (
+        ("clients", ours.client_us, theirs.client_us if theirs else None),
+        ("daemon", ours.daemon_us, theirs.daemon_us if theirs else None),
+        (
+            "clients + daemon",
+            ours.client_us + ours.daemon_us,
+            theirs.client_us + theirs.daemon_us if theirs else None,
+        ),
+    ):
+        row(f"  CPU per call, {name}", mine, other, "us", True)
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     seconds = 1.0 if quick else 3.0
@@ -237,10 +268,17 @@ def main() -> None:
         daemon = start_pyvirtd(rundir)
         env_py = {**os.environ, "PYVIRT_RUNTIME_DIR": str(rundir)}
         env_lv = dict(os.environ)
+        cpu_py = DaemonCPU(daemon.pid, children=True)
+        cpu_lv = DaemonCPU(libvirtd_pid() if have_libvirt else None, children=False)
         try:
             print(
                 "pyvirtd vs libvirtd, test+unix:///default"
                 + ("" if have_libvirt else " (libvirtd not running: pyvirt only)")
+            )
+            print(f"conditions at start: {conditions()}")
+            print(
+                "CPU per call: user+system time of the client processes (all threads) and of the "
+                "daemon's (pyvirtd and its workers; libvirtd) over the same window"
             )
             print(f"{'measure':<38}{'pyvirt':>12}{'libvirt':>12}  {'unit':<8}{'ratio':>7}")
             for mode in ("info", "lookup", "list"):
@@ -251,18 +289,36 @@ def main() -> None:
                     else None
                 )
                 row(f"latency, 1 client, {mode}()", ours, theirs, "us", True)
-            for clients in (1, 4, 16):
-                ours = parallel("pyvirt", clients, seconds, env_py)
-                theirs = parallel("libvirt", clients, seconds, env_lv) if have_libvirt else None
-                row(f"throughput, {clients} client process(es)", ours, theirs, "calls/s", False)
-            for inflight in (8, 32):
-                r = run_worker("pyvirt", "aio", seconds, inflight, env_py)
-                ours = r["calls"] / r["seconds"]
-                theirs = None
-                if have_libvirt:
-                    t = run_worker("libvirt", "threads", seconds, inflight, env_lv)
-                    theirs = t["calls"] / t["seconds"]
-                row(f"1 connection, {inflight} calls in flight", ours, theirs, "calls/s", False)
+            cases = [
+                (f"throughput, {n} client process(es)", n, "throughput", 0) for n in (1, 4, 16)
+            ]
+            cases += [(f"1 connection, {n} calls in flight", 1, "flight", n) for n in (8, 32)]
+            for label, clients, mode, extra in cases:
+                # In flight: asyncio for pyvirt; for libvirt, that many threads sharing one
+                # connection (libvirt-python's way to overlap calls).
+                ours = parallel(
+                    "pyvirt",
+                    clients,
+                    seconds,
+                    env_py,
+                    cpu_py,
+                    "aio" if mode == "flight" else mode,
+                    extra,
+                )
+                theirs = (
+                    parallel(
+                        "libvirt",
+                        clients,
+                        seconds,
+                        env_lv,
+                        cpu_lv,
+                        "threads" if mode == "flight" else mode,
+                        extra,
+                    )
+                    if have_libvirt
+                    else None
+                )
+                rate_rows(label, ours, theirs)
             # list --all over 1,000 domains, through the daemons, as a user runs it.
             keeper = define_many(1000, False, env_py)
             time.sleep(0.5)
@@ -306,6 +362,7 @@ def main() -> None:
                 print(
                     f"  list --all speed-up over virsh+libvirtd: {theirs_ms / ours_ms:.1f}x (target >= 10x)"
                 )
+            print(f"conditions at end: {conditions()}")
         finally:
             daemon.send_signal(signal.SIGTERM)
             daemon.wait(15)

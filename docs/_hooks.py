@@ -3,13 +3,13 @@
 A page holds ``<!-- generated: NAME -->``; :data:`GENERATORS` turns NAME into Markdown at
 build time: the daemon's configuration reference from :class:`pyvirtd._config.Config` (its
 fields, defaults and the comments above them), and the map from pyvirsh commands to the
-driver methods they reach, read from the CLI's command tables and the procedure table.
+driver methods they reach, recorded by running every command of the CLI's tables in process
+against a fresh test driver with a recording stand-in for the driver connection.
 ``tests/test_docs_site.py`` builds the site with ``--strict``.
 """
 
 from __future__ import annotations
 
-import ast
 import inspect
 import re
 from collections.abc import Callable
@@ -51,89 +51,235 @@ def _field_comments(cls: type) -> dict[str, str]:
     return found
 
 
-def command_map() -> str:
-    """pyvirsh command -> the driver methods its handler calls (and their libvirt APIs)."""
-    import pyvirt
-    from pyvirt._procedures import PROCEDURES
-    from pyvirt.cli._registry import GROUPS, group_commands
+#: How each pyvirsh command is run to record the driver methods it reaches: commands run
+#: first to set the stage (not recorded), then the command itself, on a fresh copy of the test
+#: driver's default state.  ``{dir}`` is a scratch directory holding d2.xml, n2.xml, p2.xml.
+#: A command of the CLI's tables without a row here fails the build, as does a row that fails.
+SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
+    "autostart": ((), "autostart test"),
+    "create": ((), "create {dir}/d2.xml"),
+    "define": ((), "define {dir}/d2.xml"),
+    "destroy": ((), "destroy test"),
+    "domid": ((), "domid test"),
+    "domname": ((), "domname 1"),
+    "domuuid": ((), "domuuid test"),
+    "dumpxml": ((), "dumpxml test"),
+    "managedsave": ((), "managedsave test"),
+    "managedsave-remove": (("managedsave test",), "managedsave-remove test"),
+    "snapshot-create": ((), "snapshot-create test"),
+    "snapshot-create-as": ((), "snapshot-create-as test s1"),
+    "snapshot-current": (("snapshot-create-as test s1",), "snapshot-current test"),
+    "snapshot-delete": (("snapshot-create-as test s1",), "snapshot-delete test s1"),
+    "snapshot-dumpxml": (("snapshot-create-as test s1",), "snapshot-dumpxml test s1"),
+    "snapshot-info": (("snapshot-create-as test s1",), "snapshot-info test s1"),
+    "snapshot-list": (("snapshot-create-as test s1",), "snapshot-list test --parent"),
+    "snapshot-parent": (
+        ("snapshot-create-as test s1", "snapshot-create-as test s2"),
+        "snapshot-parent test s2",
+    ),
+    "snapshot-revert": (("snapshot-create-as test s1",), "snapshot-revert test s1"),
+    "reboot": ((), "reboot test"),
+    "reset": ((), "reset test"),
+    "resume": (("suspend test",), "resume test"),
+    "screenshot": ((), "screenshot test {dir}/screen.png"),
+    "console": ((), "console test"),
+    "setmaxmem": ((), "setmaxmem test 1048576 --config"),
+    "setmem": ((), "setmem --kilobytes 1000 test"),
+    "setvcpus": ((), "setvcpus test 1"),
+    "shutdown": ((), "shutdown test"),
+    "start": (("destroy test",), "start test"),
+    "suspend": ((), "suspend test"),
+    "undefine": ((), "undefine test"),
+    "dominfo": ((), "dominfo test"),
+    "domstate": ((), "domstate test --reason"),
+    "list": ((), "list --all"),
+    "event": ((), "event --all --timeout 1"),
+    "capabilities": ((), "capabilities"),
+    "hostname": ((), "hostname"),
+    "nodeinfo": ((), "nodeinfo"),
+    "uri": ((), "uri"),
+    "version": ((), "version"),
+    "net-autostart": ((), "net-autostart default"),
+    "net-create": ((), "net-create {dir}/n2.xml"),
+    "net-define": ((), "net-define {dir}/n2.xml"),
+    "net-destroy": ((), "net-destroy default"),
+    "net-dumpxml": ((), "net-dumpxml default"),
+    "net-event": ((), "net-event --event lifecycle --timeout 1"),
+    "net-info": ((), "net-info default"),
+    "net-list": ((), "net-list --all"),
+    "net-start": (("net-destroy default",), "net-start default"),
+    "net-undefine": (("net-destroy default",), "net-undefine default"),
+    "pool-define": ((), "pool-define {dir}/p2.xml"),
+    "pool-destroy": ((), "pool-destroy default-pool"),
+    "pool-dumpxml": ((), "pool-dumpxml default-pool"),
+    "pool-info": ((), "pool-info default-pool"),
+    "pool-list": ((), "pool-list --all"),
+    "pool-start": (("pool-destroy default-pool",), "pool-start default-pool"),
+    "pool-undefine": (("pool-destroy default-pool",), "pool-undefine default-pool"),
+    "vol-create-as": ((), "vol-create-as default-pool v1 1M"),
+    "vol-delete": (("vol-create-as default-pool v1 1M",), "vol-delete v1 --pool default-pool"),
+    "vol-dumpxml": (("vol-create-as default-pool v1 1M",), "vol-dumpxml v1 --pool default-pool"),
+    "vol-info": (("vol-create-as default-pool v1 1M",), "vol-info v1 --pool default-pool"),
+    "vol-list": (("vol-create-as default-pool v1 1M",), "vol-list default-pool"),
+    "complete": ((), "complete -- dominfo t"),
+    "completion": ((), "completion bash"),
+    "help": ((), "help list"),
+    "exit": ((), "exit"),
+    "quit": ((), "quit"),
+}
 
-    objects = {
-        "domain": pyvirt.Domain, "monitor": pyvirt.Domain, "events": pyvirt.Domain,
-        "host": None, "network": pyvirt.Network, "pool": pyvirt.StoragePool,
-        "volume": pyvirt.StorageVol, "virsh": None, "snapshot": pyvirt.DomainSnapshot,
-    }  # fmt: skip
-    api = {p.method: p.api for p in PROCEDURES}
-    rows = ["| command | driver methods (libvirt API) |", "| --- | --- |"]
-    for keyword, _title in GROUPS:
-        classes = [pyvirt.Connection] + ([objects[keyword]] if objects[keyword] else [])
-        if keyword == "volume":
-            classes.append(pyvirt.StoragePool)
-        if keyword == "snapshot":
-            classes.append(pyvirt.Domain)
-        by_public = _public_to_driver(PROCEDURES, classes)
-        for cmd in group_commands(keyword):
-            called = _called_names(cmd.handler) if cmd.handler else set()
-            methods = sorted({m for name in called for m in by_public.get(name, ())
-                              if "_lookup_by_" not in m})  # fmt: skip
-            text = ", ".join(f"`{m}` ({api[m]})" for m in methods) or "not found by the static scan (called indirectly, or no driver call)"
-            rows.append(f"| `{cmd.name}` | {text} |")
-    return "\n".join(rows)
+#: Scenarios that end in an error by design, and the message that says it is the expected one:
+#: with nothing happening, the event commands wait out their timeout; the test driver has no
+#: screen (the call still reaches the driver, which answers VIR_ERR_NO_SUPPORT); a console
+#: needs a terminal, which the map's runs have not (virsh refuses it the same way).
+EXPECTED_ERRORS = {
+    "console": "Cannot run interactive console without a controlling TTY",
+    "event": "event loop timed out",
+    "net-event": "event loop timed out",
+    "screenshot": "not supported by the connection driver: virDomainScreenshot",
+}
+
+_SCRATCH_XML = {
+    "d2.xml": "<domain type='test'><name>d2</name><memory>8192</memory>"
+    "<os><type>hvm</type></os></domain>",
+    "n2.xml": "<network><name>n2</name><bridge name='virbr2'/></network>",
+    "p2.xml": "<pool type='dir'><name>p2</name><target><path>{dir}/p2</path></target></pool>",
+}
 
 
-def _public_to_driver(procedures: Any, classes: list[type]) -> dict[str, set[str]]:
-    """Public method name (``info``) -> the driver methods its body names (``domain_get_info``),
-    for the public classes a command group works on."""
-    driver_methods = {p.method for p in procedures}
-    result: dict[str, set[str]] = {}
-    for cls in classes:
-        for name, member in vars(cls).items():
-            func = member.fget if isinstance(member, property) else member
-            if not callable(func) or name.startswith("__"):
-                continue
-            used = _names_used(func)
-            result.setdefault(name, set()).update(used & driver_methods)
-    return result
+def contract_methods() -> frozenset[str]:
+    """Every method of the driver contract (the per-category tables)."""
+    from pyvirt.driver import HypervisorDriver, NetworkDriver, StorageDriver
+
+    return frozenset(
+        name
+        for table in (HypervisorDriver, NetworkDriver, StorageDriver)
+        for name in vars(table)
+        if not name.startswith("_")
+    )
 
 
-def _names_used(func: Callable[..., Any]) -> set[str]:
-    """Attribute names and strings in *func*: a public method reaches its driver through the
-    generated entries (``self._calls.domain_get_info(...)``)."""
+class RecordingDriver:
+    """Stands in for a driver connection and notes each contract method called on it while
+    :attr:`active`.  Every call of the public API, through the generated entries or not
+    (close, keepalive, events), reaches the driver through this object, so none is missed."""
+
+    def __init__(self, inner: Any, methods: frozenset[str]) -> None:
+        self._inner = inner
+        self._methods = methods
+        self.active = False
+        self.called: list[str] = []
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._inner, name)
+        if name not in self._methods or not callable(value):
+            return value
+
+        def record(*args: Any, **kwargs: Any) -> Any:
+            if self.active:
+                self.called.append(name)
+            return value(*args, **kwargs)
+
+        return record
+
+
+def record_command(name: str, scratch: str) -> list[str]:
+    """The driver methods pyvirsh's *name* calls, in order (each once), run in process on a
+    fresh copy of the test driver's default state as :data:`SCENARIOS` says."""
+    import contextlib
+    import io
+
+    import pyvirt._registry as registry
+    from pyvirt.cli._control import Control
+    from pyvirt.cli._main import parse_commands, run_one
+    from pyvirt.cli._parser import StringTokens
+    from pyvirt.testing import isolated_test_uri
+
+    setup, command = SCENARIOS[name]
+    recorders: list[RecordingDriver] = []
+    real_open = registry.open_driver
+
+    def open_recorded(*args: Any, **kwargs: Any) -> Any:
+        driver_class, driver = real_open(*args, **kwargs)
+        recorders.append(RecordingDriver(driver, contract_methods()))
+        return driver_class, recorders[-1]
+
+    out = io.StringIO()
+    ctl = Control()
+    ctl.out = ctl.err = out
+    ctl.uri = isolated_test_uri(_path(scratch))
+
+    def run(text: str) -> bool:
+        cmds = parse_commands(ctl, StringTokens(text.format(dir=scratch), ctl.error))
+        return cmds is not None and all(run_one(ctl, p) for p in cmds)
+
+    registry.open_driver = open_recorded  # type: ignore[assignment]
     try:
-        tree = ast.parse(inspect.getsource(func).strip())
-    except (OSError, TypeError, SyntaxError):
-        return set()
-    names = {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
-    return names | {n.value for n in ast.walk(tree) if isinstance(n, ast.Constant)
-                    and isinstance(n.value, str)}  # fmt: skip
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+            ctl.connect()  # as pyvirsh -c URI does, before any command
+            ready = all(run(text) for text in setup)
+            for recorder in recorders:
+                recorder.active = True
+            ok = ready and run(command)
+            for recorder in recorders:
+                recorder.active = False
+            ctl.close()
+    finally:
+        registry.open_driver = real_open  # type: ignore[assignment]
+    if ok == (name in EXPECTED_ERRORS) or EXPECTED_ERRORS.get(name, "") not in out.getvalue():
+        raise RuntimeError(f"command map: {command!r} failed: {out.getvalue()}")
+    return list(dict.fromkeys(m for r in recorders for m in r.called))
 
 
-def _called_names(func: Callable[..., Any]) -> set[str]:
-    """Attribute names a command handler calls, following the helpers of its module."""
-    import sys
+def _path(directory: str) -> Any:
+    from pathlib import Path
 
-    module = sys.modules[func.__module__]
-    seen: set[str] = set()
-    todo = [func]
-    done: set[Callable[..., Any]] = set()
-    while todo:
-        current = todo.pop()
-        if current in done:
-            continue
-        done.add(current)
-        try:
-            tree = ast.parse(inspect.getsource(current).strip())
-        except (OSError, TypeError, SyntaxError):
-            continue
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Attribute):
-                seen.add(node.attr)
-            elif isinstance(node, ast.Name):
-                helper = getattr(module, node.id, None) or getattr(
-                    sys.modules["pyvirt.cli.commands._common"], node.id, None
-                )
-                if inspect.isfunction(helper):
-                    todo.append(helper)
-    return seen
+    return Path(directory)
+
+
+def command_names() -> list[str]:
+    """Every pyvirsh command: the CLI's groups in order, then commands outside any group."""
+    from pyvirt.cli._registry import GROUPS, commands, group_commands
+
+    grouped = [cmd.name for keyword, _title in GROUPS for cmd in group_commands(keyword)]
+    return grouped + sorted(set(commands()) - set(grouped))
+
+
+def command_map_rows() -> dict[str, list[str]]:
+    """Every pyvirsh command (the CLI's tables) -> the driver methods it calls."""
+    import tempfile
+
+    names = command_names()
+    missing = sorted(set(names) - set(SCENARIOS))
+    if missing:
+        raise RuntimeError(f"command map: no scenario for {missing} in docs/_hooks.py")
+    rows: dict[str, list[str]] = {}
+    for name in names:
+        with tempfile.TemporaryDirectory() as scratch:
+            for file, text in _SCRATCH_XML.items():
+                (_path(scratch) / file).write_text(text.format(dir=scratch))
+            rows[name] = record_command(name, scratch)
+    return rows
+
+
+def command_map() -> str:
+    """pyvirsh command -> the driver methods it reaches (and their libvirt APIs), recorded by
+    running each command."""
+    from pyvirt._procedures import BY_METHOD
+
+    def api(method: str) -> str:
+        return f" ({BY_METHOD[method].api})" if method in BY_METHOD else ""
+
+    table = [
+        "| command | run as | driver methods, in call order (libvirt API) |",
+        "| --- | --- | --- |",
+    ]
+    for name, methods in command_map_rows().items():
+        setup, command = SCENARIOS[name]
+        shown = "; ".join(f"`{c.format(dir='DIR')}`" for c in (*setup, command))
+        text = ", ".join(f"`{m}`{api(m)}" for m in methods) or "none (no driver call)"
+        table.append(f"| `{name}` | {shown} | {text} |")
+    return "\n".join(table)
 
 
 GENERATORS: dict[str, Callable[[], str]] = {

@@ -138,3 +138,20 @@ def qemu_driver(qemu_root: Path) -> Iterator[InProcessDriver]:
         yield drv
     finally:
         drv.stop()
+
+
+@pytest.fixture
+def daemon_env(qemu_root: Path) -> Iterator[tuple[Path, dict[str, str]]]:
+    """A runtime dir for a pyvirtd of the test's own, and the environment that roots its
+    QEMU worker in *qemu_root* under TCG."""
+    with tempfile.TemporaryDirectory(prefix="pvq-", dir="/tmp") as tmp:
+        rundir = Path(tmp) / "run"
+        old = os.environ.get("PYVIRT_RUNTIME_DIR")
+        os.environ["PYVIRT_RUNTIME_DIR"] = str(rundir)
+        try:
+            yield rundir, {"PYVIRT_QEMU_ROOT": str(qemu_root), "PYVIRT_QEMU_ACCEL": "tcg"}
+        finally:
+            if old is None:
+                os.environ.pop("PYVIRT_RUNTIME_DIR", None)
+            else:
+                os.environ["PYVIRT_RUNTIME_DIR"] = old

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import pyvirt
 from daemon_helpers import RawPeer, dummy_args, running_daemon
+from pyvirt import DomainRef
 from pyvirt._access import check_access, read_only_holds, required_permissions
 from pyvirt._procedures import PROCEDURES, Procedure, _readonly_ok
 from pyvirt.rpc import PROC_CONNECT_OPEN, PROGRAM_REMOTE, Status, encode
@@ -92,6 +93,7 @@ LIBVIRT_CALLS: dict[str, str] = {
     "domain_get_vcpus_flags": "d.vcpusFlags({f})",
     "domain_set_vcpus_flags": "d.setVcpusFlags(1, {f})",
     "domain_screenshot": "d.screenshot(c.newStream(0), 0, {f})",
+    "domain_open_console": "d.openConsole(None, c.newStream(0), {f})",
     "connect_list_all_networks": "c.listAllNetworks({f})",
     "network_lookup_by_name": "c.networkLookupByName('default')",
     "network_lookup_by_uuid": "c.networkLookupByUUIDString(n.UUIDString())",
@@ -188,6 +190,8 @@ def _args(proc: Procedure, flags: int) -> list[Any]:
         return [lambda event: None]
     if proc.method == "connect_event_unsubscribe":
         return [123456]
+    if proc.method == "domain_open_console":
+        return [DomainRef("test", "6695eb01-f6a4-8304-79aa-97f2502e193f", 1), None, flags]
     sig = signature(proc.number)
     args = dummy_args(sig)
     if "flags" in sig.names:

@@ -30,8 +30,10 @@ PAIRS = [
     (pyvirt.StorageVol, pyvirt.aio.AsyncStorageVol),
 ]
 #: Synchronous-only members: callbacks and iteration have asyncio forms of their own
-#: (``events()``), and keepalive is a setting of the synchronous client.
+#: (``events()``), keepalive is a setting of the synchronous client, and a console's file
+#: descriptor cannot come from a daemon until pyvirtd has streams.
 SYNC_ONLY = {
+    "open_console",
     "register_event_callback",
     "deregister_event_callback",
     "set_keepalive",

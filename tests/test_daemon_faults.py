@@ -21,7 +21,7 @@ from daemon_helpers import domain_states, running_daemon, start_daemon
 pytestmark = pytest.mark.xdist_group("daemon-faults")
 
 URI = "test+unix:///default"
-PROMPT = 3.0  # a call that fails must fail well within this (the client's timeout is 300 s)
+PROMPT = 30.0  # a failing call must not wait for the client's 300 s timeout (generous: CI is loaded)
 
 
 def _gone(pid: int) -> bool:
@@ -287,7 +287,7 @@ def test_connections_beyond_the_worker_cap_are_refused_with_libvirts_reason():
                 sock = socket.socket(socket.AF_UNIX)
                 sock.connect(str(d.rundir / "pyvirt-test-sock"))
                 held.append(sock)
-                sock.settimeout(2)
+                sock.settimeout(30)  # a loaded machine may take a while to accept
                 if b"Too many active clients" in sock.recv(4096):
                     break
                 assert len(held) < 200, "the worker never refused a connection"

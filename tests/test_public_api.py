@@ -28,7 +28,7 @@ PUBLIC = {
     "OperationFailedError", "OperationInvalidError", "OperationTimeoutError",
     "OperationUnsupportedError", "RPCError", "SystemCallError", "XMLError",
     # libvirt's enums
-    "ConnectFlags", "DomainCreateFlags", "DomainDefineFlags", "DomainDestroyFlags",
+    "ConnectFlags", "DomainCrashedReason", "DomainCreateFlags", "DomainDefineFlags", "DomainDestroyFlags",
     "DomainEventCrashedDetail", "DomainEventDefinedDetail", "DomainEventID",
     "DomainEventPMSuspendedDetail", "DomainEventResumedDetail", "DomainEventShutdownDetail",
     "DomainEventStartedDetail", "DomainEventStoppedDetail", "DomainEventSuspendedDetail",

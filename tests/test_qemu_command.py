@@ -146,7 +146,22 @@ def test_q35_sata_uses_builtin_ahci_and_fixed_vnc_port() -> None:
         ("<graphics type='spice'/>", "", "graphics type 'spice'"),
         ("<graphics type='vnc' listen='0.0.0.0'/>", "", "only loopback"),
         ("<graphics type='vnc' passwd='x'/>", "", "VNC options"),
-        ("<serial type='file'><source path='/tmp/x'/></serial>", "", "serial type 'file'"),
+        (
+            "<serial type='tcp'><source mode='bind' host='::' service='4444'/></serial>",
+            "",
+            "serial type 'tcp'",
+        ),
+        (
+            "<serial type='unix'><source mode='connect' path='/x'/></serial>",
+            "",
+            "serial unix source other than a socket QEMU binds",
+        ),
+        (
+            "<serial type='pty'><log file='/x' append='on'/><protocol type='raw'/></serial>",
+            "",
+            "<protocol> in serial",
+        ),
+        ("<panic model='hyperv'/>", "", "panic model 'hyperv'"),
         ("<parallel type='pty'/>", "", "<parallel> devices"),
         ("<video><model type='qxl'/></video>", "", "video model 'qxl'"),
         ("<memballoon model='virtio'><stats period='5'/></memballoon>", "", "<stats>"),
@@ -164,6 +179,27 @@ def test_outside_the_subset_is_refused(devices: str, extra: str, fragment: str) 
     assert info.value.domain == ErrorDomain.QEMU
     assert str(info.value).startswith("unsupported configuration: ")
     assert fragment in str(info.value)
+
+
+def test_serial_backends_log_file_and_panic_device() -> None:
+    """A pty with a log copy, a file, a unix socket QEMU listens on: libvirt's -chardev
+    backends (libvirt passes the files as fds through virtlogd; pyvirt names them), and the
+    ISA pvpanic device of ``<panic model='isa'/>``."""
+    argv = argv_for(minimal(
+        "<serial type='pty'><log file='/l/con.log' append='off'/><target port='0'/></serial>"
+        "<serial type='file'><source path='/l/out,1.txt'/><target port='1'/></serial>"
+        "<serial type='unix'><source mode='bind' path='/l/s.sock'/><target port='2'/></serial>"
+        "<panic model='isa'/>"
+    ))  # fmt: skip
+    assert pairs(argv, "-chardev")[1:] == [
+        "pty,id=charserial0,logfile=/l/con.log,logappend=off",
+        "file,id=charserial1,path=/l/out,,1.txt,append=on",
+        "socket,id=charserial2,path=/l/s.sock,server=on,wait=off",
+    ]
+    assert "pvpanic" in pairs(argv, "-device")
+    with pytest.raises(VirtError, match="Missing source path") as info:
+        argv_for(minimal("<serial type='file'/>"))
+    assert info.value.code == ErrorCode.XML_ERROR
 
 
 def test_ide_on_q35_refused_with_libvirts_message() -> None:

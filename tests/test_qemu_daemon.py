@@ -13,8 +13,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +21,7 @@ from daemon_helpers import start_daemon
 from pyvirt import (
     DomainEventDefinedDetail,
     DomainEventResumedDetail,
+    DomainEventShutdownDetail,
     DomainEventStartedDetail,
     DomainEventStoppedDetail,
     DomainEventSuspendedDetail,
@@ -31,6 +30,7 @@ from pyvirt import (
     DomainState,
 )
 from qemu_helpers import (  # noqa: F401 - fixtures
+    daemon_env,
     disk,
     guest_xml,
     needs_qemu,
@@ -45,21 +45,6 @@ pytestmark = [
     needs_qemu,
     pytest.mark.skipif(os.geteuid() != 0, reason="qemu:///system through pyvirtd needs root"),
 ]
-
-
-@pytest.fixture
-def daemon_env(qemu_root: Path) -> Iterator[tuple[Path, dict[str, str]]]:
-    with tempfile.TemporaryDirectory(prefix="pvq-", dir="/tmp") as tmp:
-        rundir = Path(tmp) / "run"
-        old = os.environ.get("PYVIRT_RUNTIME_DIR")
-        os.environ["PYVIRT_RUNTIME_DIR"] = str(rundir)
-        try:
-            yield rundir, {"PYVIRT_QEMU_ROOT": str(qemu_root), "PYVIRT_QEMU_ACCEL": "tcg"}
-        finally:
-            if old is None:
-                os.environ.pop("PYVIRT_RUNTIME_DIR", None)
-            else:
-                os.environ["PYVIRT_RUNTIME_DIR"] = old
 
 
 def test_sigkill_of_pyvirtd_keeps_three_guests_running_and_controllable(
@@ -136,11 +121,13 @@ def test_lifecycle_events_reach_a_client_of_pyvirtd(
                 ("ev", E.STARTED, DomainEventStartedDetail.BOOTED),
                 ("ev", E.SUSPENDED, DomainEventSuspendedDetail.PAUSED),
                 ("ev", E.RESUMED, DomainEventResumedDetail.UNPAUSED),
+                ("ev", E.SHUTDOWN, DomainEventShutdownDetail.HOST),
                 ("ev", E.STOPPED, S.DESTROYED),
                 ("ev", E.STARTED, DomainEventStartedDetail.BOOTED),
                 ("ev", E.STOPPED, S.FAILED),  # crashed: shutoff reason CRASHED
                 ("ev", E.UNDEFINED, DomainEventUndefinedDetail.REMOVED),
                 ("tr", E.STARTED, DomainEventStartedDetail.BOOTED),
+                ("tr", E.SHUTDOWN, DomainEventShutdownDetail.HOST),
                 ("tr", E.STOPPED, S.DESTROYED),
             ]
             assert wait_for(lambda: len(seen) >= len(want))

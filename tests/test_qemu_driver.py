@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import pyvirt
 from pyvirt import (
+    DomainEventShutdownDetail,
     DomainEventStoppedDetail,
     DomainEventType,
     DomainShutoffReason,
@@ -83,14 +84,19 @@ def test_define_start_suspend_resume_destroy_undefine(
     dom.undefine()
     assert not (qemu_root / "etc" / "g1.xml").exists()
     assert conn.list_domains() == []
-    assert wait_for(lambda: len(events) == 6)
+    assert wait_for(lambda: len(events) == 7)
     assert [e for e, _ in events] == [
         DomainEventType.DEFINED,
         DomainEventType.STARTED,
         DomainEventType.SUSPENDED,
         DomainEventType.RESUMED,
+        DomainEventType.SHUTDOWN,  # libvirt: "Shutdown Finished after host request"
         DomainEventType.STOPPED,
         DomainEventType.UNDEFINED,
+    ]
+    assert events[4:6] == [
+        (DomainEventType.SHUTDOWN, DomainEventShutdownDetail.HOST),
+        (DomainEventType.STOPPED, DomainEventStoppedDetail.DESTROYED),
     ]
 
 
@@ -373,3 +379,31 @@ def test_autostart_domains_boot_when_the_driver_starts(qemu_root: Path) -> None:
         assert qemu_pids(qemu_root) == []
     finally:
         second.stop()
+
+
+def test_start_paused_never_runs_the_cpus(qemu_driver: InProcessDriver, disk: Path) -> None:
+    """virsh start/create --paused: paused (user), STARTED/BOOTED then SUSPENDED/PAUSED, as
+    libvirtd emits them; resume runs it."""
+    from pyvirt import DomainCreateFlags, DomainPausedReason, DomainRunningReason
+
+    conn = qemu_driver.connect()
+    events: list[tuple[str, int, int]] = []
+    conn.register_event_callback(lambda _c, e: events.append((e.name, e.event, e.detail)))
+    dom = conn.define_domain(guest_xml("sp", disk))
+    dom.start(DomainCreateFlags.START_PAUSED)
+    assert dom.state() == (DomainState.PAUSED, DomainPausedReason.USER)
+    dom.resume()
+    assert dom.state() == (DomainState.RUNNING, DomainRunningReason.UNPAUSED)
+    tr = conn.create_domain(guest_xml("tp", None), DomainCreateFlags.START_PAUSED)
+    assert tr.state() == (DomainState.PAUSED, DomainPausedReason.USER)
+    E = DomainEventType
+    assert wait_for(lambda: len(events) == 6)
+    assert events == [
+        ("sp", E.DEFINED, 0), ("sp", E.STARTED, 0), ("sp", E.SUSPENDED, 0),
+        ("sp", E.RESUMED, 0), ("tp", E.STARTED, 0), ("tp", E.SUSPENDED, 0),
+    ]  # fmt: skip
+    with pytest.raises(VirtError) as info:
+        dom.start(DomainCreateFlags.START_AUTODESTROY)
+    assert info.value.code == ErrorCode.INVALID_ARG
+    dom.destroy()
+    tr.destroy()

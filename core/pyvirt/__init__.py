@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from pyvirt._connection import Connection, open
     from pyvirt._core_enums import ConnectFlags, DomainState, StoragePoolState, StorageVolType
     from pyvirt._enums import (
+        DomainCrashedReason,
         DomainCreateFlags,
         DomainDefineFlags,
         DomainDestroyFlags,
@@ -121,6 +122,7 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
     # Apart from pyvirt._enums: a connection needs these four, not the forty others.
     "pyvirt._core_enums": ("ConnectFlags", "DomainState", "StoragePoolState", "StorageVolType"),
     "pyvirt._enums": (
+        "DomainCrashedReason",
         "DomainCreateFlags",
         "DomainDefineFlags",
         "DomainSaveRestoreFlags",
@@ -223,6 +225,7 @@ __all__ = [
     "Domain",
     "DomainSnapshot",
     "DomainSnapshotRef",
+    "DomainCrashedReason",
     "DomainCreateFlags",
     "DomainDefineFlags",
     "DomainSaveRestoreFlags",

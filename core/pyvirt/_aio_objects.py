@@ -43,9 +43,12 @@ class AsyncConnection(AsyncConnectionBase):
     The asyncio twin of :class:`pyvirt.Connection`: the same methods, awaitable."""
 
     async def uri(self) -> str:
+        """The canonical URI of the connection, as the driver names it (virConnectGetURI), e.g.
+        ``test:///default`` even when opened by an alias or with no URI."""
         return str(await self._calls.connect_get_uri())
 
     async def get_type(self) -> str:
+        """The driver's hypervisor name, e.g. "Test" or "QEMU" (virConnectGetType)."""
         return str(await self._calls.connect_get_type())
 
     async def version(self) -> int:
@@ -53,30 +56,46 @@ class AsyncConnection(AsyncConnectionBase):
         return int(await self._calls.connect_get_version())
 
     async def lib_version(self) -> int:
+        """The version of the library serving the connection (virConnectGetLibVersion), encoded as
+        major*1000000 + minor*1000 + release; over a remote connection, the daemon's."""
         return int(await self._calls.connect_get_lib_version())
 
     async def hostname(self) -> str:
+        """The host's name, as the hypervisor side sees it (virConnectGetHostname)."""
         return str(await self._calls.connect_get_hostname())
 
     async def capabilities(self) -> str:
+        """The host's capabilities XML: CPU, NUMA cells, and the guest architectures and domain
+        types the driver can run (virConnectGetCapabilities, ``<capabilities>``)."""
         return str(await self._calls.connect_get_capabilities())
 
     async def max_vcpus(self, type: str | None = None) -> int:
+        """The most virtual CPUs a guest of domain *type* (e.g. "kvm"; None: the driver's default)
+        may have (virConnectGetMaxVcpus)."""
         return int(await self._calls.connect_get_max_vcpus(type))
 
     async def sysinfo(self, flags: int = 0) -> str:
+        """The host's SMBIOS data as ``<sysinfo>`` XML (virConnectGetSysinfo); *flags* must be 0.
+        Drivers without it raise VIR_ERR_NO_SUPPORT."""
         return await self._calls.connect_get_sysinfo(flags)
 
     async def is_secure(self) -> bool:
+        """Whether the channel to the hypervisor is safe from eavesdropping (virConnectIsSecure):
+        true for local drivers and UNIX sockets, false for plain TCP."""
         return bool(await self._calls.connect_is_secure())
 
     async def node_info(self) -> NodeInfo:
+        """The host's CPU and memory summary as a :class:`NodeInfo` (virNodeGetInfo; memory in
+        KiB)."""
         return await self._calls.node_get_info()
 
     async def free_memory(self) -> int:
+        """The host's free memory in bytes (virNodeGetFreeMemory)."""
         return int(await self._calls.node_get_free_memory())
 
     async def security_model(self) -> SecurityModel:
+        """The host's security driver and its DOI as a :class:`SecurityModel`
+        (virNodeGetSecurityModel)."""
         return await self._calls.node_get_security_model()
 
     async def list_domains(self, flags: int = 0) -> list[AsyncDomain]:
@@ -85,15 +104,22 @@ class AsyncConnection(AsyncConnectionBase):
         return [AsyncDomain(self, None, r) for r in records]
 
     async def lookup_domain_by_name(self, name: str) -> AsyncDomain:
+        """The domain called *name* (virDomainLookupByName). Raises :class:`NoDomainError`
+        (VIR_ERR_NO_DOMAIN, also a LookupError) when there is none."""
         return AsyncDomain(self, (await self._calls.domain_lookup_by_name(name)).ref)
 
     async def lookup_domain_by_uuid(self, uuid: str) -> AsyncDomain:
+        """The domain with *uuid*, given with or without dashes (virDomainLookupByUUIDString). A
+        malformed UUID is VIR_ERR_INVALID_ARG (an :class:`InvalidArgError`, also a ValueError); no
+        such domain is VIR_ERR_NO_DOMAIN."""
         canonical = normalize_uuid(check_string(uuid, "uuid", "virDomainLookupByUUIDString"))
         if canonical is None:
             raise invalid_arg("Invalid UUID", "virDomainLookupByUUIDString", "uuidstr")
         return AsyncDomain(self, (await self._calls.domain_lookup_by_uuid(canonical)).ref)
 
     async def lookup_domain_by_id(self, id: int) -> AsyncDomain:
+        """The running domain with hypervisor *id* (virDomainLookupByID); inactive domains have
+        none. A negative or non-integer id is VIR_ERR_INVALID_ARG; no match, VIR_ERR_NO_DOMAIN."""
         if isinstance(id, bool) or not isinstance(id, int) or id < 0:
             raise invalid_arg(
                 "id in virDomainLookupByID must be zero or greater", "virDomainLookupByID", "id"
@@ -101,6 +127,10 @@ class AsyncConnection(AsyncConnectionBase):
         return AsyncDomain(self, (await self._calls.domain_lookup_by_id(id)).ref)
 
     async def define_domain(self, xml: str, flags: int = 0) -> AsyncDomain:
+        """Make a domain persistent from its ``<domain>`` XML without starting it
+        (virDomainDefineXMLFlags; *flags*: :class:`DomainDefineFlags`, e.g. VALIDATE). Redefining an
+        existing name updates its configuration. Bad XML is VIR_ERR_XML_ERROR; a name taken by
+        another UUID, VIR_ERR_OPERATION_FAILED; a read-only connection, VIR_ERR_OPERATION_DENIED."""
         flags = check_flags(flags, "virDomainDefineXMLFlags")
         return AsyncDomain(
             self, (await self._calls.domain_define_xml(xml, flags, api="virDomainDefineXML")).ref
@@ -111,35 +141,52 @@ class AsyncConnection(AsyncConnectionBase):
         return AsyncDomain(self, (await self._calls.domain_create_xml(xml, flags)).ref)
 
     async def list_networks(self, flags: int = 0) -> list[AsyncNetwork]:
+        """All networks matching *flags* (:class:`ListNetworksFlags`: ACTIVE/INACTIVE,
+        PERSISTENT/TRANSIENT, AUTOSTART/NO_AUTOSTART), in one call (virConnectListAllNetworks)."""
         return [
             AsyncNetwork(self, r.ref, r) for r in await self._calls.connect_list_all_networks(flags)
         ]
 
     async def lookup_network_by_name(self, name: str) -> AsyncNetwork:
+        """The network called *name* (virNetworkLookupByName); none is VIR_ERR_NO_NETWORK
+        (:class:`NoNetworkError`)."""
         return AsyncNetwork(self, (await self._calls.network_lookup_by_name(name)).ref)
 
     async def lookup_network_by_uuid(self, uuid: str) -> AsyncNetwork:
+        """The network with *uuid* (virNetworkLookupByUUIDString); a malformed UUID is
+        VIR_ERR_INVALID_ARG, no such network VIR_ERR_NO_NETWORK."""
         canonical = normalize_uuid(check_string(uuid, "uuid", "virNetworkLookupByUUIDString"))
         if canonical is None:
             raise invalid_arg("Invalid UUID", "virNetworkLookupByUUIDString", "uuidstr")
         return AsyncNetwork(self, (await self._calls.network_lookup_by_uuid(canonical)).ref)
 
     async def define_network(self, xml: str, flags: int = 0) -> AsyncNetwork:
+        """Make a network persistent from its ``<network>`` XML, inactive (virNetworkDefineXMLFlags;
+        *flags*: VIR_NETWORK_DEFINE_VALIDATE). Bad XML is VIR_ERR_XML_ERROR; a name taken by another
+        UUID, VIR_ERR_OPERATION_FAILED."""
         flags = check_flags(flags, "virNetworkDefineXMLFlags")
         return AsyncNetwork(self, (await self._calls.network_define_xml(xml, flags)).ref)
 
     async def create_network(self, xml: str, flags: int = 0) -> AsyncNetwork:
+        """Create and start a transient network from ``<network>`` XML (virNetworkCreateXMLFlags);
+        it disappears when destroyed."""
         flags = check_flags(flags, "virNetworkCreateXMLFlags")
         return AsyncNetwork(self, (await self._calls.network_create_xml(xml, flags)).ref)
 
     async def list_storage_pools(self, flags: int = 0) -> list[AsyncStoragePool]:
+        """All storage pools matching *flags* (:class:`ListStoragePoolsFlags`: state, persistence,
+        autostart and pool type bits), in one call (virConnectListAllStoragePools)."""
         records = await self._calls.connect_list_all_storage_pools(flags)
         return [AsyncStoragePool(self, r.ref, r) for r in records]
 
     async def lookup_storage_pool_by_name(self, name: str) -> AsyncStoragePool:
+        """The pool called *name* (virStoragePoolLookupByName); none is VIR_ERR_NO_STORAGE_POOL
+        (:class:`NoStoragePoolError`)."""
         return AsyncStoragePool(self, (await self._calls.storage_pool_lookup_by_name(name)).ref)
 
     async def lookup_storage_pool_by_uuid(self, uuid: str) -> AsyncStoragePool:
+        """The pool with *uuid* (virStoragePoolLookupByUUIDString); a malformed UUID is
+        VIR_ERR_INVALID_ARG, no such pool VIR_ERR_NO_STORAGE_POOL."""
         canonical = normalize_uuid(check_string(uuid, "uuid", "virStoragePoolLookupByUUIDString"))
         if canonical is None:
             raise invalid_arg("Invalid UUID", "virStoragePoolLookupByUUIDString", "uuidstr")
@@ -148,15 +195,24 @@ class AsyncConnection(AsyncConnectionBase):
         )
 
     async def define_storage_pool(self, xml: str, flags: int = 0) -> AsyncStoragePool:
+        """Make a storage pool persistent from its ``<pool>`` XML, inactive and unbuilt
+        (virStoragePoolDefineXML). Bad XML is VIR_ERR_XML_ERROR; a duplicate name or target,
+        VIR_ERR_OPERATION_FAILED."""
         return AsyncStoragePool(self, (await self._calls.storage_pool_define_xml(xml, flags)).ref)
 
     async def create_storage_pool(self, xml: str, flags: int = 0) -> AsyncStoragePool:
+        """Create and start a transient pool from ``<pool>`` XML (virStoragePoolCreateXML; *flags*:
+        VIR_STORAGE_POOL_CREATE_WITH_BUILD and its variants)."""
         return AsyncStoragePool(self, (await self._calls.storage_pool_create_xml(xml, flags)).ref)
 
     async def lookup_storage_vol_by_key(self, key: str) -> AsyncStorageVol:
+        """The volume whose unique key (for file volumes, its path) is *key*
+        (virStorageVolLookupByKey), searched across active pools; none is VIR_ERR_NO_STORAGE_VOL."""
         return AsyncStorageVol(self, await self._calls.storage_vol_lookup_by_key(key))
 
     async def lookup_storage_vol_by_path(self, path: str) -> AsyncStorageVol:
+        """The volume at *path* on the host (virStorageVolLookupByPath), searched across active
+        pools; none is VIR_ERR_NO_STORAGE_VOL."""
         return AsyncStorageVol(self, await self._calls.storage_vol_lookup_by_path(path))
 
 
@@ -185,18 +241,24 @@ class AsyncDomain:
 
     @property
     def connection(self) -> AsyncConnection:
+        """The :class:`Connection` this handle calls through (libvirt's virDomainGetConnect)."""
         return self._conn
 
     @property
     def ref(self) -> DomainRef:
+        """The reference record (:class:`DomainRef`: name, uuid, id) the driver identifies the
+        domain by."""
         return self._ref
 
     @property
     def name(self) -> str:
+        """The domain's name (virDomainGetName): held in the handle, no driver call."""
         return self.record.name if self._ref_cache is None and self.record else self._ref.name
 
     @property
     def uuid(self) -> str:
+        """The domain's UUID in 8-4-4-4-12 form (virDomainGetUUIDString): held in the handle, no
+        driver call."""
         return self.record.uuid if self._ref_cache is None and self.record else self._ref.uuid
 
     @property
@@ -205,18 +267,28 @@ class AsyncDomain:
         return self.record.id if self._ref_cache is None and self.record else self._ref.id
 
     async def info(self) -> DomainInfo:
+        """State, memory (KiB) and CPU figures as a :class:`DomainInfo` (virDomainGetInfo):
+        ``cpu_time`` in nanoseconds, 0 for an inactive domain."""
         return await self._conn._calls.domain_get_info(self._ref)
 
     async def state(self, flags: int = 0) -> tuple[DomainState, enum.IntEnum | int]:
+        """``(state, reason)``: a :class:`DomainState` and the reason enum for that state (e.g.
+        :class:`DomainPausedReason`), or the bare number for a reason pyvirt does not know
+        (virDomainGetState; *flags* must be 0)."""
         from pyvirt._enums import reason_enum
 
         state, reason = await self._conn._calls.domain_get_state(self._ref, flags)
         return (DomainState(state), reason_enum(state, reason))
 
     async def xml_desc(self, flags: int = 0) -> str:
+        """The domain's ``<domain>`` XML (virDomainGetXMLDesc). *flags*: :class:`DomainXMLFlags`
+        INACTIVE (the next boot's config instead of the live one), SECURE (include passwords: needs
+        a read-write connection, else VIR_ERR_OPERATION_DENIED), UPDATE_CPU, MIGRATABLE."""
         return str(await self._conn._calls.domain_get_xml_desc(self._ref, flags))
 
     async def xml(self, *, inactive: bool = False, secure: bool = False) -> str:
+        """The domain's XML with the INACTIVE / SECURE flags spelled as keywords (see
+        :meth:`xml_desc`)."""
         from pyvirt._enums import DomainXMLFlags
 
         flags = (DomainXMLFlags.INACTIVE if inactive else 0) | (
@@ -225,18 +297,26 @@ class AsyncDomain:
         return await self.xml_desc(int(flags))
 
     async def os_type(self) -> str:
+        """The guest OS type, e.g. "hvm" or "linux" (virDomainGetOSType)."""
         return str(await self._conn._calls.domain_get_os_type(self._ref))
 
     async def max_memory(self) -> int:
+        """The most memory (KiB) the domain may balloon up to (virDomainGetMaxMemory)."""
         return int(await self._conn._calls.domain_get_max_memory(self._ref))
 
     async def vcpus(self, flags: int = 0) -> int:
+        """The number of virtual CPUs (virDomainGetVcpusFlags): *flags* is :class:`DomainVcpuFlags`,
+        LIVE or CONFIG (current vs next boot), MAXIMUM for the limit. LIVE on an inactive domain is
+        VIR_ERR_OPERATION_INVALID."""
         return int(await self._conn._calls.domain_get_vcpus_flags(self._ref, flags))
 
     async def security_label(self) -> SecurityLabel:
+        """The domain's security label as a :class:`SecurityLabel` (virDomainGetSecurityLabel)."""
         return await self._conn._calls.domain_get_security_label(self._ref)
 
     async def has_managed_save(self, flags: int = 0) -> bool:
+        """Whether a managed save image exists, so the next start resumes from it
+        (virDomainHasManagedSaveImage)."""
         return bool(await self._conn._calls.domain_has_managed_save_image(self._ref, flags))
 
     async def managed_save(self, flags: int = 0) -> None:
@@ -259,15 +339,23 @@ class AsyncDomain:
         await self._conn._calls.domain_managed_save_remove(self._ref, flags)
 
     async def is_active(self) -> bool:
+        """Whether the domain is running (or paused): it has an id and a live config
+        (virDomainIsActive)."""
         return bool(await self._conn._calls.domain_is_active(self._ref))
 
     async def is_persistent(self) -> bool:
+        """Whether the domain has a persistent config that outlives it stopping
+        (virDomainIsPersistent)."""
         return bool(await self._conn._calls.domain_is_persistent(self._ref))
 
     async def autostart(self) -> bool:
+        """Whether the domain starts when the host (the driver's state) starts
+        (virDomainGetAutostart)."""
         return bool(await self._conn._calls.domain_get_autostart(self._ref))
 
     async def set_autostart(self, autostart: bool) -> None:
+        """Mark the domain to start with the host, or not (virDomainSetAutostart). A transient
+        domain is VIR_ERR_OPERATION_INVALID ("cannot set autostart for transient domain")."""
         await self._conn._calls.domain_set_autostart(self._ref, bool(autostart))
 
     async def start(self, flags: int = 0) -> None:
@@ -276,27 +364,46 @@ class AsyncDomain:
         self._refresh_id(record)
 
     async def shutdown(self, flags: int = 0) -> None:
+        """Ask the guest to shut down (virDomainShutdown / virDomainShutdownFlags with
+        :class:`DomainShutdownFlags`, e.g. ACPI_POWER_BTN); returns before it has stopped. A
+        domain that is not running is refused in its driver's words (QEMU:
+        VIR_ERR_OPERATION_INVALID "domain is not running"; test: VIR_ERR_INTERNAL_ERROR)."""
         api = "virDomainShutdownFlags" if flags else "virDomainShutdown"
         await self._conn._calls.domain_shutdown(self._ref, flags, api=api)
 
     async def reboot(self, flags: int = 0) -> None:
+        """Ask the guest to reboot (virDomainReboot; *flags*: VIR_DOMAIN_REBOOT_ACPI_POWER_BTN, …);
+        an inactive domain is VIR_ERR_OPERATION_INVALID."""
         await self._conn._calls.domain_reboot(self._ref, flags)
 
     async def reset(self, flags: int = 0) -> None:
+        """Reset the virtual hardware at once, as the reset button does, without asking the guest
+        (virDomainReset; *flags* 0)."""
         await self._conn._calls.domain_reset(self._ref, flags)
 
     async def destroy(self, flags: int = 0) -> None:
+        """Stop the domain at once, as pulling the plug does (virDomainDestroy /
+        virDomainDestroyFlags with :class:`DomainDestroyFlags` GRACEFUL). A transient domain is then
+        gone; this handle's id becomes -1. An inactive domain is VIR_ERR_OPERATION_INVALID."""
         api = "virDomainDestroyFlags" if flags else "virDomainDestroy"
         await self._conn._calls.domain_destroy(self._ref, flags, api=api)
         self._ref_cache = DomainRef(self._ref.name, self._ref.uuid, -1)
 
     async def suspend(self) -> None:
+        """Pause the domain's CPUs; memory stays allocated (virDomainSuspend). Not running:
+        refused in the driver's words (QEMU: VIR_ERR_OPERATION_INVALID; test:
+        VIR_ERR_INTERNAL_ERROR "domain 'x' not running")."""
         await self._conn._calls.domain_suspend(self._ref)
 
     async def resume(self) -> None:
+        """Resume a paused domain (virDomainResume). Not paused: refused in the driver's words (test:
+        VIR_ERR_INTERNAL_ERROR "domain 'x' not paused")."""
         await self._conn._calls.domain_resume(self._ref)
 
     async def undefine(self, flags: int = 0) -> None:
+        """Remove the domain's persistent config (virDomainUndefine / virDomainUndefineFlags with
+        :class:`DomainUndefineFlags`, e.g. MANAGED_SAVE to drop a save image too). A running domain
+        becomes transient and is gone once stopped."""
         api = "virDomainUndefineFlags" if flags else "virDomainUndefine"
         await self._conn._calls.domain_undefine(self._ref, flags, api=api)
 
@@ -311,6 +418,8 @@ class AsyncDomain:
         await self._conn._calls.domain_set_memory_flags(self._ref, memory_kib, real_flags, api=api)
 
     async def set_max_memory(self, memory_kib: int) -> None:
+        """Set the most memory (KiB) the domain may use (virDomainSetMaxMemory); zero or out of
+        range is VIR_ERR_INVALID_ARG."""
         from pyvirt._enums import DomainMemoryModFlags
 
         api = "virDomainSetMaxMemory"
@@ -321,6 +430,9 @@ class AsyncDomain:
         )
 
     async def set_vcpus(self, nvcpus: int, flags: int | None = None) -> None:
+        """Set the number of virtual CPUs (virDomainSetVcpus, or virDomainSetVcpusFlags when *flags*
+        is given: :class:`DomainVcpuFlags` LIVE, CONFIG, MAXIMUM). Zero is VIR_ERR_INVALID_ARG; more
+        than the maximum, VIR_ERR_INVALID_ARG from the driver."""
         from pyvirt._enums import DomainMemoryModFlags
 
         api = "virDomainSetVcpus" if flags is None else "virDomainSetVcpusFlags"
@@ -493,41 +605,57 @@ class AsyncNetwork:
 
     @property
     def ref(self) -> NetworkRef:
+        """The reference record (:class:`NetworkRef`: name, uuid) the driver identifies the network
+        by."""
         return self._ref
 
     @property
     def name(self) -> str:
+        """The network's name (virNetworkGetName): held in the handle."""
         return self._ref.name
 
     @property
     def uuid(self) -> str:
+        """The network's UUID (virNetworkGetUUIDString): held in the handle."""
         return self._ref.uuid
 
     async def xml_desc(self, flags: int = 0) -> str:
+        """The network's ``<network>`` XML (virNetworkGetXMLDesc; *flags*: :class:`NetworkXMLFlags`
+        INACTIVE)."""
         return str(await self._conn._calls.network_get_xml_desc(self._ref, flags))
 
     async def bridge_name(self) -> str:
+        """The host bridge device the network uses, e.g. ``virbr0`` (virNetworkGetBridgeName)."""
         return str(await self._conn._calls.network_get_bridge_name(self._ref))
 
     async def is_active(self) -> bool:
+        """Whether the network is running (virNetworkIsActive)."""
         return bool(await self._conn._calls.network_is_active(self._ref))
 
     async def is_persistent(self) -> bool:
+        """Whether the network has a persistent config (virNetworkIsPersistent)."""
         return bool(await self._conn._calls.network_is_persistent(self._ref))
 
     async def autostart(self) -> bool:
+        """Whether the network starts with the host (virNetworkGetAutostart)."""
         return bool(await self._conn._calls.network_get_autostart(self._ref))
 
     async def set_autostart(self, autostart: bool) -> None:
+        """Mark the network to start with the host, or not (virNetworkSetAutostart)."""
         await self._conn._calls.network_set_autostart(self._ref, bool(autostart))
 
     async def start(self) -> None:
+        """Start a defined, inactive network (virNetworkCreate); already active is
+        VIR_ERR_OPERATION_INVALID."""
         await self._conn._calls.network_create(self._ref)
 
     async def destroy(self) -> None:
+        """Stop the network (virNetworkDestroy); a transient one is then gone."""
         await self._conn._calls.network_destroy(self._ref)
 
     async def undefine(self) -> None:
+        """Remove the network's persistent config (virNetworkUndefine); an active one becomes
+        transient."""
         await self._conn._calls.network_undefine(self._ref)
 
     def __repr__(self) -> str:
@@ -548,62 +676,91 @@ class AsyncStoragePool:
 
     @property
     def ref(self) -> StoragePoolRef:
+        """The reference record (:class:`StoragePoolRef`: name, uuid) the driver identifies the pool
+        by."""
         return self._ref
 
     @property
     def name(self) -> str:
+        """The pool's name (virStoragePoolGetName): held in the handle."""
         return self._ref.name
 
     @property
     def uuid(self) -> str:
+        """The pool's UUID (virStoragePoolGetUUIDString): held in the handle."""
         return self._ref.uuid
 
     async def info(self) -> StoragePoolInfo:
+        """State and sizes in bytes as a :class:`StoragePoolInfo` (virStoragePoolGetInfo)."""
         return await self._conn._calls.storage_pool_get_info(self._ref)
 
     async def xml_desc(self, flags: int = 0) -> str:
+        """The pool's ``<pool>`` XML (virStoragePoolGetXMLDesc; *flags*: :class:`StorageXMLFlags`
+        INACTIVE)."""
         return str(await self._conn._calls.storage_pool_get_xml_desc(self._ref, flags))
 
     async def is_active(self) -> bool:
+        """Whether the pool is started, its volumes visible (virStoragePoolIsActive)."""
         return bool(await self._conn._calls.storage_pool_is_active(self._ref))
 
     async def is_persistent(self) -> bool:
+        """Whether the pool has a persistent config (virStoragePoolIsPersistent)."""
         return bool(await self._conn._calls.storage_pool_is_persistent(self._ref))
 
     async def autostart(self) -> bool:
+        """Whether the pool starts with the host (virStoragePoolGetAutostart)."""
         return bool(await self._conn._calls.storage_pool_get_autostart(self._ref))
 
     async def set_autostart(self, autostart: bool) -> None:
+        """Mark the pool to start with the host, or not (virStoragePoolSetAutostart); a transient
+        pool is VIR_ERR_INVALID_ARG ("cannot set autostart for transient pool")."""
         await self._conn._calls.storage_pool_set_autostart(self._ref, bool(autostart))
 
     async def start(self, flags: int = 0) -> None:
+        """Start a defined, inactive pool and scan its volumes (virStoragePoolCreate; *flags*:
+        VIR_STORAGE_POOL_CREATE_WITH_BUILD…). Already active: VIR_ERR_OPERATION_INVALID."""
         await self._conn._calls.storage_pool_create(self._ref, flags)
 
     async def build(self, flags: int = 0) -> None:
+        """Create the pool's underlying storage, e.g. its target directory (virStoragePoolBuild;
+        *flags*: VIR_STORAGE_POOL_BUILD_NEW, …)."""
         await self._conn._calls.storage_pool_build(self._ref, flags)
 
     async def destroy(self) -> None:
+        """Stop the pool; its data stays (virStoragePoolDestroy). Inactive:
+        VIR_ERR_OPERATION_INVALID."""
         await self._conn._calls.storage_pool_destroy(self._ref)
 
     async def delete(self, flags: int = 0) -> None:
+        """Delete the pool's underlying storage; the pool must be inactive
+        (virStoragePoolDelete)."""
         await self._conn._calls.storage_pool_delete(self._ref, flags)
 
     async def undefine(self) -> None:
+        """Remove the pool's persistent config (virStoragePoolUndefine)."""
         await self._conn._calls.storage_pool_undefine(self._ref)
 
     async def refresh(self, flags: int = 0) -> None:
+        """Rescan the pool's volumes (virStoragePoolRefresh); inactive:
+        VIR_ERR_OPERATION_INVALID."""
         await self._conn._calls.storage_pool_refresh(self._ref, flags)
 
     async def list_volumes(self, flags: int = 0) -> list[AsyncStorageVol]:
+        """Every volume of the active pool, in one call (virStoragePoolListAllVolumes; *flags*
+        0)."""
         refs = await self._conn._calls.storage_pool_list_all_volumes(self._ref, flags)
         return [AsyncStorageVol(self._conn, ref) for ref in refs]
 
     async def lookup_volume_by_name(self, name: str) -> AsyncStorageVol:
+        """The volume called *name* in this pool (virStorageVolLookupByName); none is
+        VIR_ERR_NO_STORAGE_VOL."""
         return AsyncStorageVol(
             self._conn, await self._conn._calls.storage_vol_lookup_by_name(self._ref, name)
         )
 
     async def create_volume(self, xml: str, flags: int = 0) -> AsyncStorageVol:
+        """Create a volume from ``<volume>`` XML in the pool (virStorageVolCreateXML; *flags*
+        VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA…); bad XML is VIR_ERR_XML_ERROR."""
         ref = await self._conn._calls.storage_vol_create_xml(self._ref, xml, flags)
         return AsyncStorageVol(self._conn, ref)
 
@@ -622,34 +779,46 @@ class AsyncStorageVol:
 
     @property
     def ref(self) -> StorageVolRef:
+        """The reference record (:class:`StorageVolRef`: pool, name, key) the driver identifies the
+        volume by."""
         return self._ref
 
     @property
     def name(self) -> str:
+        """The volume's name in its pool (virStorageVolGetName): held in the handle."""
         return self._ref.name
 
     @property
     def key(self) -> str:
+        """The volume's unique key (virStorageVolGetKey; for file volumes, its path): held in the
+        handle."""
         return self._ref.key
 
     @property
     def pool_name(self) -> str:
+        """The name of the pool holding the volume, from the handle (no driver call)."""
         return self._ref.pool
 
     async def pool(self) -> AsyncStoragePool:
+        """The pool holding the volume (virStoragePoolLookupByVolume)."""
         record = await self._conn._calls.storage_pool_lookup_by_volume(self._ref)
         return AsyncStoragePool(self._conn, record.ref)
 
     async def path(self) -> str:
+        """The volume's path on the host (virStorageVolGetPath)."""
         return str(await self._conn._calls.storage_vol_get_path(self._ref))
 
     async def info(self) -> StorageVolInfo:
+        """Type and sizes in bytes as a :class:`StorageVolInfo` (virStorageVolGetInfo)."""
         return await self._conn._calls.storage_vol_get_info(self._ref)
 
     async def xml_desc(self, flags: int = 0) -> str:
+        """The volume's ``<volume>`` XML (virStorageVolGetXMLDesc; *flags* 0)."""
         return str(await self._conn._calls.storage_vol_get_xml_desc(self._ref, flags))
 
     async def delete(self, flags: int = 0) -> None:
+        """Delete the volume and its data (virStorageVolDelete; *flags*:
+        VIR_STORAGE_VOL_DELETE_ZEROED, …)."""
         await self._conn._calls.storage_vol_delete(self._ref, flags)
 
     def __repr__(self) -> str:

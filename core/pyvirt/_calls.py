@@ -360,6 +360,16 @@ class DriverCalls:
             check_access(BY_NUMBER[199], flags, True, api)
         return driver.domain_set_vcpus_flags(dom, nvcpus, flags)
 
+    def domain_open_console(
+        self, dom: DomainRef, dev_name: str | None, flags: int, api: str = "virDomainOpenConsole"
+    ) -> int:
+        """virDomainOpenConsole (procedure 201)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[201], flags, True, api)
+        return driver.domain_open_console(dom, dev_name, flags)
+
     def domain_screenshot(
         self, dom: DomainRef, screen: int, flags: int, api: str = "virDomainScreenshot"
     ) -> bytes:

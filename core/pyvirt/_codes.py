@@ -205,6 +205,8 @@ class ErrorDomain(enum.IntEnum):
 
 
 class ErrorLevel(enum.IntEnum):
+    """VIR_ERR_NONE / WARNING / ERROR: how severe a :class:`VirtError` is (its ``level``)."""
+
     NONE = 0
     WARNING = 1
     ERROR = 2

@@ -83,6 +83,8 @@ class Connection:
 
     @property
     def read_only(self) -> bool:
+        """True when opened read-only (``virConnectOpenReadOnly``, or VIR_CONNECT_RO): calls that
+        change state then fail with VIR_ERR_OPERATION_DENIED before reaching the driver."""
         return self._read_only
 
     def close(self) -> None:
@@ -107,6 +109,8 @@ class Connection:
         self.close()
 
     def is_alive(self) -> bool:
+        """Whether the connection is open and its transport still works (virConnectIsAlive). Local
+        drivers are alive until closed; remote ones also check their socket and keepalive."""
         return self._driver is not None and self._driver.connect_is_alive()
 
     def set_keepalive(self, interval: int, count: int) -> None:
@@ -123,9 +127,12 @@ class Connection:
     # -- connection and host --------------------------------------------------------------
     @property
     def uri(self) -> str:
+        """The canonical URI of the connection, as the driver names it (virConnectGetURI), e.g.
+        ``test:///default`` even when opened by an alias or with no URI."""
         return str(self._calls.connect_get_uri())
 
     def get_type(self) -> str:
+        """The driver's hypervisor name, e.g. "Test" or "QEMU" (virConnectGetType)."""
         return str(self._calls.connect_get_type())
 
     def version(self) -> int:
@@ -133,30 +140,46 @@ class Connection:
         return int(self._calls.connect_get_version())
 
     def lib_version(self) -> int:
+        """The version of the library serving the connection (virConnectGetLibVersion), encoded as
+        major*1000000 + minor*1000 + release; over a remote connection, the daemon's."""
         return int(self._calls.connect_get_lib_version())
 
     def hostname(self) -> str:
+        """The host's name, as the hypervisor side sees it (virConnectGetHostname)."""
         return str(self._calls.connect_get_hostname())
 
     def capabilities(self) -> str:
+        """The host's capabilities XML: CPU, NUMA cells, and the guest architectures and domain
+        types the driver can run (virConnectGetCapabilities, ``<capabilities>``)."""
         return str(self._calls.connect_get_capabilities())
 
     def max_vcpus(self, type: str | None = None) -> int:
+        """The most virtual CPUs a guest of domain *type* (e.g. "kvm"; None: the driver's default)
+        may have (virConnectGetMaxVcpus)."""
         return int(self._calls.connect_get_max_vcpus(type))
 
     def sysinfo(self, flags: int = 0) -> str:
+        """The host's SMBIOS data as ``<sysinfo>`` XML (virConnectGetSysinfo); *flags* must be 0.
+        Drivers without it raise VIR_ERR_NO_SUPPORT."""
         return self._calls.connect_get_sysinfo(flags)
 
     def is_secure(self) -> bool:
+        """Whether the channel to the hypervisor is safe from eavesdropping (virConnectIsSecure):
+        true for local drivers and UNIX sockets, false for plain TCP."""
         return bool(self._calls.connect_is_secure())
 
     def node_info(self) -> NodeInfo:
+        """The host's CPU and memory summary as a :class:`NodeInfo` (virNodeGetInfo; memory in
+        KiB)."""
         return self._calls.node_get_info()
 
     def free_memory(self) -> int:
+        """The host's free memory in bytes (virNodeGetFreeMemory)."""
         return int(self._calls.node_get_free_memory())
 
     def security_model(self) -> SecurityModel:
+        """The host's security driver and its DOI as a :class:`SecurityModel`
+        (virNodeGetSecurityModel)."""
         return self._calls.node_get_security_model()
 
     # -- domains --------------------------------------------------------------------------
@@ -166,15 +189,22 @@ class Connection:
         return [Domain(self, None, r) for r in records]
 
     def lookup_domain_by_name(self, name: str) -> Domain:
+        """The domain called *name* (virDomainLookupByName). Raises :class:`NoDomainError`
+        (VIR_ERR_NO_DOMAIN, also a LookupError) when there is none."""
         return Domain(self, self._calls.domain_lookup_by_name(name).ref)
 
     def lookup_domain_by_uuid(self, uuid: str) -> Domain:
+        """The domain with *uuid*, given with or without dashes (virDomainLookupByUUIDString). A
+        malformed UUID is VIR_ERR_INVALID_ARG (an :class:`InvalidArgError`, also a ValueError); no
+        such domain is VIR_ERR_NO_DOMAIN."""
         canonical = normalize_uuid(check_string(uuid, "uuid", "virDomainLookupByUUIDString"))
         if canonical is None:
             raise invalid_arg("Invalid UUID", "virDomainLookupByUUIDString", "uuidstr")
         return Domain(self, self._calls.domain_lookup_by_uuid(canonical).ref)
 
     def lookup_domain_by_id(self, id: int) -> Domain:
+        """The running domain with hypervisor *id* (virDomainLookupByID); inactive domains have
+        none. A negative or non-integer id is VIR_ERR_INVALID_ARG; no match, VIR_ERR_NO_DOMAIN."""
         if isinstance(id, bool) or not isinstance(id, int) or id < 0:
             raise invalid_arg(
                 "id in virDomainLookupByID must be zero or greater", "virDomainLookupByID", "id"
@@ -182,6 +212,10 @@ class Connection:
         return Domain(self, self._calls.domain_lookup_by_id(id).ref)
 
     def define_domain(self, xml: str, flags: int = 0) -> Domain:
+        """Make a domain persistent from its ``<domain>`` XML without starting it
+        (virDomainDefineXMLFlags; *flags*: :class:`DomainDefineFlags`, e.g. VALIDATE). Redefining an
+        existing name updates its configuration. Bad XML is VIR_ERR_XML_ERROR; a name taken by
+        another UUID, VIR_ERR_OPERATION_FAILED; a read-only connection, VIR_ERR_OPERATION_DENIED."""
         flags = check_flags(flags, "virDomainDefineXMLFlags")
         return Domain(self, self._calls.domain_define_xml(xml, flags, api="virDomainDefineXML").ref)
 
@@ -191,49 +225,75 @@ class Connection:
 
     # -- networks -------------------------------------------------------------------------
     def list_networks(self, flags: int = 0) -> list[Network]:
+        """All networks matching *flags* (:class:`ListNetworksFlags`: ACTIVE/INACTIVE,
+        PERSISTENT/TRANSIENT, AUTOSTART/NO_AUTOSTART), in one call (virConnectListAllNetworks)."""
         return [Network(self, r.ref, r) for r in self._calls.connect_list_all_networks(flags)]
 
     def lookup_network_by_name(self, name: str) -> Network:
+        """The network called *name* (virNetworkLookupByName); none is VIR_ERR_NO_NETWORK
+        (:class:`NoNetworkError`)."""
         return Network(self, self._calls.network_lookup_by_name(name).ref)
 
     def lookup_network_by_uuid(self, uuid: str) -> Network:
+        """The network with *uuid* (virNetworkLookupByUUIDString); a malformed UUID is
+        VIR_ERR_INVALID_ARG, no such network VIR_ERR_NO_NETWORK."""
         canonical = normalize_uuid(check_string(uuid, "uuid", "virNetworkLookupByUUIDString"))
         if canonical is None:
             raise invalid_arg("Invalid UUID", "virNetworkLookupByUUIDString", "uuidstr")
         return Network(self, self._calls.network_lookup_by_uuid(canonical).ref)
 
     def define_network(self, xml: str, flags: int = 0) -> Network:
+        """Make a network persistent from its ``<network>`` XML, inactive (virNetworkDefineXMLFlags;
+        *flags*: VIR_NETWORK_DEFINE_VALIDATE). Bad XML is VIR_ERR_XML_ERROR; a name taken by another
+        UUID, VIR_ERR_OPERATION_FAILED."""
         flags = check_flags(flags, "virNetworkDefineXMLFlags")
         return Network(self, self._calls.network_define_xml(xml, flags).ref)
 
     def create_network(self, xml: str, flags: int = 0) -> Network:
+        """Create and start a transient network from ``<network>`` XML (virNetworkCreateXMLFlags);
+        it disappears when destroyed."""
         flags = check_flags(flags, "virNetworkCreateXMLFlags")
         return Network(self, self._calls.network_create_xml(xml, flags).ref)
 
     # -- storage --------------------------------------------------------------------------
     def list_storage_pools(self, flags: int = 0) -> list[StoragePool]:
+        """All storage pools matching *flags* (:class:`ListStoragePoolsFlags`: state, persistence,
+        autostart and pool type bits), in one call (virConnectListAllStoragePools)."""
         records = self._calls.connect_list_all_storage_pools(flags)
         return [StoragePool(self, r.ref, r) for r in records]
 
     def lookup_storage_pool_by_name(self, name: str) -> StoragePool:
+        """The pool called *name* (virStoragePoolLookupByName); none is VIR_ERR_NO_STORAGE_POOL
+        (:class:`NoStoragePoolError`)."""
         return StoragePool(self, self._calls.storage_pool_lookup_by_name(name).ref)
 
     def lookup_storage_pool_by_uuid(self, uuid: str) -> StoragePool:
+        """The pool with *uuid* (virStoragePoolLookupByUUIDString); a malformed UUID is
+        VIR_ERR_INVALID_ARG, no such pool VIR_ERR_NO_STORAGE_POOL."""
         canonical = normalize_uuid(check_string(uuid, "uuid", "virStoragePoolLookupByUUIDString"))
         if canonical is None:
             raise invalid_arg("Invalid UUID", "virStoragePoolLookupByUUIDString", "uuidstr")
         return StoragePool(self, self._calls.storage_pool_lookup_by_uuid(canonical).ref)
 
     def define_storage_pool(self, xml: str, flags: int = 0) -> StoragePool:
+        """Make a storage pool persistent from its ``<pool>`` XML, inactive and unbuilt
+        (virStoragePoolDefineXML). Bad XML is VIR_ERR_XML_ERROR; a duplicate name or target,
+        VIR_ERR_OPERATION_FAILED."""
         return StoragePool(self, self._calls.storage_pool_define_xml(xml, flags).ref)
 
     def create_storage_pool(self, xml: str, flags: int = 0) -> StoragePool:
+        """Create and start a transient pool from ``<pool>`` XML (virStoragePoolCreateXML; *flags*:
+        VIR_STORAGE_POOL_CREATE_WITH_BUILD and its variants)."""
         return StoragePool(self, self._calls.storage_pool_create_xml(xml, flags).ref)
 
     def lookup_storage_vol_by_key(self, key: str) -> StorageVol:
+        """The volume whose unique key (for file volumes, its path) is *key*
+        (virStorageVolLookupByKey), searched across active pools; none is VIR_ERR_NO_STORAGE_VOL."""
         return StorageVol(self, self._calls.storage_vol_lookup_by_key(key))
 
     def lookup_storage_vol_by_path(self, path: str) -> StorageVol:
+        """The volume at *path* on the host (virStorageVolLookupByPath), searched across active
+        pools; none is VIR_ERR_NO_STORAGE_VOL."""
         return StorageVol(self, self._calls.storage_vol_lookup_by_path(path))
 
     # -- events ---------------------------------------------------------------------------
@@ -245,6 +305,8 @@ class Connection:
         return self._events.register(callback, kind, uuid)
 
     def deregister_event_callback(self, callback_id: int) -> None:
+        """Stop the callback registered under *callback_id* (virConnectDomainEventDeregisterAny); an
+        unknown id is VIR_ERR_INVALID_ARG."""
         self._events.deregister(callback_id)
 
     def events(

@@ -12,11 +12,17 @@ import enum
 
 
 class ConnectFlags(enum.IntFlag):
+    """VIR_CONNECT_*: how :func:`pyvirt.open` opens (RO: read-only; NO_ALIASES: ignore URI
+    aliases)."""
+
     RO = 1
     NO_ALIASES = 2
 
 
 class DomainState(enum.IntEnum):
+    """VIR_DOMAIN_*: a domain's state (virDomainGetState, virDomainGetInfo, ``pyvirsh
+    domstate``)."""
+
     NOSTATE = 0
     RUNNING = 1
     BLOCKED = 2
@@ -28,6 +34,8 @@ class DomainState(enum.IntEnum):
 
 
 class StoragePoolState(enum.IntEnum):
+    """VIR_STORAGE_POOL_*: a pool's state (virStoragePoolGetInfo)."""
+
     INACTIVE = 0
     BUILDING = 1
     RUNNING = 2
@@ -36,6 +44,8 @@ class StoragePoolState(enum.IntEnum):
 
 
 class StorageVolType(enum.IntEnum):
+    """VIR_STORAGE_VOL_*: what backs a volume (virStorageVolGetInfo)."""
+
     FILE = 0
     BLOCK = 1
     DIR = 2

@@ -21,6 +21,8 @@ class DomainNostateReason(enum.IntEnum):
 
 
 class DomainRunningReason(enum.IntEnum):
+    """VIR_DOMAIN_RUNNING_*: why a domain is RUNNING (the reason of virDomainGetState)."""
+
     UNKNOWN = 0
     BOOTED = 1
     MIGRATED = 2
@@ -40,6 +42,8 @@ class DomainBlockedReason(enum.IntEnum):
 
 
 class DomainPausedReason(enum.IntEnum):
+    """VIR_DOMAIN_PAUSED_*: why a domain is PAUSED."""
+
     UNKNOWN = 0
     USER = 1
     MIGRATION = 2
@@ -63,6 +67,8 @@ class DomainShutdownReason(enum.IntEnum):
 
 
 class DomainShutoffReason(enum.IntEnum):
+    """VIR_DOMAIN_SHUTOFF_*: why a domain is SHUTOFF."""
+
     UNKNOWN = 0
     SHUTDOWN = 1
     DESTROYED = 2
@@ -75,6 +81,9 @@ class DomainShutoffReason(enum.IntEnum):
 
 
 class DomainCrashedReason(enum.IntEnum):
+    """VIR_DOMAIN_CRASHED_*: why a domain is CRASHED (a guest panic kept by on_crash
+    preserve is PANICKED)."""
+
     UNKNOWN = 0
     PANICKED = 1
 
@@ -104,6 +113,10 @@ def reason_enum(state: int, reason: int) -> enum.IntEnum | int:
 
 
 class ListDomainsFlags(enum.IntFlag):
+    """VIR_CONNECT_LIST_DOMAINS_*: filters of virConnectListAllDomains. Bits of one group (e.g.
+    ACTIVE/INACTIVE) are alternatives; groups combine with AND; no bit of a group means no
+    filter."""
+
     ACTIVE = 1
     INACTIVE = 2
     PERSISTENT = 4
@@ -123,6 +136,9 @@ class ListDomainsFlags(enum.IntFlag):
 
 
 class DomainXMLFlags(enum.IntFlag):
+    """VIR_DOMAIN_XML_*: what virDomainGetXMLDesc includes (SECURE needs a read-write
+    connection)."""
+
     SECURE = 1
     INACTIVE = 2
     UPDATE_CPU = 4
@@ -130,6 +146,8 @@ class DomainXMLFlags(enum.IntFlag):
 
 
 class DomainCreateFlags(enum.IntFlag):
+    """VIR_DOMAIN_START_*: how virDomainCreateWithFlags / virDomainCreateXML start a domain."""
+
     NONE = 0
     START_PAUSED = 1
     START_AUTODESTROY = 2
@@ -140,10 +158,14 @@ class DomainCreateFlags(enum.IntFlag):
 
 
 class DomainDefineFlags(enum.IntFlag):
+    """VIR_DOMAIN_DEFINE_*: virDomainDefineXMLFlags (VALIDATE: check the XML against the schema)."""
+
     VALIDATE = 1
 
 
 class DomainUndefineFlags(enum.IntFlag):
+    """VIR_DOMAIN_UNDEFINE_*: what virDomainUndefineFlags removes along with the config."""
+
     MANAGED_SAVE = 1
     SNAPSHOTS_METADATA = 2
     NVRAM = 4
@@ -154,12 +176,17 @@ class DomainUndefineFlags(enum.IntFlag):
 
 
 class DomainModificationImpact(enum.IntFlag):
+    """VIR_DOMAIN_AFFECT_*: whether a change applies to the running domain (LIVE), its persistent
+    config (CONFIG), or whichever state it is in (CURRENT)."""
+
     CURRENT = 0
     LIVE = 1
     CONFIG = 2
 
 
 class DomainMemoryModFlags(enum.IntFlag):
+    """VIR_DOMAIN_MEM_*: virDomainSetMemoryFlags (the affect bits, and MAXIMUM for the limit)."""
+
     CURRENT = 0
     LIVE = 1
     CONFIG = 2
@@ -167,6 +194,8 @@ class DomainMemoryModFlags(enum.IntFlag):
 
 
 class DomainVcpuFlags(enum.IntFlag):
+    """VIR_DOMAIN_VCPU_*: virDomainGetVcpusFlags / virDomainSetVcpusFlags."""
+
     CURRENT = 0
     LIVE = 1
     CONFIG = 2
@@ -176,6 +205,8 @@ class DomainVcpuFlags(enum.IntFlag):
 
 
 class DomainShutdownFlags(enum.IntFlag):
+    """VIR_DOMAIN_SHUTDOWN_*: how virDomainShutdownFlags (and virDomainReboot) ask the guest."""
+
     DEFAULT = 0
     ACPI_POWER_BTN = 1
     GUEST_AGENT = 2
@@ -252,12 +283,17 @@ class DomainSnapshotXMLFlags(enum.IntFlag):
 
 
 class DomainDestroyFlags(enum.IntFlag):
+    """VIR_DOMAIN_DESTROY_*: virDomainDestroyFlags (GRACEFUL: SIGTERM only, no SIGKILL)."""
+
     DEFAULT = 0
     GRACEFUL = 1
     REMOVE_LOGS = 2
 
 
 class DomainEventID(enum.IntEnum):
+    """VIR_DOMAIN_EVENT_ID_*: the kinds of domain event libvirt delivers (pyvirt delivers
+    LIFECYCLE)."""
+
     LIFECYCLE = 0
     REBOOT = 1
     RTC_CHANGE = 2
@@ -288,6 +324,8 @@ class DomainEventID(enum.IntEnum):
 
 
 class DomainEventType(enum.IntEnum):
+    """VIR_DOMAIN_EVENT_*: what happened to a domain, the ``event`` of an :class:`ObjectEvent`."""
+
     DEFINED = 0
     UNDEFINED = 1
     STARTED = 2
@@ -300,6 +338,8 @@ class DomainEventType(enum.IntEnum):
 
 
 class DomainEventDefinedDetail(enum.IntEnum):
+    """VIR_DOMAIN_EVENT_DEFINED_*: the detail of a DEFINED event."""
+
     ADDED = 0
     UPDATED = 1
     RENAMED = 2
@@ -307,11 +347,15 @@ class DomainEventDefinedDetail(enum.IntEnum):
 
 
 class DomainEventUndefinedDetail(enum.IntEnum):
+    """VIR_DOMAIN_EVENT_UNDEFINED_*: the detail of an UNDEFINED event."""
+
     REMOVED = 0
     RENAMED = 1
 
 
 class DomainEventStartedDetail(enum.IntEnum):
+    """VIR_DOMAIN_EVENT_STARTED_*: the detail of a STARTED event."""
+
     BOOTED = 0
     MIGRATED = 1
     RESTORED = 2
@@ -320,6 +364,8 @@ class DomainEventStartedDetail(enum.IntEnum):
 
 
 class DomainEventSuspendedDetail(enum.IntEnum):
+    """VIR_DOMAIN_EVENT_SUSPENDED_*: the detail of a SUSPENDED event."""
+
     PAUSED = 0
     MIGRATED = 1
     IOERROR = 2
@@ -332,6 +378,8 @@ class DomainEventSuspendedDetail(enum.IntEnum):
 
 
 class DomainEventResumedDetail(enum.IntEnum):
+    """VIR_DOMAIN_EVENT_RESUMED_*: the detail of a RESUMED event."""
+
     UNPAUSED = 0
     MIGRATED = 1
     FROM_SNAPSHOT = 2
@@ -340,6 +388,8 @@ class DomainEventResumedDetail(enum.IntEnum):
 
 
 class DomainEventStoppedDetail(enum.IntEnum):
+    """VIR_DOMAIN_EVENT_STOPPED_*: the detail of a STOPPED event."""
+
     SHUTDOWN = 0
     DESTROYED = 1
     CRASHED = 2
@@ -350,22 +400,31 @@ class DomainEventStoppedDetail(enum.IntEnum):
 
 
 class DomainEventShutdownDetail(enum.IntEnum):
+    """VIR_DOMAIN_EVENT_SHUTDOWN_*: the detail of a SHUTDOWN event."""
+
     FINISHED = 0
     GUEST = 1
     HOST = 2
 
 
 class DomainEventPMSuspendedDetail(enum.IntEnum):
+    """VIR_DOMAIN_EVENT_PMSUSPENDED_*: the detail of a PMSUSPENDED event."""
+
     MEMORY = 0
     DISK = 1
 
 
 class DomainEventCrashedDetail(enum.IntEnum):
+    """VIR_DOMAIN_EVENT_CRASHED_*: the detail of a CRASHED event."""
+
     PANICKED = 0
     CRASHLOADED = 1
 
 
 class ListNetworksFlags(enum.IntFlag):
+    """VIR_CONNECT_LIST_NETWORKS_*: filters of virConnectListAllNetworks (grouped as for
+    domains)."""
+
     INACTIVE = 1
     ACTIVE = 2
     PERSISTENT = 4
@@ -375,10 +434,15 @@ class ListNetworksFlags(enum.IntFlag):
 
 
 class NetworkXMLFlags(enum.IntFlag):
+    """VIR_NETWORK_XML_*: virNetworkGetXMLDesc (INACTIVE: the persistent config)."""
+
     INACTIVE = 1
 
 
 class NetworkEventType(enum.IntEnum):
+    """VIR_NETWORK_EVENT_*: what happened to a network, the ``event`` of a network
+    :class:`ObjectEvent`."""
+
     DEFINED = 0
     UNDEFINED = 1
     STARTED = 2
@@ -386,6 +450,9 @@ class NetworkEventType(enum.IntEnum):
 
 
 class ListStoragePoolsFlags(enum.IntFlag):
+    """VIR_CONNECT_LIST_STORAGE_POOLS_*: filters of virConnectListAllStoragePools (state groups,
+    pool types)."""
+
     INACTIVE = 1
     ACTIVE = 2
     PERSISTENT = 4
@@ -409,6 +476,9 @@ class ListStoragePoolsFlags(enum.IntFlag):
 
 
 class StoragePoolEventType(enum.IntEnum):
+    """VIR_STORAGE_POOL_EVENT_*: what happened to a pool, the ``event`` of a pool
+    :class:`ObjectEvent`."""
+
     DEFINED = 0
     UNDEFINED = 1
     STARTED = 2
@@ -418,4 +488,6 @@ class StoragePoolEventType(enum.IntEnum):
 
 
 class StorageXMLFlags(enum.IntFlag):
+    """VIR_STORAGE_XML_*: virStoragePoolGetXMLDesc (INACTIVE: the persistent config)."""
+
     INACTIVE = 1

@@ -50,13 +50,13 @@ _STATE_BIT = {
 }
 _SHUTOFF_STATE = int(DomainState.SHUTOFF)
 
-#: Every flag ``virConnectListAllDomains`` knows (libvirt 9.0): what a driver that filters
-#: with :func:`domain_matches_filter` accepts.
 LIST_DOMAINS_ALL_FLAGS = sum(int(f) for f in ListDomainsFlags)
-#: Every flag ``virConnectListAllNetworks`` knows.
+"""Every flag ``virConnectListAllDomains`` knows (libvirt 9.0): what a driver that filters with
+:func:`domain_matches_filter` accepts (pass it to :func:`unsupported_flags`)."""
 LIST_NETWORKS_ALL_FLAGS = sum(int(f) for f in ListNetworksFlags)
-#: Every flag ``virConnectListAllStoragePools`` knows (the state groups and the pool types).
+"""Every flag ``virConnectListAllNetworks`` knows."""
 LIST_STORAGE_POOLS_ALL_FLAGS = sum(int(f) for f in ListStoragePoolsFlags)
+"""Every flag ``virConnectListAllStoragePools`` knows (the state groups and the pool types)."""
 
 
 def _group(flags: int, yes: int, no: int, value: bool) -> bool:

@@ -62,18 +62,24 @@ class Domain:
 
     @property
     def connection(self) -> Connection:
+        """The :class:`Connection` this handle calls through (libvirt's virDomainGetConnect)."""
         return self._conn
 
     @property
     def ref(self) -> DomainRef:
+        """The reference record (:class:`DomainRef`: name, uuid, id) the driver identifies the
+        domain by."""
         return self._ref
 
     @property
     def name(self) -> str:
+        """The domain's name (virDomainGetName): held in the handle, no driver call."""
         return self.record.name if self._ref_cache is None and self.record else self._ref.name
 
     @property
     def uuid(self) -> str:
+        """The domain's UUID in 8-4-4-4-12 form (virDomainGetUUIDString): held in the handle, no
+        driver call."""
         return self.record.uuid if self._ref_cache is None and self.record else self._ref.uuid
 
     @property
@@ -82,18 +88,28 @@ class Domain:
         return self.record.id if self._ref_cache is None and self.record else self._ref.id
 
     def info(self) -> DomainInfo:
+        """State, memory (KiB) and CPU figures as a :class:`DomainInfo` (virDomainGetInfo):
+        ``cpu_time`` in nanoseconds, 0 for an inactive domain."""
         return self._conn._calls.domain_get_info(self._ref)
 
     def state(self, flags: int = 0) -> tuple[DomainState, enum.IntEnum | int]:
+        """``(state, reason)``: a :class:`DomainState` and the reason enum for that state (e.g.
+        :class:`DomainPausedReason`), or the bare number for a reason pyvirt does not know
+        (virDomainGetState; *flags* must be 0)."""
         from pyvirt._enums import reason_enum
 
         state, reason = self._conn._calls.domain_get_state(self._ref, flags)
         return DomainState(state), reason_enum(state, reason)
 
     def xml_desc(self, flags: int = 0) -> str:
+        """The domain's ``<domain>`` XML (virDomainGetXMLDesc). *flags*: :class:`DomainXMLFlags`
+        INACTIVE (the next boot's config instead of the live one), SECURE (include passwords: needs
+        a read-write connection, else VIR_ERR_OPERATION_DENIED), UPDATE_CPU, MIGRATABLE."""
         return str(self._conn._calls.domain_get_xml_desc(self._ref, flags))
 
     def xml(self, *, inactive: bool = False, secure: bool = False) -> str:
+        """The domain's XML with the INACTIVE / SECURE flags spelled as keywords (see
+        :meth:`xml_desc`)."""
         from pyvirt._enums import DomainXMLFlags
 
         flags = (DomainXMLFlags.INACTIVE if inactive else 0) | (
@@ -102,18 +118,26 @@ class Domain:
         return self.xml_desc(int(flags))
 
     def os_type(self) -> str:
+        """The guest OS type, e.g. "hvm" or "linux" (virDomainGetOSType)."""
         return str(self._conn._calls.domain_get_os_type(self._ref))
 
     def max_memory(self) -> int:
+        """The most memory (KiB) the domain may balloon up to (virDomainGetMaxMemory)."""
         return int(self._conn._calls.domain_get_max_memory(self._ref))
 
     def vcpus(self, flags: int = 0) -> int:
+        """The number of virtual CPUs (virDomainGetVcpusFlags): *flags* is :class:`DomainVcpuFlags`,
+        LIVE or CONFIG (current vs next boot), MAXIMUM for the limit. LIVE on an inactive domain is
+        VIR_ERR_OPERATION_INVALID."""
         return int(self._conn._calls.domain_get_vcpus_flags(self._ref, flags))
 
     def security_label(self) -> SecurityLabel:
+        """The domain's security label as a :class:`SecurityLabel` (virDomainGetSecurityLabel)."""
         return self._conn._calls.domain_get_security_label(self._ref)
 
     def has_managed_save(self, flags: int = 0) -> bool:
+        """Whether a managed save image exists, so the next start resumes from it
+        (virDomainHasManagedSaveImage)."""
         return bool(self._conn._calls.domain_has_managed_save_image(self._ref, flags))
 
     def managed_save(self, flags: int = 0) -> None:
@@ -136,16 +160,24 @@ class Domain:
         self._conn._calls.domain_managed_save_remove(self._ref, flags)
 
     def is_active(self) -> bool:
+        """Whether the domain is running (or paused): it has an id and a live config
+        (virDomainIsActive)."""
         return bool(self._conn._calls.domain_is_active(self._ref))
 
     def is_persistent(self) -> bool:
+        """Whether the domain has a persistent config that outlives it stopping
+        (virDomainIsPersistent)."""
         return bool(self._conn._calls.domain_is_persistent(self._ref))
 
     @property
     def autostart(self) -> bool:
+        """Whether the domain starts when the host (the driver's state) starts
+        (virDomainGetAutostart)."""
         return bool(self._conn._calls.domain_get_autostart(self._ref))
 
     def set_autostart(self, autostart: bool) -> None:
+        """Mark the domain to start with the host, or not (virDomainSetAutostart). A transient
+        domain is VIR_ERR_OPERATION_INVALID ("cannot set autostart for transient domain")."""
         self._conn._calls.domain_set_autostart(self._ref, bool(autostart))
 
     # lifecycle
@@ -155,27 +187,46 @@ class Domain:
         self._refresh_id(record)
 
     def shutdown(self, flags: int = 0) -> None:
+        """Ask the guest to shut down (virDomainShutdown / virDomainShutdownFlags with
+        :class:`DomainShutdownFlags`, e.g. ACPI_POWER_BTN); returns before it has stopped. A
+        domain that is not running is refused in its driver's words (QEMU:
+        VIR_ERR_OPERATION_INVALID "domain is not running"; test: VIR_ERR_INTERNAL_ERROR)."""
         api = "virDomainShutdownFlags" if flags else "virDomainShutdown"
         self._conn._calls.domain_shutdown(self._ref, flags, api=api)
 
     def reboot(self, flags: int = 0) -> None:
+        """Ask the guest to reboot (virDomainReboot; *flags*: VIR_DOMAIN_REBOOT_ACPI_POWER_BTN, …);
+        an inactive domain is VIR_ERR_OPERATION_INVALID."""
         self._conn._calls.domain_reboot(self._ref, flags)
 
     def reset(self, flags: int = 0) -> None:
+        """Reset the virtual hardware at once, as the reset button does, without asking the guest
+        (virDomainReset; *flags* 0)."""
         self._conn._calls.domain_reset(self._ref, flags)
 
     def destroy(self, flags: int = 0) -> None:
+        """Stop the domain at once, as pulling the plug does (virDomainDestroy /
+        virDomainDestroyFlags with :class:`DomainDestroyFlags` GRACEFUL). A transient domain is then
+        gone; this handle's id becomes -1. An inactive domain is VIR_ERR_OPERATION_INVALID."""
         api = "virDomainDestroyFlags" if flags else "virDomainDestroy"
         self._conn._calls.domain_destroy(self._ref, flags, api=api)
         self._ref_cache = DomainRef(self._ref.name, self._ref.uuid, -1)
 
     def suspend(self) -> None:
+        """Pause the domain's CPUs; memory stays allocated (virDomainSuspend). Not running:
+        refused in the driver's words (QEMU: VIR_ERR_OPERATION_INVALID; test:
+        VIR_ERR_INTERNAL_ERROR "domain 'x' not running")."""
         self._conn._calls.domain_suspend(self._ref)
 
     def resume(self) -> None:
+        """Resume a paused domain (virDomainResume). Not paused: refused in the driver's words (test:
+        VIR_ERR_INTERNAL_ERROR "domain 'x' not paused")."""
         self._conn._calls.domain_resume(self._ref)
 
     def undefine(self, flags: int = 0) -> None:
+        """Remove the domain's persistent config (virDomainUndefine / virDomainUndefineFlags with
+        :class:`DomainUndefineFlags`, e.g. MANAGED_SAVE to drop a save image too). A running domain
+        becomes transient and is gone once stopped."""
         api = "virDomainUndefineFlags" if flags else "virDomainUndefine"
         self._conn._calls.domain_undefine(self._ref, flags, api=api)
 
@@ -191,6 +242,8 @@ class Domain:
         self._conn._calls.domain_set_memory_flags(self._ref, memory_kib, real_flags, api=api)
 
     def set_max_memory(self, memory_kib: int) -> None:
+        """Set the most memory (KiB) the domain may use (virDomainSetMaxMemory); zero or out of
+        range is VIR_ERR_INVALID_ARG."""
         from pyvirt._enums import DomainMemoryModFlags
 
         api = "virDomainSetMaxMemory"
@@ -201,6 +254,9 @@ class Domain:
         )
 
     def set_vcpus(self, nvcpus: int, flags: int | None = None) -> None:
+        """Set the number of virtual CPUs (virDomainSetVcpus, or virDomainSetVcpusFlags when *flags*
+        is given: :class:`DomainVcpuFlags` LIVE, CONFIG, MAXIMUM). Zero is VIR_ERR_INVALID_ARG; more
+        than the maximum, VIR_ERR_INVALID_ARG from the driver."""
         from pyvirt._enums import DomainMemoryModFlags
 
         api = "virDomainSetVcpus" if flags is None else "virDomainSetVcpusFlags"
@@ -250,6 +306,11 @@ class Domain:
     def snapshot_current(self, flags: int = 0) -> DomainSnapshot:
         """The current snapshot (the last taken or reverted to); NO_DOMAIN_SNAPSHOT if none."""
         return DomainSnapshot(self, self._conn._calls.domain_snapshot_current(self._ref, flags))
+
+    def open_console(self, dev_name: str | None = None, flags: int = 0) -> int:
+        """A file descriptor on the guest's console (``virsh console``), which the caller
+        reads, writes and closes; *dev_name* picks a device by alias (``serial0``)."""
+        return int(self._conn._calls.domain_open_console(self._ref, dev_name, flags))
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Domain) and other._conn is self._conn and other.uuid == self.uuid
@@ -363,42 +424,58 @@ class Network:
 
     @property
     def ref(self) -> NetworkRef:
+        """The reference record (:class:`NetworkRef`: name, uuid) the driver identifies the network
+        by."""
         return self._ref
 
     @property
     def name(self) -> str:
+        """The network's name (virNetworkGetName): held in the handle."""
         return self._ref.name
 
     @property
     def uuid(self) -> str:
+        """The network's UUID (virNetworkGetUUIDString): held in the handle."""
         return self._ref.uuid
 
     def xml_desc(self, flags: int = 0) -> str:
+        """The network's ``<network>`` XML (virNetworkGetXMLDesc; *flags*: :class:`NetworkXMLFlags`
+        INACTIVE)."""
         return str(self._conn._calls.network_get_xml_desc(self._ref, flags))
 
     def bridge_name(self) -> str:
+        """The host bridge device the network uses, e.g. ``virbr0`` (virNetworkGetBridgeName)."""
         return str(self._conn._calls.network_get_bridge_name(self._ref))
 
     def is_active(self) -> bool:
+        """Whether the network is running (virNetworkIsActive)."""
         return bool(self._conn._calls.network_is_active(self._ref))
 
     def is_persistent(self) -> bool:
+        """Whether the network has a persistent config (virNetworkIsPersistent)."""
         return bool(self._conn._calls.network_is_persistent(self._ref))
 
     @property
     def autostart(self) -> bool:
+        """Whether the network starts with the host (virNetworkGetAutostart)."""
         return bool(self._conn._calls.network_get_autostart(self._ref))
 
     def set_autostart(self, autostart: bool) -> None:
+        """Mark the network to start with the host, or not (virNetworkSetAutostart)."""
         self._conn._calls.network_set_autostart(self._ref, bool(autostart))
 
     def start(self) -> None:
+        """Start a defined, inactive network (virNetworkCreate); already active is
+        VIR_ERR_OPERATION_INVALID."""
         self._conn._calls.network_create(self._ref)
 
     def destroy(self) -> None:
+        """Stop the network (virNetworkDestroy); a transient one is then gone."""
         self._conn._calls.network_destroy(self._ref)
 
     def undefine(self) -> None:
+        """Remove the network's persistent config (virNetworkUndefine); an active one becomes
+        transient."""
         self._conn._calls.network_undefine(self._ref)
 
     def __repr__(self) -> str:
@@ -417,61 +494,90 @@ class StoragePool:
 
     @property
     def ref(self) -> StoragePoolRef:
+        """The reference record (:class:`StoragePoolRef`: name, uuid) the driver identifies the pool
+        by."""
         return self._ref
 
     @property
     def name(self) -> str:
+        """The pool's name (virStoragePoolGetName): held in the handle."""
         return self._ref.name
 
     @property
     def uuid(self) -> str:
+        """The pool's UUID (virStoragePoolGetUUIDString): held in the handle."""
         return self._ref.uuid
 
     def info(self) -> StoragePoolInfo:
+        """State and sizes in bytes as a :class:`StoragePoolInfo` (virStoragePoolGetInfo)."""
         return self._conn._calls.storage_pool_get_info(self._ref)
 
     def xml_desc(self, flags: int = 0) -> str:
+        """The pool's ``<pool>`` XML (virStoragePoolGetXMLDesc; *flags*: :class:`StorageXMLFlags`
+        INACTIVE)."""
         return str(self._conn._calls.storage_pool_get_xml_desc(self._ref, flags))
 
     def is_active(self) -> bool:
+        """Whether the pool is started, its volumes visible (virStoragePoolIsActive)."""
         return bool(self._conn._calls.storage_pool_is_active(self._ref))
 
     def is_persistent(self) -> bool:
+        """Whether the pool has a persistent config (virStoragePoolIsPersistent)."""
         return bool(self._conn._calls.storage_pool_is_persistent(self._ref))
 
     @property
     def autostart(self) -> bool:
+        """Whether the pool starts with the host (virStoragePoolGetAutostart)."""
         return bool(self._conn._calls.storage_pool_get_autostart(self._ref))
 
     def set_autostart(self, autostart: bool) -> None:
+        """Mark the pool to start with the host, or not (virStoragePoolSetAutostart); a transient
+        pool is VIR_ERR_INVALID_ARG ("cannot set autostart for transient pool")."""
         self._conn._calls.storage_pool_set_autostart(self._ref, bool(autostart))
 
     def start(self, flags: int = 0) -> None:
+        """Start a defined, inactive pool and scan its volumes (virStoragePoolCreate; *flags*:
+        VIR_STORAGE_POOL_CREATE_WITH_BUILD…). Already active: VIR_ERR_OPERATION_INVALID."""
         self._conn._calls.storage_pool_create(self._ref, flags)
 
     def build(self, flags: int = 0) -> None:
+        """Create the pool's underlying storage, e.g. its target directory (virStoragePoolBuild;
+        *flags*: VIR_STORAGE_POOL_BUILD_NEW, …)."""
         self._conn._calls.storage_pool_build(self._ref, flags)
 
     def destroy(self) -> None:
+        """Stop the pool; its data stays (virStoragePoolDestroy). Inactive:
+        VIR_ERR_OPERATION_INVALID."""
         self._conn._calls.storage_pool_destroy(self._ref)
 
     def delete(self, flags: int = 0) -> None:
+        """Delete the pool's underlying storage; the pool must be inactive
+        (virStoragePoolDelete)."""
         self._conn._calls.storage_pool_delete(self._ref, flags)
 
     def undefine(self) -> None:
+        """Remove the pool's persistent config (virStoragePoolUndefine)."""
         self._conn._calls.storage_pool_undefine(self._ref)
 
     def refresh(self, flags: int = 0) -> None:
+        """Rescan the pool's volumes (virStoragePoolRefresh); inactive:
+        VIR_ERR_OPERATION_INVALID."""
         self._conn._calls.storage_pool_refresh(self._ref, flags)
 
     def list_volumes(self, flags: int = 0) -> list[StorageVol]:
+        """Every volume of the active pool, in one call (virStoragePoolListAllVolumes; *flags*
+        0)."""
         refs = self._conn._calls.storage_pool_list_all_volumes(self._ref, flags)
         return [StorageVol(self._conn, ref) for ref in refs]
 
     def lookup_volume_by_name(self, name: str) -> StorageVol:
+        """The volume called *name* in this pool (virStorageVolLookupByName); none is
+        VIR_ERR_NO_STORAGE_VOL."""
         return StorageVol(self._conn, self._conn._calls.storage_vol_lookup_by_name(self._ref, name))
 
     def create_volume(self, xml: str, flags: int = 0) -> StorageVol:
+        """Create a volume from ``<volume>`` XML in the pool (virStorageVolCreateXML; *flags*
+        VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA…); bad XML is VIR_ERR_XML_ERROR."""
         ref = self._conn._calls.storage_vol_create_xml(self._ref, xml, flags)
         return StorageVol(self._conn, ref)
 
@@ -488,34 +594,46 @@ class StorageVol:
 
     @property
     def ref(self) -> StorageVolRef:
+        """The reference record (:class:`StorageVolRef`: pool, name, key) the driver identifies the
+        volume by."""
         return self._ref
 
     @property
     def name(self) -> str:
+        """The volume's name in its pool (virStorageVolGetName): held in the handle."""
         return self._ref.name
 
     @property
     def key(self) -> str:
+        """The volume's unique key (virStorageVolGetKey; for file volumes, its path): held in the
+        handle."""
         return self._ref.key
 
     @property
     def pool_name(self) -> str:
+        """The name of the pool holding the volume, from the handle (no driver call)."""
         return self._ref.pool
 
     def pool(self) -> StoragePool:
+        """The pool holding the volume (virStoragePoolLookupByVolume)."""
         record = self._conn._calls.storage_pool_lookup_by_volume(self._ref)
         return StoragePool(self._conn, record.ref)
 
     def path(self) -> str:
+        """The volume's path on the host (virStorageVolGetPath)."""
         return str(self._conn._calls.storage_vol_get_path(self._ref))
 
     def info(self) -> StorageVolInfo:
+        """Type and sizes in bytes as a :class:`StorageVolInfo` (virStorageVolGetInfo)."""
         return self._conn._calls.storage_vol_get_info(self._ref)
 
     def xml_desc(self, flags: int = 0) -> str:
+        """The volume's ``<volume>`` XML (virStorageVolGetXMLDesc; *flags* 0)."""
         return str(self._conn._calls.storage_vol_get_xml_desc(self._ref, flags))
 
     def delete(self, flags: int = 0) -> None:
+        """Delete the volume and its data (virStorageVolDelete; *flags*:
+        VIR_STORAGE_VOL_DELETE_ZEROED, …)."""
         self._conn._calls.storage_vol_delete(self._ref, flags)
 
     def __repr__(self) -> str:

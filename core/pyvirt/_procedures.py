@@ -214,6 +214,9 @@ PROCEDURES: tuple[Procedure, ...] = (
         "domain:write",
         flags=(*_SAVE_BY_IMPACT, FlagAcl("domain:write", _VCPU_GUEST)),
     ),
+    # libvirt's 201 streams the console; in process a file descriptor stands for the stream,
+    # so it stays out of the daemon's calls until pyvirtd has streams (rpc LOCAL_ONLY).
+    _p(201, "domain_open_console", "virDomainOpenConsole", "domain:open_device"),
     # libvirt's 211 streams the image; here the PNG comes back as the call's result.
     _p(211, "domain_screenshot", "virDomainScreenshot", "domain:screenshot"),
     # domain snapshots (libvirt's virDomainSnapshot* family)

@@ -70,6 +70,7 @@ class DomainRecord:
 
     @property
     def ref(self) -> DomainRef:
+        """The :class:`DomainRef` (name, uuid, id) for calls on this domain."""
         return DomainRef(self.name, self.uuid, self.id)
 
 
@@ -140,6 +141,7 @@ class NetworkRecord:
 
     @property
     def ref(self) -> NetworkRef:
+        """The :class:`NetworkRef` (name, uuid) for calls on this network."""
         return NetworkRef(self.name, self.uuid)
 
 
@@ -176,6 +178,7 @@ class StoragePoolRecord:
 
     @property
     def ref(self) -> StoragePoolRef:
+        """The :class:`StoragePoolRef` (name, uuid) for calls on this pool."""
         return StoragePoolRef(self.name, self.uuid)
 
 

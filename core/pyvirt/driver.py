@@ -152,10 +152,11 @@ def __getattr__(name: str) -> object:
     globals()[name] = value
     return value
 
-
-#: ``auth(credentials) -> answers``: credentials are (type, prompt) pairs, as libvirt's
-#: virConnectAuth callback receives them.
 AuthCallback = Callable[[list[tuple[int, str]]], list[str]]
+"""``auth(credentials) -> answers``: what :func:`pyvirt.open` passes to a driver that must ask
+for credentials (a remote transport's SASL or SSH).  *credentials* are (type, prompt) pairs as
+libvirt's virConnectAuth callback receives them (type a VIR_CRED_* number); the answers come
+back in the same order."""
 
 
 def unsupported(method: str, domain: int = ErrorDomain.NONE) -> NoReturn:
@@ -189,30 +190,44 @@ class HypervisorDriver:
         """Release what the connection holds.  Called once; the default does nothing."""
 
     def connect_get_type(self) -> str:
+        """virConnectGetType: the hypervisor name shown to users, e.g. "Test" or "QEMU"."""
         unsupported("connect_get_type")
 
     def connect_get_version(self) -> int:
+        """virConnectGetVersion: the hypervisor's version, major*1000000 + minor*1000 + release."""
         unsupported("connect_get_version")
 
     def connect_get_lib_version(self) -> int:
+        """virConnectGetLibVersion: the serving library's version, encoded as for
+        connect_get_version."""
         unsupported("connect_get_lib_version")
 
     def connect_get_hostname(self) -> str:
+        """virConnectGetHostname: the host's name."""
         unsupported("connect_get_hostname")
 
     def connect_get_uri(self) -> str:
+        """virConnectGetURI: the canonical URI of this connection (what ``pyvirsh uri`` prints)."""
         unsupported("connect_get_uri")
 
     def connect_get_capabilities(self) -> str:
+        """virConnectGetCapabilities: the host's ``<capabilities>`` XML (host CPU, guests it can
+        run)."""
         unsupported("connect_get_capabilities")
 
     def connect_get_max_vcpus(self, type: str | None) -> int:
+        """virConnectGetMaxVcpus: the most vCPUs a guest of domain *type* (None: default) may
+        have."""
         unsupported("connect_get_max_vcpus")
 
     def connect_get_sysinfo(self, flags: int) -> str:
+        """virConnectGetSysinfo: the host's ``<sysinfo>`` XML; reject unknown *flags* with
+        :func:`unsupported_flags`."""
         unsupported("connect_get_sysinfo")
 
     def connect_is_secure(self) -> bool:
+        """virConnectIsSecure: whether the channel is safe from eavesdropping (local drivers:
+        True)."""
         unsupported("connect_is_secure")
 
     def connect_is_alive(self) -> bool:
@@ -227,6 +242,8 @@ class HypervisorDriver:
         raise make_error(ErrorCode.NO_SUPPORT, ErrorDomain.DOMAIN, "virConnectSetKeepAlive")
 
     def node_get_info(self) -> NodeInfo:
+        """virNodeGetInfo: the host's CPU/memory summary as a :class:`~pyvirt.NodeInfo` (memory in
+        KiB)."""
         unsupported("node_get_info")
 
     # events
@@ -239,90 +256,135 @@ class HypervisorDriver:
         unsupported("connect_event_subscribe")
 
     def connect_event_unsubscribe(self, token: int) -> None:
+        """virConnectDomainEventDeregisterAny: stop the listener registered under *token*."""
         unsupported("connect_event_unsubscribe")
 
     def node_get_free_memory(self) -> int:
+        """virNodeGetFreeMemory: the host's free memory in bytes."""
         unsupported("node_get_free_memory")
 
     def node_get_security_model(self) -> SecurityModel:
+        """virNodeGetSecurityModel: the host's security driver and DOI
+        (:class:`~pyvirt.SecurityModel`)."""
         unsupported("node_get_security_model")
 
     # domains: lookup and listing
     def connect_list_all_domains(self, flags: int) -> list[DomainRecord]:
+        """virConnectListAllDomains: one :class:`~pyvirt.DomainRecord` per domain matching *flags*
+        (:class:`~pyvirt.ListDomainsFlags`; :func:`domain_matches_filter` applies them)."""
         unsupported("connect_list_all_domains")
 
     def domain_lookup_by_id(self, id: int) -> DomainRecord:
+        """virDomainLookupByID: the running domain with *id*; an unknown domain raises
+        VIR_ERR_NO_DOMAIN."""
         unsupported("domain_lookup_by_id")
 
     def domain_lookup_by_name(self, name: str) -> DomainRecord:
+        """virDomainLookupByName: the domain called *name*; an unknown domain raises
+        VIR_ERR_NO_DOMAIN."""
         unsupported("domain_lookup_by_name")
 
     def domain_lookup_by_uuid(self, uuid: str) -> DomainRecord:
+        """virDomainLookupByUUID: the domain with the canonical *uuid*; an unknown domain raises
+        VIR_ERR_NO_DOMAIN."""
         unsupported("domain_lookup_by_uuid")
 
     # domains: lifecycle
     def domain_define_xml(self, xml: str, flags: int) -> DomainRecord:
+        """virDomainDefineXMLFlags: parse *xml*, add or update the persistent domain, return its
+        record. Bad XML: VIR_ERR_XML_ERROR; a name held by another UUID: VIR_ERR_OPERATION_FAILED
+        (the kit's :class:`DomainObjList` checks both ways)."""
         unsupported("domain_define_xml")
 
     def domain_create_xml(self, xml: str, flags: int) -> DomainRecord:
+        """virDomainCreateXML: define a transient domain from *xml* and start it; return its record
+        (with its id)."""
         unsupported("domain_create_xml")
 
     def domain_create(self, dom: DomainRef, flags: int) -> DomainRecord:
+        """virDomainCreateWithFlags: start the defined domain *dom* and return its record with the
+        new id. Already running: refuse it (QEMU: VIR_ERR_OPERATION_INVALID; test:
+        VIR_ERR_INTERNAL_ERROR "Domain 'x' is already running")."""
         unsupported("domain_create")
 
     def domain_undefine(self, dom: DomainRef, flags: int) -> None:
+        """virDomainUndefineFlags: remove *dom*'s persistent config (running: it becomes
+        transient)."""
         unsupported("domain_undefine")
 
     def domain_shutdown(self, dom: DomainRef, flags: int) -> None:
+        """virDomainShutdownFlags: ask the guest to power off; not running: refuse it (QEMU:
+        VIR_ERR_OPERATION_INVALID; test: VIR_ERR_INTERNAL_ERROR)."""
         unsupported("domain_shutdown")
 
     def domain_reboot(self, dom: DomainRef, flags: int) -> None:
+        """virDomainReboot: ask the guest to reboot; inactive: VIR_ERR_OPERATION_INVALID."""
         unsupported("domain_reboot")
 
     def domain_reset(self, dom: DomainRef, flags: int) -> None:
+        """virDomainReset: reset the virtual hardware at once; inactive:
+        VIR_ERR_OPERATION_INVALID."""
         unsupported("domain_reset")
 
     def domain_destroy(self, dom: DomainRef, flags: int) -> None:
+        """virDomainDestroyFlags: stop *dom* at once (a transient domain is then forgotten);
+        inactive: VIR_ERR_OPERATION_INVALID. On the daemon's priority workers, so it must not wait
+        on a stuck job."""
         unsupported("domain_destroy")
 
     def domain_suspend(self, dom: DomainRef) -> None:
+        """virDomainSuspend: pause the vCPUs; not running: refuse it (QEMU:
+        VIR_ERR_OPERATION_INVALID; test: VIR_ERR_INTERNAL_ERROR)."""
         unsupported("domain_suspend")
 
     def domain_resume(self, dom: DomainRef) -> None:
+        """virDomainResume: unpause; not paused: refuse it (test: VIR_ERR_INTERNAL_ERROR)."""
         unsupported("domain_resume")
 
     # domains: information and tuning
     def domain_get_xml_desc(self, dom: DomainRef, flags: int) -> str:
+        """virDomainGetXMLDesc: the ``<domain>`` XML, live or (INACTIVE in *flags*) the next
+        boot's."""
         unsupported("domain_get_xml_desc")
 
     def domain_get_info(self, dom: DomainRef) -> DomainInfo:
+        """virDomainGetInfo: a :class:`~pyvirt.DomainInfo` (memory in KiB, cpu_time in ns)."""
         unsupported("domain_get_info")
 
     def domain_get_state(self, dom: DomainRef, flags: int) -> tuple[int, int]:
+        """virDomainGetState: ``(state, reason)`` as libvirt's numbers."""
         unsupported("domain_get_state")
 
     def domain_get_max_memory(self, dom: DomainRef) -> int:
+        """virDomainGetMaxMemory: the maximum memory in KiB."""
         unsupported("domain_get_max_memory")
 
     def domain_get_os_type(self, dom: DomainRef) -> str:
+        """virDomainGetOSType: the guest OS type, e.g. "hvm"."""
         unsupported("domain_get_os_type")
 
     def domain_get_autostart(self, dom: DomainRef) -> bool:
+        """virDomainGetAutostart: whether *dom* starts with the driver."""
         unsupported("domain_get_autostart")
 
     def domain_set_autostart(self, dom: DomainRef, autostart: bool) -> None:
+        """virDomainSetAutostart: set it; a transient domain is VIR_ERR_OPERATION_INVALID."""
         unsupported("domain_set_autostart")
 
     def domain_is_active(self, dom: DomainRef) -> bool:
+        """virDomainIsActive: whether *dom* is running or paused."""
         unsupported("domain_is_active")
 
     def domain_is_persistent(self, dom: DomainRef) -> bool:
+        """virDomainIsPersistent: whether *dom* has a persistent config."""
         unsupported("domain_is_persistent")
 
     def domain_get_security_label(self, dom: DomainRef) -> SecurityLabel:
+        """virDomainGetSecurityLabel: *dom*'s :class:`~pyvirt.SecurityLabel`."""
         unsupported("domain_get_security_label")
 
     def domain_has_managed_save_image(self, dom: DomainRef, flags: int) -> bool:
+        """virDomainHasManagedSaveImage: whether a managed save image of *dom* exists."""
         unsupported("domain_has_managed_save_image")
 
     def domain_managed_save(self, dom: DomainRef, flags: int) -> None:
@@ -334,12 +396,17 @@ class HypervisorDriver:
         unsupported("domain_managed_save_remove")
 
     def domain_set_memory_flags(self, dom: DomainRef, memory: int, flags: int) -> None:
+        """virDomainSetMemoryFlags: set *memory* KiB, current or (VIR_DOMAIN_MEM_MAXIMUM) maximum,
+        live and/or config per *flags*; above the maximum: VIR_ERR_INVALID_ARG."""
         unsupported("domain_set_memory_flags")
 
     def domain_get_vcpus_flags(self, dom: DomainRef, flags: int) -> int:
+        """virDomainGetVcpusFlags: the vCPU count, live/config/maximum per *flags*."""
         unsupported("domain_get_vcpus_flags")
 
     def domain_set_vcpus_flags(self, dom: DomainRef, nvcpus: int, flags: int) -> None:
+        """virDomainSetVcpusFlags: set *nvcpus*, live/config/maximum per *flags*; above the maximum:
+        VIR_ERR_INVALID_ARG."""
         unsupported("domain_set_vcpus_flags")
 
     def domain_screenshot(self, dom: DomainRef, screen: int, flags: int) -> bytes:
@@ -419,50 +486,75 @@ class HypervisorDriver:
         """The snapshot's children (all descendants with LIST_DESCENDANTS), filtered."""
         unsupported("domain_snapshot_list_all_children")
 
+    def domain_open_console(self, dom: DomainRef, dev_name: str | None, flags: int) -> int:
+        """A file descriptor joined to the guest's console *dev_name* (a device alias such
+        as ``serial0``; None for the first console), owned by the caller: the guest's output
+        is read from it and keystrokes written into it.  libvirt carries these bytes over a
+        stream; in-process the descriptor is the stream (pyvirtd has no streams yet, so the
+        procedure does not cross the wire)."""
+        unsupported("domain_open_console")
+
 
 class NetworkDriver:
     """Virtual network entry points (libvirt's virNetworkDriver)."""
 
     def connect_list_all_networks(self, flags: int) -> list[NetworkRecord]:
+        """virConnectListAllNetworks: one :class:`~pyvirt.NetworkRecord` per network matching
+        *flags* (:func:`network_matches_filter`)."""
         unsupported("connect_list_all_networks", ErrorDomain.NETWORK)
 
     def network_lookup_by_name(self, name: str) -> NetworkRecord:
+        """virNetworkLookupByName: the network called *name*; unknown: VIR_ERR_NO_NETWORK."""
         unsupported("network_lookup_by_name", ErrorDomain.NETWORK)
 
     def network_lookup_by_uuid(self, uuid: str) -> NetworkRecord:
+        """virNetworkLookupByUUID: the network with *uuid*; unknown: VIR_ERR_NO_NETWORK."""
         unsupported("network_lookup_by_uuid", ErrorDomain.NETWORK)
 
     def network_define_xml(self, xml: str, flags: int) -> NetworkRecord:
+        """virNetworkDefineXML: parse *xml*, add or update the persistent network, return its
+        record."""
         unsupported("network_define_xml", ErrorDomain.NETWORK)
 
     def network_create_xml(self, xml: str, flags: int) -> NetworkRecord:
+        """virNetworkCreateXML: define a transient network from *xml* and start it."""
         unsupported("network_create_xml", ErrorDomain.NETWORK)
 
     def network_create(self, net: NetworkRef) -> None:
+        """virNetworkCreate: start *net*; already active: VIR_ERR_OPERATION_INVALID."""
         unsupported("network_create", ErrorDomain.NETWORK)
 
     def network_destroy(self, net: NetworkRef) -> None:
+        """virNetworkDestroy: stop *net* (transient: forget it)."""
         unsupported("network_destroy", ErrorDomain.NETWORK)
 
     def network_undefine(self, net: NetworkRef) -> None:
+        """virNetworkUndefine: remove *net*'s persistent config."""
         unsupported("network_undefine", ErrorDomain.NETWORK)
 
     def network_get_xml_desc(self, net: NetworkRef, flags: int) -> str:
+        """virNetworkGetXMLDesc: the ``<network>`` XML (INACTIVE in *flags*: the persistent
+        config)."""
         unsupported("network_get_xml_desc", ErrorDomain.NETWORK)
 
     def network_get_autostart(self, net: NetworkRef) -> bool:
+        """virNetworkGetAutostart: whether *net* starts with the driver."""
         unsupported("network_get_autostart", ErrorDomain.NETWORK)
 
     def network_set_autostart(self, net: NetworkRef, autostart: bool) -> None:
+        """virNetworkSetAutostart: set it."""
         unsupported("network_set_autostart", ErrorDomain.NETWORK)
 
     def network_get_bridge_name(self, net: NetworkRef) -> str:
+        """virNetworkGetBridgeName: the host bridge device of *net*."""
         unsupported("network_get_bridge_name", ErrorDomain.NETWORK)
 
     def network_is_active(self, net: NetworkRef) -> bool:
+        """virNetworkIsActive: whether *net* is running."""
         unsupported("network_is_active", ErrorDomain.NETWORK)
 
     def network_is_persistent(self, net: NetworkRef) -> bool:
+        """virNetworkIsPersistent: whether *net* has a persistent config."""
         unsupported("network_is_persistent", ErrorDomain.NETWORK)
 
 
@@ -470,86 +562,119 @@ class StorageDriver:
     """Storage pool and volume entry points (libvirt's virStorageDriver)."""
 
     def connect_list_all_storage_pools(self, flags: int) -> list[StoragePoolRecord]:
+        """virConnectListAllStoragePools: one :class:`~pyvirt.StoragePoolRecord` per pool matching
+        *flags* (:func:`storage_pool_matches_filter`)."""
         unsupported("connect_list_all_storage_pools", ErrorDomain.STORAGE)
 
     def storage_pool_lookup_by_name(self, name: str) -> StoragePoolRecord:
+        """virStoragePoolLookupByName: the pool called *name*; unknown: VIR_ERR_NO_STORAGE_POOL."""
         unsupported("storage_pool_lookup_by_name", ErrorDomain.STORAGE)
 
     def storage_pool_lookup_by_uuid(self, uuid: str) -> StoragePoolRecord:
+        """virStoragePoolLookupByUUID: the pool with *uuid*; unknown: VIR_ERR_NO_STORAGE_POOL."""
         unsupported("storage_pool_lookup_by_uuid", ErrorDomain.STORAGE)
 
     def storage_pool_lookup_by_volume(self, vol: StorageVolRef) -> StoragePoolRecord:
+        """virStoragePoolLookupByVolume: the pool that holds *vol*."""
         unsupported("storage_pool_lookup_by_volume", ErrorDomain.STORAGE)
 
     def storage_pool_define_xml(self, xml: str, flags: int) -> StoragePoolRecord:
+        """virStoragePoolDefineXML: parse *xml*, add the persistent pool (inactive), return its
+        record."""
         unsupported("storage_pool_define_xml", ErrorDomain.STORAGE)
 
     def storage_pool_create_xml(self, xml: str, flags: int) -> StoragePoolRecord:
+        """virStoragePoolCreateXML: define a transient pool from *xml* and start it."""
         unsupported("storage_pool_create_xml", ErrorDomain.STORAGE)
 
     def storage_pool_create(self, pool: StoragePoolRef, flags: int) -> None:
+        """virStoragePoolCreate: start *pool*; already active: VIR_ERR_OPERATION_INVALID."""
         unsupported("storage_pool_create", ErrorDomain.STORAGE)
 
     def storage_pool_build(self, pool: StoragePoolRef, flags: int) -> None:
+        """virStoragePoolBuild: create the pool's underlying storage (e.g. its directory)."""
         unsupported("storage_pool_build", ErrorDomain.STORAGE)
 
     def storage_pool_destroy(self, pool: StoragePoolRef) -> None:
+        """virStoragePoolDestroy: stop *pool*, keeping its data; inactive:
+        VIR_ERR_OPERATION_INVALID."""
         unsupported("storage_pool_destroy", ErrorDomain.STORAGE)
 
     def storage_pool_delete(self, pool: StoragePoolRef, flags: int) -> None:
+        """virStoragePoolDelete: delete the underlying storage of an inactive *pool*."""
         unsupported("storage_pool_delete", ErrorDomain.STORAGE)
 
     def storage_pool_undefine(self, pool: StoragePoolRef) -> None:
+        """virStoragePoolUndefine: remove *pool*'s persistent config."""
         unsupported("storage_pool_undefine", ErrorDomain.STORAGE)
 
     def storage_pool_refresh(self, pool: StoragePoolRef, flags: int) -> None:
+        """virStoragePoolRefresh: rescan the volumes of the active *pool*."""
         unsupported("storage_pool_refresh", ErrorDomain.STORAGE)
 
     def storage_pool_get_info(self, pool: StoragePoolRef) -> StoragePoolInfo:
+        """virStoragePoolGetInfo: state and sizes in bytes (:class:`~pyvirt.StoragePoolInfo`)."""
         unsupported("storage_pool_get_info", ErrorDomain.STORAGE)
 
     def storage_pool_get_xml_desc(self, pool: StoragePoolRef, flags: int) -> str:
+        """virStoragePoolGetXMLDesc: the ``<pool>`` XML."""
         unsupported("storage_pool_get_xml_desc", ErrorDomain.STORAGE)
 
     def storage_pool_get_autostart(self, pool: StoragePoolRef) -> bool:
+        """virStoragePoolGetAutostart: whether *pool* starts with the driver."""
         unsupported("storage_pool_get_autostart", ErrorDomain.STORAGE)
 
     def storage_pool_set_autostart(self, pool: StoragePoolRef, autostart: bool) -> None:
+        """virStoragePoolSetAutostart: set it; a transient pool is VIR_ERR_INVALID_ARG."""
         unsupported("storage_pool_set_autostart", ErrorDomain.STORAGE)
 
     def storage_pool_is_active(self, pool: StoragePoolRef) -> bool:
+        """virStoragePoolIsActive: whether *pool* is started."""
         unsupported("storage_pool_is_active", ErrorDomain.STORAGE)
 
     def storage_pool_is_persistent(self, pool: StoragePoolRef) -> bool:
+        """virStoragePoolIsPersistent: whether *pool* has a persistent config."""
         unsupported("storage_pool_is_persistent", ErrorDomain.STORAGE)
 
     def storage_pool_list_all_volumes(
         self, pool: StoragePoolRef, flags: int
     ) -> list[StorageVolRef]:
+        """virStoragePoolListAllVolumes: a reference per volume of the active *pool*."""
         unsupported("storage_pool_list_all_volumes", ErrorDomain.STORAGE)
 
     def storage_vol_lookup_by_name(self, pool: StoragePoolRef, name: str) -> StorageVolRef:
+        """virStorageVolLookupByName: the volume *name* in *pool*; unknown:
+        VIR_ERR_NO_STORAGE_VOL."""
         unsupported("storage_vol_lookup_by_name", ErrorDomain.STORAGE)
 
     def storage_vol_lookup_by_key(self, key: str) -> StorageVolRef:
+        """virStorageVolLookupByKey: the volume with *key* in any active pool; unknown:
+        VIR_ERR_NO_STORAGE_VOL."""
         unsupported("storage_vol_lookup_by_key", ErrorDomain.STORAGE)
 
     def storage_vol_lookup_by_path(self, path: str) -> StorageVolRef:
+        """virStorageVolLookupByPath: the volume at *path* in any active pool; unknown:
+        VIR_ERR_NO_STORAGE_VOL."""
         unsupported("storage_vol_lookup_by_path", ErrorDomain.STORAGE)
 
     def storage_vol_create_xml(self, pool: StoragePoolRef, xml: str, flags: int) -> StorageVolRef:
+        """virStorageVolCreateXML: create a volume in *pool* from *xml*; return its reference."""
         unsupported("storage_vol_create_xml", ErrorDomain.STORAGE)
 
     def storage_vol_delete(self, vol: StorageVolRef, flags: int) -> None:
+        """virStorageVolDelete: delete *vol* and its data."""
         unsupported("storage_vol_delete", ErrorDomain.STORAGE)
 
     def storage_vol_get_info(self, vol: StorageVolRef) -> StorageVolInfo:
+        """virStorageVolGetInfo: type and sizes in bytes (:class:`~pyvirt.StorageVolInfo`)."""
         unsupported("storage_vol_get_info", ErrorDomain.STORAGE)
 
     def storage_vol_get_xml_desc(self, vol: StorageVolRef, flags: int) -> str:
+        """virStorageVolGetXMLDesc: the ``<volume>`` XML."""
         unsupported("storage_vol_get_xml_desc", ErrorDomain.STORAGE)
 
     def storage_vol_get_path(self, vol: StorageVolRef) -> str:
+        """virStorageVolGetPath: the volume's path on the host."""
         unsupported("storage_vol_get_path", ErrorDomain.STORAGE)
 
 
@@ -586,6 +711,10 @@ class ConnectDriver(abc.ABC):
 
 
 class StateInitResult(enum.IntEnum):
+    """What :meth:`StateDriver.initialize` reports, libvirt's VIR_DRV_STATE_INIT_*: ERROR (the
+    daemon fails to start), SKIPPED (the driver does not apply here, e.g. its hypervisor is not
+    installed; the daemon runs without it), COMPLETE (ready)."""
+
     ERROR = -1
     SKIPPED = 0
     COMPLETE = 1

@@ -47,6 +47,11 @@ class Config:
     max_clients: int = _setting(
         5000, "Most client connections served at once; more are refused with an error."
     )
+    max_queued_clients: int = _setting(
+        1000,
+        "Connections the kernel holds waiting to be accepted (the listen() backlog, as\n"
+        "libvirt's max_queued_clients): a burst of connects beyond it fails.",
+    )
     max_anonymous_clients: int = _setting(
         20, "Most clients still authenticating at once (libvirt's knob; no auth yet)."
     )
@@ -98,7 +103,13 @@ class Config:
         def fail(key: str, what: str) -> ConfigError:
             return ConfigError(f"{origin}: '{key}' {what}")
 
-        for key in ("max_clients", "max_workers", "max_client_requests", "max_message_size"):
+        for key in (
+            "max_clients",
+            "max_queued_clients",
+            "max_workers",
+            "max_client_requests",
+            "max_message_size",
+        ):
             if getattr(self, key) <= 0:
                 raise fail(key, "must be greater than 0")
         for key in ("max_anonymous_clients", "min_workers", "prio_workers", "keepalive_count"):

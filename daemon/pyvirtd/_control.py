@@ -50,6 +50,8 @@ class WorkerOptions:
     #: "text" or "json" lines (pyvirtd._logsetup), and per-logger levels.
     log_format: str = "text"
     log_filters: str = ""
+    #: The listen() backlog of the worker's sockets (pyvirtd.toml's max_queued_clients).
+    max_queued_clients: int = 1000
     #: Whether to count calls for the daemon's OpenMetrics endpoint (pyvirtd._metrics).
     metrics: bool = False
 

@@ -161,6 +161,7 @@ class Daemon:
             self._on_overflow,
             max_message=config.max_message_size,
             max_connections=2 * config.max_clients + 64,
+            backlog=config.max_queued_clients,
         )
         self.last_activity = time.monotonic()
         self.waiting: list[_Waiting] = []
@@ -200,6 +201,7 @@ class Daemon:
             max_clients=c.max_clients,
             max_message=c.max_message_size,
             poll_spin_us=c.poll_spin_us,
+            max_queued_clients=c.max_queued_clients,
             rw_perms=c.mode("rw"),
             ro_perms=c.mode("ro"),
             listen_addr=c.listen_addr if self.listen else None,

@@ -103,6 +103,7 @@ class ZmtpServer:
         max_message: int,
         max_connections: int,
         spin: float = 0.0,
+        backlog: int = 1000,
     ) -> None:
         self.on_message = on_message
         self.on_disconnect = on_disconnect
@@ -110,6 +111,10 @@ class ZmtpServer:
         self.max_message = max_message
         self.max_connections = max_connections
         self.spin = spin
+        #: listen()'s backlog (pyvirtd.toml's max_queued_clients, 1000 as libvirt's): a burst
+        #: of connects the loop has not accepted yet waits in the kernel's queue; past it a
+        #: unix connect fails with EAGAIN (the client retries it; see pyvirt.rpc._channel).
+        self.backlog = backlog
         self._active = False  # the last poll served something: spin before sleeping
         self.epoll = select.epoll()
         self.listeners: dict[int, tuple[socket.socket, str]] = {}
@@ -149,7 +154,7 @@ class ZmtpServer:
         self._listen(sock, kind)
 
     def _listen(self, sock: socket.socket, kind: str) -> None:
-        sock.listen(128)
+        sock.listen(self.backlog)
         sock.setblocking(False)
         self.listeners[sock.fileno()] = (sock, kind)
         self.epoll.register(sock.fileno(), _IN)

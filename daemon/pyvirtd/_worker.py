@@ -119,6 +119,7 @@ class WorkerServer:
             max_message=options.max_message,
             max_connections=2 * self.max_clients + 64,
             spin=options.poll_spin_us / 1e6,
+            backlog=options.max_queued_clients,
         )
         self.endpoints: dict[str, str] = {}
         self.bound: dict[str, int] = {}  # socket file -> inode, removed on exit if still ours

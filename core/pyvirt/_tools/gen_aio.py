@@ -110,11 +110,22 @@ class _Asyncify(ast.NodeTransformer):
         return node
 
 
+def _local_only(func: ast.FunctionDef) -> bool:
+    """Whether *func* calls a procedure that does not cross the wire (a console's file
+    descriptor): the asyncio API, served by the asyncio client for daemons, leaves it out."""
+    from pyvirt.rpc._signatures import LOCAL_ONLY
+
+    return any(
+        _calls_driver(node) and node.func.attr in LOCAL_ONLY  # type: ignore[attr-defined]
+        for node in ast.walk(func)
+    )
+
+
 def _convert(cls: ast.ClassDef, *, skip: frozenset[str] = frozenset(), base: str = "") -> str:
     async_names = _async_methods(cls)
     body: list[ast.stmt] = []
     for item in cls.body:
-        if isinstance(item, ast.FunctionDef) and item.name in skip:
+        if isinstance(item, ast.FunctionDef) and (item.name in skip or _local_only(item)):
             continue
         if isinstance(item, ast.FunctionDef) and item.name in async_names:
             item = _Asyncify(async_names).visit(item)

@@ -45,6 +45,7 @@ class Control:
         self._log: TextIO | None = None
         self.prog = "pyvirsh"
         self.imode = False
+        self.escape = "^]"  # -e: the console's escape sequence
         self.out: TextIO = sys.stdout
         self.err: TextIO = sys.stderr
         self._conn: Connection | None = None

@@ -95,6 +95,7 @@ def _global_options(ctl: Control, args: list[str], prog: str) -> list[str]:
                 ):
                     ctl.error(f"Invalid string '{v}' for escape sequence")
                     raise Exit(1)
+                ctl.escape = v
             elif letter == "h":
                 from pyvirt.cli._help import usage
 

@@ -34,6 +34,7 @@ GROUPS: tuple[tuple[str, str], ...] = (
 MODULES: dict[str, tuple[str, ...]] = {
     "domain": (
         "autostart",
+        "console",
         "create",
         "define",
         "destroy",

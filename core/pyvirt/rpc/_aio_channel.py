@@ -35,7 +35,16 @@ from typing import Any
 
 from pyvirt._errors import VirtError
 from pyvirt._records import ObjectEvent
-from pyvirt.rpc._channel import _PING, Keepalive, keepalive_timeout, lost, reply_value, timed_out
+from pyvirt.rpc._channel import (
+    _PING,
+    QUEUE_FULL_PAUSE,
+    QUEUE_FULL_PAUSE_MAX,
+    Keepalive,
+    keepalive_timeout,
+    lost,
+    reply_value,
+    timed_out,
+)
 from pyvirt.rpc._codec import ProtocolError, decode, encode
 from pyvirt.rpc._procs import PROC_EVENT, PROC_EVENT_ATTACH
 from pyvirt.rpc._wire import (
@@ -58,6 +67,29 @@ _SERIALS = 0xFFFFFFFF
 #: Everything before a call's header when header and body are shorter than 256 bytes, one
 #: ready-made bytes per size (a call's bytes are written as prefix, header, body).
 _SHORT_PREFIXES = [two_frame_prefix(VERSION_FRAME, size) for size in range(256)]
+
+
+async def _connect_unix(path: str) -> socket.socket:
+    """A unix socket connected to *path*; the caller bounds the wait (``wait_for``).
+
+    Connected here, not by ``create_unix_connection``: when the listener's queue is full the
+    connect fails with EAGAIN, which asyncio takes for a connect in progress, and it then hands
+    over a socket that never connected.  A full queue is not a refusal: try again, pausing a
+    little longer each time (as :func:`pyvirt.rpc._channel.open_socket` does)."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.setblocking(False)
+    pause = QUEUE_FULL_PAUSE
+    try:
+        while True:
+            try:
+                sock.connect(path)
+                return sock
+            except BlockingIOError:
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, QUEUE_FULL_PAUSE_MAX)
+    except BaseException:
+        sock.close()
+        raise
 
 
 class Channel(asyncio.Protocol):
@@ -107,7 +139,8 @@ class Channel(asyncio.Protocol):
         family, address = socket_address(endpoint)
         if family == socket.AF_UNIX:
             assert isinstance(address, str)
-            await loop.create_unix_connection(lambda: channel, address)
+            sock = await _connect_unix(address)
+            await loop.create_unix_connection(lambda: channel, sock=sock)
         else:
             assert isinstance(address, tuple)
             await loop.create_connection(lambda: channel, address[0], address[1])

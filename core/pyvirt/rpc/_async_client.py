@@ -190,6 +190,8 @@ class AsyncRemoteConnection(AsyncRemoteStubs, backend.AsyncClientBase):
         return self.target.client_uri
 
     def connect_is_alive(self) -> bool:
+        """virConnectIsAlive: not closed, and the daemon link still up (a keepalive timeout or a
+        dropped socket ends it)."""
         worker = self._worker
         return not self._closed and worker is not None and not worker.gone()
 
@@ -215,6 +217,8 @@ class AsyncRemoteConnection(AsyncRemoteStubs, backend.AsyncClientBase):
 
     # -- closing ---------------------------------------------------------------------------
     async def connect_close(self) -> None:
+        """virConnectClose: tell the daemon (CONNECT_CLOSE), stop keepalive and close the sockets.
+        Idempotent."""
         if self._closed:
             return
         self._closed = True
@@ -233,6 +237,7 @@ class AsyncRemoteConnection(AsyncRemoteStubs, backend.AsyncClientBase):
                 link.close()
 
     async def close(self) -> None:
+        """Close the connection (:meth:`connect_close`); later calls raise VIR_ERR_INVALID_CONN."""
         await self.connect_close()
 
     def _close_links(self) -> None:

@@ -67,6 +67,11 @@ def _spin_seconds() -> float:
 #: slow, and polling would only take CPU from it): see Channel.recv.
 _SPIN = _spin_seconds()
 _SPIN_BACKOFF_MAX = 64
+#: The channels of this process whose caller waits for a reply now.  A call polls for its
+#: reply only when no other call of the process is waiting: with several in flight (a
+#: threaded client), the process has work coming anyway, and a polling thread would take a
+#: core from the worker serving those calls and the GIL from the threads taking the replies.
+_waiting: set[Channel] = set()
 #: Never block in send (a peer that does not read must not hang the caller past its timeout)
 #: and never raise SIGPIPE in an embedding process that did not ignore it.
 _SEND_FLAGS = socket.MSG_DONTWAIT | socket.MSG_NOSIGNAL
@@ -77,6 +82,10 @@ _RECONNECT_INTERVAL = 0.05
 #: Time a connect attempt gets even when the caller waits less: a TCP handshake with a distant
 #: host must be able to finish (ZeroMQ's connect went on in the background between waits).
 _MIN_CONNECT_TIME = 1.0
+#: Pauses between connects to a unix socket whose listen queue is full (EAGAIN): a burst of
+#: clients waits its turn within the open timeout, as libvirt's blocking connect waits.
+QUEUE_FULL_PAUSE = 0.001
+QUEUE_FULL_PAUSE_MAX = 0.05
 #: Connections a peer may close during the handshake before it counts as broken.
 _HANDSHAKE_ATTEMPTS = 3
 _HANDSHAKE = handshake(b"DEALER", False)
@@ -161,11 +170,33 @@ def open_socket(endpoint: str, timeout: float) -> socket.socket:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         sock.settimeout(timeout)
-        sock.connect(address)
+        _connect_unix(sock, address, timeout)
     except BaseException:
         sock.close()
         raise
     return sock
+
+
+def _connect_unix(sock: socket.socket, path: str, timeout: float) -> None:
+    """Connect *sock* to *path*, trying again while the listener's queue is full.
+
+    A unix connect does not wait for room in the listen backlog: with a timeout set it fails
+    at once with EAGAIN when a burst of clients overflows the queue.  That is not a refusal
+    (the daemon is there and accepting), so it is tried again, pausing a little longer each
+    time, until *timeout*; a missing socket or a refused connect still fails at once.
+    """
+    deadline = time.monotonic() + timeout
+    pause = QUEUE_FULL_PAUSE
+    while True:
+        try:
+            sock.connect(path)
+            return
+        except BlockingIOError:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise
+            time.sleep(min(pause, remaining))
+            pause = min(pause * 2, QUEUE_FULL_PAUSE_MAX)
 
 
 class Channel:
@@ -445,11 +476,22 @@ class Channel:
                 raise timed_out()
         sock = self._sock
         assert sock is not None
-        if _SPIN:
-            if self._spin_skip:
-                self._spin_skip -= 1
-            elif self._spin(sock):
-                return messages.popleft()
+        # Only a thread whose process has no other call waiting polls: see _waiting.
+        alone = not _waiting
+        _waiting.add(self)
+        try:
+            if _SPIN:
+                if self._spin_skip:
+                    self._spin_skip -= 1
+                elif alone and self._spin(sock):
+                    return messages.popleft()
+            return self._wait(sock, timeout)
+        finally:
+            _waiting.discard(self)
+
+    def _wait(self, sock: socket.socket, timeout: float) -> list[bytes]:
+        """The next message, sleeping in ``recv`` until it comes (see :meth:`recv`)."""
+        messages = self._messages
         deadline = time.monotonic() + timeout
         remaining = timeout
         while True:

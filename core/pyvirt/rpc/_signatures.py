@@ -22,7 +22,13 @@ if TYPE_CHECKING:
     from pyvirt.rpc._codec import Checker
 
 #: Methods whose arguments cannot cross the wire; the daemon serves them itself.
-LOCAL_ONLY = frozenset({"connect_event_subscribe", "connect_event_unsubscribe"})
+LOCAL_ONLY = frozenset(
+    {
+        "connect_event_subscribe",
+        "connect_event_unsubscribe",
+        "domain_open_console",  # a file descriptor: needs streams to cross the wire
+    }
+)
 #: Methods the RPC layer itself implements (the session, not a call to a driver).
 _SESSION = frozenset({"connect_open", "connect_close"})
 

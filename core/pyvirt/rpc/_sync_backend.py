@@ -67,7 +67,7 @@ def connect(endpoint: str, call_timeout: float, *, patient: bool = False) -> Lin
     channel = Channel(endpoint)
     try:
         if not patient:
-            channel.connect()
+            channel.connect(OPEN_TIMEOUT)
         if not channel.wait_connected(OPEN_TIMEOUT):
             raise lost(f"cannot reach the daemon at {endpoint}")
     except BaseException:

@@ -192,6 +192,8 @@ class RemoteConnection(RemoteStubs, backend.ClientBase):
         return self.target.client_uri
 
     def connect_is_alive(self) -> bool:
+        """virConnectIsAlive: not closed, and the daemon link still up (a keepalive timeout or a
+        dropped socket ends it)."""
         worker = self._worker
         return not self._closed and worker is not None and not worker.gone()
 
@@ -217,6 +219,8 @@ class RemoteConnection(RemoteStubs, backend.ClientBase):
 
     # -- closing ---------------------------------------------------------------------------
     def connect_close(self) -> None:
+        """virConnectClose: tell the daemon (CONNECT_CLOSE), stop keepalive and close the sockets.
+        Idempotent."""
         if self._closed:
             return
         self._closed = True
@@ -235,6 +239,7 @@ class RemoteConnection(RemoteStubs, backend.ClientBase):
                 link.close()
 
     def close(self) -> None:
+        """Close the connection (:meth:`connect_close`); later calls raise VIR_ERR_INVALID_CONN."""
         self.connect_close()
 
     def _close_links(self) -> None:

@@ -38,6 +38,7 @@ from pyvirt_qemu._command_devices import (
     _inputs,
     _interfaces,
     _memballoon,
+    _panics,
     _videos,
     check_device_kinds,
 )
@@ -90,6 +91,7 @@ def build_argv(d: DomainDef, *, accel: str, paths: LaunchPaths) -> list[str]:
     _graphics(b)
     _videos(b)
     _memballoon(b)
+    _panics(b)
     _boot(b)  # after the devices: it depends on whether any device carried <boot order>
     return b.argv
 

@@ -11,6 +11,7 @@ from pyvirt.conf import (
     ControllerDef,
     DiskDef,
     DomainDef,
+    GenericDevice,
     GraphicsDef,
     InputDef,
     InterfaceDef,
@@ -148,7 +149,7 @@ def _chardevs(b: _Builder) -> None:
     serial_ports = {c.target.get("port", "0") for c in b.d.chardevs if c.kind == "serial"}
     nchannel = 0
     for c in b.d.chardevs:
-        _check_extra(c, c.kind, frozenset())
+        _check_extra(c, c.kind, frozenset({"log"} if c.kind in ("serial", "console") else ()))
         if c.kind == "serial":
             _serial(b, c)
         elif c.kind == "console":
@@ -172,17 +173,55 @@ def _chardevs(b: _Builder) -> None:
 
 
 def _serial(b: _Builder, c: ChardevDef) -> None:
-    if c.type != "pty":
-        raise unsupported(f"serial type '{c.type}'")
     if c.target.get("type", "isa-serial") != "isa-serial":
         raise unsupported(f"serial target type '{c.target.get('type')}'")
     for kid in c.target_children:
         if kid.tag != "model" or kid.get("name") != "isa-serial":
             raise unsupported("serial target model other than isa-serial")
     port = c.target.get("port", "0")
-    b.add("-chardev", f"pty,id=charserial{port}")
+    b.add("-chardev", ",".join([_serial_backend(c, f"charserial{port}"), *_chardev_log(c)]))
     b.device("isa-serial", [("chardev", f"charserial{port}"), ("id", f"serial{port}"),
                             ("index", port)], None)  # fmt: skip
+
+
+def _serial_backend(c: ChardevDef, ident: str) -> str:
+    """The ``-chardev`` backend of a serial port: a pty (``virsh console`` reads it), a file
+    the guest's output is appended to, or a unix socket QEMU listens on."""
+    src = c.sources[0] if c.sources else {}
+    if len(c.sources) > 1:
+        raise unsupported("serial with more than one source")
+    if c.type == "pty":
+        return f"pty,id={ident}"
+    if c.type == "file":
+        if not src.get("path"):
+            raise make_error(ErrorCode.XML_ERROR, ErrorDomain.DOMAIN,
+                             "Missing source path attribute for char device")  # fmt: skip
+        if set(src) - {"path", "append"}:
+            raise unsupported("serial file source options")
+        append = src.get("append", "on") != "off"
+        return f"file,id={ident},path={_opt(src['path'])},append={'on' if append else 'off'}"
+    if c.type == "unix":
+        if src.get("mode", "bind") != "bind" or not src.get("path") or set(src) - {"mode", "path"}:
+            raise unsupported("serial unix source other than a socket QEMU binds")
+        return f"socket,id={ident},path={_opt(src['path'])},server=on,wait=off"
+    raise unsupported(f"serial type '{c.type}'")
+
+
+def _chardev_log(c: ChardevDef) -> list[str]:
+    """``<log file=… append=…/>``: QEMU copies everything the guest writes into the file."""
+    out: list[str] = []
+    for el in c.extra:
+        if el.tag != "log":
+            raise unsupported(f"<{el.tag}> in {c.kind}")
+        path = el.get("file")
+        if not path:
+            raise make_error(ErrorCode.XML_ERROR, ErrorDomain.DOMAIN,
+                             "missing log file path for char device")  # fmt: skip
+        out += [
+            f"logfile={_opt(path)}",
+            f"logappend={'off' if el.get('append') == 'off' else 'on'}",
+        ]
+    return out
 
 
 def _channel(b: _Builder, c: ChardevDef, nr: int) -> None:
@@ -294,6 +333,21 @@ def _memballoon(b: _Builder) -> None:
     b.device("virtio-balloon-pci", [("id", "balloon0")], mb)
 
 
+def _panics(b: _Builder) -> None:
+    """``<panic model='isa'/>``: QEMU's ISA pvpanic device, through which a panicking Linux
+    tells the host (QMP GUEST_PANICKED), so the driver can apply ``on_crash``."""
+    for dev in b.d.devices:
+        if not (isinstance(dev, GenericDevice) and dev.name == "panic"):
+            continue
+        el = dev.element
+        model = el.get("model", "isa") if el is not None else "isa"
+        if model != "isa":
+            raise unsupported(f"panic model '{model}'")
+        if el is not None and (set(el.attrib) - {"model"} or el.find("address") is not None):
+            raise unsupported("panic device options or address")
+        b.add("-device", "pvpanic")
+
+
 #: Types the builder handles; the driver refuses definitions holding anything else.
 HANDLED_DEVICES = (DiskDef, InterfaceDef, ChardevDef, ControllerDef, GraphicsDef, VideoDef,
                    InputDef, MemballoonDef)  # fmt: skip
@@ -302,5 +356,7 @@ HANDLED_DEVICES = (DiskDef, InterfaceDef, ChardevDef, ControllerDef, GraphicsDef
 def check_device_kinds(d: DomainDef) -> None:
     """Refuse device kinds the builder knows nothing about (sound, hostdev, rng, ...)."""
     for dev in d.devices:
+        if isinstance(dev, GenericDevice) and dev.name == "panic":
+            continue
         if not isinstance(dev, HANDLED_DEVICES):
             raise unsupported(f"device type '{dev.tag}'")

@@ -31,6 +31,8 @@ class Run:
     log_offset: int
     #: The guest (or a signal) said it is shutting down: its end-of-file is a shutdown.
     got_shutdown: bool = False
+    #: The guest panicked (pvpanic): the STOP that follows is the panic's, not a pause.
+    panicked: bool = False
     #: reboot() asked for a power-down: its SHUTDOWN event means reset and continue.
     fake_reboot: bool = False
     #: destroy or a handled shutdown owns the ending: event and EOF handlers keep out.

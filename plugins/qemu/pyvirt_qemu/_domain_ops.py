@@ -29,6 +29,7 @@ from pyvirt import (
     ErrorCode,
     ErrorDomain,
     SecurityLabel,
+    SecurityModel,
     VirtError,
     make_error,
 )
@@ -37,6 +38,7 @@ from pyvirt.driver import unsupported_flags
 
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._config import atomic_write, remove_file
+from pyvirt_qemu._console import open_console
 from pyvirt_qemu._defaults import apply_qemu_defaults, choose_accel
 from pyvirt_qemu._domain import QemuDomain
 from pyvirt_qemu._hookpoints import PREPARE, STARTED, run_hooks
@@ -132,16 +134,18 @@ class DomainOps:
 
     # -- start -----------------------------------------------------------------------------
     def domain_create(self, dom_ref: DomainRef, flags: int) -> DomainRecord:
-        unsupported_flags(flags, 0, "qemuDomainCreateWithFlags", _Q)
+        unsupported_flags(flags, DomainCreateFlags.START_PAUSED, "qemuDomainCreateWithFlags", _Q)
         dom = self._dom(dom_ref)
         if dom.active:  # refused before the prepare hook runs for nothing
             raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
                              "domain is already running")  # fmt: skip
-        self.driver.start_with_hooks(dom, "virDomainCreate")
+        paused = bool(flags & DomainCreateFlags.START_PAUSED)
+        self.driver.start_with_hooks(dom, "virDomainCreate", paused=paused)
         return dom.record()
 
     def domain_create_xml(self, xml: str, flags: int) -> DomainRecord:
-        unsupported_flags(flags, DomainCreateFlags.START_VALIDATE, "qemuDomainCreateXML", _Q)
+        unsupported_flags(flags, DomainCreateFlags.START_VALIDATE | DomainCreateFlags.START_PAUSED,
+                          "qemuDomainCreateXML", _Q)  # fmt: skip
         defn = _parse(xml)
         with self.driver.define_lock:
             self._refuse_existing(defn)
@@ -152,7 +156,7 @@ class DomainOps:
             dom.job.acquire("virDomainCreateXML", self.driver.job_wait)
             self.driver.domains.add(dom)
         try:
-            self.driver.start_held(dom)
+            self.driver.start_held(dom, paused=bool(flags & DomainCreateFlags.START_PAUSED))
             live, run_id = dom.live, dom.id
         except BaseException:
             self.driver.remove_domain(dom)
@@ -199,8 +203,21 @@ class DomainOps:
         self._monitor_job(dom_ref, "virDomainReboot", "system_powerdown")
 
     def domain_reset(self, dom_ref: DomainRef, flags: int) -> None:
+        """system_reset; a crashed guest (kept by on_crash preserve) is then paused, reason
+        crashed, as libvirt leaves it: QEMU keeps it stopped until resumed."""
         unsupported_flags(flags, 0, "qemuDomainReset", _Q)
-        self._monitor_job(dom_ref, "virDomainReset", "system_reset")
+        dom = self._dom(dom_ref)
+        with dom.job.hold("virDomainReset", self.driver.job_wait):
+            run = dom.run
+            if run is None:
+                raise _not_running()
+            run.monitor.execute("system_reset")
+            run.got_shutdown = run.panicked = False
+            if dom.state != DomainState.CRASHED:
+                return
+            with self.driver.lock:
+                dom.state, dom.reason = DomainState.PAUSED, DomainPausedReason.CRASHED
+            save_run_status(self.driver, dom)
 
     # -- pause -----------------------------------------------------------------------------
     def domain_suspend(self, dom_ref: DomainRef) -> None:
@@ -347,6 +364,22 @@ class DomainOps:
     def domain_get_security_label(self, dom_ref: DomainRef) -> SecurityLabel:
         self._dom(dom_ref)
         return SecurityLabel("", False)
+
+    def domain_open_console(self, dom_ref: DomainRef, dev_name: str | None, flags: int) -> int:
+        """The guest's serial console (a pty, or a unix socket QEMU listens on).  Console
+        sessions are not tracked, so VIR_DOMAIN_CONSOLE_FORCE and _SAFE are refused."""
+        unsupported_flags(flags, 0, "qemuDomainOpenConsole", _Q)
+        dom = self._dom(dom_ref)
+        with self.driver.lock:
+            live = dom.live
+        if live is None:
+            raise _not_running()
+        return open_console(live, dev_name)
+
+    def node_get_security_model(self) -> SecurityModel:
+        """No security driver confines the guests (no SELinux/AppArmor labels): libvirt then
+        reports model "none" and DOI "0", which virsh dominfo prints."""
+        return SecurityModel("none", "0")
 
     def domain_get_autostart(self, dom_ref: DomainRef) -> bool:
         with self.driver.lock:

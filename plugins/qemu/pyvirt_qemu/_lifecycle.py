@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pyvirt import (
+    DomainCrashedReason,
+    DomainEventCrashedDetail,
     DomainEventResumedDetail,
     DomainEventShutdownDetail,
     DomainEventStartedDetail,
@@ -71,8 +73,12 @@ def save_run_status(driver: QemuDriver, dom: QemuDomain) -> None:
     )  # fmt: skip
 
 
-def start_domain(driver: QemuDriver, dom: QemuDomain) -> None:
-    """Boot *dom* (its job held): spawn QEMU paused, handshake, refresh live data, cont."""
+def start_domain(driver: QemuDriver, dom: QemuDomain, *, paused: bool = False) -> None:
+    """Boot *dom* (its job held): spawn QEMU paused, handshake, refresh live data, cont.
+
+    With *paused* (virsh start --paused) the CPUs never start: libvirt then reports
+    paused (user) and emits SUSPENDED/PAUSED right after STARTED/BOOTED.
+    """
     if dom.active:
         raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.QEMU, "domain is already running")
     live = dom.defn.copy()
@@ -118,6 +124,13 @@ def start_domain(driver: QemuDriver, dom: QemuDomain) -> None:
         dom.live, dom.run = live, run
         driver.set_id(dom, run_id)
         dom.state, dom.reason = DomainState.PAUSED, DomainPausedReason.STARTING_UP
+    if paused:
+        with driver.lock:
+            dom.reason = DomainPausedReason.USER
+        save_run_status(driver, dom)
+        driver.emit(dom, DomainEventType.STARTED, DomainEventStartedDetail.BOOTED)
+        driver.emit(dom, DomainEventType.SUSPENDED, DomainEventSuspendedDetail.PAUSED)
+        return
     try:
         save_run_status(driver, dom)
         run.monitor.execute("cont")
@@ -196,6 +209,10 @@ def stop_domain(
         remove_status(driver.paths.run_dir, dom.name)
     shutil.rmtree(run.lib_dir, ignore_errors=True)
     if emit:
+        if detail == DomainEventStoppedDetail.DESTROYED and run.proc.ended_by_sigterm:
+            # libvirt 9.0 passes on the SHUTDOWN QEMU reports on SIGTERM ("Shutdown
+            # Finished after host request") before STOPPED/DESTROYED.
+            driver.emit(dom, DomainEventType.SHUTDOWN, DomainEventShutdownDetail.HOST, event_id)
         driver.emit(dom, DomainEventType.STOPPED, detail, event_id)
     if hooks and live is not None:
         dom.job.defer(functools.partial(run_hooks, STOPPED, live, event_id))
@@ -216,7 +233,16 @@ def on_monitor_event(
         if guest_initiated and not run.stopping:
             _in_thread(handle_guest_shutdown, driver, dom, run, str(data.get("reason", "")))
         return
+    if event == "GUEST_PANICKED":
+        run.panicked = True
+        if not run.stopping:
+            _panic_pause(driver, dom, run)  # here, so it always comes before CRASHED
+            _in_thread(handle_guest_panic, driver, dom, run)
+        return
     if event not in ("STOP", "RESUME"):
+        return
+    if event == "STOP" and (run.got_shutdown or run.panicked):
+        # QEMU stops the guest after a power-off (-no-shutdown) or a panic: not a pause.
         return
     with driver.lock:
         # A job that paused or resumed the guest sets the state and emits itself.
@@ -236,6 +262,19 @@ def on_monitor_event(
     with contextlib.suppress(VirtError):
         save_run_status(driver, dom)
     driver.emit(dom, *changed)
+
+
+def _panic_pause(driver: QemuDriver, dom: QemuDomain, run: Run) -> None:
+    """QEMU pauses a panicked guest (-no-shutdown makes pvpanic's action a pause).  libvirt
+    9.0 reports that as a pause (paused, reason crashed) when the guest is to be destroyed;
+    with restart or preserve it goes straight to crashed."""
+    with driver.lock:
+        if dom.run is not run or run.stopping or dom.live is None:
+            return
+        if dom.live.on_crash != "destroy" or dom.state != DomainState.RUNNING:
+            return
+        dom.state, dom.reason = DomainState.PAUSED, DomainPausedReason.CRASHED
+    driver.emit(dom, DomainEventType.SUSPENDED, DomainEventSuspendedDetail.PAUSED)
 
 
 def on_monitor_eof(driver: QemuDriver, dom: QemuDomain, run: Run) -> None:
@@ -274,6 +313,17 @@ def handle_eof(driver: QemuDriver, dom: QemuDomain, run: Run) -> None:
     _with_job(driver, dom, "monitor EOF", body)
 
 
+def _reset_and_continue(driver: QemuDriver, dom: QemuDomain, run: Run, reason: int) -> None:
+    """libvirt's "fake reboot": the guest stopped by QEMU (power-off or panic) is reset and
+    continued in the same process, so the next boot keeps its devices and its id."""
+    run.fake_reboot = run.got_shutdown = run.panicked = False
+    run.monitor.execute("system_reset")
+    run.monitor.execute("cont")
+    with driver.lock:
+        dom.state, dom.reason = DomainState.RUNNING, reason
+    save_run_status(driver, dom)
+
+
 def handle_guest_shutdown(driver: QemuDriver, dom: QemuDomain, run: Run, reason: str) -> None:
     """The guest powered off (or rebooted under -no-reboot): apply on_poweroff/on_reboot,
     or finish a reboot() that asked for a power-down."""
@@ -283,15 +333,37 @@ def handle_guest_shutdown(driver: QemuDriver, dom: QemuDomain, run: Run, reason:
             return
         action = dom.live.on_reboot if reason == "guest-reset" else dom.live.on_poweroff
         if run.fake_reboot or action == "restart":
-            run.fake_reboot = False
-            run.got_shutdown = False
-            run.monitor.execute("system_reset")
-            run.monitor.execute("cont")
-            with driver.lock:
-                dom.state, dom.reason = DomainState.RUNNING, DomainRunningReason.BOOTED
-            save_run_status(driver, dom)
+            _reset_and_continue(driver, dom, run, DomainRunningReason.BOOTED)
             return
         driver.emit(dom, DomainEventType.SHUTDOWN, DomainEventShutdownDetail.GUEST)
         stop_domain(driver, dom, DomainShutoffReason.SHUTDOWN, DomainEventStoppedDetail.SHUTDOWN)
 
     _with_job(driver, dom, "guest shutdown", body)
+
+
+def handle_guest_panic(driver: QemuDriver, dom: QemuDomain, run: Run) -> None:
+    """The guest panicked (QEMU has paused it): crashed, then on_crash decides.
+
+    As libvirt: CRASHED/PANICKED first; ``destroy`` ends the run (shut off, reason crashed,
+    STOPPED/CRASHED), ``restart`` resets and continues it (running, reason crashed,
+    RESUMED/UNPAUSED), ``preserve`` leaves it paused in QEMU and crashed in the API until a
+    reset or destroy.
+    """
+
+    def body() -> None:
+        if dom.run is not run or run.stopping or dom.live is None:
+            return
+        action = dom.live.on_crash
+        with driver.lock:
+            dom.state, dom.reason = DomainState.CRASHED, DomainCrashedReason.PANICKED
+        driver.emit(dom, DomainEventType.CRASHED, DomainEventCrashedDetail.PANICKED)
+        if action == "destroy":
+            stop_domain(driver, dom, DomainShutoffReason.CRASHED, DomainEventStoppedDetail.CRASHED)
+            return
+        if action == "restart":
+            _reset_and_continue(driver, dom, run, DomainRunningReason.CRASHED)
+            driver.emit(dom, DomainEventType.RESUMED, DomainEventResumedDetail.UNPAUSED)
+            return
+        save_run_status(driver, dom)  # preserve
+
+    _with_job(driver, dom, "guest panic", body)

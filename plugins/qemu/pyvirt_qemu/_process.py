@@ -43,6 +43,7 @@ class QemuProcess:
     pid: int
     start_time: int
     popen: subprocess.Popen[bytes] | None = None
+    ended_by_sigterm: bool = False
 
     def alive(self) -> bool:
         if self.popen is not None:
@@ -91,11 +92,19 @@ class QemuProcess:
         return True
 
     def kill(self, grace: float = 10.0) -> None:
-        """SIGTERM (QEMU then exits cleanly, flushing its disks), SIGKILL after *grace*."""
+        """SIGTERM (QEMU then exits cleanly, flushing its disks), SIGKILL after *grace*.
+
+        ``ended_by_sigterm`` records whether this call's SIGTERM ended a live QEMU: QEMU
+        then reported a host-requested shutdown first, which libvirt passes on.
+        """
+        if not self.alive():
+            return
         self.signal(signal.SIGTERM)
-        if not self.wait(grace):
-            self.signal(signal.SIGKILL)
-            self.wait(5.0)
+        if self.wait(grace):
+            self.ended_by_sigterm = True
+            return
+        self.signal(signal.SIGKILL)
+        self.wait(5.0)
 
 
 def spawn(argv: list[str], log_path: Path) -> QemuProcess:

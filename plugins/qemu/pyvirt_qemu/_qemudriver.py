@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from pyvirt import (
+    DomainCrashedReason,
     DomainEventStoppedDetail,
     DomainPausedReason,
     DomainRunningReason,
@@ -57,6 +58,7 @@ _QMP_STATE = {
     "running": (DomainState.RUNNING, DomainRunningReason.UNKNOWN),
     "paused": (DomainState.PAUSED, DomainPausedReason.USER),
     "prelaunch": (DomainState.PAUSED, DomainPausedReason.STARTING_UP),
+    "guest-panicked": (DomainState.CRASHED, DomainCrashedReason.PANICKED),  # on_crash preserve
 }
 
 
@@ -220,7 +222,7 @@ class QemuDriver:
     def autostart_link(self, name: str) -> Path:
         return self.paths.autostart_dir / f"{name}.xml"
 
-    def start_with_hooks(self, dom: QemuDomain, api: str) -> None:
+    def start_with_hooks(self, dom: QemuDomain, api: str, *, paused: bool = False) -> None:
         """Boot *dom*: prepare and start hooks, then the start under the job, then started.
 
         The hooks run with no job held (they may call back into the API); a failed start
@@ -229,19 +231,19 @@ class QemuDriver:
         """
         run_hooks(PREPARE, dom.defn)
         with dom.job.hold(api, self.job_wait):
-            self.start_held(dom)
+            self.start_held(dom, paused=paused)
             live, run_id = dom.live, dom.id
         if live is not None:
             run_hooks(STARTED, live, run_id)
 
-    def start_held(self, dom: QemuDomain) -> None:
+    def start_held(self, dom: QemuDomain, *, paused: bool = False) -> None:
         """The start proper, its job held and the prepare hooks done."""
         if dom.active:
             raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
                              "domain is already running")  # fmt: skip
         defn = dom.defn
         try:
-            start_domain(self, dom)
+            start_domain(self, dom, paused=paused)
         except BaseException:
             dom.job.defer(functools.partial(run_hooks, STOPPED, defn))
             raise

@@ -28,6 +28,7 @@ from pyvirt.cli.commands._common import (
     require,
     string_req,
 )
+from pyvirt.cli.commands.console import CONSOLE
 
 # Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
 TYPE_CHECKING = False
@@ -418,6 +419,7 @@ COMMANDS = [
         dom_opt(),
         Opt("disable", _B, "disable autostarting"),
     ),
+    CONSOLE,
     _cmd(
         "create",
         "create a domain from an XML file",

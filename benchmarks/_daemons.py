@@ -1,0 +1,114 @@
+"""What the RPC benchmarks share: starting pyvirtd, finding libvirtd, and counting the CPU the
+daemons' processes spend, so that a calls/s figure comes with where its microseconds went.
+
+CPU is read from ``/proc/PID/stat`` (user + system ticks of every thread of the process):
+for pyvirt, the daemon and every process below it (the workers, which serve the calls); for
+libvirt, the process at the other end of libvirtd's socket (``SO_PEERCRED``), so whichever
+daemon serves ``test+unix:///default`` is the one counted.  Ticks are 1/CLK_TCK s (10 ms
+here): over a window of a second or more and thousands of calls, close enough.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SYSTEM_PYTHON = "/usr/bin/python3"
+URI = "test+unix:///default"
+#: libvirtd's read-write socket as root (Debian's libvirtd, system mode).
+LIBVIRT_SOCK = "/run/libvirt/libvirt-sock"
+_TICK = 1.0 / os.sysconf("SC_CLK_TCK")
+
+
+def libvirtd_available() -> bool:
+    if not os.path.exists(SYSTEM_PYTHON) or shutil.which("virsh") is None:
+        return False
+    probe = subprocess.run(["virsh", "-c", URI, "uri"], capture_output=True, text=True, check=False)
+    return probe.returncode == 0
+
+
+def start_pyvirtd(rundir: Path) -> subprocess.Popen[bytes]:
+    """pyvirtd in *rundir* (``PYVIRT_BENCH_CONFIG`` names a pyvirtd.toml), once it listens."""
+    env = {**os.environ, "PYVIRT_RUNTIME_DIR": str(rundir)}
+    config = os.environ.get("PYVIRT_BENCH_CONFIG")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pyvirtd", *(["--config", config] if config else [])],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 20
+    # The workers' sockets come first, the daemon's own once they are ready.
+    while not all((rundir / name).exists() for name in ("pyvirt-test-sock", "pyvirt-sock")):
+        if time.monotonic() > deadline or proc.poll() is not None:
+            raise RuntimeError("pyvirtd did not start")
+        time.sleep(0.05)
+    return proc
+
+
+def libvirtd_pid() -> int | None:
+    """The pid of the process serving libvirtd's socket (None when it cannot be told)."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.connect(LIBVIRT_SOCK)
+            cred = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    except OSError:
+        return None
+    pid, _uid, _gid = struct.unpack("3i", cred)
+    return pid or None
+
+
+def _stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds) of *pid*, or None once it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    # After the name: state ppid ... utime (11) stime (12), counted from state = 0.
+    return int(fields[1]), (int(fields[11]) + int(fields[12])) * _TICK
+
+
+def tree(root: int) -> list[int]:
+    """*root* and every process below it."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            stat = _stat(int(entry))
+            if stat is not None:
+                parents[int(entry)] = stat[0]
+    found = [root]
+    for pid in found:
+        found.extend(child for child, parent in parents.items() if parent == pid)
+    return found
+
+
+class DaemonCPU:
+    """CPU seconds spent by a daemon's processes: :meth:`now` twice, subtract.
+
+    The processes are looked up at each reading (a worker may start between two); one that
+    exits between two readings takes its ticks with it, which the benchmarks avoid by reading
+    around a window in which the daemon runs steadily."""
+
+    def __init__(self, root: int | None, *, children: bool) -> None:
+        self.root = root
+        self.children = children
+
+    def now(self) -> float:
+        if self.root is None:
+            return float("nan")
+        pids = tree(self.root) if self.children else [self.root]
+        return sum(stat[1] for pid in pids if (stat := _stat(pid)) is not None)
+
+
+def conditions() -> str:
+    """The machine the figures come from: cores usable, and its load average right now."""
+    one, five, fifteen = os.getloadavg()
+    usable = len(os.sched_getaffinity(0))
+    return f"{usable} of {os.cpu_count()} cores usable, load average {one:.2f} {five:.2f} {fifteen:.2f}"

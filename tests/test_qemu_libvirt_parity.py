@@ -1,0 +1,94 @@
+"""virsh against libvirtd's QEMU driver and pyvirsh against pyvirtd's, same guest, same script.
+
+Both daemons run real QEMU here: libvirtd 9.0 on ``qemu:///system`` (the reference) and a
+pyvirtd of the test's own rooted in a temporary directory.  The same minimal definition
+goes through the same virsh script on each; the outputs must match byte for byte once the
+values that differ by nature (domain id, UUID, CPU time, the name) are masked.  Skips where
+libvirtd's QEMU driver does not answer.
+"""
+
+# ruff: noqa: F811 - fixtures imported from qemu_helpers are test parameters
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from daemon_helpers import start_daemon
+from qemu_helpers import daemon_env, needs_qemu, qemu_pids, qemu_root  # noqa: F401 - fixtures
+
+VIRSH = shutil.which("virsh")
+PYVIRSH = shutil.which("pyvirsh", path=os.path.dirname(sys.executable)) or "pyvirsh"
+
+
+def _libvirtd_qemu() -> bool:
+    if VIRSH is None or os.geteuid() != 0:
+        return False
+    probe = subprocess.run([VIRSH, "-c", "qemu:///system", "uri"], capture_output=True,
+                           timeout=30, check=False)  # fmt: skip
+    return probe.returncode == 0
+
+
+pytestmark = [
+    needs_qemu,
+    pytest.mark.skipif(not _libvirtd_qemu(), reason="libvirtd's qemu:///system is not running "
+                       "(or not as root): nothing to compare with"),  # fmt: skip
+]
+
+_MASKS = [
+    (re.compile(r"^(Id: +)\d+$", re.M), r"\1ID"),
+    (re.compile(r"^(UUID: +)[0-9a-f-]{36}$", re.M), r"\1UUID"),
+    (re.compile(r"^(CPU time: +)[0-9.]+s$", re.M), r"\1TIME"),
+]
+
+
+def _run(program: list[str], script: str, name: str, env: dict[str, str]) -> str:
+    done = subprocess.run([*program, "-c", "qemu:///system", script], capture_output=True,
+                          text=True, timeout=180, env=env, check=False)  # fmt: skip
+    assert done.returncode == 0, (program, done.stdout, done.stderr)
+    out = done.stdout.replace(name, "NAME")
+    for pattern, repl in _MASKS:
+        out = pattern.sub(repl, out)
+    return out
+
+
+def test_dominfo_and_domstate_match_libvirtd_through_a_whole_lifecycle_and_paused_starts(
+    daemon_env: tuple[Path, dict[str, str]], qemu_root: Path, tmp_path: Path
+) -> None:
+    name = f"pyvirt-parity-{uuid.uuid4().hex[:8]}"
+    xml = tmp_path / "parity.xml"
+    xml.write_text(
+        f"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>"
+        "<os><type arch='x86_64'>hvm</type></os><features><acpi/></features></domain>"
+    )
+    script = (
+        f"define {xml}; dominfo {name}; start {name}; domstate --reason {name}; "
+        f"dominfo {name}; suspend {name}; domstate --reason {name}; dominfo {name}; "
+        f"resume {name}; domstate --reason {name}; reset {name}; domstate --reason {name}; "
+        f"destroy {name}; domstate --reason {name}; dominfo {name}; "
+        f"start --paused {name}; domstate --reason {name}; resume {name}; "
+        f"domstate --reason {name}; destroy {name}; undefine {name}; "
+        f"create --paused {xml}; domstate --reason {name}; destroy {name}"
+    )
+    plain = {k: v for k, v in os.environ.items() if not k.endswith("DEFAULT_URI")}
+    try:
+        want = _run([VIRSH or "virsh"], script, name, plain)
+    finally:
+        for cleanup in ("destroy", "undefine"):
+            subprocess.run([VIRSH or "virsh", "-c", "qemu:///system", cleanup, name],
+                           capture_output=True, timeout=60, check=False)  # fmt: skip
+    rundir, env = daemon_env
+    daemon = start_daemon(rundir, env=env)
+    try:
+        daemon.wait_worker("qemu")
+        got = _run([PYVIRSH], script, name, {**plain, "PYVIRT_RUNTIME_DIR": str(rundir)})
+    finally:
+        daemon.stop()
+    assert "Security model: none" in want  # what libvirtd says without a security driver
+    assert got == want
+    assert qemu_pids(qemu_root) == []
