@@ -88,6 +88,22 @@ LIBVIRT_CALLS: dict[str, str] = {
     "domain_set_time": "d.setTime({{'seconds': 5}}, {f})",
     "domain_get_control_info": "d.controlInfo({f})",
     "domain_get_hostname": "d.hostname({f})",
+    "domain_snapshot_create_xml": "d.snapshotCreateXML('<domainsnapshot/>', {f})",
+    "domain_snapshot_get_xml_desc": "s.getXMLDesc({f})",
+    "domain_snapshot_num": "d.snapshotNum({f})",
+    "domain_snapshot_list_names": "d.snapshotListNames({f})",
+    "domain_snapshot_lookup_by_name": "d.snapshotLookupByName('probe', {f})",
+    "domain_has_current_snapshot": "d.hasCurrentSnapshot({f})",
+    "domain_snapshot_current": "d.snapshotCurrent({f})",
+    "domain_revert_to_snapshot": "d.revertToSnapshot(s, {f})",
+    "domain_snapshot_delete": "s.delete({f})",
+    "domain_snapshot_get_parent": "s.getParent({f})",
+    "domain_snapshot_num_children": "s.numChildren({f})",
+    "domain_snapshot_list_children_names": "s.listChildrenNames({f})",
+    "domain_snapshot_is_current": "s.isCurrent({f})",
+    "domain_snapshot_has_metadata": "s.hasMetadata({f})",
+    "domain_list_all_snapshots": "d.listAllSnapshots({f})",
+    "domain_snapshot_list_all_children": "s.listAllChildren({f})",
     "domain_get_vcpus_flags": "d.vcpusFlags({f})",
     "domain_set_vcpus_flags": "d.setVcpusFlags(1, {f})",
     "domain_screenshot": "d.screenshot(c.newStream(0), 0, {f})",
@@ -148,8 +164,10 @@ VOLXML = "<volume><name>probe2.img</name><capacity>1024</capacity></volume>"
 rw = libvirt.open("test:///default")
 rw.storagePoolLookupByName("default-pool").createXML(
     "<volume><name>probe.img</name><capacity>1024</capacity></volume>", 0)
+rw.lookupByName("test").snapshotCreateXML("<domainsnapshot><name>probe</name></domainsnapshot>", 0)
 c = libvirt.openReadOnly("test:///default")
 d = c.lookupByName("test")
+s = d.snapshotLookupByName("probe")
 n = c.networkLookupByName("default")
 p = c.storagePoolLookupByName("default-pool")
 v = p.storageVolLookupByName("probe.img")

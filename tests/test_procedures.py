@@ -14,11 +14,12 @@ import pytest
 import pyvirt
 from pyvirt import DomainState, ErrorCode, TypedParameterType, typed_param
 from pyvirt._connection import Connection
-from pyvirt._objects import Domain, Network, StoragePool, StorageVol
+from pyvirt._objects import Domain, DomainSnapshot, Network, StoragePool, StorageVol
 from pyvirt._procedures import BY_METHOD, PROCEDURES
 from pyvirt._records import (
     DomainRecord,
     DomainRef,
+    DomainSnapshotRef,
     NetworkRecord,
     NetworkRef,
     StoragePoolRecord,
@@ -116,6 +117,8 @@ def _answer(method: str) -> Any:
     uuid = "00000000-0000-0000-0000-000000000001"
     if method.startswith("connect_list_all_"):
         return []
+    if method.startswith("domain_snapshot_create"):
+        return DomainSnapshotRef(DomainRef("d", uuid, 1), "s")
     if method == "domain_screenshot":
         return b"\x89PNG"
     if method == "domain_open_console":
@@ -172,6 +175,9 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "domain_set_scheduler_parameters": lambda h: h[1].set_scheduler_parameters(
         [typed_param("weight", TypedParameterType.UINT, 5)]
     ),
+    "domain_snapshot_create_xml": lambda h: h[1].snapshot_create_xml("<domainsnapshot/>"),
+    "domain_revert_to_snapshot": lambda h: _snapshot(h).revert(),
+    "domain_snapshot_delete": lambda h: _snapshot(h).delete(),
     "network_create": lambda h: h[2].start(),
     "network_destroy": lambda h: h[2].destroy(),
     "network_undefine": lambda h: h[2].undefine(),
@@ -186,6 +192,10 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "storage_vol_create_xml": lambda h: h[3].create_volume("<volume/>"),
     "storage_vol_delete": lambda h: h[4].delete(),
 }
+
+
+def _snapshot(h: Handles) -> DomainSnapshot:
+    return DomainSnapshot(h[1], DomainSnapshotRef(h[1].ref, "s"))
 
 
 def handles(read_only: bool) -> tuple[Handles, RecordingConnection]:

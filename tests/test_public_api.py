@@ -24,7 +24,7 @@ PUBLIC = {
     "ArgumentUnsupportedError", "AuthFailedError", "ConfSyntaxError", "ConfigUnsupportedError",
     "ExistsError", "InternalError", "InvalidArgError", "NoConnectError", "NoDomainError",
     "NoInterfaceError", "NoNetworkError", "NoNodeDeviceError", "NoStoragePoolError",
-    "NoStorageVolError", "NoSupportError", "NotFoundError", "OperationDeniedError",
+    "NoDomainSnapshotError", "NoStorageVolError", "NoSupportError", "NotFoundError", "OperationDeniedError",
     "OperationFailedError", "OperationInvalidError", "OperationTimeoutError",
     "OperationUnsupportedError", "RPCError", "SystemCallError", "XMLError",
     # libvirt's enums
@@ -35,6 +35,9 @@ PUBLIC = {
     "DomainEventType", "DomainEventUndefinedDetail", "DomainMemoryModFlags",
     "DomainModificationImpact", "DomainPausedReason", "DomainRunningReason",
     "DomainSaveRestoreFlags",
+    "DomainSnapshot", "DomainSnapshotCreateFlags", "DomainSnapshotDeleteFlags",
+    "DomainSnapshotListFlags", "DomainSnapshotRef", "DomainSnapshotRevertFlags",
+    "DomainSnapshotXMLFlags",
     "DomainShutdownFlags", "DomainShutoffReason", "DomainState", "DomainUndefineFlags",
     "DomainVcpuFlags", "DomainXMLFlags", "ListDomainsFlags", "ListNetworksFlags",
     "ListStoragePoolsFlags", "NetworkEventType", "NetworkXMLFlags", "StoragePoolEventType",

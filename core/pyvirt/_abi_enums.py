@@ -694,59 +694,12 @@ class DomainSchedFieldType(enum.IntEnum):
     BOOLEAN = 6
 
 
-class DomainSnapshotCreateFlags(enum.IntFlag):
-    """VIR_DOMAIN_SNAPSHOT_CREATE_*."""
-
-    REDEFINE = 1
-    CURRENT = 2
-    NO_METADATA = 4
-    HALT = 8
-    DISK_ONLY = 16
-    REUSE_EXT = 32
-    QUIESCE = 64
-    ATOMIC = 128
-    LIVE = 256
-    VALIDATE = 512
-
-
-class DomainSnapshotDeleteFlags(enum.IntFlag):
-    """VIR_DOMAIN_SNAPSHOT_DELETE_*."""
-
-    CHILDREN = 1
-    METADATA_ONLY = 2
-    CHILDREN_ONLY = 4
-
-
-class DomainSnapshotListFlags(enum.IntFlag):
-    """VIR_DOMAIN_SNAPSHOT_LIST_*."""
-
-    DESCENDANTS = 1
-    ROOTS = 1
-    METADATA = 2
-    LEAVES = 4
-    NO_LEAVES = 8
-    NO_METADATA = 16
-    INACTIVE = 32
-    ACTIVE = 64
-    DISK_ONLY = 128
-    INTERNAL = 256
-    EXTERNAL = 512
-    TOPOLOGICAL = 1024
-
-
-class DomainSnapshotRevertFlags(enum.IntFlag):
-    """VIR_DOMAIN_SNAPSHOT_REVERT_*."""
-
-    RUNNING = 1
-    PAUSED = 2
-    FORCE = 4
-    RESET_NVRAM = 8
-
-
-class DomainSnapshotXMLFlags(enum.IntFlag):
-    """VIR_DOMAIN_SNAPSHOT_XML_*."""
-
-    SECURE = 1
+# The DomainSnapshot* flags have an API now: they live in pyvirt._enums.
+from pyvirt._enums import DomainSnapshotCreateFlags as DomainSnapshotCreateFlags  # noqa: E402
+from pyvirt._enums import DomainSnapshotDeleteFlags as DomainSnapshotDeleteFlags  # noqa: E402
+from pyvirt._enums import DomainSnapshotListFlags as DomainSnapshotListFlags  # noqa: E402
+from pyvirt._enums import DomainSnapshotRevertFlags as DomainSnapshotRevertFlags  # noqa: E402
+from pyvirt._enums import DomainSnapshotXMLFlags as DomainSnapshotXMLFlags  # noqa: E402
 
 
 class DomainStatsTypes(enum.IntFlag):

@@ -39,7 +39,10 @@ def required_permissions(proc: Procedure, flags: int = 0) -> list[str]:
 
 def api_error_domain(api: str) -> ErrorDomain:
     """The error domain libvirt's public API file for *api* reports in (virNetwork* lives in
-    libvirt-network.c, which reports as NETWORK; storage likewise; the rest as DOMAIN)."""
+    libvirt-network.c, which reports as NETWORK; storage likewise; the snapshot calls of
+    libvirt-domain-snapshot.c as DOMAIN_SNAPSHOT; the rest as DOMAIN)."""
+    if "Snapshot" in api:
+        return ErrorDomain.DOMAIN_SNAPSHOT
     if api.startswith("virNetwork"):
         return ErrorDomain.NETWORK
     if api.startswith("virStorage"):

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
         DomainInfo,
         DomainRecord,
         DomainRef,
+        DomainSnapshotRef,
         NetworkRecord,
         NetworkRef,
         NodeInfo,
@@ -502,6 +503,148 @@ class DriverCalls:
         if self.read_only:
             check_access(BY_NUMBER[277], flags, True, api)
         return driver.domain_get_hostname(dom, flags)
+
+    def domain_snapshot_create_xml(
+        self, dom: DomainRef, xml: str, flags: int, api: str = "virDomainSnapshotCreateXML"
+    ) -> DomainSnapshotRef:
+        """virDomainSnapshotCreateXML (procedure 185)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[185], flags, True, api)
+        return driver.domain_snapshot_create_xml(dom, xml, flags)
+
+    def domain_snapshot_get_xml_desc(
+        self, snap: DomainSnapshotRef, flags: int, api: str = "virDomainSnapshotGetXMLDesc"
+    ) -> str:
+        """virDomainSnapshotGetXMLDesc (procedure 186)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[186], flags, True, api)
+        return driver.domain_snapshot_get_xml_desc(snap, flags)
+
+    def domain_snapshot_num(
+        self, dom: DomainRef, flags: int, api: str = "virDomainSnapshotNum"
+    ) -> int:
+        """virDomainSnapshotNum (procedure 187)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_snapshot_num(dom, flags)
+
+    def domain_snapshot_list_names(
+        self, dom: DomainRef, limit: int, flags: int, api: str = "virDomainSnapshotListNames"
+    ) -> list[str]:
+        """virDomainSnapshotListNames (procedure 188)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_snapshot_list_names(dom, limit, flags)
+
+    def domain_snapshot_lookup_by_name(
+        self, dom: DomainRef, name: str, flags: int, api: str = "virDomainSnapshotLookupByName"
+    ) -> DomainSnapshotRef:
+        """virDomainSnapshotLookupByName (procedure 189)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        flags = check_flags(flags, api)
+        return driver.domain_snapshot_lookup_by_name(dom, name, flags)
+
+    def domain_has_current_snapshot(
+        self, dom: DomainRef, flags: int, api: str = "virDomainHasCurrentSnapshot"
+    ) -> bool:
+        """virDomainHasCurrentSnapshot (procedure 190)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_has_current_snapshot(dom, flags)
+
+    def domain_snapshot_current(
+        self, dom: DomainRef, flags: int, api: str = "virDomainSnapshotCurrent"
+    ) -> DomainSnapshotRef:
+        """virDomainSnapshotCurrent (procedure 191)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_snapshot_current(dom, flags)
+
+    def domain_revert_to_snapshot(
+        self, snap: DomainSnapshotRef, flags: int, api: str = "virDomainRevertToSnapshot"
+    ) -> None:
+        """virDomainRevertToSnapshot (procedure 192)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[192], flags, True, api)
+        return driver.domain_revert_to_snapshot(snap, flags)
+
+    def domain_snapshot_delete(
+        self, snap: DomainSnapshotRef, flags: int, api: str = "virDomainSnapshotDelete"
+    ) -> None:
+        """virDomainSnapshotDelete (procedure 193)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[193], flags, True, api)
+        return driver.domain_snapshot_delete(snap, flags)
+
+    def domain_snapshot_get_parent(
+        self, snap: DomainSnapshotRef, flags: int, api: str = "virDomainSnapshotGetParent"
+    ) -> DomainSnapshotRef:
+        """virDomainSnapshotGetParent (procedure 244)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_snapshot_get_parent(snap, flags)
+
+    def domain_snapshot_num_children(
+        self, snap: DomainSnapshotRef, flags: int, api: str = "virDomainSnapshotNumChildren"
+    ) -> int:
+        """virDomainSnapshotNumChildren (procedure 246)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_snapshot_num_children(snap, flags)
+
+    def domain_snapshot_list_children_names(
+        self,
+        snap: DomainSnapshotRef,
+        limit: int,
+        flags: int,
+        api: str = "virDomainSnapshotListChildrenNames",
+    ) -> list[str]:
+        """virDomainSnapshotListChildrenNames (procedure 247)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_snapshot_list_children_names(snap, limit, flags)
+
+    def domain_snapshot_is_current(
+        self, snap: DomainSnapshotRef, flags: int, api: str = "virDomainSnapshotIsCurrent"
+    ) -> bool:
+        """virDomainSnapshotIsCurrent (procedure 271)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_snapshot_is_current(snap, flags)
+
+    def domain_snapshot_has_metadata(
+        self, snap: DomainSnapshotRef, flags: int, api: str = "virDomainSnapshotHasMetadata"
+    ) -> bool:
+        """virDomainSnapshotHasMetadata (procedure 272)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_snapshot_has_metadata(snap, flags)
+
+    def domain_list_all_snapshots(
+        self, dom: DomainRef, flags: int, api: str = "virDomainListAllSnapshots"
+    ) -> list[DomainSnapshotRef]:
+        """virDomainListAllSnapshots (procedure 274)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_list_all_snapshots(dom, flags)
+
+    def domain_snapshot_list_all_children(
+        self, snap: DomainSnapshotRef, flags: int, api: str = "virDomainSnapshotListAllChildren"
+    ) -> list[DomainSnapshotRef]:
+        """virDomainSnapshotListAllChildren (procedure 275)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_snapshot_list_all_children(snap, flags)
 
     def connect_list_all_networks(
         self, flags: int, api: str = "virConnectListAllNetworks"

@@ -33,13 +33,16 @@ def check_flags(flags: Any, api: str) -> int:
     return int(flags)
 
 
-def invalid_arg(message: str, api: str, argname: str) -> InvalidArgError:
+def invalid_arg(
+    message: str, api: str, argname: str, domain: int = ErrorDomain.DOMAIN
+) -> InvalidArgError:
     """libvirt's virReportInvalidArg: the bare message, with the API and argument in str1/str2
-    and int1/int2 set to 0 (libvirt passes zeros there, not the usual -1)."""
+    and int1/int2 set to 0 (libvirt passes zeros there, not the usual -1).  *domain* is the
+    reporting file's error domain (VIR_FROM_DOMAIN_SNAPSHOT for the snapshot APIs)."""
     return InvalidArgError(
         message,
         code=ErrorCode.INVALID_ARG,
-        domain=ErrorDomain.DOMAIN,
+        domain=domain,
         str1=api,
         str2=argname,
         int1=0,

@@ -157,6 +157,10 @@ class NoStorageVolError(NotFoundError):
     """VIR_ERR_NO_STORAGE_VOL (50)."""
 
 
+class NoDomainSnapshotError(NotFoundError):
+    """VIR_ERR_NO_DOMAIN_SNAPSHOT (72)."""
+
+
 class NoNodeDeviceError(NotFoundError):
     """VIR_ERR_NO_NODE_DEVICE (53)."""
 
@@ -209,6 +213,7 @@ _BY_CODE: dict[int, type[VirtError]] = {
     _C.NO_NETWORK: NoNetworkError,
     _C.NO_STORAGE_POOL: NoStoragePoolError,
     _C.NO_STORAGE_VOL: NoStorageVolError,
+    _C.NO_DOMAIN_SNAPSHOT: NoDomainSnapshotError,
     _C.NO_NODE_DEVICE: NoNodeDeviceError,
     _C.NO_INTERFACE: NoInterfaceError,
     _C.AUTH_FAILED: AuthFailedError,

@@ -24,6 +24,7 @@ from pyvirt._records import (
     DomainInfo,
     DomainRecord,
     DomainRef,
+    DomainSnapshotRef,
     NetworkRecord,
     NetworkRef,
     SecurityLabel,
@@ -369,6 +370,42 @@ class Domain:
         screen = check_uint(screen, "screen", api, maximum=2**32 - 1)
         return bytes(self._conn._calls.domain_screenshot(self._ref, screen, flags))
 
+    # -- snapshots ------------------------------------------------------------------------
+    def snapshot_create_xml(self, xml: str, flags: int = 0) -> DomainSnapshot:
+        """Take a snapshot as *xml* (a ``<domainsnapshot>``) describes (virsh snapshot-create);
+        *flags*: VIR_DOMAIN_SNAPSHOT_CREATE_* (HALT stops the domain afterwards, REDEFINE
+        records an existing snapshot's metadata)."""
+        ref = self._conn._calls.domain_snapshot_create_xml(self._ref, xml, flags)
+        return DomainSnapshot(self, ref)
+
+    def list_snapshots(self, flags: int = 0) -> list[DomainSnapshot]:
+        """The snapshots passing the VIR_DOMAIN_SNAPSHOT_LIST_* filters in *flags* (ROOTS:
+        only those without a parent; TOPOLOGICAL: parents before children)."""
+        refs = self._conn._calls.domain_list_all_snapshots(self._ref, flags)
+        return [DomainSnapshot(self, ref) for ref in refs]
+
+    def snapshot_num(self, flags: int = 0) -> int:
+        """How many snapshots :meth:`list_snapshots` would list (virDomainSnapshotNum)."""
+        return int(self._conn._calls.domain_snapshot_num(self._ref, flags))
+
+    def snapshot_names(self, flags: int = 0) -> list[str]:
+        """The names :meth:`list_snapshots` would list (libvirt's virDomainSnapshotListNames)."""
+        return list(self._conn._calls.domain_snapshot_list_names(self._ref, 2**31 - 1, flags))
+
+    def snapshot_lookup_by_name(self, name: str, flags: int = 0) -> DomainSnapshot:
+        """The snapshot called *name* (virDomainSnapshotLookupByName); NO_DOMAIN_SNAPSHOT
+        (:class:`pyvirt.NoDomainSnapshotError`) if there is none."""
+        ref = self._conn._calls.domain_snapshot_lookup_by_name(self._ref, name, flags)
+        return DomainSnapshot(self, ref)
+
+    def has_current_snapshot(self, flags: int = 0) -> bool:
+        """Whether a snapshot is current (virDomainHasCurrentSnapshot)."""
+        return bool(self._conn._calls.domain_has_current_snapshot(self._ref, flags))
+
+    def snapshot_current(self, flags: int = 0) -> DomainSnapshot:
+        """The current snapshot (the last taken or reverted to); NO_DOMAIN_SNAPSHOT if none."""
+        return DomainSnapshot(self, self._conn._calls.domain_snapshot_current(self._ref, flags))
+
     def open_console(self, dev_name: str | None = None, flags: int = 0) -> int:
         """A file descriptor on the guest's console (``virsh console``), which the caller
         reads, writes and closes; *dev_name* picks a device by alias (``serial0``)."""
@@ -382,6 +419,98 @@ class Domain:
 
     def __repr__(self) -> str:
         return f"<pyvirt.Domain {self.name!r} id={self.id} uuid={self.uuid}>"
+
+
+class DomainSnapshot:
+    """A snapshot of a domain: a handle by name, like libvirt's virDomainSnapshot."""
+
+    def __init__(self, domain: Domain, ref: DomainSnapshotRef) -> None:
+        self._domain = domain
+        self._ref = ref
+
+    @property
+    def name(self) -> str:
+        """The snapshot's name, unique within its domain (virDomainSnapshotGetName)."""
+        return self._ref.name
+
+    @property
+    def domain(self) -> Domain:
+        """The domain the snapshot belongs to (virDomainSnapshotGetDomain)."""
+        return self._domain
+
+    @property
+    def ref(self) -> DomainSnapshotRef:
+        """The reference record the driver calls take (domain reference and name)."""
+        return self._ref
+
+    def xml_desc(self, flags: int = 0) -> str:
+        """The ``<domainsnapshot>`` XML, with the domain it was taken from inside."""
+        return str(self._domain._conn._calls.domain_snapshot_get_xml_desc(self._ref, flags))
+
+    def parent(self, flags: int = 0) -> DomainSnapshot:
+        """The parent snapshot; NO_DOMAIN_SNAPSHOT for a root."""
+        ref = self._domain._conn._calls.domain_snapshot_get_parent(self._ref, flags)
+        return DomainSnapshot(self._domain, ref)
+
+    def list_children(self, flags: int = 0) -> list[DomainSnapshot]:
+        """The children (every descendant with VIR_DOMAIN_SNAPSHOT_LIST_DESCENDANTS)."""
+        refs = self._domain._conn._calls.domain_snapshot_list_all_children(self._ref, flags)
+        return [DomainSnapshot(self._domain, ref) for ref in refs]
+
+    def num_children(self, flags: int = 0) -> int:
+        """How many children (descendants with LIST_DESCENDANTS) pass the filters in *flags*
+        (virDomainSnapshotNumChildren)."""
+        return int(self._domain._conn._calls.domain_snapshot_num_children(self._ref, flags))
+
+    def children_names(self, flags: int = 0) -> list[str]:
+        """The names :meth:`list_children` would list (virDomainSnapshotListChildrenNames)."""
+        limit = 2**31 - 1
+        return list(
+            self._domain._conn._calls.domain_snapshot_list_children_names(self._ref, limit, flags)
+        )
+
+    def is_current(self, flags: int = 0) -> bool:
+        """Whether this is the domain's current snapshot (virDomainSnapshotIsCurrent)."""
+        return bool(self._domain._conn._calls.domain_snapshot_is_current(self._ref, flags))
+
+    def has_metadata(self, flags: int = 0) -> bool:
+        """Whether libvirt keeps metadata for the snapshot (virDomainSnapshotHasMetadata)."""
+        return bool(self._domain._conn._calls.domain_snapshot_has_metadata(self._ref, flags))
+
+    def revert(self, flags: int = 0) -> None:
+        """Put the domain back as the snapshot found it (virsh snapshot-revert); *flags*:
+        VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING or PAUSED (not both), FORCE."""
+        from pyvirt._codes import ErrorDomain
+        from pyvirt._enums import DomainSnapshotRevertFlags as Revert
+
+        api = "virDomainRevertToSnapshot"
+        if isinstance(flags, int) and flags & Revert.RUNNING and flags & Revert.PAUSED:
+            raise invalid_arg(
+                "Flags 'VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING' and "
+                "'VIR_DOMAIN_SNAPSHOT_REVERT_PAUSED' are mutually exclusive",
+                api,
+                "flags",
+                ErrorDomain.DOMAIN_SNAPSHOT,
+            )
+        self._domain._conn._calls.domain_revert_to_snapshot(self._ref, flags, api=api)
+
+    def delete(self, flags: int = 0) -> None:
+        """Delete the snapshot; *flags*: VIR_DOMAIN_SNAPSHOT_DELETE_CHILDREN (and its
+        descendants), CHILDREN_ONLY (only those), METADATA_ONLY."""
+        self._domain._conn._calls.domain_snapshot_delete(self._ref, flags)
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, DomainSnapshot)
+            and other._domain == self._domain
+            and other.name == self.name
+        )
+
+    def __hash__(self) -> int:
+        return hash((self._domain.uuid, self.name))
+
+    def __repr__(self) -> str:
+        return f"<pyvirt.DomainSnapshot {self.name!r} of {self._domain.name!r}>"
 
 
 class Network:

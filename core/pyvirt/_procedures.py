@@ -67,6 +67,7 @@ _VCPU_GUEST = 8  # VIR_DOMAIN_VCPU_GUEST
 _GUEST_AGENT = 2  # VIR_DOMAIN_SHUTDOWN_GUEST_AGENT, VIR_DOMAIN_REBOOT_GUEST_AGENT
 _AFFECT_LIVE = 1  # VIR_DOMAIN_AFFECT_LIVE
 _AFFECT_CONFIG = 2  # VIR_DOMAIN_AFFECT_CONFIG
+_SNAPSHOT_QUIESCE = 64  # VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE
 
 #: ``domain:save`` as libvirt requires it for calls with LIVE/CONFIG/CURRENT impact: with
 #: CONFIG, or when neither CONFIG nor LIVE is given (CURRENT may mean the config).
@@ -252,6 +253,78 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(338, "domain_set_time", "virDomainSetTime", "domain:set_time"),
     _p(229, "domain_get_control_info", "virDomainGetControlInfo", "domain:read", prio=True),
     _p(277, "domain_get_hostname", "virDomainGetHostname", "domain:read", refuses_read_only=True),
+    # domain snapshots (libvirt's virDomainSnapshot* family)
+    _p(
+        185,
+        "domain_snapshot_create_xml",
+        "virDomainSnapshotCreateXML",
+        "domain:snapshot",
+        flags=(FlagAcl("domain:fs_freeze", _SNAPSHOT_QUIESCE),),
+    ),
+    _p(
+        186,
+        "domain_snapshot_get_xml_desc",
+        "virDomainSnapshotGetXMLDesc",
+        "domain:read",
+        flags=(FlagAcl("domain:read_secure", _XML_SECURE),),
+        prio=True,
+    ),
+    _p(187, "domain_snapshot_num", "virDomainSnapshotNum", "domain:read", prio=True),
+    _p(
+        188,
+        "domain_snapshot_list_names",
+        "virDomainSnapshotListNames",
+        "domain:read",
+        prio=True,
+    ),
+    _p(
+        189,
+        "domain_snapshot_lookup_by_name",
+        "virDomainSnapshotLookupByName",
+        "domain:read",
+        prio=True,
+    ),
+    _p(190, "domain_has_current_snapshot", "virDomainHasCurrentSnapshot", "domain:read"),
+    _p(191, "domain_snapshot_current", "virDomainSnapshotCurrent", "domain:read"),
+    _p(192, "domain_revert_to_snapshot", "virDomainRevertToSnapshot", "domain:snapshot"),
+    _p(193, "domain_snapshot_delete", "virDomainSnapshotDelete", "domain:snapshot"),
+    _p(
+        244,
+        "domain_snapshot_get_parent",
+        "virDomainSnapshotGetParent",
+        "domain:read",
+        prio=True,
+    ),
+    _p(
+        246,
+        "domain_snapshot_num_children",
+        "virDomainSnapshotNumChildren",
+        "domain:read",
+        prio=True,
+    ),
+    _p(
+        247,
+        "domain_snapshot_list_children_names",
+        "virDomainSnapshotListChildrenNames",
+        "domain:read",
+        prio=True,
+    ),
+    _p(271, "domain_snapshot_is_current", "virDomainSnapshotIsCurrent", "domain:read"),
+    _p(272, "domain_snapshot_has_metadata", "virDomainSnapshotHasMetadata", "domain:read"),
+    _p(
+        274,
+        "domain_list_all_snapshots",
+        "virDomainListAllSnapshots",
+        "domain:read",
+        prio=True,
+    ),
+    _p(
+        275,
+        "domain_snapshot_list_all_children",
+        "virDomainSnapshotListAllChildren",
+        "domain:read",
+        prio=True,
+    ),
     # networks
     _p(
         283,

@@ -49,6 +49,16 @@ class DomainRef:
     id: int = -1
 
 
+@wire(15)
+@record
+class DomainSnapshotRef:
+    """What identifies a domain snapshot: libvirt's ``{name, domain}`` (a snapshot's name is
+    unique only within its domain)."""
+
+    domain: DomainRef
+    name: str
+
+
 @wire(2)
 @record
 class DomainRecord:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from pyvirt._aio_objects import (
     AsyncConnection,
     AsyncDomain,
+    AsyncDomainSnapshot,
     AsyncNetwork,
     AsyncStoragePool,
     AsyncStorageVol,
@@ -30,6 +31,7 @@ from pyvirt.rpc._async_client import AsyncRemoteConnection
 __all__ = [
     "AsyncConnection",
     "AsyncDomain",
+    "AsyncDomainSnapshot",
     "AsyncNetwork",
     "AsyncRemoteConnection",
     "AsyncStoragePool",

@@ -40,6 +40,7 @@ from pyvirt._records import (
     DomainInfo,
     DomainRecord,
     DomainRef,
+    DomainSnapshotRef,
     NetworkRecord,
     NetworkRef,
     NodeInfo,
@@ -413,6 +414,78 @@ class HypervisorDriver:
         """The image of console *screen* as PNG bytes (libvirt streams it and returns the
         MIME type; the image is small enough to be the result here)."""
         unsupported("domain_screenshot")
+
+    # -- snapshots (libvirt's virDomainSnapshot* family) ----------------------------------
+    def domain_snapshot_create_xml(self, dom: DomainRef, xml: str, flags: int) -> DomainSnapshotRef:
+        """Take (or, with REDEFINE, record) the snapshot *xml* describes."""
+        unsupported("domain_snapshot_create_xml")
+
+    def domain_snapshot_get_xml_desc(self, snap: DomainSnapshotRef, flags: int) -> str:
+        """The snapshot's ``<domainsnapshot>`` XML (with SNAPSHOT_XML_SECURE, secrets too)."""
+        unsupported("domain_snapshot_get_xml_desc")
+
+    def domain_snapshot_num(self, dom: DomainRef, flags: int) -> int:
+        """How many snapshots pass the VIR_DOMAIN_SNAPSHOT_LIST_* filters."""
+        unsupported("domain_snapshot_num")
+
+    def domain_snapshot_list_names(self, dom: DomainRef, limit: int, flags: int) -> list[str]:
+        """At most *limit* names of the snapshots passing the filters."""
+        unsupported("domain_snapshot_list_names")
+
+    def domain_snapshot_lookup_by_name(
+        self, dom: DomainRef, name: str, flags: int
+    ) -> DomainSnapshotRef:
+        """The snapshot called *name*; VIR_ERR_NO_DOMAIN_SNAPSHOT if none."""
+        unsupported("domain_snapshot_lookup_by_name")
+
+    def domain_has_current_snapshot(self, dom: DomainRef, flags: int) -> bool:
+        """Whether the domain has a current snapshot."""
+        unsupported("domain_has_current_snapshot")
+
+    def domain_snapshot_current(self, dom: DomainRef, flags: int) -> DomainSnapshotRef:
+        """The current snapshot; VIR_ERR_NO_DOMAIN_SNAPSHOT if there is none."""
+        unsupported("domain_snapshot_current")
+
+    def domain_revert_to_snapshot(self, snap: DomainSnapshotRef, flags: int) -> None:
+        """Put the domain back in the snapshot's state and definition."""
+        unsupported("domain_revert_to_snapshot")
+
+    def domain_snapshot_delete(self, snap: DomainSnapshotRef, flags: int) -> None:
+        """Delete the snapshot (its children too with DELETE_CHILDREN, only them with
+        DELETE_CHILDREN_ONLY); children left behind move to its parent."""
+        unsupported("domain_snapshot_delete")
+
+    def domain_snapshot_get_parent(self, snap: DomainSnapshotRef, flags: int) -> DomainSnapshotRef:
+        """The parent snapshot; VIR_ERR_NO_DOMAIN_SNAPSHOT for a root."""
+        unsupported("domain_snapshot_get_parent")
+
+    def domain_snapshot_num_children(self, snap: DomainSnapshotRef, flags: int) -> int:
+        """How many children (descendants with LIST_DESCENDANTS) pass the filters."""
+        unsupported("domain_snapshot_num_children")
+
+    def domain_snapshot_list_children_names(
+        self, snap: DomainSnapshotRef, limit: int, flags: int
+    ) -> list[str]:
+        """At most *limit* names of the children passing the filters."""
+        unsupported("domain_snapshot_list_children_names")
+
+    def domain_snapshot_is_current(self, snap: DomainSnapshotRef, flags: int) -> bool:
+        """Whether *snap* is its domain's current snapshot."""
+        unsupported("domain_snapshot_is_current")
+
+    def domain_snapshot_has_metadata(self, snap: DomainSnapshotRef, flags: int) -> bool:
+        """Whether the driver keeps metadata for *snap*."""
+        unsupported("domain_snapshot_has_metadata")
+
+    def domain_list_all_snapshots(self, dom: DomainRef, flags: int) -> list[DomainSnapshotRef]:
+        """The domain's snapshots that pass the VIR_DOMAIN_SNAPSHOT_LIST_* filters."""
+        unsupported("domain_list_all_snapshots")
+
+    def domain_snapshot_list_all_children(
+        self, snap: DomainSnapshotRef, flags: int
+    ) -> list[DomainSnapshotRef]:
+        """The snapshot's children (all descendants with LIST_DESCENDANTS), filtered."""
+        unsupported("domain_snapshot_list_all_children")
 
     def domain_open_console(self, dom: DomainRef, dev_name: str | None, flags: int) -> int:
         """A file descriptor joined to the guest's console *dev_name* (a device alias such

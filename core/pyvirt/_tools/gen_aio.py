@@ -24,6 +24,7 @@ CORE = Path(__file__).resolve().parents[1]
 RENAMES = {
     "Connection": "AsyncConnection",
     "Domain": "AsyncDomain",
+    "DomainSnapshot": "AsyncDomainSnapshot",
     "Network": "AsyncNetwork",
     "StoragePool": "AsyncStoragePool",
     "StorageVol": "AsyncStorageVol",
@@ -184,7 +185,7 @@ def gen_aio_objects() -> str:
         "from pyvirt._connection import normalize_uuid",
         "from pyvirt._core_enums import DomainState",
         "from pyvirt._objects import _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY, _check_impact_exclusive",
-        "from pyvirt._records import DomainRef",
+        "from pyvirt._records import DomainRef, DomainSnapshotRef",
         "from pyvirt._typed_params import typed_params_dict",
         "",
         "TYPE_CHECKING = False",
@@ -199,6 +200,6 @@ def gen_aio_objects() -> str:
         "",
     ]
     parts.append(_convert(connection, skip=_CONNECTION_PLUMBING, base="AsyncConnectionBase"))
-    for name in ("Domain", "Network", "StoragePool", "StorageVol"):
+    for name in ("Domain", "DomainSnapshot", "Network", "StoragePool", "StorageVol"):
         parts += ["", "", _convert(objects[name])]
     return "\n".join(parts) + "\n"

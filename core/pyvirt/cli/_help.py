@@ -67,12 +67,18 @@ def command_help(cmd: Cmd) -> str:
     # is shown with its --name too
     shortopt = False
     for o in visible:
+        if o.type in (T.INT, T.STRING, T.DATA) and not o.req_opt:
+            shortopt = True
         if o.type == T.BOOL:
             synopsis.append(f"[--{o.name}]")
         elif o.type == T.INT:
             synopsis.append(f"<{o.name}>" if o.req else f"[--{o.name} <number>]")
         elif o.type == T.STRING:
             synopsis.append(f"[--{o.name} <string>]")
+        elif o.type == T.ARGV and shortopt:
+            synopsis.append(
+                f"{{[--{o.name}] <string>}}..." if o.req else f"[[--{o.name}] <string>]..."
+            )
         elif o.type == T.ARGV:
             if shortopt:
                 synopsis.append(f"{{[--{o.name}] <string>}}..." if o.req else f"[[--{o.name}] <string>]...")

@@ -40,6 +40,13 @@ if TYPE_CHECKING:
         format_network_xml,
         parse_network_xml,
     )
+    from pyvirt.conf._snapshot import (
+        SnapshotDef,
+        SnapshotDiskDef,
+        align_disks,
+        format_snapshot_xml,
+        parse_snapshot_xml,
+    )
     from pyvirt.conf._storage import (
         Permissions,
         PoolDef,
@@ -84,6 +91,13 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "format_network_xml",
         "parse_network_xml",
     ),
+    "pyvirt.conf._snapshot": (
+        "SnapshotDef",
+        "SnapshotDiskDef",
+        "align_disks",
+        "format_snapshot_xml",
+        "parse_snapshot_xml",
+    ),
     "pyvirt.conf._storage": (
         "Permissions",
         "PoolDef",
@@ -125,12 +139,16 @@ __all__ = [
     "NetworkDef",
     "Permissions",
     "PoolDef",
+    "SnapshotDef",
+    "SnapshotDiskDef",
     "VideoDef",
     "VolumeDef",
+    "align_disks",
     "apply_volume_defaults",
     "disk_name_to_index",
     "format_domain_xml",
     "format_network_xml",
+    "format_snapshot_xml",
     "format_pool_xml",
     "format_volume_xml",
     "generate_mac",
@@ -140,6 +158,7 @@ __all__ = [
     "parse_document",
     "parse_network_xml",
     "parse_pool_xml",
+    "parse_snapshot_xml",
     "parse_scaled_integer",
     "parse_uuid",
     "parse_volume_xml",

@@ -3,7 +3,7 @@
 Everything a libvirt-python program touches is here under libvirt-python's names: the module
 functions (``open``, ``openReadOnly``, ``openAuth``, ``getVersion``, ``registerErrorHandler``,
 ``virGetLastError``, the ``virEvent*`` default event loop), the classes ``virConnect``,
-``virDomain``, ``virNetwork``, ``virStoragePool``, ``virStorageVol`` and ``libvirtError``,
+``virDomain``, ``virDomainSnapshot``, ``virNetwork``, ``virStoragePool``, ``virStorageVol`` and ``libvirtError``,
 and every ``VIR_*`` constant of libvirt 9.0, produced from pyvirt's enums.
 
 The layer is thin on purpose: argument conversion as libvirt-python's C glue does it, return
@@ -43,6 +43,7 @@ from pyvirt.libvirt._eventloop import (
     virEventUpdateTimeout,
 )
 from pyvirt.libvirt._network import virNetwork
+from pyvirt.libvirt._snapshot import virDomainSnapshot
 from pyvirt.libvirt._storage import virStoragePool, virStorageVol
 
 globals().update(_CONSTANTS)
@@ -56,6 +57,7 @@ __all__ = [
     "registerErrorHandler",
     "virConnect",
     "virDomain",
+    "virDomainSnapshot",
     "virEventAddHandle",
     "virEventAddTimeout",
     "virEventRegisterDefaultImpl",

@@ -62,10 +62,14 @@ def c_uint(value: Any) -> int:
     return number & 0xFFFFFFFF
 
 
-def string(value: Any, c_api: str, position: int, argname: str) -> str:
-    """A ``const char *`` that libvirt requires to be non-NULL."""
+def string(value: Any, c_api: str, position: int, argname: str, domain: int | None = None) -> str:
+    """A ``const char *`` that libvirt requires to be non-NULL (*domain*: the error domain
+    of the API's file when not the domain APIs')."""
     if value is None:
-        raise invalid_arg(f"{argname} in {c_api} must not be NULL", c_api, argname)
+        message = f"{argname} in {c_api} must not be NULL"
+        if domain is None:
+            raise invalid_arg(message, c_api, argname)
+        raise invalid_arg(message, c_api, argname, domain)
     if not isinstance(value, str):
         raise TypeError(
             f"{c_api}() argument {position} must be str or None, not {type(value).__name__}"

@@ -15,10 +15,11 @@ from pyvirt._records import DomainRef, TypedParameter
 from pyvirt.libvirt import _args
 from pyvirt.libvirt._errors import api
 from pyvirt.libvirt._handle import IdentifiedHandle, uuid_bytes  # noqa: F401 - re-exported
+from pyvirt.libvirt._snapshot import DomainSnapshotMethods
 from pyvirt.libvirt._unsupported import add_unsupported
 
 
-class virDomain(IdentifiedHandle):  # noqa: N801 - libvirt-python's name
+class virDomain(DomainSnapshotMethods, IdentifiedHandle):  # noqa: N801 - libvirt-python's name
     """A domain on a :class:`virConnect`; a value, like pyvirt's handle."""
 
     _o: Domain

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         DomainInfo,
         DomainRecord,
         DomainRef,
+        DomainSnapshotRef,
         NetworkRecord,
         NetworkRef,
         NodeInfo,
@@ -276,6 +277,76 @@ class RemoteStubs:
     def domain_get_hostname(self, dom: DomainRef, flags: int) -> str:
         sig = wire_signature(277)
         return self._invoke(277, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_snapshot_create_xml(self, dom: DomainRef, xml: str, flags: int) -> DomainSnapshotRef:
+        sig = wire_signature(185)
+        return self._invoke(185, checked(sig, [dom, xml, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_snapshot_get_xml_desc(self, snap: DomainSnapshotRef, flags: int) -> str:
+        sig = wire_signature(186)
+        return self._invoke(186, checked(sig, [snap, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_snapshot_num(self, dom: DomainRef, flags: int) -> int:
+        sig = wire_signature(187)
+        return self._invoke(187, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_snapshot_list_names(self, dom: DomainRef, limit: int, flags: int) -> list[str]:
+        sig = wire_signature(188)
+        return self._invoke(188, checked(sig, [dom, limit, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_snapshot_lookup_by_name(
+        self, dom: DomainRef, name: str, flags: int
+    ) -> DomainSnapshotRef:
+        sig = wire_signature(189)
+        return self._invoke(189, checked(sig, [dom, name, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_has_current_snapshot(self, dom: DomainRef, flags: int) -> bool:
+        sig = wire_signature(190)
+        return self._invoke(190, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_snapshot_current(self, dom: DomainRef, flags: int) -> DomainSnapshotRef:
+        sig = wire_signature(191)
+        return self._invoke(191, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_revert_to_snapshot(self, snap: DomainSnapshotRef, flags: int) -> None:
+        sig = wire_signature(192)
+        return self._invoke(192, checked(sig, [snap, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_snapshot_delete(self, snap: DomainSnapshotRef, flags: int) -> None:
+        sig = wire_signature(193)
+        return self._invoke(193, checked(sig, [snap, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_snapshot_get_parent(self, snap: DomainSnapshotRef, flags: int) -> DomainSnapshotRef:
+        sig = wire_signature(244)
+        return self._invoke(244, checked(sig, [snap, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_snapshot_num_children(self, snap: DomainSnapshotRef, flags: int) -> int:
+        sig = wire_signature(246)
+        return self._invoke(246, checked(sig, [snap, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_snapshot_list_children_names(
+        self, snap: DomainSnapshotRef, limit: int, flags: int
+    ) -> list[str]:
+        sig = wire_signature(247)
+        return self._invoke(247, checked(sig, [snap, limit, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_snapshot_is_current(self, snap: DomainSnapshotRef, flags: int) -> bool:
+        sig = wire_signature(271)
+        return self._invoke(271, checked(sig, [snap, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_snapshot_has_metadata(self, snap: DomainSnapshotRef, flags: int) -> bool:
+        sig = wire_signature(272)
+        return self._invoke(272, checked(sig, [snap, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_list_all_snapshots(self, dom: DomainRef, flags: int) -> list[DomainSnapshotRef]:
+        sig = wire_signature(274)
+        return self._invoke(274, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_snapshot_list_all_children(
+        self, snap: DomainSnapshotRef, flags: int
+    ) -> list[DomainSnapshotRef]:
+        sig = wire_signature(275)
+        return self._invoke(275, checked(sig, [snap, flags]), sig)  # type: ignore[no-any-return]
 
     def connect_list_all_networks(self, flags: int) -> list[NetworkRecord]:
         sig = wire_signature(283)
@@ -746,6 +817,98 @@ class AsyncRemoteStubs:
     async def domain_get_hostname(self, dom: DomainRef, flags: int) -> str:
         sig = wire_signature(277)
         reply = await self._asend(277, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_snapshot_create_xml(
+        self, dom: DomainRef, xml: str, flags: int
+    ) -> DomainSnapshotRef:
+        sig = wire_signature(185)
+        reply = await self._asend(185, checked(sig, [dom, xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_snapshot_get_xml_desc(self, snap: DomainSnapshotRef, flags: int) -> str:
+        sig = wire_signature(186)
+        reply = await self._asend(186, checked(sig, [snap, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_snapshot_num(self, dom: DomainRef, flags: int) -> int:
+        sig = wire_signature(187)
+        reply = await self._asend(187, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_snapshot_list_names(self, dom: DomainRef, limit: int, flags: int) -> list[str]:
+        sig = wire_signature(188)
+        reply = await self._asend(188, checked(sig, [dom, limit, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_snapshot_lookup_by_name(
+        self, dom: DomainRef, name: str, flags: int
+    ) -> DomainSnapshotRef:
+        sig = wire_signature(189)
+        reply = await self._asend(189, checked(sig, [dom, name, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_has_current_snapshot(self, dom: DomainRef, flags: int) -> bool:
+        sig = wire_signature(190)
+        reply = await self._asend(190, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_snapshot_current(self, dom: DomainRef, flags: int) -> DomainSnapshotRef:
+        sig = wire_signature(191)
+        reply = await self._asend(191, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_revert_to_snapshot(self, snap: DomainSnapshotRef, flags: int) -> None:
+        sig = wire_signature(192)
+        reply = await self._asend(192, checked(sig, [snap, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_snapshot_delete(self, snap: DomainSnapshotRef, flags: int) -> None:
+        sig = wire_signature(193)
+        reply = await self._asend(193, checked(sig, [snap, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_snapshot_get_parent(
+        self, snap: DomainSnapshotRef, flags: int
+    ) -> DomainSnapshotRef:
+        sig = wire_signature(244)
+        reply = await self._asend(244, checked(sig, [snap, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_snapshot_num_children(self, snap: DomainSnapshotRef, flags: int) -> int:
+        sig = wire_signature(246)
+        reply = await self._asend(246, checked(sig, [snap, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_snapshot_list_children_names(
+        self, snap: DomainSnapshotRef, limit: int, flags: int
+    ) -> list[str]:
+        sig = wire_signature(247)
+        reply = await self._asend(247, checked(sig, [snap, limit, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_snapshot_is_current(self, snap: DomainSnapshotRef, flags: int) -> bool:
+        sig = wire_signature(271)
+        reply = await self._asend(271, checked(sig, [snap, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_snapshot_has_metadata(self, snap: DomainSnapshotRef, flags: int) -> bool:
+        sig = wire_signature(272)
+        reply = await self._asend(272, checked(sig, [snap, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_list_all_snapshots(
+        self, dom: DomainRef, flags: int
+    ) -> list[DomainSnapshotRef]:
+        sig = wire_signature(274)
+        reply = await self._asend(274, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_snapshot_list_all_children(
+        self, snap: DomainSnapshotRef, flags: int
+    ) -> list[DomainSnapshotRef]:
+        sig = wire_signature(275)
+        reply = await self._asend(275, checked(sig, [snap, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_list_all_networks(self, flags: int) -> list[NetworkRecord]:

@@ -16,7 +16,14 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from pyvirt._records import DomainRef, NetworkRef, StoragePoolRef, StorageVolRef, TypedParameter
+    from pyvirt._records import (
+        DomainRef,
+        DomainSnapshotRef,
+        NetworkRef,
+        StoragePoolRef,
+        StorageVolRef,
+        TypedParameter,
+    )
     from pyvirt.driver import DriverConnection
 
 
@@ -384,6 +391,120 @@ def _domain_get_hostname(conn: DriverConnection, args: list[Any], read_only: boo
     return conn.domain_get_hostname(dom, flags)
 
 
+def _domain_snapshot_create_xml(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    xml: str = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[185], flags, True)
+    return conn.domain_snapshot_create_xml(dom, xml, flags)
+
+
+def _domain_snapshot_get_xml_desc(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    snap: DomainSnapshotRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[186], flags, True)
+    return conn.domain_snapshot_get_xml_desc(snap, flags)
+
+
+def _domain_snapshot_num(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_snapshot_num(dom, flags)
+
+
+def _domain_snapshot_list_names(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    limit: int = args[1]
+    flags: int = args[2]
+    return conn.domain_snapshot_list_names(dom, limit, flags)
+
+
+def _domain_snapshot_lookup_by_name(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    name: str = args[1]
+    flags: int = args[2]
+    return conn.domain_snapshot_lookup_by_name(dom, name, flags)
+
+
+def _domain_has_current_snapshot(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_has_current_snapshot(dom, flags)
+
+
+def _domain_snapshot_current(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_snapshot_current(dom, flags)
+
+
+def _domain_revert_to_snapshot(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    snap: DomainSnapshotRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[192], flags, True)
+    return conn.domain_revert_to_snapshot(snap, flags)
+
+
+def _domain_snapshot_delete(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    snap: DomainSnapshotRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[193], flags, True)
+    return conn.domain_snapshot_delete(snap, flags)
+
+
+def _domain_snapshot_get_parent(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    snap: DomainSnapshotRef = args[0]
+    flags: int = args[1]
+    return conn.domain_snapshot_get_parent(snap, flags)
+
+
+def _domain_snapshot_num_children(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    snap: DomainSnapshotRef = args[0]
+    flags: int = args[1]
+    return conn.domain_snapshot_num_children(snap, flags)
+
+
+def _domain_snapshot_list_children_names(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    snap: DomainSnapshotRef = args[0]
+    limit: int = args[1]
+    flags: int = args[2]
+    return conn.domain_snapshot_list_children_names(snap, limit, flags)
+
+
+def _domain_snapshot_is_current(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    snap: DomainSnapshotRef = args[0]
+    flags: int = args[1]
+    return conn.domain_snapshot_is_current(snap, flags)
+
+
+def _domain_snapshot_has_metadata(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    snap: DomainSnapshotRef = args[0]
+    flags: int = args[1]
+    return conn.domain_snapshot_has_metadata(snap, flags)
+
+
+def _domain_list_all_snapshots(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_list_all_snapshots(dom, flags)
+
+
+def _domain_snapshot_list_all_children(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    snap: DomainSnapshotRef = args[0]
+    flags: int = args[1]
+    return conn.domain_snapshot_list_all_children(snap, flags)
+
+
 def _connect_list_all_networks(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     flags: int = args[0]
     return conn.connect_list_all_networks(flags)
@@ -702,6 +823,22 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     338: _domain_set_time,
     229: _domain_get_control_info,
     277: _domain_get_hostname,
+    185: _domain_snapshot_create_xml,
+    186: _domain_snapshot_get_xml_desc,
+    187: _domain_snapshot_num,
+    188: _domain_snapshot_list_names,
+    189: _domain_snapshot_lookup_by_name,
+    190: _domain_has_current_snapshot,
+    191: _domain_snapshot_current,
+    192: _domain_revert_to_snapshot,
+    193: _domain_snapshot_delete,
+    244: _domain_snapshot_get_parent,
+    246: _domain_snapshot_num_children,
+    247: _domain_snapshot_list_children_names,
+    271: _domain_snapshot_is_current,
+    272: _domain_snapshot_has_metadata,
+    274: _domain_list_all_snapshots,
+    275: _domain_snapshot_list_all_children,
     283: _connect_list_all_networks,
     46: _network_lookup_by_name,
     47: _network_lookup_by_uuid,

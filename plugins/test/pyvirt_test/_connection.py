@@ -12,13 +12,16 @@ from pyvirt_test._domain_ops import DomainOps
 from pyvirt_test._host import HostOps
 from pyvirt_test._info_ops import InfoOps
 from pyvirt_test._network_ops import NetworkOps
+from pyvirt_test._snapshot_ops import SnapshotOps
 from pyvirt_test._state import EventListener, TestState
 from pyvirt_test._storage_ops import StorageOps
 
 _tokens = itertools.count(1)
 
 
-class TestConnection(HostOps, InfoOps, DomainOps, NetworkOps, StorageOps, DriverConnection):
+class TestConnection(
+    HostOps, InfoOps, DomainOps, SnapshotOps, NetworkOps, StorageOps, DriverConnection
+):
     """One open test connection over a :class:`TestState`.
 
     *release* is called once when the connection closes: the shared ``test:///default``

@@ -60,6 +60,10 @@ def _parse(xml: str) -> DomainDef:
     return defn
 
 
+def _snapshot_count(dom: TestDomain) -> int:
+    return len(dom.snapshots)
+
+
 def _not_running(dom: TestDomain) -> Exception:
     return make_error(ErrorCode.INTERNAL_ERROR, _T, f"domain '{dom.name}' not running")
 
@@ -89,7 +93,9 @@ class DomainOps:
     # -- lookup and listing ---------------------------------------------------------------
     def connect_list_all_domains(self, flags: int) -> list[DomainRecord]:
         with self.state.lock:
-            return self.state.domains.list_all(flags, "testConnectListAllDomains")
+            return self.state.domains.list_all(
+                flags, "testConnectListAllDomains", snapshots=_snapshot_count
+            )
 
     def domain_lookup_by_name(self, name: str) -> DomainRecord:
         with self.state.lock:

@@ -24,7 +24,7 @@ from pyvirt import (
 from pyvirt.driver import StorageVolObjList
 
 if TYPE_CHECKING:
-    from pyvirt.conf import DomainDef, NetworkDef, PoolDef, VolumeDef
+    from pyvirt.conf import DomainDef, NetworkDef, PoolDef, SnapshotDef, VolumeDef
 
 
 @dataclass(slots=True)
@@ -42,6 +42,9 @@ class TestDomain:
     #: The guest's clock (seconds, nanoseconds): libvirt's test driver starts every domain
     #: at 1989-11-17 15:32:00 UTC and keeps what virDomainSetTime sets.
     guest_time: tuple[int, int] = (627319920, 0)
+    #: Snapshots by name (the tree is their parent names) and the current one's name.
+    snapshots: dict[str, SnapshotDef] = field(default_factory=dict)
+    current_snapshot: str | None = None
 
     @property
     def name(self) -> str:
