@@ -14,7 +14,6 @@ start another one), and anything that waits on a lock the caller holds would wai
 from __future__ import annotations
 
 import enum
-import logging
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
@@ -26,7 +25,16 @@ if TYPE_CHECKING:
 
 __all__ = ["DomainHookPhase", "run_domain_hooks"]
 
-log = logging.getLogger("pyvirt.hooks")
+
+
+def _log_failure(hook: str, name: str, exc: BaseException) -> None:
+    """Log a hook that failed after the fact.  :mod:`logging` is imported here, on the first
+    failure: it costs a command-line run several milliseconds, and most runs have none."""
+    import logging
+
+    logging.getLogger("pyvirt.hooks").warning(
+        "hook %s of domain '%s' failed: %s", hook, name, exc
+    )
 
 
 class DomainHookPhase(enum.Enum):
@@ -79,4 +87,4 @@ def run_domain_hooks(
                 raise make_error(
                     ErrorCode.HOOK_SCRIPT_FAILED, ErrorDomain.HOOK, f"{hook}: {exc}"
                 ) from exc
-            log.warning("hook %s of domain '%s' failed: %s", hook, defn.name, exc)
+            _log_failure(hook, defn.name, exc)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from typing import Generic, Protocol, TypeVar
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
@@ -37,6 +36,30 @@ from pyvirt._records import (
     StoragePoolRef,
 )
 from pyvirt.driver import unsupported_flags
+
+# Not typing at run time: importing it costs a command-line run several milliseconds, and the
+# object lists are loaded by every run of the test driver.  Type checkers read the real
+# Generic, Protocol and TypeVar; at run time these stand-ins give the same class hierarchy
+# (``DomainObjList[MyDomain]`` is DomainObjList itself, as a generic alias would be for
+# instantiation).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Generic, Protocol, TypeVar
+else:
+
+    class Generic:
+        """Run-time stand-in for typing.Generic: subscripting gives the class back."""
+
+        __slots__ = ()
+
+        def __class_getitem__(cls, _params):
+            return cls
+
+    Protocol = Generic
+
+    def TypeVar(name, **_kwargs):  # noqa: N802 - typing's name
+        return name
+
 
 __all__ = [
     "DomainObjList",

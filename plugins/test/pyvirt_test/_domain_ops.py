@@ -9,7 +9,6 @@ is "Requested operation is not valid: domain is not running".
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
 from pyvirt import (
     DomainCreateFlags,
@@ -42,6 +41,8 @@ from pyvirt.driver import DomainHookPhase, invalid_arg, run_domain_hooks, unsupp
 from pyvirt_test._objects import TestDomain
 from pyvirt_test._state import TestState
 
+# Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt.conf import DomainDef
 

@@ -9,12 +9,15 @@ holds its own instance and opens its clients' connections on it.
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, ClassVar
 
 from pyvirt import URI
 from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 
+# Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import ClassVar
+
     from pyvirt_test._statedriver import TestStateDriver
 
 

@@ -7,8 +7,6 @@ can be compared with it byte for byte); the checks and messages are its, in its 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from pyvirt import (
     DomainState,
     ErrorCode,
@@ -23,6 +21,8 @@ from pyvirt.driver import unsupported_flags
 
 from pyvirt_test._state import TestState
 
+# Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt import DomainRef
 

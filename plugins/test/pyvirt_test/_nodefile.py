@@ -12,10 +12,11 @@ from __future__ import annotations
 import os
 import stat
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from pyvirt import DomainState, ErrorCode, ErrorDomain, NodeInfo, make_error
 
+# Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     # lxml, pyvirt._xml and the parsers load when a file is parsed: ``test:///default`` is
     # built without them (see _defaults), and every pyvirsh run opening it would pay for them.

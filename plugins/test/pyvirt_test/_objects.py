@@ -8,7 +8,6 @@ domain has been redefined or tuned with ``--config``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from pyvirt import (
     DomainRecord,
@@ -23,6 +22,8 @@ from pyvirt import (
 )
 from pyvirt.driver import StorageVolObjList
 
+# Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt.conf import DomainDef, NetworkDef, PoolDef, SnapshotDef, VolumeDef
 
