@@ -19,6 +19,7 @@ the driver contract, then run the generator.
 
 from __future__ import annotations
 
+from pyvirt._access import read_only_holds
 from pyvirt._record import record
 
 
@@ -50,8 +51,9 @@ class Procedure:
     flag_acl: tuple[FlagAcl, ...]
     #: Served by the daemon's priority workers (libvirt's ``@priority: high``).
     priority: bool
-    #: Whether a read-only connection holds every unconditional permission (derived from
-    #: :attr:`acl` by :func:`pyvirt._access.read_only_holds`; kept here for quick checks).
+    #: Whether a read-only connection may make the call at all (every unconditional
+    #: permission held, per :func:`pyvirt._access.read_only_holds`): derived once, for the
+    #: worker's refusal before it reads a call's arguments.
     readonly_ok: bool
     #: libvirt's public API refuses read-only connections (``virCheckReadOnlyGoto``) although
     #: the @acl asks only read permissions: calls that may reach into the guest, such as
@@ -76,16 +78,8 @@ _SAVE_BY_IMPACT = (
     FlagAcl("domain:save", _AFFECT_CONFIG),
 )
 
-_READ_PERMISSIONS = ("getattr", "read")
-
-
 def _readonly_ok(acl: tuple[str, ...]) -> bool:
-    # The read-only rule lives in pyvirt._access; importing it here would cost every run a
-    # module, so the one-line test is repeated and tests/test_access.py holds the two equal.
-    return all(
-        p.partition(":")[2] in _READ_PERMISSIONS or p.partition(":")[2].startswith("search_")
-        for p in acl
-    )
+    return all(read_only_holds(p) for p in acl)
 
 
 def _p(

@@ -41,6 +41,9 @@ class Signature:
     names: tuple[str, ...]
     args: tuple[Checker, ...]
     result: Checker
+    #: What a malformed result is called in the error ("domain_get_info result"): made once,
+    #: as every call's reply is checked with it.
+    result_label: str
 
     def check_args(self, args: Any) -> list[Any]:
         if not isinstance(args, list) or len(args) != len(self.args):
@@ -51,7 +54,7 @@ class Signature:
         ]
 
     def check_result(self, value: Any) -> Any:
-        return self.result(value, f"{self.procedure.method} result")
+        return self.result(value, self.result_label)
 
 
 def crosses_the_wire(proc: Procedure) -> bool:
@@ -81,6 +84,7 @@ def _signature(proc: Procedure) -> Signature:
         names,
         tuple(checker(hints[name]) for name in names),
         checker(hints.get("return", type(None))),
+        f"{proc.method} result",
     )
 
 
