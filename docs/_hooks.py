@@ -66,6 +66,10 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "dumpxml": ((), "dumpxml test"),
     "managedsave": ((), "managedsave test"),
     "managedsave-remove": (("managedsave test",), "managedsave-remove test"),
+    "edit": ((), "edit test"),
+    "net-edit": ((), "net-edit default"),
+    "pool-edit": ((), "pool-edit default-pool"),
+    "snapshot-edit": (("snapshot-create-as test s1",), "snapshot-edit test s1"),
     "snapshot-create": ((), "snapshot-create test"),
     "snapshot-create-as": ((), "snapshot-create-as test s1"),
     "snapshot-current": (("snapshot-create-as test s1",), "snapshot-current test"),
@@ -210,7 +214,16 @@ def record_command(name: str, scratch: str) -> list[str]:
     from pyvirt.cli._parser import StringTokens
     from pyvirt.testing import isolated_test_uri
 
+    import os
+
     setup, command = SCENARIOS[name]
+    # The edit commands run $VISUAL: an "editor" that adds a comment after the XML, so the
+    # edited text differs and is defined again.
+    editor = _path(scratch) / "editor.sh"
+    editor.write_text("#!/bin/sh\necho '<!-- edited -->' >> \"$1\"\n")
+    editor.chmod(0o755)
+    saved_visual = os.environ.get("VISUAL")
+    os.environ["VISUAL"] = str(editor)
     recorders: list[RecordingDriver] = []
     real_open = registry.open_driver
 
@@ -241,6 +254,10 @@ def record_command(name: str, scratch: str) -> list[str]:
             ctl.close()
     finally:
         registry.open_driver = real_open  # type: ignore[assignment]
+        if saved_visual is None:
+            del os.environ["VISUAL"]
+        else:
+            os.environ["VISUAL"] = saved_visual
     if ok == (name in EXPECTED_ERRORS) or EXPECTED_ERRORS.get(name, "") not in out.getvalue():
         raise RuntimeError(f"command map: {command!r} failed: {out.getvalue()}")
     return list(dict.fromkeys(m for r in recorders for m in r.called))

@@ -85,6 +85,7 @@ class TestNetwork:
     active: bool = False
     persistent: bool = True
     autostart: bool = False
+    new_defn: NetworkDef | None = None  # defined while running (libvirt's newDef)
 
     @property
     def name(self) -> str:
