@@ -1,4 +1,5 @@
-"""``pyvirt-ssh-helper [-r] [--socket PATH] URI``: the remote end of the ssh transport.
+"""``pyvirt-ssh-helper [-r] [--socket PATH] URI``: the remote end of the ssh transport (a
+console script of pyvirtd's distribution: the helper runs where the daemon does).
 
 libvirt's ``virt-ssh-helper`` bridges ssh's stdin and stdout to the daemon's one socket.  A
 pyvirt client talks to two: the daemon's control socket (ROUTE) and then the socket of the
@@ -43,7 +44,7 @@ from pyvirt.rpc._wire import (
 )
 from pyvirt.rpc._zmtp import Decoder, ZmtpError, encode_frames, handshake
 
-__all__ = ["main"]
+__all__ = ["ssh_helper_main"]
 
 _CHUNK = 65536
 _STDIN, _STDOUT = 0, 1
@@ -255,7 +256,7 @@ def run(args: _Args) -> None:
     _relay(worker)
 
 
-def main(argv: list[str] | None = None) -> int:
+def ssh_helper_main(argv: list[str] | None = None) -> int:
     """The ``pyvirt-ssh-helper`` command."""
     args = _parser().parse_args(argv, namespace=_Args())
     try:
@@ -272,4 +273,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(ssh_helper_main())
