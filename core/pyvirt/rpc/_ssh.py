@@ -39,7 +39,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt._uri import URI
 
-__all__ = ["HELPER", "SCHEME", "TunnelSocket", "is_ssh", "open_tunnel", "ssh_endpoint"]
+__all__ = ["HELPER", "SCHEME", "TunnelSocket", "open_tunnel", "ssh_endpoint"]
 
 #: The prefix of an ssh endpoint.
 SCHEME = "ssh:"
@@ -51,10 +51,6 @@ _VERIFY = {"normal": "yes", "auto": "accept-new", "ignore": "no"}
 _EXIT_WAIT = 5.0
 #: How long a closed tunnel's ssh gets to leave by itself before it is terminated.
 _CLOSE_WAIT = 2.0
-
-
-def is_ssh(endpoint: str) -> bool:
-    return endpoint.startswith(SCHEME)
 
 
 def _invalid(detail: str) -> VirtError:
