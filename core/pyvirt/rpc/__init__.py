@@ -73,6 +73,7 @@ _LAZY: dict[str, str] = {
     "default_rundir": "pyvirt.rpc._paths",
     "resolve": "pyvirt.rpc._target",
     "signatures": "pyvirt.rpc._signatures",
+    "ssh_helper_main": "pyvirt.rpc._ssh_helper",
 }
 __all__ += [
     "RemoteConnection",
@@ -82,6 +83,7 @@ __all__ += [
     "default_rundir",
     "resolve",
     "signatures",
+    "ssh_helper_main",
 ]
 
 TYPE_CHECKING = False
@@ -89,6 +91,7 @@ if TYPE_CHECKING:
     from pyvirt.rpc._dispatch import DISPATCH
     from pyvirt.rpc._paths import daemon_socket, default_rundir
     from pyvirt.rpc._signatures import Signature, signatures
+    from pyvirt.rpc._ssh_helper import ssh_helper_main
     from pyvirt.rpc._sync_client import RemoteConnection
     from pyvirt.rpc._target import Target, resolve
 

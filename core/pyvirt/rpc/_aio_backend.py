@@ -22,7 +22,7 @@ from pyvirt.rpc._channel import connect_error, lost
 from pyvirt.rpc._session import OPEN_TIMEOUT
 from pyvirt.rpc._signatures import Signature
 
-__all__ = ["AsyncClientBase", "AsyncLock", "Link", "Reply", "connect"]
+__all__ = ["AsyncClientBase", "AsyncLock", "Link", "Reply", "connect", "relayed"]
 
 #: One connection to pyvirtd or a worker.
 Link = Channel
@@ -57,6 +57,8 @@ async def connect(endpoint: str, call_timeout: float, *, patient: bool = False) 
         except TimeoutError:  # a TCP peer that does not answer (asyncio's own timeout)
             error = connect_error(endpoint, TimeoutError(errno.ETIMEDOUT, "Connection timed out"))
             retry = False
+        except VirtError:  # already libvirt's words (an ssh tunnel that could not start)
+            raise
         except OSError as exc:
             # libvirt's "Failed to connect socket ..."; asyncio words TCP errors its own way
             # ("Connect call failed ..."), so the reason is taken from the errno.
@@ -79,6 +81,13 @@ async def connect(endpoint: str, call_timeout: float, *, patient: bool = False) 
         if not patient or not retry or loop.time() >= deadline:
             raise error
         await asyncio.sleep(_RETRY_INTERVAL)
+
+
+def relayed(link: Channel, call_timeout: float) -> Channel:
+    """The control *link* of an ssh connection, become the worker's (the remote helper relays
+    it there after the route): calls on it now get *call_timeout*."""
+    link.timeout = call_timeout
+    return link
 
 
 class AsyncClientBase:

@@ -57,6 +57,10 @@ from pyvirt.rpc._wire import (
 )
 from pyvirt.rpc._zmtp import Decoder, ZmtpError, handshake, socket_address, two_frame_prefix
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyvirt.rpc._ssh import TunnelSocket
+
 _REPLY = int(MessageType.REPLY)
 _EVENT = int(MessageType.EVENT)
 _ERROR = int(Status.ERROR)
@@ -128,6 +132,8 @@ class Channel(asyncio.Protocol):
         #: (loop time, last serial sent) at each sweep, oldest first.
         self._marks: deque[tuple[float, int]] = deque()
         self._tick = min(1.0, timeout / 10)
+        #: For an ssh endpoint, the tunnel (it tells why ssh ended): :mod:`pyvirt.rpc._ssh`.
+        self.tunnel: TunnelSocket | None = None
 
     @classmethod
     async def connect(cls, endpoint: str, timeout: float) -> Channel:
@@ -136,6 +142,12 @@ class Channel(asyncio.Protocol):
         :class:`OSError` when the connection cannot be made, ValueError for a bad endpoint."""
         channel = cls(endpoint, timeout)
         loop = channel.loop
+        if endpoint.startswith("ssh:"):
+            from pyvirt.rpc._ssh import open_tunnel
+
+            channel.tunnel = tunnel = open_tunnel(endpoint)
+            await loop.create_unix_connection(lambda: channel, sock=tunnel)
+            return channel
         family, address = socket_address(endpoint)
         if family == socket.AF_UNIX:
             assert isinstance(address, str)
@@ -204,6 +216,8 @@ class Channel(asyncio.Protocol):
         self._transport = None
         if self._open:
             self.fail(lost("the connection to the daemon was lost"))
+        elif self.tunnel is not None:  # ssh ended: its own reason, never tried again
+            self.fail(self.tunnel.failure(isinstance(exc, ConnectionResetError)))
         else:
             self.hung_up_early = self.dead is None
             self.fail(self._handshake_failed("the peer closed the connection"))

@@ -103,7 +103,11 @@ class AsyncRemoteConnection(AsyncRemoteStubs, backend.AsyncClientBase):
         )
         if not isinstance(route, dict) or not isinstance(route.get("endpoint"), str):
             raise lost("malformed route from the daemon")
-        worker = await _connect(route["endpoint"], CALL_TIMEOUT, patient=True)
+        if self.target.transport == "ssh":
+            # One stream: past the route, the remote pyvirt-ssh-helper relays it to the worker.
+            worker, self._control = backend.relayed(self._control, CALL_TIMEOUT), None
+        else:
+            worker = await _connect(route["endpoint"], CALL_TIMEOUT, patient=True)
         try:
             token, boot = await worker.call(
                 PROGRAM_REMOTE, PROC_CONNECT_OPEN, [route["uri"], self.flags], OPEN_TIMEOUT

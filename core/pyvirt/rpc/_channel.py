@@ -155,12 +155,17 @@ def connect_error(endpoint: str, exc: OSError) -> VirtError:
 
 
 def open_socket(endpoint: str, timeout: float) -> socket.socket:
-    """A stream socket connected to *endpoint* (``ipc://PATH`` or ``tcp://HOST:PORT``).
+    """A stream socket connected to *endpoint* (``ipc://PATH``, ``tcp://HOST:PORT``, or an
+    ssh tunnel: :mod:`pyvirt.rpc._ssh`).
 
     TCP gets ``TCP_NODELAY`` (a call is one small write that must leave at once, as libzmq
     sets it) and ``SO_KEEPALIVE`` (a peer host that vanishes is eventually noticed by the
     kernel even when nobody calls).  Raises OSError.
     """
+    if endpoint.startswith("ssh:"):
+        from pyvirt.rpc._ssh import open_tunnel
+
+        return open_tunnel(endpoint)
     _family, address = socket_address(endpoint)
     if not isinstance(address, str):
         sock = socket.create_connection(address, timeout)
@@ -243,6 +248,8 @@ class Channel:
         try:
             sock = open_socket(self.endpoint, timeout)
             sock.sendall(_HANDSHAKE)  # a fresh socket's buffer takes these 90-odd bytes
+        except VirtError:  # already libvirt's words (an ssh tunnel that could not start)
+            raise
         except OSError as exc:
             raise connect_error(self.endpoint, exc) from None
         sock.settimeout(None)  # blocking: see recv()
@@ -276,6 +283,10 @@ class Channel:
                     time.sleep(min(_RECONNECT_INTERVAL, max(deadline - time.monotonic(), 0)))
                 continue
             if self._poller.poll(_ms(remaining)) and not self._read_handshake():
+                failure = getattr(self._sock, "failure", None)
+                if failure is not None:  # an ssh tunnel: ssh's own reason, at once
+                    self.dead = True
+                    raise failure()
                 closed += 1
                 if closed >= _HANDSHAKE_ATTEMPTS:
                     self.dead = True

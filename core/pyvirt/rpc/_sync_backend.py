@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     #: What :meth:`RemoteConnection.call` returns: the reply's decoded value.
     Reply = Any
 
-__all__ = ["ClientBase", "Link", "Lock", "connect"]
+__all__ = ["ClientBase", "Link", "Lock", "connect", "relayed"]
 
 _pack_header = _HEADER.pack
 #: The session's lock for re-opening (:class:`asyncio.Lock` on the asyncio side).
@@ -74,6 +74,13 @@ def connect(endpoint: str, call_timeout: float, *, patient: bool = False) -> Lin
         channel.close()
         raise
     return Link(channel, call_timeout)
+
+
+def relayed(link: Link, call_timeout: float) -> Link:
+    """The control *link* of an ssh connection, become the worker's (the remote helper relays
+    it there after the route): calls on it now get *call_timeout*."""
+    link.call_timeout = call_timeout
+    return link
 
 
 def _exchange(

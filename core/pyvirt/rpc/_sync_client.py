@@ -105,7 +105,11 @@ class RemoteConnection(RemoteStubs, backend.ClientBase):
         )
         if not isinstance(route, dict) or not isinstance(route.get("endpoint"), str):
             raise lost("malformed route from the daemon")
-        worker = _connect(route["endpoint"], CALL_TIMEOUT, patient=True)
+        if self.target.transport == "ssh":
+            # One stream: past the route, the remote pyvirt-ssh-helper relays it to the worker.
+            worker, self._control = backend.relayed(self._control, CALL_TIMEOUT), None
+        else:
+            worker = _connect(route["endpoint"], CALL_TIMEOUT, patient=True)
         try:
             token, boot = worker.call(
                 PROGRAM_REMOTE, PROC_CONNECT_OPEN, [route["uri"], self.flags], OPEN_TIMEOUT

@@ -99,4 +99,8 @@ def resolve(uri: URI | None, *, read_only: bool) -> Target:
         if ":" in host:
             host = f"[{host}]"
         return Target("tcp", f"tcp://{host}:{uri.port or DEFAULT_TCP_PORT}", None, name, str(uri))
+    if transport == "ssh":
+        from pyvirt.rpc._ssh import ssh_endpoint
+
+        return Target("ssh", ssh_endpoint(uri, name, read_only), None, name, str(uri))
     raise make_error(ErrorCode.NO_SUPPORT, ErrorDomain.REMOTE, f"remote transport '{transport}'")
