@@ -91,4 +91,6 @@ def test_secret_commands_read_only(uri, xmldir, cmd):
 
 
 def test_secret_help_and_group(uri):
-    on_test("help secret", "help secret-set-value", "help secret-list", "help secret-event", uri=uri)
+    on_test(
+        "help secret", "help secret-set-value", "help secret-list", "help secret-event", uri=uri
+    )
