@@ -75,8 +75,8 @@ def cmd_secret_get_value(ctl: Control, p: Parsed) -> bool:
     value = found.value(0)
     if p.bool("plain"):
         ctl.out.flush()
-        ctl.out.buffer.write(value + b"\n")  # type: ignore[attr-defined]
-        ctl.out.buffer.flush()  # type: ignore[attr-defined]
+        ctl.out.buffer.write(value + b"\n")
+        ctl.out.buffer.flush()
     else:
         ctl.print(base64.b64encode(value).decode() + "\n")
     return True
