@@ -44,12 +44,14 @@ PUBLIC = {
     "StoragePoolState", "StorageVolType", "StorageXMLFlags",
     "TypedParameter", "TypedParameterType", "typed_param", "typed_params_dict",
     "typed_param_from_string", "validate_typed_params",
+    # secrets and network filters
+    "Secret", "SecretRef", "NWFilter", "NWFilterRef", "NWFilterBinding", "NWFilterBindingRef",
 }  # fmt: skip
 
 DRIVER_PUBLIC = {
     "AuthCallback", "ConnectDriver", "DriverConnection", "HypervisorDriver", "NetworkDriver",
     "StateDriver", "StateInitResult", "StorageDriver", "unsupported", "unsupported_flags",
-    "call_hook", "invalid_arg",
+    "call_hook", "invalid_arg", "SecretDriver", "NWFilterDriver",
     # the driver kit
     "DomainHookPhase", "DomainObjList", "ListedDomain", "ListedNetwork", "ListedObject",
     "ListedStoragePool", "ListedStorageVol", "NetworkObjList", "StoragePoolObjList",

@@ -96,6 +96,7 @@ if TYPE_CHECKING:
     )
     from pyvirt._hooks import hookimpl
     from pyvirt._objects import Domain, DomainSnapshot, Network, StoragePool, StorageVol
+    from pyvirt._objects_secrets import NWFilter, NWFilterBinding, Secret
     from pyvirt._records import (
         DomainInfo,
         DomainRecord,
@@ -104,7 +105,10 @@ if TYPE_CHECKING:
         NetworkRecord,
         NetworkRef,
         NodeInfo,
+        NWFilterBindingRef,
+        NWFilterRef,
         ObjectEvent,
+        SecretRef,
         SecurityLabel,
         SecurityModel,
         StoragePoolInfo,
@@ -210,6 +214,7 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
     ),
     "pyvirt._hooks": ("hookimpl",),
     "pyvirt._objects": ("Domain", "DomainSnapshot", "Network", "StoragePool", "StorageVol"),
+    "pyvirt._objects_secrets": ("NWFilter", "NWFilterBinding", "Secret"),
     "pyvirt._records": (
         "DomainInfo",
         "DomainRecord",
@@ -218,7 +223,10 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "NetworkRecord",
         "NetworkRef",
         "NodeInfo",
+        "NWFilterBindingRef",
+        "NWFilterRef",
         "ObjectEvent",
+        "SecretRef",
         "SecurityLabel",
         "SecurityModel",
         "StoragePoolInfo",
@@ -299,6 +307,12 @@ __all__ = [
     "NetworkRecord",
     "NetworkRef",
     "NetworkXMLFlags",
+    "NWFilter",
+    "NWFilterBinding",
+    "NWFilterBindingRef",
+    "NWFilterRef",
+    "Secret",
+    "SecretRef",
     "NoConnectError",
     "NoDomainError",
     "NoInterfaceError",

@@ -227,6 +227,39 @@ class ObjectEvent:
     seq: int = 0
 
 
+# -- secrets and network filters (libvirt's virSecret, virNWFilter, virNWFilterBinding) --------
+@wire(40)
+@record
+class SecretRef:
+    """What identifies a secret: libvirt's ``{uuid, usageType, usageID}`` (usage type a
+    VIR_SECRET_USAGE_TYPE_* number, 0 NONE with an empty id), so ``secret-list`` needs no
+    call per secret.  Never the value: values travel only as the result of
+    ``secret_get_value`` and the argument of ``secret_set_value``."""
+
+    uuid: str
+    usage_type: int
+    usage_id: str
+
+
+@wire(41)
+@record
+class NWFilterRef:
+    """What identifies a network filter: libvirt's ``{name, uuid}``."""
+
+    name: str
+    uuid: str
+
+
+@wire(42)
+@record
+class NWFilterBindingRef:
+    """What identifies a network filter binding: libvirt's ``{portdev, filtername}`` (the
+    guest's port device the filter is bound to, and the filter)."""
+
+    portdev: str
+    filtername: str
+
+
 @wire(32)
 @record
 class TypedParameter:

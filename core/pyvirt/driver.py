@@ -9,7 +9,8 @@ answers *declined* (``None``), *success* (a :class:`DriverConnection`) or *error
 :class:`~pyvirt.VirtError`).
 
 A :class:`DriverConnection` is one open connection.  It implements the per-category tables
-(:class:`HypervisorDriver`, :class:`NetworkDriver`, :class:`StorageDriver`); every method it
+(:class:`HypervisorDriver`, :class:`NetworkDriver`, :class:`StorageDriver`,
+:class:`SecretDriver`, :class:`NWFilterDriver`); every method it
 does not override answers libvirt's VIR_ERR_NO_SUPPORT, so a driver implements only what it
 supports.  Arguments have already been checked by the public API (read-only, flags types), and
 objects are passed as reference records (:class:`~pyvirt.DomainRef` …).
@@ -56,6 +57,7 @@ from pyvirt._records import (
     StorageVolRef,
     TypedParameter,
 )
+from pyvirt._secret_drivers import NWFilterDriver, SecretDriver
 from pyvirt._uri import URI
 
 # Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.  (The
@@ -133,6 +135,8 @@ __all__ = [
     "ListedStorageVol",
     "NetworkDriver",
     "NetworkObjList",
+    "NWFilterDriver",
+    "SecretDriver",
     "StateDriver",
     "StateInitResult",
     "StorageDriver",
@@ -751,7 +755,9 @@ class StorageDriver:
         unsupported("storage_vol_get_path", ErrorDomain.STORAGE)
 
 
-class DriverConnection(HypervisorDriver, NetworkDriver, StorageDriver):
+class DriverConnection(
+    HypervisorDriver, NetworkDriver, StorageDriver, SecretDriver, NWFilterDriver
+):
     """One open connection of a driver: all the tables it serves, in one object."""
 
 
