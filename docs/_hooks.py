@@ -207,14 +207,13 @@ def record_command(name: str, scratch: str) -> list[str]:
     fresh copy of the test driver's default state as :data:`SCENARIOS` says."""
     import contextlib
     import io
+    import os
 
     import pyvirt._registry as registry
     from pyvirt.cli._control import Control
     from pyvirt.cli._main import parse_commands, run_one
     from pyvirt.cli._parser import StringTokens
     from pyvirt.testing import isolated_test_uri
-
-    import os
 
     setup, command = SCENARIOS[name]
     # The edit commands run $VISUAL: an "editor" that adds a comment after the XML, so the
