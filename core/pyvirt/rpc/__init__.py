@@ -14,6 +14,7 @@ from pyvirt.rpc._procs import (
     PROC_EVENT_ATTACH,
     PROC_EVENT_DETACH,
     PROC_NOTICE,
+    PROC_PKI_JOIN,
     PROC_ROUTE,
 )
 from pyvirt.rpc._wire import (
@@ -39,6 +40,7 @@ __all__ = [
     "PROC_EVENT_ATTACH",
     "PROC_EVENT_DETACH",
     "PROC_NOTICE",
+    "PROC_PKI_JOIN",
     "PROC_ROUTE",
     "KEEPALIVE_PING",
     "KEEPALIVE_PONG",
@@ -73,6 +75,17 @@ _LAZY: dict[str, str] = {
     "default_rundir": "pyvirt.rpc._paths",
     "resolve": "pyvirt.rpc._target",
     "signatures": "pyvirt.rpc._signatures",
+    # TLS (the tls transport): the daemon's listeners and the join answer use these
+    "DN_REFUSED": "pyvirt.rpc._tls",
+    "TlsClient": "pyvirt.rpc._tls",
+    "TlsFiles": "pyvirt.rpc._tls",
+    "TlsServer": "pyvirt.rpc._tls",
+    "TlsStream": "pyvirt.rpc._tls",
+    "auth_failed": "pyvirt.rpc._tls",
+    "dn_allowed": "pyvirt.rpc._tls",
+    "locate_tls_files": "pyvirt.rpc._tls",
+    "tls_server_context": "pyvirt.rpc._tls",
+    "tls_verify_reason": "pyvirt.rpc._tls",
 }
 __all__ += [
     "RemoteConnection",
@@ -82,6 +95,16 @@ __all__ += [
     "default_rundir",
     "resolve",
     "signatures",
+    "DN_REFUSED",
+    "TlsClient",
+    "TlsFiles",
+    "TlsServer",
+    "TlsStream",
+    "auth_failed",
+    "dn_allowed",
+    "locate_tls_files",
+    "tls_server_context",
+    "tls_verify_reason",
 ]
 
 TYPE_CHECKING = False
@@ -91,6 +114,18 @@ if TYPE_CHECKING:
     from pyvirt.rpc._signatures import Signature, signatures
     from pyvirt.rpc._sync_client import RemoteConnection
     from pyvirt.rpc._target import Target, resolve
+    from pyvirt.rpc._tls import (
+        DN_REFUSED,
+        TlsClient,
+        TlsFiles,
+        TlsServer,
+        TlsStream,
+        auth_failed,
+        dn_allowed,
+        locate_tls_files,
+        tls_server_context,
+        tls_verify_reason,
+    )
 
 
 def __getattr__(name: str) -> object:
