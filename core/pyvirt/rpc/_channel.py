@@ -263,6 +263,9 @@ class Channel:
                 self._tls = client_handshake(sock, self.tls, timeout)
                 greeting = self._tls.encrypt(greeting)
             sock.sendall(greeting)  # a fresh socket's buffer takes these 90-odd bytes
+        except VirtError:  # a TLS check failed (some VirtErrors are OSErrors too)
+            sock.close()
+            raise
         except OSError as exc:
             sock.close()
             raise connect_error(self.endpoint, exc) from None

@@ -62,11 +62,12 @@ class Target:
 def worker_endpoint(target: Target, routed: str) -> str:
     """Where to reach the worker the daemon routed us to (*routed*, its endpoint).
 
-    Over tls the worker listens on its own port of the daemon's address: the client connects
-    to the host it named in the URI (the one the server's certificate was checked against),
-    at the worker's port, so the worker's certificate is checked against the same name.
+    Over tcp and tls the worker listens on its own port of the daemon's address, which the
+    daemon may know by a name that means nothing to us (``0.0.0.0``): the client connects to
+    the host it named in the URI, at the worker's port.  Over tls that is also the name the
+    worker's certificate is checked against, as the daemon's was.
     """
-    if target.tls is None:
+    if target.transport not in ("tcp", "tls"):
         return routed
     host = target.endpoint[len("tcp://") :].rpartition(":")[0]
     return f"tcp://{host}:{routed.rpartition(':')[2]}"
