@@ -17,7 +17,8 @@ def free_port() -> int:
 
 def test_tcp_transport_reaches_the_same_state():
     port = free_port()
-    with running_daemon("--listen", config=f'listen_addr = "127.0.0.1"\ntcp_port = {port}\n'):
+    config = f'listen_addr = "127.0.0.1"\nlisten_tcp = true\nlisten_tls = false\ntcp_port = {port}\n'
+    with running_daemon("--listen", config=config):
         with (
             pyvirt.open(f"test+tcp://127.0.0.1:{port}/default") as tcp,
             pyvirt.open("test+unix:///default") as unix,

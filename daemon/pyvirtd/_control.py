@@ -54,6 +54,14 @@ class WorkerOptions:
     max_queued_clients: int = 1000
     #: Whether to count calls for the daemon's OpenMetrics endpoint (pyvirtd._metrics).
     metrics: bool = False
+    #: With listen_addr: serve plain TCP (listen_tcp).
+    tcp: bool = True
+    #: With listen_addr: serve TLS with these [CA, certificate, key] files (none: no TLS).
+    tls_files: list[str] = dataclasses.field(default_factory=list)
+    #: Patterns the client certificate's DN must match (tls_allowed_dn_list).
+    tls_allowed_dn: list[str] = dataclasses.field(default_factory=list)
+    #: Ask for and check client certificates (not tls_no_verify_certificate).
+    tls_verify: bool = True
 
 
 @dataclass(frozen=True)
@@ -66,6 +74,8 @@ class WorkerReady:
     boot_id: str
     schemes: list[str]
     probe: str | None
+    #: The TLS endpoint (with the daemon's listen_tls), for clients that came in over TLS.
+    tls: str | None = None
 
     def endpoint(self, kind: str) -> str | None:
         """The endpoint for a client that came in on the daemon's *kind* socket."""

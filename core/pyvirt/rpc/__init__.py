@@ -14,6 +14,7 @@ from pyvirt.rpc._procs import (
     PROC_EVENT_ATTACH,
     PROC_EVENT_DETACH,
     PROC_NOTICE,
+    PROC_PKI_JOIN,
     PROC_ROUTE,
 )
 from pyvirt.rpc._wire import (
@@ -39,6 +40,7 @@ __all__ = [
     "PROC_EVENT_ATTACH",
     "PROC_EVENT_DETACH",
     "PROC_NOTICE",
+    "PROC_PKI_JOIN",
     "PROC_ROUTE",
     "KEEPALIVE_PING",
     "KEEPALIVE_PONG",
@@ -74,6 +76,17 @@ _LAZY: dict[str, str] = {
     "resolve": "pyvirt.rpc._target",
     "signatures": "pyvirt.rpc._signatures",
     "ssh_helper_main": "pyvirt.rpc._ssh_helper",
+    # TLS (the tls transport): the daemon's listeners and the join answer use these
+    "DN_REFUSED": "pyvirt.rpc._tls",
+    "TlsClient": "pyvirt.rpc._tls",
+    "TlsFiles": "pyvirt.rpc._tls",
+    "TlsServer": "pyvirt.rpc._tls",
+    "TlsStream": "pyvirt.rpc._tls",
+    "auth_failed": "pyvirt.rpc._tls",
+    "dn_allowed": "pyvirt.rpc._tls",
+    "locate_tls_files": "pyvirt.rpc._tls",
+    "tls_server_context": "pyvirt.rpc._tls",
+    "tls_verify_reason": "pyvirt.rpc._tls",
 }
 __all__ += [
     "RemoteConnection",
@@ -84,6 +97,16 @@ __all__ += [
     "resolve",
     "signatures",
     "ssh_helper_main",
+    "DN_REFUSED",
+    "TlsClient",
+    "TlsFiles",
+    "TlsServer",
+    "TlsStream",
+    "auth_failed",
+    "dn_allowed",
+    "locate_tls_files",
+    "tls_server_context",
+    "tls_verify_reason",
 ]
 
 TYPE_CHECKING = False
@@ -94,6 +117,18 @@ if TYPE_CHECKING:
     from pyvirt.rpc._ssh_helper import ssh_helper_main
     from pyvirt.rpc._sync_client import RemoteConnection
     from pyvirt.rpc._target import Target, resolve
+    from pyvirt.rpc._tls import (
+        DN_REFUSED,
+        TlsClient,
+        TlsFiles,
+        TlsServer,
+        TlsStream,
+        auth_failed,
+        dn_allowed,
+        locate_tls_files,
+        tls_server_context,
+        tls_verify_reason,
+    )
 
 
 def __getattr__(name: str) -> object:

@@ -30,7 +30,7 @@ from pyvirt.rpc._channel import LinkGone, keepalive_timeout, lost
 from pyvirt.rpc._client_stubs import AsyncRemoteStubs
 from pyvirt.rpc._procs import PROC_CONNECT_CLOSE, PROC_CONNECT_OPEN, PROC_ROUTE
 from pyvirt.rpc._session import CALL_TIMEOUT, OPEN_TIMEOUT, check_access
-from pyvirt.rpc._target import resolve
+from pyvirt.rpc._target import resolve, worker_endpoint
 from pyvirt.rpc._wire import PROGRAM_DAEMON, PROGRAM_REMOTE
 
 # Not typing.TYPE_CHECKING: the synchronous twin is imported on every remote pyvirsh run.
@@ -97,7 +97,9 @@ class AsyncRemoteConnection(AsyncRemoteStubs, backend.AsyncClientBase):
             if self._control is not None:
                 self._control.close()
                 self._control = None
-            self._control = await _connect(self.target.endpoint, OPEN_TIMEOUT)
+            self._control = await _connect(
+                self.target.endpoint, OPEN_TIMEOUT, tls=self.target.tls
+            )
         route = await self._control.call(
             PROGRAM_DAEMON, PROC_ROUTE, [self.target.name, self.flags], OPEN_TIMEOUT
         )
@@ -107,7 +109,12 @@ class AsyncRemoteConnection(AsyncRemoteStubs, backend.AsyncClientBase):
             # One stream: past the route, the remote pyvirt-ssh-helper relays it to the worker.
             worker, self._control = backend.relayed(self._control, CALL_TIMEOUT), None
         else:
-            worker = await _connect(route["endpoint"], CALL_TIMEOUT, patient=True)
+            worker = await _connect(
+                worker_endpoint(self.target, route["endpoint"]),
+                CALL_TIMEOUT,
+                patient=True,
+                tls=self.target.tls,
+            )
         try:
             token, boot = await worker.call(
                 PROGRAM_REMOTE, PROC_CONNECT_OPEN, [route["uri"], self.flags], OPEN_TIMEOUT

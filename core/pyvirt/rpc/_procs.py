@@ -19,3 +19,6 @@ PROC_EVENT = 318
 # program DAEMON
 PROC_ROUTE = 1  # args [uri or "", flags] -> {"driver", "endpoint", "uri", "boot_id"}
 PROC_NOTICE = 2  # reserved: the daemon sends no notices yet
+#: pyvirt-pki join, on the TLS socket, the one call a client without a certificate may make:
+#: args [token id, CSR (PEM), HMAC] -> {"cert": PEM, "ca": PEM} (see pyvirt.pki._join).
+PROC_PKI_JOIN = 3

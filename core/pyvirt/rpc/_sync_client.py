@@ -32,7 +32,7 @@ from pyvirt.rpc._channel import LinkGone, keepalive_timeout, lost
 from pyvirt.rpc._client_stubs import RemoteStubs
 from pyvirt.rpc._procs import PROC_CONNECT_CLOSE, PROC_CONNECT_OPEN, PROC_ROUTE
 from pyvirt.rpc._session import CALL_TIMEOUT, OPEN_TIMEOUT, check_access
-from pyvirt.rpc._target import resolve
+from pyvirt.rpc._target import resolve, worker_endpoint
 from pyvirt.rpc._wire import PROGRAM_DAEMON, PROGRAM_REMOTE
 
 # Not typing.TYPE_CHECKING: the synchronous twin is imported on every remote pyvirsh run.
@@ -99,7 +99,9 @@ class RemoteConnection(RemoteStubs, backend.ClientBase):
             if self._control is not None:
                 self._control.close()
                 self._control = None
-            self._control = _connect(self.target.endpoint, OPEN_TIMEOUT)
+            self._control = _connect(
+                self.target.endpoint, OPEN_TIMEOUT, tls=self.target.tls
+            )
         route = self._control.call(
             PROGRAM_DAEMON, PROC_ROUTE, [self.target.name, self.flags], OPEN_TIMEOUT
         )
@@ -109,7 +111,12 @@ class RemoteConnection(RemoteStubs, backend.ClientBase):
             # One stream: past the route, the remote pyvirt-ssh-helper relays it to the worker.
             worker, self._control = backend.relayed(self._control, CALL_TIMEOUT), None
         else:
-            worker = _connect(route["endpoint"], CALL_TIMEOUT, patient=True)
+            worker = _connect(
+                worker_endpoint(self.target, route["endpoint"]),
+                CALL_TIMEOUT,
+                patient=True,
+                tls=self.target.tls,
+            )
         try:
             token, boot = worker.call(
                 PROGRAM_REMOTE, PROC_CONNECT_OPEN, [route["uri"], self.flags], OPEN_TIMEOUT
