@@ -193,7 +193,7 @@ def gen_aio_objects() -> str:
         "    from pyvirt._records import (",
         "        DomainInfo, DomainRecord, NetworkRecord, NodeInfo, SecurityLabel, SecurityModel,",
         "        StoragePoolInfo, StoragePoolRecord, StoragePoolRef, StorageVolInfo, NetworkRef,",
-        "        StorageVolRef, TypedParameter,",
+        "        StorageVolRef, TypedParameter, DomainInterface, NetworkDHCPLease,",
         "    )",
         "    from pyvirt._typed_params import TypedValue",
         "",

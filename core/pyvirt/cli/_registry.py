@@ -111,6 +111,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "vol-info",
         "vol-list",
     ),
+    "net_leases": ("net-dhcp-leases", "domifaddr"),
     "virsh": ("exit", "help", "quit"),
     "completion": ("complete", "completion"),
 }

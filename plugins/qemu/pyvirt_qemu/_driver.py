@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pyvirt import URI, ErrorCode, ErrorDomain, ObjectEvent, make_error
 from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 
+from pyvirt_qemu._addresses import AddressOps
 from pyvirt_qemu._command import DEFAULT_EMULATOR
 from pyvirt_qemu._domain_ops import DomainOps
 from pyvirt_qemu._network_ops import NetworkOps
@@ -44,7 +45,7 @@ def _qemu_version(emulator: str) -> int:
     return int(m[1]) * 1_000_000 + int(m[2]) * 1_000 + int(m[3]) if m else 0
 
 
-class QemuConnection(DomainOps, StorageOps, NetworkOps, DriverConnection):
+class QemuConnection(DomainOps, StorageOps, NetworkOps, AddressOps, DriverConnection):
     def __init__(self, driver: QemuDriver, uri: str) -> None:
         self.driver = driver
         self.storage = driver.storage
