@@ -19,15 +19,18 @@ import random
 import shutil
 import signal
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import pyvirt
+from daemon_helpers import start_daemon
 from pyvirt import ErrorCode, VirtError
 from pyvirt._connection import Connection
 from pyvirt._uri import parse_uri
 from qemu_guest import NET_BANNER, Guest, guest_domain_xml, wait_for_text
-from qemu_helpers import daemon_env, guest_xml, needs_qemu, qemu_root  # noqa: F401
+from qemu_helpers import daemon_env, guest_xml, needs_qemu, qemu_root, wait_for  # noqa: F401
 from test_qemu_guest_console import _ask
 
 TOOLS = ("ip", "dnsmasq", "nft")
@@ -334,3 +337,77 @@ def test_network_errors_are_libvirts_and_change_nothing(
             subprocess.run(["virsh", "-c", "qemu:///system", "net-undefine", name],
                            capture_output=True)  # fmt: skip
     assert ours == theirs
+
+
+def _pyvirsh(*args: str) -> str:
+    pyvirsh = shutil.which("pyvirsh", path=os.path.dirname(sys.executable)) or "pyvirsh"
+    out = subprocess.run([pyvirsh, "-c", "qemu:///system", *args], capture_output=True,
+                         text=True, timeout=60)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
+def test_a_network_outlives_a_sigkilled_pyvirtd_and_is_readopted(
+    daemon_env: tuple[Path, dict[str, str]], qemu_root: Path
+) -> None:
+    rundir, env = daemon_env
+    subnet, bridge = _free_subnet(), _bridge_name("k")
+    daemon = start_daemon(rundir, env=env)
+
+    def restart() -> None:
+        nonlocal daemon
+        daemon.stop(signal.SIGKILL)
+        daemon = start_daemon(rundir, env=env)
+        daemon.wait_worker("qemu")
+
+    try:
+        daemon.wait_worker("qemu")
+        with pyvirt.open("qemu:///system") as conn:
+            conn.define_network(network_xml("default", bridge, subnet)).start()
+        # pyvirsh through the daemon prints what virsh prints.
+        assert _pyvirsh("net-list") == (
+            " Name      State    Autostart   Persistent\n"
+            "--------------------------------------------\n"
+            " default   active   no          yes\n\n")  # fmt: skip
+        assert _pyvirsh("net-dhcp-leases", "default") == (
+            " Expiry Time   MAC address   Protocol   IP address   Hostname   Client ID or DUID\n"
+            + "-" * 83 + "\n\n")  # fmt: skip
+        assert f"Bridge:         {bridge}\n" in _pyvirsh("net-info", "default")
+        pids = _dnsmasq_pids(qemu_root)
+        assert len(pids) == 1
+
+        restart()  # nothing of the network went with the daemon, and it is adopted again
+        assert _link(bridge).exists() and _nft_table(bridge) is not None
+        assert _dnsmasq_pids(qemu_root) == pids
+        with pyvirt.open("qemu:///system") as conn:
+            assert conn.lookup_network_by_name("default").is_active()
+
+        os.kill(pids[0], signal.SIGKILL)  # dnsmasq died while nobody watched: started again
+        assert wait_for_gone(pids[0])
+        restart()
+        again = _dnsmasq_pids(qemu_root)
+        assert len(again) == 1 and again != pids
+
+        daemon.stop(signal.SIGKILL)  # the bridge was deleted behind its back: inactive, clean
+        subprocess.run(["ip", "link", "del", bridge], check=True)
+        daemon = start_daemon(rundir, env=env)
+        daemon.wait_worker("qemu")
+        with pyvirt.open("qemu:///system") as conn:
+            net = conn.lookup_network_by_name("default")
+            assert not net.is_active()
+            assert _nft_table(bridge) is None and _dnsmasq_pids(qemu_root) == []
+            net.undefine()
+    finally:
+        daemon.stop(signal.SIGKILL if daemon.proc.poll() is None else signal.SIGTERM)
+        _cleanup_host(qemu_root, [bridge])
+
+
+def wait_for_gone(pid: int) -> bool:
+    def gone() -> bool:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            return True
+        return state == "Z"
+
+    return wait_for(gone, 10.0)
