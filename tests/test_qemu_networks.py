@@ -411,3 +411,57 @@ def wait_for_gone(pid: int) -> bool:
         return state == "Z"
 
     return wait_for(gone, 10.0)
+
+
+def test_definitions_autostart_and_transient_networks_as_libvirt_keeps_them(
+    qemu_root: Path,
+) -> None:
+    bridge, subnet = _bridge_name("a"), _free_subnet()
+    drv = SystemDriver(qemu_root)
+    try:
+        conn = drv.connect()
+        net = conn.define_network(network_xml("auto", bridge, subnet).replace(
+            f"<bridge name='{bridge}'/>", ""))  # fmt: skip
+        xml = net.xml_desc()
+        # libvirt fills in a bridge name of its own pattern and a MAC at define time.
+        assert "<bridge name='pvbr" in xml and "stp='on' delay='0'/>" in xml
+        assert "<mac address='52:54:00:" in xml
+        redefined = conn.define_network(network_xml("auto", bridge, subnet).replace(
+            "</name>", f"</name><uuid>{net.uuid}</uuid>"))  # fmt: skip
+        assert f"<bridge name='{bridge}' stp='on' delay='0'/>" in redefined.xml_desc()
+        assert net.bridge_name() == bridge
+        assert not net.is_active() and net.is_persistent() and not net.autostart
+        net.set_autostart(True)
+        assert net.autostart
+        with pytest.raises(VirtError, match="network 'auto' is not active"):
+            net.destroy()
+    finally:
+        drv.stop()
+    drv = SystemDriver(qemu_root)  # the next driver autostarts it
+    try:
+        conn = drv.connect()
+        net = conn.lookup_network_by_name("auto")
+        assert net.is_active() and net.autostart and _link(bridge).exists()
+        net.undefine()  # active: it becomes transient, as in libvirt
+        assert net.is_active() and not net.is_persistent() and not net.autostart
+        with pytest.raises(VirtError, match="can't undefine transient network"):
+            net.undefine()
+        with pytest.raises(VirtError, match="cannot set autostart for transient network"):
+            net.set_autostart(True)
+        net.destroy()
+        assert conn.list_networks(3) == [] and not _link(bridge).exists()
+        assert _dnsmasq_pids(qemu_root) == [] and _nft_table(bridge) is None
+    finally:
+        drv.stop()
+        _cleanup_host(qemu_root, [bridge])
+    session = SystemDriver.__new__(SystemDriver)  # qemu:///session has no networks
+    from pyvirt_qemu import QemuStateDriver
+
+    session.state = QemuStateDriver()
+    assert int(session.state.initialize(privileged=False, root=str(qemu_root / "s"))) == 1
+    raw = session.state.open_connection(parse_uri("qemu:///session"), read_only=False)
+    assert raw is not None
+    with pytest.raises(VirtError) as info:
+        raw.connect_list_all_networks(0)
+    assert info.value.code == ErrorCode.NO_SUPPORT
+    session.state.cleanup()

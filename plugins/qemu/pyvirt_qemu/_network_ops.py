@@ -133,7 +133,7 @@ class NetworkOps:
         st, net = self._net(ref, "virNetworkSetAutostart")
         with st.lock:
             if not net.persistent:
-                raise make_error(ErrorCode.OPERATION_INVALID, _NET,
+                raise make_error(ErrorCode.INTERNAL_ERROR, _NET,
                                  "cannot set autostart for transient network")  # fmt: skip
             link = st.autostart_link(net.name)
             if autostart and not link.is_symlink():
