@@ -185,6 +185,10 @@ class NetworkState:
                 self.nets.remove(net)
             return
         net.live = live
+        if not _firewall.table_exists(bridge):  # someone flushed the host's ruleset
+            log.warning("network %s lost its firewall table; installing it again", live.name)
+            subnets = [_dnsmasq.ipv4_network(ip) for ip in live.ips]
+            _firewall.install_rules(bridge, live.forward_mode, subnets)
         if _dnsmasq.dnsmasq_pid(self.files(live.name)) is None and self._needs_dnsmasq(live):
             log.warning("dnsmasq of network %s was gone; starting it again", live.name)
             _dnsmasq.start_dnsmasq(live, bridge, self.files(live.name))
@@ -197,8 +201,6 @@ class NetworkState:
     def fill_defaults(self, defn: NetworkDef) -> None:
         """What libvirt adds at define time: a bridge name, its MAC; and its name check."""
         check_supported(defn)
-        if defn.forward_mode not in (None, "nat", "route"):
-            return
         if defn.bridge_name and "%d" not in defn.bridge_name:
             if self._bridge_in_use(defn.bridge_name, defn.name):
                 raise _err(ErrorCode.INTERNAL_ERROR,
@@ -277,9 +279,6 @@ class NetworkState:
         self.emit(net, NetworkEventType.STOPPED)
         if not net.persistent:
             self.nets.remove(net)
-
-    def close(self) -> None:
-        """Nothing to let go of: bridges and dnsmasq stay up for the next driver."""
 
     # -- guests ----------------------------------------------------------------------------
     def bridge_of(self, name: str) -> str:
