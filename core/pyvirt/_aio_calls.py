@@ -19,9 +19,11 @@ if TYPE_CHECKING:
     from pyvirt._aio_driver import AsyncDriverConnection
     from pyvirt._records import (
         DomainInfo,
+        DomainInterface,
         DomainRecord,
         DomainRef,
         DomainSnapshotRef,
+        NetworkDHCPLease,
         NetworkRecord,
         NetworkRef,
         NodeInfo,
@@ -747,6 +749,22 @@ class AsyncDriverCalls:
         driver = self._driver(api)
         return await driver.network_is_persistent(net)
 
+    async def network_get_dhcp_leases(
+        self, net: NetworkRef, mac: str | None, flags: int, api: str = "virNetworkGetDHCPLeases"
+    ) -> list[NetworkDHCPLease]:
+        """virNetworkGetDHCPLeases (procedure 341)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.network_get_dhcp_leases(net, mac, flags)
+
+    async def domain_interface_addresses(
+        self, dom: DomainRef, source: int, flags: int, api: str = "virDomainInterfaceAddresses"
+    ) -> list[DomainInterface]:
+        """virDomainInterfaceAddresses (procedure 353)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_interface_addresses(dom, source, flags)
+
     async def connect_list_all_storage_pools(
         self, flags: int, api: str = "virConnectListAllStoragePools"
     ) -> list[StoragePoolRecord]:
@@ -1468,6 +1486,16 @@ class LocalAsyncDriver:
 
     async def network_is_persistent(self, net: NetworkRef) -> bool:
         return self.sync.network_is_persistent(net)
+
+    async def network_get_dhcp_leases(
+        self, net: NetworkRef, mac: str | None, flags: int
+    ) -> list[NetworkDHCPLease]:
+        return self.sync.network_get_dhcp_leases(net, mac, flags)
+
+    async def domain_interface_addresses(
+        self, dom: DomainRef, source: int, flags: int
+    ) -> list[DomainInterface]:
+        return self.sync.domain_interface_addresses(dom, source, flags)
 
     async def connect_list_all_storage_pools(self, flags: int) -> list[StoragePoolRecord]:
         return self.sync.connect_list_all_storage_pools(flags)

@@ -12,9 +12,11 @@ from typing import Protocol
 
 from pyvirt._records import (
     DomainInfo,
+    DomainInterface,
     DomainRecord,
     DomainRef,
     DomainSnapshotRef,
+    NetworkDHCPLease,
     NetworkRecord,
     NetworkRef,
     NodeInfo,
@@ -232,6 +234,14 @@ class AsyncDriverConnection(Protocol):
     async def network_is_active(self, net: NetworkRef) -> bool: ...
 
     async def network_is_persistent(self, net: NetworkRef) -> bool: ...
+
+    async def network_get_dhcp_leases(
+        self, net: NetworkRef, mac: str | None, flags: int
+    ) -> list[NetworkDHCPLease]: ...
+
+    async def domain_interface_addresses(
+        self, dom: DomainRef, source: int, flags: int
+    ) -> list[DomainInterface]: ...
 
     async def connect_list_all_storage_pools(self, flags: int) -> list[StoragePoolRecord]: ...
 

@@ -33,7 +33,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt._records import (
         DomainInfo,
+        DomainInterface,
         DomainRecord,
+        NetworkDHCPLease,
         NetworkRecord,
         NetworkRef,
         NodeInfo,
@@ -555,6 +557,12 @@ class AsyncDomain:
         """The guest's hostname, as the hypervisor or guest agent reports it."""
         return str(await self._conn._calls.domain_get_hostname(self._ref, flags))
 
+    async def interface_addresses(self, source: int = 0, flags: int = 0) -> list[DomainInterface]:
+        """The guest's interfaces and their addresses (virDomainInterfaceAddresses): from
+        its network's DHCP leases (*source* 0, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE),
+        the guest agent (1) or the host's ARP table (2)."""
+        return list(await self._conn._calls.domain_interface_addresses(self._ref, source, flags))
+
     async def is_active(self) -> bool:
         """Whether the domain is running (or paused): it has an id and a live config
         (virDomainIsActive)."""
@@ -874,6 +882,11 @@ class AsyncNetwork:
         """Remove the network's persistent config (virNetworkUndefine); an active one becomes
         transient."""
         await self._conn._calls.network_undefine(self._ref)
+
+    async def dhcp_leases(self, mac: str | None = None, flags: int = 0) -> list[NetworkDHCPLease]:
+        """The network's current DHCP leases, only those of *mac* when given
+        (virNetworkGetDHCPLeases)."""
+        return list(await self._conn._calls.network_get_dhcp_leases(self._ref, mac, flags))
 
     def __repr__(self) -> str:
         return f"<pyvirt.aio.AsyncNetwork {self.name!r} uuid={self.uuid}>"

@@ -18,9 +18,11 @@ if TYPE_CHECKING:
 
     from pyvirt._records import (
         DomainInfo,
+        DomainInterface,
         DomainRecord,
         DomainRef,
         DomainSnapshotRef,
+        NetworkDHCPLease,
         NetworkRecord,
         NetworkRef,
         NodeInfo,
@@ -752,6 +754,22 @@ class DriverCalls:
         """virNetworkIsPersistent (procedure 153)."""
         driver = self._driver(api)
         return driver.network_is_persistent(net)
+
+    def network_get_dhcp_leases(
+        self, net: NetworkRef, mac: str | None, flags: int, api: str = "virNetworkGetDHCPLeases"
+    ) -> list[NetworkDHCPLease]:
+        """virNetworkGetDHCPLeases (procedure 341)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.network_get_dhcp_leases(net, mac, flags)
+
+    def domain_interface_addresses(
+        self, dom: DomainRef, source: int, flags: int, api: str = "virDomainInterfaceAddresses"
+    ) -> list[DomainInterface]:
+        """virDomainInterfaceAddresses (procedure 353)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_interface_addresses(dom, source, flags)
 
     def connect_list_all_storage_pools(
         self, flags: int, api: str = "virConnectListAllStoragePools"

@@ -350,6 +350,9 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(45, "network_get_bridge_name", "virNetworkGetBridgeName", "network:read", prio=True),
     _p(152, "network_is_active", "virNetworkIsActive", "network:read", prio=True),
     _p(153, "network_is_persistent", "virNetworkIsPersistent", "network:read", prio=True),
+    # addresses on virtual networks: DHCP leases, and a guest's addresses (lease source)
+    _p(341, "network_get_dhcp_leases", "virNetworkGetDHCPLeases", "network:read", prio=True),
+    _p(353, "domain_interface_addresses", "virDomainInterfaceAddresses", "domain:read"),
     # storage pools
     _p(
         281,

@@ -275,3 +275,48 @@ class TypedParameter:
     field: str
     type: TypedParameterType
     value: bool | int | float | str
+
+
+# -- addresses handed out on virtual networks (virNetworkGetDHCPLeases,
+#    virDomainInterfaceAddresses) ----------------------------------------------------------
+
+
+@wire(43)
+@record
+class NetworkDHCPLease:
+    """libvirt's virNetworkDHCPLease: one lease a network's DHCP server gave out.
+
+    *type* is libvirt's VIR_IP_ADDR_TYPE_* (0 IPv4, 1 IPv6); *expirytime* seconds since the
+    epoch (0: never); *iaid*, *hostname* and *clientid* None when unknown.
+    """
+
+    iface: str
+    expirytime: int
+    type: int
+    mac: str
+    iaid: str | None
+    ipaddr: str
+    prefix: int
+    hostname: str | None
+    clientid: str | None
+
+
+@wire(44)
+@record
+class DomainIPAddress:
+    """One address of a guest's interface (libvirt's virDomainIPAddress)."""
+
+    type: int
+    addr: str
+    prefix: int
+
+
+@wire(45)
+@record
+class DomainInterface:
+    """A guest interface and its addresses (libvirt's virDomainInterface): *name* is the
+    host-side device (the tap) for the lease and ARP sources, *hwaddr* its MAC."""
+
+    name: str
+    hwaddr: str | None
+    addrs: list[DomainIPAddress]

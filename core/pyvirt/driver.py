@@ -41,9 +41,11 @@ from pyvirt._hooks import call_hook
 from pyvirt._procedures import BY_METHOD
 from pyvirt._records import (
     DomainInfo,
+    DomainInterface,
     DomainRecord,
     DomainRef,
     DomainSnapshotRef,
+    NetworkDHCPLease,
     NetworkRecord,
     NetworkRef,
     NodeInfo,
@@ -571,6 +573,14 @@ class HypervisorDriver:
         """The guest's hostname."""
         unsupported("domain_get_hostname", ErrorDomain.DOMAIN)
 
+    def domain_interface_addresses(
+        self, dom: DomainRef, source: int, flags: int
+    ) -> list[DomainInterface]:
+        """virDomainInterfaceAddresses: the guest's interfaces and their addresses, as
+        *source* (libvirt's VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_*: 0 lease, 1 agent, 2 arp)
+        knows them."""
+        unsupported("domain_interface_addresses", ErrorDomain.DOMAIN)
+
 
 class NetworkDriver:
     """Virtual network entry points (libvirt's virNetworkDriver)."""
@@ -633,6 +643,12 @@ class NetworkDriver:
     def network_is_persistent(self, net: NetworkRef) -> bool:
         """virNetworkIsPersistent: whether *net* has a persistent config."""
         unsupported("network_is_persistent", ErrorDomain.NETWORK)
+
+    def network_get_dhcp_leases(
+        self, net: NetworkRef, mac: str | None, flags: int
+    ) -> list[NetworkDHCPLease]:
+        """virNetworkGetDHCPLeases: the current leases of *net*, only *mac*'s when given."""
+        unsupported("network_get_dhcp_leases", ErrorDomain.NETWORK)
 
 
 class StorageDriver:

@@ -199,6 +199,7 @@ def gen_aio_objects() -> str:
         "        DomainInfo, DomainRecord, NetworkRecord, NodeInfo, SecurityLabel, SecurityModel,",
         "        StoragePoolInfo, StoragePoolRecord, StoragePoolRef, StorageVolInfo, NetworkRef,",
         "        StorageVolRef, TypedParameter, SecretRef, NWFilterRef, NWFilterBindingRef,",
+        "        DomainInterface, NetworkDHCPLease,",
         "    )",
         "    from pyvirt._typed_params import TypedValue",
         "",

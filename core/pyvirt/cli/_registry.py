@@ -133,6 +133,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "nwfilter-binding-dumpxml",
         "nwfilter-binding-list",
     ),
+    "net_leases": ("net-dhcp-leases", "domifaddr"),
     "virsh": ("exit", "help", "quit"),
     "completion": ("complete", "completion"),
 }

@@ -190,7 +190,7 @@ def parse_network_xml(xml: str | bytes) -> NetworkDef:
     if fwd is not None:
         mode = fwd.get("mode", "nat")
         if mode not in _FORWARD_MODES:
-            raise _err(ErrorCode.XML_ERROR, f"unknown forwarding type '{mode}'")
+            raise _err(ErrorCode.CONFIG_UNSUPPORTED, f"unknown forwarding type '{mode}'")
         n.forward_mode = mode
         n.forward_dev = fwd.get("dev")
         n.forward_children = [copy.deepcopy(c) for c in fwd if isinstance(c.tag, str)]

@@ -105,7 +105,6 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "guestInfo(types=0, flags=0)=virDomainGetGuestInfo",
         "guestVcpus(flags=0)=virDomainGetGuestVcpus",
         "injectNMI(flags=0)",
-        "interfaceAddresses(source, flags=0)",
         "interfaceParameters(device, flags=0)=virDomainGetInterfaceParameters",
         "interfaceStats(path)",
         "ioThreadInfo(flags=0)=virDomainGetIOThreadInfo",
@@ -178,7 +177,6 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "FDAssociate(name, files, flags=0)=virDomainFDAssociate",
     ),
     "virNetwork": (
-        "DHCPLeases(mac=None, flags=0)=virNetworkGetDHCPLeases",
         "portCreateXML(xmldesc, flags=0)=virNetworkPortCreateXML",
         "portLookupByUUID(uuid)=virNetworkPortLookupByUUID",
         "portLookupByUUIDString(uuidstr)=virNetworkPortLookupByUUIDString",

@@ -19,9 +19,11 @@ if TYPE_CHECKING:
 
     from pyvirt._records import (
         DomainInfo,
+        DomainInterface,
         DomainRecord,
         DomainRef,
         DomainSnapshotRef,
+        NetworkDHCPLease,
         NetworkRecord,
         NetworkRef,
         NodeInfo,
@@ -406,6 +408,18 @@ class RemoteStubs:
     def network_is_persistent(self, net: NetworkRef) -> bool:
         sig = wire_signature(153)
         return self._invoke(153, checked(sig, [net]), sig)  # type: ignore[no-any-return]
+
+    def network_get_dhcp_leases(
+        self, net: NetworkRef, mac: str | None, flags: int
+    ) -> list[NetworkDHCPLease]:
+        sig = wire_signature(341)
+        return self._invoke(341, checked(sig, [net, mac, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_interface_addresses(
+        self, dom: DomainRef, source: int, flags: int
+    ) -> list[DomainInterface]:
+        sig = wire_signature(353)
+        return self._invoke(353, checked(sig, [dom, source, flags]), sig)  # type: ignore[no-any-return]
 
     def connect_list_all_storage_pools(self, flags: int) -> list[StoragePoolRecord]:
         sig = wire_signature(281)
@@ -1078,6 +1092,20 @@ class AsyncRemoteStubs:
     async def network_is_persistent(self, net: NetworkRef) -> bool:
         sig = wire_signature(153)
         reply = await self._asend(153, checked(sig, [net]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def network_get_dhcp_leases(
+        self, net: NetworkRef, mac: str | None, flags: int
+    ) -> list[NetworkDHCPLease]:
+        sig = wire_signature(341)
+        reply = await self._asend(341, checked(sig, [net, mac, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_interface_addresses(
+        self, dom: DomainRef, source: int, flags: int
+    ) -> list[DomainInterface]:
+        sig = wire_signature(353)
+        reply = await self._asend(353, checked(sig, [dom, source, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_list_all_storage_pools(self, flags: int) -> list[StoragePoolRecord]:

@@ -594,6 +594,20 @@ def _network_is_persistent(conn: DriverConnection, args: list[Any], read_only: b
     return conn.network_is_persistent(net)
 
 
+def _network_get_dhcp_leases(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    net: NetworkRef = args[0]
+    mac: str | None = args[1]
+    flags: int = args[2]
+    return conn.network_get_dhcp_leases(net, mac, flags)
+
+
+def _domain_interface_addresses(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    source: int = args[1]
+    flags: int = args[2]
+    return conn.domain_interface_addresses(dom, source, flags)
+
+
 def _connect_list_all_storage_pools(
     conn: DriverConnection, args: list[Any], read_only: bool
 ) -> Any:
@@ -1006,6 +1020,8 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     45: _network_get_bridge_name,
     152: _network_is_active,
     153: _network_is_persistent,
+    341: _network_get_dhcp_leases,
+    353: _domain_interface_addresses,
     281: _connect_list_all_storage_pools,
     84: _storage_pool_lookup_by_name,
     85: _storage_pool_lookup_by_uuid,
