@@ -53,7 +53,8 @@ def _field_comments(cls: type) -> dict[str, str]:
 
 #: How each pyvirsh command is run to record the driver methods it reaches: commands run
 #: first to set the stage (not recorded), then the command itself, on a fresh copy of the test
-#: driver's default state.  ``{dir}`` is a scratch directory holding d2.xml, n2.xml, p2.xml.
+#: driver's default state.  ``{dir}`` is a scratch directory holding d2.xml, n2.xml, p2.xml
+#: and the secret, filter and binding XML (s.xml, f.xml, b.xml).
 #: A command of the CLI's tables without a row here fails the build, as does a row that fails.
 SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "autostart": ((), "autostart test"),
@@ -114,6 +115,23 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "nodecpumap": ((), "nodecpumap"),
     "nodesuspend": ((), "nodesuspend mem 60"),
     "uri": ((), "uri"),
+    # secrets and network filters: libvirt's test driver has neither; each command stops at
+    # its first call, with libvirt's "not supported" (EXPECTED_ERRORS)
+    "secret-define": ((), "secret-define {dir}/s.xml"),
+    "secret-dumpxml": ((), "secret-dumpxml 6695eb01-f6a4-8304-79aa-97f2502e193f"),
+    "secret-event": ((), "secret-event --event lifecycle"),
+    "secret-get-value": ((), "secret-get-value 6695eb01-f6a4-8304-79aa-97f2502e193f"),
+    "secret-list": ((), "secret-list"),
+    "secret-set-value": ((), "secret-set-value 6695eb01-f6a4-8304-79aa-97f2502e193f --base64 aGVsbG8="),
+    "secret-undefine": ((), "secret-undefine 6695eb01-f6a4-8304-79aa-97f2502e193f"),
+    "nwfilter-define": ((), "nwfilter-define {dir}/f.xml"),
+    "nwfilter-dumpxml": ((), "nwfilter-dumpxml f1"),
+    "nwfilter-list": ((), "nwfilter-list"),
+    "nwfilter-undefine": ((), "nwfilter-undefine f1"),
+    "nwfilter-binding-create": ((), "nwfilter-binding-create {dir}/b.xml"),
+    "nwfilter-binding-delete": ((), "nwfilter-binding-delete vnet0"),
+    "nwfilter-binding-dumpxml": ((), "nwfilter-binding-dumpxml vnet0"),
+    "nwfilter-binding-list": ((), "nwfilter-binding-list"),
     "version": ((), "version"),
     "net-autostart": ((), "net-autostart default"),
     "net-create": ((), "net-create {dir}/n2.xml"),
@@ -159,9 +177,31 @@ EXPECTED_ERRORS = {
     "nodememstats": "not supported by the connection driver: virNodeGetMemoryStats",
     "nodesuspend": "not supported by the connection driver: virNodeSuspendForDuration",
     "screenshot": "not supported by the connection driver: virDomainScreenshot",
+    "secret-define": "not supported by the connection driver: virSecretDefineXML",
+    "secret-dumpxml": "not supported by the connection driver: virSecretLookupByUUID",
+    "secret-event": "not supported by the connection driver: virConnectSecretEventRegisterAny",
+    "secret-get-value": "not supported by the connection driver: virSecretLookupByUUID",
+    "secret-list": "not supported by the connection driver: virConnectNumOfSecrets",
+    "secret-set-value": "not supported by the connection driver: virSecretLookupByUUID",
+    "secret-undefine": "not supported by the connection driver: virSecretLookupByUUID",
+    "nwfilter-define": "not supported by the connection driver: virNWFilterDefineXML",
+    "nwfilter-dumpxml": "not supported by the connection driver: virNWFilterLookupByName",
+    "nwfilter-list": "not supported by the connection driver: virConnectNumOfNWFilters",
+    "nwfilter-undefine": "not supported by the connection driver: virNWFilterLookupByName",
+    "nwfilter-binding-create": "not supported by the connection driver: virNWFilterBindingCreateXML",
+    "nwfilter-binding-delete": "not supported by the connection driver: virNWFilterBindingLookupByPortDev",
+    "nwfilter-binding-dumpxml": "not supported by the connection driver: virNWFilterBindingLookupByPortDev",
+    "nwfilter-binding-list": "not supported by the connection driver: virConnectListAllNWFilterBindings",
 }
 
 _SCRATCH_XML = {
+    "s.xml": "<secret ephemeral='no' private='no'><usage type='volume'>"
+    "<volume>/x</volume></usage></secret>",
+    "f.xml": "<filter name='f1' chain='root'><rule action='accept' direction='in'><all/>"
+    "</rule></filter>",
+    "b.xml": "<filterbinding><owner><name>test</name>"
+    "<uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid></owner><portdev name='vnet0'/>"
+    "<mac address='52:54:00:00:00:01'/><filterref filter='f1'/></filterbinding>",
     "d2.xml": "<domain type='test'><name>d2</name><memory>8192</memory>"
     "<os><type>hvm</type></os></domain>",
     "n2.xml": "<network><name>n2</name><bridge name='virbr2'/></network>",
