@@ -10,6 +10,7 @@ against a fresh test driver with a recording stand-in for the driver connection.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from collections.abc import Callable
@@ -319,6 +320,7 @@ def command_names() -> list[str]:
     return grouped + sorted(set(commands()) - set(grouped))
 
 
+@functools.cache
 def command_map_rows() -> dict[str, list[str]]:
     """Every pyvirsh command (the CLI's tables) -> the driver methods it calls."""
     import tempfile
@@ -356,7 +358,56 @@ def command_map() -> str:
     return "\n".join(table)
 
 
+def _implements(cls: type, method: str) -> bool:
+    """Whether a driver's connection class answers *method* itself (not the contract's
+    VIR_ERR_NO_SUPPORT default)."""
+    from pyvirt.driver import DriverConnection
+
+    return getattr(cls, method, None) is not getattr(DriverConnection, method, None)
+
+
+def support_table() -> str:
+    """Every procedure of the table: which bundled driver serves it, whether it crosses
+    pyvirtd's wire, and the pyvirsh commands that reach it (from the recorded command map)."""
+    from pyvirt._procedures import PROCEDURES
+    from pyvirt.rpc._signatures import LOCAL_ONLY
+    from pyvirt_qemu._driver import QemuConnection
+    from pyvirt_test._connection import TestConnection
+
+    reached: dict[str, list[str]] = {}
+    for command, methods in command_map_rows().items():
+        for method in methods:
+            reached.setdefault(method, []).append(command)
+    rows = []
+    counts = {"test": 0, "qemu": 0, "cli": 0}
+    for proc in sorted(PROCEDURES, key=lambda p: p.number):
+        test = _implements(TestConnection, proc.method)
+        qemu = _implements(QemuConnection, proc.method)
+        commands = reached.get(proc.method, [])
+        counts["test"] += test
+        counts["qemu"] += qemu
+        counts["cli"] += bool(commands)
+        wire = "in process only" if proc.method in LOCAL_ONLY else "yes"
+        rows.append(
+            f"| {proc.number} | {proc.api} | `{proc.method}` | {'yes' if test else ''} | "
+            f"{'yes' if qemu else ''} | {wire} | "
+            + ", ".join(f"`{c}`" for c in commands)
+            + " |"
+        )
+    summary = (
+        f"{len(PROCEDURES)} procedures: the test driver serves {counts['test']}, the QEMU "
+        f"driver {counts['qemu']}; pyvirsh commands reach {counts['cli']}.\n\n"
+    )
+    header = [
+        "| # | libvirt API | driver method | test driver | QEMU driver | through pyvirtd "
+        "| pyvirsh commands |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    return summary + "\n".join(header + rows)
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
+    "support-table": support_table,
     "config-reference": config_reference,
     "command-map": command_map,
 }
