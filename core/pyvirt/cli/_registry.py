@@ -57,7 +57,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "undefine",
     ),
     "save": ("managedsave", "managedsave-remove"),
-    "edit": ("edit", "net-edit", "pool-edit", "snapshot-edit"),
+    "edit": ("edit", "net-edit", "pool-edit", "nwfilter-edit", "snapshot-edit"),
     "snapshot": (
         "snapshot-create",
         "snapshot-create-as",
@@ -168,12 +168,12 @@ def lookup(name: str) -> Cmd | None:
     return None
 
 
-#: Groups virsh lists in its command table's order rather than by name: the nwfilter-binding-*
-#: commands follow the nwfilter-* ones (their order in :data:`MODULES`).
-_TABLE_ORDER = frozenset({"filter"})
+def _listing_key(cmd: Cmd) -> tuple[bool, str]:
+    """virsh lists a group's commands by name, except that its nwfilter-binding-* commands
+    come after all the nwfilter-* ones (they have a table of their own)."""
+    return cmd.name.startswith("nwfilter-binding-"), cmd.name
 
 
 def group_commands(keyword: str) -> list[Cmd]:
-    """A group's commands in virsh's order: by name (or, for a few groups, table order)."""
-    listed = [c for c in commands().values() if c.group == keyword]
-    return listed if keyword in _TABLE_ORDER else sorted(listed, key=lambda c: c.name)
+    """A group's commands in virsh's listing order."""
+    return sorted((c for c in commands().values() if c.group == keyword), key=_listing_key)

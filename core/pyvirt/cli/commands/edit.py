@@ -1,4 +1,5 @@
-"""virsh's edit commands: ``edit``, ``net-edit``, ``pool-edit`` and ``snapshot-edit``.
+"""virsh's edit commands: ``edit``, ``net-edit``, ``pool-edit``, ``nwfilter-edit`` and
+``snapshot-edit``.
 
 Each fetches the object's XML as virsh does (the inactive, secure domain XML; the persistent
 network and pool XML, falling back to the live one for a driver that refuses the inactive
@@ -79,9 +80,11 @@ def cmd_edit(ctl: Control, p: Parsed) -> bool:
     return True
 
 
-def _edit_definition(ctl: Control, kind: str, obj: Any, define: Callable[[str], Any]) -> bool:
-    """net-edit and pool-edit: the persistent XML edited and defined again."""
-    get_xml = _inactive_or_live(obj.xml_desc, 1)
+def _edit_definition(
+    ctl: Control, kind: str, obj: Any, define: Callable[[str], Any], inactive: int = 1
+) -> bool:
+    """net-edit, pool-edit, nwfilter-edit: the persistent XML edited and defined again."""
+    get_xml = _inactive_or_live(obj.xml_desc, inactive)
     edited = edit_object(ctl, EditSpec(get_xml, lambda xml: define(xml).name))
     if edited is None:
         ctl.print_extra(f"{kind} {obj.name} XML configuration not changed.\n")
@@ -98,6 +101,13 @@ def cmd_net_edit(ctl: Control, p: Parsed) -> bool:
 def cmd_pool_edit(ctl: Control, p: Parsed) -> bool:
     sp, _ = pool(ctl, p)
     return _edit_definition(ctl, "Pool", sp, ctl.conn.define_storage_pool)
+
+
+def cmd_nwfilter_edit(ctl: Control, p: Parsed) -> bool:
+    from pyvirt.cli.commands.nwfilters import nwfilter
+
+    nwf, _ = nwfilter(ctl, p)
+    return _edit_definition(ctl, "Network filter", nwf, ctl.conn.define_nwfilter, inactive=0)
 
 
 def cmd_snapshot_edit(ctl: Control, p: Parsed) -> bool:
@@ -183,6 +193,14 @@ COMMANDS = [
         "Edit the XML configuration for a storage pool.",
         (Opt("pool", T.DATA, "pool name or uuid", req=True),),
         cmd_pool_edit,
+    ),
+    Cmd(
+        "nwfilter-edit",
+        "filter",
+        "edit XML configuration for a network filter",
+        "Edit the XML configuration for a network filter.",
+        (Opt("nwfilter", T.DATA, "network filter name or uuid", req=True),),
+        cmd_nwfilter_edit,
     ),
     Cmd(
         "snapshot-edit",
