@@ -149,6 +149,8 @@ LIBVIRT_CALLS: dict[str, str] = {
     "storage_vol_get_info": "v.info()",
     "storage_vol_get_xml_desc": "v.XMLDesc({f})",
     "storage_vol_get_path": "v.path()",
+    "storage_vol_upload": "v.upload(c.newStream(0), 0, 0, {f})",
+    "storage_vol_download": "v.download(c.newStream(0), 0, 0, {f})",
 }
 
 #: Run by the real binding: every probe on a read-only test:///default, outcome by key.

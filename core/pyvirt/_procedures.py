@@ -461,6 +461,10 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(98, "storage_vol_get_info", "virStorageVolGetInfo", "storage_vol:read", prio=True),
     _p(99, "storage_vol_get_xml_desc", "virStorageVolGetXMLDesc", "storage_vol:read", prio=True),
     _p(100, "storage_vol_get_path", "virStorageVolGetPath", "storage_vol:read", prio=True),
+    # -- streams: calls whose reply opens a stream (pyvirt.rpc._signatures.STREAM_OPENERS);
+    # the data then travels as STREAM messages on the caller's connection (docs/protocol.md).
+    _p(208, "storage_vol_upload", "virStorageVolUpload", "storage_vol:data_write"),
+    _p(209, "storage_vol_download", "virStorageVolDownload", "storage_vol:data_read"),
 )
 
 BY_METHOD: dict[str, Procedure] = {p.method: p for p in PROCEDURES}

@@ -45,6 +45,7 @@ from pyvirt.libvirt._eventloop import (
 from pyvirt.libvirt._network import virNetwork
 from pyvirt.libvirt._snapshot import virDomainSnapshot
 from pyvirt.libvirt._storage import virStoragePool, virStorageVol
+from pyvirt.libvirt._stream import virStream
 
 globals().update(_CONSTANTS)
 
@@ -75,6 +76,7 @@ __all__ = [
     "virResetLastError",
     "virStoragePool",
     "virStorageVol",
+    "virStream",
     *sorted(_CONSTANTS),
 ]
 

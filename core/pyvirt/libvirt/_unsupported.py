@@ -41,7 +41,6 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "listInterfaces()",
         "listNWFilters()",
         "listSecrets()",
-        "newStream(flags=0)=virStreamNew",
         "nodeDeviceCreateXML(xmlDesc, flags=0)=virNodeDeviceCreateXML",
         "nodeDeviceDefineXML(xmlDesc, flags=0)=virNodeDeviceDefineXML",
         "nodeDeviceLookupByName(name)=virNodeDeviceLookupByName",
@@ -205,10 +204,8 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
     ),
     "virStoragePool": ("createXMLFrom(xmlDesc, clonevol, flags=0)=virStorageVolCreateXMLFrom",),
     "virStorageVol": (
-        "download(stream, offset, length, flags=0)",
         "infoFlags(flags=0)=virStorageVolGetInfoFlags",
         "resize(capacity, flags=0)",
-        "upload(stream, offset, length, flags=0)",
         "wipe(flags=0)",
         "wipePattern(algorithm, flags=0)",
     ),

@@ -15,6 +15,7 @@ from pyvirt.rpc._procs import (
     PROC_EVENT_DETACH,
     PROC_NOTICE,
     PROC_ROUTE,
+    PROC_STREAM_ATTACH,
 )
 from pyvirt.rpc._wire import (
     KEEPALIVE_PING,
@@ -40,6 +41,7 @@ __all__ = [
     "PROC_EVENT_DETACH",
     "PROC_NOTICE",
     "PROC_ROUTE",
+    "PROC_STREAM_ATTACH",
     "KEEPALIVE_PING",
     "KEEPALIVE_PONG",
     "MAX_MESSAGE",
@@ -73,6 +75,10 @@ _LAZY: dict[str, str] = {
     "default_rundir": "pyvirt.rpc._paths",
     "resolve": "pyvirt.rpc._target",
     "signatures": "pyvirt.rpc._signatures",
+    "STREAM_OPENER_NUMBERS": "pyvirt.rpc._signatures",
+    "STREAM_CHUNK": "pyvirt.rpc._stream_wire",
+    "STREAM_WINDOW": "pyvirt.rpc._stream_wire",
+    "stream_message": "pyvirt.rpc._stream_wire",
 }
 __all__ += [
     "RemoteConnection",
@@ -82,13 +88,18 @@ __all__ += [
     "default_rundir",
     "resolve",
     "signatures",
+    "STREAM_OPENER_NUMBERS",
+    "STREAM_CHUNK",
+    "STREAM_WINDOW",
+    "stream_message",
 ]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt.rpc._dispatch import DISPATCH
     from pyvirt.rpc._paths import daemon_socket, default_rundir
-    from pyvirt.rpc._signatures import Signature, signatures
+    from pyvirt.rpc._signatures import STREAM_OPENER_NUMBERS, Signature, signatures
+    from pyvirt.rpc._stream_wire import STREAM_CHUNK, STREAM_WINDOW, stream_message
     from pyvirt.rpc._sync_client import RemoteConnection
     from pyvirt.rpc._target import Target, resolve
 

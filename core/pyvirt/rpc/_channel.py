@@ -335,6 +335,17 @@ class Channel:
                 pass  # the channel is marked dead
         return self.dead
 
+    def take_queued(self) -> list[list[bytes]]:
+        """The messages read but not yet received, taken out of the queue (a stream looks
+        at them between its sends)."""
+        messages = list(self._messages)
+        self._messages.clear()
+        return messages
+
+    def fileno(self) -> int:
+        """The socket's descriptor, to wait on it beside others (-1 when not connected)."""
+        return self._sock.fileno() if self._sock is not None else -1
+
     # -- sending ---------------------------------------------------------------------------
     def send(self, frames: list[bytes], timeout: float = 5.0) -> None:
         self.send_bytes(encode_frames(frames), timeout)

@@ -764,6 +764,26 @@ def _storage_vol_get_path(conn: DriverConnection, args: list[Any], read_only: bo
     return conn.storage_vol_get_path(vol)
 
 
+def _storage_vol_upload(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    vol: StorageVolRef = args[0]
+    offset: int = args[1]
+    length: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[208], flags, True)
+    return conn.storage_vol_upload(vol, offset, length, flags)
+
+
+def _storage_vol_download(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    vol: StorageVolRef = args[0]
+    offset: int = args[1]
+    length: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[209], flags, True)
+    return conn.storage_vol_download(vol, offset, length, flags)
+
+
 #: Procedure number -> ``handler(conn, args, read_only)``.
 DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     3: _connect_get_type,
@@ -880,4 +900,6 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     98: _storage_vol_get_info,
     99: _storage_vol_get_xml_desc,
     100: _storage_vol_get_path,
+    208: _storage_vol_upload,
+    209: _storage_vol_download,
 }

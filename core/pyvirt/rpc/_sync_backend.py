@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from typing import Any
 
+    from pyvirt._records import StorageVolRef
+    from pyvirt._stream_driver import DriverStream
     from pyvirt.rpc._signatures import Signature
 
     #: What :meth:`RemoteConnection.call` returns: the reply's decoded value.
@@ -51,6 +53,8 @@ __all__ = ["ClientBase", "Link", "Lock", "connect"]
 _pack_header = _HEADER.pack
 #: The session's lock for re-opening (:class:`asyncio.Lock` on the asyncio side).
 Lock = threading.Lock
+#: virStorageVolUpload and virStorageVolDownload (their stubs are written by hand: a stream).
+_UPLOAD, _DOWNLOAD = 208, 209
 #: How long an event channel waits for a reply before looking at its stop flag again.
 _EVENT_POLL = 0.2
 
@@ -276,6 +280,7 @@ class ClientBase(DriverConnection):
     and event listeners are called from a thread."""
 
     # Provided by the generated session class.
+    read_only: bool
     _worker: Link | None
     _token: bytes
     _closed: bool
@@ -309,6 +314,23 @@ class ClientBase(DriverConnection):
         if worker is None or self._closed:
             return None
         return worker.endpoint, self._token
+
+    # -- streams (pyvirt.rpc._streams): calls whose reply opens a stream -------------------
+    def _open_stream(self, proc: int, args: list[Any]) -> DriverStream:
+        from pyvirt.rpc._streams import open_stream
+
+        worker = self._usable_worker()
+        return open_stream(worker.endpoint, self._token, self.read_only, proc, args)
+
+    def storage_vol_upload(
+        self, vol: StorageVolRef, offset: int, length: int, flags: int
+    ) -> DriverStream:
+        return self._open_stream(_UPLOAD, [vol, offset, length, flags])
+
+    def storage_vol_download(
+        self, vol: StorageVolRef, offset: int, length: int, flags: int
+    ) -> DriverStream:
+        return self._open_stream(_DOWNLOAD, [vol, offset, length, flags])
 
     def _close_extras(self) -> None:
         """Stop the event thread (the session is closing)."""

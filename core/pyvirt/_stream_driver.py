@@ -1,0 +1,160 @@
+"""The driver's end of a stream (libvirt's fdstream): what a stream-opening driver method
+(``storage_vol_upload``, ``storage_vol_download``) hands back.
+
+Why a small object rather than a file descriptor: the same driver end is served in process
+(the public :class:`pyvirt.Stream` calls it directly) and by pyvirtd's worker (which feeds it
+from STREAM messages and pumps it into them, see :mod:`pyvirtd._streams`), and sparse
+transfers need holes as well as bytes.  A piece read from a stream is ``bytes`` (``b""`` at
+the end) or an ``int``: a hole of that many bytes, given only when the reader asked for
+holes.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+
+from pyvirt._codes import ErrorCode, ErrorDomain
+from pyvirt._errors import VirtError, make_error
+
+__all__ = ["DriverStream", "FileStream", "Piece"]
+
+#: One piece of a stream: data (``b""``: the end) or the length of a hole.
+Piece = bytes | int
+
+
+class DriverStream:
+    """The driver's end of one stream.  Every method a stream does not serve raises
+    VIR_ERR_OPERATION_UNSUPPORTED (an upload cannot be read from, a download not written to).
+    """
+
+    def read(self, nbytes: int, holes: bool) -> Piece:
+        """At most *nbytes* of data (``b""`` at the end); with *holes*, a hole's length
+        (an ``int``) when the stream is at one."""
+        raise _stream_unsupported("reading from this stream")
+
+    def write(self, data: bytes) -> None:
+        """Take *data*."""
+        raise _stream_unsupported("writing to this stream")
+
+    def write_hole(self, length: int) -> None:
+        """Take a hole of *length* bytes (a sparse upload skips them)."""
+        raise _stream_unsupported("holes on this stream")
+
+    def finish(self) -> None:
+        """The transfer is complete: make it so (flush, truncate, close)."""
+
+    def abort(self) -> None:
+        """The transfer was abandoned: release what the stream holds."""
+
+
+def _stream_unsupported(what: str) -> VirtError:
+    return make_error(ErrorCode.OPERATION_UNSUPPORTED, ErrorDomain.STREAMS, what)
+
+
+def _system(what: str, exc: OSError) -> VirtError:
+    return make_error(ErrorCode.SYSTEM_ERROR, ErrorDomain.STREAMS, f"{what}: {exc.strerror or exc}")
+
+
+class FileStream(DriverStream):
+    """A stream on a local file, from *offset* for *length* bytes (0: to the end), as
+    libvirt's ``virFDStreamOpenFile`` serves a volume upload or download.
+
+    Reading with holes uses ``SEEK_DATA``/``SEEK_HOLE``, so a sparse download sends a hole's
+    length rather than its zeros; writing a hole seeks over it, and :meth:`finish` extends
+    the file when the upload ended in one.  Writing past *length* is refused, as libvirt
+    refuses "more data than requested".
+    """
+
+    def __init__(self, path: str, offset: int, length: int, *, writing: bool) -> None:
+        self.path = path
+        self.writing = writing
+        try:
+            self.fd = os.open(path, (os.O_WRONLY if writing else os.O_RDONLY) | os.O_CLOEXEC)
+        except OSError as exc:
+            raise _system(f"Unable to open stream for '{path}'", exc) from exc
+        try:
+            os.lseek(self.fd, offset, os.SEEK_SET)
+        except OSError as exc:
+            os.close(self.fd)
+            raise _system(f"Unable to seek {path} to {offset}", exc) from exc
+        self.pos = offset
+        self.end = offset + length if length else None
+        self.closed = False
+
+    def _left(self, nbytes: int) -> int:
+        return nbytes if self.end is None else max(0, min(nbytes, self.end - self.pos))
+
+    def read(self, nbytes: int, holes: bool) -> Piece:
+        want = self._left(nbytes)
+        if want == 0:
+            return b""
+        if holes:
+            hole = self._hole_here()
+            if hole:
+                length = self._left(hole)
+                os.lseek(self.fd, self.pos + length, os.SEEK_SET)
+                self.pos += length
+                return length
+            want = min(want, self._data_left())
+        try:
+            data = os.read(self.fd, want)
+        except OSError as exc:
+            raise _system(f"Unable to read from '{self.path}'", exc) from exc
+        self.pos += len(data)
+        return data
+
+    def _hole_here(self) -> int:
+        """The length of the hole at the current position (0: data, or the end)."""
+        try:
+            data = os.lseek(self.fd, self.pos, os.SEEK_DATA)
+        except OSError as exc:
+            if exc.errno != errno.ENXIO:  # ENXIO: no data after pos, a hole to the end
+                return 0
+            data = os.fstat(self.fd).st_size
+        os.lseek(self.fd, self.pos, os.SEEK_SET)
+        return data - self.pos
+
+    def _data_left(self) -> int:
+        """Bytes of data from the current position up to the next hole."""
+        try:
+            hole = os.lseek(self.fd, self.pos, os.SEEK_HOLE)
+        except OSError:
+            return 1 << 62
+        os.lseek(self.fd, self.pos, os.SEEK_SET)
+        return max(hole - self.pos, 1)
+
+    def write(self, data: bytes) -> None:
+        if self.end is not None and self.pos + len(data) > self.end:
+            raise make_error(ErrorCode.OPERATION_FAILED, ErrorDomain.STREAMS,
+                             "Request to send more data than requested")  # fmt: skip
+        view = memoryview(data)
+        try:
+            while view:
+                view = view[os.write(self.fd, view) :]
+        except OSError as exc:
+            raise _system(f"Unable to write to '{self.path}'", exc) from exc
+        self.pos += len(data)
+
+    def write_hole(self, length: int) -> None:
+        if length < 0 or (self.end is not None and self.pos + length > self.end):
+            raise make_error(ErrorCode.OPERATION_FAILED, ErrorDomain.STREAMS,
+                             "Request to send more data than requested")  # fmt: skip
+        self.pos += length
+        os.lseek(self.fd, self.pos, os.SEEK_SET)
+
+    def finish(self) -> None:
+        if self.closed:
+            return
+        try:
+            if self.writing and os.fstat(self.fd).st_size < self.pos:
+                os.ftruncate(self.fd, self.pos)  # the upload ended in a hole
+        except OSError as exc:
+            raise _system(f"Unable to finish the stream on '{self.path}'", exc) from exc
+        finally:
+            self.abort()
+
+    def abort(self) -> None:
+        if not self.closed:
+            self.closed = True
+            os.close(self.fd)
