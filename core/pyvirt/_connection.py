@@ -107,7 +107,7 @@ class Connection:
         from pyvirt._stream import Stream, StreamFlags
 
         check_flags(flags, "virStreamNew")
-        if flags & ~StreamFlags.NONBLOCK:
+        if flags & ~int(StreamFlags.NONBLOCK):
             from pyvirt.driver import unsupported_flags
 
             unsupported_flags(flags, StreamFlags.NONBLOCK, "virStreamNew", ErrorDomain.STREAMS)

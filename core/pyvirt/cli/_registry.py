@@ -111,6 +111,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "vol-info",
         "vol-list",
     ),
+    "volume_stream": ("vol-download", "vol-upload"),
     "virsh": ("exit", "help", "quit"),
     "completion": ("complete", "completion"),
 }
