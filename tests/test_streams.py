@@ -207,7 +207,10 @@ def test_upload_to_a_missing_volume_and_past_its_length_are_refused(
     with pytest.raises(VirtError) as err:
         stream.send(b"x" * 11)
         stream.finish()  # through the daemon the worker's refusal may come with the finish
-    assert "Request to send more data than requested" in str(err.value)
+    # libvirt's words (virFDStreamWrite); the first 10 bytes are written
+    assert str(err.value) == "cannot write to stream: No space left on device"
+    assert err.value.code == ErrorCode.SYSTEM_ERROR
+    assert Path(vol.path()).read_bytes()[:11] == b"x" * 10 + b"\0"
 
 
 def test_abort_halfway_ends_the_stream_and_leaves_the_volume_as_written(

@@ -62,8 +62,8 @@ class FileStream(DriverStream):
 
     Reading with holes uses ``SEEK_DATA``/``SEEK_HOLE``, so a sparse download sends a hole's
     length rather than its zeros; writing a hole seeks over it, and :meth:`finish` extends
-    the file when the upload ended in one.  Writing past *length* is refused, as libvirt
-    refuses "more data than requested".
+    the file when the upload ended in one.  Writing past *length* fails with ENOSPC, as
+    libvirt's does.
     """
 
     def __init__(self, path: str, offset: int, length: int, *, writing: bool) -> None:
@@ -125,21 +125,27 @@ class FileStream(DriverStream):
         return max(hole - self.pos, 1)
 
     def write(self, data: bytes) -> None:
-        if self.end is not None and self.pos + len(data) > self.end:
-            raise make_error(ErrorCode.OPERATION_FAILED, ErrorDomain.STREAMS,
-                             "Request to send more data than requested")  # fmt: skip
-        view = memoryview(data)
+        # libvirt's virFDStreamWrite: what fits before *length* is written, the rest fails
+        # with ENOSPC ("cannot write to stream: No space left on device").
+        fits = len(data) if self.end is None else max(0, self.end - self.pos)
+        view = memoryview(data)[:fits]
         try:
             while view:
-                view = view[os.write(self.fd, view) :]
+                written = os.write(self.fd, view)
+                self.pos += written
+                view = view[written:]
         except OSError as exc:
             raise _system(f"Unable to write to '{self.path}'", exc) from exc
-        self.pos += len(data)
+        if fits < len(data):
+            raise _system(
+                "cannot write to stream", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            )
 
     def write_hole(self, length: int) -> None:
         if length < 0 or (self.end is not None and self.pos + length > self.end):
-            raise make_error(ErrorCode.OPERATION_FAILED, ErrorDomain.STREAMS,
-                             "Request to send more data than requested")  # fmt: skip
+            raise _system(
+                "cannot write to stream", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            )
         self.pos += length
         os.lseek(self.fd, self.pos, os.SEEK_SET)
 

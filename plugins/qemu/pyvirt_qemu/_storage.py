@@ -410,8 +410,9 @@ class StorageOps:
                 for vol in pool.volumes.values():
                     if getattr(vol, attr) == value:
                         return pool.vol_ref(vol)
-        what = "key" if attr == "key" else "path"
-        raise _err(ErrorCode.NO_STORAGE_VOL, f"no storage vol with matching {what} {value}")
+        # libvirt quotes the path and not the key (storageVolLookupByKey / ByPath)
+        what = f"key {value}" if attr == "key" else f"path '{value}'"
+        raise _err(ErrorCode.NO_STORAGE_VOL, f"no storage vol with matching {what}")
 
     def storage_vol_lookup_by_key(self, key: str) -> StorageVolRef:
         return self._find("key", key)
