@@ -79,6 +79,7 @@ class Stream:
 
     @property
     def connection(self) -> Connection:
+        """The connection the stream belongs to (virStreamNew's *conn*)."""
         return self._conn
 
     # -- sending ----------------------------------------------------------------------------

@@ -86,6 +86,8 @@ class FileStream(DriverStream):
         return nbytes if self.end is None else max(0, min(nbytes, self.end - self.pos))
 
     def read(self, nbytes: int, holes: bool) -> Piece:
+        """The next piece of the file (virFDStreamRead; with *holes*, virFDStreamInData's
+        view of where the data and the holes are)."""
         want = self._left(nbytes)
         if want == 0:
             return b""
@@ -125,8 +127,8 @@ class FileStream(DriverStream):
         return max(hole - self.pos, 1)
 
     def write(self, data: bytes) -> None:
-        # libvirt's virFDStreamWrite: what fits before *length* is written, the rest fails
-        # with ENOSPC ("cannot write to stream: No space left on device").
+        """virFDStreamWrite: what fits before *length* is written, the rest fails with
+        ENOSPC ("cannot write to stream: No space left on device")."""
         fits = len(data) if self.end is None else max(0, self.end - self.pos)
         view = memoryview(data)[:fits]
         try:
@@ -142,6 +144,7 @@ class FileStream(DriverStream):
             )
 
     def write_hole(self, length: int) -> None:
+        """virFDStreamSendHole: seek over *length* bytes (the file grows at finish)."""
         if length < 0 or (self.end is not None and self.pos + length > self.end):
             raise _system(
                 "cannot write to stream", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
@@ -150,6 +153,7 @@ class FileStream(DriverStream):
         os.lseek(self.fd, self.pos, os.SEEK_SET)
 
     def finish(self) -> None:
+        """Extend the file over a hole the upload ended in, and close it."""
         if self.closed:
             return
         try:
@@ -161,6 +165,7 @@ class FileStream(DriverStream):
             self.abort()
 
     def abort(self) -> None:
+        """Close the file, leaving it as far as it was written (as libvirt leaves it)."""
         if not self.closed:
             self.closed = True
             os.close(self.fd)
