@@ -17,7 +17,7 @@ import os
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
 
-__all__ = ["DriverStream", "FileStream", "Piece"]
+__all__ = ["DriverStream", "FdStream", "FileStream", "Piece"]
 
 #: One piece of a stream: data (``b""``: the end) or the length of a hole.
 Piece = bytes | int
@@ -46,6 +46,11 @@ class DriverStream:
 
     def abort(self) -> None:
         """The transfer was abandoned: release what the stream holds."""
+
+    def fileno(self) -> int:
+        """A descriptor that is readable when :meth:`read` has something, for a stream fed
+        by a device (a console); -1 (the default): :meth:`read` is always ready."""
+        return -1
 
 
 def _stream_unsupported(what: str) -> VirtError:
@@ -166,6 +171,64 @@ class FileStream(DriverStream):
 
     def abort(self) -> None:
         """Close the file, leaving it as far as it was written (as libvirt leaves it)."""
+        if not self.closed:
+            self.closed = True
+            os.close(self.fd)
+
+
+class FdStream(DriverStream):
+    """A two-way stream on a descriptor that data arrives on by itself (a guest console:
+    libvirt's ``virFDStreamOpen`` on a pty or socket).  :meth:`read` never waits: call it
+    when :meth:`fileno` is readable; it raises :class:`BlockingIOError` when nothing is
+    there after all.  The end of the device (EOF, or EIO from a pty whose other side is
+    gone) reads as ``b""``."""
+
+    #: How long a write waits for a device that does not take the data.
+    WRITE_TIMEOUT = 10.0
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        os.set_blocking(fd, False)
+        self.closed = False
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def read(self, nbytes: int, holes: bool) -> Piece:
+        """What the device has now, at most *nbytes*."""
+        try:
+            return os.read(self.fd, nbytes)
+        except BlockingIOError:
+            raise
+        except OSError as exc:
+            if exc.errno in (errno.EIO, errno.ECONNRESET):
+                return b""
+            raise _system("cannot read from stream", exc) from exc
+
+    def write(self, data: bytes) -> None:
+        """Hand *data* to the device, waiting (a little) while it is full."""
+        import select
+
+        view = memoryview(data)
+        poller = select.poll()
+        poller.register(self.fd, select.POLLOUT)
+        while view:
+            try:
+                view = view[os.write(self.fd, view) :]
+            except BlockingIOError:
+                if not poller.poll(self.WRITE_TIMEOUT * 1000):
+                    raise _system(
+                        "cannot write to stream", OSError(errno.ETIMEDOUT, "timed out")
+                    ) from None
+            except OSError as exc:
+                raise _system("cannot write to stream", exc) from exc
+
+    def finish(self) -> None:
+        """Close the device's descriptor."""
+        self.abort()
+
+    def abort(self) -> None:
+        """Close the device's descriptor."""
         if not self.closed:
             self.closed = True
             os.close(self.fd)

@@ -16,7 +16,12 @@ Flow control, both ways, so that a stream never makes the worker buffer without 
   at first, then as it consumes them); the worker reads from the driver's end only while it
   holds credit, so at most ``STREAM_WINDOW`` messages of ``STREAM_CHUNK`` bytes per stream wait in the
   transport for a reader that does not read.  :attr:`WorkerStreams.peak_queued` records the
-  most ever queued, which the tests check.
+  most ever queued.
+
+A stream fed by a device (a console: the driver hands back a descriptor, wrapped in an
+:class:`~pyvirt.driver.FdStream`) is read when its descriptor is readable: the loop watches
+it only while the stream holds credit, so a reader that stops reading stops the reading of
+the device too, and the guest's serial port backs up instead of the worker's memory.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error
-from pyvirt.driver import DriverStream
+from pyvirt.driver import DriverStream, FdStream
 from pyvirt.rpc import (
     STREAM_CHUNK,
     STREAM_WINDOW,
@@ -58,6 +63,7 @@ class _Active:
     holes: bool
     credit: int = 0
     at_end: bool = False  # the end of the data was sent: only finish or abort may follow
+    watched: bool = False  # a device's descriptor is in the loop's epoll (see _pump)
 
 
 class WorkerStreams:
@@ -71,8 +77,11 @@ class WorkerStreams:
 
     # -- opening and closing ------------------------------------------------------------
     def opened(self, ident: bytes, proc: int, serial: int, method: str, args: list[Any],
-               end: DriverStream) -> None:  # fmt: skip
-        """Register the driver's *end* of a stream just opened by call *serial*."""
+               end: DriverStream | int) -> None:  # fmt: skip
+        """Register the driver's *end* of a stream just opened by call *serial* (a
+        descriptor, for a console)."""
+        if isinstance(end, int):
+            end = FdStream(end)
         holes = bool(args[-1] & _SPARSE_FLAG.get(method, 0)) if args else False
         self.active[(ident, serial)] = _Active(end, ident, proc, serial, holes)
 
@@ -81,7 +90,8 @@ class WorkerStreams:
         got, as libvirt leaves it; the log says so)."""
         for key in [k for k in self.active if k[0] == ident]:
             stream = self.active.pop(key)
-            log.warning("a client went away with stream %d open: aborted", stream.serial)
+            log.info("a client went away with stream %d open: aborted", stream.serial)
+            self._unwatch(stream)
             _quietly_abort(stream.end)
 
     def __len__(self) -> int:
@@ -118,7 +128,14 @@ class WorkerStreams:
             self._fail(stream, make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.STREAMS, str(exc)))
 
     def _pump(self, stream: _Active) -> None:
-        """Send what the credit allows: data, holes, then the end of the data."""
+        """Send what the credit allows: data, holes, then the end of the data.  A device's
+        stream is only watched here; :meth:`_device_ready` sends."""
+        fd = stream.end.fileno()
+        if fd >= 0:
+            if stream.credit > 0 and not stream.watched and not stream.at_end:
+                stream.watched = True
+                self.transport.watch(fd, lambda: self._device_ready(stream))
+            return
         while stream.credit > 0 and not stream.at_end:
             piece = stream.end.read(STREAM_CHUNK, stream.holes)
             if isinstance(piece, int):
@@ -131,6 +148,31 @@ class WorkerStreams:
         if peer is not None and peer.backlog > self.peak_queued:
             self.peak_queued = peer.backlog
 
+    def _device_ready(self, stream: _Active) -> None:
+        """The device of a stream has data (or ended): send one message of it."""
+        try:
+            piece = stream.end.read(STREAM_CHUNK, False)
+        except BlockingIOError:
+            return
+        except VirtError as exc:
+            self._fail(stream, exc)
+            return
+        assert isinstance(piece, bytes)
+        try:
+            self._send(stream, _STREAM, _CONTINUE, piece)
+        except VirtError as exc:
+            self._fail(stream, exc)
+            return
+        stream.credit -= 1
+        stream.at_end = not piece
+        if stream.credit <= 0 or stream.at_end:
+            self._unwatch(stream)
+
+    def _unwatch(self, stream: _Active) -> None:
+        if stream.watched:
+            stream.watched = False
+            self.transport.unwatch(stream.end.fileno())
+
     # -- sending --------------------------------------------------------------------------
     def _send(self, stream: _Active, kind: int, status: int, body: bytes) -> None:
         data = stream_message(stream.proc, stream.serial, kind, status, body)
@@ -139,6 +181,7 @@ class WorkerStreams:
 
     def _end(self, stream: _Active) -> None:
         self.active.pop((stream.ident, stream.serial), None)
+        self._unwatch(stream)
 
     def _fail(self, stream: _Active, exc: VirtError) -> None:
         """The stream failed: abort the driver's end, tell the client, forget the stream."""

@@ -342,6 +342,10 @@ class Channel:
         self._messages.clear()
         return messages
 
+    def take_queued_count(self) -> int:
+        """How many messages were read but not yet received."""
+        return len(self._messages)
+
     def fileno(self) -> int:
         """The socket's descriptor, to wait on it beside others (-1 when not connected)."""
         return self._sock.fileno() if self._sock is not None else -1

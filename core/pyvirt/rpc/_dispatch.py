@@ -280,6 +280,15 @@ def _domain_set_vcpus_flags(conn: DriverConnection, args: list[Any], read_only: 
     return conn.domain_set_vcpus_flags(dom, nvcpus, flags)
 
 
+def _domain_open_console(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    dev_name: str | None = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[201], flags, True)
+    return conn.domain_open_console(dom, dev_name, flags)
+
+
 def _domain_screenshot(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     dom: DomainRef = args[0]
     screen: int = args[1]
@@ -828,6 +837,7 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     204: _domain_set_memory_flags,
     200: _domain_get_vcpus_flags,
     199: _domain_set_vcpus_flags,
+    201: _domain_open_console,
     211: _domain_screenshot,
     101: _node_get_cells_free_memory,
     227: _node_get_cpu_stats,

@@ -26,14 +26,14 @@ LOCAL_ONLY = frozenset(
     {
         "connect_event_subscribe",
         "connect_event_unsubscribe",
-        "domain_open_console",  # a file descriptor: needs streams to cross the wire
     }
 )
 #: Methods whose reply opens a stream: the daemon keeps the driver's
-#: :class:`~pyvirt.driver.DriverStream` and answers None, then moves the data as STREAM
+#: :class:`~pyvirt.driver.DriverStream` (a console's descriptor becomes a
+#: :class:`~pyvirt.driver.FdStream`) and answers None, then moves the data as STREAM
 #: messages (:mod:`pyvirtd._streams`); the clients' methods are written by hand
 #: (:mod:`pyvirt.rpc._streams`), not generated.
-STREAM_OPENERS = frozenset({"storage_vol_upload", "storage_vol_download"})
+STREAM_OPENERS = frozenset({"storage_vol_upload", "storage_vol_download", "domain_open_console"})
 #: Their procedure numbers (the worker's test on every call).
 STREAM_OPENER_NUMBERS = frozenset(p.number for p in PROCEDURES if p.method in STREAM_OPENERS)
 #: Methods the RPC layer itself implements (the session, not a call to a driver).

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
     from pyvirt._stream_driver import Piece
 
-__all__ = ["RemoteStream", "open_stream"]
+__all__ = ["RemoteStream", "console_fd", "open_stream"]
 
 _STREAM, _HOLE, _CREDIT = MessageType.STREAM, MessageType.STREAM_HOLE, MessageType.STREAM_CREDIT
 _OPEN_SERIAL = 2  # the attach call is serial 1 on the stream's socket
@@ -180,3 +180,50 @@ class RemoteStream(DriverStream):
     def _close(self) -> None:
         self.done = True
         self.channel.close()
+
+
+def console_fd(stream: RemoteStream) -> int:
+    """A descriptor joined to a console stream, as the driver contract's
+    ``domain_open_console`` returns one in process: one end of a socket pair, the other
+    pumped to and from the stream by a thread.  Closing the descriptor ends the stream; the
+    end of the stream (the guest went away, another session forced this one out) closes it.
+    """
+    import socket
+    import threading
+
+    theirs, mine = socket.socketpair()
+    thread = threading.Thread(target=_pump_console, args=(stream, mine), daemon=True,
+                              name="pyvirt-console")  # fmt: skip
+    thread.start()
+    return theirs.detach()
+
+
+def _pump_console(stream: RemoteStream, mine: Any) -> None:
+    import select
+
+    channel = stream.channel
+    try:
+        stream._send(_CREDIT, Status.OK, encode(WINDOW))
+        while not stream.done:
+            ready, _, _ = select.select([mine, channel.fileno()], [], [])
+            if mine in ready:
+                data = mine.recv(65536)
+                if not data:
+                    break  # the caller closed its end
+                stream.write(data)
+            if channel.fileno() in ready or channel.take_queued_count():
+                if channel.poll_events():
+                    break
+                for frames in channel.take_queued():
+                    piece = stream._message(frames)
+                    if piece is None:
+                        continue
+                    if piece == b"" or isinstance(piece, int):
+                        return  # the end of the console
+                    mine.sendall(piece)  # blocks while the caller does not read: no credit
+                    stream._send(_CREDIT, Status.OK, encode(1))
+    except (OSError, VirtError):
+        pass
+    finally:
+        mine.close()
+        stream.abort()

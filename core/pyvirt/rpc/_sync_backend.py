@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from typing import Any
 
-    from pyvirt._records import StorageVolRef
+    from pyvirt._records import DomainRef, StorageVolRef
     from pyvirt._stream_driver import DriverStream
     from pyvirt.rpc._signatures import Signature
 
@@ -54,7 +54,7 @@ _pack_header = _HEADER.pack
 #: The session's lock for re-opening (:class:`asyncio.Lock` on the asyncio side).
 Lock = threading.Lock
 #: virStorageVolUpload and virStorageVolDownload (their stubs are written by hand: a stream).
-_UPLOAD, _DOWNLOAD = 208, 209
+_UPLOAD, _DOWNLOAD, _CONSOLE = 208, 209, 201
 #: How long an event channel waits for a reply before looking at its stop flag again.
 _EVENT_POLL = 0.2
 
@@ -331,6 +331,13 @@ class ClientBase(DriverConnection):
         self, vol: StorageVolRef, offset: int, length: int, flags: int
     ) -> DriverStream:
         return self._open_stream(_DOWNLOAD, [vol, offset, length, flags])
+
+    def domain_open_console(self, dom: DomainRef, dev_name: str | None, flags: int) -> int:
+        from pyvirt.rpc._streams import RemoteStream, console_fd
+
+        stream = self._open_stream(_CONSOLE, [dom, dev_name, flags])
+        assert isinstance(stream, RemoteStream)
+        return console_fd(stream)
 
     def _close_extras(self) -> None:
         """Stop the event thread (the session is closing)."""
