@@ -347,3 +347,19 @@ def test_libvirt_python_virstream_over_pyvirt(
             st.recvAll(lambda _st, _data, _opaque: -1, None)
     finally:
         lc.close()
+
+
+def test_a_download_longer_than_the_worker_backlog_arrives_whole(
+    conn: pyvirt.Connection, pool: pyvirt.StoragePool
+) -> None:
+    """320 MiB read steadily: more than the transport's per-peer backlog limit (256 MiB), so
+    a worker that counted every byte queued since its socket last drained completely (a
+    steady reader never quite catches up) would cut the stream off near the end."""
+    vol = _volume(pool, "long.img", 320 * MiB)  # sparse: its zeros cost no disk
+    stream = conn.new_stream()
+    vol.download(stream)
+    received = 0
+    while data := stream.recv(MiB):
+        received += len(data)
+    stream.finish()
+    assert received == 320 * MiB

@@ -10,7 +10,8 @@ are watched by the same loop (:meth:`ZmtpServer.watch`).
 
 What a ROUTER gave us is kept: each connection has a routing id (``ident``) under which its
 session is filed; a reply to a connection that is gone is dropped; a connection whose replies
-pile up unread (more than ``MAX_BACKLOG`` messages or ``MAX_BACKLOG_BYTES``) is reported
+pile up unread (more than ``MAX_BACKLOG`` messages or ``MAX_BACKLOG_BYTES`` queued since the
+socket last took anything) is reported
 through ``on_overflow`` and its further replies are dropped until it reads again, instead of
 the worker buffering without bound.  A disconnection is seen at once (end of stream), so the
 owner closes the session the moment a client dies.
@@ -308,6 +309,11 @@ class ZmtpServer:
                 self.epoll.modify(peer.fd, _IN)
             return
         peer.out[:] = [data[sent:]]
+        if sent:
+            # What is left is what counts: a peer that reads steadily but never quite
+            # catches up (a stream's reader) must not add up to an overflow over time.
+            peer.backlog = 1
+            peer.backlog_bytes = len(data) - sent
         if not peer.waiting:
             peer.waiting = True
             self.epoll.modify(peer.fd, _IN | _OUT)
