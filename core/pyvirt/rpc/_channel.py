@@ -215,6 +215,7 @@ class Channel:
         "_messages",
         "_poller",
         "_recv_timeout",
+        "recv_size",
         "_sock",
         "_spin_skip",
         "_spin_backoff",
@@ -233,6 +234,8 @@ class Channel:
         self._messages: deque[list[bytes]] = deque()
         self._poller = select.poll()
         self._recv_timeout = 0.0  # the socket's SO_RCVTIMEO (0: none set)
+        #: Bytes one read takes (a stream's channel reads more: see pyvirt.rpc._streams).
+        self.recv_size = _RECV_SIZE
         self._spin_skip = 0  # calls left that wait without polling first (see recv)
         self._spin_backoff = 1  # calls to skip after the next poll that sees nothing
 
@@ -291,7 +294,7 @@ class Channel:
         """Read during the handshake; False when the peer closed the connection."""
         assert self._sock is not None
         try:
-            data = self._sock.recv(_RECV_SIZE, socket.MSG_DONTWAIT)
+            data = self._sock.recv(self.recv_size, socket.MSG_DONTWAIT)
         except BlockingIOError:
             return True
         except OSError:
@@ -426,7 +429,7 @@ class Channel:
         """One ``recv`` of what is there, without waiting, into the queue."""
         assert self._sock is not None
         try:
-            data = self._sock.recv(_RECV_SIZE, socket.MSG_DONTWAIT)
+            data = self._sock.recv(self.recv_size, socket.MSG_DONTWAIT)
         except BlockingIOError:
             return
         except OSError:
@@ -457,7 +460,7 @@ class Channel:
         end = time.perf_counter() + _SPIN
         while True:
             try:
-                data = sock.recv(_RECV_SIZE, socket.MSG_DONTWAIT)
+                data = sock.recv(self.recv_size, socket.MSG_DONTWAIT)
             except BlockingIOError:
                 if time.perf_counter() < end:
                     continue
@@ -513,7 +516,7 @@ class Channel:
             if remaining != self._recv_timeout:
                 self._set_recv_timeout(remaining)
             try:
-                self._take(sock.recv(_RECV_SIZE))
+                self._take(sock.recv(self.recv_size))
             except BlockingIOError:
                 pass  # SO_RCVTIMEO ran out
             except OSError:

@@ -36,6 +36,8 @@ __all__ = ["RemoteStream", "console_fd", "open_stream"]
 
 _STREAM, _HOLE, _CREDIT = MessageType.STREAM, MessageType.STREAM_HOLE, MessageType.STREAM_CREDIT
 _OPEN_SERIAL = 2  # the attach call is serial 1 on the stream's socket
+#: A stream's channel reads up to this much at a time (a call's reads stay at 64 KiB).
+_BULK_RECV_SIZE = 1 << 20
 #: How long abort waits for the worker to confirm (it aborts anyway when the socket closes).
 _ABORT_WAIT = 5.0
 
@@ -51,6 +53,7 @@ def open_stream(
     from pyvirt.rpc._sync_backend import _exchange
 
     channel = Channel(endpoint)
+    channel.recv_size = _BULK_RECV_SIZE
     try:
         if not channel.wait_connected(OPEN_TIMEOUT):
             raise lost(f"cannot reach the daemon at {endpoint}")
