@@ -192,6 +192,7 @@ class FdStream(DriverStream):
         self.closed = False
 
     def fileno(self) -> int:
+        """The device's descriptor: readable when :meth:`read` has something."""
         return self.fd
 
     def read(self, nbytes: int, holes: bool) -> Piece:
