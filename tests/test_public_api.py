@@ -50,7 +50,7 @@ PUBLIC = {
 DRIVER_PUBLIC = {
     "AuthCallback", "ConnectDriver", "DriverConnection", "HypervisorDriver", "NetworkDriver",
     "StateDriver", "StateInitResult", "StorageDriver", "unsupported", "unsupported_flags",
-    "call_hook", "invalid_arg", "DriverStream", "FdStream", "FileStream",
+    "call_hook", "invalid_arg", "BytesStream", "DriverStream", "FdStream", "FileStream",
     # the driver kit
     "DomainHookPhase", "DomainObjList", "ListedDomain", "ListedNetwork", "ListedObject",
     "ListedStoragePool", "ListedStorageVol", "NetworkObjList", "StoragePoolObjList",

@@ -363,3 +363,44 @@ def test_a_download_longer_than_the_worker_backlog_arrives_whole(
         received += len(data)
     stream.finish()
     assert received == 320 * MiB
+
+
+def test_a_screenshot_comes_on_a_stream_through_the_daemon(
+    conn: pyvirt.Connection, qemu_root: Path
+) -> None:
+    """virDomainScreenshot's image travels as stream data (procedure 211), to the synchronous
+    client, the asyncio one, and libvirt-python's ``screenshot(stream, ...)``."""
+    import asyncio
+
+    import pyvirt.aio
+    from qemu_helpers import guest_xml
+
+    _daemon_only(conn)
+    dom = conn.define_domain(guest_xml("shot", None))
+    dom.start()
+    try:
+        png = dom.screenshot()
+        assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 100
+
+        async def shot() -> bytes:
+            async with await pyvirt.aio.open("qemu:///system") as aconn:
+                adom = await aconn.lookup_domain_by_name("shot")
+                return await adom.screenshot()
+
+        assert asyncio.run(shot()).startswith(b"\x89PNG")
+
+        lc = libvirt.open("qemu:///system")
+        try:
+            st = lc.newStream(0)
+            assert lc.lookupByName("shot").screenshot(st, 0, 0) == "image/png"
+            got: list[bytes] = []
+            st.recvAll(lambda _st, data, acc: acc.append(data), got)
+            st.finish()
+            assert b"".join(got).startswith(b"\x89PNG")
+        finally:
+            lc.close()
+        with pytest.raises(VirtError) as err:
+            dom.screenshot(7)
+        assert str(err.value) == "Requested operation is not valid: no such screen ID"
+    finally:
+        dom.destroy()

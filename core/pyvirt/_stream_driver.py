@@ -17,7 +17,7 @@ import os
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
 
-__all__ = ["DriverStream", "FdStream", "FileStream", "Piece"]
+__all__ = ["BytesStream", "DriverStream", "FdStream", "FileStream", "Piece"]
 
 #: One piece of a stream: data (``b""``: the end) or the length of a hole.
 Piece = bytes | int
@@ -233,3 +233,19 @@ class FdStream(DriverStream):
         if not self.closed:
             self.closed = True
             os.close(self.fd)
+
+
+class BytesStream(DriverStream):
+    """A download of bytes the driver already holds (a screenshot's PNG): pyvirtd sends them
+    as stream data, as libvirt streams virDomainScreenshot's image, so an image is never
+    held to the size of one message."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = memoryview(data)
+        self.pos = 0
+
+    def read(self, nbytes: int, holes: bool) -> Piece:
+        """The next *nbytes* of the data (``b""`` at the end)."""
+        piece = bytes(self.data[self.pos : self.pos + nbytes])
+        self.pos += len(piece)
+        return piece

@@ -54,7 +54,7 @@ from pyvirt._records import (
     StorageVolRef,
     TypedParameter,
 )
-from pyvirt._stream_driver import DriverStream, FdStream, FileStream
+from pyvirt._stream_driver import BytesStream, DriverStream, FdStream, FileStream
 from pyvirt._uri import URI
 
 # Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.  (The
@@ -121,6 +121,7 @@ __all__ = [
     "DomainHookPhase",
     "DomainObjList",
     "DriverConnection",
+    "BytesStream",
     "DriverStream",
     "FdStream",
     "FileStream",

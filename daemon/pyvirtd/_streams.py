@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error
-from pyvirt.driver import DriverStream, FdStream
+from pyvirt.driver import BytesStream, DriverStream, FdStream
 from pyvirt.rpc import (
     STREAM_CHUNK,
     STREAM_WINDOW,
@@ -77,11 +77,13 @@ class WorkerStreams:
 
     # -- opening and closing ------------------------------------------------------------
     def opened(self, ident: bytes, proc: int, serial: int, method: str, args: list[Any],
-               end: DriverStream | int) -> None:  # fmt: skip
+               end: DriverStream | int | bytes) -> None:  # fmt: skip
         """Register the driver's *end* of a stream just opened by call *serial* (a
-        descriptor, for a console)."""
+        descriptor, for a console; bytes, for a screenshot)."""
         if isinstance(end, int):
             end = FdStream(end)
+        elif isinstance(end, bytes):
+            end = BytesStream(end)
         holes = bool(args[-1] & _SPARSE_FLAG.get(method, 0)) if args else False
         self.active[(ident, serial)] = _Active(end, ident, proc, serial, holes)
 

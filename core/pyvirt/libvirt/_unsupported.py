@@ -165,7 +165,6 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "save(to)",
         "saveFlags(to, dxml=None, flags=0)",
         "saveParams(params, flags=0)",
-        "screenshot(stream, screen, flags=0)",
         "securityLabelList()=virDomainGetSecurityLabelList",
         "sendKey(codeset, holdtime, keycodes, nkeycodes, flags=0)",
         "sendProcessSignal(pid_value, signum, flags=0)",

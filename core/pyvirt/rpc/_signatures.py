@@ -30,10 +30,15 @@ LOCAL_ONLY = frozenset(
 )
 #: Methods whose reply opens a stream: the daemon keeps the driver's
 #: :class:`~pyvirt.driver.DriverStream` (a console's descriptor becomes a
-#: :class:`~pyvirt.driver.FdStream`) and answers None, then moves the data as STREAM
+#: :class:`~pyvirt.driver.FdStream`, a screenshot's bytes a
+#: :class:`~pyvirt.driver.BytesStream`) and answers None, then moves the data as STREAM
 #: messages (:mod:`pyvirtd._streams`); the clients' methods are written by hand
 #: (:mod:`pyvirt.rpc._streams`), not generated.
-STREAM_OPENERS = frozenset({"storage_vol_upload", "storage_vol_download", "domain_open_console"})
+STREAM_OPENERS = frozenset(
+    {"storage_vol_upload", "storage_vol_download", "domain_open_console", "domain_screenshot"}
+)
+#: Those the asyncio client serves too (its other stream openers are not offered yet).
+ASYNC_STREAM_OPENERS = frozenset({"domain_screenshot"})
 #: Their procedure numbers (the worker's test on every call).
 STREAM_OPENER_NUMBERS = frozenset(p.number for p in PROCEDURES if p.method in STREAM_OPENERS)
 #: Methods the RPC layer itself implements (the session, not a call to a driver).

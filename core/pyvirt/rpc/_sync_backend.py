@@ -54,7 +54,7 @@ _pack_header = _HEADER.pack
 #: The session's lock for re-opening (:class:`asyncio.Lock` on the asyncio side).
 Lock = threading.Lock
 #: virStorageVolUpload and virStorageVolDownload (their stubs are written by hand: a stream).
-_UPLOAD, _DOWNLOAD, _CONSOLE = 208, 209, 201
+_UPLOAD, _DOWNLOAD, _CONSOLE, _SCREENSHOT = 208, 209, 201, 211
 #: How long an event channel waits for a reply before looking at its stop flag again.
 _EVENT_POLL = 0.2
 
@@ -331,6 +331,19 @@ class ClientBase(DriverConnection):
         self, vol: StorageVolRef, offset: int, length: int, flags: int
     ) -> DriverStream:
         return self._open_stream(_DOWNLOAD, [vol, offset, length, flags])
+
+    def domain_screenshot(self, dom: DomainRef, screen: int, flags: int) -> bytes:
+        stream = self._open_stream(_SCREENSHOT, [dom, screen, flags])
+        pieces = []
+        try:
+            while piece := stream.read(1 << 20, False):
+                assert isinstance(piece, bytes)
+                pieces.append(piece)
+        except BaseException:
+            stream.abort()
+            raise
+        stream.finish()
+        return b"".join(pieces)
 
     def domain_open_console(self, dom: DomainRef, dev_name: str | None, flags: int) -> int:
         from pyvirt.rpc._streams import RemoteStream, console_fd
