@@ -25,6 +25,8 @@ from pyvirt import ErrorCode, ErrorDomain, make_error
 __all__ = ["ConsoleSessions"]
 
 _CHUNK = 4096
+#: How long a new session waits for the relay of one whose caller has just left to end.
+_LEAVING = 5.0
 
 
 class _Relay:
@@ -39,6 +41,16 @@ class _Relay:
 
     def start(self) -> None:
         self.thread.start()
+
+    def caller_left(self) -> bool:
+        """The caller's end shows something to read (its close, or keystrokes before it):
+        the relay is about to see it.  A session whose caller just closed its descriptor
+        is not an active one, though its relay may not have noticed yet."""
+        try:
+            ready, _, _ = select.select([self.mine.fileno()], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(ready)
 
     def stop(self) -> None:
         """End the session: the caller reads the end of the stream."""
@@ -101,6 +113,8 @@ class ConsoleSessions:
         *opener* opens; an active session is refused, or ended when *force*."""
         with self._lock:
             old = self._open.get(device)
+        if old is not None and not old.ended.is_set() and old.caller_left():
+            old.ended.wait(_LEAVING)  # the caller closed it just now: the relay is ending
         if old is not None and not old.ended.is_set():
             if not force:
                 raise make_error(ErrorCode.OPERATION_FAILED, ErrorDomain.NONE,
