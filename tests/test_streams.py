@@ -404,3 +404,29 @@ def test_a_screenshot_comes_on_a_stream_through_the_daemon(
         assert str(err.value) == "Requested operation is not valid: no such screen ID"
     finally:
         dom.destroy()
+
+
+def test_a_non_blocking_stream_answers_again_instead_of_waiting(
+    conn: pyvirt.Connection, pool: pyvirt.StoragePool
+) -> None:
+    """VIR_STREAM_NONBLOCK: recv answers AGAIN while nothing has arrived (through the daemon,
+    until the worker's first message is in; a file's data in process is always there), and
+    the *All loops are refused as libvirt refuses them."""
+    vol = _volume(pool, "nb.img", MiB)
+    Path(vol.path()).write_bytes(b"nonblock" + bytes(MiB - 8))
+    stream = conn.new_stream(pyvirt.StreamFlags.NONBLOCK)
+    vol.download(stream, 0, 8)
+    got = b""
+    while len(got) < 8:
+        piece = stream.recv(8)
+        if piece == StreamRecvStatus.AGAIN:
+            time.sleep(0.01)
+            continue
+        assert isinstance(piece, bytes) and piece
+        got += piece
+    assert got == b"nonblock"  # (through the daemon, usually after an AGAIN or more)
+    with pytest.raises(VirtError) as err:
+        stream.recv_all(lambda _s, _d: None)
+    assert err.value.code == ErrorCode.OPERATION_INVALID
+    assert str(err.value).endswith("data sinks cannot be used for non-blocking streams")
+    stream.finish()

@@ -69,6 +69,7 @@ class Stream:
             end.abort()
             raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.STREAMS,
                              "the stream is already in use")  # fmt: skip
+        end.nonblocking = bool(self.flags & StreamFlags.NONBLOCK)
         self._end = end
 
     def _driver_end(self, api: str) -> DriverStream:
@@ -99,7 +100,7 @@ class Stream:
         """virStreamSendAll: call *handler(stream, nbytes)* for data until it returns
         ``b""``, sending each piece.  A failure aborts the stream; on success the caller
         finishes it (:meth:`finish`), as with libvirt."""
-        self._driver_end("virStreamSendAll")
+        self._blocking_only("virStreamSendAll", "sources")
         try:
             while data := handler(self, CHUNK):
                 self.send(data)
@@ -117,7 +118,7 @@ class Stream:
         how long that section is; data sections are read with *handler*, holes sent as holes
         and skipped in the source with *skip_handler(stream, length)*.  Ends when a data
         section has length 0; the caller then finishes the stream."""
-        self._driver_end("virStreamSparseSendAll")
+        self._blocking_only("virStreamSparseSendAll", "sources")
         try:
             while True:
                 in_data, section = hole_handler(self)
@@ -153,7 +154,10 @@ class Stream:
         if nbytes < 0:
             raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.STREAMS,
                              "nbytes in virStreamRecv must be >= 0")  # fmt: skip
-        piece = self._next(nbytes, True)
+        try:
+            piece = self._next(nbytes, True)
+        except BlockingIOError:
+            return StreamRecvStatus.AGAIN  # VIR_STREAM_NONBLOCK, and nothing has come yet
         if isinstance(piece, int) and not isinstance(piece, bool):
             if flags & StreamRecvFlags.STOP_AT_HOLE:
                 self._pending = piece
@@ -182,7 +186,7 @@ class Stream:
     def recv_all(self, handler: Callable[[Stream, bytes], object]) -> None:
         """virStreamRecvAll: call *handler(stream, data)* with every piece (holes as zeros)
         until the end.  A failure aborts the stream; on success the caller finishes it."""
-        self._driver_end("virStreamRecvAll")
+        self._blocking_only("virStreamRecvAll", "sinks")
         try:
             while data := self.recv(CHUNK):
                 assert isinstance(data, bytes)
@@ -198,7 +202,7 @@ class Stream:
     ) -> None:
         """virStreamSparseRecvAll: data to *handler(stream, data)*, holes to
         *hole_handler(stream, length)*, until the end; the caller then finishes the stream."""
-        self._driver_end("virStreamSparseRecvAll")
+        self._blocking_only("virStreamSparseRecvAll", "sinks")
         try:
             while True:
                 data = self.recv(CHUNK, StreamRecvFlags.STOP_AT_HOLE)
@@ -212,6 +216,14 @@ class Stream:
         except BaseException:
             self._abort_quietly()
             raise
+
+    def _blocking_only(self, api: str, what: str) -> None:
+        """libvirt's *All loops refuse a non-blocking stream (their data *what*: sources
+        for the sending loops, sinks for the receiving ones)."""
+        self._driver_end(api)
+        if self.flags & StreamFlags.NONBLOCK:
+            raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.STREAMS,
+                             f"data {what} cannot be used for non-blocking streams")  # fmt: skip
 
     # -- ending -----------------------------------------------------------------------------
     def finish(self) -> None:

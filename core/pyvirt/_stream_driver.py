@@ -28,6 +28,11 @@ class DriverStream:
     VIR_ERR_OPERATION_UNSUPPORTED (an upload cannot be read from, a download not written to).
     """
 
+    #: Set by a non-blocking :class:`pyvirt.Stream` (VIR_STREAM_NONBLOCK): :meth:`read`
+    #: then raises :class:`BlockingIOError` rather than wait for data that is not there yet
+    #: (a stream whose data is always at hand, a file's, never waits anyway).
+    nonblocking = False
+
     def read(self, nbytes: int, holes: bool) -> Piece:
         """At most *nbytes* of data (``b""`` at the end); with *holes*, a hole's length
         (an ``int``) when the stream is at one."""

@@ -140,7 +140,13 @@ class RemoteStream(DriverStream):
             self.granted = True
             self._send(_CREDIT, Status.OK, encode(WINDOW))
         while True:
-            piece = self._message(self.channel.recv(CALL_TIMEOUT))
+            channel = self.channel
+            if self.nonblocking and not channel.take_queued_count():
+                if channel.poll_events():
+                    raise lost("the connection to the daemon was lost")
+                if not channel.take_queued_count():
+                    raise BlockingIOError("no stream data yet")
+            piece = self._message(channel.recv(CALL_TIMEOUT))
             if piece is None:
                 continue
             self.consumed += 1
