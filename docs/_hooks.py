@@ -158,6 +158,14 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "vol-dumpxml": (("vol-create-as default-pool v1 1M",), "vol-dumpxml v1 --pool default-pool"),
     "vol-info": (("vol-create-as default-pool v1 1M",), "vol-info v1 --pool default-pool"),
     "vol-list": (("vol-create-as default-pool v1 1M",), "vol-list default-pool"),
+    "vol-upload": (
+        ("vol-create-as default-pool v1 1M",),
+        "vol-upload v1 {dir}/d2.xml --pool default-pool",
+    ),
+    "vol-download": (
+        ("vol-create-as default-pool v1 1M",),
+        "vol-download v1 {dir}/out.bin --pool default-pool",
+    ),
     "complete": ((), "complete -- dominfo t"),
     "completion": ((), "completion bash"),
     "help": ((), "help list"),
@@ -195,6 +203,8 @@ EXPECTED_ERRORS = {
     "nwfilter-binding-delete": "not supported by the connection driver: virNWFilterBindingLookupByPortDev",
     "nwfilter-binding-dumpxml": "not supported by the connection driver: virNWFilterBindingLookupByPortDev",
     "nwfilter-binding-list": "not supported by the connection driver: virConnectListAllNWFilterBindings",
+    "vol-download": "not supported by the connection driver: virStorageVolDownload",
+    "vol-upload": "not supported by the connection driver: virStorageVolUpload",
 }
 
 _SCRATCH_XML = {

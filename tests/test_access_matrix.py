@@ -169,6 +169,8 @@ LIBVIRT_CALLS: dict[str, str] = {
     "connect_list_all_nwfilter_bindings": "c.listAllNWFilterBindings({f})",
     "nwfilter_binding_lookup_by_port_dev": "c.nwfilterBindingLookupByPortDev('vnet0')",
     "nwfilter_binding_create_xml": "c.nwfilterBindingCreateXML('<filterbinding/>', {f})",
+    "storage_vol_upload": "v.upload(c.newStream(0), 0, 0, {f})",
+    "storage_vol_download": "v.download(c.newStream(0), 0, 0, {f})",
 }
 
 #: Rows whose object libvirt's test driver cannot hand out (it keeps no secrets or filters),

@@ -37,6 +37,10 @@ PAIRS = [
 #: descriptor cannot come from a daemon until pyvirtd has streams.
 SYNC_ONLY = {
     "open_console",
+    # streams: the asyncio client has none yet
+    "new_stream",
+    "upload",
+    "download",
     "register_event_callback",
     "deregister_event_callback",
     "set_keepalive",

@@ -127,6 +127,10 @@ def _answer(method: str) -> Any:
         return b"\x89PNG"
     if method == "domain_open_console":
         return 0  # a file descriptor
+    if method in ("storage_vol_upload", "storage_vol_download"):
+        from pyvirt.driver import DriverStream
+
+        return DriverStream()  # the driver's end of the stream
     if method.startswith("domain_"):
         return DomainRecord("d", uuid, 1, DomainState.RUNNING, 1, True, False)
     if method.startswith("network_"):
@@ -178,6 +182,8 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "domain_set_vcpus_flags": lambda h: h[1].set_vcpus(2),
     "domain_screenshot": lambda h: h[1].screenshot(),
     "domain_open_console": lambda h: h[1].open_console(),
+    "storage_vol_upload": lambda h: h[4].upload(h[0].new_stream()),
+    "storage_vol_download": lambda h: h[4].download(h[0].new_stream()),
     "domain_managed_save": lambda h: h[1].managed_save(),
     "domain_managed_save_remove": lambda h: h[1].managed_save_remove(),
     "node_suspend_for_duration": lambda h: h[0].suspend_for_duration(0, 60),

@@ -43,6 +43,7 @@ PUBLIC = {
     "DomainVcpuFlags", "DomainXMLFlags", "ListDomainsFlags", "ListNetworksFlags",
     "ListStoragePoolsFlags", "NetworkEventType", "NetworkXMLFlags", "StoragePoolEventType",
     "StoragePoolState", "StorageVolType", "StorageXMLFlags",
+    "Stream", "StreamFlags", "StreamRecvFlags", "StreamRecvStatus",
     "TypedParameter", "TypedParameterType", "typed_param", "typed_params_dict",
     "typed_param_from_string", "validate_typed_params",
     # secrets and network filters
@@ -52,7 +53,8 @@ PUBLIC = {
 DRIVER_PUBLIC = {
     "AuthCallback", "ConnectDriver", "DriverConnection", "HypervisorDriver", "NetworkDriver",
     "StateDriver", "StateInitResult", "StorageDriver", "unsupported", "unsupported_flags",
-    "call_hook", "invalid_arg", "SecretDriver", "NWFilterDriver",
+    "call_hook", "invalid_arg", "SecretDriver", "NWFilterDriver", "BytesStream", "DriverStream",
+    "FdStream", "FileStream",
     # the driver kit
     "DomainHookPhase", "DomainObjList", "ListedDomain", "ListedNetwork", "ListedObject",
     "ListedStoragePool", "ListedStorageVol", "NetworkObjList", "StoragePoolObjList",

@@ -104,7 +104,7 @@ def test_console_over_the_pty_answers_a_command(
             dom.open_console(bad)
         assert info.value.code == ErrorCode.INTERNAL_ERROR
     with pytest.raises(VirtError) as info:
-        dom.open_console(None, 2)  # VIR_DOMAIN_CONSOLE_SAFE: sessions are not tracked
+        dom.open_console(None, 4)  # no such virDomainConsoleFlags bit
     assert info.value.code == ErrorCode.INVALID_ARG
     dom.destroy()
 

@@ -121,6 +121,7 @@ if TYPE_CHECKING:
         StorageVolRef,
         TypedParameter,
     )
+    from pyvirt._stream import Stream, StreamFlags, StreamRecvFlags, StreamRecvStatus
     from pyvirt._typed_params import (
         typed_param,
         typed_param_from_string,
@@ -218,6 +219,7 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
     "pyvirt._hooks": ("hookimpl",),
     "pyvirt._objects": ("Domain", "DomainSnapshot", "Network", "StoragePool", "StorageVol"),
     "pyvirt._objects_secrets": ("NWFilter", "NWFilterBinding", "Secret"),
+    "pyvirt._stream": ("Stream", "StreamFlags", "StreamRecvFlags", "StreamRecvStatus"),
     "pyvirt._records": (
         "DomainInfo",
         "DomainInterface",
@@ -256,6 +258,10 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "URI",
+    "Stream",
+    "StreamFlags",
+    "StreamRecvFlags",
+    "StreamRecvStatus",
     "ArgumentUnsupportedError",
     "AuthFailedError",
     "ConfSyntaxError",

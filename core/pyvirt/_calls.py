@@ -39,7 +39,7 @@ if TYPE_CHECKING:
         StorageVolRef,
         TypedParameter,
     )
-    from pyvirt.driver import DriverConnection
+    from pyvirt.driver import DriverConnection, DriverStream
 
 
 class DriverCalls:
@@ -1189,3 +1189,33 @@ class DriverCalls:
         if self.read_only:
             check_access(BY_NUMBER[399], 0, True, api)
         return driver.nwfilter_binding_delete(binding)
+
+    def storage_vol_upload(
+        self,
+        vol: StorageVolRef,
+        offset: int,
+        length: int,
+        flags: int,
+        api: str = "virStorageVolUpload",
+    ) -> DriverStream:
+        """virStorageVolUpload (procedure 208)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[208], flags, True, api)
+        return driver.storage_vol_upload(vol, offset, length, flags)
+
+    def storage_vol_download(
+        self,
+        vol: StorageVolRef,
+        offset: int,
+        length: int,
+        flags: int,
+        api: str = "virStorageVolDownload",
+    ) -> DriverStream:
+        """virStorageVolDownload (procedure 209)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[209], flags, True, api)
+        return driver.storage_vol_download(vol, offset, length, flags)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from types import TracebackType
 
     from pyvirt._events import EventCallback, EventHub
+    from pyvirt._stream import Stream
     from pyvirt._typed_params import TypedValue
     from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 
@@ -98,6 +99,21 @@ class Connection:
         """True when opened read-only (``virConnectOpenReadOnly``, or VIR_CONNECT_RO): calls that
         change state then fail with VIR_ERR_OPERATION_DENIED before reaching the driver."""
         return self._read_only
+
+    def new_stream(self, flags: int = 0) -> Stream:
+        """virStreamNew: a stream not yet tied to a transfer (give it to
+        :meth:`StorageVol.upload` or :meth:`StorageVol.download`).  *flags*:
+        :attr:`StreamFlags.NONBLOCK`."""
+        from pyvirt._checks import check_flags
+        from pyvirt._stream import Stream, StreamFlags
+
+        check_flags(flags, "virStreamNew")
+        if flags & ~int(StreamFlags.NONBLOCK):
+            from pyvirt.driver import unsupported_flags
+
+            unsupported_flags(flags, StreamFlags.NONBLOCK, "virStreamNew", ErrorDomain.STREAMS)
+        self._open_driver("virStreamNew")
+        return Stream(self, flags)
 
     def close(self) -> None:
         """Close the connection; later calls raise VIR_ERR_INVALID_CONN.  Idempotent."""

@@ -43,6 +43,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt._connection import Connection
     from pyvirt._records import TypedParameter
+    from pyvirt._stream import Stream
     from pyvirt._typed_params import TypedValue
 
 #: The largest memory size (KiB) libvirt's public API accepts: bytes must stay below
@@ -748,5 +749,28 @@ class StorageVol:
         VIR_STORAGE_VOL_DELETE_ZEROED, …)."""
         self._conn._calls.storage_vol_delete(self._ref, flags)
 
+    def upload(self, stream: Stream, offset: int = 0, length: int = 0, flags: int = 0) -> None:
+        """Tie *stream* to writing the volume from *offset*, *length* bytes (0: all that is
+        sent) (virStorageVolUpload; *flags*: VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM)."""
+        _check_offsets(offset, length, "virStorageVolUpload")
+        stream._bind(self._conn._calls.storage_vol_upload(self._ref, offset, length, flags))
+
+    def download(self, stream: Stream, offset: int = 0, length: int = 0, flags: int = 0) -> None:
+        """Tie *stream* to reading the volume from *offset*, *length* bytes (0: to the end)
+        (virStorageVolDownload; *flags*: VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM)."""
+        _check_offsets(offset, length, "virStorageVolDownload")
+        stream._bind(self._conn._calls.storage_vol_download(self._ref, offset, length, flags))
+
     def __repr__(self) -> str:
         return f"<pyvirt.StorageVol {self.name!r} pool={self.pool_name!r}>"
+
+
+def _check_offsets(offset: int, length: int, api: str) -> None:
+    """libvirt's public API takes unsigned long long offsets: a negative one cannot be said."""
+    for name, value in (("offset", offset), ("length", length)):
+        if not isinstance(value, int) or value < 0 or value >= 1 << 64:
+            from pyvirt._checks import invalid_arg
+            from pyvirt._codes import ErrorDomain
+
+            raise invalid_arg(f"{name} in {api} must be a non-negative 64-bit integer", api, name,
+                              ErrorDomain.STORAGE)  # fmt: skip

@@ -569,6 +569,10 @@ PROCEDURES: tuple[Procedure, ...] = (
         "nwfilter_binding:delete",
         prio=True,
     ),
+    # -- streams: calls whose reply opens a stream (pyvirt.rpc._signatures.STREAM_OPENERS);
+    # the data then travels as STREAM messages on the caller's connection (docs/protocol.md).
+    _p(208, "storage_vol_upload", "virStorageVolUpload", "storage_vol:data_write"),
+    _p(209, "storage_vol_download", "virStorageVolDownload", "storage_vol:data_read"),
 )
 
 BY_METHOD: dict[str, Procedure] = {p.method: p for p in PROCEDURES}

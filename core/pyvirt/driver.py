@@ -60,6 +60,7 @@ from pyvirt._records import (
     TypedParameter,
 )
 from pyvirt._secret_drivers import NWFilterDriver, SecretDriver
+from pyvirt._stream_driver import BytesStream, DriverStream, FdStream, FileStream
 from pyvirt._uri import URI
 
 # Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.  (The
@@ -128,6 +129,10 @@ __all__ = [
     "DomainHookPhase",
     "DomainObjList",
     "DriverConnection",
+    "BytesStream",
+    "DriverStream",
+    "FdStream",
+    "FileStream",
     "HypervisorDriver",
     "invalid_arg",
     "ListedDomain",
@@ -769,6 +774,22 @@ class StorageDriver:
     def storage_vol_get_path(self, vol: StorageVolRef) -> str:
         """virStorageVolGetPath: the volume's path on the host."""
         unsupported("storage_vol_get_path", ErrorDomain.STORAGE)
+
+    def storage_vol_upload(
+        self, vol: StorageVolRef, offset: int, length: int, flags: int
+    ) -> DriverStream:
+        """virStorageVolUpload: the driver's end of a stream that writes *length* bytes (0:
+        all that comes) into *vol* from *offset* (:class:`DriverStream`; a file volume's is a
+        :class:`FileStream`).  Flag VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM (1): holes."""
+        unsupported("storage_vol_upload", ErrorDomain.STORAGE)
+
+    def storage_vol_download(
+        self, vol: StorageVolRef, offset: int, length: int, flags: int
+    ) -> DriverStream:
+        """virStorageVolDownload: the driver's end of a stream that reads *length* bytes (0:
+        to the end) of *vol* from *offset*.  Flag VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM (1):
+        holes travel as holes."""
+        unsupported("storage_vol_download", ErrorDomain.STORAGE)
 
 
 class DriverConnection(

@@ -113,7 +113,9 @@ def instrument(server: WorkerServer) -> None:
     apis: dict[int, tuple[Any, Any, Any]] = {}
     call, report, enqueue, drain = server._call, server._report, server._queue, server._drain
 
-    def timed_call(session: Any, number: int, args: list[Any]) -> Any:
+    def timed_call(
+        session: Any, number: int, args: list[Any], ident: bytes = b"", serial: int = 0
+    ) -> Any:
         series = apis.get(number)
         if series is None:
             api = _api_name(number)
@@ -125,7 +127,7 @@ def instrument(server: WorkerServer) -> None:
         in_flight.inc()
         start = time.perf_counter()
         try:
-            result = call(session, number, args)
+            result = call(session, number, args, ident, serial)
         finally:
             series[0].observe(time.perf_counter() - start)
             in_flight.dec()

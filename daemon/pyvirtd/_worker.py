@@ -45,8 +45,10 @@ from pyvirt.rpc import (
     PROC_EVENT,
     PROC_EVENT_ATTACH,
     PROC_EVENT_DETACH,
+    PROC_STREAM_ATTACH,
     PROGRAM_KEEPALIVE,
     PROGRAM_REMOTE,
+    STREAM_OPENER_NUMBERS,
     VERSION_FRAME,
     Header,
     MessageType,
@@ -72,6 +74,7 @@ from pyvirtd._control import (
 )
 from pyvirtd._session import Session
 from pyvirtd._sockets import endpoint_path
+from pyvirtd._streams import WorkerStreams
 from pyvirtd._tls import server_tls
 from pyvirtd._transport import ZmtpServer
 
@@ -140,6 +143,9 @@ class WorkerServer:
             )
             self.endpoints["tls"] = self.transport.listen_tcp(options.listen_addr, "tls", tls=tls)
         self.by_token: dict[bytes, Session] = {}
+        #: Connections that carry a session's streams (attached by its token).
+        self.stream_peers: dict[tuple[str, bytes], Session] = {}
+        self.streams = WorkerStreams(self.transport)
         self.done: queue.SimpleQueue[tuple[bytes, bytes]] = queue.SimpleQueue()
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_r, False)
@@ -177,6 +183,9 @@ class WorkerServer:
 
     def _on_disconnect(self, kind: str, ident: bytes) -> None:
         key = (kind, ident)
+        if self.streams.active:
+            self.streams.drop_peer(ident)
+        self.stream_peers.pop(key, None)
         if key in self.event_peers:
             self._detach_events(self.event_peers[key])
         self._close(key)
@@ -201,6 +210,8 @@ class WorkerServer:
             log.debug("dropping malformed message from %r: %s", ident, exc)
             return
         if header.type != MessageType.CALL:
+            if header.type >= MessageType.STREAM and header.program == PROGRAM_REMOTE:
+                self.streams.handle(ident, header.type, header.serial, header.status, body)
             return
         if header.program == PROGRAM_KEEPALIVE:
             if header.procedure == KEEPALIVE_PING:
@@ -222,7 +233,10 @@ class WorkerServer:
                 self._detach_events(self.event_peers[key])
                 self._reply(ident, header, Status.OK, encode(None))
                 return
-            session = self.sessions.get(key)
+            if header.procedure == PROC_STREAM_ATTACH:
+                self._attach_stream(key, header, body)
+                return
+            session = self.sessions.get(key) or self.stream_peers.get(key)
             if session is None:
                 raise _rpc_error("connection not open")
             if header.procedure == PROC_CONNECT_CLOSE:
@@ -259,11 +273,18 @@ class WorkerServer:
         assert pool is not None
         pool.submit(self._run_threaded, ident, header, session, proc.number, args)
 
-    def _call(self, session: Session, number: int, args: list[Any]) -> tuple[Status, bytes]:
+    def _call(
+        self, session: Session, number: int, args: list[Any], ident: bytes = b"", serial: int = 0
+    ) -> tuple[Status, bytes]:
         """Run procedure *number* through the generated dispatch: the permission check of
-        its row (read-only sessions), then the typed driver call."""
+        its row (read-only sessions), then the typed driver call.  A call that opens a
+        stream registers the driver's end under (*ident*, *serial*) and answers None."""
         try:
             result = DISPATCH[number](session.conn, args, session.read_only)
+            if number in STREAM_OPENER_NUMBERS:
+                method = signatures()[number].procedure.method
+                self.streams.opened(ident, number, serial, method, args, result)
+                return Status.OK, encode(None)
             return Status.OK, encode(result)
         except VirtError as exc:
             return Status.ERROR, _error_body(exc)
@@ -281,7 +302,7 @@ class WorkerServer:
         number: int,
         args: list[Any],
     ) -> None:
-        status, body = self._call(session, number, args)
+        status, body = self._call(session, number, args, ident, header.serial)
         self._reply(ident, header, status, body)
 
     def _run_threaded(
@@ -292,7 +313,7 @@ class WorkerServer:
         number: int,
         args: list[Any],
     ) -> None:
-        status, body = self._call(session, number, args)
+        status, body = self._call(session, number, args, ident, header.serial)
         session.inflight -= 1
         self._queue(ident, header.reply(status).pack() + body)
 
@@ -362,7 +383,8 @@ class WorkerServer:
         )
 
     # -- events ----------------------------------------------------------------------------
-    def _attach_events(self, key: tuple[str, bytes], header: Header, body: bytes) -> None:
+    def _session_of_token(self, body: bytes) -> Session:
+        """The session whose token a second socket sends (its event or stream channel)."""
         try:
             token = decode(body)
         except ProtocolError:
@@ -370,6 +392,10 @@ class WorkerServer:
         session = self.by_token.get(token) if isinstance(token, bytes) else None
         if session is None:
             raise _rpc_error("connection not open")
+        return session
+
+    def _attach_events(self, key: tuple[str, bytes], header: Header, body: bytes) -> None:
+        session = self._session_of_token(body)
         if session.event_subscription is None:
 
             def deliver(event: ObjectEvent, session: Session = session) -> None:
@@ -383,6 +409,14 @@ class WorkerServer:
             session.event_peer = key
         self.event_peers[key] = session
         self._reply(key[1], header, Status.OK, encode(self.boot_id))
+
+    def _attach_stream(self, key: tuple[str, bytes], header: Header, body: bytes) -> None:
+        """Tie this connection to the session whose token it sends: a client opens each
+        stream on a socket of its own (docs/protocol.md, "Streams"), so a slow stream never
+        holds up the session's calls."""
+        self.stream_peers[key] = self._session_of_token(body)
+        self.transport.bulk(key[1])
+        self._reply(key[1], header, Status.OK, encode(None))
 
     def _detach_events(self, session: Session) -> None:
         if session.event_peer is not None:

@@ -38,6 +38,7 @@ _CONNECTION_PLUMBING = frozenset(
     {
         "__init__",
         "_events",
+        "new_stream",
         "_open_driver",
         "driver",
         "read_only",
@@ -116,11 +117,13 @@ class _Asyncify(ast.NodeTransformer):
 
 def _local_only(func: ast.FunctionDef) -> bool:
     """Whether *func* calls a procedure that does not cross the wire (a console's file
-    descriptor): the asyncio API, served by the asyncio client for daemons, leaves it out."""
-    from pyvirt.rpc._signatures import LOCAL_ONLY
+    descriptor) or opens a stream (the asyncio client has no streams yet): the asyncio API,
+    served by the asyncio client for daemons, leaves it out."""
+    from pyvirt.rpc._signatures import ASYNC_STREAM_OPENERS, LOCAL_ONLY, STREAM_OPENERS
 
+    skip = LOCAL_ONLY | (STREAM_OPENERS - ASYNC_STREAM_OPENERS)
     return any(
-        _calls_driver(node) and node.func.attr in LOCAL_ONLY  # type: ignore[attr-defined]
+        _calls_driver(node) and node.func.attr in skip  # type: ignore[attr-defined]
         for node in ast.walk(func)
     )
 

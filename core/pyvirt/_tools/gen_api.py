@@ -30,7 +30,7 @@ from pathlib import Path
 
 from pyvirt._procedures import PROCEDURES, Procedure
 from pyvirt.driver import DriverConnection
-from pyvirt.rpc._signatures import LOCAL_ONLY
+from pyvirt.rpc._signatures import ASYNC_STREAM_OPENERS, LOCAL_ONLY, STREAM_OPENERS
 
 CORE = Path(__file__).resolve().parents[1]
 ROOT = CORE.parents[1]
@@ -106,6 +106,20 @@ def _wire() -> list[Procedure]:
     return [p for p in _called() if p.method not in _LOCAL_ONLY]
 
 
+def _plain_wire() -> list[Procedure]:
+    """The procedures that cross the wire as a call and its reply (generated client stubs):
+    those whose reply opens a stream have hand-written client methods
+    (pyvirt.rpc._streams, pyvirt.rpc._aio_streams)."""
+    return [p for p in _wire() if p.method not in STREAM_OPENERS]
+
+
+def _async_wire() -> list[Procedure]:
+    """What asyncio code is offered: the plain procedures and the stream openers the
+    asyncio client serves."""
+    skip = STREAM_OPENERS - ASYNC_STREAM_OPENERS
+    return [p for p in _wire() if p.method not in skip]
+
+
 def _sig_params(params: list[tuple[str, str]]) -> str:
     return "".join(f", {name}: {annotation}" for name, annotation in params)
 
@@ -116,7 +130,7 @@ def _call_args(params: list[tuple[str, str]]) -> str:
 
 def gen_calls(is_async: bool) -> str:
     # asyncio code gets events from an iterator (AsyncConnection.events), not callbacks
-    procs = _wire() if is_async else _called()
+    procs = _async_wire() if is_async else _called()
     kind = "asyncio " if is_async else ""
     doc = (
         f"The {kind}public API's way into a driver: each method checks that the connection is\n"
@@ -137,7 +151,7 @@ def gen_calls(is_async: bool) -> str:
         out.append("    from pyvirt._aio_driver import AsyncDriverConnection")
         out.append("    from pyvirt.driver import DriverConnection")
     else:
-        out.append("    from pyvirt.driver import DriverConnection")
+        out.append("    from pyvirt.driver import DriverConnection, DriverStream")
     out.append("")
     driver_type = "AsyncDriverConnection" if is_async else "DriverConnection"
     cls = "AsyncDriverCalls" if is_async else "DriverCalls"
@@ -199,7 +213,7 @@ def _local_async_driver(procs: list[Procedure]) -> list[str]:
 
 
 def gen_async_protocol() -> str:
-    procs = _wire()
+    procs = _async_wire()
     doc = (
         "What the asyncio public API calls: the driver contract with every method awaitable.\n"
         "The asyncio remote client and LocalAsyncDriver (an in-process driver) both provide it.\n"
@@ -224,7 +238,7 @@ def gen_async_protocol() -> str:
 
 
 def gen_client_stubs() -> str:
-    procs = _wire()
+    procs = _plain_wire()
     doc = (
         "The remote clients' driver methods, one per procedure that crosses the wire: each\n"
         "checks its arguments against the driver contract's annotations (the daemon checks\n"

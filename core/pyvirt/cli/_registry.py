@@ -134,6 +134,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "nwfilter-binding-list",
     ),
     "net_leases": ("net-dhcp-leases", "domifaddr"),
+    "volume_stream": ("vol-download", "vol-upload"),
     "virsh": ("exit", "help", "quit"),
     "completion": ("complete", "completion"),
 }

@@ -47,6 +47,7 @@ from pyvirt.libvirt._nwfilter import virNWFilter, virNWFilterBinding
 from pyvirt.libvirt._secret import virSecret
 from pyvirt.libvirt._snapshot import virDomainSnapshot
 from pyvirt.libvirt._storage import virStoragePool, virStorageVol
+from pyvirt.libvirt._stream import virStream
 
 globals().update(_CONSTANTS)
 
@@ -80,6 +81,7 @@ __all__ = [
     "virResetLastError",
     "virStoragePool",
     "virStorageVol",
+    "virStream",
     *sorted(_CONSTANTS),
 ]
 

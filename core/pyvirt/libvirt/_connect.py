@@ -32,6 +32,7 @@ from pyvirt.libvirt._events import ConnectionEvents, check_event_id
 from pyvirt.libvirt._network import virNetwork
 from pyvirt.libvirt._remote import RemoteClientState
 from pyvirt.libvirt._storage import virStoragePool, virStorageVol
+from pyvirt.libvirt._stream import virStream
 from pyvirt.libvirt._unsupported import add_unsupported
 
 _LIB_VERSION = 9000000
@@ -355,6 +356,10 @@ class virConnect(SecretConnectMethods):  # noqa: N801 - libvirt-python's name
         return virNetwork(self, self._o.create_network(xml, _args.flags(flags)))
 
     # -- storage --------------------------------------------------------------------------
+    @api
+    def newStream(self, flags: int = 0) -> virStream:  # noqa: N802
+        return virStream(self, flags)
+
     @api
     def listAllStoragePools(self, flags: int = 0) -> list[virStoragePool]:  # noqa: N802
         return [virStoragePool(self, p) for p in self._o.list_storage_pools(_args.flags(flags))]

@@ -18,6 +18,9 @@ from pyvirt.libvirt._handle import IdentifiedHandle, uuid_bytes  # noqa: F401 - 
 from pyvirt.libvirt._snapshot import DomainSnapshotMethods
 from pyvirt.libvirt._unsupported import add_unsupported
 
+if TYPE_CHECKING:
+    from pyvirt.libvirt._stream import virStream
+
 
 class virDomain(DomainSnapshotMethods, IdentifiedHandle):  # noqa: N801 - libvirt-python's name
     """A domain on a :class:`virConnect`; a value, like pyvirt's handle."""
@@ -80,6 +83,15 @@ class virDomain(DomainSnapshotMethods, IdentifiedHandle):  # noqa: N801 - libvir
     @api
     def hasManagedSaveImage(self, flags: int = 0) -> int:  # noqa: N802
         return int(self._o.has_managed_save(_args.flags(flags)))
+
+    @api
+    def screenshot(self, stream: virStream, screen: int, flags: int = 0) -> str:
+        """The image of *screen* on *stream* (read it, then finish); its MIME type."""
+        from pyvirt.driver import BytesStream
+
+        data = self._o.screenshot(_args.c_uint(screen), _args.flags(flags))
+        stream._o._bind(BytesStream(data))
+        return "image/png"
 
     @api
     def managedSave(self, flags: int = 0) -> int:  # noqa: N802

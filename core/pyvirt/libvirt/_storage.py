@@ -11,6 +11,7 @@ from pyvirt.libvirt._unsupported import add_unsupported
 
 if TYPE_CHECKING:
     from pyvirt._objects import StoragePool, StorageVol
+    from pyvirt.libvirt._stream import virStream
 
 
 class virStoragePool(IdentifiedHandle):  # noqa: N801 - libvirt-python's name
@@ -128,6 +129,16 @@ class virStorageVol(Handle):  # noqa: N801 - libvirt-python's name
     @api
     def delete(self, flags: int = 0) -> int:
         self._o.delete(_args.flags(flags))
+        return 0
+
+    @api
+    def upload(self, stream: virStream, offset: int, length: int, flags: int = 0) -> int:
+        self._o.upload(stream._o, _args.c_ulong(offset), _args.c_ulong(length), _args.flags(flags))
+        return 0
+
+    @api
+    def download(self, stream: virStream, offset: int, length: int, flags: int = 0) -> int:
+        self._o.download(stream._o, _args.c_ulong(offset), _args.c_ulong(length), _args.flags(flags))
         return 0
 
     @api

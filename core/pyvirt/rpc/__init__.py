@@ -16,6 +16,7 @@ from pyvirt.rpc._procs import (
     PROC_NOTICE,
     PROC_PKI_JOIN,
     PROC_ROUTE,
+    PROC_STREAM_ATTACH,
 )
 from pyvirt.rpc._wire import (
     KEEPALIVE_PING,
@@ -42,6 +43,7 @@ __all__ = [
     "PROC_NOTICE",
     "PROC_PKI_JOIN",
     "PROC_ROUTE",
+    "PROC_STREAM_ATTACH",
     "KEEPALIVE_PING",
     "KEEPALIVE_PONG",
     "MAX_MESSAGE",
@@ -87,6 +89,10 @@ _LAZY: dict[str, str] = {
     "locate_tls_files": "pyvirt.rpc._tls",
     "tls_server_context": "pyvirt.rpc._tls",
     "tls_verify_reason": "pyvirt.rpc._tls",
+    "STREAM_OPENER_NUMBERS": "pyvirt.rpc._signatures",
+    "STREAM_CHUNK": "pyvirt.rpc._stream_wire",
+    "STREAM_WINDOW": "pyvirt.rpc._stream_wire",
+    "stream_message": "pyvirt.rpc._stream_wire",
 }
 __all__ += [
     "RemoteConnection",
@@ -107,14 +113,19 @@ __all__ += [
     "locate_tls_files",
     "tls_server_context",
     "tls_verify_reason",
+    "STREAM_OPENER_NUMBERS",
+    "STREAM_CHUNK",
+    "STREAM_WINDOW",
+    "stream_message",
 ]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt.rpc._dispatch import DISPATCH
     from pyvirt.rpc._paths import daemon_socket, default_rundir
-    from pyvirt.rpc._signatures import Signature, signatures
+    from pyvirt.rpc._signatures import STREAM_OPENER_NUMBERS, Signature, signatures
     from pyvirt.rpc._ssh_helper import ssh_helper_main
+    from pyvirt.rpc._stream_wire import STREAM_CHUNK, STREAM_WINDOW, stream_message
     from pyvirt.rpc._sync_client import RemoteConnection
     from pyvirt.rpc._target import Target, resolve
     from pyvirt.rpc._tls import (

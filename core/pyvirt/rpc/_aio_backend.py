@@ -20,9 +20,13 @@ from pyvirt._codes import ErrorCode
 from pyvirt._errors import VirtError
 from pyvirt.rpc._aio_channel import Channel
 from pyvirt.rpc._channel import connect_error, lost
-from pyvirt.rpc._session import OPEN_TIMEOUT
+from pyvirt.rpc._session import OPEN_TIMEOUT, check_access
 from pyvirt.rpc._signatures import Signature
 from pyvirt.rpc._tls import TlsClient
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyvirt._records import DomainRef
 
 __all__ = ["AsyncClientBase", "AsyncLock", "Link", "Reply", "connect", "relayed"]
 
@@ -32,6 +36,8 @@ Link = Channel
 Reply = Awaitable[Any]
 #: The session's lock for re-opening (:class:`threading.Lock` on the synchronous side).
 AsyncLock = asyncio.Lock
+#: virDomainScreenshot, whose image comes on a stream (written by hand, not generated).
+_SCREENSHOT = 211
 #: How often connecting is tried again while nothing listens on a worker's socket.
 _RETRY_INTERVAL = 0.05
 #: Time a connect attempt gets even when little of OPEN_TIMEOUT is left (a TCP handshake
@@ -107,11 +113,26 @@ class AsyncClientBase:
 
     # Provided by the session class.
     call: Callable[[int, list[Any], Signature], Reply]
+    read_only: bool
+    _token: bytes
+    _usable_worker: Callable[[], Awaitable[Channel]]
 
     def _asend(self, proc: int, args: list[Any], sig: Signature) -> Reply:
         """The stubs' entry (:mod:`pyvirt.rpc._client_stubs`): :meth:`call`; the stub checks the
         result itself."""
         return self.call(proc, args, sig)
+
+    async def domain_screenshot(self, dom: DomainRef, screen: int, flags: int) -> bytes:
+        """virDomainScreenshot: the image comes on a stream (pyvirt.rpc._aio_streams)."""
+        from pyvirt.rpc._aio_streams import read_whole_stream
+        from pyvirt.rpc._signatures import wire_signature
+        from pyvirt.rpc._stub_support import checked
+
+        sig = wire_signature(_SCREENSHOT)
+        args = checked(sig, [dom, screen, flags])
+        check_access(sig.procedure, args, self.read_only)
+        worker = await self._usable_worker()
+        return await read_whole_stream(worker.endpoint, self._token, _SCREENSHOT, args)
 
     def _close_extras(self) -> None:
         """Nothing to stop: an ``events()`` iteration ends when its channel is closed."""

@@ -66,6 +66,7 @@ if TYPE_CHECKING:
 
 _REPLY = int(MessageType.REPLY)
 _EVENT = int(MessageType.EVENT)
+_STREAM = int(MessageType.STREAM)
 _ERROR = int(Status.ERROR)
 _pack_header = _HEADER.pack
 _unpack_header = _HEADER.unpack_from
@@ -113,6 +114,9 @@ class Channel(asyncio.Protocol):
         #: Events for :meth:`events`; the channel's end is queued last (the error it failed
         #: with), so an iterator waiting on it stops instead of hanging.
         self.event_queue: asyncio.Queue[ObjectEvent | VirtError] | None = None
+        #: Stream messages, (type, status, body), for a channel that carries a stream
+        #: (pyvirt.rpc._aio_streams); the channel's end is queued last, as for events.
+        self.stream_queue: asyncio.Queue[tuple[int, int, bytes] | VirtError] | None = None
         #: Why the channel can no longer be used (set once, never cleared).
         self.dead: VirtError | None = None
         #: The peer missed too many keepalive pings (see :meth:`keep_alive`).
@@ -220,6 +224,8 @@ class Channel(asyncio.Protocol):
                     future.set_exception(exc)
             elif kind == _EVENT and procedure == PROC_EVENT and self.event_queue is not None:
                 self._event(payload)
+            elif kind >= _STREAM and self.stream_queue is not None:
+                self.stream_queue.put_nowait((kind, status, payload[HEADER_SIZE:]))
         if messages and not self._flush_due:
             # Scheduled now, the flush runs in the next iteration right after the tasks these
             # replies wake, so the calls they make go out in that same iteration.
@@ -434,6 +440,8 @@ class Channel(asyncio.Protocol):
                 future.set_exception(error)
         if self.event_queue is not None:
             self.event_queue.put_nowait(error)
+        if self.stream_queue is not None:
+            self.stream_queue.put_nowait(error)
 
     def close(self) -> None:
         self.fail(lost("the connection is closed"))

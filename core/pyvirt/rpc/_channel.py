@@ -226,6 +226,7 @@ class Channel:
         "_messages",
         "_poller",
         "_recv_timeout",
+        "recv_size",
         "_sock",
         "_spin_skip",
         "_spin_backoff",
@@ -249,6 +250,8 @@ class Channel:
         self._messages: deque[list[bytes]] = deque()
         self._poller = select.poll()
         self._recv_timeout = 0.0  # the socket's SO_RCVTIMEO (0: none set)
+        #: Bytes one read takes (a stream's channel reads more: see pyvirt.rpc._streams).
+        self.recv_size = _RECV_SIZE
         self._spin_skip = 0  # calls left that wait without polling first (see recv)
         self._spin_backoff = 1  # calls to skip after the next poll that sees nothing
 
@@ -332,7 +335,7 @@ class Channel:
         """Read during the handshake; False when the peer closed the connection."""
         assert self._sock is not None
         try:
-            data = self._sock.recv(_RECV_SIZE, socket.MSG_DONTWAIT)
+            data = self._sock.recv(self.recv_size, socket.MSG_DONTWAIT)
         except BlockingIOError:
             return True
         except OSError:
@@ -392,6 +395,21 @@ class Channel:
             except VirtError:
                 pass  # the channel is marked dead
         return self.dead
+
+    def take_queued(self) -> list[list[bytes]]:
+        """The messages read but not yet received, taken out of the queue (a stream looks
+        at them between its sends)."""
+        messages = list(self._messages)
+        self._messages.clear()
+        return messages
+
+    def take_queued_count(self) -> int:
+        """How many messages were read but not yet received."""
+        return len(self._messages)
+
+    def fileno(self) -> int:
+        """The socket's descriptor, to wait on it beside others (-1 when not connected)."""
+        return self._sock.fileno() if self._sock is not None else -1
 
     # -- sending ---------------------------------------------------------------------------
     def send(self, frames: list[bytes], timeout: float = 5.0) -> None:
@@ -473,7 +491,7 @@ class Channel:
         """One ``recv`` of what is there, without waiting, into the queue."""
         assert self._sock is not None
         try:
-            data = self._sock.recv(_RECV_SIZE, socket.MSG_DONTWAIT)
+            data = self._sock.recv(self.recv_size, socket.MSG_DONTWAIT)
         except BlockingIOError:
             return
         except OSError:
@@ -514,7 +532,7 @@ class Channel:
         end = time.perf_counter() + _SPIN
         while True:
             try:
-                data = sock.recv(_RECV_SIZE, socket.MSG_DONTWAIT)
+                data = sock.recv(self.recv_size, socket.MSG_DONTWAIT)
             except BlockingIOError:
                 if time.perf_counter() < end:
                     continue
@@ -570,7 +588,7 @@ class Channel:
             if remaining != self._recv_timeout:
                 self._set_recv_timeout(remaining)
             try:
-                self._take(sock.recv(_RECV_SIZE))
+                self._take(sock.recv(self.recv_size))
             except BlockingIOError:
                 pass  # SO_RCVTIMEO ran out
             except OSError:

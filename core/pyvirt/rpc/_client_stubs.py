@@ -219,10 +219,6 @@ class RemoteStubs:
         sig = wire_signature(199)
         return self._invoke(199, checked(sig, [dom, nvcpus, flags]), sig)  # type: ignore[no-any-return]
 
-    def domain_screenshot(self, dom: DomainRef, screen: int, flags: int) -> bytes:
-        sig = wire_signature(211)
-        return self._invoke(211, checked(sig, [dom, screen, flags]), sig)  # type: ignore[no-any-return]
-
     def node_get_cells_free_memory(self, start_cell: int, max_cells: int) -> list[int]:
         sig = wire_signature(101)
         return self._invoke(101, checked(sig, [start_cell, max_cells]), sig)  # type: ignore[no-any-return]
@@ -845,11 +841,6 @@ class AsyncRemoteStubs:
     async def domain_set_vcpus_flags(self, dom: DomainRef, nvcpus: int, flags: int) -> None:
         sig = wire_signature(199)
         reply = await self._asend(199, checked(sig, [dom, nvcpus, flags]), sig)
-        return checked_result(sig, reply)  # type: ignore[no-any-return]
-
-    async def domain_screenshot(self, dom: DomainRef, screen: int, flags: int) -> bytes:
-        sig = wire_signature(211)
-        reply = await self._asend(211, checked(sig, [dom, screen, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def node_get_cells_free_memory(self, start_cell: int, max_cells: int) -> list[int]:

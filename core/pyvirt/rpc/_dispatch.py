@@ -283,6 +283,15 @@ def _domain_set_vcpus_flags(conn: DriverConnection, args: list[Any], read_only: 
     return conn.domain_set_vcpus_flags(dom, nvcpus, flags)
 
 
+def _domain_open_console(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    dev_name: str | None = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[201], flags, True)
+    return conn.domain_open_console(dom, dev_name, flags)
+
+
 def _domain_screenshot(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     dom: DomainRef = args[0]
     screen: int = args[1]
@@ -931,6 +940,26 @@ def _nwfilter_binding_delete(conn: DriverConnection, args: list[Any], read_only:
     return conn.nwfilter_binding_delete(binding)
 
 
+def _storage_vol_upload(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    vol: StorageVolRef = args[0]
+    offset: int = args[1]
+    length: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[208], flags, True)
+    return conn.storage_vol_upload(vol, offset, length, flags)
+
+
+def _storage_vol_download(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    vol: StorageVolRef = args[0]
+    offset: int = args[1]
+    length: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[209], flags, True)
+    return conn.storage_vol_download(vol, offset, length, flags)
+
+
 #: Procedure number -> ``handler(conn, args, read_only)``.
 DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     3: _connect_get_type,
@@ -975,6 +1004,7 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     204: _domain_set_memory_flags,
     200: _domain_get_vcpus_flags,
     199: _domain_set_vcpus_flags,
+    201: _domain_open_console,
     211: _domain_screenshot,
     101: _node_get_cells_free_memory,
     227: _node_get_cpu_stats,
@@ -1073,4 +1103,6 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     398: _nwfilter_binding_create_xml,
     396: _nwfilter_binding_get_xml_desc,
     399: _nwfilter_binding_delete,
+    208: _storage_vol_upload,
+    209: _storage_vol_download,
 }

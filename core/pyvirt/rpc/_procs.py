@@ -13,6 +13,9 @@ PROC_CONNECT_OPEN = BY_METHOD["connect_open"].number
 PROC_CONNECT_CLOSE = BY_METHOD["connect_close"].number
 PROC_EVENT_ATTACH = BY_METHOD["connect_event_subscribe"].number
 PROC_EVENT_DETACH = BY_METHOD["connect_event_unsubscribe"].number
+#: pyvirt's own: ties a stream's socket to the session whose token it sends (docs/protocol.md,
+#: "Streams"); the stream-opening call follows on that socket.
+PROC_STREAM_ATTACH = 0x73747201  # "str\x01"
 #: libvirt's REMOTE_PROC_DOMAIN_EVENT_CALLBACK_LIFECYCLE: a message, not a call.
 PROC_EVENT = 318
 

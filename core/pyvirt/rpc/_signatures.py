@@ -26,9 +26,21 @@ LOCAL_ONLY = frozenset(
     {
         "connect_event_subscribe",
         "connect_event_unsubscribe",
-        "domain_open_console",  # a file descriptor: needs streams to cross the wire
     }
 )
+#: Methods whose reply opens a stream: the daemon keeps the driver's
+#: :class:`~pyvirt.driver.DriverStream` (a console's descriptor becomes a
+#: :class:`~pyvirt.driver.FdStream`, a screenshot's bytes a
+#: :class:`~pyvirt.driver.BytesStream`) and answers None, then moves the data as STREAM
+#: messages (:mod:`pyvirtd._streams`); the clients' methods are written by hand
+#: (:mod:`pyvirt.rpc._streams`), not generated.
+STREAM_OPENERS = frozenset(
+    {"storage_vol_upload", "storage_vol_download", "domain_open_console", "domain_screenshot"}
+)
+#: Those the asyncio client serves too (its other stream openers are not offered yet).
+ASYNC_STREAM_OPENERS = frozenset({"domain_screenshot"})
+#: Their procedure numbers (the worker's test on every call).
+STREAM_OPENER_NUMBERS = frozenset(p.number for p in PROCEDURES if p.method in STREAM_OPENERS)
 #: Methods the RPC layer itself implements (the session, not a call to a driver).
 _SESSION = frozenset({"connect_open", "connect_close"})
 
@@ -83,7 +95,7 @@ def _signature(proc: Procedure) -> Signature:
         proc,
         names,
         tuple(checker(hints[name]) for name in names),
-        checker(hints.get("return", type(None))),
+        checker(type(None) if proc.method in STREAM_OPENERS else hints.get("return", type(None))),
         f"{proc.method} result",
     )
 

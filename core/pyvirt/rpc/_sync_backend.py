@@ -41,6 +41,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
     from typing import Any
 
+    from pyvirt._records import DomainRef, StorageVolRef
+    from pyvirt._stream_driver import DriverStream
     from pyvirt.rpc._signatures import Signature
     from pyvirt.rpc._tls import TlsClient
 
@@ -52,6 +54,8 @@ __all__ = ["ClientBase", "Link", "Lock", "connect", "relayed"]
 _pack_header = _HEADER.pack
 #: The session's lock for re-opening (:class:`asyncio.Lock` on the asyncio side).
 Lock = threading.Lock
+#: virStorageVolUpload and virStorageVolDownload (their stubs are written by hand: a stream).
+_UPLOAD, _DOWNLOAD, _CONSOLE, _SCREENSHOT = 208, 209, 201, 211
 #: How long an event channel waits for a reply before looking at its stop flag again.
 _EVENT_POLL = 0.2
 
@@ -289,6 +293,7 @@ class ClientBase(DriverConnection):
     and event listeners are called from a thread."""
 
     # Provided by the generated session class.
+    read_only: bool
     _worker: Link | None
     _token: bytes
     _closed: bool
@@ -322,6 +327,43 @@ class ClientBase(DriverConnection):
         if worker is None or self._closed:
             return None
         return worker.endpoint, worker.channel.tls, self._token
+
+    # -- streams (pyvirt.rpc._streams): calls whose reply opens a stream -------------------
+    def _open_stream(self, proc: int, args: list[Any]) -> DriverStream:
+        from pyvirt.rpc._streams import open_stream
+
+        worker = self._usable_worker()
+        return open_stream(worker.endpoint, self._token, self.read_only, proc, args)
+
+    def storage_vol_upload(
+        self, vol: StorageVolRef, offset: int, length: int, flags: int
+    ) -> DriverStream:
+        return self._open_stream(_UPLOAD, [vol, offset, length, flags])
+
+    def storage_vol_download(
+        self, vol: StorageVolRef, offset: int, length: int, flags: int
+    ) -> DriverStream:
+        return self._open_stream(_DOWNLOAD, [vol, offset, length, flags])
+
+    def domain_screenshot(self, dom: DomainRef, screen: int, flags: int) -> bytes:
+        stream = self._open_stream(_SCREENSHOT, [dom, screen, flags])
+        pieces = []
+        try:
+            while piece := stream.read(1 << 20, False):
+                assert isinstance(piece, bytes)
+                pieces.append(piece)
+        except BaseException:
+            stream.abort()
+            raise
+        stream.finish()
+        return b"".join(pieces)
+
+    def domain_open_console(self, dom: DomainRef, dev_name: str | None, flags: int) -> int:
+        from pyvirt.rpc._streams import RemoteStream, console_fd
+
+        stream = self._open_stream(_CONSOLE, [dom, dev_name, flags])
+        assert isinstance(stream, RemoteStream)
+        return console_fd(stream)
 
     def _close_extras(self) -> None:
         """Stop the event thread (the session is closing)."""

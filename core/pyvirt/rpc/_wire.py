@@ -54,6 +54,11 @@ class MessageType(enum.IntEnum):
     REPLY = 1
     EVENT = 2
     STREAM = 3
+    #: libvirt's VIR_NET_STREAM_HOLE: a hole of a sparse stream, body ``[length, flags]``.
+    STREAM_HOLE = 6
+    #: pyvirt's own: the reader of a stream grants the sender more messages (body: how many).
+    #: See docs/protocol.md, "Streams".
+    STREAM_CREDIT = 7
 
 
 class Status(enum.IntEnum):
@@ -65,6 +70,7 @@ class Status(enum.IntEnum):
 _HEADER = struct.Struct(">6I")
 HEADER_SIZE = _HEADER.size
 _CALL, _REPLY, _EVENT, _STREAM = 0, 1, 2, 3
+_TYPES = frozenset({0, 1, 2, 3, 6, 7})
 
 
 class Header(_HeaderFields):
@@ -92,7 +98,7 @@ def unpack_header(data: bytes) -> Header:
         raise ProtocolError(f"unknown program 0x{header.program:x}")
     if header.version != PROGRAM_VERSION:
         raise ProtocolError(f"unsupported version {header.version} of program 0x{header.program:x}")
-    if header.type > _STREAM or header.status > 2:
+    if header.type not in _TYPES or header.status > 2:
         raise ProtocolError("malformed header")
     return header
 

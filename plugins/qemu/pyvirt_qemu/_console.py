@@ -18,7 +18,7 @@ import tty
 from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error
 from pyvirt.conf import ChardevDef, DomainDef
 
-__all__ = ["chardev_alias", "open_console"]
+__all__ = ["chardev_alias", "console_device", "open_console"]
 
 
 def chardev_alias(live: DomainDef, ch: ChardevDef) -> str:
@@ -54,6 +54,13 @@ def _serial_of(live: DomainDef, ch: ChardevDef) -> ChardevDef:
             if serial.kind == "serial" and serial.target.get("port", "0") == port:
                 return serial
     return ch
+
+
+def console_device(live: DomainDef, dev_name: str | None) -> str:
+    """What names the device *dev_name* opens, for one session per device: its alias
+    (``None`` and ``serial0`` are often the same port)."""
+    ch = _find(live, dev_name)
+    return chardev_alias(live, ch) if ch is not None else f"?{dev_name}"
 
 
 def open_console(live: DomainDef, dev_name: str | None) -> int:

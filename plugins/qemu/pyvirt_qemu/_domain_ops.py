@@ -38,7 +38,7 @@ from pyvirt.driver import unsupported_flags
 
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._config import atomic_write, remove_file
-from pyvirt_qemu._console import open_console
+from pyvirt_qemu._console import console_device, open_console
 from pyvirt_qemu._defaults import apply_qemu_defaults, choose_accel
 from pyvirt_qemu._domain import QemuDomain
 from pyvirt_qemu._hookpoints import PREPARE, STARTED, run_hooks
@@ -46,6 +46,8 @@ from pyvirt_qemu._lifecycle import save_run_status
 from pyvirt_qemu._qemudriver import QemuDriver
 
 _Q = ErrorDomain.QEMU
+#: virDomainConsoleFlags
+_CONSOLE_FORCE, _CONSOLE_SAFE = 1, 2
 
 
 def _not_running() -> VirtError:
@@ -369,15 +371,19 @@ class DomainOps:
         return SecurityLabel("", False)
 
     def domain_open_console(self, dom_ref: DomainRef, dev_name: str | None, flags: int) -> int:
-        """The guest's serial console (a pty, or a unix socket QEMU listens on).  Console
-        sessions are not tracked, so VIR_DOMAIN_CONSOLE_FORCE and _SAFE are refused."""
-        unsupported_flags(flags, 0, "qemuDomainOpenConsole", _Q)
+        """The guest's serial console (a pty, or a unix socket QEMU listens on), one session
+        per device (pyvirt_qemu._console_sessions): another is refused unless
+        VIR_DOMAIN_CONSOLE_FORCE ends it; VIR_DOMAIN_CONSOLE_SAFE is what this tracking is."""
+        unsupported_flags(flags, _CONSOLE_FORCE | _CONSOLE_SAFE, "qemuDomainOpenConsole", _Q)
         dom = self._dom(dom_ref)
         with self.driver.lock:
             live = dom.live
         if live is None:
             raise _not_running()
-        return open_console(live, dev_name)
+        device = f"{dom.uuid}/{console_device(live, dev_name)}"
+        return self.driver.consoles.open(
+            device, lambda: open_console(live, dev_name), bool(flags & _CONSOLE_FORCE)
+        )
 
     def node_get_security_model(self) -> SecurityModel:
         """No security driver confines the guests (no SELinux/AppArmor labels): libvirt then

@@ -35,6 +35,7 @@ from pyvirt.conf import parse_domain_xml
 from pyvirt.driver import DomainObjList
 
 from pyvirt_qemu._config import QemuPaths
+from pyvirt_qemu._console_sessions import ConsoleSessions
 from pyvirt_qemu._domain import QemuDomain, Run
 from pyvirt_qemu._hookpoints import PREPARE, STARTED, STOPPED, run_hooks
 from pyvirt_qemu._jobs import DEFAULT_JOB_WAIT
@@ -82,6 +83,8 @@ class QemuDriver:
         self.domains: DomainObjList[QemuDomain] = DomainObjList(ErrorDomain.QEMU)
         self.listeners: list[Callable[[ObjectEvent], None]] = []
         self.storage = StorageState(paths.storage_config_dir, paths.storage_run_dir)
+        #: The open console sessions, one per character device (virChrdevs).
+        self.consoles = ConsoleSessions()
         self.storage.listeners = self.listeners  # pool events go to the same subscribers
         #: Virtual networks are the host's bridges and firewall: only the privileged
         #: driver (qemu:///system) has them, as only libvirt's system daemon does.

@@ -1,0 +1,37 @@
+"""The shape of stream messages, shared by the client (:mod:`pyvirt.rpc._streams`) and the
+worker (:mod:`pyvirtd._streams`).  docs/protocol.md, "Streams", is the description.
+
+A stream message carries the procedure and serial of the call that opened the stream:
+
+* STREAM / CONTINUE: raw data (not msgpack); an empty one is the end of a download;
+* STREAM_HOLE / CONTINUE: msgpack ``[length, flags]``, a hole of a sparse stream;
+* STREAM / OK: the sender is done (client: "finish"); the peer confirms with STREAM / OK, or
+  reports the failure with STREAM / ERROR (an error record);
+* STREAM / ERROR: from the client, abort (confirmed with STREAM / OK); from the worker, the
+  stream failed (an error record);
+* STREAM_CREDIT / OK: msgpack ``n``: the reader grants the sender *n* more data or hole
+  messages.  A sender never has more messages in flight than it was granted.
+"""
+
+from __future__ import annotations
+
+from pyvirt.rpc._codec import MAX_MESSAGE
+from pyvirt.rpc._wire import _HEADER, HEADER_SIZE, PROGRAM_REMOTE, VERSION_FRAME
+from pyvirt.rpc._zmtp import encode_two
+
+__all__ = ["STREAM_CHUNK", "MAX_DATA", "STREAM_WINDOW", "stream_message"]
+
+#: The most data one STREAM message from the worker carries (libvirt's 256 KiB packet).
+STREAM_CHUNK = 256 * 1024
+#: Messages a reader grants at first and keeps in flight: with STREAM_CHUNK, 2 MiB per stream is the
+#: most a worker (or a client) ever queues for a reader that does not read.
+STREAM_WINDOW = 8
+#: The most data one message may carry: the message limit less the header.
+MAX_DATA = MAX_MESSAGE - HEADER_SIZE
+
+_pack = _HEADER.pack
+
+
+def stream_message(proc: int, serial: int, kind: int, status: int, body: bytes) -> bytes:
+    """One stream message, encoded for the wire."""
+    return encode_two(VERSION_FRAME, _pack(PROGRAM_REMOTE, 1, proc, kind, serial, status) + body)
