@@ -44,12 +44,17 @@ PUBLIC = {
     "StoragePoolState", "StorageVolType", "StorageXMLFlags",
     "TypedParameter", "TypedParameterType", "typed_param", "typed_params_dict",
     "typed_param_from_string", "validate_typed_params",
+    # host interfaces and node devices
+    "Interface", "InterfaceDefineFlags", "InterfaceRecord", "InterfaceRef", "InterfaceXMLFlags",
+    "ListInterfacesFlags", "ListNodeDeviceFlags", "NodeDevice", "NodeDeviceCreateXMLFlags",
+    "NodeDeviceDefineXMLFlags", "NodeDeviceEventID", "NodeDeviceEventLifecycleType",
+    "NodeDeviceRecord",
 }  # fmt: skip
 
 DRIVER_PUBLIC = {
     "AuthCallback", "ConnectDriver", "DriverConnection", "HypervisorDriver", "NetworkDriver",
     "StateDriver", "StateInitResult", "StorageDriver", "unsupported", "unsupported_flags",
-    "call_hook", "invalid_arg",
+    "call_hook", "invalid_arg", "InterfaceDriver", "NodeDeviceDriver",
     # the driver kit
     "DomainHookPhase", "DomainObjList", "ListedDomain", "ListedNetwork", "ListedObject",
     "ListedStoragePool", "ListedStorageVol", "NetworkObjList", "StoragePoolObjList",

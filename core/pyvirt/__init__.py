@@ -17,6 +17,17 @@ from __future__ import annotations
 # module.  Type checkers treat any constant of this name as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    # host interfaces and node devices (issue 10)
+    from pyvirt._abi_enums import (
+        InterfaceDefineFlags,
+        InterfaceXMLFlags,
+        ListInterfacesFlags,
+        ListNodeDeviceFlags,
+        NodeDeviceCreateXMLFlags,
+        NodeDeviceDefineXMLFlags,
+        NodeDeviceEventID,
+        NodeDeviceEventLifecycleType,
+    )
     from pyvirt._codes import ErrorCode, ErrorDomain, ErrorLevel
     from pyvirt._connection import Connection, open
     from pyvirt._core_enums import (
@@ -96,13 +107,17 @@ if TYPE_CHECKING:
     )
     from pyvirt._hooks import hookimpl
     from pyvirt._objects import Domain, DomainSnapshot, Network, StoragePool, StorageVol
+    from pyvirt._objects_host import Interface, NodeDevice
     from pyvirt._records import (
         DomainInfo,
         DomainRecord,
         DomainRef,
         DomainSnapshotRef,
+        InterfaceRecord,
+        InterfaceRef,
         NetworkRecord,
         NetworkRef,
+        NodeDeviceRecord,
         NodeInfo,
         ObjectEvent,
         SecurityLabel,
@@ -209,14 +224,29 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "make_error",
     ),
     "pyvirt._hooks": ("hookimpl",),
+    # host interfaces and node devices (issue 10)
+    "pyvirt._abi_enums": (
+        "InterfaceDefineFlags",
+        "InterfaceXMLFlags",
+        "ListInterfacesFlags",
+        "ListNodeDeviceFlags",
+        "NodeDeviceCreateXMLFlags",
+        "NodeDeviceDefineXMLFlags",
+        "NodeDeviceEventID",
+        "NodeDeviceEventLifecycleType",
+    ),
+    "pyvirt._objects_host": ("Interface", "NodeDevice"),
     "pyvirt._objects": ("Domain", "DomainSnapshot", "Network", "StoragePool", "StorageVol"),
     "pyvirt._records": (
         "DomainInfo",
         "DomainRecord",
         "DomainRef",
         "DomainSnapshotRef",
+        "InterfaceRecord",
+        "InterfaceRef",
         "NetworkRecord",
         "NetworkRef",
+        "NodeDeviceRecord",
         "NodeInfo",
         "ObjectEvent",
         "SecurityLabel",
@@ -343,6 +373,20 @@ __all__ = [
     "typed_param_from_string",
     "typed_params_dict",
     "validate_typed_params",
+    # host interfaces and node devices (issue 10)
+    "Interface",
+    "InterfaceDefineFlags",
+    "InterfaceRecord",
+    "InterfaceRef",
+    "InterfaceXMLFlags",
+    "ListInterfacesFlags",
+    "ListNodeDeviceFlags",
+    "NodeDevice",
+    "NodeDeviceCreateXMLFlags",
+    "NodeDeviceDefineXMLFlags",
+    "NodeDeviceEventID",
+    "NodeDeviceEventLifecycleType",
+    "NodeDeviceRecord",
 ]
 
 

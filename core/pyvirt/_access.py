@@ -47,6 +47,10 @@ def api_error_domain(api: str) -> ErrorDomain:
         return ErrorDomain.NETWORK
     if api.startswith("virStorage"):
         return ErrorDomain.STORAGE
+    if api.startswith("virInterface"):
+        return ErrorDomain.INTERFACE
+    if api.startswith("virNodeDevice"):
+        return ErrorDomain.NODEDEV
     return ErrorDomain.DOMAIN
 
 

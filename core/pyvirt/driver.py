@@ -35,6 +35,7 @@ from pyvirt._checks import invalid_arg
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import InvalidArgError, make_error
 from pyvirt._hooks import call_hook
+from pyvirt._host_device_driver import InterfaceDriver, NodeDeviceDriver
 from pyvirt._procedures import BY_METHOD
 from pyvirt._records import (
     DomainInfo,
@@ -121,6 +122,7 @@ __all__ = [
     "DomainObjList",
     "DriverConnection",
     "HypervisorDriver",
+    "InterfaceDriver",
     "invalid_arg",
     "ListedDomain",
     "ListedNetwork",
@@ -129,6 +131,7 @@ __all__ = [
     "ListedStorageVol",
     "NetworkDriver",
     "NetworkObjList",
+    "NodeDeviceDriver",
     "StateDriver",
     "StateInitResult",
     "StorageDriver",
@@ -742,7 +745,9 @@ class StorageDriver:
         unsupported("storage_vol_get_path", ErrorDomain.STORAGE)
 
 
-class DriverConnection(HypervisorDriver, NetworkDriver, StorageDriver):
+class DriverConnection(
+    HypervisorDriver, NetworkDriver, StorageDriver, InterfaceDriver, NodeDeviceDriver
+):
     """One open connection of a driver: all the tables it serves, in one object."""
 
 

@@ -28,6 +28,8 @@ RENAMES = {
     "Network": "AsyncNetwork",
     "StoragePool": "AsyncStoragePool",
     "StorageVol": "AsyncStorageVol",
+    "Interface": "AsyncInterface",
+    "NodeDevice": "AsyncNodeDevice",
 }
 #: Connection members that are plumbing, written by hand for asyncio in the base class.
 _CONNECTION_PLUMBING = frozenset(
@@ -195,6 +197,7 @@ def gen_aio_objects() -> str:
         "        StoragePoolInfo, StoragePoolRecord, StoragePoolRef, StorageVolInfo, NetworkRef,",
         "        StorageVolRef, TypedParameter,",
         "    )",
+        "    from pyvirt._records import InterfaceRecord, InterfaceRef, NodeDeviceRecord",
         "    from pyvirt._typed_params import TypedValue",
         "",
         "",
@@ -202,4 +205,7 @@ def gen_aio_objects() -> str:
     parts.append(_convert(connection, skip=_CONNECTION_PLUMBING, base="AsyncConnectionBase"))
     for name in ("Domain", "DomainSnapshot", "Network", "StoragePool", "StorageVol"):
         parts += ["", "", _convert(objects[name])]
+    host = _classes(CORE / "_objects_host.py")  # host interfaces and node devices
+    for name in ("Interface", "NodeDevice"):
+        parts += ["", "", _convert(host[name])]
     return "\n".join(parts) + "\n"

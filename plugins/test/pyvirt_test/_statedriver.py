@@ -22,6 +22,18 @@ from pyvirt_test._driver import TestDriver
 from pyvirt_test._nodefile import load_node_file
 from pyvirt_test._state import TestState
 
+# Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyvirt_test._host_devices import HostDevices
+
+
+def _default_host_devices() -> HostDevices:
+    """test:///default's interfaces and node devices, imported only when a command asks."""
+    from pyvirt_test._host_devices import default_host_devices
+
+    return default_host_devices()
+
 
 class TestStateDriver(StateDriver):
     name = "Test"
@@ -59,7 +71,11 @@ class TestStateDriver(StateDriver):
     def _acquire_default(self) -> TestState:
         with self._lock:
             if self._default is None:
-                self._default = TestState(default_domains(), deferred=default_networks_and_pools)
+                self._default = TestState(
+                    default_domains(),
+                    deferred=default_networks_and_pools,
+                    host_devices=_default_host_devices,
+                )
             self._default_refs += 1
             return self._default
 
