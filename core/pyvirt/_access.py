@@ -47,9 +47,10 @@ def api_error_domain(api: str) -> ErrorDomain:
         return ErrorDomain.NETWORK
     if api.startswith("virStorage"):
         return ErrorDomain.STORAGE
-    if api.startswith("virInterface"):
+    # libvirt-interface.c and libvirt-nodedev.c (virConnectNumOfInterfaces, virNodeListDevices)
+    if api.startswith("virInterface") or api.endswith("Interfaces"):
         return ErrorDomain.INTERFACE
-    if api.startswith("virNodeDevice"):
+    if api.startswith("virNodeDevice") or api.endswith("Devices"):
         return ErrorDomain.NODEDEV
     return ErrorDomain.DOMAIN
 
