@@ -68,11 +68,13 @@ class InterfaceOps:
             return _record(self._iface(name))
 
     def interface_lookup_by_mac_string(self, mac: str) -> InterfaceRecord:
+        # libvirt compares with g_ascii_strcasecmp, which answers "equal" (after a GLib
+        # warning) for an interface without a MAC: such interfaces match every lookup.
         with self.state.lock:
             found = [
                 iface
                 for iface in self._hosts().interfaces.values()
-                if (iface.defn.mac or "").lower() == mac.lower()
+                if iface.defn.mac is None or iface.defn.mac.lower() == mac.lower()
             ]
         if not found:
             raise make_error(ErrorCode.NO_INTERFACE, _T, f"no interface with matching mac '{mac}'")
