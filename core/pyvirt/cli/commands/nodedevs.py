@@ -86,7 +86,7 @@ def cmd_nodedev_list(ctl: Control, p: Parsed) -> bool:
     from pyvirt.cli._tree import render_tree
 
     cap_text = p.str("cap")
-    caps = cap_text.split(",") if cap_text is not None else []
+    caps = cap_text.split(",") if cap_text else []  # vshStringToArray("") is no names
     tree, inactive, every = p.bool("tree"), p.bool("inactive"), p.bool("all")
     if every and inactive:
         raise Failure("Option --all is incompatible with --inactive")
