@@ -213,6 +213,7 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "node_device_undefine": lambda h: _nodedev(h).undefine(),
     "node_device_create": lambda h: _nodedev(h).start(),
     "node_device_set_autostart": lambda h: _nodedev(h).set_autostart(True),
+    "node_device_get_autostart": lambda h: _nodedev(h).autostart,  # read-only refused
     "node_device_dettach": lambda h: _nodedev(h).dettach(),
     "node_device_detach_flags": lambda h: _nodedev(h).detach(),
     "node_device_re_attach": lambda h: _nodedev(h).re_attach(),

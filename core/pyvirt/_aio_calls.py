@@ -1251,6 +1251,8 @@ class AsyncDriverCalls:
         """virNodeDeviceGetAutostart (procedure 433)."""
         driver = self._driver(api)
         name = check_string(name, "name", api)
+        if self.read_only:
+            check_access(BY_NUMBER[433], 0, True, api)
         return await driver.node_device_get_autostart(name)
 
     async def node_device_set_autostart(

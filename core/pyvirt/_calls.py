@@ -1243,6 +1243,8 @@ class DriverCalls:
         """virNodeDeviceGetAutostart (procedure 433)."""
         driver = self._driver(api)
         name = check_string(name, "name", api)
+        if self.read_only:
+            check_access(BY_NUMBER[433], 0, True, api)
         return driver.node_device_get_autostart(name)
 
     def node_device_set_autostart(

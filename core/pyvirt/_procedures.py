@@ -558,7 +558,14 @@ PROCEDURES: tuple[Procedure, ...] = (
     ),
     _p(429, "node_device_undefine", "virNodeDeviceUndefine", "node_device:delete", prio=True),
     _p(430, "node_device_create", "virNodeDeviceCreate", "node_device:start"),
-    _p(433, "node_device_get_autostart", "virNodeDeviceGetAutostart", "node_device:read"),
+    # libvirt's public virNodeDeviceGetAutostart refuses read-only connections (9.0).
+    _p(
+        433,
+        "node_device_get_autostart",
+        "virNodeDeviceGetAutostart",
+        "node_device:read",
+        refuses_read_only=True,
+    ),
     _p(434, "node_device_set_autostart", "virNodeDeviceSetAutostart", "node_device:write"),
     _p(435, "node_device_is_persistent", "virNodeDeviceIsPersistent", "node_device:read"),
     _p(436, "node_device_is_active", "virNodeDeviceIsActive", "node_device:read"),

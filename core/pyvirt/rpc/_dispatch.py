@@ -970,6 +970,8 @@ def _node_device_create(conn: DriverConnection, args: list[Any], read_only: bool
 
 def _node_device_get_autostart(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     name: str = args[0]
+    if read_only:
+        check_access(BY_NUMBER[433], 0, True)
     return conn.node_device_get_autostart(name)
 
 
