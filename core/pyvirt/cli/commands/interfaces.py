@@ -18,7 +18,9 @@ from pyvirt.cli.commands._common import exclusive, read_file, string_req
 from pyvirt.cli.commands.domain import dump_xml
 
 if TYPE_CHECKING:
-    from pyvirt import Interface
+    from collections.abc import Callable
+
+    from pyvirt import Connection, Interface
 
 _B, _S, _D = T.BOOL, T.STRING, T.DATA
 _BY_NAME, _BY_MAC = 1, 2
@@ -111,10 +113,10 @@ def _action(verb: str, done: str, method: str, succeeded: bool = True) -> Any:
     return handler
 
 
-def _transaction(verb: str, done: str, method: str) -> Any:
+def _transaction(verb: str, done: str, call: Callable[[Connection], None]) -> Any:
     def handler(ctl: Control, p: Parsed) -> bool:
         try:
-            getattr(ctl.conn, method)()
+            call(ctl.conn)
         except Exception as e:
             raise Failure(f"Failed to {verb} network config change transaction", cause=e) from None
         ctl.print_extra(f"Network config change transaction {done}\n")
@@ -137,13 +139,13 @@ COMMANDS = [
         "create a snapshot of current interfaces settings, which can be later committed "
         "(iface-commit) or restored (iface-rollback)",
         "Create a restore point for interfaces settings",
-        _transaction("begin", "started", "interface_change_begin"),
+        _transaction("begin", "started", lambda conn: conn.interface_change_begin()),
     ),
     _cmd(
         "iface-commit",
         "commit changes made since iface-begin and free restore point",
         "commit changes and free restore point",
-        _transaction("commit", "committed", "interface_change_commit"),
+        _transaction("commit", "committed", lambda conn: conn.interface_change_commit()),
     ),
     _cmd(
         "iface-define",
@@ -198,7 +200,7 @@ COMMANDS = [
         "iface-rollback",
         "rollback to previous saved configuration created via iface-begin",
         "rollback to previous restore point",
-        _transaction("rollback", "rolled back", "interface_change_rollback"),
+        _transaction("rollback", "rolled back", lambda conn: conn.interface_change_rollback()),
     ),
     _cmd(
         "iface-start",
