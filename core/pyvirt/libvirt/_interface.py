@@ -17,11 +17,6 @@ class virInterface(Handle):  # noqa: N801 - libvirt-python's name
 
     _o: Interface
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, virInterface) and other._o.name == self._o.name
-
-    def __hash__(self) -> int:
-        return hash(self._o.name)
 
     def MACString(self) -> str:  # noqa: N802
         """The MAC address the handle holds, as the lookup that made it spelled it."""

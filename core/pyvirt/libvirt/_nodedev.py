@@ -17,11 +17,6 @@ class virNodeDevice(Handle):  # noqa: N801 - libvirt-python's name
 
     _o: NodeDevice
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, virNodeDevice) and other._o.name == self._o.name
-
-    def __hash__(self) -> int:
-        return hash(self._o.name)
 
     @api
     def parent(self) -> str | None:
