@@ -141,3 +141,9 @@ def test_iface_read_only(uri, xmldir, cmd):
 def test_iface_quiet(uri, xmldir):
     on_test("iface-list --all", "iface-define eth2.xml", "iface-begin", "iface-rollback",
             cwd=xmldir, quiet=True, uri=uri)  # fmt: skip
+
+
+@pytest.mark.parametrize("string", ["help interface", "help iface-list", "help iface-dumpxml",
+                                    "help iface-name", "help iface-begin", "help iface-define"])
+def test_iface_help(string):
+    compare("-c", "test:///default", string, listing=True)

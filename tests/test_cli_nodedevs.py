@@ -163,3 +163,11 @@ def test_nodedev_event_sees_another_clients_change_through_the_daemon(daemon_uri
         r"events received: 1\n\n",
         out,
     ), out
+
+
+@pytest.mark.parametrize("string", ["help nodedev", "help nodedev-list", "help nodedev-event",
+                                    "help nodedev-destroy", "help nodedev-detach",
+                                    "help nodedev-create"])
+def test_nodedev_help(string):
+    """The group in virsh's table order (not by name), and each command's options."""
+    compare("-c", "test:///default", string, listing=True)

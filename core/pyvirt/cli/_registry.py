@@ -176,6 +176,14 @@ def lookup(name: str) -> Cmd | None:
     return None
 
 
+#: Groups whose virsh table is not in name order: their commands in virsh's order.
+_TABLE_ORDER: dict[str, tuple[str, ...]] = {"nodedev": MODULES["nodedevs"]}
+
+
 def group_commands(keyword: str) -> list[Cmd]:
-    """A group's commands in virsh's order: by name."""
-    return sorted((c for c in commands().values() if c.group == keyword), key=lambda c: c.name)
+    """A group's commands in virsh's order: by name, or as virsh's table lists them."""
+    members = [c for c in commands().values() if c.group == keyword]
+    order = _TABLE_ORDER.get(keyword)
+    if order is not None:
+        return sorted(members, key=lambda c: order.index(c.name))
+    return sorted(members, key=lambda c: c.name)
