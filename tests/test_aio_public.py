@@ -28,6 +28,8 @@ PAIRS = [
     (pyvirt.Network, pyvirt.aio.AsyncNetwork),
     (pyvirt.StoragePool, pyvirt.aio.AsyncStoragePool),
     (pyvirt.StorageVol, pyvirt.aio.AsyncStorageVol),
+    (pyvirt.Interface, pyvirt.aio.AsyncInterface),
+    (pyvirt.NodeDevice, pyvirt.aio.AsyncNodeDevice),
 ]
 #: Synchronous-only members: callbacks and iteration have asyncio forms of their own
 #: (``events()``), keepalive is a setting of the synchronous client, and a console's file
