@@ -171,3 +171,28 @@ def test_nodedev_event_sees_another_clients_change_through_the_daemon(daemon_uri
 def test_nodedev_help(string):
     """The group in virsh's table order (not by name), and each command's options."""
     compare("-c", "test:///default", string, listing=True)
+
+
+NODE_FILE = """<node>
+  <interface type='bridge' name='br9'><start mode='none'/><bridge stp='on'>
+    <interface type='ethernet' name='eth9'/></bridge></interface>
+  <interface type='ethernet' name='eth8'><mac address='52:54:00:00:00:08'/></interface>
+  <device><name>computer</name><capability type='system'><product>P</product>
+    <hardware><vendor>V</vendor><uuid>11111111-2222-3333-4444-555555555555</uuid></hardware>
+  </capability></device>
+  <device><name>scsi_host5</name><parent>computer</parent><capability type='scsi_host'>
+    <host>5</host><capability type='fc_host'><wwnn>2000000000000005</wwnn>
+    <wwpn>1000000000000005</wwpn></capability><capability type='vport_ops'>
+    <max_vports>64</max_vports><vports>1</vports></capability></capability></device>
+</node>
+"""
+
+
+def test_node_file_interfaces_and_devices(tmp_path):
+    """A test:///PATH.xml node file's <interface> (all up) and <device> elements."""
+    node = tmp_path / "node.xml"
+    node.write_text(NODE_FILE)
+    uri = f"test://{node}"
+    on_test("iface-list --all", "iface-dumpxml br9", "iface-mac eth8",
+            "nodedev-dumpxml computer", "nodedev-dumpxml scsi_host5", "nodedev-info scsi_host5",
+            "nodedev-destroy scsi_host5", "nodedev-info scsi_host5", uri=uri)  # fmt: skip

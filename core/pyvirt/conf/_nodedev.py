@@ -121,7 +121,20 @@ def _xml_error(detail: str) -> VirtError:
     return make_error(ErrorCode.XML_ERROR, ErrorDomain.XML, detail)
 
 
-def _parse_scsi_host(elem: etree._Element, cap: NodeDevCap, name: str) -> None:
+def _number(elem: etree._Element, tag: str, default: int, device: str) -> int:
+    text = (child_text(elem, tag) or "").strip()
+    if not text:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise _internal(f"invalid {tag} value '{text}' for '{device}'") from None
+
+
+def _parse_scsi_host(elem: etree._Element, cap: NodeDevCap, name: str, create: bool) -> None:
+    if not create:  # an existing host's numbers (a created vHBA gets them from the host)
+        cap.host = _number(elem, "host", 0, name)
+        cap.unique_id = _number(elem, "unique_id", -1, name)
     for sub in children(elem, "capability"):
         kind = sub.get("type")
         if kind == "fc_host":
@@ -133,18 +146,41 @@ def _parse_scsi_host(elem: etree._Element, cap: NodeDevCap, name: str) -> None:
                 which = "WWNN" if cap.wwnn is None else "WWPN"
                 raise _internal(f"no {which} supplied for '{name}', and auto-generation failed")
         elif kind == "vport_ops":
+            # the counts come from sysfs in libvirt, never from the XML: 0 in the test driver
             cap.vport_ops = True
 
 
-def parse_node_device_xml(xml: str | bytes) -> NodeDeviceDef:
-    """Parse a ``<device>`` to create, as libvirt 9.0 does with CREATE_DEVICE: the device is
-    called "new device" until created, and needs at least one capability."""
+def _parse_system(elem: etree._Element, cap: NodeDevCap, name: str) -> None:
+    hardware, firmware = child(elem, "hardware"), child(elem, "firmware")
+    cap.product = child_text(elem, "product")
+    for section, keys, values in (
+        (hardware, ("vendor", "version", "serial", "uuid"), cap.hardware),
+        (firmware, ("vendor", "version", "release_date"), cap.firmware),
+    ):
+        for key in keys:
+            text = child_text(section, key)
+            if text is not None:
+                values[key] = text
+    if not cap.hardware.get("uuid"):
+        raise _internal(f"no system UUID supplied for '{name}'")
+
+
+def parse_node_device_xml(xml: str | bytes, *, create: bool = True) -> NodeDeviceDef:
+    """Parse a ``<device>`` as libvirt 9.0 does: to create (CREATE_DEVICE: the device is
+    called "new device" until created), or, with *create* false, an existing device as a test
+    driver node file lists it (EXISTING_DEVICE: its own name and numbers).  Either needs at
+    least one capability."""
     from pyvirt._xml import parse_document
 
     root = parse_document(xml, "node_device_definition", _NODEDEV)
     if local_name(root) != "device":
         raise _xml_error(f"expecting root element of 'device', not '{local_name(root)}'")
-    d = NodeDeviceDef(NEW_DEVICE)
+    name = NEW_DEVICE
+    if not create:
+        name = (child_text(root, "name") or "").strip()
+        if not name:
+            raise _xml_error("no device name")
+    d = NodeDeviceDef(name)
     parent = child(root, "parent")
     if parent is not None:
         d.parent = (parent.text or "").strip() or None
@@ -161,11 +197,9 @@ def parse_node_device_xml(xml: str | bytes) -> NodeDeviceDef:
             )
         cap = NodeDevCap(kind)
         if kind == "system":
-            hardware = child(elem, "hardware")
-            if hardware is None or not child_text(hardware, "uuid"):
-                raise _internal(f"no system UUID supplied for '{d.name}'")
+            _parse_system(elem, cap, d.name)
         elif kind == "scsi_host":
-            _parse_scsi_host(elem, cap, d.name)
+            _parse_scsi_host(elem, cap, d.name, create)
         d.caps.append(cap)
     if not d.caps:
         raise _internal(f"no device capabilities for '{d.name}'")

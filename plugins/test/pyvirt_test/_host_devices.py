@@ -41,6 +41,14 @@ class HostDevices:
         }
 
 
+def host_devices_from(interfaces: list[HostInterfaceDef], devices: list[NodeDeviceDef]) -> HostDevices:
+    """The host devices a node file lists: its interfaces all up, as libvirt loads them."""
+    return HostDevices(
+        interfaces={d.name: TestInterface(d, active=True) for d in interfaces},
+        devices={d.name: d for d in devices},
+    )
+
+
 def _fc_host(host: int, unique_id: int, wwn: str, fabric: str, vports: bool) -> NodeDevCap:
     return NodeDevCap(
         "scsi_host",
