@@ -10,6 +10,7 @@ against a fresh test driver with a recording stand-in for the driver connection.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from collections.abc import Callable
@@ -66,6 +67,10 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "dumpxml": ((), "dumpxml test"),
     "managedsave": ((), "managedsave test"),
     "managedsave-remove": (("managedsave test",), "managedsave-remove test"),
+    "edit": ((), "edit test"),
+    "net-edit": ((), "net-edit default"),
+    "pool-edit": ((), "pool-edit default-pool"),
+    "snapshot-edit": (("snapshot-create-as test s1",), "snapshot-edit test s1"),
     "snapshot-create": ((), "snapshot-create test"),
     "snapshot-create-as": ((), "snapshot-create-as test s1"),
     "snapshot-current": (("snapshot-create-as test s1",), "snapshot-current test"),
@@ -251,6 +256,7 @@ def record_command(name: str, scratch: str) -> list[str]:
     fresh copy of the test driver's default state as :data:`SCENARIOS` says."""
     import contextlib
     import io
+    import os
 
     import pyvirt._registry as registry
     from pyvirt.cli._control import Control
@@ -259,6 +265,13 @@ def record_command(name: str, scratch: str) -> list[str]:
     from pyvirt.testing import isolated_test_uri
 
     setup, command = SCENARIOS[name]
+    # The edit commands run $VISUAL: an "editor" that adds a comment after the XML, so the
+    # edited text differs and is defined again.
+    editor = _path(scratch) / "editor.sh"
+    editor.write_text("#!/bin/sh\necho '<!-- edited -->' >> \"$1\"\n")
+    editor.chmod(0o755)
+    saved_visual = os.environ.get("VISUAL")
+    os.environ["VISUAL"] = str(editor)
     recorders: list[RecordingDriver] = []
     real_open = registry.open_driver
 
@@ -289,6 +302,10 @@ def record_command(name: str, scratch: str) -> list[str]:
             ctl.close()
     finally:
         registry.open_driver = real_open  # type: ignore[assignment]
+        if saved_visual is None:
+            del os.environ["VISUAL"]
+        else:
+            os.environ["VISUAL"] = saved_visual
     if ok == (name in EXPECTED_ERRORS) or EXPECTED_ERRORS.get(name, "") not in out.getvalue():
         raise RuntimeError(f"command map: {command!r} failed: {out.getvalue()}")
     return list(dict.fromkeys(m for r in recorders for m in r.called))
@@ -308,6 +325,7 @@ def command_names() -> list[str]:
     return grouped + sorted(set(commands()) - set(grouped))
 
 
+@functools.cache
 def command_map_rows() -> dict[str, list[str]]:
     """Every pyvirsh command (the CLI's tables) -> the driver methods it calls."""
     import tempfile
@@ -345,7 +363,56 @@ def command_map() -> str:
     return "\n".join(table)
 
 
+def _implements(cls: type, method: str) -> bool:
+    """Whether a driver's connection class answers *method* itself (not the contract's
+    VIR_ERR_NO_SUPPORT default)."""
+    from pyvirt.driver import DriverConnection
+
+    return getattr(cls, method, None) is not getattr(DriverConnection, method, None)
+
+
+def support_table() -> str:
+    """Every procedure of the table: which bundled driver serves it, whether it crosses
+    pyvirtd's wire, and the pyvirsh commands that reach it (from the recorded command map)."""
+    from pyvirt._procedures import PROCEDURES
+    from pyvirt.rpc._signatures import LOCAL_ONLY
+    from pyvirt_qemu._driver import QemuConnection
+    from pyvirt_test._connection import TestConnection
+
+    reached: dict[str, list[str]] = {}
+    for command, methods in command_map_rows().items():
+        for method in methods:
+            reached.setdefault(method, []).append(command)
+    rows = []
+    counts = {"test": 0, "qemu": 0, "cli": 0}
+    for proc in sorted(PROCEDURES, key=lambda p: p.number):
+        test = _implements(TestConnection, proc.method)
+        qemu = _implements(QemuConnection, proc.method)
+        commands = reached.get(proc.method, [])
+        counts["test"] += test
+        counts["qemu"] += qemu
+        counts["cli"] += bool(commands)
+        wire = "in process only" if proc.method in LOCAL_ONLY else "yes"
+        rows.append(
+            f"| {proc.number} | {proc.api} | `{proc.method}` | {'yes' if test else ''} | "
+            f"{'yes' if qemu else ''} | {wire} | "
+            + ", ".join(f"`{c}`" for c in commands)
+            + " |"
+        )
+    summary = (
+        f"{len(PROCEDURES)} procedures: the test driver serves {counts['test']}, the QEMU "
+        f"driver {counts['qemu']}; pyvirsh commands reach {counts['cli']}.\n\n"
+    )
+    header = [
+        "| # | libvirt API | driver method | test driver | QEMU driver | through pyvirtd "
+        "| pyvirsh commands |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    return summary + "\n".join(header + rows)
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
+    "support-table": support_table,
     "config-reference": config_reference,
     "command-map": command_map,
 }

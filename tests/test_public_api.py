@@ -60,7 +60,7 @@ DRIVER_PUBLIC = {
     "ListedStoragePool", "ListedStorageVol", "NetworkObjList", "StoragePoolObjList",
     "StorageVolObjList", "LIST_DOMAINS_ALL_FLAGS", "LIST_NETWORKS_ALL_FLAGS",
     "LIST_STORAGE_POOLS_ALL_FLAGS", "domain_matches_filter", "network_matches_filter",
-    "storage_pool_matches_filter", "run_domain_hooks",
+    "storage_pool_matches_filter", "run_domain_hooks", "model", "field",
 }  # fmt: skip
 
 

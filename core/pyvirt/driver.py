@@ -21,7 +21,9 @@ The driver kit, what the bundled drivers build on and any driver may: object lis
 libvirt's conflict checks, lookups, ids and listAll filters (:class:`DomainObjList`,
 :class:`NetworkObjList`, :class:`StoragePoolObjList`, :class:`StorageVolObjList`, and the
 filters over records such as :func:`domain_matches_filter`), and :func:`run_domain_hooks`, the
-one policy for a domain's lifecycle hooks.  They load on first use (PEP 562), so a driver that
+one policy for a domain's lifecycle hooks; :func:`model` and :func:`field`, mutable classes
+declared as dataclasses are, without importing :mod:`dataclasses` (a driver's object state
+is built on every ``pyvirsh`` run).  They load on first use (PEP 562), so a driver that
 does not use them does not pay for them.
 """
 
@@ -72,6 +74,7 @@ if TYPE_CHECKING:
         storage_pool_matches_filter,
     )
     from pyvirt._kit_hooks import DomainHookPhase, run_domain_hooks
+    from pyvirt._kit_model import field, model
     from pyvirt._kit_objects import (
         DomainObjList,
         ListedDomain,
@@ -95,6 +98,7 @@ _KIT_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "storage_pool_matches_filter",
     ),
     "pyvirt._kit_hooks": ("DomainHookPhase", "run_domain_hooks"),
+    "pyvirt._kit_model": ("field", "model"),
     "pyvirt._kit_objects": (
         "DomainObjList",
         "ListedDomain",
@@ -138,6 +142,8 @@ __all__ = [
     "StoragePoolObjList",
     "StorageVolObjList",
     "domain_matches_filter",
+    "field",
+    "model",
     "network_matches_filter",
     "run_domain_hooks",
     "storage_pool_matches_filter",
@@ -155,6 +161,7 @@ def __getattr__(name: str) -> object:
     value = getattr(module, name)
     globals()[name] = value
     return value
+
 
 AuthCallback = Callable[[list[tuple[int, str]]], list[str]]
 """``auth(credentials) -> answers``: what :func:`pyvirt.open` passes to a driver that must ask
@@ -534,7 +541,9 @@ class HypervisorDriver:
         """Change scheduler parameters (*flags*: VIR_DOMAIN_AFFECT_*)."""
         unsupported("domain_set_scheduler_parameters", ErrorDomain.DOMAIN)
 
-    def domain_memory_stats(self, dom: DomainRef, max_stats: int, flags: int) -> list[tuple[int, int]]:
+    def domain_memory_stats(
+        self, dom: DomainRef, max_stats: int, flags: int
+    ) -> list[tuple[int, int]]:
         """At most *max_stats* memory statistics of the running domain, as (tag, value) pairs
         (VIR_DOMAIN_MEMORY_STAT_* tags; sizes in KiB)."""
         unsupported("domain_memory_stats", ErrorDomain.DOMAIN)

@@ -57,6 +57,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "undefine",
     ),
     "save": ("managedsave", "managedsave-remove"),
+    "edit": ("edit", "net-edit", "pool-edit", "snapshot-edit"),
     "snapshot": (
         "snapshot-create",
         "snapshot-create-as",
