@@ -14,13 +14,14 @@ Named ``HostInterfaceDef`` because :class:`pyvirt.conf.InterfaceDef` is a guest'
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
+from pyvirt._kit_model import field, model
 from pyvirt.conf._common import child, children, local_name
 
+# Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from lxml import etree
 
@@ -58,7 +59,7 @@ _ALLOWED_CHILDREN = {
 _C_INT = re.compile(r"[ \t\n\v\f\r]*[+-]?[0-9]+\Z")
 
 
-@dataclass(slots=True)
+@model(slots=True)
 class InterfaceProtocolDef:
     """One ``<protocol family=...>``: DHCP, autoconf (IPv6), addresses and the gateway."""
 
@@ -71,7 +72,7 @@ class InterfaceProtocolDef:
     gateway: str | None = None
 
 
-@dataclass(slots=True)
+@model(slots=True)
 class HostInterfaceDef:
     """One host interface definition, possibly with enslaved interfaces (bridge, bond)."""
 

@@ -10,13 +10,13 @@ libvirt's parser does before it reads their bodies, and kept as that name only.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
+from pyvirt._kit_model import field, model
 from pyvirt.conf._common import child, child_text, children, local_name
 
+# Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from lxml import etree
 
@@ -60,7 +60,7 @@ CAPABILITY_TYPES = (
 NEW_DEVICE = "new device"
 
 
-@dataclass(slots=True)
+@model(slots=True)
 class NodeDevCap:
     """One ``<capability>``.  ``system``: hardware and firmware strings; ``scsi_host``: host
     number, unique id and the optional fc_host (WWNs) and vport_ops sub-capabilities."""
@@ -80,7 +80,7 @@ class NodeDevCap:
     vports: int = 0
 
 
-@dataclass(slots=True)
+@model(slots=True)
 class NodeDeviceDef:
     """A node device: its name, parent (by name, or by WWNs for a vHBA to create) and
     capabilities."""

@@ -10,12 +10,12 @@ domains pays for these definitions.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
 
 from pyvirt.conf import HostInterfaceDef, InterfaceProtocolDef, NodeDevCap, NodeDeviceDef
+from pyvirt.driver import field, model
 
 
-@dataclass(slots=True)
+@model(slots=True)
 class TestInterface:
     """A host interface of the test driver: its definition and whether it is up."""
 
@@ -23,7 +23,7 @@ class TestInterface:
     active: bool = False
 
 
-@dataclass
+@model
 class HostDevices:
     """The interfaces (by name, in definition order), the interface transaction's saved copy
     (libvirt's ``backupIfaces``; None when no transaction runs) and the node devices."""
