@@ -171,6 +171,41 @@ LIBVIRT_CALLS: dict[str, str] = {
     "nwfilter_binding_create_xml": "c.nwfilterBindingCreateXML('<filterbinding/>', {f})",
     "storage_vol_upload": "v.upload(c.newStream(0), 0, 0, {f})",
     "storage_vol_download": "v.download(c.newStream(0), 0, 0, {f})",
+    # host interfaces (i: "eth1") and node devices (nd: "scsi_host1")
+    "connect_list_all_interfaces": "c.listAllInterfaces({f})",
+    "interface_lookup_by_name": "c.interfaceLookupByName('eth1')",
+    "interface_lookup_by_mac_string": "c.interfaceLookupByMACString('aa:bb:cc:dd:ee:ff')",
+    "interface_get_xml_desc": "i.XMLDesc({f})",
+    "interface_define_xml": "c.interfaceDefineXML(IFXML, {f})",
+    "interface_undefine": "i.undefine()",
+    "interface_create": "i.create({f})",
+    "interface_destroy": "i.destroy({f})",
+    "interface_is_active": "i.isActive()",
+    "interface_change_begin": "c.changeBegin({f})",
+    "interface_change_commit": "c.changeCommit({f})",
+    "interface_change_rollback": "c.changeRollback({f})",
+    "node_num_of_devices": "c.numOfDevices(None, {f})",
+    "node_list_devices": "c.listDevices(None, {f})",
+    "connect_list_all_node_devices": "c.listAllDevices({f})",
+    "node_device_lookup_by_name": "c.nodeDeviceLookupByName('scsi_host1')",
+    "node_device_lookup_scsi_host_by_wwn": "c.nodeDeviceLookupSCSIHostByWWN('2000000012341234', '1000000012341234', {f})",
+    "node_device_get_xml_desc": "nd.XMLDesc({f})",
+    "node_device_get_parent": "nd.parent()",
+    "node_device_num_of_caps": "nd.numOfCaps()",
+    "node_device_list_caps": "nd.listCaps()",
+    "node_device_dettach": "nd.dettach()",
+    "node_device_re_attach": "nd.reAttach()",
+    "node_device_reset": "nd.reset()",
+    "node_device_detach_flags": "nd.detachFlags(None, {f})",
+    "node_device_create_xml": "c.nodeDeviceCreateXML(DEVXML, {f})",
+    "node_device_destroy": "nd.destroy()",
+    "node_device_define_xml": "c.nodeDeviceDefineXML(DEVXML, {f})",
+    "node_device_undefine": "nd.undefine({f})",
+    "node_device_create": "nd.create({f})",
+    "node_device_get_autostart": "nd.autostart()",
+    "node_device_set_autostart": "nd.setAutostart(1)",
+    "node_device_is_persistent": "nd.isPersistent()",
+    "node_device_is_active": "nd.isActive()",
 }
 
 #: Rows whose object libvirt's test driver cannot hand out (it keeps no secrets or filters),
@@ -201,6 +236,8 @@ DOMXML = "<domain type='test'><name>probe</name><memory>1024</memory><os><type>h
 NETXML = "<network><name>probe</name></network>"
 POOLXML = "<pool type='dir'><name>probe</name><target><path>/probe</path></target></pool>"
 VOLXML = "<volume><name>probe2.img</name><capacity>1024</capacity></volume>"
+IFXML = "<interface type='ethernet' name='probe0'/>"
+DEVXML = "<device><capability type='system'/></device>"
 rw = libvirt.open("test:///default")
 rw.storagePoolLookupByName("default-pool").createXML(
     "<volume><name>probe.img</name><capacity>1024</capacity></volume>", 0)
@@ -211,6 +248,8 @@ s = d.snapshotLookupByName("probe")
 n = c.networkLookupByName("default")
 p = c.storagePoolLookupByName("default-pool")
 v = p.storageVolLookupByName("probe.img")
+i = c.interfaceLookupByName("eth1")
+nd = c.nodeDeviceLookupByName("scsi_host1")
 out = {}
 for key, code in json.load(sys.stdin).items():
     try:

@@ -31,6 +31,8 @@ PAIRS = [
     (pyvirt.NWFilter, pyvirt.aio.AsyncNWFilter),
     (pyvirt.NWFilterBinding, pyvirt.aio.AsyncNWFilterBinding),
     (pyvirt.StorageVol, pyvirt.aio.AsyncStorageVol),
+    (pyvirt.Interface, pyvirt.aio.AsyncInterface),
+    (pyvirt.NodeDevice, pyvirt.aio.AsyncNodeDevice),
 ]
 #: Synchronous-only members: callbacks and iteration have asyncio forms of their own
 #: (``events()``), keepalive is a setting of the synchronous client, and a console's file

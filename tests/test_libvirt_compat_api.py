@@ -17,7 +17,10 @@ import pytest
 import pyvirt.libvirt as libvirt
 from real_libvirt import SYSTEM_PYTHON, real_binding_available
 
-CLASSES = ["virConnect", "virDomain", "virNetwork", "virStoragePool", "virStorageVol"]
+CLASSES = [
+    "virConnect", "virDomain", "virNetwork", "virStoragePool", "virStorageVol", "virInterface",
+    "virNodeDevice",
+]  # fmt: skip
 FUNCTIONS = [
     "open", "openReadOnly", "openAuth", "getVersion", "registerErrorHandler", "virGetLastError",
     "virResetLastError", "virEventRegisterDefaultImpl", "virEventRunDefaultImpl",

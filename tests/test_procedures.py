@@ -15,14 +15,18 @@ import pyvirt
 from pyvirt import DomainState, ErrorCode, TypedParameterType, typed_param
 from pyvirt._connection import Connection
 from pyvirt._objects import Domain, DomainSnapshot, Network, StoragePool, StorageVol
+from pyvirt._objects_host import Interface, NodeDevice
 from pyvirt._objects_secrets import NWFilter, NWFilterBinding, Secret
 from pyvirt._procedures import BY_METHOD, PROCEDURES
 from pyvirt._records import (
     DomainRecord,
     DomainRef,
     DomainSnapshotRef,
+    InterfaceRecord,
+    InterfaceRef,
     NetworkRecord,
     NetworkRef,
+    NodeDeviceRecord,
     NWFilterBindingRef,
     NWFilterRef,
     SecretRef,
@@ -147,6 +151,10 @@ def _answer(method: str) -> Any:
         return NWFilterBindingRef("vnet0", "f")
     if method.startswith("nwfilter_"):
         return NWFilterRef("f", uuid)
+    if method.startswith("interface_"):
+        return InterfaceRecord("i", "aa:bb:cc:dd:ee:ff", True)
+    if method.startswith("node_device_"):
+        return NodeDeviceRecord("nd", "")
     return None
 
 
@@ -221,11 +229,38 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "nwfilter_binding_delete": lambda h: NWFilterBinding(
         h[0], NWFilterBindingRef("vnet0", "f")
     ).delete(),
+    # host interfaces and node devices
+    "interface_define_xml": lambda h: h[0].define_interface("<interface/>"),
+    "interface_undefine": lambda h: _iface(h).undefine(),
+    "interface_create": lambda h: _iface(h).start(),
+    "interface_destroy": lambda h: _iface(h).destroy(),
+    "interface_change_begin": lambda h: h[0].interface_change_begin(),
+    "interface_change_commit": lambda h: h[0].interface_change_commit(),
+    "interface_change_rollback": lambda h: h[0].interface_change_rollback(),
+    "node_device_create_xml": lambda h: h[0].create_node_device("<device/>"),
+    "node_device_define_xml": lambda h: h[0].define_node_device("<device/>"),
+    "node_device_destroy": lambda h: _nodedev(h).destroy(),
+    "node_device_undefine": lambda h: _nodedev(h).undefine(),
+    "node_device_create": lambda h: _nodedev(h).start(),
+    "node_device_set_autostart": lambda h: _nodedev(h).set_autostart(True),
+    "node_device_get_autostart": lambda h: _nodedev(h).autostart,  # read-only refused
+    "node_device_dettach": lambda h: _nodedev(h).dettach(),
+    "node_device_detach_flags": lambda h: _nodedev(h).detach(),
+    "node_device_re_attach": lambda h: _nodedev(h).re_attach(),
+    "node_device_reset": lambda h: _nodedev(h).reset(),
 }
 
 
 def _secret(h: Handles) -> Secret:
     return Secret(h[0], SecretRef("00000000-0000-0000-0000-000000000001", 1, "/v"))
+
+
+def _iface(h: Handles) -> Interface:
+    return Interface(h[0], InterfaceRef("i", "aa:bb:cc:dd:ee:ff"))
+
+
+def _nodedev(h: Handles) -> NodeDevice:
+    return NodeDevice(h[0], NodeDeviceRecord("nd", ""))
 
 
 def _snapshot(h: Handles) -> DomainSnapshot:

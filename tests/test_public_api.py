@@ -48,13 +48,18 @@ PUBLIC = {
     "typed_param_from_string", "validate_typed_params",
     # secrets and network filters
     "Secret", "SecretRef", "NWFilter", "NWFilterRef", "NWFilterBinding", "NWFilterBindingRef",
+    # host interfaces and node devices
+    "Interface", "InterfaceDefineFlags", "InterfaceRecord", "InterfaceRef", "InterfaceXMLFlags",
+    "ListInterfacesFlags", "ListNodeDeviceFlags", "NodeDevice", "NodeDeviceCreateXMLFlags",
+    "NodeDeviceDefineXMLFlags", "NodeDeviceEventID", "NodeDeviceEventLifecycleType",
+    "NodeDeviceRecord",
 }  # fmt: skip
 
 DRIVER_PUBLIC = {
     "AuthCallback", "ConnectDriver", "DriverConnection", "HypervisorDriver", "NetworkDriver",
     "StateDriver", "StateInitResult", "StorageDriver", "unsupported", "unsupported_flags",
     "call_hook", "invalid_arg", "SecretDriver", "NWFilterDriver", "BytesStream", "DriverStream",
-    "FdStream", "FileStream",
+    "FdStream", "FileStream", "InterfaceDriver", "NodeDeviceDriver",
     # the driver kit
     "DomainHookPhase", "DomainObjList", "ListedDomain", "ListedNetwork", "ListedObject",
     "ListedStoragePool", "ListedStorageVol", "NetworkObjList", "StoragePoolObjList",

@@ -17,6 +17,17 @@ from __future__ import annotations
 # module.  Type checkers treat any constant of this name as true.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    # host interfaces and node devices (issue 10)
+    from pyvirt._abi_enums import (
+        InterfaceDefineFlags,
+        InterfaceXMLFlags,
+        ListInterfacesFlags,
+        ListNodeDeviceFlags,
+        NodeDeviceCreateXMLFlags,
+        NodeDeviceDefineXMLFlags,
+        NodeDeviceEventID,
+        NodeDeviceEventLifecycleType,
+    )
     from pyvirt._codes import ErrorCode, ErrorDomain, ErrorLevel
     from pyvirt._connection import Connection, open
     from pyvirt._core_enums import (
@@ -96,6 +107,7 @@ if TYPE_CHECKING:
     )
     from pyvirt._hooks import hookimpl
     from pyvirt._objects import Domain, DomainSnapshot, Network, StoragePool, StorageVol
+    from pyvirt._objects_host import Interface, NodeDevice
     from pyvirt._objects_secrets import NWFilter, NWFilterBinding, Secret
     from pyvirt._records import (
         DomainInfo,
@@ -104,9 +116,12 @@ if TYPE_CHECKING:
         DomainRecord,
         DomainRef,
         DomainSnapshotRef,
+        InterfaceRecord,
+        InterfaceRef,
         NetworkDHCPLease,
         NetworkRecord,
         NetworkRef,
+        NodeDeviceRecord,
         NodeInfo,
         NWFilterBindingRef,
         NWFilterRef,
@@ -217,6 +232,18 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "make_error",
     ),
     "pyvirt._hooks": ("hookimpl",),
+    # host interfaces and node devices (issue 10)
+    "pyvirt._abi_enums": (
+        "InterfaceDefineFlags",
+        "InterfaceXMLFlags",
+        "ListInterfacesFlags",
+        "ListNodeDeviceFlags",
+        "NodeDeviceCreateXMLFlags",
+        "NodeDeviceDefineXMLFlags",
+        "NodeDeviceEventID",
+        "NodeDeviceEventLifecycleType",
+    ),
+    "pyvirt._objects_host": ("Interface", "NodeDevice"),
     "pyvirt._objects": ("Domain", "DomainSnapshot", "Network", "StoragePool", "StorageVol"),
     "pyvirt._objects_secrets": ("NWFilter", "NWFilterBinding", "Secret"),
     "pyvirt._stream": ("Stream", "StreamFlags", "StreamRecvFlags", "StreamRecvStatus"),
@@ -228,8 +255,11 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "DomainRef",
         "DomainSnapshotRef",
         "NetworkDHCPLease",
+        "InterfaceRecord",
+        "InterfaceRef",
         "NetworkRecord",
         "NetworkRef",
+        "NodeDeviceRecord",
         "NodeInfo",
         "NWFilterBindingRef",
         "NWFilterRef",
@@ -372,6 +402,20 @@ __all__ = [
     "typed_param_from_string",
     "typed_params_dict",
     "validate_typed_params",
+    # host interfaces and node devices (issue 10)
+    "Interface",
+    "InterfaceDefineFlags",
+    "InterfaceRecord",
+    "InterfaceRef",
+    "InterfaceXMLFlags",
+    "ListInterfacesFlags",
+    "ListNodeDeviceFlags",
+    "NodeDevice",
+    "NodeDeviceCreateXMLFlags",
+    "NodeDeviceDefineXMLFlags",
+    "NodeDeviceEventID",
+    "NodeDeviceEventLifecycleType",
+    "NodeDeviceRecord",
 ]
 
 

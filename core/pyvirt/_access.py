@@ -52,6 +52,11 @@ def api_error_domain(api: str) -> ErrorDomain:
         return ErrorDomain.SECRET
     if api.startswith("virNWFilter"):
         return ErrorDomain.NWFILTER
+    # libvirt-interface.c and libvirt-nodedev.c (virConnectNumOfInterfaces, virNodeListDevices)
+    if api.startswith("virInterface") or api.endswith("Interfaces"):
+        return ErrorDomain.INTERFACE
+    if api.startswith("virNodeDevice") or api.endswith("Devices"):
+        return ErrorDomain.NODEDEV
     return ErrorDomain.DOMAIN
 
 

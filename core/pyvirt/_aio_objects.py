@@ -35,9 +35,12 @@ if TYPE_CHECKING:
         DomainInfo,
         DomainInterface,
         DomainRecord,
+        InterfaceRecord,
+        InterfaceRef,
         NetworkDHCPLease,
         NetworkRecord,
         NetworkRef,
+        NodeDeviceRecord,
         NodeInfo,
         NWFilterBindingRef,
         NWFilterRef,
@@ -307,6 +310,84 @@ class AsyncConnection(AsyncConnectionBase):
         """Bind a filter to a port from ``<filterbinding>`` XML (virNWFilterBindingCreateXML;
         *flags*: VIR_NWFILTER_BINDING_CREATE_VALIDATE)."""
         return AsyncNWFilterBinding(self, await self._calls.nwfilter_binding_create_xml(xml, flags))
+
+    async def list_interfaces(self, flags: int = 0) -> list[AsyncInterface]:
+        """All host interfaces matching *flags* (:class:`ListInterfacesFlags`: ACTIVE,
+        INACTIVE), in one call (virConnectListAllInterfaces)."""
+        return [
+            AsyncInterface(self, r.ref, r)
+            for r in await self._calls.connect_list_all_interfaces(flags)
+        ]
+
+    async def lookup_interface_by_name(self, name: str) -> AsyncInterface:
+        """The interface called *name* (virInterfaceLookupByName); none is
+        VIR_ERR_NO_INTERFACE (:class:`NoInterfaceError`)."""
+        record = await self._calls.interface_lookup_by_name(name)
+        return AsyncInterface(self, record.ref, record)
+
+    async def lookup_interface_by_mac(self, mac: str) -> AsyncInterface:
+        """The interface with MAC address *mac*, compared without case
+        (virInterfaceLookupByMACString); two such is VIR_ERR_MULTIPLE_INTERFACES."""
+        record = await self._calls.interface_lookup_by_mac_string(mac)
+        return AsyncInterface(self, record.ref, record)
+
+    async def define_interface(self, xml: str, flags: int = 0) -> AsyncInterface:
+        """Define (or redefine) a host interface from ``<interface>`` XML, down when new
+        (virInterfaceDefineXML; *flags*: VIR_INTERFACE_DEFINE_VALIDATE)."""
+        record = await self._calls.interface_define_xml(xml, flags)
+        return AsyncInterface(self, record.ref, record)
+
+    async def interface_change_begin(self, flags: int = 0) -> None:
+        """Save the host's interface configuration so it can be rolled back
+        (virInterfaceChangeBegin); one transaction at a time."""
+        await self._calls.interface_change_begin(flags)
+
+    async def interface_change_commit(self, flags: int = 0) -> None:
+        """Keep the interface changes made since the begin (virInterfaceChangeCommit)."""
+        await self._calls.interface_change_commit(flags)
+
+    async def interface_change_rollback(self, flags: int = 0) -> None:
+        """Restore the interface configuration saved at the begin
+        (virInterfaceChangeRollback)."""
+        await self._calls.interface_change_rollback(flags)
+
+    async def list_node_devices(self, flags: int = 0) -> list[AsyncNodeDevice]:
+        """All node devices matching *flags* (:class:`ListNodeDeviceFlags`: capabilities,
+        ACTIVE/INACTIVE), in one call (virConnectListAllNodeDevices)."""
+        return [
+            AsyncNodeDevice(self, r) for r in await self._calls.connect_list_all_node_devices(flags)
+        ]
+
+    async def num_of_node_devices(self, cap: str | None = None, flags: int = 0) -> int:
+        """How many node devices have capability *cap*, all when None (virNodeNumOfDevices)."""
+        return int(await self._calls.node_num_of_devices(cap, flags))
+
+    async def list_node_device_names(self, cap: str | None = None, flags: int = 0) -> list[str]:
+        """The names of the node devices with capability *cap* (virNodeListDevices)."""
+        count = await self.num_of_node_devices(cap, flags)
+        return list(await self._calls.node_list_devices(cap, count, flags))
+
+    async def lookup_node_device_by_name(self, name: str) -> AsyncNodeDevice:
+        """The node device called *name* (virNodeDeviceLookupByName); none is
+        VIR_ERR_NO_NODE_DEVICE (:class:`NoNodeDeviceError`)."""
+        return AsyncNodeDevice(self, await self._calls.node_device_lookup_by_name(name))
+
+    async def lookup_scsi_host_by_wwn(
+        self, wwnn: str, wwpn: str, flags: int = 0
+    ) -> AsyncNodeDevice:
+        """The fibre channel SCSI host with these WWNs (virNodeDeviceLookupSCSIHostByWWN)."""
+        return AsyncNodeDevice(
+            self, await self._calls.node_device_lookup_scsi_host_by_wwn(wwnn, wwpn, flags)
+        )
+
+    async def create_node_device(self, xml: str, flags: int = 0) -> AsyncNodeDevice:
+        """Create a device from ``<device>`` XML, such as an NPIV vHBA
+        (virNodeDeviceCreateXML)."""
+        return AsyncNodeDevice(self, await self._calls.node_device_create_xml(xml, flags))
+
+    async def define_node_device(self, xml: str, flags: int = 0) -> AsyncNodeDevice:
+        """Define a persistent device from ``<device>`` XML (virNodeDeviceDefineXML)."""
+        return AsyncNodeDevice(self, await self._calls.node_device_define_xml(xml, flags))
 
     async def list_storage_pools(self, flags: int = 0) -> list[AsyncStoragePool]:
         """All storage pools matching *flags* (:class:`ListStoragePoolsFlags`: state, persistence,
@@ -1200,3 +1281,163 @@ class AsyncNWFilterBinding:
 
     def __repr__(self) -> str:
         return f"<pyvirt.aio.AsyncNWFilterBinding {self._ref.portdev}>"
+
+
+class AsyncInterface:
+    """A host network interface (ethernet, bridge, bond or VLAN) on a connection.
+
+    The asyncio twin of :class:`pyvirt.Interface`: the same methods, awaitable."""
+
+    def __init__(
+        self, conn: AsyncConnection, ref: InterfaceRef, record: InterfaceRecord | None = None
+    ):
+        self._conn = conn
+        self._ref = ref
+        self.record = record
+
+    @property
+    def ref(self) -> InterfaceRef:
+        """The reference record (:class:`InterfaceRef`: name, mac) the driver identifies the
+        interface by."""
+        return self._ref
+
+    @property
+    def name(self) -> str:
+        """The interface's name (virInterfaceGetName): held in the handle."""
+        return self._ref.name
+
+    @property
+    def mac(self) -> str:
+        """The interface's MAC address as the handle holds it (virInterfaceGetMACString);
+        "" for interfaces without one (bridges, bonds)."""
+        return self._ref.mac
+
+    async def xml_desc(self, flags: int = 0) -> str:
+        """The interface's ``<interface>`` XML (virInterfaceGetXMLDesc; *flags*:
+        :class:`InterfaceXMLFlags`)."""
+        return str(await self._conn._calls.interface_get_xml_desc(self._ref, flags))
+
+    async def is_active(self) -> bool:
+        """Whether the interface is up (virInterfaceIsActive)."""
+        return bool(await self._conn._calls.interface_is_active(self._ref))
+
+    async def start(self, flags: int = 0) -> None:
+        """Bring the interface up (virInterfaceCreate); already up is
+        VIR_ERR_OPERATION_INVALID."""
+        await self._conn._calls.interface_create(self._ref, flags)
+
+    async def destroy(self, flags: int = 0) -> None:
+        """Bring the interface down (virInterfaceDestroy); already down is
+        VIR_ERR_OPERATION_INVALID."""
+        await self._conn._calls.interface_destroy(self._ref, flags)
+
+    async def undefine(self) -> None:
+        """Remove the interface's definition (virInterfaceUndefine)."""
+        await self._conn._calls.interface_undefine(self._ref)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AsyncInterface) and other._ref.name == self._ref.name
+
+    def __hash__(self) -> int:
+        return hash(self._ref.name)
+
+    def __repr__(self) -> str:
+        return f"<pyvirt.aio.AsyncInterface {self.name!r} mac={self.mac!r}>"
+
+
+class AsyncNodeDevice:
+    """A host device (PCI, USB, SCSI host, ...) as the node device driver knows it.
+
+    The asyncio twin of :class:`pyvirt.NodeDevice`: the same methods, awaitable."""
+
+    def __init__(self, conn: AsyncConnection, record: NodeDeviceRecord):
+        self._conn = conn
+        self._name = record.name
+        self._parent: str | None = record.parent or None
+        self.record = record
+
+    @property
+    def name(self) -> str:
+        """The device's name (virNodeDeviceGetName): held in the handle."""
+        return self._name
+
+    async def parent(self) -> str | None:
+        """The parent device's name, None for a device without one (virNodeDeviceGetParent).
+
+        As libvirt's, the handle keeps the parent the driver gave with it; otherwise it asks,
+        and a failure there means "no parent" (libvirt returns NULL without raising)."""
+        if self._parent is None:
+            from pyvirt._errors import VirtError
+
+            try:
+                self._parent = await self._conn._calls.node_device_get_parent(self._name)
+            except VirtError:
+                return None
+        return self._parent
+
+    async def xml_desc(self, flags: int = 0) -> str:
+        """The device's ``<device>`` XML (virNodeDeviceGetXMLDesc)."""
+        return str(await self._conn._calls.node_device_get_xml_desc(self._name, flags))
+
+    async def num_of_caps(self) -> int:
+        """How many capabilities the device has (virNodeDeviceNumOfCaps)."""
+        return int(await self._conn._calls.node_device_num_of_caps(self._name))
+
+    async def list_caps(self) -> list[str]:
+        """The device's capability names, e.g. ``["scsi_host"]`` (virNodeDeviceListCaps)."""
+        count = await self.num_of_caps()
+        return list(await self._conn._calls.node_device_list_caps(self._name, count))
+
+    async def destroy(self) -> None:
+        """Remove a created device, such as a vHBA (virNodeDeviceDestroy)."""
+        await self._conn._calls.node_device_destroy(self._name)
+
+    async def start(self, flags: int = 0) -> None:
+        """Start a defined, inactive device (virNodeDeviceCreate)."""
+        await self._conn._calls.node_device_create(self._name, flags)
+
+    async def undefine(self, flags: int = 0) -> None:
+        """Remove a device's persistent definition (virNodeDeviceUndefine)."""
+        await self._conn._calls.node_device_undefine(self._name, flags)
+
+    async def is_active(self) -> bool:
+        """Whether the device is active (virNodeDeviceIsActive)."""
+        return bool(await self._conn._calls.node_device_is_active(self._name))
+
+    async def is_persistent(self) -> bool:
+        """Whether the device has a persistent definition (virNodeDeviceIsPersistent)."""
+        return bool(await self._conn._calls.node_device_is_persistent(self._name))
+
+    async def autostart(self) -> bool:
+        """Whether the device starts with the host (virNodeDeviceGetAutostart)."""
+        return bool(await self._conn._calls.node_device_get_autostart(self._name))
+
+    async def set_autostart(self, autostart: bool) -> None:
+        """Mark the device to start with the host, or not (virNodeDeviceSetAutostart)."""
+        await self._conn._calls.node_device_set_autostart(self._name, bool(autostart))
+
+    async def detach(self, driver_name: str | None = None, flags: int = 0) -> None:
+        """Detach the device from its host driver for assignment to a guest
+        (virNodeDeviceDetachFlags)."""
+        await self._conn._calls.node_device_detach_flags(self._name, driver_name, flags)
+
+    async def dettach(self) -> None:
+        """libvirt's original detach call, with its spelling (virNodeDeviceDettach)."""
+        await self._conn._calls.node_device_dettach(self._name)
+
+    async def re_attach(self) -> None:
+        """Give the device back to its host driver (virNodeDeviceReAttach)."""
+        await self._conn._calls.node_device_re_attach(self._name)
+
+    async def reset(self) -> None:
+        """Reset the device (virNodeDeviceReset)."""
+        await self._conn._calls.node_device_reset(self._name)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AsyncNodeDevice) and other._name == self._name
+
+    def __hash__(self) -> int:
+        return hash(self._name)
+
+    def __repr__(self) -> str:
+        return f"<pyvirt.aio.AsyncNodeDevice {self.name!r}>"

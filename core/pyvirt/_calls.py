@@ -22,9 +22,12 @@ if TYPE_CHECKING:
         DomainRecord,
         DomainRef,
         DomainSnapshotRef,
+        InterfaceRecord,
+        InterfaceRef,
         NetworkDHCPLease,
         NetworkRecord,
         NetworkRef,
+        NodeDeviceRecord,
         NodeInfo,
         NWFilterBindingRef,
         NWFilterRef,
@@ -1219,3 +1222,290 @@ class DriverCalls:
         if self.read_only:
             check_access(BY_NUMBER[209], flags, True, api)
         return driver.storage_vol_download(vol, offset, length, flags)
+
+    def connect_list_all_interfaces(
+        self, flags: int, api: str = "virConnectListAllInterfaces"
+    ) -> list[InterfaceRecord]:
+        """virConnectListAllInterfaces (procedure 284)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.connect_list_all_interfaces(flags)
+
+    def interface_lookup_by_name(
+        self, name: str, api: str = "virInterfaceLookupByName"
+    ) -> InterfaceRecord:
+        """virInterfaceLookupByName (procedure 128)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        return driver.interface_lookup_by_name(name)
+
+    def interface_lookup_by_mac_string(
+        self, mac: str, api: str = "virInterfaceLookupByMACString"
+    ) -> InterfaceRecord:
+        """virInterfaceLookupByMACString (procedure 129)."""
+        driver = self._driver(api)
+        mac = check_string(mac, "mac", api)
+        return driver.interface_lookup_by_mac_string(mac)
+
+    def interface_get_xml_desc(
+        self, iface: InterfaceRef, flags: int, api: str = "virInterfaceGetXMLDesc"
+    ) -> str:
+        """virInterfaceGetXMLDesc (procedure 130)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.interface_get_xml_desc(iface, flags)
+
+    def interface_define_xml(
+        self, xml: str, flags: int, api: str = "virInterfaceDefineXML"
+    ) -> InterfaceRecord:
+        """virInterfaceDefineXML (procedure 131)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[131], flags, True, api)
+        return driver.interface_define_xml(xml, flags)
+
+    def interface_undefine(self, iface: InterfaceRef, api: str = "virInterfaceUndefine") -> None:
+        """virInterfaceUndefine (procedure 132)."""
+        driver = self._driver(api)
+        if self.read_only:
+            check_access(BY_NUMBER[132], 0, True, api)
+        return driver.interface_undefine(iface)
+
+    def interface_create(
+        self, iface: InterfaceRef, flags: int, api: str = "virInterfaceCreate"
+    ) -> None:
+        """virInterfaceCreate (procedure 133)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[133], flags, True, api)
+        return driver.interface_create(iface, flags)
+
+    def interface_destroy(
+        self, iface: InterfaceRef, flags: int, api: str = "virInterfaceDestroy"
+    ) -> None:
+        """virInterfaceDestroy (procedure 134)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[134], flags, True, api)
+        return driver.interface_destroy(iface, flags)
+
+    def interface_is_active(self, iface: InterfaceRef, api: str = "virInterfaceIsActive") -> bool:
+        """virInterfaceIsActive (procedure 156)."""
+        driver = self._driver(api)
+        return driver.interface_is_active(iface)
+
+    def interface_change_begin(self, flags: int, api: str = "virInterfaceChangeBegin") -> None:
+        """virInterfaceChangeBegin (procedure 220)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[220], flags, True, api)
+        return driver.interface_change_begin(flags)
+
+    def interface_change_commit(self, flags: int, api: str = "virInterfaceChangeCommit") -> None:
+        """virInterfaceChangeCommit (procedure 221)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[221], flags, True, api)
+        return driver.interface_change_commit(flags)
+
+    def interface_change_rollback(
+        self, flags: int, api: str = "virInterfaceChangeRollback"
+    ) -> None:
+        """virInterfaceChangeRollback (procedure 222)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[222], flags, True, api)
+        return driver.interface_change_rollback(flags)
+
+    def node_num_of_devices(
+        self, cap: str | None, flags: int, api: str = "virNodeNumOfDevices"
+    ) -> int:
+        """virNodeNumOfDevices (procedure 111)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.node_num_of_devices(cap, flags)
+
+    def node_list_devices(
+        self, cap: str | None, maxnames: int, flags: int, api: str = "virNodeListDevices"
+    ) -> list[str]:
+        """virNodeListDevices (procedure 112)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.node_list_devices(cap, maxnames, flags)
+
+    def connect_list_all_node_devices(
+        self, flags: int, api: str = "virConnectListAllNodeDevices"
+    ) -> list[NodeDeviceRecord]:
+        """virConnectListAllNodeDevices (procedure 285)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.connect_list_all_node_devices(flags)
+
+    def node_device_lookup_by_name(
+        self, name: str, api: str = "virNodeDeviceLookupByName"
+    ) -> NodeDeviceRecord:
+        """virNodeDeviceLookupByName (procedure 113)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        return driver.node_device_lookup_by_name(name)
+
+    def node_device_lookup_scsi_host_by_wwn(
+        self, wwnn: str, wwpn: str, flags: int, api: str = "virNodeDeviceLookupSCSIHostByWWN"
+    ) -> NodeDeviceRecord:
+        """virNodeDeviceLookupSCSIHostByWWN (procedure 297)."""
+        driver = self._driver(api)
+        wwnn = check_string(wwnn, "wwnn", api)
+        wwpn = check_string(wwpn, "wwpn", api)
+        flags = check_flags(flags, api)
+        return driver.node_device_lookup_scsi_host_by_wwn(wwnn, wwpn, flags)
+
+    def node_device_get_xml_desc(
+        self, name: str, flags: int, api: str = "virNodeDeviceGetXMLDesc"
+    ) -> str:
+        """virNodeDeviceGetXMLDesc (procedure 114)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        flags = check_flags(flags, api)
+        return driver.node_device_get_xml_desc(name, flags)
+
+    def node_device_get_parent(self, name: str, api: str = "virNodeDeviceGetParent") -> str:
+        """virNodeDeviceGetParent (procedure 115)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        return driver.node_device_get_parent(name)
+
+    def node_device_num_of_caps(self, name: str, api: str = "virNodeDeviceNumOfCaps") -> int:
+        """virNodeDeviceNumOfCaps (procedure 116)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        return driver.node_device_num_of_caps(name)
+
+    def node_device_list_caps(
+        self, name: str, maxnames: int, api: str = "virNodeDeviceListCaps"
+    ) -> list[str]:
+        """virNodeDeviceListCaps (procedure 117)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        return driver.node_device_list_caps(name, maxnames)
+
+    def node_device_dettach(self, name: str, api: str = "virNodeDeviceDettach") -> None:
+        """virNodeDeviceDettach (procedure 118)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        if self.read_only:
+            check_access(BY_NUMBER[118], 0, True, api)
+        return driver.node_device_dettach(name)
+
+    def node_device_re_attach(self, name: str, api: str = "virNodeDeviceReAttach") -> None:
+        """virNodeDeviceReAttach (procedure 119)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        if self.read_only:
+            check_access(BY_NUMBER[119], 0, True, api)
+        return driver.node_device_re_attach(name)
+
+    def node_device_reset(self, name: str, api: str = "virNodeDeviceReset") -> None:
+        """virNodeDeviceReset (procedure 120)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        if self.read_only:
+            check_access(BY_NUMBER[120], 0, True, api)
+        return driver.node_device_reset(name)
+
+    def node_device_detach_flags(
+        self, name: str, driver_name: str | None, flags: int, api: str = "virNodeDeviceDetachFlags"
+    ) -> None:
+        """virNodeDeviceDetachFlags (procedure 301)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[301], flags, True, api)
+        return driver.node_device_detach_flags(name, driver_name, flags)
+
+    def node_device_create_xml(
+        self, xml: str, flags: int, api: str = "virNodeDeviceCreateXML"
+    ) -> NodeDeviceRecord:
+        """virNodeDeviceCreateXML (procedure 123)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[123], flags, True, api)
+        return driver.node_device_create_xml(xml, flags)
+
+    def node_device_destroy(self, name: str, api: str = "virNodeDeviceDestroy") -> None:
+        """virNodeDeviceDestroy (procedure 124)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        if self.read_only:
+            check_access(BY_NUMBER[124], 0, True, api)
+        return driver.node_device_destroy(name)
+
+    def node_device_define_xml(
+        self, xml: str, flags: int, api: str = "virNodeDeviceDefineXML"
+    ) -> NodeDeviceRecord:
+        """virNodeDeviceDefineXML (procedure 428)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[428], flags, True, api)
+        return driver.node_device_define_xml(xml, flags)
+
+    def node_device_undefine(
+        self, name: str, flags: int, api: str = "virNodeDeviceUndefine"
+    ) -> None:
+        """virNodeDeviceUndefine (procedure 429)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[429], flags, True, api)
+        return driver.node_device_undefine(name, flags)
+
+    def node_device_create(self, name: str, flags: int, api: str = "virNodeDeviceCreate") -> None:
+        """virNodeDeviceCreate (procedure 430)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[430], flags, True, api)
+        return driver.node_device_create(name, flags)
+
+    def node_device_get_autostart(self, name: str, api: str = "virNodeDeviceGetAutostart") -> bool:
+        """virNodeDeviceGetAutostart (procedure 433)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        if self.read_only:
+            check_access(BY_NUMBER[433], 0, True, api)
+        return driver.node_device_get_autostart(name)
+
+    def node_device_set_autostart(
+        self, name: str, autostart: bool, api: str = "virNodeDeviceSetAutostart"
+    ) -> None:
+        """virNodeDeviceSetAutostart (procedure 434)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        if self.read_only:
+            check_access(BY_NUMBER[434], 0, True, api)
+        return driver.node_device_set_autostart(name, autostart)
+
+    def node_device_is_persistent(self, name: str, api: str = "virNodeDeviceIsPersistent") -> bool:
+        """virNodeDeviceIsPersistent (procedure 435)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        return driver.node_device_is_persistent(name)
+
+    def node_device_is_active(self, name: str, api: str = "virNodeDeviceIsActive") -> bool:
+        """virNodeDeviceIsActive (procedure 436)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        return driver.node_device_is_active(name)

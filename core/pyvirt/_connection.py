@@ -20,6 +20,7 @@ from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._core_enums import ConnectFlags
 from pyvirt._errors import VirtError, make_error
 from pyvirt._objects import Domain, Network, StoragePool, StorageVol
+from pyvirt._objects_host import Interface, NodeDevice
 from pyvirt._objects_secrets import NWFilter, NWFilterBinding, Secret
 from pyvirt._records import NodeInfo, ObjectEvent, SecurityModel
 from pyvirt._typed_params import typed_params_dict
@@ -398,6 +399,76 @@ class Connection:
         """Bind a filter to a port from ``<filterbinding>`` XML (virNWFilterBindingCreateXML;
         *flags*: VIR_NWFILTER_BINDING_CREATE_VALIDATE)."""
         return NWFilterBinding(self, self._calls.nwfilter_binding_create_xml(xml, flags))
+    # -- host interfaces (issue 10) -------------------------------------------------------
+    def list_interfaces(self, flags: int = 0) -> list[Interface]:
+        """All host interfaces matching *flags* (:class:`ListInterfacesFlags`: ACTIVE,
+        INACTIVE), in one call (virConnectListAllInterfaces)."""
+        return [Interface(self, r.ref, r) for r in self._calls.connect_list_all_interfaces(flags)]
+
+    def lookup_interface_by_name(self, name: str) -> Interface:
+        """The interface called *name* (virInterfaceLookupByName); none is
+        VIR_ERR_NO_INTERFACE (:class:`NoInterfaceError`)."""
+        record = self._calls.interface_lookup_by_name(name)
+        return Interface(self, record.ref, record)
+
+    def lookup_interface_by_mac(self, mac: str) -> Interface:
+        """The interface with MAC address *mac*, compared without case
+        (virInterfaceLookupByMACString); two such is VIR_ERR_MULTIPLE_INTERFACES."""
+        record = self._calls.interface_lookup_by_mac_string(mac)
+        return Interface(self, record.ref, record)
+
+    def define_interface(self, xml: str, flags: int = 0) -> Interface:
+        """Define (or redefine) a host interface from ``<interface>`` XML, down when new
+        (virInterfaceDefineXML; *flags*: VIR_INTERFACE_DEFINE_VALIDATE)."""
+        record = self._calls.interface_define_xml(xml, flags)
+        return Interface(self, record.ref, record)
+
+    def interface_change_begin(self, flags: int = 0) -> None:
+        """Save the host's interface configuration so it can be rolled back
+        (virInterfaceChangeBegin); one transaction at a time."""
+        self._calls.interface_change_begin(flags)
+
+    def interface_change_commit(self, flags: int = 0) -> None:
+        """Keep the interface changes made since the begin (virInterfaceChangeCommit)."""
+        self._calls.interface_change_commit(flags)
+
+    def interface_change_rollback(self, flags: int = 0) -> None:
+        """Restore the interface configuration saved at the begin
+        (virInterfaceChangeRollback)."""
+        self._calls.interface_change_rollback(flags)
+
+    # -- node devices (issue 10) ----------------------------------------------------------
+    def list_node_devices(self, flags: int = 0) -> list[NodeDevice]:
+        """All node devices matching *flags* (:class:`ListNodeDeviceFlags`: capabilities,
+        ACTIVE/INACTIVE), in one call (virConnectListAllNodeDevices)."""
+        return [NodeDevice(self, r) for r in self._calls.connect_list_all_node_devices(flags)]
+
+    def num_of_node_devices(self, cap: str | None = None, flags: int = 0) -> int:
+        """How many node devices have capability *cap*, all when None (virNodeNumOfDevices)."""
+        return int(self._calls.node_num_of_devices(cap, flags))
+
+    def list_node_device_names(self, cap: str | None = None, flags: int = 0) -> list[str]:
+        """The names of the node devices with capability *cap* (virNodeListDevices)."""
+        count = self.num_of_node_devices(cap, flags)
+        return list(self._calls.node_list_devices(cap, count, flags))
+
+    def lookup_node_device_by_name(self, name: str) -> NodeDevice:
+        """The node device called *name* (virNodeDeviceLookupByName); none is
+        VIR_ERR_NO_NODE_DEVICE (:class:`NoNodeDeviceError`)."""
+        return NodeDevice(self, self._calls.node_device_lookup_by_name(name))
+
+    def lookup_scsi_host_by_wwn(self, wwnn: str, wwpn: str, flags: int = 0) -> NodeDevice:
+        """The fibre channel SCSI host with these WWNs (virNodeDeviceLookupSCSIHostByWWN)."""
+        return NodeDevice(self, self._calls.node_device_lookup_scsi_host_by_wwn(wwnn, wwpn, flags))
+
+    def create_node_device(self, xml: str, flags: int = 0) -> NodeDevice:
+        """Create a device from ``<device>`` XML, such as an NPIV vHBA
+        (virNodeDeviceCreateXML)."""
+        return NodeDevice(self, self._calls.node_device_create_xml(xml, flags))
+
+    def define_node_device(self, xml: str, flags: int = 0) -> NodeDevice:
+        """Define a persistent device from ``<device>`` XML (virNodeDeviceDefineXML)."""
+        return NodeDevice(self, self._calls.node_device_define_xml(xml, flags))
 
     # -- storage --------------------------------------------------------------------------
     def list_storage_pools(self, flags: int = 0) -> list[StoragePool]:

@@ -44,7 +44,7 @@ class Procedure:
     method: str
     api: str
     #: What the procedure acts on: connect, domain, network, storage_pool, storage_vol, secret,
-    #: nwfilter or nwfilter_binding.
+    #: nwfilter, nwfilter_binding, interface or node_device.
     object: str
     #: Permissions always needed, as "object:permission" (libvirt's viraccessperm names).
     acl: tuple[str, ...]
@@ -101,6 +101,8 @@ def _p(
         obj = "nwfilter_binding"
     if method.startswith(("connect_", "node_")):
         obj = "connect"
+    if method.startswith("node_device_"):
+        obj = "node_device"
     readonly_ok = _readonly_ok(acl) and not refuses_read_only
     return Procedure(number, method, api, obj, acl, flags, prio, readonly_ok, refuses_read_only)
 
@@ -573,6 +575,111 @@ PROCEDURES: tuple[Procedure, ...] = (
     # the data then travels as STREAM messages on the caller's connection (docs/protocol.md).
     _p(208, "storage_vol_upload", "virStorageVolUpload", "storage_vol:data_write"),
     _p(209, "storage_vol_download", "virStorageVolDownload", "storage_vol:data_read"),
+    # host interfaces (issue 10): libvirt's virInterface* family and its @acl/@priority lines
+    _p(
+        284,
+        "connect_list_all_interfaces",
+        "virConnectListAllInterfaces",
+        "connect:search_interfaces",
+        prio=True,
+    ),
+    _p(128, "interface_lookup_by_name", "virInterfaceLookupByName", "interface:getattr", prio=True),
+    _p(
+        129,
+        "interface_lookup_by_mac_string",
+        "virInterfaceLookupByMACString",
+        "interface:getattr",
+        prio=True,
+    ),
+    _p(130, "interface_get_xml_desc", "virInterfaceGetXMLDesc", "interface:read"),
+    _p(
+        131,
+        "interface_define_xml",
+        "virInterfaceDefineXML",
+        "interface:write",
+        "interface:save",
+        prio=True,
+    ),
+    _p(132, "interface_undefine", "virInterfaceUndefine", "interface:delete", prio=True),
+    _p(133, "interface_create", "virInterfaceCreate", "interface:start"),
+    _p(134, "interface_destroy", "virInterfaceDestroy", "interface:stop", prio=True),
+    _p(156, "interface_is_active", "virInterfaceIsActive", "interface:read", prio=True),
+    _p(220, "interface_change_begin", "virInterfaceChangeBegin", "interface:write"),
+    _p(221, "interface_change_commit", "virInterfaceChangeCommit", "interface:write"),
+    _p(222, "interface_change_rollback", "virInterfaceChangeRollback", "interface:write"),
+    # node devices (issue 10): libvirt's virNodeDevice* family
+    _p(
+        111,
+        "node_num_of_devices",
+        "virNodeNumOfDevices",
+        "connect:search_node_devices",
+        prio=True,
+    ),
+    _p(
+        112,
+        "node_list_devices",
+        "virNodeListDevices",
+        "connect:search_node_devices",
+        prio=True,
+    ),
+    _p(
+        285,
+        "connect_list_all_node_devices",
+        "virConnectListAllNodeDevices",
+        "connect:search_node_devices",
+        prio=True,
+    ),
+    _p(
+        113,
+        "node_device_lookup_by_name",
+        "virNodeDeviceLookupByName",
+        "node_device:getattr",
+        prio=True,
+    ),
+    _p(
+        297,
+        "node_device_lookup_scsi_host_by_wwn",
+        "virNodeDeviceLookupSCSIHostByWWN",
+        "node_device:getattr",
+        prio=True,
+    ),
+    _p(114, "node_device_get_xml_desc", "virNodeDeviceGetXMLDesc", "node_device:read"),
+    _p(115, "node_device_get_parent", "virNodeDeviceGetParent", "node_device:read", prio=True),
+    _p(116, "node_device_num_of_caps", "virNodeDeviceNumOfCaps", "node_device:read", prio=True),
+    _p(117, "node_device_list_caps", "virNodeDeviceListCaps", "node_device:read", prio=True),
+    _p(118, "node_device_dettach", "virNodeDeviceDettach", "node_device:detach"),
+    _p(119, "node_device_re_attach", "virNodeDeviceReAttach", "node_device:detach"),
+    _p(120, "node_device_reset", "virNodeDeviceReset", "node_device:detach"),
+    _p(301, "node_device_detach_flags", "virNodeDeviceDetachFlags", "node_device:detach"),
+    _p(
+        123,
+        "node_device_create_xml",
+        "virNodeDeviceCreateXML",
+        "node_device:write",
+        "node_device:start",
+    ),
+    _p(124, "node_device_destroy", "virNodeDeviceDestroy", "node_device:stop", prio=True),
+    _p(
+        428,
+        "node_device_define_xml",
+        "virNodeDeviceDefineXML",
+        "node_device:write",
+        "node_device:save",
+        prio=True,
+    ),
+    _p(429, "node_device_undefine", "virNodeDeviceUndefine", "node_device:delete", prio=True),
+    _p(430, "node_device_create", "virNodeDeviceCreate", "node_device:start"),
+    # libvirt's public virNodeDeviceGetAutostart refuses read-only connections (9.0).
+    _p(
+        433,
+        "node_device_get_autostart",
+        "virNodeDeviceGetAutostart",
+        "node_device:read",
+        refuses_read_only=True,
+    ),
+    _p(434, "node_device_set_autostart", "virNodeDeviceSetAutostart", "node_device:write"),
+    _p(435, "node_device_is_persistent", "virNodeDeviceIsPersistent", "node_device:read"),
+    _p(436, "node_device_is_active", "virNodeDeviceIsActive", "node_device:read"),
 )
 
 BY_METHOD: dict[str, Procedure] = {p.method: p for p in PROCEDURES}

@@ -150,6 +150,41 @@ class NetworkRecord:
         return NetworkRef(self.name, self.uuid)
 
 
+# -- host interfaces and node devices (issue 10) -------------------------------------------
+@wire(46)
+@record
+class InterfaceRef:
+    """What identifies a host interface: libvirt's ``{name, mac}``."""
+
+    name: str
+    mac: str
+
+
+@wire(47)
+@record
+class InterfaceRecord:
+    """A host interface as listed in bulk: identity plus whether it is up."""
+
+    name: str
+    mac: str
+    active: bool
+
+    @property
+    def ref(self) -> InterfaceRef:
+        """The :class:`InterfaceRef` (name, mac) for calls on this interface."""
+        return InterfaceRef(self.name, self.mac)
+
+
+@wire(48)
+@record
+class NodeDeviceRecord:
+    """A node device: its name (what identifies it, libvirt's ``{name}``) and its parent's
+    name, which libvirt's handle caches ("" when the device has none)."""
+
+    name: str
+    parent: str
+
+
 @wire(9)
 @record
 class StoragePoolRef:

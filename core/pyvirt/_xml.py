@@ -145,6 +145,11 @@ class XMLWriter:
         self._lines.append(f"{self._pad()}<{tag}{_attrs(attrs)}>")
         self._level += 1
 
+    def open_raw(self, tag_line: str) -> None:
+        """Start an element from a ready opening tag: for values libvirt writes unescaped."""
+        self._lines.append(f"{self._pad()}{tag_line}")
+        self._level += 1
+
     def close(self, tag: str) -> None:
         self._level -= 1
         self._lines.append(f"{self._pad()}</{tag}>")

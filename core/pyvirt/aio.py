@@ -1,7 +1,8 @@
 """The asyncio API: ``async with await pyvirt.aio.open("test+unix:///default") as conn``.
 
 :class:`AsyncConnection`, :class:`AsyncDomain`, :class:`AsyncNetwork`,
-:class:`AsyncStoragePool` and :class:`AsyncStorageVol` have the methods of the synchronous
+:class:`AsyncStoragePool`, :class:`AsyncStorageVol`, :class:`AsyncInterface` and
+:class:`AsyncNodeDevice` have the methods of the synchronous
 classes, awaitable (they are generated from them), with the same argument checks,
 permission check and errors.  A daemon URI is served by the asyncio client: any number of
 calls may be in flight at once on one connection (``asyncio.gather``), replies matched by
@@ -21,7 +22,9 @@ from pyvirt._aio_objects import (
     AsyncConnection,
     AsyncDomain,
     AsyncDomainSnapshot,
+    AsyncInterface,
     AsyncNetwork,
+    AsyncNodeDevice,
     AsyncNWFilter,
     AsyncNWFilterBinding,
     AsyncSecret,
@@ -35,9 +38,11 @@ __all__ = [
     "AsyncConnection",
     "AsyncDomain",
     "AsyncDomainSnapshot",
+    "AsyncInterface",
     "AsyncNetwork",
     "AsyncNWFilter",
     "AsyncNWFilterBinding",
+    "AsyncNodeDevice",
     "AsyncRemoteConnection",
     "AsyncSecret",
     "AsyncStoragePool",

@@ -38,6 +38,7 @@ from pyvirt._checks import invalid_arg
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import InvalidArgError, make_error
 from pyvirt._hooks import call_hook
+from pyvirt._host_device_driver import InterfaceDriver, NodeDeviceDriver
 from pyvirt._procedures import BY_METHOD
 from pyvirt._records import (
     DomainInfo,
@@ -134,6 +135,7 @@ __all__ = [
     "FdStream",
     "FileStream",
     "HypervisorDriver",
+    "InterfaceDriver",
     "invalid_arg",
     "ListedDomain",
     "ListedNetwork",
@@ -144,6 +146,7 @@ __all__ = [
     "NetworkObjList",
     "NWFilterDriver",
     "SecretDriver",
+    "NodeDeviceDriver",
     "StateDriver",
     "StateInitResult",
     "StorageDriver",
@@ -793,7 +796,13 @@ class StorageDriver:
 
 
 class DriverConnection(
-    HypervisorDriver, NetworkDriver, StorageDriver, SecretDriver, NWFilterDriver
+    HypervisorDriver,
+    NetworkDriver,
+    StorageDriver,
+    SecretDriver,
+    NWFilterDriver,
+    InterfaceDriver,
+    NodeDeviceDriver,
 ):
     """One open connection of a driver: all the tables it serves, in one object."""
 

@@ -32,6 +32,8 @@ RENAMES = {
     "Secret": "AsyncSecret",
     "NWFilter": "AsyncNWFilter",
     "NWFilterBinding": "AsyncNWFilterBinding",
+    "Interface": "AsyncInterface",
+    "NodeDevice": "AsyncNodeDevice",
 }
 #: Connection members that are plumbing, written by hand for asyncio in the base class.
 _CONNECTION_PLUMBING = frozenset(
@@ -204,6 +206,7 @@ def gen_aio_objects() -> str:
         "        StorageVolRef, TypedParameter, SecretRef, NWFilterRef, NWFilterBindingRef,",
         "        DomainInterface, NetworkDHCPLease,",
         "    )",
+        "    from pyvirt._records import InterfaceRecord, InterfaceRef, NodeDeviceRecord",
         "    from pyvirt._typed_params import TypedValue",
         "",
         "",
@@ -214,4 +217,7 @@ def gen_aio_objects() -> str:
     secrets = _classes(CORE / "_objects_secrets.py")
     for name in ("Secret", "NWFilter", "NWFilterBinding"):
         parts += ["", "", _convert(secrets[name])]
+    host = _classes(CORE / "_objects_host.py")  # host interfaces and node devices
+    for name in ("Interface", "NodeDevice"):
+        parts += ["", "", _convert(host[name])]
     return "\n".join(parts) + "\n"

@@ -23,8 +23,10 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("monitor", "Domain Monitoring"),
     ("events", "Domain Events"),
     ("host", "Host and Hypervisor"),
+    ("interface", "Interface"),
     ("filter", "Network Filter"),
     ("network", "Networking"),
+    ("nodedev", "Node Device"),
     ("secret", "Secret"),
     ("snapshot", "Snapshot"),
     ("pool", "Storage Pool"),
@@ -100,6 +102,35 @@ MODULES: dict[str, tuple[str, ...]] = {
         "net-start",
         "net-undefine",
     ),
+    # host interfaces and node devices (issue 10)
+    "interfaces": (
+        "iface-begin",
+        "iface-commit",
+        "iface-define",
+        "iface-destroy",
+        "iface-dumpxml",
+        "iface-list",
+        "iface-mac",
+        "iface-name",
+        "iface-rollback",
+        "iface-start",
+        "iface-undefine",
+    ),
+    "nodedevs": (
+        "nodedev-create",
+        "nodedev-destroy",
+        "nodedev-detach",
+        "nodedev-dumpxml",
+        "nodedev-list",
+        "nodedev-reattach",
+        "nodedev-reset",
+        "nodedev-event",
+        "nodedev-define",
+        "nodedev-undefine",
+        "nodedev-start",
+        "nodedev-autostart",
+        "nodedev-info",
+    ),
     "storage": (
         "pool-define",
         "pool-destroy",
@@ -169,6 +200,10 @@ def lookup(name: str) -> Cmd | None:
     return None
 
 
+#: Groups whose virsh table is not in name order: their commands in virsh's order.
+_TABLE_ORDER: dict[str, tuple[str, ...]] = {"nodedev": MODULES["nodedevs"]}
+
+
 def _listing_key(cmd: Cmd) -> tuple[bool, str]:
     """virsh lists a group's commands by name, except that its nwfilter-binding-* commands
     come after all the nwfilter-* ones (they have a table of their own)."""
@@ -176,5 +211,9 @@ def _listing_key(cmd: Cmd) -> tuple[bool, str]:
 
 
 def group_commands(keyword: str) -> list[Cmd]:
-    """A group's commands in virsh's listing order."""
-    return sorted((c for c in commands().values() if c.group == keyword), key=_listing_key)
+    """A group's commands in virsh's order: by name, or as virsh's table lists them."""
+    members = [c for c in commands().values() if c.group == keyword]
+    order = _TABLE_ORDER.get(keyword)
+    if order is not None:
+        return sorted(members, key=lambda c: order.index(c.name))
+    return sorted(members, key=_listing_key)

@@ -32,6 +32,14 @@ if TYPE_CHECKING:
     from pyvirt.conf._domain import DomainDef
     from pyvirt.conf._domain_format import format_domain_xml
     from pyvirt.conf._domain_parse import disk_name_to_index, parse_domain_xml
+
+    # host interfaces and node devices (issue 10)
+    from pyvirt.conf._interface import (
+        HostInterfaceDef,
+        InterfaceProtocolDef,
+        format_host_interface_xml,
+        parse_host_interface_xml,
+    )
     from pyvirt.conf._network import (
         DhcpHost,
         DhcpRange,
@@ -39,6 +47,12 @@ if TYPE_CHECKING:
         NetworkDef,
         format_network_xml,
         parse_network_xml,
+    )
+    from pyvirt.conf._nodedev import (
+        NodeDevCap,
+        NodeDeviceDef,
+        format_node_device_xml,
+        parse_node_device_xml,
     )
     from pyvirt.conf._snapshot import (
         SnapshotDef,
@@ -112,6 +126,19 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "parse_scaled_integer",
         "scale_integer",
     ),
+    # host interfaces and node devices (issue 10)
+    "pyvirt.conf._interface": (
+        "HostInterfaceDef",
+        "InterfaceProtocolDef",
+        "format_host_interface_xml",
+        "parse_host_interface_xml",
+    ),
+    "pyvirt.conf._nodedev": (
+        "NodeDevCap",
+        "NodeDeviceDef",
+        "format_node_device_xml",
+        "parse_node_device_xml",
+    ),
     # The hardened XML reader every parser uses (no entities, no network, a size cap), for
     # drivers that read documents of their own (the test driver's node files).
     "pyvirt._xml": ("MAX_XML_BYTES", "parse_document"),
@@ -163,6 +190,15 @@ __all__ = [
     "parse_uuid",
     "parse_volume_xml",
     "scale_integer",
+    # host interfaces and node devices (issue 10)
+    "HostInterfaceDef",
+    "InterfaceProtocolDef",
+    "NodeDevCap",
+    "NodeDeviceDef",
+    "format_host_interface_xml",
+    "format_node_device_xml",
+    "parse_host_interface_xml",
+    "parse_node_device_xml",
 ]
 
 

@@ -3,7 +3,8 @@
 Everything a libvirt-python program touches is here under libvirt-python's names: the module
 functions (``open``, ``openReadOnly``, ``openAuth``, ``getVersion``, ``registerErrorHandler``,
 ``virGetLastError``, the ``virEvent*`` default event loop), the classes ``virConnect``,
-``virDomain``, ``virDomainSnapshot``, ``virNetwork``, ``virStoragePool``, ``virStorageVol`` and ``libvirtError``,
+``virDomain``, ``virDomainSnapshot``, ``virNetwork``, ``virStoragePool``, ``virStorageVol``,
+``virInterface``, ``virNodeDevice`` and ``libvirtError``,
 and every ``VIR_*`` constant of libvirt 9.0, produced from pyvirt's enums.
 
 The layer is thin on purpose: argument conversion as libvirt-python's C glue does it, return
@@ -42,7 +43,9 @@ from pyvirt.libvirt._eventloop import (
     virEventUpdateHandle,
     virEventUpdateTimeout,
 )
+from pyvirt.libvirt._interface import virInterface
 from pyvirt.libvirt._network import virNetwork
+from pyvirt.libvirt._nodedev import virNodeDevice
 from pyvirt.libvirt._nwfilter import virNWFilter, virNWFilterBinding
 from pyvirt.libvirt._secret import virSecret
 from pyvirt.libvirt._snapshot import virDomainSnapshot
@@ -74,10 +77,12 @@ __all__ = [
     "virGetLastErrorDomain",
     "virGetLastErrorMessage",
     "virInitialize",
+    "virInterface",
     "virNetwork",
     "virNWFilter",
     "virNWFilterBinding",
     "virSecret",
+    "virNodeDevice",
     "virResetLastError",
     "virStoragePool",
     "virStorageVol",

@@ -39,6 +39,8 @@ _DOMAIN_NAMES: dict[int, str] = {
     ErrorDomain.REMOTE: "Remote Driver",
     ErrorDomain.STORAGE: "Storage Driver",
     ErrorDomain.NETWORK: "Network Driver",
+    ErrorDomain.INTERFACE: "Network Interface Driver",
+    ErrorDomain.NODEDEV: "Node Device Driver",
     ErrorDomain.DOMAIN: "Domain Config",
     ErrorDomain.EVENT: "Events",
     ErrorDomain.URI: "URI Utils",

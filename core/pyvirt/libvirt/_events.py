@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pyvirt._abi_enums import NetworkEventID, StoragePoolEventID
+from pyvirt._abi_enums import NetworkEventID, NodeDeviceEventID, StoragePoolEventID
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._enums import DomainEventID
 from pyvirt._errors import make_error
@@ -44,6 +44,7 @@ FAMILIES: dict[str, tuple[str, int]] = {
     "domain": ("Domain", len(DomainEventID)),
     "network": ("Network", len(NetworkEventID)),
     "pool": ("StoragePool", len(StoragePoolEventID)),
+    "nodedev": ("NodeDevice", len(NodeDeviceEventID)),
 }
 _LIFECYCLE = 0
 
@@ -233,7 +234,9 @@ class ConnectionEvents:
             for registration in targets:
                 if registration.kind != event.kind or registration.event_id != _LIFECYCLE:
                     continue
-                if registration.uuid is not None and registration.uuid != event.uuid:
+                # A node device has no UUID: its registrations filter by name.
+                key = event.name if event.kind == "nodedev" else event.uuid
+                if registration.uuid is not None and registration.uuid != key:
                     continue
                 obj = self._wrap(event)
                 if registration.legacy:
@@ -261,6 +264,12 @@ class ConnectionEvents:
             return virDomain(self._vconn, Domain(conn, DomainRef(event.name, event.uuid, event.id)))
         if event.kind == "network":
             return virNetwork(self._vconn, Network(conn, NetworkRef(event.name, event.uuid)))
+        if event.kind == "nodedev":
+            from pyvirt._objects_host import NodeDevice
+            from pyvirt._records import NodeDeviceRecord
+            from pyvirt.libvirt._nodedev import virNodeDevice
+
+            return virNodeDevice(self._vconn, NodeDevice(conn, NodeDeviceRecord(event.name, "")))
         return virStoragePool(
             self._vconn, StoragePool(conn, StoragePoolRef(event.name, event.uuid))
         )

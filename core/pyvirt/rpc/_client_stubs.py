@@ -23,9 +23,12 @@ if TYPE_CHECKING:
         DomainRecord,
         DomainRef,
         DomainSnapshotRef,
+        InterfaceRecord,
+        InterfaceRef,
         NetworkDHCPLease,
         NetworkRecord,
         NetworkRef,
+        NodeDeviceRecord,
         NodeInfo,
         NWFilterBindingRef,
         NWFilterRef,
@@ -622,6 +625,144 @@ class RemoteStubs:
     def nwfilter_binding_delete(self, binding: NWFilterBindingRef) -> None:
         sig = wire_signature(399)
         return self._invoke(399, checked(sig, [binding]), sig)  # type: ignore[no-any-return]
+
+    def connect_list_all_interfaces(self, flags: int) -> list[InterfaceRecord]:
+        sig = wire_signature(284)
+        return self._invoke(284, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
+
+    def interface_lookup_by_name(self, name: str) -> InterfaceRecord:
+        sig = wire_signature(128)
+        return self._invoke(128, checked(sig, [name]), sig)  # type: ignore[no-any-return]
+
+    def interface_lookup_by_mac_string(self, mac: str) -> InterfaceRecord:
+        sig = wire_signature(129)
+        return self._invoke(129, checked(sig, [mac]), sig)  # type: ignore[no-any-return]
+
+    def interface_get_xml_desc(self, iface: InterfaceRef, flags: int) -> str:
+        sig = wire_signature(130)
+        return self._invoke(130, checked(sig, [iface, flags]), sig)  # type: ignore[no-any-return]
+
+    def interface_define_xml(self, xml: str, flags: int) -> InterfaceRecord:
+        sig = wire_signature(131)
+        return self._invoke(131, checked(sig, [xml, flags]), sig)  # type: ignore[no-any-return]
+
+    def interface_undefine(self, iface: InterfaceRef) -> None:
+        sig = wire_signature(132)
+        return self._invoke(132, checked(sig, [iface]), sig)  # type: ignore[no-any-return]
+
+    def interface_create(self, iface: InterfaceRef, flags: int) -> None:
+        sig = wire_signature(133)
+        return self._invoke(133, checked(sig, [iface, flags]), sig)  # type: ignore[no-any-return]
+
+    def interface_destroy(self, iface: InterfaceRef, flags: int) -> None:
+        sig = wire_signature(134)
+        return self._invoke(134, checked(sig, [iface, flags]), sig)  # type: ignore[no-any-return]
+
+    def interface_is_active(self, iface: InterfaceRef) -> bool:
+        sig = wire_signature(156)
+        return self._invoke(156, checked(sig, [iface]), sig)  # type: ignore[no-any-return]
+
+    def interface_change_begin(self, flags: int) -> None:
+        sig = wire_signature(220)
+        return self._invoke(220, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
+
+    def interface_change_commit(self, flags: int) -> None:
+        sig = wire_signature(221)
+        return self._invoke(221, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
+
+    def interface_change_rollback(self, flags: int) -> None:
+        sig = wire_signature(222)
+        return self._invoke(222, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
+
+    def node_num_of_devices(self, cap: str | None, flags: int) -> int:
+        sig = wire_signature(111)
+        return self._invoke(111, checked(sig, [cap, flags]), sig)  # type: ignore[no-any-return]
+
+    def node_list_devices(self, cap: str | None, maxnames: int, flags: int) -> list[str]:
+        sig = wire_signature(112)
+        return self._invoke(112, checked(sig, [cap, maxnames, flags]), sig)  # type: ignore[no-any-return]
+
+    def connect_list_all_node_devices(self, flags: int) -> list[NodeDeviceRecord]:
+        sig = wire_signature(285)
+        return self._invoke(285, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
+
+    def node_device_lookup_by_name(self, name: str) -> NodeDeviceRecord:
+        sig = wire_signature(113)
+        return self._invoke(113, checked(sig, [name]), sig)  # type: ignore[no-any-return]
+
+    def node_device_lookup_scsi_host_by_wwn(
+        self, wwnn: str, wwpn: str, flags: int
+    ) -> NodeDeviceRecord:
+        sig = wire_signature(297)
+        return self._invoke(297, checked(sig, [wwnn, wwpn, flags]), sig)  # type: ignore[no-any-return]
+
+    def node_device_get_xml_desc(self, name: str, flags: int) -> str:
+        sig = wire_signature(114)
+        return self._invoke(114, checked(sig, [name, flags]), sig)  # type: ignore[no-any-return]
+
+    def node_device_get_parent(self, name: str) -> str:
+        sig = wire_signature(115)
+        return self._invoke(115, checked(sig, [name]), sig)  # type: ignore[no-any-return]
+
+    def node_device_num_of_caps(self, name: str) -> int:
+        sig = wire_signature(116)
+        return self._invoke(116, checked(sig, [name]), sig)  # type: ignore[no-any-return]
+
+    def node_device_list_caps(self, name: str, maxnames: int) -> list[str]:
+        sig = wire_signature(117)
+        return self._invoke(117, checked(sig, [name, maxnames]), sig)  # type: ignore[no-any-return]
+
+    def node_device_dettach(self, name: str) -> None:
+        sig = wire_signature(118)
+        return self._invoke(118, checked(sig, [name]), sig)  # type: ignore[no-any-return]
+
+    def node_device_re_attach(self, name: str) -> None:
+        sig = wire_signature(119)
+        return self._invoke(119, checked(sig, [name]), sig)  # type: ignore[no-any-return]
+
+    def node_device_reset(self, name: str) -> None:
+        sig = wire_signature(120)
+        return self._invoke(120, checked(sig, [name]), sig)  # type: ignore[no-any-return]
+
+    def node_device_detach_flags(self, name: str, driver_name: str | None, flags: int) -> None:
+        sig = wire_signature(301)
+        return self._invoke(301, checked(sig, [name, driver_name, flags]), sig)  # type: ignore[no-any-return]
+
+    def node_device_create_xml(self, xml: str, flags: int) -> NodeDeviceRecord:
+        sig = wire_signature(123)
+        return self._invoke(123, checked(sig, [xml, flags]), sig)  # type: ignore[no-any-return]
+
+    def node_device_destroy(self, name: str) -> None:
+        sig = wire_signature(124)
+        return self._invoke(124, checked(sig, [name]), sig)  # type: ignore[no-any-return]
+
+    def node_device_define_xml(self, xml: str, flags: int) -> NodeDeviceRecord:
+        sig = wire_signature(428)
+        return self._invoke(428, checked(sig, [xml, flags]), sig)  # type: ignore[no-any-return]
+
+    def node_device_undefine(self, name: str, flags: int) -> None:
+        sig = wire_signature(429)
+        return self._invoke(429, checked(sig, [name, flags]), sig)  # type: ignore[no-any-return]
+
+    def node_device_create(self, name: str, flags: int) -> None:
+        sig = wire_signature(430)
+        return self._invoke(430, checked(sig, [name, flags]), sig)  # type: ignore[no-any-return]
+
+    def node_device_get_autostart(self, name: str) -> bool:
+        sig = wire_signature(433)
+        return self._invoke(433, checked(sig, [name]), sig)  # type: ignore[no-any-return]
+
+    def node_device_set_autostart(self, name: str, autostart: bool) -> None:
+        sig = wire_signature(434)
+        return self._invoke(434, checked(sig, [name, autostart]), sig)  # type: ignore[no-any-return]
+
+    def node_device_is_persistent(self, name: str) -> bool:
+        sig = wire_signature(435)
+        return self._invoke(435, checked(sig, [name]), sig)  # type: ignore[no-any-return]
+
+    def node_device_is_active(self, name: str) -> bool:
+        sig = wire_signature(436)
+        return self._invoke(436, checked(sig, [name]), sig)  # type: ignore[no-any-return]
 
 
 class AsyncRemoteStubs:
@@ -1356,4 +1497,178 @@ class AsyncRemoteStubs:
     async def nwfilter_binding_delete(self, binding: NWFilterBindingRef) -> None:
         sig = wire_signature(399)
         reply = await self._asend(399, checked(sig, [binding]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_list_all_interfaces(self, flags: int) -> list[InterfaceRecord]:
+        sig = wire_signature(284)
+        reply = await self._asend(284, checked(sig, [flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def interface_lookup_by_name(self, name: str) -> InterfaceRecord:
+        sig = wire_signature(128)
+        reply = await self._asend(128, checked(sig, [name]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def interface_lookup_by_mac_string(self, mac: str) -> InterfaceRecord:
+        sig = wire_signature(129)
+        reply = await self._asend(129, checked(sig, [mac]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def interface_get_xml_desc(self, iface: InterfaceRef, flags: int) -> str:
+        sig = wire_signature(130)
+        reply = await self._asend(130, checked(sig, [iface, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def interface_define_xml(self, xml: str, flags: int) -> InterfaceRecord:
+        sig = wire_signature(131)
+        reply = await self._asend(131, checked(sig, [xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def interface_undefine(self, iface: InterfaceRef) -> None:
+        sig = wire_signature(132)
+        reply = await self._asend(132, checked(sig, [iface]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def interface_create(self, iface: InterfaceRef, flags: int) -> None:
+        sig = wire_signature(133)
+        reply = await self._asend(133, checked(sig, [iface, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def interface_destroy(self, iface: InterfaceRef, flags: int) -> None:
+        sig = wire_signature(134)
+        reply = await self._asend(134, checked(sig, [iface, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def interface_is_active(self, iface: InterfaceRef) -> bool:
+        sig = wire_signature(156)
+        reply = await self._asend(156, checked(sig, [iface]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def interface_change_begin(self, flags: int) -> None:
+        sig = wire_signature(220)
+        reply = await self._asend(220, checked(sig, [flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def interface_change_commit(self, flags: int) -> None:
+        sig = wire_signature(221)
+        reply = await self._asend(221, checked(sig, [flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def interface_change_rollback(self, flags: int) -> None:
+        sig = wire_signature(222)
+        reply = await self._asend(222, checked(sig, [flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_num_of_devices(self, cap: str | None, flags: int) -> int:
+        sig = wire_signature(111)
+        reply = await self._asend(111, checked(sig, [cap, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_list_devices(self, cap: str | None, maxnames: int, flags: int) -> list[str]:
+        sig = wire_signature(112)
+        reply = await self._asend(112, checked(sig, [cap, maxnames, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_list_all_node_devices(self, flags: int) -> list[NodeDeviceRecord]:
+        sig = wire_signature(285)
+        reply = await self._asend(285, checked(sig, [flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_device_lookup_by_name(self, name: str) -> NodeDeviceRecord:
+        sig = wire_signature(113)
+        reply = await self._asend(113, checked(sig, [name]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_device_lookup_scsi_host_by_wwn(
+        self, wwnn: str, wwpn: str, flags: int
+    ) -> NodeDeviceRecord:
+        sig = wire_signature(297)
+        reply = await self._asend(297, checked(sig, [wwnn, wwpn, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_device_get_xml_desc(self, name: str, flags: int) -> str:
+        sig = wire_signature(114)
+        reply = await self._asend(114, checked(sig, [name, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_device_get_parent(self, name: str) -> str:
+        sig = wire_signature(115)
+        reply = await self._asend(115, checked(sig, [name]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_device_num_of_caps(self, name: str) -> int:
+        sig = wire_signature(116)
+        reply = await self._asend(116, checked(sig, [name]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_device_list_caps(self, name: str, maxnames: int) -> list[str]:
+        sig = wire_signature(117)
+        reply = await self._asend(117, checked(sig, [name, maxnames]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_device_dettach(self, name: str) -> None:
+        sig = wire_signature(118)
+        reply = await self._asend(118, checked(sig, [name]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_device_re_attach(self, name: str) -> None:
+        sig = wire_signature(119)
+        reply = await self._asend(119, checked(sig, [name]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_device_reset(self, name: str) -> None:
+        sig = wire_signature(120)
+        reply = await self._asend(120, checked(sig, [name]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_device_detach_flags(
+        self, name: str, driver_name: str | None, flags: int
+    ) -> None:
+        sig = wire_signature(301)
+        reply = await self._asend(301, checked(sig, [name, driver_name, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_device_create_xml(self, xml: str, flags: int) -> NodeDeviceRecord:
+        sig = wire_signature(123)
+        reply = await self._asend(123, checked(sig, [xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_device_destroy(self, name: str) -> None:
+        sig = wire_signature(124)
+        reply = await self._asend(124, checked(sig, [name]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_device_define_xml(self, xml: str, flags: int) -> NodeDeviceRecord:
+        sig = wire_signature(428)
+        reply = await self._asend(428, checked(sig, [xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_device_undefine(self, name: str, flags: int) -> None:
+        sig = wire_signature(429)
+        reply = await self._asend(429, checked(sig, [name, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_device_create(self, name: str, flags: int) -> None:
+        sig = wire_signature(430)
+        reply = await self._asend(430, checked(sig, [name, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_device_get_autostart(self, name: str) -> bool:
+        sig = wire_signature(433)
+        reply = await self._asend(433, checked(sig, [name]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_device_set_autostart(self, name: str, autostart: bool) -> None:
+        sig = wire_signature(434)
+        reply = await self._asend(434, checked(sig, [name, autostart]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_device_is_persistent(self, name: str) -> bool:
+        sig = wire_signature(435)
+        reply = await self._asend(435, checked(sig, [name]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_device_is_active(self, name: str) -> bool:
+        sig = wire_signature(436)
+        reply = await self._asend(436, checked(sig, [name]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]

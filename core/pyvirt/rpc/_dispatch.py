@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from pyvirt._records import (
         DomainRef,
         DomainSnapshotRef,
+        InterfaceRef,
         NetworkRef,
         NWFilterBindingRef,
         NWFilterRef,
@@ -960,6 +961,234 @@ def _storage_vol_download(conn: DriverConnection, args: list[Any], read_only: bo
     return conn.storage_vol_download(vol, offset, length, flags)
 
 
+def _connect_list_all_interfaces(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    flags: int = args[0]
+    return conn.connect_list_all_interfaces(flags)
+
+
+def _interface_lookup_by_name(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    name: str = args[0]
+    return conn.interface_lookup_by_name(name)
+
+
+def _interface_lookup_by_mac_string(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    mac: str = args[0]
+    return conn.interface_lookup_by_mac_string(mac)
+
+
+def _interface_get_xml_desc(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    iface: InterfaceRef = args[0]
+    flags: int = args[1]
+    return conn.interface_get_xml_desc(iface, flags)
+
+
+def _interface_define_xml(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    xml: str = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[131], flags, True)
+    return conn.interface_define_xml(xml, flags)
+
+
+def _interface_undefine(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    iface: InterfaceRef = args[0]
+    if read_only:
+        check_access(BY_NUMBER[132], 0, True)
+    return conn.interface_undefine(iface)
+
+
+def _interface_create(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    iface: InterfaceRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[133], flags, True)
+    return conn.interface_create(iface, flags)
+
+
+def _interface_destroy(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    iface: InterfaceRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[134], flags, True)
+    return conn.interface_destroy(iface, flags)
+
+
+def _interface_is_active(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    iface: InterfaceRef = args[0]
+    return conn.interface_is_active(iface)
+
+
+def _interface_change_begin(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    flags: int = args[0]
+    if read_only:
+        check_access(BY_NUMBER[220], flags, True)
+    return conn.interface_change_begin(flags)
+
+
+def _interface_change_commit(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    flags: int = args[0]
+    if read_only:
+        check_access(BY_NUMBER[221], flags, True)
+    return conn.interface_change_commit(flags)
+
+
+def _interface_change_rollback(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    flags: int = args[0]
+    if read_only:
+        check_access(BY_NUMBER[222], flags, True)
+    return conn.interface_change_rollback(flags)
+
+
+def _node_num_of_devices(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    cap: str | None = args[0]
+    flags: int = args[1]
+    return conn.node_num_of_devices(cap, flags)
+
+
+def _node_list_devices(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    cap: str | None = args[0]
+    maxnames: int = args[1]
+    flags: int = args[2]
+    return conn.node_list_devices(cap, maxnames, flags)
+
+
+def _connect_list_all_node_devices(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    flags: int = args[0]
+    return conn.connect_list_all_node_devices(flags)
+
+
+def _node_device_lookup_by_name(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    name: str = args[0]
+    return conn.node_device_lookup_by_name(name)
+
+
+def _node_device_lookup_scsi_host_by_wwn(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    wwnn: str = args[0]
+    wwpn: str = args[1]
+    flags: int = args[2]
+    return conn.node_device_lookup_scsi_host_by_wwn(wwnn, wwpn, flags)
+
+
+def _node_device_get_xml_desc(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    name: str = args[0]
+    flags: int = args[1]
+    return conn.node_device_get_xml_desc(name, flags)
+
+
+def _node_device_get_parent(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    name: str = args[0]
+    return conn.node_device_get_parent(name)
+
+
+def _node_device_num_of_caps(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    name: str = args[0]
+    return conn.node_device_num_of_caps(name)
+
+
+def _node_device_list_caps(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    name: str = args[0]
+    maxnames: int = args[1]
+    return conn.node_device_list_caps(name, maxnames)
+
+
+def _node_device_dettach(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    name: str = args[0]
+    if read_only:
+        check_access(BY_NUMBER[118], 0, True)
+    return conn.node_device_dettach(name)
+
+
+def _node_device_re_attach(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    name: str = args[0]
+    if read_only:
+        check_access(BY_NUMBER[119], 0, True)
+    return conn.node_device_re_attach(name)
+
+
+def _node_device_reset(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    name: str = args[0]
+    if read_only:
+        check_access(BY_NUMBER[120], 0, True)
+    return conn.node_device_reset(name)
+
+
+def _node_device_detach_flags(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    name: str = args[0]
+    driver_name: str | None = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[301], flags, True)
+    return conn.node_device_detach_flags(name, driver_name, flags)
+
+
+def _node_device_create_xml(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    xml: str = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[123], flags, True)
+    return conn.node_device_create_xml(xml, flags)
+
+
+def _node_device_destroy(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    name: str = args[0]
+    if read_only:
+        check_access(BY_NUMBER[124], 0, True)
+    return conn.node_device_destroy(name)
+
+
+def _node_device_define_xml(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    xml: str = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[428], flags, True)
+    return conn.node_device_define_xml(xml, flags)
+
+
+def _node_device_undefine(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    name: str = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[429], flags, True)
+    return conn.node_device_undefine(name, flags)
+
+
+def _node_device_create(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    name: str = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[430], flags, True)
+    return conn.node_device_create(name, flags)
+
+
+def _node_device_get_autostart(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    name: str = args[0]
+    if read_only:
+        check_access(BY_NUMBER[433], 0, True)
+    return conn.node_device_get_autostart(name)
+
+
+def _node_device_set_autostart(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    name: str = args[0]
+    autostart: bool = args[1]
+    if read_only:
+        check_access(BY_NUMBER[434], 0, True)
+    return conn.node_device_set_autostart(name, autostart)
+
+
+def _node_device_is_persistent(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    name: str = args[0]
+    return conn.node_device_is_persistent(name)
+
+
+def _node_device_is_active(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    name: str = args[0]
+    return conn.node_device_is_active(name)
+
+
 #: Procedure number -> ``handler(conn, args, read_only)``.
 DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     3: _connect_get_type,
@@ -1105,4 +1334,38 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     399: _nwfilter_binding_delete,
     208: _storage_vol_upload,
     209: _storage_vol_download,
+    284: _connect_list_all_interfaces,
+    128: _interface_lookup_by_name,
+    129: _interface_lookup_by_mac_string,
+    130: _interface_get_xml_desc,
+    131: _interface_define_xml,
+    132: _interface_undefine,
+    133: _interface_create,
+    134: _interface_destroy,
+    156: _interface_is_active,
+    220: _interface_change_begin,
+    221: _interface_change_commit,
+    222: _interface_change_rollback,
+    111: _node_num_of_devices,
+    112: _node_list_devices,
+    285: _connect_list_all_node_devices,
+    113: _node_device_lookup_by_name,
+    297: _node_device_lookup_scsi_host_by_wwn,
+    114: _node_device_get_xml_desc,
+    115: _node_device_get_parent,
+    116: _node_device_num_of_caps,
+    117: _node_device_list_caps,
+    118: _node_device_dettach,
+    119: _node_device_re_attach,
+    120: _node_device_reset,
+    301: _node_device_detach_flags,
+    123: _node_device_create_xml,
+    124: _node_device_destroy,
+    428: _node_device_define_xml,
+    429: _node_device_undefine,
+    430: _node_device_create,
+    433: _node_device_get_autostart,
+    434: _node_device_set_autostart,
+    435: _node_device_is_persistent,
+    436: _node_device_is_active,
 }

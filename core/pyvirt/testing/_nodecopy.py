@@ -40,6 +40,10 @@ for pool in conn.list_storage_pools():
     vols = "".join(v.xml_desc() for v in pool.list_volumes()) if pool.is_active() else ""
     xml = pool.xml_desc().rstrip()
     out.append(xml[: -len("</pool>")] + vols + "</pool>")
+for iface in conn.list_interfaces(3):
+    out.append(iface.xml_desc())
+for dev in conn.list_node_devices():
+    out.append(dev.xml_desc())
 out.append("</node>")
 conn.close()
 sys.stdout.write("\n".join(out) + "\n")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from pyvirt import NodeDeviceRecord
 from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 from pyvirt.rpc import RemoteConnection, default_rundir, resolve
 
@@ -13,6 +14,19 @@ if TYPE_CHECKING:
     from pyvirt import URI
 
 AUTOSTART_WAIT = 5.0
+
+
+class _RemoteDriverConnection(RemoteConnection):
+    """libvirt's remote driver on top of the session: where its handles differ from a local
+    driver's, so must ours.
+
+    libvirt's remote protocol identifies a node device by name only, so a device the remote
+    driver creates caches no parent (a local driver caches the one the XML asked for), and
+    its ``parent()`` asks the daemon, which answers the created device's own."""
+
+    def node_device_create_xml(self, xml: str, flags: int) -> NodeDeviceRecord:
+        created = super().node_device_create_xml(xml, flags)
+        return NodeDeviceRecord(created.name, "")
 
 
 def _autostart(uri: URI | None, read_only: bool) -> None:
@@ -62,4 +76,4 @@ class RemoteDriver(ConnectDriver):
         cls, uri: URI | None, *, read_only: bool, auth: AuthCallback | None
     ) -> DriverConnection | None:
         _autostart(uri, read_only)
-        return RemoteConnection.open(uri, read_only=read_only)
+        return _RemoteDriverConnection.open(uri, read_only=read_only)

@@ -10,8 +10,10 @@ from pyvirt.driver import DriverConnection
 
 from pyvirt_test._domain_ops import DomainOps
 from pyvirt_test._host import HostOps
+from pyvirt_test._iface_ops import InterfaceOps
 from pyvirt_test._info_ops import InfoOps
 from pyvirt_test._network_ops import NetworkOps
+from pyvirt_test._nodedev_ops import NodeDeviceOps
 from pyvirt_test._snapshot_ops import SnapshotOps
 from pyvirt_test._state import EventListener, TestState
 from pyvirt_test._storage_ops import StorageOps
@@ -20,7 +22,15 @@ _tokens = itertools.count(1)
 
 
 class TestConnection(
-    HostOps, InfoOps, DomainOps, SnapshotOps, NetworkOps, StorageOps, DriverConnection
+    HostOps,
+    InfoOps,
+    DomainOps,
+    SnapshotOps,
+    NetworkOps,
+    StorageOps,
+    InterfaceOps,
+    NodeDeviceOps,
+    DriverConnection,
 ):
     """One open test connection over a :class:`TestState`.
 

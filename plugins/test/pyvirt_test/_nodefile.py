@@ -21,7 +21,14 @@ if TYPE_CHECKING:
     # lxml, pyvirt._xml and the parsers load when a file is parsed: ``test:///default`` is
     # built without them (see _defaults), and every pyvirsh run opening it would pay for them.
     from lxml import etree
-    from pyvirt.conf import DomainDef, NetworkDef, PoolDef, VolumeDef
+    from pyvirt.conf import (
+        DomainDef,
+        HostInterfaceDef,
+        NetworkDef,
+        NodeDeviceDef,
+        PoolDef,
+        VolumeDef,
+    )
 
 TEST_NS = "http://libvirt.org/schemas/domain/test/1.0"
 _D = ErrorDomain.TEST
@@ -51,6 +58,9 @@ class NodeConfig:
     pools: list[tuple[PoolDef, list[VolumeDef]]] = field(default_factory=list)
     #: ``<auth>`` users and their passwords (None: no password); None when the file has none.
     auth_users: dict[str, str | None] | None = None
+    #: Host interfaces (all start up, as libvirt's) and node devices.
+    interfaces: list[HostInterfaceDef] = field(default_factory=list)
+    node_devices: list[NodeDeviceDef] = field(default_factory=list)
 
 
 def _xml_error(detail: str) -> Exception:
@@ -182,7 +192,21 @@ def parse_node(text: str | bytes, base_dir: str) -> NodeConfig:
         pool = parse_pool_xml(_to_text(elem))
         vols = [parse_volume_xml(_to_text(v), pool=pool) for v in vol_elems]
         config.pools.append((pool, vols))
+    _host_devices(root, base_dir, config)
     return config
+
+
+def _host_devices(root: etree._Element, base_dir: str, config: NodeConfig) -> None:
+    """The file's ``<interface>`` and ``<device>`` elements (libvirt's testParseInterfaces
+    and testParseNodedevs)."""
+    from pyvirt.conf import parse_host_interface_xml, parse_node_device_xml
+
+    for elem in root.findall("interface"):
+        elem = _resolve(elem, base_dir, "interface_definition")
+        config.interfaces.append(parse_host_interface_xml(_to_text(elem)))
+    for elem in root.findall("device"):
+        elem = _resolve(elem, base_dir, "nodedev_definition")
+        config.node_devices.append(parse_node_device_xml(_to_text(elem), create=False))
 
 
 def _runstate(value: int) -> DomainState:

@@ -19,6 +19,11 @@ from pyvirt.driver import DomainObjList, NetworkObjList, StoragePoolObjList
 from pyvirt_test._nodefile import NodeConfig
 from pyvirt_test._objects import TestDomain, TestNetwork, TestPool
 
+# Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyvirt_test._host_devices import HostDevices
+
 #: (object kind, name, uuid, id, event, detail): the shape of what listeners receive.
 EventListener = Callable[[str, str, str, int, int, int], None]
 
@@ -33,12 +38,17 @@ def _pool_type(pool: TestPool) -> str:
 
 class TestState:
     def __init__(
-        self, config: NodeConfig, *, deferred: Callable[[], NodeConfig] | None = None
+        self,
+        config: NodeConfig,
+        *,
+        deferred: Callable[[], NodeConfig] | None = None,
+        host_devices: Callable[[], HostDevices] | None = None,
     ) -> None:
         """The state *config* describes.  With *deferred*, the networks and pools come from
         ``deferred()`` instead, called on first use of either: ``test:///default`` passes its
         builder so that a command about domains (every ``pyvirsh list``) never imports the
-        network and storage definitions."""
+        network and storage definitions.  *host_devices* builds the host interfaces and
+        node devices on first use (none without it)."""
         self.lock = threading.RLock()
         self.node_info: NodeInfo = config.node_info
         # libvirt's test driver answers failed domain lookups with a bare "Domain not found".
@@ -46,6 +56,8 @@ class TestState:
         self._networks: NetworkObjList[TestNetwork] | None = None
         self._pools: StoragePoolObjList[TestPool] | None = None
         self._deferred = deferred
+        self._host_devices_source = host_devices
+        self._host_devices: HostDevices | None = None
         self.listeners: list[EventListener] = []
         for item in config.domains:
             dom = TestDomain(
@@ -102,6 +114,17 @@ class TestState:
             self._load_deferred()
         assert self._pools is not None
         return self._pools
+
+    @property
+    def host_devices(self) -> HostDevices:
+        """The host interfaces and node devices (built on first use)."""
+        with self.lock:
+            if self._host_devices is None:
+                from pyvirt_test._host_devices import HostDevices
+
+                source = self._host_devices_source
+                self._host_devices = source() if source is not None else HostDevices()
+            return self._host_devices
 
     # -- domains --------------------------------------------------------------------------
     def activate(self, dom: TestDomain, state: DomainState, reason: int) -> None:

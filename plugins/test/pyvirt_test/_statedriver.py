@@ -22,6 +22,29 @@ from pyvirt_test._driver import TestDriver
 from pyvirt_test._nodefile import load_node_file
 from pyvirt_test._state import TestState
 
+# Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyvirt.conf import HostInterfaceDef, NodeDeviceDef
+
+    from pyvirt_test._host_devices import HostDevices
+
+
+def _file_host_devices(
+    interfaces: list[HostInterfaceDef], devices: list[NodeDeviceDef]
+) -> HostDevices:
+    """A node file's interfaces and node devices, built when a command first asks."""
+    from pyvirt_test._host_devices import host_devices_from
+
+    return host_devices_from(interfaces, devices)
+
+
+def _default_host_devices() -> HostDevices:
+    """test:///default's interfaces and node devices, imported only when a command asks."""
+    from pyvirt_test._host_devices import default_host_devices
+
+    return default_host_devices()
+
 
 class TestStateDriver(StateDriver):
     name = "Test"
@@ -54,12 +77,19 @@ class TestStateDriver(StateDriver):
         config = load_node_file(uri.path)
         if config.auth_users is not None:
             authenticate(config.auth_users, auth)
-        return TestConnection(TestState(config), str(uri))
+        devices = (config.interfaces, config.node_devices)
+        return TestConnection(
+            TestState(config, host_devices=lambda: _file_host_devices(*devices)), str(uri)
+        )
 
     def _acquire_default(self) -> TestState:
         with self._lock:
             if self._default is None:
-                self._default = TestState(default_domains(), deferred=default_networks_and_pools)
+                self._default = TestState(
+                    default_domains(),
+                    deferred=default_networks_and_pools,
+                    host_devices=_default_host_devices,
+                )
             self._default_refs += 1
             return self._default
 

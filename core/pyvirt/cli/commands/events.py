@@ -150,13 +150,22 @@ class _Waiter:
         self._ids: list[int] = []
 
     def watch(
-        self, conn: Connection, kind: str, uuid: str | None, text: Callable[[ObjectEvent], str]
+        self,
+        conn: Connection,
+        kind: str,
+        uuid: str | None,
+        text: Callable[[ObjectEvent], str],
+        *,
+        name: str | None = None,
     ) -> None:
-        self._ids.append(
-            conn.register_event_callback(
-                lambda _conn, ev: self.pending.put(text(ev)), kind=kind, uuid=uuid
-            )
-        )
+        """Print *text* of each event of *kind* (of the object with *uuid*, or *name* for
+        objects without one, such as node devices)."""
+
+        def relay(_conn: Connection, ev: ObjectEvent) -> None:
+            if name is None or ev.name == name:
+                self.pending.put(text(ev))
+
+        self._ids.append(conn.register_event_callback(relay, kind=kind, uuid=uuid))
 
     def wait(self, timeout: int | None) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout / 1000
