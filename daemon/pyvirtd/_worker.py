@@ -30,11 +30,13 @@ import queue
 import signal
 import sys
 import threading
+import time
 import uuid as uuidlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pyvirt import ErrorCode, ErrorDomain, ObjectEvent, VirtError, make_error, parse_uri
+from pyvirt.acl import Identity, load_policy
 from pyvirt.driver import StateDriver, StateInitResult
 from pyvirt.rpc import (
     DISPATCH,
@@ -63,12 +65,17 @@ from pyvirt.rpc.zmtp import encode_two
 from pyvirtd import _logsetup
 from pyvirtd._control import (
     ControlError,
+    ControlReader,
     WorkerOptions,
     WorkerReady,
     WorkerSessions,
+    WorkerTicket,
     read_record,
     write_record,
 )
+from pyvirtd._guard import AccessGuard
+from pyvirtd._handshake import PendingConnections
+from pyvirtd._identity import peer_identity
 from pyvirtd._session import Session
 from pyvirtd._sockets import endpoint_path
 from pyvirtd._transport import ZmtpServer
@@ -120,7 +127,19 @@ class WorkerServer:
             max_connections=2 * self.max_clients + 64,
             spin=options.poll_spin_us / 1e6,
             backlog=options.max_queued_clients,
+            on_accept=self._on_accept,
         )
+        #: Who is on each connection (the kernel's word for unix peers), and the connections
+        #: that have not opened a session yet (pyvirtd._handshake).
+        self.identities: dict[bytes, Identity] = {}
+        self.pending = PendingConnections(options.max_anonymous_clients, options.auth_timeout)
+        #: One-time tickets the daemon issued to clients it authenticated: ticket -> (what
+        #: it proves, until when it is valid).
+        self.tickets: dict[bytes, tuple[WorkerTicket, float]] = {}
+        self.auth = {"rw": options.auth_unix_rw, "ro": options.auth_unix_ro, "tcp": options.auth_tcp}
+        self.guard: AccessGuard | None = None
+        if options.access_rules:
+            self.guard = AccessGuard(load_policy(options.access_rules), _driver_label(state))
         self.endpoints: dict[str, str] = {}
         self.bound: dict[str, int] = {}  # socket file -> inode, removed on exit if still ours
         for kind, perms in (("rw", options.rw_perms), ("ro", options.ro_perms)):
@@ -145,6 +164,8 @@ class WorkerServer:
         )
         self.event_seq = 0
         self.event_lock = threading.Lock()
+        self.ticket_fd: int | None = None
+        self.ticket_reader = ControlReader()
         self.running = True
 
     # -- replies ---------------------------------------------------------------------------
@@ -165,7 +186,25 @@ class WorkerServer:
             log.warning("a %s client does not read its replies: closing it", self.name)
             self._close(key)
 
+    def _on_accept(self, kind: str, ident: bytes, sock: Any) -> bool:
+        self.identities[ident] = peer_identity(sock, kind)
+        for old in self.pending.add(ident):
+            log.info("dropping a connection that has not opened a session: too many such")
+            self.transport.drop(old)
+        return True
+
+    def sweep(self) -> None:
+        """Drop connections that did not open a session in time; forget stale tickets."""
+        for ident in self.pending.expired():
+            log.info("dropping a connection that opened no session within auth_timeout")
+            self.transport.drop(ident)
+        if self.tickets:
+            now = time.monotonic()
+            self.tickets = {t: v for t, v in self.tickets.items() if v[1] > now}
+
     def _on_disconnect(self, kind: str, ident: bytes) -> None:
+        self.identities.pop(ident, None)
+        self.pending.done(ident)
         key = (kind, ident)
         if key in self.event_peers:
             self._detach_events(self.event_peers[key])
@@ -253,7 +292,15 @@ class WorkerServer:
         """Run procedure *number* through the generated dispatch: the permission check of
         its row (read-only sessions), then the typed driver call."""
         try:
-            result = DISPATCH[number](session.conn, args, session.read_only)
+            if self.guard is None:
+                result = DISPATCH[number](session.conn, args, session.read_only)
+            else:
+                result = self.guard.call(
+                    session.identity,
+                    signatures()[number],
+                    args,
+                    lambda: DISPATCH[number](session.conn, args, session.read_only),
+                )
             return Status.OK, encode(result)
         except VirtError as exc:
             return Status.ERROR, _error_body(exc)
@@ -294,13 +341,17 @@ class WorkerServer:
             raise _rpc_error(f"malformed arguments for connect_open: {exc}") from None
         if (
             not isinstance(args, list)
-            or len(args) != 2
+            or len(args) not in (2, 3)
             or not isinstance(args[0], str)
             or type(args[1]) is not int
+            or (len(args) == 3 and not isinstance(args[2], bytes))
         ):
             raise _rpc_error("malformed arguments for connect_open")
-        name, flags = args
+        name, flags = args[0], args[1]
+        identity = self._identity(kind, key[1], args[2] if len(args) == 3 else None)
         read_only = kind == "ro" or bool(flags & 1)
+        if read_only and not identity.read_only:
+            identity = dataclasses.replace(identity, socket="ro")
         conn = self.state.open_connection(parse_uri(name), read_only=read_only)
         if conn is None:
             raise make_error(ErrorCode.NO_CONNECT, ErrorDomain.NONE, name)
@@ -310,11 +361,60 @@ class WorkerServer:
         elif len(self.sessions) >= self.max_clients:
             conn.connect_close()
             raise _rpc_error("Too many active clients, dropping connection")
-        session = Session(conn, read_only)
+        session = Session(conn, read_only, identity=identity)
         self.sessions[key] = session
+        self.pending.done(key[1])
         self.by_token[session.token] = session
         self._report()
         self._reply(key[1], header, Status.OK, encode([session.token, self.boot_id]))
+
+    def _identity(self, kind: str, ident: bytes, ticket: bytes | None) -> Identity:
+        """Who opens on connection *ident*: the kernel's credentials, and on a socket that
+        requires authentication, what the daemon's one-time *ticket* says was proved."""
+        identity = self.identities.get(ident) or Identity(socket=kind)
+        if self.auth.get(kind, "none") == "none":
+            return identity
+        if ticket is not None and ticket not in self.tickets:
+            self._read_tickets()  # the daemon wrote it before answering the route: read it
+        granted = self.tickets.pop(ticket, None) if ticket is not None else None
+        if granted is None or granted[0].socket != kind or granted[1] < time.monotonic():
+            log.warning("refusing CONNECT_OPEN without a valid ticket (%s)", identity.describe())
+            raise make_error(ErrorCode.RPC, ErrorDomain.RPC, "authentication required")
+        proof = granted[0]
+        return dataclasses.replace(identity, scram_user=proof.scram_user, x509_dn=proof.x509_dn)
+
+    def _read_tickets(self) -> None:
+        """Take the daemon's WorkerTicket records from stdin (non-blocking)."""
+        if self.ticket_fd is None:
+            return
+        while True:
+            try:
+                chunk = os.read(self.ticket_fd, 65536)
+            except BlockingIOError:
+                return
+            except OSError:
+                chunk = b""
+            if not chunk:
+                self.transport.unwatch(self.ticket_fd)
+                self.ticket_fd = None
+                return
+            try:
+                records = self.ticket_reader.feed(chunk)
+            except ControlError as exc:
+                log.error("the daemon's ticket stream broke (%s): no more tickets", exc)
+                self.transport.unwatch(self.ticket_fd)
+                self.ticket_fd = None
+                return
+            deadline = time.monotonic() + self.options.auth_timeout
+            for record in records:
+                if isinstance(record, WorkerTicket):
+                    self.tickets[record.ticket] = (record, deadline)
+
+    def watch_tickets(self, fd: int) -> None:
+        """Read tickets from *fd* (the worker's stdin, the daemon's end of it)."""
+        os.set_blocking(fd, False)
+        self.ticket_fd = fd
+        self.transport.watch(fd, self._read_tickets)
 
     def _discard(self, session: Session) -> None:
         self.by_token.pop(session.token, None)
@@ -371,6 +471,7 @@ class WorkerServer:
                 self.event_peers.pop(session.event_peer, None)
             session.event_peer = key
         self.event_peers[key] = session
+        self.pending.done(key[1])
         self._reply(key[1], header, Status.OK, encode(self.boot_id))
 
     def _detach_events(self, session: Session) -> None:
@@ -387,6 +488,8 @@ class WorkerServer:
     def _publish(self, session: Session, event: ObjectEvent) -> None:
         peer = session.event_peer
         if peer is None:
+            return
+        if self.guard is not None and not self.guard.sees(session.identity, event):
             return
         # Numbered per session: a client that sees a gap knows it missed events (a full queue,
         # a reconnect); a new boot id tells it the daemon restarted.
@@ -422,6 +525,7 @@ class WorkerServer:
             if not busy or rounds & 255 == 0:
                 if os.getppid() != parent:
                     break
+                self.sweep()
                 if not self.done.empty():
                     self._drain()
 
@@ -440,6 +544,13 @@ class WorkerServer:
                     os.unlink(path)
             except FileNotFoundError:
                 pass
+
+
+def _driver_label(state: StateDriver) -> str:
+    """The driver name libvirt's access errors carry ('QEMU', 'Test': its hypervisor
+    driver's name, which the connect driver's ``name`` mirrors)."""
+    connect = state.connect_driver
+    return connect.name if connect is not None else state.name
 
 
 def _rpc_error(detail: str) -> VirtError:
@@ -514,6 +625,7 @@ def main(argv: list[str] | None = None) -> int:
     # A signal writes to the wake-up pipe, so the loop sees it at once: the poll would
     # otherwise run out its full timeout first (Python handlers run between C calls only).
     signal.set_wakeup_fd(server.wake_w)
+    server.watch_tickets(0)  # the daemon's WorkerTicket records follow the options
     # Tell the daemon where we listen, then serve.
     write_record(control, server.ready_record())
     try:

@@ -17,5 +17,9 @@ PROC_EVENT_DETACH = BY_METHOD["connect_event_unsubscribe"].number
 PROC_EVENT = 318
 
 # program DAEMON
-PROC_ROUTE = 1  # args [uri or "", flags] -> {"driver", "endpoint", "uri", "boot_id"}
+PROC_ROUTE = 1  # args [uri or "", flags] -> {"driver", "endpoint", "uri", "boot_id"[, "ticket"]}
 PROC_NOTICE = 2  # reserved: the daemon sends no notices yet
+
+# authentication (SCRAM-SHA-256, before ROUTE on a socket that requires it; pyvirtd._auth)
+PROC_AUTH_SCRAM_START = 3  # args [mechanism, client-first message] -> server-first message
+PROC_AUTH_SCRAM_FINISH = 4  # args [client-final message] -> server-final message

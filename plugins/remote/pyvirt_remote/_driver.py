@@ -62,4 +62,4 @@ class RemoteDriver(ConnectDriver):
         cls, uri: URI | None, *, read_only: bool, auth: AuthCallback | None
     ) -> DriverConnection | None:
         _autostart(uri, read_only)
-        return RemoteConnection.open(uri, read_only=read_only)
+        return RemoteConnection.open(uri, read_only=read_only, auth=auth)
