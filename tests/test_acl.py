@@ -405,3 +405,37 @@ def test_without_rules_the_policy_is_libvirts_default() -> None:
         for permission in required_permissions(proc, 0):
             assert policy.allows(Identity(socket="rw"), permission)
             assert policy.allows(Identity(socket="ro"), permission) == _is_read(permission)
+
+
+def test_events_go_only_to_who_may_see_their_object(acl_daemon) -> None:
+    import asyncio
+
+    import pyvirt.aio
+
+    uri = f"test+tcp://127.0.0.1:{acl_daemon.tcp_port}/default"
+
+    def auth_for(who: str):
+        return lambda creds: [who if c == 2 else f"{who}-pw" for c, _p in creds]
+
+    async def first_event_names() -> tuple[str, str]:
+        dev = await pyvirt.aio.open_driver(uri, auth=auth_for("dev"))
+        reader = await pyvirt.aio.open_driver(uri, auth=auth_for("reader"))
+        try:
+            dev_next = asyncio.ensure_future(dev.events().__anext__())
+            reader_next = asyncio.ensure_future(reader.events().__anext__())
+            await asyncio.sleep(0.3)  # both attached (a late attach only misses prod-e)
+            with _scram(acl_daemon, "admin") as admin:
+                for name in ("prod-e", "dev-e"):
+                    await asyncio.to_thread(admin.define_domain, DOMXML.format(name))
+                try:
+                    got_dev = await asyncio.wait_for(dev_next, 30)
+                    got_reader = await asyncio.wait_for(reader_next, 30)
+                finally:
+                    for name in ("prod-e", "dev-e"):
+                        await asyncio.to_thread(admin.lookup_domain_by_name(name).undefine)
+            return got_dev.name, got_reader.name
+        finally:
+            await dev.connect_close()
+            await reader.connect_close()
+
+    assert asyncio.run(first_event_names()) == ("dev-e", "prod-e")

@@ -414,3 +414,24 @@ def test_a_thousand_failed_logins_leave_the_daemon_serving(tcp) -> None:
         assert dom.info() is not None
     with pyvirt.open(tcp.uri(), auth=answer("bob", PASSWORD)) as conn:
         assert conn.lookup_domain_by_name("test").name == "test"
+
+
+def test_asyncio_clients_log_in_too(tcp) -> None:
+    import asyncio
+
+    import pyvirt.aio
+
+    async def main() -> list[str]:
+        async with await pyvirt.aio.open(tcp.uri(), auth=answer("bob", PASSWORD)) as conn:
+            names = [d.name for d in await conn.list_domains()]
+        drv = await pyvirt.aio.open_driver(tcp.uri(), auth=answer("bob", PASSWORD))
+        try:
+            names += [r.name for r in await drv.connect_list_all_domains(0)]
+        finally:
+            await drv.connect_close()
+        with pytest.raises(pyvirt.VirtError) as info:
+            await pyvirt.aio.open(tcp.uri(), auth=answer("bob", "bad"))
+        assert str(info.value) == "authentication failed: authentication failed"
+        return names
+
+    assert asyncio.run(main()) == ["test", "test"]
