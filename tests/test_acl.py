@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -282,10 +284,18 @@ def acl_daemon(tmp_path_factory):
         f'access_rules = "{rules}"\nscram_credentials = "{creds}"\ntcp_port = {port}\n'
         'unix_sock_rw_perms = "0777"\n'
     )
-    with running_daemon("--listen", config=config) as daemon:
-        os.chmod(daemon.rundir.parent, 0o755)
-        daemon.tcp_port = port
-        yield daemon
+    # The probes' home: reachable by every uid (pytest's own tmp is root's alone), so that
+    # no probe reads root's config or writes caches outside the test.
+    home = Path(tempfile.mkdtemp(prefix="pvacl-", dir="/tmp"))
+    os.chmod(home, 0o1777)
+    try:
+        with running_daemon("--listen", config=config) as daemon:
+            os.chmod(daemon.rundir.parent, 0o755)
+            daemon.tcp_port = port
+            daemon.home = home
+            yield daemon
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def _free_port() -> int:
@@ -296,14 +306,17 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _probe(uri: str, prefix: list[str], user: str = "", password: str = "") -> dict[str, str]:
+def _probe(
+    home: Path, uri: str, prefix: list[str], user: str = "", password: str = ""
+) -> dict[str, str]:
     tests_dir = str(Path(__file__).resolve().parent)
     job = {"uri": uri, "user": user, "password": password, "cases": CASES}
     done = subprocess.run(
         [*prefix, sys.executable, "-c", PROBE, tests_dir],
         input=json.dumps(job), capture_output=True, text=True, timeout=300,
-        # another uid cannot read root's config: a home without one
-        env={**os.environ, "HOME": "/nonexistent", "XDG_CONFIG_HOME": "/nonexistent"},
+        # another uid cannot read root's config: a home of the test's own, open to every uid
+        env={**os.environ, "HOME": str(home), "XDG_CONFIG_HOME": str(home / "config"),
+             "XDG_CACHE_HOME": str(home / "cache")},
     )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)  # type: ignore[no-any-return]
@@ -328,13 +341,14 @@ def _setpriv(uid: int) -> list[str]:
 @pytest.mark.parametrize("who", ["admin", "reader", "dev"])
 def test_matrix_through_the_unix_socket_by_peer_credentials(acl_daemon, who) -> None:
     prefix = {"admin": [], "reader": _setpriv(65534), "dev": _setpriv(DEV_UID)}[who]
-    got = _probe(acl_daemon.uri(), prefix)
+    got = _probe(acl_daemon.home, acl_daemon.uri(), prefix)
     _check_matrix(who, got)
 
 
 @pytest.mark.parametrize("who", ["admin", "reader", "dev"])
 def test_matrix_through_tcp_by_scram_user(acl_daemon, who) -> None:
-    got = _probe(f"test+tcp://127.0.0.1:{acl_daemon.tcp_port}/default", [], who, f"{who}-pw")
+    uri = f"test+tcp://127.0.0.1:{acl_daemon.tcp_port}/default"
+    got = _probe(acl_daemon.home, uri, [], who, f"{who}-pw")
     _check_matrix(who, got)
 
 

@@ -435,3 +435,16 @@ def test_asyncio_clients_log_in_too(tcp) -> None:
         return names
 
     assert asyncio.run(main()) == ["test", "test"]
+
+
+def test_unix_sockets_can_require_a_login_too(tmp_path) -> None:
+    with scram_daemon(tmp_path, 'auth_unix_rw = "scram"\n') as d:
+        with pytest.raises(pyvirt.VirtError) as info:
+            pyvirt.open(d.daemon.uri())
+        assert str(info.value) == "authentication failed: No authentication callback available"
+        with pyvirt.open(d.daemon.uri(), auth=answer("bob", PASSWORD)) as conn:
+            assert conn.lookup_domain_by_name("test").name == "test"
+        status, body = open_on_worker(str(d.daemon.rundir / "pyvirt-test-sock"))
+        assert status == Status.ERROR and body["message"] == "authentication required"
+        with pyvirt.open(d.daemon.uri(read_only=True)) as conn:  # auth_unix_ro stays "none"
+            assert conn.lookup_domain_by_name("test").name == "test"

@@ -10,6 +10,7 @@ credentials: it is known once it has authenticated (pyvirtd._auth).
 
 from __future__ import annotations
 
+import dataclasses
 import grp
 import pwd
 import socket
@@ -52,17 +53,25 @@ def _supplementary_groups(pid: int) -> tuple[str, ...]:
 
 def peer_identity(sock: socket.socket, kind: str) -> Identity:
     """The identity of the peer of the accepted socket *sock*, which came in on a socket of
-    *kind* ("rw", "ro", "tcp"): the kernel's credentials for a unix peer, none for tcp."""
+    *kind* ("rw", "ro", "tcp"): the kernel's credentials for a unix peer, none for tcp.
+
+    Only the numbers: one ``getsockopt``.  The names cost half a millisecond (the user and
+    group databases, /proc), paid only where rules need them (:func:`with_names`)."""
     if sock.family != socket.AF_UNIX:
         return Identity(socket=kind)
     raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, _UCRED.size)
     pid, uid, gid = _UCRED.unpack(raw)
-    return Identity(
-        socket=kind,
-        uid=uid,
-        gid=gid,
-        pid=pid,
-        user=_user_name(uid),
-        group=_group_name(gid),
-        groups=_supplementary_groups(pid),
+    return Identity(socket=kind, uid=uid, gid=gid, pid=pid)
+
+
+def with_names(identity: Identity) -> Identity:
+    """*identity* with the user, group and supplementary group names of its uid, gid and
+    pid, as the rules match on them (unchanged when it has no uid: a tcp peer)."""
+    if identity.uid is None:
+        return identity
+    return dataclasses.replace(
+        identity,
+        user=_user_name(identity.uid),
+        group=_group_name(identity.gid) if identity.gid is not None else None,
+        groups=_supplementary_groups(identity.pid) if identity.pid else (),
     )

@@ -75,7 +75,7 @@ from pyvirtd._control import (
 )
 from pyvirtd._guard import AccessGuard
 from pyvirtd._handshake import PendingConnections
-from pyvirtd._identity import peer_identity
+from pyvirtd._identity import peer_identity, with_names
 from pyvirtd._session import Session
 from pyvirtd._sockets import endpoint_path
 from pyvirtd._transport import ZmtpServer
@@ -349,6 +349,8 @@ class WorkerServer:
             raise _rpc_error("malformed arguments for connect_open")
         name, flags = args[0], args[1]
         identity = self._identity(kind, key[1], args[2] if len(args) == 3 else None)
+        if self.guard is not None:
+            identity = with_names(identity)  # what the rules match on
         read_only = kind == "ro" or bool(flags & 1)
         if read_only and not identity.read_only:
             identity = dataclasses.replace(identity, socket="ro")
