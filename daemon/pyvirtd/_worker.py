@@ -4,7 +4,9 @@ Clients reach the worker's own sockets after the daemon has routed their OPEN, s
 one hop (client → worker), as libvirt's modular daemons do.  The sockets speak ZMTP from this
 process's own loop (pyvirtd._transport), not through libzmq's I/O thread.  Each socket
 refuses every call before CONNECT_OPEN on it, and the read-only socket refuses every
-modifying procedure.
+modifying procedure.  Each connection's identity comes from the kernel (pyvirtd._identity)
+and, on a socket that requires a login, from the daemon's one-time ticket
+(pyvirtd._tickets); with access rules, every call passes pyvirtd._guard.
 
 Calls run on the loop's thread when the driver promises its entry points never wait long
 (``calls_may_block = False``); otherwise on a thread pool (a normal and a priority pool, as
@@ -30,7 +32,6 @@ import queue
 import signal
 import sys
 import threading
-import time
 import uuid as uuidlib
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -65,11 +66,9 @@ from pyvirt.rpc.zmtp import encode_two
 from pyvirtd import _logsetup
 from pyvirtd._control import (
     ControlError,
-    ControlReader,
     WorkerOptions,
     WorkerReady,
     WorkerSessions,
-    WorkerTicket,
     read_record,
     write_record,
 )
@@ -78,6 +77,7 @@ from pyvirtd._handshake import PendingConnections
 from pyvirtd._identity import peer_identity, with_names
 from pyvirtd._session import Session
 from pyvirtd._sockets import endpoint_path
+from pyvirtd._tickets import TicketBook
 from pyvirtd._transport import ZmtpServer
 
 log = logging.getLogger("pyvirtd.worker")
@@ -133,9 +133,8 @@ class WorkerServer:
         #: that have not opened a session yet (pyvirtd._handshake).
         self.identities: dict[bytes, Identity] = {}
         self.pending = PendingConnections(options.max_anonymous_clients, options.auth_timeout)
-        #: One-time tickets the daemon issued to clients it authenticated: ticket -> (what
-        #: it proves, until when it is valid).
-        self.tickets: dict[bytes, tuple[WorkerTicket, float]] = {}
+        #: One-time tickets the daemon issued to clients it authenticated.
+        self.tickets = TicketBook(options.auth_timeout)
         self.auth = {"rw": options.auth_unix_rw, "ro": options.auth_unix_ro, "tcp": options.auth_tcp}
         self.guard: AccessGuard | None = None
         if options.access_rules:
@@ -164,8 +163,6 @@ class WorkerServer:
         )
         self.event_seq = 0
         self.event_lock = threading.Lock()
-        self.ticket_fd: int | None = None
-        self.ticket_reader = ControlReader()
         self.running = True
 
     # -- replies ---------------------------------------------------------------------------
@@ -198,9 +195,7 @@ class WorkerServer:
         for ident in self.pending.expired():
             log.info("dropping a connection that opened no session within auth_timeout")
             self.transport.drop(ident)
-        if self.tickets:
-            now = time.monotonic()
-            self.tickets = {t: v for t, v in self.tickets.items() if v[1] > now}
+        self.tickets.prune()
 
     def _on_disconnect(self, kind: str, ident: bytes) -> None:
         self.identities.pop(ident, None)
@@ -376,47 +371,11 @@ class WorkerServer:
         identity = self.identities.get(ident) or Identity(socket=kind)
         if self.auth.get(kind, "none") == "none":
             return identity
-        if ticket is not None and ticket not in self.tickets:
-            self._read_tickets()  # the daemon wrote it before answering the route: read it
-        granted = self.tickets.pop(ticket, None) if ticket is not None else None
-        if granted is None or granted[0].socket != kind or granted[1] < time.monotonic():
+        proof = self.tickets.take(ticket, kind)
+        if proof is None:
             log.warning("refusing CONNECT_OPEN without a valid ticket (%s)", identity.describe())
             raise make_error(ErrorCode.RPC, ErrorDomain.RPC, "authentication required")
-        proof = granted[0]
         return dataclasses.replace(identity, scram_user=proof.scram_user, x509_dn=proof.x509_dn)
-
-    def _read_tickets(self) -> None:
-        """Take the daemon's WorkerTicket records from stdin (non-blocking)."""
-        if self.ticket_fd is None:
-            return
-        while True:
-            try:
-                chunk = os.read(self.ticket_fd, 65536)
-            except BlockingIOError:
-                return
-            except OSError:
-                chunk = b""
-            if not chunk:
-                self.transport.unwatch(self.ticket_fd)
-                self.ticket_fd = None
-                return
-            try:
-                records = self.ticket_reader.feed(chunk)
-            except ControlError as exc:
-                log.error("the daemon's ticket stream broke (%s): no more tickets", exc)
-                self.transport.unwatch(self.ticket_fd)
-                self.ticket_fd = None
-                return
-            deadline = time.monotonic() + self.options.auth_timeout
-            for record in records:
-                if isinstance(record, WorkerTicket):
-                    self.tickets[record.ticket] = (record, deadline)
-
-    def watch_tickets(self, fd: int) -> None:
-        """Read tickets from *fd* (the worker's stdin, the daemon's end of it)."""
-        os.set_blocking(fd, False)
-        self.ticket_fd = fd
-        self.transport.watch(fd, self._read_tickets)
 
     def _discard(self, session: Session) -> None:
         self.by_token.pop(session.token, None)
@@ -627,7 +586,8 @@ def main(argv: list[str] | None = None) -> int:
     # A signal writes to the wake-up pipe, so the loop sees it at once: the poll would
     # otherwise run out its full timeout first (Python handlers run between C calls only).
     signal.set_wakeup_fd(server.wake_w)
-    server.watch_tickets(0)  # the daemon's WorkerTicket records follow the options
+    # the daemon's WorkerTicket records follow the options on stdin
+    server.tickets.watch(0, server.transport.watch, server.transport.unwatch)
     # Tell the daemon where we listen, then serve.
     write_record(control, server.ready_record())
     try:
