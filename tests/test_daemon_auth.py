@@ -448,3 +448,21 @@ def test_unix_sockets_can_require_a_login_too(tmp_path) -> None:
         assert status == Status.ERROR and body["message"] == "authentication required"
         with pyvirt.open(d.daemon.uri(read_only=True)) as conn:  # auth_unix_ro stays "none"
             assert conn.lookup_domain_by_name("test").name == "test"
+
+
+def test_the_anonymous_cap_drops_only_idle_connections_past_their_grace() -> None:
+    from pyvirtd._handshake import PendingConnections
+
+    book = PendingConnections(limit=2, timeout=10)
+    assert book.add(b"a", now=0) == [] and book.add(b"b", now=0) == []
+    assert book.add(b"c", now=0.5) == []  # over the cap, but a and b are in their grace
+    book.started(b"a")  # a is logging in
+    assert book.add(b"d", now=2) == [b"b", b"c"]  # the idle ones go, oldest first
+    assert b"a" in book and b"d" in book and len(book) == 2
+    assert book.add(b"e", now=3) == [b"d"]
+    assert book.expired(now=9) == []
+    assert book.expired(now=10.5) == [b"a"]  # the timeout ends even a started one
+    book.done(b"e")
+    assert len(book) == 0
+    unlimited = PendingConnections(limit=0, timeout=10)
+    assert all(unlimited.add(bytes([i]), now=5) == [] for i in range(100))

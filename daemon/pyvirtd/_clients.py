@@ -72,6 +72,10 @@ class DaemonClients:
         self.clients[ident] = ClientState(identity, authenticated=not self.needs_auth(kind))
         return self.pending.add(ident)
 
+    def started(self, ident: bytes) -> None:
+        """*ident* sent a message: still pending, but no longer idle."""
+        self.pending.started(ident)
+
     def forget(self, ident: bytes) -> None:
         self.clients.pop(ident, None)
         self.pending.done(ident)

@@ -404,6 +404,7 @@ class Daemon:
             return
         if header.type != MessageType.CALL:
             return
+        self.clients.started(ident)  # spoke: the anonymous cap spares it (pyvirtd._handshake)
         self.last_activity = time.monotonic()
         if header.program == PROGRAM_KEEPALIVE:
             if header.procedure == KEEPALIVE_PING:

@@ -8,10 +8,11 @@ authenticated nor, on a socket without authentication, made their first call; on
 those without an open session) but never stops accepting:
 
 * a connection pending longer than ``auth_timeout`` is dropped;
-* past the cap, the oldest pending connection that has had its grace (one second, or the
-  timeout if shorter) is dropped to make room.  A real client finishes its handshake in a few
-  round trips, well inside the grace, so a burst of genuine clients all get in, while idle
-  ones only ever push each other out.
+* past the cap, the oldest pending connection that has said nothing yet and has had its
+  grace (one second, or the timeout if shorter) is dropped to make room.  A real client
+  speaks at once and finishes its handshake in a few round trips, so a burst of genuine
+  clients all get in, and one slowed down in mid-login is not pushed out, while idle
+  connections only ever push each other out.
 
 The owner (the daemon or a worker) feeds this book from its loop and drops what it is told to.
 """
@@ -24,47 +25,61 @@ GRACE = 1.0
 
 
 class PendingConnections:
-    """Accept time of each connection still in its handshake, oldest first."""
+    """Accept time of each connection still in its handshake, oldest first: those that
+    have said nothing yet (*idle*) apart from those that have begun (*started*)."""
 
     def __init__(self, limit: int, timeout: float) -> None:
         self.limit = limit
         self.timeout = timeout
         self.grace = min(GRACE, timeout)
-        self._since: dict[bytes, float] = {}  # insertion order = age order
+        # insertion order = age order
+        self._idle: dict[bytes, float] = {}
+        self._started: dict[bytes, float] = {}
 
     def __len__(self) -> int:
-        return len(self._since)
+        return len(self._idle) + len(self._started)
 
     def __contains__(self, ident: bytes) -> bool:
-        return ident in self._since
+        return ident in self._idle or ident in self._started
 
     def add(self, ident: bytes, now: float | None = None) -> list[bytes]:
-        """Start *ident*'s clock; return the connections to drop to stay within the cap."""
+        """Start *ident*'s clock; return the connections to drop to stay within the cap.
+
+        Only connections that have said nothing are dropped for the cap: one that is in
+        the middle of its login (a slow client, a loaded machine) is left to finish, and
+        only the timeout ends it."""
         now = time.monotonic() if now is None else now
-        self._since[ident] = now
+        self._idle[ident] = now
         evict: list[bytes] = []
-        for old, since in self._since.items():
-            if not self.limit:
-                break  # 0: no cap, as libvirt's max_anonymous_clients = 0
-            if len(self._since) - len(evict) <= self.limit or now - since < self.grace:
-                break  # within the cap, or the oldest left is still in its grace
-            evict.append(old)
+        if self.limit:  # 0: no cap, as libvirt's max_anonymous_clients = 0
+            for old, since in self._idle.items():
+                if len(self) - len(evict) <= self.limit or now - since < self.grace:
+                    break  # within the cap, or the oldest left is still in its grace
+                evict.append(old)
         for old in evict:
-            del self._since[old]
+            del self._idle[old]
         return evict
+
+    def started(self, ident: bytes) -> None:
+        """*ident* sent its first message: it keeps its clock, but the cap spares it."""
+        since = self._idle.pop(ident, None)
+        if since is not None:
+            self._started[ident] = since
 
     def done(self, ident: bytes) -> None:
         """*ident* finished its handshake (or is gone)."""
-        self._since.pop(ident, None)
+        self._idle.pop(ident, None)
+        self._started.pop(ident, None)
 
     def expired(self, now: float | None = None) -> list[bytes]:
         """Remove and return the connections pending longer than the timeout."""
         now = time.monotonic() if now is None else now
         out: list[bytes] = []
-        for ident, since in self._since.items():
-            if now - since < self.timeout:
-                break
-            out.append(ident)
+        for book in (self._idle, self._started):
+            for ident, since in book.items():
+                if now - since < self.timeout:
+                    break
+                out.append(ident)
         for ident in out:
-            del self._since[ident]
+            self.done(ident)
         return out

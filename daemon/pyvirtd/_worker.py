@@ -231,6 +231,8 @@ class WorkerServer:
                 pong = Header(PROGRAM_KEEPALIVE, 1, KEEPALIVE_PONG, MessageType.EVENT, 0, Status.OK)
                 self.transport.send(ident, encode_two(VERSION_FRAME, pong.pack() + b"\xc0"))
             return
+        if header.procedure == PROC_CONNECT_OPEN or header.procedure == PROC_EVENT_ATTACH:
+            self.pending.started(ident)
         if header.program != PROGRAM_REMOTE:
             self._refuse(ident, header, _rpc_error(f"unknown program 0x{header.program:x}"))
             return
