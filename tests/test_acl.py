@@ -453,3 +453,42 @@ def test_events_go_only_to_who_may_see_their_object(acl_daemon) -> None:
             await reader.connect_close()
 
     assert asyncio.run(first_event_names()) == ("dev-e", "prod-e")
+
+
+def test_sighup_reloads_the_rules_and_a_broken_file_keeps_the_old_ones(tmp_path) -> None:
+    import signal
+    import time
+
+    from pyvirtd._auth import make_verifier, save_credentials
+
+    rules = tmp_path / "acl.toml"
+    rules.write_text('default = "deny"\n[[rule]]\nscram_user = "ann"\npermissions = ["*:*"]\n')
+    creds = tmp_path / "passwd.scram"
+    save_credentials(str(creds), {"ann": make_verifier("ann-pw")})
+    port = _free_port()
+    config = (
+        f'access_rules = "{rules}"\nscram_credentials = "{creds}"\ntcp_port = {port}\n'
+        'log_level = "INFO"\n'  # the reload's log line is how the test knows it happened
+    )
+    uri = f"test+tcp://127.0.0.1:{port}/default"
+
+    def ann_may_look() -> bool:
+        with pyvirt.open(uri, auth=lambda creds: ["ann" if c == 2 else "ann-pw" for c, _ in creds]) as conn:
+            return not _denied(lambda: conn.lookup_domain_by_name("test"))
+
+    def reload_and_wait(daemon, marker: str) -> None:
+        before = daemon.log.read_text().count(marker)
+        daemon.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 30  # a bound on a hang: the worker logs at once
+        while daemon.log.read_text().count(marker) == before:
+            assert time.monotonic() < deadline, daemon.log.read_text()[-2000:]
+            time.sleep(0.05)
+
+    with running_daemon("--listen", config=config) as daemon:
+        assert ann_may_look()
+        rules.write_text('default = "deny"\n')
+        reload_and_wait(daemon, "access rules reloaded")
+        assert not ann_may_look()
+        rules.write_text('[[rule]]\npermissions = "nonsense"\n')
+        reload_and_wait(daemon, "reload: keeping the access rules")
+        assert not ann_may_look()  # the last good rules still hold

@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pyvirt import ErrorCode, ErrorDomain, ObjectEvent, VirtError, make_error, parse_uri
-from pyvirt.acl import Identity, load_policy
+from pyvirt.acl import AclError, Identity, load_policy
 from pyvirt.driver import StateDriver, StateInitResult
 from pyvirt.rpc import (
     DISPATCH,
@@ -196,6 +196,18 @@ class WorkerServer:
             log.info("dropping a connection that opened no session within auth_timeout")
             self.transport.drop(ident)
         self.tickets.prune()
+
+    def reload_rules(self) -> None:
+        """SIGHUP: read the access rules again; a file that no longer loads keeps the old
+        rules (and says why), so a typo never opens or closes everything."""
+        if self.guard is None or not self.options.access_rules:
+            return
+        try:
+            self.guard.policy = load_policy(self.options.access_rules)
+        except AclError as exc:
+            log.error("reload: keeping the access rules: %s", exc)
+            return
+        log.info("access rules reloaded from %s", self.options.access_rules)
 
     def _on_disconnect(self, kind: str, ident: bytes) -> None:
         self.identities.pop(ident, None)
@@ -582,6 +594,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     def reload(_signo: int, _frame: object) -> None:
         _logsetup.reload_from(args.rundir, component)  # log_filters changed at run time
+        server.reload_rules()
         state.reload()
 
     signal.signal(signal.SIGHUP, reload)
