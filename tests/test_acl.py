@@ -473,8 +473,12 @@ def test_sighup_reloads_the_rules_and_a_broken_file_keeps_the_old_ones(tmp_path)
     uri = f"test+tcp://127.0.0.1:{port}/default"
 
     def ann_may_look() -> bool:
-        with pyvirt.open(uri, auth=lambda creds: ["ann" if c == 2 else "ann-pw" for c, _ in creds]) as conn:
-            return not _denied(lambda: conn.lookup_domain_by_name("test"))
+        def look() -> None:
+            auth = lambda creds: ["ann" if c == 2 else "ann-pw" for c, _ in creds]  # noqa: E731
+            with pyvirt.open(uri, auth=auth) as conn:
+                conn.lookup_domain_by_name("test")
+
+        return not _denied(look)  # refused at open or at the lookup
 
     def reload_and_wait(daemon, marker: str) -> None:
         before = daemon.log.read_text().count(marker)
@@ -492,3 +496,21 @@ def test_sighup_reloads_the_rules_and_a_broken_file_keeps_the_old_ones(tmp_path)
         rules.write_text('[[rule]]\npermissions = "nonsense"\n')
         reload_and_wait(daemon, "reload: keeping the access rules")
         assert not ann_may_look()  # the last good rules still hold
+
+
+def test_who_holds_nothing_is_refused_at_open(acl_daemon) -> None:
+    # scram user "nobody-here" is unknown to the rules: default "deny", no connect:getattr
+    from pyvirtd._auth import load_credentials, make_verifier, save_credentials
+
+    uri = f"test+tcp://127.0.0.1:{acl_daemon.tcp_port}/default"
+    config_creds = next(
+        line.split('"')[1]
+        for line in (acl_daemon.rundir.parent / f"{acl_daemon.rundir.name}.toml").read_text().splitlines()
+        if line.startswith("scram_credentials")
+    )
+    users = load_credentials(config_creds)
+    save_credentials(config_creds, {**users, "stranger": make_verifier("stranger-pw")})
+    with pytest.raises(pyvirt.VirtError) as info:
+        pyvirt.open(uri, auth=lambda creds: ["stranger" if c == 2 else "stranger-pw" for c, _ in creds])
+    assert info.value.code == pyvirt.ErrorCode.ACCESS_DENIED
+    assert str(info.value) == DENIED

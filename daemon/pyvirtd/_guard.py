@@ -21,7 +21,14 @@ import logging
 from typing import Any
 
 from pyvirt import ObjectEvent, VirtError
-from pyvirt.acl import AccessPolicy, Identity, call_object, filter_listing, result_object
+from pyvirt.acl import (
+    AccessPolicy,
+    Identity,
+    access_denied,
+    call_object,
+    filter_listing,
+    result_object,
+)
 from pyvirt.rpc import Signature, check_access
 
 log = logging.getLogger("pyvirtd.access")
@@ -50,6 +57,13 @@ class AccessGuard:
                 f" on {proc.object} '{obj}'" if obj is not None else "",
             )
             raise
+
+    def may_open(self, identity: Identity) -> None:
+        """CONNECT_OPEN needs ``connect:getattr`` (libvirt's virConnectOpenEnsureACL): who
+        holds nothing at all is refused at the door rather than on every call."""
+        if not self.policy.allows(identity, "connect:getattr"):
+            log.warning("access denied: %s opening a connection", identity.describe())
+            raise access_denied(self.driver)
 
     def call(self, identity: Identity, sig: Signature, args: list[Any], run: Any) -> Any:
         """Run *run()* (the dispatched call) if *identity* may; its result, filtered."""

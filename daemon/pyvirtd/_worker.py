@@ -358,11 +358,12 @@ class WorkerServer:
             raise _rpc_error("malformed arguments for connect_open")
         name, flags = args[0], args[1]
         identity = self._identity(kind, key[1], args[2] if len(args) == 3 else None)
-        if self.guard is not None:
-            identity = with_names(identity)  # what the rules match on
         read_only = kind == "ro" or bool(flags & 1)
         if read_only and not identity.read_only:
             identity = dataclasses.replace(identity, socket="ro")
+        if self.guard is not None:
+            identity = with_names(identity)  # what the rules match on
+            self.guard.may_open(identity)
         conn = self.state.open_connection(parse_uri(name), read_only=read_only)
         if conn is None:
             raise make_error(ErrorCode.NO_CONNECT, ErrorDomain.NONE, name)
