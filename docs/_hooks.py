@@ -10,6 +10,7 @@ against a fresh test driver with a recording stand-in for the driver connection.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from collections.abc import Callable
@@ -53,7 +54,8 @@ def _field_comments(cls: type) -> dict[str, str]:
 
 #: How each pyvirsh command is run to record the driver methods it reaches: commands run
 #: first to set the stage (not recorded), then the command itself, on a fresh copy of the test
-#: driver's default state.  ``{dir}`` is a scratch directory holding d2.xml, n2.xml, p2.xml.
+#: driver's default state.  ``{dir}`` is a scratch directory holding d2.xml, n2.xml, p2.xml
+#: and the secret, filter and binding XML (s.xml, f.xml, b.xml).
 #: A command of the CLI's tables without a row here fails the build, as does a row that fails.
 SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "autostart": ((), "autostart test"),
@@ -66,6 +68,10 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "dumpxml": ((), "dumpxml test"),
     "managedsave": ((), "managedsave test"),
     "managedsave-remove": (("managedsave test",), "managedsave-remove test"),
+    "edit": ((), "edit test"),
+    "net-edit": ((), "net-edit default"),
+    "pool-edit": ((), "pool-edit default-pool"),
+    "snapshot-edit": (("snapshot-create-as test s1",), "snapshot-edit test s1"),
     "snapshot-create": ((), "snapshot-create test"),
     "snapshot-create-as": ((), "snapshot-create-as test s1"),
     "snapshot-current": (("snapshot-create-as test s1",), "snapshot-current test"),
@@ -92,6 +98,7 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "undefine": ((), "undefine test"),
     "schedinfo": ((), "schedinfo test --set weight=5"),
     "domhostname": ((), "domhostname test"),
+    "domifaddr": ((), "domifaddr test"),
     "dominfo": ((), "dominfo test"),
     "dommemstat": ((), "dommemstat test"),
     "domtime": ((), "domtime test"),
@@ -109,6 +116,23 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "nodecpumap": ((), "nodecpumap"),
     "nodesuspend": ((), "nodesuspend mem 60"),
     "uri": ((), "uri"),
+    # secrets and network filters: libvirt's test driver has neither; each command stops at
+    # its first call, with libvirt's "not supported" (EXPECTED_ERRORS)
+    "secret-define": ((), "secret-define {dir}/s.xml"),
+    "secret-dumpxml": ((), "secret-dumpxml 6695eb01-f6a4-8304-79aa-97f2502e193f"),
+    "secret-event": ((), "secret-event --event lifecycle"),
+    "secret-get-value": ((), "secret-get-value 6695eb01-f6a4-8304-79aa-97f2502e193f"),
+    "secret-list": ((), "secret-list"),
+    "secret-set-value": ((), "secret-set-value 6695eb01-f6a4-8304-79aa-97f2502e193f --base64 aGVsbG8="),
+    "secret-undefine": ((), "secret-undefine 6695eb01-f6a4-8304-79aa-97f2502e193f"),
+    "nwfilter-define": ((), "nwfilter-define {dir}/f.xml"),
+    "nwfilter-dumpxml": ((), "nwfilter-dumpxml f1"),
+    "nwfilter-list": ((), "nwfilter-list"),
+    "nwfilter-undefine": ((), "nwfilter-undefine f1"),
+    "nwfilter-binding-create": ((), "nwfilter-binding-create {dir}/b.xml"),
+    "nwfilter-binding-delete": ((), "nwfilter-binding-delete vnet0"),
+    "nwfilter-binding-dumpxml": ((), "nwfilter-binding-dumpxml vnet0"),
+    "nwfilter-binding-list": ((), "nwfilter-binding-list"),
     "version": ((), "version"),
     "net-autostart": ((), "net-autostart default"),
     "net-create": ((), "net-create {dir}/n2.xml"),
@@ -116,6 +140,7 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "net-destroy": ((), "net-destroy default"),
     "net-dumpxml": ((), "net-dumpxml default"),
     "net-event": ((), "net-event --event lifecycle --timeout 1"),
+    "net-dhcp-leases": ((), "net-dhcp-leases default"),
     "net-info": ((), "net-info default"),
     "net-list": ((), "net-list --all"),
     "net-start": (("net-destroy default",), "net-start default"),
@@ -149,12 +174,35 @@ EXPECTED_ERRORS = {
     "console": "Cannot run interactive console without a controlling TTY",
     "event": "event loop timed out",
     "net-event": "event loop timed out",
+    "net-dhcp-leases": "not supported by the connection driver: virNetworkGetDHCPLeases",
     "nodememstats": "not supported by the connection driver: virNodeGetMemoryStats",
     "nodesuspend": "not supported by the connection driver: virNodeSuspendForDuration",
     "screenshot": "not supported by the connection driver: virDomainScreenshot",
+    "secret-define": "not supported by the connection driver: virSecretDefineXML",
+    "secret-dumpxml": "not supported by the connection driver: virSecretLookupByUUID",
+    "secret-event": "not supported by the connection driver: virConnectSecretEventRegisterAny",
+    "secret-get-value": "not supported by the connection driver: virSecretLookupByUUID",
+    "secret-list": "not supported by the connection driver: virConnectNumOfSecrets",
+    "secret-set-value": "not supported by the connection driver: virSecretLookupByUUID",
+    "secret-undefine": "not supported by the connection driver: virSecretLookupByUUID",
+    "nwfilter-define": "not supported by the connection driver: virNWFilterDefineXML",
+    "nwfilter-dumpxml": "not supported by the connection driver: virNWFilterLookupByName",
+    "nwfilter-list": "not supported by the connection driver: virConnectNumOfNWFilters",
+    "nwfilter-undefine": "not supported by the connection driver: virNWFilterLookupByName",
+    "nwfilter-binding-create": "not supported by the connection driver: virNWFilterBindingCreateXML",
+    "nwfilter-binding-delete": "not supported by the connection driver: virNWFilterBindingLookupByPortDev",
+    "nwfilter-binding-dumpxml": "not supported by the connection driver: virNWFilterBindingLookupByPortDev",
+    "nwfilter-binding-list": "not supported by the connection driver: virConnectListAllNWFilterBindings",
 }
 
 _SCRATCH_XML = {
+    "s.xml": "<secret ephemeral='no' private='no'><usage type='volume'>"
+    "<volume>/x</volume></usage></secret>",
+    "f.xml": "<filter name='f1' chain='root'><rule action='accept' direction='in'><all/>"
+    "</rule></filter>",
+    "b.xml": "<filterbinding><owner><name>test</name>"
+    "<uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid></owner><portdev name='vnet0'/>"
+    "<mac address='52:54:00:00:00:01'/><filterref filter='f1'/></filterbinding>",
     "d2.xml": "<domain type='test'><name>d2</name><memory>8192</memory>"
     "<os><type>hvm</type></os></domain>",
     "n2.xml": "<network><name>n2</name><bridge name='virbr2'/></network>",
@@ -203,6 +251,7 @@ def record_command(name: str, scratch: str) -> list[str]:
     fresh copy of the test driver's default state as :data:`SCENARIOS` says."""
     import contextlib
     import io
+    import os
 
     import pyvirt._registry as registry
     from pyvirt.cli._control import Control
@@ -211,6 +260,13 @@ def record_command(name: str, scratch: str) -> list[str]:
     from pyvirt.testing import isolated_test_uri
 
     setup, command = SCENARIOS[name]
+    # The edit commands run $VISUAL: an "editor" that adds a comment after the XML, so the
+    # edited text differs and is defined again.
+    editor = _path(scratch) / "editor.sh"
+    editor.write_text("#!/bin/sh\necho '<!-- edited -->' >> \"$1\"\n")
+    editor.chmod(0o755)
+    saved_visual = os.environ.get("VISUAL")
+    os.environ["VISUAL"] = str(editor)
     recorders: list[RecordingDriver] = []
     real_open = registry.open_driver
 
@@ -241,6 +297,10 @@ def record_command(name: str, scratch: str) -> list[str]:
             ctl.close()
     finally:
         registry.open_driver = real_open  # type: ignore[assignment]
+        if saved_visual is None:
+            del os.environ["VISUAL"]
+        else:
+            os.environ["VISUAL"] = saved_visual
     if ok == (name in EXPECTED_ERRORS) or EXPECTED_ERRORS.get(name, "") not in out.getvalue():
         raise RuntimeError(f"command map: {command!r} failed: {out.getvalue()}")
     return list(dict.fromkeys(m for r in recorders for m in r.called))
@@ -260,6 +320,7 @@ def command_names() -> list[str]:
     return grouped + sorted(set(commands()) - set(grouped))
 
 
+@functools.cache
 def command_map_rows() -> dict[str, list[str]]:
     """Every pyvirsh command (the CLI's tables) -> the driver methods it calls."""
     import tempfile
@@ -297,7 +358,56 @@ def command_map() -> str:
     return "\n".join(table)
 
 
+def _implements(cls: type, method: str) -> bool:
+    """Whether a driver's connection class answers *method* itself (not the contract's
+    VIR_ERR_NO_SUPPORT default)."""
+    from pyvirt.driver import DriverConnection
+
+    return getattr(cls, method, None) is not getattr(DriverConnection, method, None)
+
+
+def support_table() -> str:
+    """Every procedure of the table: which bundled driver serves it, whether it crosses
+    pyvirtd's wire, and the pyvirsh commands that reach it (from the recorded command map)."""
+    from pyvirt._procedures import PROCEDURES
+    from pyvirt.rpc._signatures import LOCAL_ONLY
+    from pyvirt_qemu._driver import QemuConnection
+    from pyvirt_test._connection import TestConnection
+
+    reached: dict[str, list[str]] = {}
+    for command, methods in command_map_rows().items():
+        for method in methods:
+            reached.setdefault(method, []).append(command)
+    rows = []
+    counts = {"test": 0, "qemu": 0, "cli": 0}
+    for proc in sorted(PROCEDURES, key=lambda p: p.number):
+        test = _implements(TestConnection, proc.method)
+        qemu = _implements(QemuConnection, proc.method)
+        commands = reached.get(proc.method, [])
+        counts["test"] += test
+        counts["qemu"] += qemu
+        counts["cli"] += bool(commands)
+        wire = "in process only" if proc.method in LOCAL_ONLY else "yes"
+        rows.append(
+            f"| {proc.number} | {proc.api} | `{proc.method}` | {'yes' if test else ''} | "
+            f"{'yes' if qemu else ''} | {wire} | "
+            + ", ".join(f"`{c}`" for c in commands)
+            + " |"
+        )
+    summary = (
+        f"{len(PROCEDURES)} procedures: the test driver serves {counts['test']}, the QEMU "
+        f"driver {counts['qemu']}; pyvirsh commands reach {counts['cli']}.\n\n"
+    )
+    header = [
+        "| # | libvirt API | driver method | test driver | QEMU driver | through pyvirtd "
+        "| pyvirsh commands |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    return summary + "\n".join(header + rows)
+
+
 GENERATORS: dict[str, Callable[[], str]] = {
+    "support-table": support_table,
     "config-reference": config_reference,
     "command-map": command_map,
 }

@@ -88,6 +88,7 @@ LIBVIRT_CALLS: dict[str, str] = {
     "domain_set_time": "d.setTime({{'seconds': 5}}, {f})",
     "domain_get_control_info": "d.controlInfo({f})",
     "domain_get_hostname": "d.hostname({f})",
+    "domain_interface_addresses": "d.interfaceAddresses(0, {f})",
     "domain_snapshot_create_xml": "d.snapshotCreateXML('<domainsnapshot/>', {f})",
     "domain_snapshot_get_xml_desc": "s.getXMLDesc({f})",
     "domain_snapshot_num": "d.snapshotNum({f})",
@@ -122,6 +123,7 @@ LIBVIRT_CALLS: dict[str, str] = {
     "network_get_bridge_name": "n.bridgeName()",
     "network_is_active": "n.isActive()",
     "network_is_persistent": "n.isPersistent()",
+    "network_get_dhcp_leases": "n.DHCPLeases(None, {f})",
     "connect_list_all_storage_pools": "c.listAllStoragePools({f})",
     "storage_pool_lookup_by_name": "c.storagePoolLookupByName('default-pool')",
     "storage_pool_lookup_by_uuid": "c.storagePoolLookupByUUIDString(p.UUIDString())",
@@ -149,6 +151,42 @@ LIBVIRT_CALLS: dict[str, str] = {
     "storage_vol_get_info": "v.info()",
     "storage_vol_get_xml_desc": "v.XMLDesc({f})",
     "storage_vol_get_path": "v.path()",
+    # secrets and network filters: libvirt's test driver has none, so only the calls made
+    # on the connection reach it (and answer NO_SUPPORT unless refused first)
+    "connect_list_all_secrets": "c.listAllSecrets({f})",
+    "connect_num_of_secrets": "c.numOfSecrets()",
+    "connect_list_secrets": "c.listSecrets()",
+    "secret_lookup_by_uuid": "c.secretLookupByUUIDString('00000000-0000-0000-0000-000000000000')",
+    "secret_lookup_by_usage": "c.secretLookupByUsage(1, '/x')",
+    "secret_define_xml": "c.secretDefineXML('<secret/>', {f})",
+    "connect_list_all_nwfilters": "c.listAllNWFilters({f})",
+    "connect_num_of_nwfilters": "c.numOfNWFilters()",
+    "connect_list_nwfilters": "c.listNWFilters()",
+    "nwfilter_lookup_by_name": "c.nwfilterLookupByName('f')",
+    "nwfilter_lookup_by_uuid": "c.nwfilterLookupByUUIDString('00000000-0000-0000-0000-000000000000')",
+    "nwfilter_define_xml": "c.nwfilterDefineXML('<filter/>')",
+    "nwfilter_define_xml_flags": "c.nwfilterDefineXMLFlags('<filter/>', {f})",
+    "connect_list_all_nwfilter_bindings": "c.listAllNWFilterBindings({f})",
+    "nwfilter_binding_lookup_by_port_dev": "c.nwfilterBindingLookupByPortDev('vnet0')",
+    "nwfilter_binding_create_xml": "c.nwfilterBindingCreateXML('<filterbinding/>', {f})",
+}
+
+#: Rows whose object libvirt's test driver cannot hand out (it keeps no secrets or filters),
+#: so the real binding cannot make the call: libvirt's outcome on a read-only connection, as
+#: its public API decides before any driver (virCheckReadOnlyGoto in libvirt-secret.c's
+#: virSecretSetValue, virSecretGetValue, virSecretUndefine and libvirt-nwfilter.c's
+#: virNWFilterUndefine, virNWFilterBindingDelete; the XML getters check nothing).
+UNREACHABLE_IN_LIBVIRT: dict[str, str | None] = {
+    "secret_get_xml_desc": None,
+    "secret_set_value": "operation forbidden: read only access prevents virSecretSetValue",
+    "secret_get_value": "operation forbidden: read only access prevents virSecretGetValue",
+    "secret_undefine": "operation forbidden: read only access prevents virSecretUndefine",
+    "nwfilter_get_xml_desc": None,
+    "nwfilter_undefine": "operation forbidden: read only access prevents virNWFilterUndefine",
+    "nwfilter_binding_get_xml_desc": None,
+    "nwfilter_binding_delete": (
+        "operation forbidden: read only access prevents virNWFilterBindingDelete"
+    ),
 }
 
 #: Run by the real binding: every probe on a read-only test:///default, outcome by key.
@@ -229,7 +267,9 @@ def libvirt_says() -> dict[str, str | None]:
     if not real_binding_available():
         pytest.skip("the real libvirt binding (python3-libvirt) is not installed")
     probes = {
-        _key(proc, flags): LIBVIRT_CALLS[proc.method].format(f=flags) for proc, flags in CASES
+        _key(proc, flags): LIBVIRT_CALLS[proc.method].format(f=flags)
+        for proc, flags in CASES
+        if proc.method not in UNREACHABLE_IN_LIBVIRT
     }
     done = subprocess.run(
         [SYSTEM_PYTHON, "-c", _LIBVIRT_SCRIPT],
@@ -239,7 +279,11 @@ def libvirt_says() -> dict[str, str | None]:
         timeout=120,
         check=True,
     )
-    return json.loads(done.stdout)  # type: ignore[no-any-return]
+    says: dict[str, str | None] = json.loads(done.stdout)
+    for proc, flags in CASES:
+        if proc.method in UNREACHABLE_IN_LIBVIRT:
+            says[_key(proc, flags)] = UNREACHABLE_IN_LIBVIRT[proc.method]
+    return says
 
 
 @pytest.fixture(scope="module")
@@ -249,7 +293,7 @@ def daemon():
 
 
 def test_every_row_has_a_libvirt_call_to_compare_with() -> None:
-    assert set(LIBVIRT_CALLS) == {p.method for p in ROWS}
+    assert set(LIBVIRT_CALLS) | set(UNREACHABLE_IN_LIBVIRT) == {p.method for p in ROWS}
 
 
 def test_libvirt_refuses_a_read_only_connection_some_calls_and_not_others(libvirt_says) -> None:

@@ -282,6 +282,7 @@ def acl_daemon(tmp_path_factory):
     port = _free_port()
     config = (
         f'access_rules = "{rules}"\nscram_credentials = "{creds}"\ntcp_port = {port}\n'
+        'listen_tcp = true\nlisten_tls = false\n'
         'unix_sock_rw_perms = "0777"\n'
     )
     # The probes' home: reachable by every uid (pytest's own tmp is root's alone), so that
@@ -468,6 +469,7 @@ def test_sighup_reloads_the_rules_and_a_broken_file_keeps_the_old_ones(tmp_path)
     port = _free_port()
     config = (
         f'access_rules = "{rules}"\nscram_credentials = "{creds}"\ntcp_port = {port}\n'
+        'listen_tcp = true\nlisten_tls = false\n'
         'log_level = "INFO"\n'  # the reload's log line is how the test knows it happened
     )
     uri = f"test+tcp://127.0.0.1:{port}/default"

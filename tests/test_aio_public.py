@@ -27,6 +27,9 @@ PAIRS = [
     (pyvirt.Domain, pyvirt.aio.AsyncDomain),
     (pyvirt.Network, pyvirt.aio.AsyncNetwork),
     (pyvirt.StoragePool, pyvirt.aio.AsyncStoragePool),
+    (pyvirt.Secret, pyvirt.aio.AsyncSecret),
+    (pyvirt.NWFilter, pyvirt.aio.AsyncNWFilter),
+    (pyvirt.NWFilterBinding, pyvirt.aio.AsyncNWFilterBinding),
     (pyvirt.StorageVol, pyvirt.aio.AsyncStorageVol),
 ]
 #: Synchronous-only members: callbacks and iteration have asyncio forms of their own

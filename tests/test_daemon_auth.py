@@ -71,7 +71,10 @@ def scram_daemon(tmp_path: Path, extra_config: str = "") -> Iterator[TcpDaemon]:
     creds = tmp_path / "passwd.scram"
     assert add_user(creds, "bob", PASSWORD).returncode == 0
     port = free_port()
-    config = f'tcp_port = {port}\nscram_credentials = "{creds}"\n{extra_config}'
+    config = (
+        f'listen_tcp = true\nlisten_tls = false\ntcp_port = {port}\n'
+        f'scram_credentials = "{creds}"\n{extra_config}'
+    )
     with running_daemon("--listen", config=config) as daemon:
         yield TcpDaemon(daemon, port, creds)
 

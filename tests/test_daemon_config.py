@@ -81,7 +81,7 @@ def test_bad_timeout_is_refused(tmp_path, value):
 
 def test_unusable_listen_address_is_one_line_not_a_hang(tmp_path):
     conf = tmp_path / "pyvirtd.toml"
-    conf.write_text('listen_addr = "not an address"\n')
+    conf.write_text('listen_addr = "not an address"\nlisten_tcp = true\nlisten_tls = false\n')
     result = _run(["--listen", "--config", str(conf)], tmp_path, timeout=20)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith("pyvirtd: cannot listen on tcp://not an address:16509")

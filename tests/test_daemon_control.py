@@ -86,7 +86,7 @@ def _framed(value: object) -> bytes:
         (_framed([3]), "WorkerSessions has 1 fields, got 0"),
         (_framed([3, "1"]), "WorkerSessions.count: expected int, got str"),
         (_framed([3, True]), "WorkerSessions.count: expected int, got bool"),
-        (_framed([2, "a", "b", None, "c", "test", None]), "WorkerReady.schemes: expected a list"),
+        (_framed([2, "a", "b", None, "c", "test", None, None]), "WorkerReady.schemes: expected a list"),
         (struct.pack(">I", MAX_RECORD + 1), f"limit {MAX_RECORD}"),
         (struct.pack(">I", 1) + b"\xc1", "malformed message body"),
     ],
@@ -158,7 +158,7 @@ def test_a_worker_reports_ready_then_each_change_of_its_session_count():
     [
         (b"", "no options from the daemon: control stream ended"),
         (pack(WorkerSessions(1)), "expected WorkerOptions"),
-        (_framed([1, "not enough"]), "WorkerOptions has 21 fields, got 1"),
+        (_framed([1, "not enough"]), "WorkerOptions has 25 fields, got 1"),
     ],
 )
 def test_a_worker_without_valid_options_says_why_and_exits(stdin, message):

@@ -129,6 +129,18 @@ def test_an_unwritable_cache_location_is_silently_skipped(
     assert _entrypoints.cached_group("pyvirt.drivers") is None
 
 
+def test_a_missing_home_directory_is_not_created(
+    isolated: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A service account's placeholder home (``/nonexistent``) stays absent."""
+    home = tmp_path / "nonexistent"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(home))
+    _entrypoints.store()
+    assert not home.exists()
+    assert _entrypoints.cached_group("pyvirt.drivers") is None
+
+
 def run(code: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-c", textwrap.dedent(code)],

@@ -15,6 +15,7 @@ import pyvirt
 from pyvirt import DomainState, ErrorCode, TypedParameterType, typed_param
 from pyvirt._connection import Connection
 from pyvirt._objects import Domain, DomainSnapshot, Network, StoragePool, StorageVol
+from pyvirt._objects_secrets import NWFilter, NWFilterBinding, Secret
 from pyvirt._procedures import BY_METHOD, PROCEDURES
 from pyvirt._records import (
     DomainRecord,
@@ -22,6 +23,9 @@ from pyvirt._records import (
     DomainSnapshotRef,
     NetworkRecord,
     NetworkRef,
+    NWFilterBindingRef,
+    NWFilterRef,
+    SecretRef,
     StoragePoolRecord,
     StoragePoolRef,
     StorageVolRef,
@@ -131,6 +135,14 @@ def _answer(method: str) -> Any:
         return StoragePoolRecord("p", uuid, True, True, False)
     if method == "storage_vol_create_xml":
         return StorageVolRef("p", "v", "/p/v")
+    if method == "secret_get_value":
+        return b"\0\1"
+    if method.startswith("secret_"):
+        return SecretRef(uuid, 1, "/v")
+    if method.startswith("nwfilter_binding_"):
+        return NWFilterBindingRef("vnet0", "f")
+    if method.startswith("nwfilter_"):
+        return NWFilterRef("f", uuid)
     return None
 
 
@@ -191,7 +203,23 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "storage_pool_set_autostart": lambda h: h[3].set_autostart(True),
     "storage_vol_create_xml": lambda h: h[3].create_volume("<volume/>"),
     "storage_vol_delete": lambda h: h[4].delete(),
+    # secrets and network filters: values are read_secure, which read-only never holds
+    "secret_define_xml": lambda h: h[0].define_secret("<secret/>"),
+    "secret_set_value": lambda h: _secret(h).set_value(b"\0\1"),
+    "secret_get_value": lambda h: _secret(h).value(),
+    "secret_undefine": lambda h: _secret(h).undefine(),
+    "nwfilter_define_xml": lambda h: h[0].define_nwfilter("<filter/>"),
+    "nwfilter_define_xml_flags": lambda h: h[0].define_nwfilter("<filter/>", 0),
+    "nwfilter_undefine": lambda h: NWFilter(h[0], NWFilterRef("f", "u")).undefine(),
+    "nwfilter_binding_create_xml": lambda h: h[0].create_nwfilter_binding("<filterbinding/>"),
+    "nwfilter_binding_delete": lambda h: NWFilterBinding(
+        h[0], NWFilterBindingRef("vnet0", "f")
+    ).delete(),
 }
+
+
+def _secret(h: Handles) -> Secret:
+    return Secret(h[0], SecretRef("00000000-0000-0000-0000-000000000001", 1, "/v"))
 
 
 def _snapshot(h: Handles) -> DomainSnapshot:

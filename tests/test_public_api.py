@@ -15,6 +15,7 @@ PUBLIC = {
     # connections, handles, records
     "open", "Connection", "Domain", "Network", "StoragePool", "StorageVol",
     "DomainInfo", "DomainRecord", "DomainRef", "NetworkRecord", "NetworkRef", "NodeInfo",
+    "DomainInterface", "DomainIPAddress", "NetworkDHCPLease",
     "SecurityLabel", "SecurityModel", "StoragePoolInfo", "StoragePoolRecord", "StoragePoolRef",
     "StorageVolInfo", "StorageVolRef", "ObjectEvent",
     # URIs and hooks
@@ -44,18 +45,20 @@ PUBLIC = {
     "StoragePoolState", "StorageVolType", "StorageXMLFlags",
     "TypedParameter", "TypedParameterType", "typed_param", "typed_params_dict",
     "typed_param_from_string", "validate_typed_params",
+    # secrets and network filters
+    "Secret", "SecretRef", "NWFilter", "NWFilterRef", "NWFilterBinding", "NWFilterBindingRef",
 }  # fmt: skip
 
 DRIVER_PUBLIC = {
     "AuthCallback", "ConnectDriver", "DriverConnection", "HypervisorDriver", "NetworkDriver",
     "StateDriver", "StateInitResult", "StorageDriver", "unsupported", "unsupported_flags",
-    "call_hook", "invalid_arg",
+    "call_hook", "invalid_arg", "SecretDriver", "NWFilterDriver",
     # the driver kit
     "DomainHookPhase", "DomainObjList", "ListedDomain", "ListedNetwork", "ListedObject",
     "ListedStoragePool", "ListedStorageVol", "NetworkObjList", "StoragePoolObjList",
     "StorageVolObjList", "LIST_DOMAINS_ALL_FLAGS", "LIST_NETWORKS_ALL_FLAGS",
     "LIST_STORAGE_POOLS_ALL_FLAGS", "domain_matches_filter", "network_matches_filter",
-    "storage_pool_matches_filter", "run_domain_hooks",
+    "storage_pool_matches_filter", "run_domain_hooks", "model", "field",
 }  # fmt: skip
 
 

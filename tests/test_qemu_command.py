@@ -122,9 +122,9 @@ def test_q35_sata_uses_builtin_ahci_and_fixed_vnc_port() -> None:
     [
         ("<sound model='ich9'/>", "", "device type 'sound'"),
         (
-            "<interface type='network'><source network='default'/></interface>",
+            "<interface type='direct'><source dev='eth0' mode='bridge'/></interface>",
             "",
-            "interface type 'network'",
+            "interface type 'direct'",
         ),
         (
             "<disk type='block'><source dev='/dev/sda'/><target dev='vda'/></disk>",
@@ -258,3 +258,27 @@ def test_emitted_devices_and_machines_exist_in_installed_qemu() -> None:
     assert len(emitted_devices) >= 20
     assert emitted_devices - known_devices == set()
     assert emitted_machines - known_machines == set()
+
+
+def test_bridged_interfaces_use_the_tap_descriptors_the_driver_opened() -> None:
+    xml = minimal(
+        "<interface type='network'><mac address='52:54:00:aa:bb:01'/>"
+        "<source network='default'/><model type='virtio'/></interface>"
+        "<interface type='user'><mac address='52:54:00:aa:bb:02'/></interface>"
+        "<interface type='bridge'><mac address='52:54:00:aa:bb:03'/><source bridge='br0'/>"
+        "</interface>"
+    )
+    d = parse_domain_xml(xml, default_arch="x86_64")
+    paths = LaunchPaths(monitor="/run/q/mon.sock", channel_dir="/run/q", tap_fds={0: 23, 2: 24})
+    argv = build_argv(d, accel="tcg", paths=paths)
+    assert pairs(argv, "-netdev") == [
+        "tap,fd=23,id=hostnet0",
+        "user,id=hostnet1",
+        "tap,fd=24,id=hostnet2",
+    ]
+    devices = pairs(argv, "-device")
+    assert any(x.startswith("virtio-net-pci,netdev=hostnet0,id=net0,mac=52:54:00:aa:bb:01")
+               for x in devices)  # fmt: skip
+    # Without the driver's tap the builder refuses rather than invent a backend.
+    with pytest.raises(VirtError, match="without a tap device"):
+        build_argv(d, accel="tcg", paths=PATHS)

@@ -40,7 +40,8 @@ def required_permissions(proc: Procedure, flags: int = 0) -> list[str]:
 
 def api_error_domain(api: str) -> ErrorDomain:
     """The error domain libvirt's public API file for *api* reports in (virNetwork* lives in
-    libvirt-network.c, which reports as NETWORK; storage likewise; the snapshot calls of
+    libvirt-network.c, which reports as NETWORK; storage, secrets (SECRET) and network filters
+    (NWFILTER) likewise; the snapshot calls of
     libvirt-domain-snapshot.c as DOMAIN_SNAPSHOT; the rest as DOMAIN)."""
     if "Snapshot" in api:
         return ErrorDomain.DOMAIN_SNAPSHOT
@@ -48,6 +49,10 @@ def api_error_domain(api: str) -> ErrorDomain:
         return ErrorDomain.NETWORK
     if api.startswith("virStorage"):
         return ErrorDomain.STORAGE
+    if api.startswith("virSecret"):
+        return ErrorDomain.SECRET
+    if api.startswith("virNWFilter"):
+        return ErrorDomain.NWFILTER
     return ErrorDomain.DOMAIN
 
 

@@ -19,12 +19,17 @@ if TYPE_CHECKING:
     from pyvirt._aio_driver import AsyncDriverConnection
     from pyvirt._records import (
         DomainInfo,
+        DomainInterface,
         DomainRecord,
         DomainRef,
         DomainSnapshotRef,
+        NetworkDHCPLease,
         NetworkRecord,
         NetworkRef,
         NodeInfo,
+        NWFilterBindingRef,
+        NWFilterRef,
+        SecretRef,
         SecurityLabel,
         SecurityModel,
         StoragePoolInfo,
@@ -744,6 +749,22 @@ class AsyncDriverCalls:
         driver = self._driver(api)
         return await driver.network_is_persistent(net)
 
+    async def network_get_dhcp_leases(
+        self, net: NetworkRef, mac: str | None, flags: int, api: str = "virNetworkGetDHCPLeases"
+    ) -> list[NetworkDHCPLease]:
+        """virNetworkGetDHCPLeases (procedure 341)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.network_get_dhcp_leases(net, mac, flags)
+
+    async def domain_interface_addresses(
+        self, dom: DomainRef, source: int, flags: int, api: str = "virDomainInterfaceAddresses"
+    ) -> list[DomainInterface]:
+        """virDomainInterfaceAddresses (procedure 353)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_interface_addresses(dom, source, flags)
+
     async def connect_list_all_storage_pools(
         self, flags: int, api: str = "virConnectListAllStoragePools"
     ) -> list[StoragePoolRecord]:
@@ -974,6 +995,204 @@ class AsyncDriverCalls:
         """virStorageVolGetPath (procedure 100)."""
         driver = self._driver(api)
         return await driver.storage_vol_get_path(vol)
+
+    async def connect_list_all_secrets(
+        self, flags: int, api: str = "virConnectListAllSecrets"
+    ) -> list[SecretRef]:
+        """virConnectListAllSecrets (procedure 287)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.connect_list_all_secrets(flags)
+
+    async def connect_num_of_secrets(self, api: str = "virConnectNumOfSecrets") -> int:
+        """virConnectNumOfSecrets (procedure 139)."""
+        driver = self._driver(api)
+        return await driver.connect_num_of_secrets()
+
+    async def connect_list_secrets(
+        self, maxuuids: int, api: str = "virConnectListSecrets"
+    ) -> list[str]:
+        """virConnectListSecrets (procedure 140)."""
+        driver = self._driver(api)
+        return await driver.connect_list_secrets(maxuuids)
+
+    async def secret_lookup_by_uuid(
+        self, uuid: str, api: str = "virSecretLookupByUUID"
+    ) -> SecretRef:
+        """virSecretLookupByUUID (procedure 141)."""
+        driver = self._driver(api)
+        uuid = check_string(uuid, "uuid", api)
+        return await driver.secret_lookup_by_uuid(uuid)
+
+    async def secret_lookup_by_usage(
+        self, usage_type: int, usage_id: str, api: str = "virSecretLookupByUsage"
+    ) -> SecretRef:
+        """virSecretLookupByUsage (procedure 147)."""
+        driver = self._driver(api)
+        usage_id = check_string(usage_id, "usage_id", api)
+        return await driver.secret_lookup_by_usage(usage_type, usage_id)
+
+    async def secret_define_xml(
+        self, xml: str, flags: int, api: str = "virSecretDefineXML"
+    ) -> SecretRef:
+        """virSecretDefineXML (procedure 142)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[142], flags, True, api)
+        return await driver.secret_define_xml(xml, flags)
+
+    async def secret_get_xml_desc(
+        self, secret: SecretRef, flags: int, api: str = "virSecretGetXMLDesc"
+    ) -> str:
+        """virSecretGetXMLDesc (procedure 143)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.secret_get_xml_desc(secret, flags)
+
+    async def secret_set_value(
+        self, secret: SecretRef, value: bytes, flags: int, api: str = "virSecretSetValue"
+    ) -> None:
+        """virSecretSetValue (procedure 144)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[144], flags, True, api)
+        return await driver.secret_set_value(secret, value, flags)
+
+    async def secret_get_value(
+        self, secret: SecretRef, flags: int, api: str = "virSecretGetValue"
+    ) -> bytes:
+        """virSecretGetValue (procedure 145)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[145], flags, True, api)
+        return await driver.secret_get_value(secret, flags)
+
+    async def secret_undefine(self, secret: SecretRef, api: str = "virSecretUndefine") -> None:
+        """virSecretUndefine (procedure 146)."""
+        driver = self._driver(api)
+        if self.read_only:
+            check_access(BY_NUMBER[146], 0, True, api)
+        return await driver.secret_undefine(secret)
+
+    async def connect_list_all_nwfilters(
+        self, flags: int, api: str = "virConnectListAllNWFilters"
+    ) -> list[NWFilterRef]:
+        """virConnectListAllNWFilters (procedure 286)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.connect_list_all_nwfilters(flags)
+
+    async def connect_num_of_nwfilters(self, api: str = "virConnectNumOfNWFilters") -> int:
+        """virConnectNumOfNWFilters (procedure 178)."""
+        driver = self._driver(api)
+        return await driver.connect_num_of_nwfilters()
+
+    async def connect_list_nwfilters(
+        self, maxnames: int, api: str = "virConnectListNWFilters"
+    ) -> list[str]:
+        """virConnectListNWFilters (procedure 179)."""
+        driver = self._driver(api)
+        return await driver.connect_list_nwfilters(maxnames)
+
+    async def nwfilter_lookup_by_name(
+        self, name: str, api: str = "virNWFilterLookupByName"
+    ) -> NWFilterRef:
+        """virNWFilterLookupByName (procedure 175)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        return await driver.nwfilter_lookup_by_name(name)
+
+    async def nwfilter_lookup_by_uuid(
+        self, uuid: str, api: str = "virNWFilterLookupByUUID"
+    ) -> NWFilterRef:
+        """virNWFilterLookupByUUID (procedure 176)."""
+        driver = self._driver(api)
+        uuid = check_string(uuid, "uuid", api)
+        return await driver.nwfilter_lookup_by_uuid(uuid)
+
+    async def nwfilter_define_xml(self, xml: str, api: str = "virNWFilterDefineXML") -> NWFilterRef:
+        """virNWFilterDefineXML (procedure 180)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        if self.read_only:
+            check_access(BY_NUMBER[180], 0, True, api)
+        return await driver.nwfilter_define_xml(xml)
+
+    async def nwfilter_define_xml_flags(
+        self, xml: str, flags: int, api: str = "virNWFilterDefineXMLFlags"
+    ) -> NWFilterRef:
+        """virNWFilterDefineXMLFlags (procedure 400)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[400], flags, True, api)
+        return await driver.nwfilter_define_xml_flags(xml, flags)
+
+    async def nwfilter_get_xml_desc(
+        self, nwfilter: NWFilterRef, flags: int, api: str = "virNWFilterGetXMLDesc"
+    ) -> str:
+        """virNWFilterGetXMLDesc (procedure 177)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.nwfilter_get_xml_desc(nwfilter, flags)
+
+    async def nwfilter_undefine(
+        self, nwfilter: NWFilterRef, api: str = "virNWFilterUndefine"
+    ) -> None:
+        """virNWFilterUndefine (procedure 181)."""
+        driver = self._driver(api)
+        if self.read_only:
+            check_access(BY_NUMBER[181], 0, True, api)
+        return await driver.nwfilter_undefine(nwfilter)
+
+    async def connect_list_all_nwfilter_bindings(
+        self, flags: int, api: str = "virConnectListAllNWFilterBindings"
+    ) -> list[NWFilterBindingRef]:
+        """virConnectListAllNWFilterBindings (procedure 397)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.connect_list_all_nwfilter_bindings(flags)
+
+    async def nwfilter_binding_lookup_by_port_dev(
+        self, portdev: str, api: str = "virNWFilterBindingLookupByPortDev"
+    ) -> NWFilterBindingRef:
+        """virNWFilterBindingLookupByPortDev (procedure 395)."""
+        driver = self._driver(api)
+        portdev = check_string(portdev, "portdev", api)
+        return await driver.nwfilter_binding_lookup_by_port_dev(portdev)
+
+    async def nwfilter_binding_create_xml(
+        self, xml: str, flags: int, api: str = "virNWFilterBindingCreateXML"
+    ) -> NWFilterBindingRef:
+        """virNWFilterBindingCreateXML (procedure 398)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[398], flags, True, api)
+        return await driver.nwfilter_binding_create_xml(xml, flags)
+
+    async def nwfilter_binding_get_xml_desc(
+        self, binding: NWFilterBindingRef, flags: int, api: str = "virNWFilterBindingGetXMLDesc"
+    ) -> str:
+        """virNWFilterBindingGetXMLDesc (procedure 396)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.nwfilter_binding_get_xml_desc(binding, flags)
+
+    async def nwfilter_binding_delete(
+        self, binding: NWFilterBindingRef, api: str = "virNWFilterBindingDelete"
+    ) -> None:
+        """virNWFilterBindingDelete (procedure 399)."""
+        driver = self._driver(api)
+        if self.read_only:
+            check_access(BY_NUMBER[399], 0, True, api)
+        return await driver.nwfilter_binding_delete(binding)
 
 
 class LocalAsyncDriver:
@@ -1268,6 +1487,16 @@ class LocalAsyncDriver:
     async def network_is_persistent(self, net: NetworkRef) -> bool:
         return self.sync.network_is_persistent(net)
 
+    async def network_get_dhcp_leases(
+        self, net: NetworkRef, mac: str | None, flags: int
+    ) -> list[NetworkDHCPLease]:
+        return self.sync.network_get_dhcp_leases(net, mac, flags)
+
+    async def domain_interface_addresses(
+        self, dom: DomainRef, source: int, flags: int
+    ) -> list[DomainInterface]:
+        return self.sync.domain_interface_addresses(dom, source, flags)
+
     async def connect_list_all_storage_pools(self, flags: int) -> list[StoragePoolRecord]:
         return self.sync.connect_list_all_storage_pools(flags)
 
@@ -1352,3 +1581,75 @@ class LocalAsyncDriver:
 
     async def storage_vol_get_path(self, vol: StorageVolRef) -> str:
         return self.sync.storage_vol_get_path(vol)
+
+    async def connect_list_all_secrets(self, flags: int) -> list[SecretRef]:
+        return self.sync.connect_list_all_secrets(flags)
+
+    async def connect_num_of_secrets(self) -> int:
+        return self.sync.connect_num_of_secrets()
+
+    async def connect_list_secrets(self, maxuuids: int) -> list[str]:
+        return self.sync.connect_list_secrets(maxuuids)
+
+    async def secret_lookup_by_uuid(self, uuid: str) -> SecretRef:
+        return self.sync.secret_lookup_by_uuid(uuid)
+
+    async def secret_lookup_by_usage(self, usage_type: int, usage_id: str) -> SecretRef:
+        return self.sync.secret_lookup_by_usage(usage_type, usage_id)
+
+    async def secret_define_xml(self, xml: str, flags: int) -> SecretRef:
+        return self.sync.secret_define_xml(xml, flags)
+
+    async def secret_get_xml_desc(self, secret: SecretRef, flags: int) -> str:
+        return self.sync.secret_get_xml_desc(secret, flags)
+
+    async def secret_set_value(self, secret: SecretRef, value: bytes, flags: int) -> None:
+        return self.sync.secret_set_value(secret, value, flags)
+
+    async def secret_get_value(self, secret: SecretRef, flags: int) -> bytes:
+        return self.sync.secret_get_value(secret, flags)
+
+    async def secret_undefine(self, secret: SecretRef) -> None:
+        return self.sync.secret_undefine(secret)
+
+    async def connect_list_all_nwfilters(self, flags: int) -> list[NWFilterRef]:
+        return self.sync.connect_list_all_nwfilters(flags)
+
+    async def connect_num_of_nwfilters(self) -> int:
+        return self.sync.connect_num_of_nwfilters()
+
+    async def connect_list_nwfilters(self, maxnames: int) -> list[str]:
+        return self.sync.connect_list_nwfilters(maxnames)
+
+    async def nwfilter_lookup_by_name(self, name: str) -> NWFilterRef:
+        return self.sync.nwfilter_lookup_by_name(name)
+
+    async def nwfilter_lookup_by_uuid(self, uuid: str) -> NWFilterRef:
+        return self.sync.nwfilter_lookup_by_uuid(uuid)
+
+    async def nwfilter_define_xml(self, xml: str) -> NWFilterRef:
+        return self.sync.nwfilter_define_xml(xml)
+
+    async def nwfilter_define_xml_flags(self, xml: str, flags: int) -> NWFilterRef:
+        return self.sync.nwfilter_define_xml_flags(xml, flags)
+
+    async def nwfilter_get_xml_desc(self, nwfilter: NWFilterRef, flags: int) -> str:
+        return self.sync.nwfilter_get_xml_desc(nwfilter, flags)
+
+    async def nwfilter_undefine(self, nwfilter: NWFilterRef) -> None:
+        return self.sync.nwfilter_undefine(nwfilter)
+
+    async def connect_list_all_nwfilter_bindings(self, flags: int) -> list[NWFilterBindingRef]:
+        return self.sync.connect_list_all_nwfilter_bindings(flags)
+
+    async def nwfilter_binding_lookup_by_port_dev(self, portdev: str) -> NWFilterBindingRef:
+        return self.sync.nwfilter_binding_lookup_by_port_dev(portdev)
+
+    async def nwfilter_binding_create_xml(self, xml: str, flags: int) -> NWFilterBindingRef:
+        return self.sync.nwfilter_binding_create_xml(xml, flags)
+
+    async def nwfilter_binding_get_xml_desc(self, binding: NWFilterBindingRef, flags: int) -> str:
+        return self.sync.nwfilter_binding_get_xml_desc(binding, flags)
+
+    async def nwfilter_binding_delete(self, binding: NWFilterBindingRef) -> None:
+        return self.sync.nwfilter_binding_delete(binding)

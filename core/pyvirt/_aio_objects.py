@@ -22,6 +22,7 @@ from pyvirt._checks import (
     check_uint,
     invalid_arg,
 )
+from pyvirt._codes import ErrorDomain
 from pyvirt._connection import normalize_uuid
 from pyvirt._core_enums import DomainState
 from pyvirt._objects import _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY, _check_impact_exclusive
@@ -32,10 +33,15 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt._records import (
         DomainInfo,
+        DomainInterface,
         DomainRecord,
+        NetworkDHCPLease,
         NetworkRecord,
         NetworkRef,
         NodeInfo,
+        NWFilterBindingRef,
+        NWFilterRef,
+        SecretRef,
         SecurityLabel,
         SecurityModel,
         StoragePoolInfo,
@@ -216,6 +222,91 @@ class AsyncConnection(AsyncConnectionBase):
         it disappears when destroyed."""
         flags = check_flags(flags, "virNetworkCreateXMLFlags")
         return AsyncNetwork(self, (await self._calls.network_create_xml(xml, flags)).ref)
+
+    async def list_secrets(self, flags: int = 0) -> list[AsyncSecret]:
+        """All secrets matching *flags* (:class:`ListSecretsFlags`: EPHEMERAL/NO_EPHEMERAL,
+        PRIVATE/NO_PRIVATE), in one call (virConnectListAllSecrets)."""
+        return [AsyncSecret(self, r) for r in await self._calls.connect_list_all_secrets(flags)]
+
+    async def count_secrets(self) -> int:
+        """How many secrets there are (virConnectNumOfSecrets, the call before listAll)."""
+        return int(await self._calls.connect_num_of_secrets())
+
+    async def list_secret_uuids(self, maxuuids: int) -> list[str]:
+        """At most *maxuuids* secret UUIDs (virConnectListSecrets, the call before listAll)."""
+        maxuuids = check_non_negative(maxuuids, "maxuuids", "virConnectListSecrets")
+        return list(await self._calls.connect_list_secrets(maxuuids))
+
+    async def lookup_secret_by_uuid(self, uuid: str) -> AsyncSecret:
+        """The secret with *uuid* (virSecretLookupByUUIDString); a malformed UUID is
+        VIR_ERR_INVALID_ARG, no such secret VIR_ERR_NO_SECRET."""
+        api = "virSecretLookupByUUIDString"
+        canonical = normalize_uuid(check_string(uuid, "uuidstr", api))
+        if canonical is None:
+            message = f"uuidstr in {api} must be a valid UUID"
+            raise invalid_arg(message, api, "uuidstr", ErrorDomain.SECRET)
+        return AsyncSecret(self, await self._calls.secret_lookup_by_uuid(canonical))
+
+    async def lookup_secret_by_usage(self, usage_type: int, usage_id: str) -> AsyncSecret:
+        """The secret of *usage_type* (:class:`SecretUsageType`) for *usage_id*, e.g. VOLUME
+        and a volume's path (virSecretLookupByUsage)."""
+        usage_type = check_int(usage_type, "usageType", "virSecretLookupByUsage")
+        return AsyncSecret(self, await self._calls.secret_lookup_by_usage(usage_type, usage_id))
+
+    async def define_secret(self, xml: str, flags: int = 0) -> AsyncSecret:
+        """Add or update a secret from its ``<secret>`` XML, without a value
+        (virSecretDefineXML; *flags*: VIR_SECRET_DEFINE_VALIDATE)."""
+        return AsyncSecret(self, await self._calls.secret_define_xml(xml, flags))
+
+    async def list_nwfilters(self, flags: int = 0) -> list[AsyncNWFilter]:
+        """All network filters, in one call (virConnectListAllNWFilters)."""
+        return [AsyncNWFilter(self, r) for r in await self._calls.connect_list_all_nwfilters(flags)]
+
+    async def count_nwfilters(self) -> int:
+        """How many network filters there are (virConnectNumOfNWFilters)."""
+        return int(await self._calls.connect_num_of_nwfilters())
+
+    async def list_nwfilter_names(self, maxnames: int) -> list[str]:
+        """At most *maxnames* filter names (virConnectListNWFilters)."""
+        maxnames = check_non_negative(maxnames, "maxnames", "virConnectListNWFilters")
+        return list(await self._calls.connect_list_nwfilters(maxnames))
+
+    async def lookup_nwfilter_by_name(self, name: str) -> AsyncNWFilter:
+        """The filter called *name* (virNWFilterLookupByName)."""
+        return AsyncNWFilter(self, await self._calls.nwfilter_lookup_by_name(name))
+
+    async def lookup_nwfilter_by_uuid(self, uuid: str) -> AsyncNWFilter:
+        """The filter with *uuid* (virNWFilterLookupByUUIDString); a malformed UUID is
+        VIR_ERR_INVALID_ARG."""
+        api = "virNWFilterLookupByUUIDString"
+        canonical = normalize_uuid(check_string(uuid, "uuidstr", api))
+        if canonical is None:
+            message = f"uuidstr in {api} must be a valid UUID"
+            raise invalid_arg(message, api, "uuidstr", ErrorDomain.NWFILTER)
+        return AsyncNWFilter(self, await self._calls.nwfilter_lookup_by_uuid(canonical))
+
+    async def define_nwfilter(self, xml: str, flags: int | None = None) -> AsyncNWFilter:
+        """Add or update a filter from its ``<filter>`` XML: virNWFilterDefineXMLFlags with
+        *flags* (VIR_NWFILTER_DEFINE_VALIDATE), virNWFilterDefineXML without."""
+        if flags is None:
+            return AsyncNWFilter(self, await self._calls.nwfilter_define_xml(xml))
+        return AsyncNWFilter(self, await self._calls.nwfilter_define_xml_flags(xml, flags))
+
+    async def list_nwfilter_bindings(self, flags: int = 0) -> list[AsyncNWFilterBinding]:
+        """All filter bindings (virConnectListAllNWFilterBindings)."""
+        refs = await self._calls.connect_list_all_nwfilter_bindings(flags)
+        return [AsyncNWFilterBinding(self, r) for r in refs]
+
+    async def lookup_nwfilter_binding(self, portdev: str) -> AsyncNWFilterBinding:
+        """The binding of port device *portdev* (virNWFilterBindingLookupByPortDev)."""
+        return AsyncNWFilterBinding(
+            self, await self._calls.nwfilter_binding_lookup_by_port_dev(portdev)
+        )
+
+    async def create_nwfilter_binding(self, xml: str, flags: int = 0) -> AsyncNWFilterBinding:
+        """Bind a filter to a port from ``<filterbinding>`` XML (virNWFilterBindingCreateXML;
+        *flags*: VIR_NWFILTER_BINDING_CREATE_VALIDATE)."""
+        return AsyncNWFilterBinding(self, await self._calls.nwfilter_binding_create_xml(xml, flags))
 
     async def list_storage_pools(self, flags: int = 0) -> list[AsyncStoragePool]:
         """All storage pools matching *flags* (:class:`ListStoragePoolsFlags`: state, persistence,
@@ -465,6 +556,12 @@ class AsyncDomain:
     async def hostname(self, flags: int = 0) -> str:
         """The guest's hostname, as the hypervisor or guest agent reports it."""
         return str(await self._conn._calls.domain_get_hostname(self._ref, flags))
+
+    async def interface_addresses(self, source: int = 0, flags: int = 0) -> list[DomainInterface]:
+        """The guest's interfaces and their addresses (virDomainInterfaceAddresses): from
+        its network's DHCP leases (*source* 0, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE),
+        the guest agent (1) or the host's ARP table (2)."""
+        return list(await self._conn._calls.domain_interface_addresses(self._ref, source, flags))
 
     async def is_active(self) -> bool:
         """Whether the domain is running (or paused): it has an id and a live config
@@ -786,6 +883,11 @@ class AsyncNetwork:
         transient."""
         await self._conn._calls.network_undefine(self._ref)
 
+    async def dhcp_leases(self, mac: str | None = None, flags: int = 0) -> list[NetworkDHCPLease]:
+        """The network's current DHCP leases, only those of *mac* when given
+        (virNetworkGetDHCPLeases)."""
+        return list(await self._conn._calls.network_get_dhcp_leases(self._ref, mac, flags))
+
     def __repr__(self) -> str:
         return f"<pyvirt.aio.AsyncNetwork {self.name!r} uuid={self.uuid}>"
 
@@ -951,3 +1053,150 @@ class AsyncStorageVol:
 
     def __repr__(self) -> str:
         return f"<pyvirt.aio.AsyncStorageVol {self.name!r} pool={self.pool_name!r}>"
+
+
+class AsyncSecret:
+    """A secret (a passphrase, a key) a driver keeps for its guests' storage and devices.
+
+    The asyncio twin of :class:`pyvirt.Secret`: the same methods, awaitable."""
+
+    def __init__(self, conn: AsyncConnection, ref: SecretRef) -> None:
+        self._conn = conn
+        self._ref = ref
+
+    @property
+    def ref(self) -> SecretRef:
+        """The reference record (:class:`SecretRef`: uuid, usage type, usage id)."""
+        return self._ref
+
+    @property
+    def uuid(self) -> str:
+        """The secret's UUID (virSecretGetUUIDString): held in the handle."""
+        return self._ref.uuid
+
+    @property
+    def usage_type(self) -> int:
+        """What the secret is for, a :class:`SecretUsageType` number (virSecretGetUsageType)."""
+        return self._ref.usage_type
+
+    @property
+    def usage_id(self) -> str:
+        """The object the secret is for: a volume path, a ceph or iscsi name, a tls or vtpm
+        name (virSecretGetUsageID); empty for usage type NONE."""
+        return self._ref.usage_id
+
+    async def xml_desc(self, flags: int = 0) -> str:
+        """The ``<secret>`` XML (virSecretGetXMLDesc), which never holds the value."""
+        return str(await self._conn._calls.secret_get_xml_desc(self._ref, flags))
+
+    async def set_value(self, value: bytes, flags: int = 0) -> None:
+        """Store *value*, any bytes (virSecretSetValue)."""
+        from pyvirt._checks import invalid_arg
+
+        if not isinstance(value, bytes | bytearray):
+            raise invalid_arg(
+                "value in virSecretSetValue must be bytes", "virSecretSetValue", "value", 30
+            )
+        await self._conn._calls.secret_set_value(self._ref, bytes(value), flags)
+
+    async def value(self, flags: int = 0) -> bytes:
+        """The stored value (virSecretGetValue); refused on a read-only connection, a private
+        secret's value is VIR_ERR_INVALID_SECRET."""
+        return bytes(await self._conn._calls.secret_get_value(self._ref, flags))
+
+    async def undefine(self) -> None:
+        """Forget the secret and its value (virSecretUndefine)."""
+        await self._conn._calls.secret_undefine(self._ref)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AsyncSecret) and other._ref.uuid == self._ref.uuid
+
+    def __hash__(self) -> int:
+        return hash(self._ref.uuid)
+
+    def __repr__(self) -> str:
+        return f"<pyvirt.aio.AsyncSecret {self._ref.uuid}>"
+
+
+class AsyncNWFilter:
+    """A network filter: firewall rules a guest's interfaces can reference.
+
+    The asyncio twin of :class:`pyvirt.NWFilter`: the same methods, awaitable."""
+
+    def __init__(self, conn: AsyncConnection, ref: NWFilterRef) -> None:
+        self._conn = conn
+        self._ref = ref
+
+    @property
+    def ref(self) -> NWFilterRef:
+        """The reference record (:class:`NWFilterRef`: name, uuid)."""
+        return self._ref
+
+    @property
+    def name(self) -> str:
+        """The filter's name (virNWFilterGetName): held in the handle."""
+        return self._ref.name
+
+    @property
+    def uuid(self) -> str:
+        """The filter's UUID (virNWFilterGetUUIDString): held in the handle."""
+        return self._ref.uuid
+
+    async def xml_desc(self, flags: int = 0) -> str:
+        """The ``<filter>`` XML (virNWFilterGetXMLDesc)."""
+        return str(await self._conn._calls.nwfilter_get_xml_desc(self._ref, flags))
+
+    async def undefine(self) -> None:
+        """Remove the filter (virNWFilterUndefine)."""
+        await self._conn._calls.nwfilter_undefine(self._ref)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AsyncNWFilter) and other._ref.uuid == self._ref.uuid
+
+    def __hash__(self) -> int:
+        return hash(self._ref.uuid)
+
+    def __repr__(self) -> str:
+        return f"<pyvirt.aio.AsyncNWFilter {self._ref.name}>"
+
+
+class AsyncNWFilterBinding:
+    """A network filter bound to a guest's port device.
+
+    The asyncio twin of :class:`pyvirt.NWFilterBinding`: the same methods, awaitable."""
+
+    def __init__(self, conn: AsyncConnection, ref: NWFilterBindingRef) -> None:
+        self._conn = conn
+        self._ref = ref
+
+    @property
+    def ref(self) -> NWFilterBindingRef:
+        """The reference record (:class:`NWFilterBindingRef`: port device, filter name)."""
+        return self._ref
+
+    @property
+    def portdev(self) -> str:
+        """The port device the filter is bound to (virNWFilterBindingGetPortDev)."""
+        return self._ref.portdev
+
+    @property
+    def filtername(self) -> str:
+        """The bound filter's name (virNWFilterBindingGetFilterName)."""
+        return self._ref.filtername
+
+    async def xml_desc(self, flags: int = 0) -> str:
+        """The ``<filterbinding>`` XML (virNWFilterBindingGetXMLDesc)."""
+        return str(await self._conn._calls.nwfilter_binding_get_xml_desc(self._ref, flags))
+
+    async def delete(self) -> None:
+        """Remove the binding (virNWFilterBindingDelete)."""
+        await self._conn._calls.nwfilter_binding_delete(self._ref)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AsyncNWFilterBinding) and other._ref.portdev == self._ref.portdev
+
+    def __hash__(self) -> int:
+        return hash(self._ref.portdev)
+
+    def __repr__(self) -> str:
+        return f"<pyvirt.aio.AsyncNWFilterBinding {self._ref.portdev}>"

@@ -18,13 +18,18 @@ if TYPE_CHECKING:
 
     from pyvirt._records import (
         DomainInfo,
+        DomainInterface,
         DomainRecord,
         DomainRef,
         DomainSnapshotRef,
+        NetworkDHCPLease,
         NetworkRecord,
         NetworkRef,
         NodeInfo,
+        NWFilterBindingRef,
+        NWFilterRef,
         ObjectEvent,
+        SecretRef,
         SecurityLabel,
         SecurityModel,
         StoragePoolInfo,
@@ -750,6 +755,22 @@ class DriverCalls:
         driver = self._driver(api)
         return driver.network_is_persistent(net)
 
+    def network_get_dhcp_leases(
+        self, net: NetworkRef, mac: str | None, flags: int, api: str = "virNetworkGetDHCPLeases"
+    ) -> list[NetworkDHCPLease]:
+        """virNetworkGetDHCPLeases (procedure 341)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.network_get_dhcp_leases(net, mac, flags)
+
+    def domain_interface_addresses(
+        self, dom: DomainRef, source: int, flags: int, api: str = "virDomainInterfaceAddresses"
+    ) -> list[DomainInterface]:
+        """virDomainInterfaceAddresses (procedure 353)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_interface_addresses(dom, source, flags)
+
     def connect_list_all_storage_pools(
         self, flags: int, api: str = "virConnectListAllStoragePools"
     ) -> list[StoragePoolRecord]:
@@ -978,3 +999,193 @@ class DriverCalls:
         """virStorageVolGetPath (procedure 100)."""
         driver = self._driver(api)
         return driver.storage_vol_get_path(vol)
+
+    def connect_list_all_secrets(
+        self, flags: int, api: str = "virConnectListAllSecrets"
+    ) -> list[SecretRef]:
+        """virConnectListAllSecrets (procedure 287)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.connect_list_all_secrets(flags)
+
+    def connect_num_of_secrets(self, api: str = "virConnectNumOfSecrets") -> int:
+        """virConnectNumOfSecrets (procedure 139)."""
+        driver = self._driver(api)
+        return driver.connect_num_of_secrets()
+
+    def connect_list_secrets(self, maxuuids: int, api: str = "virConnectListSecrets") -> list[str]:
+        """virConnectListSecrets (procedure 140)."""
+        driver = self._driver(api)
+        return driver.connect_list_secrets(maxuuids)
+
+    def secret_lookup_by_uuid(self, uuid: str, api: str = "virSecretLookupByUUID") -> SecretRef:
+        """virSecretLookupByUUID (procedure 141)."""
+        driver = self._driver(api)
+        uuid = check_string(uuid, "uuid", api)
+        return driver.secret_lookup_by_uuid(uuid)
+
+    def secret_lookup_by_usage(
+        self, usage_type: int, usage_id: str, api: str = "virSecretLookupByUsage"
+    ) -> SecretRef:
+        """virSecretLookupByUsage (procedure 147)."""
+        driver = self._driver(api)
+        usage_id = check_string(usage_id, "usage_id", api)
+        return driver.secret_lookup_by_usage(usage_type, usage_id)
+
+    def secret_define_xml(self, xml: str, flags: int, api: str = "virSecretDefineXML") -> SecretRef:
+        """virSecretDefineXML (procedure 142)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[142], flags, True, api)
+        return driver.secret_define_xml(xml, flags)
+
+    def secret_get_xml_desc(
+        self, secret: SecretRef, flags: int, api: str = "virSecretGetXMLDesc"
+    ) -> str:
+        """virSecretGetXMLDesc (procedure 143)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.secret_get_xml_desc(secret, flags)
+
+    def secret_set_value(
+        self, secret: SecretRef, value: bytes, flags: int, api: str = "virSecretSetValue"
+    ) -> None:
+        """virSecretSetValue (procedure 144)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[144], flags, True, api)
+        return driver.secret_set_value(secret, value, flags)
+
+    def secret_get_value(
+        self, secret: SecretRef, flags: int, api: str = "virSecretGetValue"
+    ) -> bytes:
+        """virSecretGetValue (procedure 145)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[145], flags, True, api)
+        return driver.secret_get_value(secret, flags)
+
+    def secret_undefine(self, secret: SecretRef, api: str = "virSecretUndefine") -> None:
+        """virSecretUndefine (procedure 146)."""
+        driver = self._driver(api)
+        if self.read_only:
+            check_access(BY_NUMBER[146], 0, True, api)
+        return driver.secret_undefine(secret)
+
+    def connect_list_all_nwfilters(
+        self, flags: int, api: str = "virConnectListAllNWFilters"
+    ) -> list[NWFilterRef]:
+        """virConnectListAllNWFilters (procedure 286)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.connect_list_all_nwfilters(flags)
+
+    def connect_num_of_nwfilters(self, api: str = "virConnectNumOfNWFilters") -> int:
+        """virConnectNumOfNWFilters (procedure 178)."""
+        driver = self._driver(api)
+        return driver.connect_num_of_nwfilters()
+
+    def connect_list_nwfilters(
+        self, maxnames: int, api: str = "virConnectListNWFilters"
+    ) -> list[str]:
+        """virConnectListNWFilters (procedure 179)."""
+        driver = self._driver(api)
+        return driver.connect_list_nwfilters(maxnames)
+
+    def nwfilter_lookup_by_name(
+        self, name: str, api: str = "virNWFilterLookupByName"
+    ) -> NWFilterRef:
+        """virNWFilterLookupByName (procedure 175)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        return driver.nwfilter_lookup_by_name(name)
+
+    def nwfilter_lookup_by_uuid(
+        self, uuid: str, api: str = "virNWFilterLookupByUUID"
+    ) -> NWFilterRef:
+        """virNWFilterLookupByUUID (procedure 176)."""
+        driver = self._driver(api)
+        uuid = check_string(uuid, "uuid", api)
+        return driver.nwfilter_lookup_by_uuid(uuid)
+
+    def nwfilter_define_xml(self, xml: str, api: str = "virNWFilterDefineXML") -> NWFilterRef:
+        """virNWFilterDefineXML (procedure 180)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        if self.read_only:
+            check_access(BY_NUMBER[180], 0, True, api)
+        return driver.nwfilter_define_xml(xml)
+
+    def nwfilter_define_xml_flags(
+        self, xml: str, flags: int, api: str = "virNWFilterDefineXMLFlags"
+    ) -> NWFilterRef:
+        """virNWFilterDefineXMLFlags (procedure 400)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[400], flags, True, api)
+        return driver.nwfilter_define_xml_flags(xml, flags)
+
+    def nwfilter_get_xml_desc(
+        self, nwfilter: NWFilterRef, flags: int, api: str = "virNWFilterGetXMLDesc"
+    ) -> str:
+        """virNWFilterGetXMLDesc (procedure 177)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.nwfilter_get_xml_desc(nwfilter, flags)
+
+    def nwfilter_undefine(self, nwfilter: NWFilterRef, api: str = "virNWFilterUndefine") -> None:
+        """virNWFilterUndefine (procedure 181)."""
+        driver = self._driver(api)
+        if self.read_only:
+            check_access(BY_NUMBER[181], 0, True, api)
+        return driver.nwfilter_undefine(nwfilter)
+
+    def connect_list_all_nwfilter_bindings(
+        self, flags: int, api: str = "virConnectListAllNWFilterBindings"
+    ) -> list[NWFilterBindingRef]:
+        """virConnectListAllNWFilterBindings (procedure 397)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.connect_list_all_nwfilter_bindings(flags)
+
+    def nwfilter_binding_lookup_by_port_dev(
+        self, portdev: str, api: str = "virNWFilterBindingLookupByPortDev"
+    ) -> NWFilterBindingRef:
+        """virNWFilterBindingLookupByPortDev (procedure 395)."""
+        driver = self._driver(api)
+        portdev = check_string(portdev, "portdev", api)
+        return driver.nwfilter_binding_lookup_by_port_dev(portdev)
+
+    def nwfilter_binding_create_xml(
+        self, xml: str, flags: int, api: str = "virNWFilterBindingCreateXML"
+    ) -> NWFilterBindingRef:
+        """virNWFilterBindingCreateXML (procedure 398)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[398], flags, True, api)
+        return driver.nwfilter_binding_create_xml(xml, flags)
+
+    def nwfilter_binding_get_xml_desc(
+        self, binding: NWFilterBindingRef, flags: int, api: str = "virNWFilterBindingGetXMLDesc"
+    ) -> str:
+        """virNWFilterBindingGetXMLDesc (procedure 396)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.nwfilter_binding_get_xml_desc(binding, flags)
+
+    def nwfilter_binding_delete(
+        self, binding: NWFilterBindingRef, api: str = "virNWFilterBindingDelete"
+    ) -> None:
+        """virNWFilterBindingDelete (procedure 399)."""
+        driver = self._driver(api)
+        if self.read_only:
+            check_access(BY_NUMBER[399], 0, True, api)
+        return driver.nwfilter_binding_delete(binding)

@@ -20,6 +20,7 @@ from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._core_enums import ConnectFlags
 from pyvirt._errors import VirtError, make_error
 from pyvirt._objects import Domain, Network, StoragePool, StorageVol
+from pyvirt._objects_secrets import NWFilter, NWFilterBinding, Secret
 from pyvirt._records import NodeInfo, ObjectEvent, SecurityModel
 from pyvirt._typed_params import typed_params_dict
 
@@ -296,6 +297,91 @@ class Connection:
         it disappears when destroyed."""
         flags = check_flags(flags, "virNetworkCreateXMLFlags")
         return Network(self, self._calls.network_create_xml(xml, flags).ref)
+
+    # -- secrets ----------------------------------------------------------------------------
+    def list_secrets(self, flags: int = 0) -> list[Secret]:
+        """All secrets matching *flags* (:class:`ListSecretsFlags`: EPHEMERAL/NO_EPHEMERAL,
+        PRIVATE/NO_PRIVATE), in one call (virConnectListAllSecrets)."""
+        return [Secret(self, r) for r in self._calls.connect_list_all_secrets(flags)]
+
+    def count_secrets(self) -> int:
+        """How many secrets there are (virConnectNumOfSecrets, the call before listAll)."""
+        return int(self._calls.connect_num_of_secrets())
+
+    def list_secret_uuids(self, maxuuids: int) -> list[str]:
+        """At most *maxuuids* secret UUIDs (virConnectListSecrets, the call before listAll)."""
+        maxuuids = check_non_negative(maxuuids, "maxuuids", "virConnectListSecrets")
+        return list(self._calls.connect_list_secrets(maxuuids))
+
+    def lookup_secret_by_uuid(self, uuid: str) -> Secret:
+        """The secret with *uuid* (virSecretLookupByUUIDString); a malformed UUID is
+        VIR_ERR_INVALID_ARG, no such secret VIR_ERR_NO_SECRET."""
+        api = "virSecretLookupByUUIDString"
+        canonical = normalize_uuid(check_string(uuid, "uuidstr", api))
+        if canonical is None:
+            message = f"uuidstr in {api} must be a valid UUID"
+            raise invalid_arg(message, api, "uuidstr", ErrorDomain.SECRET)
+        return Secret(self, self._calls.secret_lookup_by_uuid(canonical))
+
+    def lookup_secret_by_usage(self, usage_type: int, usage_id: str) -> Secret:
+        """The secret of *usage_type* (:class:`SecretUsageType`) for *usage_id*, e.g. VOLUME
+        and a volume's path (virSecretLookupByUsage)."""
+        usage_type = check_int(usage_type, "usageType", "virSecretLookupByUsage")
+        return Secret(self, self._calls.secret_lookup_by_usage(usage_type, usage_id))
+
+    def define_secret(self, xml: str, flags: int = 0) -> Secret:
+        """Add or update a secret from its ``<secret>`` XML, without a value
+        (virSecretDefineXML; *flags*: VIR_SECRET_DEFINE_VALIDATE)."""
+        return Secret(self, self._calls.secret_define_xml(xml, flags))
+
+    # -- network filters --------------------------------------------------------------------
+    def list_nwfilters(self, flags: int = 0) -> list[NWFilter]:
+        """All network filters, in one call (virConnectListAllNWFilters)."""
+        return [NWFilter(self, r) for r in self._calls.connect_list_all_nwfilters(flags)]
+
+    def count_nwfilters(self) -> int:
+        """How many network filters there are (virConnectNumOfNWFilters)."""
+        return int(self._calls.connect_num_of_nwfilters())
+
+    def list_nwfilter_names(self, maxnames: int) -> list[str]:
+        """At most *maxnames* filter names (virConnectListNWFilters)."""
+        maxnames = check_non_negative(maxnames, "maxnames", "virConnectListNWFilters")
+        return list(self._calls.connect_list_nwfilters(maxnames))
+
+    def lookup_nwfilter_by_name(self, name: str) -> NWFilter:
+        """The filter called *name* (virNWFilterLookupByName)."""
+        return NWFilter(self, self._calls.nwfilter_lookup_by_name(name))
+
+    def lookup_nwfilter_by_uuid(self, uuid: str) -> NWFilter:
+        """The filter with *uuid* (virNWFilterLookupByUUIDString); a malformed UUID is
+        VIR_ERR_INVALID_ARG."""
+        api = "virNWFilterLookupByUUIDString"
+        canonical = normalize_uuid(check_string(uuid, "uuidstr", api))
+        if canonical is None:
+            message = f"uuidstr in {api} must be a valid UUID"
+            raise invalid_arg(message, api, "uuidstr", ErrorDomain.NWFILTER)
+        return NWFilter(self, self._calls.nwfilter_lookup_by_uuid(canonical))
+
+    def define_nwfilter(self, xml: str, flags: int | None = None) -> NWFilter:
+        """Add or update a filter from its ``<filter>`` XML: virNWFilterDefineXMLFlags with
+        *flags* (VIR_NWFILTER_DEFINE_VALIDATE), virNWFilterDefineXML without."""
+        if flags is None:
+            return NWFilter(self, self._calls.nwfilter_define_xml(xml))
+        return NWFilter(self, self._calls.nwfilter_define_xml_flags(xml, flags))
+
+    def list_nwfilter_bindings(self, flags: int = 0) -> list[NWFilterBinding]:
+        """All filter bindings (virConnectListAllNWFilterBindings)."""
+        refs = self._calls.connect_list_all_nwfilter_bindings(flags)
+        return [NWFilterBinding(self, r) for r in refs]
+
+    def lookup_nwfilter_binding(self, portdev: str) -> NWFilterBinding:
+        """The binding of port device *portdev* (virNWFilterBindingLookupByPortDev)."""
+        return NWFilterBinding(self, self._calls.nwfilter_binding_lookup_by_port_dev(portdev))
+
+    def create_nwfilter_binding(self, xml: str, flags: int = 0) -> NWFilterBinding:
+        """Bind a filter to a port from ``<filterbinding>`` XML (virNWFilterBindingCreateXML;
+        *flags*: VIR_NWFILTER_BINDING_CREATE_VALIDATE)."""
+        return NWFilterBinding(self, self._calls.nwfilter_binding_create_xml(xml, flags))
 
     # -- storage --------------------------------------------------------------------------
     def list_storage_pools(self, flags: int = 0) -> list[StoragePool]:

@@ -158,6 +158,11 @@ def store() -> None:
     if path is None:
         return
     target = cache_file()
+    # The cache directory's parent (the home directory, or $XDG_CACHE_HOME's parent) must
+    # exist: a service account's home is often a placeholder such as /nonexistent, which a
+    # run as root would otherwise create.
+    if not os.path.isdir(os.path.dirname(os.path.dirname(os.path.dirname(target)))):
+        return
     try:
         os.makedirs(os.path.dirname(target), exist_ok=True)
     except (OSError, ValueError):

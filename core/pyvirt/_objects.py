@@ -22,9 +22,11 @@ from pyvirt._checks import (
 from pyvirt._core_enums import DomainState
 from pyvirt._records import (
     DomainInfo,
+    DomainInterface,
     DomainRecord,
     DomainRef,
     DomainSnapshotRef,
+    NetworkDHCPLease,
     NetworkRecord,
     NetworkRef,
     SecurityLabel,
@@ -257,6 +259,12 @@ class Domain:
     def hostname(self, flags: int = 0) -> str:
         """The guest's hostname, as the hypervisor or guest agent reports it."""
         return str(self._conn._calls.domain_get_hostname(self._ref, flags))
+
+    def interface_addresses(self, source: int = 0, flags: int = 0) -> list[DomainInterface]:
+        """The guest's interfaces and their addresses (virDomainInterfaceAddresses): from
+        its network's DHCP leases (*source* 0, VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE),
+        the guest agent (1) or the host's ARP table (2)."""
+        return list(self._conn._calls.domain_interface_addresses(self._ref, source, flags))
 
     def is_active(self) -> bool:
         """Whether the domain is running (or paused): it has an id and a live config
@@ -576,6 +584,11 @@ class Network:
         """Remove the network's persistent config (virNetworkUndefine); an active one becomes
         transient."""
         self._conn._calls.network_undefine(self._ref)
+
+    def dhcp_leases(self, mac: str | None = None, flags: int = 0) -> list[NetworkDHCPLease]:
+        """The network's current DHCP leases, only those of *mac* when given
+        (virNetworkGetDHCPLeases)."""
+        return list(self._conn._calls.network_get_dhcp_leases(self._ref, mac, flags))
 
     def __repr__(self) -> str:
         return f"<pyvirt.Network {self.name!r} uuid={self.uuid}>"

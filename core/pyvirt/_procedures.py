@@ -43,7 +43,8 @@ class Procedure:
     number: int
     method: str
     api: str
-    #: What the procedure acts on: connect, domain, network, storage_pool or storage_vol.
+    #: What the procedure acts on: connect, domain, network, storage_pool, storage_vol, secret,
+    #: nwfilter or nwfilter_binding.
     object: str
     #: Permissions always needed, as "object:permission" (libvirt's viraccessperm names).
     acl: tuple[str, ...]
@@ -96,6 +97,8 @@ def _p(
         obj = "storage_pool"
     elif method.startswith("storage_vol_"):
         obj = "storage_vol"
+    elif method.startswith("nwfilter_binding_"):
+        obj = "nwfilter_binding"
     if method.startswith(("connect_", "node_")):
         obj = "connect"
     readonly_ok = _readonly_ok(acl) and not refuses_read_only
@@ -347,6 +350,9 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(45, "network_get_bridge_name", "virNetworkGetBridgeName", "network:read", prio=True),
     _p(152, "network_is_active", "virNetworkIsActive", "network:read", prio=True),
     _p(153, "network_is_persistent", "virNetworkIsPersistent", "network:read", prio=True),
+    # addresses on virtual networks: DHCP leases, and a guest's addresses (lease source)
+    _p(341, "network_get_dhcp_leases", "virNetworkGetDHCPLeases", "network:read", prio=True),
+    _p(353, "domain_interface_addresses", "virDomainInterfaceAddresses", "domain:read"),
     # storage pools
     _p(
         281,
@@ -461,6 +467,108 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(98, "storage_vol_get_info", "virStorageVolGetInfo", "storage_vol:read", prio=True),
     _p(99, "storage_vol_get_xml_desc", "virStorageVolGetXMLDesc", "storage_vol:read", prio=True),
     _p(100, "storage_vol_get_path", "virStorageVolGetPath", "storage_vol:read", prio=True),
+    # secrets (libvirt's virSecret family): @acl and @priority of remote_protocol.x
+    _p(
+        287,
+        "connect_list_all_secrets",
+        "virConnectListAllSecrets",
+        "connect:search_secrets",
+        prio=True,
+    ),
+    _p(139, "connect_num_of_secrets", "virConnectNumOfSecrets", "connect:search_secrets", prio=True),
+    _p(140, "connect_list_secrets", "virConnectListSecrets", "connect:search_secrets", prio=True),
+    _p(141, "secret_lookup_by_uuid", "virSecretLookupByUUID", "secret:getattr", prio=True),
+    _p(147, "secret_lookup_by_usage", "virSecretLookupByUsage", "secret:getattr", prio=True),
+    _p(
+        142,
+        "secret_define_xml",
+        "virSecretDefineXML",
+        "secret:write",
+        "secret:save",
+        prio=True,
+    ),
+    _p(143, "secret_get_xml_desc", "virSecretGetXMLDesc", "secret:read", prio=True),
+    _p(144, "secret_set_value", "virSecretSetValue", "secret:write", prio=True),
+    # read_secure is not a read-only permission: a read-only connection never reads a value.
+    _p(145, "secret_get_value", "virSecretGetValue", "secret:read_secure", prio=True),
+    _p(146, "secret_undefine", "virSecretUndefine", "secret:delete", prio=True),
+    # network filters and their bindings (libvirt's virNWFilter, virNWFilterBinding)
+    _p(
+        286,
+        "connect_list_all_nwfilters",
+        "virConnectListAllNWFilters",
+        "connect:search_nwfilters",
+        prio=True,
+    ),
+    _p(
+        178,
+        "connect_num_of_nwfilters",
+        "virConnectNumOfNWFilters",
+        "connect:search_nwfilters",
+        prio=True,
+    ),
+    _p(
+        179,
+        "connect_list_nwfilters",
+        "virConnectListNWFilters",
+        "connect:search_nwfilters",
+        prio=True,
+    ),
+    _p(175, "nwfilter_lookup_by_name", "virNWFilterLookupByName", "nwfilter:getattr", prio=True),
+    _p(176, "nwfilter_lookup_by_uuid", "virNWFilterLookupByUUID", "nwfilter:getattr", prio=True),
+    _p(
+        180,
+        "nwfilter_define_xml",
+        "virNWFilterDefineXML",
+        "nwfilter:write",
+        "nwfilter:save",
+        prio=True,
+    ),
+    _p(
+        400,
+        "nwfilter_define_xml_flags",
+        "virNWFilterDefineXMLFlags",
+        "nwfilter:write",
+        "nwfilter:save",
+        prio=True,
+    ),
+    _p(177, "nwfilter_get_xml_desc", "virNWFilterGetXMLDesc", "nwfilter:read", prio=True),
+    _p(181, "nwfilter_undefine", "virNWFilterUndefine", "nwfilter:delete", prio=True),
+    _p(
+        397,
+        "connect_list_all_nwfilter_bindings",
+        "virConnectListAllNWFilterBindings",
+        "connect:search_nwfilter_bindings",
+        prio=True,
+    ),
+    _p(
+        395,
+        "nwfilter_binding_lookup_by_port_dev",
+        "virNWFilterBindingLookupByPortDev",
+        "nwfilter_binding:getattr",
+        prio=True,
+    ),
+    _p(
+        398,
+        "nwfilter_binding_create_xml",
+        "virNWFilterBindingCreateXML",
+        "nwfilter_binding:create",
+        prio=True,
+    ),
+    _p(
+        396,
+        "nwfilter_binding_get_xml_desc",
+        "virNWFilterBindingGetXMLDesc",
+        "nwfilter_binding:read",
+        prio=True,
+    ),
+    _p(
+        399,
+        "nwfilter_binding_delete",
+        "virNWFilterBindingDelete",
+        "nwfilter_binding:delete",
+        prio=True,
+    ),
 )
 
 BY_METHOD: dict[str, Procedure] = {p.method: p for p in PROCEDURES}

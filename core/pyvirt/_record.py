@@ -42,15 +42,16 @@ else:
 _DATACLASS_ATTRIBUTES = ("__dataclass_fields__", "__dataclass_params__")
 
 
-class _InitOnFirstUse:
-    """A record's ``__init__`` until it is first looked up (to make an instance, or by
-    :mod:`inspect`): then it is compiled and put in this placeholder's place."""
+class InitOnFirstUse:
+    """A record's (or model's) ``__init__`` until it is first looked up (to make an instance,
+    or by :mod:`inspect`): then it is compiled and put in this placeholder's place."""
 
-    def __init__(self, owner: type) -> None:
+    def __init__(self, owner: type, compile_init: Callable[[type], Any] | None = None) -> None:
         self.owner = owner
+        self.compile_init = compile_init or _compile_init
 
     def __get__(self, instance: object, cls: type | None = None) -> Any:
-        init = _compile_init(self.owner)
+        init = self.compile_init(self.owner)
         type.__setattr__(self.owner, "__init__", init)
         return init if instance is None else init.__get__(instance, self.owner)
 
@@ -116,6 +117,30 @@ def _frozen(action: str, name: str) -> Exception:
     return FrozenInstanceError(f"cannot {action} field {name!r}")
 
 
+def value_methods(
+    names: tuple[str, ...],
+) -> tuple[Callable[[Any], tuple[object, ...]], Callable[[Any], str], Callable[[Any, object], bool]]:
+    """The field values as a tuple (what eq and hash compare and hash), and the ``__repr__``
+    and ``__eq__`` over them that @dataclass writes for fields *names*."""
+    values: Callable[[Any], tuple[object, ...]]
+    if len(names) > 1:
+        values = attrgetter(*names)
+    else:
+        values = lambda self: tuple(getattr(self, n) for n in names)  # noqa: E731
+
+    @reprlib.recursive_repr()
+    def __repr__(self: Any) -> str:
+        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in names)
+        return f"{self.__class__.__qualname__}({shown})"
+
+    def __eq__(self: Any, other: object) -> bool:
+        if other.__class__ is self.__class__:
+            return bool(values(self) == values(other))
+        return NotImplemented
+
+    return values, __repr__, __eq__
+
+
 @dataclass_transform(frozen_default=True)
 def record(cls: _C) -> _C:
     """Make *cls* a frozen slotted record, as ``@dataclass(frozen=True, slots=True)`` would:
@@ -142,25 +167,9 @@ def _build(cls: type, *, slots: bool) -> type:
             defaults[name] = namespace.pop(name) if slots else namespace[name]
         elif defaults:
             raise TypeError(f"non-default argument {name!r} follows default argument")
-    # The field values as a tuple, as eq and hash compare and hash them.
-    values: Callable[[Any], tuple[object, ...]]
-    if len(names) > 1:
-        values = attrgetter(*names)
-    else:
-        values = lambda self: tuple(getattr(self, n) for n in names)  # noqa: E731
-
+    values, __repr__, __eq__ = value_methods(names)
     fields = frozenset(names)
     made: type[Any]  # the class made at the end, which the methods below refer to
-
-    @reprlib.recursive_repr()
-    def __repr__(self: Any) -> str:
-        shown = ", ".join(f"{n}={getattr(self, n)!r}" for n in names)
-        return f"{self.__class__.__qualname__}({shown})"
-
-    def __eq__(self: Any, other: object) -> bool:
-        if other.__class__ is self.__class__:
-            return bool(values(self) == values(other))
-        return NotImplemented
 
     def __hash__(self: Any) -> int:
         return hash(values(self))
@@ -209,7 +218,7 @@ def _build(cls: type, *, slots: bool) -> type:
         namespace["__slots__"] = names
     made = type(cls)(cls.__name__, cls.__bases__, namespace)
     if "__init__" not in namespace:
-        type.__setattr__(made, "__init__", _InitOnFirstUse(made))
+        type.__setattr__(made, "__init__", InitOnFirstUse(made))
     for attribute in _DATACLASS_ATTRIBUTES:
         type.__setattr__(made, attribute, _DataclassAttribute(made, attribute))
     return made

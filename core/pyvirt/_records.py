@@ -227,6 +227,39 @@ class ObjectEvent:
     seq: int = 0
 
 
+# -- secrets and network filters (libvirt's virSecret, virNWFilter, virNWFilterBinding) --------
+@wire(40)
+@record
+class SecretRef:
+    """What identifies a secret: libvirt's ``{uuid, usageType, usageID}`` (usage type a
+    VIR_SECRET_USAGE_TYPE_* number, 0 NONE with an empty id), so ``secret-list`` needs no
+    call per secret.  Never the value: values travel only as the result of
+    ``secret_get_value`` and the argument of ``secret_set_value``."""
+
+    uuid: str
+    usage_type: int
+    usage_id: str
+
+
+@wire(41)
+@record
+class NWFilterRef:
+    """What identifies a network filter: libvirt's ``{name, uuid}``."""
+
+    name: str
+    uuid: str
+
+
+@wire(42)
+@record
+class NWFilterBindingRef:
+    """What identifies a network filter binding: libvirt's ``{portdev, filtername}`` (the
+    guest's port device the filter is bound to, and the filter)."""
+
+    portdev: str
+    filtername: str
+
+
 @wire(32)
 @record
 class TypedParameter:
@@ -242,3 +275,48 @@ class TypedParameter:
     field: str
     type: TypedParameterType
     value: bool | int | float | str
+
+
+# -- addresses handed out on virtual networks (virNetworkGetDHCPLeases,
+#    virDomainInterfaceAddresses) ----------------------------------------------------------
+
+
+@wire(43)
+@record
+class NetworkDHCPLease:
+    """libvirt's virNetworkDHCPLease: one lease a network's DHCP server gave out.
+
+    *type* is libvirt's VIR_IP_ADDR_TYPE_* (0 IPv4, 1 IPv6); *expirytime* seconds since the
+    epoch (0: never); *iaid*, *hostname* and *clientid* None when unknown.
+    """
+
+    iface: str
+    expirytime: int
+    type: int
+    mac: str
+    iaid: str | None
+    ipaddr: str
+    prefix: int
+    hostname: str | None
+    clientid: str | None
+
+
+@wire(44)
+@record
+class DomainIPAddress:
+    """One address of a guest's interface (libvirt's virDomainIPAddress)."""
+
+    type: int
+    addr: str
+    prefix: int
+
+
+@wire(45)
+@record
+class DomainInterface:
+    """A guest interface and its addresses (libvirt's virDomainInterface): *name* is the
+    host-side device (the tap) for the lease and ARP sources, *hwaddr* its MAC."""
+
+    name: str
+    hwaddr: str | None
+    addrs: list[DomainIPAddress]

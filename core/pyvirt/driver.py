@@ -9,7 +9,8 @@ answers *declined* (``None``), *success* (a :class:`DriverConnection`) or *error
 :class:`~pyvirt.VirtError`).
 
 A :class:`DriverConnection` is one open connection.  It implements the per-category tables
-(:class:`HypervisorDriver`, :class:`NetworkDriver`, :class:`StorageDriver`); every method it
+(:class:`HypervisorDriver`, :class:`NetworkDriver`, :class:`StorageDriver`,
+:class:`SecretDriver`, :class:`NWFilterDriver`); every method it
 does not override answers libvirt's VIR_ERR_NO_SUPPORT, so a driver implements only what it
 supports.  Arguments have already been checked by the public API (read-only, flags types), and
 objects are passed as reference records (:class:`~pyvirt.DomainRef` …).
@@ -21,7 +22,9 @@ The driver kit, what the bundled drivers build on and any driver may: object lis
 libvirt's conflict checks, lookups, ids and listAll filters (:class:`DomainObjList`,
 :class:`NetworkObjList`, :class:`StoragePoolObjList`, :class:`StorageVolObjList`, and the
 filters over records such as :func:`domain_matches_filter`), and :func:`run_domain_hooks`, the
-one policy for a domain's lifecycle hooks.  They load on first use (PEP 562), so a driver that
+one policy for a domain's lifecycle hooks; :func:`model` and :func:`field`, mutable classes
+declared as dataclasses are, without importing :mod:`dataclasses` (a driver's object state
+is built on every ``pyvirsh`` run).  They load on first use (PEP 562), so a driver that
 does not use them does not pay for them.
 """
 
@@ -38,9 +41,11 @@ from pyvirt._hooks import call_hook
 from pyvirt._procedures import BY_METHOD
 from pyvirt._records import (
     DomainInfo,
+    DomainInterface,
     DomainRecord,
     DomainRef,
     DomainSnapshotRef,
+    NetworkDHCPLease,
     NetworkRecord,
     NetworkRef,
     NodeInfo,
@@ -54,6 +59,7 @@ from pyvirt._records import (
     StorageVolRef,
     TypedParameter,
 )
+from pyvirt._secret_drivers import NWFilterDriver, SecretDriver
 from pyvirt._uri import URI
 
 # Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.  (The
@@ -71,6 +77,7 @@ if TYPE_CHECKING:
         storage_pool_matches_filter,
     )
     from pyvirt._kit_hooks import DomainHookPhase, run_domain_hooks
+    from pyvirt._kit_model import field, model
     from pyvirt._kit_objects import (
         DomainObjList,
         ListedDomain,
@@ -94,6 +101,7 @@ _KIT_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "storage_pool_matches_filter",
     ),
     "pyvirt._kit_hooks": ("DomainHookPhase", "run_domain_hooks"),
+    "pyvirt._kit_model": ("field", "model"),
     "pyvirt._kit_objects": (
         "DomainObjList",
         "ListedDomain",
@@ -129,12 +137,16 @@ __all__ = [
     "ListedStorageVol",
     "NetworkDriver",
     "NetworkObjList",
+    "NWFilterDriver",
+    "SecretDriver",
     "StateDriver",
     "StateInitResult",
     "StorageDriver",
     "StoragePoolObjList",
     "StorageVolObjList",
     "domain_matches_filter",
+    "field",
+    "model",
     "network_matches_filter",
     "run_domain_hooks",
     "storage_pool_matches_filter",
@@ -152,6 +164,7 @@ def __getattr__(name: str) -> object:
     value = getattr(module, name)
     globals()[name] = value
     return value
+
 
 AuthCallback = Callable[[list[tuple[int, str]]], list[str]]
 """``auth(credentials) -> answers``: what :func:`pyvirt.open` passes to a driver that must ask
@@ -531,7 +544,9 @@ class HypervisorDriver:
         """Change scheduler parameters (*flags*: VIR_DOMAIN_AFFECT_*)."""
         unsupported("domain_set_scheduler_parameters", ErrorDomain.DOMAIN)
 
-    def domain_memory_stats(self, dom: DomainRef, max_stats: int, flags: int) -> list[tuple[int, int]]:
+    def domain_memory_stats(
+        self, dom: DomainRef, max_stats: int, flags: int
+    ) -> list[tuple[int, int]]:
         """At most *max_stats* memory statistics of the running domain, as (tag, value) pairs
         (VIR_DOMAIN_MEMORY_STAT_* tags; sizes in KiB)."""
         unsupported("domain_memory_stats", ErrorDomain.DOMAIN)
@@ -557,6 +572,14 @@ class HypervisorDriver:
     def domain_get_hostname(self, dom: DomainRef, flags: int) -> str:
         """The guest's hostname."""
         unsupported("domain_get_hostname", ErrorDomain.DOMAIN)
+
+    def domain_interface_addresses(
+        self, dom: DomainRef, source: int, flags: int
+    ) -> list[DomainInterface]:
+        """virDomainInterfaceAddresses: the guest's interfaces and their addresses, as
+        *source* (libvirt's VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_*: 0 lease, 1 agent, 2 arp)
+        knows them."""
+        unsupported("domain_interface_addresses", ErrorDomain.DOMAIN)
 
 
 class NetworkDriver:
@@ -620,6 +643,12 @@ class NetworkDriver:
     def network_is_persistent(self, net: NetworkRef) -> bool:
         """virNetworkIsPersistent: whether *net* has a persistent config."""
         unsupported("network_is_persistent", ErrorDomain.NETWORK)
+
+    def network_get_dhcp_leases(
+        self, net: NetworkRef, mac: str | None, flags: int
+    ) -> list[NetworkDHCPLease]:
+        """virNetworkGetDHCPLeases: the current leases of *net*, only *mac*'s when given."""
+        unsupported("network_get_dhcp_leases", ErrorDomain.NETWORK)
 
 
 class StorageDriver:
@@ -742,7 +771,9 @@ class StorageDriver:
         unsupported("storage_vol_get_path", ErrorDomain.STORAGE)
 
 
-class DriverConnection(HypervisorDriver, NetworkDriver, StorageDriver):
+class DriverConnection(
+    HypervisorDriver, NetworkDriver, StorageDriver, SecretDriver, NWFilterDriver
+):
     """One open connection of a driver: all the tables it serves, in one object."""
 
 

@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "-t", "--timeout", type=int, default=None, help="exit after SECS seconds without clients"
     )
-    parser.add_argument("-l", "--listen", action="store_true", help="also listen on TCP")
+    parser.add_argument("-l", "--listen", action="store_true", help="also listen on the network: TLS (and plain TCP) per the config, as libvirtd")
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     parser.add_argument(
         "--print-config", action="store_true", help="print the settings in effect and exit"

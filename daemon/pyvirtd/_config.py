@@ -24,6 +24,8 @@ class ConfigError(Exception):
 
 def _setting(default: Any, doc: str) -> Any:
     """A setting with its default and the explanation the example config prints above it."""
+    if isinstance(default, list):  # a fresh list per Config
+        return field(default_factory=lambda: list(default), metadata={"doc": doc})
     return field(default=default, metadata={"doc": doc})
 
 
@@ -45,9 +47,37 @@ class Config:
         "0777", "Permissions of the read-only sockets (octal): who may only look."
     )
     listen_addr: str = _setting(
-        "127.0.0.1", "Address the TCP socket listens on, with --listen (plain TCP: no TLS yet)."
+        "127.0.0.1", "Address the TCP and TLS sockets listen on, with --listen."
     )
-    tcp_port: int = _setting(16509, "Port of the TCP socket, with --listen.")
+    listen_tls: bool = _setting(
+        True,
+        "With --listen: serve TLS (x509 certificates on both sides) on tls_port, as libvirtd.",
+    )
+    listen_tcp: bool = _setting(
+        False, "With --listen: also serve plain, unauthenticated TCP on tcp_port (libvirtd's)."
+    )
+    tcp_port: int = _setting(16509, "Port of the plain TCP socket (listen_tcp).")
+    tls_port: int = _setting(16514, "Port of the TLS socket (listen_tls).")
+    key_file: str = _setting(
+        "",
+        "The server's private key; \"\" for libvirt's place: /etc/pki/libvirt/private/serverkey.pem\n"
+        "(~/.pki/libvirt/serverkey.pem for a user's daemon, when there).  key_file, cert_file\n"
+        "and ca_file are set together or not at all.",
+    )
+    cert_file: str = _setting(
+        "", "The server's certificate; \"\" for /etc/pki/libvirt/servercert.pem."
+    )
+    ca_file: str = _setting("", "The CA certificate; \"\" for /etc/pki/CA/cacert.pem.")
+    tls_no_verify_certificate: bool = _setting(
+        False,
+        "Serve TLS clients without asking for their certificate (no DN checks, no identity):\n"
+        "for testing only.",
+    )
+    tls_allowed_dn_list: list[str] = _setting(
+        [],
+        "Patterns (* and ?) the client certificate's Distinguished Name must match, e.g.\n"
+        "[\"C=GB,O=Example,CN=*\"]; empty: any certificate signed by the CA.",
+    )
     max_clients: int = _setting(
         5000, "Most client connections served at once; more are refused with an error."
     )
@@ -154,8 +184,14 @@ class Config:
             raise fail("min_workers", "cannot be larger than max_workers")
         if self.keepalive_interval == 0 or self.keepalive_interval < -1:
             raise fail("keepalive_interval", "must be -1 (off) or a positive number of seconds")
-        if not 0 < self.tcp_port < 65536:
-            raise fail("tcp_port", "must be a port number (1-65535)")
+        for key in ("tcp_port", "tls_port"):
+            if not 0 < getattr(self, key) < 65536:
+                raise fail(key, "must be a port number (1-65535)")
+        if not all(isinstance(p, str) for p in self.tls_allowed_dn_list):
+            raise fail("tls_allowed_dn_list", "must be a list of strings")
+        given = [k for k in ("key_file", "cert_file", "ca_file") if getattr(self, k)]
+        if given and len(given) != 3:
+            raise fail(given[0], "needs key_file, cert_file and ca_file set together")
         if self.max_message_size > 256 * 1024 * 1024:
             raise fail("max_message_size", "must be at most 268435456")
         for key in ("unix_sock_rw_perms", "unix_sock_ro_perms"):
@@ -250,7 +286,7 @@ def example_config() -> str:
     for spec in fields(Config):
         out.append("")
         out.extend(f"# {line}" for line in spec.metadata["doc"].splitlines())
-        out.append(f"#{spec.name} = {_toml_value(spec.default)}")
+        out.append(f"#{spec.name} = {_toml_value(getattr(Config(), spec.name))}")
     return "\n".join(out) + "\n"
 
 
@@ -262,6 +298,9 @@ def effective_config(config: Config, origin: str | None, rundir: str) -> str:
         value = rundir if spec.name == "unix_sock_dir" else getattr(config, spec.name)
         out.append(f"{spec.name} = {_toml_value(value)}")
     return "\n".join(out) + "\n"
+
+
+_KINDS = {int: "an integer", str: "a string", bool: "true or false", list: "a list"}
 
 
 def load_config(path: str | None) -> Config:
@@ -284,9 +323,7 @@ def load_config(path: str | None) -> Config:
             raise ConfigError(f"{path}: unknown setting '{key}'")
         expected = type(getattr(config, key))
         if type(value) is not expected:
-            raise ConfigError(
-                f"{path}: '{key}' must be {'an integer' if expected is int else 'a string'}"
-            )
+            raise ConfigError(f"{path}: '{key}' must be {_KINDS[expected]}")
         setattr(config, key, value)
     config.check(path)
     return config

@@ -63,6 +63,14 @@ class WorkerOptions:
     access_rules: str = ""
     max_anonymous_clients: int = 20
     auth_timeout: int = 10
+    #: With listen_addr: serve plain TCP (listen_tcp).
+    tcp: bool = True
+    #: With listen_addr: serve TLS with these [CA, certificate, key] files (none: no TLS).
+    tls_files: list[str] = dataclasses.field(default_factory=list)
+    #: Patterns the client certificate's DN must match (tls_allowed_dn_list).
+    tls_allowed_dn: list[str] = dataclasses.field(default_factory=list)
+    #: Ask for and check client certificates (not tls_no_verify_certificate).
+    tls_verify: bool = True
 
 
 @dataclass(frozen=True)
@@ -75,6 +83,8 @@ class WorkerReady:
     boot_id: str
     schemes: list[str]
     probe: str | None
+    #: The TLS endpoint (with the daemon's listen_tls), for clients that came in over TLS.
+    tls: str | None = None
 
     def endpoint(self, kind: str) -> str | None:
         """The endpoint for a client that came in on the daemon's *kind* socket."""

@@ -33,6 +33,7 @@ from pyvirt.rpc import (
     PROC_AUTH_SCRAM_FINISH,
     PROC_AUTH_SCRAM_START,
     PROC_CONNECT_OPEN,
+    PROC_PKI_JOIN,
     PROC_ROUTE,
     PROGRAM_DAEMON,
     PROGRAM_KEEPALIVE,
@@ -42,6 +43,7 @@ from pyvirt.rpc import (
     MessageType,
     ProtocolError,
     Status,
+    auth_failed,
     decode,
     encode,
     split_frames,
@@ -64,6 +66,7 @@ from pyvirtd._control import (
 from pyvirtd._logsetup import LogSettings
 from pyvirtd._metrics_http import MetricsServer
 from pyvirtd._sockets import endpoint_path
+from pyvirtd._tls import TlsFiles, TlsServer, server_files, server_tls
 from pyvirtd._transport import ZmtpServer
 
 log = logging.getLogger("pyvirtd")
@@ -173,6 +176,8 @@ class Daemon:
         self.clients = DaemonClients(config)
         self.doomed: list[bytes] = []  # to drop once their last reply is out
         self.last_activity = time.monotonic()
+        #: The TLS certificate files in use (with --listen and listen_tls); the workers get them.
+        self.tls_files: TlsFiles | None = None
         self.waiting: list[_Waiting] = []
         self.config_path: str | None = None  # re-read on SIGHUP for the log settings
         self.metrics: MetricsServer | None = None
@@ -183,12 +188,29 @@ class Daemon:
 
     # -- set-up ----------------------------------------------------------------------------
     def bind_tcp(self) -> None:
-        if self.listen:
-            address = f"tcp://{self.config.listen_addr}:{self.config.tcp_port}"
-            try:
-                self.transport.listen_tcp(self.config.listen_addr, "tcp", self.config.tcp_port)
-            except OSError as exc:
-                raise OSError(f"cannot listen on {address}: {exc}") from None
+        """With --listen: TLS on tls_port (listen_tls, on by default) and plain TCP on
+        tcp_port (listen_tcp, off by default), as libvirtd."""
+        if not self.listen:
+            return
+        c = self.config
+        if c.listen_tls:
+            self.tls_files = server_files(c.ca_file, c.cert_file, c.key_file)
+            tls = server_tls(
+                self.tls_files,
+                verify=not c.tls_no_verify_certificate,
+                allowed_dn=c.tls_allowed_dn_list,
+                enrol=True,
+            )
+            self._listen(c.tls_port, "tls", tls)
+        if c.listen_tcp:
+            self._listen(c.tcp_port, "tcp", None)
+
+    def _listen(self, port: int, kind: str, tls: TlsServer | None) -> None:
+        address = f"tcp://{self.config.listen_addr}:{port}"
+        try:
+            self.transport.listen_tcp(self.config.listen_addr, kind, port, tls=tls)
+        except OSError as exc:
+            raise OSError(f"cannot listen on {address}: {exc}") from None
 
     def bind_unix(self) -> None:
         os.makedirs(self.rundir, mode=0o755, exist_ok=True)
@@ -214,6 +236,12 @@ class Daemon:
             rw_perms=c.mode("rw"),
             ro_perms=c.mode("ro"),
             listen_addr=c.listen_addr if self.listen else None,
+            tcp=c.listen_tcp,
+            tls_files=[self.tls_files.cacert, self.tls_files.cert, self.tls_files.key]
+            if self.tls_files is not None
+            else [],
+            tls_allowed_dn=list(c.tls_allowed_dn_list),
+            tls_verify=not c.tls_no_verify_certificate,
             log_level=c.log_level.upper(),
             log_format=c.log_format,
             log_filters=c.log_filters,
@@ -412,6 +440,11 @@ class Daemon:
                 self.transport.send(ident, encode_two(VERSION_FRAME, pong.pack() + b"\xc0"))
             return
         try:
+            if kind == "tls" and header.program == PROGRAM_DAEMON:
+                if header.procedure == PROC_PKI_JOIN:
+                    self._reply(ident, header, *self._join(body))
+                    return
+                self._require_certificate(ident)
             if kind == "admin":
                 # pyvirtd-admin.socket is accepted so that the unit set is libvirt's, but
                 # pyvirtd has no admin program yet: say so, as libvirt says for a missing slot.
@@ -446,6 +479,25 @@ class Daemon:
             if self.clients.over_failures(ident):
                 self.doomed.append(ident)
         self._reply(ident, header, status, reply)
+
+    def _require_certificate(self, ident: bytes) -> None:
+        """On the TLS socket, a client that connected without a certificate (allowed so that
+        it may enrol) may do nothing else."""
+        tls = self.transport.tls.get("tls")
+        info = self.transport.peer_info(ident)
+        if tls is not None and tls.enrol and (info is None or info.x509_dname is None):
+            raise auth_failed("the client sent no certificate")
+
+    def _join(self, body: bytes) -> tuple[Status, bytes]:
+        """pyvirt-pki join: sign the client's key if its token is good (pyvirtd._enrol)."""
+        from pyvirtd._enrol import answer_join
+
+        assert self.tls_files is not None
+        try:
+            return Status.OK, encode(answer_join(self.tls_files, body))
+        except VirtError as exc:
+            log.warning("refused a join request: %s", exc.message)
+            return Status.ERROR, encode(exc.to_fields())
 
     def _answer_waiting(self) -> None:
         """Answer the route requests whose worker is up, or that waited long enough."""

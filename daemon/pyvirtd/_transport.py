@@ -15,6 +15,13 @@ through ``on_overflow`` and its further replies are dropped until it reads again
 the worker buffering without bound.  A disconnection is seen at once (end of stream), so the
 owner closes the session the moment a client dies.
 
+A listener may speak TLS (``listen_tcp(..., tls=...)``, the tls transport): each of its
+connections is a :class:`pyvirt.rpc._tls.TlsStream` between the socket and the ZMTP decoder.
+The TLS handshake and the certificate checks (the CA, the validity dates, the DN list) come
+first; only a connection that passed them gets the ZMTP greeting, so nothing reaches the
+owner's handler unchecked.  :meth:`ZmtpServer.peer_info` tells the owner who is at the other
+end (the verified certificate's DN).
+
 Replies produced while a connection's input is being handled are written together once the
 input is consumed: pipelined calls cost one ``send`` for the whole batch.
 
@@ -35,8 +42,10 @@ import logging
 import select
 import socket
 from collections.abc import Callable
+from dataclasses import dataclass
 from time import perf_counter
 
+from pyvirt import VirtError
 from pyvirt.rpc.zmtp import Decoder, ZmtpError, command, greeting, handshake
 
 from pyvirtd._sockets import bind_socket_file
@@ -50,15 +59,37 @@ MAX_BACKLOG_BYTES = 256 * 1024 * 1024
 _RECV_SIZE = 65536  # below glibc's mmap threshold: a bigger buffer is mapped and unmapped per call
 _HANDSHAKE = handshake(b"ROUTER", True)
 _TOO_MANY_REASON = b"Too many active clients, dropping connection"
-_TOO_MANY = greeting(True) + command(b"ERROR", bytes((len(_TOO_MANY_REASON),)) + _TOO_MANY_REASON)
 _IN = select.EPOLLIN
 _OUT = select.EPOLLOUT
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyvirt.rpc import TlsServer, TlsStream
 
 MessageHandler = Callable[[str, bytes, list[bytes]], None]
 PeerHandler = Callable[[str, bytes], None]
 #: on_accept(kind, ident, sock): a connection was accepted (its owner may ask the kernel who
 #: the peer is, pyvirtd._identity, or start its handshake clock); False refuses it.
 AcceptHandler = Callable[[str, bytes, socket.socket], bool]
+
+
+@dataclass(frozen=True)
+class PeerInfo:
+    """Who is at the other end of one connection, as far as the transport knows."""
+
+    #: The listening socket it came in on ("rw", "ro", "tcp", "tls" ...).
+    kind: str
+    #: The DN of the client certificate checked in the TLS handshake; None without one.
+    x509_dname: str | None = None
+
+
+def _refusal(reason: str) -> bytes:
+    """ZMTP's way to say why a connection is refused: a greeting, then ERROR."""
+    text = reason.encode()[:255]
+    return greeting(True) + command(b"ERROR", bytes((len(text),)) + text)
+
+
+_TOO_MANY = _refusal(_TOO_MANY_REASON.decode())
 
 
 class _Peer:
@@ -71,7 +102,10 @@ class _Peer:
         "ident",
         "kind",
         "out",
+        "raw",
         "sock",
+        "tls",
+        "dname",
         "waiting",
     )
 
@@ -86,6 +120,9 @@ class _Peer:
         self.backlog_bytes = 0
         self.waiting = False  # registered for EPOLLOUT: the socket's buffer is full
         self.dropping = False  # over the backlog: replies are dropped until it drains
+        self.tls: TlsStream | None = None  # a TLS listener's connection
+        self.raw = b""  # TLS: ciphertext the socket has not taken yet
+        self.dname: str | None = None  # TLS: the verified client certificate's DN
 
 
 class ZmtpServer:
@@ -123,6 +160,8 @@ class ZmtpServer:
         self._active = False  # the last poll served something: spin before sleeping
         self.epoll = select.epoll()
         self.listeners: dict[int, tuple[socket.socket, str]] = {}
+        #: TLS settings of the listeners that speak TLS, by kind.
+        self.tls: dict[str, TlsServer] = {}
         self.peers: dict[bytes, _Peer] = {}
         self.peer_of_fd: dict[int, _Peer] = {}
         self.extra: dict[int, Callable[[], None]] = {}
@@ -139,8 +178,9 @@ class ZmtpServer:
         self._listen(sock, kind)
         return f"ipc://{path}"
 
-    def listen_tcp(self, host: str, kind: str, port: int = 0) -> str:
-        """Bind *port* (a free one if 0) on *host*; return its ``tcp://`` endpoint."""
+    def listen_tcp(self, host: str, kind: str, port: int = 0, tls: TlsServer | None = None) -> str:
+        """Bind *port* (a free one if 0) on *host*; return its ``tcp://`` endpoint.  With
+        *tls*, every connection is TLS with those settings (see the module's docstring)."""
         bare = host.strip("[]")
         family = socket.AF_INET6 if ":" in bare else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_STREAM)
@@ -151,6 +191,8 @@ class ZmtpServer:
             sock.close()
             raise
         port = sock.getsockname()[1]
+        if tls is not None:
+            self.tls[kind] = tls
         self._listen(sock, kind)
         return f"tcp://[{bare}]:{port}" if family == socket.AF_INET6 else f"tcp://{bare}:{port}"
 
@@ -213,12 +255,15 @@ class ZmtpServer:
             except OSError as exc:  # out of descriptors: leave it queued, try again later
                 log.warning("cannot accept a %s connection: %s", kind, exc)
                 return
+            tls = self.tls.get(kind)
             if len(self.peers) >= self.max_connections:
                 # Said in ZMTP's own way (greeting, then ERROR), so the client reports the
-                # reason instead of a connection that merely closed.
+                # reason instead of a connection that merely closed (not to a TLS client:
+                # nothing is said before its handshake).
                 log.warning("too many connections: refusing a %s client", kind)
                 try:
-                    sock.send(_TOO_MANY, socket.MSG_DONTWAIT)
+                    if tls is None:
+                        sock.send(_TOO_MANY, socket.MSG_DONTWAIT)
                 except OSError:
                     pass
                 sock.close()
@@ -234,6 +279,11 @@ class ZmtpServer:
             self.peers[peer.ident] = peer
             self.peer_of_fd[peer.fd] = peer
             self.epoll.register(peer.fd, _IN)
+            if tls is not None:
+                from pyvirt.rpc import TlsStream
+
+                peer.tls = TlsStream(tls.context, True)  # ZMTP's greeting follows the checks
+                continue
             peer.out.append(_HANDSHAKE)
             self._flush(peer)
 
@@ -247,6 +297,10 @@ class ZmtpServer:
         if not data:
             self.drop(peer.ident)
             return
+        if peer.tls is not None:
+            data = self._tls_input(peer, data)
+            if not data:
+                return
         try:
             messages = peer.decoder.feed(data)
         except ZmtpError as exc:
@@ -270,6 +324,67 @@ class ZmtpServer:
         for each in dirty:
             if each.out and not each.waiting and each.fd in self.peer_of_fd:
                 self._flush(each)
+
+    def _tls_input(self, peer: _Peer, data: bytes) -> bytes:
+        """The plaintext in *data*, TLS records from *peer*: during the handshake, advance it
+        and, once done, check the client; b"" when there is nothing (more) to decode, or
+        when the connection was dropped."""
+        tls = peer.tls
+        assert tls is not None
+        try:
+            if tls.established:
+                data = tls.decrypt(data)
+                if tls.closed:
+                    self.drop(peer.ident)
+                    return b""
+                return data
+            tls.take(data)
+            try:
+                done = tls.handshake()
+            finally:
+                self._send_raw(peer, tls.outgoing())  # handshake records, or the alert
+            if not done:
+                return b""
+            refusal = self._check_client(peer)
+            if refusal is not None:
+                peer.out.append(_refusal(refusal))
+                self._flush(peer)
+                self.drop(peer.ident)
+                return b""
+            peer.out.append(_HANDSHAKE)
+            self._flush(peer)
+            return tls.decrypt(b"")  # what the client sent right after its Finished
+        except (ssl_error(), VirtError) as exc:
+            log.warning("TLS with a %s client failed: %s", peer.kind, _tls_failure(exc))
+            self.drop(peer.ident)
+            return b""
+
+    def _check_client(self, peer: _Peer) -> str | None:
+        """After the handshake (CA and dates checked by it): the DN against the listener's
+        list.  The reason for a refusal, or None."""
+        from pyvirt.rpc import DN_REFUSED, dn_allowed
+
+        assert peer.tls is not None
+        settings = self.tls[peer.kind]
+        peer.dname = peer.tls.peer_dn()
+        if peer.dname is None:
+            return None  # no certificate: only an enrolling client (or no checks at all)
+        if not dn_allowed(peer.dname, settings.allowed_dn):
+            log.warning("refusing a %s client: DN %r is not allowed", peer.kind, peer.dname)
+            return DN_REFUSED
+        return None
+
+    def peer_info(self, ident: bytes) -> PeerInfo | None:
+        """Who is at *ident* (None when the connection is gone)."""
+        peer = self.peers.get(ident)
+        return None if peer is None else PeerInfo(peer.kind, peer.dname)
+
+    def _send_raw(self, peer: _Peer, data: bytes) -> None:
+        """Send TLS records that are already encrypted (handshake, alerts)."""
+        if data:
+            peer.raw += data
+            if not peer.waiting:
+                self._flush(peer)
 
     # -- writing ---------------------------------------------------------------------------
     def send(self, ident: bytes, data: bytes) -> bool:
@@ -295,9 +410,17 @@ class ZmtpServer:
 
     def _flush(self, peer: _Peer) -> None:
         out = peer.out
-        if not out:
+        if peer.tls is not None:
+            if out and peer.tls.established:
+                peer.raw += peer.tls.encrypt(out[0] if len(out) == 1 else b"".join(out))
+                out.clear()
+            data = peer.raw
+            if not data:
+                return
+        elif not out:
             return
-        data = out[0] if len(out) == 1 else b"".join(out)
+        else:
+            data = out[0] if len(out) == 1 else b"".join(out)
         try:
             sent = peer.sock.send(data)
         except (BlockingIOError, InterruptedError):
@@ -309,13 +432,17 @@ class ZmtpServer:
             return
         if sent == len(data):
             out.clear()
+            peer.raw = b""
             peer.backlog = peer.backlog_bytes = 0
             peer.dropping = False
             if peer.waiting:
                 peer.waiting = False
                 self.epoll.modify(peer.fd, _IN)
             return
-        peer.out[:] = [data[sent:]]
+        if peer.tls is not None:
+            peer.raw = data[sent:]
+        else:
+            peer.out[:] = [data[sent:]]
         if not peer.waiting:
             peer.waiting = True
             self.epoll.modify(peer.fd, _IN | _OUT)
@@ -343,3 +470,21 @@ class ZmtpServer:
             sock.close()
         self.listeners.clear()
         self.epoll.close()
+
+
+def ssl_error() -> type[Exception]:
+    """:class:`ssl.SSLError`, imported only by a daemon that serves TLS."""
+    import ssl
+
+    return ssl.SSLError
+
+
+def _tls_failure(exc: BaseException) -> str:
+    """Which check a client failed, in libvirt's words, for the log."""
+    if isinstance(exc, VirtError):
+        return exc.message
+    if "did not return a certificate" in str(exc):
+        return "the client sent no certificate"
+    from pyvirt.rpc import tls_verify_reason
+
+    return tls_verify_reason(exc, None, "client")  # type: ignore[arg-type]

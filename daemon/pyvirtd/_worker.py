@@ -55,6 +55,7 @@ from pyvirt.rpc import (
     MessageType,
     ProtocolError,
     Status,
+    TlsFiles,
     check_access,
     decode,
     encode,
@@ -78,6 +79,7 @@ from pyvirtd._identity import peer_identity, with_names
 from pyvirtd._session import Session
 from pyvirtd._sockets import endpoint_path
 from pyvirtd._tickets import TicketBook
+from pyvirtd._tls import server_tls
 from pyvirtd._transport import ZmtpServer
 
 log = logging.getLogger("pyvirtd.worker")
@@ -145,8 +147,16 @@ class WorkerServer:
             path = endpoint_path(rundir, name, kind)
             self.endpoints[kind] = self.transport.listen_unix(path, perms, kind)
             self.bound[path] = os.stat(path).st_ino
-        if options.listen_addr:
+        if options.listen_addr and options.tcp:
             self.endpoints["tcp"] = self.transport.listen_tcp(options.listen_addr, "tcp")
+        if options.listen_addr and options.tls_files:
+            # The same checks as the daemon's socket, but no client without a certificate.
+            tls = server_tls(
+                TlsFiles(*options.tls_files),
+                verify=options.tls_verify,
+                allowed_dn=options.tls_allowed_dn,
+            )
+            self.endpoints["tls"] = self.transport.listen_tcp(options.listen_addr, "tls", tls=tls)
         self.by_token: dict[bytes, Session] = {}
         self.done: queue.SimpleQueue[tuple[bytes, bytes]] = queue.SimpleQueue()
         self.wake_r, self.wake_w = os.pipe()
@@ -382,8 +392,12 @@ class WorkerServer:
 
     def _identity(self, kind: str, ident: bytes, ticket: bytes | None) -> Identity:
         """Who opens on connection *ident*: the kernel's credentials, and on a socket that
-        requires authentication, what the daemon's one-time *ticket* says was proved."""
+        requires authentication, what the daemon's one-time *ticket* says was proved; on
+        tls, the verified client certificate's DN."""
         identity = self.identities.get(ident) or Identity(socket=kind)
+        info = self.transport.peer_info(ident)
+        if info is not None and info.x509_dname is not None:
+            identity = dataclasses.replace(identity, x509_dn=info.x509_dname)
         if self.auth.get(kind, "none") == "none":
             return identity
         proof = self.tickets.take(ticket, kind)
@@ -421,6 +435,7 @@ class WorkerServer:
             rw=self.endpoints["rw"],
             ro=self.endpoints["ro"],
             tcp=self.endpoints.get("tcp"),
+            tls=self.endpoints.get("tls"),
             boot_id=self.boot_id,
             schemes=list(self.state.uri_schemes),
             probe=self.state.probe(),

@@ -8,7 +8,8 @@ entries, ``self._calls.X(...)`` or ``self._conn._calls.X(...)``.  The transforma
 - a method that makes such a call, or calls a method of its class that does, becomes
   ``async def`` and awaits those calls (a property that does becomes an awaitable method:
   ``await dom.autostart()``);
-- ``Connection``, ``Domain``, ``Network``, ``StoragePool`` and ``StorageVol`` become
+- ``Connection``, ``Domain``, ``Network``, ``StoragePool``, ``StorageVol`` and the handles of
+  :mod:`pyvirt._objects_secrets` (``Secret``, ``NWFilter``, ``NWFilterBinding``) become
   ``AsyncConnection`` ... everywhere, annotations included;
 - the connection's plumbing (opening, closing, context management, events) is not copied: it
   lives in the hand-written :class:`pyvirt._aio_connection.AsyncConnectionBase`.
@@ -28,6 +29,9 @@ RENAMES = {
     "Network": "AsyncNetwork",
     "StoragePool": "AsyncStoragePool",
     "StorageVol": "AsyncStorageVol",
+    "Secret": "AsyncSecret",
+    "NWFilter": "AsyncNWFilter",
+    "NWFilterBinding": "AsyncNWFilterBinding",
 }
 #: Connection members that are plumbing, written by hand for asyncio in the base class.
 _CONNECTION_PLUMBING = frozenset(
@@ -182,6 +186,7 @@ def gen_aio_objects() -> str:
         "    check_c_long_long, check_flags, check_int, check_minus_one_or_more, check_non_negative,",
         "    check_nonzero, check_positive, check_string, check_uint, invalid_arg,",
         ")",
+        "from pyvirt._codes import ErrorDomain",
         "from pyvirt._connection import normalize_uuid",
         "from pyvirt._core_enums import DomainState",
         "from pyvirt._objects import _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY, _check_impact_exclusive",
@@ -193,7 +198,8 @@ def gen_aio_objects() -> str:
         "    from pyvirt._records import (",
         "        DomainInfo, DomainRecord, NetworkRecord, NodeInfo, SecurityLabel, SecurityModel,",
         "        StoragePoolInfo, StoragePoolRecord, StoragePoolRef, StorageVolInfo, NetworkRef,",
-        "        StorageVolRef, TypedParameter,",
+        "        StorageVolRef, TypedParameter, SecretRef, NWFilterRef, NWFilterBindingRef,",
+        "        DomainInterface, NetworkDHCPLease,",
         "    )",
         "    from pyvirt._typed_params import TypedValue",
         "",
@@ -202,4 +208,7 @@ def gen_aio_objects() -> str:
     parts.append(_convert(connection, skip=_CONNECTION_PLUMBING, base="AsyncConnectionBase"))
     for name in ("Domain", "DomainSnapshot", "Network", "StoragePool", "StorageVol"):
         parts += ["", "", _convert(objects[name])]
+    secrets = _classes(CORE / "_objects_secrets.py")
+    for name in ("Secret", "NWFilter", "NWFilterBinding"):
+        parts += ["", "", _convert(secrets[name])]
     return "\n".join(parts) + "\n"

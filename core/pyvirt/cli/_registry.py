@@ -23,7 +23,9 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("monitor", "Domain Monitoring"),
     ("events", "Domain Events"),
     ("host", "Host and Hypervisor"),
+    ("filter", "Network Filter"),
     ("network", "Networking"),
+    ("secret", "Secret"),
     ("snapshot", "Snapshot"),
     ("pool", "Storage Pool"),
     ("volume", "Storage Volume"),
@@ -55,6 +57,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "undefine",
     ),
     "save": ("managedsave", "managedsave-remove"),
+    "edit": ("edit", "net-edit", "pool-edit", "snapshot-edit"),
     "snapshot": (
         "snapshot-create",
         "snapshot-create-as",
@@ -111,6 +114,26 @@ MODULES: dict[str, tuple[str, ...]] = {
         "vol-info",
         "vol-list",
     ),
+    "secrets": (
+        "secret-define",
+        "secret-dumpxml",
+        "secret-event",
+        "secret-get-value",
+        "secret-list",
+        "secret-set-value",
+        "secret-undefine",
+    ),
+    "nwfilters": (
+        "nwfilter-define",
+        "nwfilter-dumpxml",
+        "nwfilter-list",
+        "nwfilter-undefine",
+        "nwfilter-binding-create",
+        "nwfilter-binding-delete",
+        "nwfilter-binding-dumpxml",
+        "nwfilter-binding-list",
+    ),
+    "net_leases": ("net-dhcp-leases", "domifaddr"),
     "virsh": ("exit", "help", "quit"),
     "completion": ("complete", "completion"),
 }
@@ -145,6 +168,12 @@ def lookup(name: str) -> Cmd | None:
     return None
 
 
+#: Groups virsh lists in its command table's order rather than by name: the nwfilter-binding-*
+#: commands follow the nwfilter-* ones (their order in :data:`MODULES`).
+_TABLE_ORDER = frozenset({"filter"})
+
+
 def group_commands(keyword: str) -> list[Cmd]:
-    """A group's commands in virsh's order: by name."""
-    return sorted((c for c in commands().values() if c.group == keyword), key=lambda c: c.name)
+    """A group's commands in virsh's order: by name (or, for a few groups, table order)."""
+    listed = [c for c in commands().values() if c.group == keyword]
+    return listed if keyword in _TABLE_ORDER else sorted(listed, key=lambda c: c.name)

@@ -10,14 +10,17 @@ drops them.  Each device kind has a table naming the children libvirt keeps, in 
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
+from pyvirt._kit_model import field, model
 from pyvirt.conf._common import child, children, parse_mac
 
+# Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import ClassVar
+
     # Only annotations here: lxml loads with the parser or formatter that needs it, so
     # holding definitions (a test driver listing domains) never imports it.
     from lxml import etree
@@ -63,7 +66,7 @@ def _pci_int(text: str | None) -> int:
         ) from None
 
 
-@dataclass
+@model
 class Address:
     """A device ``<address>``; ``attrs`` keeps every attribute except ``type``, in order."""
 
@@ -94,7 +97,7 @@ class Address:
         w.empty("address", [("type", self.type), *self.attrs.items()])
 
 
-@dataclass
+@model
 class Device:
     """Common part of all devices: the address and kept-but-unmodelled children."""
 
@@ -110,7 +113,7 @@ class Device:
         return copy.deepcopy(self)
 
 
-@dataclass
+@model
 class DiskDef(Device):
     """A ``<disk>``: its source, target and driver as libvirt keeps them."""
 
@@ -142,7 +145,7 @@ class DiskDef(Device):
         return None
 
 
-@dataclass
+@model
 class InterfaceDef(Device):
     """An ``<interface>``: MAC, source, target device and model."""
 
@@ -161,7 +164,7 @@ class InterfaceDef(Device):
     )  # fmt: skip
 
 
-@dataclass
+@model
 class ChardevDef(Device):
     """serial, parallel, console or channel; ``kind`` says which element it is."""
 
@@ -185,7 +188,7 @@ class ChardevDef(Device):
         return self.kind
 
 
-@dataclass
+@model
 class ControllerDef(Device):
     """A ``<controller>`` (usb, pci, virtio-serial...) and its index."""
 
@@ -206,7 +209,7 @@ class ControllerDef(Device):
     )  # noqa: E501
 
 
-@dataclass
+@model
 class InputDef(Device):
     """An ``<input>`` device (mouse, tablet, keyboard) and its bus."""
 
@@ -217,7 +220,7 @@ class InputDef(Device):
     child_order: ClassVar[tuple[str, ...]] = ("source", "driver", "alias", "address")
 
 
-@dataclass
+@model
 class GraphicsDef(Device):
     """A ``<graphics>`` console (vnc, spice...): port, password, listens."""
 
@@ -235,7 +238,7 @@ class GraphicsDef(Device):
     )  # fmt: skip
 
 
-@dataclass
+@model
 class VideoDef(Device):
     """A ``<video>`` adapter: its ``<model>`` and memory sizes."""
 
@@ -252,7 +255,7 @@ class VideoDef(Device):
     child_order: ClassVar[tuple[str, ...]] = ("driver", "model", "alias", "address")
 
 
-@dataclass
+@model
 class MemballoonDef(Device):
     """The ``<memballoon>`` device and its model."""
 
@@ -263,7 +266,7 @@ class MemballoonDef(Device):
     child_order: ClassVar[tuple[str, ...]] = ("alias", "stats", "address", "driver")
 
 
-@dataclass
+@model
 class GenericDevice(Device):
     """A device kind pyvirt does not model (sound, hostdev, rng...), kept as its element."""
 

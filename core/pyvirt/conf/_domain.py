@@ -9,9 +9,8 @@ format.  Top-level elements pyvirt does not model but libvirt keeps (``<memoryBa
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
+from pyvirt._kit_model import field, model
 from pyvirt.conf._devices import (
     ChardevDef,
     ControllerDef,
@@ -24,6 +23,8 @@ from pyvirt.conf._devices import (
     VideoDef,
 )
 
+# Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from lxml import etree  # annotations only: see _devices
 
@@ -41,7 +42,7 @@ TOP_LEVEL_ORDER = (
 )  # fmt: skip
 
 
-@dataclass
+@model
 class DomainDef:
     """A parsed domain definition, with libvirt's post-parse defaults filled in."""
 

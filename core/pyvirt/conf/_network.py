@@ -8,13 +8,14 @@ as elements and written back at libvirt's position.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
+from pyvirt._kit_model import field, model
 from pyvirt.conf._common import child, children, generate_uuid, parse_mac, parse_uuid
 
+# Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     # lxml and pyvirt._xml (which needs lxml) load in the parser and formatter only: see
     # _devices.
@@ -38,7 +39,7 @@ _L3_MODES = (None, "nat", "route", "open")
 _KEPT = ("mtu", "dns", "vlan", "bandwidth", "route", "virtualport", "portgroup", "port")
 
 
-@dataclass
+@model
 class DhcpRange:
     """A ``<dhcp><range>``: first and last address handed out."""
 
@@ -47,7 +48,7 @@ class DhcpRange:
     children: list[etree._Element] = field(default_factory=list)
 
 
-@dataclass
+@model
 class DhcpHost:
     """A static lease; any of mac/id/name/ip may be missing, as in libvirt."""
 
@@ -57,7 +58,7 @@ class DhcpHost:
     ip: str | None = None
 
 
-@dataclass
+@model
 class IPDef:
     """One ``<ip>`` of a network: address, netmask or prefix, and its DHCP settings."""
 
@@ -74,7 +75,7 @@ class IPDef:
     bootp: list[etree._Element] = field(default_factory=list)
 
 
-@dataclass
+@model
 class NetworkDef:
     """A parsed network definition."""
 
@@ -189,7 +190,7 @@ def parse_network_xml(xml: str | bytes) -> NetworkDef:
     if fwd is not None:
         mode = fwd.get("mode", "nat")
         if mode not in _FORWARD_MODES:
-            raise _err(ErrorCode.XML_ERROR, f"unknown forwarding type '{mode}'")
+            raise _err(ErrorCode.CONFIG_UNSUPPORTED, f"unknown forwarding type '{mode}'")
         n.forward_mode = mode
         n.forward_dev = fwd.get("dev")
         n.forward_children = [copy.deepcopy(c) for c in fwd if isinstance(c.tag, str)]

@@ -12,13 +12,14 @@ utilities (VIR_FROM_XML).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
+from pyvirt._kit_model import field, model
 from pyvirt.conf._common import child, child_text, children
 
+# Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from lxml import etree
 
@@ -41,7 +42,7 @@ STATES = (
 )
 
 
-@dataclass(slots=True)
+@model(slots=True)
 class SnapshotDiskDef:
     """One ``<disk>`` of a snapshot: which domain disk, and where its snapshot goes."""
 
@@ -52,7 +53,7 @@ class SnapshotDiskDef:
     source_type: str | None = None
 
 
-@dataclass(slots=True)
+@model(slots=True)
 class SnapshotDef:
     """A parsed ``<domainsnapshot>`` (libvirt's virDomainSnapshotDef)."""
 

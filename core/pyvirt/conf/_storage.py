@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
+from pyvirt._kit_model import field, model
 from pyvirt.conf._common import child, child_text, generate_uuid, parse_uuid
 from pyvirt.conf._units import LLONG_MAX, parse_ullong, scale_integer
 
+# Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     # lxml and pyvirt._xml (which needs lxml) load in the parsers and formatters: see _devices.
     from lxml import etree
@@ -58,7 +59,7 @@ def sanitize_path(path: str) -> str:
     return out
 
 
-@dataclass
+@model
 class Permissions:
     """A pool's or volume's ``<permissions>``: mode, owner, group, label."""
 
@@ -90,7 +91,7 @@ class Permissions:
         w.close("permissions")
 
 
-@dataclass
+@model
 class PoolDef:
     """A storage pool definition; sizes in bytes."""
 
@@ -109,7 +110,7 @@ class PoolDef:
         return copy.deepcopy(self)
 
 
-@dataclass
+@model
 class VolumeDef:
     """A storage volume definition; sizes in bytes, ``allocation`` None when not given."""
 

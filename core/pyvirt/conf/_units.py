@@ -7,11 +7,12 @@ Why here: memory sizes in domain XML, capacities in volume XML, and the CLI's ``
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
 
+# Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from lxml import etree  # annotations only
 

@@ -43,6 +43,8 @@ from pyvirt.libvirt._eventloop import (
     virEventUpdateTimeout,
 )
 from pyvirt.libvirt._network import virNetwork
+from pyvirt.libvirt._nwfilter import virNWFilter, virNWFilterBinding
+from pyvirt.libvirt._secret import virSecret
 from pyvirt.libvirt._snapshot import virDomainSnapshot
 from pyvirt.libvirt._storage import virStoragePool, virStorageVol
 
@@ -72,6 +74,9 @@ __all__ = [
     "virGetLastErrorMessage",
     "virInitialize",
     "virNetwork",
+    "virNWFilter",
+    "virNWFilterBinding",
+    "virSecret",
     "virResetLastError",
     "virStoragePool",
     "virStorageVol",

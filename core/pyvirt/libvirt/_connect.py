@@ -18,6 +18,7 @@ from pyvirt._connection import Connection
 from pyvirt._enums import ConnectFlags, ListDomainsFlags, ListNetworksFlags, ListStoragePoolsFlags
 from pyvirt._errors import make_error
 from pyvirt.libvirt import _args, _eventloop
+from pyvirt.libvirt._connect_secrets import SecretConnectMethods
 from pyvirt.libvirt._domain import virDomain
 from pyvirt.libvirt._errors import (
     ErrorTuple,
@@ -36,7 +37,7 @@ from pyvirt.libvirt._unsupported import add_unsupported
 _LIB_VERSION = 9000000
 
 
-class virConnect:  # noqa: N801 - libvirt-python's name
+class virConnect(SecretConnectMethods):  # noqa: N801 - libvirt-python's name
     """An open connection; libvirt-python's method names over a :class:`pyvirt.Connection`."""
 
     if TYPE_CHECKING:

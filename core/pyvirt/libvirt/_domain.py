@@ -157,6 +157,19 @@ class virDomain(DomainSnapshotMethods, IdentifiedHandle):  # noqa: N801 - libvir
     def hostname(self, flags: int = 0) -> str:
         return self._o.hostname(_args.flags(flags))
 
+    @api
+    def interfaceAddresses(self, source: int, flags: int = 0) -> dict[str, Any]:  # noqa: N802
+        """``{name: {"addrs": [{"addr", "prefix", "type"}], "hwaddr": mac}}`` as
+        libvirt-python builds it."""
+        return {
+            iface.name: {
+                "addrs": [{"addr": a.addr, "prefix": a.prefix, "type": a.type}
+                          for a in iface.addrs],
+                "hwaddr": iface.hwaddr,
+            }
+            for iface in self._o.interface_addresses(_args.c_uint(source), _args.flags(flags))
+        }  # fmt: skip
+
     # -- lifecycle ------------------------------------------------------------------------
     @api
     def create(self) -> int:

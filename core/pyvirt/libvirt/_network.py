@@ -52,5 +52,17 @@ class virNetwork(IdentifiedHandle):  # noqa: N801 - libvirt-python's name
         self._o.undefine()
         return 0
 
+    @api
+    def DHCPLeases(self, mac: str | None = None, flags: int = 0) -> list[dict[str, Any]]:  # noqa: N802
+        """One dict per lease, with libvirt-python's keys (None where libvirt has NULL)."""
+        return [
+            {"iface": le.iface, "expirytime": le.expirytime, "type": le.type, "mac": le.mac,
+             "iaid": le.iaid, "ipaddr": le.ipaddr, "prefix": le.prefix,
+             "hostname": le.hostname, "clientid": le.clientid}
+            for le in self._o.dhcp_leases(
+                _args.optional_string(mac, "virNetworkGetDHCPLeases", 2), _args.flags(flags)
+            )
+        ]  # fmt: skip
+
 
 add_unsupported(virNetwork)

@@ -16,6 +16,7 @@ from pyvirt.rpc._procs import (
     PROC_EVENT_ATTACH,
     PROC_EVENT_DETACH,
     PROC_NOTICE,
+    PROC_PKI_JOIN,
     PROC_ROUTE,
 )
 from pyvirt.rpc._wire import (
@@ -43,6 +44,7 @@ __all__ = [
     "PROC_AUTH_SCRAM_FINISH",
     "PROC_AUTH_SCRAM_START",
     "PROC_NOTICE",
+    "PROC_PKI_JOIN",
     "PROC_ROUTE",
     "KEEPALIVE_PING",
     "KEEPALIVE_PONG",
@@ -77,6 +79,18 @@ _LAZY: dict[str, str] = {
     "default_rundir": "pyvirt.rpc._paths",
     "resolve": "pyvirt.rpc._target",
     "signatures": "pyvirt.rpc._signatures",
+    "ssh_helper_main": "pyvirt.rpc._ssh_helper",
+    # TLS (the tls transport): the daemon's listeners and the join answer use these
+    "DN_REFUSED": "pyvirt.rpc._tls",
+    "TlsClient": "pyvirt.rpc._tls",
+    "TlsFiles": "pyvirt.rpc._tls",
+    "TlsServer": "pyvirt.rpc._tls",
+    "TlsStream": "pyvirt.rpc._tls",
+    "auth_failed": "pyvirt.rpc._tls",
+    "dn_allowed": "pyvirt.rpc._tls",
+    "locate_tls_files": "pyvirt.rpc._tls",
+    "tls_server_context": "pyvirt.rpc._tls",
+    "tls_verify_reason": "pyvirt.rpc._tls",
 }
 __all__ += [
     "RemoteConnection",
@@ -86,6 +100,17 @@ __all__ += [
     "default_rundir",
     "resolve",
     "signatures",
+    "ssh_helper_main",
+    "DN_REFUSED",
+    "TlsClient",
+    "TlsFiles",
+    "TlsServer",
+    "TlsStream",
+    "auth_failed",
+    "dn_allowed",
+    "locate_tls_files",
+    "tls_server_context",
+    "tls_verify_reason",
 ]
 
 TYPE_CHECKING = False
@@ -93,8 +118,21 @@ if TYPE_CHECKING:
     from pyvirt.rpc._dispatch import DISPATCH
     from pyvirt.rpc._paths import daemon_socket, default_rundir
     from pyvirt.rpc._signatures import Signature, signatures
+    from pyvirt.rpc._ssh_helper import ssh_helper_main
     from pyvirt.rpc._sync_client import RemoteConnection
     from pyvirt.rpc._target import Target, resolve
+    from pyvirt.rpc._tls import (
+        DN_REFUSED,
+        TlsClient,
+        TlsFiles,
+        TlsServer,
+        TlsStream,
+        auth_failed,
+        dn_allowed,
+        locate_tls_files,
+        tls_server_context,
+        tls_verify_reason,
+    )
 
 
 def __getattr__(name: str) -> object:

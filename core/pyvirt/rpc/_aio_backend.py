@@ -16,13 +16,15 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from pyvirt._codes import ErrorCode
 from pyvirt._errors import VirtError
 from pyvirt.rpc._aio_channel import Channel
 from pyvirt.rpc._channel import connect_error, lost
 from pyvirt.rpc._session import OPEN_TIMEOUT
 from pyvirt.rpc._signatures import Signature
+from pyvirt.rpc._tls import TlsClient
 
-__all__ = ["AsyncClientBase", "AsyncLock", "Link", "Reply", "connect"]
+__all__ = ["AsyncClientBase", "AsyncLock", "Link", "Reply", "connect", "relayed"]
 
 #: One connection to pyvirtd or a worker.
 Link = Channel
@@ -37,27 +39,39 @@ _RETRY_INTERVAL = 0.05
 _MIN_CONNECT_TIME = 1.0
 
 
-async def connect(endpoint: str, call_timeout: float, *, patient: bool = False) -> Channel:
+async def connect(
+    endpoint: str, call_timeout: float, *, patient: bool = False, tls: TlsClient | None = None
+) -> Channel:
     """A channel whose handshake has completed, or the reason it could not.
 
     *patient* (a worker's endpoint): a connection refused, or closed before the handshake,
     is tried again until :data:`OPEN_TIMEOUT`.  Right after a worker died the daemon may still
     route to it: its socket refuses, or even accepts for a moment while the kernel tears the
     process down, and the restarted worker listens there soon after.  (libzmq's connect
-    retried the same way in the background.)
+    retried the same way in the background.)  *tls*: in TLS with these settings; a failed
+    certificate check is never tried again.
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + OPEN_TIMEOUT
     while True:
         try:
             channel = await asyncio.wait_for(
-                Channel.connect(endpoint, call_timeout),
+                Channel.connect(endpoint, call_timeout, tls),
                 max(deadline - loop.time(), _MIN_CONNECT_TIME),
             )
         except TimeoutError:  # a TCP peer that does not answer (asyncio's own timeout)
             error = connect_error(endpoint, TimeoutError(errno.ETIMEDOUT, "Connection timed out"))
             retry = False
+        except VirtError:  # already libvirt's words (an ssh tunnel that could not start)
+            raise
         except OSError as exc:
+            if tls is not None:
+                import ssl
+
+                if isinstance(exc, ssl.SSLError):
+                    from pyvirt.rpc._tls import handshake_error
+
+                    raise handshake_error(exc, tls.hostname) from None
             # libvirt's "Failed to connect socket ..."; asyncio words TCP errors its own way
             # ("Connect call failed ..."), so the reason is taken from the errno.
             reason = OSError(exc.errno, os.strerror(exc.errno)) if exc.errno else exc
@@ -75,10 +89,17 @@ async def connect(endpoint: str, call_timeout: float, *, patient: bool = False) 
                 channel.close()
                 raise lost(f"cannot reach the daemon at {endpoint}: no ZMTP handshake") from None
             except VirtError as exc:
-                error, retry = exc, channel.hung_up_early
+                error, retry = exc, channel.hung_up_early and exc.code != ErrorCode.AUTH_FAILED
         if not patient or not retry or loop.time() >= deadline:
             raise error
         await asyncio.sleep(_RETRY_INTERVAL)
+
+
+def relayed(link: Channel, call_timeout: float) -> Channel:
+    """The control *link* of an ssh connection, become the worker's (the remote helper relays
+    it there after the route): calls on it now get *call_timeout*."""
+    link.timeout = call_timeout
+    return link
 
 
 class AsyncClientBase:

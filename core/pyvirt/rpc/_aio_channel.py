@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl  # asyncio has imported it already
 from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
@@ -37,6 +38,7 @@ from pyvirt._errors import VirtError
 from pyvirt._records import ObjectEvent
 from pyvirt.rpc._channel import (
     _PING,
+    DN_REFUSED_TEXT,
     QUEUE_FULL_PAUSE,
     QUEUE_FULL_PAUSE_MAX,
     Keepalive,
@@ -56,6 +58,11 @@ from pyvirt.rpc._wire import (
     Status,
 )
 from pyvirt.rpc._zmtp import Decoder, ZmtpError, handshake, socket_address, two_frame_prefix
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyvirt.rpc._ssh import TunnelSocket
+    from pyvirt.rpc._tls import TlsClient
 
 _REPLY = int(MessageType.REPLY)
 _EVENT = int(MessageType.EVENT)
@@ -95,8 +102,10 @@ async def _connect_unix(path: str) -> socket.socket:
 class Channel(asyncio.Protocol):
     """A DEALER-side ZMTP connection: calls out, replies matched by serial, events queued."""
 
-    def __init__(self, endpoint: str, timeout: float) -> None:
+    def __init__(self, endpoint: str, timeout: float, tls: TlsClient | None = None) -> None:
         self.endpoint = endpoint
+        #: TLS settings (the tls transport): asyncio's TLS wraps the connection.
+        self.tls = tls
         self.loop = asyncio.get_running_loop()
         #: Calls without a reply after this many seconds fail with VIR_ERR_OPERATION_TIMEOUT.
         self.timeout = timeout
@@ -128,14 +137,25 @@ class Channel(asyncio.Protocol):
         #: (loop time, last serial sent) at each sweep, oldest first.
         self._marks: deque[tuple[float, int]] = deque()
         self._tick = min(1.0, timeout / 10)
+        #: For an ssh endpoint, the tunnel (it tells why ssh ended): :mod:`pyvirt.rpc._ssh`.
+        self.tunnel: TunnelSocket | None = None
 
     @classmethod
-    async def connect(cls, endpoint: str, timeout: float) -> Channel:
-        """Connect to *endpoint* (``ipc://PATH`` or ``tcp://HOST:PORT``) and start the
-        handshake; the channel is usable at once (calls wait for :attr:`ready`).  Raises
-        :class:`OSError` when the connection cannot be made, ValueError for a bad endpoint."""
-        channel = cls(endpoint, timeout)
+    async def connect(
+        cls, endpoint: str, timeout: float, tls: TlsClient | None = None
+    ) -> Channel:
+        """Connect to *endpoint* (``ipc://PATH`` or ``tcp://HOST:PORT``, in TLS with *tls*)
+        and start the handshake; the channel is usable at once (calls wait for :attr:`ready`).
+        Raises :class:`OSError` when the connection cannot be made (:class:`ssl.SSLError` when
+        the TLS handshake fails), ValueError for a bad endpoint."""
+        channel = cls(endpoint, timeout, tls)
         loop = channel.loop
+        if endpoint.startswith("ssh:"):
+            from pyvirt.rpc._ssh import open_tunnel
+
+            channel.tunnel = tunnel = open_tunnel(endpoint)
+            await loop.create_unix_connection(lambda: channel, sock=tunnel)
+            return channel
         family, address = socket_address(endpoint)
         if family == socket.AF_UNIX:
             assert isinstance(address, str)
@@ -143,7 +163,16 @@ class Channel(asyncio.Protocol):
             await loop.create_unix_connection(lambda: channel, sock=sock)
         else:
             assert isinstance(address, tuple)
-            await loop.create_connection(lambda: channel, address[0], address[1])
+            if tls is None:
+                await loop.create_connection(lambda: channel, address[0], address[1])
+            else:
+                await loop.create_connection(
+                    lambda: channel,
+                    address[0],
+                    address[1],
+                    ssl=tls.context,
+                    server_hostname=tls.hostname or address[0],
+                )
         return channel
 
     # asyncio.Protocol
@@ -202,8 +231,16 @@ class Channel(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None
+        if self.tls is not None and isinstance(exc, ssl.SSLError):
+            # the server refused our certificate (an alert after our side of the handshake)
+            from pyvirt.rpc._tls import handshake_error
+
+            self.fail(handshake_error(exc, self.tls.hostname))
+            return
         if self._open:
             self.fail(lost("the connection to the daemon was lost"))
+        elif self.tunnel is not None:  # ssh ended: its own reason, never tried again
+            self.fail(self.tunnel.failure(isinstance(exc, ConnectionResetError)))
         else:
             self.hung_up_early = self.dead is None
             self.fail(self._handshake_failed("the peer closed the connection"))
@@ -365,7 +402,11 @@ class Channel(asyncio.Protocol):
         return lost(f"ZMTP handshake with {self.endpoint} failed: {reason}")
 
     def _broken(self, reason: str) -> None:
-        if self._open:
+        if self.tls is not None and not self._open and DN_REFUSED_TEXT in reason:
+            from pyvirt.rpc._tls import dn_refused
+
+            self.fail(dn_refused())
+        elif self._open:
             self.fail(lost(f"protocol error from {self.endpoint}: {reason}"))
         else:
             self.fail(self._handshake_failed(reason))

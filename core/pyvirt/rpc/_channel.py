@@ -45,6 +45,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from pyvirt.rpc._tls import TlsClient, TlsStream
+
 #: One read takes up to this much; a 64 KiB buffer is as cheap as a small one, larger ones
 #: are not (they come from mmap).  Bigger messages take several reads.
 _RECV_SIZE = 65536
@@ -89,6 +91,9 @@ QUEUE_FULL_PAUSE_MAX = 0.05
 #: Connections a peer may close during the handshake before it counts as broken.
 _HANDSHAKE_ATTEMPTS = 3
 _HANDSHAKE = handshake(b"DEALER", False)
+#: How the server's refusal of our certificate's DN starts (pyvirt.rpc._tls.DN_REFUSED),
+#: recognised without importing the TLS module into every client.
+DN_REFUSED_TEXT = "Client's Distinguished Name is not on the list of allowed clients"
 #: A keepalive PING (pyvirt's KEEPALIVE program, not ZMTP's), encoded once.
 _PING = encode_two(
     VERSION_FRAME, _HEADER.pack(PROGRAM_KEEPALIVE, 1, KEEPALIVE_PING, 0, 0, 0) + encode(None)
@@ -155,12 +160,17 @@ def connect_error(endpoint: str, exc: OSError) -> VirtError:
 
 
 def open_socket(endpoint: str, timeout: float) -> socket.socket:
-    """A stream socket connected to *endpoint* (``ipc://PATH`` or ``tcp://HOST:PORT``).
+    """A stream socket connected to *endpoint* (``ipc://PATH``, ``tcp://HOST:PORT``, or an
+    ssh tunnel: :mod:`pyvirt.rpc._ssh`).
 
     TCP gets ``TCP_NODELAY`` (a call is one small write that must leave at once, as libzmq
     sets it) and ``SO_KEEPALIVE`` (a peer host that vanishes is eventually noticed by the
     kernel even when nobody calls).  Raises OSError.
     """
+    if endpoint.startswith("ssh:"):
+        from pyvirt.rpc._ssh import open_tunnel
+
+        return open_tunnel(endpoint)
     _family, address = socket_address(endpoint)
     if not isinstance(address, str):
         sock = socket.create_connection(address, timeout)
@@ -210,6 +220,7 @@ class Channel:
         "connected",
         "dead",
         "endpoint",
+        "tls",
         "unresponsive",
         "_decoder",
         "_messages",
@@ -218,10 +229,15 @@ class Channel:
         "_sock",
         "_spin_skip",
         "_spin_backoff",
+        "_tls",
     )
 
-    def __init__(self, endpoint: str) -> None:
+    def __init__(self, endpoint: str, tls: TlsClient | None = None) -> None:
         self.endpoint = endpoint
+        #: TLS settings (the tls transport): every connection is wrapped in a TLS session
+        #: whose checks must pass before any ZMTP byte is sent.
+        self.tls = tls
+        self._tls: TlsStream | None = None
         #: The handshake with the peer has completed and the peer has not gone since.
         self.connected = False
         #: The peer went away after being connected (or broke the handshake).
@@ -242,9 +258,27 @@ class Channel:
         socket" / "unable to connect to server" error at once."""
         try:
             sock = open_socket(self.endpoint, timeout)
-            sock.sendall(_HANDSHAKE)  # a fresh socket's buffer takes these 90-odd bytes
+        except VirtError:  # already libvirt's words (an ssh tunnel that could not start)
+            raise
         except OSError as exc:
             raise connect_error(self.endpoint, exc) from None
+        try:
+            greeting = _HANDSHAKE
+            if self.tls is not None:
+                from pyvirt.rpc._tls import client_handshake
+
+                self._tls = client_handshake(sock, self.tls, timeout)
+                greeting = self._tls.encrypt(greeting)
+            sock.sendall(greeting)  # a fresh socket's buffer takes these 90-odd bytes
+        except VirtError:  # a TLS check failed (some VirtErrors are OSErrors too)
+            sock.close()
+            raise
+        except OSError as exc:
+            sock.close()
+            raise connect_error(self.endpoint, exc) from None
+        except BaseException:
+            sock.close()
+            raise
         sock.settimeout(None)  # blocking: see recv()
         self._sock = sock
         self._poller.register(sock, select.POLLIN)
@@ -272,10 +306,17 @@ class Channel:
             if self._sock is None:
                 try:
                     self.connect(max(remaining, _MIN_CONNECT_TIME))
-                except VirtError:
+                except VirtError as exc:
+                    if exc.code == ErrorCode.AUTH_FAILED:
+                        self.dead = True  # a certificate check: trying again cannot help
+                        raise
                     time.sleep(min(_RECONNECT_INTERVAL, max(deadline - time.monotonic(), 0)))
                 continue
             if self._poller.poll(_ms(remaining)) and not self._read_handshake():
+                failure = getattr(self._sock, "failure", None)
+                if failure is not None:  # an ssh tunnel: ssh's own reason, at once
+                    self.dead = True
+                    raise failure()
                 closed += 1
                 if closed >= _HANDSHAKE_ATTEMPTS:
                     self.dead = True
@@ -298,10 +339,22 @@ class Channel:
             data = b""
         if not data:
             return False
+        if self._tls is not None:
+            try:
+                data = self._tls.decrypt(data)
+            except VirtError:
+                self.dead = True  # the server refused our certificate (an alert)
+                raise
+            if not data:
+                return not self._tls.closed
         try:
             self._messages.extend(self._decoder.feed(data))
         except ZmtpError as exc:
             self.dead = True
+            if self._tls is not None and DN_REFUSED_TEXT in str(exc):
+                from pyvirt.rpc._tls import dn_refused
+
+                raise dn_refused() from None
             raise lost(f"ZMTP handshake with {self.endpoint} failed: {exc}") from None
         self._send_replies()
         return True
@@ -312,9 +365,14 @@ class Channel:
         self._poller.unregister(self._sock)
         self._sock.close()
         self._sock = None
+        self._tls = None
         self._decoder = Decoder(b"DEALER")
         self._messages.clear()
         self._recv_timeout = 0.0
+
+    def peer_certificate(self) -> bytes | None:
+        """The DER form of the certificate the TLS peer showed (None without TLS)."""
+        return None if self._tls is None else self._tls.obj.getpeercert(True)
 
     # -- state -----------------------------------------------------------------------------
     def _gone(self) -> None:
@@ -351,6 +409,8 @@ class Channel:
             if not self.wait_connected(timeout):
                 raise lost(f"cannot reach the daemon at {self.endpoint}")
         assert self._sock is not None
+        if self._tls is not None:
+            data = self._tls.encrypt(data)
         try:
             sent = self._sock.send(data, _SEND_FLAGS)
         except BlockingIOError:
@@ -397,6 +457,8 @@ class Channel:
         if replies:
             self._decoder.replies = b""
             assert self._sock is not None
+            if self._tls is not None:
+                replies = self._tls.encrypt(replies)
             try:
                 sent = self._sock.send(replies, _SEND_FLAGS)
             except BlockingIOError:
@@ -424,6 +486,16 @@ class Channel:
         if not data:
             self._gone()
             return
+        if self._tls is not None:
+            try:
+                data = self._tls.decrypt(data)
+            except VirtError:
+                self._gone()
+                raise
+            if not data:
+                if self._tls.closed:
+                    self._gone()
+                return
         try:
             self._messages.extend(self._decoder.feed(data))
         except ZmtpError as exc:

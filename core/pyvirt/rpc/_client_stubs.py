@@ -19,12 +19,17 @@ if TYPE_CHECKING:
 
     from pyvirt._records import (
         DomainInfo,
+        DomainInterface,
         DomainRecord,
         DomainRef,
         DomainSnapshotRef,
+        NetworkDHCPLease,
         NetworkRecord,
         NetworkRef,
         NodeInfo,
+        NWFilterBindingRef,
+        NWFilterRef,
+        SecretRef,
         SecurityLabel,
         SecurityModel,
         StoragePoolInfo,
@@ -404,6 +409,18 @@ class RemoteStubs:
         sig = wire_signature(153)
         return self._invoke(153, checked(sig, [net]), sig)  # type: ignore[no-any-return]
 
+    def network_get_dhcp_leases(
+        self, net: NetworkRef, mac: str | None, flags: int
+    ) -> list[NetworkDHCPLease]:
+        sig = wire_signature(341)
+        return self._invoke(341, checked(sig, [net, mac, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_interface_addresses(
+        self, dom: DomainRef, source: int, flags: int
+    ) -> list[DomainInterface]:
+        sig = wire_signature(353)
+        return self._invoke(353, checked(sig, [dom, source, flags]), sig)  # type: ignore[no-any-return]
+
     def connect_list_all_storage_pools(self, flags: int) -> list[StoragePoolRecord]:
         sig = wire_signature(281)
         return self._invoke(281, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
@@ -513,6 +530,102 @@ class RemoteStubs:
     def storage_vol_get_path(self, vol: StorageVolRef) -> str:
         sig = wire_signature(100)
         return self._invoke(100, checked(sig, [vol]), sig)  # type: ignore[no-any-return]
+
+    def connect_list_all_secrets(self, flags: int) -> list[SecretRef]:
+        sig = wire_signature(287)
+        return self._invoke(287, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
+
+    def connect_num_of_secrets(self) -> int:
+        sig = wire_signature(139)
+        return self._invoke(139, checked(sig, []), sig)  # type: ignore[no-any-return]
+
+    def connect_list_secrets(self, maxuuids: int) -> list[str]:
+        sig = wire_signature(140)
+        return self._invoke(140, checked(sig, [maxuuids]), sig)  # type: ignore[no-any-return]
+
+    def secret_lookup_by_uuid(self, uuid: str) -> SecretRef:
+        sig = wire_signature(141)
+        return self._invoke(141, checked(sig, [uuid]), sig)  # type: ignore[no-any-return]
+
+    def secret_lookup_by_usage(self, usage_type: int, usage_id: str) -> SecretRef:
+        sig = wire_signature(147)
+        return self._invoke(147, checked(sig, [usage_type, usage_id]), sig)  # type: ignore[no-any-return]
+
+    def secret_define_xml(self, xml: str, flags: int) -> SecretRef:
+        sig = wire_signature(142)
+        return self._invoke(142, checked(sig, [xml, flags]), sig)  # type: ignore[no-any-return]
+
+    def secret_get_xml_desc(self, secret: SecretRef, flags: int) -> str:
+        sig = wire_signature(143)
+        return self._invoke(143, checked(sig, [secret, flags]), sig)  # type: ignore[no-any-return]
+
+    def secret_set_value(self, secret: SecretRef, value: bytes, flags: int) -> None:
+        sig = wire_signature(144)
+        return self._invoke(144, checked(sig, [secret, value, flags]), sig)  # type: ignore[no-any-return]
+
+    def secret_get_value(self, secret: SecretRef, flags: int) -> bytes:
+        sig = wire_signature(145)
+        return self._invoke(145, checked(sig, [secret, flags]), sig)  # type: ignore[no-any-return]
+
+    def secret_undefine(self, secret: SecretRef) -> None:
+        sig = wire_signature(146)
+        return self._invoke(146, checked(sig, [secret]), sig)  # type: ignore[no-any-return]
+
+    def connect_list_all_nwfilters(self, flags: int) -> list[NWFilterRef]:
+        sig = wire_signature(286)
+        return self._invoke(286, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
+
+    def connect_num_of_nwfilters(self) -> int:
+        sig = wire_signature(178)
+        return self._invoke(178, checked(sig, []), sig)  # type: ignore[no-any-return]
+
+    def connect_list_nwfilters(self, maxnames: int) -> list[str]:
+        sig = wire_signature(179)
+        return self._invoke(179, checked(sig, [maxnames]), sig)  # type: ignore[no-any-return]
+
+    def nwfilter_lookup_by_name(self, name: str) -> NWFilterRef:
+        sig = wire_signature(175)
+        return self._invoke(175, checked(sig, [name]), sig)  # type: ignore[no-any-return]
+
+    def nwfilter_lookup_by_uuid(self, uuid: str) -> NWFilterRef:
+        sig = wire_signature(176)
+        return self._invoke(176, checked(sig, [uuid]), sig)  # type: ignore[no-any-return]
+
+    def nwfilter_define_xml(self, xml: str) -> NWFilterRef:
+        sig = wire_signature(180)
+        return self._invoke(180, checked(sig, [xml]), sig)  # type: ignore[no-any-return]
+
+    def nwfilter_define_xml_flags(self, xml: str, flags: int) -> NWFilterRef:
+        sig = wire_signature(400)
+        return self._invoke(400, checked(sig, [xml, flags]), sig)  # type: ignore[no-any-return]
+
+    def nwfilter_get_xml_desc(self, nwfilter: NWFilterRef, flags: int) -> str:
+        sig = wire_signature(177)
+        return self._invoke(177, checked(sig, [nwfilter, flags]), sig)  # type: ignore[no-any-return]
+
+    def nwfilter_undefine(self, nwfilter: NWFilterRef) -> None:
+        sig = wire_signature(181)
+        return self._invoke(181, checked(sig, [nwfilter]), sig)  # type: ignore[no-any-return]
+
+    def connect_list_all_nwfilter_bindings(self, flags: int) -> list[NWFilterBindingRef]:
+        sig = wire_signature(397)
+        return self._invoke(397, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
+
+    def nwfilter_binding_lookup_by_port_dev(self, portdev: str) -> NWFilterBindingRef:
+        sig = wire_signature(395)
+        return self._invoke(395, checked(sig, [portdev]), sig)  # type: ignore[no-any-return]
+
+    def nwfilter_binding_create_xml(self, xml: str, flags: int) -> NWFilterBindingRef:
+        sig = wire_signature(398)
+        return self._invoke(398, checked(sig, [xml, flags]), sig)  # type: ignore[no-any-return]
+
+    def nwfilter_binding_get_xml_desc(self, binding: NWFilterBindingRef, flags: int) -> str:
+        sig = wire_signature(396)
+        return self._invoke(396, checked(sig, [binding, flags]), sig)  # type: ignore[no-any-return]
+
+    def nwfilter_binding_delete(self, binding: NWFilterBindingRef) -> None:
+        sig = wire_signature(399)
+        return self._invoke(399, checked(sig, [binding]), sig)  # type: ignore[no-any-return]
 
 
 class AsyncRemoteStubs:
@@ -981,6 +1094,20 @@ class AsyncRemoteStubs:
         reply = await self._asend(153, checked(sig, [net]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
+    async def network_get_dhcp_leases(
+        self, net: NetworkRef, mac: str | None, flags: int
+    ) -> list[NetworkDHCPLease]:
+        sig = wire_signature(341)
+        reply = await self._asend(341, checked(sig, [net, mac, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_interface_addresses(
+        self, dom: DomainRef, source: int, flags: int
+    ) -> list[DomainInterface]:
+        sig = wire_signature(353)
+        reply = await self._asend(353, checked(sig, [dom, source, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
     async def connect_list_all_storage_pools(self, flags: int) -> list[StoragePoolRecord]:
         sig = wire_signature(281)
         reply = await self._asend(281, checked(sig, [flags]), sig)
@@ -1118,4 +1245,124 @@ class AsyncRemoteStubs:
     async def storage_vol_get_path(self, vol: StorageVolRef) -> str:
         sig = wire_signature(100)
         reply = await self._asend(100, checked(sig, [vol]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_list_all_secrets(self, flags: int) -> list[SecretRef]:
+        sig = wire_signature(287)
+        reply = await self._asend(287, checked(sig, [flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_num_of_secrets(self) -> int:
+        sig = wire_signature(139)
+        reply = await self._asend(139, checked(sig, []), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_list_secrets(self, maxuuids: int) -> list[str]:
+        sig = wire_signature(140)
+        reply = await self._asend(140, checked(sig, [maxuuids]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def secret_lookup_by_uuid(self, uuid: str) -> SecretRef:
+        sig = wire_signature(141)
+        reply = await self._asend(141, checked(sig, [uuid]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def secret_lookup_by_usage(self, usage_type: int, usage_id: str) -> SecretRef:
+        sig = wire_signature(147)
+        reply = await self._asend(147, checked(sig, [usage_type, usage_id]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def secret_define_xml(self, xml: str, flags: int) -> SecretRef:
+        sig = wire_signature(142)
+        reply = await self._asend(142, checked(sig, [xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def secret_get_xml_desc(self, secret: SecretRef, flags: int) -> str:
+        sig = wire_signature(143)
+        reply = await self._asend(143, checked(sig, [secret, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def secret_set_value(self, secret: SecretRef, value: bytes, flags: int) -> None:
+        sig = wire_signature(144)
+        reply = await self._asend(144, checked(sig, [secret, value, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def secret_get_value(self, secret: SecretRef, flags: int) -> bytes:
+        sig = wire_signature(145)
+        reply = await self._asend(145, checked(sig, [secret, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def secret_undefine(self, secret: SecretRef) -> None:
+        sig = wire_signature(146)
+        reply = await self._asend(146, checked(sig, [secret]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_list_all_nwfilters(self, flags: int) -> list[NWFilterRef]:
+        sig = wire_signature(286)
+        reply = await self._asend(286, checked(sig, [flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_num_of_nwfilters(self) -> int:
+        sig = wire_signature(178)
+        reply = await self._asend(178, checked(sig, []), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_list_nwfilters(self, maxnames: int) -> list[str]:
+        sig = wire_signature(179)
+        reply = await self._asend(179, checked(sig, [maxnames]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def nwfilter_lookup_by_name(self, name: str) -> NWFilterRef:
+        sig = wire_signature(175)
+        reply = await self._asend(175, checked(sig, [name]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def nwfilter_lookup_by_uuid(self, uuid: str) -> NWFilterRef:
+        sig = wire_signature(176)
+        reply = await self._asend(176, checked(sig, [uuid]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def nwfilter_define_xml(self, xml: str) -> NWFilterRef:
+        sig = wire_signature(180)
+        reply = await self._asend(180, checked(sig, [xml]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def nwfilter_define_xml_flags(self, xml: str, flags: int) -> NWFilterRef:
+        sig = wire_signature(400)
+        reply = await self._asend(400, checked(sig, [xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def nwfilter_get_xml_desc(self, nwfilter: NWFilterRef, flags: int) -> str:
+        sig = wire_signature(177)
+        reply = await self._asend(177, checked(sig, [nwfilter, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def nwfilter_undefine(self, nwfilter: NWFilterRef) -> None:
+        sig = wire_signature(181)
+        reply = await self._asend(181, checked(sig, [nwfilter]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_list_all_nwfilter_bindings(self, flags: int) -> list[NWFilterBindingRef]:
+        sig = wire_signature(397)
+        reply = await self._asend(397, checked(sig, [flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def nwfilter_binding_lookup_by_port_dev(self, portdev: str) -> NWFilterBindingRef:
+        sig = wire_signature(395)
+        reply = await self._asend(395, checked(sig, [portdev]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def nwfilter_binding_create_xml(self, xml: str, flags: int) -> NWFilterBindingRef:
+        sig = wire_signature(398)
+        reply = await self._asend(398, checked(sig, [xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def nwfilter_binding_get_xml_desc(self, binding: NWFilterBindingRef, flags: int) -> str:
+        sig = wire_signature(396)
+        reply = await self._asend(396, checked(sig, [binding, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def nwfilter_binding_delete(self, binding: NWFilterBindingRef) -> None:
+        sig = wire_signature(399)
+        reply = await self._asend(399, checked(sig, [binding]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]

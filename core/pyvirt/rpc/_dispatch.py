@@ -20,6 +20,9 @@ if TYPE_CHECKING:
         DomainRef,
         DomainSnapshotRef,
         NetworkRef,
+        NWFilterBindingRef,
+        NWFilterRef,
+        SecretRef,
         StoragePoolRef,
         StorageVolRef,
         TypedParameter,
@@ -591,6 +594,20 @@ def _network_is_persistent(conn: DriverConnection, args: list[Any], read_only: b
     return conn.network_is_persistent(net)
 
 
+def _network_get_dhcp_leases(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    net: NetworkRef = args[0]
+    mac: str | None = args[1]
+    flags: int = args[2]
+    return conn.network_get_dhcp_leases(net, mac, flags)
+
+
+def _domain_interface_addresses(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    source: int = args[1]
+    flags: int = args[2]
+    return conn.domain_interface_addresses(dom, source, flags)
+
+
 def _connect_list_all_storage_pools(
     conn: DriverConnection, args: list[Any], read_only: bool
 ) -> Any:
@@ -764,6 +781,156 @@ def _storage_vol_get_path(conn: DriverConnection, args: list[Any], read_only: bo
     return conn.storage_vol_get_path(vol)
 
 
+def _connect_list_all_secrets(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    flags: int = args[0]
+    return conn.connect_list_all_secrets(flags)
+
+
+def _connect_num_of_secrets(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    return conn.connect_num_of_secrets()
+
+
+def _connect_list_secrets(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    maxuuids: int = args[0]
+    return conn.connect_list_secrets(maxuuids)
+
+
+def _secret_lookup_by_uuid(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    uuid: str = args[0]
+    return conn.secret_lookup_by_uuid(uuid)
+
+
+def _secret_lookup_by_usage(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    usage_type: int = args[0]
+    usage_id: str = args[1]
+    return conn.secret_lookup_by_usage(usage_type, usage_id)
+
+
+def _secret_define_xml(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    xml: str = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[142], flags, True)
+    return conn.secret_define_xml(xml, flags)
+
+
+def _secret_get_xml_desc(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    secret: SecretRef = args[0]
+    flags: int = args[1]
+    return conn.secret_get_xml_desc(secret, flags)
+
+
+def _secret_set_value(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    secret: SecretRef = args[0]
+    value: bytes = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[144], flags, True)
+    return conn.secret_set_value(secret, value, flags)
+
+
+def _secret_get_value(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    secret: SecretRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[145], flags, True)
+    return conn.secret_get_value(secret, flags)
+
+
+def _secret_undefine(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    secret: SecretRef = args[0]
+    if read_only:
+        check_access(BY_NUMBER[146], 0, True)
+    return conn.secret_undefine(secret)
+
+
+def _connect_list_all_nwfilters(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    flags: int = args[0]
+    return conn.connect_list_all_nwfilters(flags)
+
+
+def _connect_num_of_nwfilters(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    return conn.connect_num_of_nwfilters()
+
+
+def _connect_list_nwfilters(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    maxnames: int = args[0]
+    return conn.connect_list_nwfilters(maxnames)
+
+
+def _nwfilter_lookup_by_name(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    name: str = args[0]
+    return conn.nwfilter_lookup_by_name(name)
+
+
+def _nwfilter_lookup_by_uuid(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    uuid: str = args[0]
+    return conn.nwfilter_lookup_by_uuid(uuid)
+
+
+def _nwfilter_define_xml(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    xml: str = args[0]
+    if read_only:
+        check_access(BY_NUMBER[180], 0, True)
+    return conn.nwfilter_define_xml(xml)
+
+
+def _nwfilter_define_xml_flags(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    xml: str = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[400], flags, True)
+    return conn.nwfilter_define_xml_flags(xml, flags)
+
+
+def _nwfilter_get_xml_desc(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    nwfilter: NWFilterRef = args[0]
+    flags: int = args[1]
+    return conn.nwfilter_get_xml_desc(nwfilter, flags)
+
+
+def _nwfilter_undefine(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    nwfilter: NWFilterRef = args[0]
+    if read_only:
+        check_access(BY_NUMBER[181], 0, True)
+    return conn.nwfilter_undefine(nwfilter)
+
+
+def _connect_list_all_nwfilter_bindings(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    flags: int = args[0]
+    return conn.connect_list_all_nwfilter_bindings(flags)
+
+
+def _nwfilter_binding_lookup_by_port_dev(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    portdev: str = args[0]
+    return conn.nwfilter_binding_lookup_by_port_dev(portdev)
+
+
+def _nwfilter_binding_create_xml(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    xml: str = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[398], flags, True)
+    return conn.nwfilter_binding_create_xml(xml, flags)
+
+
+def _nwfilter_binding_get_xml_desc(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    binding: NWFilterBindingRef = args[0]
+    flags: int = args[1]
+    return conn.nwfilter_binding_get_xml_desc(binding, flags)
+
+
+def _nwfilter_binding_delete(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    binding: NWFilterBindingRef = args[0]
+    if read_only:
+        check_access(BY_NUMBER[399], 0, True)
+    return conn.nwfilter_binding_delete(binding)
+
+
 #: Procedure number -> ``handler(conn, args, read_only)``.
 DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     3: _connect_get_type,
@@ -853,6 +1020,8 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     45: _network_get_bridge_name,
     152: _network_is_active,
     153: _network_is_persistent,
+    341: _network_get_dhcp_leases,
+    353: _domain_interface_addresses,
     281: _connect_list_all_storage_pools,
     84: _storage_pool_lookup_by_name,
     85: _storage_pool_lookup_by_uuid,
@@ -880,4 +1049,28 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     98: _storage_vol_get_info,
     99: _storage_vol_get_xml_desc,
     100: _storage_vol_get_path,
+    287: _connect_list_all_secrets,
+    139: _connect_num_of_secrets,
+    140: _connect_list_secrets,
+    141: _secret_lookup_by_uuid,
+    147: _secret_lookup_by_usage,
+    142: _secret_define_xml,
+    143: _secret_get_xml_desc,
+    144: _secret_set_value,
+    145: _secret_get_value,
+    146: _secret_undefine,
+    286: _connect_list_all_nwfilters,
+    178: _connect_num_of_nwfilters,
+    179: _connect_list_nwfilters,
+    175: _nwfilter_lookup_by_name,
+    176: _nwfilter_lookup_by_uuid,
+    180: _nwfilter_define_xml,
+    400: _nwfilter_define_xml_flags,
+    177: _nwfilter_get_xml_desc,
+    181: _nwfilter_undefine,
+    397: _connect_list_all_nwfilter_bindings,
+    395: _nwfilter_binding_lookup_by_port_dev,
+    398: _nwfilter_binding_create_xml,
+    396: _nwfilter_binding_get_xml_desc,
+    399: _nwfilter_binding_delete,
 }

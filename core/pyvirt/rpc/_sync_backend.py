@@ -42,11 +42,12 @@ if TYPE_CHECKING:
     from typing import Any
 
     from pyvirt.rpc._signatures import Signature
+    from pyvirt.rpc._tls import TlsClient
 
     #: What :meth:`RemoteConnection.call` returns: the reply's decoded value.
     Reply = Any
 
-__all__ = ["ClientBase", "Link", "Lock", "connect"]
+__all__ = ["ClientBase", "Link", "Lock", "connect", "relayed"]
 
 _pack_header = _HEADER.pack
 #: The session's lock for re-opening (:class:`asyncio.Lock` on the asyncio side).
@@ -55,16 +56,19 @@ Lock = threading.Lock
 _EVENT_POLL = 0.2
 
 
-def connect(endpoint: str, call_timeout: float, *, patient: bool = False) -> Link:
+def connect(
+    endpoint: str, call_timeout: float, *, patient: bool = False, tls: TlsClient | None = None
+) -> Link:
     """A link to *endpoint* whose ZMTP handshake has completed.
 
     Not *patient* (the daemon's socket): a socket that is not there fails at once with
     libvirt's "Failed to connect socket" message.  *patient* (a worker's socket): a refused
     connect, or a peer closing during the handshake, is tried again until
     :data:`~pyvirt.rpc._session.OPEN_TIMEOUT` - right after a worker died the daemon may still
-    route to it, and its successor listens there soon after.
+    route to it, and its successor listens there soon after.  *tls*: wrap the connection in
+    TLS with these settings (the tls transport).
     """
-    channel = Channel(endpoint)
+    channel = Channel(endpoint, tls)
     try:
         if not patient:
             channel.connect(OPEN_TIMEOUT)
@@ -74,6 +78,13 @@ def connect(endpoint: str, call_timeout: float, *, patient: bool = False) -> Lin
         channel.close()
         raise
     return Link(channel, call_timeout)
+
+
+def relayed(link: Link, call_timeout: float) -> Link:
+    """The control *link* of an ssh connection, become the worker's (the remote helper relays
+    it there after the route): calls on it now get *call_timeout*."""
+    link.call_timeout = call_timeout
+    return link
 
 
 def _exchange(
@@ -211,7 +222,7 @@ class Link:
     def events(self, token: bytes) -> Iterator[ObjectEvent]:
         """The session's events, on a channel of their own (calls keep this link): ends by
         raising when the worker goes away or the link is closed."""
-        channel = _attach_events(self.endpoint, token, None)
+        channel = _attach_events(self.endpoint, self.channel.tls, token, None)
         try:
             while True:
                 if self.channel.dead:
@@ -233,9 +244,11 @@ class Link:
         self.channel.close()
 
 
-def _attach_events(endpoint: str, token: bytes, stop: threading.Event | None) -> Channel:
+def _attach_events(
+    endpoint: str, tls: TlsClient | None, token: bytes, stop: threading.Event | None
+) -> Channel:
     """A channel of its own to the worker, attached to the session *token* for its events."""
-    channel = Channel(endpoint)
+    channel = Channel(endpoint, tls)
     # In slices, so that stopping is not held up by a worker or daemon that is gone for good.
     deadline = time.monotonic() + OPEN_TIMEOUT
     try:
@@ -303,12 +316,12 @@ class ClientBase(DriverConnection):
             self._pump.stop()
             self._pump = None
 
-    def _attached_to(self) -> tuple[str, bytes] | None:
+    def _attached_to(self) -> tuple[str, TlsClient | None, bytes] | None:
         """Where the session's events come from now (a re-open changes it)."""
         worker = self._worker
         if worker is None or self._closed:
             return None
-        return worker.endpoint, self._token
+        return worker.endpoint, worker.channel.tls, self._token
 
     def _close_extras(self) -> None:
         """Stop the event thread (the session is closing)."""
@@ -321,7 +334,7 @@ class _EventPump:
     """A thread with its own socket to the worker, calling listeners with the session's
     events; it follows the session to a re-opened worker."""
 
-    def __init__(self, target: Callable[[], tuple[str, bytes] | None]) -> None:
+    def __init__(self, target: Callable[[], tuple[str, TlsClient | None, bytes] | None]) -> None:
         self._listeners: dict[int, Callable[[ObjectEvent], None]] = {}
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -354,7 +367,7 @@ class _EventPump:
 
     def _run(self) -> None:
         channel: Channel | None = None
-        attached: tuple[str, bytes] | None = None
+        attached: tuple[str, TlsClient | None, bytes] | None = None
         while not self._stop.is_set():
             target = self._target()
             if channel is None or channel.dead or target != attached:
@@ -364,7 +377,7 @@ class _EventPump:
                 try:
                     if target is None:
                         raise lost("the connection is closed")
-                    channel = _attach_events(target[0], target[1], self._stop)
+                    channel = _attach_events(*target, self._stop)
                     attached = target
                 except BaseException as exc:  # noqa: BLE001 - reported to the subscriber once
                     if not self._ready.is_set():

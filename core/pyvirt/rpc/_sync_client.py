@@ -38,7 +38,7 @@ from pyvirt.rpc._procs import (
     PROC_ROUTE,
 )
 from pyvirt.rpc._session import CALL_TIMEOUT, OPEN_TIMEOUT, check_access
-from pyvirt.rpc._target import resolve
+from pyvirt.rpc._target import resolve, worker_endpoint
 from pyvirt.rpc._wire import PROGRAM_DAEMON, PROGRAM_REMOTE
 
 # Not typing.TYPE_CHECKING: the synchronous twin is imported on every remote pyvirsh run.
@@ -118,14 +118,25 @@ class RemoteConnection(RemoteStubs, backend.ClientBase):
             if self._control is not None:
                 self._control.close()
                 self._control = None
-            self._control = _connect(self.target.endpoint, OPEN_TIMEOUT)
+            self._control = _connect(
+                self.target.endpoint, OPEN_TIMEOUT, tls=self.target.tls
+            )
         route = self._route()
         if not isinstance(route, dict) or not isinstance(route.get("endpoint"), str):
             raise lost("malformed route from the daemon")
         open_args = [route["uri"], self.flags]
         if isinstance(route.get("ticket"), bytes):
             open_args.append(route["ticket"])  # the worker's proof that we logged in
-        worker = _connect(route["endpoint"], CALL_TIMEOUT, patient=True)
+        if self.target.transport == "ssh":
+            # One stream: past the route, the remote pyvirt-ssh-helper relays it to the worker.
+            worker, self._control = backend.relayed(self._control, CALL_TIMEOUT), None
+        else:
+            worker = _connect(
+                worker_endpoint(self.target, route["endpoint"]),
+                CALL_TIMEOUT,
+                patient=True,
+                tls=self.target.tls,
+            )
         try:
             token, boot = worker.call(
                 PROGRAM_REMOTE, PROC_CONNECT_OPEN, open_args, OPEN_TIMEOUT

@@ -40,6 +40,11 @@ CLIENT_PARAMS = frozenset(
     }
 )
 DEFAULT_TCP_PORT = 16509
+DEFAULT_TLS_PORT = 16514
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyvirt.rpc._tls import TlsClient
 
 
 @record
@@ -51,6 +56,48 @@ class Target:
     socket_path: str | None  # for unix: the file that must exist
     name: str  # URI the daemon opens ("" lets the daemon probe)
     client_uri: str  # what virConnectGetURI reports on this side
+    tls: TlsClient | None = None  # tls transport: every link is wrapped in TLS with these
+
+
+def worker_endpoint(target: Target, routed: str) -> str:
+    """Where to reach the worker the daemon routed us to (*routed*, its endpoint).
+
+    Over tcp and tls the worker listens on its own port of the daemon's address, which the
+    daemon may know by a name that means nothing to us (``0.0.0.0``): the client connects to
+    the host it named in the URI, at the worker's port.  Over tls that is also the name the
+    worker's certificate is checked against, as the daemon's was.
+    """
+    if target.transport not in ("tcp", "tls"):
+        return routed
+    host = target.endpoint[len("tcp://") :].rpartition(":")[0]
+    return f"tcp://{host}:{routed.rpartition(':')[2]}"
+
+
+def _flag_param(uri: URI, name: str) -> bool:
+    """A 0/1 URI parameter such as ``no_verify`` (libvirt's EXTRACT_URI_ARG_BOOL)."""
+    value = uri.param(name)
+    if value is None:
+        return False
+    try:
+        return int(value) != 0
+    except ValueError:
+        raise make_error(
+            ErrorCode.INVALID_ARG,
+            ErrorDomain.REMOTE,
+            f"Failed to parse value of URI component {name}",
+        ) from None
+
+
+def _tls_settings(uri: URI, host: str) -> TlsClient:
+    """The client's TLS context for *uri*: certificates where libvirt looks for them
+    (``pkipath=``, ``~/.pki/libvirt`` for a user, the system places), the server's checked
+    unless ``no_verify=1``."""
+    from pyvirt.rpc._tls import TlsClient, client_context, locate
+
+    no_verify = _flag_param(uri, "no_verify")
+    files = locate(uri.param("pkipath"), server=False, try_user=os.geteuid() != 0)
+    context = client_context(files, verify=not no_verify)
+    return TlsClient(context, None if no_verify else host)
 
 
 def _server_name(uri: URI) -> str:
@@ -94,9 +141,18 @@ def resolve(uri: URI | None, *, read_only: bool) -> Target:
             default_rundir(), read_only and os.geteuid() == 0
         )
         return Target("unix", f"ipc://{path}", path, name, str(uri))
-    if transport == "tcp":
-        host = uri.server or "localhost"
+    if transport in ("tcp", "tls"):
+        host = bare = uri.server or "localhost"
         if ":" in host:
             host = f"[{host}]"
-        return Target("tcp", f"tcp://{host}:{uri.port or DEFAULT_TCP_PORT}", None, name, str(uri))
+        if transport == "tcp":
+            port = uri.port or DEFAULT_TCP_PORT
+            return Target("tcp", f"tcp://{host}:{port}", None, name, str(uri))
+        tls = _tls_settings(uri, bare.strip("[]"))
+        port = uri.port or DEFAULT_TLS_PORT
+        return Target("tls", f"tcp://{host}:{port}", None, name, str(uri), tls)
+    if transport == "ssh":
+        from pyvirt.rpc._ssh import ssh_endpoint
+
+        return Target("ssh", ssh_endpoint(uri, name, read_only), None, name, str(uri))
     raise make_error(ErrorCode.NO_SUPPORT, ErrorDomain.REMOTE, f"remote transport '{transport}'")

@@ -161,6 +161,12 @@ class Decoder:
         """True once the peer's greeting and READY have been read."""
         return self._state == 2
 
+    @property
+    def idle(self) -> bool:
+        """No part of a message is held: everything fed so far was whole messages (a relay
+        that takes over the raw stream from here loses nothing)."""
+        return not self._chunks and not self._frames
+
     def feed(self, data: bytes) -> list[list[bytes]]:
         """Consume *data*; return the messages it completed.  Raises :class:`ZmtpError`."""
         if self._chunks:

@@ -8,7 +8,8 @@ Split from :mod:`pyvirt_qemu._command` so the domain-wide settings and the devic
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from pyvirt import ErrorCode, ErrorDomain, make_error
 from pyvirt.conf import (
@@ -57,6 +58,9 @@ class LaunchPaths:
 
     monitor: str
     channel_dir: str
+    #: Open tap descriptors QEMU inherits, by interface index (``-netdev tap,fd=N``): the
+    #: driver makes the taps (see :mod:`pyvirt_qemu._tap`), the builder only names them.
+    tap_fds: Mapping[int, int] = field(default_factory=dict)
 
 
 def assign_runtime_paths(live: DomainDef, paths: LaunchPaths) -> None:

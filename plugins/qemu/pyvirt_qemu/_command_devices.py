@@ -132,15 +132,24 @@ def _disks(b: _Builder) -> None:
 def _interfaces(b: _Builder) -> None:
     for i, nic in enumerate(b.d.interfaces):
         what = f"interface {i}"
-        if nic.type != "user":
-            raise unsupported(f"interface type '{nic.type}'")
         _check_extra(nic, what)
-        if nic.source or nic.attrs or nic.target_dev:
-            raise unsupported(f"source, target or attributes of {what}")
+        if nic.attrs:
+            raise unsupported(f"attributes of {what}")
+        if nic.type == "user":
+            if nic.source or nic.target_dev:
+                raise unsupported(f"source or target of {what}")
+            netdev = f"user,id=hostnet{i}"
+        elif nic.type in ("network", "bridge"):
+            # A tap the driver opened and attached to the bridge; QEMU inherits it.
+            if i not in b.paths.tap_fds:
+                raise unsupported(f"{what} of type '{nic.type}' without a tap device")
+            netdev = f"tap,fd={b.paths.tap_fds[i]},id=hostnet{i}"
+        else:
+            raise unsupported(f"interface type '{nic.type}'")
         model = nic.model or "rtl8139"
         if model not in _NIC_MODELS:
             raise unsupported(f"interface model '{model}'")
-        b.add("-netdev", f"user,id=hostnet{i}")
+        b.add("-netdev", netdev)
         b.device(_NIC_MODELS[model], [("netdev", f"hostnet{i}"), ("id", f"net{i}"),
                                       ("mac", nic.mac)], nic)  # fmt: skip
 

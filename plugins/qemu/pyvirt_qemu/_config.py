@@ -32,6 +32,12 @@ class QemuPaths:
     #: beside the driver's own directories as libvirt's /etc/libvirt/storage is.
     storage_config_dir: Path
     storage_run_dir: Path
+    #: virtual networks: definitions (and autostart links), the active ones' status and
+    #: dnsmasq pid files, and dnsmasq's configuration and leases (libvirt's
+    #: /etc/libvirt/qemu/networks, /run/libvirt/network, /var/lib/libvirt/dnsmasq).
+    network_config_dir: Path
+    network_run_dir: Path
+    network_state_dir: Path
 
     @classmethod
     def for_mode(cls, *, privileged: bool, root: str | None) -> QemuPaths:
@@ -40,19 +46,23 @@ class QemuPaths:
         if root:
             base = Path(root)
             return cls(base / "etc", base / "etc" / "autostart", base / "run", base / "lib",
-                       base / "log", base / "storage" / "etc", base / "storage" / "run")  # fmt: skip
+                       base / "log", base / "storage" / "etc", base / "storage" / "run",
+                       base / "network" / "etc", base / "network" / "run",
+                       base / "network" / "lib")  # fmt: skip
         if privileged:
             return cls(Path("/etc/pyvirt/qemu"), Path("/etc/pyvirt/qemu/autostart"),
                        Path("/run/pyvirt/qemu"), Path("/var/lib/pyvirt/qemu"),
                        Path("/var/log/pyvirt/qemu"), Path("/etc/pyvirt/storage"),
-                       Path("/run/pyvirt/storage"))  # fmt: skip
+                       Path("/run/pyvirt/storage"), Path("/etc/pyvirt/qemu/networks"),
+                       Path("/run/pyvirt/network"), Path("/var/lib/pyvirt/dnsmasq"))  # fmt: skip
         home = Path.home()
         config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "pyvirt" / "qemu"
         cache = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "pyvirt" / "qemu"
         runtime = os.environ.get("XDG_RUNTIME_DIR")
         run = Path(runtime) / "pyvirt" / "qemu" if runtime else cache / "run"
         return cls(config, config / "autostart", run, cache / "lib", cache / "log",
-                   config.parent / "storage", run.parent / "storage")  # fmt: skip
+                   config.parent / "storage", run.parent / "storage", config / "networks",
+                   run.parent / "network", cache / "dnsmasq")  # fmt: skip
 
     def create(self) -> None:
         for d in (self.config_dir, self.autostart_dir, self.run_dir, self.lib_dir, self.log_dir):

@@ -58,7 +58,10 @@ def _parse(xml: str) -> DomainDef:
     defn = parse_domain_xml(xml, default_arch="x86_64")
     apply_qemu_defaults(defn)
     trial = defn.copy()
-    paths = LaunchPaths(monitor="/nonexistent/monitor.sock", channel_dir="/nonexistent")
+    # Taps are made at start; a placeholder descriptor lets their -netdev be checked now.
+    taps = {i: -1 for i, nic in enumerate(trial.interfaces) if nic.type in ("network", "bridge")}
+    paths = LaunchPaths(monitor="/nonexistent/monitor.sock", channel_dir="/nonexistent",
+                        tap_fds=taps)  # fmt: skip
     assign_runtime_paths(trial, paths)
     build_argv(trial, accel=choose_accel(trial, None if defn.type == "kvm" else "tcg"),
                paths=paths)  # fmt: skip

@@ -20,8 +20,10 @@ from collections.abc import Callable
 from pyvirt import URI, ErrorCode, ErrorDomain, ObjectEvent, make_error
 from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 
+from pyvirt_qemu._addresses import AddressOps
 from pyvirt_qemu._command import DEFAULT_EMULATOR
 from pyvirt_qemu._domain_ops import DomainOps
+from pyvirt_qemu._network_ops import NetworkOps
 from pyvirt_qemu._qemudriver import QemuDriver
 from pyvirt_qemu._storage import StorageOps
 
@@ -43,10 +45,11 @@ def _qemu_version(emulator: str) -> int:
     return int(m[1]) * 1_000_000 + int(m[2]) * 1_000 + int(m[3]) if m else 0
 
 
-class QemuConnection(DomainOps, StorageOps, DriverConnection):
+class QemuConnection(DomainOps, StorageOps, NetworkOps, AddressOps, DriverConnection):
     def __init__(self, driver: QemuDriver, uri: str) -> None:
         self.driver = driver
         self.storage = driver.storage
+        self.networks = driver.networks
         self.uri = uri
         self._subscriptions: dict[int, Callable[[ObjectEvent], None]] = {}
 

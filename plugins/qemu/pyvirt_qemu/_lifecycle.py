@@ -42,6 +42,7 @@ from pyvirt_qemu._hookpoints import STOPPED, run_hooks
 from pyvirt_qemu._monitor import Monitor, MonitorClosed
 from pyvirt_qemu._process import log_tail, spawn
 from pyvirt_qemu._status import StatusRecord, remove_status, save_status
+from pyvirt_qemu._tap import close_taps, open_taps
 
 if TYPE_CHECKING:
     from pyvirt_qemu._qemudriver import QemuDriver
@@ -86,19 +87,23 @@ def start_domain(driver: QemuDriver, dom: QemuDomain, *, paused: bool = False) -
     accel = choose_accel(live, driver.forced_accel)
     run_id = driver.take_id()
     lib = _lib_dir(driver, run_id, live.name)
-    paths = LaunchPaths(monitor=str(lib / "monitor.sock"), channel_dir=str(lib))
-    assign_runtime_paths(live, paths)
-    argv = build_argv(live, accel=accel, paths=paths)
-    shutil.rmtree(lib, ignore_errors=True)
-    lib.mkdir(parents=True, mode=0o700)
-    log_path = driver.paths.log_dir / f"{live.name}.log"
-    offset = log_path.stat().st_size if log_path.exists() else 0
+    taps = open_taps(live, driver.networks)
     try:
-        proc = spawn(argv, log_path)
-    except OSError as exc:
+        paths = LaunchPaths(monitor=str(lib / "monitor.sock"), channel_dir=str(lib), tap_fds=taps)
+        assign_runtime_paths(live, paths)
+        argv = build_argv(live, accel=accel, paths=paths)
         shutil.rmtree(lib, ignore_errors=True)
-        raise make_error(ErrorCode.SYSTEM_ERROR, ErrorDomain.QEMU,
-                         f"Cannot run {argv[0]}: {exc.strerror or exc}") from exc  # fmt: skip
+        lib.mkdir(parents=True, mode=0o700)
+        log_path = driver.paths.log_dir / f"{live.name}.log"
+        offset = log_path.stat().st_size if log_path.exists() else 0
+        try:
+            proc = spawn(argv, log_path, tuple(taps.values()))
+        except OSError as exc:
+            shutil.rmtree(lib, ignore_errors=True)
+            raise make_error(ErrorCode.SYSTEM_ERROR, ErrorDomain.QEMU,
+                             f"Cannot run {argv[0]}: {exc.strerror or exc}") from exc  # fmt: skip
+    finally:
+        close_taps(taps)  # QEMU holds them now (or nobody does): they die with it
     run = Run(proc=proc, monitor=Monitor(live.name, paths.monitor), lib_dir=lib, log_offset=offset)
     try:
         run.monitor.connect(

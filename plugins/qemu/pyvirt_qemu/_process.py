@@ -107,8 +107,9 @@ class QemuProcess:
         self.wait(5.0)
 
 
-def spawn(argv: list[str], log_path: Path) -> QemuProcess:
-    """Start QEMU detached from us: own session, stdin from /dev/null, output to the log."""
+def spawn(argv: list[str], log_path: Path, pass_fds: tuple[int, ...] = ()) -> QemuProcess:
+    """Start QEMU detached from us: own session, stdin from /dev/null, output to the log;
+    *pass_fds* (the guest's taps) stay open in QEMU under the same numbers."""
     with open(log_path, "ab") as log:
         log.write(("starting: " + " ".join(argv) + "\n").encode())
         log.flush()
@@ -119,6 +120,7 @@ def spawn(argv: list[str], log_path: Path) -> QemuProcess:
             stderr=log,
             start_new_session=True,
             close_fds=True,
+            pass_fds=pass_fds,
         )
     start = process_start_time(popen.pid) or 0
     return QemuProcess(popen.pid, start, popen)

@@ -48,6 +48,7 @@ from pyvirt_qemu._lifecycle import (
     stop_domain,
 )
 from pyvirt_qemu._monitor import Monitor
+from pyvirt_qemu._network import NetworkState
 from pyvirt_qemu._process import QemuProcess
 from pyvirt_qemu._status import load_status, remove_status
 from pyvirt_qemu._storage import StorageState
@@ -82,6 +83,9 @@ class QemuDriver:
         self.listeners: list[Callable[[ObjectEvent], None]] = []
         self.storage = StorageState(paths.storage_config_dir, paths.storage_run_dir)
         self.storage.listeners = self.listeners  # pool events go to the same subscribers
+        #: Virtual networks are the host's bridges and firewall: only the privileged
+        #: driver (qemu:///system) has them, as only libvirt's system daemon does.
+        self.networks = NetworkState(paths, self.listeners) if privileged else None
 
     # -- the domain list (names the lifecycle code uses) ----------------------------------
     def remove_domain(self, dom: QemuDomain) -> None:
@@ -125,6 +129,8 @@ class QemuDriver:
             raise make_error(ErrorCode.SYSTEM_ERROR, ErrorDomain.QEMU,
                              f"cannot create driver directories: {exc}") from exc  # fmt: skip
         self.storage.initialize()  # first: autostarted guests may boot from its volumes
+        if self.networks is not None:
+            self.networks.initialize()  # and plug into its networks
         self._load_configs()
         self._reconnect_all()
         self._autostart()

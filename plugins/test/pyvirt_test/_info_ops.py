@@ -8,6 +8,8 @@ can be compared with it byte for byte); the checks and messages are its, in its 
 from __future__ import annotations
 
 from pyvirt import (
+    DomainInterface,
+    DomainIPAddress,
     DomainState,
     ErrorCode,
     ErrorDomain,
@@ -203,3 +205,18 @@ class InfoOps:
             if not dom.active:
                 raise _not_running()
             return f"{dom.name}host"
+
+    def domain_interface_addresses(
+        self, dom_ref: DomainRef, source: int, flags: int
+    ) -> list[DomainInterface]:
+        """libvirt's test driver: every interface (any source) gets 192.168.122.(3+i)/24."""
+        unsupported_flags(flags, 0, "testDomainInterfaceAddresses", _T)
+        with self.state.lock:
+            dom = self.state.domains.from_ref(dom_ref)
+            if not dom.active:
+                raise _not_running()
+            return [
+                DomainInterface(nic.target_dev or "", nic.mac,
+                                [DomainIPAddress(0, f"192.168.122.{3 + i}", 24)])
+                for i, nic in enumerate(dom.live.interfaces)
+            ]  # fmt: skip

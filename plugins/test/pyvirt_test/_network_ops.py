@@ -47,7 +47,13 @@ class NetworkOps:
             new = TestNetwork(defn, active=False, persistent=True)
             net = self.state.networks.add(new)
             if net is not new:
-                net.defn = defn
+                # libvirt keeps a running network's live definition: the new one waits in
+                # newDef, which its test driver never swaps in (nor shows: it refuses
+                # VIR_NETWORK_XML_INACTIVE), so the network looks unchanged, as there.
+                if net.active:
+                    net.new_defn = defn
+                else:
+                    net.defn = defn
                 net.persistent = True
             self._net_event(net, NetworkEventType.DEFINED)
             return net.record()

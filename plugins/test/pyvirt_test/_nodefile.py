@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import os
 import stat
-from dataclasses import dataclass, field
 
 from pyvirt import DomainState, ErrorCode, ErrorDomain, NodeInfo, make_error
+from pyvirt.driver import field, model
 
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
 TYPE_CHECKING = False
@@ -31,7 +31,7 @@ DEFAULT_NODE_INFO = NodeInfo(
 )
 
 
-@dataclass
+@model
 class NodeDomain:
     """A domain of a node file: its definition and the test-namespace extras."""
 
@@ -41,7 +41,7 @@ class NodeDomain:
     managed_save: bool
 
 
-@dataclass
+@model
 class NodeConfig:
     """Everything a node file describes, parsed but not yet turned into live objects."""
 

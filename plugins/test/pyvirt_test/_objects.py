@@ -7,8 +7,6 @@ domain has been redefined or tuned with ``--config``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from pyvirt import (
     DomainRecord,
     DomainRef,
@@ -20,7 +18,7 @@ from pyvirt import (
     StoragePoolRef,
     StorageVolRef,
 )
-from pyvirt.driver import StorageVolObjList
+from pyvirt.driver import StorageVolObjList, field, model
 
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
 TYPE_CHECKING = False
@@ -28,7 +26,7 @@ if TYPE_CHECKING:
     from pyvirt.conf import DomainDef, NetworkDef, PoolDef, SnapshotDef, VolumeDef
 
 
-@dataclass(slots=True)
+@model(slots=True)
 class TestDomain:
     """A domain of the test driver: its definitions and its run state."""
 
@@ -79,7 +77,7 @@ class TestDomain:
         )
 
 
-@dataclass(slots=True)
+@model(slots=True)
 class TestNetwork:
     """A network of the test driver: its definition and its flags."""
 
@@ -87,6 +85,7 @@ class TestNetwork:
     active: bool = False
     persistent: bool = True
     autostart: bool = False
+    new_defn: NetworkDef | None = None  # defined while running (libvirt's newDef)
 
     @property
     def name(self) -> str:
@@ -105,7 +104,7 @@ class TestNetwork:
         )
 
 
-@dataclass(slots=True)
+@model(slots=True)
 class TestPool:
     """A storage pool of the test driver: its definition, flags and volumes."""
 

@@ -1,0 +1,37 @@
+"""The daemon's TLS settings: which certificate files, and the listener settings built from
+them, for the daemon's own socket and for its workers' (pyvirt.rpc._tls does the TLS itself).
+
+Every hop a tls client makes is checked the same way: the daemon's socket (routing) and each
+worker's socket (the calls) ask for the client's certificate, check it against the CA and its
+DN against ``tls_allowed_dn_list``.  The only difference: on the daemon's socket a client
+without a certificate may connect, to enrol (``pyvirt-pki join``) and for nothing else.
+"""
+
+from __future__ import annotations
+
+import os
+
+from pyvirt import VirtError
+from pyvirt.rpc import TlsFiles, TlsServer
+from pyvirt.rpc import locate_tls_files as locate
+from pyvirt.rpc import tls_server_context as server_context
+
+
+def server_files(ca_file: str, cert_file: str, key_file: str) -> TlsFiles:
+    """The files named in pyvirtd.toml, else where libvirtd looks (a user's daemon tries
+    ``~/.pki/libvirt`` first)."""
+    if ca_file:
+        return TlsFiles(ca_file, cert_file, key_file)
+    return locate(None, server=True, try_user=os.geteuid() != 0)
+
+
+def server_tls(
+    files: TlsFiles, *, verify: bool, allowed_dn: list[str], enrol: bool = False
+) -> TlsServer:
+    """A TLS listener's settings; OSError (the daemon's way to stop with a message) when a
+    file cannot be used, in libvirt's words."""
+    try:
+        context = server_context(files, verify=verify, enrol=enrol and verify)
+    except VirtError as exc:
+        raise OSError(exc.message) from None
+    return TlsServer(context, tuple(allowed_dn), enrol and verify)
