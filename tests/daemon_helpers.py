@@ -62,7 +62,8 @@ class RawPeer:
         self.ctx = zmq.Context.instance()
         self.sock = self.ctx.socket(zmq.DEALER)
         self.sock.setsockopt(zmq.LINGER, 0)
-        self.sock.connect(f"ipc://{path}")
+        endpoint = str(path)
+        self.sock.connect(endpoint if endpoint.startswith("tcp://") else f"ipc://{path}")
         self.serial = 0
 
     def close(self) -> None:

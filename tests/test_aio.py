@@ -356,7 +356,7 @@ def _free_port() -> int:
 
 def test_over_tcp_calls_in_flight_reach_the_same_state():
     port = _free_port()
-    config = f'listen_addr = "127.0.0.1"\nlisten_tcp = true\nlisten_tls = false\ntcp_port = {port}\n'
+    config = f'listen_addr = "127.0.0.1"\nlisten_tcp = true\nlisten_tls = false\ntcp_port = {port}\nauth_tcp = "none"\n'
     with running_daemon("--listen", config=config):
 
         async def main():

@@ -17,7 +17,8 @@ def free_port() -> int:
 
 def test_tcp_transport_reaches_the_same_state():
     port = free_port()
-    config = f'listen_addr = "127.0.0.1"\nlisten_tcp = true\nlisten_tls = false\ntcp_port = {port}\n'
+    # auth_tcp = "none" explicitly: these tests are about the transport (SCRAM: test_daemon_auth)
+    config = f'listen_addr = "127.0.0.1"\nlisten_tcp = true\nlisten_tls = false\ntcp_port = {port}\nauth_tcp = "none"\n'
     with running_daemon("--listen", config=config):
         with (
             pyvirt.open(f"test+tcp://127.0.0.1:{port}/default") as tcp,

@@ -120,7 +120,7 @@ def daemon(pki_root: Path) -> Iterator[dict[str, object]]:
     tls_port, tcp_port = free_port(), free_port()
     config = (
         f'listen_addr = "127.0.0.1"\ntls_port = {tls_port}\n'
-        f"listen_tcp = true\ntcp_port = {tcp_port}\n"
+        f"listen_tcp = true\nauth_tcp = \"none\"\ntcp_port = {tcp_port}\n"
         f'ca_file = "{server}/cacert.pem"\ncert_file = "{server}/servercert.pem"\n'
         f'key_file = "{server}/serverkey.pem"\n'
         'tls_allowed_dn_list = ["O=pyvirt,CN=alice", "O=other,CN=*"]\n'

@@ -21,6 +21,7 @@ from pyvirt._errors import OperationDeniedError
 # Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pyvirt._acl import AccessPolicy, Identity
     from pyvirt._procedures import Procedure
 
 
@@ -72,13 +73,37 @@ def denied(api: str, detail: str | None = None) -> OperationDeniedError:
     )
 
 
-def check_access(proc: Procedure, flags: int, read_only: bool, api: str | None = None) -> None:
+def check_access(
+    proc: Procedure,
+    flags: int,
+    read_only: bool,
+    api: str | None = None,
+    *,
+    policy: AccessPolicy | None = None,
+    identity: Identity | None = None,
+    obj: str | None = None,
+    driver: str = "",
+) -> None:
     """Refuse the call (raise libvirt's error) unless the connection holds every permission
     *proc* needs with *flags*.  *api* names the public function called, when it is not the
-    row's own (``virDomainShutdown`` for the flags-less form of ``virDomainShutdownFlags``)."""
-    if not read_only:
-        return  # a read-write connection holds every permission (libvirt's "none" ACL driver)
-    api = api or proc.api
+    row's own (``virDomainShutdown`` for the flags-less form of ``virDomainShutdownFlags``).
+
+    With a *policy* (pyvirtd's rules file, :mod:`pyvirt._acl`) the *identity* must also hold
+    each permission on the object named *obj*, else libvirt's access-driver refusal
+    ("access denied: '<driver>' denied access").  The read-only rule comes first, as in
+    libvirt, so a read-only connection is refused the same way with or without rules."""
+    if read_only:
+        _check_read_only(proc, flags, api or proc.api)
+    if policy is not None and identity is not None:
+        from pyvirt._acl import access_denied
+
+        for permission in required_permissions(proc, flags):
+            if not policy.allows(identity, permission, obj):
+                raise access_denied(driver)
+
+
+def _check_read_only(proc: Procedure, flags: int, api: str) -> None:
+    """libvirt's public API on a read-only connection: only the read permissions."""
     if proc.refuses_read_only:
         raise denied(api)
     for permission in proc.acl:

@@ -34,6 +34,10 @@ from pyvirt._aio_objects import (
 from pyvirt._uri import parse_uri
 from pyvirt.rpc._async_client import AsyncRemoteConnection
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyvirt.driver import AuthCallback
+
 __all__ = [
     "AsyncConnection",
     "AsyncDomain",
@@ -52,11 +56,14 @@ __all__ = [
 ]
 
 
-async def open(uri: str | None = None, *, read_only: bool = False) -> AsyncConnection:
+async def open(
+    uri: str | None = None, *, read_only: bool = False, auth: AuthCallback | None = None
+) -> AsyncConnection:
     """Open *uri* (or the default URI) for asyncio code, as :func:`pyvirt.open` does.
 
     Local drivers are walked first, as libvirt does; a URI only the remote driver takes is
-    opened with the asyncio client."""
+    opened with the asyncio client.  *auth* answers for credentials when the daemon asks for
+    a login (:data:`pyvirt.driver.AuthCallback`)."""
     from pyvirt._aio_calls import LocalAsyncDriver
     from pyvirt._checks import check_string
     from pyvirt._registry import RemoteNeeded, open_driver
@@ -64,14 +71,17 @@ async def open(uri: str | None = None, *, read_only: bool = False) -> AsyncConne
     if uri is not None:
         check_string(uri, "name", "virConnectOpenAuth")
     try:
-        _, sync = open_driver(uri, read_only=read_only, auth=None, local_only=True)
+        _, sync = open_driver(uri, read_only=read_only, auth=auth, local_only=True)
     except RemoteNeeded as remote:
-        client = await AsyncRemoteConnection.open(remote.uri, read_only=read_only)
+        client = await AsyncRemoteConnection.open(remote.uri, read_only=read_only, auth=auth)
         return AsyncConnection(client, read_only=read_only, remote=client)
     return AsyncConnection(LocalAsyncDriver(sync), read_only=read_only, local=sync)
 
 
-async def open_driver(uri: str | None = None, *, read_only: bool = False) -> AsyncRemoteConnection:
+async def open_driver(
+    uri: str | None = None, *, read_only: bool = False, auth: AuthCallback | None = None
+) -> AsyncRemoteConnection:
     """The asyncio client of a daemon URI itself: the driver contract, every method a
     coroutine (``await drv.connect_list_all_domains(0)``)."""
-    return await AsyncRemoteConnection.open(parse_uri(uri) if uri else None, read_only=read_only)
+    parsed = parse_uri(uri) if uri else None
+    return await AsyncRemoteConnection.open(parsed, read_only=read_only, auth=auth)

@@ -13,6 +13,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import Any
 
+#: The authentication methods of the auth_* settings (libvirt's "none" and "sasl"; pyvirt's
+#: SASL mechanism is SCRAM-SHA-256, see pyvirtd._auth).
+AUTH_METHODS = ("none", "scram")
+
 
 class ConfigError(Exception):
     """The configuration file is unreadable or holds a bad value."""
@@ -83,7 +87,36 @@ class Config:
         "libvirt's max_queued_clients): a burst of connects beyond it fails.",
     )
     max_anonymous_clients: int = _setting(
-        20, "Most clients still authenticating at once (libvirt's knob; no auth yet)."
+        20,
+        "Most connections that have not finished their handshake (authentication, or their\n"
+        "first call) at once; past it the oldest one that has waited longer than a second is\n"
+        "dropped, so idle connections never lock out a client that authenticates.",
+    )
+    auth_timeout: int = _setting(
+        10,
+        "Seconds a connection may take to authenticate (or to make its first call, on a\n"
+        "socket without authentication) before it is dropped.",
+    )
+    auth_unix_rw: str = _setting(
+        "none",
+        "Authentication on the read-write unix sockets: \"none\" (the kernel's peer\n"
+        "credentials identify the client) or \"scram\" (SCRAM-SHA-256, as auth_tcp).",
+    )
+    auth_unix_ro: str = _setting("none", "Authentication on the read-only unix sockets, as auth_unix_rw.")
+    auth_tcp: str = _setting(
+        "scram",
+        "Authentication on the TCP socket: \"scram\" (SCRAM-SHA-256 against scram_credentials)\n"
+        "or \"none\" (anyone who can connect has full control: only when set explicitly).",
+    )
+    scram_credentials: str = _setting(
+        "",
+        "File of SCRAM users and their salted verifiers, managed with pyvirt-passwd.  Empty:\n"
+        "/etc/pyvirt/passwd.scram as root, $XDG_CONFIG_HOME/pyvirt/passwd.scram otherwise.",
+    )
+    access_rules: str = _setting(
+        "",
+        "TOML file of access-control rules (pyvirt._acl); \"\" keeps libvirt's default policy:\n"
+        "the read-write sockets may do everything, the read-only ones only read.",
     )
     min_workers: int = _setting(5, "Threads per worker kept ready for calls.")
     max_workers: int = _setting(20, "Most threads per worker running calls at once.")
@@ -168,6 +201,18 @@ class Config:
                 raise fail(key, 'must be an octal mode such as "0700"') from None
             if not 0 <= mode <= 0o777:
                 raise fail(key, 'must be an octal mode such as "0700"')
+        for key in ("auth_unix_rw", "auth_unix_ro", "auth_tcp"):
+            if getattr(self, key) not in AUTH_METHODS:
+                raise fail(key, 'must be "none" or "scram"')
+        if not 1 <= self.auth_timeout <= 3600:
+            raise fail("auth_timeout", "must be between 1 and 3600 (seconds)")
+        if self.access_rules:
+            from pyvirt.acl import AclError, load_policy
+
+            try:
+                load_policy(self.access_rules)
+            except AclError as exc:
+                raise fail("access_rules", f"is unusable: {exc}") from None
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise fail("log_level", "must be one of DEBUG, INFO, WARNING, ERROR")
         self._check_observability(fail)
@@ -189,6 +234,19 @@ class Config:
                 raise fail("metrics_listen", str(exc)) from None
         if not 1 <= self.metrics_interval <= 3600:
             raise fail("metrics_interval", "must be between 1 and 3600 (seconds)")
+
+    def auth_method(self, kind: str) -> str:
+        """The authentication required on a socket of *kind* ("rw", "ro", "tcp", "tls"):
+        tls authenticates by certificate, so SCRAM there only when asked (``auth_tls``)."""
+        return {"rw": self.auth_unix_rw, "ro": self.auth_unix_ro, "tcp": self.auth_tcp}.get(
+            kind, "none"
+        )
+
+    def credentials_path(self) -> str:
+        """The SCRAM credentials file in effect (see ``scram_credentials``)."""
+        if self.scram_credentials:
+            return self.scram_credentials
+        return os.path.join(os.path.dirname(default_config_path()), "passwd.scram")
 
     def mode(self, kind: str) -> int:
         return int(self.unix_sock_ro_perms if kind == "ro" else self.unix_sock_rw_perms, 8)

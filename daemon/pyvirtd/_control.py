@@ -1,7 +1,7 @@
 """The daemon ↔ worker control channel: typed records, pyvirt's msgpack codec, length-framed.
 
 The daemon starts each worker with two pipes: it writes one :class:`WorkerOptions` to the
-worker's stdin, and reads :class:`WorkerReady` (once, when the worker listens) and
+worker's stdin (then a :class:`WorkerTicket` for each client it authenticated), and reads :class:`WorkerReady` (once, when the worker listens) and
 :class:`WorkerSessions` (whenever its session count changes) from the worker's stdout.
 
 Each record travels as a 4-byte big-endian length, then a msgpack body (``pyvirt.rpc.encode``)
@@ -54,6 +54,15 @@ class WorkerOptions:
     max_queued_clients: int = 1000
     #: Whether to count calls for the daemon's OpenMetrics endpoint (pyvirtd._metrics).
     metrics: bool = False
+    #: Authentication per socket kind ("none" or "scram", pyvirtd._config.AUTH_METHODS): a
+    #: kind with "scram" takes CONNECT_OPEN only with a ticket from the daemon.
+    auth_unix_rw: str = "none"
+    auth_unix_ro: str = "none"
+    auth_tcp: str = "none"
+    #: The access-control rules file (pyvirt._acl), "" for libvirt's default policy.
+    access_rules: str = ""
+    max_anonymous_clients: int = 20
+    auth_timeout: int = 10
     #: With listen_addr: serve plain TCP (listen_tcp).
     tcp: bool = True
     #: With listen_addr: serve TLS with these [CA, certificate, key] files (none: no TLS).
@@ -90,13 +99,26 @@ class WorkerSessions:
     count: int
 
 
-ControlRecord = WorkerOptions | WorkerReady | WorkerSessions
+@dataclass(frozen=True)
+class WorkerTicket:
+    """Daemon → worker, on the worker's stdin, after a client authenticated on the daemon:
+    the one-time proof (*ticket*) the client will present with CONNECT_OPEN on the worker's
+    socket of *socket* kind, and who it proved to be (pyvirtd._auth, pyvirt._acl.Identity)."""
+
+    ticket: bytes
+    socket: str
+    scram_user: str | None
+    x509_dn: str | None
+
+
+ControlRecord = WorkerOptions | WorkerReady | WorkerSessions | WorkerTicket
 
 #: code -> record class; the numbers are part of the protocol (docs/protocol.md).
 CONTROL_RECORDS: dict[int, type[ControlRecord]] = {
     1: WorkerOptions,
     2: WorkerReady,
     3: WorkerSessions,
+    4: WorkerTicket,
 }
 _CODE_OF = {cls: code for code, cls in CONTROL_RECORDS.items()}
 

@@ -30,6 +30,8 @@ from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error, parse_uri
 from pyvirt.rpc import (
     KEEPALIVE_PING,
     KEEPALIVE_PONG,
+    PROC_AUTH_SCRAM_FINISH,
+    PROC_AUTH_SCRAM_START,
     PROC_CONNECT_OPEN,
     PROC_PKI_JOIN,
     PROC_ROUTE,
@@ -49,6 +51,7 @@ from pyvirt.rpc import (
 from pyvirt.rpc.zmtp import encode_two
 
 from pyvirtd import _logsetup, _metrics
+from pyvirtd._clients import DaemonClients
 from pyvirtd._config import Config, ConfigError, load_config
 from pyvirtd._control import (
     ControlError,
@@ -56,6 +59,8 @@ from pyvirtd._control import (
     WorkerOptions,
     WorkerReady,
     WorkerSessions,
+    WorkerTicket,
+    pack,
     write_record,
 )
 from pyvirtd._logsetup import LogSettings
@@ -165,7 +170,11 @@ class Daemon:
             max_message=config.max_message_size,
             max_connections=2 * config.max_clients + 64,
             backlog=config.max_queued_clients,
+            on_accept=self._on_accept,
         )
+        #: Who each client is and whether it has authenticated (pyvirtd._clients).
+        self.clients = DaemonClients(config)
+        self.doomed: list[bytes] = []  # to drop once their last reply is out
         self.last_activity = time.monotonic()
         #: The TLS certificate files in use (with --listen and listen_tls); the workers get them.
         self.tls_files: TlsFiles | None = None
@@ -237,6 +246,12 @@ class Daemon:
             log_format=c.log_format,
             log_filters=c.log_filters,
             metrics=bool(c.metrics_listen),
+            auth_unix_rw=c.auth_unix_rw,
+            auth_unix_ro=c.auth_unix_ro,
+            auth_tcp=c.auth_tcp,
+            access_rules=c.access_rules,
+            max_anonymous_clients=c.max_anonymous_clients,
+            auth_timeout=c.auth_timeout,
         )
 
     def start_worker(self, worker: Worker) -> None:
@@ -249,7 +264,8 @@ class Daemon:
             write_record(proc.stdin.fileno(), self._worker_options())
         except OSError as exc:  # it died at once; supervise() sees the exit
             log.error("worker %s did not take its options: %s", worker.name, exc)
-        proc.stdin.close()
+        # Kept open: the tickets of authenticated clients follow (pyvirtd._clients).
+        os.set_blocking(proc.stdin.fileno(), False)
         worker.proc = proc
         worker.ready = None
         worker.reader = ControlReader()
@@ -335,6 +351,11 @@ class Daemon:
         if proc is not None and proc.stdout is not None and not proc.stdout.closed:
             self.transport.unwatch(proc.stdout.fileno())
             proc.stdout.close()
+        if proc is not None and proc.stdin is not None and not proc.stdin.closed:
+            try:
+                proc.stdin.close()
+            except OSError:  # a ticket still in the pipe of a worker that is gone
+                pass
 
     def _metrics_targets(self) -> list[tuple[str, str]]:
         """(driver, URI) of each running worker, for the guest metrics: the URI the driver
@@ -346,7 +367,7 @@ class Daemon:
         ]
 
     # -- requests --------------------------------------------------------------------------
-    def _route(self, kind: str, args: Any) -> dict[str, Any]:
+    def _route(self, kind: str, ident: bytes, args: Any) -> dict[str, Any]:
         if (
             not isinstance(args, list)
             or len(args) != 2
@@ -358,7 +379,7 @@ class Daemon:
         if not name:
             for w in self.workers.values():
                 if w.ready is not None and w.ready.probe:
-                    return self._answer(w, kind, w.ready.probe)
+                    return self._answer(w, kind, ident, w.ready.probe)
             for w in self.workers.values():
                 if w.starting and w.schemes is None:
                     raise _RouteLater(w)  # it may probe once up
@@ -366,25 +387,43 @@ class Daemon:
         scheme = parse_uri(name).scheme
         for w in self.workers.values():
             if w.ready is not None and scheme in w.ready.schemes:
-                return self._answer(w, kind, name)
+                return self._answer(w, kind, ident, name)
         for w in self.workers.values():
             if w.starting and (w.schemes is None or scheme in w.schemes):
                 raise _RouteLater(w)
         raise make_error(ErrorCode.NO_CONNECT, ErrorDomain.NONE, name)
 
-    def _answer(self, worker: Worker, kind: str, uri: str) -> dict[str, Any]:
+    def _answer(self, worker: Worker, kind: str, ident: bytes, uri: str) -> dict[str, Any]:
         total = sum(w.sessions for w in self.workers.values())
         if total >= self.config.max_clients:
             raise make_error(
                 ErrorCode.RPC, ErrorDomain.RPC, "Too many active clients, dropping connection"
             )
         assert worker.ready is not None
-        return {
+        answer: dict[str, Any] = {
             "driver": worker.name,
             "endpoint": worker.ready.endpoint(kind),
             "uri": uri,
             "boot_id": self.boot_id,
         }
+        ticket = self.clients.ticket(ident)
+        if ticket is not None:
+            self._send_ticket(worker, ticket)
+            answer["ticket"] = ticket.ticket
+        return answer
+
+    def _send_ticket(self, worker: Worker, ticket: WorkerTicket) -> None:
+        """Hand *ticket* to *worker* before the client can present it (the pipe is read in
+        order, and the worker reads it when the ticket is not known yet)."""
+        proc = worker.proc
+        try:
+            assert proc is not None and proc.stdin is not None
+            os.write(proc.stdin.fileno(), pack(ticket))
+        except (OSError, AssertionError) as exc:  # full pipe (a stuck worker) or gone
+            log.error("cannot pass a ticket to worker %s: %s", worker.name, exc)
+            raise make_error(
+                ErrorCode.INTERNAL_ERROR, ErrorDomain.RPC, f"driver '{worker.name}' is not running"
+            ) from None
 
     def handle(self, kind: str, ident: bytes, frames: list[bytes]) -> None:
         try:
@@ -393,6 +432,7 @@ class Daemon:
             return
         if header.type != MessageType.CALL:
             return
+        self.clients.started(ident)  # spoke: the anonymous cap spares it (pyvirtd._handshake)
         self.last_activity = time.monotonic()
         if header.program == PROGRAM_KEEPALIVE:
             if header.procedure == KEEPALIVE_PING:
@@ -413,7 +453,7 @@ class Daemon:
                 # As every socket: no call before a connection is open (here, never: the
                 # control socket only routes, and the client opens on the worker's socket).
                 raise make_error(ErrorCode.RPC, ErrorDomain.RPC, "connection not open")
-            if header.program != PROGRAM_DAEMON or header.procedure != PROC_ROUTE:
+            if header.program != PROGRAM_DAEMON or header.procedure not in _DAEMON_PROCS:
                 raise make_error(
                     ErrorCode.RPC,
                     ErrorDomain.RPC,
@@ -423,13 +463,21 @@ class Daemon:
                 args = decode(body)
             except ProtocolError as exc:
                 raise make_error(ErrorCode.RPC, ErrorDomain.RPC, str(exc)) from None
-            status, reply = Status.OK, encode(self._route(kind, args))
+            if header.procedure == PROC_AUTH_SCRAM_START:
+                status, reply = Status.OK, encode(self.clients.scram_start(ident, args))
+            elif header.procedure == PROC_AUTH_SCRAM_FINISH:
+                status, reply = Status.OK, encode(self.clients.scram_finish(ident, args))
+            else:
+                self.clients.may_route(ident)
+                status, reply = Status.OK, encode(self._route(kind, ident, args))
         except _RouteLater:
             deadline = time.monotonic() + ROUTE_WAIT
             self.waiting.append(_Waiting(deadline, kind, ident, header, args))
             return
         except VirtError as exc:
             status, reply = Status.ERROR, encode(exc.to_fields())
+            if self.clients.over_failures(ident):
+                self.doomed.append(ident)
         self._reply(ident, header, status, reply)
 
     def _require_certificate(self, ident: bytes) -> None:
@@ -457,7 +505,7 @@ class Daemon:
         still: list[_Waiting] = []
         for entry in self.waiting:
             try:
-                status, reply = Status.OK, encode(self._route(entry.kind, entry.args))
+                status, reply = Status.OK, encode(self._route(entry.kind, entry.ident, entry.args))
             except _RouteLater as later:
                 if now < entry.deadline:
                     still.append(entry)
@@ -472,7 +520,20 @@ class Daemon:
     def _reply(self, ident: bytes, header: Header, status: Status, body: bytes) -> None:
         self.transport.send(ident, encode_two(VERSION_FRAME, header.reply(status).pack() + body))
 
+    def _on_accept(self, kind: str, ident: bytes, sock: socket.socket) -> bool:
+        for old in self.clients.accept(kind, ident, sock):
+            log.info("dropping a client still in its handshake: over max_anonymous_clients")
+            self.transport.drop(old)
+        return True
+
+    def _drop_unproven(self) -> None:
+        """Drop the clients that failed too many logins, or took too long to authenticate."""
+        doomed, self.doomed = self.doomed, []
+        for ident in doomed + self.clients.expired():
+            self.transport.drop(ident)
+
     def _on_disconnect(self, _kind: str, ident: bytes) -> None:
+        self.clients.forget(ident)
         if self.waiting:
             self.waiting = [w for w in self.waiting if w.ident != ident]
 
@@ -544,6 +605,7 @@ class Daemon:
                 self.reload_requested = False
                 self.reload()
             self.supervise()
+            self._drop_unproven()
             if self.waiting:
                 self._answer_waiting()
             if self.timeout and self._idle() > self.timeout:
@@ -605,6 +667,9 @@ class Daemon:
                     os.unlink(path)
                 except FileNotFoundError:
                     pass
+
+
+_DAEMON_PROCS = (PROC_ROUTE, PROC_AUTH_SCRAM_START, PROC_AUTH_SCRAM_FINISH)
 
 
 def _not_running(worker: Worker, uri: str) -> VirtError:

@@ -1,11 +1,13 @@
 """A client's open connection inside a worker: the driver connection plus what the RPC layer
-needs to know about it (read-only or not, where its events go, how many calls it has running)."""
+needs to know about it (read-only or not, who the client is, where its events go, how many calls
+it has running)."""
 
 from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
 
+from pyvirt.acl import Identity
 from pyvirt.driver import DriverConnection
 
 
@@ -20,3 +22,6 @@ class Session:
     event_peer: tuple[str, bytes] | None = None
     event_subscription: int | None = None
     event_seq: int = 0
+    #: Who the client is (the kernel's credentials, what it proved to the daemon): what the
+    #: access rules decide on (pyvirtd._guard).
+    identity: Identity = field(default_factory=Identity)

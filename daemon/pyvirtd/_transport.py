@@ -71,6 +71,9 @@ if TYPE_CHECKING:
 
 MessageHandler = Callable[[str, bytes, list[bytes]], None]
 PeerHandler = Callable[[str, bytes], None]
+#: on_accept(kind, ident, sock): a connection was accepted (its owner may ask the kernel who
+#: the peer is, pyvirtd._identity, or start its handshake clock); False refuses it.
+AcceptHandler = Callable[[str, bytes, socket.socket], bool]
 
 
 @dataclass(frozen=True)
@@ -146,8 +149,10 @@ class ZmtpServer:
         max_connections: int,
         spin: float = 0.0,
         backlog: int = 1000,
+        on_accept: AcceptHandler | None = None,
     ) -> None:
         self.on_message = on_message
+        self.on_accept = on_accept
         self.on_disconnect = on_disconnect
         self.on_overflow = on_overflow
         self.max_message = max_message
@@ -273,6 +278,9 @@ class ZmtpServer:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
             peer = _Peer(sock, kind, b"%d" % next(self._ids), self.max_message)
+            if self.on_accept is not None and not self.on_accept(kind, peer.ident, sock):
+                sock.close()
+                continue
             self.peers[peer.ident] = peer
             self.peer_of_fd[peer.fd] = peer
             self.epoll.register(peer.fd, _IN)

@@ -4,7 +4,9 @@ Clients reach the worker's own sockets after the daemon has routed their OPEN, s
 one hop (client → worker), as libvirt's modular daemons do.  The sockets speak ZMTP from this
 process's own loop (pyvirtd._transport), not through libzmq's I/O thread.  Each socket
 refuses every call before CONNECT_OPEN on it, and the read-only socket refuses every
-modifying procedure.
+modifying procedure.  Each connection's identity comes from the kernel (pyvirtd._identity)
+and, on a socket that requires a login, from the daemon's one-time ticket
+(pyvirtd._tickets); with access rules, every call passes pyvirtd._guard.
 
 Calls run on the loop's thread when the driver promises its entry points never wait long
 (``calls_may_block = False``); otherwise on a thread pool (a normal and a priority pool, as
@@ -35,6 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from pyvirt import ErrorCode, ErrorDomain, ObjectEvent, VirtError, make_error, parse_uri
+from pyvirt.acl import AclError, Identity, load_policy
 from pyvirt.driver import StateDriver, StateInitResult
 from pyvirt.rpc import (
     DISPATCH,
@@ -72,9 +75,13 @@ from pyvirtd._control import (
     read_record,
     write_record,
 )
+from pyvirtd._guard import AccessGuard
+from pyvirtd._handshake import PendingConnections
+from pyvirtd._identity import peer_identity, with_names
 from pyvirtd._session import Session
 from pyvirtd._sockets import endpoint_path
 from pyvirtd._streams import WorkerStreams
+from pyvirtd._tickets import TicketBook
 from pyvirtd._tls import server_tls
 from pyvirtd._transport import ZmtpServer
 
@@ -125,7 +132,18 @@ class WorkerServer:
             max_connections=2 * self.max_clients + 64,
             spin=options.poll_spin_us / 1e6,
             backlog=options.max_queued_clients,
+            on_accept=self._on_accept,
         )
+        #: Who is on each connection (the kernel's word for unix peers), and the connections
+        #: that have not opened a session yet (pyvirtd._handshake).
+        self.identities: dict[bytes, Identity] = {}
+        self.pending = PendingConnections(options.max_anonymous_clients, options.auth_timeout)
+        #: One-time tickets the daemon issued to clients it authenticated.
+        self.tickets = TicketBook(options.auth_timeout)
+        self.auth = {"rw": options.auth_unix_rw, "ro": options.auth_unix_ro, "tcp": options.auth_tcp}
+        self.guard: AccessGuard | None = None
+        if options.access_rules:
+            self.guard = AccessGuard(load_policy(options.access_rules), _driver_label(state))
         self.endpoints: dict[str, str] = {}
         self.bound: dict[str, int] = {}  # socket file -> inode, removed on exit if still ours
         for kind, perms in (("rw", options.rw_perms), ("ro", options.ro_perms)):
@@ -181,7 +199,35 @@ class WorkerServer:
             log.warning("a %s client does not read its replies: closing it", self.name)
             self._close(key)
 
+    def _on_accept(self, kind: str, ident: bytes, sock: Any) -> bool:
+        self.identities[ident] = peer_identity(sock, kind)
+        for old in self.pending.add(ident):
+            log.info("dropping a connection that has not opened a session: too many such")
+            self.transport.drop(old)
+        return True
+
+    def sweep(self) -> None:
+        """Drop connections that did not open a session in time; forget stale tickets."""
+        for ident in self.pending.expired():
+            log.info("dropping a connection that opened no session within auth_timeout")
+            self.transport.drop(ident)
+        self.tickets.prune()
+
+    def reload_rules(self) -> None:
+        """SIGHUP: read the access rules again; a file that no longer loads keeps the old
+        rules (and says why), so a typo never opens or closes everything."""
+        if self.guard is None or not self.options.access_rules:
+            return
+        try:
+            self.guard.policy = load_policy(self.options.access_rules)
+        except AclError as exc:
+            log.error("reload: keeping the access rules: %s", exc)
+            return
+        log.info("access rules reloaded from %s", self.options.access_rules)
+
     def _on_disconnect(self, kind: str, ident: bytes) -> None:
+        self.identities.pop(ident, None)
+        self.pending.done(ident)
         key = (kind, ident)
         if self.streams.active:
             self.streams.drop_peer(ident)
@@ -218,6 +264,8 @@ class WorkerServer:
                 pong = Header(PROGRAM_KEEPALIVE, 1, KEEPALIVE_PONG, MessageType.EVENT, 0, Status.OK)
                 self.transport.send(ident, encode_two(VERSION_FRAME, pong.pack() + b"\xc0"))
             return
+        if header.procedure == PROC_CONNECT_OPEN or header.procedure == PROC_EVENT_ATTACH:
+            self.pending.started(ident)
         if header.program != PROGRAM_REMOTE:
             self._refuse(ident, header, _rpc_error(f"unknown program 0x{header.program:x}"))
             return
@@ -280,7 +328,15 @@ class WorkerServer:
         its row (read-only sessions), then the typed driver call.  A call that opens a
         stream registers the driver's end under (*ident*, *serial*) and answers None."""
         try:
-            result = DISPATCH[number](session.conn, args, session.read_only)
+            if self.guard is None:
+                result = DISPATCH[number](session.conn, args, session.read_only)
+            else:
+                result = self.guard.call(
+                    session.identity,
+                    signatures()[number],
+                    args,
+                    lambda: DISPATCH[number](session.conn, args, session.read_only),
+                )
             if number in STREAM_OPENER_NUMBERS:
                 method = signatures()[number].procedure.method
                 self.streams.opened(ident, number, serial, method, args, result)
@@ -325,13 +381,20 @@ class WorkerServer:
             raise _rpc_error(f"malformed arguments for connect_open: {exc}") from None
         if (
             not isinstance(args, list)
-            or len(args) != 2
+            or len(args) not in (2, 3)
             or not isinstance(args[0], str)
             or type(args[1]) is not int
+            or (len(args) == 3 and not isinstance(args[2], bytes))
         ):
             raise _rpc_error("malformed arguments for connect_open")
-        name, flags = args
+        name, flags = args[0], args[1]
+        identity = self._identity(kind, key[1], args[2] if len(args) == 3 else None)
         read_only = kind == "ro" or bool(flags & 1)
+        if read_only and not identity.read_only:
+            identity = dataclasses.replace(identity, socket="ro")
+        if self.guard is not None:
+            identity = with_names(identity)  # what the rules match on
+            self.guard.may_open(identity)
         conn = self.state.open_connection(parse_uri(name), read_only=read_only)
         if conn is None:
             raise make_error(ErrorCode.NO_CONNECT, ErrorDomain.NONE, name)
@@ -341,11 +404,28 @@ class WorkerServer:
         elif len(self.sessions) >= self.max_clients:
             conn.connect_close()
             raise _rpc_error("Too many active clients, dropping connection")
-        session = Session(conn, read_only)
+        session = Session(conn, read_only, identity=identity)
         self.sessions[key] = session
+        self.pending.done(key[1])
         self.by_token[session.token] = session
         self._report()
         self._reply(key[1], header, Status.OK, encode([session.token, self.boot_id]))
+
+    def _identity(self, kind: str, ident: bytes, ticket: bytes | None) -> Identity:
+        """Who opens on connection *ident*: the kernel's credentials, and on a socket that
+        requires authentication, what the daemon's one-time *ticket* says was proved; on
+        tls, the verified client certificate's DN."""
+        identity = self.identities.get(ident) or Identity(socket=kind)
+        info = self.transport.peer_info(ident)
+        if info is not None and info.x509_dname is not None:
+            identity = dataclasses.replace(identity, x509_dn=info.x509_dname)
+        if self.auth.get(kind, "none") == "none":
+            return identity
+        proof = self.tickets.take(ticket, kind)
+        if proof is None:
+            log.warning("refusing CONNECT_OPEN without a valid ticket (%s)", identity.describe())
+            raise make_error(ErrorCode.RPC, ErrorDomain.RPC, "authentication required")
+        return dataclasses.replace(identity, scram_user=proof.scram_user, x509_dn=proof.x509_dn)
 
     def _discard(self, session: Session) -> None:
         self.by_token.pop(session.token, None)
@@ -408,6 +488,7 @@ class WorkerServer:
                 self.event_peers.pop(session.event_peer, None)
             session.event_peer = key
         self.event_peers[key] = session
+        self.pending.done(key[1])
         self._reply(key[1], header, Status.OK, encode(self.boot_id))
 
     def _attach_stream(self, key: tuple[str, bytes], header: Header, body: bytes) -> None:
@@ -432,6 +513,8 @@ class WorkerServer:
     def _publish(self, session: Session, event: ObjectEvent) -> None:
         peer = session.event_peer
         if peer is None:
+            return
+        if self.guard is not None and not self.guard.sees(session.identity, event):
             return
         # Numbered per session: a client that sees a gap knows it missed events (a full queue,
         # a reconnect); a new boot id tells it the daemon restarted.
@@ -467,6 +550,7 @@ class WorkerServer:
             if not busy or rounds & 255 == 0:
                 if os.getppid() != parent:
                     break
+                self.sweep()
                 if not self.done.empty():
                     self._drain()
 
@@ -485,6 +569,13 @@ class WorkerServer:
                     os.unlink(path)
             except FileNotFoundError:
                 pass
+
+
+def _driver_label(state: StateDriver) -> str:
+    """The driver name libvirt's access errors carry ('QEMU', 'Test': its hypervisor
+    driver's name, which the connect driver's ``name`` mirrors)."""
+    connect = state.connect_driver
+    return connect.name if connect is not None else state.name
 
 
 def _rpc_error(detail: str) -> VirtError:
@@ -553,12 +644,15 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGINT, stop)
     def reload(_signo: int, _frame: object) -> None:
         _logsetup.reload_from(args.rundir, component)  # log_filters changed at run time
+        server.reload_rules()
         state.reload()
 
     signal.signal(signal.SIGHUP, reload)
     # A signal writes to the wake-up pipe, so the loop sees it at once: the poll would
     # otherwise run out its full timeout first (Python handlers run between C calls only).
     signal.set_wakeup_fd(server.wake_w)
+    # the daemon's WorkerTicket records follow the options on stdin
+    server.tickets.watch(0, server.transport.watch, server.transport.unwatch)
     # Tell the daemon where we listen, then serve.
     write_record(control, server.ready_record())
     try:

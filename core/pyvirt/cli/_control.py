@@ -110,7 +110,7 @@ class Control:
 
         try:
             uri = self.uri or os.environ.get("VIRSH_DEFAULT_CONNECT_URI") or None
-            self._conn = pyvirt.open(uri, read_only=self.readonly)
+            self._conn = pyvirt.open(uri, read_only=self.readonly, auth=_ask_credentials)
         except pyvirt.VirtError as e:
             self._conn = None
             first = (
@@ -157,3 +157,10 @@ class Control:
             except Exception:
                 pass
             self._conn = None
+
+
+def _ask_credentials(requests: list[tuple[int, str]]) -> list[str]:
+    """The auth callback pyvirsh passes (virsh's prompt), loaded only when a daemon asks."""
+    from pyvirt.cli._auth_prompt import prompt_credentials
+
+    return prompt_credentials(requests)

@@ -8,6 +8,8 @@ protocol without libzmq (pyvirtd._transport, pyvirt.rpc._channel, pyvirt.rpc._ai
 from pyvirt._access import check_access
 from pyvirt.rpc._codec import MAX_MESSAGE, ProtocolError, check, decode, encode
 from pyvirt.rpc._procs import (
+    PROC_AUTH_SCRAM_FINISH,
+    PROC_AUTH_SCRAM_START,
     PROC_CONNECT_CLOSE,
     PROC_CONNECT_OPEN,
     PROC_EVENT,
@@ -40,6 +42,8 @@ __all__ = [
     "PROC_EVENT",
     "PROC_EVENT_ATTACH",
     "PROC_EVENT_DETACH",
+    "PROC_AUTH_SCRAM_FINISH",
+    "PROC_AUTH_SCRAM_START",
     "PROC_NOTICE",
     "PROC_PKI_JOIN",
     "PROC_ROUTE",

@@ -20,8 +20,12 @@ PROC_STREAM_ATTACH = 0x73747201  # "str\x01"
 PROC_EVENT = 318
 
 # program DAEMON
-PROC_ROUTE = 1  # args [uri or "", flags] -> {"driver", "endpoint", "uri", "boot_id"}
+PROC_ROUTE = 1  # args [uri or "", flags] -> {"driver", "endpoint", "uri", "boot_id"[, "ticket"]}
 PROC_NOTICE = 2  # reserved: the daemon sends no notices yet
 #: pyvirt-pki join, on the TLS socket, the one call a client without a certificate may make:
 #: args [token id, CSR (PEM), HMAC] -> {"cert": PEM, "ca": PEM} (see pyvirt.pki._join).
 PROC_PKI_JOIN = 3
+
+# authentication (SCRAM-SHA-256, before ROUTE on a socket that requires it; pyvirtd._auth)
+PROC_AUTH_SCRAM_START = 4  # args [mechanism, client-first message] -> server-first message
+PROC_AUTH_SCRAM_FINISH = 5  # args [client-final message] -> server-final message

@@ -30,7 +30,13 @@ from pyvirt._errors import VirtError, make_error
 from pyvirt.rpc import _sync_backend as backend
 from pyvirt.rpc._channel import LinkGone, keepalive_timeout, lost
 from pyvirt.rpc._client_stubs import RemoteStubs
-from pyvirt.rpc._procs import PROC_CONNECT_CLOSE, PROC_CONNECT_OPEN, PROC_ROUTE
+from pyvirt.rpc._procs import (
+    PROC_AUTH_SCRAM_FINISH,
+    PROC_AUTH_SCRAM_START,
+    PROC_CONNECT_CLOSE,
+    PROC_CONNECT_OPEN,
+    PROC_ROUTE,
+)
 from pyvirt.rpc._session import CALL_TIMEOUT, OPEN_TIMEOUT, check_access
 from pyvirt.rpc._target import resolve, worker_endpoint
 from pyvirt.rpc._wire import PROGRAM_DAEMON, PROGRAM_REMOTE
@@ -43,6 +49,7 @@ if TYPE_CHECKING:
 
     from pyvirt._records import ObjectEvent
     from pyvirt._uri import URI
+    from pyvirt.driver import AuthCallback
     from pyvirt.rpc._channel import Keepalive
     from pyvirt.rpc._signatures import Signature
     from pyvirt.rpc._target import Target
@@ -81,11 +88,23 @@ class RemoteConnection(RemoteStubs, backend.ClientBase):
         #: :meth:`_reopen`).
         self._attempts = 0
         self._attempt_error: BaseException | None = None
+        #: Where credentials come from when the daemon asks for a login (auth callback,
+        #: ``authfile=``, the host named in auth.conf): see pyvirt.rpc._auth_client.
+        self._auth: AuthCallback | None = None
+        self._authfile: str | None = None
+        self._auth_host = "localhost"
 
     @classmethod
-    def open(cls, uri: URI | None, *, read_only: bool = False) -> RemoteConnection:
-        """Route *uri* (``None``: the daemon's default) and open it on its worker."""
+    def open(
+        cls, uri: URI | None, *, read_only: bool = False, auth: AuthCallback | None = None
+    ) -> RemoteConnection:
+        """Route *uri* (``None``: the daemon's default) and open it on its worker; *auth*
+        answers for credentials when the daemon requires a login."""
         self = cls(resolve(uri, read_only=read_only), read_only)
+        self._auth = auth
+        if uri is not None:
+            self._authfile = uri.param("authfile")
+            self._auth_host = uri.server or "localhost"
         try:
             self._open()
         except BaseException:
@@ -102,11 +121,12 @@ class RemoteConnection(RemoteStubs, backend.ClientBase):
             self._control = _connect(
                 self.target.endpoint, OPEN_TIMEOUT, tls=self.target.tls
             )
-        route = self._control.call(
-            PROGRAM_DAEMON, PROC_ROUTE, [self.target.name, self.flags], OPEN_TIMEOUT
-        )
+        route = self._route()
         if not isinstance(route, dict) or not isinstance(route.get("endpoint"), str):
             raise lost("malformed route from the daemon")
+        open_args = [route["uri"], self.flags]
+        if isinstance(route.get("ticket"), bytes):
+            open_args.append(route["ticket"])  # the worker's proof that we logged in
         if self.target.transport == "ssh":
             # One stream: past the route, the remote pyvirt-ssh-helper relays it to the worker.
             worker, self._control = backend.relayed(self._control, CALL_TIMEOUT), None
@@ -119,7 +139,7 @@ class RemoteConnection(RemoteStubs, backend.ClientBase):
             )
         try:
             token, boot = worker.call(
-                PROGRAM_REMOTE, PROC_CONNECT_OPEN, [route["uri"], self.flags], OPEN_TIMEOUT
+                PROGRAM_REMOTE, PROC_CONNECT_OPEN, open_args, OPEN_TIMEOUT
             )
         except BaseException:
             worker.close()
@@ -134,6 +154,37 @@ class RemoteConnection(RemoteStubs, backend.ClientBase):
             self._worker.close()
         self._worker, self._token, self.boot_id = worker, token, boot
         self.server_uri = route["uri"]
+
+    def _route(self) -> Any:
+        """ROUTE on the control link; when the daemon first wants a login, log in, then
+        route again (a socket without authentication costs no extra round trip)."""
+        assert self._control is not None
+        args = [self.target.name, self.flags]
+        try:
+            return self._control.call(PROGRAM_DAEMON, PROC_ROUTE, args, OPEN_TIMEOUT)
+        except VirtError as exc:
+            from pyvirt.rpc import _auth_client
+
+            if not _auth_client.is_auth_required(exc):
+                raise
+        self._login()
+        return self._control.call(PROGRAM_DAEMON, PROC_ROUTE, args, OPEN_TIMEOUT)
+
+    def _login(self) -> None:
+        """SCRAM-SHA-256 on the control link: two round trips, no password on the wire."""
+        from pyvirt.rpc import _auth_client as scram
+
+        assert self._control is not None
+        name, password = scram.credentials(self._auth, self._authfile, self._auth_host)
+        client, first = scram.start(name, password)
+        server_first = self._control.call(
+            PROGRAM_DAEMON, PROC_AUTH_SCRAM_START, [scram.MECHANISM, first], OPEN_TIMEOUT
+        )
+        final = scram.step(client, server_first)
+        server_final = self._control.call(
+            PROGRAM_DAEMON, PROC_AUTH_SCRAM_FINISH, [final], OPEN_TIMEOUT
+        )
+        scram.verify(client, server_final)
 
     def _reopen(self, stale: backend.Link | None) -> None:
         """Open again after the worker link *stale* was lost.  Every caller that noticed it

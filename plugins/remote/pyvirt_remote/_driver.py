@@ -76,4 +76,4 @@ class RemoteDriver(ConnectDriver):
         cls, uri: URI | None, *, read_only: bool, auth: AuthCallback | None
     ) -> DriverConnection | None:
         _autostart(uri, read_only)
-        return _RemoteDriverConnection.open(uri, read_only=read_only)
+        return _RemoteDriverConnection.open(uri, read_only=read_only, auth=auth)
