@@ -164,6 +164,8 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "domain_set_autostart": lambda h: h[1].set_autostart(True),
     "domain_set_memory_flags": lambda h: h[1].set_memory(1024),
     "domain_set_vcpus_flags": lambda h: h[1].set_vcpus(2),
+    "domain_set_metadata": lambda h: h[1].set_metadata(0, "x"),
+    "domain_rename": lambda h: h[1].rename("x"),
     "domain_screenshot": lambda h: h[1].screenshot(),
     "domain_open_console": lambda h: h[1].open_console(),
     "domain_managed_save": lambda h: h[1].managed_save(),

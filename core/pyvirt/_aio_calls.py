@@ -492,6 +492,47 @@ class AsyncDriverCalls:
             check_access(BY_NUMBER[277], flags, True, api)
         return await driver.domain_get_hostname(dom, flags)
 
+    async def domain_set_metadata(
+        self,
+        dom: DomainRef,
+        type: int,
+        metadata: str | None,
+        key: str | None,
+        uri: str | None,
+        flags: int,
+        api: str = "virDomainSetMetadata",
+    ) -> None:
+        """virDomainSetMetadata (procedure 264)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[264], flags, True, api)
+        return await driver.domain_set_metadata(dom, type, metadata, key, uri, flags)
+
+    async def domain_get_metadata(
+        self,
+        dom: DomainRef,
+        type: int,
+        uri: str | None,
+        flags: int,
+        api: str = "virDomainGetMetadata",
+    ) -> str:
+        """virDomainGetMetadata (procedure 265)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_get_metadata(dom, type, uri, flags)
+
+    async def domain_rename(
+        self, dom: DomainRef, new_name: str, flags: int, api: str = "virDomainRename"
+    ) -> None:
+        """virDomainRename (procedure 358)."""
+        driver = self._driver(api)
+        new_name = check_string(new_name, "new_name", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[358], flags, True, api)
+        return await driver.domain_rename(dom, new_name, flags)
+
     async def domain_snapshot_create_xml(
         self, dom: DomainRef, xml: str, flags: int, api: str = "virDomainSnapshotCreateXML"
     ) -> DomainSnapshotRef:
@@ -1165,6 +1206,25 @@ class LocalAsyncDriver:
 
     async def domain_get_hostname(self, dom: DomainRef, flags: int) -> str:
         return self.sync.domain_get_hostname(dom, flags)
+
+    async def domain_set_metadata(
+        self,
+        dom: DomainRef,
+        type: int,
+        metadata: str | None,
+        key: str | None,
+        uri: str | None,
+        flags: int,
+    ) -> None:
+        return self.sync.domain_set_metadata(dom, type, metadata, key, uri, flags)
+
+    async def domain_get_metadata(
+        self, dom: DomainRef, type: int, uri: str | None, flags: int
+    ) -> str:
+        return self.sync.domain_get_metadata(dom, type, uri, flags)
+
+    async def domain_rename(self, dom: DomainRef, new_name: str, flags: int) -> None:
+        return self.sync.domain_rename(dom, new_name, flags)
 
     async def domain_snapshot_create_xml(
         self, dom: DomainRef, xml: str, flags: int

@@ -156,6 +156,22 @@ class AsyncDriverConnection(Protocol):
 
     async def domain_get_hostname(self, dom: DomainRef, flags: int) -> str: ...
 
+    async def domain_set_metadata(
+        self,
+        dom: DomainRef,
+        type: int,
+        metadata: str | None,
+        key: str | None,
+        uri: str | None,
+        flags: int,
+    ) -> None: ...
+
+    async def domain_get_metadata(
+        self, dom: DomainRef, type: int, uri: str | None, flags: int
+    ) -> str: ...
+
+    async def domain_rename(self, dom: DomainRef, new_name: str, flags: int) -> None: ...
+
     async def domain_snapshot_create_xml(
         self, dom: DomainRef, xml: str, flags: int
     ) -> DomainSnapshotRef: ...

@@ -24,6 +24,18 @@ from pyvirt._checks import (
 )
 from pyvirt._connection import normalize_uuid
 from pyvirt._core_enums import DomainState
+from pyvirt._domain_extras import (
+    _CONFIG,
+    _DESCRIPTION,
+    _ELEMENT,
+    _LIVE,
+    _TITLE,
+    _check_type,
+    _must_be_null,
+    _must_not_be_null,
+    _optional_string,
+    _refuse_read_only,
+)
 from pyvirt._objects import _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY, _check_impact_exclusive
 from pyvirt._records import DomainRef, DomainSnapshotRef
 from pyvirt._typed_params import typed_params_dict
@@ -624,6 +636,71 @@ class AsyncDomain:
 
     def __repr__(self) -> str:
         return f"<pyvirt.aio.AsyncDomain {self.name!r} id={self.id} uuid={self.uuid}>"
+
+    async def set_metadata(
+        self,
+        type: int,
+        metadata: str | None,
+        key: str | None = None,
+        uri: str | None = None,
+        flags: int = 0,
+    ) -> None:
+        """Set the title, the description or one ``<metadata>`` element (virDomainSetMetadata).
+
+        *type* is a :class:`DomainMetadataType`.  None (or "" for the title and description)
+        removes it.  An ELEMENT needs the namespace *uri* and, when setting, the prefix *key*
+        for it; the title and description take neither.  *flags*:
+        :class:`DomainModificationImpact` (LIVE and CONFIG may be combined).
+        """
+        api = "virDomainSetMetadata"
+        type = _check_type(type, api)
+        metadata = _optional_string(metadata, "metadata", api)
+        key = _optional_string(key, "key", api)
+        uri = _optional_string(uri, "uri", api)
+        flags = check_flags(flags, api)
+        _refuse_read_only(self._conn._calls.read_only, 264, flags)
+        if type == _TITLE and metadata is not None and ("\n" in metadata):
+            raise invalid_arg("metadata title can't contain newlines", api, "metadata")
+        if type in (_TITLE, _DESCRIPTION):
+            _must_be_null(uri, "uri", api)
+            _must_be_null(key, "key", api)
+        elif type == _ELEMENT:
+            _must_not_be_null(uri, "uri", api)
+            if metadata is not None:
+                _must_not_be_null(key, "key", api)
+        await self._conn._calls.domain_set_metadata(self._ref, type, metadata, key, uri, flags)
+
+    async def metadata(self, type: int, uri: str | None = None, flags: int = 0) -> str:
+        """The title, the description or the ``<metadata>`` element of namespace *uri*
+        (virDomainGetMetadata), without that namespace's prefix.  Absent:
+        VIR_ERR_NO_DOMAIN_METADATA.  *flags*: LIVE or CONFIG, not both."""
+        api = "virDomainGetMetadata"
+        type = _check_type(type, api)
+        uri = _optional_string(uri, "uri", api)
+        flags = check_flags(flags, api)
+        if flags & _LIVE and flags & _CONFIG:
+            raise invalid_arg(
+                "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive",
+                api,
+                "ctl",
+            )
+        if type in (_TITLE, _DESCRIPTION):
+            _must_be_null(uri, "uri", api)
+        elif type == _ELEMENT:
+            _must_not_be_null(uri, "uri", api)
+        return str(await self._conn._calls.domain_get_metadata(self._ref, type, uri, flags))
+
+    async def rename(self, new_name: str, flags: int = 0) -> None:
+        """Rename the inactive, persistent domain (virDomainRename).  This handle keeps the
+        name it was made with; its UUID still finds the domain."""
+        api = "virDomainRename"
+        _refuse_read_only(self._conn._calls.read_only, 358, 0)
+        if new_name is None:
+            raise invalid_arg(f"new_name in {api} must not be NULL", api, "new_name")
+        new_name = check_string(new_name, "new_name", api)
+        if not new_name:
+            raise invalid_arg(f"string new_name in {api} must not be empty", api, "new_name")
+        await self._conn._calls.domain_rename(self._ref, new_name, flags)
 
 
 class AsyncDomainSnapshot:

@@ -504,6 +504,47 @@ class DriverCalls:
             check_access(BY_NUMBER[277], flags, True, api)
         return driver.domain_get_hostname(dom, flags)
 
+    def domain_set_metadata(
+        self,
+        dom: DomainRef,
+        type: int,
+        metadata: str | None,
+        key: str | None,
+        uri: str | None,
+        flags: int,
+        api: str = "virDomainSetMetadata",
+    ) -> None:
+        """virDomainSetMetadata (procedure 264)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[264], flags, True, api)
+        return driver.domain_set_metadata(dom, type, metadata, key, uri, flags)
+
+    def domain_get_metadata(
+        self,
+        dom: DomainRef,
+        type: int,
+        uri: str | None,
+        flags: int,
+        api: str = "virDomainGetMetadata",
+    ) -> str:
+        """virDomainGetMetadata (procedure 265)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_metadata(dom, type, uri, flags)
+
+    def domain_rename(
+        self, dom: DomainRef, new_name: str, flags: int, api: str = "virDomainRename"
+    ) -> None:
+        """virDomainRename (procedure 358)."""
+        driver = self._driver(api)
+        new_name = check_string(new_name, "new_name", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[358], flags, True, api)
+        return driver.domain_rename(dom, new_name, flags)
+
     def domain_snapshot_create_xml(
         self, dom: DomainRef, xml: str, flags: int, api: str = "virDomainSnapshotCreateXML"
     ) -> DomainSnapshotRef:

@@ -20,6 +20,7 @@ from pyvirt._checks import (
     invalid_arg,
 )
 from pyvirt._core_enums import DomainState
+from pyvirt._domain_extras import DomainMetadataMethods
 from pyvirt._records import (
     DomainInfo,
     DomainRecord,
@@ -61,7 +62,7 @@ def _check_impact_exclusive(flags: int, api: str) -> None:
         )
 
 
-class Domain:
+class Domain(DomainMetadataMethods):
     """A domain (virtual machine) on a connection."""
 
     def __init__(self, conn: Connection, ref: DomainRef | None, record: DomainRecord | None = None):

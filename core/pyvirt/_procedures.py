@@ -247,6 +247,10 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(338, "domain_set_time", "virDomainSetTime", "domain:set_time"),
     _p(229, "domain_get_control_info", "virDomainGetControlInfo", "domain:read", prio=True),
     _p(277, "domain_get_hostname", "virDomainGetHostname", "domain:read", refuses_read_only=True),
+    # domain extras (issue 10): metadata, title and description; rename
+    _p(264, "domain_set_metadata", "virDomainSetMetadata", "domain:write", flags=_SAVE_BY_IMPACT),
+    _p(265, "domain_get_metadata", "virDomainGetMetadata", "domain:read"),
+    _p(358, "domain_rename", "virDomainRename", "domain:write", "domain:save"),
     # domain snapshots (libvirt's virDomainSnapshot* family)
     _p(
         185,

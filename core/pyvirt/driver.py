@@ -417,6 +417,29 @@ class HypervisorDriver:
         VIR_ERR_INVALID_ARG."""
         unsupported("domain_set_vcpus_flags")
 
+    # -- domain extras (issue 10): metadata, rename --------------------------------------
+    def domain_set_metadata(
+        self,
+        dom: DomainRef,
+        type: int,
+        metadata: str | None,
+        key: str | None,
+        uri: str | None,
+        flags: int,
+    ) -> None:
+        """virDomainSetMetadata: set (None or "": remove) the title, description or the
+        ``<metadata>`` element of namespace *uri* (prefix *key*), live and/or config."""
+        unsupported("domain_set_metadata")
+
+    def domain_get_metadata(self, dom: DomainRef, type: int, uri: str | None, flags: int) -> str:
+        """virDomainGetMetadata: the title, description or the ``<metadata>`` element of
+        namespace *uri*; missing: VIR_ERR_NO_DOMAIN_METADATA."""
+        unsupported("domain_get_metadata")
+
+    def domain_rename(self, dom: DomainRef, new_name: str, flags: int) -> None:
+        """virDomainRename: give the inactive persistent domain *new_name*."""
+        unsupported("domain_rename")
+
     def domain_screenshot(self, dom: DomainRef, screen: int, flags: int) -> bytes:
         """The image of console *screen* as PNG bytes (libvirt streams it and returns the
         MIME type; the image is small enough to be the result here)."""

@@ -55,6 +55,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "undefine",
     ),
     "save": ("managedsave", "managedsave-remove"),
+    "domain_metadata": ("desc", "metadata", "domrename"),
     "snapshot": (
         "snapshot-create",
         "snapshot-create-as",

@@ -278,6 +278,26 @@ class RemoteStubs:
         sig = wire_signature(277)
         return self._invoke(277, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
 
+    def domain_set_metadata(
+        self,
+        dom: DomainRef,
+        type: int,
+        metadata: str | None,
+        key: str | None,
+        uri: str | None,
+        flags: int,
+    ) -> None:
+        sig = wire_signature(264)
+        return self._invoke(264, checked(sig, [dom, type, metadata, key, uri, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_metadata(self, dom: DomainRef, type: int, uri: str | None, flags: int) -> str:
+        sig = wire_signature(265)
+        return self._invoke(265, checked(sig, [dom, type, uri, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_rename(self, dom: DomainRef, new_name: str, flags: int) -> None:
+        sig = wire_signature(358)
+        return self._invoke(358, checked(sig, [dom, new_name, flags]), sig)  # type: ignore[no-any-return]
+
     def domain_snapshot_create_xml(self, dom: DomainRef, xml: str, flags: int) -> DomainSnapshotRef:
         sig = wire_signature(185)
         return self._invoke(185, checked(sig, [dom, xml, flags]), sig)  # type: ignore[no-any-return]
@@ -817,6 +837,31 @@ class AsyncRemoteStubs:
     async def domain_get_hostname(self, dom: DomainRef, flags: int) -> str:
         sig = wire_signature(277)
         reply = await self._asend(277, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_metadata(
+        self,
+        dom: DomainRef,
+        type: int,
+        metadata: str | None,
+        key: str | None,
+        uri: str | None,
+        flags: int,
+    ) -> None:
+        sig = wire_signature(264)
+        reply = await self._asend(264, checked(sig, [dom, type, metadata, key, uri, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_metadata(
+        self, dom: DomainRef, type: int, uri: str | None, flags: int
+    ) -> str:
+        sig = wire_signature(265)
+        reply = await self._asend(265, checked(sig, [dom, type, uri, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_rename(self, dom: DomainRef, new_name: str, flags: int) -> None:
+        sig = wire_signature(358)
+        reply = await self._asend(358, checked(sig, [dom, new_name, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_snapshot_create_xml(

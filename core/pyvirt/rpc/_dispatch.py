@@ -391,6 +391,35 @@ def _domain_get_hostname(conn: DriverConnection, args: list[Any], read_only: boo
     return conn.domain_get_hostname(dom, flags)
 
 
+def _domain_set_metadata(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    type: int = args[1]
+    metadata: str | None = args[2]
+    key: str | None = args[3]
+    uri: str | None = args[4]
+    flags: int = args[5]
+    if read_only:
+        check_access(BY_NUMBER[264], flags, True)
+    return conn.domain_set_metadata(dom, type, metadata, key, uri, flags)
+
+
+def _domain_get_metadata(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    type: int = args[1]
+    uri: str | None = args[2]
+    flags: int = args[3]
+    return conn.domain_get_metadata(dom, type, uri, flags)
+
+
+def _domain_rename(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    new_name: str = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[358], flags, True)
+    return conn.domain_rename(dom, new_name, flags)
+
+
 def _domain_snapshot_create_xml(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     dom: DomainRef = args[0]
     xml: str = args[1]
@@ -823,6 +852,9 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     338: _domain_set_time,
     229: _domain_get_control_info,
     277: _domain_get_hostname,
+    264: _domain_set_metadata,
+    265: _domain_get_metadata,
+    358: _domain_rename,
     185: _domain_snapshot_create_xml,
     186: _domain_snapshot_get_xml_desc,
     187: _domain_snapshot_num,

@@ -11,6 +11,7 @@ from pyvirt.driver import DriverConnection
 from pyvirt_test._domain_ops import DomainOps
 from pyvirt_test._host import HostOps
 from pyvirt_test._info_ops import InfoOps
+from pyvirt_test._metadata_ops import MetadataOps
 from pyvirt_test._network_ops import NetworkOps
 from pyvirt_test._snapshot_ops import SnapshotOps
 from pyvirt_test._state import EventListener, TestState
@@ -20,7 +21,7 @@ _tokens = itertools.count(1)
 
 
 class TestConnection(
-    HostOps, InfoOps, DomainOps, SnapshotOps, NetworkOps, StorageOps, DriverConnection
+    HostOps, InfoOps, MetadataOps, DomainOps, SnapshotOps, NetworkOps, StorageOps, DriverConnection
 ):
     """One open test connection over a :class:`TestState`.
 
