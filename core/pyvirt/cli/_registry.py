@@ -56,6 +56,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     ),
     "save": ("managedsave", "managedsave-remove"),
     "domain_metadata": ("desc", "metadata", "domrename"),
+    "vcpu": ("vcpucount",),
     "snapshot": (
         "snapshot-create",
         "snapshot-create-as",
