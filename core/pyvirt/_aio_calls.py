@@ -533,6 +533,54 @@ class AsyncDriverCalls:
             check_access(BY_NUMBER[358], flags, True, api)
         return await driver.domain_rename(dom, new_name, flags)
 
+    async def domain_get_vcpus(
+        self, dom: DomainRef, maxinfo: int, maplen: int, api: str = "virDomainGetVcpus"
+    ) -> tuple[list[tuple[int, int, int, int]], bytes]:
+        """virDomainGetVcpus (procedure 20)."""
+        driver = self._driver(api)
+        return await driver.domain_get_vcpus(dom, maxinfo, maplen)
+
+    async def domain_pin_vcpu_flags(
+        self, dom: DomainRef, vcpu: int, cpumap: bytes, flags: int, api: str = "virDomainPinVcpu"
+    ) -> None:
+        """virDomainPinVcpu (procedure 225)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[225], flags, True, api)
+        return await driver.domain_pin_vcpu_flags(dom, vcpu, cpumap, flags)
+
+    async def domain_get_vcpu_pin_info(
+        self,
+        dom: DomainRef,
+        ncpumaps: int,
+        maplen: int,
+        flags: int,
+        api: str = "virDomainGetVcpuPinInfo",
+    ) -> bytes:
+        """virDomainGetVcpuPinInfo (procedure 230)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_get_vcpu_pin_info(dom, ncpumaps, maplen, flags)
+
+    async def domain_pin_emulator(
+        self, dom: DomainRef, cpumap: bytes, flags: int, api: str = "virDomainPinEmulator"
+    ) -> None:
+        """virDomainPinEmulator (procedure 279)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[279], flags, True, api)
+        return await driver.domain_pin_emulator(dom, cpumap, flags)
+
+    async def domain_get_emulator_pin_info(
+        self, dom: DomainRef, maplen: int, flags: int, api: str = "virDomainGetEmulatorPinInfo"
+    ) -> bytes:
+        """virDomainGetEmulatorPinInfo (procedure 280)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_get_emulator_pin_info(dom, maplen, flags)
+
     async def domain_snapshot_create_xml(
         self, dom: DomainRef, xml: str, flags: int, api: str = "virDomainSnapshotCreateXML"
     ) -> DomainSnapshotRef:
@@ -1225,6 +1273,27 @@ class LocalAsyncDriver:
 
     async def domain_rename(self, dom: DomainRef, new_name: str, flags: int) -> None:
         return self.sync.domain_rename(dom, new_name, flags)
+
+    async def domain_get_vcpus(
+        self, dom: DomainRef, maxinfo: int, maplen: int
+    ) -> tuple[list[tuple[int, int, int, int]], bytes]:
+        return self.sync.domain_get_vcpus(dom, maxinfo, maplen)
+
+    async def domain_pin_vcpu_flags(
+        self, dom: DomainRef, vcpu: int, cpumap: bytes, flags: int
+    ) -> None:
+        return self.sync.domain_pin_vcpu_flags(dom, vcpu, cpumap, flags)
+
+    async def domain_get_vcpu_pin_info(
+        self, dom: DomainRef, ncpumaps: int, maplen: int, flags: int
+    ) -> bytes:
+        return self.sync.domain_get_vcpu_pin_info(dom, ncpumaps, maplen, flags)
+
+    async def domain_pin_emulator(self, dom: DomainRef, cpumap: bytes, flags: int) -> None:
+        return self.sync.domain_pin_emulator(dom, cpumap, flags)
+
+    async def domain_get_emulator_pin_info(self, dom: DomainRef, maplen: int, flags: int) -> bytes:
+        return self.sync.domain_get_emulator_pin_info(dom, maplen, flags)
 
     async def domain_snapshot_create_xml(
         self, dom: DomainRef, xml: str, flags: int

@@ -172,6 +172,24 @@ class AsyncDriverConnection(Protocol):
 
     async def domain_rename(self, dom: DomainRef, new_name: str, flags: int) -> None: ...
 
+    async def domain_get_vcpus(
+        self, dom: DomainRef, maxinfo: int, maplen: int
+    ) -> tuple[list[tuple[int, int, int, int]], bytes]: ...
+
+    async def domain_pin_vcpu_flags(
+        self, dom: DomainRef, vcpu: int, cpumap: bytes, flags: int
+    ) -> None: ...
+
+    async def domain_get_vcpu_pin_info(
+        self, dom: DomainRef, ncpumaps: int, maplen: int, flags: int
+    ) -> bytes: ...
+
+    async def domain_pin_emulator(self, dom: DomainRef, cpumap: bytes, flags: int) -> None: ...
+
+    async def domain_get_emulator_pin_info(
+        self, dom: DomainRef, maplen: int, flags: int
+    ) -> bytes: ...
+
     async def domain_snapshot_create_xml(
         self, dom: DomainRef, xml: str, flags: int
     ) -> DomainSnapshotRef: ...

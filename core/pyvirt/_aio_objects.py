@@ -25,17 +25,17 @@ from pyvirt._checks import (
 from pyvirt._connection import normalize_uuid
 from pyvirt._core_enums import DomainState
 from pyvirt._domain_extras import (
-    _CONFIG,
     _DESCRIPTION,
     _ELEMENT,
-    _LIVE,
     _TITLE,
     _check_type,
     _must_be_null,
     _must_not_be_null,
+    _one_of_live_or_config,
     _optional_string,
     _refuse_read_only,
 )
+from pyvirt._domain_vcpus import _cpumap, _split_cpumaps
 from pyvirt._objects import _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY, _check_impact_exclusive
 from pyvirt._records import DomainRef, DomainSnapshotRef
 from pyvirt._typed_params import typed_params_dict
@@ -678,12 +678,7 @@ class AsyncDomain:
         type = _check_type(type, api)
         uri = _optional_string(uri, "uri", api)
         flags = check_flags(flags, api)
-        if flags & _LIVE and flags & _CONFIG:
-            raise invalid_arg(
-                "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive",
-                api,
-                "ctl",
-            )
+        _one_of_live_or_config(flags, api)
         if type in (_TITLE, _DESCRIPTION):
             _must_be_null(uri, "uri", api)
         elif type == _ELEMENT:
@@ -701,6 +696,54 @@ class AsyncDomain:
         if not new_name:
             raise invalid_arg(f"string new_name in {api} must not be empty", api, "new_name")
         await self._conn._calls.domain_rename(self._ref, new_name, flags)
+
+    async def vcpu_info(
+        self, maxinfo: int, maplen: int
+    ) -> tuple[list[tuple[int, int, int, int]], list[bytes]]:
+        """The running domain's online vCPUs (virDomainGetVcpus), at most *maxinfo*: each
+        ``(number, state, cpu_time_ns, host_cpu)`` (state: VIR_VCPU_*), and each one's
+        affinity as a cpumap of *maplen* bytes."""
+        api = "virDomainGetVcpus"
+        maxinfo = check_positive(maxinfo, "maxinfo", api)
+        maplen = check_positive(maplen, "maplen", api)
+        infos, maps = await self._conn._calls.domain_get_vcpus(self._ref, maxinfo, maplen)
+        return ([(n, state, ns, cpu) for n, state, ns, cpu in infos], _split_cpumaps(maps, maplen))
+
+    async def pin_vcpu(self, vcpu: int, cpumap: bytes, flags: int | None = None) -> None:
+        """Let *vcpu* run only on the host CPUs set in *cpumap* (virDomainPinVcpu, or
+        virDomainPinVcpuFlags when *flags* — :class:`DomainModificationImpact` — is given)."""
+        api = "virDomainPinVcpu" if flags is None else "virDomainPinVcpuFlags"
+        vcpu = check_int(vcpu, "vcpu", api)
+        cpumap = _cpumap(cpumap, api)
+        real_flags = 0 if flags is None else check_flags(flags, api)
+        await self._conn._calls.domain_pin_vcpu_flags(self._ref, vcpu, cpumap, real_flags, api=api)
+
+    async def vcpu_pin_info(self, ncpumaps: int, maplen: int, flags: int = 0) -> list[bytes]:
+        """The affinity of the first *ncpumaps* vCPUs, cpumaps of *maplen* bytes
+        (virDomainGetVcpuPinInfo); *flags*: LIVE or CONFIG, not both."""
+        api = "virDomainGetVcpuPinInfo"
+        ncpumaps = check_positive(ncpumaps, "ncpumaps", api)
+        maplen = check_positive(maplen, "maplen", api)
+        flags = check_flags(flags, api)
+        _one_of_live_or_config(flags, api)
+        maps = await self._conn._calls.domain_get_vcpu_pin_info(self._ref, ncpumaps, maplen, flags)
+        return _split_cpumaps(maps, maplen)
+
+    async def pin_emulator(self, cpumap: bytes, flags: int = 0) -> None:
+        """Let the emulator threads run only on the CPUs set in *cpumap*
+        (virDomainPinEmulator); *flags*: :class:`DomainModificationImpact`."""
+        api = "virDomainPinEmulator"
+        cpumap = _cpumap(cpumap, api)
+        await self._conn._calls.domain_pin_emulator(self._ref, cpumap, flags)
+
+    async def emulator_pin_info(self, maplen: int, flags: int = 0) -> bytes:
+        """The emulator threads' affinity as a cpumap of *maplen* bytes
+        (virDomainGetEmulatorPinInfo); *flags*: LIVE or CONFIG, not both."""
+        api = "virDomainGetEmulatorPinInfo"
+        maplen = check_positive(maplen, "maplen", api)
+        flags = check_flags(flags, api)
+        _one_of_live_or_config(flags, api)
+        return bytes(await self._conn._calls.domain_get_emulator_pin_info(self._ref, maplen, flags))
 
 
 class AsyncDomainSnapshot:

@@ -32,6 +32,16 @@ def _must_not_be_null(value: str | None, argname: str, api: str) -> None:
         raise invalid_arg(f"{argname} in {api} must not be NULL", api, argname)
 
 
+def _one_of_live_or_config(flags: int, api: str) -> None:
+    """libvirt's VIR_EXCLUSIVE_FLAGS for AFFECT_LIVE and AFFECT_CONFIG in a getter."""
+    if flags & _LIVE and flags & _CONFIG:
+        raise invalid_arg(
+            "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive",
+            api,
+            "ctl",
+        )
+
+
 def _refuse_read_only(read_only: bool, number: int, flags: int) -> None:
     """libvirt's virCheckReadOnlyGoto, which these APIs make before any argument check."""
     if read_only:
@@ -98,12 +108,7 @@ class DomainMetadataMethods:
         type = _check_type(type, api)
         uri = _optional_string(uri, "uri", api)
         flags = check_flags(flags, api)
-        if flags & _LIVE and flags & _CONFIG:
-            raise invalid_arg(
-                "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive",
-                api,
-                "ctl",
-            )
+        _one_of_live_or_config(flags, api)
         if type in (_TITLE, _DESCRIPTION):
             _must_be_null(uri, "uri", api)
         elif type == _ELEMENT:

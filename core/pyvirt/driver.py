@@ -440,6 +440,33 @@ class HypervisorDriver:
         """virDomainRename: give the inactive persistent domain *new_name*."""
         unsupported("domain_rename")
 
+    # -- domain vCPUs (issue 10): placement and pinning ---------------------------------
+    def domain_get_vcpus(
+        self, dom: DomainRef, maxinfo: int, maplen: int
+    ) -> tuple[list[tuple[int, int, int, int]], bytes]:
+        """virDomainGetVcpus: (number, state, cpu time ns, host CPU) of up to *maxinfo*
+        online vCPUs, and their affinity as *maplen* bytes each (bit i: host CPU i)."""
+        unsupported("domain_get_vcpus")
+
+    def domain_pin_vcpu_flags(self, dom: DomainRef, vcpu: int, cpumap: bytes, flags: int) -> None:
+        """virDomainPinVcpuFlags: let *vcpu* run on the host CPUs set in *cpumap*."""
+        unsupported("domain_pin_vcpu_flags")
+
+    def domain_get_vcpu_pin_info(
+        self, dom: DomainRef, ncpumaps: int, maplen: int, flags: int
+    ) -> bytes:
+        """virDomainGetVcpuPinInfo: the affinity of the first *ncpumaps* vCPUs, *maplen*
+        bytes each (fewer maps when the domain has fewer vCPUs)."""
+        unsupported("domain_get_vcpu_pin_info")
+
+    def domain_pin_emulator(self, dom: DomainRef, cpumap: bytes, flags: int) -> None:
+        """virDomainPinEmulator: let the emulator threads run on the CPUs set in *cpumap*."""
+        unsupported("domain_pin_emulator")
+
+    def domain_get_emulator_pin_info(self, dom: DomainRef, maplen: int, flags: int) -> bytes:
+        """virDomainGetEmulatorPinInfo: the emulator threads' affinity, *maplen* bytes."""
+        unsupported("domain_get_emulator_pin_info")
+
     def domain_screenshot(self, dom: DomainRef, screen: int, flags: int) -> bytes:
         """The image of console *screen* as PNG bytes (libvirt streams it and returns the
         MIME type; the image is small enough to be the result here)."""

@@ -159,7 +159,10 @@ def _convert(cls: ast.ClassDef, *, skip: frozenset[str] = frozenset(), base: str
 
 #: Method families of the synchronous classes kept in modules of their own (mixins): their
 #: methods join the class's, and the module's private helpers are imported by the twin.
-MIXINS = {"DomainMetadataMethods": "_domain_extras.py"}
+MIXINS = {
+    "DomainMetadataMethods": "_domain_extras.py",
+    "DomainVcpuMethods": "_domain_vcpus.py",
+}
 
 
 def _top_level_names(node: ast.stmt) -> list[str]:

@@ -56,7 +56,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     ),
     "save": ("managedsave", "managedsave-remove"),
     "domain_metadata": ("desc", "metadata", "domrename"),
-    "vcpu": ("vcpucount",),
+    "vcpu": ("vcpucount", "vcpuinfo", "vcpupin", "emulatorpin"),
     "snapshot": (
         "snapshot-create",
         "snapshot-create-as",

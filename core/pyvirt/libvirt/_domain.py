@@ -14,13 +14,14 @@ from pyvirt._objects import Domain
 from pyvirt._records import DomainRef, TypedParameter
 from pyvirt.libvirt import _args
 from pyvirt.libvirt._domain_extras import DomainMetadataMethods
+from pyvirt.libvirt._domain_vcpus import DomainVcpuMethods
 from pyvirt.libvirt._errors import api
 from pyvirt.libvirt._handle import IdentifiedHandle, uuid_bytes  # noqa: F401 - re-exported
 from pyvirt.libvirt._snapshot import DomainSnapshotMethods
 from pyvirt.libvirt._unsupported import add_unsupported
 
 
-class virDomain(DomainMetadataMethods, DomainSnapshotMethods, IdentifiedHandle):  # noqa: N801 - libvirt-python's name
+class virDomain(DomainMetadataMethods, DomainVcpuMethods, DomainSnapshotMethods, IdentifiedHandle):  # noqa: N801 - libvirt-python's name
     """A domain on a :class:`virConnect`; a value, like pyvirt's handle."""
 
     _o: Domain

@@ -420,6 +420,47 @@ def _domain_rename(conn: DriverConnection, args: list[Any], read_only: bool) -> 
     return conn.domain_rename(dom, new_name, flags)
 
 
+def _domain_get_vcpus(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    maxinfo: int = args[1]
+    maplen: int = args[2]
+    return conn.domain_get_vcpus(dom, maxinfo, maplen)
+
+
+def _domain_pin_vcpu_flags(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    vcpu: int = args[1]
+    cpumap: bytes = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[225], flags, True)
+    return conn.domain_pin_vcpu_flags(dom, vcpu, cpumap, flags)
+
+
+def _domain_get_vcpu_pin_info(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    ncpumaps: int = args[1]
+    maplen: int = args[2]
+    flags: int = args[3]
+    return conn.domain_get_vcpu_pin_info(dom, ncpumaps, maplen, flags)
+
+
+def _domain_pin_emulator(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    cpumap: bytes = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[279], flags, True)
+    return conn.domain_pin_emulator(dom, cpumap, flags)
+
+
+def _domain_get_emulator_pin_info(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    maplen: int = args[1]
+    flags: int = args[2]
+    return conn.domain_get_emulator_pin_info(dom, maplen, flags)
+
+
 def _domain_snapshot_create_xml(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     dom: DomainRef = args[0]
     xml: str = args[1]
@@ -855,6 +896,11 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     264: _domain_set_metadata,
     265: _domain_get_metadata,
     358: _domain_rename,
+    20: _domain_get_vcpus,
+    225: _domain_pin_vcpu_flags,
+    230: _domain_get_vcpu_pin_info,
+    279: _domain_pin_emulator,
+    280: _domain_get_emulator_pin_info,
     185: _domain_snapshot_create_xml,
     186: _domain_snapshot_get_xml_desc,
     187: _domain_snapshot_num,

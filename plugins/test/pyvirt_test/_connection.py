@@ -16,12 +16,13 @@ from pyvirt_test._network_ops import NetworkOps
 from pyvirt_test._snapshot_ops import SnapshotOps
 from pyvirt_test._state import EventListener, TestState
 from pyvirt_test._storage_ops import StorageOps
+from pyvirt_test._vcpu_ops import VcpuOps
 
 _tokens = itertools.count(1)
 
 
 class TestConnection(
-    HostOps, InfoOps, MetadataOps, DomainOps, SnapshotOps, NetworkOps, StorageOps, DriverConnection
+    HostOps, InfoOps, MetadataOps, VcpuOps, DomainOps, SnapshotOps, NetworkOps, StorageOps, DriverConnection
 ):
     """One open test connection over a :class:`TestState`.
 
