@@ -581,6 +581,30 @@ class AsyncDriverCalls:
         flags = check_flags(flags, api)
         return await driver.domain_get_emulator_pin_info(dom, maplen, flags)
 
+    async def domain_block_stats(
+        self, dom: DomainRef, path: str, api: str = "virDomainBlockStats"
+    ) -> tuple[int, int, int, int, int]:
+        """virDomainBlockStats (procedure 64)."""
+        driver = self._driver(api)
+        path = check_string(path, "path", api)
+        return await driver.domain_block_stats(dom, path)
+
+    async def domain_interface_stats(
+        self, dom: DomainRef, device: str, api: str = "virDomainInterfaceStats"
+    ) -> tuple[int, int, int, int, int, int, int, int]:
+        """virDomainInterfaceStats (procedure 65)."""
+        driver = self._driver(api)
+        device = check_string(device, "device", api)
+        return await driver.domain_interface_stats(dom, device)
+
+    async def domain_get_disk_errors(
+        self, dom: DomainRef, maxerrors: int, flags: int, api: str = "virDomainGetDiskErrors"
+    ) -> tuple[int, list[tuple[str, int]]]:
+        """virDomainGetDiskErrors (procedure 263)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_get_disk_errors(dom, maxerrors, flags)
+
     async def domain_snapshot_create_xml(
         self, dom: DomainRef, xml: str, flags: int, api: str = "virDomainSnapshotCreateXML"
     ) -> DomainSnapshotRef:
@@ -1294,6 +1318,19 @@ class LocalAsyncDriver:
 
     async def domain_get_emulator_pin_info(self, dom: DomainRef, maplen: int, flags: int) -> bytes:
         return self.sync.domain_get_emulator_pin_info(dom, maplen, flags)
+
+    async def domain_block_stats(self, dom: DomainRef, path: str) -> tuple[int, int, int, int, int]:
+        return self.sync.domain_block_stats(dom, path)
+
+    async def domain_interface_stats(
+        self, dom: DomainRef, device: str
+    ) -> tuple[int, int, int, int, int, int, int, int]:
+        return self.sync.domain_interface_stats(dom, device)
+
+    async def domain_get_disk_errors(
+        self, dom: DomainRef, maxerrors: int, flags: int
+    ) -> tuple[int, list[tuple[str, int]]]:
+        return self.sync.domain_get_disk_errors(dom, maxerrors, flags)
 
     async def domain_snapshot_create_xml(
         self, dom: DomainRef, xml: str, flags: int

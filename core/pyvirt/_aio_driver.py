@@ -190,6 +190,18 @@ class AsyncDriverConnection(Protocol):
         self, dom: DomainRef, maplen: int, flags: int
     ) -> bytes: ...
 
+    async def domain_block_stats(
+        self, dom: DomainRef, path: str
+    ) -> tuple[int, int, int, int, int]: ...
+
+    async def domain_interface_stats(
+        self, dom: DomainRef, device: str
+    ) -> tuple[int, int, int, int, int, int, int, int]: ...
+
+    async def domain_get_disk_errors(
+        self, dom: DomainRef, maxerrors: int, flags: int
+    ) -> tuple[int, list[tuple[str, int]]]: ...
+
     async def domain_snapshot_create_xml(
         self, dom: DomainRef, xml: str, flags: int
     ) -> DomainSnapshotRef: ...

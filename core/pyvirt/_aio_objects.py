@@ -35,6 +35,7 @@ from pyvirt._domain_extras import (
     _optional_string,
     _refuse_read_only,
 )
+from pyvirt._domain_stats import _not_null
 from pyvirt._domain_vcpus import _cpumap, _split_cpumaps
 from pyvirt._objects import _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY, _check_impact_exclusive
 from pyvirt._records import DomainRef, DomainSnapshotRef
@@ -744,6 +745,31 @@ class AsyncDomain:
         flags = check_flags(flags, api)
         _one_of_live_or_config(flags, api)
         return bytes(await self._conn._calls.domain_get_emulator_pin_info(self._ref, maplen, flags))
+
+    async def block_stats(self, disk: str) -> tuple[int, int, int, int, int]:
+        """(read requests, bytes read, write requests, bytes written, errors) of *disk*, a
+        target ("vda") or source path (virDomainBlockStats); -1 where the driver cannot
+        tell; "" asks for all disks together."""
+        disk = _not_null(disk, "disk", "virDomainBlockStats")
+        a, b, c, d, e = await self._conn._calls.domain_block_stats(self._ref, disk)
+        return (a, b, c, d, e)
+
+    async def interface_stats(self, device: str) -> tuple[int, int, int, int, int, int, int, int]:
+        """(rx bytes, rx packets, rx errors, rx drops, tx bytes, tx packets, tx errors,
+        tx drops) of interface *device*, by target name or MAC (virDomainInterfaceStats)."""
+        device = _not_null(device, "device", "virDomainInterfaceStats")
+        a, b, c, d, e, f, g, h = await self._conn._calls.domain_interface_stats(self._ref, device)
+        return (a, b, c, d, e, f, g, h)
+
+    async def disk_errors(self, flags: int = 0) -> dict[str, int]:
+        """The disks with I/O errors: target -> VIR_DOMAIN_DISK_ERROR_* (virDomainGetDiskErrors,
+        asked twice as libvirt's callers do: how many, then that many)."""
+        flags = check_flags(flags, "virDomainGetDiskErrors")
+        count, _ = await self._conn._calls.domain_get_disk_errors(self._ref, 0, flags)
+        if not count:
+            return {}
+        _, errors = await self._conn._calls.domain_get_disk_errors(self._ref, count, flags)
+        return {disk: error for disk, error in errors}
 
 
 class AsyncDomainSnapshot:

@@ -593,6 +593,30 @@ class DriverCalls:
         flags = check_flags(flags, api)
         return driver.domain_get_emulator_pin_info(dom, maplen, flags)
 
+    def domain_block_stats(
+        self, dom: DomainRef, path: str, api: str = "virDomainBlockStats"
+    ) -> tuple[int, int, int, int, int]:
+        """virDomainBlockStats (procedure 64)."""
+        driver = self._driver(api)
+        path = check_string(path, "path", api)
+        return driver.domain_block_stats(dom, path)
+
+    def domain_interface_stats(
+        self, dom: DomainRef, device: str, api: str = "virDomainInterfaceStats"
+    ) -> tuple[int, int, int, int, int, int, int, int]:
+        """virDomainInterfaceStats (procedure 65)."""
+        driver = self._driver(api)
+        device = check_string(device, "device", api)
+        return driver.domain_interface_stats(dom, device)
+
+    def domain_get_disk_errors(
+        self, dom: DomainRef, maxerrors: int, flags: int, api: str = "virDomainGetDiskErrors"
+    ) -> tuple[int, list[tuple[str, int]]]:
+        """virDomainGetDiskErrors (procedure 263)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_disk_errors(dom, maxerrors, flags)
+
     def domain_snapshot_create_xml(
         self, dom: DomainRef, xml: str, flags: int, api: str = "virDomainSnapshotCreateXML"
     ) -> DomainSnapshotRef:

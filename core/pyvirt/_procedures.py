@@ -258,6 +258,10 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(230, "domain_get_vcpu_pin_info", "virDomainGetVcpuPinInfo", "domain:read"),
     _p(279, "domain_pin_emulator", "virDomainPinEmulator", "domain:write", flags=_SAVE_BY_IMPACT),
     _p(280, "domain_get_emulator_pin_info", "virDomainGetEmulatorPinInfo", "domain:read"),
+    # domain statistics (issue 10)
+    _p(64, "domain_block_stats", "virDomainBlockStats", "domain:read"),
+    _p(65, "domain_interface_stats", "virDomainInterfaceStats", "domain:read"),
+    _p(263, "domain_get_disk_errors", "virDomainGetDiskErrors", "domain:read"),
     # domain snapshots (libvirt's virDomainSnapshot* family)
     _p(
         185,

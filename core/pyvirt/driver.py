@@ -467,6 +467,26 @@ class HypervisorDriver:
         """virDomainGetEmulatorPinInfo: the emulator threads' affinity, *maplen* bytes."""
         unsupported("domain_get_emulator_pin_info")
 
+    # -- domain statistics (issue 10) ---------------------------------------------------
+    def domain_block_stats(self, dom: DomainRef, path: str) -> tuple[int, int, int, int, int]:
+        """virDomainBlockStats of disk *path* (target or source): read requests, bytes read,
+        write requests, bytes written, errors (-1: not known)."""
+        unsupported("domain_block_stats")
+
+    def domain_interface_stats(
+        self, dom: DomainRef, device: str
+    ) -> tuple[int, int, int, int, int, int, int, int]:
+        """virDomainInterfaceStats of interface *device* (target name or MAC): rx bytes,
+        packets, errors, drops, then the same for tx (-1: not known)."""
+        unsupported("domain_interface_stats")
+
+    def domain_get_disk_errors(
+        self, dom: DomainRef, maxerrors: int, flags: int
+    ) -> tuple[int, list[tuple[str, int]]]:
+        """virDomainGetDiskErrors: how many disks have errors, and the first *maxerrors* of
+        them as (target, VIR_DOMAIN_DISK_ERROR_*)."""
+        unsupported("domain_get_disk_errors")
+
     def domain_screenshot(self, dom: DomainRef, screen: int, flags: int) -> bytes:
         """The image of console *screen* as PNG bytes (libvirt streams it and returns the
         MIME type; the image is small enough to be the result here)."""

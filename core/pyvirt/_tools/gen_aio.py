@@ -162,6 +162,7 @@ def _convert(cls: ast.ClassDef, *, skip: frozenset[str] = frozenset(), base: str
 MIXINS = {
     "DomainMetadataMethods": "_domain_extras.py",
     "DomainVcpuMethods": "_domain_vcpus.py",
+    "DomainStatsMethods": "_domain_stats.py",
 }
 
 

@@ -322,6 +322,22 @@ class RemoteStubs:
         sig = wire_signature(280)
         return self._invoke(280, checked(sig, [dom, maplen, flags]), sig)  # type: ignore[no-any-return]
 
+    def domain_block_stats(self, dom: DomainRef, path: str) -> tuple[int, int, int, int, int]:
+        sig = wire_signature(64)
+        return self._invoke(64, checked(sig, [dom, path]), sig)  # type: ignore[no-any-return]
+
+    def domain_interface_stats(
+        self, dom: DomainRef, device: str
+    ) -> tuple[int, int, int, int, int, int, int, int]:
+        sig = wire_signature(65)
+        return self._invoke(65, checked(sig, [dom, device]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_disk_errors(
+        self, dom: DomainRef, maxerrors: int, flags: int
+    ) -> tuple[int, list[tuple[str, int]]]:
+        sig = wire_signature(263)
+        return self._invoke(263, checked(sig, [dom, maxerrors, flags]), sig)  # type: ignore[no-any-return]
+
     def domain_snapshot_create_xml(self, dom: DomainRef, xml: str, flags: int) -> DomainSnapshotRef:
         sig = wire_signature(185)
         return self._invoke(185, checked(sig, [dom, xml, flags]), sig)  # type: ignore[no-any-return]
@@ -917,6 +933,25 @@ class AsyncRemoteStubs:
     async def domain_get_emulator_pin_info(self, dom: DomainRef, maplen: int, flags: int) -> bytes:
         sig = wire_signature(280)
         reply = await self._asend(280, checked(sig, [dom, maplen, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_block_stats(self, dom: DomainRef, path: str) -> tuple[int, int, int, int, int]:
+        sig = wire_signature(64)
+        reply = await self._asend(64, checked(sig, [dom, path]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_interface_stats(
+        self, dom: DomainRef, device: str
+    ) -> tuple[int, int, int, int, int, int, int, int]:
+        sig = wire_signature(65)
+        reply = await self._asend(65, checked(sig, [dom, device]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_disk_errors(
+        self, dom: DomainRef, maxerrors: int, flags: int
+    ) -> tuple[int, list[tuple[str, int]]]:
+        sig = wire_signature(263)
+        reply = await self._asend(263, checked(sig, [dom, maxerrors, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_snapshot_create_xml(

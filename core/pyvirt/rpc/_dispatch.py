@@ -461,6 +461,25 @@ def _domain_get_emulator_pin_info(conn: DriverConnection, args: list[Any], read_
     return conn.domain_get_emulator_pin_info(dom, maplen, flags)
 
 
+def _domain_block_stats(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    path: str = args[1]
+    return conn.domain_block_stats(dom, path)
+
+
+def _domain_interface_stats(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    device: str = args[1]
+    return conn.domain_interface_stats(dom, device)
+
+
+def _domain_get_disk_errors(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    maxerrors: int = args[1]
+    flags: int = args[2]
+    return conn.domain_get_disk_errors(dom, maxerrors, flags)
+
+
 def _domain_snapshot_create_xml(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     dom: DomainRef = args[0]
     xml: str = args[1]
@@ -901,6 +920,9 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     230: _domain_get_vcpu_pin_info,
     279: _domain_pin_emulator,
     280: _domain_get_emulator_pin_info,
+    64: _domain_block_stats,
+    65: _domain_interface_stats,
+    263: _domain_get_disk_errors,
     185: _domain_snapshot_create_xml,
     186: _domain_snapshot_get_xml_desc,
     187: _domain_snapshot_num,

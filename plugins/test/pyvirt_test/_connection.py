@@ -15,6 +15,7 @@ from pyvirt_test._metadata_ops import MetadataOps
 from pyvirt_test._network_ops import NetworkOps
 from pyvirt_test._snapshot_ops import SnapshotOps
 from pyvirt_test._state import EventListener, TestState
+from pyvirt_test._stats_ops import StatsOps
 from pyvirt_test._storage_ops import StorageOps
 from pyvirt_test._vcpu_ops import VcpuOps
 
@@ -22,7 +23,7 @@ _tokens = itertools.count(1)
 
 
 class TestConnection(
-    HostOps, InfoOps, MetadataOps, VcpuOps, DomainOps, SnapshotOps, NetworkOps, StorageOps, DriverConnection
+    HostOps, InfoOps, MetadataOps, VcpuOps, StatsOps, DomainOps, SnapshotOps, NetworkOps, StorageOps, DriverConnection
 ):
     """One open test connection over a :class:`TestState`.
 
