@@ -71,11 +71,46 @@ def test_read_only_connections_may_read_statistics(uri):
         "help domblkstat",
         "help domifstat",
         "help domblkerror",
+        "domif-getlink test testnet0",
+        "domif-getlink test testnet0 --config",
+        "domif-getlink test AA:BB:CC:DD:EE:FF",
+        "domif-getlink test aa:bb:cc:dd:ee:00",
+        "domif-getlink test x",
+        "domif-getlink test",
+        "domif-getlink nosuch x",
+        "help domif-getlink",
+        "destroy test; domif-getlink test testnet0",
     ],
 )
 @needs_virsh
 def test_errors_and_wrong_state(uri, command):
     compare("-c", uri, command)
+
+
+LINKS = """<domain type='test'><name>links</name><memory>1024</memory>
+<os><type>hvm</type></os><devices>
+<interface type='network'><mac address='52:54:00:00:00:01'/><source network='default'/>
+<target dev='down0'/><link state='down'/></interface>
+<interface type='network'><mac address='52:54:00:00:00:02'/><source network='default'/>
+<target dev='up0'/><link state='up'/></interface>
+<interface type='network'><mac address='52:54:00:00:00:03'/><source network='default'/>
+<target dev='same'/></interface>
+<interface type='network'><mac address='52:54:00:00:00:04'/><source network='default'/>
+<target dev='same'/></interface>
+</devices></domain>"""
+
+
+@needs_virsh
+def test_link_states_come_from_the_definition(uri, tmp_path):
+    xml = tmp_path / "links.xml"
+    xml.write_text(LINKS)
+    compare(
+        "-c",
+        uri,
+        f"define {xml}; domif-getlink links down0; domif-getlink links 52:54:0:0:0:1; "
+        "domif-getlink links up0 --config; domif-getlink links 52:54:00:00:00:03; "
+        "domif-getlink links same",
+    )
 
 
 _PROGRAM = r"""

@@ -57,7 +57,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "save": ("managedsave", "managedsave-remove"),
     "domain_metadata": ("desc", "metadata", "domrename"),
     "vcpu": ("vcpucount", "vcpuinfo", "vcpupin", "emulatorpin"),
-    "domain_stats": ("domblkstat", "domifstat", "domblkerror"),
+    "domain_stats": ("domblkstat", "domifstat", "domblkerror", "domif-getlink"),
     "snapshot": (
         "snapshot-create",
         "snapshot-create-as",

@@ -1,5 +1,5 @@
-"""virsh's statistics commands: ``domblkstat`` (with ``--human``), ``domifstat`` and
-``domblkerror``, with virsh 9.0's output, messages and fallbacks.
+"""virsh's statistics commands: ``domblkstat`` (with ``--human``), ``domifstat``,
+``domblkerror`` and ``domif-getlink``, with virsh 9.0's output, messages and fallbacks.
 
 virsh asks virDomainBlockStatsFlags first and falls back to virDomainBlockStats when the
 driver does not support it, as libvirt's test driver does not; pyvirt has only the latter,
@@ -69,6 +69,50 @@ def cmd_domblkerror(ctl: Control, p: Parsed) -> bool:
     return True
 
 
+def _mac(text: str) -> str | None:
+    """virMacAddrParse then virMacAddrFormat: the address in lower case, None if not one."""
+    parts = text.split(":")
+    if len(parts) != 6 or not all(1 <= len(x) <= 2 for x in parts):
+        return None
+    try:
+        return ":".join(f"{int(x, 16):02x}" for x in parts)
+    except ValueError:
+        return None
+
+
+def cmd_domif_getlink(ctl: Control, p: Parsed) -> bool:
+    """The link state is read from the domain's XML, as virsh reads it (``up`` when the
+    ``<link>`` element is absent)."""
+    from lxml import etree
+
+    dom, _ = domain(ctl, p)
+    iface = string_req(p, "interface")
+    assert iface is not None
+    inactive = 2 if p.bool("config") else 0  # VIR_DOMAIN_XML_INACTIVE
+    root = etree.fromstring(dom.xml_desc(inactive).encode())
+    mac = _mac(iface)
+    found = [
+        nic
+        for nic in root.iterfind("devices/interface")
+        if (
+            mac is not None
+            and nic.find("mac") is not None
+            and nic.find("mac").get("address") == mac
+        )
+        or (nic.find("target") is not None and nic.find("target").get("dev") == iface)
+    ]
+    if not found:
+        raise Failure(
+            f"Interface (mac: {mac}) not found." if mac else f"Interface (dev: {iface}) not found."
+        )
+    if len(found) > 1:
+        raise Failure("multiple matching interfaces found")
+    link = found[0].find("link")
+    state = link.get("state") if link is not None else None
+    ctl.print(f"{iface} {state if state is not None else 'up'}")
+    return True
+
+
 COMMANDS = [
     Cmd(
         "domblkstat",
@@ -106,5 +150,17 @@ COMMANDS = [
         "Show block device errors",
         (dom_opt(),),
         cmd_domblkerror,
+    ),
+    Cmd(
+        "domif-getlink",
+        "monitor",
+        "get link state of a virtual interface",
+        "Get link state of a domain's virtual interface.",
+        (
+            dom_opt(),
+            Opt("interface", T.DATA, "interface device (MAC Address)", req=True),
+            Opt("config", T.BOOL, "Get persistent interface state"),
+        ),
+        cmd_domif_getlink,
     ),
 ]
