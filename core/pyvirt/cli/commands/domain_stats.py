@@ -12,6 +12,11 @@ from pyvirt.cli._control import Control, Failure
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
 from pyvirt.cli.commands._common import dom_opt, domain, string_req
 
+# Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from lxml import etree
+
 #: (legacy field name, --human label) in virsh's order.
 _BLOCK_FIELDS = (
     ("rd_req", "number of read operations:"),
@@ -80,6 +85,11 @@ def _mac(text: str) -> str | None:
         return None
 
 
+def _attr(elem: etree._Element, child: str, name: str) -> str | None:
+    found = elem.find(child)
+    return None if found is None else found.get(name)
+
+
 def cmd_domif_getlink(ctl: Control, p: Parsed) -> bool:
     """The link state is read from the domain's XML, as virsh reads it (``up`` when the
     ``<link>`` element is absent)."""
@@ -94,12 +104,8 @@ def cmd_domif_getlink(ctl: Control, p: Parsed) -> bool:
     found = [
         nic
         for nic in root.iterfind("devices/interface")
-        if (
-            mac is not None
-            and nic.find("mac") is not None
-            and nic.find("mac").get("address") == mac
-        )
-        or (nic.find("target") is not None and nic.find("target").get("dev") == iface)
+        if (mac is not None and _attr(nic, "mac", "address") == mac)
+        or _attr(nic, "target", "dev") == iface
     ]
     if not found:
         raise Failure(
