@@ -80,9 +80,18 @@ def ask(expr):
 def assert_same_answers(body: str, uri: str, tmp_path: Path) -> None:
     """Run :data:`ASK_PRELUDE` + *body* on *uri* under the real binding and pyvirt.libvirt;
     the outputs, errors and exit codes must be equal."""
+    from cli_helpers import DAEMON_URI, libvirtd_alone
+
     program = tmp_path / "program.py"
     program.write_text(ASK_PRELUDE + body)
-    real = run_real(program, uri)
+    if uri == DAEMON_URI:
+        # libvirtd's test:///default is shared by every client (and reset when the last one
+        # leaves): hold the lock the virsh comparisons take, so no other test changes it
+        # under the program.
+        with libvirtd_alone():
+            real = run_real(program, uri)
+    else:
+        real = run_real(program, uri)
     ours = run_pyvirt(program, uri)
     assert real.returncode == 0, real.stderr
     assert ours.stdout.splitlines() == real.stdout.splitlines()
