@@ -52,4 +52,58 @@ def run_pyvirt(program: Path, *args: str) -> Outcome:
     return _run([sys.executable, "-c", _PYVIRT_BOOT, str(program), *args])
 
 
-__all__ = ["PROGRAMS", "Outcome", "real_binding_available", "run_pyvirt", "run_real"]
+#: The start of a program for :func:`assert_same_answers`: ``c``/``r`` (read-write and
+#: read-only connections to ``sys.argv[1]``), ``d`` (domain "test") and ``ask(expr)``, which
+#: prints the answer or libvirt's error fields (code, domain, message, str1, str2).
+ASK_PRELUDE = r'''
+import sys
+import libvirt
+
+libvirt.registerErrorHandler(lambda *a: None, None)
+URI = sys.argv[1]
+c = libvirt.open(URI)
+r = libvirt.openReadOnly(URI)
+d = c.lookupByName("test")
+
+
+def ask(expr):
+    try:
+        print(expr, "->", repr(eval(expr)))
+    except libvirt.libvirtError as e:
+        print(expr, "!!", e.get_error_code(), e.get_error_domain(), e.get_error_message(),
+              e.get_str1(), e.get_str2())
+    except (TypeError, OverflowError, LookupError, ValueError) as e:
+        print(expr, "raises", type(e).__name__, e)
+'''
+
+
+def assert_same_answers(body: str, uri: str, tmp_path: Path) -> None:
+    """Run :data:`ASK_PRELUDE` + *body* on *uri* under the real binding and pyvirt.libvirt;
+    the outputs, errors and exit codes must be equal."""
+    from cli_helpers import DAEMON_URI, libvirtd_alone
+
+    program = tmp_path / "program.py"
+    program.write_text(ASK_PRELUDE + body)
+    if uri == DAEMON_URI:
+        # libvirtd's test:///default is shared by every client (and reset when the last one
+        # leaves): hold the lock the virsh comparisons take, so no other test changes it
+        # under the program.
+        with libvirtd_alone():
+            real = run_real(program, uri)
+    else:
+        real = run_real(program, uri)
+    ours = run_pyvirt(program, uri)
+    assert real.returncode == 0, real.stderr
+    assert ours.stdout.splitlines() == real.stdout.splitlines()
+    assert (ours.stderr, ours.returncode) == (real.stderr, real.returncode)
+
+
+__all__ = [
+    "ASK_PRELUDE",
+    "PROGRAMS",
+    "Outcome",
+    "assert_same_answers",
+    "real_binding_available",
+    "run_pyvirt",
+    "run_real",
+]

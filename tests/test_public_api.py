@@ -33,7 +33,7 @@ PUBLIC = {
     "DomainEventCrashedDetail", "DomainEventDefinedDetail", "DomainEventID",
     "DomainEventPMSuspendedDetail", "DomainEventResumedDetail", "DomainEventShutdownDetail",
     "DomainEventStartedDetail", "DomainEventStoppedDetail", "DomainEventSuspendedDetail",
-    "DomainEventType", "DomainEventUndefinedDetail", "DomainMemoryModFlags",
+    "DomainEventType", "DomainEventUndefinedDetail", "DomainMemoryModFlags", "DomainMetadataType",
     "DomainModificationImpact", "DomainPausedReason", "DomainRunningReason",
     "DomainSaveRestoreFlags",
     "DomainSnapshot", "DomainSnapshotCreateFlags", "DomainSnapshotDeleteFlags",

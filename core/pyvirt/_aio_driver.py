@@ -164,6 +164,52 @@ class AsyncDriverConnection(Protocol):
 
     async def domain_get_hostname(self, dom: DomainRef, flags: int) -> str: ...
 
+    async def domain_set_metadata(
+        self,
+        dom: DomainRef,
+        type: int,
+        metadata: str | None,
+        key: str | None,
+        uri: str | None,
+        flags: int,
+    ) -> None: ...
+
+    async def domain_get_metadata(
+        self, dom: DomainRef, type: int, uri: str | None, flags: int
+    ) -> str: ...
+
+    async def domain_rename(self, dom: DomainRef, new_name: str, flags: int) -> None: ...
+
+    async def domain_get_vcpus(
+        self, dom: DomainRef, maxinfo: int, maplen: int
+    ) -> tuple[list[tuple[int, int, int, int]], bytes]: ...
+
+    async def domain_pin_vcpu_flags(
+        self, dom: DomainRef, vcpu: int, cpumap: bytes, flags: int
+    ) -> None: ...
+
+    async def domain_get_vcpu_pin_info(
+        self, dom: DomainRef, ncpumaps: int, maplen: int, flags: int
+    ) -> bytes: ...
+
+    async def domain_pin_emulator(self, dom: DomainRef, cpumap: bytes, flags: int) -> None: ...
+
+    async def domain_get_emulator_pin_info(
+        self, dom: DomainRef, maplen: int, flags: int
+    ) -> bytes: ...
+
+    async def domain_block_stats(
+        self, dom: DomainRef, path: str
+    ) -> tuple[int, int, int, int, int]: ...
+
+    async def domain_interface_stats(
+        self, dom: DomainRef, device: str
+    ) -> tuple[int, int, int, int, int, int, int, int]: ...
+
+    async def domain_get_disk_errors(
+        self, dom: DomainRef, maxerrors: int, flags: int
+    ) -> tuple[int, list[tuple[str, int]]]: ...
+
     async def domain_snapshot_create_xml(
         self, dom: DomainRef, xml: str, flags: int
     ) -> DomainSnapshotRef: ...

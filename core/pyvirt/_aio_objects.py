@@ -25,6 +25,19 @@ from pyvirt._checks import (
 from pyvirt._codes import ErrorDomain
 from pyvirt._connection import normalize_uuid
 from pyvirt._core_enums import DomainState
+from pyvirt._domain_extras import (
+    _DESCRIPTION,
+    _ELEMENT,
+    _TITLE,
+    _check_type,
+    _must_be_null,
+    _must_not_be_null,
+    _one_of_live_or_config,
+    _optional_string,
+    _refuse_read_only,
+)
+from pyvirt._domain_stats import _not_null
+from pyvirt._domain_vcpus import _cpumap, _split_cpumaps
 from pyvirt._objects import _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY, _check_impact_exclusive
 from pyvirt._records import DomainRef, DomainSnapshotRef
 from pyvirt._typed_params import typed_params_dict
@@ -802,6 +815,139 @@ class AsyncDomain:
 
     def __repr__(self) -> str:
         return f"<pyvirt.aio.AsyncDomain {self.name!r} id={self.id} uuid={self.uuid}>"
+
+    async def set_metadata(
+        self,
+        type: int,
+        metadata: str | None,
+        key: str | None = None,
+        uri: str | None = None,
+        flags: int = 0,
+    ) -> None:
+        """Set the title, the description or one ``<metadata>`` element (virDomainSetMetadata).
+
+        *type* is a :class:`DomainMetadataType`.  None (or "" for the title and description)
+        removes it.  An ELEMENT needs the namespace *uri* and, when setting, the prefix *key*
+        for it; the title and description take neither.  *flags*:
+        :class:`DomainModificationImpact` (LIVE and CONFIG may be combined).
+        """
+        api = "virDomainSetMetadata"
+        type = _check_type(type, api)
+        metadata = _optional_string(metadata, "metadata", api)
+        key = _optional_string(key, "key", api)
+        uri = _optional_string(uri, "uri", api)
+        flags = check_flags(flags, api)
+        _refuse_read_only(self._conn._calls.read_only, 264, flags)
+        if type == _TITLE and metadata is not None and ("\n" in metadata):
+            raise invalid_arg("metadata title can't contain newlines", api, "metadata")
+        if type in (_TITLE, _DESCRIPTION):
+            _must_be_null(uri, "uri", api)
+            _must_be_null(key, "key", api)
+        elif type == _ELEMENT:
+            _must_not_be_null(uri, "uri", api)
+            if metadata is not None:
+                _must_not_be_null(key, "key", api)
+        await self._conn._calls.domain_set_metadata(self._ref, type, metadata, key, uri, flags)
+
+    async def metadata(self, type: int, uri: str | None = None, flags: int = 0) -> str:
+        """The title, the description or the ``<metadata>`` element of namespace *uri*
+        (virDomainGetMetadata), without that namespace's prefix.  Absent:
+        VIR_ERR_NO_DOMAIN_METADATA.  *flags*: LIVE or CONFIG, not both."""
+        api = "virDomainGetMetadata"
+        type = _check_type(type, api)
+        uri = _optional_string(uri, "uri", api)
+        flags = check_flags(flags, api)
+        _one_of_live_or_config(flags, api)
+        if type in (_TITLE, _DESCRIPTION):
+            _must_be_null(uri, "uri", api)
+        elif type == _ELEMENT:
+            _must_not_be_null(uri, "uri", api)
+        return str(await self._conn._calls.domain_get_metadata(self._ref, type, uri, flags))
+
+    async def rename(self, new_name: str, flags: int = 0) -> None:
+        """Rename the inactive, persistent domain (virDomainRename).  This handle keeps the
+        name it was made with; its UUID still finds the domain."""
+        api = "virDomainRename"
+        _refuse_read_only(self._conn._calls.read_only, 358, 0)
+        if new_name is None:
+            raise invalid_arg(f"new_name in {api} must not be NULL", api, "new_name")
+        new_name = check_string(new_name, "new_name", api)
+        if not new_name:
+            raise invalid_arg(f"string new_name in {api} must not be empty", api, "new_name")
+        await self._conn._calls.domain_rename(self._ref, new_name, flags)
+
+    async def vcpu_info(
+        self, maxinfo: int, maplen: int
+    ) -> tuple[list[tuple[int, int, int, int]], list[bytes]]:
+        """The running domain's online vCPUs (virDomainGetVcpus), at most *maxinfo*: each
+        ``(number, state, cpu_time_ns, host_cpu)`` (state: VIR_VCPU_*), and each one's
+        affinity as a cpumap of *maplen* bytes."""
+        api = "virDomainGetVcpus"
+        maxinfo = check_positive(maxinfo, "maxinfo", api)
+        maplen = check_positive(maplen, "maplen", api)
+        infos, maps = await self._conn._calls.domain_get_vcpus(self._ref, maxinfo, maplen)
+        return ([(n, state, ns, cpu) for n, state, ns, cpu in infos], _split_cpumaps(maps, maplen))
+
+    async def pin_vcpu(self, vcpu: int, cpumap: bytes, flags: int | None = None) -> None:
+        """Let *vcpu* run only on the host CPUs set in *cpumap* (virDomainPinVcpu, or
+        virDomainPinVcpuFlags when *flags* — :class:`DomainModificationImpact` — is given)."""
+        api = "virDomainPinVcpu" if flags is None else "virDomainPinVcpuFlags"
+        vcpu = check_int(vcpu, "vcpu", api)
+        cpumap = _cpumap(cpumap, api)
+        real_flags = 0 if flags is None else check_flags(flags, api)
+        await self._conn._calls.domain_pin_vcpu_flags(self._ref, vcpu, cpumap, real_flags, api=api)
+
+    async def vcpu_pin_info(self, ncpumaps: int, maplen: int, flags: int = 0) -> list[bytes]:
+        """The affinity of the first *ncpumaps* vCPUs, cpumaps of *maplen* bytes
+        (virDomainGetVcpuPinInfo); *flags*: LIVE or CONFIG, not both."""
+        api = "virDomainGetVcpuPinInfo"
+        ncpumaps = check_positive(ncpumaps, "ncpumaps", api)
+        maplen = check_positive(maplen, "maplen", api)
+        flags = check_flags(flags, api)
+        _one_of_live_or_config(flags, api)
+        maps = await self._conn._calls.domain_get_vcpu_pin_info(self._ref, ncpumaps, maplen, flags)
+        return _split_cpumaps(maps, maplen)
+
+    async def pin_emulator(self, cpumap: bytes, flags: int = 0) -> None:
+        """Let the emulator threads run only on the CPUs set in *cpumap*
+        (virDomainPinEmulator); *flags*: :class:`DomainModificationImpact`."""
+        api = "virDomainPinEmulator"
+        cpumap = _cpumap(cpumap, api)
+        await self._conn._calls.domain_pin_emulator(self._ref, cpumap, flags)
+
+    async def emulator_pin_info(self, maplen: int, flags: int = 0) -> bytes:
+        """The emulator threads' affinity as a cpumap of *maplen* bytes
+        (virDomainGetEmulatorPinInfo); *flags*: LIVE or CONFIG, not both."""
+        api = "virDomainGetEmulatorPinInfo"
+        maplen = check_positive(maplen, "maplen", api)
+        flags = check_flags(flags, api)
+        _one_of_live_or_config(flags, api)
+        return bytes(await self._conn._calls.domain_get_emulator_pin_info(self._ref, maplen, flags))
+
+    async def block_stats(self, disk: str) -> tuple[int, int, int, int, int]:
+        """(read requests, bytes read, write requests, bytes written, errors) of *disk*, a
+        target ("vda") or source path (virDomainBlockStats); -1 where the driver cannot
+        tell; "" asks for all disks together."""
+        disk = _not_null(disk, "disk", "virDomainBlockStats")
+        a, b, c, d, e = await self._conn._calls.domain_block_stats(self._ref, disk)
+        return (a, b, c, d, e)
+
+    async def interface_stats(self, device: str) -> tuple[int, int, int, int, int, int, int, int]:
+        """(rx bytes, rx packets, rx errors, rx drops, tx bytes, tx packets, tx errors,
+        tx drops) of interface *device*, by target name or MAC (virDomainInterfaceStats)."""
+        device = _not_null(device, "device", "virDomainInterfaceStats")
+        a, b, c, d, e, f, g, h = await self._conn._calls.domain_interface_stats(self._ref, device)
+        return (a, b, c, d, e, f, g, h)
+
+    async def disk_errors(self, flags: int = 0) -> dict[str, int]:
+        """The disks with I/O errors: target -> VIR_DOMAIN_DISK_ERROR_* (virDomainGetDiskErrors,
+        asked twice as libvirt's callers do: how many, then that many)."""
+        flags = check_flags(flags, "virDomainGetDiskErrors")
+        count, _ = await self._conn._calls.domain_get_disk_errors(self._ref, 0, flags)
+        if not count:
+            return {}
+        _, errors = await self._conn._calls.domain_get_disk_errors(self._ref, count, flags)
+        return {disk: error for disk, error in errors}
 
 
 class AsyncDomainSnapshot:

@@ -512,6 +512,119 @@ class DriverCalls:
             check_access(BY_NUMBER[277], flags, True, api)
         return driver.domain_get_hostname(dom, flags)
 
+    def domain_set_metadata(
+        self,
+        dom: DomainRef,
+        type: int,
+        metadata: str | None,
+        key: str | None,
+        uri: str | None,
+        flags: int,
+        api: str = "virDomainSetMetadata",
+    ) -> None:
+        """virDomainSetMetadata (procedure 264)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[264], flags, True, api)
+        return driver.domain_set_metadata(dom, type, metadata, key, uri, flags)
+
+    def domain_get_metadata(
+        self,
+        dom: DomainRef,
+        type: int,
+        uri: str | None,
+        flags: int,
+        api: str = "virDomainGetMetadata",
+    ) -> str:
+        """virDomainGetMetadata (procedure 265)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_metadata(dom, type, uri, flags)
+
+    def domain_rename(
+        self, dom: DomainRef, new_name: str, flags: int, api: str = "virDomainRename"
+    ) -> None:
+        """virDomainRename (procedure 358)."""
+        driver = self._driver(api)
+        new_name = check_string(new_name, "new_name", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[358], flags, True, api)
+        return driver.domain_rename(dom, new_name, flags)
+
+    def domain_get_vcpus(
+        self, dom: DomainRef, maxinfo: int, maplen: int, api: str = "virDomainGetVcpus"
+    ) -> tuple[list[tuple[int, int, int, int]], bytes]:
+        """virDomainGetVcpus (procedure 20)."""
+        driver = self._driver(api)
+        return driver.domain_get_vcpus(dom, maxinfo, maplen)
+
+    def domain_pin_vcpu_flags(
+        self, dom: DomainRef, vcpu: int, cpumap: bytes, flags: int, api: str = "virDomainPinVcpu"
+    ) -> None:
+        """virDomainPinVcpu (procedure 225)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[225], flags, True, api)
+        return driver.domain_pin_vcpu_flags(dom, vcpu, cpumap, flags)
+
+    def domain_get_vcpu_pin_info(
+        self,
+        dom: DomainRef,
+        ncpumaps: int,
+        maplen: int,
+        flags: int,
+        api: str = "virDomainGetVcpuPinInfo",
+    ) -> bytes:
+        """virDomainGetVcpuPinInfo (procedure 230)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_vcpu_pin_info(dom, ncpumaps, maplen, flags)
+
+    def domain_pin_emulator(
+        self, dom: DomainRef, cpumap: bytes, flags: int, api: str = "virDomainPinEmulator"
+    ) -> None:
+        """virDomainPinEmulator (procedure 279)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[279], flags, True, api)
+        return driver.domain_pin_emulator(dom, cpumap, flags)
+
+    def domain_get_emulator_pin_info(
+        self, dom: DomainRef, maplen: int, flags: int, api: str = "virDomainGetEmulatorPinInfo"
+    ) -> bytes:
+        """virDomainGetEmulatorPinInfo (procedure 280)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_emulator_pin_info(dom, maplen, flags)
+
+    def domain_block_stats(
+        self, dom: DomainRef, path: str, api: str = "virDomainBlockStats"
+    ) -> tuple[int, int, int, int, int]:
+        """virDomainBlockStats (procedure 64)."""
+        driver = self._driver(api)
+        path = check_string(path, "path", api)
+        return driver.domain_block_stats(dom, path)
+
+    def domain_interface_stats(
+        self, dom: DomainRef, device: str, api: str = "virDomainInterfaceStats"
+    ) -> tuple[int, int, int, int, int, int, int, int]:
+        """virDomainInterfaceStats (procedure 65)."""
+        driver = self._driver(api)
+        device = check_string(device, "device", api)
+        return driver.domain_interface_stats(dom, device)
+
+    def domain_get_disk_errors(
+        self, dom: DomainRef, maxerrors: int, flags: int, api: str = "virDomainGetDiskErrors"
+    ) -> tuple[int, list[tuple[str, int]]]:
+        """virDomainGetDiskErrors (procedure 263)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_disk_errors(dom, maxerrors, flags)
+
     def domain_snapshot_create_xml(
         self, dom: DomainRef, xml: str, flags: int, api: str = "virDomainSnapshotCreateXML"
     ) -> DomainSnapshotRef:

@@ -185,6 +185,15 @@ class DomainModificationImpact(enum.IntFlag):
     CONFIG = 2
 
 
+class DomainMetadataType(enum.IntEnum):
+    """VIR_DOMAIN_METADATA_*: which part of a domain's metadata virDomainSetMetadata and
+    virDomainGetMetadata act on."""
+
+    DESCRIPTION = 0
+    TITLE = 1
+    ELEMENT = 2
+
+
 class DomainMemoryModFlags(enum.IntFlag):
     """VIR_DOMAIN_MEM_*: virDomainSetMemoryFlags (the affect bits, and MAXIMUM for the limit)."""
 

@@ -20,6 +20,9 @@ from pyvirt._checks import (
     invalid_arg,
 )
 from pyvirt._core_enums import DomainState
+from pyvirt._domain_extras import DomainMetadataMethods
+from pyvirt._domain_stats import DomainStatsMethods
+from pyvirt._domain_vcpus import DomainVcpuMethods
 from pyvirt._records import (
     DomainInfo,
     DomainInterface,
@@ -64,7 +67,7 @@ def _check_impact_exclusive(flags: int, api: str) -> None:
         )
 
 
-class Domain:
+class Domain(DomainMetadataMethods, DomainVcpuMethods, DomainStatsMethods):
     """A domain (virtual machine) on a connection."""
 
     def __init__(self, conn: Connection, ref: DomainRef | None, record: DomainRecord | None = None):

@@ -252,6 +252,21 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(338, "domain_set_time", "virDomainSetTime", "domain:set_time"),
     _p(229, "domain_get_control_info", "virDomainGetControlInfo", "domain:read", prio=True),
     _p(277, "domain_get_hostname", "virDomainGetHostname", "domain:read", refuses_read_only=True),
+    # domain extras (issue 10): metadata, title and description; rename
+    _p(264, "domain_set_metadata", "virDomainSetMetadata", "domain:write", flags=_SAVE_BY_IMPACT),
+    _p(265, "domain_get_metadata", "virDomainGetMetadata", "domain:read"),
+    _p(358, "domain_rename", "virDomainRename", "domain:write", "domain:save"),
+    # domain vCPUs (issue 10): placement and pinning.  225 (virDomainPinVcpuFlags) also
+    # serves the flagless virDomainPinVcpu (26), as 219 serves 58.
+    _p(20, "domain_get_vcpus", "virDomainGetVcpus", "domain:read"),
+    _p(225, "domain_pin_vcpu_flags", "virDomainPinVcpu", "domain:write", flags=_SAVE_BY_IMPACT),
+    _p(230, "domain_get_vcpu_pin_info", "virDomainGetVcpuPinInfo", "domain:read"),
+    _p(279, "domain_pin_emulator", "virDomainPinEmulator", "domain:write", flags=_SAVE_BY_IMPACT),
+    _p(280, "domain_get_emulator_pin_info", "virDomainGetEmulatorPinInfo", "domain:read"),
+    # domain statistics (issue 10)
+    _p(64, "domain_block_stats", "virDomainBlockStats", "domain:read"),
+    _p(65, "domain_interface_stats", "virDomainInterfaceStats", "domain:read"),
+    _p(263, "domain_get_disk_errors", "virDomainGetDiskErrors", "domain:read"),
     # domain snapshots (libvirt's virDomainSnapshot* family)
     _p(
         185,

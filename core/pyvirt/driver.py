@@ -431,6 +431,76 @@ class HypervisorDriver:
         VIR_ERR_INVALID_ARG."""
         unsupported("domain_set_vcpus_flags")
 
+    # -- domain extras (issue 10): metadata, rename --------------------------------------
+    def domain_set_metadata(
+        self,
+        dom: DomainRef,
+        type: int,
+        metadata: str | None,
+        key: str | None,
+        uri: str | None,
+        flags: int,
+    ) -> None:
+        """virDomainSetMetadata: set (None or "": remove) the title, description or the
+        ``<metadata>`` element of namespace *uri* (prefix *key*), live and/or config."""
+        unsupported("domain_set_metadata")
+
+    def domain_get_metadata(self, dom: DomainRef, type: int, uri: str | None, flags: int) -> str:
+        """virDomainGetMetadata: the title, description or the ``<metadata>`` element of
+        namespace *uri*; missing: VIR_ERR_NO_DOMAIN_METADATA."""
+        unsupported("domain_get_metadata")
+
+    def domain_rename(self, dom: DomainRef, new_name: str, flags: int) -> None:
+        """virDomainRename: give the inactive persistent domain *new_name*."""
+        unsupported("domain_rename")
+
+    # -- domain vCPUs (issue 10): placement and pinning ---------------------------------
+    def domain_get_vcpus(
+        self, dom: DomainRef, maxinfo: int, maplen: int
+    ) -> tuple[list[tuple[int, int, int, int]], bytes]:
+        """virDomainGetVcpus: (number, state, cpu time ns, host CPU) of up to *maxinfo*
+        online vCPUs, and their affinity as *maplen* bytes each (bit i: host CPU i)."""
+        unsupported("domain_get_vcpus")
+
+    def domain_pin_vcpu_flags(self, dom: DomainRef, vcpu: int, cpumap: bytes, flags: int) -> None:
+        """virDomainPinVcpuFlags: let *vcpu* run on the host CPUs set in *cpumap*."""
+        unsupported("domain_pin_vcpu_flags")
+
+    def domain_get_vcpu_pin_info(
+        self, dom: DomainRef, ncpumaps: int, maplen: int, flags: int
+    ) -> bytes:
+        """virDomainGetVcpuPinInfo: the affinity of the first *ncpumaps* vCPUs, *maplen*
+        bytes each (fewer maps when the domain has fewer vCPUs)."""
+        unsupported("domain_get_vcpu_pin_info")
+
+    def domain_pin_emulator(self, dom: DomainRef, cpumap: bytes, flags: int) -> None:
+        """virDomainPinEmulator: let the emulator threads run on the CPUs set in *cpumap*."""
+        unsupported("domain_pin_emulator")
+
+    def domain_get_emulator_pin_info(self, dom: DomainRef, maplen: int, flags: int) -> bytes:
+        """virDomainGetEmulatorPinInfo: the emulator threads' affinity, *maplen* bytes."""
+        unsupported("domain_get_emulator_pin_info")
+
+    # -- domain statistics (issue 10) ---------------------------------------------------
+    def domain_block_stats(self, dom: DomainRef, path: str) -> tuple[int, int, int, int, int]:
+        """virDomainBlockStats of disk *path* (target or source): read requests, bytes read,
+        write requests, bytes written, errors (-1: not known)."""
+        unsupported("domain_block_stats")
+
+    def domain_interface_stats(
+        self, dom: DomainRef, device: str
+    ) -> tuple[int, int, int, int, int, int, int, int]:
+        """virDomainInterfaceStats of interface *device* (target name or MAC): rx bytes,
+        packets, errors, drops, then the same for tx (-1: not known)."""
+        unsupported("domain_interface_stats")
+
+    def domain_get_disk_errors(
+        self, dom: DomainRef, maxerrors: int, flags: int
+    ) -> tuple[int, list[tuple[str, int]]]:
+        """virDomainGetDiskErrors: how many disks have errors, and the first *maxerrors* of
+        them as (target, VIR_DOMAIN_DISK_ERROR_*)."""
+        unsupported("domain_get_disk_errors")
+
     def domain_screenshot(self, dom: DomainRef, screen: int, flags: int) -> bytes:
         """The image of console *screen* as PNG bytes (libvirt streams it and returns the
         MIME type; the image is small enough to be the result here)."""

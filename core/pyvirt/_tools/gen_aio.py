@@ -166,6 +166,50 @@ def _convert(cls: ast.ClassDef, *, skip: frozenset[str] = frozenset(), base: str
     return ast.unparse(ast.fix_missing_locations(out))
 
 
+#: Method families of the synchronous classes kept in modules of their own (mixins): their
+#: methods join the class's, and the module's private helpers are imported by the twin.
+MIXINS = {
+    "DomainMetadataMethods": "_domain_extras.py",
+    "DomainVcpuMethods": "_domain_vcpus.py",
+    "DomainStatsMethods": "_domain_stats.py",
+}
+
+
+def _top_level_names(node: ast.stmt) -> list[str]:
+    """The names a module-level statement defines (functions and assigned constants)."""
+    if isinstance(node, ast.FunctionDef):
+        return [node.name]
+    if isinstance(node, ast.Assign):
+        return [n.id for t in node.targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    return []
+
+
+def _with_mixins(cls: ast.ClassDef) -> tuple[ast.ClassDef, list[str]]:
+    """*cls* with the methods of its mixin bases (see MIXINS) folded in, and the import
+    lines the folded methods' module-level helpers need."""
+    imports: list[str] = []
+    body = list(cls.body)
+    for base in cls.bases:
+        if not isinstance(base, ast.Name) or base.id not in MIXINS:
+            continue
+        module = MIXINS[base.id]
+        tree = ast.parse((CORE / module).read_text(encoding="utf-8"))
+        helpers = sorted(
+            name
+            for node in tree.body
+            for name in _top_level_names(node)
+            if name.startswith("_") and not name.startswith("__")
+        )
+        if helpers:
+            imports.append(f"from pyvirt.{module[:-3]} import {', '.join(helpers)}")
+        mixin = next(n for n in tree.body if isinstance(n, ast.ClassDef) and n.name == base.id)
+        body += [f for f in mixin.body if isinstance(f, ast.FunctionDef)]
+    merged = ast.ClassDef(
+        name=cls.name, bases=[], keywords=[], body=body, decorator_list=cls.decorator_list
+    )
+    return ast.copy_location(merged, cls), imports
+
+
 def _classes(path: Path) -> dict[str, ast.ClassDef]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     return {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
@@ -213,7 +257,10 @@ def gen_aio_objects() -> str:
     ]
     parts.append(_convert(connection, skip=_CONNECTION_PLUMBING, base="AsyncConnectionBase"))
     for name in ("Domain", "DomainSnapshot", "Network", "StoragePool", "StorageVol"):
-        parts += ["", "", _convert(objects[name])]
+        merged, imports = _with_mixins(objects[name])
+        header = parts.index("from pyvirt._typed_params import typed_params_dict")
+        parts[header + 1 : header + 1] = imports
+        parts += ["", "", _convert(merged)]
     secrets = _classes(CORE / "_objects_secrets.py")
     for name in ("Secret", "NWFilter", "NWFilterBinding"):
         parts += ["", "", _convert(secrets[name])]

@@ -60,6 +60,9 @@ MODULES: dict[str, tuple[str, ...]] = {
     ),
     "save": ("managedsave", "managedsave-remove"),
     "edit": ("edit", "net-edit", "pool-edit", "nwfilter-edit", "snapshot-edit"),
+    "domain_metadata": ("desc", "metadata", "domrename"),
+    "vcpu": ("vcpucount", "vcpuinfo", "vcpupin", "emulatorpin"),
+    "domain_stats": ("domblkstat", "domifstat", "domblkerror", "domif-getlink"),
     "snapshot": (
         "snapshot-create",
         "snapshot-create-as",
@@ -203,11 +206,17 @@ def lookup(name: str) -> Cmd | None:
 #: Groups whose virsh table is not in name order: their commands in virsh's order.
 _TABLE_ORDER: dict[str, tuple[str, ...]] = {"nodedev": MODULES["nodedevs"]}
 
+#: The few commands virsh's tables list out of alphabetical order: name -> the command it
+#: follows (virsh lists ``emulatorpin`` right after ``vcpupin``).
+LISTED_AFTER = {"emulatorpin": "vcpupin"}
 
-def _listing_key(cmd: Cmd) -> tuple[bool, str]:
-    """virsh lists a group's commands by name, except that its nwfilter-binding-* commands
-    come after all the nwfilter-* ones (they have a table of their own)."""
-    return cmd.name.startswith("nwfilter-binding-"), cmd.name
+
+def _listing_key(cmd: Cmd) -> tuple[bool, str, int]:
+    """By name, but for :data:`LISTED_AFTER`; and the nwfilter-binding-* commands come after
+    all the nwfilter-* ones (virsh has a table of their own for them)."""
+    after = LISTED_AFTER.get(cmd.name)
+    binding = cmd.name.startswith("nwfilter-binding-")
+    return (binding, cmd.name, 0) if after is None else (binding, after, 1)
 
 
 def group_commands(keyword: str) -> list[Cmd]:

@@ -52,6 +52,9 @@ class DomainDef:
     title: str | None = None
     description: str | None = None
     metadata: list[etree._Element] = field(default_factory=list)
+    #: A ``<metadata>`` element exists, possibly empty: libvirt keeps (and prints) an empty one
+    #: that was defined so, or left behind when its last child was removed.
+    has_metadata: bool = False
     memory_kib: int = 0
     current_memory_kib: int = 0
     max_vcpus: int = 1

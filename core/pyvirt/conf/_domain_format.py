@@ -91,6 +91,8 @@ def format_domain_xml(
 
 def _metadata(w: XMLWriter, d: DomainDef) -> None:
     if not d.metadata:
+        if d.has_metadata:
+            w.empty("metadata")
         return
     w.open("metadata")
     for el in d.metadata:

@@ -164,7 +164,9 @@ def parse_domain_xml(
         raise _xml_err("Domain title can't contain newlines")
     d.title = title
     d.description = _text(child(root, "description"))
-    d.metadata = _metadata(child(root, "metadata"))
+    metadata_el = child(root, "metadata")
+    d.metadata = _metadata(metadata_el)
+    d.has_metadata = metadata_el is not None
     # --- memory
     d.memory_kib = _parse_memory(root, "memory")
     d.current_memory_kib = _parse_memory(root, "currentMemory")

@@ -13,6 +13,9 @@ from pyvirt._enums import DomainVcpuFlags
 from pyvirt._objects import Domain
 from pyvirt._records import DomainRef, TypedParameter
 from pyvirt.libvirt import _args
+from pyvirt.libvirt._domain_extras import DomainMetadataMethods
+from pyvirt.libvirt._domain_stats import DomainStatsMethods
+from pyvirt.libvirt._domain_vcpus import DomainVcpuMethods
 from pyvirt.libvirt._errors import api
 from pyvirt.libvirt._handle import IdentifiedHandle, uuid_bytes  # noqa: F401 - re-exported
 from pyvirt.libvirt._snapshot import DomainSnapshotMethods
@@ -22,7 +25,13 @@ if TYPE_CHECKING:
     from pyvirt.libvirt._stream import virStream
 
 
-class virDomain(DomainSnapshotMethods, IdentifiedHandle):  # noqa: N801 - libvirt-python's name
+class virDomain(  # noqa: N801 - libvirt-python's name
+    DomainMetadataMethods,
+    DomainVcpuMethods,
+    DomainStatsMethods,
+    DomainSnapshotMethods,
+    IdentifiedHandle,
+):
     """A domain on a :class:`virConnect`; a value, like pyvirt's handle."""
 
     _o: Domain

@@ -282,6 +282,66 @@ class RemoteStubs:
         sig = wire_signature(277)
         return self._invoke(277, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
 
+    def domain_set_metadata(
+        self,
+        dom: DomainRef,
+        type: int,
+        metadata: str | None,
+        key: str | None,
+        uri: str | None,
+        flags: int,
+    ) -> None:
+        sig = wire_signature(264)
+        return self._invoke(264, checked(sig, [dom, type, metadata, key, uri, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_metadata(self, dom: DomainRef, type: int, uri: str | None, flags: int) -> str:
+        sig = wire_signature(265)
+        return self._invoke(265, checked(sig, [dom, type, uri, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_rename(self, dom: DomainRef, new_name: str, flags: int) -> None:
+        sig = wire_signature(358)
+        return self._invoke(358, checked(sig, [dom, new_name, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_vcpus(
+        self, dom: DomainRef, maxinfo: int, maplen: int
+    ) -> tuple[list[tuple[int, int, int, int]], bytes]:
+        sig = wire_signature(20)
+        return self._invoke(20, checked(sig, [dom, maxinfo, maplen]), sig)  # type: ignore[no-any-return]
+
+    def domain_pin_vcpu_flags(self, dom: DomainRef, vcpu: int, cpumap: bytes, flags: int) -> None:
+        sig = wire_signature(225)
+        return self._invoke(225, checked(sig, [dom, vcpu, cpumap, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_vcpu_pin_info(
+        self, dom: DomainRef, ncpumaps: int, maplen: int, flags: int
+    ) -> bytes:
+        sig = wire_signature(230)
+        return self._invoke(230, checked(sig, [dom, ncpumaps, maplen, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_pin_emulator(self, dom: DomainRef, cpumap: bytes, flags: int) -> None:
+        sig = wire_signature(279)
+        return self._invoke(279, checked(sig, [dom, cpumap, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_emulator_pin_info(self, dom: DomainRef, maplen: int, flags: int) -> bytes:
+        sig = wire_signature(280)
+        return self._invoke(280, checked(sig, [dom, maplen, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_block_stats(self, dom: DomainRef, path: str) -> tuple[int, int, int, int, int]:
+        sig = wire_signature(64)
+        return self._invoke(64, checked(sig, [dom, path]), sig)  # type: ignore[no-any-return]
+
+    def domain_interface_stats(
+        self, dom: DomainRef, device: str
+    ) -> tuple[int, int, int, int, int, int, int, int]:
+        sig = wire_signature(65)
+        return self._invoke(65, checked(sig, [dom, device]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_disk_errors(
+        self, dom: DomainRef, maxerrors: int, flags: int
+    ) -> tuple[int, list[tuple[str, int]]]:
+        sig = wire_signature(263)
+        return self._invoke(263, checked(sig, [dom, maxerrors, flags]), sig)  # type: ignore[no-any-return]
+
     def domain_snapshot_create_xml(self, dom: DomainRef, xml: str, flags: int) -> DomainSnapshotRef:
         sig = wire_signature(185)
         return self._invoke(185, checked(sig, [dom, xml, flags]), sig)  # type: ignore[no-any-return]
@@ -1062,6 +1122,81 @@ class AsyncRemoteStubs:
     async def domain_get_hostname(self, dom: DomainRef, flags: int) -> str:
         sig = wire_signature(277)
         reply = await self._asend(277, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_metadata(
+        self,
+        dom: DomainRef,
+        type: int,
+        metadata: str | None,
+        key: str | None,
+        uri: str | None,
+        flags: int,
+    ) -> None:
+        sig = wire_signature(264)
+        reply = await self._asend(264, checked(sig, [dom, type, metadata, key, uri, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_metadata(
+        self, dom: DomainRef, type: int, uri: str | None, flags: int
+    ) -> str:
+        sig = wire_signature(265)
+        reply = await self._asend(265, checked(sig, [dom, type, uri, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_rename(self, dom: DomainRef, new_name: str, flags: int) -> None:
+        sig = wire_signature(358)
+        reply = await self._asend(358, checked(sig, [dom, new_name, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_vcpus(
+        self, dom: DomainRef, maxinfo: int, maplen: int
+    ) -> tuple[list[tuple[int, int, int, int]], bytes]:
+        sig = wire_signature(20)
+        reply = await self._asend(20, checked(sig, [dom, maxinfo, maplen]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_pin_vcpu_flags(
+        self, dom: DomainRef, vcpu: int, cpumap: bytes, flags: int
+    ) -> None:
+        sig = wire_signature(225)
+        reply = await self._asend(225, checked(sig, [dom, vcpu, cpumap, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_vcpu_pin_info(
+        self, dom: DomainRef, ncpumaps: int, maplen: int, flags: int
+    ) -> bytes:
+        sig = wire_signature(230)
+        reply = await self._asend(230, checked(sig, [dom, ncpumaps, maplen, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_pin_emulator(self, dom: DomainRef, cpumap: bytes, flags: int) -> None:
+        sig = wire_signature(279)
+        reply = await self._asend(279, checked(sig, [dom, cpumap, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_emulator_pin_info(self, dom: DomainRef, maplen: int, flags: int) -> bytes:
+        sig = wire_signature(280)
+        reply = await self._asend(280, checked(sig, [dom, maplen, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_block_stats(self, dom: DomainRef, path: str) -> tuple[int, int, int, int, int]:
+        sig = wire_signature(64)
+        reply = await self._asend(64, checked(sig, [dom, path]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_interface_stats(
+        self, dom: DomainRef, device: str
+    ) -> tuple[int, int, int, int, int, int, int, int]:
+        sig = wire_signature(65)
+        reply = await self._asend(65, checked(sig, [dom, device]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_disk_errors(
+        self, dom: DomainRef, maxerrors: int, flags: int
+    ) -> tuple[int, list[tuple[str, int]]]:
+        sig = wire_signature(263)
+        reply = await self._asend(263, checked(sig, [dom, maxerrors, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_snapshot_create_xml(

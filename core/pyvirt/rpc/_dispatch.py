@@ -404,6 +404,95 @@ def _domain_get_hostname(conn: DriverConnection, args: list[Any], read_only: boo
     return conn.domain_get_hostname(dom, flags)
 
 
+def _domain_set_metadata(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    type: int = args[1]
+    metadata: str | None = args[2]
+    key: str | None = args[3]
+    uri: str | None = args[4]
+    flags: int = args[5]
+    if read_only:
+        check_access(BY_NUMBER[264], flags, True)
+    return conn.domain_set_metadata(dom, type, metadata, key, uri, flags)
+
+
+def _domain_get_metadata(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    type: int = args[1]
+    uri: str | None = args[2]
+    flags: int = args[3]
+    return conn.domain_get_metadata(dom, type, uri, flags)
+
+
+def _domain_rename(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    new_name: str = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[358], flags, True)
+    return conn.domain_rename(dom, new_name, flags)
+
+
+def _domain_get_vcpus(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    maxinfo: int = args[1]
+    maplen: int = args[2]
+    return conn.domain_get_vcpus(dom, maxinfo, maplen)
+
+
+def _domain_pin_vcpu_flags(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    vcpu: int = args[1]
+    cpumap: bytes = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[225], flags, True)
+    return conn.domain_pin_vcpu_flags(dom, vcpu, cpumap, flags)
+
+
+def _domain_get_vcpu_pin_info(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    ncpumaps: int = args[1]
+    maplen: int = args[2]
+    flags: int = args[3]
+    return conn.domain_get_vcpu_pin_info(dom, ncpumaps, maplen, flags)
+
+
+def _domain_pin_emulator(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    cpumap: bytes = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[279], flags, True)
+    return conn.domain_pin_emulator(dom, cpumap, flags)
+
+
+def _domain_get_emulator_pin_info(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    maplen: int = args[1]
+    flags: int = args[2]
+    return conn.domain_get_emulator_pin_info(dom, maplen, flags)
+
+
+def _domain_block_stats(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    path: str = args[1]
+    return conn.domain_block_stats(dom, path)
+
+
+def _domain_interface_stats(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    device: str = args[1]
+    return conn.domain_interface_stats(dom, device)
+
+
+def _domain_get_disk_errors(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    maxerrors: int = args[1]
+    flags: int = args[2]
+    return conn.domain_get_disk_errors(dom, maxerrors, flags)
+
+
 def _domain_snapshot_create_xml(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     dom: DomainRef = args[0]
     xml: str = args[1]
@@ -1249,6 +1338,17 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     338: _domain_set_time,
     229: _domain_get_control_info,
     277: _domain_get_hostname,
+    264: _domain_set_metadata,
+    265: _domain_get_metadata,
+    358: _domain_rename,
+    20: _domain_get_vcpus,
+    225: _domain_pin_vcpu_flags,
+    230: _domain_get_vcpu_pin_info,
+    279: _domain_pin_emulator,
+    280: _domain_get_emulator_pin_info,
+    64: _domain_block_stats,
+    65: _domain_interface_stats,
+    263: _domain_get_disk_errors,
     185: _domain_snapshot_create_xml,
     186: _domain_snapshot_get_xml_desc,
     187: _domain_snapshot_num,

@@ -12,11 +12,14 @@ from pyvirt_test._domain_ops import DomainOps
 from pyvirt_test._host import HostOps
 from pyvirt_test._iface_ops import InterfaceOps
 from pyvirt_test._info_ops import InfoOps
+from pyvirt_test._metadata_ops import MetadataOps
 from pyvirt_test._network_ops import NetworkOps
 from pyvirt_test._nodedev_ops import NodeDeviceOps
 from pyvirt_test._snapshot_ops import SnapshotOps
 from pyvirt_test._state import EventListener, TestState
+from pyvirt_test._stats_ops import StatsOps
 from pyvirt_test._storage_ops import StorageOps
+from pyvirt_test._vcpu_ops import VcpuOps
 
 _tokens = itertools.count(1)
 
@@ -24,6 +27,9 @@ _tokens = itertools.count(1)
 class TestConnection(
     HostOps,
     InfoOps,
+    MetadataOps,
+    VcpuOps,
+    StatsOps,
     DomainOps,
     SnapshotOps,
     NetworkOps,

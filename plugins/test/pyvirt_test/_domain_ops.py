@@ -368,6 +368,10 @@ class DomainOps:
                 ErrorDomain.DOMAIN,
                 "transient domains do not have any persistent config",
             )
+        if flags & live_flag and dom.persistent and dom.config is None:
+            # libvirt keeps the persistent definition apart from the start on (newDef), so a
+            # live-only change must not reach the next boot's definition.
+            dom.config = dom.live.copy()
         live = dom.live if flags & live_flag else None
         persistent = None
         if flags & config_flag:

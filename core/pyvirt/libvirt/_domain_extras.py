@@ -1,0 +1,44 @@
+"""libvirt-python's domain metadata and rename methods (``setMetadata``, ``metadata``,
+``rename``), a family of :class:`pyvirt.libvirt.virDomain` kept in its own module."""
+
+from __future__ import annotations
+
+from pyvirt._objects import Domain
+from pyvirt.libvirt import _args
+from pyvirt.libvirt._errors import api
+
+
+class DomainMetadataMethods:
+    """Mixin of :class:`pyvirt.libvirt.virDomain`."""
+
+    _o: Domain
+
+    @api
+    def setMetadata(  # noqa: N802 - libvirt-python's name
+        self, type: int, metadata: str | None, key: str | None, uri: str | None, flags: int = 0
+    ) -> int:
+        c_api = "virDomainSetMetadata"
+        self._o.set_metadata(
+            _args.c_int(type),
+            _args.optional_string(metadata, c_api, 3),
+            _args.optional_string(key, c_api, 4),
+            _args.optional_string(uri, c_api, 5),
+            _args.flags(flags),
+        )
+        return 0
+
+    @api
+    def metadata(self, type: int, uri: str | None, flags: int = 0) -> str:
+        c_api = "virDomainGetMetadata"
+        return self._o.metadata(
+            _args.c_int(type), _args.optional_string(uri, c_api, 3), _args.flags(flags)
+        )
+
+    @api
+    def rename(self, new_name: str | None, flags: int = 0) -> int:
+        # Checked by the public layer (NULL, then empty), as libvirt's virDomainRename does.
+        self._o.rename(
+            _args.optional_string(new_name, "virDomainRename", 2),  # type: ignore[arg-type]
+            _args.flags(flags),
+        )
+        return 0
