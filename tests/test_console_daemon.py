@@ -18,7 +18,7 @@ import pyvirt
 from daemon_helpers import start_daemon
 from pyvirt import ErrorCode, VirtError
 from qemu_guest import Guest, guest_domain_xml
-from qemu_helpers import daemon_env, needs_qemu, qemu_root  # noqa: F401 - fixtures
+from qemu_helpers import daemon_env, needs_qemu, qemu_root, wait_for  # noqa: F401 - fixtures
 from test_qemu_guest_console import TIMEOUT, _ask, _read_until
 
 PYVIRSH = str(Path(sys.executable).parent / "pyvirsh")
@@ -81,7 +81,21 @@ def test_console_through_the_daemon_answers_and_allows_one_session(
     finally:
         os.close(fd)
     # The forced session closed: a new one opens without force, also by alias and "safe".
-    again = guest_dom.open_console("serial0", 2)
+    # The stream has a socket of its own, so the worker learns of the close a moment after
+    # os.close returns (as libvirtd learns of a virsh that went away): wait for that.
+    opened: list[int] = []
+
+    def reopen() -> bool:
+        try:
+            opened.append(guest_dom.open_console("serial0", 2))
+        except VirtError as exc:
+            if exc.code != ErrorCode.OPERATION_FAILED:
+                raise
+            return False
+        return True
+
+    assert wait_for(reopen, timeout=TIMEOUT)
+    again = opened[0]
     try:
         assert b"x=9" in _ask(again, "echo x=$((3*3))", b"x=9")
     finally:
