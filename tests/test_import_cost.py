@@ -132,3 +132,18 @@ def test_a_worker_process_loads_no_zmq() -> None:
     loaded = imported_modules("import pyvirtd._worker\n")
     assert "pyvirtd._transport" in loaded
     assert not [m for m in loaded if m.split(".")[0] == "zmq" or m == "pyvirtd._cli"]
+
+
+def test_pyvirsh_list_on_the_test_driver_loads_no_xml_parser_nor_dataclasses() -> None:
+    """Architecture, not speed: the test driver holds its default state as models
+    (pyvirt.driver.model), so listing domains parses no XML (lxml loads only where XML is read
+    or written) and needs neither dataclasses nor typing; a driver module that imports them
+    at module level puts them on every run (this happened once, by merge, and cost 90 M
+    instructions a run)."""
+    needs("pyvirt.cli")
+    needs("pyvirt_test")
+    imported_modules(RUN_LIST)  # a first run may scan the entry points (and import typing)
+    loaded = imported_modules(RUN_LIST)
+    heavy = {"lxml", "dataclasses", "typing", "inspect"}
+    assert not [m for m in loaded if m.split(".")[0] in heavy]
+

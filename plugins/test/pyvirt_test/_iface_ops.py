@@ -14,7 +14,6 @@ from pyvirt import (
     ErrorDomain,
     InterfaceRecord,
     InterfaceRef,
-    ListInterfacesFlags,
     make_error,
 )
 from pyvirt.driver import unsupported_flags
@@ -27,7 +26,6 @@ if TYPE_CHECKING:
     from pyvirt_test._host_devices import HostDevices, TestInterface
 
 _T = ErrorDomain.TEST
-_ACTIVITY = ListInterfacesFlags.ACTIVE | ListInterfacesFlags.INACTIVE
 
 
 def _record(iface: TestInterface) -> InterfaceRecord:
@@ -53,7 +51,11 @@ class InterfaceOps:
         return found
 
     def connect_list_all_interfaces(self, flags: int) -> list[InterfaceRecord]:
-        unsupported_flags(flags, _ACTIVITY, "testConnectListAllInterfaces", _T)
+        # (pyvirt's enums load here, not at import: every pyvirsh run imports this module)
+        from pyvirt import ListInterfacesFlags
+
+        activity = ListInterfacesFlags.ACTIVE | ListInterfacesFlags.INACTIVE
+        unsupported_flags(flags, activity, "testConnectListAllInterfaces", _T)
         want_active = bool(flags & ListInterfacesFlags.ACTIVE)
         want_inactive = bool(flags & ListInterfacesFlags.INACTIVE)
         with self.state.lock:

@@ -8,9 +8,7 @@ are in the DOMAIN error domain; only flag checks and state refusals are the test
 from __future__ import annotations
 
 import copy
-import re
 
-from lxml import etree
 from pyvirt import (
     DomainEventDefinedDetail,
     DomainEventType,
@@ -21,7 +19,6 @@ from pyvirt import (
     ErrorDomain,
     make_error,
 )
-from pyvirt.conf import parse_document
 from pyvirt.driver import unsupported_flags
 
 from pyvirt_test._domain_ops import DomainOps
@@ -29,13 +26,13 @@ from pyvirt_test._domain_ops import DomainOps
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from lxml import etree
     from pyvirt import DomainRef
     from pyvirt.conf import DomainDef
 
 _T = ErrorDomain.TEST
 _AFFECT = DomainModificationImpact.LIVE | DomainModificationImpact.CONFIG
 #: An XML name without a colon (libxml2's xmlValidateNCName), as a namespace prefix must be.
-_NCNAME = re.compile(r"[^\W\d][\w.\-]*")
 
 
 def _not_present() -> Exception:
@@ -51,14 +48,21 @@ def _unknown_type(type: int) -> Exception:
 
 
 def _namespace(elem: etree._Element) -> str | None:
+    from lxml import etree
+
     return etree.QName(elem).namespace
 
 
 def _element_with_namespace(metadata: str, key: str, uri: str) -> etree._Element:
     """Parse *metadata* and put its un-namespaced elements into *uri* with prefix *key*, as
     libvirt's virXMLInjectNamespace does (elements already in a namespace keep it)."""
+    import re
+
+    from lxml import etree
+    from pyvirt.conf import parse_document  # (loads lxml: on first use, not at import)
+
     parsed = parse_document(metadata, "metadata_xml", ErrorDomain.DOMAIN)
-    if not _NCNAME.fullmatch(key):
+    if not re.fullmatch(r"[^\W\d][\w.\-]*", key):
         raise make_error(
             ErrorCode.INTERNAL_ERROR,
             ErrorDomain.XML,
@@ -82,6 +86,8 @@ def _element_with_namespace(metadata: str, key: str, uri: str) -> etree._Element
 def _without_namespace(elem: etree._Element, uri: str) -> str:
     """The element as virDomainGetMetadata hands it out: *uri*'s prefix stripped, libxml2's
     formatting (virXMLExtractNamespaceXML)."""
+    from lxml import etree
+
     dup = copy.deepcopy(elem)
     dup.tail = None
     for node in dup.iter():

@@ -12,11 +12,11 @@ implemented there, so they answer "not supported" here too.
 
 from __future__ import annotations
 
+import functools
+
 from pyvirt import (
     ErrorCode,
     ErrorDomain,
-    ListNodeDeviceFlags,
-    NodeDeviceEventLifecycleType,
     NodeDeviceRecord,
     VirtError,
     make_error,
@@ -28,14 +28,11 @@ from pyvirt_test._state import TestState
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pyvirt import ListNodeDeviceFlags
     from pyvirt.conf import NodeDevCap, NodeDeviceDef
 
 _T = ErrorDomain.TEST
 _N = ErrorDomain.NODEDEV
-#: VIR_CONNECT_LIST_NODE_DEVICES_FILTERS_CAP: every capability bit (and nothing else).
-_CAP_FLAGS = {flag: flag.name[4:].lower() for flag in ListNodeDeviceFlags if flag.name and
-              flag.name.startswith("CAP_")}  # fmt: skip
-_CAP_MASK = sum(_CAP_FLAGS)
 #: The vHBA libvirt's mock copies, and the name it gives the copy.
 _TEMPLATE, _CREATED = "scsi_host11", "scsi_host12"
 
@@ -54,10 +51,20 @@ def _fc_cap(defn: NodeDeviceDef) -> NodeDevCap | None:
     return cap if cap is not None and cap.fc_host else None
 
 
+@functools.cache
+def _cap_flags() -> dict[ListNodeDeviceFlags, str]:
+    """VIR_CONNECT_LIST_NODE_DEVICES_FILTERS_CAP: every capability bit (and nothing else),
+    made on first use: pyvirt's enums are not loaded by a pyvirsh run that lists domains."""
+    from pyvirt import ListNodeDeviceFlags
+
+    return {flag: flag.name[4:].lower() for flag in ListNodeDeviceFlags if flag.name and
+            flag.name.startswith("CAP_")}  # fmt: skip
+
+
 def _flag_cap_name(flag: ListNodeDeviceFlags) -> str:
     names = {"pci_dev": "pci", "usb_dev": "usb_device", "usb_interface": "usb",
              "ccw_dev": "ccw", "css_dev": "css"}  # fmt: skip
-    cap = _CAP_FLAGS[flag]
+    cap = _cap_flags()[flag]
     return names.get(cap, cap)
 
 
@@ -89,8 +96,8 @@ class NodeDeviceOps:
             return [d.name for d in self._matching(cap)][: max(maxnames, 0)]
 
     def connect_list_all_node_devices(self, flags: int) -> list[NodeDeviceRecord]:
-        unsupported_flags(flags, _CAP_MASK, "testConnectListAllNodeDevices", _T)
-        wanted = [_flag_cap_name(flag) for flag in _CAP_FLAGS if flags & flag]
+        unsupported_flags(flags, sum(_cap_flags()), "testConnectListAllNodeDevices", _T)
+        wanted = [_flag_cap_name(flag) for flag in _cap_flags() if flags & flag]
         with self.state.lock:
             return [
                 _record(d)
@@ -173,6 +180,8 @@ class NodeDeviceOps:
             if fc is not None:
                 fc.wwnn, fc.wwpn = requested.wwnn, requested.wwpn
             self._devices()[_CREATED] = created
+            from pyvirt import NodeDeviceEventLifecycleType
+
             self._event(_CREATED, NodeDeviceEventLifecycleType.CREATED)
         # libvirt's handle caches the parent the caller asked for, not the copy's.
         return NodeDeviceRecord(_CREATED, defn.parent or "")
@@ -185,6 +194,8 @@ class NodeDeviceOps:
             if defn.parent is None or defn.parent not in self._devices():
                 return  # likewise "cannot find parent": reported, success, nothing removed
             del self._devices()[name]
+            from pyvirt import NodeDeviceEventLifecycleType
+
             self._event(name, NodeDeviceEventLifecycleType.DELETED)
 
     def _event(self, name: str, event: int) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import time
 
-from lxml import etree
 from pyvirt import DomainModificationImpact, ErrorCode, ErrorDomain, make_error
 from pyvirt.driver import invalid_arg, unsupported_flags
 
@@ -21,6 +20,7 @@ from pyvirt_test._domain_ops import DomainOps
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from lxml import etree
     from pyvirt import DomainRef
     from pyvirt.conf import DomainDef
 
@@ -98,6 +98,8 @@ def _emulator_pin(defn: DomainDef) -> set[int] | None:
 def _set_pin(defn: DomainDef, tag: str, vcpu: int | None, cpus: set[int]) -> None:
     """Replace the ``<vcpupin>`` of *vcpu* (or the ``<emulatorpin>``) and keep libvirt's
     order of ``<cputune>``'s children (vCPU pins by number)."""
+    from lxml import etree
+
     tune = _cputune(defn)
     if tune is None:
         tune = etree.Element("cputune")
