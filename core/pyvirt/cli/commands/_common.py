@@ -13,9 +13,11 @@ from pyvirt.cli._parser import Opt, Parsed, T
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
-    from typing import Any
+    from typing import Any, TypeVar
 
     from pyvirt import Domain, Network, StoragePool, StorageVol
+
+    _O = TypeVar("_O")
 
 #: pyvirsh's extension, listed by ``help CMD`` after virsh's own options (the tests compare
 #: help with virsh's once this option's lines are taken out).
@@ -141,47 +143,55 @@ def domain(ctl: Control, p: Parsed, by: int = BY_ID | BY_UUID | BY_NAME) -> tupl
     return dom, name
 
 
-def network(ctl: Control, p: Parsed, opt: str = "network") -> tuple[Network, str]:
-    """virshCommandOptNetworkBy: uuid (36 chars) then name; the lookup error follows."""
+def uuid_then_name(
+    ctl: Control,
+    name: str,
+    cmd: str,
+    opt: str,
+    kind: str,
+    by_uuid: Callable[[str], _O],
+    by_name: Callable[[str], _O],
+) -> _O:
+    """virsh's lookup of an object named by UUID or name (virshCommandOptNetworkBy,
+    -PoolBy, -NWFilterBy): a 36-character value is tried as a UUID first, then as a name;
+    the last lookup's error follows "failed to get KIND 'NAME'"."""
     from pyvirt import VirtError
 
-    name = string_req(p, opt)
-    assert name is not None
-    cmd = p.cmd.name
     ctl.log(INFO, f"{cmd}: found option <{opt}>: {name}")
     err: VirtError | None = None
     if len(name) == 36:
-        ctl.log(DEBUG, f"{cmd}: <{opt}> trying as network UUID")
+        ctl.log(DEBUG, f"{cmd}: <{opt}> trying as {kind} UUID")
         try:
-            return ctl.conn.lookup_network_by_uuid(name), name
+            return by_uuid(name)
         except VirtError as e:
             err = e
-    ctl.log(DEBUG, f"{cmd}: <{opt}> trying as network NAME")
+    ctl.log(DEBUG, f"{cmd}: <{opt}> trying as {kind} NAME")
     try:
-        return ctl.conn.lookup_network_by_name(name), name
+        return by_name(name)
     except VirtError as e:
         err = e
-    raise Failure(f"failed to get network '{name}'", cause=err)
+    raise Failure(f"failed to get {kind} '{name}'", cause=err)
+
+
+def network(ctl: Control, p: Parsed, opt: str = "network") -> tuple[Network, str]:
+    """virshCommandOptNetworkBy: uuid (36 chars) then name; the lookup error follows."""
+    name = string_req(p, opt)
+    assert name is not None
+    conn = ctl.conn
+    found = uuid_then_name(
+        ctl, name, p.cmd.name, opt, "network",
+        conn.lookup_network_by_uuid, conn.lookup_network_by_name,
+    )  # fmt: skip
+    return found, name
 
 
 def pool_by(ctl: Control, name: str, cmd: str, opt: str = "pool") -> StoragePool:
     """virshCommandOptPoolBy's lookups: uuid (36 chars) then name; the lookup error follows."""
-    from pyvirt import VirtError
-
-    ctl.log(INFO, f"{cmd}: found option <{opt}>: {name}")
-    err: VirtError | None = None
-    if len(name) == 36:
-        ctl.log(DEBUG, f"{cmd}: <{opt}> trying as pool UUID")
-        try:
-            return ctl.conn.lookup_storage_pool_by_uuid(name)
-        except VirtError as e:
-            err = e
-    ctl.log(DEBUG, f"{cmd}: <{opt}> trying as pool NAME")
-    try:
-        return ctl.conn.lookup_storage_pool_by_name(name)
-    except VirtError as e:
-        err = e
-    raise Failure(f"failed to get pool '{name}'", cause=err)
+    conn = ctl.conn
+    return uuid_then_name(
+        ctl, name, cmd, opt, "pool",
+        conn.lookup_storage_pool_by_uuid, conn.lookup_storage_pool_by_name,
+    )  # fmt: skip
 
 
 def pool(ctl: Control, p: Parsed, opt: str = "pool") -> tuple[StoragePool, str]:

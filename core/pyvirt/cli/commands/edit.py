@@ -9,6 +9,7 @@ flag, as libvirt's test driver does for networks), runs the editor loop of
 
 from __future__ import annotations
 
+from pyvirt._codes import ErrorCode
 from pyvirt._enums import (
     DomainDefineFlags,
     DomainSnapshotCreateFlags,
@@ -27,8 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-_INVALID_ARG = 8  # VIR_ERR_INVALID_ARG: how a driver refuses a flag it does not know
-_NO_SUPPORT = 3
+    from pyvirt import DomainSnapshot
 
 
 def _inactive_or_live(get: Callable[[int], str], inactive: int) -> Callable[[], str]:
@@ -36,15 +36,16 @@ def _inactive_or_live(get: Callable[[int], str], inactive: int) -> Callable[[], 
     virsh retries: "the server side libvirt doesn't support VIR_*_XML_INACTIVE")."""
     from pyvirt import VirtError
 
-    flags = [inactive]
+    flags = inactive
 
     def fetch() -> str:
+        nonlocal flags
         try:
-            return get(flags[0])
-        except VirtError as e:
-            if int(e.code) != _INVALID_ARG or not flags[0]:
+            return get(flags)
+        except VirtError as e:  # (INVALID_ARG: how a driver refuses a flag it does not know)
+            if e.code != ErrorCode.INVALID_ARG or not flags:
                 raise
-        flags[0] = 0
+        flags = 0
         return get(0)
 
     return fetch
@@ -55,21 +56,22 @@ def cmd_edit(ctl: Control, p: Parsed) -> bool:
 
     dom, _ = domain(ctl, p)
     conn = ctl.conn
-    define_flags = [0 if p.bool("skip-validate") else int(DomainDefineFlags.VALIDATE)]
+    define_flags = 0 if p.bool("skip-validate") else int(DomainDefineFlags.VALIDATE)
 
     def define(xml: str) -> str:
         """virshDomainDefine: with flags, falling back when VALIDATE is all they ask for."""
-        if not define_flags[0]:
+        if not define_flags:
             return conn.define_domain(xml).name
         try:
-            return conn.define_domain(xml, define_flags[0]).name
+            return conn.define_domain(xml, define_flags).name
         except VirtError as e:
-            if int(e.code) != _NO_SUPPORT or define_flags[0] != DomainDefineFlags.VALIDATE:
+            if e.code != ErrorCode.NO_SUPPORT or define_flags != DomainDefineFlags.VALIDATE:
                 raise
         return conn.define_domain(xml).name
 
     def relax() -> None:
-        define_flags[0] &= ~int(DomainDefineFlags.VALIDATE)
+        nonlocal define_flags
+        define_flags &= ~int(DomainDefineFlags.VALIDATE)
 
     query = int(DomainXMLFlags.SECURE | DomainXMLFlags.INACTIVE)
     edited = edit_object(ctl, EditSpec(lambda: dom.xml_desc(query), define, relax))
@@ -124,11 +126,12 @@ def cmd_snapshot_edit(ctl: Control, p: Parsed) -> bool:
     else:
         raise Failure("--snapshotname or --current is required")
     name = snap.name
-    made: list[object] = []
+    made: DomainSnapshot | None = None
 
     def define(xml: str) -> str:
-        made[:] = [dom.snapshot_create_xml(xml, int(flags))]
-        return made[0].name  # type: ignore[attr-defined, no-any-return]
+        nonlocal made
+        made = dom.snapshot_create_xml(xml, int(flags))
+        return made.name
 
     try:
         secure = int(DomainSnapshotXMLFlags.SECURE)
@@ -136,7 +139,7 @@ def cmd_snapshot_edit(ctl: Control, p: Parsed) -> bool:
         if edited is None:
             ctl.print_extra(f"Snapshot {name} XML configuration not changed.\n")
             return True
-        if not made:
+        if made is None:
             # No terminal to ask after a failed define: virsh 9.0 goes on with no snapshot
             # and crashes here; pyvirsh stops with the failure instead.
             raise Failure()
@@ -145,7 +148,7 @@ def cmd_snapshot_edit(ctl: Control, p: Parsed) -> bool:
         elif p.bool("clone"):
             ctl.print_extra(f"Snapshot {name} cloned to {edited}.\n")
         else:
-            _drop_old_name(ctl, snap if p.bool("rename") else made[0], name, edited, p)
+            _drop_old_name(snap if p.bool("rename") else made, name, edited, p)
     except Failure as f:
         raise Failure(*f.lines, f"Failed to update {name}", cause=f.cause) from None
     except Exception as e:
@@ -153,14 +156,14 @@ def cmd_snapshot_edit(ctl: Control, p: Parsed) -> bool:
     return True
 
 
-def _drop_old_name(ctl: Control, victim: object, name: str, edited: str, p: Parsed) -> None:
+def _drop_old_name(victim: DomainSnapshot, name: str, edited: str, p: Parsed) -> None:
     """A redefine under a new name made a second snapshot: with --rename the old one goes,
     else the new one goes and the command fails (virsh asks for --rename or --clone)."""
     from pyvirt import VirtError
 
     rename = p.bool("rename")
     try:
-        victim.delete(int(DomainSnapshotDeleteFlags.METADATA_ONLY))  # type: ignore[attr-defined]
+        victim.delete(int(DomainSnapshotDeleteFlags.METADATA_ONLY))
     except VirtError as e:
         raise Failure(str(e), f"Failed to clean up {name if rename else edited}") from None
     if not rename:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from pyvirt.cli._control import DEBUG, INFO, Control, Failure
+from pyvirt.cli._control import Control, Failure
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
 from pyvirt.cli._table import render
-from pyvirt.cli.commands._common import read_file, string_req
+from pyvirt.cli.commands._common import read_file, string_req, uuid_then_name
 from pyvirt.cli.commands.domain import dump_xml
 
 if TYPE_CHECKING:
@@ -19,25 +19,14 @@ _B, _S, _D = T.BOOL, T.STRING, T.DATA
 
 def nwfilter(ctl: Control, p: Parsed, opt: str = "nwfilter") -> tuple[NWFilter, str]:
     """virshCommandOptNWFilterBy: uuid (36 chars) then name; the last lookup error follows."""
-    from pyvirt import VirtError
-
     name = string_req(p, opt)
     assert name is not None
-    cmd = p.cmd.name
-    ctl.log(INFO, f"{cmd}: found option <{opt}>: {name}")
-    err: VirtError | None = None
-    if len(name) == 36:
-        ctl.log(DEBUG, f"{cmd}: <{opt}> trying as nwfilter UUID")
-        try:
-            return ctl.conn.lookup_nwfilter_by_uuid(name), name
-        except VirtError as e:
-            err = e
-    ctl.log(DEBUG, f"{cmd}: <{opt}> trying as nwfilter NAME")
-    try:
-        return ctl.conn.lookup_nwfilter_by_name(name), name
-    except VirtError as e:
-        err = e
-    raise Failure(f"failed to get nwfilter '{name}'", cause=err)
+    conn = ctl.conn
+    found = uuid_then_name(
+        ctl, name, p.cmd.name, opt, "nwfilter",
+        conn.lookup_nwfilter_by_uuid, conn.lookup_nwfilter_by_name,
+    )  # fmt: skip
+    return found, name
 
 
 def binding(ctl: Control, p: Parsed) -> tuple[NWFilterBinding, str]:
