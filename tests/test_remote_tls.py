@@ -174,6 +174,21 @@ def test_asyncio_client_over_tls(pki_root, daemon):
     assert "test" in asyncio.run(main())
 
 
+def test_streams_travel_over_tls_too(pki_root, daemon):
+    """A stream has a socket of its own to the worker, which must speak TLS as the session's
+    does: the stream opens, and the call reaches the driver (libvirt's test driver has no
+    volume upload, so its answer is "not supported", not a connection failure)."""
+    with pyvirt.open(_uri(pki_root, "alice", daemon["tls"])) as conn:
+        vol = conn.lookup_storage_pool_by_name("default-pool").create_volume(
+            "<volume><name>s.img</name><capacity>1024</capacity></volume>"
+        )
+        with pytest.raises(pyvirt.VirtError) as err:
+            vol.upload(conn.new_stream(), 0, 0)
+        assert err.value.code == pyvirt.ErrorCode.NO_SUPPORT
+        assert "virStorageVolUpload" in str(err.value)
+        vol.delete()
+
+
 def test_events_follow_over_tls(pki_root, daemon):
     """The event channel is a second connection to the worker: TLS too."""
     seen: list[pyvirt.ObjectEvent] = []

@@ -35,13 +35,15 @@ from typing import Any
 from pyvirt._access import read_only_holds
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
+from pyvirt._procedures import PROCEDURES
 
 #: Identity fields a rule may match on, each an fnmatch pattern over the identity's value.
 MATCH_FIELDS = ("user", "group", "uid", "scram_user", "x509_dn")
 ACTIONS = ("allow", "deny")
 DEFAULTS = ("socket", "deny")
-#: The object types of the table's permissions (libvirt's viraccessperm.h families).
-OBJECT_TYPES = ("connect", "domain", "network", "storage_pool", "storage_vol")
+#: The object types of the table's permissions (libvirt's viraccessperm.h families), as the
+#: procedure table names them.
+OBJECT_TYPES = tuple(sorted({p.object for p in PROCEDURES}))
 
 
 class AclError(Exception):
@@ -245,6 +247,16 @@ def _ref_type(value: object) -> tuple[str, str] | None:
         return "storage_pool", value.name
     if isinstance(value, r.StorageVolRef):
         return "storage_vol", value.name
+    if isinstance(value, r.InterfaceRef | r.InterfaceRecord):
+        return "interface", value.name
+    if isinstance(value, r.NodeDeviceRecord):
+        return "node_device", value.name
+    if isinstance(value, r.SecretRef):  # a secret has no name: libvirt's rules use its UUID
+        return "secret", value.uuid
+    if isinstance(value, r.NWFilterRef):
+        return "nwfilter", value.name
+    if isinstance(value, r.NWFilterBindingRef):
+        return "nwfilter_binding", value.portdev
     return None
 
 

@@ -38,7 +38,7 @@ from pyvirt._domain_extras import (
 )
 from pyvirt._domain_stats import _not_null
 from pyvirt._domain_vcpus import _cpumap, _split_cpumaps
-from pyvirt._objects import _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY, _check_impact_exclusive
+from pyvirt._objects import _INT_MAX, _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY
 from pyvirt._records import DomainRef, DomainSnapshotRef
 from pyvirt._typed_params import typed_params_dict
 
@@ -585,7 +585,7 @@ class AsyncDomain:
             api = "virDomainGetSchedulerParameters"
             return await self._conn._calls.domain_get_scheduler_parameters(self._ref, 0, api=api)
         api = "virDomainGetSchedulerParametersFlags"
-        _check_impact_exclusive(flags, api)
+        _one_of_live_or_config(flags, api)
         flags = check_flags(flags, api) | _TYPED_PARAM_STRING_OKAY
         return await self._conn._calls.domain_get_scheduler_parameters(self._ref, flags)
 
@@ -785,7 +785,7 @@ class AsyncDomain:
 
     async def snapshot_names(self, flags: int = 0) -> list[str]:
         """The names :meth:`list_snapshots` would list (libvirt's virDomainSnapshotListNames)."""
-        return list(await self._conn._calls.domain_snapshot_list_names(self._ref, 2**31 - 1, flags))
+        return list(await self._conn._calls.domain_snapshot_list_names(self._ref, _INT_MAX, flags))
 
     async def snapshot_lookup_by_name(self, name: str, flags: int = 0) -> AsyncDomainSnapshot:
         """The snapshot called *name* (virDomainSnapshotLookupByName); NO_DOMAIN_SNAPSHOT
@@ -995,7 +995,7 @@ class AsyncDomainSnapshot:
 
     async def children_names(self, flags: int = 0) -> list[str]:
         """The names :meth:`list_children` would list (virDomainSnapshotListChildrenNames)."""
-        limit = 2**31 - 1
+        limit = _INT_MAX
         return list(
             await self._domain._conn._calls.domain_snapshot_list_children_names(
                 self._ref, limit, flags
@@ -1013,7 +1013,6 @@ class AsyncDomainSnapshot:
     async def revert(self, flags: int = 0) -> None:
         """Put the domain back as the snapshot found it (virsh snapshot-revert); *flags*:
         VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING or PAUSED (not both), FORCE."""
-        from pyvirt._codes import ErrorDomain
         from pyvirt._enums import DomainSnapshotRevertFlags as Revert
 
         api = "virDomainRevertToSnapshot"
@@ -1319,10 +1318,14 @@ class AsyncSecret:
     async def set_value(self, value: bytes, flags: int = 0) -> None:
         """Store *value*, any bytes (virSecretSetValue)."""
         from pyvirt._checks import invalid_arg
+        from pyvirt._codes import ErrorDomain
 
         if not isinstance(value, bytes | bytearray):
             raise invalid_arg(
-                "value in virSecretSetValue must be bytes", "virSecretSetValue", "value", 30
+                "value in virSecretSetValue must be bytes",
+                "virSecretSetValue",
+                "value",
+                ErrorDomain.SECRET,
             )
         await self._conn._calls.secret_set_value(self._ref, bytes(value), flags)
 

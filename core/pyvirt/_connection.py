@@ -105,7 +105,6 @@ class Connection:
         """virStreamNew: a stream not yet tied to a transfer (give it to
         :meth:`StorageVol.upload` or :meth:`StorageVol.download`).  *flags*:
         :attr:`StreamFlags.NONBLOCK`."""
-        from pyvirt._checks import check_flags
         from pyvirt._stream import Stream, StreamFlags
 
         check_flags(flags, "virStreamNew")

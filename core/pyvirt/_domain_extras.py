@@ -33,8 +33,9 @@ def _must_not_be_null(value: str | None, argname: str, api: str) -> None:
 
 
 def _one_of_live_or_config(flags: int, api: str) -> None:
-    """libvirt's VIR_EXCLUSIVE_FLAGS for AFFECT_LIVE and AFFECT_CONFIG in a getter."""
-    if flags & _LIVE and flags & _CONFIG:
+    """libvirt's VIR_EXCLUSIVE_FLAGS for AFFECT_LIVE and AFFECT_CONFIG in a getter (flags not
+    yet checked to be an int are left to check_flags)."""
+    if isinstance(flags, int) and flags & _LIVE and flags & _CONFIG:
         raise invalid_arg(
             "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive",
             api,
@@ -43,7 +44,8 @@ def _one_of_live_or_config(flags: int, api: str) -> None:
 
 
 def _refuse_read_only(read_only: bool, number: int, flags: int) -> None:
-    """libvirt's virCheckReadOnlyGoto, which these APIs make before any argument check."""
+    """libvirt's virCheckReadOnlyGoto, which these APIs make before any argument check
+    (*number*: the procedure's row in pyvirt._procedures)."""
     if read_only:
         from pyvirt._access import check_access
         from pyvirt._procedures import BY_NUMBER
@@ -88,7 +90,7 @@ class DomainMetadataMethods:
         key = _optional_string(key, "key", api)
         uri = _optional_string(uri, "uri", api)
         flags = check_flags(flags, api)
-        _refuse_read_only(self._conn._calls.read_only, 264, flags)
+        _refuse_read_only(self._conn._calls.read_only, 264, flags)  # virDomainSetMetadata
         if type == _TITLE and metadata is not None and "\n" in metadata:
             raise invalid_arg("metadata title can't contain newlines", api, "metadata")
         if type in (_TITLE, _DESCRIPTION):
@@ -119,7 +121,7 @@ class DomainMetadataMethods:
         """Rename the inactive, persistent domain (virDomainRename).  This handle keeps the
         name it was made with; its UUID still finds the domain."""
         api = "virDomainRename"
-        _refuse_read_only(self._conn._calls.read_only, 358, 0)
+        _refuse_read_only(self._conn._calls.read_only, 358, 0)  # virDomainRename
         if new_name is None:
             raise invalid_arg(f"new_name in {api} must not be NULL", api, "new_name")
         new_name = check_string(new_name, "new_name", api)

@@ -161,13 +161,14 @@ def store() -> None:
     # The cache directory's parent (the home directory, or $XDG_CACHE_HOME's parent) must
     # exist: a service account's home is often a placeholder such as /nonexistent, which a
     # run as root would otherwise create.
-    if not os.path.isdir(os.path.dirname(os.path.dirname(os.path.dirname(target)))):
+    folder = os.path.dirname(target)  # .../pyvirt, in ~/.cache or $XDG_CACHE_HOME
+    if not os.path.isdir(os.path.dirname(os.path.dirname(folder))):
         return
     try:
-        os.makedirs(os.path.dirname(target), exist_ok=True)
+        os.makedirs(folder, exist_ok=True)
     except (OSError, ValueError):
         return  # unwritable: do not pay for a scan that cannot be kept
-    if not os.access(os.path.dirname(target), os.W_OK):
+    if not os.access(folder, os.W_OK):
         return
     try:
         stamps = _stamps(path)

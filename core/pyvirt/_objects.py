@@ -19,8 +19,9 @@ from pyvirt._checks import (
     check_uint,
     invalid_arg,
 )
+from pyvirt._codes import ErrorDomain
 from pyvirt._core_enums import DomainState
-from pyvirt._domain_extras import DomainMetadataMethods
+from pyvirt._domain_extras import DomainMetadataMethods, _one_of_live_or_config
 from pyvirt._domain_stats import DomainStatsMethods
 from pyvirt._domain_vcpus import DomainVcpuMethods
 from pyvirt._records import (
@@ -55,16 +56,8 @@ _MAX_MEMORY_KIB = 2**53 - 2
 
 #: VIR_TYPED_PARAM_STRING_OKAY: the caller can take string parameters.
 _TYPED_PARAM_STRING_OKAY = 4
-
-
-def _check_impact_exclusive(flags: int, api: str) -> None:
-    """libvirt's VIR_EXCLUSIVE_FLAGS check for VIR_DOMAIN_AFFECT_LIVE and _CONFIG."""
-    if isinstance(flags, int) and flags & 1 and flags & 2:
-        raise invalid_arg(
-            "Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' are mutually exclusive",
-            api,
-            "ctl",
-        )
+#: How many names a C int may ask for: the "all of them" of the name-listing calls.
+_INT_MAX = 2**31 - 1
 
 
 class Domain(DomainMetadataMethods, DomainVcpuMethods, DomainStatsMethods):
@@ -206,7 +199,7 @@ class Domain(DomainMetadataMethods, DomainVcpuMethods, DomainStatsMethods):
             api = "virDomainGetSchedulerParameters"
             return self._conn._calls.domain_get_scheduler_parameters(self._ref, 0, api=api)
         api = "virDomainGetSchedulerParametersFlags"
-        _check_impact_exclusive(flags, api)
+        _one_of_live_or_config(flags, api)
         flags = check_flags(flags, api) | _TYPED_PARAM_STRING_OKAY
         return self._conn._calls.domain_get_scheduler_parameters(self._ref, flags)
 
@@ -402,7 +395,7 @@ class Domain(DomainMetadataMethods, DomainVcpuMethods, DomainStatsMethods):
 
     def snapshot_names(self, flags: int = 0) -> list[str]:
         """The names :meth:`list_snapshots` would list (libvirt's virDomainSnapshotListNames)."""
-        return list(self._conn._calls.domain_snapshot_list_names(self._ref, 2**31 - 1, flags))
+        return list(self._conn._calls.domain_snapshot_list_names(self._ref, _INT_MAX, flags))
 
     def snapshot_lookup_by_name(self, name: str, flags: int = 0) -> DomainSnapshot:
         """The snapshot called *name* (virDomainSnapshotLookupByName); NO_DOMAIN_SNAPSHOT
@@ -476,7 +469,7 @@ class DomainSnapshot:
 
     def children_names(self, flags: int = 0) -> list[str]:
         """The names :meth:`list_children` would list (virDomainSnapshotListChildrenNames)."""
-        limit = 2**31 - 1
+        limit = _INT_MAX
         return list(
             self._domain._conn._calls.domain_snapshot_list_children_names(self._ref, limit, flags)
         )
@@ -492,7 +485,6 @@ class DomainSnapshot:
     def revert(self, flags: int = 0) -> None:
         """Put the domain back as the snapshot found it (virsh snapshot-revert); *flags*:
         VIR_DOMAIN_SNAPSHOT_REVERT_RUNNING or PAUSED (not both), FORCE."""
-        from pyvirt._codes import ErrorDomain
         from pyvirt._enums import DomainSnapshotRevertFlags as Revert
 
         api = "virDomainRevertToSnapshot"
@@ -772,8 +764,5 @@ def _check_offsets(offset: int, length: int, api: str) -> None:
     """libvirt's public API takes unsigned long long offsets: a negative one cannot be said."""
     for name, value in (("offset", offset), ("length", length)):
         if not isinstance(value, int) or value < 0 or value >= 1 << 64:
-            from pyvirt._checks import invalid_arg
-            from pyvirt._codes import ErrorDomain
-
             raise invalid_arg(f"{name} in {api} must be a non-negative 64-bit integer", api, name,
                               ErrorDomain.STORAGE)  # fmt: skip

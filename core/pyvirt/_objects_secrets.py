@@ -51,10 +51,12 @@ class Secret:
     def set_value(self, value: bytes, flags: int = 0) -> None:
         """Store *value*, any bytes (virSecretSetValue)."""
         from pyvirt._checks import invalid_arg
+        from pyvirt._codes import ErrorDomain
 
         if not isinstance(value, bytes | bytearray):
             raise invalid_arg(
-                "value in virSecretSetValue must be bytes", "virSecretSetValue", "value", 30
+                "value in virSecretSetValue must be bytes", "virSecretSetValue", "value",
+                ErrorDomain.SECRET,
             )
         self._conn._calls.secret_set_value(self._ref, bytes(value), flags)
 

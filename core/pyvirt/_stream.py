@@ -15,6 +15,7 @@ import enum
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from pyvirt._checks import check_c_long_long
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
 
@@ -91,7 +92,7 @@ class Stream:
 
     def send_hole(self, length: int, flags: int = 0) -> None:
         """virStreamSendHole: skip *length* bytes of a sparse upload."""
-        if length < 0:
+        if check_c_long_long(length, "length", "virStreamSendHole") < 0:
             raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.STREAMS,
                              "length in virStreamSendHole must be >= 0")  # fmt: skip
         self._driver_end("virStreamSendHole").write_hole(length)
@@ -151,7 +152,7 @@ class Stream:
         """virStreamRecvFlags: up to *nbytes* bytes (``b""`` at the end).  With
         ``STOP_AT_HOLE``, a hole answers :attr:`StreamRecvStatus.HOLE` (its length from
         :meth:`recv_hole`); without it a hole reads as zeros."""
-        if nbytes < 0:
+        if check_c_long_long(nbytes, "nbytes", "virStreamRecv") < 0:
             raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.STREAMS,
                              "nbytes in virStreamRecv must be >= 0")  # fmt: skip
         try:

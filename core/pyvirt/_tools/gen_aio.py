@@ -238,7 +238,7 @@ def gen_aio_objects() -> str:
         "from pyvirt._codes import ErrorDomain",
         "from pyvirt._connection import normalize_uuid",
         "from pyvirt._core_enums import DomainState",
-        "from pyvirt._objects import _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY, _check_impact_exclusive",
+        "from pyvirt._objects import _INT_MAX, _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY",
         "from pyvirt._records import DomainRef, DomainSnapshotRef",
         "from pyvirt._typed_params import typed_params_dict",
         "",

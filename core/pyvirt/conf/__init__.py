@@ -71,7 +71,7 @@ if TYPE_CHECKING:
         parse_pool_xml,
         parse_volume_xml,
     )
-    from pyvirt.conf._units import parse_scaled_integer, scale_integer
+    from pyvirt.conf._units import parse_bitmap, parse_scaled_integer, scale_integer
 
 #: Where each public name lives: module -> names.
 _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
@@ -123,6 +123,7 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "parse_volume_xml",
     ),
     "pyvirt.conf._units": (
+        "parse_bitmap",
         "parse_scaled_integer",
         "scale_integer",
     ),
@@ -189,6 +190,7 @@ __all__ = [
     "parse_scaled_integer",
     "parse_uuid",
     "parse_volume_xml",
+    "parse_bitmap",
     "scale_integer",
     # host interfaces and node devices (issue 10)
     "HostInterfaceDef",

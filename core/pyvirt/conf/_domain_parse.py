@@ -34,7 +34,7 @@ from pyvirt.conf._devices import (
     parse_device,
 )
 from pyvirt.conf._domain import TOP_LEVEL_ORDER, DomainDef
-from pyvirt.conf._units import LLONG_MAX, read_scaled_element
+from pyvirt.conf._units import LLONG_MAX, parse_bitmap, read_scaled_element
 
 __all__ = ["parse_domain_xml", "insert_controller", "disk_name_to_index"]
 
@@ -193,6 +193,12 @@ def parse_domain_xml(
                 _DOM,
                 "maximum vCPU count must not be less than current vCPU count",
             )
+    # CPU sets of <cputune> are kept as written, but checked as libvirt parses them
+    cputune = child(root, "cputune")
+    for pin in () if cputune is None else cputune:
+        cpuset = pin.get("cpuset")
+        if cpuset is not None:
+            parse_bitmap(cpuset)
     # --- os
     _parse_os(d, os_el)
     # --- features, cpu, clock, lifecycle

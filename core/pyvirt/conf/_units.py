@@ -96,3 +96,35 @@ def read_scaled_element(elem: etree._Element, xpath: str, default_scale: int, li
             f"Invalid value '{text}' for element or attribute '{xpath}'",
         )
     return scale_integer(value, elem.get("unit"), default_scale, limit)
+
+
+#: libvirt's VIR_DOMAIN_CPUMASK_LEN: the CPU numbers a domain's CPU sets may name.
+CPUMASK_LEN = 16384
+
+
+def parse_bitmap(text: str, limit: int = CPUMASK_LEN) -> set[int]:
+    """virBitmapParse: "0-3,^2,5" (blanks around the parts allowed; "" is the empty set) as
+    the set of numbers, each below *limit*; else libvirt's "Failed to parse bitmap"."""
+    cpus: set[int] = set()
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        drop = part.startswith("^")
+        first, dash, last = part.lstrip("^").partition("-")
+        first, last = first.strip(), last.strip()
+        if not (first.isascii() and first.isdigit()) or (
+            dash and (drop or not (last.isascii() and last.isdigit()))
+        ):
+            raise _bad_bitmap(text)
+        start = int(first)
+        end = int(last) if dash else start
+        if not start <= end < limit:
+            raise _bad_bitmap(text)
+        span = set(range(start, end + 1))
+        cpus = cpus - span if drop else cpus | span
+    return cpus
+
+
+def _bad_bitmap(text: str) -> Exception:
+    return make_error(ErrorCode.INVALID_ARG, ErrorDomain.NONE, f"Failed to parse bitmap '{text}'")
+

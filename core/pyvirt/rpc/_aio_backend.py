@@ -132,7 +132,9 @@ class AsyncClientBase:
         args = checked(sig, [dom, screen, flags])
         check_access(sig.procedure, args, self.read_only)
         worker = await self._usable_worker()
-        return await read_whole_stream(worker.endpoint, self._token, _SCREENSHOT, args)
+        return await read_whole_stream(
+            worker.endpoint, self._token, _SCREENSHOT, args, worker.tls
+        )
 
     def _close_extras(self) -> None:
         """Nothing to stop: an ``events()`` iteration ends when its channel is closed."""

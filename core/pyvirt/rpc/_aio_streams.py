@@ -17,15 +17,22 @@ from pyvirt.rpc._session import CALL_TIMEOUT, OPEN_TIMEOUT
 from pyvirt.rpc._stream_wire import STREAM_WINDOW, stream_message
 from pyvirt.rpc._wire import PROGRAM_REMOTE, MessageType, Status
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyvirt.rpc._tls import TlsClient
+
 __all__ = ["read_whole_stream"]
 
 _OPEN_SERIAL = 2  # as the synchronous client: attach is serial 1 on the stream's channel
 
 
-async def read_whole_stream(endpoint: str, token: bytes, proc: int, args: list[object]) -> bytes:
-    """Open a channel to the worker at *endpoint*, attach it to session *token*, send the
-    stream-opening call *proc* (*args* already checked) and return all the stream's data."""
-    channel = await Channel.connect(endpoint, CALL_TIMEOUT)
+async def read_whole_stream(
+    endpoint: str, token: bytes, proc: int, args: list[object], tls: TlsClient | None = None
+) -> bytes:
+    """Open a channel to the worker at *endpoint* (in TLS with *tls*, as the session's own),
+    attach it to session *token*, send the stream-opening call *proc* (*args* already
+    checked) and return all the stream's data."""
+    channel = await Channel.connect(endpoint, CALL_TIMEOUT, tls)
     try:
         await asyncio.wait_for(asyncio.shield(channel.ready), OPEN_TIMEOUT)
         queue: asyncio.Queue[tuple[int, int, bytes] | VirtError] = asyncio.Queue()

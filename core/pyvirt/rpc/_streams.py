@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from pyvirt._stream_driver import Piece
+    from pyvirt.rpc._tls import TlsClient
 
 __all__ = ["RemoteStream", "console_fd", "open_stream"]
 
@@ -43,16 +44,22 @@ _ABORT_WAIT = 5.0
 
 
 def open_stream(
-    endpoint: str, token: bytes, read_only: bool, proc: int, args: list[Any]
+    endpoint: str,
+    token: bytes,
+    read_only: bool,
+    proc: int,
+    args: list[Any],
+    tls: TlsClient | None = None,
 ) -> RemoteStream:
-    """Open a socket to the worker at *endpoint*, attach it to session *token*, send the
-    stream-opening call *proc* with *args*, and return the client's end of the stream."""
+    """Open a socket to the worker at *endpoint* (in TLS with *tls*, as the session's own),
+    attach it to session *token*, send the stream-opening call *proc* with *args*, and
+    return the client's end of the stream."""
     sig = wire_signature(proc)
     args = checked(sig, args)
     check_access(sig.procedure, args, read_only)
     from pyvirt.rpc._sync_backend import _exchange
 
-    channel = Channel(endpoint)
+    channel = Channel(endpoint, tls)
     channel.recv_size = _BULK_RECV_SIZE
     try:
         if not channel.wait_connected(OPEN_TIMEOUT):

@@ -333,7 +333,9 @@ class ClientBase(DriverConnection):
         from pyvirt.rpc._streams import open_stream
 
         worker = self._usable_worker()
-        return open_stream(worker.endpoint, self._token, self.read_only, proc, args)
+        return open_stream(
+            worker.endpoint, self._token, self.read_only, proc, args, worker.channel.tls
+        )
 
     def storage_vol_upload(
         self, vol: StorageVolRef, offset: int, length: int, flags: int

@@ -39,16 +39,11 @@ _CPUTUNE_ORDER = (
 
 # -- CPU sets: libvirt's bitmap strings and cpumap bytes ------------------------------------
 def parse_cpuset(text: str) -> set[int]:
-    """virBitmapParse for the sets libvirt writes ("0-3,^2,5"); "" is the empty set."""
-    cpus: set[int] = set()
-    for part in (p.strip() for p in text.split(",")):
-        if not part:
-            continue
-        drop = part.startswith("^")
-        first, _, last = part.lstrip("^").partition("-")
-        span = set(range(int(first), int(last or first) + 1))
-        cpus = cpus - span if drop else cpus | span
-    return cpus
+    """virBitmapParse for the sets libvirt writes ("0-3,^2,5"); "" is the empty set.  (The
+    domain parser has checked every cpuset of a definition already.)"""
+    from pyvirt.conf import parse_bitmap
+
+    return parse_bitmap(text)
 
 
 def format_cpuset(cpus: set[int]) -> str:
