@@ -165,3 +165,16 @@ for expr in [
 @pytest.mark.skipif(not real_binding_available(), reason="the real binding is missing")
 def test_libvirt_python_answers_match_the_real_binding(uri: str, tmp_path: Path) -> None:
     assert_same_answers(_PROGRAM, uri, tmp_path)
+
+
+@pytest.mark.parametrize("cpuset", ["abc", "0-4000000000", "1-0", "^0-1", "0-1,^1"])
+def test_a_cputune_cpuset_is_checked_when_the_domain_is_defined(uri, tmp_path: Path, cpuset):
+    """libvirt parses <cputune>'s CPU sets at define ("Failed to parse bitmap"); a set it
+    accepts is what vcpupin then shows."""
+    xml = tmp_path / "pinned.xml"
+    xml.write_text(
+        "<domain type='test'><name>pinned</name><memory>8192</memory><vcpu>2</vcpu>"
+        f"<cputune><vcpupin vcpu='0' cpuset='{cpuset}'/></cputune>"
+        "<os><type>hvm</type></os></domain>"
+    )
+    compare("-c", uri, f"define {xml}; vcpupin pinned", cwd=tmp_path)
