@@ -274,20 +274,16 @@ _SCRATCH_XML = {
 }
 
 
+@functools.cache
 def contract_methods() -> frozenset[str]:
-    """Every method of the driver contract (the per-category tables)."""
-    from pyvirt.driver import (
-        HypervisorDriver,
-        InterfaceDriver,
-        NetworkDriver,
-        NodeDeviceDriver,
-        StorageDriver,
-    )
+    """Every method of the driver contract: the per-category tables DriverConnection is made
+    of (derived, so a table added to the contract is recorded too)."""
+    from pyvirt.driver import DriverConnection
 
-    tables = (HypervisorDriver, NetworkDriver, StorageDriver, InterfaceDriver, NodeDeviceDriver)
     return frozenset(
         name
-        for table in tables
+        for table in DriverConnection.__mro__[1:]
+        if table.__module__ != "builtins"
         for name in vars(table)
         if not name.startswith("_")
     )

@@ -44,6 +44,18 @@ def test_debug_level_and_log_file_as_virsh(tmp_path: Path, level: str) -> None:
 
 
 @needs_virsh
+def test_errors_after_a_refused_keepalive_still_reach_the_log(tmp_path: Path) -> None:
+    """-k asks for keepalive, which the test driver refuses: the connection is closed, and
+    the errors that follow are logged too (the log closes only when pyvirsh exits)."""
+    ours_log, theirs_log = tmp_path / "ours.log", tmp_path / "theirs.log"
+    ours = pyvirsh("-k", "5", "-l", str(ours_log), "-c", URI, "list")
+    theirs = virsh("-k", "5", "-l", str(theirs_log), "-c", URI, "list")
+    assert (ours.err, ours.rc) == (theirs.err, theirs.rc)
+    assert _log_lines(ours_log, "pyvirsh") == _log_lines(theirs_log, "virsh")
+    assert len(_log_lines(ours_log, "pyvirsh")) == 3
+
+
+@needs_virsh
 def test_argv_commands_log_no_command_line(tmp_path: Path) -> None:
     compare("-d", "0", "-c", URI, "list", "--all", "--name")
     compare("-d", "0", "-c", URI, "dominfo", "--domain", "test")

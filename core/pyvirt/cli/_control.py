@@ -148,15 +148,20 @@ class Control:
         return self._conn
 
     def close(self) -> None:
-        if self._log is not None:
-            self._log.close()
-            self._log = None
+        """Close the connection (the ``-l`` log stays open: see :meth:`close_log`)."""
         if self._conn is not None:
             try:
                 self._conn.close()
             except Exception:
                 pass
             self._conn = None
+
+    def close_log(self) -> None:
+        """Close the ``-l`` log when pyvirsh exits, as virsh does: errors after a connection
+        was closed (a refused keepalive, a reconnect) still belong in it."""
+        if self._log is not None:
+            self._log.close()
+            self._log = None
 
 
 def _ask_credentials(requests: list[tuple[int, str]]) -> list[str]:

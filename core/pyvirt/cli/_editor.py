@@ -34,8 +34,8 @@ if TYPE_CHECKING:
 
 #: Characters an editor command or temporary file name may hold without a shell (virsh's).
 _ACCEPTED = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-/_.:@")
-#: Characters that make virsh quote an argument when it shows a command line.
-_SHELL_SPECIAL = frozenset("|&;()<>[]{}$`\\\"' \t\n*?#~=%")
+#: Characters that make libvirt quote an argument for the shell (virBufferEscapeShell).
+_SHELL_SPECIAL = frozenset("\r\t\n !\"#$&'()*;<>?[\\]^`{|}~")
 _MAX_XML_FILE = 10 * 1024 * 1024
 
 
@@ -64,7 +64,8 @@ class EditSpec:
 
 
 def shell_quote(arg: str) -> str:
-    """An argument as virsh shows it in a command line (virBufferEscapeShell)."""
+    """virBufferEscapeShell: as is when nothing needs quoting, else in single quotes (how
+    virsh shows a command line, and ``echo --shell``)."""
     if arg and not (set(arg) & _SHELL_SPECIAL):
         return arg
     return "'" + arg.replace("'", "'\\''") + "'"

@@ -248,6 +248,7 @@ def _run(args: list[str], prog: str, startup: _StartupGC) -> int:
     finally:
         ctl.out.flush()
         ctl.close()
+        ctl.close_log()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pyvirt._codes import ErrorCode
 from pyvirt._enums import (
     DomainCreateFlags,
     DomainDefineFlags,
@@ -367,7 +368,7 @@ def _has_managed_save(dom: Domain) -> bool:
     try:
         return dom.has_managed_save()
     except VirtError as e:
-        if e.code == 3:  # VIR_ERR_NO_SUPPORT
+        if e.code == ErrorCode.NO_SUPPORT:
             return False
         raise Failure(f"Failed to undefine domain '{dom.name}'", cause=e) from None
 

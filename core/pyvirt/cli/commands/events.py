@@ -15,13 +15,14 @@ import queue
 import signal
 import threading
 import time
-from typing import TYPE_CHECKING
 
 from pyvirt.cli._control import Control, Failure
 from pyvirt.cli._format import strtol
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
 from pyvirt.cli.commands._common import domain, exclusive, network, string_req
 
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
 

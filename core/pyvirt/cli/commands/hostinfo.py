@@ -7,10 +7,10 @@ Formats, option handling and messages are virsh 9.0's (virsh-host.c and vsh.c).
 from __future__ import annotations
 
 import math
-import re
 import time
 
 from pyvirt.cli._control import Control, Failure
+from pyvirt.cli._editor import shell_quote
 from pyvirt.cli._format import to_int
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
 from pyvirt.cli.commands._common import exclusive, opt_int
@@ -178,15 +178,7 @@ def cmd_nodesuspend(ctl: Control, p: Parsed) -> bool:
 
 
 # -- echo ----------------------------------------------------------------------------------
-_SHELL_SPECIAL = re.compile("[\r\t\n !\"#$&'()*;<>?\\[\\\\\\]^`{|}~]")
 _XML_ESCAPES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;"}
-
-
-def shell_quote(text: str) -> str:
-    """virBufferEscapeShell: as is when nothing needs quoting, else in single quotes."""
-    if text and not _SHELL_SPECIAL.search(text):
-        return text
-    return "'" + text.replace("'", "'\\''") + "'"
 
 
 def xml_escape(text: str) -> str:

@@ -9,7 +9,6 @@ that parses as a MAC address is looked up only by MAC, anything else only by nam
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
 
 from pyvirt.cli._control import INFO, Control, Failure
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
@@ -17,8 +16,11 @@ from pyvirt.cli._table import render
 from pyvirt.cli.commands._common import exclusive, read_file, string_req
 from pyvirt.cli.commands.domain import dump_xml
 
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from typing import Any
 
     from pyvirt import Connection, Interface
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pyvirt.cli._control import Control, Failure
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
 from pyvirt.cli._table import render
@@ -17,6 +15,11 @@ from pyvirt.cli.commands._common import (
 )
 from pyvirt.cli.commands.domain import dump_xml
 from pyvirt.cli.commands.events import NET_EVENT
+
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _B, _S, _D = T.BOOL, T.STRING, T.DATA
 

@@ -11,7 +11,6 @@ asks the same and fails the same way.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
 
 from pyvirt.cli._control import Control, Failure
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
@@ -27,7 +26,11 @@ from pyvirt.cli.commands.events import (
     timeout_ms,
 )
 
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from pyvirt import NodeDevice, ObjectEvent
 
 _B, _S, _D = T.BOOL, T.STRING, T.DATA

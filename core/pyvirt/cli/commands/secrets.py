@@ -7,15 +7,17 @@ written anywhere but stdout, and only by secret-get-value.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from pyvirt.cli._control import Control, Failure
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
 from pyvirt.cli._table import render
 from pyvirt.cli.commands._common import exclusive, read_file, string_req
 from pyvirt.cli.commands.domain import dump_xml
 
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from pyvirt import Secret
 
 _B, _S, _D = T.BOOL, T.STRING, T.DATA

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pyvirt.cli._control import Control, Failure
 from pyvirt.cli._format import ScaleError, scaled, size_text
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
@@ -19,6 +17,11 @@ from pyvirt.cli.commands._common import (
     yes_no,
 )
 from pyvirt.cli.commands.domain import dump_xml
+
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
 
 _B, _S, _D = T.BOOL, T.STRING, T.DATA
 POOL_STATES = ("inactive", "building", "running", "degraded", "inaccessible")

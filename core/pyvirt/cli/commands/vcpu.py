@@ -9,13 +9,13 @@ transient domain, and each found count prints as ``%-12s %-12s %3d``.
 
 from __future__ import annotations
 
+from pyvirt._codes import ErrorCode
 from pyvirt.cli._control import Control, Failure
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
 from pyvirt.cli.commands._common import dom_opt, domain, exclusive, opt_uint, string_req
 from pyvirt.cli.commands.hostinfo import cpu_list
 
 _LIVE, _CONFIG, _MAXIMUM, _GUEST = 1, 2, 4, 8  # VIR_DOMAIN_AFFECT_*, VIR_DOMAIN_VCPU_*
-_INVALID_ARG, _NO_SUPPORT = 8, 3  # virsh falls back (or, for --guest, gives up) on these
 
 
 def _exclusive(given: dict[str, bool], a: str, b: str) -> None:
@@ -30,7 +30,7 @@ def _count(dom: object, flags: int) -> int:
     try:
         return dom.vcpus(flags)  # type: ignore[attr-defined,no-any-return]
     except VirtError as e:
-        if flags & _GUEST and e.code in (_INVALID_ARG, _NO_SUPPORT):
+        if flags & _GUEST and e.code in (ErrorCode.INVALID_ARG, ErrorCode.NO_SUPPORT):
             raise Failure("Failed to retrieve vCPU count from the guest", cause=e) from None
         raise
 

@@ -13,14 +13,17 @@ from __future__ import annotations
 import errno
 import os
 import sys
-from typing import TYPE_CHECKING, Any
 
 from pyvirt.cli._control import Control, Failure
 from pyvirt.cli._format import strtol
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
 from pyvirt.cli.commands._common import volume
 
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from typing import Any
+
     from pyvirt import Stream
 
 #: VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM, VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM
