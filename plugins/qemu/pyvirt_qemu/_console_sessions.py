@@ -106,11 +106,19 @@ class ConsoleSessions:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        #: Held for a whole open, so that two opens (pyvirtd serves calls on a thread pool)
+        #: cannot both find no session; not _lock, which a relay ending takes (_forget)
+        #: while open may wait for that relay to stop.
+        self._opening = threading.Lock()
         self._open: dict[str, _Relay] = {}
 
     def open(self, device: str, opener: Callable[[], int], force: bool) -> int:
         """A file descriptor on a new session of *device* (a key naming it), whose end
         *opener* opens; an active session is refused, or ended when *force*."""
+        with self._opening:
+            return self._open_session(device, opener, force)
+
+    def _open_session(self, device: str, opener: Callable[[], int], force: bool) -> int:
         with self._lock:
             old = self._open.get(device)
         if old is not None and not old.ended.is_set() and old.caller_left():
