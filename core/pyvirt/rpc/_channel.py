@@ -560,10 +560,7 @@ class Channel:
         if messages:
             return messages.popleft()
         if not self.connected:
-            if self.dead:
-                raise lost("the connection to the daemon was lost while waiting for a reply")
-            if not self.wait_connected(timeout):
-                raise timed_out()
+            self._await_connection(timeout)
         sock = self._sock
         assert sock is not None
         # Only a thread whose process has no other call waiting polls: see _waiting.
@@ -578,6 +575,24 @@ class Channel:
             return self._wait(sock, timeout)
         finally:
             _waiting.discard(self)
+
+    def listen(self, timeout: float) -> list[bytes]:
+        """:meth:`recv` for a thread that only listens (an event channel): it sleeps at once
+        and never counts as a call waiting for its reply, so a subscription does not keep the
+        process's calls from polling for theirs (see _waiting)."""
+        messages = self._messages
+        if messages:
+            return messages.popleft()
+        if not self.connected:
+            self._await_connection(timeout)
+        assert self._sock is not None
+        return self._wait(self._sock, timeout)
+
+    def _await_connection(self, timeout: float) -> None:
+        if self.dead:
+            raise lost("the connection to the daemon was lost while waiting for a reply")
+        if not self.wait_connected(timeout):
+            raise timed_out()
 
     def _wait(self, sock: socket.socket, timeout: float) -> list[bytes]:
         """The next message, sleeping in ``recv`` until it comes (see :meth:`recv`)."""

@@ -232,7 +232,7 @@ class Link:
                 if self.channel.dead:
                     raise lost("the connection to the daemon was lost")
                 try:
-                    frames = channel.recv(_EVENT_POLL)
+                    frames = channel.listen(_EVENT_POLL)
                 except VirtError as exc:
                     if exc.code == ErrorCode.OPERATION_TIMEOUT:
                         continue
@@ -432,7 +432,7 @@ class _EventPump:
                     continue
                 self._ready.set()
             try:
-                frames = channel.recv(_EVENT_POLL)
+                frames = channel.listen(_EVENT_POLL)
             except VirtError:
                 continue
             event = _event_from(frames)
