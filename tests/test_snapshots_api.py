@@ -207,3 +207,19 @@ def test_xml_model_round_trip() -> None:
 def test_redefinitions_must_describe_an_existing_snapshot(xml: str, message: str) -> None:
     with pytest.raises(pyvirt.VirtError, match=message):
         parse_snapshot_xml(xml, redefine=True)
+
+
+def test_external_snapshot_file_names_follow_libvirts_rule(tmp_path, monkeypatch):
+    """The disk's suffix is replaced by the snapshot's name (from the last '.' that no '/'
+    follows); a relative path stays relative, a name without suffix keeps it whole."""
+    from pyvirt.conf._snapshot import _external_name
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("disk.img", "plain"):
+        (tmp_path / name).touch()
+    (tmp_path / "d.x").mkdir()
+    (tmp_path / "d.x" / "f").touch()
+    assert _external_name("vda", "disk.img", "s1") == "disk.s1"
+    assert _external_name("vda", str(tmp_path / "disk.img"), "s1") == f"{tmp_path}/disk.s1"
+    assert _external_name("vda", str(tmp_path / "plain"), "s1") == f"{tmp_path}/plain.s1"
+    assert _external_name("vda", str(tmp_path / "d.x" / "f"), "s1") == f"{tmp_path}/d.x/f.s1"

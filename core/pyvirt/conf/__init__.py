@@ -55,6 +55,7 @@ if TYPE_CHECKING:
         parse_node_device_xml,
     )
     from pyvirt.conf._snapshot import (
+        SNAPSHOT_STATES,
         SnapshotDef,
         SnapshotDiskDef,
         align_disks,
@@ -106,6 +107,7 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "parse_network_xml",
     ),
     "pyvirt.conf._snapshot": (
+        "SNAPSHOT_STATES",
         "SnapshotDef",
         "SnapshotDiskDef",
         "align_disks",
@@ -168,6 +170,7 @@ __all__ = [
     "Permissions",
     "PoolDef",
     "SnapshotDef",
+    "SNAPSHOT_STATES",
     "SnapshotDiskDef",
     "VideoDef",
     "VolumeDef",

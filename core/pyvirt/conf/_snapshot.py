@@ -28,8 +28,9 @@ if TYPE_CHECKING:
 _SNAP = ErrorDomain.DOMAIN_SNAPSHOT
 #: libvirt's virDomainSnapshotLocation names (``default`` is never formatted).
 LOCATIONS = ("default", "no", "internal", "external", "manual")
-#: libvirt's virDomainSnapshotState names: the domain states, then ``disk-snapshot``.
-STATES = (
+#: libvirt's virDomainSnapshotState names: the domain states (by DomainState number), then
+#: ``disk-snapshot``.
+SNAPSHOT_STATES = (
     "nostate",
     "running",
     "blocked",
@@ -140,7 +141,7 @@ def _parse_redefined(root: etree._Element, snap: SnapshotDef) -> None:
     state = child_text(root, "state")
     if state is None:
         raise make_error(ErrorCode.INTERNAL_ERROR, _SNAP, "missing state from existing snapshot")
-    if state not in STATES:
+    if state not in SNAPSHOT_STATES:
         raise make_error(
             ErrorCode.INTERNAL_ERROR, _SNAP, f"Invalid state '{state}' in domain snapshot XML"
         )
@@ -220,9 +221,10 @@ def _external_name(disk: str, path: str | None, name: str) -> str:
             f"source for disk '{disk}' is not a regular file; "
             "refusing to generate external snapshot name",
         )
-    head, _, tail = path.rpartition("/")
-    stem = tail.rsplit(".", 1)[0] if "." in tail else tail
-    return f"{head}/{stem}.{name}"
+    # the suffix goes: from the last '.' when no '/' follows it (a relative path stays relative)
+    base, dot, suffix = path.rpartition(".")
+    stem = base if dot and "/" not in suffix else path
+    return f"{stem}.{name}"
 
 
 def format_snapshot_xml(snap: SnapshotDef, *, secure: bool = False) -> str:

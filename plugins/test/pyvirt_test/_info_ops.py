@@ -21,6 +21,7 @@ from pyvirt import (
 )
 from pyvirt.driver import unsupported_flags
 
+from pyvirt_test._domain_ops import _invalid_not_running
 from pyvirt_test._state import TestState
 
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
@@ -68,10 +69,6 @@ _BLOCK_INFO = (1099506450432, 1099511627776, 1099511627776)
 _GUEST_TIME = 627319920
 #: VIR_DOMAIN_TIME_SYNC
 _TIME_SYNC = 1
-
-
-def _not_running() -> Exception:
-    return make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN, "domain is not running")
 
 
 class InfoOps:
@@ -128,7 +125,7 @@ class InfoOps:
         with self.state.lock:
             dom = self.state.domains.from_ref(dom_ref)
             if not dom.active:
-                raise _not_running()
+                raise _invalid_not_running()
             current = dom.live.current_memory_kib
         half = current // 2
         stats = (
@@ -152,7 +149,7 @@ class InfoOps:
         """The domain, which must be running (libvirt's test driver reports this one in its
         own error domain)."""
         dom = self.state.domains.from_ref(dom_ref)
-        if dom.state != DomainState.RUNNING:
+        if dom.state != DomainState.RUNNING:  # (libvirt reports this one from the test driver)
             raise make_error(ErrorCode.OPERATION_INVALID, _T, "domain is not running")
         return dom
 
@@ -166,7 +163,7 @@ class InfoOps:
         with self.state.lock:
             dom = self.state.domains.from_ref(dom_ref)
             if not dom.active:  # paused is fine here, unlike for reading the clock
-                raise _not_running()
+                raise _invalid_not_running()
             dom.guest_time = (seconds, nseconds)
 
     def domain_get_block_info(
@@ -195,7 +192,7 @@ class InfoOps:
         unsupported_flags(flags, 0, "testDomainGetControlInfo", _T)
         with self.state.lock:
             if not self.state.domains.from_ref(dom_ref).active:
-                raise _not_running()
+                raise _invalid_not_running()
         return 0, 0, 0  # VIR_DOMAIN_CONTROL_OK, no detail, no time in that state
 
     def domain_get_hostname(self, dom_ref: DomainRef, flags: int) -> str:
@@ -203,7 +200,7 @@ class InfoOps:
         with self.state.lock:
             dom = self.state.domains.from_ref(dom_ref)
             if not dom.active:
-                raise _not_running()
+                raise _invalid_not_running()
             return f"{dom.name}host"
 
     def domain_interface_addresses(
@@ -214,7 +211,7 @@ class InfoOps:
         with self.state.lock:
             dom = self.state.domains.from_ref(dom_ref)
             if not dom.active:
-                raise _not_running()
+                raise _invalid_not_running()
             return [
                 DomainInterface(nic.target_dev or "", nic.mac,
                                 [DomainIPAddress(0, f"192.168.122.{3 + i}", 24)])

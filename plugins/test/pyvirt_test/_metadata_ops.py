@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 _T = ErrorDomain.TEST
 _AFFECT = DomainModificationImpact.LIVE | DomainModificationImpact.CONFIG
-#: An XML name without a colon (libxml2's xmlValidateNCName), as a namespace prefix must be.
 
 
 def _not_present() -> Exception:
@@ -62,6 +61,7 @@ def _element_with_namespace(metadata: str, key: str, uri: str) -> etree._Element
     from pyvirt.conf import parse_document  # (loads lxml: on first use, not at import)
 
     parsed = parse_document(metadata, "metadata_xml", ErrorDomain.DOMAIN)
+    # an XML name without a colon (libxml2's xmlValidateNCName), as a namespace prefix must be
     if not re.fullmatch(r"[^\W\d][\w.\-]*", key):
         raise make_error(
             ErrorCode.INTERNAL_ERROR,

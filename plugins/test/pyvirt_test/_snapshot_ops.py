@@ -50,16 +50,6 @@ _FILTERS = (
     _L.INTERNAL | _L.EXTERNAL,
 )
 _LIST_FLAGS = _L.ROOTS | _L.TOPOLOGICAL | _FILTERS[0] | _FILTERS[1] | _FILTERS[2] | _FILTERS[3]
-_STATE_NAMES = {
-    DomainState.NOSTATE: "nostate",
-    DomainState.RUNNING: "running",
-    DomainState.BLOCKED: "blocked",
-    DomainState.PAUSED: "paused",
-    DomainState.SHUTDOWN: "shutdown",
-    DomainState.SHUTOFF: "shutoff",
-    DomainState.CRASHED: "crashed",
-    DomainState.PMSUSPENDED: "pmsuspended",
-}
 
 
 def _no_snapshot(name: str) -> Exception:
@@ -254,7 +244,7 @@ class SnapshotOps:
         C = DomainSnapshotCreateFlags
         allowed = C.REDEFINE | C.CURRENT | C.HALT | C.QUIESCE | C.ATOMIC | C.LIVE | C.VALIDATE
         unsupported_flags(flags, allowed, "testDomainSnapshotCreateXML", _T)
-        from pyvirt.conf import align_disks, parse_snapshot_xml
+        from pyvirt.conf import SNAPSHOT_STATES, align_disks, parse_snapshot_xml
 
         redefine = bool(flags & C.REDEFINE)
         with self.state.lock:
@@ -279,7 +269,7 @@ class SnapshotOps:
                         f"domain moment {name} already exists",
                     )
                 defn.domain = obj.live.copy()
-                defn.state = _STATE_NAMES[obj.state]
+                defn.state = SNAPSHOT_STATES[obj.state]
                 if defn.memory == "default":
                     defn.memory = "no" if obj.state == DomainState.SHUTOFF else "internal"
                 external = defn.memory == "external"

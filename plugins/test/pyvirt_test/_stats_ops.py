@@ -11,7 +11,7 @@ import time
 
 from pyvirt import ErrorCode, ErrorDomain, make_error
 
-from pyvirt_test._domain_ops import DomainOps
+from pyvirt_test._domain_ops import DomainOps, _invalid_not_running
 
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
 TYPE_CHECKING = False
@@ -35,9 +35,7 @@ class StatsOps(DomainOps):
     def _active(self, dom_ref: DomainRef) -> TestDomain:
         dom = self._dom(dom_ref)
         if not dom.active:
-            raise make_error(
-                ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN, "domain is not running"
-            )
+            raise _invalid_not_running()
         return dom
 
     def domain_block_stats(self, dom_ref: DomainRef, path: str) -> tuple[int, int, int, int, int]:
