@@ -32,6 +32,7 @@ from pyvirt.rpc._channel import Channel, Keepalive, LinkGone, lost, reply_value
 from pyvirt.rpc._codec import ProtocolError, decode, encode
 from pyvirt.rpc._procs import PROC_EVENT, PROC_EVENT_ATTACH, PROC_EVENT_DETACH
 from pyvirt.rpc._session import OPEN_TIMEOUT
+from pyvirt.rpc._stub_support import checked_result
 from pyvirt.rpc._wire import _HEADER, PROGRAM_REMOTE, VERSION_FRAME, MessageType, split_frames
 from pyvirt.rpc._zmtp import encode_two
 
@@ -304,11 +305,7 @@ class ClientBase(DriverConnection):
 
     def _invoke(self, proc: int, args: list[Any], sig: Signature) -> Any:
         """The stubs' entry (:mod:`pyvirt.rpc._client_stubs`): :meth:`call`, result checked."""
-        value = self.call(proc, args, sig)
-        try:
-            return sig.check_result(value)
-        except ProtocolError as exc:
-            raise lost(f"malformed reply to {sig.procedure.method}: {exc}") from None
+        return checked_result(sig, self.call(proc, args, sig))
 
     def connect_event_subscribe(self, listener: Callable[[ObjectEvent], None]) -> int:
         self._usable_worker()

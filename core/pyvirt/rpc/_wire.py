@@ -70,7 +70,7 @@ class Status(enum.IntEnum):
 _HEADER = struct.Struct(">6I")
 HEADER_SIZE = _HEADER.size
 _CALL, _REPLY, _EVENT, _STREAM = 0, 1, 2, 3
-_TYPES = frozenset({0, 1, 2, 3, 6, 7})
+_TYPES = frozenset(map(int, MessageType))  # (plain ints: the header check is per message)
 
 
 class Header(_HeaderFields):

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -32,7 +31,6 @@ __all__ = [
     "DnsmasqFiles",
     "Lease",
     "config_text",
-    "dnsmasq_missing",
     "dnsmasq_pid",
     "read_leases",
     "start_dnsmasq",
@@ -70,10 +68,6 @@ class DnsmasqFiles:
         for path in (self.conf, self.pid, self.hosts, self.addn_hosts) + ((self.leases,) if leases else ()):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
-
-
-def dnsmasq_missing() -> str | None:
-    return None if shutil.which(DNSMASQ) else "dnsmasq is not installed (apt install dnsmasq-base)"
 
 
 def ipv4_network(ip: IPDef) -> ipaddress.IPv4Network:

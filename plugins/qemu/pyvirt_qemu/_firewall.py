@@ -17,14 +17,12 @@ DHCP and DNS from guests to the host are accepted in an input chain of the same 
 from __future__ import annotations
 
 import ipaddress
-import shutil
 import subprocess
 
 from pyvirt import ErrorCode, ErrorDomain, make_error
 
 __all__ = [
     "NFT",
-    "firewall_missing",
     "install_rules",
     "remove_rules",
     "ruleset",
@@ -38,10 +36,6 @@ NFT = "nft"
 def table_name(bridge: str) -> str:
     """``pyvirt-<bridge>``: bridge names are valid nft identifiers after a letter."""
     return f"pyvirt-{bridge}"
-
-
-def firewall_missing() -> str | None:
-    return None if shutil.which(NFT) else "nft is not installed (apt install nftables)"
 
 
 def ruleset(bridge: str, mode: str | None, subnets: list[ipaddress.IPv4Network]) -> str:
@@ -110,9 +104,8 @@ def table_exists(bridge: str) -> bool:
 
 
 def remove_rules(bridge: str) -> None:
-    """Delete the network's table; a table that is not there is fine."""
-    if not table_exists(bridge):
-        return
+    """Delete the network's table; a table that is not there is fine (checked only when the
+    delete fails: every start removes a leftover first, usually of nothing)."""
     proc = _nft(["delete", "table", "ip", table_name(bridge)])
     if proc.returncode != 0 and table_exists(bridge):
         raise make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.NETWORK,
