@@ -23,7 +23,7 @@ from pyvirt._checks import (
     invalid_arg,
 )
 from pyvirt._codes import ErrorDomain
-from pyvirt._connection import normalize_uuid
+from pyvirt._connection import canonical_uuid
 from pyvirt._core_enums import DomainState
 from pyvirt._domain_extras import (
     _DESCRIPTION,
@@ -178,9 +178,7 @@ class AsyncConnection(AsyncConnectionBase):
         """The domain with *uuid*, given with or without dashes (virDomainLookupByUUIDString). A
         malformed UUID is VIR_ERR_INVALID_ARG (an :class:`InvalidArgError`, also a ValueError); no
         such domain is VIR_ERR_NO_DOMAIN."""
-        canonical = normalize_uuid(check_string(uuid, "uuid", "virDomainLookupByUUIDString"))
-        if canonical is None:
-            raise invalid_arg("Invalid UUID", "virDomainLookupByUUIDString", "uuidstr")
+        canonical = canonical_uuid(uuid, "virDomainLookupByUUIDString")
         return AsyncDomain(self, (await self._calls.domain_lookup_by_uuid(canonical)).ref)
 
     async def lookup_domain_by_id(self, id: int) -> AsyncDomain:
@@ -221,9 +219,7 @@ class AsyncConnection(AsyncConnectionBase):
     async def lookup_network_by_uuid(self, uuid: str) -> AsyncNetwork:
         """The network with *uuid* (virNetworkLookupByUUIDString); a malformed UUID is
         VIR_ERR_INVALID_ARG, no such network VIR_ERR_NO_NETWORK."""
-        canonical = normalize_uuid(check_string(uuid, "uuid", "virNetworkLookupByUUIDString"))
-        if canonical is None:
-            raise invalid_arg("Invalid UUID", "virNetworkLookupByUUIDString", "uuidstr")
+        canonical = canonical_uuid(uuid, "virNetworkLookupByUUIDString")
         return AsyncNetwork(self, (await self._calls.network_lookup_by_uuid(canonical)).ref)
 
     async def define_network(self, xml: str, flags: int = 0) -> AsyncNetwork:
@@ -256,11 +252,7 @@ class AsyncConnection(AsyncConnectionBase):
     async def lookup_secret_by_uuid(self, uuid: str) -> AsyncSecret:
         """The secret with *uuid* (virSecretLookupByUUIDString); a malformed UUID is
         VIR_ERR_INVALID_ARG, no such secret VIR_ERR_NO_SECRET."""
-        api = "virSecretLookupByUUIDString"
-        canonical = normalize_uuid(check_string(uuid, "uuidstr", api))
-        if canonical is None:
-            message = f"uuidstr in {api} must be a valid UUID"
-            raise invalid_arg(message, api, "uuidstr", ErrorDomain.SECRET)
+        canonical = canonical_uuid(uuid, "virSecretLookupByUUIDString", ErrorDomain.SECRET)
         return AsyncSecret(self, await self._calls.secret_lookup_by_uuid(canonical))
 
     async def lookup_secret_by_usage(self, usage_type: int, usage_id: str) -> AsyncSecret:
@@ -294,11 +286,7 @@ class AsyncConnection(AsyncConnectionBase):
     async def lookup_nwfilter_by_uuid(self, uuid: str) -> AsyncNWFilter:
         """The filter with *uuid* (virNWFilterLookupByUUIDString); a malformed UUID is
         VIR_ERR_INVALID_ARG."""
-        api = "virNWFilterLookupByUUIDString"
-        canonical = normalize_uuid(check_string(uuid, "uuidstr", api))
-        if canonical is None:
-            message = f"uuidstr in {api} must be a valid UUID"
-            raise invalid_arg(message, api, "uuidstr", ErrorDomain.NWFILTER)
+        canonical = canonical_uuid(uuid, "virNWFilterLookupByUUIDString", ErrorDomain.NWFILTER)
         return AsyncNWFilter(self, await self._calls.nwfilter_lookup_by_uuid(canonical))
 
     async def define_nwfilter(self, xml: str, flags: int | None = None) -> AsyncNWFilter:
@@ -416,9 +404,7 @@ class AsyncConnection(AsyncConnectionBase):
     async def lookup_storage_pool_by_uuid(self, uuid: str) -> AsyncStoragePool:
         """The pool with *uuid* (virStoragePoolLookupByUUIDString); a malformed UUID is
         VIR_ERR_INVALID_ARG, no such pool VIR_ERR_NO_STORAGE_POOL."""
-        canonical = normalize_uuid(check_string(uuid, "uuid", "virStoragePoolLookupByUUIDString"))
-        if canonical is None:
-            raise invalid_arg("Invalid UUID", "virStoragePoolLookupByUUIDString", "uuidstr")
+        canonical = canonical_uuid(uuid, "virStoragePoolLookupByUUIDString")
         return AsyncStoragePool(
             self, (await self._calls.storage_pool_lookup_by_uuid(canonical)).ref
         )

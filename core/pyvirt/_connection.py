@@ -50,6 +50,18 @@ def normalize_uuid(text: str) -> str | None:
     return f"{c[:8]}-{c[8:12]}-{c[12:16]}-{c[16:20]}-{c[20:]}"
 
 
+def canonical_uuid(uuid: str, api: str, domain: int = 0) -> str:
+    """*uuid* in canonical form for a lookup by *api*, or VIR_ERR_INVALID_ARG as libvirt words
+    it there: the hypervisor objects' lookups say "Invalid UUID"; libvirt-secret.c and
+    libvirt-nwfilter.c (*domain* given) check the argument as virCheckNonNullArgGoto does."""
+    canonical = normalize_uuid(check_string(uuid, "uuidstr" if domain else "uuid", api))
+    if canonical is None:
+        if domain:
+            raise invalid_arg(f"uuidstr in {api} must be a valid UUID", api, "uuidstr", domain)
+        raise invalid_arg("Invalid UUID", api, "uuidstr")
+    return canonical
+
+
 class Connection:
     """An open connection to a hypervisor through one driver.  Use as a context manager.
 
@@ -256,9 +268,7 @@ class Connection:
         """The domain with *uuid*, given with or without dashes (virDomainLookupByUUIDString). A
         malformed UUID is VIR_ERR_INVALID_ARG (an :class:`InvalidArgError`, also a ValueError); no
         such domain is VIR_ERR_NO_DOMAIN."""
-        canonical = normalize_uuid(check_string(uuid, "uuid", "virDomainLookupByUUIDString"))
-        if canonical is None:
-            raise invalid_arg("Invalid UUID", "virDomainLookupByUUIDString", "uuidstr")
+        canonical = canonical_uuid(uuid, "virDomainLookupByUUIDString")
         return Domain(self, self._calls.domain_lookup_by_uuid(canonical).ref)
 
     def lookup_domain_by_id(self, id: int) -> Domain:
@@ -296,9 +306,7 @@ class Connection:
     def lookup_network_by_uuid(self, uuid: str) -> Network:
         """The network with *uuid* (virNetworkLookupByUUIDString); a malformed UUID is
         VIR_ERR_INVALID_ARG, no such network VIR_ERR_NO_NETWORK."""
-        canonical = normalize_uuid(check_string(uuid, "uuid", "virNetworkLookupByUUIDString"))
-        if canonical is None:
-            raise invalid_arg("Invalid UUID", "virNetworkLookupByUUIDString", "uuidstr")
+        canonical = canonical_uuid(uuid, "virNetworkLookupByUUIDString")
         return Network(self, self._calls.network_lookup_by_uuid(canonical).ref)
 
     def define_network(self, xml: str, flags: int = 0) -> Network:
@@ -332,11 +340,7 @@ class Connection:
     def lookup_secret_by_uuid(self, uuid: str) -> Secret:
         """The secret with *uuid* (virSecretLookupByUUIDString); a malformed UUID is
         VIR_ERR_INVALID_ARG, no such secret VIR_ERR_NO_SECRET."""
-        api = "virSecretLookupByUUIDString"
-        canonical = normalize_uuid(check_string(uuid, "uuidstr", api))
-        if canonical is None:
-            message = f"uuidstr in {api} must be a valid UUID"
-            raise invalid_arg(message, api, "uuidstr", ErrorDomain.SECRET)
+        canonical = canonical_uuid(uuid, "virSecretLookupByUUIDString", ErrorDomain.SECRET)
         return Secret(self, self._calls.secret_lookup_by_uuid(canonical))
 
     def lookup_secret_by_usage(self, usage_type: int, usage_id: str) -> Secret:
@@ -371,11 +375,7 @@ class Connection:
     def lookup_nwfilter_by_uuid(self, uuid: str) -> NWFilter:
         """The filter with *uuid* (virNWFilterLookupByUUIDString); a malformed UUID is
         VIR_ERR_INVALID_ARG."""
-        api = "virNWFilterLookupByUUIDString"
-        canonical = normalize_uuid(check_string(uuid, "uuidstr", api))
-        if canonical is None:
-            message = f"uuidstr in {api} must be a valid UUID"
-            raise invalid_arg(message, api, "uuidstr", ErrorDomain.NWFILTER)
+        canonical = canonical_uuid(uuid, "virNWFilterLookupByUUIDString", ErrorDomain.NWFILTER)
         return NWFilter(self, self._calls.nwfilter_lookup_by_uuid(canonical))
 
     def define_nwfilter(self, xml: str, flags: int | None = None) -> NWFilter:
@@ -484,9 +484,7 @@ class Connection:
     def lookup_storage_pool_by_uuid(self, uuid: str) -> StoragePool:
         """The pool with *uuid* (virStoragePoolLookupByUUIDString); a malformed UUID is
         VIR_ERR_INVALID_ARG, no such pool VIR_ERR_NO_STORAGE_POOL."""
-        canonical = normalize_uuid(check_string(uuid, "uuid", "virStoragePoolLookupByUUIDString"))
-        if canonical is None:
-            raise invalid_arg("Invalid UUID", "virStoragePoolLookupByUUIDString", "uuidstr")
+        canonical = canonical_uuid(uuid, "virStoragePoolLookupByUUIDString")
         return StoragePool(self, self._calls.storage_pool_lookup_by_uuid(canonical).ref)
 
     def define_storage_pool(self, xml: str, flags: int = 0) -> StoragePool:

@@ -236,7 +236,7 @@ def gen_aio_objects() -> str:
         "    check_nonzero, check_positive, check_string, check_uint, invalid_arg,",
         ")",
         "from pyvirt._codes import ErrorDomain",
-        "from pyvirt._connection import normalize_uuid",
+        "from pyvirt._connection import canonical_uuid",
         "from pyvirt._core_enums import DomainState",
         "from pyvirt._objects import _INT_MAX, _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY",
         "from pyvirt._records import DomainRef, DomainSnapshotRef",
