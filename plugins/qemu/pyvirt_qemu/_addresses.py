@@ -25,6 +25,7 @@ from pyvirt.conf import InterfaceDef, parse_mac
 from pyvirt.driver import unsupported, unsupported_flags
 
 if TYPE_CHECKING:
+    from pyvirt_qemu._dnsmasq import Lease
     from pyvirt_qemu._network import NetworkState
     from pyvirt_qemu._qemudriver import QemuDriver
 
@@ -106,13 +107,16 @@ class AddressOps:
         """libvirt's lease source: interfaces on a virtual network that hold a lease."""
         st = self.networks
         out = []
+        by_network: dict[str, list[tuple[Lease, int, str]]] = {}  # each lease file read once per call
         for nic in nics:
             name = nic.source.get("network")
             if nic.type != "network" or st is None or not name or not nic.mac:
                 continue
-            with st.lock:
-                net = st.nets.find_by_name(name)
-                found = st.leases(net) if net is not None else []
+            if name not in by_network:
+                with st.lock:
+                    net = st.nets.find_by_name(name)
+                    by_network[name] = st.leases(net) if net is not None else []
+            found = by_network[name]
             addrs = [DomainIPAddress(IPV4, lease.ip, prefix) for lease, prefix, _ in found
                      if lease.mac == nic.mac.lower()]  # fmt: skip
             if addrs:

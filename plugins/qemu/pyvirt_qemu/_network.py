@@ -37,6 +37,7 @@ from pyvirt.driver import NetworkObjList
 
 from pyvirt_qemu import _dnsmasq, _firewall, _netdev
 from pyvirt_qemu._config import QemuPaths, atomic_write, remove_file
+from pyvirt_qemu._listeners import deliver
 
 __all__ = ["NetworkState", "QemuNetwork"]
 
@@ -137,11 +138,7 @@ class NetworkState:
 
     def emit(self, net: QemuNetwork, event: int) -> None:
         ev = ObjectEvent("network", net.name, net.uuid, -1, int(event), 0)
-        for listener in list(self.listeners):
-            try:
-                listener(ev)
-            except Exception:  # noqa: BLE001 - one bad listener must not stop the others
-                log.exception("event listener failed")
+        deliver(self.listeners, ev)
 
     # -- start-up --------------------------------------------------------------------------
     def initialize(self) -> None:

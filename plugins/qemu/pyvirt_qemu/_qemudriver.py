@@ -48,6 +48,7 @@ from pyvirt_qemu._lifecycle import (
     start_domain,
     stop_domain,
 )
+from pyvirt_qemu._listeners import deliver
 from pyvirt_qemu._monitor import Monitor
 from pyvirt_qemu._network import NetworkState
 from pyvirt_qemu._process import QemuProcess
@@ -117,11 +118,7 @@ class QemuDriver:
         """
         ev = ObjectEvent("domain", dom.name, dom.uuid, dom.id if event_id is None else event_id,
                          int(event), int(detail))  # fmt: skip
-        for listener in list(self.listeners):
-            try:
-                listener(ev)
-            except Exception:  # noqa: BLE001 - one bad listener must not stop the others
-                log.exception("event listener failed")
+        deliver(self.listeners, ev)
 
     # -- startup and shutdown of the driver ------------------------------------------------
     def initialize(self) -> None:

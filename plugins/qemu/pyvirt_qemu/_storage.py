@@ -48,6 +48,7 @@ from pyvirt.conf import PoolDef, VolumeDef
 from pyvirt.driver import FileStream, StoragePoolObjList, unsupported_flags
 
 from pyvirt_qemu._config import atomic_write, remove_file
+from pyvirt_qemu._listeners import deliver
 
 __all__ = ["DirPool", "StorageOps", "StorageState"]
 
@@ -191,9 +192,7 @@ class StorageState:
 
     def emit(self, pool: DirPool, event: int) -> None:
         ev = ObjectEvent("pool", pool.name, pool.uuid, -1, int(event), 0)
-        for listener in list(self.listeners):
-            with contextlib.suppress(Exception):
-                listener(ev)
+        deliver(self.listeners, ev)
 
     # -- lookups ---------------------------------------------------------------------------
     def by_uuid(self, uuid: str) -> DirPool:
