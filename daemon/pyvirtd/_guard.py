@@ -68,7 +68,7 @@ class AccessGuard:
     def call(self, identity: Identity, sig: Signature, args: list[Any], run: Any) -> Any:
         """Run *run()* (the dispatched call) if *identity* may; its result, filtered."""
         proc, names = sig.procedure, sig.names
-        flags = args[names.index("flags")] if "flags" in names else 0
+        flags = sig.flags_of(args)
         obj = call_object(proc.object, names, args, prefer_xml=proc.object == "storage_vol")
         deferred = obj is None and proc.object != "connect" and "lookup" in proc.method
         if not deferred:

@@ -29,16 +29,6 @@ def check_access(proc: Procedure, args: list[Any], read_only: bool) -> None:
     """
     if read_only:
         from pyvirt._access import check_access as check
+        from pyvirt.rpc._signatures import wire_signature
 
-        check(proc, _flags(proc, args), True)
-
-
-def _flags(proc: Procedure, args: list[Any]) -> int:
-    """The flags argument of a call of *proc* (0 for procedures without one)."""
-    from pyvirt.rpc._signatures import wire_signature
-
-    names = wire_signature(proc.number).names
-    if "flags" not in names:
-        return 0
-    value = args[names.index("flags")]
-    return value if type(value) is int else 0
+        check(proc, wire_signature(proc.number).flags_of(args), True)

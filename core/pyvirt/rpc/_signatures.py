@@ -68,6 +68,14 @@ class Signature:
     def check_result(self, value: Any) -> Any:
         return self.result(value, self.result_label)
 
+    def flags_of(self, args: list[Any]) -> int:
+        """The flags argument of a call (0 for a procedure without one, or one not an int:
+        what decides the flag-dependent permissions)."""
+        if "flags" not in self.names:
+            return 0
+        value = args[self.names.index("flags")]
+        return value if type(value) is int else 0
+
 
 def crosses_the_wire(proc: Procedure) -> bool:
     """Whether clients call *proc* through the daemon (it has a signature)."""
