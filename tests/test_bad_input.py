@@ -211,3 +211,18 @@ def test_bad_network_and_pool_xml(conn):
         lambda: pool.create_volume("<volume><name>v</name><capacity>-1</capacity></volume>"),
         kind=pyvirt.VirtError,
     )
+
+
+def test_a_driver_refuses_a_typed_parameter_whose_value_does_not_fit_its_type() -> None:
+    """Over the wire a UINT parameter can carry -5 (in C its type would hold it): the
+    drivers' validation refuses it with libvirt's invalid-argument error, not only wrong
+    names and types."""
+    from pyvirt._core_enums import TypedParameterType as T
+    from pyvirt._records import TypedParameter
+    from pyvirt._typed_params import validate_typed_params
+
+    allowed = {"weight": T.UINT}
+    assert validate_typed_params([TypedParameter("weight", T.UINT, 5)], allowed) == {"weight": 5}
+    with pytest.raises(pyvirt.VirtError) as err:
+        validate_typed_params([TypedParameter("weight", T.UINT, -5)], allowed)
+    assert err.value.code == pyvirt.ErrorCode.INVALID_ARG

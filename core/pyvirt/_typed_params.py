@@ -171,6 +171,10 @@ def validate_typed_params(
                 f"invalid type '{_TYPE_NAMES.get(p.type, str(int(p.type)))}' for parameter "
                 f"'{p.field}', expected '{_TYPE_NAMES[expected]}'",
             )
+        # (in C the type holds its value; over the wire a UINT of -5 could come: refused)
+        problem = _problem(p.field, p.type, p.value)
+        if problem is not None:
+            raise invalid_arg(problem, "virTypedParamsValidate", "ctl")
         out[p.field] = p.value
     return out
 
