@@ -37,6 +37,17 @@ def record(c, dev, event, detail, opaque):
         lock.notify_all()
 
 
+def settle():
+    """Wait until the event loop has finished the dispatch it is in.
+
+    libvirt only marks a callback deleted while it dispatches events, so a second
+    deregistration during a dispatch would succeed; a timer runs after it ends."""
+    done = threading.Event()
+    timer = libvirt.virEventAddTimeout(0, lambda t, o: done.set(), None)
+    done.wait(10)
+    libvirt.virEventRemoveTimeout(timer)
+
+
 conn = libvirt.open(URI)
 print("all", names(conn.listAllDevices(0)), conn.numOfDevices(None, 0))
 for cap in ("system", "scsi_host", "fc_host", "vports", "net", "bogus"):
@@ -84,6 +95,7 @@ print("destroy computer", conn.nodeDeviceLookupByName("computer").destroy())
 with lock:
     lock.wait_for(lambda: len(received) >= 3, timeout=10)
 print("events", sorted(received))
+settle()
 conn.nodeDeviceEventDeregisterAny(callback)
 conn.nodeDeviceEventDeregisterAny(only)
 fails("deregister twice", lambda: conn.nodeDeviceEventDeregisterAny(only))
