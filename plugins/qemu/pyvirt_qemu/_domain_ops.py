@@ -39,10 +39,12 @@ from pyvirt.driver import unsupported_flags
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._config import atomic_write, remove_file
 from pyvirt_qemu._console import console_device, open_console
-from pyvirt_qemu._defaults import apply_qemu_defaults, choose_accel
+from pyvirt_qemu._defaults import apply_device_defaults, apply_qemu_defaults, choose_accel
 from pyvirt_qemu._domain import QemuDomain
 from pyvirt_qemu._hookpoints import PREPARE, STARTED, run_hooks
 from pyvirt_qemu._lifecycle import save_run_status
+from pyvirt_qemu._pci import assign_pci_addresses
+from pyvirt_qemu._port_addresses import assign_port_addresses
 from pyvirt_qemu._qemudriver import QemuDriver
 
 _Q = ErrorDomain.QEMU
@@ -57,8 +59,10 @@ def _not_running() -> VirtError:
 def _parse(xml: str) -> DomainDef:
     """Parse, fill in QEMU's defaults, and check the whole definition can be turned into a
     command line now, so an unsupported setting is refused at define time, not at boot."""
-    defn = parse_domain_xml(xml, default_arch="x86_64")
-    apply_qemu_defaults(defn)
+    defn = parse_domain_xml(xml, default_arch="x86_64", driver_defaults=apply_qemu_defaults)
+    apply_device_defaults(defn)
+    assign_pci_addresses(defn)
+    assign_port_addresses(defn)
     trial = defn.copy()
     # Taps are made at start; a placeholder descriptor lets their -netdev be checked now.
     taps = {i: -1 for i, nic in enumerate(trial.interfaces) if nic.type in ("network", "bridge")}
