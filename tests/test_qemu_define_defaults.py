@@ -215,3 +215,35 @@ def test_a_guest_starts_on_the_buses_its_definition_was_given(
     if machine == "q35":
         assert "model='pcie-root-port'" in defined.stdout
         assert "model='pcie-to-pci-bridge'" in defined.stdout  # for the e1000
+
+
+def _aliases(live_xml: str) -> list[tuple[str, str]]:
+    """(device element, alias) of every device in a live XML, in document order."""
+    from lxml import etree
+
+    devices = etree.fromstring(live_xml.encode()).find("devices")
+    assert devices is not None
+    return [(str(dev.tag), str(dev.find("alias").get("name")))  # type: ignore[union-attr]
+            for dev in devices if dev.find("alias") is not None]  # fmt: skip
+
+
+@needs_libvirtd_qemu
+@pytest.mark.parametrize("machine", ["pc", "q35"])
+def test_a_running_guest_has_libvirtds_device_aliases_and_console_tty(
+    machine: str, daemon_env: tuple[Path, dict[str, str]], disk: Path, tmp_path: Path
+) -> None:
+    name = f"pyvirt-alias-{uuid.uuid4().hex[:8]}"
+    # No disk image: libvirtd's QEMU runs as its own user and may not reach the test's files.
+    devices = _DEVICES.split("</disk>", 1)[1] + _PORTS.replace("<memballoon model='none'/>", "")
+    xml = tmp_path / "domain.xml"
+    xml.write_text(_domain(name, machine, devices.replace("52:54:00:11:22:33'/><model type='e1000e'",
+                                                          "52:54:00:11:22:39'/><model type='e1000e'"),
+                           disk))  # fmt: skip
+    script = f"create {xml}; dumpxml {name}; destroy {name}"
+    want, got = _both(name, script, script, daemon_env)
+    assert want.returncode == 0, want.stderr
+    assert got.returncode == 0, got.stderr
+    body = lambda out: out[out.index("<domain"):out.rindex("</domain>") + 9]  # noqa: E731
+    assert _aliases(body(got.stdout)) == _aliases(body(want.stdout))
+    assert len(_aliases(body(want.stdout))) > 10
+    assert re.search(r"<console type='pty' tty='/dev/pts/\d+'>", got.stdout)

@@ -582,8 +582,16 @@ def _ordered(attrs: dict[str, str], order: tuple[str, ...]) -> list[tuple[str, o
     return known + rest
 
 
+def _driver_alias(el: etree._Element) -> bool:
+    return el.tag == "alias" and not str(el.get("name", "")).startswith("ua-")
+
+
 def format_device(w: XMLWriter, dev: Device, *, inactive: bool, secure: bool) -> None:
     """Write *dev* as libvirt 9.0 prints it."""
+    if inactive and any(_driver_alias(e) for e in dev.extra):
+        # Aliases name a running device: the inactive XML keeps only the users' (ua-...).
+        dev = copy.copy(dev)
+        dev.extra = [e for e in dev.extra if not _driver_alias(e)]
     own: dict[str, list[object]] = {}
     if isinstance(dev, DiskDef):
         if dev.driver is not None:
@@ -623,7 +631,11 @@ def format_device(w: XMLWriter, dev: Device, *, inactive: bool, secure: bool) ->
             own["target"] = [
                 _with_children("target", list(dev.target.items()), dev.target_children)
             ]  # noqa: E501
-        _emit(w, dev.kind, [("type", dev.type)], dev, own)
+        attrs = [("type", dev.type)]
+        pty = dev.sources[0].get("path") if dev.type == "pty" and dev.sources else None
+        if dev.kind == "console" and pty and not inactive:
+            attrs.append(("tty", pty))  # libvirt's compatibility attribute for old clients
+        _emit(w, dev.kind, attrs, dev, own)
     elif isinstance(dev, ControllerDef):
         attrs: list[tuple[str, object]] = [
             ("type", dev.type),

@@ -138,5 +138,5 @@ def _boot_order(dev: Device) -> int | None:
 
 def _check_extra(dev: Device, what: str, allowed: frozenset[str] = frozenset({"boot"})) -> None:
     for el in dev.extra:
-        if el.tag not in allowed:
+        if el.tag not in allowed and el.tag != "alias":  # the device's id: any may carry one
             raise unsupported(f"<{el.tag}> in {what}")

@@ -244,6 +244,8 @@ def _chardev_log(c: ChardevDef) -> list[str]:
     """``<log file=… append=…/>``: QEMU copies everything the guest writes into the file."""
     out: list[str] = []
     for el in c.extra:
+        if el.tag == "alias":
+            continue
         if el.tag != "log":
             raise unsupported(f"<{el.tag}> in {c.kind}")
         path = el.get("file")

@@ -35,6 +35,7 @@ from pyvirt import (
     make_error,
 )
 
+from pyvirt_qemu._aliases import assign_aliases
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._defaults import check_emulator, choose_accel
 from pyvirt_qemu._domain import QemuDomain, Run
@@ -91,6 +92,7 @@ def start_domain(driver: QemuDriver, dom: QemuDomain, *, paused: bool = False) -
     try:
         paths = LaunchPaths(monitor=str(lib / "monitor.sock"), channel_dir=str(lib), tap_fds=taps)
         assign_runtime_paths(live, paths)
+        assign_aliases(live)
         argv = build_argv(live, accel=accel, paths=paths)
         shutil.rmtree(lib, ignore_errors=True)
         lib.mkdir(parents=True, mode=0o700)
