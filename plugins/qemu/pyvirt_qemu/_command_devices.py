@@ -332,8 +332,13 @@ def _graphics(b: _Builder) -> None:
     g: GraphicsDef = gfx[0]
     if g.type != "vnc":
         raise unsupported(f"graphics type '{g.type}'")
-    if g.passwd is not None or g.attrs or g.extra:
-        raise unsupported("VNC options (password, websocket, keymap, ...)")
+    if set(g.attrs) - {"passwdValidTo"} or [e for e in g.extra if e.tag != "alias"]:
+        raise unsupported("VNC options (websocket, keymap, share policy, ...)")
+    if g.passwd is not None and len(g.passwd) > 8:
+        raise unsupported(f"VNC password is {len(g.passwd)} characters long, only 8 permitted")
+    # The password itself goes to QEMU over the monitor once it runs (vnc_password), never
+    # on a command line that ps, /proc and the guest's log would show.
+    secret = ",password=on" if g.passwd is not None else ""
     listen = g.listens[0] if g.listens else {"type": "address"}
     if len(g.listens) > 1 or listen.get("type", "address") != "address":
         raise unsupported("VNC listen types other than one address")
@@ -344,11 +349,11 @@ def _graphics(b: _Builder) -> None:
     if not _audios(b.d):  # a definition from before audio was a default
         b.add("-audiodev", json.dumps({"id": "audio1", "driver": "none"}, separators=(",", ":")))
     if g.autoport or not g.port:
-        b.add("-vnc", f"{shown}:0,to={VNC_AUTOPORT_LAST_DISPLAY},audiodev=audio1")
+        b.add("-vnc", f"{shown}:0,to={VNC_AUTOPORT_LAST_DISPLAY}{secret},audiodev=audio1")
     else:
         if g.port < VNC_PORT_MIN:
             raise unsupported(f"VNC port {g.port} below {VNC_PORT_MIN}")
-        b.add("-vnc", f"{shown}:{g.port - VNC_PORT_MIN},audiodev=audio1")
+        b.add("-vnc", f"{shown}:{g.port - VNC_PORT_MIN}{secret},audiodev=audio1")
 
 
 def _videos(b: _Builder) -> None:
@@ -412,3 +417,19 @@ def check_device_kinds(d: DomainDef) -> None:
             continue
         if not isinstance(dev, HANDLED_DEVICES):
             raise unsupported(f"device type '{dev.tag}'")
+
+
+def vnc_password(d: DomainDef) -> tuple[str, str] | None:
+    """(password, QMP expiry) of the guest's VNC display, for ``set_password`` and
+    ``expire_password`` once QEMU runs: the expiry is ``passwdValidTo`` as seconds since the
+    epoch, or ``never``."""
+    gfx = [g for g in d.graphics if g.type == "vnc" and g.passwd is not None]
+    if not gfx:
+        return None
+    valid_to = gfx[0].attrs.get("passwdValidTo")  # checked when parsed
+    if valid_to is None:
+        return str(gfx[0].passwd), "never"
+    import datetime
+
+    when = datetime.datetime.fromisoformat(valid_to).replace(tzinfo=datetime.UTC)
+    return str(gfx[0].passwd), str(int(when.timestamp()))

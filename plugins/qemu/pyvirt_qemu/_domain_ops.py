@@ -106,7 +106,8 @@ class DomainOps:
         with self.driver.define_lock:
             existing = self.driver.domains.check_add(defn.name, defn.uuid)
             # Written first: if the disk refuses, nothing in memory has changed either.
-            atomic_write(self.driver.config_path(defn.name), format_domain_xml(defn, inactive=True))
+            atomic_write(self.driver.config_path(defn.name),
+                         format_domain_xml(defn, inactive=True, secure=True))  # fmt: skip
             with self.driver.lock:
                 if existing is None:
                     dom = self.driver.domains.add(QemuDomain(defn=defn, persistent=True))
@@ -277,7 +278,8 @@ class DomainOps:
                 new = dom.defn.copy()
                 new.current_memory_kib = memory
                 atomic_write(
-                    self.driver.config_path(new.name), format_domain_xml(new, inactive=True)
+                    self.driver.config_path(new.name),
+                    format_domain_xml(new, inactive=True, secure=True),
                 )
                 dom.defn = new
             if flags & live_f and dom.run is not None and dom.live is not None:
