@@ -11,6 +11,9 @@ medians per step and their ratio (pyvirt / libvirt, lower is better, goal <= 1.0
 printed.  pyvirtd runs in a temporary runtime dir with its QEMU driver rooted in a temporary
 directory, so it never sees libvirt's guests (nor they its).
 
+A third table starts 20 such guests at once (a thread and a connection each) and destroys
+them at once, timing until every call returned.
+
 Measured here (container, 2 CPUs, libvirt 9.0, QEMU 7.2, median of 5 cycles):
 pyvirtd define 2 ms, start 52 ms, suspend 8 ms, resume 7 ms, destroy 9 ms; libvirtd start
 4.6 s and destroy 1.4 s, and its define ~30-40 s because libvirt re-probes QEMU's
@@ -119,6 +122,43 @@ for i in range(cycles + 1):
 print(json.dumps(times))
 """
 
+# 20 guests started at once (one thread and connection each) until all run, then destroyed
+# at once until all are shut off: what a host that boots its guests together waits for.
+BURST_CLIENT = r"""
+import json, os, sys, threading, time
+api, cycles, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+if api == "libvirt":
+    import libvirt
+    libvirt.registerErrorHandler(lambda *a: None, None)
+    opener = lambda: libvirt.open("qemu:///system")
+    define, start = (lambda c, x: c.defineXML(x)), (lambda d: d.create())
+else:
+    import pyvirt
+    opener = lambda: pyvirt.open("qemu:///system")
+    define, start = (lambda c, x: c.define_domain(x)), (lambda d: d.start())
+def xml(n):
+    return (f"<domain type='qemu'><name>bench-burst-{os.getpid()}-{n}</name>"
+            "<memory unit='MiB'>64</memory><os><type arch='x86_64'>hvm</type></os>"
+            "<devices><serial type='pty'/></devices></domain>")
+conns = [opener() for _ in range(count)]
+def at_once(work):
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(count)]
+    t = time.perf_counter()
+    for th in threads: th.start()
+    for th in threads: th.join()
+    return time.perf_counter() - t
+times = {f"start {count}": [], f"destroy {count}": []}
+for cycle in range(cycles + 1):
+    doms = [define(conns[i], xml(i)) for i in range(count)]
+    up = at_once(lambda i: start(doms[i]))
+    down = at_once(lambda i: doms[i].destroy())
+    for d in doms: d.undefine()
+    if cycle:
+        times[f"start {count}"].append(up); times[f"destroy {count}"].append(down)
+print(json.dumps(times))
+"""
+BURST = 20
+
 
 def run_client(
     python: str, api: str, cycles: int, env: dict[str, str], body: str = CLIENT, *extra: str
@@ -176,6 +216,8 @@ def main(argv: list[str]) -> int:
         try:
             env = {**os.environ, "PYVIRT_RUNTIME_DIR": str(rundir)}
             ours = run_client(sys.executable, "pyvirt", cycles, env)
+            ours_burst = run_client(sys.executable, "pyvirt", cycles, env, BURST_CLIENT,
+                                    str(BURST))  # fmt: skip
             ours_guest = None
             if guest_files is not None:
                 ours_guest = run_client(sys.executable, "pyvirt", cycles, env, GUEST_CLIENT,
@@ -186,14 +228,19 @@ def main(argv: list[str]) -> int:
                 daemon.wait(15)
             except subprocess.TimeoutExpired:
                 daemon.kill()
-        theirs = theirs_guest = None
+        theirs = theirs_guest = theirs_burst = None
         if libvirtd_available():
             theirs = run_client(SYSTEM_PYTHON, "libvirt", cycles, dict(os.environ))
+            theirs_burst = run_client(SYSTEM_PYTHON, "libvirt", cycles, dict(os.environ),
+                                      BURST_CLIENT, str(BURST))  # fmt: skip
             if guest_files is not None:
                 theirs_guest = libvirt_guest_run(cycles, guest_files)
 
     print_table(f"QEMU guest lifecycle, 64 MiB TCG, no disk: median of {cycles} cycles (ms)",
                 STEPS, ours, theirs, total=True)  # fmt: skip
+    print()
+    print_table(f"{BURST} guests (64 MiB TCG) at once: median of {cycles} cycles (ms)",
+                tuple(ours_burst), ours_burst, theirs_burst)  # fmt: skip
     if ours_guest is not None:
         print()
         print_table(f"Linux guest (tests/qemu_guest.py), 128 MiB TCG: median of {cycles} "

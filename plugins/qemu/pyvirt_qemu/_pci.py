@@ -63,8 +63,10 @@ class _Bus:
 class _AddressSet:
     """The buses of one definition and the functions taken on each."""
 
-    def __init__(self, d: DomainDef, q35: bool) -> None:
+    def __init__(self, d: DomainDef, q35: bool, *, dry_run: bool = False) -> None:
         self.q35 = q35
+        #: The dry run's placements, by device: it counts buses without touching *d*.
+        self.placed: dict[int, tuple[int, int, int]] | None = {} if dry_run else None
         pci = sorted((c for c in d.controllers if c.type == "pci"), key=lambda c: c.index)
         self.buses = [_Bus(c.index, c.model or ("pcie-root" if q35 else "pci-root")) for c in pci]
 
@@ -77,6 +79,21 @@ class _AddressSet:
                              f"Invalid PCI address 0000:{bus:02x}:{slot:02x}.{fn}. "
                              f"Only PCI buses up to {len(self.buses) - 1} are available")  # fmt: skip
         taken.add(fn)
+
+    def where(self, dev: Device) -> tuple[int, int, int] | None:
+        """The PCI address *dev* has (or was given in this dry run)."""
+        if self.placed is not None and id(dev) in self.placed:
+            return self.placed[id(dev)]
+        return _pci_address(dev)
+
+    def has(self, dev: Device) -> bool:
+        return dev.address is not None or (self.placed is not None and id(dev) in self.placed)
+
+    def place(self, dev: Device, where: tuple[int, int, int]) -> None:
+        if self.placed is not None:
+            self.placed[id(dev)] = where
+        else:
+            _set(dev, where)
 
     def free(self, slot: int, bus: _Bus) -> bool:
         return slot not in bus.used
@@ -189,8 +206,8 @@ def _chipset(d: DomainDef, addrs: _AddressSet) -> None:
         for fn in (0, 3):
             addrs.reserve(0, 0x1F, fn)
         for c in d.controllers:
-            if c.type == "sata" and c.index == 0 and c.address is None:
-                _set(c, (0, 0x1F, 2))
+            if c.type == "sata" and c.index == 0 and not addrs.has(c):
+                addrs.place(c, (0, 0x1F, 2))
         primary_slot = 1
     else:
         addrs.reserve(0, 1, 0)
@@ -198,28 +215,28 @@ def _chipset(d: DomainDef, addrs: _AddressSet) -> None:
         for c in d.controllers:
             fixed = {("usb", "piix3-uhci"): 2, ("ide", None): 1}.get(
                 (c.type, c.model if c.type == "usb" else None))  # fmt: skip
-            if fixed is not None and c.index == 0 and c.address is None:
-                _set(c, (0, 1, fixed))
+            if fixed is not None and c.index == 0 and not addrs.has(c):
+                addrs.place(c, (0, 1, fixed))
         primary_slot = 2
     for dev in d.devices:  # what the definition already says is taken
-        where = _pci_address(dev)
+        where = addrs.where(dev)
         if where is not None:
             addrs.reserve(*where)
     videos = d.videos
-    if videos and videos[0].address is None and _kind(videos[0], addrs.q35) is not None:
+    if videos and not addrs.has(videos[0]) and _kind(videos[0], addrs.q35) is not None:
         if addrs.free(primary_slot, addrs.buses[0]):
-            _set(videos[0], (0, primary_slot, 0))
+            addrs.place(videos[0], (0, primary_slot, 0))
             addrs.reserve(0, primary_slot, 0)
 
 
-def _assign(d: DomainDef, addrs: _AddressSet, *, dry_run: bool = False) -> None:
+def _assign(d: DomainDef, addrs: _AddressSet) -> None:
     _chipset(d, addrs)
-    if dry_run and not addrs.q35 and addrs.next_free(PCI) is not None:
+    if addrs.placed is not None and not addrs.q35 and addrs.next_free(PCI) is not None:
         addrs.take(PCI)  # keep a slot for a bridge, so a full bus 0 can still grow
     for dev in _in_libvirt_order(d):
         kind = _kind(dev, addrs.q35)
-        if kind is not None and dev.address is None:
-            _set(dev, addrs.take(kind))
+        if kind is not None and not addrs.has(dev):
+            addrs.place(dev, addrs.take(kind))
 
 
 def _controller_details(d: DomainDef) -> None:
@@ -254,9 +271,8 @@ def assign_pci_addresses(d: DomainDef) -> None:
     """Give every device of *d* that needs one a PCI address, adding the buses they need."""
     q35 = is_q35(d.machine or "")
     user_buses = any(c.type == "pci" and c.index > 0 for c in d.controllers)
-    dry = _AddressSet(d, q35)
-    trial = d.copy()
-    _assign(trial, dry, dry_run=True)
+    dry = _AddressSet(d, q35, dry_run=True)
+    _assign(d, dry)
     if q35 and not user_buses and len(dry.buses) > 1:
         dry.take(PCIE)  # one spare root port for hotplug, as libvirt keeps
     for bus in dry.buses[1:]:
