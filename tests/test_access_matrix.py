@@ -116,6 +116,7 @@ LIBVIRT_CALLS: dict[str, str] = {
     "domain_pin_emulator": "d.pinEmulator((True,), {f})",
     "domain_get_emulator_pin_info": "d.emulatorPinInfo({f})",
     "domain_block_stats": "d.blockStats('vda')",
+    "domain_block_stats_flags": "d.blockStatsFlags('vda', 0)",
     "domain_interface_stats": "d.interfaceStats('testnet0')",
     "domain_get_disk_errors": "d.diskErrors({f})",
     "domain_screenshot": "d.screenshot(c.newStream(0), 0, {f})",

@@ -597,6 +597,15 @@ class AsyncDriverCalls:
         path = check_string(path, "path", api)
         return await driver.domain_block_stats(dom, path)
 
+    async def domain_block_stats_flags(
+        self, dom: DomainRef, path: str, flags: int, api: str = "virDomainBlockStatsFlags"
+    ) -> list[TypedParameter]:
+        """virDomainBlockStatsFlags (procedure 218)."""
+        driver = self._driver(api)
+        path = check_string(path, "path", api)
+        flags = check_flags(flags, api)
+        return await driver.domain_block_stats_flags(dom, path, flags)
+
     async def domain_interface_stats(
         self, dom: DomainRef, device: str, api: str = "virDomainInterfaceStats"
     ) -> tuple[int, int, int, int, int, int, int, int]:
@@ -1844,6 +1853,11 @@ class LocalAsyncDriver:
 
     async def domain_block_stats(self, dom: DomainRef, path: str) -> tuple[int, int, int, int, int]:
         return self.sync.domain_block_stats(dom, path)
+
+    async def domain_block_stats_flags(
+        self, dom: DomainRef, path: str, flags: int
+    ) -> list[TypedParameter]:
+        return self.sync.domain_block_stats_flags(dom, path, flags)
 
     async def domain_interface_stats(
         self, dom: DomainRef, device: str

@@ -202,6 +202,10 @@ class AsyncDriverConnection(Protocol):
         self, dom: DomainRef, path: str
     ) -> tuple[int, int, int, int, int]: ...
 
+    async def domain_block_stats_flags(
+        self, dom: DomainRef, path: str, flags: int
+    ) -> list[TypedParameter]: ...
+
     async def domain_interface_stats(
         self, dom: DomainRef, device: str
     ) -> tuple[int, int, int, int, int, int, int, int]: ...

@@ -918,6 +918,16 @@ class AsyncDomain:
         a, b, c, d, e = await self._conn._calls.domain_block_stats(self._ref, disk)
         return (a, b, c, d, e)
 
+    async def block_stats_flags(self, disk: str, flags: int = 0) -> dict[str, TypedValue]:
+        """Every counter of *disk* the hypervisor keeps, by libvirt's names (``rd_operations``,
+        ``rd_bytes``, ``wr_total_times`` ...; virDomainBlockStatsFlags)."""
+        from pyvirt._typed_params import typed_params_dict
+
+        disk = _not_null(disk, "disk", "virDomainBlockStatsFlags")
+        return typed_params_dict(
+            await self._conn._calls.domain_block_stats_flags(self._ref, disk, flags)
+        )
+
     async def interface_stats(self, device: str) -> tuple[int, int, int, int, int, int, int, int]:
         """(rx bytes, rx packets, rx errors, rx drops, tx bytes, tx packets, tx errors,
         tx drops) of interface *device*, by target name or MAC (virDomainInterfaceStats)."""

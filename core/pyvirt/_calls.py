@@ -609,6 +609,15 @@ class DriverCalls:
         path = check_string(path, "path", api)
         return driver.domain_block_stats(dom, path)
 
+    def domain_block_stats_flags(
+        self, dom: DomainRef, path: str, flags: int, api: str = "virDomainBlockStatsFlags"
+    ) -> list[TypedParameter]:
+        """virDomainBlockStatsFlags (procedure 218)."""
+        driver = self._driver(api)
+        path = check_string(path, "path", api)
+        flags = check_flags(flags, api)
+        return driver.domain_block_stats_flags(dom, path, flags)
+
     def domain_interface_stats(
         self, dom: DomainRef, device: str, api: str = "virDomainInterfaceStats"
     ) -> tuple[int, int, int, int, int, int, int, int]:

@@ -10,6 +10,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt._connection import Connection
     from pyvirt._records import DomainRef
+    from pyvirt._typed_params import TypedValue
 
 
 def _not_null(value: object, argname: str, api: str) -> str:
@@ -35,6 +36,14 @@ class DomainStatsMethods:
         disk = _not_null(disk, "disk", "virDomainBlockStats")
         a, b, c, d, e = self._conn._calls.domain_block_stats(self._ref, disk)
         return a, b, c, d, e
+
+    def block_stats_flags(self, disk: str, flags: int = 0) -> dict[str, TypedValue]:
+        """Every counter of *disk* the hypervisor keeps, by libvirt's names (``rd_operations``,
+        ``rd_bytes``, ``wr_total_times`` ...; virDomainBlockStatsFlags)."""
+        from pyvirt._typed_params import typed_params_dict
+
+        disk = _not_null(disk, "disk", "virDomainBlockStatsFlags")
+        return typed_params_dict(self._conn._calls.domain_block_stats_flags(self._ref, disk, flags))
 
     def interface_stats(self, device: str) -> tuple[int, int, int, int, int, int, int, int]:
         """(rx bytes, rx packets, rx errors, rx drops, tx bytes, tx packets, tx errors,

@@ -265,6 +265,7 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(280, "domain_get_emulator_pin_info", "virDomainGetEmulatorPinInfo", "domain:read"),
     # domain statistics (issue 10)
     _p(64, "domain_block_stats", "virDomainBlockStats", "domain:read"),
+    _p(218, "domain_block_stats_flags", "virDomainBlockStatsFlags", "domain:read"),
     _p(65, "domain_interface_stats", "virDomainInterfaceStats", "domain:read"),
     _p(263, "domain_get_disk_errors", "virDomainGetDiskErrors", "domain:read"),
     # domain snapshots (libvirt's virDomainSnapshot* family)

@@ -487,6 +487,13 @@ class HypervisorDriver:
         write requests, bytes written, errors (-1: not known)."""
         unsupported("domain_block_stats")
 
+    def domain_block_stats_flags(
+        self, dom: DomainRef, path: str, flags: int
+    ) -> list[TypedParameter]:
+        """virDomainBlockStatsFlags: every counter the hypervisor keeps for disk *path*
+        (rd_operations, rd_bytes, ..., flush_total_times) as typed parameters."""
+        unsupported("domain_block_stats_flags")
+
     def domain_interface_stats(
         self, dom: DomainRef, device: str
     ) -> tuple[int, int, int, int, int, int, int, int]:

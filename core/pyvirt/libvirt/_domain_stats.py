@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyvirt._objects import Domain
 from pyvirt.libvirt import _args
 from pyvirt.libvirt._errors import api
@@ -16,6 +18,13 @@ class DomainStatsMethods:
     @api
     def blockStats(self, path: str | None) -> tuple[int, int, int, int, int]:  # noqa: N802
         return self._o.block_stats(_args.optional_string(path, "virDomainBlockStats", 2))  # type: ignore[arg-type]
+
+    @api
+    def blockStatsFlags(self, path: str | None, flags: int = 0) -> dict[str, Any]:  # noqa: N802
+        return self._o.block_stats_flags(
+            _args.optional_string(path, "virDomainBlockStatsFlags", 2),  # type: ignore[arg-type]
+            _args.flags(flags),
+        )
 
     @api
     def interfaceStats(  # noqa: N802

@@ -330,6 +330,12 @@ class RemoteStubs:
         sig = wire_signature(64)
         return self._invoke(64, checked(sig, [dom, path]), sig)  # type: ignore[no-any-return]
 
+    def domain_block_stats_flags(
+        self, dom: DomainRef, path: str, flags: int
+    ) -> list[TypedParameter]:
+        sig = wire_signature(218)
+        return self._invoke(218, checked(sig, [dom, path, flags]), sig)  # type: ignore[no-any-return]
+
     def domain_interface_stats(
         self, dom: DomainRef, device: str
     ) -> tuple[int, int, int, int, int, int, int, int]:
@@ -1183,6 +1189,13 @@ class AsyncRemoteStubs:
     async def domain_block_stats(self, dom: DomainRef, path: str) -> tuple[int, int, int, int, int]:
         sig = wire_signature(64)
         reply = await self._asend(64, checked(sig, [dom, path]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_block_stats_flags(
+        self, dom: DomainRef, path: str, flags: int
+    ) -> list[TypedParameter]:
+        sig = wire_signature(218)
+        reply = await self._asend(218, checked(sig, [dom, path, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_interface_stats(

@@ -480,6 +480,13 @@ def _domain_block_stats(conn: DriverConnection, args: list[Any], read_only: bool
     return conn.domain_block_stats(dom, path)
 
 
+def _domain_block_stats_flags(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    path: str = args[1]
+    flags: int = args[2]
+    return conn.domain_block_stats_flags(dom, path, flags)
+
+
 def _domain_interface_stats(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     dom: DomainRef = args[0]
     device: str = args[1]
@@ -1347,6 +1354,7 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     279: _domain_pin_emulator,
     280: _domain_get_emulator_pin_info,
     64: _domain_block_stats,
+    218: _domain_block_stats_flags,
     65: _domain_interface_stats,
     263: _domain_get_disk_errors,
     185: _domain_snapshot_create_xml,

@@ -24,7 +24,7 @@ from pyvirt.conf import (
 
 from pyvirt_qemu._command_base import is_q35
 
-__all__ = ["alias_of", "assign_aliases"]
+__all__ = ["alias_of", "assign_aliases", "disk_alias"]
 
 
 def alias_of(dev: Device) -> str | None:
@@ -33,7 +33,8 @@ def alias_of(dev: Device) -> str | None:
     return el.get("name") if el is not None else None
 
 
-def _disk(disk: DiskDef) -> str:
+def disk_alias(disk: DiskDef) -> str:
+    """libvirt's alias of *disk*: virtio-disk0, sata0-0-0, scsi0-0-0-0 ..."""
     addr = disk.address.attrs if disk.address is not None else {}
     bus = disk.target_bus or "ide"
     if bus == "virtio":
@@ -75,7 +76,7 @@ def assign_aliases(live: DomainDef) -> None:
     for dev in live.devices:
         name: str | None = None
         if isinstance(dev, DiskDef):
-            name = _disk(dev)
+            name = disk_alias(dev)
         elif isinstance(dev, InterfaceDef):
             name = f"net{nth('net')}"
         elif isinstance(dev, ControllerDef):

@@ -1,13 +1,15 @@
 """virsh's statistics commands: ``domblkstat`` (with ``--human``), ``domifstat``,
 ``domblkerror`` and ``domif-getlink``, with virsh 9.0's output, messages and fallbacks.
 
-virsh asks virDomainBlockStatsFlags first and falls back to virDomainBlockStats when the
-driver does not support it, as libvirt's test driver does not; pyvirt has only the latter,
-so pyvirsh asks it directly and prints the legacy form virsh prints then.
+virsh asks virDomainBlockStatsFlags first (every counter the hypervisor keeps: the QEMU
+driver's) and falls back to virDomainBlockStats when the driver does not support it, as
+libvirt's test driver does not; pyvirsh does the same.
 """
 
 from __future__ import annotations
 
+from pyvirt._codes import ErrorCode
+from pyvirt._errors import VirtError
 from pyvirt.cli._control import Control, Failure
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
 from pyvirt.cli.commands._common import dom_opt, domain, string_req
@@ -17,13 +19,18 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from lxml import etree
 
-#: (legacy field name, --human label) in virsh's order.
+#: (typed parameter, the name virsh prints, --human label) in virsh's order; the first five
+#: are also virDomainBlockStats' fields, in its order.
 _BLOCK_FIELDS = (
-    ("rd_req", "number of read operations:"),
-    ("rd_bytes", "number of bytes read:"),
-    ("wr_req", "number of write operations:"),
-    ("wr_bytes", "number of bytes written:"),
-    ("errs", "error count:"),
+    ("rd_operations", "rd_req", "number of read operations:"),
+    ("rd_bytes", "rd_bytes", "number of bytes read:"),
+    ("wr_operations", "wr_req", "number of write operations:"),
+    ("wr_bytes", "wr_bytes", "number of bytes written:"),
+    ("errs", "errs", "error count:"),
+    ("flush_operations", "flush_operations", "number of flush operations:"),
+    ("rd_total_times", "rd_total_times", "total duration of reads (ns):"),
+    ("wr_total_times", "wr_total_times", "total duration of writes (ns):"),
+    ("flush_total_times", "flush_total_times", "total duration of flushes (ns):"),
 )
 _IF_FIELDS = (
     "rx_bytes", "rx_packets", "rx_errs", "rx_drop",
@@ -37,16 +44,26 @@ def cmd_domblkstat(ctl: Control, p: Parsed) -> bool:
     dom, name = domain(ctl, p)
     device = string_req(p, "device") or ""
     try:
-        stats = dom.block_stats(device)
-    except Exception as e:
-        raise Failure(f"Failed to get block stats {name} {device}", cause=e) from None
+        found = dom.block_stats_flags(device)
+    except VirtError as e:
+        if e.code != ErrorCode.NO_SUPPORT:
+            raise  # virsh names the failure only on the older call's path
+        try:
+            legacy = dom.block_stats(device)
+        except Exception as e:
+            raise Failure(f"Failed to get block stats {name} {device}", cause=e) from None
+        found = {field: value for (field, _, _), value in zip(_BLOCK_FIELDS[:5], legacy, strict=True)
+                 if value >= 0}  # fmt: skip
     human = p.bool("human")
     if human:
         ctl.print(f"Device: {device}\n")
         device = ""
-    for (legacy, label), value in zip(_BLOCK_FIELDS, stats, strict=True):
-        if value >= 0:
-            ctl.print(f"{device} {label if human else legacy:<{31 if human else 0}} {value}\n")
+    known = {field for field, _, _ in _BLOCK_FIELDS}
+    rows = [(label if human else shown, found[field]) for field, shown, label in _BLOCK_FIELDS
+            if field in found]  # fmt: skip
+    rows += [(field, value) for field, value in found.items() if field not in known]
+    for label, value in rows:
+        ctl.print(f"{device} {label:<{31 if human else 0}} {value}\n")
     return True
 
 

@@ -1,0 +1,107 @@
+"""A running guest's statistics through pyvirtd against libvirtd's QEMU driver.
+
+The same definition (a qcow2 disk on virtio, two user-mode NICs) runs on both daemons; the
+same virsh commands (dommemstat, domblkstat with and without --human, domblkinfo, domifstat,
+vcpuinfo, domcontrol, domblkerror) must print the same lines once the counters that differ
+by nature (times, byte counts of a guest's own reads, the host CPU a thread last ran on) are
+masked.  The interface counters of a tap device are checked by the network test, where a
+guest really sends packets (tests/test_qemu_networks.py).
+"""
+
+# ruff: noqa: F811 - fixtures imported from qemu_helpers are test parameters
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from daemon_helpers import start_daemon
+from qemu_helpers import (  # noqa: F401 - fixtures
+    QEMU_IMG,
+    daemon_env,
+    needs_libvirtd_qemu,
+    needs_qemu,
+    qemu_root,
+)
+
+pytestmark = [needs_qemu, needs_libvirtd_qemu]
+VIRSH = shutil.which("virsh") or "virsh"
+PYVIRSH = shutil.which("pyvirsh", path=os.path.dirname(sys.executable)) or "pyvirsh"
+COMMANDS = (
+    "dommemstat {n}", "domblkstat {n} vda", "domblkstat {n} vda --human", "domblkinfo {n} vda",
+    "domblkinfo {n} --all", "domifstat {n} net0", "domifstat {n} 52:54:00:11:22:33",
+    "vcpuinfo {n}", "domcontrol {n}", "domblkerror {n}", "domblkstat {n} vdz",
+)  # fmt: skip
+
+
+@pytest.fixture
+def image_dir() -> Iterator[Path]:
+    """A directory libvirtd's QEMU (user libvirt-qemu) may read, with one small image."""
+    with tempfile.TemporaryDirectory(prefix="pyvirt-stats-", dir="/var/lib/libvirt/images") as d:
+        os.chmod(d, 0o777)
+        assert QEMU_IMG is not None
+        subprocess.run([QEMU_IMG, "create", "-q", "-f", "qcow2", f"{d}/disk.qcow2", "64M"],
+                       check=True)  # fmt: skip
+        os.chmod(f"{d}/disk.qcow2", 0o666)
+        yield Path(d)
+
+
+def _xml(name: str, disk: Path) -> str:
+    return (
+        f"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>"
+        "<os><type arch='x86_64'>hvm</type></os><devices>"
+        "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/>"
+        f"<source file='{disk}'/><target dev='vda' bus='virtio'/></disk>"
+        "<interface type='user'><mac address='52:54:00:11:22:33'/><model type='virtio'/>"
+        "</interface></devices></domain>"
+    )
+
+
+def _masked(out: str) -> str:
+    out = re.sub(r"^((?:vda )?(?:rd|wr|flush)_\w+ |rss |actual |last_update )\d+$", r"\1N",
+                 out, flags=re.M)  # fmt: skip
+    out = re.sub(r"^( (?:number|total) of [^:]+:\s+|(?: total duration)[^:]+:\s+)\d+$", r"\1N",
+                 out, flags=re.M)  # fmt: skip
+    out = re.sub(r"^(Allocation|Physical|CPU|CPU time):(\s+)\S+$", r"\1:\2N", out, flags=re.M)
+    return re.sub(r"^( vda\s+\d+\s+)\d+(\s+)\d+$", r"\1N\2N", out, flags=re.M)
+
+
+def _run_all(program: str, name: str, xml: Path, env: dict[str, str]) -> list[str]:
+    def run(line: str) -> str:
+        done = subprocess.run([program, "-c", "qemu:///system", *line.split()],
+                              capture_output=True, text=True, timeout=120, env=env)  # fmt: skip
+        return f"rc={done.returncode}\n{done.stdout}{done.stderr}"
+
+    started = run(f"create {xml}")
+    assert started.startswith("rc=0"), started
+    try:
+        return [_masked(run(c.format(n=name))) for c in COMMANDS]
+    finally:
+        run(f"destroy {name}")
+
+
+def test_statistics_commands_match_libvirtd(
+    daemon_env: tuple[Path, dict[str, str]], image_dir: Path, tmp_path: Path
+) -> None:
+    name = f"pyvirt-stats-{uuid.uuid4().hex[:8]}"
+    xml = tmp_path / "stats.xml"
+    xml.write_text(_xml(name, image_dir / "disk.qcow2"))
+    plain = {k: v for k, v in os.environ.items() if not k.endswith("DEFAULT_URI")}
+    want = _run_all(VIRSH, name, xml, plain)
+    rundir, env = daemon_env
+    daemon = start_daemon(rundir, env=env)
+    try:
+        daemon.wait_worker("qemu")
+        got = _run_all(PYVIRSH, name, xml, {**plain, "PYVIRT_RUNTIME_DIR": str(rundir)})
+    finally:
+        daemon.stop()
+    for command, ours, theirs in zip(COMMANDS, got, want, strict=True):
+        assert ours == theirs, command
+    assert "rc=0\nvda rd_req N\n" in got[1]  # the counters themselves, not an error
