@@ -84,6 +84,58 @@ def test_sigkill_of_pyvirtd_keeps_three_guests_running_and_controllable(
         daemon.stop(signal.SIGKILL if daemon.proc.poll() is None else signal.SIGTERM)
 
 
+def _pids_running(program: Path) -> list[int]:
+    """Live processes whose command line names *program* (before and after its exec)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and str(program).encode() in (entry / "cmdline").read_bytes():
+                if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] != "Z":
+                    found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def test_a_guest_half_started_when_pyvirtd_is_killed_is_killed_on_restart(
+    daemon_env: tuple[Path, dict[str, str]], qemu_root: Path
+) -> None:
+    """pyvirtd SIGKILLed while a guest is starting (its QEMU spawned, the monitor not yet
+    reached): the next pyvirtd finds that QEMU, kills it and reports the domain shut off
+    (failed); a new start then works, so the guest never runs twice or stays unreachable."""
+    slow = qemu_root / "slow-qemu"  # QEMU, two seconds late: the window to kill the daemon
+    slow.write_text(f"#!/bin/sh\nsleep 2\nexec {shutil.which('qemu-system-x86_64')} \"$@\"\n")
+    slow.chmod(0o755)
+    xml = guest_xml("half", None).replace("<devices>", f"<devices><emulator>{slow}</emulator>")
+    rundir, env = daemon_env
+    daemon = start_daemon(rundir, env=env)
+    try:
+        daemon.wait_worker("qemu")
+        with pyvirt.open("qemu:///system") as conn:
+            conn.define_domain(xml)
+        starting = subprocess.Popen([PYVIRSH, "-c", "qemu:///system", "start", "half"],
+                                    env={**os.environ, "PYVIRT_RUNTIME_DIR": str(rundir)},
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        assert wait_for(lambda: bool(_pids_running(slow)) or starting.poll() is not None)
+        (half,) = _pids_running(slow)  # spawned, still in its sleep: the start is half done
+        daemon.stop(signal.SIGKILL)
+        starting.wait(30)
+
+        daemon = start_daemon(rundir, env=env)
+        daemon.wait_worker("qemu")
+        assert wait_for(lambda: _pids_running(slow) == [] and qemu_pids(qemu_root) == [],
+                        timeout=30)  # fmt: skip
+        with pyvirt.open("qemu:///system") as conn:
+            dom = conn.lookup_domain_by_name("half")
+            assert dom.state() == (DomainState.SHUTOFF, 6)  # VIR_DOMAIN_SHUTOFF_FAILED
+            dom.start()
+            (again,) = qemu_pids(qemu_root)
+            assert again != half and dom.state()[0] == DomainState.RUNNING
+            dom.destroy()
+    finally:
+        daemon.stop(signal.SIGKILL if daemon.proc.poll() is None else signal.SIGTERM)
+
+
 def test_lifecycle_events_reach_a_client_of_pyvirtd(
     daemon_env: tuple[Path, dict[str, str]], qemu_root: Path
 ) -> None:

@@ -108,6 +108,12 @@ def start_domain(driver: QemuDriver, dom: QemuDomain, *, paused: bool = False) -
     finally:
         close_taps(taps)  # QEMU holds them now (or nobody does): they die with it
     run = Run(proc=proc, monitor=Monitor(live.name, paths.monitor), lib_dir=lib, log_offset=offset)
+    # Recorded at once, as starting up: a pyvirtd killed before the start ends finds this
+    # QEMU on its next start and kills it, as libvirt kills a half-started domain.
+    save_status(driver.paths.run_dir, StatusRecord(
+        live=live, id=run_id, pid=proc.pid, start_time=proc.start_time,
+        state=int(DomainState.PAUSED), reason=int(DomainPausedReason.STARTING_UP),
+        monitor=paths.monitor, lib_dir=str(lib), log_offset=offset, persistent=dom.persistent))  # fmt: skip
     try:
         run.monitor.connect(
             lambda event, data: on_monitor_event(driver, dom, run, event, data),
@@ -124,6 +130,7 @@ def start_domain(driver: QemuDriver, dom: QemuDomain, *, paused: bool = False) -
             run.monitor.execute("balloon", {"value": live.current_memory_kib * 1024})
     except VirtError as exc:
         _abandon(run)
+        remove_status(driver.paths.run_dir, live.name)
         if isinstance(exc, MonitorClosed) or not proc.alive():
             detail = log_tail(log_path, offset) or "QEMU exited during startup"
             raise make_error(

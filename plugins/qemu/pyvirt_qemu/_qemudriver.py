@@ -170,6 +170,12 @@ class QemuDriver:
             # the monitor is unreachable).
             stop_domain(self, dom, DomainShutoffReason.CRASHED, DomainEventStoppedDetail.FAILED)
             return
+        if rec.state == DomainState.PAUSED and rec.reason == DomainPausedReason.STARTING_UP:
+            # The daemon died while starting it: nobody finished its set-up, so it is
+            # killed and left shut off (failed), never half-managed or started twice.
+            log.warning("%s was being started when pyvirtd stopped; killing it", dom.name)
+            stop_domain(self, dom, DomainShutoffReason.FAILED, DomainEventStoppedDetail.FAILED)
+            return
         try:
             run.monitor.connect(
                 lambda event, data: on_monitor_event(self, dom, run, event, data),
