@@ -116,8 +116,10 @@ def test_a_guest_half_started_when_pyvirtd_is_killed_is_killed_on_restart(
         starting = subprocess.Popen([PYVIRSH, "-c", "qemu:///system", "start", "half"],
                                     env={**os.environ, "PYVIRT_RUNTIME_DIR": str(rundir)},
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        assert wait_for(lambda: bool(_pids_running(slow)) or starting.poll() is not None)
+        status = qemu_root / "run" / "half.xml"  # written as soon as the QEMU is spawned
+        assert wait_for(lambda: status.exists() or starting.poll() is not None)
         (half,) = _pids_running(slow)  # spawned, still in its sleep: the start is half done
+        os.kill(daemon.worker_pids()["qemu"], signal.SIGKILL)  # the whole daemon, at once
         daemon.stop(signal.SIGKILL)
         starting.wait(30)
 
