@@ -66,6 +66,9 @@ DRIVER_PUBLIC = {
     "StorageVolObjList", "LIST_DOMAINS_ALL_FLAGS", "LIST_NETWORKS_ALL_FLAGS",
     "LIST_STORAGE_POOLS_ALL_FLAGS", "domain_matches_filter", "network_matches_filter",
     "storage_pool_matches_filter", "run_domain_hooks", "model", "field",
+    # host CPU sets and <cputune> pins
+    "parse_cpuset", "format_cpuset", "cpus_of", "cpumap_of", "vcpu_pin", "emulator_pin",
+    "set_pin",
 }  # fmt: skip
 
 

@@ -38,7 +38,13 @@ COMMANDS = (
     "dommemstat {n}", "domblkstat {n} vda", "domblkstat {n} vda --human", "domblkinfo {n} vda",
     "domblkinfo {n} --all", "domifstat {n} net0", "domifstat {n} 52:54:00:11:22:33",
     "vcpuinfo {n}", "domcontrol {n}", "domblkerror {n}", "domblkstat {n} vdz",
+    # vCPU counts and pinning (the last CPU of the host: what both daemons see)
+    "vcpucount {n}", "vcpucount {n} --guest", "vcpucount {n} --maximum --live",
+    "setvcpus {n} 2", "setvcpus {n} 1 --config", "vcpupin {n} 0 {last}", "vcpupin {n}",
+    "vcpupin {n} 5 0", "vcpupin {n} 0 0 --config", "emulatorpin {n} {last}", "emulatorpin {n}",
+    "vcpuinfo {n}",
 )  # fmt: skip
+LAST_CPU = str((os.cpu_count() or 1) - 1)
 
 
 @pytest.fixture
@@ -82,7 +88,7 @@ def _run_all(program: str, name: str, xml: Path, env: dict[str, str]) -> list[st
     started = run(f"create {xml}")
     assert started.startswith("rc=0"), started
     try:
-        return [_masked(run(c.format(n=name))) for c in COMMANDS]
+        return [_masked(run(c.format(n=name, last=LAST_CPU))) for c in COMMANDS]
     finally:
         run(f"destroy {name}")
 
@@ -105,3 +111,43 @@ def test_statistics_commands_match_libvirtd(
     for command, ours, theirs in zip(COMMANDS, got, want, strict=True):
         assert ours == theirs, command
     assert "rc=0\nvda rd_req N\n" in got[1]  # the counters themselves, not an error
+
+
+def test_pins_in_the_definition_reach_the_threads_of_a_started_guest(
+    daemon_env: tuple[Path, dict[str, str]], image_dir: Path, qemu_root: Path
+) -> None:
+    """vcpupin/emulatorpin --config are kept in <cputune> and applied to QEMU's own threads
+    when the guest starts; a live pin moves a running thread at once."""
+    import pyvirt
+    from qemu_helpers import qemu_pids
+
+    last = int(LAST_CPU)
+    rundir, env = daemon_env
+    daemon = start_daemon(rundir, env=env)
+    try:
+        daemon.wait_worker("qemu")
+        with pyvirt.open("qemu:///system") as conn:
+            dom = conn.define_domain(_xml("pins", image_dir / "disk.qcow2"))
+            only_last = bytes([1 << last]) if last < 8 else bytes(last // 8) + bytes([1 << (last % 8)])
+            dom.pin_vcpu(0, only_last, 2)  # VIR_DOMAIN_AFFECT_CONFIG
+            dom.pin_emulator(only_last, 2)
+            assert f"<vcpupin vcpu='0' cpuset='{last}'/>" in dom.xml_desc()
+            dom.start()
+            (pid,) = qemu_pids(qemu_root)
+            threads = {}
+            for task in Path(f"/proc/{pid}/task").iterdir():
+                status = (task / "status").read_text()
+                allowed = re.search(r"Cpus_allowed_list:\s*(\S+)", status).group(1)  # type: ignore[union-attr]
+                threads[(task / "comm").read_text().strip()] = allowed
+            assert threads and set(threads.values()) == {str(last)}, threads
+            if last:
+                dom.pin_vcpu(0, b"\x01", 1)  # live: CPU 0
+                vcpu_thread = next(t for t in Path(f"/proc/{pid}/task").iterdir()
+                                   if "CPU 0" in (t / "comm").read_text())  # fmt: skip
+                assert "Cpus_allowed_list:\t0\n" in (vcpu_thread / "status").read_text()
+                assert "<vcpupin vcpu='0' cpuset='0'/>" in dom.xml_desc()
+                assert f"<vcpupin vcpu='0' cpuset='{last}'/>" in dom.xml_desc(2)  # INACTIVE
+            dom.destroy()
+            dom.undefine()
+    finally:
+        daemon.stop()

@@ -70,6 +70,15 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import ClassVar, NoReturn
 
+    from pyvirt._kit_cpus import (
+        cpumap_of,
+        cpus_of,
+        emulator_pin,
+        format_cpuset,
+        parse_cpuset,
+        set_pin,
+        vcpu_pin,
+    )
     from pyvirt._kit_filters import (
         LIST_DOMAINS_ALL_FLAGS,
         LIST_NETWORKS_ALL_FLAGS,
@@ -101,6 +110,15 @@ _KIT_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "domain_matches_filter",
         "network_matches_filter",
         "storage_pool_matches_filter",
+    ),
+    "pyvirt._kit_cpus": (
+        "cpumap_of",
+        "cpus_of",
+        "emulator_pin",
+        "format_cpuset",
+        "parse_cpuset",
+        "set_pin",
+        "vcpu_pin",
     ),
     "pyvirt._kit_hooks": ("DomainHookPhase", "run_domain_hooks"),
     "pyvirt._kit_model": ("field", "model"),
@@ -152,14 +170,21 @@ __all__ = [
     "StorageDriver",
     "StoragePoolObjList",
     "StorageVolObjList",
+    "cpumap_of",
+    "cpus_of",
     "domain_matches_filter",
+    "emulator_pin",
     "field",
+    "format_cpuset",
     "model",
     "network_matches_filter",
+    "parse_cpuset",
     "run_domain_hooks",
+    "set_pin",
     "storage_pool_matches_filter",
     "unsupported",
     "unsupported_flags",
+    "vcpu_pin",
 ]
 
 

@@ -109,7 +109,12 @@ def _check_domain(d: DomainDef) -> None:
         raise unsupported(f"OS type '{d.os_type}'")
     if d.arch not in ("x86_64", "i686"):
         raise unsupported(f"No emulator found for arch '{d.arch}'")
-    for tag in d.extra:
+    for tag, elements in d.extra.items():
+        if tag == "cputune":  # pins are applied to QEMU's threads once it runs
+            kids = {str(k.tag) for el in elements for k in el if isinstance(k.tag, str)}
+            if kids <= {"vcpupin", "emulatorpin"}:
+                continue
+            raise unsupported("<cputune> settings other than vcpupin and emulatorpin")
         raise unsupported(f"<{tag}> element")
     check_device_kinds(d)
     if d.os_attrs:

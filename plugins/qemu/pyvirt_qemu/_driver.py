@@ -27,6 +27,7 @@ from pyvirt_qemu._network_ops import NetworkOps
 from pyvirt_qemu._qemudriver import QemuDriver
 from pyvirt_qemu._stats_ops import StatsOps
 from pyvirt_qemu._storage import StorageOps
+from pyvirt_qemu._vcpu_ops import VcpuOps
 
 __all__ = ["QemuConnectDriver", "QemuConnection", "open_qemu_connection"]
 
@@ -47,7 +48,7 @@ def _qemu_version(emulator: str) -> int:
 
 
 class QemuConnection(
-    DomainOps, StatsOps, StorageOps, NetworkOps, AddressOps, DriverConnection
+    DomainOps, StatsOps, VcpuOps, StorageOps, NetworkOps, AddressOps, DriverConnection
 ):
     def __init__(self, driver: QemuDriver, uri: str) -> None:
         self.driver = driver

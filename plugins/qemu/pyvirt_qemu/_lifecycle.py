@@ -45,6 +45,7 @@ from pyvirt_qemu._monitor import Monitor, MonitorClosed
 from pyvirt_qemu._process import log_tail, spawn
 from pyvirt_qemu._status import StatusRecord, remove_status, save_status
 from pyvirt_qemu._tap import close_taps, open_taps
+from pyvirt_qemu._vcpu_ops import apply_pins
 
 if TYPE_CHECKING:
     from pyvirt_qemu._qemudriver import QemuDriver
@@ -122,6 +123,7 @@ def start_domain(driver: QemuDriver, dom: QemuDomain, *, paused: bool = False) -
             alive=proc.alive,
         )
         refresh_live_data(run, live)
+        apply_pins(run, live)
         secret = vnc_password(live)
         if secret is not None:
             run.monitor.execute("set_password", {"protocol": "vnc", "password": secret[0]})

@@ -21,7 +21,7 @@ from pyvirt import (
     TypedParameterType,
     make_error,
 )
-from pyvirt.driver import unsupported_flags
+from pyvirt.driver import cpumap_of, unsupported_flags
 
 if TYPE_CHECKING:
     from pyvirt.conf import DiskDef, DomainDef
@@ -83,14 +83,6 @@ def _thread_stat(pid: int, tid: int) -> tuple[int, int]:
     return (int(fields[11]) + int(fields[12])) * _TICK_NS, int(fields[36])
 
 
-def _cpumap(cpus: set[int], maplen: int) -> bytes:
-    data = bytearray(maplen)
-    for cpu in cpus:
-        if cpu < maplen * 8:
-            data[cpu // 8] |= 1 << (cpu % 8)
-    return bytes(data)
-
-
 class StatsOps:
     """Mixin for :class:`~pyvirt_qemu._driver.QemuConnection`."""
 
@@ -125,7 +117,7 @@ class StatsOps:
                 allowed = os.sched_getaffinity(tid)
             except OSError:
                 allowed = {i for i, on in enumerate(host_cpus()) if on}
-            maps += _cpumap(allowed, maplen)
+            maps += cpumap_of(allowed, maplen)
         return infos, maps
 
     # -- memory ----------------------------------------------------------------------------

@@ -1,0 +1,222 @@
+"""vCPU counts and pinning of QEMU guests, applied to the real QEMU threads.
+
+Why sched_setaffinity on the threads QEMU names: without cgroups, a thread's affinity is
+where the kernel lets it run, and QEMU reports each vCPU's thread id (query-cpus-fast); the
+emulator's threads are all the others.  The pins are kept in ``<cputune>`` (the driver kit's
+:func:`pyvirt.driver.set_pin`), applied again whenever the guest starts, as libvirt applies
+them at start.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING
+
+from pyvirt import DomainModificationImpact, DomainRef, ErrorCode, ErrorDomain, make_error
+from pyvirt.driver import (
+    cpumap_of,
+    cpus_of,
+    emulator_pin,
+    invalid_arg,
+    set_pin,
+    unsupported_flags,
+    vcpu_pin,
+)
+
+from pyvirt_qemu._config import atomic_write
+from pyvirt_qemu._stats_ops import host_cpus
+
+if TYPE_CHECKING:
+    from pyvirt.conf import DomainDef
+
+    from pyvirt_qemu._domain import QemuDomain, Run
+    from pyvirt_qemu._qemudriver import QemuDriver
+
+__all__ = ["VcpuOps", "apply_pins"]
+
+_Q = ErrorDomain.QEMU
+_LIVE, _CONFIG = DomainModificationImpact.LIVE, DomainModificationImpact.CONFIG
+_MAXIMUM, _GUEST = 4, 8  # VIR_DOMAIN_VCPU_MAXIMUM, _GUEST
+
+
+def _online() -> set[int]:
+    return {cpu for cpu, on in enumerate(host_cpus()) if on}
+
+
+def vcpu_threads(run: Run) -> dict[int, int]:
+    """vCPU index → thread id, as QEMU reports them."""
+    return {int(c["cpu-index"]): int(c["thread-id"]) for c in run.monitor.execute("query-cpus-fast")}
+
+
+def _set_affinity(tids: list[int], cpus: set[int]) -> None:
+    for tid in tids:
+        try:
+            os.sched_setaffinity(tid, cpus)
+        except ProcessLookupError:
+            continue  # a worker thread that just ended
+        except OSError as exc:
+            raise make_error(ErrorCode.SYSTEM_ERROR, _Q,
+                             f"cannot set CPU affinity on thread {tid}: {exc.strerror}") from None  # fmt: skip
+
+
+def _emulator_threads(run: Run, vcpus: dict[int, int]) -> list[int]:
+    try:
+        tids = [int(t) for t in os.listdir(f"/proc/{run.proc.pid}/task")]
+    except OSError:
+        return []
+    return [t for t in tids if t not in vcpus.values()]
+
+
+def apply_pins(run: Run, live: DomainDef) -> None:
+    """Pin a just-started guest's threads as its definition says (nothing when unpinned)."""
+    vcpus = vcpu_threads(run)
+    for index, tid in vcpus.items():
+        pin = vcpu_pin(live, index)
+        if pin is not None:
+            _set_affinity([tid], pin)
+    pin = emulator_pin(live)
+    if pin is not None:
+        _set_affinity(_emulator_threads(run, vcpus), pin)
+
+
+class VcpuOps:
+    """Mixin for :class:`~pyvirt_qemu._driver.QemuConnection`."""
+
+    driver: QemuDriver
+
+    def _defs(self, dom_ref: DomainRef, flags: int) -> tuple[QemuDomain, bool, bool]:
+        """(domain, affect live, affect config) for VIR_DOMAIN_AFFECT_* *flags*, with
+        libvirt's errors for a stopped domain or a transient one's config."""
+        dom = self.driver.domains.from_ref(dom_ref)
+        live, config = bool(flags & _LIVE), bool(flags & _CONFIG)
+        if not live and not config:
+            live, config = dom.active, not dom.active
+        if live and not dom.active:
+            raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
+                             "domain is not running")  # fmt: skip
+        if config and not dom.persistent:
+            raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
+                             "transient domains do not have any persistent config")  # fmt: skip
+        return dom, live, config
+
+    def _one_def(self, dom_ref: DomainRef, flags: int) -> tuple[QemuDomain, DomainDef]:
+        if flags & _LIVE and flags & _CONFIG:
+            raise invalid_arg("Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' "
+                              "are mutually exclusive", "virDomainObjGetOneDefState", "flags")  # fmt: skip
+        dom, live, _ = self._defs(dom_ref, flags)
+        defn = dom.live if live else dom.defn
+        assert defn is not None
+        return dom, defn
+
+    def _persist(self, dom: QemuDomain) -> None:
+        from pyvirt.conf import format_domain_xml
+
+        atomic_write(self.driver.config_path(dom.name),
+                     format_domain_xml(dom.defn, inactive=True, secure=True))  # fmt: skip
+
+    # -- counts ----------------------------------------------------------------------------
+    def domain_get_vcpus_flags(self, dom_ref: DomainRef, flags: int) -> int:
+        unsupported_flags(flags, _LIVE | _CONFIG | _MAXIMUM | _GUEST, "qemuDomainGetVcpusFlags", _Q)
+        if flags & _GUEST:
+            raise make_error(ErrorCode.ARGUMENT_UNSUPPORTED, _Q,
+                             "QEMU guest agent is not configured")  # fmt: skip
+        with self.driver.lock:
+            _, defn = self._one_def(dom_ref, flags & (_LIVE | _CONFIG))
+            return defn.max_vcpus if flags & _MAXIMUM else defn.vcpus
+
+    def domain_set_vcpus_flags(self, dom_ref: DomainRef, nvcpus: int, flags: int) -> None:
+        """The persistent count (or maximum); a running guest's count changes only within
+        what it was started with, which is the maximum here (no vCPU hotplug)."""
+        unsupported_flags(flags, _LIVE | _CONFIG | _MAXIMUM | _GUEST, "qemuDomainSetVcpusFlags", _Q)
+        if flags & _GUEST:
+            raise make_error(ErrorCode.ARGUMENT_UNSUPPORTED, _Q,
+                             "QEMU guest agent is not configured")  # fmt: skip
+        with self.driver.define_lock, self.driver.lock:
+            dom, live, config = self._defs(dom_ref, flags)
+            if live:
+                assert dom.live is not None
+                if flags & _MAXIMUM:
+                    raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                                     "cannot change the maximum vCPU count of a running "
+                                     "domain")  # fmt: skip
+                if nvcpus > dom.live.max_vcpus:
+                    raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                                     "requested vcpus is greater than max allowable vcpus for "
+                                     f"the live domain: {nvcpus} > {dom.live.max_vcpus}")  # fmt: skip
+                if nvcpus != dom.live.vcpus:
+                    raise make_error(ErrorCode.OPERATION_UNSUPPORTED, _Q,
+                                     "changing the vCPU count of a running domain needs vCPU "
+                                     "hotplug, which this driver does not do")  # fmt: skip
+            if config:
+                new = dom.defn.copy()
+                if flags & _MAXIMUM:
+                    new.max_vcpus = nvcpus
+                    new.vcpus = min(new.vcpus, nvcpus)
+                elif nvcpus > new.max_vcpus:
+                    raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                                     "requested vcpus is greater than max allowable vcpus for "
+                                     f"the persistent domain: {nvcpus} > {new.max_vcpus}")  # fmt: skip
+                else:
+                    new.vcpus = nvcpus
+                if nvcpus < 1:
+                    raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                                     "requested vcpu count must be at least 1")  # fmt: skip
+                dom.defn = new
+                self._persist(dom)
+
+    # -- pinning ---------------------------------------------------------------------------
+    def domain_get_vcpu_pin_info(
+        self, dom_ref: DomainRef, ncpumaps: int, maplen: int, flags: int
+    ) -> bytes:
+        unsupported_flags(flags, _LIVE | _CONFIG, "qemuDomainGetVcpuPinInfo", _Q)
+        with self.driver.lock:
+            _, defn = self._one_def(dom_ref, flags)
+            everywhere = _online()
+            return b"".join(
+                cpumap_of(vcpu_pin(defn, vcpu) or everywhere, maplen)
+                for vcpu in range(min(ncpumaps, defn.max_vcpus))
+            )
+
+    def domain_get_emulator_pin_info(self, dom_ref: DomainRef, maplen: int, flags: int) -> bytes:
+        unsupported_flags(flags, _LIVE | _CONFIG, "qemuDomainGetEmulatorPinInfo", _Q)
+        with self.driver.lock:
+            _, defn = self._one_def(dom_ref, flags)
+            return cpumap_of(emulator_pin(defn) or _online(), maplen)
+
+    def domain_pin_vcpu_flags(self, dom_ref: DomainRef, vcpu: int, cpumap: bytes, flags: int) -> None:
+        unsupported_flags(flags, _LIVE | _CONFIG, "qemuDomainPinVcpuFlags", _Q)
+        self._pin(dom_ref, vcpu, cpus_of(cpumap), flags)
+
+    def domain_pin_emulator(self, dom_ref: DomainRef, cpumap: bytes, flags: int) -> None:
+        unsupported_flags(flags, _LIVE | _CONFIG, "qemuDomainPinEmulator", _Q)
+        self._pin(dom_ref, None, cpus_of(cpumap), flags)
+
+    def _pin(self, dom_ref: DomainRef, vcpu: int | None, cpus: set[int], flags: int) -> None:
+        """Pin *vcpu* (None: the emulator threads) live on its threads and/or in the config."""
+        if not cpus:
+            raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN, "Empty cpu list for pinning")
+        tag = "emulatorpin" if vcpu is None else "vcpupin"
+        with self.driver.define_lock:
+            with self.driver.lock:
+                dom, live, config = self._defs(dom_ref, flags)
+                run = dom.run
+            for which, defn in (("live", dom.live if live else None),
+                                ("persistent", dom.defn if config else None)):  # fmt: skip
+                if defn is not None and vcpu is not None and not 0 <= vcpu < defn.vcpus:
+                    raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                                     f"vcpu {vcpu} is out of range of {which} cpu count "
+                                     f"{defn.vcpus}")  # fmt: skip
+            if live and run is not None and dom.live is not None:
+                threads = vcpu_threads(run)
+                tids = [threads[vcpu]] if vcpu is not None else _emulator_threads(run, threads)
+                _set_affinity(tids, cpus)
+                with self.driver.lock:
+                    set_pin(dom.live, tag, vcpu, cpus)
+                from pyvirt_qemu._lifecycle import save_run_status
+
+                save_run_status(self.driver, dom)
+            if config:
+                new = dom.defn.copy()
+                set_pin(new, tag, vcpu, cpus)
+                dom.defn = new
+                self._persist(dom)
