@@ -15,7 +15,7 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt._xml import MAX_XML_BYTES, parse_document
-    from pyvirt.conf._common import generate_mac, generate_uuid, parse_mac, parse_uuid
+    from pyvirt.conf._common import check_name, generate_mac, generate_uuid, parse_mac, parse_uuid
     from pyvirt.conf._devices import (
         Address,
         ChardevDef,
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         format_host_interface_xml,
         parse_host_interface_xml,
     )
+    from pyvirt.conf._metadata import get_domain_metadata, set_domain_metadata
     from pyvirt.conf._network import (
         DhcpHost,
         DhcpRange,
@@ -77,6 +78,7 @@ if TYPE_CHECKING:
 #: Where each public name lives: module -> names.
 _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
     "pyvirt.conf._common": (
+        "check_name",
         "generate_mac",
         "generate_uuid",
         "parse_mac",
@@ -98,6 +100,7 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
     "pyvirt.conf._domain": ("DomainDef",),
     "pyvirt.conf._domain_format": ("format_domain_xml",),
     "pyvirt.conf._domain_parse": ("disk_name_to_index", "parse_domain_xml"),
+    "pyvirt.conf._metadata": ("get_domain_metadata", "set_domain_metadata"),
     "pyvirt.conf._network": (
         "DhcpHost",
         "DhcpRange",
@@ -176,6 +179,7 @@ __all__ = [
     "VolumeDef",
     "align_disks",
     "apply_volume_defaults",
+    "check_name",
     "disk_name_to_index",
     "format_domain_xml",
     "format_network_xml",
@@ -184,6 +188,7 @@ __all__ = [
     "format_volume_xml",
     "generate_mac",
     "generate_uuid",
+    "get_domain_metadata",
     "parse_domain_xml",
     "parse_mac",
     "parse_document",
@@ -195,6 +200,7 @@ __all__ = [
     "parse_volume_xml",
     "parse_bitmap",
     "scale_integer",
+    "set_domain_metadata",
     # host interfaces and node devices (issue 10)
     "HostInterfaceDef",
     "InterfaceProtocolDef",

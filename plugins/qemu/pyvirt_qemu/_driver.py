@@ -23,6 +23,7 @@ from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 from pyvirt_qemu._addresses import AddressOps
 from pyvirt_qemu._command import DEFAULT_EMULATOR
 from pyvirt_qemu._domain_ops import DomainOps
+from pyvirt_qemu._metadata_ops import MetadataOps
 from pyvirt_qemu._network_ops import NetworkOps
 from pyvirt_qemu._qemudriver import QemuDriver
 from pyvirt_qemu._stats_ops import StatsOps
@@ -48,7 +49,8 @@ def _qemu_version(emulator: str) -> int:
 
 
 class QemuConnection(
-    DomainOps, StatsOps, VcpuOps, StorageOps, NetworkOps, AddressOps, DriverConnection
+    DomainOps, StatsOps, VcpuOps, MetadataOps, StorageOps, NetworkOps, AddressOps,
+    DriverConnection,
 ):
     def __init__(self, driver: QemuDriver, uri: str) -> None:
         self.driver = driver

@@ -17,20 +17,18 @@ from pyvirt.driver import (
     cpumap_of,
     cpus_of,
     emulator_pin,
-    invalid_arg,
     set_pin,
     unsupported_flags,
     vcpu_pin,
 )
 
-from pyvirt_qemu._config import atomic_write
+from pyvirt_qemu._affect import AffectOps
 from pyvirt_qemu._stats_ops import host_cpus
 
 if TYPE_CHECKING:
     from pyvirt.conf import DomainDef
 
-    from pyvirt_qemu._domain import QemuDomain, Run
-    from pyvirt_qemu._qemudriver import QemuDriver
+    from pyvirt_qemu._domain import Run
 
 __all__ = ["VcpuOps", "apply_pins"]
 
@@ -79,40 +77,8 @@ def apply_pins(run: Run, live: DomainDef) -> None:
         _set_affinity(_emulator_threads(run, vcpus), pin)
 
 
-class VcpuOps:
+class VcpuOps(AffectOps):
     """Mixin for :class:`~pyvirt_qemu._driver.QemuConnection`."""
-
-    driver: QemuDriver
-
-    def _defs(self, dom_ref: DomainRef, flags: int) -> tuple[QemuDomain, bool, bool]:
-        """(domain, affect live, affect config) for VIR_DOMAIN_AFFECT_* *flags*, with
-        libvirt's errors for a stopped domain or a transient one's config."""
-        dom = self.driver.domains.from_ref(dom_ref)
-        live, config = bool(flags & _LIVE), bool(flags & _CONFIG)
-        if not live and not config:
-            live, config = dom.active, not dom.active
-        if live and not dom.active:
-            raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
-                             "domain is not running")  # fmt: skip
-        if config and not dom.persistent:
-            raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
-                             "transient domains do not have any persistent config")  # fmt: skip
-        return dom, live, config
-
-    def _one_def(self, dom_ref: DomainRef, flags: int) -> tuple[QemuDomain, DomainDef]:
-        if flags & _LIVE and flags & _CONFIG:
-            raise invalid_arg("Flags 'VIR_DOMAIN_AFFECT_LIVE' and 'VIR_DOMAIN_AFFECT_CONFIG' "
-                              "are mutually exclusive", "virDomainObjGetOneDefState", "flags")  # fmt: skip
-        dom, live, _ = self._defs(dom_ref, flags)
-        defn = dom.live if live else dom.defn
-        assert defn is not None
-        return dom, defn
-
-    def _persist(self, dom: QemuDomain) -> None:
-        from pyvirt.conf import format_domain_xml
-
-        atomic_write(self.driver.config_path(dom.name),
-                     format_domain_xml(dom.defn, inactive=True, secure=True))  # fmt: skip
 
     # -- counts ----------------------------------------------------------------------------
     def domain_get_vcpus_flags(self, dom_ref: DomainRef, flags: int) -> int:
@@ -132,7 +98,7 @@ class VcpuOps:
             raise make_error(ErrorCode.ARGUMENT_UNSUPPORTED, _Q,
                              "QEMU guest agent is not configured")  # fmt: skip
         with self.driver.define_lock, self.driver.lock:
-            dom, live, config = self._defs(dom_ref, flags)
+            dom, live, config = self._affected(dom_ref, flags)
             if live:
                 assert dom.live is not None
                 if flags & _MAXIMUM:
@@ -198,7 +164,7 @@ class VcpuOps:
         tag = "emulatorpin" if vcpu is None else "vcpupin"
         with self.driver.define_lock:
             with self.driver.lock:
-                dom, live, config = self._defs(dom_ref, flags)
+                dom, live, config = self._affected(dom_ref, flags)
                 run = dom.run
             for which, defn in (("live", dom.live if live else None),
                                 ("persistent", dom.defn if config else None)):  # fmt: skip
