@@ -30,6 +30,7 @@ from collections import deque
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
 from pyvirt.rpc._codec import ProtocolError, decode, encode
+from pyvirt.rpc._spin_gate import SpinGate
 from pyvirt.rpc._wire import _HEADER, KEEPALIVE_PING, PROGRAM_KEEPALIVE, VERSION_FRAME, Status
 from pyvirt.rpc._zmtp import (
     Decoder,
@@ -69,6 +70,9 @@ def _spin_seconds() -> float:
 #: slow, and polling would only take CPU from it): see Channel.recv.
 _SPIN = _spin_seconds()
 _SPIN_BACKOFF_MAX = 64
+#: Polls only while a core is idle: a thread whose recent waits queued for a CPU sleeps at
+#: once, so polling clients never crowd out the worker on a busy machine (see _spin_gate).
+_GATE = SpinGate()
 #: The channels of this process whose caller waits for a reply now.  A call polls for its
 #: reply only when no other call of the process is waiting: with several in flight (a
 #: threaded client), the process has work coming anyway, and a polling thread would take a
@@ -568,9 +572,10 @@ class Channel:
         _waiting.add(self)
         try:
             if _SPIN:
+                idle_core = _GATE.allows()  # counts every wait, polled or not
                 if self._spin_skip:
                     self._spin_skip -= 1
-                elif alone and self._spin(sock):
+                elif alone and idle_core and self._spin(sock):
                     return messages.popleft()
             return self._wait(sock, timeout)
         finally:
