@@ -224,6 +224,7 @@ class Channel:
         "connected",
         "dead",
         "endpoint",
+        "local",
         "tls",
         "unresponsive",
         "_decoder",
@@ -243,6 +244,9 @@ class Channel:
         #: whose checks must pass before any ZMTP byte is sent.
         self.tls = tls
         self._tls: TlsStream | None = None
+        #: A unix socket straight to the peer: when the peer has gone, a send fails (EPIPE)
+        #: before any byte leaves, so a call needs no poll first to know (see send_bytes).
+        self.local = endpoint.startswith("ipc://") and tls is None
         #: The handshake with the peer has completed and the peer has not gone since.
         self.connected = False
         #: The peer went away after being connected (or broke the handshake).
@@ -419,11 +423,13 @@ class Channel:
     def send(self, frames: list[bytes], timeout: float = 5.0) -> None:
         self.send_bytes(encode_frames(frames), timeout)
 
-    def send_bytes(self, data: bytes, timeout: float = 5.0) -> None:
+    def send_bytes(self, data: bytes, timeout: float = 5.0, *, resend_ok: bool = False) -> None:
         """Send one message already encoded for the wire (:func:`pyvirt.rpc._zmtp.encode_two`).
 
         The common case is one ``send`` that takes it all; a message larger than the socket's
-        buffer is finished by :meth:`_send_rest`.
+        buffer is finished by :meth:`_send_rest`.  *resend_ok*: a peer found gone by the
+        first ``send`` (nothing of the message left) raises :class:`LinkGone`, so that the
+        session opens again and sends it there, instead of VIR_ERR_RPC.
         """
         if not self.connected:
             if self.dead:
@@ -439,7 +445,10 @@ class Channel:
             sent = 0
         except OSError:
             self._gone()
-            raise lost("the connection to the daemon was lost") from None
+            error = lost("the connection to the daemon was lost")
+            if resend_ok:
+                raise LinkGone(error) from None
+            raise error from None
         if sent != len(data):
             self._send_rest(memoryview(data)[sent:], timeout)
 
