@@ -521,7 +521,7 @@ class Daemon:
         self.waiting = still
 
     def _reply(self, ident: bytes, header: Header, status: Status, body: bytes) -> None:
-        self.transport.send(ident, encode_two(VERSION_FRAME, header.reply(status).pack() + body))
+        self.transport.send(ident, encode_two(VERSION_FRAME, header.pack_reply(status) + body))
 
     def _on_accept(self, kind: str, ident: bytes, sock: socket.socket) -> bool:
         for old in self.clients.accept(kind, ident, sock):

@@ -233,14 +233,16 @@ class ZmtpServer:
     def poll(self, timeout: float) -> bool:
         """Wait up to *timeout* seconds and serve what is ready; False when nothing was."""
         epoll = self.epoll
-        ready = epoll.poll(0) if self._active else None
+        ready = None
+        if self._active and self.spin and self.gate.allows():
+            end = perf_counter() + self.spin
+            ready = epoll.poll(0)
+            while not ready and perf_counter() < end:
+                ready = epoll.poll(0)
         if not ready:
-            if self._active and self.spin and self.gate.allows():
-                end = perf_counter() + self.spin
-                while not ready and perf_counter() < end:
-                    ready = epoll.poll(0)
-            if not ready:
-                ready = epoll.poll(timeout)
+            # Straight to the blocking wait when not spinning: it returns at once with what is
+            # ready, so a poll(0) first would be a system call per call for nothing.
+            ready = epoll.poll(timeout)
         self._active = bool(ready)
         peer_of_fd = self.peer_of_fd
         for fd, events in ready:
