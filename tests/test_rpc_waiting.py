@@ -12,14 +12,19 @@ from __future__ import annotations
 
 import itertools
 import os
+import select
+import socket
+import tempfile
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import pyvirt
 from daemon_helpers import running_daemon
 from pyvirt.rpc import SpinGate, _channel
 from pyvirt.rpc._spin_gate import queued_ns
+from pyvirtd._transport import ZmtpServer
 
 URI = "test+unix:///default"
 
@@ -144,3 +149,59 @@ def test_a_client_whose_waits_find_a_core_idle_polls(monkeypatch: pytest.MonkeyP
     polls = _count_polls(monkeypatch)
     _infos_through_a_daemon(polls)
     assert polls  # each miss backs off for a while, but the gate itself never said no
+
+
+class _CountingEpoll:
+    """The server's epoll, its waits counted (every call goes to the real one)."""
+
+    def __init__(self, real: select.epoll) -> None:
+        self.real = real
+        self.waits: list[float] = []
+
+    def poll(self, timeout: float = -1) -> list[tuple[int, int]]:
+        self.waits.append(timeout)
+        return self.real.poll(timeout)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.real, name)
+
+
+def _waits_after_activity(gate: SpinGate) -> list[float]:
+    """The epoll waits of one pyvirtd loop round right after it served a connect, with
+    *gate* deciding on its spin (10 ms, long enough to poll more than once)."""
+    with tempfile.TemporaryDirectory(prefix="pvw-", dir="/tmp") as tmp:
+        server = ZmtpServer(
+            lambda *_: None,
+            lambda *_: None,
+            lambda *_: None,
+            max_message=1 << 20,
+            max_connections=10,
+            spin=0.01,
+        )
+        server.gate = gate
+        path = str(Path(tmp) / "sock")
+        server.listen_unix(path, 0o700, "rw")
+        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            client.connect(path)
+            assert server.poll(1.0)  # the accept: activity
+            counting = _CountingEpoll(server.epoll)
+            server.epoll = counting  # type: ignore[assignment]
+            server.poll(0.0)  # nothing more comes: spin (or not), then the blocking wait
+            server.epoll = counting.real
+            return counting.waits
+        finally:
+            client.close()
+            server.close()
+
+
+def test_the_daemon_loop_spins_after_activity_while_a_core_is_idle() -> None:
+    waits = _waits_after_activity(SpinGate(every=1, source=lambda: 0))
+    assert len(waits) > 2 and waits[:-1] == [0] * (len(waits) - 1)
+
+
+def test_the_daemon_loop_goes_straight_to_its_wait_when_no_core_is_idle() -> None:
+    busy = itertools.count(0, 10**9)
+    gate = SpinGate(every=1, source=lambda: next(busy))
+    gate.allows()  # the first window, which has nothing to compare with
+    assert _waits_after_activity(gate) == [0.0]  # one wait: the blocking one, no poll(0)
