@@ -24,7 +24,11 @@ callers' own back-off after a poll that saw nothing still applies.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+
+# Not typing.TYPE_CHECKING: the client imports this module on every remote pyvirsh run.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 #: Waits between two readings of the counter: one ``open``/``read``/``close`` per window.
 SPIN_GATE_EVERY = 64
