@@ -108,7 +108,16 @@ class DaemonCPU:
 
 
 def conditions() -> str:
-    """The machine the figures come from: cores usable, and its load average right now."""
+    """The machine the figures come from: cores usable, its load average, and the threads
+    runnable at this instant (the kernel's count in /proc/loadavg, this one included): more
+    runnable than cores means no idle core, so polling waits stop (pyvirt.rpc.SpinGate)."""
     one, five, fifteen = os.getloadavg()
     usable = len(os.sched_getaffinity(0))
-    return f"{usable} of {os.cpu_count()} cores usable, load average {one:.2f} {five:.2f} {fifteen:.2f}"
+    try:
+        runnable = Path("/proc/loadavg").read_text().split()[3].split("/")[0]
+    except (OSError, IndexError):
+        runnable = "?"
+    return (
+        f"{usable} of {os.cpu_count()} cores usable, load average {one:.2f} {five:.2f} "
+        f"{fifteen:.2f}, {runnable} runnable now"
+    )

@@ -16,8 +16,9 @@ process, found at the other end of its socket), read around the same window from
 the conditions (usable cores, load average) at the start and the end of the run, since on a
 machine that clients and daemon share every microsecond of either side is throughput lost.
 
-pyvirt's worker and synchronous client poll for up to 50 us before sleeping (pyvirtd.toml's
-poll_spin_us, the client's PYVIRT_SPIN_US; 0 turns either off): to see pyvirt without it, run
+pyvirt's worker and synchronous client poll for up to 50 us before sleeping, while a core is
+idle (pyvirt.rpc.SpinGate; pyvirtd.toml's poll_spin_us, the client's PYVIRT_SPIN_US; 0 turns
+either off): to see pyvirt without it, run
 with PYVIRT_SPIN_US=0 and a pyvirtd.toml holding poll_spin_us = 0 (PYVIRT_BENCH_CONFIG names
 that file).
 

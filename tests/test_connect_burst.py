@@ -11,6 +11,7 @@ every client in; everything runs on unix sockets in a temporary directory.
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import tempfile
 import threading
@@ -24,6 +25,7 @@ import pyvirt
 import pyvirt.aio
 from daemon_helpers import running_daemon
 from pyvirt.rpc._channel import open_socket
+from pyvirtd._sockets import SOMAXCONN_PATH, backlog_shortfall, somaxconn
 from pyvirtd._transport import ZmtpServer
 
 URI = "test+unix:///default"
@@ -155,3 +157,30 @@ def test_the_queue_length_is_checked() -> None:
         conf.write_text("max_queued_clients = 0\n")
         with pytest.raises(ConfigError, match="'max_queued_clients' must be greater than 0"):
             load_config(str(conf))
+
+
+def test_a_backlog_within_the_kernels_cap_is_queued_whole() -> None:
+    assert backlog_shortfall(1000, 4096) is None
+    assert backlog_shortfall(4096, 4096) is None
+    assert backlog_shortfall(1000, None) is None  # no cap known: nothing to say
+
+
+def test_a_backlog_past_the_kernels_cap_says_which_knob_to_turn() -> None:
+    said = backlog_shortfall(1000, 128)
+    assert said is not None
+    assert "max_queued_clients = 1000" in said
+    assert "at most 128" in said
+    assert "net.core.somaxconn=1000" in said
+
+
+@pytest.mark.skipif(not os.path.exists(SOMAXCONN_PATH), reason="no net.core.somaxconn here")
+def test_the_daemon_warns_at_start_when_the_kernel_caps_its_backlog() -> None:
+    cap = somaxconn()
+    assert cap is not None and cap > 0
+    with running_daemon(config=f"max_queued_clients = {cap + 1}\n") as daemon:
+        with pyvirt.open(URI) as conn:  # and it serves as ever
+            assert conn.lookup_domain_by_name("test").name == "test"
+        log = daemon.log.read_text()
+    assert f"the kernel queues at most {cap} connections" in log
+    with running_daemon(config=f"max_queued_clients = {cap}\n") as daemon:
+        assert "net.core.somaxconn" not in daemon.log.read_text()

@@ -65,7 +65,7 @@ from pyvirtd._control import (
 )
 from pyvirtd._logsetup import LogSettings
 from pyvirtd._metrics_http import MetricsServer
-from pyvirtd._sockets import endpoint_path
+from pyvirtd._sockets import backlog_shortfall, endpoint_path, somaxconn
 from pyvirtd._tls import TlsFiles, TlsServer, server_files, server_tls
 from pyvirtd._transport import ZmtpServer
 
@@ -172,6 +172,9 @@ class Daemon:
             backlog=config.max_queued_clients,
             on_accept=self._on_accept,
         )
+        shortfall = backlog_shortfall(config.max_queued_clients, somaxconn())
+        if shortfall is not None:
+            log.warning("%s", shortfall)
         #: Who each client is and whether it has authenticated (pyvirtd._clients).
         self.clients = DaemonClients(config)
         self.doomed: list[bytes] = []  # to drop once their last reply is out
@@ -518,7 +521,7 @@ class Daemon:
         self.waiting = still
 
     def _reply(self, ident: bytes, header: Header, status: Status, body: bytes) -> None:
-        self.transport.send(ident, encode_two(VERSION_FRAME, header.reply(status).pack() + body))
+        self.transport.send(ident, encode_two(VERSION_FRAME, header.pack_reply(status) + body))
 
     def _on_accept(self, kind: str, ident: bytes, sock: socket.socket) -> bool:
         for old in self.clients.accept(kind, ident, sock):

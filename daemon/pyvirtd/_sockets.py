@@ -31,3 +31,32 @@ def bind_socket_file(path: str, mode: int, bind: Callable[[str], object]) -> Non
         os.umask(old)
     os.chmod(path, mode)
 
+
+
+#: The kernel's cap on every listen() backlog (``sysctl net.core.somaxconn``).
+SOMAXCONN_PATH = "/proc/sys/net/core/somaxconn"
+
+
+def somaxconn(path: str = SOMAXCONN_PATH) -> int | None:
+    """The kernel's cap on a listen() backlog, or None when it cannot be read."""
+    try:
+        with open(path) as text:
+            return int(text.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def backlog_shortfall(requested: int, cap: int | None) -> str | None:
+    """Why the kernel will queue fewer than *requested* connects (pyvirtd.toml's
+    ``max_queued_clients``), or None when it queues them all.
+
+    listen() silently cuts its backlog to ``net.core.somaxconn`` (128 before Linux 5.4): a
+    burst of connects past that fails with EAGAIN, which pyvirt's clients wait out but others
+    may not; the daemon says so once at start, so the administrator knows which knob to turn.
+    """
+    if cap is None or requested <= cap:
+        return None
+    return (
+        f"max_queued_clients = {requested}, but the kernel queues at most {cap} connections "
+        f"per socket (net.core.somaxconn): raise it with 'sysctl -w net.core.somaxconn={requested}'"
+    )

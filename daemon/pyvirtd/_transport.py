@@ -32,7 +32,8 @@ calls again within that time (a loop of calls, a listing followed by lookups) is
 without the sleep and wake-up of the worker, which on this virtual machine cost 20-50 us of
 latency and, measured, more CPU than the polling itself (per call, 46 us of worker CPU
 sleeping between calls, 23 us spinning).  An idle worker sleeps: it spins only right after
-activity.
+activity, and only while a core is idle (:class:`pyvirt.rpc.SpinGate`: when the loop's own
+wake-ups queue for a CPU, every core is busy, and the spin would take one from a client).
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from dataclasses import dataclass
 from time import perf_counter
 
 from pyvirt import VirtError
+from pyvirt.rpc import SpinGate
 from pyvirt.rpc.zmtp import Decoder, ZmtpError, command, greeting, handshake
 
 from pyvirtd._sockets import bind_socket_file
@@ -163,6 +165,9 @@ class ZmtpServer:
         #: unix connect fails with EAGAIN (the client retries it; see pyvirt.rpc._channel).
         self.backlog = backlog
         self._active = False  # the last poll served something: spin before sleeping
+        #: Spins only while a core is idle: on a machine whose cores are all busy (clients
+        #: outnumbering them), the loop's spinning would take a core from a client.
+        self.gate = SpinGate()
         self.epoll = select.epoll()
         self.listeners: dict[int, tuple[socket.socket, str]] = {}
         #: TLS settings of the listeners that speak TLS, by kind.
@@ -228,14 +233,16 @@ class ZmtpServer:
     def poll(self, timeout: float) -> bool:
         """Wait up to *timeout* seconds and serve what is ready; False when nothing was."""
         epoll = self.epoll
-        ready = epoll.poll(0) if self._active else None
+        ready = None
+        if self._active and self.spin and self.gate.allows():
+            end = perf_counter() + self.spin
+            ready = epoll.poll(0)
+            while not ready and perf_counter() < end:
+                ready = epoll.poll(0)
         if not ready:
-            if self._active and self.spin:
-                end = perf_counter() + self.spin
-                while not ready and perf_counter() < end:
-                    ready = epoll.poll(0)
-            if not ready:
-                ready = epoll.poll(timeout)
+            # Straight to the blocking wait when not spinning: it returns at once with what is
+            # ready, so a poll(0) first would be a system call per call for nothing.
+            ready = epoll.poll(timeout)
         self._active = bool(ready)
         peer_of_fd = self.peer_of_fd
         for fd, events in ready:

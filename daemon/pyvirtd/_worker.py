@@ -187,7 +187,7 @@ class WorkerServer:
 
         Routing ids are unique across the worker's sockets, so the socket kind is not needed.
         """
-        self.transport.send(ident, encode_two(VERSION_FRAME, header.reply(status).pack() + body))
+        self.transport.send(ident, encode_two(VERSION_FRAME, header.pack_reply(status) + body))
 
     def _on_overflow(self, kind: str, ident: bytes) -> None:
         # The peer does not read its replies and its backlog is full.  Dropping replies
@@ -371,7 +371,7 @@ class WorkerServer:
     ) -> None:
         status, body = self._call(session, number, args, ident, header.serial)
         session.inflight -= 1
-        self._queue(ident, header.reply(status).pack() + body)
+        self._queue(ident, header.pack_reply(status) + body)
 
     # -- sessions --------------------------------------------------------------------------
     def _open(self, kind: str, key: tuple[str, bytes], header: Header, body: bytes) -> None:

@@ -94,6 +94,8 @@ _LAZY: dict[str, str] = {
     "tls_server_context": "pyvirt.rpc._tls",
     "tls_verify_reason": "pyvirt.rpc._tls",
     "STREAM_OPENER_NUMBERS": "pyvirt.rpc._signatures",
+    # pyvirtd's loop polls before sleeping as the client does: only while a core is idle
+    "SpinGate": "pyvirt.rpc._spin_gate",
     "STREAM_CHUNK": "pyvirt.rpc._stream_wire",
     "STREAM_WINDOW": "pyvirt.rpc._stream_wire",
     "stream_message": "pyvirt.rpc._stream_wire",
@@ -118,6 +120,7 @@ __all__ += [
     "tls_server_context",
     "tls_verify_reason",
     "STREAM_OPENER_NUMBERS",
+    "SpinGate",
     "STREAM_CHUNK",
     "STREAM_WINDOW",
     "stream_message",
@@ -128,6 +131,7 @@ if TYPE_CHECKING:
     from pyvirt.rpc._dispatch import DISPATCH
     from pyvirt.rpc._paths import daemon_socket, default_rundir
     from pyvirt.rpc._signatures import STREAM_OPENER_NUMBERS, Signature, signatures
+    from pyvirt.rpc._spin_gate import SpinGate
     from pyvirt.rpc._ssh_helper import ssh_helper_main
     from pyvirt.rpc._stream_wire import STREAM_CHUNK, STREAM_WINDOW, stream_message
     from pyvirt.rpc._sync_client import RemoteConnection

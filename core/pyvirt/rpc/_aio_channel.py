@@ -291,6 +291,11 @@ class Channel(asyncio.Protocol):
         """True when nothing may be sent here any more (the peer went, or stopped answering)."""
         return self.dead is not None
 
+    def stale(self) -> bool:
+        """What a call looks at before sending: :meth:`gone` (a flag here; the synchronous
+        link's twin skips the system call its ``gone`` makes)."""
+        return self.dead is not None
+
     async def call(self, program: int, procedure: int, args: Any, timeout: float) -> Any:
         """One call that gives up after *timeout* seconds (when shorter than the channel's)."""
         future = self.send(program, procedure, args)

@@ -30,6 +30,7 @@ from collections import deque
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
 from pyvirt.rpc._codec import ProtocolError, decode, encode
+from pyvirt.rpc._spin_gate import SpinGate
 from pyvirt.rpc._wire import _HEADER, KEEPALIVE_PING, PROGRAM_KEEPALIVE, VERSION_FRAME, Status
 from pyvirt.rpc._zmtp import (
     Decoder,
@@ -69,6 +70,9 @@ def _spin_seconds() -> float:
 #: slow, and polling would only take CPU from it): see Channel.recv.
 _SPIN = _spin_seconds()
 _SPIN_BACKOFF_MAX = 64
+#: Polls only while a core is idle: a thread whose recent waits queued for a CPU sleeps at
+#: once, so polling clients never crowd out the worker on a busy machine (see _spin_gate).
+_GATE = SpinGate()
 #: The channels of this process whose caller waits for a reply now.  A call polls for its
 #: reply only when no other call of the process is waiting: with several in flight (a
 #: threaded client), the process has work coming anyway, and a polling thread would take a
@@ -220,6 +224,7 @@ class Channel:
         "connected",
         "dead",
         "endpoint",
+        "local",
         "tls",
         "unresponsive",
         "_decoder",
@@ -239,6 +244,9 @@ class Channel:
         #: whose checks must pass before any ZMTP byte is sent.
         self.tls = tls
         self._tls: TlsStream | None = None
+        #: A unix socket straight to the peer: when the peer has gone, a send fails (EPIPE)
+        #: before any byte leaves, so a call needs no poll first to know (see send_bytes).
+        self.local = endpoint.startswith("ipc://") and tls is None
         #: The handshake with the peer has completed and the peer has not gone since.
         self.connected = False
         #: The peer went away after being connected (or broke the handshake).
@@ -415,11 +423,13 @@ class Channel:
     def send(self, frames: list[bytes], timeout: float = 5.0) -> None:
         self.send_bytes(encode_frames(frames), timeout)
 
-    def send_bytes(self, data: bytes, timeout: float = 5.0) -> None:
+    def send_bytes(self, data: bytes, timeout: float = 5.0, *, resend_ok: bool = False) -> None:
         """Send one message already encoded for the wire (:func:`pyvirt.rpc._zmtp.encode_two`).
 
         The common case is one ``send`` that takes it all; a message larger than the socket's
-        buffer is finished by :meth:`_send_rest`.
+        buffer is finished by :meth:`_send_rest`.  *resend_ok*: a peer found gone by the
+        first ``send`` (nothing of the message left) raises :class:`LinkGone`, so that the
+        session opens again and sends it there, instead of VIR_ERR_RPC.
         """
         if not self.connected:
             if self.dead:
@@ -435,7 +445,10 @@ class Channel:
             sent = 0
         except OSError:
             self._gone()
-            raise lost("the connection to the daemon was lost") from None
+            error = lost("the connection to the daemon was lost")
+            if resend_ok:
+                raise LinkGone(error) from None
+            raise error from None
         if sent != len(data):
             self._send_rest(memoryview(data)[sent:], timeout)
 
@@ -568,9 +581,10 @@ class Channel:
         _waiting.add(self)
         try:
             if _SPIN:
+                idle_core = _GATE.allows()  # counts every wait, polled or not
                 if self._spin_skip:
                     self._spin_skip -= 1
-                elif alone and self._spin(sock):
+                elif alone and idle_core and self._spin(sock):
                     return messages.popleft()
             return self._wait(sock, timeout)
         finally:

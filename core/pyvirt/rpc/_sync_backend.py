@@ -100,11 +100,13 @@ def _exchange(
     args: Any,
     timeout: float,
     keepalive: Keepalive = None,
+    resend_ok: bool = False,
 ) -> Any:
     # A large call may wait for the peer to take it: that wait counts against the call's time.
     channel.send_bytes(
         encode_two(VERSION_FRAME, _pack_header(program, 1, proc, 0, serial, 0) + encode(args)),
         timeout,
+        resend_ok=resend_ok,
     )
     while True:
         # Anything else that comes in (keepalive PONGs, stale replies) is skipped below.
@@ -162,28 +164,55 @@ class Link:
                 self._lock.release()
         return channel.dead or channel.unresponsive
 
+    def stale(self) -> bool:
+        """What a call looks at before :meth:`request`: the flags only, no system call (the
+        request itself finds a peer that went away meanwhile: see there)."""
+        channel = self.channel
+        return channel.dead or channel.unresponsive
+
     def request(self, program: int, proc: int, args: Any) -> Any:
-        """One call with the session's call timeout (and keepalive): its decoded result."""
-        return self._exchange(program, proc, args, self.call_timeout, self.keepalive)
+        """One call with the session's call timeout (and keepalive): its decoded result.
+
+        :class:`LinkGone` when the call cannot have reached the driver: the peer was gone
+        before it left (on a unix socket the send itself says so, EPIPE; other transports
+        are polled first: a TCP send to a closed peer succeeds), or the worker no longer
+        knows the session."""
+        with self._lock:
+            channel = self.channel
+            if channel.dead or (not channel.local and channel.poll_events()):
+                raise LinkGone(lost("the connection to the daemon was lost"))
+            return self._exchange(
+                channel, program, proc, args, self.call_timeout, self.keepalive, resend_ok=True
+            )
 
     def call(self, program: int, proc: int, args: Any, timeout: float) -> Any:
         """One call that gives up after *timeout* seconds."""
-        return self._exchange(program, proc, args, timeout, None)
-
-    def _exchange(
-        self, program: int, proc: int, args: Any, timeout: float, keepalive: Keepalive
-    ) -> Any:
         with self._lock:
             channel = self.channel
             if channel.dead:  # found by the thread that held the lock meanwhile
                 raise LinkGone(lost("the connection to the daemon was lost"))
-            try:
-                return _exchange(channel, program, proc, next(self._serials), args, timeout, keepalive)
-            except VirtError as exc:
-                if _session_gone(exc):
-                    channel.dead = True
-                    raise LinkGone(exc) from None
-                raise
+            return self._exchange(channel, program, proc, args, timeout, None)
+
+    def _exchange(
+        self,
+        channel: Channel,
+        program: int,
+        proc: int,
+        args: Any,
+        timeout: float,
+        keepalive: Keepalive,
+        resend_ok: bool = False,
+    ) -> Any:
+        """One exchange, the lock held."""
+        try:
+            return _exchange(
+                channel, program, proc, next(self._serials), args, timeout, keepalive, resend_ok
+            )
+        except VirtError as exc:
+            if _session_gone(exc):
+                channel.dead = True
+                raise LinkGone(exc) from None
+            raise
 
     # -- keepalive -------------------------------------------------------------------------
     def keep_alive(self, settings: Keepalive) -> None:

@@ -232,7 +232,7 @@ class RemoteConnection(RemoteStubs, backend.ClientBase):
         :meth:`_call_slow`.
         """
         worker = self._worker
-        if worker is None or self.read_only or worker.gone():
+        if worker is None or self.read_only or worker.stale():
             return self._call_slow(proc, args, sig)
         try:
             return worker.request(PROGRAM_REMOTE, proc, args)

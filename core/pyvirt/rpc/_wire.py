@@ -88,6 +88,10 @@ class Header(_HeaderFields):
     def reply(self, status: int = 0) -> Header:
         return Header(self.program, self.version, self.procedure, _REPLY, self.serial, status)
 
+    def pack_reply(self, status: int = 0) -> bytes:
+        """``reply(status).pack()`` without the tuple between: the worker's every reply."""
+        return _HEADER.pack(self.program, self.version, self.procedure, _REPLY, self.serial, status)
+
 
 def unpack_header(data: bytes) -> Header:
     """Decode and validate the header at the start of *data* (the body is not looked at)."""
