@@ -373,3 +373,73 @@ def test_daemon_without_certificates_says_which_file(tmp_path):
     assert result.stderr.strip() == (
         f"pyvirtd: Cannot read CA certificate '{tmp_path}/nope.pem': No such file or directory"
     )
+
+
+# -- revocation ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def revoking_pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CA that revoked one client (mallory) and, in a second list, its own server."""
+    root = tmp_path_factory.mktemp("crl")
+    server = root / "server"
+    assert pki(["ca", "--dir", str(server)]) == 0
+    assert pki(["server", "--dir", str(server), "--host", "127.0.0.1"]) == 0
+    _client_dir(root, "alice", server, "--cn", "alice")
+    _client_dir(root, "mallory", server, "--cn", "mallory")
+    assert pki(["revoke", "--dir", str(server), str(root / "mallory" / "clientcert.pem")]) == 0
+    for who in ("alice", "mallory"):  # clients read the CA's list too, as libvirt's do
+        shutil.copy(server / "cacrl.pem", root / who / "cacrl.pem")
+    # a client whose list also revokes the server's certificate
+    _client_dir(root, "wary", server, "--cn", "alice")
+    shutil.copy(server / "cacrl.pem", root / "wary" / "cacrl.pem")
+    shutil.copy(server / "cakey.pem", root / "wary" / "cakey.pem")
+    assert pki(["revoke", "--dir", str(root / "wary"), str(server / "servercert.pem")]) == 0
+    (root / "wary" / "cakey.pem").unlink()
+    return root
+
+
+def test_revoked_certificates_are_refused_on_both_sides(revoking_pki: Path) -> None:
+    server = revoking_pki / "server"
+    port = free_port()
+    config = (
+        f'listen_addr = "127.0.0.1"\ntls_port = {port}\n'
+        f'ca_file = "{server}/cacert.pem"\ncert_file = "{server}/servercert.pem"\n'
+        f'key_file = "{server}/serverkey.pem"\ncrl_file = "{server}/cacrl.pem"\n'
+    )
+    with running_daemon("--listen", config=config):
+        with pyvirt.open(_uri(revoking_pki, "alice", port)) as conn:
+            assert conn.lookup_domain_by_name("test").name == "test"
+        err = _refusal(revoking_pki, "mallory", port)
+        assert (err.code, err.message) == (pyvirt.ErrorCode.AUTH_FAILED, (
+            "authentication failed: server verification (of our certificate or IP address) "
+            "failed: The certificate has been revoked."))  # fmt: skip
+        err = _refusal(revoking_pki, "wary", port)
+        assert (err.code, err.message) == (pyvirt.ErrorCode.AUTH_FAILED, (
+            "authentication failed: Failed to verify peer's certificate: "
+            "The certificate has been revoked."))  # fmt: skip
+
+
+def test_pki_revoke_keeps_earlier_entries_and_refuses_a_foreign_certificate(
+    revoking_pki: Path, tmp_path: Path
+) -> None:
+    from cryptography import x509
+
+    wary = x509.load_pem_x509_crl((revoking_pki / "wary" / "cacrl.pem").read_bytes())
+    assert len(list(wary)) == 2  # mallory's, kept, and the server's
+    other = tmp_path / "other"
+    assert pki(["ca", "--dir", str(other)]) == 0
+    assert pki(["revoke", "--dir", str(other), str(revoking_pki / "alice" / "clientcert.pem")]) == 1
+
+
+@needs_virsh
+def test_virsh_loads_the_revocation_list_pyvirt_pki_writes(revoking_pki: Path) -> None:
+    """libvirt's client loads cacrl.pem from pkipath= with gnutls before connecting: it
+    accepts the list pyvirt-pki signs (a list it cannot read stops it there)."""
+    port = free_port()
+    result = virsh("-c", _uri(revoking_pki, "alice", port), "list")
+    assert f"unable to connect to server at '127.0.0.1:{port}'" in result.err
+    (revoking_pki / "alice" / "cacrl.pem").write_text("not a CRL\n")
+    try:
+        broken = virsh("-c", _uri(revoking_pki, "alice", port), "list")
+        assert "revocation list" in broken.err, broken.err  # the control: it is read
+    finally:
+        shutil.copy(revoking_pki / "server" / "cacrl.pem", revoking_pki / "alice" / "cacrl.pem")

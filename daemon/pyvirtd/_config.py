@@ -68,6 +68,11 @@ class Config:
         "", "The server's certificate; \"\" for /etc/pki/libvirt/servercert.pem."
     )
     ca_file: str = _setting("", "The CA certificate; \"\" for /etc/pki/CA/cacert.pem.")
+    crl_file: str = _setting(
+        "",
+        "The CA's certificate revocation list, checked when the file exists; \"\" for\n"
+        "/etc/pki/CA/cacrl.pem when ca_file is not set either (libvirtd's crl_file).",
+    )
     tls_no_verify_certificate: bool = _setting(
         False,
         "Serve TLS clients without asking for their certificate (no DN checks, no identity):\n"

@@ -197,7 +197,7 @@ class Daemon:
             return
         c = self.config
         if c.listen_tls:
-            self.tls_files = server_files(c.ca_file, c.cert_file, c.key_file)
+            self.tls_files = server_files(c.ca_file, c.cert_file, c.key_file, c.crl_file)
             tls = server_tls(
                 self.tls_files,
                 verify=not c.tls_no_verify_certificate,
@@ -240,7 +240,8 @@ class Daemon:
             ro_perms=c.mode("ro"),
             listen_addr=c.listen_addr if self.listen else None,
             tcp=c.listen_tcp,
-            tls_files=[self.tls_files.cacert, self.tls_files.cert, self.tls_files.key]
+            tls_files=[self.tls_files.cacert, self.tls_files.cert, self.tls_files.key,
+                       self.tls_files.crl]
             if self.tls_files is not None
             else [],
             tls_allowed_dn=list(c.tls_allowed_dn_list),

@@ -17,12 +17,13 @@ from pyvirt.rpc import locate_tls_files as locate
 from pyvirt.rpc import tls_server_context as server_context
 
 
-def server_files(ca_file: str, cert_file: str, key_file: str) -> TlsFiles:
+def server_files(ca_file: str, cert_file: str, key_file: str, crl_file: str = "") -> TlsFiles:
     """The files named in pyvirtd.toml, else where libvirtd looks (a user's daemon tries
-    ``~/.pki/libvirt`` first)."""
+    ``~/.pki/libvirt`` first); ``crl_file`` as libvirtd's, else the CA's ``cacrl.pem``."""
     if ca_file:
-        return TlsFiles(ca_file, cert_file, key_file)
-    return locate(None, server=True, try_user=os.geteuid() != 0)
+        return TlsFiles(ca_file, cert_file, key_file, crl_file)
+    found = locate(None, server=True, try_user=os.geteuid() != 0)
+    return TlsFiles(found.cacert, found.cert, found.key, crl_file or found.crl)
 
 
 def server_tls(

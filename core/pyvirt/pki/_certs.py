@@ -184,3 +184,34 @@ def read_key(path: str) -> SigningKey:
     if not isinstance(key, (ec.EllipticCurvePrivateKey, rsa.RSAPrivateKey)):
         raise PkiError(f"'{path}': pyvirt-pki signs with EC or RSA keys only")
     return key
+
+
+def revocation_list(
+    ca_cert: x509.Certificate, ca_key: SigningKey, crl_pem: bytes | None, serial: int,
+    days: int = 365,
+) -> bytes:  # fmt: skip
+    """The CA's revocation list (the PEM *crl_pem*, when there is one, whose entries are
+    kept) with the certificate *serial* added, signed again by the CA: libvirt's
+    ``cacrl.pem``, which both its daemon and its clients read."""
+    revoked: dict[int, x509.RevokedCertificate] = {}
+    if crl_pem:
+        try:
+            old = x509.load_pem_x509_crl(crl_pem)
+        except ValueError as exc:
+            raise PkiError(f"the revocation list is not a PEM CRL: {exc}") from None
+        if not old.is_signature_valid(ca_key.public_key()):
+            raise PkiError("the revocation list was not signed by this CA")
+        revoked = {entry.serial_number: entry for entry in old}
+    if serial not in revoked:
+        revoked[serial] = (
+            x509.RevokedCertificateBuilder().serial_number(serial).revocation_date(_now()).build()
+        )
+    builder = (
+        x509.CertificateRevocationListBuilder()
+        .issuer_name(ca_cert.subject)
+        .last_update(_now() - datetime.timedelta(minutes=5))
+        .next_update(_now() + days * _DAY)
+    )
+    for entry in revoked.values():
+        builder = builder.add_revoked_certificate(entry)
+    return builder.sign(ca_key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)

@@ -8,7 +8,9 @@ Commands:
   clients use as subjectAltName;
 * ``client --cn NAME`` - a client certificate (the DN ``O=pyvirt,CN=NAME``);
 * ``token [--name NAME] [--ttl SECONDS]`` - print a one-time join token;
-* ``join HOST TOKEN`` - enrol with the daemon at HOST.
+* ``join HOST TOKEN`` - enrol with the daemon at HOST;
+* ``revoke CERT`` - add a certificate the CA signed to its revocation list (``cacrl.pem``,
+  which daemons and clients then check, as libvirt's).
 
 ``--dir DIR`` puts (or finds) every file in DIR under the names ``pkipath=`` expects.
 Existing files are kept unless ``--force``.  Exit status 0 on success, 1 with a message on
@@ -23,6 +25,8 @@ import os
 import socket
 import sys
 
+from cryptography.exceptions import InvalidSignature
+
 from pyvirt._errors import VirtError
 from pyvirt.pki._certs import (
     PkiError,
@@ -35,6 +39,7 @@ from pyvirt.pki._certs import (
     new_key,
     read_cert,
     read_key,
+    revocation_list,
     write_file,
 )
 from pyvirt.pki._layout import Layout, default_layout
@@ -73,6 +78,8 @@ def _parser() -> argparse.ArgumentParser:
     p = command("join", "enrol with a daemon, using a token from `pyvirt-pki token` there")
     p.add_argument("host", help="HOST or HOST:PORT of the daemon's TLS socket")
     p.add_argument("token")
+    p = command("revoke", "add a certificate to the CA's revocation list (cacrl.pem)")
+    p.add_argument("cert", help="the certificate (PEM) to revoke")
     return parser
 
 
@@ -156,6 +163,22 @@ def _join(args: argparse.Namespace, layout: Layout) -> str:
     return f"joined {args.host}: client certificate {path} (CA SHA-256 {token.ca})"
 
 
+def _revoke(args: argparse.Namespace, layout: Layout) -> str:
+    ca_cert, ca_key = read_cert(layout.cacert), read_key(layout.cakey)
+    cert = read_cert(args.cert)
+    try:
+        cert.verify_directly_issued_by(ca_cert)
+    except (ValueError, TypeError, InvalidSignature):
+        raise PkiError(f"'{args.cert}' was not issued by the CA {layout.cacert}") from None
+    try:
+        with open(layout.cacrl, "rb") as handle:
+            old: bytes | None = handle.read()
+    except FileNotFoundError:
+        old = None
+    write_file(layout.cacrl, revocation_list(ca_cert, ca_key, old, cert.serial_number), 0o644)
+    return f"revoked serial {cert.serial_number:x}: {layout.cacrl}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     client = args.command in ("client", "join")
@@ -165,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
             print(_token(args, layout))
         elif args.command == "join":
             print(_join(args, layout))
+        elif args.command == "revoke":
+            print(_revoke(args, layout))
         else:
             print(_create(args, layout))
     except PkiError as exc:

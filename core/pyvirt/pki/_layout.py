@@ -2,8 +2,8 @@
 
 libvirt's places are the system's (``/etc/pki/CA/cacert.pem``, ``/etc/pki/libvirt/...``) for
 root, and ``~/.pki/libvirt/`` for a user's client certificate; one directory holds the files
-under the names ``pkipath=`` expects (``cacert.pem``, ``clientcert.pem``, ``clientkey.pem``,
-``servercert.pem``, ``serverkey.pem``).  The CA's private key and the join tokens, which
+under the names ``pkipath=`` expects (``cacert.pem``, ``cacrl.pem``, ``clientcert.pem``,
+``clientkey.pem``, ``servercert.pem``, ``serverkey.pem``).  The CA's private key and the join tokens, which
 libvirt has no place for, sit beside the CA certificate: ``/etc/pki/CA/private/cakey.pem``
 and ``/etc/pki/CA/private/pyvirt-join-tokens.json``, or ``cakey.pem`` and
 ``join-tokens.json`` in the directory.  The daemon finds them from its CA certificate's path
@@ -17,6 +17,7 @@ import os
 from pyvirt._record import record
 from pyvirt.rpc._tls import (
     CA_CERT,
+    CA_CRL,
     CLIENT_CERT,
     CLIENT_KEY,
     SERVER_CERT,
@@ -31,6 +32,7 @@ class Layout:
 
     cacert: str
     cakey: str
+    cacrl: str
     servercert: str
     serverkey: str
     clientcert: str
@@ -44,6 +46,7 @@ def directory_layout(path: str) -> Layout:
     return Layout(
         j(path, "cacert.pem"),
         j(path, "cakey.pem"),
+        j(path, "cacrl.pem"),
         j(path, "servercert.pem"),
         j(path, "serverkey.pem"),
         j(path, "clientcert.pem"),
@@ -56,6 +59,7 @@ def system_layout() -> Layout:
     return Layout(
         CA_CERT,
         "/etc/pki/CA/private/cakey.pem",
+        CA_CRL,
         SERVER_CERT,
         SERVER_KEY,
         CLIENT_CERT,

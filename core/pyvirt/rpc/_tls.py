@@ -81,11 +81,13 @@ _SHORT = {
 
 @record
 class TlsFiles:
-    """Where one side's CA certificate, own certificate and private key are."""
+    """Where one side's CA certificate, own certificate and private key are, and the CA's
+    revocation list (optional: checked when the file exists, as libvirt does)."""
 
     cacert: str
     cert: str
     key: str
+    crl: str = ""
 
 
 @record
@@ -126,18 +128,21 @@ def locate(pkipath: str | None, *, server: bool, try_user: bool) -> TlsFiles:
             os.path.join(pkipath, "cacert.pem"),
             os.path.join(pkipath, f"{role}cert.pem"),
             os.path.join(pkipath, f"{role}key.pem"),
+            os.path.join(pkipath, "cacrl.pem"),
         )
-    cacert = CA_CERT
+    cacert, crl = CA_CERT, CA_CRL
     cert, key = (SERVER_CERT, SERVER_KEY) if server else (CLIENT_CERT, CLIENT_KEY)
     if try_user:
         base = user_pki_dir()
         mine = os.path.join(base, "cacert.pem")
         if os.path.exists(mine):
             cacert = mine
+        if os.path.exists(os.path.join(base, "cacrl.pem")):
+            crl = os.path.join(base, "cacrl.pem")
         pair = os.path.join(base, f"{role}cert.pem"), os.path.join(base, f"{role}key.pem")
         if all(os.path.exists(p) for p in pair):
             cert, key = pair
-    return TlsFiles(cacert, cert, key)
+    return TlsFiles(cacert, cert, key, crl)
 
 
 def _readable(what: str, path: str, missing_ok: bool) -> bool:
@@ -160,6 +165,14 @@ def _load(context: ssl.SSLContext, files: TlsFiles, server: bool) -> None:
         raise _system_error(
             f"Unable to set x509 CA certificate: {files.cacert}: {_ssl_text(exc)}"
         ) from None
+    if files.crl and _readable("certificate revocation list", files.crl, True):
+        try:
+            context.load_verify_locations(files.crl)
+        except (ssl.SSLError, ValueError) as exc:
+            raise _system_error(f"Unable to set x509 certificate revocation list: {files.crl}: "
+                                f"{_ssl_text(exc)}") from None  # fmt: skip
+        # The peer's certificate must not be on the CA's list (a list is then required).
+        context.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF
     # The client's own certificate is optional (libvirt's rule): the server then refuses us,
     # unless it does not ask for one.
     if _readable("certificate", files.cert, not server) and _readable(
