@@ -46,6 +46,14 @@ class Config:
     unix_sock_ro_perms: str = _setting(
         "0777", "Permissions of the read-only sockets (octal): who may only look."
     )
+    unix_sock_admin_perms: str = _setting(
+        "0700", "Permissions of the admin socket (pyvirt-admin): root only, as libvirt's."
+    )
+    admin_sock: str = _setting(
+        "",
+        "Path of the admin socket; \"\" for pyvirt-admin-sock in unix_sock_dir (pyvirt-admin then\n"
+        "needs -c 'pyvirtd:///system?socket=PATH' for any other).",
+    )
     listen_addr: str = _setting(
         "127.0.0.1", "Address the TCP and TLS sockets listen on, with --listen."
     )
@@ -194,7 +202,7 @@ class Config:
             raise fail(given[0], "needs key_file, cert_file and ca_file set together")
         if self.max_message_size > 256 * 1024 * 1024:
             raise fail("max_message_size", "must be at most 268435456")
-        for key in ("unix_sock_rw_perms", "unix_sock_ro_perms"):
+        for key in ("unix_sock_rw_perms", "unix_sock_ro_perms", "unix_sock_admin_perms"):
             try:
                 mode = int(getattr(self, key), 8)
             except ValueError:
@@ -249,7 +257,8 @@ class Config:
         return os.path.join(os.path.dirname(default_config_path()), "passwd.scram")
 
     def mode(self, kind: str) -> int:
-        return int(self.unix_sock_ro_perms if kind == "ro" else self.unix_sock_rw_perms, 8)
+        perms = {"ro": self.unix_sock_ro_perms, "admin": self.unix_sock_admin_perms}
+        return int(perms.get(kind, self.unix_sock_rw_perms), 8)
 
 
 def default_config_path() -> str:

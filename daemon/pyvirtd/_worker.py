@@ -69,6 +69,7 @@ from pyvirt.rpc.zmtp import encode_two
 from pyvirtd import _logsetup
 from pyvirtd._control import (
     ControlError,
+    WorkerAdmin,
     WorkerOptions,
     WorkerReady,
     WorkerSessions,
@@ -84,6 +85,7 @@ from pyvirtd._streams import WorkerStreams
 from pyvirtd._tickets import TicketBook
 from pyvirtd._tls import server_tls
 from pyvirtd._transport import ZmtpServer
+from pyvirtd._worker_admin import WorkerAdminHandler
 
 log = logging.getLogger("pyvirtd.worker")
 
@@ -180,6 +182,7 @@ class WorkerServer:
         self.event_seq = 0
         self.event_lock = threading.Lock()
         self.running = True
+        self.admin = WorkerAdminHandler(self, options.client_id_base, control_fd)
 
     # -- replies ---------------------------------------------------------------------------
     def _reply(self, ident: bytes, header: Header, status: Status, body: bytes) -> None:
@@ -404,7 +407,7 @@ class WorkerServer:
         elif len(self.sessions) >= self.max_clients:
             conn.connect_close()
             raise _rpc_error("Too many active clients, dropping connection")
-        session = Session(conn, read_only, identity=identity)
+        session = self.admin.stamp(Session(conn, read_only, identity=identity))
         self.sessions[key] = session
         self.pending.done(key[1])
         self.by_token[session.token] = session
@@ -653,6 +656,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.set_wakeup_fd(server.wake_w)
     # the daemon's WorkerTicket records follow the options on stdin
     server.tickets.watch(0, server.transport.watch, server.transport.unwatch)
+    server.tickets.on_record = lambda r: server.admin.answer(r) if isinstance(r, WorkerAdmin) else None
     # Tell the daemon where we listen, then serve.
     write_record(control, server.ready_record())
     try:
