@@ -20,8 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import pyvirt.admin as p
 from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error
-from pyvirt.admin import _protocol as p
 from pyvirt.rpc import Header, ProtocolError, Status, decode, encode
 
 from pyvirtd import _logsetup
@@ -166,7 +166,10 @@ class AdminServer:
         c = self.daemon.config
 
         def finish(results: list[dict[str, int]]) -> dict[str, int]:
-            total = {k: sum(r.get(k, 0) for r in results) for k in ("nWorkers", "freeWorkers", "jobQueueDepth")}
+            total = {
+                k: sum(r.get(k, 0) for r in results)
+                for k in ("nWorkers", "freeWorkers", "jobQueueDepth")
+            }
             return {
                 "minWorkers": c.min_workers,
                 "maxWorkers": c.max_workers,
@@ -247,7 +250,9 @@ class AdminServer:
         server = self._server(name)
         given = _params(params, ("nclients_max", "nclients_unauth_max"))
         c = self.daemon.config
-        most = given.get("nclients_max", c.max_clients if server == p.SERVER_MAIN else self.max_clients)
+        most = given.get(
+            "nclients_max", c.max_clients if server == p.SERVER_MAIN else self.max_clients
+        )
         unauth = given.get(
             "nclients_unauth_max", c.max_anonymous_clients if server == p.SERVER_MAIN else 0
         )
@@ -419,4 +424,3 @@ class AdminServer:
 
 class _Later:
     """The reply is sent when the workers have answered (AdminServer.on_reply)."""
-

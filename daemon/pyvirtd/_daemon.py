@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error, parse_uri
-from pyvirt.admin._protocol import admin_socket
+from pyvirt.admin import admin_socket
 from pyvirt.rpc import (
     KEEPALIVE_PING,
     KEEPALIVE_PONG,

@@ -128,7 +128,9 @@ _named: set[str] = set()  # loggers given their own level by the filters in forc
 def configure(settings: LogSettings, component: str) -> None:
     """(Re)configure this process's logging: one stderr handler, the format, the levels."""
     filters = parse_filters(settings.filters)
-    outputs = parse_outputs(settings.outputs) or [(settings.level.upper(), None)]
+    # Without outputs, one stderr handler that takes what the loggers pass (their levels are
+    # log_level and the filters); an output's own level applies on top of those.
+    outputs: list[tuple[str, str | None]] = parse_outputs(settings.outputs) or [("NOTSET", None)]
     handlers: list[logging.Handler] = []
     for level, path in outputs:  # opened before anything is removed: a bad path changes nothing
         handler: logging.Handler = (
@@ -147,7 +149,7 @@ def configure(settings: LogSettings, component: str) -> None:
             old.close()
     for handler in handlers:
         root.addHandler(handler)
-    levels = [settings.level.upper(), *(level for level, _ in outputs)]
+    levels = [settings.level.upper(), *(level for level, _ in outputs if level != "NOTSET")]
     root.setLevel(min(logging.getLevelName(level) for level in levels))
     for name in _named - set(filters):
         logging.getLogger(name).setLevel(logging.NOTSET)

@@ -102,7 +102,9 @@ class WorkerAdminHandler:
             handler = getattr(self, f"_do_{request.action}", None)
             if handler is None or not isinstance(request.args, dict):
                 raise make_error(
-                    ErrorCode.INTERNAL_ERROR, ErrorDomain.RPC, f"bad admin request {request.action!r}"
+                    ErrorCode.INTERNAL_ERROR,
+                    ErrorDomain.RPC,
+                    f"bad admin request {request.action!r}",
                 )
             reply = WorkerAdminReply(request.serial, True, handler(request.args))
         except VirtError as exc:
@@ -124,7 +126,8 @@ class WorkerAdminHandler:
 
     def _do_clients(self, _args: dict[str, Any]) -> list[list[int]]:
         return sorted(
-            [s.id, s.since, TRANSPORT.get(kind, 0)] for (kind, _i), s in self.server.sessions.items()
+            [s.id, s.since, TRANSPORT.get(kind, 0)]
+            for (kind, _i), s in self.server.sessions.items()
         )
 
     def _do_info(self, args: dict[str, Any]) -> list[Any]:
@@ -137,16 +140,17 @@ class WorkerAdminHandler:
         then close its connections (calls, events, streams)."""
         key, session = self._find(args.get("id"))
         notice = Header(PROGRAM_DAEMON, 1, PROC_NOTICE, MessageType.EVENT, 0, Status.ERROR)
-        payload = encode_two(VERSION_FRAME, notice.pack() + encode_body(closed_by_admin().to_fields()))
+        payload = encode_two(
+            VERSION_FRAME, notice.pack() + encode_body(closed_by_admin().to_fields())
+        )
         server = self.server
-        idents = [key[1]]
-        if session.event_peer is not None:
-            idents.append(session.event_peer[1])
-        idents += [k[1] for k, s in server.stream_peers.items() if s is session]
-        for ident in idents:
+        peers = [key, *([session.event_peer] if session.event_peer else [])]
+        peers += [k for k, s in server.stream_peers.items() if s is session]
+        for _kind, ident in peers:
             server.transport.send(ident, payload)
-        for ident in idents:
-            server.transport.drop(ident)
+        for kind, ident in peers:
+            server._on_disconnect(kind, ident)  # the session ends now, its sockets once the
+            server.transport.hang_up(ident)  # client has read the notice and closes them
         log.info("client %d disconnected by the administrator", session.id)
 
     def _do_threadpool(self, _args: dict[str, Any]) -> dict[str, int]:
@@ -168,13 +172,15 @@ class WorkerAdminHandler:
         if server.inline:
             return
         if "maxWorkers" in args and server.pool is not None:
-            old, server.pool = server.pool, ThreadPoolExecutor(
-                int(args["maxWorkers"]), thread_name_prefix="call"
+            old, server.pool = (
+                server.pool,
+                ThreadPoolExecutor(int(args["maxWorkers"]), thread_name_prefix="call"),
             )
             old.shutdown(wait=False)
         if "prioWorkers" in args and server.prio_pool is not None:
-            old, server.prio_pool = server.prio_pool, ThreadPoolExecutor(
-                int(args["prioWorkers"]) or 1, thread_name_prefix="prio"
+            old, server.prio_pool = (
+                server.prio_pool,
+                ThreadPoolExecutor(int(args["prioWorkers"]) or 1, thread_name_prefix="prio"),
             )
             old.shutdown(wait=False)
 

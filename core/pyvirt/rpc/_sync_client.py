@@ -218,6 +218,9 @@ class RemoteConnection(RemoteStubs, backend.ClientBase):
             self.connect_close()
             raise keepalive_timeout()
         if worker is None or worker.gone():
+            goodbye = worker.goodbye() if worker is not None else None
+            if goodbye is not None:  # closed by the daemon's administrator: for good
+                raise VirtError.from_fields(goodbye)
             self._reopen(worker)
         assert self._worker is not None
         return self._worker
