@@ -14,6 +14,7 @@ from typing import Any
 from pyvirt._errors import VirtError
 from pyvirt.admin._connection import AdminConnection, Client, open_admin
 from pyvirt.cli._control import Control, Failure
+from pyvirt.cli._format import strtol
 from pyvirt.cli._parser import ArgvTokens, Cmd, Opt, Parsed, ParseError, StringTokens, T
 from pyvirt.cli._parser import parse as parse_commands
 from pyvirt.cli._table import render
@@ -81,9 +82,17 @@ def _server_name(p: Parsed) -> str:
     return name
 
 
+def _client_id(p: Parsed) -> int:
+    """vshCommandOptULongLong: strtoull's reading, where "-3" is 2**64 - 3."""
+    text = p.str("client") or ""
+    parsed = strtol(text)
+    if parsed is None or parsed[1] or not -(2**64) < parsed[0] < 2**64:
+        raise Failure(f"Numeric value '{text}' for <client> option is malformed or out of range")
+    return parsed[0] % 2**64
+
+
 def _client(ctl: Control, p: Parsed) -> Client:
-    client_id = opt_uint(p, "client")
-    assert client_id is not None
+    client_id = _client_id(p)
     return _ctl(ctl).admin.lookup_server(_server_name(p)).lookup_client(client_id)
 
 
@@ -217,6 +226,16 @@ def cmd_daemon_timeout(ctl: Control, p: Parsed) -> None:
     _ctl(ctl).admin.set_daemon_timeout(seconds)
 
 
+def cmd_connect(ctl: Control, p: Parsed) -> None:
+    """(Re)connect, to --name or to the URI in use."""
+    admin = _ctl(ctl)
+    name = p.str("name")
+    if name is not None:
+        admin.uri = name
+    admin.close()
+    admin.connect()
+
+
 def cmd_help(ctl: Control, p: Parsed) -> None:
     from pyvirt.cli._help import command_help
 
@@ -249,6 +268,7 @@ GROUPS = (
 )
 
 COMMANDS = (
+    Cmd("exit", "virt-admin", "quit this interactive terminal", "", (), _quit, noconnect=True),
     Cmd(
         "help",
         "virt-admin",
@@ -265,12 +285,11 @@ COMMANDS = (
         noconnect=True,
     ),
     Cmd("quit", "virt-admin", "quit this interactive terminal", "", (), _quit, noconnect=True),
-    Cmd("exit", "virt-admin", "quit this interactive terminal", "", (), _quit, noconnect=True),
     Cmd(
         "uri",
         "virt-admin",
         "print the admin server URI",
-        "Prints the admin server URI.",
+        None,
         (),
         cmd_uri,
         noconnect=True,
@@ -282,6 +301,15 @@ COMMANDS = (
         "Display the system and also the daemon version information.",
         (),
         cmd_version,
+        noconnect=True,
+    ),
+    Cmd(
+        "connect",
+        "virt-admin",
+        "connect to daemon's admin server",
+        "Connect to a daemon's administrating server.",
+        (Opt("name", T.STRING, "daemon's admin server connection URI"),),
+        cmd_connect,
         noconnect=True,
     ),
     Cmd(
@@ -353,7 +381,7 @@ COMMANDS = (
         "Force close a specific client's connection to the given server.",
         (
             _server_opt("server which the client is currently connected to"),
-            Opt("client", T.DATA, "client which to disconnect, specified by ID", req=True),
+            Opt("client", T.INT, "client which to disconnect, specified by ID", req=True),
         ),
         cmd_client_disconnect,
         noconnect=True,
@@ -381,8 +409,9 @@ COMMANDS = (
         "server-update-tls",
         "management",
         "notify server to update TLS related files online.",
-        "notify server to update TLS related files online.",
-        (_server_opt("Name of the server to operate on."),),
+        "notify server to update the CA cert, CA CRL, server cert / key without restarts. "
+        "See OPTIONS for currently supported attributes.",
+        (_server_opt("Available servers on a daemon. Currently only supports 'pyvirtd'."),),
         cmd_update_tls,
         noconnect=True,
     ),
@@ -439,7 +468,7 @@ ALIASES = {
 }
 _BY_NAME = {c.name: c for c in COMMANDS}
 #: Commands that need no connection (the others make pyvirt-admin connect first).
-_LOCAL = ("help", "quit", "exit")
+_LOCAL = ("help", "quit", "exit", "connect")
 
 
 def lookup(name: str) -> Cmd | None:
@@ -498,7 +527,7 @@ def run(args: list[str], prog: str = "pyvirt-admin") -> int:
     except ParseError:
         return 1
     try:
-        if any(c.cmd.name not in _LOCAL for c in cmds):
+        if cmds and cmds[0].cmd.name not in _LOCAL:
             try:
                 ctl.connect()  # at once, as virt-admin: a bad URI fails before any command
             except Failure as f:
