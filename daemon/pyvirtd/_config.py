@@ -116,6 +116,12 @@ class Config:
         "Authentication on the TCP socket: \"scram\" (SCRAM-SHA-256 against scram_credentials)\n"
         "or \"none\" (anyone who can connect has full control: only when set explicitly).",
     )
+    auth_tls: str = _setting(
+        "none",
+        "Authentication on the TLS socket beyond the client certificate: \"none\" (the\n"
+        "certificate is the identity) or \"scram\" (also a SCRAM-SHA-256 login, as auth_tcp, inside\n"
+        "the TLS session: libvirt's auth_tls = \"sasl\").",
+    )
     scram_credentials: str = _setting(
         "",
         "File of SCRAM users and their salted verifiers, managed with pyvirt-passwd.  Empty:\n"
@@ -209,7 +215,7 @@ class Config:
                 raise fail(key, 'must be an octal mode such as "0700"') from None
             if not 0 <= mode <= 0o777:
                 raise fail(key, 'must be an octal mode such as "0700"')
-        for key in ("auth_unix_rw", "auth_unix_ro", "auth_tcp"):
+        for key in ("auth_unix_rw", "auth_unix_ro", "auth_tcp", "auth_tls"):
             if getattr(self, key) not in AUTH_METHODS:
                 raise fail(key, 'must be "none" or "scram"')
         if not 1 <= self.auth_timeout <= 3600:
@@ -246,9 +252,8 @@ class Config:
     def auth_method(self, kind: str) -> str:
         """The authentication required on a socket of *kind* ("rw", "ro", "tcp", "tls"):
         tls authenticates by certificate, so SCRAM there only when asked (``auth_tls``)."""
-        return {"rw": self.auth_unix_rw, "ro": self.auth_unix_ro, "tcp": self.auth_tcp}.get(
-            kind, "none"
-        )
+        methods = {"rw": self.auth_unix_rw, "ro": self.auth_unix_ro, "tcp": self.auth_tcp}
+        return {**methods, "tls": self.auth_tls}.get(kind, "none")
 
     def credentials_path(self) -> str:
         """The SCRAM credentials file in effect (see ``scram_credentials``)."""

@@ -60,6 +60,7 @@ class WorkerOptions:
     auth_unix_rw: str = "none"
     auth_unix_ro: str = "none"
     auth_tcp: str = "none"
+    auth_tls: str = "none"
     #: The access-control rules file (pyvirt._acl), "" for libvirt's default policy.
     access_rules: str = ""
     max_anonymous_clients: int = 20

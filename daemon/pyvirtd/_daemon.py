@@ -262,6 +262,7 @@ class Daemon:
             auth_unix_rw=c.auth_unix_rw,
             auth_unix_ro=c.auth_unix_ro,
             auth_tcp=c.auth_tcp,
+            auth_tls=c.auth_tls,
             access_rules=c.access_rules,
             max_anonymous_clients=c.max_anonymous_clients,
             auth_timeout=c.auth_timeout,

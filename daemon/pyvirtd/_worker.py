@@ -142,7 +142,12 @@ class WorkerServer:
         self.pending = PendingConnections(options.max_anonymous_clients, options.auth_timeout)
         #: One-time tickets the daemon issued to clients it authenticated.
         self.tickets = TicketBook(options.auth_timeout)
-        self.auth = {"rw": options.auth_unix_rw, "ro": options.auth_unix_ro, "tcp": options.auth_tcp}
+        self.auth = {
+            "rw": options.auth_unix_rw,
+            "ro": options.auth_unix_ro,
+            "tcp": options.auth_tcp,
+            "tls": options.auth_tls,
+        }
         self.guard: AccessGuard | None = None
         if options.access_rules:
             self.guard = AccessGuard(load_policy(options.access_rules), _driver_label(state))
@@ -428,7 +433,9 @@ class WorkerServer:
         if proof is None:
             log.warning("refusing CONNECT_OPEN without a valid ticket (%s)", identity.describe())
             raise make_error(ErrorCode.RPC, ErrorDomain.RPC, "authentication required")
-        return dataclasses.replace(identity, scram_user=proof.scram_user, x509_dn=proof.x509_dn)
+        # the DN: what this worker's TLS session verified, else what the daemon's did
+        dn = identity.x509_dn or proof.x509_dn
+        return dataclasses.replace(identity, scram_user=proof.scram_user, x509_dn=dn)
 
     def _discard(self, session: Session) -> None:
         self.by_token.pop(session.token, None)
