@@ -1,6 +1,6 @@
 """RPC speed of pyvirtd against libvirtd, side by side, printing ratios (pyvirt / libvirt).
 
-Run: .venv/bin/python benchmarks/rpc.py [--quick]
+Run: .venv/bin/python benchmarks/rpc.py [--quick] [--no-transports]
 Needs libvirtd for the comparison (../shared/tools/libvirt-reference.sh start); without it,
 only pyvirt's figures are printed.  pyvirtd is started here in a temporary runtime dir.
 
@@ -8,7 +8,9 @@ Measured: one client's sequential latency for info(), lookup by name and list-al
 with 1, 4 and 16 client processes each calling info() in a loop (all started and warmed up
 first, then measured over the same window, so no process's start-up eats into another's); one asyncio connection with
 8 and 32 calls in flight (libvirt: that many threads sharing one connection, libvirt-python's
-way to overlap calls); `list --all` over 1,000 domains with pyvirsh and virsh.
+way to overlap calls); `list --all` over 1,000 domains with pyvirsh and virsh; and info()'s
+latency and calls/s over tls and ssh, each daemon behind the same transport set up the same
+way (benchmarks/_transports.py; as root, with sshd; a private libvirtd serves libvirt's tls).
 
 Beside each calls/s figure: the CPU per call of the clients (their processes' user+system
 time over the window, all threads) and of the daemon (pyvirtd and its workers; libvirtd's
@@ -54,9 +56,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # One worker body for both sides: `api` is "pyvirt" or "libvirt"; prints a JSON result.
 WORKER = r"""
-import json, sys, time, threading
+import json, os, sys, time, threading
 api, mode, seconds, extra = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
-uri = "test+unix:///default"
+uri = os.environ.get("PYVIRT_BENCH_URI", "test+unix:///default")
 if api == "libvirt":
     import libvirt
     libvirt.registerErrorHandler(lambda *a: None, None)
@@ -259,6 +261,42 @@ def rate_rows(label: str, ours: Rate, theirs: Rate | None) -> None:
         row(f"  CPU per call, {name}", mine, other, "us", True)
 
 
+def transport_rows(seconds: float) -> None:
+    """info() latency and calls/s over tls and ssh, pyvirtd beside libvirtd, each behind the
+    same transport set up the same way (benchmarks/_transports.py)."""
+    from _transports import transports, unavailable
+
+    why = unavailable()
+    if why is not None:
+        print(f"tls and ssh rows skipped: {why}")
+        return
+    no_cpu = DaemonCPU(None, children=False)
+    with tempfile.TemporaryDirectory(prefix="pvt-", dir="/tmp") as tmp:
+        with transports(Path(tmp)) as uris:
+            for name, (ours_uri, theirs_uri) in uris.items():
+                env_o = {**os.environ, "PYVIRT_BENCH_URI": ours_uri}
+                env_t = {**os.environ, "PYVIRT_BENCH_URI": theirs_uri or ""}
+                ours = run_worker("pyvirt", "info", seconds, 0, env_o)["latency_us"]
+                theirs = (
+                    run_worker("libvirt", "info", seconds, 0, env_t)["latency_us"]
+                    if theirs_uri
+                    else None
+                )
+                row(f"latency, 1 client, info() over {name}", ours, theirs, "us", True)
+                for clients in (1, 4):
+                    rate = parallel("pyvirt", clients, seconds, env_o, no_cpu)
+                    other = (
+                        parallel("libvirt", clients, seconds, env_t, no_cpu) if theirs_uri else None
+                    )
+                    row(
+                        f"throughput over {name}, {clients} client(s)",
+                        rate.calls_per_s,
+                        other.calls_per_s if other else None,
+                        "calls/s",
+                        False,
+                    )
+
+
 def main() -> None:
     quick = "--quick" in sys.argv
     seconds = 1.0 if quick else 3.0
@@ -363,6 +401,8 @@ def main() -> None:
                 print(
                     f"  list --all speed-up over virsh+libvirtd: {theirs_ms / ours_ms:.1f}x (target >= 10x)"
                 )
+            if "--no-transports" not in sys.argv:
+                transport_rows(seconds)
             print(f"conditions at end: {conditions()}")
         finally:
             daemon.send_signal(signal.SIGTERM)

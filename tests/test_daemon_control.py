@@ -158,7 +158,7 @@ def test_a_worker_reports_ready_then_each_change_of_its_session_count():
     [
         (b"", "no options from the daemon: control stream ended"),
         (pack(WorkerSessions(1)), "expected WorkerOptions"),
-        (_framed([1, "not enough"]), "WorkerOptions has 25 fields, got 1"),
+        (_framed([1, "not enough"]), "WorkerOptions has 27 fields, got 1"),
     ],
 )
 def test_a_worker_without_valid_options_says_why_and_exits(stdin, message):

@@ -185,7 +185,8 @@ def test_daemon_killed_takes_its_workers_along_and_clients_fail_fast_then_recove
         d.proc.wait()
         # PDEATHSIG: the workers go with the daemon, and remove their sockets on the way.
         _wait_for(lambda: all(_gone(pid) for pid in workers.values()), 3.0, "workers to exit")
-        assert _sockets(d.rundir) == ["pyvirt-sock", "pyvirt-sock-ro"]  # the daemon's: stale
+        # the daemon's: stale
+        assert _sockets(d.rundir) == ["pyvirt-admin-sock", "pyvirt-sock", "pyvirt-sock-ro"]
 
         _value, err, took = _timed(conn.hostname)
         assert err is not None and took < 1.0

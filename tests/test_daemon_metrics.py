@@ -240,4 +240,6 @@ def test_json_lines_and_filters_changed_at_run_time(tmp_path: Path) -> None:
     assert entry["component"] == "pyvirtd" and isinstance(entry["pid"], int)
     # the workers got the new filter too: the file they read on SIGHUP
     published = json.loads((tmp_path / "run" / "pyvirtd-log.json").read_text())
-    assert published == {"level": "ERROR", "format": "json", "filters": "pyvirtd=INFO"}
+    assert published == {
+        "level": "ERROR", "format": "json", "filters": "pyvirtd=INFO", "outputs": "",
+    }

@@ -101,9 +101,10 @@ def _daemon_sockets(rundir) -> list[str]:
 
 
 def test_daemon_opens_the_expected_sockets(daemon):
-    # The daemon's pair, then one pair per running worker (test always; qemu where QEMU is
-    # installed): every one of them is exercised by the refusal tests below.
-    expected = ["pyvirt-sock", "pyvirt-sock-ro"]
+    # The daemon's pair (and its admin socket, tested in test_admin_server.py), then one pair
+    # per running worker (test always; qemu where QEMU is installed): every one of them is
+    # exercised by the refusal tests below.
+    expected = ["pyvirt-admin-sock", "pyvirt-sock", "pyvirt-sock-ro"]
     for driver in daemon.worker_pids():
         expected += [f"pyvirt-{driver}-sock", f"pyvirt-{driver}-sock-ro"]
     assert _daemon_sockets(daemon.rundir) == sorted(expected)
@@ -119,6 +120,8 @@ def test_every_procedure_on_every_socket_is_refused_before_connect_open(daemon, 
     ]
     with pyvirt.open("test+unix:///default", read_only=True) as keeper:
         for name in _daemon_sockets(daemon.rundir):
+            if name == "pyvirt-admin-sock":  # serves only the admin program
+                continue
             with RawPeer(daemon.rundir / name) as peer:
                 for number, body in procedures:
                     status, err = peer.call(PROGRAM_REMOTE, number, body)

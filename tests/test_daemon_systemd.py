@@ -141,20 +141,24 @@ def test_the_passed_read_only_socket_is_served_read_only(activated: Activated) -
     assert "operation forbidden: read only access prevents" in refused.stderr
 
 
-def test_the_passed_admin_socket_answers_that_there_is_no_admin_interface(
+def test_the_passed_admin_socket_serves_the_admin_program_and_nothing_else(
     activated: Activated,
 ) -> None:
+    import pyvirt.admin
     from pyvirt.rpc import PROC_ROUTE, PROGRAM_DAEMON, encode
 
     # A client on the rw socket starts the daemon; then the admin socket is served too.
     assert activated.pyvirsh("-c", "test+unix:///default", "uri").returncode == 0
-    with RawPeer(activated.rundir / "pyvirt-admin-sock") as peer:
+    socket = activated.rundir / "pyvirt-admin-sock"
+    with pyvirt.admin.open(f"pyvirtd:///system?socket={socket}") as admin:
+        assert [s.name for s in admin.list_servers()] == ["pyvirtd", "admin"]
+    with RawPeer(socket) as peer:
         assert peer.ping()
         status, error = peer.call(PROGRAM_DAEMON, PROC_ROUTE, encode(["test:///default", 0]))
     assert status == 1 and isinstance(error, dict)
     assert (error["code"], error["message"]) == (
-        3,
-        "this function is not supported by the connection driver: pyvirtd admin interface",
+        39,
+        f"unknown program 0x{PROGRAM_DAEMON:x} on the admin socket",
     )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import getpass
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -77,8 +78,11 @@ def _keygen(path: Path) -> None:
     subprocess.run([KEYGEN, "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
 
 
-def start_sshd(tmp: Path, rundir: Path, *, helper_on_path: bool = True) -> Sshd:
-    """An sshd on a free loopback port, its keys and known_hosts in *tmp*."""
+def start_sshd(
+    tmp: Path, rundir: Path, *, helper_on_path: bool = True, passwords: bool = False
+) -> Sshd:
+    """An sshd on a free loopback port, its keys and known_hosts in *tmp* (*passwords*: it
+    takes passwords too)."""
     assert SSHD is not None
     tmp.mkdir(parents=True, exist_ok=True)
     for name in ("hostkey", "client", "wrong"):
@@ -92,8 +96,8 @@ def start_sshd(tmp: Path, rundir: Path, *, helper_on_path: bool = True) -> Sshd:
     (tmp / "sshd_config").write_text(
         f"Port {port}\nListenAddress 127.0.0.1\nHostKey {tmp / 'hostkey'}\n"
         f"AuthorizedKeysFile {tmp / 'authorized_keys'}\nPidFile {tmp / 'sshd.pid'}\n"
-        "PasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-        "PermitRootLogin prohibit-password\nStrictModes no\nUsePAM no\n"
+        f"PasswordAuthentication {'yes' if passwords else 'no'}\nKbdInteractiveAuthentication no\n"
+        f"PermitRootLogin {'yes' if passwords else 'prohibit-password'}\nStrictModes no\nUsePAM no\n"
         f"SetEnv PATH={path} PYVIRT_RUNTIME_DIR={rundir}\n"
     )
     Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege separation directory
@@ -356,3 +360,104 @@ def test_killed_ssh_with_sshd_gone_is_a_clear_error(daemon_rundir: Path, tmp_pat
         )
     finally:
         conn.close()
+
+
+# -- passwords through the auth callback (SSH_ASKPASS) ------------------------------------
+#: Random per run: the account it opens is root's (see password_sshd), for this run only.
+PASSWORD = secrets.token_urlsafe(24)
+
+
+@dataclass
+class PasswordSshd:
+    sshd: Sshd
+    user: str
+
+    def uri(self, *params: str) -> str:
+        query = [f"known_hosts={self.sshd.known_hosts}", *params]
+        return f"test+ssh://{self.user}@127.0.0.1:{self.sshd.port}/default?" + "&".join(query)
+
+
+@pytest.fixture(scope="module")
+def password_sshd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PasswordSshd]:
+    """An sshd taking passwords for a login of this test process's own, and a daemon.
+
+    The login is a second name for root (uid 0: the helper must run this venv's Python, which
+    lives where only root may read) with a random password of this run, removed after: root's
+    own password is never touched, and a stock sshd refuses passwords for uid 0 anyway."""
+    if os.geteuid() != 0 or not shutil.which("useradd") or not shutil.which("chpasswd"):
+        pytest.skip("needs root with useradd and chpasswd, to make a login with a password")
+    user = f"pvssh{os.getpid()}"
+    tmp = tmp_path_factory.mktemp("sshd-pw")
+    home = ["-d", str(tmp), "-M"]  # a home of ours, never created or removed by the tools
+    subprocess.run(["useradd", "-o", "-u", "0", "-g", "0", "-s", "/bin/sh", *home, user], check=True)
+    try:
+        subprocess.run(["chpasswd"], input=f"{user}:{PASSWORD}\n", text=True, check=True)
+        with running_daemon() as daemon:
+            server = start_sshd(tmp, Path(daemon.rundir), passwords=True)
+            try:
+                yield PasswordSshd(server, user)
+            finally:
+                server.stop()
+    finally:
+        # -f: uid 0 always has processes, which plain userdel takes for the user's own
+        subprocess.run(["userdel", "-f", user], check=False, capture_output=True)
+
+
+def _answer(password: str):  # noqa: ANN202 - an auth callback that records what it is asked
+    asked: list[list[tuple[int, str]]] = []
+
+    def auth(creds: list[tuple[int, str]]) -> list[str]:
+        asked.append(creds)
+        return [password for _cred in creds]
+
+    auth.asked = asked  # type: ignore[attr-defined]
+    return auth
+
+
+def test_password_through_the_auth_callback(password_sshd: PasswordSshd) -> None:
+    auth = _answer(PASSWORD)
+    with pyvirt.open(password_sshd.uri(), auth=auth) as conn:
+        assert [d.name for d in conn.list_domains()] == ["test"]
+        seen: list[pyvirt.ObjectEvent] = []
+        conn.register_event_callback(lambda _c, ev: seen.append(ev))  # another ssh: not asked
+        conn.lookup_domain_by_name("test").suspend()
+        conn.lookup_domain_by_name("test").resume()
+    # libvirt's question for an ssh password, asked once for all the connection's ssh runs
+    assert auth.asked == [[(5, f"Enter {password_sshd.user}'s password for 127.0.0.1")]]
+
+
+def test_a_wrong_password_is_sshs_refusal(password_sshd: PasswordSshd) -> None:
+    with pytest.raises(pyvirt.VirtError) as err:
+        pyvirt.open(password_sshd.uri(), auth=_answer("not it"))
+    assert err.value.code == pyvirt.ErrorCode.SYSTEM_ERROR
+    assert "Permission denied" in str(err.value)
+
+
+def test_a_callback_that_gives_nothing_asks_no_further(password_sshd: PasswordSshd) -> None:
+    with pytest.raises(pyvirt.VirtError) as err:
+        pyvirt.open(password_sshd.uri(), auth=lambda creds: [])
+    assert "Permission denied" in str(err.value)
+
+
+def test_no_tty_never_asks(password_sshd: PasswordSshd) -> None:
+    auth = _answer(PASSWORD)
+    with pytest.raises(pyvirt.VirtError) as err:
+        pyvirt.open(password_sshd.uri("no_tty=1"), auth=auth)
+    assert "Permission denied" in str(err.value) and auth.asked == []
+
+
+def test_asyncio_client_asks_the_callback_too(password_sshd: PasswordSshd) -> None:
+    auth = _answer(PASSWORD)
+
+    async def main() -> list[str]:
+        async with await pyvirt.aio.open(password_sshd.uri(), auth=auth) as conn:
+            return [d.name for d in await conn.list_domains()]
+
+    assert asyncio.run(main()) == ["test"]
+    assert len(auth.asked) == 1
+
+
+def test_pyvirsh_prompts_for_the_ssh_password(password_sshd: PasswordSshd) -> None:
+    result = pyvirsh("-c", password_sshd.uri(), "list", "--name", stdin=PASSWORD + "\n")
+    assert result.rc == 0, result.err
+    assert result.out == f"Enter {password_sshd.user}'s password for 127.0.0.1: test\n\n"

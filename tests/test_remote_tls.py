@@ -443,3 +443,101 @@ def test_virsh_loads_the_revocation_list_pyvirt_pki_writes(revoking_pki: Path) -
         assert "revocation list" in broken.err, broken.err  # the control: it is read
     finally:
         shutil.copy(revoking_pki / "server" / "cacrl.pem", revoking_pki / "alice" / "cacrl.pem")
+# -- SCRAM inside TLS (auth_tls = "scram"), and the admin server's view of tls clients --------
+SCRAM_PASSWORD = "tls and a password"
+
+
+def _answer(user: str, password: str):  # noqa: ANN202 - an auth callback
+    def auth(creds: list[tuple[int, str]]) -> list[str]:
+        return [user if cred == 2 else password for cred, _prompt in creds]
+
+    return auth
+
+
+@pytest.fixture(scope="module")
+def scram_tls(pki_root: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, object]]:
+    import subprocess
+    import sys
+
+    creds = tmp_path_factory.mktemp("scram") / "passwd.scram"
+    passwd = Path(sys.executable).parent / "pyvirt-passwd"
+    added = subprocess.run(
+        [str(passwd), "--file", str(creds), "add", "bob", "--password-stdin"],
+        input=SCRAM_PASSWORD + "\n", capture_output=True, text=True, timeout=60,
+    )
+    assert added.returncode == 0, added.stderr
+    server = pki_root / "server"
+    port = free_port()
+    config = (
+        f'listen_addr = "127.0.0.1"\ntls_port = {port}\nauth_tls = "scram"\n'
+        f'scram_credentials = "{creds}"\n'
+        f'ca_file = "{server}/cacert.pem"\ncert_file = "{server}/servercert.pem"\n'
+        f'key_file = "{server}/serverkey.pem"\n'
+    )
+    with running_daemon("--listen", config=config) as d:
+        yield {"port": port, "daemon": d}
+
+
+def test_scram_inside_tls_takes_the_right_password(pki_root, scram_tls):
+    import pyvirt.admin
+
+    uri = _uri(pki_root, "alice", scram_tls["port"])
+    with pyvirt.open(uri, auth=_answer("bob", SCRAM_PASSWORD)) as conn:
+        assert [d.name for d in conn.list_domains()] == ["test"]
+        rundir = scram_tls["daemon"].rundir  # type: ignore[attr-defined]
+        with pyvirt.admin.open(f"pyvirtd:///system?socket={rundir}/pyvirt-admin-sock") as admin:
+            (client,) = admin.lookup_server("pyvirtd").list_clients()
+            info = dict(client.info())
+    # the worker knows both proofs: the password's user and the certificate's DN
+    assert client.transport_name == "tls"
+    assert info == {"readonly": False, "sasl_user_name": "bob", "tls_x509_dname": "O=pyvirt,CN=alice"}
+
+
+@pytest.mark.parametrize(("user", "password"), [("bob", "wrong"), ("eve", SCRAM_PASSWORD)])
+def test_scram_inside_tls_refuses_a_wrong_password(pki_root, scram_tls, user, password):
+    with pytest.raises(pyvirt.VirtError) as err:
+        pyvirt.open(_uri(pki_root, "alice", scram_tls["port"]), auth=_answer(user, password))
+    assert (err.value.code, str(err.value)) == (
+        pyvirt.ErrorCode.AUTH_FAILED,
+        "authentication failed: authentication failed",
+    )
+
+
+def test_scram_inside_tls_still_needs_a_trusted_certificate(pki_root, scram_tls):
+    asked: list[object] = []
+    with pytest.raises(pyvirt.VirtError) as err:
+        pyvirt.open(
+            _uri(pki_root, "foreign", scram_tls["port"]),
+            auth=lambda creds: asked.append(creds) or ["bob", SCRAM_PASSWORD],
+        )
+    assert "The certificate hasn't got a known issuer." in str(err.value)
+    assert asked == []  # refused in the TLS handshake: no password was asked for
+    with pytest.raises(pyvirt.VirtError) as no_callback:
+        pyvirt.open(_uri(pki_root, "alice", scram_tls["port"]))
+    assert str(no_callback.value) == "authentication failed: No authentication callback available"
+
+
+def test_scram_inside_tls_for_asyncio_clients(pki_root, scram_tls):
+    async def main() -> list[str]:
+        uri = _uri(pki_root, "alice", scram_tls["port"])
+        async with await pyvirt.aio.open(uri, auth=_answer("bob", SCRAM_PASSWORD)) as conn:
+            return [d.name for d in await conn.list_domains()]
+
+    assert asyncio.run(main()) == ["test"]
+
+
+def test_srv_update_tls_reads_the_files_again(pki_root, scram_tls, tmp_path):
+    """The daemon serves TLS: the reload succeeds, and new clients are still served."""
+    import pyvirt.admin
+
+    rundir = scram_tls["daemon"].rundir  # type: ignore[attr-defined]
+    with pyvirt.admin.open(f"pyvirtd:///system?socket={rundir}/pyvirt-admin-sock") as admin:
+        admin.lookup_server("pyvirtd").update_tls_files()
+        err = None
+        try:
+            admin.lookup_server("admin").update_tls_files()
+        except pyvirt.VirtError as exc:
+            err = exc
+        assert err is not None and "no tls service found" in str(err)
+    with pyvirt.open(_uri(pki_root, "alice", scram_tls["port"]), auth=_answer("bob", SCRAM_PASSWORD)) as conn:
+        assert conn.hostname()

@@ -10,7 +10,8 @@ daemon's.  IDENTITY is one of
 * ``dn:DN`` - a tls client certificate's distinguished name.
 
 The exit status says the answer: 0 allowed, 1 denied, 2 a usage or rules-file error.  Only
-the ``acl`` commands live here; the admin server's commands (virt-admin's) are not built yet.
+the ``acl`` commands live here: every other ``pyvirt-admin`` command is virt-admin's, talking
+to the daemon's admin server (pyvirt.admin._cli).
 """
 
 from __future__ import annotations
@@ -114,4 +115,10 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def main() -> None:
-    sys.exit(run())
+    """``pyvirt-admin acl ...`` reads the rules here; anything else is virt-admin's grammar."""
+    argv = sys.argv[1:]
+    if argv[:1] == ["acl"]:
+        sys.exit(run(argv))
+    from pyvirt.admin import run_cli
+
+    sys.exit(run_cli(argv))

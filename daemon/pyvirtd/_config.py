@@ -46,6 +46,14 @@ class Config:
     unix_sock_ro_perms: str = _setting(
         "0777", "Permissions of the read-only sockets (octal): who may only look."
     )
+    unix_sock_admin_perms: str = _setting(
+        "0700", "Permissions of the admin socket (pyvirt-admin): root only, as libvirt's."
+    )
+    admin_sock: str = _setting(
+        "",
+        "Path of the admin socket; \"\" for pyvirt-admin-sock in unix_sock_dir (pyvirt-admin then\n"
+        "needs -c 'pyvirtd:///system?socket=PATH' for any other).",
+    )
     listen_addr: str = _setting(
         "127.0.0.1", "Address the TCP and TLS sockets listen on, with --listen."
     )
@@ -112,6 +120,12 @@ class Config:
         "scram",
         "Authentication on the TCP socket: \"scram\" (SCRAM-SHA-256 against scram_credentials)\n"
         "or \"none\" (anyone who can connect has full control: only when set explicitly).",
+    )
+    auth_tls: str = _setting(
+        "none",
+        "Authentication on the TLS socket beyond the client certificate: \"none\" (the\n"
+        "certificate is the identity) or \"scram\" (also a SCRAM-SHA-256 login, as auth_tcp, inside\n"
+        "the TLS session: libvirt's auth_tls = \"sasl\").",
     )
     scram_credentials: str = _setting(
         "",
@@ -199,14 +213,14 @@ class Config:
             raise fail(given[0], "needs key_file, cert_file and ca_file set together")
         if self.max_message_size > 256 * 1024 * 1024:
             raise fail("max_message_size", "must be at most 268435456")
-        for key in ("unix_sock_rw_perms", "unix_sock_ro_perms"):
+        for key in ("unix_sock_rw_perms", "unix_sock_ro_perms", "unix_sock_admin_perms"):
             try:
                 mode = int(getattr(self, key), 8)
             except ValueError:
                 raise fail(key, 'must be an octal mode such as "0700"') from None
             if not 0 <= mode <= 0o777:
                 raise fail(key, 'must be an octal mode such as "0700"')
-        for key in ("auth_unix_rw", "auth_unix_ro", "auth_tcp"):
+        for key in ("auth_unix_rw", "auth_unix_ro", "auth_tcp", "auth_tls"):
             if getattr(self, key) not in AUTH_METHODS:
                 raise fail(key, 'must be "none" or "scram"')
         if not 1 <= self.auth_timeout <= 3600:
@@ -243,9 +257,8 @@ class Config:
     def auth_method(self, kind: str) -> str:
         """The authentication required on a socket of *kind* ("rw", "ro", "tcp", "tls"):
         tls authenticates by certificate, so SCRAM there only when asked (``auth_tls``)."""
-        return {"rw": self.auth_unix_rw, "ro": self.auth_unix_ro, "tcp": self.auth_tcp}.get(
-            kind, "none"
-        )
+        methods = {"rw": self.auth_unix_rw, "ro": self.auth_unix_ro, "tcp": self.auth_tcp}
+        return {**methods, "tls": self.auth_tls}.get(kind, "none")
 
     def credentials_path(self) -> str:
         """The SCRAM credentials file in effect (see ``scram_credentials``)."""
@@ -254,7 +267,8 @@ class Config:
         return os.path.join(os.path.dirname(default_config_path()), "passwd.scram")
 
     def mode(self, kind: str) -> int:
-        return int(self.unix_sock_ro_perms if kind == "ro" else self.unix_sock_rw_perms, 8)
+        perms = {"ro": self.unix_sock_ro_perms, "admin": self.unix_sock_admin_perms}
+        return int(perms.get(kind, self.unix_sock_rw_perms), 8)
 
 
 def default_config_path() -> str:

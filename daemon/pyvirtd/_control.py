@@ -20,6 +20,7 @@ import os
 import struct
 import typing
 from dataclasses import dataclass
+from typing import Any
 
 from pyvirt.rpc import ProtocolError, check, decode, encode
 
@@ -59,6 +60,7 @@ class WorkerOptions:
     auth_unix_rw: str = "none"
     auth_unix_ro: str = "none"
     auth_tcp: str = "none"
+    auth_tls: str = "none"
     #: The access-control rules file (pyvirt._acl), "" for libvirt's default policy.
     access_rules: str = ""
     max_anonymous_clients: int = 20
@@ -71,6 +73,9 @@ class WorkerOptions:
     tls_allowed_dn: list[str] = dataclasses.field(default_factory=list)
     #: Ask for and check client certificates (not tls_no_verify_certificate).
     tls_verify: bool = True
+    #: The first client id of this worker's sessions (ids are unique in the daemon's life,
+    #: as libvirt's client ids: the admin server names clients by them).
+    client_id_base: int = 0
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,30 @@ class WorkerTicket:
     x509_dn: str | None
 
 
-ControlRecord = WorkerOptions | WorkerReady | WorkerSessions | WorkerTicket
+@dataclass(frozen=True)
+class WorkerAdmin:
+    """Daemon → worker, on the worker's stdin: one admin-server request (pyvirtd._admin_server)
+    that the worker answers with a :class:`WorkerAdminReply` of the same *serial*.  *action*
+    names it ("clients", "close", "threadpool", "limits", "log", "tls"); *args* is a map."""
+
+    serial: int
+    action: str
+    args: Any
+
+
+@dataclass(frozen=True)
+class WorkerAdminReply:
+    """Worker → daemon: the answer to :class:`WorkerAdmin` *serial*: its *result*, or (when
+    *ok* is false) a VirtError's fields."""
+
+    serial: int
+    ok: bool
+    result: Any
+
+
+ControlRecord = (
+    WorkerOptions | WorkerReady | WorkerSessions | WorkerTicket | WorkerAdmin | WorkerAdminReply
+)
 
 #: code -> record class; the numbers are part of the protocol (docs/protocol.md).
 CONTROL_RECORDS: dict[int, type[ControlRecord]] = {
@@ -119,6 +147,8 @@ CONTROL_RECORDS: dict[int, type[ControlRecord]] = {
     2: WorkerReady,
     3: WorkerSessions,
     4: WorkerTicket,
+    5: WorkerAdmin,
+    6: WorkerAdminReply,
 }
 _CODE_OF = {cls: code for code, cls in CONTROL_RECORDS.items()}
 

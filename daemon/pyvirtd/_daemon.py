@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error, parse_uri
+from pyvirt.admin import admin_socket
 from pyvirt.rpc import (
     KEEPALIVE_PING,
     KEEPALIVE_PONG,
@@ -51,11 +52,13 @@ from pyvirt.rpc import (
 from pyvirt.rpc.zmtp import encode_two
 
 from pyvirtd import _logsetup, _metrics
+from pyvirtd._admin_server import ID_SHIFT, AdminServer
 from pyvirtd._clients import DaemonClients
 from pyvirtd._config import Config, ConfigError, load_config
 from pyvirtd._control import (
     ControlError,
     ControlReader,
+    WorkerAdminReply,
     WorkerOptions,
     WorkerReady,
     WorkerSessions,
@@ -97,6 +100,8 @@ class Worker:
     start_deadline: float = 0.0
     skipped: bool = False
     started: float = 0.0
+    #: Its sessions' client ids start here (pyvirtd._admin_server): one range per process.
+    id_base: int = 0
 
     @property
     def starting(self) -> bool:
@@ -184,6 +189,9 @@ class Daemon:
         self.waiting: list[_Waiting] = []
         self.config_path: str | None = None  # re-read on SIGHUP for the log settings
         self.metrics: MetricsServer | None = None
+        #: The admin program on the admin socket (pyvirt-admin).
+        self.admin = AdminServer(self)
+        self.worker_starts = 0
         self.sig_r, self.sig_w = os.pipe()
         os.set_blocking(self.sig_r, False)
         os.set_blocking(self.sig_w, False)
@@ -221,13 +229,18 @@ class Daemon:
             passed = self.adopted.get(kind)
             if passed is not None:
                 self.transport.adopt(passed, kind)  # systemd's socket (socket activation)
-            elif kind != "admin":  # admin: served only when systemd passes its socket
-                path = endpoint_path(self.rundir, None, kind)
-                self.transport.listen_unix(path, self.config.mode(kind), kind)
+            else:
+                self.transport.listen_unix(self._socket_path(kind), self.config.mode(kind), kind)
 
-    def _worker_options(self) -> WorkerOptions:
+    def _socket_path(self, kind: str) -> str:
+        if kind == "admin":
+            return self.config.admin_sock or admin_socket(self.rundir)
+        return endpoint_path(self.rundir, None, kind)
+
+    def _worker_options(self, id_base: int = 0) -> WorkerOptions:
         c = self.config
         return WorkerOptions(
+            client_id_base=id_base,
             boot_id=self.boot_id,
             max_client_requests=c.max_client_requests,
             max_workers=c.max_workers,
@@ -253,6 +266,7 @@ class Daemon:
             auth_unix_rw=c.auth_unix_rw,
             auth_unix_ro=c.auth_unix_ro,
             auth_tcp=c.auth_tcp,
+            auth_tls=c.auth_tls,
             access_rules=c.access_rules,
             max_anonymous_clients=c.max_anonymous_clients,
             auth_timeout=c.auth_timeout,
@@ -264,8 +278,10 @@ class Daemon:
         cmd += ["--rundir", self.rundir]
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         assert proc.stdin is not None and proc.stdout is not None
+        self.worker_starts += 1
+        worker.id_base = self.worker_starts << ID_SHIFT
         try:
-            write_record(proc.stdin.fileno(), self._worker_options())
+            write_record(proc.stdin.fileno(), self._worker_options(worker.id_base))
         except OSError as exc:  # it died at once; supervise() sees the exit
             log.error("worker %s did not take its options: %s", worker.name, exc)
         # Kept open: the tickets of authenticated clients follow (pyvirtd._clients).
@@ -347,6 +363,8 @@ class Daemon:
             elif isinstance(record, WorkerSessions):
                 worker.sessions = record.count
                 self.last_activity = time.monotonic()
+            elif isinstance(record, WorkerAdminReply):
+                self.admin.on_reply(record)
             else:
                 log.error("worker %s sent an unexpected %s", worker.name, type(record).__name__)
 
@@ -436,6 +454,9 @@ class Daemon:
             return
         if header.type != MessageType.CALL:
             return
+        if kind == "admin" and header.program != PROGRAM_KEEPALIVE:
+            self.admin.handle(ident, header, body)
+            return
         self.clients.started(ident)  # spoke: the anonymous cap spares it (pyvirtd._handshake)
         self.last_activity = time.monotonic()
         if header.program == PROGRAM_KEEPALIVE:
@@ -449,10 +470,6 @@ class Daemon:
                     self._reply(ident, header, *self._join(body))
                     return
                 self._require_certificate(ident)
-            if kind == "admin":
-                # pyvirtd-admin.socket is accepted so that the unit set is libvirt's, but
-                # pyvirtd has no admin program yet: say so, as libvirt says for a missing slot.
-                raise make_error(ErrorCode.NO_SUPPORT, ErrorDomain.NONE, "pyvirtd admin interface")
             if header.program == PROGRAM_REMOTE and header.procedure != PROC_CONNECT_OPEN:
                 # As every socket: no call before a connection is open (here, never: the
                 # control socket only routes, and the client opens on the worker's socket).
@@ -525,6 +542,8 @@ class Daemon:
         self.transport.send(ident, encode_two(VERSION_FRAME, header.pack_reply(status) + body))
 
     def _on_accept(self, kind: str, ident: bytes, sock: socket.socket) -> bool:
+        if kind == "admin":  # no handshake to time: the admin socket's mode is its guard
+            return self.admin.accept(ident, sock)
         for old in self.clients.accept(kind, ident, sock):
             log.info("dropping a client still in its handshake: over max_anonymous_clients")
             self.transport.drop(old)
@@ -536,7 +555,9 @@ class Daemon:
         for ident in doomed + self.clients.expired():
             self.transport.drop(ident)
 
-    def _on_disconnect(self, _kind: str, ident: bytes) -> None:
+    def _on_disconnect(self, kind: str, ident: bytes) -> None:
+        if kind == "admin":
+            self.admin.forget(ident)
         self.clients.forget(ident)
         if self.waiting:
             self.waiting = [w for w in self.waiting if w.ident != ident]
@@ -610,6 +631,7 @@ class Daemon:
                 self.reload()
             self.supervise()
             self._drop_unproven()
+            self.admin.expire()
             if self.waiting:
                 self._answer_waiting()
             if self.timeout and self._idle() > self.timeout:
@@ -662,6 +684,11 @@ class Daemon:
                     worker.proc.wait()
                 self._close_control(worker)
         self.transport.close()
+        if "admin" not in self.adopted:
+            try:
+                os.unlink(self._socket_path("admin"))
+            except FileNotFoundError:
+                pass
         for kind in ("rw", "ro"):
             for name in [None, *self.workers]:
                 if name is None and kind in self.adopted:

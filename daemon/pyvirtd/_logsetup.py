@@ -30,6 +30,39 @@ class LogSettings:
     level: str = "WARNING"
     format: str = "text"
     filters: str = ""
+    #: libvirt's log_outputs: ``LEVEL:stderr`` or ``LEVEL:file:PATH`` items (levels 1 debug
+    #: ... 4 error); "" logs to stderr at ``level``.
+    outputs: str = ""
+
+
+#: libvirt's numeric log levels.
+LIBVIRT_LEVELS = {1: "DEBUG", 2: "INFO", 3: "WARNING", 4: "ERROR"}
+
+
+def parse_outputs(text: str) -> list[tuple[str, str | None]]:
+    """``"1:stderr 3:file:/var/log/x.log"`` -> [("DEBUG", None), ("WARNING", "/var/log/x.log")]
+    (None: stderr); ValueError says what is wrong with a malformed or unsupported item."""
+    result: list[tuple[str, str | None]] = []
+    for item in text.split():
+        level, _, rest = item.partition(":")
+        kind, _, path = rest.partition(":")
+        if not level.isdigit() or int(level) not in LIBVIRT_LEVELS:
+            raise ValueError(f"'{item}': the level must be 1 (debug) to 4 (error)")
+        if kind == "stderr" and not path:
+            result.append((LIBVIRT_LEVELS[int(level)], None))
+        elif kind == "file" and path.startswith("/"):
+            result.append((LIBVIRT_LEVELS[int(level)], path))
+        else:
+            raise ValueError(f"'{item}' is not LEVEL:stderr or LEVEL:file:/ABSOLUTE/PATH")
+    return result
+
+
+def format_outputs(settings: LogSettings) -> str:
+    """The outputs in effect, as libvirt shows them (``3:stderr`` by default)."""
+    if settings.outputs:
+        return settings.outputs
+    number = {v: k for k, v in LIBVIRT_LEVELS.items()}[settings.level.upper()]
+    return f"{number}:stderr"
 
 
 def parse_filters(text: str) -> dict[str, str]:
@@ -95,17 +128,29 @@ _named: set[str] = set()  # loggers given their own level by the filters in forc
 def configure(settings: LogSettings, component: str) -> None:
     """(Re)configure this process's logging: one stderr handler, the format, the levels."""
     filters = parse_filters(settings.filters)
+    # Without outputs, one stderr handler that takes what the loggers pass (their levels are
+    # log_level and the filters); an output's own level applies on top of those.
+    outputs: list[tuple[str, str | None]] = parse_outputs(settings.outputs) or [("NOTSET", None)]
+    handlers: list[logging.Handler] = []
+    for level, path in outputs:  # opened before anything is removed: a bad path changes nothing
+        handler: logging.Handler = (
+            logging.StreamHandler(sys.stderr) if path is None else logging.FileHandler(path)
+        )
+        handler._pyvirtd = True  # type: ignore[attr-defined]
+        handler.setLevel(level)
+        handler.setFormatter(
+            _JsonFormatter(component) if settings.format == "json" else _TextFormatter(component)
+        )
+        handlers.append(handler)
     root = logging.getLogger()
-    for handler in list(root.handlers):
-        if getattr(handler, "_pyvirtd", False):
-            root.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stderr)
-    handler._pyvirtd = True  # type: ignore[attr-defined]
-    handler.setFormatter(
-        _JsonFormatter(component) if settings.format == "json" else _TextFormatter(component)
-    )
-    root.addHandler(handler)
-    root.setLevel(settings.level.upper())
+    for old in list(root.handlers):
+        if getattr(old, "_pyvirtd", False):
+            root.removeHandler(old)
+            old.close()
+    for handler in handlers:
+        root.addHandler(handler)
+    levels = [settings.level.upper(), *(level for level, _ in outputs if level != "NOTSET")]
+    root.setLevel(min(logging.getLevelName(level) for level in levels))
     for name in _named - set(filters):
         logging.getLogger(name).setLevel(logging.NOTSET)
     for name, level in filters.items():

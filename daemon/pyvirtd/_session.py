@@ -25,3 +25,7 @@ class Session:
     #: Who the client is (the kernel's credentials, what it proved to the daemon): what the
     #: access rules decide on (pyvirtd._guard).
     identity: Identity = field(default_factory=Identity)
+    #: The client id the admin server names it by, and when it connected (seconds since the
+    #: epoch); set by pyvirtd._worker_admin.
+    id: int = 0
+    since: int = 0

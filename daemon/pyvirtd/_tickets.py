@@ -13,7 +13,7 @@ import os
 import time
 from collections.abc import Callable
 
-from pyvirtd._control import ControlError, ControlReader, WorkerTicket
+from pyvirtd._control import ControlError, ControlReader, ControlRecord, WorkerTicket
 
 log = logging.getLogger("pyvirtd.worker")
 
@@ -30,6 +30,8 @@ class TicketBook:
         self.fd: int | None = None
         self.reader = ControlReader()
         self._unwatch: Unwatch | None = None
+        #: Where the other records on the same pipe go (the admin server's requests).
+        self.on_record: Callable[[ControlRecord], None] | None = None
 
     def watch(self, fd: int, watch: Watch, unwatch: Unwatch) -> None:
         """Read tickets from *fd* (the worker's stdin) whenever the loop sees it readable."""
@@ -66,6 +68,8 @@ class TicketBook:
             for record in records:
                 if isinstance(record, WorkerTicket):
                     self.tickets[record.ticket] = (record, deadline)
+                elif self.on_record is not None:
+                    self.on_record(record)
 
     def take(self, ticket: bytes | None, kind: str) -> WorkerTicket | None:
         """The proof behind *ticket* for a socket of *kind*, used up; None if it is not one."""

@@ -10,11 +10,16 @@ without a certificate may connect, to enrol (``pyvirt-pki join``) and for nothin
 from __future__ import annotations
 
 import os
+import ssl
+from typing import TYPE_CHECKING
 
-from pyvirt import VirtError
+from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error
 from pyvirt.rpc import TlsFiles, TlsServer
 from pyvirt.rpc import locate_tls_files as locate
 from pyvirt.rpc import tls_server_context as server_context
+
+if TYPE_CHECKING:
+    from pyvirtd._transport import ZmtpServer
 
 
 def server_files(ca_file: str, cert_file: str, key_file: str, crl_file: str = "") -> TlsFiles:
@@ -36,3 +41,24 @@ def server_tls(
     except VirtError as exc:
         raise OSError(exc.message) from None
     return TlsServer(context, tuple(allowed_dn), enrol and verify)
+
+
+def reload_tls(transport: ZmtpServer, files: list[str] | None) -> None:
+    """``srv-update-tls``: read the CA, certificate, key and revocation list again into the
+    TLS listeners' contexts, so new clients see the new files and connected ones keep their
+    sessions.  libvirt's error when the daemon serves no TLS; OSError when a file is unusable."""
+    contexts = [settings.context for settings in transport.tls.values()]
+    if not contexts or not files:
+        raise make_error(
+            ErrorCode.INTERNAL_ERROR,
+            ErrorDomain.RPC,
+            "no tls service found, unable to update tls files",
+        )
+    cacert, cert, key, *rest = files
+    crl = rest[0] if rest else ""
+    for context in contexts:
+        context.load_cert_chain(cert, key)
+        context.load_verify_locations(cacert)
+        if crl and os.path.exists(crl):  # a list added since: checked from now on
+            context.load_verify_locations(crl)
+            context.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF

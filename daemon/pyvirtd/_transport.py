@@ -483,6 +483,23 @@ class ZmtpServer:
             self.epoll.modify(peer.fd, _IN | _OUT)
 
     # -- closing ---------------------------------------------------------------------------
+    def hang_up(self, ident: bytes) -> None:
+        """End what we send to *ident* and let the peer close the connection: it reads all we
+        sent, then the end of the stream.  Closing at once instead could make a peer that
+        writes first fail on that write and never read our last words (a notice of why).
+        Whatever the peer sends meanwhile gets no answer; if what we queued has not gone
+        out yet, the connection is simply dropped."""
+        peer = self.peers.get(ident)
+        if peer is None:
+            return
+        if peer.out or peer.raw:
+            self.drop(ident)
+            return
+        try:
+            peer.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self.drop(ident)
+
     def drop(self, ident: bytes) -> None:
         """Close *ident*'s connection and tell the owner (on_disconnect)."""
         peer = self.peers.pop(ident, None)

@@ -69,6 +69,7 @@ from pyvirt.rpc.zmtp import encode_two
 from pyvirtd import _logsetup
 from pyvirtd._control import (
     ControlError,
+    WorkerAdmin,
     WorkerOptions,
     WorkerReady,
     WorkerSessions,
@@ -84,6 +85,7 @@ from pyvirtd._streams import WorkerStreams
 from pyvirtd._tickets import TicketBook
 from pyvirtd._tls import server_tls
 from pyvirtd._transport import ZmtpServer
+from pyvirtd._worker_admin import WorkerAdminHandler
 
 log = logging.getLogger("pyvirtd.worker")
 
@@ -140,7 +142,12 @@ class WorkerServer:
         self.pending = PendingConnections(options.max_anonymous_clients, options.auth_timeout)
         #: One-time tickets the daemon issued to clients it authenticated.
         self.tickets = TicketBook(options.auth_timeout)
-        self.auth = {"rw": options.auth_unix_rw, "ro": options.auth_unix_ro, "tcp": options.auth_tcp}
+        self.auth = {
+            "rw": options.auth_unix_rw,
+            "ro": options.auth_unix_ro,
+            "tcp": options.auth_tcp,
+            "tls": options.auth_tls,
+        }
         self.guard: AccessGuard | None = None
         if options.access_rules:
             self.guard = AccessGuard(load_policy(options.access_rules), _driver_label(state))
@@ -180,6 +187,7 @@ class WorkerServer:
         self.event_seq = 0
         self.event_lock = threading.Lock()
         self.running = True
+        self.admin = WorkerAdminHandler(self, options.client_id_base, control_fd)
 
     # -- replies ---------------------------------------------------------------------------
     def _reply(self, ident: bytes, header: Header, status: Status, body: bytes) -> None:
@@ -404,7 +412,7 @@ class WorkerServer:
         elif len(self.sessions) >= self.max_clients:
             conn.connect_close()
             raise _rpc_error("Too many active clients, dropping connection")
-        session = Session(conn, read_only, identity=identity)
+        session = self.admin.stamp(Session(conn, read_only, identity=identity))
         self.sessions[key] = session
         self.pending.done(key[1])
         self.by_token[session.token] = session
@@ -425,7 +433,9 @@ class WorkerServer:
         if proof is None:
             log.warning("refusing CONNECT_OPEN without a valid ticket (%s)", identity.describe())
             raise make_error(ErrorCode.RPC, ErrorDomain.RPC, "authentication required")
-        return dataclasses.replace(identity, scram_user=proof.scram_user, x509_dn=proof.x509_dn)
+        # the DN: what this worker's TLS session verified, else what the daemon's did
+        dn = identity.x509_dn or proof.x509_dn
+        return dataclasses.replace(identity, scram_user=proof.scram_user, x509_dn=dn)
 
     def _discard(self, session: Session) -> None:
         self.by_token.pop(session.token, None)
@@ -654,6 +664,7 @@ def main(argv: list[str] | None = None) -> int:
     signal.set_wakeup_fd(server.wake_w)
     # the daemon's WorkerTicket records follow the options on stdin
     server.tickets.watch(0, server.transport.watch, server.transport.unwatch)
+    server.tickets.on_record = lambda r: server.admin.answer(r) if isinstance(r, WorkerAdmin) else None
     # Tell the daemon where we listen, then serve.
     write_record(control, server.ready_record())
     try:

@@ -26,6 +26,13 @@ class Failure(Exception):
         self.lines = lines
         self.cause = cause
 
+    def report(self, ctl: Control) -> None:
+        """Say it as virsh does: each line, then the cause."""
+        for line in self.lines:
+            ctl.error(line)
+        if self.cause is not None:
+            ctl.error(str(self.cause))
+
 
 #: virsh's log levels (vshErrorLevel): ``-d N`` shows messages of level N and above
 DEBUG, INFO, NOTICE, WARNING, ERROR = range(5)

@@ -231,10 +231,7 @@ def _run(args: list[str], prog: str, startup: _StartupGC) -> int:
         try:
             ctl.connect()
         except Failure as f:
-            for line in f.lines:
-                ctl.error(line)
-            if f.cause is not None:
-                ctl.error(str(f.cause))
+            f.report(ctl)
             return 1
     startup.end()
     try:

@@ -42,6 +42,7 @@ from pyvirt.rpc._channel import (
     QUEUE_FULL_PAUSE,
     QUEUE_FULL_PAUSE_MAX,
     Keepalive,
+    farewell_of,
     keepalive_timeout,
     lost,
     reply_value,
@@ -121,6 +122,8 @@ class Channel(asyncio.Protocol):
         self.dead: VirtError | None = None
         #: The peer missed too many keepalive pings (see :meth:`keep_alive`).
         self.unresponsive = False
+        #: The error the daemon closed this client with (pyvirt.rpc._channel.farewell_of).
+        self.farewell: dict[str, Any] | None = None
         self._keepalive: Keepalive = None
         self._pinger: asyncio.TimerHandle | None = None
         self._heard = False  # something came in since the last keepalive tick
@@ -226,6 +229,8 @@ class Channel(asyncio.Protocol):
                 self._event(payload)
             elif kind >= _STREAM and self.stream_queue is not None:
                 self.stream_queue.put_nowait((kind, status, payload[HEADER_SIZE:]))
+            elif kind == _EVENT and self.farewell is None:
+                self.farewell = farewell_of(frames)
         if messages and not self._flush_due:
             # Scheduled now, the flush runs in the next iteration right after the tasks these
             # replies wake, so the calls they make go out in that same iteration.
@@ -295,6 +300,10 @@ class Channel(asyncio.Protocol):
         """What a call looks at before sending: :meth:`gone` (a flag here; the synchronous
         link's twin skips the system call its ``gone`` makes)."""
         return self.dead is not None
+
+    def goodbye(self) -> dict[str, Any] | None:
+        """The error the daemon closed this client with (``client-disconnect``), if it did."""
+        return self.farewell
 
     async def call(self, program: int, procedure: int, args: Any, timeout: float) -> Any:
         """One call that gives up after *timeout* seconds (when shorter than the channel's)."""

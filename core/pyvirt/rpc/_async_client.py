@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from pyvirt._records import ObjectEvent
     from pyvirt._uri import URI
     from pyvirt.driver import AuthCallback
+    from pyvirt.rpc._askpass import Askpass
     from pyvirt.rpc._channel import Keepalive
     from pyvirt.rpc._signatures import Signature
     from pyvirt.rpc._target import Target
@@ -91,6 +92,8 @@ class AsyncRemoteConnection(AsyncRemoteStubs, backend.AsyncClientBase):
         self._auth: AuthCallback | None = None
         self._authfile: str | None = None
         self._auth_host = "localhost"
+        #: ssh: where its password questions go (pyvirt.rpc._askpass), with a callback.
+        self._askpass: Askpass | None = None
 
     @classmethod
     async def open(
@@ -103,6 +106,12 @@ class AsyncRemoteConnection(AsyncRemoteStubs, backend.AsyncClientBase):
         if uri is not None:
             self._authfile = uri.param("authfile")
             self._auth_host = uri.server or "localhost"
+        if self.target.transport == "ssh" and auth is not None:
+            from pyvirt.rpc import _askpass
+
+            self._askpass = _askpass.for_uri(auth, uri)
+            if self._askpass is not None:
+                self.target = _askpass.bind(self.target, self._askpass)
         try:
             await self._open()
         except BaseException:
@@ -216,6 +225,9 @@ class AsyncRemoteConnection(AsyncRemoteStubs, backend.AsyncClientBase):
             await self.connect_close()
             raise keepalive_timeout()
         if worker is None or worker.gone():
+            goodbye = worker.goodbye() if worker is not None else None
+            if goodbye is not None:  # closed by the daemon's administrator: for good
+                raise VirtError.from_fields(goodbye)
             await self._reopen(worker)
         assert self._worker is not None
         return self._worker
@@ -321,6 +333,9 @@ class AsyncRemoteConnection(AsyncRemoteStubs, backend.AsyncClientBase):
             if link is not None:
                 link.close()
         self._worker = self._control = None
+        if self._askpass is not None:
+            self._askpass.close()
+            self._askpass = None
 
     async def __aenter__(self) -> AsyncRemoteConnection:
         return self

@@ -31,7 +31,16 @@ from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
 from pyvirt.rpc._codec import ProtocolError, decode, encode
 from pyvirt.rpc._spin_gate import SpinGate
-from pyvirt.rpc._wire import _HEADER, KEEPALIVE_PING, PROGRAM_KEEPALIVE, VERSION_FRAME, Status
+from pyvirt.rpc._wire import (
+    _HEADER,
+    HEADER_SIZE,
+    KEEPALIVE_PING,
+    PROGRAM_DAEMON,
+    PROGRAM_KEEPALIVE,
+    VERSION_FRAME,
+    MessageType,
+    Status,
+)
 from pyvirt.rpc._zmtp import (
     Decoder,
     ZmtpError,
@@ -132,6 +141,28 @@ def reply_value(status: int, body: bytes) -> Any:
     return value
 
 
+#: Program DAEMON's NOTICE (pyvirt.rpc._procs.PROC_NOTICE): the daemon closes this client on
+#: purpose (``pyvirt-admin client-disconnect``), and the body is the error to report.
+_PROC_NOTICE = 2
+_EVENT = int(MessageType.EVENT)
+
+
+def farewell_of(frames: list[bytes]) -> dict[str, Any] | None:
+    """The error fields of a NOTICE with which the daemon closes this client; None for any
+    other message.  A client so closed reports that error from then on and never reconnects,
+    as libvirt's client does once its socket is closed by the daemon."""
+    if len(frames) != 2 or frames[0] != VERSION_FRAME or len(frames[1]) < HEADER_SIZE:
+        return None
+    program, _version, procedure, kind, _serial, status = _HEADER.unpack_from(frames[1])
+    if (program, procedure, kind, status) != (PROGRAM_DAEMON, _PROC_NOTICE, _EVENT, _STATUS_ERROR):
+        return None
+    try:
+        fields = decode(frames[1][HEADER_SIZE:])
+    except ProtocolError:
+        return None
+    return fields if isinstance(fields, dict) else None
+
+
 class LinkGone(Exception):
     """A call found its connection gone before it left (or refused unread: "connection not
     open"): the session opens again and sends it there.  *error* is what to raise if that
@@ -223,6 +254,7 @@ class Channel:
     __slots__ = (
         "connected",
         "dead",
+        "farewell",
         "endpoint",
         "local",
         "tls",
@@ -253,6 +285,8 @@ class Channel:
         self.dead = False
         #: The peer missed too many keepalive pings (it may still hold the socket open).
         self.unresponsive = False
+        #: The error the daemon closed this client with (see :func:`farewell_of`).
+        self.farewell: dict[str, Any] | None = None
         self._sock: socket.socket | None = None
         self._decoder = Decoder(b"DEALER")
         self._messages: deque[list[bytes]] = deque()
@@ -403,6 +437,16 @@ class Channel:
             except VirtError:
                 pass  # the channel is marked dead
         return self.dead
+
+    def goodbye(self) -> dict[str, Any] | None:
+        """The error the daemon closed this client with, if it did (looked for in what was
+        read but not received yet, too)."""
+        if self.farewell is None:
+            for frames in self._messages:
+                self.farewell = farewell_of(frames)
+                if self.farewell is not None:
+                    break
+        return self.farewell
 
     def take_queued(self) -> list[list[bytes]]:
         """The messages read but not yet received, taken out of the queue (a stream looks

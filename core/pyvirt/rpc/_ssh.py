@@ -18,7 +18,9 @@ The URI parameters are libvirt's: ``keyfile=`` (``-i``), ``no_tty=`` (``BatchMod
 
 An ssh endpoint is the text ``ssh:`` followed by the JSON list of the command line, so that it
 travels where the other transports' endpoints do (a link, an event channel) and every
-connection made to it runs its own ssh.
+connection made to it runs its own ssh.  With an auth callback, it is a JSON object instead:
+the command line and the socket of the connection's askpass server (pyvirt.rpc._askpass),
+whose program every such ssh then asks for passwords.
 """
 
 from __future__ import annotations
@@ -119,11 +121,33 @@ def ssh_endpoint(uri: URI, name: str, read_only: bool) -> str:
     return SCHEME + json.dumps(ssh_argv(uri, name, read_only))
 
 
-def _argv_of(endpoint: str) -> list[str]:
-    argv = json.loads(endpoint[len(SCHEME) :])
+def with_askpass(endpoint: str, askpass_socket: str) -> str:
+    """*endpoint*, its ssh asking the askpass server at *askpass_socket* for passwords."""
+    argv, _old = _argv_of(endpoint)
+    return SCHEME + json.dumps({"argv": argv, "askpass": askpass_socket})
+
+
+def _argv_of(endpoint: str) -> tuple[list[str], str | None]:
+    """The command line of *endpoint*, and its askpass server's socket (None: none)."""
+    value = json.loads(endpoint[len(SCHEME) :])
+    argv, askpass = (value.get("argv"), value.get("askpass")) if isinstance(value, dict) else (value, None)
     if not isinstance(argv, list) or not argv or not all(isinstance(a, str) for a in argv):
         raise ValueError(f"malformed ssh endpoint {endpoint!r}")
-    return argv
+    if askpass is not None and not isinstance(askpass, str):
+        raise ValueError(f"malformed ssh endpoint {endpoint!r}")
+    return argv, askpass
+
+
+def _environment(askpass_socket: str | None) -> dict[str, str] | None:
+    """ssh's environment: ours, and with an askpass server, what makes ssh ask it."""
+    if askpass_socket is None:
+        return None
+    from pyvirt.rpc._askpass import ACTIVE
+
+    server = ACTIVE.get(askpass_socket)
+    if server is None:  # the connection is closing: ssh asks nobody (and fails to log in)
+        return {**os.environ, "SSH_ASKPASS_REQUIRE": "never"}
+    return {**os.environ, **server.env()}
 
 
 class TunnelSocket(socket.socket):
@@ -189,12 +213,18 @@ def open_tunnel(endpoint: str) -> TunnelSocket:
     """Start ssh for *endpoint*; our end of its stdin/stdout, connected at once.
 
     A missing ssh binary is libvirt's error for it (its child could not exec)."""
-    argv = _argv_of(endpoint)
+    argv, askpass = _argv_of(endpoint)
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     sock = TunnelSocket(fileno=ours.detach())
     try:
         sock.proc = subprocess.Popen(
-            argv, stdin=theirs.fileno(), stdout=theirs.fileno(), stderr=subprocess.PIPE
+            argv,
+            stdin=theirs.fileno(),
+            stdout=theirs.fileno(),
+            stderr=subprocess.PIPE,
+            env=_environment(askpass),
+            # no controlling terminal: ssh asks the askpass program, never the tty
+            start_new_session=askpass is not None,
         )
     except OSError as exc:
         sock.close()

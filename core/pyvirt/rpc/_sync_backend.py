@@ -28,7 +28,7 @@ from pyvirt._codes import ErrorCode
 from pyvirt._errors import VirtError
 from pyvirt._records import ObjectEvent
 from pyvirt.driver import DriverConnection
-from pyvirt.rpc._channel import Channel, Keepalive, LinkGone, lost, reply_value
+from pyvirt.rpc._channel import Channel, Keepalive, LinkGone, farewell_of, lost, reply_value
 from pyvirt.rpc._codec import ProtocolError, decode, encode
 from pyvirt.rpc._procs import PROC_EVENT, PROC_EVENT_ATTACH, PROC_EVENT_DETACH
 from pyvirt.rpc._session import OPEN_TIMEOUT
@@ -116,6 +116,8 @@ def _exchange(
         except ProtocolError as exc:
             raise lost(f"malformed reply from the daemon: {exc}") from None
         if reply.type != MessageType.REPLY or reply.serial != serial:
+            if reply.type == MessageType.EVENT and channel.farewell is None:
+                channel.farewell = farewell_of(frames)  # the daemon is closing us
             continue  # a stale reply to a call that already failed
         return reply_value(reply.status, body)
 
@@ -169,6 +171,10 @@ class Link:
         request itself finds a peer that went away meanwhile: see there)."""
         channel = self.channel
         return channel.dead or channel.unresponsive
+
+    def goodbye(self) -> dict[str, Any] | None:
+        """The error the daemon closed this link with (``client-disconnect``), if it did."""
+        return self.channel.goodbye()
 
     def request(self, program: int, proc: int, args: Any) -> Any:
         """One call with the session's call timeout (and keepalive): its decoded result.

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from pyvirt._records import ObjectEvent
     from pyvirt._uri import URI
     from pyvirt.driver import AuthCallback
+    from pyvirt.rpc._askpass import Askpass
     from pyvirt.rpc._channel import Keepalive
     from pyvirt.rpc._signatures import Signature
     from pyvirt.rpc._target import Target
@@ -93,6 +94,8 @@ class RemoteConnection(RemoteStubs, backend.ClientBase):
         self._auth: AuthCallback | None = None
         self._authfile: str | None = None
         self._auth_host = "localhost"
+        #: ssh: where its password questions go (pyvirt.rpc._askpass), with a callback.
+        self._askpass: Askpass | None = None
 
     @classmethod
     def open(
@@ -105,6 +108,12 @@ class RemoteConnection(RemoteStubs, backend.ClientBase):
         if uri is not None:
             self._authfile = uri.param("authfile")
             self._auth_host = uri.server or "localhost"
+        if self.target.transport == "ssh" and auth is not None:
+            from pyvirt.rpc import _askpass
+
+            self._askpass = _askpass.for_uri(auth, uri)
+            if self._askpass is not None:
+                self.target = _askpass.bind(self.target, self._askpass)
         try:
             self._open()
         except BaseException:
@@ -218,6 +227,9 @@ class RemoteConnection(RemoteStubs, backend.ClientBase):
             self.connect_close()
             raise keepalive_timeout()
         if worker is None or worker.gone():
+            goodbye = worker.goodbye() if worker is not None else None
+            if goodbye is not None:  # closed by the daemon's administrator: for good
+                raise VirtError.from_fields(goodbye)
             self._reopen(worker)
         assert self._worker is not None
         return self._worker
@@ -323,6 +335,9 @@ class RemoteConnection(RemoteStubs, backend.ClientBase):
             if link is not None:
                 link.close()
         self._worker = self._control = None
+        if self._askpass is not None:
+            self._askpass.close()
+            self._askpass = None
 
     def __enter__(self) -> RemoteConnection:
         return self

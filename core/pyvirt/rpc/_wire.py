@@ -42,7 +42,8 @@ VERSION_FRAME = b"PYV1"
 PROGRAM_REMOTE = 0x20008086  # libvirt's REMOTE program: the public API procedures
 PROGRAM_KEEPALIVE = 0x6B656570  # "keep": PING / PONG
 PROGRAM_DAEMON = 0x70797664  # "pyvd": daemon control (routing OPEN, worker notices)
-PROGRAMS = frozenset({PROGRAM_REMOTE, PROGRAM_KEEPALIVE, PROGRAM_DAEMON})
+PROGRAM_ADMIN = 0x06900690  # libvirt's ADMIN program, on the admin socket (pyvirt.admin)
+PROGRAMS = frozenset({PROGRAM_REMOTE, PROGRAM_KEEPALIVE, PROGRAM_DAEMON, PROGRAM_ADMIN})
 PROGRAM_VERSION = 1
 
 KEEPALIVE_PING = 1

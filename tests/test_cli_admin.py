@@ -1,0 +1,206 @@
+"""pyvirt-admin against virt-admin 9.0: the same commands give the same bytes (stdout, stderr,
+exit status), libvirtd's server name and the daemons' own numbers aside.
+
+virt-admin talks to the running libvirtd (its admin socket is root's); pyvirt-admin to a
+pyvirtd this module starts.  Commands that change the daemon run against pyvirtd only (the
+shared libvirtd is left alone), and their effect is checked with the reading commands."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import pyvirt
+from cli_helpers import Result, libvirtd_problem
+from daemon_helpers import Daemon, running_daemon
+
+PYVIRT_ADMIN = str(Path(sys.executable).parent / "pyvirt-admin")
+VIRT_ADMIN = shutil.which("virt-admin")
+
+
+def _run(binary: str, args: list[str]) -> Result:
+    env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
+    proc = subprocess.run(
+        [binary, *args], capture_output=True, text=True, env=env, timeout=60, stdin=subprocess.DEVNULL
+    )
+    return Result(proc.stdout, proc.stderr, proc.returncode)
+
+
+@pytest.fixture(scope="module")
+def daemon() -> Iterator[Daemon]:
+    with running_daemon() as d:
+        yield d
+
+
+@pytest.fixture(scope="module")
+def reference() -> None:
+    if VIRT_ADMIN is None:
+        pytest.skip("virt-admin (libvirt-clients 9.0) is not installed")
+    problem = libvirtd_problem()
+    if problem is not None:
+        pytest.skip(problem)
+    if os.geteuid() != 0:
+        pytest.skip("libvirtd's admin socket is root's")
+
+
+def ours(daemon: Daemon, *args: str) -> Result:
+    uri = f"pyvirtd:///system?socket={daemon.rundir / 'pyvirt-admin-sock'}"
+    return _run(PYVIRT_ADMIN, ["-c", uri, *args])
+
+
+def theirs(*args: str) -> Result:
+    assert VIRT_ADMIN is not None
+    return _run(VIRT_ADMIN, list(args))
+
+
+def same(daemon: Daemon, *args: str) -> Result:
+    """Run both with *args* (``SRV`` standing for the daemon's server name); assert the same
+    result, libvirtd's name read as pyvirtd's.  Returns ours."""
+    mine = ours(daemon, *(a.replace("SRV", "pyvirtd") for a in args))
+    ref = theirs(*(a.replace("SRV", "libvirtd") for a in args))
+
+    def norm(text: str) -> str:
+        return text.replace("'libvirtd' or 'virtproxyd'", "'pyvirtd'").replace("libvirtd", "pyvirtd")
+
+    assert (mine.out, mine.err, mine.rc) == (norm(ref.out), norm(ref.err), ref.rc), args
+    return mine
+
+
+def test_help_of_every_command_is_virt_admins(daemon: Daemon, reference: None) -> None:
+    for name in (
+        "uri", "version", "connect", "server-list", "server-threadpool-info", "client-list",
+        "client-info", "server-clients-info", "server-threadpool-set", "client-disconnect",
+        "server-clients-set", "server-update-tls", "daemon-log-filters", "daemon-log-outputs",
+        "daemon-timeout", "srv-list", "srv-clients-list",
+    ):
+        same(daemon, "help", name)
+
+
+def test_global_help_lists_virt_admins_commands(daemon: Daemon, reference: None) -> None:
+    ref = theirs("help").out
+    shell_only = ("cd", "echo", "pwd")  # the interactive shell's, which pyvirt-admin has not
+    kept = "".join(
+        line for line in ref.splitlines(keepends=True)
+        if not any(line.startswith(f"    {name} ") for name in shell_only)
+    )
+    assert ours(daemon, "help").out == kept
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("foo",),
+        ("srv-list", "extra"),
+        ("client-info", "SRV"),
+        ("client-info", "SRV", "abc"),
+        ("client-info", "SRV", "99999"),
+        ("client-disconnect", "SRV", "99999"),
+        ("client-disconnect", "SRV", "-3"),
+        ("srv-threadpool-info", "nope"),
+        ("srv-threadpool-info",),
+        ("srv-threadpool-set", "SRV"),
+        ("srv-threadpool-set", "SRV", "--min-workers", "30"),
+        ("srv-threadpool-set", "SRV", "--max-workers", "0"),
+        ("srv-clients-set", "SRV"),
+        ("srv-clients-set", "SRV", "--max-clients", "1", "--max-unauth-clients", "5"),
+        ("srv-clients-set", "SRV", "--max-clients", "0"),
+        ("srv-update-tls", "SRV"),
+        ("daemon-timeout",),
+        ("daemon-timeout", "--timeout", "-1"),
+        ("daemon-timeout", "--timeout", "x"),
+        ("daemon-log-filters", "--filters"),
+    ],
+)
+def test_errors_are_virt_admins(daemon: Daemon, reference: None, args: tuple[str, ...]) -> None:
+    same(daemon, *args)
+
+
+def test_bad_log_settings_fail_with_virt_admins_context(daemon: Daemon, reference: None) -> None:
+    """The first line is virt-admin's; the second libvirt's error (pyvirt's filter syntax is
+    its own: logger=LEVEL, as in pyvirtd.toml)."""
+    for args in (("daemon-log-filters", "--filters", "bogus"), ("daemon-log-outputs", "9:foo")):
+        mine, ref = ours(daemon, *args), theirs(*args)
+        assert mine.rc == ref.rc == 1
+        assert mine.err.splitlines()[0] == ref.err.splitlines()[0]
+        assert mine.err.splitlines()[1].startswith("error: invalid argument: ")
+        assert mine.out == ref.out == "\n"
+
+
+def test_connection_failures_are_virt_admins(tmp_path: Path, reference: None) -> None:
+    for uri in (f"libvirtd:///system?socket={tmp_path}/none", "foo:///system"):
+        mine = _run(PYVIRT_ADMIN, ["-c", uri.replace("libvirtd:", "pyvirtd:"), "srv-list"])
+        ref = theirs("-c", uri, "srv-list")
+        assert (mine.out, mine.err, mine.rc) == (ref.out, ref.err, ref.rc)
+
+
+def _shape(text: str) -> str:
+    """Numbers, ids and times out: what is left is the layout."""
+    text = re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d[+-]\d{4}", "TIME", text)
+    return re.sub(r"\d+", "N", text.replace("libvirtd", "pyvirtd"))
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("version",), ("srv-threadpool-info", "SRV"), ("srv-clients-info", "SRV"),
+     ("srv-threadpool-info", "admin"), ("daemon-log-filters",)],
+)
+def test_reports_have_virt_admins_layout(daemon: Daemon, reference: None, args) -> None:
+    mine = ours(daemon, *(a.replace("SRV", "pyvirtd") for a in args))
+    ref = theirs(*(a.replace("SRV", "libvirtd") for a in args))
+    assert (_shape(mine.out), mine.err, mine.rc) == (_shape(ref.out), ref.err, ref.rc)
+
+
+def test_server_list_is_virt_admins_with_pyvirtds_name(daemon: Daemon, reference: None) -> None:
+    assert theirs("srv-list").out == " Id   Name\n----------------\n 0    libvirtd\n 1    admin\n\n"
+    assert ours(daemon, "srv-list").out == " Id   Name\n---------------\n 0    pyvirtd\n 1    admin\n\n"
+
+
+def test_clients_list_and_info_of_a_real_client(daemon: Daemon, reference: None) -> None:
+    with pyvirt.open("test+unix:///default") as conn:
+        conn.hostname()
+        listed = ours(daemon, "srv-clients-list", "pyvirtd")
+        with pyvirt.open("test+unix:///default", read_only=True) as probe:
+            probe.hostname()  # a client of libvirtd's too, for the reference layout
+        assert listed.rc == 0
+        header, rule, row, blank = listed.out.split("\n")[:4]
+        assert re.fullmatch(r" Id +Transport   Connected since", header) and set(rule) == {"-"}
+        client_id = row.split()[0]
+        assert re.fullmatch(rf" {client_id} +unix        \S+ \S+", row) and blank == ""
+        info = ours(daemon, "client-info", "pyvirtd", client_id)
+        assert info.rc == 0
+        assert info.out.splitlines()[:4] == [
+            f"id             : {client_id}",
+            info.out.splitlines()[1],
+            "transport      : unix",
+            "readonly       : no",
+        ]
+        assert f"unix_process_id: {os.getpid()}\n" in info.out
+        assert f"unix_user_id   : {os.getuid()}\n" in info.out
+        done = ours(daemon, "client-disconnect", "pyvirtd", client_id)
+        assert (done.out, done.rc) == (f"Client '{client_id}' disconnected\n\n", 0)
+        with pytest.raises(pyvirt.VirtError, match="client socket is closed|lost"):
+            conn.hostname()
+    assert ours(daemon, "srv-clients-list", "pyvirtd").out.count("\n") == 3  # header only
+
+
+def test_changes_show_at_once(daemon: Daemon) -> None:
+    assert ours(daemon, "srv-threadpool-set", "pyvirtd", "--max-workers", "7").rc == 0
+    assert "maxWorkers     : 7\n" in ours(daemon, "srv-threadpool-info", "pyvirtd").out
+    assert ours(daemon, "srv-clients-set", "pyvirtd", "--max-clients", "40").rc == 0
+    assert "nclients_max        : 40\n" in ours(daemon, "srv-clients-info", "pyvirtd").out
+    assert ours(daemon, "daemon-log-filters", "pyvirtd.worker=INFO").out == "\n"
+    assert ours(daemon, "daemon-log-filters").out == " Logging filters: pyvirtd.worker=INFO\n\n"
+    assert ours(daemon, "daemon-log-filters", "").rc == 0
+    assert ours(daemon, "daemon-log-outputs").out == " Logging outputs: 3:stderr\n\n"
+    ours(daemon, "srv-clients-set", "pyvirtd", "--max-clients", "5000")
+
+
+def test_acl_explain_is_still_served(daemon: Daemon) -> None:
+    result = _run(PYVIRT_ADMIN, ["acl", "explain", "user:root", "domain:start", "--rules", "/dev/null"])
+    assert result.rc in (0, 1, 2) and "Traceback" not in result.err
