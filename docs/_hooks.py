@@ -115,6 +115,8 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "domifstat": ((), "domifstat test testnet0"),
     "domblkerror": ((), "domblkerror test"),
     "domif-getlink": ((), "domif-getlink test testnet0"),
+    # -- stats helper (issue 10)
+    "domstats": ((), "domstats test --state"),
     "domstate": ((), "domstate test --reason"),
     "list": ((), "list --all"),
     "event": ((), "event --all --timeout 1"),

@@ -217,6 +217,8 @@ LIBVIRT_CALLS: dict[str, str] = {
     "node_device_set_autostart": "nd.setAutostart(1)",
     "node_device_is_persistent": "nd.isPersistent()",
     "node_device_is_active": "nd.isActive()",
+    # -- stats helper (issue 10)
+    "connect_get_all_domain_stats": "c.getAllDomainStats(0, {f})",
 }
 
 #: Rows whose object libvirt's test driver cannot hand out (it keeps no secrets or filters),

@@ -53,6 +53,8 @@ PUBLIC = {
     "ListInterfacesFlags", "ListNodeDeviceFlags", "NodeDevice", "NodeDeviceCreateXMLFlags",
     "NodeDeviceDefineXMLFlags", "NodeDeviceEventID", "NodeDeviceEventLifecycleType",
     "NodeDeviceRecord",
+    # bulk domain statistics (stats helper, issue 10)
+    "ConnectGetAllDomainStatsFlags", "DomainStatsRecord", "DomainStatsTypes",
 }  # fmt: skip
 
 DRIVER_PUBLIC = {

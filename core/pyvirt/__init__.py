@@ -19,6 +19,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     # host interfaces and node devices (issue 10)
     from pyvirt._abi_enums import (
+        ConnectGetAllDomainStatsFlags,
+        DomainStatsTypes,
         InterfaceDefineFlags,
         InterfaceXMLFlags,
         ListInterfacesFlags,
@@ -117,6 +119,7 @@ if TYPE_CHECKING:
         DomainRecord,
         DomainRef,
         DomainSnapshotRef,
+        DomainStatsRecord,
         InterfaceRecord,
         InterfaceRef,
         NetworkDHCPLease,
@@ -244,6 +247,9 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "NodeDeviceDefineXMLFlags",
         "NodeDeviceEventID",
         "NodeDeviceEventLifecycleType",
+        # bulk domain statistics (issue 10)
+        "ConnectGetAllDomainStatsFlags",
+        "DomainStatsTypes",
     ),
     "pyvirt._objects_host": ("Interface", "NodeDevice"),
     "pyvirt._objects": ("Domain", "DomainSnapshot", "Network", "StoragePool", "StorageVol"),
@@ -256,6 +262,7 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "DomainRecord",
         "DomainRef",
         "DomainSnapshotRef",
+        "DomainStatsRecord",
         "NetworkDHCPLease",
         "InterfaceRecord",
         "InterfaceRef",
@@ -303,6 +310,9 @@ __all__ = [
     "Domain",
     "DomainSnapshot",
     "DomainSnapshotRef",
+    "DomainStatsRecord",
+    "DomainStatsTypes",
+    "ConnectGetAllDomainStatsFlags",
     "DomainCrashedReason",
     "DomainCreateFlags",
     "DomainDefineFlags",

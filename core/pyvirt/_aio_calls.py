@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         DomainRecord,
         DomainRef,
         DomainSnapshotRef,
+        DomainStatsRecord,
         InterfaceRecord,
         InterfaceRef,
         NetworkDHCPLease,
@@ -1611,6 +1612,18 @@ class AsyncDriverCalls:
         name = check_string(name, "name", api)
         return await driver.node_device_is_active(name)
 
+    async def connect_get_all_domain_stats(
+        self,
+        doms: list[DomainRef],
+        stats: int,
+        flags: int,
+        api: str = "virConnectGetAllDomainStats",
+    ) -> list[DomainStatsRecord]:
+        """virConnectGetAllDomainStats (procedure 344)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.connect_get_all_domain_stats(doms, stats, flags)
+
 
 class LocalAsyncDriver:
     """An in-process driver connection served to the asyncio API: its calls run on the
@@ -2229,3 +2242,8 @@ class LocalAsyncDriver:
 
     async def node_device_is_active(self, name: str) -> bool:
         return self.sync.node_device_is_active(name)
+
+    async def connect_get_all_domain_stats(
+        self, doms: list[DomainRef], stats: int, flags: int
+    ) -> list[DomainStatsRecord]:
+        return self.sync.connect_get_all_domain_stats(doms, stats, flags)

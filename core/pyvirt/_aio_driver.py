@@ -16,6 +16,7 @@ from pyvirt._records import (
     DomainRecord,
     DomainRef,
     DomainSnapshotRef,
+    DomainStatsRecord,
     InterfaceRecord,
     InterfaceRef,
     NetworkDHCPLease,
@@ -473,3 +474,7 @@ class AsyncDriverConnection(Protocol):
     async def node_device_is_persistent(self, name: str) -> bool: ...
 
     async def node_device_is_active(self, name: str) -> bool: ...
+
+    async def connect_get_all_domain_stats(
+        self, doms: list[DomainRef], stats: int, flags: int
+    ) -> list[DomainStatsRecord]: ...

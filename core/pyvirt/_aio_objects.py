@@ -24,6 +24,7 @@ from pyvirt._checks import (
 )
 from pyvirt._codes import ErrorDomain
 from pyvirt._connection import canonical_uuid
+from pyvirt._connection_stats import _UINT_MAX, _invalid
 from pyvirt._core_enums import DomainState
 from pyvirt._domain_extras import (
     _DESCRIPTION,
@@ -44,10 +45,13 @@ from pyvirt._typed_params import typed_params_dict
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from pyvirt._records import (
         DomainInfo,
         DomainInterface,
         DomainRecord,
+        DomainStatsRecord,
         InterfaceRecord,
         InterfaceRef,
         NetworkDHCPLease,
@@ -429,6 +433,39 @@ class AsyncConnection(AsyncConnectionBase):
         """The volume at *path* on the host (virStorageVolLookupByPath), searched across active
         pools; none is VIR_ERR_NO_STORAGE_VOL."""
         return AsyncStorageVol(self, await self._calls.storage_vol_lookup_by_path(path))
+
+    def _stats_pairs(
+        self, records: list[DomainStatsRecord]
+    ) -> list[tuple[AsyncDomain, dict[str, TypedValue]]]:
+        return [(AsyncDomain(self, r.dom), typed_params_dict(r.params)) for r in records]
+
+    async def get_all_domain_stats(
+        self, stats: int = 0, flags: int = 0
+    ) -> list[tuple[AsyncDomain, dict[str, TypedValue]]]:
+        """The statistics groups *stats* (:class:`pyvirt.DomainStatsTypes`; 0: all the driver
+        has) of every domain *flags* selects (:class:`pyvirt.ConnectGetAllDomainStatsFlags`),
+        as (domain, {"state.state": 1, ...}) pairs, in one driver call."""
+        api = "virConnectGetAllDomainStats"
+        stats = check_uint(stats, "stats", api, _UINT_MAX)
+        return self._stats_pairs(await self._calls.connect_get_all_domain_stats([], stats, flags))
+
+    async def domain_list_get_stats(
+        self, doms: Sequence[AsyncDomain], stats: int = 0, flags: int = 0
+    ) -> list[tuple[AsyncDomain, dict[str, TypedValue]]]:
+        """As :meth:`get_all_domain_stats`, for the domains *doms* (all of this connection;
+        repeated ones are answered repeatedly, vanished ones left out), still filtered by
+        *flags* (virDomainListGetStats)."""
+        api = "virDomainListGetStats"
+        if not doms:
+            raise _invalid(f"doms array in {api} must contain at least one domain")
+        foreign = [d for d in doms if not isinstance(d, AsyncDomain) or d.connection is not self]
+        if foreign:
+            raise _invalid("domains in 'doms' array must belong to a single connection")
+        stats = check_uint(stats, "stats", api, _UINT_MAX)
+        refs = [d.ref for d in doms]
+        return self._stats_pairs(
+            await self._calls.connect_get_all_domain_stats(refs, stats, flags, api)
+        )
 
 
 class AsyncDomain:

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         DomainRecord,
         DomainRef,
         DomainSnapshotRef,
+        DomainStatsRecord,
         InterfaceRecord,
         InterfaceRef,
         NetworkDHCPLease,
@@ -1622,3 +1623,15 @@ class DriverCalls:
         driver = self._driver(api)
         name = check_string(name, "name", api)
         return driver.node_device_is_active(name)
+
+    def connect_get_all_domain_stats(
+        self,
+        doms: list[DomainRef],
+        stats: int,
+        flags: int,
+        api: str = "virConnectGetAllDomainStats",
+    ) -> list[DomainStatsRecord]:
+        """virConnectGetAllDomainStats (procedure 344)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.connect_get_all_domain_stats(doms, stats, flags)

@@ -695,6 +695,14 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(434, "node_device_set_autostart", "virNodeDeviceSetAutostart", "node_device:write"),
     _p(435, "node_device_is_persistent", "virNodeDeviceIsPersistent", "node_device:read"),
     _p(436, "node_device_is_active", "virNodeDeviceIsActive", "node_device:read"),
+    # -- stats helper (issue 10): bulk domain statistics.  One procedure serves
+    # virConnectGetAllDomainStats and virDomainListGetStats (@aclfilter: domain:read).
+    _p(
+        344,
+        "connect_get_all_domain_stats",
+        "virConnectGetAllDomainStats",
+        "connect:search_domains",
+    ),
 )
 
 BY_METHOD: dict[str, Procedure] = {p.method: p for p in PROCEDURES}

@@ -355,3 +355,17 @@ class DomainInterface:
     name: str
     hwaddr: str | None
     addrs: list[DomainIPAddress]
+
+
+# -- bulk domain statistics (virConnectGetAllDomainStats, virDomainListGetStats) -------------
+
+
+@wire(60)
+@record
+class DomainStatsRecord:
+    """libvirt's virDomainStatsRecord: one domain and the statistics asked of it, as typed
+    parameters named ``group.field`` (``state.state``, ``state.reason`` ...).  One call
+    answers a list of them for every domain, so a monitoring loop makes one round trip."""
+
+    dom: DomainRef
+    params: list[TypedParameter]

@@ -172,6 +172,7 @@ MIXINS = {
     "DomainMetadataMethods": "_domain_extras.py",
     "DomainVcpuMethods": "_domain_vcpus.py",
     "DomainStatsMethods": "_domain_stats.py",
+    "ConnectionStatsMethods": "_connection_stats.py",
 }
 
 
@@ -250,12 +251,20 @@ def gen_aio_objects() -> str:
         "        StorageVolRef, TypedParameter, SecretRef, NWFilterRef, NWFilterBindingRef,",
         "        DomainInterface, NetworkDHCPLease,",
         "    )",
+        "    from collections.abc import Sequence",
+        "",
+        "    from pyvirt._records import DomainStatsRecord",
         "    from pyvirt._records import InterfaceRecord, InterfaceRef, NodeDeviceRecord",
         "    from pyvirt._typed_params import TypedValue",
         "",
         "",
     ]
-    parts.append(_convert(connection, skip=_CONNECTION_PLUMBING, base="AsyncConnectionBase"))
+    merged_connection, imports = _with_mixins(connection)
+    header = parts.index("from pyvirt._typed_params import typed_params_dict")
+    parts[header + 1 : header + 1] = imports
+    parts.append(
+        _convert(merged_connection, skip=_CONNECTION_PLUMBING, base="AsyncConnectionBase")
+    )
     for name in ("Domain", "DomainSnapshot", "Network", "StoragePool", "StorageVol"):
         merged, imports = _with_mixins(objects[name])
         header = parts.index("from pyvirt._typed_params import typed_params_dict")

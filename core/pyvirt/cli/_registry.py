@@ -63,6 +63,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "domain_metadata": ("desc", "metadata", "domrename"),
     "vcpu": ("vcpucount", "vcpuinfo", "vcpupin", "emulatorpin"),
     "domain_stats": ("domblkstat", "domifstat", "domblkerror", "domif-getlink"),
+    "domstats": ("domstats",),
     "snapshot": (
         "snapshot-create",
         "snapshot-create-as",

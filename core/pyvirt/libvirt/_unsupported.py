@@ -41,8 +41,6 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "secretEventDeregisterAny(callbackID)",
         "secretEventRegisterAny(secret, eventID, cb, opaque)",
         "createXMLWithFiles(xmlDesc, files, flags=0)=virDomainCreateXMLWithFiles",
-        "getAllDomainStats(stats=0, flags=0)=virConnectGetAllDomainStats",
-        "domainListGetStats(doms, stats=0, flags=0)=virDomainListGetStats",
     ),
     "virDomain": (
         "abortJob()",

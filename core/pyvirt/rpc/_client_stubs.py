@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         DomainRecord,
         DomainRef,
         DomainSnapshotRef,
+        DomainStatsRecord,
         InterfaceRecord,
         InterfaceRef,
         NetworkDHCPLease,
@@ -823,6 +824,12 @@ class RemoteStubs:
     def node_device_is_active(self, name: str) -> bool:
         sig = wire_signature(436)
         return self._invoke(436, checked(sig, [name]), sig)  # type: ignore[no-any-return]
+
+    def connect_get_all_domain_stats(
+        self, doms: list[DomainRef], stats: int, flags: int
+    ) -> list[DomainStatsRecord]:
+        sig = wire_signature(344)
+        return self._invoke(344, checked(sig, [doms, stats, flags]), sig)  # type: ignore[no-any-return]
 
 
 class AsyncRemoteStubs:
@@ -1806,4 +1813,11 @@ class AsyncRemoteStubs:
     async def node_device_is_active(self, name: str) -> bool:
         sig = wire_signature(436)
         reply = await self._asend(436, checked(sig, [name]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_get_all_domain_stats(
+        self, doms: list[DomainRef], stats: int, flags: int
+    ) -> list[DomainStatsRecord]:
+        sig = wire_signature(344)
+        reply = await self._asend(344, checked(sig, [doms, stats, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]

@@ -1278,6 +1278,13 @@ def _node_device_is_active(conn: DriverConnection, args: list[Any], read_only: b
     return conn.node_device_is_active(name)
 
 
+def _connect_get_all_domain_stats(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    doms: list[DomainRef] = args[0]
+    stats: int = args[1]
+    flags: int = args[2]
+    return conn.connect_get_all_domain_stats(doms, stats, flags)
+
+
 #: Procedure number -> ``handler(conn, args, read_only)``.
 DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     3: _connect_get_type,
@@ -1468,4 +1475,5 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     434: _node_device_set_autostart,
     435: _node_device_is_persistent,
     436: _node_device_is_active,
+    344: _connect_get_all_domain_stats,
 }

@@ -9,6 +9,7 @@ from pyvirt import ObjectEvent
 from pyvirt.driver import DriverConnection
 
 from pyvirt_test._domain_ops import DomainOps
+from pyvirt_test._domstats_ops import DomainStatsOps
 from pyvirt_test._host import HostOps
 from pyvirt_test._iface_ops import InterfaceOps
 from pyvirt_test._info_ops import InfoOps
@@ -30,6 +31,7 @@ class TestConnection(
     MetadataOps,
     VcpuOps,
     StatsOps,
+    DomainStatsOps,
     DomainOps,
     SnapshotOps,
     NetworkOps,

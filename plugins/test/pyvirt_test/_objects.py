@@ -44,6 +44,10 @@ class TestDomain:
     #: Snapshots by name (the tree is their parent names) and the current one's name.
     snapshots: dict[str, SnapshotDef] = field(default_factory=dict)
     current_snapshot: str | None = None
+    #: libvirt's testIOThreadInfo list: the IOThreads virDomainAddIOThread added (not those
+    #: of the XML), by id: (poll-max-ns, poll-grow, poll-shrink).  It outlives a restart, and
+    #: is what ``domstats --iothread`` reports while the domain runs.
+    iothread_polls: dict[int, tuple[int, int, int]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

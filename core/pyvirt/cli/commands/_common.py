@@ -109,13 +109,17 @@ def read_file(path: str) -> str:
 
 def domain(ctl: Control, p: Parsed, by: int = BY_ID | BY_UUID | BY_NAME) -> tuple[Domain, str]:
     """virshCommandOptDomainBy: by id, then uuid (36 chars), then name; one-line error."""
-    from pyvirt import VirtError
-
     name = string_req(p, "domain")
     assert name is not None
+    ctl.log(INFO, f"{p.cmd.name}: found option <domain>: {name}")
+    return lookup_domain(ctl, name, p.cmd.name, by), name
+
+
+def lookup_domain(ctl: Control, name: str, cmd: str, by: int = BY_ID | BY_UUID | BY_NAME) -> Domain:
+    """virshLookupDomainBy: *name* by id, then uuid (36 chars), then name; one-line error."""
+    from pyvirt import VirtError
+
     conn = ctl.conn
-    cmd = p.cmd.name
-    ctl.log(INFO, f"{cmd}: found option <domain>: {name}")
     dom = None
     if by & BY_ID:
 
@@ -140,7 +144,7 @@ def domain(ctl: Control, p: Parsed, by: int = BY_ID | BY_UUID | BY_NAME) -> tupl
             pass
     if dom is None:
         raise Failure(f"failed to get domain '{name}'")
-    return dom, name
+    return dom
 
 
 def uuid_then_name(
