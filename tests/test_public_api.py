@@ -55,6 +55,9 @@ PUBLIC = {
     "NodeDeviceRecord",
     # bulk domain statistics (stats helper, issue 10)
     "ConnectGetAllDomainStatsFlags", "DomainStatsRecord", "DomainStatsTypes",
+    # checkpoints (stats helper, issue 10)
+    "DomainCheckpoint", "DomainCheckpointRef", "DomainCheckpointCreateFlags",
+    "DomainCheckpointDeleteFlags", "DomainCheckpointListFlags", "DomainCheckpointXMLFlags",
 }  # fmt: skip
 
 DRIVER_PUBLIC = {

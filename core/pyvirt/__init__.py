@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     # host interfaces and node devices (issue 10)
     from pyvirt._abi_enums import (
         ConnectGetAllDomainStatsFlags,
+        DomainCheckpointCreateFlags,
+        DomainCheckpointDeleteFlags,
+        DomainCheckpointListFlags,
+        DomainCheckpointXMLFlags,
         DomainStatsTypes,
         InterfaceDefineFlags,
         InterfaceXMLFlags,
@@ -110,9 +114,11 @@ if TYPE_CHECKING:
     )
     from pyvirt._hooks import hookimpl
     from pyvirt._objects import Domain, DomainSnapshot, Network, StoragePool, StorageVol
+    from pyvirt._objects_checkpoint import DomainCheckpoint
     from pyvirt._objects_host import Interface, NodeDevice
     from pyvirt._objects_secrets import NWFilter, NWFilterBinding, Secret
     from pyvirt._records import (
+        DomainCheckpointRef,
         DomainInfo,
         DomainInterface,
         DomainIPAddress,
@@ -250,7 +256,12 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         # bulk domain statistics (issue 10)
         "ConnectGetAllDomainStatsFlags",
         "DomainStatsTypes",
+        "DomainCheckpointCreateFlags",
+        "DomainCheckpointDeleteFlags",
+        "DomainCheckpointListFlags",
+        "DomainCheckpointXMLFlags",
     ),
+    "pyvirt._objects_checkpoint": ("DomainCheckpoint",),
     "pyvirt._objects_host": ("Interface", "NodeDevice"),
     "pyvirt._objects": ("Domain", "DomainSnapshot", "Network", "StoragePool", "StorageVol"),
     "pyvirt._objects_secrets": ("NWFilter", "NWFilterBinding", "Secret"),
@@ -263,6 +274,7 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "DomainRef",
         "DomainSnapshotRef",
         "DomainStatsRecord",
+        "DomainCheckpointRef",
         "NetworkDHCPLease",
         "InterfaceRecord",
         "InterfaceRef",
@@ -313,6 +325,12 @@ __all__ = [
     "DomainStatsRecord",
     "DomainStatsTypes",
     "ConnectGetAllDomainStatsFlags",
+    "DomainCheckpoint",
+    "DomainCheckpointRef",
+    "DomainCheckpointCreateFlags",
+    "DomainCheckpointDeleteFlags",
+    "DomainCheckpointListFlags",
+    "DomainCheckpointXMLFlags",
     "DomainCrashedReason",
     "DomainCreateFlags",
     "DomainDefineFlags",

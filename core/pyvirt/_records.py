@@ -369,3 +369,13 @@ class DomainStatsRecord:
 
     dom: DomainRef
     params: list[TypedParameter]
+
+
+@wire(61)
+@record
+class DomainCheckpointRef:
+    """What identifies a domain checkpoint: libvirt's ``{name, domain}`` (a checkpoint's
+    name is unique only within its domain)."""
+
+    domain: DomainRef
+    name: str

@@ -34,6 +34,7 @@ import abc
 import enum
 from collections.abc import Callable
 
+from pyvirt._checkpoint_driver import CheckpointDriver
 from pyvirt._checks import invalid_arg
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._domstats_driver import DomainStatsDriver
@@ -875,6 +876,7 @@ class DriverConnection(
     InterfaceDriver,
     NodeDeviceDriver,
     DomainStatsDriver,
+    CheckpointDriver,
 ):
     """One open connection of a driver: all the tables it serves, in one object."""
 

@@ -26,6 +26,7 @@ RENAMES = {
     "Connection": "AsyncConnection",
     "Domain": "AsyncDomain",
     "DomainSnapshot": "AsyncDomainSnapshot",
+    "DomainCheckpoint": "AsyncDomainCheckpoint",
     "Network": "AsyncNetwork",
     "StoragePool": "AsyncStoragePool",
     "StorageVol": "AsyncStorageVol",
@@ -173,6 +174,7 @@ MIXINS = {
     "DomainVcpuMethods": "_domain_vcpus.py",
     "DomainStatsMethods": "_domain_stats.py",
     "ConnectionStatsMethods": "_connection_stats.py",
+    "DomainCheckpointMethods": "_objects_checkpoint.py",
 }
 
 
@@ -253,7 +255,7 @@ def gen_aio_objects() -> str:
         "    )",
         "    from collections.abc import Sequence",
         "",
-        "    from pyvirt._records import DomainStatsRecord",
+        "    from pyvirt._records import DomainCheckpointRef, DomainStatsRecord",
         "    from pyvirt._records import InterfaceRecord, InterfaceRef, NodeDeviceRecord",
         "    from pyvirt._typed_params import TypedValue",
         "",
@@ -273,6 +275,8 @@ def gen_aio_objects() -> str:
     secrets = _classes(CORE / "_objects_secrets.py")
     for name in ("Secret", "NWFilter", "NWFilterBinding"):
         parts += ["", "", _convert(secrets[name])]
+    checkpoints = _classes(CORE / "_objects_checkpoint.py")
+    parts += ["", "", _convert(checkpoints["DomainCheckpoint"])]
     host = _classes(CORE / "_objects_host.py")  # host interfaces and node devices
     for name in ("Interface", "NodeDevice"):
         parts += ["", "", _convert(host[name])]

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from pyvirt import ObjectEvent
 from pyvirt.driver import DriverConnection
 
+from pyvirt_test._checkpoint_ops import CheckpointOps
 from pyvirt_test._domain_ops import DomainOps
 from pyvirt_test._domstats_ops import DomainStatsOps
 from pyvirt_test._host import HostOps
@@ -34,6 +35,7 @@ class TestConnection(
     DomainStatsOps,
     DomainOps,
     SnapshotOps,
+    CheckpointOps,
     NetworkOps,
     StorageOps,
     InterfaceOps,

@@ -43,11 +43,20 @@ _SUPPORTED = _STATE | _IOTHREAD
 _INT, _UINT, _ULLONG = TypedParameterType.INT, TypedParameterType.UINT, TypedParameterType.ULLONG
 
 
+#: (state, reason) -> the state group's parameters.  Records are immutable, and a host's
+#: domains share a handful of pairs, so ten thousand domains share a few records.
+_STATE_PARAMS: dict[tuple[int, int], tuple[TypedParameter, TypedParameter]] = {}
+
+
 def _state_params(dom: TestDomain) -> list[TypedParameter]:
-    return [
-        TypedParameter("state.state", _INT, int(dom.state)),
-        TypedParameter("state.reason", _INT, int(dom.reason)),
-    ]
+    key = (int(dom.state), int(dom.reason))
+    params = _STATE_PARAMS.get(key)
+    if params is None:
+        params = _STATE_PARAMS[key] = (
+            TypedParameter("state.state", _INT, key[0]),
+            TypedParameter("state.reason", _INT, key[1]),
+        )
+    return list(params)
 
 
 def _iothread_params(dom: TestDomain) -> list[TypedParameter]:
