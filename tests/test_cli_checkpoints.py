@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from cli_helpers import pyvirsh, virsh
+from cli_helpers import needs_virsh, pyvirsh, virsh
 from libvirt_compat import assert_same_answers, real_binding_available
 
 _SECONDS = re.compile(r"\b1\d{9}\b")
@@ -120,3 +120,109 @@ for expr in [
 @pytest.mark.skipif(not real_binding_available(), reason="the real libvirt binding is missing")
 def test_libvirt_python_calls(uri: str, tmp_path: Path) -> None:
     assert_same_answers(_CALLS, uri, tmp_path)
+
+
+_CPXML = "<domaincheckpoint><name>x1</name><description>d</description><disks><disk name='vda' checkpoint='no'/></disks></domaincheckpoint>"
+#: A small tree: a, then c (b's metadata removed, so c hangs under a), then d under c.
+_TREE = (
+    "checkpoint-create-as test a --description 'x<y'; checkpoint-create-as test b; "
+    "checkpoint-create-as test c --diskspec vda,checkpoint=no; "
+    "checkpoint-delete test b --metadata; checkpoint-create-as test d"
+)
+
+
+@needs_virsh
+@pytest.mark.parametrize(
+    "script",
+    [
+        "checkpoint-list test",
+        "checkpoint-list test --parent",
+        "checkpoint-info test; checkpoint-dumpxml test; checkpoint-parent test; "
+        "checkpoint-delete test",
+        "checkpoint-info test nosuch; checkpoint-dumpxml test --checkpointname nosuch",
+        "checkpoint-info nosuch c; checkpoint-list nosuch",
+        f"{_TREE}; checkpoint-list test --tree",
+        f"{_TREE}; checkpoint-list test --from a --tree; checkpoint-list test --from c --tree",
+        f"{_TREE}; checkpoint-list test --from a --descendants --tree",
+        f"{_TREE}; checkpoint-list test --from a --name; checkpoint-list test --roots --name",
+        f"{_TREE}; checkpoint-list test --leaves --name; checkpoint-list test --no-leaves --name",
+        f"{_TREE}; checkpoint-list test --topological --name; checkpoint-list test --leaves --no-leaves",
+        f"{_TREE}; checkpoint-list test --from nosuch",
+        "checkpoint-list test --tree --name",
+        "checkpoint-list test --parent --roots",
+        "checkpoint-list test --parent --tree",
+        "checkpoint-list test --roots --tree",
+        "checkpoint-list test --roots --from a",
+        "checkpoint-list test --descendants",
+        "checkpoint-list test --leaves --tree",
+        "checkpoint-list test --no-leaves --tree",
+        f"{_TREE}; checkpoint-info test a; checkpoint-info test d",
+        f"{_TREE}; checkpoint-parent test d; checkpoint-parent test a",
+        f"{_TREE}; checkpoint-dumpxml test c --no-domain",
+        f"{_TREE}; checkpoint-dumpxml test c --no-domain --xpath //disk",
+        f"{_TREE}; checkpoint-dumpxml test c --no-domain --xpath //disk/@name --wrap",
+        f"{_TREE}; checkpoint-dumpxml test a --security-info --size --xpath //domain/name",
+        f"{_TREE}; checkpoint-delete test a --children-only; checkpoint-list test --name",
+        f"{_TREE}; checkpoint-delete test a --children; checkpoint-list test --name",
+        f"{_TREE}; checkpoint-delete test c --children --children-only",
+        f"{_TREE}; checkpoint-delete test c; checkpoint-list test --tree",
+        "checkpoint-create-as test a; checkpoint-create-as test a",
+        "checkpoint-create-as test --print-xml --name z --description zz --diskspec vda,bitmap=bb",
+        "checkpoint-create-as test --print-xml --diskspec vda --diskspec vdb,checkpoint=no",
+        "checkpoint-create-as test q --diskspec vda,foo=1",
+        "checkpoint-create-as test q --diskspec vda,bitmap",
+        "checkpoint-create-as test q --diskspec vdz",
+        "checkpoint-create-as test q --quiesce; checkpoint-info test q",
+        "checkpoint-create-as nosuch c",
+        "destroy test; checkpoint-create-as test off",
+        "snapshot-create-as test s1; checkpoint-create-as test c1",
+        "checkpoint-create-as test c1; snapshot-create-as test s1",
+        "backup-begin test",
+        "backup-begin test --reuse-external",
+        "backup-dumpxml test",
+        "backup-dumpxml nosuch",
+        "checkpoint-create test; checkpoint-create test --redefine-validate",
+        *(
+            f"help {name}"
+            for name in (
+                "checkpoint-create", "checkpoint-create-as", "checkpoint-delete",
+                "checkpoint-dumpxml", "checkpoint-info", "checkpoint-list",
+                "checkpoint-parent", "backup-begin", "backup-dumpxml",
+            )
+        ),  # fmt: skip
+    ],
+)
+def test_checkpoint_commands(uri: str, script: str) -> None:
+    compare_masked("-c", uri, script)
+
+
+@needs_virsh
+def test_create_from_a_file_and_redefine(uri: str, tmp_path: Path) -> None:
+    (tmp_path / "cp.xml").write_text(_CPXML)
+    (tmp_path / "bad.xml").write_text("<foo")
+    (tmp_path / "redef.xml").write_text(
+        "<domaincheckpoint><name>r</name><creationTime>5</creationTime>"
+        "<parent><name>x1</name></parent></domaincheckpoint>"
+    )
+    compare_masked(
+        "-c",
+        uri,
+        f"checkpoint-create test {tmp_path}/cp.xml; checkpoint-dumpxml test x1 --no-domain; "
+        f"checkpoint-create test {tmp_path}/bad.xml; checkpoint-create test {tmp_path}/nosuch; "
+        f"checkpoint-create test {tmp_path}/redef.xml --redefine; "
+        "checkpoint-dumpxml test r; checkpoint-list test --parent",
+    )
+
+
+@needs_virsh
+def test_read_only_connections(uri: str) -> None:
+    compare_masked(
+        "-r", "-c", uri,
+        "checkpoint-create-as test c; checkpoint-list test; checkpoint-create test; "
+        "backup-begin test; backup-dumpxml test",
+    )  # fmt: skip
+
+
+@needs_virsh
+def test_quiet_listing(uri: str) -> None:
+    compare_masked("-q", "-c", uri, f"{_TREE}; checkpoint-list test; checkpoint-list test --parent")

@@ -47,6 +47,13 @@ def exclusive(p: Parsed, a: str, b: str) -> None:
         raise Failure(f"Options --{a} and --{b} are mutually exclusive")
 
 
+def exclusive_pairs(p: Parsed, pairs: tuple[tuple[str, str], ...]) -> None:
+    """VSH_EXCLUSIVE_OPTIONS for each pair, in order: given options (of any type) only."""
+    for a, b in pairs:
+        if p.values.get(a) is not None and p.values.get(b) is not None:
+            raise Failure(f"Options --{a} and --{b} are mutually exclusive")
+
+
 def require(p: Parsed, needed: str, by: str) -> None:
     if p.bool(by) and not p.bool(needed):
         raise Failure(f"Option --{needed} is required by option --{by}")
