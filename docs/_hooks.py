@@ -121,6 +121,7 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "checkpoint-create-as": ((), "checkpoint-create-as test c1"),
     "checkpoint-delete": (("checkpoint-create-as test c1",), "checkpoint-delete test c1"),
     "checkpoint-dumpxml": (("checkpoint-create-as test c1",), "checkpoint-dumpxml test c1"),
+    "checkpoint-edit": (("checkpoint-create-as test c1",), "checkpoint-edit test c1"),
     "checkpoint-info": (("checkpoint-create-as test c1",), "checkpoint-info test c1"),
     "checkpoint-list": (("checkpoint-create-as test c1",), "checkpoint-list test"),
     "checkpoint-parent": (

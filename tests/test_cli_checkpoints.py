@@ -186,7 +186,7 @@ _TREE = (
             f"help {name}"
             for name in (
                 "checkpoint-create", "checkpoint-create-as", "checkpoint-delete",
-                "checkpoint-dumpxml", "checkpoint-info", "checkpoint-list",
+                "checkpoint-dumpxml", "checkpoint-edit", "checkpoint-info", "checkpoint-list",
                 "checkpoint-parent", "backup-begin", "backup-dumpxml",
             )
         ),  # fmt: skip
@@ -226,3 +226,27 @@ def test_read_only_connections(uri: str) -> None:
 @needs_virsh
 def test_quiet_listing(uri: str) -> None:
     compare_masked("-q", "-c", uri, f"{_TREE}; checkpoint-list test; checkpoint-list test --parent")
+
+
+_EDITORS = {
+    "unchanged": "true",
+    "described": "sed -i 's|<name>a</name>|<name>a</name><description>new</description>|'",
+    "renamed": "sed -i 's|<name>a</name>|<name>zz</name>|'",
+}
+
+
+@needs_virsh
+@pytest.mark.parametrize("editor", sorted(_EDITORS))
+def test_checkpoint_edit(
+    uri: str, editor: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    script = tmp_path / "editor.sh"
+    script.write_text(f'#!/bin/sh\n{_EDITORS[editor]} "$1"\n')
+    script.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(script))
+    monkeypatch.delenv("VISUAL", raising=False)
+    compare_masked(
+        "-c", uri,
+        "checkpoint-create-as test a; checkpoint-edit test a; checkpoint-list test --name; "
+        "checkpoint-dumpxml test a --no-domain; checkpoint-edit test; checkpoint-edit test zz",
+    )  # fmt: skip

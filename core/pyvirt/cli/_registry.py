@@ -71,6 +71,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "checkpoint-create-as",
         "checkpoint-delete",
         "checkpoint-dumpxml",
+        "checkpoint-edit",
         "checkpoint-info",
         "checkpoint-parent",
         "backup-begin",

@@ -156,6 +156,41 @@ def cmd_checkpoint_dumpxml(ctl: Control, p: Parsed) -> bool:
     return True
 
 
+def cmd_checkpoint_edit(ctl: Control, p: Parsed) -> bool:
+    """The checkpoint's secure XML through the editor loop, redefined; a changed name is
+    refused (the copy made under it is removed again), as virsh does."""
+    from pyvirt.cli._editor import EditSpec, edit_object
+
+    dom, _ = domain(ctl, p)
+    cp = lookup_checkpoint(p, dom)
+    name = cp.name
+    made: list[DomainCheckpoint] = []
+
+    def define(xml: str) -> str:
+        made.append(dom.checkpoint_create_xml(xml, int(Create.REDEFINE)))
+        return made[-1].name
+
+    try:
+        edited = edit_object(ctl, EditSpec(lambda: cp.xml_desc(int(XMLFlags.SECURE)), define))
+        if edited is None:
+            ctl.print_extra(f"Checkpoint {name} XML configuration not changed.\n")
+            return True
+        if not made:
+            raise Failure()
+        if edited == name:
+            ctl.print_extra(f"Checkpoint {name} edited.\n")
+            return True
+        try:
+            made[-1].delete(int(Delete.METADATA_ONLY))
+        except Exception as e:
+            raise Failure(str(e), f"Failed to clean up {edited}") from None
+        raise Failure(f"Cannot rename checkpoint {name} to {edited}")
+    except Failure as f:
+        raise Failure(*f.lines, f"Failed to update {name}", cause=f.cause) from None
+    except Exception as e:
+        raise Failure(str(e), f"Failed to update {name}") from None
+
+
 def cmd_backup_begin(ctl: Control, p: Parsed) -> bool:
     dom, _ = domain(ctl, p)
     backup_path, checkpoint_path = string_req(p, "backupxml"), string_req(p, "checkpointxml")
@@ -241,6 +276,14 @@ COMMANDS = [
             *_XPATH,
         ),
         cmd_checkpoint_dumpxml,
+    ),
+    Cmd(
+        "checkpoint-edit",
+        "checkpoint",
+        "edit XML for a checkpoint",
+        "Edit the domain checkpoint XML for a named checkpoint",
+        (dom_opt(), _name_opt()),
+        cmd_checkpoint_edit,
     ),
     Cmd(
         "checkpoint-info",
