@@ -78,6 +78,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "backup-dumpxml",
     ),
     "checkpoint_list": ("checkpoint-list",),
+    "pool_events": ("pool-event",),
     "snapshot": (
         "snapshot-create",
         "snapshot-create-as",
