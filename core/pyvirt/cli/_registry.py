@@ -79,6 +79,8 @@ MODULES: dict[str, tuple[str, ...]] = {
     ),
     "checkpoint_list": ("checkpoint-list",),
     "pool_events": ("pool-event",),
+    "shell_dirs": ("cd", "pwd"),
+    "sysinfo": ("sysinfo",),
     "snapshot": (
         "snapshot-create",
         "snapshot-create-as",
