@@ -177,6 +177,7 @@ _TREE = (
         "destroy test; checkpoint-create-as test off",
         "snapshot-create-as test s1; checkpoint-create-as test c1",
         "checkpoint-create-as test c1; snapshot-create-as test s1",
+        "checkpoint-create-as test c; list --with-checkpoint; list --without-checkpoint --all",
         "backup-begin test",
         "backup-begin test --reuse-external",
         "backup-dumpxml test",
