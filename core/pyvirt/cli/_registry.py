@@ -225,8 +225,9 @@ def lookup(name: str) -> Cmd | None:
 _TABLE_ORDER: dict[str, tuple[str, ...]] = {"nodedev": MODULES["nodedevs"]}
 
 #: The few commands virsh's tables list out of alphabetical order: name -> the command it
-#: follows (virsh lists ``emulatorpin`` right after ``vcpupin``).
-LISTED_AFTER = {"emulatorpin": "vcpupin"}
+#: follows (virsh lists ``emulatorpin`` right after ``vcpupin``, ``pool-event`` after
+#: ``pool-uuid``).
+LISTED_AFTER = {"emulatorpin": "vcpupin", "pool-event": "pool-uuid"}
 
 
 def _listing_key(cmd: Cmd) -> tuple[bool, str, int]:

@@ -100,7 +100,7 @@ def parse_checkpoint_xml(xml: str, *, redefine: bool = False) -> CheckpointDef:
     return cp
 
 
-def align_disks(cp: CheckpointDef) -> None:
+def align_checkpoint_disks(cp: CheckpointDef) -> None:
     """One entry per disk of the checkpoint's domain, in the domain's order (libvirt's
     virDomainCheckpointAlignDisks): a named disk must exist and appear once; the others,
     and named ones without a type, get a bitmap (``no`` when read-only) named after the

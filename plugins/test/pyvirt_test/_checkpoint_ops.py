@@ -10,12 +10,16 @@ checkpoint, and it becomes current.
 
 from __future__ import annotations
 
-from pyvirt import DomainCheckpointRef, DomainRef, ErrorCode, ErrorDomain, make_error
-from pyvirt._abi_enums import (
+from pyvirt import (
     DomainCheckpointCreateFlags,
     DomainCheckpointDeleteFlags,
     DomainCheckpointListFlags,
+    DomainCheckpointRef,
     DomainCheckpointXMLFlags,
+    DomainRef,
+    ErrorCode,
+    ErrorDomain,
+    make_error,
 )
 from pyvirt.driver import unsupported_flags
 
@@ -26,7 +30,7 @@ from pyvirt_test._state import TestState
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pyvirt.conf._checkpoint import CheckpointDef
+    from pyvirt.conf import CheckpointDef
 
 _T = ErrorDomain.TEST
 _C = DomainCheckpointCreateFlags
@@ -72,7 +76,7 @@ class CheckpointOps:
     def domain_checkpoint_create_xml(
         self, dom_ref: DomainRef, xml: str, flags: int
     ) -> DomainCheckpointRef:
-        from pyvirt.conf._checkpoint import align_disks, parse_checkpoint_xml
+        from pyvirt.conf import align_checkpoint_disks, parse_checkpoint_xml
 
         allowed = _C.REDEFINE | _C.QUIESCE | _C.REDEFINE_VALIDATE
         unsupported_flags(flags, allowed, "testDomainCheckpointCreateXML", _T)
@@ -102,7 +106,7 @@ class CheckpointOps:
                         f"parent {cp.parent} for moment {name} not found",
                     )
                 if cp.domain is not None:
-                    align_disks(cp)
+                    align_checkpoint_disks(cp)
                 dom.checkpoints[name] = cp
                 return self._cref(dom, name)
             if name in dom.checkpoints:
@@ -112,7 +116,7 @@ class CheckpointOps:
                     f"domain moment {name} already exists",
                 )
             cp.domain = dom.live.copy()
-            align_disks(cp)
+            align_checkpoint_disks(cp)
             cp.parent = dom.current_checkpoint
             dom.checkpoints[name] = cp
             dom.current_checkpoint = name
@@ -166,7 +170,7 @@ class CheckpointOps:
             return self._cref(dom, cp.parent)
 
     def domain_checkpoint_get_xml_desc(self, ref: DomainCheckpointRef, flags: int) -> str:
-        from pyvirt.conf._checkpoint import format_checkpoint_xml
+        from pyvirt.conf import format_checkpoint_xml
 
         allowed = _X.SECURE | _X.NO_DOMAIN | _X.SIZE
         unsupported_flags(flags, allowed, "testDomainCheckpointGetXMLDesc", _T)

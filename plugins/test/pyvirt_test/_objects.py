@@ -23,8 +23,14 @@ from pyvirt.driver import StorageVolObjList, field, model
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pyvirt.conf import DomainDef, NetworkDef, PoolDef, SnapshotDef, VolumeDef
-    from pyvirt.conf._checkpoint import CheckpointDef
+    from pyvirt.conf import (
+        CheckpointDef,
+        DomainDef,
+        NetworkDef,
+        PoolDef,
+        SnapshotDef,
+        VolumeDef,
+    )
 
 
 @model(slots=True)
