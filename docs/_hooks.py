@@ -115,6 +115,25 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "domifstat": ((), "domifstat test testnet0"),
     "domblkerror": ((), "domblkerror test"),
     "domif-getlink": ((), "domif-getlink test testnet0"),
+    # -- stats helper (issue 10)
+    "domstats": ((), "domstats test --state"),
+    "checkpoint-create": ((), "checkpoint-create test"),
+    "checkpoint-create-as": ((), "checkpoint-create-as test c1"),
+    "checkpoint-delete": (("checkpoint-create-as test c1",), "checkpoint-delete test c1"),
+    "checkpoint-dumpxml": (("checkpoint-create-as test c1",), "checkpoint-dumpxml test c1"),
+    "checkpoint-edit": (("checkpoint-create-as test c1",), "checkpoint-edit test c1"),
+    "checkpoint-info": (("checkpoint-create-as test c1",), "checkpoint-info test c1"),
+    "checkpoint-list": (("checkpoint-create-as test c1",), "checkpoint-list test"),
+    "checkpoint-parent": (
+        ("checkpoint-create-as test c1", "checkpoint-create-as test c2"),
+        "checkpoint-parent test c2",
+    ),
+    "backup-begin": ((), "backup-begin test"),
+    "backup-dumpxml": ((), "backup-dumpxml test"),
+    "pool-event": ((), "pool-event --event lifecycle --timeout 1"),
+    "sysinfo": ((), "sysinfo"),
+    "pwd": ((), "pwd"),
+    "cd": ((), "cd /"),
     "domstate": ((), "domstate test --reason"),
     "list": ((), "list --all"),
     "event": ((), "event --all --timeout 1"),
@@ -216,9 +235,14 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
 #: answers VIR_ERR_NO_SUPPORT, as libvirt's does); a console
 #: needs a terminal, which the map's runs have not (virsh refuses it the same way).
 EXPECTED_ERRORS = {
+    # -- stats helper (issue 10): libvirt's test driver has no backups
+    "backup-begin": "not supported by the connection driver: virDomainBackupBegin",
+    "backup-dumpxml": "not supported by the connection driver: virDomainBackupGetXMLDesc",
     "console": "Cannot run interactive console without a controlling TTY",
     "event": "event loop timed out",
     "net-event": "event loop timed out",
+    "pool-event": "event loop timed out",
+    "cd": "cd: command valid only in interactive mode",
     "net-dhcp-leases": "not supported by the connection driver: virNetworkGetDHCPLeases",
     "nodememstats": "not supported by the connection driver: virNodeGetMemoryStats",
     "nodesuspend": "not supported by the connection driver: virNodeSuspendForDuration",

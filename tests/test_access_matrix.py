@@ -218,6 +218,17 @@ LIBVIRT_CALLS: dict[str, str] = {
     "node_device_set_autostart": "nd.setAutostart(1)",
     "node_device_is_persistent": "nd.isPersistent()",
     "node_device_is_active": "nd.isActive()",
+    # -- stats helper (issue 10)
+    "connect_get_all_domain_stats": "c.getAllDomainStats(0, {f})",
+    "domain_checkpoint_create_xml": "d.checkpointCreateXML('<domaincheckpoint/>', {f})",
+    "domain_checkpoint_get_xml_desc": "k.getXMLDesc({f})",
+    "domain_list_all_checkpoints": "d.listAllCheckpoints({f})",
+    "domain_checkpoint_list_all_children": "k.listAllChildren({f})",
+    "domain_checkpoint_lookup_by_name": "d.checkpointLookupByName('probe', {f})",
+    "domain_checkpoint_get_parent": "k.getParent({f})",
+    "domain_checkpoint_delete": "k.delete({f})",
+    "domain_backup_begin": "d.backupBegin('<domainbackup/>', None, {f})",
+    "domain_backup_get_xml_desc": "d.backupGetXMLDesc({f})",
 }
 
 #: Rows whose object libvirt's test driver cannot hand out (it keeps no secrets or filters),
@@ -254,9 +265,15 @@ rw = libvirt.open("test:///default")
 rw.storagePoolLookupByName("default-pool").createXML(
     "<volume><name>probe.img</name><capacity>1024</capacity></volume>", 0)
 rw.lookupByName("test").snapshotCreateXML("<domainsnapshot><name>probe</name></domainsnapshot>", 0)
+# a checkpoint needs a running domain without snapshots: a transient one of its own
+CKPTXML = DOMXML.replace("probe", "ckpt").replace(
+    "</os>", "</os><devices><disk type='file'><source file='/ckpt.img'/><target dev='vda'/></disk></devices>")
+rw.createXML(CKPTXML, 0).checkpointCreateXML(
+    "<domaincheckpoint><name>probe</name></domaincheckpoint>")
 c = libvirt.openReadOnly("test:///default")
 d = c.lookupByName("test")
 s = d.snapshotLookupByName("probe")
+k = c.lookupByName("ckpt").checkpointLookupByName("probe")
 n = c.networkLookupByName("default")
 p = c.storagePoolLookupByName("default-pool")
 v = p.storageVolLookupByName("probe.img")

@@ -381,6 +381,8 @@ def test_lists_lookups_and_defines_on_real_objects(acl_daemon) -> None:
                 assert {"dev-a", "prod-b", "test"} <= {d.name for d in reader.list_domains()}
             with _scram(acl_daemon, "dev") as dev:
                 assert {d.name for d in dev.list_domains()} == {"dev-a"}
+                # virConnectGetAllDomainStats' @aclfilter is domain:read
+                assert [d.name for d, _ in dev.get_all_domain_stats()] == ["dev-a"]
                 assert dev.lookup_domain_by_uuid(dev_uuid).name == "dev-a"
                 for lookup in (
                     lambda: dev.lookup_domain_by_uuid(prod_uuid),

@@ -127,6 +127,8 @@ def _answer(method: str) -> Any:
         return []
     if method.startswith("domain_snapshot_create"):
         return DomainSnapshotRef(DomainRef("d", uuid, 1), "s")
+    if method == "domain_checkpoint_create_xml":
+        return pyvirt.DomainCheckpointRef(DomainRef("d", uuid, 1), "c")
     if method == "domain_screenshot":
         return b"\x89PNG"
     if method == "domain_open_console":
@@ -252,6 +254,10 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "node_device_detach_flags": lambda h: _nodedev(h).detach(),
     "node_device_re_attach": lambda h: _nodedev(h).re_attach(),
     "node_device_reset": lambda h: _nodedev(h).reset(),
+    # -- stats helper (issue 10): checkpoints and backups
+    "domain_checkpoint_create_xml": lambda h: h[1].checkpoint_create_xml("<domaincheckpoint/>"),
+    "domain_checkpoint_delete": lambda h: _checkpoint(h).delete(),
+    "domain_backup_begin": lambda h: h[1].backup_begin("<domainbackup/>"),
 }
 
 
@@ -265,6 +271,10 @@ def _iface(h: Handles) -> Interface:
 
 def _nodedev(h: Handles) -> NodeDevice:
     return NodeDevice(h[0], NodeDeviceRecord("nd", ""))
+
+
+def _checkpoint(h: Handles) -> pyvirt.DomainCheckpoint:
+    return pyvirt.DomainCheckpoint(h[1], pyvirt.DomainCheckpointRef(h[1].ref, "c"))
 
 
 def _snapshot(h: Handles) -> DomainSnapshot:

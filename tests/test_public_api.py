@@ -53,6 +53,11 @@ PUBLIC = {
     "ListInterfacesFlags", "ListNodeDeviceFlags", "NodeDevice", "NodeDeviceCreateXMLFlags",
     "NodeDeviceDefineXMLFlags", "NodeDeviceEventID", "NodeDeviceEventLifecycleType",
     "NodeDeviceRecord",
+    # bulk domain statistics (stats helper, issue 10)
+    "ConnectGetAllDomainStatsFlags", "DomainStatsRecord", "DomainStatsTypes",
+    # checkpoints (stats helper, issue 10)
+    "DomainCheckpoint", "DomainCheckpointRef", "DomainCheckpointCreateFlags",
+    "DomainCheckpointDeleteFlags", "DomainCheckpointListFlags", "DomainCheckpointXMLFlags",
 }  # fmt: skip
 
 DRIVER_PUBLIC = {

@@ -19,6 +19,12 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     # host interfaces and node devices (issue 10)
     from pyvirt._abi_enums import (
+        ConnectGetAllDomainStatsFlags,
+        DomainCheckpointCreateFlags,
+        DomainCheckpointDeleteFlags,
+        DomainCheckpointListFlags,
+        DomainCheckpointXMLFlags,
+        DomainStatsTypes,
         InterfaceDefineFlags,
         InterfaceXMLFlags,
         ListInterfacesFlags,
@@ -108,15 +114,18 @@ if TYPE_CHECKING:
     )
     from pyvirt._hooks import hookimpl
     from pyvirt._objects import Domain, DomainSnapshot, Network, StoragePool, StorageVol
+    from pyvirt._objects_checkpoint import DomainCheckpoint
     from pyvirt._objects_host import Interface, NodeDevice
     from pyvirt._objects_secrets import NWFilter, NWFilterBinding, Secret
     from pyvirt._records import (
+        DomainCheckpointRef,
         DomainInfo,
         DomainInterface,
         DomainIPAddress,
         DomainRecord,
         DomainRef,
         DomainSnapshotRef,
+        DomainStatsRecord,
         InterfaceRecord,
         InterfaceRef,
         NetworkDHCPLease,
@@ -244,7 +253,15 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "NodeDeviceDefineXMLFlags",
         "NodeDeviceEventID",
         "NodeDeviceEventLifecycleType",
+        # bulk domain statistics (issue 10)
+        "ConnectGetAllDomainStatsFlags",
+        "DomainStatsTypes",
+        "DomainCheckpointCreateFlags",
+        "DomainCheckpointDeleteFlags",
+        "DomainCheckpointListFlags",
+        "DomainCheckpointXMLFlags",
     ),
+    "pyvirt._objects_checkpoint": ("DomainCheckpoint",),
     "pyvirt._objects_host": ("Interface", "NodeDevice"),
     "pyvirt._objects": ("Domain", "DomainSnapshot", "Network", "StoragePool", "StorageVol"),
     "pyvirt._objects_secrets": ("NWFilter", "NWFilterBinding", "Secret"),
@@ -256,6 +273,8 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "DomainRecord",
         "DomainRef",
         "DomainSnapshotRef",
+        "DomainStatsRecord",
+        "DomainCheckpointRef",
         "NetworkDHCPLease",
         "InterfaceRecord",
         "InterfaceRef",
@@ -303,6 +322,15 @@ __all__ = [
     "Domain",
     "DomainSnapshot",
     "DomainSnapshotRef",
+    "DomainStatsRecord",
+    "DomainStatsTypes",
+    "ConnectGetAllDomainStatsFlags",
+    "DomainCheckpoint",
+    "DomainCheckpointRef",
+    "DomainCheckpointCreateFlags",
+    "DomainCheckpointDeleteFlags",
+    "DomainCheckpointListFlags",
+    "DomainCheckpointXMLFlags",
     "DomainCrashedReason",
     "DomainCreateFlags",
     "DomainDefineFlags",

@@ -45,6 +45,8 @@ def api_error_domain(api: str) -> ErrorDomain:
     libvirt-domain-snapshot.c as DOMAIN_SNAPSHOT; the rest as DOMAIN)."""
     if "Snapshot" in api:
         return ErrorDomain.DOMAIN_SNAPSHOT
+    if "Checkpoint" in api:  # libvirt-domain-checkpoint.c
+        return ErrorDomain.DOMAIN_CHECKPOINT
     if api.startswith("virNetwork"):
         return ErrorDomain.NETWORK
     if api.startswith("virStorage"):

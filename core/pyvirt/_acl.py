@@ -239,8 +239,10 @@ def _ref_type(value: object) -> tuple[str, str] | None:
 
     if isinstance(value, r.DomainRef | r.DomainRecord):
         return "domain", value.name
-    if isinstance(value, r.DomainSnapshotRef):
+    if isinstance(value, r.DomainSnapshotRef | r.DomainCheckpointRef):
         return "domain", value.domain.name
+    if isinstance(value, r.DomainStatsRecord):
+        return "domain", value.dom.name
     if isinstance(value, r.NetworkRef | r.NetworkRecord):
         return "network", value.name
     if isinstance(value, r.StoragePoolRef | r.StoragePoolRecord):
@@ -307,13 +309,14 @@ def result_object(result: object) -> str | None:
 
 
 def filter_listing(
-    policy: AccessPolicy, identity: Identity, result: list[Any]
+    policy: AccessPolicy, identity: Identity, result: list[Any], permission: str = "getattr"
 ) -> list[Any]:
     """libvirt's ``@aclfilter``: of the objects a list call returns, those the identity may
-    see (``<type>:getattr`` on each); other values pass unchanged."""
+    see (``<type>:getattr`` on each, or the *permission* the call's filter names, such as
+    ``read`` for virConnectGetAllDomainStats); other values pass unchanged."""
     kept = []
     for value in result:
         found = _ref_type(value)
-        if found is None or policy.allows(identity, f"{found[0]}:getattr", found[1]):
+        if found is None or policy.allows(identity, f"{found[0]}:{permission}", found[1]):
             kept.append(value)
     return kept

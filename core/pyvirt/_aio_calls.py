@@ -18,11 +18,13 @@ if TYPE_CHECKING:
 
     from pyvirt._aio_driver import AsyncDriverConnection
     from pyvirt._records import (
+        DomainCheckpointRef,
         DomainInfo,
         DomainInterface,
         DomainRecord,
         DomainRef,
         DomainSnapshotRef,
+        DomainStatsRecord,
         InterfaceRecord,
         InterfaceRef,
         NetworkDHCPLease,
@@ -1620,6 +1622,112 @@ class AsyncDriverCalls:
         name = check_string(name, "name", api)
         return await driver.node_device_is_active(name)
 
+    async def connect_get_all_domain_stats(
+        self,
+        doms: list[DomainRef],
+        stats: int,
+        flags: int,
+        api: str = "virConnectGetAllDomainStats",
+    ) -> list[DomainStatsRecord]:
+        """virConnectGetAllDomainStats (procedure 344)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.connect_get_all_domain_stats(doms, stats, flags)
+
+    async def domain_checkpoint_create_xml(
+        self, dom: DomainRef, xml: str, flags: int, api: str = "virDomainCheckpointCreateXML"
+    ) -> DomainCheckpointRef:
+        """virDomainCheckpointCreateXML (procedure 411)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[411], flags, True, api)
+        return await driver.domain_checkpoint_create_xml(dom, xml, flags)
+
+    async def domain_checkpoint_get_xml_desc(
+        self,
+        checkpoint: DomainCheckpointRef,
+        flags: int,
+        api: str = "virDomainCheckpointGetXMLDesc",
+    ) -> str:
+        """virDomainCheckpointGetXMLDesc (procedure 412)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[412], flags, True, api)
+        return await driver.domain_checkpoint_get_xml_desc(checkpoint, flags)
+
+    async def domain_list_all_checkpoints(
+        self, dom: DomainRef, flags: int, api: str = "virDomainListAllCheckpoints"
+    ) -> list[DomainCheckpointRef]:
+        """virDomainListAllCheckpoints (procedure 413)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_list_all_checkpoints(dom, flags)
+
+    async def domain_checkpoint_list_all_children(
+        self,
+        checkpoint: DomainCheckpointRef,
+        flags: int,
+        api: str = "virDomainCheckpointListAllChildren",
+    ) -> list[DomainCheckpointRef]:
+        """virDomainCheckpointListAllChildren (procedure 414)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_checkpoint_list_all_children(checkpoint, flags)
+
+    async def domain_checkpoint_lookup_by_name(
+        self, dom: DomainRef, name: str, flags: int, api: str = "virDomainCheckpointLookupByName"
+    ) -> DomainCheckpointRef:
+        """virDomainCheckpointLookupByName (procedure 415)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        flags = check_flags(flags, api)
+        return await driver.domain_checkpoint_lookup_by_name(dom, name, flags)
+
+    async def domain_checkpoint_get_parent(
+        self, checkpoint: DomainCheckpointRef, flags: int, api: str = "virDomainCheckpointGetParent"
+    ) -> DomainCheckpointRef:
+        """virDomainCheckpointGetParent (procedure 416)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_checkpoint_get_parent(checkpoint, flags)
+
+    async def domain_checkpoint_delete(
+        self, checkpoint: DomainCheckpointRef, flags: int, api: str = "virDomainCheckpointDelete"
+    ) -> None:
+        """virDomainCheckpointDelete (procedure 417)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[417], flags, True, api)
+        return await driver.domain_checkpoint_delete(checkpoint, flags)
+
+    async def domain_backup_begin(
+        self,
+        dom: DomainRef,
+        backup_xml: str,
+        checkpoint_xml: str | None,
+        flags: int,
+        api: str = "virDomainBackupBegin",
+    ) -> None:
+        """virDomainBackupBegin (procedure 421)."""
+        driver = self._driver(api)
+        backup_xml = check_string(backup_xml, "backup_xml", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[421], flags, True, api)
+        return await driver.domain_backup_begin(dom, backup_xml, checkpoint_xml, flags)
+
+    async def domain_backup_get_xml_desc(
+        self, dom: DomainRef, flags: int, api: str = "virDomainBackupGetXMLDesc"
+    ) -> str:
+        """virDomainBackupGetXMLDesc (procedure 422)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_backup_get_xml_desc(dom, flags)
+
 
 class LocalAsyncDriver:
     """An in-process driver connection served to the asyncio API: its calls run on the
@@ -2243,3 +2351,49 @@ class LocalAsyncDriver:
 
     async def node_device_is_active(self, name: str) -> bool:
         return self.sync.node_device_is_active(name)
+
+    async def connect_get_all_domain_stats(
+        self, doms: list[DomainRef], stats: int, flags: int
+    ) -> list[DomainStatsRecord]:
+        return self.sync.connect_get_all_domain_stats(doms, stats, flags)
+
+    async def domain_checkpoint_create_xml(
+        self, dom: DomainRef, xml: str, flags: int
+    ) -> DomainCheckpointRef:
+        return self.sync.domain_checkpoint_create_xml(dom, xml, flags)
+
+    async def domain_checkpoint_get_xml_desc(
+        self, checkpoint: DomainCheckpointRef, flags: int
+    ) -> str:
+        return self.sync.domain_checkpoint_get_xml_desc(checkpoint, flags)
+
+    async def domain_list_all_checkpoints(
+        self, dom: DomainRef, flags: int
+    ) -> list[DomainCheckpointRef]:
+        return self.sync.domain_list_all_checkpoints(dom, flags)
+
+    async def domain_checkpoint_list_all_children(
+        self, checkpoint: DomainCheckpointRef, flags: int
+    ) -> list[DomainCheckpointRef]:
+        return self.sync.domain_checkpoint_list_all_children(checkpoint, flags)
+
+    async def domain_checkpoint_lookup_by_name(
+        self, dom: DomainRef, name: str, flags: int
+    ) -> DomainCheckpointRef:
+        return self.sync.domain_checkpoint_lookup_by_name(dom, name, flags)
+
+    async def domain_checkpoint_get_parent(
+        self, checkpoint: DomainCheckpointRef, flags: int
+    ) -> DomainCheckpointRef:
+        return self.sync.domain_checkpoint_get_parent(checkpoint, flags)
+
+    async def domain_checkpoint_delete(self, checkpoint: DomainCheckpointRef, flags: int) -> None:
+        return self.sync.domain_checkpoint_delete(checkpoint, flags)
+
+    async def domain_backup_begin(
+        self, dom: DomainRef, backup_xml: str, checkpoint_xml: str | None, flags: int
+    ) -> None:
+        return self.sync.domain_backup_begin(dom, backup_xml, checkpoint_xml, flags)
+
+    async def domain_backup_get_xml_desc(self, dom: DomainRef, flags: int) -> str:
+        return self.sync.domain_backup_get_xml_desc(dom, flags)

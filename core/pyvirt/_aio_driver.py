@@ -11,11 +11,13 @@ from __future__ import annotations
 from typing import Protocol
 
 from pyvirt._records import (
+    DomainCheckpointRef,
     DomainInfo,
     DomainInterface,
     DomainRecord,
     DomainRef,
     DomainSnapshotRef,
+    DomainStatsRecord,
     InterfaceRecord,
     InterfaceRef,
     NetworkDHCPLease,
@@ -477,3 +479,41 @@ class AsyncDriverConnection(Protocol):
     async def node_device_is_persistent(self, name: str) -> bool: ...
 
     async def node_device_is_active(self, name: str) -> bool: ...
+
+    async def connect_get_all_domain_stats(
+        self, doms: list[DomainRef], stats: int, flags: int
+    ) -> list[DomainStatsRecord]: ...
+
+    async def domain_checkpoint_create_xml(
+        self, dom: DomainRef, xml: str, flags: int
+    ) -> DomainCheckpointRef: ...
+
+    async def domain_checkpoint_get_xml_desc(
+        self, checkpoint: DomainCheckpointRef, flags: int
+    ) -> str: ...
+
+    async def domain_list_all_checkpoints(
+        self, dom: DomainRef, flags: int
+    ) -> list[DomainCheckpointRef]: ...
+
+    async def domain_checkpoint_list_all_children(
+        self, checkpoint: DomainCheckpointRef, flags: int
+    ) -> list[DomainCheckpointRef]: ...
+
+    async def domain_checkpoint_lookup_by_name(
+        self, dom: DomainRef, name: str, flags: int
+    ) -> DomainCheckpointRef: ...
+
+    async def domain_checkpoint_get_parent(
+        self, checkpoint: DomainCheckpointRef, flags: int
+    ) -> DomainCheckpointRef: ...
+
+    async def domain_checkpoint_delete(
+        self, checkpoint: DomainCheckpointRef, flags: int
+    ) -> None: ...
+
+    async def domain_backup_begin(
+        self, dom: DomainRef, backup_xml: str, checkpoint_xml: str | None, flags: int
+    ) -> None: ...
+
+    async def domain_backup_get_xml_desc(self, dom: DomainRef, flags: int) -> str: ...

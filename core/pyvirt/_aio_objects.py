@@ -24,6 +24,7 @@ from pyvirt._checks import (
 )
 from pyvirt._codes import ErrorDomain
 from pyvirt._connection import canonical_uuid
+from pyvirt._connection_stats import _UINT_MAX, _invalid
 from pyvirt._core_enums import DomainState
 from pyvirt._domain_extras import (
     _DESCRIPTION,
@@ -39,15 +40,26 @@ from pyvirt._domain_extras import (
 from pyvirt._domain_stats import _not_null
 from pyvirt._domain_vcpus import _cpumap, _split_cpumaps
 from pyvirt._objects import _INT_MAX, _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY
+from pyvirt._objects_checkpoint import (
+    _DELETE_CHILDREN,
+    _DELETE_CHILDREN_ONLY,
+    _create_flags,
+    _exclusive_flags,
+    _required,
+)
 from pyvirt._records import DomainRef, DomainSnapshotRef
 from pyvirt._typed_params import typed_params_dict
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from pyvirt._records import (
+        DomainCheckpointRef,
         DomainInfo,
         DomainInterface,
         DomainRecord,
+        DomainStatsRecord,
         InterfaceRecord,
         InterfaceRef,
         NetworkDHCPLease,
@@ -429,6 +441,39 @@ class AsyncConnection(AsyncConnectionBase):
         """The volume at *path* on the host (virStorageVolLookupByPath), searched across active
         pools; none is VIR_ERR_NO_STORAGE_VOL."""
         return AsyncStorageVol(self, await self._calls.storage_vol_lookup_by_path(path))
+
+    def _stats_pairs(
+        self, records: list[DomainStatsRecord]
+    ) -> list[tuple[AsyncDomain, dict[str, TypedValue]]]:
+        return [(AsyncDomain(self, r.dom), typed_params_dict(r.params)) for r in records]
+
+    async def get_all_domain_stats(
+        self, stats: int = 0, flags: int = 0
+    ) -> list[tuple[AsyncDomain, dict[str, TypedValue]]]:
+        """The statistics groups *stats* (:class:`pyvirt.DomainStatsTypes`; 0: all the driver
+        has) of every domain *flags* selects (:class:`pyvirt.ConnectGetAllDomainStatsFlags`),
+        as (domain, {"state.state": 1, ...}) pairs, in one driver call."""
+        api = "virConnectGetAllDomainStats"
+        stats = check_uint(stats, "stats", api, _UINT_MAX)
+        return self._stats_pairs(await self._calls.connect_get_all_domain_stats([], stats, flags))
+
+    async def domain_list_get_stats(
+        self, doms: Sequence[AsyncDomain], stats: int = 0, flags: int = 0
+    ) -> list[tuple[AsyncDomain, dict[str, TypedValue]]]:
+        """As :meth:`get_all_domain_stats`, for the domains *doms* (all of this connection;
+        repeated ones are answered repeatedly, vanished ones left out), still filtered by
+        *flags* (virDomainListGetStats)."""
+        api = "virDomainListGetStats"
+        if not doms:
+            raise _invalid(f"doms array in {api} must contain at least one domain")
+        foreign = [d for d in doms if not isinstance(d, AsyncDomain) or d.connection is not self]
+        if foreign:
+            raise _invalid("domains in 'doms' array must belong to a single connection")
+        stats = check_uint(stats, "stats", api, _UINT_MAX)
+        refs = [d.ref for d in doms]
+        return self._stats_pairs(
+            await self._calls.connect_get_all_domain_stats(refs, stats, flags, api)
+        )
 
 
 class AsyncDomain:
@@ -945,6 +990,37 @@ class AsyncDomain:
         _, errors = await self._conn._calls.domain_get_disk_errors(self._ref, count, flags)
         return {disk: error for disk, error in errors}
 
+    async def checkpoint_create_xml(self, xml: str, flags: int = 0) -> AsyncDomainCheckpoint:
+        """Create a checkpoint from *xml* (virsh checkpoint-create); *flags*:
+        VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE, QUIESCE, REDEFINE_VALIDATE (with REDEFINE)."""
+        api = "virDomainCheckpointCreateXML"
+        xml = _required(xml, "xmlDesc", api)
+        flags = _create_flags(flags, api)
+        ref = await self._conn._calls.domain_checkpoint_create_xml(self._ref, xml, flags)
+        return AsyncDomainCheckpoint(self, ref)
+
+    async def list_checkpoints(self, flags: int = 0) -> list[AsyncDomainCheckpoint]:
+        """The domain's checkpoints passing VIR_DOMAIN_CHECKPOINT_LIST_* *flags*."""
+        refs = await self._conn._calls.domain_list_all_checkpoints(self._ref, flags)
+        return [AsyncDomainCheckpoint(self, ref) for ref in refs]
+
+    async def checkpoint_lookup_by_name(self, name: str, flags: int = 0) -> AsyncDomainCheckpoint:
+        """The checkpoint *name*; VIR_ERR_NO_DOMAIN_CHECKPOINT when there is none."""
+        name = _required(name, "name", "virDomainCheckpointLookupByName")
+        ref = await self._conn._calls.domain_checkpoint_lookup_by_name(self._ref, name, flags)
+        return AsyncDomainCheckpoint(self, ref)
+
+    async def backup_begin(
+        self, backup_xml: str, checkpoint_xml: str | None = None, flags: int = 0
+    ) -> None:
+        """Start a backup job (virDomainBackupBegin)."""
+        backup_xml = _required(backup_xml, "backupXML", "virDomainBackupBegin")
+        await self._conn._calls.domain_backup_begin(self._ref, backup_xml, checkpoint_xml, flags)
+
+    async def backup_xml_desc(self, flags: int = 0) -> str:
+        """The running backup job's ``<domainbackup>`` XML (virDomainBackupGetXMLDesc)."""
+        return str(await self._conn._calls.domain_backup_get_xml_desc(self._ref, flags))
+
 
 class AsyncDomainSnapshot:
     """A snapshot of a domain: a handle by name, like libvirt's virDomainSnapshot.
@@ -1426,6 +1502,67 @@ class AsyncNWFilterBinding:
 
     def __repr__(self) -> str:
         return f"<pyvirt.aio.AsyncNWFilterBinding {self._ref.portdev}>"
+
+
+class AsyncDomainCheckpoint:
+    """A checkpoint of a domain: a handle by name, like libvirt's virDomainCheckpoint.
+
+    The asyncio twin of :class:`pyvirt.DomainCheckpoint`: the same methods, awaitable."""
+
+    def __init__(self, domain: AsyncDomain, ref: DomainCheckpointRef) -> None:
+        self._domain = domain
+        self._ref = ref
+
+    @property
+    def name(self) -> str:
+        """The checkpoint's name, unique within its domain (virDomainCheckpointGetName)."""
+        return self._ref.name
+
+    @property
+    def domain(self) -> AsyncDomain:
+        """The domain the checkpoint belongs to (virDomainCheckpointGetDomain)."""
+        return self._domain
+
+    @property
+    def ref(self) -> DomainCheckpointRef:
+        """The reference record the driver calls take (domain reference and name)."""
+        return self._ref
+
+    async def xml_desc(self, flags: int = 0) -> str:
+        """The ``<domaincheckpoint>`` XML, with the domain it was taken from inside unless
+        VIR_DOMAIN_CHECKPOINT_XML_NO_DOMAIN."""
+        return str(await self._domain._conn._calls.domain_checkpoint_get_xml_desc(self._ref, flags))
+
+    async def parent(self, flags: int = 0) -> AsyncDomainCheckpoint:
+        """The parent checkpoint; VIR_ERR_NO_DOMAIN_CHECKPOINT for a root."""
+        ref = await self._domain._conn._calls.domain_checkpoint_get_parent(self._ref, flags)
+        return AsyncDomainCheckpoint(self._domain, ref)
+
+    async def list_children(self, flags: int = 0) -> list[AsyncDomainCheckpoint]:
+        """The children (every descendant with VIR_DOMAIN_CHECKPOINT_LIST_DESCENDANTS)."""
+        refs = await self._domain._conn._calls.domain_checkpoint_list_all_children(self._ref, flags)
+        return [AsyncDomainCheckpoint(self._domain, ref) for ref in refs]
+
+    async def delete(self, flags: int = 0) -> None:
+        """Delete the checkpoint (VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN, METADATA_ONLY,
+        CHILDREN_ONLY); its children move up to its parent."""
+        flags = check_flags(flags, "virDomainCheckpointDelete")
+        _exclusive_flags(
+            flags,
+            (_DELETE_CHILDREN, "VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN"),
+            (_DELETE_CHILDREN_ONLY, "VIR_DOMAIN_CHECKPOINT_DELETE_CHILDREN_ONLY"),
+            "virDomainCheckpointDelete",
+        )
+        await self._domain._conn._calls.domain_checkpoint_delete(self._ref, flags)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AsyncDomainCheckpoint) and other._ref == self._ref
+
+    def __hash__(self) -> int:
+        return hash(self._ref)
+
+    def __repr__(self) -> str:
+        return f"<pyvirt.aio.AsyncDomainCheckpoint {self.name!r} of {self._ref.domain.name!r}>"
 
 
 class AsyncInterface:

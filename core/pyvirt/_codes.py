@@ -298,6 +298,8 @@ TEMPLATES: dict[int, tuple[str, str]] = {
     _E.HOOK_SCRIPT_FAILED: ("Hook script execution failed", "Hook script execution failed: %s"),
     _E.INVALID_DOMAIN_SNAPSHOT: ("Invalid domain snapshot", "Invalid domain snapshot: %s"),
     _E.NO_DOMAIN_SNAPSHOT: ("Domain snapshot not found", "Domain snapshot not found: %s"),
+    _E.INVALID_DOMAIN_CHECKPOINT: ("Invalid domain checkpoint", "Invalid domain checkpoint: %s"),
+    _E.NO_DOMAIN_CHECKPOINT: ("Domain checkpoint not found", "Domain checkpoint not found: %s"),
     _E.INVALID_STREAM: ("invalid stream pointer", "invalid stream pointer in %s"),
     _E.ARGUMENT_UNSUPPORTED: ("argument unsupported", "argument unsupported: %s"),
     _E.STORAGE_PROBE_FAILED: ("Storage pool probe failed", "Storage pool probe failed: %s"),

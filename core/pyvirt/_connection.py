@@ -17,6 +17,7 @@ from pyvirt._checks import (
     invalid_arg,
 )
 from pyvirt._codes import ErrorCode, ErrorDomain
+from pyvirt._connection_stats import ConnectionStatsMethods
 from pyvirt._core_enums import ConnectFlags
 from pyvirt._errors import VirtError, make_error
 from pyvirt._objects import Domain, Network, StoragePool, StorageVol
@@ -62,7 +63,7 @@ def canonical_uuid(uuid: str, api: str, domain: int = 0) -> str:
     return canonical
 
 
-class Connection:
+class Connection(ConnectionStatsMethods):
     """An open connection to a hypervisor through one driver.  Use as a context manager.
 
     Every method checks its arguments and the read-only rule here, in the public layer, for

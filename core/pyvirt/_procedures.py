@@ -71,6 +71,7 @@ _GUEST_AGENT = 2  # VIR_DOMAIN_SHUTDOWN_GUEST_AGENT, VIR_DOMAIN_REBOOT_GUEST_AGE
 _AFFECT_LIVE = 1  # VIR_DOMAIN_AFFECT_LIVE
 _AFFECT_CONFIG = 2  # VIR_DOMAIN_AFFECT_CONFIG
 _SNAPSHOT_QUIESCE = 64  # VIR_DOMAIN_SNAPSHOT_CREATE_QUIESCE
+_CHECKPOINT_QUIESCE = 2  # VIR_DOMAIN_CHECKPOINT_CREATE_QUIESCE
 
 #: ``domain:save`` as libvirt requires it for calls with LIVE/CONFIG/CURRENT impact: with
 #: CONFIG, or when neither CONFIG nor LIVE is given (CURRENT may mean the config).
@@ -696,6 +697,46 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(434, "node_device_set_autostart", "virNodeDeviceSetAutostart", "node_device:write"),
     _p(435, "node_device_is_persistent", "virNodeDeviceIsPersistent", "node_device:read"),
     _p(436, "node_device_is_active", "virNodeDeviceIsActive", "node_device:read"),
+    # -- stats helper (issue 10): bulk domain statistics.  One procedure serves
+    # virConnectGetAllDomainStats and virDomainListGetStats (@aclfilter: domain:read).
+    _p(
+        344,
+        "connect_get_all_domain_stats",
+        "virConnectGetAllDomainStats",
+        "connect:search_domains",
+    ),
+    # -- stats helper (issue 10): domain checkpoints and backups (remote_protocol.x 411-422)
+    _p(
+        411,
+        "domain_checkpoint_create_xml",
+        "virDomainCheckpointCreateXML",
+        "domain:checkpoint",
+        flags=(FlagAcl("domain:fs_freeze", _CHECKPOINT_QUIESCE),),
+    ),
+    _p(
+        412,
+        "domain_checkpoint_get_xml_desc",
+        "virDomainCheckpointGetXMLDesc",
+        "domain:read",
+        flags=(FlagAcl("domain:read_secure", _XML_SECURE),),
+    ),
+    _p(413, "domain_list_all_checkpoints", "virDomainListAllCheckpoints", "domain:read"),
+    _p(
+        414,
+        "domain_checkpoint_list_all_children",
+        "virDomainCheckpointListAllChildren",
+        "domain:read",
+    ),
+    _p(
+        415,
+        "domain_checkpoint_lookup_by_name",
+        "virDomainCheckpointLookupByName",
+        "domain:read",
+    ),
+    _p(416, "domain_checkpoint_get_parent", "virDomainCheckpointGetParent", "domain:read"),
+    _p(417, "domain_checkpoint_delete", "virDomainCheckpointDelete", "domain:checkpoint"),
+    _p(421, "domain_backup_begin", "virDomainBackupBegin", "domain:backup"),
+    _p(422, "domain_backup_get_xml_desc", "virDomainBackupGetXMLDesc", "domain:read"),
 )
 
 BY_METHOD: dict[str, Procedure] = {p.method: p for p in PROCEDURES}

@@ -355,3 +355,27 @@ class DomainInterface:
     name: str
     hwaddr: str | None
     addrs: list[DomainIPAddress]
+
+
+# -- bulk domain statistics (virConnectGetAllDomainStats, virDomainListGetStats) -------------
+
+
+@wire(60)
+@record
+class DomainStatsRecord:
+    """libvirt's virDomainStatsRecord: one domain and the statistics asked of it, as typed
+    parameters named ``group.field`` (``state.state``, ``state.reason`` ...).  One call
+    answers a list of them for every domain, so a monitoring loop makes one round trip."""
+
+    dom: DomainRef
+    params: list[TypedParameter]
+
+
+@wire(61)
+@record
+class DomainCheckpointRef:
+    """What identifies a domain checkpoint: libvirt's ``{name, domain}`` (a checkpoint's
+    name is unique only within its domain)."""
+
+    domain: DomainRef
+    name: str

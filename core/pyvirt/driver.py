@@ -34,8 +34,10 @@ import abc
 import enum
 from collections.abc import Callable
 
+from pyvirt._checkpoint_driver import CheckpointDriver
 from pyvirt._checks import invalid_arg
 from pyvirt._codes import ErrorCode, ErrorDomain
+from pyvirt._domstats_driver import DomainStatsDriver
 from pyvirt._errors import InvalidArgError, make_error
 from pyvirt._hooks import call_hook
 from pyvirt._host_device_driver import InterfaceDriver, NodeDeviceDriver
@@ -905,6 +907,8 @@ class DriverConnection(
     NWFilterDriver,
     InterfaceDriver,
     NodeDeviceDriver,
+    DomainStatsDriver,
+    CheckpointDriver,
 ):
     """One open connection of a driver: all the tables it serves, in one object."""
 

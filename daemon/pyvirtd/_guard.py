@@ -78,6 +78,8 @@ class AccessGuard:
             self._check(identity, sig, flags, result_object(result))
         if isinstance(result, list) and proc.method.startswith(("connect_list_all_", "storage_pool_list_all_")):
             result = filter_listing(self.policy, identity, result)
+        elif isinstance(result, list) and proc.method == "connect_get_all_domain_stats":
+            result = filter_listing(self.policy, identity, result, "read")  # @aclfilter
         return result
 
     def sees(self, identity: Identity, event: ObjectEvent) -> bool:

@@ -26,6 +26,7 @@ RENAMES = {
     "Connection": "AsyncConnection",
     "Domain": "AsyncDomain",
     "DomainSnapshot": "AsyncDomainSnapshot",
+    "DomainCheckpoint": "AsyncDomainCheckpoint",
     "Network": "AsyncNetwork",
     "StoragePool": "AsyncStoragePool",
     "StorageVol": "AsyncStorageVol",
@@ -172,6 +173,8 @@ MIXINS = {
     "DomainMetadataMethods": "_domain_extras.py",
     "DomainVcpuMethods": "_domain_vcpus.py",
     "DomainStatsMethods": "_domain_stats.py",
+    "ConnectionStatsMethods": "_connection_stats.py",
+    "DomainCheckpointMethods": "_objects_checkpoint.py",
 }
 
 
@@ -250,12 +253,20 @@ def gen_aio_objects() -> str:
         "        StorageVolRef, TypedParameter, SecretRef, NWFilterRef, NWFilterBindingRef,",
         "        DomainInterface, NetworkDHCPLease,",
         "    )",
+        "    from collections.abc import Sequence",
+        "",
+        "    from pyvirt._records import DomainCheckpointRef, DomainStatsRecord",
         "    from pyvirt._records import InterfaceRecord, InterfaceRef, NodeDeviceRecord",
         "    from pyvirt._typed_params import TypedValue",
         "",
         "",
     ]
-    parts.append(_convert(connection, skip=_CONNECTION_PLUMBING, base="AsyncConnectionBase"))
+    merged_connection, imports = _with_mixins(connection)
+    header = parts.index("from pyvirt._typed_params import typed_params_dict")
+    parts[header + 1 : header + 1] = imports
+    parts.append(
+        _convert(merged_connection, skip=_CONNECTION_PLUMBING, base="AsyncConnectionBase")
+    )
     for name in ("Domain", "DomainSnapshot", "Network", "StoragePool", "StorageVol"):
         merged, imports = _with_mixins(objects[name])
         header = parts.index("from pyvirt._typed_params import typed_params_dict")
@@ -264,6 +275,8 @@ def gen_aio_objects() -> str:
     secrets = _classes(CORE / "_objects_secrets.py")
     for name in ("Secret", "NWFilter", "NWFilterBinding"):
         parts += ["", "", _convert(secrets[name])]
+    checkpoints = _classes(CORE / "_objects_checkpoint.py")
+    parts += ["", "", _convert(checkpoints["DomainCheckpoint"])]
     host = _classes(CORE / "_objects_host.py")  # host interfaces and node devices
     for name in ("Interface", "NodeDevice"):
         parts += ["", "", _convert(host[name])]

@@ -23,12 +23,14 @@ GROUPS: tuple[tuple[str, str], ...] = (
     ("monitor", "Domain Monitoring"),
     ("events", "Domain Events"),
     ("host", "Host and Hypervisor"),
+    ("checkpoint", "Checkpoint"),
     ("interface", "Interface"),
     ("filter", "Network Filter"),
     ("network", "Networking"),
     ("nodedev", "Node Device"),
     ("secret", "Secret"),
     ("snapshot", "Snapshot"),
+    ("backup", "Backup"),
     ("pool", "Storage Pool"),
     ("volume", "Storage Volume"),
     ("virsh", "Virsh itself"),
@@ -63,6 +65,22 @@ MODULES: dict[str, tuple[str, ...]] = {
     "domain_metadata": ("desc", "metadata", "domrename"),
     "vcpu": ("vcpucount", "vcpuinfo", "vcpupin", "emulatorpin"),
     "domain_stats": ("domblkstat", "domifstat", "domblkerror", "domif-getlink"),
+    "domstats": ("domstats",),
+    "checkpoint": (
+        "checkpoint-create",
+        "checkpoint-create-as",
+        "checkpoint-delete",
+        "checkpoint-dumpxml",
+        "checkpoint-edit",
+        "checkpoint-info",
+        "checkpoint-parent",
+        "backup-begin",
+        "backup-dumpxml",
+    ),
+    "checkpoint_list": ("checkpoint-list",),
+    "pool_events": ("pool-event",),
+    "shell_dirs": ("cd", "pwd"),
+    "sysinfo": ("sysinfo",),
     "snapshot": (
         "snapshot-create",
         "snapshot-create-as",
@@ -207,8 +225,9 @@ def lookup(name: str) -> Cmd | None:
 _TABLE_ORDER: dict[str, tuple[str, ...]] = {"nodedev": MODULES["nodedevs"]}
 
 #: The few commands virsh's tables list out of alphabetical order: name -> the command it
-#: follows (virsh lists ``emulatorpin`` right after ``vcpupin``).
-LISTED_AFTER = {"emulatorpin": "vcpupin"}
+#: follows (virsh lists ``emulatorpin`` right after ``vcpupin``, ``pool-event`` after
+#: ``pool-uuid``).
+LISTED_AFTER = {"emulatorpin": "vcpupin", "pool-event": "pool-uuid"}
 
 
 def _listing_key(cmd: Cmd) -> tuple[bool, str, int]:

@@ -15,6 +15,13 @@ from __future__ import annotations
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt._xml import MAX_XML_BYTES, parse_document
+    from pyvirt.conf._checkpoint import (
+        CheckpointDef,
+        CheckpointDiskDef,
+        align_checkpoint_disks,
+        format_checkpoint_xml,
+        parse_checkpoint_xml,
+    )
     from pyvirt.conf._common import check_name, generate_mac, generate_uuid, parse_mac, parse_uuid
     from pyvirt.conf._devices import (
         Address,
@@ -109,6 +116,13 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "format_network_xml",
         "parse_network_xml",
     ),
+    "pyvirt.conf._checkpoint": (
+        "CheckpointDef",
+        "CheckpointDiskDef",
+        "align_checkpoint_disks",
+        "format_checkpoint_xml",
+        "parse_checkpoint_xml",
+    ),
     "pyvirt.conf._snapshot": (
         "SNAPSHOT_STATES",
         "SnapshotDef",
@@ -180,6 +194,12 @@ __all__ = [
     "align_disks",
     "apply_volume_defaults",
     "check_name",
+    # checkpoints (stats helper, issue 10)
+    "CheckpointDef",
+    "CheckpointDiskDef",
+    "align_checkpoint_disks",
+    "format_checkpoint_xml",
+    "parse_checkpoint_xml",
     "disk_name_to_index",
     "format_domain_xml",
     "format_network_xml",

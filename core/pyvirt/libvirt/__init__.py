@@ -14,6 +14,7 @@ shapes as libvirt-python returns them, and one translation of pyvirt's errors
 
 from __future__ import annotations
 
+from pyvirt.libvirt._checkpoint import virDomainCheckpoint
 from pyvirt.libvirt._connect import (
     getVersion,
     open,
@@ -64,6 +65,7 @@ __all__ = [
     "virConnect",
     "virDomain",
     "virDomainSnapshot",
+    "virDomainCheckpoint",
     "virEventAddHandle",
     "virEventAddTimeout",
     "virEventRegisterDefaultImpl",

@@ -18,11 +18,13 @@ if TYPE_CHECKING:
     from typing import Any
 
     from pyvirt._records import (
+        DomainCheckpointRef,
         DomainInfo,
         DomainInterface,
         DomainRecord,
         DomainRef,
         DomainSnapshotRef,
+        DomainStatsRecord,
         InterfaceRecord,
         InterfaceRef,
         NetworkDHCPLease,
@@ -829,6 +831,58 @@ class RemoteStubs:
     def node_device_is_active(self, name: str) -> bool:
         sig = wire_signature(436)
         return self._invoke(436, checked(sig, [name]), sig)  # type: ignore[no-any-return]
+
+    def connect_get_all_domain_stats(
+        self, doms: list[DomainRef], stats: int, flags: int
+    ) -> list[DomainStatsRecord]:
+        sig = wire_signature(344)
+        return self._invoke(344, checked(sig, [doms, stats, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_checkpoint_create_xml(
+        self, dom: DomainRef, xml: str, flags: int
+    ) -> DomainCheckpointRef:
+        sig = wire_signature(411)
+        return self._invoke(411, checked(sig, [dom, xml, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_checkpoint_get_xml_desc(self, checkpoint: DomainCheckpointRef, flags: int) -> str:
+        sig = wire_signature(412)
+        return self._invoke(412, checked(sig, [checkpoint, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_list_all_checkpoints(self, dom: DomainRef, flags: int) -> list[DomainCheckpointRef]:
+        sig = wire_signature(413)
+        return self._invoke(413, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_checkpoint_list_all_children(
+        self, checkpoint: DomainCheckpointRef, flags: int
+    ) -> list[DomainCheckpointRef]:
+        sig = wire_signature(414)
+        return self._invoke(414, checked(sig, [checkpoint, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_checkpoint_lookup_by_name(
+        self, dom: DomainRef, name: str, flags: int
+    ) -> DomainCheckpointRef:
+        sig = wire_signature(415)
+        return self._invoke(415, checked(sig, [dom, name, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_checkpoint_get_parent(
+        self, checkpoint: DomainCheckpointRef, flags: int
+    ) -> DomainCheckpointRef:
+        sig = wire_signature(416)
+        return self._invoke(416, checked(sig, [checkpoint, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_checkpoint_delete(self, checkpoint: DomainCheckpointRef, flags: int) -> None:
+        sig = wire_signature(417)
+        return self._invoke(417, checked(sig, [checkpoint, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_backup_begin(
+        self, dom: DomainRef, backup_xml: str, checkpoint_xml: str | None, flags: int
+    ) -> None:
+        sig = wire_signature(421)
+        return self._invoke(421, checked(sig, [dom, backup_xml, checkpoint_xml, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_backup_get_xml_desc(self, dom: DomainRef, flags: int) -> str:
+        sig = wire_signature(422)
+        return self._invoke(422, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
 
 
 class AsyncRemoteStubs:
@@ -1819,4 +1873,70 @@ class AsyncRemoteStubs:
     async def node_device_is_active(self, name: str) -> bool:
         sig = wire_signature(436)
         reply = await self._asend(436, checked(sig, [name]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_get_all_domain_stats(
+        self, doms: list[DomainRef], stats: int, flags: int
+    ) -> list[DomainStatsRecord]:
+        sig = wire_signature(344)
+        reply = await self._asend(344, checked(sig, [doms, stats, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_checkpoint_create_xml(
+        self, dom: DomainRef, xml: str, flags: int
+    ) -> DomainCheckpointRef:
+        sig = wire_signature(411)
+        reply = await self._asend(411, checked(sig, [dom, xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_checkpoint_get_xml_desc(
+        self, checkpoint: DomainCheckpointRef, flags: int
+    ) -> str:
+        sig = wire_signature(412)
+        reply = await self._asend(412, checked(sig, [checkpoint, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_list_all_checkpoints(
+        self, dom: DomainRef, flags: int
+    ) -> list[DomainCheckpointRef]:
+        sig = wire_signature(413)
+        reply = await self._asend(413, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_checkpoint_list_all_children(
+        self, checkpoint: DomainCheckpointRef, flags: int
+    ) -> list[DomainCheckpointRef]:
+        sig = wire_signature(414)
+        reply = await self._asend(414, checked(sig, [checkpoint, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_checkpoint_lookup_by_name(
+        self, dom: DomainRef, name: str, flags: int
+    ) -> DomainCheckpointRef:
+        sig = wire_signature(415)
+        reply = await self._asend(415, checked(sig, [dom, name, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_checkpoint_get_parent(
+        self, checkpoint: DomainCheckpointRef, flags: int
+    ) -> DomainCheckpointRef:
+        sig = wire_signature(416)
+        reply = await self._asend(416, checked(sig, [checkpoint, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_checkpoint_delete(self, checkpoint: DomainCheckpointRef, flags: int) -> None:
+        sig = wire_signature(417)
+        reply = await self._asend(417, checked(sig, [checkpoint, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_backup_begin(
+        self, dom: DomainRef, backup_xml: str, checkpoint_xml: str | None, flags: int
+    ) -> None:
+        sig = wire_signature(421)
+        reply = await self._asend(421, checked(sig, [dom, backup_xml, checkpoint_xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_backup_get_xml_desc(self, dom: DomainRef, flags: int) -> str:
+        sig = wire_signature(422)
+        reply = await self._asend(422, checked(sig, [dom, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]

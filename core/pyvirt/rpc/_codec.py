@@ -266,8 +266,14 @@ def _build(tp: Any) -> Checker:  # noqa: C901 - one branch per annotation shape
     origin = getattr(tp, "__origin__", None)
     if isinstance(tp, types.UnionType) or (typing is not None and origin is typing.Union):
         options = [checker(t) for t in tp.__args__]
+        # The plain types among the options are accepted by one type test: a typed
+        # parameter's value (bool | int | float | str) would otherwise fail its way through
+        # the options, an exception per value, ten thousand per domstats reply.
+        plain = frozenset(t for t in tp.__args__ if t in (bool, int, float, str, bytes))
 
         def union(value: Any, where: str) -> Any:
+            if type(value) in plain:
+                return value
             for option in options:
                 try:
                     return option(value, where)

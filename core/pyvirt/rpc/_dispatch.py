@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from pyvirt._records import (
+        DomainCheckpointRef,
         DomainRef,
         DomainSnapshotRef,
         InterfaceRef,
@@ -1285,6 +1286,85 @@ def _node_device_is_active(conn: DriverConnection, args: list[Any], read_only: b
     return conn.node_device_is_active(name)
 
 
+def _connect_get_all_domain_stats(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    doms: list[DomainRef] = args[0]
+    stats: int = args[1]
+    flags: int = args[2]
+    return conn.connect_get_all_domain_stats(doms, stats, flags)
+
+
+def _domain_checkpoint_create_xml(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    xml: str = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[411], flags, True)
+    return conn.domain_checkpoint_create_xml(dom, xml, flags)
+
+
+def _domain_checkpoint_get_xml_desc(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    checkpoint: DomainCheckpointRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[412], flags, True)
+    return conn.domain_checkpoint_get_xml_desc(checkpoint, flags)
+
+
+def _domain_list_all_checkpoints(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_list_all_checkpoints(dom, flags)
+
+
+def _domain_checkpoint_list_all_children(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    checkpoint: DomainCheckpointRef = args[0]
+    flags: int = args[1]
+    return conn.domain_checkpoint_list_all_children(checkpoint, flags)
+
+
+def _domain_checkpoint_lookup_by_name(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    name: str = args[1]
+    flags: int = args[2]
+    return conn.domain_checkpoint_lookup_by_name(dom, name, flags)
+
+
+def _domain_checkpoint_get_parent(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    checkpoint: DomainCheckpointRef = args[0]
+    flags: int = args[1]
+    return conn.domain_checkpoint_get_parent(checkpoint, flags)
+
+
+def _domain_checkpoint_delete(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    checkpoint: DomainCheckpointRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[417], flags, True)
+    return conn.domain_checkpoint_delete(checkpoint, flags)
+
+
+def _domain_backup_begin(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    backup_xml: str = args[1]
+    checkpoint_xml: str | None = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[421], flags, True)
+    return conn.domain_backup_begin(dom, backup_xml, checkpoint_xml, flags)
+
+
+def _domain_backup_get_xml_desc(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_backup_get_xml_desc(dom, flags)
+
+
 #: Procedure number -> ``handler(conn, args, read_only)``.
 DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     3: _connect_get_type,
@@ -1476,4 +1556,14 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     434: _node_device_set_autostart,
     435: _node_device_is_persistent,
     436: _node_device_is_active,
+    344: _connect_get_all_domain_stats,
+    411: _domain_checkpoint_create_xml,
+    412: _domain_checkpoint_get_xml_desc,
+    413: _domain_list_all_checkpoints,
+    414: _domain_checkpoint_list_all_children,
+    415: _domain_checkpoint_lookup_by_name,
+    416: _domain_checkpoint_get_parent,
+    417: _domain_checkpoint_delete,
+    421: _domain_backup_begin,
+    422: _domain_backup_get_xml_desc,
 }

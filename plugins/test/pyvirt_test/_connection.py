@@ -8,7 +8,9 @@ from collections.abc import Callable
 from pyvirt import ObjectEvent
 from pyvirt.driver import DriverConnection
 
+from pyvirt_test._checkpoint_ops import CheckpointOps
 from pyvirt_test._domain_ops import DomainOps
+from pyvirt_test._domstats_ops import DomainStatsOps
 from pyvirt_test._host import HostOps
 from pyvirt_test._iface_ops import InterfaceOps
 from pyvirt_test._info_ops import InfoOps
@@ -30,8 +32,10 @@ class TestConnection(
     MetadataOps,
     VcpuOps,
     StatsOps,
+    DomainStatsOps,
     DomainOps,
     SnapshotOps,
+    CheckpointOps,
     NetworkOps,
     StorageOps,
     InterfaceOps,

@@ -65,6 +65,10 @@ def _snapshot_count(dom: TestDomain) -> int:
     return len(dom.snapshots)
 
 
+def _checkpoint_count(dom: TestDomain) -> int:
+    return len(dom.checkpoints)
+
+
 def _not_running(dom: TestDomain) -> Exception:
     return make_error(ErrorCode.INTERNAL_ERROR, _T, f"domain '{dom.name}' not running")
 
@@ -95,7 +99,10 @@ class DomainOps:
     def connect_list_all_domains(self, flags: int) -> list[DomainRecord]:
         with self.state.lock:
             return self.state.domains.list_all(
-                flags, "testConnectListAllDomains", snapshots=_snapshot_count
+                flags,
+                "testConnectListAllDomains",
+                snapshots=_snapshot_count,
+                checkpoints=_checkpoint_count,
             )
 
     def domain_lookup_by_name(self, name: str) -> DomainRecord:

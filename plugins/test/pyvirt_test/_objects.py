@@ -23,7 +23,14 @@ from pyvirt.driver import StorageVolObjList, field, model
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pyvirt.conf import DomainDef, NetworkDef, PoolDef, SnapshotDef, VolumeDef
+    from pyvirt.conf import (
+        CheckpointDef,
+        DomainDef,
+        NetworkDef,
+        PoolDef,
+        SnapshotDef,
+        VolumeDef,
+    )
 
 
 @model(slots=True)
@@ -44,6 +51,14 @@ class TestDomain:
     #: Snapshots by name (the tree is their parent names) and the current one's name.
     snapshots: dict[str, SnapshotDef] = field(default_factory=dict)
     current_snapshot: str | None = None
+    #: Checkpoints by name (the tree is their parent names, as for snapshots) and the
+    #: current one's name, the parent of the next.
+    checkpoints: dict[str, CheckpointDef] = field(default_factory=dict)
+    current_checkpoint: str | None = None
+    #: libvirt's testIOThreadInfo list: the IOThreads virDomainAddIOThread added (not those
+    #: of the XML), by id: (poll-max-ns, poll-grow, poll-shrink).  It outlives a restart, and
+    #: is what ``domstats --iothread`` reports while the domain runs.
+    iothread_polls: dict[int, tuple[int, int, int]] = field(default_factory=dict)
 
     @property
     def name(self) -> str:

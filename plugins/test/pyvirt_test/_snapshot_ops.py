@@ -31,6 +31,7 @@ from pyvirt import (
 )
 from pyvirt.driver import unsupported_flags
 
+from pyvirt_test import _moments as moments
 from pyvirt_test._objects import TestDomain
 from pyvirt_test._state import TestState
 
@@ -104,24 +105,17 @@ class SnapshotOps:
 
     @staticmethod
     def _children(dom: TestDomain, name: str | None) -> list[str]:
-        """The children of *name* (the roots for None) in libvirt's order: it links a
-        snapshot in front of its siblings, so the last linked comes first.  The snapshots'
-        dictionary keeps link order: (re)linking one re-inserts it at the end."""
-        return [n for n, s in reversed(dom.snapshots.items()) if s.parent == name]
+        """The children of *name* (the roots for None) in libvirt's order."""
+        return moments.children(dom.snapshots, name)
 
     def _descendants(self, dom: TestDomain, name: str | None) -> list[str]:
-        """Every descendant of *name*, depth first, parents before children (libvirt's
-        virDomainMomentForEachDescendant order)."""
-        found: list[str] = []
-        for child in self._children(dom, name):
-            found.append(child)
-            found.extend(self._descendants(dom, child))
-        return found
+        """Every descendant of *name*, depth first, parents before children."""
+        return moments.descendants(dom.snapshots, name)
 
     @staticmethod
     def _relink(dom: TestDomain, name: str) -> None:
         """Link *name* in front of its siblings again."""
-        dom.snapshots[name] = dom.snapshots.pop(name)
+        moments.relink(dom.snapshots, name)
 
     def _listed(self, dom: TestDomain, names: list[str], flags: int) -> list[str]:
         if flags & _L.METADATA == 0 and flags & _L.NO_METADATA:
@@ -252,6 +246,12 @@ class SnapshotOps:
             if not obj.persistent and flags & C.HALT:
                 raise make_error(
                     ErrorCode.OPERATION_INVALID, _T, "cannot halt after transient domain snapshot"
+                )
+            if obj.checkpoints:
+                raise make_error(
+                    ErrorCode.OPERATION_UNSUPPORTED,
+                    _T,
+                    "cannot create snapshot while checkpoint exists",
                 )
             defn = parse_snapshot_xml(xml, redefine=redefine)
             name = defn.name or ""

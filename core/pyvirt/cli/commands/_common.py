@@ -47,6 +47,13 @@ def exclusive(p: Parsed, a: str, b: str) -> None:
         raise Failure(f"Options --{a} and --{b} are mutually exclusive")
 
 
+def exclusive_pairs(p: Parsed, pairs: tuple[tuple[str, str], ...]) -> None:
+    """VSH_EXCLUSIVE_OPTIONS for each pair, in order: given options (of any type) only."""
+    for a, b in pairs:
+        if p.values.get(a) is not None and p.values.get(b) is not None:
+            raise Failure(f"Options --{a} and --{b} are mutually exclusive")
+
+
 def require(p: Parsed, needed: str, by: str) -> None:
     if p.bool(by) and not p.bool(needed):
         raise Failure(f"Option --{needed} is required by option --{by}")
@@ -109,13 +116,17 @@ def read_file(path: str) -> str:
 
 def domain(ctl: Control, p: Parsed, by: int = BY_ID | BY_UUID | BY_NAME) -> tuple[Domain, str]:
     """virshCommandOptDomainBy: by id, then uuid (36 chars), then name; one-line error."""
-    from pyvirt import VirtError
-
     name = string_req(p, "domain")
     assert name is not None
+    ctl.log(INFO, f"{p.cmd.name}: found option <domain>: {name}")
+    return lookup_domain(ctl, name, p.cmd.name, by), name
+
+
+def lookup_domain(ctl: Control, name: str, cmd: str, by: int = BY_ID | BY_UUID | BY_NAME) -> Domain:
+    """virshLookupDomainBy: *name* by id, then uuid (36 chars), then name; one-line error."""
+    from pyvirt import VirtError
+
     conn = ctl.conn
-    cmd = p.cmd.name
-    ctl.log(INFO, f"{cmd}: found option <domain>: {name}")
     dom = None
     if by & BY_ID:
 
@@ -140,7 +151,7 @@ def domain(ctl: Control, p: Parsed, by: int = BY_ID | BY_UUID | BY_NAME) -> tupl
             pass
     if dom is None:
         raise Failure(f"failed to get domain '{name}'")
-    return dom, name
+    return dom
 
 
 def uuid_then_name(

@@ -219,6 +219,8 @@ def dump_xml(ctl: Control, xml: str, xpath: str | None, wrap: bool) -> None:
         for node in result:
             if isinstance(node, etree._Element):
                 root.append(node)
+            elif getattr(node, "is_attribute", False):  # copied onto the wrapper, as virsh
+                root.set(getattr(node, "attrname", ""), str(node))
         etree.indent(root, space="  ")
         ctl.print(etree.tostring(root, encoding="unicode") + "\n")
     else:

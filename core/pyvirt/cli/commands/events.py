@@ -235,28 +235,40 @@ def cmd_event(ctl: Control, p: Parsed) -> bool:
     return waiter.report()
 
 
-def cmd_net_event(ctl: Control, p: Parsed) -> bool:
+def object_events(
+    ctl: Control,
+    p: Parsed,
+    kind: str,
+    names: tuple[str, ...],
+    lookup: Callable[[], str | None],
+    text: Callable[[ObjectEvent], str],
+    *,
+    fired: tuple[str, ...] = ("lifecycle",),
+) -> bool:
+    """``net-event`` and ``pool-event``: list the event *names*, or wait for events of
+    *kind* (of the object *lookup* finds, when its option is given: virsh reports a failed
+    lookup, then listens to every object all the same).  Only the events in *fired* are
+    emitted by pyvirt's drivers; the others are accepted and wait in vain."""
     if p.bool("list"):
-        return _list_names(ctl, NETWORK_EVENTS)
+        return _list_names(ctl, names)
     name = string_req(p, "event")
     if name is None:
         raise Failure("either --list or --event <type> is required")
-    if name not in NETWORK_EVENTS:
+    if name not in names:
         raise Failure(f"unknown event type {name}")
     timeout = timeout_ms(p)
     uuid = None
     lookup_error: BaseException | None = None
-    if p.str("network") is not None:
-        # virsh reports a failed lookup, then listens to every network all the same.
-        try:
-            uuid = network(ctl, p)[0].uuid
-        except Failure as f:
-            for line in f.lines:
-                ctl.error(line)
-            lookup_error = f.cause
+    try:
+        uuid = lookup()
+    except Failure as f:
+        for line in f.lines:
+            ctl.error(line)
+        lookup_error = f.cause
     waiter = _Waiter(ctl, p.bool("loop"), p.bool("timestamp"))
     conn = ctl.conn
-    waiter.watch(conn, "network", uuid, network_event_text)
+    if name in fired:
+        waiter.watch(conn, kind, uuid, text)
     try:
         waiter.wait(timeout)
     finally:
@@ -266,6 +278,13 @@ def cmd_net_event(ctl: Control, p: Parsed) -> bool:
     if lookup_error is not None:
         ctl.error(str(lookup_error))
     return False
+
+
+def cmd_net_event(ctl: Control, p: Parsed) -> bool:
+    def lookup() -> str | None:
+        return network(ctl, p)[0].uuid if p.str("network") is not None else None
+
+    return object_events(ctl, p, "network", NETWORK_EVENTS, lookup, network_event_text)
 
 
 _LOOP = Opt("loop", T.BOOL, "loop until timeout or interrupt, rather than one-shot")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pyvirt._enums import DomainSnapshotListFlags as List
 from pyvirt.cli._control import Control, Failure
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
-from pyvirt.cli.commands._common import dom_opt, domain, string_req
+from pyvirt.cli.commands._common import dom_opt, domain, exclusive_pairs, string_req
 
 # Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
 TYPE_CHECKING = False
@@ -42,9 +42,7 @@ _EXCLUSIVE = (
 
 
 def _flags(p: Parsed) -> int:
-    for a, b in _EXCLUSIVE:
-        if p.values.get(a) is not None and p.values.get(b) is not None:
-            raise Failure(f"Options --{a} and --{b} are mutually exclusive")
+    exclusive_pairs(p, _EXCLUSIVE)
     flags = 0
     for option, bit in _FILTERS.items():
         if p.bool(option):
@@ -81,7 +79,8 @@ def _start(p: Parsed, dom: object) -> DomainSnapshot | None:
     return None
 
 
-def _created(seconds: int) -> str:
+def created(seconds: int) -> str:
+    """A creation time as virsh's moment listings print it (local time)."""
     import time
 
     return time.strftime("%Y-%m-%d %H:%M:%S %z", time.localtime(seconds))
@@ -126,8 +125,8 @@ def cmd_snapshot_list(ctl: Control, p: Parsed) -> bool:
     rows = []
     for snap in snaps:
         root = parse_document(snap.xml_desc(), "(domain_snapshot)", 35)
-        created = _created(int(root.findtext("creationTime") or 0))
-        row = [snap.name, created, root.findtext("state") or ""]
+        created_at = created(int(root.findtext("creationTime") or 0))
+        row = [snap.name, created_at, root.findtext("state") or ""]
         if with_parent:
             row.append(root.findtext("parent/name") or "")
         rows.append(row)
