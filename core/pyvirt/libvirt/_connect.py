@@ -21,6 +21,7 @@ from pyvirt.libvirt import _args, _eventloop
 from pyvirt.libvirt._connect_host import HostDeviceMethods
 from pyvirt.libvirt._connect_secrets import SecretConnectMethods
 from pyvirt.libvirt._domain import virDomain
+from pyvirt.libvirt._domain_devices import ConnectSaveImageMethods
 from pyvirt.libvirt._errors import (
     ErrorTuple,
     api,
@@ -39,7 +40,7 @@ from pyvirt.libvirt._unsupported import add_unsupported
 _LIB_VERSION = 9000000
 
 
-class virConnect(SecretConnectMethods, HostDeviceMethods):  # noqa: N801 - libvirt-python's name
+class virConnect(SecretConnectMethods, HostDeviceMethods, ConnectSaveImageMethods):  # noqa: N801 - libvirt-python's name
     """An open connection; libvirt-python's method names over a :class:`pyvirt.Connection`."""
 
     if TYPE_CHECKING:

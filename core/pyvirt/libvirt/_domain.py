@@ -13,6 +13,7 @@ from pyvirt._enums import DomainVcpuFlags
 from pyvirt._objects import Domain
 from pyvirt._records import DomainRef, TypedParameter
 from pyvirt.libvirt import _args
+from pyvirt.libvirt._domain_devices import DomainDeviceMethods
 from pyvirt.libvirt._domain_extras import DomainMetadataMethods
 from pyvirt.libvirt._domain_stats import DomainStatsMethods
 from pyvirt.libvirt._domain_vcpus import DomainVcpuMethods
@@ -30,6 +31,7 @@ class virDomain(  # noqa: N801 - libvirt-python's name
     DomainVcpuMethods,
     DomainStatsMethods,
     DomainSnapshotMethods,
+    DomainDeviceMethods,
     IdentifiedHandle,
 ):
     """A domain on a :class:`virConnect`; a value, like pyvirt's handle."""

@@ -74,22 +74,22 @@ def read_image(path: str) -> DomainDef:
     truncated or foreign file."""
     try:
         with open(path, "rb") as f:
-            header = f.read(len(MAGIC))
-            if len(header) < len(MAGIC):
-                raise _system_error(f"incomplete save header in '{path}'", 0)
-            if header != MAGIC:
-                raise _internal("mismatched header magic")
-            length = f.read(_LEN.size)
-            if len(length) < _LEN.size:
-                raise _system_error(f"failed to read metadata length in '{path}'", 0)
-            (size,) = _LEN.unpack(length)
-            if size < 1 or size > _MAX_XML:
-                raise _internal("length of metadata out of range")
-            xml = f.read(size)
-            if len(xml) < size:
-                raise _system_error(f"incomplete metadata in '{path}'", 0)
+            data = f.read(len(MAGIC) + _LEN.size + _MAX_XML)
     except OSError as e:
         raise _system_error(f"cannot read domain image '{path}'", e.errno or 0) from None
+    header, data = data[: len(MAGIC)], data[len(MAGIC) :]
+    if len(header) < len(MAGIC):
+        raise _system_error(f"incomplete save header in '{path}'", 0)
+    if header != MAGIC:
+        raise _internal("mismatched header magic")
+    if len(data) < _LEN.size:
+        raise _system_error(f"failed to read metadata length in '{path}'", 0)
+    (size,) = _LEN.unpack(data[: _LEN.size])
+    if size < 1 or size > _MAX_XML:
+        raise _internal("length of metadata out of range")
+    xml = data[_LEN.size : _LEN.size + size]
+    if len(xml) < size:
+        raise _system_error(f"incomplete metadata in '{path}'", 0)
     return _parse(xml.rstrip(b"\0").decode("utf-8", errors="replace"))
 
 
