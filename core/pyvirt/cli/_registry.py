@@ -59,6 +59,17 @@ MODULES: dict[str, tuple[str, ...]] = {
         "undefine",
     ),
     "save": ("managedsave", "managedsave-remove"),
+    "save_image": (
+        "save",
+        "restore",
+        "save-image-dumpxml",
+        "save-image-define",
+        "save-image-edit",
+        "managedsave-dumpxml",
+        "managedsave-define",
+        "managedsave-edit",
+        "dump",
+    ),
     "attach": (
         "attach-device",
         "detach-device",
