@@ -117,8 +117,7 @@ def test_detach_finds_the_device_in_the_domain_xml(uri: str, files: Path, comman
         "attach-disk test y vdc scsi qemu qcow2 --print-xml",
         "attach-disk test /tmp/y.img vdc --sourcetype block --iothread 2 --print-xml",
         "attach-disk test /dev/null vdc --print-xml",
-        "attach-disk test pool/vol vdc --source-protocol rbd --source-host-name h:1234 "
-        "--print-xml",
+        "attach-disk test pool/vol vdc --source-protocol rbd --source-host-name h:1234 --print-xml",
         "attach-disk test x vdc --source-protocol nbd --source-host-transport unix "
         "--source-host-socket /s --print-xml",
         "attach-disk test y sdc --address scsi:1.2.3 --print-xml",
