@@ -59,6 +59,16 @@ MODULES: dict[str, tuple[str, ...]] = {
         "undefine",
     ),
     "save": ("managedsave", "managedsave-remove"),
+    "block": (
+        "blockcommit",
+        "blockcopy",
+        "blockjob",
+        "blockpull",
+        "blockresize",
+        "domblkthreshold",
+        "domxml-from-native",
+        "domxml-to-native",
+    ),
     "save_image": (
         "save",
         "restore",
