@@ -858,16 +858,16 @@ class AsyncDriverCalls:
         return await driver.domain_save_image_get_xml_desc(file, flags)
 
     async def domain_save_image_define_xml(
-        self, file: str, dxml: str, flags: int, api: str = "virDomainSaveImageDefineXML"
+        self, file: str, xml: str, flags: int, api: str = "virDomainSaveImageDefineXML"
     ) -> None:
         """virDomainSaveImageDefineXML (procedure 236)."""
         driver = self._driver(api)
         file = check_string(file, "file", api)
-        dxml = check_string(dxml, "dxml", api)
+        xml = check_string(xml, "xml", api)
         flags = check_flags(flags, api)
         if self.read_only:
             check_access(BY_NUMBER[236], flags, True, api)
-        return await driver.domain_save_image_define_xml(file, dxml, flags)
+        return await driver.domain_save_image_define_xml(file, xml, flags)
 
     async def domain_managed_save_get_xml_desc(
         self, dom: DomainRef, flags: int, api: str = "virDomainManagedSaveGetXMLDesc"
@@ -2242,8 +2242,8 @@ class LocalAsyncDriver:
     async def domain_save_image_get_xml_desc(self, file: str, flags: int) -> str:
         return self.sync.domain_save_image_get_xml_desc(file, flags)
 
-    async def domain_save_image_define_xml(self, file: str, dxml: str, flags: int) -> None:
-        return self.sync.domain_save_image_define_xml(file, dxml, flags)
+    async def domain_save_image_define_xml(self, file: str, xml: str, flags: int) -> None:
+        return self.sync.domain_save_image_define_xml(file, xml, flags)
 
     async def domain_managed_save_get_xml_desc(self, dom: DomainRef, flags: int) -> str:
         return self.sync.domain_managed_save_get_xml_desc(dom, flags)

@@ -870,16 +870,16 @@ class DriverCalls:
         return driver.domain_save_image_get_xml_desc(file, flags)
 
     def domain_save_image_define_xml(
-        self, file: str, dxml: str, flags: int, api: str = "virDomainSaveImageDefineXML"
+        self, file: str, xml: str, flags: int, api: str = "virDomainSaveImageDefineXML"
     ) -> None:
         """virDomainSaveImageDefineXML (procedure 236)."""
         driver = self._driver(api)
         file = check_string(file, "file", api)
-        dxml = check_string(dxml, "dxml", api)
+        xml = check_string(xml, "xml", api)
         flags = check_flags(flags, api)
         if self.read_only:
             check_access(BY_NUMBER[236], flags, True, api)
-        return driver.domain_save_image_define_xml(file, dxml, flags)
+        return driver.domain_save_image_define_xml(file, xml, flags)
 
     def domain_managed_save_get_xml_desc(
         self, dom: DomainRef, flags: int, api: str = "virDomainManagedSaveGetXMLDesc"

@@ -66,9 +66,11 @@ class DomainDeviceDriver:
         """virDomainSaveImageGetXMLDesc: the definition held in the save file *file*."""
         _no_support("domain_save_image_get_xml_desc", _D)
 
-    def domain_save_image_define_xml(self, file: str, dxml: str, flags: int) -> None:
+    def domain_save_image_define_xml(self, file: str, xml: str, flags: int) -> None:
         """virDomainSaveImageDefineXML: replace the definition held in the save file *file*
-        (RUNNING/PAUSED change the state it restores to)."""
+        with *xml* (libvirt's ``dxml``; named ``xml`` so access control reads the domain's
+        name from it, as libvirt checks the new definition); RUNNING/PAUSED change the state
+        it restores to."""
         _no_support("domain_save_image_define_xml", _D)
 
     def domain_managed_save_get_xml_desc(self, dom: DomainRef, flags: int) -> str:

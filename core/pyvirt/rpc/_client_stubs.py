@@ -452,9 +452,9 @@ class RemoteStubs:
         sig = wire_signature(235)
         return self._invoke(235, checked(sig, [file, flags]), sig)  # type: ignore[no-any-return]
 
-    def domain_save_image_define_xml(self, file: str, dxml: str, flags: int) -> None:
+    def domain_save_image_define_xml(self, file: str, xml: str, flags: int) -> None:
         sig = wire_signature(236)
-        return self._invoke(236, checked(sig, [file, dxml, flags]), sig)  # type: ignore[no-any-return]
+        return self._invoke(236, checked(sig, [file, xml, flags]), sig)  # type: ignore[no-any-return]
 
     def domain_managed_save_get_xml_desc(self, dom: DomainRef, flags: int) -> str:
         sig = wire_signature(388)
@@ -1457,9 +1457,9 @@ class AsyncRemoteStubs:
         reply = await self._asend(235, checked(sig, [file, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
-    async def domain_save_image_define_xml(self, file: str, dxml: str, flags: int) -> None:
+    async def domain_save_image_define_xml(self, file: str, xml: str, flags: int) -> None:
         sig = wire_signature(236)
-        reply = await self._asend(236, checked(sig, [file, dxml, flags]), sig)
+        reply = await self._asend(236, checked(sig, [file, xml, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_managed_save_get_xml_desc(self, dom: DomainRef, flags: int) -> str:

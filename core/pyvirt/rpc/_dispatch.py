@@ -695,11 +695,11 @@ def _domain_save_image_get_xml_desc(
 
 def _domain_save_image_define_xml(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     file: str = args[0]
-    dxml: str = args[1]
+    xml: str = args[1]
     flags: int = args[2]
     if read_only:
         check_access(BY_NUMBER[236], flags, True)
-    return conn.domain_save_image_define_xml(file, dxml, flags)
+    return conn.domain_save_image_define_xml(file, xml, flags)
 
 
 def _domain_managed_save_get_xml_desc(

@@ -146,13 +146,13 @@ class SaveOps(DomainOps):
         defn = read_image(file)
         return format_domain_xml(defn, inactive=True, secure=bool(flags & _SAVE_IMAGE_XML_SECURE))
 
-    def domain_save_image_define_xml(self, file: str, dxml: str, flags: int) -> None:
+    def domain_save_image_define_xml(self, file: str, xml: str, flags: int) -> None:
         from pyvirt.conf import format_domain_xml
 
         allowed = _SAVE_RUNNING | _SAVE_PAUSED
         unsupported_flags(flags, allowed, "testDomainSaveImageDefineXML", _T)
         read_image(file)
-        defn = _parse(dxml)
+        defn = _parse(xml)
         xml = format_domain_xml(defn, inactive=True, secure=True)
         _write_file(file, image_bytes(xml), f"saving domain '{defn.name}' to '{file}'")
 
