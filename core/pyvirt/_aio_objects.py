@@ -437,6 +437,48 @@ class AsyncConnection(AsyncConnectionBase):
         pools; none is VIR_ERR_NO_STORAGE_VOL."""
         return AsyncStorageVol(self, await self._calls.storage_vol_lookup_by_path(path))
 
+    async def restore(self, frm: str, dxml: str | None = None, flags: int | None = None) -> None:
+        """Start a domain again from the save file *frm* (virDomainRestore; with *dxml* or
+        *flags*, virDomainRestoreFlags: BYPASS_CACHE, RUNNING or PAUSED)."""
+        api = "virDomainRestore" if flags is None and dxml is None else "virDomainRestoreFlags"
+        frm = _required(frm, "from", api)
+        dxml = _maybe(dxml, "dxml", api)
+        _running_or_paused(flags, api)
+        await self._calls.domain_restore_flags(frm, dxml, flags or 0, api=api)
+
+    async def save_image_xml(self, file: str, flags: int = 0) -> str:
+        """The definition held in the save file *file* (virDomainSaveImageGetXMLDesc)."""
+        file = _required(file, "file", "virDomainSaveImageGetXMLDesc")
+        return await self._calls.domain_save_image_get_xml_desc(file, flags)
+
+    async def define_save_image_xml(self, file: str, dxml: str, flags: int = 0) -> None:
+        """Replace the definition held in the save file *file* (virDomainSaveImageDefineXML;
+        RUNNING or PAUSED change the state a restore leaves the domain in)."""
+        api = "virDomainSaveImageDefineXML"
+        file = _required(file, "file", api)
+        dxml = _required(dxml, "dxml", api)
+        _running_or_paused(flags, api)
+        await self._calls.domain_save_image_define_xml(file, dxml, flags)
+
+    async def domain_xml_from_native(
+        self, native_format: str, native_config: str, flags: int = 0
+    ) -> str:
+        """A domain definition from a hypervisor's own configuration
+        (virConnectDomainXMLFromNative)."""
+        api = "virConnectDomainXMLFromNative"
+        native_format = _required(native_format, "nativeFormat", api)
+        native_config = _required(native_config, "nativeConfig", api)
+        return await self._calls.connect_domain_xml_from_native(native_format, native_config, flags)
+
+    async def domain_xml_to_native(
+        self, native_format: str, domain_xml: str, flags: int = 0
+    ) -> str:
+        """The hypervisor's own configuration for a definition (virConnectDomainXMLToNative)."""
+        api = "virConnectDomainXMLToNative"
+        native_format = _required(native_format, "nativeFormat", api)
+        domain_xml = _required(domain_xml, "domainXml", api)
+        return await self._calls.connect_domain_xml_to_native(native_format, domain_xml, flags)
+
 
 class AsyncDomain:
     """A domain (virtual machine) on a connection.

@@ -257,6 +257,9 @@ def gen_aio_objects() -> str:
         "",
         "",
     ]
+    connection, connection_imports = _with_mixins(connection)
+    header = parts.index("from pyvirt._typed_params import typed_params_dict")
+    parts[header + 1 : header + 1] = connection_imports
     parts.append(_convert(connection, skip=_CONNECTION_PLUMBING, base="AsyncConnectionBase"))
     for name in ("Domain", "DomainSnapshot", "Network", "StoragePool", "StorageVol"):
         merged, imports = _with_mixins(objects[name])
