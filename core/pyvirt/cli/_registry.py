@@ -239,16 +239,26 @@ def lookup(name: str) -> Cmd | None:
 _TABLE_ORDER: dict[str, tuple[str, ...]] = {"nodedev": MODULES["nodedevs"]}
 
 #: The few commands virsh's tables list out of alphabetical order: name -> the command it
-#: follows (virsh lists ``emulatorpin`` right after ``vcpupin``).
-LISTED_AFTER = {"emulatorpin": "vcpupin"}
+#: follows (virsh lists ``emulatorpin`` right after ``vcpupin``; chains follow each other).
+#: virsh lists ``domblkthreshold`` after ``setvcpu``, which pyvirsh lacks yet: until then it
+#: follows the last command before it that pyvirsh has.
+LISTED_AFTER = {
+    "emulatorpin": "vcpupin",
+    "domblkthreshold": "emulatorpin",
+    "managedsave-edit": "managedsave-remove",
+    "managedsave-dumpxml": "managedsave-edit",
+    "managedsave-define": "managedsave-dumpxml",
+}
 
 
 def _listing_key(cmd: Cmd) -> tuple[bool, str, int]:
     """By name, but for :data:`LISTED_AFTER`; and the nwfilter-binding-* commands come after
     all the nwfilter-* ones (virsh has a table of their own for them)."""
-    after = LISTED_AFTER.get(cmd.name)
     binding = cmd.name.startswith("nwfilter-binding-")
-    return (binding, cmd.name, 0) if after is None else (binding, after, 1)
+    name, depth = cmd.name, 0
+    while name in LISTED_AFTER:
+        name, depth = LISTED_AFTER[name], depth + 1
+    return (binding, name, depth)
 
 
 def group_commands(keyword: str) -> list[Cmd]:
