@@ -119,6 +119,31 @@ LIBVIRT_CALLS: dict[str, str] = {
     "domain_block_stats_flags": "d.blockStatsFlags('vda', 0)",
     "domain_interface_stats": "d.interfaceStats('testnet0')",
     "domain_get_disk_errors": "d.diskErrors({f})",
+    # devices, save/restore, core dumps and block jobs (the "attach" family)
+    "domain_attach_device": "d.attachDevice(DISKXML)",
+    "domain_detach_device": "d.detachDevice(DISKXML)",
+    "domain_attach_device_flags": "d.attachDeviceFlags(DISKXML, {f})",
+    "domain_detach_device_flags": "d.detachDeviceFlags(DISKXML, {f})",
+    "domain_update_device_flags": "d.updateDeviceFlags(DISKXML, {f})",
+    "domain_detach_device_alias": "d.detachDeviceAlias('ua-x', {f})",
+    "domain_is_updated": "d.isUpdated()",
+    "domain_save_flags": "d.saveFlags('/nonexistent/probe.sav', None, {f})",
+    "domain_restore_flags": "c.restoreFlags('/nonexistent/probe.sav', None, {f})",
+    "domain_save_image_get_xml_desc": "c.saveImageGetXMLDesc('/nonexistent/probe.sav', {f})",
+    "domain_save_image_define_xml": "c.saveImageDefineXML('/nonexistent/p.sav', '<x/>', {f})",
+    "domain_managed_save_get_xml_desc": "d.managedSaveGetXMLDesc({f})",
+    "domain_managed_save_define_xml": "d.managedSaveDefineXML(None, {f})",
+    "domain_core_dump_with_format": "d.coreDumpWithFormat('/nonexistent/core', 0, {f})",
+    "domain_block_commit": "d.blockCommit('vda', None, None, 0, {f})",
+    "domain_block_rebase": "d.blockRebase('vda', None, 0, {f})",
+    "domain_block_pull": "d.blockPull('vda', 0, {f})",
+    "domain_block_resize": "d.blockResize('vda', 1, {f})",
+    "domain_get_block_job_info": "d.blockJobInfo('vda', {f})",
+    "domain_block_job_abort": "d.blockJobAbort('vda', {f})",
+    "domain_block_job_set_speed": "d.blockJobSetSpeed('vda', 1, {f})",
+    "domain_set_block_threshold": "d.setBlockThreshold('vda', 1, {f})",
+    "connect_domain_xml_from_native": "c.domainXMLFromNative('qemu-argv', 'x', {f})",
+    "connect_domain_xml_to_native": "c.domainXMLToNative('qemu-argv', '<domain/>', {f})",
     "domain_screenshot": "d.screenshot(c.newStream(0), 0, {f})",
     "domain_open_console": "d.openConsole(None, c.newStream(0), {f})",
     "connect_list_all_networks": "c.listAllNetworks({f})",
@@ -261,6 +286,7 @@ POOLXML = "<pool type='dir'><name>probe</name><target><path>/probe</path></targe
 VOLXML = "<volume><name>probe2.img</name><capacity>1024</capacity></volume>"
 IFXML = "<interface type='ethernet' name='probe0'/>"
 DEVXML = "<device><capability type='system'/></device>"
+DISKXML = "<disk type='file'><target dev='vdb'/></disk>"
 rw = libvirt.open("test:///default")
 rw.storagePoolLookupByName("default-pool").createXML(
     "<volume><name>probe.img</name><capacity>1024</capacity></volume>", 0)

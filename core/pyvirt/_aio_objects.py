@@ -21,11 +21,18 @@ from pyvirt._checks import (
     check_string,
     check_uint,
     invalid_arg,
+    required_string,
 )
 from pyvirt._codes import ErrorDomain
 from pyvirt._connection import canonical_uuid
 from pyvirt._connection_stats import _UINT_MAX, _invalid
 from pyvirt._core_enums import DomainState
+from pyvirt._domain_devices import (
+    _DUMP_FORMAT_LAST,
+    _DUMP_FORMAT_RAW,
+    _maybe,
+    _running_or_paused,
+)
 from pyvirt._domain_extras import (
     _DESCRIPTION,
     _ELEMENT,
@@ -37,15 +44,14 @@ from pyvirt._domain_extras import (
     _optional_string,
     _refuse_read_only,
 )
-from pyvirt._domain_stats import _not_null
 from pyvirt._domain_vcpus import _cpumap, _split_cpumaps
 from pyvirt._objects import _INT_MAX, _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY
 from pyvirt._objects_checkpoint import (
+    _CHECK,
     _DELETE_CHILDREN,
     _DELETE_CHILDREN_ONLY,
     _create_flags,
     _exclusive_flags,
-    _required,
 )
 from pyvirt._records import DomainRef, DomainSnapshotRef
 from pyvirt._typed_params import typed_params_dict
@@ -475,6 +481,48 @@ class AsyncConnection(AsyncConnectionBase):
             await self._calls.connect_get_all_domain_stats(refs, stats, flags, api)
         )
 
+    async def restore(self, frm: str, dxml: str | None = None, flags: int | None = None) -> None:
+        """Start a domain again from the save file *frm* (virDomainRestore; with *dxml* or
+        *flags*, virDomainRestoreFlags: BYPASS_CACHE, RUNNING or PAUSED)."""
+        api = "virDomainRestore" if flags is None and dxml is None else "virDomainRestoreFlags"
+        frm = required_string(frm, "from", api)
+        dxml = _maybe(dxml, "dxml", api)
+        _running_or_paused(flags, api)
+        await self._calls.domain_restore_flags(frm, dxml, flags or 0, api=api)
+
+    async def save_image_xml(self, file: str, flags: int = 0) -> str:
+        """The definition held in the save file *file* (virDomainSaveImageGetXMLDesc)."""
+        file = required_string(file, "file", "virDomainSaveImageGetXMLDesc")
+        return await self._calls.domain_save_image_get_xml_desc(file, flags)
+
+    async def define_save_image_xml(self, file: str, dxml: str, flags: int = 0) -> None:
+        """Replace the definition held in the save file *file* (virDomainSaveImageDefineXML;
+        RUNNING or PAUSED change the state a restore leaves the domain in)."""
+        api = "virDomainSaveImageDefineXML"
+        file = required_string(file, "file", api)
+        dxml = required_string(dxml, "dxml", api)
+        _running_or_paused(flags, api)
+        await self._calls.domain_save_image_define_xml(file, dxml, flags)
+
+    async def domain_xml_from_native(
+        self, native_format: str, native_config: str, flags: int = 0
+    ) -> str:
+        """A domain definition from a hypervisor's own configuration
+        (virConnectDomainXMLFromNative)."""
+        api = "virConnectDomainXMLFromNative"
+        native_format = required_string(native_format, "nativeFormat", api)
+        native_config = required_string(native_config, "nativeConfig", api)
+        return await self._calls.connect_domain_xml_from_native(native_format, native_config, flags)
+
+    async def domain_xml_to_native(
+        self, native_format: str, domain_xml: str, flags: int = 0
+    ) -> str:
+        """The hypervisor's own configuration for a definition (virConnectDomainXMLToNative)."""
+        api = "virConnectDomainXMLToNative"
+        native_format = required_string(native_format, "nativeFormat", api)
+        domain_xml = required_string(domain_xml, "domainXml", api)
+        return await self._calls.connect_domain_xml_to_native(native_format, domain_xml, flags)
+
 
 class AsyncDomain:
     """A domain (virtual machine) on a connection.
@@ -583,15 +631,8 @@ class AsyncDomain:
         """Save the domain's state and stop it; ``start`` resumes from it (virsh managedsave).
         *flags*: VIR_DOMAIN_SAVE_BYPASS_CACHE, and RUNNING or PAUSED (not both) for the state
         the next start leaves it in."""
-        from pyvirt._enums import DomainSaveRestoreFlags as Save
-
         api = "virDomainManagedSave"
-        if isinstance(flags, int) and flags & Save.RUNNING and flags & Save.PAUSED:
-            raise invalid_arg(
-                "Flags 'VIR_DOMAIN_SAVE_RUNNING' and 'VIR_DOMAIN_SAVE_PAUSED' are mutually exclusive",
-                api,
-                "ctl",
-            )
+        _running_or_paused(flags, api)
         await self._conn._calls.domain_managed_save(self._ref, flags, api=api)
 
     async def managed_save_remove(self, flags: int = 0) -> None:
@@ -959,7 +1000,7 @@ class AsyncDomain:
         """(read requests, bytes read, write requests, bytes written, errors) of *disk*, a
         target ("vda") or source path (virDomainBlockStats); -1 where the driver cannot
         tell; "" asks for all disks together."""
-        disk = _not_null(disk, "disk", "virDomainBlockStats")
+        disk = required_string(disk, "disk", "virDomainBlockStats")
         a, b, c, d, e = await self._conn._calls.domain_block_stats(self._ref, disk)
         return (a, b, c, d, e)
 
@@ -968,7 +1009,7 @@ class AsyncDomain:
         ``rd_bytes``, ``wr_total_times`` ...; virDomainBlockStatsFlags)."""
         from pyvirt._typed_params import typed_params_dict
 
-        disk = _not_null(disk, "disk", "virDomainBlockStatsFlags")
+        disk = required_string(disk, "disk", "virDomainBlockStatsFlags")
         return typed_params_dict(
             await self._conn._calls.domain_block_stats_flags(self._ref, disk, flags)
         )
@@ -976,7 +1017,7 @@ class AsyncDomain:
     async def interface_stats(self, device: str) -> tuple[int, int, int, int, int, int, int, int]:
         """(rx bytes, rx packets, rx errors, rx drops, tx bytes, tx packets, tx errors,
         tx drops) of interface *device*, by target name or MAC (virDomainInterfaceStats)."""
-        device = _not_null(device, "device", "virDomainInterfaceStats")
+        device = required_string(device, "device", "virDomainInterfaceStats")
         a, b, c, d, e, f, g, h = await self._conn._calls.domain_interface_stats(self._ref, device)
         return (a, b, c, d, e, f, g, h)
 
@@ -994,7 +1035,7 @@ class AsyncDomain:
         """Create a checkpoint from *xml* (virsh checkpoint-create); *flags*:
         VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE, QUIESCE, REDEFINE_VALIDATE (with REDEFINE)."""
         api = "virDomainCheckpointCreateXML"
-        xml = _required(xml, "xmlDesc", api)
+        xml = required_string(xml, "xmlDesc", api, _CHECK)
         flags = _create_flags(flags, api)
         ref = await self._conn._calls.domain_checkpoint_create_xml(self._ref, xml, flags)
         return AsyncDomainCheckpoint(self, ref)
@@ -1006,7 +1047,7 @@ class AsyncDomain:
 
     async def checkpoint_lookup_by_name(self, name: str, flags: int = 0) -> AsyncDomainCheckpoint:
         """The checkpoint *name*; VIR_ERR_NO_DOMAIN_CHECKPOINT when there is none."""
-        name = _required(name, "name", "virDomainCheckpointLookupByName")
+        name = required_string(name, "name", "virDomainCheckpointLookupByName", _CHECK)
         ref = await self._conn._calls.domain_checkpoint_lookup_by_name(self._ref, name, flags)
         return AsyncDomainCheckpoint(self, ref)
 
@@ -1014,12 +1055,147 @@ class AsyncDomain:
         self, backup_xml: str, checkpoint_xml: str | None = None, flags: int = 0
     ) -> None:
         """Start a backup job (virDomainBackupBegin)."""
-        backup_xml = _required(backup_xml, "backupXML", "virDomainBackupBegin")
+        backup_xml = required_string(backup_xml, "backupXML", "virDomainBackupBegin", _CHECK)
         await self._conn._calls.domain_backup_begin(self._ref, backup_xml, checkpoint_xml, flags)
 
     async def backup_xml_desc(self, flags: int = 0) -> str:
         """The running backup job's ``<domainbackup>`` XML (virDomainBackupGetXMLDesc)."""
         return str(await self._conn._calls.domain_backup_get_xml_desc(self._ref, flags))
+
+    async def attach_device(self, xml: str, flags: int | None = None) -> None:
+        """Add the device *xml* describes (virDomainAttachDevice; with *flags*,
+        virDomainAttachDeviceFlags: :class:`DomainModificationImpact` LIVE/CONFIG/CURRENT)."""
+        if flags is None:
+            xml = required_string(xml, "xml", "virDomainAttachDevice")
+            await self._conn._calls.domain_attach_device(self._ref, xml)
+            return
+        xml = required_string(xml, "xml", "virDomainAttachDeviceFlags")
+        await self._conn._calls.domain_attach_device_flags(self._ref, xml, flags)
+
+    async def detach_device(self, xml: str, flags: int | None = None) -> None:
+        """Remove the device *xml* describes (virDomainDetachDevice; with *flags*,
+        virDomainDetachDeviceFlags)."""
+        if flags is None:
+            xml = required_string(xml, "xml", "virDomainDetachDevice")
+            await self._conn._calls.domain_detach_device(self._ref, xml)
+            return
+        xml = required_string(xml, "xml", "virDomainDetachDeviceFlags")
+        await self._conn._calls.domain_detach_device_flags(self._ref, xml, flags)
+
+    async def update_device(self, xml: str, flags: int = 0) -> None:
+        """Change a device in place, such as a CD-ROM's media (virDomainUpdateDeviceFlags;
+        VIR_DOMAIN_DEVICE_MODIFY_FORCE forces an eject)."""
+        xml = required_string(xml, "xml", "virDomainUpdateDeviceFlags")
+        await self._conn._calls.domain_update_device_flags(self._ref, xml, flags)
+
+    async def detach_device_alias(self, alias: str, flags: int = 0) -> None:
+        """Remove the device whose alias is *alias* (virDomainDetachDeviceAlias)."""
+        alias = required_string(alias, "alias", "virDomainDetachDeviceAlias")
+        await self._conn._calls.domain_detach_device_alias(self._ref, alias, flags)
+
+    async def is_updated(self) -> bool:
+        """Whether the running domain's definition differs from its persistent one
+        (virDomainIsUpdated)."""
+        return bool(await self._conn._calls.domain_is_updated(self._ref))
+
+    async def save(self, to: str, dxml: str | None = None, flags: int | None = None) -> None:
+        """Write the running domain's state to the file *to* and stop it (virDomainSave;
+        with *dxml* or *flags*, virDomainSaveFlags: BYPASS_CACHE, and RUNNING or PAUSED for
+        the state a restore leaves it in)."""
+        api = "virDomainSave" if flags is None and dxml is None else "virDomainSaveFlags"
+        to = required_string(to, "to", api)
+        dxml = _maybe(dxml, "dxml", api)
+        _running_or_paused(flags, api)
+        await self._conn._calls.domain_save_flags(self._ref, to, dxml, flags or 0, api=api)
+
+    async def core_dump(self, to: str, flags: int = 0, dumpformat: int | None = None) -> None:
+        """Write the guest's memory to the file *to* (virDomainCoreDump; with *dumpformat*
+        (:class:`DomainCoreDumpFormat`), virDomainCoreDumpWithFormat).  *flags*:
+        :class:`DomainCoreDumpFlags`; CRASH and LIVE, and CRASH and RESET, exclude each other."""
+        api = "virDomainCoreDump" if dumpformat is None else "virDomainCoreDumpWithFormat"
+        to = required_string(to, "to", api)
+        if isinstance(flags, int):
+            for a, b, names in ((1, 2, ("CRASH", "LIVE")), (1, 8, ("CRASH", "RESET"))):
+                if flags & a and flags & b:
+                    raise invalid_arg(
+                        f"Flags 'VIR_DUMP_{names[0]}' and 'VIR_DUMP_{names[1]}' are mutually exclusive",
+                        api,
+                        "ctl",
+                    )
+        fmt = _DUMP_FORMAT_RAW if dumpformat is None else dumpformat
+        if isinstance(fmt, int) and (not 0 <= fmt < _DUMP_FORMAT_LAST):
+            raise invalid_arg(f"dumpformat '{fmt}' is not supported", api, "flags")
+        await self._conn._calls.domain_core_dump_with_format(self._ref, to, fmt, flags, api=api)
+
+    async def managed_save_xml(self, flags: int = 0) -> str:
+        """The definition held in the managed save image (virDomainManagedSaveGetXMLDesc;
+        VIR_DOMAIN_SAVE_IMAGE_XML_SECURE adds secrets)."""
+        return await self._conn._calls.domain_managed_save_get_xml_desc(self._ref, flags)
+
+    async def define_managed_save_xml(self, dxml: str | None, flags: int = 0) -> None:
+        """Replace the managed save image's definition (virDomainManagedSaveDefineXML;
+        RUNNING or PAUSED change the state the next start leaves the domain in)."""
+        api = "virDomainManagedSaveDefineXML"
+        dxml = _maybe(dxml, "dxml", api)
+        _running_or_paused(flags, api)
+        await self._conn._calls.domain_managed_save_define_xml(self._ref, dxml, flags)
+
+    async def block_commit(
+        self,
+        disk: str,
+        base: str | None = None,
+        top: str | None = None,
+        bandwidth: int = 0,
+        flags: int = 0,
+    ) -> None:
+        """Merge *top* of *disk*'s backing chain into *base* (virDomainBlockCommit)."""
+        api = "virDomainBlockCommit"
+        disk = required_string(disk, "disk", api)
+        base, top = (_maybe(base, "base", api), _maybe(top, "top", api))
+        await self._conn._calls.domain_block_commit(self._ref, disk, base, top, bandwidth, flags)
+
+    async def block_rebase(
+        self, disk: str, base: str | None = None, bandwidth: int = 0, flags: int = 0
+    ) -> None:
+        """Pull the chain above *base* into *disk*, or copy it (virDomainBlockRebase)."""
+        api = "virDomainBlockRebase"
+        disk = required_string(disk, "disk", api)
+        base = _maybe(base, "base", api)
+        await self._conn._calls.domain_block_rebase(self._ref, disk, base, bandwidth, flags)
+
+    async def block_pull(self, disk: str, bandwidth: int = 0, flags: int = 0) -> None:
+        """Fill *disk* with its whole backing chain (virDomainBlockPull)."""
+        disk = required_string(disk, "disk", "virDomainBlockPull")
+        await self._conn._calls.domain_block_pull(self._ref, disk, bandwidth, flags)
+
+    async def block_resize(self, disk: str, size: int, flags: int = 0) -> None:
+        """Grow *disk* to *size* KiB, or bytes with VIR_DOMAIN_BLOCK_RESIZE_BYTES
+        (virDomainBlockResize)."""
+        disk = required_string(disk, "disk", "virDomainBlockResize")
+        await self._conn._calls.domain_block_resize(self._ref, disk, size, flags)
+
+    async def block_job_info(self, disk: str, flags: int = 0) -> dict[str, int]:
+        """The block job on *disk* as libvirt-python gives it (type, bandwidth, cur, end),
+        or an empty dict when there is none (virDomainGetBlockJobInfo)."""
+        disk = required_string(disk, "disk", "virDomainGetBlockJobInfo")
+        info = await self._conn._calls.domain_get_block_job_info(self._ref, disk, flags)
+        return dict(zip(("type", "bandwidth", "cur", "end"), info, strict=False))
+
+    async def block_job_abort(self, disk: str, flags: int = 0) -> None:
+        """Cancel the block job on *disk*, or pivot to its copy (virDomainBlockJobAbort)."""
+        disk = required_string(disk, "disk", "virDomainBlockJobAbort")
+        await self._conn._calls.domain_block_job_abort(self._ref, disk, flags)
+
+    async def block_job_set_speed(self, disk: str, bandwidth: int, flags: int = 0) -> None:
+        """Limit the block job on *disk* to *bandwidth* (virDomainBlockJobSetSpeed)."""
+        disk = required_string(disk, "disk", "virDomainBlockJobSetSpeed")
+        await self._conn._calls.domain_block_job_set_speed(self._ref, disk, bandwidth, flags)
+
+    async def set_block_threshold(self, dev: str, threshold: int, flags: int = 0) -> None:
+        """Ask for a BLOCK_THRESHOLD event when *dev* is written past *threshold* bytes
+        (virDomainSetBlockThreshold)."""
+        dev = required_string(dev, "dev", "virDomainSetBlockThreshold")
+        await self._conn._calls.domain_set_block_threshold(self._ref, dev, threshold, flags)
 
 
 class AsyncDomainSnapshot:

@@ -129,3 +129,11 @@ def check_c_long_long(value: Any, argname: str, api: str) -> int:
     if not -(2**63) <= value < 2**63:
         raise invalid_arg(f"{argname} in {api} must fit a C long long", api, argname)
     return int(value)
+
+
+def required_string(value: Any, argname: str, api: str, domain: int = ErrorDomain.DOMAIN) -> str:
+    """virCheckNonNullArgGoto for a string argument: NULL is refused in *api*'s words (and
+    *domain*, the reporting file's error domain), anything else must be a string."""
+    if value is None:
+        raise invalid_arg(f"{argname} in {api} must not be NULL", api, argname, domain)
+    return check_string(value, argname, api)

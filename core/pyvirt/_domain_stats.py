@@ -4,19 +4,13 @@ public API (virDomainBlockStats, virDomainInterfaceStats, virDomainGetDiskErrors
 
 from __future__ import annotations
 
-from pyvirt._checks import check_flags, check_string, invalid_arg
+from pyvirt._checks import check_flags, required_string
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt._connection import Connection
     from pyvirt._records import DomainRef
     from pyvirt._typed_params import TypedValue
-
-
-def _not_null(value: object, argname: str, api: str) -> str:
-    if value is None:
-        raise invalid_arg(f"{argname} in {api} must not be NULL", api, argname)
-    return check_string(value, argname, api)
 
 
 class DomainStatsMethods:
@@ -33,7 +27,7 @@ class DomainStatsMethods:
         """(read requests, bytes read, write requests, bytes written, errors) of *disk*, a
         target ("vda") or source path (virDomainBlockStats); -1 where the driver cannot
         tell; "" asks for all disks together."""
-        disk = _not_null(disk, "disk", "virDomainBlockStats")
+        disk = required_string(disk, "disk", "virDomainBlockStats")
         a, b, c, d, e = self._conn._calls.domain_block_stats(self._ref, disk)
         return a, b, c, d, e
 
@@ -42,13 +36,13 @@ class DomainStatsMethods:
         ``rd_bytes``, ``wr_total_times`` ...; virDomainBlockStatsFlags)."""
         from pyvirt._typed_params import typed_params_dict
 
-        disk = _not_null(disk, "disk", "virDomainBlockStatsFlags")
+        disk = required_string(disk, "disk", "virDomainBlockStatsFlags")
         return typed_params_dict(self._conn._calls.domain_block_stats_flags(self._ref, disk, flags))
 
     def interface_stats(self, device: str) -> tuple[int, int, int, int, int, int, int, int]:
         """(rx bytes, rx packets, rx errors, rx drops, tx bytes, tx packets, tx errors,
         tx drops) of interface *device*, by target name or MAC (virDomainInterfaceStats)."""
-        device = _not_null(device, "device", "virDomainInterfaceStats")
+        device = required_string(device, "device", "virDomainInterfaceStats")
         a, b, c, d, e, f, g, h = self._conn._calls.domain_interface_stats(self._ref, device)
         return a, b, c, d, e, f, g, h
 

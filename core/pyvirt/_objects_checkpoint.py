@@ -9,7 +9,7 @@ CHILDREN and CHILDREN_ONLY exclude each other.
 
 from __future__ import annotations
 
-from pyvirt._checks import check_flags, check_string, invalid_arg
+from pyvirt._checks import check_flags, invalid_arg, required_string
 from pyvirt._codes import ErrorDomain
 from pyvirt._records import DomainCheckpointRef
 
@@ -22,13 +22,6 @@ if TYPE_CHECKING:
 _CHECK = ErrorDomain.DOMAIN_CHECKPOINT
 _REDEFINE, _REDEFINE_VALIDATE = 1, 4  # VIR_DOMAIN_CHECKPOINT_CREATE_*
 _DELETE_CHILDREN, _DELETE_CHILDREN_ONLY = 1, 4  # VIR_DOMAIN_CHECKPOINT_DELETE_*
-
-
-def _required(text: object, argname: str, api: str) -> str:
-    """virCheckNonNullArgGoto in libvirt-domain-checkpoint.c."""
-    if text is None:
-        raise invalid_arg(f"{argname} in {api} must not be NULL", api, argname, _CHECK)
-    return check_string(text, argname, api)
 
 
 def _exclusive_flags(flags: int, a: tuple[int, str], b: tuple[int, str], api: str) -> None:
@@ -123,7 +116,7 @@ class DomainCheckpointMethods:
         """Create a checkpoint from *xml* (virsh checkpoint-create); *flags*:
         VIR_DOMAIN_CHECKPOINT_CREATE_REDEFINE, QUIESCE, REDEFINE_VALIDATE (with REDEFINE)."""
         api = "virDomainCheckpointCreateXML"
-        xml = _required(xml, "xmlDesc", api)
+        xml = required_string(xml, "xmlDesc", api, _CHECK)
         flags = _create_flags(flags, api)
         ref = self._conn._calls.domain_checkpoint_create_xml(self._ref, xml, flags)
         return DomainCheckpoint(self, ref)  # type: ignore[arg-type]
@@ -135,13 +128,13 @@ class DomainCheckpointMethods:
 
     def checkpoint_lookup_by_name(self, name: str, flags: int = 0) -> DomainCheckpoint:
         """The checkpoint *name*; VIR_ERR_NO_DOMAIN_CHECKPOINT when there is none."""
-        name = _required(name, "name", "virDomainCheckpointLookupByName")
+        name = required_string(name, "name", "virDomainCheckpointLookupByName", _CHECK)
         ref = self._conn._calls.domain_checkpoint_lookup_by_name(self._ref, name, flags)
         return DomainCheckpoint(self, ref)  # type: ignore[arg-type]
 
     def backup_begin(self, backup_xml: str, checkpoint_xml: str | None = None, flags: int = 0) -> None:
         """Start a backup job (virDomainBackupBegin)."""
-        backup_xml = _required(backup_xml, "backupXML", "virDomainBackupBegin")
+        backup_xml = required_string(backup_xml, "backupXML", "virDomainBackupBegin", _CHECK)
         self._conn._calls.domain_backup_begin(self._ref, backup_xml, checkpoint_xml, flags)
 
     def backup_xml_desc(self, flags: int = 0) -> str:

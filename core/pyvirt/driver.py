@@ -37,6 +37,7 @@ from collections.abc import Callable
 from pyvirt._checkpoint_driver import CheckpointDriver
 from pyvirt._checks import invalid_arg
 from pyvirt._codes import ErrorCode, ErrorDomain
+from pyvirt._device_driver import DomainDeviceDriver
 from pyvirt._domstats_driver import DomainStatsDriver
 from pyvirt._errors import InvalidArgError, make_error
 from pyvirt._hooks import call_hook
@@ -901,6 +902,7 @@ class StorageDriver:
 
 class DriverConnection(
     HypervisorDriver,
+    DomainDeviceDriver,
     NetworkDriver,
     StorageDriver,
     SecretDriver,

@@ -175,6 +175,8 @@ MIXINS = {
     "DomainStatsMethods": "_domain_stats.py",
     "ConnectionStatsMethods": "_connection_stats.py",
     "DomainCheckpointMethods": "_objects_checkpoint.py",
+    "DomainDeviceMethods": "_domain_devices.py",
+    "ConnectionSaveImageMethods": "_domain_devices.py",
 }
 
 
@@ -236,7 +238,7 @@ def gen_aio_objects() -> str:
         "from pyvirt._aio_connection import AsyncConnectionBase",
         "from pyvirt._checks import (",
         "    check_c_long_long, check_flags, check_int, check_minus_one_or_more, check_non_negative,",
-        "    check_nonzero, check_positive, check_string, check_uint, invalid_arg,",
+        "    check_nonzero, check_positive, check_string, check_uint, invalid_arg, required_string,",
         ")",
         "from pyvirt._codes import ErrorDomain",
         "from pyvirt._connection import canonical_uuid",

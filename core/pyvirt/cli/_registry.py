@@ -61,6 +61,38 @@ MODULES: dict[str, tuple[str, ...]] = {
         "undefine",
     ),
     "save": ("managedsave", "managedsave-remove"),
+    "block": (
+        "blockcommit",
+        "blockcopy",
+        "blockjob",
+        "blockpull",
+        "blockresize",
+        "domblkthreshold",
+        "domxml-from-native",
+        "domxml-to-native",
+    ),
+    "save_image": (
+        "save",
+        "restore",
+        "save-image-dumpxml",
+        "save-image-define",
+        "save-image-edit",
+        "managedsave-dumpxml",
+        "managedsave-define",
+        "managedsave-edit",
+        "dump",
+    ),
+    "attach": (
+        "attach-device",
+        "detach-device",
+        "update-device",
+        "detach-device-alias",
+        "attach-disk",
+        "detach-disk",
+        "attach-interface",
+        "detach-interface",
+        "change-media",
+    ),
     "edit": ("edit", "net-edit", "pool-edit", "nwfilter-edit", "snapshot-edit"),
     "domain_metadata": ("desc", "metadata", "domrename"),
     "vcpu": ("vcpucount", "vcpuinfo", "vcpupin", "emulatorpin"),
@@ -226,16 +258,27 @@ _TABLE_ORDER: dict[str, tuple[str, ...]] = {"nodedev": MODULES["nodedevs"]}
 
 #: The few commands virsh's tables list out of alphabetical order: name -> the command it
 #: follows (virsh lists ``emulatorpin`` right after ``vcpupin``, ``pool-event`` after
-#: ``pool-uuid``).
-LISTED_AFTER = {"emulatorpin": "vcpupin", "pool-event": "pool-uuid"}
+#: ``pool-uuid``; chains follow each other).
+#: virsh lists ``domblkthreshold`` after ``setvcpu``, which pyvirsh lacks yet: until then it
+#: follows the last command before it that pyvirsh has.
+LISTED_AFTER = {
+    "emulatorpin": "vcpupin",
+    "pool-event": "pool-uuid",
+    "domblkthreshold": "emulatorpin",
+    "managedsave-edit": "managedsave-remove",
+    "managedsave-dumpxml": "managedsave-edit",
+    "managedsave-define": "managedsave-dumpxml",
+}
 
 
 def _listing_key(cmd: Cmd) -> tuple[bool, str, int]:
     """By name, but for :data:`LISTED_AFTER`; and the nwfilter-binding-* commands come after
     all the nwfilter-* ones (virsh has a table of their own for them)."""
-    after = LISTED_AFTER.get(cmd.name)
     binding = cmd.name.startswith("nwfilter-binding-")
-    return (binding, cmd.name, 0) if after is None else (binding, after, 1)
+    name, depth = cmd.name, 0
+    while name in LISTED_AFTER:
+        name, depth = LISTED_AFTER[name], depth + 1
+    return (binding, name, depth)
 
 
 def group_commands(keyword: str) -> list[Cmd]:

@@ -127,10 +127,11 @@ def parse_domain_xml(
     libvirt, which decides the order those come out in."""
     root = parse_document(xml, "domain_definition", _DOM)
     if root.tag != "domain":
+        # virXMLParse's check, reported from libvirt's XML code as it is there.
         raise make_error(
             ErrorCode.XML_ERROR,
-            _DOM,
-            f"unexpected root element <{root.tag}>, expecting <domain>",
+            ErrorDomain.XML,
+            f"expecting root element of 'domain', not '{root.tag}'",
         )
     # --- identity (virDomainDefParseIDs)
     name = _text(child(root, "name"))

@@ -22,6 +22,7 @@ from pyvirt.libvirt._connect_host import HostDeviceMethods
 from pyvirt.libvirt._connect_secrets import SecretConnectMethods
 from pyvirt.libvirt._connect_stats import StatsConnectMethods
 from pyvirt.libvirt._domain import virDomain
+from pyvirt.libvirt._domain_devices import ConnectSaveImageMethods
 from pyvirt.libvirt._errors import (
     ErrorTuple,
     api,
@@ -40,7 +41,9 @@ from pyvirt.libvirt._unsupported import add_unsupported
 _LIB_VERSION = 9000000
 
 
-class virConnect(SecretConnectMethods, HostDeviceMethods, StatsConnectMethods):  # noqa: N801 - libvirt-python's name
+class virConnect(  # noqa: N801 - libvirt-python's name
+    SecretConnectMethods, HostDeviceMethods, StatsConnectMethods, ConnectSaveImageMethods
+):
     """An open connection; libvirt-python's method names over a :class:`pyvirt.Connection`."""
 
     if TYPE_CHECKING:

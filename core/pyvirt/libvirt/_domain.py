@@ -14,6 +14,7 @@ from pyvirt._objects import Domain
 from pyvirt._records import DomainRef, TypedParameter
 from pyvirt.libvirt import _args
 from pyvirt.libvirt._checkpoint import DomainCheckpointMethods
+from pyvirt.libvirt._domain_devices import DomainDeviceMethods
 from pyvirt.libvirt._domain_extras import DomainMetadataMethods
 from pyvirt.libvirt._domain_stats import DomainStatsMethods
 from pyvirt.libvirt._domain_vcpus import DomainVcpuMethods
@@ -32,6 +33,7 @@ class virDomain(  # noqa: N801 - libvirt-python's name
     DomainStatsMethods,
     DomainSnapshotMethods,
     DomainCheckpointMethods,
+    DomainDeviceMethods,
     IdentifiedHandle,
 ):
     """A domain on a :class:`virConnect`; a value, like pyvirt's handle."""

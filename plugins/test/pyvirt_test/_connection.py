@@ -17,6 +17,7 @@ from pyvirt_test._info_ops import InfoOps
 from pyvirt_test._metadata_ops import MetadataOps
 from pyvirt_test._network_ops import NetworkOps
 from pyvirt_test._nodedev_ops import NodeDeviceOps
+from pyvirt_test._save_ops import SaveOps
 from pyvirt_test._snapshot_ops import SnapshotOps
 from pyvirt_test._state import EventListener, TestState
 from pyvirt_test._stats_ops import StatsOps
@@ -33,6 +34,7 @@ class TestConnection(
     VcpuOps,
     StatsOps,
     DomainStatsOps,
+    SaveOps,
     DomainOps,
     SnapshotOps,
     CheckpointOps,
