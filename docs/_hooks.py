@@ -111,6 +111,8 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "vcpuinfo": ((), "vcpuinfo test"),
     "vcpupin": ((), "vcpupin test 0 1"),
     "emulatorpin": ((), "emulatorpin test 1"),
+    "memtune": ((), "memtune test --hard-limit 1G"),
+    "domiftune": ((), "domiftune test testnet0 --inbound 100,200,300"),
     "domblkstat": ((), "domblkstat test vda"),
     "domifstat": ((), "domifstat test testnet0"),
     "domblkerror": ((), "domblkerror test"),

@@ -37,6 +37,7 @@ from pyvirt._domain_extras import (
     _refuse_read_only,
 )
 from pyvirt._domain_stats import _not_null
+from pyvirt._domain_tune import _get_flags, _set_args
 from pyvirt._domain_vcpus import _cpumap, _split_cpumaps
 from pyvirt._objects import _INT_MAX, _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY
 from pyvirt._records import DomainRef, DomainSnapshotRef
@@ -934,6 +935,90 @@ class AsyncDomain:
             return {}
         _, errors = await self._conn._calls.domain_get_disk_errors(self._ref, count, flags)
         return {disk: error for disk, error in errors}
+
+    async def memory_parameter_list(self, flags: int = 0) -> list[TypedParameter]:
+        """hard_limit, soft_limit and swap_hard_limit in KiB (virDomainGetMemoryParameters);
+        VIR_DOMAIN_MEMORY_PARAM_UNLIMITED (2**53 - 1) means no limit."""
+        flags = _get_flags(flags, "virDomainGetMemoryParameters")
+        return await self._conn._calls.domain_get_memory_parameters(self._ref, flags)
+
+    async def memory_parameters(self, flags: int = 0) -> dict[str, TypedValue]:
+        """The memory limits by name, as libvirt-python's memoryParameters gives them."""
+        return typed_params_dict(await self.memory_parameter_list(flags))
+
+    async def set_memory_parameters(self, params: list[TypedParameter], flags: int = 0) -> None:
+        """Change memory limits (virDomainSetMemoryParameters; :class:`DomainModificationImpact`)."""
+        params, flags = _set_args(params, flags, "virDomainSetMemoryParameters")
+        await self._conn._calls.domain_set_memory_parameters(self._ref, params, flags)
+
+    async def numa_parameter_list(self, flags: int = 0) -> list[TypedParameter]:
+        """numa_mode (VIR_DOMAIN_NUMATUNE_MEM_*) and numa_nodeset (virDomainGetNumaParameters)."""
+        flags = _get_flags(flags, "virDomainGetNumaParameters", exclusive=False)
+        return await self._conn._calls.domain_get_numa_parameters(self._ref, flags)
+
+    async def numa_parameters(self, flags: int = 0) -> dict[str, TypedValue]:
+        """The NUMA mode and nodeset by name, as libvirt-python's numaParameters gives them."""
+        return typed_params_dict(await self.numa_parameter_list(flags))
+
+    async def set_numa_parameters(self, params: list[TypedParameter], flags: int = 0) -> None:
+        """Change the NUMA memory mode or nodeset (virDomainSetNumaParameters)."""
+        params, flags = _set_args(params, flags, "virDomainSetNumaParameters")
+        await self._conn._calls.domain_set_numa_parameters(self._ref, params, flags)
+
+    async def blkio_parameter_list(self, flags: int = 0) -> list[TypedParameter]:
+        """weight and the per-device lists ("/dev/x,N,...") (virDomainGetBlkioParameters)."""
+        flags = _get_flags(flags, "virDomainGetBlkioParameters")
+        return await self._conn._calls.domain_get_blkio_parameters(self._ref, flags)
+
+    async def blkio_parameters(self, flags: int = 0) -> dict[str, TypedValue]:
+        """The block I/O weights by name, as libvirt-python's blkioParameters gives them."""
+        return typed_params_dict(await self.blkio_parameter_list(flags))
+
+    async def set_blkio_parameters(self, params: list[TypedParameter], flags: int = 0) -> None:
+        """Change block I/O weights (virDomainSetBlkioParameters)."""
+        params, flags = _set_args(params, flags, "virDomainSetBlkioParameters")
+        await self._conn._calls.domain_set_blkio_parameters(self._ref, params, flags)
+
+    async def interface_parameter_list(self, device: str, flags: int = 0) -> list[TypedParameter]:
+        """inbound.* and outbound.* bandwidth of interface *device*, by target name or MAC
+        (virDomainGetInterfaceParameters)."""
+        api = "virDomainGetInterfaceParameters"
+        device = _not_null(device, "device", api)
+        flags = _get_flags(flags, api, exclusive=False)
+        return await self._conn._calls.domain_get_interface_parameters(self._ref, device, flags)
+
+    async def interface_parameters(self, device: str, flags: int = 0) -> dict[str, TypedValue]:
+        """The interface bandwidth by name, as libvirt-python's interfaceParameters gives it."""
+        return typed_params_dict(await self.interface_parameter_list(device, flags))
+
+    async def set_interface_parameters(
+        self, device: str, params: list[TypedParameter], flags: int = 0
+    ) -> None:
+        """Change the bandwidth of interface *device* (virDomainSetInterfaceParameters)."""
+        api = "virDomainSetInterfaceParameters"
+        device = _not_null(device, "device", api)
+        params, flags = _set_args(params, flags, api)
+        await self._conn._calls.domain_set_interface_parameters(self._ref, device, params, flags)
+
+    async def block_io_tune_list(self, disk: str, flags: int = 0) -> list[TypedParameter]:
+        """The I/O throttling of *disk*, by target or source path (virDomainGetBlockIoTune)."""
+        api = "virDomainGetBlockIoTune"
+        disk = _not_null(disk, "disk", api)
+        flags = _get_flags(flags, api)
+        return await self._conn._calls.domain_get_block_io_tune(self._ref, disk, flags)
+
+    async def block_io_tune(self, disk: str, flags: int = 0) -> dict[str, TypedValue]:
+        """The disk throttling by name, as libvirt-python's blockIoTune gives it."""
+        return typed_params_dict(await self.block_io_tune_list(disk, flags))
+
+    async def set_block_io_tune(
+        self, disk: str, params: list[TypedParameter], flags: int = 0
+    ) -> None:
+        """Change the I/O throttling of *disk* (virDomainSetBlockIoTune)."""
+        api = "virDomainSetBlockIoTune"
+        disk = _not_null(disk, "disk", api)
+        params, flags = _set_args(params, flags, api)
+        await self._conn._calls.domain_set_block_io_tune(self._ref, disk, params, flags)
 
 
 class AsyncDomainSnapshot:

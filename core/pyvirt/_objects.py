@@ -23,6 +23,7 @@ from pyvirt._codes import ErrorDomain
 from pyvirt._core_enums import DomainState
 from pyvirt._domain_extras import DomainMetadataMethods, _one_of_live_or_config
 from pyvirt._domain_stats import DomainStatsMethods
+from pyvirt._domain_tune import DomainTuneMethods
 from pyvirt._domain_vcpus import DomainVcpuMethods
 from pyvirt._records import (
     DomainInfo,
@@ -60,7 +61,7 @@ _TYPED_PARAM_STRING_OKAY = 4
 _INT_MAX = 2**31 - 1
 
 
-class Domain(DomainMetadataMethods, DomainVcpuMethods, DomainStatsMethods):
+class Domain(DomainMetadataMethods, DomainVcpuMethods, DomainStatsMethods, DomainTuneMethods):
     """A domain (virtual machine) on a connection."""
 
     def __init__(self, conn: Connection, ref: DomainRef | None, record: DomainRecord | None = None):

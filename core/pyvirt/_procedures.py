@@ -258,6 +258,53 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(358, "domain_rename", "virDomainRename", "domain:write", "domain:save"),
     # domain vCPUs (issue 10): placement and pinning.  225 (virDomainPinVcpuFlags) also
     # serves the flagless virDomainPinVcpu (26), as 219 serves 58.
+    # domain tunables (issue 10, helper "tune"): memtune, numatune, blkiotune, domiftune and
+    # blkdeviotune, typed parameters in both directions; libvirt's @acl lines.
+    _p(
+        197,
+        "domain_set_memory_parameters",
+        "virDomainSetMemoryParameters",
+        "domain:write",
+        flags=_SAVE_BY_IMPACT,
+    ),
+    _p(198, "domain_get_memory_parameters", "virDomainGetMemoryParameters", "domain:read"),
+    _p(
+        205,
+        "domain_set_blkio_parameters",
+        "virDomainSetBlkioParameters",
+        "domain:write",
+        flags=_SAVE_BY_IMPACT,
+    ),
+    _p(206, "domain_get_blkio_parameters", "virDomainGetBlkioParameters", "domain:read"),
+    _p(
+        252,
+        "domain_set_block_io_tune",
+        "virDomainSetBlockIoTune",
+        "domain:write",
+        flags=_SAVE_BY_IMPACT,
+    ),
+    _p(253, "domain_get_block_io_tune", "virDomainGetBlockIoTune", "domain:read"),
+    _p(
+        254,
+        "domain_set_numa_parameters",
+        "virDomainSetNumaParameters",
+        "domain:write",
+        flags=_SAVE_BY_IMPACT,
+    ),
+    _p(255, "domain_get_numa_parameters", "virDomainGetNumaParameters", "domain:read"),
+    _p(
+        256,
+        "domain_set_interface_parameters",
+        "virDomainSetInterfaceParameters",
+        "domain:write",
+        flags=_SAVE_BY_IMPACT,
+    ),
+    _p(
+        257,
+        "domain_get_interface_parameters",
+        "virDomainGetInterfaceParameters",
+        "domain:read",
+    ),
     _p(20, "domain_get_vcpus", "virDomainGetVcpus", "domain:read"),
     _p(225, "domain_pin_vcpu_flags", "virDomainPinVcpu", "domain:write", flags=_SAVE_BY_IMPACT),
     _p(230, "domain_get_vcpu_pin_info", "virDomainGetVcpuPinInfo", "domain:read"),

@@ -172,6 +172,7 @@ MIXINS = {
     "DomainMetadataMethods": "_domain_extras.py",
     "DomainVcpuMethods": "_domain_vcpus.py",
     "DomainStatsMethods": "_domain_stats.py",
+    "DomainTuneMethods": "_domain_tune.py",
 }
 
 

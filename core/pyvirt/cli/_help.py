@@ -90,7 +90,8 @@ def command_help(cmd: Cmd) -> str:
             shortopt = True
     out = [f"  NAME\n    {cmd.name} - {cmd.brief}\n\n  SYNOPSIS\n    {' '.join(synopsis)}\n"]
     if cmd.desc:
-        desc = cmd.desc.replace("\n", "\n    ")
+        # virsh's descriptions carry their own indentation; an empty line stays empty
+        desc = "\n".join(f"    {line}" if line else "" for line in cmd.desc.split("\n"))[4:]
         out.append(f"\n  DESCRIPTION\n    {desc}\n")
     if visible:
         out.append("\n  OPTIONS\n")

@@ -62,6 +62,8 @@ MODULES: dict[str, tuple[str, ...]] = {
     "edit": ("edit", "net-edit", "pool-edit", "nwfilter-edit", "snapshot-edit"),
     "domain_metadata": ("desc", "metadata", "domrename"),
     "vcpu": ("vcpucount", "vcpuinfo", "vcpupin", "emulatorpin"),
+    # domain tunables (issue 10, helper "tune")
+    "domain_tune": ("memtune", "domiftune"),
     "domain_stats": ("domblkstat", "domifstat", "domblkerror", "domif-getlink"),
     "snapshot": (
         "snapshot-create",

@@ -15,6 +15,7 @@ from pyvirt._records import DomainRef, TypedParameter
 from pyvirt.libvirt import _args
 from pyvirt.libvirt._domain_extras import DomainMetadataMethods
 from pyvirt.libvirt._domain_stats import DomainStatsMethods
+from pyvirt.libvirt._domain_tune import DomainTuneMethods
 from pyvirt.libvirt._domain_vcpus import DomainVcpuMethods
 from pyvirt.libvirt._errors import api
 from pyvirt.libvirt._handle import IdentifiedHandle, uuid_bytes  # noqa: F401 - re-exported
@@ -29,6 +30,7 @@ class virDomain(  # noqa: N801 - libvirt-python's name
     DomainMetadataMethods,
     DomainVcpuMethods,
     DomainStatsMethods,
+    DomainTuneMethods,
     DomainSnapshotMethods,
     IdentifiedHandle,
 ):

@@ -19,6 +19,7 @@ from pyvirt_test._snapshot_ops import SnapshotOps
 from pyvirt_test._state import EventListener, TestState
 from pyvirt_test._stats_ops import StatsOps
 from pyvirt_test._storage_ops import StorageOps
+from pyvirt_test._tune_ops import TuneOps
 from pyvirt_test._vcpu_ops import VcpuOps
 
 _tokens = itertools.count(1)
@@ -28,6 +29,7 @@ class TestConnection(
     HostOps,
     InfoOps,
     MetadataOps,
+    TuneOps,
     VcpuOps,
     StatsOps,
     DomainOps,

@@ -1,0 +1,229 @@
+"""virsh's tunable commands: ``memtune`` and ``domiftune``, with virsh 9.0's option parsing,
+messages and ``%-15s: %s`` listing (virsh-domain.c).
+
+Each asks the domain's current parameters when no value is given, and otherwise sends only
+the parameters given; ``--live``/``--config``/``--current`` become VIR_DOMAIN_AFFECT_* flags.
+"""
+
+from __future__ import annotations
+
+from pyvirt.cli._control import Control, Failure
+from pyvirt.cli._format import ScaleError, scaled, strtol
+from pyvirt.cli._parser import Cmd, Opt, Parsed, T
+from pyvirt.cli.commands._common import dom_opt, domain, exclusive, flag_bits, string_req
+from pyvirt.cli.commands.domain_info import typed_value_text
+
+# Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeVar
+
+    from pyvirt import TypedParameter
+
+    _R = TypeVar("_R")
+
+_LIVE, _CONFIG = 1, 2  # VIR_DOMAIN_AFFECT_*
+_LLONG_MAX = 2**63 - 1
+_UINT_MAX = 2**32 - 1
+#: VIR_DOMAIN_MEMORY_PARAM_UNLIMITED
+_UNLIMITED = 2**53 - 1
+
+
+def impact_flags(p: Parsed) -> int:
+    """--current excludes --live and --config; those two together are left to libvirt."""
+    exclusive(p, "current", "live")
+    exclusive(p, "current", "config")
+    return flag_bits(p, {"live": _LIVE, "config": _CONFIG})
+
+
+def _call(what: str, call: Callable[[], _R]) -> _R:
+    """A library call whose failure virsh reports as *what* followed by libvirt's error."""
+    try:
+        return call()
+    except Exception as e:
+        raise Failure(what, cause=e) from None
+
+
+def print_params(ctl: Control, params: list[TypedParameter], unlimited: bool = False) -> None:
+    """virsh's ``%-15s: %s`` lines; *unlimited*: memtune's word for the no-limit value."""
+    from pyvirt import TypedParameterType
+
+    for param in params:
+        if unlimited and param.type == TypedParameterType.ULLONG and param.value == _UNLIMITED:
+            text = "unlimited"
+        else:
+            text = typed_value_text(param.value)
+        ctl.print(f"{param.field:<15}: {text}\n")
+
+
+# -- memtune -------------------------------------------------------------------------------
+#: (option, typed-parameter field) in the order virsh reads them.
+_LIMITS = (
+    ("hard-limit", "hard_limit"),
+    ("soft-limit", "soft_limit"),
+    ("swap-hard-limit", "swap_hard_limit"),
+    ("min-guarantee", "min_guarantee"),
+)
+
+
+def _memory_limit(text: str, name: str) -> int:
+    """virshMemtuneGetSize: a negative number is "unlimited", else a scaled size (default
+    KiB, at most LLONG_MAX bytes) rounded up to KiB."""
+    bad = f"Unable to parse integer parameter {name}"
+    parsed = strtol(text)
+    if parsed is None or not -(2**63) <= parsed[0] <= _LLONG_MAX:
+        raise Failure(bad)
+    if parsed[0] < 0:
+        return _UNLIMITED
+    try:
+        size = scaled(text, 1024, _LLONG_MAX)
+    except ValueError:
+        raise Failure(bad) from None
+    except ScaleError as e:
+        from pyvirt import make_error
+
+        raise Failure(bad, cause=make_error(e.code, 0, e.message.split(": ", 1)[1])) from None
+    return -(-size // 1024)
+
+
+def cmd_memtune(ctl: Control, p: Parsed) -> bool:
+    from pyvirt import TypedParameterType, typed_param
+
+    flags = impact_flags(p)
+    dom, _ = domain(ctl, p)
+    params = []
+    for option, field in _LIMITS:
+        text = p.str(option)
+        if text is not None:
+            value = _memory_limit(text, option)
+            params.append(typed_param(field, TypedParameterType.ULLONG, value))
+    if params:
+        _call(
+            "Unable to change memory parameters", lambda: dom.set_memory_parameters(params, flags)
+        )
+        return True
+    # virsh asks the count first: only that call meets libvirt's LIVE-with-CONFIG refusal
+    what = "number of memory" if flags == _LIVE | _CONFIG else "memory"
+    current = _call(f"Unable to get {what} parameters", lambda: dom.memory_parameter_list(flags))
+    print_params(ctl, current, unlimited=True)
+    return True
+
+
+# -- domiftune -----------------------------------------------------------------------------
+_RATE_FIELDS = ("average", "peak", "burst", "floor")
+
+
+def _rate(text: str) -> dict[str, int]:
+    """virshParseRateStr: up to four comma-separated non-negative numbers, empty ones 0."""
+    parts = text.split(",")
+    if len(parts) > len(_RATE_FIELDS):
+        raise Failure(f"Rate string '{text}' has too many fields")
+    rate = dict.fromkeys(_RATE_FIELDS, 0)
+    for field, part in zip(_RATE_FIELDS, parts, strict=False):
+        if not part:
+            continue
+        parsed = strtol(part)
+        if parsed is None or parsed[1] or not 0 <= parsed[0] <= 2**64 - 1 or "-" in part:
+            raise Failure(f"field '{field}' is malformed")
+        rate[field] = parsed[0]
+    return rate
+
+
+def _bandwidth_params(direction: str, rate: dict[str, int]) -> list[TypedParameter]:
+    """cmdDomIftune's checks of one direction, then its parameters: the average always,
+    peak, burst (and inbound floor) when not 0."""
+    from pyvirt import TypedParameterType, typed_param
+
+    if any(rate[f] > _UINT_MAX for f in ("average", "peak", "burst")):
+        raise Failure(f"{direction} rate larger than maximum {_UINT_MAX}")
+    bursty = rate["peak"] or rate["burst"]
+    if direction == "inbound" and not rate["average"] and bursty and not rate["floor"]:
+        raise Failure("either inbound average or floor is mandatory")
+    if direction == "outbound":
+        if not rate["average"] and bursty:
+            raise Failure("outbound average is mandatory")
+        if rate["floor"]:
+            raise Failure("outbound floor is unsupported yet")
+    fields = ("average", "peak", "burst", "floor") if direction == "inbound" else _RATE_FIELDS[:3]
+    return [
+        typed_param(f"{direction}.{field}", TypedParameterType.UINT, rate[field] & _UINT_MAX)
+        for field in fields
+        if field == "average" or rate[field]
+    ]
+
+
+def cmd_domiftune(ctl: Control, p: Parsed) -> bool:
+    flags = impact_flags(p)
+    dom, _ = domain(ctl, p)
+    device = string_req(p, "interface")
+    assert device is not None
+    params: list[TypedParameter] = []
+    for direction in ("inbound", "outbound"):
+        text = string_req(p, direction)
+        if text is not None:
+            params += _bandwidth_params(direction, _rate(text))
+    if params:
+        _call(
+            "Unable to set interface parameters",
+            lambda: dom.set_interface_parameters(device, params, flags),
+        )
+        return True
+    current = _call(
+        "Unable to get interface parameters", lambda: dom.interface_parameter_list(device, flags)
+    )
+    print_params(ctl, current)
+    return True
+
+
+_IMPACT = (
+    Opt("config", T.BOOL, "affect next boot"),
+    Opt("live", T.BOOL, "affect running domain"),
+    Opt("current", T.BOOL, "affect current domain"),
+)
+
+COMMANDS = [
+    Cmd(
+        "memtune",
+        "domain",
+        "Get or set memory parameters",
+        "Get or set the current memory parameters for a guest domain.\n"
+        "To get the memory parameters use following command: \n\n"
+        "virsh # memtune <domain>",
+        (
+            dom_opt(),
+            Opt("hard-limit", T.INT, "Max memory, as scaled integer (default KiB)"),
+            Opt(
+                "soft-limit",
+                T.INT,
+                "Memory during contention, as scaled integer (default KiB)",
+            ),
+            Opt(
+                "swap-hard-limit",
+                T.INT,
+                "Max memory plus swap, as scaled integer (default KiB)",
+            ),
+            Opt(
+                "min-guarantee",
+                T.INT,
+                "Min guaranteed memory, as scaled integer (default KiB)",
+            ),
+            *_IMPACT,
+        ),
+        cmd_memtune,
+    ),
+    Cmd(
+        "domiftune",
+        "domain",
+        "get/set parameters of a virtual interface",
+        "Get/set parameters of a domain's virtual interface.",
+        (
+            dom_opt(),
+            Opt("interface", T.DATA, "interface device (MAC Address)", req=True),
+            Opt("inbound", T.STRING, "control domain's incoming traffics"),
+            Opt("outbound", T.STRING, "control domain's outgoing traffics"),
+            *_IMPACT,
+        ),
+        cmd_domiftune,
+    ),
+]

@@ -1,0 +1,215 @@
+"""Domain tunables: virsh's ``memtune`` and ``domiftune`` compared with the real virsh byte for
+byte (stdout, stderr, exit status), in process and through the daemons (virsh → libvirtd,
+pyvirsh → pyvirtd), on the success paths and the error paths; and libvirt-python's
+memoryParameters / interfaceParameters family against the real binding.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from cli_helpers import compare, needs_virsh
+from libvirt_compat import assert_same_answers, real_binding_available
+
+#: A domain whose <memtune> and <bandwidth> are written with other units and orders than
+#: libvirt's: define normalises them.
+TUNED = (
+    "<domain type='test'><name>tuned</name><uuid>c4957c5f-4cb9-405a-9cb2-3729ea21782d</uuid>"
+    "<memory>8192</memory>"
+    "<memtune><swap_hard_limit unit='M'>2</swap_hard_limit><hard_limit unit='MiB'>1"
+    "</hard_limit><min_guarantee>7</min_guarantee></memtune>"
+    "<vcpu>1</vcpu><os><type>hvm</type></os><devices><interface type='network'>"
+    "<mac address='52:54:00:00:00:01'/><source network='default'/>"
+    "<bandwidth><inbound average='10' burst='3'/></bandwidth><target dev='testnet0'/>"
+    "</interface></devices></domain>"
+)
+
+
+@pytest.mark.parametrize(
+    "commands",
+    [
+        "memtune test",
+        "memtune test --hard-limit 100 --soft-limit 1G; memtune test; dumpxml test",
+        "memtune test 5 6 7; memtune test; memtune test --hard-limit -1; memtune test",
+        "memtune test --hard-limit 1500b; memtune test --hard-limit ' 5'; memtune test",
+        "memtune test --hard-limit 0; memtune test; dumpxml test",
+        "memtune test --hard-limit 9007199254740990; memtune test",
+        "memtune test --config --swap-hard-limit 2000 --hard-limit 300; memtune test --config; "
+        "memtune test --live; dumpxml test --inactive",
+        "memtune test --hard-limit 5 --config; destroy test; memtune test; start test; "
+        "memtune test; dumpxml test",
+        "destroy test; memtune test --soft-limit 4; memtune test --config; dumpxml test",
+    ],
+)
+@needs_virsh
+def test_memtune_reads_and_changes_the_limits(uri, commands):
+    compare("-c", uri, commands)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "memtune",
+        "memtune nosuch",
+        "memtune nosuch --hard-limit x",
+        "memtune test --bogus",
+        "memtune test 1 2 3 4 5",
+        "memtune test --min-guarantee 5",
+        "memtune test --soft-limit xx",
+        "memtune test --hard-limit ''",
+        "memtune test --hard-limit 5x",
+        "memtune test --hard-limit 99999999999999999",
+        "memtune test --hard-limit 8796093022208M",
+        "memtune test --hard-limit 9223372036854775807",
+        "memtune test --hard-limit 9223372036854775808",
+        "memtune test --hard-limit -99999999999999999999",
+        "memtune test --soft-limit y --hard-limit x",
+        "memtune test --hard-limit 300 --swap-hard-limit 200",
+        "memtune test --swap-hard-limit 200",
+        "memtune test --live --config",
+        "memtune test --soft-limit 1G --live --config",
+        "memtune test --live --current",
+        "memtune test --config --current --hard-limit x",
+        "destroy test; memtune test --live",
+        "destroy test; memtune test --hard-limit 5 --live",
+        "help memtune",
+    ],
+)
+@needs_virsh
+def test_memtune_bad_input(uri, command):
+    compare("-c", uri, command)
+
+
+@pytest.mark.parametrize(
+    "commands",
+    [
+        "domiftune test testnet0",
+        "domiftune test testnet0 --inbound 100,200,300,400 --outbound 10,20,30; "
+        "domiftune test aa:bb:cc:dd:ee:ff; dumpxml test",
+        "domiftune test testnet0 --inbound 100; domiftune test testnet0 --inbound 0; "
+        "domiftune test testnet0; dumpxml test",
+        "domiftune test testnet0 --inbound 1,2; domiftune test testnet0 --inbound 3; "
+        "domiftune test testnet0 --inbound 5,,7 --outbound 9; domiftune test testnet0",
+        "domiftune test testnet0 --inbound ,,,5; domiftune test testnet0 --outbound 0; "
+        "domiftune test testnet0; dumpxml test",
+        "domiftune test AA:BB:CC:DD:EE:FF --inbound ' 5'; domiftune test testnet0 --current",
+        "domiftune test testnet0 --outbound 5 --config; domiftune test testnet0 --config; "
+        "domiftune test testnet0 --live; dumpxml test --inactive",
+        "destroy test; domiftune test testnet0 --inbound 6; domiftune test testnet0; "
+        "dumpxml test",
+    ],
+)
+@needs_virsh
+def test_domiftune_reads_and_changes_the_bandwidth(uri, commands):
+    compare("-c", uri, commands)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "domiftune",
+        "domiftune test",
+        "domiftune nosuch x",
+        "domiftune nosuch x --inbound z",
+        "domiftune test x",
+        "domiftune test x --inbound z",
+        "domiftune test x --inbound 5",
+        "domiftune test testnet0 --inbound x",
+        "domiftune test testnet0 --inbound -5",
+        "domiftune test testnet0 --inbound 5,x",
+        "domiftune test testnet0 --inbound 5,6,7,x",
+        "domiftune test testnet0 --inbound 1,2,3,4,5",
+        "domiftune test testnet0 --inbound ''",
+        "domiftune test testnet0 --inbound ,5",
+        "domiftune test testnet0 --inbound 0,5",
+        "domiftune test testnet0 --inbound 4294967296",
+        "domiftune test testnet0 --inbound 1,4294967296",
+        "domiftune test testnet0 --outbound 1,2,3,4",
+        "domiftune test testnet0 --outbound ,,5",
+        "domiftune test testnet0 --inbound 5 --outbound z",
+        "domiftune test testnet0 --live --config",
+        "domiftune test testnet0 --inbound 5 --live --config",
+        "domiftune test testnet0 --inbound 5 --live --current",
+        "destroy test; domiftune test testnet0 --live",
+        "help domiftune",
+    ],
+)
+@needs_virsh
+def test_domiftune_bad_input(uri, command):
+    compare("-c", uri, command)
+
+
+@needs_virsh
+def test_read_only_connections_may_look_but_not_tune(uri):
+    compare("-r", "-c", uri, "memtune test; domiftune test testnet0")
+    compare("-r", "-c", uri, "memtune test --hard-limit 5")
+    compare("-r", "-c", uri, "memtune test --soft-limit 5 --live")
+    compare("-r", "-c", uri, "domiftune test testnet0 --inbound 5 --config")
+
+
+@needs_virsh
+def test_define_normalises_the_tunables_it_reads(uri, tmp_path: Path):
+    (tmp_path / "tuned.xml").write_text(TUNED)
+    compare(
+        "-c",
+        uri,
+        "define tuned.xml; dumpxml tuned; memtune tuned; domiftune tuned testnet0; "
+        "memtune tuned --soft-limit 3; dumpxml tuned",
+        cwd=tmp_path,
+    )
+
+
+@pytest.mark.parametrize(
+    "memtune",
+    [
+        "<hard_limit>x</hard_limit>",
+        "<hard_limit unit='PiB'>9</hard_limit>",
+        "<soft_limit unit='KiB'>9007199254740991</soft_limit><min_guarantee>0</min_guarantee>",
+        "",
+    ],
+)
+@needs_virsh
+def test_a_memtune_element_is_checked_when_the_domain_is_defined(uri, tmp_path, memtune):
+    (tmp_path / "m.xml").write_text(
+        "<domain type='test'><name>m</name><uuid>c4957c5f-4cb9-405a-9cb2-3729ea21782e</uuid>"
+        "<memory>8192</memory>"
+        f"<memtune>{memtune}</memtune><vcpu>1</vcpu><os><type>hvm</type></os></domain>"
+    )
+    compare("-c", uri, "define m.xml; memtune m; dumpxml m --inactive", cwd=tmp_path)
+
+
+_PROGRAM = r"""
+for expr in [
+    "d.memoryParameters()", "d.memoryParameters(0)", "d.memoryParameters(1)",
+    "d.memoryParameters(2)", "d.memoryParameters(3)", "d.memoryParameters(8)",
+    "d.setMemoryParameters({'hard_limit': 100, 'soft_limit': 50})", "d.memoryParameters()",
+    "d.setMemoryParameters({'swap_hard_limit': 5})", "d.setMemoryParameters({'x': 1})",
+    "d.setMemoryParameters({})", "d.setMemoryParameters({'hard_limit': 'x'})",
+    "d.setMemoryParameters({'hard_limit': -1})", "d.setMemoryParameters({'hard_limit': 5}, 3)",
+    "d.setMemoryParameters({'hard_limit': 5}, 8)", "d.setMemoryParameters({'hard_limit': 7}, 2)",
+    "d.memoryParameters(2)", "d.memoryParameters(1)",
+    "d.interfaceParameters('testnet0')", "d.interfaceParameters('AA:BB:CC:DD:EE:FF', 0)",
+    "d.interfaceParameters('x', 0)", "d.interfaceParameters('testnet0', 3)",
+    "d.interfaceParameters('testnet0', 8)",
+    "d.setInterfaceParameters('testnet0', {'inbound.average': 5, 'outbound.peak': 9})",
+    "d.interfaceParameters('testnet0')",
+    "d.setInterfaceParameters('testnet0', {'inbound.average': 5}, 3)",
+    "d.setInterfaceParameters('testnet0', {'inbound.average': 2**32})",
+    "d.setInterfaceParameters('testnet0', {'inbound.nosuch': 1})",
+    "d.setInterfaceParameters('x', {'inbound.average': 1})",
+    "d.XMLDesc(0)", "d.XMLDesc(2)",
+    "r.lookupByName('test').memoryParameters()",
+    "r.lookupByName('test').setMemoryParameters({'hard_limit': 1})",
+    "r.lookupByName('test').setInterfaceParameters('testnet0', {'inbound.average': 1})",
+    "d.destroy()", "d.memoryParameters(1)", "d.setMemoryParameters({'hard_limit': 5}, 1)",
+    "d.interfaceParameters('testnet0', 1)", "d.memoryParameters()",
+    "d.undefine()", "d.memoryParameters()", "d.interfaceParameters('testnet0')",
+]:
+    ask(expr)
+"""
+
+
+@pytest.mark.skipif(not real_binding_available(), reason="the real binding is missing")
+def test_libvirt_python_answers_match_the_real_binding(uri: str, tmp_path: Path) -> None:
+    assert_same_answers(_PROGRAM, uri, tmp_path)
