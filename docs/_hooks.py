@@ -113,6 +113,7 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "emulatorpin": ((), "emulatorpin test 1"),
     "memtune": ((), "memtune test --hard-limit 1G"),
     "domiftune": ((), "domiftune test testnet0 --inbound 100,200,300"),
+    "blkdeviotune": ((), "blkdeviotune test vda --total-bytes-sec-max 1M"),
     "domblkstat": ((), "domblkstat test vda"),
     "domifstat": ((), "domifstat test testnet0"),
     "domblkerror": ((), "domblkerror test"),

@@ -1,7 +1,7 @@
-"""Domain tunables: virsh's ``memtune`` and ``domiftune`` compared with the real virsh byte for
+"""Domain tunables: virsh's ``memtune``, ``domiftune`` and ``blkdeviotune`` compared with the real virsh byte for
 byte (stdout, stderr, exit status), in process and through the daemons (virsh → libvirtd,
 pyvirsh → pyvirtd), on the success paths and the error paths; and libvirt-python's
-memoryParameters / interfaceParameters family against the real binding.
+memoryParameters / interfaceParameters / blockIoTune family against the real binding.
 """
 
 from __future__ import annotations
@@ -140,9 +140,77 @@ def test_domiftune_bad_input(uri, command):
     compare("-c", uri, command)
 
 
+IOTUNE_ALL = (
+    "--total-bytes-sec-max 1000 --total-bytes-sec 5 --read-iops-sec-max 9 --read-iops-sec 2 "
+    "--write-iops-sec-max 5 --write-iops-sec 3 --size-iops-sec 7 --group-name grp "
+    "--total-bytes-sec-max-length 4 --write-iops-sec-max-length 6"
+)
+
+
+@pytest.mark.parametrize(
+    "commands",
+    [
+        "blkdeviotune test vda; blkdeviotune test /guest/diskimage1",
+        f"blkdeviotune test vda {IOTUNE_ALL}; blkdeviotune test vda; dumpxml test",
+        "blkdeviotune test vda --total-bytes-sec-max 1G; blkdeviotune test vda "
+        "--total-bytes-sec-max 0; blkdeviotune test vda; dumpxml test",
+        "blkdeviotune test vda --group-name a --total-bytes-sec-max 3; "
+        "blkdeviotune test vda --group-name b; blkdeviotune test vda; dumpxml test",
+        "blkdeviotune test vda --total-bytes-sec-max 10 --total-bytes-sec 5 --config; "
+        "blkdeviotune test vda --config; blkdeviotune test vda --live; dumpxml test --inactive",
+        "destroy test; blkdeviotune test vda --write-bytes-sec-max 7; blkdeviotune test vda; "
+        "start test; blkdeviotune test vda --current",
+    ],
+)
+@needs_virsh
+def test_blkdeviotune_reads_and_changes_the_throttle(uri, commands):
+    compare("-c", uri, commands)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "blkdeviotune",
+        "blkdeviotune test",
+        "blkdeviotune nosuch vda",
+        "blkdeviotune test vdb",
+        "blkdeviotune test vdb --total-bytes-sec 5",
+        "blkdeviotune test vda --total-bytes-sec 1K",
+        "blkdeviotune test vda 5",
+        "blkdeviotune test vda 0 0 0 0 0 0 1 2",
+        "blkdeviotune test vda --total-iops-sec ' 5'",
+        "blkdeviotune test vda --read-bytes-sec-max 2 --read-bytes-sec 1k",
+        "blkdeviotune test vda --total-iops-sec-max 10 --total-iops-sec 5 --read-iops-sec 1",
+        "blkdeviotune test vda --total-iops-sec-max 1000000000000001",
+        "blkdeviotune test vda --total-bytes-sec-max 18446744073709551615",
+        "blkdeviotune test vda --total-bytes-sec-max 18446744073709551616",
+        "blkdeviotune test vda --total-iops-sec-max 18446744073709551616",
+        "blkdeviotune test vda --total-bytes-sec x",
+        "blkdeviotune test vda --total-bytes-sec -1",
+        "blkdeviotune test vda --total-bytes-sec ''",
+        "blkdeviotune test vda --total-bytes-sec 1x",
+        "blkdeviotune test vda --total-bytes-sec 20000E",
+        "blkdeviotune test vda --total-iops-sec x",
+        "blkdeviotune test vda --total-iops-sec -1",
+        "blkdeviotune test vda --total-iops-sec ''",
+        "blkdeviotune test vda --size-iops-sec 1K",
+        "blkdeviotune test vda --group-name ''",
+        "blkdeviotune test vda --live --config",
+        "blkdeviotune test vda --total-bytes-sec-max 5 --live --config",
+        "blkdeviotune test vda --current --live",
+        "destroy test; blkdeviotune test vda --live",
+        "help blkdeviotune",
+    ],
+)
+@needs_virsh
+def test_blkdeviotune_bad_input(uri, command):
+    compare("-c", uri, command)
+
+
 @needs_virsh
 def test_read_only_connections_may_look_but_not_tune(uri):
-    compare("-r", "-c", uri, "memtune test; domiftune test testnet0")
+    compare("-r", "-c", uri, "memtune test; domiftune test testnet0; blkdeviotune test vda")
+    compare("-r", "-c", uri, "blkdeviotune test vda --total-bytes-sec-max 5")
     compare("-r", "-c", uri, "memtune test --hard-limit 5")
     compare("-r", "-c", uri, "memtune test --soft-limit 5 --live")
     compare("-r", "-c", uri, "domiftune test testnet0 --inbound 5 --config")
@@ -198,6 +266,13 @@ for expr in [
     "d.setInterfaceParameters('testnet0', {'inbound.average': 2**32})",
     "d.setInterfaceParameters('testnet0', {'inbound.nosuch': 1})",
     "d.setInterfaceParameters('x', {'inbound.average': 1})",
+    "d.blockIoTune('vda')", "d.blockIoTune('/guest/diskimage1', 0)", "d.blockIoTune('x', 0)",
+    "d.blockIoTune('vda', 3)", "d.blockIoTune('vda', 8)",
+    "d.setBlockIoTune('vda', {'total_bytes_sec_max': 10, 'group_name': 'g'})",
+    "d.setBlockIoTune('vda', {'total_bytes_sec': 11})",
+    "d.setBlockIoTune('vda', {'total_bytes_sec': 10, 'read_bytes_sec': 1})",
+    "d.setBlockIoTune('vda', {'group_name': 5})", "d.setBlockIoTune('vda', {'x': 5})",
+    "d.setBlockIoTune('vda', {'size_iops_sec': 2**60})", "d.blockIoTune('vda')",
     "d.XMLDesc(0)", "d.XMLDesc(2)",
     "r.lookupByName('test').memoryParameters()",
     "r.lookupByName('test').setMemoryParameters({'hard_limit': 1})",

@@ -63,7 +63,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "domain_metadata": ("desc", "metadata", "domrename"),
     "vcpu": ("vcpucount", "vcpuinfo", "vcpupin", "emulatorpin"),
     # domain tunables (issue 10, helper "tune")
-    "domain_tune": ("memtune", "domiftune"),
+    "domain_tune": ("memtune", "domiftune", "blkdeviotune"),
     "domain_stats": ("domblkstat", "domifstat", "domblkerror", "domif-getlink"),
     "snapshot": (
         "snapshot-create",

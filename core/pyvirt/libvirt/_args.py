@@ -103,7 +103,7 @@ def typed_params(values: dict[str, Any], current: list[TypedParameter]) -> list[
             converted = bool(value)
         elif kind is T.STRING:
             if not isinstance(value, str):
-                raise TypeError(f"{type(value).__name__} is not a string")
+                raise TypeError("bad argument type for built-in operation")  # libvirt_charPtrUnwrap
             converted = value
         else:
             converted = typed_int(value, kind)

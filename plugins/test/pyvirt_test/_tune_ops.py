@@ -1,6 +1,7 @@
-"""A test domain's tunables as typed parameters: memory limits (``<memtune>``) and interface
-bandwidth (``<interface><bandwidth>``), read and changed as libvirt's test driver does
-(testDomainGet/SetMemoryParameters, testDomainGet/SetInterfaceParameters).
+"""A test domain's tunables as typed parameters: memory limits (``<memtune>``), interface
+bandwidth (``<interface><bandwidth>``) and disk throttling (``<disk><iotune>``), read and
+changed as libvirt's test driver does (testDomainGet/SetMemoryParameters,
+testDomainGet/SetInterfaceParameters, testDomainGet/SetBlockIoTune).
 
 The settings live in the definition's XML elements, kept where pyvirt's domain model carries
 them verbatim, so ``dumpxml`` shows each change where libvirt writes it.  A limit nobody set
@@ -20,7 +21,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from lxml import etree
     from pyvirt import DomainRef, TypedParameter
-    from pyvirt.conf import DomainDef, InterfaceDef
+    from pyvirt.conf import DiskDef, DomainDef, InterfaceDef
 
 _T = ErrorDomain.TEST
 _LIVE, _CONFIG, _STRING_OKAY = 1, 2, 4
@@ -47,6 +48,17 @@ _BANDWIDTH = (
 )
 #: <inbound>/<outbound> attributes in the order libvirt writes them.
 _RATE_ORDER = ("average", "peak", "floor", "burst")
+#: The block I/O tune parameters, in the order of the answer and of <iotune>'s children.
+IOTUNE_FIELDS = (
+    "total_bytes_sec", "read_bytes_sec", "write_bytes_sec", "total_iops_sec", "read_iops_sec",
+    "write_iops_sec", "total_bytes_sec_max", "read_bytes_sec_max", "write_bytes_sec_max",
+    "total_iops_sec_max", "read_iops_sec_max", "write_iops_sec_max", "size_iops_sec",
+    "group_name", "total_bytes_sec_max_length", "read_bytes_sec_max_length",
+    "write_bytes_sec_max_length", "total_iops_sec_max_length", "read_iops_sec_max_length",
+    "write_iops_sec_max_length",
+)  # fmt: skip
+#: libvirt's test driver's TEST_BLOCK_IOTUNE_MAX.
+_IOTUNE_MAX = 1_000_000_000_000_000
 
 
 # -- <memtune> ---------------------------------------------------------------------------
@@ -121,6 +133,59 @@ def _write_bandwidth(nic: InterfaceDef, rates: dict[str, dict[str, int] | None])
         nic.extra.append(new)
     else:
         nic.extra[nic.extra.index(old)] = new
+
+
+def _has(nic: InterfaceDef, direction: str) -> bool:
+    found = _bandwidth(nic)
+    return found is not None and found.find(direction) is not None
+
+
+# -- <disk><iotune> -------------------------------------------------------------------------
+def find_disk(defn: DomainDef, path: str) -> DiskDef | None:
+    """virDomainDiskByName: by target ("vda") or by source path."""
+    return next((d for d in defn.disks if path in (d.target_dev, d.source_path)), None)
+
+
+def iotune_values(disk: DiskDef) -> dict[str, int | str]:
+    values: dict[str, int | str] = {f: 0 for f in IOTUNE_FIELDS} | {"group_name": ""}
+    found = next((el for el in disk.extra if el.tag == "iotune"), None)
+    for el in () if found is None else found:
+        if el.tag in values:
+            text = el.text or ""
+            values[str(el.tag)] = text if el.tag == "group_name" else int(text or "0")
+    return values
+
+
+def _write_iotune(disk: DiskDef, values: dict[str, int | str]) -> None:
+    """virDomainDiskSetBlockIOTune, then libvirt's <iotune>: only what is set, in its order."""
+    from lxml import etree
+
+    disk.extra[:] = [el for el in disk.extra if el.tag != "iotune"]
+    tune = etree.Element("iotune")
+    for field in IOTUNE_FIELDS:
+        if values[field]:
+            etree.SubElement(tune, field).text = str(values[field])
+    if len(tune):
+        disk.extra.append(tune)
+
+
+def _check_iotune(info: dict[str, int | str]) -> None:
+    """testDomainSetBlockIoTune's checks of the combined settings, in its order."""
+    for kind in ("bytes_sec", "iops_sec", "bytes_sec_max", "iops_sec_max"):
+        total = info[f"total_{kind}"]
+        if total and (info[f"read_{kind}"] or info[f"write_{kind}"]):
+            raise make_error(
+                ErrorCode.INVALID_ARG,
+                _T,
+                f"total and read/write of {kind} cannot be set at the same time",
+            )
+    for kind in ("total", "read", "write"):
+        for unit in ("bytes_sec", "iops_sec"):
+            field = f"{kind}_{unit}"
+            if int(info[field]) > int(info[f"{field}_max"]):
+                raise make_error(
+                    ErrorCode.INVALID_ARG, _T, f"{field} cannot be set higher than {field}_max "
+                )
 
 
 class TuneOps(VcpuOps):
@@ -200,7 +265,45 @@ class TuneOps(VcpuOps):
                     new[direction] = old[direction]  # kept as it was
             _write_bandwidth(nic, new)
 
+    # -- disk throttling ---------------------------------------------------------------------
+    def domain_get_block_io_tune(
+        self, dom_ref: DomainRef, disk: str, flags: int
+    ) -> list[TypedParameter]:
+        unsupported_flags(flags, _LIVE | _CONFIG | _STRING_OKAY, "testDomainGetBlockIoTune", _T)
+        with self.state.lock:
+            found = find_disk(self._one_def(self._dom(dom_ref), flags & ~_STRING_OKAY), disk)
+            if found is None:
+                raise make_error(
+                    ErrorCode.INVALID_ARG, _T, f"disk '{disk}' was not found in the domain config"
+                )
+            values = iotune_values(found)
+        return [
+            typed_param(f, TypedParameterType.STRING if f == "group_name" else _ULLONG, values[f])
+            for f in IOTUNE_FIELDS
+        ]
 
-def _has(nic: InterfaceDef, direction: str) -> bool:
-    found = _bandwidth(nic)
-    return found is not None and found.find(direction) is not None
+    def domain_set_block_io_tune(
+        self, dom_ref: DomainRef, disk: str, params: list[TypedParameter], flags: int
+    ) -> None:
+        from pyvirt import validate_typed_params
+
+        unsupported_flags(flags, _LIVE | _CONFIG, "testDomainSetBlockIoTune", _T)
+        types = {f: _ULLONG for f in IOTUNE_FIELDS} | {"group_name": TypedParameterType.STRING}
+        validate_typed_params(params, types)
+        with self.state.lock:
+            found = find_disk(self._one_def(self._dom(dom_ref), flags), disk)
+            if found is None:
+                raise make_error(
+                    ErrorCode.INVALID_ARG, _T, f"missing persistent configuration for disk '{disk}'"
+                )
+            info = iotune_values(found)
+            for p in params:
+                if isinstance(p.value, int) and p.value > _IOTUNE_MAX:
+                    raise make_error(
+                        ErrorCode.ARGUMENT_UNSUPPORTED,
+                        _T,
+                        f"block I/O throttle limit value must be no more than {_IOTUNE_MAX}",
+                    )
+                info[p.field] = p.value  # type: ignore[assignment]
+            _check_iotune(info)
+            _write_iotune(found, info)

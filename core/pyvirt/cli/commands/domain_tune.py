@@ -1,4 +1,4 @@
-"""virsh's tunable commands: ``memtune`` and ``domiftune``, with virsh 9.0's option parsing,
+"""virsh's tunable commands: ``memtune``, ``domiftune`` and ``blkdeviotune``, with virsh 9.0's option parsing,
 messages and ``%-15s: %s`` listing (virsh-domain.c).
 
 Each asks the domain's current parameters when no value is given, and otherwise sends only
@@ -8,7 +8,7 @@ the parameters given; ``--live``/``--config``/``--current`` become VIR_DOMAIN_AF
 from __future__ import annotations
 
 from pyvirt.cli._control import Control, Failure
-from pyvirt.cli._format import ScaleError, scaled, strtol
+from pyvirt.cli._format import ScaleError, scaled, strtol, to_uint
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
 from pyvirt.cli.commands._common import dom_opt, domain, exclusive, flag_bits, string_req
 from pyvirt.cli.commands.domain_info import typed_value_text
@@ -176,10 +176,109 @@ def cmd_domiftune(ctl: Control, p: Parsed) -> bool:
     return True
 
 
+# -- blkdeviotune ---------------------------------------------------------------------------
+#: (option, kind) in the order virsh reads them: "scaled" sizes (default bytes), plain
+#: counts, or the group's name; the typed-parameter field is the option's name with "_".
+_IOTUNE_OPTIONS = (
+    *((f"{w}-bytes-sec", "scaled") for w in ("total", "read", "write")),
+    *((f"{w}-iops-sec", "count") for w in ("total", "read", "write")),
+    *((f"{w}-bytes-sec-max", "scaled") for w in ("total", "read", "write")),
+    *((f"{w}-iops-sec-max", "count") for w in ("total", "read", "write")),
+    ("size-iops-sec", "count"),
+    ("group-name", "string"),
+    *(
+        (f"{w}-{u}-sec-max-length", "count")
+        for u in ("bytes", "iops")
+        for w in ("total", "read", "write")
+    ),
+)
+_ULLONG_MAX = 2**64 - 1
+
+
+def _iotune_value(option: str, kind: str, text: str) -> int:
+    """vshCommandOptScaledInt (scale 1) or vshCommandOptULongLong, with their messages."""
+    from pyvirt import make_error
+
+    bad_int = "Unable to parse integer parameter"
+    if kind == "count":
+        value = to_uint(text, _ULLONG_MAX)
+        if value is None:
+            raise Failure(
+                f"Numeric value '{text}' for <{option}> option is malformed or out of range",
+                bad_int,
+            )
+        return value
+    malformed = f"Scaled numeric value '{text}' for <{option}> option is malformed or out of range"
+    try:
+        return scaled(text, 1, _ULLONG_MAX)
+    except ValueError:
+        raise Failure(malformed, bad_int) from None
+    except ScaleError as e:
+        cause = make_error(e.code, 0, e.message.split(": ", 1)[1])
+        raise Failure(malformed, bad_int, cause=cause) from None
+
+
+def cmd_blkdeviotune(ctl: Control, p: Parsed) -> bool:
+    from pyvirt import TypedParameterType, typed_param
+
+    flags = impact_flags(p)
+    dom, _ = domain(ctl, p)
+    disk = string_req(p, "device")
+    assert disk is not None
+    params = []
+    for option, kind in _IOTUNE_OPTIONS:
+        field = option.replace("-", "_")
+        if kind == "string":
+            try:
+                name = string_req(p, option)
+            except Failure as e:
+                raise Failure(*e.lines, "Unable to parse group-name parameter") from None
+            if name is not None:
+                params.append(typed_param(field, TypedParameterType.STRING, name))
+            continue
+        text = p.str(option)
+        if text is not None:
+            value = _iotune_value(option, kind, text)
+            params.append(typed_param(field, TypedParameterType.ULLONG, value))
+    if params:
+        _call(
+            "Unable to change block I/O throttle",
+            lambda: dom.set_block_io_tune(disk, params, flags),
+        )
+        return True
+    what = "number of block I/O throttle" if flags == _LIVE | _CONFIG else "block I/O throttle"
+    current = _call(f"Unable to get {what} parameters", lambda: dom.block_io_tune_list(disk, flags))
+    print_params(ctl, current)
+    return True
+
+
 _IMPACT = (
     Opt("config", T.BOOL, "affect next boot"),
     Opt("live", T.BOOL, "affect running domain"),
     Opt("current", T.BOOL, "affect current domain"),
+)
+
+_IOTUNE_HELP = (
+    "total throughput limit, as scaled integer (default bytes)",
+    "read throughput limit, as scaled integer (default bytes)",
+    "write throughput limit, as scaled integer (default bytes)",
+    "total I/O operations limit per second",
+    "read I/O operations limit per second",
+    "write I/O operations limit per second",
+    "total max, as scaled integer (default bytes)",
+    "read max, as scaled integer (default bytes)",
+    "write max, as scaled integer (default bytes)",
+    "total I/O operations max",
+    "read I/O operations max",
+    "write I/O operations max",
+    "I/O size in bytes",
+    "group name to share I/O quota between multiple drives",
+    "duration in seconds to allow total max bytes",
+    "duration in seconds to allow read max bytes",
+    "duration in seconds to allow write max bytes",
+    "duration in seconds to allow total I/O operations max",
+    "duration in seconds to allow read I/O operations max",
+    "duration in seconds to allow write I/O operations max",
 )
 
 COMMANDS = [
@@ -225,5 +324,21 @@ COMMANDS = [
             *_IMPACT,
         ),
         cmd_domiftune,
+    ),
+    Cmd(
+        "blkdeviotune",
+        "domain",
+        "Set or query a block device I/O tuning parameters.",
+        "Set or query disk I/O parameters such as block throttling.",
+        (
+            dom_opt(),
+            Opt("device", T.DATA, "block device", req=True),
+            *(
+                Opt(name, T.INT if kind != "string" else T.STRING, help)
+                for (name, kind), help in zip(_IOTUNE_OPTIONS, _IOTUNE_HELP, strict=True)
+            ),
+            *_IMPACT,
+        ),
+        cmd_blkdeviotune,
     ),
 ]
