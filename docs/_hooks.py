@@ -114,6 +114,8 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "memtune": ((), "memtune test --hard-limit 1G"),
     "domiftune": ((), "domiftune test testnet0 --inbound 100,200,300"),
     "blkdeviotune": ((), "blkdeviotune test vda --total-bytes-sec-max 1M"),
+    "numatune": ((), "numatune test --nodeset 0"),
+    "blkiotune": ((), "blkiotune test --weight 500"),
     "domblkstat": ((), "domblkstat test vda"),
     "domifstat": ((), "domifstat test testnet0"),
     "domblkerror": ((), "domblkerror test"),

@@ -1,7 +1,9 @@
-"""Domain tunables: virsh's ``memtune``, ``domiftune`` and ``blkdeviotune`` compared with the real virsh byte for
+"""Domain tunables: virsh's ``memtune``, ``domiftune``, ``blkdeviotune``, ``numatune`` and
+``blkiotune`` compared with the real virsh byte for
 byte (stdout, stderr, exit status), in process and through the daemons (virsh → libvirtd,
 pyvirsh → pyvirtd), on the success paths and the error paths; and libvirt-python's
-memoryParameters / interfaceParameters / blockIoTune family against the real binding.
+memoryParameters / interfaceParameters / blockIoTune / numaParameters / blkioParameters
+family against the real binding.
 """
 
 from __future__ import annotations
@@ -207,10 +209,109 @@ def test_blkdeviotune_bad_input(uri, command):
     compare("-c", uri, command)
 
 
+@pytest.mark.parametrize(
+    "commands",
+    [
+        "numatune test; numatune test --nodeset 0; numatune test; dumpxml test",
+        "numatune test --mode preferred --config --nodeset 0-2,5; numatune test --config; "
+        "dumpxml test --inactive",
+        "numatune test --mode 0x2 --nodeset 1; numatune test; numatune test --mode strict",
+        "numatune test --nodeset 0 --config; numatune test --mode interleave --config; "
+        "numatune test --config; numatune test --live",
+        "numatune test --nodeset 16383; numatune test 0 1; numatune test",
+        "destroy test; numatune test --mode interleave --nodeset 3; numatune test; dumpxml test",
+    ],
+)
+@needs_virsh
+def test_numatune_reads_and_changes_the_placement(uri, commands):
+    compare("-c", uri, commands)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "numatune nosuch",
+        "numatune test --mode interleave",
+        "numatune test --mode 2 --config; numatune test --config",
+        "numatune test --mode bogus",
+        "numatune test --mode 1x",
+        "numatune test --mode 7",
+        "numatune test --mode -1",
+        "numatune test --mode ''",
+        "numatune test --nodeset '' --mode ''",
+        "numatune test --nodeset x",
+        "numatune test --nodeset ^0",
+        "numatune test --nodeset 16384",
+        "numatune test --nodeset 0; numatune test --mode preferred",
+        "numatune test --live --config",
+        "numatune test --nodeset 0 --live --config",
+        "numatune test --nodeset 1 --current --live",
+        "destroy test; numatune test --live",
+        "help numatune",
+    ],
+)
+@needs_virsh
+def test_numatune_bad_input(uri, command):
+    compare("-c", uri, command)
+
+
+@pytest.mark.parametrize(
+    "commands",
+    [
+        "blkiotune test; blkiotune test --weight 500; blkiotune test; dumpxml test",
+        "blkiotune test --device-weights /dev/sda,100,/dev/sdb,200 --device-read-iops-sec "
+        "/dev/sda,5 --device-write-bytes-sec /dev/sdc,1024; blkiotune test; dumpxml test",
+        "blkiotune test --weight 500 --device-weights /dev/sda,1 --device-write-iops-sec "
+        "/dev/sda,2 --device-read-bytes-sec /dev/sda,3 --device-write-bytes-sec /dev/sda,4 "
+        "--device-read-iops-sec /dev/sda,5; dumpxml test",
+        "blkiotune test --device-weights /dev/sda,5,/dev/sda,6; blkiotune test; "
+        "blkiotune test --device-weights /dev/sda,0; blkiotune test; dumpxml test",
+        "blkiotune test --device-weights ' /dev/sda, 5' --device-read-bytes-sec "
+        "/dev/sda,4294967296; blkiotune test 5; blkiotune test",
+        "blkiotune test --weight 7 --config; blkiotune test --config; blkiotune test; "
+        "dumpxml test --inactive",
+        "blkiotune test --weight 5 --device-weights x --device-read-iops-sec y; blkiotune test",
+    ],
+)
+@needs_virsh
+def test_blkiotune_reads_and_changes_the_weights(uri, commands):
+    compare("-c", uri, commands)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "blkiotune nosuch",
+        "blkiotune test --weight 0",
+        "blkiotune test --weight -1",
+        "blkiotune test --weight x",
+        "blkiotune test --device-weights ''",
+        "blkiotune test --device-weights x",
+        "blkiotune test --device-weights /dev/sda",
+        "blkiotune test --device-weights /dev/sda,x",
+        "blkiotune test --device-weights /dev/sda,x,/dev/sdb,5",
+        "blkiotune test --device-weights /dev/sda,5x,/dev/sdb,5",
+        "blkiotune test --device-weights /dev/sda,5,",
+        "blkiotune test --device-weights /dev/sda,5,/dev/sdb",
+        "blkiotune test --device-weights /dev/sda,-1",
+        "blkiotune test --device-weights /dev/sda,4294967296",
+        "blkiotune test --live --config",
+        "blkiotune test --weight 2 --live --config",
+        "destroy test; blkiotune test --live",
+        "help blkiotune",
+    ],
+)
+@needs_virsh
+def test_blkiotune_bad_input(uri, command):
+    compare("-c", uri, command)
+
+
 @needs_virsh
 def test_read_only_connections_may_look_but_not_tune(uri):
     compare("-r", "-c", uri, "memtune test; domiftune test testnet0; blkdeviotune test vda")
     compare("-r", "-c", uri, "blkdeviotune test vda --total-bytes-sec-max 5")
+    compare("-r", "-c", uri, "numatune test; blkiotune test; numatune test --nodeset 0")
+    compare("-r", "-c", uri, "blkiotune test --weight 5")
     compare("-r", "-c", uri, "memtune test --hard-limit 5")
     compare("-r", "-c", uri, "memtune test --soft-limit 5 --live")
     compare("-r", "-c", uri, "domiftune test testnet0 --inbound 5 --config")
@@ -273,12 +374,23 @@ for expr in [
     "d.setBlockIoTune('vda', {'total_bytes_sec': 10, 'read_bytes_sec': 1})",
     "d.setBlockIoTune('vda', {'group_name': 5})", "d.setBlockIoTune('vda', {'x': 5})",
     "d.setBlockIoTune('vda', {'size_iops_sec': 2**60})", "d.blockIoTune('vda')",
+    "d.numaParameters()", "d.numaParameters(3)", "d.numaParameters(8)",
+    "d.setNumaParameters({'numa_nodeset': '0-1'})", "d.setNumaParameters({'numa_mode': 9})",
+    "d.setNumaParameters({'numa_mode': 1})", "d.setNumaParameters({'numa_mode': 'x'})",
+    "d.setNumaParameters({'numa_nodeset': 'x'})", "d.numaParameters()",
+    "d.setNumaParameters({'numa_mode': 2, 'numa_nodeset': '3'}, 2)", "d.numaParameters(2)",
+    "d.blkioParameters()", "d.blkioParameters(3)", "d.blkioParameters(8)",
+    "d.setBlkioParameters({'weight': 300, 'device_weight': '/dev/sda,4'})",
+    "d.setBlkioParameters({'device_read_iops_sec': '/dev/sda'})",
+    "d.setBlkioParameters({'weight': -1})", "d.setBlkioParameters({'nosuch': 1})",
+    "d.blkioParameters()", "d.blkioParameters(2)",
     "d.XMLDesc(0)", "d.XMLDesc(2)",
     "r.lookupByName('test').memoryParameters()",
     "r.lookupByName('test').setMemoryParameters({'hard_limit': 1})",
     "r.lookupByName('test').setInterfaceParameters('testnet0', {'inbound.average': 1})",
     "d.destroy()", "d.memoryParameters(1)", "d.setMemoryParameters({'hard_limit': 5}, 1)",
-    "d.interfaceParameters('testnet0', 1)", "d.memoryParameters()",
+    "d.interfaceParameters('testnet0', 1)", "d.memoryParameters()", "d.numaParameters(1)",
+    "d.setNumaParameters({'numa_nodeset': '1'}, 1)", "d.blkioParameters(1)",
     "d.undefine()", "d.memoryParameters()", "d.interfaceParameters('testnet0')",
 ]:
     ask(expr)

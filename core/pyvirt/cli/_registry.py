@@ -64,6 +64,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     "vcpu": ("vcpucount", "vcpuinfo", "vcpupin", "emulatorpin"),
     # domain tunables (issue 10, helper "tune")
     "domain_tune": ("memtune", "domiftune", "blkdeviotune"),
+    "domain_numa_blkio": ("blkiotune", "numatune"),
     "domain_stats": ("domblkstat", "domifstat", "domblkerror", "domif-getlink"),
     "snapshot": (
         "snapshot-create",

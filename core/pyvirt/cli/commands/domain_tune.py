@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
     _R = TypeVar("_R")
 
-_LIVE, _CONFIG = 1, 2  # VIR_DOMAIN_AFFECT_*
+LIVE, CONFIG = 1, 2  # VIR_DOMAIN_AFFECT_*
 _LLONG_MAX = 2**63 - 1
 _UINT_MAX = 2**32 - 1
 #: VIR_DOMAIN_MEMORY_PARAM_UNLIMITED
@@ -34,10 +34,10 @@ def impact_flags(p: Parsed) -> int:
     """--current excludes --live and --config; those two together are left to libvirt."""
     exclusive(p, "current", "live")
     exclusive(p, "current", "config")
-    return flag_bits(p, {"live": _LIVE, "config": _CONFIG})
+    return flag_bits(p, {"live": LIVE, "config": CONFIG})
 
 
-def _call(what: str, call: Callable[[], _R]) -> _R:
+def call(what: str, call: Callable[[], _R]) -> _R:
     """A library call whose failure virsh reports as *what* followed by libvirt's error."""
     try:
         return call()
@@ -55,6 +55,25 @@ def print_params(ctl: Control, params: list[TypedParameter], unlimited: bool = F
         else:
             text = typed_value_text(param.value)
         ctl.print(f"{param.field:<15}: {text}\n")
+
+
+def set_or_get(
+    params: list[TypedParameter],
+    change: tuple[str, Callable[[list[TypedParameter]], None]],
+    read: tuple[str, Callable[[], list[TypedParameter]]],
+    counted: bool = False,
+    flags: int = 0,
+) -> list[TypedParameter] | None:
+    """virsh's tunables: with values, *change* (its failure line and call) and answer None;
+    without, *read* them.  *counted*: virsh asks the count first, with the public API's
+    LIVE-with-CONFIG refusal, so that failure says "number of"."""
+    if params:
+        call(change[0], lambda: change[1](params))
+        return None
+    what = read[0]
+    if counted and flags == LIVE | CONFIG:
+        what = what.replace("Unable to get ", "Unable to get number of ")
+    return call(what, read[1])
 
 
 # -- memtune -------------------------------------------------------------------------------
@@ -98,15 +117,15 @@ def cmd_memtune(ctl: Control, p: Parsed) -> bool:
         if text is not None:
             value = _memory_limit(text, option)
             params.append(typed_param(field, TypedParameterType.ULLONG, value))
-    if params:
-        _call(
-            "Unable to change memory parameters", lambda: dom.set_memory_parameters(params, flags)
-        )
-        return True
-    # virsh asks the count first: only that call meets libvirt's LIVE-with-CONFIG refusal
-    what = "number of memory" if flags == _LIVE | _CONFIG else "memory"
-    current = _call(f"Unable to get {what} parameters", lambda: dom.memory_parameter_list(flags))
-    print_params(ctl, current, unlimited=True)
+    current = set_or_get(
+        params,
+        ("Unable to change memory parameters", lambda ps: dom.set_memory_parameters(ps, flags)),
+        ("Unable to get memory parameters", lambda: dom.memory_parameter_list(flags)),
+        counted=True,
+        flags=flags,
+    )
+    if current is not None:
+        print_params(ctl, current, unlimited=True)
     return True
 
 
@@ -163,16 +182,16 @@ def cmd_domiftune(ctl: Control, p: Parsed) -> bool:
         text = string_req(p, direction)
         if text is not None:
             params += _bandwidth_params(direction, _rate(text))
-    if params:
-        _call(
+    current = set_or_get(
+        params,
+        (
             "Unable to set interface parameters",
-            lambda: dom.set_interface_parameters(device, params, flags),
-        )
-        return True
-    current = _call(
-        "Unable to get interface parameters", lambda: dom.interface_parameter_list(device, flags)
+            lambda ps: dom.set_interface_parameters(device, ps, flags),
+        ),
+        ("Unable to get interface parameters", lambda: dom.interface_parameter_list(device, flags)),
     )
-    print_params(ctl, current)
+    if current is not None:
+        print_params(ctl, current)
     return True
 
 
@@ -240,19 +259,22 @@ def cmd_blkdeviotune(ctl: Control, p: Parsed) -> bool:
         if text is not None:
             value = _iotune_value(option, kind, text)
             params.append(typed_param(field, TypedParameterType.ULLONG, value))
-    if params:
-        _call(
-            "Unable to change block I/O throttle",
-            lambda: dom.set_block_io_tune(disk, params, flags),
-        )
-        return True
-    what = "number of block I/O throttle" if flags == _LIVE | _CONFIG else "block I/O throttle"
-    current = _call(f"Unable to get {what} parameters", lambda: dom.block_io_tune_list(disk, flags))
-    print_params(ctl, current)
+    current = set_or_get(
+        params,
+        ("Unable to change block I/O throttle", lambda ps: dom.set_block_io_tune(disk, ps, flags)),
+        (
+            "Unable to get block I/O throttle parameters",
+            lambda: dom.block_io_tune_list(disk, flags),
+        ),
+        counted=True,
+        flags=flags,
+    )
+    if current is not None:
+        print_params(ctl, current)
     return True
 
 
-_IMPACT = (
+IMPACT_OPTS = (
     Opt("config", T.BOOL, "affect next boot"),
     Opt("live", T.BOOL, "affect running domain"),
     Opt("current", T.BOOL, "affect current domain"),
@@ -287,8 +309,8 @@ COMMANDS = [
         "domain",
         "Get or set memory parameters",
         "Get or set the current memory parameters for a guest domain.\n"
-        "To get the memory parameters use following command: \n\n"
-        "virsh # memtune <domain>",
+        "    To get the memory parameters use following command: \n\n"
+        "    virsh # memtune <domain>",
         (
             dom_opt(),
             Opt("hard-limit", T.INT, "Max memory, as scaled integer (default KiB)"),
@@ -307,7 +329,7 @@ COMMANDS = [
                 T.INT,
                 "Min guaranteed memory, as scaled integer (default KiB)",
             ),
-            *_IMPACT,
+            *IMPACT_OPTS,
         ),
         cmd_memtune,
     ),
@@ -321,7 +343,7 @@ COMMANDS = [
             Opt("interface", T.DATA, "interface device (MAC Address)", req=True),
             Opt("inbound", T.STRING, "control domain's incoming traffics"),
             Opt("outbound", T.STRING, "control domain's outgoing traffics"),
-            *_IMPACT,
+            *IMPACT_OPTS,
         ),
         cmd_domiftune,
     ),
@@ -337,7 +359,7 @@ COMMANDS = [
                 Opt(name, T.INT if kind != "string" else T.STRING, help)
                 for (name, kind), help in zip(_IOTUNE_OPTIONS, _IOTUNE_HELP, strict=True)
             ),
-            *_IMPACT,
+            *IMPACT_OPTS,
         ),
         cmd_blkdeviotune,
     ),
