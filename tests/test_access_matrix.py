@@ -128,6 +128,15 @@ LIBVIRT_CALLS: dict[str, str] = {
     ),
     "domain_get_block_io_tune": "d.blockIoTune('vda', {f})",
     "domain_set_block_io_tune": "d.setBlockIoTune('vda', {{'total_bytes_sec_max': 5}}, {f})",
+    "domain_get_perf_events": "d.perfEvents({f})",
+    "domain_set_perf_events": "d.setPerfEvents({{'cmt': True}}, {f})",
+    # the binding's guestVcpus answers None on failure: raise its error for the probe
+    "domain_get_guest_vcpus": (
+        "d.guestVcpus({f}) or (_ for _ in ()).throw("
+        "libvirt.libvirtError(libvirt.virGetLastError()[2]))"
+    ),
+    "domain_set_guest_vcpus": "d.setGuestVcpus('1', 1, {f})",
+    "domain_set_vcpu": "d.setVcpu('1', 1, {f})",
     "domain_block_stats": "d.blockStats('vda')",
     "domain_interface_stats": "d.interfaceStats('testnet0')",
     "domain_get_disk_errors": "d.diskErrors({f})",

@@ -306,12 +306,49 @@ def test_blkiotune_bad_input(uri, command):
     compare("-c", uri, command)
 
 
+@pytest.mark.parametrize(
+    "commands",
+    [
+        "perf test",
+        "perf test --enable cmt,mbmt; perf test; dumpxml test",
+        "perf test --enable cmt,,mbmt --disable mbml; perf test cmt mbml; perf test",
+        "perf test --disable cmt --config; perf test --config; perf test --live; "
+        "dumpxml test --inactive",
+        "perf test --enable cmt; destroy test; perf test; perf test --disable cmt; dumpxml test",
+    ],
+)
+@needs_virsh
+def test_perf_reads_and_switches_events(uri, commands):
+    compare("-c", uri, commands)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "perf nosuch",
+        "perf nosuch --enable ''",
+        "perf test --enable ''",
+        "perf test --enable bogus",
+        "perf test --enable cmt --disable cmt",
+        "perf test --live --config",
+        "perf test --enable cmt --live --config",
+        "perf test --enable cmt --current --live",
+        "destroy test; perf test --live",
+        "help perf",
+    ],
+)
+@needs_virsh
+def test_perf_bad_input(uri, command):
+    compare("-c", uri, command)
+
+
 @needs_virsh
 def test_read_only_connections_may_look_but_not_tune(uri):
     compare("-r", "-c", uri, "memtune test; domiftune test testnet0; blkdeviotune test vda")
     compare("-r", "-c", uri, "blkdeviotune test vda --total-bytes-sec-max 5")
     compare("-r", "-c", uri, "numatune test; blkiotune test; numatune test --nodeset 0")
     compare("-r", "-c", uri, "blkiotune test --weight 5")
+    compare("-r", "-c", uri, "perf test; perf test --enable cmt")
     compare("-r", "-c", uri, "memtune test --hard-limit 5")
     compare("-r", "-c", uri, "memtune test --soft-limit 5 --live")
     compare("-r", "-c", uri, "domiftune test testnet0 --inbound 5 --config")
@@ -384,6 +421,9 @@ for expr in [
     "d.setBlkioParameters({'device_read_iops_sec': '/dev/sda'})",
     "d.setBlkioParameters({'weight': -1})", "d.setBlkioParameters({'nosuch': 1})",
     "d.blkioParameters()", "d.blkioParameters(2)",
+    "d.perfEvents()", "d.perfEvents(3)", "d.perfEvents(4)", "d.perfEvents(8)",
+    "d.setPerfEvents({'cmt': True, 'mbmt': 0})", "d.setPerfEvents({'cmt': 'x'}, 2)",
+    "d.setPerfEvents({'bogus': True})", "d.setPerfEvents({'cmt': True}, 3)", "d.perfEvents(2)",
     "d.XMLDesc(0)", "d.XMLDesc(2)",
     "r.lookupByName('test').memoryParameters()",
     "r.lookupByName('test').setMemoryParameters({'hard_limit': 1})",

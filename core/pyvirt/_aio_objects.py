@@ -911,6 +911,36 @@ class AsyncDomain:
         _one_of_live_or_config(flags, api)
         return bytes(await self._conn._calls.domain_get_emulator_pin_info(self._ref, maplen, flags))
 
+    async def guest_vcpu_list(self, flags: int = 0) -> list[TypedParameter]:
+        """The guest agent's view of its vCPUs (virDomainGetGuestVcpus): vcpus, online,
+        offlinable, as typed parameters."""
+        flags = check_flags(flags, "virDomainGetGuestVcpus")
+        return await self._conn._calls.domain_get_guest_vcpus(self._ref, flags)
+
+    async def guest_vcpus(self, flags: int = 0) -> dict[str, TypedValue]:
+        """The guest agent's view of its vCPUs by name, as libvirt-python's guestVcpus."""
+        from pyvirt._typed_params import typed_params_dict
+
+        return typed_params_dict(await self.guest_vcpu_list(flags))
+
+    async def set_guest_vcpus(self, cpumap: str, state: int, flags: int = 0) -> None:
+        """Have the guest agent bring the vCPUs of *cpumap* ("0-3,^2") online (*state*
+        nonzero) or offline (virDomainSetGuestVcpus)."""
+        api = "virDomainSetGuestVcpus"
+        cpumap = _not_null(cpumap, "cpumap", api)
+        state = check_int(state, "state", api)
+        flags = check_flags(flags, api)
+        await self._conn._calls.domain_set_guest_vcpus(self._ref, cpumap, state, flags)
+
+    async def set_vcpu(self, vcpumap: str, state: int, flags: int = 0) -> None:
+        """Plug (*state* nonzero) or unplug the vCPUs of *vcpumap* (virDomainSetVcpu;
+        *flags*: :class:`DomainModificationImpact`)."""
+        api = "virDomainSetVcpu"
+        vcpumap = _not_null(vcpumap, "vcpumap", api)
+        state = check_int(state, "state", api)
+        flags = check_flags(flags, api)
+        await self._conn._calls.domain_set_vcpu(self._ref, vcpumap, state, flags)
+
     async def block_stats(self, disk: str) -> tuple[int, int, int, int, int]:
         """(read requests, bytes read, write requests, bytes written, errors) of *disk*, a
         target ("vda") or source path (virDomainBlockStats); -1 where the driver cannot
@@ -1019,6 +1049,20 @@ class AsyncDomain:
         disk = _not_null(disk, "disk", api)
         params, flags = _set_args(params, flags, api)
         await self._conn._calls.domain_set_block_io_tune(self._ref, disk, params, flags)
+
+    async def perf_event_list(self, flags: int = 0) -> list[TypedParameter]:
+        """One boolean per perf event, true when enabled (virDomainGetPerfEvents)."""
+        flags = check_flags(flags, "virDomainGetPerfEvents")
+        return await self._conn._calls.domain_get_perf_events(self._ref, flags)
+
+    async def perf_events(self, flags: int = 0) -> dict[str, TypedValue]:
+        """The perf events by name, as libvirt-python's perfEvents gives them."""
+        return typed_params_dict(await self.perf_event_list(flags))
+
+    async def set_perf_events(self, params: list[TypedParameter], flags: int = 0) -> None:
+        """Enable (true) or disable (false) perf events (virDomainSetPerfEvents)."""
+        params, flags = _set_args(params, flags, "virDomainSetPerfEvents")
+        await self._conn._calls.domain_set_perf_events(self._ref, params, flags)
 
 
 class AsyncDomainSnapshot:

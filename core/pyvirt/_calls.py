@@ -669,6 +669,65 @@ class DriverCalls:
         flags = check_flags(flags, api)
         return driver.domain_get_interface_parameters(dom, device, flags)
 
+    def domain_get_perf_events(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetPerfEvents"
+    ) -> list[TypedParameter]:
+        """virDomainGetPerfEvents (procedure 365)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_perf_events(dom, flags)
+
+    def domain_set_perf_events(
+        self,
+        dom: DomainRef,
+        params: list[TypedParameter],
+        flags: int,
+        api: str = "virDomainSetPerfEvents",
+    ) -> None:
+        """virDomainSetPerfEvents (procedure 366)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[366], flags, True, api)
+        return driver.domain_set_perf_events(dom, params, flags)
+
+    def domain_get_guest_vcpus(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetGuestVcpus"
+    ) -> list[TypedParameter]:
+        """virDomainGetGuestVcpus (procedure 371)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[371], flags, True, api)
+        return driver.domain_get_guest_vcpus(dom, flags)
+
+    def domain_set_guest_vcpus(
+        self,
+        dom: DomainRef,
+        cpumap: str,
+        state: int,
+        flags: int,
+        api: str = "virDomainSetGuestVcpus",
+    ) -> None:
+        """virDomainSetGuestVcpus (procedure 372)."""
+        driver = self._driver(api)
+        cpumap = check_string(cpumap, "cpumap", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[372], flags, True, api)
+        return driver.domain_set_guest_vcpus(dom, cpumap, state, flags)
+
+    def domain_set_vcpu(
+        self, dom: DomainRef, vcpumap: str, state: int, flags: int, api: str = "virDomainSetVcpu"
+    ) -> None:
+        """virDomainSetVcpu (procedure 384)."""
+        driver = self._driver(api)
+        vcpumap = check_string(vcpumap, "vcpumap", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[384], flags, True, api)
+        return driver.domain_set_vcpu(dom, vcpumap, state, flags)
+
     def domain_get_vcpus(
         self, dom: DomainRef, maxinfo: int, maplen: int, api: str = "virDomainGetVcpus"
     ) -> tuple[list[tuple[int, int, int, int]], bytes]:

@@ -139,3 +139,18 @@ class DomainTuneMethods:
         disk = _not_null(disk, "disk", api)
         params, flags = _set_args(params, flags, api)
         self._conn._calls.domain_set_block_io_tune(self._ref, disk, params, flags)
+
+    # -- perf -----------------------------------------------------------------------------
+    def perf_event_list(self, flags: int = 0) -> list[TypedParameter]:
+        """One boolean per perf event, true when enabled (virDomainGetPerfEvents)."""
+        flags = check_flags(flags, "virDomainGetPerfEvents")
+        return self._conn._calls.domain_get_perf_events(self._ref, flags)
+
+    def perf_events(self, flags: int = 0) -> dict[str, TypedValue]:
+        """The perf events by name, as libvirt-python's perfEvents gives them."""
+        return typed_params_dict(self.perf_event_list(flags))
+
+    def set_perf_events(self, params: list[TypedParameter], flags: int = 0) -> None:
+        """Enable (true) or disable (false) perf events (virDomainSetPerfEvents)."""
+        params, flags = _set_args(params, flags, "virDomainSetPerfEvents")
+        self._conn._calls.domain_set_perf_events(self._ref, params, flags)

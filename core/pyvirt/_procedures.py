@@ -305,6 +305,18 @@ PROCEDURES: tuple[Procedure, ...] = (
         "virDomainGetInterfaceParameters",
         "domain:read",
     ),
+    _p(365, "domain_get_perf_events", "virDomainGetPerfEvents", "domain:read"),
+    _p(
+        366,
+        "domain_set_perf_events",
+        "virDomainSetPerfEvents",
+        "domain:write",
+        flags=_SAVE_BY_IMPACT,
+    ),
+    # vCPUs seen from the guest (helper "tune"): the agent's view, and hot(un)plug of one
+    _p(371, "domain_get_guest_vcpus", "virDomainGetGuestVcpus", "domain:write"),
+    _p(372, "domain_set_guest_vcpus", "virDomainSetGuestVcpus", "domain:write"),
+    _p(384, "domain_set_vcpu", "virDomainSetVcpu", "domain:write", flags=_SAVE_BY_IMPACT),
     _p(20, "domain_get_vcpus", "virDomainGetVcpus", "domain:read"),
     _p(225, "domain_pin_vcpu_flags", "virDomainPinVcpu", "domain:write", flags=_SAVE_BY_IMPACT),
     _p(230, "domain_get_vcpu_pin_info", "virDomainGetVcpuPinInfo", "domain:read"),

@@ -677,6 +677,28 @@ class HypervisorDriver:
         """Change the I/O throttling of the disk *disk* (blkdeviotune)."""
         unsupported("domain_set_block_io_tune", ErrorDomain.DOMAIN)
 
+    def domain_get_perf_events(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        """Which perf events are enabled (perf): one boolean per event name."""
+        unsupported("domain_get_perf_events", ErrorDomain.DOMAIN)
+
+    def domain_set_perf_events(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        """Enable or disable perf events (booleans by event name)."""
+        unsupported("domain_set_perf_events", ErrorDomain.DOMAIN)
+
+    def domain_get_guest_vcpus(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        """The guest's own view of its vCPUs, through its agent (guestvcpus)."""
+        unsupported("domain_get_guest_vcpus", ErrorDomain.DOMAIN)
+
+    def domain_set_guest_vcpus(self, dom: DomainRef, cpumap: str, state: int, flags: int) -> None:
+        """Have the guest agent bring the vCPUs of *cpumap* ("0-3,^2") on (*state* 1) or off."""
+        unsupported("domain_set_guest_vcpus", ErrorDomain.DOMAIN)
+
+    def domain_set_vcpu(self, dom: DomainRef, vcpumap: str, state: int, flags: int) -> None:
+        """Plug (*state* 1) or unplug the vCPUs of *vcpumap* (setvcpu)."""
+        unsupported("domain_set_vcpu", ErrorDomain.DOMAIN)
+
     def domain_memory_stats(
         self, dom: DomainRef, max_stats: int, flags: int
     ) -> list[tuple[int, int]]:

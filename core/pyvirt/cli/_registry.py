@@ -63,7 +63,8 @@ MODULES: dict[str, tuple[str, ...]] = {
     "domain_metadata": ("desc", "metadata", "domrename"),
     "vcpu": ("vcpucount", "vcpuinfo", "vcpupin", "emulatorpin"),
     # domain tunables (issue 10, helper "tune")
-    "domain_tune": ("memtune", "domiftune", "blkdeviotune"),
+    "domain_tune": ("memtune", "domiftune", "blkdeviotune", "perf"),
+    "vcpu_state": ("maxvcpus", "setvcpu", "guestvcpus"),
     "domain_numa_blkio": ("blkiotune", "numatune"),
     "domain_stats": ("domblkstat", "domifstat", "domblkerror", "domif-getlink"),
     "snapshot": (

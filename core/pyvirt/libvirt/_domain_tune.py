@@ -1,6 +1,6 @@
 """libvirt-python's domain tunable methods (``memoryParameters``, ``setMemoryParameters``,
-``numaParameters``, ``blkioParameters``, ``interfaceParameters``, ``blockIoTune`` and their
-setters), a family of :class:`pyvirt.libvirt.virDomain` kept in its own module.
+``numaParameters``, ``blkioParameters``, ``interfaceParameters``, ``blockIoTune``,
+``perfEvents`` and their setters), a family of :class:`pyvirt.libvirt.virDomain` kept in its own module.
 
 As the binding's C glue does, a setter first reads the current parameters with the same
 flags (so their errors are the getter's), then converts the dict's values to their types:
@@ -100,4 +100,16 @@ class DomainTuneMethods:
             params,
             lambda: self._o.block_io_tune_list(disk, f),
             lambda typed: self._o.set_block_io_tune(disk, typed, f),
+        )
+
+    @api
+    def perfEvents(self, flags: int = 0) -> dict[str, Any]:  # noqa: N802
+        return self._o.perf_events(_args.flags(flags))
+
+    def setPerfEvents(self, params: dict[str, Any], flags: int = 0) -> int:  # noqa: N802
+        f = _args.flags(flags)
+        return _set(
+            params,
+            lambda: self._o.perf_event_list(f),
+            lambda typed: self._o.set_perf_events(typed, f),
         )

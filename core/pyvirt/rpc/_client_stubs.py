@@ -356,6 +356,28 @@ class RemoteStubs:
         sig = wire_signature(257)
         return self._invoke(257, checked(sig, [dom, device, flags]), sig)  # type: ignore[no-any-return]
 
+    def domain_get_perf_events(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(365)
+        return self._invoke(365, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_perf_events(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(366)
+        return self._invoke(366, checked(sig, [dom, params, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_guest_vcpus(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(371)
+        return self._invoke(371, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_guest_vcpus(self, dom: DomainRef, cpumap: str, state: int, flags: int) -> None:
+        sig = wire_signature(372)
+        return self._invoke(372, checked(sig, [dom, cpumap, state, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_vcpu(self, dom: DomainRef, vcpumap: str, state: int, flags: int) -> None:
+        sig = wire_signature(384)
+        return self._invoke(384, checked(sig, [dom, vcpumap, state, flags]), sig)  # type: ignore[no-any-return]
+
     def domain_get_vcpus(
         self, dom: DomainRef, maxinfo: int, maplen: int
     ) -> tuple[list[tuple[int, int, int, int]], bytes]:
@@ -1267,6 +1289,35 @@ class AsyncRemoteStubs:
     ) -> list[TypedParameter]:
         sig = wire_signature(257)
         reply = await self._asend(257, checked(sig, [dom, device, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_perf_events(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(365)
+        reply = await self._asend(365, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_perf_events(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(366)
+        reply = await self._asend(366, checked(sig, [dom, params, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_guest_vcpus(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(371)
+        reply = await self._asend(371, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_guest_vcpus(
+        self, dom: DomainRef, cpumap: str, state: int, flags: int
+    ) -> None:
+        sig = wire_signature(372)
+        reply = await self._asend(372, checked(sig, [dom, cpumap, state, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_vcpu(self, dom: DomainRef, vcpumap: str, state: int, flags: int) -> None:
+        sig = wire_signature(384)
+        reply = await self._asend(384, checked(sig, [dom, vcpumap, state, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_get_vcpus(

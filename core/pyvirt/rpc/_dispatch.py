@@ -516,6 +516,49 @@ def _domain_get_interface_parameters(
     return conn.domain_get_interface_parameters(dom, device, flags)
 
 
+def _domain_get_perf_events(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_get_perf_events(dom, flags)
+
+
+def _domain_set_perf_events(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    params: list[TypedParameter] = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[366], flags, True)
+    return conn.domain_set_perf_events(dom, params, flags)
+
+
+def _domain_get_guest_vcpus(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[371], flags, True)
+    return conn.domain_get_guest_vcpus(dom, flags)
+
+
+def _domain_set_guest_vcpus(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    cpumap: str = args[1]
+    state: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[372], flags, True)
+    return conn.domain_set_guest_vcpus(dom, cpumap, state, flags)
+
+
+def _domain_set_vcpu(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    vcpumap: str = args[1]
+    state: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[384], flags, True)
+    return conn.domain_set_vcpu(dom, vcpumap, state, flags)
+
+
 def _domain_get_vcpus(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     dom: DomainRef = args[0]
     maxinfo: int = args[1]
@@ -1434,6 +1477,11 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     255: _domain_get_numa_parameters,
     256: _domain_set_interface_parameters,
     257: _domain_get_interface_parameters,
+    365: _domain_get_perf_events,
+    366: _domain_set_perf_events,
+    371: _domain_get_guest_vcpus,
+    372: _domain_set_guest_vcpus,
+    384: _domain_set_vcpu,
     20: _domain_get_vcpus,
     225: _domain_pin_vcpu_flags,
     230: _domain_get_vcpu_pin_info,

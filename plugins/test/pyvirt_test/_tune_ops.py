@@ -57,6 +57,14 @@ IOTUNE_FIELDS = (
     "write_bytes_sec_max_length", "total_iops_sec_max_length", "read_iops_sec_max_length",
     "write_iops_sec_max_length",
 )  # fmt: skip
+#: virPerfEvent, in libvirt's order.
+PERF_EVENTS = (
+    "cmt", "mbmt", "mbml", "cpu_cycles", "instructions", "cache_references", "cache_misses",
+    "branch_instructions", "branch_misses", "bus_cycles", "stalled_cycles_frontend",
+    "stalled_cycles_backend", "ref_cpu_cycles", "cpu_clock", "task_clock", "page_faults",
+    "context_switches", "cpu_migrations", "page_faults_min", "page_faults_maj",
+    "alignment_faults", "emulation_faults",
+)  # fmt: skip
 #: libvirt's test driver's TEST_BLOCK_IOTUNE_MAX.
 _IOTUNE_MAX = 1_000_000_000_000_000
 
@@ -188,6 +196,28 @@ def _check_iotune(info: dict[str, int | str]) -> None:
                 )
 
 
+# -- <perf> -------------------------------------------------------------------------------
+def perf_states(defn: DomainDef) -> dict[str, bool | None]:
+    """Each event's state: True/False where <perf> names it, None where it does not."""
+    states: dict[str, bool | None] = dict.fromkeys(PERF_EVENTS)
+    for perf in defn.extra.get("perf", []):
+        for event in perf.findall("event"):
+            if event.get("name") in states:
+                states[str(event.get("name"))] = event.get("enabled") == "yes"
+    return states
+
+
+def _write_perf(defn: DomainDef, states: dict[str, bool | None]) -> None:
+    from lxml import etree
+
+    perf = etree.Element("perf")
+    for name in PERF_EVENTS:
+        if states[name] is not None:
+            etree.SubElement(perf, "event", name=name, enabled="yes" if states[name] else "no")
+    if len(perf):
+        defn.extra["perf"] = [perf]
+
+
 class TuneOps(VcpuOps):
     """Mixin for the test connection: memtune and domiftune."""
 
@@ -307,3 +337,24 @@ class TuneOps(VcpuOps):
                 info[p.field] = p.value  # type: ignore[assignment]
             _check_iotune(info)
             _write_iotune(found, info)
+
+    # -- perf events ---------------------------------------------------------------------------
+    def domain_get_perf_events(self, dom_ref: DomainRef, flags: int) -> list[TypedParameter]:
+        unsupported_flags(flags, _LIVE | _CONFIG | _STRING_OKAY, "testDomainGetPerfEvents", _T)
+        with self.state.lock:
+            states = perf_states(self._one_def(self._dom(dom_ref), flags & ~_STRING_OKAY))
+        return [typed_param(n, TypedParameterType.BOOLEAN, bool(states[n])) for n in PERF_EVENTS]
+
+    def domain_set_perf_events(
+        self, dom_ref: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        from pyvirt import validate_typed_params
+
+        unsupported_flags(flags, _LIVE | _CONFIG, "testDomainSetPerfEvents", _T)
+        validate_typed_params(params, dict.fromkeys(PERF_EVENTS, TypedParameterType.BOOLEAN))
+        with self.state.lock:
+            defn = self._one_def(self._dom(dom_ref), flags)
+            states = perf_states(defn)
+            for p in params:
+                states[p.field] = bool(p.value)
+            _write_perf(defn, states)

@@ -280,6 +280,39 @@ IMPACT_OPTS = (
     Opt("current", T.BOOL, "affect current domain"),
 )
 
+
+# -- perf ----------------------------------------------------------------------------------
+def _perf_params(text: str, state: bool) -> list[TypedParameter]:
+    """virshParseEventStr: comma-separated event names, empty ones skipped."""
+    from pyvirt import TypedParameterType, typed_param
+
+    return [typed_param(n, TypedParameterType.BOOLEAN, state) for n in text.split(",") if n]
+
+
+def _print_perf(ctl: Control, params: list[TypedParameter]) -> None:
+    """virshPrintPerfStatus."""
+    for param in params:
+        state = "enabled" if param.value is True else "disabled"
+        ctl.print(f"{param.field:<15}: {state}\n")
+
+
+def cmd_perf(ctl: Control, p: Parsed) -> bool:
+    flags = impact_flags(p)
+    params: list[TypedParameter] = []
+    for option, state in (("enable", True), ("disable", False)):
+        text = string_req(p, option)
+        if text is not None:
+            params += _perf_params(text, state)
+    dom, _ = domain(ctl, p)
+    current = set_or_get(
+        params,
+        ("Unable to enable/disable perf events", lambda ps: dom.set_perf_events(ps, flags)),
+        ("Unable to get perf events", lambda: dom.perf_event_list(flags)),
+    )
+    _print_perf(ctl, params if current is None else current)
+    return True
+
+
 _IOTUNE_HELP = (
     "total throughput limit, as scaled integer (default bytes)",
     "read throughput limit, as scaled integer (default bytes)",
@@ -362,5 +395,20 @@ COMMANDS = [
             *IMPACT_OPTS,
         ),
         cmd_blkdeviotune,
+    ),
+    Cmd(
+        "perf",
+        "domain",
+        "Get or set perf event",
+        "Get or set the current perf events for a guest domain.\n"
+        "    To get the perf events list use following command: \n\n"
+        "    virsh # perf <domain>",
+        (
+            dom_opt(),
+            Opt("enable", T.STRING, "perf events which will be enabled"),
+            Opt("disable", T.STRING, "perf events which will be disabled"),
+            *IMPACT_OPTS,
+        ),
+        cmd_perf,
     ),
 ]
