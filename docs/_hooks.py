@@ -120,6 +120,8 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "maxvcpus": ((), "maxvcpus"),
     "setvcpu": ((), "setvcpu test 1 --disable"),
     "guestvcpus": ((), "guestvcpus test"),
+    "domblklist": ((), "domblklist test --details"),
+    "domiflist": ((), "domiflist test"),
     "domblkstat": ((), "domblkstat test vda"),
     "domifstat": ((), "domifstat test testnet0"),
     "domblkerror": ((), "domblkerror test"),

@@ -65,6 +65,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     # domain tunables (issue 10, helper "tune")
     "domain_tune": ("memtune", "domiftune", "blkdeviotune", "perf"),
     "vcpu_state": ("maxvcpus", "setvcpu", "guestvcpus"),
+    "domain_devices_list": ("domblklist", "domiflist"),
     "domain_numa_blkio": ("blkiotune", "numatune"),
     "domain_stats": ("domblkstat", "domifstat", "domblkerror", "domif-getlink"),
     "snapshot": (
