@@ -26,7 +26,7 @@ def _first_attr(elem: etree._Element | None, names: tuple[str, ...]) -> str | No
         return None
     for name, value in elem.attrib.items():
         if name in names:
-            return value or None
+            return str(value) or None
     return None
 
 
