@@ -118,6 +118,7 @@ def domain(ctl: Control, p: Parsed, by: int = BY_ID | BY_UUID | BY_NAME) -> tupl
     ctl.log(INFO, f"{cmd}: found option <domain>: {name}")
     dom = None
     if by & BY_ID:
+
         number = to_int(name)
         if number is not None and number >= 0:
             ctl.log(DEBUG, f"{cmd}: <domain> looks like ID")

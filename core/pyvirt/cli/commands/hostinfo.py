@@ -183,7 +183,9 @@ _XML_ESCAPES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&ap
 
 def xml_escape(text: str) -> str:
     """virBufferEscapeString: XML's five entities; other control characters are dropped."""
-    return "".join(_XML_ESCAPES.get(c, c) for c in text if c in "\t\n\r" or not (0 < ord(c) < 0x20))
+    return "".join(
+        _XML_ESCAPES.get(c, c) for c in text if c in "\t\n\r" or not (0 < ord(c) < 0x20)
+    )
 
 
 def _split(arg: str) -> list[str]:

@@ -114,9 +114,7 @@ def cmd_nodedev_list(ctl: Control, p: Parsed) -> bool:
         ctl.print("".join(f"{name}\n" for name in names))
         return True
     parents = [None if d.name == "computer" else d.parent() for d in devices]
-    ctl.print(
-        "".join(render_tree(names, parents, i) for i, par in enumerate(parents) if par is None)
-    )
+    ctl.print("".join(render_tree(names, parents, i) for i, par in enumerate(parents) if par is None))
     return True
 
 
