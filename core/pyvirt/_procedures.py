@@ -256,10 +256,8 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(264, "domain_set_metadata", "virDomainSetMetadata", "domain:write", flags=_SAVE_BY_IMPACT),
     _p(265, "domain_get_metadata", "virDomainGetMetadata", "domain:read"),
     _p(358, "domain_rename", "virDomainRename", "domain:write", "domain:save"),
-    # domain vCPUs (issue 10): placement and pinning.  225 (virDomainPinVcpuFlags) also
-    # serves the flagless virDomainPinVcpu (26), as 219 serves 58.
-    # domain tunables (issue 10, helper "tune"): memtune, numatune, blkiotune, domiftune and
-    # blkdeviotune, typed parameters in both directions; libvirt's @acl lines.
+    # domain tunables (issue 10, helper "tune"): memtune, numatune, blkiotune, domiftune,
+    # blkdeviotune and perf, typed parameters in both directions; libvirt's @acl lines.
     _p(
         197,
         "domain_set_memory_parameters",
@@ -317,6 +315,8 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(371, "domain_get_guest_vcpus", "virDomainGetGuestVcpus", "domain:write"),
     _p(372, "domain_set_guest_vcpus", "virDomainSetGuestVcpus", "domain:write"),
     _p(384, "domain_set_vcpu", "virDomainSetVcpu", "domain:write", flags=_SAVE_BY_IMPACT),
+    # domain vCPUs (issue 10): placement and pinning.  225 (virDomainPinVcpuFlags) also
+    # serves the flagless virDomainPinVcpu (26), as 219 serves 58.
     _p(20, "domain_get_vcpus", "virDomainGetVcpus", "domain:read"),
     _p(225, "domain_pin_vcpu_flags", "virDomainPinVcpu", "domain:write", flags=_SAVE_BY_IMPACT),
     _p(230, "domain_get_vcpu_pin_info", "virDomainGetVcpuPinInfo", "domain:read"),

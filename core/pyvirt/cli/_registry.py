@@ -212,16 +212,25 @@ def lookup(name: str) -> Cmd | None:
 _TABLE_ORDER: dict[str, tuple[str, ...]] = {"nodedev": MODULES["nodedevs"]}
 
 #: The few commands virsh's tables list out of alphabetical order: name -> the command it
-#: follows (virsh lists ``emulatorpin`` right after ``vcpupin``).
-LISTED_AFTER = {"emulatorpin": "vcpupin"}
+#: follows (virsh lists ``emulatorpin`` right after ``vcpupin``, and ends its domain table
+#: with ``guestvcpus`` and ``setvcpu`` after ``vncdisplay``).
+LISTED_AFTER = {
+    "emulatorpin": "vcpupin",
+    "perf": "memtune",
+    "guestvcpus": "vncdisplay",
+    "setvcpu": "guestvcpus",
+}
 
 
 def _listing_key(cmd: Cmd) -> tuple[bool, str, int]:
-    """By name, but for :data:`LISTED_AFTER`; and the nwfilter-binding-* commands come after
-    all the nwfilter-* ones (virsh has a table of their own for them)."""
-    after = LISTED_AFTER.get(cmd.name)
+    """By name, but for :data:`LISTED_AFTER` (followed to the command listed in name order,
+    one step further for each link); and the nwfilter-binding-* commands come after all
+    the nwfilter-* ones (virsh has a table of their own for them)."""
     binding = cmd.name.startswith("nwfilter-binding-")
-    return (binding, cmd.name, 0) if after is None else (binding, after, 1)
+    name, steps = cmd.name, 0
+    while name in LISTED_AFTER:
+        name, steps = LISTED_AFTER[name], steps + 1
+    return binding, name, steps
 
 
 def group_commands(keyword: str) -> list[Cmd]:
