@@ -115,6 +115,28 @@ LIBVIRT_CALLS: dict[str, str] = {
     "domain_get_vcpu_pin_info": "d.vcpuPinInfo({f})",
     "domain_pin_emulator": "d.pinEmulator((True,), {f})",
     "domain_get_emulator_pin_info": "d.emulatorPinInfo({f})",
+    # domain tunables (helper "tune")
+    "domain_get_memory_parameters": "d.memoryParameters({f})",
+    "domain_set_memory_parameters": "d.setMemoryParameters({{'soft_limit': 5}}, {f})",
+    "domain_get_blkio_parameters": "d.blkioParameters({f})",
+    "domain_set_blkio_parameters": "d.setBlkioParameters({{'weight': 500}}, {f})",
+    "domain_get_numa_parameters": "d.numaParameters({f})",
+    "domain_set_numa_parameters": "d.setNumaParameters({{'numa_nodeset': '0'}}, {f})",
+    "domain_get_interface_parameters": "d.interfaceParameters('testnet0', {f})",
+    "domain_set_interface_parameters": (
+        "d.setInterfaceParameters('testnet0', {{'inbound.average': 5}}, {f})"
+    ),
+    "domain_get_block_io_tune": "d.blockIoTune('vda', {f})",
+    "domain_set_block_io_tune": "d.setBlockIoTune('vda', {{'total_bytes_sec_max': 5}}, {f})",
+    "domain_get_perf_events": "d.perfEvents({f})",
+    "domain_set_perf_events": "d.setPerfEvents({{'cmt': True}}, {f})",
+    # the binding's guestVcpus answers None on failure: raise its error for the probe
+    "domain_get_guest_vcpus": (
+        "d.guestVcpus({f}) or (_ for _ in ()).throw("
+        "libvirt.libvirtError(libvirt.virGetLastError()[2]))"
+    ),
+    "domain_set_guest_vcpus": "d.setGuestVcpus('1', 1, {f})",
+    "domain_set_vcpu": "d.setVcpu('1', 1, {f})",
     "domain_block_stats": "d.blockStats('vda')",
     "domain_block_stats_flags": "d.blockStatsFlags('vda', 0)",
     "domain_interface_stats": "d.interfaceStats('testnet0')",

@@ -229,6 +229,28 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "domain_set_scheduler_parameters": lambda h: h[1].set_scheduler_parameters(
         [typed_param("weight", TypedParameterType.UINT, 5)]
     ),
+    # domain tunables (helper "tune")
+    "domain_set_memory_parameters": lambda h: h[1].set_memory_parameters(
+        [typed_param("hard_limit", TypedParameterType.ULLONG, 5)]
+    ),
+    "domain_set_blkio_parameters": lambda h: h[1].set_blkio_parameters(
+        [typed_param("weight", TypedParameterType.UINT, 500)]
+    ),
+    "domain_set_numa_parameters": lambda h: h[1].set_numa_parameters(
+        [typed_param("numa_nodeset", TypedParameterType.STRING, "0")]
+    ),
+    "domain_set_interface_parameters": lambda h: h[1].set_interface_parameters(
+        "vnet0", [typed_param("inbound.average", TypedParameterType.UINT, 5)]
+    ),
+    "domain_set_block_io_tune": lambda h: h[1].set_block_io_tune(
+        "vda", [typed_param("total_bytes_sec", TypedParameterType.ULLONG, 5)]
+    ),
+    "domain_set_perf_events": lambda h: h[1].set_perf_events(
+        [typed_param("cmt", TypedParameterType.BOOLEAN, True)]
+    ),
+    "domain_get_guest_vcpus": lambda h: h[1].guest_vcpu_list(),  # @acl: write (the agent)
+    "domain_set_guest_vcpus": lambda h: h[1].set_guest_vcpus("1", 1),
+    "domain_set_vcpu": lambda h: h[1].set_vcpu("1", 1),
     "domain_snapshot_create_xml": lambda h: h[1].snapshot_create_xml("<domainsnapshot/>"),
     "domain_revert_to_snapshot": lambda h: _snapshot(h).revert(),
     "domain_snapshot_delete": lambda h: _snapshot(h).delete(),

@@ -182,6 +182,62 @@ class AsyncDriverConnection(Protocol):
 
     async def domain_rename(self, dom: DomainRef, new_name: str, flags: int) -> None: ...
 
+    async def domain_set_memory_parameters(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None: ...
+
+    async def domain_get_memory_parameters(
+        self, dom: DomainRef, flags: int
+    ) -> list[TypedParameter]: ...
+
+    async def domain_set_blkio_parameters(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None: ...
+
+    async def domain_get_blkio_parameters(
+        self, dom: DomainRef, flags: int
+    ) -> list[TypedParameter]: ...
+
+    async def domain_set_block_io_tune(
+        self, dom: DomainRef, disk: str, params: list[TypedParameter], flags: int
+    ) -> None: ...
+
+    async def domain_get_block_io_tune(
+        self, dom: DomainRef, disk: str, flags: int
+    ) -> list[TypedParameter]: ...
+
+    async def domain_set_numa_parameters(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None: ...
+
+    async def domain_get_numa_parameters(
+        self, dom: DomainRef, flags: int
+    ) -> list[TypedParameter]: ...
+
+    async def domain_set_interface_parameters(
+        self, dom: DomainRef, device: str, params: list[TypedParameter], flags: int
+    ) -> None: ...
+
+    async def domain_get_interface_parameters(
+        self, dom: DomainRef, device: str, flags: int
+    ) -> list[TypedParameter]: ...
+
+    async def domain_get_perf_events(self, dom: DomainRef, flags: int) -> list[TypedParameter]: ...
+
+    async def domain_set_perf_events(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None: ...
+
+    async def domain_get_guest_vcpus(self, dom: DomainRef, flags: int) -> list[TypedParameter]: ...
+
+    async def domain_set_guest_vcpus(
+        self, dom: DomainRef, cpumap: str, state: int, flags: int
+    ) -> None: ...
+
+    async def domain_set_vcpu(
+        self, dom: DomainRef, vcpumap: str, state: int, flags: int
+    ) -> None: ...
+
     async def domain_get_vcpus(
         self, dom: DomainRef, maxinfo: int, maplen: int
     ) -> tuple[list[tuple[int, int, int, int]], bytes]: ...

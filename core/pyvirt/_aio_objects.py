@@ -44,6 +44,7 @@ from pyvirt._domain_extras import (
     _optional_string,
     _refuse_read_only,
 )
+from pyvirt._domain_tune import _get_flags, _set_args
 from pyvirt._domain_vcpus import _cpumap, _split_cpumaps
 from pyvirt._objects import _INT_MAX, _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY
 from pyvirt._objects_checkpoint import (
@@ -996,6 +997,36 @@ class AsyncDomain:
         _one_of_live_or_config(flags, api)
         return bytes(await self._conn._calls.domain_get_emulator_pin_info(self._ref, maplen, flags))
 
+    async def guest_vcpu_list(self, flags: int = 0) -> list[TypedParameter]:
+        """The guest agent's view of its vCPUs (virDomainGetGuestVcpus): vcpus, online,
+        offlinable, as typed parameters."""
+        flags = check_flags(flags, "virDomainGetGuestVcpus")
+        return await self._conn._calls.domain_get_guest_vcpus(self._ref, flags)
+
+    async def guest_vcpus(self, flags: int = 0) -> dict[str, TypedValue]:
+        """The guest agent's view of its vCPUs by name, as libvirt-python's guestVcpus."""
+        from pyvirt._typed_params import typed_params_dict
+
+        return typed_params_dict(await self.guest_vcpu_list(flags))
+
+    async def set_guest_vcpus(self, cpumap: str, state: int, flags: int = 0) -> None:
+        """Have the guest agent bring the vCPUs of *cpumap* ("0-3,^2") online (*state*
+        nonzero) or offline (virDomainSetGuestVcpus)."""
+        api = "virDomainSetGuestVcpus"
+        cpumap = required_string(cpumap, "cpumap", api)
+        state = check_int(state, "state", api)
+        flags = check_flags(flags, api)
+        await self._conn._calls.domain_set_guest_vcpus(self._ref, cpumap, state, flags)
+
+    async def set_vcpu(self, vcpumap: str, state: int, flags: int = 0) -> None:
+        """Plug (*state* nonzero) or unplug the vCPUs of *vcpumap* (virDomainSetVcpu;
+        *flags*: :class:`DomainModificationImpact`)."""
+        api = "virDomainSetVcpu"
+        vcpumap = required_string(vcpumap, "vcpumap", api)
+        state = check_int(state, "state", api)
+        flags = check_flags(flags, api)
+        await self._conn._calls.domain_set_vcpu(self._ref, vcpumap, state, flags)
+
     async def block_stats(self, disk: str) -> tuple[int, int, int, int, int]:
         """(read requests, bytes read, write requests, bytes written, errors) of *disk*, a
         target ("vda") or source path (virDomainBlockStats); -1 where the driver cannot
@@ -1196,6 +1227,104 @@ class AsyncDomain:
         (virDomainSetBlockThreshold)."""
         dev = required_string(dev, "dev", "virDomainSetBlockThreshold")
         await self._conn._calls.domain_set_block_threshold(self._ref, dev, threshold, flags)
+
+    async def memory_parameter_list(self, flags: int = 0) -> list[TypedParameter]:
+        """hard_limit, soft_limit and swap_hard_limit in KiB (virDomainGetMemoryParameters);
+        VIR_DOMAIN_MEMORY_PARAM_UNLIMITED (2**53 - 1) means no limit."""
+        flags = _get_flags(flags, "virDomainGetMemoryParameters")
+        return await self._conn._calls.domain_get_memory_parameters(self._ref, flags)
+
+    async def memory_parameters(self, flags: int = 0) -> dict[str, TypedValue]:
+        """The memory limits by name, as libvirt-python's memoryParameters gives them."""
+        return typed_params_dict(await self.memory_parameter_list(flags))
+
+    async def set_memory_parameters(self, params: list[TypedParameter], flags: int = 0) -> None:
+        """Change memory limits (virDomainSetMemoryParameters; :class:`DomainModificationImpact`)."""
+        params, flags = _set_args(params, flags, "virDomainSetMemoryParameters")
+        await self._conn._calls.domain_set_memory_parameters(self._ref, params, flags)
+
+    async def numa_parameter_list(self, flags: int = 0) -> list[TypedParameter]:
+        """numa_mode (VIR_DOMAIN_NUMATUNE_MEM_*) and numa_nodeset (virDomainGetNumaParameters)."""
+        flags = _get_flags(flags, "virDomainGetNumaParameters", exclusive=False)
+        return await self._conn._calls.domain_get_numa_parameters(self._ref, flags)
+
+    async def numa_parameters(self, flags: int = 0) -> dict[str, TypedValue]:
+        """The NUMA mode and nodeset by name, as libvirt-python's numaParameters gives them."""
+        return typed_params_dict(await self.numa_parameter_list(flags))
+
+    async def set_numa_parameters(self, params: list[TypedParameter], flags: int = 0) -> None:
+        """Change the NUMA memory mode or nodeset (virDomainSetNumaParameters)."""
+        params, flags = _set_args(params, flags, "virDomainSetNumaParameters")
+        await self._conn._calls.domain_set_numa_parameters(self._ref, params, flags)
+
+    async def blkio_parameter_list(self, flags: int = 0) -> list[TypedParameter]:
+        """weight and the per-device lists ("/dev/x,N,...") (virDomainGetBlkioParameters)."""
+        flags = _get_flags(flags, "virDomainGetBlkioParameters")
+        return await self._conn._calls.domain_get_blkio_parameters(self._ref, flags)
+
+    async def blkio_parameters(self, flags: int = 0) -> dict[str, TypedValue]:
+        """The block I/O weights by name, as libvirt-python's blkioParameters gives them."""
+        return typed_params_dict(await self.blkio_parameter_list(flags))
+
+    async def set_blkio_parameters(self, params: list[TypedParameter], flags: int = 0) -> None:
+        """Change block I/O weights (virDomainSetBlkioParameters)."""
+        params, flags = _set_args(params, flags, "virDomainSetBlkioParameters")
+        await self._conn._calls.domain_set_blkio_parameters(self._ref, params, flags)
+
+    async def interface_parameter_list(self, device: str, flags: int = 0) -> list[TypedParameter]:
+        """inbound.* and outbound.* bandwidth of interface *device*, by target name or MAC
+        (virDomainGetInterfaceParameters)."""
+        api = "virDomainGetInterfaceParameters"
+        device = required_string(device, "device", api)
+        flags = _get_flags(flags, api, exclusive=False)
+        return await self._conn._calls.domain_get_interface_parameters(self._ref, device, flags)
+
+    async def interface_parameters(self, device: str, flags: int = 0) -> dict[str, TypedValue]:
+        """The interface bandwidth by name, as libvirt-python's interfaceParameters gives it."""
+        return typed_params_dict(await self.interface_parameter_list(device, flags))
+
+    async def set_interface_parameters(
+        self, device: str, params: list[TypedParameter], flags: int = 0
+    ) -> None:
+        """Change the bandwidth of interface *device* (virDomainSetInterfaceParameters)."""
+        api = "virDomainSetInterfaceParameters"
+        device = required_string(device, "device", api)
+        params, flags = _set_args(params, flags, api)
+        await self._conn._calls.domain_set_interface_parameters(self._ref, device, params, flags)
+
+    async def block_io_tune_list(self, disk: str, flags: int = 0) -> list[TypedParameter]:
+        """The I/O throttling of *disk*, by target or source path (virDomainGetBlockIoTune)."""
+        api = "virDomainGetBlockIoTune"
+        disk = required_string(disk, "disk", api)
+        flags = _get_flags(flags, api)
+        return await self._conn._calls.domain_get_block_io_tune(self._ref, disk, flags)
+
+    async def block_io_tune(self, disk: str, flags: int = 0) -> dict[str, TypedValue]:
+        """The disk throttling by name, as libvirt-python's blockIoTune gives it."""
+        return typed_params_dict(await self.block_io_tune_list(disk, flags))
+
+    async def set_block_io_tune(
+        self, disk: str, params: list[TypedParameter], flags: int = 0
+    ) -> None:
+        """Change the I/O throttling of *disk* (virDomainSetBlockIoTune)."""
+        api = "virDomainSetBlockIoTune"
+        disk = required_string(disk, "disk", api)
+        params, flags = _set_args(params, flags, api)
+        await self._conn._calls.domain_set_block_io_tune(self._ref, disk, params, flags)
+
+    async def perf_event_list(self, flags: int = 0) -> list[TypedParameter]:
+        """One boolean per perf event, true when enabled (virDomainGetPerfEvents)."""
+        flags = check_flags(flags, "virDomainGetPerfEvents")
+        return await self._conn._calls.domain_get_perf_events(self._ref, flags)
+
+    async def perf_events(self, flags: int = 0) -> dict[str, TypedValue]:
+        """The perf events by name, as libvirt-python's perfEvents gives them."""
+        return typed_params_dict(await self.perf_event_list(flags))
+
+    async def set_perf_events(self, params: list[TypedParameter], flags: int = 0) -> None:
+        """Enable (true) or disable (false) perf events (virDomainSetPerfEvents)."""
+        params, flags = _set_args(params, flags, "virDomainSetPerfEvents")
+        await self._conn._calls.domain_set_perf_events(self._ref, params, flags)
 
 
 class AsyncDomainSnapshot:

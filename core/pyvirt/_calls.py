@@ -555,6 +555,181 @@ class DriverCalls:
             check_access(BY_NUMBER[358], flags, True, api)
         return driver.domain_rename(dom, new_name, flags)
 
+    def domain_set_memory_parameters(
+        self,
+        dom: DomainRef,
+        params: list[TypedParameter],
+        flags: int,
+        api: str = "virDomainSetMemoryParameters",
+    ) -> None:
+        """virDomainSetMemoryParameters (procedure 197)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[197], flags, True, api)
+        return driver.domain_set_memory_parameters(dom, params, flags)
+
+    def domain_get_memory_parameters(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetMemoryParameters"
+    ) -> list[TypedParameter]:
+        """virDomainGetMemoryParameters (procedure 198)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_memory_parameters(dom, flags)
+
+    def domain_set_blkio_parameters(
+        self,
+        dom: DomainRef,
+        params: list[TypedParameter],
+        flags: int,
+        api: str = "virDomainSetBlkioParameters",
+    ) -> None:
+        """virDomainSetBlkioParameters (procedure 205)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[205], flags, True, api)
+        return driver.domain_set_blkio_parameters(dom, params, flags)
+
+    def domain_get_blkio_parameters(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetBlkioParameters"
+    ) -> list[TypedParameter]:
+        """virDomainGetBlkioParameters (procedure 206)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_blkio_parameters(dom, flags)
+
+    def domain_set_block_io_tune(
+        self,
+        dom: DomainRef,
+        disk: str,
+        params: list[TypedParameter],
+        flags: int,
+        api: str = "virDomainSetBlockIoTune",
+    ) -> None:
+        """virDomainSetBlockIoTune (procedure 252)."""
+        driver = self._driver(api)
+        disk = check_string(disk, "disk", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[252], flags, True, api)
+        return driver.domain_set_block_io_tune(dom, disk, params, flags)
+
+    def domain_get_block_io_tune(
+        self, dom: DomainRef, disk: str, flags: int, api: str = "virDomainGetBlockIoTune"
+    ) -> list[TypedParameter]:
+        """virDomainGetBlockIoTune (procedure 253)."""
+        driver = self._driver(api)
+        disk = check_string(disk, "disk", api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_block_io_tune(dom, disk, flags)
+
+    def domain_set_numa_parameters(
+        self,
+        dom: DomainRef,
+        params: list[TypedParameter],
+        flags: int,
+        api: str = "virDomainSetNumaParameters",
+    ) -> None:
+        """virDomainSetNumaParameters (procedure 254)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[254], flags, True, api)
+        return driver.domain_set_numa_parameters(dom, params, flags)
+
+    def domain_get_numa_parameters(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetNumaParameters"
+    ) -> list[TypedParameter]:
+        """virDomainGetNumaParameters (procedure 255)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_numa_parameters(dom, flags)
+
+    def domain_set_interface_parameters(
+        self,
+        dom: DomainRef,
+        device: str,
+        params: list[TypedParameter],
+        flags: int,
+        api: str = "virDomainSetInterfaceParameters",
+    ) -> None:
+        """virDomainSetInterfaceParameters (procedure 256)."""
+        driver = self._driver(api)
+        device = check_string(device, "device", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[256], flags, True, api)
+        return driver.domain_set_interface_parameters(dom, device, params, flags)
+
+    def domain_get_interface_parameters(
+        self, dom: DomainRef, device: str, flags: int, api: str = "virDomainGetInterfaceParameters"
+    ) -> list[TypedParameter]:
+        """virDomainGetInterfaceParameters (procedure 257)."""
+        driver = self._driver(api)
+        device = check_string(device, "device", api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_interface_parameters(dom, device, flags)
+
+    def domain_get_perf_events(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetPerfEvents"
+    ) -> list[TypedParameter]:
+        """virDomainGetPerfEvents (procedure 365)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_perf_events(dom, flags)
+
+    def domain_set_perf_events(
+        self,
+        dom: DomainRef,
+        params: list[TypedParameter],
+        flags: int,
+        api: str = "virDomainSetPerfEvents",
+    ) -> None:
+        """virDomainSetPerfEvents (procedure 366)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[366], flags, True, api)
+        return driver.domain_set_perf_events(dom, params, flags)
+
+    def domain_get_guest_vcpus(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetGuestVcpus"
+    ) -> list[TypedParameter]:
+        """virDomainGetGuestVcpus (procedure 371)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[371], flags, True, api)
+        return driver.domain_get_guest_vcpus(dom, flags)
+
+    def domain_set_guest_vcpus(
+        self,
+        dom: DomainRef,
+        cpumap: str,
+        state: int,
+        flags: int,
+        api: str = "virDomainSetGuestVcpus",
+    ) -> None:
+        """virDomainSetGuestVcpus (procedure 372)."""
+        driver = self._driver(api)
+        cpumap = check_string(cpumap, "cpumap", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[372], flags, True, api)
+        return driver.domain_set_guest_vcpus(dom, cpumap, state, flags)
+
+    def domain_set_vcpu(
+        self, dom: DomainRef, vcpumap: str, state: int, flags: int, api: str = "virDomainSetVcpu"
+    ) -> None:
+        """virDomainSetVcpu (procedure 384)."""
+        driver = self._driver(api)
+        vcpumap = check_string(vcpumap, "vcpumap", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[384], flags, True, api)
+        return driver.domain_set_vcpu(dom, vcpumap, state, flags)
+
     def domain_get_vcpus(
         self, dom: DomainRef, maxinfo: int, maplen: int, api: str = "virDomainGetVcpus"
     ) -> tuple[list[tuple[int, int, int, int]], bytes]:

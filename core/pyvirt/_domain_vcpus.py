@@ -9,13 +9,14 @@ virDomainPinEmulator, virDomainGetEmulatorPinInfo), with its words.
 
 from __future__ import annotations
 
-from pyvirt._checks import check_flags, check_int, check_positive, invalid_arg
+from pyvirt._checks import check_flags, check_int, check_positive, invalid_arg, required_string
 from pyvirt._domain_extras import _one_of_live_or_config
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt._connection import Connection
-    from pyvirt._records import DomainRef
+    from pyvirt._records import DomainRef, TypedParameter
+    from pyvirt._typed_params import TypedValue
 
 
 def _cpumap(cpumap: object, api: str) -> bytes:
@@ -88,3 +89,34 @@ class DomainVcpuMethods:
         flags = check_flags(flags, api)
         _one_of_live_or_config(flags, api)
         return bytes(self._conn._calls.domain_get_emulator_pin_info(self._ref, maplen, flags))
+
+    # -- vCPUs seen from the guest, and hot(un)plug of single vCPUs -----------------------
+    def guest_vcpu_list(self, flags: int = 0) -> list[TypedParameter]:
+        """The guest agent's view of its vCPUs (virDomainGetGuestVcpus): vcpus, online,
+        offlinable, as typed parameters."""
+        flags = check_flags(flags, "virDomainGetGuestVcpus")
+        return self._conn._calls.domain_get_guest_vcpus(self._ref, flags)
+
+    def guest_vcpus(self, flags: int = 0) -> dict[str, TypedValue]:
+        """The guest agent's view of its vCPUs by name, as libvirt-python's guestVcpus."""
+        from pyvirt._typed_params import typed_params_dict
+
+        return typed_params_dict(self.guest_vcpu_list(flags))
+
+    def set_guest_vcpus(self, cpumap: str, state: int, flags: int = 0) -> None:
+        """Have the guest agent bring the vCPUs of *cpumap* ("0-3,^2") online (*state*
+        nonzero) or offline (virDomainSetGuestVcpus)."""
+        api = "virDomainSetGuestVcpus"
+        cpumap = required_string(cpumap, "cpumap", api)
+        state = check_int(state, "state", api)
+        flags = check_flags(flags, api)
+        self._conn._calls.domain_set_guest_vcpus(self._ref, cpumap, state, flags)
+
+    def set_vcpu(self, vcpumap: str, state: int, flags: int = 0) -> None:
+        """Plug (*state* nonzero) or unplug the vCPUs of *vcpumap* (virDomainSetVcpu;
+        *flags*: :class:`DomainModificationImpact`)."""
+        api = "virDomainSetVcpu"
+        vcpumap = required_string(vcpumap, "vcpumap", api)
+        state = check_int(state, "state", api)
+        flags = check_flags(flags, api)
+        self._conn._calls.domain_set_vcpu(self._ref, vcpumap, state, flags)

@@ -24,6 +24,7 @@ from pyvirt._core_enums import DomainState
 from pyvirt._domain_devices import DomainDeviceMethods, _running_or_paused
 from pyvirt._domain_extras import DomainMetadataMethods, _one_of_live_or_config
 from pyvirt._domain_stats import DomainStatsMethods
+from pyvirt._domain_tune import DomainTuneMethods
 from pyvirt._domain_vcpus import DomainVcpuMethods
 from pyvirt._objects_checkpoint import DomainCheckpointMethods
 from pyvirt._records import (
@@ -68,6 +69,7 @@ class Domain(
     DomainStatsMethods,
     DomainCheckpointMethods,
     DomainDeviceMethods,
+    DomainTuneMethods,
 ):
     """A domain (virtual machine) on a connection."""
 

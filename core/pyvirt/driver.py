@@ -657,6 +657,83 @@ class HypervisorDriver:
         """Change scheduler parameters (*flags*: VIR_DOMAIN_AFFECT_*)."""
         unsupported("domain_set_scheduler_parameters", ErrorDomain.DOMAIN)
 
+    # -- domain tunables: typed parameters (*flags*: VIR_DOMAIN_AFFECT_*) ----------------
+    def domain_get_memory_parameters(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        """The memory limits (memtune): hard, soft and swap hard limit in KiB."""
+        unsupported("domain_get_memory_parameters", ErrorDomain.DOMAIN)
+
+    def domain_set_memory_parameters(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        """Change memory limits (memtune)."""
+        unsupported("domain_set_memory_parameters", ErrorDomain.DOMAIN)
+
+    def domain_get_blkio_parameters(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        """The block I/O weights and per-device limits (blkiotune)."""
+        unsupported("domain_get_blkio_parameters", ErrorDomain.DOMAIN)
+
+    def domain_set_blkio_parameters(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        """Change block I/O weights and per-device limits (blkiotune)."""
+        unsupported("domain_set_blkio_parameters", ErrorDomain.DOMAIN)
+
+    def domain_get_numa_parameters(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        """The NUMA memory mode and nodeset (numatune)."""
+        unsupported("domain_get_numa_parameters", ErrorDomain.DOMAIN)
+
+    def domain_set_numa_parameters(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        """Change the NUMA memory mode or nodeset (numatune)."""
+        unsupported("domain_set_numa_parameters", ErrorDomain.DOMAIN)
+
+    def domain_get_interface_parameters(
+        self, dom: DomainRef, device: str, flags: int
+    ) -> list[TypedParameter]:
+        """The bandwidth limits of the interface *device* (name or MAC; domiftune)."""
+        unsupported("domain_get_interface_parameters", ErrorDomain.DOMAIN)
+
+    def domain_set_interface_parameters(
+        self, dom: DomainRef, device: str, params: list[TypedParameter], flags: int
+    ) -> None:
+        """Change the bandwidth limits of the interface *device* (domiftune)."""
+        unsupported("domain_set_interface_parameters", ErrorDomain.DOMAIN)
+
+    def domain_get_block_io_tune(
+        self, dom: DomainRef, disk: str, flags: int
+    ) -> list[TypedParameter]:
+        """The I/O throttling of the disk *disk* (target or source path; blkdeviotune)."""
+        unsupported("domain_get_block_io_tune", ErrorDomain.DOMAIN)
+
+    def domain_set_block_io_tune(
+        self, dom: DomainRef, disk: str, params: list[TypedParameter], flags: int
+    ) -> None:
+        """Change the I/O throttling of the disk *disk* (blkdeviotune)."""
+        unsupported("domain_set_block_io_tune", ErrorDomain.DOMAIN)
+
+    def domain_get_perf_events(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        """Which perf events are enabled (perf): one boolean per event name."""
+        unsupported("domain_get_perf_events", ErrorDomain.DOMAIN)
+
+    def domain_set_perf_events(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        """Enable or disable perf events (booleans by event name)."""
+        unsupported("domain_set_perf_events", ErrorDomain.DOMAIN)
+
+    def domain_get_guest_vcpus(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        """The guest's own view of its vCPUs, through its agent (guestvcpus)."""
+        unsupported("domain_get_guest_vcpus", ErrorDomain.DOMAIN)
+
+    def domain_set_guest_vcpus(self, dom: DomainRef, cpumap: str, state: int, flags: int) -> None:
+        """Have the guest agent bring the vCPUs of *cpumap* ("0-3,^2") on (*state* 1) or off."""
+        unsupported("domain_set_guest_vcpus", ErrorDomain.DOMAIN)
+
+    def domain_set_vcpu(self, dom: DomainRef, vcpumap: str, state: int, flags: int) -> None:
+        """Plug (*state* 1) or unplug the vCPUs of *vcpumap* (setvcpu)."""
+        unsupported("domain_set_vcpu", ErrorDomain.DOMAIN)
+
     def domain_memory_stats(
         self, dom: DomainRef, max_stats: int, flags: int
     ) -> list[tuple[int, int]]:

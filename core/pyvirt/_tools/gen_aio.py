@@ -177,6 +177,7 @@ MIXINS = {
     "DomainCheckpointMethods": "_objects_checkpoint.py",
     "DomainDeviceMethods": "_domain_devices.py",
     "ConnectionSaveImageMethods": "_domain_devices.py",
+    "DomainTuneMethods": "_domain_tune.py",
 }
 
 

@@ -96,6 +96,11 @@ MODULES: dict[str, tuple[str, ...]] = {
     "edit": ("edit", "net-edit", "pool-edit", "nwfilter-edit", "snapshot-edit"),
     "domain_metadata": ("desc", "metadata", "domrename"),
     "vcpu": ("vcpucount", "vcpuinfo", "vcpupin", "emulatorpin"),
+    # domain tunables (issue 10, helper "tune")
+    "domain_tune": ("memtune", "domiftune", "blkdeviotune", "perf"),
+    "vcpu_state": ("maxvcpus", "setvcpu", "guestvcpus"),
+    "domain_devices_list": ("domblklist", "domiflist"),
+    "domain_numa_blkio": ("blkiotune", "numatune"),
     "domain_stats": ("domblkstat", "domifstat", "domblkerror", "domif-getlink"),
     "domstats": ("domstats",),
     "checkpoint": (
@@ -258,13 +263,15 @@ _TABLE_ORDER: dict[str, tuple[str, ...]] = {"nodedev": MODULES["nodedevs"]}
 
 #: The few commands virsh's tables list out of alphabetical order: name -> the command it
 #: follows (virsh lists ``emulatorpin`` right after ``vcpupin``, ``pool-event`` after
-#: ``pool-uuid``; chains follow each other).
-#: virsh lists ``domblkthreshold`` after ``setvcpu``, which pyvirsh lacks yet: until then it
-#: follows the last command before it that pyvirsh has.
+#: ``pool-uuid``, and ends its domain table with ``guestvcpus``, ``setvcpu`` and
+#: ``domblkthreshold`` after ``vncdisplay``; chains follow each other).
 LISTED_AFTER = {
     "emulatorpin": "vcpupin",
     "pool-event": "pool-uuid",
-    "domblkthreshold": "emulatorpin",
+    "perf": "memtune",
+    "guestvcpus": "vncdisplay",
+    "setvcpu": "guestvcpus",
+    "domblkthreshold": "setvcpu",
     "managedsave-edit": "managedsave-remove",
     "managedsave-dumpxml": "managedsave-edit",
     "managedsave-define": "managedsave-dumpxml",
@@ -272,13 +279,14 @@ LISTED_AFTER = {
 
 
 def _listing_key(cmd: Cmd) -> tuple[bool, str, int]:
-    """By name, but for :data:`LISTED_AFTER`; and the nwfilter-binding-* commands come after
-    all the nwfilter-* ones (virsh has a table of their own for them)."""
+    """By name, but for :data:`LISTED_AFTER` (followed to the command listed in name order,
+    one step further for each link); and the nwfilter-binding-* commands come after all
+    the nwfilter-* ones (virsh has a table of their own for them)."""
     binding = cmd.name.startswith("nwfilter-binding-")
-    name, depth = cmd.name, 0
+    name, steps = cmd.name, 0
     while name in LISTED_AFTER:
-        name, depth = LISTED_AFTER[name], depth + 1
-    return (binding, name, depth)
+        name, steps = LISTED_AFTER[name], steps + 1
+    return binding, name, steps
 
 
 def group_commands(keyword: str) -> list[Cmd]:

@@ -158,9 +158,10 @@ class InterfaceDef(Device):
 
     tag: ClassVar[str] = "interface"
     child_order: ClassVar[tuple[str, ...]] = (
-        "mac", "source", "vlan", "virtualport", "ip", "route", "script", "downscript",
-        "backenddomain", "target", "guest", "model", "driver", "backend", "filterref", "tune",
-        "teaming", "link", "mtu", "bandwidth", "coalesce", "rom", "boot", "alias", "address",
+        "mac", "source", "vlan", "virtualport", "bandwidth", "ip", "route", "script",
+        "downscript", "backenddomain", "target", "guest", "model", "driver", "backend",
+        "filterref", "tune", "teaming", "link", "mtu", "coalesce", "rom", "boot", "alias",
+        "address",
     )  # fmt: skip
 
 

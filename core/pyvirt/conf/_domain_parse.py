@@ -242,6 +242,10 @@ def parse_domain_xml(
             dup = copy.deepcopy(c)
             dup.tail = None
             d.extra.setdefault(str(c.tag), []).append(dup)
+    if "memtune" in d.extra:
+        memtune = _memtune(d.extra.pop("memtune")[0])
+        if len(memtune):
+            d.extra["memtune"] = [memtune]
     # --- devices
     devs = child(root, "devices")
     for c in devs if devs is not None else []:
@@ -255,6 +259,26 @@ def parse_domain_xml(
             d.devices.append(dev)
     _post_parse(d, driver_defaults)
     return d
+
+
+#: <memtune>'s limits in the order libvirt writes them; VIR_DOMAIN_MEMORY_PARAM_UNLIMITED.
+_MEMTUNE = ("hard_limit", "soft_limit", "min_guarantee", "swap_hard_limit")
+_MEMORY_UNLIMITED = 2**53 - 1
+
+
+def _memtune(elem: etree._Element) -> etree._Element:
+    """virDomainParseMemoryLimit for each limit, then written back as libvirt formats them:
+    KiB, libvirt's order, a limit at "unlimited" (or a zero guarantee) left out."""
+    out = etree.Element("memtune")
+    for tag in _MEMTUNE:
+        found = elem.find(tag)
+        if found is None:
+            continue
+        size = read_scaled_element(found, f"./memtune/{tag}[1]", 1024, _MEMORY_UNLIMITED << 10)
+        kib = min(-(-size // 1024), _MEMORY_UNLIMITED)
+        if kib < _MEMORY_UNLIMITED and (tag != "min_guarantee" or kib):
+            etree.SubElement(out, tag, unit="KiB").text = str(kib)
+    return out
 
 
 def _parse_os(d: DomainDef, os_el: etree._Element | None) -> None:

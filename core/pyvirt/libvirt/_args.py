@@ -103,7 +103,7 @@ def typed_params(values: dict[str, Any], current: list[TypedParameter]) -> list[
             converted = bool(value)
         elif kind is T.STRING:
             if not isinstance(value, str):
-                raise TypeError(f"{type(value).__name__} is not a string")
+                raise TypeError("bad argument type for built-in operation")  # libvirt_charPtrUnwrap
             converted = value
         else:
             converted = typed_int(value, kind)
@@ -121,7 +121,10 @@ _TYPED_INT_LIMITS = {
 
 
 def typed_int(value: Any, kind: int) -> int:
-    """libvirt_intUnwrap & co: an int in the kind's range, else OverflowError as there."""
+    """libvirt_intUnwrap & co: an int in the kind's range, else OverflowError as there.
+    The 64-bit unwrappers check for an int themselves, in their own words."""
+    if int(kind) in (3, 4) and not isinstance(value, int):
+        raise TypeError("an integer is required")
     number = operator.index(value)
     low, high, c_name = _TYPED_INT_LIMITS[int(kind)]
     if kind == 4 and number < 0:

@@ -17,6 +17,7 @@ from pyvirt.libvirt._checkpoint import DomainCheckpointMethods
 from pyvirt.libvirt._domain_devices import DomainDeviceMethods
 from pyvirt.libvirt._domain_extras import DomainMetadataMethods
 from pyvirt.libvirt._domain_stats import DomainStatsMethods
+from pyvirt.libvirt._domain_tune import DomainTuneMethods
 from pyvirt.libvirt._domain_vcpus import DomainVcpuMethods
 from pyvirt.libvirt._errors import api
 from pyvirt.libvirt._handle import IdentifiedHandle, uuid_bytes  # noqa: F401 - re-exported
@@ -31,6 +32,7 @@ class virDomain(  # noqa: N801 - libvirt-python's name
     DomainMetadataMethods,
     DomainVcpuMethods,
     DomainStatsMethods,
+    DomainTuneMethods,
     DomainSnapshotMethods,
     DomainCheckpointMethods,
     DomainDeviceMethods,

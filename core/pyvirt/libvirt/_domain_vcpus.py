@@ -72,3 +72,26 @@ class DomainVcpuMethods:
     def emulatorPinInfo(self, flags: int = 0) -> tuple[bool, ...]:  # noqa: N802
         cpus = self._host_cpus()
         return _bools(self._o.emulator_pin_info((cpus + 7) // 8, _args.flags(flags)), cpus)
+
+    def guestVcpus(self, flags: int = 0) -> dict[str, Any] | None:  # noqa: N802
+        """As the binding's glue does, a failure is reported (the thread's last error, the
+        error handler) but answered with None rather than raised."""
+        from pyvirt._errors import VirtError
+        from pyvirt.libvirt._errors import report
+
+        c_flags = _args.flags(flags)
+        try:
+            return self._o.guest_vcpus(c_flags)
+        except VirtError as error:
+            report(error)
+            return None
+
+    @api
+    def setGuestVcpus(self, cpumap: str | None, state: int, flags: int = 0) -> int:  # noqa: N802
+        self._o.set_guest_vcpus(cpumap, _args.c_int(state), _args.flags(flags))  # type: ignore[arg-type]
+        return 0
+
+    @api
+    def setVcpu(self, vcpumap: str | None, state: int, flags: int = 0) -> int:  # noqa: N802
+        self._o.set_vcpu(vcpumap, _args.c_int(state), _args.flags(flags))  # type: ignore[arg-type]
+        return 0

@@ -304,6 +304,82 @@ class RemoteStubs:
         sig = wire_signature(358)
         return self._invoke(358, checked(sig, [dom, new_name, flags]), sig)  # type: ignore[no-any-return]
 
+    def domain_set_memory_parameters(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(197)
+        return self._invoke(197, checked(sig, [dom, params, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_memory_parameters(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(198)
+        return self._invoke(198, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_blkio_parameters(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(205)
+        return self._invoke(205, checked(sig, [dom, params, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_blkio_parameters(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(206)
+        return self._invoke(206, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_block_io_tune(
+        self, dom: DomainRef, disk: str, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(252)
+        return self._invoke(252, checked(sig, [dom, disk, params, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_block_io_tune(
+        self, dom: DomainRef, disk: str, flags: int
+    ) -> list[TypedParameter]:
+        sig = wire_signature(253)
+        return self._invoke(253, checked(sig, [dom, disk, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_numa_parameters(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(254)
+        return self._invoke(254, checked(sig, [dom, params, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_numa_parameters(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(255)
+        return self._invoke(255, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_interface_parameters(
+        self, dom: DomainRef, device: str, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(256)
+        return self._invoke(256, checked(sig, [dom, device, params, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_interface_parameters(
+        self, dom: DomainRef, device: str, flags: int
+    ) -> list[TypedParameter]:
+        sig = wire_signature(257)
+        return self._invoke(257, checked(sig, [dom, device, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_perf_events(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(365)
+        return self._invoke(365, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_perf_events(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(366)
+        return self._invoke(366, checked(sig, [dom, params, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_guest_vcpus(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(371)
+        return self._invoke(371, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_guest_vcpus(self, dom: DomainRef, cpumap: str, state: int, flags: int) -> None:
+        sig = wire_signature(372)
+        return self._invoke(372, checked(sig, [dom, cpumap, state, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_vcpu(self, dom: DomainRef, vcpumap: str, state: int, flags: int) -> None:
+        sig = wire_signature(384)
+        return self._invoke(384, checked(sig, [dom, vcpumap, state, flags]), sig)  # type: ignore[no-any-return]
+
     def domain_get_vcpus(
         self, dom: DomainRef, maxinfo: int, maplen: int
     ) -> tuple[list[tuple[int, int, int, int]], bytes]:
@@ -1321,6 +1397,101 @@ class AsyncRemoteStubs:
     async def domain_rename(self, dom: DomainRef, new_name: str, flags: int) -> None:
         sig = wire_signature(358)
         reply = await self._asend(358, checked(sig, [dom, new_name, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_memory_parameters(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(197)
+        reply = await self._asend(197, checked(sig, [dom, params, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_memory_parameters(
+        self, dom: DomainRef, flags: int
+    ) -> list[TypedParameter]:
+        sig = wire_signature(198)
+        reply = await self._asend(198, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_blkio_parameters(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(205)
+        reply = await self._asend(205, checked(sig, [dom, params, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_blkio_parameters(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(206)
+        reply = await self._asend(206, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_block_io_tune(
+        self, dom: DomainRef, disk: str, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(252)
+        reply = await self._asend(252, checked(sig, [dom, disk, params, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_block_io_tune(
+        self, dom: DomainRef, disk: str, flags: int
+    ) -> list[TypedParameter]:
+        sig = wire_signature(253)
+        reply = await self._asend(253, checked(sig, [dom, disk, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_numa_parameters(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(254)
+        reply = await self._asend(254, checked(sig, [dom, params, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_numa_parameters(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(255)
+        reply = await self._asend(255, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_interface_parameters(
+        self, dom: DomainRef, device: str, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(256)
+        reply = await self._asend(256, checked(sig, [dom, device, params, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_interface_parameters(
+        self, dom: DomainRef, device: str, flags: int
+    ) -> list[TypedParameter]:
+        sig = wire_signature(257)
+        reply = await self._asend(257, checked(sig, [dom, device, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_perf_events(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(365)
+        reply = await self._asend(365, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_perf_events(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(366)
+        reply = await self._asend(366, checked(sig, [dom, params, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_guest_vcpus(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(371)
+        reply = await self._asend(371, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_guest_vcpus(
+        self, dom: DomainRef, cpumap: str, state: int, flags: int
+    ) -> None:
+        sig = wire_signature(372)
+        reply = await self._asend(372, checked(sig, [dom, cpumap, state, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_vcpu(self, dom: DomainRef, vcpumap: str, state: int, flags: int) -> None:
+        sig = wire_signature(384)
+        reply = await self._asend(384, checked(sig, [dom, vcpumap, state, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_get_vcpus(

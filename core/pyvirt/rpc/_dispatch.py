@@ -434,6 +434,132 @@ def _domain_rename(conn: DriverConnection, args: list[Any], read_only: bool) -> 
     return conn.domain_rename(dom, new_name, flags)
 
 
+def _domain_set_memory_parameters(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    params: list[TypedParameter] = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[197], flags, True)
+    return conn.domain_set_memory_parameters(dom, params, flags)
+
+
+def _domain_get_memory_parameters(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_get_memory_parameters(dom, flags)
+
+
+def _domain_set_blkio_parameters(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    params: list[TypedParameter] = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[205], flags, True)
+    return conn.domain_set_blkio_parameters(dom, params, flags)
+
+
+def _domain_get_blkio_parameters(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_get_blkio_parameters(dom, flags)
+
+
+def _domain_set_block_io_tune(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    disk: str = args[1]
+    params: list[TypedParameter] = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[252], flags, True)
+    return conn.domain_set_block_io_tune(dom, disk, params, flags)
+
+
+def _domain_get_block_io_tune(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    disk: str = args[1]
+    flags: int = args[2]
+    return conn.domain_get_block_io_tune(dom, disk, flags)
+
+
+def _domain_set_numa_parameters(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    params: list[TypedParameter] = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[254], flags, True)
+    return conn.domain_set_numa_parameters(dom, params, flags)
+
+
+def _domain_get_numa_parameters(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_get_numa_parameters(dom, flags)
+
+
+def _domain_set_interface_parameters(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    device: str = args[1]
+    params: list[TypedParameter] = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[256], flags, True)
+    return conn.domain_set_interface_parameters(dom, device, params, flags)
+
+
+def _domain_get_interface_parameters(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    device: str = args[1]
+    flags: int = args[2]
+    return conn.domain_get_interface_parameters(dom, device, flags)
+
+
+def _domain_get_perf_events(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_get_perf_events(dom, flags)
+
+
+def _domain_set_perf_events(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    params: list[TypedParameter] = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[366], flags, True)
+    return conn.domain_set_perf_events(dom, params, flags)
+
+
+def _domain_get_guest_vcpus(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[371], flags, True)
+    return conn.domain_get_guest_vcpus(dom, flags)
+
+
+def _domain_set_guest_vcpus(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    cpumap: str = args[1]
+    state: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[372], flags, True)
+    return conn.domain_set_guest_vcpus(dom, cpumap, state, flags)
+
+
+def _domain_set_vcpu(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    vcpumap: str = args[1]
+    state: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[384], flags, True)
+    return conn.domain_set_vcpu(dom, vcpumap, state, flags)
+
+
 def _domain_get_vcpus(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     dom: DomainRef = args[0]
     maxinfo: int = args[1]
@@ -1653,6 +1779,21 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     264: _domain_set_metadata,
     265: _domain_get_metadata,
     358: _domain_rename,
+    197: _domain_set_memory_parameters,
+    198: _domain_get_memory_parameters,
+    205: _domain_set_blkio_parameters,
+    206: _domain_get_blkio_parameters,
+    252: _domain_set_block_io_tune,
+    253: _domain_get_block_io_tune,
+    254: _domain_set_numa_parameters,
+    255: _domain_get_numa_parameters,
+    256: _domain_set_interface_parameters,
+    257: _domain_get_interface_parameters,
+    365: _domain_get_perf_events,
+    366: _domain_set_perf_events,
+    371: _domain_get_guest_vcpus,
+    372: _domain_set_guest_vcpus,
+    384: _domain_set_vcpu,
     20: _domain_get_vcpus,
     225: _domain_pin_vcpu_flags,
     230: _domain_get_vcpu_pin_info,

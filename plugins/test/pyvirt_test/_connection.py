@@ -17,11 +17,13 @@ from pyvirt_test._info_ops import InfoOps
 from pyvirt_test._metadata_ops import MetadataOps
 from pyvirt_test._network_ops import NetworkOps
 from pyvirt_test._nodedev_ops import NodeDeviceOps
+from pyvirt_test._numa_blkio_ops import NumaBlkioOps
 from pyvirt_test._save_ops import SaveOps
 from pyvirt_test._snapshot_ops import SnapshotOps
 from pyvirt_test._state import EventListener, TestState
 from pyvirt_test._stats_ops import StatsOps
 from pyvirt_test._storage_ops import StorageOps
+from pyvirt_test._tune_ops import TuneOps
 from pyvirt_test._vcpu_ops import VcpuOps
 
 _tokens = itertools.count(1)
@@ -31,6 +33,8 @@ class TestConnection(
     HostOps,
     InfoOps,
     MetadataOps,
+    TuneOps,
+    NumaBlkioOps,
     VcpuOps,
     StatsOps,
     DomainStatsOps,
