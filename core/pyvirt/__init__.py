@@ -109,6 +109,7 @@ if TYPE_CHECKING:
     from pyvirt._hooks import hookimpl
     from pyvirt._objects import Domain, DomainSnapshot, Network, StoragePool, StorageVol
     from pyvirt._objects_host import Interface, NodeDevice
+    from pyvirt._objects_ports import NetworkPort
     from pyvirt._objects_secrets import NWFilter, NWFilterBinding, Secret
     from pyvirt._records import (
         DomainInfo,
@@ -120,6 +121,7 @@ if TYPE_CHECKING:
         InterfaceRecord,
         InterfaceRef,
         NetworkDHCPLease,
+        NetworkPortRef,
         NetworkRecord,
         NetworkRef,
         NodeDeviceRecord,
@@ -246,6 +248,7 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "NodeDeviceEventLifecycleType",
     ),
     "pyvirt._objects_host": ("Interface", "NodeDevice"),
+    "pyvirt._objects_ports": ("NetworkPort",),
     "pyvirt._objects": ("Domain", "DomainSnapshot", "Network", "StoragePool", "StorageVol"),
     "pyvirt._objects_secrets": ("NWFilter", "NWFilterBinding", "Secret"),
     "pyvirt._stream": ("Stream", "StreamFlags", "StreamRecvFlags", "StreamRecvStatus"),
@@ -257,6 +260,7 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "DomainRef",
         "DomainSnapshotRef",
         "NetworkDHCPLease",
+        "NetworkPortRef",
         "InterfaceRecord",
         "InterfaceRef",
         "NetworkRecord",
@@ -352,6 +356,8 @@ __all__ = [
     "Network",
     "NetworkDHCPLease",
     "NetworkEventType",
+    "NetworkPort",
+    "NetworkPortRef",
     "NetworkRecord",
     "NetworkRef",
     "NetworkXMLFlags",

@@ -61,6 +61,7 @@ from pyvirt._records import (
     TypedParameter,
 )
 from pyvirt._secret_drivers import NWFilterDriver, SecretDriver
+from pyvirt._storage_net_drivers import NetworkExtraDriver, StorageExtraDriver
 from pyvirt._stream_driver import BytesStream, DriverStream, FdStream, FileStream
 from pyvirt._uri import URI
 
@@ -873,6 +874,8 @@ class DriverConnection(
     NWFilterDriver,
     InterfaceDriver,
     NodeDeviceDriver,
+    StorageExtraDriver,
+    NetworkExtraDriver,
 ):
     """One open connection of a driver: all the tables it serves, in one object."""
 

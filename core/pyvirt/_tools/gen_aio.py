@@ -34,6 +34,7 @@ RENAMES = {
     "NWFilterBinding": "AsyncNWFilterBinding",
     "Interface": "AsyncInterface",
     "NodeDevice": "AsyncNodeDevice",
+    "NetworkPort": "AsyncNetworkPort",
 }
 #: Connection members that are plumbing, written by hand for asyncio in the base class.
 _CONNECTION_PLUMBING = frozenset(
@@ -172,6 +173,8 @@ MIXINS = {
     "DomainMetadataMethods": "_domain_extras.py",
     "DomainVcpuMethods": "_domain_vcpus.py",
     "DomainStatsMethods": "_domain_stats.py",
+    "StorageVolExtraMethods": "_storage_net_extras.py",
+    "NetworkExtraMethods": "_storage_net_extras.py",
 }
 
 
@@ -248,7 +251,7 @@ def gen_aio_objects() -> str:
         "        DomainInfo, DomainRecord, NetworkRecord, NodeInfo, SecurityLabel, SecurityModel,",
         "        StoragePoolInfo, StoragePoolRecord, StoragePoolRef, StorageVolInfo, NetworkRef,",
         "        StorageVolRef, TypedParameter, SecretRef, NWFilterRef, NWFilterBindingRef,",
-        "        DomainInterface, NetworkDHCPLease,",
+        "        DomainInterface, NetworkDHCPLease, NetworkPortRef,",
         "    )",
         "    from pyvirt._records import InterfaceRecord, InterfaceRef, NodeDeviceRecord",
         "    from pyvirt._typed_params import TypedValue",
@@ -267,4 +270,6 @@ def gen_aio_objects() -> str:
     host = _classes(CORE / "_objects_host.py")  # host interfaces and node devices
     for name in ("Interface", "NodeDevice"):
         parts += ["", "", _convert(host[name])]
+    ports = _classes(CORE / "_objects_ports.py")  # network ports
+    parts += ["", "", _convert(ports["NetworkPort"])]
     return "\n".join(parts) + "\n"

@@ -15,6 +15,7 @@ from pyvirt_test._info_ops import InfoOps
 from pyvirt_test._metadata_ops import MetadataOps
 from pyvirt_test._network_ops import NetworkOps
 from pyvirt_test._nodedev_ops import NodeDeviceOps
+from pyvirt_test._pool_extra_ops import PoolExtraOps
 from pyvirt_test._snapshot_ops import SnapshotOps
 from pyvirt_test._state import EventListener, TestState
 from pyvirt_test._stats_ops import StatsOps
@@ -34,6 +35,7 @@ class TestConnection(
     SnapshotOps,
     NetworkOps,
     StorageOps,
+    PoolExtraOps,
     InterfaceOps,
     NodeDeviceOps,
     DriverConnection,
