@@ -168,6 +168,16 @@ MODULES: dict[str, tuple[str, ...]] = {
         "nwfilter-binding-list",
     ),
     "net_leases": ("net-dhcp-leases", "domifaddr"),
+    # the remaining network commands (issue 10)
+    "network_extra": (
+        "net-name",
+        "net-port-create",
+        "net-port-delete",
+        "net-port-dumpxml",
+        "net-port-list",
+        "net-update",
+        "net-uuid",
+    ),
     "volume_stream": ("vol-download", "vol-upload"),
     # the remaining storage commands (issue 10)
     "storage_extra": (

@@ -14,6 +14,7 @@ from pyvirt_test._iface_ops import InterfaceOps
 from pyvirt_test._info_ops import InfoOps
 from pyvirt_test._metadata_ops import MetadataOps
 from pyvirt_test._network_ops import NetworkOps
+from pyvirt_test._network_update_ops import NetworkUpdateOps
 from pyvirt_test._nodedev_ops import NodeDeviceOps
 from pyvirt_test._pool_extra_ops import PoolExtraOps
 from pyvirt_test._snapshot_ops import SnapshotOps
@@ -34,6 +35,7 @@ class TestConnection(
     DomainOps,
     SnapshotOps,
     NetworkOps,
+    NetworkUpdateOps,
     StorageOps,
     PoolExtraOps,
     InterfaceOps,
