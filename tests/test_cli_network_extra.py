@@ -138,3 +138,8 @@ def test_help(command):
 
 def test_quiet(uri):
     on_test(f"net-update default add ip-dhcp-host {H1}", "net-uuid default", quiet=True, uri=uri)
+
+
+def test_leases_and_guest_addresses(uri):
+    # libvirt's test driver keeps no leases: both end in its "not supported"
+    on_test("net-dhcp-leases default", "domifaddr test", "net-dhcp-leases nope", uri=uri)
