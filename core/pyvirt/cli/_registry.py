@@ -238,16 +238,38 @@ def lookup(name: str) -> Cmd | None:
 
 
 #: Groups whose virsh table is not in name order: their commands in virsh's order.
-_TABLE_ORDER: dict[str, tuple[str, ...]] = {"nodedev": MODULES["nodedevs"]}
+_TABLE_ORDER: dict[str, tuple[str, ...]] = {
+    "nodedev": MODULES["nodedevs"],
+    # virsh-pool.c's and virsh-volume.c's tables ("-as" before the command it varies)
+    "pool": (
+        "find-storage-pool-sources-as", "find-storage-pool-sources", "pool-autostart",
+        "pool-build", "pool-create-as", "pool-create", "pool-define-as", "pool-define",
+        "pool-delete", "pool-destroy", "pool-dumpxml", "pool-edit", "pool-info", "pool-list",
+        "pool-name", "pool-refresh", "pool-start", "pool-undefine", "pool-uuid", "pool-event",
+        "pool-capabilities",
+    ),
+    "volume": (
+        "vol-clone", "vol-create-as", "vol-create", "vol-create-from", "vol-delete",
+        "vol-download", "vol-dumpxml", "vol-info", "vol-key", "vol-list", "vol-name", "vol-path",
+        "vol-pool", "vol-resize", "vol-upload", "vol-wipe",
+    ),
+}  # fmt: skip
 
 #: The few commands virsh's tables list out of alphabetical order: name -> the command it
 #: follows (virsh lists ``emulatorpin`` right after ``vcpupin``).
 LISTED_AFTER = {"emulatorpin": "vcpupin"}
 
 
+#: virsh's table of network port commands, listed after the other network commands.
+NET_PORT_ORDER = ("net-port-list", "net-port-create", "net-port-dumpxml", "net-port-delete")
+
+
 def _listing_key(cmd: Cmd) -> tuple[bool, str, int]:
     """By name, but for :data:`LISTED_AFTER`; and the nwfilter-binding-* commands come after
-    all the nwfilter-* ones (virsh has a table of their own for them)."""
+    all the nwfilter-* ones, the net-port-* ones after the net-* ones, in :data:`NET_PORT_ORDER`
+    (virsh has a table of their own for each)."""
+    if cmd.name in NET_PORT_ORDER:
+        return (True, "", NET_PORT_ORDER.index(cmd.name))
     after = LISTED_AFTER.get(cmd.name)
     binding = cmd.name.startswith("nwfilter-binding-")
     return (binding, cmd.name, 0) if after is None else (binding, after, 1)
