@@ -276,6 +276,17 @@ LIBVIRT_CALLS: dict[str, str] = {
     "domain_checkpoint_delete": "k.delete({f})",
     "domain_backup_begin": "d.backupBegin('<domainbackup/>', None, {f})",
     "domain_backup_get_xml_desc": "d.backupGetXMLDesc({f})",
+    # storage and network extras (issue 10, "store")
+    "connect_find_storage_pool_sources": "c.findStoragePoolSources('logical', None, {f})",
+    "connect_get_storage_pool_capabilities": "c.getStoragePoolCapabilities({f})",
+    "storage_vol_create_xml_from": "p.createXMLFrom(VOLXML, v, {f})",
+    "storage_vol_wipe": "v.wipe({f})",
+    "storage_vol_wipe_pattern": "v.wipePattern(0, {f})",
+    "storage_vol_resize": "v.resize(1, {f})",
+    "network_update": "n.update(1, 4, -1, \"<host mac='52:54:00:00:00:09'/>\", {f})",
+    "network_list_all_ports": "n.listAllPorts({f})",
+    "network_port_lookup_by_uuid": "n.portLookupByUUIDString('5d744f21-ba4a-4d6e-bdb2-30a35ff3207d')",
+    "network_port_create_xml": "n.portCreateXML('<networkport/>', {f})",
 }
 
 #: Rows whose object libvirt's test driver cannot hand out (it keeps no secrets or filters),
@@ -294,6 +305,9 @@ UNREACHABLE_IN_LIBVIRT: dict[str, str | None] = {
     "nwfilter_binding_delete": (
         "operation forbidden: read only access prevents virNWFilterBindingDelete"
     ),
+    # nor network ports (libvirt-network.c's virNetworkPortDelete checks read-only first)
+    "network_port_get_xml_desc": None,
+    "network_port_delete": "operation forbidden: read only access prevents virNetworkPortDelete",
 }
 
 #: Run by the real binding: every probe on a read-only test:///default, outcome by key.

@@ -16,6 +16,7 @@ from pyvirt import DomainState, ErrorCode, TypedParameterType, typed_param
 from pyvirt._connection import Connection
 from pyvirt._objects import Domain, DomainSnapshot, Network, StoragePool, StorageVol
 from pyvirt._objects_host import Interface, NodeDevice
+from pyvirt._objects_ports import NetworkPort
 from pyvirt._objects_secrets import NWFilter, NWFilterBinding, Secret
 from pyvirt._procedures import BY_METHOD, PROCEDURES
 from pyvirt._records import (
@@ -24,6 +25,7 @@ from pyvirt._records import (
     DomainSnapshotRef,
     InterfaceRecord,
     InterfaceRef,
+    NetworkPortRef,
     NetworkRecord,
     NetworkRef,
     NodeDeviceRecord,
@@ -302,6 +304,17 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "domain_checkpoint_create_xml": lambda h: h[1].checkpoint_create_xml("<domaincheckpoint/>"),
     "domain_checkpoint_delete": lambda h: _checkpoint(h).delete(),
     "domain_backup_begin": lambda h: h[1].backup_begin("<domainbackup/>"),
+    # storage and network extras (issue 10, "store")
+    "connect_find_storage_pool_sources": lambda h: h[0].find_storage_pool_sources("logical"),
+    "storage_vol_create_xml_from": lambda h: h[3].create_volume_from("<volume/>", h[4]),
+    "storage_vol_wipe": lambda h: h[4].wipe(),
+    "storage_vol_wipe_pattern": lambda h: h[4].wipe_pattern(1),
+    "storage_vol_resize": lambda h: h[4].resize(1),
+    "network_update": lambda h: h[2].update(1, 4, -1, "<host/>"),
+    "network_port_create_xml": lambda h: h[2].create_port("<networkport/>"),
+    "network_port_delete": lambda h: NetworkPort(
+        h[0], NetworkPortRef(h[2].ref, "00000000-0000-0000-0000-000000000002")
+    ).delete(),
 }
 
 

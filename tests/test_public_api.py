@@ -15,6 +15,7 @@ PUBLIC = {
     # connections, handles, records
     "open", "Connection", "Domain", "Network", "StoragePool", "StorageVol",
     "DomainInfo", "DomainRecord", "DomainRef", "NetworkRecord", "NetworkRef", "NodeInfo",
+    "NetworkPort", "NetworkPortRef",
     "DomainInterface", "DomainIPAddress", "NetworkDHCPLease",
     "SecurityLabel", "SecurityModel", "StoragePoolInfo", "StoragePoolRecord", "StoragePoolRef",
     "StorageVolInfo", "StorageVolRef", "ObjectEvent",

@@ -116,6 +116,7 @@ if TYPE_CHECKING:
     from pyvirt._objects import Domain, DomainSnapshot, Network, StoragePool, StorageVol
     from pyvirt._objects_checkpoint import DomainCheckpoint
     from pyvirt._objects_host import Interface, NodeDevice
+    from pyvirt._objects_ports import NetworkPort
     from pyvirt._objects_secrets import NWFilter, NWFilterBinding, Secret
     from pyvirt._records import (
         DomainCheckpointRef,
@@ -129,6 +130,7 @@ if TYPE_CHECKING:
         InterfaceRecord,
         InterfaceRef,
         NetworkDHCPLease,
+        NetworkPortRef,
         NetworkRecord,
         NetworkRef,
         NodeDeviceRecord,
@@ -263,6 +265,7 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
     ),
     "pyvirt._objects_checkpoint": ("DomainCheckpoint",),
     "pyvirt._objects_host": ("Interface", "NodeDevice"),
+    "pyvirt._objects_ports": ("NetworkPort",),
     "pyvirt._objects": ("Domain", "DomainSnapshot", "Network", "StoragePool", "StorageVol"),
     "pyvirt._objects_secrets": ("NWFilter", "NWFilterBinding", "Secret"),
     "pyvirt._stream": ("Stream", "StreamFlags", "StreamRecvFlags", "StreamRecvStatus"),
@@ -276,6 +279,7 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "DomainStatsRecord",
         "DomainCheckpointRef",
         "NetworkDHCPLease",
+        "NetworkPortRef",
         "InterfaceRecord",
         "InterfaceRef",
         "NetworkRecord",
@@ -380,6 +384,8 @@ __all__ = [
     "Network",
     "NetworkDHCPLease",
     "NetworkEventType",
+    "NetworkPort",
+    "NetworkPortRef",
     "NetworkRecord",
     "NetworkRef",
     "NetworkXMLFlags",

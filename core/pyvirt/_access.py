@@ -49,7 +49,7 @@ def api_error_domain(api: str) -> ErrorDomain:
         return ErrorDomain.DOMAIN_CHECKPOINT
     if api.startswith("virNetwork"):
         return ErrorDomain.NETWORK
-    if api.startswith("virStorage"):
+    if api.startswith("virStorage") or "StoragePool" in api:  # libvirt-storage.c
         return ErrorDomain.STORAGE
     if api.startswith("virSecret"):
         return ErrorDomain.SECRET

@@ -55,6 +55,7 @@ from pyvirt._objects_checkpoint import (
     _exclusive_flags,
 )
 from pyvirt._records import DomainRef, DomainSnapshotRef
+from pyvirt._storage_net_extras import _RESIZE_DELTA, _RESIZE_SHRINK, _xml_arg
 from pyvirt._typed_params import typed_params_dict
 
 TYPE_CHECKING = False
@@ -70,6 +71,7 @@ if TYPE_CHECKING:
         InterfaceRecord,
         InterfaceRef,
         NetworkDHCPLease,
+        NetworkPortRef,
         NetworkRecord,
         NetworkRef,
         NodeDeviceRecord,
@@ -448,6 +450,22 @@ class AsyncConnection(AsyncConnectionBase):
         """The volume at *path* on the host (virStorageVolLookupByPath), searched across active
         pools; none is VIR_ERR_NO_STORAGE_VOL."""
         return AsyncStorageVol(self, await self._calls.storage_vol_lookup_by_path(path))
+
+    async def find_storage_pool_sources(
+        self, type: str, src_spec: str | None = None, flags: int = 0
+    ) -> str:
+        """The sources of pools of *type* found on the host, as a ``<sources>`` document
+        (virConnectFindStoragePoolSources); *src_spec*, a ``<source>``, narrows the search
+        (the NFS server to ask)."""
+        if type is None:
+            api = "virConnectFindStoragePoolSources"
+            raise invalid_arg(f"type in {api} must not be NULL", api, "type", ErrorDomain.STORAGE)
+        return str(await self._calls.connect_find_storage_pool_sources(type, src_spec, flags))
+
+    async def storage_pool_capabilities(self, flags: int = 0) -> str:
+        """The ``<storagepoolCapabilities>`` XML: which pool types and formats the driver
+        supports (virConnectGetStoragePoolCapabilities)."""
+        return str(await self._calls.connect_get_storage_pool_capabilities(flags))
 
     def _stats_pairs(
         self, records: list[DomainStatsRecord]
@@ -1494,6 +1512,42 @@ class AsyncNetwork:
     def __repr__(self) -> str:
         return f"<pyvirt.aio.AsyncNetwork {self.name!r} uuid={self.uuid}>"
 
+    async def update(
+        self, command: int, section: int, parent_index: int, xml: str, flags: int = 0
+    ) -> None:
+        """Add, modify or delete one element of a section of the network's definition
+        (virNetworkUpdate): *command* a :class:`NetworkUpdateCommand`, *section* a
+        :class:`NetworkUpdateSection`, *parent_index* which ``<ip>`` (-1: any), *xml* the
+        element; *flags* (:class:`NetworkUpdateFlags`) say whether the live state, the
+        persistent config or both change."""
+        xml = _xml_arg(xml, "virNetworkUpdate", "xml", ErrorDomain.NETWORK)
+        await self._conn._calls.network_update(
+            self._ref, command, section, parent_index, xml, flags
+        )
+
+    async def list_ports(self, flags: int = 0) -> list[AsyncNetworkPort]:
+        """Every port of the network (virNetworkListAllPorts)."""
+        refs = await self._conn._calls.network_list_all_ports(self._ref, flags)
+        return [AsyncNetworkPort(self._conn, ref) for ref in refs]
+
+    async def lookup_port_by_uuid(self, uuid: str) -> AsyncNetworkPort:
+        """The port with *uuid* (virNetworkPortLookupByUUIDString); a malformed UUID is
+        VIR_ERR_INVALID_ARG."""
+        from pyvirt._connection import canonical_uuid
+
+        api = "virNetworkPortLookupByUUIDString"
+        canonical = canonical_uuid(uuid, api, ErrorDomain.NETWORK)
+        return AsyncNetworkPort(
+            self._conn, await self._conn._calls.network_port_lookup_by_uuid(self._ref, canonical)
+        )
+
+    async def create_port(self, xml: str, flags: int = 0) -> AsyncNetworkPort:
+        """Plug a new port described by ``<networkport>`` *xml* (virNetworkPortCreateXML)."""
+        xml = _xml_arg(xml, "virNetworkPortCreateXML", "xmldesc", ErrorDomain.NETWORK)
+        return AsyncNetworkPort(
+            self._conn, await self._conn._calls.network_port_create_xml(self._ref, xml, flags)
+        )
+
 
 class AsyncStoragePool:
     """A storage pool on a connection.
@@ -1546,7 +1600,7 @@ class AsyncStoragePool:
 
     async def set_autostart(self, autostart: bool) -> None:
         """Mark the pool to start with the host, or not (virStoragePoolSetAutostart); a transient
-        pool is VIR_ERR_INVALID_ARG ("cannot set autostart for transient pool")."""
+        pool is VIR_ERR_INVALID_ARG."""
         await self._conn._calls.storage_pool_set_autostart(self._ref, bool(autostart))
 
     async def start(self, flags: int = 0) -> None:
@@ -1595,6 +1649,16 @@ class AsyncStoragePool:
         """Create a volume from ``<volume>`` XML in the pool (virStorageVolCreateXML; *flags*
         VIR_STORAGE_VOL_CREATE_PREALLOC_METADATA…); bad XML is VIR_ERR_XML_ERROR."""
         ref = await self._conn._calls.storage_vol_create_xml(self._ref, xml, flags)
+        return AsyncStorageVol(self._conn, ref)
+
+    async def create_volume_from(
+        self, xml: str, clonevol: AsyncStorageVol, flags: int = 0
+    ) -> AsyncStorageVol:
+        """Create a volume from ``<volume>`` XML in the pool, its data copied from *clonevol*
+        (virStorageVolCreateXMLFrom)."""
+        ref = await self._conn._calls.storage_vol_create_xml_from(
+            self._ref, xml, clonevol.ref, flags
+        )
         return AsyncStorageVol(self._conn, ref)
 
     def __repr__(self) -> str:
@@ -1656,6 +1720,29 @@ class AsyncStorageVol:
 
     def __repr__(self) -> str:
         return f"<pyvirt.aio.AsyncStorageVol {self.name!r} pool={self.pool_name!r}>"
+
+    async def resize(self, capacity: int, flags: int = 0) -> None:
+        """Set the volume's capacity to *capacity* bytes (virStorageVolResize; *flags*:
+        VIR_STORAGE_VOL_RESIZE_ALLOCATE, DELTA: add *capacity*, SHRINK: allow smaller).
+        Zero is refused unless DELTA or SHRINK is given, as libvirt's public API does."""
+        api = "virStorageVolResize"
+        if capacity == 0 and (not flags & (_RESIZE_DELTA | _RESIZE_SHRINK)):
+            raise invalid_arg(
+                f"capacity in {api} cannot be zero without 'delta' or 'shrink' flags set",
+                api,
+                "capacity",
+                ErrorDomain.STORAGE,
+            )
+        await self._conn._calls.storage_vol_resize(self._ref, capacity, flags)
+
+    async def wipe(self, flags: int = 0) -> None:
+        """Overwrite the volume's data with zeroes (virStorageVolWipe)."""
+        await self._conn._calls.storage_vol_wipe(self._ref, flags)
+
+    async def wipe_pattern(self, algorithm: int, flags: int = 0) -> None:
+        """Overwrite the volume's data by *algorithm*, a :class:`StorageVolWipeAlgorithm`
+        (virStorageVolWipePattern)."""
+        await self._conn._calls.storage_vol_wipe_pattern(self._ref, algorithm, flags)
 
 
 class AsyncSecret:
@@ -2028,3 +2115,46 @@ class AsyncNodeDevice:
 
     def __repr__(self) -> str:
         return f"<pyvirt.aio.AsyncNodeDevice {self.name!r}>"
+
+
+class AsyncNetworkPort:
+    """A port of a virtual network.
+
+    The asyncio twin of :class:`pyvirt.NetworkPort`: the same methods, awaitable."""
+
+    def __init__(self, conn: AsyncConnection, ref: NetworkPortRef):
+        self._conn = conn
+        self._ref = ref
+
+    @property
+    def ref(self) -> NetworkPortRef:
+        """The reference record (:class:`NetworkPortRef`: network, uuid) the driver identifies
+        the port by."""
+        return self._ref
+
+    @property
+    def uuid(self) -> str:
+        """The port's UUID (virNetworkPortGetUUIDString): held in the handle."""
+        return self._ref.uuid
+
+    @property
+    def network_ref(self) -> NetworkRef:
+        """The network the port is on (virNetworkPortGetNetwork), from the handle."""
+        return self._ref.net
+
+    async def xml_desc(self, flags: int = 0) -> str:
+        """The port's ``<networkport>`` XML (virNetworkPortGetXMLDesc)."""
+        return str(await self._conn._calls.network_port_get_xml_desc(self._ref, flags))
+
+    async def delete(self, flags: int = 0) -> None:
+        """Unplug the port from its network (virNetworkPortDelete)."""
+        await self._conn._calls.network_port_delete(self._ref, flags)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AsyncNetworkPort) and other._ref == self._ref
+
+    def __hash__(self) -> int:
+        return hash((self._ref.net.uuid, self._ref.uuid))
+
+    def __repr__(self) -> str:
+        return f"<pyvirt.aio.AsyncNetworkPort {self.uuid} of {self._ref.net.name!r}>"

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         InterfaceRecord,
         InterfaceRef,
         NetworkDHCPLease,
+        NetworkPortRef,
         NetworkRecord,
         NetworkRef,
         NodeDeviceRecord,
@@ -2209,3 +2210,135 @@ class DriverCalls:
         driver = self._driver(api)
         flags = check_flags(flags, api)
         return driver.domain_backup_get_xml_desc(dom, flags)
+
+    def connect_find_storage_pool_sources(
+        self,
+        type: str,
+        src_spec: str | None,
+        flags: int,
+        api: str = "virConnectFindStoragePoolSources",
+    ) -> str:
+        """virConnectFindStoragePoolSources (procedure 75)."""
+        driver = self._driver(api)
+        type = check_string(type, "type", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[75], flags, True, api)
+        return driver.connect_find_storage_pool_sources(type, src_spec, flags)
+
+    def connect_get_storage_pool_capabilities(
+        self, flags: int, api: str = "virConnectGetStoragePoolCapabilities"
+    ) -> str:
+        """virConnectGetStoragePoolCapabilities (procedure 403)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.connect_get_storage_pool_capabilities(flags)
+
+    def storage_vol_create_xml_from(
+        self,
+        pool: StoragePoolRef,
+        xml: str,
+        clonevol: StorageVolRef,
+        flags: int,
+        api: str = "virStorageVolCreateXMLFrom",
+    ) -> StorageVolRef:
+        """virStorageVolCreateXMLFrom (procedure 125)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[125], flags, True, api)
+        return driver.storage_vol_create_xml_from(pool, xml, clonevol, flags)
+
+    def storage_vol_wipe(
+        self, vol: StorageVolRef, flags: int, api: str = "virStorageVolWipe"
+    ) -> None:
+        """virStorageVolWipe (procedure 165)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[165], flags, True, api)
+        return driver.storage_vol_wipe(vol, flags)
+
+    def storage_vol_wipe_pattern(
+        self, vol: StorageVolRef, algorithm: int, flags: int, api: str = "virStorageVolWipePattern"
+    ) -> None:
+        """virStorageVolWipePattern (procedure 259)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[259], flags, True, api)
+        return driver.storage_vol_wipe_pattern(vol, algorithm, flags)
+
+    def storage_vol_resize(
+        self, vol: StorageVolRef, capacity: int, flags: int, api: str = "virStorageVolResize"
+    ) -> None:
+        """virStorageVolResize (procedure 260)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[260], flags, True, api)
+        return driver.storage_vol_resize(vol, capacity, flags)
+
+    def network_update(
+        self,
+        net: NetworkRef,
+        command: int,
+        section: int,
+        parent_index: int,
+        xml: str,
+        flags: int,
+        api: str = "virNetworkUpdate",
+    ) -> None:
+        """virNetworkUpdate (procedure 291)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[291], flags, True, api)
+        return driver.network_update(net, command, section, parent_index, xml, flags)
+
+    def network_list_all_ports(
+        self, net: NetworkRef, flags: int, api: str = "virNetworkListAllPorts"
+    ) -> list[NetworkPortRef]:
+        """virNetworkListAllPorts (procedure 404)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.network_list_all_ports(net, flags)
+
+    def network_port_lookup_by_uuid(
+        self, net: NetworkRef, uuid: str, api: str = "virNetworkPortLookupByUUID"
+    ) -> NetworkPortRef:
+        """virNetworkPortLookupByUUID (procedure 405)."""
+        driver = self._driver(api)
+        uuid = check_string(uuid, "uuid", api)
+        return driver.network_port_lookup_by_uuid(net, uuid)
+
+    def network_port_create_xml(
+        self, net: NetworkRef, xml: str, flags: int, api: str = "virNetworkPortCreateXML"
+    ) -> NetworkPortRef:
+        """virNetworkPortCreateXML (procedure 406)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[406], flags, True, api)
+        return driver.network_port_create_xml(net, xml, flags)
+
+    def network_port_get_xml_desc(
+        self, port: NetworkPortRef, flags: int, api: str = "virNetworkPortGetXMLDesc"
+    ) -> str:
+        """virNetworkPortGetXMLDesc (procedure 409)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.network_port_get_xml_desc(port, flags)
+
+    def network_port_delete(
+        self, port: NetworkPortRef, flags: int, api: str = "virNetworkPortDelete"
+    ) -> None:
+        """virNetworkPortDelete (procedure 410)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[410], flags, True, api)
+        return driver.network_port_delete(port, flags)

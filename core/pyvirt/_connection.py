@@ -510,6 +510,22 @@ class Connection(ConnectionStatsMethods, ConnectionSaveImageMethods):
         pools; none is VIR_ERR_NO_STORAGE_VOL."""
         return StorageVol(self, self._calls.storage_vol_lookup_by_path(path))
 
+    def find_storage_pool_sources(
+        self, type: str, src_spec: str | None = None, flags: int = 0
+    ) -> str:
+        """The sources of pools of *type* found on the host, as a ``<sources>`` document
+        (virConnectFindStoragePoolSources); *src_spec*, a ``<source>``, narrows the search
+        (the NFS server to ask)."""
+        if type is None:
+            api = "virConnectFindStoragePoolSources"
+            raise invalid_arg(f"type in {api} must not be NULL", api, "type", ErrorDomain.STORAGE)
+        return str(self._calls.connect_find_storage_pool_sources(type, src_spec, flags))
+
+    def storage_pool_capabilities(self, flags: int = 0) -> str:
+        """The ``<storagepoolCapabilities>`` XML: which pool types and formats the driver
+        supports (virConnectGetStoragePoolCapabilities)."""
+        return str(self._calls.connect_get_storage_pool_capabilities(flags))
+
     # -- events ---------------------------------------------------------------------------
     def register_event_callback(
         self, callback: EventCallback, *, kind: str | None = "domain", uuid: str | None = None

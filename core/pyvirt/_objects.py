@@ -43,6 +43,7 @@ from pyvirt._records import (
     StorageVolInfo,
     StorageVolRef,
 )
+from pyvirt._storage_net_extras import NetworkExtraMethods, StorageVolExtraMethods
 from pyvirt._typed_params import typed_params_dict
 
 # Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
@@ -520,7 +521,7 @@ class DomainSnapshot:
         return f"<pyvirt.DomainSnapshot {self.name!r} of {self._domain.name!r}>"
 
 
-class Network:
+class Network(NetworkExtraMethods):
     """A virtual network on a connection."""
 
     def __init__(self, conn: Connection, ref: NetworkRef, record: NetworkRecord | None = None):
@@ -643,7 +644,7 @@ class StoragePool:
 
     def set_autostart(self, autostart: bool) -> None:
         """Mark the pool to start with the host, or not (virStoragePoolSetAutostart); a transient
-        pool is VIR_ERR_INVALID_ARG ("cannot set autostart for transient pool")."""
+        pool is VIR_ERR_INVALID_ARG."""
         self._conn._calls.storage_pool_set_autostart(self._ref, bool(autostart))
 
     def start(self, flags: int = 0) -> None:
@@ -692,11 +693,17 @@ class StoragePool:
         ref = self._conn._calls.storage_vol_create_xml(self._ref, xml, flags)
         return StorageVol(self._conn, ref)
 
+    def create_volume_from(self, xml: str, clonevol: StorageVol, flags: int = 0) -> StorageVol:
+        """Create a volume from ``<volume>`` XML in the pool, its data copied from *clonevol*
+        (virStorageVolCreateXMLFrom)."""
+        ref = self._conn._calls.storage_vol_create_xml_from(self._ref, xml, clonevol.ref, flags)
+        return StorageVol(self._conn, ref)
+
     def __repr__(self) -> str:
         return f"<pyvirt.StoragePool {self.name!r} uuid={self.uuid}>"
 
 
-class StorageVol:
+class StorageVol(StorageVolExtraMethods):
     """A storage volume in a pool."""
 
     def __init__(self, conn: Connection, ref: StorageVolRef):

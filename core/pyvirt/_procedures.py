@@ -101,6 +101,8 @@ def _p(
         obj = "storage_vol"
     elif method.startswith("nwfilter_binding_"):
         obj = "nwfilter_binding"
+    elif method.startswith("network_port_"):
+        obj = "network_port"
     if method.startswith(("connect_", "node_")):
         obj = "connect"
     if method.startswith("node_device_"):
@@ -883,6 +885,52 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(417, "domain_checkpoint_delete", "virDomainCheckpointDelete", "domain:checkpoint"),
     _p(421, "domain_backup_begin", "virDomainBackupBegin", "domain:backup"),
     _p(422, "domain_backup_get_xml_desc", "virDomainBackupGetXMLDesc", "domain:read"),
+    # -- storage and network extras (issue 10, "store"): libvirt's numbers, @acl, @priority
+    _p(
+        75,
+        "connect_find_storage_pool_sources",
+        "virConnectFindStoragePoolSources",
+        "connect:detect_storage_pools",
+    ),
+    _p(
+        403,
+        "connect_get_storage_pool_capabilities",
+        "virConnectGetStoragePoolCapabilities",
+        "connect:read",
+        prio=True,
+    ),
+    _p(125, "storage_vol_create_xml_from", "virStorageVolCreateXMLFrom", "storage_vol:create"),
+    _p(165, "storage_vol_wipe", "virStorageVolWipe", "storage_vol:format"),
+    _p(259, "storage_vol_wipe_pattern", "virStorageVolWipePattern", "storage_vol:format"),
+    _p(260, "storage_vol_resize", "virStorageVolResize", "storage_vol:resize"),
+    _p(
+        291,
+        "network_update",
+        "virNetworkUpdate",
+        "network:write",
+        flags=(
+            FlagAcl("network:save", _AFFECT_CONFIG | _AFFECT_LIVE, when_set=False),
+            FlagAcl("network:save", _AFFECT_CONFIG),
+        ),
+    ),
+    _p(
+        404,
+        "network_list_all_ports",
+        "virNetworkListAllPorts",
+        "network:read",
+        "network:search_ports",
+        prio=True,
+    ),
+    _p(
+        405,
+        "network_port_lookup_by_uuid",
+        "virNetworkPortLookupByUUID",
+        "network_port:getattr",
+        prio=True,
+    ),
+    _p(406, "network_port_create_xml", "virNetworkPortCreateXML", "network_port:create", prio=True),
+    _p(409, "network_port_get_xml_desc", "virNetworkPortGetXMLDesc", "network_port:read", prio=True),
+    _p(410, "network_port_delete", "virNetworkPortDelete", "network_port:delete", prio=True),
 )
 
 BY_METHOD: dict[str, Procedure] = {p.method: p for p in PROCEDURES}

@@ -150,6 +150,17 @@ class NetworkRecord:
         return NetworkRef(self.name, self.uuid)
 
 
+# -- network ports (issue 10, "store": wire codes 65-69) ------------------------------------
+@wire(65)
+@record
+class NetworkPortRef:
+    """What identifies a network port: libvirt's ``{net, uuid}``, the network it is on and
+    the port's own UUID."""
+
+    net: NetworkRef
+    uuid: str
+
+
 # -- host interfaces and node devices (issue 10) -------------------------------------------
 @wire(46)
 @record

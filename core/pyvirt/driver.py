@@ -64,6 +64,7 @@ from pyvirt._records import (
     TypedParameter,
 )
 from pyvirt._secret_drivers import NWFilterDriver, SecretDriver
+from pyvirt._storage_net_drivers import NetworkExtraDriver, StorageExtraDriver
 from pyvirt._stream_driver import BytesStream, DriverStream, FdStream, FileStream
 from pyvirt._uri import URI
 
@@ -988,6 +989,8 @@ class DriverConnection(
     NodeDeviceDriver,
     DomainStatsDriver,
     CheckpointDriver,
+    StorageExtraDriver,
+    NetworkExtraDriver,
 ):
     """One open connection of a driver: all the tables it serves, in one object."""
 

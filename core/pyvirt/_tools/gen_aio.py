@@ -35,6 +35,7 @@ RENAMES = {
     "NWFilterBinding": "AsyncNWFilterBinding",
     "Interface": "AsyncInterface",
     "NodeDevice": "AsyncNodeDevice",
+    "NetworkPort": "AsyncNetworkPort",
 }
 #: Connection members that are plumbing, written by hand for asyncio in the base class.
 _CONNECTION_PLUMBING = frozenset(
@@ -178,6 +179,8 @@ MIXINS = {
     "DomainDeviceMethods": "_domain_devices.py",
     "ConnectionSaveImageMethods": "_domain_devices.py",
     "DomainTuneMethods": "_domain_tune.py",
+    "StorageVolExtraMethods": "_storage_net_extras.py",
+    "NetworkExtraMethods": "_storage_net_extras.py",
 }
 
 
@@ -254,7 +257,7 @@ def gen_aio_objects() -> str:
         "        DomainInfo, DomainRecord, NetworkRecord, NodeInfo, SecurityLabel, SecurityModel,",
         "        StoragePoolInfo, StoragePoolRecord, StoragePoolRef, StorageVolInfo, NetworkRef,",
         "        StorageVolRef, TypedParameter, SecretRef, NWFilterRef, NWFilterBindingRef,",
-        "        DomainInterface, NetworkDHCPLease,",
+        "        DomainInterface, NetworkDHCPLease, NetworkPortRef,",
         "    )",
         "    from collections.abc import Sequence",
         "",
@@ -283,4 +286,6 @@ def gen_aio_objects() -> str:
     host = _classes(CORE / "_objects_host.py")  # host interfaces and node devices
     for name in ("Interface", "NodeDevice"):
         parts += ["", "", _convert(host[name])]
+    ports = _classes(CORE / "_objects_ports.py")  # network ports
+    parts += ["", "", _convert(ports["NetworkPort"])]
     return "\n".join(parts) + "\n"

@@ -297,9 +297,11 @@ def gen_client_stubs() -> str:
             else:
                 out.append(f"    def {proc.method}(self{_sig_params(params)}) -> {_returns(proc)}:")
                 out.append(f"        sig = wire_signature({n})")
-                out.append(
-                    f"        return self._invoke({n}, checked(sig, {args}), sig)  # type: ignore[no-any-return]"
-                )
+                call = f"self._invoke({n}, checked(sig, {args}), sig)"
+                if len(f"        return {call}") > 100:  # as above, for long argument lists
+                    out.append(f"        reply = {call}")
+                    call = "reply"
+                out.append(f"        return {call}  # type: ignore[no-any-return]")
     return "\n".join(out) + "\n"
 
 

@@ -223,7 +223,41 @@ MODULES: dict[str, tuple[str, ...]] = {
         "nwfilter-binding-list",
     ),
     "net_leases": ("net-dhcp-leases", "domifaddr"),
+    # the remaining network commands (issue 10)
+    "network_extra": (
+        "net-name",
+        "net-port-create",
+        "net-port-delete",
+        "net-port-dumpxml",
+        "net-port-list",
+        "net-update",
+        "net-uuid",
+    ),
     "volume_stream": ("vol-download", "vol-upload"),
+    # the remaining storage commands (issue 10)
+    "storage_extra": (
+        "find-storage-pool-sources",
+        "find-storage-pool-sources-as",
+        "pool-autostart",
+        "pool-build",
+        "pool-capabilities",
+        "pool-create",
+        "pool-create-as",
+        "pool-define-as",
+        "pool-delete",
+        "pool-name",
+        "pool-refresh",
+        "pool-uuid",
+        "vol-clone",
+        "vol-create",
+        "vol-create-from",
+        "vol-key",
+        "vol-name",
+        "vol-path",
+        "vol-pool",
+        "vol-resize",
+        "vol-wipe",
+    ),
     "virsh": ("exit", "help", "quit"),
     "completion": ("complete", "completion"),
 }
@@ -259,7 +293,22 @@ def lookup(name: str) -> Cmd | None:
 
 
 #: Groups whose virsh table is not in name order: their commands in virsh's order.
-_TABLE_ORDER: dict[str, tuple[str, ...]] = {"nodedev": MODULES["nodedevs"]}
+_TABLE_ORDER: dict[str, tuple[str, ...]] = {
+    "nodedev": MODULES["nodedevs"],
+    # virsh-pool.c's and virsh-volume.c's tables ("-as" before the command it varies)
+    "pool": (
+        "find-storage-pool-sources-as", "find-storage-pool-sources", "pool-autostart",
+        "pool-build", "pool-create-as", "pool-create", "pool-define-as", "pool-define",
+        "pool-delete", "pool-destroy", "pool-dumpxml", "pool-edit", "pool-info", "pool-list",
+        "pool-name", "pool-refresh", "pool-start", "pool-undefine", "pool-uuid", "pool-event",
+        "pool-capabilities",
+    ),
+    "volume": (
+        "vol-clone", "vol-create-as", "vol-create", "vol-create-from", "vol-delete",
+        "vol-download", "vol-dumpxml", "vol-info", "vol-key", "vol-list", "vol-name", "vol-path",
+        "vol-pool", "vol-resize", "vol-upload", "vol-wipe",
+    ),
+}  # fmt: skip
 
 #: The few commands virsh's tables list out of alphabetical order: name -> the command it
 #: follows (virsh lists ``emulatorpin`` right after ``vcpupin``, ``pool-event`` after
@@ -278,10 +327,17 @@ LISTED_AFTER = {
 }
 
 
+#: virsh's table of network port commands, listed after the other network commands.
+NET_PORT_ORDER = ("net-port-list", "net-port-create", "net-port-dumpxml", "net-port-delete")
+
+
 def _listing_key(cmd: Cmd) -> tuple[bool, str, int]:
     """By name, but for :data:`LISTED_AFTER` (followed to the command listed in name order,
-    one step further for each link); and the nwfilter-binding-* commands come after all
-    the nwfilter-* ones (virsh has a table of their own for them)."""
+    one step further for each link); the nwfilter-binding-* commands come after all the
+    nwfilter-* ones, and the net-port-* ones after the net-* ones in :data:`NET_PORT_ORDER`
+    (virsh has a table of their own for each)."""
+    if cmd.name in NET_PORT_ORDER:
+        return (True, "", NET_PORT_ORDER.index(cmd.name))
     binding = cmd.name.startswith("nwfilter-binding-")
     name, steps = cmd.name, 0
     while name in LISTED_AFTER:

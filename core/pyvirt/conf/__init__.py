@@ -56,6 +56,11 @@ if TYPE_CHECKING:
         format_network_xml,
         parse_network_xml,
     )
+    from pyvirt.conf._network_update import (
+        UPDATE_COMMANDS,
+        UPDATE_SECTIONS,
+        update_network_section,
+    )
     from pyvirt.conf._nodedev import (
         NodeDevCap,
         NodeDeviceDef,
@@ -123,6 +128,7 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "format_checkpoint_xml",
         "parse_checkpoint_xml",
     ),
+    "pyvirt.conf._network_update": ("UPDATE_COMMANDS", "UPDATE_SECTIONS", "update_network_section"),
     "pyvirt.conf._snapshot": (
         "SNAPSHOT_STATES",
         "SnapshotDef",
@@ -169,6 +175,9 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "MAX_XML_BYTES",
+    "UPDATE_COMMANDS",
+    "UPDATE_SECTIONS",
+    "update_network_section",
     "Address",
     "ChardevDef",
     "ControllerDef",

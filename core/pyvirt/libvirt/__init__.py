@@ -46,6 +46,7 @@ from pyvirt.libvirt._eventloop import (
 )
 from pyvirt.libvirt._interface import virInterface
 from pyvirt.libvirt._network import virNetwork
+from pyvirt.libvirt._network_port import virNetworkPort
 from pyvirt.libvirt._nodedev import virNodeDevice
 from pyvirt.libvirt._nwfilter import virNWFilter, virNWFilterBinding
 from pyvirt.libvirt._secret import virSecret
@@ -81,6 +82,7 @@ __all__ = [
     "virInitialize",
     "virInterface",
     "virNetwork",
+    "virNetworkPort",
     "virNWFilter",
     "virNWFilterBinding",
     "virSecret",

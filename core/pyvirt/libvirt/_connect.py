@@ -420,6 +420,18 @@ class virConnect(  # noqa: N801 - libvirt-python's name
         path = _args.string(path, "virStorageVolLookupByPath", 2, "path")
         return virStorageVol(self, self._o.lookup_storage_vol_by_path(path))
 
+    @api
+    def findStoragePoolSources(  # noqa: N802
+        self, type: str, srcSpec: str | None, flags: int = 0  # noqa: N803
+    ) -> str:
+        kind = _args.string(type, "virConnectFindStoragePoolSources", 2, "type", 18)
+        spec = _args.optional_string(srcSpec, "virConnectFindStoragePoolSources", 3)
+        return self._o.find_storage_pool_sources(kind, spec, _args.flags(flags))
+
+    @api
+    def getStoragePoolCapabilities(self, flags: int = 0) -> str:  # noqa: N802
+        return self._o.storage_pool_capabilities(_args.flags(flags))
+
     # -- events ---------------------------------------------------------------------------
     @api
     def domainEventRegister(self, cb: Callable[..., object], opaque: Any) -> None:  # noqa: N802

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 from pyvirt.libvirt import _args
 from pyvirt.libvirt._errors import api
 from pyvirt.libvirt._handle import IdentifiedHandle
+from pyvirt.libvirt._network_port import virNetworkPort
 from pyvirt.libvirt._unsupported import add_unsupported
 
 if TYPE_CHECKING:
@@ -63,6 +64,36 @@ class virNetwork(IdentifiedHandle):  # noqa: N801 - libvirt-python's name
                 _args.optional_string(mac, "virNetworkGetDHCPLeases", 2), _args.flags(flags)
             )
         ]  # fmt: skip
+
+    @api
+    def update(  # noqa: N803 - libvirt-python's parameter names
+        self, command: int, section: int, parentIndex: int, xml: str, flags: int = 0
+    ) -> int:
+        self._o.update(
+            _args.c_uint(command), _args.c_uint(section), _args.c_int(parentIndex),
+            _args.string(xml, "virNetworkUpdate", 4, "xml", 19), _args.flags(flags),
+        )  # fmt: skip
+        return 0
+
+    @api
+    def listAllPorts(self, flags: int = 0) -> list[virNetworkPort]:  # noqa: N802
+        return [virNetworkPort(self, p) for p in self._o.list_ports(_args.flags(flags))]
+
+    @api
+    def portLookupByUUIDString(self, uuidstr: str) -> virNetworkPort:  # noqa: N802
+        return virNetworkPort(self, self._o.lookup_port_by_uuid(uuidstr))
+
+    @api
+    def portLookupByUUID(self, uuid: bytes) -> virNetworkPort:  # noqa: N802
+        text = bytes(uuid).hex() if isinstance(uuid, bytes | bytearray) else uuid
+        if isinstance(text, str) and len(text) == 32:
+            text = f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+        return virNetworkPort(self, self._o.lookup_port_by_uuid(text))
+
+    @api
+    def portCreateXML(self, xmldesc: str, flags: int = 0) -> virNetworkPort:  # noqa: N802
+        xml = _args.string(xmldesc, "virNetworkPortCreateXML", 2, "xmldesc", 19)
+        return virNetworkPort(self, self._o.create_port(xml, _args.flags(flags)))
 
 
 add_unsupported(virNetwork)

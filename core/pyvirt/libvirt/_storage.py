@@ -92,6 +92,14 @@ class virStoragePool(IdentifiedHandle):  # noqa: N801 - libvirt-python's name
         xml = _args.string(xmlDesc, "virStorageVolCreateXML", 2, "xmlDesc")
         return virStorageVol(self._conn, self._o.create_volume(xml, _args.flags(flags)))
 
+    @api
+    def createXMLFrom(  # noqa: N802
+        self, xmlDesc: str, clonevol: virStorageVol, flags: int = 0  # noqa: N803
+    ) -> virStorageVol:
+        xml = _args.string(xmlDesc, "virStorageVolCreateXMLFrom", 2, "xmlDesc", 18)
+        vol = self._o.create_volume_from(xml, clonevol._o, _args.flags(flags))
+        return virStorageVol(self._conn, vol)
+
 
 class virStorageVol(Handle):  # noqa: N801 - libvirt-python's name
     """A volume in a storage pool."""
@@ -139,6 +147,21 @@ class virStorageVol(Handle):  # noqa: N801 - libvirt-python's name
     @api
     def download(self, stream: virStream, offset: int, length: int, flags: int = 0) -> int:
         self._o.download(stream._o, _args.c_ulong(offset), _args.c_ulong(length), _args.flags(flags))
+        return 0
+
+    @api
+    def resize(self, capacity: int, flags: int = 0) -> int:
+        self._o.resize(_args.c_ulong(capacity), _args.flags(flags))
+        return 0
+
+    @api
+    def wipe(self, flags: int = 0) -> int:
+        self._o.wipe(_args.flags(flags))
+        return 0
+
+    @api
+    def wipePattern(self, algorithm: int, flags: int = 0) -> int:  # noqa: N802
+        self._o.wipe_pattern(_args.c_uint(algorithm), _args.flags(flags))
         return 0
 
     @api

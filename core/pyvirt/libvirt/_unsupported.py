@@ -21,13 +21,11 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "baselineHypervisorCPU(emulator, arch, machine, virttype, xmlCPUs, flags=0)",
         "compareCPU(xmlDesc, flags=0)",
         "compareHypervisorCPU(emulator, arch, machine, virttype, xmlCPU, flags=0)",
-        "findStoragePoolSources(type, srcSpec, flags=0)=virConnectFindStoragePoolSources",
         "getCPUModelNames(arch, flags=0)",
         "getDomainCapabilities(emulatorbin=None, arch=None, machine=None, virttype=None, flags=0)",
         "getFreePages(pages, startCell, maxCells, flags=0)=virNodeGetFreePages",
         "getMemoryParameters(flags=0)=virNodeGetMemoryParameters",
         "getSEVInfo(flags=0)=virNodeGetSEVInfo",
-        "getStoragePoolCapabilities(flags=0)",
         "restoreParams(params, flags=0)=virDomainRestoreParams",
         "setIdentity(params, flags=0)",
         "setMemoryParameters(params, flags=0)=virNodeSetMemoryParameters",
@@ -105,20 +103,9 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "fsThaw(mountpoints=None, flags=0)=virDomainFSThaw",
         "FDAssociate(name, files, flags=0)=virDomainFDAssociate",
     ),
-    "virNetwork": (
-        "portCreateXML(xmldesc, flags=0)=virNetworkPortCreateXML",
-        "portLookupByUUID(uuid)=virNetworkPortLookupByUUID",
-        "portLookupByUUIDString(uuidstr)=virNetworkPortLookupByUUIDString",
-        "update(command, section, parentIndex, xml, flags=0)",
-        "listAllPorts(flags=0)",
-    ),
-    "virStoragePool": ("createXMLFrom(xmlDesc, clonevol, flags=0)=virStorageVolCreateXMLFrom",),
-    "virStorageVol": (
-        "infoFlags(flags=0)=virStorageVolGetInfoFlags",
-        "resize(capacity, flags=0)",
-        "wipe(flags=0)",
-        "wipePattern(algorithm, flags=0)",
-    ),
+    "virNetwork": (),
+    "virStoragePool": (),
+    "virStorageVol": ("infoFlags(flags=0)=virStorageVolGetInfoFlags",),
 }
 
 _KIND_PREFIX: dict[str, str] = {

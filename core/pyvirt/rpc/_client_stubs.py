@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         InterfaceRecord,
         InterfaceRef,
         NetworkDHCPLease,
+        NetworkPortRef,
         NetworkRecord,
         NetworkRef,
         NodeDeviceRecord,
@@ -1073,6 +1074,61 @@ class RemoteStubs:
     def domain_backup_get_xml_desc(self, dom: DomainRef, flags: int) -> str:
         sig = wire_signature(422)
         return self._invoke(422, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def connect_find_storage_pool_sources(self, type: str, src_spec: str | None, flags: int) -> str:
+        sig = wire_signature(75)
+        return self._invoke(75, checked(sig, [type, src_spec, flags]), sig)  # type: ignore[no-any-return]
+
+    def connect_get_storage_pool_capabilities(self, flags: int) -> str:
+        sig = wire_signature(403)
+        return self._invoke(403, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
+
+    def storage_vol_create_xml_from(
+        self, pool: StoragePoolRef, xml: str, clonevol: StorageVolRef, flags: int
+    ) -> StorageVolRef:
+        sig = wire_signature(125)
+        return self._invoke(125, checked(sig, [pool, xml, clonevol, flags]), sig)  # type: ignore[no-any-return]
+
+    def storage_vol_wipe(self, vol: StorageVolRef, flags: int) -> None:
+        sig = wire_signature(165)
+        return self._invoke(165, checked(sig, [vol, flags]), sig)  # type: ignore[no-any-return]
+
+    def storage_vol_wipe_pattern(self, vol: StorageVolRef, algorithm: int, flags: int) -> None:
+        sig = wire_signature(259)
+        return self._invoke(259, checked(sig, [vol, algorithm, flags]), sig)  # type: ignore[no-any-return]
+
+    def storage_vol_resize(self, vol: StorageVolRef, capacity: int, flags: int) -> None:
+        sig = wire_signature(260)
+        return self._invoke(260, checked(sig, [vol, capacity, flags]), sig)  # type: ignore[no-any-return]
+
+    def network_update(
+        self, net: NetworkRef, command: int, section: int, parent_index: int, xml: str, flags: int
+    ) -> None:
+        sig = wire_signature(291)
+        reply = self._invoke(
+            291, checked(sig, [net, command, section, parent_index, xml, flags]), sig
+        )
+        return reply  # type: ignore[no-any-return]
+
+    def network_list_all_ports(self, net: NetworkRef, flags: int) -> list[NetworkPortRef]:
+        sig = wire_signature(404)
+        return self._invoke(404, checked(sig, [net, flags]), sig)  # type: ignore[no-any-return]
+
+    def network_port_lookup_by_uuid(self, net: NetworkRef, uuid: str) -> NetworkPortRef:
+        sig = wire_signature(405)
+        return self._invoke(405, checked(sig, [net, uuid]), sig)  # type: ignore[no-any-return]
+
+    def network_port_create_xml(self, net: NetworkRef, xml: str, flags: int) -> NetworkPortRef:
+        sig = wire_signature(406)
+        return self._invoke(406, checked(sig, [net, xml, flags]), sig)  # type: ignore[no-any-return]
+
+    def network_port_get_xml_desc(self, port: NetworkPortRef, flags: int) -> str:
+        sig = wire_signature(409)
+        return self._invoke(409, checked(sig, [port, flags]), sig)  # type: ignore[no-any-return]
+
+    def network_port_delete(self, port: NetworkPortRef, flags: int) -> None:
+        sig = wire_signature(410)
+        return self._invoke(410, checked(sig, [port, flags]), sig)  # type: ignore[no-any-return]
 
 
 class AsyncRemoteStubs:
@@ -2370,4 +2426,76 @@ class AsyncRemoteStubs:
     async def domain_backup_get_xml_desc(self, dom: DomainRef, flags: int) -> str:
         sig = wire_signature(422)
         reply = await self._asend(422, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_find_storage_pool_sources(
+        self, type: str, src_spec: str | None, flags: int
+    ) -> str:
+        sig = wire_signature(75)
+        reply = await self._asend(75, checked(sig, [type, src_spec, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_get_storage_pool_capabilities(self, flags: int) -> str:
+        sig = wire_signature(403)
+        reply = await self._asend(403, checked(sig, [flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def storage_vol_create_xml_from(
+        self, pool: StoragePoolRef, xml: str, clonevol: StorageVolRef, flags: int
+    ) -> StorageVolRef:
+        sig = wire_signature(125)
+        reply = await self._asend(125, checked(sig, [pool, xml, clonevol, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def storage_vol_wipe(self, vol: StorageVolRef, flags: int) -> None:
+        sig = wire_signature(165)
+        reply = await self._asend(165, checked(sig, [vol, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def storage_vol_wipe_pattern(
+        self, vol: StorageVolRef, algorithm: int, flags: int
+    ) -> None:
+        sig = wire_signature(259)
+        reply = await self._asend(259, checked(sig, [vol, algorithm, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def storage_vol_resize(self, vol: StorageVolRef, capacity: int, flags: int) -> None:
+        sig = wire_signature(260)
+        reply = await self._asend(260, checked(sig, [vol, capacity, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def network_update(
+        self, net: NetworkRef, command: int, section: int, parent_index: int, xml: str, flags: int
+    ) -> None:
+        sig = wire_signature(291)
+        reply = await self._asend(
+            291, checked(sig, [net, command, section, parent_index, xml, flags]), sig
+        )
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def network_list_all_ports(self, net: NetworkRef, flags: int) -> list[NetworkPortRef]:
+        sig = wire_signature(404)
+        reply = await self._asend(404, checked(sig, [net, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def network_port_lookup_by_uuid(self, net: NetworkRef, uuid: str) -> NetworkPortRef:
+        sig = wire_signature(405)
+        reply = await self._asend(405, checked(sig, [net, uuid]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def network_port_create_xml(
+        self, net: NetworkRef, xml: str, flags: int
+    ) -> NetworkPortRef:
+        sig = wire_signature(406)
+        reply = await self._asend(406, checked(sig, [net, xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def network_port_get_xml_desc(self, port: NetworkPortRef, flags: int) -> str:
+        sig = wire_signature(409)
+        reply = await self._asend(409, checked(sig, [port, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def network_port_delete(self, port: NetworkPortRef, flags: int) -> None:
+        sig = wire_signature(410)
+        reply = await self._asend(410, checked(sig, [port, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         DomainRef,
         DomainSnapshotRef,
         InterfaceRef,
+        NetworkPortRef,
         NetworkRef,
         NWFilterBindingRef,
         NWFilterRef,
@@ -1716,6 +1717,107 @@ def _domain_backup_get_xml_desc(conn: DriverConnection, args: list[Any], read_on
     return conn.domain_backup_get_xml_desc(dom, flags)
 
 
+def _connect_find_storage_pool_sources(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    type: str = args[0]
+    src_spec: str | None = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[75], flags, True)
+    return conn.connect_find_storage_pool_sources(type, src_spec, flags)
+
+
+def _connect_get_storage_pool_capabilities(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    flags: int = args[0]
+    return conn.connect_get_storage_pool_capabilities(flags)
+
+
+def _storage_vol_create_xml_from(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    pool: StoragePoolRef = args[0]
+    xml: str = args[1]
+    clonevol: StorageVolRef = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[125], flags, True)
+    return conn.storage_vol_create_xml_from(pool, xml, clonevol, flags)
+
+
+def _storage_vol_wipe(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    vol: StorageVolRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[165], flags, True)
+    return conn.storage_vol_wipe(vol, flags)
+
+
+def _storage_vol_wipe_pattern(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    vol: StorageVolRef = args[0]
+    algorithm: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[259], flags, True)
+    return conn.storage_vol_wipe_pattern(vol, algorithm, flags)
+
+
+def _storage_vol_resize(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    vol: StorageVolRef = args[0]
+    capacity: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[260], flags, True)
+    return conn.storage_vol_resize(vol, capacity, flags)
+
+
+def _network_update(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    net: NetworkRef = args[0]
+    command: int = args[1]
+    section: int = args[2]
+    parent_index: int = args[3]
+    xml: str = args[4]
+    flags: int = args[5]
+    if read_only:
+        check_access(BY_NUMBER[291], flags, True)
+    return conn.network_update(net, command, section, parent_index, xml, flags)
+
+
+def _network_list_all_ports(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    net: NetworkRef = args[0]
+    flags: int = args[1]
+    return conn.network_list_all_ports(net, flags)
+
+
+def _network_port_lookup_by_uuid(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    net: NetworkRef = args[0]
+    uuid: str = args[1]
+    return conn.network_port_lookup_by_uuid(net, uuid)
+
+
+def _network_port_create_xml(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    net: NetworkRef = args[0]
+    xml: str = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[406], flags, True)
+    return conn.network_port_create_xml(net, xml, flags)
+
+
+def _network_port_get_xml_desc(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    port: NetworkPortRef = args[0]
+    flags: int = args[1]
+    return conn.network_port_get_xml_desc(port, flags)
+
+
+def _network_port_delete(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    port: NetworkPortRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[410], flags, True)
+    return conn.network_port_delete(port, flags)
+
+
 #: Procedure number -> ``handler(conn, args, read_only)``.
 DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     3: _connect_get_type,
@@ -1956,4 +2058,16 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     417: _domain_checkpoint_delete,
     421: _domain_backup_begin,
     422: _domain_backup_get_xml_desc,
+    75: _connect_find_storage_pool_sources,
+    403: _connect_get_storage_pool_capabilities,
+    125: _storage_vol_create_xml_from,
+    165: _storage_vol_wipe,
+    259: _storage_vol_wipe_pattern,
+    260: _storage_vol_resize,
+    291: _network_update,
+    404: _network_list_all_ports,
+    405: _network_port_lookup_by_uuid,
+    406: _network_port_create_xml,
+    409: _network_port_get_xml_desc,
+    410: _network_port_delete,
 }

@@ -16,8 +16,10 @@ from pyvirt_test._iface_ops import InterfaceOps
 from pyvirt_test._info_ops import InfoOps
 from pyvirt_test._metadata_ops import MetadataOps
 from pyvirt_test._network_ops import NetworkOps
+from pyvirt_test._network_update_ops import NetworkUpdateOps
 from pyvirt_test._nodedev_ops import NodeDeviceOps
 from pyvirt_test._numa_blkio_ops import NumaBlkioOps
+from pyvirt_test._pool_extra_ops import PoolExtraOps
 from pyvirt_test._save_ops import SaveOps
 from pyvirt_test._snapshot_ops import SnapshotOps
 from pyvirt_test._state import EventListener, TestState
@@ -43,7 +45,9 @@ class TestConnection(
     SnapshotOps,
     CheckpointOps,
     NetworkOps,
+    NetworkUpdateOps,
     StorageOps,
+    PoolExtraOps,
     InterfaceOps,
     NodeDeviceOps,
     DriverConnection,

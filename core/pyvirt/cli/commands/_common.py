@@ -162,66 +162,79 @@ def uuid_then_name(
     kind: str,
     by_uuid: Callable[[str], _O],
     by_name: Callable[[str], _O],
+    by: int = BY_UUID | BY_NAME,
 ) -> _O:
     """virsh's lookup of an object named by UUID or name (virshCommandOptNetworkBy,
     -PoolBy, -NWFilterBy): a 36-character value is tried as a UUID first, then as a name;
-    the last lookup's error follows "failed to get KIND 'NAME'"."""
+    the last lookup's error follows "failed to get KIND 'NAME'".  *by* limits the ways
+    (``net-name`` takes only a UUID, ``pool-uuid`` only a name)."""
     from pyvirt import VirtError
 
     ctl.log(INFO, f"{cmd}: found option <{opt}>: {name}")
     err: VirtError | None = None
-    if len(name) == 36:
+    if by & BY_UUID and len(name) == 36:
         ctl.log(DEBUG, f"{cmd}: <{opt}> trying as {kind} UUID")
         try:
             return by_uuid(name)
         except VirtError as e:
             err = e
-    ctl.log(DEBUG, f"{cmd}: <{opt}> trying as {kind} NAME")
-    try:
-        return by_name(name)
-    except VirtError as e:
-        err = e
+    if by & BY_NAME:
+        ctl.log(DEBUG, f"{cmd}: <{opt}> trying as {kind} NAME")
+        try:
+            return by_name(name)
+        except VirtError as e:
+            err = e
     raise Failure(f"failed to get {kind} '{name}'", cause=err)
 
 
-def network(ctl: Control, p: Parsed, opt: str = "network") -> tuple[Network, str]:
+def network(
+    ctl: Control, p: Parsed, opt: str = "network", by: int = BY_UUID | BY_NAME
+) -> tuple[Network, str]:
     """virshCommandOptNetworkBy: uuid (36 chars) then name; the lookup error follows."""
     name = string_req(p, opt)
     assert name is not None
     conn = ctl.conn
     found = uuid_then_name(
         ctl, name, p.cmd.name, opt, "network",
-        conn.lookup_network_by_uuid, conn.lookup_network_by_name,
+        conn.lookup_network_by_uuid, conn.lookup_network_by_name, by,
     )  # fmt: skip
     return found, name
 
 
-def pool_by(ctl: Control, name: str, cmd: str, opt: str = "pool") -> StoragePool:
+def pool_by(
+    ctl: Control, name: str, cmd: str, opt: str = "pool", by: int = BY_UUID | BY_NAME
+) -> StoragePool:
     """virshCommandOptPoolBy's lookups: uuid (36 chars) then name; the lookup error follows."""
     conn = ctl.conn
     return uuid_then_name(
         ctl, name, cmd, opt, "pool",
-        conn.lookup_storage_pool_by_uuid, conn.lookup_storage_pool_by_name,
+        conn.lookup_storage_pool_by_uuid, conn.lookup_storage_pool_by_name, by,
     )  # fmt: skip
 
 
-def pool(ctl: Control, p: Parsed, opt: str = "pool") -> tuple[StoragePool, str]:
+def pool(
+    ctl: Control, p: Parsed, opt: str = "pool", by: int = BY_UUID | BY_NAME
+) -> tuple[StoragePool, str]:
     name = string_req(p, opt)
     assert name is not None
-    return pool_by(ctl, name, p.cmd.name, opt), name
+    return pool_by(ctl, name, p.cmd.name, opt, by), name
 
 
-def volume(ctl: Control, p: Parsed) -> tuple[StorageVol, str]:
-    """virshCommandOptVolBy: name in --pool, then key, then path; hint at --pool if absent."""
+def volume(
+    ctl: Control, p: Parsed, pool_opt: str | None = "pool"
+) -> tuple[StorageVol, str]:
+    """virshCommandOptVolBy: name in the pool of *pool_opt* (``--pool``, ``--inputpool``),
+    then key, then path; hint at that option if it was not given.  Without *pool_opt*
+    (``vol-name``, ``vol-pool``) only the key and the path are tried."""
     from pyvirt import VirtError
 
     name = string_req(p, "vol")
     assert name is not None
-    pool_name = string_req(p, "pool")
+    pool_name = string_req(p, pool_opt) if pool_opt else None
     cmd = p.cmd.name
     sp = None
     if pool_name is not None:
-        sp = pool_by(ctl, pool_name, cmd)
+        sp = pool_by(ctl, pool_name, cmd, pool_opt or "pool")
         if not sp.is_active():
             raise Failure(f"pool '{pool_name}' is not active")
     ctl.log(DEBUG, f"{cmd}: found option <vol>: {name}")
@@ -241,8 +254,10 @@ def volume(ctl: Control, p: Parsed) -> tuple[StorageVol, str]:
             return lookup(name), name
         except VirtError as e:
             err = e
-    if sp is None:
-        raise Failure(f"failed to get vol '{name}', specifying --pool might help", cause=err)
+    if sp is None and pool_opt:
+        raise Failure(
+            f"failed to get vol '{name}', specifying --{pool_opt} might help", cause=err
+        )
     raise Failure(f"failed to get vol '{name}'", cause=err)
 
 

@@ -203,7 +203,8 @@ def cmd_pool_list(ctl: Control, p: Parsed) -> bool:
 
 
 # -- volumes -------------------------------------------------------------------------------
-def _vol_size(text: str) -> int:
+def vol_size(text: str) -> int:
+    """virshVolSize: a scaled size (bytes by default), or virsh's "Malformed size"."""
     try:
         return scaled(text, 1)
     except ValueError:
@@ -217,9 +218,9 @@ def cmd_vol_create_as(ctl: Control, p: Parsed) -> bool:
     name = string_req(p, "name")
     capacity_text = string_req(p, "capacity")
     assert name is not None and capacity_text is not None
-    capacity = _vol_size(capacity_text)
+    capacity = vol_size(capacity_text)
     allocation_text = p.str("allocation")
-    allocation = _vol_size(allocation_text) if allocation_text else None
+    allocation = vol_size(allocation_text) if allocation_text else None
     fmt = string_req(p, "format")
     if string_req(p, "backing-vol") is not None or string_req(p, "backing-vol-format"):
         raise Failure("--backing-vol is not supported by pyvirsh")
