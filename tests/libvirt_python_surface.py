@@ -103,7 +103,14 @@ def norm(x):
     if isinstance(x, (bytes, bytearray)):
         return {"bytes": bytes(x).hex()}
     if isinstance(x, (list, tuple)):
-        return [norm(y) for y in x]
+        items = [norm(y) for y in x]
+        # lists of objects or names: libvirt hands many out in hash order (node devices,
+        # domains of a listAll...), which changes from run to run
+        if items and all(isinstance(y, str) for y in items):
+            return sorted(items)
+        if items and all(isinstance(y, dict) and "object" in y for y in items):
+            return sorted(items, key=lambda y: str(y["name"]))
+        return items
     if isinstance(x, dict):
         return {str(k): norm(v) for k, v in sorted(x.items(), key=lambda kv: str(kv[0]))}
     name = None

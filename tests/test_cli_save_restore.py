@@ -277,3 +277,24 @@ def pyvirt_python() -> str:
     import sys
 
     return sys.executable
+
+
+@needs_virsh
+@pytest.mark.parametrize(
+    "command",
+    [
+        "restore nonexist.sav",
+        "save-image-dumpxml garbage.sav",
+        "save-image-define nonexist.sav smaller.xml",
+        "save test nonexist/x.sav",
+        "dump test nonexist/x.core",
+        "save test a.sav; restore a.sav; domstate test",
+    ],
+)
+def test_relative_paths_are_made_absolute_as_libvirts_api_does(files: Path, command: str) -> None:
+    """libvirt's public API turns a relative save, restore, image or dump path into an
+    absolute one before the driver sees it: the messages name the absolute path."""
+    try:
+        compare("-c", "test:///default", command, cwd=files, virsh_tries=TRIES)
+    except subprocess.TimeoutExpired:
+        pytest.skip(f"virsh hung {TRIES} times in a row on {command!r}: nothing to compare with")

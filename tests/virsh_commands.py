@@ -121,7 +121,7 @@ PROBES: dict[str, str] = {
     "probe.save d2.xml",
     "save-image-dumpxml": "save test probe.save; save-image-dumpxml "
     "probe.save",
-    "save-image-edit": "probe.save",
+    "save-image-edit": "save test probe.save; save-image-edit probe.save",
     "schedinfo": "test",
     "screenshot": "test probe.png",
     "send-key": "test KEY_A",

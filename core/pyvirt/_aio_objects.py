@@ -30,6 +30,7 @@ from pyvirt._core_enums import DomainState
 from pyvirt._domain_devices import (
     _DUMP_FORMAT_LAST,
     _DUMP_FORMAT_RAW,
+    _absolute_path,
     _maybe,
     _running_or_paused,
 )
@@ -504,21 +505,21 @@ class AsyncConnection(AsyncConnectionBase):
         """Start a domain again from the save file *frm* (virDomainRestore; with *dxml* or
         *flags*, virDomainRestoreFlags: BYPASS_CACHE, RUNNING or PAUSED)."""
         api = "virDomainRestore" if flags is None and dxml is None else "virDomainRestoreFlags"
-        frm = required_string(frm, "from", api)
+        frm = _absolute_path(required_string(frm, "from", api))
         dxml = _maybe(dxml, "dxml", api)
         _running_or_paused(flags, api)
         await self._calls.domain_restore_flags(frm, dxml, flags or 0, api=api)
 
     async def save_image_xml(self, file: str, flags: int = 0) -> str:
         """The definition held in the save file *file* (virDomainSaveImageGetXMLDesc)."""
-        file = required_string(file, "file", "virDomainSaveImageGetXMLDesc")
+        file = _absolute_path(required_string(file, "file", "virDomainSaveImageGetXMLDesc"))
         return await self._calls.domain_save_image_get_xml_desc(file, flags)
 
     async def define_save_image_xml(self, file: str, dxml: str, flags: int = 0) -> None:
         """Replace the definition held in the save file *file* (virDomainSaveImageDefineXML;
         RUNNING or PAUSED change the state a restore leaves the domain in)."""
         api = "virDomainSaveImageDefineXML"
-        file = required_string(file, "file", api)
+        file = _absolute_path(required_string(file, "file", api))
         dxml = required_string(dxml, "dxml", api)
         _running_or_paused(flags, api)
         await self._calls.domain_save_image_define_xml(file, dxml, flags)
@@ -1152,7 +1153,7 @@ class AsyncDomain:
         with *dxml* or *flags*, virDomainSaveFlags: BYPASS_CACHE, and RUNNING or PAUSED for
         the state a restore leaves it in)."""
         api = "virDomainSave" if flags is None and dxml is None else "virDomainSaveFlags"
-        to = required_string(to, "to", api)
+        to = _absolute_path(required_string(to, "to", api))
         dxml = _maybe(dxml, "dxml", api)
         _running_or_paused(flags, api)
         await self._conn._calls.domain_save_flags(self._ref, to, dxml, flags or 0, api=api)
@@ -1162,7 +1163,7 @@ class AsyncDomain:
         (:class:`DomainCoreDumpFormat`), virDomainCoreDumpWithFormat).  *flags*:
         :class:`DomainCoreDumpFlags`; CRASH and LIVE, and CRASH and RESET, exclude each other."""
         api = "virDomainCoreDump" if dumpformat is None else "virDomainCoreDumpWithFormat"
-        to = required_string(to, "to", api)
+        to = _absolute_path(required_string(to, "to", api))
         if isinstance(flags, int):
             for a, b, names in ((1, 2, ("CRASH", "LIVE")), (1, 8, ("CRASH", "RESET"))):
                 if flags & a and flags & b:

@@ -31,6 +31,15 @@ def _running_or_paused(flags: object, api: str) -> None:
         )
 
 
+def _absolute_path(path: str) -> str:
+    """libvirt's virFileAbsPath, which its public API applies to the file of a save, restore,
+    save image or core dump: the driver (in a daemon: another process, another working
+    directory) gets an absolute path; relative ones are joined to ours, not normalised."""
+    import os
+
+    return path if path.startswith("/") else os.path.join(os.getcwd(), path)
+
+
 def _maybe(value: object, argname: str, api: str) -> str | None:
     return None if value is None else check_string(value, argname, api)
 
@@ -88,7 +97,7 @@ class DomainDeviceMethods:
         with *dxml* or *flags*, virDomainSaveFlags: BYPASS_CACHE, and RUNNING or PAUSED for
         the state a restore leaves it in)."""
         api = "virDomainSave" if flags is None and dxml is None else "virDomainSaveFlags"
-        to = required_string(to, "to", api)
+        to = _absolute_path(required_string(to, "to", api))
         dxml = _maybe(dxml, "dxml", api)
         _running_or_paused(flags, api)
         self._conn._calls.domain_save_flags(self._ref, to, dxml, flags or 0, api=api)
@@ -98,7 +107,7 @@ class DomainDeviceMethods:
         (:class:`DomainCoreDumpFormat`), virDomainCoreDumpWithFormat).  *flags*:
         :class:`DomainCoreDumpFlags`; CRASH and LIVE, and CRASH and RESET, exclude each other."""
         api = "virDomainCoreDump" if dumpformat is None else "virDomainCoreDumpWithFormat"
-        to = required_string(to, "to", api)
+        to = _absolute_path(required_string(to, "to", api))
         if isinstance(flags, int):
             for a, b, names in ((1, 2, ("CRASH", "LIVE")), (1, 8, ("CRASH", "RESET"))):
                 if flags & a and flags & b:
@@ -193,21 +202,21 @@ class ConnectionSaveImageMethods:
         """Start a domain again from the save file *frm* (virDomainRestore; with *dxml* or
         *flags*, virDomainRestoreFlags: BYPASS_CACHE, RUNNING or PAUSED)."""
         api = "virDomainRestore" if flags is None and dxml is None else "virDomainRestoreFlags"
-        frm = required_string(frm, "from", api)
+        frm = _absolute_path(required_string(frm, "from", api))
         dxml = _maybe(dxml, "dxml", api)
         _running_or_paused(flags, api)
         self._calls.domain_restore_flags(frm, dxml, flags or 0, api=api)
 
     def save_image_xml(self, file: str, flags: int = 0) -> str:
         """The definition held in the save file *file* (virDomainSaveImageGetXMLDesc)."""
-        file = required_string(file, "file", "virDomainSaveImageGetXMLDesc")
+        file = _absolute_path(required_string(file, "file", "virDomainSaveImageGetXMLDesc"))
         return self._calls.domain_save_image_get_xml_desc(file, flags)
 
     def define_save_image_xml(self, file: str, dxml: str, flags: int = 0) -> None:
         """Replace the definition held in the save file *file* (virDomainSaveImageDefineXML;
         RUNNING or PAUSED change the state a restore leaves the domain in)."""
         api = "virDomainSaveImageDefineXML"
-        file = required_string(file, "file", api)
+        file = _absolute_path(required_string(file, "file", api))
         dxml = required_string(dxml, "dxml", api)
         _running_or_paused(flags, api)
         self._calls.domain_save_image_define_xml(file, dxml, flags)
