@@ -66,6 +66,7 @@ DRIVER_PUBLIC = {
     "StorageVolObjList", "LIST_DOMAINS_ALL_FLAGS", "LIST_NETWORKS_ALL_FLAGS",
     "LIST_STORAGE_POOLS_ALL_FLAGS", "domain_matches_filter", "network_matches_filter",
     "storage_pool_matches_filter", "run_domain_hooks", "model", "field",
+    "SNAPSHOT_CHILDREN_FLAGS", "SNAPSHOT_LIST_FLAGS", "SnapshotTree", "snapshot_is_external",
 }  # fmt: skip
 
 

@@ -74,11 +74,15 @@ def save_run_status(driver: QemuDriver, dom: QemuDomain) -> None:
     )  # fmt: skip
 
 
-def start_domain(driver: QemuDriver, dom: QemuDomain, *, paused: bool = False) -> None:
+def start_domain(
+    driver: QemuDriver, dom: QemuDomain, *, paused: bool = False, announce: bool = True
+) -> None:
     """Boot *dom* (its job held): spawn QEMU paused, handshake, refresh live data, cont.
 
     With *paused* (virsh start --paused) the CPUs never start: libvirt then reports
-    paused (user) and emits SUSPENDED/PAUSED right after STARTED/BOOTED.
+    paused (user) and emits SUSPENDED/PAUSED right after STARTED/BOOTED.  Without
+    *announce* QEMU is left paused (starting up) and nothing is emitted: the caller (a
+    revert or a restore) fills the guest's state in first, then continues and announces.
     """
     if dom.active:
         raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.QEMU, "domain is already running")
@@ -129,6 +133,9 @@ def start_domain(driver: QemuDriver, dom: QemuDomain, *, paused: bool = False) -
         dom.live, dom.run = live, run
         driver.set_id(dom, run_id)
         dom.state, dom.reason = DomainState.PAUSED, DomainPausedReason.STARTING_UP
+    if not announce:
+        save_run_status(driver, dom)
+        return
     if paused:
         with driver.lock:
             dom.reason = DomainPausedReason.USER

@@ -52,6 +52,7 @@ from pyvirt_qemu._listeners import deliver
 from pyvirt_qemu._monitor import Monitor
 from pyvirt_qemu._network import NetworkState
 from pyvirt_qemu._process import QemuProcess
+from pyvirt_qemu._snapshot_store import SnapshotStore
 from pyvirt_qemu._status import load_status, remove_status
 from pyvirt_qemu._storage import StorageState
 
@@ -90,6 +91,8 @@ class QemuDriver:
         #: Virtual networks are the host's bridges and firewall: only the privileged
         #: driver (qemu:///system) has them, as only libvirt's system daemon does.
         self.networks = NetworkState(paths, self.listeners) if privileged else None
+        #: Every domain's snapshot tree, kept where libvirt keeps it (<lib>/snapshot/<dom>).
+        self.snapshots = SnapshotStore(paths.lib_dir / "snapshot")
 
     # -- the domain list (names the lifecycle code uses) ----------------------------------
     def remove_domain(self, dom: QemuDomain) -> None:
@@ -133,6 +136,9 @@ class QemuDriver:
             self.networks.initialize()  # and plug into its networks
         self._load_configs()
         self._reconnect_all()
+        from pyvirt_qemu._snapshot_ops import recover_snapshots  # (it imports this module)
+
+        recover_snapshots(self)  # guests found again first: a half-taken snapshot may be live
         self._autostart()
 
     def _load_configs(self) -> None:

@@ -62,7 +62,7 @@ def _parse(xml: str) -> DomainDef:
 
 
 def _snapshot_count(dom: TestDomain) -> int:
-    return len(dom.snapshots)
+    return len(dom.snapshots.snaps)
 
 
 def _not_running(dom: TestDomain) -> Exception:

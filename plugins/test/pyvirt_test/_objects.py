@@ -18,12 +18,12 @@ from pyvirt import (
     StoragePoolRef,
     StorageVolRef,
 )
-from pyvirt.driver import StorageVolObjList, field, model
+from pyvirt.driver import SnapshotTree, StorageVolObjList, field, model
 
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pyvirt.conf import DomainDef, NetworkDef, PoolDef, SnapshotDef, VolumeDef
+    from pyvirt.conf import DomainDef, NetworkDef, PoolDef, VolumeDef
 
 
 @model(slots=True)
@@ -42,8 +42,7 @@ class TestDomain:
     #: at 1989-11-17 15:32:00 UTC and keeps what virDomainSetTime sets.
     guest_time: tuple[int, int] = (627319920, 0)
     #: Snapshots by name (the tree is their parent names) and the current one's name.
-    snapshots: dict[str, SnapshotDef] = field(default_factory=dict)
-    current_snapshot: str | None = None
+    snapshots: SnapshotTree = field(default_factory=SnapshotTree)
 
     @property
     def name(self) -> str:
