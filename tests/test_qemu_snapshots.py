@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,21 +28,12 @@ from pyvirt import (
     VirtError,
 )
 from qemu_guest import Guest, guest_domain_xml
-from qemu_helpers import QEMU_IMG, InProcessDriver, needs_qemu, qemu_root  # noqa: F401
+from qemu_helpers import QEMU_IMG, InProcessDriver, needs_qemu, qemu_driver, qemu_root  # noqa: F401
 from test_qemu_guest_console import _ask
 
 pytestmark = needs_qemu
 
 _C = DomainSnapshotCreateFlags
-
-
-@pytest.fixture
-def snap_driver(qemu_root: Path) -> Iterator[InProcessDriver]:
-    drv = InProcessDriver(qemu_root)
-    try:
-        yield drv
-    finally:
-        drv.stop()
 
 
 def _qcow2(root: Path, name: str = "disk.qcow2") -> Path:
@@ -82,9 +72,9 @@ def _marker(fd: int) -> bytes:
 
 
 def test_reverting_a_live_snapshot_restores_the_guests_ram(
-    snap_driver: InProcessDriver, linux_guest: Guest, qemu_root: Path
+    qemu_driver: InProcessDriver, linux_guest: Guest, qemu_root: Path
 ) -> None:
-    dom, disk = _define(snap_driver, linux_guest, qemu_root, "snap")
+    dom, disk = _define(qemu_driver, linux_guest, qemu_root, "snap")
     dom.start()
     fd = dom.open_console()
     try:
@@ -118,9 +108,9 @@ def test_reverting_a_live_snapshot_restores_the_guests_ram(
 
 
 def test_the_tree_and_current_snapshot_survive_a_driver_restart(
-    snap_driver: InProcessDriver, linux_guest: Guest, qemu_root: Path
+    qemu_driver: InProcessDriver, linux_guest: Guest, qemu_root: Path
 ) -> None:
-    dom, disk = _define(snap_driver, linux_guest, qemu_root, "tree")
+    dom, disk = _define(qemu_driver, linux_guest, qemu_root, "tree")
     for name in ("a", "b"):
         dom.snapshot_create_xml(f"<domainsnapshot><name>{name}</name></domainsnapshot>")
     dom.snapshot_lookup_by_name("a").revert()
@@ -129,7 +119,7 @@ def test_the_tree_and_current_snapshot_survive_a_driver_restart(
     assert dom.snapshot_names() == ["a", "c", "b"]  # a's children, last linked first
     assert dom.snapshot_names(DomainSnapshotListFlags.LEAVES) == ["c", "b"]
 
-    snap_driver.stop()
+    qemu_driver.stop()
     again = InProcessDriver(qemu_root)
     try:
         dom2 = again.connect().lookup_domain_by_name("tree")
@@ -144,9 +134,9 @@ def test_the_tree_and_current_snapshot_survive_a_driver_restart(
 
 
 def test_a_shut_off_guests_snapshot_rolls_its_disk_back(
-    snap_driver: InProcessDriver, linux_guest: Guest, qemu_root: Path
+    qemu_driver: InProcessDriver, linux_guest: Guest, qemu_root: Path
 ) -> None:
-    dom, disk = _define(snap_driver, linux_guest, qemu_root, "off")
+    dom, disk = _define(qemu_driver, linux_guest, qemu_root, "off")
     snap = dom.snapshot_create_xml("<domainsnapshot><name>clean</name></domainsnapshot>")
     desc = snap.xml_desc()
     assert "<state>shutoff</state>" in desc and "<memory snapshot='no'/>" in desc
@@ -168,9 +158,9 @@ def test_a_shut_off_guests_snapshot_rolls_its_disk_back(
 
 
 def test_disk_only_snapshot_puts_an_overlay_on_the_running_guests_disk(
-    snap_driver: InProcessDriver, linux_guest: Guest, qemu_root: Path
+    qemu_driver: InProcessDriver, linux_guest: Guest, qemu_root: Path
 ) -> None:
-    dom, disk = _define(snap_driver, linux_guest, qemu_root, "ext")
+    dom, disk = _define(qemu_driver, linux_guest, qemu_root, "ext")
     dom.start()
     snap = dom.snapshot_create_xml(
         "<domainsnapshot><name>ext1</name></domainsnapshot>", _C.DISK_ONLY | _C.ATOMIC
@@ -208,9 +198,9 @@ def test_disk_only_snapshot_puts_an_overlay_on_the_running_guests_disk(
 
 
 def test_bad_snapshot_requests_get_libvirts_errors_and_change_nothing(
-    snap_driver: InProcessDriver, linux_guest: Guest, qemu_root: Path
+    qemu_driver: InProcessDriver, linux_guest: Guest, qemu_root: Path
 ) -> None:
-    conn = snap_driver.connect()
+    conn = qemu_driver.connect()
     raw = qemu_root / "raw.img"
     raw.write_bytes(b"\0" * (1 << 20))
     dom = conn.define_domain(guest_domain_xml(linux_guest, "bad", qemu_root / "c.log",

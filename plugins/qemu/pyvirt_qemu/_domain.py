@@ -49,6 +49,8 @@ class QemuDomain:
     reason: int = 0
     id: int = -1
     run: Run | None = None
+    #: A managed save image waits in the driver's save directory for the next start.
+    managed_save: bool = False
     job: JobLock = field(default_factory=JobLock)
 
     @property
@@ -68,4 +70,4 @@ class QemuDomain:
 
     def record(self) -> DomainRecord:
         return DomainRecord(self.name, self.uuid, self.id, self.state, self.reason,
-                            self.persistent, self.autostart, False)  # fmt: skip
+                            self.persistent, self.autostart, self.managed_save)  # fmt: skip

@@ -34,6 +34,7 @@ from pyvirt import (
     VirtError,
     make_error,
 )
+from pyvirt.conf import DomainDef
 
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._defaults import check_emulator, choose_accel
@@ -75,7 +76,13 @@ def save_run_status(driver: QemuDriver, dom: QemuDomain) -> None:
 
 
 def start_domain(
-    driver: QemuDriver, dom: QemuDomain, *, paused: bool = False, announce: bool = True
+    driver: QemuDriver,
+    dom: QemuDomain,
+    *,
+    paused: bool = False,
+    announce: bool = True,
+    defn: DomainDef | None = None,
+    extra_argv: tuple[str, ...] = (),
 ) -> None:
     """Boot *dom* (its job held): spawn QEMU paused, handshake, refresh live data, cont.
 
@@ -83,10 +90,12 @@ def start_domain(
     paused (user) and emits SUSPENDED/PAUSED right after STARTED/BOOTED.  Without
     *announce* QEMU is left paused (starting up) and nothing is emitted: the caller (a
     revert or a restore) fills the guest's state in first, then continues and announces.
+    *defn* (a save image's definition) replaces the domain's own for this run, and
+    *extra_argv* is appended to QEMU's command line (``-incoming defer`` for a restore).
     """
     if dom.active:
         raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.QEMU, "domain is already running")
-    live = dom.defn.copy()
+    live = (defn or dom.defn).copy()
     check_emulator(live.emulator or "")
     accel = choose_accel(live, driver.forced_accel)
     run_id = driver.take_id()
@@ -95,7 +104,7 @@ def start_domain(
     try:
         paths = LaunchPaths(monitor=str(lib / "monitor.sock"), channel_dir=str(lib), tap_fds=taps)
         assign_runtime_paths(live, paths)
-        argv = build_argv(live, accel=accel, paths=paths)
+        argv = build_argv(live, accel=accel, paths=paths) + list(extra_argv)
         shutil.rmtree(lib, ignore_errors=True)
         lib.mkdir(parents=True, mode=0o700)
         log_path = driver.paths.log_dir / f"{live.name}.log"
