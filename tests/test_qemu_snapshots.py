@@ -235,3 +235,28 @@ def test_bad_snapshot_requests_get_libvirts_errors_and_change_nothing(
     with pytest.raises(VirtError, match="domain moment d already exists") as e:
         dom.snapshot_create_xml("<domainsnapshot><name>d</name></domainsnapshot>", _C.DISK_ONLY)
     assert e.value.code == ErrorCode.OPERATION_FAILED
+
+
+def test_a_snapshot_left_half_made_by_a_dead_daemon_is_removed_from_its_images(
+    qemu_driver: InProcessDriver, linux_guest: Guest, qemu_root: Path
+) -> None:
+    """What recovery does with a pending marker whose metadata never got written: the
+    internal snapshot the images may hold is deleted, the marker goes, nothing is listed."""
+    dom, disk = _define(qemu_driver, linux_guest, qemu_root, "half")
+    kept = dom.snapshot_create_xml("<domainsnapshot><name>kept</name></domainsnapshot>")
+    qemu_driver.stop()
+    assert QEMU_IMG is not None
+    subprocess.run([QEMU_IMG, "snapshot", "-c", "half", str(disk)], check=True)
+    marker = qemu_root / "lib" / "snapshot" / "half" / ".half.pending"
+    marker.write_text(json.dumps({"name": "half", "images": [str(disk)]}))
+    (marker.parent / ".kept.pending").write_text(
+        json.dumps({"name": "kept", "images": [str(disk)]})
+    )
+    again = InProcessDriver(qemu_root)
+    try:
+        dom2 = again.connect().lookup_domain_by_name("half")
+        assert dom2.snapshot_names() == [kept.name]  # complete: kept, its marker dropped
+        assert _image_snapshots(disk) == ["kept"]
+        assert list(marker.parent.glob(".*.pending")) == []
+    finally:
+        again.stop()

@@ -56,6 +56,7 @@ from pyvirt.driver import (
 from pyvirt_qemu._config import atomic_write
 from pyvirt_qemu._domain import QemuDomain, Run
 from pyvirt_qemu._lifecycle import save_run_status, start_domain, stop_domain
+from pyvirt_qemu._monitor import MonitorClosed
 from pyvirt_qemu._qemudriver import QemuDriver
 from pyvirt_qemu._snapshot_images import (
     block_nodes,
@@ -288,10 +289,19 @@ class SnapshotOps:
                         with contextlib.suppress(VirtError):
                             img_snapshot("d", snap.name or "", image)
                     raise
-            with self.driver.lock:
-                store.add(dom.name, snap, current=True)
-        finally:
-            store.end(pending)
+        except VirtError as exc:
+            if isinstance(exc, MonitorClosed) or exc.code == ErrorCode.OPERATION_TIMEOUT:
+                # QEMU may still finish the job with nobody to record it: the marker stays,
+                # and the driver's next start removes what the images got.
+                raise
+            store.end(pending)  # QEMU or qemu-img refused: the images hold nothing new
+            raise
+        except BaseException:
+            store.end(pending)  # QEMU or qemu-img refused: the images hold nothing new
+            raise
+        with self.driver.lock:
+            store.add(dom.name, snap, current=True)
+        store.end(pending)
 
     def _take_external(self, dom: QemuDomain, snap: SnapshotDef) -> None:
         assert snap.domain is not None
