@@ -25,6 +25,13 @@ from pyvirt._checks import (
 from pyvirt._codes import ErrorDomain
 from pyvirt._connection import canonical_uuid
 from pyvirt._core_enums import DomainState
+from pyvirt._domain_devices import (
+    _DUMP_FORMAT_LAST,
+    _DUMP_FORMAT_RAW,
+    _maybe,
+    _required,
+    _running_or_paused,
+)
 from pyvirt._domain_extras import (
     _DESCRIPTION,
     _ELEMENT,
@@ -538,15 +545,8 @@ class AsyncDomain:
         """Save the domain's state and stop it; ``start`` resumes from it (virsh managedsave).
         *flags*: VIR_DOMAIN_SAVE_BYPASS_CACHE, and RUNNING or PAUSED (not both) for the state
         the next start leaves it in."""
-        from pyvirt._enums import DomainSaveRestoreFlags as Save
-
         api = "virDomainManagedSave"
-        if isinstance(flags, int) and flags & Save.RUNNING and flags & Save.PAUSED:
-            raise invalid_arg(
-                "Flags 'VIR_DOMAIN_SAVE_RUNNING' and 'VIR_DOMAIN_SAVE_PAUSED' are mutually exclusive",
-                api,
-                "ctl",
-            )
+        _running_or_paused(flags, api)
         await self._conn._calls.domain_managed_save(self._ref, flags, api=api)
 
     async def managed_save_remove(self, flags: int = 0) -> None:
@@ -934,6 +934,141 @@ class AsyncDomain:
             return {}
         _, errors = await self._conn._calls.domain_get_disk_errors(self._ref, count, flags)
         return {disk: error for disk, error in errors}
+
+    async def attach_device(self, xml: str, flags: int | None = None) -> None:
+        """Add the device *xml* describes (virDomainAttachDevice; with *flags*,
+        virDomainAttachDeviceFlags: :class:`DomainModificationImpact` LIVE/CONFIG/CURRENT)."""
+        if flags is None:
+            xml = _required(xml, "xml", "virDomainAttachDevice")
+            await self._conn._calls.domain_attach_device(self._ref, xml)
+            return
+        xml = _required(xml, "xml", "virDomainAttachDeviceFlags")
+        await self._conn._calls.domain_attach_device_flags(self._ref, xml, flags)
+
+    async def detach_device(self, xml: str, flags: int | None = None) -> None:
+        """Remove the device *xml* describes (virDomainDetachDevice; with *flags*,
+        virDomainDetachDeviceFlags)."""
+        if flags is None:
+            xml = _required(xml, "xml", "virDomainDetachDevice")
+            await self._conn._calls.domain_detach_device(self._ref, xml)
+            return
+        xml = _required(xml, "xml", "virDomainDetachDeviceFlags")
+        await self._conn._calls.domain_detach_device_flags(self._ref, xml, flags)
+
+    async def update_device(self, xml: str, flags: int = 0) -> None:
+        """Change a device in place, such as a CD-ROM's media (virDomainUpdateDeviceFlags;
+        VIR_DOMAIN_DEVICE_MODIFY_FORCE forces an eject)."""
+        xml = _required(xml, "xml", "virDomainUpdateDeviceFlags")
+        await self._conn._calls.domain_update_device_flags(self._ref, xml, flags)
+
+    async def detach_device_alias(self, alias: str, flags: int = 0) -> None:
+        """Remove the device whose alias is *alias* (virDomainDetachDeviceAlias)."""
+        alias = _required(alias, "alias", "virDomainDetachDeviceAlias")
+        await self._conn._calls.domain_detach_device_alias(self._ref, alias, flags)
+
+    async def is_updated(self) -> bool:
+        """Whether the running domain's definition differs from its persistent one
+        (virDomainIsUpdated)."""
+        return bool(await self._conn._calls.domain_is_updated(self._ref))
+
+    async def save(self, to: str, dxml: str | None = None, flags: int | None = None) -> None:
+        """Write the running domain's state to the file *to* and stop it (virDomainSave;
+        with *dxml* or *flags*, virDomainSaveFlags: BYPASS_CACHE, and RUNNING or PAUSED for
+        the state a restore leaves it in)."""
+        api = "virDomainSave" if flags is None and dxml is None else "virDomainSaveFlags"
+        to = _required(to, "to", api)
+        dxml = _maybe(dxml, "dxml", api)
+        _running_or_paused(flags, api)
+        await self._conn._calls.domain_save_flags(self._ref, to, dxml, flags or 0, api=api)
+
+    async def core_dump(self, to: str, flags: int = 0, dumpformat: int | None = None) -> None:
+        """Write the guest's memory to the file *to* (virDomainCoreDump; with *dumpformat*
+        (:class:`DomainCoreDumpFormat`), virDomainCoreDumpWithFormat).  *flags*:
+        :class:`DomainCoreDumpFlags`; CRASH and LIVE, and CRASH and RESET, exclude each other."""
+        api = "virDomainCoreDump" if dumpformat is None else "virDomainCoreDumpWithFormat"
+        to = _required(to, "to", api)
+        if isinstance(flags, int):
+            for a, b, names in ((1, 2, ("CRASH", "LIVE")), (1, 8, ("CRASH", "RESET"))):
+                if flags & a and flags & b:
+                    raise invalid_arg(
+                        f"Flags 'VIR_DUMP_{names[0]}' and 'VIR_DUMP_{names[1]}' are mutually exclusive",
+                        api,
+                        "ctl",
+                    )
+        fmt = _DUMP_FORMAT_RAW if dumpformat is None else dumpformat
+        if isinstance(fmt, int) and (not 0 <= fmt < _DUMP_FORMAT_LAST):
+            raise invalid_arg(f"dumpformat '{fmt}' is not supported", api, "flags")
+        await self._conn._calls.domain_core_dump_with_format(self._ref, to, fmt, flags, api=api)
+
+    async def managed_save_xml(self, flags: int = 0) -> str:
+        """The definition held in the managed save image (virDomainManagedSaveGetXMLDesc;
+        VIR_DOMAIN_SAVE_IMAGE_XML_SECURE adds secrets)."""
+        return await self._conn._calls.domain_managed_save_get_xml_desc(self._ref, flags)
+
+    async def define_managed_save_xml(self, dxml: str | None, flags: int = 0) -> None:
+        """Replace the managed save image's definition (virDomainManagedSaveDefineXML;
+        RUNNING or PAUSED change the state the next start leaves the domain in)."""
+        api = "virDomainManagedSaveDefineXML"
+        dxml = _maybe(dxml, "dxml", api)
+        _running_or_paused(flags, api)
+        await self._conn._calls.domain_managed_save_define_xml(self._ref, dxml, flags)
+
+    async def block_commit(
+        self,
+        disk: str,
+        base: str | None = None,
+        top: str | None = None,
+        bandwidth: int = 0,
+        flags: int = 0,
+    ) -> None:
+        """Merge *top* of *disk*'s backing chain into *base* (virDomainBlockCommit)."""
+        api = "virDomainBlockCommit"
+        disk = _required(disk, "disk", api)
+        base, top = (_maybe(base, "base", api), _maybe(top, "top", api))
+        await self._conn._calls.domain_block_commit(self._ref, disk, base, top, bandwidth, flags)
+
+    async def block_rebase(
+        self, disk: str, base: str | None = None, bandwidth: int = 0, flags: int = 0
+    ) -> None:
+        """Pull the chain above *base* into *disk*, or copy it (virDomainBlockRebase)."""
+        api = "virDomainBlockRebase"
+        disk = _required(disk, "disk", api)
+        base = _maybe(base, "base", api)
+        await self._conn._calls.domain_block_rebase(self._ref, disk, base, bandwidth, flags)
+
+    async def block_pull(self, disk: str, bandwidth: int = 0, flags: int = 0) -> None:
+        """Fill *disk* with its whole backing chain (virDomainBlockPull)."""
+        disk = _required(disk, "disk", "virDomainBlockPull")
+        await self._conn._calls.domain_block_pull(self._ref, disk, bandwidth, flags)
+
+    async def block_resize(self, disk: str, size: int, flags: int = 0) -> None:
+        """Grow *disk* to *size* KiB, or bytes with VIR_DOMAIN_BLOCK_RESIZE_BYTES
+        (virDomainBlockResize)."""
+        disk = _required(disk, "disk", "virDomainBlockResize")
+        await self._conn._calls.domain_block_resize(self._ref, disk, size, flags)
+
+    async def block_job_info(self, disk: str, flags: int = 0) -> dict[str, int]:
+        """The block job on *disk* as libvirt-python gives it (type, bandwidth, cur, end),
+        or an empty dict when there is none (virDomainGetBlockJobInfo)."""
+        disk = _required(disk, "disk", "virDomainGetBlockJobInfo")
+        info = await self._conn._calls.domain_get_block_job_info(self._ref, disk, flags)
+        return dict(zip(("type", "bandwidth", "cur", "end"), info, strict=False))
+
+    async def block_job_abort(self, disk: str, flags: int = 0) -> None:
+        """Cancel the block job on *disk*, or pivot to its copy (virDomainBlockJobAbort)."""
+        disk = _required(disk, "disk", "virDomainBlockJobAbort")
+        await self._conn._calls.domain_block_job_abort(self._ref, disk, flags)
+
+    async def block_job_set_speed(self, disk: str, bandwidth: int, flags: int = 0) -> None:
+        """Limit the block job on *disk* to *bandwidth* (virDomainBlockJobSetSpeed)."""
+        disk = _required(disk, "disk", "virDomainBlockJobSetSpeed")
+        await self._conn._calls.domain_block_job_set_speed(self._ref, disk, bandwidth, flags)
+
+    async def set_block_threshold(self, dev: str, threshold: int, flags: int = 0) -> None:
+        """Ask for a BLOCK_THRESHOLD event when *dev* is written past *threshold* bytes
+        (virDomainSetBlockThreshold)."""
+        dev = _required(dev, "dev", "virDomainSetBlockThreshold")
+        await self._conn._calls.domain_set_block_threshold(self._ref, dev, threshold, flags)
 
 
 class AsyncDomainSnapshot:

@@ -767,6 +767,301 @@ class DriverCalls:
         flags = check_flags(flags, api)
         return driver.domain_snapshot_list_all_children(snap, flags)
 
+    def domain_attach_device(
+        self, dom: DomainRef, xml: str, api: str = "virDomainAttachDevice"
+    ) -> None:
+        """virDomainAttachDevice (procedure 8)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        if self.read_only:
+            check_access(BY_NUMBER[8], 0, True, api)
+        return driver.domain_attach_device(dom, xml)
+
+    def domain_detach_device(
+        self, dom: DomainRef, xml: str, api: str = "virDomainDetachDevice"
+    ) -> None:
+        """virDomainDetachDevice (procedure 13)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        if self.read_only:
+            check_access(BY_NUMBER[13], 0, True, api)
+        return driver.domain_detach_device(dom, xml)
+
+    def domain_attach_device_flags(
+        self, dom: DomainRef, xml: str, flags: int, api: str = "virDomainAttachDeviceFlags"
+    ) -> None:
+        """virDomainAttachDeviceFlags (procedure 160)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[160], flags, True, api)
+        return driver.domain_attach_device_flags(dom, xml, flags)
+
+    def domain_detach_device_flags(
+        self, dom: DomainRef, xml: str, flags: int, api: str = "virDomainDetachDeviceFlags"
+    ) -> None:
+        """virDomainDetachDeviceFlags (procedure 161)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[161], flags, True, api)
+        return driver.domain_detach_device_flags(dom, xml, flags)
+
+    def domain_update_device_flags(
+        self, dom: DomainRef, xml: str, flags: int, api: str = "virDomainUpdateDeviceFlags"
+    ) -> None:
+        """virDomainUpdateDeviceFlags (procedure 174)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[174], flags, True, api)
+        return driver.domain_update_device_flags(dom, xml, flags)
+
+    def domain_detach_device_alias(
+        self, dom: DomainRef, alias: str, flags: int, api: str = "virDomainDetachDeviceAlias"
+    ) -> None:
+        """virDomainDetachDeviceAlias (procedure 392)."""
+        driver = self._driver(api)
+        alias = check_string(alias, "alias", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[392], flags, True, api)
+        return driver.domain_detach_device_alias(dom, alias, flags)
+
+    def domain_is_updated(self, dom: DomainRef, api: str = "virDomainIsUpdated") -> bool:
+        """virDomainIsUpdated (procedure 202)."""
+        driver = self._driver(api)
+        return driver.domain_is_updated(dom)
+
+    def domain_save_flags(
+        self, dom: DomainRef, to: str, dxml: str | None, flags: int, api: str = "virDomainSaveFlags"
+    ) -> None:
+        """virDomainSaveFlags (procedure 232)."""
+        driver = self._driver(api)
+        to = check_string(to, "to", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[232], flags, True, api)
+        return driver.domain_save_flags(dom, to, dxml, flags)
+
+    def domain_restore_flags(
+        self, frm: str, dxml: str | None, flags: int, api: str = "virDomainRestoreFlags"
+    ) -> None:
+        """virDomainRestoreFlags (procedure 233)."""
+        driver = self._driver(api)
+        frm = check_string(frm, "frm", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[233], flags, True, api)
+        return driver.domain_restore_flags(frm, dxml, flags)
+
+    def domain_save_image_get_xml_desc(
+        self, file: str, flags: int, api: str = "virDomainSaveImageGetXMLDesc"
+    ) -> str:
+        """virDomainSaveImageGetXMLDesc (procedure 235)."""
+        driver = self._driver(api)
+        file = check_string(file, "file", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[235], flags, True, api)
+        return driver.domain_save_image_get_xml_desc(file, flags)
+
+    def domain_save_image_define_xml(
+        self, file: str, dxml: str, flags: int, api: str = "virDomainSaveImageDefineXML"
+    ) -> None:
+        """virDomainSaveImageDefineXML (procedure 236)."""
+        driver = self._driver(api)
+        file = check_string(file, "file", api)
+        dxml = check_string(dxml, "dxml", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[236], flags, True, api)
+        return driver.domain_save_image_define_xml(file, dxml, flags)
+
+    def domain_managed_save_get_xml_desc(
+        self, dom: DomainRef, flags: int, api: str = "virDomainManagedSaveGetXMLDesc"
+    ) -> str:
+        """virDomainManagedSaveGetXMLDesc (procedure 388)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[388], flags, True, api)
+        return driver.domain_managed_save_get_xml_desc(dom, flags)
+
+    def domain_managed_save_define_xml(
+        self,
+        dom: DomainRef,
+        dxml: str | None,
+        flags: int,
+        api: str = "virDomainManagedSaveDefineXML",
+    ) -> None:
+        """virDomainManagedSaveDefineXML (procedure 389)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[389], flags, True, api)
+        return driver.domain_managed_save_define_xml(dom, dxml, flags)
+
+    def domain_core_dump_with_format(
+        self,
+        dom: DomainRef,
+        to: str,
+        dumpformat: int,
+        flags: int,
+        api: str = "virDomainCoreDumpWithFormat",
+    ) -> None:
+        """virDomainCoreDumpWithFormat (procedure 334)."""
+        driver = self._driver(api)
+        to = check_string(to, "to", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[334], flags, True, api)
+        return driver.domain_core_dump_with_format(dom, to, dumpformat, flags)
+
+    def domain_block_commit(
+        self,
+        dom: DomainRef,
+        disk: str,
+        base: str | None,
+        top: str | None,
+        bandwidth: int,
+        flags: int,
+        api: str = "virDomainBlockCommit",
+    ) -> None:
+        """virDomainBlockCommit (procedure 290)."""
+        driver = self._driver(api)
+        disk = check_string(disk, "disk", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[290], flags, True, api)
+        return driver.domain_block_commit(dom, disk, base, top, bandwidth, flags)
+
+    def domain_block_rebase(
+        self,
+        dom: DomainRef,
+        path: str,
+        base: str | None,
+        bandwidth: int,
+        flags: int,
+        api: str = "virDomainBlockRebase",
+    ) -> None:
+        """virDomainBlockRebase (procedure 266)."""
+        driver = self._driver(api)
+        path = check_string(path, "path", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[266], flags, True, api)
+        return driver.domain_block_rebase(dom, path, base, bandwidth, flags)
+
+    def domain_block_pull(
+        self, dom: DomainRef, path: str, bandwidth: int, flags: int, api: str = "virDomainBlockPull"
+    ) -> None:
+        """virDomainBlockPull (procedure 240)."""
+        driver = self._driver(api)
+        path = check_string(path, "path", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[240], flags, True, api)
+        return driver.domain_block_pull(dom, path, bandwidth, flags)
+
+    def domain_block_resize(
+        self, dom: DomainRef, disk: str, size: int, flags: int, api: str = "virDomainBlockResize"
+    ) -> None:
+        """virDomainBlockResize (procedure 251)."""
+        driver = self._driver(api)
+        disk = check_string(disk, "disk", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[251], flags, True, api)
+        return driver.domain_block_resize(dom, disk, size, flags)
+
+    def domain_get_block_job_info(
+        self, dom: DomainRef, path: str, flags: int, api: str = "virDomainGetBlockJobInfo"
+    ) -> list[int]:
+        """virDomainGetBlockJobInfo (procedure 238)."""
+        driver = self._driver(api)
+        path = check_string(path, "path", api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_block_job_info(dom, path, flags)
+
+    def domain_block_job_abort(
+        self, dom: DomainRef, path: str, flags: int, api: str = "virDomainBlockJobAbort"
+    ) -> None:
+        """virDomainBlockJobAbort (procedure 237)."""
+        driver = self._driver(api)
+        path = check_string(path, "path", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[237], flags, True, api)
+        return driver.domain_block_job_abort(dom, path, flags)
+
+    def domain_block_job_set_speed(
+        self,
+        dom: DomainRef,
+        path: str,
+        bandwidth: int,
+        flags: int,
+        api: str = "virDomainBlockJobSetSpeed",
+    ) -> None:
+        """virDomainBlockJobSetSpeed (procedure 239)."""
+        driver = self._driver(api)
+        path = check_string(path, "path", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[239], flags, True, api)
+        return driver.domain_block_job_set_speed(dom, path, bandwidth, flags)
+
+    def domain_set_block_threshold(
+        self,
+        dom: DomainRef,
+        dev: str,
+        threshold: int,
+        flags: int,
+        api: str = "virDomainSetBlockThreshold",
+    ) -> None:
+        """virDomainSetBlockThreshold (procedure 386)."""
+        driver = self._driver(api)
+        dev = check_string(dev, "dev", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[386], flags, True, api)
+        return driver.domain_set_block_threshold(dom, dev, threshold, flags)
+
+    def connect_domain_xml_from_native(
+        self,
+        native_format: str,
+        native_config: str,
+        flags: int,
+        api: str = "virConnectDomainXMLFromNative",
+    ) -> str:
+        """virConnectDomainXMLFromNative (procedure 135)."""
+        driver = self._driver(api)
+        native_format = check_string(native_format, "native_format", api)
+        native_config = check_string(native_config, "native_config", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[135], flags, True, api)
+        return driver.connect_domain_xml_from_native(native_format, native_config, flags)
+
+    def connect_domain_xml_to_native(
+        self,
+        native_format: str,
+        domain_xml: str,
+        flags: int,
+        api: str = "virConnectDomainXMLToNative",
+    ) -> str:
+        """virConnectDomainXMLToNative (procedure 136)."""
+        driver = self._driver(api)
+        native_format = check_string(native_format, "native_format", api)
+        domain_xml = check_string(domain_xml, "domain_xml", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[136], flags, True, api)
+        return driver.connect_domain_xml_to_native(native_format, domain_xml, flags)
+
     def connect_list_all_networks(
         self, flags: int, api: str = "virConnectListAllNetworks"
     ) -> list[NetworkRecord]:

@@ -18,6 +18,7 @@ from pyvirt._checks import (
 )
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._core_enums import ConnectFlags
+from pyvirt._domain_devices import ConnectionSaveImageMethods
 from pyvirt._errors import VirtError, make_error
 from pyvirt._objects import Domain, Network, StoragePool, StorageVol
 from pyvirt._objects_host import Interface, NodeDevice
@@ -62,7 +63,7 @@ def canonical_uuid(uuid: str, api: str, domain: int = 0) -> str:
     return canonical
 
 
-class Connection:
+class Connection(ConnectionSaveImageMethods):
     """An open connection to a hypervisor through one driver.  Use as a context manager.
 
     Every method checks its arguments and the read-only rule here, in the public layer, for

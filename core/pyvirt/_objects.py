@@ -21,6 +21,7 @@ from pyvirt._checks import (
 )
 from pyvirt._codes import ErrorDomain
 from pyvirt._core_enums import DomainState
+from pyvirt._domain_devices import DomainDeviceMethods, _running_or_paused
 from pyvirt._domain_extras import DomainMetadataMethods, _one_of_live_or_config
 from pyvirt._domain_stats import DomainStatsMethods
 from pyvirt._domain_vcpus import DomainVcpuMethods
@@ -60,7 +61,7 @@ _TYPED_PARAM_STRING_OKAY = 4
 _INT_MAX = 2**31 - 1
 
 
-class Domain(DomainMetadataMethods, DomainVcpuMethods, DomainStatsMethods):
+class Domain(DomainMetadataMethods, DomainVcpuMethods, DomainStatsMethods, DomainDeviceMethods):
     """A domain (virtual machine) on a connection."""
 
     def __init__(self, conn: Connection, ref: DomainRef | None, record: DomainRecord | None = None):
@@ -165,15 +166,8 @@ class Domain(DomainMetadataMethods, DomainVcpuMethods, DomainStatsMethods):
         """Save the domain's state and stop it; ``start`` resumes from it (virsh managedsave).
         *flags*: VIR_DOMAIN_SAVE_BYPASS_CACHE, and RUNNING or PAUSED (not both) for the state
         the next start leaves it in."""
-        from pyvirt._enums import DomainSaveRestoreFlags as Save
-
         api = "virDomainManagedSave"
-        if isinstance(flags, int) and flags & Save.RUNNING and flags & Save.PAUSED:
-            raise invalid_arg(
-                "Flags 'VIR_DOMAIN_SAVE_RUNNING' and 'VIR_DOMAIN_SAVE_PAUSED' are mutually exclusive",
-                api,
-                "ctl",
-            )
+        _running_or_paused(flags, api)
         self._conn._calls.domain_managed_save(self._ref, flags, api=api)
 
     def managed_save_remove(self, flags: int = 0) -> None:

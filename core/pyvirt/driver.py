@@ -36,6 +36,7 @@ from collections.abc import Callable
 
 from pyvirt._checks import invalid_arg
 from pyvirt._codes import ErrorCode, ErrorDomain
+from pyvirt._device_driver import DomainDeviceDriver
 from pyvirt._errors import InvalidArgError, make_error
 from pyvirt._hooks import call_hook
 from pyvirt._host_device_driver import InterfaceDriver, NodeDeviceDriver
@@ -883,6 +884,7 @@ class StorageDriver:
 
 class DriverConnection(
     HypervisorDriver,
+    DomainDeviceDriver,
     NetworkDriver,
     StorageDriver,
     SecretDriver,

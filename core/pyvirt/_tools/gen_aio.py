@@ -172,6 +172,8 @@ MIXINS = {
     "DomainMetadataMethods": "_domain_extras.py",
     "DomainVcpuMethods": "_domain_vcpus.py",
     "DomainStatsMethods": "_domain_stats.py",
+    "DomainDeviceMethods": "_domain_devices.py",
+    "ConnectionSaveImageMethods": "_domain_devices.py",
 }
 
 

@@ -412,6 +412,120 @@ class RemoteStubs:
         sig = wire_signature(275)
         return self._invoke(275, checked(sig, [snap, flags]), sig)  # type: ignore[no-any-return]
 
+    def domain_attach_device(self, dom: DomainRef, xml: str) -> None:
+        sig = wire_signature(8)
+        return self._invoke(8, checked(sig, [dom, xml]), sig)  # type: ignore[no-any-return]
+
+    def domain_detach_device(self, dom: DomainRef, xml: str) -> None:
+        sig = wire_signature(13)
+        return self._invoke(13, checked(sig, [dom, xml]), sig)  # type: ignore[no-any-return]
+
+    def domain_attach_device_flags(self, dom: DomainRef, xml: str, flags: int) -> None:
+        sig = wire_signature(160)
+        return self._invoke(160, checked(sig, [dom, xml, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_detach_device_flags(self, dom: DomainRef, xml: str, flags: int) -> None:
+        sig = wire_signature(161)
+        return self._invoke(161, checked(sig, [dom, xml, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_update_device_flags(self, dom: DomainRef, xml: str, flags: int) -> None:
+        sig = wire_signature(174)
+        return self._invoke(174, checked(sig, [dom, xml, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_detach_device_alias(self, dom: DomainRef, alias: str, flags: int) -> None:
+        sig = wire_signature(392)
+        return self._invoke(392, checked(sig, [dom, alias, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_is_updated(self, dom: DomainRef) -> bool:
+        sig = wire_signature(202)
+        return self._invoke(202, checked(sig, [dom]), sig)  # type: ignore[no-any-return]
+
+    def domain_save_flags(self, dom: DomainRef, to: str, dxml: str | None, flags: int) -> None:
+        sig = wire_signature(232)
+        return self._invoke(232, checked(sig, [dom, to, dxml, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_restore_flags(self, frm: str, dxml: str | None, flags: int) -> None:
+        sig = wire_signature(233)
+        return self._invoke(233, checked(sig, [frm, dxml, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_save_image_get_xml_desc(self, file: str, flags: int) -> str:
+        sig = wire_signature(235)
+        return self._invoke(235, checked(sig, [file, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_save_image_define_xml(self, file: str, dxml: str, flags: int) -> None:
+        sig = wire_signature(236)
+        return self._invoke(236, checked(sig, [file, dxml, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_managed_save_get_xml_desc(self, dom: DomainRef, flags: int) -> str:
+        sig = wire_signature(388)
+        return self._invoke(388, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_managed_save_define_xml(self, dom: DomainRef, dxml: str | None, flags: int) -> None:
+        sig = wire_signature(389)
+        return self._invoke(389, checked(sig, [dom, dxml, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_core_dump_with_format(
+        self, dom: DomainRef, to: str, dumpformat: int, flags: int
+    ) -> None:
+        sig = wire_signature(334)
+        return self._invoke(334, checked(sig, [dom, to, dumpformat, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_block_commit(
+        self,
+        dom: DomainRef,
+        disk: str,
+        base: str | None,
+        top: str | None,
+        bandwidth: int,
+        flags: int,
+    ) -> None:
+        sig = wire_signature(290)
+        return self._invoke(290, checked(sig, [dom, disk, base, top, bandwidth, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_block_rebase(
+        self, dom: DomainRef, path: str, base: str | None, bandwidth: int, flags: int
+    ) -> None:
+        sig = wire_signature(266)
+        return self._invoke(266, checked(sig, [dom, path, base, bandwidth, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_block_pull(self, dom: DomainRef, path: str, bandwidth: int, flags: int) -> None:
+        sig = wire_signature(240)
+        return self._invoke(240, checked(sig, [dom, path, bandwidth, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_block_resize(self, dom: DomainRef, disk: str, size: int, flags: int) -> None:
+        sig = wire_signature(251)
+        return self._invoke(251, checked(sig, [dom, disk, size, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_block_job_info(self, dom: DomainRef, path: str, flags: int) -> list[int]:
+        sig = wire_signature(238)
+        return self._invoke(238, checked(sig, [dom, path, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_block_job_abort(self, dom: DomainRef, path: str, flags: int) -> None:
+        sig = wire_signature(237)
+        return self._invoke(237, checked(sig, [dom, path, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_block_job_set_speed(
+        self, dom: DomainRef, path: str, bandwidth: int, flags: int
+    ) -> None:
+        sig = wire_signature(239)
+        return self._invoke(239, checked(sig, [dom, path, bandwidth, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_block_threshold(
+        self, dom: DomainRef, dev: str, threshold: int, flags: int
+    ) -> None:
+        sig = wire_signature(386)
+        return self._invoke(386, checked(sig, [dom, dev, threshold, flags]), sig)  # type: ignore[no-any-return]
+
+    def connect_domain_xml_from_native(
+        self, native_format: str, native_config: str, flags: int
+    ) -> str:
+        sig = wire_signature(135)
+        return self._invoke(135, checked(sig, [native_format, native_config, flags]), sig)  # type: ignore[no-any-return]
+
+    def connect_domain_xml_to_native(self, native_format: str, domain_xml: str, flags: int) -> str:
+        sig = wire_signature(136)
+        return self._invoke(136, checked(sig, [native_format, domain_xml, flags]), sig)  # type: ignore[no-any-return]
+
     def connect_list_all_networks(self, flags: int) -> list[NetworkRecord]:
         sig = wire_signature(283)
         return self._invoke(283, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
@@ -1289,6 +1403,152 @@ class AsyncRemoteStubs:
     ) -> list[DomainSnapshotRef]:
         sig = wire_signature(275)
         reply = await self._asend(275, checked(sig, [snap, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_attach_device(self, dom: DomainRef, xml: str) -> None:
+        sig = wire_signature(8)
+        reply = await self._asend(8, checked(sig, [dom, xml]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_detach_device(self, dom: DomainRef, xml: str) -> None:
+        sig = wire_signature(13)
+        reply = await self._asend(13, checked(sig, [dom, xml]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_attach_device_flags(self, dom: DomainRef, xml: str, flags: int) -> None:
+        sig = wire_signature(160)
+        reply = await self._asend(160, checked(sig, [dom, xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_detach_device_flags(self, dom: DomainRef, xml: str, flags: int) -> None:
+        sig = wire_signature(161)
+        reply = await self._asend(161, checked(sig, [dom, xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_update_device_flags(self, dom: DomainRef, xml: str, flags: int) -> None:
+        sig = wire_signature(174)
+        reply = await self._asend(174, checked(sig, [dom, xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_detach_device_alias(self, dom: DomainRef, alias: str, flags: int) -> None:
+        sig = wire_signature(392)
+        reply = await self._asend(392, checked(sig, [dom, alias, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_is_updated(self, dom: DomainRef) -> bool:
+        sig = wire_signature(202)
+        reply = await self._asend(202, checked(sig, [dom]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_save_flags(
+        self, dom: DomainRef, to: str, dxml: str | None, flags: int
+    ) -> None:
+        sig = wire_signature(232)
+        reply = await self._asend(232, checked(sig, [dom, to, dxml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_restore_flags(self, frm: str, dxml: str | None, flags: int) -> None:
+        sig = wire_signature(233)
+        reply = await self._asend(233, checked(sig, [frm, dxml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_save_image_get_xml_desc(self, file: str, flags: int) -> str:
+        sig = wire_signature(235)
+        reply = await self._asend(235, checked(sig, [file, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_save_image_define_xml(self, file: str, dxml: str, flags: int) -> None:
+        sig = wire_signature(236)
+        reply = await self._asend(236, checked(sig, [file, dxml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_managed_save_get_xml_desc(self, dom: DomainRef, flags: int) -> str:
+        sig = wire_signature(388)
+        reply = await self._asend(388, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_managed_save_define_xml(
+        self, dom: DomainRef, dxml: str | None, flags: int
+    ) -> None:
+        sig = wire_signature(389)
+        reply = await self._asend(389, checked(sig, [dom, dxml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_core_dump_with_format(
+        self, dom: DomainRef, to: str, dumpformat: int, flags: int
+    ) -> None:
+        sig = wire_signature(334)
+        reply = await self._asend(334, checked(sig, [dom, to, dumpformat, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_block_commit(
+        self,
+        dom: DomainRef,
+        disk: str,
+        base: str | None,
+        top: str | None,
+        bandwidth: int,
+        flags: int,
+    ) -> None:
+        sig = wire_signature(290)
+        reply = await self._asend(290, checked(sig, [dom, disk, base, top, bandwidth, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_block_rebase(
+        self, dom: DomainRef, path: str, base: str | None, bandwidth: int, flags: int
+    ) -> None:
+        sig = wire_signature(266)
+        reply = await self._asend(266, checked(sig, [dom, path, base, bandwidth, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_block_pull(
+        self, dom: DomainRef, path: str, bandwidth: int, flags: int
+    ) -> None:
+        sig = wire_signature(240)
+        reply = await self._asend(240, checked(sig, [dom, path, bandwidth, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_block_resize(self, dom: DomainRef, disk: str, size: int, flags: int) -> None:
+        sig = wire_signature(251)
+        reply = await self._asend(251, checked(sig, [dom, disk, size, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_block_job_info(self, dom: DomainRef, path: str, flags: int) -> list[int]:
+        sig = wire_signature(238)
+        reply = await self._asend(238, checked(sig, [dom, path, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_block_job_abort(self, dom: DomainRef, path: str, flags: int) -> None:
+        sig = wire_signature(237)
+        reply = await self._asend(237, checked(sig, [dom, path, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_block_job_set_speed(
+        self, dom: DomainRef, path: str, bandwidth: int, flags: int
+    ) -> None:
+        sig = wire_signature(239)
+        reply = await self._asend(239, checked(sig, [dom, path, bandwidth, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_block_threshold(
+        self, dom: DomainRef, dev: str, threshold: int, flags: int
+    ) -> None:
+        sig = wire_signature(386)
+        reply = await self._asend(386, checked(sig, [dom, dev, threshold, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_domain_xml_from_native(
+        self, native_format: str, native_config: str, flags: int
+    ) -> str:
+        sig = wire_signature(135)
+        reply = await self._asend(135, checked(sig, [native_format, native_config, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_domain_xml_to_native(
+        self, native_format: str, domain_xml: str, flags: int
+    ) -> str:
+        sig = wire_signature(136)
+        reply = await self._asend(136, checked(sig, [native_format, domain_xml, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_list_all_networks(self, flags: int) -> list[NetworkRecord]:

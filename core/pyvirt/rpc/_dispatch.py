@@ -607,6 +607,231 @@ def _domain_snapshot_list_all_children(
     return conn.domain_snapshot_list_all_children(snap, flags)
 
 
+def _domain_attach_device(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    xml: str = args[1]
+    if read_only:
+        check_access(BY_NUMBER[8], 0, True)
+    return conn.domain_attach_device(dom, xml)
+
+
+def _domain_detach_device(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    xml: str = args[1]
+    if read_only:
+        check_access(BY_NUMBER[13], 0, True)
+    return conn.domain_detach_device(dom, xml)
+
+
+def _domain_attach_device_flags(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    xml: str = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[160], flags, True)
+    return conn.domain_attach_device_flags(dom, xml, flags)
+
+
+def _domain_detach_device_flags(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    xml: str = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[161], flags, True)
+    return conn.domain_detach_device_flags(dom, xml, flags)
+
+
+def _domain_update_device_flags(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    xml: str = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[174], flags, True)
+    return conn.domain_update_device_flags(dom, xml, flags)
+
+
+def _domain_detach_device_alias(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    alias: str = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[392], flags, True)
+    return conn.domain_detach_device_alias(dom, alias, flags)
+
+
+def _domain_is_updated(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    return conn.domain_is_updated(dom)
+
+
+def _domain_save_flags(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    to: str = args[1]
+    dxml: str | None = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[232], flags, True)
+    return conn.domain_save_flags(dom, to, dxml, flags)
+
+
+def _domain_restore_flags(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    frm: str = args[0]
+    dxml: str | None = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[233], flags, True)
+    return conn.domain_restore_flags(frm, dxml, flags)
+
+
+def _domain_save_image_get_xml_desc(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    file: str = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[235], flags, True)
+    return conn.domain_save_image_get_xml_desc(file, flags)
+
+
+def _domain_save_image_define_xml(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    file: str = args[0]
+    dxml: str = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[236], flags, True)
+    return conn.domain_save_image_define_xml(file, dxml, flags)
+
+
+def _domain_managed_save_get_xml_desc(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[388], flags, True)
+    return conn.domain_managed_save_get_xml_desc(dom, flags)
+
+
+def _domain_managed_save_define_xml(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    dxml: str | None = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[389], flags, True)
+    return conn.domain_managed_save_define_xml(dom, dxml, flags)
+
+
+def _domain_core_dump_with_format(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    to: str = args[1]
+    dumpformat: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[334], flags, True)
+    return conn.domain_core_dump_with_format(dom, to, dumpformat, flags)
+
+
+def _domain_block_commit(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    disk: str = args[1]
+    base: str | None = args[2]
+    top: str | None = args[3]
+    bandwidth: int = args[4]
+    flags: int = args[5]
+    if read_only:
+        check_access(BY_NUMBER[290], flags, True)
+    return conn.domain_block_commit(dom, disk, base, top, bandwidth, flags)
+
+
+def _domain_block_rebase(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    path: str = args[1]
+    base: str | None = args[2]
+    bandwidth: int = args[3]
+    flags: int = args[4]
+    if read_only:
+        check_access(BY_NUMBER[266], flags, True)
+    return conn.domain_block_rebase(dom, path, base, bandwidth, flags)
+
+
+def _domain_block_pull(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    path: str = args[1]
+    bandwidth: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[240], flags, True)
+    return conn.domain_block_pull(dom, path, bandwidth, flags)
+
+
+def _domain_block_resize(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    disk: str = args[1]
+    size: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[251], flags, True)
+    return conn.domain_block_resize(dom, disk, size, flags)
+
+
+def _domain_get_block_job_info(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    path: str = args[1]
+    flags: int = args[2]
+    return conn.domain_get_block_job_info(dom, path, flags)
+
+
+def _domain_block_job_abort(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    path: str = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[237], flags, True)
+    return conn.domain_block_job_abort(dom, path, flags)
+
+
+def _domain_block_job_set_speed(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    path: str = args[1]
+    bandwidth: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[239], flags, True)
+    return conn.domain_block_job_set_speed(dom, path, bandwidth, flags)
+
+
+def _domain_set_block_threshold(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    dev: str = args[1]
+    threshold: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[386], flags, True)
+    return conn.domain_set_block_threshold(dom, dev, threshold, flags)
+
+
+def _connect_domain_xml_from_native(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    native_format: str = args[0]
+    native_config: str = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[135], flags, True)
+    return conn.connect_domain_xml_from_native(native_format, native_config, flags)
+
+
+def _connect_domain_xml_to_native(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    native_format: str = args[0]
+    domain_xml: str = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[136], flags, True)
+    return conn.connect_domain_xml_to_native(native_format, domain_xml, flags)
+
+
 def _connect_list_all_networks(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     flags: int = args[0]
     return conn.connect_list_all_networks(flags)
@@ -1365,6 +1590,30 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     272: _domain_snapshot_has_metadata,
     274: _domain_list_all_snapshots,
     275: _domain_snapshot_list_all_children,
+    8: _domain_attach_device,
+    13: _domain_detach_device,
+    160: _domain_attach_device_flags,
+    161: _domain_detach_device_flags,
+    174: _domain_update_device_flags,
+    392: _domain_detach_device_alias,
+    202: _domain_is_updated,
+    232: _domain_save_flags,
+    233: _domain_restore_flags,
+    235: _domain_save_image_get_xml_desc,
+    236: _domain_save_image_define_xml,
+    388: _domain_managed_save_get_xml_desc,
+    389: _domain_managed_save_define_xml,
+    334: _domain_core_dump_with_format,
+    290: _domain_block_commit,
+    266: _domain_block_rebase,
+    240: _domain_block_pull,
+    251: _domain_block_resize,
+    238: _domain_get_block_job_info,
+    237: _domain_block_job_abort,
+    239: _domain_block_job_set_speed,
+    386: _domain_set_block_threshold,
+    135: _connect_domain_xml_from_native,
+    136: _connect_domain_xml_to_native,
     283: _connect_list_all_networks,
     46: _network_lookup_by_name,
     47: _network_lookup_by_uuid,

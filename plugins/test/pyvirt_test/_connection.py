@@ -15,6 +15,7 @@ from pyvirt_test._info_ops import InfoOps
 from pyvirt_test._metadata_ops import MetadataOps
 from pyvirt_test._network_ops import NetworkOps
 from pyvirt_test._nodedev_ops import NodeDeviceOps
+from pyvirt_test._save_ops import SaveOps
 from pyvirt_test._snapshot_ops import SnapshotOps
 from pyvirt_test._state import EventListener, TestState
 from pyvirt_test._stats_ops import StatsOps
@@ -30,6 +31,7 @@ class TestConnection(
     MetadataOps,
     VcpuOps,
     StatsOps,
+    SaveOps,
     DomainOps,
     SnapshotOps,
     NetworkOps,
