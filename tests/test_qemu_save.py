@@ -9,10 +9,12 @@ afresh, as libvirt does; bad requests get libvirt's errors.
 from __future__ import annotations
 
 import os
+import struct
 from pathlib import Path
 
 import pytest
 from pyvirt import (
+    Domain,
     DomainCreateFlags,
     DomainPausedReason,
     DomainRunningReason,
@@ -31,6 +33,18 @@ from test_qemu_guest_console import _ask
 pytestmark = needs_qemu
 
 
+_READ_MARKER = 'echo "M=$(cat /tmp/marker)=$((4+5))"'
+
+
+def _on_console(dom: Domain, command: str, answer: bytes) -> bytes:
+    """Type *command* on the guest's serial console; its output up to *answer*."""
+    fd = dom.open_console()
+    try:
+        return _ask(fd, command, answer)
+    finally:
+        os.close(fd)
+
+
 def _image(root: Path, name: str) -> Path:
     return root / "lib" / "save" / f"{name}.save"
 
@@ -41,11 +55,7 @@ def test_managed_save_keeps_the_guests_ram_across_a_driver_restart(
     conn = qemu_driver.connect()
     dom = conn.define_domain(guest_domain_xml(linux_guest, "ms", qemu_root / "c.log"))
     dom.start()
-    fd = dom.open_console()
-    try:
-        _ask(fd, "echo kept > /tmp/marker && echo W-$((2+3))", b"W-5")
-    finally:
-        os.close(fd)
+    _on_console(dom, "echo kept > /tmp/marker && echo W-$((2+3))", b"W-5")
     events: list[tuple[int, int]] = []
     conn.register_event_callback(lambda _c, e: events.append((e.event, e.detail)))
     dom.managed_save()
@@ -62,11 +72,7 @@ def test_managed_save_keeps_the_guests_ram_across_a_driver_restart(
         dom2.start()
         assert dom2.state() == (DomainState.RUNNING, DomainRunningReason.RESTORED)
         assert not dom2.has_managed_save() and not _image(qemu_root, "ms").exists()
-        fd = dom2.open_console()
-        try:
-            out = _ask(fd, 'echo "M=$(cat /tmp/marker)=$((4+5))"', b"=9")
-        finally:
-            os.close(fd)
+        out = _on_console(dom2, _READ_MARKER, b"=9")
         assert b"M=kept=9" in out, "the guest's RAM did not come back"
         dom2.destroy()
     finally:
@@ -164,3 +170,75 @@ def test_bad_managed_save_requests_get_libvirts_errors(
     assert e.value.code == ErrorCode.OPERATION_INVALID
     assert transient.state()[0] == DomainState.RUNNING
     transient.destroy()
+
+
+def test_save_to_a_file_and_restore_bring_the_guest_back_where_it_was(
+    qemu_driver: InProcessDriver, linux_guest: Guest, qemu_root: Path
+) -> None:
+    conn = qemu_driver.connect()
+    dom = conn.define_domain(guest_domain_xml(linux_guest, "sv", qemu_root / "c.log"))
+    dom.start()
+    _on_console(dom, "echo filed > /tmp/marker && echo W-$((2+3))", b"W-5")
+    image = qemu_root / "sv.img"
+    dom.save(str(image))
+    assert dom.state() == (DomainState.SHUTOFF, DomainShutoffReason.SAVED)
+    assert "<name>sv</name>" in conn.save_image_xml(str(image))
+    conn.restore(str(image))
+    assert dom.state() == (DomainState.RUNNING, DomainRunningReason.RESTORED)
+    assert image.exists()  # unlike a managed save, the file stays
+    with pytest.raises(VirtError, match="already active") as e:
+        conn.restore(str(image))
+    assert e.value.code == ErrorCode.OPERATION_INVALID
+    out = _on_console(dom, _READ_MARKER, b"=9")
+    assert b"M=filed=9" in out
+    dom.destroy()
+
+    transient = conn.create_domain(guest_domain_xml(linux_guest, "tsv", qemu_root / "t.log"))
+    tsv = qemu_root / "tsv.img"
+    transient.save(str(tsv), flags=DomainSaveRestoreFlags.PAUSED)
+    assert "tsv" not in [d.name for d in conn.list_domains()]  # a transient one is gone
+    conn.restore(str(tsv))
+    back = conn.lookup_domain_by_name("tsv")
+    assert back.state() == (DomainState.PAUSED, DomainPausedReason.USER)
+    assert not back.is_persistent()
+    back.destroy()
+
+    foreign = qemu_root / "foreign.img"
+    foreign.write_bytes(b"LibvirtQemudSave" + b"\0" * 8192)
+    with pytest.raises(VirtError, match="image magic is incorrect") as e:
+        conn.restore(str(foreign))
+    assert e.value.code == ErrorCode.OPERATION_FAILED
+    assert [d.name for d in conn.list_domains(0)] == ["sv"]
+
+
+def test_a_memory_only_dump_is_an_elf_core_of_the_guests_ram(
+    qemu_driver: InProcessDriver, linux_guest: Guest, qemu_root: Path
+) -> None:
+    conn = qemu_driver.connect()
+    dom = conn.define_domain(guest_domain_xml(linux_guest, "dmp", qemu_root / "c.log"))
+    with pytest.raises(VirtError, match="domain is not running") as e:
+        dom.core_dump(str(qemu_root / "x"), 16)
+    assert e.value.code == ErrorCode.OPERATION_INVALID
+    dom.start()
+    core = qemu_root / "dmp.core"
+    dom.core_dump(str(core), 16)  # VIR_DUMP_MEMORY_ONLY
+    assert dom.state()[0] == DomainState.RUNNING
+    data = core.read_bytes()
+    assert data[:4] == b"\x7fELF" and data[4] == 2  # ELFCLASS64
+    e_type, _, _, _, e_phoff = struct.unpack_from("<HHIQQ", data, 16)
+    assert e_type == 4  # ET_CORE
+    e_phentsize, e_phnum = struct.unpack_from("<HH", data, 54)
+    loads = []
+    for i in range(e_phnum):
+        p_type, _, _, _, _, p_filesz = struct.unpack_from(
+            "<IIQQQQ", data, e_phoff + i * e_phentsize
+        )
+        if p_type == 1:  # PT_LOAD
+            loads.append(p_filesz)
+    assert 128 * 1024 * 1024 in loads  # the guest's RAM, whole (beside the BIOS ROM)
+
+    with pytest.raises(VirtError, match="only supported with memory-only dump") as e:
+        dom.core_dump(str(qemu_root / "k"), 0, dumpformat=1)
+    assert e.value.code == ErrorCode.OPERATION_UNSUPPORTED
+    dom.core_dump(str(qemu_root / "crash.core"), 16 | 1)  # MEMORY_ONLY | CRASH
+    assert dom.state() == (DomainState.SHUTOFF, DomainShutoffReason.CRASHED)
