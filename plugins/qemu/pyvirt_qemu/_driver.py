@@ -24,6 +24,7 @@ from pyvirt_qemu._addresses import AddressOps
 from pyvirt_qemu._command import DEFAULT_EMULATOR
 from pyvirt_qemu._domain_ops import DomainOps
 from pyvirt_qemu._dump_ops import DumpOps
+from pyvirt_qemu._hotplug_ops import HotplugOps
 from pyvirt_qemu._network_ops import NetworkOps
 from pyvirt_qemu._qemudriver import QemuDriver
 from pyvirt_qemu._save_ops import SaveOps
@@ -48,7 +49,17 @@ def _qemu_version(emulator: str) -> int:
     return int(m[1]) * 1_000_000 + int(m[2]) * 1_000 + int(m[3]) if m else 0
 
 
-class QemuConnection(DomainOps, SnapshotOps, SaveOps, DumpOps, StorageOps, NetworkOps, AddressOps, DriverConnection):
+class QemuConnection(
+    DomainOps,
+    SnapshotOps,
+    SaveOps,
+    DumpOps,
+    HotplugOps,
+    StorageOps,
+    NetworkOps,
+    AddressOps,
+    DriverConnection,
+):
     def __init__(self, driver: QemuDriver, uri: str) -> None:
         self.driver = driver
         self.storage = driver.storage

@@ -254,6 +254,9 @@ def on_monitor_event(
         if guest_initiated and not run.stopping:
             _in_thread(handle_guest_shutdown, driver, dom, run, str(data.get("reason", "")))
         return
+    if event == "DEVICE_DELETED":
+        _device_deleted(driver, dom, run, str(data.get("device") or ""))
+        return
     if event == "GUEST_PANICKED":
         run.panicked = True
         if not run.stopping:
@@ -285,6 +288,21 @@ def on_monitor_event(
     driver.emit(dom, *changed)
 
 
+def _device_deleted(driver: QemuDriver, dom: QemuDomain, run: Run, alias: str) -> None:
+    """The guest let go of a device: wake the detach waiting for it, or, when it gave up
+    waiting, finish the removal in a thread of its own (pyvirt_qemu._hotplug)."""
+    with driver.lock:
+        waiter = run.device_waiters.get(alias)
+        if waiter is not None:
+            waiter.set()
+            return
+        pending = alias in run.pending_removals
+    if pending and not run.stopping:
+        from pyvirt_qemu._hotplug import finish_removal  # (it imports this module)
+
+        _in_thread(finish_removal, driver, dom, run, alias)
+
+
 def _panic_pause(driver: QemuDriver, dom: QemuDomain, run: Run) -> None:
     """QEMU pauses a panicked guest (-no-shutdown makes pvpanic's action a pause).  libvirt
     9.0 reports that as a pause (paused, reason crashed) when the guest is to be destroyed;
@@ -308,7 +326,7 @@ def _in_thread(fn: Any, *args: Any) -> None:
     threading.Thread(target=fn, args=args, name=f"qemu-{fn.__name__}", daemon=True).start()
 
 
-def _with_job(driver: QemuDriver, dom: QemuDomain, api: str, fn: Any) -> None:
+def with_job(driver: QemuDriver, dom: QemuDomain, api: str, fn: Any) -> None:
     """Run *fn* under the domain's job, however long the current holder takes."""
     while True:
         try:
@@ -331,7 +349,7 @@ def handle_eof(driver: QemuDriver, dom: QemuDomain, run: Run) -> None:
         else:
             stop_domain(driver, dom, DomainShutoffReason.CRASHED, DomainEventStoppedDetail.FAILED)
 
-    _with_job(driver, dom, "monitor EOF", body)
+    with_job(driver, dom, "monitor EOF", body)
 
 
 def _reset_and_continue(driver: QemuDriver, dom: QemuDomain, run: Run, reason: int) -> None:
@@ -359,7 +377,7 @@ def handle_guest_shutdown(driver: QemuDriver, dom: QemuDomain, run: Run, reason:
         driver.emit(dom, DomainEventType.SHUTDOWN, DomainEventShutdownDetail.GUEST)
         stop_domain(driver, dom, DomainShutoffReason.SHUTDOWN, DomainEventStoppedDetail.SHUTDOWN)
 
-    _with_job(driver, dom, "guest shutdown", body)
+    with_job(driver, dom, "guest shutdown", body)
 
 
 def handle_guest_panic(driver: QemuDriver, dom: QemuDomain, run: Run) -> None:
@@ -387,4 +405,4 @@ def handle_guest_panic(driver: QemuDriver, dom: QemuDomain, run: Run) -> None:
             return
         save_run_status(driver, dom)  # preserve
 
-    _with_job(driver, dom, "guest panic", body)
+    with_job(driver, dom, "guest panic", body)

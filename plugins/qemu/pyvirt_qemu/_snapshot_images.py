@@ -163,7 +163,7 @@ def _wait_concluded(monitor: Monitor, job_id: str) -> None:
         time.sleep(0.05)
 
 
-def _next_node_index(monitor: Monitor) -> int:
+def next_node_index(monitor: Monitor) -> int:
     """One more than the highest libvirt-N node name in use (libvirt's node naming)."""
     used = [0]
     for node in monitor.execute("query-named-block-nodes"):
@@ -177,7 +177,7 @@ def external_snapshot_live(monitor: Monitor, overlays: list[tuple[DiskDef, str]]
     """Put a new qcow2 overlay on top of each (disk, new file), all or none: the files are
     created, opened as new nodes, then switched in one ``transaction``."""
     nodes = block_nodes(monitor)
-    index = _next_node_index(monitor)
+    index = next_node_index(monitor)
     actions: list[dict[str, Any]] = []
     added: list[str] = []
     try:
