@@ -13,7 +13,15 @@ from pathlib import Path
 import pytest
 from pyvirt import Domain, DomainXMLFlags, ErrorCode, VirtError
 from qemu_guest import Guest, guest_domain_xml
-from qemu_helpers import QEMU_IMG, InProcessDriver, needs_qemu, qemu_driver, qemu_root, wait_for  # noqa: F401
+from qemu_helpers import (  # noqa: F401
+    QEMU_IMG,
+    InProcessDriver,
+    guest_xml,
+    needs_qemu,
+    qemu_driver,
+    qemu_root,
+    wait_for,
+)
 from test_qemu_guest_console import _ask
 
 pytestmark = needs_qemu
@@ -147,4 +155,22 @@ def test_bad_hotplug_requests_get_libvirts_errors_and_change_nothing(
         transient.attach_device(NIC, CONFIG)
     assert e.value.code == ErrorCode.OPERATION_INVALID
     transient.destroy()
+    dom.destroy()
+
+
+def test_a_guest_that_never_lets_go_keeps_the_device_after_the_detach_returns(
+    qemu_driver: InProcessDriver, qemu_root: Path
+) -> None:
+    """libvirt's timeout behaviour: device_del only asks; a guest that does not answer
+    (here firmware with no OS, so no ACPI eject) keeps the device, the detach still
+    succeeds once its wait is over, and the device stays in the live XML."""
+    conn = qemu_driver.connect()
+    xml = guest_xml("stuck", None).replace("</os>", "</os><features><acpi/></features>")
+    dom = conn.create_domain(xml)  # ACPI: the PCI bus takes hotplug
+    dom.attach_device(NIC, LIVE)
+    assert MAC in dom.xml_desc()
+    dom.detach_device(NIC, LIVE)
+    assert MAC in dom.xml_desc()  # still plugged: the guest never released it
+    with pytest.raises(VirtError, match="already exists"):
+        dom.attach_device(NIC, LIVE)
     dom.destroy()
