@@ -174,3 +174,27 @@ def test_a_guest_that_never_lets_go_keeps_the_device_after_the_detach_returns(
     with pytest.raises(VirtError, match="already exists"):
         dom.attach_device(NIC, LIVE)
     dom.destroy()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="a tap on a bridge needs root (CAP_NET_ADMIN)")
+@pytest.mark.skipif(not os.access("/dev/net/tun", os.R_OK | os.W_OK), reason="no /dev/net/tun")
+def test_a_bridged_nic_plugged_live_gets_a_tap_on_the_bridge_that_goes_with_it(
+    qemu_driver: InProcessDriver, linux_guest: Guest, qemu_root: Path
+) -> None:
+    bridge = f"pvhp{os.getpid() % 100000}"
+    subprocess.run(["ip", "link", "add", bridge, "type", "bridge"], check=True)
+    try:
+        dom = _boot(qemu_driver, linux_guest, qemu_root, "hpbr")
+        nic = (f"<interface type='bridge'><source bridge='{bridge}'/><mac address='{MAC}'/>"
+               "<model type='virtio'/></interface>")  # fmt: skip
+        dom.attach_device(nic, LIVE)
+        live = dom.xml_desc()
+        tap = live.split("<target dev='", 1)[1].split("'", 1)[0]
+        assert Path(f"/sys/class/net/{tap}/master").resolve().name == bridge
+        assert wait_for(lambda: _in_guest(dom, "/sys/class/net/eth0"), 120)
+        dom.detach_device(nic, LIVE)
+        assert wait_for(lambda: MAC not in dom.xml_desc(), 60)
+        assert wait_for(lambda: not Path(f"/sys/class/net/{tap}").exists(), 30)
+        dom.destroy()
+    finally:
+        subprocess.run(["ip", "link", "del", bridge], check=False)

@@ -15,6 +15,7 @@ The QEMU ids of devices are found from QEMU itself (``query-block``'s qdev path 
 from __future__ import annotations
 
 import contextlib
+import os
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -26,8 +27,10 @@ from pyvirt_qemu._domain import QemuDomain, Run
 from pyvirt_qemu._lifecycle import save_run_status, with_job
 from pyvirt_qemu._monitor import Monitor
 from pyvirt_qemu._snapshot_images import next_node_index
+from pyvirt_qemu._tap import open_nic_tap
 
 if TYPE_CHECKING:
+    from pyvirt_qemu._network import NetworkState
     from pyvirt_qemu._qemudriver import QemuDriver
 
 __all__ = ["REMOVE_WAIT", "finish_removal", "plug_disk", "plug_nic", "unplug"]
@@ -81,16 +84,32 @@ def plug_disk(monitor: Monitor, disk: DiskDef) -> None:
         raise
 
 
-def plug_nic(monitor: Monitor, nic: InterfaceDef) -> None:
-    """netdev_add the backend (user-mode networking), device_add the NIC with its MAC."""
-    if nic.type != "user":
+def plug_nic(monitor: Monitor, nic: InterfaceDef, networks: NetworkState | None) -> None:
+    """netdev_add the backend (user-mode networking, or a tap on the interface's bridge,
+    passed to QEMU over the monitor), device_add the NIC with its MAC; *nic* gets its tap's
+    name as target, as at start."""
+    if nic.type not in ("user", "network", "bridge"):
         raise _unsupported(f"hotplug of interface type '{nic.type}' is not supported")
     model = nic.model or "rtl8139"
     if model not in _NIC_MODELS:
         raise _unsupported(f"interface model '{model}'")
     used = _peripherals(monitor)
     n = next(i for i in range(len(used) + 1) if f"net{i}" not in used)
-    monitor.execute("netdev_add", {"type": "user", "id": f"hostnet{n}"})
+    if nic.type == "user":
+        monitor.execute("netdev_add", {"type": "user", "id": f"hostnet{n}"})
+    else:
+        fd = open_nic_tap(nic, networks)
+        try:
+            monitor.send_fd(f"hostnet{n}-tap", fd)
+        finally:
+            os.close(fd)  # QEMU holds its own copy now (or nobody does): the tap dies with it
+        try:
+            monitor.execute("netdev_add", {"type": "tap", "id": f"hostnet{n}",
+                                           "fd": f"hostnet{n}-tap"})  # fmt: skip
+        except VirtError:
+            with contextlib.suppress(VirtError):
+                monitor.execute("closefd", {"fdname": f"hostnet{n}-tap"})
+            raise
     try:
         monitor.execute("device_add", {"driver": _NIC_MODELS[model], "netdev": f"hostnet{n}",
                                        "id": f"net{n}", "mac": nic.mac})  # fmt: skip

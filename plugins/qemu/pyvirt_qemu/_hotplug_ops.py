@@ -144,7 +144,10 @@ class HotplugOps:
         if isinstance(dev, DiskDef):
             plug_disk(run.monitor, dev)
         elif isinstance(dev, InterfaceDef):
-            plug_nic(run.monitor, dev)
+            nic = dev.copy()  # gets its tap's name, in the live definition only
+            assert isinstance(nic, InterfaceDef)
+            plug_nic(run.monitor, nic, self.driver.networks)
+            dev = nic
         else:
             raise make_error(ErrorCode.OPERATION_UNSUPPORTED, _Q,
                              f"live attach of device '{dev.tag}' is not supported")  # fmt: skip
