@@ -29,12 +29,14 @@ _FILTERS = (
     _L.INACTIVE | _L.ACTIVE | _L.DISK_ONLY,
     _L.INTERNAL | _L.EXTERNAL,
 )
-#: What virDomainListAllSnapshots and its relatives accept.
 SNAPSHOT_LIST_FLAGS = (
     _L.ROOTS | _L.TOPOLOGICAL | _FILTERS[0] | _FILTERS[1] | _FILTERS[2] | _FILTERS[3]
 )
-#: What the children listings accept.
+"""The VIR_DOMAIN_SNAPSHOT_LIST_* flags virDomainListAllSnapshots, virDomainSnapshotNum and
+virDomainSnapshotListNames accept (pass it to :func:`unsupported_flags`)."""
 SNAPSHOT_CHILDREN_FLAGS = _L.DESCENDANTS | _L.TOPOLOGICAL | (SNAPSHOT_LIST_FLAGS & ~_L.ROOTS)
+"""The flags virDomainSnapshotListAllChildren and its relatives accept: DESCENDANTS in place
+of ROOTS (the same bit), with the same filters."""
 
 
 def snapshot_is_external(snap: SnapshotDef) -> bool:
@@ -70,6 +72,8 @@ class SnapshotTree:
         return name in self.snaps
 
     def get(self, name: str) -> SnapshotDef | None:
+        """The snapshot called *name*, or None (the caller words the missing error, as
+        virDomainSnapshotFindByName's callers do)."""
         return self.snaps.get(name)
 
     def link(self, snap: SnapshotDef) -> None:
@@ -92,6 +96,8 @@ class SnapshotTree:
         return found
 
     def filtered(self, names: list[str], flags: int) -> list[str]:
+        """The snapshots of *names* that pass the VIR_DOMAIN_SNAPSHOT_LIST_* filter groups
+        of *flags* (libvirt's virDomainSnapshotFilter), in the given order."""
         if flags & _L.METADATA == 0 and flags & _L.NO_METADATA:
             return []  # a snapshot the tree holds always has metadata
         if flags & _L.LEAVES and flags & _L.NO_LEAVES:
