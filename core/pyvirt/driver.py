@@ -104,6 +104,12 @@ if TYPE_CHECKING:
         StoragePoolObjList,
         StorageVolObjList,
     )
+    from pyvirt._kit_snapshots import (
+        SNAPSHOT_CHILDREN_FLAGS,
+        SNAPSHOT_LIST_FLAGS,
+        SnapshotTree,
+        snapshot_is_external,
+    )
 
 #: The kit's names, loaded on first use: module -> names.
 _KIT_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
@@ -126,6 +132,12 @@ _KIT_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
     ),
     "pyvirt._kit_hooks": ("DomainHookPhase", "run_domain_hooks"),
     "pyvirt._kit_model": ("field", "model"),
+    "pyvirt._kit_snapshots": (
+        "SNAPSHOT_CHILDREN_FLAGS",
+        "SNAPSHOT_LIST_FLAGS",
+        "SnapshotTree",
+        "snapshot_is_external",
+    ),
     "pyvirt._kit_objects": (
         "DomainObjList",
         "ListedDomain",
@@ -185,6 +197,10 @@ __all__ = [
     "parse_cpuset",
     "run_domain_hooks",
     "set_pin",
+    "SNAPSHOT_CHILDREN_FLAGS",
+    "SNAPSHOT_LIST_FLAGS",
+    "SnapshotTree",
+    "snapshot_is_external",
     "storage_pool_matches_filter",
     "unsupported",
     "unsupported_flags",

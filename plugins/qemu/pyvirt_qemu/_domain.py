@@ -7,8 +7,10 @@ running one carries data only a run has (id, pty paths, the VNC port).
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pyvirt import DomainRecord, DomainRef, DomainState
 from pyvirt.conf import DomainDef
@@ -37,6 +39,10 @@ class Run:
     fake_reboot: bool = False
     #: destroy or a handled shutdown owns the ending: event and EOF handlers keep out.
     stopping: bool = False
+    #: Detaches waiting for QEMU's DEVICE_DELETED, by device id.
+    device_waiters: dict[str, threading.Event] = field(default_factory=dict)
+    #: Devices asked to leave (device_del) and not gone yet: id -> (device, backend cleanup).
+    pending_removals: dict[str, tuple[Any, list[tuple[str, str]]]] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -49,6 +55,8 @@ class QemuDomain:
     reason: int = 0
     id: int = -1
     run: Run | None = None
+    #: A managed save image waits in the driver's save directory for the next start.
+    managed_save: bool = False
     job: JobLock = field(default_factory=JobLock)
 
     @property
@@ -68,4 +76,4 @@ class QemuDomain:
 
     def record(self) -> DomainRecord:
         return DomainRecord(self.name, self.uuid, self.id, self.state, self.reason,
-                            self.persistent, self.autostart, False)  # fmt: skip
+                            self.persistent, self.autostart, self.managed_save)  # fmt: skip

@@ -50,6 +50,8 @@ from pyvirt_qemu._qemudriver import QemuDriver
 _Q = ErrorDomain.QEMU
 #: virDomainConsoleFlags
 _CONSOLE_FORCE, _CONSOLE_SAFE = 1, 2
+#: VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
+_UNDEFINE_MANAGED_SAVE = 1
 
 
 def _not_running() -> VirtError:
@@ -123,12 +125,19 @@ class DomainOps:
         return dom.record()
 
     def domain_undefine(self, dom_ref: DomainRef, flags: int) -> None:
-        unsupported_flags(flags, 0, "qemuDomainUndefineFlags", _Q)
+        unsupported_flags(flags, _UNDEFINE_MANAGED_SAVE, "qemuDomainUndefineFlags", _Q)
         with self.driver.define_lock:
             dom = self._dom(dom_ref)
             if not dom.persistent:
                 raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
                                  "cannot undefine transient domain")  # fmt: skip
+            if dom.managed_save:
+                if not flags & _UNDEFINE_MANAGED_SAVE:
+                    raise make_error(ErrorCode.OPERATION_INVALID, _Q,
+                                     "Refusing to undefine while domain managed save image "
+                                     "exists")  # fmt: skip
+                remove_file(self.driver.managed_save_path(dom.name))
+                dom.managed_save = False
             remove_file(self.driver.autostart_link(dom.name))
             remove_file(self.driver.config_path(dom.name))
             with self.driver.lock:
@@ -144,13 +153,15 @@ class DomainOps:
 
     # -- start -----------------------------------------------------------------------------
     def domain_create(self, dom_ref: DomainRef, flags: int) -> DomainRecord:
-        unsupported_flags(flags, DomainCreateFlags.START_PAUSED, "qemuDomainCreateWithFlags", _Q)
+        allowed = DomainCreateFlags.START_PAUSED | DomainCreateFlags.START_FORCE_BOOT
+        unsupported_flags(flags, allowed, "qemuDomainCreateWithFlags", _Q)
         dom = self._dom(dom_ref)
         if dom.active:  # refused before the prepare hook runs for nothing
             raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
                              "domain is already running")  # fmt: skip
         paused = bool(flags & DomainCreateFlags.START_PAUSED)
-        self.driver.start_with_hooks(dom, "virDomainCreate", paused=paused)
+        force = bool(flags & DomainCreateFlags.START_FORCE_BOOT)
+        self.driver.start_with_hooks(dom, "virDomainCreate", paused=paused, force_boot=force)
         return dom.record()
 
     def domain_create_xml(self, xml: str, flags: int) -> DomainRecord:
@@ -366,11 +377,6 @@ class DomainOps:
     def domain_is_persistent(self, dom_ref: DomainRef) -> bool:
         with self.driver.lock:
             return self._dom(dom_ref).persistent
-
-    def domain_has_managed_save_image(self, dom_ref: DomainRef, flags: int) -> bool:
-        unsupported_flags(flags, 0, "qemuDomainHasManagedSaveImage", _Q)
-        self._dom(dom_ref)
-        return False
 
     def domain_get_security_label(self, dom_ref: DomainRef) -> SecurityLabel:
         self._dom(dom_ref)

@@ -23,9 +23,13 @@ from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 from pyvirt_qemu._addresses import AddressOps
 from pyvirt_qemu._command import DEFAULT_EMULATOR
 from pyvirt_qemu._domain_ops import DomainOps
+from pyvirt_qemu._dump_ops import DumpOps
+from pyvirt_qemu._hotplug_ops import HotplugOps
 from pyvirt_qemu._metadata_ops import MetadataOps
 from pyvirt_qemu._network_ops import NetworkOps
 from pyvirt_qemu._qemudriver import QemuDriver
+from pyvirt_qemu._save_ops import SaveOps
+from pyvirt_qemu._snapshot_ops import SnapshotOps
 from pyvirt_qemu._stats_ops import StatsOps
 from pyvirt_qemu._storage import StorageOps
 from pyvirt_qemu._vcpu_ops import VcpuOps
@@ -49,7 +53,17 @@ def _qemu_version(emulator: str) -> int:
 
 
 class QemuConnection(
-    DomainOps, StatsOps, VcpuOps, MetadataOps, StorageOps, NetworkOps, AddressOps,
+    DomainOps,
+    StatsOps,
+    VcpuOps,
+    MetadataOps,
+    SnapshotOps,
+    SaveOps,
+    DumpOps,
+    HotplugOps,
+    StorageOps,
+    NetworkOps,
+    AddressOps,
     DriverConnection,
 ):
     def __init__(self, driver: QemuDriver, uri: str) -> None:

@@ -34,6 +34,7 @@ from pyvirt import (
     VirtError,
     make_error,
 )
+from pyvirt.conf import DomainDef
 
 from pyvirt_qemu._aliases import assign_aliases
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
@@ -77,15 +78,27 @@ def save_run_status(driver: QemuDriver, dom: QemuDomain) -> None:
     )  # fmt: skip
 
 
-def start_domain(driver: QemuDriver, dom: QemuDomain, *, paused: bool = False) -> None:
+def start_domain(
+    driver: QemuDriver,
+    dom: QemuDomain,
+    *,
+    paused: bool = False,
+    announce: bool = True,
+    defn: DomainDef | None = None,
+    extra_argv: tuple[str, ...] = (),
+) -> None:
     """Boot *dom* (its job held): spawn QEMU paused, handshake, refresh live data, cont.
 
     With *paused* (virsh start --paused) the CPUs never start: libvirt then reports
-    paused (user) and emits SUSPENDED/PAUSED right after STARTED/BOOTED.
+    paused (user) and emits SUSPENDED/PAUSED right after STARTED/BOOTED.  Without
+    *announce* QEMU is left paused (starting up) and nothing is emitted: the caller (a
+    revert or a restore) fills the guest's state in first, then continues and announces.
+    *defn* (a save image's definition) replaces the domain's own for this run, and
+    *extra_argv* is appended to QEMU's command line (``-incoming defer`` for a restore).
     """
     if dom.active:
         raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.QEMU, "domain is already running")
-    live = dom.defn.copy()
+    live = (defn or dom.defn).copy()
     check_emulator(live.emulator or "")
     accel = choose_accel(live, driver.forced_accel)
     run_id = driver.take_id()
@@ -95,7 +108,7 @@ def start_domain(driver: QemuDriver, dom: QemuDomain, *, paused: bool = False) -
         paths = LaunchPaths(monitor=str(lib / "monitor.sock"), channel_dir=str(lib), tap_fds=taps)
         assign_runtime_paths(live, paths)
         assign_aliases(live)
-        argv = build_argv(live, accel=accel, paths=paths)
+        argv = build_argv(live, accel=accel, paths=paths) + list(extra_argv)
         shutil.rmtree(lib, ignore_errors=True)
         lib.mkdir(parents=True, mode=0o700)
         log_path = driver.paths.log_dir / f"{live.name}.log"
@@ -145,6 +158,9 @@ def start_domain(driver: QemuDriver, dom: QemuDomain, *, paused: bool = False) -
         dom.live, dom.run = live, run
         driver.set_id(dom, run_id)
         dom.state, dom.reason = DomainState.PAUSED, DomainPausedReason.STARTING_UP
+    if not announce:
+        save_run_status(driver, dom)
+        return
     if paused:
         with driver.lock:
             dom.reason = DomainPausedReason.USER
@@ -254,6 +270,9 @@ def on_monitor_event(
         if guest_initiated and not run.stopping:
             _in_thread(handle_guest_shutdown, driver, dom, run, str(data.get("reason", "")))
         return
+    if event == "DEVICE_DELETED":
+        _device_deleted(driver, dom, run, str(data.get("device") or ""))
+        return
     if event == "GUEST_PANICKED":
         run.panicked = True
         if not run.stopping:
@@ -285,6 +304,21 @@ def on_monitor_event(
     driver.emit(dom, *changed)
 
 
+def _device_deleted(driver: QemuDriver, dom: QemuDomain, run: Run, alias: str) -> None:
+    """The guest let go of a device: wake the detach waiting for it, or, when it gave up
+    waiting, finish the removal in a thread of its own (pyvirt_qemu._hotplug)."""
+    with driver.lock:
+        waiter = run.device_waiters.get(alias)
+        if waiter is not None:
+            waiter.set()
+            return
+        pending = alias in run.pending_removals
+    if pending and not run.stopping:
+        from pyvirt_qemu._hotplug import finish_removal  # (it imports this module)
+
+        _in_thread(finish_removal, driver, dom, run, alias)
+
+
 def _panic_pause(driver: QemuDriver, dom: QemuDomain, run: Run) -> None:
     """QEMU pauses a panicked guest (-no-shutdown makes pvpanic's action a pause).  libvirt
     9.0 reports that as a pause (paused, reason crashed) when the guest is to be destroyed;
@@ -308,7 +342,7 @@ def _in_thread(fn: Any, *args: Any) -> None:
     threading.Thread(target=fn, args=args, name=f"qemu-{fn.__name__}", daemon=True).start()
 
 
-def _with_job(driver: QemuDriver, dom: QemuDomain, api: str, fn: Any) -> None:
+def with_job(driver: QemuDriver, dom: QemuDomain, api: str, fn: Any) -> None:
     """Run *fn* under the domain's job, however long the current holder takes."""
     while True:
         try:
@@ -331,7 +365,7 @@ def handle_eof(driver: QemuDriver, dom: QemuDomain, run: Run) -> None:
         else:
             stop_domain(driver, dom, DomainShutoffReason.CRASHED, DomainEventStoppedDetail.FAILED)
 
-    _with_job(driver, dom, "monitor EOF", body)
+    with_job(driver, dom, "monitor EOF", body)
 
 
 def _reset_and_continue(driver: QemuDriver, dom: QemuDomain, run: Run, reason: int) -> None:
@@ -359,7 +393,7 @@ def handle_guest_shutdown(driver: QemuDriver, dom: QemuDomain, run: Run, reason:
         driver.emit(dom, DomainEventType.SHUTDOWN, DomainEventShutdownDetail.GUEST)
         stop_domain(driver, dom, DomainShutoffReason.SHUTDOWN, DomainEventStoppedDetail.SHUTDOWN)
 
-    _with_job(driver, dom, "guest shutdown", body)
+    with_job(driver, dom, "guest shutdown", body)
 
 
 def handle_guest_panic(driver: QemuDriver, dom: QemuDomain, run: Run) -> None:
@@ -387,4 +421,4 @@ def handle_guest_panic(driver: QemuDriver, dom: QemuDomain, run: Run) -> None:
             return
         save_run_status(driver, dom)  # preserve
 
-    _with_job(driver, dom, "guest panic", body)
+    with_job(driver, dom, "guest panic", body)

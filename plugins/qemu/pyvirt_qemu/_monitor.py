@@ -174,6 +174,30 @@ class Monitor:
                 ErrorCode.OPERATION_TIMEOUT, ErrorDomain.QEMU, f"monitor command {command}"
             ) from exc
 
+    def send_fd(self, name: str, fd: int) -> None:
+        """Pass *fd* to QEMU over the monitor socket (SCM_RIGHTS) and name it *name* with
+        ``getfd``, for a later ``netdev_add ... fd=name`` (a hotplugged NIC's tap)."""
+        client = self._client
+        if client is None or client.runstate != Runstate.RUNNING:
+            raise MonitorClosed(
+                "monitor closed", code=ErrorCode.OPERATION_FAILED, domain=ErrorDomain.QEMU
+            )
+
+        async def send() -> None:
+            client.send_fd_scm(fd)
+            await client.execute("getfd", {"fdname": name})
+
+        try:
+            monitor_loop.run(send(), COMMAND_TIMEOUT)
+        except ExecuteError as exc:
+            raise _monitor_error(f"getfd: {exc}") from exc
+        except (OSError, QMPError) as exc:
+            raise MonitorClosed(
+                f"operation failed: monitor of '{self.name}' closed during getfd",
+                code=ErrorCode.OPERATION_FAILED,
+                domain=ErrorDomain.QEMU,
+            ) from exc
+
     def close(self) -> None:
         """Disconnect without touching QEMU (it keeps running)."""
         self.closed_by_us = True

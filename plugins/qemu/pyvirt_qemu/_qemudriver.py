@@ -34,7 +34,7 @@ from pyvirt import (
 from pyvirt.conf import parse_domain_xml
 from pyvirt.driver import DomainObjList
 
-from pyvirt_qemu._config import QemuPaths
+from pyvirt_qemu._config import QemuPaths, remove_file
 from pyvirt_qemu._console_sessions import ConsoleSessions
 from pyvirt_qemu._domain import QemuDomain, Run
 from pyvirt_qemu._hookpoints import PREPARE, STARTED, STOPPED, run_hooks
@@ -52,6 +52,7 @@ from pyvirt_qemu._listeners import deliver
 from pyvirt_qemu._monitor import Monitor
 from pyvirt_qemu._network import NetworkState
 from pyvirt_qemu._process import QemuProcess
+from pyvirt_qemu._snapshot_store import SnapshotStore
 from pyvirt_qemu._status import load_status, remove_status
 from pyvirt_qemu._storage import StorageState
 
@@ -90,6 +91,8 @@ class QemuDriver:
         #: Virtual networks are the host's bridges and firewall: only the privileged
         #: driver (qemu:///system) has them, as only libvirt's system daemon does.
         self.networks = NetworkState(paths, self.listeners) if privileged else None
+        #: Every domain's snapshot tree, kept where libvirt keeps it (<lib>/snapshot/<dom>).
+        self.snapshots = SnapshotStore(paths.lib_dir / "snapshot")
 
     # -- the domain list (names the lifecycle code uses) ----------------------------------
     def remove_domain(self, dom: QemuDomain) -> None:
@@ -133,6 +136,9 @@ class QemuDriver:
             self.networks.initialize()  # and plug into its networks
         self._load_configs()
         self._reconnect_all()
+        from pyvirt_qemu._snapshot_ops import recover_snapshots  # (it imports this module)
+
+        recover_snapshots(self)  # guests found again first: a half-taken snapshot may be live
         self._autostart()
 
     def _load_configs(self) -> None:
@@ -143,7 +149,8 @@ class QemuDriver:
                 log.warning("skipping unreadable config %s: %s", path, exc)
                 continue
             autostart = (self.paths.autostart_dir / path.name).is_symlink()
-            self.domains.add(QemuDomain(defn=defn, persistent=True, autostart=autostart))
+            dom = self.domains.add(QemuDomain(defn=defn, persistent=True, autostart=autostart))
+            dom.managed_save = self.managed_save_path(dom.name).exists()
 
     def _reconnect_all(self) -> None:
         for path in sorted(self.paths.run_dir.glob("*.xml")):
@@ -234,7 +241,13 @@ class QemuDriver:
     def autostart_link(self, name: str) -> Path:
         return self.paths.autostart_dir / f"{name}.xml"
 
-    def start_with_hooks(self, dom: QemuDomain, api: str, *, paused: bool = False) -> None:
+    def managed_save_path(self, name: str) -> Path:
+        """Where libvirt keeps it too: <lib>/save/<name>.save."""
+        return self.paths.lib_dir / "save" / f"{name}.save"
+
+    def start_with_hooks(
+        self, dom: QemuDomain, api: str, *, paused: bool = False, force_boot: bool = False
+    ) -> None:
         """Boot *dom*: prepare and start hooks, then the start under the job, then started.
 
         The hooks run with no job held (they may call back into the API); a failed start
@@ -243,18 +256,29 @@ class QemuDriver:
         """
         run_hooks(PREPARE, dom.defn)
         with dom.job.hold(api, self.job_wait):
-            self.start_held(dom, paused=paused)
+            self.start_held(dom, paused=paused, force_boot=force_boot)
             live, run_id = dom.live, dom.id
         if live is not None:
             run_hooks(STARTED, live, run_id)
 
-    def start_held(self, dom: QemuDomain, *, paused: bool = False) -> None:
-        """The start proper, its job held and the prepare hooks done."""
+    def start_held(
+        self, dom: QemuDomain, *, paused: bool = False, force_boot: bool = False
+    ) -> None:
+        """The start proper, its job held and the prepare hooks done: from the managed save
+        image when there is one (*force_boot* discards it), else a fresh boot."""
         if dom.active:
             raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
                              "domain is already running")  # fmt: skip
         defn = dom.defn
         try:
+            if dom.managed_save and force_boot:
+                remove_file(self.managed_save_path(dom.name))
+                dom.managed_save = False
+            if dom.managed_save:
+                from pyvirt_qemu._save_ops import restore_managed_save  # (it imports us)
+
+                if restore_managed_save(self, dom, paused=paused):
+                    return
             start_domain(self, dom, paused=paused)
         except BaseException:
             dom.job.defer(functools.partial(run_hooks, STOPPED, defn))

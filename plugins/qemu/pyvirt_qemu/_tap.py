@@ -15,14 +15,14 @@ import os
 from typing import TYPE_CHECKING
 
 from pyvirt import ErrorCode, ErrorDomain, make_error
-from pyvirt.conf import DomainDef
+from pyvirt.conf import DomainDef, InterfaceDef
 
 from pyvirt_qemu import _netdev
 
 if TYPE_CHECKING:
     from pyvirt_qemu._network import NetworkState
 
-__all__ = ["close_taps", "open_taps"]
+__all__ = ["close_taps", "open_nic_tap", "open_taps"]
 
 
 def _bridge_for(nic_type: str, source: dict[str, str], networks: NetworkState | None) -> str:
@@ -51,20 +51,25 @@ def open_taps(live: DomainDef, networks: NetworkState | None) -> dict[int, int]:
     fds: dict[int, int] = {}
     try:
         for i, nic in enumerate(live.interfaces):
-            if nic.type not in ("network", "bridge"):
-                continue
-            bridge = _bridge_for(nic.type, nic.source, networks)
-            wanted = nic.target_dev if nic.target_dev and not nic.target_dev.startswith(
-                (_netdev.TAP_PREFIX, "vnet")) else None  # fmt: skip
-            fd, name = _netdev.open_tap(bridge, nic.mac or "", wanted)
-            fds[i] = fd
-            nic.target_dev = name
-            if nic.type == "network":
-                nic.source = {**nic.source, "bridge": bridge}
+            if nic.type in ("network", "bridge"):
+                fds[i] = open_nic_tap(nic, networks)
     except BaseException:
         close_taps(fds)
         raise
     return fds
+
+
+def open_nic_tap(nic: InterfaceDef, networks: NetworkState | None) -> int:
+    """A tap on the bridge of one bridged interface (updated with the tap's name, and a
+    network's bridge): its descriptor, for QEMU (at start, or passed to it by hotplug)."""
+    bridge = _bridge_for(nic.type, nic.source, networks)
+    wanted = nic.target_dev if nic.target_dev and not nic.target_dev.startswith(
+        (_netdev.TAP_PREFIX, "vnet")) else None  # fmt: skip
+    fd, name = _netdev.open_tap(bridge, nic.mac or "", wanted)
+    nic.target_dev = name
+    if nic.type == "network":
+        nic.source = {**nic.source, "bridge": bridge}
+    return fd
 
 
 def close_taps(fds: dict[int, int]) -> None:

@@ -1,0 +1,185 @@
+"""attach-device / detach-device of a QEMU connection (virDomainAttachDevice(Flags),
+virDomainDetachDevice(Flags)): disks and NICs plugged into the running guest
+(:mod:`pyvirt_qemu._hotplug`) and/or added to the persistent definition.
+
+Which definitions a call changes follows libvirt's virDomainObjUpdateModificationImpact:
+CURRENT means the live one when the domain runs and the persistent one when it does not;
+LIVE on a shut-off domain and CONFIG on a transient one are refused.  The device XML is
+parsed as part of a domain, so it gets the same defaults (a generated MAC, the disk bus
+from its target name) and the same checks as a definition; a config change is checked by
+building the new definition's command line, as define does.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pyvirt import DomainRef, ErrorCode, ErrorDomain, make_error
+from pyvirt.conf import (
+    Device,
+    DiskDef,
+    DomainDef,
+    InterfaceDef,
+    format_domain_xml,
+    parse_domain_xml,
+)
+from pyvirt.driver import unsupported_flags
+
+from pyvirt_qemu._config import atomic_write
+from pyvirt_qemu._domain import QemuDomain
+from pyvirt_qemu._domain_ops import _parse
+from pyvirt_qemu._hotplug import plug_disk, plug_nic, unplug
+from pyvirt_qemu._lifecycle import save_run_status
+from pyvirt_qemu._qemudriver import QemuDriver
+
+__all__ = ["HotplugOps"]
+
+_Q = ErrorDomain.QEMU
+#: VIR_DOMAIN_AFFECT_*
+LIVE, CONFIG = 1, 2
+
+
+def _device(xml: str) -> DiskDef | InterfaceDef | Device:
+    """The one device *xml* describes, with a domain definition's defaults."""
+    body = re.sub(r"^\s*<\?xml[^>]*\?>", "", xml)
+    shell = (f"<domain type='qemu'><name>hotplug</name><memory>65536</memory>"
+             f"<os><type>hvm</type></os><devices>{body}</devices></domain>")  # fmt: skip
+    # Parsing may add what the device implies (a disk's controller): the one wanted is
+    # the one of the element's own kind.
+    tag = m[1] if (m := re.match(r"\s*<([\w-]+)", body)) else ""
+    devices = [d for d in parse_domain_xml(shell, default_arch="x86_64").devices if d.tag == tag]
+    if len(devices) != 1:
+        raise make_error(ErrorCode.XML_ERROR, ErrorDomain.DOMAIN,
+                         "expected exactly one device element")  # fmt: skip
+    return devices[0]
+
+
+def _with(defn: DomainDef, dev: Device) -> DomainDef:
+    """A copy of *defn* with *dev* after the last device of its kind (libvirt keeps the
+    devices grouped by kind)."""
+    new = defn.copy()
+    same = [i for i, d in enumerate(new.devices) if type(d) is type(dev)]
+    at = same[-1] + 1 if same else (0 if isinstance(dev, DiskDef) else len(new.devices))
+    new.devices.insert(at, dev.copy())
+    return new
+
+
+def _find(defn: DomainDef, dev: Device, *, live: bool) -> Device:
+    """The device of *defn* that *dev* names: a disk by its target, a NIC by its MAC."""
+    if isinstance(dev, DiskDef):
+        for d in defn.disks:
+            if d.target_dev == dev.target_dev:
+                return d
+        what = f"disk {dev.target_dev} not found" if live else f"no target device {dev.target_dev}"
+    elif isinstance(dev, InterfaceDef):
+        for nic in defn.interfaces:
+            if (nic.mac or "").lower() == (dev.mac or "").lower():
+                return nic
+        what = f"no device matching MAC address {dev.mac} found"
+    else:
+        raise make_error(ErrorCode.OPERATION_UNSUPPORTED, _Q,
+                         f"{'live' if live else 'persistent'} detach of device '{dev.tag}' is "
+                         "not supported")  # fmt: skip
+    raise make_error(ErrorCode.DEVICE_MISSING, _Q, what)
+
+
+def _check_new(defn: DomainDef, dev: Device, *, live: bool) -> None:
+    """libvirt's duplicate checks for an attach."""
+    if isinstance(dev, DiskDef) and any(d.target_dev == dev.target_dev for d in defn.disks):
+        code = ErrorCode.OPERATION_FAILED if live else ErrorCode.OPERATION_INVALID
+        raise make_error(code, _Q, f"target {dev.target_dev} already exists")
+    if isinstance(dev, InterfaceDef) and any(
+        (n.mac or "").lower() == (dev.mac or "").lower() for n in defn.interfaces
+    ):
+        raise make_error(ErrorCode.OPERATION_INVALID, _Q,
+                         f"network device with mac {dev.mac} already exists")  # fmt: skip
+
+
+class HotplugOps:
+    """Mixin for :class:`~pyvirt_qemu._driver.QemuConnection`; ``self.driver`` is the state."""
+
+    driver: QemuDriver
+
+    def _impact(self, dom: QemuDomain, flags: int) -> int:
+        """libvirt's virDomainObjUpdateModificationImpact."""
+        if not flags & (LIVE | CONFIG):
+            flags |= LIVE if dom.active else CONFIG
+        if flags & LIVE and not dom.active:
+            raise make_error(ErrorCode.OPERATION_INVALID, _Q, "domain is not running")
+        if flags & CONFIG and not dom.persistent:
+            raise make_error(ErrorCode.OPERATION_INVALID, _Q,
+                             "transient domains do not have any persistent config")  # fmt: skip
+        return flags
+
+    def _write_config(self, dom: QemuDomain, new: DomainDef) -> None:
+        atomic_write(self.driver.config_path(dom.name), format_domain_xml(new, inactive=True))
+        dom.defn = new
+
+    # -- attach ----------------------------------------------------------------------------
+    def domain_attach_device(self, dom: DomainRef, xml: str) -> None:
+        self._attach(dom, xml, LIVE, "virDomainAttachDevice")
+
+    def domain_attach_device_flags(self, dom: DomainRef, xml: str, flags: int) -> None:
+        unsupported_flags(flags, LIVE | CONFIG, "qemuDomainAttachDeviceFlags", _Q)
+        self._attach(dom, xml, flags, "virDomainAttachDeviceFlags")
+
+    def _attach(self, ref: DomainRef, xml: str, flags: int, api: str) -> None:
+        dom = self.driver.domains.from_ref(ref)
+        dev = _device(xml)
+        with dom.job.hold(api, self.driver.job_wait):
+            flags = self._impact(dom, flags)
+            new_config = None
+            if flags & CONFIG:  # checked (and its command line built) before any change
+                _check_new(dom.defn, dev, live=False)
+                new_config = _parse(format_domain_xml(_with(dom.defn, dev), inactive=True))
+            if flags & LIVE:
+                self._attach_live(dom, dev)
+            if new_config is not None:
+                self._write_config(dom, new_config)
+
+    def _attach_live(self, dom: QemuDomain, dev: Device) -> None:
+        run, live = dom.run, dom.live
+        assert run is not None and live is not None
+        _check_new(live, dev, live=True)
+        if isinstance(dev, DiskDef):
+            plug_disk(run.monitor, dev)
+        elif isinstance(dev, InterfaceDef):
+            nic = dev.copy()  # gets its tap's name, in the live definition only
+            assert isinstance(nic, InterfaceDef)
+            plug_nic(run.monitor, nic, self.driver.networks)
+            dev = nic
+        else:
+            raise make_error(ErrorCode.OPERATION_UNSUPPORTED, _Q,
+                             f"live attach of device '{dev.tag}' is not supported")  # fmt: skip
+        with self.driver.lock:
+            dom.live = _with(live, dev)
+        save_run_status(self.driver, dom)
+
+    # -- detach ----------------------------------------------------------------------------
+    def domain_detach_device(self, dom: DomainRef, xml: str) -> None:
+        self._detach(dom, xml, LIVE, "virDomainDetachDevice")
+
+    def domain_detach_device_flags(self, dom: DomainRef, xml: str, flags: int) -> None:
+        unsupported_flags(flags, LIVE | CONFIG, "qemuDomainDetachDeviceFlags", _Q)
+        self._detach(dom, xml, flags, "virDomainDetachDeviceFlags")
+
+    def _detach(self, ref: DomainRef, xml: str, flags: int, api: str) -> None:
+        """Config first checked, then the live unplug (which may end before the guest lets
+        go: the removal then finishes when QEMU says so), then the config written."""
+        dom = self.driver.domains.from_ref(ref)
+        dev = _device(xml)
+        with dom.job.hold(api, self.driver.job_wait):
+            flags = self._impact(dom, flags)
+            new_config = None
+            if flags & CONFIG:
+                doomed = _find(dom.defn, dev, live=False)
+                new_config = dom.defn.copy()
+                new_config.devices = [d for d in dom.defn.devices if d is not doomed]
+            if flags & LIVE:
+                run, live = dom.run, dom.live
+                assert run is not None and live is not None
+                found = _find(live, dev, live=True)
+                assert isinstance(found, (DiskDef, InterfaceDef))
+                unplug(self.driver, dom, run, found)
+            if new_config is not None:
+                self._write_config(dom, new_config)
