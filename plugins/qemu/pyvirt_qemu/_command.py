@@ -33,7 +33,6 @@ from pyvirt_qemu._command_base import (
 from pyvirt_qemu._command_devices import (
     _chardevs,
     _controllers,
-    _disks,
     _graphics,
     _inputs,
     _interfaces,
@@ -42,6 +41,7 @@ from pyvirt_qemu._command_devices import (
     _videos,
     check_device_kinds,
 )
+from pyvirt_qemu._command_disks import build_disks
 
 __all__ = [
     "DEFAULT_EMULATOR",
@@ -84,7 +84,7 @@ def build_argv(d: DomainDef, *, accel: str, paths: LaunchPaths) -> list[str]:
         b.add("-no-reboot")
     _direct_boot(b)
     _controllers(b)
-    _disks(b)
+    build_disks(b)
     _interfaces(b)
     _chardevs(b)
     _inputs(b)

@@ -61,6 +61,9 @@ class LaunchPaths:
     #: Open tap descriptors QEMU inherits, by interface index (``-netdev tap,fd=N``): the
     #: driver makes the taps (see :mod:`pyvirt_qemu._tap`), the builder only names them.
     tap_fds: Mapping[int, int] = field(default_factory=dict)
+    #: Each disk's file by target, as :func:`pyvirt_qemu._disks.prepare_disks` found it (a
+    #: ``<disk type='volume'>`` names a pool's volume, not a file).
+    disk_files: Mapping[str, str] = field(default_factory=dict)
 
 
 def assign_runtime_paths(live: DomainDef, paths: LaunchPaths) -> None:

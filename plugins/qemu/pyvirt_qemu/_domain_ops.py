@@ -40,6 +40,7 @@ from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._config import atomic_write, remove_file
 from pyvirt_qemu._console import console_device, open_console
 from pyvirt_qemu._defaults import apply_qemu_defaults, choose_accel
+from pyvirt_qemu._disks import apply_disk_defaults
 from pyvirt_qemu._domain import QemuDomain
 from pyvirt_qemu._hookpoints import PREPARE, STARTED, run_hooks
 from pyvirt_qemu._lifecycle import save_run_status
@@ -59,6 +60,7 @@ def _parse(xml: str) -> DomainDef:
     command line now, so an unsupported setting is refused at define time, not at boot."""
     defn = parse_domain_xml(xml, default_arch="x86_64")
     apply_qemu_defaults(defn)
+    apply_disk_defaults(defn)
     trial = defn.copy()
     # Taps are made at start; a placeholder descriptor lets their -netdev be checked now.
     taps = {i: -1 for i, nic in enumerate(trial.interfaces) if nic.type in ("network", "bridge")}

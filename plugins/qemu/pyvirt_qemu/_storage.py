@@ -201,6 +201,18 @@ class StorageState:
     def by_name(self, name: str) -> DirPool:
         return self.pools.lookup_by_name(name)
 
+    def volume_file(self, pool_name: str, vol_name: str) -> str:
+        """The file of a ``<disk type='volume'>``'s volume, with libvirt's lookup errors."""
+        with self.lock:
+            pool = self.by_name(pool_name)
+            if not pool.active:
+                raise _not_active(pool)
+            vol = pool.volumes.get(vol_name)
+            if vol is None:
+                raise _err(ErrorCode.NO_STORAGE_VOL,
+                           f"no storage vol with matching name '{vol_name}'")  # fmt: skip
+            return vol.target_path or ""
+
 
 def _not_active(pool: DirPool) -> VirtError:
     return _err(ErrorCode.OPERATION_INVALID, f"storage pool '{pool.name}' is not active")
