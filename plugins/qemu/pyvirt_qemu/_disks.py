@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from lxml import etree
 from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error
-from pyvirt.conf import ControllerDef, DiskDef, DomainDef
+from pyvirt.conf import ControllerDef, DiskDef, DomainDef, disk_name_to_index
 
 from pyvirt_qemu._image_meta import probe_format, read_meta, resolve_backing
 
@@ -60,6 +60,7 @@ class Layer:
 def apply_disk_defaults(d: DomainDef) -> None:
     """libvirt's disk post-parse and validation: one disk per target, the default driver,
     and the implicit controllers (``lsilogic`` SCSI; AHCI on i440fx, q35 has its own)."""
+    _order_disks(d)
     seen: dict[str, DiskDef] = {}
     for disk in d.disks:
         other = seen.get(disk.target_dev)
@@ -76,6 +77,9 @@ def apply_disk_defaults(d: DomainDef) -> None:
             drv.setdefault("name", "qemu")
             drv.setdefault("type", "raw")
             disk.driver = {"name": drv.pop("name"), "type": drv.pop("type"), **drv}
+    for c in d.controllers:
+        if c.type == "scsi" and c.model is None:
+            c.model = DEFAULT_SCSI_MODEL  # the QEMU driver's choice, shown once defined
     have = {(c.type, c.index) for c in d.controllers}
     for bus in ("scsi", "sata"):
         for ctrl in sorted({_controller_index(disk) for disk in d.disks if disk.target_bus == bus}):
@@ -84,6 +88,27 @@ def apply_disk_defaults(d: DomainDef) -> None:
             model = DEFAULT_SCSI_MODEL if bus == "scsi" else None
             d.devices.append(ControllerDef(type=bus, index=ctrl, model=model))
             have.add((bus, ctrl))
+
+
+def _order_disks(d: DomainDef) -> None:
+    """libvirt keeps disks as ``virDomainDiskInsert`` places them, one by one in document
+    order: before the first disk of the same bus with a later name, else right after the
+    last disk of that bus, else at the end.  The order decides the node indices (and the
+    order of the command line), so it is kept here exactly."""
+    placed: list[DiskDef] = []
+    for disk in d.disks:
+        at = -1
+        for i in range(len(placed) - 1, -1, -1):
+            if placed[i].target_bus != disk.target_bus:
+                continue
+            if disk_name_to_index(placed[i].target_dev) > disk_name_to_index(disk.target_dev):
+                at = i
+            elif at == -1:
+                at = i + 1
+        placed.insert(len(placed) if at == -1 else at, disk)
+    slots = [i for i, dev in enumerate(d.devices) if isinstance(dev, DiskDef)]
+    for i, disk in zip(slots, placed, strict=True):
+        d.devices[i] = disk
 
 
 def _controller_index(disk: DiskDef) -> int:
@@ -116,6 +141,8 @@ def prepare_disks(live: DomainDef, resolve_volume: VolumeResolver) -> dict[str, 
         index += 1
         path = _disk_file(disk, resolve_volume)
         if path is None:
+            # An empty drive has no image, so no format either (libvirt's live XML).
+            disk.driver = {k: v for k, v in (disk.driver or {}).items() if k != "type"}
             continue
         files[disk.target_dev] = path
         fmt = (disk.driver or {}).get("type", "raw")
