@@ -17,14 +17,13 @@ import re
 import shutil
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from lxml import etree
 from pyvirt import DomainState, ErrorCode, ErrorDomain, VirtError
-from qemu_guest import PROMPT, Guest, guest_domain_xml
+from qemu_guest import Guest, guest_domain_xml
 from qemu_helpers import (  # noqa: F401 - fixtures
     QEMU_IMG,
     InProcessDriver,
@@ -33,12 +32,13 @@ from qemu_helpers import (  # noqa: F401 - fixtures
     qemu_pids,
     qemu_root,
 )
+from test_qemu_guest_console import _ask
+from test_qemu_libvirt_parity import _libvirtd_qemu
 
 pytestmark = needs_qemu
 
 VIRSH = shutil.which("virsh")
 MiB = 1024 * 1024
-TIMEOUT = 180.0
 _DISK_DRIVERS = {"virtio-blk-pci", "ide-hd", "ide-cd", "scsi-hd", "scsi-cd"}
 
 
@@ -109,14 +109,6 @@ def live_disks(xml: str) -> list[str]:
 
 
 # ---------------------------------------------------------------- against libvirtd
-
-
-def _libvirtd_qemu() -> bool:
-    if VIRSH is None or os.geteuid() != 0:
-        return False
-    probe = subprocess.run([VIRSH, "-c", "qemu:///system", "uri"], capture_output=True,
-                           timeout=30, check=False)  # fmt: skip
-    return probe.returncode == 0
 
 
 needs_libvirtd = pytest.mark.skipif(
@@ -346,34 +338,9 @@ def test_volume_disk_from_a_pool_with_its_backing_chain(
 # ---------------------------------------------------------------- the real guest
 
 
-def _read_until(fd: int, needle: bytes, timeout: float = TIMEOUT) -> bytes:
-    import select
-
-    got = b""
-    deadline = time.monotonic() + timeout
-    while needle not in got:
-        left = deadline - time.monotonic()
-        assert left > 0, got
-        ready, _, _ = select.select([fd], [], [], min(left, 1.0))
-        if ready:
-            chunk = os.read(fd, 4096)
-            assert chunk, got
-            got += chunk
-    return got
-
-
-def _ask(fd: int, command: str, end: bytes = b"END") -> str:
-    """Type *command* (its output followed by ``echo END``) and return what it printed."""
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        os.write(fd, b"\r")
-        try:
-            _read_until(fd, PROMPT.encode(), timeout=2.0)
-            break
-        except AssertionError:
-            assert time.monotonic() < deadline, "the guest's shell never answered"
-    os.write(fd, f"{command}; echo E''ND\r".encode())
-    return _read_until(fd, end).decode(errors="replace")
+def _run(fd: int, command: str) -> str:
+    """Type *command* on the guest's console; what it printed, up to a marker echoed after."""
+    return _ask(fd, f"{command}; echo E''ND", b"END").decode(errors="replace")
 
 
 def test_guest_sees_virtio_and_sata_disks_readonly_refuses_writes_boot_order_honoured(
@@ -393,16 +360,16 @@ def test_guest_sees_virtio_and_sata_disks_readonly_refuses_writes_boot_order_hon
     dom.start()
     fd = dom.open_console()
     try:
-        blocks = _ask(fd, "ls /sys/block")
+        blocks = _run(fd, "ls /sys/block")
         assert {"vda", "vdb", "sda"} <= set(blocks.split()), blocks
         # virtio disks are named in PCI order: vdb's image is the guest's vda, vdc's its vdb.
-        assert "1" in _ask(fd, "cat /sys/block/vdb/ro").split()
-        refused = _ask(fd, "dd if=/dev/zero of=/dev/vdb bs=512 count=1 2>&1")
+        assert "1" in _run(fd, "cat /sys/block/vdb/ro").split()
+        refused = _run(fd, "dd if=/dev/zero of=/dev/vdb bs=512 count=1 2>&1")
         assert "Operation not permitted" in refused or "Read-only" in refused, refused
-        wrote = _ask(fd, "echo pyvirt-disk-ok | dd of=/dev/vda conv=fsync 2>&1")
+        wrote = _run(fd, "echo pyvirt-disk-ok | dd of=/dev/vda conv=fsync 2>&1")
         assert "records out" in wrote, wrote
         # The firmware's boot order QEMU wrote (fw_cfg "bootorder"): sda's AHCI port first.
-        order = _ask(fd, "cat /sys/firmware/qemu_fw_cfg/by_name/bootorder/raw").splitlines()
+        order = _run(fd, "cat /sys/firmware/qemu_fw_cfg/by_name/bootorder/raw").splitlines()
         # After the kernel QEMU loads itself (direct boot): AHCI's drive (q35's ICH9 AHCI at
         # 1f.2), then the virtio disk (a virtio-blk device shows as "scsi@<slot>").
         paths = [line.strip() for line in order if line.strip().startswith("/pci@")]
