@@ -25,7 +25,7 @@ from pyvirt_qemu._command import DEFAULT_EMULATOR
 from pyvirt_qemu._domain_ops import DomainOps
 from pyvirt_qemu._network_ops import NetworkOps
 from pyvirt_qemu._qemudriver import QemuDriver
-from pyvirt_qemu._storage import StorageOps
+from pyvirt_qemu._volume_ops import VolumeOps
 
 __all__ = ["QemuConnectDriver", "QemuConnection", "open_qemu_connection"]
 
@@ -45,7 +45,7 @@ def _qemu_version(emulator: str) -> int:
     return int(m[1]) * 1_000_000 + int(m[2]) * 1_000 + int(m[3]) if m else 0
 
 
-class QemuConnection(DomainOps, StorageOps, NetworkOps, AddressOps, DriverConnection):
+class QemuConnection(DomainOps, VolumeOps, NetworkOps, AddressOps, DriverConnection):
     def __init__(self, driver: QemuDriver, uri: str) -> None:
         self.driver = driver
         self.storage = driver.storage

@@ -32,6 +32,8 @@ _V2_HEADER_LEN = 72
 #: qcow2 refuses backing names longer than this (block/qcow2.c); so do we.
 _MAX_BACKING_NAME = 1023
 _HEADER_READ = 64 * 1024
+#: qcow2 v3 feature bits libvirt names: (bit, name, 0 = compatible / 1 = incompatible word).
+_V3_FEATURES = ((0, "lazy_refcounts", 0), (4, "extended_l2", 1))
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,13 @@ class ImageMeta:
     backing: str | None = None
     #: The backing file's format as recorded in the header, or None when it records none.
     backing_format: str | None = None
+    #: The guest-visible size the header records (qcow2); None for raw (the file's size).
+    capacity: int | None = None
+    #: qcow2 version 3 details libvirt shows in a volume's XML: "1.1", the cluster size
+    #: and the feature names (``lazy_refcounts``, ``extended_l2``); None for version 2.
+    compat: str | None = None
+    cluster_size: int | None = None
+    features: tuple[str, ...] = ()
 
 
 def probe_format(path: str) -> str:
@@ -67,16 +76,21 @@ def read_meta(path: str, fmt: str) -> ImageMeta:
     if head[:4] != QCOW2_MAGIC or len(head) < _V2_HEADER_LEN:
         return ImageMeta(fmt)
     version = struct.unpack_from(">I", head, 4)[0]
-    backing_off, backing_len = struct.unpack_from(">QI", head, 8)
+    backing_off, backing_len, cluster_bits, size = struct.unpack_from(">QIIQ", head, 8)
     backing = None
     if backing_off:
         if backing_len > _MAX_BACKING_NAME or backing_off + backing_len > len(head):
             raise ValueError("backing file name out of the header")
         backing = head[backing_off : backing_off + backing_len].decode("utf-8", "replace")
     header_len = _V2_HEADER_LEN
+    v3: dict[str, object] = {}
     if version >= 3:
+        incompatible, compatible = struct.unpack_from(">QQ", head, 72)
         header_len = struct.unpack_from(">I", head, 100)[0]
-    return ImageMeta("qcow2", backing, _backing_format(head, header_len, backing_off))
+        feats = [name for bit, name, word in _V3_FEATURES if (compatible, incompatible)[word] >> bit & 1]
+        v3 = {"compat": "1.1", "cluster_size": 1 << cluster_bits, "features": tuple(feats)}
+    fmt_name = _backing_format(head, header_len, backing_off)
+    return ImageMeta("qcow2", backing, fmt_name, capacity=size, **v3)  # type: ignore[arg-type]
 
 
 def _backing_format(head: bytes, offset: int, limit: int) -> str | None:
