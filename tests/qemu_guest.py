@@ -55,10 +55,11 @@ PROMPT = "pyvirt-guest# "
 #: Modules the guest loads at boot (with their dependencies, found in modules.dep).
 #: Everything else it needs (8250 serial, the ACPI core, devtmpfs) is built into Debian's
 #: kernel: evdev and button for the power button, pvpanic-mmio for the ISA pvpanic device
-#: (an ACPI device, QEMU0001), virtio_pci and virtio_net for the NIC; virtio_blk, ahci and
-#: sd_mod for disks on virtio and SATA, qemu_fw_cfg to read the boot order QEMU gave the firmware.
+#: (an ACPI device, QEMU0001), virtio_pci and virtio_net for the NIC; virtio_blk, ahci,
+#: virtio_scsi, sd_mod, sr_mod and isofs for disks and a cdrom on virtio, SATA and SCSI,
+#: qemu_fw_cfg to read the boot order QEMU gave the firmware.
 MODULES = ("evdev", "button", "pvpanic-mmio", "virtio_pci", "virtio_net", "virtio_blk", "ahci",
-           "sd_mod", "qemu_fw_cfg")  # fmt: skip
+           "virtio_scsi", "sd_mod", "sr_mod", "isofs", "qemu_fw_cfg")  # fmt: skip
 
 _INIT = f"""#!/bin/busybox sh
 /bin/busybox --install -s /bin

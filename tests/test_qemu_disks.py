@@ -380,3 +380,42 @@ def test_guest_sees_virtio_and_sata_disks_readonly_refuses_writes_boot_order_hon
     dom.destroy()
     assert data.read_bytes()[:15] == b"pyvirt-disk-ok\n"
     assert ro.read_bytes() == bytes(4 * MiB)
+
+
+GENISOIMAGE = shutil.which("genisoimage")
+
+
+@pytest.mark.skipif(GENISOIMAGE is None, reason="genisoimage is not installed (apt install "
+                    "genisoimage) to make the cdrom's ISO")  # fmt: skip
+def test_guest_reads_an_iso_cdrom_and_a_virtio_scsi_disk(
+    qemu_driver: InProcessDriver, linux_guest: Guest, qemu_root: Path
+) -> None:
+    conn = qemu_driver.connect()
+    content = qemu_root / "iso"
+    content.mkdir()
+    (content / "hello.txt").write_text("pyvirt-from-the-iso\n")
+    iso = qemu_root / "data.iso"
+    subprocess.run([GENISOIMAGE or "genisoimage", "-quiet", "-V", "PYVIRT", "-o", str(iso),
+                    str(content)], check=True)  # fmt: skip
+    scsi = img(qemu_root / "scsi.qcow2", "qcow2", "8M")
+    disks = (
+        disk(iso, "sdb", "sata", device="cdrom", more="<readonly/>")
+        + disk(scsi, "sdc", "scsi", "qcow2")
+        + "<controller type='scsi' model='virtio-scsi'/>"
+    )
+    xml = guest_domain_xml(linux_guest, "cdrom", qemu_root / "console.log", devices=disks)
+    dom = conn.define_domain(xml.replace("<type arch='x86_64'>", "<type arch='x86_64' machine='q35'>"))
+    dom.start()
+    fd = dom.open_console()
+    try:
+        blocks = _run(fd, "ls /sys/block").split()
+        assert "sr0" in blocks, blocks
+        # The virtio-scsi disk, and no other sd disk (the SATA port holds the cdrom).
+        assert [b for b in blocks if b.startswith("sd")] == ["sda"], blocks
+        assert "virtio" in _run(fd, "readlink -f /sys/block/sda/device")
+        read = _run(fd, "mkdir -p /mnt && mount -t iso9660 -o ro /dev/sr0 /mnt && cat /mnt/hello.txt")
+        assert "pyvirt-from-the-iso" in read, read
+        assert "1" in _run(fd, "cat /sys/block/sr0/ro").split()
+    finally:
+        os.close(fd)
+    dom.destroy()
