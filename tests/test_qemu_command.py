@@ -60,7 +60,7 @@ def test_minimal_golden() -> None:
         "-rtc", "base=utc",
         "-no-shutdown",
         "-display", "none",
-        "-boot", "order=c,strict=on",
+        "-boot", "strict=on",
     ]  # fmt: skip
 
 
@@ -112,7 +112,7 @@ def test_q35_sata_uses_builtin_ahci_and_fixed_vnc_port() -> None:
         "<graphics type='vnc' port='5907' autoport='no'/>"
     ).replace("<type arch='x86_64'>", "<type arch='x86_64' machine='q35'>")
     argv = argv_for(xml)
-    assert '{"driver":"ide-hd","bus":"ide.0","drive":"libvirt-1-format","id":"sata0-0-0"}' in pairs(
+    assert '{"driver":"ide-hd","bus":"ide.0","drive":"libvirt-1-format","id":"sata0-0-0","bootindex":1}' in pairs(
         argv, "-device"
     )
     assert not any(d.startswith("ahci") for d in pairs(argv, "-device"))

@@ -204,6 +204,30 @@ def test_blockdev_command_line_and_live_chain_match_libvirtd(
     assert f"<controller type='scsi' index='0' model='{model}'" in inactive, inactive
 
 
+@needs_libvirtd
+def test_os_boot_order_becomes_bootindex_as_libvirtd_gives_it(
+    qemu_driver: InProcessDriver, qemu_root: Path, shared_images: Path
+) -> None:
+    """``<os><boot dev='cdrom'/><boot dev='hd'/>``: no ``-boot order=``, a bootindex on
+    the first cdrom and the first disk instead (libvirt 9.0)."""
+    d = shared_images
+    name = f"pvboot-{os.getpid()}"
+    disks = (disk(img(d / "a.raw", "raw", "1M"), "vda", "virtio")
+             + disk(img(d / "b.raw", "raw", "1M"), "vdb", "virtio")
+             + disk(img(d / "c.iso", "raw", "1M"), "hdc", "ide", device="cdrom",
+                    more="<readonly/>"))  # fmt: skip
+    xml = domain(name, disks).replace("hvm</type>", "hvm</type><boot dev='cdrom'/><boot dev='hd'/>")
+    (d / "dom.xml").write_text(xml)
+    want_argv, _ = _libvirtd_run(name, d / "dom.xml")
+    dom = qemu_driver.connect().define_domain(xml)
+    dom.start()
+    got_argv = cmdline(qemu_pids(qemu_root)[0])
+    dom.destroy()
+    assert disk_args(got_argv) == disk_args(want_argv)
+    assert [a for a in got_argv if "strict=on" in a] == ["strict=on"]
+    assert [dev.get("bootindex") for dev in disk_args(got_argv)[1]] == [2, None, 1]
+
+
 # ---------------------------------------------------------------- bad input
 
 

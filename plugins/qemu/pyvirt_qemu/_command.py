@@ -272,13 +272,11 @@ def _boot(b: _Builder) -> None:
             raise make_error(ErrorCode.XML_ERROR, ErrorDomain.DOMAIN,
                              "per-device boot elements cannot be used together with os/boot "
                              "elements")  # fmt: skip
-    elif d.boot_devs:
-        letters = []
+    else:
+        # Each <os><boot dev> became a device's bootindex (see _Builder.boot_index).
         for dev in d.boot_devs:
             if dev not in _BOOT_LETTER:
                 raise unsupported(f"boot device '{dev}'")
-            letters.append(_BOOT_LETTER[dev])
-        opts.append("order=" + "".join(letters))
     if menu is not None:
         opts.append("menu=" + ("on" if menu.get("enable") == "yes" else "off"))
     opts.append("strict=on")

@@ -15,7 +15,7 @@ import json
 from pyvirt import ErrorCode, ErrorDomain, make_error
 from pyvirt.conf import DiskDef, disk_name_to_index
 
-from pyvirt_qemu._command_base import _boot_order, _Builder, _check_extra, unsupported
+from pyvirt_qemu._command_base import _Builder, _check_extra, unsupported
 from pyvirt_qemu._disks import Layer, disk_layers
 
 __all__ = ["build_disks", "scsi_controller_driver"]
@@ -116,9 +116,8 @@ def _device(b: _Builder, disk: DiskDef, top: Layer | None, cache: dict[str, bool
     if top is not None:
         props.append(("drive", f"libvirt-{top.index}-format"))
     props.append(("id", alias))
-    boot = _boot_order(disk)
+    boot = b.boot_index(disk)
     if boot is not None:
-        b.has_device_boot = True
         props.append(("bootindex", boot))
     if cache is not None:
         props.append(("write-cache", "on"))
