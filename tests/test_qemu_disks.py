@@ -16,6 +16,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -443,3 +444,56 @@ def test_guest_reads_an_iso_cdrom_and_a_virtio_scsi_disk(
     finally:
         os.close(fd)
     dom.destroy()
+
+
+_SESSION_SCRIPT = r"""
+import json, sys
+from pathlib import Path
+from pyvirt import VirtError
+from qemu_helpers import InProcessDriver, guest_xml
+root, image = sys.argv[1], sys.argv[2]
+drv = InProcessDriver(Path(root))
+conn = drv.connect()
+xml = guest_xml("sess", None, extra=f"<disk type='file' device='disk'><source file='{image}'/>"
+                "<target dev='vda' bus='virtio'/></disk>")
+dom = conn.define_domain(xml)
+try:
+    dom.start()
+    out = "started"
+except VirtError as e:
+    out = [int(e.code), int(e.domain), str(e)]
+print(json.dumps([out, int(dom.state()[0])]))
+drv.stop()
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("setpriv") is None,
+                    reason="running a session as an unprivileged user needs root and setpriv")  # fmt: skip
+def test_an_unprivileged_session_cannot_use_a_disk_outside_what_its_user_may_read(
+    qemu_root: Path,
+) -> None:
+    """qemu:///session runs QEMU as its user: a disk that user cannot read (here an image
+    in root's private directory, outside every pool of the session) is refused as libvirt
+    refuses it, naming the user, and nothing starts."""
+    nobody = 65534
+    private = qemu_root / "private"
+    private.mkdir(mode=0o700)
+    image = img(private / "secret.raw", "raw", "1M")
+    session = qemu_root / "session"
+    session.mkdir()
+    os.chown(session, nobody, nobody)
+    qemu_root.chmod(0o755)
+    env = {"PATH": os.environ.get("PATH", ""), "HOME": str(session), "PYVIRT_QEMU_ACCEL": "tcg",
+           "PYTHONPATH": str(Path(__file__).parent), "PYVIRT_DISABLE_PLUGIN_AUTOLOAD": "1"}  # fmt: skip
+    done = subprocess.run(
+        ["setpriv", f"--reuid={nobody}", f"--regid={nobody}", "--clear-groups", sys.executable,
+         "-c", _SESSION_SCRIPT, str(session / "root"), str(image)],
+        capture_output=True, text=True, timeout=120, env=env, check=False,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    (code, domain_code, message), state = json.loads(done.stdout)
+    assert (code, domain_code) == (ErrorCode.SYSTEM_ERROR, ErrorDomain.STORAGE)
+    assert message == (f"Cannot access storage file '{image}' (as uid:{nobody}, gid:{nobody}): "
+                       "Permission denied")  # fmt: skip
+    assert state == DomainState.SHUTOFF
+    assert qemu_pids(qemu_root) == []
