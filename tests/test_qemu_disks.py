@@ -34,6 +34,7 @@ from qemu_helpers import (  # noqa: F401 - fixtures
     qemu_root,
 )
 from test_qemu_guest_console import _ask
+from test_qemu_guest_lifecycle import guest_driver  # noqa: F401 - the fixture, TCG and KVM
 from test_qemu_libvirt_parity import _libvirtd_qemu
 
 pytestmark = needs_qemu
@@ -369,9 +370,9 @@ def _run(fd: int, command: str) -> str:
 
 
 def test_guest_sees_virtio_and_sata_disks_readonly_refuses_writes_boot_order_honoured(
-    qemu_driver: InProcessDriver, linux_guest: Guest, qemu_root: Path
+    guest_driver: InProcessDriver, linux_guest: Guest, qemu_root: Path, accel: str
 ) -> None:
-    conn = qemu_driver.connect()
+    conn = guest_driver.connect()
     data = img(qemu_root / "data.raw", "raw", "8M")
     sata = img(qemu_root / "sata.qcow2", "qcow2", "8M")
     ro = img(qemu_root / "ro.raw", "raw", "4M")
@@ -380,7 +381,8 @@ def test_guest_sees_virtio_and_sata_disks_readonly_refuses_writes_boot_order_hon
         + disk(sata, "sda", "sata", "qcow2", more="<boot order='1'/>")
         + disk(ro, "vdc", "virtio", more="<readonly/>")
     )
-    xml = guest_domain_xml(linux_guest, "disks", qemu_root / "console.log", devices=disks)
+    xml = guest_domain_xml(linux_guest, "disks", qemu_root / "console.log", accel=accel,
+                           devices=disks)  # fmt: skip
     dom = conn.define_domain(xml.replace("<type arch='x86_64'>", "<type arch='x86_64' machine='q35'>"))
     dom.start()
     fd = dom.open_console()
@@ -413,9 +415,9 @@ GENISOIMAGE = shutil.which("genisoimage")
 @pytest.mark.skipif(GENISOIMAGE is None, reason="genisoimage is not installed (apt install "
                     "genisoimage) to make the cdrom's ISO")  # fmt: skip
 def test_guest_reads_an_iso_cdrom_and_a_virtio_scsi_disk(
-    qemu_driver: InProcessDriver, linux_guest: Guest, qemu_root: Path
+    guest_driver: InProcessDriver, linux_guest: Guest, qemu_root: Path, accel: str
 ) -> None:
-    conn = qemu_driver.connect()
+    conn = guest_driver.connect()
     content = qemu_root / "iso"
     content.mkdir()
     (content / "hello.txt").write_text("pyvirt-from-the-iso\n")
@@ -428,7 +430,8 @@ def test_guest_reads_an_iso_cdrom_and_a_virtio_scsi_disk(
         + disk(scsi, "sdc", "scsi", "qcow2")
         + "<controller type='scsi' model='virtio-scsi'/>"
     )
-    xml = guest_domain_xml(linux_guest, "cdrom", qemu_root / "console.log", devices=disks)
+    xml = guest_domain_xml(linux_guest, "cdrom", qemu_root / "console.log", accel=accel,
+                           devices=disks)  # fmt: skip
     dom = conn.define_domain(xml.replace("<type arch='x86_64'>", "<type arch='x86_64' machine='q35'>"))
     dom.start()
     fd = dom.open_console()
