@@ -29,6 +29,23 @@ needs_qemu = pytest.mark.skipif(
 )
 
 
+
+def _libvirtd_qemu() -> bool:
+    virsh = shutil.which("virsh")
+    if virsh is None or os.geteuid() != 0:
+        return False
+    probe = subprocess.run([virsh, "-c", "qemu:///system", "uri"], capture_output=True,
+                           timeout=30, check=False)  # fmt: skip
+    return probe.returncode == 0
+
+
+#: For comparisons with libvirtd's own QEMU driver (``.ci/run`` starts libvirtd as root).
+needs_libvirtd_qemu = pytest.mark.skipif(
+    not _libvirtd_qemu(),
+    reason="libvirtd's qemu:///system is not running (or not as root): nothing to compare with",
+)
+
+
 def guest_xml(name: str, disk: Path | None, *, uuid: str | None = None, extra: str = "") -> str:
     disk_xml = (
         f"<disk type='file' device='disk'><driver name='qemu' type='raw'/>"

@@ -147,7 +147,7 @@ def test_q35_sata_uses_builtin_ahci_and_fixed_vnc_port() -> None:
         ),
         ("<graphics type='spice'/>", "", "graphics type 'spice'"),
         ("<graphics type='vnc' listen='0.0.0.0'/>", "", "only loopback"),
-        ("<graphics type='vnc' passwd='x'/>", "", "VNC options"),
+        ("<graphics type='vnc' keymap='de'/>", "", "VNC options"),
         (
             "<serial type='tcp'><source mode='bind' host='::' service='4444'/></serial>",
             "",

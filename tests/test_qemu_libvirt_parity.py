@@ -18,27 +18,20 @@ import sys
 import uuid
 from pathlib import Path
 
-import pytest
 from daemon_helpers import start_daemon
-from qemu_helpers import daemon_env, needs_qemu, qemu_pids, qemu_root  # noqa: F401 - fixtures
+from qemu_helpers import (  # noqa: F401 - fixtures
+    daemon_env,
+    needs_libvirtd_qemu,
+    needs_qemu,
+    qemu_pids,
+    qemu_root,
+)
 
 VIRSH = shutil.which("virsh")
 PYVIRSH = shutil.which("pyvirsh", path=os.path.dirname(sys.executable)) or "pyvirsh"
 
 
-def _libvirtd_qemu() -> bool:
-    if VIRSH is None or os.geteuid() != 0:
-        return False
-    probe = subprocess.run([VIRSH, "-c", "qemu:///system", "uri"], capture_output=True,
-                           timeout=30, check=False)  # fmt: skip
-    return probe.returncode == 0
-
-
-pytestmark = [
-    needs_qemu,
-    pytest.mark.skipif(not _libvirtd_qemu(), reason="libvirtd's qemu:///system is not running "
-                       "(or not as root): nothing to compare with"),  # fmt: skip
-]
+pytestmark = [needs_qemu, needs_libvirtd_qemu]
 
 _MASKS = [
     (re.compile(r"^(Id: +)\d+$", re.M), r"\1ID"),

@@ -26,14 +26,16 @@ from typing import Any
 import pytest
 from pyvirt import StoragePoolRef, StorageVolRef, VirtError
 from pyvirt._uri import parse_uri
-from qemu_helpers import QEMU_IMG, InProcessDriver, needs_qemu, qemu_driver, qemu_root  # noqa: F401
-from test_qemu_libvirt_parity import _libvirtd_qemu
-
-pytestmark = [
+from qemu_helpers import (  # noqa: F401 - fixtures
+    QEMU_IMG,
+    InProcessDriver,
+    needs_libvirtd_qemu,
     needs_qemu,
-    pytest.mark.skipif(not _libvirtd_qemu(), reason="libvirtd's qemu:///system is not running "
-                       "(or not as root): nothing to compare with"),  # fmt: skip
-]
+    qemu_driver,
+    qemu_root,
+)
+
+pytestmark = [needs_qemu, needs_libvirtd_qemu]
 
 MiB = 1024 * 1024
 

@@ -430,3 +430,23 @@ def test_a_non_blocking_stream_answers_again_instead_of_waiting(
     assert err.value.code == ErrorCode.OPERATION_INVALID
     assert str(err.value).endswith("data sinks cannot be used for non-blocking streams")
     stream.finish()
+
+
+def test_a_stream_outlives_the_daemons_auth_timeout(daemon_env: tuple[Path, dict[str, str]],
+                                                    qemu_root: Path) -> None:  # fmt: skip
+    """A stream's own socket ends its handshake when it attaches: a console or a long
+    transfer must not be dropped as a connection that never logged in."""
+    rundir, env = daemon_env
+    daemon = start_daemon(rundir, env=env, config="auth_timeout = 1\n")
+    try:
+        daemon.wait_worker("qemu")
+        with pyvirt.open("qemu:///system") as c:
+            vol = _volume(_pool(c, qemu_root), "slow.img", MiB)
+            stream = c.new_stream()
+            vol.download(stream, 0, MiB, 0)
+            first = stream.recv(1000)
+            time.sleep(2.5)  # past auth_timeout, and the worker sweeps every second
+            rest = _recv_everything(stream)
+    finally:
+        daemon.stop()
+    assert first + rest == bytes(MiB)

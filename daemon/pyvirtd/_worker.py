@@ -496,6 +496,7 @@ class WorkerServer:
         stream on a socket of its own (docs/protocol.md, "Streams"), so a slow stream never
         holds up the session's calls."""
         self.stream_peers[key] = self._session_of_token(body)
+        self.pending.done(key[1])  # its handshake is over: auth_timeout no longer applies
         self.transport.bulk(key[1])
         self._reply(key[1], header, Status.OK, encode(None))
 

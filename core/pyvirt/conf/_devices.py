@@ -291,6 +291,18 @@ def _keep_extra(
     ]
 
 
+def _password_expiry(text: str) -> str:
+    """``passwdValidTo``, a UTC time as libvirt reads (strptime) and writes it again."""
+    import datetime
+
+    try:
+        when = datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        raise make_error(ErrorCode.INTERNAL_ERROR, _DOM, f"cannot parse password validity "
+                         f"time '{text}', expect YYYY-MM-DDTHH:MM:SS") from None  # fmt: skip
+    return when.strftime("%Y-%m-%dT%H:%M:%S")
+
+
 def _address(elem: etree._Element) -> Address | None:
     a = child(elem, "address")
     return Address.parse(a) if a is not None else None
@@ -420,12 +432,15 @@ def _parse_graphics(elem: etree._Element) -> GraphicsDef:
     if kind in ("vnc", "spice", "rdp") and not listens:
         listens = [{"type": "address", **({"address": listen_attr} if listen_attr else {})}]
     skip = {"type", "port", "autoport", "passwd", "listen"}
+    attrs = {k: v for k, v in elem.attrib.items() if k not in skip}
+    if "passwdValidTo" in attrs:
+        attrs["passwdValidTo"] = _password_expiry(attrs["passwdValidTo"])
     return GraphicsDef(
         type=kind,
         port=port,
         autoport=autoport,
         passwd=elem.get("passwd"),
-        attrs={k: v for k, v in elem.attrib.items() if k not in skip},
+        attrs=attrs,
         listens=listens,
         address=None,
         extra=_keep_extra(elem, GraphicsDef.child_order, {"listen"}),
@@ -582,8 +597,16 @@ def _ordered(attrs: dict[str, str], order: tuple[str, ...]) -> list[tuple[str, o
     return known + rest
 
 
+def _driver_alias(el: etree._Element) -> bool:
+    return el.tag == "alias" and not str(el.get("name", "")).startswith("ua-")
+
+
 def format_device(w: XMLWriter, dev: Device, *, inactive: bool, secure: bool) -> None:
     """Write *dev* as libvirt 9.0 prints it."""
+    if inactive and any(_driver_alias(e) for e in dev.extra):
+        # Aliases name a running device: the inactive XML keeps only the users' (ua-...).
+        dev = copy.copy(dev)
+        dev.extra = [e for e in dev.extra if not _driver_alias(e)]
     own: dict[str, list[object]] = {}
     if isinstance(dev, DiskDef):
         if dev.driver is not None:
@@ -623,7 +646,11 @@ def format_device(w: XMLWriter, dev: Device, *, inactive: bool, secure: bool) ->
             own["target"] = [
                 _with_children("target", list(dev.target.items()), dev.target_children)
             ]  # noqa: E501
-        _emit(w, dev.kind, [("type", dev.type)], dev, own)
+        attrs = [("type", dev.type)]
+        pty = dev.sources[0].get("path") if dev.type == "pty" and dev.sources else None
+        if dev.kind == "console" and pty and not inactive:
+            attrs.append(("tty", pty))  # libvirt's compatibility attribute for old clients
+        _emit(w, dev.kind, attrs, dev, own)
     elif isinstance(dev, ControllerDef):
         attrs: list[tuple[str, object]] = [
             ("type", dev.type),
@@ -676,9 +703,12 @@ def _format_graphics(w: XMLWriter, dev: GraphicsDef, *, inactive: bool, secure: 
     first = dev.listens[0] if dev.listens else None
     if first is not None and first.get("type") == "address" and first.get("address"):
         attrs.append(("listen", first["address"]))
-    attrs.extend(_ordered(rest, _GFX_ORDER))
-    if secure and dev.passwd is not None:
-        attrs.append(("passwd", dev.passwd))
+    ordered = _ordered(rest, _GFX_ORDER)
+    auth = next((i for i, (k, _) in enumerate(ordered) if k in ("passwdValidTo", "connected")),
+                len(ordered))  # fmt: skip
+    if secure and dev.passwd is not None:  # libvirt writes the password before its expiry
+        ordered.insert(auth, ("passwd", dev.passwd))
+    attrs.extend(ordered)
     own: dict[str, list[object]] = {
         "listen": [_with_children("listen", list(li.items()), []) for li in dev.listens]
     }

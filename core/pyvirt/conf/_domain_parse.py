@@ -8,6 +8,7 @@ libvirt 9.0's ``virDomainDefParseXML`` followed by its post-parse callbacks.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 
 from lxml import etree
 
@@ -117,8 +118,13 @@ def parse_domain_xml(
     *,
     domain_type_default: str | None = None,
     default_arch: str = "i686",
+    driver_defaults: Callable[[DomainDef], None] | None = None,
 ) -> DomainDef:
-    """Parse a domain document and apply libvirt's defaults (uuid, currentMemory, boot...)."""
+    """Parse a domain document and apply libvirt's defaults (uuid, currentMemory, boot...).
+
+    *driver_defaults* is the driver's own post-parse step (libvirt's ``domainPostParse``
+    callback): it runs before the controllers and consoles the devices imply are added, as in
+    libvirt, which decides the order those come out in."""
     root = parse_document(xml, "domain_definition", _DOM)
     if root.tag != "domain":
         raise make_error(
@@ -246,7 +252,7 @@ def parse_domain_xml(
         dev = parse_device(c, os_type=d.os_type, arch=d.arch)
         if dev is not None:
             d.devices.append(dev)
-    _post_parse(d)
+    _post_parse(d, driver_defaults)
     return d
 
 
@@ -333,7 +339,7 @@ def insert_controller(ctrls: list[ControllerDef], new: ControllerDef) -> None:
         ctrls.insert(at, new)
 
 
-def _post_parse(d: DomainDef) -> None:
+def _post_parse(d: DomainDef, driver_defaults: Callable[[DomainDef], None] | None) -> None:
     if d.memory_kib == 0:
         raise _xml_err("Memory size must be specified via <memory> or in the <numa> configuration")
     if d.current_memory_kib == 0 or d.current_memory_kib > d.memory_kib:
@@ -363,6 +369,11 @@ def _post_parse(d: DomainDef) -> None:
             _assign_drive_address(dev)
         elif isinstance(dev, InterfaceDef) and dev.mac is None:
             dev.mac = generate_mac()
+    if driver_defaults is not None:
+        d.devices = others + ctrls
+        driver_defaults(d)
+        ctrls = d.controllers
+        others = [dev for dev in d.devices if not isinstance(dev, ControllerDef)]
     others = _console_compat(d, others)
     _implicit_controllers(others, ctrls)
     _implicit_video(d, others)

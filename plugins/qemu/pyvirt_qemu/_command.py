@@ -31,6 +31,7 @@ from pyvirt_qemu._command_base import (
     unsupported,
 )
 from pyvirt_qemu._command_devices import (
+    _audio,
     _chardevs,
     _controllers,
     _graphics,
@@ -88,6 +89,7 @@ def build_argv(d: DomainDef, *, accel: str, paths: LaunchPaths) -> list[str]:
     _interfaces(b)
     _chardevs(b)
     _inputs(b)
+    _audio(b)
     _graphics(b)
     _videos(b)
     _memballoon(b)

@@ -120,10 +120,11 @@ class _Builder:
     def address_props(self, addr: Address, what: str) -> list[str]:
         a = addr.attrs
         if addr.type == "pci":
-            if int(a.get("domain", "0"), 16) or int(a.get("bus", "0"), 16):
-                raise unsupported(f"PCI address {_addr_text(addr)} of {what}: only bus 0")
+            if int(a.get("domain", "0"), 16):
+                raise unsupported(f"PCI address {_addr_text(addr)} of {what}: only domain 0")
+            bus = int(a.get("bus", "0"), 16)
             slot, fn = int(a.get("slot", "0"), 16), int(a.get("function", "0"), 16)
-            out = [f"bus={self.pci_bus}", f"addr=0x{slot:x}" + (f".0x{fn:x}" if fn else "")]
+            out = [f"bus={self.pci_bus if bus == 0 else f'pci.{bus}'}", f"addr=0x{slot:x}" + (f".0x{fn:x}" if fn else "")]
             if a.get("multifunction") == "on":
                 out.append("multifunction=on")
             return out
@@ -167,5 +168,5 @@ def _legacy_boot_indices(d: DomainDef) -> dict[int, int]:
 
 def _check_extra(dev: Device, what: str, allowed: frozenset[str] = frozenset({"boot"})) -> None:
     for el in dev.extra:
-        if el.tag not in allowed:
+        if el.tag not in allowed and el.tag != "alias":  # the device's id: any may carry one
             raise unsupported(f"<{el.tag}> in {what}")

@@ -32,17 +32,41 @@ from pyvirt_qemu._command_base import (
 )
 from pyvirt_qemu._command_disks import scsi_controller_driver
 
+#: PCI controllers a definition may hold besides the root bus: model → QEMU device.
+_PCI_BUSES = {"pcie-root-port": "pcie-root-port", "pcie-to-pci-bridge": "pcie-pci-bridge",
+              "pci-bridge": "pci-bridge"}  # fmt: skip
+
+
+def _pci_controller(b: _Builder, c: ControllerDef) -> None:
+    """A root port or bridge, before the devices that sit on it (QEMU wants buses first)."""
+    _check_extra(c, f"controller pci {c.model}", frozenset({"model", "target"}))
+    if c.index == 0:
+        root = "pcie-root" if b.q35 else "pci-root"
+        if c.model not in (None, root):
+            raise unsupported(f"PCI controller model '{c.model}' index 0")
+        return
+    if c.model not in _PCI_BUSES or (c.model.startswith("pcie") and not b.q35):
+        raise unsupported(f"PCI controller model '{c.model}' on this machine type")
+    target = next((dict(e.attrib) for e in c.extra if e.tag == "target"), {})
+    props: list[tuple[str, object]] = []
+    if c.model == "pcie-root-port":
+        props += [("port", target.get("port")), ("chassis", target.get("chassis", c.index))]
+    elif c.model == "pci-bridge":
+        props.append(("chassis_nr", target.get("chassisNr", c.index)))
+    props.append(("id", f"pci.{c.index}"))
+    b.device(_PCI_BUSES[c.model], props, c)
+
 
 def _controllers(b: _Builder) -> None:
+    for c in sorted((c for c in b.d.controllers if c.type == "pci"), key=lambda c: c.index):
+        _pci_controller(b, c)
     for c in b.d.controllers:
+        if c.type == "pci":
+            continue
         _check_extra(c, f"controller {c.type}", frozenset())
         if c.attrs:
             raise unsupported(f"controller attributes {sorted(c.attrs)}")
-        if c.type == "pci":
-            root = "pcie-root" if b.q35 else "pci-root"
-            if c.model not in (None, root) or c.index != 0:
-                raise unsupported(f"PCI controller model '{c.model}' index {c.index}")
-        elif c.type == "ide":
+        if c.type == "ide":
             if b.q35:
                 raise unsupported("IDE controllers are unsupported for this QEMU binary or "
                                   "machine type")  # fmt: skip
@@ -159,6 +183,8 @@ def _chardev_log(c: ChardevDef) -> list[str]:
     """``<log file=… append=…/>``: QEMU copies everything the guest writes into the file."""
     out: list[str] = []
     for el in c.extra:
+        if el.tag == "alias":
+            continue
         if el.tag != "log":
             raise unsupported(f"<{el.tag}> in {c.kind}")
         path = el.get("file")
@@ -219,6 +245,22 @@ def _inputs(b: _Builder) -> None:
             raise unsupported(f"input bus '{inp.bus}'")
 
 
+def _audios(d: DomainDef) -> list[GenericDevice]:
+    return [dev for dev in d.devices if isinstance(dev, GenericDevice) and dev.name == "audio"]
+
+
+def _audio(b: _Builder) -> None:
+    """``<audio type='none'/>``, the backend libvirt gives every guest so QEMU never opens
+    the host's sound system; other backends are refused."""
+    for dev in _audios(b.d):
+        el = dev.element
+        ident, kind = (el.get("id", "1"), el.get("type")) if el is not None else ("1", None)
+        if kind != "none" or el is None or len(el) or set(el.attrib) - {"id", "type"}:
+            raise unsupported(f"audio type '{kind}' or its options")
+        b.add("-audiodev", json.dumps({"id": f"audio{ident}", "driver": "none"},
+                                      separators=(",", ":")))  # fmt: skip
+
+
 def _graphics(b: _Builder) -> None:
     gfx = b.d.graphics
     if not gfx:
@@ -229,8 +271,13 @@ def _graphics(b: _Builder) -> None:
     g: GraphicsDef = gfx[0]
     if g.type != "vnc":
         raise unsupported(f"graphics type '{g.type}'")
-    if g.passwd is not None or g.attrs or g.extra:
-        raise unsupported("VNC options (password, websocket, keymap, ...)")
+    if set(g.attrs) - {"passwdValidTo"} or [e for e in g.extra if e.tag != "alias"]:
+        raise unsupported("VNC options (websocket, keymap, share policy, ...)")
+    if g.passwd is not None and len(g.passwd) > 8:
+        raise unsupported(f"VNC password is {len(g.passwd)} characters long, only 8 permitted")
+    # The password itself goes to QEMU over the monitor once it runs (vnc_password), never
+    # on a command line that ps, /proc and the guest's log would show.
+    secret = ",password=on" if g.passwd is not None else ""
     listen = g.listens[0] if g.listens else {"type": "address"}
     if len(g.listens) > 1 or listen.get("type", "address") != "address":
         raise unsupported("VNC listen types other than one address")
@@ -238,13 +285,14 @@ def _graphics(b: _Builder) -> None:
     if host not in _LOOPBACK:
         raise unsupported(f"VNC listen address '{host}': only loopback addresses")
     shown = f"[{host}]" if ":" in host else host
-    b.add("-audiodev", json.dumps({"id": "audio1", "driver": "none"}, separators=(",", ":")))
+    if not _audios(b.d):  # a definition from before audio was a default
+        b.add("-audiodev", json.dumps({"id": "audio1", "driver": "none"}, separators=(",", ":")))
     if g.autoport or not g.port:
-        b.add("-vnc", f"{shown}:0,to={VNC_AUTOPORT_LAST_DISPLAY},audiodev=audio1")
+        b.add("-vnc", f"{shown}:0,to={VNC_AUTOPORT_LAST_DISPLAY}{secret},audiodev=audio1")
     else:
         if g.port < VNC_PORT_MIN:
             raise unsupported(f"VNC port {g.port} below {VNC_PORT_MIN}")
-        b.add("-vnc", f"{shown}:{g.port - VNC_PORT_MIN},audiodev=audio1")
+        b.add("-vnc", f"{shown}:{g.port - VNC_PORT_MIN}{secret},audiodev=audio1")
 
 
 def _videos(b: _Builder) -> None:
@@ -304,7 +352,23 @@ HANDLED_DEVICES = (DiskDef, InterfaceDef, ChardevDef, ControllerDef, GraphicsDef
 def check_device_kinds(d: DomainDef) -> None:
     """Refuse device kinds the builder knows nothing about (sound, hostdev, rng, ...)."""
     for dev in d.devices:
-        if isinstance(dev, GenericDevice) and dev.name == "panic":
+        if isinstance(dev, GenericDevice) and dev.name in ("panic", "audio"):
             continue
         if not isinstance(dev, HANDLED_DEVICES):
             raise unsupported(f"device type '{dev.tag}'")
+
+
+def vnc_password(d: DomainDef) -> tuple[str, str] | None:
+    """(password, QMP expiry) of the guest's VNC display, for ``set_password`` and
+    ``expire_password`` once QEMU runs: the expiry is ``passwdValidTo`` as seconds since the
+    epoch, or ``never``."""
+    gfx = [g for g in d.graphics if g.type == "vnc" and g.passwd is not None]
+    if not gfx:
+        return None
+    valid_to = gfx[0].attrs.get("passwdValidTo")  # checked when parsed
+    if valid_to is None:
+        return str(gfx[0].passwd), "never"
+    import datetime
+
+    when = datetime.datetime.fromisoformat(valid_to).replace(tzinfo=datetime.UTC)
+    return str(gfx[0].passwd), str(int(when.timestamp()))

@@ -13,12 +13,20 @@ import functools
 import os
 import subprocess
 
+from lxml import etree
 from pyvirt import ErrorCode, ErrorDomain, make_error
-from pyvirt.conf import ControllerDef, DomainDef, InputDef, MemballoonDef
+from pyvirt.conf import (
+    ChardevDef,
+    ControllerDef,
+    DomainDef,
+    GenericDevice,
+    InputDef,
+    MemballoonDef,
+)
 
 from pyvirt_qemu._command import DEFAULT_EMULATOR, is_q35, unsupported
 
-__all__ = ["apply_qemu_defaults", "choose_accel", "kvm_usable"]
+__all__ = ["add_controller", "apply_device_defaults", "apply_qemu_defaults", "choose_accel", "kvm_usable"]
 
 
 def kvm_usable() -> bool:
@@ -77,8 +85,26 @@ def check_emulator(emulator: str) -> None:
         )
 
 
+def add_controller(d: DomainDef, ctrl: ControllerDef) -> None:
+    """Append *ctrl* after the controllers, as libvirt's ``virDomainDefAddController``
+    appends the controllers it adds (so they come out after the user's, in that order)."""
+    d.devices = [*(dev for dev in d.devices if not isinstance(dev, ControllerDef)),
+                 *d.controllers, ctrl]  # fmt: skip
+
+
+def _default_cpu() -> etree._Element:
+    """The CPU libvirt writes for a definition that names none: the model QEMU itself
+    defaults to on x86 (``qemu64``), pinned so a newer QEMU cannot change the guest's CPU."""
+    cpu = etree.Element("cpu", mode="custom", match="exact", check="none")
+    etree.SubElement(cpu, "model", fallback="forbid").text = "qemu64"
+    return cpu
+
+
 def apply_qemu_defaults(d: DomainDef) -> None:
-    """Fill in what libvirt's QEMU post-parse adds (shown in the defined XML)."""
+    """Fill in what libvirt's QEMU post-parse adds (shown in the defined XML).
+
+    Runs as the parser's driver step, before the parser adds the controllers its disks
+    imply, so the controllers come out in libvirt's order."""
     if d.emulator is None:
         d.emulator = DEFAULT_EMULATOR
     check_emulator(d.emulator)
@@ -88,19 +114,38 @@ def apply_qemu_defaults(d: DomainDef) -> None:
         raise unsupported(f"Emulator '{d.emulator}' does not support machine type '{machine}'")
     d.machine = aliases.get(machine, machine)
     q35 = is_q35(d.machine)
+    if d.cpu is None:
+        d.cpu = _default_cpu()
     ctrls = d.controllers
     if not any(c.type == "usb" for c in ctrls):
-        d.devices.append(
-            ControllerDef(type="usb", index=0, model="qemu-xhci" if q35 else "piix3-uhci")
-        )
-    if not any(c.type == "pci" for c in ctrls):
-        d.devices.append(
-            ControllerDef(type="pci", index=0, model="pcie-root" if q35 else "pci-root")
-        )
-    if q35 and not any(c.type == "sata" for c in ctrls):
-        d.devices.append(ControllerDef(type="sata", index=0))
+        add_controller(d, ControllerDef(type="usb", index=0,
+                                         model="qemu-xhci" if q35 else "piix3-uhci"))  # fmt: skip
+    if q35 and not any(c.type == "sata" and c.index == 0 for c in ctrls):
+        add_controller(d, ControllerDef(type="sata", index=0))
+    if not any(c.type == "pci" and c.index == 0 for c in ctrls):
+        add_controller(d, ControllerDef(type="pci", index=0,
+                                         model="pcie-root" if q35 else "pci-root"))  # fmt: skip
+    for nic in d.interfaces:
+        if nic.model is None and nic.type != "hostdev":
+            nic.model = "rtl8139"
+    for disk in d.disks:
+        if disk.driver is None and disk.type in ("file", "block"):
+            disk.driver = {"name": "qemu", "type": "raw"} if not disk.source else disk.driver
     if d.memballoon is None:
         d.devices.append(MemballoonDef(model="virtio"))
-    if d.graphics and not any(i.bus == "ps2" for i in d.inputs):
+    if not any(i.bus == "ps2" for i in d.inputs):  # the PC's i8042 is always there
         d.devices.append(InputDef(type="mouse", bus="ps2"))
         d.devices.append(InputDef(type="keyboard", bus="ps2"))
+    if not any(isinstance(dev, GenericDevice) and dev.name == "audio" for dev in d.devices):
+        d.devices.append(GenericDevice(name="audio",
+                                       element=etree.Element("audio", id="1", type="none")))  # fmt: skip
+
+
+def apply_device_defaults(d: DomainDef) -> None:
+    """What libvirt's QEMU device post-parse adds once every device exists (the serial
+    port a ``<console>`` implies included): the ISA serial model of an x86 PC's ports."""
+    for dev in d.devices:
+        if isinstance(dev, ChardevDef) and dev.kind == "serial" and "type" not in dev.target:
+            dev.target = {"type": "isa-serial", **dev.target}
+            if not any(el.tag == "model" for el in dev.target_children):
+                dev.target_children.append(etree.Element("model", name="isa-serial"))

@@ -39,11 +39,13 @@ from pyvirt.driver import unsupported_flags
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._config import atomic_write, remove_file
 from pyvirt_qemu._console import console_device, open_console
-from pyvirt_qemu._defaults import apply_qemu_defaults, choose_accel
+from pyvirt_qemu._defaults import apply_device_defaults, apply_qemu_defaults, choose_accel
 from pyvirt_qemu._disks import apply_disk_defaults
 from pyvirt_qemu._domain import QemuDomain
 from pyvirt_qemu._hookpoints import PREPARE, STARTED, run_hooks
 from pyvirt_qemu._lifecycle import save_run_status
+from pyvirt_qemu._pci import assign_pci_addresses
+from pyvirt_qemu._port_addresses import assign_port_addresses
 from pyvirt_qemu._qemudriver import QemuDriver
 
 _Q = ErrorDomain.QEMU
@@ -58,9 +60,11 @@ def _not_running() -> VirtError:
 def _parse(xml: str) -> DomainDef:
     """Parse, fill in QEMU's defaults, and check the whole definition can be turned into a
     command line now, so an unsupported setting is refused at define time, not at boot."""
-    defn = parse_domain_xml(xml, default_arch="x86_64")
-    apply_qemu_defaults(defn)
+    defn = parse_domain_xml(xml, default_arch="x86_64", driver_defaults=apply_qemu_defaults)
+    apply_device_defaults(defn)
     apply_disk_defaults(defn)
+    assign_pci_addresses(defn)
+    assign_port_addresses(defn)
     trial = defn.copy()
     # Taps are made at start; a placeholder descriptor lets their -netdev be checked now.
     taps = {i: -1 for i, nic in enumerate(trial.interfaces) if nic.type in ("network", "bridge")}
@@ -104,7 +108,8 @@ class DomainOps:
         with self.driver.define_lock:
             existing = self.driver.domains.check_add(defn.name, defn.uuid)
             # Written first: if the disk refuses, nothing in memory has changed either.
-            atomic_write(self.driver.config_path(defn.name), format_domain_xml(defn, inactive=True))
+            atomic_write(self.driver.config_path(defn.name),
+                         format_domain_xml(defn, inactive=True, secure=True))  # fmt: skip
             with self.driver.lock:
                 if existing is None:
                     dom = self.driver.domains.add(QemuDomain(defn=defn, persistent=True))
@@ -275,7 +280,8 @@ class DomainOps:
                 new = dom.defn.copy()
                 new.current_memory_kib = memory
                 atomic_write(
-                    self.driver.config_path(new.name), format_domain_xml(new, inactive=True)
+                    self.driver.config_path(new.name),
+                    format_domain_xml(new, inactive=True, secure=True),
                 )
                 dom.defn = new
             if flags & live_f and dom.run is not None and dom.live is not None:

@@ -35,7 +35,9 @@ from pyvirt import (
     make_error,
 )
 
+from pyvirt_qemu._aliases import assign_aliases
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
+from pyvirt_qemu._command_devices import vnc_password
 from pyvirt_qemu._defaults import check_emulator, choose_accel
 from pyvirt_qemu._disks import prepare_disks
 from pyvirt_qemu._domain import QemuDomain, Run
@@ -94,6 +96,7 @@ def start_domain(driver: QemuDriver, dom: QemuDomain, *, paused: bool = False) -
         paths = LaunchPaths(monitor=str(lib / "monitor.sock"), channel_dir=str(lib), tap_fds=taps,
                             disk_files=disk_files)  # fmt: skip
         assign_runtime_paths(live, paths)
+        assign_aliases(live)
         argv = build_argv(live, accel=accel, paths=paths)
         shutil.rmtree(lib, ignore_errors=True)
         lib.mkdir(parents=True, mode=0o700)
@@ -116,6 +119,10 @@ def start_domain(driver: QemuDriver, dom: QemuDomain, *, paused: bool = False) -
             alive=proc.alive,
         )
         refresh_live_data(run, live)
+        secret = vnc_password(live)
+        if secret is not None:
+            run.monitor.execute("set_password", {"protocol": "vnc", "password": secret[0]})
+            run.monitor.execute("expire_password", {"protocol": "vnc", "time": secret[1]})
         if live.memballoon is not None and live.current_memory_kib < live.memory_kib:
             run.monitor.execute("balloon", {"value": live.current_memory_kib * 1024})
     except VirtError as exc:
