@@ -370,7 +370,7 @@ def test_guest_sees_virtio_and_sata_disks_readonly_refuses_writes_boot_order_hon
         + disk(ro, "vdc", "virtio", more="<readonly/>")
     )
     xml = guest_domain_xml(linux_guest, "disks", qemu_root / "console.log", accel=accel,
-                           devices=disks)  # fmt: skip
+                           devices=disks, cmdline="pyvirt_disks")  # fmt: skip
     dom = conn.define_domain(xml.replace("<type arch='x86_64'>", "<type arch='x86_64' machine='q35'>"))
     dom.start()
     fd = dom.open_console()
@@ -419,7 +419,7 @@ def test_guest_reads_an_iso_cdrom_and_a_virtio_scsi_disk(
         + "<controller type='scsi' model='virtio-scsi'/>"
     )
     xml = guest_domain_xml(linux_guest, "cdrom", qemu_root / "console.log", accel=accel,
-                           devices=disks)  # fmt: skip
+                           devices=disks, cmdline="pyvirt_disks")  # fmt: skip
     dom = conn.define_domain(xml.replace("<type arch='x86_64'>", "<type arch='x86_64' machine='q35'>"))
     dom.start()
     fd = dom.open_console()
