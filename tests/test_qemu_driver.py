@@ -200,12 +200,16 @@ def test_failed_start_reports_qemus_message_and_leaves_nothing(
     qemu_driver: InProcessDriver, qemu_root: Path
 ) -> None:
     conn = qemu_driver.connect()
-    dom = conn.define_domain(guest_xml("bad", qemu_root / "missing.img"))
+    # A raw file declared qcow2: the driver passes it on (it never probes the top image's
+    # format), and QEMU refuses it.
+    (qemu_root / "notqcow2.img").write_bytes(bytes(65536))
+    xml = guest_xml("bad", qemu_root / "notqcow2.img").replace("type='raw'", "type='qcow2'")
+    dom = conn.define_domain(xml)
     with pytest.raises(VirtError) as info:
         dom.start()
     assert info.value.code == ErrorCode.INTERNAL_ERROR
     assert "qemu unexpectedly closed the monitor" in str(info.value)
-    assert "missing.img" in str(info.value)  # QEMU's own words
+    assert "Image is not in qcow2 format" in str(info.value)  # QEMU's own words
     assert dom.state()[0] == DomainState.SHUTOFF
     assert qemu_pids(qemu_root) == []
     assert list((qemu_root / "run").iterdir()) == []

@@ -33,8 +33,10 @@ def alias_of(dev: Device) -> str | None:
     return el.get("name") if el is not None else None
 
 
-def disk_alias(disk: DiskDef) -> str:
-    """libvirt's alias of *disk*: virtio-disk0, sata0-0-0, scsi0-0-0-0 ..."""
+def disk_alias(disk: DiskDef, lsi: frozenset[str] | set[str] = frozenset()) -> str:
+    """libvirt's alias of *disk* (virtio-disk0, sata0-0-0, scsi0-0-0-2 ...).  *lsi*: indices
+    of the lsilogic SCSI controllers, whose disks QEMU addresses by unit alone
+    (``scsi0-0-2``; a virtio-scsi disk is ``scsi0-0-0-2``)."""
     addr = disk.address.attrs if disk.address is not None else {}
     bus = disk.target_bus or "ide"
     if bus == "virtio":
@@ -43,6 +45,8 @@ def disk_alias(disk: DiskDef) -> str:
         return f"usb-disk{disk_name_to_index(disk.target_dev)}"
     ctrl, sub, unit = (addr.get(k, "0") for k in ("controller", "bus", "unit"))
     if bus == "scsi":
+        if ctrl in lsi:
+            return f"scsi{ctrl}-{sub}-{unit}"
         return f"scsi{ctrl}-{sub}-{addr.get('target', '0')}-{unit}"
     return f"{bus}{ctrl}-{sub}-{unit}"
 
@@ -68,6 +72,7 @@ def assign_aliases(live: DomainDef) -> None:
     """Give every device of the running definition *live* its alias (keeping users')."""
     q35 = is_q35(live.machine)
     counters: dict[str, int] = {}
+    lsi = {str(c.index) for c in live.controllers if c.type == "scsi" and c.model == "lsilogic"}
 
     def nth(kind: str) -> int:
         counters[kind] = counters.get(kind, -1) + 1
@@ -76,7 +81,7 @@ def assign_aliases(live: DomainDef) -> None:
     for dev in live.devices:
         name: str | None = None
         if isinstance(dev, DiskDef):
-            name = disk_alias(dev)
+            name = disk_alias(dev, lsi)
         elif isinstance(dev, InterfaceDef):
             name = f"net{nth('net')}"
         elif isinstance(dev, ControllerDef):

@@ -34,7 +34,6 @@ from pyvirt_qemu._command_devices import (
     _audio,
     _chardevs,
     _controllers,
-    _disks,
     _graphics,
     _inputs,
     _interfaces,
@@ -43,6 +42,7 @@ from pyvirt_qemu._command_devices import (
     _videos,
     check_device_kinds,
 )
+from pyvirt_qemu._command_disks import build_disks
 
 __all__ = [
     "DEFAULT_EMULATOR",
@@ -85,7 +85,7 @@ def build_argv(d: DomainDef, *, accel: str, paths: LaunchPaths) -> list[str]:
         b.add("-no-reboot")
     _direct_boot(b)
     _controllers(b)
-    _disks(b)
+    build_disks(b)
     _interfaces(b)
     _chardevs(b)
     _inputs(b)
@@ -279,13 +279,11 @@ def _boot(b: _Builder) -> None:
             raise make_error(ErrorCode.XML_ERROR, ErrorDomain.DOMAIN,
                              "per-device boot elements cannot be used together with os/boot "
                              "elements")  # fmt: skip
-    elif d.boot_devs:
-        letters = []
+    else:
+        # Each <os><boot dev> became a device's bootindex (see _Builder.boot_index).
         for dev in d.boot_devs:
             if dev not in _BOOT_LETTER:
                 raise unsupported(f"boot device '{dev}'")
-            letters.append(_BOOT_LETTER[dev])
-        opts.append("order=" + "".join(letters))
     if menu is not None:
         opts.append("menu=" + ("on" if menu.get("enable") == "yes" else "off"))
     opts.append("strict=on")

@@ -61,6 +61,9 @@ class LaunchPaths:
     #: Open tap descriptors QEMU inherits, by interface index (``-netdev tap,fd=N``): the
     #: driver makes the taps (see :mod:`pyvirt_qemu._tap`), the builder only names them.
     tap_fds: Mapping[int, int] = field(default_factory=dict)
+    #: Each disk's file by target, as :func:`pyvirt_qemu._disks.prepare_disks` found it (a
+    #: ``<disk type='volume'>`` names a pool's volume, not a file).
+    disk_files: Mapping[str, str] = field(default_factory=dict)
 
 
 def assign_runtime_paths(live: DomainDef, paths: LaunchPaths) -> None:
@@ -87,6 +90,16 @@ class _Builder:
         self.argv: list[str] = []
         self.has_device_boot = False
         self.usb_ids: set[str] = set()
+        #: ``<os><boot dev=…>`` turned into bootindex values, by device identity.
+        self.legacy_boot = _legacy_boot_indices(d)
+
+    def boot_index(self, dev: Device) -> int | None:
+        """The device's ``<boot order>``, else what its ``<os><boot dev>`` makes of it."""
+        boot = _boot_order(dev)
+        if boot is not None:
+            self.has_device_boot = True
+            return boot
+        return self.legacy_boot.get(id(dev))
 
     def add(self, *args: str) -> None:
         self.argv.extend(args)
@@ -99,9 +112,8 @@ class _Builder:
             # Drive addresses (controller/bus/unit) are already in the bus properties.
             parts += self.address_props(dev.address, driver)
         if dev is not None:
-            boot = _boot_order(dev)
+            boot = self.boot_index(dev)
             if boot is not None:
-                self.has_device_boot = True
                 parts.append(f"bootindex={boot}")
         self.add("-device", ",".join(parts))
 
@@ -134,6 +146,24 @@ def _boot_order(dev: Device) -> int | None:
                                  f"incorrect boot order '{order}', expecting positive integer")  # fmt: skip
             return int(order)
     return None
+
+
+def _legacy_boot_indices(d: DomainDef) -> dict[int, int]:
+    """libvirt 9.0 gives QEMU no ``-boot order=``: the n-th ``<os><boot dev>`` becomes
+    bootindex n on the first device of that kind (a disk, a cdrom, a NIC), unless some
+    device carries its own ``<boot order>``."""
+    if any(_boot_order(dev) is not None for dev in d.devices):
+        return {}
+    firsts: dict[str, Device] = {}
+    for disk in d.disks:
+        firsts.setdefault("cdrom" if disk.device == "cdrom" else "hd", disk)
+    if d.interfaces:
+        firsts["network"] = d.interfaces[0]
+    out: dict[int, int] = {}
+    for n, kind in enumerate(d.boot_devs, start=1):
+        if kind in firsts:
+            out.setdefault(id(firsts[kind]), n)
+    return out
 
 
 def _check_extra(dev: Device, what: str, allowed: frozenset[str] = frozenset({"boot"})) -> None:

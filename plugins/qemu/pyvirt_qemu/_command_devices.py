@@ -30,6 +30,7 @@ from pyvirt_qemu._command_base import (
     _opt,
     unsupported,
 )
+from pyvirt_qemu._command_disks import scsi_controller_driver
 
 #: PCI controllers a definition may hold besides the root bus: model → QEMU device.
 _PCI_BUSES = {"pcie-root-port": "pcie-root-port", "pcie-to-pci-bridge": "pcie-pci-bridge",
@@ -83,74 +84,12 @@ def _controllers(b: _Builder) -> None:
             ident = "usb" if c.index == 0 else f"usb{c.index}"
             b.usb_ids.add(ident)
             b.device(_USB_MODELS[model], [("id", ident)], c)
+        elif c.type == "scsi":
+            b.device(scsi_controller_driver(c.model), [("id", f"scsi{c.index}")], c)
         elif c.type == "virtio-serial":
             b.device("virtio-serial-pci", [("id", f"virtio-serial{c.index}")], c)
         else:
             raise unsupported(f"controller type '{c.type}'")
-
-
-def _disk_bus_props(b: _Builder, disk: DiskDef) -> tuple[str, list[tuple[str, object]]]:
-    """(-device driver, bus properties and id) for a disk on its bus."""
-    addr = disk.address.attrs if disk.address is not None and disk.address.type == "drive" else {}
-    ctrl, bus, unit = (int(addr.get(k, "0")) for k in ("controller", "bus", "unit"))
-    cd = disk.device == "cdrom"
-    if disk.target_bus == "virtio":
-        if cd:
-            raise unsupported(f"disk type of '{disk.target_dev}' does not support ejectable media")
-        from pyvirt.conf import disk_name_to_index
-
-        return "virtio-blk-pci", [("id", f"virtio-disk{disk_name_to_index(disk.target_dev)}")]
-    driver = "ide-cd" if cd else "ide-hd"
-    if disk.target_bus == "ide":
-        if b.q35:
-            raise unsupported("IDE controllers are unsupported for this QEMU binary or machine "
-                              "type")  # fmt: skip
-        if ctrl != 0:
-            raise unsupported("only a single IDE controller is supported")
-        return driver, [("bus", f"ide.{bus}"), ("unit", unit), ("id", f"ide{ctrl}-{bus}-{unit}")]
-    if disk.target_bus == "sata":
-        qbus = f"ide.{unit}" if b.q35 and ctrl == 0 else f"sata{ctrl}.{unit}"
-        return driver, [("bus", qbus), ("id", f"sata{ctrl}-0-{unit}")]
-    raise unsupported(f"disk bus '{disk.target_bus}'")
-
-
-def _disks(b: _Builder) -> None:
-    for n, disk in enumerate(b.d.disks, start=1):
-        what = f"disk '{disk.target_dev}'"
-        _check_extra(disk, what)
-        if disk.device not in ("disk", "cdrom"):
-            raise unsupported(f"disk device '{disk.device}'")
-        if disk.type != "file":
-            raise unsupported(f"disk type '{disk.type}'")
-        if disk.source_children or set(disk.source) - {"file"} or disk.target_attrs:
-            raise unsupported(f"source or target options of {what}")
-        if disk.shareable or disk.attrs:
-            raise unsupported(f"attributes of {what}")
-        drv = dict(disk.driver or {})
-        if drv.pop("name", "qemu") != "qemu":
-            raise unsupported(f"disk driver name of {what}")
-        fmt = drv.pop("type", "raw")
-        if fmt not in ("raw", "qcow2"):
-            raise unsupported(f"storage format '{fmt}' of {what}")
-        if drv:
-            raise unsupported(f"driver options {sorted(drv)} of {what}")
-        driver, props = _disk_bus_props(b, disk)
-        if disk.readonly and driver == "ide-hd":
-            raise unsupported("readonly ide disks are not supported")
-        path = disk.source_path
-        if path:
-            node = f"libvirt-{n}"
-            ro = disk.readonly
-            storage = {"driver": "file", "filename": path, "node-name": f"{node}-storage",
-                       "auto-read-only": True, "discard": "unmap"}  # fmt: skip
-            fmt_node = {"node-name": f"{node}-format", "read-only": ro, "driver": fmt,
-                        "file": f"{node}-storage"}  # fmt: skip
-            b.add("-blockdev", json.dumps(storage, separators=(",", ":")))
-            b.add("-blockdev", json.dumps(fmt_node, separators=(",", ":")))
-            props = [*props[:-1], ("drive", f"{node}-format"), props[-1]]
-        elif disk.device != "cdrom":
-            raise make_error(ErrorCode.NO_SOURCE, ErrorDomain.QEMU, disk.target_dev)
-        b.device(driver, props, disk)
 
 
 def _interfaces(b: _Builder) -> None:

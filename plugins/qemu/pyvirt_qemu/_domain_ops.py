@@ -40,6 +40,7 @@ from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._config import atomic_write, remove_file
 from pyvirt_qemu._console import console_device, open_console
 from pyvirt_qemu._defaults import apply_device_defaults, apply_qemu_defaults, choose_accel
+from pyvirt_qemu._disks import apply_disk_defaults
 from pyvirt_qemu._domain import QemuDomain
 from pyvirt_qemu._hookpoints import PREPARE, STARTED, run_hooks
 from pyvirt_qemu._lifecycle import save_run_status
@@ -63,6 +64,7 @@ def _parse(xml: str) -> DomainDef:
     command line now, so an unsupported setting is refused at define time, not at boot."""
     defn = parse_domain_xml(xml, default_arch="x86_64", driver_defaults=apply_qemu_defaults)
     apply_device_defaults(defn)
+    apply_disk_defaults(defn)
     assign_pci_addresses(defn)
     assign_port_addresses(defn)
     trial = defn.copy()

@@ -31,8 +31,8 @@ from pyvirt_qemu._qemudriver import QemuDriver
 from pyvirt_qemu._save_ops import SaveOps
 from pyvirt_qemu._snapshot_ops import SnapshotOps
 from pyvirt_qemu._stats_ops import StatsOps
-from pyvirt_qemu._storage import StorageOps
 from pyvirt_qemu._vcpu_ops import VcpuOps
+from pyvirt_qemu._volume_ops import VolumeOps
 
 __all__ = ["QemuConnectDriver", "QemuConnection", "open_qemu_connection"]
 
@@ -61,7 +61,7 @@ class QemuConnection(
     SaveOps,
     DumpOps,
     HotplugOps,
-    StorageOps,
+    VolumeOps,
     NetworkOps,
     AddressOps,
     DriverConnection,

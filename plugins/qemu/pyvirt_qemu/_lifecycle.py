@@ -40,6 +40,7 @@ from pyvirt_qemu._aliases import assign_aliases
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._command_devices import vnc_password
 from pyvirt_qemu._defaults import check_emulator, choose_accel
+from pyvirt_qemu._disks import prepare_disks
 from pyvirt_qemu._domain import QemuDomain, Run
 from pyvirt_qemu._hookpoints import STOPPED, run_hooks
 from pyvirt_qemu._monitor import Monitor, MonitorClosed
@@ -101,11 +102,13 @@ def start_domain(
     live = (defn or dom.defn).copy()
     check_emulator(live.emulator or "")
     accel = choose_accel(live, driver.forced_accel)
+    disk_files = prepare_disks(live, driver.storage.volume_file)
     run_id = driver.take_id()
     lib = _lib_dir(driver, run_id, live.name)
     taps = open_taps(live, driver.networks)
     try:
-        paths = LaunchPaths(monitor=str(lib / "monitor.sock"), channel_dir=str(lib), tap_fds=taps)
+        paths = LaunchPaths(monitor=str(lib / "monitor.sock"), channel_dir=str(lib), tap_fds=taps,
+                            disk_files=disk_files)  # fmt: skip
         assign_runtime_paths(live, paths)
         assign_aliases(live)
         argv = build_argv(live, accel=accel, paths=paths) + list(extra_argv)

@@ -199,15 +199,17 @@ class StatsOps:
             raise make_error(ErrorCode.OPERATION_INVALID, _Q,
                              f"disk '{disk.target_dev}' does not currently have a source "
                              "assigned")  # fmt: skip
-        from pyvirt_qemu._storage import image_info
+        from pyvirt_qemu._image_meta import read_meta
 
+        fmt = (disk.driver or {}).get("type", "raw")
         try:
             st = os.stat(source)
-        except OSError as exc:
+            capacity = read_meta(source, fmt).capacity
+        except (OSError, ValueError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) else str(exc)
             raise make_error(ErrorCode.SYSTEM_ERROR, _Q,
-                             f"cannot stat file '{source}': {exc.strerror}") from None  # fmt: skip
-        capacity = int(image_info(source).get("virtual-size", st.st_size))  # type: ignore[call-overload]
-        return capacity, st.st_blocks * 512, st.st_size
+                             f"cannot read file '{source}': {reason}") from None  # fmt: skip
+        return capacity if capacity is not None else st.st_size, st.st_blocks * 512, st.st_size
 
     def domain_get_disk_errors(
         self, dom_ref: DomainRef, maxerrors: int, flags: int

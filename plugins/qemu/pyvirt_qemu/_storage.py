@@ -5,8 +5,8 @@ for a user to create a disk and boot from it without libvirt's separate storage 
 
 Why files and not a cache: the directory is the truth.  Volumes are found by reading the
 directory (pool start and refresh), created with ``qemu-img create``, and measured each time
-they are asked about: allocation from ``st_blocks * 512``, capacity from ``qemu-img info``'s
-``virtual-size`` (a qcow2 file is smaller than the disk it holds).  Definitions are written
+they are asked about: allocation from ``st_blocks * 512``, capacity from the image header
+(a qcow2 file is smaller than the disk it holds), see :mod:`pyvirt_qemu._volume_xml`.  Definitions are written
 atomically to the storage config dir (``/etc/pyvirt/storage`` as root); a pool that is
 started leaves a status copy in the storage run dir, so pyvirtd restarted finds it still
 active, as libvirt's storage driver does with ``/run/libvirt/storage``.
@@ -19,10 +19,8 @@ the file created outside it.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import stat
-import subprocess
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,13 +45,14 @@ from pyvirt import (
 from pyvirt.conf import PoolDef, VolumeDef
 from pyvirt.driver import FileStream, StoragePoolObjList, unsupported_flags
 
+from pyvirt_qemu import _qemu_img as qemu_img
 from pyvirt_qemu._config import atomic_write, remove_file
 from pyvirt_qemu._listeners import deliver
+from pyvirt_qemu._volume_xml import FileFacts, file_facts, format_file_volume
 
 __all__ = ["DirPool", "StorageOps", "StorageState"]
 
 _ST = ErrorDomain.STORAGE
-QEMU_IMG = "qemu-img"
 #: Formats this driver creates; others found in the directory are listed as they are.
 CREATE_FORMATS = ("raw", "qcow2")
 #: VIR_STORAGE_POOL_CREATE_WITH_BUILD: start builds the directory first.
@@ -70,16 +69,6 @@ def _err(code: int, msg: str) -> VirtError:
 
 def _system(msg: str, exc: OSError) -> VirtError:
     return _err(ErrorCode.SYSTEM_ERROR, f"{msg}: {exc.strerror or exc}")
-
-
-def image_info(path: str) -> dict[str, object]:
-    """``qemu-img info --output=json`` of *path*; ``-U`` because a running guest may hold it."""
-    proc = subprocess.run([QEMU_IMG, "info", "-U", "--output=json", path],
-                          capture_output=True, text=True, timeout=60)  # fmt: skip
-    if proc.returncode != 0:
-        raise _err(ErrorCode.INTERNAL_ERROR, f"cannot read image '{path}': {proc.stderr.strip()}")
-    info = json.loads(proc.stdout)
-    return info if isinstance(info, dict) else {}
 
 
 @dataclass(eq=False)
@@ -200,6 +189,18 @@ class StorageState:
 
     def by_name(self, name: str) -> DirPool:
         return self.pools.lookup_by_name(name)
+
+    def volume_file(self, pool_name: str, vol_name: str) -> str:
+        """The file of a ``<disk type='volume'>``'s volume, with libvirt's lookup errors."""
+        with self.lock:
+            pool = self.by_name(pool_name)
+            if not pool.active:
+                raise _not_active(pool)
+            vol = pool.volumes.get(vol_name)
+            if vol is None:
+                raise _err(ErrorCode.NO_STORAGE_VOL,
+                           f"no storage vol with matching name '{vol_name}'")  # fmt: skip
+            return vol.target_path or ""
 
 
 def _not_active(pool: DirPool) -> VirtError:
@@ -421,6 +422,16 @@ class StorageOps:
 
     def storage_vol_create_xml(self, ref: StoragePoolRef, xml: str, flags: int) -> StorageVolRef:
         unsupported_flags(flags, _PREALLOC_METADATA, "storageVolCreateXML", _ST)
+        pool, vol, full = self.reserve_volume(ref, xml, from_api=False)
+        fmt = vol.format_type or "raw"
+        meta = bool(flags & _PREALLOC_METADATA)
+        return self.build_reserved(pool, vol, lambda: _create_image(vol, fmt, full=full, metadata=meta))
+
+    def reserve_volume(
+        self, ref: StoragePoolRef, xml: str, *, from_api: bool
+    ) -> tuple[DirPool, VolumeDef, bool]:
+        """Parse a new volume's XML and reserve its name while its file is made (outside
+        the lock): (pool, volume, whether its whole allocation is asked for)."""
         st = self.storage
         with st.lock:
             pool = st.by_uuid(ref.uuid)
@@ -436,13 +447,23 @@ class StorageOps:
                 raise _err(ErrorCode.NO_SUPPORT, f"creating {fmt} volumes is not supported")
             key = (pool.name, vol.name)
             if vol.name in pool.volumes or key in st.creating or (pool.path / vol.name).exists():
+                if from_api:  # storageVolCreateXMLFrom words it differently
+                    raise _err(ErrorCode.INTERNAL_ERROR,
+                               f"storage volume name '{vol.name}' already in use.")  # fmt: skip
                 raise _err(ErrorCode.STORAGE_VOL_EXIST, f"'{vol.name}'")
             st.creating.add(key)
+            return pool, vol, full
+
+    def build_reserved(
+        self, pool: DirPool, vol: VolumeDef, build: Callable[[], None]
+    ) -> StorageVolRef:
+        """Run *build* for a volume :meth:`reserve_volume` reserved, then list it."""
+        st = self.storage
         try:
-            _create_image(vol, fmt, full=full, metadata=bool(flags & _PREALLOC_METADATA))
+            build()
         finally:
             with st.lock:
-                st.creating.discard(key)
+                st.creating.discard((pool.name, vol.name))
         with st.lock:
             pool.volumes[vol.name] = vol
             return pool.vol_ref(vol)
@@ -459,31 +480,28 @@ class StorageOps:
                 raise _system(f"cannot unlink file '{vol.target_path}'", exc) from exc
             del pool.volumes[vol.name]
 
-    def _measure(self, ref: StorageVolRef) -> VolumeDef:
-        """A copy of the volume with today's sizes (libvirt refreshes a volume per query)."""
+    def measure(self, ref: StorageVolRef) -> tuple[str, FileFacts]:
+        """The volume's name and today's facts (libvirt refreshes a volume per query)."""
         with self.storage.lock:
             _, vol = self._vol(ref)
         path = vol.target_path or ""
         try:
-            st = os.stat(path)
+            facts = file_facts(path)
         except OSError as exc:
             raise _system(f"cannot stat file '{path}'", exc) from exc
-        if not stat.S_ISREG(st.st_mode):
+        except ValueError as exc:
+            raise _err(ErrorCode.INTERNAL_ERROR, f"cannot read image '{path}': {exc}") from exc
+        if not stat.S_ISREG(facts.stat.st_mode):
             raise _err(ErrorCode.INTERNAL_ERROR, f"'{path}' is not a regular file")
-        info = image_info(path)
-        size = info.get("virtual-size")
-        fmt = info.get("format")
-        return VolumeDef(name=vol.name, capacity=size if isinstance(size, int) else st.st_size,
-                         key=vol.key, allocation=st.st_blocks * 512, target_path=path,
-                         format_type=fmt if isinstance(fmt, str) else vol.format_type)  # fmt: skip
+        return vol.name, facts
 
     def storage_vol_get_info(self, ref: StorageVolRef) -> StorageVolInfo:
-        vol = self._measure(ref)
-        return StorageVolInfo(StorageVolType.FILE, vol.capacity, vol.allocation or 0)
+        facts = self.measure(ref)[1]
+        return StorageVolInfo(StorageVolType.FILE, facts.capacity, facts.allocation)
 
     def storage_vol_get_xml_desc(self, ref: StorageVolRef, flags: int) -> str:
         unsupported_flags(flags, 0, "storageVolGetXMLDesc", _ST)
-        return conf.format_volume_xml(self._measure(ref))
+        return format_file_volume(*self.measure(ref))
 
     def storage_vol_get_path(self, ref: StorageVolRef) -> str:
         with self.storage.lock:
@@ -524,24 +542,30 @@ def _fs_sizes(pool: DirPool) -> tuple[int, int, int]:
     return capacity, (sv.f_blocks - sv.f_bfree) * sv.f_frsize, sv.f_bavail * sv.f_frsize
 
 
-def _create_image(vol: VolumeDef, fmt: str, *, full: bool, metadata: bool) -> None:
-    """``qemu-img create``: a raw volume asked for in full is preallocated (falloc), as
-    libvirt allocates raw volumes whose allocation equals their capacity."""
-    path = vol.target_path or ""
-    cmd = [QEMU_IMG, "create", "-q", "-f", fmt]
-    if fmt == "raw" and full:
-        cmd += ["-o", "preallocation=falloc"]
-    elif fmt == "qcow2" and metadata:
-        cmd += ["-o", "preallocation=metadata"]
-    cmd += [path, str(vol.capacity)]
+def _backing_of(vol: VolumeDef, fmt: str) -> tuple[str, str] | None:
+    """The ``<backingStore>`` of a volume to create: (file, format), checked as libvirt
+    checks it (raw volumes have none; the file must exist)."""
+    el = vol.backing_store
+    if el is None or not (el.findtext("path") or "").strip():
+        return None
+    if fmt == "raw":
+        raise _err(ErrorCode.NO_SUPPORT, "backing storage not supported for raw volumes")
+    path = (el.findtext("path") or "").strip()
+    fmt_el = el.find("format")
+    backing_fmt = fmt_el.get("type", "raw") if fmt_el is not None else "raw"
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        os.stat(path)
     except OSError as exc:
-        raise _system(f"Cannot run {QEMU_IMG}", exc) from exc
-    if proc.returncode != 0:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        raise _err(ErrorCode.INTERNAL_ERROR,
-                   f"storage volume creation failed: {proc.stderr.strip()}")  # fmt: skip
-    with contextlib.suppress(OSError):
-        os.chmod(path, 0o600)
+        raise _system(f"inaccessible backing store volume {path}", exc) from exc
+    return path, backing_fmt
+
+
+def _create_image(vol: VolumeDef, fmt: str, *, full: bool, metadata: bool) -> None:
+    """Raw files are written directly (every byte allocated when the allocation asks for
+    the whole capacity), qcow2 through qemu-img, as libvirt's dir pools make them."""
+    path = vol.target_path or ""
+    backing = _backing_of(vol, fmt)
+    if fmt == "raw":
+        qemu_img.create_raw(path, vol.capacity, allocate=full)
+    else:
+        qemu_img.create_qcow2(path, vol.capacity, backing=backing, prealloc=metadata, full=full)
