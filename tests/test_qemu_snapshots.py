@@ -172,7 +172,10 @@ def test_disk_only_snapshot_puts_an_overlay_on_the_running_guests_disk(
     info = json.loads(subprocess.run(["qemu-img", "info", "-U", "--output=json", str(overlay)],
                                      capture_output=True, text=True, check=True).stdout)  # fmt: skip
     assert info["backing-filename"] == str(disk) and info["format"] == "qcow2"
-    assert f"<source file='{overlay}'/>" in dom.xml_desc()  # live
+    live = dom.xml_desc()  # the overlay on top (a new node index), the old image below it
+    assert f"<source file='{overlay}' index='2'/>" in live
+    assert (f"<backingStore type='file' index='1'>\n        <format type='qcow2'/>\n        "
+            f"<source file='{disk}'/>\n        <backingStore/>\n      </backingStore>") in live  # fmt: skip
     assert f"<source file='{overlay}'/>" in dom.xml_desc(2)  # and the next boot's
     assert dom.state()[0] == DomainState.RUNNING
     assert dom.snapshot_names(DomainSnapshotListFlags.EXTERNAL) == ["ext1"]
@@ -193,7 +196,8 @@ def test_disk_only_snapshot_puts_an_overlay_on_the_running_guests_disk(
     assert dom.snapshot_num() == 0 and overlay.exists()
     dom.destroy()
     dom.start()  # boots from the overlay, whose backing file QEMU opens from its header
-    assert f"<source file='{overlay}'/>" in dom.xml_desc()
+    live = dom.xml_desc()
+    assert f"<source file='{overlay}' index='1'/>" in live and f"<source file='{disk}'/>" in live
     dom.destroy()
 
 

@@ -25,6 +25,7 @@ from pyvirt.conf import ControllerDef, DiskDef, DomainDef, disk_name_to_index
 from pyvirt_qemu._image_meta import probe_format, read_meta, resolve_backing
 
 __all__ = [
+    "push_overlay",
     "Layer",
     "VolumeResolver",
     "apply_disk_defaults",
@@ -151,6 +152,19 @@ def prepare_disks(live: DomainDef, resolve_volume: VolumeResolver) -> dict[str, 
         disk.extra.append(_backing_xml(backing, index + 1))
         index += len(backing)
     return files
+
+
+def push_overlay(disk: DiskDef, path: str, index: int) -> None:
+    """A running disk's new top image *path* (node index *index*) over what it was: the old
+    top becomes the first ``<backingStore>``, its own chain below it, as libvirt shows a
+    disk after an external snapshot."""
+    below = etree.Element("backingStore", type="file", index=disk.source.get("index", "1"))
+    etree.SubElement(below, "format", type=(disk.driver or {}).get("type", "raw"))
+    etree.SubElement(below, "source", file=disk.source_path or "")
+    old = next((e for e in disk.extra if e.tag == "backingStore"), None)
+    below.append(old if old is not None else etree.Element("backingStore"))
+    disk.extra = [e for e in disk.extra if e.tag != "backingStore"] + [below]
+    disk.source = {**disk.source, "file": path, "index": str(index)}
 
 
 def _forget_chain(disk: DiskDef) -> None:

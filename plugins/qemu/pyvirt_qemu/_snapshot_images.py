@@ -173,18 +173,21 @@ def next_node_index(monitor: Monitor) -> int:
     return max(used) + 1
 
 
-def external_snapshot_live(monitor: Monitor, overlays: list[tuple[DiskDef, str]]) -> None:
+def external_snapshot_live(monitor: Monitor, overlays: list[tuple[DiskDef, str]]) -> list[int]:
     """Put a new qcow2 overlay on top of each (disk, new file), all or none: the files are
-    created, opened as new nodes, then switched in one ``transaction``."""
+    created, opened as new nodes, then switched in one ``transaction``.  The overlays'
+    node indices, in order (the live XML's ``<source index>``)."""
     nodes = block_nodes(monitor)
     index = next_node_index(monitor)
     actions: list[dict[str, Any]] = []
     added: list[str] = []
+    indices: list[int] = []
     try:
         for disk, path in overlays:
             top = node_for(nodes, disk)
             create_overlay(path, top.file, top.driver, top.size)
             fmt_node, file_node = f"libvirt-{index}-format", f"libvirt-{index}-storage"
+            indices.append(index)
             index += 1
             monitor.execute("blockdev-add", {
                 "driver": "qcow2", "node-name": fmt_node, "backing": None,
@@ -199,3 +202,4 @@ def external_snapshot_live(monitor: Monitor, overlays: list[tuple[DiskDef, str]]
             with contextlib.suppress(VirtError):
                 monitor.execute("blockdev-del", {"node-name": node})
         raise
+    return indices

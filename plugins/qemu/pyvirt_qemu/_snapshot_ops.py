@@ -54,6 +54,7 @@ from pyvirt.driver import (
 )
 
 from pyvirt_qemu._config import atomic_write
+from pyvirt_qemu._disks import push_overlay
 from pyvirt_qemu._domain import QemuDomain, Run
 from pyvirt_qemu._lifecycle import save_run_status, start_domain, stop_domain
 from pyvirt_qemu._monitor import MonitorClosed
@@ -314,9 +315,11 @@ class SnapshotOps:
                                  f"external snapshot file for disk {disk.target_dev} already "
                                  f"exists and is not a block device: {path}")  # fmt: skip
         run = dom.run
+        indices: dict[str, int] = {}
         try:
             if run is not None:
-                external_snapshot_live(run.monitor, overlays)
+                indices = dict(zip((d.target_dev for d, _ in overlays),
+                                   external_snapshot_live(run.monitor, overlays), strict=True))  # fmt: skip
             else:
                 for disk, path in overlays:
                     fmt = (disk.driver or {}).get("type", "raw")
@@ -335,7 +338,10 @@ class SnapshotOps:
                     disk.target_dev in new
                     and disk.source_path == by_target[disk.target_dev].source_path
                 ):
-                    disk.source = {**disk.source, "file": new[disk.target_dev]}
+                    if defn is dom.live and disk.target_dev in indices:
+                        push_overlay(disk, new[disk.target_dev], indices[disk.target_dev])
+                    else:
+                        disk.source = {**disk.source, "file": new[disk.target_dev]}
                     disk.driver = {**(disk.driver or {"name": "qemu"}), "type": "qcow2"}
         with self.driver.lock:
             self.driver.snapshots.add(dom.name, snap, current=True)
