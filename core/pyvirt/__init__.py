@@ -39,6 +39,9 @@ if TYPE_CHECKING:
     from pyvirt._core_enums import (
         ConnectFlags,
         DomainState,
+        ListDomainsFlags,
+        ListNetworksFlags,
+        ListStoragePoolsFlags,
         StoragePoolState,
         StorageVolType,
         TypedParameterType,
@@ -75,9 +78,6 @@ if TYPE_CHECKING:
         DomainUndefineFlags,
         DomainVcpuFlags,
         DomainXMLFlags,
-        ListDomainsFlags,
-        ListNetworksFlags,
-        ListStoragePoolsFlags,
         NetworkEventType,
         NetworkXMLFlags,
         StoragePoolEventType,
@@ -167,10 +167,13 @@ if TYPE_CHECKING:
 _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
     "pyvirt._codes": ("ErrorCode", "ErrorDomain", "ErrorLevel"),
     "pyvirt._connection": ("Connection", "open"),
-    # Apart from pyvirt._enums: a connection needs these four, not the forty others.
+    # Apart from pyvirt._enums: a connection and a listing need these, not the forty others.
     "pyvirt._core_enums": (
         "ConnectFlags",
         "DomainState",
+        "ListDomainsFlags",
+        "ListNetworksFlags",
+        "ListStoragePoolsFlags",
         "StoragePoolState",
         "StorageVolType",
         "TypedParameterType",
@@ -207,9 +210,6 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "DomainUndefineFlags",
         "DomainVcpuFlags",
         "DomainXMLFlags",
-        "ListDomainsFlags",
-        "ListNetworksFlags",
-        "ListStoragePoolsFlags",
         "NetworkEventType",
         "NetworkXMLFlags",
         "StoragePoolEventType",

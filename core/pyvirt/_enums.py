@@ -12,6 +12,9 @@ import enum
 # states); re-exported here, where the rest of the enums live.
 from pyvirt._core_enums import ConnectFlags as ConnectFlags
 from pyvirt._core_enums import DomainState as DomainState
+from pyvirt._core_enums import ListDomainsFlags as ListDomainsFlags
+from pyvirt._core_enums import ListNetworksFlags as ListNetworksFlags
+from pyvirt._core_enums import ListStoragePoolsFlags as ListStoragePoolsFlags
 from pyvirt._core_enums import StoragePoolState as StoragePoolState
 from pyvirt._core_enums import StorageVolType as StorageVolType
 from pyvirt._core_enums import TypedParameterType as TypedParameterType
@@ -111,29 +114,6 @@ def reason_enum(state: int, reason: int) -> enum.IntEnum | int:
         return REASONS_BY_STATE[DomainState(state)](reason)
     except (ValueError, KeyError):
         return reason
-
-
-class ListDomainsFlags(enum.IntFlag):
-    """VIR_CONNECT_LIST_DOMAINS_*: filters of virConnectListAllDomains. Bits of one group (e.g.
-    ACTIVE/INACTIVE) are alternatives; groups combine with AND; no bit of a group means no
-    filter."""
-
-    ACTIVE = 1
-    INACTIVE = 2
-    PERSISTENT = 4
-    TRANSIENT = 8
-    RUNNING = 16
-    PAUSED = 32
-    SHUTOFF = 64
-    OTHER = 128
-    MANAGEDSAVE = 256
-    NO_MANAGEDSAVE = 512
-    AUTOSTART = 1024
-    NO_AUTOSTART = 2048
-    HAS_SNAPSHOT = 4096
-    NO_SNAPSHOT = 8192
-    HAS_CHECKPOINT = 16384
-    NO_CHECKPOINT = 32768
 
 
 class DomainXMLFlags(enum.IntFlag):
@@ -431,18 +411,6 @@ class DomainEventCrashedDetail(enum.IntEnum):
     CRASHLOADED = 1
 
 
-class ListNetworksFlags(enum.IntFlag):
-    """VIR_CONNECT_LIST_NETWORKS_*: filters of virConnectListAllNetworks (grouped as for
-    domains)."""
-
-    INACTIVE = 1
-    ACTIVE = 2
-    PERSISTENT = 4
-    TRANSIENT = 8
-    AUTOSTART = 16
-    NO_AUTOSTART = 32
-
-
 class NetworkXMLFlags(enum.IntFlag):
     """VIR_NETWORK_XML_*: virNetworkGetXMLDesc (INACTIVE: the persistent config)."""
 
@@ -457,32 +425,6 @@ class NetworkEventType(enum.IntEnum):
     UNDEFINED = 1
     STARTED = 2
     STOPPED = 3
-
-
-class ListStoragePoolsFlags(enum.IntFlag):
-    """VIR_CONNECT_LIST_STORAGE_POOLS_*: filters of virConnectListAllStoragePools (state groups,
-    pool types)."""
-
-    INACTIVE = 1
-    ACTIVE = 2
-    PERSISTENT = 4
-    TRANSIENT = 8
-    AUTOSTART = 16
-    NO_AUTOSTART = 32
-    DIR = 64
-    FS = 128
-    NETFS = 256
-    LOGICAL = 512
-    DISK = 1024
-    ISCSI = 2048
-    SCSI = 4096
-    MPATH = 8192
-    RBD = 16384
-    SHEEPDOG = 32768
-    GLUSTER = 65536
-    ZFS = 131072
-    VSTORAGE = 262144
-    ISCSI_DIRECT = 524288
 
 
 class StoragePoolEventType(enum.IntEnum):

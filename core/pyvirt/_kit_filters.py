@@ -16,8 +16,12 @@ tests ten thousand times, and IntFlag operations cost microseconds each.
 
 from __future__ import annotations
 
-from pyvirt._core_enums import DomainState
-from pyvirt._enums import ListDomainsFlags, ListNetworksFlags, ListStoragePoolsFlags
+from pyvirt._core_enums import (
+    DomainState,
+    ListDomainsFlags,
+    ListNetworksFlags,
+    ListStoragePoolsFlags,
+)
 from pyvirt._records import DomainRecord, NetworkRecord, StoragePoolRecord
 
 __all__ = [

@@ -10,17 +10,7 @@ checkpoint, and it becomes current.
 
 from __future__ import annotations
 
-from pyvirt import (
-    DomainCheckpointCreateFlags,
-    DomainCheckpointDeleteFlags,
-    DomainCheckpointListFlags,
-    DomainCheckpointRef,
-    DomainCheckpointXMLFlags,
-    DomainRef,
-    ErrorCode,
-    ErrorDomain,
-    make_error,
-)
+from pyvirt import DomainCheckpointRef, DomainRef, ErrorCode, ErrorDomain, make_error
 from pyvirt.driver import unsupported_flags
 
 from pyvirt_test import _moments as moments
@@ -33,10 +23,25 @@ if TYPE_CHECKING:
     from pyvirt.conf import CheckpointDef
 
 _T = ErrorDomain.TEST
-_C = DomainCheckpointCreateFlags
-_D = DomainCheckpointDeleteFlags
-_L = DomainCheckpointListFlags
-_X = DomainCheckpointXMLFlags
+
+
+class _Flags:
+    """One of pyvirt's checkpoint flag enums, loaded when a checkpoint call first reads it:
+    those enums live with libvirt's ABI enums, which cost every pyvirsh run milliseconds."""
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+
+    def __getattr__(self, flag: str) -> int:
+        import pyvirt
+
+        return int(getattr(getattr(pyvirt, self._name), flag))
+
+
+_C = _Flags("DomainCheckpointCreateFlags")
+_D = _Flags("DomainCheckpointDeleteFlags")
+_L = _Flags("DomainCheckpointListFlags")
+_X = _Flags("DomainCheckpointXMLFlags")
 
 
 def _no_checkpoint(detail: str) -> Exception:

@@ -9,10 +9,10 @@ driver's listing order (libvirt's is its hash table's, which changes from run to
 
 from __future__ import annotations
 
+import functools
+
 from pyvirt import (
-    ConnectGetAllDomainStatsFlags,
     DomainStatsRecord,
-    DomainStatsTypes,
     ErrorCode,
     ErrorDomain,
     TypedParameter,
@@ -31,15 +31,22 @@ if TYPE_CHECKING:
     from pyvirt_test._objects import TestDomain
 
 _T = ErrorDomain.TEST
-_F = ConnectGetAllDomainStatsFlags
-#: The listAll state filters (ACTIVE ... OTHER share virConnectListAllDomains' bits).
-_FILTERS = int(
-    _F.ACTIVE | _F.INACTIVE | _F.PERSISTENT | _F.TRANSIENT
-    | _F.RUNNING | _F.PAUSED | _F.SHUTOFF | _F.OTHER
-)  # fmt: skip
-_ALLOWED = _FILTERS | int(_F.NOWAIT | _F.BACKING | _F.ENFORCE_STATS)
-_STATE, _IOTHREAD = int(DomainStatsTypes.STATE), int(DomainStatsTypes.IOTHREAD)
-_SUPPORTED = _STATE | _IOTHREAD
+
+
+@functools.cache
+def _bits() -> tuple[int, int, int, int, int]:
+    """(listAll filters, allowed flags, ENFORCE_STATS, STATE, IOTHREAD), read from pyvirt's
+    enums on the first stats call: they live with the ABI enums, which would cost every
+    pyvirsh run milliseconds at import.  (ACTIVE ... OTHER share virConnectListAllDomains'
+    bits.)"""
+    from pyvirt import ConnectGetAllDomainStatsFlags as F
+    from pyvirt import DomainStatsTypes as S
+
+    filters = int(F.ACTIVE | F.INACTIVE | F.PERSISTENT | F.TRANSIENT | F.RUNNING | F.PAUSED
+                  | F.SHUTOFF | F.OTHER)  # fmt: skip
+    allowed = filters | int(F.NOWAIT | F.BACKING | F.ENFORCE_STATS)
+    return filters, allowed, int(F.ENFORCE_STATS), int(S.STATE), int(S.IOTHREAD)
+
 _INT, _UINT, _ULLONG = TypedParameterType.INT, TypedParameterType.UINT, TypedParameterType.ULLONG
 
 
@@ -80,17 +87,19 @@ class DomainStatsOps(DomainOps):
     def connect_get_all_domain_stats(
         self, doms: list[DomainRef], stats: int, flags: int
     ) -> list[DomainStatsRecord]:
-        unsupported_flags(flags, _ALLOWED, "testConnectGetAllDomainStats", _T)
+        filter_bits, allowed, enforce, state_bit, iothread_bit = _bits()
+        supported = state_bit | iothread_bit
+        unsupported_flags(flags, allowed, "testConnectGetAllDomainStats", _T)
         if not stats:
-            stats = _SUPPORTED
-        elif flags & _F.ENFORCE_STATS and stats & ~_SUPPORTED:
+            stats = supported
+        elif flags & enforce and stats & ~supported:
             raise make_error(
                 ErrorCode.ARGUMENT_UNSUPPORTED,
                 _T,
-                f"Stats types bits 0x{stats & ~_SUPPORTED:x} are not supported by this daemon",
+                f"Stats types bits 0x{stats & ~supported:x} are not supported by this daemon",
             )
-        want_state, want_iothread = stats & _STATE, stats & _IOTHREAD
-        filters = flags & _FILTERS
+        want_state, want_iothread = stats & state_bit, stats & iothread_bit
+        filters = flags & filter_bits
         with self.state.lock:
             chosen = self._chosen(doms)
             out = []
