@@ -139,11 +139,13 @@ def test_pyvirsh_list_on_the_test_driver_loads_no_xml_parser_nor_dataclasses() -
     (pyvirt.driver.model), so listing domains parses no XML (lxml loads only where XML is read
     or written) and needs neither dataclasses nor typing; a driver module that imports them
     at module level puts them on every run (this happened once, by merge, and cost 90 M
-    instructions a run)."""
+    instructions a run).  Nor the ABI enums (some 150 enum classes, which a flag read at
+    import time brought back into every run once more, for 80 M instructions)."""
     needs("pyvirt.cli")
     needs("pyvirt_test")
     imported_modules(RUN_LIST)  # a first run may scan the entry points (and import typing)
     loaded = imported_modules(RUN_LIST)
     heavy = {"lxml", "dataclasses", "typing", "inspect"}
     assert not [m for m in loaded if m.split(".")[0] in heavy]
+    assert "pyvirt._abi_enums" not in loaded
 
