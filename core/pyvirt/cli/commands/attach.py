@@ -17,6 +17,8 @@ from pyvirt.cli.commands._common import dom_opt, domain, exclusive, read_file, s
 # Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pyvirt import Domain
 
 _LIVE, _CONFIG = 1, 2  # VIR_DOMAIN_AFFECT_*
@@ -114,11 +116,32 @@ def _options(p: Parsed, names: tuple[str, ...]) -> dict[str, str | bool | None]:
     return {n: (p.bool(n) if p.cmd.option(n).type == _B else string_req(p, n)) for n in names}  # type: ignore[union-attr]
 
 
+def _attach(dom: Domain, xml: str, flags: int, flagless: bool) -> None:
+    if flagless:
+        dom.attach_device(xml)
+    else:
+        dom.attach_device(xml, flags)
+
+
 def _detach(dom: Domain, xml: str, flags: int, flagless: bool) -> None:
     if flagless:
         dom.detach_device(xml)
     else:
         dom.detach_device(xml, flags)
+
+
+def _send(ctl: Control, p: Parsed, xml: str, call: Callable[[], None], verb: str, noun: str) -> bool:
+    """The end of the disk and interface commands: ``--print-xml`` prints the XML virsh built
+    instead of sending it; else the call, with virsh's failure and success lines."""
+    if p.bool("print-xml"):
+        ctl.print(xml)
+        return True
+    try:
+        call()
+    except Exception as e:
+        raise Failure(f"Failed to {verb} {noun.lower()}", cause=e) from None
+    ctl.print_extra(f"{noun} {verb}ed successfully\n")
+    return True
 
 
 def _domain_xml(dom: Domain, flags: int) -> str:
@@ -134,18 +157,7 @@ def cmd_attach_disk(ctl: Control, p: Parsed) -> bool:
     dom, _ = domain(ctl, p)
     flags = impact.resolve(dom)
     xml = disk_xml(_options(p, _DISK_OPTS))
-    if p.bool("print-xml"):
-        ctl.print(xml)
-        return True
-    try:
-        if impact.flagless:
-            dom.attach_device(xml)
-        else:
-            dom.attach_device(xml, flags)
-    except Exception as e:
-        raise Failure("Failed to attach disk", cause=e) from None
-    ctl.print_extra("Disk attached successfully\n")
-    return True
+    return _send(ctl, p, xml, lambda: _attach(dom, xml, flags, impact.flagless), "attach", "Disk")
 
 
 def cmd_detach_disk(ctl: Control, p: Parsed) -> bool:
@@ -158,15 +170,7 @@ def cmd_detach_disk(ctl: Control, p: Parsed) -> bool:
     xml = _domain_xml(dom, impact.flags)
     flags = impact.resolve(dom)
     disk = node_text(find_disk(xml, target))
-    if p.bool("print-xml"):
-        ctl.print(disk)
-        return True
-    try:
-        _detach(dom, disk, flags, impact.flagless)
-    except Exception as e:
-        raise Failure("Failed to detach disk", cause=e) from None
-    ctl.print_extra("Disk detached successfully\n")
-    return True
+    return _send(ctl, p, disk, lambda: _detach(dom, disk, flags, impact.flagless), "detach", "Disk")
 
 
 def cmd_attach_interface(ctl: Control, p: Parsed) -> bool:
@@ -176,18 +180,8 @@ def cmd_attach_interface(ctl: Control, p: Parsed) -> bool:
     dom, _ = domain(ctl, p)
     flags = impact.resolve(dom)
     xml = interface_xml(_options(p, _IFACE_OPTS))
-    if p.bool("print-xml"):
-        ctl.print(xml)
-        return True
-    try:
-        if impact.flagless:
-            dom.attach_device(xml)
-        else:
-            dom.attach_device(xml, flags)
-    except Exception as e:
-        raise Failure("Failed to attach interface", cause=e) from None
-    ctl.print_extra("Interface attached successfully\n")
-    return True
+    return _send(ctl, p, xml, lambda: _attach(dom, xml, flags, impact.flagless), "attach",
+                 "Interface")  # fmt: skip
 
 
 def cmd_detach_interface(ctl: Control, p: Parsed) -> bool:
@@ -204,15 +198,8 @@ def cmd_detach_interface(ctl: Control, p: Parsed) -> bool:
         iface = node_text(find_interface(xml, kind, mac))
     except Failure as e:
         raise Failure(*e.lines, "Failed to detach interface") from None
-    if p.bool("print-xml"):
-        ctl.print(iface)
-        return True
-    try:
-        _detach(dom, iface, flags, impact.flagless)
-    except Exception as e:
-        raise Failure("Failed to detach interface", cause=e) from None
-    ctl.print_extra("Interface detached successfully\n")
-    return True
+    return _send(ctl, p, iface, lambda: _detach(dom, iface, flags, impact.flagless), "detach",
+                 "Interface")  # fmt: skip
 
 
 _MEDIA_DONE = {"eject": "ejected", "insert": "inserted", "update": "updated"}
