@@ -129,3 +129,13 @@ def test_bad_passwords_are_refused_at_define_time(
     assert done.returncode == 1
     assert message in done.stderr
     assert "vnc-bad" not in [d.name for d in conn.list_domains()]
+
+
+def test_the_password_survives_a_device_added_to_the_config(conn, qemu_root: Path) -> None:  # type: ignore[no-untyped-def]
+    """Every write of the persistent definition keeps its secrets (a hotplug write once
+    dropped them)."""
+    dom = conn.define_domain(_xml("vnc-cfg", PASSWORD))
+    dom.attach_device("<interface type='user'><mac address='52:54:00:aa:00:01'/></interface>", 2)
+    assert f"passwd='{PASSWORD}'" in dom.xml_desc(1)
+    assert PASSWORD in next(qemu_root.rglob("vnc-cfg.xml")).read_text()
+    dom.undefine()

@@ -25,12 +25,11 @@ from pyvirt.conf import (
 )
 from pyvirt.driver import unsupported_flags
 
-from pyvirt_qemu._config import atomic_write
+from pyvirt_qemu._affect import AffectOps
 from pyvirt_qemu._domain import QemuDomain
 from pyvirt_qemu._domain_ops import _parse
 from pyvirt_qemu._hotplug import plug_disk, plug_nic, unplug
 from pyvirt_qemu._lifecycle import save_run_status
-from pyvirt_qemu._qemudriver import QemuDriver
 
 __all__ = ["HotplugOps"]
 
@@ -95,25 +94,17 @@ def _check_new(defn: DomainDef, dev: Device, *, live: bool) -> None:
                          f"network device with mac {dev.mac} already exists")  # fmt: skip
 
 
-class HotplugOps:
+class HotplugOps(AffectOps):
     """Mixin for :class:`~pyvirt_qemu._driver.QemuConnection`; ``self.driver`` is the state."""
 
-    driver: QemuDriver
-
     def _impact(self, dom: QemuDomain, flags: int) -> int:
-        """libvirt's virDomainObjUpdateModificationImpact."""
-        if not flags & (LIVE | CONFIG):
-            flags |= LIVE if dom.active else CONFIG
-        if flags & LIVE and not dom.active:
-            raise make_error(ErrorCode.OPERATION_INVALID, _Q, "domain is not running")
-        if flags & CONFIG and not dom.persistent:
-            raise make_error(ErrorCode.OPERATION_INVALID, _Q,
-                             "transient domains do not have any persistent config")  # fmt: skip
-        return flags
+        """libvirt's virDomainObjUpdateModificationImpact (the shared AFFECT rules), as flags."""
+        _, live, config = self._affected(dom.ref(), flags)
+        return (flags & ~(LIVE | CONFIG)) | (LIVE if live else 0) | (CONFIG if config else 0)
 
     def _write_config(self, dom: QemuDomain, new: DomainDef) -> None:
-        atomic_write(self.driver.config_path(dom.name), format_domain_xml(new, inactive=True))
         dom.defn = new
+        self._persist(dom)  # secrets included: a VNC password must survive an attach
 
     # -- attach ----------------------------------------------------------------------------
     def domain_attach_device(self, dom: DomainRef, xml: str) -> None:
@@ -131,7 +122,7 @@ class HotplugOps:
             new_config = None
             if flags & CONFIG:  # checked (and its command line built) before any change
                 _check_new(dom.defn, dev, live=False)
-                new_config = _parse(format_domain_xml(_with(dom.defn, dev), inactive=True))
+                new_config = _parse(format_domain_xml(_with(dom.defn, dev), inactive=True, secure=True))
             if flags & LIVE:
                 self._attach_live(dom, dev)
             if new_config is not None:

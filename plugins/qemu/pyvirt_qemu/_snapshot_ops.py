@@ -94,7 +94,8 @@ def _images(defn: DomainDef, snap: SnapshotDef) -> list[str]:
 
 def _save_config(driver: QemuDriver, dom: QemuDomain) -> None:
     if dom.persistent:
-        atomic_write(driver.config_path(dom.name), format_domain_xml(dom.defn, inactive=True))
+        atomic_write(driver.config_path(dom.name),
+                     format_domain_xml(dom.defn, inactive=True, secure=True))  # fmt: skip
 
 
 class SnapshotOps:
