@@ -262,6 +262,13 @@ VOLATILE = {
     "snapshot-dumpxml": "the snapshot's creation time",
     "snapshot-info": "the snapshot's creation time",
     "snapshot-list": "the snapshot's creation time",
+    "checkpoint-create": "the checkpoint's creation time",
+    "checkpoint-create-as": "the checkpoint's creation time",
+    "checkpoint-dumpxml": "the checkpoint's creation time",
+    "checkpoint-info": "the checkpoint's creation time",
+    "checkpoint-list": "the checkpoint's creation time",
+    "checkpoint-edit": "the checkpoint's creation time",
+    "checkpoint-parent": "the checkpoint's creation time",
 }
 #: Built commands whose probe pyvirsh does not answer as virsh yet: the comparison must still
 #: differ (it fails once fixed, so the entry goes).
