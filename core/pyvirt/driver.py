@@ -107,6 +107,7 @@ if TYPE_CHECKING:
     from pyvirt._kit_snapshots import (
         SNAPSHOT_CHILDREN_FLAGS,
         SNAPSHOT_LIST_FLAGS,
+        MomentTree,
         SnapshotTree,
         snapshot_is_external,
     )
@@ -135,6 +136,7 @@ _KIT_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
     "pyvirt._kit_snapshots": (
         "SNAPSHOT_CHILDREN_FLAGS",
         "SNAPSHOT_LIST_FLAGS",
+        "MomentTree",
         "SnapshotTree",
         "snapshot_is_external",
     ),
@@ -176,6 +178,7 @@ __all__ = [
     "ListedObject",
     "ListedStoragePool",
     "ListedStorageVol",
+    "MomentTree",
     "NetworkDriver",
     "NetworkObjList",
     "NWFilterDriver",
