@@ -39,7 +39,7 @@ from pyvirt._checks import invalid_arg
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._device_driver import DomainDeviceDriver
 from pyvirt._domstats_driver import DomainStatsDriver
-from pyvirt._errors import InvalidArgError, make_error
+from pyvirt._errors import InvalidArgError, VirtError, make_error
 from pyvirt._hooks import call_hook
 from pyvirt._host_device_driver import InterfaceDriver, NodeDeviceDriver
 from pyvirt._procedures import BY_METHOD
@@ -168,6 +168,7 @@ __all__ = [
     "DriverConnection",
     "BytesStream",
     "DriverStream",
+    "domain_not_running",
     "FdStream",
     "FileStream",
     "HypervisorDriver",
@@ -233,6 +234,12 @@ def unsupported(method: str, domain: int = ErrorDomain.NONE) -> NoReturn:
     """Raise libvirt's "not supported by the connection driver" error for a driver *method*."""
     api = BY_METHOD[method].api if method in BY_METHOD else method
     raise make_error(ErrorCode.NO_SUPPORT, domain, api)
+
+
+def domain_not_running() -> VirtError:
+    """libvirt's virDomainObjCheckActive error, which every driver raises for a call that
+    needs a running domain: "Requested operation is not valid: domain is not running"."""
+    return make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN, "domain is not running")
 
 
 def unsupported_flags(flags: int, allowed: int, function: str, domain: int) -> None:

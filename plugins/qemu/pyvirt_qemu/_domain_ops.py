@@ -34,7 +34,7 @@ from pyvirt import (
     make_error,
 )
 from pyvirt.conf import DomainDef, format_domain_xml, parse_domain_xml
-from pyvirt.driver import unsupported_flags
+from pyvirt.driver import domain_not_running, unsupported_flags
 
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._config import atomic_write, remove_file
@@ -54,9 +54,6 @@ _CONSOLE_FORCE, _CONSOLE_SAFE = 1, 2
 #: VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
 _UNDEFINE_MANAGED_SAVE = 1
 
-
-def _not_running() -> VirtError:
-    return make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN, "domain is not running")
 
 
 def _parse(xml: str) -> DomainDef:
@@ -209,7 +206,7 @@ class DomainOps:
         with dom.job.hold(api, self.driver.job_wait):
             run = dom.run
             if run is None:
-                raise _not_running()
+                raise domain_not_running()
             if api == "virDomainReboot":
                 run.fake_reboot = True
             run.monitor.execute(command)
@@ -233,7 +230,7 @@ class DomainOps:
         with dom.job.hold("virDomainReset", self.driver.job_wait):
             run = dom.run
             if run is None:
-                raise _not_running()
+                raise domain_not_running()
             run.monitor.execute("system_reset")
             run.got_shutdown = run.panicked = False
             if dom.state != DomainState.CRASHED:
@@ -248,7 +245,7 @@ class DomainOps:
         with dom.job.hold("virDomainSuspend", self.driver.job_wait):
             run = dom.run
             if run is None:
-                raise _not_running()
+                raise domain_not_running()
             if dom.state == DomainState.PAUSED:
                 return  # libvirt: suspending a paused domain changes nothing
             run.monitor.execute("stop")
@@ -262,7 +259,7 @@ class DomainOps:
         with dom.job.hold("virDomainResume", self.driver.job_wait):
             run = dom.run
             if run is None:
-                raise _not_running()
+                raise domain_not_running()
             if dom.state != DomainState.PAUSED:
                 return
             run.monitor.execute("cont")
@@ -280,7 +277,7 @@ class DomainOps:
             if not flags & (live_f | config_f):
                 flags |= live_f if dom.active else config_f
             if flags & live_f and dom.run is None:
-                raise _not_running()
+                raise domain_not_running()
             for defn in ([dom.live] if flags & live_f else []) + (
                 [dom.defn] if flags & config_f else []
             ):
@@ -316,7 +313,7 @@ class DomainOps:
         with dom.job.hold("virDomainScreenshot", self.driver.job_wait):
             run, live = dom.run, dom.live
             if run is None or live is None:
-                raise _not_running()
+                raise domain_not_running()
             screens = [i for i, v in enumerate(live.videos) if v.model != "none"]
             if not screens:
                 raise make_error(ErrorCode.OPERATION_FAILED, _Q,
@@ -393,7 +390,7 @@ class DomainOps:
         with self.driver.lock:
             live = dom.live
         if live is None:
-            raise _not_running()
+            raise domain_not_running()
         device = f"{dom.uuid}/{console_device(live, dev_name)}"
         return self.driver.consoles.open(
             device, lambda: open_console(live, dev_name), bool(flags & _CONSOLE_FORCE)
