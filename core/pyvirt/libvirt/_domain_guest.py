@@ -43,7 +43,8 @@ def _keycode(value: Any) -> int:
 def _user(value: Any, c_api: str) -> str:
     """A ``z``-less ``s`` argument of the glue: a str, never None."""
     if not isinstance(value, str):
-        raise TypeError(f"{c_api}() argument 2 must be str, not {type(value).__name__}")
+        kind = "None" if value is None else type(value).__name__
+        raise TypeError(f"{c_api}() argument 2 must be str, not {kind}")
     return value
 
 
@@ -123,15 +124,13 @@ class DomainGuestMethods:
     def sendKey(  # noqa: N802
         self, codeset: int, holdtime: int, keycodes: list[int], nkeycodes: int, flags: int = 0
     ) -> int:
-        """The glue refuses a list that is not one, or whose length is not *nkeycodes* (when
-        that is positive) or is more than 16, before calling libvirt: the exception then
-        carries the thread's previous error, as there."""
+        """The glue refuses a list that is not one, whose length is not *nkeycodes*, or that
+        is longer than 16, before calling libvirt: the exception then carries the thread's
+        previous error, as there."""
         count = _args.c_int(nkeycodes)
-        if not isinstance(keycodes, list) or (
-            count > 0 and (count != len(keycodes) or count > _MAX_KEYS)
-        ):
+        if not isinstance(keycodes, list) or count != len(keycodes) or count > _MAX_KEYS:
             raise fail("virDomainSendKey() failed")
-        codes = [_keycode(k) for k in keycodes[: max(count, 0)]]
+        codes = [_keycode(k) for k in keycodes]
         return self._send_key(_args.c_uint(codeset), _args.c_uint(holdtime), codes, flags)
 
     @api
