@@ -2,9 +2,11 @@
 (linux ``KEY_*``, os_x ``ANSI_*``/``Kbd*``, win32 ``VK_*``); other codesets take numbers only.
 
 The names and codes are those libvirt 9.0 documents in its virkeycode-linux(7),
-virkeycode-osx(7) and virkeycode-win32(7) manual pages, which its keymap tables generate; a
-name listed for two codes means the first, as libvirt's lookup finds it.  Imported only by
-``send-key``; kept as ``NAME=code`` text, read into a dict when a name is looked up.
+virkeycode-osx(7) and virkeycode-win32(7) manual pages, which its keymap tables generate.
+Five win32 names are listed there for two codes each; they mean Windows' own values
+(VK_LSHIFT 0xA0, VK_CONTROL 0x11, VK_MENU 0x12, VK_IME_ON 0x16, VK_IME_OFF 0x1A), as virsh
+resolves them.  Imported only by ``send-key``; kept as ``NAME=code`` text, scanned when a
+name is looked up (a run looks up a few names at most).
 """
 
 from __future__ import annotations
@@ -111,8 +113,8 @@ _TABLES: dict[str, str] = {
     ),
     "win32": (
         "VK_LBUTTON=1 VK_RBUTTON=2 VK_MBUTTON=4 VK_XBUTTON1=5 VK_XBUTTON2=6 VK_BACK=8 VK_TAB=9 "
-        "VK_RETURN=13 VK_LSHIFT=16 VK_CONTROL=17 VK_MENU=18 VK_PAUSE=19 VK_CAPITAL=20 "
-        "VK_IME_ON=21 VK_IME_OFF=25 VK_ESCAPE=27 VK_CONVERT=28 VK_NONCONVERT=29 VK_SPACE=32 "
+        "VK_RETURN=13 VK_LSHIFT=160 VK_CONTROL=17 VK_MENU=18 VK_PAUSE=19 VK_CAPITAL=20 "
+        "VK_IME_ON=22 VK_IME_OFF=26 VK_ESCAPE=27 VK_CONVERT=28 VK_NONCONVERT=29 VK_SPACE=32 "
         "VK_PRIOR=33 VK_NEXT=34 VK_END=35 VK_HOME=36 VK_LEFT=37 VK_UP=38 VK_RIGHT=39 VK_DOWN=40 "
         "VK_SELECT=41 VK_PRINT=42 VK_SNAPSHOT=44 VK_INSERT=45 VK_DELETE=46 VK_HELP=47 VK_0=48 "
         "VK_1=49 VK_2=50 VK_3=51 VK_4=52 VK_5=53 VK_6=54 VK_7=55 VK_8=56 VK_9=57 VK_A=65 VK_B=66 "
@@ -137,7 +139,7 @@ _TABLES: dict[str, str] = {
 
 
 def key_code(codeset: str, name: str) -> int | None:
-    """The code of key *name* in *codeset* (virKeycodeValueFromString), None if unnamed."""
+    """The code of key *name* in *codeset* (virKeycodeValueFromString), None if no key has it."""
     table = _TABLES.get(codeset)
     if table is None:
         return None
