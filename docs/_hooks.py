@@ -171,6 +171,7 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "send-key": ((), "send-key test KEY_LEFTCTRL KEY_C"),
     "send-process-signal": ((), "send-process-signal test 1 SIGTERM"),
     "set-lifecycle-action": ((), "set-lifecycle-action test crash preserve"),
+    "domif-setlink": ((), "domif-setlink test testnet0 down"),
     # -- stats helper (issue 10)
     "domstats": ((), "domstats test --state"),
     "checkpoint-create": ((), "checkpoint-create test"),
@@ -336,6 +337,7 @@ EXPECTED_ERRORS = {
         "not supported by the connection driver: virDomainAgentSetResponseTimeout"
     ),
     "guestinfo": "not supported by the connection driver: virDomainGetGuestInfo",
+    "domif-setlink": "not supported by the connection driver: virDomainUpdateDeviceFlags",
     # -- stats helper (issue 10): libvirt's test driver has no backups
     "backup-begin": "not supported by the connection driver: virDomainBackupBegin",
     "backup-dumpxml": "not supported by the connection driver: virDomainBackupGetXMLDesc",

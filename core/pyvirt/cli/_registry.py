@@ -117,6 +117,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "guestinfo",
     ),
     "domain_input": ("inject-nmi", "send-key", "send-process-signal", "set-lifecycle-action"),
+    "domain_link": ("domif-setlink",),
     "domstats": ("domstats",),
     "checkpoint": (
         "checkpoint-create",
