@@ -155,6 +155,23 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "domifstat": ((), "domifstat test testnet0"),
     "domblkerror": ((), "domblkerror test"),
     "domif-getlink": ((), "domif-getlink test testnet0"),
+    # -- guest helper (issue 10): the guest's filesystems, users, input and lifecycle
+    "domfsfreeze": ((), "domfsfreeze test"),
+    "domfsthaw": (("domfsfreeze test",), "domfsthaw test"),
+    "domfsinfo": ((), "domfsinfo test"),
+    "domfstrim": ((), "domfstrim test --mountpoint /"),
+    "dompmsuspend": ((), "dompmsuspend test mem"),
+    "dompmwakeup": ((), "dompmwakeup test"),
+    "get-user-sshkeys": ((), "get-user-sshkeys test root"),
+    "set-user-sshkeys": ((), "set-user-sshkeys test root --reset"),
+    "set-user-password": ((), "set-user-password test root secret"),
+    "guest-agent-timeout": ((), "guest-agent-timeout test --timeout 5"),
+    "guestinfo": ((), "guestinfo test"),
+    "inject-nmi": ((), "inject-nmi test"),
+    "send-key": ((), "send-key test KEY_LEFTCTRL KEY_C"),
+    "send-process-signal": ((), "send-process-signal test 1 SIGTERM"),
+    "set-lifecycle-action": ((), "set-lifecycle-action test crash preserve"),
+    "domif-setlink": ((), "domif-setlink test testnet0 down"),
     # -- stats helper (issue 10)
     "domstats": ((), "domstats test --state"),
     "checkpoint-create": ((), "checkpoint-create test"),
@@ -311,6 +328,16 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
 #: answers VIR_ERR_NO_SUPPORT, as libvirt's does); a console
 #: needs a terminal, which the map's runs have not (virsh refuses it the same way).
 EXPECTED_ERRORS = {
+    # -- guest helper (issue 10): libvirt's test driver has no agent nor power management
+    "dompmsuspend": "not supported by the connection driver: virDomainPMSuspendForDuration",
+    "dompmwakeup": "not supported by the connection driver: virDomainPMWakeup",
+    "get-user-sshkeys": "not supported by the connection driver: virDomainAuthorizedSSHKeysGet",
+    "set-user-sshkeys": "not supported by the connection driver: virDomainAuthorizedSSHKeysSet",
+    "guest-agent-timeout": (
+        "not supported by the connection driver: virDomainAgentSetResponseTimeout"
+    ),
+    "guestinfo": "not supported by the connection driver: virDomainGetGuestInfo",
+    "domif-setlink": "not supported by the connection driver: virDomainUpdateDeviceFlags",
     # -- stats helper (issue 10): libvirt's test driver has no backups
     "backup-begin": "not supported by the connection driver: virDomainBackupBegin",
     "backup-dumpxml": "not supported by the connection driver: virDomainBackupGetXMLDesc",

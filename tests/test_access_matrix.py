@@ -287,6 +287,22 @@ LIBVIRT_CALLS: dict[str, str] = {
     "network_list_all_ports": "n.listAllPorts({f})",
     "network_port_lookup_by_uuid": "n.portLookupByUUIDString('5d744f21-ba4a-4d6e-bdb2-30a35ff3207d')",
     "network_port_create_xml": "n.portCreateXML('<networkport/>', {f})",
+    # guest calls (issue 10, helper "guest")
+    "domain_inject_nmi": "d.injectNMI({f})",
+    "domain_send_key": "d.sendKey(0, 0, [30], 1, {f})",
+    "domain_pm_suspend_for_duration": "d.pMSuspendForDuration(0, 0, {f})",
+    "domain_pm_wakeup": "d.pMWakeup({f})",
+    "domain_fstrim": "d.fSTrim(None, 0, {f})",
+    "domain_send_process_signal": "d.sendProcessSignal(1, 0, {f})",
+    "domain_fsfreeze": "d.fsFreeze(None, {f})",
+    "domain_fsthaw": "d.fsThaw(None, {f})",
+    "domain_get_fsinfo": "d.fsInfo({f})",
+    "domain_set_user_password": "d.setUserPassword('root', 'pw', {f})",
+    "domain_set_lifecycle_action": "d.setLifecycleAction(0, 1, {f})",
+    "domain_get_guest_info": "d.guestInfo(0, {f})",
+    "domain_agent_set_response_timeout": "d.agentSetResponseTimeout(5, {f})",
+    "domain_authorized_ssh_keys_get": "d.authorizedSSHKeysGet('root', {f})",
+    "domain_authorized_ssh_keys_set": "d.authorizedSSHKeysSet('root', ['k'], {f})",
 }
 
 #: Rows whose object libvirt's test driver cannot hand out (it keeps no secrets or filters),

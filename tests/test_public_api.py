@@ -16,7 +16,7 @@ PUBLIC = {
     "open", "Connection", "Domain", "Network", "StoragePool", "StorageVol",
     "DomainInfo", "DomainRecord", "DomainRef", "NetworkRecord", "NetworkRef", "NodeInfo",
     "NetworkPort", "NetworkPortRef",
-    "DomainInterface", "DomainIPAddress", "NetworkDHCPLease",
+    "DomainInterface", "DomainIPAddress", "DomainFSInfo", "NetworkDHCPLease",
     "SecurityLabel", "SecurityModel", "StoragePoolInfo", "StoragePoolRecord", "StoragePoolRef",
     "StorageVolInfo", "StorageVolRef", "ObjectEvent",
     # URIs and hooks

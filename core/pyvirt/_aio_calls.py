@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from pyvirt._aio_driver import AsyncDriverConnection
     from pyvirt._records import (
         DomainCheckpointRef,
+        DomainFSInfo,
         DomainInfo,
         DomainInterface,
         DomainRecord,
@@ -2331,6 +2332,200 @@ class AsyncDriverCalls:
             check_access(BY_NUMBER[410], flags, True, api)
         return await driver.network_port_delete(port, flags)
 
+    async def domain_inject_nmi(
+        self, dom: DomainRef, flags: int, api: str = "virDomainInjectNMI"
+    ) -> None:
+        """virDomainInjectNMI (procedure 210)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[210], flags, True, api)
+        return await driver.domain_inject_nmi(dom, flags)
+
+    async def domain_send_key(
+        self,
+        dom: DomainRef,
+        codeset: int,
+        holdtime: int,
+        keycodes: list[int],
+        flags: int,
+        api: str = "virDomainSendKey",
+    ) -> None:
+        """virDomainSendKey (procedure 226)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[226], flags, True, api)
+        return await driver.domain_send_key(dom, codeset, holdtime, keycodes, flags)
+
+    async def domain_pm_suspend_for_duration(
+        self,
+        dom: DomainRef,
+        target: int,
+        duration: int,
+        flags: int,
+        api: str = "virDomainPMSuspendForDuration",
+    ) -> None:
+        """virDomainPMSuspendForDuration (procedure 261)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[261], flags, True, api)
+        return await driver.domain_pm_suspend_for_duration(dom, target, duration, flags)
+
+    async def domain_pm_wakeup(
+        self, dom: DomainRef, flags: int, api: str = "virDomainPMWakeup"
+    ) -> None:
+        """virDomainPMWakeup (procedure 267)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[267], flags, True, api)
+        return await driver.domain_pm_wakeup(dom, flags)
+
+    async def domain_fstrim(
+        self,
+        dom: DomainRef,
+        mountpoint: str | None,
+        minimum: int,
+        flags: int,
+        api: str = "virDomainFSTrim",
+    ) -> None:
+        """virDomainFSTrim (procedure 294)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[294], flags, True, api)
+        return await driver.domain_fstrim(dom, mountpoint, minimum, flags)
+
+    async def domain_send_process_signal(
+        self,
+        dom: DomainRef,
+        pid: int,
+        signum: int,
+        flags: int,
+        api: str = "virDomainSendProcessSignal",
+    ) -> None:
+        """virDomainSendProcessSignal (procedure 295)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[295], flags, True, api)
+        return await driver.domain_send_process_signal(dom, pid, signum, flags)
+
+    async def domain_fsfreeze(
+        self, dom: DomainRef, mountpoints: list[str], flags: int, api: str = "virDomainFSFreeze"
+    ) -> int:
+        """virDomainFSFreeze (procedure 335)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[335], flags, True, api)
+        return await driver.domain_fsfreeze(dom, mountpoints, flags)
+
+    async def domain_fsthaw(
+        self, dom: DomainRef, mountpoints: list[str], flags: int, api: str = "virDomainFSThaw"
+    ) -> int:
+        """virDomainFSThaw (procedure 336)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[336], flags, True, api)
+        return await driver.domain_fsthaw(dom, mountpoints, flags)
+
+    async def domain_get_fsinfo(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetFSInfo"
+    ) -> list[DomainFSInfo]:
+        """virDomainGetFSInfo (procedure 349)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[349], flags, True, api)
+        return await driver.domain_get_fsinfo(dom, flags)
+
+    async def domain_set_user_password(
+        self,
+        dom: DomainRef,
+        user: str,
+        password: str,
+        flags: int,
+        api: str = "virDomainSetUserPassword",
+    ) -> None:
+        """virDomainSetUserPassword (procedure 357)."""
+        driver = self._driver(api)
+        user = check_string(user, "user", api)
+        password = check_string(password, "password", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[357], flags, True, api)
+        return await driver.domain_set_user_password(dom, user, password, flags)
+
+    async def domain_set_lifecycle_action(
+        self,
+        dom: DomainRef,
+        type: int,
+        action: int,
+        flags: int,
+        api: str = "virDomainSetLifecycleAction",
+    ) -> None:
+        """virDomainSetLifecycleAction (procedure 390)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[390], flags, True, api)
+        return await driver.domain_set_lifecycle_action(dom, type, action, flags)
+
+    async def domain_get_guest_info(
+        self, dom: DomainRef, types: int, flags: int, api: str = "virDomainGetGuestInfo"
+    ) -> list[TypedParameter]:
+        """virDomainGetGuestInfo (procedure 418)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[418], flags, True, api)
+        return await driver.domain_get_guest_info(dom, types, flags)
+
+    async def domain_agent_set_response_timeout(
+        self,
+        dom: DomainRef,
+        timeout: int,
+        flags: int,
+        api: str = "virDomainAgentSetResponseTimeout",
+    ) -> None:
+        """virDomainAgentSetResponseTimeout (procedure 420)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[420], flags, True, api)
+        return await driver.domain_agent_set_response_timeout(dom, timeout, flags)
+
+    async def domain_authorized_ssh_keys_get(
+        self, dom: DomainRef, user: str, flags: int, api: str = "virDomainAuthorizedSSHKeysGet"
+    ) -> list[str]:
+        """virDomainAuthorizedSSHKeysGet (procedure 424)."""
+        driver = self._driver(api)
+        user = check_string(user, "user", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[424], flags, True, api)
+        return await driver.domain_authorized_ssh_keys_get(dom, user, flags)
+
+    async def domain_authorized_ssh_keys_set(
+        self,
+        dom: DomainRef,
+        user: str,
+        keys: list[str],
+        flags: int,
+        api: str = "virDomainAuthorizedSSHKeysSet",
+    ) -> None:
+        """virDomainAuthorizedSSHKeysSet (procedure 425)."""
+        driver = self._driver(api)
+        user = check_string(user, "user", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[425], flags, True, api)
+        return await driver.domain_authorized_ssh_keys_set(dom, user, keys, flags)
+
 
 class LocalAsyncDriver:
     """An in-process driver connection served to the asyncio API: its calls run on the
@@ -3209,3 +3404,68 @@ class LocalAsyncDriver:
 
     async def network_port_delete(self, port: NetworkPortRef, flags: int) -> None:
         return self.sync.network_port_delete(port, flags)
+
+    async def domain_inject_nmi(self, dom: DomainRef, flags: int) -> None:
+        return self.sync.domain_inject_nmi(dom, flags)
+
+    async def domain_send_key(
+        self, dom: DomainRef, codeset: int, holdtime: int, keycodes: list[int], flags: int
+    ) -> None:
+        return self.sync.domain_send_key(dom, codeset, holdtime, keycodes, flags)
+
+    async def domain_pm_suspend_for_duration(
+        self, dom: DomainRef, target: int, duration: int, flags: int
+    ) -> None:
+        return self.sync.domain_pm_suspend_for_duration(dom, target, duration, flags)
+
+    async def domain_pm_wakeup(self, dom: DomainRef, flags: int) -> None:
+        return self.sync.domain_pm_wakeup(dom, flags)
+
+    async def domain_fstrim(
+        self, dom: DomainRef, mountpoint: str | None, minimum: int, flags: int
+    ) -> None:
+        return self.sync.domain_fstrim(dom, mountpoint, minimum, flags)
+
+    async def domain_send_process_signal(
+        self, dom: DomainRef, pid: int, signum: int, flags: int
+    ) -> None:
+        return self.sync.domain_send_process_signal(dom, pid, signum, flags)
+
+    async def domain_fsfreeze(self, dom: DomainRef, mountpoints: list[str], flags: int) -> int:
+        return self.sync.domain_fsfreeze(dom, mountpoints, flags)
+
+    async def domain_fsthaw(self, dom: DomainRef, mountpoints: list[str], flags: int) -> int:
+        return self.sync.domain_fsthaw(dom, mountpoints, flags)
+
+    async def domain_get_fsinfo(self, dom: DomainRef, flags: int) -> list[DomainFSInfo]:
+        return self.sync.domain_get_fsinfo(dom, flags)
+
+    async def domain_set_user_password(
+        self, dom: DomainRef, user: str, password: str, flags: int
+    ) -> None:
+        return self.sync.domain_set_user_password(dom, user, password, flags)
+
+    async def domain_set_lifecycle_action(
+        self, dom: DomainRef, type: int, action: int, flags: int
+    ) -> None:
+        return self.sync.domain_set_lifecycle_action(dom, type, action, flags)
+
+    async def domain_get_guest_info(
+        self, dom: DomainRef, types: int, flags: int
+    ) -> list[TypedParameter]:
+        return self.sync.domain_get_guest_info(dom, types, flags)
+
+    async def domain_agent_set_response_timeout(
+        self, dom: DomainRef, timeout: int, flags: int
+    ) -> None:
+        return self.sync.domain_agent_set_response_timeout(dom, timeout, flags)
+
+    async def domain_authorized_ssh_keys_get(
+        self, dom: DomainRef, user: str, flags: int
+    ) -> list[str]:
+        return self.sync.domain_authorized_ssh_keys_get(dom, user, flags)
+
+    async def domain_authorized_ssh_keys_set(
+        self, dom: DomainRef, user: str, keys: list[str], flags: int
+    ) -> None:
+        return self.sync.domain_authorized_ssh_keys_set(dom, user, keys, flags)

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from pyvirt._records import (
     DomainCheckpointRef,
+    DomainFSInfo,
     DomainInfo,
     DomainInterface,
     DomainRecord,
@@ -686,3 +687,53 @@ class AsyncDriverConnection(Protocol):
     async def network_port_get_xml_desc(self, port: NetworkPortRef, flags: int) -> str: ...
 
     async def network_port_delete(self, port: NetworkPortRef, flags: int) -> None: ...
+
+    async def domain_inject_nmi(self, dom: DomainRef, flags: int) -> None: ...
+
+    async def domain_send_key(
+        self, dom: DomainRef, codeset: int, holdtime: int, keycodes: list[int], flags: int
+    ) -> None: ...
+
+    async def domain_pm_suspend_for_duration(
+        self, dom: DomainRef, target: int, duration: int, flags: int
+    ) -> None: ...
+
+    async def domain_pm_wakeup(self, dom: DomainRef, flags: int) -> None: ...
+
+    async def domain_fstrim(
+        self, dom: DomainRef, mountpoint: str | None, minimum: int, flags: int
+    ) -> None: ...
+
+    async def domain_send_process_signal(
+        self, dom: DomainRef, pid: int, signum: int, flags: int
+    ) -> None: ...
+
+    async def domain_fsfreeze(self, dom: DomainRef, mountpoints: list[str], flags: int) -> int: ...
+
+    async def domain_fsthaw(self, dom: DomainRef, mountpoints: list[str], flags: int) -> int: ...
+
+    async def domain_get_fsinfo(self, dom: DomainRef, flags: int) -> list[DomainFSInfo]: ...
+
+    async def domain_set_user_password(
+        self, dom: DomainRef, user: str, password: str, flags: int
+    ) -> None: ...
+
+    async def domain_set_lifecycle_action(
+        self, dom: DomainRef, type: int, action: int, flags: int
+    ) -> None: ...
+
+    async def domain_get_guest_info(
+        self, dom: DomainRef, types: int, flags: int
+    ) -> list[TypedParameter]: ...
+
+    async def domain_agent_set_response_timeout(
+        self, dom: DomainRef, timeout: int, flags: int
+    ) -> None: ...
+
+    async def domain_authorized_ssh_keys_get(
+        self, dom: DomainRef, user: str, flags: int
+    ) -> list[str]: ...
+
+    async def domain_authorized_ssh_keys_set(
+        self, dom: DomainRef, user: str, keys: list[str], flags: int
+    ) -> None: ...

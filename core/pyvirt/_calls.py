@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from pyvirt._records import (
         DomainCheckpointRef,
+        DomainFSInfo,
         DomainInfo,
         DomainInterface,
         DomainRecord,
@@ -2342,3 +2343,195 @@ class DriverCalls:
         if self.read_only:
             check_access(BY_NUMBER[410], flags, True, api)
         return driver.network_port_delete(port, flags)
+
+    def domain_inject_nmi(
+        self, dom: DomainRef, flags: int, api: str = "virDomainInjectNMI"
+    ) -> None:
+        """virDomainInjectNMI (procedure 210)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[210], flags, True, api)
+        return driver.domain_inject_nmi(dom, flags)
+
+    def domain_send_key(
+        self,
+        dom: DomainRef,
+        codeset: int,
+        holdtime: int,
+        keycodes: list[int],
+        flags: int,
+        api: str = "virDomainSendKey",
+    ) -> None:
+        """virDomainSendKey (procedure 226)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[226], flags, True, api)
+        return driver.domain_send_key(dom, codeset, holdtime, keycodes, flags)
+
+    def domain_pm_suspend_for_duration(
+        self,
+        dom: DomainRef,
+        target: int,
+        duration: int,
+        flags: int,
+        api: str = "virDomainPMSuspendForDuration",
+    ) -> None:
+        """virDomainPMSuspendForDuration (procedure 261)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[261], flags, True, api)
+        return driver.domain_pm_suspend_for_duration(dom, target, duration, flags)
+
+    def domain_pm_wakeup(self, dom: DomainRef, flags: int, api: str = "virDomainPMWakeup") -> None:
+        """virDomainPMWakeup (procedure 267)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[267], flags, True, api)
+        return driver.domain_pm_wakeup(dom, flags)
+
+    def domain_fstrim(
+        self,
+        dom: DomainRef,
+        mountpoint: str | None,
+        minimum: int,
+        flags: int,
+        api: str = "virDomainFSTrim",
+    ) -> None:
+        """virDomainFSTrim (procedure 294)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[294], flags, True, api)
+        return driver.domain_fstrim(dom, mountpoint, minimum, flags)
+
+    def domain_send_process_signal(
+        self,
+        dom: DomainRef,
+        pid: int,
+        signum: int,
+        flags: int,
+        api: str = "virDomainSendProcessSignal",
+    ) -> None:
+        """virDomainSendProcessSignal (procedure 295)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[295], flags, True, api)
+        return driver.domain_send_process_signal(dom, pid, signum, flags)
+
+    def domain_fsfreeze(
+        self, dom: DomainRef, mountpoints: list[str], flags: int, api: str = "virDomainFSFreeze"
+    ) -> int:
+        """virDomainFSFreeze (procedure 335)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[335], flags, True, api)
+        return driver.domain_fsfreeze(dom, mountpoints, flags)
+
+    def domain_fsthaw(
+        self, dom: DomainRef, mountpoints: list[str], flags: int, api: str = "virDomainFSThaw"
+    ) -> int:
+        """virDomainFSThaw (procedure 336)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[336], flags, True, api)
+        return driver.domain_fsthaw(dom, mountpoints, flags)
+
+    def domain_get_fsinfo(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetFSInfo"
+    ) -> list[DomainFSInfo]:
+        """virDomainGetFSInfo (procedure 349)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[349], flags, True, api)
+        return driver.domain_get_fsinfo(dom, flags)
+
+    def domain_set_user_password(
+        self,
+        dom: DomainRef,
+        user: str,
+        password: str,
+        flags: int,
+        api: str = "virDomainSetUserPassword",
+    ) -> None:
+        """virDomainSetUserPassword (procedure 357)."""
+        driver = self._driver(api)
+        user = check_string(user, "user", api)
+        password = check_string(password, "password", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[357], flags, True, api)
+        return driver.domain_set_user_password(dom, user, password, flags)
+
+    def domain_set_lifecycle_action(
+        self,
+        dom: DomainRef,
+        type: int,
+        action: int,
+        flags: int,
+        api: str = "virDomainSetLifecycleAction",
+    ) -> None:
+        """virDomainSetLifecycleAction (procedure 390)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[390], flags, True, api)
+        return driver.domain_set_lifecycle_action(dom, type, action, flags)
+
+    def domain_get_guest_info(
+        self, dom: DomainRef, types: int, flags: int, api: str = "virDomainGetGuestInfo"
+    ) -> list[TypedParameter]:
+        """virDomainGetGuestInfo (procedure 418)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[418], flags, True, api)
+        return driver.domain_get_guest_info(dom, types, flags)
+
+    def domain_agent_set_response_timeout(
+        self,
+        dom: DomainRef,
+        timeout: int,
+        flags: int,
+        api: str = "virDomainAgentSetResponseTimeout",
+    ) -> None:
+        """virDomainAgentSetResponseTimeout (procedure 420)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[420], flags, True, api)
+        return driver.domain_agent_set_response_timeout(dom, timeout, flags)
+
+    def domain_authorized_ssh_keys_get(
+        self, dom: DomainRef, user: str, flags: int, api: str = "virDomainAuthorizedSSHKeysGet"
+    ) -> list[str]:
+        """virDomainAuthorizedSSHKeysGet (procedure 424)."""
+        driver = self._driver(api)
+        user = check_string(user, "user", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[424], flags, True, api)
+        return driver.domain_authorized_ssh_keys_get(dom, user, flags)
+
+    def domain_authorized_ssh_keys_set(
+        self,
+        dom: DomainRef,
+        user: str,
+        keys: list[str],
+        flags: int,
+        api: str = "virDomainAuthorizedSSHKeysSet",
+    ) -> None:
+        """virDomainAuthorizedSSHKeysSet (procedure 425)."""
+        driver = self._driver(api)
+        user = check_string(user, "user", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[425], flags, True, api)
+        return driver.domain_authorized_ssh_keys_set(dom, user, keys, flags)

@@ -931,6 +931,39 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(406, "network_port_create_xml", "virNetworkPortCreateXML", "network_port:create", prio=True),
     _p(409, "network_port_get_xml_desc", "virNetworkPortGetXMLDesc", "network_port:read", prio=True),
     _p(410, "network_port_delete", "virNetworkPortDelete", "network_port:delete", prio=True),
+    # -- guest helper (issue 10): calls that reach into the guest (through its agent, or as
+    # keyboard, NMI and signals) and the lifecycle actions; remote_protocol.x's @acl lines.
+    _p(210, "domain_inject_nmi", "virDomainInjectNMI", "domain:inject_nmi"),
+    _p(226, "domain_send_key", "virDomainSendKey", "domain:send_input"),
+    _p(
+        261,
+        "domain_pm_suspend_for_duration",
+        "virDomainPMSuspendForDuration",
+        "domain:pm_control",
+    ),
+    _p(267, "domain_pm_wakeup", "virDomainPMWakeup", "domain:pm_control"),
+    _p(294, "domain_fstrim", "virDomainFSTrim", "domain:fs_trim"),
+    _p(295, "domain_send_process_signal", "virDomainSendProcessSignal", "domain:send_signal"),
+    _p(335, "domain_fsfreeze", "virDomainFSFreeze", "domain:fs_freeze"),
+    _p(336, "domain_fsthaw", "virDomainFSThaw", "domain:fs_freeze"),
+    _p(349, "domain_get_fsinfo", "virDomainGetFSInfo", "domain:fs_freeze"),
+    _p(357, "domain_set_user_password", "virDomainSetUserPassword", "domain:set_password"),
+    _p(
+        390,
+        "domain_set_lifecycle_action",
+        "virDomainSetLifecycleAction",
+        "domain:write",
+        flags=_SAVE_BY_IMPACT,
+    ),
+    _p(418, "domain_get_guest_info", "virDomainGetGuestInfo", "domain:write"),
+    _p(
+        420,
+        "domain_agent_set_response_timeout",
+        "virDomainAgentSetResponseTimeout",
+        "domain:write",
+    ),
+    _p(424, "domain_authorized_ssh_keys_get", "virDomainAuthorizedSSHKeysGet", "domain:write"),
+    _p(425, "domain_authorized_ssh_keys_set", "virDomainAuthorizedSSHKeysSet", "domain:write"),
 )
 
 BY_METHOD: dict[str, Procedure] = {p.method: p for p in PROCEDURES}

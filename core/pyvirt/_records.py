@@ -390,3 +390,19 @@ class DomainCheckpointRef:
 
     domain: DomainRef
     name: str
+
+
+# -- the guest's view (helper "guest", issue 10: wire codes 90-94) -----------------------------
+
+
+@wire(90)
+@record
+class DomainFSInfo:
+    """One mounted filesystem inside the guest (libvirt's virDomainFSInfo): where it is
+    mounted, the guest's device name, its type, and the domain's disks (target names) that
+    back it.  libvirt-python hands these out as ``(mountpoint, name, fstype, devAliases)``."""
+
+    mountpoint: str
+    name: str
+    fstype: str
+    dev_aliases: list[str]

@@ -40,6 +40,7 @@ from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._device_driver import DomainDeviceDriver
 from pyvirt._domstats_driver import DomainStatsDriver
 from pyvirt._errors import InvalidArgError, VirtError, make_error
+from pyvirt._guest_driver import DomainGuestDriver
 from pyvirt._hooks import call_hook
 from pyvirt._host_device_driver import InterfaceDriver, NodeDeviceDriver
 from pyvirt._procedures import BY_METHOD
@@ -1017,6 +1018,7 @@ class DriverConnection(
     CheckpointDriver,
     StorageExtraDriver,
     NetworkExtraDriver,
+    DomainGuestDriver,
 ):
     """One open connection of a driver: all the tables it serves, in one object."""
 

@@ -179,6 +179,7 @@ MIXINS = {
     "DomainDeviceMethods": "_domain_devices.py",
     "ConnectionSaveImageMethods": "_domain_devices.py",
     "DomainTuneMethods": "_domain_tune.py",
+    "DomainGuestMethods": "_domain_guest.py",
     "StorageVolExtraMethods": "_storage_net_extras.py",
     "NetworkExtraMethods": "_storage_net_extras.py",
 }
@@ -262,6 +263,7 @@ def gen_aio_objects() -> str:
         "    from collections.abc import Sequence",
         "",
         "    from pyvirt._records import DomainCheckpointRef, DomainStatsRecord",
+        "    from pyvirt._records import DomainFSInfo",
         "    from pyvirt._records import InterfaceRecord, InterfaceRef, NodeDeviceRecord",
         "    from pyvirt._typed_params import TypedValue",
         "",

@@ -102,6 +102,22 @@ MODULES: dict[str, tuple[str, ...]] = {
     "domain_devices_list": ("domblklist", "domiflist"),
     "domain_numa_blkio": ("blkiotune", "numatune"),
     "domain_stats": ("domblkstat", "domifstat", "domblkerror", "domif-getlink"),
+    # guest commands (issue 10, helper "guest")
+    "domain_guest": (
+        "domfsfreeze",
+        "domfsthaw",
+        "domfsinfo",
+        "domfstrim",
+        "dompmsuspend",
+        "dompmwakeup",
+        "get-user-sshkeys",
+        "set-user-sshkeys",
+        "set-user-password",
+        "guest-agent-timeout",
+        "guestinfo",
+    ),
+    "domain_input": ("inject-nmi", "send-key", "send-process-signal", "set-lifecycle-action"),
+    "domain_link": ("domif-setlink",),
     "domstats": ("domstats",),
     "checkpoint": (
         "checkpoint-create",
@@ -324,6 +340,15 @@ LISTED_AFTER = {
     "managedsave-edit": "managedsave-remove",
     "managedsave-dumpxml": "managedsave-edit",
     "managedsave-define": "managedsave-dumpxml",
+    # guest commands (helper "guest"); a target need not be a pyvirsh command itself
+    "domfsthaw": "domfsfreeze",
+    "dompmsuspend": "domrename",
+    "dompmwakeup": "dompmsuspend",
+    "send-key": "iothreaddel",
+    "send-process-signal": "send-key",
+    "guest-agent-timeout": "qemu-agent-command",
+    "set-user-password": "set-user-sshkeys",
+    "guestinfo": "domblkthreshold",
 }
 
 

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from pyvirt._records import (
         DomainCheckpointRef,
+        DomainFSInfo,
         DomainInfo,
         DomainInterface,
         DomainRecord,
@@ -1129,6 +1130,78 @@ class RemoteStubs:
     def network_port_delete(self, port: NetworkPortRef, flags: int) -> None:
         sig = wire_signature(410)
         return self._invoke(410, checked(sig, [port, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_inject_nmi(self, dom: DomainRef, flags: int) -> None:
+        sig = wire_signature(210)
+        return self._invoke(210, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_send_key(
+        self, dom: DomainRef, codeset: int, holdtime: int, keycodes: list[int], flags: int
+    ) -> None:
+        sig = wire_signature(226)
+        return self._invoke(226, checked(sig, [dom, codeset, holdtime, keycodes, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_pm_suspend_for_duration(
+        self, dom: DomainRef, target: int, duration: int, flags: int
+    ) -> None:
+        sig = wire_signature(261)
+        return self._invoke(261, checked(sig, [dom, target, duration, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_pm_wakeup(self, dom: DomainRef, flags: int) -> None:
+        sig = wire_signature(267)
+        return self._invoke(267, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_fstrim(
+        self, dom: DomainRef, mountpoint: str | None, minimum: int, flags: int
+    ) -> None:
+        sig = wire_signature(294)
+        return self._invoke(294, checked(sig, [dom, mountpoint, minimum, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_send_process_signal(self, dom: DomainRef, pid: int, signum: int, flags: int) -> None:
+        sig = wire_signature(295)
+        return self._invoke(295, checked(sig, [dom, pid, signum, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_fsfreeze(self, dom: DomainRef, mountpoints: list[str], flags: int) -> int:
+        sig = wire_signature(335)
+        return self._invoke(335, checked(sig, [dom, mountpoints, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_fsthaw(self, dom: DomainRef, mountpoints: list[str], flags: int) -> int:
+        sig = wire_signature(336)
+        return self._invoke(336, checked(sig, [dom, mountpoints, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_fsinfo(self, dom: DomainRef, flags: int) -> list[DomainFSInfo]:
+        sig = wire_signature(349)
+        return self._invoke(349, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_user_password(
+        self, dom: DomainRef, user: str, password: str, flags: int
+    ) -> None:
+        sig = wire_signature(357)
+        return self._invoke(357, checked(sig, [dom, user, password, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_lifecycle_action(
+        self, dom: DomainRef, type: int, action: int, flags: int
+    ) -> None:
+        sig = wire_signature(390)
+        return self._invoke(390, checked(sig, [dom, type, action, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_guest_info(self, dom: DomainRef, types: int, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(418)
+        return self._invoke(418, checked(sig, [dom, types, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_agent_set_response_timeout(self, dom: DomainRef, timeout: int, flags: int) -> None:
+        sig = wire_signature(420)
+        return self._invoke(420, checked(sig, [dom, timeout, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_authorized_ssh_keys_get(self, dom: DomainRef, user: str, flags: int) -> list[str]:
+        sig = wire_signature(424)
+        return self._invoke(424, checked(sig, [dom, user, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_authorized_ssh_keys_set(
+        self, dom: DomainRef, user: str, keys: list[str], flags: int
+    ) -> None:
+        sig = wire_signature(425)
+        return self._invoke(425, checked(sig, [dom, user, keys, flags]), sig)  # type: ignore[no-any-return]
 
 
 class AsyncRemoteStubs:
@@ -2498,4 +2571,99 @@ class AsyncRemoteStubs:
     async def network_port_delete(self, port: NetworkPortRef, flags: int) -> None:
         sig = wire_signature(410)
         reply = await self._asend(410, checked(sig, [port, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_inject_nmi(self, dom: DomainRef, flags: int) -> None:
+        sig = wire_signature(210)
+        reply = await self._asend(210, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_send_key(
+        self, dom: DomainRef, codeset: int, holdtime: int, keycodes: list[int], flags: int
+    ) -> None:
+        sig = wire_signature(226)
+        reply = await self._asend(226, checked(sig, [dom, codeset, holdtime, keycodes, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_pm_suspend_for_duration(
+        self, dom: DomainRef, target: int, duration: int, flags: int
+    ) -> None:
+        sig = wire_signature(261)
+        reply = await self._asend(261, checked(sig, [dom, target, duration, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_pm_wakeup(self, dom: DomainRef, flags: int) -> None:
+        sig = wire_signature(267)
+        reply = await self._asend(267, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_fstrim(
+        self, dom: DomainRef, mountpoint: str | None, minimum: int, flags: int
+    ) -> None:
+        sig = wire_signature(294)
+        reply = await self._asend(294, checked(sig, [dom, mountpoint, minimum, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_send_process_signal(
+        self, dom: DomainRef, pid: int, signum: int, flags: int
+    ) -> None:
+        sig = wire_signature(295)
+        reply = await self._asend(295, checked(sig, [dom, pid, signum, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_fsfreeze(self, dom: DomainRef, mountpoints: list[str], flags: int) -> int:
+        sig = wire_signature(335)
+        reply = await self._asend(335, checked(sig, [dom, mountpoints, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_fsthaw(self, dom: DomainRef, mountpoints: list[str], flags: int) -> int:
+        sig = wire_signature(336)
+        reply = await self._asend(336, checked(sig, [dom, mountpoints, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_fsinfo(self, dom: DomainRef, flags: int) -> list[DomainFSInfo]:
+        sig = wire_signature(349)
+        reply = await self._asend(349, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_user_password(
+        self, dom: DomainRef, user: str, password: str, flags: int
+    ) -> None:
+        sig = wire_signature(357)
+        reply = await self._asend(357, checked(sig, [dom, user, password, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_lifecycle_action(
+        self, dom: DomainRef, type: int, action: int, flags: int
+    ) -> None:
+        sig = wire_signature(390)
+        reply = await self._asend(390, checked(sig, [dom, type, action, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_guest_info(
+        self, dom: DomainRef, types: int, flags: int
+    ) -> list[TypedParameter]:
+        sig = wire_signature(418)
+        reply = await self._asend(418, checked(sig, [dom, types, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_agent_set_response_timeout(
+        self, dom: DomainRef, timeout: int, flags: int
+    ) -> None:
+        sig = wire_signature(420)
+        reply = await self._asend(420, checked(sig, [dom, timeout, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_authorized_ssh_keys_get(
+        self, dom: DomainRef, user: str, flags: int
+    ) -> list[str]:
+        sig = wire_signature(424)
+        reply = await self._asend(424, checked(sig, [dom, user, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_authorized_ssh_keys_set(
+        self, dom: DomainRef, user: str, keys: list[str], flags: int
+    ) -> None:
+        sig = wire_signature(425)
+        reply = await self._asend(425, checked(sig, [dom, user, keys, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]

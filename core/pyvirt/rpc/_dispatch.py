@@ -1818,6 +1818,154 @@ def _network_port_delete(conn: DriverConnection, args: list[Any], read_only: boo
     return conn.network_port_delete(port, flags)
 
 
+def _domain_inject_nmi(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[210], flags, True)
+    return conn.domain_inject_nmi(dom, flags)
+
+
+def _domain_send_key(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    codeset: int = args[1]
+    holdtime: int = args[2]
+    keycodes: list[int] = args[3]
+    flags: int = args[4]
+    if read_only:
+        check_access(BY_NUMBER[226], flags, True)
+    return conn.domain_send_key(dom, codeset, holdtime, keycodes, flags)
+
+
+def _domain_pm_suspend_for_duration(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    target: int = args[1]
+    duration: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[261], flags, True)
+    return conn.domain_pm_suspend_for_duration(dom, target, duration, flags)
+
+
+def _domain_pm_wakeup(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[267], flags, True)
+    return conn.domain_pm_wakeup(dom, flags)
+
+
+def _domain_fstrim(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    mountpoint: str | None = args[1]
+    minimum: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[294], flags, True)
+    return conn.domain_fstrim(dom, mountpoint, minimum, flags)
+
+
+def _domain_send_process_signal(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    pid: int = args[1]
+    signum: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[295], flags, True)
+    return conn.domain_send_process_signal(dom, pid, signum, flags)
+
+
+def _domain_fsfreeze(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    mountpoints: list[str] = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[335], flags, True)
+    return conn.domain_fsfreeze(dom, mountpoints, flags)
+
+
+def _domain_fsthaw(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    mountpoints: list[str] = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[336], flags, True)
+    return conn.domain_fsthaw(dom, mountpoints, flags)
+
+
+def _domain_get_fsinfo(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[349], flags, True)
+    return conn.domain_get_fsinfo(dom, flags)
+
+
+def _domain_set_user_password(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    user: str = args[1]
+    password: str = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[357], flags, True)
+    return conn.domain_set_user_password(dom, user, password, flags)
+
+
+def _domain_set_lifecycle_action(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    type: int = args[1]
+    action: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[390], flags, True)
+    return conn.domain_set_lifecycle_action(dom, type, action, flags)
+
+
+def _domain_get_guest_info(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    types: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[418], flags, True)
+    return conn.domain_get_guest_info(dom, types, flags)
+
+
+def _domain_agent_set_response_timeout(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    timeout: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[420], flags, True)
+    return conn.domain_agent_set_response_timeout(dom, timeout, flags)
+
+
+def _domain_authorized_ssh_keys_get(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    user: str = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[424], flags, True)
+    return conn.domain_authorized_ssh_keys_get(dom, user, flags)
+
+
+def _domain_authorized_ssh_keys_set(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    user: str = args[1]
+    keys: list[str] = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[425], flags, True)
+    return conn.domain_authorized_ssh_keys_set(dom, user, keys, flags)
+
+
 #: Procedure number -> ``handler(conn, args, read_only)``.
 DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     3: _connect_get_type,
@@ -2070,4 +2218,19 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     406: _network_port_create_xml,
     409: _network_port_get_xml_desc,
     410: _network_port_delete,
+    210: _domain_inject_nmi,
+    226: _domain_send_key,
+    261: _domain_pm_suspend_for_duration,
+    267: _domain_pm_wakeup,
+    294: _domain_fstrim,
+    295: _domain_send_process_signal,
+    335: _domain_fsfreeze,
+    336: _domain_fsthaw,
+    349: _domain_get_fsinfo,
+    357: _domain_set_user_password,
+    390: _domain_set_lifecycle_action,
+    418: _domain_get_guest_info,
+    420: _domain_agent_set_response_timeout,
+    424: _domain_authorized_ssh_keys_get,
+    425: _domain_authorized_ssh_keys_set,
 }

@@ -55,6 +55,9 @@ class TestDomain:
     #: of the XML), by id: (poll-max-ns, poll-grow, poll-shrink).  It outlives a restart, and
     #: is what ``domstats --iothread`` reports while the domain runs.
     iothread_polls: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+    #: The guest filesystems virDomainFSFreeze froze ("/", "/boot"): libvirt's test
+    #: driver keeps them with the domain object, so they stay frozen across a restart.
+    frozen_mounts: set[str] = field(default_factory=set)
 
     @property
     def name(self) -> str:
