@@ -22,7 +22,9 @@ __all__ = [
     "cpus_of",
     "emulator_pin",
     "format_cpuset",
+    "iothread_pins",
     "parse_cpuset",
+    "set_iothread_pin",
     "set_pin",
     "vcpu_pin",
 ]
@@ -110,3 +112,38 @@ def set_pin(defn: DomainDef, tag: str, vcpu: int | None, cpus: set[int]) -> None
         return order, int(el.get("vcpu", "0")) if tag == "vcpupin" else 0
 
     tune[:] = sorted(tune, key=rank)
+
+
+def iothread_pins(defn: DomainDef) -> dict[int, set[int]]:
+    """The CPUs each pinned IOThread may run on (``<iothreadpin iothread='N'>``), by id."""
+    tune = _cputune(defn)
+    pins = tune.findall("iothreadpin") if tune is not None else []
+    return {int(pin.get("iothread", "0")): parse_cpuset(pin.get("cpuset", "")) for pin in pins}
+
+
+def set_iothread_pin(defn: DomainDef, iothread_id: int, cpus: set[int] | None) -> None:
+    """Pin IOThread *iothread_id* to *cpus* (None: drop its pin), keeping the pin's place:
+    libvirt writes ``<iothreadpin>`` in the order of ``<iothreadids>``, after the vCPU and
+    emulator pins; an emptied ``<cputune>`` goes."""
+    from lxml import etree
+
+    tune = _cputune(defn)
+    if tune is None:
+        if cpus is None:
+            return
+        tune = etree.Element("cputune")
+        defn.extra["cputune"] = [tune]
+    old = [pin for pin in tune.findall("iothreadpin") if pin.get("iothread") == str(iothread_id)]
+    if cpus is None:
+        for pin in old:
+            tune.remove(pin)
+        if not len(tune):
+            del defn.extra["cputune"]
+        return
+    if old:
+        old[0].set("cpuset", format_cpuset(cpus))
+        return
+    pin = etree.Element("iothreadpin", iothread=str(iothread_id), cpuset=format_cpuset(cpus))
+    after = _CPUTUNE_ORDER.index("iothreadpin")
+    later = [i for i, el in enumerate(tune) if str(el.tag) in _CPUTUNE_ORDER[after + 1 :]]
+    tune.insert(later[0] if later else len(tune), pin)

@@ -38,6 +38,7 @@ from pyvirt._checkpoint_driver import CheckpointDriver
 from pyvirt._checks import invalid_arg
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._device_driver import DomainDeviceDriver
+from pyvirt._domjob_driver import DomainJobDriver
 from pyvirt._domstats_driver import DomainStatsDriver
 from pyvirt._errors import InvalidArgError, make_error
 from pyvirt._hooks import call_hook
@@ -79,7 +80,9 @@ if TYPE_CHECKING:
         cpus_of,
         emulator_pin,
         format_cpuset,
+        iothread_pins,
         parse_cpuset,
+        set_iothread_pin,
         set_pin,
         vcpu_pin,
     )
@@ -125,8 +128,10 @@ _KIT_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "cpumap_of",
         "cpus_of",
         "emulator_pin",
+        "iothread_pins",
         "format_cpuset",
         "parse_cpuset",
+        "set_iothread_pin",
         "set_pin",
         "vcpu_pin",
     ),
@@ -192,10 +197,12 @@ __all__ = [
     "emulator_pin",
     "field",
     "format_cpuset",
+    "iothread_pins",
     "model",
     "network_matches_filter",
     "parse_cpuset",
     "run_domain_hooks",
+    "set_iothread_pin",
     "set_pin",
     "SNAPSHOT_CHILDREN_FLAGS",
     "SNAPSHOT_LIST_FLAGS",
@@ -1007,6 +1014,7 @@ class DriverConnection(
     CheckpointDriver,
     StorageExtraDriver,
     NetworkExtraDriver,
+    DomainJobDriver,
 ):
     """One open connection of a driver: all the tables it serves, in one object."""
 
