@@ -149,7 +149,7 @@ class DomainJobMethods:
     # -- migration tunables ---------------------------------------------------------------
     def migrate_set_max_downtime(self, downtime: int, flags: int = 0) -> None:
         """The longest pause (ms) a live migration may cause (virDomainMigrateSetMaxDowntime)."""
-        downtime = check_int(downtime, "downtime", "virDomainMigrateSetMaxDowntime")
+        downtime = check_uint(downtime, "downtime", "virDomainMigrateSetMaxDowntime", 2**64 - 1)
         self._conn._calls.domain_migrate_set_max_downtime(self._ref, downtime, flags)
 
     def migrate_get_max_downtime(self, flags: int = 0) -> int:
@@ -163,12 +163,12 @@ class DomainJobMethods:
     def migrate_set_compression_cache(self, cache_size: int, flags: int = 0) -> None:
         """The XBZRLE page cache in bytes (virDomainMigrateSetCompressionCache)."""
         api = "virDomainMigrateSetCompressionCache"
-        cache_size = check_int(cache_size, "cacheSize", api)
+        cache_size = check_uint(cache_size, "cacheSize", api, 2**64 - 1)
         self._conn._calls.domain_migrate_set_compression_cache(self._ref, cache_size, flags)
 
     def migrate_set_max_speed(self, bandwidth: int, flags: int = 0) -> None:
         """The migration bandwidth cap in MiB/s (virDomainMigrateSetMaxSpeed)."""
-        bandwidth = check_int(bandwidth, "bandwidth", "virDomainMigrateSetMaxSpeed")
+        bandwidth = check_uint(bandwidth, "bandwidth", "virDomainMigrateSetMaxSpeed")
         self._conn._calls.domain_migrate_set_max_speed(self._ref, bandwidth, flags)
 
     def migrate_get_max_speed(self, flags: int = 0) -> int:

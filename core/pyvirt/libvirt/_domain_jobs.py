@@ -23,13 +23,14 @@ _IOTHREAD_HINTS = {"poll_max_ns": 4, "poll_grow": 2, "poll_shrink": 2}
 _LAUNCH_SECRET_HINTS = {"sev-secret-header": 7, "sev-secret": 7, "sev-secret-set-address": 4}
 
 
-def _hinted_params(values: Any, hints: dict[str, int]) -> list[TypedParameter]:
-    """virPyDictToTypedParams: hinted names get their kind; others a kind from the value."""
+def _hinted_params(values: Any, hints: dict[str, int], what: str) -> list[TypedParameter]:
+    """virPyDictToTypedParams: hinted names get their kind; others a kind from the value
+    (*what*: the glue's words for a non-dict)."""
     from pyvirt._core_enums import TypedParameterType as T
     from pyvirt._typed_params import typed_param
 
     if not isinstance(values, dict):
-        raise TypeError("Expected a dict")
+        raise TypeError(f"{what} must be a dictionary")
     out = []
     for name, value in values.items():
         kind = hints.get(name)
@@ -49,6 +50,13 @@ def _hinted_params(values: Any, hints: dict[str, int]) -> list[TypedParameter]:
             raise TypeError("bad argument type for built-in operation")
         out.append(typed_param(name, T(kind), converted))
     return out
+
+
+def _ull_mask(value: Any) -> int:
+    """The glue's ``K`` format: any int, masked to an unsigned long long (-1 wraps)."""
+    import operator
+
+    return operator.index(value) & 0xFFFFFFFFFFFFFFFF
 
 
 def _swallowed(get: Any) -> int | None:
@@ -96,7 +104,7 @@ class DomainJobMethods(DomainVcpuMethods):
         self, iothread_val: int, params: dict[str, Any], flags: int = 0
     ) -> int:
         iothread_id = _args.c_uint(iothread_val)
-        typed = _hinted_params(params, _IOTHREAD_HINTS)
+        typed = _hinted_params(params, _IOTHREAD_HINTS, "IOThread polling params")
         self._o.set_iothread_params(iothread_id, typed, _args.flags(flags))
         return 0
 
@@ -130,7 +138,7 @@ class DomainJobMethods(DomainVcpuMethods):
     # -- migration tunables ---------------------------------------------------------------
     @api
     def migrateSetMaxDowntime(self, downtime: int, flags: int = 0) -> int:  # noqa: N802
-        self._o.migrate_set_max_downtime(_args.typed_int(downtime, 4), _args.flags(flags))
+        self._o.migrate_set_max_downtime(_ull_mask(downtime), _args.flags(flags))
         return 0
 
     def migrateGetMaxDowntime(self, flags: int = 0) -> int | None:  # noqa: N802
@@ -143,7 +151,7 @@ class DomainJobMethods(DomainVcpuMethods):
 
     @api
     def migrateSetCompressionCache(self, cacheSize: int, flags: int = 0) -> int:  # noqa: N802, N803
-        self._o.migrate_set_compression_cache(_args.typed_int(cacheSize, 4), _args.flags(flags))
+        self._o.migrate_set_compression_cache(_ull_mask(cacheSize), _args.flags(flags))
         return 0
 
     @api
@@ -167,7 +175,7 @@ class DomainJobMethods(DomainVcpuMethods):
 
     @api
     def setLaunchSecurityState(self, params: dict[str, Any], flags: int = 0) -> int:  # noqa: N802
-        typed = _hinted_params(params, _LAUNCH_SECRET_HINTS)
+        typed = _hinted_params(params, _LAUNCH_SECRET_HINTS, "Launch security state params")
         self._o.set_launch_security_state(typed, _args.flags(flags))
         return 0
 

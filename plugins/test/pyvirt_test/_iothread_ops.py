@@ -22,6 +22,7 @@ from pyvirt import (
 from pyvirt.driver import (
     cpumap_of,
     cpus_of,
+    iothread_ids,
     iothread_pins,
     set_iothread_pin,
     unsupported_flags,
@@ -43,21 +44,6 @@ _POLL_FIELDS = {
     "poll_grow": TypedParameterType.UINT,
     "poll_shrink": TypedParameterType.UINT,
 }
-
-
-def iothread_ids(defn: DomainDef) -> list[int]:
-    """The definition's IOThread ids in libvirt's order: those of ``<iothreadids>``, then
-    the lowest unused ids up to the ``<iothreads>`` count."""
-    listed = defn.extra.get("iothreadids")
-    ids = [int(el.get("id", "0")) for el in listed[0]] if listed else []
-    counted = defn.extra.get("iothreads")
-    wanted = int((counted[0].text or "0").strip()) if counted else 0
-    candidate = 1
-    while len(ids) < wanted:
-        if candidate not in ids:
-            ids.append(candidate)
-        candidate += 1
-    return ids
 
 
 def _write_ids(defn: DomainDef, ids: list[int]) -> None:
@@ -148,7 +134,6 @@ class IOThreadOps(VcpuOps):
         self, dom_ref: DomainRef, iothread_id: int, params: list[TypedParameter], flags: int
     ) -> None:
         unsupported_flags(flags, _LIVE, "testDomainSetIOThreadParams", _T)
-        validate_typed_params(params, _POLL_FIELDS)
         with self.state.lock:
             dom = self._dom(dom_ref)
             defn = self._one_def(dom, flags)
@@ -158,6 +143,7 @@ class IOThreadOps(VcpuOps):
                     _T,
                     f"cannot find IOThread '{iothread_id}' in iothreadids",
                 )
+            validate_typed_params(params, _POLL_FIELDS)  # after the lookup, as libvirt
             max_ns, grow, shrink = dom.iothread_polls.get(iothread_id, _DEFAULT_POLL)
             for param in params:
                 value = int(param.value)
