@@ -317,6 +317,21 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "complete": ((), "complete -- dominfo t"),
     "completion": ((), "completion bash"),
     "help": ((), "help list"),
+    # IOThreads, CPU statistics, jobs, launch security (issue 10, helper "domjobs")
+    "iothreadinfo": (("iothreadadd test 3",), "iothreadinfo test"),
+    "iothreadadd": ((), "iothreadadd test 3"),
+    "iothreaddel": (("iothreadadd test 3",), "iothreaddel test 3"),
+    "iothreadpin": (("iothreadadd test 3",), "iothreadpin test 3 0"),
+    "iothreadset": (("iothreadadd test 3",), "iothreadset test 3 --poll-max-ns 1000"),
+    "cpu-stats": ((), "cpu-stats test"),
+    "domjobinfo": ((), "domjobinfo test"),
+    "domjobabort": ((), "domjobabort test"),
+    "domdirtyrate-calc": ((), "domdirtyrate-calc test"),
+    "domlaunchsecinfo": ((), "domlaunchsecinfo test"),
+    "domsetlaunchsecstate": (
+        (),
+        "domsetlaunchsecstate test --secrethdr {dir}/d2.xml --secret {dir}/d2.xml",
+    ),
     "echo": ((), "echo hello"),
     "exit": ((), "exit"),
     "quit": ((), "quit"),
@@ -338,6 +353,14 @@ EXPECTED_ERRORS = {
     ),
     "guestinfo": "not supported by the connection driver: virDomainGetGuestInfo",
     "domif-setlink": "not supported by the connection driver: virDomainUpdateDeviceFlags",
+    # -- domjobs helper (issue 10): libvirt's test driver has no jobs, dirty-rate or SEV
+    "domjobinfo": "not supported by the connection driver: virDomainGetJobInfo",
+    "domjobabort": "not supported by the connection driver: virDomainAbortJob",
+    "domdirtyrate-calc": "not supported by the connection driver: virDomainStartDirtyRateCalc",
+    "domlaunchsecinfo": "unsupported flags (0x4) in function testDomainGetLaunchSecurityInfo",
+    "domsetlaunchsecstate": (
+        "not supported by the connection driver: virDomainSetLaunchSecurityState"
+    ),
     # -- stats helper (issue 10): libvirt's test driver has no backups
     "backup-begin": "not supported by the connection driver: virDomainBackupBegin",
     "backup-dumpxml": "not supported by the connection driver: virDomainBackupGetXMLDesc",

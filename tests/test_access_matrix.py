@@ -276,6 +276,30 @@ LIBVIRT_CALLS: dict[str, str] = {
     "domain_checkpoint_delete": "k.delete({f})",
     "domain_backup_begin": "d.backupBegin('<domainbackup/>', None, {f})",
     "domain_backup_get_xml_desc": "d.backupGetXMLDesc({f})",
+    # -- domjobs helper (issue 10): IOThreads, CPU stats, jobs, migration tunables.  The
+    # binding answers None for the two migration getters' failures: raise the last error.
+    "domain_get_iothread_info": "d.ioThreadInfo({f})",
+    "domain_pin_iothread": "d.pinIOThread(1, (True,), {f})",
+    "domain_add_iothread": "d.addIOThread(9, {f})",
+    "domain_del_iothread": "d.delIOThread(9, {f})",
+    "domain_set_iothread_params": "d.setIOThreadParams(1, {{'poll_max_ns': 1}}, {f})",
+    "domain_get_cpu_stats": "d.getCPUStats(True, {f})",
+    "domain_get_job_info": "d.jobInfo()",
+    "domain_get_job_stats": "d.jobStats({f})",
+    "domain_abort_job": "d.abortJob()",
+    "domain_abort_job_flags": "d.abortJobFlags({f})",
+    "domain_migrate_set_max_downtime": "d.migrateSetMaxDowntime(1, {f})",
+    "domain_migrate_get_max_downtime": "(d.migrateGetMaxDowntime({f}) is not None or (_ for _ in ()).throw(libvirt.libvirtError('')))",
+    "domain_migrate_get_compression_cache": (
+        "(d.migrateGetCompressionCache({f}) is not None or (_ for _ in ()).throw(libvirt.libvirtError('')))"
+    ),
+    "domain_migrate_set_compression_cache": "d.migrateSetCompressionCache(1, {f})",
+    "domain_migrate_set_max_speed": "d.migrateSetMaxSpeed(1, {f})",
+    "domain_migrate_get_max_speed": "d.migrateGetMaxSpeed({f})",
+    "domain_migrate_start_post_copy": "d.migrateStartPostCopy({f})",
+    "domain_get_launch_security_info": "d.launchSecurityInfo({f})",
+    "domain_set_launch_security_state": "d.setLaunchSecurityState({{'sev-secret': 'x'}}, {f})",
+    "domain_start_dirty_rate_calc": "d.startDirtyRateCalc(1, {f})",
     # storage and network extras (issue 10, "store")
     "connect_find_storage_pool_sources": "c.findStoragePoolSources('logical', None, {f})",
     "connect_get_storage_pool_capabilities": "c.getStoragePoolCapabilities({f})",

@@ -74,7 +74,7 @@ DRIVER_PUBLIC = {
     "storage_pool_matches_filter", "run_domain_hooks", "model", "field",
     # host CPU sets and <cputune> pins
     "parse_cpuset", "format_cpuset", "cpus_of", "cpumap_of", "vcpu_pin", "emulator_pin",
-    "set_pin",
+    "set_pin", "iothread_ids", "iothread_pins", "set_iothread_pin",
     "SNAPSHOT_CHILDREN_FLAGS", "SNAPSHOT_LIST_FLAGS", "SnapshotTree", "snapshot_is_external",
 }  # fmt: skip
 

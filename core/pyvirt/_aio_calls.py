@@ -2526,6 +2526,213 @@ class AsyncDriverCalls:
             check_access(BY_NUMBER[425], flags, True, api)
         return await driver.domain_authorized_ssh_keys_set(dom, user, keys, flags)
 
+    async def domain_get_iothread_info(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetIOThreadInfo"
+    ) -> list[tuple[int, bytes]]:
+        """virDomainGetIOThreadInfo (procedure 351)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_get_iothread_info(dom, flags)
+
+    async def domain_pin_iothread(
+        self,
+        dom: DomainRef,
+        iothread_id: int,
+        cpumap: bytes,
+        flags: int,
+        api: str = "virDomainPinIOThread",
+    ) -> None:
+        """virDomainPinIOThread (procedure 352)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[352], flags, True, api)
+        return await driver.domain_pin_iothread(dom, iothread_id, cpumap, flags)
+
+    async def domain_add_iothread(
+        self, dom: DomainRef, iothread_id: int, flags: int, api: str = "virDomainAddIOThread"
+    ) -> None:
+        """virDomainAddIOThread (procedure 355)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[355], flags, True, api)
+        return await driver.domain_add_iothread(dom, iothread_id, flags)
+
+    async def domain_del_iothread(
+        self, dom: DomainRef, iothread_id: int, flags: int, api: str = "virDomainDelIOThread"
+    ) -> None:
+        """virDomainDelIOThread (procedure 356)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[356], flags, True, api)
+        return await driver.domain_del_iothread(dom, iothread_id, flags)
+
+    async def domain_set_iothread_params(
+        self,
+        dom: DomainRef,
+        iothread_id: int,
+        params: list[TypedParameter],
+        flags: int,
+        api: str = "virDomainSetIOThreadParams",
+    ) -> None:
+        """virDomainSetIOThreadParams (procedure 402)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[402], flags, True, api)
+        return await driver.domain_set_iothread_params(dom, iothread_id, params, flags)
+
+    async def domain_get_cpu_stats(
+        self,
+        dom: DomainRef,
+        start_cpu: int,
+        ncpus: int,
+        flags: int,
+        api: str = "virDomainGetCPUStats",
+    ) -> tuple[int, list[list[TypedParameter]]]:
+        """virDomainGetCPUStats (procedure 262)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_get_cpu_stats(dom, start_cpu, ncpus, flags)
+
+    async def domain_get_job_info(
+        self, dom: DomainRef, api: str = "virDomainGetJobInfo"
+    ) -> list[int]:
+        """virDomainGetJobInfo (procedure 163)."""
+        driver = self._driver(api)
+        return await driver.domain_get_job_info(dom)
+
+    async def domain_get_job_stats(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetJobStats"
+    ) -> tuple[int, list[TypedParameter]]:
+        """virDomainGetJobStats (procedure 298)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_get_job_stats(dom, flags)
+
+    async def domain_abort_job(self, dom: DomainRef, api: str = "virDomainAbortJob") -> None:
+        """virDomainAbortJob (procedure 164)."""
+        driver = self._driver(api)
+        if self.read_only:
+            check_access(BY_NUMBER[164], 0, True, api)
+        return await driver.domain_abort_job(dom)
+
+    async def domain_abort_job_flags(
+        self, dom: DomainRef, flags: int, api: str = "virDomainAbortJobFlags"
+    ) -> None:
+        """virDomainAbortJobFlags (procedure 442)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[442], flags, True, api)
+        return await driver.domain_abort_job_flags(dom, flags)
+
+    async def domain_migrate_set_max_downtime(
+        self, dom: DomainRef, downtime: int, flags: int, api: str = "virDomainMigrateSetMaxDowntime"
+    ) -> None:
+        """virDomainMigrateSetMaxDowntime (procedure 166)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[166], flags, True, api)
+        return await driver.domain_migrate_set_max_downtime(dom, downtime, flags)
+
+    async def domain_migrate_get_max_downtime(
+        self, dom: DomainRef, flags: int, api: str = "virDomainMigrateGetMaxDowntime"
+    ) -> int:
+        """virDomainMigrateGetMaxDowntime (procedure 387)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_migrate_get_max_downtime(dom, flags)
+
+    async def domain_migrate_get_compression_cache(
+        self, dom: DomainRef, flags: int, api: str = "virDomainMigrateGetCompressionCache"
+    ) -> int:
+        """virDomainMigrateGetCompressionCache (procedure 299)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_migrate_get_compression_cache(dom, flags)
+
+    async def domain_migrate_set_compression_cache(
+        self,
+        dom: DomainRef,
+        cache_size: int,
+        flags: int,
+        api: str = "virDomainMigrateSetCompressionCache",
+    ) -> None:
+        """virDomainMigrateSetCompressionCache (procedure 300)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[300], flags, True, api)
+        return await driver.domain_migrate_set_compression_cache(dom, cache_size, flags)
+
+    async def domain_migrate_set_max_speed(
+        self, dom: DomainRef, bandwidth: int, flags: int, api: str = "virDomainMigrateSetMaxSpeed"
+    ) -> None:
+        """virDomainMigrateSetMaxSpeed (procedure 207)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[207], flags, True, api)
+        return await driver.domain_migrate_set_max_speed(dom, bandwidth, flags)
+
+    async def domain_migrate_get_max_speed(
+        self, dom: DomainRef, flags: int, api: str = "virDomainMigrateGetMaxSpeed"
+    ) -> int:
+        """virDomainMigrateGetMaxSpeed (procedure 242)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[242], flags, True, api)
+        return await driver.domain_migrate_get_max_speed(dom, flags)
+
+    async def domain_migrate_start_post_copy(
+        self, dom: DomainRef, flags: int, api: str = "virDomainMigrateStartPostCopy"
+    ) -> None:
+        """virDomainMigrateStartPostCopy (procedure 364)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[364], flags, True, api)
+        return await driver.domain_migrate_start_post_copy(dom, flags)
+
+    async def domain_get_launch_security_info(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetLaunchSecurityInfo"
+    ) -> list[TypedParameter]:
+        """virDomainGetLaunchSecurityInfo (procedure 401)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[401], flags, True, api)
+        return await driver.domain_get_launch_security_info(dom, flags)
+
+    async def domain_set_launch_security_state(
+        self,
+        dom: DomainRef,
+        params: list[TypedParameter],
+        flags: int,
+        api: str = "virDomainSetLaunchSecurityState",
+    ) -> None:
+        """virDomainSetLaunchSecurityState (procedure 439)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[439], flags, True, api)
+        return await driver.domain_set_launch_security_state(dom, params, flags)
+
+    async def domain_start_dirty_rate_calc(
+        self, dom: DomainRef, seconds: int, flags: int, api: str = "virDomainStartDirtyRateCalc"
+    ) -> None:
+        """virDomainStartDirtyRateCalc (procedure 427)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[427], flags, True, api)
+        return await driver.domain_start_dirty_rate_calc(dom, seconds, flags)
+
 
 class LocalAsyncDriver:
     """An in-process driver connection served to the asyncio API: its calls run on the
@@ -3469,3 +3676,81 @@ class LocalAsyncDriver:
         self, dom: DomainRef, user: str, keys: list[str], flags: int
     ) -> None:
         return self.sync.domain_authorized_ssh_keys_set(dom, user, keys, flags)
+
+    async def domain_get_iothread_info(self, dom: DomainRef, flags: int) -> list[tuple[int, bytes]]:
+        return self.sync.domain_get_iothread_info(dom, flags)
+
+    async def domain_pin_iothread(
+        self, dom: DomainRef, iothread_id: int, cpumap: bytes, flags: int
+    ) -> None:
+        return self.sync.domain_pin_iothread(dom, iothread_id, cpumap, flags)
+
+    async def domain_add_iothread(self, dom: DomainRef, iothread_id: int, flags: int) -> None:
+        return self.sync.domain_add_iothread(dom, iothread_id, flags)
+
+    async def domain_del_iothread(self, dom: DomainRef, iothread_id: int, flags: int) -> None:
+        return self.sync.domain_del_iothread(dom, iothread_id, flags)
+
+    async def domain_set_iothread_params(
+        self, dom: DomainRef, iothread_id: int, params: list[TypedParameter], flags: int
+    ) -> None:
+        return self.sync.domain_set_iothread_params(dom, iothread_id, params, flags)
+
+    async def domain_get_cpu_stats(
+        self, dom: DomainRef, start_cpu: int, ncpus: int, flags: int
+    ) -> tuple[int, list[list[TypedParameter]]]:
+        return self.sync.domain_get_cpu_stats(dom, start_cpu, ncpus, flags)
+
+    async def domain_get_job_info(self, dom: DomainRef) -> list[int]:
+        return self.sync.domain_get_job_info(dom)
+
+    async def domain_get_job_stats(
+        self, dom: DomainRef, flags: int
+    ) -> tuple[int, list[TypedParameter]]:
+        return self.sync.domain_get_job_stats(dom, flags)
+
+    async def domain_abort_job(self, dom: DomainRef) -> None:
+        return self.sync.domain_abort_job(dom)
+
+    async def domain_abort_job_flags(self, dom: DomainRef, flags: int) -> None:
+        return self.sync.domain_abort_job_flags(dom, flags)
+
+    async def domain_migrate_set_max_downtime(
+        self, dom: DomainRef, downtime: int, flags: int
+    ) -> None:
+        return self.sync.domain_migrate_set_max_downtime(dom, downtime, flags)
+
+    async def domain_migrate_get_max_downtime(self, dom: DomainRef, flags: int) -> int:
+        return self.sync.domain_migrate_get_max_downtime(dom, flags)
+
+    async def domain_migrate_get_compression_cache(self, dom: DomainRef, flags: int) -> int:
+        return self.sync.domain_migrate_get_compression_cache(dom, flags)
+
+    async def domain_migrate_set_compression_cache(
+        self, dom: DomainRef, cache_size: int, flags: int
+    ) -> None:
+        return self.sync.domain_migrate_set_compression_cache(dom, cache_size, flags)
+
+    async def domain_migrate_set_max_speed(
+        self, dom: DomainRef, bandwidth: int, flags: int
+    ) -> None:
+        return self.sync.domain_migrate_set_max_speed(dom, bandwidth, flags)
+
+    async def domain_migrate_get_max_speed(self, dom: DomainRef, flags: int) -> int:
+        return self.sync.domain_migrate_get_max_speed(dom, flags)
+
+    async def domain_migrate_start_post_copy(self, dom: DomainRef, flags: int) -> None:
+        return self.sync.domain_migrate_start_post_copy(dom, flags)
+
+    async def domain_get_launch_security_info(
+        self, dom: DomainRef, flags: int
+    ) -> list[TypedParameter]:
+        return self.sync.domain_get_launch_security_info(dom, flags)
+
+    async def domain_set_launch_security_state(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        return self.sync.domain_set_launch_security_state(dom, params, flags)
+
+    async def domain_start_dirty_rate_calc(self, dom: DomainRef, seconds: int, flags: int) -> None:
+        return self.sync.domain_start_dirty_rate_calc(dom, seconds, flags)

@@ -2535,3 +2535,208 @@ class DriverCalls:
         if self.read_only:
             check_access(BY_NUMBER[425], flags, True, api)
         return driver.domain_authorized_ssh_keys_set(dom, user, keys, flags)
+
+    def domain_get_iothread_info(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetIOThreadInfo"
+    ) -> list[tuple[int, bytes]]:
+        """virDomainGetIOThreadInfo (procedure 351)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_iothread_info(dom, flags)
+
+    def domain_pin_iothread(
+        self,
+        dom: DomainRef,
+        iothread_id: int,
+        cpumap: bytes,
+        flags: int,
+        api: str = "virDomainPinIOThread",
+    ) -> None:
+        """virDomainPinIOThread (procedure 352)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[352], flags, True, api)
+        return driver.domain_pin_iothread(dom, iothread_id, cpumap, flags)
+
+    def domain_add_iothread(
+        self, dom: DomainRef, iothread_id: int, flags: int, api: str = "virDomainAddIOThread"
+    ) -> None:
+        """virDomainAddIOThread (procedure 355)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[355], flags, True, api)
+        return driver.domain_add_iothread(dom, iothread_id, flags)
+
+    def domain_del_iothread(
+        self, dom: DomainRef, iothread_id: int, flags: int, api: str = "virDomainDelIOThread"
+    ) -> None:
+        """virDomainDelIOThread (procedure 356)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[356], flags, True, api)
+        return driver.domain_del_iothread(dom, iothread_id, flags)
+
+    def domain_set_iothread_params(
+        self,
+        dom: DomainRef,
+        iothread_id: int,
+        params: list[TypedParameter],
+        flags: int,
+        api: str = "virDomainSetIOThreadParams",
+    ) -> None:
+        """virDomainSetIOThreadParams (procedure 402)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[402], flags, True, api)
+        return driver.domain_set_iothread_params(dom, iothread_id, params, flags)
+
+    def domain_get_cpu_stats(
+        self,
+        dom: DomainRef,
+        start_cpu: int,
+        ncpus: int,
+        flags: int,
+        api: str = "virDomainGetCPUStats",
+    ) -> tuple[int, list[list[TypedParameter]]]:
+        """virDomainGetCPUStats (procedure 262)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_cpu_stats(dom, start_cpu, ncpus, flags)
+
+    def domain_get_job_info(self, dom: DomainRef, api: str = "virDomainGetJobInfo") -> list[int]:
+        """virDomainGetJobInfo (procedure 163)."""
+        driver = self._driver(api)
+        return driver.domain_get_job_info(dom)
+
+    def domain_get_job_stats(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetJobStats"
+    ) -> tuple[int, list[TypedParameter]]:
+        """virDomainGetJobStats (procedure 298)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_job_stats(dom, flags)
+
+    def domain_abort_job(self, dom: DomainRef, api: str = "virDomainAbortJob") -> None:
+        """virDomainAbortJob (procedure 164)."""
+        driver = self._driver(api)
+        if self.read_only:
+            check_access(BY_NUMBER[164], 0, True, api)
+        return driver.domain_abort_job(dom)
+
+    def domain_abort_job_flags(
+        self, dom: DomainRef, flags: int, api: str = "virDomainAbortJobFlags"
+    ) -> None:
+        """virDomainAbortJobFlags (procedure 442)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[442], flags, True, api)
+        return driver.domain_abort_job_flags(dom, flags)
+
+    def domain_migrate_set_max_downtime(
+        self, dom: DomainRef, downtime: int, flags: int, api: str = "virDomainMigrateSetMaxDowntime"
+    ) -> None:
+        """virDomainMigrateSetMaxDowntime (procedure 166)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[166], flags, True, api)
+        return driver.domain_migrate_set_max_downtime(dom, downtime, flags)
+
+    def domain_migrate_get_max_downtime(
+        self, dom: DomainRef, flags: int, api: str = "virDomainMigrateGetMaxDowntime"
+    ) -> int:
+        """virDomainMigrateGetMaxDowntime (procedure 387)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_migrate_get_max_downtime(dom, flags)
+
+    def domain_migrate_get_compression_cache(
+        self, dom: DomainRef, flags: int, api: str = "virDomainMigrateGetCompressionCache"
+    ) -> int:
+        """virDomainMigrateGetCompressionCache (procedure 299)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_migrate_get_compression_cache(dom, flags)
+
+    def domain_migrate_set_compression_cache(
+        self,
+        dom: DomainRef,
+        cache_size: int,
+        flags: int,
+        api: str = "virDomainMigrateSetCompressionCache",
+    ) -> None:
+        """virDomainMigrateSetCompressionCache (procedure 300)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[300], flags, True, api)
+        return driver.domain_migrate_set_compression_cache(dom, cache_size, flags)
+
+    def domain_migrate_set_max_speed(
+        self, dom: DomainRef, bandwidth: int, flags: int, api: str = "virDomainMigrateSetMaxSpeed"
+    ) -> None:
+        """virDomainMigrateSetMaxSpeed (procedure 207)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[207], flags, True, api)
+        return driver.domain_migrate_set_max_speed(dom, bandwidth, flags)
+
+    def domain_migrate_get_max_speed(
+        self, dom: DomainRef, flags: int, api: str = "virDomainMigrateGetMaxSpeed"
+    ) -> int:
+        """virDomainMigrateGetMaxSpeed (procedure 242)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[242], flags, True, api)
+        return driver.domain_migrate_get_max_speed(dom, flags)
+
+    def domain_migrate_start_post_copy(
+        self, dom: DomainRef, flags: int, api: str = "virDomainMigrateStartPostCopy"
+    ) -> None:
+        """virDomainMigrateStartPostCopy (procedure 364)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[364], flags, True, api)
+        return driver.domain_migrate_start_post_copy(dom, flags)
+
+    def domain_get_launch_security_info(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetLaunchSecurityInfo"
+    ) -> list[TypedParameter]:
+        """virDomainGetLaunchSecurityInfo (procedure 401)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[401], flags, True, api)
+        return driver.domain_get_launch_security_info(dom, flags)
+
+    def domain_set_launch_security_state(
+        self,
+        dom: DomainRef,
+        params: list[TypedParameter],
+        flags: int,
+        api: str = "virDomainSetLaunchSecurityState",
+    ) -> None:
+        """virDomainSetLaunchSecurityState (procedure 439)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[439], flags, True, api)
+        return driver.domain_set_launch_security_state(dom, params, flags)
+
+    def domain_start_dirty_rate_calc(
+        self, dom: DomainRef, seconds: int, flags: int, api: str = "virDomainStartDirtyRateCalc"
+    ) -> None:
+        """virDomainStartDirtyRateCalc (procedure 427)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[427], flags, True, api)
+        return driver.domain_start_dirty_rate_calc(dom, seconds, flags)

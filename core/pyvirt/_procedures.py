@@ -964,6 +964,64 @@ PROCEDURES: tuple[Procedure, ...] = (
     ),
     _p(424, "domain_authorized_ssh_keys_get", "virDomainAuthorizedSSHKeysGet", "domain:write"),
     _p(425, "domain_authorized_ssh_keys_set", "virDomainAuthorizedSSHKeysSet", "domain:write"),
+    # -- domjobs helper (issue 10): IOThreads, CPU statistics, jobs, migration tunables,
+    # launch security and the dirty-page rate; libvirt's numbers, @acl and @priority.
+    _p(351, "domain_get_iothread_info", "virDomainGetIOThreadInfo", "domain:read"),
+    _p(352, "domain_pin_iothread", "virDomainPinIOThread", "domain:write", flags=_SAVE_BY_IMPACT),
+    _p(355, "domain_add_iothread", "virDomainAddIOThread", "domain:write", flags=_SAVE_BY_IMPACT),
+    _p(356, "domain_del_iothread", "virDomainDelIOThread", "domain:write", flags=_SAVE_BY_IMPACT),
+    _p(
+        402,
+        "domain_set_iothread_params",
+        "virDomainSetIOThreadParams",
+        "domain:write",
+        flags=_SAVE_BY_IMPACT,
+    ),
+    _p(262, "domain_get_cpu_stats", "virDomainGetCPUStats", "domain:read"),
+    _p(163, "domain_get_job_info", "virDomainGetJobInfo", "domain:read"),
+    _p(298, "domain_get_job_stats", "virDomainGetJobStats", "domain:read"),
+    _p(164, "domain_abort_job", "virDomainAbortJob", "domain:abort"),
+    _p(442, "domain_abort_job_flags", "virDomainAbortJobFlags", "domain:abort"),
+    _p(166, "domain_migrate_set_max_downtime", "virDomainMigrateSetMaxDowntime", "domain:migrate"),
+    # libvirt's public API lets a read-only connection make these two getters (no
+    # virCheckReadOnlyGoto, unlike virDomainMigrateGetMaxSpeed): read permission here.
+    _p(387, "domain_migrate_get_max_downtime", "virDomainMigrateGetMaxDowntime", "domain:read"),
+    _p(
+        299,
+        "domain_migrate_get_compression_cache",
+        "virDomainMigrateGetCompressionCache",
+        "domain:read",
+    ),
+    _p(
+        300,
+        "domain_migrate_set_compression_cache",
+        "virDomainMigrateSetCompressionCache",
+        "domain:migrate",
+    ),
+    _p(207, "domain_migrate_set_max_speed", "virDomainMigrateSetMaxSpeed", "domain:migrate"),
+    _p(242, "domain_migrate_get_max_speed", "virDomainMigrateGetMaxSpeed", "domain:migrate"),
+    _p(364, "domain_migrate_start_post_copy", "virDomainMigrateStartPostCopy", "domain:migrate"),
+    _p(
+        401,
+        "domain_get_launch_security_info",
+        "virDomainGetLaunchSecurityInfo",
+        "domain:read",
+        "domain:read_secure",
+    ),
+    _p(
+        439,
+        "domain_set_launch_security_state",
+        "virDomainSetLaunchSecurityState",
+        "domain:write",
+    ),
+    # libvirt's public virDomainStartDirtyRateCalc refuses read-only connections.
+    _p(
+        427,
+        "domain_start_dirty_rate_calc",
+        "virDomainStartDirtyRateCalc",
+        "domain:read",
+        refuses_read_only=True,
+    ),
 )
 
 BY_METHOD: dict[str, Procedure] = {p.method: p for p in PROCEDURES}

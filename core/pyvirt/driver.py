@@ -38,6 +38,7 @@ from pyvirt._checkpoint_driver import CheckpointDriver
 from pyvirt._checks import invalid_arg
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._device_driver import DomainDeviceDriver
+from pyvirt._domjob_driver import DomainJobDriver
 from pyvirt._domstats_driver import DomainStatsDriver
 from pyvirt._errors import InvalidArgError, VirtError, make_error
 from pyvirt._guest_driver import DomainGuestDriver
@@ -80,7 +81,10 @@ if TYPE_CHECKING:
         cpus_of,
         emulator_pin,
         format_cpuset,
+        iothread_ids,
+        iothread_pins,
         parse_cpuset,
+        set_iothread_pin,
         set_pin,
         vcpu_pin,
     )
@@ -127,8 +131,11 @@ _KIT_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "cpumap_of",
         "cpus_of",
         "emulator_pin",
+        "iothread_ids",
+        "iothread_pins",
         "format_cpuset",
         "parse_cpuset",
+        "set_iothread_pin",
         "set_pin",
         "vcpu_pin",
     ),
@@ -197,10 +204,13 @@ __all__ = [
     "emulator_pin",
     "field",
     "format_cpuset",
+    "iothread_ids",
+    "iothread_pins",
     "model",
     "network_matches_filter",
     "parse_cpuset",
     "run_domain_hooks",
+    "set_iothread_pin",
     "set_pin",
     "SNAPSHOT_CHILDREN_FLAGS",
     "SNAPSHOT_LIST_FLAGS",
@@ -1019,6 +1029,7 @@ class DriverConnection(
     StorageExtraDriver,
     NetworkExtraDriver,
     DomainGuestDriver,
+    DomainJobDriver,
 ):
     """One open connection of a driver: all the tables it serves, in one object."""
 

@@ -180,6 +180,7 @@ MIXINS = {
     "ConnectionSaveImageMethods": "_domain_devices.py",
     "DomainTuneMethods": "_domain_tune.py",
     "DomainGuestMethods": "_domain_guest.py",
+    "DomainJobMethods": "_domain_jobs.py",
     "StorageVolExtraMethods": "_storage_net_extras.py",
     "NetworkExtraMethods": "_storage_net_extras.py",
 }

@@ -274,6 +274,16 @@ MODULES: dict[str, tuple[str, ...]] = {
         "vol-resize",
         "vol-wipe",
     ),
+    # IOThreads, CPU statistics, jobs, migration, display lookups (issue 10, "domjobs")
+    "iothreads": ("iothreadinfo", "iothreadpin", "iothreadadd", "iothreadset", "iothreaddel"),
+    "domain_jobs": (
+        "cpu-stats",
+        "domjobinfo",
+        "domjobabort",
+        "domdirtyrate-calc",
+        "domlaunchsecinfo",
+        "domsetlaunchsecstate",
+    ),
     "virsh": ("exit", "help", "quit"),
     "completion": ("complete", "completion"),
 }
@@ -349,6 +359,25 @@ LISTED_AFTER = {
     "guest-agent-timeout": "qemu-agent-command",
     "set-user-password": "set-user-sshkeys",
     "guestinfo": "domblkthreshold",
+    # domjobs helper (issue 10): virsh-domain.c's table order
+    "domsetlaunchsecstate": "domlaunchsecinfo",
+    "iothreadpin": "iothreadinfo",
+    "iothreadadd": "iothreadpin",
+    "iothreadset": "iothreadadd",
+    "iothreaddel": "iothreadset",
+    "lxc-enter-namespace": "send-process-signal",
+    "migrate-setmaxdowntime": "migrate",
+    "migrate-getmaxdowntime": "migrate-setmaxdowntime",
+    "migrate-compcache": "migrate-getmaxdowntime",
+    "migrate-setspeed": "migrate-compcache",
+    "migrate-getspeed": "migrate-setspeed",
+    "migrate-postcopy": "migrate-getspeed",
+    "qemu-monitor-command": "qemu-attach",
+    "qemu-monitor-event": "qemu-monitor-command",
+    "qemu-agent-command": "qemu-monitor-event",
+    "vncdisplay": "emulatorpin",
+    "domdirtyrate-calc": "guestinfo",
+    "dom-fd-associate": "domdirtyrate-calc",
 }
 
 

@@ -17,6 +17,7 @@ from pyvirt.libvirt._checkpoint import DomainCheckpointMethods
 from pyvirt.libvirt._domain_devices import DomainDeviceMethods
 from pyvirt.libvirt._domain_extras import DomainMetadataMethods
 from pyvirt.libvirt._domain_guest import DomainGuestMethods
+from pyvirt.libvirt._domain_jobs import DomainJobMethods
 from pyvirt.libvirt._domain_stats import DomainStatsMethods
 from pyvirt.libvirt._domain_tune import DomainTuneMethods
 from pyvirt.libvirt._domain_vcpus import DomainVcpuMethods
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 class virDomain(  # noqa: N801 - libvirt-python's name
     DomainMetadataMethods,
+    DomainJobMethods,
     DomainVcpuMethods,
     DomainStatsMethods,
     DomainTuneMethods,

@@ -1203,6 +1203,96 @@ class RemoteStubs:
         sig = wire_signature(425)
         return self._invoke(425, checked(sig, [dom, user, keys, flags]), sig)  # type: ignore[no-any-return]
 
+    def domain_get_iothread_info(self, dom: DomainRef, flags: int) -> list[tuple[int, bytes]]:
+        sig = wire_signature(351)
+        return self._invoke(351, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_pin_iothread(
+        self, dom: DomainRef, iothread_id: int, cpumap: bytes, flags: int
+    ) -> None:
+        sig = wire_signature(352)
+        return self._invoke(352, checked(sig, [dom, iothread_id, cpumap, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_add_iothread(self, dom: DomainRef, iothread_id: int, flags: int) -> None:
+        sig = wire_signature(355)
+        return self._invoke(355, checked(sig, [dom, iothread_id, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_del_iothread(self, dom: DomainRef, iothread_id: int, flags: int) -> None:
+        sig = wire_signature(356)
+        return self._invoke(356, checked(sig, [dom, iothread_id, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_iothread_params(
+        self, dom: DomainRef, iothread_id: int, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(402)
+        return self._invoke(402, checked(sig, [dom, iothread_id, params, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_cpu_stats(
+        self, dom: DomainRef, start_cpu: int, ncpus: int, flags: int
+    ) -> tuple[int, list[list[TypedParameter]]]:
+        sig = wire_signature(262)
+        return self._invoke(262, checked(sig, [dom, start_cpu, ncpus, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_job_info(self, dom: DomainRef) -> list[int]:
+        sig = wire_signature(163)
+        return self._invoke(163, checked(sig, [dom]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_job_stats(self, dom: DomainRef, flags: int) -> tuple[int, list[TypedParameter]]:
+        sig = wire_signature(298)
+        return self._invoke(298, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_abort_job(self, dom: DomainRef) -> None:
+        sig = wire_signature(164)
+        return self._invoke(164, checked(sig, [dom]), sig)  # type: ignore[no-any-return]
+
+    def domain_abort_job_flags(self, dom: DomainRef, flags: int) -> None:
+        sig = wire_signature(442)
+        return self._invoke(442, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_migrate_set_max_downtime(self, dom: DomainRef, downtime: int, flags: int) -> None:
+        sig = wire_signature(166)
+        return self._invoke(166, checked(sig, [dom, downtime, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_migrate_get_max_downtime(self, dom: DomainRef, flags: int) -> int:
+        sig = wire_signature(387)
+        return self._invoke(387, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_migrate_get_compression_cache(self, dom: DomainRef, flags: int) -> int:
+        sig = wire_signature(299)
+        return self._invoke(299, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_migrate_set_compression_cache(
+        self, dom: DomainRef, cache_size: int, flags: int
+    ) -> None:
+        sig = wire_signature(300)
+        return self._invoke(300, checked(sig, [dom, cache_size, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_migrate_set_max_speed(self, dom: DomainRef, bandwidth: int, flags: int) -> None:
+        sig = wire_signature(207)
+        return self._invoke(207, checked(sig, [dom, bandwidth, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_migrate_get_max_speed(self, dom: DomainRef, flags: int) -> int:
+        sig = wire_signature(242)
+        return self._invoke(242, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_migrate_start_post_copy(self, dom: DomainRef, flags: int) -> None:
+        sig = wire_signature(364)
+        return self._invoke(364, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_launch_security_info(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(401)
+        return self._invoke(401, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_launch_security_state(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(439)
+        return self._invoke(439, checked(sig, [dom, params, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_start_dirty_rate_calc(self, dom: DomainRef, seconds: int, flags: int) -> None:
+        sig = wire_signature(427)
+        return self._invoke(427, checked(sig, [dom, seconds, flags]), sig)  # type: ignore[no-any-return]
+
 
 class AsyncRemoteStubs:
     """The driver methods of the asyncio client."""
@@ -2666,4 +2756,122 @@ class AsyncRemoteStubs:
     ) -> None:
         sig = wire_signature(425)
         reply = await self._asend(425, checked(sig, [dom, user, keys, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_iothread_info(self, dom: DomainRef, flags: int) -> list[tuple[int, bytes]]:
+        sig = wire_signature(351)
+        reply = await self._asend(351, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_pin_iothread(
+        self, dom: DomainRef, iothread_id: int, cpumap: bytes, flags: int
+    ) -> None:
+        sig = wire_signature(352)
+        reply = await self._asend(352, checked(sig, [dom, iothread_id, cpumap, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_add_iothread(self, dom: DomainRef, iothread_id: int, flags: int) -> None:
+        sig = wire_signature(355)
+        reply = await self._asend(355, checked(sig, [dom, iothread_id, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_del_iothread(self, dom: DomainRef, iothread_id: int, flags: int) -> None:
+        sig = wire_signature(356)
+        reply = await self._asend(356, checked(sig, [dom, iothread_id, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_iothread_params(
+        self, dom: DomainRef, iothread_id: int, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(402)
+        reply = await self._asend(402, checked(sig, [dom, iothread_id, params, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_cpu_stats(
+        self, dom: DomainRef, start_cpu: int, ncpus: int, flags: int
+    ) -> tuple[int, list[list[TypedParameter]]]:
+        sig = wire_signature(262)
+        reply = await self._asend(262, checked(sig, [dom, start_cpu, ncpus, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_job_info(self, dom: DomainRef) -> list[int]:
+        sig = wire_signature(163)
+        reply = await self._asend(163, checked(sig, [dom]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_job_stats(
+        self, dom: DomainRef, flags: int
+    ) -> tuple[int, list[TypedParameter]]:
+        sig = wire_signature(298)
+        reply = await self._asend(298, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_abort_job(self, dom: DomainRef) -> None:
+        sig = wire_signature(164)
+        reply = await self._asend(164, checked(sig, [dom]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_abort_job_flags(self, dom: DomainRef, flags: int) -> None:
+        sig = wire_signature(442)
+        reply = await self._asend(442, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_migrate_set_max_downtime(
+        self, dom: DomainRef, downtime: int, flags: int
+    ) -> None:
+        sig = wire_signature(166)
+        reply = await self._asend(166, checked(sig, [dom, downtime, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_migrate_get_max_downtime(self, dom: DomainRef, flags: int) -> int:
+        sig = wire_signature(387)
+        reply = await self._asend(387, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_migrate_get_compression_cache(self, dom: DomainRef, flags: int) -> int:
+        sig = wire_signature(299)
+        reply = await self._asend(299, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_migrate_set_compression_cache(
+        self, dom: DomainRef, cache_size: int, flags: int
+    ) -> None:
+        sig = wire_signature(300)
+        reply = await self._asend(300, checked(sig, [dom, cache_size, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_migrate_set_max_speed(
+        self, dom: DomainRef, bandwidth: int, flags: int
+    ) -> None:
+        sig = wire_signature(207)
+        reply = await self._asend(207, checked(sig, [dom, bandwidth, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_migrate_get_max_speed(self, dom: DomainRef, flags: int) -> int:
+        sig = wire_signature(242)
+        reply = await self._asend(242, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_migrate_start_post_copy(self, dom: DomainRef, flags: int) -> None:
+        sig = wire_signature(364)
+        reply = await self._asend(364, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_launch_security_info(
+        self, dom: DomainRef, flags: int
+    ) -> list[TypedParameter]:
+        sig = wire_signature(401)
+        reply = await self._asend(401, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_launch_security_state(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(439)
+        reply = await self._asend(439, checked(sig, [dom, params, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_start_dirty_rate_calc(self, dom: DomainRef, seconds: int, flags: int) -> None:
+        sig = wire_signature(427)
+        reply = await self._asend(427, checked(sig, [dom, seconds, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]

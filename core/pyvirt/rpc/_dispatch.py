@@ -1966,6 +1966,179 @@ def _domain_authorized_ssh_keys_set(
     return conn.domain_authorized_ssh_keys_set(dom, user, keys, flags)
 
 
+def _domain_get_iothread_info(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_get_iothread_info(dom, flags)
+
+
+def _domain_pin_iothread(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    iothread_id: int = args[1]
+    cpumap: bytes = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[352], flags, True)
+    return conn.domain_pin_iothread(dom, iothread_id, cpumap, flags)
+
+
+def _domain_add_iothread(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    iothread_id: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[355], flags, True)
+    return conn.domain_add_iothread(dom, iothread_id, flags)
+
+
+def _domain_del_iothread(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    iothread_id: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[356], flags, True)
+    return conn.domain_del_iothread(dom, iothread_id, flags)
+
+
+def _domain_set_iothread_params(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    iothread_id: int = args[1]
+    params: list[TypedParameter] = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[402], flags, True)
+    return conn.domain_set_iothread_params(dom, iothread_id, params, flags)
+
+
+def _domain_get_cpu_stats(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    start_cpu: int = args[1]
+    ncpus: int = args[2]
+    flags: int = args[3]
+    return conn.domain_get_cpu_stats(dom, start_cpu, ncpus, flags)
+
+
+def _domain_get_job_info(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    return conn.domain_get_job_info(dom)
+
+
+def _domain_get_job_stats(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_get_job_stats(dom, flags)
+
+
+def _domain_abort_job(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    if read_only:
+        check_access(BY_NUMBER[164], 0, True)
+    return conn.domain_abort_job(dom)
+
+
+def _domain_abort_job_flags(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[442], flags, True)
+    return conn.domain_abort_job_flags(dom, flags)
+
+
+def _domain_migrate_set_max_downtime(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    downtime: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[166], flags, True)
+    return conn.domain_migrate_set_max_downtime(dom, downtime, flags)
+
+
+def _domain_migrate_get_max_downtime(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_migrate_get_max_downtime(dom, flags)
+
+
+def _domain_migrate_get_compression_cache(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_migrate_get_compression_cache(dom, flags)
+
+
+def _domain_migrate_set_compression_cache(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    cache_size: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[300], flags, True)
+    return conn.domain_migrate_set_compression_cache(dom, cache_size, flags)
+
+
+def _domain_migrate_set_max_speed(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    bandwidth: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[207], flags, True)
+    return conn.domain_migrate_set_max_speed(dom, bandwidth, flags)
+
+
+def _domain_migrate_get_max_speed(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[242], flags, True)
+    return conn.domain_migrate_get_max_speed(dom, flags)
+
+
+def _domain_migrate_start_post_copy(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[364], flags, True)
+    return conn.domain_migrate_start_post_copy(dom, flags)
+
+
+def _domain_get_launch_security_info(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[401], flags, True)
+    return conn.domain_get_launch_security_info(dom, flags)
+
+
+def _domain_set_launch_security_state(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    params: list[TypedParameter] = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[439], flags, True)
+    return conn.domain_set_launch_security_state(dom, params, flags)
+
+
+def _domain_start_dirty_rate_calc(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    seconds: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[427], flags, True)
+    return conn.domain_start_dirty_rate_calc(dom, seconds, flags)
+
+
 #: Procedure number -> ``handler(conn, args, read_only)``.
 DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     3: _connect_get_type,
@@ -2233,4 +2406,24 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     420: _domain_agent_set_response_timeout,
     424: _domain_authorized_ssh_keys_get,
     425: _domain_authorized_ssh_keys_set,
+    351: _domain_get_iothread_info,
+    352: _domain_pin_iothread,
+    355: _domain_add_iothread,
+    356: _domain_del_iothread,
+    402: _domain_set_iothread_params,
+    262: _domain_get_cpu_stats,
+    163: _domain_get_job_info,
+    298: _domain_get_job_stats,
+    164: _domain_abort_job,
+    442: _domain_abort_job_flags,
+    166: _domain_migrate_set_max_downtime,
+    387: _domain_migrate_get_max_downtime,
+    299: _domain_migrate_get_compression_cache,
+    300: _domain_migrate_set_compression_cache,
+    207: _domain_migrate_set_max_speed,
+    242: _domain_migrate_get_max_speed,
+    364: _domain_migrate_start_post_copy,
+    401: _domain_get_launch_security_info,
+    439: _domain_set_launch_security_state,
+    427: _domain_start_dirty_rate_calc,
 }

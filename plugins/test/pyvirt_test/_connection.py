@@ -9,12 +9,14 @@ from pyvirt import ObjectEvent
 from pyvirt.driver import DriverConnection
 
 from pyvirt_test._checkpoint_ops import CheckpointOps
+from pyvirt_test._cpu_stats_ops import CpuStatsOps
 from pyvirt_test._domain_ops import DomainOps
 from pyvirt_test._domstats_ops import DomainStatsOps
 from pyvirt_test._guest_ops import GuestOps
 from pyvirt_test._host import HostOps
 from pyvirt_test._iface_ops import InterfaceOps
 from pyvirt_test._info_ops import InfoOps
+from pyvirt_test._iothread_ops import IOThreadOps
 from pyvirt_test._metadata_ops import MetadataOps
 from pyvirt_test._network_ops import NetworkOps
 from pyvirt_test._network_update_ops import NetworkUpdateOps
@@ -38,6 +40,8 @@ class TestConnection(
     MetadataOps,
     TuneOps,
     NumaBlkioOps,
+    IOThreadOps,
+    CpuStatsOps,
     VcpuOps,
     StatsOps,
     DomainStatsOps,
