@@ -41,6 +41,7 @@ from pyvirt._device_driver import DomainDeviceDriver
 from pyvirt._domstats_driver import DomainStatsDriver
 from pyvirt._errors import InvalidArgError, make_error
 from pyvirt._hooks import call_hook
+from pyvirt._host_cpu_driver import HostCpuDriver
 from pyvirt._host_device_driver import InterfaceDriver, NodeDeviceDriver
 from pyvirt._procedures import BY_METHOD
 from pyvirt._records import (
@@ -1007,6 +1008,7 @@ class DriverConnection(
     CheckpointDriver,
     StorageExtraDriver,
     NetworkExtraDriver,
+    HostCpuDriver,
 ):
     """One open connection of a driver: all the tables it serves, in one object."""
 

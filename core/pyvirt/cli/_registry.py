@@ -148,6 +148,15 @@ MODULES: dict[str, tuple[str, ...]] = {
         "nodesuspend",
         "echo",
     ),
+    # host pages, CPU models and host tunables (issue 10, "host")
+    "host_pages": ("allocpages", "freepages", "node-memory-tune", "nodesevinfo"),
+    "host_cpu": (
+        "cpu-compare",
+        "cpu-models",
+        "domcapabilities",
+        "hypervisor-cpu-baseline",
+        "hypervisor-cpu-compare",
+    ),
     "network": (
         "net-autostart",
         "net-create",

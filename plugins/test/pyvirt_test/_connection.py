@@ -12,6 +12,7 @@ from pyvirt_test._checkpoint_ops import CheckpointOps
 from pyvirt_test._domain_ops import DomainOps
 from pyvirt_test._domstats_ops import DomainStatsOps
 from pyvirt_test._host import HostOps
+from pyvirt_test._host_cpu_ops import HostCpuOps
 from pyvirt_test._iface_ops import InterfaceOps
 from pyvirt_test._info_ops import InfoOps
 from pyvirt_test._metadata_ops import MetadataOps
@@ -33,6 +34,7 @@ _tokens = itertools.count(1)
 
 class TestConnection(
     HostOps,
+    HostCpuOps,
     InfoOps,
     MetadataOps,
     TuneOps,
