@@ -183,6 +183,8 @@ MODULES: dict[str, tuple[str, ...]] = {
         "iface-start",
         "iface-undefine",
     ),
+    # interface definitions rewritten (issue 10, "host")
+    "iface_bridge": ("iface-bridge", "iface-edit", "iface-unbridge"),
     "nodedevs": (
         "nodedev-create",
         "nodedev-destroy",
