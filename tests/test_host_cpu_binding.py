@@ -103,3 +103,26 @@ def test_free_pages_answer_the_counts_the_test_driver_fills(uri: str, tmp_path: 
         "{0: {4: 19, 2048: 45}, 1: {4: 97, 2048: 201}}",
         "{1: {1048576: 19}}",
     ]
+
+
+_DEFAULT_PRINTER = r"""
+import sys
+import libvirt
+
+c = libvirt.open(sys.argv[1])
+for call in (lambda: c.getCPUModelNames("mips"),
+             lambda: c.secretEventRegisterAny(None, 0, lambda *a: None, None)):
+    try:
+        call()
+    except libvirt.libvirtError:
+        pass
+"""
+
+
+def test_default_error_printer_names_the_cpu_and_secrets_drivers(tmp_path: Path) -> None:
+    program = tmp_path / "printer.py"
+    program.write_text(_DEFAULT_PRINTER)
+    real = run_real(program, "test:///default")
+    ours = run_pyvirt(program, "test:///default")
+    assert "libvirt: CPU Driver error : " in real.stderr
+    assert (ours.stdout, ours.stderr) == (real.stdout, real.stderr)

@@ -70,8 +70,19 @@ class TestConnection(
         self._subscriptions: dict[int, EventListener] = {}
 
     def connect_event_subscribe(self, listener: Callable[[ObjectEvent], None]) -> int:
-        def relay(kind: str, name: str, uuid: str, id: int, event: int, detail: int) -> None:
-            listener(ObjectEvent(kind, name, uuid, id, event, detail))
+        def relay(
+            kind: str,
+            name: str,
+            uuid: str,
+            id: int,
+            event: int,
+            detail: int,
+            event_id: int,
+            text: str | None,
+        ) -> None:
+            listener(
+                ObjectEvent(kind, name, uuid, id, event, detail, event_id=event_id, text=text)
+            )
 
         with self.state.lock:
             token = next(_tokens)
