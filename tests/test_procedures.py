@@ -141,6 +141,10 @@ def _answer(method: str) -> Any:
         from pyvirt.driver import DriverStream
 
         return DriverStream()  # the driver's end of the stream
+    if method in ("node_alloc_pages", "connect_compare_hypervisor_cpu"):
+        return 1  # cells changed; VIR_CPU_COMPARE_IDENTICAL
+    if method == "node_get_sev_info":
+        return []  # typed parameters
     if method.startswith("domain_"):
         return DomainRecord("d", uuid, 1, DomainState.RUNNING, 1, True, False)
     if method.startswith("network_"):
@@ -333,6 +337,13 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "network_port_delete": lambda h: NetworkPort(
         h[0], NetworkPortRef(h[2].ref, "00000000-0000-0000-0000-000000000002")
     ).delete(),
+    # host pages, CPU comparisons and host tunables (issue 10, "host")
+    "node_alloc_pages": lambda h: h[0].alloc_pages({4: 1}, 0, 1),
+    "connect_compare_hypervisor_cpu": lambda h: h[0].compare_hypervisor_cpu("<cpu/>"),
+    "connect_baseline_hypervisor_cpu": lambda h: h[0].baseline_hypervisor_cpu(["<cpu/>"]),
+    "connect_get_domain_capabilities": lambda h: h[0].domain_capabilities(),
+    "node_set_memory_parameters": lambda h: h[0].set_memory_parameters([]),
+    "node_get_sev_info": lambda h: h[0].sev_info(),
 }
 
 

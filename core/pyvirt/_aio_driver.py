@@ -799,3 +799,52 @@ class AsyncDriverConnection(Protocol):
     async def domain_start_dirty_rate_calc(
         self, dom: DomainRef, seconds: int, flags: int
     ) -> None: ...
+
+    async def node_get_free_pages(
+        self, pages: list[int], start_cell: int, cell_count: int, flags: int
+    ) -> list[int]: ...
+
+    async def node_alloc_pages(
+        self, pages: list[int], counts: list[int], start_cell: int, cell_count: int, flags: int
+    ) -> int: ...
+
+    async def connect_get_cpu_model_names(self, arch: str, flags: int) -> list[str]: ...
+
+    async def connect_compare_cpu(self, xml: str, flags: int) -> int: ...
+
+    async def connect_compare_hypervisor_cpu(
+        self,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xml_cpu: str,
+        flags: int,
+    ) -> int: ...
+
+    async def connect_baseline_hypervisor_cpu(
+        self,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xml_cpus: list[str],
+        flags: int,
+    ) -> str: ...
+
+    async def connect_get_domain_capabilities(
+        self,
+        emulatorbin: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        flags: int,
+    ) -> str: ...
+
+    async def node_get_memory_parameters(self, flags: int) -> list[TypedParameter]: ...
+
+    async def node_set_memory_parameters(
+        self, params: list[TypedParameter], flags: int
+    ) -> None: ...
+
+    async def node_get_sev_info(self, flags: int) -> list[TypedParameter]: ...

@@ -25,6 +25,7 @@ from pyvirt._checks import (
 )
 from pyvirt._codes import ErrorDomain
 from pyvirt._connection import canonical_uuid
+from pyvirt._connection_host import _HOST_UINT_MAX, _check_cells, _hypervisor
 from pyvirt._connection_stats import _UINT_MAX, _invalid
 from pyvirt._core_enums import DomainState
 from pyvirt._domain_devices import (
@@ -556,6 +557,128 @@ class AsyncConnection(AsyncConnectionBase):
         native_format = required_string(native_format, "nativeFormat", api)
         domain_xml = required_string(domain_xml, "domainXml", api)
         return await self._calls.connect_domain_xml_to_native(native_format, domain_xml, flags)
+
+    async def free_pages(
+        self, pages: list[int], start_cell: int, cell_count: int, flags: int = 0
+    ) -> dict[int, dict[int, int]]:
+        """Free pages of each size in *pages* (KiB) on *cell_count* NUMA cells from
+        *start_cell* (virNodeGetFreePages), as {cell: {page size: free pages}}."""
+        api = "virNodeGetFreePages"
+        check_nonzero(len(pages), "npages", api)
+        _check_cells(start_cell, cell_count, api)
+        check_nonzero(cell_count, "cellCount", api)
+        if len(pages) * cell_count > _HOST_UINT_MAX:
+            raise invalid_arg("too many pages or cells requested", api, "npages")
+        counts = await self._calls.node_get_free_pages(list(pages), start_cell, cell_count, flags)
+        n = len(pages)
+        return {
+            start_cell + i: dict(zip(pages, counts[i * n : (i + 1) * n], strict=True))
+            for i in range(cell_count)
+        }
+
+    async def alloc_pages(
+        self, pages: dict[int, int], start_cell: int = -1, cell_count: int = 0, flags: int = 0
+    ) -> int:
+        """Size the pools of huge pages {page size KiB: count} on *cell_count* cells from
+        *start_cell* (-1: the host as a whole) (virNodeAllocPages; *flags*:
+        :class:`pyvirt.NodeAllocPagesFlags`); the number of cells changed."""
+        api = "virNodeAllocPages"
+        _refuse_read_only(self._calls.read_only, 347, flags)
+        check_nonzero(len(pages), "npages", api)
+        _check_cells(start_cell, cell_count, api)
+        check_nonzero(cell_count, "cellCount", api)
+        sizes, counts = (list(pages), list(pages.values()))
+        return int(await self._calls.node_alloc_pages(sizes, counts, start_cell, cell_count, flags))
+
+    async def cpu_model_names(self, arch: str, flags: int = 0) -> list[str]:
+        """The CPU models the driver knows for architecture *arch*, such as "x86_64"
+        (virConnectGetCPUModelNames); an empty list means any model is accepted."""
+        arch = check_string(arch, "arch", "virConnectGetCPUModelNames")
+        return list(await self._calls.connect_get_cpu_model_names(arch, flags))
+
+    async def compare_cpu(self, xml: str, flags: int = 0) -> int:
+        """How the host CPU compares with the ``<cpu>`` in *xml* (virConnectCompareCPU): a
+        :class:`pyvirt.CPUCompareResult` value."""
+        xml = check_string(xml, "xmlDesc", "virConnectCompareCPU")
+        return int(await self._calls.connect_compare_cpu(xml, flags))
+
+    async def compare_hypervisor_cpu(
+        self,
+        xml_cpu: str,
+        emulator: str | None = None,
+        arch: str | None = None,
+        machine: str | None = None,
+        virttype: str | None = None,
+        flags: int = 0,
+    ) -> int:
+        """How the CPU the hypervisor gives guests compares with *xml_cpu*
+        (virConnectCompareHypervisorCPU)."""
+        api = "virConnectCompareHypervisorCPU"
+        xml_cpu = check_string(xml_cpu, "xmlCPU", api)
+        hv = _hypervisor(
+            api,
+            (emulator, "emulator"),
+            (arch, "arch"),
+            (machine, "machine"),
+            (virttype, "virttype"),
+        )
+        return int(await self._calls.connect_compare_hypervisor_cpu(*hv, xml_cpu, flags))
+
+    async def baseline_hypervisor_cpu(
+        self,
+        xml_cpus: list[str],
+        emulator: str | None = None,
+        arch: str | None = None,
+        machine: str | None = None,
+        virttype: str | None = None,
+        flags: int = 0,
+    ) -> str:
+        """The ``<cpu>`` that all of *xml_cpus* can run and the hypervisor can give guests
+        (virConnectBaselineHypervisorCPU)."""
+        api = "virConnectBaselineHypervisorCPU"
+        cpus = [check_string(x, "xmlCPUs", api) for x in xml_cpus]
+        hv = _hypervisor(
+            api,
+            (emulator, "emulator"),
+            (arch, "arch"),
+            (machine, "machine"),
+            (virttype, "virttype"),
+        )
+        return str(await self._calls.connect_baseline_hypervisor_cpu(*hv, cpus, flags))
+
+    async def domain_capabilities(
+        self,
+        emulatorbin: str | None = None,
+        arch: str | None = None,
+        machine: str | None = None,
+        virttype: str | None = None,
+        flags: int = 0,
+    ) -> str:
+        """The ``<domainCapabilities>`` XML of an emulator, architecture, machine and
+        virtualization type, None for the driver's defaults (virConnectGetDomainCapabilities)."""
+        api = "virConnectGetDomainCapabilities"
+        hv = _hypervisor(
+            api,
+            (emulatorbin, "emulatorbin"),
+            (arch, "arch"),
+            (machine, "machine"),
+            (virttype, "virttype"),
+        )
+        return str(await self._calls.connect_get_domain_capabilities(*hv, flags))
+
+    async def memory_parameters(self, flags: int = 0) -> dict[str, TypedValue]:
+        """The host's shared-memory tunables, such as ``shm_pages_to_scan``
+        (virNodeGetMemoryParameters)."""
+        return typed_params_dict(await self._calls.node_get_memory_parameters(flags))
+
+    async def set_memory_parameters(self, params: list[TypedParameter], flags: int = 0) -> None:
+        """Change the host's shared-memory tunables (virNodeSetMemoryParameters)."""
+        await self._calls.node_set_memory_parameters(list(params), flags)
+
+    async def sev_info(self, flags: int = 0) -> dict[str, TypedValue]:
+        """The host's AMD SEV data: pdh, cert-chain, cbitpos, reduced-phys-bits...
+        (virNodeGetSEVInfo)."""
+        return typed_params_dict(await self._calls.node_get_sev_info(flags))
 
 
 class AsyncDomain:

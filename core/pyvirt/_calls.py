@@ -1722,12 +1722,12 @@ class DriverCalls:
     def nwfilter_define_xml_flags(
         self, xml: str, flags: int, api: str = "virNWFilterDefineXMLFlags"
     ) -> NWFilterRef:
-        """virNWFilterDefineXMLFlags (procedure 400)."""
+        """virNWFilterDefineXMLFlags (procedure 431)."""
         driver = self._driver(api)
         xml = check_string(xml, "xml", api)
         flags = check_flags(flags, api)
         if self.read_only:
-            check_access(BY_NUMBER[400], flags, True, api)
+            check_access(BY_NUMBER[431], flags, True, api)
         return driver.nwfilter_define_xml_flags(xml, flags)
 
     def nwfilter_get_xml_desc(
@@ -1748,7 +1748,7 @@ class DriverCalls:
     def connect_list_all_nwfilter_bindings(
         self, flags: int, api: str = "virConnectListAllNWFilterBindings"
     ) -> list[NWFilterBindingRef]:
-        """virConnectListAllNWFilterBindings (procedure 397)."""
+        """virConnectListAllNWFilterBindings (procedure 401)."""
         driver = self._driver(api)
         flags = check_flags(flags, api)
         return driver.connect_list_all_nwfilter_bindings(flags)
@@ -1756,7 +1756,7 @@ class DriverCalls:
     def nwfilter_binding_lookup_by_port_dev(
         self, portdev: str, api: str = "virNWFilterBindingLookupByPortDev"
     ) -> NWFilterBindingRef:
-        """virNWFilterBindingLookupByPortDev (procedure 395)."""
+        """virNWFilterBindingLookupByPortDev (procedure 397)."""
         driver = self._driver(api)
         portdev = check_string(portdev, "portdev", api)
         return driver.nwfilter_binding_lookup_by_port_dev(portdev)
@@ -1764,18 +1764,18 @@ class DriverCalls:
     def nwfilter_binding_create_xml(
         self, xml: str, flags: int, api: str = "virNWFilterBindingCreateXML"
     ) -> NWFilterBindingRef:
-        """virNWFilterBindingCreateXML (procedure 398)."""
+        """virNWFilterBindingCreateXML (procedure 399)."""
         driver = self._driver(api)
         xml = check_string(xml, "xml", api)
         flags = check_flags(flags, api)
         if self.read_only:
-            check_access(BY_NUMBER[398], flags, True, api)
+            check_access(BY_NUMBER[399], flags, True, api)
         return driver.nwfilter_binding_create_xml(xml, flags)
 
     def nwfilter_binding_get_xml_desc(
         self, binding: NWFilterBindingRef, flags: int, api: str = "virNWFilterBindingGetXMLDesc"
     ) -> str:
-        """virNWFilterBindingGetXMLDesc (procedure 396)."""
+        """virNWFilterBindingGetXMLDesc (procedure 398)."""
         driver = self._driver(api)
         flags = check_flags(flags, api)
         return driver.nwfilter_binding_get_xml_desc(binding, flags)
@@ -1783,10 +1783,10 @@ class DriverCalls:
     def nwfilter_binding_delete(
         self, binding: NWFilterBindingRef, api: str = "virNWFilterBindingDelete"
     ) -> None:
-        """virNWFilterBindingDelete (procedure 399)."""
+        """virNWFilterBindingDelete (procedure 400)."""
         driver = self._driver(api)
         if self.read_only:
-            check_access(BY_NUMBER[399], 0, True, api)
+            check_access(BY_NUMBER[400], 0, True, api)
         return driver.nwfilter_binding_delete(binding)
 
     def storage_vol_upload(
@@ -2710,11 +2710,11 @@ class DriverCalls:
     def domain_get_launch_security_info(
         self, dom: DomainRef, flags: int, api: str = "virDomainGetLaunchSecurityInfo"
     ) -> list[TypedParameter]:
-        """virDomainGetLaunchSecurityInfo (procedure 401)."""
+        """virDomainGetLaunchSecurityInfo (procedure 396)."""
         driver = self._driver(api)
         flags = check_flags(flags, api)
         if self.read_only:
-            check_access(BY_NUMBER[401], flags, True, api)
+            check_access(BY_NUMBER[396], flags, True, api)
         return driver.domain_get_launch_security_info(dom, flags)
 
     def domain_set_launch_security_state(
@@ -2740,3 +2740,129 @@ class DriverCalls:
         if self.read_only:
             check_access(BY_NUMBER[427], flags, True, api)
         return driver.domain_start_dirty_rate_calc(dom, seconds, flags)
+
+    def node_get_free_pages(
+        self,
+        pages: list[int],
+        start_cell: int,
+        cell_count: int,
+        flags: int,
+        api: str = "virNodeGetFreePages",
+    ) -> list[int]:
+        """virNodeGetFreePages (procedure 340)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.node_get_free_pages(pages, start_cell, cell_count, flags)
+
+    def node_alloc_pages(
+        self,
+        pages: list[int],
+        counts: list[int],
+        start_cell: int,
+        cell_count: int,
+        flags: int,
+        api: str = "virNodeAllocPages",
+    ) -> int:
+        """virNodeAllocPages (procedure 347)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[347], flags, True, api)
+        return driver.node_alloc_pages(pages, counts, start_cell, cell_count, flags)
+
+    def connect_get_cpu_model_names(
+        self, arch: str, flags: int, api: str = "virConnectGetCPUModelNames"
+    ) -> list[str]:
+        """virConnectGetCPUModelNames (procedure 312)."""
+        driver = self._driver(api)
+        arch = check_string(arch, "arch", api)
+        flags = check_flags(flags, api)
+        return driver.connect_get_cpu_model_names(arch, flags)
+
+    def connect_compare_cpu(self, xml: str, flags: int, api: str = "virConnectCompareCPU") -> int:
+        """virConnectCompareCPU (procedure 158)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        flags = check_flags(flags, api)
+        return driver.connect_compare_cpu(xml, flags)
+
+    def connect_compare_hypervisor_cpu(
+        self,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xml_cpu: str,
+        flags: int,
+        api: str = "virConnectCompareHypervisorCPU",
+    ) -> int:
+        """virConnectCompareHypervisorCPU (procedure 393)."""
+        driver = self._driver(api)
+        xml_cpu = check_string(xml_cpu, "xml_cpu", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[393], flags, True, api)
+        return driver.connect_compare_hypervisor_cpu(
+            emulator, arch, machine, virttype, xml_cpu, flags
+        )
+
+    def connect_baseline_hypervisor_cpu(
+        self,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xml_cpus: list[str],
+        flags: int,
+        api: str = "virConnectBaselineHypervisorCPU",
+    ) -> str:
+        """virConnectBaselineHypervisorCPU (procedure 394)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[394], flags, True, api)
+        return driver.connect_baseline_hypervisor_cpu(
+            emulator, arch, machine, virttype, xml_cpus, flags
+        )
+
+    def connect_get_domain_capabilities(
+        self,
+        emulatorbin: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        flags: int,
+        api: str = "virConnectGetDomainCapabilities",
+    ) -> str:
+        """virConnectGetDomainCapabilities (procedure 342)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[342], flags, True, api)
+        return driver.connect_get_domain_capabilities(emulatorbin, arch, machine, virttype, flags)
+
+    def node_get_memory_parameters(
+        self, flags: int, api: str = "virNodeGetMemoryParameters"
+    ) -> list[TypedParameter]:
+        """virNodeGetMemoryParameters (procedure 289)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.node_get_memory_parameters(flags)
+
+    def node_set_memory_parameters(
+        self, params: list[TypedParameter], flags: int, api: str = "virNodeSetMemoryParameters"
+    ) -> None:
+        """virNodeSetMemoryParameters (procedure 288)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[288], flags, True, api)
+        return driver.node_set_memory_parameters(params, flags)
+
+    def node_get_sev_info(self, flags: int, api: str = "virNodeGetSEVInfo") -> list[TypedParameter]:
+        """virNodeGetSEVInfo (procedure 395)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[395], flags, True, api)
+        return driver.node_get_sev_info(flags)

@@ -692,7 +692,7 @@ PROCEDURES: tuple[Procedure, ...] = (
         prio=True,
     ),
     _p(
-        400,
+        431,
         "nwfilter_define_xml_flags",
         "virNWFilterDefineXMLFlags",
         "nwfilter:write",
@@ -702,35 +702,35 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(177, "nwfilter_get_xml_desc", "virNWFilterGetXMLDesc", "nwfilter:read", prio=True),
     _p(181, "nwfilter_undefine", "virNWFilterUndefine", "nwfilter:delete", prio=True),
     _p(
-        397,
+        401,
         "connect_list_all_nwfilter_bindings",
         "virConnectListAllNWFilterBindings",
         "connect:search_nwfilter_bindings",
         prio=True,
     ),
     _p(
-        395,
+        397,
         "nwfilter_binding_lookup_by_port_dev",
         "virNWFilterBindingLookupByPortDev",
         "nwfilter_binding:getattr",
         prio=True,
     ),
     _p(
-        398,
+        399,
         "nwfilter_binding_create_xml",
         "virNWFilterBindingCreateXML",
         "nwfilter_binding:create",
         prio=True,
     ),
     _p(
-        396,
+        398,
         "nwfilter_binding_get_xml_desc",
         "virNWFilterBindingGetXMLDesc",
         "nwfilter_binding:read",
         prio=True,
     ),
     _p(
-        399,
+        400,
         "nwfilter_binding_delete",
         "virNWFilterBindingDelete",
         "nwfilter_binding:delete",
@@ -1002,7 +1002,7 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(242, "domain_migrate_get_max_speed", "virDomainMigrateGetMaxSpeed", "domain:migrate"),
     _p(364, "domain_migrate_start_post_copy", "virDomainMigrateStartPostCopy", "domain:migrate"),
     _p(
-        401,
+        396,
         "domain_get_launch_security_info",
         "virDomainGetLaunchSecurityInfo",
         "domain:read",
@@ -1022,6 +1022,34 @@ PROCEDURES: tuple[Procedure, ...] = (
         "domain:read",
         refuses_read_only=True,
     ),
+    # -- host CPU, pages and host tunables (issue 10, "host"): remote_protocol.x's numbers,
+    # probed from virsh -> libvirtd 9.0, with their @acl and @priority lines
+    _p(340, "node_get_free_pages", "virNodeGetFreePages", "connect:read"),
+    _p(347, "node_alloc_pages", "virNodeAllocPages", "connect:write"),
+    _p(312, "connect_get_cpu_model_names", "virConnectGetCPUModelNames", "connect:read", prio=True),
+    # libvirt's virConnectCompareCPU lets read-only connections compare.
+    _p(158, "connect_compare_cpu", "virConnectCompareCPU", "connect:read"),
+    _p(
+        393,
+        "connect_compare_hypervisor_cpu",
+        "virConnectCompareHypervisorCPU",
+        "connect:write",
+    ),
+    _p(
+        394,
+        "connect_baseline_hypervisor_cpu",
+        "virConnectBaselineHypervisorCPU",
+        "connect:write",
+    ),
+    _p(
+        342,
+        "connect_get_domain_capabilities",
+        "virConnectGetDomainCapabilities",
+        "connect:write",
+    ),
+    _p(289, "node_get_memory_parameters", "virNodeGetMemoryParameters", "connect:read"),
+    _p(288, "node_set_memory_parameters", "virNodeSetMemoryParameters", "connect:write"),
+    _p(395, "node_get_sev_info", "virNodeGetSEVInfo", "connect:read", refuses_read_only=True),
 )
 
 BY_METHOD: dict[str, Procedure] = {p.method: p for p in PROCEDURES}

@@ -43,6 +43,7 @@ from pyvirt._domstats_driver import DomainStatsDriver
 from pyvirt._errors import InvalidArgError, VirtError, make_error
 from pyvirt._guest_driver import DomainGuestDriver
 from pyvirt._hooks import call_hook
+from pyvirt._host_cpu_driver import HostCpuDriver
 from pyvirt._host_device_driver import InterfaceDriver, NodeDeviceDriver
 from pyvirt._procedures import BY_METHOD
 from pyvirt._records import (
@@ -1030,6 +1031,7 @@ class DriverConnection(
     NetworkExtraDriver,
     DomainGuestDriver,
     DomainJobDriver,
+    HostCpuDriver,
 ):
     """One open connection of a driver: all the tables it serves, in one object."""
 

@@ -175,6 +175,7 @@ MIXINS = {
     "DomainVcpuMethods": "_domain_vcpus.py",
     "DomainStatsMethods": "_domain_stats.py",
     "ConnectionStatsMethods": "_connection_stats.py",
+    "ConnectionHostCpuMethods": "_connection_host.py",
     "DomainCheckpointMethods": "_objects_checkpoint.py",
     "DomainDeviceMethods": "_domain_devices.py",
     "ConnectionSaveImageMethods": "_domain_devices.py",

@@ -164,6 +164,15 @@ MODULES: dict[str, tuple[str, ...]] = {
         "nodesuspend",
         "echo",
     ),
+    # host pages, CPU models and host tunables (issue 10, "host")
+    "host_pages": ("allocpages", "freepages", "node-memory-tune", "nodesevinfo"),
+    "host_cpu": (
+        "cpu-compare",
+        "cpu-models",
+        "domcapabilities",
+        "hypervisor-cpu-baseline",
+        "hypervisor-cpu-compare",
+    ),
     "network": (
         "net-autostart",
         "net-create",
@@ -190,6 +199,8 @@ MODULES: dict[str, tuple[str, ...]] = {
         "iface-start",
         "iface-undefine",
     ),
+    # interface definitions rewritten (issue 10, "host")
+    "iface_bridge": ("iface-bridge", "iface-edit", "iface-unbridge"),
     "nodedevs": (
         "nodedev-create",
         "nodedev-destroy",

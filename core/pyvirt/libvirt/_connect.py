@@ -18,6 +18,7 @@ from pyvirt._connection import Connection
 from pyvirt._enums import ConnectFlags, ListDomainsFlags, ListNetworksFlags, ListStoragePoolsFlags
 from pyvirt._errors import make_error
 from pyvirt.libvirt import _args, _eventloop
+from pyvirt.libvirt._connect_cpu import CpuConnectMethods
 from pyvirt.libvirt._connect_host import HostDeviceMethods
 from pyvirt.libvirt._connect_secrets import SecretConnectMethods
 from pyvirt.libvirt._connect_stats import StatsConnectMethods
@@ -42,7 +43,11 @@ _LIB_VERSION = 9000000
 
 
 class virConnect(  # noqa: N801 - libvirt-python's name
-    SecretConnectMethods, HostDeviceMethods, StatsConnectMethods, ConnectSaveImageMethods
+    SecretConnectMethods,
+    HostDeviceMethods,
+    StatsConnectMethods,
+    ConnectSaveImageMethods,
+    CpuConnectMethods,
 ):
     """An open connection; libvirt-python's method names over a :class:`pyvirt.Connection`."""
 

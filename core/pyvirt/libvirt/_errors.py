@@ -41,6 +41,8 @@ _DOMAIN_NAMES: dict[int, str] = {
     ErrorDomain.NETWORK: "Network Driver",
     ErrorDomain.INTERFACE: "Network Interface Driver",
     ErrorDomain.NODEDEV: "Node Device Driver",
+    ErrorDomain.SECRET: "Secrets Driver",
+    ErrorDomain.CPU: "CPU Driver",
     ErrorDomain.DOMAIN: "Domain Config",
     ErrorDomain.EVENT: "Events",
     ErrorDomain.URI: "URI Utils",

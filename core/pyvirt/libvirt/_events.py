@@ -72,6 +72,17 @@ def check_event_id(kind: str, event_id: Any) -> int:
     return number
 
 
+def _payload(event: ObjectEvent) -> tuple[Any, ...]:
+    """The callback's arguments between the object and the opaque, as libvirt-python passes
+    them for the event's id: (event, detail) for a lifecycle event, (type, nsuri) for a
+    domain's METADATA_CHANGE."""
+    if event.kind == "domain" and event.event_id == DomainEventID.METADATA_CHANGE:
+        return int(event.event), event.text
+    if event.event_id != _LIFECYCLE:  # a pool's REFRESH, a node device's UPDATE
+        return ()
+    return int(event.event), int(event.detail)
+
+
 class ConnectionEvents:
     """Registrations, the pending queue and the loop timer of one virConnect."""
 
@@ -232,7 +243,7 @@ class ConnectionEvents:
                     targets.sort(key=lambda r: r.server_slot)  # stable: own order within
                 legacy = dict(self._legacy or {})
             for registration in targets:
-                if registration.kind != event.kind or registration.event_id != _LIFECYCLE:
+                if registration.kind != event.kind or registration.event_id != event.event_id:
                     continue
                 # A node device has no UUID: its registrations filter by name.
                 key = event.name if event.kind == "nodedev" else event.uuid
@@ -249,8 +260,7 @@ class ConnectionEvents:
                         registration.callback,
                         self._vconn,
                         obj,
-                        int(event.event),
-                        int(event.detail),
+                        *_payload(event),
                         registration.opaque,
                     )
 

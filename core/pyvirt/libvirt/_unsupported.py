@@ -16,19 +16,9 @@ from pyvirt.libvirt._errors import api, no_support
 #: class -> "method(params)[=C API]"; the default C API is vir<Kind><Method>.
 SIGNATURES: dict[str, tuple[str, ...]] = {
     "virConnect": (
-        "allocPages(pages, startCell=0, cellCount=0, flags=0)=virNodeAllocPages",
         "baselineCPU(xmlCPUs, flags=0)",
-        "baselineHypervisorCPU(emulator, arch, machine, virttype, xmlCPUs, flags=0)",
-        "compareCPU(xmlDesc, flags=0)",
-        "compareHypervisorCPU(emulator, arch, machine, virttype, xmlCPU, flags=0)",
-        "getCPUModelNames(arch, flags=0)",
-        "getDomainCapabilities(emulatorbin=None, arch=None, machine=None, virttype=None, flags=0)",
-        "getFreePages(pages, startCell, maxCells, flags=0)=virNodeGetFreePages",
-        "getMemoryParameters(flags=0)=virNodeGetMemoryParameters",
-        "getSEVInfo(flags=0)=virNodeGetSEVInfo",
         "restoreParams(params, flags=0)=virDomainRestoreParams",
         "setIdentity(params, flags=0)",
-        "setMemoryParameters(params, flags=0)=virNodeSetMemoryParameters",
         "storagePoolLookupByTargetPath(path)=virStoragePoolLookupByTargetPath",
         "secretEventDeregisterAny(callbackID)",
         "secretEventRegisterAny(secret, eventID, cb, opaque)",

@@ -855,8 +855,8 @@ class RemoteStubs:
         return self._invoke(180, checked(sig, [xml]), sig)  # type: ignore[no-any-return]
 
     def nwfilter_define_xml_flags(self, xml: str, flags: int) -> NWFilterRef:
-        sig = wire_signature(400)
-        return self._invoke(400, checked(sig, [xml, flags]), sig)  # type: ignore[no-any-return]
+        sig = wire_signature(431)
+        return self._invoke(431, checked(sig, [xml, flags]), sig)  # type: ignore[no-any-return]
 
     def nwfilter_get_xml_desc(self, nwfilter: NWFilterRef, flags: int) -> str:
         sig = wire_signature(177)
@@ -867,24 +867,24 @@ class RemoteStubs:
         return self._invoke(181, checked(sig, [nwfilter]), sig)  # type: ignore[no-any-return]
 
     def connect_list_all_nwfilter_bindings(self, flags: int) -> list[NWFilterBindingRef]:
-        sig = wire_signature(397)
-        return self._invoke(397, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
+        sig = wire_signature(401)
+        return self._invoke(401, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
 
     def nwfilter_binding_lookup_by_port_dev(self, portdev: str) -> NWFilterBindingRef:
-        sig = wire_signature(395)
-        return self._invoke(395, checked(sig, [portdev]), sig)  # type: ignore[no-any-return]
+        sig = wire_signature(397)
+        return self._invoke(397, checked(sig, [portdev]), sig)  # type: ignore[no-any-return]
 
     def nwfilter_binding_create_xml(self, xml: str, flags: int) -> NWFilterBindingRef:
-        sig = wire_signature(398)
-        return self._invoke(398, checked(sig, [xml, flags]), sig)  # type: ignore[no-any-return]
+        sig = wire_signature(399)
+        return self._invoke(399, checked(sig, [xml, flags]), sig)  # type: ignore[no-any-return]
 
     def nwfilter_binding_get_xml_desc(self, binding: NWFilterBindingRef, flags: int) -> str:
-        sig = wire_signature(396)
-        return self._invoke(396, checked(sig, [binding, flags]), sig)  # type: ignore[no-any-return]
+        sig = wire_signature(398)
+        return self._invoke(398, checked(sig, [binding, flags]), sig)  # type: ignore[no-any-return]
 
     def nwfilter_binding_delete(self, binding: NWFilterBindingRef) -> None:
-        sig = wire_signature(399)
-        return self._invoke(399, checked(sig, [binding]), sig)  # type: ignore[no-any-return]
+        sig = wire_signature(400)
+        return self._invoke(400, checked(sig, [binding]), sig)  # type: ignore[no-any-return]
 
     def connect_list_all_interfaces(self, flags: int) -> list[InterfaceRecord]:
         sig = wire_signature(284)
@@ -1280,8 +1280,8 @@ class RemoteStubs:
         return self._invoke(364, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
 
     def domain_get_launch_security_info(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
-        sig = wire_signature(401)
-        return self._invoke(401, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+        sig = wire_signature(396)
+        return self._invoke(396, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
 
     def domain_set_launch_security_state(
         self, dom: DomainRef, params: list[TypedParameter], flags: int
@@ -1292,6 +1292,79 @@ class RemoteStubs:
     def domain_start_dirty_rate_calc(self, dom: DomainRef, seconds: int, flags: int) -> None:
         sig = wire_signature(427)
         return self._invoke(427, checked(sig, [dom, seconds, flags]), sig)  # type: ignore[no-any-return]
+
+    def node_get_free_pages(
+        self, pages: list[int], start_cell: int, cell_count: int, flags: int
+    ) -> list[int]:
+        sig = wire_signature(340)
+        return self._invoke(340, checked(sig, [pages, start_cell, cell_count, flags]), sig)  # type: ignore[no-any-return]
+
+    def node_alloc_pages(
+        self, pages: list[int], counts: list[int], start_cell: int, cell_count: int, flags: int
+    ) -> int:
+        sig = wire_signature(347)
+        return self._invoke(347, checked(sig, [pages, counts, start_cell, cell_count, flags]), sig)  # type: ignore[no-any-return]
+
+    def connect_get_cpu_model_names(self, arch: str, flags: int) -> list[str]:
+        sig = wire_signature(312)
+        return self._invoke(312, checked(sig, [arch, flags]), sig)  # type: ignore[no-any-return]
+
+    def connect_compare_cpu(self, xml: str, flags: int) -> int:
+        sig = wire_signature(158)
+        return self._invoke(158, checked(sig, [xml, flags]), sig)  # type: ignore[no-any-return]
+
+    def connect_compare_hypervisor_cpu(
+        self,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xml_cpu: str,
+        flags: int,
+    ) -> int:
+        sig = wire_signature(393)
+        reply = self._invoke(
+            393, checked(sig, [emulator, arch, machine, virttype, xml_cpu, flags]), sig
+        )
+        return reply  # type: ignore[no-any-return]
+
+    def connect_baseline_hypervisor_cpu(
+        self,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xml_cpus: list[str],
+        flags: int,
+    ) -> str:
+        sig = wire_signature(394)
+        reply = self._invoke(
+            394, checked(sig, [emulator, arch, machine, virttype, xml_cpus, flags]), sig
+        )
+        return reply  # type: ignore[no-any-return]
+
+    def connect_get_domain_capabilities(
+        self,
+        emulatorbin: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        flags: int,
+    ) -> str:
+        sig = wire_signature(342)
+        return self._invoke(342, checked(sig, [emulatorbin, arch, machine, virttype, flags]), sig)  # type: ignore[no-any-return]
+
+    def node_get_memory_parameters(self, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(289)
+        return self._invoke(289, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
+
+    def node_set_memory_parameters(self, params: list[TypedParameter], flags: int) -> None:
+        sig = wire_signature(288)
+        return self._invoke(288, checked(sig, [params, flags]), sig)  # type: ignore[no-any-return]
+
+    def node_get_sev_info(self, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(395)
+        return self._invoke(395, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
 
 
 class AsyncRemoteStubs:
@@ -2312,8 +2385,8 @@ class AsyncRemoteStubs:
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def nwfilter_define_xml_flags(self, xml: str, flags: int) -> NWFilterRef:
-        sig = wire_signature(400)
-        reply = await self._asend(400, checked(sig, [xml, flags]), sig)
+        sig = wire_signature(431)
+        reply = await self._asend(431, checked(sig, [xml, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def nwfilter_get_xml_desc(self, nwfilter: NWFilterRef, flags: int) -> str:
@@ -2327,28 +2400,28 @@ class AsyncRemoteStubs:
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_list_all_nwfilter_bindings(self, flags: int) -> list[NWFilterBindingRef]:
-        sig = wire_signature(397)
-        reply = await self._asend(397, checked(sig, [flags]), sig)
+        sig = wire_signature(401)
+        reply = await self._asend(401, checked(sig, [flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def nwfilter_binding_lookup_by_port_dev(self, portdev: str) -> NWFilterBindingRef:
-        sig = wire_signature(395)
-        reply = await self._asend(395, checked(sig, [portdev]), sig)
+        sig = wire_signature(397)
+        reply = await self._asend(397, checked(sig, [portdev]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def nwfilter_binding_create_xml(self, xml: str, flags: int) -> NWFilterBindingRef:
-        sig = wire_signature(398)
-        reply = await self._asend(398, checked(sig, [xml, flags]), sig)
+        sig = wire_signature(399)
+        reply = await self._asend(399, checked(sig, [xml, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def nwfilter_binding_get_xml_desc(self, binding: NWFilterBindingRef, flags: int) -> str:
-        sig = wire_signature(396)
-        reply = await self._asend(396, checked(sig, [binding, flags]), sig)
+        sig = wire_signature(398)
+        reply = await self._asend(398, checked(sig, [binding, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def nwfilter_binding_delete(self, binding: NWFilterBindingRef) -> None:
-        sig = wire_signature(399)
-        reply = await self._asend(399, checked(sig, [binding]), sig)
+        sig = wire_signature(400)
+        reply = await self._asend(400, checked(sig, [binding]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_list_all_interfaces(self, flags: int) -> list[InterfaceRecord]:
@@ -2860,8 +2933,8 @@ class AsyncRemoteStubs:
     async def domain_get_launch_security_info(
         self, dom: DomainRef, flags: int
     ) -> list[TypedParameter]:
-        sig = wire_signature(401)
-        reply = await self._asend(401, checked(sig, [dom, flags]), sig)
+        sig = wire_signature(396)
+        reply = await self._asend(396, checked(sig, [dom, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_set_launch_security_state(
@@ -2874,4 +2947,89 @@ class AsyncRemoteStubs:
     async def domain_start_dirty_rate_calc(self, dom: DomainRef, seconds: int, flags: int) -> None:
         sig = wire_signature(427)
         reply = await self._asend(427, checked(sig, [dom, seconds, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_get_free_pages(
+        self, pages: list[int], start_cell: int, cell_count: int, flags: int
+    ) -> list[int]:
+        sig = wire_signature(340)
+        reply = await self._asend(340, checked(sig, [pages, start_cell, cell_count, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_alloc_pages(
+        self, pages: list[int], counts: list[int], start_cell: int, cell_count: int, flags: int
+    ) -> int:
+        sig = wire_signature(347)
+        reply = await self._asend(
+            347, checked(sig, [pages, counts, start_cell, cell_count, flags]), sig
+        )
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_get_cpu_model_names(self, arch: str, flags: int) -> list[str]:
+        sig = wire_signature(312)
+        reply = await self._asend(312, checked(sig, [arch, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_compare_cpu(self, xml: str, flags: int) -> int:
+        sig = wire_signature(158)
+        reply = await self._asend(158, checked(sig, [xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_compare_hypervisor_cpu(
+        self,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xml_cpu: str,
+        flags: int,
+    ) -> int:
+        sig = wire_signature(393)
+        reply = await self._asend(
+            393, checked(sig, [emulator, arch, machine, virttype, xml_cpu, flags]), sig
+        )
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_baseline_hypervisor_cpu(
+        self,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xml_cpus: list[str],
+        flags: int,
+    ) -> str:
+        sig = wire_signature(394)
+        reply = await self._asend(
+            394, checked(sig, [emulator, arch, machine, virttype, xml_cpus, flags]), sig
+        )
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_get_domain_capabilities(
+        self,
+        emulatorbin: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        flags: int,
+    ) -> str:
+        sig = wire_signature(342)
+        reply = await self._asend(
+            342, checked(sig, [emulatorbin, arch, machine, virttype, flags]), sig
+        )
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_get_memory_parameters(self, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(289)
+        reply = await self._asend(289, checked(sig, [flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_set_memory_parameters(self, params: list[TypedParameter], flags: int) -> None:
+        sig = wire_signature(288)
+        reply = await self._asend(288, checked(sig, [params, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_get_sev_info(self, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(395)
+        reply = await self._asend(395, checked(sig, [flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]

@@ -1338,7 +1338,7 @@ def _nwfilter_define_xml_flags(conn: DriverConnection, args: list[Any], read_onl
     xml: str = args[0]
     flags: int = args[1]
     if read_only:
-        check_access(BY_NUMBER[400], flags, True)
+        check_access(BY_NUMBER[431], flags, True)
     return conn.nwfilter_define_xml_flags(xml, flags)
 
 
@@ -1373,7 +1373,7 @@ def _nwfilter_binding_create_xml(conn: DriverConnection, args: list[Any], read_o
     xml: str = args[0]
     flags: int = args[1]
     if read_only:
-        check_access(BY_NUMBER[398], flags, True)
+        check_access(BY_NUMBER[399], flags, True)
     return conn.nwfilter_binding_create_xml(xml, flags)
 
 
@@ -1386,7 +1386,7 @@ def _nwfilter_binding_get_xml_desc(conn: DriverConnection, args: list[Any], read
 def _nwfilter_binding_delete(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     binding: NWFilterBindingRef = args[0]
     if read_only:
-        check_access(BY_NUMBER[399], 0, True)
+        check_access(BY_NUMBER[400], 0, True)
     return conn.nwfilter_binding_delete(binding)
 
 
@@ -2115,7 +2115,7 @@ def _domain_get_launch_security_info(
     dom: DomainRef = args[0]
     flags: int = args[1]
     if read_only:
-        check_access(BY_NUMBER[401], flags, True)
+        check_access(BY_NUMBER[396], flags, True)
     return conn.domain_get_launch_security_info(dom, flags)
 
 
@@ -2137,6 +2137,98 @@ def _domain_start_dirty_rate_calc(conn: DriverConnection, args: list[Any], read_
     if read_only:
         check_access(BY_NUMBER[427], flags, True)
     return conn.domain_start_dirty_rate_calc(dom, seconds, flags)
+
+
+def _node_get_free_pages(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    pages: list[int] = args[0]
+    start_cell: int = args[1]
+    cell_count: int = args[2]
+    flags: int = args[3]
+    return conn.node_get_free_pages(pages, start_cell, cell_count, flags)
+
+
+def _node_alloc_pages(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    pages: list[int] = args[0]
+    counts: list[int] = args[1]
+    start_cell: int = args[2]
+    cell_count: int = args[3]
+    flags: int = args[4]
+    if read_only:
+        check_access(BY_NUMBER[347], flags, True)
+    return conn.node_alloc_pages(pages, counts, start_cell, cell_count, flags)
+
+
+def _connect_get_cpu_model_names(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    arch: str = args[0]
+    flags: int = args[1]
+    return conn.connect_get_cpu_model_names(arch, flags)
+
+
+def _connect_compare_cpu(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    xml: str = args[0]
+    flags: int = args[1]
+    return conn.connect_compare_cpu(xml, flags)
+
+
+def _connect_compare_hypervisor_cpu(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    emulator: str | None = args[0]
+    arch: str | None = args[1]
+    machine: str | None = args[2]
+    virttype: str | None = args[3]
+    xml_cpu: str = args[4]
+    flags: int = args[5]
+    if read_only:
+        check_access(BY_NUMBER[393], flags, True)
+    return conn.connect_compare_hypervisor_cpu(emulator, arch, machine, virttype, xml_cpu, flags)
+
+
+def _connect_baseline_hypervisor_cpu(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    emulator: str | None = args[0]
+    arch: str | None = args[1]
+    machine: str | None = args[2]
+    virttype: str | None = args[3]
+    xml_cpus: list[str] = args[4]
+    flags: int = args[5]
+    if read_only:
+        check_access(BY_NUMBER[394], flags, True)
+    return conn.connect_baseline_hypervisor_cpu(emulator, arch, machine, virttype, xml_cpus, flags)
+
+
+def _connect_get_domain_capabilities(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    emulatorbin: str | None = args[0]
+    arch: str | None = args[1]
+    machine: str | None = args[2]
+    virttype: str | None = args[3]
+    flags: int = args[4]
+    if read_only:
+        check_access(BY_NUMBER[342], flags, True)
+    return conn.connect_get_domain_capabilities(emulatorbin, arch, machine, virttype, flags)
+
+
+def _node_get_memory_parameters(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    flags: int = args[0]
+    return conn.node_get_memory_parameters(flags)
+
+
+def _node_set_memory_parameters(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    params: list[TypedParameter] = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[288], flags, True)
+    return conn.node_set_memory_parameters(params, flags)
+
+
+def _node_get_sev_info(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    flags: int = args[0]
+    if read_only:
+        check_access(BY_NUMBER[395], flags, True)
+    return conn.node_get_sev_info(flags)
 
 
 #: Procedure number -> ``handler(conn, args, read_only)``.
@@ -2325,14 +2417,14 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     175: _nwfilter_lookup_by_name,
     176: _nwfilter_lookup_by_uuid,
     180: _nwfilter_define_xml,
-    400: _nwfilter_define_xml_flags,
+    431: _nwfilter_define_xml_flags,
     177: _nwfilter_get_xml_desc,
     181: _nwfilter_undefine,
-    397: _connect_list_all_nwfilter_bindings,
-    395: _nwfilter_binding_lookup_by_port_dev,
-    398: _nwfilter_binding_create_xml,
-    396: _nwfilter_binding_get_xml_desc,
-    399: _nwfilter_binding_delete,
+    401: _connect_list_all_nwfilter_bindings,
+    397: _nwfilter_binding_lookup_by_port_dev,
+    399: _nwfilter_binding_create_xml,
+    398: _nwfilter_binding_get_xml_desc,
+    400: _nwfilter_binding_delete,
     208: _storage_vol_upload,
     209: _storage_vol_download,
     284: _connect_list_all_interfaces,
@@ -2423,7 +2515,17 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     207: _domain_migrate_set_max_speed,
     242: _domain_migrate_get_max_speed,
     364: _domain_migrate_start_post_copy,
-    401: _domain_get_launch_security_info,
+    396: _domain_get_launch_security_info,
     439: _domain_set_launch_security_state,
     427: _domain_start_dirty_rate_calc,
+    340: _node_get_free_pages,
+    347: _node_alloc_pages,
+    312: _connect_get_cpu_model_names,
+    158: _connect_compare_cpu,
+    393: _connect_compare_hypervisor_cpu,
+    394: _connect_baseline_hypervisor_cpu,
+    342: _connect_get_domain_capabilities,
+    289: _node_get_memory_parameters,
+    288: _node_set_memory_parameters,
+    395: _node_get_sev_info,
 }

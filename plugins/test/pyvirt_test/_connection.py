@@ -14,6 +14,7 @@ from pyvirt_test._domain_ops import DomainOps
 from pyvirt_test._domstats_ops import DomainStatsOps
 from pyvirt_test._guest_ops import GuestOps
 from pyvirt_test._host import HostOps
+from pyvirt_test._host_cpu_ops import HostCpuOps
 from pyvirt_test._iface_ops import InterfaceOps
 from pyvirt_test._info_ops import InfoOps
 from pyvirt_test._iothread_ops import IOThreadOps
@@ -36,6 +37,7 @@ _tokens = itertools.count(1)
 
 class TestConnection(
     HostOps,
+    HostCpuOps,
     InfoOps,
     MetadataOps,
     TuneOps,
@@ -74,8 +76,19 @@ class TestConnection(
         self._subscriptions: dict[int, EventListener] = {}
 
     def connect_event_subscribe(self, listener: Callable[[ObjectEvent], None]) -> int:
-        def relay(kind: str, name: str, uuid: str, id: int, event: int, detail: int) -> None:
-            listener(ObjectEvent(kind, name, uuid, id, event, detail))
+        def relay(
+            kind: str,
+            name: str,
+            uuid: str,
+            id: int,
+            event: int,
+            detail: int,
+            event_id: int,
+            text: str | None,
+        ) -> None:
+            listener(
+                ObjectEvent(kind, name, uuid, id, event, detail, event_id=event_id, text=text)
+            )
 
         with self.state.lock:
             token = next(_tokens)
