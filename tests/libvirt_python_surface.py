@@ -124,7 +124,7 @@ for key, expr in request["calls"].items():
     try:
         out[key] = {"value": norm(eval(expr, scope))}
     except libvirt.libvirtError as e:
-        out[key] = {"error": [e.get_error_code(), e.get_error_domain(), e.get_error_message()]}
+        out[key] = {"error": [e.get_error_code(), e.get_error_domain(), norm(e.get_error_message())]}
     except Exception as e:
         out[key] = {"exception": type(e).__name__}
     # every handle holds the connection: drop them all, or the next open shares this state

@@ -226,10 +226,25 @@ libvirt's virConnectAuth callback receives them (type a VIR_CRED_* number); the 
 back in the same order."""
 
 
-def unsupported(method: str, domain: int = ErrorDomain.NONE) -> NoReturn:
-    """Raise libvirt's "not supported by the connection driver" error for a driver *method*."""
+def unsupported(method: str, domain: int | None = None) -> NoReturn:
+    """Raise libvirt's "not supported by the connection driver" error for a driver *method*.
+
+    Without *domain*, the error domain is that of the public API file the C function lives
+    in, as libvirt reports it from there: libvirt-domain-snapshot.c (DOMAIN_SNAPSHOT),
+    libvirt-domain.c (DOMAIN: virDomain*, virConnectListAllDomains), else libvirt-host.c
+    and libvirt.c (NONE)."""
     api = BY_METHOD[method].api if method in BY_METHOD else method
+    if domain is None:
+        domain = _api_file_domain(api)
     raise make_error(ErrorCode.NO_SUPPORT, domain, api)
+
+
+def _api_file_domain(api: str) -> int:
+    if api.startswith("virDomainSnapshot"):
+        return ErrorDomain.DOMAIN_SNAPSHOT
+    if api.startswith("virDomain") or api == "virConnectListAllDomains":
+        return ErrorDomain.DOMAIN
+    return ErrorDomain.NONE
 
 
 def unsupported_flags(flags: int, allowed: int, function: str, domain: int) -> None:

@@ -32,7 +32,6 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "storagePoolLookupByTargetPath(path)=virStoragePoolLookupByTargetPath",
         "secretEventDeregisterAny(callbackID)",
         "secretEventRegisterAny(secret, eventID, cb, opaque)",
-        "createXMLWithFiles(xmlDesc, files, flags=0)=virDomainCreateXMLWithFiles",
     ),
     "virDomain": (
         "abortJob()",
@@ -98,12 +97,15 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "startDirtyRateCalc(seconds, flags=0)",
         "vcpuPinInfo(flags=0)=virDomainGetVcpuPinInfo",
         "vcpus()=virDomainGetVcpus",
-        "createWithFiles(files, flags=0)",
         "fsFreeze(mountpoints=None, flags=0)=virDomainFSFreeze",
         "fsThaw(mountpoints=None, flags=0)=virDomainFSThaw",
         "FDAssociate(name, files, flags=0)=virDomainFDAssociate",
     ),
     "virNetwork": (),
+    "virNetworkPort": (
+        "parameters(flags=0)=virNetworkPortGetParameters",
+        "setParameters(params, flags=0)",
+    ),
     "virStoragePool": (),
     "virStorageVol": ("infoFlags(flags=0)=virStorageVolGetInfoFlags",),
 }
@@ -112,6 +114,7 @@ _KIND_PREFIX: dict[str, str] = {
     "virConnect": "virConnect",
     "virDomain": "virDomain",
     "virNetwork": "virNetwork",
+    "virNetworkPort": "virNetworkPort",
     "virStoragePool": "virStoragePool",
     "virStorageVol": "virStorageVol",
 }
