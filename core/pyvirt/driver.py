@@ -40,6 +40,7 @@ from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._device_driver import DomainDeviceDriver
 from pyvirt._domstats_driver import DomainStatsDriver
 from pyvirt._errors import InvalidArgError, make_error
+from pyvirt._guest_memory_driver import GuestMemoryDriver
 from pyvirt._hooks import call_hook
 from pyvirt._host_device_driver import InterfaceDriver, NodeDeviceDriver
 from pyvirt._procedures import BY_METHOD
@@ -1019,6 +1020,7 @@ class DriverConnection(
     InterfaceDriver,
     NodeDeviceDriver,
     DomainStatsDriver,
+    GuestMemoryDriver,
     CheckpointDriver,
     StorageExtraDriver,
     NetworkExtraDriver,

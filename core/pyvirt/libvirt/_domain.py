@@ -16,6 +16,7 @@ from pyvirt.libvirt import _args
 from pyvirt.libvirt._checkpoint import DomainCheckpointMethods
 from pyvirt.libvirt._domain_devices import DomainDeviceMethods
 from pyvirt.libvirt._domain_extras import DomainMetadataMethods
+from pyvirt.libvirt._domain_memory import DomainMemoryMethods
 from pyvirt.libvirt._domain_stats import DomainStatsMethods
 from pyvirt.libvirt._domain_tune import DomainTuneMethods
 from pyvirt.libvirt._domain_vcpus import DomainVcpuMethods
@@ -36,6 +37,7 @@ class virDomain(  # noqa: N801 - libvirt-python's name
     DomainSnapshotMethods,
     DomainCheckpointMethods,
     DomainDeviceMethods,
+    DomainMemoryMethods,
     IdentifiedHandle,
 ):
     """A domain on a :class:`virConnect`; a value, like pyvirt's handle."""

@@ -11,6 +11,7 @@ from pyvirt.driver import DriverConnection
 from pyvirt_test._checkpoint_ops import CheckpointOps
 from pyvirt_test._domain_ops import DomainOps
 from pyvirt_test._domstats_ops import DomainStatsOps
+from pyvirt_test._guest_memory_ops import GuestMemoryOps
 from pyvirt_test._host import HostOps
 from pyvirt_test._iface_ops import InterfaceOps
 from pyvirt_test._info_ops import InfoOps
@@ -41,6 +42,7 @@ class TestConnection(
     StatsOps,
     DomainStatsOps,
     SaveOps,
+    GuestMemoryOps,
     DomainOps,
     SnapshotOps,
     CheckpointOps,
