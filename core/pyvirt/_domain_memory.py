@@ -14,7 +14,6 @@ if TYPE_CHECKING:
 
 _VIRTUAL, _PHYSICAL = 1, 2  # VIR_MEMORY_*
 _ULLONG_MAX = 2**64 - 1
-_REMOTE_PEEK_MAX = 4 * 1024 * 1024  # remote_protocol.x REMOTE_DOMAIN_MEMORY_PEEK_BUFFER_MAX
 #: Procedure numbers (pyvirt._procedures) of the calls refused on a read-only connection
 #: before any argument check.
 _MEMORY_PEEK, _SET_MEMORY_STATS_PERIOD = 104, 308
@@ -44,16 +43,6 @@ class DomainMemoryMethods:
             )
         start = check_uint(start, "start", api, _ULLONG_MAX)
         size = check_uint(size, "size", api, _ULLONG_MAX)
-        if self._conn._driver_class.is_remote and size > _REMOTE_PEEK_MAX:
-            # libvirt's remote driver refuses this itself, before sending anything
-            from pyvirt._codes import ErrorCode, ErrorDomain
-            from pyvirt._errors import make_error
-
-            raise make_error(
-                ErrorCode.RPC,
-                ErrorDomain.REMOTE,
-                f"memory peek request too large for remote protocol, {size} > {_REMOTE_PEEK_MAX}",
-            )
         return self._conn._calls.domain_memory_peek(self._ref, start, size, flags)
 
     def set_memory_stats_period(self, period: int, flags: int = 0) -> None:

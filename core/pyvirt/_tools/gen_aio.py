@@ -179,6 +179,7 @@ MIXINS = {
     "DomainDeviceMethods": "_domain_devices.py",
     "ConnectionSaveImageMethods": "_domain_devices.py",
     "DomainTuneMethods": "_domain_tune.py",
+    "DomainMemoryMethods": "_domain_memory.py",
     "StorageVolExtraMethods": "_storage_net_extras.py",
     "NetworkExtraMethods": "_storage_net_extras.py",
 }

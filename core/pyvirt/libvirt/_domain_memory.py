@@ -4,19 +4,26 @@
 from __future__ import annotations
 
 import operator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from pyvirt._codes import ErrorCode, ErrorDomain
+from pyvirt._errors import make_error
 from pyvirt._objects import Domain
 from pyvirt.libvirt import _args
 from pyvirt.libvirt._errors import api
 
+if TYPE_CHECKING:
+    from pyvirt.libvirt._connect import virConnect
+
 _ULLONG_MASK = 2**64 - 1
+_REMOTE_PEEK_MAX = 4 * 1024 * 1024  # remote_protocol.x REMOTE_DOMAIN_MEMORY_PEEK_BUFFER_MAX
 
 
 class DomainMemoryMethods:
     """Mixin of :class:`pyvirt.libvirt.virDomain`."""
 
     _o: Domain
+    _conn: virConnect
 
     @api
     def memoryPeek(self, start: Any, size: Any, flags: int = 0) -> bytes:  # noqa: N802
@@ -27,6 +34,13 @@ class DomainMemoryMethods:
         length = _args.c_ulong(size)
         if length >= 2**63:
             raise MemoryError
+        if self._conn._remote is not None and length > _REMOTE_PEEK_MAX:
+            # libvirt's remote driver refuses this itself, before sending anything
+            raise make_error(
+                ErrorCode.RPC,
+                ErrorDomain.REMOTE,
+                f"memory peek request too large for remote protocol, {length} > {_REMOTE_PEEK_MAX}",
+            )
         return self._o.memory_peek(begin, length, _args.flags(flags))
 
     @api
