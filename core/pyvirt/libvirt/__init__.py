@@ -15,6 +15,7 @@ shapes as libvirt-python returns them, and one translation of pyvirt's errors
 
 from __future__ import annotations
 
+from pyvirt.libvirt import _eventloop
 from pyvirt.libvirt._checkpoint import virDomainCheckpoint
 from pyvirt.libvirt._connect import (
     getVersion,
@@ -56,6 +57,11 @@ from pyvirt.libvirt._secret import virSecret
 from pyvirt.libvirt._snapshot import virDomainSnapshot
 from pyvirt.libvirt._storage import virStoragePool, virStorageVol
 from pyvirt.libvirt._stream import virStream
+
+#: libvirt-python's aliases for event callbacks, private there but read at import time by
+#: libvirtaio (its asyncio event loop for libvirt), which then runs on this module too.
+_EventCB = _eventloop.HandleCallback
+_TimerCB = _eventloop.TimeoutCallback
 
 globals().update(_CONSTANTS)
 globals().update(_FIELD_NAMES)

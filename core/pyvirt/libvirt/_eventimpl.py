@@ -121,3 +121,55 @@ def virEventRegisterImpl(  # noqa: N802
     )
     _registered = True
     _eventloop.install(loop)
+
+
+class Waker:
+    """Run *callback* in the application's loop, asked from any thread.
+
+    libvirt calls an application's loop only from the loop's own thread (its remote driver
+    reads the daemon's socket through a watch of that loop), and loops such as asyncio's may
+    rely on it.  pyvirt's remote client receives events in a thread of its own, so it wakes
+    the loop through a pipe the loop watches; the callback then runs in the loop's thread.
+    """
+
+    def __init__(self, loop: ExternalEventLoop, callback: Callable[[], object]) -> None:
+        import os
+
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._read, False)
+        os.set_blocking(self._write, False)
+        self._callback = callback
+        self._loop = loop
+        readable = 1  # VIR_EVENT_HANDLE_READABLE
+        self._watch = loop.add_handle(self._read, readable, self._ready, None, self._close_pipe)
+
+    def wake(self) -> None:
+        import os
+
+        try:
+            os.write(self._write, b"\0")
+        except (BlockingIOError, OSError):
+            pass  # full (a wake-up is pending anyway) or closed (being removed)
+
+    def _ready(self, _watch: int, fd: int, _events: int, _opaque: Any) -> None:
+        import os
+
+        try:
+            while os.read(fd, 512):
+                pass
+        except (BlockingIOError, OSError):
+            pass
+        self._callback()
+
+    def remove(self) -> None:
+        """Stop watching; the pipe closes when the loop frees the watch."""
+        self._loop.remove_handle(self._watch)
+
+    def _close_pipe(self, _opaque: Any) -> None:
+        import os
+
+        for fd in (self._read, self._write):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
