@@ -265,6 +265,10 @@ LIBVIRT_CALLS: dict[str, str] = {
     "node_device_set_autostart": "nd.setAutostart(1)",
     "node_device_is_persistent": "nd.isPersistent()",
     "node_device_is_active": "nd.isActive()",
+    # -- binding helper (issue 10): guest memory calls
+    "domain_memory_peek": "d.memoryPeek(0, 8, {f})",
+    "domain_set_memory_stats_period": "d.setMemoryStatsPeriod(0, {f})",
+    "domain_get_messages": "d.messages({f})",
     # -- stats helper (issue 10)
     "connect_get_all_domain_stats": "c.getAllDomainStats(0, {f})",
     "domain_checkpoint_create_xml": "d.checkpointCreateXML('<domaincheckpoint/>', {f})",

@@ -2094,6 +2094,34 @@ class AsyncDriverCalls:
         name = check_string(name, "name", api)
         return await driver.node_device_is_active(name)
 
+    async def domain_memory_peek(
+        self, dom: DomainRef, start: int, size: int, flags: int, api: str = "virDomainMemoryPeek"
+    ) -> bytes:
+        """virDomainMemoryPeek (procedure 104)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[104], flags, True, api)
+        return await driver.domain_memory_peek(dom, start, size, flags)
+
+    async def domain_set_memory_stats_period(
+        self, dom: DomainRef, period: int, flags: int, api: str = "virDomainSetMemoryStatsPeriod"
+    ) -> None:
+        """virDomainSetMemoryStatsPeriod (procedure 308)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[308], flags, True, api)
+        return await driver.domain_set_memory_stats_period(dom, period, flags)
+
+    async def domain_get_messages(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetMessages"
+    ) -> list[str]:
+        """virDomainGetMessages (procedure 426)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_get_messages(dom, flags)
+
     async def connect_get_all_domain_stats(
         self,
         doms: list[DomainRef],
@@ -3651,6 +3679,15 @@ class LocalAsyncDriver:
 
     async def node_device_is_active(self, name: str) -> bool:
         return self.sync.node_device_is_active(name)
+
+    async def domain_memory_peek(self, dom: DomainRef, start: int, size: int, flags: int) -> bytes:
+        return self.sync.domain_memory_peek(dom, start, size, flags)
+
+    async def domain_set_memory_stats_period(self, dom: DomainRef, period: int, flags: int) -> None:
+        return self.sync.domain_set_memory_stats_period(dom, period, flags)
+
+    async def domain_get_messages(self, dom: DomainRef, flags: int) -> list[str]:
+        return self.sync.domain_get_messages(dom, flags)
 
     async def connect_get_all_domain_stats(
         self, doms: list[DomainRef], stats: int, flags: int

@@ -616,6 +616,16 @@ class AsyncDriverConnection(Protocol):
 
     async def node_device_is_active(self, name: str) -> bool: ...
 
+    async def domain_memory_peek(
+        self, dom: DomainRef, start: int, size: int, flags: int
+    ) -> bytes: ...
+
+    async def domain_set_memory_stats_period(
+        self, dom: DomainRef, period: int, flags: int
+    ) -> None: ...
+
+    async def domain_get_messages(self, dom: DomainRef, flags: int) -> list[str]: ...
+
     async def connect_get_all_domain_stats(
         self, doms: list[DomainRef], stats: int, flags: int
     ) -> list[DomainStatsRecord]: ...

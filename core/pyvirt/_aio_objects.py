@@ -59,6 +59,13 @@ from pyvirt._domain_guest import (
     _strings,
 )
 from pyvirt._domain_jobs import _IOTHREAD_ID_MAX, _params
+from pyvirt._domain_memory import (
+    _MEMORY_PEEK,
+    _PHYSICAL,
+    _SET_MEMORY_STATS_PERIOD,
+    _ULLONG_MAX,
+    _VIRTUAL,
+)
 from pyvirt._domain_tune import _STRING_OKAY, _get_flags, _set_args
 from pyvirt._domain_vcpus import _cpumap, _split_cpumaps
 from pyvirt._objects import _INT_MAX, _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY
@@ -1784,6 +1791,38 @@ class AsyncDomain:
         ``domstats --dirtyrate`` reports it."""
         seconds = check_int(seconds, "seconds", "virDomainStartDirtyRateCalc")
         await self._conn._calls.domain_start_dirty_rate_calc(self._ref, seconds, flags)
+
+    async def memory_peek(self, start: int, size: int, flags: int) -> bytes:
+        """*size* bytes of the running guest's memory from *start*: flags must say which
+        addresses, VIR_MEMORY_VIRTUAL or VIR_MEMORY_PHYSICAL (virDomainMemoryPeek)."""
+        api = "virDomainMemoryPeek"
+        flags = check_flags(flags, api)
+        _refuse_read_only(self._conn.read_only, _MEMORY_PEEK, flags)
+        if flags & _VIRTUAL and flags & _PHYSICAL:
+            raise invalid_arg(
+                "Flags 'VIR_MEMORY_VIRTUAL' and 'VIR_MEMORY_PHYSICAL' are mutually exclusive",
+                api,
+                "ctl",
+            )
+        start = check_uint(start, "start", api, _ULLONG_MAX)
+        size = check_uint(size, "size", api, _ULLONG_MAX)
+        return await self._conn._calls.domain_memory_peek(self._ref, start, size, flags)
+
+    async def set_memory_stats_period(self, period: int, flags: int = 0) -> None:
+        """Collect the balloon's memory statistics every *period* seconds, 0 to stop
+        (VIR_DOMAIN_AFFECT_* in *flags*; virDomainSetMemoryStatsPeriod)."""
+        api = "virDomainSetMemoryStatsPeriod"
+        flags = check_flags(flags, api)
+        _refuse_read_only(self._conn.read_only, _SET_MEMORY_STATS_PERIOD, flags)
+        if check_int(period, "period", api) < 0:
+            raise invalid_arg(f"period in {api} must be zero or greater", api, "period")
+        await self._conn._calls.domain_set_memory_stats_period(self._ref, period, flags)
+
+    async def messages(self, flags: int = 0) -> list[str]:
+        """The domain's tainting and deprecation messages (VIR_DOMAIN_MESSAGE_* in *flags*;
+        virDomainGetMessages)."""
+        flags = check_flags(flags, "virDomainGetMessages")
+        return list(await self._conn._calls.domain_get_messages(self._ref, flags))
 
 
 class AsyncDomainSnapshot:

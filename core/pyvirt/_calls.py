@@ -2106,6 +2106,34 @@ class DriverCalls:
         name = check_string(name, "name", api)
         return driver.node_device_is_active(name)
 
+    def domain_memory_peek(
+        self, dom: DomainRef, start: int, size: int, flags: int, api: str = "virDomainMemoryPeek"
+    ) -> bytes:
+        """virDomainMemoryPeek (procedure 104)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[104], flags, True, api)
+        return driver.domain_memory_peek(dom, start, size, flags)
+
+    def domain_set_memory_stats_period(
+        self, dom: DomainRef, period: int, flags: int, api: str = "virDomainSetMemoryStatsPeriod"
+    ) -> None:
+        """virDomainSetMemoryStatsPeriod (procedure 308)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[308], flags, True, api)
+        return driver.domain_set_memory_stats_period(dom, period, flags)
+
+    def domain_get_messages(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetMessages"
+    ) -> list[str]:
+        """virDomainGetMessages (procedure 426)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.domain_get_messages(dom, flags)
+
     def connect_get_all_domain_stats(
         self,
         doms: list[DomainRef],

@@ -25,6 +25,7 @@ from pyvirt._domain_devices import DomainDeviceMethods, _running_or_paused
 from pyvirt._domain_extras import DomainMetadataMethods, _one_of_live_or_config
 from pyvirt._domain_guest import DomainGuestMethods
 from pyvirt._domain_jobs import DomainJobMethods
+from pyvirt._domain_memory import DomainMemoryMethods
 from pyvirt._domain_stats import DomainStatsMethods
 from pyvirt._domain_tune import DomainTuneMethods
 from pyvirt._domain_vcpus import DomainVcpuMethods
@@ -75,6 +76,7 @@ class Domain(
     DomainTuneMethods,
     DomainGuestMethods,
     DomainJobMethods,
+    DomainMemoryMethods,
 ):
     """A domain (virtual machine) on a connection."""
 

@@ -845,6 +845,17 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(434, "node_device_set_autostart", "virNodeDeviceSetAutostart", "node_device:write"),
     _p(435, "node_device_is_persistent", "virNodeDeviceIsPersistent", "node_device:read"),
     _p(436, "node_device_is_active", "virNodeDeviceIsActive", "node_device:read"),
+    # -- binding helper (issue 10): guest memory calls libvirt-python programs make on the
+    # test driver (remote_protocol.x numbers and @acl)
+    _p(104, "domain_memory_peek", "virDomainMemoryPeek", "domain:mem_read"),
+    _p(
+        308,
+        "domain_set_memory_stats_period",
+        "virDomainSetMemoryStatsPeriod",
+        "domain:write",
+        flags=_SAVE_BY_IMPACT,
+    ),
+    _p(426, "domain_get_messages", "virDomainGetMessages", "domain:read"),
     # -- stats helper (issue 10): bulk domain statistics.  One procedure serves
     # virConnectGetAllDomainStats and virDomainListGetStats (@aclfilter: domain:read).
     _p(

@@ -42,6 +42,8 @@ from pyvirt._domjob_driver import DomainJobDriver
 from pyvirt._domstats_driver import DomainStatsDriver
 from pyvirt._errors import InvalidArgError, VirtError, make_error
 from pyvirt._guest_driver import DomainGuestDriver
+from pyvirt._errors import InvalidArgError, make_error
+from pyvirt._guest_memory_driver import GuestMemoryDriver
 from pyvirt._hooks import call_hook
 from pyvirt._host_cpu_driver import HostCpuDriver
 from pyvirt._host_device_driver import InterfaceDriver, NodeDeviceDriver
@@ -242,9 +244,16 @@ libvirt's virConnectAuth callback receives them (type a VIR_CRED_* number); the 
 back in the same order."""
 
 
-def unsupported(method: str, domain: int = ErrorDomain.NONE) -> NoReturn:
-    """Raise libvirt's "not supported by the connection driver" error for a driver *method*."""
+def unsupported(method: str, domain: int | None = None) -> NoReturn:
+    """Raise libvirt's "not supported by the connection driver" error for a driver *method*.
+
+    Without *domain*, the error domain is that of the public API file the C function lives
+    in, as libvirt reports it from there: libvirt-domain-snapshot.c (DOMAIN_SNAPSHOT),
+    libvirt-domain.c (DOMAIN: virDomain*, virConnectListAllDomains), else libvirt-host.c
+    and libvirt.c (NONE)."""
     api = BY_METHOD[method].api if method in BY_METHOD else method
+    if domain is None:
+        domain = _api_file_domain(api)
     raise make_error(ErrorCode.NO_SUPPORT, domain, api)
 
 
@@ -252,6 +261,12 @@ def domain_not_running() -> VirtError:
     """libvirt's virDomainObjCheckActive error, which every driver raises for a call that
     needs a running domain: "Requested operation is not valid: domain is not running"."""
     return make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN, "domain is not running")
+def _api_file_domain(api: str) -> int:
+    if api.startswith("virDomainSnapshot"):
+        return ErrorDomain.DOMAIN_SNAPSHOT
+    if api.startswith("virDomain") or api == "virConnectListAllDomains":
+        return ErrorDomain.DOMAIN
+    return ErrorDomain.NONE
 
 
 def unsupported_flags(flags: int, allowed: int, function: str, domain: int) -> None:
@@ -1026,6 +1041,7 @@ class DriverConnection(
     InterfaceDriver,
     NodeDeviceDriver,
     DomainStatsDriver,
+    GuestMemoryDriver,
     CheckpointDriver,
     StorageExtraDriver,
     NetworkExtraDriver,

@@ -182,6 +182,7 @@ MIXINS = {
     "DomainTuneMethods": "_domain_tune.py",
     "DomainGuestMethods": "_domain_guest.py",
     "DomainJobMethods": "_domain_jobs.py",
+    "DomainMemoryMethods": "_domain_memory.py",
     "StorageVolExtraMethods": "_storage_net_extras.py",
     "NetworkExtraMethods": "_storage_net_extras.py",
 }

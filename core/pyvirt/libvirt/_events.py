@@ -38,6 +38,7 @@ from pyvirt.libvirt._eventloop import _invoke
 if TYPE_CHECKING:
     from pyvirt._connection import Connection
     from pyvirt.libvirt._connect import virConnect
+    from pyvirt.libvirt._eventimpl import Waker
 
 #: pyvirt's event kind -> (libvirt-python family name, number of event ids in libvirt 9.0).
 FAMILIES: dict[str, tuple[str, int]] = {
@@ -97,6 +98,7 @@ class ConnectionEvents:
         self._legacy_id: int | None = None
         self._queue: deque[ObjectEvent] = deque()
         self._timer: int | None = None
+        self._waker: Waker | None = None  # (an application's own loop: see _eventimpl.Waker)
         self._subscription: int | None = None
 
     @property
@@ -197,6 +199,12 @@ class ConnectionEvents:
                     "could not initialize domain event timer",
                 )
             self._timer = loop.add_timeout(-1, self._flush, None)
+            from pyvirt.libvirt._eventimpl import ExternalEventLoop, Waker
+
+            if isinstance(loop, ExternalEventLoop):
+                # (the application's loop is called from its own thread only)
+                timer = self._timer
+                self._waker = Waker(loop, lambda: self._flush(timer, None))
         if self._subscription is None:
             conn: Connection = self._vconn._o
             self._subscription = conn.register_event_callback(self._queue_event, kind=None)
@@ -214,6 +222,9 @@ class ConnectionEvents:
         loop = _eventloop.default_loop()
         if timer is not None and loop is not None:
             loop.remove_timeout(timer)
+        waker, self._waker = self._waker, None
+        if waker is not None:
+            waker.remove()
         self._queue.clear()
 
     # -- delivery -------------------------------------------------------------------------
@@ -224,6 +235,10 @@ class ConnectionEvents:
             if timer is None:
                 return
             self._queue.append(event)
+            waker = self._waker
+        if waker is not None:
+            waker.wake()
+            return
         loop = _eventloop.default_loop()
         if loop is not None:
             loop.update_timeout(timer, 0)

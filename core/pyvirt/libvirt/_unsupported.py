@@ -22,7 +22,6 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "storagePoolLookupByTargetPath(path)=virStoragePoolLookupByTargetPath",
         "secretEventDeregisterAny(callbackID)",
         "secretEventRegisterAny(secret, eventID, cb, opaque)",
-        "createXMLWithFiles(xmlDesc, files, flags=0)=virDomainCreateXMLWithFiles",
     ),
     "virDomain": (
         "blockCopy(disk, destxml, params=None, flags=0)",
@@ -32,8 +31,6 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "diskErrors(flags=0)=virDomainGetDiskErrors",
         "emulatorPinInfo(flags=0)=virDomainGetEmulatorPinInfo",
         "interfaceStats(path)",
-        "memoryPeek(start, size, flags=0)",
-        "messages(flags=0)=virDomainGetMessages",
         "metadata(type, uri, flags=0)=virDomainGetMetadata",
         "migrate(dconn, flags=0, dname=None, uri=None, bandwidth=0)",
         "migrate2(dconn, dxml=None, flags=0, dname=None, uri=None, bandwidth=0)",
@@ -51,14 +48,16 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "rename(new_name, flags=0)",
         "saveParams(params, flags=0)",
         "securityLabelList()=virDomainGetSecurityLabelList",
-        "setMemoryStatsPeriod(period, flags=0)",
         "setMetadata(type, metadata, key, uri, flags=0)",
         "vcpuPinInfo(flags=0)=virDomainGetVcpuPinInfo",
         "vcpus()=virDomainGetVcpus",
-        "createWithFiles(files, flags=0)",
         "FDAssociate(name, files, flags=0)=virDomainFDAssociate",
     ),
     "virNetwork": (),
+    "virNetworkPort": (
+        "parameters(flags=0)=virNetworkPortGetParameters",
+        "setParameters(params, flags=0)",
+    ),
     "virStoragePool": (),
     "virStorageVol": ("infoFlags(flags=0)=virStorageVolGetInfoFlags",),
 }
@@ -67,6 +66,7 @@ _KIND_PREFIX: dict[str, str] = {
     "virConnect": "virConnect",
     "virDomain": "virDomain",
     "virNetwork": "virNetwork",
+    "virNetworkPort": "virNetworkPort",
     "virStoragePool": "virStoragePool",
     "virStorageVol": "virStorageVol",
 }

@@ -1024,6 +1024,18 @@ class RemoteStubs:
         sig = wire_signature(436)
         return self._invoke(436, checked(sig, [name]), sig)  # type: ignore[no-any-return]
 
+    def domain_memory_peek(self, dom: DomainRef, start: int, size: int, flags: int) -> bytes:
+        sig = wire_signature(104)
+        return self._invoke(104, checked(sig, [dom, start, size, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_memory_stats_period(self, dom: DomainRef, period: int, flags: int) -> None:
+        sig = wire_signature(308)
+        return self._invoke(308, checked(sig, [dom, period, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_messages(self, dom: DomainRef, flags: int) -> list[str]:
+        sig = wire_signature(426)
+        return self._invoke(426, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
     def connect_get_all_domain_stats(
         self, doms: list[DomainRef], stats: int, flags: int
     ) -> list[DomainStatsRecord]:
@@ -2596,6 +2608,21 @@ class AsyncRemoteStubs:
     async def node_device_is_active(self, name: str) -> bool:
         sig = wire_signature(436)
         reply = await self._asend(436, checked(sig, [name]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_memory_peek(self, dom: DomainRef, start: int, size: int, flags: int) -> bytes:
+        sig = wire_signature(104)
+        reply = await self._asend(104, checked(sig, [dom, start, size, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_memory_stats_period(self, dom: DomainRef, period: int, flags: int) -> None:
+        sig = wire_signature(308)
+        reply = await self._asend(308, checked(sig, [dom, period, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_messages(self, dom: DomainRef, flags: int) -> list[str]:
+        sig = wire_signature(426)
+        reply = await self._asend(426, checked(sig, [dom, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_get_all_domain_stats(

@@ -1638,6 +1638,33 @@ def _node_device_is_active(conn: DriverConnection, args: list[Any], read_only: b
     return conn.node_device_is_active(name)
 
 
+def _domain_memory_peek(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    start: int = args[1]
+    size: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[104], flags, True)
+    return conn.domain_memory_peek(dom, start, size, flags)
+
+
+def _domain_set_memory_stats_period(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    period: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[308], flags, True)
+    return conn.domain_set_memory_stats_period(dom, period, flags)
+
+
+def _domain_get_messages(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_get_messages(dom, flags)
+
+
 def _connect_get_all_domain_stats(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     doms: list[DomainRef] = args[0]
     stats: int = args[1]
@@ -2461,6 +2488,9 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     434: _node_device_set_autostart,
     435: _node_device_is_persistent,
     436: _node_device_is_active,
+    104: _domain_memory_peek,
+    308: _domain_set_memory_stats_period,
+    426: _domain_get_messages,
     344: _connect_get_all_domain_stats,
     411: _domain_checkpoint_create_xml,
     412: _domain_checkpoint_get_xml_desc,
