@@ -100,20 +100,22 @@ def wait_for(predicate, timeout: float = 60.0) -> bool:  # type: ignore[no-untyp
 
 
 class InProcessDriver:
-    """A QEMU state driver in this process over *root*, as pyvirtd's worker would host it."""
+    """A QEMU state driver in this process over *root*, as pyvirtd's worker would host it:
+    the session driver's, or with *privileged* root's (qemu:///system: DAC, networks)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, privileged: bool = False) -> None:
         from pyvirt_qemu import QemuStateDriver
 
         self.root = root
+        self.uri = "qemu:///system" if privileged else "qemu:///session"
         self.state = QemuStateDriver()
-        assert int(self.state.initialize(privileged=False, root=str(root))) == 1
+        assert int(self.state.initialize(privileged=privileged, root=str(root))) == 1
         self.conns: list[Connection] = []
 
     def connect(self) -> Connection:
         from pyvirt_qemu import QemuConnectDriver
 
-        raw = self.state.open_connection(parse_uri("qemu:///session"), read_only=False)
+        raw = self.state.open_connection(parse_uri(self.uri), read_only=False)
         assert raw is not None
         conn = Connection(QemuConnectDriver, raw, read_only=False)
         self.conns.append(conn)
@@ -131,6 +133,10 @@ class InProcessDriver:
 def qemu_root(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("PYVIRT_QEMU_ACCEL", "tcg")
     root = Path(tempfile.mkdtemp(prefix="pq-", dir="/tmp"))
+    # The guests of these tests boot files in pytest's private (0700) temp dirs, which
+    # libvirt's DAC user could not reach: QEMU runs as root here, as qemu.conf allows.
+    # tests/test_qemu_security_dac.py runs QEMU as the real unprivileged user.
+    (root / "qemu.conf").write_text('user = "root"\ngroup = "root"\n')
     try:
         yield root
     finally:

@@ -101,6 +101,11 @@ def build_argv(d: DomainDef, *, accel: str, paths: LaunchPaths) -> list[str]:
 # ---------------------------------------------------------------- domain-wide settings
 
 
+#: Top-level elements the start applies without QEMU options: ``<seclabel>`` is the
+#: user QEMU runs as and the files' owners (pyvirt_qemu._dac).
+_APPLIED_OUTSIDE_ARGV = frozenset({"seclabel"})
+
+
 def _check_domain(d: DomainDef) -> None:
     if d.type not in ("qemu", "kvm"):
         raise unsupported(f"Emulator '{d.emulator or DEFAULT_EMULATOR}' does not support "
@@ -110,6 +115,8 @@ def _check_domain(d: DomainDef) -> None:
     if d.arch not in ("x86_64", "i686"):
         raise unsupported(f"No emulator found for arch '{d.arch}'")
     for tag, elements in d.extra.items():
+        if tag in _APPLIED_OUTSIDE_ARGV:
+            continue
         if tag == "cputune":  # pins are applied to QEMU's threads once it runs
             kids = {str(k.tag) for el in elements for k in el if isinstance(k.tag, str)}
             if kids <= {"vcpupin", "emulatorpin"}:

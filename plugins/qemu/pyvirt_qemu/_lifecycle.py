@@ -39,6 +39,7 @@ from pyvirt.conf import DomainDef
 from pyvirt_qemu._aliases import assign_aliases
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._command_devices import vnc_password
+from pyvirt_qemu._dac import label_domain, restore_domain
 from pyvirt_qemu._defaults import check_emulator, choose_accel
 from pyvirt_qemu._disks import prepare_disks
 from pyvirt_qemu._domain import QemuDomain, Run
@@ -117,8 +118,15 @@ def start_domain(
         log_path = driver.paths.log_dir / f"{live.name}.log"
         offset = log_path.stat().st_size if log_path.exists() else 0
         try:
-            proc = spawn(argv, log_path, tuple(taps.values()))
+            label = label_domain(live, driver.dac, lib, disk_files)
+        except VirtError:
+            shutil.rmtree(lib, ignore_errors=True)
+            raise
+        creds = (label.uid, label.gid, label.groups) if label is not None else None
+        try:
+            proc = spawn(argv, log_path, tuple(taps.values()), creds)
         except OSError as exc:
+            restore_domain(lib)
             shutil.rmtree(lib, ignore_errors=True)
             raise make_error(ErrorCode.SYSTEM_ERROR, ErrorDomain.QEMU,
                              f"Cannot run {argv[0]}: {exc.strerror or exc}") from exc  # fmt: skip
@@ -189,6 +197,7 @@ def _abandon(run: Run) -> None:
     run.stopping = True
     run.monitor.close()
     run.proc.kill(KILL_GRACE)
+    restore_domain(run.lib_dir)
     shutil.rmtree(run.lib_dir, ignore_errors=True)
 
 
@@ -247,6 +256,7 @@ def stop_domain(
             driver.remove_domain(dom)
     with contextlib.suppress(VirtError):
         remove_status(driver.paths.run_dir, dom.name)
+    restore_domain(run.lib_dir)
     shutil.rmtree(run.lib_dir, ignore_errors=True)
     if emit:
         if detail == DomainEventStoppedDetail.DESTROYED and run.proc.ended_by_sigterm:
