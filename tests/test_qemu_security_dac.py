@@ -328,3 +328,41 @@ def test_seclabels_and_the_qemu_user_match_libvirtds(dac_root: Path, tmp_path: P
             assert _owner(disk) == (0, 0)
     finally:
         drv.stop()
+
+
+@pytest.mark.skipif(NOBODY is None, reason="no nobody:nogroup account")
+def test_save_restore_dump_and_overlays_work_where_only_root_may_write(dac_root: Path) -> None:
+    """QEMU (nobody) never opens these files itself: pyvirtd opens them and passes the
+    descriptor, as libvirt does, so a caller's private directory is fine."""
+    assert NOBODY is not None
+    (dac_root / "qemu.conf").write_text('user = "nobody"\ngroup = "nogroup"\n')
+    private = dac_root / "private"
+    private.mkdir(mode=0o700)
+    disk = dac_root / "disk.qcow2"
+    assert QEMU_IMG is not None
+    subprocess.run([QEMU_IMG, "create", "-q", "-f", "qcow2", str(disk), "1M"], check=True)
+    xml = _xml("dac-files", None).replace(
+        "<devices>", f"<devices><disk type='file' device='disk'><driver name='qemu' "
+        f"type='qcow2'/><source file='{disk}'/><target dev='vda' bus='virtio'/></disk>")  # fmt: skip
+    drv = PrivilegedDriver(dac_root)
+    try:
+        conn = drv.connect()
+        dom = conn.define_domain(xml)
+        dom.start()
+        dom.save(str(private / "saved"))
+        assert dom.state()[0] == DomainState.SHUTOFF
+        assert _owner(disk) == (0, 0)  # given back when the run ended
+        conn.restore(str(private / "saved"))
+        assert dom.state()[0] == DomainState.RUNNING and _owner(disk) == NOBODY
+        dom.core_dump(str(private / "memory"), 16)  # VIR_DUMP_MEMORY_ONLY
+        assert (private / "memory").stat().st_size > 0
+        assert _owner(private / "memory") == (0, 0)
+        overlay = dac_root / "overlay.qcow2"
+        dom.snapshot_create_xml(
+            "<domainsnapshot><name>s1</name><disks><disk name='vda' snapshot='external'>"
+            f"<source file='{overlay}'/></disk></disks></domainsnapshot>", 16)  # DISK_ONLY
+        assert _owner(overlay) == NOBODY
+        dom.destroy()
+        assert _owner(overlay) == (0, 0) and _owner(disk) == (0, 0)
+    finally:
+        drv.stop()

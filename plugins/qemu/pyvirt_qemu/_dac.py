@@ -44,6 +44,7 @@ __all__ = [
     "apply_seclabel_defaults",
     "dac_label_text",
     "label_domain",
+    "label_new_file",
     "load_dac_config",
     "restore_domain",
 ]
@@ -344,6 +345,25 @@ def label_domain(live: DomainDef, cfg: DacConfig, lib_dir: Path,
         _give_back(done)
         raise
     return label
+
+
+def label_new_file(live: DomainDef, lib_dir: Path, path: str) -> bool:
+    """A file the running guest opens from now on (an external snapshot's overlay): give
+    it to the guest's user as its disks were, and back at stop.  True when relabelled."""
+    el = _dac_element(live)
+    text = el.findtext("label") if el is not None else None
+    if el is None or not text or el.get("relabel", "yes") != "yes":
+        return False
+    uid, gid, _ = parse_owner(text)
+    _remember(path, os.stat(path))
+    _chown(path, uid, gid)
+    labels = lib_dir / LABELS_FILE
+    try:
+        done = json.loads(labels.read_text())
+    except (OSError, ValueError):
+        done = []
+    labels.write_text(json.dumps([*done, (path, True)]))
+    return True
 
 
 def _give_back(labelled: list[tuple[str, bool]]) -> None:
