@@ -102,8 +102,14 @@ def build_argv(d: DomainDef, *, accel: str, paths: LaunchPaths) -> list[str]:
 
 
 #: Top-level elements the start applies without QEMU options: ``<seclabel>`` is the
-#: user QEMU runs as and the files' owners (pyvirt_qemu._dac).
-_APPLIED_OUTSIDE_ARGV = frozenset({"seclabel"})
+#: user QEMU runs as and the files' owners (pyvirt_qemu._dac); the tunables and the
+#: partition are the guest's cgroup (pyvirt_qemu._cgroups, _tune_ops).
+_APPLIED_OUTSIDE_ARGV = frozenset({"seclabel", "memtune", "blkiotune", "resource"})
+#: <cputune> children applied to QEMU's threads or cgroups once it runs.
+_CPUTUNE_APPLIED = frozenset({
+    "vcpupin", "emulatorpin", "shares", "period", "quota", "global_period", "global_quota",
+    "emulator_period", "emulator_quota", "iothread_period", "iothread_quota",
+})  # fmt: skip
 
 
 def _check_domain(d: DomainDef) -> None:
@@ -119,7 +125,7 @@ def _check_domain(d: DomainDef) -> None:
             continue
         if tag == "cputune":  # pins are applied to QEMU's threads once it runs
             kids = {str(k.tag) for el in elements for k in el if isinstance(k.tag, str)}
-            if kids <= {"vcpupin", "emulatorpin"}:
+            if kids <= _CPUTUNE_APPLIED:
                 continue
             raise unsupported("<cputune> settings other than vcpupin and emulatorpin")
         raise unsupported(f"<{tag}> element")
