@@ -40,6 +40,7 @@ from pyvirt_qemu._aliases import assign_aliases
 from pyvirt_qemu._cgroups import create_domain_cgroup, find_domain_cgroup, set_partition
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._command_devices import vnc_password
+from pyvirt_qemu._cpu_model import update_guest_cpu
 from pyvirt_qemu._dac import label_domain, restore_domain
 from pyvirt_qemu._defaults import check_emulator, choose_accel
 from pyvirt_qemu._disks import prepare_disks
@@ -151,6 +152,7 @@ def start_domain(
             alive=proc.alive,
         )
         refresh_live_data(run, live)
+        update_guest_cpu(run.monitor, live)
         if driver.privileged:
             cgroup = create_domain_cgroup(live, run_id, proc.pid, vcpu_threads(run))
             if cgroup is not None:
