@@ -8,6 +8,7 @@ test never leaves a process behind.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -178,3 +179,25 @@ def daemon_env(qemu_root: Path) -> Iterator[tuple[Path, dict[str, str]]]:
                 os.environ.pop("PYVIRT_RUNTIME_DIR", None)
             else:
                 os.environ["PYVIRT_RUNTIME_DIR"] = old
+
+
+#: What differs by nature between two daemons' answers for one guest: its id, UUID, CPU
+#: time and cgroup scope's id.
+DAEMON_MASKS = [
+    (re.compile(r"^(Id: +)\d+$", re.M), r"\1ID"),
+    (re.compile(r"^(UUID: +)[0-9a-f-]{36}$", re.M), r"\1UUID"),
+    (re.compile(r"^(CPU time: +)[0-9.]+s$", re.M), r"\1TIME"),
+    (re.compile(r"qemu-\d+-"), "qemu-ID-"),
+]
+
+
+def virsh_script(program: list[str], script: str, name: str,
+                 env: dict[str, str]) -> tuple[int, str, str]:  # fmt: skip
+    """Run a virsh *script* on qemu:///system with *program* (virsh or pyvirsh): exit
+    status, stdout masked (:data:`DAEMON_MASKS`) and stderr, *name* shown as NAME."""
+    done = subprocess.run([*program, "-c", "qemu:///system", script], capture_output=True,
+                          text=True, timeout=600, env=env, check=False)  # fmt: skip
+    out = done.stdout.replace(name, "NAME")
+    for pattern, repl in DAEMON_MASKS:
+        out = pattern.sub(repl, out)
+    return done.returncode, out, done.stderr.replace(name, "NAME")

@@ -28,6 +28,7 @@ from qemu_helpers import (  # noqa: F401 - fixtures
     needs_qemu,
     qemu_pids,
     qemu_root,
+    virsh_script,
 )
 
 VIRSH = shutil.which("virsh")
@@ -134,10 +135,7 @@ def test_bad_values_and_the_session_driver_get_libvirts_errors(qemu_root: Path) 
 
 
 def _run(program: list[str], script: str, name: str, env: dict[str, str]) -> tuple[str, str]:
-    done = subprocess.run([*program, "-c", "qemu:///system", script], capture_output=True,
-                          text=True, timeout=180, env=env, check=False)  # fmt: skip
-    out = re.sub(r"qemu-\d+-", "qemu-ID-", done.stdout.replace(name, "NAME"))
-    return out, done.stderr.replace(name, "NAME")
+    return virsh_script(program, script, name, env)[1:]
 
 
 def _tunables(xml: str) -> str:

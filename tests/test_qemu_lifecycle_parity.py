@@ -32,19 +32,13 @@ from qemu_helpers import (  # noqa: F401 - fixtures
     qemu_driver,
     qemu_pids,
     qemu_root,
+    virsh_script,
 )
 from test_qemu_define_defaults import CASES, _domain
 
 VIRSH = shutil.which("virsh")
 PYVIRSH = shutil.which("pyvirsh", path=os.path.dirname(sys.executable)) or "pyvirsh"
 pytestmark = [needs_qemu]
-
-_MASKS = [
-    (re.compile(r"^(Id: +)\d+$", re.M), r"\1ID"),
-    (re.compile(r"^(UUID: +)[0-9a-f-]{36}$", re.M), r"\1UUID"),
-    (re.compile(r"^(CPU time: +)[0-9.]+s$", re.M), r"\1TIME"),
-]
-
 
 @pytest.fixture
 def shared_disk() -> Iterator[Path]:
@@ -56,15 +50,6 @@ def shared_disk() -> Iterator[Path]:
         assert QEMU_IMG is not None
         subprocess.run([QEMU_IMG, "create", "-q", "-f", "qcow2", str(path), "16M"], check=True)
         yield path
-
-
-def _run(program: list[str], script: str, name: str, env: dict[str, str]) -> tuple[int, str, str]:
-    done = subprocess.run([*program, "-c", "qemu:///system", script], capture_output=True,
-                          text=True, timeout=600, env=env, check=False)  # fmt: skip
-    out = done.stdout.replace(name, "NAME")
-    for pattern, repl in _MASKS:
-        out = pattern.sub(repl, out)
-    return done.returncode, out, done.stderr.replace(name, "NAME")
 
 
 @needs_libvirtd_qemu
@@ -88,19 +73,24 @@ def test_lifecycle_commands_match_libvirtd(
     ]  # fmt: skip
     script = "; ".join(steps)
     plain = {k: v for k, v in os.environ.items() if not k.endswith("DEFAULT_URI")}
-    try:
-        want = _run([VIRSH or "virsh"], script, name, plain)
-    finally:
-        for cleanup in ("destroy", "undefine --managed-save"):
-            subprocess.run([VIRSH or "virsh", "-c", "qemu:///system", *cleanup.split(), name],
-                           capture_output=True, timeout=60, check=False)  # fmt: skip
-    assert want[0] == 0, want[2]
+    for _attempt in range(3):
+        # libvirtd itself gives up on a QEMU slow to answer when the shared machine is
+        # loaded ("terminating on signal 15 from libvirtd"): the reference is taken again.
+        try:
+            want = virsh_script([VIRSH or "virsh"], script, name, plain)
+        finally:
+            for cleanup in ("destroy", "undefine --managed-save"):
+                subprocess.run([VIRSH or "virsh", "-c", "qemu:///system", *cleanup.split(),
+                                name], capture_output=True, timeout=60, check=False)  # fmt: skip
+        if not want[2]:
+            break
+    assert want[0] == 0 and not want[2], want[2]
     assert "paused (user)" in want[1] and "shut off (saved)" in want[1]
     rundir, env = daemon_env
     daemon = start_daemon(rundir, env=env)
     try:
         daemon.wait_worker("qemu")
-        got = _run([PYVIRSH], script, name, {**plain, "PYVIRT_RUNTIME_DIR": str(rundir)})
+        got = virsh_script([PYVIRSH], script, name, {**plain, "PYVIRT_RUNTIME_DIR": str(rundir)})
     finally:
         daemon.stop()
     assert got == want
