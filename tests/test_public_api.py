@@ -75,7 +75,9 @@ DRIVER_PUBLIC = {
     # host CPU sets and <cputune> pins
     "parse_cpuset", "format_cpuset", "cpus_of", "cpumap_of", "vcpu_pin", "emulator_pin",
     "set_pin", "iothread_ids", "iothread_pins", "set_iothread_pin",
+    "parse_conf",  # libvirt's configuration-file syntax (a driver's qemu.conf)
     "SNAPSHOT_CHILDREN_FLAGS", "SNAPSHOT_LIST_FLAGS", "SnapshotTree", "snapshot_is_external",
+    "MomentTree", "domain_not_running",
 }  # fmt: skip
 
 

@@ -79,6 +79,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import ClassVar, NoReturn
 
+    from pyvirt._kit_conf import parse_conf
     from pyvirt._kit_cpus import (
         cpumap_of,
         cpus_of,
@@ -143,6 +144,8 @@ _KIT_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "vcpu_pin",
     ),
     "pyvirt._kit_hooks": ("DomainHookPhase", "run_domain_hooks"),
+    #: libvirt's configuration-file syntax, for a driver's own qemu.conf-like file.
+    "pyvirt._kit_conf": ("parse_conf",),
     "pyvirt._kit_model": ("field", "model"),
     "pyvirt._kit_snapshots": (
         "SNAPSHOT_CHILDREN_FLAGS",
@@ -211,6 +214,7 @@ __all__ = [
     "iothread_pins",
     "model",
     "network_matches_filter",
+    "parse_conf",
     "parse_cpuset",
     "run_domain_hooks",
     "set_iothread_pin",

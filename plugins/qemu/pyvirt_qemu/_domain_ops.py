@@ -39,6 +39,7 @@ from pyvirt.driver import domain_not_running, unsupported_flags
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._config import atomic_write, remove_file
 from pyvirt_qemu._console import console_device, open_console
+from pyvirt_qemu._dac import dac_label_text
 from pyvirt_qemu._defaults import apply_device_defaults, apply_qemu_defaults, choose_accel
 from pyvirt_qemu._disks import apply_disk_defaults
 from pyvirt_qemu._domain import QemuDomain
@@ -378,8 +379,14 @@ class DomainOps:
             return self._dom(dom_ref).persistent
 
     def domain_get_security_label(self, dom_ref: DomainRef) -> SecurityLabel:
-        self._dom(dom_ref)
-        return SecurityLabel("", False)
+        """The primary model's label: none has none; DAC's is the running guest's
+        ``+uid:+gid``, never "enforcing" (libvirt's DAC driver does not set it)."""
+        dom = self._dom(dom_ref)
+        with self.driver.lock:
+            live = dom.live
+        if self.driver.dac.primary != "dac" or live is None:
+            return SecurityLabel("", False)
+        return SecurityLabel(dac_label_text(live), False)
 
     def domain_open_console(self, dom_ref: DomainRef, dev_name: str | None, flags: int) -> int:
         """The guest's serial console (a pty, or a unix socket QEMU listens on), one session
@@ -397,9 +404,10 @@ class DomainOps:
         )
 
     def node_get_security_model(self) -> SecurityModel:
-        """No security driver confines the guests (no SELinux/AppArmor labels): libvirt then
-        reports model "none" and DOI "0", which virsh dominfo prints."""
-        return SecurityModel("none", "0")
+        """The primary security driver: with no SELinux/AppArmor libvirt's is "none" (DOI
+        "0", which virsh dominfo prints) even though DAC is stacked under it;
+        ``security_driver = "dac"`` in qemu.conf makes DAC the primary."""
+        return SecurityModel(self.driver.dac.primary, "0")
 
     def domain_get_autostart(self, dom_ref: DomainRef) -> bool:
         with self.driver.lock:
