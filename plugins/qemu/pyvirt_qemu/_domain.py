@@ -43,6 +43,8 @@ class Run:
     device_waiters: dict[str, threading.Event] = field(default_factory=dict)
     #: Devices asked to leave (device_del) and not gone yet: id -> (device, backend cleanup).
     pending_removals: dict[str, tuple[Any, list[tuple[str, str]]]] = field(default_factory=dict)
+    #: The guest agent's connection (pyvirt_qemu._agent.Agent), made on first use.
+    agent: Any = None
 
 
 @dataclass(eq=False)

@@ -21,6 +21,7 @@ from pyvirt import URI, ErrorCode, ErrorDomain, ObjectEvent, make_error
 from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 
 from pyvirt_qemu._addresses import AddressOps
+from pyvirt_qemu._agent_ops import AgentOps
 from pyvirt_qemu._command import DEFAULT_EMULATOR
 from pyvirt_qemu._domain_ops import DomainOps
 from pyvirt_qemu._dump_ops import DumpOps
@@ -64,6 +65,7 @@ class QemuConnection(
     VolumeOps,
     NetworkOps,
     AddressOps,
+    AgentOps,
     DriverConnection,
 ):
     def __init__(self, driver: QemuDriver, uri: str) -> None:

@@ -196,7 +196,8 @@ def refresh_live_data(run: Run, live: Any) -> None:
     """Copy what only the running QEMU knows into the live definition: pty paths of serial
     consoles and the VNC port QEMU picked."""
     ptys: dict[str, str] = {}
-    for chardev in run.monitor.execute("query-chardev"):
+    chardevs = run.monitor.execute("query-chardev")
+    for chardev in chardevs:
         filename = str(chardev.get("filename", ""))
         if filename.startswith("pty:"):
             ptys[str(chardev.get("label"))] = filename[4:]
@@ -209,6 +210,9 @@ def refresh_live_data(run: Run, live: Any) -> None:
             label = f"charconsole{port}"
         if label in ptys:
             ch.sources = [{"path": ptys[label]}]
+    from pyvirt_qemu._agent_state import refresh_channel_states  # (it imports this module)
+
+    refresh_channel_states(live, chardevs)
     if live.graphics:
         g = live.graphics[0]
         if g.listens and g.listens[0].get("type", "address") == "address":
@@ -237,6 +241,8 @@ def stop_domain(
     live = dom.live
     run.stopping = True
     run.monitor.close()
+    if run.agent is not None:
+        run.agent.close()
     run.proc.kill(KILL_GRACE)
     with driver.lock:
         event_id = dom.id
@@ -275,6 +281,11 @@ def on_monitor_event(
         return
     if event == "DEVICE_DELETED":
         _device_deleted(driver, dom, run, str(data.get("device") or ""))
+        return
+    if event == "VSERPORT_CHANGE":
+        from pyvirt_qemu._agent_state import on_vserport_change  # (it imports this module)
+
+        on_vserport_change(driver, dom, run, str(data.get("id") or ""), bool(data.get("open")))
         return
     if event == "GUEST_PANICKED":
         run.panicked = True

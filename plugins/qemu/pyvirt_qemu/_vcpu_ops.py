@@ -23,6 +23,8 @@ from pyvirt.driver import (
 )
 
 from pyvirt_qemu._affect import AffectOps
+from pyvirt_qemu._agent_ops import guest_online_vcpus, set_guest_online_vcpus
+from pyvirt_qemu._agent_state import agent_of
 from pyvirt_qemu._stats_ops import host_cpus
 
 if TYPE_CHECKING:
@@ -84,8 +86,10 @@ class VcpuOps(AffectOps):
     def domain_get_vcpus_flags(self, dom_ref: DomainRef, flags: int) -> int:
         unsupported_flags(flags, _LIVE | _CONFIG | _MAXIMUM | _GUEST, "qemuDomainGetVcpusFlags", _Q)
         if flags & _GUEST:
-            raise make_error(ErrorCode.ARGUMENT_UNSUPPORTED, _Q,
-                             "QEMU guest agent is not configured")  # fmt: skip
+            if flags & _CONFIG:
+                raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                                 f"invalid flag combination: (0x{flags:x})")  # fmt: skip
+            return guest_online_vcpus(agent_of(self.driver, self.driver.domains.from_ref(dom_ref)))
         with self.driver.lock:
             _, defn = self._one_def(dom_ref, flags & (_LIVE | _CONFIG))
             return defn.max_vcpus if flags & _MAXIMUM else defn.vcpus
@@ -95,8 +99,9 @@ class VcpuOps(AffectOps):
         what it was started with, which is the maximum here (no vCPU hotplug)."""
         unsupported_flags(flags, _LIVE | _CONFIG | _MAXIMUM | _GUEST, "qemuDomainSetVcpusFlags", _Q)
         if flags & _GUEST:
-            raise make_error(ErrorCode.ARGUMENT_UNSUPPORTED, _Q,
-                             "QEMU guest agent is not configured")  # fmt: skip
+            agent = agent_of(self.driver, self.driver.domains.from_ref(dom_ref))
+            set_guest_online_vcpus(agent, nvcpus)
+            return
         with self.driver.define_lock, self.driver.lock:
             dom, live, config = self._affected(dom_ref, flags)
             if live:
