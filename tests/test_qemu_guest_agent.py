@@ -9,19 +9,35 @@ libvirtd (qemu:///system) with the same guest.
 # ruff: noqa: F811 - fixtures imported from qemu_helpers are test parameters
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from daemon_helpers import start_daemon
 from lxml import etree
 from pyvirt import Domain, DomainState, ErrorCode, VirtError
 from qemu_guest import AGENT_BANNER, HOSTNAME, Guest, agent_missing, guest_domain_xml
-from qemu_helpers import InProcessDriver, kill_leftovers, needs_qemu, wait_for
+from qemu_helpers import (  # noqa: F401 - fixtures
+    InProcessDriver,
+    daemon_env,
+    kill_leftovers,
+    needs_libvirtd_qemu,
+    needs_qemu,
+    qemu_root,
+    wait_for,
+)
 
 pytestmark = needs_qemu
+
+VIRSH = shutil.which("virsh")
+PYVIRSH = shutil.which("pyvirsh", path=os.path.dirname(sys.executable)) or "pyvirsh"
 
 #: Generous: a TCG boot takes a few seconds, but the machine may be busy.
 BOOT_TIMEOUT = 240.0
@@ -145,7 +161,8 @@ def test_guest_vcpus_are_the_guest_s_view(running: Domain) -> None:
     assert running.guest_vcpus() == {"vcpus": "0", "online": "0", "offlinable": ""}
     assert running.vcpus(VCPU_GUEST) == 1
     err = _error(lambda: running.set_guest_vcpus("0", 0))
-    assert (err.code, str(err)) == (ErrorCode.INVALID_ARG, "invalid argument: vCPU '0' is not offlinable")
+    assert (err.code, str(err)) == (ErrorCode.OPERATION_UNSUPPORTED,
+                                    "Operation not supported: vCPU '0' is not offlinable")  # fmt: skip
     err = _error(lambda: running.set_guest_vcpus("5", 1))
     assert str(err) == "invalid argument: vCPU '5' is not present in the guest"
 
@@ -236,3 +253,63 @@ def test_shutdown_and_reboot_through_the_agent(
     dom.shutdown(GUEST_AGENT)
     assert wait_for(lambda: dom.state()[0] == DomainState.SHUTOFF, BOOT_TIMEOUT), dom.state()
     assert "shutdown -h -P" in log.read_text(errors="replace")
+
+
+# -- the same guest under libvirtd -------------------------------------------------------
+
+
+def _virsh(program: list[str], script: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*program, "-c", "qemu:///system", script], capture_output=True,
+                          text=True, timeout=180, env=env, check=False)  # fmt: skip
+
+
+def _agent_session(program: list[str], env: dict[str, str], xml: Path, name: str) -> str:
+    """Define and start the guest, wait until its agent answers, run the agent commands
+    and return their output (stdout and stderr of each, the name masked)."""
+    try:
+        assert _virsh(program, f"define {xml}; start {name}", env).returncode == 0
+        assert wait_for(lambda: _virsh(program, f"domhostname {name} --source agent",
+                                       env).returncode == 0, BOOT_TIMEOUT)  # fmt: skip
+        out = []
+        for cmd in (f"domhostname {name} --source agent", f"domhostname {name}",
+                    f"guestvcpus {name}", f"domifaddr {name} --source agent",
+                    f"vcpucount {name} --guest", f"guestvcpus {name} --cpulist 0 --disable",
+                    f"setvcpus {name} 5 --live", f"setvcpus {name} 3 --live",
+                    f"vcpucount {name}", f"setvcpu {name} 2 --enable --live",
+                    f"setvcpu {name} 0 --disable --live"):  # fmt: skip
+            done = _virsh(program, cmd, env)
+            out.append(f"$ {cmd}\n{done.stdout}{done.stderr}rc={done.returncode}\n")
+        return "".join(out).replace(name, "NAME")
+    finally:
+        _virsh(program, f"destroy {name}; undefine {name}", env)
+
+
+@needs_libvirtd_qemu
+def test_agent_commands_and_vcpu_hotplug_match_libvirtd_on_the_same_guest(
+    agent_guest: Guest, daemon_env: tuple[Path, dict[str, str]], qemu_root: Path
+) -> None:
+    name = f"pyvirt-agent-{uuid.uuid4().hex[:8]}"
+    with tempfile.TemporaryDirectory(prefix="pqg-", dir="/tmp") as tmp:
+        shared = Path(tmp)
+        shared.chmod(0o755)  # libvirtd runs QEMU as its own user: it must reach the files
+        kernel, initrd = shared / "vmlinuz", shared / "initrd.gz"
+        shutil.copyfile(agent_guest.kernel, kernel)
+        shutil.copyfile(agent_guest.initrd, initrd)
+        xml = shared / "agent.xml"
+        xml.write_text(
+            f"<domain type='qemu'><name>{name}</name><memory unit='MiB'>256</memory>"
+            "<vcpu placement='static' current='1'>4</vcpu>"
+            f"{Guest(kernel, initrd, agent_guest.version).os_xml()}"
+            f"<features><acpi/></features><devices>{CHANNEL}</devices></domain>"
+        )
+        plain = {k: v for k, v in os.environ.items() if not k.endswith("DEFAULT_URI")}
+        want = _agent_session([VIRSH or "virsh"], plain, xml, name)
+        rundir, env = daemon_env
+        daemon = start_daemon(rundir, env=env)
+        try:
+            daemon.wait_worker("qemu")
+            got = _agent_session([PYVIRSH], {**plain, "PYVIRT_RUNTIME_DIR": str(rundir)}, xml, name)
+        finally:
+            daemon.stop()
+    assert f"$ domhostname NAME --source agent\n{HOSTNAME}\n" in want
+    assert got.splitlines() == want.splitlines()

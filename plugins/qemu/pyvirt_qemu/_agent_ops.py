@@ -171,7 +171,7 @@ class AgentOps:
                 raise make_error(ErrorCode.INVALID_ARG, _Q,
                                  f"vCPU '{cpu}' is not present in the guest")  # fmt: skip
             if not state and not v.get("can-offline"):
-                raise make_error(ErrorCode.INVALID_ARG, _Q,
+                raise make_error(ErrorCode.OPERATION_UNSUPPORTED, _Q,
                                  f"vCPU '{cpu}' is not offlinable")  # fmt: skip
             if bool(v.get("online")) != bool(state):
                 changes.append({"logical-id": cpu, "online": bool(state)})
