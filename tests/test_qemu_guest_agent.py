@@ -313,3 +313,62 @@ def test_agent_commands_and_vcpu_hotplug_match_libvirtd_on_the_same_guest(
             daemon.stop()
     assert f"$ domhostname NAME --source agent\n{HOSTNAME}\n" in want
     assert got.splitlines() == want.splitlines()
+
+
+# -- the "guest" family's calls, on the driver itself ------------------------------------
+# (their procedure rows and public methods come with another branch; these exercise the
+# QEMU driver's side against the real agent until they are merged)
+
+
+def _raw(drv: InProcessDriver):  # type: ignore[no-untyped-def]
+    from pyvirt import parse_uri
+
+    return drv.state.open_connection(parse_uri("qemu:///session"), read_only=False)
+
+
+def test_guestinfo_is_what_libvirtd_reports_for_this_guest(
+    agent_driver: InProcessDriver, running: Domain
+) -> None:
+    raw = _raw(agent_driver)
+    params = {p.field: p.value for p in raw.domain_get_guest_info(running.ref, 0, 0)}
+    # libvirtd 9.0's guestinfo for the same guest, field for field
+    assert list(params) == [
+        "user.count", "os.machine", "os.kernel-release", "os.kernel-version", "timezone.name",
+        "timezone.offset", "hostname", "if.count", "if.0.name", "if.0.hwaddr", "if.0.addr.count",
+        "if.0.addr.0.type", "if.0.addr.0.addr", "if.0.addr.0.prefix", "if.0.addr.1.type",
+        "if.0.addr.1.addr", "if.0.addr.1.prefix",
+    ]  # fmt: skip
+    assert params["hostname"] == HOSTNAME and params["user.count"] == 0
+    assert params["timezone.name"] == "UTC" and params["if.0.addr.1.addr"] == "::1"
+    only = raw.domain_get_guest_info(running.ref, 8, 0)  # VIR_DOMAIN_GUEST_INFO_HOSTNAME
+    assert [(p.field, p.value) for p in only] == [("hostname", HOSTNAME)]
+
+
+def test_fsfreeze_thaw_and_a_user_password_through_the_agent(
+    agent_driver: InProcessDriver, running: Domain
+) -> None:
+    raw = _raw(agent_driver)
+    assert raw.domain_fsfreeze(running.ref, [], 0) == 0  # libvirtd: "Froze 0 filesystem(s)"
+    assert raw.domain_fsthaw(running.ref, [], 0) == 0
+    err = _error(lambda: raw.domain_fsthaw(running.ref, ["/"], 0))
+    assert str(err) == "argument unsupported: specifying mountpoints is not supported"
+    raw.domain_set_user_password(running.ref, "root", "secret", 0)
+    err = _error(lambda: raw.domain_set_user_password(running.ref, "nobody", "secret", 0))
+    assert str(err) == ("internal error: unable to execute QEMU agent command "
+                        "'guest-set-user-password': child process has failed to set user "
+                        "password")  # fmt: skip
+
+
+def test_the_agent_timeout_applies_to_later_calls(
+    agent_driver: InProcessDriver, running: Domain
+) -> None:
+    raw = _raw(agent_driver)
+    err = _error(lambda: raw.domain_agent_set_response_timeout(running.ref, -3, 0))
+    assert str(err) == "invalid argument: guest agent timeout '-3' is less than the minimum '-2'"
+    raw.domain_agent_set_response_timeout(running.ref, 0, 0)  # NOWAIT: no time for an answer
+    try:
+        err = _error(running.hostname)
+        assert str(err) == "Guest agent is not responding: Guest agent not available for now"
+    finally:
+        raw.domain_agent_set_response_timeout(running.ref, -1, 0)
+    assert running.hostname() == HOSTNAME

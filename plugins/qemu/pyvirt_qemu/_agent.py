@@ -87,6 +87,8 @@ class Agent:
         self.path = path
         #: The guest has the port open (VSERPORT_CHANGE / query-chardev's frontend-open).
         self.connected = False
+        #: The domain's guest-agent-timeout, for calls that name none.
+        self.timeout = DEFAULT
         self._sock: socket.socket | None = None
         self._buf = b""
         self._lock = threading.Lock()
@@ -113,7 +115,7 @@ class Agent:
         self,
         command: str,
         arguments: dict[str, Any] | None = None,
-        timeout: int = DEFAULT,
+        timeout: int | None = None,
         *,
         lock_wait: float = 30.0,
     ) -> Any:
@@ -122,7 +124,8 @@ class Agent:
         msg: dict[str, Any] = {"execute": command}
         if arguments is not None:
             msg["arguments"] = arguments
-        reply = self._transact(msg, command, timeout, lock_wait)
+        reply = self._transact(msg, command, self.timeout if timeout is None else timeout,
+                               lock_wait)  # fmt: skip
         if reply is None:
             return None
         if "error" in reply:

@@ -83,6 +83,7 @@ def agent_of(driver: QemuDriver, dom: QemuDomain) -> Agent:
             run.agent = Agent(ch.sources[0]["path"])
             run.agent.connected = ch.target.get("state") == "connected"
         agent: Agent = run.agent
+        agent.timeout = dom.agent_timeout
         return agent
 
 

@@ -60,6 +60,8 @@ class QemuDomain:
     #: A managed save image waits in the driver's save directory for the next start.
     managed_save: bool = False
     job: JobLock = field(default_factory=JobLock)
+    #: guest-agent-timeout (VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_*, or seconds): -1 default.
+    agent_timeout: int = -1
 
     @property
     def name(self) -> str:
