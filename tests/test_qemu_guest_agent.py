@@ -372,3 +372,23 @@ def test_the_agent_timeout_applies_to_later_calls(
     finally:
         raw.domain_agent_set_response_timeout(running.ref, -1, 0)
     assert running.hostname() == HOSTNAME
+
+
+def test_the_agent_answers_after_the_driver_restarts(agent_guest: Guest, qemu_root: Path) -> None:
+    """pyvirtd going away leaves the guest running; the next one finds it again, with its
+    channel still connected (kept in the status file), and talks to the same agent."""
+    first = InProcessDriver(qemu_root)
+    try:
+        dom = _define(first, agent_guest, qemu_root, "gar", CHANNEL)
+        dom.start()
+        _wait_agent(dom, qemu_root / "gar.log")
+    finally:
+        first.stop()
+    second = InProcessDriver(qemu_root)
+    try:
+        dom = second.connect().lookup_domain_by_name("gar")
+        assert _agent_target(dom).get("state") == "connected"
+        assert dom.hostname() == HOSTNAME
+        dom.destroy()
+    finally:
+        second.stop()
