@@ -97,8 +97,10 @@ class AddressOps:
                 if nic.mac and nic.mac.lower() in table
             ]  # fmt: skip
         if source == SRC_AGENT:
-            raise make_error(ErrorCode.ARGUMENT_UNSUPPORTED, ErrorDomain.QEMU,
-                             "QEMU guest agent is not configured")  # fmt: skip
+            from pyvirt_qemu._agent_ops import agent_interfaces
+            from pyvirt_qemu._agent_state import agent_of
+
+            return agent_interfaces(agent_of(self.driver, obj))
         raise make_error(ErrorCode.ARGUMENT_UNSUPPORTED, ErrorDomain.QEMU,
                          f"Unknown IP address data source {source}")  # fmt: skip
 

@@ -36,6 +36,7 @@ from pyvirt import (
 from pyvirt.conf import DomainDef, format_domain_xml, parse_domain_xml
 from pyvirt.driver import domain_not_running, unsupported_flags
 
+from pyvirt_qemu._agent_state import agent_shutdown
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._config import atomic_write, remove_file
 from pyvirt_qemu._console import console_device, open_console
@@ -213,15 +214,19 @@ class DomainOps:
             run.monitor.execute(command)
 
     def domain_shutdown(self, dom_ref: DomainRef, flags: int) -> None:
-        # 1 = VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN, the only method without a guest agent.
-        unsupported_flags(flags, 1, "qemuDomainShutdownFlags", _Q)
-        self._monitor_job(dom_ref, "virDomainShutdown", "system_powerdown")
+        """ACPI power button (1) or the guest agent (2); with neither flag the agent when
+        it is connected, the button when it is not or fails (libvirt's order)."""
+        unsupported_flags(flags, 1 | 2, "qemuDomainShutdownFlags", _Q)
+        if not agent_shutdown(self.driver, self._dom(dom_ref), "powerdown", flags):
+            self._monitor_job(dom_ref, "virDomainShutdown", "system_powerdown")
 
     def domain_reboot(self, dom_ref: DomainRef, flags: int) -> None:
         """ACPI power button, and when the guest powers off QEMU is reset and continued
-        instead of stopped (libvirt's "fake reboot"); the guest must answer ACPI."""
-        unsupported_flags(flags, 1, "qemuDomainReboot", _Q)
-        self._monitor_job(dom_ref, "virDomainReboot", "system_powerdown")
+        instead of stopped (libvirt's "fake reboot"); the guest must answer ACPI.  The
+        guest agent's reboot (flag 2) first, as for shutdown."""
+        unsupported_flags(flags, 1 | 2, "qemuDomainReboot", _Q)
+        if not agent_shutdown(self.driver, self._dom(dom_ref), "reboot", flags):
+            self._monitor_job(dom_ref, "virDomainReboot", "system_powerdown")
 
     def domain_reset(self, dom_ref: DomainRef, flags: int) -> None:
         """system_reset; a crashed guest (kept by on_crash preserve) is then paused, reason
