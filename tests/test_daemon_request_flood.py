@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 from pathlib import Path
 
 import pytest
@@ -29,7 +28,7 @@ from qemu_helpers import (  # noqa: F401 - fixtures
     qemu_root,
     wait_for,
 )
-from test_daemon_auth import PASSWORD, add_user, answer
+from test_daemon_auth import PASSWORD, add_user, answer, free_port
 
 pytestmark = [
     needs_qemu,
@@ -41,19 +40,13 @@ CAP = 2
 HANG = 20.0
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_a_client_holding_its_cap_of_calls_keeps_no_authenticated_client_out(
     daemon_env: tuple[Path, dict[str, str]], qemu_root: Path, tmp_path: Path
 ) -> None:
     rundir, env = daemon_env
     creds = tmp_path / "passwd.scram"
     assert add_user(creds, "bob", PASSWORD).returncode == 0
-    port = _free_port()
+    port = free_port()
     config = (
         f"max_client_requests = {CAP}\nlisten_tcp = true\nlisten_tls = false\n"
         f'tcp_port = {port}\nscram_credentials = "{creds}"\n'
