@@ -121,15 +121,11 @@ def test_errors_are_virt_admins(daemon: Daemon, reference: None, args: tuple[str
     same(daemon, *args)
 
 
-def test_bad_log_settings_fail_with_virt_admins_context(daemon: Daemon, reference: None) -> None:
-    """The first line is virt-admin's; the second libvirt's error (pyvirt's filter syntax is
-    its own: logger=LEVEL, as in pyvirtd.toml)."""
+def test_bad_log_settings_fail_as_virt_admins(daemon: Daemon, reference: None) -> None:
+    """Refused settings change nothing, so the shared libvirtd is safe to ask (the accepted
+    ones are compared with a libvirtd of their own: test_cli_admin_log_syntax)."""
     for args in (("daemon-log-filters", "--filters", "bogus"), ("daemon-log-outputs", "9:foo")):
-        mine, ref = ours(daemon, *args), theirs(*args)
-        assert mine.rc == ref.rc == 1
-        assert mine.err.splitlines()[0] == ref.err.splitlines()[0]
-        assert mine.err.splitlines()[1].startswith("error: invalid argument: ")
-        assert mine.out == ref.out == "\n"
+        same(daemon, *args)
 
 
 def test_connection_failures_are_virt_admins(tmp_path: Path, reference: None) -> None:
@@ -198,8 +194,10 @@ def test_changes_show_at_once(daemon: Daemon) -> None:
     assert "maxWorkers     : 7\n" in ours(daemon, "srv-threadpool-info", "pyvirtd").out
     assert ours(daemon, "srv-clients-set", "pyvirtd", "--max-clients", "40").rc == 0
     assert "nclients_max        : 40\n" in ours(daemon, "srv-clients-info", "pyvirtd").out
-    assert ours(daemon, "daemon-log-filters", "pyvirtd.worker=INFO").out == "\n"
-    assert ours(daemon, "daemon-log-filters").out == " Logging filters: pyvirtd.worker=INFO\n\n"
+    assert ours(daemon, "daemon-log-filters", "2:worker 1:+transport").out == "\n"
+    assert ours(daemon, "daemon-log-filters").out == " Logging filters: 2:*worker* 1:*transport* \n\n"
+    assert ours(daemon, "daemon-log-filters", "pyvirtd.worker=INFO").rc == 0  # pyvirt's older form
+    assert ours(daemon, "daemon-log-filters").out == " Logging filters: 2:*pyvirtd.worker* \n\n"
     assert ours(daemon, "daemon-log-filters", "").rc == 0
     assert ours(daemon, "daemon-log-outputs").out == " Logging outputs: 3:stderr\n\n"
     ours(daemon, "srv-clients-set", "pyvirtd", "--max-clients", "5000")
