@@ -54,6 +54,8 @@ BATCH_CODE = 125
 BATCH_MIN = 8
 if BATCH_CODE in RECORD_TYPES:
     raise ImportError(f"a record declares the batch's wire code {BATCH_CODE}")
+if not all(type(code) is int and 0 <= code <= 127 for code in RECORD_TYPES):
+    raise ImportError("a record's wire code is not a msgpack ext code (an int of 0-127)")
 #: record class -> (ext code, its field values as a tuple); made on first encoding.
 _ENCODERS: dict[type, tuple[int, Callable[[Any], tuple[Any, ...]]]] = {}
 
@@ -71,6 +73,16 @@ def _encoder(cls: type) -> tuple[int, Callable[[Any], tuple[Any, ...]]]:
     return found
 
 
+def _ext(code: int, payload: bytes) -> msgpack.ExtType:
+    """``msgpack.ExtType(code, payload)`` without its two Python-level constructors (its own
+    argument checks, then namedtuple's): one C call, as every record of every call makes one.
+    *code* is a declared wire code (0-127, checked at import) and *payload* packed bytes."""
+    return _tuple_new(msgpack.ExtType, (code, payload))
+
+
+_tuple_new = tuple.__new__
+
+
 def _new_packer() -> msgpack.Packer:
     """A packer that packs a record as an ext whose payload the next packer (made on first
     need) packs: a pack in progress is never reused for a record inside it."""
@@ -81,7 +93,7 @@ def _new_packer() -> msgpack.Packer:
         code, values = _ENCODERS.get(type(record)) or _encoder(type(record))
         if inner is None:
             inner = _new_packer()
-        return msgpack.ExtType(code, inner.pack(values(record)))
+        return _ext(code, inner.pack(values(record)))
 
     return msgpack.Packer(default=pack_record, use_bin_type=True)
 
@@ -100,7 +112,7 @@ def _batch(value: list[Any]) -> msgpack.ExtType | None:
     if rows is None:
         rows = _local.rows = _new_packer()
     try:
-        return msgpack.ExtType(BATCH_CODE, rows.pack([code, list(map(values, value))]))
+        return _ext(BATCH_CODE, rows.pack([code, list(map(values, value))]))
     except BaseException:
         rows.reset()
         raise
