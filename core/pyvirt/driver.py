@@ -42,7 +42,6 @@ from pyvirt._domjob_driver import DomainJobDriver
 from pyvirt._domstats_driver import DomainStatsDriver
 from pyvirt._errors import InvalidArgError, VirtError, make_error
 from pyvirt._guest_driver import DomainGuestDriver
-from pyvirt._errors import InvalidArgError, make_error
 from pyvirt._guest_memory_driver import GuestMemoryDriver
 from pyvirt._hooks import call_hook
 from pyvirt._host_cpu_driver import HostCpuDriver

@@ -12,8 +12,8 @@ from pyvirt_test._checkpoint_ops import CheckpointOps
 from pyvirt_test._cpu_stats_ops import CpuStatsOps
 from pyvirt_test._domain_ops import DomainOps
 from pyvirt_test._domstats_ops import DomainStatsOps
-from pyvirt_test._guest_ops import GuestOps
 from pyvirt_test._guest_memory_ops import GuestMemoryOps
+from pyvirt_test._guest_ops import GuestOps
 from pyvirt_test._host import HostOps
 from pyvirt_test._host_cpu_ops import HostCpuOps
 from pyvirt_test._iface_ops import InterfaceOps

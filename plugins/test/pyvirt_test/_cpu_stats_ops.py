@@ -9,9 +9,9 @@ total divided by the cores, plus the CPU's number; the vCPU time 1234567890 ns l
 from __future__ import annotations
 
 from pyvirt import ErrorCode, ErrorDomain, TypedParameter, TypedParameterType, make_error
-from pyvirt.driver import unsupported_flags
+from pyvirt.driver import domain_not_running, unsupported_flags
 
-from pyvirt_test._domain_ops import DomainOps, _invalid_not_running
+from pyvirt_test._domain_ops import DomainOps
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ class CpuStatsOps(DomainOps):
         unsupported_flags(flags, 0, "testDomainGetCPUStats", _T)
         with self.state.lock:
             if not self._dom(dom_ref).active:
-                raise _invalid_not_running()
+                raise domain_not_running()
             cpus = self.state.node_info.cores
         if start_cpu == -1:
             return cpus, [

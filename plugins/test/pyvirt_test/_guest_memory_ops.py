@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from pyvirt import ErrorCode, ErrorDomain, make_error
 from pyvirt._checks import invalid_arg
-from pyvirt.driver import unsupported_flags
+from pyvirt.driver import domain_not_running, unsupported_flags
 
-from pyvirt_test._domain_ops import _invalid_not_running
 from pyvirt_test._state import TestState
 
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
@@ -51,7 +50,7 @@ class GuestMemoryOps:
             )
         with self.state.lock:
             if not self.state.domains.from_ref(dom_ref).active:
-                raise _invalid_not_running()
+                raise domain_not_running()
         first = start & 0xFF
         cycle = bytes(range(first, 256)) + bytes(range(first))
         return (cycle * (size // 256 + 1))[:size]

@@ -12,9 +12,9 @@ they answer VIR_ERR_NO_SUPPORT from the contract's defaults.
 from __future__ import annotations
 
 from pyvirt import DomainFSInfo, ErrorCode, ErrorDomain, make_error
-from pyvirt.driver import unsupported_flags
+from pyvirt.driver import domain_not_running, unsupported_flags
 
-from pyvirt_test._domain_ops import DomainOps, _invalid_not_running
+from pyvirt_test._domain_ops import DomainOps
 from pyvirt_test._keycodes import CODESET_NAMES, accepts
 
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
@@ -45,7 +45,7 @@ class GuestOps(DomainOps):
         reported from the shared domain code)."""
         dom = self._dom(dom_ref)
         if not dom.active:
-            raise _invalid_not_running()
+            raise domain_not_running()
         return dom
 
     # -- filesystems ----------------------------------------------------------------------
