@@ -10,8 +10,7 @@ period='N'/>``; a test domain is never tainted, so it has no messages.
 from __future__ import annotations
 
 from pyvirt import ErrorCode, ErrorDomain, make_error
-from pyvirt._checks import invalid_arg
-from pyvirt.driver import unsupported_flags
+from pyvirt.driver import invalid_arg, unsupported_flags
 
 from pyvirt_test._domain_ops import _invalid_not_running
 from pyvirt_test._state import TestState
