@@ -234,6 +234,9 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "domain_get_hostname": lambda h: h[1].hostname(),  # read-only refused, though @acl: read
     "domain_get_time": lambda h: h[0]._calls.domain_get_time(h[1]._ref, 0),
     "domain_set_time": lambda h: h[1].set_time(5),
+    # guest memory (helper "binding")
+    "domain_memory_peek": lambda h: h[1].memory_peek(0, 8, 1),
+    "domain_set_memory_stats_period": lambda h: h[1].set_memory_stats_period(5),
     "domain_set_scheduler_parameters": lambda h: h[1].set_scheduler_parameters(
         [typed_param("weight", TypedParameterType.UINT, 5)]
     ),

@@ -10,8 +10,7 @@ period='N'/>``; a test domain is never tainted, so it has no messages.
 from __future__ import annotations
 
 from pyvirt import ErrorCode, ErrorDomain, make_error
-from pyvirt._checks import invalid_arg
-from pyvirt.driver import domain_not_running, unsupported_flags
+from pyvirt.driver import domain_not_running, invalid_arg, unsupported_flags
 
 from pyvirt_test._state import TestState
 
