@@ -6,8 +6,10 @@ The guest is Debian's own kernel (``linux-image-amd64``: /boot/vmlinuz-*) and an
 packed here from ``busybox-static`` plus the few kernel modules the devices need.  Its
 ``/init`` mounts /proc, /sys and /dev, loads the modules, starts busybox ``acpid`` so the
 ACPI power button powers the guest off, prints :data:`BANNER` on the serial console, brings
-eth0 up with DHCP in the background (printing :data:`NET_BANNER` and its address), and
-runs a shell on the console for ever.
+eth0 up with DHCP in the background (printing :data:`NET_BANNER` and its address), starts
+the QEMU guest agent (Debian's ``qemu-guest-agent``, copied in with the shared libraries
+``ldd`` names) on the virtio-serial port ``org.qemu.guest_agent.0`` when the domain has that
+channel, and runs a shell on the console for ever.
 
 The archive is written by Python (cpio "newc" plus gzip), so nothing but the two packages is
 needed; the build takes well under a second and is cached once per test run.
@@ -38,8 +40,10 @@ __all__ = [
     "build_guest",
     "find_busybox",
     "find_kernel",
+    "find_qemu_ga",
     "guest_domain_xml",
     "guest_missing",
+    "agent_missing",
     "linux_guest",
     "kvm_boots",
     "wait_for_text",
@@ -51,12 +55,20 @@ BANNER = "PYVIRT-GUEST-READY"
 NET_BANNER = "PYVIRT-GUEST-NET"
 #: Shell prompt of the console shell: distinct, so a test knows when an answer is complete.
 PROMPT = "pyvirt-guest# "
+#: The guest's host name (what the agent's guest-get-host-name answers).
+HOSTNAME = "pyvirt-guest"
+#: Printed once the guest agent runs on its port.
+AGENT_BANNER = "PYVIRT-GUEST-AGENT"
+#: The virtio-serial port name libvirt and the agent agree on.
+AGENT_PORT = "org.qemu.guest_agent.0"
 
 #: Modules the guest loads at boot (with their dependencies, found in modules.dep).
 #: Everything else it needs (8250 serial, the ACPI core, devtmpfs) is built into Debian's
 #: kernel: evdev and button for the power button, pvpanic-mmio for the ISA pvpanic device
 #: (an ACPI device, QEMU0001), virtio_pci and virtio_net for the NIC, virtio_blk for disks.
-MODULES = ("evdev", "button", "pvpanic-mmio", "virtio_pci", "virtio_net", "virtio_blk")
+#: virtio_console is the virtio-serial bus the guest agent's port is on.
+MODULES = ("evdev", "button", "pvpanic-mmio", "virtio_pci", "virtio_net", "virtio_blk",
+           "virtio_console")  # fmt: skip
 #: Loaded only when the kernel command line says ``pyvirt_disks`` (the disk tests): disks
 #: and a cdrom on virtio, SATA and SCSI, and qemu_fw_cfg for the boot order QEMU gave the
 #: firmware.  Not at every boot: AHCI's port probing prints late console lines that would
@@ -75,6 +87,7 @@ if grep -q pyvirt_disks /proc/cmdline; then
     for m in $(cat /lib/modules/disk-order); do insmod /lib/modules/$m; done
 fi
 ifconfig lo 127.0.0.1 up
+hostname {HOSTNAME}
 # The power button: busybox acpid runs /etc/acpi/PWRF/00000080 (see acpid -h).
 acpid -c /etc/acpi -l /tmp/acpid.log
 # The banner promises the button works: wait until acpid has the input devices open.
@@ -87,11 +100,57 @@ if [ -e /sys/class/net/eth0 ]; then
      udhcpc -i eth0 -s /etc/udhcpc.script -q -n -t 10 >/tmp/udhcpc.log 2>&1 \\
         && echo "{NET_BANNER} $(ip -4 -o addr show eth0 | awk '{{print $4}}')" >/dev/console) &
 fi
+# The guest agent, on the virtio-serial port named for it (no udev here: the port's
+# name is in sysfs, its node in devtmpfs).  -d: it daemonizes once the port is open.
+if [ -x /sbin/qemu-ga ]; then
+    ln -s /bin/busybox /sbin/hwclock  # guest-set-time needs /sbin/hwclock
+    for port in /sys/class/virtio-ports/*; do
+        [ "$(cat $port/name 2>/dev/null)" = {AGENT_PORT} ] || continue
+        dev=/dev/${{port##*/}}
+        for i in $(seq 100); do [ -e $dev ] && break; usleep 50000; done
+        qemu-ga -d -m virtio-serial -p $dev -t /run -f /run/qemu-ga.pid -l /tmp/qemu-ga.log \
+            && echo "{AGENT_BANNER}"
+    done
+fi
+# What udev does for a hot-added vCPU: bring it online (once: one the agent took
+# offline stays offline).
+(seen=$(echo /sys/devices/system/cpu/cpu[0-9]*)
+ while usleep 200000; do
+    now=$(echo /sys/devices/system/cpu/cpu[0-9]*)
+    for cpu in $now; do
+        case " $seen " in *" $cpu "*) continue ;; esac
+        [ -e $cpu/online ] && echo 1 >$cpu/online
+    done
+    seen=$now
+ done) &
 echo "{BANNER}"
 while true; do setsid cttyhack sh -i; done
 """
 
 _POWER_BUTTON = "#!/bin/sh\necho 'power button: powering off' >/dev/console\npoweroff -f\n"
+
+#: The agent's guest-shutdown runs ``/sbin/shutdown -h -P|-r|-H +0 MESSAGE``; busybox has
+#: no shutdown applet, so this maps it to busybox's poweroff, reboot and halt.
+_SHUTDOWN = """#!/bin/sh
+echo "shutdown $*" >/dev/console
+case " $* " in
+*" -r "*) exec reboot -f ;;
+*" -H "*) exec halt -f ;;
+*) exec poweroff -f ;;
+esac
+"""
+#: The agent's guest-set-user-password pipes ``user:password`` into ``chpasswd [-e]``,
+#: which busybox-static lacks: this one writes the (hashed) password into /etc/shadow.
+_CHPASSWD = """#!/bin/sh
+while IFS=: read -r user pass; do
+    [ "$1" = -e ] || pass=$(mkpasswd "$pass")
+    grep -q "^$user:" /etc/shadow || { echo "chpasswd: unknown user $user" >&2; exit 1; }
+    sed -i "s|^$user:[^:]*:|$user:$pass:|" /etc/shadow
+done
+"""
+#: Accounts the agent's guest-set-user-password changes.
+_PASSWD = "root:x:0:0:root:/root:/bin/sh\n"
+_SHADOW = "root:*:19000:0:99999:7:::\n"
 
 _UDHCPC = """#!/bin/sh
 # udhcpc's hook: configure the address and the default route it was offered.
@@ -145,6 +204,30 @@ def find_busybox() -> Path | None:
         if head.startswith(b"\x7fELF") and b"/ld-linux" not in head:
             return candidate
     return None
+
+
+def find_qemu_ga() -> Path | None:
+    """Debian's qemu-guest-agent binary, or None when the package is not installed."""
+    path = Path("/usr/sbin/qemu-ga")
+    return path if os.access(path, os.X_OK) else None
+
+
+def agent_missing() -> str | None:
+    """Why the guest has no agent here, or None when it has one."""
+    if find_qemu_ga() is None:
+        return "no qemu-ga (apt install qemu-guest-agent)"
+    return None
+
+
+def shared_libraries(binary: Path) -> list[Path]:
+    """The shared objects *binary* loads (its interpreter included), as ``ldd`` names them."""
+    out = subprocess.run(["ldd", str(binary)], capture_output=True, text=True, check=True).stdout
+    found = []
+    for line in out.splitlines():
+        m = re.search(r"(?:=>\s*)?(/\S+)\s+\(0x", line)
+        if m:
+            found.append(Path(m[1]))
+    return found
 
 
 def guest_missing() -> str | None:
@@ -211,12 +294,33 @@ def module_load_order(modules_dir: Path, wanted: tuple[str, ...]) -> list[str]:
     return order
 
 
-def build_initramfs(busybox: Path, modules_dir: Path) -> bytes:
+def _add_qemu_ga(cpio: _Cpio, qemu_ga: Path) -> None:
+    """The agent at /sbin/qemu-ga, each library at the path ldd found it on."""
+    made = {"bin", "sbin", "etc", "lib", "lib/modules"}
+    for lib in shared_libraries(qemu_ga):
+        rel = str(lib).lstrip("/")
+        parts = Path(rel).parts
+        for i in range(1, len(parts)):
+            parent = "/".join(parts[:i])
+            if parent not in made:
+                cpio.dir(parent)
+                made.add(parent)
+        cpio.file(rel, lib.read_bytes(), 0o755)
+    cpio.file("sbin/qemu-ga", qemu_ga.read_bytes(), 0o755)
+    cpio.file("sbin/shutdown", _SHUTDOWN.encode(), 0o755)
+    cpio.file("sbin/chpasswd", _CHPASSWD.encode(), 0o755)
+
+
+def build_initramfs(busybox: Path, modules_dir: Path, qemu_ga: Path | None = None) -> bytes:
     """The gzip-compressed initramfs (see the module docstring for what /init does)."""
     cpio = _Cpio()
     for d in ("bin", "sbin", "etc", "etc/acpi", "etc/acpi/PWRF", "lib", "lib/modules",
-              "proc", "sys", "dev", "tmp", "root"):  # fmt: skip
+              "proc", "sys", "dev", "tmp", "root", "run"):  # fmt: skip
         cpio.dir(d)
+    cpio.file("etc/passwd", _PASSWD.encode())
+    cpio.file("etc/shadow", _SHADOW.encode(), 0o600)
+    if qemu_ga is not None:
+        _add_qemu_ga(cpio, qemu_ga)
     cpio.file("bin/busybox", busybox.read_bytes(), 0o755)
     cpio.file("init", _INIT.encode(), 0o755)
     cpio.file("etc/acpi/PWRF/00000080", _POWER_BUTTON.encode(), 0o755)
@@ -240,7 +344,8 @@ def build_guest(dest: Path) -> Guest:
     dest.mkdir(parents=True, exist_ok=True)
     guest = Guest(kernel=dest / "vmlinuz", initrd=dest / "initrd.gz", version=version)
     guest.kernel.write_bytes(kernel.read_bytes())
-    guest.initrd.write_bytes(build_initramfs(busybox, Path("/lib/modules") / version))
+    initrd = build_initramfs(busybox, Path("/lib/modules") / version, find_qemu_ga())
+    guest.initrd.write_bytes(initrd)
     return guest
 
 

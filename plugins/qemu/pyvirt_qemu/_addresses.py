@@ -22,7 +22,7 @@ from pyvirt import (
     make_error,
 )
 from pyvirt.conf import InterfaceDef, parse_mac
-from pyvirt.driver import unsupported, unsupported_flags
+from pyvirt.driver import domain_not_running, unsupported, unsupported_flags
 
 if TYPE_CHECKING:
     from pyvirt_qemu._dnsmasq import Lease
@@ -85,8 +85,7 @@ class AddressOps:
         with self.driver.lock:
             live = obj.live
         if live is None:
-            raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
-                             "domain is not running")  # fmt: skip
+            raise domain_not_running()
         if source == SRC_LEASE:
             return self._lease_addresses(live.interfaces)
         if source == SRC_ARP:
@@ -98,8 +97,10 @@ class AddressOps:
                 if nic.mac and nic.mac.lower() in table
             ]  # fmt: skip
         if source == SRC_AGENT:
-            raise make_error(ErrorCode.ARGUMENT_UNSUPPORTED, ErrorDomain.QEMU,
-                             "QEMU guest agent is not configured")  # fmt: skip
+            from pyvirt_qemu._agent_ops import agent_interfaces
+            from pyvirt_qemu._agent_state import agent_of
+
+            return agent_interfaces(agent_of(self.driver, obj))
         raise make_error(ErrorCode.ARGUMENT_UNSUPPORTED, ErrorDomain.QEMU,
                          f"Unknown IP address data source {source}")  # fmt: skip
 

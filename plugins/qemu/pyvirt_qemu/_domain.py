@@ -43,6 +43,8 @@ class Run:
     device_waiters: dict[str, threading.Event] = field(default_factory=dict)
     #: Devices asked to leave (device_del) and not gone yet: id -> (device, backend cleanup).
     pending_removals: dict[str, tuple[Any, list[tuple[str, str]]]] = field(default_factory=dict)
+    #: The guest agent's connection (pyvirt_qemu._agent.Agent), made on first use.
+    agent: Any = None
 
 
 @dataclass(eq=False)
@@ -58,6 +60,8 @@ class QemuDomain:
     #: A managed save image waits in the driver's save directory for the next start.
     managed_save: bool = False
     job: JobLock = field(default_factory=JobLock)
+    #: guest-agent-timeout (VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_*, or seconds): -1 default.
+    agent_timeout: int = -1
 
     @property
     def name(self) -> str:

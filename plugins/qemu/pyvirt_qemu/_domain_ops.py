@@ -34,8 +34,9 @@ from pyvirt import (
     make_error,
 )
 from pyvirt.conf import DomainDef, format_domain_xml, parse_domain_xml
-from pyvirt.driver import unsupported_flags
+from pyvirt.driver import domain_not_running, unsupported_flags
 
+from pyvirt_qemu._agent_state import agent_shutdown
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._config import atomic_write, remove_file
 from pyvirt_qemu._console import console_device, open_console
@@ -55,9 +56,6 @@ _CONSOLE_FORCE, _CONSOLE_SAFE = 1, 2
 #: VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
 _UNDEFINE_MANAGED_SAVE = 1
 
-
-def _not_running() -> VirtError:
-    return make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN, "domain is not running")
 
 
 def _parse(xml: str) -> DomainDef:
@@ -210,21 +208,25 @@ class DomainOps:
         with dom.job.hold(api, self.driver.job_wait):
             run = dom.run
             if run is None:
-                raise _not_running()
+                raise domain_not_running()
             if api == "virDomainReboot":
                 run.fake_reboot = True
             run.monitor.execute(command)
 
     def domain_shutdown(self, dom_ref: DomainRef, flags: int) -> None:
-        # 1 = VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN, the only method without a guest agent.
-        unsupported_flags(flags, 1, "qemuDomainShutdownFlags", _Q)
-        self._monitor_job(dom_ref, "virDomainShutdown", "system_powerdown")
+        """ACPI power button (1) or the guest agent (2); with neither flag the agent when
+        it is connected, the button when it is not or fails (libvirt's order)."""
+        unsupported_flags(flags, 1 | 2, "qemuDomainShutdownFlags", _Q)
+        if not agent_shutdown(self.driver, self._dom(dom_ref), "powerdown", flags):
+            self._monitor_job(dom_ref, "virDomainShutdown", "system_powerdown")
 
     def domain_reboot(self, dom_ref: DomainRef, flags: int) -> None:
         """ACPI power button, and when the guest powers off QEMU is reset and continued
-        instead of stopped (libvirt's "fake reboot"); the guest must answer ACPI."""
-        unsupported_flags(flags, 1, "qemuDomainReboot", _Q)
-        self._monitor_job(dom_ref, "virDomainReboot", "system_powerdown")
+        instead of stopped (libvirt's "fake reboot"); the guest must answer ACPI.  The
+        guest agent's reboot (flag 2) first, as for shutdown."""
+        unsupported_flags(flags, 1 | 2, "qemuDomainReboot", _Q)
+        if not agent_shutdown(self.driver, self._dom(dom_ref), "reboot", flags):
+            self._monitor_job(dom_ref, "virDomainReboot", "system_powerdown")
 
     def domain_reset(self, dom_ref: DomainRef, flags: int) -> None:
         """system_reset; a crashed guest (kept by on_crash preserve) is then paused, reason
@@ -234,7 +236,7 @@ class DomainOps:
         with dom.job.hold("virDomainReset", self.driver.job_wait):
             run = dom.run
             if run is None:
-                raise _not_running()
+                raise domain_not_running()
             run.monitor.execute("system_reset")
             run.got_shutdown = run.panicked = False
             if dom.state != DomainState.CRASHED:
@@ -249,7 +251,7 @@ class DomainOps:
         with dom.job.hold("virDomainSuspend", self.driver.job_wait):
             run = dom.run
             if run is None:
-                raise _not_running()
+                raise domain_not_running()
             if dom.state == DomainState.PAUSED:
                 return  # libvirt: suspending a paused domain changes nothing
             run.monitor.execute("stop")
@@ -263,7 +265,7 @@ class DomainOps:
         with dom.job.hold("virDomainResume", self.driver.job_wait):
             run = dom.run
             if run is None:
-                raise _not_running()
+                raise domain_not_running()
             if dom.state != DomainState.PAUSED:
                 return
             run.monitor.execute("cont")
@@ -281,7 +283,7 @@ class DomainOps:
             if not flags & (live_f | config_f):
                 flags |= live_f if dom.active else config_f
             if flags & live_f and dom.run is None:
-                raise _not_running()
+                raise domain_not_running()
             for defn in ([dom.live] if flags & live_f else []) + (
                 [dom.defn] if flags & config_f else []
             ):
@@ -317,7 +319,7 @@ class DomainOps:
         with dom.job.hold("virDomainScreenshot", self.driver.job_wait):
             run, live = dom.run, dom.live
             if run is None or live is None:
-                raise _not_running()
+                raise domain_not_running()
             screens = [i for i, v in enumerate(live.videos) if v.model != "none"]
             if not screens:
                 raise make_error(ErrorCode.OPERATION_FAILED, _Q,
@@ -400,7 +402,7 @@ class DomainOps:
         with self.driver.lock:
             live = dom.live
         if live is None:
-            raise _not_running()
+            raise domain_not_running()
         device = f"{dom.uuid}/{console_device(live, dev_name)}"
         return self.driver.consoles.open(
             device, lambda: open_console(live, dev_name), bool(flags & _CONSOLE_FORCE)

@@ -21,6 +21,8 @@ from pyvirt import URI, ErrorCode, ErrorDomain, ObjectEvent, make_error
 from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 
 from pyvirt_qemu._addresses import AddressOps
+from pyvirt_qemu._agent_guest_ops import AgentGuestOps
+from pyvirt_qemu._agent_ops import AgentOps
 from pyvirt_qemu._command import DEFAULT_EMULATOR
 from pyvirt_qemu._domain_ops import DomainOps
 from pyvirt_qemu._dump_ops import DumpOps
@@ -66,6 +68,8 @@ class QemuConnection(
     VolumeOps,
     NetworkOps,
     AddressOps,
+    AgentOps,
+    AgentGuestOps,
     DriverConnection,
 ):
     def __init__(self, driver: QemuDriver, uri: str) -> None:

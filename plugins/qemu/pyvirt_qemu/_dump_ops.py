@@ -28,7 +28,7 @@ from pyvirt import (
     ErrorDomain,
     make_error,
 )
-from pyvirt.driver import unsupported_flags
+from pyvirt.driver import domain_not_running, unsupported_flags
 
 from pyvirt_qemu._domain import QemuDomain, Run
 from pyvirt_qemu._lifecycle import save_run_status, stop_domain
@@ -85,8 +85,7 @@ class DumpOps:
         with obj.job.hold("virDomainCoreDumpWithFormat", driver.job_wait):
             run, live = obj.run, obj.live
             if run is None or live is None:
-                raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
-                                 "domain is not running")  # fmt: skip
+                raise domain_not_running()
             paused_here = not flags & LIVE and obj.state == DomainState.RUNNING
             if paused_here:
                 self._set(obj, run, "stop", DomainState.PAUSED, DomainPausedReason.DUMP,

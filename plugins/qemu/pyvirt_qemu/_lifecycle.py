@@ -223,7 +223,8 @@ def refresh_live_data(run: Run, live: Any) -> None:
     """Copy what only the running QEMU knows into the live definition: pty paths of serial
     consoles and the VNC port QEMU picked."""
     ptys: dict[str, str] = {}
-    for chardev in run.monitor.execute("query-chardev"):
+    chardevs = run.monitor.execute("query-chardev")
+    for chardev in chardevs:
         filename = str(chardev.get("filename", ""))
         if filename.startswith("pty:"):
             ptys[str(chardev.get("label"))] = filename[4:]
@@ -236,6 +237,9 @@ def refresh_live_data(run: Run, live: Any) -> None:
             label = f"charconsole{port}"
         if label in ptys:
             ch.sources = [{"path": ptys[label]}]
+    from pyvirt_qemu._agent_state import refresh_channel_states  # (it imports this module)
+
+    refresh_channel_states(live, chardevs)
     if live.graphics:
         g = live.graphics[0]
         if g.listens and g.listens[0].get("type", "address") == "address":
@@ -264,6 +268,8 @@ def stop_domain(
     live = dom.live
     run.stopping = True
     run.monitor.close()
+    if run.agent is not None:
+        run.agent.close()
     run.proc.kill(KILL_GRACE)
     with driver.lock:
         event_id = dom.id
@@ -303,7 +309,12 @@ def on_monitor_event(
             _in_thread(handle_guest_shutdown, driver, dom, run, str(data.get("reason", "")))
         return
     if event == "DEVICE_DELETED":
-        _device_deleted(driver, dom, run, str(data.get("device") or ""))
+        _device_deleted(driver, dom, run, _deleted_alias(data))
+        return
+    if event == "VSERPORT_CHANGE":
+        from pyvirt_qemu._agent_state import on_vserport_change  # (it imports this module)
+
+        on_vserport_change(driver, dom, run, str(data.get("id") or ""), bool(data.get("open")))
         return
     if event == "GUEST_PANICKED":
         run.panicked = True
@@ -336,6 +347,20 @@ def on_monitor_event(
     driver.emit(dom, *changed)
 
 
+def _deleted_alias(data: dict[str, Any]) -> str:
+    """The id of the device a DEVICE_DELETED is about.  QEMU 7.2 sends none for an ejected
+    vCPU, only one for its local APIC child (``/machine/peripheral/vcpu2/lapic``), which
+    goes with it: that one stands for the vCPU."""
+    device = str(data.get("device") or "")
+    if device:
+        return device
+    parts = str(data.get("path") or "").split("/")
+    if len(parts) == 5 and parts[2] == "peripheral" and parts[3].startswith("vcpu") \
+            and parts[4] == "lapic":  # fmt: skip
+        return parts[3]
+    return ""
+
+
 def _device_deleted(driver: QemuDriver, dom: QemuDomain, run: Run, alias: str) -> None:
     """The guest let go of a device: wake the detach waiting for it, or, when it gave up
     waiting, finish the removal in a thread of its own (pyvirt_qemu._hotplug)."""
@@ -345,6 +370,11 @@ def _device_deleted(driver: QemuDriver, dom: QemuDomain, run: Run, alias: str) -
             waiter.set()
             return
         pending = alias in run.pending_removals
+    if pending and not run.stopping and alias.startswith("vcpu"):
+        from pyvirt_qemu._vcpu_hotplug import vcpu_deleted  # (it imports this module)
+
+        _in_thread(vcpu_deleted, driver, dom, run, alias)
+        return
     if pending and not run.stopping:
         from pyvirt_qemu._hotplug import finish_removal  # (it imports this module)
 

@@ -32,7 +32,7 @@ from pyvirt import (
     make_error,
 )
 from pyvirt.conf import parse_domain_xml
-from pyvirt.driver import DomainObjList
+from pyvirt.driver import DomainObjList, domain_not_running
 
 from pyvirt_qemu._config import QemuPaths, remove_file
 from pyvirt_qemu._console_sessions import ConsoleSessions
@@ -298,8 +298,7 @@ class QemuDriver:
         with self.lock:
             run = dom.run
             if run is None:
-                raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
-                                 "domain is not running")  # fmt: skip
+                raise domain_not_running()
             run.stopping = True
         run.proc.kill(KILL_GRACE)
         with dom.job.hold(api, self.job_wait):

@@ -364,13 +364,13 @@ class SnapshotOps:
             only = bool(flags & _D.CHILDREN_ONLY)
             doomed = tree.doomed(snap.name, children=children, children_only=only)
             if not flags & _D.METADATA_ONLY:
-                external = [n for n in doomed if snapshot_is_external(tree.snaps[n])]
+                external = [n for n in doomed if snapshot_is_external(tree.moments[n])]
                 if external:
                     raise make_error(ErrorCode.CONFIG_UNSUPPORTED, _Q,
                                      f"deletion of {len(external)} external disk snapshots not "
                                      "supported yet")  # fmt: skip
                 for name in reversed(doomed):
-                    self._delete_images(dom, tree.snaps[name])
+                    self._delete_images(dom, tree.moments[name])
             with self.driver.lock:
                 tree.remove(snap.name, children=children, children_only=only)
                 self.driver.snapshots.forget(dom.name, doomed)

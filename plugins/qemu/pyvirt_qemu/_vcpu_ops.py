@@ -17,18 +17,21 @@ from pyvirt.driver import (
     cpumap_of,
     cpus_of,
     emulator_pin,
+    parse_cpuset,
     set_pin,
     unsupported_flags,
     vcpu_pin,
 )
 
 from pyvirt_qemu._affect import AffectOps
+from pyvirt_qemu._agent_ops import guest_online_vcpus, set_guest_online_vcpus
+from pyvirt_qemu._agent_state import agent_of
 from pyvirt_qemu._stats_ops import host_cpus
 
 if TYPE_CHECKING:
     from pyvirt.conf import DomainDef
 
-    from pyvirt_qemu._domain import Run
+    from pyvirt_qemu._domain import QemuDomain, Run
 
 __all__ = ["VcpuOps", "apply_pins"]
 
@@ -84,20 +87,23 @@ class VcpuOps(AffectOps):
     def domain_get_vcpus_flags(self, dom_ref: DomainRef, flags: int) -> int:
         unsupported_flags(flags, _LIVE | _CONFIG | _MAXIMUM | _GUEST, "qemuDomainGetVcpusFlags", _Q)
         if flags & _GUEST:
-            raise make_error(ErrorCode.ARGUMENT_UNSUPPORTED, _Q,
-                             "QEMU guest agent is not configured")  # fmt: skip
+            if flags & _CONFIG:
+                raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                                 f"invalid flag combination: (0x{flags:x})")  # fmt: skip
+            return guest_online_vcpus(agent_of(self.driver, self.driver.domains.from_ref(dom_ref)))
         with self.driver.lock:
             _, defn = self._one_def(dom_ref, flags & (_LIVE | _CONFIG))
             return defn.max_vcpus if flags & _MAXIMUM else defn.vcpus
 
     def domain_set_vcpus_flags(self, dom_ref: DomainRef, nvcpus: int, flags: int) -> None:
-        """The persistent count (or maximum); a running guest's count changes only within
-        what it was started with, which is the maximum here (no vCPU hotplug)."""
+        """The persistent count (or maximum), and a running guest's count by vCPU hotplug
+        (pyvirt_qemu._vcpu_hotplug) up to the maximum it was started with."""
         unsupported_flags(flags, _LIVE | _CONFIG | _MAXIMUM | _GUEST, "qemuDomainSetVcpusFlags", _Q)
         if flags & _GUEST:
-            raise make_error(ErrorCode.ARGUMENT_UNSUPPORTED, _Q,
-                             "QEMU guest agent is not configured")  # fmt: skip
-        with self.driver.define_lock, self.driver.lock:
+            agent = agent_of(self.driver, self.driver.domains.from_ref(dom_ref))
+            set_guest_online_vcpus(agent, nvcpus)
+            return
+        with self.driver.lock:
             dom, live, config = self._affected(dom_ref, flags)
             if live:
                 assert dom.live is not None
@@ -109,26 +115,57 @@ class VcpuOps(AffectOps):
                     raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
                                      "requested vcpus is greater than max allowable vcpus for "
                                      f"the live domain: {nvcpus} > {dom.live.max_vcpus}")  # fmt: skip
-                if nvcpus != dom.live.vcpus:
-                    raise make_error(ErrorCode.OPERATION_UNSUPPORTED, _Q,
-                                     "changing the vCPU count of a running domain needs vCPU "
-                                     "hotplug, which this driver does not do")  # fmt: skip
             if config:
+                self._check_config_count(dom, nvcpus, flags)
+        if live:
+            with dom.job.hold("virDomainSetVcpusFlags", self.driver.job_wait):
+                run = dom.run
+                if run is None:
+                    raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
+                                     "domain is not running")  # fmt: skip
+                from pyvirt_qemu._vcpu_hotplug import set_live_vcpu_count  # (cycle: _lifecycle)
+
+                set_live_vcpu_count(self.driver, dom, run, nvcpus)
+        if config:
+            with self.driver.define_lock, self.driver.lock:
                 new = dom.defn.copy()
                 if flags & _MAXIMUM:
                     new.max_vcpus = nvcpus
                     new.vcpus = min(new.vcpus, nvcpus)
-                elif nvcpus > new.max_vcpus:
-                    raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
-                                     "requested vcpus is greater than max allowable vcpus for "
-                                     f"the persistent domain: {nvcpus} > {new.max_vcpus}")  # fmt: skip
                 else:
                     new.vcpus = nvcpus
-                if nvcpus < 1:
-                    raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
-                                     "requested vcpu count must be at least 1")  # fmt: skip
                 dom.defn = new
                 self._persist(dom)
+
+    def _check_config_count(self, dom: QemuDomain, nvcpus: int, flags: int) -> None:
+        if not flags & _MAXIMUM and nvcpus > dom.defn.max_vcpus:
+            raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                             "requested vcpus is greater than max allowable vcpus for "
+                             f"the persistent domain: {nvcpus} > {dom.defn.max_vcpus}")  # fmt: skip
+        if nvcpus < 1:
+            raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+                             "requested vcpu count must be at least 1")  # fmt: skip
+
+    def domain_set_vcpu(self, dom_ref: DomainRef, vcpumap: str, state: int, flags: int) -> None:
+        """setvcpu: plug or unplug single vCPUs of a running guest (live only here)."""
+        unsupported_flags(flags, _LIVE | _CONFIG, "qemuDomainSetVcpu", _Q)
+        ids = parse_cpuset(vcpumap)
+        if not ids:
+            raise make_error(ErrorCode.INVALID_ARG, _Q, "no vcpus selected for modification")
+        with self.driver.lock:
+            dom, live, config = self._affected(dom_ref, flags)
+        if config:
+            raise make_error(ErrorCode.OPERATION_UNSUPPORTED, _Q,
+                             "changing single vCPUs of the persistent definition is not "
+                             "supported by this driver")  # fmt: skip
+        with dom.job.hold("virDomainSetVcpu", self.driver.job_wait):
+            run = dom.run
+            if run is None:
+                raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
+                                 "domain is not running")  # fmt: skip
+            from pyvirt_qemu._vcpu_hotplug import set_live_vcpus  # (cycle: _lifecycle)
+
+            set_live_vcpus(self.driver, dom, run, ids, bool(state))
 
     # -- pinning ---------------------------------------------------------------------------
     def domain_get_vcpu_pin_info(
