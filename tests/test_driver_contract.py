@@ -69,6 +69,10 @@ def test_the_test_driver_passes_the_whole_contract_through_pyvirtd(tmp_path: Pat
 def test_the_qemu_driver_passes_what_it_supports_through_pyvirtd(tmp_path: Path) -> None:
     with tempfile.TemporaryDirectory(prefix="pvc-", dir="/tmp") as tmp:
         env = {"PYVIRT_QEMU_ROOT": f"{tmp}/qemu", "PYVIRT_QEMU_ACCEL": "tcg"}
+        # QEMU as root: the contract's files sit in this private (0700) directory, which
+        # the default DAC user could not reach (see tests/qemu_helpers.py, qemu_root).
+        Path(tmp, "qemu").mkdir()
+        Path(tmp, "qemu", "qemu.conf").write_text('user = "root"\ngroup = "root"\n')
         daemon = start_pyvirtd(Path(tmp) / "run", env=env)
         try:
             # with xdist: the unsupported list is rebuilt from the workers' skip reports
