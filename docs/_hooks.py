@@ -315,6 +315,13 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
         (),
         "domsetlaunchsecstate test --secrethdr {dir}/d2.xml --secret {dir}/d2.xml",
     ),
+    "migrate": ((), "migrate test test:///default --live"),
+    "migrate-setmaxdowntime": ((), "migrate-setmaxdowntime test 100"),
+    "migrate-getmaxdowntime": ((), "migrate-getmaxdowntime test"),
+    "migrate-compcache": ((), "migrate-compcache test"),
+    "migrate-setspeed": ((), "migrate-setspeed test 100"),
+    "migrate-getspeed": ((), "migrate-getspeed test"),
+    "migrate-postcopy": ((), "migrate-postcopy test"),
     "echo": ((), "echo hello"),
     "exit": ((), "exit"),
     "quit": ((), "quit"),
@@ -334,6 +341,13 @@ EXPECTED_ERRORS = {
     "domsetlaunchsecstate": (
         "not supported by the connection driver: virDomainSetLaunchSecurityState"
     ),
+    "migrate": "not supported by the connection driver: virDomainMigrate3",
+    "migrate-setmaxdowntime": "not supported by the connection driver: virDomainMigrateSetMaxDowntime",
+    "migrate-getmaxdowntime": "not supported by the connection driver: virDomainMigrateGetMaxDowntime",
+    "migrate-compcache": "not supported by the connection driver: virDomainMigrateGetCompressionCache",
+    "migrate-setspeed": "not supported by the connection driver: virDomainMigrateSetMaxSpeed",
+    "migrate-getspeed": "not supported by the connection driver: virDomainMigrateGetMaxSpeed",
+    "migrate-postcopy": "not supported by the connection driver: virDomainMigrateStartPostCopy",
     # -- stats helper (issue 10): libvirt's test driver has no backups
     "backup-begin": "not supported by the connection driver: virDomainBackupBegin",
     "backup-dumpxml": "not supported by the connection driver: virDomainBackupGetXMLDesc",

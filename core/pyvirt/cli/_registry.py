@@ -268,6 +268,15 @@ MODULES: dict[str, tuple[str, ...]] = {
         "domlaunchsecinfo",
         "domsetlaunchsecstate",
     ),
+    "migrate": (
+        "migrate",
+        "migrate-setmaxdowntime",
+        "migrate-getmaxdowntime",
+        "migrate-compcache",
+        "migrate-setspeed",
+        "migrate-getspeed",
+        "migrate-postcopy",
+    ),
     "virsh": ("exit", "help", "quit"),
     "completion": ("complete", "completion"),
 }
