@@ -47,12 +47,12 @@ from pyvirt._domain_extras import (
 )
 from pyvirt._domain_jobs import (
     _IOTHREAD_ID_MAX,
-    _LEGACY_PARAMS,
     _NON_SHARED_DISK,
     _NON_SHARED_INC,
     _OFFLINE,
     _PEER2PEER,
     _TUNNELLED,
+    _extended,
     _params,
     _read_only_error,
     _unsupported_arg,
@@ -1571,7 +1571,7 @@ class AsyncDomain:
                 raise invalid_arg(message, api, "flags")
             raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN, message)
         with_params = await self._supports(FEATURE_MIGRATION_PARAMS)
-        if not with_params and any((p.field not in _LEGACY_PARAMS for p in params)):
+        if not with_params and _extended(params):
             raise _unsupported_arg(
                 "Migration APIs with extensible parameters are not supported but extended parameters were passed"
             )

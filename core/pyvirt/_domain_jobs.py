@@ -264,7 +264,7 @@ class DomainJobMethods:
                 raise invalid_arg(message, api, "flags")
             raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN, message)
         with_params = self._supports(FEATURE_MIGRATION_PARAMS)
-        if not with_params and any(p.field not in _LEGACY_PARAMS for p in params):
+        if not with_params and _extended(params):
             raise _unsupported_arg(
                 "Migration APIs with extensible parameters are not supported but extended "
                 "parameters were passed"
@@ -305,6 +305,11 @@ class DomainJobMethods:
 _LEGACY_PARAMS = frozenset({"migrate_uri", "destination_name", "destination_xml", "bandwidth"})
 #: VIR_MIGRATE_* bits the public API looks at.
 _PEER2PEER, _TUNNELLED, _NON_SHARED_DISK, _NON_SHARED_INC, _OFFLINE = 2, 4, 64, 128, 1024
+
+
+def _extended(params: list[TypedParameter]) -> bool:
+    """Whether *params* hold any beyond those the older migration protocols carry."""
+    return not {p.field for p in params} <= _LEGACY_PARAMS
 
 
 def _unsupported_arg(message: str) -> Exception:
