@@ -322,6 +322,9 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "migrate-setspeed": ((), "migrate-setspeed test 100"),
     "migrate-getspeed": ((), "migrate-getspeed test"),
     "migrate-postcopy": ((), "migrate-postcopy test"),
+    "domdisplay": ((), "domdisplay test"),
+    "vncdisplay": ((), "vncdisplay test"),
+    "ttyconsole": ((), "ttyconsole test"),
     "echo": ((), "echo hello"),
     "exit": ((), "exit"),
     "quit": ((), "quit"),
@@ -342,6 +345,10 @@ EXPECTED_ERRORS = {
         "not supported by the connection driver: virDomainSetLaunchSecurityState"
     ),
     "migrate": "not supported by the connection driver: virDomainMigrate3",
+    # the test domain has no graphics and no console tty (ttyconsole fails silently)
+    "domdisplay": "No graphical display found",
+    "vncdisplay": "Failed to get VNC port. Is this domain using VNC?",
+    "ttyconsole": "",
     "migrate-setmaxdowntime": "not supported by the connection driver: virDomainMigrateSetMaxDowntime",
     "migrate-getmaxdowntime": "not supported by the connection driver: virDomainMigrateGetMaxDowntime",
     "migrate-compcache": "not supported by the connection driver: virDomainMigrateGetCompressionCache",

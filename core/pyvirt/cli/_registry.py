@@ -268,6 +268,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "domlaunchsecinfo",
         "domsetlaunchsecstate",
     ),
+    "display": ("domdisplay", "ttyconsole", "vncdisplay"),
     "migrate": (
         "migrate",
         "migrate-setmaxdowntime",
