@@ -325,6 +325,7 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "domdisplay": ((), "domdisplay test"),
     "vncdisplay": ((), "vncdisplay test"),
     "ttyconsole": ((), "ttyconsole test"),
+    "connect": ((), "connect test:///default"),
     "echo": ((), "echo hello"),
     "exit": ((), "exit"),
     "quit": ((), "quit"),

@@ -269,6 +269,7 @@ MODULES: dict[str, tuple[str, ...]] = {
         "domsetlaunchsecstate",
     ),
     "display": ("domdisplay", "ttyconsole", "vncdisplay"),
+    "connect": ("connect",),
     "migrate": (
         "migrate",
         "migrate-setmaxdowntime",
@@ -364,6 +365,7 @@ LISTED_AFTER = {
     "guestinfo": "domblkthreshold",
     "domdirtyrate-calc": "guestinfo",
     "dom-fd-associate": "domdirtyrate-calc",
+    "connect": "quit",
 }
 
 

@@ -103,7 +103,6 @@ def shell(ctl: Control, prog: str) -> None:
             "Type:  'help' for help with commands\n"
             "       'quit' to quit\n\n"
         )
-    prompt = "virsh > " if ctl.readonly else "virsh # "
     tty = sys.stdin.isatty()
     editing: _Readline | None = None
     if tty:
@@ -114,6 +113,8 @@ def shell(ctl: Control, prog: str) -> None:
     try:
         while ctl.imode:
             ctl.out.flush()
+            # each time: ``connect --readonly`` changes it, as in virsh
+            prompt = "virsh > " if ctl.readonly else "virsh # "
             line = _read(ctl, prompt, tty)
             if line is None:
                 break
