@@ -363,6 +363,8 @@ UNREACHABLE_IN_LIBVIRT: dict[str, str | None] = {
     "nwfilter_binding_delete": (
         "operation forbidden: read only access prevents virNWFilterBindingDelete"
     ),
+    # libvirt-python has no virConnectSupportsFeature (libvirt lets read-only ask it)
+    "connect_supports_feature": None,
     # nor network ports (libvirt-network.c's virNetworkPortDelete checks read-only first)
     "network_port_get_xml_desc": None,
     "network_port_delete": "operation forbidden: read only access prevents virNetworkPortDelete",

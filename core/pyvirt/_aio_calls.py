@@ -2751,6 +2751,13 @@ class AsyncDriverCalls:
             check_access(BY_NUMBER[439], flags, True, api)
         return await driver.domain_set_launch_security_state(dom, params, flags)
 
+    async def connect_supports_feature(
+        self, feature: int, api: str = "virConnectSupportsFeature"
+    ) -> bool:
+        """virConnectSupportsFeature (procedure 60)."""
+        driver = self._driver(api)
+        return await driver.connect_supports_feature(feature)
+
     async def domain_start_dirty_rate_calc(
         self, dom: DomainRef, seconds: int, flags: int, api: str = "virDomainStartDirtyRateCalc"
     ) -> None:
@@ -3920,6 +3927,9 @@ class LocalAsyncDriver:
         self, dom: DomainRef, params: list[TypedParameter], flags: int
     ) -> None:
         return self.sync.domain_set_launch_security_state(dom, params, flags)
+
+    async def connect_supports_feature(self, feature: int) -> bool:
+        return self.sync.connect_supports_feature(feature)
 
     async def domain_start_dirty_rate_calc(self, dom: DomainRef, seconds: int, flags: int) -> None:
         return self.sync.domain_start_dirty_rate_calc(dom, seconds, flags)

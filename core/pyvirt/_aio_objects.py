@@ -58,7 +58,18 @@ from pyvirt._domain_guest import (
     _lifecycle_invalid,
     _strings,
 )
-from pyvirt._domain_jobs import _IOTHREAD_ID_MAX, _params
+from pyvirt._domain_jobs import (
+    _IOTHREAD_ID_MAX,
+    _NON_SHARED_DISK,
+    _NON_SHARED_INC,
+    _OFFLINE,
+    _PEER2PEER,
+    _TUNNELLED,
+    _extended,
+    _params,
+    _read_only_error,
+    _unsupported_arg,
+)
 from pyvirt._domain_memory import (
     _MEMORY_PEEK,
     _PHYSICAL,
@@ -1791,6 +1802,95 @@ class AsyncDomain:
         ``domstats --dirtyrate`` reports it."""
         seconds = check_int(seconds, "seconds", "virDomainStartDirtyRateCalc")
         await self._conn._calls.domain_start_dirty_rate_calc(self._ref, seconds, flags)
+
+    async def _supports(self, feature: int) -> bool:
+        return bool(await self._conn._calls.connect_supports_feature(feature))
+
+    async def _migrate_checks(self, flags: int, api: str) -> None:
+        """What libvirt's migration APIs check before choosing a protocol (the
+        ToURI family in virDomainMigrateUnmanagedCheckCompat, named so in its errors)."""
+        from pyvirt._domjob_driver import FEATURE_MIGRATION_OFFLINE
+
+        if self._conn._calls.read_only:
+            raise _read_only_error(api)
+        if flags & _NON_SHARED_DISK and flags & _NON_SHARED_INC:
+            raise invalid_arg(
+                "Flags 'VIR_MIGRATE_NON_SHARED_DISK' and 'VIR_MIGRATE_NON_SHARED_INC' are mutually exclusive",
+                "virDomainMigrateUnmanagedCheckCompat" if "ToURI" in api else api,
+                "ctl",
+            )
+        if flags & _OFFLINE and (not await self._supports(FEATURE_MIGRATION_OFFLINE)):
+            raise _unsupported_arg("offline migration is not supported by the source host")
+
+    async def migrate3(
+        self,
+        dconn: AsyncConnection,
+        params: list[TypedParameter],
+        flags: int = 0,
+        *,
+        api: str = "virDomainMigrate3",
+    ) -> None:
+        """Migrate to the host of *dconn* (virDomainMigrate3; *params*: VIR_MIGRATE_PARAM_*
+        typed parameters, *flags*: VIR_MIGRATE_*).  A driver without libvirt's migration
+        protocol answers VIR_ERR_NO_SUPPORT, as libvirt's test driver does (*api*: the
+        libvirt function named, for the older virDomainMigrate and virDomainMigrate2)."""
+        from pyvirt._codes import ErrorCode, ErrorDomain
+        from pyvirt._domjob_driver import (
+            FEATURE_MIGRATION_P2P,
+            FEATURE_MIGRATION_PARAMS,
+            FEATURE_MIGRATION_V3,
+        )
+        from pyvirt._errors import make_error
+
+        flags = check_flags(flags, api)
+        await self._migrate_checks(flags, api)
+        if dconn._calls.read_only:
+            raise _read_only_error(api)
+        if flags & _PEER2PEER:
+            if api == "virDomainMigrate3":
+                raise invalid_arg(
+                    "use virDomainMigrateToURI3 for peer-to-peer migration", api, "flags"
+                )
+            if not await self._supports(FEATURE_MIGRATION_P2P):
+                raise make_error(ErrorCode.NO_SUPPORT, ErrorDomain.DOMAIN, api)
+        elif flags & _TUNNELLED:
+            message = "cannot perform tunnelled migration without using peer2peer flag"
+            if api == "virDomainMigrate3":
+                raise invalid_arg(message, api, "flags")
+            raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN, message)
+        with_params = await self._supports(FEATURE_MIGRATION_PARAMS)
+        if not with_params and _extended(params):
+            raise _unsupported_arg(
+                "Migration APIs with extensible parameters are not supported but extended parameters were passed"
+            )
+        if not (await self._supports(FEATURE_MIGRATION_V3) and with_params):
+            raise make_error(ErrorCode.NO_SUPPORT, ErrorDomain.DOMAIN, api)
+        raise make_error(ErrorCode.NO_SUPPORT, ErrorDomain.DOMAIN, api)
+
+    async def migrate_to_uri3(
+        self,
+        dconnuri: str | None,
+        params: list[TypedParameter],
+        flags: int = 0,
+        *,
+        api: str = "virDomainMigrateToURI3",
+    ) -> None:
+        """Migrate peer-to-peer (VIR_MIGRATE_PEER2PEER, to *dconnuri*) or directly
+        (virDomainMigrateToURI3): the source host's driver must support the mode."""
+        from pyvirt._codes import ErrorCode, ErrorDomain
+        from pyvirt._domjob_driver import FEATURE_MIGRATION_DIRECT, FEATURE_MIGRATION_P2P
+        from pyvirt._errors import make_error
+
+        flags = check_flags(flags, api)
+        await self._migrate_checks(flags, api)
+        if flags & _PEER2PEER:
+            if not await self._supports(FEATURE_MIGRATION_P2P):
+                raise _unsupported_arg("p2p migration is not supported by the source host")
+            if not dconnuri:
+                raise invalid_arg(f"dconnuri in {api} must not be NULL", api, "dconnuri")
+        elif not await self._supports(FEATURE_MIGRATION_DIRECT):
+            raise _unsupported_arg("direct migration is not supported by the source host")
+        raise make_error(ErrorCode.NO_SUPPORT, ErrorDomain.DOMAIN, api)
 
     async def memory_peek(self, start: int, size: int, flags: int) -> bytes:
         """*size* bytes of the running guest's memory from *start*: flags must say which

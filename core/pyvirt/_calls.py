@@ -2759,6 +2759,13 @@ class DriverCalls:
             check_access(BY_NUMBER[439], flags, True, api)
         return driver.domain_set_launch_security_state(dom, params, flags)
 
+    def connect_supports_feature(
+        self, feature: int, api: str = "virConnectSupportsFeature"
+    ) -> bool:
+        """virConnectSupportsFeature (procedure 60)."""
+        driver = self._driver(api)
+        return driver.connect_supports_feature(feature)
+
     def domain_start_dirty_rate_calc(
         self, dom: DomainRef, seconds: int, flags: int, api: str = "virDomainStartDirtyRateCalc"
     ) -> None:

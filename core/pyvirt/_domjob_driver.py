@@ -23,8 +23,22 @@ def _no_support(method: str) -> NoReturn:
     raise make_error(ErrorCode.NO_SUPPORT, ErrorDomain.DOMAIN, BY_METHOD[method].api)
 
 
+#: libvirt's virDrvFeature numbers the public migration API asks about.
+FEATURE_MIGRATION_P2P = 3
+FEATURE_MIGRATION_DIRECT = 4
+FEATURE_MIGRATION_V3 = 6
+FEATURE_TYPED_PARAM_STRING = 8
+FEATURE_MIGRATION_OFFLINE = 10
+FEATURE_MIGRATION_PARAMS = 11
+
+
 class DomainJobDriver:
     """IOThreads, CPU statistics, jobs, migration tunables, launch security."""
+
+    def connect_supports_feature(self, feature: int) -> bool:
+        """virConnectSupportsFeature: whether the driver has optional protocol *feature*
+        (VIR_DRV_FEATURE_*).  A driver without the entry has none, as in libvirt."""
+        return False
 
     # -- IOThreads (libvirt's virDomain*IOThread*) ----------------------------------------
     def domain_get_iothread_info(self, dom: DomainRef, flags: int) -> list[tuple[int, bytes]]:

@@ -1025,6 +1025,9 @@ PROCEDURES: tuple[Procedure, ...] = (
         "virDomainSetLaunchSecurityState",
         "domain:write",
     ),
+    # Which optional protocols a driver has (virDrvFeature): the migration entry points of
+    # the public API choose their path, or refuse, by it, as libvirt's do.
+    _p(60, "connect_supports_feature", "virConnectSupportsFeature", "connect:read", prio=True),
     # libvirt's public virDomainStartDirtyRateCalc refuses read-only connections.
     _p(
         427,

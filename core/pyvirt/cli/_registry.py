@@ -295,6 +295,17 @@ MODULES: dict[str, tuple[str, ...]] = {
         "domlaunchsecinfo",
         "domsetlaunchsecstate",
     ),
+    "display": ("domdisplay", "ttyconsole", "vncdisplay"),
+    "connect": ("connect",),
+    "migrate": (
+        "migrate",
+        "migrate-setmaxdowntime",
+        "migrate-getmaxdowntime",
+        "migrate-compcache",
+        "migrate-setspeed",
+        "migrate-getspeed",
+        "migrate-postcopy",
+    ),
     "virsh": ("exit", "help", "quit"),
     "completion": ("complete", "completion"),
 }
@@ -389,6 +400,7 @@ LISTED_AFTER = {
     "vncdisplay": "emulatorpin",
     "domdirtyrate-calc": "guestinfo",
     "dom-fd-associate": "domdirtyrate-calc",
+    "connect": "quit",
 }
 
 

@@ -117,8 +117,6 @@ def shell(
             "Type:  'help' for help with commands\n"
             "       'quit' to quit\n\n"
         )
-    if prompt is None:
-        prompt = "virsh > " if ctl.readonly else "virsh # "
     tty = sys.stdin.isatty()
     editing: _Readline | None = None
     if tty and complete:
@@ -129,7 +127,9 @@ def shell(
     try:
         while ctl.imode:
             ctl.out.flush()
-            line = _read(ctl, prompt, tty)
+            # each time: ``connect --readonly`` changes virsh's, as in virsh
+            shown = prompt if prompt is not None else ("virsh > " if ctl.readonly else "virsh # ")
+            line = _read(ctl, shown, tty)
             if line is None:
                 break
             if line:

@@ -183,3 +183,59 @@ class DomainJobMethods(DomainVcpuMethods):
     def startDirtyRateCalc(self, seconds: int, flags: int = 0) -> int:  # noqa: N802
         self._o.start_dirty_rate_calc(_args.c_int(seconds), _args.flags(flags))
         return 0
+
+    # -- migration (libvirt's test driver has none: its answers come from the public API) --
+    @api
+    def migrate3(self, dconn: Any, params: dict[str, Any], flags: int = 0) -> Any:
+        typed = _hinted_params(params, {}, "migration params")
+        self._o.migrate3(dconn._o, typed, _args.flags(flags))
+
+    @api
+    def migrate(  # noqa: PLR0913 - libvirt-python's signature
+        self,
+        dconn: Any,
+        flags: int = 0,
+        dname: str | None = None,
+        uri: str | None = None,
+        bandwidth: int = 0,
+    ) -> Any:
+        self._o.migrate3(dconn._o, [], _args.flags(flags), api="virDomainMigrate")
+
+    @api
+    def migrate2(  # noqa: PLR0913 - libvirt-python's signature
+        self,
+        dconn: Any,
+        dxml: str | None = None,
+        flags: int = 0,
+        dname: str | None = None,
+        uri: str | None = None,
+        bandwidth: int = 0,
+    ) -> Any:
+        self._o.migrate3(dconn._o, [], _args.flags(flags), api="virDomainMigrate2")
+
+    @api
+    def migrateToURI3(self, dconnuri: str | None, params: dict[str, Any], flags: int = 0) -> int:  # noqa: N802
+        typed = _hinted_params(params, {}, "migration params")
+        self._o.migrate_to_uri3(dconnuri, typed, _args.flags(flags))
+        return 0
+
+    @api
+    def migrateToURI(  # noqa: N802
+        self, duri: str, flags: int = 0, dname: str | None = None, bandwidth: int = 0
+    ) -> int:
+        self._o.migrate_to_uri3(duri, [], _args.flags(flags), api="virDomainMigrateToURI")
+        return 0
+
+    @api
+    def migrateToURI2(  # noqa: N802, PLR0913 - libvirt-python's signature
+        self,
+        dconnuri: str | None = None,
+        miguri: str | None = None,
+        dxml: str | None = None,
+        flags: int = 0,
+        dname: str | None = None,
+        bandwidth: int = 0,
+    ) -> int:
+        api_name = "virDomainMigrateToURI2"
+        self._o.migrate_to_uri3(dconnuri, [], _args.flags(flags), api=api_name)
+        return 0

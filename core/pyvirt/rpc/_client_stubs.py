@@ -1301,6 +1301,10 @@ class RemoteStubs:
         sig = wire_signature(439)
         return self._invoke(439, checked(sig, [dom, params, flags]), sig)  # type: ignore[no-any-return]
 
+    def connect_supports_feature(self, feature: int) -> bool:
+        sig = wire_signature(60)
+        return self._invoke(60, checked(sig, [feature]), sig)  # type: ignore[no-any-return]
+
     def domain_start_dirty_rate_calc(self, dom: DomainRef, seconds: int, flags: int) -> None:
         sig = wire_signature(427)
         return self._invoke(427, checked(sig, [dom, seconds, flags]), sig)  # type: ignore[no-any-return]
@@ -2969,6 +2973,11 @@ class AsyncRemoteStubs:
     ) -> None:
         sig = wire_signature(439)
         reply = await self._asend(439, checked(sig, [dom, params, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_supports_feature(self, feature: int) -> bool:
+        sig = wire_signature(60)
+        reply = await self._asend(60, checked(sig, [feature]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_start_dirty_rate_calc(self, dom: DomainRef, seconds: int, flags: int) -> None:

@@ -2157,6 +2157,11 @@ def _domain_set_launch_security_state(
     return conn.domain_set_launch_security_state(dom, params, flags)
 
 
+def _connect_supports_feature(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    feature: int = args[0]
+    return conn.connect_supports_feature(feature)
+
+
 def _domain_start_dirty_rate_calc(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     dom: DomainRef = args[0]
     seconds: int = args[1]
@@ -2547,6 +2552,7 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     364: _domain_migrate_start_post_copy,
     396: _domain_get_launch_security_info,
     439: _domain_set_launch_security_state,
+    60: _connect_supports_feature,
     427: _domain_start_dirty_rate_calc,
     340: _node_get_free_pages,
     347: _node_alloc_pages,

@@ -1,4 +1,5 @@
-"""A running test domain's CPU statistics, and its launch-security query.
+"""A running test domain's CPU statistics, its launch-security query, and the optional
+protocols the test driver has (virConnectSupportsFeature).
 
 The figures are libvirt's test driver's fixed ones: 48772617035 ns of CPU time in total
 (5.54 s user, 6.46 s system), shared out over the node's cores (the per-CPU time is the
@@ -22,10 +23,12 @@ _ULLONG = TypedParameterType.ULLONG
 _TOTAL_CPU_TIME = 48772617035
 _USER_TIME, _SYSTEM_TIME = 5540000000, 6460000000
 _VCPU_TIME_LESS = 1234567890
+_FEATURE_TYPED_PARAM_STRING = 8  # VIR_DRV_FEATURE_TYPED_PARAM_STRING
 
 
 class CpuStatsOps(DomainOps):
-    """Mixin for the test connection: virDomainGetCPUStats, virDomainGetLaunchSecurityInfo."""
+    """Mixin for the test connection: virDomainGetCPUStats, virDomainGetLaunchSecurityInfo,
+    virConnectSupportsFeature."""
 
     def domain_get_cpu_stats(
         self, dom_ref: DomainRef, start_cpu: int, ncpus: int, flags: int
@@ -59,6 +62,10 @@ class CpuStatsOps(DomainOps):
             ]
             for cpu in range(start_cpu, min(cpus, start_cpu + ncpus))
         ]
+
+    def connect_supports_feature(self, feature: int) -> bool:
+        # libvirt's test driver takes string typed parameters and migrates nothing.
+        return feature == _FEATURE_TYPED_PARAM_STRING
 
     def domain_get_launch_security_info(
         self, dom_ref: DomainRef, flags: int
