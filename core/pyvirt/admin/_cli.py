@@ -304,7 +304,7 @@ COMMANDS = (
         "help",
         "virt-admin",
         "print help",
-        "Prints global help, command specific help, or help for a\ngroup of related commands",
+        "Prints global help, command specific help, or help for a\n    group of related commands",
         (
             Opt(
                 "command",
