@@ -134,9 +134,12 @@ def test_listeners_through_the_daemons(daemon_uri: str, tmp_path: Path) -> None:
     (tmp_path / "vhba.xml").write_text(VHBA)
     assert VIRSH is not None
     commands = (LISTENERS, ACTIONS)
+    # The listeners wait this long: ten actions, a process each, must all fit in it even on
+    # a loaded machine (a wait, not a timed assertion).
+    seconds = 20
     with libvirtd_alone(), ThreadPoolExecutor(1) as pool:
-        virsh_run = pool.submit(scenario, VIRSH, daemon_uri, tmp_path, 4, commands)
-        ours = scenario(PYVIRSH, daemon_uri, tmp_path, 4, commands)
+        virsh_run = pool.submit(scenario, VIRSH, daemon_uri, tmp_path, seconds, commands)
+        ours = scenario(PYVIRSH, daemon_uri, tmp_path, seconds, commands)
         theirs = virsh_run.result()
     assert "type element, uri http://example.org/" in ours[len(ACTIONS)], ours[len(ACTIONS)]
     assert "event 'refresh' for storage pool default-pool" in ours[len(ACTIONS) + 3]

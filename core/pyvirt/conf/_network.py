@@ -227,7 +227,13 @@ def parse_network_xml(xml: str | bytes) -> NetworkDef:
 
 def _write_kept(w: XMLWriter, n: NetworkDef, tags: tuple[str, ...]) -> None:
     for el in n.extra:
-        if el.tag in tags:
+        if el.tag not in tags:
+            continue
+        if el.tag == "portgroup" and not len(el):
+            # libvirt writes a port group's closing tag even when it holds nothing
+            w.open("portgroup", list(el.attrib.items()))
+            w.close("portgroup")
+        else:
             w.element(el)
 
 

@@ -6,15 +6,17 @@ XML element to a :class:`~pyvirt.conf.NetworkDef`, with libvirt 9.0's checks and
 caller decides which definitions (live, persistent) it edits; it passes a copy and keeps it only
 when the edit succeeded, as libvirt does, so a refused update changes nothing.
 
-Sections done: the DHCP hosts and ranges of an ``<ip>`` and the ``<interface>`` list of
-``<forward>``; bridge, domain, ip, forward and forward-pf are refused as libvirt refuses them.
-The DNS sections and port groups are not edited yet: they answer VIR_ERR_NO_SUPPORT saying so.
+Sections done: the DHCP hosts and ranges of an ``<ip>``, the ``<interface>`` list of
+``<forward>``, and (in :mod:`pyvirt.conf._network_update_dns`) DNS host, TXT and SRV records
+and port groups; bridge, domain, ip, forward and forward-pf are refused as libvirt refuses
+them.
 """
 
 from __future__ import annotations
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
+from pyvirt.conf import _network_update_dns as dns_sections
 from pyvirt.conf._common import parse_mac
 from pyvirt.conf._network import DhcpHost, DhcpRange, IPDef, NetworkDef
 
@@ -104,6 +106,12 @@ def _address(text: str | None) -> object | None:
         return ipaddress.IPv4Address(socket.inet_aton(text))
     except OSError:
         return None
+
+
+def _valid_canonical(text: str) -> str | None:
+    """*text* as libvirt prints a parsed address; None when it is not an address."""
+    address = _address(text)
+    return None if address is None else str(address)
 
 
 def _canonical(text: str | None) -> str | None:
@@ -350,6 +358,19 @@ def _parse(xml: str) -> etree._Element:
         raise
 
 
+def _update_dns_or_portgroup(
+    defn: NetworkDef, command: int, section: int, node: etree._Element
+) -> None:
+    if section == 9:
+        dns_sections.update_portgroup(defn, command, node)
+    elif section == 10:
+        dns_sections.update_dns_host(defn, command, node, _valid_canonical)
+    elif section == 11:
+        dns_sections.update_dns_txt(defn, command, node)
+    else:
+        dns_sections.update_dns_srv(defn, command, node)
+
+
 def update_network_section(
     defn: NetworkDef, command: int, section: int, parent_index: int, xml: str
 ) -> None:
@@ -368,10 +389,9 @@ def update_network_section(
     elif section == 7:
         _update_forward_interface(defn, command, node)
     elif 9 <= section <= 12:
-        raise _err(
-            ErrorCode.NO_SUPPORT,
-            f"pyvirt does not update the '{UPDATE_SECTIONS[section]}' section of a network yet",
-        )
+        _expect(defn, node, ("portgroup", "host", "txt", "srv")[section - 9])
+        _update_dns_or_portgroup(defn, command, section, node)
+
     else:
         raise _err(
             ErrorCode.OPERATION_UNSUPPORTED,
