@@ -154,6 +154,9 @@ def test_a_paused_guest_s_port_is_disconnected_and_the_agent_refused_at_once(
 def test_hostname_comes_from_the_guest(running: Domain) -> None:
     assert running.hostname() == HOSTNAME
     assert running.hostname(2) == HOSTNAME  # VIR_DOMAIN_GET_HOSTNAME_AGENT
+    err = _error(lambda: running.hostname(1))  # _LEASE: it has no NIC on a network
+    assert (err.code, str(err)) == (ErrorCode.NO_HOSTNAME,
+                                    "no hostname found: no hostname found for domain ga")  # fmt: skip
 
 
 def test_guest_vcpus_are_the_guest_s_view(running: Domain) -> None:
