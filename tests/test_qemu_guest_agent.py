@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -395,3 +396,34 @@ def test_the_agent_answers_after_the_driver_restarts(agent_guest: Guest, qemu_ro
         dom.destroy()
     finally:
         second.stop()
+
+
+def test_with_block_a_guest_that_never_answers_still_fails_its_sync(
+    agent_driver: InProcessDriver, agent_guest: Guest, agent_root: Path
+) -> None:
+    """guest-agent-timeout --timeout -2 (block) waits for ever for a command's reply, but,
+    as libvirt, never more than 5 s for the guest-sync before it: a guest that does not run
+    cannot hang the call."""
+    dom = _define(agent_driver, agent_guest, agent_root, "gab", CHANNEL)
+    dom.start()
+    _wait_agent(dom, agent_root / "gab.log")
+    _raw(agent_driver).domain_agent_set_response_timeout(dom.ref, -2, 0)
+    dom.suspend()
+    errors: list[VirtError] = []
+
+    def ask() -> None:
+        try:
+            dom.get_time()
+        except VirtError as e:
+            errors.append(e)
+
+    waiting = threading.Thread(target=ask, daemon=True)
+    waiting.start()
+    waiting.join(BOOT_TIMEOUT)
+    try:
+        assert not waiting.is_alive()
+        assert [str(e) for e in errors] == [
+            "Guest agent is not responding: Guest agent not available for now"
+        ]
+    finally:
+        dom.destroy()
