@@ -167,8 +167,13 @@ def test_guest_vcpus_are_the_guest_s_view(running: Domain) -> None:
     err = _error(lambda: running.set_guest_vcpus("0", 0))
     assert (err.code, str(err)) == (ErrorCode.OPERATION_UNSUPPORTED,
                                     "Operation not supported: vCPU '0' is not offlinable")  # fmt: skip
-    err = _error(lambda: running.set_guest_vcpus("5", 1))
-    assert str(err) == "invalid argument: vCPU '5' is not present in the guest"
+    # libvirtd's words for the same guest
+    err = _error(lambda: running.set_guest_vcpus("5-6", 1))
+    assert str(err) == "invalid argument: guest is missing vCPUs '5-6'"
+    err = _error(lambda: running.set_vcpus(3, VCPU_GUEST))
+    assert str(err) == ("invalid argument: requested vcpu count is greater than the count of "
+                        "enabled vcpus in the domain: 3 > 1")  # fmt: skip
+    running.set_vcpus(1, VCPU_GUEST)  # already so: nothing to change
 
 
 def test_interface_addresses_from_the_agent(running: Domain) -> None:

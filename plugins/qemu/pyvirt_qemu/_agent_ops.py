@@ -185,12 +185,13 @@ class AgentOps:
         wanted = parse_cpuset(cpumap)
         agent = self._agent(dom_ref)
         info = {int(v["logical-id"]): v for v in _vcpu_info(agent)}
+        missing = wanted - set(info)
+        if missing:
+            raise make_error(ErrorCode.INVALID_ARG, _Q,
+                             f"guest is missing vCPUs '{format_cpuset(missing)}'")  # fmt: skip
         changes = []
         for cpu in sorted(wanted):
-            v = info.get(cpu)
-            if v is None:
-                raise make_error(ErrorCode.INVALID_ARG, _Q,
-                                 f"vCPU '{cpu}' is not present in the guest")  # fmt: skip
+            v = info[cpu]
             if not state and not v.get("can-offline"):
                 raise make_error(ErrorCode.OPERATION_UNSUPPORTED, _Q,
                                  f"vCPU '{cpu}' is not offlinable")  # fmt: skip
