@@ -155,6 +155,23 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "domifstat": ((), "domifstat test testnet0"),
     "domblkerror": ((), "domblkerror test"),
     "domif-getlink": ((), "domif-getlink test testnet0"),
+    # -- guest helper (issue 10): the guest's filesystems, users, input and lifecycle
+    "domfsfreeze": ((), "domfsfreeze test"),
+    "domfsthaw": (("domfsfreeze test",), "domfsthaw test"),
+    "domfsinfo": ((), "domfsinfo test"),
+    "domfstrim": ((), "domfstrim test --mountpoint /"),
+    "dompmsuspend": ((), "dompmsuspend test mem"),
+    "dompmwakeup": ((), "dompmwakeup test"),
+    "get-user-sshkeys": ((), "get-user-sshkeys test root"),
+    "set-user-sshkeys": ((), "set-user-sshkeys test root --reset"),
+    "set-user-password": ((), "set-user-password test root secret"),
+    "guest-agent-timeout": ((), "guest-agent-timeout test --timeout 5"),
+    "guestinfo": ((), "guestinfo test"),
+    "inject-nmi": ((), "inject-nmi test"),
+    "send-key": ((), "send-key test KEY_LEFTCTRL KEY_C"),
+    "send-process-signal": ((), "send-process-signal test 1 SIGTERM"),
+    "set-lifecycle-action": ((), "set-lifecycle-action test crash preserve"),
+    "domif-setlink": ((), "domif-setlink test testnet0 down"),
     # -- stats helper (issue 10)
     "domstats": ((), "domstats test --state"),
     "checkpoint-create": ((), "checkpoint-create test"),
@@ -300,9 +317,37 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "complete": ((), "complete -- dominfo t"),
     "completion": ((), "completion bash"),
     "help": ((), "help list"),
+    # IOThreads, CPU statistics, jobs, launch security (issue 10, helper "domjobs")
+    "iothreadinfo": (("iothreadadd test 3",), "iothreadinfo test"),
+    "iothreadadd": ((), "iothreadadd test 3"),
+    "iothreaddel": (("iothreadadd test 3",), "iothreaddel test 3"),
+    "iothreadpin": (("iothreadadd test 3",), "iothreadpin test 3 0"),
+    "iothreadset": (("iothreadadd test 3",), "iothreadset test 3 --poll-max-ns 1000"),
+    "cpu-stats": ((), "cpu-stats test"),
+    "domjobinfo": ((), "domjobinfo test"),
+    "domjobabort": ((), "domjobabort test"),
+    "domdirtyrate-calc": ((), "domdirtyrate-calc test"),
+    "domlaunchsecinfo": ((), "domlaunchsecinfo test"),
+    "domsetlaunchsecstate": (
+        (),
+        "domsetlaunchsecstate test --secrethdr {dir}/d2.xml --secret {dir}/d2.xml",
+    ),
     "echo": ((), "echo hello"),
     "exit": ((), "exit"),
     "quit": ((), "quit"),
+    # host pages, CPU models and host tunables (issue 10, "host")
+    "allocpages": ((), "allocpages 2M 8 --cellno 0"),
+    "freepages": ((), "freepages --all"),
+    "node-memory-tune": ((), "node-memory-tune"),
+    "nodesevinfo": ((), "nodesevinfo"),
+    "cpu-compare": ((), "cpu-compare {dir}/cpu.xml"),
+    "cpu-models": ((), "cpu-models x86_64"),
+    "domcapabilities": ((), "domcapabilities"),
+    "hypervisor-cpu-baseline": ((), "hypervisor-cpu-baseline {dir}/cpu.xml"),
+    "hypervisor-cpu-compare": ((), "hypervisor-cpu-compare {dir}/cpu.xml"),
+    "iface-bridge": ((), "iface-bridge eth1 br0"),
+    "iface-unbridge": ((), "iface-unbridge eth1"),
+    "iface-edit": ((), "iface-edit eth1"),
 }
 
 #: Scenarios that end in an error by design, and the message that says it is the expected one:
@@ -311,6 +356,40 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
 #: answers VIR_ERR_NO_SUPPORT, as libvirt's does); a console
 #: needs a terminal, which the map's runs have not (virsh refuses it the same way).
 EXPECTED_ERRORS = {
+    # -- guest helper (issue 10): libvirt's test driver has no agent nor power management
+    "dompmsuspend": "not supported by the connection driver: virDomainPMSuspendForDuration",
+    "dompmwakeup": "not supported by the connection driver: virDomainPMWakeup",
+    "get-user-sshkeys": "not supported by the connection driver: virDomainAuthorizedSSHKeysGet",
+    "set-user-sshkeys": "not supported by the connection driver: virDomainAuthorizedSSHKeysSet",
+    "guest-agent-timeout": (
+        "not supported by the connection driver: virDomainAgentSetResponseTimeout"
+    ),
+    "guestinfo": "not supported by the connection driver: virDomainGetGuestInfo",
+    "domif-setlink": "not supported by the connection driver: virDomainUpdateDeviceFlags",
+    # -- domjobs helper (issue 10): libvirt's test driver has no jobs, dirty-rate or SEV
+    "domjobinfo": "not supported by the connection driver: virDomainGetJobInfo",
+    "domjobabort": "not supported by the connection driver: virDomainAbortJob",
+    "domdirtyrate-calc": "not supported by the connection driver: virDomainStartDirtyRateCalc",
+    "domlaunchsecinfo": "unsupported flags (0x4) in function testDomainGetLaunchSecurityInfo",
+    "domsetlaunchsecstate": (
+        "not supported by the connection driver: virDomainSetLaunchSecurityState"
+    ),
+    # -- host (issue 10): libvirt's test driver allocates no pages, compares no CPUs and has
+    # no domain capabilities, host memory tunables or SEV
+    "allocpages": "not supported by the connection driver: virNodeAllocPages",
+    "node-memory-tune": "not supported by the connection driver: virNodeGetMemoryParameters",
+    "nodesevinfo": "not supported by the connection driver: virNodeGetSEVInfo",
+    "cpu-compare": "not supported by the connection driver: virConnectCompareCPU",
+    "domcapabilities": "not supported by the connection driver: "
+    "virConnectGetDomainCapabilities",
+    "hypervisor-cpu-baseline": "not supported by the connection driver: "
+    "virConnectBaselineHypervisorCPU",
+    "hypervisor-cpu-compare": "not supported by the connection driver: "
+    "virConnectCompareHypervisorCPU",
+    # libvirt's test driver refuses the inactive interface XML these start from
+    "iface-bridge": "unsupported flags (0x1) in function testInterfaceGetXMLDesc",
+    "iface-unbridge": "unsupported flags (0x1) in function testInterfaceGetXMLDesc",
+    "iface-edit": "unsupported flags (0x1) in function testInterfaceGetXMLDesc",
     # -- stats helper (issue 10): libvirt's test driver has no backups
     "backup-begin": "not supported by the connection driver: virDomainBackupBegin",
     "backup-dumpxml": "not supported by the connection driver: virDomainBackupGetXMLDesc",
@@ -399,6 +478,7 @@ _SCRATCH_XML = {
     "n2.xml": "<network><name>n2</name><bridge name='virbr2'/></network>",
     "p2.xml": "<pool type='dir'><name>p2</name><target><path>{dir}/p2</path></target></pool>",
     "i2.xml": "<interface type='ethernet' name='eth2'/>",
+    "cpu.xml": "<cpu><arch>x86_64</arch><model>Haswell</model></cpu>",
     "v2.xml": "<volume><name>v2</name><capacity>1024</capacity></volume>",
     "port.xml": "<networkport><uuid>5d744f21-ba4a-4d6e-bdb2-30a35ff3207d</uuid><owner>"
     "<name>test</name><uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid></owner>"

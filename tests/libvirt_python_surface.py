@@ -4,7 +4,8 @@ the real binding and by ``pyvirt.libvirt``: the data and the runner.
 ``tests/data/libvirt_python_calls.toml`` holds one entry per method of the real binding's
 classes that a test:///default connection can reach (virConnect, virDomain, virDomainSnapshot,
 virDomainCheckpoint, virNetwork, virStoragePool, virStorageVol, virInterface, virNodeDevice):
-the expression that calls it (``args`` from :data:`ARGS`, else no arguments) and, where
+the expression that calls it (arguments from :data:`libvirt_python_args.ARGS`, several calls
+where several argument texts are given, else no arguments) and, where
 pyvirt does not answer as libvirt yet, ``pending`` (in process) and ``pending_daemon``
 (through the daemons) with what differs; ``volatile`` marks answers that change from run to
 run (clocks, statistics), compared with digits blanked.  Rewrite it from the two bindings:
@@ -12,8 +13,9 @@ run (clocks, statistics), compared with digits blanked.  Rewrite it from the two
     .venv/bin/python tests/libvirt_python_surface.py --write
 
 Methods are discovered by introspecting the real binding under /usr/bin/python3; each call
-runs on a fresh connection (the default state, plus a volume, a snapshot and a checkpoint
-made first), so no call sees another's changes.
+runs on a fresh connection (the default state, plus a volume and a snapshot made first, or a
+checkpoint instead of the snapshot for the checkpoint's own methods: libvirt's test driver
+refuses the two together), so no call sees another's changes.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
+
+from libvirt_python_args import ARGS
 
 DATA = Path(__file__).resolve().parent / "data" / "libvirt_python_calls.toml"
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -45,45 +49,10 @@ SKIP = {
     "virDomain.openChannel", "virDomain.openGraphics", "virDomain.openGraphicsFD",
     "virConnect.domainEventRegister", "virConnect.domainEventDeregister",
 }  # fmt: skip
-#: Representative arguments for methods that need some ("Class.method" -> argument text).
-ARGS = {
-    "virConnect.lookupByName": "'test'", "virConnect.lookupByID": "1",
-    "virConnect.lookupByUUIDString": "'6695eb01-f6a4-8304-79aa-97f2502e193f'",
-    "virConnect.networkLookupByName": "'default'",
-    "virConnect.networkLookupByUUIDString": "'dd8fe884-6c02-601e-7551-cca97df1c5df'",
-    "virConnect.storagePoolLookupByName": "'default-pool'",
-    "virConnect.storagePoolLookupByUUIDString": "'dfe224cb-28fb-8dd0-c4b2-64eb3f0f4566'",
-    "virConnect.storageVolLookupByPath": "'/default-pool/probe.img'",
-    "virConnect.storageVolLookupByKey": "'/default-pool/probe.img'",
-    "virConnect.interfaceLookupByName": "'eth1'",
-    "virConnect.interfaceLookupByMACString": "'aa:bb:cc:dd:ee:ff'",
-    "virConnect.nodeDeviceLookupByName": "'scsi_host1'",
-    "virConnect.findStoragePoolSources": "'logical', None",
-    "virConnect.getCellsFreeMemory": "0, 2", "virConnect.getCPUStats": "-1",
-    "virConnect.getMemoryStats": "-1", "virConnect.getMaxVcpus": "None",
-    "virConnect.defineXML": "DOMXML", "virConnect.createXML": "DOMXML",
-    "virConnect.networkDefineXML": "NETXML", "virConnect.networkCreateXML": "NETXML",
-    "virConnect.storagePoolDefineXML": "POOLXML", "virConnect.storagePoolCreateXML": "POOLXML",
-    "virConnect.interfaceDefineXML": "IFXML",
-    "virDomain.setMemory": "1024", "virDomain.setMaxMemory": "8388608",
-    "virDomain.setVcpus": "1", "virDomain.setAutostart": "1", "virDomain.blockStats": "'vda'",
-    "virDomain.interfaceStats": "'testnet0'", "virDomain.blockInfo": "'vda'",
-    "virDomain.snapshotLookupByName": "'probe'", "virDomain.checkpointLookupByName": "'probe'",
-    "virDomain.snapshotCreateXML": "'<domainsnapshot><name>s2</name></domainsnapshot>'",
-    "virDomain.setMetadata": "2, '<a/>', 'k', 'http://example.org/'",
-    "virDomain.metadata": "0", "virDomain.rename": "'renamed'",
-    "virDomain.pinVcpu": "0, (True,)", "virDomain.pinEmulator": "(True,)",
-    "virDomain.schedulerParameters": "", "virDomain.setSchedulerParameters": "{'weight': 5}",
-    "virDomain.memoryStats": "", "virDomain.getTime": "",
-    "virStoragePool.storageVolLookupByName": "'probe.img'",
-    "virStoragePool.createXML": "VOLXML", "virStoragePool.setAutostart": "1",
-    "virNetwork.setAutostart": "1",
-    "virNetwork.update": "1, 4, -1, \"<host mac='52:54:00:00:00:09' ip='192.168.122.9'/>\"",
-}  # fmt: skip
-
 # Runs in either interpreter: the module to import comes first on stdin.
 RUNNER = r"""
-import gc, json, sys
+import gc, json, re, shutil, sys, tempfile
+TMP = tempfile.mkdtemp()
 request = json.loads(sys.stdin.read())
 if request["module"] == "libvirt":
     import libvirt
@@ -98,7 +67,9 @@ VOLXML = "<volume><name>probe2.img</name><capacity>1024</capacity></volume>"
 IFXML = "<interface type='ethernet' name='probe0'/>"
 
 def norm(x):
-    if isinstance(x, (bool, int, float, str, type(None))):
+    if isinstance(x, str):
+        return x.replace(TMP, "$TMP")  # (each run has its own)
+    if isinstance(x, (bool, int, float, type(None))):
         return x
     if isinstance(x, (bytes, bytearray)):
         return {"bytes": bytes(x).hex()}
@@ -122,21 +93,24 @@ def norm(x):
             pass
     return {"object": type(x).__name__, "name": name}
 
-def handles(c):
+def handles(c, expr):
     h = {"c": c}
+    # libvirt's test driver refuses a checkpoint while a snapshot exists and a snapshot while
+    # a checkpoint exists: the checkpoint is made (and the snapshot not) for calls that use it
+    wanted = {"s"} if not re.search(r"\bck\b", expr) else {"ck"}
     steps = [
         ("p", lambda: c.storagePoolLookupByName("default-pool")),
         ("v", lambda: h["p"].createXML("<volume><name>probe.img</name><capacity>1024</capacity></volume>", 0)),
         ("d", lambda: c.lookupByName("test")),
         ("s", lambda: h["d"].snapshotCreateXML("<domainsnapshot><name>probe</name></domainsnapshot>", 0)),
-        # (refused while a snapshot exists, as libvirt's test driver refuses it: the
-        # checkpoint methods then stand uncompared, as needing a handle)
         ("ck", lambda: h["d"].checkpointCreateXML("<domaincheckpoint><name>probe</name></domaincheckpoint>", 0)),
         ("n", lambda: c.networkLookupByName("default")),
         ("i", lambda: c.interfaceLookupByName("eth1")),
         ("nd", lambda: c.nodeDeviceLookupByName("scsi_host1")),
     ]
     for name, make in steps:
+        if name in ("s", "ck") and name not in wanted:
+            continue
         try:
             h[name] = make()
         except Exception:
@@ -146,11 +120,11 @@ def handles(c):
 out = {}
 for key, expr in request["calls"].items():
     c = libvirt.open(request["uri"])
-    scope = dict(globals(), **handles(c))
+    scope = dict(globals(), **handles(c, expr))
     try:
         out[key] = {"value": norm(eval(expr, scope))}
     except libvirt.libvirtError as e:
-        out[key] = {"error": [e.get_error_code(), e.get_error_domain(), e.get_error_message()]}
+        out[key] = {"error": [e.get_error_code(), e.get_error_domain(), norm(e.get_error_message())]}
     except Exception as e:
         out[key] = {"exception": type(e).__name__}
     # every handle holds the connection: drop them all, or the next open shares this state
@@ -163,6 +137,7 @@ for key, expr in request["calls"].items():
         pass
     del c
     gc.collect()
+shutil.rmtree(TMP, ignore_errors=True)
 print(json.dumps(out))
 """
 
@@ -193,8 +168,9 @@ def load() -> list[dict[str, Any]]:
 
 
 def discover() -> dict[str, str]:
-    """"Class.method" -> the expression calling it, for every public method of the real
-    binding's classes in :data:`OBJECTS` (those in :data:`SKIP` left out)."""
+    """Each call's expression -> its "Class.method", for every public method of the real
+    binding's classes in :data:`OBJECTS` (those in :data:`SKIP` left out), once per argument
+    text of :data:`ARGS`."""
     script = (
         "import json, libvirt\n"
         f"classes = {sorted(set(OBJECTS.values()))!r}\n"
@@ -208,8 +184,11 @@ def discover() -> dict[str, str]:
     for cls, methods in found.items():
         for method in methods:
             key = f"{cls}.{method}"
-            if key not in SKIP:
-                calls[key] = f"{handle[cls]}.{method}({ARGS.get(key, '')})"
+            if key in SKIP:
+                continue
+            texts = ARGS.get(key, "")
+            for text in (texts,) if isinstance(texts, str) else texts:
+                calls[f"{handle[cls]}.{method}({text})"] = key
     return calls
 
 
@@ -236,13 +215,14 @@ def write() -> None:
     from pyvirt.testing import start_pyvirtd
 
     calls = discover()
-    real = run("libvirt", "test:///default", calls)
-    again = run("libvirt", "test:///default", calls)
-    ours = run("pyvirt", "test:///default", calls)
+    exprs = {expr: expr for expr in calls}
+    real = run("libvirt", "test:///default", exprs)
+    again = run("libvirt", "test:///default", exprs)
+    ours = run("pyvirt", "test:///default", exprs)
     with tempfile.TemporaryDirectory() as rundir:
         daemon = start_pyvirtd(Path(rundir))
         try:
-            real_d, ours_d = through_daemons(calls, rundir)
+            real_d, ours_d = through_daemons(exprs, rundir)
         finally:
             daemon.stop()
     lines = [
@@ -254,24 +234,21 @@ def write() -> None:
         "# table does not give yet), so it is not compared.",
         "",
     ]
-    for key, expr in calls.items():
-        if "exception" in real[key]:
-            # the real binding did not answer: the call needs arguments ARGS does not give yet
-            lines += ["[[call]]", f"method = {_quote(key)}", f"expr = {_quote(expr)}",
-                      f"needs_args = {_quote(real[key]['exception'])}", ""]  # fmt: skip
-            continue
-        volatile = real[key] != again[key]
-        same = compare(real[key], ours[key], volatile)
-        same_d = compare(real_d[key], ours_d[key], volatile)
+    for expr, key in calls.items():
         lines += ["[[call]]", f"method = {_quote(key)}", f"expr = {_quote(expr)}"]
+        if "exception" in real[expr] and key not in ARGS:
+            # the real binding did not answer: the call needs arguments ARGS does not give yet
+            lines += [f"needs_args = {_quote(real[expr]['exception'])}", ""]
+            continue
+        volatile = real[expr] != again[expr]
         if volatile:
             lines.append("volatile = true")
-        if "error" in real[key]:
-            lines.append(f"libvirt_error = {_quote(real[key]['error'][2][:120])}")
-        if not same:
-            lines.append(f"pending = {_quote('libvirt: ' + json.dumps(real[key])[:150])}")
-        if not same_d:
-            lines.append(f"pending_daemon = {_quote('libvirtd: ' + json.dumps(real_d[key])[:150])}")
+        if "error" in real[expr]:
+            lines.append(f"libvirt_error = {_quote(real[expr]['error'][2][:120])}")
+        if not compare(real[expr], ours[expr], volatile):
+            lines.append(f"pending = {_quote('libvirt: ' + json.dumps(real[expr])[:150])}")
+        if not compare(real_d[expr], ours_d[expr], volatile):
+            lines.append(f"pending_daemon = {_quote('libvirtd: ' + json.dumps(real_d[expr])[:150])}")
         lines.append("")
     DATA.write_text("\n".join(lines))
 

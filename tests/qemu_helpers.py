@@ -8,6 +8,7 @@ test never leaves a process behind.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -100,20 +101,22 @@ def wait_for(predicate, timeout: float = 60.0) -> bool:  # type: ignore[no-untyp
 
 
 class InProcessDriver:
-    """A QEMU state driver in this process over *root*, as pyvirtd's worker would host it."""
+    """A QEMU state driver in this process over *root*, as pyvirtd's worker would host it:
+    the session driver's, or with *privileged* root's (qemu:///system: DAC, networks)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, privileged: bool = False) -> None:
         from pyvirt_qemu import QemuStateDriver
 
         self.root = root
+        self.uri = "qemu:///system" if privileged else "qemu:///session"
         self.state = QemuStateDriver()
-        assert int(self.state.initialize(privileged=False, root=str(root))) == 1
+        assert int(self.state.initialize(privileged=privileged, root=str(root))) == 1
         self.conns: list[Connection] = []
 
     def connect(self) -> Connection:
         from pyvirt_qemu import QemuConnectDriver
 
-        raw = self.state.open_connection(parse_uri("qemu:///session"), read_only=False)
+        raw = self.state.open_connection(parse_uri(self.uri), read_only=False)
         assert raw is not None
         conn = Connection(QemuConnectDriver, raw, read_only=False)
         self.conns.append(conn)
@@ -131,6 +134,10 @@ class InProcessDriver:
 def qemu_root(monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("PYVIRT_QEMU_ACCEL", "tcg")
     root = Path(tempfile.mkdtemp(prefix="pq-", dir="/tmp"))
+    # The guests of these tests boot files in pytest's private (0700) temp dirs, which
+    # libvirt's DAC user could not reach: QEMU runs as root here, as qemu.conf allows.
+    # tests/test_qemu_security_dac.py runs QEMU as the real unprivileged user.
+    (root / "qemu.conf").write_text('user = "root"\ngroup = "root"\n')
     try:
         yield root
     finally:
@@ -172,3 +179,25 @@ def daemon_env(qemu_root: Path) -> Iterator[tuple[Path, dict[str, str]]]:
                 os.environ.pop("PYVIRT_RUNTIME_DIR", None)
             else:
                 os.environ["PYVIRT_RUNTIME_DIR"] = old
+
+
+#: What differs by nature between two daemons' answers for one guest: its id, UUID, CPU
+#: time and cgroup scope's id.
+DAEMON_MASKS = [
+    (re.compile(r"^(Id: +)\d+$", re.M), r"\1ID"),
+    (re.compile(r"^(UUID: +)[0-9a-f-]{36}$", re.M), r"\1UUID"),
+    (re.compile(r"^(CPU time: +)[0-9.]+s$", re.M), r"\1TIME"),
+    (re.compile(r"qemu-\d+-"), "qemu-ID-"),
+]
+
+
+def virsh_script(program: list[str], script: str, name: str,
+                 env: dict[str, str]) -> tuple[int, str, str]:  # fmt: skip
+    """Run a virsh *script* on qemu:///system with *program* (virsh or pyvirsh): exit
+    status, stdout masked (:data:`DAEMON_MASKS`) and stderr, *name* shown as NAME."""
+    done = subprocess.run([*program, "-c", "qemu:///system", script], capture_output=True,
+                          text=True, timeout=600, env=env, check=False)  # fmt: skip
+    out = done.stdout.replace(name, "NAME")
+    for pattern, repl in DAEMON_MASKS:
+        out = pattern.sub(repl, out)
+    return done.returncode, out, done.stderr.replace(name, "NAME")

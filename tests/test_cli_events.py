@@ -100,21 +100,24 @@ def _connected(pid: int) -> bool:
         return False
 
 
-def _scenario(exe: str, uri: str, cwd: Path, seconds: int) -> list[str]:
-    """Start the listeners, run the actions one process each, return every output."""
+def scenario(exe: str, uri: str, cwd: Path, seconds: int,
+             commands: tuple[list[str], list[str]] = (LISTENERS, ACTIONS)) -> list[str]:
+    """Start the listeners, run the actions one process each, return every output
+    (*commands*: the listeners and the actions; tests/test_events_more.py has its own)."""
     env = _env()
+    listening, actions = commands
     listeners = [
         subprocess.Popen([exe, *(["-r"] if cmd.startswith("-r ") else []), "-c", uri,
                           cmd.removeprefix("-r ").format(t=seconds)],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
-        for cmd in LISTENERS
+        for cmd in listening
     ]
     deadline = time.monotonic() + seconds / 2
     while not all(_connected(p.pid) for p in listeners) and time.monotonic() < deadline:
         time.sleep(0.02)
     time.sleep(0.3)  # connected: give each the moment to register its callbacks
     outputs = []
-    for action in ACTIONS:
+    for action in actions:
         done = subprocess.run([exe, "-c", uri, action], capture_output=True, text=True,
                               env=env, cwd=cwd, timeout=30)
         outputs.append(f"{action}: {done.returncode}\n{done.stdout}{done.stderr}")
@@ -138,8 +141,8 @@ def test_listeners_see_what_other_processes_do(daemon_uri, tmp_path):
     (tmp_path / "d2.xml").write_text(D2)
     assert VIRSH is not None
     with libvirtd_alone(), ThreadPoolExecutor(1) as pool:  # no other virsh meanwhile
-        virsh_run = pool.submit(_scenario, VIRSH, daemon_uri, tmp_path, 4)
-        ours = _scenario(PYVIRSH, daemon_uri, tmp_path, 4)
+        virsh_run = pool.submit(scenario, VIRSH, daemon_uri, tmp_path, 4)
+        ours = scenario(PYVIRSH, daemon_uri, tmp_path, 4)
         theirs = virsh_run.result()
     assert "paused (user)" in ours[1], ours[1]
     assert _STAMP.search(ours[len(ACTIONS)]), ours[len(ACTIONS)]

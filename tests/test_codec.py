@@ -29,16 +29,17 @@ def test_an_enum_value_the_enum_does_not_know_stays_a_number() -> None:
     assert record.state == 99 and type(record.state) is int
 
 
-@pytest.mark.parametrize(
-    ("index", "bad", "field"),
-    [
-        (0, b"web", "DomainRecord.name"),  # bytes for str
-        (2, True, "DomainRecord.id"),  # bool for int
-        (3, "running", "DomainRecord.state"),  # str for an enum
-        (5, 1, "DomainRecord.persistent"),  # int for bool
-        (7, None, "DomainRecord.managed_save"),
-    ],
-)
+#: (field index, a value of the wrong type, the field the error names)
+BAD_FIELDS = [
+    (0, b"web", "DomainRecord.name"),  # bytes for str
+    (2, True, "DomainRecord.id"),  # bool for int
+    (3, "running", "DomainRecord.state"),  # str for an enum
+    (5, 1, "DomainRecord.persistent"),  # int for bool
+    (7, None, "DomainRecord.managed_save"),
+]
+
+
+@pytest.mark.parametrize(("index", "bad", "field"), BAD_FIELDS)
 def test_a_field_of_the_wrong_type_is_refused_and_named(
     index: int, bad: object, field: str
 ) -> None:

@@ -108,6 +108,21 @@ def test_a_connect_to_a_full_queue_still_gives_up_at_its_timeout() -> None:
             open_socket(f"ipc://{path}", 0.2)
 
 
+def test_a_queue_that_stays_full_ends_in_libvirts_connect_error() -> None:
+    """After its bounded wait the client says what libvirt's says for the same EAGAIN:
+    VIR_ERR_SYSTEM_ERROR in the RPC domain, "Failed to connect socket to 'PATH': Resource
+    temporarily unavailable" (virNetSocketNewConnectUNIX's words), never a bare OSError."""
+    from pyvirt.rpc._channel import Channel
+
+    with _full_queue(1) as (path, _server_, _held):
+        channel = Channel(f"ipc://{path}")
+        with pytest.raises(pyvirt.VirtError) as caught:
+            channel.connect(0.2)
+    err = caught.value
+    assert (err.code, err.domain) == (pyvirt.ErrorCode.SYSTEM_ERROR, pyvirt.ErrorDomain.RPC)
+    assert str(err) == f"Failed to connect socket to '{path}': Resource temporarily unavailable"
+
+
 def test_a_missing_socket_is_still_refused_at_once() -> None:
     with tempfile.TemporaryDirectory(prefix="pvq-", dir="/tmp") as tmp:
         with pytest.raises(FileNotFoundError):

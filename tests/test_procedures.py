@@ -131,6 +131,8 @@ def _answer(method: str) -> Any:
         return DomainSnapshotRef(DomainRef("d", uuid, 1), "s")
     if method == "domain_checkpoint_create_xml":
         return pyvirt.DomainCheckpointRef(DomainRef("d", uuid, 1), "c")
+    if method == "domain_get_guest_info":
+        return []  # typed parameters
     if method == "domain_screenshot":
         return b"\x89PNG"
     if method == "domain_open_console":
@@ -139,6 +141,10 @@ def _answer(method: str) -> Any:
         from pyvirt.driver import DriverStream
 
         return DriverStream()  # the driver's end of the stream
+    if method in ("node_alloc_pages", "connect_compare_hypervisor_cpu"):
+        return 1  # cells changed; VIR_CPU_COMPARE_IDENTICAL
+    if method == "node_get_sev_info":
+        return []  # typed parameters
     if method.startswith("domain_"):
         return DomainRecord("d", uuid, 1, DomainState.RUNNING, 1, True, False)
     if method.startswith("network_"):
@@ -253,6 +259,22 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "domain_get_guest_vcpus": lambda h: h[1].guest_vcpu_list(),  # @acl: write (the agent)
     "domain_set_guest_vcpus": lambda h: h[1].set_guest_vcpus("1", 1),
     "domain_set_vcpu": lambda h: h[1].set_vcpu("1", 1),
+    # guest calls (helper "guest")
+    "domain_inject_nmi": lambda h: h[1].inject_nmi(),
+    "domain_send_key": lambda h: h[1].send_key(0, 0, [30]),
+    "domain_pm_suspend_for_duration": lambda h: h[1].pm_suspend_for_duration(0),
+    "domain_pm_wakeup": lambda h: h[1].pm_wakeup(),
+    "domain_fstrim": lambda h: h[1].fs_trim(),
+    "domain_send_process_signal": lambda h: h[1].send_process_signal(1, 0),
+    "domain_fsfreeze": lambda h: h[1].fs_freeze(),
+    "domain_fsthaw": lambda h: h[1].fs_thaw(),
+    "domain_get_fsinfo": lambda h: h[1].fs_info(),
+    "domain_set_user_password": lambda h: h[1].set_user_password("root", "pw"),
+    "domain_set_lifecycle_action": lambda h: h[1].set_lifecycle_action(0, 1),
+    "domain_get_guest_info": lambda h: h[1].guest_info(),
+    "domain_agent_set_response_timeout": lambda h: h[1].agent_set_response_timeout(5),
+    "domain_authorized_ssh_keys_get": lambda h: h[1].authorized_ssh_keys("root"),
+    "domain_authorized_ssh_keys_set": lambda h: h[1].set_authorized_ssh_keys("root", ["k"]),
     "domain_snapshot_create_xml": lambda h: h[1].snapshot_create_xml("<domainsnapshot/>"),
     "domain_revert_to_snapshot": lambda h: _snapshot(h).revert(),
     "domain_snapshot_delete": lambda h: _snapshot(h).delete(),
@@ -315,6 +337,13 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "network_port_delete": lambda h: NetworkPort(
         h[0], NetworkPortRef(h[2].ref, "00000000-0000-0000-0000-000000000002")
     ).delete(),
+    # host pages, CPU comparisons and host tunables (issue 10, "host")
+    "node_alloc_pages": lambda h: h[0].alloc_pages({4: 1}, 0, 1),
+    "connect_compare_hypervisor_cpu": lambda h: h[0].compare_hypervisor_cpu("<cpu/>"),
+    "connect_baseline_hypervisor_cpu": lambda h: h[0].baseline_hypervisor_cpu(["<cpu/>"]),
+    "connect_get_domain_capabilities": lambda h: h[0].domain_capabilities(),
+    "node_set_memory_parameters": lambda h: h[0].set_memory_parameters([]),
+    "node_get_sev_info": lambda h: h[0].sev_info(),
 }
 
 

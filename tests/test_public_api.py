@@ -16,7 +16,7 @@ PUBLIC = {
     "open", "Connection", "Domain", "Network", "StoragePool", "StorageVol",
     "DomainInfo", "DomainRecord", "DomainRef", "NetworkRecord", "NetworkRef", "NodeInfo",
     "NetworkPort", "NetworkPortRef",
-    "DomainInterface", "DomainIPAddress", "NetworkDHCPLease",
+    "DomainInterface", "DomainIPAddress", "DomainFSInfo", "NetworkDHCPLease",
     "SecurityLabel", "SecurityModel", "StoragePoolInfo", "StoragePoolRecord", "StoragePoolRef",
     "StorageVolInfo", "StorageVolRef", "ObjectEvent",
     # URIs and hooks
@@ -74,8 +74,10 @@ DRIVER_PUBLIC = {
     "storage_pool_matches_filter", "run_domain_hooks", "model", "field",
     # host CPU sets and <cputune> pins
     "parse_cpuset", "format_cpuset", "cpus_of", "cpumap_of", "vcpu_pin", "emulator_pin",
-    "set_pin",
+    "set_pin", "iothread_ids", "iothread_pins", "set_iothread_pin",
+    "parse_conf",  # libvirt's configuration-file syntax (a driver's qemu.conf)
     "SNAPSHOT_CHILDREN_FLAGS", "SNAPSHOT_LIST_FLAGS", "SnapshotTree", "snapshot_is_external",
+    "MomentTree", "domain_not_running",
 }  # fmt: skip
 
 

@@ -11,7 +11,6 @@ libvirtd's QEMU driver does not answer.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -25,6 +24,7 @@ from qemu_helpers import (  # noqa: F401 - fixtures
     needs_qemu,
     qemu_pids,
     qemu_root,
+    virsh_script,
 )
 
 VIRSH = shutil.which("virsh")
@@ -33,20 +33,9 @@ PYVIRSH = shutil.which("pyvirsh", path=os.path.dirname(sys.executable)) or "pyvi
 
 pytestmark = [needs_qemu, needs_libvirtd_qemu]
 
-_MASKS = [
-    (re.compile(r"^(Id: +)\d+$", re.M), r"\1ID"),
-    (re.compile(r"^(UUID: +)[0-9a-f-]{36}$", re.M), r"\1UUID"),
-    (re.compile(r"^(CPU time: +)[0-9.]+s$", re.M), r"\1TIME"),
-]
-
-
 def _run(program: list[str], script: str, name: str, env: dict[str, str]) -> str:
-    done = subprocess.run([*program, "-c", "qemu:///system", script], capture_output=True,
-                          text=True, timeout=180, env=env, check=False)  # fmt: skip
-    assert done.returncode == 0, (program, done.stdout, done.stderr)
-    out = done.stdout.replace(name, "NAME")
-    for pattern, repl in _MASKS:
-        out = pattern.sub(repl, out)
+    status, out, err = virsh_script(program, script, name, env)
+    assert status == 0, (program, out, err)
     return out
 
 

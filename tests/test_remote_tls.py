@@ -541,3 +541,35 @@ def test_srv_update_tls_reads_the_files_again(pki_root, scram_tls, tmp_path):
         assert err is not None and "no tls service found" in str(err)
     with pyvirt.open(_uri(pki_root, "alice", scram_tls["port"]), auth=_answer("bob", SCRAM_PASSWORD)) as conn:
         assert conn.hostname()
+
+
+# -- the record layer ----------------------------------------------------------------------
+def _session(pki_root: Path) -> tuple[object, object]:
+    """A client and a server TlsStream of our PKI, with their handshake done in memory."""
+    from pyvirt.rpc._tls import TlsStream, client_context, locate, server_context
+
+    server_files = locate(str(pki_root / "server"), server=True, try_user=False)
+    client_files = locate(str(pki_root / "alice"), server=False, try_user=False)
+    client = TlsStream(client_context(client_files, verify=True), False, "127.0.0.1")
+    server = TlsStream(server_context(server_files, verify=True), True)
+    while not (client.established and server.established):
+        client.handshake()
+        server.take(client.outgoing())
+        server.handshake()
+        client.take(server.outgoing())
+    return client, server
+
+
+@pytest.mark.parametrize("piece", [1, 7, 100, 1 << 20])
+def test_records_split_or_joined_anyhow_decrypt_to_the_same_bytes(pki_root, piece) -> None:
+    """decrypt() stops reading once its input is used up (no read that would only raise
+    "want read"): whatever pieces the socket hands over - a byte, part of a record, several
+    records, a record of the server's session tickets mixed in - the plaintext is whole."""
+    client, server = _session(pki_root)
+    messages = [bytes([i]) * size for i, size in enumerate((1, 57, 16384, 40000, 3))]
+    wire = b"".join(server.encrypt(m) for m in messages)  # type: ignore[attr-defined]
+    got = b""
+    for start in range(0, len(wire), piece):
+        got += client.decrypt(wire[start : start + piece])  # type: ignore[attr-defined]
+    assert got == b"".join(messages)
+    assert client.decrypt(b"") == b""  # nothing left, and asking again is harmless

@@ -166,21 +166,27 @@ class _CountingEpoll:
         return getattr(self.real, name)
 
 
+def _serving(tmp: str, gate: SpinGate, spin: float) -> ZmtpServer:
+    """A pyvirtd loop listening on ``TMP/sock``, spinning *spin* seconds as *gate* allows."""
+    server = ZmtpServer(
+        lambda *_: None,
+        lambda *_: None,
+        lambda *_: None,
+        max_message=1 << 20,
+        max_connections=10,
+        spin=spin,
+    )
+    server.gate = gate
+    server.listen_unix(str(Path(tmp) / "sock"), 0o700, "rw")
+    return server
+
+
 def _waits_after_activity(gate: SpinGate) -> list[float]:
     """The epoll waits of one pyvirtd loop round right after it served a connect, with
     *gate* deciding on its spin (10 ms, long enough to poll more than once)."""
     with tempfile.TemporaryDirectory(prefix="pvw-", dir="/tmp") as tmp:
-        server = ZmtpServer(
-            lambda *_: None,
-            lambda *_: None,
-            lambda *_: None,
-            max_message=1 << 20,
-            max_connections=10,
-            spin=0.01,
-        )
-        server.gate = gate
+        server = _serving(tmp, gate, 0.01)
         path = str(Path(tmp) / "sock")
-        server.listen_unix(path, 0o700, "rw")
         client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             client.connect(path)
@@ -205,3 +211,28 @@ def test_the_daemon_loop_goes_straight_to_its_wait_when_no_core_is_idle() -> Non
     gate = SpinGate(every=1, source=lambda: next(busy))
     gate.allows()  # the first window, which has nothing to compare with
     assert _waits_after_activity(gate) == [0.0]  # one wait: the blocking one, no poll(0)
+
+
+def test_a_daemon_spin_that_saw_nothing_makes_the_next_rounds_sleep_at_once() -> None:
+    """A miss backs off as the client's does (1, then 2 rounds without a spin, ...), so a
+    client whose calls come slower than the spin (tls, ssh) costs no spin after each call."""
+    with tempfile.TemporaryDirectory(prefix="pvw-", dir="/tmp") as tmp:
+        server = _serving(tmp, SpinGate(every=1, source=lambda: 0), 0.002)  # a core idle
+        path = str(Path(tmp) / "sock")
+        client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            client.connect(path)
+            assert server.poll(1.0)  # the accept: activity
+            spun = []
+            for _ in range(6):
+                counting = _CountingEpoll(server.epoll)
+                server.epoll = counting  # type: ignore[assignment]
+                server.poll(0.0)  # nothing comes: a spin that misses, or none at all
+                server.epoll = counting.real
+                spun.append(len(counting.waits) > 1)
+                client.send(b"\xff")  # a byte of a greeting: activity again
+                assert server.poll(1.0)
+            assert spun == [True, False, True, False, False, True]
+        finally:
+            client.close()
+            server.close()

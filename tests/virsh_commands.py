@@ -259,6 +259,7 @@ VOLATILE = {
     "domifstat": "statistics made up from the clock",
     "snapshot-create": "the snapshot's creation time",
     "snapshot-create-as": "the snapshot's creation time",
+    "snapshot-current": "the snapshot's creation time",
     "snapshot-dumpxml": "the snapshot's creation time",
     "snapshot-info": "the snapshot's creation time",
     "snapshot-list": "the snapshot's creation time",

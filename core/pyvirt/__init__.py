@@ -120,6 +120,7 @@ if TYPE_CHECKING:
     from pyvirt._objects_secrets import NWFilter, NWFilterBinding, Secret
     from pyvirt._records import (
         DomainCheckpointRef,
+        DomainFSInfo,
         DomainInfo,
         DomainInterface,
         DomainIPAddress,
@@ -270,6 +271,7 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
     "pyvirt._objects_secrets": ("NWFilter", "NWFilterBinding", "Secret"),
     "pyvirt._stream": ("Stream", "StreamFlags", "StreamRecvFlags", "StreamRecvStatus"),
     "pyvirt._records": (
+        "DomainFSInfo",
         "DomainInfo",
         "DomainInterface",
         "DomainIPAddress",
@@ -356,6 +358,7 @@ __all__ = [
     "DomainEventSuspendedDetail",
     "DomainEventType",
     "DomainEventUndefinedDetail",
+    "DomainFSInfo",
     "DomainIPAddress",
     "DomainInfo",
     "DomainInterface",

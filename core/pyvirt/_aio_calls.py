@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from pyvirt._aio_driver import AsyncDriverConnection
     from pyvirt._records import (
         DomainCheckpointRef,
+        DomainFSInfo,
         DomainInfo,
         DomainInterface,
         DomainRecord,
@@ -1723,12 +1724,12 @@ class AsyncDriverCalls:
     async def nwfilter_define_xml_flags(
         self, xml: str, flags: int, api: str = "virNWFilterDefineXMLFlags"
     ) -> NWFilterRef:
-        """virNWFilterDefineXMLFlags (procedure 400)."""
+        """virNWFilterDefineXMLFlags (procedure 431)."""
         driver = self._driver(api)
         xml = check_string(xml, "xml", api)
         flags = check_flags(flags, api)
         if self.read_only:
-            check_access(BY_NUMBER[400], flags, True, api)
+            check_access(BY_NUMBER[431], flags, True, api)
         return await driver.nwfilter_define_xml_flags(xml, flags)
 
     async def nwfilter_get_xml_desc(
@@ -1751,7 +1752,7 @@ class AsyncDriverCalls:
     async def connect_list_all_nwfilter_bindings(
         self, flags: int, api: str = "virConnectListAllNWFilterBindings"
     ) -> list[NWFilterBindingRef]:
-        """virConnectListAllNWFilterBindings (procedure 397)."""
+        """virConnectListAllNWFilterBindings (procedure 401)."""
         driver = self._driver(api)
         flags = check_flags(flags, api)
         return await driver.connect_list_all_nwfilter_bindings(flags)
@@ -1759,7 +1760,7 @@ class AsyncDriverCalls:
     async def nwfilter_binding_lookup_by_port_dev(
         self, portdev: str, api: str = "virNWFilterBindingLookupByPortDev"
     ) -> NWFilterBindingRef:
-        """virNWFilterBindingLookupByPortDev (procedure 395)."""
+        """virNWFilterBindingLookupByPortDev (procedure 397)."""
         driver = self._driver(api)
         portdev = check_string(portdev, "portdev", api)
         return await driver.nwfilter_binding_lookup_by_port_dev(portdev)
@@ -1767,18 +1768,18 @@ class AsyncDriverCalls:
     async def nwfilter_binding_create_xml(
         self, xml: str, flags: int, api: str = "virNWFilterBindingCreateXML"
     ) -> NWFilterBindingRef:
-        """virNWFilterBindingCreateXML (procedure 398)."""
+        """virNWFilterBindingCreateXML (procedure 399)."""
         driver = self._driver(api)
         xml = check_string(xml, "xml", api)
         flags = check_flags(flags, api)
         if self.read_only:
-            check_access(BY_NUMBER[398], flags, True, api)
+            check_access(BY_NUMBER[399], flags, True, api)
         return await driver.nwfilter_binding_create_xml(xml, flags)
 
     async def nwfilter_binding_get_xml_desc(
         self, binding: NWFilterBindingRef, flags: int, api: str = "virNWFilterBindingGetXMLDesc"
     ) -> str:
-        """virNWFilterBindingGetXMLDesc (procedure 396)."""
+        """virNWFilterBindingGetXMLDesc (procedure 398)."""
         driver = self._driver(api)
         flags = check_flags(flags, api)
         return await driver.nwfilter_binding_get_xml_desc(binding, flags)
@@ -1786,10 +1787,10 @@ class AsyncDriverCalls:
     async def nwfilter_binding_delete(
         self, binding: NWFilterBindingRef, api: str = "virNWFilterBindingDelete"
     ) -> None:
-        """virNWFilterBindingDelete (procedure 399)."""
+        """virNWFilterBindingDelete (procedure 400)."""
         driver = self._driver(api)
         if self.read_only:
-            check_access(BY_NUMBER[399], 0, True, api)
+            check_access(BY_NUMBER[400], 0, True, api)
         return await driver.nwfilter_binding_delete(binding)
 
     async def connect_list_all_interfaces(
@@ -2093,6 +2094,34 @@ class AsyncDriverCalls:
         name = check_string(name, "name", api)
         return await driver.node_device_is_active(name)
 
+    async def domain_memory_peek(
+        self, dom: DomainRef, start: int, size: int, flags: int, api: str = "virDomainMemoryPeek"
+    ) -> bytes:
+        """virDomainMemoryPeek (procedure 104)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[104], flags, True, api)
+        return await driver.domain_memory_peek(dom, start, size, flags)
+
+    async def domain_set_memory_stats_period(
+        self, dom: DomainRef, period: int, flags: int, api: str = "virDomainSetMemoryStatsPeriod"
+    ) -> None:
+        """virDomainSetMemoryStatsPeriod (procedure 308)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[308], flags, True, api)
+        return await driver.domain_set_memory_stats_period(dom, period, flags)
+
+    async def domain_get_messages(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetMessages"
+    ) -> list[str]:
+        """virDomainGetMessages (procedure 426)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_get_messages(dom, flags)
+
     async def connect_get_all_domain_stats(
         self,
         doms: list[DomainRef],
@@ -2330,6 +2359,539 @@ class AsyncDriverCalls:
         if self.read_only:
             check_access(BY_NUMBER[410], flags, True, api)
         return await driver.network_port_delete(port, flags)
+
+    async def domain_inject_nmi(
+        self, dom: DomainRef, flags: int, api: str = "virDomainInjectNMI"
+    ) -> None:
+        """virDomainInjectNMI (procedure 210)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[210], flags, True, api)
+        return await driver.domain_inject_nmi(dom, flags)
+
+    async def domain_send_key(
+        self,
+        dom: DomainRef,
+        codeset: int,
+        holdtime: int,
+        keycodes: list[int],
+        flags: int,
+        api: str = "virDomainSendKey",
+    ) -> None:
+        """virDomainSendKey (procedure 226)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[226], flags, True, api)
+        return await driver.domain_send_key(dom, codeset, holdtime, keycodes, flags)
+
+    async def domain_pm_suspend_for_duration(
+        self,
+        dom: DomainRef,
+        target: int,
+        duration: int,
+        flags: int,
+        api: str = "virDomainPMSuspendForDuration",
+    ) -> None:
+        """virDomainPMSuspendForDuration (procedure 261)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[261], flags, True, api)
+        return await driver.domain_pm_suspend_for_duration(dom, target, duration, flags)
+
+    async def domain_pm_wakeup(
+        self, dom: DomainRef, flags: int, api: str = "virDomainPMWakeup"
+    ) -> None:
+        """virDomainPMWakeup (procedure 267)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[267], flags, True, api)
+        return await driver.domain_pm_wakeup(dom, flags)
+
+    async def domain_fstrim(
+        self,
+        dom: DomainRef,
+        mountpoint: str | None,
+        minimum: int,
+        flags: int,
+        api: str = "virDomainFSTrim",
+    ) -> None:
+        """virDomainFSTrim (procedure 294)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[294], flags, True, api)
+        return await driver.domain_fstrim(dom, mountpoint, minimum, flags)
+
+    async def domain_send_process_signal(
+        self,
+        dom: DomainRef,
+        pid: int,
+        signum: int,
+        flags: int,
+        api: str = "virDomainSendProcessSignal",
+    ) -> None:
+        """virDomainSendProcessSignal (procedure 295)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[295], flags, True, api)
+        return await driver.domain_send_process_signal(dom, pid, signum, flags)
+
+    async def domain_fsfreeze(
+        self, dom: DomainRef, mountpoints: list[str], flags: int, api: str = "virDomainFSFreeze"
+    ) -> int:
+        """virDomainFSFreeze (procedure 335)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[335], flags, True, api)
+        return await driver.domain_fsfreeze(dom, mountpoints, flags)
+
+    async def domain_fsthaw(
+        self, dom: DomainRef, mountpoints: list[str], flags: int, api: str = "virDomainFSThaw"
+    ) -> int:
+        """virDomainFSThaw (procedure 336)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[336], flags, True, api)
+        return await driver.domain_fsthaw(dom, mountpoints, flags)
+
+    async def domain_get_fsinfo(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetFSInfo"
+    ) -> list[DomainFSInfo]:
+        """virDomainGetFSInfo (procedure 349)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[349], flags, True, api)
+        return await driver.domain_get_fsinfo(dom, flags)
+
+    async def domain_set_user_password(
+        self,
+        dom: DomainRef,
+        user: str,
+        password: str,
+        flags: int,
+        api: str = "virDomainSetUserPassword",
+    ) -> None:
+        """virDomainSetUserPassword (procedure 357)."""
+        driver = self._driver(api)
+        user = check_string(user, "user", api)
+        password = check_string(password, "password", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[357], flags, True, api)
+        return await driver.domain_set_user_password(dom, user, password, flags)
+
+    async def domain_set_lifecycle_action(
+        self,
+        dom: DomainRef,
+        type: int,
+        action: int,
+        flags: int,
+        api: str = "virDomainSetLifecycleAction",
+    ) -> None:
+        """virDomainSetLifecycleAction (procedure 390)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[390], flags, True, api)
+        return await driver.domain_set_lifecycle_action(dom, type, action, flags)
+
+    async def domain_get_guest_info(
+        self, dom: DomainRef, types: int, flags: int, api: str = "virDomainGetGuestInfo"
+    ) -> list[TypedParameter]:
+        """virDomainGetGuestInfo (procedure 418)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[418], flags, True, api)
+        return await driver.domain_get_guest_info(dom, types, flags)
+
+    async def domain_agent_set_response_timeout(
+        self,
+        dom: DomainRef,
+        timeout: int,
+        flags: int,
+        api: str = "virDomainAgentSetResponseTimeout",
+    ) -> None:
+        """virDomainAgentSetResponseTimeout (procedure 420)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[420], flags, True, api)
+        return await driver.domain_agent_set_response_timeout(dom, timeout, flags)
+
+    async def domain_authorized_ssh_keys_get(
+        self, dom: DomainRef, user: str, flags: int, api: str = "virDomainAuthorizedSSHKeysGet"
+    ) -> list[str]:
+        """virDomainAuthorizedSSHKeysGet (procedure 424)."""
+        driver = self._driver(api)
+        user = check_string(user, "user", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[424], flags, True, api)
+        return await driver.domain_authorized_ssh_keys_get(dom, user, flags)
+
+    async def domain_authorized_ssh_keys_set(
+        self,
+        dom: DomainRef,
+        user: str,
+        keys: list[str],
+        flags: int,
+        api: str = "virDomainAuthorizedSSHKeysSet",
+    ) -> None:
+        """virDomainAuthorizedSSHKeysSet (procedure 425)."""
+        driver = self._driver(api)
+        user = check_string(user, "user", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[425], flags, True, api)
+        return await driver.domain_authorized_ssh_keys_set(dom, user, keys, flags)
+
+    async def domain_get_iothread_info(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetIOThreadInfo"
+    ) -> list[tuple[int, bytes]]:
+        """virDomainGetIOThreadInfo (procedure 351)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_get_iothread_info(dom, flags)
+
+    async def domain_pin_iothread(
+        self,
+        dom: DomainRef,
+        iothread_id: int,
+        cpumap: bytes,
+        flags: int,
+        api: str = "virDomainPinIOThread",
+    ) -> None:
+        """virDomainPinIOThread (procedure 352)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[352], flags, True, api)
+        return await driver.domain_pin_iothread(dom, iothread_id, cpumap, flags)
+
+    async def domain_add_iothread(
+        self, dom: DomainRef, iothread_id: int, flags: int, api: str = "virDomainAddIOThread"
+    ) -> None:
+        """virDomainAddIOThread (procedure 355)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[355], flags, True, api)
+        return await driver.domain_add_iothread(dom, iothread_id, flags)
+
+    async def domain_del_iothread(
+        self, dom: DomainRef, iothread_id: int, flags: int, api: str = "virDomainDelIOThread"
+    ) -> None:
+        """virDomainDelIOThread (procedure 356)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[356], flags, True, api)
+        return await driver.domain_del_iothread(dom, iothread_id, flags)
+
+    async def domain_set_iothread_params(
+        self,
+        dom: DomainRef,
+        iothread_id: int,
+        params: list[TypedParameter],
+        flags: int,
+        api: str = "virDomainSetIOThreadParams",
+    ) -> None:
+        """virDomainSetIOThreadParams (procedure 402)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[402], flags, True, api)
+        return await driver.domain_set_iothread_params(dom, iothread_id, params, flags)
+
+    async def domain_get_cpu_stats(
+        self,
+        dom: DomainRef,
+        start_cpu: int,
+        ncpus: int,
+        flags: int,
+        api: str = "virDomainGetCPUStats",
+    ) -> tuple[int, list[list[TypedParameter]]]:
+        """virDomainGetCPUStats (procedure 262)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_get_cpu_stats(dom, start_cpu, ncpus, flags)
+
+    async def domain_get_job_info(
+        self, dom: DomainRef, api: str = "virDomainGetJobInfo"
+    ) -> list[int]:
+        """virDomainGetJobInfo (procedure 163)."""
+        driver = self._driver(api)
+        return await driver.domain_get_job_info(dom)
+
+    async def domain_get_job_stats(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetJobStats"
+    ) -> tuple[int, list[TypedParameter]]:
+        """virDomainGetJobStats (procedure 298)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_get_job_stats(dom, flags)
+
+    async def domain_abort_job(self, dom: DomainRef, api: str = "virDomainAbortJob") -> None:
+        """virDomainAbortJob (procedure 164)."""
+        driver = self._driver(api)
+        if self.read_only:
+            check_access(BY_NUMBER[164], 0, True, api)
+        return await driver.domain_abort_job(dom)
+
+    async def domain_abort_job_flags(
+        self, dom: DomainRef, flags: int, api: str = "virDomainAbortJobFlags"
+    ) -> None:
+        """virDomainAbortJobFlags (procedure 442)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[442], flags, True, api)
+        return await driver.domain_abort_job_flags(dom, flags)
+
+    async def domain_migrate_set_max_downtime(
+        self, dom: DomainRef, downtime: int, flags: int, api: str = "virDomainMigrateSetMaxDowntime"
+    ) -> None:
+        """virDomainMigrateSetMaxDowntime (procedure 166)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[166], flags, True, api)
+        return await driver.domain_migrate_set_max_downtime(dom, downtime, flags)
+
+    async def domain_migrate_get_max_downtime(
+        self, dom: DomainRef, flags: int, api: str = "virDomainMigrateGetMaxDowntime"
+    ) -> int:
+        """virDomainMigrateGetMaxDowntime (procedure 387)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_migrate_get_max_downtime(dom, flags)
+
+    async def domain_migrate_get_compression_cache(
+        self, dom: DomainRef, flags: int, api: str = "virDomainMigrateGetCompressionCache"
+    ) -> int:
+        """virDomainMigrateGetCompressionCache (procedure 299)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.domain_migrate_get_compression_cache(dom, flags)
+
+    async def domain_migrate_set_compression_cache(
+        self,
+        dom: DomainRef,
+        cache_size: int,
+        flags: int,
+        api: str = "virDomainMigrateSetCompressionCache",
+    ) -> None:
+        """virDomainMigrateSetCompressionCache (procedure 300)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[300], flags, True, api)
+        return await driver.domain_migrate_set_compression_cache(dom, cache_size, flags)
+
+    async def domain_migrate_set_max_speed(
+        self, dom: DomainRef, bandwidth: int, flags: int, api: str = "virDomainMigrateSetMaxSpeed"
+    ) -> None:
+        """virDomainMigrateSetMaxSpeed (procedure 207)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[207], flags, True, api)
+        return await driver.domain_migrate_set_max_speed(dom, bandwidth, flags)
+
+    async def domain_migrate_get_max_speed(
+        self, dom: DomainRef, flags: int, api: str = "virDomainMigrateGetMaxSpeed"
+    ) -> int:
+        """virDomainMigrateGetMaxSpeed (procedure 242)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[242], flags, True, api)
+        return await driver.domain_migrate_get_max_speed(dom, flags)
+
+    async def domain_migrate_start_post_copy(
+        self, dom: DomainRef, flags: int, api: str = "virDomainMigrateStartPostCopy"
+    ) -> None:
+        """virDomainMigrateStartPostCopy (procedure 364)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[364], flags, True, api)
+        return await driver.domain_migrate_start_post_copy(dom, flags)
+
+    async def domain_get_launch_security_info(
+        self, dom: DomainRef, flags: int, api: str = "virDomainGetLaunchSecurityInfo"
+    ) -> list[TypedParameter]:
+        """virDomainGetLaunchSecurityInfo (procedure 396)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[396], flags, True, api)
+        return await driver.domain_get_launch_security_info(dom, flags)
+
+    async def domain_set_launch_security_state(
+        self,
+        dom: DomainRef,
+        params: list[TypedParameter],
+        flags: int,
+        api: str = "virDomainSetLaunchSecurityState",
+    ) -> None:
+        """virDomainSetLaunchSecurityState (procedure 439)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[439], flags, True, api)
+        return await driver.domain_set_launch_security_state(dom, params, flags)
+
+    async def domain_start_dirty_rate_calc(
+        self, dom: DomainRef, seconds: int, flags: int, api: str = "virDomainStartDirtyRateCalc"
+    ) -> None:
+        """virDomainStartDirtyRateCalc (procedure 427)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[427], flags, True, api)
+        return await driver.domain_start_dirty_rate_calc(dom, seconds, flags)
+
+    async def node_get_free_pages(
+        self,
+        pages: list[int],
+        start_cell: int,
+        cell_count: int,
+        flags: int,
+        api: str = "virNodeGetFreePages",
+    ) -> list[int]:
+        """virNodeGetFreePages (procedure 340)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.node_get_free_pages(pages, start_cell, cell_count, flags)
+
+    async def node_alloc_pages(
+        self,
+        pages: list[int],
+        counts: list[int],
+        start_cell: int,
+        cell_count: int,
+        flags: int,
+        api: str = "virNodeAllocPages",
+    ) -> int:
+        """virNodeAllocPages (procedure 347)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[347], flags, True, api)
+        return await driver.node_alloc_pages(pages, counts, start_cell, cell_count, flags)
+
+    async def connect_get_cpu_model_names(
+        self, arch: str, flags: int, api: str = "virConnectGetCPUModelNames"
+    ) -> list[str]:
+        """virConnectGetCPUModelNames (procedure 312)."""
+        driver = self._driver(api)
+        arch = check_string(arch, "arch", api)
+        flags = check_flags(flags, api)
+        return await driver.connect_get_cpu_model_names(arch, flags)
+
+    async def connect_compare_cpu(
+        self, xml: str, flags: int, api: str = "virConnectCompareCPU"
+    ) -> int:
+        """virConnectCompareCPU (procedure 158)."""
+        driver = self._driver(api)
+        xml = check_string(xml, "xml", api)
+        flags = check_flags(flags, api)
+        return await driver.connect_compare_cpu(xml, flags)
+
+    async def connect_compare_hypervisor_cpu(
+        self,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xml_cpu: str,
+        flags: int,
+        api: str = "virConnectCompareHypervisorCPU",
+    ) -> int:
+        """virConnectCompareHypervisorCPU (procedure 393)."""
+        driver = self._driver(api)
+        xml_cpu = check_string(xml_cpu, "xml_cpu", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[393], flags, True, api)
+        return await driver.connect_compare_hypervisor_cpu(
+            emulator, arch, machine, virttype, xml_cpu, flags
+        )
+
+    async def connect_baseline_hypervisor_cpu(
+        self,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xml_cpus: list[str],
+        flags: int,
+        api: str = "virConnectBaselineHypervisorCPU",
+    ) -> str:
+        """virConnectBaselineHypervisorCPU (procedure 394)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[394], flags, True, api)
+        return await driver.connect_baseline_hypervisor_cpu(
+            emulator, arch, machine, virttype, xml_cpus, flags
+        )
+
+    async def connect_get_domain_capabilities(
+        self,
+        emulatorbin: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        flags: int,
+        api: str = "virConnectGetDomainCapabilities",
+    ) -> str:
+        """virConnectGetDomainCapabilities (procedure 342)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[342], flags, True, api)
+        return await driver.connect_get_domain_capabilities(
+            emulatorbin, arch, machine, virttype, flags
+        )
+
+    async def node_get_memory_parameters(
+        self, flags: int, api: str = "virNodeGetMemoryParameters"
+    ) -> list[TypedParameter]:
+        """virNodeGetMemoryParameters (procedure 289)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.node_get_memory_parameters(flags)
+
+    async def node_set_memory_parameters(
+        self, params: list[TypedParameter], flags: int, api: str = "virNodeSetMemoryParameters"
+    ) -> None:
+        """virNodeSetMemoryParameters (procedure 288)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[288], flags, True, api)
+        return await driver.node_set_memory_parameters(params, flags)
+
+    async def node_get_sev_info(
+        self, flags: int, api: str = "virNodeGetSEVInfo"
+    ) -> list[TypedParameter]:
+        """virNodeGetSEVInfo (procedure 395)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[395], flags, True, api)
+        return await driver.node_get_sev_info(flags)
 
 
 class LocalAsyncDriver:
@@ -3118,6 +3680,15 @@ class LocalAsyncDriver:
     async def node_device_is_active(self, name: str) -> bool:
         return self.sync.node_device_is_active(name)
 
+    async def domain_memory_peek(self, dom: DomainRef, start: int, size: int, flags: int) -> bytes:
+        return self.sync.domain_memory_peek(dom, start, size, flags)
+
+    async def domain_set_memory_stats_period(self, dom: DomainRef, period: int, flags: int) -> None:
+        return self.sync.domain_set_memory_stats_period(dom, period, flags)
+
+    async def domain_get_messages(self, dom: DomainRef, flags: int) -> list[str]:
+        return self.sync.domain_get_messages(dom, flags)
+
     async def connect_get_all_domain_stats(
         self, doms: list[DomainRef], stats: int, flags: int
     ) -> list[DomainStatsRecord]:
@@ -3209,3 +3780,209 @@ class LocalAsyncDriver:
 
     async def network_port_delete(self, port: NetworkPortRef, flags: int) -> None:
         return self.sync.network_port_delete(port, flags)
+
+    async def domain_inject_nmi(self, dom: DomainRef, flags: int) -> None:
+        return self.sync.domain_inject_nmi(dom, flags)
+
+    async def domain_send_key(
+        self, dom: DomainRef, codeset: int, holdtime: int, keycodes: list[int], flags: int
+    ) -> None:
+        return self.sync.domain_send_key(dom, codeset, holdtime, keycodes, flags)
+
+    async def domain_pm_suspend_for_duration(
+        self, dom: DomainRef, target: int, duration: int, flags: int
+    ) -> None:
+        return self.sync.domain_pm_suspend_for_duration(dom, target, duration, flags)
+
+    async def domain_pm_wakeup(self, dom: DomainRef, flags: int) -> None:
+        return self.sync.domain_pm_wakeup(dom, flags)
+
+    async def domain_fstrim(
+        self, dom: DomainRef, mountpoint: str | None, minimum: int, flags: int
+    ) -> None:
+        return self.sync.domain_fstrim(dom, mountpoint, minimum, flags)
+
+    async def domain_send_process_signal(
+        self, dom: DomainRef, pid: int, signum: int, flags: int
+    ) -> None:
+        return self.sync.domain_send_process_signal(dom, pid, signum, flags)
+
+    async def domain_fsfreeze(self, dom: DomainRef, mountpoints: list[str], flags: int) -> int:
+        return self.sync.domain_fsfreeze(dom, mountpoints, flags)
+
+    async def domain_fsthaw(self, dom: DomainRef, mountpoints: list[str], flags: int) -> int:
+        return self.sync.domain_fsthaw(dom, mountpoints, flags)
+
+    async def domain_get_fsinfo(self, dom: DomainRef, flags: int) -> list[DomainFSInfo]:
+        return self.sync.domain_get_fsinfo(dom, flags)
+
+    async def domain_set_user_password(
+        self, dom: DomainRef, user: str, password: str, flags: int
+    ) -> None:
+        return self.sync.domain_set_user_password(dom, user, password, flags)
+
+    async def domain_set_lifecycle_action(
+        self, dom: DomainRef, type: int, action: int, flags: int
+    ) -> None:
+        return self.sync.domain_set_lifecycle_action(dom, type, action, flags)
+
+    async def domain_get_guest_info(
+        self, dom: DomainRef, types: int, flags: int
+    ) -> list[TypedParameter]:
+        return self.sync.domain_get_guest_info(dom, types, flags)
+
+    async def domain_agent_set_response_timeout(
+        self, dom: DomainRef, timeout: int, flags: int
+    ) -> None:
+        return self.sync.domain_agent_set_response_timeout(dom, timeout, flags)
+
+    async def domain_authorized_ssh_keys_get(
+        self, dom: DomainRef, user: str, flags: int
+    ) -> list[str]:
+        return self.sync.domain_authorized_ssh_keys_get(dom, user, flags)
+
+    async def domain_authorized_ssh_keys_set(
+        self, dom: DomainRef, user: str, keys: list[str], flags: int
+    ) -> None:
+        return self.sync.domain_authorized_ssh_keys_set(dom, user, keys, flags)
+
+    async def domain_get_iothread_info(self, dom: DomainRef, flags: int) -> list[tuple[int, bytes]]:
+        return self.sync.domain_get_iothread_info(dom, flags)
+
+    async def domain_pin_iothread(
+        self, dom: DomainRef, iothread_id: int, cpumap: bytes, flags: int
+    ) -> None:
+        return self.sync.domain_pin_iothread(dom, iothread_id, cpumap, flags)
+
+    async def domain_add_iothread(self, dom: DomainRef, iothread_id: int, flags: int) -> None:
+        return self.sync.domain_add_iothread(dom, iothread_id, flags)
+
+    async def domain_del_iothread(self, dom: DomainRef, iothread_id: int, flags: int) -> None:
+        return self.sync.domain_del_iothread(dom, iothread_id, flags)
+
+    async def domain_set_iothread_params(
+        self, dom: DomainRef, iothread_id: int, params: list[TypedParameter], flags: int
+    ) -> None:
+        return self.sync.domain_set_iothread_params(dom, iothread_id, params, flags)
+
+    async def domain_get_cpu_stats(
+        self, dom: DomainRef, start_cpu: int, ncpus: int, flags: int
+    ) -> tuple[int, list[list[TypedParameter]]]:
+        return self.sync.domain_get_cpu_stats(dom, start_cpu, ncpus, flags)
+
+    async def domain_get_job_info(self, dom: DomainRef) -> list[int]:
+        return self.sync.domain_get_job_info(dom)
+
+    async def domain_get_job_stats(
+        self, dom: DomainRef, flags: int
+    ) -> tuple[int, list[TypedParameter]]:
+        return self.sync.domain_get_job_stats(dom, flags)
+
+    async def domain_abort_job(self, dom: DomainRef) -> None:
+        return self.sync.domain_abort_job(dom)
+
+    async def domain_abort_job_flags(self, dom: DomainRef, flags: int) -> None:
+        return self.sync.domain_abort_job_flags(dom, flags)
+
+    async def domain_migrate_set_max_downtime(
+        self, dom: DomainRef, downtime: int, flags: int
+    ) -> None:
+        return self.sync.domain_migrate_set_max_downtime(dom, downtime, flags)
+
+    async def domain_migrate_get_max_downtime(self, dom: DomainRef, flags: int) -> int:
+        return self.sync.domain_migrate_get_max_downtime(dom, flags)
+
+    async def domain_migrate_get_compression_cache(self, dom: DomainRef, flags: int) -> int:
+        return self.sync.domain_migrate_get_compression_cache(dom, flags)
+
+    async def domain_migrate_set_compression_cache(
+        self, dom: DomainRef, cache_size: int, flags: int
+    ) -> None:
+        return self.sync.domain_migrate_set_compression_cache(dom, cache_size, flags)
+
+    async def domain_migrate_set_max_speed(
+        self, dom: DomainRef, bandwidth: int, flags: int
+    ) -> None:
+        return self.sync.domain_migrate_set_max_speed(dom, bandwidth, flags)
+
+    async def domain_migrate_get_max_speed(self, dom: DomainRef, flags: int) -> int:
+        return self.sync.domain_migrate_get_max_speed(dom, flags)
+
+    async def domain_migrate_start_post_copy(self, dom: DomainRef, flags: int) -> None:
+        return self.sync.domain_migrate_start_post_copy(dom, flags)
+
+    async def domain_get_launch_security_info(
+        self, dom: DomainRef, flags: int
+    ) -> list[TypedParameter]:
+        return self.sync.domain_get_launch_security_info(dom, flags)
+
+    async def domain_set_launch_security_state(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        return self.sync.domain_set_launch_security_state(dom, params, flags)
+
+    async def domain_start_dirty_rate_calc(self, dom: DomainRef, seconds: int, flags: int) -> None:
+        return self.sync.domain_start_dirty_rate_calc(dom, seconds, flags)
+
+    async def node_get_free_pages(
+        self, pages: list[int], start_cell: int, cell_count: int, flags: int
+    ) -> list[int]:
+        return self.sync.node_get_free_pages(pages, start_cell, cell_count, flags)
+
+    async def node_alloc_pages(
+        self, pages: list[int], counts: list[int], start_cell: int, cell_count: int, flags: int
+    ) -> int:
+        return self.sync.node_alloc_pages(pages, counts, start_cell, cell_count, flags)
+
+    async def connect_get_cpu_model_names(self, arch: str, flags: int) -> list[str]:
+        return self.sync.connect_get_cpu_model_names(arch, flags)
+
+    async def connect_compare_cpu(self, xml: str, flags: int) -> int:
+        return self.sync.connect_compare_cpu(xml, flags)
+
+    async def connect_compare_hypervisor_cpu(
+        self,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xml_cpu: str,
+        flags: int,
+    ) -> int:
+        return self.sync.connect_compare_hypervisor_cpu(
+            emulator, arch, machine, virttype, xml_cpu, flags
+        )
+
+    async def connect_baseline_hypervisor_cpu(
+        self,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xml_cpus: list[str],
+        flags: int,
+    ) -> str:
+        return self.sync.connect_baseline_hypervisor_cpu(
+            emulator, arch, machine, virttype, xml_cpus, flags
+        )
+
+    async def connect_get_domain_capabilities(
+        self,
+        emulatorbin: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        flags: int,
+    ) -> str:
+        return self.sync.connect_get_domain_capabilities(
+            emulatorbin, arch, machine, virttype, flags
+        )
+
+    async def node_get_memory_parameters(self, flags: int) -> list[TypedParameter]:
+        return self.sync.node_get_memory_parameters(flags)
+
+    async def node_set_memory_parameters(self, params: list[TypedParameter], flags: int) -> None:
+        return self.sync.node_set_memory_parameters(params, flags)
+
+    async def node_get_sev_info(self, flags: int) -> list[TypedParameter]:
+        return self.sync.node_get_sev_info(flags)

@@ -12,6 +12,7 @@ from typing import Protocol
 
 from pyvirt._records import (
     DomainCheckpointRef,
+    DomainFSInfo,
     DomainInfo,
     DomainInterface,
     DomainRecord,
@@ -615,6 +616,16 @@ class AsyncDriverConnection(Protocol):
 
     async def node_device_is_active(self, name: str) -> bool: ...
 
+    async def domain_memory_peek(
+        self, dom: DomainRef, start: int, size: int, flags: int
+    ) -> bytes: ...
+
+    async def domain_set_memory_stats_period(
+        self, dom: DomainRef, period: int, flags: int
+    ) -> None: ...
+
+    async def domain_get_messages(self, dom: DomainRef, flags: int) -> list[str]: ...
+
     async def connect_get_all_domain_stats(
         self, doms: list[DomainRef], stats: int, flags: int
     ) -> list[DomainStatsRecord]: ...
@@ -686,3 +697,164 @@ class AsyncDriverConnection(Protocol):
     async def network_port_get_xml_desc(self, port: NetworkPortRef, flags: int) -> str: ...
 
     async def network_port_delete(self, port: NetworkPortRef, flags: int) -> None: ...
+
+    async def domain_inject_nmi(self, dom: DomainRef, flags: int) -> None: ...
+
+    async def domain_send_key(
+        self, dom: DomainRef, codeset: int, holdtime: int, keycodes: list[int], flags: int
+    ) -> None: ...
+
+    async def domain_pm_suspend_for_duration(
+        self, dom: DomainRef, target: int, duration: int, flags: int
+    ) -> None: ...
+
+    async def domain_pm_wakeup(self, dom: DomainRef, flags: int) -> None: ...
+
+    async def domain_fstrim(
+        self, dom: DomainRef, mountpoint: str | None, minimum: int, flags: int
+    ) -> None: ...
+
+    async def domain_send_process_signal(
+        self, dom: DomainRef, pid: int, signum: int, flags: int
+    ) -> None: ...
+
+    async def domain_fsfreeze(self, dom: DomainRef, mountpoints: list[str], flags: int) -> int: ...
+
+    async def domain_fsthaw(self, dom: DomainRef, mountpoints: list[str], flags: int) -> int: ...
+
+    async def domain_get_fsinfo(self, dom: DomainRef, flags: int) -> list[DomainFSInfo]: ...
+
+    async def domain_set_user_password(
+        self, dom: DomainRef, user: str, password: str, flags: int
+    ) -> None: ...
+
+    async def domain_set_lifecycle_action(
+        self, dom: DomainRef, type: int, action: int, flags: int
+    ) -> None: ...
+
+    async def domain_get_guest_info(
+        self, dom: DomainRef, types: int, flags: int
+    ) -> list[TypedParameter]: ...
+
+    async def domain_agent_set_response_timeout(
+        self, dom: DomainRef, timeout: int, flags: int
+    ) -> None: ...
+
+    async def domain_authorized_ssh_keys_get(
+        self, dom: DomainRef, user: str, flags: int
+    ) -> list[str]: ...
+
+    async def domain_authorized_ssh_keys_set(
+        self, dom: DomainRef, user: str, keys: list[str], flags: int
+    ) -> None: ...
+
+    async def domain_get_iothread_info(
+        self, dom: DomainRef, flags: int
+    ) -> list[tuple[int, bytes]]: ...
+
+    async def domain_pin_iothread(
+        self, dom: DomainRef, iothread_id: int, cpumap: bytes, flags: int
+    ) -> None: ...
+
+    async def domain_add_iothread(self, dom: DomainRef, iothread_id: int, flags: int) -> None: ...
+
+    async def domain_del_iothread(self, dom: DomainRef, iothread_id: int, flags: int) -> None: ...
+
+    async def domain_set_iothread_params(
+        self, dom: DomainRef, iothread_id: int, params: list[TypedParameter], flags: int
+    ) -> None: ...
+
+    async def domain_get_cpu_stats(
+        self, dom: DomainRef, start_cpu: int, ncpus: int, flags: int
+    ) -> tuple[int, list[list[TypedParameter]]]: ...
+
+    async def domain_get_job_info(self, dom: DomainRef) -> list[int]: ...
+
+    async def domain_get_job_stats(
+        self, dom: DomainRef, flags: int
+    ) -> tuple[int, list[TypedParameter]]: ...
+
+    async def domain_abort_job(self, dom: DomainRef) -> None: ...
+
+    async def domain_abort_job_flags(self, dom: DomainRef, flags: int) -> None: ...
+
+    async def domain_migrate_set_max_downtime(
+        self, dom: DomainRef, downtime: int, flags: int
+    ) -> None: ...
+
+    async def domain_migrate_get_max_downtime(self, dom: DomainRef, flags: int) -> int: ...
+
+    async def domain_migrate_get_compression_cache(self, dom: DomainRef, flags: int) -> int: ...
+
+    async def domain_migrate_set_compression_cache(
+        self, dom: DomainRef, cache_size: int, flags: int
+    ) -> None: ...
+
+    async def domain_migrate_set_max_speed(
+        self, dom: DomainRef, bandwidth: int, flags: int
+    ) -> None: ...
+
+    async def domain_migrate_get_max_speed(self, dom: DomainRef, flags: int) -> int: ...
+
+    async def domain_migrate_start_post_copy(self, dom: DomainRef, flags: int) -> None: ...
+
+    async def domain_get_launch_security_info(
+        self, dom: DomainRef, flags: int
+    ) -> list[TypedParameter]: ...
+
+    async def domain_set_launch_security_state(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None: ...
+
+    async def domain_start_dirty_rate_calc(
+        self, dom: DomainRef, seconds: int, flags: int
+    ) -> None: ...
+
+    async def node_get_free_pages(
+        self, pages: list[int], start_cell: int, cell_count: int, flags: int
+    ) -> list[int]: ...
+
+    async def node_alloc_pages(
+        self, pages: list[int], counts: list[int], start_cell: int, cell_count: int, flags: int
+    ) -> int: ...
+
+    async def connect_get_cpu_model_names(self, arch: str, flags: int) -> list[str]: ...
+
+    async def connect_compare_cpu(self, xml: str, flags: int) -> int: ...
+
+    async def connect_compare_hypervisor_cpu(
+        self,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xml_cpu: str,
+        flags: int,
+    ) -> int: ...
+
+    async def connect_baseline_hypervisor_cpu(
+        self,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xml_cpus: list[str],
+        flags: int,
+    ) -> str: ...
+
+    async def connect_get_domain_capabilities(
+        self,
+        emulatorbin: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        flags: int,
+    ) -> str: ...
+
+    async def node_get_memory_parameters(self, flags: int) -> list[TypedParameter]: ...
+
+    async def node_set_memory_parameters(
+        self, params: list[TypedParameter], flags: int
+    ) -> None: ...
+
+    async def node_get_sev_info(self, flags: int) -> list[TypedParameter]: ...

@@ -25,6 +25,7 @@ from pyvirt._checks import (
 )
 from pyvirt._codes import ErrorDomain
 from pyvirt._connection import canonical_uuid
+from pyvirt._connection_host import _HOST_UINT_MAX, _check_cells, _hypervisor
 from pyvirt._connection_stats import _UINT_MAX, _invalid
 from pyvirt._core_enums import DomainState
 from pyvirt._domain_devices import (
@@ -45,7 +46,27 @@ from pyvirt._domain_extras import (
     _optional_string,
     _refuse_read_only,
 )
-from pyvirt._domain_tune import _get_flags, _set_args
+from pyvirt._domain_guest import (
+    _KEYCODE_SETS,
+    _LIFECYCLE_ACTIONS,
+    _LIFECYCLE_TYPES,
+    _SEND_KEY_MAX_KEYS,
+    _SSH_APPEND,
+    _SSH_REMOVE,
+    _U32_MAX,
+    _U64_MAX,
+    _lifecycle_invalid,
+    _strings,
+)
+from pyvirt._domain_jobs import _IOTHREAD_ID_MAX, _params
+from pyvirt._domain_memory import (
+    _MEMORY_PEEK,
+    _PHYSICAL,
+    _SET_MEMORY_STATS_PERIOD,
+    _ULLONG_MAX,
+    _VIRTUAL,
+)
+from pyvirt._domain_tune import _STRING_OKAY, _get_flags, _set_args
 from pyvirt._domain_vcpus import _cpumap, _split_cpumaps
 from pyvirt._objects import _INT_MAX, _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY
 from pyvirt._objects_checkpoint import (
@@ -65,6 +86,7 @@ if TYPE_CHECKING:
 
     from pyvirt._records import (
         DomainCheckpointRef,
+        DomainFSInfo,
         DomainInfo,
         DomainInterface,
         DomainRecord,
@@ -542,6 +564,128 @@ class AsyncConnection(AsyncConnectionBase):
         native_format = required_string(native_format, "nativeFormat", api)
         domain_xml = required_string(domain_xml, "domainXml", api)
         return await self._calls.connect_domain_xml_to_native(native_format, domain_xml, flags)
+
+    async def free_pages(
+        self, pages: list[int], start_cell: int, cell_count: int, flags: int = 0
+    ) -> dict[int, dict[int, int]]:
+        """Free pages of each size in *pages* (KiB) on *cell_count* NUMA cells from
+        *start_cell* (virNodeGetFreePages), as {cell: {page size: free pages}}."""
+        api = "virNodeGetFreePages"
+        check_nonzero(len(pages), "npages", api)
+        _check_cells(start_cell, cell_count, api)
+        check_nonzero(cell_count, "cellCount", api)
+        if len(pages) * cell_count > _HOST_UINT_MAX:
+            raise invalid_arg("too many pages or cells requested", api, "npages")
+        counts = await self._calls.node_get_free_pages(list(pages), start_cell, cell_count, flags)
+        n = len(pages)
+        return {
+            start_cell + i: dict(zip(pages, counts[i * n : (i + 1) * n], strict=True))
+            for i in range(cell_count)
+        }
+
+    async def alloc_pages(
+        self, pages: dict[int, int], start_cell: int = -1, cell_count: int = 0, flags: int = 0
+    ) -> int:
+        """Size the pools of huge pages {page size KiB: count} on *cell_count* cells from
+        *start_cell* (-1: the host as a whole) (virNodeAllocPages; *flags*:
+        :class:`pyvirt.NodeAllocPagesFlags`); the number of cells changed."""
+        api = "virNodeAllocPages"
+        _refuse_read_only(self._calls.read_only, 347, flags)
+        check_nonzero(len(pages), "npages", api)
+        _check_cells(start_cell, cell_count, api)
+        check_nonzero(cell_count, "cellCount", api)
+        sizes, counts = (list(pages), list(pages.values()))
+        return int(await self._calls.node_alloc_pages(sizes, counts, start_cell, cell_count, flags))
+
+    async def cpu_model_names(self, arch: str, flags: int = 0) -> list[str]:
+        """The CPU models the driver knows for architecture *arch*, such as "x86_64"
+        (virConnectGetCPUModelNames); an empty list means any model is accepted."""
+        arch = check_string(arch, "arch", "virConnectGetCPUModelNames")
+        return list(await self._calls.connect_get_cpu_model_names(arch, flags))
+
+    async def compare_cpu(self, xml: str, flags: int = 0) -> int:
+        """How the host CPU compares with the ``<cpu>`` in *xml* (virConnectCompareCPU): a
+        :class:`pyvirt.CPUCompareResult` value."""
+        xml = check_string(xml, "xmlDesc", "virConnectCompareCPU")
+        return int(await self._calls.connect_compare_cpu(xml, flags))
+
+    async def compare_hypervisor_cpu(
+        self,
+        xml_cpu: str,
+        emulator: str | None = None,
+        arch: str | None = None,
+        machine: str | None = None,
+        virttype: str | None = None,
+        flags: int = 0,
+    ) -> int:
+        """How the CPU the hypervisor gives guests compares with *xml_cpu*
+        (virConnectCompareHypervisorCPU)."""
+        api = "virConnectCompareHypervisorCPU"
+        xml_cpu = check_string(xml_cpu, "xmlCPU", api)
+        hv = _hypervisor(
+            api,
+            (emulator, "emulator"),
+            (arch, "arch"),
+            (machine, "machine"),
+            (virttype, "virttype"),
+        )
+        return int(await self._calls.connect_compare_hypervisor_cpu(*hv, xml_cpu, flags))
+
+    async def baseline_hypervisor_cpu(
+        self,
+        xml_cpus: list[str],
+        emulator: str | None = None,
+        arch: str | None = None,
+        machine: str | None = None,
+        virttype: str | None = None,
+        flags: int = 0,
+    ) -> str:
+        """The ``<cpu>`` that all of *xml_cpus* can run and the hypervisor can give guests
+        (virConnectBaselineHypervisorCPU)."""
+        api = "virConnectBaselineHypervisorCPU"
+        cpus = [check_string(x, "xmlCPUs", api) for x in xml_cpus]
+        hv = _hypervisor(
+            api,
+            (emulator, "emulator"),
+            (arch, "arch"),
+            (machine, "machine"),
+            (virttype, "virttype"),
+        )
+        return str(await self._calls.connect_baseline_hypervisor_cpu(*hv, cpus, flags))
+
+    async def domain_capabilities(
+        self,
+        emulatorbin: str | None = None,
+        arch: str | None = None,
+        machine: str | None = None,
+        virttype: str | None = None,
+        flags: int = 0,
+    ) -> str:
+        """The ``<domainCapabilities>`` XML of an emulator, architecture, machine and
+        virtualization type, None for the driver's defaults (virConnectGetDomainCapabilities)."""
+        api = "virConnectGetDomainCapabilities"
+        hv = _hypervisor(
+            api,
+            (emulatorbin, "emulatorbin"),
+            (arch, "arch"),
+            (machine, "machine"),
+            (virttype, "virttype"),
+        )
+        return str(await self._calls.connect_get_domain_capabilities(*hv, flags))
+
+    async def memory_parameters(self, flags: int = 0) -> dict[str, TypedValue]:
+        """The host's shared-memory tunables, such as ``shm_pages_to_scan``
+        (virNodeGetMemoryParameters)."""
+        return typed_params_dict(await self._calls.node_get_memory_parameters(flags))
+
+    async def set_memory_parameters(self, params: list[TypedParameter], flags: int = 0) -> None:
+        """Change the host's shared-memory tunables (virNodeSetMemoryParameters)."""
+        await self._calls.node_set_memory_parameters(list(params), flags)
+
+    async def sev_info(self, flags: int = 0) -> dict[str, TypedValue]:
+        """The host's AMD SEV data: pdh, cert-chain, cbitpos, reduced-phys-bits...
+        (virNodeGetSEVInfo)."""
+        return typed_params_dict(await self._calls.node_get_sev_info(flags))
 
 
 class AsyncDomain:
@@ -1344,6 +1488,341 @@ class AsyncDomain:
         """Enable (true) or disable (false) perf events (virDomainSetPerfEvents)."""
         params, flags = _set_args(params, flags, "virDomainSetPerfEvents")
         await self._conn._calls.domain_set_perf_events(self._ref, params, flags)
+
+    async def fs_freeze(self, mountpoints: list[str] | None = None, flags: int = 0) -> int:
+        """Freeze the guest's filesystems at *mountpoints* (all when None or empty) for a
+        consistent backup (virsh domfsfreeze); answers how many this call froze."""
+        api = "virDomainFSFreeze"
+        mounts = _strings(mountpoints, "mountpoints", api)
+        return await self._conn._calls.domain_fsfreeze(self._ref, mounts, flags)
+
+    async def fs_thaw(self, mountpoints: list[str] | None = None, flags: int = 0) -> int:
+        """Thaw what :meth:`fs_freeze` froze (virsh domfsthaw); answers how many thawed."""
+        api = "virDomainFSThaw"
+        mounts = _strings(mountpoints, "mountpoints", api)
+        return await self._conn._calls.domain_fsthaw(self._ref, mounts, flags)
+
+    async def fs_info(self, flags: int = 0) -> list[DomainFSInfo]:
+        """The guest's mounted filesystems and the disks behind each (virsh domfsinfo)."""
+        return await self._conn._calls.domain_get_fsinfo(self._ref, flags)
+
+    async def fs_trim(
+        self, mountpoint: str | None = None, minimum: int = 0, flags: int = 0
+    ) -> None:
+        """Discard the unused blocks of *mountpoint* (every filesystem when None), skipping
+        free ranges shorter than *minimum* bytes (virsh domfstrim)."""
+        api = "virDomainFSTrim"
+        if mountpoint is not None:
+            mountpoint = check_string(mountpoint, "mountpoint", api)
+        minimum = check_uint(minimum, "minimum", api, maximum=_U64_MAX)
+        await self._conn._calls.domain_fstrim(self._ref, mountpoint, minimum, flags)
+
+    async def set_user_password(self, user: str, password: str, flags: int = 0) -> None:
+        """Set *user*'s password in the guest; with VIR_DOMAIN_PASSWORD_ENCRYPTED it is
+        already crypt()ed (virsh set-user-password)."""
+        api = "virDomainSetUserPassword"
+        flags = check_flags(flags, api)
+        _refuse_read_only(self._conn._calls.read_only, 357, flags)
+        user = required_string(user, "user", api)
+        password = required_string(password, "password", api)
+        await self._conn._calls.domain_set_user_password(self._ref, user, password, flags)
+
+    async def authorized_ssh_keys(self, user: str, flags: int = 0) -> list[str]:
+        """*user*'s authorized SSH keys in the guest (virsh get-user-sshkeys)."""
+        api = "virDomainAuthorizedSSHKeysGet"
+        flags = check_flags(flags, api)
+        _refuse_read_only(self._conn._calls.read_only, 424, flags)
+        user = required_string(user, "user", api)
+        return await self._conn._calls.domain_authorized_ssh_keys_get(self._ref, user, flags)
+
+    async def set_authorized_ssh_keys(
+        self, user: str, keys: list[str] | None, flags: int = 0
+    ) -> None:
+        """Replace *user*'s authorized SSH keys, or add (APPEND) or remove (REMOVE) *keys*
+        (:class:`DomainAuthorizedSSHKeysSetFlags`; virsh set-user-sshkeys)."""
+        api = "virDomainAuthorizedSSHKeysSet"
+        flags = check_flags(flags, api)
+        _refuse_read_only(self._conn._calls.read_only, 425, flags)
+        user = required_string(user, "user", api)
+        if flags & (_SSH_APPEND | _SSH_REMOVE) and keys is None:
+            raise invalid_arg(f"keys in {api} must not be NULL", api, "keys")
+        if flags & _SSH_APPEND and flags & _SSH_REMOVE:
+            raise invalid_arg(
+                "Flags 'VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_APPEND' and 'VIR_DOMAIN_AUTHORIZED_SSH_KEYS_SET_REMOVE' are mutually exclusive",
+                api,
+                "ctl",
+            )
+        await self._conn._calls.domain_authorized_ssh_keys_set(
+            self._ref, user, _strings(keys, "keys", api), flags
+        )
+
+    async def agent_set_response_timeout(self, timeout: int, flags: int = 0) -> None:
+        """How long to wait for the guest agent, in seconds (virsh guest-agent-timeout):
+        :class:`DomainAgentResponseTimeout` BLOCK (-2), DEFAULT (-1), NOWAIT (0)."""
+        api = "virDomainAgentSetResponseTimeout"
+        timeout = check_int(timeout, "timeout", api)
+        await self._conn._calls.domain_agent_set_response_timeout(self._ref, timeout, flags)
+
+    async def guest_info(self, types: int = 0, flags: int = 0) -> dict[str, TypedValue]:
+        """What the guest agent reports (virsh guestinfo): the groups of *types*
+        (:class:`DomainGuestInfoTypes`, 0 for all) as ``{"group.field": value}``."""
+        api = "virDomainGetGuestInfo"
+        types = check_uint(types, "types", api, maximum=_U32_MAX)
+        params = await self._conn._calls.domain_get_guest_info(self._ref, types, flags)
+        return typed_params_dict(params)
+
+    async def inject_nmi(self, flags: int = 0) -> None:
+        """Send the guest a non-maskable interrupt (virsh inject-nmi)."""
+        await self._conn._calls.domain_inject_nmi(self._ref, flags)
+
+    async def send_key(
+        self, codeset: int, holdtime: int, keycodes: list[int], flags: int = 0
+    ) -> None:
+        """Press *keycodes* (at most 16) of *codeset* (:class:`KeycodeSet`) together for
+        *holdtime* ms, 0 for the hypervisor's default (virsh send-key)."""
+        api = "virDomainSendKey"
+        flags = check_flags(flags, api)
+        _refuse_read_only(self._conn._calls.read_only, 226, flags)
+        if keycodes is None:
+            raise invalid_arg(f"keycodes in {api} must not be NULL", api, "keycodes")
+        codes = [check_uint(k, "keycodes", api, maximum=_U32_MAX) for k in keycodes]
+        if not codes:
+            raise invalid_arg(f"nkeycodes in {api} must be greater than zero", api, "nkeycodes")
+        codeset = check_uint(codeset, "codeset", api, maximum=_U32_MAX)
+        if codeset >= _KEYCODE_SETS:
+            shown = codeset - 2**32 if codeset >= 2**31 else codeset
+            raise invalid_arg(f"Unsupported codeset '{shown}'", api, "codeset")
+        if len(codes) > _SEND_KEY_MAX_KEYS:
+            raise invalid_arg(f"nkeycodes must be <= {_SEND_KEY_MAX_KEYS}", api, "nkeycodes")
+        holdtime = check_uint(holdtime, "holdtime", api, maximum=_U32_MAX)
+        await self._conn._calls.domain_send_key(self._ref, codeset, holdtime, codes, flags)
+
+    async def send_process_signal(self, pid: int, signum: int, flags: int = 0) -> None:
+        """Send *signum* (:class:`DomainProcessSignal`) to the guest's process *pid*; a
+        negative *pid* names a process group (virsh send-process-signal)."""
+        api = "virDomainSendProcessSignal"
+        pid = check_c_long_long(pid, "pid_value", api)
+        check_nonzero(pid, "pid_value", api)
+        signum = check_uint(signum, "signum", api, maximum=_U32_MAX)
+        await self._conn._calls.domain_send_process_signal(self._ref, pid, signum, flags)
+
+    async def pm_suspend_for_duration(self, target: int, duration: int = 0, flags: int = 0) -> None:
+        """Suspend the guest to memory, disk or both (:class:`NodeSuspendTarget`) for
+        *duration* seconds, 0 until woken (virsh dompmsuspend)."""
+        api = "virDomainPMSuspendForDuration"
+        target = check_uint(target, "target", api, maximum=_U32_MAX)
+        duration = check_uint(duration, "duration", api, maximum=_U64_MAX)
+        await self._conn._calls.domain_pm_suspend_for_duration(self._ref, target, duration, flags)
+
+    async def pm_wakeup(self, flags: int = 0) -> None:
+        """Wake a guest suspended by :meth:`pm_suspend_for_duration` (virsh dompmwakeup)."""
+        await self._conn._calls.domain_pm_wakeup(self._ref, flags)
+
+    async def set_lifecycle_action(self, type: int, action: int, flags: int = 0) -> None:
+        """What the hypervisor does when the guest powers off, reboots or crashes
+        (:class:`DomainLifecycle`): one of :class:`DomainLifecycleAction`, in the live and/or
+        persistent definition (:class:`DomainModificationImpact`; virsh
+        set-lifecycle-action)."""
+        api = "virDomainSetLifecycleAction"
+        flags = check_flags(flags, api)
+        _refuse_read_only(self._conn._calls.read_only, 390, flags)
+        type = check_uint(type, "type", api, maximum=_U32_MAX)
+        action = check_uint(action, "action", api, maximum=_U32_MAX)
+        if type >= _LIFECYCLE_TYPES:
+            raise _lifecycle_invalid(f"invalid lifecycle type '{type}'")
+        if action >= _LIFECYCLE_ACTIONS:
+            raise _lifecycle_invalid(f"invalid lifecycle action '{action}'")
+        await self._conn._calls.domain_set_lifecycle_action(self._ref, type, action, flags)
+
+    async def iothread_info(self, flags: int = 0) -> list[tuple[int, set[int]]]:
+        """Each IOThread's id and the host CPUs it may run on (virDomainGetIOThreadInfo;
+        *flags*: LIVE or CONFIG, not both)."""
+        from pyvirt._kit_cpus import cpus_of
+
+        api = "virDomainGetIOThreadInfo"
+        flags = check_flags(flags, api)
+        _one_of_live_or_config(flags, api)
+        infos = await self._conn._calls.domain_get_iothread_info(self._ref, flags)
+        return [(int(iothread_id), cpus_of(cpumap)) for iothread_id, cpumap in infos]
+
+    async def add_iothread(self, iothread_id: int, flags: int = 0) -> None:
+        """Add IOThread *iothread_id* (virDomainAddIOThread; *flags*:
+        :class:`DomainModificationImpact`)."""
+        api = "virDomainAddIOThread"
+        iothread_id = check_uint(iothread_id, "iothread_id", api, _IOTHREAD_ID_MAX)
+        await self._conn._calls.domain_add_iothread(self._ref, iothread_id, flags)
+
+    async def del_iothread(self, iothread_id: int, flags: int = 0) -> None:
+        """Remove IOThread *iothread_id* (virDomainDelIOThread)."""
+        api = "virDomainDelIOThread"
+        iothread_id = check_uint(iothread_id, "iothread_id", api, _IOTHREAD_ID_MAX)
+        flags = check_flags(flags, api)
+        _refuse_read_only(self._conn._calls.read_only, 356, flags)
+        check_nonzero(iothread_id, "iothread_id", api)
+        await self._conn._calls.domain_del_iothread(self._ref, iothread_id, flags)
+
+    async def pin_iothread(self, iothread_id: int, cpumap: bytes, flags: int = 0) -> None:
+        """Let IOThread *iothread_id* run only on the host CPUs set in *cpumap*
+        (virDomainPinIOThread)."""
+        api = "virDomainPinIOThread"
+        iothread_id = check_uint(iothread_id, "iothread_id", api, _IOTHREAD_ID_MAX)
+        if not isinstance(cpumap, bytes | bytearray):
+            raise invalid_arg(f"cpumap in {api} must be bytes", api, "cpumap")
+        if not cpumap:
+            raise invalid_arg(f"maplen in {api} must be greater than zero", api, "maplen")
+        await self._conn._calls.domain_pin_iothread(self._ref, iothread_id, bytes(cpumap), flags)
+
+    async def set_iothread_params(
+        self, iothread_id: int, params: list[TypedParameter], flags: int = 0
+    ) -> None:
+        """Tune IOThread *iothread_id*: poll_max_ns, poll_grow, poll_shrink ...
+        (virDomainSetIOThreadParams; make them with :func:`pyvirt.typed_param`)."""
+        api = "virDomainSetIOThreadParams"
+        iothread_id = check_uint(iothread_id, "iothread_id", api, _IOTHREAD_ID_MAX)
+        flags = check_flags(flags, api)
+        _refuse_read_only(self._conn._calls.read_only, 402, flags)
+        params = _params(params, api)
+        await self._conn._calls.domain_set_iothread_params(self._ref, iothread_id, params, flags)
+
+    async def cpu_stats_list(
+        self, start_cpu: int, ncpus: int, flags: int = 0
+    ) -> tuple[int, list[list[TypedParameter]]]:
+        """The number of host CPUs and the statistics of *ncpus* of them from *start_cpu*,
+        or with *start_cpu* -1 (and *ncpus* 1) the domain's totals (virDomainGetCPUStats)."""
+        api = "virDomainGetCPUStats"
+        start_cpu = check_int(start_cpu, "start_cpu", api)
+        ncpus = check_int(ncpus, "ncpus", api)
+        flags = check_flags(flags, api)
+        if start_cpu == -1:
+            if ncpus != 1:
+                raise invalid_arg(f"ncpus in {api} must be 1 when start_cpu is -1", api, "ncpus")
+        elif start_cpu < 0:
+            raise invalid_arg(f"start_cpu in {api} must be -1 or greater", api, "start_cpu")
+        if ncpus < 0:
+            raise invalid_arg(f"ncpus in {api} must be zero or greater", api, "ncpus")
+        return await self._conn._calls.domain_get_cpu_stats(self._ref, start_cpu, ncpus, flags)
+
+    async def cpu_stats(self, total: bool, flags: int = 0) -> list[dict[str, TypedValue]]:
+        """libvirt-python's getCPUStats: the totals (*total* true, one dict) or one dict per
+        host CPU."""
+        from pyvirt._typed_params import typed_params_dict
+
+        if total:
+            _, stats = await self.cpu_stats_list(-1, 1, flags)
+        else:
+            cpus, _ = await self.cpu_stats_list(0, 0, flags)
+            _, stats = await self.cpu_stats_list(0, cpus, flags)
+        return [typed_params_dict(params) for params in stats]
+
+    async def job_info(self) -> list[int]:
+        """The running job (virDomainGetJobInfo): type, time elapsed and remaining (ms), and
+        data, memory and file total/processed/remaining (bytes)."""
+        return [int(n) for n in await self._conn._calls.domain_get_job_info(self._ref)]
+
+    async def job_stats_list(self, flags: int = 0) -> tuple[int, list[TypedParameter]]:
+        """The job's type (VIR_DOMAIN_JOB_*) and statistics (virDomainGetJobStats; *flags*:
+        COMPLETED, KEEP_COMPLETED)."""
+        flags = check_flags(flags, "virDomainGetJobStats")
+        return await self._conn._calls.domain_get_job_stats(self._ref, flags)
+
+    async def abort_job(self, flags: int | None = None) -> None:
+        """Abort the running job: virDomainAbortJob, or virDomainAbortJobFlags when *flags*
+        is given."""
+        if flags is None:
+            await self._conn._calls.domain_abort_job(self._ref)
+        else:
+            await self._conn._calls.domain_abort_job_flags(self._ref, flags)
+
+    async def migrate_set_max_downtime(self, downtime: int, flags: int = 0) -> None:
+        """The longest pause (ms) a live migration may cause (virDomainMigrateSetMaxDowntime)."""
+        downtime = check_uint(downtime, "downtime", "virDomainMigrateSetMaxDowntime", 2**64 - 1)
+        await self._conn._calls.domain_migrate_set_max_downtime(self._ref, downtime, flags)
+
+    async def migrate_get_max_downtime(self, flags: int = 0) -> int:
+        """The longest pause (ms) a live migration may cause (virDomainMigrateGetMaxDowntime)."""
+        return int(await self._conn._calls.domain_migrate_get_max_downtime(self._ref, flags))
+
+    async def migrate_get_compression_cache(self, flags: int = 0) -> int:
+        """The XBZRLE page cache in bytes (virDomainMigrateGetCompressionCache)."""
+        return int(await self._conn._calls.domain_migrate_get_compression_cache(self._ref, flags))
+
+    async def migrate_set_compression_cache(self, cache_size: int, flags: int = 0) -> None:
+        """The XBZRLE page cache in bytes (virDomainMigrateSetCompressionCache)."""
+        api = "virDomainMigrateSetCompressionCache"
+        cache_size = check_uint(cache_size, "cacheSize", api, 2**64 - 1)
+        await self._conn._calls.domain_migrate_set_compression_cache(self._ref, cache_size, flags)
+
+    async def migrate_set_max_speed(self, bandwidth: int, flags: int = 0) -> None:
+        """The migration bandwidth cap in MiB/s (virDomainMigrateSetMaxSpeed)."""
+        bandwidth = check_uint(bandwidth, "bandwidth", "virDomainMigrateSetMaxSpeed")
+        await self._conn._calls.domain_migrate_set_max_speed(self._ref, bandwidth, flags)
+
+    async def migrate_get_max_speed(self, flags: int = 0) -> int:
+        """The migration bandwidth cap in MiB/s (virDomainMigrateGetMaxSpeed)."""
+        return int(await self._conn._calls.domain_migrate_get_max_speed(self._ref, flags))
+
+    async def migrate_start_post_copy(self, flags: int = 0) -> None:
+        """Switch the running migration to post-copy (virDomainMigrateStartPostCopy)."""
+        await self._conn._calls.domain_migrate_start_post_copy(self._ref, flags)
+
+    async def launch_security_info_list(self, flags: int = 0) -> list[TypedParameter]:
+        """An SEV guest's launch measurement and policy (virDomainGetLaunchSecurityInfo)."""
+        flags = check_flags(flags, "virDomainGetLaunchSecurityInfo")
+        return await self._conn._calls.domain_get_launch_security_info(
+            self._ref, flags | _STRING_OKAY
+        )
+
+    async def launch_security_info(self, flags: int = 0) -> dict[str, TypedValue]:
+        """The same by name, as libvirt-python's launchSecurityInfo."""
+        from pyvirt._typed_params import typed_params_dict
+
+        return typed_params_dict(await self.launch_security_info_list(flags))
+
+    async def set_launch_security_state(self, params: list[TypedParameter], flags: int = 0) -> None:
+        """Inject a launch secret into an SEV guest (virDomainSetLaunchSecurityState)."""
+        api = "virDomainSetLaunchSecurityState"
+        flags = check_flags(flags, api)
+        _refuse_read_only(self._conn._calls.read_only, 439, flags)
+        params = _params(params, api)
+        await self._conn._calls.domain_set_launch_security_state(self._ref, params, flags)
+
+    async def start_dirty_rate_calc(self, seconds: int, flags: int = 0) -> None:
+        """Measure the guest's memory dirty rate over *seconds* (virDomainStartDirtyRateCalc);
+        ``domstats --dirtyrate`` reports it."""
+        seconds = check_int(seconds, "seconds", "virDomainStartDirtyRateCalc")
+        await self._conn._calls.domain_start_dirty_rate_calc(self._ref, seconds, flags)
+
+    async def memory_peek(self, start: int, size: int, flags: int) -> bytes:
+        """*size* bytes of the running guest's memory from *start*: flags must say which
+        addresses, VIR_MEMORY_VIRTUAL or VIR_MEMORY_PHYSICAL (virDomainMemoryPeek)."""
+        api = "virDomainMemoryPeek"
+        flags = check_flags(flags, api)
+        _refuse_read_only(self._conn.read_only, _MEMORY_PEEK, flags)
+        if flags & _VIRTUAL and flags & _PHYSICAL:
+            raise invalid_arg(
+                "Flags 'VIR_MEMORY_VIRTUAL' and 'VIR_MEMORY_PHYSICAL' are mutually exclusive",
+                api,
+                "ctl",
+            )
+        start = check_uint(start, "start", api, _ULLONG_MAX)
+        size = check_uint(size, "size", api, _ULLONG_MAX)
+        return await self._conn._calls.domain_memory_peek(self._ref, start, size, flags)
+
+    async def set_memory_stats_period(self, period: int, flags: int = 0) -> None:
+        """Collect the balloon's memory statistics every *period* seconds, 0 to stop
+        (VIR_DOMAIN_AFFECT_* in *flags*; virDomainSetMemoryStatsPeriod)."""
+        api = "virDomainSetMemoryStatsPeriod"
+        flags = check_flags(flags, api)
+        _refuse_read_only(self._conn.read_only, _SET_MEMORY_STATS_PERIOD, flags)
+        if check_int(period, "period", api) < 0:
+            raise invalid_arg(f"period in {api} must be zero or greater", api, "period")
+        await self._conn._calls.domain_set_memory_stats_period(self._ref, period, flags)
+
+    async def messages(self, flags: int = 0) -> list[str]:
+        """The domain's tainting and deprecation messages (VIR_DOMAIN_MESSAGE_* in *flags*;
+        virDomainGetMessages)."""
+        flags = check_flags(flags, "virDomainGetMessages")
+        return list(await self._conn._calls.domain_get_messages(self._ref, flags))
 
 
 class AsyncDomainSnapshot:

@@ -17,6 +17,7 @@ from pyvirt._checks import (
     invalid_arg,
 )
 from pyvirt._codes import ErrorCode, ErrorDomain
+from pyvirt._connection_host import ConnectionHostCpuMethods
 from pyvirt._connection_stats import ConnectionStatsMethods
 from pyvirt._core_enums import ConnectFlags
 from pyvirt._domain_devices import ConnectionSaveImageMethods
@@ -64,7 +65,7 @@ def canonical_uuid(uuid: str, api: str, domain: int = 0) -> str:
     return canonical
 
 
-class Connection(ConnectionStatsMethods, ConnectionSaveImageMethods):
+class Connection(ConnectionStatsMethods, ConnectionSaveImageMethods, ConnectionHostCpuMethods):
     """An open connection to a hypervisor through one driver.  Use as a context manager.
 
     Every method checks its arguments and the read-only rule here, in the public layer, for

@@ -22,7 +22,10 @@ __all__ = [
     "cpus_of",
     "emulator_pin",
     "format_cpuset",
+    "iothread_ids",
+    "iothread_pins",
     "parse_cpuset",
+    "set_iothread_pin",
     "set_pin",
     "vcpu_pin",
 ]
@@ -108,5 +111,61 @@ def set_pin(defn: DomainDef, tag: str, vcpu: int | None, cpus: set[int]) -> None
         tag = str(el.tag)
         order = _CPUTUNE_ORDER.index(tag) if tag in _CPUTUNE_ORDER else len(_CPUTUNE_ORDER)
         return order, int(el.get("vcpu", "0")) if tag == "vcpupin" else 0
+
+    tune[:] = sorted(tune, key=rank)
+
+
+def iothread_pins(defn: DomainDef) -> dict[int, set[int]]:
+    """The CPUs each pinned IOThread may run on (``<iothreadpin iothread='N'>``), by id."""
+    tune = _cputune(defn)
+    pins = tune.findall("iothreadpin") if tune is not None else []
+    return {int(pin.get("iothread", "0")): parse_cpuset(pin.get("cpuset", "")) for pin in pins}
+
+
+def iothread_ids(defn: DomainDef) -> list[int]:
+    """The definition's IOThread ids in libvirt's order: those of ``<iothreadids>``, then
+    the lowest unused ids up to the ``<iothreads>`` count (libvirt numbers them so)."""
+    listed = defn.extra.get("iothreadids")
+    ids = [int(el.get("id", "0")) for el in listed[0]] if listed else []
+    counted = defn.extra.get("iothreads")
+    wanted = int((counted[0].text or "0").strip()) if counted else 0
+    candidate = 1
+    while len(ids) < wanted:
+        if candidate not in ids:
+            ids.append(candidate)
+        candidate += 1
+    return ids
+
+
+def set_iothread_pin(defn: DomainDef, iothread_id: int, cpus: set[int] | None) -> None:
+    """Pin IOThread *iothread_id* to *cpus* (None: drop its pin).  libvirt keeps a pin with
+    its thread, so ``<iothreadpin>`` elements follow the threads' order, after the vCPU and
+    emulator pins; an emptied ``<cputune>`` goes."""
+    from lxml import etree
+
+    tune = _cputune(defn)
+    if tune is None:
+        if cpus is None:
+            return
+        tune = etree.Element("cputune")
+        defn.extra["cputune"] = [tune]
+    for old in tune.findall("iothreadpin"):
+        if old.get("iothread") == str(iothread_id):
+            tune.remove(old)
+    if cpus is not None:
+        attrs = {"iothread": str(iothread_id), "cpuset": format_cpuset(cpus)}
+        etree.SubElement(tune, "iothreadpin", attrs)
+    if not len(tune):
+        del defn.extra["cputune"]
+        return
+    order = iothread_ids(defn)
+
+    def rank(el: etree._Element) -> tuple[int, int]:
+        tag = str(el.tag)
+        place = _CPUTUNE_ORDER.index(tag) if tag in _CPUTUNE_ORDER else len(_CPUTUNE_ORDER)
+        if tag != "iothreadpin":
+            return place, 0
+        number = int(el.get("iothread", "0"))
+        return place, order.index(number) if number in order else len(order)
 
     tune[:] = sorted(tune, key=rank)

@@ -23,6 +23,9 @@ from pyvirt._codes import ErrorDomain
 from pyvirt._core_enums import DomainState
 from pyvirt._domain_devices import DomainDeviceMethods, _running_or_paused
 from pyvirt._domain_extras import DomainMetadataMethods, _one_of_live_or_config
+from pyvirt._domain_guest import DomainGuestMethods
+from pyvirt._domain_jobs import DomainJobMethods
+from pyvirt._domain_memory import DomainMemoryMethods
 from pyvirt._domain_stats import DomainStatsMethods
 from pyvirt._domain_tune import DomainTuneMethods
 from pyvirt._domain_vcpus import DomainVcpuMethods
@@ -71,6 +74,9 @@ class Domain(
     DomainCheckpointMethods,
     DomainDeviceMethods,
     DomainTuneMethods,
+    DomainGuestMethods,
+    DomainJobMethods,
+    DomainMemoryMethods,
 ):
     """A domain (virtual machine) on a connection."""
 

@@ -692,7 +692,7 @@ PROCEDURES: tuple[Procedure, ...] = (
         prio=True,
     ),
     _p(
-        400,
+        431,
         "nwfilter_define_xml_flags",
         "virNWFilterDefineXMLFlags",
         "nwfilter:write",
@@ -702,35 +702,35 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(177, "nwfilter_get_xml_desc", "virNWFilterGetXMLDesc", "nwfilter:read", prio=True),
     _p(181, "nwfilter_undefine", "virNWFilterUndefine", "nwfilter:delete", prio=True),
     _p(
-        397,
+        401,
         "connect_list_all_nwfilter_bindings",
         "virConnectListAllNWFilterBindings",
         "connect:search_nwfilter_bindings",
         prio=True,
     ),
     _p(
-        395,
+        397,
         "nwfilter_binding_lookup_by_port_dev",
         "virNWFilterBindingLookupByPortDev",
         "nwfilter_binding:getattr",
         prio=True,
     ),
     _p(
-        398,
+        399,
         "nwfilter_binding_create_xml",
         "virNWFilterBindingCreateXML",
         "nwfilter_binding:create",
         prio=True,
     ),
     _p(
-        396,
+        398,
         "nwfilter_binding_get_xml_desc",
         "virNWFilterBindingGetXMLDesc",
         "nwfilter_binding:read",
         prio=True,
     ),
     _p(
-        399,
+        400,
         "nwfilter_binding_delete",
         "virNWFilterBindingDelete",
         "nwfilter_binding:delete",
@@ -845,6 +845,17 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(434, "node_device_set_autostart", "virNodeDeviceSetAutostart", "node_device:write"),
     _p(435, "node_device_is_persistent", "virNodeDeviceIsPersistent", "node_device:read"),
     _p(436, "node_device_is_active", "virNodeDeviceIsActive", "node_device:read"),
+    # -- binding helper (issue 10): guest memory calls libvirt-python programs make on the
+    # test driver (remote_protocol.x numbers and @acl)
+    _p(104, "domain_memory_peek", "virDomainMemoryPeek", "domain:mem_read"),
+    _p(
+        308,
+        "domain_set_memory_stats_period",
+        "virDomainSetMemoryStatsPeriod",
+        "domain:write",
+        flags=_SAVE_BY_IMPACT,
+    ),
+    _p(426, "domain_get_messages", "virDomainGetMessages", "domain:read"),
     # -- stats helper (issue 10): bulk domain statistics.  One procedure serves
     # virConnectGetAllDomainStats and virDomainListGetStats (@aclfilter: domain:read).
     _p(
@@ -931,6 +942,125 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(406, "network_port_create_xml", "virNetworkPortCreateXML", "network_port:create", prio=True),
     _p(409, "network_port_get_xml_desc", "virNetworkPortGetXMLDesc", "network_port:read", prio=True),
     _p(410, "network_port_delete", "virNetworkPortDelete", "network_port:delete", prio=True),
+    # -- guest helper (issue 10): calls that reach into the guest (through its agent, or as
+    # keyboard, NMI and signals) and the lifecycle actions; remote_protocol.x's @acl lines.
+    _p(210, "domain_inject_nmi", "virDomainInjectNMI", "domain:inject_nmi"),
+    _p(226, "domain_send_key", "virDomainSendKey", "domain:send_input"),
+    _p(
+        261,
+        "domain_pm_suspend_for_duration",
+        "virDomainPMSuspendForDuration",
+        "domain:pm_control",
+    ),
+    _p(267, "domain_pm_wakeup", "virDomainPMWakeup", "domain:pm_control"),
+    _p(294, "domain_fstrim", "virDomainFSTrim", "domain:fs_trim"),
+    _p(295, "domain_send_process_signal", "virDomainSendProcessSignal", "domain:send_signal"),
+    _p(335, "domain_fsfreeze", "virDomainFSFreeze", "domain:fs_freeze"),
+    _p(336, "domain_fsthaw", "virDomainFSThaw", "domain:fs_freeze"),
+    _p(349, "domain_get_fsinfo", "virDomainGetFSInfo", "domain:fs_freeze"),
+    _p(357, "domain_set_user_password", "virDomainSetUserPassword", "domain:set_password"),
+    _p(
+        390,
+        "domain_set_lifecycle_action",
+        "virDomainSetLifecycleAction",
+        "domain:write",
+        flags=_SAVE_BY_IMPACT,
+    ),
+    _p(418, "domain_get_guest_info", "virDomainGetGuestInfo", "domain:write"),
+    _p(
+        420,
+        "domain_agent_set_response_timeout",
+        "virDomainAgentSetResponseTimeout",
+        "domain:write",
+    ),
+    _p(424, "domain_authorized_ssh_keys_get", "virDomainAuthorizedSSHKeysGet", "domain:write"),
+    _p(425, "domain_authorized_ssh_keys_set", "virDomainAuthorizedSSHKeysSet", "domain:write"),
+    # -- domjobs helper (issue 10): IOThreads, CPU statistics, jobs, migration tunables,
+    # launch security and the dirty-page rate; libvirt's numbers, @acl and @priority.
+    _p(351, "domain_get_iothread_info", "virDomainGetIOThreadInfo", "domain:read"),
+    _p(352, "domain_pin_iothread", "virDomainPinIOThread", "domain:write", flags=_SAVE_BY_IMPACT),
+    _p(355, "domain_add_iothread", "virDomainAddIOThread", "domain:write", flags=_SAVE_BY_IMPACT),
+    _p(356, "domain_del_iothread", "virDomainDelIOThread", "domain:write", flags=_SAVE_BY_IMPACT),
+    _p(
+        402,
+        "domain_set_iothread_params",
+        "virDomainSetIOThreadParams",
+        "domain:write",
+        flags=_SAVE_BY_IMPACT,
+    ),
+    _p(262, "domain_get_cpu_stats", "virDomainGetCPUStats", "domain:read"),
+    _p(163, "domain_get_job_info", "virDomainGetJobInfo", "domain:read"),
+    _p(298, "domain_get_job_stats", "virDomainGetJobStats", "domain:read"),
+    _p(164, "domain_abort_job", "virDomainAbortJob", "domain:abort"),
+    _p(442, "domain_abort_job_flags", "virDomainAbortJobFlags", "domain:abort"),
+    _p(166, "domain_migrate_set_max_downtime", "virDomainMigrateSetMaxDowntime", "domain:migrate"),
+    # libvirt's public API lets a read-only connection make these two getters (no
+    # virCheckReadOnlyGoto, unlike virDomainMigrateGetMaxSpeed): read permission here.
+    _p(387, "domain_migrate_get_max_downtime", "virDomainMigrateGetMaxDowntime", "domain:read"),
+    _p(
+        299,
+        "domain_migrate_get_compression_cache",
+        "virDomainMigrateGetCompressionCache",
+        "domain:read",
+    ),
+    _p(
+        300,
+        "domain_migrate_set_compression_cache",
+        "virDomainMigrateSetCompressionCache",
+        "domain:migrate",
+    ),
+    _p(207, "domain_migrate_set_max_speed", "virDomainMigrateSetMaxSpeed", "domain:migrate"),
+    _p(242, "domain_migrate_get_max_speed", "virDomainMigrateGetMaxSpeed", "domain:migrate"),
+    _p(364, "domain_migrate_start_post_copy", "virDomainMigrateStartPostCopy", "domain:migrate"),
+    _p(
+        396,
+        "domain_get_launch_security_info",
+        "virDomainGetLaunchSecurityInfo",
+        "domain:read",
+        "domain:read_secure",
+    ),
+    _p(
+        439,
+        "domain_set_launch_security_state",
+        "virDomainSetLaunchSecurityState",
+        "domain:write",
+    ),
+    # libvirt's public virDomainStartDirtyRateCalc refuses read-only connections.
+    _p(
+        427,
+        "domain_start_dirty_rate_calc",
+        "virDomainStartDirtyRateCalc",
+        "domain:read",
+        refuses_read_only=True,
+    ),
+    # -- host CPU, pages and host tunables (issue 10, "host"): remote_protocol.x's numbers,
+    # probed from virsh -> libvirtd 9.0, with their @acl and @priority lines
+    _p(340, "node_get_free_pages", "virNodeGetFreePages", "connect:read"),
+    _p(347, "node_alloc_pages", "virNodeAllocPages", "connect:write"),
+    _p(312, "connect_get_cpu_model_names", "virConnectGetCPUModelNames", "connect:read", prio=True),
+    # libvirt's virConnectCompareCPU lets read-only connections compare.
+    _p(158, "connect_compare_cpu", "virConnectCompareCPU", "connect:read"),
+    _p(
+        393,
+        "connect_compare_hypervisor_cpu",
+        "virConnectCompareHypervisorCPU",
+        "connect:write",
+    ),
+    _p(
+        394,
+        "connect_baseline_hypervisor_cpu",
+        "virConnectBaselineHypervisorCPU",
+        "connect:write",
+    ),
+    _p(
+        342,
+        "connect_get_domain_capabilities",
+        "virConnectGetDomainCapabilities",
+        "connect:write",
+    ),
+    _p(289, "node_get_memory_parameters", "virNodeGetMemoryParameters", "connect:read"),
+    _p(288, "node_set_memory_parameters", "virNodeSetMemoryParameters", "connect:write"),
+    _p(395, "node_get_sev_info", "virNodeGetSEVInfo", "connect:read", refuses_read_only=True),
 )
 
 BY_METHOD: dict[str, Procedure] = {p.method: p for p in PROCEDURES}

@@ -256,9 +256,12 @@ class StorageVolInfo:
 @wire(14)
 @record
 class ObjectEvent:
-    """A lifecycle event: which object (kind "domain", "network" or "pool"), what happened.
+    """An event: which object (kind "domain", "network", "pool" or "nodedev"), what happened.
 
-    *event* and *detail* are libvirt's numbers (e.g. DomainEventType.SUSPENDED, PAUSED).
+    *event_id* is libvirt's event id within the kind (VIR_DOMAIN_EVENT_ID_*, 0: lifecycle).
+    For a lifecycle event *event* and *detail* are libvirt's numbers (e.g.
+    DomainEventType.SUSPENDED, PAUSED); for a domain's METADATA_CHANGE *event* is the
+    VIR_DOMAIN_METADATA_* type and *text* the namespace URI (None for title and description).
     """
 
     kind: str
@@ -271,6 +274,9 @@ class ObjectEvent:
     #: tell a restart (new boot id) or a gap (skipped number) apart.  Empty/0 for local drivers.
     boot_id: str = ""
     seq: int = 0
+    #: Last, so that positional construction of lifecycle events keeps working.
+    event_id: int = 0
+    text: str | None = None
 
 
 # -- secrets and network filters (libvirt's virSecret, virNWFilter, virNWFilterBinding) --------
@@ -390,3 +396,19 @@ class DomainCheckpointRef:
 
     domain: DomainRef
     name: str
+
+
+# -- the guest's view (helper "guest", issue 10: wire codes 90-94) -----------------------------
+
+
+@wire(90)
+@record
+class DomainFSInfo:
+    """One mounted filesystem inside the guest (libvirt's virDomainFSInfo): where it is
+    mounted, the guest's device name, its type, and the domain's disks (target names) that
+    back it.  libvirt-python hands these out as ``(mountpoint, name, fstype, devAliases)``."""
+
+    mountpoint: str
+    name: str
+    fstype: str
+    dev_aliases: list[str]

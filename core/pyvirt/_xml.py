@@ -48,14 +48,19 @@ def _parser(*, recover: bool = False) -> etree.XMLParser:
     )
 
 
-def parse_document(text: str | bytes, label: str, domain: int) -> etree._Element:
+def parse_document(
+    text: str | bytes, label: str, domain: int, *, file_name: bool = False
+) -> etree._Element:
     """Parse *text* safely and return its root element.
 
     *label* is the pseudo file name libvirt puts in front of libxml2 messages (for example
     ``domain_definition``) and *domain* the error domain of the caller.  Documents declaring
     entities are refused outright: libvirt would expand them, but expansion is the vector of
     billion-laughs and external-entity attacks, and no real configuration needs it.
+    With *file_name*, *label* is a file's name and is shown as it is (virsh's own parses
+    name the file, libvirt's pseudo names come in parentheses).
     """
+    label = label if file_name else f"({label})"
     data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
     if len(data) > MAX_XML_BYTES:
         raise make_error(
@@ -77,7 +82,7 @@ def parse_document(text: str | bytes, label: str, domain: int) -> etree._Element
         # tree and libvirt accepts it, but lxml raises; rebuild it in recover mode.
         root = etree.fromstring(data, _parser(recover=True))
     if root is None:  # pragma: no cover - lxml raises for empty input
-        raise _detail(domain, f"({label}):1: Document is empty\n(null)\n^")
+        raise _detail(domain, f"{label}:1: Document is empty\n(null)\n^")
     return root
 
 
@@ -107,7 +112,7 @@ def _syntax_error(
     shown = context if context else "(null)"
     if context == "" and col:
         pointer = ""
-    return _detail(domain, f"({label}):{line}: {message}\n{shown}\n{pointer}^")
+    return _detail(domain, f"{label}:{line}: {message}\n{shown}\n{pointer}^")
 
 
 _ESCAPES = {"<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;"}

@@ -38,9 +38,13 @@ from pyvirt._checkpoint_driver import CheckpointDriver
 from pyvirt._checks import invalid_arg
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._device_driver import DomainDeviceDriver
+from pyvirt._domjob_driver import DomainJobDriver
 from pyvirt._domstats_driver import DomainStatsDriver
-from pyvirt._errors import InvalidArgError, make_error
+from pyvirt._errors import InvalidArgError, VirtError, make_error
+from pyvirt._guest_driver import DomainGuestDriver
+from pyvirt._guest_memory_driver import GuestMemoryDriver
 from pyvirt._hooks import call_hook
+from pyvirt._host_cpu_driver import HostCpuDriver
 from pyvirt._host_device_driver import InterfaceDriver, NodeDeviceDriver
 from pyvirt._procedures import BY_METHOD
 from pyvirt._records import (
@@ -74,12 +78,16 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import ClassVar, NoReturn
 
+    from pyvirt._kit_conf import parse_conf
     from pyvirt._kit_cpus import (
         cpumap_of,
         cpus_of,
         emulator_pin,
         format_cpuset,
+        iothread_ids,
+        iothread_pins,
         parse_cpuset,
+        set_iothread_pin,
         set_pin,
         vcpu_pin,
     )
@@ -107,6 +115,7 @@ if TYPE_CHECKING:
     from pyvirt._kit_snapshots import (
         SNAPSHOT_CHILDREN_FLAGS,
         SNAPSHOT_LIST_FLAGS,
+        MomentTree,
         SnapshotTree,
         snapshot_is_external,
     )
@@ -125,16 +134,22 @@ _KIT_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "cpumap_of",
         "cpus_of",
         "emulator_pin",
+        "iothread_ids",
+        "iothread_pins",
         "format_cpuset",
         "parse_cpuset",
+        "set_iothread_pin",
         "set_pin",
         "vcpu_pin",
     ),
     "pyvirt._kit_hooks": ("DomainHookPhase", "run_domain_hooks"),
+    #: libvirt's configuration-file syntax, for a driver's own qemu.conf-like file.
+    "pyvirt._kit_conf": ("parse_conf",),
     "pyvirt._kit_model": ("field", "model"),
     "pyvirt._kit_snapshots": (
         "SNAPSHOT_CHILDREN_FLAGS",
         "SNAPSHOT_LIST_FLAGS",
+        "MomentTree",
         "SnapshotTree",
         "snapshot_is_external",
     ),
@@ -166,6 +181,7 @@ __all__ = [
     "DriverConnection",
     "BytesStream",
     "DriverStream",
+    "domain_not_running",
     "FdStream",
     "FileStream",
     "HypervisorDriver",
@@ -176,6 +192,7 @@ __all__ = [
     "ListedObject",
     "ListedStoragePool",
     "ListedStorageVol",
+    "MomentTree",
     "NetworkDriver",
     "NetworkObjList",
     "NWFilterDriver",
@@ -192,10 +209,14 @@ __all__ = [
     "emulator_pin",
     "field",
     "format_cpuset",
+    "iothread_ids",
+    "iothread_pins",
     "model",
     "network_matches_filter",
+    "parse_conf",
     "parse_cpuset",
     "run_domain_hooks",
+    "set_iothread_pin",
     "set_pin",
     "SNAPSHOT_CHILDREN_FLAGS",
     "SNAPSHOT_LIST_FLAGS",
@@ -226,10 +247,29 @@ libvirt's virConnectAuth callback receives them (type a VIR_CRED_* number); the 
 back in the same order."""
 
 
-def unsupported(method: str, domain: int = ErrorDomain.NONE) -> NoReturn:
-    """Raise libvirt's "not supported by the connection driver" error for a driver *method*."""
+def unsupported(method: str, domain: int | None = None) -> NoReturn:
+    """Raise libvirt's "not supported by the connection driver" error for a driver *method*.
+
+    Without *domain*, the error domain is that of the public API file the C function lives
+    in, as libvirt reports it from there: libvirt-domain-snapshot.c (DOMAIN_SNAPSHOT),
+    libvirt-domain.c (DOMAIN: virDomain*, virConnectListAllDomains), else libvirt-host.c
+    and libvirt.c (NONE)."""
     api = BY_METHOD[method].api if method in BY_METHOD else method
+    if domain is None:
+        domain = _api_file_domain(api)
     raise make_error(ErrorCode.NO_SUPPORT, domain, api)
+
+
+def domain_not_running() -> VirtError:
+    """libvirt's virDomainObjCheckActive error, which every driver raises for a call that
+    needs a running domain: "Requested operation is not valid: domain is not running"."""
+    return make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN, "domain is not running")
+def _api_file_domain(api: str) -> int:
+    if api.startswith("virDomainSnapshot"):
+        return ErrorDomain.DOMAIN_SNAPSHOT
+    if api.startswith("virDomain") or api == "virConnectListAllDomains":
+        return ErrorDomain.DOMAIN
+    return ErrorDomain.NONE
 
 
 def unsupported_flags(flags: int, allowed: int, function: str, domain: int) -> None:
@@ -1004,9 +1044,13 @@ class DriverConnection(
     InterfaceDriver,
     NodeDeviceDriver,
     DomainStatsDriver,
+    GuestMemoryDriver,
     CheckpointDriver,
     StorageExtraDriver,
     NetworkExtraDriver,
+    DomainGuestDriver,
+    DomainJobDriver,
+    HostCpuDriver,
 ):
     """One open connection of a driver: all the tables it serves, in one object."""
 

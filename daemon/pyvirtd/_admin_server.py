@@ -278,7 +278,7 @@ class AdminServer:
         return _logsetup.format_outputs(self.log_settings)
 
     def _proc_15(self, _ident: bytes, _header: Header, _flags: int = 0) -> str:
-        return self.log_settings.filters
+        return _logsetup.format_filters(self.log_settings)
 
     def _proc_16(self, ident: bytes, header: Header, outputs: Any, _flags: int = 0) -> Any:
         if not isinstance(outputs, str):
@@ -294,9 +294,7 @@ class AdminServer:
         """New log filters or outputs for the daemon (at once) and every worker."""
         fresh = LogSettings(**{**self.log_settings.__dict__, **change})
         try:
-            _logsetup.parse_filters(fresh.filters)
-            _logsetup.parse_outputs(fresh.outputs)
-            _logsetup.configure(fresh, "pyvirtd")
+            _logsetup.configure(fresh, "pyvirtd")  # checks both, changes nothing when bad
         except ValueError as exc:
             raise _invalid(str(exc)) from None
         except OSError as exc:

@@ -171,8 +171,8 @@ class Config:
     )
     log_filters: str = _setting(
         "",
-        "Levels per logger, e.g. \"pyvirtd.transport=DEBUG pyvirtd.worker=ERROR\"; re-read on\n"
-        "SIGHUP.",
+        "libvirt's log filters: LEVEL:MATCH items, e.g. \"1:transport 4:worker\" (1 debug ...\n"
+        "4 error; MATCH a pattern within logger names); re-read on SIGHUP.",
     )
     metrics_listen: str = _setting(
         "", "\"ADDRESS:PORT\" of the OpenMetrics endpoint; \"\" (the default) serves no metrics."

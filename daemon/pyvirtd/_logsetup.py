@@ -7,8 +7,10 @@ daemon hands it.  On SIGHUP the daemon reads the file again and writes the new s
 file (:func:`reload_from`), so ``log_filters`` can be changed without a restart, as libvirt's
 ``virt-admin daemon-log-filters`` changes libvirtd's.
 
-``log_filters`` names loggers and levels: ``"pyvirtd.transport=DEBUG pyvirtd.worker=ERROR"``;
-a logger not named keeps ``log_level``.
+``log_filters`` and the outputs are libvirt's syntax (``"1:transport 4:worker"``,
+``"1:file:/var/log/pyvirtd.log 3:stderr"``; see pyvirtd._logspec): the first filter whose
+pattern matches a logger's name sets its level, a logger no filter matches keeps
+``log_level``, and each output takes what passes that at its own level.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ import sys
 import time
 from dataclasses import asdict, dataclass
 
+from pyvirtd import _logspec
+from pyvirtd._logspec import LEVEL_NAMES, LogFilter, LogOutput, parse_filters, parse_outputs
+
 LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 FORMATS = ("text", "json")
 SETTINGS_FILE = "pyvirtd-log.json"
@@ -30,53 +35,23 @@ class LogSettings:
     level: str = "WARNING"
     format: str = "text"
     filters: str = ""
-    #: libvirt's log_outputs: ``LEVEL:stderr`` or ``LEVEL:file:PATH`` items (levels 1 debug
-    #: ... 4 error); "" logs to stderr at ``level``.
+    #: libvirt's log_outputs (``LEVEL:stderr``, ``LEVEL:file:PATH``, ``LEVEL:syslog:IDENT``,
+    #: ``LEVEL:journald``; levels 1 debug ... 4 error); "" logs to stderr at ``level``.
     outputs: str = ""
-
-
-#: libvirt's numeric log levels.
-LIBVIRT_LEVELS = {1: "DEBUG", 2: "INFO", 3: "WARNING", 4: "ERROR"}
-
-
-def parse_outputs(text: str) -> list[tuple[str, str | None]]:
-    """``"1:stderr 3:file:/var/log/x.log"`` -> [("DEBUG", None), ("WARNING", "/var/log/x.log")]
-    (None: stderr); ValueError says what is wrong with a malformed or unsupported item."""
-    result: list[tuple[str, str | None]] = []
-    for item in text.split():
-        level, _, rest = item.partition(":")
-        kind, _, path = rest.partition(":")
-        if not level.isdigit() or int(level) not in LIBVIRT_LEVELS:
-            raise ValueError(f"'{item}': the level must be 1 (debug) to 4 (error)")
-        if kind == "stderr" and not path:
-            result.append((LIBVIRT_LEVELS[int(level)], None))
-        elif kind == "file" and path.startswith("/"):
-            result.append((LIBVIRT_LEVELS[int(level)], path))
-        else:
-            raise ValueError(f"'{item}' is not LEVEL:stderr or LEVEL:file:/ABSOLUTE/PATH")
-    return result
 
 
 def format_outputs(settings: LogSettings) -> str:
     """The outputs in effect, as libvirt shows them (``3:stderr`` by default)."""
-    if settings.outputs:
-        return settings.outputs
-    number = {v: k for k, v in LIBVIRT_LEVELS.items()}[settings.level.upper()]
+    outputs = parse_outputs(settings.outputs)
+    if outputs:
+        return _logspec.format_outputs(outputs)
+    number = {v: k for k, v in LEVEL_NAMES.items()}[settings.level.upper()]
     return f"{number}:stderr"
 
 
-def parse_filters(text: str) -> dict[str, str]:
-    """``"a=DEBUG b.c=ERROR"`` -> ``{"a": "DEBUG", "b.c": "ERROR"}``; ValueError says what is
-    wrong with a malformed item."""
-    result: dict[str, str] = {}
-    for item in text.replace(",", " ").split():
-        name, sep, level = item.partition("=")
-        if not sep or not name or level.upper() not in LEVELS:
-            raise ValueError(
-                f"'{item}' is not LOGGER=LEVEL with a level among {', '.join(LEVELS)}"
-            )
-        result[name] = level.upper()
-    return result
+def format_filters(settings: LogSettings) -> str:
+    """The filters in effect, as libvirt shows them (``1:*qemu* 3:*remote* ``)."""
+    return _logspec.format_filters(parse_filters(settings.filters))
 
 
 class _Formatter(logging.Formatter):
@@ -122,22 +97,121 @@ class _JsonFormatter(_Formatter):
         return json.dumps(entry)
 
 
-_named: set[str] = set()  # loggers given their own level by the filters in force
+class _LevelByName(logging.Filter):
+    """libvirt's filters on a handler: the first filter whose pattern matches the record's
+    logger decides the least level that passes, ``log_level`` when none does."""
+
+    def __init__(self, filters: list[LogFilter], default: int) -> None:
+        super().__init__()
+        self.filters = filters
+        self.default = default
+        self._least: dict[str, int] = {}  # per logger name: the patterns are matched once
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        least = self._least.get(record.name)
+        if least is None:
+            least = next(
+                (logging.getLevelName(f.level) for f in self.filters if f.matches(record.name)),
+                self.default,
+            )
+            self._least[record.name] = least
+        return record.levelno >= least
+
+
+class _SyslogHandler(logging.Handler):
+    """libvirt's ``syslog:IDENT`` output: openlog(IDENT) and syslog(), which never fail (no
+    syslog daemon: the lines are lost, as libvirt's are)."""
+
+    _PRIORITY = {"DEBUG": 7, "INFO": 6, "WARNING": 4, "ERROR": 3, "CRITICAL": 2}
+
+    def __init__(self, ident: str) -> None:
+        super().__init__()
+        import syslog
+
+        self._syslog = syslog
+        syslog.openlog(ident, syslog.LOG_PID, syslog.LOG_DAEMON)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        priority = self._PRIORITY.get(record.levelname, 6)
+        self._syslog.syslog(priority, self.format(record))
+
+
+class _JournaldHandler(logging.Handler):
+    """libvirt's ``journald`` output: journald's native protocol (KEY=value lines in one
+    datagram to its socket); a missing journald drops the lines, as libvirt's output does."""
+
+    SOCKET = "/run/systemd/journal/socket"
+    _PRIORITY = _SyslogHandler._PRIORITY
+
+    def __init__(self) -> None:
+        super().__init__()
+        import socket
+
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        fields = {
+            "MESSAGE": self.format(record),
+            "PRIORITY": str(self._PRIORITY.get(record.levelname, 6)),
+            "SYSLOG_IDENTIFIER": "pyvirtd",
+            "CODE_FUNC": record.funcName,
+            "LOGGER": record.name,
+        }
+        payload = b"".join(_journal_field(k, v) for k, v in fields.items())
+        try:
+            self._sock.sendto(payload, self.SOCKET)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self._sock.close()
+        super().close()
+
+
+def _journal_field(key: str, value: str) -> bytes:
+    data = value.encode("utf-8", "replace")
+    if b"\n" not in data:
+        return key.encode() + b"=" + data + b"\n"
+    # a value with newlines: the key, a newline, its length (64-bit little endian), the value
+    return key.encode() + b"\n" + len(data).to_bytes(8, "little") + data + b"\n"
+
+
+def _handler(output: LogOutput) -> logging.Handler:
+    if output.dest == "file":
+        try:
+            return logging.FileHandler(output.name)
+        except OSError as exc:
+            # libvirt's words; one argument, so that str() is exactly them
+            raise OSError(f"failed to open {output.name}: {exc.strerror}") from None
+    if output.dest == "syslog":
+        return _SyslogHandler(output.name)
+    if output.dest == "journald":
+        return _JournaldHandler()
+    return logging.StreamHandler(sys.stderr)
 
 
 def configure(settings: LogSettings, component: str) -> None:
-    """(Re)configure this process's logging: one stderr handler, the format, the levels."""
+    """(Re)configure this process's logging: the outputs, the format, the levels."""
     filters = parse_filters(settings.filters)
-    # Without outputs, one stderr handler that takes what the loggers pass (their levels are
-    # log_level and the filters); an output's own level applies on top of those.
-    outputs: list[tuple[str, str | None]] = parse_outputs(settings.outputs) or [("NOTSET", None)]
+    outputs = parse_outputs(settings.outputs)
+    # A logger no filter matches passes log_level, or an output's lower level (pyvirt's
+    # choice: "1:file:PATH" alone means "everything into PATH").  Without outputs, one
+    # stderr handler takes what the filters pass; an output's own level applies on top.
+    default = min(
+        logging.getLevelName(x) for x in [settings.level.upper(), *(o.level for o in outputs)]
+    )
     handlers: list[logging.Handler] = []
-    for level, path in outputs:  # opened before anything is removed: a bad path changes nothing
-        handler: logging.Handler = (
-            logging.StreamHandler(sys.stderr) if path is None else logging.FileHandler(path)
-        )
+    for output in outputs or [LogOutput(1, "stderr")]:
+        # all opened before anything is removed: a bad path changes nothing
+        try:
+            handler = _handler(output)
+        except OSError:
+            for opened in handlers:
+                opened.close()
+            raise
         handler._pyvirtd = True  # type: ignore[attr-defined]
-        handler.setLevel(level)
+        handler.setLevel(output.level if outputs else logging.NOTSET)
+        handler.addFilter(_LevelByName(filters, default))
         handler.setFormatter(
             _JsonFormatter(component) if settings.format == "json" else _TextFormatter(component)
         )
@@ -149,14 +223,8 @@ def configure(settings: LogSettings, component: str) -> None:
             old.close()
     for handler in handlers:
         root.addHandler(handler)
-    levels = [settings.level.upper(), *(level for level, _ in outputs if level != "NOTSET")]
-    root.setLevel(min(logging.getLevelName(level) for level in levels))
-    for name in _named - set(filters):
-        logging.getLogger(name).setLevel(logging.NOTSET)
-    for name, level in filters.items():
-        logging.getLogger(name).setLevel(level)
-    _named.clear()
-    _named.update(filters)
+    # The loggers let through the least level any filter asks for; the handlers sort it out.
+    root.setLevel(min([default, *(logging.getLevelName(f.level) for f in filters)]))
 
 
 def publish(settings: LogSettings, rundir: str) -> None:

@@ -51,9 +51,15 @@ class AdminControl(Control):
 
     @property
     def admin(self) -> AdminConnection:
+        """The connection; when there is none (a failed ``connect`` in the shell), one more
+        try, whose failure virt-admin reports with "no valid connection" too."""
         if self._admin is None:
-            self.connect()
-        assert self._admin is not None
+            try:
+                self._admin = open_admin(self.uri)
+            except VirtError as e:
+                raise Failure(
+                    "Failed to connect to the admin server", "no valid connection", cause=e
+                ) from None
         return self._admin
 
     def close(self) -> None:
@@ -227,13 +233,21 @@ def cmd_daemon_timeout(ctl: Control, p: Parsed) -> None:
 
 
 def cmd_connect(ctl: Control, p: Parsed) -> None:
-    """(Re)connect, to --name or to the URI in use."""
+    """(Re)connect, to --name or to the URI in use; virt-admin's words, which say whether a
+    connection was open before."""
     admin = _ctl(ctl)
     name = p.str("name")
     if name is not None:
         admin.uri = name
+    was_open = admin._admin is not None
     admin.close()
-    admin.connect()
+    try:
+        admin.connect()
+    except Failure as f:
+        if was_open:
+            raise Failure("Failed to reconnect to the admin server", cause=f.cause) from None
+        raise
+    ctl.print("Reconnected to the admin server\n" if was_open else "Connected to the admin server\n")
 
 
 def cmd_help(ctl: Control, p: Parsed) -> None:
@@ -249,8 +263,23 @@ def cmd_help(ctl: Control, p: Parsed) -> None:
     ctl.print(command_help(cmd))
 
 
-def _quit(_ctl: Control, _p: Parsed) -> None:
-    return None
+def _shell_commands() -> dict[str, Cmd]:
+    """pyvirsh's cd, echo, pwd, exit and quit (virt-admin's are the same vsh commands), in
+    virt-admin's group."""
+    from pyvirt.cli.commands import hostinfo, shell_dirs, virsh
+
+    found = {
+        c.name: c
+        for c in (*shell_dirs.COMMANDS, *hostinfo.COMMANDS, *virsh.COMMANDS)
+        if c.name in ("cd", "echo", "pwd", "exit", "quit")
+    }
+    return {
+        name: Cmd(name, "virt-admin", c.brief, c.desc, c.opts, c.handler, noconnect=True)
+        for name, c in found.items()
+    }
+
+
+_SHELL = _shell_commands()
 
 
 def _server_opt(text: str) -> Opt:
@@ -268,7 +297,9 @@ GROUPS = (
 )
 
 COMMANDS = (
-    Cmd("exit", "virt-admin", "quit this interactive terminal", "", (), _quit, noconnect=True),
+    _SHELL["cd"],
+    _SHELL["echo"],
+    _SHELL["exit"],
     Cmd(
         "help",
         "virt-admin",
@@ -284,7 +315,8 @@ COMMANDS = (
         cmd_help,
         noconnect=True,
     ),
-    Cmd("quit", "virt-admin", "quit this interactive terminal", "", (), _quit, noconnect=True),
+    _SHELL["pwd"],
+    _SHELL["quit"],
     Cmd(
         "uri",
         "virt-admin",
@@ -468,7 +500,7 @@ ALIASES = {
 }
 _BY_NAME = {c.name: c for c in COMMANDS}
 #: Commands that need no connection (the others make pyvirt-admin connect first).
-_LOCAL = ("help", "quit", "exit", "connect")
+_LOCAL = ("help", "quit", "exit", "cd", "echo", "pwd")
 
 
 def lookup(name: str) -> Cmd | None:
@@ -520,7 +552,7 @@ def run(args: list[str], prog: str = "pyvirt-admin") -> int:
     if isinstance(rest, int):
         return rest
     if not rest:
-        rest = ["help"]  # no interactive shell: say what there is
+        return _interactive(ctl, prog)
     tokens = StringTokens(rest[0], ctl.error) if len(rest) == 1 else ArgvTokens(rest)
     try:
         cmds = parse_commands(tokens, lookup, ctl.error)
@@ -534,6 +566,33 @@ def run(args: list[str], prog: str = "pyvirt-admin") -> int:
                 f.report(ctl)
                 return 1
         return 0 if run_commands(ctl, cmds) else 1
+    finally:
+        ctl.out.flush()
+        ctl.close()
+
+
+def _parse_line(ctl: Control, tokens: StringTokens) -> list[Parsed] | None:
+    try:
+        return parse_commands(tokens, lookup, ctl.error)
+    except ParseError:
+        return None
+
+
+def _interactive(ctl: AdminControl, prog: str) -> int:
+    """virt-admin's shell: connect first (a failure ends it, status 1, as virt-admin), then
+    virt-admin's banner and loop, with the prompt named after this program."""
+    from pyvirt.cli._shell import shell
+
+    ctl.imode = True
+    try:
+        try:
+            ctl.connect()
+        except Failure as f:
+            f.report(ctl)
+            return 1
+        shell(ctl, prog, kind="administrating virtualization", prompt=f"{prog} # ",
+              parse=_parse_line, complete=False)  # fmt: skip
+        return 0
     finally:
         ctl.out.flush()
         ctl.close()

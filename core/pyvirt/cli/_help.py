@@ -90,13 +90,9 @@ def command_help(cmd: Cmd) -> str:
             shortopt = True
     out = [f"  NAME\n    {cmd.name} - {cmd.brief}\n\n  SYNOPSIS\n    {' '.join(synopsis)}\n"]
     if cmd.desc:
-        # a continuation line is indented unless written indented already (virsh's own
-        # texts, such as memtune's, carry their indentation); an empty line stays empty
-        first, *rest = cmd.desc.split("\n")
-        desc = "\n".join(
-            [first, *(ln if not ln or ln.startswith("    ") else f"    {ln}" for ln in rest)]
-        )
-        out.append(f"\n  DESCRIPTION\n    {desc}\n")
+        # virsh indents the text's start only: its texts carry their own continuation
+        # indentation (start's, memtune's) or none (vol-resize's, domdirtyrate-calc's)
+        out.append(f"\n  DESCRIPTION\n    {cmd.desc}\n")
     if visible:
         out.append("\n  OPTIONS\n")
         for o in visible:

@@ -294,7 +294,7 @@ def parse(
             else:
                 missing = [o for o in parsed.cmd.opts if o.req and o.name not in seen]
                 for o in missing:
-                    if o.type == T.DATA:
+                    if o.type in (T.DATA, T.ARGV):  # shown as <name> in the synopsis
                         report(f"command '{parsed.cmd.name}' requires <{o.name}> option")
                     else:
                         report(f"command '{parsed.cmd.name}' requires --{o.name} option")

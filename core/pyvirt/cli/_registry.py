@@ -102,6 +102,22 @@ MODULES: dict[str, tuple[str, ...]] = {
     "domain_devices_list": ("domblklist", "domiflist"),
     "domain_numa_blkio": ("blkiotune", "numatune"),
     "domain_stats": ("domblkstat", "domifstat", "domblkerror", "domif-getlink"),
+    # guest commands (issue 10, helper "guest")
+    "domain_guest": (
+        "domfsfreeze",
+        "domfsthaw",
+        "domfsinfo",
+        "domfstrim",
+        "dompmsuspend",
+        "dompmwakeup",
+        "get-user-sshkeys",
+        "set-user-sshkeys",
+        "set-user-password",
+        "guest-agent-timeout",
+        "guestinfo",
+    ),
+    "domain_input": ("inject-nmi", "send-key", "send-process-signal", "set-lifecycle-action"),
+    "domain_link": ("domif-setlink",),
     "domstats": ("domstats",),
     "checkpoint": (
         "checkpoint-create",
@@ -148,6 +164,15 @@ MODULES: dict[str, tuple[str, ...]] = {
         "nodesuspend",
         "echo",
     ),
+    # host pages, CPU models and host tunables (issue 10, "host")
+    "host_pages": ("allocpages", "freepages", "node-memory-tune", "nodesevinfo"),
+    "host_cpu": (
+        "cpu-compare",
+        "cpu-models",
+        "domcapabilities",
+        "hypervisor-cpu-baseline",
+        "hypervisor-cpu-compare",
+    ),
     "network": (
         "net-autostart",
         "net-create",
@@ -174,6 +199,8 @@ MODULES: dict[str, tuple[str, ...]] = {
         "iface-start",
         "iface-undefine",
     ),
+    # interface definitions rewritten (issue 10, "host")
+    "iface_bridge": ("iface-bridge", "iface-edit", "iface-unbridge"),
     "nodedevs": (
         "nodedev-create",
         "nodedev-destroy",
@@ -258,6 +285,16 @@ MODULES: dict[str, tuple[str, ...]] = {
         "vol-resize",
         "vol-wipe",
     ),
+    # IOThreads, CPU statistics, jobs, migration, display lookups (issue 10, "domjobs")
+    "iothreads": ("iothreadinfo", "iothreadpin", "iothreadadd", "iothreadset", "iothreaddel"),
+    "domain_jobs": (
+        "cpu-stats",
+        "domjobinfo",
+        "domjobabort",
+        "domdirtyrate-calc",
+        "domlaunchsecinfo",
+        "domsetlaunchsecstate",
+    ),
     "virsh": ("exit", "help", "quit"),
     "completion": ("complete", "completion"),
 }
@@ -324,6 +361,34 @@ LISTED_AFTER = {
     "managedsave-edit": "managedsave-remove",
     "managedsave-dumpxml": "managedsave-edit",
     "managedsave-define": "managedsave-dumpxml",
+    # guest commands (helper "guest"); a target need not be a pyvirsh command itself
+    "domfsthaw": "domfsfreeze",
+    "dompmsuspend": "domrename",
+    "dompmwakeup": "dompmsuspend",
+    "send-key": "iothreaddel",
+    "send-process-signal": "send-key",
+    "guest-agent-timeout": "qemu-agent-command",
+    "set-user-password": "set-user-sshkeys",
+    "guestinfo": "domblkthreshold",
+    # domjobs helper (issue 10): virsh-domain.c's table order
+    "domsetlaunchsecstate": "domlaunchsecinfo",
+    "iothreadpin": "iothreadinfo",
+    "iothreadadd": "iothreadpin",
+    "iothreadset": "iothreadadd",
+    "iothreaddel": "iothreadset",
+    "lxc-enter-namespace": "send-process-signal",
+    "migrate-setmaxdowntime": "migrate",
+    "migrate-getmaxdowntime": "migrate-setmaxdowntime",
+    "migrate-compcache": "migrate-getmaxdowntime",
+    "migrate-setspeed": "migrate-compcache",
+    "migrate-getspeed": "migrate-setspeed",
+    "migrate-postcopy": "migrate-getspeed",
+    "qemu-monitor-command": "qemu-attach",
+    "qemu-monitor-event": "qemu-monitor-command",
+    "qemu-agent-command": "qemu-monitor-event",
+    "vncdisplay": "emulatorpin",
+    "domdirtyrate-calc": "guestinfo",
+    "dom-fd-associate": "domdirtyrate-calc",
 }
 
 

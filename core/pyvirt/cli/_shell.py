@@ -15,11 +15,13 @@ import os
 import sys
 
 from pyvirt.cli._control import Control, Failure
-from pyvirt.cli._parser import StringTokens
+from pyvirt.cli._parser import Parsed, StringTokens
 
 # Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pyvirt import Connection
 
 #: lines kept in the history file (virsh's default VIRSH_HISTSIZE)
@@ -94,19 +96,32 @@ def _read(ctl: Control, prompt: str, tty: bool) -> str | None:
     return line
 
 
-def shell(ctl: Control, prog: str) -> None:
+def shell(
+    ctl: Control,
+    prog: str,
+    *,
+    kind: str = "virtualization",
+    prompt: str | None = None,
+    parse: Callable[[Control, StringTokens], list[Parsed] | None] | None = None,
+    complete: bool = True,
+) -> None:
+    """The loop.  pyvirt-admin runs it too, with virt-admin's banner (*kind* "administrating
+    virtualization"), its own *prompt* and command table (*parse*), and no completion of
+    object names (*complete*)."""
     from pyvirt.cli._main import parse_commands, run_commands
 
+    parse = parse or parse_commands
     if not ctl.quiet:
         ctl.print(
-            f"Welcome to {prog}, the virtualization interactive terminal.\n\n"
+            f"Welcome to {prog}, the {kind} interactive terminal.\n\n"
             "Type:  'help' for help with commands\n"
             "       'quit' to quit\n\n"
         )
-    prompt = "virsh > " if ctl.readonly else "virsh # "
+    if prompt is None:
+        prompt = "virsh > " if ctl.readonly else "virsh # "
     tty = sys.stdin.isatty()
     editing: _Readline | None = None
-    if tty:
+    if tty and complete:
         try:
             editing = _Readline(ctl)
         except ImportError:  # a Python built without readline: plain input()
@@ -118,7 +133,7 @@ def shell(ctl: Control, prog: str) -> None:
             if line is None:
                 break
             if line:
-                cmds = parse_commands(ctl, StringTokens(line, ctl.error))
+                cmds = parse(ctl, StringTokens(line, ctl.error))
                 if cmds:
                     run_commands(ctl, cmds)
     finally:

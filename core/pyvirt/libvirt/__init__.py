@@ -5,7 +5,8 @@ functions (``open``, ``openReadOnly``, ``openAuth``, ``getVersion``, ``registerE
 ``virGetLastError``, the ``virEvent*`` default event loop), the classes ``virConnect``,
 ``virDomain``, ``virDomainSnapshot``, ``virNetwork``, ``virStoragePool``, ``virStorageVol``,
 ``virInterface``, ``virNodeDevice`` and ``libvirtError``,
-and every ``VIR_*`` constant of libvirt 9.0, produced from pyvirt's enums.
+and every ``VIR_*`` constant of libvirt 9.0: the numbers produced from pyvirt's enums, the
+strings (typed-parameter field names) from :mod:`pyvirt.libvirt._field_names`.
 
 The layer is thin on purpose: argument conversion as libvirt-python's C glue does it, return
 shapes as libvirt-python returns them, and one translation of pyvirt's errors
@@ -14,6 +15,7 @@ shapes as libvirt-python returns them, and one translation of pyvirt's errors
 
 from __future__ import annotations
 
+from pyvirt.libvirt import _eventloop
 from pyvirt.libvirt._checkpoint import virDomainCheckpoint
 from pyvirt.libvirt._connect import (
     getVersion,
@@ -34,6 +36,7 @@ from pyvirt.libvirt._errors import (
     virGetLastErrorMessage,
     virResetLastError,
 )
+from pyvirt.libvirt._eventimpl import virEventInvokeFreeCallback, virEventRegisterImpl
 from pyvirt.libvirt._eventloop import (
     virEventAddHandle,
     virEventAddTimeout,
@@ -44,6 +47,7 @@ from pyvirt.libvirt._eventloop import (
     virEventUpdateHandle,
     virEventUpdateTimeout,
 )
+from pyvirt.libvirt._field_names import FIELD_NAMES as _FIELD_NAMES
 from pyvirt.libvirt._interface import virInterface
 from pyvirt.libvirt._network import virNetwork
 from pyvirt.libvirt._network_port import virNetworkPort
@@ -54,7 +58,13 @@ from pyvirt.libvirt._snapshot import virDomainSnapshot
 from pyvirt.libvirt._storage import virStoragePool, virStorageVol
 from pyvirt.libvirt._stream import virStream
 
+#: libvirt-python's aliases for event callbacks, private there but read at import time by
+#: libvirtaio (its asyncio event loop for libvirt), which then runs on this module too.
+_EventCB = _eventloop.HandleCallback
+_TimerCB = _eventloop.TimeoutCallback
+
 globals().update(_CONSTANTS)
+globals().update(_FIELD_NAMES)
 
 __all__ = [
     "getVersion",
@@ -69,6 +79,8 @@ __all__ = [
     "virDomainCheckpoint",
     "virEventAddHandle",
     "virEventAddTimeout",
+    "virEventInvokeFreeCallback",
+    "virEventRegisterImpl",
     "virEventRegisterDefaultImpl",
     "virEventRemoveHandle",
     "virEventRemoveTimeout",
@@ -92,11 +104,13 @@ __all__ = [
     "virStorageVol",
     "virStream",
     *sorted(_CONSTANTS),
+    *sorted(_FIELD_NAMES),
 ]
 
 
 def __getattr__(name: str) -> int:
     """Only reached for names that do not exist.  Declaring it tells type checkers that
     attributes not spelled out above (the ~960 ``VIR_*`` constants added from the table) are
-    ints, so ``libvirt.VIR_DOMAIN_RUNNING`` type-checks in programs using this module."""
+    ints, so ``libvirt.VIR_DOMAIN_RUNNING`` type-checks in programs using this module (the
+    few string constants, field names, type as ints too: declaring each was not worth it)."""
     raise AttributeError(f"module 'pyvirt.libvirt' has no attribute {name!r}")

@@ -62,6 +62,14 @@ def c_uint(value: Any) -> int:
     return number & 0xFFFFFFFF
 
 
+def fd_list(value: Any) -> list[int]:
+    """A list of file descriptors (``createXMLWithFiles``): a list, not any sequence, of
+    C ints, as the glue reads it with PyList_GetItem."""
+    if not isinstance(value, list):
+        raise TypeError("unexpected type")
+    return [c_int(fd) for fd in value]
+
+
 def string(value: Any, c_api: str, position: int, argname: str, domain: int | None = None) -> str:
     """A ``const char *`` that libvirt requires to be non-NULL (*domain*: the error domain
     of the API's file when not the domain APIs')."""

@@ -45,7 +45,13 @@ class virDomainCheckpoint(Handle):  # noqa: N801 - libvirt-python's name
     def domain(self) -> virDomain:
         return self._dom
 
+    def getDomain(self) -> virDomain:  # noqa: N802
+        return self._dom
+
     def connect(self) -> virConnect:
+        return self._conn
+
+    def getConnect(self) -> virConnect:  # noqa: N802
         return self._conn
 
     @api

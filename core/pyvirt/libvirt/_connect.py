@@ -18,17 +18,18 @@ from pyvirt._connection import Connection
 from pyvirt._enums import ConnectFlags, ListDomainsFlags, ListNetworksFlags, ListStoragePoolsFlags
 from pyvirt._errors import make_error
 from pyvirt.libvirt import _args, _eventloop
+from pyvirt.libvirt._connect_cpu import CpuConnectMethods
 from pyvirt.libvirt._connect_host import HostDeviceMethods
 from pyvirt.libvirt._connect_secrets import SecretConnectMethods
 from pyvirt.libvirt._connect_stats import StatsConnectMethods
 from pyvirt.libvirt._domain import virDomain
 from pyvirt.libvirt._domain_devices import ConnectSaveImageMethods
 from pyvirt.libvirt._errors import (
+    NO_ERROR,
     ErrorTuple,
     api,
     fail,
     to_libvirt_error,
-    virGetLastError,
     virResetLastError,
 )
 from pyvirt.libvirt._events import ConnectionEvents, check_event_id
@@ -42,7 +43,11 @@ _LIB_VERSION = 9000000
 
 
 class virConnect(  # noqa: N801 - libvirt-python's name
-    SecretConnectMethods, HostDeviceMethods, StatsConnectMethods, ConnectSaveImageMethods
+    SecretConnectMethods,
+    HostDeviceMethods,
+    StatsConnectMethods,
+    ConnectSaveImageMethods,
+    CpuConnectMethods,
 ):
     """An open connection; libvirt-python's method names over a :class:`pyvirt.Connection`."""
 
@@ -65,6 +70,7 @@ class virConnect(  # noqa: N801 - libvirt-python's name
         self._handle_count = 0
         self._closed = False
         self._pending_close: Connection | None = None
+        self._last_error = NO_ERROR
 
     def __enter__(self) -> virConnect:
         return self
@@ -239,12 +245,16 @@ class virConnect(  # noqa: N801 - libvirt-python's name
         if self._remote is not None:
             self._remote.unregister_close_callback()
 
-    def virConnGetLastError(self) -> ErrorTuple | None:  # noqa: N802
-        """Errors are per thread, not per connection: the thread's last error."""
-        return virGetLastError()
+    def _keep_error(self, error: ErrorTuple) -> None:
+        self._last_error = error
+
+    def virConnGetLastError(self) -> ErrorTuple:  # noqa: N802
+        """The last error of a call made through this connection (or one of its objects),
+        kept until reset, whatever the thread did since: libvirt's ``conn->err``."""
+        return self._last_error
 
     def virConnResetLastError(self) -> None:  # noqa: N802
-        virResetLastError()
+        self._last_error = NO_ERROR
 
     # -- domains --------------------------------------------------------------------------
     def _domains(self, flags: int) -> list[virDomain]:
@@ -304,6 +314,14 @@ class virConnect(  # noqa: N801 - libvirt-python's name
         return virDomain(self, self._o.create_domain(xml, _args.flags(flags)))
 
     createLinux = createXML
+
+    @api
+    def createXMLWithFiles(self, xmlDesc: str, files: list[int], flags: int = 0) -> virDomain:  # noqa: N802, N803
+        """createXML with *files* for the guest; like :meth:`virDomain.createWithFiles`, the
+        descriptors are checked and not passed on (no pyvirt driver takes any)."""
+        _args.fd_list(files)
+        xml = _args.string(xmlDesc, "virDomainCreateXMLWithFiles", 2, "xmlDesc")
+        return virDomain(self, self._o.create_domain(xml, _args.flags(flags)))
 
     # -- networks -------------------------------------------------------------------------
     @api

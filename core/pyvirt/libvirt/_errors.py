@@ -18,7 +18,9 @@ from pyvirt._codes import ErrorCode, ErrorDomain, ErrorLevel
 from pyvirt._errors import VirtError, make_error
 
 #: virGetLastError's shape: (code, domain, message, level, str1, str2, str3, int1, int2).
-ErrorTuple = tuple[int, int, str, int, str | None, str | None, str | None, int, int]
+ErrorTuple = tuple[int, int, str | None, int, str | None, str | None, str | None, int, int]
+#: A connection's error before anything failed on it (libvirt's zeroed virError).
+NO_ERROR: ErrorTuple = (0, 0, None, 0, None, None, None, 0, 0)
 ErrorHandler = Callable[[Any, ErrorTuple], object]
 
 _P = ParamSpec("_P")
@@ -41,6 +43,8 @@ _DOMAIN_NAMES: dict[int, str] = {
     ErrorDomain.NETWORK: "Network Driver",
     ErrorDomain.INTERFACE: "Network Interface Driver",
     ErrorDomain.NODEDEV: "Node Device Driver",
+    ErrorDomain.SECRET: "Secrets Driver",
+    ErrorDomain.CPU: "CPU Driver",
     ErrorDomain.DOMAIN: "Domain Config",
     ErrorDomain.EVENT: "Events",
     ErrorDomain.URI: "URI Utils",
@@ -122,7 +126,7 @@ def virGetLastErrorDomain() -> int:  # noqa: N802
 
 def virGetLastErrorMessage() -> str:  # noqa: N802
     err = virGetLastError()
-    return "no error" if err is None else err[2]
+    return "no error" if err is None or err[2] is None else err[2]
 
 
 def _as_tuple(error: VirtError) -> ErrorTuple:
@@ -182,9 +186,23 @@ def api(method: Callable[_P, _R]) -> Callable[_P, _R]:
         try:
             return method(*args, **kwargs)
         except VirtError as error:
-            raise to_libvirt_error(error) from None
+            # (no local may hold the exception: its traceback holds this frame, and the
+            # cycle would keep the handles in *args*, and so their connection, alive)
+            raise _dispatch(error, args[0] if args else None) from None
 
     return wrapper
+
+
+def _dispatch(error: VirtError, owner: object) -> libvirtError:
+    """Report *error* and keep it on the connection the failing call was made through (the
+    object's own, or *owner* itself), as libvirt's virDispatchError copies it into
+    ``conn->err`` for ``virConnGetLastError``."""
+    exc = to_libvirt_error(error)
+    conn = getattr(owner, "_conn", owner)
+    keep = getattr(conn, "_keep_error", None)
+    if keep is not None:
+        keep(_state.last)
+    return exc
 
 
 def no_support(api_name: str, domain: int = ErrorDomain.DOMAIN) -> VirtError:

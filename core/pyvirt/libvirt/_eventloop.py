@@ -21,7 +21,7 @@ import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from pyvirt.libvirt._errors import fail
 
@@ -228,25 +228,54 @@ def _invoke(callback: Callable[..., object], *args: Any) -> None:
         traceback.print_exc()
 
 
+class EventLoop(Protocol):
+    """What libvirt asks of an event loop: the default one, or an application's own
+    (:mod:`pyvirt.libvirt._eventimpl`)."""
+
+    def add_timeout(
+        self, interval: int, callback: TimeoutCallback | None, opaque: Any,
+        free: FreeCallback | None = None,
+    ) -> int: ...  # fmt: skip
+    def update_timeout(self, timer: int, interval: int) -> None: ...
+    def remove_timeout(self, timer: int) -> int: ...
+    def add_handle(
+        self, fd: int, events: int, callback: HandleCallback | None, opaque: Any,
+        free: FreeCallback | None = None,
+    ) -> int: ...  # fmt: skip
+    def update_handle(self, watch: int, events: int) -> None: ...
+    def remove_handle(self, watch: int) -> int: ...
+
+
 _loop_lock = threading.Lock()
-_loop: DefaultEventLoop | None = None
+_loop: EventLoop | None = None
 
 
-def default_loop() -> DefaultEventLoop | None:
-    """The registered loop, or None before virEventRegisterDefaultImpl."""
+def default_loop() -> EventLoop | None:
+    """The registered loop (the default one or the application's), or None before either
+    was registered."""
     return _loop
 
 
-def virEventRegisterDefaultImpl() -> int:  # noqa: N802
-    """Install the default loop (idempotent).  Object events need it, as in libvirt."""
+def install(loop: EventLoop) -> bool:
+    """Make *loop* the event loop unless one is registered already (libvirt keeps the first
+    and ignores later attempts); whether it was installed."""
     global _loop
     with _loop_lock:
-        if _loop is None:
-            _loop = DefaultEventLoop()
+        if _loop is not None:
+            return False
+        _loop = loop
+        return True
+
+
+def virEventRegisterDefaultImpl() -> int:  # noqa: N802
+    """Install the default loop (idempotent; ignored after an application registered its
+    own).  Object events need a loop, as in libvirt."""
+    if _loop is None:
+        install(DefaultEventLoop())
     return 0
 
 
-def _require(api_name: str) -> DefaultEventLoop:
+def _require(api_name: str) -> EventLoop:
     loop = _loop
     if loop is None:
         raise fail(f"{api_name}() failed")
@@ -254,10 +283,13 @@ def _require(api_name: str) -> DefaultEventLoop:
 
 
 def virEventRunDefaultImpl() -> int:  # noqa: N802
-    """Run one iteration of the default loop, blocking until something is due."""
+    """Run one iteration of the default loop, blocking until something is due.  Where the
+    application registered its own loop, libvirt would wait in a default loop that holds
+    nothing, for ever: this fails instead."""
     virEventRegisterDefaultImpl()
     loop = _loop
-    assert loop is not None
+    if not isinstance(loop, DefaultEventLoop):
+        raise fail("virEventRunDefaultImpl() failed")
     return loop.run_once()
 
 

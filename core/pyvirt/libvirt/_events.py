@@ -38,6 +38,7 @@ from pyvirt.libvirt._eventloop import _invoke
 if TYPE_CHECKING:
     from pyvirt._connection import Connection
     from pyvirt.libvirt._connect import virConnect
+    from pyvirt.libvirt._eventimpl import Waker
 
 #: pyvirt's event kind -> (libvirt-python family name, number of event ids in libvirt 9.0).
 FAMILIES: dict[str, tuple[str, int]] = {
@@ -72,6 +73,17 @@ def check_event_id(kind: str, event_id: Any) -> int:
     return number
 
 
+def _payload(event: ObjectEvent) -> tuple[Any, ...]:
+    """The callback's arguments between the object and the opaque, as libvirt-python passes
+    them for the event's id: (event, detail) for a lifecycle event, (type, nsuri) for a
+    domain's METADATA_CHANGE."""
+    if event.kind == "domain" and event.event_id == DomainEventID.METADATA_CHANGE:
+        return int(event.event), event.text
+    if event.event_id != _LIFECYCLE:  # a pool's REFRESH, a node device's UPDATE
+        return ()
+    return int(event.event), int(event.detail)
+
+
 class ConnectionEvents:
     """Registrations, the pending queue and the loop timer of one virConnect."""
 
@@ -86,6 +98,7 @@ class ConnectionEvents:
         self._legacy_id: int | None = None
         self._queue: deque[ObjectEvent] = deque()
         self._timer: int | None = None
+        self._waker: Waker | None = None  # (an application's own loop: see _eventimpl.Waker)
         self._subscription: int | None = None
 
     @property
@@ -186,6 +199,12 @@ class ConnectionEvents:
                     "could not initialize domain event timer",
                 )
             self._timer = loop.add_timeout(-1, self._flush, None)
+            from pyvirt.libvirt._eventimpl import ExternalEventLoop, Waker
+
+            if isinstance(loop, ExternalEventLoop):
+                # (the application's loop is called from its own thread only)
+                timer = self._timer
+                self._waker = Waker(loop, lambda: self._flush(timer, None))
         if self._subscription is None:
             conn: Connection = self._vconn._o
             self._subscription = conn.register_event_callback(self._queue_event, kind=None)
@@ -203,6 +222,9 @@ class ConnectionEvents:
         loop = _eventloop.default_loop()
         if timer is not None and loop is not None:
             loop.remove_timeout(timer)
+        waker, self._waker = self._waker, None
+        if waker is not None:
+            waker.remove()
         self._queue.clear()
 
     # -- delivery -------------------------------------------------------------------------
@@ -213,6 +235,10 @@ class ConnectionEvents:
             if timer is None:
                 return
             self._queue.append(event)
+            waker = self._waker
+        if waker is not None:
+            waker.wake()
+            return
         loop = _eventloop.default_loop()
         if loop is not None:
             loop.update_timeout(timer, 0)
@@ -232,7 +258,7 @@ class ConnectionEvents:
                     targets.sort(key=lambda r: r.server_slot)  # stable: own order within
                 legacy = dict(self._legacy or {})
             for registration in targets:
-                if registration.kind != event.kind or registration.event_id != _LIFECYCLE:
+                if registration.kind != event.kind or registration.event_id != event.event_id:
                     continue
                 # A node device has no UUID: its registrations filter by name.
                 key = event.name if event.kind == "nodedev" else event.uuid
@@ -249,8 +275,7 @@ class ConnectionEvents:
                         registration.callback,
                         self._vconn,
                         obj,
-                        int(event.event),
-                        int(event.detail),
+                        *_payload(event),
                         registration.opaque,
                     )
 

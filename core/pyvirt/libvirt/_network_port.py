@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from pyvirt.libvirt import _args
 from pyvirt.libvirt._errors import api
 from pyvirt.libvirt._handle import Handle, uuid_bytes
+from pyvirt.libvirt._unsupported import add_unsupported
 
 if TYPE_CHECKING:
     from pyvirt._objects_ports import NetworkPort
@@ -45,3 +46,6 @@ class virNetworkPort(Handle):  # noqa: N801 - libvirt-python's name
     def delete(self, flags: int = 0) -> int:
         self._o.delete(_args.flags(flags))
         return 0
+
+
+add_unsupported(virNetworkPort)

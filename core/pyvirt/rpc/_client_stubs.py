@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from pyvirt._records import (
         DomainCheckpointRef,
+        DomainFSInfo,
         DomainInfo,
         DomainInterface,
         DomainRecord,
@@ -854,8 +855,8 @@ class RemoteStubs:
         return self._invoke(180, checked(sig, [xml]), sig)  # type: ignore[no-any-return]
 
     def nwfilter_define_xml_flags(self, xml: str, flags: int) -> NWFilterRef:
-        sig = wire_signature(400)
-        return self._invoke(400, checked(sig, [xml, flags]), sig)  # type: ignore[no-any-return]
+        sig = wire_signature(431)
+        return self._invoke(431, checked(sig, [xml, flags]), sig)  # type: ignore[no-any-return]
 
     def nwfilter_get_xml_desc(self, nwfilter: NWFilterRef, flags: int) -> str:
         sig = wire_signature(177)
@@ -866,24 +867,24 @@ class RemoteStubs:
         return self._invoke(181, checked(sig, [nwfilter]), sig)  # type: ignore[no-any-return]
 
     def connect_list_all_nwfilter_bindings(self, flags: int) -> list[NWFilterBindingRef]:
-        sig = wire_signature(397)
-        return self._invoke(397, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
+        sig = wire_signature(401)
+        return self._invoke(401, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
 
     def nwfilter_binding_lookup_by_port_dev(self, portdev: str) -> NWFilterBindingRef:
-        sig = wire_signature(395)
-        return self._invoke(395, checked(sig, [portdev]), sig)  # type: ignore[no-any-return]
+        sig = wire_signature(397)
+        return self._invoke(397, checked(sig, [portdev]), sig)  # type: ignore[no-any-return]
 
     def nwfilter_binding_create_xml(self, xml: str, flags: int) -> NWFilterBindingRef:
-        sig = wire_signature(398)
-        return self._invoke(398, checked(sig, [xml, flags]), sig)  # type: ignore[no-any-return]
+        sig = wire_signature(399)
+        return self._invoke(399, checked(sig, [xml, flags]), sig)  # type: ignore[no-any-return]
 
     def nwfilter_binding_get_xml_desc(self, binding: NWFilterBindingRef, flags: int) -> str:
-        sig = wire_signature(396)
-        return self._invoke(396, checked(sig, [binding, flags]), sig)  # type: ignore[no-any-return]
+        sig = wire_signature(398)
+        return self._invoke(398, checked(sig, [binding, flags]), sig)  # type: ignore[no-any-return]
 
     def nwfilter_binding_delete(self, binding: NWFilterBindingRef) -> None:
-        sig = wire_signature(399)
-        return self._invoke(399, checked(sig, [binding]), sig)  # type: ignore[no-any-return]
+        sig = wire_signature(400)
+        return self._invoke(400, checked(sig, [binding]), sig)  # type: ignore[no-any-return]
 
     def connect_list_all_interfaces(self, flags: int) -> list[InterfaceRecord]:
         sig = wire_signature(284)
@@ -1023,6 +1024,18 @@ class RemoteStubs:
         sig = wire_signature(436)
         return self._invoke(436, checked(sig, [name]), sig)  # type: ignore[no-any-return]
 
+    def domain_memory_peek(self, dom: DomainRef, start: int, size: int, flags: int) -> bytes:
+        sig = wire_signature(104)
+        return self._invoke(104, checked(sig, [dom, start, size, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_memory_stats_period(self, dom: DomainRef, period: int, flags: int) -> None:
+        sig = wire_signature(308)
+        return self._invoke(308, checked(sig, [dom, period, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_messages(self, dom: DomainRef, flags: int) -> list[str]:
+        sig = wire_signature(426)
+        return self._invoke(426, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
     def connect_get_all_domain_stats(
         self, doms: list[DomainRef], stats: int, flags: int
     ) -> list[DomainStatsRecord]:
@@ -1129,6 +1142,241 @@ class RemoteStubs:
     def network_port_delete(self, port: NetworkPortRef, flags: int) -> None:
         sig = wire_signature(410)
         return self._invoke(410, checked(sig, [port, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_inject_nmi(self, dom: DomainRef, flags: int) -> None:
+        sig = wire_signature(210)
+        return self._invoke(210, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_send_key(
+        self, dom: DomainRef, codeset: int, holdtime: int, keycodes: list[int], flags: int
+    ) -> None:
+        sig = wire_signature(226)
+        return self._invoke(226, checked(sig, [dom, codeset, holdtime, keycodes, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_pm_suspend_for_duration(
+        self, dom: DomainRef, target: int, duration: int, flags: int
+    ) -> None:
+        sig = wire_signature(261)
+        return self._invoke(261, checked(sig, [dom, target, duration, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_pm_wakeup(self, dom: DomainRef, flags: int) -> None:
+        sig = wire_signature(267)
+        return self._invoke(267, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_fstrim(
+        self, dom: DomainRef, mountpoint: str | None, minimum: int, flags: int
+    ) -> None:
+        sig = wire_signature(294)
+        return self._invoke(294, checked(sig, [dom, mountpoint, minimum, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_send_process_signal(self, dom: DomainRef, pid: int, signum: int, flags: int) -> None:
+        sig = wire_signature(295)
+        return self._invoke(295, checked(sig, [dom, pid, signum, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_fsfreeze(self, dom: DomainRef, mountpoints: list[str], flags: int) -> int:
+        sig = wire_signature(335)
+        return self._invoke(335, checked(sig, [dom, mountpoints, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_fsthaw(self, dom: DomainRef, mountpoints: list[str], flags: int) -> int:
+        sig = wire_signature(336)
+        return self._invoke(336, checked(sig, [dom, mountpoints, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_fsinfo(self, dom: DomainRef, flags: int) -> list[DomainFSInfo]:
+        sig = wire_signature(349)
+        return self._invoke(349, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_user_password(
+        self, dom: DomainRef, user: str, password: str, flags: int
+    ) -> None:
+        sig = wire_signature(357)
+        return self._invoke(357, checked(sig, [dom, user, password, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_lifecycle_action(
+        self, dom: DomainRef, type: int, action: int, flags: int
+    ) -> None:
+        sig = wire_signature(390)
+        return self._invoke(390, checked(sig, [dom, type, action, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_guest_info(self, dom: DomainRef, types: int, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(418)
+        return self._invoke(418, checked(sig, [dom, types, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_agent_set_response_timeout(self, dom: DomainRef, timeout: int, flags: int) -> None:
+        sig = wire_signature(420)
+        return self._invoke(420, checked(sig, [dom, timeout, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_authorized_ssh_keys_get(self, dom: DomainRef, user: str, flags: int) -> list[str]:
+        sig = wire_signature(424)
+        return self._invoke(424, checked(sig, [dom, user, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_authorized_ssh_keys_set(
+        self, dom: DomainRef, user: str, keys: list[str], flags: int
+    ) -> None:
+        sig = wire_signature(425)
+        return self._invoke(425, checked(sig, [dom, user, keys, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_iothread_info(self, dom: DomainRef, flags: int) -> list[tuple[int, bytes]]:
+        sig = wire_signature(351)
+        return self._invoke(351, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_pin_iothread(
+        self, dom: DomainRef, iothread_id: int, cpumap: bytes, flags: int
+    ) -> None:
+        sig = wire_signature(352)
+        return self._invoke(352, checked(sig, [dom, iothread_id, cpumap, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_add_iothread(self, dom: DomainRef, iothread_id: int, flags: int) -> None:
+        sig = wire_signature(355)
+        return self._invoke(355, checked(sig, [dom, iothread_id, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_del_iothread(self, dom: DomainRef, iothread_id: int, flags: int) -> None:
+        sig = wire_signature(356)
+        return self._invoke(356, checked(sig, [dom, iothread_id, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_iothread_params(
+        self, dom: DomainRef, iothread_id: int, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(402)
+        return self._invoke(402, checked(sig, [dom, iothread_id, params, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_cpu_stats(
+        self, dom: DomainRef, start_cpu: int, ncpus: int, flags: int
+    ) -> tuple[int, list[list[TypedParameter]]]:
+        sig = wire_signature(262)
+        return self._invoke(262, checked(sig, [dom, start_cpu, ncpus, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_job_info(self, dom: DomainRef) -> list[int]:
+        sig = wire_signature(163)
+        return self._invoke(163, checked(sig, [dom]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_job_stats(self, dom: DomainRef, flags: int) -> tuple[int, list[TypedParameter]]:
+        sig = wire_signature(298)
+        return self._invoke(298, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_abort_job(self, dom: DomainRef) -> None:
+        sig = wire_signature(164)
+        return self._invoke(164, checked(sig, [dom]), sig)  # type: ignore[no-any-return]
+
+    def domain_abort_job_flags(self, dom: DomainRef, flags: int) -> None:
+        sig = wire_signature(442)
+        return self._invoke(442, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_migrate_set_max_downtime(self, dom: DomainRef, downtime: int, flags: int) -> None:
+        sig = wire_signature(166)
+        return self._invoke(166, checked(sig, [dom, downtime, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_migrate_get_max_downtime(self, dom: DomainRef, flags: int) -> int:
+        sig = wire_signature(387)
+        return self._invoke(387, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_migrate_get_compression_cache(self, dom: DomainRef, flags: int) -> int:
+        sig = wire_signature(299)
+        return self._invoke(299, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_migrate_set_compression_cache(
+        self, dom: DomainRef, cache_size: int, flags: int
+    ) -> None:
+        sig = wire_signature(300)
+        return self._invoke(300, checked(sig, [dom, cache_size, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_migrate_set_max_speed(self, dom: DomainRef, bandwidth: int, flags: int) -> None:
+        sig = wire_signature(207)
+        return self._invoke(207, checked(sig, [dom, bandwidth, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_migrate_get_max_speed(self, dom: DomainRef, flags: int) -> int:
+        sig = wire_signature(242)
+        return self._invoke(242, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_migrate_start_post_copy(self, dom: DomainRef, flags: int) -> None:
+        sig = wire_signature(364)
+        return self._invoke(364, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_get_launch_security_info(self, dom: DomainRef, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(396)
+        return self._invoke(396, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_set_launch_security_state(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(439)
+        return self._invoke(439, checked(sig, [dom, params, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_start_dirty_rate_calc(self, dom: DomainRef, seconds: int, flags: int) -> None:
+        sig = wire_signature(427)
+        return self._invoke(427, checked(sig, [dom, seconds, flags]), sig)  # type: ignore[no-any-return]
+
+    def node_get_free_pages(
+        self, pages: list[int], start_cell: int, cell_count: int, flags: int
+    ) -> list[int]:
+        sig = wire_signature(340)
+        return self._invoke(340, checked(sig, [pages, start_cell, cell_count, flags]), sig)  # type: ignore[no-any-return]
+
+    def node_alloc_pages(
+        self, pages: list[int], counts: list[int], start_cell: int, cell_count: int, flags: int
+    ) -> int:
+        sig = wire_signature(347)
+        return self._invoke(347, checked(sig, [pages, counts, start_cell, cell_count, flags]), sig)  # type: ignore[no-any-return]
+
+    def connect_get_cpu_model_names(self, arch: str, flags: int) -> list[str]:
+        sig = wire_signature(312)
+        return self._invoke(312, checked(sig, [arch, flags]), sig)  # type: ignore[no-any-return]
+
+    def connect_compare_cpu(self, xml: str, flags: int) -> int:
+        sig = wire_signature(158)
+        return self._invoke(158, checked(sig, [xml, flags]), sig)  # type: ignore[no-any-return]
+
+    def connect_compare_hypervisor_cpu(
+        self,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xml_cpu: str,
+        flags: int,
+    ) -> int:
+        sig = wire_signature(393)
+        reply = self._invoke(
+            393, checked(sig, [emulator, arch, machine, virttype, xml_cpu, flags]), sig
+        )
+        return reply  # type: ignore[no-any-return]
+
+    def connect_baseline_hypervisor_cpu(
+        self,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xml_cpus: list[str],
+        flags: int,
+    ) -> str:
+        sig = wire_signature(394)
+        reply = self._invoke(
+            394, checked(sig, [emulator, arch, machine, virttype, xml_cpus, flags]), sig
+        )
+        return reply  # type: ignore[no-any-return]
+
+    def connect_get_domain_capabilities(
+        self,
+        emulatorbin: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        flags: int,
+    ) -> str:
+        sig = wire_signature(342)
+        return self._invoke(342, checked(sig, [emulatorbin, arch, machine, virttype, flags]), sig)  # type: ignore[no-any-return]
+
+    def node_get_memory_parameters(self, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(289)
+        return self._invoke(289, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
+
+    def node_set_memory_parameters(self, params: list[TypedParameter], flags: int) -> None:
+        sig = wire_signature(288)
+        return self._invoke(288, checked(sig, [params, flags]), sig)  # type: ignore[no-any-return]
+
+    def node_get_sev_info(self, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(395)
+        return self._invoke(395, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
 
 
 class AsyncRemoteStubs:
@@ -2149,8 +2397,8 @@ class AsyncRemoteStubs:
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def nwfilter_define_xml_flags(self, xml: str, flags: int) -> NWFilterRef:
-        sig = wire_signature(400)
-        reply = await self._asend(400, checked(sig, [xml, flags]), sig)
+        sig = wire_signature(431)
+        reply = await self._asend(431, checked(sig, [xml, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def nwfilter_get_xml_desc(self, nwfilter: NWFilterRef, flags: int) -> str:
@@ -2164,28 +2412,28 @@ class AsyncRemoteStubs:
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_list_all_nwfilter_bindings(self, flags: int) -> list[NWFilterBindingRef]:
-        sig = wire_signature(397)
-        reply = await self._asend(397, checked(sig, [flags]), sig)
+        sig = wire_signature(401)
+        reply = await self._asend(401, checked(sig, [flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def nwfilter_binding_lookup_by_port_dev(self, portdev: str) -> NWFilterBindingRef:
-        sig = wire_signature(395)
-        reply = await self._asend(395, checked(sig, [portdev]), sig)
+        sig = wire_signature(397)
+        reply = await self._asend(397, checked(sig, [portdev]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def nwfilter_binding_create_xml(self, xml: str, flags: int) -> NWFilterBindingRef:
-        sig = wire_signature(398)
-        reply = await self._asend(398, checked(sig, [xml, flags]), sig)
+        sig = wire_signature(399)
+        reply = await self._asend(399, checked(sig, [xml, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def nwfilter_binding_get_xml_desc(self, binding: NWFilterBindingRef, flags: int) -> str:
-        sig = wire_signature(396)
-        reply = await self._asend(396, checked(sig, [binding, flags]), sig)
+        sig = wire_signature(398)
+        reply = await self._asend(398, checked(sig, [binding, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def nwfilter_binding_delete(self, binding: NWFilterBindingRef) -> None:
-        sig = wire_signature(399)
-        reply = await self._asend(399, checked(sig, [binding]), sig)
+        sig = wire_signature(400)
+        reply = await self._asend(400, checked(sig, [binding]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_list_all_interfaces(self, flags: int) -> list[InterfaceRecord]:
@@ -2362,6 +2610,21 @@ class AsyncRemoteStubs:
         reply = await self._asend(436, checked(sig, [name]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
+    async def domain_memory_peek(self, dom: DomainRef, start: int, size: int, flags: int) -> bytes:
+        sig = wire_signature(104)
+        reply = await self._asend(104, checked(sig, [dom, start, size, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_memory_stats_period(self, dom: DomainRef, period: int, flags: int) -> None:
+        sig = wire_signature(308)
+        reply = await self._asend(308, checked(sig, [dom, period, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_messages(self, dom: DomainRef, flags: int) -> list[str]:
+        sig = wire_signature(426)
+        reply = await self._asend(426, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
     async def connect_get_all_domain_stats(
         self, doms: list[DomainRef], stats: int, flags: int
     ) -> list[DomainStatsRecord]:
@@ -2498,4 +2761,302 @@ class AsyncRemoteStubs:
     async def network_port_delete(self, port: NetworkPortRef, flags: int) -> None:
         sig = wire_signature(410)
         reply = await self._asend(410, checked(sig, [port, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_inject_nmi(self, dom: DomainRef, flags: int) -> None:
+        sig = wire_signature(210)
+        reply = await self._asend(210, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_send_key(
+        self, dom: DomainRef, codeset: int, holdtime: int, keycodes: list[int], flags: int
+    ) -> None:
+        sig = wire_signature(226)
+        reply = await self._asend(226, checked(sig, [dom, codeset, holdtime, keycodes, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_pm_suspend_for_duration(
+        self, dom: DomainRef, target: int, duration: int, flags: int
+    ) -> None:
+        sig = wire_signature(261)
+        reply = await self._asend(261, checked(sig, [dom, target, duration, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_pm_wakeup(self, dom: DomainRef, flags: int) -> None:
+        sig = wire_signature(267)
+        reply = await self._asend(267, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_fstrim(
+        self, dom: DomainRef, mountpoint: str | None, minimum: int, flags: int
+    ) -> None:
+        sig = wire_signature(294)
+        reply = await self._asend(294, checked(sig, [dom, mountpoint, minimum, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_send_process_signal(
+        self, dom: DomainRef, pid: int, signum: int, flags: int
+    ) -> None:
+        sig = wire_signature(295)
+        reply = await self._asend(295, checked(sig, [dom, pid, signum, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_fsfreeze(self, dom: DomainRef, mountpoints: list[str], flags: int) -> int:
+        sig = wire_signature(335)
+        reply = await self._asend(335, checked(sig, [dom, mountpoints, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_fsthaw(self, dom: DomainRef, mountpoints: list[str], flags: int) -> int:
+        sig = wire_signature(336)
+        reply = await self._asend(336, checked(sig, [dom, mountpoints, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_fsinfo(self, dom: DomainRef, flags: int) -> list[DomainFSInfo]:
+        sig = wire_signature(349)
+        reply = await self._asend(349, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_user_password(
+        self, dom: DomainRef, user: str, password: str, flags: int
+    ) -> None:
+        sig = wire_signature(357)
+        reply = await self._asend(357, checked(sig, [dom, user, password, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_lifecycle_action(
+        self, dom: DomainRef, type: int, action: int, flags: int
+    ) -> None:
+        sig = wire_signature(390)
+        reply = await self._asend(390, checked(sig, [dom, type, action, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_guest_info(
+        self, dom: DomainRef, types: int, flags: int
+    ) -> list[TypedParameter]:
+        sig = wire_signature(418)
+        reply = await self._asend(418, checked(sig, [dom, types, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_agent_set_response_timeout(
+        self, dom: DomainRef, timeout: int, flags: int
+    ) -> None:
+        sig = wire_signature(420)
+        reply = await self._asend(420, checked(sig, [dom, timeout, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_authorized_ssh_keys_get(
+        self, dom: DomainRef, user: str, flags: int
+    ) -> list[str]:
+        sig = wire_signature(424)
+        reply = await self._asend(424, checked(sig, [dom, user, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_authorized_ssh_keys_set(
+        self, dom: DomainRef, user: str, keys: list[str], flags: int
+    ) -> None:
+        sig = wire_signature(425)
+        reply = await self._asend(425, checked(sig, [dom, user, keys, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_iothread_info(self, dom: DomainRef, flags: int) -> list[tuple[int, bytes]]:
+        sig = wire_signature(351)
+        reply = await self._asend(351, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_pin_iothread(
+        self, dom: DomainRef, iothread_id: int, cpumap: bytes, flags: int
+    ) -> None:
+        sig = wire_signature(352)
+        reply = await self._asend(352, checked(sig, [dom, iothread_id, cpumap, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_add_iothread(self, dom: DomainRef, iothread_id: int, flags: int) -> None:
+        sig = wire_signature(355)
+        reply = await self._asend(355, checked(sig, [dom, iothread_id, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_del_iothread(self, dom: DomainRef, iothread_id: int, flags: int) -> None:
+        sig = wire_signature(356)
+        reply = await self._asend(356, checked(sig, [dom, iothread_id, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_iothread_params(
+        self, dom: DomainRef, iothread_id: int, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(402)
+        reply = await self._asend(402, checked(sig, [dom, iothread_id, params, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_cpu_stats(
+        self, dom: DomainRef, start_cpu: int, ncpus: int, flags: int
+    ) -> tuple[int, list[list[TypedParameter]]]:
+        sig = wire_signature(262)
+        reply = await self._asend(262, checked(sig, [dom, start_cpu, ncpus, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_job_info(self, dom: DomainRef) -> list[int]:
+        sig = wire_signature(163)
+        reply = await self._asend(163, checked(sig, [dom]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_job_stats(
+        self, dom: DomainRef, flags: int
+    ) -> tuple[int, list[TypedParameter]]:
+        sig = wire_signature(298)
+        reply = await self._asend(298, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_abort_job(self, dom: DomainRef) -> None:
+        sig = wire_signature(164)
+        reply = await self._asend(164, checked(sig, [dom]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_abort_job_flags(self, dom: DomainRef, flags: int) -> None:
+        sig = wire_signature(442)
+        reply = await self._asend(442, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_migrate_set_max_downtime(
+        self, dom: DomainRef, downtime: int, flags: int
+    ) -> None:
+        sig = wire_signature(166)
+        reply = await self._asend(166, checked(sig, [dom, downtime, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_migrate_get_max_downtime(self, dom: DomainRef, flags: int) -> int:
+        sig = wire_signature(387)
+        reply = await self._asend(387, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_migrate_get_compression_cache(self, dom: DomainRef, flags: int) -> int:
+        sig = wire_signature(299)
+        reply = await self._asend(299, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_migrate_set_compression_cache(
+        self, dom: DomainRef, cache_size: int, flags: int
+    ) -> None:
+        sig = wire_signature(300)
+        reply = await self._asend(300, checked(sig, [dom, cache_size, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_migrate_set_max_speed(
+        self, dom: DomainRef, bandwidth: int, flags: int
+    ) -> None:
+        sig = wire_signature(207)
+        reply = await self._asend(207, checked(sig, [dom, bandwidth, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_migrate_get_max_speed(self, dom: DomainRef, flags: int) -> int:
+        sig = wire_signature(242)
+        reply = await self._asend(242, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_migrate_start_post_copy(self, dom: DomainRef, flags: int) -> None:
+        sig = wire_signature(364)
+        reply = await self._asend(364, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_launch_security_info(
+        self, dom: DomainRef, flags: int
+    ) -> list[TypedParameter]:
+        sig = wire_signature(396)
+        reply = await self._asend(396, checked(sig, [dom, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_set_launch_security_state(
+        self, dom: DomainRef, params: list[TypedParameter], flags: int
+    ) -> None:
+        sig = wire_signature(439)
+        reply = await self._asend(439, checked(sig, [dom, params, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_start_dirty_rate_calc(self, dom: DomainRef, seconds: int, flags: int) -> None:
+        sig = wire_signature(427)
+        reply = await self._asend(427, checked(sig, [dom, seconds, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_get_free_pages(
+        self, pages: list[int], start_cell: int, cell_count: int, flags: int
+    ) -> list[int]:
+        sig = wire_signature(340)
+        reply = await self._asend(340, checked(sig, [pages, start_cell, cell_count, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_alloc_pages(
+        self, pages: list[int], counts: list[int], start_cell: int, cell_count: int, flags: int
+    ) -> int:
+        sig = wire_signature(347)
+        reply = await self._asend(
+            347, checked(sig, [pages, counts, start_cell, cell_count, flags]), sig
+        )
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_get_cpu_model_names(self, arch: str, flags: int) -> list[str]:
+        sig = wire_signature(312)
+        reply = await self._asend(312, checked(sig, [arch, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_compare_cpu(self, xml: str, flags: int) -> int:
+        sig = wire_signature(158)
+        reply = await self._asend(158, checked(sig, [xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_compare_hypervisor_cpu(
+        self,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xml_cpu: str,
+        flags: int,
+    ) -> int:
+        sig = wire_signature(393)
+        reply = await self._asend(
+            393, checked(sig, [emulator, arch, machine, virttype, xml_cpu, flags]), sig
+        )
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_baseline_hypervisor_cpu(
+        self,
+        emulator: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        xml_cpus: list[str],
+        flags: int,
+    ) -> str:
+        sig = wire_signature(394)
+        reply = await self._asend(
+            394, checked(sig, [emulator, arch, machine, virttype, xml_cpus, flags]), sig
+        )
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_get_domain_capabilities(
+        self,
+        emulatorbin: str | None,
+        arch: str | None,
+        machine: str | None,
+        virttype: str | None,
+        flags: int,
+    ) -> str:
+        sig = wire_signature(342)
+        reply = await self._asend(
+            342, checked(sig, [emulatorbin, arch, machine, virttype, flags]), sig
+        )
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_get_memory_parameters(self, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(289)
+        reply = await self._asend(289, checked(sig, [flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_set_memory_parameters(self, params: list[TypedParameter], flags: int) -> None:
+        sig = wire_signature(288)
+        reply = await self._asend(288, checked(sig, [params, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def node_get_sev_info(self, flags: int) -> list[TypedParameter]:
+        sig = wire_signature(395)
+        reply = await self._asend(395, checked(sig, [flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]

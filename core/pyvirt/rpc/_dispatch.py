@@ -1338,7 +1338,7 @@ def _nwfilter_define_xml_flags(conn: DriverConnection, args: list[Any], read_onl
     xml: str = args[0]
     flags: int = args[1]
     if read_only:
-        check_access(BY_NUMBER[400], flags, True)
+        check_access(BY_NUMBER[431], flags, True)
     return conn.nwfilter_define_xml_flags(xml, flags)
 
 
@@ -1373,7 +1373,7 @@ def _nwfilter_binding_create_xml(conn: DriverConnection, args: list[Any], read_o
     xml: str = args[0]
     flags: int = args[1]
     if read_only:
-        check_access(BY_NUMBER[398], flags, True)
+        check_access(BY_NUMBER[399], flags, True)
     return conn.nwfilter_binding_create_xml(xml, flags)
 
 
@@ -1386,7 +1386,7 @@ def _nwfilter_binding_get_xml_desc(conn: DriverConnection, args: list[Any], read
 def _nwfilter_binding_delete(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     binding: NWFilterBindingRef = args[0]
     if read_only:
-        check_access(BY_NUMBER[399], 0, True)
+        check_access(BY_NUMBER[400], 0, True)
     return conn.nwfilter_binding_delete(binding)
 
 
@@ -1638,6 +1638,33 @@ def _node_device_is_active(conn: DriverConnection, args: list[Any], read_only: b
     return conn.node_device_is_active(name)
 
 
+def _domain_memory_peek(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    start: int = args[1]
+    size: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[104], flags, True)
+    return conn.domain_memory_peek(dom, start, size, flags)
+
+
+def _domain_set_memory_stats_period(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    period: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[308], flags, True)
+    return conn.domain_set_memory_stats_period(dom, period, flags)
+
+
+def _domain_get_messages(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_get_messages(dom, flags)
+
+
 def _connect_get_all_domain_stats(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     doms: list[DomainRef] = args[0]
     stats: int = args[1]
@@ -1816,6 +1843,419 @@ def _network_port_delete(conn: DriverConnection, args: list[Any], read_only: boo
     if read_only:
         check_access(BY_NUMBER[410], flags, True)
     return conn.network_port_delete(port, flags)
+
+
+def _domain_inject_nmi(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[210], flags, True)
+    return conn.domain_inject_nmi(dom, flags)
+
+
+def _domain_send_key(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    codeset: int = args[1]
+    holdtime: int = args[2]
+    keycodes: list[int] = args[3]
+    flags: int = args[4]
+    if read_only:
+        check_access(BY_NUMBER[226], flags, True)
+    return conn.domain_send_key(dom, codeset, holdtime, keycodes, flags)
+
+
+def _domain_pm_suspend_for_duration(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    target: int = args[1]
+    duration: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[261], flags, True)
+    return conn.domain_pm_suspend_for_duration(dom, target, duration, flags)
+
+
+def _domain_pm_wakeup(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[267], flags, True)
+    return conn.domain_pm_wakeup(dom, flags)
+
+
+def _domain_fstrim(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    mountpoint: str | None = args[1]
+    minimum: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[294], flags, True)
+    return conn.domain_fstrim(dom, mountpoint, minimum, flags)
+
+
+def _domain_send_process_signal(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    pid: int = args[1]
+    signum: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[295], flags, True)
+    return conn.domain_send_process_signal(dom, pid, signum, flags)
+
+
+def _domain_fsfreeze(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    mountpoints: list[str] = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[335], flags, True)
+    return conn.domain_fsfreeze(dom, mountpoints, flags)
+
+
+def _domain_fsthaw(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    mountpoints: list[str] = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[336], flags, True)
+    return conn.domain_fsthaw(dom, mountpoints, flags)
+
+
+def _domain_get_fsinfo(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[349], flags, True)
+    return conn.domain_get_fsinfo(dom, flags)
+
+
+def _domain_set_user_password(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    user: str = args[1]
+    password: str = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[357], flags, True)
+    return conn.domain_set_user_password(dom, user, password, flags)
+
+
+def _domain_set_lifecycle_action(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    type: int = args[1]
+    action: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[390], flags, True)
+    return conn.domain_set_lifecycle_action(dom, type, action, flags)
+
+
+def _domain_get_guest_info(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    types: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[418], flags, True)
+    return conn.domain_get_guest_info(dom, types, flags)
+
+
+def _domain_agent_set_response_timeout(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    timeout: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[420], flags, True)
+    return conn.domain_agent_set_response_timeout(dom, timeout, flags)
+
+
+def _domain_authorized_ssh_keys_get(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    user: str = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[424], flags, True)
+    return conn.domain_authorized_ssh_keys_get(dom, user, flags)
+
+
+def _domain_authorized_ssh_keys_set(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    user: str = args[1]
+    keys: list[str] = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[425], flags, True)
+    return conn.domain_authorized_ssh_keys_set(dom, user, keys, flags)
+
+
+def _domain_get_iothread_info(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_get_iothread_info(dom, flags)
+
+
+def _domain_pin_iothread(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    iothread_id: int = args[1]
+    cpumap: bytes = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[352], flags, True)
+    return conn.domain_pin_iothread(dom, iothread_id, cpumap, flags)
+
+
+def _domain_add_iothread(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    iothread_id: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[355], flags, True)
+    return conn.domain_add_iothread(dom, iothread_id, flags)
+
+
+def _domain_del_iothread(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    iothread_id: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[356], flags, True)
+    return conn.domain_del_iothread(dom, iothread_id, flags)
+
+
+def _domain_set_iothread_params(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    iothread_id: int = args[1]
+    params: list[TypedParameter] = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[402], flags, True)
+    return conn.domain_set_iothread_params(dom, iothread_id, params, flags)
+
+
+def _domain_get_cpu_stats(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    start_cpu: int = args[1]
+    ncpus: int = args[2]
+    flags: int = args[3]
+    return conn.domain_get_cpu_stats(dom, start_cpu, ncpus, flags)
+
+
+def _domain_get_job_info(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    return conn.domain_get_job_info(dom)
+
+
+def _domain_get_job_stats(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_get_job_stats(dom, flags)
+
+
+def _domain_abort_job(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    if read_only:
+        check_access(BY_NUMBER[164], 0, True)
+    return conn.domain_abort_job(dom)
+
+
+def _domain_abort_job_flags(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[442], flags, True)
+    return conn.domain_abort_job_flags(dom, flags)
+
+
+def _domain_migrate_set_max_downtime(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    downtime: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[166], flags, True)
+    return conn.domain_migrate_set_max_downtime(dom, downtime, flags)
+
+
+def _domain_migrate_get_max_downtime(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_migrate_get_max_downtime(dom, flags)
+
+
+def _domain_migrate_get_compression_cache(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    return conn.domain_migrate_get_compression_cache(dom, flags)
+
+
+def _domain_migrate_set_compression_cache(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    cache_size: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[300], flags, True)
+    return conn.domain_migrate_set_compression_cache(dom, cache_size, flags)
+
+
+def _domain_migrate_set_max_speed(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    bandwidth: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[207], flags, True)
+    return conn.domain_migrate_set_max_speed(dom, bandwidth, flags)
+
+
+def _domain_migrate_get_max_speed(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[242], flags, True)
+    return conn.domain_migrate_get_max_speed(dom, flags)
+
+
+def _domain_migrate_start_post_copy(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[364], flags, True)
+    return conn.domain_migrate_start_post_copy(dom, flags)
+
+
+def _domain_get_launch_security_info(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[396], flags, True)
+    return conn.domain_get_launch_security_info(dom, flags)
+
+
+def _domain_set_launch_security_state(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    params: list[TypedParameter] = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[439], flags, True)
+    return conn.domain_set_launch_security_state(dom, params, flags)
+
+
+def _domain_start_dirty_rate_calc(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    seconds: int = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[427], flags, True)
+    return conn.domain_start_dirty_rate_calc(dom, seconds, flags)
+
+
+def _node_get_free_pages(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    pages: list[int] = args[0]
+    start_cell: int = args[1]
+    cell_count: int = args[2]
+    flags: int = args[3]
+    return conn.node_get_free_pages(pages, start_cell, cell_count, flags)
+
+
+def _node_alloc_pages(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    pages: list[int] = args[0]
+    counts: list[int] = args[1]
+    start_cell: int = args[2]
+    cell_count: int = args[3]
+    flags: int = args[4]
+    if read_only:
+        check_access(BY_NUMBER[347], flags, True)
+    return conn.node_alloc_pages(pages, counts, start_cell, cell_count, flags)
+
+
+def _connect_get_cpu_model_names(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    arch: str = args[0]
+    flags: int = args[1]
+    return conn.connect_get_cpu_model_names(arch, flags)
+
+
+def _connect_compare_cpu(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    xml: str = args[0]
+    flags: int = args[1]
+    return conn.connect_compare_cpu(xml, flags)
+
+
+def _connect_compare_hypervisor_cpu(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    emulator: str | None = args[0]
+    arch: str | None = args[1]
+    machine: str | None = args[2]
+    virttype: str | None = args[3]
+    xml_cpu: str = args[4]
+    flags: int = args[5]
+    if read_only:
+        check_access(BY_NUMBER[393], flags, True)
+    return conn.connect_compare_hypervisor_cpu(emulator, arch, machine, virttype, xml_cpu, flags)
+
+
+def _connect_baseline_hypervisor_cpu(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    emulator: str | None = args[0]
+    arch: str | None = args[1]
+    machine: str | None = args[2]
+    virttype: str | None = args[3]
+    xml_cpus: list[str] = args[4]
+    flags: int = args[5]
+    if read_only:
+        check_access(BY_NUMBER[394], flags, True)
+    return conn.connect_baseline_hypervisor_cpu(emulator, arch, machine, virttype, xml_cpus, flags)
+
+
+def _connect_get_domain_capabilities(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    emulatorbin: str | None = args[0]
+    arch: str | None = args[1]
+    machine: str | None = args[2]
+    virttype: str | None = args[3]
+    flags: int = args[4]
+    if read_only:
+        check_access(BY_NUMBER[342], flags, True)
+    return conn.connect_get_domain_capabilities(emulatorbin, arch, machine, virttype, flags)
+
+
+def _node_get_memory_parameters(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    flags: int = args[0]
+    return conn.node_get_memory_parameters(flags)
+
+
+def _node_set_memory_parameters(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    params: list[TypedParameter] = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[288], flags, True)
+    return conn.node_set_memory_parameters(params, flags)
+
+
+def _node_get_sev_info(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    flags: int = args[0]
+    if read_only:
+        check_access(BY_NUMBER[395], flags, True)
+    return conn.node_get_sev_info(flags)
 
 
 #: Procedure number -> ``handler(conn, args, read_only)``.
@@ -2004,14 +2444,14 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     175: _nwfilter_lookup_by_name,
     176: _nwfilter_lookup_by_uuid,
     180: _nwfilter_define_xml,
-    400: _nwfilter_define_xml_flags,
+    431: _nwfilter_define_xml_flags,
     177: _nwfilter_get_xml_desc,
     181: _nwfilter_undefine,
-    397: _connect_list_all_nwfilter_bindings,
-    395: _nwfilter_binding_lookup_by_port_dev,
-    398: _nwfilter_binding_create_xml,
-    396: _nwfilter_binding_get_xml_desc,
-    399: _nwfilter_binding_delete,
+    401: _connect_list_all_nwfilter_bindings,
+    397: _nwfilter_binding_lookup_by_port_dev,
+    399: _nwfilter_binding_create_xml,
+    398: _nwfilter_binding_get_xml_desc,
+    400: _nwfilter_binding_delete,
     208: _storage_vol_upload,
     209: _storage_vol_download,
     284: _connect_list_all_interfaces,
@@ -2048,6 +2488,9 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     434: _node_device_set_autostart,
     435: _node_device_is_persistent,
     436: _node_device_is_active,
+    104: _domain_memory_peek,
+    308: _domain_set_memory_stats_period,
+    426: _domain_get_messages,
     344: _connect_get_all_domain_stats,
     411: _domain_checkpoint_create_xml,
     412: _domain_checkpoint_get_xml_desc,
@@ -2070,4 +2513,49 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     406: _network_port_create_xml,
     409: _network_port_get_xml_desc,
     410: _network_port_delete,
+    210: _domain_inject_nmi,
+    226: _domain_send_key,
+    261: _domain_pm_suspend_for_duration,
+    267: _domain_pm_wakeup,
+    294: _domain_fstrim,
+    295: _domain_send_process_signal,
+    335: _domain_fsfreeze,
+    336: _domain_fsthaw,
+    349: _domain_get_fsinfo,
+    357: _domain_set_user_password,
+    390: _domain_set_lifecycle_action,
+    418: _domain_get_guest_info,
+    420: _domain_agent_set_response_timeout,
+    424: _domain_authorized_ssh_keys_get,
+    425: _domain_authorized_ssh_keys_set,
+    351: _domain_get_iothread_info,
+    352: _domain_pin_iothread,
+    355: _domain_add_iothread,
+    356: _domain_del_iothread,
+    402: _domain_set_iothread_params,
+    262: _domain_get_cpu_stats,
+    163: _domain_get_job_info,
+    298: _domain_get_job_stats,
+    164: _domain_abort_job,
+    442: _domain_abort_job_flags,
+    166: _domain_migrate_set_max_downtime,
+    387: _domain_migrate_get_max_downtime,
+    299: _domain_migrate_get_compression_cache,
+    300: _domain_migrate_set_compression_cache,
+    207: _domain_migrate_set_max_speed,
+    242: _domain_migrate_get_max_speed,
+    364: _domain_migrate_start_post_copy,
+    396: _domain_get_launch_security_info,
+    439: _domain_set_launch_security_state,
+    427: _domain_start_dirty_rate_calc,
+    340: _node_get_free_pages,
+    347: _node_alloc_pages,
+    312: _connect_get_cpu_model_names,
+    158: _connect_compare_cpu,
+    393: _connect_compare_hypervisor_cpu,
+    394: _connect_baseline_hypervisor_cpu,
+    342: _connect_get_domain_capabilities,
+    289: _node_get_memory_parameters,
+    288: _node_set_memory_parameters,
+    395: _node_get_sev_info,
 }

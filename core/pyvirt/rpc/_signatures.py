@@ -137,8 +137,9 @@ def signatures() -> dict[int, Signature]:
 
 
 def wire_signature(number: int) -> Signature:
-    """The signature of a procedure that crosses the wire (the generated stubs' lookup)."""
-    found = signature(number)
+    """The signature of a procedure that crosses the wire (the generated stubs' lookup, once
+    per call: a made signature is found without a call to :func:`signature`)."""
+    found = _BY_NUMBER.get(number) or signature(number)
     if found is None:
         raise KeyError(f"procedure {number} does not cross the wire")
     return found

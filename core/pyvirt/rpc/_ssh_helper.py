@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import select
 import sys
+import threading
 import time
 
 from pyvirt._errors import VirtError
@@ -203,16 +203,26 @@ def _connect_worker(endpoint: str) -> tuple[int, list[list[bytes]]]:
 
 
 def _relay(worker: int) -> None:
-    """Copy bytes both ways until either side closes."""
-    poller = select.poll()
-    poller.register(_STDIN, select.POLLIN)
-    poller.register(worker, select.POLLIN)
-    while True:
-        for fd, _events in poller.poll():
-            data = _read(fd)
-            if not data:
-                return
-            _write_all(worker if fd == _STDIN else _STDOUT, data)
+    """Copy bytes both ways until either side closes.
+
+    One thread per direction, each blocked in its own read (which releases the GIL): two
+    system calls per message and direction, where one poll loop for both makes three (poll,
+    read, write), and the thread that reads is the one that writes, so nothing is handed
+    between threads.  The first to see an end of stream ends the relay.
+    """
+    done = threading.Event()
+
+    def pump(src: int, dst: int) -> None:
+        try:
+            while data := os.read(src, _CHUNK):
+                _write_all(dst, data)
+        except OSError:
+            pass
+        done.set()
+
+    for src, dst in ((_STDIN, worker), (worker, _STDOUT)):
+        threading.Thread(target=pump, args=(src, dst), daemon=True).start()
+    done.wait()
 
 
 class _Args(argparse.Namespace):

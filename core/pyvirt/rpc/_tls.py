@@ -356,11 +356,16 @@ class TlsStream:
         says what it was (:func:`handshake_error`): in TLS 1.3 a server refuses a client's
         certificate after the client's handshake has completed, so the client learns it here.
         """
+        incoming = self._in
         if data:
-            self._in.write(data)
+            incoming.write(data)
         chunks: list[bytes] = []
         read = self.obj.read
-        while True:
+        # Each read takes one whole record (at most 16 KiB of plaintext, under _READ_SIZE):
+        # once the BIO is empty nothing is left, so the read that would only raise
+        # SSLWantReadError (an exception with a formatted message, the costliest step of a
+        # small message's round trip) is made only for a partial record.
+        while incoming.pending or not chunks:
             try:
                 chunk = read(_READ_SIZE)
             except ssl.SSLWantReadError:

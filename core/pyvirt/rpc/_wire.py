@@ -94,11 +94,15 @@ class Header(_HeaderFields):
         return _HEADER.pack(self.program, self.version, self.procedure, _REPLY, self.serial, status)
 
 
+_tuple_new = tuple.__new__
+
+
 def unpack_header(data: bytes) -> Header:
     """Decode and validate the header at the start of *data* (the body is not looked at)."""
     if len(data) < HEADER_SIZE:
         raise ProtocolError("message shorter than its header")
-    header = Header._make(_HEADER.unpack_from(data))
+    # (tuple.__new__ is what Header._make calls, without _make's Python frame: every message)
+    header: Header = _tuple_new(Header, _HEADER.unpack_from(data))
     if header.program not in PROGRAMS:
         raise ProtocolError(f"unknown program 0x{header.program:x}")
     if header.version != PROGRAM_VERSION:

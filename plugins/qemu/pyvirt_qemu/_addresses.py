@@ -22,7 +22,7 @@ from pyvirt import (
     make_error,
 )
 from pyvirt.conf import InterfaceDef, parse_mac
-from pyvirt.driver import unsupported, unsupported_flags
+from pyvirt.driver import domain_not_running, unsupported, unsupported_flags
 
 if TYPE_CHECKING:
     from pyvirt_qemu._dnsmasq import Lease
@@ -85,8 +85,7 @@ class AddressOps:
         with self.driver.lock:
             live = obj.live
         if live is None:
-            raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
-                             "domain is not running")  # fmt: skip
+            raise domain_not_running()
         if source == SRC_LEASE:
             return self._lease_addresses(live.interfaces)
         if source == SRC_ARP:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from pyvirt import DomainModificationImpact, DomainRef, ErrorCode, ErrorDomain, make_error
-from pyvirt.driver import invalid_arg
+from pyvirt.driver import domain_not_running, invalid_arg
 
 from pyvirt_qemu._config import atomic_write
 
@@ -36,8 +36,7 @@ class AffectOps:
         if not live and not config:
             live, config = dom.active, not dom.active
         if live and not dom.active:
-            raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
-                             "domain is not running")  # fmt: skip
+            raise domain_not_running()
         if config and not dom.persistent:
             raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
                              "transient domains do not have any persistent config")  # fmt: skip

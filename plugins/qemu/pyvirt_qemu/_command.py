@@ -101,6 +101,17 @@ def build_argv(d: DomainDef, *, accel: str, paths: LaunchPaths) -> list[str]:
 # ---------------------------------------------------------------- domain-wide settings
 
 
+#: Top-level elements the start applies without QEMU options: ``<seclabel>`` is the
+#: user QEMU runs as and the files' owners (pyvirt_qemu._dac); the tunables and the
+#: partition are the guest's cgroup (pyvirt_qemu._cgroups, _tune_ops).
+_APPLIED_OUTSIDE_ARGV = frozenset({"seclabel", "memtune", "blkiotune", "resource"})
+#: <cputune> children applied to QEMU's threads or cgroups once it runs.
+_CPUTUNE_APPLIED = frozenset({
+    "vcpupin", "emulatorpin", "shares", "period", "quota", "global_period", "global_quota",
+    "emulator_period", "emulator_quota", "iothread_period", "iothread_quota",
+})  # fmt: skip
+
+
 def _check_domain(d: DomainDef) -> None:
     if d.type not in ("qemu", "kvm"):
         raise unsupported(f"Emulator '{d.emulator or DEFAULT_EMULATOR}' does not support "
@@ -110,9 +121,11 @@ def _check_domain(d: DomainDef) -> None:
     if d.arch not in ("x86_64", "i686"):
         raise unsupported(f"No emulator found for arch '{d.arch}'")
     for tag, elements in d.extra.items():
+        if tag in _APPLIED_OUTSIDE_ARGV:
+            continue
         if tag == "cputune":  # pins are applied to QEMU's threads once it runs
             kids = {str(k.tag) for el in elements for k in el if isinstance(k.tag, str)}
-            if kids <= {"vcpupin", "emulatorpin"}:
+            if kids <= _CPUTUNE_APPLIED:
                 continue
             raise unsupported("<cputune> settings other than vcpupin and emulatorpin")
         raise unsupported(f"<{tag}> element")

@@ -72,10 +72,18 @@ def assign_runtime_paths(live: DomainDef, paths: LaunchPaths) -> None:
     for ch in live.chardevs:
         if ch.kind == "channel" and ch.type == "unix":
             src = ch.sources[0] if ch.sources else {}
-            if not src.get("path"):
+            if not src.get("path") or _generated_elsewhere(src["path"], paths.channel_dir):
                 name = ch.target.get("name") or f"channel{live.chardevs.index(ch)}"
                 src = {"mode": "bind", "path": os.path.join(paths.channel_dir, name)}
                 ch.sources = [src, *ch.sources[1:]]
+
+
+def _generated_elsewhere(path: str, channel_dir: str) -> bool:
+    """A path generated for an earlier run (a saved image's definition carries it, as
+    libvirt's would not): another ``domain-N-name`` directory beside this run's."""
+    run_dir = os.path.dirname(path)
+    return (os.path.dirname(run_dir) == os.path.dirname(channel_dir)
+            and os.path.basename(run_dir).startswith("domain-") and run_dir != channel_dir)  # fmt: skip
 
 
 class _Builder:

@@ -65,7 +65,9 @@ def _check_disk(disk: DiskDef) -> None:
     if disk.type not in ("file", "volume"):
         raise unsupported(f"disk type '{disk.type}'")
     allowed = {"file"} if disk.type == "file" else {"pool", "volume", "mode"}
-    if disk.source_children or set(disk.source) - allowed - {"index"} or disk.target_attrs:
+    # A <seclabel> of the source is the DAC driver's (pyvirt_qemu._dac), not QEMU's.
+    options = [el for el in disk.source_children if el.tag != "seclabel"]
+    if options or set(disk.source) - allowed - {"index"} or disk.target_attrs:
         raise unsupported(f"source or target options of {what}")
     if disk.source.get("mode", "host") != "host":
         raise unsupported(f"volume mode '{disk.source['mode']}' of {what}")

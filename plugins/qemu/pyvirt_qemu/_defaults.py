@@ -25,6 +25,7 @@ from pyvirt.conf import (
 )
 
 from pyvirt_qemu._command import DEFAULT_EMULATOR, is_q35, unsupported
+from pyvirt_qemu._dac import apply_seclabel_defaults
 
 __all__ = ["add_controller", "apply_device_defaults", "apply_qemu_defaults", "choose_accel", "kvm_usable"]
 
@@ -116,6 +117,7 @@ def apply_qemu_defaults(d: DomainDef) -> None:
     q35 = is_q35(d.machine)
     if d.cpu is None:
         d.cpu = _default_cpu()
+    apply_seclabel_defaults(d)
     ctrls = d.controllers
     if not any(c.type == "usb" for c in ctrls):
         add_controller(d, ControllerDef(type="usb", index=0,

@@ -34,12 +34,13 @@ from pyvirt import (
     make_error,
 )
 from pyvirt.conf import DomainDef, format_domain_xml, parse_domain_xml
-from pyvirt.driver import unsupported_flags
+from pyvirt.driver import domain_not_running, unsupported_flags
 
 from pyvirt_qemu._agent_state import agent_shutdown
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._config import atomic_write, remove_file
 from pyvirt_qemu._console import console_device, open_console
+from pyvirt_qemu._dac import dac_label_text
 from pyvirt_qemu._defaults import apply_device_defaults, apply_qemu_defaults, choose_accel
 from pyvirt_qemu._disks import apply_disk_defaults
 from pyvirt_qemu._domain import QemuDomain
@@ -55,9 +56,6 @@ _CONSOLE_FORCE, _CONSOLE_SAFE = 1, 2
 #: VIR_DOMAIN_UNDEFINE_MANAGED_SAVE
 _UNDEFINE_MANAGED_SAVE = 1
 
-
-def _not_running() -> VirtError:
-    return make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN, "domain is not running")
 
 
 def _parse(xml: str) -> DomainDef:
@@ -210,7 +208,7 @@ class DomainOps:
         with dom.job.hold(api, self.driver.job_wait):
             run = dom.run
             if run is None:
-                raise _not_running()
+                raise domain_not_running()
             if api == "virDomainReboot":
                 run.fake_reboot = True
             run.monitor.execute(command)
@@ -238,7 +236,7 @@ class DomainOps:
         with dom.job.hold("virDomainReset", self.driver.job_wait):
             run = dom.run
             if run is None:
-                raise _not_running()
+                raise domain_not_running()
             run.monitor.execute("system_reset")
             run.got_shutdown = run.panicked = False
             if dom.state != DomainState.CRASHED:
@@ -253,7 +251,7 @@ class DomainOps:
         with dom.job.hold("virDomainSuspend", self.driver.job_wait):
             run = dom.run
             if run is None:
-                raise _not_running()
+                raise domain_not_running()
             if dom.state == DomainState.PAUSED:
                 return  # libvirt: suspending a paused domain changes nothing
             run.monitor.execute("stop")
@@ -267,7 +265,7 @@ class DomainOps:
         with dom.job.hold("virDomainResume", self.driver.job_wait):
             run = dom.run
             if run is None:
-                raise _not_running()
+                raise domain_not_running()
             if dom.state != DomainState.PAUSED:
                 return
             run.monitor.execute("cont")
@@ -285,7 +283,7 @@ class DomainOps:
             if not flags & (live_f | config_f):
                 flags |= live_f if dom.active else config_f
             if flags & live_f and dom.run is None:
-                raise _not_running()
+                raise domain_not_running()
             for defn in ([dom.live] if flags & live_f else []) + (
                 [dom.defn] if flags & config_f else []
             ):
@@ -321,7 +319,7 @@ class DomainOps:
         with dom.job.hold("virDomainScreenshot", self.driver.job_wait):
             run, live = dom.run, dom.live
             if run is None or live is None:
-                raise _not_running()
+                raise domain_not_running()
             screens = [i for i, v in enumerate(live.videos) if v.model != "none"]
             if not screens:
                 raise make_error(ErrorCode.OPERATION_FAILED, _Q,
@@ -386,8 +384,14 @@ class DomainOps:
             return self._dom(dom_ref).persistent
 
     def domain_get_security_label(self, dom_ref: DomainRef) -> SecurityLabel:
-        self._dom(dom_ref)
-        return SecurityLabel("", False)
+        """The primary model's label: none has none; DAC's is the running guest's
+        ``+uid:+gid``, never "enforcing" (libvirt's DAC driver does not set it)."""
+        dom = self._dom(dom_ref)
+        with self.driver.lock:
+            live = dom.live
+        if self.driver.dac.primary != "dac" or live is None:
+            return SecurityLabel("", False)
+        return SecurityLabel(dac_label_text(live), False)
 
     def domain_open_console(self, dom_ref: DomainRef, dev_name: str | None, flags: int) -> int:
         """The guest's serial console (a pty, or a unix socket QEMU listens on), one session
@@ -398,16 +402,17 @@ class DomainOps:
         with self.driver.lock:
             live = dom.live
         if live is None:
-            raise _not_running()
+            raise domain_not_running()
         device = f"{dom.uuid}/{console_device(live, dev_name)}"
         return self.driver.consoles.open(
             device, lambda: open_console(live, dev_name), bool(flags & _CONSOLE_FORCE)
         )
 
     def node_get_security_model(self) -> SecurityModel:
-        """No security driver confines the guests (no SELinux/AppArmor labels): libvirt then
-        reports model "none" and DOI "0", which virsh dominfo prints."""
-        return SecurityModel("none", "0")
+        """The primary security driver: with no SELinux/AppArmor libvirt's is "none" (DOI
+        "0", which virsh dominfo prints) even though DAC is stacked under it;
+        ``security_driver = "dac"`` in qemu.conf makes DAC the primary."""
+        return SecurityModel(self.driver.dac.primary, "0")
 
     def domain_get_autostart(self, dom_ref: DomainRef) -> bool:
         with self.driver.lock:

@@ -33,6 +33,7 @@ from pyvirt_qemu._qemudriver import QemuDriver
 from pyvirt_qemu._save_ops import SaveOps
 from pyvirt_qemu._snapshot_ops import SnapshotOps
 from pyvirt_qemu._stats_ops import StatsOps
+from pyvirt_qemu._tune_ops import TuneOps
 from pyvirt_qemu._vcpu_ops import VcpuOps
 from pyvirt_qemu._volume_ops import VolumeOps
 
@@ -58,6 +59,7 @@ class QemuConnection(
     DomainOps,
     StatsOps,
     VcpuOps,
+    TuneOps,
     MetadataOps,
     SnapshotOps,
     SaveOps,

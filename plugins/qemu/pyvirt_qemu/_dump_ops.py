@@ -10,6 +10,7 @@ crashed) or reset (``--reset``), as libvirt's qemuDomainCoreDumpWithFormat does.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -27,13 +28,13 @@ from pyvirt import (
     ErrorDomain,
     make_error,
 )
-from pyvirt.driver import unsupported_flags
+from pyvirt.driver import domain_not_running, unsupported_flags
 
 from pyvirt_qemu._domain import QemuDomain, Run
 from pyvirt_qemu._lifecycle import save_run_status, stop_domain
 from pyvirt_qemu._monitor import Monitor
 from pyvirt_qemu._qemudriver import QemuDriver
-from pyvirt_qemu._save import SAVE_TIMEOUT, migrate_to_file, write_header
+from pyvirt_qemu._save import SAVE_TIMEOUT, migrate_to_file, pass_file, write_header
 
 __all__ = ["DumpOps"]
 
@@ -47,7 +48,8 @@ _FORMATS = {0: "elf", 1: "kdump-zlib", 2: "kdump-lzo", 3: "kdump-snappy", 4: "wi
 
 def _dump_memory(monitor: Monitor, path: Path, fmt: str) -> None:
     """dump-guest-memory in the background, polled with query-dump until it ends."""
-    monitor.execute("dump-guest-memory", {"paging": False, "protocol": f"file:{path}",
+    uri = pass_file(monitor, "pyvirt-dump", path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC)
+    monitor.execute("dump-guest-memory", {"paging": False, "protocol": uri,
                                           "format": fmt, "detach": True})  # fmt: skip
     deadline = time.monotonic() + SAVE_TIMEOUT
     while True:
@@ -83,8 +85,7 @@ class DumpOps:
         with obj.job.hold("virDomainCoreDumpWithFormat", driver.job_wait):
             run, live = obj.run, obj.live
             if run is None or live is None:
-                raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
-                                 "domain is not running")  # fmt: skip
+                raise domain_not_running()
             paused_here = not flags & LIVE and obj.state == DomainState.RUNNING
             if paused_here:
                 self._set(obj, run, "stop", DomainState.PAUSED, DomainPausedReason.DUMP,

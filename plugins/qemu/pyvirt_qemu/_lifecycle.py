@@ -37,8 +37,11 @@ from pyvirt import (
 from pyvirt.conf import DomainDef
 
 from pyvirt_qemu._aliases import assign_aliases
+from pyvirt_qemu._cgroups import create_domain_cgroup, find_domain_cgroup, set_partition
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._command_devices import vnc_password
+from pyvirt_qemu._cpu_model import update_guest_cpu
+from pyvirt_qemu._dac import label_domain, restore_domain
 from pyvirt_qemu._defaults import check_emulator, choose_accel
 from pyvirt_qemu._disks import prepare_disks
 from pyvirt_qemu._domain import QemuDomain, Run
@@ -47,7 +50,8 @@ from pyvirt_qemu._monitor import Monitor, MonitorClosed
 from pyvirt_qemu._process import log_tail, spawn
 from pyvirt_qemu._status import StatusRecord, remove_status, save_status
 from pyvirt_qemu._tap import close_taps, open_taps
-from pyvirt_qemu._vcpu_ops import apply_pins
+from pyvirt_qemu._tune_ops import apply_tunables
+from pyvirt_qemu._vcpu_ops import apply_pins, vcpu_threads
 
 if TYPE_CHECKING:
     from pyvirt_qemu._qemudriver import QemuDriver
@@ -117,8 +121,17 @@ def start_domain(
         log_path = driver.paths.log_dir / f"{live.name}.log"
         offset = log_path.stat().st_size if log_path.exists() else 0
         try:
-            proc = spawn(argv, log_path, tuple(taps.values()))
+            label = label_domain(live, driver.dac, lib, disk_files)
+        except VirtError:
+            shutil.rmtree(lib, ignore_errors=True)
+            raise
+        creds = (label.uid, label.gid, label.groups) if label is not None else None
+        if driver.privileged:
+            set_partition(live)
+        try:
+            proc = spawn(argv, log_path, tuple(taps.values()), creds)
         except OSError as exc:
+            restore_domain(lib)
             shutil.rmtree(lib, ignore_errors=True)
             raise make_error(ErrorCode.SYSTEM_ERROR, ErrorDomain.QEMU,
                              f"Cannot run {argv[0]}: {exc.strerror or exc}") from exc  # fmt: skip
@@ -139,6 +152,11 @@ def start_domain(
             alive=proc.alive,
         )
         refresh_live_data(run, live)
+        update_guest_cpu(run.monitor, live)
+        if driver.privileged:
+            cgroup = create_domain_cgroup(live, run_id, proc.pid, vcpu_threads(run))
+            if cgroup is not None:
+                apply_tunables(cgroup, live)
         apply_pins(run, live)
         secret = vnc_password(live)
         if secret is not None:
@@ -147,9 +165,11 @@ def start_domain(
         if live.memballoon is not None and live.current_memory_kib < live.memory_kib:
             run.monitor.execute("balloon", {"value": live.current_memory_kib * 1024})
     except VirtError as exc:
+        died = isinstance(exc, MonitorClosed) or not proc.alive()  # (before we kill it)
         _abandon(run)
+        _remove_cgroup(live, run_id)
         remove_status(driver.paths.run_dir, live.name)
-        if isinstance(exc, MonitorClosed) or not proc.alive():
+        if died:
             detail = log_tail(log_path, offset) or "QEMU exited during startup"
             raise make_error(
                 ErrorCode.INTERNAL_ERROR,
@@ -189,7 +209,14 @@ def _abandon(run: Run) -> None:
     run.stopping = True
     run.monitor.close()
     run.proc.kill(KILL_GRACE)
+    restore_domain(run.lib_dir)
     shutil.rmtree(run.lib_dir, ignore_errors=True)
+
+
+def _remove_cgroup(live: DomainDef | None, run_id: int) -> None:
+    cgroup = find_domain_cgroup(live, run_id) if live is not None else None
+    if cgroup is not None:
+        cgroup.remove()
 
 
 def refresh_live_data(run: Run, live: Any) -> None:
@@ -253,6 +280,8 @@ def stop_domain(
             driver.remove_domain(dom)
     with contextlib.suppress(VirtError):
         remove_status(driver.paths.run_dir, dom.name)
+    _remove_cgroup(live, event_id)
+    restore_domain(run.lib_dir)
     shutil.rmtree(run.lib_dir, ignore_errors=True)
     if emit:
         if detail == DomainEventStoppedDetail.DESTROYED and run.proc.ended_by_sigterm:

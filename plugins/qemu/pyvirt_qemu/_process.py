@@ -107,9 +107,16 @@ class QemuProcess:
         self.wait(5.0)
 
 
-def spawn(argv: list[str], log_path: Path, pass_fds: tuple[int, ...] = ()) -> QemuProcess:
+def spawn(
+    argv: list[str],
+    log_path: Path,
+    pass_fds: tuple[int, ...] = (),
+    creds: tuple[int, int, tuple[int, ...]] | None = None,
+) -> QemuProcess:
     """Start QEMU detached from us: own session, stdin from /dev/null, output to the log;
-    *pass_fds* (the guest's taps) stay open in QEMU under the same numbers."""
+    *pass_fds* (the guest's taps) stay open in QEMU under the same numbers; *creds* (uid,
+    gid, supplementary groups: the DAC label) is who it runs as."""
+    uid, gid, groups = creds if creds is not None else (None, None, None)
     with open(log_path, "ab") as log:
         log.write(("starting: " + " ".join(argv) + "\n").encode())
         log.flush()
@@ -121,6 +128,9 @@ def spawn(argv: list[str], log_path: Path, pass_fds: tuple[int, ...] = ()) -> Qe
             start_new_session=True,
             close_fds=True,
             pass_fds=pass_fds,
+            user=uid,
+            group=gid,
+            extra_groups=list(groups) if groups is not None else None,
         )
     start = process_start_time(popen.pid) or 0
     return QemuProcess(popen.pid, start, popen)

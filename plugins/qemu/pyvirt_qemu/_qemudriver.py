@@ -32,10 +32,11 @@ from pyvirt import (
     make_error,
 )
 from pyvirt.conf import parse_domain_xml
-from pyvirt.driver import DomainObjList
+from pyvirt.driver import DomainObjList, domain_not_running
 
 from pyvirt_qemu._config import QemuPaths, remove_file
 from pyvirt_qemu._console_sessions import ConsoleSessions
+from pyvirt_qemu._dac import load_dac_config
 from pyvirt_qemu._domain import QemuDomain, Run
 from pyvirt_qemu._hookpoints import PREPARE, STARTED, STOPPED, run_hooks
 from pyvirt_qemu._jobs import DEFAULT_JOB_WAIT
@@ -93,6 +94,9 @@ class QemuDriver:
         self.networks = NetworkState(paths, self.listeners) if privileged else None
         #: Every domain's snapshot tree, kept where libvirt keeps it (<lib>/snapshot/<dom>).
         self.snapshots = SnapshotStore(paths.lib_dir / "snapshot")
+        #: qemu.conf's DAC settings (beside the config dir, as /etc/libvirt/qemu.conf is):
+        #: who QEMU runs as and whether its files are chowned to it.
+        self.dac = load_dac_config(paths.config_dir.parent / "qemu.conf", privileged=privileged)
 
     # -- the domain list (names the lifecycle code uses) ----------------------------------
     def remove_domain(self, dom: QemuDomain) -> None:
@@ -131,6 +135,11 @@ class QemuDriver:
         except OSError as exc:
             raise make_error(ErrorCode.SYSTEM_ERROR, ErrorDomain.QEMU,
                              f"cannot create driver directories: {exc}") from exc  # fmt: skip
+        if self.dac.active:
+            # QEMU, running as the DAC user, creates its sockets in per-run directories
+            # here (libvirt gives /var/lib/libvirt/qemu to that user as well).
+            os.chown(self.paths.lib_dir, self.dac.uid, self.dac.gid)
+            os.chmod(self.paths.lib_dir, 0o755)
         self.storage.initialize()  # first: autostarted guests may boot from its volumes
         if self.networks is not None:
             self.networks.initialize()  # and plug into its networks
@@ -289,8 +298,7 @@ class QemuDriver:
         with self.lock:
             run = dom.run
             if run is None:
-                raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
-                                 "domain is not running")  # fmt: skip
+                raise domain_not_running()
             run.stopping = True
         run.proc.kill(KILL_GRACE)
         with dom.job.hold(api, self.job_wait):

@@ -16,7 +16,6 @@ Layout: :data:`MAGIC` (16 bytes), then a 4-byte big-endian version, 4-byte flags
 from __future__ import annotations
 
 import os
-import shlex
 import struct
 import time
 from dataclasses import dataclass
@@ -30,6 +29,7 @@ from pyvirt_qemu._monitor import Monitor
 __all__ = [
     "SaveHeader",
     "migrate_to_file",
+    "pass_file",
     "read_header",
     "restore_stream",
     "write_header",
@@ -120,16 +120,35 @@ def _wait_migration(monitor: Monitor, what: str) -> None:
         delay = min(delay * 2, 0.05)
 
 
+def pass_file(monitor: Monitor, name: str, path: Path, flags: int, offset: int = 0) -> str:
+    """Open *path* here and hand the descriptor to QEMU as *name*; the ``fd:`` URI for it.
+
+    Why not let QEMU open it: QEMU runs as the DAC user (pyvirt_qemu._dac), which may not
+    reach a file the caller named (libvirt too opens save images and dumps itself)."""
+    try:
+        fd = os.open(path, flags | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        raise _failed(f"Failed to open domain image file '{path}': {exc.strerror}") from exc
+    try:
+        if offset:
+            os.lseek(fd, offset, os.SEEK_SET)
+        monitor.send_fd(name, fd)
+    finally:
+        os.close(fd)  # QEMU holds its own copy now
+    return f"fd:{name}"
+
+
 def migrate_to_file(monitor: Monitor, path: Path) -> None:
     """Append the (paused) guest's migration stream to *path* and wait until it is whole."""
     monitor.execute("migrate-set-parameters", {"max-bandwidth": _UNLIMITED})
-    monitor.execute("migrate", {"uri": f"exec:cat >> {shlex.quote(str(path))}"})
+    uri = pass_file(monitor, "pyvirt-save", path, os.O_WRONLY | os.O_APPEND)
+    monitor.execute("migrate", {"uri": uri})
     _wait_migration(monitor, "saving the domain")
 
 
 def restore_stream(monitor: Monitor, path: Path, offset: int) -> None:
     """Feed the stream at *offset* of *path* to a QEMU started with ``-incoming defer``."""
-    uri = f"exec:tail -c +{offset + 1} {shlex.quote(str(path))}"
+    uri = pass_file(monitor, "pyvirt-restore", path, os.O_RDONLY, offset)
     monitor.execute("migrate-incoming", {"uri": uri})
     deadline = time.monotonic() + SAVE_TIMEOUT
     while str(monitor.execute("query-status").get("status")) == "inmigrate":

@@ -34,7 +34,7 @@ from pyvirt import (
     make_error,
 )
 from pyvirt.conf import DomainDef, format_domain_xml, parse_domain_xml
-from pyvirt.driver import unsupported_flags
+from pyvirt.driver import domain_not_running, unsupported_flags
 
 from pyvirt_qemu._config import remove_file
 from pyvirt_qemu._domain import QemuDomain
@@ -144,8 +144,7 @@ def save_to_file(
     failure the file goes and the guest runs on (job held)."""
     run, live = dom.run, dom.live
     if run is None or live is None:
-        raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
-                         "domain is not running")  # fmt: skip
+        raise domain_not_running()
     saved = _replacement(live, dxml) if dxml is not None else live
     was_running = dom.state == DomainState.RUNNING
     resume = (was_running or bool(flags & _S.RUNNING)) and not flags & _S.PAUSED

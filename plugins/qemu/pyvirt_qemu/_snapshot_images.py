@@ -16,6 +16,7 @@ import re
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from typing import Any
 
 from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error
@@ -173,10 +174,15 @@ def next_node_index(monitor: Monitor) -> int:
     return max(used) + 1
 
 
-def external_snapshot_live(monitor: Monitor, overlays: list[tuple[DiskDef, str]]) -> list[int]:
+def external_snapshot_live(
+    monitor: Monitor,
+    overlays: list[tuple[DiskDef, str]],
+    give_to_qemu: Callable[[str], object] = lambda path: None,
+) -> list[int]:
     """Put a new qcow2 overlay on top of each (disk, new file), all or none: the files are
-    created, opened as new nodes, then switched in one ``transaction``.  The overlays'
-    node indices, in order (the live XML's ``<source index>``)."""
+    created, given to QEMU's user (*give_to_qemu*), opened as new nodes, then switched in
+    one ``transaction``.  The overlays' node indices, in order (the live XML's ``<source
+    index>``)."""
     nodes = block_nodes(monitor)
     index = next_node_index(monitor)
     actions: list[dict[str, Any]] = []
@@ -186,6 +192,7 @@ def external_snapshot_live(monitor: Monitor, overlays: list[tuple[DiskDef, str]]
         for disk, path in overlays:
             top = node_for(nodes, disk)
             create_overlay(path, top.file, top.driver, top.size)
+            give_to_qemu(path)
             fmt_node, file_node = f"libvirt-{index}-format", f"libvirt-{index}-storage"
             indices.append(index)
             index += 1

@@ -54,6 +54,7 @@ from pyvirt.driver import (
 )
 
 from pyvirt_qemu._config import atomic_write
+from pyvirt_qemu._dac import label_new_file
 from pyvirt_qemu._disks import push_overlay
 from pyvirt_qemu._domain import QemuDomain, Run
 from pyvirt_qemu._lifecycle import save_run_status, start_domain, stop_domain
@@ -319,8 +320,11 @@ class SnapshotOps:
         indices: dict[str, int] = {}
         try:
             if run is not None:
-                indices = dict(zip((d.target_dev for d, _ in overlays),
-                                   external_snapshot_live(run.monitor, overlays), strict=True))  # fmt: skip
+                live, lib = dom.live, run.lib_dir
+                made = external_snapshot_live(
+                    run.monitor, overlays, lambda p: live is not None and label_new_file(live, lib, p)
+                )
+                indices = dict(zip((d.target_dev for d, _ in overlays), made, strict=True))
             else:
                 for disk, path in overlays:
                     fmt = (disk.driver or {}).get("type", "raw")
@@ -360,13 +364,13 @@ class SnapshotOps:
             only = bool(flags & _D.CHILDREN_ONLY)
             doomed = tree.doomed(snap.name, children=children, children_only=only)
             if not flags & _D.METADATA_ONLY:
-                external = [n for n in doomed if snapshot_is_external(tree.snaps[n])]
+                external = [n for n in doomed if snapshot_is_external(tree.moments[n])]
                 if external:
                     raise make_error(ErrorCode.CONFIG_UNSUPPORTED, _Q,
                                      f"deletion of {len(external)} external disk snapshots not "
                                      "supported yet")  # fmt: skip
                 for name in reversed(doomed):
-                    self._delete_images(dom, tree.snaps[name])
+                    self._delete_images(dom, tree.moments[name])
             with self.driver.lock:
                 tree.remove(snap.name, children=children, children_only=only)
                 self.driver.snapshots.forget(dom.name, doomed)

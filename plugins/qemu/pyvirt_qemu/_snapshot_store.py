@@ -116,7 +116,7 @@ class SnapshotStore:
         tree = self.tree(domain)
         for name in names:
             remove_file(self._dir(domain) / f"{name}.xml")
-        for name, snap in tree.snaps.items():
+        for name, snap in tree.moments.items():
             self.write(domain, snap, current=name == tree.current)
 
     def drop_domain(self, domain: str) -> None:

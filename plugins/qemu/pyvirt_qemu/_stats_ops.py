@@ -21,7 +21,7 @@ from pyvirt import (
     TypedParameterType,
     make_error,
 )
-from pyvirt.driver import cpumap_of, unsupported_flags
+from pyvirt.driver import cpumap_of, domain_not_running, unsupported_flags
 
 if TYPE_CHECKING:
     from pyvirt.conf import DiskDef, DomainDef
@@ -54,9 +54,6 @@ _BLOCK_COUNTERS = (
 _VCPU_RUNNING = 1
 _DISK_ERRORS = {"failed": 1, "nospace": 2}  # io-status → VIR_DOMAIN_DISK_ERROR_*
 
-
-def _not_running() -> Exception:
-    return make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN, "domain is not running")
 
 
 def host_cpus() -> list[bool]:
@@ -93,7 +90,7 @@ class StatsOps:
             dom = self.driver.domains.from_ref(ref)
             run, live = dom.run, dom.live
         if run is None or live is None:
-            raise _not_running()
+            raise domain_not_running()
         return run, live
 
     # -- host CPUs and vCPUs ---------------------------------------------------------------

@@ -3,8 +3,8 @@ testDomainCheckpoint* family (backups: not supported, as there).
 
 A domain keeps its checkpoints by name (:attr:`TestDomain.checkpoints`), each a
 :class:`pyvirt.conf.CheckpointDef` holding its parent's name and a copy of the domain
-definition; the tree is those parent names (:mod:`pyvirt_test._moments`, shared with the
-snapshots).  Only a running domain takes a checkpoint; the new one's parent is the current
+definition; the tree is those parent names (a :class:`pyvirt.driver.MomentTree`, as the
+snapshots').  Only a running domain takes a checkpoint; the new one's parent is the current
 checkpoint, and it becomes current.
 """
 
@@ -13,7 +13,6 @@ from __future__ import annotations
 from pyvirt import DomainCheckpointRef, DomainRef, ErrorCode, ErrorDomain, make_error
 from pyvirt.driver import unsupported_flags
 
-from pyvirt_test import _moments as moments
 from pyvirt_test._objects import TestDomain
 from pyvirt_test._state import TestState
 
@@ -59,7 +58,7 @@ class CheckpointOps:
 
     def _checkpoint(self, ref: DomainCheckpointRef) -> tuple[TestDomain, CheckpointDef]:
         dom = self._dom(ref.domain)
-        found = dom.checkpoints.get(ref.name)
+        found = dom.checkpoints.moments.get(ref.name)
         if found is None:
             raise _no_checkpoint(f"no domain checkpoint with matching name '{ref.name}'")
         return dom, found
@@ -72,9 +71,9 @@ class CheckpointOps:
     def _filtered(dom: TestDomain, names: list[str], flags: int) -> list[str]:
         """libvirt's leaf filters, applied one after the other (both: nothing)."""
         if flags & _L.LEAVES:
-            names = [n for n in names if not moments.children(dom.checkpoints, n)]
+            names = [n for n in names if not dom.checkpoints.children(n)]
         if flags & _L.NO_LEAVES:
-            names = [n for n in names if moments.children(dom.checkpoints, n)]
+            names = [n for n in names if dom.checkpoints.children(n)]
         return names
 
     # -- creation -------------------------------------------------------------------------
@@ -112,7 +111,7 @@ class CheckpointOps:
                     )
                 if cp.domain is not None:
                     align_checkpoint_disks(cp)
-                dom.checkpoints[name] = cp
+                dom.checkpoints.moments[name] = cp  # a redefinition keeps its place
                 return self._cref(dom, name)
             if name in dom.checkpoints:
                 raise make_error(
@@ -122,9 +121,9 @@ class CheckpointOps:
                 )
             cp.domain = dom.live.copy()
             align_checkpoint_disks(cp)
-            cp.parent = dom.current_checkpoint
-            dom.checkpoints[name] = cp
-            dom.current_checkpoint = name
+            cp.parent = dom.checkpoints.current
+            dom.checkpoints.link(cp)
+            dom.checkpoints.current = name
             return self._cref(dom, name)
 
     # -- listing and lookup ---------------------------------------------------------------
@@ -136,11 +135,11 @@ class CheckpointOps:
         with self.state.lock:
             dom = self._dom(dom_ref)
             if flags & _L.ROOTS:
-                names = moments.children(dom.checkpoints, None)
+                names = dom.checkpoints.children(None)
             elif flags & _L.TOPOLOGICAL:
-                names = moments.descendants(dom.checkpoints, None)
+                names = dom.checkpoints.descendants(None)
             else:
-                names = list(dom.checkpoints)
+                names = list(dom.checkpoints.moments)
             return [self._cref(dom, n) for n in self._filtered(dom, names, flags)]
 
     def domain_checkpoint_list_all_children(
@@ -151,9 +150,9 @@ class CheckpointOps:
         with self.state.lock:
             dom, _ = self._checkpoint(ref)
             if flags & _L.DESCENDANTS:
-                names = moments.descendants(dom.checkpoints, ref.name)
+                names = dom.checkpoints.descendants(ref.name)
             else:
-                names = moments.children(dom.checkpoints, ref.name)
+                names = dom.checkpoints.children(ref.name)
             return [self._cref(dom, n) for n in self._filtered(dom, names, flags)]
 
     def domain_checkpoint_lookup_by_name(
@@ -193,13 +192,13 @@ class CheckpointOps:
             dom, cp = self._checkpoint(ref)
             doomed = []
             if flags & (_D.CHILDREN | _D.CHILDREN_ONLY):
-                doomed = moments.descendants(dom.checkpoints, ref.name)
+                doomed = dom.checkpoints.descendants(ref.name)
             if not flags & _D.CHILDREN_ONLY:
                 doomed.append(ref.name)
-                for child in moments.children(dom.checkpoints, ref.name):
-                    dom.checkpoints[child].parent = cp.parent
+                for child in dom.checkpoints.children(ref.name):
+                    dom.checkpoints.moments[child].parent = cp.parent
             for name in doomed:
-                del dom.checkpoints[name]
-            if dom.current_checkpoint in doomed:
+                del dom.checkpoints.moments[name]
+            if dom.checkpoints.current in doomed:
                 current = ref.name if flags & _D.CHILDREN_ONLY else cp.parent
-                dom.current_checkpoint = current
+                dom.checkpoints.current = current

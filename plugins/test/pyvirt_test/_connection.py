@@ -9,11 +9,16 @@ from pyvirt import ObjectEvent
 from pyvirt.driver import DriverConnection
 
 from pyvirt_test._checkpoint_ops import CheckpointOps
+from pyvirt_test._cpu_stats_ops import CpuStatsOps
 from pyvirt_test._domain_ops import DomainOps
 from pyvirt_test._domstats_ops import DomainStatsOps
+from pyvirt_test._guest_memory_ops import GuestMemoryOps
+from pyvirt_test._guest_ops import GuestOps
 from pyvirt_test._host import HostOps
+from pyvirt_test._host_cpu_ops import HostCpuOps
 from pyvirt_test._iface_ops import InterfaceOps
 from pyvirt_test._info_ops import InfoOps
+from pyvirt_test._iothread_ops import IOThreadOps
 from pyvirt_test._metadata_ops import MetadataOps
 from pyvirt_test._network_ops import NetworkOps
 from pyvirt_test._network_update_ops import NetworkUpdateOps
@@ -33,14 +38,19 @@ _tokens = itertools.count(1)
 
 class TestConnection(
     HostOps,
+    HostCpuOps,
     InfoOps,
     MetadataOps,
     TuneOps,
     NumaBlkioOps,
+    IOThreadOps,
+    CpuStatsOps,
     VcpuOps,
     StatsOps,
     DomainStatsOps,
     SaveOps,
+    GuestOps,
+    GuestMemoryOps,
     DomainOps,
     SnapshotOps,
     CheckpointOps,
@@ -68,8 +78,19 @@ class TestConnection(
         self._subscriptions: dict[int, EventListener] = {}
 
     def connect_event_subscribe(self, listener: Callable[[ObjectEvent], None]) -> int:
-        def relay(kind: str, name: str, uuid: str, id: int, event: int, detail: int) -> None:
-            listener(ObjectEvent(kind, name, uuid, id, event, detail))
+        def relay(
+            kind: str,
+            name: str,
+            uuid: str,
+            id: int,
+            event: int,
+            detail: int,
+            event_id: int,
+            text: str | None,
+        ) -> None:
+            listener(
+                ObjectEvent(kind, name, uuid, id, event, detail, event_id=event_id, text=text)
+            )
 
         with self.state.lock:
             token = next(_tokens)

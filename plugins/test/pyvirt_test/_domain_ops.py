@@ -36,7 +36,13 @@ from pyvirt import (
     SecurityLabel,
     make_error,
 )
-from pyvirt.driver import DomainHookPhase, invalid_arg, run_domain_hooks, unsupported_flags
+from pyvirt.driver import (
+    DomainHookPhase,
+    domain_not_running,
+    invalid_arg,
+    run_domain_hooks,
+    unsupported_flags,
+)
 
 from pyvirt_test._objects import TestDomain
 from pyvirt_test._state import TestState
@@ -72,9 +78,6 @@ def _checkpoint_count(dom: TestDomain) -> int:
 def _not_running(dom: TestDomain) -> Exception:
     return make_error(ErrorCode.INTERNAL_ERROR, _T, f"domain '{dom.name}' not running")
 
-
-def _invalid_not_running() -> Exception:
-    return make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN, "domain is not running")
 
 
 class DomainOps:
@@ -219,7 +222,7 @@ class DomainOps:
         with self.state.lock:
             dom = self._dom(dom_ref)
             if not dom.active:
-                raise _invalid_not_running()
+                raise domain_not_running()
             dom.state = DomainState.RUNNING
             dom.reason = DomainRunningReason.BOOTED
 
@@ -227,14 +230,14 @@ class DomainOps:
         unsupported_flags(flags, 0, "testDomainReset", _T)
         with self.state.lock:
             if not self._dom(dom_ref).active:
-                raise _invalid_not_running()
+                raise domain_not_running()
 
     def domain_destroy(self, dom_ref: DomainRef, flags: int) -> None:
         unsupported_flags(flags, 1, "testDomainDestroyFlags", _T)
         with self.state.lock:
             dom = self._dom(dom_ref)
             if not dom.active:
-                raise _invalid_not_running()
+                raise domain_not_running()
             self._stop(dom, DomainShutoffReason.DESTROYED, DomainEventStoppedDetail.DESTROYED)
         self._stopped_hooks(dom)
 
@@ -248,7 +251,7 @@ class DomainOps:
         with self.state.lock:
             dom = self._dom(dom_ref)
             if not dom.active:
-                raise _invalid_not_running()
+                raise domain_not_running()
             if not dom.persistent:
                 raise make_error(
                     ErrorCode.OPERATION_INVALID, _T, "cannot do managed save for transient domain"
@@ -368,7 +371,7 @@ class DomainOps:
         if not flags & (live_flag | config_flag):
             flags |= live_flag if dom.active else config_flag
         if flags & live_flag and not dom.active:
-            raise _invalid_not_running()
+            raise domain_not_running()
         if flags & config_flag and not dom.persistent:
             raise make_error(
                 ErrorCode.OPERATION_INVALID,

@@ -19,9 +19,8 @@ from pyvirt import (
     typed_param,
     validate_typed_params,
 )
-from pyvirt.driver import unsupported_flags
+from pyvirt.driver import domain_not_running, unsupported_flags
 
-from pyvirt_test._domain_ops import _invalid_not_running
 from pyvirt_test._state import TestState
 
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
@@ -125,7 +124,7 @@ class InfoOps:
         with self.state.lock:
             dom = self.state.domains.from_ref(dom_ref)
             if not dom.active:
-                raise _invalid_not_running()
+                raise domain_not_running()
             current = dom.live.current_memory_kib
         half = current // 2
         stats = (
@@ -163,7 +162,7 @@ class InfoOps:
         with self.state.lock:
             dom = self.state.domains.from_ref(dom_ref)
             if not dom.active:  # paused is fine here, unlike for reading the clock
-                raise _invalid_not_running()
+                raise domain_not_running()
             dom.guest_time = (seconds, nseconds)
 
     def domain_get_block_info(
@@ -192,7 +191,7 @@ class InfoOps:
         unsupported_flags(flags, 0, "testDomainGetControlInfo", _T)
         with self.state.lock:
             if not self.state.domains.from_ref(dom_ref).active:
-                raise _invalid_not_running()
+                raise domain_not_running()
         return 0, 0, 0  # VIR_DOMAIN_CONTROL_OK, no detail, no time in that state
 
     def domain_get_hostname(self, dom_ref: DomainRef, flags: int) -> str:
@@ -200,7 +199,7 @@ class InfoOps:
         with self.state.lock:
             dom = self.state.domains.from_ref(dom_ref)
             if not dom.active:
-                raise _invalid_not_running()
+                raise domain_not_running()
             return f"{dom.name}host"
 
     def domain_interface_addresses(
@@ -211,7 +210,7 @@ class InfoOps:
         with self.state.lock:
             dom = self.state.domains.from_ref(dom_ref)
             if not dom.active:
-                raise _invalid_not_running()
+                raise domain_not_running()
             return [
                 DomainInterface(nic.target_dev or "", nic.mac,
                                 [DomainIPAddress(0, f"192.168.122.{3 + i}", 24)])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pyvirt import (
     DomainEventDefinedDetail,
+    DomainEventID,
     DomainEventType,
     DomainEventUndefinedDetail,
     DomainModificationImpact,
@@ -50,8 +51,12 @@ class MetadataOps(DomainOps):
             for defn in (live, persistent):
                 if defn is not None:
                     set_domain_metadata(defn, type, metadata, key, uri)
-        # libvirt's test driver queues a METADATA_CHANGE event here; pyvirt's events carry
-        # lifecycle events only, so there is none to send yet.
+            name, uuid, id = dom.name, dom.uuid, dom.id
+        # As libvirt's test driver: one METADATA_CHANGE per successful change, carrying the
+        # namespace URI as given (None for title and description).
+        self.state.emit(
+            "domain", name, uuid, id, type, 0, event_id=DomainEventID.METADATA_CHANGE, text=uri
+        )
 
     def domain_get_metadata(
         self, dom_ref: DomainRef, type: int, uri: str | None, flags: int

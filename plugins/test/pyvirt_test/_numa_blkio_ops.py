@@ -99,9 +99,9 @@ def _numa_set(
     if placement == "default":
         placement = _STATIC if new_nodes or defn.vcpu_placement == "static" else _AUTO
     if placement == _STATIC and not new_nodes:
-        raise make_error(
+        raise make_error(  # (conf/numa_conf.c reports it: error domain DOMAIN)
             ErrorCode.CONFIG_UNSUPPORTED,
-            _T,
+            ErrorDomain.DOMAIN,
             "nodeset for NUMA memory tuning must be set if 'placement' is 'static'",
         )
     if placement == _AUTO:

@@ -18,17 +18,15 @@ from pyvirt import (
     StoragePoolRef,
     StorageVolRef,
 )
-from pyvirt.driver import StorageVolObjList, field, model
+from pyvirt.driver import MomentTree, SnapshotTree, StorageVolObjList, field, model
 
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt.conf import (
-        CheckpointDef,
         DomainDef,
         NetworkDef,
         PoolDef,
-        SnapshotDef,
         VolumeDef,
     )
 
@@ -48,17 +46,18 @@ class TestDomain:
     #: The guest's clock (seconds, nanoseconds): libvirt's test driver starts every domain
     #: at 1989-11-17 15:32:00 UTC and keeps what virDomainSetTime sets.
     guest_time: tuple[int, int] = (627319920, 0)
-    #: Snapshots by name (the tree is their parent names) and the current one's name.
-    snapshots: dict[str, SnapshotDef] = field(default_factory=dict)
-    current_snapshot: str | None = None
+    #: Snapshots by name (the tree is their parent names) and the current one.
+    snapshots: SnapshotTree = field(default_factory=SnapshotTree)
     #: Checkpoints by name (the tree is their parent names, as for snapshots) and the
-    #: current one's name, the parent of the next.
-    checkpoints: dict[str, CheckpointDef] = field(default_factory=dict)
-    current_checkpoint: str | None = None
+    #: current one, the parent of the next.
+    checkpoints: MomentTree = field(default_factory=MomentTree)
     #: libvirt's testIOThreadInfo list: the IOThreads virDomainAddIOThread added (not those
     #: of the XML), by id: (poll-max-ns, poll-grow, poll-shrink).  It outlives a restart, and
     #: is what ``domstats --iothread`` reports while the domain runs.
     iothread_polls: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+    #: The guest filesystems virDomainFSFreeze froze ("/", "/boot"): libvirt's test
+    #: driver keeps them with the domain object, so they stay frozen across a restart.
+    frozen_mounts: set[str] = field(default_factory=set)
 
     @property
     def name(self) -> str:

@@ -24,9 +24,9 @@ from pyvirt import (
     ErrorDomain,
     make_error,
 )
-from pyvirt.driver import unsupported_flags
+from pyvirt.driver import domain_not_running, unsupported_flags
 
-from pyvirt_test._domain_ops import DomainOps, _invalid_not_running, _parse
+from pyvirt_test._domain_ops import DomainOps, _parse
 from pyvirt_test._objects import TestDomain
 
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
@@ -117,7 +117,7 @@ class SaveOps(DomainOps):
         with self.state.lock:
             dom = self._dom(dom_ref)
             if not dom.active:
-                raise _invalid_not_running()
+                raise domain_not_running()
             xml = format_domain_xml(dom.live, live_id=dom.id, secure=True)
             _write_file(to, image_bytes(xml), f"saving domain '{dom.name}' to '{to}'")
             self._stop(dom, DomainShutoffReason.SAVED, DomainEventStoppedDetail.SAVED)
@@ -163,7 +163,7 @@ class SaveOps(DomainOps):
         with self.state.lock:
             dom = self._dom(dom_ref)
             if not dom.active:
-                raise _invalid_not_running()
+                raise domain_not_running()
             what = f"domain '{dom.name}' coredump"
             try:
                 fd = os.open(to, os.O_CREAT | os.O_TRUNC | os.O_WRONLY, 0o600)

@@ -29,9 +29,8 @@ from pyvirt import (
     ErrorDomain,
     make_error,
 )
-from pyvirt.driver import unsupported_flags
+from pyvirt.driver import SNAPSHOT_CHILDREN_FLAGS, SNAPSHOT_LIST_FLAGS, unsupported_flags
 
-from pyvirt_test import _moments as moments
 from pyvirt_test._objects import TestDomain
 from pyvirt_test._state import TestState
 
@@ -43,40 +42,12 @@ if TYPE_CHECKING:
 _T = ErrorDomain.TEST
 _SNAP = ErrorDomain.DOMAIN_SNAPSHOT
 _L = DomainSnapshotListFlags
-#: The filter groups of VIR_DOMAIN_SNAPSHOT_FILTERS_ALL.
-_FILTERS = (
-    _L.LEAVES | _L.NO_LEAVES,
-    _L.METADATA | _L.NO_METADATA,
-    _L.INACTIVE | _L.ACTIVE | _L.DISK_ONLY,
-    _L.INTERNAL | _L.EXTERNAL,
-)
-_LIST_FLAGS = _L.ROOTS | _L.TOPOLOGICAL | _FILTERS[0] | _FILTERS[1] | _FILTERS[2] | _FILTERS[3]
 
 
 def _no_snapshot(name: str) -> Exception:
     return make_error(
         ErrorCode.NO_DOMAIN_SNAPSHOT, _T, f"no domain snapshot with matching name '{name}'"
     )
-
-
-def _is_external(snap: SnapshotDef) -> bool:
-    return snap.memory == "external" or any(d.snapshot == "external" for d in snap.disks)
-
-
-def _passes(snap: SnapshotDef, has_children: bool, flags: int) -> bool:
-    """libvirt's snapshot filter groups: an empty group passes; within one, any flag."""
-    leaves, metadata, states, location = (flags & group for group in _FILTERS)
-    if leaves and not leaves & (_L.NO_LEAVES if has_children else _L.LEAVES):
-        return False
-    if metadata and not metadata & _L.METADATA:  # every test snapshot has metadata
-        return False
-    if states:
-        kind = {"shutoff": _L.INACTIVE, "disk-snapshot": _L.DISK_ONLY}.get(
-            snap.state or "", _L.ACTIVE
-        )
-        if not states & kind:
-            return False
-    return not location or bool(location & (_L.EXTERNAL if _is_external(snap) else _L.INTERNAL))
 
 
 class SnapshotOps:
@@ -103,60 +74,27 @@ class SnapshotOps:
     def _emit_event(self, dom: TestDomain, event: int, detail: int, id: int | None = None) -> None:
         self.state.emit("domain", dom.name, dom.uuid, dom.id if id is None else id, event, detail)
 
-    @staticmethod
-    def _children(dom: TestDomain, name: str | None) -> list[str]:
-        """The children of *name* (the roots for None) in libvirt's order."""
-        return moments.children(dom.snapshots, name)
-
-    def _descendants(self, dom: TestDomain, name: str | None) -> list[str]:
-        """Every descendant of *name*, depth first, parents before children."""
-        return moments.descendants(dom.snapshots, name)
-
-    @staticmethod
-    def _relink(dom: TestDomain, name: str) -> None:
-        """Link *name* in front of its siblings again."""
-        moments.relink(dom.snapshots, name)
-
-    def _listed(self, dom: TestDomain, names: list[str], flags: int) -> list[str]:
-        if flags & _L.METADATA == 0 and flags & _L.NO_METADATA:
-            return []  # libvirt: no snapshot of the test driver lacks metadata
-        if flags & _L.LEAVES and flags & _L.NO_LEAVES:
-            return []  # libvirt applies the two one after the other
-        return [n for n in names if _passes(dom.snapshots[n], bool(self._children(dom, n)), flags)]
-
-    def _list(self, dom: TestDomain, flags: int) -> list[str]:
-        names = self._children(dom, None) if flags & _L.ROOTS else self._topological(dom)
-        return self._listed(dom, names, flags)
-
-    def _topological(self, dom: TestDomain) -> list[str]:
-        return self._descendants(dom, None)
-
     # -- listing and lookup ---------------------------------------------------------------
     def domain_list_all_snapshots(self, dom: DomainRef, flags: int) -> list[DomainSnapshotRef]:
-        unsupported_flags(flags, _LIST_FLAGS, "testDomainListAllSnapshots", _T)
+        unsupported_flags(flags, SNAPSHOT_LIST_FLAGS, "testDomainListAllSnapshots", _T)
         with self.state.lock:
             obj = self._dom(dom)
-            return [self._ref(obj, n) for n in self._list(obj, flags)]
+            return [self._ref(obj, n) for n in obj.snapshots.listed(flags)]
 
     def domain_snapshot_num(self, dom: DomainRef, flags: int) -> int:
-        unsupported_flags(flags, _LIST_FLAGS, "testDomainSnapshotNum", _T)
+        unsupported_flags(flags, SNAPSHOT_LIST_FLAGS, "testDomainSnapshotNum", _T)
         with self.state.lock:
-            return len(self._list(self._dom(dom), flags))
+            return len(self._dom(dom).snapshots.listed(flags))
 
     def domain_snapshot_list_names(self, dom: DomainRef, limit: int, flags: int) -> list[str]:
-        unsupported_flags(flags, _LIST_FLAGS, "testDomainSnapshotListNames", _T)
+        unsupported_flags(flags, SNAPSHOT_LIST_FLAGS, "testDomainSnapshotListNames", _T)
         with self.state.lock:
-            return self._list(self._dom(dom), flags)[:limit]
+            return self._dom(dom).snapshots.listed(flags)[:limit]
 
     def _children_of(self, snap: DomainSnapshotRef, flags: int, function: str) -> list[str]:
-        allowed = _L.DESCENDANTS | _L.TOPOLOGICAL | (_LIST_FLAGS & ~(_L.ROOTS | _L.TOPOLOGICAL))
-        unsupported_flags(flags, allowed, function, _T)
+        unsupported_flags(flags, SNAPSHOT_CHILDREN_FLAGS, function, _T)
         dom, _ = self._snap(snap)
-        if flags & _L.DESCENDANTS:
-            names = self._descendants(dom, snap.name)
-        else:
-            names = self._children(dom, snap.name)
-        return self._listed(dom, names, flags)
+        return dom.snapshots.listed_children(snap.name, flags)
 
     def domain_snapshot_list_all_children(
         self, snap: DomainSnapshotRef, flags: int
@@ -189,17 +127,18 @@ class SnapshotOps:
     def domain_has_current_snapshot(self, dom: DomainRef, flags: int) -> bool:
         unsupported_flags(flags, 0, "testDomainHasCurrentSnapshot", _T)
         with self.state.lock:
-            return self._dom(dom).current_snapshot is not None
+            return self._dom(dom).snapshots.current is not None
 
     def domain_snapshot_current(self, dom: DomainRef, flags: int) -> DomainSnapshotRef:
         unsupported_flags(flags, 0, "testDomainSnapshotCurrent", _T)
         with self.state.lock:
             obj = self._dom(dom)
-            if obj.current_snapshot is None:
+            current = obj.snapshots.current
+            if current is None:
                 raise make_error(
                     ErrorCode.NO_DOMAIN_SNAPSHOT, _T, "the domain does not have a current snapshot"
                 )
-            return self._ref(obj, obj.current_snapshot)
+            return self._ref(obj, current)
 
     def domain_snapshot_get_parent(self, snap: DomainSnapshotRef, flags: int) -> DomainSnapshotRef:
         unsupported_flags(flags, 0, "testDomainSnapshotGetParent", _T)
@@ -225,7 +164,7 @@ class SnapshotOps:
         unsupported_flags(flags, 0, "testDomainSnapshotIsCurrent", _T)
         with self.state.lock:
             dom, _ = self._snap(snap)
-            return dom.current_snapshot == snap.name
+            return dom.snapshots.current == snap.name
 
     def domain_snapshot_has_metadata(self, snap: DomainSnapshotRef, flags: int) -> bool:
         unsupported_flags(flags, 0, "testDomainSnapshotHasMetadata", _T)
@@ -276,11 +215,10 @@ class SnapshotOps:
                 align_disks(
                     defn, "external" if external else "internal", require_match=not external
                 )
-                defn.parent = obj.current_snapshot
-            obj.snapshots.pop(name, None)
-            obj.snapshots[name] = defn  # linked in front of its siblings
+                defn.parent = obj.snapshots.current
+            obj.snapshots.link(defn)
             if not redefine or flags & C.CURRENT:
-                obj.current_snapshot = name
+                obj.snapshots.current = name
             if not redefine and flags & C.HALT and obj.active:
                 self._shutoff(obj)
             return self._ref(obj, name)
@@ -319,23 +257,12 @@ class SnapshotOps:
         D = DomainSnapshotDeleteFlags
         unsupported_flags(flags, D.CHILDREN | D.CHILDREN_ONLY, "testDomainSnapshotDelete", _T)
         with self.state.lock:
-            dom, defn = self._snap(snap)
-            if flags & (D.CHILDREN | D.CHILDREN_ONLY):
-                doomed = self._descendants(dom, snap.name)
-                if dom.current_snapshot in doomed:
-                    dom.current_snapshot = snap.name
-                for name in doomed:
-                    del dom.snapshots[name]
-            else:
-                # The children move to the parent, in front of its own (libvirt's
-                # virDomainMomentMoveChildren), keeping their order.
-                for name in reversed(self._children(dom, snap.name)):
-                    dom.snapshots[name].parent = defn.parent
-                    self._relink(dom, name)
-            if not flags & D.CHILDREN_ONLY:
-                if dom.current_snapshot == snap.name:
-                    dom.current_snapshot = defn.parent
-                del dom.snapshots[snap.name]
+            dom, _ = self._snap(snap)
+            dom.snapshots.remove(
+                snap.name,
+                children=bool(flags & D.CHILDREN),
+                children_only=bool(flags & D.CHILDREN_ONLY),
+            )
 
     # -- revert ---------------------------------------------------------------------------
     def domain_revert_to_snapshot(self, snap: DomainSnapshotRef, flags: int) -> None:
@@ -364,13 +291,13 @@ class SnapshotOps:
                 )
             # libvirt's source also refuses, without FORCE, to "respawn" a running guest
             # into an inactive snapshot with RUNNING or PAUSED; libvirt 9.0 never does.
-            dom.current_snapshot = None
+            dom.snapshots.current = None
             config = (defn.domain or dom.live).copy()
             if live_snapshot:
                 self._revert_to_live(dom, config, defn, flags)
             else:
                 self._revert_to_inactive(dom, config, flags)
-            dom.current_snapshot = snap.name
+            dom.snapshots.current = snap.name
 
     def _assign(self, dom: TestDomain, config: DomainDef) -> None:
         """virDomainObjAssignDef(live=false): the next boot's definition if running."""

@@ -24,8 +24,9 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt_test._host_devices import HostDevices
 
-#: (object kind, name, uuid, id, event, detail): the shape of what listeners receive.
-EventListener = Callable[[str, str, str, int, int, int], None]
+#: (object kind, name, uuid, id, event, detail, event id, text): what listeners receive
+#: (see :class:`pyvirt.ObjectEvent`).
+EventListener = Callable[[str, str, str, int, int, int, int, "str | None"], None]
 
 _D = ErrorDomain.TEST
 #: Every test pool pretends to be this big (libvirt's test driver does the same).
@@ -144,6 +145,18 @@ class TestState:
             self.domains.remove(dom)
 
     # -- events ---------------------------------------------------------------------------
-    def emit(self, kind: str, name: str, uuid: str, id: int, event: int, detail: int) -> None:
+    def emit(
+        self,
+        kind: str,
+        name: str,
+        uuid: str,
+        id: int,
+        event: int,
+        detail: int,
+        *,
+        event_id: int = 0,
+        text: str | None = None,
+    ) -> None:
+        """Tell every listener; *event_id* 0 is a lifecycle event (see ObjectEvent)."""
         for listener in list(self.listeners):
-            listener(kind, name, uuid, id, event, detail)
+            listener(kind, name, uuid, id, event, detail, event_id, text)

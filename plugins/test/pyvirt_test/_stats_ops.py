@@ -10,8 +10,9 @@ from __future__ import annotations
 import time
 
 from pyvirt import ErrorCode, ErrorDomain, make_error
+from pyvirt.driver import domain_not_running
 
-from pyvirt_test._domain_ops import DomainOps, _invalid_not_running
+from pyvirt_test._domain_ops import DomainOps
 
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
 TYPE_CHECKING = False
@@ -35,7 +36,7 @@ class StatsOps(DomainOps):
     def _active(self, dom_ref: DomainRef) -> TestDomain:
         dom = self._dom(dom_ref)
         if not dom.active:
-            raise _invalid_not_running()
+            raise domain_not_running()
         return dom
 
     def domain_block_stats(self, dom_ref: DomainRef, path: str) -> tuple[int, int, int, int, int]:

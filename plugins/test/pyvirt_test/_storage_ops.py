@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 _T = ErrorDomain.TEST
 
 
+_POOL_REFRESH = 1  # VIR_STORAGE_POOL_EVENT_ID_REFRESH
+
+
 def _not_active(pool: TestPool) -> Exception:
     return make_error(ErrorCode.OPERATION_INVALID, _T, f"storage pool '{pool.name}' is not active")
 
@@ -146,6 +149,8 @@ class StorageOps:
             pool = self._pool(ref)
             if not pool.active:
                 raise _not_active(pool)
+            # libvirt's test driver tells the pool's REFRESH listeners (event id 1).
+            self.state.emit("pool", pool.name, pool.uuid, -1, 0, 0, event_id=_POOL_REFRESH)
 
     def storage_pool_get_info(self, ref: StoragePoolRef) -> StoragePoolInfo:
         with self.state.lock:

@@ -64,8 +64,8 @@ COMMANDS = [
         "",
         "print a shell completion script for pyvirsh",
         "Prints the bash or zsh script that completes pyvirsh's commands, options and the\n"
-        "names of domains, networks, pools and volumes; see the script's first lines for where\n"
-        "to install it.",
+        "    names of domains, networks, pools and volumes; see the script's first lines for\n"
+        "    where to install it.",
         (Opt("shell", T.DATA, "bash or zsh", req=True),),
         cmd_completion,
         noconnect=True,

@@ -562,7 +562,7 @@ COMMANDS = [
         "start",
         "start a (previously defined) inactive domain",
         "Start a domain, either from the last managedsave\n"
-        "state, or via a fresh boot if no managedsave state\nis present.",
+        "    state, or via a fresh boot if no managedsave state\n    is present.",
         cmd_start,
         dom_opt("name of the inactive domain"),
         _CONSOLE,

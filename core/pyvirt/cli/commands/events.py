@@ -5,8 +5,8 @@ Through the daemon (``test+unix:///default``) they see what other clients do; on
 in-process URI (``test:///default``) only commands of the same process could cause events, and
 none run while ``event`` waits, so it times out as virsh does.
 
-pyvirt's drivers emit lifecycle events only; the other domain event types are accepted (as
-libvirt's test driver accepts them) and never fire.
+pyvirt's drivers emit lifecycle and (for domains) metadata-change events; the other domain
+event types are accepted (as libvirt's test driver accepts them) and never fire.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from pyvirt.cli.commands._common import domain, exclusive, network, string_req
 # Not typing.TYPE_CHECKING: importing typing costs more than pyvirsh's own start-up.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
 
     from pyvirt import Connection, ObjectEvent
 
@@ -109,6 +109,20 @@ def domain_event_text(ev: ObjectEvent) -> str:
     )
 
 
+#: virshEventMetadataChangeType names, by VIR_DOMAIN_METADATA_* number.
+_METADATA_TYPES = ("description", "title", "element")
+_METADATA_CHANGE = 23  # VIR_DOMAIN_EVENT_ID_METADATA_CHANGE
+
+
+def metadata_event_text(ev: ObjectEvent) -> str:
+    """virshEventMetadataChangePrint's line (a NULL namespace URI prints as ``<null>``)."""
+    uri = "<null>" if ev.text is None else ev.text
+    return (
+        f"event 'metadata-change' for domain '{ev.name}': "
+        f"type {_pick(_METADATA_TYPES, ev.event)}, uri {uri}\n"
+    )
+
+
 def network_event_text(ev: ObjectEvent) -> str:
     """vshEventLifecyclePrint's line (virsh-network.c): the name is not quoted there."""
     return f"event 'lifecycle' for network {ev.name}: {_pick(_NETWORK_EVENT_TYPES, ev.event)}\n"
@@ -158,12 +172,13 @@ class _Waiter:
         text: Callable[[ObjectEvent], str],
         *,
         name: str | None = None,
+        event_id: int = 0,
     ) -> None:
-        """Print *text* of each event of *kind* (of the object with *uuid*, or *name* for
-        objects without one, such as node devices)."""
+        """Print *text* of each event of *kind* and *event_id* (0: lifecycle) of the object
+        with *uuid*, or *name* for objects without one, such as node devices."""
 
         def relay(_conn: Connection, ev: ObjectEvent) -> None:
-            if name is None or ev.name == name:
+            if ev.event_id == event_id and (name is None or ev.name == name):
                 self.pending.put(text(ev))
 
         self._ids.append(conn.register_event_callback(relay, kind=kind, uuid=uuid))
@@ -228,6 +243,8 @@ def cmd_event(ctl: Control, p: Parsed) -> bool:
     conn = ctl.conn
     if name in (None, "lifecycle"):
         waiter.watch(conn, "domain", uuid, domain_event_text)
+    if name in (None, "metadata-change"):
+        waiter.watch(conn, "domain", uuid, metadata_event_text, event_id=_METADATA_CHANGE)
     try:
         waiter.wait(timeout)
     finally:
@@ -241,14 +258,13 @@ def object_events(
     kind: str,
     names: tuple[str, ...],
     lookup: Callable[[], str | None],
-    text: Callable[[ObjectEvent], str],
-    *,
-    fired: tuple[str, ...] = ("lifecycle",),
+    texts: Mapping[str, Callable[[ObjectEvent], str]],
 ) -> bool:
-    """``net-event`` and ``pool-event``: list the event *names*, or wait for events of
-    *kind* (of the object *lookup* finds, when its option is given: virsh reports a failed
-    lookup, then listens to every object all the same).  Only the events in *fired* are
-    emitted by pyvirt's drivers; the others are accepted and wait in vain."""
+    """``net-event`` and ``pool-event``: list the event *names* (libvirt's event ids in
+    order), or wait for events of *kind* (of the object *lookup* finds, when its option is
+    given: virsh reports a failed lookup, then listens to every object all the same) and
+    print each with its entry in *texts*.  Events without one are accepted and wait in
+    vain (pyvirt's drivers do not emit them)."""
     if p.bool("list"):
         return _list_names(ctl, names)
     name = string_req(p, "event")
@@ -267,8 +283,8 @@ def object_events(
         lookup_error = f.cause
     waiter = _Waiter(ctl, p.bool("loop"), p.bool("timestamp"))
     conn = ctl.conn
-    if name in fired:
-        waiter.watch(conn, kind, uuid, text)
+    if name in texts:
+        waiter.watch(conn, kind, uuid, texts[name], event_id=names.index(name))
     try:
         waiter.wait(timeout)
     finally:
@@ -284,7 +300,8 @@ def cmd_net_event(ctl: Control, p: Parsed) -> bool:
     def lookup() -> str | None:
         return network(ctl, p)[0].uuid if p.str("network") is not None else None
 
-    return object_events(ctl, p, "network", NETWORK_EVENTS, lookup, network_event_text)
+    texts = {"lifecycle": network_event_text}
+    return object_events(ctl, p, "network", NETWORK_EVENTS, lookup, texts)
 
 
 _LOOP = Opt("loop", T.BOOL, "loop until timeout or interrupt, rather than one-shot")

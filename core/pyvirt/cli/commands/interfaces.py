@@ -30,14 +30,17 @@ _BY_NAME, _BY_MAC = 1, 2
 _MAC = re.compile(r"[0-9A-Fa-f]{1,2}(:[0-9A-Fa-f]{1,2}){5}\Z")
 
 
-def interface(ctl: Control, p: Parsed, by: int = _BY_NAME | _BY_MAC) -> tuple[Interface, str]:
+def interface(
+    ctl: Control, p: Parsed, by: int = _BY_NAME | _BY_MAC, option: str = "interface"
+) -> tuple[Interface, str]:
     """virshCommandOptInterfaceBy: a MAC address is looked up by MAC, anything else by
-    name (each only if *by* allows it); the lookup's error follows virsh's line."""
+    name (each only if *by* allows it); the lookup's error follows virsh's line.  *option*
+    names the command's option that holds the interface."""
     from pyvirt import VirtError
 
-    name = string_req(p, "interface")
+    name = string_req(p, option)
     assert name is not None
-    ctl.log(INFO, f"{p.cmd.name}: found option <interface>: {name}")
+    ctl.log(INFO, f"{p.cmd.name}: found option <{option}>: {name}")
     error: VirtError | None = None
     try:
         if _MAC.match(name) is None:

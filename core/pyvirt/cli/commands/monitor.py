@@ -105,7 +105,9 @@ _FILTERS = (
 
 def _sort_key(dom: Any) -> tuple[int, int, str]:
     """virshDomainSorter: active domains by id, then inactive ones by name (ignoring case)."""
-    return (0, dom.id, "") if dom.id >= 0 else (1, 0, dom.name.lower())
+    listed = dom.record or dom.ref  # (a listed handle keeps its record)
+    dom_id = listed.id
+    return (0, dom_id, "") if dom_id >= 0 else (1, 0, listed.name.lower())
 
 
 def _title(dom: Any) -> str:
@@ -129,7 +131,10 @@ def cmd_list(ctl: Control, p: Parsed) -> bool:
             raise Failure(f"Options --table and --{other} are mutually exclusive")
     opt_uuid, opt_name, opt_id = p.bool("uuid"), p.bool("name"), p.bool("id")
     table = p.bool("table") or not (opt_uuid or opt_name or opt_id)
-    doms = sorted(ctl.conn.list_domains(flags), key=_sort_key)
+    doms = ctl.conn.list_domains(flags)
+    # virshDomainSorter's order, keyed on the listed records (a handle's properties cost
+    # more, and a listing sorts thousands): active by id, then inactive by name, ignoring case.
+    doms.sort(key=_sort_key)
     if p.bool("json"):
         emit_json(ctl, [_domain_json(d) for d in doms])
         return True
@@ -137,16 +142,16 @@ def cmd_list(ctl: Control, p: Parsed) -> bool:
     lines: list[str] = []  # or the lines of --uuid/--name/--id, printed in one write
     mark_saved, with_title = p.bool("managed-save"), p.bool("title")
     for dom in doms:
-        dom_id = dom.id
+        rec = dom.record
+        dom_id = rec.id if rec is not None else dom.id
         id_text = str(dom_id) if dom_id >= 0 else "-"
         if table:
-            rec = dom.record
             state = int(rec.state) if rec is not None else int(dom.state()[0])
             text = state_text(state)
             if mark_saved and state == 5:  # asked only for shut-off domains, as virsh does
                 managed = rec.managed_save if rec is not None else dom.has_managed_save()
                 text = "saved" if managed else text
-            row = [id_text, dom.name, text]
+            row = [id_text, rec.name if rec is not None else dom.name, text]
             if with_title:
                 row.append(_title(dom))
             rows.append(row)

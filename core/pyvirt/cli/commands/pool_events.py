@@ -2,8 +2,7 @@
 for pool events and print one line per event in virsh's words.
 
 pyvirt's drivers emit the lifecycle events (defined, undefined, started, stopped, created,
-deleted); ``--event refresh`` is accepted, as virsh accepts it, and waits in vain (the
-refresh event is not carried yet).
+deleted) and, as libvirt's test driver does on ``pool-refresh``, the refresh event.
 """
 
 from __future__ import annotations
@@ -30,11 +29,17 @@ def pool_event_text(ev: ObjectEvent) -> str:
     return f"event 'lifecycle' for storage pool {ev.name}: {kind}\n"
 
 
+def pool_refresh_text(ev: ObjectEvent) -> str:
+    """virshPoolEventGenericPrint's line for the refresh event."""
+    return f"event 'refresh' for storage pool {ev.name}\n"
+
+
 def cmd_pool_event(ctl: Control, p: Parsed) -> bool:
     def lookup() -> str | None:
         return pool(ctl, p)[0].uuid if p.str("pool") is not None else None
 
-    return object_events(ctl, p, "pool", POOL_EVENTS, lookup, pool_event_text)
+    texts = {"lifecycle": pool_event_text, "refresh": pool_refresh_text}
+    return object_events(ctl, p, "pool", POOL_EVENTS, lookup, texts)
 
 
 COMMANDS = [

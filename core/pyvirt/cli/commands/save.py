@@ -57,9 +57,9 @@ COMMANDS = [
         "domain",
         "managed save of a domain state",
         "Save and destroy a running domain, so it can be restarted from\n"
-        "the same state at a later time.  When the virsh 'start'\n"
-        "command is next run for the domain, it will automatically\n"
-        "be started from this saved state.",
+        "    the same state at a later time.  When the virsh 'start'\n"
+        "    command is next run for the domain, it will automatically\n"
+        "    be started from this saved state.",
         (
             dom_opt(),
             Opt("bypass-cache", T.BOOL, "avoid file system cache when saving"),

@@ -30,7 +30,7 @@ def cmd_quit(ctl: Control, p: Parsed) -> bool:
     return True
 
 
-_HELP_DESC = "Prints global help, command specific help, or help for a\ngroup of related commands"
+_HELP_DESC = "Prints global help, command specific help, or help for a\n    group of related commands"
 
 COMMANDS = [
     Cmd("exit", "virsh", "quit this interactive terminal", None, (), cmd_quit, noconnect=True),
@@ -39,7 +39,7 @@ COMMANDS = [
         "virsh",
         "print help",
         _HELP_DESC,
-        (Opt("command", T.STRING, _HELP_DESC.replace("\n", " ")),),
+        (Opt("command", T.STRING, _HELP_DESC.replace("\n    ", " ")),),
         cmd_help,
         noconnect=True,
     ),
