@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -154,6 +155,9 @@ def test_a_paused_guest_s_port_is_disconnected_and_the_agent_refused_at_once(
 def test_hostname_comes_from_the_guest(running: Domain) -> None:
     assert running.hostname() == HOSTNAME
     assert running.hostname(2) == HOSTNAME  # VIR_DOMAIN_GET_HOSTNAME_AGENT
+    err = _error(lambda: running.hostname(1))  # _LEASE: it has no NIC on a network
+    assert (err.code, str(err)) == (ErrorCode.NO_HOSTNAME,
+                                    "no hostname found: no hostname found for domain ga")  # fmt: skip
 
 
 def test_guest_vcpus_are_the_guest_s_view(running: Domain) -> None:
@@ -163,8 +167,13 @@ def test_guest_vcpus_are_the_guest_s_view(running: Domain) -> None:
     err = _error(lambda: running.set_guest_vcpus("0", 0))
     assert (err.code, str(err)) == (ErrorCode.OPERATION_UNSUPPORTED,
                                     "Operation not supported: vCPU '0' is not offlinable")  # fmt: skip
-    err = _error(lambda: running.set_guest_vcpus("5", 1))
-    assert str(err) == "invalid argument: vCPU '5' is not present in the guest"
+    # libvirtd's words for the same guest
+    err = _error(lambda: running.set_guest_vcpus("5-6", 1))
+    assert str(err) == "invalid argument: guest is missing vCPUs '5-6'"
+    err = _error(lambda: running.set_vcpus(3, VCPU_GUEST))
+    assert str(err) == ("invalid argument: requested vcpu count is greater than the count of "
+                        "enabled vcpus in the domain: 3 > 1")  # fmt: skip
+    running.set_vcpus(1, VCPU_GUEST)  # already so: nothing to change
 
 
 def test_interface_addresses_from_the_agent(running: Domain) -> None:
@@ -274,6 +283,14 @@ def _agent_session(program: list[str], env: dict[str, str], xml: Path, name: str
         for cmd in (f"domhostname {name} --source agent", f"domhostname {name}",
                     f"guestvcpus {name}", f"domifaddr {name} --source agent",
                     f"vcpucount {name} --guest", f"guestvcpus {name} --cpulist 0 --disable",
+                    f"guestvcpus {name} --cpulist 5-6 --enable", f"setvcpus {name} 3 --guest",
+                    f"guestinfo {name}", f"guestinfo {name} --hostname --os",
+                    f"domfsfreeze {name}", f"domfsthaw {name}", f"domfsthaw {name} --mountpoint /",
+                    f"set-user-password {name} root secret",
+                    f"set-user-password {name} nobody secret",
+                    f"guest-agent-timeout {name} --timeout -3",
+                    f"guest-agent-timeout {name} --timeout 10",
+                    f"domtime {name} --time 9300000000000",
                     f"setvcpus {name} 5 --live", f"setvcpus {name} 3 --live",
                     f"vcpucount {name}", f"setvcpu {name} 2 --enable --live",
                     f"setvcpu {name} 0 --disable --live"):  # fmt: skip
@@ -392,3 +409,34 @@ def test_the_agent_answers_after_the_driver_restarts(agent_guest: Guest, qemu_ro
         dom.destroy()
     finally:
         second.stop()
+
+
+def test_with_block_a_guest_that_never_answers_still_fails_its_sync(
+    agent_driver: InProcessDriver, agent_guest: Guest, agent_root: Path
+) -> None:
+    """guest-agent-timeout --timeout -2 (block) waits for ever for a command's reply, but,
+    as libvirt, never more than 5 s for the guest-sync before it: a guest that does not run
+    cannot hang the call."""
+    dom = _define(agent_driver, agent_guest, agent_root, "gab", CHANNEL)
+    dom.start()
+    _wait_agent(dom, agent_root / "gab.log")
+    _raw(agent_driver).domain_agent_set_response_timeout(dom.ref, -2, 0)
+    dom.suspend()
+    errors: list[VirtError] = []
+
+    def ask() -> None:
+        try:
+            dom.get_time()
+        except VirtError as e:
+            errors.append(e)
+
+    waiting = threading.Thread(target=ask, daemon=True)
+    waiting.start()
+    waiting.join(BOOT_TIMEOUT)
+    try:
+        assert not waiting.is_alive()
+        assert [str(e) for e in errors] == [
+            "Guest agent is not responding: Guest agent not available for now"
+        ]
+    finally:
+        dom.destroy()

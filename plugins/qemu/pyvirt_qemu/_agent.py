@@ -226,10 +226,14 @@ class Agent:
             if left is not None and left <= 0:
                 return None
             sock = self._socket()
-            ready, _, _ = select.select([sock], [], [], left)
-            if not ready:
+            try:
+                ready, _, _ = select.select([sock], [], [], left)
+                chunk = sock.recv(65536) if ready else None
+            except (OSError, ValueError) as exc:  # the port closed under us (set_connected)
+                self._drop()
+                raise _unresponsive("Guest agent not available for now") from exc
+            if chunk is None:
                 return None
-            chunk = sock.recv(65536)
             if not chunk:  # QEMU closed the socket (it is shutting down)
                 self._drop()
                 raise _unresponsive("Guest agent not available for now")

@@ -138,14 +138,35 @@ class AgentOps:
                              "Flags 'VIR_DOMAIN_GET_HOSTNAME_LEASE' and "
                              "'VIR_DOMAIN_GET_HOSTNAME_AGENT' are mutually exclusive")  # fmt: skip
         if flags & _HOSTNAME_LEASE:
-            raise make_error(ErrorCode.NO_HOSTNAME, _Q,
-                             "no hostname found for the domain's leases")  # fmt: skip
+            return self._lease_hostname(dom_ref)
         reply = self._agent(dom_ref).execute("guest-get-host-name") or {}
         name = reply.get("host-name")
         if not isinstance(name, str):
             raise make_error(ErrorCode.INTERNAL_ERROR, _Q,
                              "'host-name' missing in guest-get-host-name reply")  # fmt: skip
         return name
+
+    def _lease_hostname(self, dom_ref: DomainRef) -> str:
+        """The host name a DHCP lease of one of the guest's network NICs carries (libvirt
+        asks the network's dnsmasq leases the same way)."""
+        dom = self.driver.domains.from_ref(dom_ref)
+        with self.driver.lock:
+            live = dom.live
+        if live is None:
+            raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN,
+                             "domain is not running")  # fmt: skip
+        networks = self.driver.networks
+        for nic in live.interfaces:
+            name = nic.source.get("network")
+            if nic.type != "network" or networks is None or not name or not nic.mac:
+                continue
+            with networks.lock:
+                net = networks.nets.find_by_name(name)
+                leases = networks.leases(net) if net is not None else []
+            for lease, _prefix, _bridge in leases:
+                if lease.mac == nic.mac.lower() and lease.hostname:
+                    return lease.hostname
+        raise make_error(ErrorCode.NO_HOSTNAME, _Q, f"no hostname found for domain {dom.name}")
 
     # -- the guest's vCPUs -----------------------------------------------------------------
     def domain_get_guest_vcpus(self, dom_ref: DomainRef, flags: int) -> list[TypedParameter]:
@@ -164,12 +185,13 @@ class AgentOps:
         wanted = parse_cpuset(cpumap)
         agent = self._agent(dom_ref)
         info = {int(v["logical-id"]): v for v in _vcpu_info(agent)}
+        missing = wanted - set(info)
+        if missing:
+            raise make_error(ErrorCode.INVALID_ARG, _Q,
+                             f"guest is missing vCPUs '{format_cpuset(missing)}'")  # fmt: skip
         changes = []
         for cpu in sorted(wanted):
-            v = info.get(cpu)
-            if v is None:
-                raise make_error(ErrorCode.INVALID_ARG, _Q,
-                                 f"vCPU '{cpu}' is not present in the guest")  # fmt: skip
+            v = info[cpu]
             if not state and not v.get("can-offline"):
                 raise make_error(ErrorCode.OPERATION_UNSUPPORTED, _Q,
                                  f"vCPU '{cpu}' is not offlinable")  # fmt: skip

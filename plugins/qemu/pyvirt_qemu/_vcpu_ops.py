@@ -100,7 +100,13 @@ class VcpuOps(AffectOps):
         (pyvirt_qemu._vcpu_hotplug) up to the maximum it was started with."""
         unsupported_flags(flags, _LIVE | _CONFIG | _MAXIMUM | _GUEST, "qemuDomainSetVcpusFlags", _Q)
         if flags & _GUEST:
-            agent = agent_of(self.driver, self.driver.domains.from_ref(dom_ref))
+            dom = self.driver.domains.from_ref(dom_ref)
+            agent = agent_of(self.driver, dom)
+            enabled = dom.live.vcpus if dom.live is not None else 0
+            if nvcpus > enabled:
+                raise make_error(ErrorCode.INVALID_ARG, _Q,
+                                 "requested vcpu count is greater than the count of enabled "
+                                 f"vcpus in the domain: {nvcpus} > {enabled}")  # fmt: skip
             set_guest_online_vcpus(agent, nvcpus)
             return
         with self.driver.lock:
