@@ -75,6 +75,11 @@ def _stat(pid: int) -> tuple[int, float] | None:
     return int(fields[1]), (int(fields[11]) + int(fields[12])) * _TICK
 
 
+def process_stat(pid: int) -> tuple[int, float] | None:
+    """(parent pid, CPU seconds) of *pid*, or None once it is gone."""
+    return _stat(pid)
+
+
 def tree(root: int) -> list[int]:
     """*root* and every process below it."""
     parents: dict[int, int] = {}

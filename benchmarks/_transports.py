@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 BIN = Path(sys.executable).parent
 
@@ -73,8 +74,8 @@ def make_pki(where: Path) -> Path:
 
 
 @contextmanager
-def pyvirtd_tls(tmp: Path, pki: Path) -> Iterator[tuple[str, Path]]:
-    """A pyvirtd serving TLS on loopback; (its URI, its runtime directory)."""
+def pyvirtd_tls(tmp: Path, pki: Path) -> Iterator[tuple[str, Path, int]]:
+    """A pyvirtd serving TLS on loopback; (its URI, its runtime directory, its pid)."""
     port = free_port()
     config = tmp / "pyvirtd.toml"
     config.write_text(
@@ -95,14 +96,15 @@ def pyvirtd_tls(tmp: Path, pki: Path) -> Iterator[tuple[str, Path]]:
         _wait_port(port, proc, "pyvirtd", log)
         while not (rundir / "pyvirt-sock").exists():
             time.sleep(0.05)
-        yield f"test+tls://127.0.0.1:{port}/default?pkipath={pki}", rundir
+        yield f"test+tls://127.0.0.1:{port}/default?pkipath={pki}", rundir, proc.pid
     finally:
         _stop(proc)
 
 
 @contextmanager
-def libvirtd_tls(tmp: Path, pki: Path) -> Iterator[str]:
-    """A private libvirtd serving TLS (see the module's docstring); its URI."""
+def libvirtd_tls(tmp: Path, pki: Path) -> Iterator[tuple[str, int]]:
+    """A private libvirtd serving TLS (see the module's docstring); its URI, and the pid
+    whose process tree holds it (``unshare``'s)."""
     port = free_port()
     run = tmp / "libvirt-run"
     run.mkdir()
@@ -120,14 +122,15 @@ def libvirtd_tls(tmp: Path, pki: Path) -> Iterator[str]:
     proc = subprocess.Popen(["unshare", "-m", "sh", "-c", script])
     try:
         _wait_port(port, proc, "the private libvirtd", tmp / "libvirtd.log")
-        yield f"test+tls://127.0.0.1:{port}/default?pkipath={pki}"
+        yield f"test+tls://127.0.0.1:{port}/default?pkipath={pki}", proc.pid
     finally:
         _stop(proc)
 
 
 @contextmanager
-def sshd(tmp: Path, pyvirt_rundir: Path) -> Iterator[tuple[str, str]]:
-    """An sshd for this run; (pyvirt's ssh URI, libvirt's), both as root with a fresh key."""
+def sshd(tmp: Path, pyvirt_rundir: Path) -> Iterator[tuple[str, str, int]]:
+    """An sshd for this run; (pyvirt's ssh URI, libvirt's, the sshd's pid: its process tree
+    holds the sessions and the helpers), both as root with a fresh key."""
     sshd_bin = shutil.which("sshd") or "/usr/sbin/sshd"
     for name in ("hostkey", "client"):
         subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(tmp / name)],
@@ -155,7 +158,7 @@ def sshd(tmp: Path, pyvirt_rundir: Path) -> Iterator[tuple[str, str]]:
         wrapper.chmod(0o755)
         query = f"keyfile={tmp / 'client'}&command={wrapper}&no_tty=1"
         uri = f"test+ssh://root@127.0.0.1:{port}/default?{query}"
-        yield uri, uri
+        yield uri, uri, proc.pid
     finally:
         _stop(proc)
 
@@ -170,18 +173,38 @@ def unavailable() -> str | None:
     return None
 
 
+class Transport(NamedTuple):
+    """One transport's two URIs, and the process trees that serve each (the daemon's side of
+    the CPU per call): roots whose whole tree counts, and single processes."""
+
+    ours: str
+    theirs: str | None
+    our_trees: tuple[int, ...]
+    their_trees: tuple[int, ...]
+    their_processes: tuple[int, ...] = ()
+
+
 @contextmanager
-def transports(tmp: Path) -> Iterator[dict[str, tuple[str, str | None]]]:
-    """{"tls": (pyvirt URI, libvirt URI or None), "ssh": (...)}: set up, then torn down."""
+def transports(tmp: Path) -> Iterator[dict[str, Transport]]:
+    """{"tls": Transport, "ssh": Transport}: set up, then torn down.  Over ssh, libvirt's
+    helper reaches the machine's libvirtd, whose CPU other users of the machine share."""
+    from _daemons import libvirtd_pid
+
     with ExitStack() as stack:
         pki = make_pki(tmp / "pki")
-        ours_tls, rundir = stack.enter_context(pyvirtd_tls(tmp, pki))
+        ours_tls, rundir, pyvirtd = stack.enter_context(pyvirtd_tls(tmp, pki))
         try:
-            theirs_tls: str | None = stack.enter_context(libvirtd_tls(tmp, pki))
+            theirs_tls, libvirtd = stack.enter_context(libvirtd_tls(tmp, pki))
         except RuntimeError as exc:
             print(f"  (libvirt over tls skipped: {exc})")
-            theirs_tls = None
+            theirs_tls, libvirtd = None, 0
         ssh_dir = tmp / "ssh"
         ssh_dir.mkdir()
-        ours_ssh, theirs_ssh = stack.enter_context(sshd(ssh_dir, rundir))
-        yield {"tls": (ours_tls, theirs_tls), "ssh": (ours_ssh, theirs_ssh)}
+        ours_ssh, theirs_ssh, sshd_pid = stack.enter_context(sshd(ssh_dir, rundir))
+        system = libvirtd_pid()
+        yield {
+            "tls": Transport(ours_tls, theirs_tls, (pyvirtd,), (libvirtd,) if libvirtd else ()),
+            "ssh": Transport(
+                ours_ssh, theirs_ssh, (pyvirtd, sshd_pid), (sshd_pid,), (system,) if system else ()
+            ),
+        }

@@ -49,7 +49,9 @@ from _daemons import (
     conditions,
     libvirtd_available,
     libvirtd_pid,
+    process_stat,
     start_pyvirtd,
+    tree,
 )
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -159,7 +161,7 @@ def parallel(
     clients: int,
     seconds: float,
     env: dict[str, str],
-    daemon: DaemonCPU,
+    daemon: DaemonCPU | ProcessesCPU,
     mode: str = "throughput",
     extra: int = 0,
 ) -> Rate:
@@ -261,40 +263,61 @@ def rate_rows(label: str, ours: Rate, theirs: Rate | None) -> None:
         row(f"  CPU per call, {name}", mine, other, "us", True)
 
 
+class _Reading(dict[int, float]):
+    """CPU seconds by pid at one instant; ``later - earlier`` counts only the processes
+    present at both (an ssh session or helper may come or go between the two)."""
+
+    def __sub__(self, earlier: _Reading) -> float:  # type: ignore[override]
+        common = [pid for pid in self if pid in earlier]
+        return sum(self[pid] - earlier[pid] for pid in common) if common else float("nan")
+
+
+class ProcessesCPU:
+    """CPU seconds of several process trees and single processes (a DaemonCPU of many)."""
+
+    def __init__(self, trees: tuple[int, ...], processes: tuple[int, ...] = ()) -> None:
+        self.trees = trees
+        self.processes = processes
+
+    def now(self) -> _Reading:
+        pids = [pid for root in self.trees for pid in tree(root)] + list(self.processes)
+        return _Reading({pid: stat[1] for pid in pids if (stat := process_stat(pid))})
+
+
 def transport_rows(seconds: float) -> None:
     """info() latency and calls/s over tls and ssh, pyvirtd beside libvirtd, each behind the
-    same transport set up the same way (benchmarks/_transports.py)."""
+    same transport set up the same way (benchmarks/_transports.py), with the CPU per call of
+    the clients and of the serving side: the daemon over tls; over ssh the daemon, sshd's
+    sessions and the helper (libvirt's side counts the machine's libvirtd, shared with
+    whatever else uses it).  On a loaded machine the CPU per call is the steady figure."""
     from _transports import transports, unavailable
 
     why = unavailable()
     if why is not None:
         print(f"tls and ssh rows skipped: {why}")
         return
-    no_cpu = DaemonCPU(None, children=False)
     with tempfile.TemporaryDirectory(prefix="pvt-", dir="/tmp") as tmp:
-        with transports(Path(tmp)) as uris:
-            for name, (ours_uri, theirs_uri) in uris.items():
-                env_o = {**os.environ, "PYVIRT_BENCH_URI": ours_uri}
-                env_t = {**os.environ, "PYVIRT_BENCH_URI": theirs_uri or ""}
+        with transports(Path(tmp)) as found:
+            for name, t in found.items():
+                env_o = {**os.environ, "PYVIRT_BENCH_URI": t.ours}
+                env_t = {**os.environ, "PYVIRT_BENCH_URI": t.theirs or ""}
                 ours = run_worker("pyvirt", "info", seconds, 0, env_o)["latency_us"]
                 theirs = (
                     run_worker("libvirt", "info", seconds, 0, env_t)["latency_us"]
-                    if theirs_uri
+                    if t.theirs
                     else None
                 )
                 row(f"latency, 1 client, info() over {name}", ours, theirs, "us", True)
+                our_cpu = ProcessesCPU(t.our_trees)
+                their_cpu = ProcessesCPU(t.their_trees, t.their_processes)
                 for clients in (1, 4):
-                    rate = parallel("pyvirt", clients, seconds, env_o, no_cpu)
+                    rate = parallel("pyvirt", clients, seconds, env_o, our_cpu)
                     other = (
-                        parallel("libvirt", clients, seconds, env_t, no_cpu) if theirs_uri else None
+                        parallel("libvirt", clients, seconds, env_t, their_cpu)
+                        if t.theirs
+                        else None
                     )
-                    row(
-                        f"throughput over {name}, {clients} client(s)",
-                        rate.calls_per_s,
-                        other.calls_per_s if other else None,
-                        "calls/s",
-                        False,
-                    )
+                    rate_rows(f"throughput over {name}, {clients} client(s)", rate, other)
 
 
 def main() -> None:
