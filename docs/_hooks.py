@@ -172,6 +172,7 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "send-process-signal": ((), "send-process-signal test 1 SIGTERM"),
     "set-lifecycle-action": ((), "set-lifecycle-action test crash preserve"),
     "domif-setlink": ((), "domif-setlink test testnet0 down"),
+    "update-memory-device": ((), "update-memory-device test"),
     # -- stats helper (issue 10)
     "domstats": ((), "domstats test --state"),
     "checkpoint-create": ((), "checkpoint-create test"),
@@ -412,6 +413,7 @@ EXPECTED_ERRORS = {
     "migrate-setspeed": "not supported by the connection driver: virDomainMigrateSetMaxSpeed",
     "migrate-getspeed": "not supported by the connection driver: virDomainMigrateGetMaxSpeed",
     "migrate-postcopy": "not supported by the connection driver: virDomainMigrateStartPostCopy",
+    "update-memory-device": "no memory device found",
     # -- stats helper (issue 10): libvirt's test driver has no backups
     "backup-begin": "not supported by the connection driver: virDomainBackupBegin",
     "backup-dumpxml": "not supported by the connection driver: virDomainBackupGetXMLDesc",

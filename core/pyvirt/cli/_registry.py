@@ -118,6 +118,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     ),
     "domain_input": ("inject-nmi", "send-key", "send-process-signal", "set-lifecycle-action"),
     "domain_link": ("domif-setlink",),
+    "domain_memdev": ("update-memory-device",),
     "domstats": ("domstats",),
     "checkpoint": (
         "checkpoint-create",
