@@ -61,9 +61,16 @@ def test_a_disk_plugged_live_appears_in_the_guest_and_leaves_on_detach(
 ) -> None:
     dom = _boot(qemu_driver, linux_guest, qemu_root, "hpd")
     assert not _in_guest(dom, "/sys/block/vda")
+    device_events: list[tuple[int, str | None]] = []
+    dom.connection.register_event_callback(
+        lambda _c, ev: device_events.append((ev.event_id, ev.text)) if ev.event_id else None,
+        uuid=dom.uuid,
+    )
     disk = _disk(qemu_root, "vda")
     dom.attach_device(disk)  # virDomainAttachDevice: live
     assert wait_for(lambda: _in_guest(dom, "/sys/block/vda"), 120)
+    # libvirt's DEVICE_ADDED (19), then DEVICE_REMOVED (15) once the guest let go
+    assert device_events == [(19, "virtio-disk0")]
     assert "<target dev='vda' bus='virtio'/>" in dom.xml_desc()
     assert "vda" not in dom.xml_desc(DomainXMLFlags.INACTIVE)  # live only
 
@@ -72,6 +79,8 @@ def test_a_disk_plugged_live_appears_in_the_guest_and_leaves_on_detach(
     assert e.value.code == ErrorCode.OPERATION_FAILED
     dom.detach_device(disk, 0)  # CURRENT on a running domain: live
     assert wait_for(lambda: "vda" not in dom.xml_desc(), 60)
+    assert wait_for(lambda: (15, "virtio-disk0") in device_events, 30)
+    assert device_events == [(19, "virtio-disk0"), (15, "virtio-disk0")]
     assert not _in_guest(dom, "/sys/block/vda")
     dom.attach_device(disk)  # and again: its node names and id are free once more
     assert wait_for(lambda: _in_guest(dom, "/sys/block/vda"), 120)
@@ -83,7 +92,24 @@ def test_a_nic_plugged_live_appears_in_the_guest_and_leaves_on_detach(
 ) -> None:
     dom = _boot(qemu_driver, linux_guest, qemu_root, "hpn")
     assert not _in_guest(dom, "/sys/class/net/eth0")
+    # a libvirt-python program's callbacks: callback(conn, dom, devAlias, opaque)
+    import pyvirt.libvirt as libvirt
+
+    libvirt.virEventRegisterDefaultImpl()
+    vconn = libvirt.virConnect(dom.connection)
+    heard: list[tuple[str, str, str]] = []
+    for which, event_id in (("added", libvirt.VIR_DOMAIN_EVENT_ID_DEVICE_ADDED),
+                            ("removed", libvirt.VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED)):  # fmt: skip
+        vconn.domainEventRegisterAny(
+            None, event_id, lambda _c, d, alias, opaque: heard.append((opaque, d.name(), alias)), which
+        )
+
+    def heard_of(entry: tuple[str, str, str]) -> bool:
+        libvirt.virEventRunDefaultImpl()
+        return entry in heard
+
     dom.attach_device(NIC, LIVE)
+    assert wait_for(lambda: heard_of(("added", "hpn", "net0")), 30)
     assert wait_for(lambda: _in_guest(dom, "/sys/class/net/eth0"), 120)
     fd = dom.open_console()
     try:
@@ -93,6 +119,8 @@ def test_a_nic_plugged_live_appears_in_the_guest_and_leaves_on_detach(
     assert f"<mac address='{MAC}'/>" in dom.xml_desc()
     dom.detach_device(NIC, LIVE)
     assert wait_for(lambda: MAC not in dom.xml_desc(), 60)
+    assert wait_for(lambda: heard_of(("removed", "hpn", "net0")), 30)
+    assert heard == [("added", "hpn", "net0"), ("removed", "hpn", "net0")]
     assert not _in_guest(dom, "/sys/class/net/eth0")
     dom.destroy()
 

@@ -73,12 +73,22 @@ def check_event_id(kind: str, event_id: Any) -> int:
     return number
 
 
+#: DEVICE_REMOVED, DEVICE_ADDED, DEVICE_REMOVAL_FAILED: callback(conn, dom, devAlias, opaque).
+_DEVICE_EVENT_IDS = (
+    DomainEventID.DEVICE_REMOVED,
+    DomainEventID.DEVICE_ADDED,
+    DomainEventID.DEVICE_REMOVAL_FAILED,
+)
+
+
 def _payload(event: ObjectEvent) -> tuple[Any, ...]:
     """The callback's arguments between the object and the opaque, as libvirt-python passes
     them for the event's id: (event, detail) for a lifecycle event, (type, nsuri) for a
-    domain's METADATA_CHANGE."""
+    domain's METADATA_CHANGE, (alias,) for a device's addition or removal."""
     if event.kind == "domain" and event.event_id == DomainEventID.METADATA_CHANGE:
         return int(event.event), event.text
+    if event.kind == "domain" and event.event_id in _DEVICE_EVENT_IDS:
+        return (event.text,)  # the device's alias
     if event.event_id != _LIFECYCLE:  # a pool's REFRESH, a node device's UPDATE
         return ()
     return int(event.event), int(event.detail)

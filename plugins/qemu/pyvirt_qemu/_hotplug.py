@@ -19,7 +19,7 @@ import os
 import threading
 from typing import TYPE_CHECKING, Any
 
-from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error
+from pyvirt import DomainEventID, ErrorCode, ErrorDomain, VirtError, make_error
 from pyvirt.conf import DiskDef, InterfaceDef, disk_name_to_index
 
 from pyvirt_qemu._command_base import _NIC_MODELS
@@ -49,8 +49,8 @@ def _peripherals(monitor: Monitor) -> set[str]:
     return {str(p["name"]) for p in monitor.execute("qom-list", {"path": "/machine/peripheral"})}
 
 
-def plug_disk(monitor: Monitor, disk: DiskDef) -> None:
-    """blockdev-add the disk's image, device_add it on its (virtio) bus."""
+def plug_disk(monitor: Monitor, disk: DiskDef) -> str:
+    """blockdev-add the disk's image, device_add it on its (virtio) bus; the device's alias."""
     if disk.target_bus != "virtio":
         raise _unsupported(f"disk bus '{disk.target_bus}' cannot be hotplugged.")
     if disk.device != "disk" or disk.type != "file" or not disk.source_path:
@@ -82,12 +82,13 @@ def plug_disk(monitor: Monitor, disk: DiskDef) -> None:
         with contextlib.suppress(VirtError):
             monitor.execute("blockdev-del", {"node-name": storage})
         raise
+    return alias
 
 
-def plug_nic(monitor: Monitor, nic: InterfaceDef, networks: NetworkState | None) -> None:
+def plug_nic(monitor: Monitor, nic: InterfaceDef, networks: NetworkState | None) -> str:
     """netdev_add the backend (user-mode networking, or a tap on the interface's bridge,
     passed to QEMU over the monitor), device_add the NIC with its MAC; *nic* gets its tap's
-    name as target, as at start."""
+    name as target, as at start.  Returns the NIC's alias."""
     if nic.type not in ("user", "network", "bridge"):
         raise _unsupported(f"hotplug of interface type '{nic.type}' is not supported")
     model = nic.model or "rtl8139"
@@ -117,6 +118,7 @@ def plug_nic(monitor: Monitor, nic: InterfaceDef, networks: NetworkState | None)
         with contextlib.suppress(VirtError):
             monitor.execute("netdev_del", {"id": f"hostnet{n}"})
         raise
+    return f"net{n}"
 
 
 def device_alias(monitor: Monitor, dev: DiskDef | InterfaceDef) -> str:
@@ -183,6 +185,7 @@ def _remove(driver: QemuDriver, dom: QemuDomain, run: Run, alias: str) -> None:
         live.devices = [d for d in live.devices if not _same(d, dev)]
         dom.live = live
     save_run_status(driver, dom)
+    driver.emit_device(dom, DomainEventID.DEVICE_REMOVED, alias)
 
 
 def _same(a: Any, b: DiskDef | InterfaceDef) -> bool:

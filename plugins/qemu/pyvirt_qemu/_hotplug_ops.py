@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 
-from pyvirt import DomainRef, ErrorCode, ErrorDomain, make_error
+from pyvirt import DomainEventID, DomainRef, ErrorCode, ErrorDomain, make_error
 from pyvirt.conf import (
     Device,
     DiskDef,
@@ -133,11 +133,11 @@ class HotplugOps(AffectOps):
         assert run is not None and live is not None
         _check_new(live, dev, live=True)
         if isinstance(dev, DiskDef):
-            plug_disk(run.monitor, dev)
+            alias = plug_disk(run.monitor, dev)
         elif isinstance(dev, InterfaceDef):
             nic = dev.copy()  # gets its tap's name, in the live definition only
             assert isinstance(nic, InterfaceDef)
-            plug_nic(run.monitor, nic, self.driver.networks)
+            alias = plug_nic(run.monitor, nic, self.driver.networks)
             dev = nic
         else:
             raise make_error(ErrorCode.OPERATION_UNSUPPORTED, _Q,
@@ -145,6 +145,7 @@ class HotplugOps(AffectOps):
         with self.driver.lock:
             dom.live = _with(live, dev)
         save_run_status(self.driver, dom)
+        self.driver.emit_device(dom, DomainEventID.DEVICE_ADDED, alias)
 
     # -- detach ----------------------------------------------------------------------------
     def domain_detach_device(self, dom: DomainRef, xml: str) -> None:

@@ -127,6 +127,12 @@ class QemuDriver:
                          int(event), int(detail))  # fmt: skip
         deliver(self.listeners, ev)
 
+    def emit_device(self, dom: QemuDomain, event_id: int, alias: str) -> None:
+        """Deliver a device event (VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, _REMOVED or
+        _REMOVAL_FAILED) naming the device's *alias*, as libvirt's hotplug code does."""
+        ev = ObjectEvent("domain", dom.name, dom.uuid, dom.id, 0, 0, event_id=event_id, text=alias)
+        deliver(self.listeners, ev)
+
     # -- startup and shutdown of the driver ------------------------------------------------
     def initialize(self) -> None:
         """Load definitions, find running QEMUs again, then autostart (libvirt's order)."""

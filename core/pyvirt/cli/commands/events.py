@@ -112,6 +112,16 @@ def domain_event_text(ev: ObjectEvent) -> str:
 #: virshEventMetadataChangeType names, by VIR_DOMAIN_METADATA_* number.
 _METADATA_TYPES = ("description", "title", "element")
 _METADATA_CHANGE = 23  # VIR_DOMAIN_EVENT_ID_METADATA_CHANGE
+#: The device events virsh prints as "event 'NAME' for domain 'DOM': ALIAS", by
+#: VIR_DOMAIN_EVENT_ID_* (virshEventDeviceRemovedPrint and its two siblings).
+_DEVICE_EVENTS = {"device-removed": 15, "device-added": 19, "device-removal-failed": 22}
+
+
+def _device_event_text(name: str) -> Callable[[ObjectEvent], str]:
+    def text(ev: ObjectEvent) -> str:
+        return f"event '{name}' for domain '{ev.name}': {ev.text}\n"
+
+    return text
 
 
 def metadata_event_text(ev: ObjectEvent) -> str:
@@ -245,6 +255,9 @@ def cmd_event(ctl: Control, p: Parsed) -> bool:
         waiter.watch(conn, "domain", uuid, domain_event_text)
     if name in (None, "metadata-change"):
         waiter.watch(conn, "domain", uuid, metadata_event_text, event_id=_METADATA_CHANGE)
+    for device_event, event_id in _DEVICE_EVENTS.items():
+        if name in (None, device_event):
+            waiter.watch(conn, "domain", uuid, _device_event_text(device_event), event_id=event_id)
     try:
         waiter.wait(timeout)
     finally:
