@@ -153,6 +153,8 @@ class InterfaceDef(Device):
     mac: str | None = None
     source: dict[str, str] = field(default_factory=dict)
     target_dev: str | None = None
+    #: ``<target>``'s other attributes: ``managed`` (of an ethernet interface's tap).
+    target_attrs: dict[str, str] = field(default_factory=dict)
     model: str | None = None
     attrs: dict[str, str] = field(default_factory=dict)
 
@@ -357,6 +359,13 @@ def _parse_disk(elem: etree._Element) -> DiskDef:
     )
 
 
+def _generated_ifname(name: str, target_attrs: dict[str, str]) -> bool:
+    """A tap name of the kinds libvirt generates (vnetN, macvtapN, macvlanN), which it drops
+    from a definition (parsing) and from inactive XML (formatting) unless the tap is one the
+    user manages (``managed='no'``)."""
+    return target_attrs.get("managed") != "no" and name.startswith(("vnet", "macvtap", "macvlan"))
+
+
 def _parse_interface(elem: etree._Element) -> InterfaceDef:
     mac_el = child(elem, "mac")
     mac = None
@@ -375,12 +384,17 @@ def _parse_interface(elem: etree._Element) -> InterfaceDef:
     tgt = child(elem, "target")
     model = child(elem, "model")
     modelled = {"mac", "source", "target", "model", "address"}
+    target_attrs = {k: v for k, v in tgt.attrib.items() if k != "dev"} if tgt is not None else {}
+    target_dev = tgt.get("dev") if tgt is not None else None
+    if target_dev and _generated_ifname(target_dev, target_attrs):
+        target_dev = None  # libvirt never takes a name of its own generated kinds from a user
     return InterfaceDef(
         type=elem.get("type", "network"),
         attrs={k: v for k, v in elem.attrib.items() if k != "type"},
         mac=mac,
         source=dict(src.attrib) if src is not None else {},
-        target_dev=tgt.get("dev") if tgt is not None else None,
+        target_dev=target_dev,
+        target_attrs=target_attrs,
         model=model.get("type") if model is not None else None,
         address=_address(elem),
         extra=_keep_extra(elem, InterfaceDef.child_order, modelled),
@@ -633,10 +647,13 @@ def format_device(w: XMLWriter, dev: Device, *, inactive: bool, secure: bool) ->
             own["mac"] = [_with_children("mac", [("address", dev.mac)], [])]
         if dev.source:
             own["source"] = [_with_children("source", list(dev.source.items()), [])]
-        if dev.target_dev and not (
-            inactive and dev.target_dev.startswith(("vnet", "macvtap", "macvlan"))
-        ):  # noqa: E501
-            own["target"] = [_with_children("target", [("dev", dev.target_dev)], [])]
+        shown = dev.target_dev
+        if shown and inactive and _generated_ifname(shown, dev.target_attrs):
+            shown = None
+        if shown or dev.target_attrs:
+            own["target"] = [
+                _with_children("target", [("dev", shown), *dev.target_attrs.items()], [])
+            ]
         if dev.model:
             own["model"] = [_with_children("model", [("type", dev.model)], [])]
         _emit(w, "interface", [("type", dev.type), *dev.attrs.items()], dev, own)

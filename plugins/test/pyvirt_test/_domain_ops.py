@@ -61,9 +61,14 @@ def _parse(xml: str) -> DomainDef:
     from pyvirt.conf import parse_domain_xml  # here, not at the top: it loads lxml
 
     defn = parse_domain_xml(xml)
-    for index, iface in enumerate(defn.interfaces):
+    # testDomainGenerateIfnames: each unnamed interface gets the lowest testnetN no
+    # interface has yet
+    for iface in defn.interfaces:
         if not iface.target_dev:
-            iface.target_dev = f"testnet{index}"
+            taken = {i.target_dev for i in defn.interfaces}
+            iface.target_dev = next(
+                f"testnet{n}" for n in range(len(taken) + 1) if f"testnet{n}" not in taken
+            )
     return defn
 
 
