@@ -1,7 +1,10 @@
-"""Interface tap names as libvirt's test driver keeps them: a name of the kinds libvirt
-generates (vnetN, macvtapN, macvlanN) is dropped from a definition unless the tap is the
-user's (``managed='no'``), and every unnamed interface then gets the lowest free testnetN;
-``managed`` is kept.  Compared with virsh in process and through both daemons."""
+"""Names that belong to a run, not to a definition, as libvirt's test driver treats them.
+
+A tap name of the kinds libvirt generates (vnetN, macvtapN, macvlanN) is dropped from a
+definition unless the tap is the user's (``managed='no'``), and every unnamed interface then
+gets the lowest free testnetN (``managed`` is kept); a pty's path is never read from a
+definition, so ``ttyconsole`` has nothing to show.  Compared with virsh in process and
+through both daemons."""
 
 from __future__ import annotations
 
@@ -33,9 +36,19 @@ NAMED = (
 )
 
 
+PTY = (
+    "<domain type='test'><name>ptys</name><uuid>5ec0c5d4-6a36-4a70-9e36-3f7d6c1b2a02</uuid>"
+    "<memory>1024</memory><os><type>hvm</type></os><devices>"
+    "<serial type='pty'><source path='/dev/pts/5'/><target port='0'/></serial>"
+    "<console type='pty' tty='/dev/pts/5'><source path='/dev/pts/5'/>"
+    "<target type='serial' port='0'/></console></devices></domain>"
+)
+
+
 @pytest.fixture
 def scratch(tmp_path: Path) -> Path:
     (tmp_path / "named.xml").write_text(NAMED)
+    (tmp_path / "ptys.xml").write_text(PTY)
     return tmp_path
 
 
@@ -46,7 +59,10 @@ def scratch(tmp_path: Path) -> Path:
         "define {dir}/named.xml; start named; dumpxml named; domiflist named; "
         "dumpxml --inactive named; undefine named; destroy named",
         "create {dir}/named.xml; dumpxml named; domiflist named; destroy named",
+        "define {dir}/ptys.xml; dumpxml ptys; ttyconsole ptys; start ptys; dumpxml ptys; "
+        "ttyconsole ptys; destroy ptys; undefine ptys",
+        "create {dir}/ptys.xml; dumpxml ptys; ttyconsole ptys; destroy ptys",
     ],
 )
-def test_generated_tap_names_give_way_to_testnet_names(uri: str, scratch: Path, commands: str) -> None:
+def test_run_names_are_not_taken_from_a_definition(uri: str, scratch: Path, commands: str) -> None:
     compare("-c", uri, commands.format(dir=scratch))
