@@ -130,6 +130,25 @@ def test_iothreads_of_a_defined_domain(uri, tmp_path: Path):
 
 
 @pytest.mark.parametrize(
+    "threads",
+    [
+        "<iothreads>3</iothreads><iothreadids><iothread id='5'/></iothreadids>",  # topped up
+        "<iothreads>2</iothreads>",  # a count alone lists no ids
+        "<iothreads>1</iothreads><iothreadids><iothread id='5'/><iothread id='2'/></iothreadids>",
+        "<iothreadids><iothread id='3'/></iothreadids>",  # the count follows the ids
+    ],
+)
+@needs_virsh
+def test_a_definitions_iothread_ids_get_libvirts_defaults(uri, tmp_path: Path, threads: str):
+    xml = tmp_path / "ids.xml"
+    xml.write_text(
+        "<domain type='test'><name>ids</name><uuid>0b4c1d0e-5f7a-4a3e-9c1b-2d3e4f5a6b7d</uuid>"
+        f"<memory>1024</memory><vcpu>2</vcpu>{threads}<os><type>hvm</type></os></domain>"
+    )
+    compare("-c", uri, f"define {xml}; dumpxml ids; iothreadinfo ids; undefine ids")
+
+
+@pytest.mark.parametrize(
     "command",
     [
         "cpu-stats test",

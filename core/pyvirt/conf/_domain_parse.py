@@ -96,6 +96,31 @@ def _parse_uint(text: str | None) -> int | None:
     return int(text)
 
 
+def _iothread_ids(extra: dict[str, list[etree._Element]]) -> None:
+    """libvirt's IOThread defaults: the ``<iothreads>`` count is at least the number of
+    ``<iothreadids>`` listed, and listed ids are topped up to the count with the lowest
+    unused ids (a count alone lists none)."""
+    listed = extra.get("iothreadids")
+    if not listed:
+        return
+    ids = [el.get("id") for el in listed[0] if el.tag == "iothread"]
+    counted = extra.get("iothreads")
+    try:
+        count = int((counted[0].text or "").strip()) if counted else 0
+    except ValueError:
+        return  # left to the driver's own checks
+    if count < len(ids):
+        count_el = etree.Element("iothreads")
+        count_el.text = str(len(ids))
+        extra["iothreads"] = [count_el]
+    candidate = 1
+    while len(ids) < count:
+        if str(candidate) not in ids:
+            etree.SubElement(listed[0], "iothread", id=str(candidate))
+            ids.append(str(candidate))
+        candidate += 1
+
+
 def _metadata(elem: etree._Element | None) -> list[etree._Element]:
     """Keep namespaced children only, first per namespace, as libvirt's sanitizer does."""
     kept: list[etree._Element] = []
@@ -246,6 +271,7 @@ def parse_domain_xml(
         memtune = _memtune(d.extra.pop("memtune")[0])
         if len(memtune):
             d.extra["memtune"] = [memtune]
+    _iothread_ids(d.extra)
     # --- devices
     devs = child(root, "devices")
     for c in devs if devs is not None else []:
