@@ -94,7 +94,11 @@ def test_calls_that_start_or_stop_guests_stay_off_priority_workers() -> None:
     assert slow and not any(p.priority for p in slow)
 
 
-DEFAULTS = sorted(driver_methods() - {"connect_close", "connect_is_alive"})
+# connect_supports_feature's default answers "no" (libvirt's virConnectSupportsFeature gives 0
+# for a driver without the call), as connect_close and connect_is_alive have defaults too
+DEFAULTS = sorted(
+    driver_methods() - {"connect_close", "connect_is_alive", "connect_supports_feature"}
+)
 
 
 @pytest.mark.parametrize("method", DEFAULTS)
@@ -131,8 +135,10 @@ def _answer(method: str) -> Any:
         return DomainSnapshotRef(DomainRef("d", uuid, 1), "s")
     if method == "domain_checkpoint_create_xml":
         return pyvirt.DomainCheckpointRef(DomainRef("d", uuid, 1), "c")
-    if method == "domain_get_guest_info":
+    if method in ("domain_get_guest_info", "domain_get_launch_security_info"):
         return []  # typed parameters
+    if method == "domain_migrate_get_max_speed":
+        return 0
     if method == "domain_screenshot":
         return b"\x89PNG"
     if method == "domain_open_console":
@@ -275,6 +281,25 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "domain_set_user_password": lambda h: h[1].set_user_password("root", "pw"),
     "domain_set_lifecycle_action": lambda h: h[1].set_lifecycle_action(0, 1),
     "domain_get_guest_info": lambda h: h[1].guest_info(),
+    # IOThreads, jobs, migration tunables, launch security, dirty rate (helper "domjobs")
+    "domain_add_iothread": lambda h: h[1].add_iothread(1),
+    "domain_del_iothread": lambda h: h[1].del_iothread(1),
+    "domain_pin_iothread": lambda h: h[1].pin_iothread(1, b"\x01"),
+    "domain_set_iothread_params": lambda h: h[1].set_iothread_params(
+        1, [pyvirt.typed_param("poll_grow", pyvirt.TypedParameterType.UINT, 2)]
+    ),
+    "domain_abort_job": lambda h: h[1].abort_job(),
+    "domain_abort_job_flags": lambda h: h[1].abort_job(0),
+    "domain_migrate_set_max_downtime": lambda h: h[1].migrate_set_max_downtime(1),
+    "domain_migrate_set_compression_cache": lambda h: h[1].migrate_set_compression_cache(1),
+    "domain_migrate_set_max_speed": lambda h: h[1].migrate_set_max_speed(1),
+    "domain_migrate_get_max_speed": lambda h: h[1].migrate_get_max_speed(),
+    "domain_migrate_start_post_copy": lambda h: h[1].migrate_start_post_copy(),
+    "domain_get_launch_security_info": lambda h: h[1].launch_security_info_list(),
+    "domain_set_launch_security_state": lambda h: h[1].set_launch_security_state(
+        [pyvirt.typed_param("sev-secret", pyvirt.TypedParameterType.STRING, "c2VjcmV0")]
+    ),
+    "domain_start_dirty_rate_calc": lambda h: h[1].start_dirty_rate_calc(1),
     "domain_agent_set_response_timeout": lambda h: h[1].agent_set_response_timeout(5),
     "domain_authorized_ssh_keys_get": lambda h: h[1].authorized_ssh_keys("root"),
     "domain_authorized_ssh_keys_set": lambda h: h[1].set_authorized_ssh_keys("root", ["k"]),

@@ -274,7 +274,6 @@ VOLATILE = {
 #: Built commands whose probe pyvirsh does not answer as virsh yet: the comparison must still
 #: differ (it fails once fixed, so the entry goes).
 KNOWN_DIFFERENCES = {
-    "screenshot": "pyvirt's test driver has no screenshot; libvirt's sends its test image",
 }
 
 #: Values for a required positional option, by the option's name (virsh's synopsis <name>).

@@ -26,6 +26,7 @@ from pyvirt_test._nodedev_ops import NodeDeviceOps
 from pyvirt_test._numa_blkio_ops import NumaBlkioOps
 from pyvirt_test._pool_extra_ops import PoolExtraOps
 from pyvirt_test._save_ops import SaveOps
+from pyvirt_test._screenshot_ops import ScreenshotOps
 from pyvirt_test._snapshot_ops import SnapshotOps
 from pyvirt_test._state import EventListener, TestState
 from pyvirt_test._stats_ops import StatsOps
@@ -49,6 +50,7 @@ class TestConnection(
     StatsOps,
     DomainStatsOps,
     SaveOps,
+    ScreenshotOps,
     GuestOps,
     GuestMemoryOps,
     DomainOps,
