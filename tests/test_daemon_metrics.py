@@ -79,9 +79,14 @@ def test_counters_move_by_exactly_the_calls_made_during_a_burst(metered) -> None
     during: list[dict[str, float]] = []
     stop = threading.Event()
 
+    failures: list[BaseException] = []
+
     def scraper() -> None:
         while not stop.is_set():
-            during.append(scrape(port))
+            try:
+                during.append(scrape(port))
+            except Exception as exc:  # noqa: BLE001 - every failed scrape is the test's failure
+                failures.append(exc)
 
     thread = threading.Thread(target=scraper)
     thread.start()
@@ -95,6 +100,7 @@ def test_counters_move_by_exactly_the_calls_made_during_a_burst(metered) -> None
     finally:
         stop.set()
         thread.join()
+    assert not failures, failures[:3]
     after = scrape(port)
     assert after.get(HOSTNAME, 0) - before.get(HOSTNAME, 0) == calls
     assert after.get(LATENCY, 0) - before.get(LATENCY, 0) == calls
@@ -106,6 +112,23 @@ def test_counters_move_by_exactly_the_calls_made_during_a_burst(metered) -> None
     inf = ('pyvirt_rpc_call_duration_seconds_bucket{driver="test",le="+Inf",'
            'procedure="virConnectGetHostname"}')  # fmt: skip
     assert after[inf] == after[LATENCY]
+
+
+def test_an_empty_metrics_file_does_not_break_the_scrape(metered) -> None:
+    """A worker killed between creating its metrics file and sizing it leaves the file
+    empty for good (prometheus_client issue 1199): the scrape still counts everything."""
+    daemon, port = metered
+    with pyvirt.open(_uri(daemon)) as conn:
+        conn.hostname()
+    before = scrape(port)
+    empty = daemon.rundir / "metrics" / "counter_999999.db"
+    empty.touch()
+    try:
+        with pyvirt.open(_uri(daemon)) as conn:
+            conn.hostname()
+        assert scrape(port).get(HOSTNAME, 0) == before.get(HOSTNAME, 0) + 1
+    finally:
+        empty.unlink()
 
 
 def test_clients_are_counted_per_socket(metered) -> None:

@@ -14,7 +14,9 @@ application/openmetrics-text``), as prometheus_client negotiates.  What it holds
 
 from __future__ import annotations
 
+import glob
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -117,6 +119,39 @@ class GuestCollector:
             by_state.add_metric([driver, state], count)
 
 
+class WorkerFilesCollector:
+    """prometheus_client's multiprocess collector, over the files that hold something.
+
+    A process's metric file exists at 0 bytes for a moment after it is created, before
+    prometheus_client sizes it (client_python issue 1199): a scrape in that window, or
+    after a worker was killed in it, would fail whole.  An empty file has nothing counted
+    yet, so it is left out; a file removed under the scrape (a dead worker's live gauges)
+    just makes the scrape read the directory again."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    def collect(self) -> Iterator[Any]:
+        from prometheus_client.multiprocess import MultiProcessCollector
+
+        for attempt in range(3):
+            files = []
+            for name in glob.glob(os.path.join(self.path, "*.db")):
+                try:
+                    if os.path.getsize(name) > 0:
+                        files.append(name)
+                except FileNotFoundError:
+                    continue
+            try:
+                metrics = list(MultiProcessCollector.merge(files, accumulate=True))
+            except FileNotFoundError:
+                if attempt == 2:
+                    raise
+                continue
+            yield from metrics
+            return
+
+
 class MetricsServer:
     """The HTTP endpoint and the guest collector's thread, started and stopped together."""
 
@@ -129,10 +164,12 @@ class MetricsServer:
         self.thread: threading.Thread | None = None
 
     def start(self) -> None:
-        from prometheus_client import CollectorRegistry, multiprocess, start_http_server
+        from prometheus_client import CollectorRegistry, start_http_server
+
+        from pyvirtd._metrics import ENV
 
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        registry.register(WorkerFilesCollector(os.environ[ENV]))
         registry.register(self.guests)
         try:
             self.httpd, _ = start_http_server(self.port, self.address, registry=registry)
