@@ -445,7 +445,6 @@ EXPECTED_ERRORS = {
     "net-dhcp-leases": "not supported by the connection driver: virNetworkGetDHCPLeases",
     "nodememstats": "not supported by the connection driver: virNodeGetMemoryStats",
     "nodesuspend": "not supported by the connection driver: virNodeSuspendForDuration",
-    "screenshot": "not supported by the connection driver: virDomainScreenshot",
     "secret-define": "not supported by the connection driver: virSecretDefineXML",
     "secret-dumpxml": "not supported by the connection driver: virSecretLookupByUUID",
     "secret-event": "not supported by the connection driver: virConnectSecretEventRegisterAny",
