@@ -359,10 +359,10 @@ def _parse_disk(elem: etree._Element) -> DiskDef:
     )
 
 
-def _generated_ifname(name: str, target_attrs: dict[str, str]) -> bool:
+def generated_ifname(name: str, target_attrs: dict[str, str]) -> bool:
     """A tap name of the kinds libvirt generates (vnetN, macvtapN, macvlanN), which it drops
-    from a definition (parsing) and from inactive XML (formatting) unless the tap is one the
-    user manages (``managed='no'``)."""
+    from a definition (parse_domain_xml) and from inactive XML (formatting) unless the tap is
+    one the user manages (``managed='no'``)."""
     return target_attrs.get("managed") != "no" and name.startswith(("vnet", "macvtap", "macvlan"))
 
 
@@ -386,8 +386,6 @@ def _parse_interface(elem: etree._Element) -> InterfaceDef:
     modelled = {"mac", "source", "target", "model", "address"}
     target_attrs = {k: v for k, v in tgt.attrib.items() if k != "dev"} if tgt is not None else {}
     target_dev = tgt.get("dev") if tgt is not None else None
-    if target_dev and _generated_ifname(target_dev, target_attrs):
-        target_dev = None  # libvirt never takes a name of its own generated kinds from a user
     return InterfaceDef(
         type=elem.get("type", "network"),
         attrs={k: v for k, v in elem.attrib.items() if k != "type"},
@@ -648,7 +646,7 @@ def format_device(w: XMLWriter, dev: Device, *, inactive: bool, secure: bool) ->
         if dev.source:
             own["source"] = [_with_children("source", list(dev.source.items()), [])]
         shown = dev.target_dev
-        if shown and inactive and _generated_ifname(shown, dev.target_attrs):
+        if shown and inactive and generated_ifname(shown, dev.target_attrs):
             shown = None
         if shown or dev.target_attrs:
             own["target"] = [

@@ -32,6 +32,7 @@ from pyvirt.conf._devices import (
     GraphicsDef,
     InterfaceDef,
     VideoDef,
+    generated_ifname,
     parse_device,
 )
 from pyvirt.conf._domain import TOP_LEVEL_ORDER, DomainDef
@@ -144,12 +145,18 @@ def parse_domain_xml(
     domain_type_default: str | None = None,
     default_arch: str = "i686",
     driver_defaults: Callable[[DomainDef], None] | None = None,
+    live: bool = False,
 ) -> DomainDef:
     """Parse a domain document and apply libvirt's defaults (uuid, currentMemory, boot...).
 
     *driver_defaults* is the driver's own post-parse step (libvirt's ``domainPostParse``
     callback): it runs before the controllers and consoles the devices imply are added, as in
-    libvirt, which decides the order those come out in."""
+    libvirt, which decides the order those come out in.
+
+    *live*: the document is a driver's own record of a running domain (libvirt parses it
+    without VIR_DOMAIN_DEF_PARSE_INACTIVE).  Otherwise it is a definition, and names that
+    belong to a run are dropped as libvirt drops them: tap names of the kinds libvirt
+    generates (unless ``managed='no'``) and pty paths."""
     root = parse_document(xml, "domain_definition", _DOM)
     if root.tag != "domain":
         # virXMLParse's check, reported from libvirt's XML code as it is there.
@@ -283,8 +290,22 @@ def parse_domain_xml(
         dev = parse_device(c, os_type=d.os_type, arch=d.arch)
         if dev is not None:
             d.devices.append(dev)
+    if not live:
+        _forget_run_names(d.devices)
     _post_parse(d, driver_defaults)
     return d
+
+
+def _forget_run_names(devices: list[Device]) -> None:
+    """What a definition cannot carry (libvirt's inactive parse): a generated tap name and a
+    pty's path are a run's, read only from live XML."""
+    for dev in devices:
+        if isinstance(dev, InterfaceDef):
+            if dev.target_dev and generated_ifname(dev.target_dev, dev.target_attrs):
+                dev.target_dev = None
+        elif isinstance(dev, ChardevDef) and dev.type == "pty":
+            sources = ({k: v for k, v in s.items() if k != "path"} for s in dev.sources)
+            dev.sources = [kept for kept in sources if kept]
 
 
 #: <memtune>'s limits in the order libvirt writes them; VIR_DOMAIN_MEMORY_PARAM_UNLIMITED.

@@ -70,7 +70,7 @@ def load_status(path: Path) -> StatusRecord:
     if dom is None or mon is None or lib is None:
         raise ValueError(f"incomplete status file {path}")
     live_id = int(dom.get("id", "-1"))
-    live = parse_domain_xml(etree.tostring(dom), default_arch="x86_64")
+    live = parse_domain_xml(etree.tostring(dom), default_arch="x86_64", live=True)
     return StatusRecord(
         live=live,
         id=live_id,

@@ -57,17 +57,10 @@ _MAX_VCPUS = 32
 
 
 def _parse(xml: str) -> DomainDef:
-    """Parse a definition as libvirt's test driver does: pty paths dropped, interfaces
-    named testnetN."""
-    from pyvirt.conf import ChardevDef, parse_domain_xml  # here, not at the top: lxml
+    """Parse a definition and name its interfaces as libvirt's test driver does (testnetN)."""
+    from pyvirt.conf import parse_domain_xml  # here, not at the top: it loads lxml
 
     defn = parse_domain_xml(xml)
-    # libvirt reads a pty's path only from live XML (its own status), never from a
-    # definition: the tty belongs to a run
-    for dev in defn.devices:
-        if isinstance(dev, ChardevDef) and dev.type == "pty":
-            sources = ({k: v for k, v in s.items() if k != "path"} for s in dev.sources)
-            dev.sources = [kept for kept in sources if kept]
     # testDomainGenerateIfnames: each unnamed interface gets the lowest testnetN no
     # interface has yet
     for iface in defn.interfaces:
