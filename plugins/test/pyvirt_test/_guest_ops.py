@@ -15,7 +15,6 @@ from pyvirt import DomainFSInfo, ErrorCode, ErrorDomain, make_error
 from pyvirt.driver import domain_not_running, unsupported_flags
 
 from pyvirt_test._domain_ops import DomainOps
-from pyvirt_test._keycodes import CODESET_NAMES, accepts
 
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
 TYPE_CHECKING = False
@@ -116,6 +115,8 @@ class GuestOps(DomainOps):
         self, dom_ref: DomainRef, codeset: int, holdtime: int, keycodes: list[int], flags: int
     ) -> None:
         """Every code must translate to the Linux codeset, as libvirt's keymaps allow."""
+        from pyvirt_test._keycodes import CODESET_NAMES, accepts  # a table: not at start-up
+
         unsupported_flags(flags, 0, "testDomainSendKey", _T)
         with self.state.lock:
             self._active(dom_ref)
