@@ -98,6 +98,31 @@ def test_qemu_and_its_vcpus_are_placed_and_the_files_are_the_truth(qemu_root: Pa
         drv.stop()
 
 
+def test_a_partition_another_start_has_only_just_made_is_used(qemu_root: Path) -> None:
+    """Two guests starting at once both find their partition missing and both create it;
+    the second must use the first's, even before that one gave the cpuset its CPUs."""
+    partition = f"pyvirt-half-{uuid.uuid4().hex[:8]}"
+    cpuset = Path("/sys/fs/cgroup/cpuset") / partition
+    if not (cpuset.parent / "cpuset.cpus").exists():
+        pytest.skip("no cgroup v1 cpuset hierarchy here")
+    cpuset.mkdir()  # as a racing start leaves it: made, CPUs not copied yet
+    assert (cpuset / "cpuset.cpus").read_text().strip() == ""
+    drv = InProcessDriver(qemu_root, privileged=True)
+    try:
+        resource = f"<resource><partition>/{partition}</partition></resource>"
+        dom = drv.connect().define_domain(_xml("cg-half", resource))
+        dom.start()
+        [pid] = qemu_pids(qemu_root)
+        scope = f"{partition}/qemu-{dom.id}-cg-half.libvirt-qemu"
+        assert f"cpuset:/{scope}/emulator\n" in Path(f"/proc/{pid}/cgroup").read_text()
+        dom.destroy()
+    finally:
+        drv.stop()
+        for controller in Path("/sys/fs/cgroup").iterdir():
+            if (controller / partition).is_dir():
+                (controller / partition).rmdir()
+
+
 def test_bad_values_and_the_session_driver_get_libvirts_errors(qemu_root: Path) -> None:
     drv = InProcessDriver(qemu_root, privileged=True)
     try:

@@ -143,14 +143,16 @@ def find_domain_cgroup(live: DomainDef, run_id: int,
 
 
 def _mkdir(path: Path, *, inherit_cpuset: bool) -> None:
-    if path.is_dir():
-        return
-    path.mkdir()
+    """Create a cgroup directory, or use the one there: the partition (``machine``) is
+    shared by every guest, and two guests starting at once both find it missing."""
+    with contextlib.suppress(FileExistsError):
+        path.mkdir()
     if inherit_cpuset:
         # A v1 cpuset cgroup starts with no CPU and no node: a task cannot join it
-        # until it is given its parent's.
+        # until it is given its parent's (whoever created the directory).
         for name in ("cpuset.cpus", "cpuset.mems"):
-            (path / name).write_text((path.parent / name).read_text())
+            if not (path / name).read_text().strip():
+                (path / name).write_text((path.parent / name).read_text())
 
 
 def _move(target: Path, pids: list[int], threads: bool) -> None:
