@@ -17,6 +17,8 @@ import sys
 import uuid
 from pathlib import Path
 
+import pytest
+
 from daemon_helpers import start_daemon
 from qemu_helpers import (  # noqa: F401 - fixtures
     daemon_env,
@@ -33,10 +35,23 @@ PYVIRSH = shutil.which("pyvirsh", path=os.path.dirname(sys.executable)) or "pyvi
 
 pytestmark = [needs_qemu, needs_libvirtd_qemu]
 
-def _run(program: list[str], script: str, name: str, env: dict[str, str]) -> str:
-    status, out, err = virsh_script(program, script, name, env)
-    assert status == 0, (program, out, err)
-    return out
+def _reference(script: str, name: str, env: dict[str, str]) -> str:
+    """virsh's output against libvirtd, from a run in which no command failed.
+
+    A loaded machine sometimes makes libvirtd fail a start (QEMU slow to answer its
+    monitor): that run is no reference, so it is made again."""
+    errors = []
+    for _ in range(3):
+        try:
+            status, out, err = virsh_script([VIRSH or "virsh"], script, name, env)
+        finally:
+            for cleanup in ("destroy", "undefine"):
+                subprocess.run([VIRSH or "virsh", "-c", "qemu:///system", cleanup, name],
+                               capture_output=True, timeout=60, check=False)  # fmt: skip
+        if status == 0 and not err:
+            return out
+        errors.append(err)
+    pytest.skip(f"libvirtd failed the script three times: {errors}")
 
 
 def test_dominfo_and_domstate_match_libvirtd_through_a_whole_lifecycle_and_paused_starts(
@@ -58,19 +73,16 @@ def test_dominfo_and_domstate_match_libvirtd_through_a_whole_lifecycle_and_pause
         f"create --paused {xml}; domstate --reason {name}; destroy {name}"
     )
     plain = {k: v for k, v in os.environ.items() if not k.endswith("DEFAULT_URI")}
-    try:
-        want = _run([VIRSH or "virsh"], script, name, plain)
-    finally:
-        for cleanup in ("destroy", "undefine"):
-            subprocess.run([VIRSH or "virsh", "-c", "qemu:///system", cleanup, name],
-                           capture_output=True, timeout=60, check=False)  # fmt: skip
+    want = _reference(script, name, plain)
     rundir, env = daemon_env
     daemon = start_daemon(rundir, env=env)
     try:
         daemon.wait_worker("qemu")
-        got = _run([PYVIRSH], script, name, {**plain, "PYVIRT_RUNTIME_DIR": str(rundir)})
+        status, got, err = virsh_script([PYVIRSH], script, name,
+                                        {**plain, "PYVIRT_RUNTIME_DIR": str(rundir)})  # fmt: skip
     finally:
         daemon.stop()
+    assert (status, err) == (0, "")
     assert "Security model: none" in want  # what libvirtd says without a security driver
     assert got == want
     assert qemu_pids(qemu_root) == []
