@@ -18,7 +18,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from daemon_helpers import start_daemon
 from qemu_helpers import (  # noqa: F401 - fixtures
     daemon_env,
