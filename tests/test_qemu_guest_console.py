@@ -60,13 +60,15 @@ def _ask(fd: int, command: str, answer: bytes) -> bytes:
     swallows what arrives while it asks the terminal for the cursor position.
     """
     deadline = time.monotonic() + TIMEOUT
+    seen = ""
     while True:
         os.write(fd, b"\r")
         try:
             _read_until(fd, PROMPT.encode(), timeout=2.0)
             break
-        except AssertionError:
-            assert time.monotonic() < deadline, "the guest's shell never answered"
+        except AssertionError as late:
+            seen = str(late).splitlines()[0] or seen  # what arrived instead of a prompt
+            assert time.monotonic() < deadline, f"the guest's shell never answered: {seen}"
     os.write(fd, command.encode() + b"\r")
     return _read_until(fd, answer)
 
