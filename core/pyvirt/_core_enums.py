@@ -126,3 +126,21 @@ class ListStoragePoolsFlags(enum.IntFlag):
     ZFS = 131072
     VSTORAGE = 262144
     ISCSI_DIRECT = 524288
+
+
+class DomainSnapshotListFlags(enum.IntFlag):
+    """VIR_DOMAIN_SNAPSHOT_LIST_* (here: the driver kit's snapshot tree, which every test
+    connection loads, filters with them)."""
+
+    DESCENDANTS = 1
+    ROOTS = 1
+    METADATA = 2
+    LEAVES = 4
+    NO_LEAVES = 8
+    NO_METADATA = 16
+    INACTIVE = 32
+    ACTIVE = 64
+    DISK_ONLY = 128
+    INTERNAL = 256
+    EXTERNAL = 512
+    TOPOLOGICAL = 1024

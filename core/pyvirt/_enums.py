@@ -11,6 +11,7 @@ import enum
 # Defined apart because every connection needs them as it is imported (records carry the
 # states); re-exported here, where the rest of the enums live.
 from pyvirt._core_enums import ConnectFlags as ConnectFlags
+from pyvirt._core_enums import DomainSnapshotListFlags as DomainSnapshotListFlags
 from pyvirt._core_enums import DomainState as DomainState
 from pyvirt._core_enums import ListDomainsFlags as ListDomainsFlags
 from pyvirt._core_enums import ListNetworksFlags as ListNetworksFlags
@@ -238,23 +239,6 @@ class DomainSnapshotDeleteFlags(enum.IntFlag):
     CHILDREN = 1
     METADATA_ONLY = 2
     CHILDREN_ONLY = 4
-
-
-class DomainSnapshotListFlags(enum.IntFlag):
-    """VIR_DOMAIN_SNAPSHOT_LIST_*."""
-
-    DESCENDANTS = 1
-    ROOTS = 1
-    METADATA = 2
-    LEAVES = 4
-    NO_LEAVES = 8
-    NO_METADATA = 16
-    INACTIVE = 32
-    ACTIVE = 64
-    DISK_ONLY = 128
-    INTERNAL = 256
-    EXTERNAL = 512
-    TOPOLOGICAL = 1024
 
 
 class DomainSnapshotRevertFlags(enum.IntFlag):

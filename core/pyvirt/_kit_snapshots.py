@@ -12,7 +12,7 @@ snapshots' ``parent`` names; ``current`` names the current snapshot.
 
 from __future__ import annotations
 
-from pyvirt._enums import DomainSnapshotListFlags
+from pyvirt._core_enums import DomainSnapshotListFlags
 
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
 TYPE_CHECKING = False
