@@ -44,6 +44,7 @@ from pyvirt.driver import (
     unsupported_flags,
 )
 
+from pyvirt_test._lookup_ops import DomainLookupOps
 from pyvirt_test._objects import TestDomain
 from pyvirt_test._state import TestState
 
@@ -72,21 +73,14 @@ def _parse(xml: str) -> DomainDef:
     return defn
 
 
-def _snapshot_count(dom: TestDomain) -> int:
-    return len(dom.snapshots)
-
-
-def _checkpoint_count(dom: TestDomain) -> int:
-    return len(dom.checkpoints)
-
-
 def _not_running(dom: TestDomain) -> Exception:
     return make_error(ErrorCode.INTERNAL_ERROR, _T, f"domain '{dom.name}' not running")
 
 
 
-class DomainOps:
-    """Mixin for the test connection; ``self.state`` is its :class:`TestState`."""
+class DomainOps(DomainLookupOps):
+    """Mixin for the test connection (life cycle, definitions); ``self.state`` is its
+    :class:`TestState`."""
 
     state: TestState
     driver_name = "Test"
@@ -97,33 +91,6 @@ class DomainOps:
     def _hooks(self, phase: DomainHookPhase, dom: TestDomain, live_id: int = -1) -> None:
         """Run lifecycle hooks for *dom*; callers hold no lock, so hooks may call the API."""
         run_domain_hooks(phase, driver="test", defn=dom.live, live_id=live_id)
-
-    def _dom(self, ref: DomainRef) -> TestDomain:
-        """The domain behind a handle.  A vanished one is reported with its uuid and name,
-        as libvirt's testDomObjFromDomain does (plain lookups say only "Domain not found")."""
-        return self.state.domains.from_ref(ref)
-
-    # -- lookup and listing ---------------------------------------------------------------
-    def connect_list_all_domains(self, flags: int) -> list[DomainRecord]:
-        with self.state.lock:
-            return self.state.domains.list_all(
-                flags,
-                "testConnectListAllDomains",
-                snapshots=_snapshot_count,
-                checkpoints=_checkpoint_count,
-            )
-
-    def domain_lookup_by_name(self, name: str) -> DomainRecord:
-        with self.state.lock:
-            return self.state.domains.lookup_by_name(name).record()
-
-    def domain_lookup_by_uuid(self, uuid: str) -> DomainRecord:
-        with self.state.lock:
-            return self.state.domains.lookup_by_uuid(uuid).record()
-
-    def domain_lookup_by_id(self, id: int) -> DomainRecord:
-        with self.state.lock:
-            return self.state.domains.lookup_by_id(id).record()
 
     # -- define / create / undefine -------------------------------------------------------
     def domain_define_xml(self, xml: str, flags: int) -> DomainRecord:
