@@ -245,15 +245,14 @@ def test_a_stream_is_bound_once_and_an_unbound_one_is_invalid(conn: pyvirt.Conne
     assert err.value.code == ErrorCode.INVALID_ARG
 
 
-def _daemon_only(conn: pyvirt.Connection) -> None:
-    if not hasattr(conn, "_pyvirtd"):
-        pytest.skip("a property of the daemon path")
+#: For a property of the daemon path: the connection through pyvirtd alone.
+daemon_only = pytest.mark.parametrize("conn", ["daemon"], indirect=True)
 
 
+@daemon_only
 def test_an_oversized_chunk_is_refused_with_an_rpc_error(
     conn: pyvirt.Connection, pool: pyvirt.StoragePool
 ) -> None:
-    _daemon_only(conn)
     vol = _volume(pool, "big.img", MiB)
     stream = conn.new_stream()
     vol.upload(stream)
@@ -273,12 +272,12 @@ def _rss_kib(pid: int) -> int:
     raise AssertionError("no VmRSS")
 
 
+@daemon_only
 def test_a_reader_that_does_not_read_keeps_the_worker_memory_bounded(
     conn: pyvirt.Connection, pool: pyvirt.StoragePool
 ) -> None:
     """512 MiB to download, read one piece, then stop reading for a while: without credit
     the worker would read the whole volume into its send queue; with it, at most a window."""
-    _daemon_only(conn)
     worker = conn._pyvirtd.worker_pids()["qemu"]  # type: ignore[attr-defined]
     vol = _volume(pool, "huge.img", 512 * MiB)  # sparse: reading it is cheap, its zeros not
     before = _rss_kib(worker)
@@ -297,12 +296,12 @@ def test_a_reader_that_does_not_read_keeps_the_worker_memory_bounded(
     assert received >= 64 * MiB  # the stream goes on once the reader reads
 
 
+@daemon_only
 def test_a_read_only_connection_can_neither_upload_nor_download(
     conn: pyvirt.Connection, pool: pyvirt.StoragePool
 ) -> None:
     """libvirt's virStorageVolDownload refuses read-only connections too (data_read is not a
     read permission): so does pyvirt, before the worker opens anything."""
-    _daemon_only(conn)
     vol = _volume(pool, "ro.img", MiB)
     with pyvirt.open("qemu:///system", read_only=True) as ro:
         ro_vol = pyvirt.StorageVol(ro, vol.ref)
@@ -315,11 +314,11 @@ def test_a_read_only_connection_can_neither_upload_nor_download(
             )
 
 
+@daemon_only
 def test_libvirt_python_virstream_over_pyvirt(
     conn: pyvirt.Connection, pool: pyvirt.StoragePool, qemu_root: Path
 ) -> None:
     """libvirt-python's shapes: handlers with opaque, recv's -3 at a hole, return values."""
-    _daemon_only(conn)
     _volume(pool, "lv.img", 8 * MiB)
     lc = libvirt.open("qemu:///system")
     try:
@@ -365,6 +364,7 @@ def test_a_download_longer_than_the_worker_backlog_arrives_whole(
     assert received == 320 * MiB
 
 
+@daemon_only
 def test_a_screenshot_comes_on_a_stream_through_the_daemon(
     conn: pyvirt.Connection, qemu_root: Path
 ) -> None:
@@ -375,7 +375,6 @@ def test_a_screenshot_comes_on_a_stream_through_the_daemon(
     import pyvirt.aio
     from qemu_helpers import guest_xml
 
-    _daemon_only(conn)
     dom = conn.define_domain(guest_xml("shot", None))
     dom.start()
     try:
