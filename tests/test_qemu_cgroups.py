@@ -98,6 +98,32 @@ def test_qemu_and_its_vcpus_are_placed_and_the_files_are_the_truth(qemu_root: Pa
         drv.stop()
 
 
+def test_a_hotplugged_vcpu_gets_its_cgroup_tunables_and_pin_as_a_boot_vcpu(
+    qemu_root: Path,
+) -> None:
+    drv = InProcessDriver(qemu_root, privileged=True)
+    try:
+        xml = _xml("cg-plug", "<cputune><vcpupin vcpu='1' cpuset='0'/><period>100000</period>"
+                   "<quota>30000</quota></cputune>").replace(
+            "<vcpu>2</vcpu>", "<vcpu current='1'>2</vcpu>")  # fmt: skip
+        dom = drv.connect().define_domain(xml)
+        dom.start()
+        cpu = CPU_V1 / _scope(dom.id, "cg-plug")
+        assert not (cpu / "vcpu1").exists()
+        dom.set_vcpus(2, 1)  # VIR_DOMAIN_AFFECT_LIVE: QEMU's device_add of the second vCPU
+        [tid] = [int(t) for t in (cpu / "vcpu1" / "tasks").read_text().split()]
+        assert tid not in {int(t) for t in (cpu / "vcpu0" / "tasks").read_text().split()}
+        assert (cpu / "vcpu1" / "cpu.cfs_quota_us").read_text().strip() == "30000"
+        assert os.sched_getaffinity(tid) == {0}
+        # schedinfo reaches the plugged vCPU too
+        dom.set_scheduler_parameters(_params(vcpu_quota=40000))
+        assert (cpu / "vcpu1" / "cpu.cfs_quota_us").read_text().strip() == "40000"
+        dom.destroy()
+        assert not cpu.exists()
+    finally:
+        drv.stop()
+
+
 def test_a_partition_another_start_has_only_just_made_is_used(qemu_root: Path) -> None:
     """Two guests starting at once both find their partition missing and both create it;
     the second must use the first's, even before that one gave the cpuset its CPUs."""

@@ -30,6 +30,8 @@ __all__ = [
     "DomainCgroup",
     "create_domain_cgroup",
     "find_domain_cgroup",
+    "place_vcpu",
+    "remove_vcpu",
     "set_partition",
 ]
 
@@ -201,3 +203,28 @@ def create_domain_cgroup(live: DomainDef, run_id: int, pid: int, vcpu_tids: dict
         return DomainCgroup(2, {c: path for c in ("cpu", "memory", "io", "cpuset")})
     except OSError as exc:
         raise _err(f"Unable to create cgroup for {live.name}: {exc.strerror or exc}") from exc
+
+
+def place_vcpu(cg: DomainCgroup, vcpu: int, tid: int) -> None:
+    """A hotplugged vCPU's thread into a ``vcpuN`` child of its own, as the boot vCPUs are
+    at start (libvirt's qemuProcessSetupVcpu); on v2 it stays in the guest's one leaf."""
+    if cg.version != 1:
+        return
+    try:
+        for controller in _SPLIT:
+            if controller in cg.dirs:
+                child = cg.dirs[controller] / f"vcpu{vcpu}"
+                _mkdir(child, inherit_cpuset=controller == "cpuset")
+                _move(child, [tid], threads=True)
+    except OSError as exc:
+        raise _err(f"Unable to add vcpu {vcpu} to its cgroup: {exc.strerror or exc}") from exc
+
+
+def remove_vcpu(cg: DomainCgroup, vcpu: int) -> None:
+    """An unplugged vCPU's ``vcpuN`` children go (its thread is gone with it)."""
+    if cg.version != 1:
+        return
+    for controller in _SPLIT:
+        if controller in cg.dirs:
+            with contextlib.suppress(OSError):
+                (cg.dirs[controller] / f"vcpu{vcpu}").rmdir()

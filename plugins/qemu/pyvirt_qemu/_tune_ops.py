@@ -33,7 +33,7 @@ from pyvirt_qemu._cgroups import DomainCgroup, find_domain_cgroup
 if TYPE_CHECKING:
     from pyvirt_qemu._domain import QemuDomain
 
-__all__ = ["TuneOps", "apply_tunables"]
+__all__ = ["TuneOps", "apply_tunables", "apply_vcpu_tunables"]
 
 _Q = ErrorDomain.QEMU
 _LIVE, _CONFIG, _STRING_OKAY = 1, 2, 4
@@ -158,7 +158,9 @@ def _write_sched(cg: DomainCgroup, name: str, value: int, vcpus: int) -> None:
         cg.write("cpu", "cpu.max", f"{quota} {period}")
         return
     key = "cpu.cfs_period_us" if name.endswith("period") else "cpu.cfs_quota_us"
-    places = [f"vcpu{i}" for i in range(vcpus)] if name.startswith("vcpu") else [_cfs_place(name)]
+    places = [_cfs_place(name)]
+    if name.startswith("vcpu"):  # the vCPUs present: an absent (unplugged) one has no cgroup
+        places = [f"vcpu{i}" for i in range(vcpus) if cg.path("cpu", f"vcpu{i}").is_dir()]
     for place in places:
         cg.write("cpu", key, str(value), place)
 
@@ -210,6 +212,15 @@ def apply_tunables(cg: DomainCgroup, live: DomainDef) -> None:
     if weight:
         controller, name = _blkio_weight_file(cg)
         cg.write(controller, name, weight)
+
+
+def apply_vcpu_tunables(cg: DomainCgroup, live: DomainDef, vcpu: int) -> None:
+    """A hotplugged vCPU's cgroup gets the definition's vCPU period and quota, as the
+    boot vCPUs got them at start."""
+    tune = _children(live, "cputune")
+    for key, tag in (("cpu.cfs_period_us", "period"), ("cpu.cfs_quota_us", "quota")):
+        if cg.version == 1 and tune.get(tag, "").lstrip("-").isdigit() and int(tune[tag]) != 0:
+            cg.write("cpu", key, tune[tag], f"vcpu{vcpu}")
 
 
 # ---------------------------------------------------------------- the API

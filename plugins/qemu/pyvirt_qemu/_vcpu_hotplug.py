@@ -10,7 +10,9 @@ DEVICE_DELETED and then answers libvirt's "vcpu unplug request timed out"; a lat
 finishes the removal (:func:`vcpu_deleted`).
 
 The live XML then carries libvirt's ``<vcpus>``: each vCPU's ``enabled``, ``hotpluggable``
-and, while enabled, the ``order`` it came online in (boot CPUs first).
+and, while enabled, the ``order`` it came online in (boot CPUs first).  A plugged vCPU's
+thread gets what a boot vCPU's got at start: its ``vcpuN`` cgroup with the definition's
+vCPU period and quota, and its ``<vcpupin>``; an unplugged one's cgroup goes.
 """
 
 from __future__ import annotations
@@ -22,8 +24,11 @@ from typing import TYPE_CHECKING, Any
 from lxml import etree
 from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error
 
+from pyvirt_qemu._cgroups import find_domain_cgroup, place_vcpu, remove_vcpu
 from pyvirt_qemu._hotplug import REMOVE_WAIT
 from pyvirt_qemu._lifecycle import save_run_status
+from pyvirt_qemu._tune_ops import apply_vcpu_tunables
+from pyvirt_qemu._vcpu_ops import pin_plugged_vcpu, vcpu_threads
 
 if TYPE_CHECKING:
     from pyvirt.conf import DomainDef
@@ -115,6 +120,29 @@ def plug_vcpus(driver: QemuDriver, dom: QemuDomain, run: Run, wanted: list[int])
         state.enabled[vcpu] = True
         state.order[vcpu] = max(state.order.values(), default=0) + 1
         _update_live(driver, dom, run, state)
+        _set_up_thread(driver, dom, run, vcpu)
+
+
+def _set_up_thread(driver: QemuDriver, dom: QemuDomain, run: Run, vcpu: int) -> None:
+    """libvirt's qemuProcessSetupVcpu for a just plugged vCPU: cgroup, tunables, pin."""
+    tid = vcpu_threads(run).get(vcpu)
+    with driver.lock:
+        live = dom.live
+    if tid is None or live is None:
+        return
+    cg = find_domain_cgroup(live, dom.id)
+    if cg is not None:
+        place_vcpu(cg, vcpu, tid)
+        apply_vcpu_tunables(cg, live, vcpu)
+    pin_plugged_vcpu(live, vcpu, tid)
+
+
+def _forget_thread(driver: QemuDriver, dom: QemuDomain, vcpu: int) -> None:
+    with driver.lock:
+        live = dom.live
+    cg = find_domain_cgroup(live, dom.id) if live is not None else None
+    if cg is not None:
+        remove_vcpu(cg, vcpu)
 
 
 def unplug_vcpus(driver: QemuDriver, dom: QemuDomain, run: Run, wanted: list[int]) -> None:
@@ -139,6 +167,7 @@ def unplug_vcpus(driver: QemuDriver, dom: QemuDomain, run: Run, wanted: list[int
                              "vcpu unplug request timed out. Unplug result must be manually "
                              "inspected in the domain")  # fmt: skip
         _update_live(driver, dom, run, _current(driver, dom, run))
+        _forget_thread(driver, dom, vcpu)
 
 
 def vcpu_deleted(driver: QemuDriver, dom: QemuDomain, run: Run, alias: str) -> None:
@@ -151,6 +180,7 @@ def vcpu_deleted(driver: QemuDriver, dom: QemuDomain, run: Run, alias: str) -> N
                 return
         with contextlib.suppress(VirtError):
             _update_live(driver, dom, run, _current(driver, dom, run))
+        _forget_thread(driver, dom, int(alias.removeprefix("vcpu")))
 
     with_job(driver, dom, "vcpu removal", body)
 

@@ -80,6 +80,13 @@ def apply_pins(run: Run, live: DomainDef) -> None:
         _set_affinity(_emulator_threads(run, vcpus), pin)
 
 
+def pin_plugged_vcpu(live: DomainDef, vcpu: int, tid: int) -> None:
+    """A hotplugged vCPU's thread pinned as its ``<vcpupin>`` says (as at start)."""
+    pin = vcpu_pin(live, vcpu)
+    if pin is not None:
+        _set_affinity([tid], pin)
+
+
 class VcpuOps(AffectOps):
     """Mixin for :class:`~pyvirt_qemu._driver.QemuConnection`."""
 
