@@ -69,15 +69,23 @@ class QemuPaths:
             d.mkdir(parents=True, exist_ok=True, mode=0o700)
 
 
-def atomic_write(path: Path, text: str, mode: int = 0o600) -> None:
-    """Replace *path* with *text* all at once, or raise libvirt's system error."""
+def atomic_write(path: Path, text: str, mode: int = 0o600, *, durable: bool = True) -> None:
+    """Replace *path* with *text* all at once, or raise libvirt's system error.
+
+    *durable* syncs the data to disk before the rename, for what must outlive the host
+    (definitions, snapshots).  Run-time state (a running guest's status, an active
+    network's or pool's) passes False: it lives as long as the host's uptime (libvirt keeps
+    it under /run, a tmpfs, where a sync costs nothing), the rename alone keeps it whole
+    across a daemon crash, and after a power loss its guests are gone anyway.  Synced, it
+    cost a suspend or resume most of its time where the run directory is on a disk."""
     tmp: str | None = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(text)
             out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                os.fsync(out.fileno())
         os.chmod(tmp, mode)
         os.replace(tmp, path)
         tmp = None

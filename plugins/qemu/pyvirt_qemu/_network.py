@@ -134,7 +134,9 @@ class NetworkState:
         root = etree.Element("networkstatus")
         root.append(etree.fromstring(format_network_xml(live)))
         etree.indent(root, space="  ")
-        atomic_write(self._status_path(live.name), _STATUS_HEADER + etree.tostring(root, encoding="unicode") + "\n")
+        atomic_write(self._status_path(live.name),
+                     _STATUS_HEADER + etree.tostring(root, encoding="unicode") + "\n",
+                     durable=False)  # fmt: skip
 
     def emit(self, net: QemuNetwork, event: int) -> None:
         ev = ObjectEvent("network", net.name, net.uuid, -1, int(event), 0)

@@ -58,7 +58,7 @@ def save_status(run_dir: Path, rec: StatusRecord) -> None:
     root.append(etree.fromstring(format_domain_xml(rec.live, live_id=rec.id, secure=True)))
     etree.indent(root, space="  ")
     text = _HEADER + etree.tostring(root, encoding="unicode") + "\n"
-    atomic_write(_path(run_dir, rec.live.name), text)
+    atomic_write(_path(run_dir, rec.live.name), text, durable=False)
 
 
 def load_status(path: Path) -> StatusRecord:

@@ -169,7 +169,8 @@ class StorageState:
 
     def _activate(self, pool: DirPool) -> None:
         pool.volumes = _scan(pool)
-        atomic_write(self.run_dir / f"{pool.name}.xml", conf.format_pool_xml(pool.defn))
+        atomic_write(self.run_dir / f"{pool.name}.xml", conf.format_pool_xml(pool.defn),
+                     durable=False)  # fmt: skip
         pool.active = True
 
     def _deactivate(self, pool: DirPool) -> None:
