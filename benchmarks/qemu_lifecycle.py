@@ -159,6 +159,44 @@ print(json.dumps(times))
 """
 BURST = 20
 
+# A running guest with a qcow2 disk: an internal snapshot (RAM and disk, QEMU's
+# snapshot-save), a revert to it (snapshot-load) and its deletion, each timed.
+SNAPSHOT_CLIENT = r"""
+import json, os, sys, time
+api, cycles, disk = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+name = f"bench-snapshot-{os.getpid()}"
+xml = (f"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>"
+       "<os><type arch='x86_64'>hvm</type></os><devices><disk type='file' device='disk'>"
+       f"<driver name='qemu' type='qcow2'/><source file='{disk}'/><target dev='vda' bus='virtio'/>"
+       "</disk><serial type='pty'/></devices></domain>")
+if api == "libvirt":
+    import libvirt
+    libvirt.registerErrorHandler(lambda *a: None, None)
+    conn = libvirt.open("qemu:///system")
+    dom = conn.defineXML(xml); dom.create()
+    take = lambda x: dom.snapshotCreateXML(x, 0)
+    revert = lambda s: dom.revertToSnapshot(s)
+else:
+    import pyvirt
+    conn = pyvirt.open("qemu:///system")
+    dom = conn.define_domain(xml); dom.start()
+    take = dom.snapshot_create_xml
+    revert = lambda s: s.revert()
+times = {"snapshot create": [], "snapshot revert": [], "snapshot delete": []}
+try:
+    for i in range(cycles + 1):
+        t = time.perf_counter(); snap = take(f"<domainsnapshot><name>s{i}</name></domainsnapshot>")
+        took = {"snapshot create": time.perf_counter() - t}
+        t = time.perf_counter(); revert(snap); took["snapshot revert"] = time.perf_counter() - t
+        t = time.perf_counter(); snap.delete(); took["snapshot delete"] = time.perf_counter() - t
+        if i:
+            for k, v in took.items():
+                times[k].append(v)
+finally:
+    dom.destroy(); dom.undefine()
+print(json.dumps(times))
+"""
+
 
 def run_client(
     python: str, api: str, cycles: int, env: dict[str, str], body: str = CLIENT, *extra: str
@@ -210,6 +248,9 @@ def main(argv: list[str]) -> int:
         print("qemu-system-x86_64 is not installed", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="pvb-", dir="/tmp") as tmp:
+        # pyvirtd runs QEMU as libvirt's DAC user (libvirt-qemu), as libvirtd does: it must
+        # be able to reach the driver's directories under this one.
+        os.chmod(tmp, 0o755)
         rundir, qemu_root = Path(tmp) / "run", Path(tmp) / "q"
         guest_files = build_bench_guest(Path(tmp) / "guest")
         daemon = start_pyvirtd(rundir, qemu_root)
@@ -218,19 +259,26 @@ def main(argv: list[str]) -> int:
             ours = run_client(sys.executable, "pyvirt", cycles, env)
             ours_burst = run_client(sys.executable, "pyvirt", cycles, env, BURST_CLIENT,
                                     str(BURST))  # fmt: skip
+            disk = snapshot_disk(Path(tmp), "ours")
+            ours_snap = run_client(sys.executable, "pyvirt", cycles, env, SNAPSHOT_CLIENT,
+                                   str(disk))  # fmt: skip
             ours_guest = None
             if guest_files is not None:
+                logs = Path(tmp) / "logs"  # QEMU (libvirt-qemu) writes the console logs
+                logs.mkdir(mode=0o777)
+                os.chmod(logs, 0o777)
                 ours_guest = run_client(sys.executable, "pyvirt", cycles, env, GUEST_CLIENT,
-                                        *guest_files, str(Path(tmp)))  # fmt: skip
+                                        *guest_files, str(logs))  # fmt: skip
         finally:
             daemon.send_signal(signal.SIGTERM)
             try:
                 daemon.wait(15)
             except subprocess.TimeoutExpired:
                 daemon.kill()
-        theirs = theirs_guest = theirs_burst = None
+        theirs = theirs_guest = theirs_burst = theirs_snap = None
         if libvirtd_available():
             theirs = run_client(SYSTEM_PYTHON, "libvirt", cycles, dict(os.environ))
+            theirs_snap = libvirt_snapshot_run(cycles)
             theirs_burst = run_client(SYSTEM_PYTHON, "libvirt", cycles, dict(os.environ),
                                       BURST_CLIENT, str(BURST))  # fmt: skip
             if guest_files is not None:
@@ -241,6 +289,9 @@ def main(argv: list[str]) -> int:
     print()
     print_table(f"{BURST} guests (64 MiB TCG) at once: median of {cycles} cycles (ms)",
                 tuple(ours_burst), ours_burst, theirs_burst)  # fmt: skip
+    print()
+    print_table(f"Internal snapshot of a running 64 MiB TCG guest, 16 MiB qcow2: median of "
+                f"{cycles} cycles (ms)", tuple(ours_snap), ours_snap, theirs_snap)  # fmt: skip
     if ours_guest is not None:
         print()
         print_table(f"Linux guest (tests/qemu_guest.py), 128 MiB TCG: median of {cycles} "
@@ -258,6 +309,23 @@ def build_bench_guest(dest: Path) -> tuple[str, str] | None:
         return None
     guest = qemu_guest.build_guest(dest)
     return str(guest.kernel), str(guest.initrd)
+
+
+def snapshot_disk(directory: Path, name: str) -> Path:
+    """An empty 16 MiB qcow2 image (internal snapshots need one), readable by libvirt-qemu."""
+    path = directory / f"{name}.qcow2"
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", str(path), "16M"], check=True)
+    os.chmod(path, 0o666)
+    return path
+
+
+def libvirt_snapshot_run(cycles: int) -> dict[str, list[float]]:
+    """libvirtd's QEMU (user libvirt-qemu) gets its disk under libvirt's images directory."""
+    with tempfile.TemporaryDirectory(prefix="pyvirt-bench-", dir="/var/lib/libvirt/images") as tmp:
+        os.chmod(tmp, 0o777)
+        disk = snapshot_disk(Path(tmp), "theirs")
+        return run_client(SYSTEM_PYTHON, "libvirt", cycles, dict(os.environ), SNAPSHOT_CLIENT,
+                          str(disk))  # fmt: skip
 
 
 def libvirt_guest_run(cycles: int, files: tuple[str, str]) -> dict[str, list[float]]:
