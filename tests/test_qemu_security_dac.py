@@ -366,3 +366,38 @@ def test_save_restore_dump_and_overlays_work_where_only_root_may_write(dac_root:
         assert _owner(overlay) == (0, 0) and _owner(disk) == (0, 0)
     finally:
         drv.stop()
+
+
+@pytest.mark.skipif(NOBODY is None, reason="no nobody:nogroup account")
+def test_console_logs_where_only_root_may_write_are_opened_for_qemu(dac_root: Path) -> None:
+    """QEMU (nobody) cannot reach a root-only log directory (as libvirt's own
+    /var/log/libvirt/qemu): pyvirtd opens the log and passes the descriptor, as libvirt's
+    log daemon does; ``append='off'`` empties it first, the default appends."""
+    assert NOBODY is not None
+    (dac_root / "qemu.conf").write_text('user = "nobody"\ngroup = "nogroup"\n')
+    private = dac_root / "private"
+    private.mkdir(mode=0o700)
+    kept, emptied = private / "kept.log", private / "emptied.log"
+    kept.write_text("before\n")
+    emptied.write_text("before\n")
+    serials = (f"<serial type='pty'><log file='{kept}'/></serial>"
+               f"<serial type='pty'><log file='{emptied}' append='off'/></serial>")  # fmt: skip
+    drv = PrivilegedDriver(dac_root)
+    try:
+        dom = drv.connect().define_domain(_xml("dac-logs").replace("<devices>", f"<devices>{serials}"))
+        dom.start()
+        assert _ids(dac_root)[0][:2] == NOBODY
+        assert kept.read_text().startswith("before\n") and emptied.read_text() == ""
+        assert _owner(kept) == (0, 0) and _owner(emptied) == (0, 0)
+        dom.destroy()
+        # a log path nobody can create is libvirt's error, and nothing starts
+        bad = _xml("dac-bad-log").replace(
+            "<devices>", f"<devices><serial type='pty'><log file='{private}/no/such.log'/></serial>")
+        with pytest.raises(VirtError) as err:
+            drv.connect().define_domain(bad).start()
+        assert err.value.code == ErrorCode.SYSTEM_ERROR
+        # (libvirtd: "Unable to open file: PATH: No such file or directory", from virtlogd)
+        assert str(err.value) == f"Unable to open file: {private}/no/such.log: No such file or directory"
+        assert qemu_pids(dac_root) == []
+    finally:
+        drv.stop()

@@ -64,6 +64,9 @@ class LaunchPaths:
     #: Each disk's file by target, as :func:`pyvirt_qemu._disks.prepare_disks` found it (a
     #: ``<disk type='volume'>`` names a pool's volume, not a file).
     disk_files: Mapping[str, str] = field(default_factory=dict)
+    #: Console log files the driver opened, by path (:mod:`pyvirt_qemu._console_logs`):
+    #: QEMU gets each as an fd set, so its user needs no access to the log's directory.
+    log_fds: Mapping[str, int] = field(default_factory=dict)
 
 
 def assign_runtime_paths(live: DomainDef, paths: LaunchPaths) -> None:
@@ -98,8 +101,17 @@ class _Builder:
         self.argv: list[str] = []
         self.has_device_boot = False
         self.usb_ids: set[str] = set()
+        #: ``-add-fd`` sets already given, by the descriptor they hold.
+        self.fd_sets: dict[int, int] = {}
         #: ``<os><boot dev=…>`` turned into bootindex values, by device identity.
         self.legacy_boot = _legacy_boot_indices(d)
+
+    def fd_set(self, fd: int) -> str:
+        """``/dev/fdset/N`` for an open descriptor QEMU inherits (``-add-fd`` once each)."""
+        if fd not in self.fd_sets:
+            self.fd_sets[fd] = len(self.fd_sets)
+            self.add("-add-fd", f"set={self.fd_sets[fd]},fd={fd}")
+        return f"/dev/fdset/{self.fd_sets[fd]}"
 
     def boot_index(self, dev: Device) -> int | None:
         """The device's ``<boot order>``, else what its ``<os><boot dev>`` makes of it."""

@@ -151,7 +151,7 @@ def _serial(b: _Builder, c: ChardevDef) -> None:
         if kid.tag != "model" or kid.get("name") != "isa-serial":
             raise unsupported("serial target model other than isa-serial")
     port = c.target.get("port", "0")
-    b.add("-chardev", ",".join([_serial_backend(c, f"charserial{port}"), *_chardev_log(c)]))
+    b.add("-chardev", ",".join([_serial_backend(c, f"charserial{port}"), *_chardev_log(b, c)]))
     b.device("isa-serial", [("chardev", f"charserial{port}"), ("id", f"serial{port}"),
                             ("index", port)], None)  # fmt: skip
 
@@ -179,8 +179,9 @@ def _serial_backend(c: ChardevDef, ident: str) -> str:
     raise unsupported(f"serial type '{c.type}'")
 
 
-def _chardev_log(c: ChardevDef) -> list[str]:
-    """``<log file=… append=…/>``: QEMU copies everything the guest writes into the file."""
+def _chardev_log(b: _Builder, c: ChardevDef) -> list[str]:
+    """``<log file=… append=…/>``: QEMU copies everything the guest writes into the file
+    (a descriptor the driver opened, where it did: it emptied it already if asked)."""
     out: list[str] = []
     for el in c.extra:
         if el.tag == "alias":
@@ -191,6 +192,10 @@ def _chardev_log(c: ChardevDef) -> list[str]:
         if not path:
             raise make_error(ErrorCode.XML_ERROR, ErrorDomain.DOMAIN,
                              "missing log file path for char device")  # fmt: skip
+        fd = b.paths.log_fds.get(path)
+        if fd is not None:
+            out += [f"logfile={b.fd_set(fd)}", "logappend=on"]
+            continue
         out += [
             f"logfile={_opt(path)}",
             f"logappend={'off' if el.get('append') == 'off' else 'on'}",

@@ -40,6 +40,7 @@ from pyvirt_qemu._aliases import assign_aliases
 from pyvirt_qemu._cgroups import create_domain_cgroup, find_domain_cgroup, set_partition
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._command_devices import vnc_password
+from pyvirt_qemu._console_logs import close_console_logs, open_console_logs
 from pyvirt_qemu._cpu_model import update_guest_cpu
 from pyvirt_qemu._dac import label_domain, restore_domain
 from pyvirt_qemu._defaults import check_emulator, choose_accel
@@ -110,9 +111,11 @@ def start_domain(
     run_id = driver.take_id()
     lib = _lib_dir(driver, run_id, live.name)
     taps = open_taps(live, driver.networks)
+    logs: dict[str, int] = {}
     try:
+        logs = open_console_logs(live)
         paths = LaunchPaths(monitor=str(lib / "monitor.sock"), channel_dir=str(lib), tap_fds=taps,
-                            disk_files=disk_files)  # fmt: skip
+                            disk_files=disk_files, log_fds=logs)  # fmt: skip
         assign_runtime_paths(live, paths)
         assign_aliases(live)
         argv = build_argv(live, accel=accel, paths=paths) + list(extra_argv)
@@ -129,7 +132,7 @@ def start_domain(
         if driver.privileged:
             set_partition(live)
         try:
-            proc = spawn(argv, log_path, tuple(taps.values()), creds)
+            proc = spawn(argv, log_path, (*taps.values(), *logs.values()), creds)
         except OSError as exc:
             restore_domain(lib)
             shutil.rmtree(lib, ignore_errors=True)
@@ -137,6 +140,7 @@ def start_domain(
                              f"Cannot run {argv[0]}: {exc.strerror or exc}") from exc  # fmt: skip
     finally:
         close_taps(taps)  # QEMU holds them now (or nobody does): they die with it
+        close_console_logs(logs)
     run = Run(proc=proc, monitor=Monitor(live.name, paths.monitor), lib_dir=lib, log_offset=offset)
     # Recorded at once, as starting up: a pyvirtd killed before the start ends finds this
     # QEMU on its next start and kills it, as libvirt kills a half-started domain.
