@@ -122,6 +122,7 @@ def test_the_overview_walks_the_whole_call() -> None:
         "pyvirt._calls.DriverCalls.connect_list_all_domains",
         "pyvirt._access.check_access",
         "pyvirt._procedures.PROCEDURES",
-        "pyvirt_test._domain_ops.DomainOps.connect_list_all_domains",
+        "pyvirt_test._lookup_ops.DomainLookupOps.connect_list_all_domains",
+        "pyvirt_test._lazy_ops.LazyAttribute",
     ):
         assert stage in cited, stage
