@@ -352,6 +352,7 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "freepages": ((), "freepages --all"),
     "node-memory-tune": ((), "node-memory-tune"),
     "nodesevinfo": ((), "nodesevinfo"),
+    "cpu-baseline": ((), "cpu-baseline {dir}/cpu.xml"),
     "cpu-compare": ((), "cpu-compare {dir}/cpu.xml"),
     "cpu-models": ((), "cpu-models x86_64"),
     "domcapabilities": ((), "domcapabilities"),

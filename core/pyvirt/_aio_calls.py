@@ -2815,6 +2815,14 @@ class AsyncDriverCalls:
         flags = check_flags(flags, api)
         return await driver.connect_compare_cpu(xml, flags)
 
+    async def connect_baseline_cpu(
+        self, xml_cpus: list[str], flags: int, api: str = "virConnectBaselineCPU"
+    ) -> str:
+        """virConnectBaselineCPU (procedure 162)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.connect_baseline_cpu(xml_cpus, flags)
+
     async def connect_compare_hypervisor_cpu(
         self,
         emulator: str | None,
@@ -3949,6 +3957,9 @@ class LocalAsyncDriver:
 
     async def connect_compare_cpu(self, xml: str, flags: int) -> int:
         return self.sync.connect_compare_cpu(xml, flags)
+
+    async def connect_baseline_cpu(self, xml_cpus: list[str], flags: int) -> str:
+        return self.sync.connect_baseline_cpu(xml_cpus, flags)
 
     async def connect_compare_hypervisor_cpu(
         self,

@@ -824,6 +824,8 @@ class AsyncDriverConnection(Protocol):
 
     async def connect_compare_cpu(self, xml: str, flags: int) -> int: ...
 
+    async def connect_baseline_cpu(self, xml_cpus: list[str], flags: int) -> str: ...
+
     async def connect_compare_hypervisor_cpu(
         self,
         emulator: str | None,

@@ -620,6 +620,13 @@ class AsyncConnection(AsyncConnectionBase):
         xml = check_string(xml, "xmlDesc", "virConnectCompareCPU")
         return int(await self._calls.connect_compare_cpu(xml, flags))
 
+    async def baseline_cpu(self, xml_cpus: list[str], flags: int = 0) -> str:
+        """The ``<cpu>`` that every host CPU in *xml_cpus* can run (virConnectBaselineCPU);
+        with :attr:`pyvirt.ConnectBaselineCPUFlags.EXPAND_FEATURES` the model's own
+        features are listed too."""
+        cpus = [check_string(x, "xmlCPUs", "virConnectBaselineCPU") for x in xml_cpus]
+        return str(await self._calls.connect_baseline_cpu(cpus, flags))
+
     async def compare_hypervisor_cpu(
         self,
         xml_cpu: str,

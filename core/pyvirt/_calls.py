@@ -2821,6 +2821,14 @@ class DriverCalls:
         flags = check_flags(flags, api)
         return driver.connect_compare_cpu(xml, flags)
 
+    def connect_baseline_cpu(
+        self, xml_cpus: list[str], flags: int, api: str = "virConnectBaselineCPU"
+    ) -> str:
+        """virConnectBaselineCPU (procedure 162)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.connect_baseline_cpu(xml_cpus, flags)
+
     def connect_compare_hypervisor_cpu(
         self,
         emulator: str | None,

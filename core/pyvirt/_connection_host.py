@@ -93,6 +93,13 @@ class ConnectionHostCpuMethods:
         xml = check_string(xml, "xmlDesc", "virConnectCompareCPU")
         return int(self._calls.connect_compare_cpu(xml, flags))
 
+    def baseline_cpu(self, xml_cpus: list[str], flags: int = 0) -> str:
+        """The ``<cpu>`` that every host CPU in *xml_cpus* can run (virConnectBaselineCPU);
+        with :attr:`pyvirt.ConnectBaselineCPUFlags.EXPAND_FEATURES` the model's own
+        features are listed too."""
+        cpus = [check_string(x, "xmlCPUs", "virConnectBaselineCPU") for x in xml_cpus]
+        return str(self._calls.connect_baseline_cpu(cpus, flags))
+
     def compare_hypervisor_cpu(
         self,
         xml_cpu: str,

@@ -79,6 +79,7 @@ if TYPE_CHECKING:
     from typing import ClassVar, NoReturn
 
     from pyvirt._kit_conf import parse_conf
+    from pyvirt._kit_cpu_baseline import baseline_cpu_xml
     from pyvirt._kit_cpus import (
         cpumap_of,
         cpus_of,
@@ -143,6 +144,8 @@ _KIT_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "vcpu_pin",
     ),
     "pyvirt._kit_hooks": ("DomainHookPhase", "run_domain_hooks"),
+    #: libvirt's x86 CPU driver's baseline (virConnectBaselineCPU).
+    "pyvirt._kit_cpu_baseline": ("baseline_cpu_xml",),
     #: libvirt's configuration-file syntax, for a driver's own qemu.conf-like file.
     "pyvirt._kit_conf": ("parse_conf",),
     "pyvirt._kit_model": ("field", "model"),
@@ -174,6 +177,7 @@ __all__ = [
     "LIST_NETWORKS_ALL_FLAGS",
     "LIST_STORAGE_POOLS_ALL_FLAGS",
     "AuthCallback",
+    "baseline_cpu_xml",
     "call_hook",
     "ConnectDriver",
     "DomainHookPhase",

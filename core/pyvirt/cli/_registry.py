@@ -168,6 +168,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     # host pages, CPU models and host tunables (issue 10, "host")
     "host_pages": ("allocpages", "freepages", "node-memory-tune", "nodesevinfo"),
     "host_cpu": (
+        "cpu-baseline",
         "cpu-compare",
         "cpu-models",
         "domcapabilities",

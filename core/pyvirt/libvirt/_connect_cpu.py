@@ -71,6 +71,13 @@ class CpuConnectMethods:
         return self._o.compare_cpu(xml, _args.flags(flags))
 
     @api
+    def baselineCPU(self, xmlCPUs: list[str], flags: int = 0) -> str:  # noqa: N802, N803
+        if not isinstance(xmlCPUs, list):
+            raise TypeError("baselineCPU() argument 1 must be list")
+        cpus = [_args.string(x, "virConnectBaselineCPU", 2, "xmlCPUs") for x in xmlCPUs]
+        return self._o.baseline_cpu(cpus, _args.flags(flags))
+
+    @api
     def compareHypervisorCPU(  # noqa: N802
         self,
         emulator: str | None,

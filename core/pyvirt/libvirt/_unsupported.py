@@ -16,7 +16,6 @@ from pyvirt.libvirt._errors import api, no_support
 #: class -> "method(params)[=C API]"; the default C API is vir<Kind><Method>.
 SIGNATURES: dict[str, tuple[str, ...]] = {
     "virConnect": (
-        "baselineCPU(xmlCPUs, flags=0)",
         "restoreParams(params, flags=0)=virDomainRestoreParams",
         "setIdentity(params, flags=0)",
         "storagePoolLookupByTargetPath(path)=virStoragePoolLookupByTargetPath",

@@ -1,6 +1,7 @@
 """Host pages and CPU models of the test driver: what libvirt's test driver answers for
-virNodeGetFreePages and virConnectGetCPUModelNames.  The other host CPU entry points
-(allocating pages, comparing CPUs, domain capabilities, node memory tunables, SEV) are not in
+virNodeGetFreePages, virConnectGetCPUModelNames and virConnectBaselineCPU (libvirt's x86
+CPU driver, :mod:`pyvirt._kit_cpu_baseline`).  The other host CPU entry points
+(allocating pages, comparing CPUs, hypervisor baselines, domain capabilities, node memory tunables, SEV) are not in
 libvirt's test driver either, so they keep the contract's "not supported" answer.
 
 The free-page counts are libvirt's invented sequence (x = 2x + 7 from 6, restarted on every
@@ -14,6 +15,8 @@ from pyvirt import ErrorCode, ErrorDomain, make_error
 from pyvirt.driver import unsupported_flags
 
 _T = ErrorDomain.TEST
+#: VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES
+_EXPAND_FEATURES = 1
 
 #: The x86 CPU driver's models (i686 and x86_64), in the order of libvirt's CPU map index.
 _X86_MODELS = (
@@ -77,6 +80,13 @@ class HostCpuOps:
         unsupported_flags(flags, 0, "testNodeGetFreePages", _T)
         # libvirt's test driver neither checks the cells nor looks at the sizes asked.
         return free_page_counts(len(pages), cell_count)
+
+    def connect_baseline_cpu(self, xml_cpus: list[str], flags: int) -> str:
+        # libvirt's test driver takes EXPAND_FEATURES only (not MIGRATABLE).
+        from pyvirt.driver import baseline_cpu_xml  # (its model data loads on first use)
+
+        unsupported_flags(flags, _EXPAND_FEATURES, "testConnectBaselineCPU", _T)
+        return baseline_cpu_xml(xml_cpus, flags)
 
     def connect_get_cpu_model_names(self, arch: str, flags: int) -> list[str]:
         unsupported_flags(flags, 0, "testConnectGetCPUModelNames", _T)
