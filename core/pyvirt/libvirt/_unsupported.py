@@ -44,7 +44,6 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "setMetadata(type, metadata, key, uri, flags=0)",
         "vcpuPinInfo(flags=0)=virDomainGetVcpuPinInfo",
         "vcpus()=virDomainGetVcpus",
-        "FDAssociate(name, files, flags=0)=virDomainFDAssociate",
     ),
     "virNetwork": (),
     "virNetworkPort": (
