@@ -545,6 +545,22 @@ class AsyncDriverCalls:
             check_access(BY_NUMBER[358], flags, True, api)
         return await driver.domain_rename(dom, new_name, flags)
 
+    async def domain_fd_associate(
+        self,
+        dom: DomainRef,
+        name: str,
+        fds: list[int],
+        flags: int,
+        api: str = "virDomainFDAssociate",
+    ) -> None:
+        """virDomainFDAssociate (procedure 443)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[443], flags, True, api)
+        return await driver.domain_fd_associate(dom, name, fds, flags)
+
     async def domain_set_memory_parameters(
         self,
         dom: DomainRef,
@@ -3117,6 +3133,11 @@ class LocalAsyncDriver:
 
     async def domain_rename(self, dom: DomainRef, new_name: str, flags: int) -> None:
         return self.sync.domain_rename(dom, new_name, flags)
+
+    async def domain_fd_associate(
+        self, dom: DomainRef, name: str, fds: list[int], flags: int
+    ) -> None:
+        return self.sync.domain_fd_associate(dom, name, fds, flags)
 
     async def domain_set_memory_parameters(
         self, dom: DomainRef, params: list[TypedParameter], flags: int

@@ -184,6 +184,10 @@ class AsyncDriverConnection(Protocol):
 
     async def domain_rename(self, dom: DomainRef, new_name: str, flags: int) -> None: ...
 
+    async def domain_fd_associate(
+        self, dom: DomainRef, name: str, fds: list[int], flags: int
+    ) -> None: ...
+
     async def domain_set_memory_parameters(
         self, dom: DomainRef, params: list[TypedParameter], flags: int
     ) -> None: ...

@@ -1130,6 +1130,15 @@ class AsyncDomain:
             raise invalid_arg(f"string new_name in {api} must not be empty", api, "new_name")
         await self._conn._calls.domain_rename(self._ref, new_name, flags)
 
+    async def fd_associate(self, name: str, fds: list[int], flags: int = 0) -> None:
+        """Hand the open descriptors *fds* to the driver as group *name*, for disks that name
+        it (virDomainFDAssociate; *flags*: :class:`pyvirt.DomainFDAssociateFlags`).  An
+        empty list is refused first, as libvirt's public API does."""
+        api = "virDomainFDAssociate"
+        name = check_string(name, "name", api)
+        check_nonzero(len(fds), "nfds", api)
+        await self._conn._calls.domain_fd_associate(self._ref, name, list(fds), flags)
+
     async def vcpu_info(
         self, maxinfo: int, maplen: int
     ) -> tuple[list[tuple[int, int, int, int]], list[bytes]]:

@@ -557,6 +557,22 @@ class DriverCalls:
             check_access(BY_NUMBER[358], flags, True, api)
         return driver.domain_rename(dom, new_name, flags)
 
+    def domain_fd_associate(
+        self,
+        dom: DomainRef,
+        name: str,
+        fds: list[int],
+        flags: int,
+        api: str = "virDomainFDAssociate",
+    ) -> None:
+        """virDomainFDAssociate (procedure 443)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[443], flags, True, api)
+        return driver.domain_fd_associate(dom, name, fds, flags)
+
     def domain_set_memory_parameters(
         self,
         dom: DomainRef,

@@ -260,6 +260,9 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(264, "domain_set_metadata", "virDomainSetMetadata", "domain:write", flags=_SAVE_BY_IMPACT),
     _p(265, "domain_get_metadata", "virDomainGetMetadata", "domain:read"),
     _p(358, "domain_rename", "virDomainRename", "domain:write", "domain:save"),
+    # -- cpubase: descriptors handed to the driver for a domain (libvirt 9.0); pyvirt's
+    # transport carries no descriptors, so through a daemon the driver gets none.
+    _p(443, "domain_fd_associate", "virDomainFDAssociate", "domain:write"),
     # domain tunables (issue 10, helper "tune"): memtune, numatune, blkiotune, domiftune,
     # blkdeviotune and perf, typed parameters in both directions; libvirt's @acl lines.
     _p(

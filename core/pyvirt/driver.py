@@ -543,6 +543,12 @@ class HypervisorDriver:
         """virDomainRename: give the inactive persistent domain *new_name*."""
         unsupported("domain_rename")
 
+    def domain_fd_associate(self, dom: DomainRef, name: str, fds: list[int], flags: int) -> None:
+        """virDomainFDAssociate: keep the open descriptors *fds* as group *name* for the
+        domain's disks to use (VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_*).  Neither libvirt's test
+        driver nor pyvirt's drivers do; through a daemon *fds* is empty (see the row)."""
+        unsupported("domain_fd_associate")
+
     # -- domain vCPUs (issue 10): placement and pinning ---------------------------------
     def domain_get_vcpus(
         self, dom: DomainRef, maxinfo: int, maplen: int

@@ -95,6 +95,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     ),
     "edit": ("edit", "net-edit", "pool-edit", "nwfilter-edit", "snapshot-edit"),
     "domain_metadata": ("desc", "metadata", "domrename"),
+    "domain_fds": ("dom-fd-associate",),
     "vcpu": ("vcpucount", "vcpuinfo", "vcpupin", "emulatorpin"),
     # domain tunables (issue 10, helper "tune")
     "domain_tune": ("memtune", "domiftune", "blkdeviotune", "perf"),

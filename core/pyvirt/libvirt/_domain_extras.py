@@ -4,10 +4,9 @@ own module."""
 
 from __future__ import annotations
 
-from pyvirt._checks import check_nonzero
 from pyvirt._objects import Domain
 from pyvirt.libvirt import _args
-from pyvirt.libvirt._errors import api, no_support
+from pyvirt.libvirt._errors import api
 
 
 class DomainMetadataMethods:
@@ -17,17 +16,12 @@ class DomainMetadataMethods:
 
     @api
     def FDAssociate(self, name: str, files: list[int], flags: int = 0) -> int:  # noqa: N802
-        """libvirt's public API refuses an empty file list before asking the driver; no pyvirt
-        driver associates descriptors (libvirt's test driver does not either), and pyvirt's
-        transport passes no descriptors to a daemon, so the rest is "not supported"."""
         c_api = "virDomainFDAssociate"
-        _args.string(name, c_api, 2, "name")
+        group = _args.string(name, c_api, 2, "name")
         if not isinstance(files, list):
             raise TypeError("FDAssociate() argument 2 must be list")
-        fds = [_args.c_int(f) for f in files]
-        _args.flags(flags)
-        check_nonzero(len(fds), "nfds", c_api)
-        raise no_support(c_api)
+        self._o.fd_associate(group, [_args.c_int(f) for f in files], _args.flags(flags))
+        return 0
 
     @api
     def setMetadata(  # noqa: N802 - libvirt-python's name

@@ -306,6 +306,10 @@ class RemoteStubs:
         sig = wire_signature(358)
         return self._invoke(358, checked(sig, [dom, new_name, flags]), sig)  # type: ignore[no-any-return]
 
+    def domain_fd_associate(self, dom: DomainRef, name: str, fds: list[int], flags: int) -> None:
+        sig = wire_signature(443)
+        return self._invoke(443, checked(sig, [dom, name, fds, flags]), sig)  # type: ignore[no-any-return]
+
     def domain_set_memory_parameters(
         self, dom: DomainRef, params: list[TypedParameter], flags: int
     ) -> None:
@@ -1709,6 +1713,13 @@ class AsyncRemoteStubs:
     async def domain_rename(self, dom: DomainRef, new_name: str, flags: int) -> None:
         sig = wire_signature(358)
         reply = await self._asend(358, checked(sig, [dom, new_name, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_fd_associate(
+        self, dom: DomainRef, name: str, fds: list[int], flags: int
+    ) -> None:
+        sig = wire_signature(443)
+        reply = await self._asend(443, checked(sig, [dom, name, fds, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_set_memory_parameters(

@@ -435,6 +435,16 @@ def _domain_rename(conn: DriverConnection, args: list[Any], read_only: bool) -> 
     return conn.domain_rename(dom, new_name, flags)
 
 
+def _domain_fd_associate(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    name: str = args[1]
+    fds: list[int] = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[443], flags, True)
+    return conn.domain_fd_associate(dom, name, fds, flags)
+
+
 def _domain_set_memory_parameters(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     dom: DomainRef = args[0]
     params: list[TypedParameter] = args[1]
@@ -2332,6 +2342,7 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     264: _domain_set_metadata,
     265: _domain_get_metadata,
     358: _domain_rename,
+    443: _domain_fd_associate,
     197: _domain_set_memory_parameters,
     198: _domain_get_memory_parameters,
     205: _domain_set_blkio_parameters,
