@@ -338,6 +338,7 @@ LIBVIRT_CALLS: dict[str, str] = {
     "connect_get_cpu_model_names": "c.getCPUModelNames('x86_64', {f})",
     "connect_compare_cpu": "c.compareCPU('<cpu/>', {f})",
     "connect_compare_hypervisor_cpu": "c.compareHypervisorCPU(None, None, None, None, '<cpu/>', {f})",
+    "connect_set_identity": "c.setIdentity({{}}, {f})",
     "connect_baseline_cpu": "c.baselineCPU(['<cpu/>'], {f})",
     "connect_baseline_hypervisor_cpu": "c.baselineHypervisorCPU(None, None, None, None, ['<cpu/>'], {f})",
     "connect_get_domain_capabilities": "c.getDomainCapabilities(None, None, None, None, {f})",

@@ -2831,6 +2831,14 @@ class AsyncDriverCalls:
         flags = check_flags(flags, api)
         return await driver.connect_compare_cpu(xml, flags)
 
+    async def connect_set_identity(
+        self, params: list[TypedParameter], flags: int, api: str = "virConnectSetIdentity"
+    ) -> None:
+        """virConnectSetIdentity (procedure 419)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.connect_set_identity(params, flags)
+
     async def connect_baseline_cpu(
         self, xml_cpus: list[str], flags: int, api: str = "virConnectBaselineCPU"
     ) -> str:
@@ -3978,6 +3986,9 @@ class LocalAsyncDriver:
 
     async def connect_compare_cpu(self, xml: str, flags: int) -> int:
         return self.sync.connect_compare_cpu(xml, flags)
+
+    async def connect_set_identity(self, params: list[TypedParameter], flags: int) -> None:
+        return self.sync.connect_set_identity(params, flags)
 
     async def connect_baseline_cpu(self, xml_cpus: list[str], flags: int) -> str:
         return self.sync.connect_baseline_cpu(xml_cpus, flags)

@@ -696,6 +696,12 @@ class AsyncConnection(AsyncConnectionBase):
         (virNodeGetMemoryParameters)."""
         return typed_params_dict(await self._calls.node_get_memory_parameters(flags))
 
+    async def set_identity(self, params: list[TypedParameter], flags: int = 0) -> None:
+        """Ask the daemon to act for another identity (virConnectSetIdentity): typed
+        parameters such as ``user-name`` (STRING) and ``unix-user-id`` (ULLONG), libvirt's
+        VIR_CONNECT_IDENTITY_* names.  Only a daemon answers; local drivers do not."""
+        await self._calls.connect_set_identity(list(params), flags)
+
     async def set_memory_parameters(self, params: list[TypedParameter], flags: int = 0) -> None:
         """Change the host's shared-memory tunables (virNodeSetMemoryParameters)."""
         await self._calls.node_set_memory_parameters(list(params), flags)

@@ -2837,6 +2837,14 @@ class DriverCalls:
         flags = check_flags(flags, api)
         return driver.connect_compare_cpu(xml, flags)
 
+    def connect_set_identity(
+        self, params: list[TypedParameter], flags: int, api: str = "virConnectSetIdentity"
+    ) -> None:
+        """virConnectSetIdentity (procedure 419)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.connect_set_identity(params, flags)
+
     def connect_baseline_cpu(
         self, xml_cpus: list[str], flags: int, api: str = "virConnectBaselineCPU"
     ) -> str:

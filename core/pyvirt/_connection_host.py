@@ -169,6 +169,12 @@ class ConnectionHostCpuMethods:
         (virNodeGetMemoryParameters)."""
         return typed_params_dict(self._calls.node_get_memory_parameters(flags))
 
+    def set_identity(self, params: list[TypedParameter], flags: int = 0) -> None:
+        """Ask the daemon to act for another identity (virConnectSetIdentity): typed
+        parameters such as ``user-name`` (STRING) and ``unix-user-id`` (ULLONG), libvirt's
+        VIR_CONNECT_IDENTITY_* names.  Only a daemon answers; local drivers do not."""
+        self._calls.connect_set_identity(list(params), flags)
+
     def set_memory_parameters(self, params: list[TypedParameter], flags: int = 0) -> None:
         """Change the host's shared-memory tunables (virNodeSetMemoryParameters)."""
         self._calls.node_set_memory_parameters(list(params), flags)

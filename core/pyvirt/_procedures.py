@@ -1046,6 +1046,9 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(312, "connect_get_cpu_model_names", "virConnectGetCPUModelNames", "connect:read", prio=True),
     # libvirt's virConnectCompareCPU lets read-only connections compare.
     _p(158, "connect_compare_cpu", "virConnectCompareCPU", "connect:read"),
+    # -- cpubase: the identity a client asks a daemon to act as (libvirtd lets read-only
+    # clients set it too); answered by the daemon itself, drivers have none.
+    _p(419, "connect_set_identity", "virConnectSetIdentity", "connect:read"),
     # -- cpubase: the host CPUs' baseline (virsh cpu-baseline); read-only connections may ask
     _p(162, "connect_baseline_cpu", "virConnectBaselineCPU", "connect:read"),
     _p(

@@ -336,6 +336,13 @@ class HypervisorDriver:
         :func:`unsupported_flags`."""
         unsupported("connect_get_sysinfo")
 
+    def connect_set_identity(self, params: list[TypedParameter], flags: int) -> None:
+        """virConnectSetIdentity: act for the identity in *params* (user-name, unix-user-id
+        ...).  A daemon answers it for its client (pyvirtd: the identity its access rules
+        see); no hypervisor driver has it (libvirt's test driver neither).  libvirt reports
+        its absence in the DOMAIN error domain."""
+        unsupported("connect_set_identity", ErrorDomain.DOMAIN)
+
     def connect_is_secure(self) -> bool:
         """virConnectIsSecure: whether the channel is safe from eavesdropping (local drivers:
         True)."""

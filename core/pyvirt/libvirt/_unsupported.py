@@ -17,7 +17,6 @@ from pyvirt.libvirt._errors import api, no_support
 SIGNATURES: dict[str, tuple[str, ...]] = {
     "virConnect": (
         "restoreParams(params, flags=0)=virDomainRestoreParams",
-        "setIdentity(params, flags=0)",
         "storagePoolLookupByTargetPath(path)=virStoragePoolLookupByTargetPath",
         "secretEventDeregisterAny(callbackID)",
         "secretEventRegisterAny(secret, eventID, cb, opaque)",

@@ -1333,6 +1333,10 @@ class RemoteStubs:
         sig = wire_signature(158)
         return self._invoke(158, checked(sig, [xml, flags]), sig)  # type: ignore[no-any-return]
 
+    def connect_set_identity(self, params: list[TypedParameter], flags: int) -> None:
+        sig = wire_signature(419)
+        return self._invoke(419, checked(sig, [params, flags]), sig)  # type: ignore[no-any-return]
+
     def connect_baseline_cpu(self, xml_cpus: list[str], flags: int) -> str:
         sig = wire_signature(162)
         return self._invoke(162, checked(sig, [xml_cpus, flags]), sig)  # type: ignore[no-any-return]
@@ -3024,6 +3028,11 @@ class AsyncRemoteStubs:
     async def connect_compare_cpu(self, xml: str, flags: int) -> int:
         sig = wire_signature(158)
         reply = await self._asend(158, checked(sig, [xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_set_identity(self, params: list[TypedParameter], flags: int) -> None:
+        sig = wire_signature(419)
+        reply = await self._asend(419, checked(sig, [params, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_baseline_cpu(self, xml_cpus: list[str], flags: int) -> str:

@@ -2212,6 +2212,12 @@ def _connect_compare_cpu(conn: DriverConnection, args: list[Any], read_only: boo
     return conn.connect_compare_cpu(xml, flags)
 
 
+def _connect_set_identity(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    params: list[TypedParameter] = args[0]
+    flags: int = args[1]
+    return conn.connect_set_identity(params, flags)
+
+
 def _connect_baseline_cpu(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     xml_cpus: list[str] = args[0]
     flags: int = args[1]
@@ -2575,6 +2581,7 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     347: _node_alloc_pages,
     312: _connect_get_cpu_model_names,
     158: _connect_compare_cpu,
+    419: _connect_set_identity,
     162: _connect_baseline_cpu,
     393: _connect_compare_hypervisor_cpu,
     394: _connect_baseline_hypervisor_cpu,
