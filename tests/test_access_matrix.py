@@ -110,6 +110,7 @@ LIBVIRT_CALLS: dict[str, str] = {
     "domain_set_metadata": "d.setMetadata(0, 'x', None, None, {f})",
     "domain_get_metadata": "d.metadata(0, None, {f})",
     "domain_rename": "d.rename('renamed', {f})",
+    "domain_get_security_label_list": "d.securityLabelList()",
     "domain_fd_associate": "d.FDAssociate('group', [0], {f})",
     "domain_get_vcpus": "d.vcpus()",
     "domain_pin_vcpu_flags": "d.pinVcpu(0, (True,))",

@@ -313,6 +313,13 @@ class AsyncDriverCalls:
         driver = self._driver(api)
         return await driver.domain_get_security_label(dom)
 
+    async def domain_get_security_label_list(
+        self, dom: DomainRef, api: str = "virDomainGetSecurityLabelList"
+    ) -> list[SecurityLabel]:
+        """virDomainGetSecurityLabelList (procedure 278)."""
+        driver = self._driver(api)
+        return await driver.domain_get_security_label_list(dom)
+
     async def domain_has_managed_save_image(
         self, dom: DomainRef, flags: int, api: str = "virDomainHasManagedSaveImage"
     ) -> bool:
@@ -3049,6 +3056,9 @@ class LocalAsyncDriver:
 
     async def domain_get_security_label(self, dom: DomainRef) -> SecurityLabel:
         return self.sync.domain_get_security_label(dom)
+
+    async def domain_get_security_label_list(self, dom: DomainRef) -> list[SecurityLabel]:
+        return self.sync.domain_get_security_label_list(dom)
 
     async def domain_has_managed_save_image(self, dom: DomainRef, flags: int) -> bool:
         return self.sync.domain_has_managed_save_image(dom, flags)

@@ -1136,6 +1136,11 @@ class AsyncDomain:
             raise invalid_arg(f"string new_name in {api} must not be empty", api, "new_name")
         await self._conn._calls.domain_rename(self._ref, new_name, flags)
 
+    async def security_labels(self) -> list[SecurityLabel]:
+        """The domain's label from each of the host's security drivers
+        (virDomainGetSecurityLabelList); :meth:`security_label` is the first one's."""
+        return list(await self._conn._calls.domain_get_security_label_list(self._ref))
+
     async def fd_associate(self, name: str, fds: list[int], flags: int = 0) -> None:
         """Hand the open descriptors *fds* to the driver as group *name*, for disks that name
         it (virDomainFDAssociate; *flags*: :class:`pyvirt.DomainFDAssociateFlags`).  An

@@ -315,6 +315,13 @@ class DriverCalls:
         driver = self._driver(api)
         return driver.domain_get_security_label(dom)
 
+    def domain_get_security_label_list(
+        self, dom: DomainRef, api: str = "virDomainGetSecurityLabelList"
+    ) -> list[SecurityLabel]:
+        """virDomainGetSecurityLabelList (procedure 278)."""
+        driver = self._driver(api)
+        return driver.domain_get_security_label_list(dom)
+
     def domain_has_managed_save_image(
         self, dom: DomainRef, flags: int, api: str = "virDomainHasManagedSaveImage"
     ) -> bool:

@@ -199,6 +199,8 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(151, "domain_is_persistent", "virDomainIsPersistent", "domain:read", prio=True),
     _p(212, "domain_get_state", "virDomainGetState", "domain:read", prio=True),
     _p(121, "domain_get_security_label", "virDomainGetSecurityLabel", "domain:read", prio=True),
+    # -- cpubase: every security driver's label (libvirtd drops a driver's error for it)
+    _p(278, "domain_get_security_label_list", "virDomainGetSecurityLabelList", "domain:read"),
     _p(183, "domain_has_managed_save_image", "virDomainHasManagedSaveImage", "domain:read"),
     _p(182, "domain_managed_save", "virDomainManagedSave", "domain:hibernate"),
     _p(184, "domain_managed_save_remove", "virDomainManagedSaveRemove", "domain:hibernate"),

@@ -501,6 +501,11 @@ class HypervisorDriver:
         """virDomainGetSecurityLabel: *dom*'s :class:`~pyvirt.SecurityLabel`."""
         unsupported("domain_get_security_label")
 
+    def domain_get_security_label_list(self, dom: DomainRef) -> list[SecurityLabel]:
+        """virDomainGetSecurityLabelList: *dom*'s label from each security driver, in the
+        order of the host's security models (libvirt's test driver has none of it)."""
+        unsupported("domain_get_security_label_list")
+
     def domain_has_managed_save_image(self, dom: DomainRef, flags: int) -> bool:
         """virDomainHasManagedSaveImage: whether a managed save image of *dom* exists."""
         unsupported("domain_has_managed_save_image")

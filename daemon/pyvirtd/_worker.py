@@ -92,6 +92,10 @@ log = logging.getLogger("pyvirtd.worker")
 EXIT_SKIPPED = 3  # the state driver answered SKIPPED: not an error, the driver is unavailable
 #: virConnectSetIdentity's row: the daemon answers it for the session, not the driver.
 _SET_IDENTITY = 419
+#: virDomainGetSecurityLabelList's row: libvirtd replies "-1 labels" without the driver's
+#: error, so its clients see libvirt's generic "cause is unknown" (not the domain's absence,
+#: which libvirtd finds before the call).
+_SECURITY_LABEL_LIST = 278
 
 
 def _die_with_parent() -> None:
@@ -355,6 +359,12 @@ class WorkerServer:
                 return Status.OK, encode(None)
             return Status.OK, encode(result)
         except VirtError as exc:
+            if number == _SECURITY_LABEL_LIST and exc.code != ErrorCode.NO_DOMAIN:
+                exc = VirtError(
+                    "An error occurred, but the cause is unknown",
+                    code=ErrorCode.INTERNAL_ERROR,
+                    domain=ErrorDomain.NONE,
+                )
             return Status.ERROR, _error_body(exc)
         except Exception as exc:  # noqa: BLE001 - a driver bug must not take the worker down
             method = signatures()[number].procedure.method

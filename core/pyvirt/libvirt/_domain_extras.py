@@ -1,8 +1,10 @@
 """libvirt-python's domain metadata and rename methods (``setMetadata``, ``metadata``,
-``rename``) and ``FDAssociate``, a family of :class:`pyvirt.libvirt.virDomain` kept in its
+``rename``), ``securityLabelList`` and ``FDAssociate``, a family of :class:`pyvirt.libvirt.virDomain` kept in its
 own module."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from pyvirt._objects import Domain
 from pyvirt.libvirt import _args
@@ -13,6 +15,10 @@ class DomainMetadataMethods:
     """Mixin of :class:`pyvirt.libvirt.virDomain`."""
 
     _o: Domain
+
+    @api
+    def securityLabelList(self) -> list[list[Any]]:  # noqa: N802
+        return [[label.label, label.enforcing] for label in self._o.security_labels()]
 
     @api
     def FDAssociate(self, name: str, files: list[int], flags: int = 0) -> int:  # noqa: N802

@@ -39,7 +39,6 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "pinVcpuFlags(vcpu, cpumap, flags=0)",
         "rename(new_name, flags=0)",
         "saveParams(params, flags=0)",
-        "securityLabelList()=virDomainGetSecurityLabelList",
         "setMetadata(type, metadata, key, uri, flags=0)",
         "vcpuPinInfo(flags=0)=virDomainGetVcpuPinInfo",
         "vcpus()=virDomainGetVcpus",

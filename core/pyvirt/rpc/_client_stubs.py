@@ -202,6 +202,10 @@ class RemoteStubs:
         sig = wire_signature(121)
         return self._invoke(121, checked(sig, [dom]), sig)  # type: ignore[no-any-return]
 
+    def domain_get_security_label_list(self, dom: DomainRef) -> list[SecurityLabel]:
+        sig = wire_signature(278)
+        return self._invoke(278, checked(sig, [dom]), sig)  # type: ignore[no-any-return]
+
     def domain_has_managed_save_image(self, dom: DomainRef, flags: int) -> bool:
         sig = wire_signature(183)
         return self._invoke(183, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
@@ -1582,6 +1586,11 @@ class AsyncRemoteStubs:
     async def domain_get_security_label(self, dom: DomainRef) -> SecurityLabel:
         sig = wire_signature(121)
         reply = await self._asend(121, checked(sig, [dom]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_get_security_label_list(self, dom: DomainRef) -> list[SecurityLabel]:
+        sig = wire_signature(278)
+        reply = await self._asend(278, checked(sig, [dom]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_has_managed_save_image(self, dom: DomainRef, flags: int) -> bool:

@@ -238,6 +238,13 @@ def _domain_get_security_label(conn: DriverConnection, args: list[Any], read_onl
     return conn.domain_get_security_label(dom)
 
 
+def _domain_get_security_label_list(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    return conn.domain_get_security_label_list(dom)
+
+
 def _domain_has_managed_save_image(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     dom: DomainRef = args[0]
     flags: int = args[1]
@@ -2323,6 +2330,7 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     151: _domain_is_persistent,
     212: _domain_get_state,
     121: _domain_get_security_label,
+    278: _domain_get_security_label_list,
     183: _domain_has_managed_save_image,
     182: _domain_managed_save,
     184: _domain_managed_save_remove,
