@@ -96,6 +96,9 @@ _SET_IDENTITY = 419
 #: error, so its clients see libvirt's generic "cause is unknown" (not the domain's absence,
 #: which libvirtd finds before the call).
 _SECURITY_LABEL_LIST = 278
+#: The errors a client still sees for it: the domain's absence, and (pyvirtd's rules are
+#: checked before the driver, where libvirt's drivers check theirs) an access refusal.
+_SECURITY_LABEL_LIST_KEPT = (ErrorCode.NO_DOMAIN, ErrorCode.ACCESS_DENIED)
 
 
 def _die_with_parent() -> None:
@@ -359,7 +362,7 @@ class WorkerServer:
                 return Status.OK, encode(None)
             return Status.OK, encode(result)
         except VirtError as exc:
-            if number == _SECURITY_LABEL_LIST and exc.code != ErrorCode.NO_DOMAIN:
+            if number == _SECURITY_LABEL_LIST and exc.code not in _SECURITY_LABEL_LIST_KEPT:
                 exc = VirtError(
                     "An error occurred, but the cause is unknown",
                     code=ErrorCode.INTERNAL_ERROR,

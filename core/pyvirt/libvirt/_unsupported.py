@@ -18,8 +18,6 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
     "virConnect": (
         "restoreParams(params, flags=0)=virDomainRestoreParams",
         "storagePoolLookupByTargetPath(path)=virStoragePoolLookupByTargetPath",
-        "secretEventDeregisterAny(callbackID)",
-        "secretEventRegisterAny(secret, eventID, cb, opaque)",
     ),
     "virDomain": (
         "blockCopy(disk, destxml, params=None, flags=0)",
