@@ -29,6 +29,10 @@ def _cpu(model: str, *features: str, vendor: str = "", arch: str = "x86_64") -> 
 
 FILES = {
     "two.xml": _cpu("Haswell") + _cpu("SandyBridge", "avx2"),
+    # extra features listed in CPUID order (leaf 1 ecx, leaf 7 ebx ...), as libvirt lists them
+    "cpuid_order.xml": _cpu("Haswell") + _cpu("SandyBridge", "avx2", "bmi1", "fma", "movbe"),
+    "cpuid_order2.xml": _cpu("Broadwell") + _cpu("Westmere", "avx", "bmi1", "bmi2", "fsgsbase"),
+    "older.xml": _cpu("Penryn", "sse4.2", "popcnt") + _cpu("Nehalem"),
     "qemu64.xml": _cpu("qemu64"),
     "intel.xml": _cpu("Haswell", vendor="Intel") + _cpu("Broadwell", vendor="Intel"),
     "mixed.xml": _cpu("Haswell", vendor="Intel") + _cpu("Opteron_G4", vendor="AMD"),
@@ -71,13 +75,17 @@ def test_read_only_connections_may_baseline(uri: str, xmldir: Path) -> None:
 
 def test_where_the_model_data_differs() -> None:
     """QEMU's SandyBridge also has arat and xsaveopt and its qemu64 lahf_lm (libvirt's do
-    not), so the expanded lists name them; libvirt's cpu64-rhel6 model is not in QEMU."""
+    not), so the expanded lists name them, and its Westmere has arat, so Skylake-Client with
+    Nehalem+aes+avx+rdtscp is named Nehalem (libvirt: Westmere); libvirt's cpu64-rhel6 model
+    is not in QEMU."""
     with pyvirt.open(URI) as conn:
         cpus = [_cpu("Haswell"), _cpu("SandyBridge", "avx2")]
         expanded = conn.baseline_cpu(cpus, 1)
         assert "<feature policy='require' name='xsaveopt'/>" in expanded
         assert "<model fallback='allow'>SandyBridge</model>" in expanded
         assert "name='lahf_lm'" in conn.baseline_cpu([_cpu("qemu64")], 1)
+        named = conn.baseline_cpu([_cpu("Skylake-Client"), _cpu("Nehalem", "aes", "avx", "rdtscp")])
+        assert "<model fallback='allow'>Nehalem</model>" in named
         with pytest.raises(pyvirt.VirtError, match="Unknown CPU model cpu64-rhel6"):
             conn.baseline_cpu([_cpu("cpu64-rhel6")])
 

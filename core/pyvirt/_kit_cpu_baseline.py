@@ -33,6 +33,8 @@ _CPU = ErrorDomain.CPU
 EXPAND_FEATURES = 1
 _X86 = ("i686", "x86_64")
 _VENDORS = frozenset(v for v, _ in MODELS.values() if v is not None)
+#: feature -> its place in CPUID order, the order libvirt lists a model's extra features in.
+_ORDER = {name: i for i, name in enumerate(FEATURES)}
 #: libvirt's base penalty for a feature the model has and the CPUs lack.
 _BASE_PENALTY = 2
 
@@ -78,7 +80,7 @@ def _model_features(cpu: HostCpu) -> set[str]:
         raise make_error(ErrorCode.INTERNAL_ERROR, _CPU, f"Unknown CPU model {cpu.model}")
     data = set(known[1])
     for name in cpu.features:
-        if name not in FEATURES:
+        if name not in _ORDER:
             raise make_error(ErrorCode.INTERNAL_ERROR, _CPU, f"Unknown CPU feature {name}")
         data.add(name)
     return data
@@ -102,6 +104,10 @@ class _Candidate:
         return len(self.required) + penalty, penalty
 
 
+def _in_order(names: set[str] | frozenset[str]) -> list[str]:
+    return sorted(names, key=_ORDER.__getitem__)
+
+
 def _better(current: _Candidate | None, candidate: _Candidate, preferred: bool) -> bool:
     if current is None:
         return True
@@ -119,7 +125,7 @@ def _decode(data: set[str], vendor: str | None, names: list[str]) -> _Candidate:
         model_vendor, features = MODELS[model]
         if vendor and model_vendor and vendor != model_vendor:
             continue
-        candidate = _Candidate(model, sorted(data - features), sorted(features - data))
+        candidate = _Candidate(model, _in_order(data - features), _in_order(features - data))
         if names == [model]:
             return candidate
         if _better(best, candidate, model in names):

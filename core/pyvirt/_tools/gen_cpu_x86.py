@@ -11,7 +11,15 @@ and driven over QMP on stdin/stdout) what each model is:
   set on QEMU's ``base`` model to make it), and of type ``full`` for its vendor and name
   string: a model QEMU describes as its own generic CPU ("QEMU Virtual CPU", "Common KVM
   processor") is treated as vendor-neutral, as libvirt's generic models are;
-- the static expansion of ``max`` for every feature name QEMU has.
+- the static expansion of ``max`` for every feature name QEMU has;
+- where each feature sits in CPUID, to list features in CPUID order as libvirt does: QEMU
+  started (``-machine pc -S``) with ``base`` plus a set of features reports the CPUID words
+  it made (QOM ``feature-words`` and ``filtered-features``); each feature gets a number and
+  run *r* enables the features whose number has bit *r* set, so a CPUID bit set in exactly
+  the runs spelling a feature's number is that feature's (a dozen runs for all of them).
+  Bits QEMU derives from others (XSAVE component words) spell other numbers, so a feature
+  keeps its first position in QEMU's word order.  Features without one (MSR-based, KVM)
+  come last, by name.
 
 Models are listed in the order of libvirt's model index (the test driver's CPU model
 names), so choosing between equally good models picks the same one.  Feature names are
@@ -66,16 +74,51 @@ def _model_order() -> tuple[str, ...]:
 
 
 def _qmp(qemu: str, commands: list[dict[str, Any]]) -> list[Any]:
-    """Run *commands* in one QEMU over QMP; their results, in order."""
+    """Run *commands* in one QEMU (no machine) over QMP; their results, in order."""
+    argv = [qemu, "-machine", "none", "-nodefaults", "-display", "none", "-accel", "tcg"]
+    return _qmp_argv(argv, commands)
+
+
+def _qmp_argv(argv: list[str], commands: list[dict[str, Any]]) -> list[Any]:
+    """Run *commands* over QMP in QEMU started as *argv*; their results, in order."""
     lines = [{"execute": "qmp_capabilities"}, *commands, {"execute": "quit"}]
     stdin = "".join(json.dumps(line) + "\n" for line in lines)
-    argv = [qemu, "-machine", "none", "-nodefaults", "-display", "none", "-accel", "tcg"]
     out = subprocess.run(
         [*argv, "-qmp", "stdio"], input=stdin, capture_output=True, text=True, check=True
     ).stdout
     replies = [json.loads(line) for line in out.splitlines() if line.strip()]
     answers = [r for r in replies if "return" in r or "error" in r][1 : len(commands) + 1]
     return [r.get("return", r.get("error")) for r in answers]
+
+
+def _cpuid_order(qemu: str, features: list[str]) -> list[str]:
+    """*features* in QEMU's CPUID word order (see the module doc), then the rest by name."""
+    base = [qemu, "-nodefaults", "-display", "none", "-accel", "tcg", "-machine", "pc", "-S"]
+    seen: dict[tuple[int, int], int] = {}
+    for run in range(len(features).bit_length()):
+        on = [f for i, f in enumerate(features) if (i + 1) >> run & 1]
+        argv = [*base, "-cpu", "base," + ",".join(f"{f}=on" for f in on)]
+        (cpus,) = _qmp_argv(argv, [{"execute": "query-cpus-fast"}])
+        path = cpus[0]["qom-path"]
+        words, filtered = _qmp_argv(
+            argv,
+            [
+                {"execute": "qom-get", "arguments": {"path": path, "property": prop}}
+                for prop in ("feature-words", "filtered-features")
+            ],
+        )
+        # (QEMU lists the words last first: position 0 is its last feature word)
+        for index, (word, gone) in enumerate(zip(reversed(words), reversed(filtered), strict=True)):
+            mask = word["features"] | gone["features"]
+            for bit in range(32):
+                if mask >> bit & 1:
+                    seen[(index, bit)] = seen.get((index, bit), 0) | 1 << run
+    position: dict[str, tuple[int, int]] = {}
+    for place, code in sorted(seen.items()):
+        if 1 <= code <= len(features):
+            position.setdefault(features[code - 1], place)
+    placed = sorted(position, key=lambda f: position[f])
+    return placed + sorted(f for f in features if f not in position)
 
 
 def _name(feature: str) -> str:
@@ -99,7 +142,7 @@ def collect(qemu: str) -> dict[str, Any]:
     features: set[str] = set()
     for i, name in enumerate([*names, "max"]):
         static, full = answers[2 * i]["model"]["props"], answers[2 * i + 1]["model"]["props"]
-        features.update(_name(f) for f, v in static.items() if isinstance(v, bool))
+        features.update(f for f, v in static.items() if isinstance(v, bool))
         if name == "max":
             continue
         on = tuple(sorted(_name(f) for f, v in static.items() if v is True and f not in QEMU_ADDS))
@@ -107,7 +150,8 @@ def collect(qemu: str) -> dict[str, Any]:
         vendor = None if generic else _VENDORS.get(str(full.get("vendor")))
         models[name] = (vendor, on)
     missing = [m for m in _model_order() if m not in known]
-    return {"models": models, "features": sorted(features), "missing": missing}
+    ordered = [_name(f) for f in _cpuid_order(qemu, sorted(features))]
+    return {"models": models, "features": ordered, "missing": missing}
 
 
 def render(data: dict[str, Any], version: str) -> str:
@@ -128,10 +172,10 @@ def render(data: dict[str, Any], version: str) -> str:
         lines.extend(_wrap(text, "        "))
         lines.append("    })),")
     lines.append("}  # fmt: skip")
-    lines.append("#: Every feature name QEMU knows, in libvirt's spelling.")
-    lines.append("FEATURES: frozenset[str] = frozenset({")
-    lines.extend(_wrap(", ".join(repr(f) for f in data["features"]), "    "))
-    lines.append("})  # fmt: skip")
+    lines.append("#: Every feature name QEMU knows, in libvirt's spelling, in CPUID order.")
+    lines.append("FEATURES: tuple[str, ...] = (")
+    lines.extend(_wrap(", ".join(repr(f) for f in data["features"]) + ",", "    "))
+    lines.append(")  # fmt: skip")
     lines.append(f"NOT_MIGRATABLE: frozenset[str] = frozenset({set(NOT_MIGRATABLE)!r})")
     return "\n".join(lines) + "\n"
 
