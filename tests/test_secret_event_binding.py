@@ -13,6 +13,11 @@ import sys
 
 import pytest
 from cli_helpers import URI
+from real_libvirt import SYSTEM_PYTHON, real_binding_available
+
+pytestmark = pytest.mark.skipif(
+    not real_binding_available(), reason="the real libvirt binding (python3-libvirt) is missing"
+)
 
 PROBE = r"""
 import sys
@@ -55,13 +60,13 @@ def _run(python: str, mod: str, loop: str, uri: str) -> str:
 
 @pytest.mark.parametrize("loop", ["loop", "noloop"])
 def test_in_process(loop: str) -> None:
-    real = _run("/usr/bin/python3", "real", loop, URI)
+    real = _run(SYSTEM_PYTHON, "real", loop, URI)
     assert "virConnectSecretEventRegisterAny" in real
     assert _run(sys.executable, "pyvirt", loop, URI) == real
 
 
 @pytest.mark.parametrize("loop", ["loop", "noloop"])
 def test_through_the_daemons(daemon_uri: str, loop: str) -> None:
-    real = _run("/usr/bin/python3", "real", loop, daemon_uri)
+    real = _run(SYSTEM_PYTHON, "real", loop, daemon_uri)
     assert "event callback id 42 not registered" in real
     assert _run(sys.executable, "pyvirt", loop, daemon_uri) == real

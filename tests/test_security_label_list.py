@@ -10,7 +10,13 @@ import os
 import subprocess
 import sys
 
+import pytest
 from cli_helpers import URI, libvirtd_alone
+from real_libvirt import SYSTEM_PYTHON, real_binding_available
+
+pytestmark = pytest.mark.skipif(
+    not real_binding_available(), reason="the real libvirt binding (python3-libvirt) is missing"
+)
 
 PROBE = r"""
 import sys
@@ -43,13 +49,13 @@ def _run(python: str, mod: str, uri: str) -> str:
 
 
 def test_in_process() -> None:
-    real = _run("/usr/bin/python3", "real", URI)
+    real = _run(SYSTEM_PYTHON, "real", URI)
     assert "virDomainGetSecurityLabelList" in real
     assert _run(sys.executable, "pyvirt", URI) == real
 
 
 def test_through_the_daemons(daemon_uri: str) -> None:
     with libvirtd_alone():
-        real = _run("/usr/bin/python3", "real", daemon_uri)
+        real = _run(SYSTEM_PYTHON, "real", daemon_uri)
     assert "An error occurred, but the cause is unknown" in real
     assert _run(sys.executable, "pyvirt", daemon_uri) == real

@@ -17,6 +17,11 @@ import pyvirt
 from cli_helpers import URI
 from daemon_helpers import running_daemon
 from pyvirt._records import TypedParameter
+from real_libvirt import SYSTEM_PYTHON, real_binding_available
+
+pytestmark = pytest.mark.skipif(
+    not real_binding_available(), reason="the real libvirt binding (python3-libvirt) is missing"
+)
 
 PROBE = r"""
 import sys
@@ -57,7 +62,7 @@ def _run(python: str, mod: str, uri: str, env: dict[str, str] | None = None) -> 
 
 
 def test_in_process_as_libvirt() -> None:
-    real = _run("/usr/bin/python3", "real", URI)
+    real = _run(SYSTEM_PYTHON, "real", URI)
     assert "not supported by the connection driver: virConnectSetIdentity" in real
     assert _run(sys.executable, "pyvirt", URI) == real
 
@@ -65,7 +70,7 @@ def test_in_process_as_libvirt() -> None:
 def test_through_the_daemons_as_libvirtd(daemon_uri: str) -> None:
     import os
 
-    real = _run("/usr/bin/python3", "real", daemon_uri)
+    real = _run(SYSTEM_PYTHON, "real", daemon_uri)
     assert "parameter 'user_name' not supported" in real
     assert _run(sys.executable, "pyvirt", daemon_uri, dict(os.environ)) == real
 
