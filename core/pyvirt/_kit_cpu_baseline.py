@@ -16,7 +16,8 @@ pyvirt's drivers.  The steps, as libvirt takes them:
 With VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES the model's own features are listed too,
 sorted by name.  The models and features come from :mod:`pyvirt._cpu_x86_data` (derived from
 QEMU, not from libvirt's CPU map), so a model whose QEMU definition differs from libvirt's
-can be named differently; see that module and docs for the differences.
+can be named differently (docs/drivers/kit.md; tests/test_cli_cpu_baseline.py pins them).
+Only x86 is known: other architectures answer libvirt's "cannot compute baseline CPU".
 """
 
 from __future__ import annotations
