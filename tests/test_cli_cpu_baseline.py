@@ -99,3 +99,21 @@ def test_bad_arguments() -> None:
             conn.baseline_cpu([_cpu("POWER8", arch="ppc64")])
         with pytest.raises(pyvirt.VirtError, match="unsupported flags .0x2."):
             conn.baseline_cpu([_cpu("Haswell")], 2)
+
+
+def test_the_asyncio_api_answers_the_same() -> None:
+    import asyncio
+
+    import pyvirt.aio
+
+    cpus = [_cpu("Haswell"), _cpu("SandyBridge", "avx2")]
+
+    async def baseline() -> tuple[str, str]:
+        async with await pyvirt.aio.open(URI) as conn:
+            plain = await conn.baseline_cpu(cpus)
+            with pytest.raises(pyvirt.VirtError, match="Unknown CPU vendor Foo"):
+                await conn.baseline_cpu([_cpu("Haswell", vendor="Foo")])
+            return plain, await conn.baseline_cpu(cpus, 1)
+
+    with pyvirt.open(URI) as conn:
+        assert asyncio.run(baseline()) == (conn.baseline_cpu(cpus), conn.baseline_cpu(cpus, 1))
