@@ -80,6 +80,7 @@ if TYPE_CHECKING:
 
     from pyvirt._kit_conf import parse_conf
     from pyvirt._kit_cpu_baseline import baseline_cpu_xml
+    from pyvirt._kit_cpu_models import X86_CPU_MODELS
     from pyvirt._kit_cpus import (
         cpumap_of,
         cpus_of,
@@ -144,8 +145,9 @@ _KIT_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "vcpu_pin",
     ),
     "pyvirt._kit_hooks": ("DomainHookPhase", "run_domain_hooks"),
-    #: libvirt's x86 CPU driver's baseline (virConnectBaselineCPU).
+    #: libvirt's x86 CPU driver's baseline (virConnectBaselineCPU) and model names.
     "pyvirt._kit_cpu_baseline": ("baseline_cpu_xml",),
+    "pyvirt._kit_cpu_models": ("X86_CPU_MODELS",),
     #: libvirt's configuration-file syntax, for a driver's own qemu.conf-like file.
     "pyvirt._kit_conf": ("parse_conf",),
     "pyvirt._kit_model": ("field", "model"),
@@ -178,6 +180,7 @@ __all__ = [
     "LIST_STORAGE_POOLS_ALL_FLAGS",
     "AuthCallback",
     "baseline_cpu_xml",
+    "X86_CPU_MODELS",
     "call_hook",
     "ConnectDriver",
     "DomainHookPhase",

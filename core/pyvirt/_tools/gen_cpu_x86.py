@@ -21,8 +21,8 @@ and driven over QMP on stdin/stdout) what each model is:
   keeps its first position in QEMU's word order.  Features without one (MSR-based, KVM)
   come last, by name.
 
-Models are listed in the order of libvirt's model index (the test driver's CPU model
-names), so choosing between equally good models picks the same one.  Feature names are
+Models are listed in the order of libvirt's model index
+(:data:`pyvirt.driver.X86_CPU_MODELS`), so choosing between equally good models picks the same one.  Feature names are
 libvirt's: where QEMU spells one differently the small table :data:`LIBVIRT_NAMES`
 (libvirt's own QEMU translation table, as documented in its QEMU driver) renames it.
 """
@@ -68,9 +68,9 @@ _VENDORS = {
 
 
 def _model_order() -> tuple[str, ...]:
-    from pyvirt_test._host_cpu_ops import _X86_MODELS  # (a tool: the plugin is installed)
+    from pyvirt._kit_cpu_models import X86_CPU_MODELS
 
-    return _X86_MODELS
+    return X86_CPU_MODELS
 
 
 def _qmp(qemu: str, commands: list[dict[str, Any]]) -> list[Any]:
