@@ -5,7 +5,6 @@ models in (newest last).  Kept apart from the baseline's model data
 feature data.
 """
 
-#: libvirt 9.0's x86 model names, in its CPU map's index order.
 X86_CPU_MODELS: tuple[str, ...] = (
     "486", "pentium", "pentium2", "pentium3", "pentiumpro", "coreduo", "n270", "core2duo",
     "qemu32", "kvm32", "cpu64-rhel5", "cpu64-rhel6", "qemu64", "kvm64", "Conroe", "Penryn",
@@ -19,3 +18,5 @@ X86_CPU_MODELS: tuple[str, ...] = (
     "Opteron_G2", "Opteron_G3", "Opteron_G4", "Opteron_G5", "EPYC", "EPYC-IBPB", "EPYC-Rome",
     "EPYC-Milan", "Dhyana",
 )  # fmt: skip
+"""libvirt 9.0's x86 CPU model names (virConnectGetCPUModelNames for i686 and x86_64), in its
+CPU map's index order: the order a baseline tries them in, newest last."""
