@@ -328,6 +328,7 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "domjobinfo": ((), "domjobinfo test"),
     "domjobabort": ((), "domjobabort test"),
     "domdirtyrate-calc": ((), "domdirtyrate-calc test"),
+    "dom-fd-associate": ((), "dom-fd-associate test group 0"),
     "domlaunchsecinfo": ((), "domlaunchsecinfo test"),
     "domsetlaunchsecstate": (
         (),
@@ -352,6 +353,7 @@ SCENARIOS: dict[str, tuple[tuple[str, ...], str]] = {
     "freepages": ((), "freepages --all"),
     "node-memory-tune": ((), "node-memory-tune"),
     "nodesevinfo": ((), "nodesevinfo"),
+    "cpu-baseline": ((), "cpu-baseline {dir}/cpu.xml"),
     "cpu-compare": ((), "cpu-compare {dir}/cpu.xml"),
     "cpu-models": ((), "cpu-models x86_64"),
     "domcapabilities": ((), "domcapabilities"),
@@ -382,6 +384,8 @@ EXPECTED_ERRORS = {
     "domjobinfo": "not supported by the connection driver: virDomainGetJobInfo",
     "domjobabort": "not supported by the connection driver: virDomainAbortJob",
     "domdirtyrate-calc": "not supported by the connection driver: virDomainStartDirtyRateCalc",
+    # -- cpubase (issue 10): libvirt's test driver associates no descriptors
+    "dom-fd-associate": "not supported by the connection driver: virDomainFDAssociate",
     "domlaunchsecinfo": "unsupported flags (0x4) in function testDomainGetLaunchSecurityInfo",
     "domsetlaunchsecstate": (
         "not supported by the connection driver: virDomainSetLaunchSecurityState"

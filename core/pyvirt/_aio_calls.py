@@ -313,6 +313,13 @@ class AsyncDriverCalls:
         driver = self._driver(api)
         return await driver.domain_get_security_label(dom)
 
+    async def domain_get_security_label_list(
+        self, dom: DomainRef, api: str = "virDomainGetSecurityLabelList"
+    ) -> list[SecurityLabel]:
+        """virDomainGetSecurityLabelList (procedure 278)."""
+        driver = self._driver(api)
+        return await driver.domain_get_security_label_list(dom)
+
     async def domain_has_managed_save_image(
         self, dom: DomainRef, flags: int, api: str = "virDomainHasManagedSaveImage"
     ) -> bool:
@@ -544,6 +551,22 @@ class AsyncDriverCalls:
         if self.read_only:
             check_access(BY_NUMBER[358], flags, True, api)
         return await driver.domain_rename(dom, new_name, flags)
+
+    async def domain_fd_associate(
+        self,
+        dom: DomainRef,
+        name: str,
+        fds: list[int],
+        flags: int,
+        api: str = "virDomainFDAssociate",
+    ) -> None:
+        """virDomainFDAssociate (procedure 443)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[443], flags, True, api)
+        return await driver.domain_fd_associate(dom, name, fds, flags)
 
     async def domain_set_memory_parameters(
         self,
@@ -2815,6 +2838,22 @@ class AsyncDriverCalls:
         flags = check_flags(flags, api)
         return await driver.connect_compare_cpu(xml, flags)
 
+    async def connect_set_identity(
+        self, params: list[TypedParameter], flags: int, api: str = "virConnectSetIdentity"
+    ) -> None:
+        """virConnectSetIdentity (procedure 419)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.connect_set_identity(params, flags)
+
+    async def connect_baseline_cpu(
+        self, xml_cpus: list[str], flags: int, api: str = "virConnectBaselineCPU"
+    ) -> str:
+        """virConnectBaselineCPU (procedure 162)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return await driver.connect_baseline_cpu(xml_cpus, flags)
+
     async def connect_compare_hypervisor_cpu(
         self,
         emulator: str | None,
@@ -3018,6 +3057,9 @@ class LocalAsyncDriver:
     async def domain_get_security_label(self, dom: DomainRef) -> SecurityLabel:
         return self.sync.domain_get_security_label(dom)
 
+    async def domain_get_security_label_list(self, dom: DomainRef) -> list[SecurityLabel]:
+        return self.sync.domain_get_security_label_list(dom)
+
     async def domain_has_managed_save_image(self, dom: DomainRef, flags: int) -> bool:
         return self.sync.domain_has_managed_save_image(dom, flags)
 
@@ -3109,6 +3151,11 @@ class LocalAsyncDriver:
 
     async def domain_rename(self, dom: DomainRef, new_name: str, flags: int) -> None:
         return self.sync.domain_rename(dom, new_name, flags)
+
+    async def domain_fd_associate(
+        self, dom: DomainRef, name: str, fds: list[int], flags: int
+    ) -> None:
+        return self.sync.domain_fd_associate(dom, name, fds, flags)
 
     async def domain_set_memory_parameters(
         self, dom: DomainRef, params: list[TypedParameter], flags: int
@@ -3949,6 +3996,12 @@ class LocalAsyncDriver:
 
     async def connect_compare_cpu(self, xml: str, flags: int) -> int:
         return self.sync.connect_compare_cpu(xml, flags)
+
+    async def connect_set_identity(self, params: list[TypedParameter], flags: int) -> None:
+        return self.sync.connect_set_identity(params, flags)
+
+    async def connect_baseline_cpu(self, xml_cpus: list[str], flags: int) -> str:
+        return self.sync.connect_baseline_cpu(xml_cpus, flags)
 
     async def connect_compare_hypervisor_cpu(
         self,

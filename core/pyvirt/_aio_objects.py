@@ -620,6 +620,13 @@ class AsyncConnection(AsyncConnectionBase):
         xml = check_string(xml, "xmlDesc", "virConnectCompareCPU")
         return int(await self._calls.connect_compare_cpu(xml, flags))
 
+    async def baseline_cpu(self, xml_cpus: list[str], flags: int = 0) -> str:
+        """The ``<cpu>`` that every host CPU in *xml_cpus* can run (virConnectBaselineCPU);
+        with :attr:`pyvirt.ConnectBaselineCPUFlags.EXPAND_FEATURES` the model's own
+        features are listed too."""
+        cpus = [check_string(x, "xmlCPUs", "virConnectBaselineCPU") for x in xml_cpus]
+        return str(await self._calls.connect_baseline_cpu(cpus, flags))
+
     async def compare_hypervisor_cpu(
         self,
         xml_cpu: str,
@@ -688,6 +695,12 @@ class AsyncConnection(AsyncConnectionBase):
         """The host's shared-memory tunables, such as ``shm_pages_to_scan``
         (virNodeGetMemoryParameters)."""
         return typed_params_dict(await self._calls.node_get_memory_parameters(flags))
+
+    async def set_identity(self, params: list[TypedParameter], flags: int = 0) -> None:
+        """Ask the daemon to act for another identity (virConnectSetIdentity): typed
+        parameters such as ``user-name`` (STRING) and ``unix-user-id`` (ULLONG), libvirt's
+        VIR_CONNECT_IDENTITY_* names.  Only a daemon answers; local drivers do not."""
+        await self._calls.connect_set_identity(list(params), flags)
 
     async def set_memory_parameters(self, params: list[TypedParameter], flags: int = 0) -> None:
         """Change the host's shared-memory tunables (virNodeSetMemoryParameters)."""
@@ -1122,6 +1135,20 @@ class AsyncDomain:
         if not new_name:
             raise invalid_arg(f"string new_name in {api} must not be empty", api, "new_name")
         await self._conn._calls.domain_rename(self._ref, new_name, flags)
+
+    async def security_labels(self) -> list[SecurityLabel]:
+        """The domain's label from each of the host's security drivers
+        (virDomainGetSecurityLabelList); :meth:`security_label` is the first one's."""
+        return list(await self._conn._calls.domain_get_security_label_list(self._ref))
+
+    async def fd_associate(self, name: str, fds: list[int], flags: int = 0) -> None:
+        """Hand the open descriptors *fds* to the driver as group *name*, for disks that name
+        it (virDomainFDAssociate; *flags*: :class:`pyvirt.DomainFDAssociateFlags`).  An
+        empty list is refused first, as libvirt's public API does."""
+        api = "virDomainFDAssociate"
+        name = check_string(name, "name", api)
+        check_nonzero(len(fds), "nfds", api)
+        await self._conn._calls.domain_fd_associate(self._ref, name, list(fds), flags)
 
     async def vcpu_info(
         self, maxinfo: int, maplen: int

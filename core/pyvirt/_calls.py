@@ -315,6 +315,13 @@ class DriverCalls:
         driver = self._driver(api)
         return driver.domain_get_security_label(dom)
 
+    def domain_get_security_label_list(
+        self, dom: DomainRef, api: str = "virDomainGetSecurityLabelList"
+    ) -> list[SecurityLabel]:
+        """virDomainGetSecurityLabelList (procedure 278)."""
+        driver = self._driver(api)
+        return driver.domain_get_security_label_list(dom)
+
     def domain_has_managed_save_image(
         self, dom: DomainRef, flags: int, api: str = "virDomainHasManagedSaveImage"
     ) -> bool:
@@ -556,6 +563,22 @@ class DriverCalls:
         if self.read_only:
             check_access(BY_NUMBER[358], flags, True, api)
         return driver.domain_rename(dom, new_name, flags)
+
+    def domain_fd_associate(
+        self,
+        dom: DomainRef,
+        name: str,
+        fds: list[int],
+        flags: int,
+        api: str = "virDomainFDAssociate",
+    ) -> None:
+        """virDomainFDAssociate (procedure 443)."""
+        driver = self._driver(api)
+        name = check_string(name, "name", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[443], flags, True, api)
+        return driver.domain_fd_associate(dom, name, fds, flags)
 
     def domain_set_memory_parameters(
         self,
@@ -2820,6 +2843,22 @@ class DriverCalls:
         xml = check_string(xml, "xml", api)
         flags = check_flags(flags, api)
         return driver.connect_compare_cpu(xml, flags)
+
+    def connect_set_identity(
+        self, params: list[TypedParameter], flags: int, api: str = "virConnectSetIdentity"
+    ) -> None:
+        """virConnectSetIdentity (procedure 419)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.connect_set_identity(params, flags)
+
+    def connect_baseline_cpu(
+        self, xml_cpus: list[str], flags: int, api: str = "virConnectBaselineCPU"
+    ) -> str:
+        """virConnectBaselineCPU (procedure 162)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        return driver.connect_baseline_cpu(xml_cpus, flags)
 
     def connect_compare_hypervisor_cpu(
         self,

@@ -93,6 +93,13 @@ class ConnectionHostCpuMethods:
         xml = check_string(xml, "xmlDesc", "virConnectCompareCPU")
         return int(self._calls.connect_compare_cpu(xml, flags))
 
+    def baseline_cpu(self, xml_cpus: list[str], flags: int = 0) -> str:
+        """The ``<cpu>`` that every host CPU in *xml_cpus* can run (virConnectBaselineCPU);
+        with :attr:`pyvirt.ConnectBaselineCPUFlags.EXPAND_FEATURES` the model's own
+        features are listed too."""
+        cpus = [check_string(x, "xmlCPUs", "virConnectBaselineCPU") for x in xml_cpus]
+        return str(self._calls.connect_baseline_cpu(cpus, flags))
+
     def compare_hypervisor_cpu(
         self,
         xml_cpu: str,
@@ -161,6 +168,12 @@ class ConnectionHostCpuMethods:
         """The host's shared-memory tunables, such as ``shm_pages_to_scan``
         (virNodeGetMemoryParameters)."""
         return typed_params_dict(self._calls.node_get_memory_parameters(flags))
+
+    def set_identity(self, params: list[TypedParameter], flags: int = 0) -> None:
+        """Ask the daemon to act for another identity (virConnectSetIdentity): typed
+        parameters such as ``user-name`` (STRING) and ``unix-user-id`` (ULLONG), libvirt's
+        VIR_CONNECT_IDENTITY_* names.  Only a daemon answers; local drivers do not."""
+        self._calls.connect_set_identity(list(params), flags)
 
     def set_memory_parameters(self, params: list[TypedParameter], flags: int = 0) -> None:
         """Change the host's shared-memory tunables (virNodeSetMemoryParameters)."""

@@ -1,4 +1,4 @@
-"""The domain's metadata, title and description, and its renaming: part of
+"""The domain's metadata, title and description, its renaming and descriptor groups: part of
 :class:`pyvirt.Domain`, kept apart so the family stays in one small module.
 
 Argument checks are the ones libvirt's public API makes before the driver sees the call
@@ -7,12 +7,12 @@ Argument checks are the ones libvirt's public API makes before the driver sees t
 
 from __future__ import annotations
 
-from pyvirt._checks import check_flags, check_string, invalid_arg
+from pyvirt._checks import check_flags, check_nonzero, check_string, invalid_arg
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt._connection import Connection
-    from pyvirt._records import DomainRef
+    from pyvirt._records import DomainRef, SecurityLabel
 
 _DESCRIPTION, _TITLE, _ELEMENT = 0, 1, 2  # VIR_DOMAIN_METADATA_*
 _LIVE, _CONFIG = 1, 2  # VIR_DOMAIN_AFFECT_*
@@ -128,3 +128,17 @@ class DomainMetadataMethods:
         if not new_name:
             raise invalid_arg(f"string new_name in {api} must not be empty", api, "new_name")
         self._conn._calls.domain_rename(self._ref, new_name, flags)
+
+    def security_labels(self) -> list[SecurityLabel]:
+        """The domain's label from each of the host's security drivers
+        (virDomainGetSecurityLabelList); :meth:`security_label` is the first one's."""
+        return list(self._conn._calls.domain_get_security_label_list(self._ref))
+
+    def fd_associate(self, name: str, fds: list[int], flags: int = 0) -> None:
+        """Hand the open descriptors *fds* to the driver as group *name*, for disks that name
+        it (virDomainFDAssociate; *flags*: :class:`pyvirt.DomainFDAssociateFlags`).  An
+        empty list is refused first, as libvirt's public API does."""
+        api = "virDomainFDAssociate"
+        name = check_string(name, "name", api)
+        check_nonzero(len(fds), "nfds", api)
+        self._conn._calls.domain_fd_associate(self._ref, name, list(fds), flags)

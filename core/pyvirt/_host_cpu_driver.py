@@ -60,6 +60,11 @@ class HostCpuDriver:
         (VIR_CPU_COMPARE_*)."""
         _no_support("connect_compare_cpu")
 
+    def connect_baseline_cpu(self, xml_cpus: list[str], flags: int) -> str:
+        """virConnectBaselineCPU: the ``<cpu>`` every one of the host CPUs *xml_cpus* can
+        run (VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES: with the model's features listed)."""
+        _no_support("connect_baseline_cpu")
+
     def connect_compare_hypervisor_cpu(
         self,
         emulator: str | None,

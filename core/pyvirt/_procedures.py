@@ -199,6 +199,8 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(151, "domain_is_persistent", "virDomainIsPersistent", "domain:read", prio=True),
     _p(212, "domain_get_state", "virDomainGetState", "domain:read", prio=True),
     _p(121, "domain_get_security_label", "virDomainGetSecurityLabel", "domain:read", prio=True),
+    # -- cpubase: every security driver's label (libvirtd drops a driver's error for it)
+    _p(278, "domain_get_security_label_list", "virDomainGetSecurityLabelList", "domain:read"),
     _p(183, "domain_has_managed_save_image", "virDomainHasManagedSaveImage", "domain:read"),
     _p(182, "domain_managed_save", "virDomainManagedSave", "domain:hibernate"),
     _p(184, "domain_managed_save_remove", "virDomainManagedSaveRemove", "domain:hibernate"),
@@ -260,6 +262,9 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(264, "domain_set_metadata", "virDomainSetMetadata", "domain:write", flags=_SAVE_BY_IMPACT),
     _p(265, "domain_get_metadata", "virDomainGetMetadata", "domain:read"),
     _p(358, "domain_rename", "virDomainRename", "domain:write", "domain:save"),
+    # -- cpubase: descriptors handed to the driver for a domain (libvirt 9.0); pyvirt's
+    # transport carries no descriptors, so through a daemon the driver gets none.
+    _p(443, "domain_fd_associate", "virDomainFDAssociate", "domain:write"),
     # domain tunables (issue 10, helper "tune"): memtune, numatune, blkiotune, domiftune,
     # blkdeviotune and perf, typed parameters in both directions; libvirt's @acl lines.
     _p(
@@ -1043,6 +1048,11 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(312, "connect_get_cpu_model_names", "virConnectGetCPUModelNames", "connect:read", prio=True),
     # libvirt's virConnectCompareCPU lets read-only connections compare.
     _p(158, "connect_compare_cpu", "virConnectCompareCPU", "connect:read"),
+    # -- cpubase: the identity a client asks a daemon to act as (libvirtd lets read-only
+    # clients set it too); answered by the daemon itself, drivers have none.
+    _p(419, "connect_set_identity", "virConnectSetIdentity", "connect:read"),
+    # -- cpubase: the host CPUs' baseline (virsh cpu-baseline); read-only connections may ask
+    _p(162, "connect_baseline_cpu", "virConnectBaselineCPU", "connect:read"),
     _p(
         393,
         "connect_compare_hypervisor_cpu",

@@ -79,6 +79,8 @@ if TYPE_CHECKING:
     from typing import ClassVar, NoReturn
 
     from pyvirt._kit_conf import parse_conf
+    from pyvirt._kit_cpu_baseline import baseline_cpu_xml
+    from pyvirt._kit_cpu_models import X86_CPU_MODELS
     from pyvirt._kit_cpus import (
         cpumap_of,
         cpus_of,
@@ -143,6 +145,9 @@ _KIT_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "vcpu_pin",
     ),
     "pyvirt._kit_hooks": ("DomainHookPhase", "run_domain_hooks"),
+    #: libvirt's x86 CPU driver's baseline (virConnectBaselineCPU) and model names.
+    "pyvirt._kit_cpu_baseline": ("baseline_cpu_xml",),
+    "pyvirt._kit_cpu_models": ("X86_CPU_MODELS",),
     #: libvirt's configuration-file syntax, for a driver's own qemu.conf-like file.
     "pyvirt._kit_conf": ("parse_conf",),
     "pyvirt._kit_model": ("field", "model"),
@@ -174,6 +179,8 @@ __all__ = [
     "LIST_NETWORKS_ALL_FLAGS",
     "LIST_STORAGE_POOLS_ALL_FLAGS",
     "AuthCallback",
+    "baseline_cpu_xml",
+    "X86_CPU_MODELS",
     "call_hook",
     "ConnectDriver",
     "DomainHookPhase",
@@ -331,6 +338,13 @@ class HypervisorDriver:
         """virConnectGetSysinfo: the host's ``<sysinfo>`` XML; reject unknown *flags* with
         :func:`unsupported_flags`."""
         unsupported("connect_get_sysinfo")
+
+    def connect_set_identity(self, params: list[TypedParameter], flags: int) -> None:
+        """virConnectSetIdentity: act for the identity in *params* (user-name, unix-user-id
+        ...).  A daemon answers it for its client (pyvirtd: the identity its access rules
+        see); no hypervisor driver has it (libvirt's test driver neither).  libvirt reports
+        its absence in the DOMAIN error domain."""
+        unsupported("connect_set_identity", ErrorDomain.DOMAIN)
 
     def connect_is_secure(self) -> bool:
         """virConnectIsSecure: whether the channel is safe from eavesdropping (local drivers:
@@ -490,6 +504,11 @@ class HypervisorDriver:
         """virDomainGetSecurityLabel: *dom*'s :class:`~pyvirt.SecurityLabel`."""
         unsupported("domain_get_security_label")
 
+    def domain_get_security_label_list(self, dom: DomainRef) -> list[SecurityLabel]:
+        """virDomainGetSecurityLabelList: *dom*'s label from each security driver, in the
+        order of the host's security models (libvirt's test driver has none of it)."""
+        unsupported("domain_get_security_label_list")
+
     def domain_has_managed_save_image(self, dom: DomainRef, flags: int) -> bool:
         """virDomainHasManagedSaveImage: whether a managed save image of *dom* exists."""
         unsupported("domain_has_managed_save_image")
@@ -538,6 +557,12 @@ class HypervisorDriver:
     def domain_rename(self, dom: DomainRef, new_name: str, flags: int) -> None:
         """virDomainRename: give the inactive persistent domain *new_name*."""
         unsupported("domain_rename")
+
+    def domain_fd_associate(self, dom: DomainRef, name: str, fds: list[int], flags: int) -> None:
+        """virDomainFDAssociate: keep the open descriptors *fds* as group *name* for the
+        domain's disks to use (VIR_DOMAIN_FD_ASSOCIATE_SECLABEL_*).  Neither libvirt's test
+        driver nor pyvirt's drivers do; through a daemon *fds* is empty (see the row)."""
+        unsupported("domain_fd_associate")
 
     # -- domain vCPUs (issue 10): placement and pinning ---------------------------------
     def domain_get_vcpus(

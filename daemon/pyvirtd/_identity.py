@@ -16,6 +16,7 @@ import pwd
 import socket
 import struct
 
+from pyvirt import TypedParameter, TypedParameterType, validate_typed_params
 from pyvirt.acl import Identity
 
 _UCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
@@ -74,4 +75,44 @@ def with_names(identity: Identity) -> Identity:
         user=_user_name(identity.uid),
         group=_group_name(identity.gid) if identity.gid is not None else None,
         groups=_supplementary_groups(identity.pid) if identity.pid else (),
+    )
+
+
+#: libvirt's VIR_CONNECT_IDENTITY_* fields and their types (virIdentitySetParameters).
+IDENTITY_FIELDS: dict[str, TypedParameterType] = {
+    "user-name": TypedParameterType.STRING,
+    "unix-user-id": TypedParameterType.ULLONG,
+    "group-name": TypedParameterType.STRING,
+    "unix-group-id": TypedParameterType.ULLONG,
+    "process-id": TypedParameterType.LLONG,
+    "process-time": TypedParameterType.ULLONG,
+    "sasl-user-name": TypedParameterType.STRING,
+    "x509-distinguished-name": TypedParameterType.STRING,
+    "selinux-context": TypedParameterType.STRING,
+}
+def identity_from_params(current: Identity, params: list[TypedParameter]) -> Identity:
+    """virConnectSetIdentity in the daemon: the identity *params* describe, checked as
+    libvirt's virIdentitySetParameters checks them (unknown names, wrong types).  As libvirtd
+    it replaces the whole identity: what *params* leave out is unknown afterwards; the socket
+    the client came in on stays.  (process-time and the SELinux context are accepted but
+    pyvirt's rules do not look at them.)"""
+    values = validate_typed_params(params, IDENTITY_FIELDS)
+
+    def text(name: str) -> str | None:
+        value = values.get(name)
+        return value if isinstance(value, str) else None
+
+    def number(name: str) -> int | None:
+        value = values.get(name)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    return Identity(
+        socket=current.socket,
+        uid=number("unix-user-id"),
+        gid=number("unix-group-id"),
+        pid=number("process-id"),
+        user=text("user-name"),
+        group=text("group-name"),
+        scram_user=text("sasl-user-name"),
+        x509_dn=text("x509-distinguished-name"),
     )

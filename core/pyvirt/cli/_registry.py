@@ -95,6 +95,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     ),
     "edit": ("edit", "net-edit", "pool-edit", "nwfilter-edit", "snapshot-edit"),
     "domain_metadata": ("desc", "metadata", "domrename"),
+    "domain_fds": ("dom-fd-associate",),
     "vcpu": ("vcpucount", "vcpuinfo", "vcpupin", "emulatorpin"),
     # domain tunables (issue 10, helper "tune")
     "domain_tune": ("memtune", "domiftune", "blkdeviotune", "perf"),
@@ -168,6 +169,7 @@ MODULES: dict[str, tuple[str, ...]] = {
     # host pages, CPU models and host tunables (issue 10, "host")
     "host_pages": ("allocpages", "freepages", "node-memory-tune", "nodesevinfo"),
     "host_cpu": (
+        "cpu-baseline",
         "cpu-compare",
         "cpu-models",
         "domcapabilities",

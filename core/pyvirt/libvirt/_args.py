@@ -138,5 +138,7 @@ def typed_int(value: Any, kind: int) -> int:
     if kind == 4 and number < 0:
         raise OverflowError("can't convert negative int to unsigned")
     if not low <= number <= high:
+        if kind == 3:  # libvirt_longlongUnwrap: PyLong_AsLongLong's words
+            raise OverflowError("int too big to convert")
         raise OverflowError(f"Python int too large to convert to C {c_name}")
     return number

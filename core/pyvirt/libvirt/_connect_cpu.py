@@ -1,5 +1,5 @@
-"""``virConnect``'s host pages, CPU model and comparison, domain capabilities and node
-memory tunables methods, with libvirt-python's signatures and return shapes (a mixin of
+"""``virConnect``'s host pages, CPU model and comparison, domain capabilities, node
+memory tunables and identity methods, with libvirt-python's signatures and return shapes (a mixin of
 :class:`pyvirt.libvirt.virConnect`, kept apart so the family stays in its own module).
 
 ``setMemoryParameters`` reads the current parameters first, as the binding's C glue does, so
@@ -23,6 +23,15 @@ def _hypervisor(
     """The emulator, arch, machine and virttype arguments: strings or None."""
     a, b, c, d = (_args.optional_string(v, c_api, i) for i, v in enumerate(values, 1))
     return a, b, c, d
+
+
+#: libvirt-python's hints for setIdentity (typed-parameter kinds: 7 STRING, 4 ULLONG,
+#: 3 LLONG).
+_IDENTITY_HINTS = {
+    "user-name": 7, "unix-user-id": 4, "group-name": 7, "unix-group-id": 4, "process-id": 3,
+    "process-time": 4, "sasl-user-name": 7, "x509-distinguished-name": 7,
+    "selinux-context": 7,
+}  # fmt: skip
 
 
 class CpuConnectMethods:
@@ -71,6 +80,13 @@ class CpuConnectMethods:
         return self._o.compare_cpu(xml, _args.flags(flags))
 
     @api
+    def baselineCPU(self, xmlCPUs: list[str], flags: int = 0) -> str:  # noqa: N802, N803
+        if not isinstance(xmlCPUs, list):
+            raise TypeError("baselineCPU() argument 1 must be list")
+        cpus = [_args.string(x, "virConnectBaselineCPU", 2, "xmlCPUs") for x in xmlCPUs]
+        return self._o.baseline_cpu(cpus, _args.flags(flags))
+
+    @api
     def compareHypervisorCPU(  # noqa: N802
         self,
         emulator: str | None,
@@ -114,6 +130,17 @@ class CpuConnectMethods:
         c_api = "virConnectGetDomainCapabilities"
         hv = _hypervisor(c_api, emulatorbin, arch, machine, virttype)
         return self._o.domain_capabilities(*hv, flags=_args.flags(flags))
+
+    @api
+    def setIdentity(self, params: dict[str, Any], flags: int = 0) -> int:  # noqa: N802
+        """The identity a daemon should act for (only a daemon answers).  The glue's hints
+        give the VIR_CONNECT_IDENTITY_* names their types; its words for a non-dict are
+        those of another call ("migration params"), as libvirt-python 9.0's are."""
+        from pyvirt.libvirt._domain_jobs import _hinted_params
+
+        typed = _hinted_params(params, _IDENTITY_HINTS, "migration params")
+        self._o.set_identity(typed, _args.flags(flags))
+        return 0
 
     @api
     def getMemoryParameters(self, flags: int = 0) -> dict[str, Any]:  # noqa: N802

@@ -1,7 +1,10 @@
 """libvirt-python's domain metadata and rename methods (``setMetadata``, ``metadata``,
-``rename``), a family of :class:`pyvirt.libvirt.virDomain` kept in its own module."""
+``rename``), ``securityLabelList`` and ``FDAssociate``, a family of :class:`pyvirt.libvirt.virDomain` kept in its
+own module."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from pyvirt._objects import Domain
 from pyvirt.libvirt import _args
@@ -12,6 +15,19 @@ class DomainMetadataMethods:
     """Mixin of :class:`pyvirt.libvirt.virDomain`."""
 
     _o: Domain
+
+    @api
+    def securityLabelList(self) -> list[list[Any]]:  # noqa: N802
+        return [[label.label, label.enforcing] for label in self._o.security_labels()]
+
+    @api
+    def FDAssociate(self, name: str, files: list[int], flags: int = 0) -> int:  # noqa: N802
+        c_api = "virDomainFDAssociate"
+        group = _args.string(name, c_api, 2, "name")
+        if not isinstance(files, list):
+            raise TypeError("FDAssociate() argument 2 must be list")
+        self._o.fd_associate(group, [_args.c_int(f) for f in files], _args.flags(flags))
+        return 0
 
     @api
     def setMetadata(  # noqa: N802 - libvirt-python's name

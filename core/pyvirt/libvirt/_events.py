@@ -24,7 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from pyvirt._abi_enums import NetworkEventID, NodeDeviceEventID, StoragePoolEventID
+from pyvirt._abi_enums import (
+    NetworkEventID,
+    NodeDeviceEventID,
+    SecretEventID,
+    StoragePoolEventID,
+)
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._enums import DomainEventID
 from pyvirt._errors import make_error
@@ -46,6 +51,7 @@ FAMILIES: dict[str, tuple[str, int]] = {
     "network": ("Network", len(NetworkEventID)),
     "pool": ("StoragePool", len(StoragePoolEventID)),
     "nodedev": ("NodeDevice", len(NodeDeviceEventID)),
+    "secret": ("Secret", len(SecretEventID)),
 }
 _LIFECYCLE = 0
 
@@ -114,6 +120,20 @@ class ConnectionEvents:
     @property
     def active(self) -> bool:
         return bool(self._registrations)
+
+    @property
+    def remote(self) -> bool:
+        """Whether the connection goes through a daemon (libvirt's remote driver)."""
+        return self._remote
+
+    def require_loop(self) -> None:
+        """The remote driver's first step for any registration: a loop to deliver on."""
+        if self._timer is None and _eventloop.default_loop() is None:
+            raise make_error(
+                ErrorCode.INTERNAL_ERROR,
+                ErrorDomain.NONE,
+                "could not initialize domain event timer",
+            )
 
     # -- registration ---------------------------------------------------------------------
     def register(

@@ -16,12 +16,8 @@ from pyvirt.libvirt._errors import api, no_support
 #: class -> "method(params)[=C API]"; the default C API is vir<Kind><Method>.
 SIGNATURES: dict[str, tuple[str, ...]] = {
     "virConnect": (
-        "baselineCPU(xmlCPUs, flags=0)",
         "restoreParams(params, flags=0)=virDomainRestoreParams",
-        "setIdentity(params, flags=0)",
         "storagePoolLookupByTargetPath(path)=virStoragePoolLookupByTargetPath",
-        "secretEventDeregisterAny(callbackID)",
-        "secretEventRegisterAny(secret, eventID, cb, opaque)",
     ),
     "virDomain": (
         "blockCopy(disk, destxml, params=None, flags=0)",
@@ -41,11 +37,9 @@ SIGNATURES: dict[str, tuple[str, ...]] = {
         "pinVcpuFlags(vcpu, cpumap, flags=0)",
         "rename(new_name, flags=0)",
         "saveParams(params, flags=0)",
-        "securityLabelList()=virDomainGetSecurityLabelList",
         "setMetadata(type, metadata, key, uri, flags=0)",
         "vcpuPinInfo(flags=0)=virDomainGetVcpuPinInfo",
         "vcpus()=virDomainGetVcpus",
-        "FDAssociate(name, files, flags=0)=virDomainFDAssociate",
     ),
     "virNetwork": (),
     "virNetworkPort": (

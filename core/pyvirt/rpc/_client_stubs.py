@@ -202,6 +202,10 @@ class RemoteStubs:
         sig = wire_signature(121)
         return self._invoke(121, checked(sig, [dom]), sig)  # type: ignore[no-any-return]
 
+    def domain_get_security_label_list(self, dom: DomainRef) -> list[SecurityLabel]:
+        sig = wire_signature(278)
+        return self._invoke(278, checked(sig, [dom]), sig)  # type: ignore[no-any-return]
+
     def domain_has_managed_save_image(self, dom: DomainRef, flags: int) -> bool:
         sig = wire_signature(183)
         return self._invoke(183, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
@@ -305,6 +309,10 @@ class RemoteStubs:
     def domain_rename(self, dom: DomainRef, new_name: str, flags: int) -> None:
         sig = wire_signature(358)
         return self._invoke(358, checked(sig, [dom, new_name, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_fd_associate(self, dom: DomainRef, name: str, fds: list[int], flags: int) -> None:
+        sig = wire_signature(443)
+        return self._invoke(443, checked(sig, [dom, name, fds, flags]), sig)  # type: ignore[no-any-return]
 
     def domain_set_memory_parameters(
         self, dom: DomainRef, params: list[TypedParameter], flags: int
@@ -1329,6 +1337,14 @@ class RemoteStubs:
         sig = wire_signature(158)
         return self._invoke(158, checked(sig, [xml, flags]), sig)  # type: ignore[no-any-return]
 
+    def connect_set_identity(self, params: list[TypedParameter], flags: int) -> None:
+        sig = wire_signature(419)
+        return self._invoke(419, checked(sig, [params, flags]), sig)  # type: ignore[no-any-return]
+
+    def connect_baseline_cpu(self, xml_cpus: list[str], flags: int) -> str:
+        sig = wire_signature(162)
+        return self._invoke(162, checked(sig, [xml_cpus, flags]), sig)  # type: ignore[no-any-return]
+
     def connect_compare_hypervisor_cpu(
         self,
         emulator: str | None,
@@ -1572,6 +1588,11 @@ class AsyncRemoteStubs:
         reply = await self._asend(121, checked(sig, [dom]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
+    async def domain_get_security_label_list(self, dom: DomainRef) -> list[SecurityLabel]:
+        sig = wire_signature(278)
+        reply = await self._asend(278, checked(sig, [dom]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
     async def domain_has_managed_save_image(self, dom: DomainRef, flags: int) -> bool:
         sig = wire_signature(183)
         reply = await self._asend(183, checked(sig, [dom, flags]), sig)
@@ -1705,6 +1726,13 @@ class AsyncRemoteStubs:
     async def domain_rename(self, dom: DomainRef, new_name: str, flags: int) -> None:
         sig = wire_signature(358)
         reply = await self._asend(358, checked(sig, [dom, new_name, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_fd_associate(
+        self, dom: DomainRef, name: str, fds: list[int], flags: int
+    ) -> None:
+        sig = wire_signature(443)
+        reply = await self._asend(443, checked(sig, [dom, name, fds, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def domain_set_memory_parameters(
@@ -3009,6 +3037,16 @@ class AsyncRemoteStubs:
     async def connect_compare_cpu(self, xml: str, flags: int) -> int:
         sig = wire_signature(158)
         reply = await self._asend(158, checked(sig, [xml, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_set_identity(self, params: list[TypedParameter], flags: int) -> None:
+        sig = wire_signature(419)
+        reply = await self._asend(419, checked(sig, [params, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_baseline_cpu(self, xml_cpus: list[str], flags: int) -> str:
+        sig = wire_signature(162)
+        reply = await self._asend(162, checked(sig, [xml_cpus, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]
 
     async def connect_compare_hypervisor_cpu(

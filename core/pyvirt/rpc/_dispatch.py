@@ -238,6 +238,13 @@ def _domain_get_security_label(conn: DriverConnection, args: list[Any], read_onl
     return conn.domain_get_security_label(dom)
 
 
+def _domain_get_security_label_list(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    return conn.domain_get_security_label_list(dom)
+
+
 def _domain_has_managed_save_image(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
     dom: DomainRef = args[0]
     flags: int = args[1]
@@ -433,6 +440,16 @@ def _domain_rename(conn: DriverConnection, args: list[Any], read_only: bool) -> 
     if read_only:
         check_access(BY_NUMBER[358], flags, True)
     return conn.domain_rename(dom, new_name, flags)
+
+
+def _domain_fd_associate(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    name: str = args[1]
+    fds: list[int] = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[443], flags, True)
+    return conn.domain_fd_associate(dom, name, fds, flags)
 
 
 def _domain_set_memory_parameters(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
@@ -2202,6 +2219,18 @@ def _connect_compare_cpu(conn: DriverConnection, args: list[Any], read_only: boo
     return conn.connect_compare_cpu(xml, flags)
 
 
+def _connect_set_identity(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    params: list[TypedParameter] = args[0]
+    flags: int = args[1]
+    return conn.connect_set_identity(params, flags)
+
+
+def _connect_baseline_cpu(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    xml_cpus: list[str] = args[0]
+    flags: int = args[1]
+    return conn.connect_baseline_cpu(xml_cpus, flags)
+
+
 def _connect_compare_hypervisor_cpu(
     conn: DriverConnection, args: list[Any], read_only: bool
 ) -> Any:
@@ -2301,6 +2330,7 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     151: _domain_is_persistent,
     212: _domain_get_state,
     121: _domain_get_security_label,
+    278: _domain_get_security_label_list,
     183: _domain_has_managed_save_image,
     182: _domain_managed_save,
     184: _domain_managed_save_remove,
@@ -2326,6 +2356,7 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     264: _domain_set_metadata,
     265: _domain_get_metadata,
     358: _domain_rename,
+    443: _domain_fd_associate,
     197: _domain_set_memory_parameters,
     198: _domain_get_memory_parameters,
     205: _domain_set_blkio_parameters,
@@ -2558,6 +2589,8 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     347: _node_alloc_pages,
     312: _connect_get_cpu_model_names,
     158: _connect_compare_cpu,
+    419: _connect_set_identity,
+    162: _connect_baseline_cpu,
     393: _connect_compare_hypervisor_cpu,
     394: _connect_baseline_hypervisor_cpu,
     342: _connect_get_domain_capabilities,

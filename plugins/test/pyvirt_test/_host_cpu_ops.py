@@ -1,6 +1,7 @@
 """Host pages and CPU models of the test driver: what libvirt's test driver answers for
-virNodeGetFreePages and virConnectGetCPUModelNames.  The other host CPU entry points
-(allocating pages, comparing CPUs, domain capabilities, node memory tunables, SEV) are not in
+virNodeGetFreePages, virConnectGetCPUModelNames and virConnectBaselineCPU (libvirt's x86
+CPU driver, :mod:`pyvirt._kit_cpu_baseline`).  The other host CPU entry points
+(allocating pages, comparing CPUs, hypervisor baselines, domain capabilities, node memory tunables, SEV) are not in
 libvirt's test driver either, so they keep the contract's "not supported" answer.
 
 The free-page counts are libvirt's invented sequence (x = 2x + 7 from 6, restarted on every
@@ -14,30 +15,18 @@ from pyvirt import ErrorCode, ErrorDomain, make_error
 from pyvirt.driver import unsupported_flags
 
 _T = ErrorDomain.TEST
+#: VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES
+_EXPAND_FEATURES = 1
 
-#: The x86 CPU driver's models (i686 and x86_64), in the order of libvirt's CPU map index.
-_X86_MODELS = (
-    "486", "pentium", "pentium2", "pentium3", "pentiumpro", "coreduo", "n270", "core2duo",
-    "qemu32", "kvm32", "cpu64-rhel5", "cpu64-rhel6", "qemu64", "kvm64", "Conroe", "Penryn",
-    "Nehalem", "Nehalem-IBRS", "Westmere", "Westmere-IBRS", "SandyBridge", "SandyBridge-IBRS",
-    "IvyBridge", "IvyBridge-IBRS", "Haswell-noTSX", "Haswell-noTSX-IBRS", "Haswell",
-    "Haswell-IBRS", "Broadwell-noTSX", "Broadwell-noTSX-IBRS", "Broadwell", "Broadwell-IBRS",
-    "Skylake-Client", "Skylake-Client-IBRS", "Skylake-Client-noTSX-IBRS", "Skylake-Server",
-    "Skylake-Server-IBRS", "Skylake-Server-noTSX-IBRS", "Cascadelake-Server",
-    "Cascadelake-Server-noTSX", "Icelake-Client", "Icelake-Client-noTSX", "Icelake-Server",
-    "Icelake-Server-noTSX", "Cooperlake", "Snowridge", "athlon", "phenom", "Opteron_G1",
-    "Opteron_G2", "Opteron_G3", "Opteron_G4", "Opteron_G5", "EPYC", "EPYC-IBPB", "EPYC-Rome",
-    "EPYC-Milan", "Dhyana",
-)  # fmt: skip
 #: The ppc64 CPU driver's models (ppc64 and ppc64le).
 _PPC64_MODELS = (
     "POWER6", "POWER7", "POWER8", "POWER9", "POWER10", "POWERPC_e5500", "POWERPC_e6500",
 )  # fmt: skip
+#: The x86 CPU driver's architectures (its models: pyvirt.driver.X86_CPU_MODELS).
+_X86 = ("i686", "x86_64")
 #: Architecture -> the models its CPU driver lists.  ARM and s390 have CPU drivers that
 #: accept any model and list none.
 _MODELS_BY_ARCH: dict[str, tuple[str, ...]] = {
-    "i686": _X86_MODELS,
-    "x86_64": _X86_MODELS,
     "ppc64": _PPC64_MODELS,
     "ppc64le": _PPC64_MODELS,
     "armv6l": (),
@@ -78,8 +67,19 @@ class HostCpuOps:
         # libvirt's test driver neither checks the cells nor looks at the sizes asked.
         return free_page_counts(len(pages), cell_count)
 
+    def connect_baseline_cpu(self, xml_cpus: list[str], flags: int) -> str:
+        # libvirt's test driver takes EXPAND_FEATURES only (not MIGRATABLE).
+        from pyvirt.driver import baseline_cpu_xml  # (its model data loads on first use)
+
+        unsupported_flags(flags, _EXPAND_FEATURES, "testConnectBaselineCPU", _T)
+        return baseline_cpu_xml(xml_cpus, flags)
+
     def connect_get_cpu_model_names(self, arch: str, flags: int) -> list[str]:
         unsupported_flags(flags, 0, "testConnectGetCPUModelNames", _T)
+        if arch in _X86:
+            from pyvirt.driver import X86_CPU_MODELS  # (the kit loads on first use)
+
+            return list(X86_CPU_MODELS)
         models = _MODELS_BY_ARCH.get(arch)
         if models is not None:
             return list(models)

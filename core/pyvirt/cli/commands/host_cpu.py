@@ -1,4 +1,4 @@
-"""virsh's host CPU commands: ``cpu-models``, ``cpu-compare``, ``hypervisor-cpu-compare``,
+"""virsh's host CPU commands: ``cpu-models``, ``cpu-baseline``, ``cpu-compare``, ``hypervisor-cpu-compare``,
 ``hypervisor-cpu-baseline`` and ``domcapabilities``, with virsh 9.0's options, output and
 messages (virsh-host.c).
 
@@ -144,6 +144,20 @@ def cmd_hypervisor_cpu_compare(ctl: Control, p: Parsed) -> bool:
     )
 
 
+# -- cpu-baseline ---------------------------------------------------------------------------
+def cmd_cpu_baseline(ctl: Control, p: Parsed) -> bool:
+    flags = flag_bits(p, _BASELINE_FLAGS)
+    path = string_req(p, "file")
+    assert path is not None
+    cpus = extract_cpus(path)
+    try:
+        result = ctl.conn.baseline_cpu(cpus, flags)
+    except Exception as e:
+        raise Failure(cause=e) from None
+    ctl.print(result)
+    return True
+
+
 # -- hypervisor-cpu-baseline ---------------------------------------------------------------
 def cmd_hypervisor_cpu_baseline(ctl: Control, p: Parsed) -> bool:
     from pyvirt._xml import escape
@@ -191,7 +205,22 @@ _MACHINE = Opt("machine", _S, "machine type (/domain/os/type/@machine)")
 _ERROR = Opt("error", _B, "report error if CPUs are incompatible")
 _VALIDATE = Opt("validate", _B, "validate the XML document against schema")
 
+_FEATURES = Opt("features", _B, "Show features that are part of the CPU model type")
+_MIGRATABLE = Opt("migratable", _B, "Do not include features that block migration")
+
 COMMANDS = [
+    Cmd(
+        "cpu-baseline",
+        "host",
+        "compute baseline CPU",
+        "Compute baseline CPU for a set of given CPUs.",
+        (
+            Opt("file", _D, "file containing XML CPU descriptions", req=True),
+            _FEATURES,
+            _MIGRATABLE,
+        ),
+        cmd_cpu_baseline,
+    ),
     Cmd(
         "cpu-compare",
         "host",
@@ -237,8 +266,8 @@ COMMANDS = [
             _EMULATOR,
             _CPU_ARCH,
             _MACHINE,
-            Opt("features", _B, "Show features that are part of the CPU model type"),
-            Opt("migratable", _B, "Do not include features that block migration"),
+            _FEATURES,
+            _MIGRATABLE,
             Opt(
                 "model",
                 _S,
