@@ -42,6 +42,7 @@ TABLE = {
     '_stopped_hooks': 'pyvirt_test._domain_ops:DomainOps',
     '_vol': 'pyvirt_test._storage_ops:StorageOps',
     '_vport_parent': 'pyvirt_test._nodedev_ops:NodeDeviceOps',
+    'connect_baseline_cpu': 'pyvirt_test._host_cpu_ops:HostCpuOps',
     'connect_find_storage_pool_sources': 'pyvirt_test._pool_extra_ops:PoolExtraOps',
     'connect_get_all_domain_stats': 'pyvirt_test._domstats_ops:DomainStatsOps',
     'connect_get_capabilities': 'pyvirt_test._host:HostOps',
