@@ -53,6 +53,7 @@ from pyvirt_qemu._listeners import deliver
 from pyvirt_qemu._monitor import Monitor
 from pyvirt_qemu._network import NetworkState
 from pyvirt_qemu._process import QemuProcess
+from pyvirt_qemu._qemu_probe import QemuProbe
 from pyvirt_qemu._snapshot_store import SnapshotStore
 from pyvirt_qemu._status import load_status, remove_status
 from pyvirt_qemu._storage import StorageState
@@ -97,6 +98,9 @@ class QemuDriver:
         #: qemu.conf's DAC settings (beside the config dir, as /etc/libvirt/qemu.conf is):
         #: who QEMU runs as and whether its files are chowned to it.
         self.dac = load_dac_config(paths.config_dir.parent / "qemu.conf", privileged=privileged)
+        #: What each QEMU binary offers, probed over QMP once and kept until it changes
+        #: (libvirt's capabilities cache).
+        self.probe = QemuProbe(paths.lib_dir / "capabilities")
 
     # -- the domain list (names the lifecycle code uses) ----------------------------------
     def remove_domain(self, dom: QemuDomain) -> None:
