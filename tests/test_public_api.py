@@ -59,6 +59,8 @@ PUBLIC = {
     # checkpoints (stats helper, issue 10)
     "DomainCheckpoint", "DomainCheckpointRef", "DomainCheckpointCreateFlags",
     "DomainCheckpointDeleteFlags", "DomainCheckpointListFlags", "DomainCheckpointXMLFlags",
+    # the guest agent's channel events (qcaps helper, issue 11)
+    "ConnectDomainEventAgentLifecycleReason", "ConnectDomainEventAgentLifecycleState",
 }  # fmt: skip
 
 DRIVER_PUBLIC = {

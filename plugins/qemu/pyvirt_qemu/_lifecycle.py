@@ -181,6 +181,9 @@ def start_domain(
         dom.live, dom.run = live, run
         driver.set_id(dom, run_id)
         dom.state, dom.reason = DomainState.PAUSED, DomainPausedReason.STARTING_UP
+    from pyvirt_qemu._agent_state import announce_agent_state  # (it imports this module)
+
+    announce_agent_state(driver, dom, live)
     if not announce:
         save_run_status(driver, dom)
         return

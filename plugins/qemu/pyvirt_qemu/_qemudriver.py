@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pyvirt import (
     DomainCrashedReason,
+    DomainEventID,
     DomainEventStoppedDetail,
     DomainPausedReason,
     DomainRunningReason,
@@ -135,6 +136,13 @@ class QemuDriver:
         """Deliver a device event (VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, _REMOVED or
         _REMOVAL_FAILED) naming the device's *alias*, as libvirt's hotplug code does."""
         ev = ObjectEvent("domain", dom.name, dom.uuid, dom.id, 0, 0, event_id=event_id, text=alias)
+        deliver(self.listeners, ev)
+
+    def emit_agent_lifecycle(self, dom: QemuDomain, state: int, reason: int) -> None:
+        """Deliver VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE: the guest agent's channel is now
+        *state* (connected/disconnected) because of *reason* (domain started, channel event)."""
+        ev = ObjectEvent("domain", dom.name, dom.uuid, dom.id, int(state), int(reason),
+                         event_id=DomainEventID.AGENT_LIFECYCLE)  # fmt: skip
         deliver(self.listeners, ev)
 
     # -- startup and shutdown of the driver ------------------------------------------------
