@@ -314,6 +314,11 @@ def on_monitor_event(
     if event == "DEVICE_DELETED":
         _device_deleted(driver, dom, run, _deleted_alias(data))
         return
+    if event == "DEVICE_UNPLUG_GUEST_ERROR":
+        from pyvirt_qemu._hotplug import removal_rejected  # (it imports this module)
+
+        removal_rejected(driver, dom, run, _deleted_alias(data))
+        return
     if event == "VSERPORT_CHANGE":
         from pyvirt_qemu._agent_state import on_vserport_change  # (it imports this module)
 
