@@ -73,14 +73,15 @@ def test_the_probe_is_kept_per_binary_until_the_binary_changes(qemu_root: Path) 
     binary = shutil.which("qemu-system-x86_64")
     record = next(json.loads(p.read_text()) for p in cache
                   if json.loads(p.read_text())["binary"] == binary)  # fmt: skip
-    names = [m["name"] for m in record["machines"]]
-    assert f"<machine maxCpus='{record['machines'][0]['max_cpus']}'>{names[0]}</machine>" in first
+    machines = record["info"]["machines"]
+    names = [m["name"] for m in machines]
+    assert f"<machine maxCpus='{machines[0]['max_cpus']}'>{names[0]}</machine>" in first
     # A later daemon reads the kept answer instead of starting QEMU again: what the file
     # says is what it reports.
     for path in cache:
         saved = json.loads(path.read_text())
-        saved["machines"] = [{"name": "pyvirt-kept", "max_cpus": 7, "alias": None,
-                              "deprecated": False, "default": True}]  # fmt: skip
+        saved["info"]["machines"] = [{"name": "pyvirt-kept", "max_cpus": 7, "alias": None,
+                                      "deprecated": False, "default": True}]  # fmt: skip
         path.write_text(json.dumps(saved))
     assert QemuProbe(qemu_root / "lib" / "capabilities").machines(str(binary))[0].name == "pyvirt-kept"
     # ... until the binary is not the one probed (another inode, size or time).

@@ -22,9 +22,9 @@ from pyvirt import VirtError
 from pyvirt_qemu._dac import DacConfig
 from pyvirt_qemu._host_cpu import HostCpu, probe_host_cpu
 from pyvirt_qemu._host_topology import cache_banks, host_cells, host_page_sizes, topology
-from pyvirt_qemu._qemu_probe import QemuProbe, find_binary
+from pyvirt_qemu._qemu_probe import QemuProbe, find_binary, kvm_usable
 
-__all__ = ["GUEST_ARCHES", "capabilities_xml", "host_uuid"]
+__all__ = ["GUEST_ARCHES", "capabilities_xml", "emulator_for", "host_cpu", "host_uuid"]
 
 log = logging.getLogger("pyvirt.qemu")
 
@@ -54,7 +54,7 @@ def host_uuid() -> str:
 
 
 @functools.lru_cache(maxsize=1)
-def _host_cpu() -> HostCpu:
+def host_cpu() -> HostCpu:
     return probe_host_cpu()
 
 
@@ -96,7 +96,7 @@ def _cpu_lines(cpu: HostCpu, sockets: int, cores: int, threads: int) -> list[str
 def _host_lines(dac: DacConfig) -> list[str]:
     cells = host_cells()
     out = ["  <host>", f"    <uuid>{host_uuid()}</uuid>"]
-    out += _cpu_lines(_host_cpu(), *topology(cells))
+    out += _cpu_lines(host_cpu(), *topology(cells))
     pm = _pm_targets()
     if pm:
         out += ["    <power_management>", *[f"      <{t}/>" for t in pm], "    </power_management>"]
@@ -156,19 +156,24 @@ def _guest_lines(probe: QemuProbe, arch: str, binary: str, wordsize: int, kvm: b
     return out
 
 
-def _kvm_usable() -> bool:
-    return os.access("/dev/kvm", os.R_OK | os.W_OK)
+def emulator_for(arch: str) -> str | None:
+    """The QEMU binary serving *arch* (libvirt's virQEMUCapsFindBinaryForArch)."""
+    for name, qemu_arch, _wordsize in GUEST_ARCHES:
+        if name == arch:
+            binary = find_binary(qemu_arch)
+            if binary is None and arch == "i686":
+                binary = find_binary("x86_64")  # the 64-bit emulator runs 32-bit guests too
+            return binary
+    return None
 
 
 def capabilities_xml(probe: QemuProbe, dac: DacConfig) -> str:
     """The whole document, probing (or reusing the probe of) every QEMU binary present."""
     out = ["<capabilities>", "", *_host_lines(dac)]
-    host_arch = _host_cpu().arch
-    native = _NATIVE.get(host_arch, {host_arch}) if _kvm_usable() else set()
-    for arch, qemu_arch, wordsize in GUEST_ARCHES:
-        binary = find_binary(qemu_arch)
-        if binary is None and arch == "i686":
-            binary = find_binary("x86_64")  # the 64-bit emulator runs 32-bit guests too
+    host_arch = host_cpu().arch
+    native = _NATIVE.get(host_arch, {host_arch}) if kvm_usable() else set()
+    for arch, _qemu_arch, wordsize in GUEST_ARCHES:
+        binary = emulator_for(arch)
         if binary is None:
             continue
         try:
