@@ -7,8 +7,9 @@ device types, display types), the firmware descriptors installed beside it, and 
 (KVM, VFIO, swtpm), so the answer follows the host as libvirt's does.  The layout is
 libvirt 9.0's, element for element.
 
-Not as libvirt yet: ``<mode name='host-model'>`` names the host CPU as the capabilities
-decode it (libvirt asks QEMU to expand its ``host``/``max`` CPU and decodes that instead).
+The ``host-model`` CPU is libvirt's: QEMU's full expansion of its ``host`` (KVM) or ``max``
+(TCG) CPU, non-migratable features included, decoded against the CPU models that
+accelerator offers, each with the features it cannot give counted as the model's.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error
 
 from pyvirt_qemu._capabilities import GUEST_ARCHES, emulator_for, host_cpu
-from pyvirt_qemu._host_cpu import load_cpu_map
+from pyvirt_qemu._host_cpu import decode_guest_cpu, load_cpu_map
 from pyvirt_qemu._qemu_probe import BinaryInfo, Machine, QemuProbe, kvm_usable
 
 __all__ = ["domain_capabilities_xml"]
@@ -148,25 +149,31 @@ def _cpu_lines(info: BinaryInfo, virttype: str) -> list[str]:
         out.append("    <mode name='host-passthrough' supported='no'/>")
     out += ["    <mode name='maximum' supported='yes'>",
             *_enum("maximumMigratable", ["on", "off"], "      "), "    </mode>"]  # fmt: skip
-    host = host_cpu()
-    if host.model:
+    cpu_map = load_cpu_map()
+    vendors = {m.name: m.vendor for m in cpu_map.models} if cpu_map else {}
+    models = info.cpus_kvm if virttype == "kvm" and info.cpus_kvm is not None else info.cpus_tcg
+    expansion = info.host_model_kvm if virttype == "kvm" else info.host_model_tcg
+    blockers = (info.blockers_kvm if virttype == "kvm" else info.blockers_tcg) or {}
+    host = None
+    if expansion is not None:
+        host = decode_guest_cpu(expansion["features"], expansion["vendor"], expansion["family"],
+                                expansion["model"],
+                                {name: blockers.get(name, []) for name, _usable in models})  # fmt: skip
+    if host is not None and host.model:
         out += ["    <mode name='host-model' supported='yes'>",
                 f"      <model fallback='forbid'>{host.model}</model>"]  # fmt: skip
         if host.vendor:
             out.append(f"      <vendor>{host.vendor}</vendor>")
-        out += [f"      <feature policy='require' name='{f}'/>" for f in host.features
-                if f != "invtsc"]  # fmt: skip
+        out += [f"      <feature policy='require' name='{f}'/>" for f in host.features]
+        out += [f"      <feature policy='disable' name='{f}'/>" for f in host.disabled]
         out.append("    </mode>")
     else:
         out.append("    <mode name='host-model' supported='no'/>")
-    cpu_map = load_cpu_map()
-    vendors = {m.name: m.vendor for m in cpu_map.models} if cpu_map else {}
-    models = info.cpus_kvm if virttype == "kvm" and info.cpus_kvm is not None else info.cpus_tcg
-    known = [(name, usable) for name, usable in models if name in vendors]
-    if known:
+    listed = [(name, usable) for name, usable in models if name in vendors]
+    if listed:
         out.append("    <mode name='custom' supported='yes'>")
         out += [f"      <model usable='{'yes' if usable else 'no'}' "
-                f"vendor='{vendors[name] or 'unknown'}'>{name}</model>" for name, usable in known]  # fmt: skip
+                f"vendor='{vendors[name] or 'unknown'}'>{name}</model>" for name, usable in listed]  # fmt: skip
         out.append("    </mode>")
     else:
         out.append("    <mode name='custom' supported='no'/>")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from lxml import etree
 
-__all__ = ["CPU_MAP_DIR", "HostCpu", "CpuMap", "load_cpu_map", "probe_host_cpu"]
+__all__ = ["CPU_MAP_DIR", "CpuMap", "HostCpu", "decode_guest_cpu", "load_cpu_map", "probe_host_cpu"]
 
 #: libvirt's CPU map (package libvirt0 on Debian); ``PYVIRT_CPU_MAP_DIR`` points elsewhere.
 CPU_MAP_DIR = Path(os.environ.get("PYVIRT_CPU_MAP_DIR", "/usr/share/libvirt/cpu_map"))
@@ -65,6 +65,8 @@ class HostCpu:
     tsc: tuple[int, bool] | None = None  # frequency in Hz, scaling
     phys_bits: int | None = None
     features: list[str] = field(default_factory=list)
+    #: For a guest CPU: the model's features it lacks (policy='disable').
+    disabled: list[str] = field(default_factory=list)
 
 
 def _add(data: dict[Key, int], key: Key, bits: int) -> None:
@@ -119,6 +121,8 @@ def load_cpu_map(directory: Path = CPU_MAP_DIR) -> CpuMap | None:
         for model in doc.findall("model"):
             mdata: dict[Key, int] = {}
             for feat in model.findall("feature"):
+                if feat.get("removed") == "yes":  # (QEMU dropped it: not decoded as part)
+                    continue
                 for k, bits in known.get(feat.get("name", ""), {}).items():
                     _add(mdata, k, bits)
             decode = model.find("decode")
@@ -197,26 +201,69 @@ def _signature(eax: int) -> tuple[int, int, int]:
 
 
 def _decode(
-    cpu_map: CpuMap, data: dict[Key, int], vendor: str | None, sig: tuple[int, int]
-) -> tuple[str, list[str]] | None:
-    """libvirt's choice among the map's models for a host CPU: newest first; a model of
-    another vendor or lacking a host feature is out; a signature match wins; then the
-    fewest extra features."""
-    best: tuple[CpuModel, list[str]] | None = None
+    cpu_map: CpuMap, data: dict[Key, int], vendor: str | None, sig: tuple[int, int],
+    known: dict[str, dict[Key, int]] | None = None,
+) -> tuple[str, list[str], list[str]] | None:
+    """libvirt's x86Decode: newest model first; a model of another vendor is out, and for a
+    host CPU (*known* None) one lacking a host feature too; for a guest CPU only models the
+    hypervisor *known*s (with the data of the features it cannot give, which count as the
+    model's), missing features becoming disabled ones.  A signature match wins, then the
+    fewest features listed.  (model, required features, disabled features)."""
+    best: tuple[CpuModel, list[str], list[str]] | None = None
     for model in reversed(cpu_map.models):
-        if not model.decode_host or not _subset(data, model.data):
+        if known is None and (not model.decode_host or not _subset(data, model.data)):
+            continue
+        if known is not None and model.name not in known:
             continue
         if model.vendor is not None and model.vendor != vendor:
             continue
-        extra = _features(cpu_map, _minus(data, model.data))
+        mdata = dict(model.data)
+        for k, bits in (known or {}).get(model.name, {}).items():
+            _add(mdata, k, bits)
+        extra = _features(cpu_map, _minus(data, mdata))
+        missing = _features(cpu_map, _minus(mdata, data))
         if best is not None:
             cur_sig, cand_sig = sig in best[0].signatures, sig in model.signatures
             if cur_sig and not cand_sig:
                 continue
-            if not (cand_sig and not cur_sig) and len(best[1]) <= len(extra):
+            if not (cand_sig and not cur_sig) and \
+                    len(best[1]) + len(best[2]) <= len(extra) + len(missing):  # fmt: skip
                 continue
-        best = (model, extra)
-    return (best[0].name, best[1]) if best else None
+        best = (model, extra, missing)
+    return (best[0].name, best[1], best[2]) if best else None
+
+
+#: QEMU property names whose libvirt feature name is spelled otherwise (besides "-" for "_").
+_QEMU_NAMES = {"pclmulqdq": "pclmuldq", "sse3": "pni", "sse4-1": "sse4.1", "sse4-2": "sse4.2"}
+
+
+def decode_guest_cpu(features: list[str], vendor_string: str, family: int, model: int,
+                     known: dict[str, list[str]]) -> HostCpu | None:  # fmt: skip
+    """The host-model CPU libvirt derives from QEMU's expansion of its max/host CPU: the
+    true feature properties as CPU map features, decoded against the models the hypervisor
+    *known*s, by name with the QEMU features it cannot give each (None when the map is not
+    installed)."""
+    cpu_map = load_cpu_map()
+    if cpu_map is None:
+        return None
+    by_name = dict(cpu_map.features)
+
+    def data_of(props: list[str]) -> dict[Key, int]:
+        data: dict[Key, int] = {}
+        for prop in props:
+            name = _QEMU_NAMES.get(prop, prop)
+            for k, bits in (by_name.get(name) or by_name.get(name.replace("-", "_")) or {}).items():
+                _add(data, k, bits)
+        return data
+
+    vendor = cpu_map.vendors.get(vendor_string)
+    blockers = {name: data_of(props) for name, props in known.items()}
+    decoded = _decode(cpu_map, data_of(features), vendor, (family, model), blockers)
+    if decoded is None:
+        return None
+    cpu = HostCpu("x86_64", decoded[0], vendor, features=decoded[1])
+    cpu.disabled = decoded[2]
+    return cpu
 
 
 def _microcode() -> int:
@@ -272,7 +319,7 @@ def probe_host_cpu() -> HostCpu:
     cpu.signature = (family, model, stepping)
     decoded = _decode(cpu_map, data, cpu.vendor, (family, model))
     if decoded:
-        cpu.model, cpu.features = decoded
+        cpu.model, cpu.features = decoded[0], decoded[1]
     cpu.microcode = _microcode()
     invtsc = dict(cpu_map.features).get("invtsc")
     if invtsc and _subset(data, invtsc):

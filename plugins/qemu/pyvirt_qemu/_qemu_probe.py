@@ -67,6 +67,13 @@ class BinaryInfo:
     commands: list[str]
     sev: bool = False
     sgx: bool = False
+    #: The CPU QEMU would give a host-model guest: the true feature properties of its
+    #: ``max`` (TCG) and ``host`` (KVM) CPU expanded, with vendor, family and model.
+    host_model_tcg: dict[str, Any] | None = None
+    host_model_kvm: dict[str, Any] | None = None
+    #: Each CPU model's features TCG and KVM cannot give it (QEMU's unavailable-features).
+    blockers_tcg: dict[str, list[str]] | None = None
+    blockers_kvm: dict[str, list[str]] | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> BinaryInfo:
@@ -120,12 +127,32 @@ def _cpu_models(monitor: Monitor) -> list[tuple[str, bool]]:
             for m in monitor.execute("query-cpu-definitions")]  # fmt: skip
 
 
+def _blockers(monitor: Monitor) -> dict[str, list[str]]:
+    """Each CPU model's features this accelerator cannot give (``unavailable-features``)."""
+    return {str(m["name"]): [str(f) for f in m.get("unavailable-features") or []]
+            for m in monitor.execute("query-cpu-definitions")}  # fmt: skip
+
+
 def _answers(monitor: Monitor, command: str) -> bool:
     try:
         monitor.execute(command)
     except VirtError:
         return False
     return True
+
+
+def _expand(monitor: Monitor, model: str) -> dict[str, Any] | None:
+    """QEMU's full expansion of *model* with its non-migratable features (libvirt's
+    host-model source): {"features": [...true properties], "vendor", "family", "model"}."""
+    try:
+        props = monitor.execute("query-cpu-model-expansion", {
+            "type": "full", "model": {"name": model, "props": {"migratable": False}},
+        })["model"]["props"]  # fmt: skip
+    except (VirtError, KeyError, TypeError):
+        return None
+    return {"features": sorted(k for k, v in props.items() if v is True),
+            "vendor": str(props.get("vendor", "")), "family": int(props.get("family", 0)),
+            "model": int(props.get("model", 0))}  # fmt: skip
 
 
 def _schema(monitor: Monitor) -> tuple[list[str], list[str]]:
@@ -156,21 +183,26 @@ def _probe(binary: str, kvm: bool) -> BinaryInfo:
             displays, commands = _schema(monitor)
             sev = "query-sev-capabilities" in commands and _answers(monitor, "query-sev-capabilities")
             sgx = "query-sgx-capabilities" in commands and _answers(monitor, "query-sgx-capabilities")
+            host_tcg = _expand(monitor, "max")
+            blockers_tcg = _blockers(monitor)
         except VirtError as exc:
             raise _probe_failed(binary, proc, exc) from exc
         finally:
             _stop(proc, monitor)
-        cpus_kvm = None
+        cpus_kvm = host_kvm = blockers_kvm = None
         if kvm:
             proc, monitor = _start(binary, "kvm", tmp)
             try:
                 cpus_kvm = _cpu_models(monitor)
+                host_kvm = _expand(monitor, "host")
+                blockers_kvm = _blockers(monitor)
             except VirtError as exc:
                 raise _probe_failed(binary, proc, exc) from exc
             finally:
                 _stop(proc, monitor)
     machines.sort(key=lambda m: not m.default)  # stable: the default moves first
-    return BinaryInfo(machines, cpus_tcg, cpus_kvm, types, displays, commands, sev, sgx)
+    return BinaryInfo(machines, cpus_tcg, cpus_kvm, types, displays, commands, sev, sgx,
+                      host_tcg, host_kvm, blockers_tcg, blockers_kvm)  # fmt: skip
 
 
 def kvm_usable() -> bool:
