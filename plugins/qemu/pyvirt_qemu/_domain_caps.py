@@ -143,8 +143,11 @@ def _os_lines(arch: str, machine: str) -> list[str]:
 def _cpu_lines(info: BinaryInfo, virttype: str) -> list[str]:
     out = ["  <cpu>"]
     if virttype == "kvm":
+        # 'on' needs the CPU's "migratable" property, which libvirt looks for on the
+        # x86_64 emulator's max CPU type only (qemu-system-i386 offers just 'off')
+        migratable = ["on", "off"] if "max-x86_64-cpu" in info.types else ["off"]
         out += ["    <mode name='host-passthrough' supported='yes'>",
-                *_enum("hostPassthroughMigratable", ["on", "off"], "      "), "    </mode>"]  # fmt: skip
+                *_enum("hostPassthroughMigratable", migratable, "      "), "    </mode>"]  # fmt: skip
     else:
         out.append("    <mode name='host-passthrough' supported='no'/>")
     out += ["    <mode name='maximum' supported='yes'>",
