@@ -15,6 +15,7 @@ accelerator offers, each with the features it cannot give counted as the model's
 from __future__ import annotations
 
 import fnmatch
+import functools
 import json
 import os
 import shutil
@@ -189,16 +190,26 @@ def _pick(types: set[str], wanted: list[tuple[str, str | None]]) -> list[str]:
 
 
 def _swtpm_versions() -> list[str]:
+    """The TPM versions the installed swtpm emulates (asked once per swtpm binary)."""
     swtpm = shutil.which("swtpm")
     if swtpm is None:
         return []
+    try:
+        st = os.stat(swtpm)
+    except OSError:
+        return []
+    return list(_swtpm_versions_of(swtpm, st.st_ino, st.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=4)
+def _swtpm_versions_of(swtpm: str, _inode: int, _mtime: int) -> tuple[str, ...]:
     try:
         done = subprocess.run([swtpm, "socket", "--print-capabilities"], capture_output=True,
                               text=True, timeout=30, check=False)  # fmt: skip
         features = json.loads(done.stdout).get("features", [])
     except (OSError, ValueError, subprocess.TimeoutExpired):
-        return []
-    return [v for v in ("1.2", "2.0") if f"tpm-{v}" in features]
+        return ()
+    return tuple(v for v in ("1.2", "2.0") if f"tpm-{v}" in features)
 
 
 def _device_lines(info: BinaryInfo, machine: str) -> list[str]:
