@@ -42,6 +42,7 @@ REQUESTS = [
     "--virttype nosuch",
     "--emulatorbin /usr/bin/nosuch-pyvirt",
     "--arch aarch64" if shutil.which("qemu-system-aarch64") is None else "--arch sparc64",
+    "--arch mips64el" if shutil.which("qemu-system-mips64el") is None else "--arch xtensaeb",
 ]
 
 

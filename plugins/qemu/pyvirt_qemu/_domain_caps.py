@@ -33,7 +33,14 @@ __all__ = ["domain_capabilities_xml"]
 #: Where QEMU's firmware descriptors live, lowest priority last (a name in an earlier
 #: directory hides the same name in a later one).
 FIRMWARE_DIRS = (Path("/etc/qemu/firmware"), Path("/usr/share/qemu/firmware"))
-_ARCHES = {arch for arch, _q, _w in GUEST_ARCHES}
+#: libvirt 9.0's architecture names (virArch): any other is "unknown architecture".
+_ARCHES = frozenset({
+    "alpha", "armv6l", "armv7l", "armv7b", "aarch64", "cris", "i686", "ia64", "lm32", "m68k",
+    "microblaze", "microblazeel", "mips", "mipsel", "mips64", "mips64el", "openrisc",
+    "parisc", "parisc64", "ppc", "ppcle", "ppc64", "ppc64le", "ppcemb", "riscv32", "riscv64",
+    "s390", "s390x", "sh4", "sh4eb", "sparc", "sparc64", "unicore32", "x86_64", "xtensa",
+    "xtensaeb",
+})  # fmt: skip
 
 
 def _invalid(message: str, code: ErrorCode = ErrorCode.INVALID_ARG) -> VirtError:
@@ -56,7 +63,7 @@ def _resolve(emulator: str | None, arch: str | None,
                                                  "openvz", "test", "vmware", "hyperv", "vbox",
                                                  "phyp", "parallels", "bhyve", "vz"):  # fmt: skip
         raise _invalid(f"unknown virttype: {virttype}")
-    if arch is not None and arch not in _ARCHES and arch not in ("armv6l", "armv7b", "alpha"):
+    if arch is not None and arch not in _ARCHES:
         raise _invalid(f"unknown architecture: {arch}")
     if emulator is not None:
         if not os.path.exists(emulator):
@@ -216,8 +223,10 @@ def _device_lines(info: BinaryInfo, machine: str) -> list[str]:
     t = set(info.types)
     q35 = machine.startswith("pc-q35")
     virtio = ["virtio", "virtio-transitional", "virtio-non-transitional"]
-    buses = _pick(t, [("ide", None if not q35 else "-"), ("fdc", "isa-fdc"), ("scsi", None),
-                      ("virtio", None), ("usb", "usb-storage"), ("sata", "ich9-ahci")])  # fmt: skip
+    buses = ([] if q35 else ["ide"]) + _pick(t, [  # (q35 has no IDE controller)
+        ("fdc", "isa-fdc"), ("scsi", None), ("virtio", None), ("usb", "usb-storage"),
+        ("sata", "ich9-ahci"),
+    ])  # fmt: skip
     graphics = [g for g in ("sdl",) if g in info.displays]
     graphics += [g for g, cmd in (("vnc", "query-vnc"), ("spice", "query-spice"))
                  if cmd in info.commands]  # fmt: skip
