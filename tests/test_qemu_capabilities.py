@@ -118,3 +118,32 @@ def test_the_session_driver_has_no_dac_model(qemu_root: Path) -> None:
     finally:
         drv.stop()
     assert "<model>none</model>" in caps and "<model>dac</model>" not in caps
+
+
+def test_cpuid_in_process_reads_what_the_kernel_s_cpuid_device_reads() -> None:
+    """The host CPU is decoded from either source (the device needs the cpuid module):
+    their feature words must agree (leaf 1's EBX holds the current CPU's APIC id)."""
+    from pyvirt_qemu._cpuid import device_reader, native_reader
+
+    device, native = device_reader(), native_reader()
+    if device is None or native is None:
+        pytest.skip("needs /dev/cpu/0/cpuid (modprobe cpuid) and an x86-64 host")
+    for leaf, sub in ((0, 0), (1, 0), (7, 0), (0xD, 1), (0x80000000, 0), (0x80000001, 0)):
+        d, n = device(leaf, sub), native(leaf, sub)
+        if leaf == 1:
+            d, n = (d[0], d[2], d[3]), (n[0], n[2], n[3])
+        assert d == n, hex(leaf)
+
+
+def test_the_host_cpu_is_the_same_without_the_cpuid_device(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pyvirt_qemu import _cpuid, _host_cpu
+
+    with_device = _host_cpu.probe_host_cpu()
+    if with_device.model is None:
+        pytest.skip("the host CPU is not decoded here (no CPU map or not x86)")
+    monkeypatch.setattr(_cpuid, "_DEVICE", "/nonexistent/cpuid")
+    without = _host_cpu.probe_host_cpu()
+    assert (without.model, without.vendor, without.features) == (
+        with_device.model, with_device.vendor, with_device.features)

@@ -5,8 +5,8 @@ feature the host has (preferring a model whose family/model signature is the hos
 the one leaving the fewest features over), and lists the rest as features.  Management tools
 read ``<model>`` and the features to pick a guest CPU, so pyvirt names it the same way.
 
-Where the data comes from: the CPUID words are read through the kernel's cpuid device
-(``/dev/cpu/0/cpuid``, the same instruction libvirt runs in process); the model and feature
+Where the data comes from: the CPUID words are read through the kernel's cpuid device, or
+the instruction run in process as libvirt runs it (:mod:`pyvirt_qemu._cpuid`); the model and feature
 definitions are libvirt's CPU map as installed (``/usr/share/libvirt/cpu_map``), data that
 must say exactly what libvirt's says for the names to agree.  Without either, the host CPU
 has only its architecture, as libvirt reports when it cannot decode.
@@ -24,11 +24,12 @@ from pathlib import Path
 
 from lxml import etree
 
+from pyvirt_qemu._cpuid import cpuid_reader
+
 __all__ = ["CPU_MAP_DIR", "CpuMap", "HostCpu", "decode_guest_cpu", "load_cpu_map", "probe_host_cpu"]
 
 #: libvirt's CPU map (package libvirt0 on Debian); ``PYVIRT_CPU_MAP_DIR`` points elsewhere.
 CPU_MAP_DIR = Path(os.environ.get("PYVIRT_CPU_MAP_DIR", "/usr/share/libvirt/cpu_map"))
-_CPUID_DEV = "/dev/cpu/0/cpuid"
 _MSR_DEV = "/dev/cpu/0/msr"
 _REGS = ("eax", "ebx", "ecx", "edx")
 #: (leaf, subleaf, register) or ("msr", index, half) → bits.
@@ -136,21 +137,14 @@ def load_cpu_map(directory: Path = CPU_MAP_DIR) -> CpuMap | None:
     return CpuMap(vendors, features, models)
 
 
-def _cpuid(fd: int, leaf: int, sub: int) -> tuple[int, int, int, int]:
-    raw = os.pread(fd, 16, (sub << 32) | leaf)
-    eax, ebx, ecx, edx = struct.unpack("<4I", raw)
-    return eax, ebx, ecx, edx
-
-
 def _read_cpuid(cpu_map: CpuMap) -> dict[Key, int] | None:
     """Every CPUID word the map's features name, plus leaves 0, 1 and 0x80000008."""
-    try:
-        fd = os.open(_CPUID_DEV, os.O_RDONLY)
-    except OSError:
+    cpuid = cpuid_reader()
+    if cpuid is None:
         return None
     try:
-        max_basic = _cpuid(fd, 0, 0)[0]
-        max_ext = _cpuid(fd, 0x80000000, 0)[0]
+        max_basic = cpuid(0, 0)[0]
+        max_ext = cpuid(0x80000000, 0)[0]
         wanted = {(0, 0), (1, 0), (0x80000008, 0)}
         for _, fdata in cpu_map.features:
             wanted |= {(k[0], k[1]) for k in fdata if isinstance(k[0], int)}
@@ -159,13 +153,11 @@ def _read_cpuid(cpu_map: CpuMap) -> dict[Key, int] | None:
             top = max_ext if leaf >= 0x80000000 else max_basic
             if leaf > top:
                 continue
-            for reg, value in zip(_REGS, _cpuid(fd, leaf, sub), strict=True):
+            for reg, value in zip(_REGS, cpuid(leaf, sub), strict=True):
                 _add(data, (leaf, sub, reg), value)
         return data
     except OSError:
         return None
-    finally:
-        os.close(fd)
 
 
 def _read_arch_capabilities(data: dict[Key, int]) -> None:
