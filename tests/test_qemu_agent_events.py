@@ -14,7 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
+import threading
 import uuid
 from pathlib import Path
 
@@ -122,31 +122,47 @@ def test_a_guest_without_an_agent_channel_has_no_agent_events(
 
 def _agent_lines(program: str, env: dict[str, str], xml: Path, name: str) -> list[str]:
     """Watch every event while *xml*'s guest starts and its agent connects, then destroy it:
-    the agent-lifecycle lines and the start, in the order printed."""
+    the agent-lifecycle lines and the start, in the order printed.
+
+    The watcher is known to listen once it printed the event of a throwaway definition, and
+    is stopped once it printed the agent's connection: waits, never sleeps."""
+    stdbuf = shutil.which("stdbuf")  # virsh's stdout to a pipe is block-buffered
     watcher = subprocess.Popen(
-        [program, "-c", "qemu:///system", "event", "--all", "--loop", "--timeout", "600"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        [*([stdbuf, "-oL"] if stdbuf else []), program, "-c", "qemu:///system", "event",
+         "--all", "--loop", "--timeout", "900"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env,
     )  # fmt: skip
+    heard: list[str] = []
+    assert watcher.stdout is not None
+    reader = threading.Thread(target=lambda: heard.extend(watcher.stdout or []), daemon=True)
+    reader.start()
+
+    def virsh(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([program, "-c", "qemu:///system", *args], capture_output=True,
+                              text=True, env=env, timeout=300, check=False)  # fmt: skip
+
+    probe = xml.with_name("probe.xml")
+    probe_name = f"{name}-probe"
+    probe.write_text(f"<domain type='qemu'><name>{probe_name}</name><memory unit='MiB'>64"
+                     "</memory><os><type arch='x86_64'>hvm</type></os></domain>")  # fmt: skip
     try:
-        time.sleep(2)  # the watcher registers its callbacks first (no timing is asserted)
-        done = subprocess.run([program, "-c", "qemu:///system", "create", str(xml)],
-                              capture_output=True, text=True, env=env, timeout=300, check=False)  # fmt: skip
+        def listening() -> bool:
+            virsh("define", str(probe))
+            virsh("undefine", probe_name)
+            return any(probe_name in line for line in heard)
+
+        assert wait_for(listening, 120), "the event watcher never heard anything"
+        done = virsh("create", str(xml))
         assert done.returncode == 0, done.stderr
-
-        def connected() -> bool:
-            out = subprocess.run([program, "-c", "qemu:///system", "dumpxml", name],
-                                 capture_output=True, text=True, env=env, timeout=60,
-                                 check=False).stdout  # fmt: skip
-            return "state='connected'" in out
-
-        assert wait_for(connected, BOOT_TIMEOUT), "the guest's agent never connected"
-        time.sleep(2)  # let the watcher print what it heard
+        assert wait_for(lambda: any(f"'{name}': state: 'connected'" in line for line in heard),
+                        BOOT_TIMEOUT), "the guest's agent never connected"  # fmt: skip
     finally:
-        subprocess.run([program, "-c", "qemu:///system", "destroy", name], capture_output=True,
-                       env=env, timeout=60, check=False)  # fmt: skip
+        virsh("destroy", name)
+        virsh("undefine", probe_name)
         watcher.terminate()
-        out, _ = watcher.communicate(timeout=60)
-    lines = [ln.replace(name, "NAME") for ln in out.splitlines()]
+        watcher.wait(60)
+        reader.join(60)
+    lines = [ln.rstrip("\n").replace(name, "NAME") for ln in heard if f"'{name}'" in ln]
     return [ln for ln in lines if "agent-lifecycle" in ln or "Started" in ln]
 
 
