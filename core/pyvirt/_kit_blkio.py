@@ -31,8 +31,6 @@ __all__ = [
     "set_blkio_tune",
 ]
 
-#: (typed-parameter field, <device> child, largest value) of the per-device lists, in
-#: libvirt's order.
 BLKIO_DEVICE_FIELDS: tuple[tuple[str, str, int], ...] = (
     ("device_weight", "weight", 2**32 - 1),
     ("device_read_iops_sec", "read_iops_sec", 2**32 - 1),
@@ -40,15 +38,18 @@ BLKIO_DEVICE_FIELDS: tuple[tuple[str, str, int], ...] = (
     ("device_read_bytes_sec", "read_bytes_sec", 2**64 - 1),
     ("device_write_bytes_sec", "write_bytes_sec", 2**64 - 1),
 )
-#: The typed parameters virDomainSetBlkioParameters takes, and their types.
+"""The per-device lists of ``virDomainGet/SetBlkioParameters``: (typed-parameter field,
+``<device>`` child, largest value), in libvirt's order."""
 BLKIO_PARAM_TYPES: dict[str, TypedParameterType] = {
     "weight": TypedParameterType.UINT,
     **{field: TypedParameterType.STRING for field, _child, _limit in BLKIO_DEVICE_FIELDS},
 }
+"""The typed parameters ``virDomainSetBlkioParameters`` takes, and their types (for
+``validate_typed_params``)."""
 #: <device> children in the order libvirt writes them.
 _DEVICE_ORDER = tuple(child for _field, child, _limit in BLKIO_DEVICE_FIELDS)
-#: A device's path and its values by <device> child (0: unset).
 BlkioDevice = dict[str, "int | str"]
+"""One ``<blkiotune><device>``: its ``path`` and its values by ``<device>`` child (0: unset)."""
 
 
 def blkio_tune(defn: DomainDef) -> tuple[int, list[BlkioDevice]]:
