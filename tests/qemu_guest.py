@@ -349,6 +349,16 @@ def build_guest(dest: Path) -> Guest:
     return guest
 
 
+def readable_copy(guest: Guest, directory: Path) -> Guest:
+    """*guest*'s kernel and initramfs copied into *directory*, opened to everyone: libvirtd
+    runs QEMU as its own user, which cannot reach pytest's private temp dirs."""
+    directory.chmod(0o755)
+    kernel, initrd = directory / "vmlinuz", directory / "initrd.gz"
+    shutil.copyfile(guest.kernel, kernel)
+    shutil.copyfile(guest.initrd, initrd)
+    return Guest(kernel, initrd, guest.version)
+
+
 # ---------------------------------------------------------------- fixtures
 
 

@@ -59,6 +59,8 @@ PUBLIC = {
     # checkpoints (stats helper, issue 10)
     "DomainCheckpoint", "DomainCheckpointRef", "DomainCheckpointCreateFlags",
     "DomainCheckpointDeleteFlags", "DomainCheckpointListFlags", "DomainCheckpointXMLFlags",
+    # the guest agent's channel events (qcaps helper, issue 11)
+    "ConnectDomainEventAgentLifecycleReason", "ConnectDomainEventAgentLifecycleState",
 }  # fmt: skip
 
 DRIVER_PUBLIC = {
@@ -78,6 +80,10 @@ DRIVER_PUBLIC = {
     "parse_conf",  # libvirt's configuration-file syntax (a driver's qemu.conf)
     "SNAPSHOT_CHILDREN_FLAGS", "SNAPSHOT_LIST_FLAGS", "SnapshotTree", "snapshot_is_external",
     "MomentTree", "domain_not_running",
+    # <blkiotune> and its per-device lists (qcaps helper, issue 11)
+    "BLKIO_DEVICE_FIELDS", "BLKIO_PARAM_TYPES", "BlkioDevice", "apply_blkio_params",
+    "blkio_device_params", "blkio_tune", "merge_blkio_devices", "parse_blkio_devices",
+    "set_blkio_tune",
 }  # fmt: skip
 
 

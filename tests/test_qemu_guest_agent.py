@@ -24,7 +24,14 @@ import pytest
 from daemon_helpers import start_daemon
 from lxml import etree
 from pyvirt import Domain, DomainState, ErrorCode, VirtError
-from qemu_guest import AGENT_BANNER, HOSTNAME, Guest, agent_missing, guest_domain_xml
+from qemu_guest import (
+    AGENT_BANNER,
+    HOSTNAME,
+    Guest,
+    agent_missing,
+    guest_domain_xml,
+    readable_copy,
+)
 from qemu_helpers import (  # noqa: F401 - fixtures
     InProcessDriver,
     daemon_env,
@@ -308,15 +315,11 @@ def test_agent_commands_and_vcpu_hotplug_match_libvirtd_on_the_same_guest(
     name = f"pyvirt-agent-{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory(prefix="pqg-", dir="/tmp") as tmp:
         shared = Path(tmp)
-        shared.chmod(0o755)  # libvirtd runs QEMU as its own user: it must reach the files
-        kernel, initrd = shared / "vmlinuz", shared / "initrd.gz"
-        shutil.copyfile(agent_guest.kernel, kernel)
-        shutil.copyfile(agent_guest.initrd, initrd)
         xml = shared / "agent.xml"
         xml.write_text(
             f"<domain type='qemu'><name>{name}</name><memory unit='MiB'>256</memory>"
             "<vcpu placement='static' current='1'>4</vcpu>"
-            f"{Guest(kernel, initrd, agent_guest.version).os_xml()}"
+            f"{readable_copy(agent_guest, shared).os_xml()}"
             f"<features><acpi/></features><devices>{CHANNEL}</devices></domain>"
         )
         plain = {k: v for k, v in os.environ.items() if not k.endswith("DEFAULT_URI")}

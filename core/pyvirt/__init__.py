@@ -19,6 +19,8 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     # host interfaces and node devices (issue 10)
     from pyvirt._abi_enums import (
+        ConnectDomainEventAgentLifecycleReason,
+        ConnectDomainEventAgentLifecycleState,
         ConnectGetAllDomainStatsFlags,
         DomainCheckpointCreateFlags,
         DomainCheckpointDeleteFlags,
@@ -263,6 +265,9 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "DomainCheckpointDeleteFlags",
         "DomainCheckpointListFlags",
         "DomainCheckpointXMLFlags",
+        # the guest agent's channel events (issue 11)
+        "ConnectDomainEventAgentLifecycleReason",
+        "ConnectDomainEventAgentLifecycleState",
     ),
     "pyvirt._objects_checkpoint": ("DomainCheckpoint",),
     "pyvirt._objects_host": ("Interface", "NodeDevice"),
@@ -330,6 +335,8 @@ __all__ = [
     "DomainSnapshotRef",
     "DomainStatsRecord",
     "DomainStatsTypes",
+    "ConnectDomainEventAgentLifecycleReason",
+    "ConnectDomainEventAgentLifecycleState",
     "ConnectGetAllDomainStatsFlags",
     "DomainCheckpoint",
     "DomainCheckpointRef",

@@ -78,6 +78,17 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import ClassVar, NoReturn
 
+    from pyvirt._kit_blkio import (
+        BLKIO_DEVICE_FIELDS,
+        BLKIO_PARAM_TYPES,
+        BlkioDevice,
+        apply_blkio_params,
+        blkio_device_params,
+        blkio_tune,
+        merge_blkio_devices,
+        parse_blkio_devices,
+        set_blkio_tune,
+    )
     from pyvirt._kit_conf import parse_conf
     from pyvirt._kit_cpu_baseline import baseline_cpu_xml
     from pyvirt._kit_cpu_models import X86_CPU_MODELS
@@ -148,6 +159,18 @@ _KIT_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
     #: libvirt's x86 CPU driver's baseline (virConnectBaselineCPU) and model names.
     "pyvirt._kit_cpu_baseline": ("baseline_cpu_xml",),
     "pyvirt._kit_cpu_models": ("X86_CPU_MODELS",),
+    #: <blkiotune> and its per-device typed parameters (issue 11).
+    "pyvirt._kit_blkio": (
+        "BLKIO_DEVICE_FIELDS",
+        "BLKIO_PARAM_TYPES",
+        "BlkioDevice",
+        "apply_blkio_params",
+        "blkio_device_params",
+        "blkio_tune",
+        "merge_blkio_devices",
+        "parse_blkio_devices",
+        "set_blkio_tune",
+    ),
     #: libvirt's configuration-file syntax, for a driver's own qemu.conf-like file.
     "pyvirt._kit_conf": ("parse_conf",),
     "pyvirt._kit_model": ("field", "model"),
@@ -233,6 +256,16 @@ __all__ = [
     "unsupported",
     "unsupported_flags",
     "vcpu_pin",
+    # <blkiotune> (issue 11)
+    "BLKIO_DEVICE_FIELDS",
+    "BLKIO_PARAM_TYPES",
+    "BlkioDevice",
+    "apply_blkio_params",
+    "blkio_device_params",
+    "blkio_tune",
+    "merge_blkio_devices",
+    "parse_blkio_devices",
+    "set_blkio_tune",
 ]
 
 

@@ -90,11 +90,14 @@ _DEVICE_EVENT_IDS = (
 def _payload(event: ObjectEvent) -> tuple[Any, ...]:
     """The callback's arguments between the object and the opaque, as libvirt-python passes
     them for the event's id: (event, detail) for a lifecycle event, (type, nsuri) for a
-    domain's METADATA_CHANGE, (alias,) for a device's addition or removal."""
+    domain's METADATA_CHANGE, (alias,) for a device's addition or removal, (state, reason)
+    for the guest agent's AGENT_LIFECYCLE."""
     if event.kind == "domain" and event.event_id == DomainEventID.METADATA_CHANGE:
         return int(event.event), event.text
     if event.kind == "domain" and event.event_id in _DEVICE_EVENT_IDS:
         return (event.text,)  # the device's alias
+    if event.kind == "domain" and event.event_id == DomainEventID.AGENT_LIFECYCLE:
+        return int(event.event), int(event.detail)
     if event.event_id != _LIFECYCLE:  # a pool's REFRESH, a node device's UPDATE
         return ()
     return int(event.event), int(event.detail)

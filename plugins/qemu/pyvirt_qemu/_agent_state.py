@@ -13,7 +13,14 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING, Any
 
-from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error
+from pyvirt import (
+    ConnectDomainEventAgentLifecycleReason,
+    ConnectDomainEventAgentLifecycleState,
+    ErrorCode,
+    ErrorDomain,
+    VirtError,
+    make_error,
+)
 
 from pyvirt_qemu._agent import Agent, agent_channel, not_configured
 from pyvirt_qemu._console import chardev_alias
@@ -22,9 +29,17 @@ if TYPE_CHECKING:
     from pyvirt_qemu._domain import QemuDomain, Run
     from pyvirt_qemu._qemudriver import QemuDriver
 
-__all__ = ["agent_of", "agent_shutdown", "on_vserport_change", "refresh_channel_states"]
+__all__ = [
+    "agent_of",
+    "agent_shutdown",
+    "announce_agent_state",
+    "on_vserport_change",
+    "refresh_channel_states",
+]
 
 _ACPI, _AGENT = 1, 2  # VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN / _GUEST_AGENT (reboot's alike)
+_STATE = ConnectDomainEventAgentLifecycleState
+_REASON = ConnectDomainEventAgentLifecycleReason
 
 
 def _virtio_channels(live: Any) -> list[Any]:
@@ -45,27 +60,45 @@ def refresh_channel_states(live: Any, chardevs: list[dict[str, Any]]) -> None:
         _set_state(ch, open_by_label.get(f"char{chardev_alias(live, ch)}", False))
 
 
+def announce_agent_state(driver: QemuDriver, dom: QemuDomain, live: Any) -> None:
+    """At start, once the domain has its id: the agent channel's state with the reason
+    "domain started", as libvirt emits it (before STARTED) for a guest with an agent."""
+    ch = agent_channel(live)
+    if ch is None or ch.target.get("type") != "virtio":
+        return
+    connected = ch.target.get("state") == "connected"
+    driver.emit_agent_lifecycle(
+        dom, _STATE.CONNECTED if connected else _STATE.DISCONNECTED, _REASON.DOMAIN_STARTED
+    )
+
+
 def on_vserport_change(
     driver: QemuDriver, dom: QemuDomain, run: Run, alias: str, connected: bool
 ) -> None:
     """QEMU's VSERPORT_CHANGE (on the monitor's loop thread): the guest opened or closed
-    the port *alias*; the agent's connection follows its port."""
+    the port *alias*; the agent's connection follows its port, and subscribers hear of it
+    (AGENT_LIFECYCLE, reason "channel event") as from libvirt."""
     from pyvirt_qemu._lifecycle import save_run_status  # (it imports this module)
 
     with driver.lock:
         live = dom.live
         if dom.run is not run or live is None:
             return
+        is_agent = False
         for ch in _virtio_channels(live):
             if chardev_alias(live, ch) == alias:
                 _set_state(ch, connected)
-                if ch is agent_channel(live) and run.agent is not None:
+                is_agent = ch is agent_channel(live)
+                if is_agent and run.agent is not None:
                     run.agent.set_connected(connected)
                 break
         else:
             return
     with contextlib.suppress(VirtError):
         save_run_status(driver, dom)
+    if is_agent:
+        state = _STATE.CONNECTED if connected else _STATE.DISCONNECTED
+        driver.emit_agent_lifecycle(dom, state, _REASON.CHANNEL)
 
 
 def agent_of(driver: QemuDriver, dom: QemuDomain) -> Agent:

@@ -43,6 +43,9 @@ class Run:
     device_waiters: dict[str, threading.Event] = field(default_factory=dict)
     #: Devices asked to leave (device_del) and not gone yet: id -> (device, backend cleanup).
     pending_removals: dict[str, tuple[Any, list[tuple[str, str]]]] = field(default_factory=dict)
+    #: Devices whose removal the guest refused (DEVICE_UNPLUG_GUEST_ERROR) while a detach
+    #: waited: it reports libvirt's "rejected by the guest".
+    rejected_removals: set[str] = field(default_factory=set)
     #: The guest agent's connection (pyvirt_qemu._agent.Agent), made on first use.
     agent: Any = None
 

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from pyvirt_qemu._network import NetworkState
     from pyvirt_qemu._qemudriver import QemuDriver
 
-__all__ = ["REMOVE_WAIT", "finish_removal", "plug_disk", "plug_nic", "unplug"]
+__all__ = ["REMOVE_WAIT", "finish_removal", "plug_disk", "plug_nic", "removal_rejected", "unplug"]
 
 _Q = ErrorDomain.QEMU
 #: libvirt's qemuDomainRemoveDeviceWaitTime: how long a detach waits for the guest.
@@ -151,6 +151,10 @@ def unplug(driver: QemuDriver, dom: QemuDomain, run: Run, dev: DiskDef | Interfa
         with driver.lock:
             run.device_waiters.pop(alias, None)
             deleted = waiter.is_set()  # the event may have come just now
+            rejected = alias in run.rejected_removals
+            run.rejected_removals.discard(alias)
+    if rejected:
+        raise make_error(ErrorCode.OPERATION_FAILED, _Q, "unplug of device was rejected by the guest")
     if deleted:
         _remove(driver, dom, run, alias)
     return deleted
@@ -203,3 +207,18 @@ def finish_removal(driver: QemuDriver, dom: QemuDomain, run: Run, alias: str) ->
             _remove(driver, dom, run, alias)
 
     with_job(driver, dom, "device removal", body)
+
+
+def removal_rejected(driver: QemuDriver, dom: QemuDomain, run: Run, alias: str) -> None:
+    """QEMU's DEVICE_UNPLUG_GUEST_ERROR (on the monitor's loop thread): the guest refused to
+    let go of *alias*.  The device stays; a detach waiting for it fails with libvirt's
+    "rejected by the guest", and subscribers hear DEVICE_REMOVAL_FAILED, as from libvirt."""
+    with driver.lock:
+        if dom.run is not run:
+            return
+        run.pending_removals.pop(alias, None)
+        waiter = run.device_waiters.get(alias)
+        if waiter is not None:
+            run.rejected_removals.add(alias)
+            waiter.set()
+    driver.emit_device(dom, DomainEventID.DEVICE_REMOVAL_FAILED, alias)

@@ -185,6 +185,9 @@ def start_domain(
         dom.live, dom.run = live, run
         driver.set_id(dom, run_id)
         dom.state, dom.reason = DomainState.PAUSED, DomainPausedReason.STARTING_UP
+    from pyvirt_qemu._agent_state import announce_agent_state  # (it imports this module)
+
+    announce_agent_state(driver, dom, live)
     if not announce:
         save_run_status(driver, dom)
         return
@@ -314,6 +317,11 @@ def on_monitor_event(
         return
     if event == "DEVICE_DELETED":
         _device_deleted(driver, dom, run, _deleted_alias(data))
+        return
+    if event == "DEVICE_UNPLUG_GUEST_ERROR":
+        from pyvirt_qemu._hotplug import removal_rejected  # (it imports this module)
+
+        removal_rejected(driver, dom, run, _deleted_alias(data))
         return
     if event == "VSERPORT_CHANGE":
         from pyvirt_qemu._agent_state import on_vserport_change  # (it imports this module)

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from pyvirt import (
     DomainCrashedReason,
+    DomainEventID,
     DomainEventStoppedDetail,
     DomainPausedReason,
     DomainRunningReason,
@@ -53,6 +54,7 @@ from pyvirt_qemu._listeners import deliver
 from pyvirt_qemu._monitor import Monitor
 from pyvirt_qemu._network import NetworkState
 from pyvirt_qemu._process import QemuProcess
+from pyvirt_qemu._qemu_probe import QemuProbe
 from pyvirt_qemu._snapshot_store import SnapshotStore
 from pyvirt_qemu._status import load_status, remove_status
 from pyvirt_qemu._storage import StorageState
@@ -97,6 +99,9 @@ class QemuDriver:
         #: qemu.conf's DAC settings (beside the config dir, as /etc/libvirt/qemu.conf is):
         #: who QEMU runs as and whether its files are chowned to it.
         self.dac = load_dac_config(paths.config_dir.parent / "qemu.conf", privileged=privileged)
+        #: What each QEMU binary offers, probed over QMP once and kept until it changes
+        #: (libvirt's capabilities cache).
+        self.probe = QemuProbe(paths.lib_dir / "capabilities")
 
     # -- the domain list (names the lifecycle code uses) ----------------------------------
     def remove_domain(self, dom: QemuDomain) -> None:
@@ -131,6 +136,13 @@ class QemuDriver:
         """Deliver a device event (VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, _REMOVED or
         _REMOVAL_FAILED) naming the device's *alias*, as libvirt's hotplug code does."""
         ev = ObjectEvent("domain", dom.name, dom.uuid, dom.id, 0, 0, event_id=event_id, text=alias)
+        deliver(self.listeners, ev)
+
+    def emit_agent_lifecycle(self, dom: QemuDomain, state: int, reason: int) -> None:
+        """Deliver VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE: the guest agent's channel is now
+        *state* (connected/disconnected) because of *reason* (domain started, channel event)."""
+        ev = ObjectEvent("domain", dom.name, dom.uuid, dom.id, int(state), int(reason),
+                         event_id=DomainEventID.AGENT_LIFECYCLE)  # fmt: skip
         deliver(self.listeners, ev)
 
     # -- startup and shutdown of the driver ------------------------------------------------

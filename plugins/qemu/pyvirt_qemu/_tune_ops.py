@@ -20,14 +20,26 @@ from pyvirt import (
     ErrorDomain,
     TypedParameter,
     TypedParameterType,
+    VirtError,
     make_error,
     typed_param,
     validate_typed_params,
 )
 from pyvirt.conf import DomainDef
-from pyvirt.driver import unsupported_flags
+from pyvirt.driver import (
+    BLKIO_DEVICE_FIELDS,
+    BLKIO_PARAM_TYPES,
+    apply_blkio_params,
+    blkio_device_params,
+    blkio_tune,
+    merge_blkio_devices,
+    parse_blkio_devices,
+    set_blkio_tune,
+    unsupported_flags,
+)
 
 from pyvirt_qemu._affect import AffectOps
+from pyvirt_qemu._blkio_devices import set_device_limit
 from pyvirt_qemu._cgroups import DomainCgroup, find_domain_cgroup
 
 if TYPE_CHECKING:
@@ -37,8 +49,7 @@ __all__ = ["TuneOps", "apply_tunables", "apply_vcpu_tunables"]
 
 _Q = ErrorDomain.QEMU
 _LIVE, _CONFIG, _STRING_OKAY = 1, 2, 4
-_ULL, _LL, _UINT, _STR = (TypedParameterType.ULLONG, TypedParameterType.LLONG,
-                          TypedParameterType.UINT, TypedParameterType.STRING)  # fmt: skip
+_ULL, _LL, _UINT = TypedParameterType.ULLONG, TypedParameterType.LLONG, TypedParameterType.UINT
 #: VIR_DOMAIN_MEMORY_PARAM_UNLIMITED (KiB).
 UNLIMITED = 2**53 - 1
 #: schedinfo's parameters in libvirt's order: (field, type, <cputune> child, cgroup child
@@ -66,8 +77,6 @@ _MEM = (
     ("swap_hard_limit", "memory.memsw.limit_in_bytes", "memory.swap.max"),
 )
 _MEMTUNE_ORDER = ("hard_limit", "soft_limit", "min_guarantee", "swap_hard_limit")
-_BLKIO_DEVICE_FIELDS = ("device_weight", "device_read_iops_sec", "device_write_iops_sec",
-                        "device_read_bytes_sec", "device_write_bytes_sec")  # fmt: skip
 
 
 def _invalid(message: str, code: ErrorCode = ErrorCode.OPERATION_INVALID) -> Exception:
@@ -208,10 +217,14 @@ def apply_tunables(cg: DomainCgroup, live: DomainDef) -> None:
     limits = {k: v for k, v in memory_limits(live).items() if k != "min_guarantee"}
     if any(v < UNLIMITED for v in limits.values()):
         _write_memory(cg, limits)
-    weight = _children(live, "blkiotune").get("weight")
+    weight, devices = blkio_tune(live)
     if weight:
         controller, name = _blkio_weight_file(cg)
-        cg.write(controller, name, weight)
+        cg.write(controller, name, str(weight))
+    for device in devices:  # (libvirt's qemuSetupBlkioCgroup: each value set)
+        for _field, child, _limit in BLKIO_DEVICE_FIELDS:
+            if device[child]:
+                set_device_limit(cg, str(device["path"]), child, int(device[child]))
 
 
 def apply_vcpu_tunables(cg: DomainCgroup, live: DomainDef, vcpu: int) -> None:
@@ -343,32 +356,24 @@ class TuneOps(AffectOps):
     # -- blkiotune ------------------------------------------------------------------------
     def domain_get_blkio_parameters(self, dom_ref: DomainRef, flags: int) -> list[TypedParameter]:
         dom, defn, live = self._read_def(dom_ref, flags, "qemuDomainGetBlkioParameters", "Block I/O")
-        if live:
+        weight, devices = blkio_tune(defn)
+        if live:  # the weight as the cgroup has it; the devices as the live XML records them
             cg = self._cgroup(dom, "blkio", "blkio")
             weight = int(cg.read(*_blkio_weight_file(cg)).split()[-1])
-        else:
-            weight = int(_children(defn, "blkiotune").get("weight") or 0)
-        return [typed_param("weight", _UINT, weight),
-                *(typed_param(name, _STR, "") for name in _BLKIO_DEVICE_FIELDS)]  # fmt: skip
+        return [typed_param("weight", _UINT, weight), *blkio_device_params(devices)]
 
     def domain_set_blkio_parameters(
         self, dom_ref: DomainRef, params: list[TypedParameter], flags: int
     ) -> None:
         unsupported_flags(flags, _LIVE | _CONFIG, "qemuDomainSetBlkioParameters", _Q)
         self._privileged_only("Block I/O")
-        validate_typed_params(params, {"weight": _UINT, **dict.fromkeys(_BLKIO_DEVICE_FIELDS, _STR)})
-        if any(p.field != "weight" for p in params):
-            raise _invalid("per-device block I/O tuning", ErrorCode.CONFIG_UNSUPPORTED)
-        weight = next((int(p.value) for p in params), None)
-        if weight is None:
-            return
+        validate_typed_params(params, BLKIO_PARAM_TYPES)
+
         def on_live(dom: QemuDomain, live: DomainDef) -> None:
-            cg = self._cgroup(dom, "blkio", "blkio")
-            cg.write(*_blkio_weight_file(cg), str(weight))
-            _set_weight(live, weight)
+            _set_live_blkio(self._cgroup(dom, "blkio", "blkio"), live, params)
 
         self._change(dom_ref, flags, "virDomainSetBlkioParameters", on_live,
-                     lambda defn: _set_weight(defn, weight))  # fmt: skip
+                     lambda defn: apply_blkio_params(defn, params))  # fmt: skip
 
 
 def _in(value: int, bounds: tuple[int, int]) -> bool:
@@ -388,7 +393,27 @@ def _update_cputune(defn: DomainDef, changes: dict[str, int]) -> None:
     _set_children(defn, "cputune", _CPUTUNE_ORDER, values)
 
 
-def _set_weight(defn: DomainDef, weight: int) -> None:
-    values = _children(defn, "blkiotune")
-    values["weight"] = str(weight)
-    _set_children(defn, "blkiotune", ("weight",), {k: v for k, v in values.items() if k == "weight"})
+def _set_live_blkio(cg: DomainCgroup, live: DomainDef, params: list[TypedParameter]) -> None:
+    """qemuDomainSetBlkioParameters on a running guest: each parameter into the cgroup in
+    turn, the live XML recording what the cgroup holds afterwards.  As libvirt, a list that
+    fails (unparsable, not a block device, no such cgroup file) is left out of the XML, the
+    others still apply, and the last failure is raised at the end."""
+    children = {field: (child, limit) for field, child, limit in BLKIO_DEVICE_FIELDS}
+    weight, devices = blkio_tune(live)
+    failure: VirtError | None = None
+    for p in params:
+        try:
+            if p.field == "weight":
+                controller, name = _blkio_weight_file(cg)
+                cg.write(controller, name, str(p.value))
+                weight = int(cg.read(controller, name).split()[-1])
+                continue
+            child, limit = children[p.field]
+            given = parse_blkio_devices(str(p.value), p.field, limit)
+            held = [(path, set_device_limit(cg, path, child, value)) for path, value in given]
+            merge_blkio_devices(devices, held, child)
+        except VirtError as e:
+            failure = e
+    set_blkio_tune(live, weight, devices)
+    if failure is not None:
+        raise failure

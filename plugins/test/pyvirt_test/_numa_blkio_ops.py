@@ -10,7 +10,14 @@ verbatim, so ``dumpxml`` shows each change where libvirt writes it.
 from __future__ import annotations
 
 from pyvirt import ErrorCode, ErrorDomain, TypedParameterType, make_error, typed_param
-from pyvirt.driver import format_cpuset, unsupported_flags
+from pyvirt.driver import (
+    BLKIO_PARAM_TYPES,
+    apply_blkio_params,
+    blkio_device_params,
+    blkio_tune,
+    format_cpuset,
+    unsupported_flags,
+)
 
 from pyvirt_test._vcpu_ops import VcpuOps
 
@@ -26,16 +33,6 @@ _LIVE, _CONFIG, _STRING_OKAY = 1, 2, 4
 #: VIR_DOMAIN_NUMATUNE_MEM_*, by number.
 NUMA_MODES = ("strict", "preferred", "interleave", "restrictive")
 _STATIC, _AUTO = "static", "auto"  # VIR_DOMAIN_NUMATUNE_PLACEMENT_*
-#: (typed-parameter field, <device> child, largest value) of the per-device lists.
-_BLKIO_DEVICE = (
-    ("device_weight", "weight", 2**32 - 1),
-    ("device_read_iops_sec", "read_iops_sec", 2**32 - 1),
-    ("device_write_iops_sec", "write_iops_sec", 2**32 - 1),
-    ("device_read_bytes_sec", "read_bytes_sec", 2**64 - 1),
-    ("device_write_bytes_sec", "write_bytes_sec", 2**64 - 1),
-)
-#: <device> children in the order libvirt writes them.
-_DEVICE_ORDER = ("weight", "read_iops_sec", "write_iops_sec", "read_bytes_sec", "write_bytes_sec")
 
 
 # -- <numatune><memory> -------------------------------------------------------------------
@@ -109,96 +106,6 @@ def _numa_set(
     return new_mode, placement or current[1], new_nodes
 
 
-# -- <blkiotune> ----------------------------------------------------------------------------
-def blkio(defn: DomainDef) -> tuple[int, list[dict[str, int | str]]]:
-    """The weight and the devices (path and their values, 0 where unset)."""
-    tune = defn.extra.get("blkiotune")
-    if not tune:
-        return 0, []
-    weight = int(tune[0].findtext("weight") or "0")
-    devices: list[dict[str, int | str]] = []
-    for dev in tune[0].findall("device"):
-        entry: dict[str, int | str] = {"path": dev.findtext("path") or ""}
-        for child in _DEVICE_ORDER:
-            entry[child] = int(dev.findtext(child) or "0")
-        devices.append(entry)
-    return weight, devices
-
-
-def _write_blkio(defn: DomainDef, weight: int, devices: list[dict[str, int | str]]) -> None:
-    """libvirt's <blkiotune>: the weight if set, each device with a value set."""
-    from lxml import etree
-
-    tune = etree.Element("blkiotune")
-    if weight:
-        etree.SubElement(tune, "weight").text = str(weight)
-    for entry in devices:
-        if not any(entry[child] for child in _DEVICE_ORDER):
-            continue
-        dev = etree.SubElement(tune, "device")
-        etree.SubElement(dev, "path").text = str(entry["path"])
-        for child in _DEVICE_ORDER:
-            if entry[child]:
-                etree.SubElement(dev, child).text = str(entry[child])
-    if len(tune):
-        defn.extra["blkiotune"] = [tune]
-    else:
-        defn.extra.pop("blkiotune", None)
-
-
-def _blkio_error(message: str) -> Exception:
-    return make_error(ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN, message)
-
-
-def _leading_number(text: str) -> tuple[int | None, str]:
-    """virStrToLong_uip/ullp with an end pointer: blanks, an optional "+", digits; the number
-    (None when there is none, or a minus sign) and what follows it."""
-    i = len(text) - len(text.lstrip(" \t\n\v\f\r"))
-    if text[i : i + 1] == "-":
-        return None, text
-    i += text[i : i + 1] == "+"
-    start = i
-    while i < len(text) and text[i].isascii() and text[i].isdigit():
-        i += 1
-    return (int(text[start:i]) if i > start else None), text[i:]
-
-
-def parse_blkio_devices(text: str, field: str, limit: int) -> list[tuple[str, int]]:
-    """virDomainDriverParseBlkioDeviceStr: "path,value,path,value..."."""
-    if not text:
-        return []
-    unparsable = _blkio_error(f"unable to parse blkio device '{field}' '{text}'")
-    if (text.count(",") + 1) % 2:
-        raise unparsable
-    out: list[tuple[str, int]] = []
-    rest = text
-    while True:
-        path, comma, rest = rest.partition(",")
-        if not comma:
-            raise unparsable
-        value, after = _leading_number(rest)
-        if value is None or value > limit:
-            raise _blkio_error(f"invalid value '{rest}' for parameter '{field}' of device '{path}'")
-        out.append((path, value))
-        if not after:
-            return out
-        if not after.startswith(","):
-            raise unparsable
-        rest = after[1:]
-
-
-def _merge_blkio(
-    devices: list[dict[str, int | str]], given: list[tuple[str, int]], child: str
-) -> None:
-    """virDomainDriverMergeBlkioDevice: update a known path, add a new one with a value."""
-    for path, value in given:
-        known = next((d for d in devices if d["path"] == path), None)
-        if known is not None:
-            known[child] = value
-        elif value:
-            devices.append({"path": path, **dict.fromkeys(_DEVICE_ORDER, 0), child: value})
-
-
 class NumaBlkioOps(VcpuOps):
     """Mixin for the test connection: numatune and blkiotune."""
 
@@ -258,39 +165,15 @@ class NumaBlkioOps(VcpuOps):
     def domain_get_blkio_parameters(self, dom_ref: DomainRef, flags: int) -> list[TypedParameter]:
         unsupported_flags(flags, _LIVE | _CONFIG | _STRING_OKAY, "testDomainGetBlkioParameters", _T)
         with self.state.lock:
-            weight, devices = blkio(self._one_def(self._dom(dom_ref), flags & ~_STRING_OKAY))
-        out = [typed_param("weight", TypedParameterType.UINT, weight)]
-        for field, child, _limit in _BLKIO_DEVICE:
-            text = ",".join(f"{d['path']},{d[child]}" for d in devices if d[child])
-            out.append(typed_param(field, TypedParameterType.STRING, text))
-        return out
+            weight, devices = blkio_tune(self._one_def(self._dom(dom_ref), flags & ~_STRING_OKAY))
+        return [typed_param("weight", TypedParameterType.UINT, weight), *blkio_device_params(devices)]
 
     def domain_set_blkio_parameters(
         self, dom_ref: DomainRef, params: list[TypedParameter], flags: int
     ) -> None:
-        from pyvirt import VirtError, validate_typed_params
+        from pyvirt import validate_typed_params
 
         unsupported_flags(flags, _LIVE | _CONFIG, "testDomainSetBlkioParameters", _T)
-        types = {"weight": TypedParameterType.UINT} | {
-            field: TypedParameterType.STRING for field, _c, _l in _BLKIO_DEVICE
-        }
-        validate_typed_params(params, types)
-        children = {field: (child, limit) for field, child, limit in _BLKIO_DEVICE}
+        validate_typed_params(params, BLKIO_PARAM_TYPES)
         with self.state.lock:
-            defn = self._one_def(self._dom(dom_ref), flags)
-            weight, devices = blkio(defn)
-            failure: VirtError | None = None
-            for p in params:
-                if p.field == "weight":
-                    weight = int(p.value)
-                    continue
-                child, limit = children[p.field]
-                try:
-                    given = parse_blkio_devices(str(p.value), p.field, limit)
-                except VirtError as e:
-                    failure = e  # libvirt goes on with the others and reports the last error
-                    continue
-                _merge_blkio(devices, given, child)
-            _write_blkio(defn, weight, devices)
-            if failure is not None:
-                raise failure
+            apply_blkio_params(self._one_def(self._dom(dom_ref), flags), params)

@@ -124,6 +124,20 @@ def _device_event_text(name: str) -> Callable[[ObjectEvent], str]:
     return text
 
 
+#: virshEventAgentLifecycleState/ReasonTypeToString, by libvirt's numbers.
+_AGENT_STATES = ("unknown", "connected", "disconnected")
+_AGENT_REASONS = ("unknown", "domain started", "channel event")
+_AGENT_LIFECYCLE = 18  # VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE
+
+
+def agent_event_text(ev: ObjectEvent) -> str:
+    """virshEventAgentLifecyclePrint's line."""
+    return (
+        f"event 'agent-lifecycle' for domain '{ev.name}': state: "
+        f"'{_pick(_AGENT_STATES, ev.event)}' reason: '{_pick(_AGENT_REASONS, ev.detail)}'\n"
+    )
+
+
 def metadata_event_text(ev: ObjectEvent) -> str:
     """virshEventMetadataChangePrint's line (a NULL namespace URI prints as ``<null>``)."""
     uri = "<null>" if ev.text is None else ev.text
@@ -255,6 +269,8 @@ def cmd_event(ctl: Control, p: Parsed) -> bool:
         waiter.watch(conn, "domain", uuid, domain_event_text)
     if name in (None, "metadata-change"):
         waiter.watch(conn, "domain", uuid, metadata_event_text, event_id=_METADATA_CHANGE)
+    if name in (None, "agent-lifecycle"):
+        waiter.watch(conn, "domain", uuid, agent_event_text, event_id=_AGENT_LIFECYCLE)
     for device_event, event_id in _DEVICE_EVENTS.items():
         if name in (None, device_event):
             waiter.watch(conn, "domain", uuid, _device_event_text(device_event), event_id=event_id)
