@@ -23,6 +23,7 @@ callers' own back-off after a poll that saw nothing still applies.
 
 from __future__ import annotations
 
+import os
 import threading
 
 # Not typing.TYPE_CHECKING: the client imports this module on every remote pyvirsh run.
@@ -39,12 +40,22 @@ _SCHEDSTAT = "/proc/thread-self/schedstat"
 
 def queued_ns() -> int | None:
     """Nanoseconds the calling thread has spent runnable but waiting for a CPU, or None
-    when the kernel does not say (no schedstat)."""
+    when the kernel does not say (no schedstat).
+
+    Read with ``os.open``/``os.read``: three system calls and no file object, where
+    ``open()`` makes a buffered reader and asks seven (fstat, ioctl, lseek ...); measured,
+    24k instructions per reading against 4k, and every waiting thread reads it every
+    ``SPIN_GATE_EVERY`` waits."""
     try:
-        with open(_SCHEDSTAT, "rb") as stat:
-            return int(stat.read().split()[1])
+        fd = os.open(_SCHEDSTAT, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        return int(os.read(fd, 128).split()[1])
     except (OSError, ValueError, IndexError):
         return None
+    finally:
+        os.close(fd)
 
 
 class SpinGate(threading.local):

@@ -110,7 +110,9 @@ def _exchange(
     )
     while True:
         # Anything else that comes in (keepalive PONGs, stale replies) is skipped below.
-        frames = channel.recv_alive(timeout, keepalive)
+        frames = (
+            channel.recv(timeout) if keepalive is None else channel.recv_alive(timeout, keepalive)
+        )
         try:
             reply, body = split_frames(frames)
         except ProtocolError as exc:
