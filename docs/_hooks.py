@@ -685,7 +685,7 @@ def support_table() -> str:
             reached.setdefault(method, []).append(command)
     rows = []
     counts = {"test": 0, "qemu": 0, "cli": 0}
-    for proc in sorted(PROCEDURES, key=lambda p: p.number):
+    for proc in sorted(PROCEDURES, key=lambda p: p.key):
         test = _implements(TestConnection, proc.method)
         qemu = _implements(QemuConnection, proc.method)
         commands = reached.get(proc.method, [])

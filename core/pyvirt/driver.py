@@ -47,6 +47,7 @@ from pyvirt._hooks import call_hook
 from pyvirt._host_cpu_driver import HostCpuDriver
 from pyvirt._host_device_driver import InterfaceDriver, NodeDeviceDriver
 from pyvirt._procedures import BY_METHOD
+from pyvirt._qemu_lxc_driver import QemuLxcDriver
 from pyvirt._records import (
     DomainInfo,
     DomainInterface,
@@ -1051,6 +1052,7 @@ class DriverConnection(
     DomainGuestDriver,
     DomainJobDriver,
     HostCpuDriver,
+    QemuLxcDriver,
 ):
     """One open connection of a driver: all the tables it serves, in one object."""
 
