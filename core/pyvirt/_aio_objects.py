@@ -77,6 +77,7 @@ from pyvirt._domain_memory import (
     _ULLONG_MAX,
     _VIRTUAL,
 )
+from pyvirt._domain_qemu import _check_callback_id
 from pyvirt._domain_tune import _STRING_OKAY, _get_flags, _set_args
 from pyvirt._domain_vcpus import _cpumap, _split_cpumaps
 from pyvirt._objects import _INT_MAX, _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY
@@ -722,13 +723,7 @@ class AsyncConnection(AsyncConnectionBase):
     async def qemu_monitor_event_deregister(self, callback_id: int) -> None:
         """Stop what :meth:`qemu_monitor_event_register` started
         (virConnectDomainQemuMonitorEventDeregister)."""
-        if callback_id < 0:
-            raise invalid_arg(
-                "callbackID in virConnectDomainQemuMonitorEventDeregister must be zero or greater",
-                "virConnectDomainQemuMonitorEventDeregister",
-                "callbackID",
-                ErrorDomain.NONE,
-            )
+        _check_callback_id(callback_id)
         await self._calls.connect_domain_qemu_monitor_event_deregister(callback_id)
 
 

@@ -20,6 +20,27 @@ if TYPE_CHECKING:
     from pyvirt._records import DomainRef
 
 
+def _refuse_read_only_qemu(read_only: bool, api: str) -> None:
+    """libvirt-qemu.c's virCheckReadOnlyGoto, before everything else: pyvirt's public calls
+    make it through their rows; callers that must refuse before they reach the driver (such
+    as the bookkeeping libvirt's remote driver does before calling the daemon) call this."""
+    if read_only:
+        from pyvirt._access import denied
+
+        raise denied(api)
+
+
+def _check_callback_id(callback_id: int) -> None:
+    """virConnectDomainQemuMonitorEventDeregister's virCheckNonNegativeArgGoto."""
+    if callback_id < 0:
+        raise invalid_arg(
+            "callbackID in virConnectDomainQemuMonitorEventDeregister must be zero or greater",
+            "virConnectDomainQemuMonitorEventDeregister",
+            "callbackID",
+            ErrorDomain.NONE,
+        )
+
+
 class DomainQemuMethods:
     """Monitor, agent and namespace methods of :class:`pyvirt.Domain`."""
 
@@ -88,12 +109,6 @@ class ConnectionQemuMethods:
     def qemu_monitor_event_deregister(self, callback_id: int) -> None:
         """Stop what :meth:`qemu_monitor_event_register` started
         (virConnectDomainQemuMonitorEventDeregister)."""
-        if callback_id < 0:
-            raise invalid_arg(
-                "callbackID in virConnectDomainQemuMonitorEventDeregister must be zero or greater",
-                "virConnectDomainQemuMonitorEventDeregister",
-                "callbackID",
-                ErrorDomain.NONE,
-            )
+        _check_callback_id(callback_id)
         self._calls.connect_domain_qemu_monitor_event_deregister(callback_id)
 
