@@ -45,6 +45,8 @@ class Run:
     pending_removals: dict[str, tuple[Any, list[tuple[str, str]]]] = field(default_factory=dict)
     #: The guest agent's connection (pyvirt_qemu._agent.Agent), made on first use.
     agent: Any = None
+    #: libvirt's taints noted (in the domain's log) during this run: "custom-monitor" ...
+    taints: set[str] = field(default_factory=set)
 
 
 @dataclass(eq=False)

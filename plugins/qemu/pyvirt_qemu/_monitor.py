@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import threading
 import time
@@ -78,6 +79,10 @@ class Monitor:
         self._client: QMPClient | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.closed_by_us = False
+        #: (seconds, microseconds, data or None) of the event being delivered, for the
+        #: handlers that pass QMP events on as they came (qemu-monitor-event).
+        self.last_event: tuple[int, int, Any] = (0, 0, None)
+        self._ids = itertools.count(1)
 
     # -- connecting ------------------------------------------------------------------------
     def connect(
@@ -132,6 +137,12 @@ class Monitor:
             async for msg in client.events:
                 try:
                     data = msg.get("data")
+                    stamp: Any = msg.get("timestamp") or {}
+                    self.last_event = (
+                        int(stamp.get("seconds", 0)),
+                        int(stamp.get("microseconds", 0)),
+                        dict(data) if isinstance(data, dict) else data,
+                    )
                     on_event(str(msg["event"]), dict(data) if isinstance(data, dict) else {})
                 except Exception:  # noqa: BLE001 - a handler bug must not stop the pump
                     import logging
@@ -173,6 +184,44 @@ class Monitor:
             raise make_error(
                 ErrorCode.OPERATION_TIMEOUT, ErrorDomain.QEMU, f"monitor command {command}"
             ) from exc
+
+    def arbitrary(self, text: str, timeout: float = COMMAND_TIMEOUT) -> str:
+        """qemuMonitorJSONArbitraryCommand: the caller's QMP text as it is, with libvirt's
+        ``id`` added to a command; QEMU's whole reply as JSON text (errors included)."""
+        from pyvirt import _yajl
+
+        try:
+            msg = _yajl.loads(text)
+        except _yajl.JSONSyntaxError as exc:
+            raise make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.NONE, str(exc)) from None
+        if not isinstance(msg, dict):
+            # (qemu.qmp, which carries pyvirt's monitor, sends JSON objects only)
+            raise make_error(ErrorCode.OPERATION_UNSUPPORTED, ErrorDomain.QEMU,
+                             "a monitor command must be a JSON object")  # fmt: skip
+        if "execute" in msg:  # (QEMU echoes an id only where it found a command)
+            if "id" in msg:
+                raise _monitor_error("Unable to append command 'id' string")
+            msg["id"] = f"libvirt-{next(self._ids)}"
+        client = self._client
+        if client is None or client.runstate != Runstate.RUNNING:
+            raise MonitorClosed(
+                "monitor closed", code=ErrorCode.OPERATION_FAILED, domain=ErrorDomain.QEMU
+            )
+        # (numbers go back as QEMU wrote them: the message is sent as JSON text)
+        raw = _yajl.dumps(msg).encode()
+        try:
+            reply = monitor_loop.run(client._raw(raw, assign_id=False), timeout)
+        except (ExecInterruptedError, EOFError, OSError, QMPError) as exc:
+            raise MonitorClosed(
+                f"operation failed: monitor of '{self.name}' closed during a passed-on command",
+                code=ErrorCode.OPERATION_FAILED,
+                domain=ErrorDomain.QEMU,
+            ) from exc
+        except TimeoutError as exc:
+            raise make_error(
+                ErrorCode.OPERATION_TIMEOUT, ErrorDomain.QEMU, "monitor command"
+            ) from exc
+        return _yajl.dumps(_yajl.loads(bytes(reply).decode()))
 
     def send_fd(self, name: str, fd: int) -> None:
         """Pass *fd* to QEMU over the monitor socket (SCM_RIGHTS) and name it *name* with

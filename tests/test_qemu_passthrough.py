@@ -1,0 +1,179 @@
+"""libvirt-qemu's calls on real QEMU through the QEMU driver: monitor commands straight to
+QMP (HMP through human-monitor-command), QMP events forwarded to the connection that
+registered for them (name, regex and case filters, QEMU's timestamp, the event's data as
+JSON), the domain tainted "custom-monitor" in its log as libvirt logs it, and libvirt's
+errors for what it refuses.  The answers and messages expected are those libvirtd 9.0 gave
+on qemu:///system for the same commands (see tests/test_cli_qemu_lxc.py for virsh's side);
+tests/test_qemu_guest_agent.py has the guest agent's passthrough with the booted guest.
+"""
+
+# ruff: noqa: F811 - fixtures imported from qemu_helpers are test parameters
+from __future__ import annotations
+
+import json
+import queue
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from pyvirt import Domain, ErrorCode, ErrorDomain, ObjectEvent, VirtError
+from qemu_helpers import (  # noqa: F401 - fixtures
+    InProcessDriver,
+    daemon_env,
+    guest_xml,
+    needs_qemu,
+    qemu_driver,
+    qemu_root,
+)
+
+pytestmark = needs_qemu
+
+_WAIT = 120.0  # a busy machine: generous, and not a timed assertion
+
+
+@pytest.fixture
+def running(qemu_driver: InProcessDriver) -> Domain:
+    dom = qemu_driver.connect().define_domain(guest_xml("pt", None))
+    dom.start()
+    return dom
+
+
+def _error(call) -> VirtError:  # type: ignore[no-untyped-def]
+    with pytest.raises(VirtError) as info:
+        call()
+    return info.value
+
+
+def test_qmp_commands_reach_qemu_and_answer_its_whole_reply(running: Domain) -> None:
+    reply = json.loads(running.qemu_monitor_command('{"execute":"query-status"}'))
+    assert reply["return"]["status"] == "running" and reply["id"] == "libvirt-1"
+    # libvirt's compact text, QEMU's order: "return" then "id"
+    text = running.qemu_monitor_command('{"execute":"query-name"}')
+    assert text == '{"return":{"name":"pt"},"id":"libvirt-2"}'
+    text = running.qemu_monitor_command('{"execute":"nosuchcmd"}')
+    assert text == (
+        '{"id":"libvirt-3","error":{"class":"CommandNotFound",'
+        '"desc":"The command nosuchcmd has not been found"}}'
+    )
+    assert running.qemu_monitor_command("{}") == (
+        '{"error":{"class":"GenericError","desc":"QMP input lacks member \'execute\'"}}'
+    )
+
+
+def test_hmp_goes_through_human_monitor_command(running: Domain) -> None:
+    assert running.qemu_monitor_command("info status", 1) == "VM status: running\r\n"
+    assert running.qemu_monitor_command("info name", 1) == "pt\r\n"
+    assert running.qemu_monitor_command("nosuch", 1) == "unknown command: 'nosuch'\r\n"
+
+
+def test_what_libvirt_refuses_is_refused_in_its_words(
+    running: Domain, qemu_driver: InProcessDriver
+) -> None:
+    err = _error(lambda: running.qemu_monitor_command("query-status"))
+    assert (err.code, err.domain) == (ErrorCode.INTERNAL_ERROR, ErrorDomain.NONE)
+    assert str(err) == (
+        "internal error: cannot parse json query-status: lexical error: invalid char in json "
+        "text.\n" + " " * 39 + "query-status\n" + " " * 21 + "(right here) ------^\n"
+    )
+    err = _error(lambda: running.qemu_monitor_command(""))
+    assert "parse error: premature EOF" in str(err)
+    err = _error(lambda: running.qemu_monitor_command('{"execute":"query-status","id":"x"}'))
+    assert (err.code, err.domain, str(err)) == (
+        ErrorCode.INTERNAL_ERROR, ErrorDomain.QEMU,
+        "internal error: Unable to append command 'id' string",
+    )  # fmt: skip
+    err = _error(lambda: running.qemu_monitor_command('{"execute":"query-status"}', 2))
+    assert (err.code, err.domain, str(err)) == (
+        ErrorCode.INVALID_ARG, ErrorDomain.QEMU,
+        "unsupported flags (0x2) in function qemuDomainQemuMonitorCommandWithFiles",
+    )  # fmt: skip
+    off = qemu_driver.connect().define_domain(guest_xml("pt-off", None))
+    err = _error(lambda: off.qemu_monitor_command('{"execute":"query-status"}'))
+    assert (err.code, str(err)) == (
+        ErrorCode.OPERATION_INVALID, "Requested operation is not valid: domain is not running"
+    )
+    err = _error(lambda: off.qemu_agent_command('{"execute":"guest-ping"}'))
+    assert str(err) == "Requested operation is not valid: domain is not running"
+    err = _error(lambda: running.qemu_agent_command('{"execute":"guest-ping"}', 5))
+    assert (err.code, str(err)) == (
+        ErrorCode.ARGUMENT_UNSUPPORTED,
+        "argument unsupported: QEMU guest agent is not configured",
+    )
+    err = _error(lambda: running.qemu_agent_command("x", 5, 1))
+    assert str(err) == "unsupported flags (0x1) in function qemuDomainQemuAgentCommand"
+
+
+def test_the_domain_is_tainted_once_per_run_in_its_log(
+    running: Domain, qemu_root: Path
+) -> None:
+    running.qemu_monitor_command('{"execute":"query-status"}')
+    running.qemu_monitor_command("info status", 1)
+    log = next(qemu_root.rglob("pt.log")).read_text(errors="replace")
+    lines = [line for line in log.splitlines() if "tainted" in line]
+    assert len(lines) == 1, lines
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+0000: Domain id=\d+ is tainted: custom-monitor",
+        lines[0],
+    )
+
+
+def _events(dom: Domain, conn_events: queue.Queue[ObjectEvent]) -> list[ObjectEvent]:
+    found = []
+    while True:
+        try:
+            found.append(conn_events.get(timeout=_WAIT if not found else 2.0))
+        except queue.Empty:
+            return found
+
+
+def test_qmp_events_reach_the_registrations_that_match(
+    qemu_driver: InProcessDriver, running: Domain
+) -> None:
+    conn = running._conn
+    other = qemu_driver.connect()  # a second connection registers nothing: gets nothing
+    got: queue.Queue[ObjectEvent] = queue.Queue()
+    stray: queue.Queue[ObjectEvent] = queue.Queue()
+    conn.register_event_callback(lambda _c, ev: got.put(ev), kind="qemu-monitor")
+    other.register_event_callback(lambda _c, ev: stray.put(ev), kind="qemu-monitor")
+    stop = conn.qemu_monitor_event_register(running, "STOP")
+    every = conn.qemu_monitor_event_register(None, None)
+    resume = conn.qemu_monitor_event_register(None, "^res", 3)  # REGEX | NOCASE
+    exact_case = conn.qemu_monitor_event_register(None, "resume")  # no match: case differs
+    running.suspend()
+    running.resume()
+    seen = _events(running, got)
+    by_id: dict[int, list[str]] = {}
+    for ev in seen:
+        assert (ev.kind, ev.name, ev.uuid, ev.id) == ("qemu-monitor", "pt", running.uuid, running.id)
+        assert ev.event > 1_000_000_000 and 0 <= ev.detail < 1_000_000  # QEMU's timestamp
+        by_id.setdefault(ev.event_id, []).append(ev.text or "")
+    assert by_id[stop] == ["STOP"]
+    assert by_id[resume] == ["RESUME"]
+    assert {"STOP", "RESUME"} <= set(by_id[every])
+    assert exact_case not in by_id
+    assert stray.empty()
+    conn.qemu_monitor_event_deregister(every)
+    err = _error(lambda: conn.qemu_monitor_event_deregister(every))
+    assert (err.code, err.domain, str(err)) == (
+        ErrorCode.INVALID_ARG, ErrorDomain.NONE,
+        f"invalid argument: could not find event callback {every} for deletion",
+    )  # fmt: skip
+    err = _error(lambda: other.qemu_monitor_event_deregister(stop))  # not its registration
+    assert err.code == ErrorCode.INVALID_ARG
+    err = _error(lambda: conn.qemu_monitor_event_register(None, "(", 1))
+    assert err.code == ErrorCode.INVALID_ARG and "failed to compile regex '('" in str(err)
+
+
+def test_event_data_arrives_as_json_text(qemu_driver: InProcessDriver, running: Domain) -> None:
+    conn = running._conn
+    got: queue.Queue[ObjectEvent] = queue.Queue()
+    conn.register_event_callback(lambda _c, ev: got.put(ev), kind="qemu-monitor")
+    conn.qemu_monitor_event_register(running, "RESET|STOP", 1)  # REGEX
+    running.suspend()
+    running.qemu_monitor_command('{"execute":"system_reset"}')
+    seen = {ev.text: ev.details for ev in _events(running, got)}
+    assert seen["STOP"] is None  # no data: libvirt's NULL
+    # libvirt's compact JSON of QEMU's "data"
+    assert seen["RESET"] == '{"guest":false,"reason":"host-qmp-system-reset"}'
