@@ -11,20 +11,26 @@ tests/test_qemu_guest_agent.py has the guest agent's passthrough with the booted
 from __future__ import annotations
 
 import json
+import os
 import queue
 import re
 import shutil
 import subprocess
+import sys
+import uuid
 from pathlib import Path
 
 import pytest
+from daemon_helpers import start_daemon
 from pyvirt import Domain, ErrorCode, ErrorDomain, ObjectEvent, VirtError
 from qemu_helpers import (  # noqa: F401 - fixtures
     InProcessDriver,
     daemon_env,
     guest_xml,
+    needs_libvirtd_qemu,
     needs_qemu,
     qemu_driver,
+    qemu_pids,
     qemu_root,
 )
 
@@ -177,3 +183,71 @@ def test_event_data_arrives_as_json_text(qemu_driver: InProcessDriver, running: 
     assert seen["STOP"] is None  # no data: libvirt's NULL
     # libvirt's compact JSON of QEMU's "data"
     assert seen["RESET"] == '{"guest":false,"reason":"host-qmp-system-reset"}'
+
+
+VIRSH = shutil.which("virsh") or "virsh"
+PYVIRSH = shutil.which("pyvirsh", path=os.path.dirname(sys.executable)) or "pyvirsh"
+#: One session each way; ids and QEMU's message counters differ by nature.
+_MASKS = [(re.compile(r'"libvirt-\d+"'), '"libvirt-N"'), (re.compile(r"id=\d+"), "id=N")]
+
+
+def _session(program: str, script: str, name: str, env: dict[str, str]) -> tuple[int, str, str]:
+    done = subprocess.run([program, "-c", "qemu:///system", script], capture_output=True,
+                          text=True, timeout=600, env=env, check=False)  # fmt: skip
+    out, err = done.stdout.replace(name, "NAME"), done.stderr.replace(name, "NAME")
+    for pattern, repl in _MASKS:
+        out, err = pattern.sub(repl, out), pattern.sub(repl, err)
+    return done.returncode, out, err
+
+
+@needs_libvirtd_qemu
+def test_virsh_commands_through_pyvirtd_answer_as_through_libvirtd(
+    daemon_env: tuple[Path, dict[str, str]], qemu_root: Path, tmp_path: Path
+) -> None:
+    """The same virsh script on a running guest: virsh -> libvirtd (qemu:///system) and
+    pyvirsh -> a pyvirtd of the test's own; outputs, errors and status equal, byte for byte
+    once ids are masked."""
+    name = f"pyvirt-pt-{uuid.uuid4().hex[:8]}"
+    xml = tmp_path / "pt.xml"
+    xml.write_text(
+        f"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>"
+        "<os><type arch='x86_64'>hvm</type></os></domain>"
+    )
+    script = (
+        f"create {xml}; "
+        f"qemu-monitor-command {name} --return-value query-name; "
+        f"qemu-monitor-command {name} --pretty --return-value query-status; "
+        f"qemu-monitor-command {name} --pretty cont; "
+        f"qemu-monitor-command {name} --return-value cont; "
+        f"qemu-monitor-command {name} query-status; "
+        f"qemu-monitor-command {name} --hmp info name; "
+        f"qemu-monitor-command {name} --hmp 'info  status'; "
+        f"qemu-monitor-command {name} --return-value human-monitor-command "
+        "'\"command-line\":\"info name\"'; "
+        f"qemu-monitor-command {name} --pretty nosuchcmd; "
+        f"qemu-monitor-command {name} --return-value nosuchcmd; "
+        f"qemu-monitor-command {name} query-status x; "
+        f"qemu-monitor-command {name} '{{\"execute\":\"query-name\",\"id\":\"x\"}}'; "
+        f"qemu-monitor-command {name} 'query-status'; "
+        f"qemu-agent-command {name} '{{\"execute\":\"guest-ping\"}}'; "
+        f"qemu-monitor-event --domain {name} --timeout 1; "
+        f"qemu-monitor-event --event nomatch --timeout 1 --loop; "
+        f"qemu-attach 1; destroy {name}; "
+        f"qemu-monitor-command {name} --hmp info name"
+    )
+    plain = {k: v for k, v in os.environ.items() if not k.endswith("DEFAULT_URI")}
+    try:
+        want = _session(VIRSH, script, name, plain)
+    finally:
+        subprocess.run([VIRSH, "-c", "qemu:///system", "destroy", name],
+                       capture_output=True, timeout=60, check=False)  # fmt: skip
+    rundir, env = daemon_env
+    daemon = start_daemon(rundir, env=env)
+    try:
+        daemon.wait_worker("qemu")
+        got = _session(PYVIRSH, script, name, {**plain, "PYVIRT_RUNTIME_DIR": str(rundir)})
+    finally:
+        daemon.stop()
+    assert '"name":"NAME"' in want[1]  # libvirtd answered (the comparison is not empty)
+    assert got == want
+    assert qemu_pids(qemu_root) == []

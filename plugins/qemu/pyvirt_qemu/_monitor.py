@@ -158,6 +158,14 @@ class Monitor:
         self._tasks = [loop.create_task(pump_events()), loop.create_task(watch_eof())]
 
     # -- commands --------------------------------------------------------------------------
+    def _live_client(self) -> QMPClient:
+        client = self._client
+        if client is None or client.runstate != Runstate.RUNNING:
+            raise MonitorClosed(
+                "monitor closed", code=ErrorCode.OPERATION_FAILED, domain=ErrorDomain.QEMU
+            )
+        return client
+
     def execute(
         self,
         command: str,
@@ -165,15 +173,18 @@ class Monitor:
         timeout: float = COMMAND_TIMEOUT,
     ) -> Any:
         """Run one QMP command; QEMU's error becomes libvirt's internal error with its text."""
-        client = self._client
-        if client is None or client.runstate != Runstate.RUNNING:
-            raise MonitorClosed(
-                "monitor closed", code=ErrorCode.OPERATION_FAILED, domain=ErrorDomain.QEMU
-            )
+        client = self._live_client()
         try:
-            return monitor_loop.run(client.execute(command, arguments), timeout)
+            return self._run(client.execute(command, arguments), command, timeout)
         except ExecuteError as exc:
             raise _monitor_error(f"{command}: {exc}") from exc
+
+    def _run(self, coro: Coroutine[Any, Any, T], command: str, timeout: float) -> T:
+        """Run *coro* on the monitor loop: a lost monitor or a timeout in libvirt's words."""
+        try:
+            return monitor_loop.run(coro, timeout)
+        except ExecuteError:
+            raise
         except (ExecInterruptedError, EOFError, OSError, QMPError) as exc:
             raise MonitorClosed(
                 f"operation failed: monitor of '{self.name}' closed during {command}",
@@ -202,35 +213,16 @@ class Monitor:
             if "id" in msg:
                 raise _monitor_error("Unable to append command 'id' string")
             msg["id"] = f"libvirt-{next(self._ids)}"
-        client = self._client
-        if client is None or client.runstate != Runstate.RUNNING:
-            raise MonitorClosed(
-                "monitor closed", code=ErrorCode.OPERATION_FAILED, domain=ErrorDomain.QEMU
-            )
+        client = self._live_client()
         # (numbers go back as QEMU wrote them: the message is sent as JSON text)
         raw = _yajl.dumps(msg).encode()
-        try:
-            reply = monitor_loop.run(client._raw(raw, assign_id=False), timeout)
-        except (ExecInterruptedError, EOFError, OSError, QMPError) as exc:
-            raise MonitorClosed(
-                f"operation failed: monitor of '{self.name}' closed during a passed-on command",
-                code=ErrorCode.OPERATION_FAILED,
-                domain=ErrorDomain.QEMU,
-            ) from exc
-        except TimeoutError as exc:
-            raise make_error(
-                ErrorCode.OPERATION_TIMEOUT, ErrorDomain.QEMU, "monitor command"
-            ) from exc
+        reply = self._run(client._raw(raw, assign_id=False), "a passed-on command", timeout)
         return _yajl.dumps(_yajl.loads(bytes(reply).decode()))
 
     def send_fd(self, name: str, fd: int) -> None:
         """Pass *fd* to QEMU over the monitor socket (SCM_RIGHTS) and name it *name* with
         ``getfd``, for a later ``netdev_add ... fd=name`` (a hotplugged NIC's tap)."""
-        client = self._client
-        if client is None or client.runstate != Runstate.RUNNING:
-            raise MonitorClosed(
-                "monitor closed", code=ErrorCode.OPERATION_FAILED, domain=ErrorDomain.QEMU
-            )
+        client = self._live_client()
 
         async def send() -> None:
             client.send_fd_scm(fd)

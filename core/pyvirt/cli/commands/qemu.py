@@ -4,7 +4,8 @@ options, checks in its order, output and messages.
 
 ``qemu-monitor-command NAME ARG...`` sends more than one word as QMP command NAME with the
 words as its arguments: virsh joins them with commas inside braces and parses that as JSON
-(with yajl's error text when it is not, :mod:`pyvirt._yajl`); one word is sent as it is.
+(with yajl's error text when it is not, :mod:`pyvirt._yajl`); one word is sent as it is
+when it is a JSON object, else as the name of a command without arguments.
 """
 
 from __future__ import annotations
@@ -39,10 +40,18 @@ def _internal_error(detail: str) -> BaseException:
 
 
 def _monitor_text(words: list[str], hmp: bool) -> str:
-    """virshMonitorCommandConcatCmd: the words as one command, or a QMP wrapper."""
-    if hmp or len(words) < 2:
+    """virshMonitorCommandConcatCmd: the words as one command, or a QMP wrapper.  One word
+    that is a JSON object goes as it is; any other one word is a command's name."""
+    if hmp or not words:
         return " ".join(words)
     from pyvirt import _yajl
+
+    if len(words) == 1:
+        try:
+            is_object = isinstance(_yajl.loads(words[0]), dict)
+        except _yajl.JSONSyntaxError:
+            is_object = False
+        return words[0] if is_object else _yajl.dumps({"execute": words[0]})
 
     try:
         arguments = _yajl.loads("{" + ",".join(words[1:]) + "}")
@@ -82,7 +91,7 @@ def cmd_qemu_monitor_command(ctl: Control, p: Parsed) -> bool:
         result = dom.qemu_monitor_command(text, flags)
     pretty, return_value = p.bool("pretty"), p.bool("return-value")
     if not (pretty or return_value):
-        ctl.print(f"{result}\n\n")
+        ctl.print(f"{result}\n")
         return True
     from pyvirt import _yajl
 
@@ -94,7 +103,7 @@ def cmd_qemu_monitor_command(ctl: Control, p: Parsed) -> bool:
         if not isinstance(reply, dict) or "return" not in reply:
             raise Failure("'return' member missing")
         reply = reply["return"]
-    ctl.print(_yajl.dumps(reply, pretty) + ("" if pretty else "\n"))
+    ctl.print(_yajl.dumps(reply, pretty))
     return True
 
 
