@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from daemon_helpers import start_daemon
 from pyvirt import Domain, ErrorCode, ErrorDomain, ObjectEvent, VirtError
+from qemu_guest import AGENT_BANNER, Guest, agent_missing, guest_domain_xml
 from qemu_helpers import (  # noqa: F401 - fixtures
     InProcessDriver,
     daemon_env,
@@ -32,6 +33,7 @@ from qemu_helpers import (  # noqa: F401 - fixtures
     qemu_driver,
     qemu_pids,
     qemu_root,
+    wait_for,
 )
 
 pytestmark = needs_qemu
@@ -250,4 +252,96 @@ def test_virsh_commands_through_pyvirtd_answer_as_through_libvirtd(
         daemon.stop()
     assert '"name":"NAME"' in want[1]  # libvirtd answered (the comparison is not empty)
     assert got == want
+    assert qemu_pids(qemu_root) == []
+
+
+# -- the guest agent's passthrough, with the booted guest's qemu-ga ------------------------------
+_CHANNEL = "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>"
+
+
+def test_agent_commands_reach_the_guest_agent_and_taint_the_domain(
+    linux_guest: Guest, qemu_driver: InProcessDriver, qemu_root: Path
+) -> None:
+    missing = agent_missing()
+    if missing is not None:
+        pytest.skip(missing)
+    log = qemu_root / "ptga-console.log"
+    dom = qemu_driver.connect().define_domain(
+        guest_domain_xml(linux_guest, "ptga", log, devices=_CHANNEL)
+    )
+    dom.start()
+    assert wait_for(lambda: AGENT_BANNER in log.read_text(errors="replace")
+                    if log.exists() else False, 240.0), "the guest's agent never started"  # fmt: skip
+    assert wait_for(lambda: "state='connected'" in dom.xml_desc(), 240.0)  # QEMU saw the port open
+    # qemu-ga answers; libvirt hands back its whole reply as compact JSON
+    assert dom.qemu_agent_command('{"execute":"guest-ping"}', 30) == '{"return":{}}'
+    info = json.loads(dom.qemu_agent_command('{"execute":"guest-info"}', -2))  # BLOCK
+    assert "version" in info["return"]
+    err = _error(lambda: dom.qemu_agent_command('{"execute":"nosuch"}', 30))
+    assert (err.code, err.domain) == (ErrorCode.INTERNAL_ERROR, ErrorDomain.QEMU)
+    assert str(err).startswith("internal error: unable to execute QEMU agent command 'nosuch': ")
+    err = _error(lambda: dom.qemu_agent_command("guest-ping", 30))
+    assert str(err).startswith(
+        "internal error: cannot parse json guest-ping: lexical error: invalid char in json text."
+    )
+    err = _error(lambda: dom.qemu_agent_command('{"execute":"guest-ping"}', -3))
+    assert (err.code, str(err)) == (
+        ErrorCode.INVALID_ARG,
+        "invalid argument: guest agent timeout '-3' is less than the minimum '-2'",
+    )
+    qemu_log = next(qemu_root.rglob("ptga.log")).read_text(errors="replace")
+    assert qemu_log.count("is tainted: custom-ga-command") == 1
+    dom.destroy()
+
+
+def test_monitor_events_cross_pyvirtd_to_pyvirt_and_to_libvirt_qemu_callbacks(
+    daemon_env: tuple[Path, dict[str, str]], qemu_root: Path
+) -> None:
+    """Through the daemon: pyvirt's callbacks get the events of their connection's
+    registrations; libvirt_qemu.qemuMonitorEventRegister's callback runs from the event
+    loop with libvirt-python's arguments (conn, dom, event, seconds, micros, details)."""
+    import pyvirt
+    import pyvirt.libvirt as libvirt
+    import pyvirt.libvirt_qemu as libvirt_qemu
+
+    rundir, env = daemon_env
+    daemon = start_daemon(rundir, env=env)
+    try:
+        daemon.wait_worker("qemu")
+        with pyvirt.open("qemu:///system") as conn:
+            dom = conn.create_domain(guest_xml("ptev", None))
+            got: queue.Queue[ObjectEvent] = queue.Queue()
+            conn.register_event_callback(lambda _c, ev: got.put(ev), kind="qemu-monitor")
+            callback_id = conn.qemu_monitor_event_register(dom, "STOP")
+            dom.suspend()
+            ev = got.get(timeout=_WAIT)
+            assert (ev.kind, ev.text, ev.name, ev.event_id, ev.details) == (
+                "qemu-monitor", "STOP", "ptev", callback_id, None
+            )
+            conn.qemu_monitor_event_deregister(callback_id)
+
+            libvirt.virEventRegisterDefaultImpl()
+            vconn = libvirt.open("qemu:///system")
+            seen: list[tuple[object, ...]] = []
+            vdom = vconn.lookupByName("ptev")
+            cb_id = libvirt_qemu.qemuMonitorEventRegister(
+                vconn, vdom, "RESUME", lambda *args: seen.append(args), "opaque"
+            )
+            assert vconn.qemuMonitorEventCallbackID == {cb_id: "opaque"}
+            dom.resume()
+            for _ in range(int(_WAIT * 10)):
+                if seen:
+                    break
+                libvirt.virEventRunDefaultImpl()
+            c, d, name, seconds, micros, details, opaque = seen[0]
+            assert (c, d.name(), name, details, opaque) == (vconn, "ptev", "RESUME", None, "opaque")
+            assert isinstance(seconds, int) and 0 <= micros < 1_000_000
+            libvirt_qemu.qemuMonitorEventDeregister(vconn, cb_id)
+            with pytest.raises(libvirt.libvirtError) as info:
+                libvirt_qemu.qemuMonitorEventDeregister(vconn, cb_id)
+            assert str(info.value) == f"invalid argument: event callback id {cb_id} not registered"
+            vconn.close()
+            dom.destroy()
+    finally:
+        daemon.stop()
     assert qemu_pids(qemu_root) == []
