@@ -345,3 +345,69 @@ def test_monitor_events_cross_pyvirtd_to_pyvirt_and_to_libvirt_qemu_callbacks(
     finally:
         daemon.stop()
     assert qemu_pids(qemu_root) == []
+
+
+_STAMP = re.compile(r"at \d+\.\d{6} for")
+_CLOCK = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+0000: event", re.M)
+
+
+def _watch_events(program: str, name: str, options: str, fire: str, env: dict[str, str]) -> str:
+    """Run ``qemu-monitor-event`` (one-shot) with *options* in the background and fire the
+    *fire* script until it has seen its event; its output with QEMU's timestamps masked."""
+    watcher = subprocess.Popen([program, "-c", "qemu:///system", f"qemu-monitor-event {options}"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)  # fmt: skip
+    try:
+        for _ in range(300):  # each round fires and waits a little: the watcher may register late
+            subprocess.run([program, "-c", "qemu:///system", fire], capture_output=True,
+                           timeout=120, env=env, check=False)  # fmt: skip
+            try:
+                out, err = watcher.communicate(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        else:
+            raise AssertionError("the watcher never saw its event")
+    finally:
+        if watcher.poll() is None:
+            watcher.kill()
+            watcher.communicate()
+    text = _STAMP.sub("at T for", (out + err).replace(name, "NAME"))
+    return _CLOCK.sub("TIME: event", text)
+
+
+@needs_libvirtd_qemu
+def test_qemu_monitor_event_prints_events_as_virsh_through_libvirtd(
+    daemon_env: tuple[Path, dict[str, str]], qemu_root: Path, tmp_path: Path
+) -> None:
+    name = f"pyvirt-ev-{uuid.uuid4().hex[:8]}"
+    xml = tmp_path / "ev.xml"
+    xml.write_text(
+        f"<domain type='qemu'><name>{name}</name><memory unit='MiB'>64</memory>"
+        "<os><type arch='x86_64'>hvm</type></os></domain>"
+    )
+    cases = [
+        (f"--domain {name} --event STOP", f"suspend {name}; resume {name}"),
+        (f"--domain {name} --event resume --no-case --timestamp", f"suspend {name}; resume {name}"),
+        ("--event '^ST.P$' --regex --pretty", f"suspend {name}; resume {name}"),
+    ]
+
+    def session(program: str, env: dict[str, str]) -> list[str]:
+        subprocess.run([program, "-c", "qemu:///system", f"create {xml}"], capture_output=True,
+                       timeout=120, env=env, check=True)  # fmt: skip
+        try:
+            return [_watch_events(program, name, opts, fire, env) for opts, fire in cases]
+        finally:
+            subprocess.run([program, "-c", "qemu:///system", f"destroy {name}"],
+                           capture_output=True, timeout=120, env=env, check=False)  # fmt: skip
+
+    plain = {k: v for k, v in os.environ.items() if not k.endswith("DEFAULT_URI")}
+    want = session(VIRSH, plain)
+    rundir, env = daemon_env
+    daemon = start_daemon(rundir, env=env)
+    try:
+        daemon.wait_worker("qemu")
+        got = session(PYVIRSH, {**plain, "PYVIRT_RUNTIME_DIR": str(rundir)})
+    finally:
+        daemon.stop()
+    assert want[0] == "event STOP at T for domain 'NAME': <null>\nevents received: 1\n\n"
+    assert got == want

@@ -108,10 +108,10 @@ def test_numbers_keep_their_text_and_layout_is_libvirts() -> None:
     )
     # what libvirtd's virsh printed for QEMU's reply to "cont" and "query-iothreads"
     assert _yajl.dumps({"return": {}, "id": "libvirt-442"}, pretty=True) == (
-        '{\n  "return": {\n\n  },\n  "id": "libvirt-442"\n}'
+        '{\n  "return": {\n\n  },\n  "id": "libvirt-442"\n}\n'
     )
-    assert _yajl.dumps([], pretty=True) == "[\n\n]"
+    assert _yajl.dumps([], pretty=True) == "[\n\n]\n"
     assert _yajl.dumps({"a": [{"b": True}, None]}, pretty=True) == (
-        '{\n  "a": [\n    {\n      "b": true\n    },\n    null\n  ]\n}'
+        '{\n  "a": [\n    {\n      "b": true\n    },\n    null\n  ]\n}\n'
     )
-    assert _yajl.dumps("VM status: running\r\n", pretty=True) == '"VM status: running\\r\\n"'
+    assert _yajl.dumps("VM status: running\r\n", pretty=True) == '"VM status: running\\r\\n"\n'

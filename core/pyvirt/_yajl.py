@@ -316,8 +316,8 @@ def _write(value: Any, pretty: bool, depth: int, out: list[str]) -> None:
 
 
 def dumps(value: Any, pretty: bool = False) -> str:
-    """virJSONValueToString: compact, or beautified as yajl does (no newline at the end:
-    virsh's ``--pretty`` output is this text and the newline virsh ends each command with)."""
+    """virJSONValueToString: compact, or beautified as yajl does (ending in a newline, which
+    shows in qemu-monitor-event's pretty details; qemu-monitor-command prints it without)."""
     out: list[str] = []
     _write(value, pretty, 0, out)
-    return "".join(out)
+    return "".join(out) + ("\n" if pretty else "")

@@ -103,7 +103,7 @@ def cmd_qemu_monitor_command(ctl: Control, p: Parsed) -> bool:
         if not isinstance(reply, dict) or "return" not in reply:
             raise Failure("'return' member missing")
         reply = reply["return"]
-    ctl.print(_yajl.dumps(reply, pretty))
+    ctl.print(_yajl.dumps(reply, pretty).removesuffix("\n"))
     return True
 
 
