@@ -171,6 +171,8 @@ _KIT_EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "json_from_text",
+    "json_to_text",
     "LIST_DOMAINS_ALL_FLAGS",
     "LIST_NETWORKS_ALL_FLAGS",
     "LIST_STORAGE_POOLS_ALL_FLAGS",
@@ -1155,3 +1157,21 @@ class StateDriver(abc.ABC):
 
     def cleanup(self) -> None:
         """Release everything; called at exit in reverse registration order."""
+
+
+def json_from_text(text: str) -> object:
+    """libvirt's virJSONValueFromString: the value (numbers kept as written), or libvirt's
+    INTERNAL_ERROR with yajl's own words ("cannot parse json ...")."""
+    from pyvirt import _yajl
+
+    try:
+        return _yajl.loads(text)
+    except _yajl.JSONSyntaxError as exc:
+        raise make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.NONE, str(exc)) from None
+
+
+def json_to_text(value: object, pretty: bool = False) -> str:
+    """libvirt's virJSONValueToString: compact, or yajl's beautified layout."""
+    from pyvirt import _yajl
+
+    return _yajl.dumps(value, pretty)

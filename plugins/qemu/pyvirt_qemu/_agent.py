@@ -138,12 +138,9 @@ class Agent:
     def execute_raw(self, text: str, timeout: int, *, lock_wait: float = 30.0) -> str:
         """virDomainQemuAgentCommand: send the caller's JSON, hand back the agent's reply
         as JSON text (libvirt checks only that both parse, and raises the agent's error)."""
-        from pyvirt import _yajl
+        from pyvirt.driver import json_from_text, json_to_text
 
-        try:
-            msg = _yajl.loads(text)
-        except _yajl.JSONSyntaxError as exc:  # (libvirt's virJSONValueFromString)
-            raise make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.NONE, str(exc)) from None
+        msg = json_from_text(text)
         command = str(msg.get("execute", "")) if isinstance(msg, dict) else ""
         reply = self._transact(msg, command, timeout, lock_wait)
         if reply is None:
@@ -153,7 +150,7 @@ class Agent:
             raise make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.QEMU,
                              f"unable to execute QEMU agent command '{command}': "
                              f"{err.get('desc') or err.get('class') or 'unknown error'}")  # fmt: skip
-        return _yajl.dumps(reply)
+        return json_to_text(reply)
 
     def _transact(
         self, msg: Any, command: str, timeout: int, lock_wait: float
@@ -202,9 +199,9 @@ class Agent:
         return self._sock
 
     def _send(self, msg: Any) -> None:
-        from pyvirt import _yajl
+        from pyvirt.driver import json_to_text
 
-        data = _yajl.dumps(msg).encode() + b"\n"  # (numbers of a passed-on command as written)
+        data = json_to_text(msg).encode() + b"\n"  # (numbers of a passed-on command as written)
         try:
             self._socket().sendall(data)
         except OSError as exc:

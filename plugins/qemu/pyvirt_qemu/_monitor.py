@@ -199,12 +199,9 @@ class Monitor:
     def arbitrary(self, text: str, timeout: float = COMMAND_TIMEOUT) -> str:
         """qemuMonitorJSONArbitraryCommand: the caller's QMP text as it is, with libvirt's
         ``id`` added to a command; QEMU's whole reply as JSON text (errors included)."""
-        from pyvirt import _yajl
+        from pyvirt.driver import json_from_text, json_to_text
 
-        try:
-            msg = _yajl.loads(text)
-        except _yajl.JSONSyntaxError as exc:
-            raise make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.NONE, str(exc)) from None
+        msg = json_from_text(text)
         if not isinstance(msg, dict):
             # (qemu.qmp, which carries pyvirt's monitor, sends JSON objects only)
             raise make_error(ErrorCode.OPERATION_UNSUPPORTED, ErrorDomain.QEMU,
@@ -215,9 +212,9 @@ class Monitor:
             msg["id"] = f"libvirt-{next(self._ids)}"
         client = self._live_client()
         # (numbers go back as QEMU wrote them: the message is sent as JSON text)
-        raw = _yajl.dumps(msg).encode()
+        raw = json_to_text(msg).encode()
         reply = self._run(client._raw(raw, assign_id=False), "a passed-on command", timeout)
-        return _yajl.dumps(_yajl.loads(bytes(reply).decode()))
+        return json_to_text(json_from_text(bytes(reply).decode()))
 
     def send_fd(self, name: str, fd: int) -> None:
         """Pass *fd* to QEMU over the monitor socket (SCM_RIGHTS) and name it *name* with

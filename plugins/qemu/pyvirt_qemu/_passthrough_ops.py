@@ -4,7 +4,7 @@ events forwarded to the connections that asked for them.
 Why apart from the other ops: these hand the caller QEMU's own protocol, unchecked, so they
 share libvirt's rules for that: the domain is tainted ("custom-monitor", "custom-ga-command",
 logged once per run in the domain's log as libvirt logs it), JSON is read and written as
-libvirt does (:mod:`pyvirt._yajl`: yajl's errors, numbers kept as written), and a monitor
+libvirt does (:func:`pyvirt.driver.json_from_text`: yajl's errors, numbers kept as written), and a monitor
 command gets libvirt's ``id`` ("libvirt-N") unless it already has one, which libvirt refuses.
 """
 
@@ -108,9 +108,9 @@ class MonitorEventRegistry:
             targets = [(i, r) for i, r in self._registrations.items() if r.matches(dom, name)]
         if not targets:
             return
-        from pyvirt import _yajl
+        from pyvirt.driver import json_to_text
 
-        details = None if data is None else _yajl.dumps(data)
+        details = None if data is None else json_to_text(data)
         for callback_id, registration in targets:
             ev = ObjectEvent("qemu-monitor", dom.name, dom.uuid, dom.id, seconds, micros,
                              event_id=callback_id, text=name, details=details)  # fmt: skip
