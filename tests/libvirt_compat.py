@@ -2,7 +2,8 @@
 
 The program text starts with ``import libvirt``.  Under ``/usr/bin/python3`` that is Debian's
 python3-libvirt; under this venv's interpreter the runner first puts ``pyvirt.libvirt`` into
-``sys.modules['libvirt']``, so the same text runs unchanged on pyvirt.  Both runs get a clean
+``sys.modules['libvirt']`` (and ``pyvirt.libvirt_qemu`` / ``pyvirt.libvirt_lxc`` under their
+libvirt-python names), so the same text runs unchanged on pyvirt.  Both runs get a clean
 environment (no default URI, empty config home) so a developer's libvirt.conf cannot matter.
 """
 
@@ -21,6 +22,8 @@ PROGRAMS = Path(__file__).parent / "data" / "libvirt_programs"
 
 _PYVIRT_BOOT = (
     "import sys, pyvirt.libvirt as m; sys.modules['libvirt'] = m; "
+    "import pyvirt.libvirt_qemu as q, pyvirt.libvirt_lxc as x; "
+    "sys.modules['libvirt_qemu'] = q; sys.modules['libvirt_lxc'] = x; "
     "p = sys.argv[1]; sys.argv = sys.argv[1:]; "
     "exec(compile(open(p).read(), p, 'exec'), {'__name__': '__main__'})"
 )

@@ -21,7 +21,7 @@ import pyvirt
 from daemon_helpers import RawPeer, dummy_args, running_daemon
 from pyvirt import DomainRef
 from pyvirt._access import check_access, read_only_holds, required_permissions
-from pyvirt._procedures import PROCEDURES, Procedure, _readonly_ok
+from pyvirt._procedures import PROCEDURES, Procedure, _readonly_ok, wire_address
 from pyvirt.rpc import PROC_CONNECT_OPEN, PROGRAM_REMOTE, Status, encode
 from pyvirt.rpc._signatures import LOCAL_ONLY, signature
 from real_libvirt import SYSTEM_PYTHON, real_binding_available
@@ -345,6 +345,14 @@ LIBVIRT_CALLS: dict[str, str] = {
     "connect_get_domain_capabilities": "c.getDomainCapabilities(None, None, None, None, {f})",
     "node_get_memory_parameters": "c.getMemoryParameters({f})",
     "node_get_sev_info": "c.getSEVInfo({f})",
+    # the libvirt-qemu and libvirt-lxc programs
+    "domain_qemu_monitor_command": "libvirt_qemu.qemuMonitorCommand(d, 'info', {f})",
+    "domain_qemu_monitor_command_with_files": "libvirt_qemu.qemuMonitorCommandWithFiles(d, 'info', [], {f})",
+    "domain_qemu_attach": "libvirt_qemu.qemuAttach(c, 1, {f})",
+    "domain_qemu_agent_command": "libvirt_qemu.qemuAgentCommand(d, 'x', -1, {f})",
+    "connect_domain_qemu_monitor_event_register": "libvirt_qemu.qemuMonitorEventRegister(c, None, None, lambda *a: None, None, {f})",
+    "connect_domain_qemu_monitor_event_deregister": "libvirt_qemu.qemuMonitorEventDeregister(c, 1)",
+    "domain_lxc_open_namespace": "libvirt_lxc.lxcOpenNamespace(d, {f})",
 }
 
 #: Rows whose object libvirt's test driver cannot hand out (it keeps no secrets or filters),
@@ -377,7 +385,7 @@ UNREACHABLE_IN_LIBVIRT: dict[str, str | None] = {
 #: Run by the real binding: every probe on a read-only test:///default, outcome by key.
 _LIBVIRT_SCRIPT = r"""
 import json, sys
-import libvirt
+import libvirt, libvirt_lxc, libvirt_qemu
 libvirt.registerErrorHandler(lambda *a: None, None)
 libvirt.virEventRegisterDefaultImpl()
 DOMXML = "<domain type='test'><name>probe</name><memory>1024</memory><os><type>hvm</type></os></domain>"
@@ -440,7 +448,7 @@ def _args(proc: Procedure, flags: int) -> list[Any]:
         return [123456]
     if proc.method == "domain_open_console":
         return [DomainRef("test", "6695eb01-f6a4-8304-79aa-97f2502e193f", 1), None, flags]
-    sig = signature(proc.number)
+    sig = signature(proc.key)
     args = dummy_args(sig)
     if "flags" in sig.names:
         args[sig.names.index("flags")] = flags
@@ -541,7 +549,7 @@ def test_daemon_outcomes_are_libvirts(daemon, libvirt_says, socket_name: str) ->
         for proc, flags in CASES:
             if proc.method in LOCAL_ONLY:
                 continue  # served by the daemon itself, not a driver call
-            status, body = peer.call(PROGRAM_REMOTE, proc.number, encode(_args(proc, flags)))
+            status, body = peer.call(*wire_address(proc.key), encode(_args(proc, flags)))
             refused = status == Status.ERROR and body["code"] == pyvirt.ErrorCode.OPERATION_DENIED
             got = body["message"] if refused else None
             want = libvirt_says[_key(proc, flags)] if read_only else None

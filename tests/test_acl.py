@@ -199,7 +199,7 @@ def _is_read(permission: str) -> bool:
 
 def _deferred_lookup(proc: Procedure) -> bool:
     """A lookup whose object is known only from its result (by UUID, id, key, path)."""
-    names = signature(proc.number).names
+    names = signature(proc.key).names
     return "lookup" in proc.method and "name" not in names and not (
         proc.object == "storage_vol" and "vol" in names
     )
@@ -271,12 +271,12 @@ json.dump(out, sys.stdout)
 """
 
 CASES = [
-    (proc.number, flags, target)
+    (proc.key, flags, target)
     for proc in ROWS
     for flags in probe_flags(proc)
     for target in ("dev-probe", "prod-probe")
 ]
-BY_NUMBER = {p.number: p for p in ROWS}
+BY_NUMBER = {p.key: p for p in ROWS}
 DENIED = "access denied: 'Test' denied access"
 
 

@@ -14,6 +14,7 @@ import pyvirt
 from daemon_helpers import RawPeer, domain_states, running_daemon
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pyvirt._procedures import wire_address
 from pyvirt.rpc import (
     PROC_CONNECT_OPEN,
     PROC_ROUTE,
@@ -390,7 +391,7 @@ def test_read_only_procedures_with_well_typed_hostile_arguments(fuzz):
                 peer.call(PROGRAM_REMOTE, PROC_CONNECT_OPEN, encode(["test:///default", 0]))[0] == 0
             )
             opened.add(name)
-        status, reply = peer.call(PROGRAM_REMOTE, sig.procedure.number, encode(args))
+        status, reply = peer.call(*wire_address(sig.procedure.key), encode(args))
         if status == Status.ERROR:
             assert not (reply["code"] == 1 and reply["domain"] == 7), (
                 sig.procedure.method,

@@ -13,6 +13,7 @@ import stat
 import pytest
 import pyvirt
 from daemon_helpers import RawPeer, domain_states, dummy_args, running_daemon
+from pyvirt._procedures import wire_address
 from pyvirt.rpc import (
     PROC_CONNECT_CLOSE,
     PROC_CONNECT_OPEN,
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.xdist_group("daemon-readonly")
 
 MODIFYING = sorted(
     (sig for sig in signatures().values() if not sig.procedure.readonly_ok),
-    key=lambda s: s.procedure.number,
+    key=lambda s: s.procedure.key,
 )
 
 
@@ -59,7 +60,7 @@ def test_every_modifying_procedure_is_refused_on_a_read_only_connection(daemon, 
     with pyvirt.open("test+unix:///default") as keeper, RawPeer(daemon.rundir / socket_name) as peer:
         _open_raw(peer, flags)
         for sig in MODIFYING:
-            status, err = peer.call(PROGRAM_REMOTE, sig.procedure.number, encode(dummy_args(sig)))
+            status, err = peer.call(*wire_address(sig.procedure.key), encode(dummy_args(sig)))
             assert status == Status.ERROR, sig.procedure.method
             assert isinstance(err, dict)
             assert err["code"] == pyvirt.ErrorCode.OPERATION_DENIED == 29, sig.procedure.method
@@ -72,7 +73,7 @@ def test_read_only_refusal_comes_before_argument_checks(daemon):
     sig = next(s for s in MODIFYING if s.procedure.method == "domain_suspend")
     with RawPeer(daemon.rundir / "pyvirt-test-sock-ro") as peer:
         _open_raw(peer, 0)
-        status, err = peer.call(PROGRAM_REMOTE, sig.procedure.number, encode("not a list"))
+        status, err = peer.call(*wire_address(sig.procedure.key), encode("not a list"))
         assert status == Status.ERROR and err["code"] == 29
 
 
@@ -90,7 +91,7 @@ def test_read_only_connection_may_still_call_every_read_only_procedure(daemon):
     with RawPeer(daemon.rundir / "pyvirt-test-sock-ro") as peer:
         _open_raw(peer, 0)
         for sig in allowed:
-            status, body = peer.call(PROGRAM_REMOTE, sig.procedure.number, encode(dummy_args(sig)))
+            status, body = peer.call(*wire_address(sig.procedure.key), encode(dummy_args(sig)))
             if status == Status.ERROR:  # e.g. "no domain with matching name 'x'": not a refusal
                 assert body["code"] != 29, sig.procedure.method
 
@@ -112,11 +113,11 @@ def test_daemon_opens_the_expected_sockets(daemon):
 
 
 def test_every_procedure_on_every_socket_is_refused_before_connect_open(daemon, before):
-    procedures = [(s.procedure.number, encode(dummy_args(s))) for s in signatures().values()]
+    procedures = [(wire_address(s.procedure.key), encode(dummy_args(s))) for s in signatures().values()]
     procedures += [
-        (PROC_CONNECT_CLOSE, encode([])),
-        (PROC_EVENT_DETACH, encode(None)),
-        (PROC_EVENT_ATTACH, encode(b"\0" * 16)),  # not a session's token
+        ((PROGRAM_REMOTE, PROC_CONNECT_CLOSE), encode([])),
+        ((PROGRAM_REMOTE, PROC_EVENT_DETACH), encode(None)),
+        ((PROGRAM_REMOTE, PROC_EVENT_ATTACH), encode(b"\0" * 16)),  # not a session's token
     ]
     with pyvirt.open("test+unix:///default", read_only=True) as keeper:
         for name in _daemon_sockets(daemon.rundir):
@@ -124,7 +125,7 @@ def test_every_procedure_on_every_socket_is_refused_before_connect_open(daemon, 
                 continue
             with RawPeer(daemon.rundir / name) as peer:
                 for number, body in procedures:
-                    status, err = peer.call(PROGRAM_REMOTE, number, body)
+                    status, err = peer.call(*number, body)
                     assert status == Status.ERROR, (name, number)
                     assert (err["code"], err["message"]) == (39, "connection not open"), (name, number)
         assert domain_states(keeper) == before
@@ -134,7 +135,7 @@ def test_closing_ends_the_session_so_later_calls_are_refused(daemon):
     sig = next(s for s in signatures().values() if s.procedure.method == "connect_get_type")
     with RawPeer(daemon.rundir / "pyvirt-test-sock") as peer:
         _open_raw(peer, 0)
-        assert peer.call(PROGRAM_REMOTE, sig.procedure.number, encode([])) == (Status.OK, "TEST")
+        assert peer.call(*wire_address(sig.procedure.key), encode([])) == (Status.OK, "TEST")
         assert peer.call(PROGRAM_REMOTE, PROC_CONNECT_CLOSE, encode([]))[0] == Status.OK
-        status, err = peer.call(PROGRAM_REMOTE, sig.procedure.number, encode([]))
+        status, err = peer.call(*wire_address(sig.procedure.key), encode([]))
         assert (status, err["message"]) == (Status.ERROR, "connection not open")

@@ -57,7 +57,7 @@ def test_every_procedure_has_a_public_entry_a_stub_and_a_handler() -> None:
             continue
         assert hasattr(DriverCalls, proc.method), proc.method
         if crosses_the_wire(proc):
-            assert DISPATCH[proc.number].__name__ == f"_{proc.method}"
+            assert DISPATCH[proc.key].__name__ == f"_{proc.method}"
             if proc.method in STREAM_OPENERS:  # written by hand, synchronous client only
                 assert proc.method in vars(ClientBase), proc.method
                 assert hasattr(RemoteConnection, proc.method)

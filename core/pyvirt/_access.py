@@ -60,6 +60,8 @@ def api_error_domain(api: str) -> ErrorDomain:
         return ErrorDomain.INTERFACE
     if api.startswith("virNodeDevice") or api.endswith("Devices"):
         return ErrorDomain.NODEDEV
+    if "Qemu" in api or "Lxc" in api:  # libvirt-qemu.c and libvirt-lxc.c: VIR_FROM_NONE
+        return ErrorDomain.NONE
     return ErrorDomain.DOMAIN
 
 

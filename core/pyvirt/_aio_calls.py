@@ -2939,6 +2939,92 @@ class AsyncDriverCalls:
             check_access(BY_NUMBER[395], flags, True, api)
         return await driver.node_get_sev_info(flags)
 
+    async def domain_qemu_monitor_command(
+        self, dom: DomainRef, cmd: str, flags: int, api: str = "virDomainQemuMonitorCommand"
+    ) -> str:
+        """virDomainQemuMonitorCommand (procedure 1 of program qemu)."""
+        driver = self._driver(api)
+        cmd = check_string(cmd, "cmd", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[65537], flags, True, api)
+        return await driver.domain_qemu_monitor_command(dom, cmd, flags)
+
+    async def domain_qemu_monitor_command_with_files(
+        self,
+        dom: DomainRef,
+        cmd: str,
+        files: list[int],
+        flags: int,
+        api: str = "virDomainQemuMonitorCommandWithFiles",
+    ) -> str:
+        """virDomainQemuMonitorCommandWithFiles (procedure 7 of program qemu)."""
+        driver = self._driver(api)
+        cmd = check_string(cmd, "cmd", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[65543], flags, True, api)
+        return await driver.domain_qemu_monitor_command_with_files(dom, cmd, files, flags)
+
+    async def domain_qemu_attach(
+        self, pid: int, flags: int, api: str = "virDomainQemuAttach"
+    ) -> DomainRecord:
+        """virDomainQemuAttach (procedure 2 of program qemu)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[65538], flags, True, api)
+        return await driver.domain_qemu_attach(pid, flags)
+
+    async def domain_qemu_agent_command(
+        self,
+        dom: DomainRef,
+        cmd: str,
+        timeout: int,
+        flags: int,
+        api: str = "virDomainQemuAgentCommand",
+    ) -> str | None:
+        """virDomainQemuAgentCommand (procedure 3 of program qemu)."""
+        driver = self._driver(api)
+        cmd = check_string(cmd, "cmd", api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[65539], flags, True, api)
+        return await driver.domain_qemu_agent_command(dom, cmd, timeout, flags)
+
+    async def connect_domain_qemu_monitor_event_register(
+        self,
+        dom: DomainRef | None,
+        event: str | None,
+        flags: int,
+        api: str = "virConnectDomainQemuMonitorEventRegister",
+    ) -> int:
+        """virConnectDomainQemuMonitorEventRegister (procedure 4 of program qemu)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[65540], flags, True, api)
+        return await driver.connect_domain_qemu_monitor_event_register(dom, event, flags)
+
+    async def connect_domain_qemu_monitor_event_deregister(
+        self, callback_id: int, api: str = "virConnectDomainQemuMonitorEventDeregister"
+    ) -> None:
+        """virConnectDomainQemuMonitorEventDeregister (procedure 5 of program qemu)."""
+        driver = self._driver(api)
+        if self.read_only:
+            check_access(BY_NUMBER[65541], 0, True, api)
+        return await driver.connect_domain_qemu_monitor_event_deregister(callback_id)
+
+    async def domain_lxc_open_namespace(
+        self, dom: DomainRef, flags: int, api: str = "virDomainLxcOpenNamespace"
+    ) -> list[int]:
+        """virDomainLxcOpenNamespace (procedure 1 of program lxc)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[131073], flags, True, api)
+        return await driver.domain_lxc_open_namespace(dom, flags)
+
 
 class LocalAsyncDriver:
     """An in-process driver connection served to the asyncio API: its calls run on the
@@ -4049,3 +4135,30 @@ class LocalAsyncDriver:
 
     async def node_get_sev_info(self, flags: int) -> list[TypedParameter]:
         return self.sync.node_get_sev_info(flags)
+
+    async def domain_qemu_monitor_command(self, dom: DomainRef, cmd: str, flags: int) -> str:
+        return self.sync.domain_qemu_monitor_command(dom, cmd, flags)
+
+    async def domain_qemu_monitor_command_with_files(
+        self, dom: DomainRef, cmd: str, files: list[int], flags: int
+    ) -> str:
+        return self.sync.domain_qemu_monitor_command_with_files(dom, cmd, files, flags)
+
+    async def domain_qemu_attach(self, pid: int, flags: int) -> DomainRecord:
+        return self.sync.domain_qemu_attach(pid, flags)
+
+    async def domain_qemu_agent_command(
+        self, dom: DomainRef, cmd: str, timeout: int, flags: int
+    ) -> str | None:
+        return self.sync.domain_qemu_agent_command(dom, cmd, timeout, flags)
+
+    async def connect_domain_qemu_monitor_event_register(
+        self, dom: DomainRef | None, event: str | None, flags: int
+    ) -> int:
+        return self.sync.connect_domain_qemu_monitor_event_register(dom, event, flags)
+
+    async def connect_domain_qemu_monitor_event_deregister(self, callback_id: int) -> None:
+        return self.sync.connect_domain_qemu_monitor_event_deregister(callback_id)
+
+    async def domain_lxc_open_namespace(self, dom: DomainRef, flags: int) -> list[int]:
+        return self.sync.domain_lxc_open_namespace(dom, flags)

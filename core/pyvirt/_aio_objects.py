@@ -77,6 +77,7 @@ from pyvirt._domain_memory import (
     _ULLONG_MAX,
     _VIRTUAL,
 )
+from pyvirt._domain_qemu import _check_callback_id
 from pyvirt._domain_tune import _STRING_OKAY, _get_flags, _set_args
 from pyvirt._domain_vcpus import _cpumap, _split_cpumaps
 from pyvirt._objects import _INT_MAX, _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY
@@ -710,6 +711,33 @@ class AsyncConnection(AsyncConnectionBase):
         """The host's AMD SEV data: pdh, cert-chain, cbitpos, reduced-phys-bits...
         (virNodeGetSEVInfo)."""
         return typed_params_dict(await self._calls.node_get_sev_info(flags))
+
+    async def qemu_attach(self, pid: int, flags: int = 0) -> AsyncDomain:
+        """Adopt the running QEMU process *pid* (virDomainQemuAttach); 0 is refused."""
+        if pid == 0:
+            raise invalid_arg(
+                "pid_value in virDomainQemuAttach must not be zero",
+                "virDomainQemuAttach",
+                "pid_value",
+                ErrorDomain.NONE,
+            )
+        record = await self._calls.domain_qemu_attach(pid & 4294967295, flags)
+        return AsyncDomain(self, record.ref, record)
+
+    async def qemu_monitor_event_register(
+        self, dom: AsyncDomain | None, event: str | None, flags: int = 0
+    ) -> int:
+        """Forward the QMP events of *dom* (all domains when None) named *event* (all when
+        None) to this connection (virConnectDomainQemuMonitorEventRegister); the callback
+        id for :meth:`qemu_monitor_event_deregister`."""
+        ref = None if dom is None else dom._ref
+        return await self._calls.connect_domain_qemu_monitor_event_register(ref, event, flags)
+
+    async def qemu_monitor_event_deregister(self, callback_id: int) -> None:
+        """Stop what :meth:`qemu_monitor_event_register` started
+        (virConnectDomainQemuMonitorEventDeregister)."""
+        _check_callback_id(callback_id)
+        await self._calls.connect_domain_qemu_monitor_event_deregister(callback_id)
 
 
 class AsyncDomain:
@@ -1950,6 +1978,32 @@ class AsyncDomain:
         virDomainGetMessages)."""
         flags = check_flags(flags, "virDomainGetMessages")
         return list(await self._conn._calls.domain_get_messages(self._ref, flags))
+
+    async def qemu_monitor_command(self, cmd: str, flags: int = 0) -> str:
+        """Send *cmd* to the domain's QEMU monitor as it is and answer its reply
+        (virDomainQemuMonitorCommand): QMP JSON, or with VIR_DOMAIN_QEMU_MONITOR_COMMAND_HMP
+        (1) a human-monitor command line.  The domain is tainted "custom-monitor"."""
+        return await self._conn._calls.domain_qemu_monitor_command(self._ref, cmd, flags)
+
+    async def qemu_monitor_command_with_files(
+        self, cmd: str, files: list[int] | None = None, flags: int = 0
+    ) -> str:
+        """The same, passing the descriptors *files* with the command
+        (virDomainQemuMonitorCommandWithFiles)."""
+        fds = list(files or [])
+        return await self._conn._calls.domain_qemu_monitor_command_with_files(
+            self._ref, cmd, fds, flags
+        )
+
+    async def qemu_agent_command(self, cmd: str, timeout: int = -1, flags: int = 0) -> str | None:
+        """Send *cmd* (JSON) to the guest agent and answer its reply
+        (virDomainQemuAgentCommand); *timeout* in seconds, or -2 (block), -1 (default),
+        0 (do not wait)."""
+        return await self._conn._calls.domain_qemu_agent_command(self._ref, cmd, timeout, flags)
+
+    async def lxc_open_namespace(self, flags: int = 0) -> list[int]:
+        """Descriptors of the container's namespaces (virDomainLxcOpenNamespace)."""
+        return await self._conn._calls.domain_lxc_open_namespace(self._ref, flags)
 
 
 class AsyncDomainSnapshot:

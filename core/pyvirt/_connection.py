@@ -21,6 +21,7 @@ from pyvirt._connection_host import ConnectionHostCpuMethods
 from pyvirt._connection_stats import ConnectionStatsMethods
 from pyvirt._core_enums import ConnectFlags
 from pyvirt._domain_devices import ConnectionSaveImageMethods
+from pyvirt._domain_qemu import ConnectionQemuMethods
 from pyvirt._errors import VirtError, make_error
 from pyvirt._objects import Domain, Network, StoragePool, StorageVol
 from pyvirt._objects_host import Interface, NodeDevice
@@ -65,7 +66,12 @@ def canonical_uuid(uuid: str, api: str, domain: int = 0) -> str:
     return canonical
 
 
-class Connection(ConnectionStatsMethods, ConnectionSaveImageMethods, ConnectionHostCpuMethods):
+class Connection(
+    ConnectionStatsMethods,
+    ConnectionSaveImageMethods,
+    ConnectionHostCpuMethods,
+    ConnectionQemuMethods,
+):
     """An open connection to a hypervisor through one driver.  Use as a context manager.
 
     Every method checks its arguments and the read-only rule here, in the public layer, for

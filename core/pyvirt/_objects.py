@@ -26,6 +26,7 @@ from pyvirt._domain_extras import DomainMetadataMethods, _one_of_live_or_config
 from pyvirt._domain_guest import DomainGuestMethods
 from pyvirt._domain_jobs import DomainJobMethods
 from pyvirt._domain_memory import DomainMemoryMethods
+from pyvirt._domain_qemu import DomainQemuMethods
 from pyvirt._domain_stats import DomainStatsMethods
 from pyvirt._domain_tune import DomainTuneMethods
 from pyvirt._domain_vcpus import DomainVcpuMethods
@@ -77,6 +78,7 @@ class Domain(
     DomainGuestMethods,
     DomainJobMethods,
     DomainMemoryMethods,
+    DomainQemuMethods,
 ):
     """A domain (virtual machine) on a connection."""
 

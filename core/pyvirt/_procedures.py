@@ -60,6 +60,39 @@ class Procedure:
     #: the @acl asks only read permissions: calls that may reach into the guest, such as
     #: virDomainGetHostname through the guest agent.
     refuses_read_only: bool = False
+    #: The RPC program the procedure belongs to: "remote" (libvirt's REMOTE_PROGRAM, the
+    #: public API), "qemu" (QEMU_PROGRAM, libvirt-qemu.so) or "lxc" (LXC_PROGRAM,
+    #: libvirt-lxc.so).  Each program numbers its procedures from 1, as libvirt's do.
+    program: str = "remote"
+
+    @property
+    def key(self) -> int:
+        """The row's one number across programs: its procedure number, plus the program's
+        offset (:data:`PROGRAM_OFFSETS`; 0 for the remote program, so a remote procedure's key
+        is its number).  Dispatch, signatures and client stubs are keyed by it."""
+        return PROGRAM_OFFSETS[self.program] + self.number
+
+
+#: Program name -> libvirt's program code, as the wire header carries it.
+PROGRAM_CODES: dict[str, int] = {"remote": 0x20008086, "qemu": 0x20008087, "lxc": 0x00068000}
+#: Program name -> offset of its procedures' keys (:attr:`Procedure.key`); no program has
+#: 65,536 procedures.
+PROGRAM_OFFSETS: dict[str, int] = {"remote": 0, "qemu": 1 << 16, "lxc": 2 << 16}
+_PROGRAM_BY_CODE = {code: PROGRAM_OFFSETS[name] for name, code in PROGRAM_CODES.items()}
+
+
+def procedure_key(program_code: int, number: int) -> int | None:
+    """The key of procedure *number* of the program whose wire code is *program_code*, or
+    None for a program that has no procedures in the table."""
+    offset = _PROGRAM_BY_CODE.get(program_code)
+    return None if offset is None else offset + number
+
+
+def wire_address(key: int) -> tuple[int, int]:
+    """(program code, procedure number) of the procedure whose key is *key*."""
+    offset = key & ~0xFFFF
+    name = next(n for n, o in PROGRAM_OFFSETS.items() if o == offset)
+    return PROGRAM_CODES[name], key & 0xFFFF
 
 
 # Flag bits the flag-dependent permissions name (values of libvirt's enums; the enum classes
@@ -93,6 +126,7 @@ def _p(
     flags: tuple[FlagAcl, ...] = (),
     prio: bool = False,
     refuses_read_only: bool = False,
+    program: str = "remote",
 ) -> Procedure:
     obj = method.split("_")[0]
     if method.startswith("storage_pool_") or method == "connect_list_all_storage_pools":
@@ -108,7 +142,9 @@ def _p(
     if method.startswith("node_device_"):
         obj = "node_device"
     readonly_ok = _readonly_ok(acl) and not refuses_read_only
-    return Procedure(number, method, api, obj, acl, flags, prio, readonly_ok, refuses_read_only)
+    return Procedure(
+        number, method, api, obj, acl, flags, prio, readonly_ok, refuses_read_only, program
+    )
 
 
 PROCEDURES: tuple[Procedure, ...] = (
@@ -1074,10 +1110,64 @@ PROCEDURES: tuple[Procedure, ...] = (
     _p(289, "node_get_memory_parameters", "virNodeGetMemoryParameters", "connect:read"),
     _p(288, "node_set_memory_parameters", "virNodeSetMemoryParameters", "connect:write"),
     _p(395, "node_get_sev_info", "virNodeGetSEVInfo", "connect:read", refuses_read_only=True),
+    # -- the libvirt-qemu and libvirt-lxc programs (issues 10 and 11, helper qprog):
+    # qemu_protocol.x and lxc_protocol.x, their numbers (each program counts from 1), @acl
+    # lines and priorities.  libvirt's public API refuses read-only connections for every one
+    # (virCheckReadOnlyGoto), the monitor-event registration included although its @acl asks
+    # only domain:read.
+    _p(
+        1,
+        "domain_qemu_monitor_command",
+        "virDomainQemuMonitorCommand",
+        "domain:write",
+        program="qemu",
+    ),
+    _p(
+        7,
+        "domain_qemu_monitor_command_with_files",
+        "virDomainQemuMonitorCommandWithFiles",
+        "domain:write",
+        program="qemu",
+    ),
+    _p(2, "domain_qemu_attach", "virDomainQemuAttach", "connect:write", program="qemu"),
+    _p(
+        3,
+        "domain_qemu_agent_command",
+        "virDomainQemuAgentCommand",
+        "domain:write",
+        program="qemu",
+    ),
+    _p(
+        4,
+        "connect_domain_qemu_monitor_event_register",
+        "virConnectDomainQemuMonitorEventRegister",
+        "connect:search_domains",
+        "connect:read",
+        prio=True,
+        refuses_read_only=True,
+        program="qemu",
+    ),
+    _p(
+        5,
+        "connect_domain_qemu_monitor_event_deregister",
+        "virConnectDomainQemuMonitorEventDeregister",
+        "connect:read",
+        prio=True,
+        refuses_read_only=True,
+        program="qemu",
+    ),
+    _p(
+        1,
+        "domain_lxc_open_namespace",
+        "virDomainLxcOpenNamespace",
+        "domain:open_namespace",
+        program="lxc",
+    ),
 )
 
 BY_METHOD: dict[str, Procedure] = {p.method: p for p in PROCEDURES}
-BY_NUMBER: dict[int, Procedure] = {p.number: p for p in PROCEDURES}
+#: Key (:attr:`Procedure.key`: the number, for the remote program) -> row.
+BY_NUMBER: dict[int, Procedure] = {p.key: p for p in PROCEDURES}
 
 assert len(BY_METHOD) == len(PROCEDURES), "duplicate method in the procedure table"
 assert len(BY_NUMBER) == len(PROCEDURES), "duplicate number in the procedure table"

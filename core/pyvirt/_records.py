@@ -277,6 +277,11 @@ class ObjectEvent:
     #: Last, so that positional construction of lifecycle events keeps working.
     event_id: int = 0
     text: str | None = None
+    #: A QMP event forwarded by virConnectDomainQemuMonitorEventRegister (kind
+    #: "qemu-monitor"): its ``data`` as JSON text (None when it has none).  Such an event has
+    #: *event_id* the registration's callback id, *text* the QMP event name, *event* and
+    #: *detail* the seconds and microseconds of QEMU's timestamp.
+    details: str | None = None
 
 
 # -- secrets and network filters (libvirt's virSecret, virNWFilter, virNWFilterBinding) --------

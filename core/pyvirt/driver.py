@@ -47,6 +47,7 @@ from pyvirt._hooks import call_hook
 from pyvirt._host_cpu_driver import HostCpuDriver
 from pyvirt._host_device_driver import InterfaceDriver, NodeDeviceDriver
 from pyvirt._procedures import BY_METHOD
+from pyvirt._qemu_lxc_driver import QemuLxcDriver
 from pyvirt._records import (
     DomainInfo,
     DomainInterface,
@@ -198,6 +199,8 @@ _KIT_EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "json_from_text",
+    "json_to_text",
     "LIST_DOMAINS_ALL_FLAGS",
     "LIST_NETWORKS_ALL_FLAGS",
     "LIST_STORAGE_POOLS_ALL_FLAGS",
@@ -1109,6 +1112,7 @@ class DriverConnection(
     DomainGuestDriver,
     DomainJobDriver,
     HostCpuDriver,
+    QemuLxcDriver,
 ):
     """One open connection of a driver: all the tables it serves, in one object."""
 
@@ -1211,3 +1215,21 @@ class StateDriver(abc.ABC):
 
     def cleanup(self) -> None:
         """Release everything; called at exit in reverse registration order."""
+
+
+def json_from_text(text: str) -> object:
+    """libvirt's virJSONValueFromString: the value (numbers kept as written), or libvirt's
+    INTERNAL_ERROR with yajl's own words ("cannot parse json ...")."""
+    from pyvirt import _yajl
+
+    try:
+        return _yajl.loads(text)
+    except _yajl.JSONSyntaxError as exc:
+        raise make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.NONE, str(exc)) from None
+
+
+def json_to_text(value: object, pretty: bool = False) -> str:
+    """libvirt's virJSONValueToString: compact, or yajl's beautified layout."""
+    from pyvirt import _yajl
+
+    return _yajl.dumps(value, pretty)

@@ -38,6 +38,8 @@ from pyvirt.rpc import (
     PROC_ROUTE,
     PROGRAM_DAEMON,
     PROGRAM_KEEPALIVE,
+    PROGRAM_LXC,
+    PROGRAM_QEMU,
     PROGRAM_REMOTE,
     VERSION_FRAME,
     Header,
@@ -470,7 +472,9 @@ class Daemon:
                     self._reply(ident, header, *self._join(body))
                     return
                 self._require_certificate(ident)
-            if header.program == PROGRAM_REMOTE and header.procedure != PROC_CONNECT_OPEN:
+            if header.program in (PROGRAM_QEMU, PROGRAM_LXC) or (
+                header.program == PROGRAM_REMOTE and header.procedure != PROC_CONNECT_OPEN
+            ):
                 # As every socket: no call before a connection is open (here, never: the
                 # control socket only routes, and the client opens on the worker's socket).
                 raise make_error(ErrorCode.RPC, ErrorDomain.RPC, "connection not open")

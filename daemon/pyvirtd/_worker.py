@@ -56,11 +56,13 @@ from pyvirt.rpc import (
     Header,
     MessageType,
     ProtocolError,
+    Signature,
     Status,
     TlsFiles,
     check_access,
     decode,
     encode,
+    procedure_key,
     signatures,
     split_frames,
 )
@@ -281,11 +283,11 @@ class WorkerServer:
                 pong = Header(PROGRAM_KEEPALIVE, 1, KEEPALIVE_PONG, MessageType.EVENT, 0, Status.OK)
                 self.transport.send(ident, encode_two(VERSION_FRAME, pong.pack() + b"\xc0"))
             return
+        if header.program != PROGRAM_REMOTE:
+            self._handle_other_program(kind, ident, header, body)
+            return
         if header.procedure == PROC_CONNECT_OPEN or header.procedure == PROC_EVENT_ATTACH:
             self.pending.started(ident)
-        if header.program != PROGRAM_REMOTE:
-            self._refuse(ident, header, _rpc_error(f"unknown program 0x{header.program:x}"))
-            return
         key = (kind, ident)
         try:
             if header.procedure == PROC_CONNECT_OPEN:
@@ -315,7 +317,32 @@ class WorkerServer:
             sig = signatures().get(header.procedure)
             if sig is None:
                 raise _rpc_error(f"unknown procedure: {header.procedure}")
-            proc = sig.procedure
+        except VirtError as exc:
+            self._refuse(ident, header, exc)
+            return
+        self._serve(ident, header, session, sig, body)
+
+    def _handle_other_program(self, kind: str, ident: bytes, header: Header, body: bytes) -> None:
+        """A call of libvirt-qemu's or libvirt-lxc's program: a row of the table like any
+        other (its key offset by program), on a session the remote program opened."""
+        key = procedure_key(header.program, header.procedure)
+        if key is None:
+            self._refuse(ident, header, _rpc_error(f"unknown program 0x{header.program:x}"))
+            return
+        session = self.sessions.get((kind, ident))
+        sig = signatures().get(key)
+        if session is None or sig is None:
+            what = "connection not open" if session is None else f"unknown procedure: {key}"
+            self._refuse(ident, header, _rpc_error(what))
+            return
+        self._serve(ident, header, session, sig, body)
+
+    def _serve(
+        self, ident: bytes, header: Header, session: Session, sig: Signature, body: bytes
+    ) -> None:
+        """Check a table procedure's access and arguments, then run it (inline or on a pool)."""
+        proc = sig.procedure
+        try:
             if session.read_only and not proc.readonly_ok:
                 # Refused before its arguments are even looked at (the flag-dependent part of
                 # the permission check runs in the dispatch, on the checked flags).
@@ -328,7 +355,7 @@ class WorkerServer:
             self._refuse(ident, header, exc)
             return
         if self.inline:
-            self._run(ident, header, session, proc.number, args)
+            self._run(ident, header, session, proc.key, args)
             return
         if session.inflight >= self.max_client_requests and not proc.priority:
             self._refuse(ident, header, _rpc_error("too many calls in flight for this client"))
@@ -336,7 +363,7 @@ class WorkerServer:
         session.inflight += 1
         pool = self.prio_pool if proc.priority else self.pool
         assert pool is not None
-        pool.submit(self._run_threaded, ident, header, session, proc.number, args)
+        pool.submit(self._run_threaded, ident, header, session, proc.key, args)
 
     def _call(
         self, session: Session, number: int, args: list[Any], ident: bytes = b"", serial: int = 0

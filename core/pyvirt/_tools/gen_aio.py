@@ -183,6 +183,8 @@ MIXINS = {
     "DomainGuestMethods": "_domain_guest.py",
     "DomainJobMethods": "_domain_jobs.py",
     "DomainMemoryMethods": "_domain_memory.py",
+    "DomainQemuMethods": "_domain_qemu.py",
+    "ConnectionQemuMethods": "_domain_qemu.py",
     "StorageVolExtraMethods": "_storage_net_extras.py",
     "NetworkExtraMethods": "_storage_net_extras.py",
 }

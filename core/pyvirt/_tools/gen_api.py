@@ -70,6 +70,11 @@ def _needs_check(proc: Procedure) -> bool:
     return proc.refuses_read_only or not all(read_only_holds(p) for p in permissions)
 
 
+def _program_note(proc: Procedure) -> str:
+    """", program qemu" for rows outside the remote program (their numbers repeat)."""
+    return "" if proc.program == "remote" else f" of program {proc.program}"
+
+
 def _flags_of(params: list[tuple[str, str]]) -> str:
     return "flags" if any(name == "flags" for name, _ in params) else "0"
 
@@ -177,13 +182,13 @@ def gen_calls(is_async: bool) -> str:
         out.append(
             f"    {prefix} {proc.method}(self{_sig_params(params)}, api: str = {proc.api!r}) -> {ret}:"
         )
-        out.append(f'        """{proc.api} (procedure {proc.number})."""')
+        out.append(f'        """{proc.api} (procedure {proc.number}{_program_note(proc)})."""')
         out.append("        driver = self._driver(api)")
         out.extend(_arg_checks(params, "        "))
         if _needs_check(proc):
             out.append("        if self.read_only:")
             out.append(
-                f"            check_access(BY_NUMBER[{proc.number}], {_flags_of(params)}, True, api)"
+                f"            check_access(BY_NUMBER[{proc.key}], {_flags_of(params)}, True, api)"
             )
         await_ = "await " if is_async else ""
         out.append(f"        return {await_}driver.{proc.method}({_call_args(params)})")
@@ -280,7 +285,7 @@ def gen_client_stubs() -> str:
             )
         for proc in procs:
             params = _params(proc)
-            n = proc.number
+            n = proc.key
             args = "[" + ", ".join(name for name, _ in params) + "]"
             out.append("")
             if is_async:
@@ -334,14 +339,14 @@ def gen_dispatch() -> str:
             out.append(f"    {name}: {annotation} = args[{index}]")
         if _needs_check(proc):
             out.append("    if read_only:")
-            out.append(f"        check_access(BY_NUMBER[{proc.number}], {_flags_of(params)}, True)")
+            out.append(f"        check_access(BY_NUMBER[{proc.key}], {_flags_of(params)}, True)")
         out.append(f"    return conn.{proc.method}({_call_args(params)})")
     out.append("")
     out.append("")
-    out.append("#: Procedure number -> ``handler(conn, args, read_only)``.")
+    out.append("#: Procedure key (its number, offset by program) -> ``handler(conn, args, read_only)``.")
     out.append("DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {")
     for proc in procs:
-        out.append(f"    {proc.number}: _{proc.method},")
+        out.append(f"    {proc.key}: _{proc.method},")
     out.append("}")
     return "\n".join(out) + "\n"
 

@@ -103,6 +103,9 @@ MODULES: dict[str, tuple[str, ...]] = {
     "domain_devices_list": ("domblklist", "domiflist"),
     "domain_numa_blkio": ("blkiotune", "numatune"),
     "domain_stats": ("domblkstat", "domifstat", "domblkerror", "domif-getlink"),
+    # libvirt-qemu's and libvirt-lxc's commands (issues 10/11, helper "qprog")
+    "qemu": ("qemu-monitor-command", "qemu-agent-command", "qemu-monitor-event", "qemu-attach"),
+    "lxc": ("lxc-enter-namespace",),
     # guest commands (issue 10, helper "guest")
     "domain_guest": (
         "domfsfreeze",

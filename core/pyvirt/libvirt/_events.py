@@ -54,6 +54,9 @@ FAMILIES: dict[str, tuple[str, int]] = {
     "secret": ("Secret", len(SecretEventID)),
 }
 _LIFECYCLE = 0
+#: The kind of the QMP events libvirt_qemu.qemuMonitorEventRegister asks for; a
+#: registration's event id is the driver's callback id (see pyvirt.libvirt._qemu_events).
+QEMU_MONITOR = "qemu-monitor"
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,8 @@ def _payload(event: ObjectEvent) -> tuple[Any, ...]:
     for the guest agent's AGENT_LIFECYCLE."""
     if event.kind == "domain" and event.event_id == DomainEventID.METADATA_CHANGE:
         return int(event.event), event.text
+    if event.kind == QEMU_MONITOR:  # (event, seconds, micros, details)
+        return event.text, int(event.event), int(event.detail), event.details
     if event.kind == "domain" and event.event_id in _DEVICE_EVENT_IDS:
         return (event.text,)  # the device's alias
     if event.kind == "domain" and event.event_id == DomainEventID.AGENT_LIFECYCLE:
@@ -318,7 +323,7 @@ class ConnectionEvents:
         from pyvirt.libvirt._storage import virStoragePool
 
         conn: Connection = self._vconn._o
-        if event.kind == "domain":
+        if event.kind in ("domain", QEMU_MONITOR):
             return virDomain(self._vconn, Domain(conn, DomainRef(event.name, event.uuid, event.id)))
         if event.kind == "network":
             return virNetwork(self._vconn, Network(conn, NetworkRef(event.name, event.uuid)))

@@ -25,6 +25,8 @@ from pyvirt.rpc._wire import (
     KEEPALIVE_PONG,
     PROGRAM_DAEMON,
     PROGRAM_KEEPALIVE,
+    PROGRAM_LXC,
+    PROGRAM_QEMU,
     PROGRAM_REMOTE,
     PROGRAM_VERSION,
     VERSION_FRAME,
@@ -53,6 +55,8 @@ __all__ = [
     "MAX_MESSAGE",
     "PROGRAM_DAEMON",
     "PROGRAM_KEEPALIVE",
+    "PROGRAM_LXC",
+    "PROGRAM_QEMU",
     "PROGRAM_REMOTE",
     "PROGRAM_VERSION",
     "VERSION_FRAME",
@@ -81,6 +85,8 @@ _LAZY: dict[str, str] = {
     "default_rundir": "pyvirt.rpc._paths",
     "resolve": "pyvirt.rpc._target",
     "signatures": "pyvirt.rpc._signatures",
+    # libvirt-qemu's and libvirt-lxc's programs: (program, procedure) -> the table's key
+    "procedure_key": "pyvirt._procedures",
     "ssh_helper_main": "pyvirt.rpc._ssh_helper",
     # TLS (the tls transport): the daemon's listeners and the join answer use these
     "DN_REFUSED": "pyvirt.rpc._tls",
@@ -108,6 +114,7 @@ __all__ += [
     "default_rundir",
     "resolve",
     "signatures",
+    "procedure_key",
     "ssh_helper_main",
     "DN_REFUSED",
     "TlsClient",
@@ -128,6 +135,7 @@ __all__ += [
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from pyvirt._procedures import procedure_key
     from pyvirt.rpc._dispatch import DISPATCH
     from pyvirt.rpc._paths import daemon_socket, default_rundir
     from pyvirt.rpc._signatures import STREAM_OPENER_NUMBERS, Signature, signatures

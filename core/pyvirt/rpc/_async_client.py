@@ -27,6 +27,7 @@ import os
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
+from pyvirt._procedures import wire_address
 from pyvirt.rpc import _aio_backend as backend
 from pyvirt.rpc._channel import LinkGone, keepalive_timeout, lost
 from pyvirt.rpc._client_stubs import AsyncRemoteStubs
@@ -244,6 +245,8 @@ class AsyncRemoteConnection(AsyncRemoteStubs, backend.AsyncClientBase):
         worker = self._worker
         if worker is None or self.read_only or worker.stale():
             return self._call_slow(proc, args, sig)
+        if proc > 0xFFFF:  # libvirt-qemu's and libvirt-lxc's procedures: their own program
+            return self._call_slow(proc, args, sig)
         try:
             return worker.request(PROGRAM_REMOTE, proc, args)
         except LinkGone:
@@ -251,10 +254,11 @@ class AsyncRemoteConnection(AsyncRemoteStubs, backend.AsyncClientBase):
 
     async def _call_slow(self, proc: int, args: list[Any], sig: Signature) -> Any:
         check_access(sig.procedure, args, self.read_only)
+        program, number = wire_address(proc)
         for _attempt in range(2):
             worker = await self._usable_worker()
             try:
-                return await worker.request(PROGRAM_REMOTE, proc, args)
+                return await worker.request(program, number, args)
             except LinkGone as gone:  # the call did not reach the driver: open again, resend
                 error = gone.error
         raise error

@@ -1398,6 +1398,40 @@ class RemoteStubs:
         sig = wire_signature(395)
         return self._invoke(395, checked(sig, [flags]), sig)  # type: ignore[no-any-return]
 
+    def domain_qemu_monitor_command(self, dom: DomainRef, cmd: str, flags: int) -> str:
+        sig = wire_signature(65537)
+        return self._invoke(65537, checked(sig, [dom, cmd, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_qemu_monitor_command_with_files(
+        self, dom: DomainRef, cmd: str, files: list[int], flags: int
+    ) -> str:
+        sig = wire_signature(65543)
+        return self._invoke(65543, checked(sig, [dom, cmd, files, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_qemu_attach(self, pid: int, flags: int) -> DomainRecord:
+        sig = wire_signature(65538)
+        return self._invoke(65538, checked(sig, [pid, flags]), sig)  # type: ignore[no-any-return]
+
+    def domain_qemu_agent_command(
+        self, dom: DomainRef, cmd: str, timeout: int, flags: int
+    ) -> str | None:
+        sig = wire_signature(65539)
+        return self._invoke(65539, checked(sig, [dom, cmd, timeout, flags]), sig)  # type: ignore[no-any-return]
+
+    def connect_domain_qemu_monitor_event_register(
+        self, dom: DomainRef | None, event: str | None, flags: int
+    ) -> int:
+        sig = wire_signature(65540)
+        return self._invoke(65540, checked(sig, [dom, event, flags]), sig)  # type: ignore[no-any-return]
+
+    def connect_domain_qemu_monitor_event_deregister(self, callback_id: int) -> None:
+        sig = wire_signature(65541)
+        return self._invoke(65541, checked(sig, [callback_id]), sig)  # type: ignore[no-any-return]
+
+    def domain_lxc_open_namespace(self, dom: DomainRef, flags: int) -> list[int]:
+        sig = wire_signature(131073)
+        return self._invoke(131073, checked(sig, [dom, flags]), sig)  # type: ignore[no-any-return]
+
 
 class AsyncRemoteStubs:
     """The driver methods of the asyncio client."""
@@ -3106,4 +3140,45 @@ class AsyncRemoteStubs:
     async def node_get_sev_info(self, flags: int) -> list[TypedParameter]:
         sig = wire_signature(395)
         reply = await self._asend(395, checked(sig, [flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_qemu_monitor_command(self, dom: DomainRef, cmd: str, flags: int) -> str:
+        sig = wire_signature(65537)
+        reply = await self._asend(65537, checked(sig, [dom, cmd, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_qemu_monitor_command_with_files(
+        self, dom: DomainRef, cmd: str, files: list[int], flags: int
+    ) -> str:
+        sig = wire_signature(65543)
+        reply = await self._asend(65543, checked(sig, [dom, cmd, files, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_qemu_attach(self, pid: int, flags: int) -> DomainRecord:
+        sig = wire_signature(65538)
+        reply = await self._asend(65538, checked(sig, [pid, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_qemu_agent_command(
+        self, dom: DomainRef, cmd: str, timeout: int, flags: int
+    ) -> str | None:
+        sig = wire_signature(65539)
+        reply = await self._asend(65539, checked(sig, [dom, cmd, timeout, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_domain_qemu_monitor_event_register(
+        self, dom: DomainRef | None, event: str | None, flags: int
+    ) -> int:
+        sig = wire_signature(65540)
+        reply = await self._asend(65540, checked(sig, [dom, event, flags]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def connect_domain_qemu_monitor_event_deregister(self, callback_id: int) -> None:
+        sig = wire_signature(65541)
+        reply = await self._asend(65541, checked(sig, [callback_id]), sig)
+        return checked_result(sig, reply)  # type: ignore[no-any-return]
+
+    async def domain_lxc_open_namespace(self, dom: DomainRef, flags: int) -> list[int]:
+        sig = wire_signature(131073)
+        reply = await self._asend(131073, checked(sig, [dom, flags]), sig)
         return checked_result(sig, reply)  # type: ignore[no-any-return]

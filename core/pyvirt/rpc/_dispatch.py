@@ -2292,7 +2292,74 @@ def _node_get_sev_info(conn: DriverConnection, args: list[Any], read_only: bool)
     return conn.node_get_sev_info(flags)
 
 
-#: Procedure number -> ``handler(conn, args, read_only)``.
+def _domain_qemu_monitor_command(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    cmd: str = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[65537], flags, True)
+    return conn.domain_qemu_monitor_command(dom, cmd, flags)
+
+
+def _domain_qemu_monitor_command_with_files(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef = args[0]
+    cmd: str = args[1]
+    files: list[int] = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[65543], flags, True)
+    return conn.domain_qemu_monitor_command_with_files(dom, cmd, files, flags)
+
+
+def _domain_qemu_attach(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    pid: int = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[65538], flags, True)
+    return conn.domain_qemu_attach(pid, flags)
+
+
+def _domain_qemu_agent_command(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    cmd: str = args[1]
+    timeout: int = args[2]
+    flags: int = args[3]
+    if read_only:
+        check_access(BY_NUMBER[65539], flags, True)
+    return conn.domain_qemu_agent_command(dom, cmd, timeout, flags)
+
+
+def _connect_domain_qemu_monitor_event_register(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    dom: DomainRef | None = args[0]
+    event: str | None = args[1]
+    flags: int = args[2]
+    if read_only:
+        check_access(BY_NUMBER[65540], flags, True)
+    return conn.connect_domain_qemu_monitor_event_register(dom, event, flags)
+
+
+def _connect_domain_qemu_monitor_event_deregister(
+    conn: DriverConnection, args: list[Any], read_only: bool
+) -> Any:
+    callback_id: int = args[0]
+    if read_only:
+        check_access(BY_NUMBER[65541], 0, True)
+    return conn.connect_domain_qemu_monitor_event_deregister(callback_id)
+
+
+def _domain_lxc_open_namespace(conn: DriverConnection, args: list[Any], read_only: bool) -> Any:
+    dom: DomainRef = args[0]
+    flags: int = args[1]
+    if read_only:
+        check_access(BY_NUMBER[131073], flags, True)
+    return conn.domain_lxc_open_namespace(dom, flags)
+
+
+#: Procedure key (its number, offset by program) -> ``handler(conn, args, read_only)``.
 DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     3: _connect_get_type,
     4: _connect_get_version,
@@ -2597,4 +2664,11 @@ DISPATCH: dict[int, Callable[[DriverConnection, list[Any], bool], Any]] = {
     289: _node_get_memory_parameters,
     288: _node_set_memory_parameters,
     395: _node_get_sev_info,
+    65537: _domain_qemu_monitor_command,
+    65543: _domain_qemu_monitor_command_with_files,
+    65538: _domain_qemu_attach,
+    65539: _domain_qemu_agent_command,
+    65540: _connect_domain_qemu_monitor_event_register,
+    65541: _connect_domain_qemu_monitor_event_deregister,
+    131073: _domain_lxc_open_namespace,
 }

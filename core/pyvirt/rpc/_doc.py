@@ -48,10 +48,11 @@ def procedure_table() -> str:
     from pyvirt.driver import DriverConnection
 
     lines = [
-        "| # | method | libvirt API | permissions | read-only ok | priority | arguments | result |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| # | method | libvirt API | permissions | read-only ok | priority | arguments | result "
+        "| program |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for proc in sorted(PROCEDURES, key=lambda p: p.number):
+    for proc in sorted(PROCEDURES, key=lambda p: p.key):
         method = getattr(DriverConnection, proc.method, None)
         if method is None or proc.method in LOCAL_ONLY:
             args = result = "(served by the daemon itself)"
@@ -63,7 +64,7 @@ def procedure_table() -> str:
         lines.append(
             f"| {proc.number} | `{proc.method}` | {proc.api} | {_permissions(proc)} "
             f"| {'yes' if proc.readonly_ok else 'no'} "
-            f"| {'yes' if proc.priority else 'no'} | {args} | {result} |"
+            f"| {'yes' if proc.priority else 'no'} | {args} | {result} | {proc.program} |"
         )
     return "\n".join(lines) + "\n"
 

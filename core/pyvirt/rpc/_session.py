@@ -31,4 +31,4 @@ def check_access(proc: Procedure, args: list[Any], read_only: bool) -> None:
         from pyvirt._access import check_access as check
         from pyvirt.rpc._signatures import wire_signature
 
-        check(proc, wire_signature(proc.number).flags_of(args), True)
+        check(proc, wire_signature(proc.key).flags_of(args), True)

@@ -40,7 +40,7 @@ STREAM_OPENERS = frozenset(
 #: Those the asyncio client serves too (its other stream openers are not offered yet).
 ASYNC_STREAM_OPENERS = frozenset({"domain_screenshot"})
 #: Their procedure numbers (the worker's test on every call).
-STREAM_OPENER_NUMBERS = frozenset(p.number for p in PROCEDURES if p.method in STREAM_OPENERS)
+STREAM_OPENER_NUMBERS = frozenset(p.key for p in PROCEDURES if p.method in STREAM_OPENERS)
 #: Methods the RPC layer itself implements (the session, not a call to a driver).
 _SESSION = frozenset({"connect_open", "connect_close"})
 
@@ -112,7 +112,8 @@ _BY_NUMBER: dict[int, Signature] = {}
 
 
 def signature(number: int) -> Signature | None:
-    """The signature of procedure *number*, or None if no such procedure crosses the wire."""
+    """The signature of procedure *number* (its key, :attr:`pyvirt._procedures.Procedure.key`:
+    the number itself for the remote program), or None if no such procedure crosses the wire."""
     found = _BY_NUMBER.get(number)
     if found is None:
         proc = BY_NUMBER.get(number)
@@ -130,9 +131,7 @@ def signatures() -> dict[int, Signature]:
     daemon's dispatch table: it serves them all, so it reads them all once)."""
     global _ALL
     if _ALL is None:
-        _ALL = {
-            proc.number: sig for proc in PROCEDURES if (sig := signature(proc.number)) is not None
-        }
+        _ALL = {proc.key: sig for proc in PROCEDURES if (sig := signature(proc.key)) is not None}
     return _ALL
 
 

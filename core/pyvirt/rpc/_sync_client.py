@@ -29,6 +29,7 @@ import os
 
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
+from pyvirt._procedures import wire_address
 from pyvirt.rpc import _sync_backend as backend
 from pyvirt.rpc._channel import LinkGone, keepalive_timeout, lost
 from pyvirt.rpc._client_stubs import RemoteStubs
@@ -246,6 +247,8 @@ class RemoteConnection(RemoteStubs, backend.ClientBase):
         worker = self._worker
         if worker is None or self.read_only or worker.stale():
             return self._call_slow(proc, args, sig)
+        if proc > 0xFFFF:  # libvirt-qemu's and libvirt-lxc's procedures: their own program
+            return self._call_slow(proc, args, sig)
         try:
             return worker.request(PROGRAM_REMOTE, proc, args)
         except LinkGone:
@@ -253,10 +256,11 @@ class RemoteConnection(RemoteStubs, backend.ClientBase):
 
     def _call_slow(self, proc: int, args: list[Any], sig: Signature) -> Any:
         check_access(sig.procedure, args, self.read_only)
+        program, number = wire_address(proc)
         for _attempt in range(2):
             worker = self._usable_worker()
             try:
-                return worker.request(PROGRAM_REMOTE, proc, args)
+                return worker.request(program, number, args)
             except LinkGone as gone:  # the call did not reach the driver: open again, resend
                 error = gone.error
         raise error

@@ -43,7 +43,13 @@ PROGRAM_REMOTE = 0x20008086  # libvirt's REMOTE program: the public API procedur
 PROGRAM_KEEPALIVE = 0x6B656570  # "keep": PING / PONG
 PROGRAM_DAEMON = 0x70797664  # "pyvd": daemon control (routing OPEN, worker notices)
 PROGRAM_ADMIN = 0x06900690  # libvirt's ADMIN program, on the admin socket (pyvirt.admin)
-PROGRAMS = frozenset({PROGRAM_REMOTE, PROGRAM_KEEPALIVE, PROGRAM_DAEMON, PROGRAM_ADMIN})
+PROGRAM_QEMU = 0x20008087  # libvirt's QEMU program: libvirt-qemu's procedures
+PROGRAM_LXC = 0x00068000  # libvirt's LXC program: libvirt-lxc's procedures
+PROGRAMS = frozenset(
+    {PROGRAM_REMOTE, PROGRAM_QEMU, PROGRAM_LXC, PROGRAM_KEEPALIVE, PROGRAM_DAEMON, PROGRAM_ADMIN}
+)
+#: The programs whose procedures are rows of the procedure table (a worker serves them).
+TABLE_PROGRAMS = frozenset({PROGRAM_REMOTE, PROGRAM_QEMU, PROGRAM_LXC})
 PROGRAM_VERSION = 1
 
 KEEPALIVE_PING = 1

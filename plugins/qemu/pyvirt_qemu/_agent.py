@@ -138,11 +138,9 @@ class Agent:
     def execute_raw(self, text: str, timeout: int, *, lock_wait: float = 30.0) -> str:
         """virDomainQemuAgentCommand: send the caller's JSON, hand back the agent's reply
         as JSON text (libvirt checks only that both parse, and raises the agent's error)."""
-        try:
-            msg = json.loads(text)
-        except ValueError as exc:
-            raise make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.QEMU,
-                             f"cannot parse json {text}: {exc}") from None  # fmt: skip
+        from pyvirt.driver import json_from_text, json_to_text
+
+        msg = json_from_text(text)
         command = str(msg.get("execute", "")) if isinstance(msg, dict) else ""
         reply = self._transact(msg, command, timeout, lock_wait)
         if reply is None:
@@ -152,7 +150,7 @@ class Agent:
             raise make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.QEMU,
                              f"unable to execute QEMU agent command '{command}': "
                              f"{err.get('desc') or err.get('class') or 'unknown error'}")  # fmt: skip
-        return json.dumps(reply, separators=(",", ":"))
+        return json_to_text(reply)
 
     def _transact(
         self, msg: Any, command: str, timeout: int, lock_wait: float
@@ -201,7 +199,9 @@ class Agent:
         return self._sock
 
     def _send(self, msg: Any) -> None:
-        data = json.dumps(msg).encode() + b"\n"
+        from pyvirt.driver import json_to_text
+
+        data = json_to_text(msg).encode() + b"\n"  # (numbers of a passed-on command as written)
         try:
             self._socket().sendall(data)
         except OSError as exc:

@@ -48,6 +48,8 @@ class Run:
     rejected_removals: set[str] = field(default_factory=set)
     #: The guest agent's connection (pyvirt_qemu._agent.Agent), made on first use.
     agent: Any = None
+    #: libvirt's taints noted (in the domain's log) during this run: "custom-monitor" ...
+    taints: set[str] = field(default_factory=set)
 
 
 @dataclass(eq=False)

@@ -30,6 +30,7 @@ from pyvirt_qemu._dump_ops import DumpOps
 from pyvirt_qemu._hotplug_ops import HotplugOps
 from pyvirt_qemu._metadata_ops import MetadataOps
 from pyvirt_qemu._network_ops import NetworkOps
+from pyvirt_qemu._passthrough_ops import PassthroughOps
 from pyvirt_qemu._qemudriver import QemuDriver
 from pyvirt_qemu._save_ops import SaveOps
 from pyvirt_qemu._snapshot_ops import SnapshotOps
@@ -72,6 +73,7 @@ class QemuConnection(
     AgentOps,
     AgentGuestOps,
     CapsOps,
+    PassthroughOps,
     DriverConnection,
 ):
     def __init__(self, driver: QemuDriver, uri: str) -> None:
@@ -113,6 +115,7 @@ class QemuConnection(
                 self.driver.listeners.remove(listener)
 
     def connect_close(self) -> None:
+        self.driver.monitor_events.drop(self)
         for token in list(self._subscriptions):
             self.connect_event_unsubscribe(token)
 

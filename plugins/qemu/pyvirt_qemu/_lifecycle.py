@@ -48,6 +48,7 @@ from pyvirt_qemu._disks import prepare_disks
 from pyvirt_qemu._domain import QemuDomain, Run
 from pyvirt_qemu._hookpoints import STOPPED, run_hooks
 from pyvirt_qemu._monitor import Monitor, MonitorClosed
+from pyvirt_qemu._passthrough_ops import forward_monitor_event
 from pyvirt_qemu._process import log_tail, spawn
 from pyvirt_qemu._status import StatusRecord, remove_status, save_status
 from pyvirt_qemu._tap import close_taps, open_taps
@@ -307,6 +308,7 @@ def on_monitor_event(
     driver: QemuDriver, dom: QemuDomain, run: Run, event: str, data: dict[str, Any]
 ) -> None:
     """Runs on the monitor loop thread: quick state updates only."""
+    forward_monitor_event(driver, dom, run, event)
     if event == "SHUTDOWN":
         run.got_shutdown = True
         guest_initiated = bool(data.get("guest")) or str(data.get("reason", "")).startswith(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import threading
 import time
@@ -78,6 +79,10 @@ class Monitor:
         self._client: QMPClient | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self.closed_by_us = False
+        #: (seconds, microseconds, data or None) of the event being delivered, for the
+        #: handlers that pass QMP events on as they came (qemu-monitor-event).
+        self.last_event: tuple[int, int, Any] = (0, 0, None)
+        self._ids = itertools.count(1)
 
     # -- connecting ------------------------------------------------------------------------
     def connect(
@@ -132,6 +137,12 @@ class Monitor:
             async for msg in client.events:
                 try:
                     data = msg.get("data")
+                    stamp: Any = msg.get("timestamp") or {}
+                    self.last_event = (
+                        int(stamp.get("seconds", 0)),
+                        int(stamp.get("microseconds", 0)),
+                        dict(data) if isinstance(data, dict) else data,
+                    )
                     on_event(str(msg["event"]), dict(data) if isinstance(data, dict) else {})
                 except Exception:  # noqa: BLE001 - a handler bug must not stop the pump
                     import logging
@@ -147,6 +158,14 @@ class Monitor:
         self._tasks = [loop.create_task(pump_events()), loop.create_task(watch_eof())]
 
     # -- commands --------------------------------------------------------------------------
+    def _live_client(self) -> QMPClient:
+        client = self._client
+        if client is None or client.runstate != Runstate.RUNNING:
+            raise MonitorClosed(
+                "monitor closed", code=ErrorCode.OPERATION_FAILED, domain=ErrorDomain.QEMU
+            )
+        return client
+
     def execute(
         self,
         command: str,
@@ -154,15 +173,18 @@ class Monitor:
         timeout: float = COMMAND_TIMEOUT,
     ) -> Any:
         """Run one QMP command; QEMU's error becomes libvirt's internal error with its text."""
-        client = self._client
-        if client is None or client.runstate != Runstate.RUNNING:
-            raise MonitorClosed(
-                "monitor closed", code=ErrorCode.OPERATION_FAILED, domain=ErrorDomain.QEMU
-            )
+        client = self._live_client()
         try:
-            return monitor_loop.run(client.execute(command, arguments), timeout)
+            return self._run(client.execute(command, arguments), command, timeout)
         except ExecuteError as exc:
             raise _monitor_error(f"{command}: {exc}") from exc
+
+    def _run(self, coro: Coroutine[Any, Any, T], command: str, timeout: float) -> T:
+        """Run *coro* on the monitor loop: a lost monitor or a timeout in libvirt's words."""
+        try:
+            return monitor_loop.run(coro, timeout)
+        except ExecuteError:
+            raise
         except (ExecInterruptedError, EOFError, OSError, QMPError) as exc:
             raise MonitorClosed(
                 f"operation failed: monitor of '{self.name}' closed during {command}",
@@ -174,14 +196,30 @@ class Monitor:
                 ErrorCode.OPERATION_TIMEOUT, ErrorDomain.QEMU, f"monitor command {command}"
             ) from exc
 
+    def arbitrary(self, text: str, timeout: float = COMMAND_TIMEOUT) -> str:
+        """qemuMonitorJSONArbitraryCommand: the caller's QMP text as it is, with libvirt's
+        ``id`` added to a command; QEMU's whole reply as JSON text (errors included)."""
+        from pyvirt.driver import json_from_text, json_to_text
+
+        msg = json_from_text(text)
+        if not isinstance(msg, dict):
+            # (qemu.qmp, which carries pyvirt's monitor, sends JSON objects only)
+            raise make_error(ErrorCode.OPERATION_UNSUPPORTED, ErrorDomain.QEMU,
+                             "a monitor command must be a JSON object")  # fmt: skip
+        if "execute" in msg:  # (QEMU echoes an id only where it found a command)
+            if "id" in msg:
+                raise _monitor_error("Unable to append command 'id' string")
+            msg["id"] = f"libvirt-{next(self._ids)}"
+        client = self._live_client()
+        # (numbers go back as QEMU wrote them: the message is sent as JSON text)
+        raw = json_to_text(msg).encode()
+        reply = self._run(client._raw(raw, assign_id=False), "a passed-on command", timeout)
+        return json_to_text(json_from_text(bytes(reply).decode()))
+
     def send_fd(self, name: str, fd: int) -> None:
         """Pass *fd* to QEMU over the monitor socket (SCM_RIGHTS) and name it *name* with
         ``getfd``, for a later ``netdev_add ... fd=name`` (a hotplugged NIC's tap)."""
-        client = self._client
-        if client is None or client.runstate != Runstate.RUNNING:
-            raise MonitorClosed(
-                "monitor closed", code=ErrorCode.OPERATION_FAILED, domain=ErrorDomain.QEMU
-            )
+        client = self._live_client()
 
         async def send() -> None:
             client.send_fd_scm(fd)

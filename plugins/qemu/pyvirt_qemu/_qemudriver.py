@@ -53,6 +53,7 @@ from pyvirt_qemu._lifecycle import (
 from pyvirt_qemu._listeners import deliver
 from pyvirt_qemu._monitor import Monitor
 from pyvirt_qemu._network import NetworkState
+from pyvirt_qemu._passthrough_ops import MonitorEventRegistry
 from pyvirt_qemu._process import QemuProcess
 from pyvirt_qemu._qemu_probe import QemuProbe
 from pyvirt_qemu._snapshot_store import SnapshotStore
@@ -87,6 +88,8 @@ class QemuDriver:
         self.define_lock = threading.Lock()
         self.domains: DomainObjList[QemuDomain] = DomainObjList(ErrorDomain.QEMU)
         self.listeners: list[Callable[[ObjectEvent], None]] = []
+        #: qemu-monitor-event's registrations, by connection (pyvirt_qemu._passthrough_ops).
+        self.monitor_events = MonitorEventRegistry()
         self.storage = StorageState(paths.storage_config_dir, paths.storage_run_dir)
         #: The open console sessions, one per character device (virChrdevs).
         self.consoles = ConsoleSessions()
