@@ -208,6 +208,7 @@ MODIFYING_CALLS: dict[str, Callable[[Handles], object]] = {
     "domain_set_vcpus_flags": lambda h: h[1].set_vcpus(2),
     "domain_set_metadata": lambda h: h[1].set_metadata(0, "x"),
     "domain_rename": lambda h: h[1].rename("x"),
+    "domain_fd_associate": lambda h: h[1].fd_associate("x", [0]),
     "domain_pin_vcpu_flags": lambda h: h[1].pin_vcpu(0, b"\x01"),
     "domain_pin_emulator": lambda h: h[1].pin_emulator(b"\x01"),
     "domain_screenshot": lambda h: h[1].screenshot(),
