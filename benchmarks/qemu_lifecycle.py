@@ -21,6 +21,13 @@ capabilities on every define in this container (its capability cache file is rew
 each time; the cause was not investigated).  Those libvirt figures depend on the host and
 on what else uses the shared libvirtd; the per-step rows are the comparison to read.
 
+Measured again in the seventh session (load 5-11, median of 2; pyvirtd's QEMU now runs as
+libvirt's DAC user like libvirtd's, and its run-time status is no longer synced to disk, which
+had made suspend 24.7 ms): define 4.2 / 7.0 ms, start 83 / 1157, suspend 3.8 / 26.7, resume
+3.9 / 88.5, destroy 10.4 / 1298; 20 at once start 0.79 / 14.5 s, destroy 0.45 / 2.7 s; a
+running guest's internal snapshot 52 / 217 ms, revert 44 / 2971, delete 34 / 72; boot to
+banner 12.8-20.9 / 14.8-16.8 s (the guest's own boot under TCG, and the load, decide it).
+
 A second table boots the tests' Linux guest (tests/qemu_guest.py: Debian's kernel and a
 busybox initramfs, 128 MiB, TCG) on both daemons and times start() until its banner shows
 on the serial console, then shutdown() (the ACPI power button) until the domain is shut
