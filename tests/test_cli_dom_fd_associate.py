@@ -41,13 +41,16 @@ def test_read_only_connections(uri: str, command: str) -> None:
 
 def test_binding_answers() -> None:
     conn = pyvirt.libvirt.open(URI)
-    dom = conn.lookupByName("test")
-    with pytest.raises(pyvirt.libvirt.libvirtError) as e:
-        dom.FDAssociate("group", [])
-    assert (e.value.get_error_code(), e.value.get_error_domain()) == (8, 20)
-    with pytest.raises(pyvirt.libvirt.libvirtError, match="virDomainFDAssociate"):
-        dom.FDAssociate("group", [0], 1)
-    with pytest.raises(TypeError):
-        dom.FDAssociate("group", 0)
-    with pytest.raises(pyvirt.InvalidArgError):
-        pyvirt.open(URI).lookup_domain_by_name("test").fd_associate("group", [])
+    try:
+        dom = conn.lookupByName("test")
+        with pytest.raises(pyvirt.libvirt.libvirtError) as e:
+            dom.FDAssociate("group", [])
+        assert (e.value.get_error_code(), e.value.get_error_domain()) == (8, 20)
+        with pytest.raises(pyvirt.libvirt.libvirtError, match="virDomainFDAssociate"):
+            dom.FDAssociate("group", [0], 1)
+        with pytest.raises(TypeError):
+            dom.FDAssociate("group", 0)
+    finally:
+        conn.close()  # an open test:///default keeps its state for the next test of this process
+    with pyvirt.open(URI) as native, pytest.raises(pyvirt.InvalidArgError):
+        native.lookup_domain_by_name("test").fd_associate("group", [])

@@ -349,6 +349,8 @@ def _typed(tp):
         return st.integers(min_value=-(2**31), max_value=2**31)
     if tp is int:
         return st.integers(min_value=-(2**63), max_value=2**64 - 1)
+    if tp is float:  # a typed parameter's DOUBLE: NaN and the infinities too
+        return st.floats()
     if tp is str:
         return st.one_of(st.text(max_size=30), st.just("x" * 100_000), st.just("<domain/>"))
     if tp is bytes:
