@@ -271,11 +271,8 @@ def main(argv: list[str]) -> int:
                                    str(disk))  # fmt: skip
             ours_guest = None
             if guest_files is not None:
-                logs = Path(tmp) / "logs"  # QEMU (libvirt-qemu) writes the console logs
-                logs.mkdir(mode=0o777)
-                os.chmod(logs, 0o777)
                 ours_guest = run_client(sys.executable, "pyvirt", cycles, env, GUEST_CLIENT,
-                                        *guest_files, str(logs))  # fmt: skip
+                                        *guest_files, str(Path(tmp)))  # fmt: skip
         finally:
             daemon.send_signal(signal.SIGTERM)
             try:

@@ -46,6 +46,19 @@ print(names, before, after, snap.name, [s.name for s in dom.list_snapshots()])
 """
 
 
+def test_the_type_checkers_bases_are_the_mixins_in_the_same_order() -> None:
+    """_connection.py lists the mixins again for mypy (inside TYPE_CHECKING): that list
+    and MIXINS must name the same classes in the same order, or mypy checks another MRO."""
+    import inspect
+    import re
+
+    import pyvirt_test._connection as module
+
+    block = inspect.getsource(module).split("class _Mixins(", 1)[1].split("):", 1)[0]
+    bases = re.findall(r"\b(\w+),", block)
+    assert bases == [where.split(":")[1] for where in MIXINS] + ["DriverConnection"]
+
+
 def test_a_listing_run_leaves_other_areas_unimported_until_they_are_used() -> None:
     done = subprocess.run([sys.executable, "-c", _FIRST_USE], capture_output=True, text=True,
                           timeout=60, check=True)  # fmt: skip
