@@ -137,6 +137,9 @@ def _sparse_source(path: Path) -> bytes:
         "vol-upload a.img SRC --pool POOL --length 2",
         "vol-download a.img out.bin --pool POOL --offset 9000000",
         "vol-upload nosuch.img SRC --pool POOL",
+        # The local file's writes run behind the transfer: their failure still ends it so.
+        "vol-download a.img /dev/full --pool POOL",
+        "vol-upload a.img /tmp --pool POOL",
     ],
 )
 def test_transfers_on_qemu_match_libvirtd(

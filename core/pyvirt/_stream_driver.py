@@ -17,6 +17,10 @@ import os
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
 
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyvirt._write_behind import WriteBehind
+
 __all__ = ["BytesStream", "DriverStream", "FdStream", "FileStream", "Piece"]
 
 #: One piece of a stream: data (``b""``: the end) or the length of a hole.
@@ -71,8 +75,8 @@ class FileStream(DriverStream):
     libvirt's ``virFDStreamOpenFile`` serves a volume upload or download.
 
     Reading with holes uses ``SEEK_DATA``/``SEEK_HOLE``, so a sparse download sends a hole's
-    length rather than its zeros; writing a hole seeks over it, and :meth:`finish` extends
-    the file when the upload ended in one.  Writing past *length* fails with ENOSPC, as
+    length rather than its zeros; writing a hole skips it (each write goes to its own
+    offset), and :meth:`finish` extends the file when the upload ended in one.  Writing past *length* fails with ENOSPC, as
     libvirt's does.
     """
 
@@ -91,6 +95,8 @@ class FileStream(DriverStream):
         self.pos = offset
         self.end = offset + length if length else None
         self.closed = False
+        #: An upload's writes go through a thread (see :mod:`pyvirt._write_behind`).
+        self.behind: WriteBehind | None = None
 
     def _left(self, nbytes: int) -> int:
         return nbytes if self.end is None else max(0, min(nbytes, self.end - self.pos))
@@ -138,47 +144,71 @@ class FileStream(DriverStream):
 
     def write(self, data: bytes) -> None:
         """virFDStreamWrite: what fits before *length* is written, the rest fails with
-        ENOSPC ("cannot write to stream: No space left on device")."""
+        ENOSPC ("cannot write to stream: No space left on device").  The write itself runs
+        behind (a failure is raised by the next write or by :meth:`finish`)."""
         fits = len(data) if self.end is None else max(0, self.end - self.pos)
-        view = memoryview(data)[:fits]
-        try:
-            while view:
-                written = os.write(self.fd, view)
-                self.pos += written
-                view = view[written:]
-        except OSError as exc:
-            raise _system(f"Unable to write to '{self.path}'", exc) from exc
+        if fits:
+            behind = self.behind
+            if behind is None:
+                from pyvirt._write_behind import WriteBehind
+
+                behind = self.behind = WriteBehind(self.fd, "stream-write")
+            try:
+                behind.write(data if fits == len(data) else memoryview(data)[:fits], self.pos)
+            except OSError as exc:
+                raise _system(f"Unable to write to '{self.path}'", exc) from exc
+            self.pos += fits
         if fits < len(data):
+            self._drain()  # what fits is in the file when the refusal is seen
             raise _system(
                 "cannot write to stream", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
             )
 
     def write_hole(self, length: int) -> None:
-        """virFDStreamSendHole: seek over *length* bytes (the file grows at finish)."""
+        """virFDStreamSendHole: skip *length* bytes (writes go to their own offsets; the
+        file grows at finish)."""
         if length < 0 or (self.end is not None and self.pos + length > self.end):
             raise _system(
                 "cannot write to stream", OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
             )
         self.pos += length
-        os.lseek(self.fd, self.pos, os.SEEK_SET)
+
+    def _drain(self) -> None:
+        """Wait for the writes still running behind; raise their failure."""
+        behind, self.behind = self.behind, None
+        if behind is not None:
+            try:
+                behind.close()
+            except OSError as exc:
+                raise _system(f"Unable to write to '{self.path}'", exc) from exc
 
     def finish(self) -> None:
         """Extend the file over a hole the upload ended in, and close it."""
         if self.closed:
             return
         try:
+            self._drain()
+            self._extend()
+        finally:
+            self.abort()
+
+    def _extend(self) -> None:
+        try:
             if self.writing and os.fstat(self.fd).st_size < self.pos:
                 os.ftruncate(self.fd, self.pos)  # the upload ended in a hole
         except OSError as exc:
             raise _system(f"Unable to finish the stream on '{self.path}'", exc) from exc
-        finally:
-            self.abort()
 
     def abort(self) -> None:
         """Close the file, leaving it as far as it was written (as libvirt leaves it)."""
         if not self.closed:
             self.closed = True
-            os.close(self.fd)
+            try:
+                self._drain()  # what was sent before the abort is written, as libvirt's is
+            except VirtError:
+                pass
+            finally:
+                os.close(self.fd)
 
 
 class FdStream(DriverStream):

@@ -127,7 +127,10 @@ def _size(fd: int) -> int:
 
 def _send(stream: Stream, fd: int, sparse: bool, progress: _Progress, name: str) -> None:
     def read(_s: Any, nbytes: int) -> bytes:
-        data = os.read(fd, nbytes)
+        try:
+            data = os.read(fd, nbytes)
+        except OSError as exc:
+            raise _handler_failed("send", exc) from None
         progress.add(len(data))
         return data
 
@@ -142,6 +145,14 @@ def _send(stream: Stream, fd: int, sparse: bool, progress: _Progress, name: str)
             stream.send_all(read)
     except Exception as e:
         raise Failure(f"cannot send data to volume {name}", cause=e) from None
+
+
+def _handler_failed(which: str, exc: OSError) -> Exception:
+    """virStreamSendAll / virStreamRecvAll's error when virsh's handler fails."""
+    from pyvirt import ErrorCode, ErrorDomain, make_error
+
+    return make_error(ErrorCode.SYSTEM_ERROR, ErrorDomain.STREAMS,
+                      f"{which} handler failed: {exc.strerror or exc}")  # fmt: skip
 
 
 def cmd_vol_download(ctl: Control, p: Parsed) -> bool:
@@ -181,23 +192,39 @@ def _download(
     except Exception as e:
         raise Failure(f"cannot download from volume {name}", cause=e) from None
     progress = _Progress(length or _remaining(vol, offset))
+    from pyvirt._write_behind import WriteBehind
+
+    # The file is written on a thread while the next piece arrives (see _write_behind).
+    behind = WriteBehind(fd, "vol-download")
+    at = 0  # where the next piece goes: the file was created or truncated
 
     def write(_s: Any, data: bytes) -> None:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        nonlocal at
+        try:
+            behind.write(data, at)
+        except OSError as exc:
+            raise _handler_failed("recv", exc) from None
+        at += len(data)
         progress.add(len(data))
 
     def hole(_s: Any, length: int) -> None:
-        # virshStreamSkip: seek over the hole and extend the file to cover it.
-        os.ftruncate(fd, os.lseek(fd, length, os.SEEK_CUR))
+        # virshStreamSkip: skip the hole and extend the file to cover it.
+        nonlocal at
+        at += length
+        os.ftruncate(fd, at)
         progress.add(length)
 
     try:
-        if sparse:
-            stream.sparse_recv_all(write, hole)
-        else:
-            stream.recv_all(write)
+        try:
+            if sparse:
+                stream.sparse_recv_all(write, hole)
+            else:
+                stream.recv_all(write)
+        finally:
+            try:
+                behind.close()
+            except OSError as exc:
+                raise _handler_failed("recv", exc) from None
     except Exception as e:
         raise Failure(f"cannot receive data from volume {name}", cause=e) from None
     progress.end()
