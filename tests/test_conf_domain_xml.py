@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cli_helpers import compare
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError
 from pyvirt.conf import (
@@ -399,3 +400,29 @@ def test_parse_scaled_integer_errors() -> None:
     assert info.value.message == "invalid argument: unknown suffix 'Q'"
     with pytest.raises(VirtError):
         parse_scaled_integer("-1", None, 1, 2**63 - 1)
+
+
+_UUID_SPELLINGS = [
+    "7795eb01-f6a4-8304-79aa-97f2502e193f",  # canonical
+    "7795EB01-F6A4-8304-79AA-97F2502E193F",  # upper case
+    "  7795eb01-f6a4-8304-79aa-97f2502e193f\n",  # blanks around
+    "7795eb01f6a4830479aa97f2502e193f",  # no dashes
+    "77 95 eb 01-f6a4-8304-79aa-97f2502e193f",  # spaces between pairs
+    "7795eb01-f6a4-8304-79aa-97f2502e193",  # one digit short
+    "7795eb01-f6a4-8304-79aa-97f2502e193g",  # not hex, in the canonical shape
+    "7795eb0-1f6a4-8304-79aa-97f2502e193f",  # a dash inside a pair
+    "7795eb01-f6a4-8304-79aa-97f2502e193f0",  # a digit too many
+    "7795eb01-f6a4-8304-79aa-97f2502e19\u00e9f",  # not ASCII
+]
+
+
+@needs_virsh
+@pytest.mark.parametrize("spelling", _UUID_SPELLINGS)
+def test_uuid_spellings_are_read_as_libvirt_reads_them(spelling: str, tmp_path: Path) -> None:
+    """virUUIDParse's rules, the common spelling taken by a short path: define and domuuid
+    answer as virsh's (or refuse as it does)."""
+    (tmp_path / "d.xml").write_text(
+        f"<domain type='test'><name>u</name><uuid>{spelling}</uuid><memory>1024</memory>"
+        "<os><type>hvm</type></os></domain>"
+    )
+    compare("-c", "test:///default", "define d.xml; domuuid u", cwd=tmp_path)

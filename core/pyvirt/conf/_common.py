@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 __all__ = [
     "child",
     "child_text",
+    "first_children",
     "generate_mac",
     "generate_uuid",
     "local_name",
@@ -25,6 +26,7 @@ __all__ = [
 ]
 
 _HEX = "0123456789abcdefABCDEF"
+_BLANKS = " \t\n\r\v\f"
 
 
 def parse_uuid(text: str) -> str | None:
@@ -33,7 +35,15 @@ def parse_uuid(text: str) -> str | None:
     Like ``virUUIDParse``: leading and trailing blanks are ignored, and dashes or spaces may
     appear anywhere between hex pairs, so ``6695eb01f6a4...`` (no dashes) is accepted.
     """
-    cur = text.lstrip(" \t\n\r\v\f")
+    cur = text.strip(_BLANKS)
+    if len(cur) == 36 and cur[8] == cur[13] == cur[18] == cur[23] == "-":
+        # The canonical form (nearly every document's): checked in one step.
+        try:
+            if len(bytes.fromhex(cur.replace("-", ""))) == 16:
+                return cur.lower()
+        except ValueError:
+            return None
+    cur = text.lstrip(_BLANKS)
     digits: list[str] = []
     i = 0
     while len(digits) < 32:
@@ -47,7 +57,7 @@ def parse_uuid(text: str) -> str | None:
             return None
         digits.append(ch.lower())
         i += 1
-    if cur[i:].strip(" \t\n\r\v\f"):
+    if cur[i:].strip(_BLANKS):
         return None
     h = "".join(digits)
     return f"{h[0:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
@@ -99,6 +109,17 @@ def child(elem: etree._Element | None, name: str) -> etree._Element | None:
         if isinstance(c.tag, str) and c.tag == name:
             return c
     return None
+
+
+def first_children(elem: etree._Element) -> dict[str, etree._Element]:
+    """The first child element of each name in no namespace, for a parser that looks up
+    many names of one element (one pass instead of one per name, as :func:`child` makes)."""
+    found: dict[str, etree._Element] = {}
+    for c in elem:
+        tag = c.tag
+        if isinstance(tag, str) and tag not in found:
+            found[tag] = c
+    return found
 
 
 def children(elem: etree._Element | None, name: str) -> list[etree._Element]:

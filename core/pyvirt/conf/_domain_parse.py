@@ -19,6 +19,7 @@ from pyvirt.conf._common import (
     check_name,
     child,
     children,
+    first_children,
     generate_mac,
     generate_uuid,
     parse_uuid,
@@ -73,6 +74,8 @@ def _text(elem: etree._Element | None) -> str | None:
     """``string(./x[1])``: all descendant text, None when the element is absent."""
     if elem is None:
         return None
+    if not len(elem):  # no children: its text is all of it
+        return elem.text or ""
     return "".join(elem.itertext())
 
 
@@ -80,8 +83,8 @@ def _xml_err(msg: str) -> Exception:
     return make_error(ErrorCode.XML_ERROR, _DOM, msg)
 
 
-def _parse_memory(root: etree._Element, name: str) -> int:
-    elem = child(root, name)
+def _parse_memory(elem: etree._Element | None, name: str) -> int:
+    """The ``<name>`` element *elem* (absent: None) in KiB."""
     if elem is None:
         return 0
     bytes_ = read_scaled_element(elem, f"./{name}[1]", 1024, LLONG_MAX)
@@ -140,7 +143,7 @@ def _metadata(elem: etree._Element | None) -> list[etree._Element]:
 
 
 def parse_domain_xml(
-    xml: str | bytes,
+    xml: str | bytes | etree._Element,
     *,
     domain_type_default: str | None = None,
     default_arch: str = "i686",
@@ -156,8 +159,15 @@ def parse_domain_xml(
     *live*: the document is a driver's own record of a running domain (libvirt parses it
     without VIR_DOMAIN_DEF_PARSE_INACTIVE).  Otherwise it is a definition, and names that
     belong to a run are dropped as libvirt drops them: tap names of the kinds libvirt
-    generates (unless ``managed='no'``) and pty paths."""
-    root = parse_document(xml, "domain_definition", _DOM)
+    generates (unless ``managed='no'``) and pty paths.
+
+    *xml* may be an element of a document already parsed by :func:`parse_document` (a
+    domain of a node file, as libvirt's virDomainDefParseNode takes it): it is read, not
+    changed."""
+    if isinstance(xml, (str, bytes)):
+        root = parse_document(xml, "domain_definition", _DOM)
+    else:
+        root = xml
     if root.tag != "domain":
         # virXMLParse's check, reported from libvirt's XML code as it is there.
         raise make_error(
@@ -165,11 +175,12 @@ def parse_domain_xml(
             ErrorDomain.XML,
             f"expecting root element of 'domain', not '{root.tag}'",
         )
+    top = first_children(root)
     # --- identity (virDomainDefParseIDs)
-    name = _text(child(root, "name"))
+    name = _text(top.get("name"))
     if not name:
         raise make_error(ErrorCode.NO_NAME, _DOM, None)
-    uuid_text = _text(child(root, "uuid"))
+    uuid_text = _text(top.get("uuid"))
     if uuid_text is None:
         uuid = generate_uuid()
     else:
@@ -183,7 +194,7 @@ def parse_domain_xml(
         raise make_error(ErrorCode.INTERNAL_ERROR, _DOM, "missing domain type attribute")
     if vtype not in VIRT_TYPES:
         raise make_error(ErrorCode.CONFIG_UNSUPPORTED, _DOM, f"invalid domain type {vtype}")
-    os_el = child(root, "os")
+    os_el = top.get("os")
     type_el = child(os_el, "type")
     os_type = _text(type_el)
     if not os_type:
@@ -198,19 +209,19 @@ def parse_domain_xml(
     d.machine = type_el.get("machine")
     d.attrs = {}
     # --- descriptive
-    title = _text(child(root, "title"))
+    title = _text(top.get("title"))
     if title is not None and "\n" in title:
         raise _xml_err("Domain title can't contain newlines")
     d.title = title
-    d.description = _text(child(root, "description"))
-    metadata_el = child(root, "metadata")
+    d.description = _text(top.get("description"))
+    metadata_el = top.get("metadata")
     d.metadata = _metadata(metadata_el)
     d.has_metadata = metadata_el is not None
     # --- memory
-    d.memory_kib = _parse_memory(root, "memory")
-    d.current_memory_kib = _parse_memory(root, "currentMemory")
+    d.memory_kib = _parse_memory(top.get("memory"), "memory")
+    d.current_memory_kib = _parse_memory(top.get("currentMemory"), "currentMemory")
     # --- vcpus
-    vcpu_el = child(root, "vcpu")
+    vcpu_el = top.get("vcpu")
     if vcpu_el is not None:
         maxv = _parse_uint(_text(vcpu_el))
         if maxv is None:
@@ -233,7 +244,7 @@ def parse_domain_xml(
                 "maximum vCPU count must not be less than current vCPU count",
             )
     # CPU sets of <cputune> are kept as written, but checked as libvirt parses them
-    cputune = child(root, "cputune")
+    cputune = top.get("cputune")
     for pin in () if cputune is None else cputune:
         cpuset = pin.get("cpuset")
         if cpuset is not None:
@@ -241,7 +252,7 @@ def parse_domain_xml(
     # --- os
     _parse_os(d, os_el)
     # --- features, cpu, clock, lifecycle
-    feats = child(root, "features")
+    feats = top.get("features")
     if feats is not None:
         rank = {n: i for i, n in enumerate(FEATURE_ORDER)}
         kept = []
@@ -255,10 +266,10 @@ def parse_domain_xml(
             kept.append(copy.deepcopy(f))
         kept.sort(key=lambda f: rank[str(f.tag)])
         d.features = kept
-    cpu = child(root, "cpu")
+    cpu = top.get("cpu")
     if cpu is not None:
         d.cpu = copy.deepcopy(cpu)
-    clock = child(root, "clock")
+    clock = top.get("clock")
     if clock is not None:
         d.clock = copy.deepcopy(clock)
         d.clock_offset = clock.get("offset", "utc")
@@ -267,7 +278,7 @@ def parse_domain_xml(
         ("on_reboot", "restart"),
         ("on_crash", "destroy"),
     ):  # noqa: E501
-        setattr(d, ev, _text(child(root, ev)) or default)
+        setattr(d, ev, _text(top.get(ev)) or default)
     # --- kept top-level elements
     for c in root:
         if isinstance(c.tag, str) and c.tag in TOP_LEVEL_ORDER and c.tag not in _MODELLED_TOP:
@@ -280,7 +291,7 @@ def parse_domain_xml(
             d.extra["memtune"] = [memtune]
     _iothread_ids(d.extra)
     # --- devices
-    devs = child(root, "devices")
+    devs = top.get("devices")
     for c in devs if devs is not None else []:
         if not isinstance(c.tag, str):
             continue
@@ -331,13 +342,14 @@ def _memtune(elem: etree._Element) -> etree._Element:
 def _parse_os(d: DomainDef, os_el: etree._Element | None) -> None:
     assert os_el is not None
     d.os_attrs = dict(os_el.attrib)
+    kids = first_children(os_el)
     if d.os_type in ("hvm", "xen", "xenpvh", "uml"):
         # libvirt reads direct-boot options only for these OS types.
-        d.kernel = _text(child(os_el, "kernel"))
-        d.initrd = _text(child(os_el, "initrd"))
-        d.cmdline = _text(child(os_el, "cmdline"))
-        d.dtb = _text(child(os_el, "dtb"))
-    d.init = _text(child(os_el, "init"))
+        d.kernel = _text(kids.get("kernel"))
+        d.initrd = _text(kids.get("initrd"))
+        d.cmdline = _text(kids.get("cmdline"))
+        d.dtb = _text(kids.get("dtb"))
+    d.init = _text(kids.get("init"))
     if d.os_type == "exe" and not d.init:
         raise _xml_err("init binary must be specified")
     d.boot_devs = [b.get("dev", "") for b in children(os_el, "boot")]

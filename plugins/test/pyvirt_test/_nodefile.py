@@ -174,7 +174,7 @@ def parse_node(text: str | bytes, base_dir: str) -> NodeConfig:
     for elem in root.findall("domain"):
         elem = _resolve(elem, base_dir, "domain_definition")
         runstate, transient, managed = _pop_test_extras(elem)
-        defn = parse_domain_xml(_to_text(elem))
+        defn = parse_domain_xml(elem)
         state = DomainState.RUNNING if runstate is None else _runstate(runstate)
         if managed and state != DomainState.SHUTOFF:
             raise _xml_error(f"domain '{defn.name}' has managed save but is not shut off")
