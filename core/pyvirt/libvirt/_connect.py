@@ -72,6 +72,17 @@ class virConnect(  # noqa: N801 - libvirt-python's name
         self._pending_close: Connection | None = None
         self._last_error = NO_ERROR
 
+    def __del__(self) -> None:
+        """A connection nobody holds is closed, as libvirt-python's ``__del__`` closes it: a
+        program that drops its connections without close() leaks neither daemon sessions
+        nor (for test:///default) the shared state that the last close resets."""
+        if getattr(self, "_closed", True):  # closed, or __init__ never got that far
+            return
+        try:
+            self.close()
+        except Exception:  # noqa: BLE001, S110 - a finalizer has nobody to tell
+            pass
+
     def __enter__(self) -> virConnect:
         return self
 
