@@ -14,7 +14,7 @@ import pickle
 from typing import ClassVar
 
 import pytest
-from pyvirt._kit_model import field, model, model_fields
+from pyvirt._kit_model import deep_copy, field, model, model_fields
 
 
 @model
@@ -151,3 +151,29 @@ def test_post_init_runs_after_the_fields_are_set() -> None:
     assert Checked(1).size == 1
     with pytest.raises(ValueError, match="negative"):
         Checked(-1)
+
+
+def test_deep_copy_is_deepcopy_for_model_trees() -> None:
+    """deep_copy (the fast copy of parsed definitions) against copy.deepcopy: equal values,
+    nothing mutable shared with the original, what the original shared shared in the copy,
+    slotted models, extra instance attributes and non-model values (sets, lxml) copied too."""
+    from lxml import etree
+
+    shared = ["x"]
+    disk = Disk({"k": "v"}, address="pci", extra=shared)
+    disk.note = {"set": {1, 2}}  # type: ignore[attr-defined] - not a field: copied as well
+    tree = {"disks": [disk, disk], "slot": Slotted("a", 2, [1]), "also": shared,
+            "pair": (Slotted("b"), [3]), "xml": etree.fromstring("<a><b/></a>")}  # fmt: skip
+    made = deep_copy(tree)
+    expected = copy.deepcopy(tree)
+    assert made["disks"] == expected["disks"] and made["slot"] == expected["slot"]
+    assert made["pair"] == expected["pair"]
+    assert made["disks"][0].note == {"set": {1, 2}}
+    assert etree.tostring(made["xml"]) == b"<a><b/></a>" and made["xml"] is not tree["xml"]
+    # nothing mutable is the original's
+    assert made["disks"][0] is not disk and made["disks"][0].extra is not shared
+    assert made["slot"].items is not tree["slot"].items
+    assert made["disks"][0].note["set"] is not disk.note["set"]  # type: ignore[attr-defined]
+    # what was one object is one object in the copy
+    assert made["disks"][0] is made["disks"][1]
+    assert made["disks"][0].extra is made["also"]

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from typing import Any, TypeVar, dataclass_transform
 
     _C = TypeVar("_C", bound=type)
+    _T = TypeVar("_T")
 else:
     from pyvirt._record import dataclass_transform
 
@@ -195,3 +196,56 @@ def _build(cls: type, slots: bool) -> type:
 def model_fields(cls_or_instance: Any) -> tuple[Field, ...]:
     """The fields of a model (class or instance), in ``__init__`` order of declaration."""
     return tuple(cls_or_instance.__model_fields__.values())
+
+
+_ATOMIC = frozenset({str, int, float, bool, bytes, type(None)})
+
+
+def deep_copy(obj: _T) -> _T:
+    """``copy.deepcopy`` for a tree of models (a parsed domain with its devices), several
+    times faster: models, lists, dicts and tuples are copied here, atomic values shared, and
+    anything else (lxml elements, enums, sets) left to :func:`copy.deepcopy`.  Like it, an
+    object met twice is copied once, so the copy shares what the original shared.
+
+    Why: the QEMU driver copies a definition at every define (the trial command line) and
+    every start (the live definition); ``copy.deepcopy``'s generic dispatch made that a
+    third of a define."""
+    return _deep(obj, {})  # type: ignore[no-any-return]
+
+
+def _deep(obj: Any, memo: dict[int, Any]) -> Any:
+    kind = type(obj)
+    if kind in _ATOMIC:
+        return obj
+    found = memo.get(id(obj))
+    if found is not None:
+        return found
+    if kind is list:
+        new_list: list[Any] = []
+        memo[id(obj)] = new_list
+        new_list.extend([_deep(item, memo) for item in obj])
+        return new_list
+    if kind is dict:
+        new_dict: dict[Any, Any] = {}
+        memo[id(obj)] = new_dict
+        for key, value in obj.items():
+            new_dict[_deep(key, memo)] = _deep(value, memo)
+        return new_dict
+    if kind is tuple:
+        new_tuple = tuple([_deep(item, memo) for item in obj])
+        memo[id(obj)] = new_tuple
+        return new_tuple
+    if hasattr(kind, "__model_fields__"):
+        new = object.__new__(kind)
+        memo[id(obj)] = new
+        state = getattr(obj, "__dict__", None)
+        if state is not None:  # every attribute, fields or not
+            for name, value in state.items():
+                object.__setattr__(new, name, _deep(value, memo))
+        for name in kind.__model_fields__:  # the fields kept in slots
+            if (state is None or name not in state) and hasattr(obj, name):
+                object.__setattr__(new, name, _deep(getattr(obj, name), memo))
+        return new
+    import copy
+
+    return copy.deepcopy(obj, memo)

@@ -8,9 +8,7 @@ format.  Top-level elements pyvirt does not model but libvirt keeps (``<memoryBa
 
 from __future__ import annotations
 
-import copy
-
-from pyvirt._kit_model import field, model
+from pyvirt._kit_model import deep_copy, field, model
 from pyvirt.conf._devices import (
     ChardevDef,
     ControllerDef,
@@ -91,7 +89,7 @@ class DomainDef:
 
     def copy(self) -> DomainDef:
         """A deep copy: the driver's live definition must not share state with the persistent."""
-        return copy.deepcopy(self)
+        return deep_copy(self)
 
     # Convenience views the drivers use; they return the objects inside ``devices``.
     def _of(self, kind: type[Device]) -> list:  # type: ignore[type-arg]
