@@ -211,6 +211,62 @@ def test_calls_and_the_client_uri(sshd: Sshd) -> None:
         dom.resume()
 
 
+def _helpers_of(sshd: Sshd) -> list[int]:
+    """The pyvirt-ssh-helper processes serving sessions of *sshd* (its descendants)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            argv = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if len(argv) > 1 and argv[1].endswith(b"pyvirt-ssh-helper"):
+            pid = int(entry.name)
+            while pid > 1 and pid != sshd.proc.pid:
+                try:
+                    stat = Path(f"/proc/{pid}/stat").read_text()
+                except OSError:
+                    break
+                pid = int(stat.rsplit(")", 1)[1].split()[1])
+            if pid == sshd.proc.pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _reads(pid: int) -> int:
+    """Read system calls *pid* has made (/proc/PID/io's syscr)."""
+    for line in Path(f"/proc/{pid}/io").read_text().splitlines():
+        if line.startswith("syscr:"):
+            return int(line.split()[1])
+    raise AssertionError("no syscr in /proc/PID/io")
+
+
+def test_the_helper_hands_the_session_to_the_worker_and_leaves_the_path(sshd: Sshd) -> None:
+    """After routing, the helper passes its stdin and stdout to the worker (pyvirt.rpc.
+    _adopt): the calls that follow never pass through it (it reads nothing), and it exits
+    when the connection closes."""
+    before = set(_helpers_of(sshd))
+    conn = pyvirt.open(sshd.uri())
+    try:
+        dom = conn.lookup_domain_by_name("test")
+        (helper,) = set(_helpers_of(sshd)) - before
+        reads = _reads(helper)
+        for _ in range(300):
+            dom.info()
+        assert _reads(helper) - reads < 10  # a relay reads at least twice per call
+        assert len(list(Path(f"/proc/{helper}/task").iterdir())) == 1  # no relay threads
+    finally:
+        conn.close()
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{helper}").exists() and time.monotonic() < deadline:
+        state = Path(f"/proc/{helper}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        if state == "Z":
+            break
+        time.sleep(0.02)
+    assert not Path(f"/proc/{helper}").exists() or state == "Z"
+
+
 def test_read_only_connection_refuses_writes(sshd: Sshd) -> None:
     with pyvirt.open(sshd.uri(), read_only=True) as conn:
         dom = conn.lookup_domain_by_name("test")

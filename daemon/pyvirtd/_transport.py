@@ -26,6 +26,11 @@ end (the verified certificate's DN).
 Replies produced while a connection's input is being handled are written together once the
 input is consumed: pipelined calls cost one ``send`` for the whole batch.
 
+A worker's unix connection may be an ssh helper's (``adopt_stdio``): until its first message
+it is read with ``recvmsg``, and a ``PVADOPT`` with the helper's stdin and stdout attached
+turns the connection into those two pipes (:class:`_Pipes`), so the session's calls come
+straight from sshd (:mod:`pyvirt.rpc._adopt` says why and what is accepted).
+
 After serving something the loop keeps polling, without sleeping, for a short while
 (``spin``, pyvirtd.toml's ``poll_spin_us``, 50 us by default) before it blocks: a client that
 calls again within that time (a loop of calls, a listing followed by lookups) is served
@@ -43,6 +48,7 @@ from __future__ import annotations
 import errno
 import itertools
 import logging
+import os
 import select
 import socket
 from collections.abc import Callable
@@ -51,6 +57,7 @@ from time import perf_counter
 
 from pyvirt import VirtError
 from pyvirt.rpc import SpinGate
+from pyvirt.rpc._adopt import ADOPT, ADOPTED, ANCILLARY_SIZE, REFUSED, adoptable, received_fds
 from pyvirt.rpc.zmtp import Decoder, ZmtpError, command, greeting, handshake
 
 from pyvirtd._sockets import bind_socket_file
@@ -101,8 +108,47 @@ def _refusal(reason: str) -> bytes:
 _TOO_MANY = _refusal(_TOO_MANY_REASON.decode())
 
 
+class _Pipes:
+    """The two pipes of an ssh session that the helper handed over (see
+    :mod:`pyvirt.rpc._adopt`), with the socket calls the transport makes on a connection:
+    reads from one, writes to the other.  The helper's socket stays open beside them: the
+    helper waits on it, and its closing tells the helper the session is over."""
+
+    def __init__(self, read_fd: int, write_fd: int, helper: socket.socket) -> None:
+        self.read_fd = read_fd
+        self.write_fd = write_fd
+        self.helper = helper
+        os.set_blocking(read_fd, False)
+        os.set_blocking(write_fd, False)
+
+    def fileno(self) -> int:
+        return self.read_fd
+
+    def recv(self, size: int) -> bytes:
+        return os.read(self.read_fd, size)
+
+    def send(self, data: bytes | memoryview) -> int:
+        return os.write(self.write_fd, data)
+
+    def sendmsg(self, chunks: list[bytes | memoryview]) -> int:
+        return os.writev(self.write_fd, chunks)
+
+    def shutdown(self, _how: int) -> None:
+        if self.write_fd >= 0:
+            os.close(self.write_fd)
+            self.write_fd = -1
+
+    def close(self) -> None:
+        for fd in (self.read_fd, self.write_fd):
+            if fd >= 0:
+                os.close(fd)
+        self.read_fd = self.write_fd = -1
+        self.helper.close()
+
+
 class _Peer:
     __slots__ = (
+        "adopting",
         "backlog",
         "backlog_bytes",
         "dropping",
@@ -111,6 +157,7 @@ class _Peer:
         "ident",
         "kind",
         "out",
+        "out_fd",
         "raw",
         "recv_size",
         "sock",
@@ -120,8 +167,9 @@ class _Peer:
     )
 
     def __init__(self, sock: socket.socket, kind: str, ident: bytes, max_message: int) -> None:
-        self.sock = sock
+        self.sock: socket.socket | _Pipes = sock
         self.fd = sock.fileno()
+        self.out_fd = self.fd  # where replies go: another descriptor for adopted pipes
         self.kind = kind
         self.ident = ident
         self.decoder = Decoder(b"ROUTER", max_message)
@@ -134,6 +182,8 @@ class _Peer:
         self.tls: TlsStream | None = None  # a TLS listener's connection
         self.raw = b""  # TLS: ciphertext the socket has not taken yet
         self.dname: str | None = None  # TLS: the verified client certificate's DN
+        #: Read with recvmsg until its first message: an ssh helper may hand over its pipes.
+        self.adopting = False
 
 
 class ZmtpServer:
@@ -156,8 +206,11 @@ class ZmtpServer:
         spin: float = 0.0,
         backlog: int = 1000,
         on_accept: AcceptHandler | None = None,
+        adopt_stdio: bool = False,
     ) -> None:
         self.on_message = on_message
+        #: Whether unix clients may hand over an ssh session's pipes (a worker's clients).
+        self.adopt_stdio = adopt_stdio
         self.on_accept = on_accept
         self.on_disconnect = on_disconnect
         self.on_overflow = on_overflow
@@ -184,6 +237,8 @@ class ZmtpServer:
         self._ids = itertools.count(1)
         self._dirty: set[_Peer] = set()
         self._batching = False
+        #: Descriptors an ssh helper sent with its ADOPT, until the command is read.
+        self._offers: dict[bytes, list[int]] = {}
 
     # -- listening -------------------------------------------------------------------------
     def listen_unix(self, path: str, mode: int, kind: str) -> str:
@@ -261,7 +316,10 @@ class ZmtpServer:
                 if events & _OUT:
                     self._flush(peer)
                 if events & ~_OUT and peer.fd in peer_of_fd:
-                    self._read(peer)
+                    if fd == peer.fd:
+                        self._read(peer)
+                    else:  # an adopted pipe's reader went away
+                        self.drop(peer.ident)
             elif fd in self.listeners:
                 self._accept(*self.listeners[fd])
             elif fd in self.extra:
@@ -311,6 +369,7 @@ class ZmtpServer:
             if self.on_accept is not None and not self.on_accept(kind, peer.ident, sock):
                 sock.close()
                 continue
+            peer.adopting = self.adopt_stdio and tls is None and sock.family == socket.AF_UNIX
             self.peers[peer.ident] = peer
             self.peer_of_fd[peer.fd] = peer
             self.epoll.register(peer.fd, _IN)
@@ -323,15 +382,29 @@ class ZmtpServer:
             self._flush(peer)
 
     def _read(self, peer: _Peer) -> None:
+        fds: list[int] = []
         try:
-            data = peer.sock.recv(peer.recv_size)
+            if peer.adopting:
+                assert isinstance(peer.sock, socket.socket)
+                data, ancillary, _flags, _addr = peer.sock.recvmsg(
+                    peer.recv_size, ANCILLARY_SIZE, socket.MSG_CMSG_CLOEXEC
+                )
+                fds = received_fds(ancillary)
+            else:
+                data = peer.sock.recv(peer.recv_size)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
             data = b""
+        if fds:
+            self._offered(peer, fds, data)
         if not data:
             self.drop(peer.ident)
             return
+        self._input(peer, data)
+
+    def _input(self, peer: _Peer, data: bytes) -> None:
+        """Decode what *peer* sent and hand each message to the owner."""
         if peer.tls is not None:
             data = self._tls_input(peer, data)
             if not data:
@@ -359,6 +432,58 @@ class ZmtpServer:
         for each in dirty:
             if each.out and not each.waiting and each.fd in self.peer_of_fd:
                 self._flush(each)
+        if messages:
+            peer.adopting = False  # a client of its own, not a helper about to hand over
+        if peer.decoder.extensions:
+            self._extensions(peer)
+
+    # -- an ssh session's pipes (pyvirt.rpc._adopt) -------------------------------------------
+    def _offered(self, peer: _Peer, fds: list[int], data: bytes) -> None:
+        """Descriptors came with *data*: keep them for the ADOPT they came with, or close
+        them (anything else that carries descriptors gets them closed)."""
+        if ADOPT not in data:
+            _close_all(fds)
+            return
+        _close_all(self._offers.pop(peer.ident, []))
+        self._offers[peer.ident] = fds
+
+    def _extensions(self, peer: _Peer) -> None:
+        """pyvirt's own ZMTP commands from *peer*: only ADOPT, from a worker's unix client."""
+        commands, peer.decoder.extensions = peer.decoder.extensions, []
+        for name, data in commands:
+            fds = self._offers.pop(peer.ident, [])
+            if name != ADOPT or peer.fd not in self.peer_of_fd:
+                _close_all(fds)
+                continue
+            self._adopt(peer, fds, data)
+
+    def _adopt(self, peer: _Peer, fds: list[int], pending: bytes) -> None:
+        """Take over the helper's pipes *fds* if they are usable (the answer tells it), then
+        read *pending*, the client's bytes the helper had already read, as if they had come
+        from the pipe."""
+        pair = adoptable(fds) if peer.adopting and not peer.out and not peer.waiting else None
+        helper = peer.sock
+        if pair is None or not isinstance(helper, socket.socket):
+            _close_all(fds)
+            peer.out.append(command(REFUSED))
+            self._flush(peer)
+        else:
+            try:
+                helper.send(command(ADOPTED), socket.MSG_DONTWAIT)
+            except OSError:
+                _close_all(fds)
+                self.drop(peer.ident)
+                return
+            self.peer_of_fd.pop(peer.fd, None)
+            self.epoll.unregister(peer.fd)
+            peer.sock = _Pipes(pair[0], pair[1], helper)
+            peer.fd, peer.out_fd = pair
+            self.peer_of_fd[peer.fd] = peer
+            self.epoll.register(peer.fd, _IN)
+            log.debug("a %s client's ssh session is served from its pipes", peer.kind)
+        peer.adopting = False
+        if pending:
+            self._input(peer, pending)
 
     def _tls_input(self, peer: _Peer, data: bytes) -> bytes:
         """The plaintext in *data*, TLS records from *peer*: during the handshake, advance it
@@ -489,7 +614,7 @@ class ZmtpServer:
             peer.dropping = False
             if peer.waiting:
                 peer.waiting = False
-                self.epoll.modify(peer.fd, _IN)
+                self._want_out(peer, False)
             return
         if peer.tls is not None:
             peer.raw = peer.raw[sent:]
@@ -503,7 +628,19 @@ class ZmtpServer:
             peer.backlog_bytes = sum(len(each) for each in out)
         if not peer.waiting:
             peer.waiting = True
-            self.epoll.modify(peer.fd, _IN | _OUT)
+            self._want_out(peer, True)
+
+    def _want_out(self, peer: _Peer, wanted: bool) -> None:
+        """Watch (or stop watching) for *peer*'s descriptor taking more: the socket's own
+        registration, or an adopted pipe's write end registered beside its read end."""
+        if peer.out_fd == peer.fd:
+            self.epoll.modify(peer.fd, _IN | _OUT if wanted else _IN)
+        elif wanted:
+            self.peer_of_fd[peer.out_fd] = peer
+            self.epoll.register(peer.out_fd, _OUT)
+        else:
+            self.peer_of_fd.pop(peer.out_fd, None)
+            self.epoll.unregister(peer.out_fd)
 
     # -- closing ---------------------------------------------------------------------------
     def hang_up(self, ident: bytes) -> None:
@@ -528,11 +665,13 @@ class ZmtpServer:
         peer = self.peers.pop(ident, None)
         if peer is None:
             return
-        self.peer_of_fd.pop(peer.fd, None)
-        try:
-            self.epoll.unregister(peer.fd)
-        except (OSError, ValueError):
-            pass
+        _close_all(self._offers.pop(ident, []))
+        for fd in {peer.fd, peer.out_fd}:
+            self.peer_of_fd.pop(fd, None)
+            try:
+                self.epoll.unregister(fd)
+            except (OSError, ValueError):
+                pass
         peer.sock.close()
         self.on_disconnect(peer.kind, ident)
 
@@ -545,6 +684,11 @@ class ZmtpServer:
             sock.close()
         self.listeners.clear()
         self.epoll.close()
+
+
+def _close_all(fds: list[int]) -> None:
+    for fd in fds:
+        os.close(fd)
 
 
 def ssl_error() -> type[Exception]:

@@ -146,6 +146,7 @@ class WorkerServer:
             spin=options.poll_spin_us / 1e6,
             backlog=options.max_queued_clients,
             on_accept=self._on_accept,
+            adopt_stdio=True,  # an ssh helper hands its session over (pyvirt.rpc._adopt)
         )
         #: Who is on each connection (the kernel's word for unix peers), and the connections
         #: that have not opened a session yet (pyvirtd._handshake).

@@ -25,11 +25,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
 import threading
 import time
 
 from pyvirt._errors import VirtError
+from pyvirt.rpc._adopt import MAX_PENDING, offer_stdio
 from pyvirt.rpc._channel import Channel, lost, open_socket, reply_value
 from pyvirt.rpc._codec import ProtocolError, encode
 from pyvirt.rpc._paths import daemon_socket, default_rundir
@@ -168,9 +170,10 @@ def _route_ourselves(control: Channel, args: _Args) -> str:
     return str(route["endpoint"])
 
 
-def _connect_worker(endpoint: str) -> tuple[int, list[list[bytes]]]:
+def _connect_worker(endpoint: str) -> tuple[socket.socket, Decoder, list[list[bytes]]]:
     """A socket to the worker whose ZMTP handshake is done (a worker just restarting is
-    waited for, as the client waits for it); messages it sent already."""
+    waited for, as the client waits for it), the decoder that read it, and messages it sent
+    already."""
     deadline = time.monotonic() + OPEN_TIMEOUT
     while True:
         try:
@@ -199,7 +202,7 @@ def _connect_worker(endpoint: str) -> tuple[int, list[list[bytes]]]:
     if not decoder.idle:
         raise HelperError(f"the worker at {endpoint} sent part of a message too early")
     sock.settimeout(None)
-    return sock.detach(), early
+    return sock, decoder, early
 
 
 def _relay(worker: int) -> None:
@@ -255,15 +258,41 @@ def run(args: _Args) -> None:
         endpoint, pending = _route_for_client(control, client, args)
     finally:
         control.close()
-    worker, early = _connect_worker(endpoint)
+    worker, decoder, early = _connect_worker(endpoint)
     if not client.decoder.idle:
         raise HelperError("the client sent part of a message before the route was answered")
     pending += client.queued
-    for frames in pending:
-        _write_all(worker, encode_frames(frames))
     for frames in early:
         client.send(frames)
-    _relay(worker)
+    if _hand_over(worker, decoder, b"".join(encode_frames(frames) for frames in pending)):
+        return
+    _relay(worker.detach())
+
+
+def _hand_over(worker: socket.socket, decoder: Decoder, pending: bytes) -> bool:
+    """Give the session's stdin and stdout to the worker (pyvirt.rpc._adopt) and wait until
+    it is done with them: True.  False when the worker refused them (it has read *pending*
+    all the same): the helper relays."""
+    if len(pending) > MAX_PENDING:
+        for start in range(0, len(pending), _CHUNK):
+            worker.sendall(pending[start : start + _CHUNK])
+        return False
+    try:
+        adopted, before = offer_stdio(worker, decoder, pending)
+    except (OSError, ZmtpError) as exc:
+        raise HelperError(f"handing the session to the worker failed: {exc}") from None
+    for frames in before:
+        _write_all(_STDOUT, encode_frames(frames))
+    if not adopted:
+        return False
+    # Out of the way: the worker reads and writes the session's pipes.  Its closing this
+    # socket ends the session (sshd then sees the helper exit).
+    try:
+        while worker.recv(_CHUNK):
+            pass
+    except OSError:
+        pass
+    return True
 
 
 def ssh_helper_main(argv: list[str] | None = None) -> int:

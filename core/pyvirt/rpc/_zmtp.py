@@ -128,11 +128,14 @@ class Decoder:
     :meth:`feed` takes whatever a ``recv`` returned and gives back the complete messages in it
     (each a list of frames); an incomplete tail is kept as chunks and joined only once the
     frame it belongs to is complete, so a large message costs one copy, not one per chunk.
-    Commands the peer expects an answer to (PING) leave their answer in :attr:`replies`.
+    Commands the peer expects an answer to (PING) leave their answer in :attr:`replies`;
+    pyvirt's own commands (names beginning ``PV``, see :mod:`pyvirt.rpc._adopt`) are kept in
+    :attr:`extensions` for the owner, in the order they came.
     """
 
     __slots__ = (
         "_chunks",
+        "extensions",
         "_have",
         "_need",
         "_frames",
@@ -149,6 +152,7 @@ class Decoder:
         self.max_message = max_message
         self.peer_type = b""
         self.replies = b""
+        self.extensions: list[tuple[bytes, bytes]] = []
         self._chunks: list[bytes] = []
         self._have = 0
         self._need = GREETING_SIZE
@@ -264,6 +268,8 @@ class Decoder:
             if len(data) < 2:
                 raise ZmtpError("malformed PING")
             self.replies += command(b"PONG", data[2:18])
+        elif name.startswith(b"PV"):
+            self.extensions.append((name, data))
         # PONG and unknown commands are ignored, as the specification asks.
 
 
