@@ -54,3 +54,21 @@ def test_an_abort_keeps_what_was_sent_before_it(tmp_path: Path) -> None:
     end.write(b"abc")
     end.abort()
     assert path.read_bytes() == b"abc" + bytes(7)
+
+
+def test_a_writer_failing_in_an_unexpected_way_still_reports_instead_of_hanging(
+    tmp_path: Path,
+) -> None:
+    from pyvirt._write_behind import DEPTH, WriteBehind
+
+    fd = os.open(tmp_path / "f", os.O_WRONLY | os.O_CREAT)
+    try:
+        behind = WriteBehind(fd)
+        behind.write(object(), 0)  # type: ignore[arg-type] - not bytes: the writer fails
+        with pytest.raises(OSError, match="Input/output error"):
+            for _ in range(DEPTH * 4):  # more than the queue holds: must not block forever
+                behind.write(b"x", 0)
+        with pytest.raises(OSError):
+            behind.close()
+    finally:
+        os.close(fd)

@@ -11,6 +11,7 @@ the network holds the receiver back instead of filling memory.
 
 from __future__ import annotations
 
+import errno
 import os
 import queue
 import threading
@@ -39,14 +40,16 @@ class WriteBehind:
             if self.error is not None:
                 continue  # drain what was queued before the failure was seen
             data, offset = item
-            view = memoryview(data)
             try:
+                view = memoryview(data)
                 while view:
                     written = os.pwrite(self.fd, view, offset)
                     offset += written
                     view = view[written:]
             except OSError as exc:
                 self.error = exc
+            except Exception as exc:  # noqa: BLE001 - a writer that died would hang write()
+                self.error = OSError(errno.EIO, f"{os.strerror(errno.EIO)}: {exc}")
 
     def write(self, data: bytes | memoryview, offset: int) -> None:
         """Queue *data* for *offset* (waits while the queue is full)."""

@@ -659,6 +659,8 @@ class ZmtpServer:
             peer.sock.shutdown(socket.SHUT_WR)
         except OSError:
             self.drop(ident)
+            return
+        peer.out_fd = peer.fd  # an adopted pipe's write end is closed: its number is free
 
     def drop(self, ident: bytes) -> None:
         """Close *ident*'s connection and tell the owner (on_disconnect)."""
@@ -667,7 +669,9 @@ class ZmtpServer:
             return
         _close_all(self._offers.pop(ident, []))
         for fd in {peer.fd, peer.out_fd}:
-            self.peer_of_fd.pop(fd, None)
+            if self.peer_of_fd.get(fd) is not peer:
+                continue  # (an adopted pipe's write end is registered only while full)
+            del self.peer_of_fd[fd]
             try:
                 self.epoll.unregister(fd)
             except (OSError, ValueError):
