@@ -56,8 +56,15 @@ from dataclasses import dataclass
 from time import perf_counter
 
 from pyvirt import VirtError
-from pyvirt.rpc import SpinGate
-from pyvirt.rpc._adopt import ADOPT, ADOPTED, ANCILLARY_SIZE, REFUSED, adoptable, received_fds
+from pyvirt.rpc import (
+    ADOPT,
+    ADOPT_ANCILLARY_SIZE,
+    ADOPTED,
+    REFUSED,
+    SpinGate,
+    adoptable,
+    received_fds,
+)
 from pyvirt.rpc.zmtp import Decoder, ZmtpError, command, greeting, handshake
 
 from pyvirtd._sockets import bind_socket_file
@@ -387,7 +394,7 @@ class ZmtpServer:
             if peer.adopting:
                 assert isinstance(peer.sock, socket.socket)
                 data, ancillary, _flags, _addr = peer.sock.recvmsg(
-                    peer.recv_size, ANCILLARY_SIZE, socket.MSG_CMSG_CLOEXEC
+                    peer.recv_size, ADOPT_ANCILLARY_SIZE, socket.MSG_CMSG_CLOEXEC
                 )
                 fds = received_fds(ancillary)
             else:

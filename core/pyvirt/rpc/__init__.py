@@ -105,6 +105,14 @@ _LAZY: dict[str, str] = {
     "STREAM_CHUNK": "pyvirt.rpc._stream_wire",
     "STREAM_WINDOW": "pyvirt.rpc._stream_wire",
     "stream_message": "pyvirt.rpc._stream_wire",
+    # an ssh helper's session handed to the worker (the worker's transport takes it)
+    "ADOPT": "pyvirt.rpc._adopt",
+    "ADOPTED": "pyvirt.rpc._adopt",
+    "ADOPT_ANCILLARY_SIZE": "pyvirt.rpc._adopt",
+    "REFUSED": "pyvirt.rpc._adopt",
+    "adoptable": "pyvirt.rpc._adopt",
+    "offer_stdio": "pyvirt.rpc._adopt",
+    "received_fds": "pyvirt.rpc._adopt",
 }
 __all__ += [
     "RemoteConnection",
@@ -131,11 +139,27 @@ __all__ += [
     "STREAM_CHUNK",
     "STREAM_WINDOW",
     "stream_message",
+    "ADOPT",
+    "ADOPTED",
+    "ADOPT_ANCILLARY_SIZE",
+    "REFUSED",
+    "adoptable",
+    "offer_stdio",
+    "received_fds",
 ]
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt._procedures import procedure_key
+    from pyvirt.rpc._adopt import (
+        ADOPT,
+        ADOPT_ANCILLARY_SIZE,
+        ADOPTED,
+        REFUSED,
+        adoptable,
+        offer_stdio,
+        received_fds,
+    )
     from pyvirt.rpc._dispatch import DISPATCH
     from pyvirt.rpc._paths import daemon_socket, default_rundir
     from pyvirt.rpc._signatures import STREAM_OPENER_NUMBERS, Signature, signatures

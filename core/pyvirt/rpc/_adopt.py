@@ -28,7 +28,7 @@ from pyvirt.rpc._zmtp import Decoder, command
 __all__ = [
     "ADOPT",
     "ADOPTED",
-    "ANCILLARY_SIZE",
+    "ADOPT_ANCILLARY_SIZE",
     "MAX_PENDING",
     "REFUSED",
     "adoptable",
@@ -44,7 +44,7 @@ MAX_PENDING = 60 * 1024
 _ANSWER_TIMEOUT = 10.0
 _FD_SIZE = array.array("i").itemsize
 #: Room for the ancillary data of an ADOPT (two descriptors), for ``recvmsg``.
-ANCILLARY_SIZE = socket.CMSG_SPACE(2 * _FD_SIZE)
+ADOPT_ANCILLARY_SIZE = socket.CMSG_SPACE(2 * _FD_SIZE)
 
 
 def offer_stdio(
