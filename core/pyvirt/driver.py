@@ -1171,6 +1171,11 @@ class StateDriver(abc.ABC):
     #: False if no entry point ever waits for long (a lock held briefly at most): the worker
     #: then runs calls on its I/O thread, saving a thread hand-off on every call.
     calls_may_block: ClassVar[bool] = True
+    #: Connect-driver methods that never wait for long although others do (``calls_may_block``):
+    #: they read the driver's state under a lock that is only ever held briefly.  The worker
+    #: runs them on its I/O thread too, sparing them the two thread hand-offs (to a pool
+    #: thread and back) that cost more than such a call itself.
+    quick_methods: ClassVar[frozenset[str]] = frozenset()
 
     @property
     def uri_schemes(self) -> tuple[str, ...]:

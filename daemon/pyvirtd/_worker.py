@@ -10,7 +10,9 @@ and, on a socket that requires a login, from the daemon's one-time ticket
 
 Calls run on the loop's thread when the driver promises its entry points never wait long
 (``calls_may_block = False``); otherwise on a thread pool (a normal and a priority pool, as
-libvirt's workers), with results handed back to the loop through a queue and a pipe.
+libvirt's workers), with results handed back to the loop through a queue and a pipe, but for
+the methods the driver names quick (``quick_methods``: state reads under a lock never held
+across a wait), which run on the loop's thread all the same.
 
 Flow control.  On the pool path a client may have ``max_client_requests`` calls running at
 once; a call beyond that is answered at once with an error ("too many calls in flight for
@@ -189,6 +191,10 @@ class WorkerServer:
         os.set_blocking(self.wake_w, False)
         self.transport.watch(self.wake_r, self._drain)
         self.inline = not state.calls_may_block
+        #: Procedures run on the I/O thread even so (the driver's quick_methods).
+        self.quick = frozenset(
+            key for key, sig in signatures().items() if sig.procedure.method in state.quick_methods
+        )
         workers = options.max_workers
         self.pool = None if self.inline else ThreadPoolExecutor(workers, thread_name_prefix="call")
         self.prio_pool = (
@@ -355,7 +361,7 @@ class WorkerServer:
         except VirtError as exc:
             self._refuse(ident, header, exc)
             return
-        if self.inline:
+        if self.inline or proc.key in self.quick:
             self._run(ident, header, session, proc.key, args)
             return
         if session.inflight >= self.max_client_requests and not proc.priority:

@@ -3,7 +3,11 @@ owns the driver object (:class:`~pyvirt_qemu._qemudriver.QemuDriver`) and opens 
 on it.
 
 Why ``calls_may_block``: starting a guest or waiting for another call's job takes time, so
-the worker runs this driver's calls on its thread pool.
+the worker runs this driver's calls on its thread pool.  ``quick_methods`` are the
+exceptions, run on the worker's I/O thread: each only reads the driver's state under
+``QemuDriver.lock``, which no call holds across a wait (QEMU's monitor, a job, a child
+process), so a lookup or ``dominfo`` does not pay two thread hand-offs (measured: info()
+through pyvirtd 0.16 ms on the pool against libvirtd's 0.10).
 """
 
 from __future__ import annotations
@@ -25,6 +29,14 @@ class QemuStateDriver(StateDriver):
     name = "QEMU"
     connect_driver = QemuConnectDriver
     calls_may_block = True
+    quick_methods = frozenset({
+        "connect_get_hostname", "connect_get_lib_version", "connect_get_type",
+        "connect_get_uri", "connect_is_secure", "connect_list_all_domains",
+        "domain_get_autostart", "domain_get_info", "domain_get_max_memory",
+        "domain_get_os_type", "domain_get_state", "domain_has_managed_save_image",
+        "domain_is_active", "domain_is_persistent", "domain_lookup_by_id",
+        "domain_lookup_by_name", "domain_lookup_by_uuid",
+    })  # fmt: skip
 
     def __init__(self) -> None:
         self._driver: QemuDriver | None = None
