@@ -284,6 +284,27 @@ class ProcessesCPU:
         return _Reading({pid: stat[1] for pid in pids if (stat := process_stat(pid))})
 
 
+#: Turns each side takes in paired_latency.
+LATENCY_TURNS = 3
+
+
+def paired_latency(
+    env_ours: dict[str, str], env_theirs: dict[str, str] | None
+) -> tuple[float, float | None]:
+    """info() latency of each side (us), the two taking turns LATENCY_TURNS times (a client
+    process each turn, its median of five rounds), and the median of each side's turns: over
+    tls and ssh a round trip is two to five times the unix one and moves with the machine by
+    a fifth from one minute to the next, so one turn each, one after the other, compared the
+    machine of two moments more than the two daemons."""
+    ours: list[float] = []
+    theirs: list[float] = []
+    for _ in range(LATENCY_TURNS):
+        ours.append(run_worker("pyvirt", "info", 0, 0, env_ours)["latency_us"])
+        if env_theirs is not None:
+            theirs.append(run_worker("libvirt", "info", 0, 0, env_theirs)["latency_us"])
+    return statistics.median(ours), statistics.median(theirs) if theirs else None
+
+
 def transport_rows(seconds: float) -> None:
     """info() latency and calls/s over tls and ssh, pyvirtd beside libvirtd, each behind the
     same transport set up the same way (benchmarks/_transports.py), with the CPU per call of
@@ -301,12 +322,7 @@ def transport_rows(seconds: float) -> None:
             for name, t in found.items():
                 env_o = {**os.environ, "PYVIRT_BENCH_URI": t.ours}
                 env_t = {**os.environ, "PYVIRT_BENCH_URI": t.theirs or ""}
-                ours = run_worker("pyvirt", "info", seconds, 0, env_o)["latency_us"]
-                theirs = (
-                    run_worker("libvirt", "info", seconds, 0, env_t)["latency_us"]
-                    if t.theirs
-                    else None
-                )
+                ours, theirs = paired_latency(env_o, env_t if t.theirs else None)
                 row(f"latency, 1 client, info() over {name}", ours, theirs, "us", True)
                 our_cpu = ProcessesCPU(t.our_trees)
                 their_cpu = ProcessesCPU(t.their_trees, t.their_processes)
