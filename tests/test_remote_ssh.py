@@ -342,6 +342,33 @@ def test_nothing_listening_is_sshs_connection_refused(sshd: Sshd) -> None:
     )
 
 
+def test_ssh_gone_before_the_greeting_is_sshs_reason_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ssh that fails at once (here: its end of the socket pair already closed, as when it
+    could not connect) may be gone before the client's greeting is sent: the send's EPIPE
+    must give libvirt's words with ssh's, as a failed read does (CI once got a ValueError
+    from the ssh endpoint there)."""
+    from pyvirt.rpc import _channel
+    from pyvirt.rpc._ssh import TunnelSocket
+
+    said = "ssh: connect to host 127.0.0.1 port 9: Connection refused"
+
+    def gone_tunnel(_endpoint: str, _timeout: float) -> TunnelSocket:
+        ours, theirs = socket.socketpair()
+        sock = TunnelSocket(fileno=ours.detach())
+        sock.proc = subprocess.Popen(["sh", "-c", f"echo '{said}' >&2; exit 255"],
+                                     stdin=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        theirs.close()
+        return sock
+
+    monkeypatch.setattr(_channel, "open_socket", gone_tunnel)
+    channel = _channel.Channel('ssh:["ssh", "--", "127.0.0.1", "true"]')
+    with pytest.raises(pyvirt.VirtError) as info:
+        channel.connect(5.0)
+    assert info.value.message == f"Cannot recv data: {said}: Connection reset by peer"
+
+
 def test_missing_ssh_binary(sshd: Sshd) -> None:
     assert _error(sshd.uri("command=/nonexistent/ssh")).message == (
         "Cannot recv data: libvirt:  error : cannot execute binary /nonexistent/ssh: "

@@ -319,8 +319,12 @@ class Channel:
             sock.close()
             raise
         except OSError as exc:
+            # An ssh tunnel whose ssh has already left (it could not connect) takes nothing
+            # more: libvirt's words for that come with ssh's own (read before the close).
+            failure = getattr(sock, "failure", None)
+            error = failure(reset=True) if failure is not None else connect_error(self.endpoint, exc)
             sock.close()
-            raise connect_error(self.endpoint, exc) from None
+            raise error from None
         except BaseException:
             sock.close()
             raise
