@@ -17,6 +17,7 @@ import struct
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 SYSTEM_PYTHON = "/usr/bin/python3"
@@ -126,3 +127,16 @@ def conditions() -> str:
         f"{usable} of {os.cpu_count()} cores usable, load average {one:.2f} {five:.2f} "
         f"{fifteen:.2f}, {runnable} runnable now"
     )
+
+
+def best_of(fn: Callable[[], object], n: int, rounds: int) -> float:
+    """The least CPU seconds (this process's) per call of *rounds* rounds of *n* calls of *fn*:
+    the figure the in-process benchmarks (client_call, worker_call) compare, as the load of
+    a shared machine disturbs the best round least."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.process_time()
+        for _ in range(n):
+            fn()
+        best = min(best, time.process_time() - start)
+    return best / n

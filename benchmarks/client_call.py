@@ -25,14 +25,13 @@ import os
 import signal
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _daemons import conditions, start_pyvirtd  # noqa: E402
+from _daemons import best_of, conditions, start_pyvirtd  # noqa: E402
 
 
 class _RecordingSocket:
@@ -69,17 +68,6 @@ class _CannedSocket:
 
     def fileno(self) -> int:
         return int(self.real.fileno())
-
-
-def best_of(fn: Callable[[], object], n: int, rounds: int = 7) -> float:
-    """The least CPU seconds per call of *rounds* rounds of *n* calls."""
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.process_time()
-        for _ in range(n):
-            fn()
-        best = min(best, time.process_time() - start)
-    return best / n
 
 
 def calls_per(fn: Callable[[], object], n: int = 1000) -> float:
@@ -125,7 +113,7 @@ def main() -> None:
             link._serials = itertools.repeat(serial)
             print(f"{'client, one info()':<40}{'CPU us/call':>12}")
             print(f"  {'round trip through pyvirtd':<38}{real_cpu * 1e6:>12.2f}")
-            print(f"  {'Python path alone (canned reply)':<38}{best_of(dom.info, n) * 1e6:>12.2f}")
+            print(f"  {'Python path alone (canned reply)':<38}{best_of(dom.info, n, 7) * 1e6:>12.2f}")
             print(f"  {'function calls per info()':<38}{calls_per(dom.info):>12.1f}")
             channel._sock = real
         finally:

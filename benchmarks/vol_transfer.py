@@ -12,8 +12,12 @@ bytes through their own daemon and stream protocol.  Files are removed afterward
 take turns, ROUNDS times, and the median of each is shown: on a VM whose free memory goes back
 to the host, writing new page-cache pages costs a different amount from one run to the next.
 
-Measured here (2 CPUs, load ~1, libvirt 9.0, 1 GiB, median of 5): vol-upload 882 MiB/s
-(libvirtd 675, ratio 1.31), vol-download 480 MiB/s (libvirtd 423, 1.13).  Whoever receives
+Measured here (2 CPUs, load ~1, libvirt 9.0, 1 GiB, median of 5), while new page-cache
+pages were slow (a 1 GiB dd at 1.0 GB/s): vol-upload 882 MiB/s (libvirtd 675, ratio 1.31),
+vol-download 480 MiB/s (libvirtd 423, 1.13).  Later the same hour, with them fast (dd at 2.2
+GB/s), libvirtd moved 1,048-1,291 MiB/s up and 633-1,025 down, pyvirt 741-963 and 477-605:
+0.57-0.83 and 0.58-0.79; the machine then sat idle a third of the time, so pyvirt's pipeline
+waits somewhere (not found yet).  Whoever receives
 spends most of its time in the kernel copying into the page cache; since the receiver writes
 on a thread of its own (pyvirt._write_behind: the worker for an upload, pyvirsh for a
 download), receiving the next piece overlaps writing this one, as libvirtd's does with its

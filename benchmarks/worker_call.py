@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _daemons import conditions  # noqa: E402
+from _daemons import best_of, conditions  # noqa: E402
 from pyvirt import DomainRef  # noqa: E402
 from pyvirt.rpc import (  # noqa: E402
     DISPATCH,
@@ -52,17 +51,6 @@ from pyvirtd._worker import WorkerServer, _load_state_driver  # noqa: E402
 def frames(proc: int, serial: int, args: list[Any]) -> list[bytes]:
     header = Header(PROGRAM_REMOTE, 1, proc, MessageType.CALL, serial, Status.OK)
     return [VERSION_FRAME, header.pack() + encode(args)]
-
-
-def best_of(fn: Callable[[], object], n: int, rounds: int = 5) -> float:
-    """The least CPU seconds per call of *rounds* rounds of *n* calls."""
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.process_time()
-        for _ in range(n):
-            fn()
-        best = min(best, time.process_time() - start)
-    return best / n
 
 
 def main() -> None:
@@ -117,7 +105,7 @@ def main() -> None:
         }
         print(f"{'worker step of one info()':<28}{'CPU us/call':>12}")
         for label, fn in steps.items():
-            print(f"  {label:<26}{best_of(fn, n) * 1e6:>12.2f}")
+            print(f"  {label:<26}{best_of(fn, n, 5) * 1e6:>12.2f}")
         state.shutdown()
         state.cleanup()
     print(f"conditions at end: {conditions()}")

@@ -72,7 +72,11 @@ def worker(
     with tempfile.TemporaryDirectory(prefix="pvquick-") as rundir:
         server = WorkerServer("test", state, rundir, _OPTIONS)
         sent: list[bytes] = []
-        server.transport.send = lambda _ident, data: not sent.append(data)  # type: ignore[method-assign, func-returns-value, assignment]
+        def queue(_ident: bytes, data: bytes) -> bool:
+            sent.append(data)
+            return True
+
+        server.transport.send = queue  # type: ignore[method-assign, assignment]
         server.handle("rw", b"c", _frames(PROC_CONNECT_OPEN, 1, ["test:///default", 0]))
         try:
             yield server, sent, ran_on

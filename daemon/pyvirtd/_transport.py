@@ -389,22 +389,15 @@ class ZmtpServer:
             self._flush(peer)
 
     def _read(self, peer: _Peer) -> None:
-        fds: list[int] = []
         try:
             if peer.adopting:
-                assert isinstance(peer.sock, socket.socket)
-                data, ancillary, _flags, _addr = peer.sock.recvmsg(
-                    peer.recv_size, ADOPT_ANCILLARY_SIZE, socket.MSG_CMSG_CLOEXEC
-                )
-                fds = received_fds(ancillary)
+                data = self._recv_offer(peer)
             else:
                 data = peer.sock.recv(peer.recv_size)
         except (BlockingIOError, InterruptedError):
             return
         except OSError:
             data = b""
-        if fds:
-            self._offered(peer, fds, data)
         if not data:
             self.drop(peer.ident)
             return
@@ -445,14 +438,21 @@ class ZmtpServer:
             self._extensions(peer)
 
     # -- an ssh session's pipes (pyvirt.rpc._adopt) -------------------------------------------
-    def _offered(self, peer: _Peer, fds: list[int], data: bytes) -> None:
-        """Descriptors came with *data*: keep them for the ADOPT they came with, or close
-        them (anything else that carries descriptors gets them closed)."""
-        if ADOPT not in data:
+    def _recv_offer(self, peer: _Peer) -> bytes:
+        """A read of a connection that may still hand over its pipes (recvmsg, not recv, on
+        the hot path only until its first message): descriptors that came with an ADOPT are
+        kept for it, any others closed."""
+        assert isinstance(peer.sock, socket.socket)
+        data, ancillary, _flags, _addr = peer.sock.recvmsg(
+            peer.recv_size, ADOPT_ANCILLARY_SIZE, socket.MSG_CMSG_CLOEXEC
+        )
+        fds = received_fds(ancillary)
+        if fds and ADOPT in data:
+            _close_all(self._offers.pop(peer.ident, []))
+            self._offers[peer.ident] = fds
+        else:
             _close_all(fds)
-            return
-        _close_all(self._offers.pop(peer.ident, []))
-        self._offers[peer.ident] = fds
+        return data
 
     def _extensions(self, peer: _Peer) -> None:
         """pyvirt's own ZMTP commands from *peer*: only ADOPT, from a worker's unix client."""
