@@ -111,9 +111,9 @@ def _count_polls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     polls: list[int] = []
     real = _channel.Channel._spin
 
-    def counted(self: _channel.Channel, sock: object) -> bool:
+    def counted(self: _channel.Channel, sock: object, start: float) -> bool:
         polls.append(1)
-        return real(self, sock)  # type: ignore[arg-type]
+        return real(self, sock, start)  # type: ignore[arg-type]
 
     monkeypatch.setattr(_channel.Channel, "_spin", counted)
     return polls
@@ -236,3 +236,87 @@ def test_a_daemon_spin_that_saw_nothing_makes_the_next_rounds_sleep_at_once() ->
         finally:
             client.close()
             server.close()
+
+
+# -- the client's stretched poll: two sleepers must not keep each other slow ------------------
+def _fresh_channel() -> _channel.Channel:
+    return _channel.Channel("ipc:///nowhere")  # never connected: only its waiting rule runs
+
+
+@pytest.mark.skipif(_channel._SPIN == 0, reason="PYVIRT_SPIN_US=0 turns polling off")
+def test_a_reply_just_after_the_poll_stretches_the_next_poll_instead_of_backing_off() -> None:
+    channel = _fresh_channel()
+    channel._missed(_channel._SPIN * 2)
+    assert channel._spin_window == pytest.approx(_channel._SPIN * 2.5)
+    assert channel._spin_skip == 0  # the next call polls
+
+
+@pytest.mark.skipif(_channel._SPIN == 0, reason="PYVIRT_SPIN_US=0 turns polling off")
+def test_a_stretch_never_passes_its_limit() -> None:
+    channel = _fresh_channel()
+    channel._missed(_channel._SPIN_STRETCH_MAX)
+    assert channel._spin_window == _channel._SPIN_STRETCH_MAX
+
+
+@pytest.mark.skipif(_channel._SPIN == 0, reason="PYVIRT_SPIN_US=0 turns polling off")
+def test_a_reply_far_after_the_poll_backs_off_as_before() -> None:
+    channel = _fresh_channel()
+    channel._missed(_channel._SPIN * 2)
+    channel._missed(_channel._SPIN_STRETCH_MAX * 1.01)
+    assert channel._spin_window == _channel._SPIN
+    assert (channel._spin_skip, channel._spin_backoff) == (1, 2)
+    channel._missed(1.0)
+    assert (channel._spin_skip, channel._spin_backoff) == (2, 4)
+
+
+@pytest.mark.skipif(_channel._SPIN == 0, reason="PYVIRT_SPIN_US=0 turns polling off")
+def test_a_quick_reply_clears_the_count_of_slow_ones() -> None:
+    channel = _fresh_channel()
+    channel._missed(_channel._SPIN * 2)
+    for _ in range(_channel._SLOW_HITS_MAX - 1):
+        channel._stretched_hit(_channel._SPIN * 1.5)
+    channel._stretched_hit(_channel._SPIN / 2)
+    assert channel._slow_hits == 0
+    channel._stretched_hit(_channel._SPIN * 1.5)
+    assert channel._spin_window > _channel._SPIN  # the stretch stays while it catches replies
+
+
+@pytest.mark.skipif(_channel._SPIN == 0, reason="PYVIRT_SPIN_US=0 turns polling off")
+def test_stretched_polls_that_only_catch_slow_replies_stop_for_a_while() -> None:
+    channel = _fresh_channel()
+    channel._missed(_channel._SPIN * 3)
+    for _ in range(_channel._SLOW_HITS_MAX):
+        channel._stretched_hit(_channel._SPIN * 2.5)
+    assert channel._spin_window == _channel._SPIN
+    assert channel._stretch_rest == _channel._STRETCH_REST
+    channel._missed(_channel._SPIN * 2)  # a near miss while resting backs off
+    assert channel._spin_window == _channel._SPIN
+    assert channel._spin_skip == 1
+
+
+@pytest.mark.skipif(_channel._SPIN == 0, reason="PYVIRT_SPIN_US=0 turns polling off")
+def test_a_resting_channel_stretches_again_once_the_rest_is_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Through a real pyvirtd: each call counts the rest down, polled or not."""
+    monkeypatch.setattr(_channel, "_GATE", SpinGate(every=1, source=lambda: 0))
+    with running_daemon():
+        conn = pyvirt.open(URI)
+        try:
+            dom = conn.lookup_domain_by_name("test")
+            channel = _only_channel(conn)
+            channel._stretch_rest = 20
+            for _ in range(20):
+                dom.info()
+            assert channel._stretch_rest == 0
+            channel._missed(_channel._SPIN * 2)
+            assert channel._spin_window > _channel._SPIN
+        finally:
+            conn.close()
+
+
+def _only_channel(conn: pyvirt.Connection) -> _channel.Channel:
+    """The channel a connection's calls go through (the worker's)."""
+    link = conn._driver._worker  # type: ignore[attr-defined]
+    assert link is not None
+    return link.channel  # type: ignore[no-any-return]

@@ -79,6 +79,26 @@ def _spin_seconds() -> float:
 #: slow, and polling would only take CPU from it): see Channel.recv.
 _SPIN = _spin_seconds()
 _SPIN_BACKOFF_MAX = 64
+#: Longest a poll may be stretched to catch a reply that came just after the poll gave up.
+#:
+#: Two sleepers keep each other slow: a client that sleeps for its reply sends its next
+#: call only after its wake-up, later than the worker's poll lasts, so the worker sleeps
+#: too, and its wake-up makes the reply later than the client's poll.  Over tls a round trip
+#: is then ~135 us on this virtual machine and each side's misses only lengthen its
+#: back-off; with either side polling through once, both catch the other's messages and
+#: the round trip is ~38 us.  So a reply that came within this time of the call makes the
+#: next call poll that long (a quarter more), until a reply comes much later (back off as
+#: before) or _SLOW_HITS_MAX stretched polls in a row caught replies that were slow all the
+#: same (a peer behind ssh, a slow call): polling then only spends CPU, and the channel
+#: keeps to ``_SPIN`` for _STRETCH_REST calls.
+#: Each poll yields the core between its reads (``sched_yield``): a peer woken on the
+#: polling thread's core runs at once instead of queueing behind the poll (measured over
+#: tls: otherwise the worker's wake-ups queued, its own SpinGate closed, and the round trip
+#: stayed at ~65 us in one run of three).
+_SPIN_STRETCH_MAX = 4 * _SPIN
+_yield = os.sched_yield
+_SLOW_HITS_MAX = 256
+_STRETCH_REST = 4096
 #: Polls only while a core is idle: a thread whose recent waits queued for a CPU sleeps at
 #: once, so polling clients never crowd out the worker on a busy machine (see _spin_gate).
 _GATE = SpinGate()
@@ -267,6 +287,9 @@ class Channel:
         "_sock",
         "_spin_skip",
         "_spin_backoff",
+        "_spin_window",
+        "_slow_hits",
+        "_stretch_rest",
         "_tls",
     )
 
@@ -296,6 +319,9 @@ class Channel:
         self.recv_size = _RECV_SIZE
         self._spin_skip = 0  # calls left that wait without polling first (see recv)
         self._spin_backoff = 1  # calls to skip after the next poll that sees nothing
+        self._spin_window = _SPIN  # how long the next poll lasts (see _SPIN_STRETCH_MAX)
+        self._slow_hits = 0  # stretched polls in a row whose reply came after _SPIN
+        self._stretch_rest = 0  # calls left before a poll may be stretched again
 
     # -- connecting ------------------------------------------------------------------------
     def connect(self, timeout: float = 5.0) -> None:
@@ -583,31 +609,58 @@ class Channel:
         if reply and self._decoder.replies:
             self._send_replies()
 
-    def _spin(self, sock: socket.socket) -> bool:
-        """Poll for a reply for up to ``_SPIN`` seconds; True when a message is queued.
+    def _spin(self, sock: socket.socket, start: float) -> bool:
+        """Poll for a reply for up to ``_spin_window`` seconds from *start*; True when a
+        message is queued.
 
         A poll that saw nothing makes the next calls sleep at once (1, then 2, 4 ... up to
         ``_SPIN_BACKOFF_MAX`` calls after each further miss; a hit starts again at 1), so a
-        busy peer (many clients, a slow call) costs no CPU in polling for long.
+        busy peer (many clients, a slow call) costs no CPU in polling for long; unless the
+        reply comes soon after (:meth:`_missed`).
         """
-        end = time.perf_counter() + _SPIN
+        end = start + self._spin_window
         while True:
             try:
                 data = sock.recv(self.recv_size, socket.MSG_DONTWAIT)
             except BlockingIOError:
                 if time.perf_counter() < end:
+                    _yield()
                     continue
-                self._spin_skip = self._spin_backoff
-                self._spin_backoff = min(self._spin_backoff * 2, _SPIN_BACKOFF_MAX)
                 return False
             except OSError:
                 data = b""
             self._take(data)
             if self._messages:
                 self._spin_backoff = 1
+                if self._spin_window > _SPIN:
+                    self._stretched_hit(time.perf_counter() - start)
                 return True
             if not self.connected:
                 return False
+
+    def _stretched_hit(self, waited: float) -> None:
+        """A stretched poll caught its reply after *waited* seconds (see _SPIN_STRETCH_MAX)."""
+        if waited <= _SPIN:
+            # The peer answers at once now: the stretch did its work.  The window stays:
+            # round trips near ``_SPIN`` (tls: 38-50 us) would otherwise miss, sleep and
+            # stretch again by turns; a long window costs only on a miss, once.
+            self._slow_hits = 0
+            return
+        self._slow_hits += 1
+        if self._slow_hits >= _SLOW_HITS_MAX:
+            self._spin_window = _SPIN
+            self._slow_hits = 0
+            self._stretch_rest = _STRETCH_REST
+
+    def _missed(self, waited: float) -> None:
+        """A poll saw nothing and the reply came *waited* seconds after the call's wait
+        began: a near miss stretches the next poll, anything else backs off."""
+        if waited <= _SPIN_STRETCH_MAX and not self._stretch_rest:
+            self._spin_window = min(_SPIN_STRETCH_MAX, waited * 1.25)
+            return
+        self._spin_window = _SPIN
+        self._spin_skip = self._spin_backoff
+        self._spin_backoff = min(self._spin_backoff * 2, _SPIN_BACKOFF_MAX)
 
     def recv(self, timeout: float) -> list[bytes]:
         """The next message; raise if the peer goes away or nothing comes in *timeout*.
@@ -630,10 +683,17 @@ class Channel:
         try:
             if _SPIN:
                 idle_core = _GATE.allows()  # counts every wait, polled or not
+                if self._stretch_rest:
+                    self._stretch_rest -= 1
                 if self._spin_skip:
                     self._spin_skip -= 1
-                elif alone and idle_core and self._spin(sock):
-                    return messages.popleft()
+                elif alone and idle_core:
+                    start = time.perf_counter()
+                    if self._spin(sock, start):
+                        return messages.popleft()
+                    message = self._wait(sock, timeout)
+                    self._missed(time.perf_counter() - start)
+                    return message
             return self._wait(sock, timeout)
         finally:
             _waiting.discard(self)
