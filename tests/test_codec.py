@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import msgpack
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyvirt import DomainRecord, DomainState, ObjectEvent
+from pyvirt.rpc import _codec
 from pyvirt.rpc._codec import ProtocolError, decode, encode
 
 FIELDS = ["web", "6695eb01-f6a4-8304-79aa-97f2502e193f", 3, 1, 2, True, False, True]
@@ -109,3 +112,41 @@ def test_threads_encoding_at_once_do_not_mix_their_records() -> None:
     for thread in threads:
         thread.join()
     assert not errors
+
+
+def _decoded(body: bytes) -> object:
+    try:
+        return decode(body)
+    except ProtocolError:
+        return ProtocolError
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.binary(max_size=_codec._SMALL))
+def test_small_bodies_are_read_as_with_every_limit_spelt_out(body: bytes) -> None:
+    """Bodies up to _SMALL are unpacked with msgpack's own limits (the body's size): they
+    take and refuse what the spelt-out limits take and refuse."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_codec, "_SMALL", -1)  # every unpack spells the limits out
+        expected = _decoded(body)
+    got = _decoded(body)
+    if isinstance(expected, float) and expected != expected:  # NaN
+        assert isinstance(got, float) and got != got
+    else:
+        assert got == expected
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"\xdd\xff\xff\xff\xff",  # an array longer than the body
+        b"\xdf\x00\x01\x00\x00",  # a map of 65536 pairs
+        b"\xdb\xff\xff\xff\xff",  # a string longer than the body
+        b"\xc7\x05\x03\x01",  # a record cut short
+        b"\x81\x01\x02",  # a map keyed by a number
+        msgpack.packb({str(i): i for i in range(_codec.MAX_MAP + 1)}),  # over MAX_MAP
+        msgpack.packb([msgpack.ExtType(3, msgpack.packb([1] * 3))]),  # a malformed record
+    ],
+)
+def test_malformed_bodies_are_refused_small_or_large(body: bytes) -> None:
+    assert _decoded(body) is ProtocolError

@@ -153,6 +153,64 @@ def test_message_over_the_limit_across_frames_is_refused():
         decoder.feed(encode_frames([b"a" * 60, b"b" * 60]))
 
 
+def _ready_decoder(max_message: int = 1 << 20) -> Decoder:
+    decoder = Decoder(b"DEALER", max_message=max_message)
+    assert decoder.feed(handshake(b"ROUTER", True)) == []
+    return decoder
+
+
+def _byte_by_byte(wire: bytes, max_message: int = 1 << 20) -> list[list[bytes]] | str:
+    """What the decoder's general loop reads from *wire* fed one byte at a time (the error's
+    text when it refuses it)."""
+    decoder = _ready_decoder(max_message)
+    got: list[list[bytes]] = []
+    try:
+        for i in range(len(wire)):
+            got.extend(decoder.feed(wire[i : i + 1]))
+    except ZmtpError as exc:
+        return str(exc)
+    return got
+
+
+def _whole(wire: bytes, max_message: int = 1 << 20) -> list[list[bytes]] | str:
+    try:
+        return _ready_decoder(max_message).feed(wire)
+    except ZmtpError as exc:
+        return str(exc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.binary(max_size=255),
+    st.one_of(st.binary(max_size=300), st.binary(min_size=250, max_size=70000)),
+    st.integers(min_value=64, max_value=1 << 17),
+)
+def test_a_whole_message_read_at_once_is_what_the_byte_by_byte_reading_gives(
+    first, second, limit
+):
+    """One whole two-frame message in one read takes a shorter path (every call and reply
+    does): its frames, and its refusals over the size limit, are the general loop's."""
+    wire = encode_two(first, second)
+    assert _whole(wire, limit) == _byte_by_byte(wire, limit)
+
+
+@pytest.mark.parametrize(
+    "wire",
+    [
+        encode_two(b"PYV1", b"x" * 10) + encode_two(b"PYV1", b"y"),  # two messages
+        encode_frames([b"a", b"b", b"c"]),  # three frames
+        encode_two(b"PYV1", b"x" * 10)[:-1],  # a message cut short
+        encode_two(b"PYV1", b"x" * 300)[:-1],
+        command(b"PING", b"\x00\x01\x00"),  # a command
+        b"\x01\x04PYV1\x04\x01x",  # a command flag on the second frame
+        b"\x01\x04PYV1\x08\x01x",  # reserved flags
+        b"\x01\x04PYV1\x02\x00\x00",  # a long frame's size cut short
+    ],
+)
+def test_anything_but_one_whole_message_is_read_as_before(wire):
+    assert _whole(wire) == _byte_by_byte(wire)
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=300), st.integers(min_value=1, max_value=50))
 def test_random_bytes_after_the_handshake_never_escape_as_other_errors(data, step):
