@@ -33,7 +33,15 @@ from pyvirt.rpc._codec import ProtocolError, decode, encode
 from pyvirt.rpc._procs import PROC_EVENT, PROC_EVENT_ATTACH, PROC_EVENT_DETACH
 from pyvirt.rpc._session import OPEN_TIMEOUT
 from pyvirt.rpc._stub_support import checked_result
-from pyvirt.rpc._wire import _HEADER, PROGRAM_REMOTE, VERSION_FRAME, MessageType, split_frames
+from pyvirt.rpc._wire import (
+    _HEADER,
+    PROGRAM_REMOTE,
+    PROGRAM_VERSION,
+    VERSION_FRAME,
+    MessageType,
+    Status,
+    split_frames,
+)
 from pyvirt.rpc._zmtp import encode_two
 
 # Not typing.TYPE_CHECKING: the client imports this module on every remote pyvirsh run.
@@ -92,6 +100,16 @@ def relayed(link: Link, call_timeout: float) -> Link:
     return link
 
 
+#: The wire bytes before a call's body shorter than 256 bytes: the version frame, then the
+#: short frame header of the body without its size byte (see pyvirt.rpc._zmtp.encode_two).
+_SHORT_CALL = encode_two(VERSION_FRAME, b"")[:-1]
+_SIZE_BYTE = [bytes((size,)) for size in range(256)]
+_unpack_header = _HEADER.unpack_from
+_HEADER_SIZE = _HEADER.size
+_REPLY = int(MessageType.REPLY)
+_ERROR = int(Status.ERROR)
+
+
 def _exchange(
     channel: Channel,
     program: int,
@@ -102,9 +120,18 @@ def _exchange(
     keepalive: Keepalive = None,
     resend_ok: bool = False,
 ) -> Any:
+    """Send one call and return its reply's value (raise the error it carries).
+
+    Written out for the common case, a short call and its own well-formed reply: what
+    ``encode_two``, ``split_frames`` and ``reply_value`` do, checked the same, without their
+    frames.  Measured with 16 client processes on 2 cores, where every call runs with cold
+    caches, each Python frame less on a call's path is CPU the worker gets; anything else
+    (a long call, a reply that is not ours or is malformed) takes the general functions."""
+    body = _pack_header(program, 1, proc, 0, serial, 0) + encode(args)
+    size = len(body)
     # A large call may wait for the peer to take it: that wait counts against the call's time.
     channel.send_bytes(
-        encode_two(VERSION_FRAME, _pack_header(program, 1, proc, 0, serial, 0) + encode(args)),
+        _SHORT_CALL + _SIZE_BYTE[size] + body if size < 256 else encode_two(VERSION_FRAME, body),
         timeout,
         resend_ok=resend_ok,
     )
@@ -113,6 +140,25 @@ def _exchange(
         frames = (
             channel.recv(timeout) if keepalive is None else channel.recv_alive(timeout, keepalive)
         )
+        payload = frames[-1]
+        if len(frames) == 2 and frames[0] == VERSION_FRAME and len(payload) >= _HEADER_SIZE:
+            got_program, version, _proc, kind, got_serial, status = _unpack_header(payload)
+            if (
+                kind == _REPLY
+                and got_serial == serial
+                and got_program == program
+                and version == PROGRAM_VERSION
+                and status <= _ERROR
+            ):
+                try:
+                    value = decode(payload[_HEADER_SIZE:])
+                except ProtocolError as exc:
+                    raise lost(f"malformed reply from the daemon: {exc}") from None
+                if status == _ERROR:
+                    if not isinstance(value, dict):
+                        raise lost("malformed error reply from the daemon")
+                    raise VirtError.from_fields(value)
+                return value
         try:
             reply, body = split_frames(frames)
         except ProtocolError as exc:
@@ -189,9 +235,22 @@ class Link:
             channel = self.channel
             if channel.dead or (not channel.local and channel.poll_events()):
                 raise LinkGone(lost("the connection to the daemon was lost"))
-            return self._exchange(
-                channel, program, proc, args, self.call_timeout, self.keepalive, resend_ok=True
-            )
+            try:  # (self._exchange written out: a frame less on every call)
+                return _exchange(
+                    channel,
+                    program,
+                    proc,
+                    next(self._serials),
+                    args,
+                    self.call_timeout,
+                    self.keepalive,
+                    True,
+                )
+            except VirtError as exc:
+                if _session_gone(exc):
+                    channel.dead = True
+                    raise LinkGone(exc) from None
+                raise
 
     def call(self, program: int, proc: int, args: Any, timeout: float) -> Any:
         """One call that gives up after *timeout* seconds."""

@@ -1,0 +1,175 @@
+"""One call of the synchronous client against a scripted peer: what it sends, and what it
+makes of each kind of reply.
+
+The exchange reads a short call's own well-formed reply on a path of its own (the common
+case, written out for speed) and everything else through the general functions; both must
+give the same answers: the value, the error the reply carries, a stale reply skipped, a
+malformed one refused as a lost connection.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from pyvirt import DomainInfo, DomainState, ErrorCode, VirtError
+from pyvirt.rpc._channel import Channel
+from pyvirt.rpc._codec import decode, encode
+from pyvirt.rpc._sync_backend import _exchange
+from pyvirt.rpc._wire import _HEADER, PROGRAM_REMOTE, VERSION_FRAME
+from pyvirt.rpc._zmtp import Decoder, encode_frames, encode_two, handshake
+
+_REPLY, _EVENT = 1, 2
+_INFO = DomainInfo(DomainState.RUNNING, 8388608, 2097152, 2, 12345)
+
+#: A peer's answer to the call it read: (program, procedure, serial, body) -> wire bytes.
+Script = Callable[[int, int, int, bytes], bytes]
+
+
+def _reply(program: int, proc: int, serial: int, value: object, status: int = 0) -> bytes:
+    return encode_two(
+        VERSION_FRAME, _HEADER.pack(program, 1, proc, _REPLY, serial, status) + encode(value)
+    )
+
+
+@contextmanager
+def _peer(tmp_path: Path, script: Script) -> Iterator[tuple[Channel, list[list[bytes]]]]:
+    """A channel to a hand-played ROUTER that answers each call it reads as *script* says;
+    the calls it read, as frames, in the list."""
+    path = str(tmp_path / "peer")
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(path)
+    server.listen(1)
+    server.settimeout(5)
+    calls: list[list[bytes]] = []
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        conn.settimeout(5)
+        decoder = Decoder(b"ROUTER")
+        conn.sendall(handshake(b"ROUTER", True))
+        try:
+            while True:
+                data = conn.recv(65536)
+                if not data:
+                    return
+                for frames in decoder.feed(data):
+                    calls.append(frames)
+                    program, _v, proc, _t, serial, _s = _HEADER.unpack_from(frames[1])
+                    conn.sendall(script(program, proc, serial, frames[1][_HEADER.size :]))
+        finally:
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    channel = Channel(f"ipc://{path}")
+    channel.connect()
+    assert channel.wait_connected(5)
+    try:
+        yield channel, calls
+    finally:
+        channel.close()
+        thread.join(5)
+        server.close()
+
+
+def _call(channel: Channel, args: object, serial: int = 7) -> object:
+    return _exchange(channel, PROGRAM_REMOTE, 16, serial, args, 5.0)
+
+
+def test_a_short_call_goes_out_as_two_frames_and_its_reply_is_its_value(tmp_path):
+    def script(program: int, proc: int, serial: int, body: bytes) -> bytes:
+        return _reply(program, proc, serial, _INFO)
+
+    with _peer(tmp_path, script) as (channel, calls):
+        assert _call(channel, ["dom"]) == _INFO
+    assert calls[0][0] == VERSION_FRAME
+    assert _HEADER.unpack_from(calls[0][1]) == (PROGRAM_REMOTE, 1, 16, 0, 7, 0)
+    assert decode(calls[0][1][_HEADER.size :]) == ["dom"]
+
+
+@pytest.mark.parametrize("size", [200, 255, 256, 70000])
+def test_calls_and_replies_of_every_size_cross_whole(tmp_path, size):
+    text = "x" * size
+
+    def script(program: int, proc: int, serial: int, body: bytes) -> bytes:
+        return _reply(program, proc, serial, decode(body)[0] * 2)
+
+    with _peer(tmp_path, script) as (channel, calls):
+        assert _call(channel, [text]) == text * 2
+    assert decode(calls[0][1][_HEADER.size :]) == [text]
+
+
+def test_the_error_a_reply_carries_is_raised(tmp_path):
+    fields = VirtError.from_fields(
+        {
+            "code": int(ErrorCode.NO_DOMAIN),
+            "message": "Domain not found: no domain with matching name 'x'",
+        }
+    ).to_fields()
+
+    def script(program: int, proc: int, serial: int, body: bytes) -> bytes:
+        return _reply(program, proc, serial, fields, 1)
+
+    with _peer(tmp_path, script) as (channel, _calls):
+        with pytest.raises(VirtError) as err:
+            _call(channel, ["x"])
+    assert err.value.code == ErrorCode.NO_DOMAIN
+    assert err.value.message == fields["message"]
+
+
+def test_a_stale_reply_and_an_event_before_ours_are_skipped(tmp_path):
+    def script(program: int, proc: int, serial: int, body: bytes) -> bytes:
+        stale = _reply(program, proc, serial - 1, "stale")
+        event = encode_two(VERSION_FRAME, _HEADER.pack(program, 1, 1, _EVENT, 0, 0) + encode(None))
+        return stale + event + _reply(program, proc, serial, "ours")
+
+    with _peer(tmp_path, script) as (channel, _calls):
+        assert _call(channel, []) == "ours"
+
+
+@pytest.mark.parametrize(
+    ("wire", "words"),
+    [
+        (
+            lambda p, c, s: encode_two(
+                VERSION_FRAME, _HEADER.pack(p, 1, c, _REPLY, s, 0) + b"\xc1"
+            ),
+            "malformed reply from the daemon",
+        ),
+        (lambda p, c, s: _reply(p, c, s, "not a dict", 1), "malformed error reply from the daemon"),
+        (
+            lambda p, c, s: encode_two(VERSION_FRAME, _HEADER.pack(p, 9, c, _REPLY, s, 0)),
+            "malformed reply from the daemon: unsupported version 9",
+        ),
+        (
+            lambda p, c, s: encode_two(VERSION_FRAME, _HEADER.pack(p, 1, c, _REPLY, s, 3)),
+            "malformed reply from the daemon: malformed header",
+        ),
+        (
+            lambda p, c, s: encode_two(VERSION_FRAME, b"short"),
+            "malformed reply from the daemon: message shorter than its header",
+        ),
+        (
+            lambda p, c, s: encode_two(b"PYV9", _HEADER.pack(p, 1, c, _REPLY, s, 0)),
+            "malformed reply from the daemon: unsupported protocol version",
+        ),
+        (
+            lambda p, c, s: encode_frames([VERSION_FRAME, b"a", b"b"]),
+            "malformed reply from the daemon: expected 2 frames, got 3",
+        ),
+    ],
+)
+def test_a_malformed_reply_is_a_lost_connection_naming_what_was_wrong(tmp_path, wire, words):
+    def script(program: int, proc: int, serial: int, body: bytes) -> bytes:
+        return wire(program, proc, serial)  # type: ignore[no-any-return]
+
+    with _peer(tmp_path, script) as (channel, _calls):
+        with pytest.raises(VirtError) as err:
+            _call(channel, [])
+    assert err.value.code == ErrorCode.RPC
+    assert err.value.message.startswith(words) or words in err.value.message
