@@ -16,10 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from pyvirt import DomainInfo, DomainState, ErrorCode, VirtError
+from pyvirt import DomainInfo, DomainRef, DomainState, ErrorCode, VirtError
 from pyvirt.rpc._channel import Channel
 from pyvirt.rpc._codec import decode, encode
-from pyvirt.rpc._sync_backend import _exchange
+from pyvirt.rpc._signatures import wire_signature
+from pyvirt.rpc._sync_backend import ClientBase, Link, _exchange
 from pyvirt.rpc._wire import _HEADER, PROGRAM_REMOTE, VERSION_FRAME
 from pyvirt.rpc._zmtp import Decoder, encode_frames, encode_two, handshake
 
@@ -173,3 +174,53 @@ def test_a_malformed_reply_is_a_lost_connection_naming_what_was_wrong(tmp_path, 
             _call(channel, [])
     assert err.value.code == ErrorCode.RPC
     assert err.value.message.startswith(words) or words in err.value.message
+
+
+class _Session(ClientBase):
+    """The part of a synchronous session that a stub's call goes through, on one link;
+    what the written-out common case hands to the general path is recorded."""
+
+    def __init__(self, link: Link, read_only: bool = False) -> None:
+        self._worker = link
+        self.read_only = read_only
+        self.general: list[int] = []
+
+    def call(self, proc: int, args: list[object], sig: object) -> object:
+        self.general.append(proc)
+        assert self._worker is not None
+        return self._worker.request(PROGRAM_REMOTE, proc, args)
+
+    def _call_slow(self, proc: int, args: list[object], sig: object) -> object:
+        return self.call(proc, args, sig)
+
+
+_REF = DomainRef("test", "6695eb01-f6a4-8304-79aa-97f2502e193f", 1)
+
+
+def _session_call(
+    tmp_path: Path, value: object, read_only: bool = False
+) -> tuple[object, list[int]]:
+    def script(program: int, proc: int, serial: int, body: bytes) -> bytes:
+        assert decode(body) == [_REF]
+        return _reply(program, proc, serial, value)
+
+    with _peer(tmp_path, script) as (channel, _calls):
+        session = _Session(Link(channel, 5.0), read_only)
+        sig = wire_signature(16)
+        assert sig is not None
+        return session._invoke(16, [_REF], sig), session.general
+
+
+def test_a_stubs_call_returns_its_checked_result(tmp_path):
+    assert _session_call(tmp_path, _INFO) == (_INFO, [])
+
+
+def test_a_result_of_the_wrong_type_is_a_malformed_reply_naming_the_procedure(tmp_path):
+    with pytest.raises(VirtError) as err:
+        _session_call(tmp_path, "not a DomainInfo")
+    assert err.value.code == ErrorCode.RPC
+    assert err.value.message.startswith("malformed reply to domain_get_info")
+
+
+def test_a_read_only_sessions_call_takes_the_general_path(tmp_path):
+    assert _session_call(tmp_path, _INFO, read_only=True) == (_INFO, [16])

@@ -149,8 +149,7 @@ _unpackb = msgpack.unpackb
 
 
 def _unpack(data: bytes) -> Any:
-    if len(data) <= _SMALL:
-        return _unpackb(data, ext_hook=_ext_hook)
+    """A body larger than _SMALL (decode unpacks the others itself: a frame less)."""
     # (written out, as in _ext_hook: passed as **a_dict the arguments cost twice as much)
     return msgpack.unpackb(
         data,
@@ -317,6 +316,8 @@ def decode(data: bytes) -> Any:
     if len(data) > MAX_MESSAGE:
         raise ProtocolError("message too large")
     try:
+        if len(data) <= _SMALL:
+            return _unpackb(data, ext_hook=_ext_hook)
         return _unpack(data)
     except ProtocolError:
         raise
