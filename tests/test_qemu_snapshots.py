@@ -28,7 +28,14 @@ from pyvirt import (
     VirtError,
 )
 from qemu_guest import Guest, guest_domain_xml
-from qemu_helpers import QEMU_IMG, InProcessDriver, needs_qemu, qemu_driver, qemu_root  # noqa: F401
+from qemu_helpers import (  # noqa: F401
+    QEMU_IMG,
+    InProcessDriver,
+    guest_xml,
+    needs_qemu,
+    qemu_driver,
+    qemu_root,
+)
 from test_qemu_guest_console import _ask
 
 pytestmark = needs_qemu
@@ -264,3 +271,42 @@ def test_a_snapshot_left_half_made_by_a_dead_daemon_is_removed_from_its_images(
         assert list(marker.parent.glob(".*.pending")) == []
     finally:
         again.stop()
+
+
+def test_a_jobs_waiter_wakes_on_qemus_report_that_the_job_ended(
+    qemu_driver: InProcessDriver, qemu_root: Path
+) -> None:
+    """run_job's wait ends on JOB_STATUS_CHANGE, as libvirt's does, not at its next look:
+    the event given by Monitor.watch_job is set by QEMU's report alone (polling never sets
+    it), for a job that succeeds and for one that fails."""
+    from pyvirt_qemu._snapshot_images import block_nodes
+
+    disk = _qcow2(qemu_root)
+    dom = qemu_driver.connect().define_domain(
+        guest_xml("jobwait", None, extra=_disk_xml(disk))
+    )
+    dom.start()
+    try:
+        run = qemu_driver.state._driver.domains.find_by_name("jobwait").run  # type: ignore[union-attr]
+        node = block_nodes(run.monitor)[str(disk)].node
+        for job_id, tag in (("t-save", "snap1"), ("t-delete-missing", "no-such-snapshot")):
+            with run.monitor.watch_job(job_id) as ended:
+                command = "snapshot-save" if job_id == "t-save" else "snapshot-delete"
+                arguments = {"tag": tag, "devices": [node]}
+                if command == "snapshot-save":
+                    arguments |= {"vmstate": node}
+                run.monitor.execute(command, {"job-id": job_id, **arguments})
+                assert ended.wait(30), f"no JOB_STATUS_CHANGE seen for {job_id}"
+            run.monitor.execute("job-dismiss", {"id": job_id})
+        assert "snap1" in _image_snapshots_live(run.monitor)
+    finally:
+        dom.destroy()
+
+
+def _image_snapshots_live(monitor: object) -> list[str]:
+    """Names of the internal snapshots a running QEMU reports on its disks."""
+    names: list[str] = []
+    for block in monitor.execute("query-block"):  # type: ignore[attr-defined]
+        image = (block.get("inserted") or {}).get("image") or {}
+        names += [s["name"] for s in image.get("snapshots", [])]
+    return names

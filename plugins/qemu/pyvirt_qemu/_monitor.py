@@ -15,7 +15,7 @@ import itertools
 import os
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error
@@ -83,6 +83,8 @@ class Monitor:
         #: handlers that pass QMP events on as they came (qemu-monitor-event).
         self.last_event: tuple[int, int, Any] = (0, 0, None)
         self._ids = itertools.count(1)
+        #: Jobs a driver thread waits for (watch_job): set when QEMU says the job ended.
+        self._job_waiters: dict[str, threading.Event] = {}
 
     # -- connecting ------------------------------------------------------------------------
     def connect(
@@ -143,7 +145,10 @@ class Monitor:
                         int(stamp.get("microseconds", 0)),
                         dict(data) if isinstance(data, dict) else data,
                     )
-                    on_event(str(msg["event"]), dict(data) if isinstance(data, dict) else {})
+                    name = str(msg["event"])
+                    if name == "JOB_STATUS_CHANGE" and isinstance(data, dict):
+                        self._job_status(data)
+                    on_event(name, dict(data) if isinstance(data, dict) else {})
                 except Exception:  # noqa: BLE001 - a handler bug must not stop the pump
                     import logging
 
@@ -156,6 +161,25 @@ class Monitor:
                 on_eof()
 
         self._tasks = [loop.create_task(pump_events()), loop.create_task(watch_eof())]
+
+    # -- jobs ------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def watch_job(self, job_id: str) -> Iterator[threading.Event]:
+        """An event set once QEMU reports job *job_id* concluded (or gone): a job's waiter
+        wakes when it ends, as libvirt's does on JOB_STATUS_CHANGE, instead of after the
+        next sleep of its polling (a snapshot's job takes a few milliseconds; the first
+        sleep was 5).  Enter it before the job starts, so that no report is missed."""
+        ended = self._job_waiters[job_id] = threading.Event()
+        try:
+            yield ended
+        finally:
+            self._job_waiters.pop(job_id, None)
+
+    def _job_status(self, data: dict[str, Any]) -> None:
+        if data.get("status") in ("concluded", "null"):
+            waiter = self._job_waiters.get(str(data.get("id", "")))
+            if waiter is not None:
+                waiter.set()
 
     # -- commands --------------------------------------------------------------------------
     def _live_client(self) -> QMPClient:

@@ -123,21 +123,25 @@ def node_for(nodes: dict[str, BlockNode], disk: DiskDef) -> BlockNode:
 
 
 def run_job(monitor: Monitor, command: str, arguments: dict[str, Any]) -> None:
-    """Start a QMP job, wait until it concludes, dismiss it; its error becomes ours."""
+    """Start a QMP job, wait until it concludes, dismiss it; its error becomes ours.
+
+    ``query-jobs`` says whether it ended; between two looks the wait ends early when QEMU
+    reports the job's end (:meth:`Monitor.watch_job`)."""
     job_id = f"pyvirt-{command}-{next(_job_ids)}"
-    monitor.execute(command, {"job-id": job_id, **arguments})
-    deadline = time.monotonic() + JOB_TIMEOUT
-    delay = 0.005
-    while True:
-        jobs = {j["id"]: j for j in monitor.execute("query-jobs")}
-        job = jobs.get(job_id)
-        if job is None or job.get("status") in ("concluded", "null"):
-            break
-        if time.monotonic() >= deadline:
-            monitor.execute("job-cancel", {"id": job_id})
-            raise make_error(ErrorCode.OPERATION_TIMEOUT, _Q, f"job {command} did not end")
-        time.sleep(delay)
-        delay = min(delay * 2, 0.05)
+    with monitor.watch_job(job_id) as ended:
+        monitor.execute(command, {"job-id": job_id, **arguments})
+        deadline = time.monotonic() + JOB_TIMEOUT
+        delay = 0.005
+        while True:
+            jobs = {j["id"]: j for j in monitor.execute("query-jobs")}
+            job = jobs.get(job_id)
+            if job is None or job.get("status") in ("concluded", "null"):
+                break
+            if time.monotonic() >= deadline:
+                monitor.execute("job-cancel", {"id": job_id})
+                raise make_error(ErrorCode.OPERATION_TIMEOUT, _Q, f"job {command} did not end")
+            ended.wait(delay)
+            delay = min(delay * 2, 0.05)
     if job is not None and job.get("status") == "concluded":
         monitor.execute("job-dismiss", {"id": job_id})
         if job.get("error"):
