@@ -20,7 +20,9 @@ machine that clients and daemon share every microsecond of either side is throug
 
 pyvirt's worker and synchronous client poll for up to 50 us before sleeping, while a core is
 idle (pyvirt.rpc.SpinGate; pyvirtd.toml's poll_spin_us, the client's PYVIRT_SPIN_US; 0 turns
-either off): to see pyvirt without it, run
+either off; a reply that came just after the client's poll gave up stretches its next poll,
+up to 4x: over tls, where two sleepers made a round trip ~135 us, that took the tls latency
+from 1.07-1.13 of libvirtd's to 0.34-0.40 here): to see pyvirt without it, run
 with PYVIRT_SPIN_US=0 and a pyvirtd.toml holding poll_spin_us = 0 (PYVIRT_BENCH_CONFIG names
 that file).
 
