@@ -19,7 +19,6 @@ import pytest
 from pyvirt import DomainInfo, DomainRef, DomainState, ErrorCode, VirtError
 from pyvirt.rpc._channel import Channel
 from pyvirt.rpc._codec import decode, encode
-from pyvirt.rpc._signatures import wire_signature
 from pyvirt.rpc._sync_backend import ClientBase, Link, _exchange
 from pyvirt.rpc._wire import _HEADER, PROGRAM_REMOTE, VERSION_FRAME
 from pyvirt.rpc._zmtp import Decoder, encode_frames, encode_two, handshake
@@ -206,9 +205,7 @@ def _session_call(
 
     with _peer(tmp_path, script) as (channel, _calls):
         session = _Session(Link(channel, 5.0), read_only)
-        sig = wire_signature(16)
-        assert sig is not None
-        return session._invoke(16, [_REF], sig), session.general
+        return session._invoke(16, [_REF]), session.general
 
 
 def test_a_stubs_call_returns_its_checked_result(tmp_path):
@@ -224,3 +221,26 @@ def test_a_result_of_the_wrong_type_is_a_malformed_reply_naming_the_procedure(tm
 
 def test_a_read_only_sessions_call_takes_the_general_path(tmp_path):
     assert _session_call(tmp_path, _INFO, read_only=True) == (_INFO, [16])
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["not a DomainRef"], "dom"),  # the argument is named
+        ([_REF, 0], "domain_get_info: expected 1 arguments"),
+        ([], "domain_get_info: expected 1 arguments"),
+    ],
+)
+def test_a_wrong_argument_is_refused_before_anything_is_sent(tmp_path, args, words):
+    def script(program: int, proc: int, serial: int, body: bytes) -> bytes:
+        return _reply(program, proc, serial, _INFO)
+
+    with _peer(tmp_path, script) as (channel, calls):
+        session = _Session(Link(channel, 5.0))
+        with pytest.raises(VirtError) as err:
+            session._invoke(16, args)
+        # A call that did go out is answered; the next exchange shows nothing came before.
+        assert session._invoke(16, [_REF]) == _INFO
+    assert err.value.code == ErrorCode.INVALID_ARG
+    assert words in err.value.message
+    assert len(calls) == 1

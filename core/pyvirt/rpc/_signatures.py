@@ -58,8 +58,11 @@ class Signature:
     result_label: str
 
     def check_args(self, args: Any) -> list[Any]:
-        if not isinstance(args, list) or len(args) != len(self.args):
-            raise ProtocolError(f"{self.procedure.method}: expected {len(self.args)} arguments")
+        checks = self.args
+        if not isinstance(args, list) or len(args) != len(checks):
+            raise ProtocolError(f"{self.procedure.method}: expected {len(checks)} arguments")
+        if len(checks) == 1:  # most calls (lookups, info ...): without the list's own frame
+            return [checks[0](args[0], self.names[0])]
         return [
             check(value, name)
             for check, value, name in zip(self.args, args, self.names, strict=True)
@@ -109,6 +112,9 @@ def _signature(proc: Procedure) -> Signature:
 
 
 _BY_NUMBER: dict[int, Signature] = {}
+#: The signatures made so far, by procedure number: a client's call finds its own here
+#: without a call to :func:`wire_signature` (pyvirt.rpc._sync_backend.ClientBase._invoke).
+MADE = _BY_NUMBER
 
 
 def signature(number: int) -> Signature | None:

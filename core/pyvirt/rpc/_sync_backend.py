@@ -24,14 +24,16 @@ import itertools
 import threading
 import time
 
-from pyvirt._codes import ErrorCode
-from pyvirt._errors import VirtError
+from pyvirt._codes import ErrorCode, ErrorDomain
+from pyvirt._errors import VirtError, make_error
 from pyvirt._records import ObjectEvent
 from pyvirt.driver import DriverConnection
 from pyvirt.rpc._channel import Channel, Keepalive, LinkGone, farewell_of, lost, reply_value
 from pyvirt.rpc._codec import ProtocolError, decode, encode
 from pyvirt.rpc._procs import PROC_EVENT, PROC_EVENT_ATTACH, PROC_EVENT_DETACH
 from pyvirt.rpc._session import OPEN_TIMEOUT
+from pyvirt.rpc._signatures import MADE as _SIGNATURES
+from pyvirt.rpc._signatures import wire_signature
 from pyvirt.rpc._wire import (
     _HEADER,
     PROGRAM_REMOTE,
@@ -399,12 +401,19 @@ class ClientBase(DriverConnection):
 
     _pump: _EventPump | None = None
 
-    def _invoke(self, proc: int, args: list[Any], sig: Signature) -> Any:
-        """The stubs' entry (:mod:`pyvirt.rpc._client_stubs`): :meth:`call`, result checked.
+    def _invoke(self, proc: int, args: list[Any]) -> Any:
+        """The stubs' entry (:mod:`pyvirt.rpc._client_stubs`): the arguments checked,
+        :meth:`call`, the result checked.
 
-        :meth:`call`'s common case and ``checked_result`` are written out here, the same
-        tests in the same order (a frame each less on every call: see _exchange); anything
-        else goes through :meth:`call`."""
+        The signature's lookup (``wire_signature``), ``checked``, :meth:`call`'s common case
+        and ``checked_result`` are written out here, the same tests in the same order (a
+        frame each less on every call: see _exchange); anything else goes through
+        :meth:`call`."""
+        sig = _SIGNATURES.get(proc) or wire_signature(proc)
+        try:
+            args = sig.check_args(args)
+        except ProtocolError as exc:
+            raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.RPC, str(exc)) from None
         worker = self._worker
         if worker is None or self.read_only or proc > 0xFFFF:
             value = self.call(proc, args, sig)
