@@ -81,6 +81,7 @@ def _ext(code: int, payload: bytes) -> msgpack.ExtType:
 
 
 _tuple_new = tuple.__new__
+_ExtType = msgpack.ExtType
 
 
 def _new_packer() -> msgpack.Packer:
@@ -93,7 +94,7 @@ def _new_packer() -> msgpack.Packer:
         code, values = _ENCODERS.get(type(record)) or _encoder(type(record))
         if inner is None:
             inner = _new_packer()
-        return _ext(code, inner.pack(values(record)))
+        return _tuple_new(_ExtType, (code, inner.pack(values(record))))  # _ext, a frame less
 
     return msgpack.Packer(default=pack_record, use_bin_type=True)
 
@@ -197,6 +198,11 @@ class _RecordType:
         self.members = tuple(
             (i, _enum_member(hints[n])) for i, n in enumerate(names) if wire[i] is _ENUM
         )
+        #: The same fields with their enums' known members by value: a record's decoding
+        #: finds a known one without calling the member function (a frame per enum field).
+        self.known = tuple(
+            (i, {m.value: m for m in hints[names[i]]}, member) for i, member in self.members
+        )
 
     def checked(self, values: Any) -> Any:
         """The record from *values* that failed the fast path: each field checked alone, so
@@ -273,8 +279,9 @@ def _ext_hook(code: int, data: bytes) -> Any:
         and len(values) == kind.count
         and tuple(map(type, values)) == kind.exact
     ):
-        for i, member in kind.members:
-            values[i] = member(values[i])
+        for i, known, member in kind.known:
+            found = known.get(values[i])
+            values[i] = found if found is not None else member(values[i])
         return kind.cls(*values)
     return kind.checked(values)
 
