@@ -91,14 +91,14 @@ _SPIN_BACKOFF_MAX = 64
 #: before) or _SLOW_HITS_MAX stretched polls in a row caught replies that were slow all the
 #: same (a peer behind ssh, a slow call): polling then only spends CPU, and the channel
 #: keeps to ``_SPIN`` for _STRETCH_REST calls.
+_SPIN_STRETCH_MAX = 4 * _SPIN
+_SLOW_HITS_MAX = 256
+_STRETCH_REST = 4096
 #: Each poll yields the core between its reads (``sched_yield``): a peer woken on the
 #: polling thread's core runs at once instead of queueing behind the poll (measured over
 #: tls: otherwise the worker's wake-ups queued, its own SpinGate closed, and the round trip
 #: stayed at ~65 us in one run of three).
-_SPIN_STRETCH_MAX = 4 * _SPIN
 _yield = os.sched_yield
-_SLOW_HITS_MAX = 256
-_STRETCH_REST = 4096
 #: Polls only while a core is idle: a thread whose recent waits queued for a CPU sleeps at
 #: once, so polling clients never crowd out the worker on a busy machine (see _spin_gate).
 _GATE = SpinGate()

@@ -150,7 +150,8 @@ _unpackb = msgpack.unpackb
 
 
 def _unpack(data: bytes) -> Any:
-    """A body larger than _SMALL (decode unpacks the others itself: a frame less)."""
+    """A body or record payload larger than _SMALL (decode and _ext_hook unpack the others
+    themselves: a frame less)."""
     # (written out, as in _ext_hook: passed as **a_dict the arguments cost twice as much)
     return msgpack.unpackb(
         data,
@@ -256,21 +257,8 @@ def _ext_hook(code: int, data: bytes) -> Any:
     if kind is None:
         if code != BATCH_CODE:
             kind = _record_type(code)
-    if len(data) <= _SMALL:
-        values = _unpackb(data, ext_hook=_ext_hook)
-    else:
-        values = _unpackb(  # _unpack's arguments, written out: a call less per record
-            data,
-            ext_hook=_ext_hook,
-            raw=False,
-            strict_map_key=True,
-            use_list=True,
-            max_str_len=MAX_STRING,
-            max_bin_len=MAX_MESSAGE,
-            max_array_len=MAX_ARRAY,
-            max_map_len=MAX_MAP,
-            max_ext_len=MAX_MESSAGE,
-        )
+    # (a record's payload is small but for a listing's batch: the common case unpacked here)
+    values = _unpackb(data, ext_hook=_ext_hook) if len(data) <= _SMALL else _unpack(data)
     if kind is None:
         return _batch_rows(values)
     if (

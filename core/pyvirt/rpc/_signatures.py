@@ -65,7 +65,7 @@ class Signature:
             return [checks[0](args[0], self.names[0])]
         return [
             check(value, name)
-            for check, value, name in zip(self.args, args, self.names, strict=True)
+            for check, value, name in zip(checks, args, self.names, strict=True)
         ]
 
     def check_result(self, value: Any) -> Any:

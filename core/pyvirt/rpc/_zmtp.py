@@ -83,6 +83,10 @@ def encode_frames(frames: list[bytes]) -> bytes:
     return b"".join(parts)
 
 
+_BYTE = [bytes((value,)) for value in range(256)]
+_SHORT_LAST = b"\x00"  # the flags of a short last frame
+
+
 def two_frame_prefix(first: bytes, size: int) -> bytes:
     """The bytes before the second frame's body in the message ``[first, <size bytes>]``
     (*first* shorter than 256 bytes: the protocol's version frame).  A sender that builds the
@@ -94,8 +98,12 @@ def two_frame_prefix(first: bytes, size: int) -> bytes:
 
 
 def encode_two(first: bytes, second: bytes) -> bytes:
-    """The message ``[first, second]``: the common case, built without a loop."""
-    return two_frame_prefix(first, len(second)) + second
+    """The message ``[first, second]``: the common case, built without a loop (and, both
+    frames short, without two_frame_prefix's frame: every call and most replies)."""
+    size = len(second)
+    if size < 256:
+        return b"\x01" + _BYTE[len(first)] + first + _SHORT_LAST + _BYTE[size] + second
+    return two_frame_prefix(first, size) + second
 
 
 def _one_message(data: bytes, limit: int) -> list[bytes] | None:
