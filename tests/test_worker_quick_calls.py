@@ -102,7 +102,37 @@ def test_quick_methods_run_on_the_io_thread_and_the_rest_on_the_pool(
     while "domain_get_info" not in ran_on and time.monotonic() < deadline:
         time.sleep(0.01)
     assert ran_on["domain_get_info"].startswith("call")  # a pool thread
-    assert len(sent) == 2  # its reply waits for the I/O thread's loop (the done queue)
+    assert len(sent) == 2  # the I/O thread is busy (here): the reply waits in the done queue
+
+
+def test_a_pool_thread_sends_its_reply_itself_while_the_loop_waits(
+    worker: tuple[WorkerServer, list[bytes], dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While the I/O thread waits in its poll, a finished pool call's reply goes out from
+    the pool thread, without a hop through the loop (whose wait sees nothing to do)."""
+    server, sent, ran_on = worker
+    senders: list[str] = []
+    fake_send = server.transport.send
+
+    def recording_send(ident: bytes, data: bytes) -> bool:
+        senders.append(threading.current_thread().name)
+        return fake_send(ident, data)
+
+    server.transport.send = recording_send  # type: ignore[method-assign]
+    go = threading.Event()
+    original = _TestConnection.domain_get_info
+
+    def held(self: Any, *args: Any) -> Any:
+        go.wait(10)  # finishes only once the I/O thread is in its wait
+        return original(self, *args)
+
+    monkeypatch.setattr(_TestConnection, "domain_get_info", held)
+    ref = DomainRef("test", "6695eb01-f6a4-8304-79aa-97f2502e193f", 1)
+    sent.clear()
+    server.handle("rw", b"c", _frames("domain_get_info", 5, [ref]))
+    threading.Timer(0.05, go.set).start()
+    assert server.transport.poll(0.5) is False  # nothing reached the loop
+    assert len(sent) == 1 and senders[0].startswith("call")
 
 
 def test_the_qemu_driver_names_only_methods_it_has() -> None:

@@ -10,9 +10,10 @@ and, on a socket that requires a login, from the daemon's one-time ticket
 
 Calls run on the loop's thread when the driver promises its entry points never wait long
 (``calls_may_block = False``); otherwise on a thread pool (a normal and a priority pool, as
-libvirt's workers), with results handed back to the loop through a queue and a pipe, but for
-the methods the driver names quick (``quick_methods``: state reads under a lock never held
-across a wait), which run on the loop's thread all the same.
+libvirt's workers), a result sent by its pool thread itself while the loop waits for input
+(the loop's lock, ZmtpServer.share_with_threads), else handed back to the loop through a
+queue and a pipe; but for the methods the driver names quick (``quick_methods``: state
+reads under a lock never held across a wait), which run on the loop's thread all the same.
 
 Flow control.  On the pool path a client may have ``max_client_requests`` calls running at
 once; a call beyond that is answered at once with an error ("too many calls in flight for
@@ -191,6 +192,8 @@ class WorkerServer:
         os.set_blocking(self.wake_w, False)
         self.transport.watch(self.wake_r, self._drain)
         self.inline = not state.calls_may_block
+        #: The loop's lock (taken by a pool thread to send its reply itself), when pooled.
+        self.send_lock = None if self.inline else self.transport.share_with_threads()
         #: Procedures run on the I/O thread even so (the driver's quick_methods).
         self.quick = frozenset(
             key for key, sig in signatures().items() if sig.procedure.method in state.quick_methods
@@ -446,7 +449,18 @@ class WorkerServer:
     ) -> None:
         status, body = self._call(session, number, args, ident, header.serial)
         session.inflight -= 1
-        self._queue(ident, header.pack_reply(status) + body)
+        payload = header.pack_reply(status) + body
+        lock = self.send_lock
+        if lock is not None and lock.acquire(blocking=False):
+            # The loop is waiting for input: send from here (what others queued first, so
+            # that a call's events still go before its reply), not through the loop.
+            try:
+                self._drain()
+                self.transport.send(ident, encode_two(VERSION_FRAME, payload))
+            finally:
+                lock.release()
+        else:  # the loop is busy: it sends it when it next looks at the queue
+            self._queue(ident, payload)
 
     # -- sessions --------------------------------------------------------------------------
     def _open(self, kind: str, key: tuple[str, bytes], header: Header, body: bytes) -> None:
