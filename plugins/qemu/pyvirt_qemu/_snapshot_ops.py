@@ -372,8 +372,8 @@ class SnapshotOps:
                 for name in reversed(doomed):
                     self._delete_images(dom, tree.moments[name])
             with self.driver.lock:
-                tree.remove(snap.name, children=children, children_only=only)
-                self.driver.snapshots.forget(dom.name, doomed)
+                self.driver.snapshots.remove(dom.name, snap.name, doomed, children=children,
+                                             children_only=only)  # fmt: skip
 
     def _delete_images(self, dom: QemuDomain, snap: SnapshotDef) -> None:
         if snap.domain is None:

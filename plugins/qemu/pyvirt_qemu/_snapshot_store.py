@@ -103,21 +103,36 @@ class SnapshotStore:
                 self.write(domain, snap, current=changed == name)
 
     def add(self, domain: str, snap: SnapshotDef, *, current: bool) -> None:
-        """Link *snap* into the tree and write its file (and the current one's)."""
+        """Link *snap* into the tree and write its file, current or not as asked, and the
+        previous current one's if it stops being current: each file once (a write is
+        synced, as libvirt's)."""
         tree = self.tree(domain)
         tree.link(snap)
-        self.write(domain, snap, current=False)
-        if current:
-            self.set_current(domain, snap.name)
+        if not current:  # (a redefined current snapshot stays current)
+            self.write(domain, snap, current=tree.current == snap.name)
+            return
+        old, tree.current = tree.current, snap.name
+        self.write(domain, snap, current=True)
+        previous = tree.get(old or "") if old != snap.name else None
+        if previous is not None:
+            self.write(domain, previous, current=False)
 
-    def forget(self, domain: str, names: list[str]) -> None:
-        """Remove the files of *names* (already unlinked from the tree) and rewrite the
-        survivors whose parent or current mark the removal changed."""
+    def remove(
+        self, domain: str, name: str, doomed: list[str], *, children: bool, children_only: bool
+    ) -> None:
+        """Take *name* out of the tree as :meth:`SnapshotTree.remove` does, delete the files
+        of *doomed* (what that removes) and rewrite only the survivors whose parent or
+        current mark changed, as libvirt does (not every file of the domain)."""
         tree = self.tree(domain)
-        for name in names:
-            remove_file(self._dir(domain) / f"{name}.xml")
-        for name, snap in tree.moments.items():
-            self.write(domain, snap, current=name == tree.current)
+        parents = {n: snap.parent for n, snap in tree.moments.items()}
+        current = tree.current
+        tree.remove(name, children=children, children_only=children_only)
+        for gone in doomed:
+            remove_file(self._dir(domain) / f"{gone}.xml")
+        for survivor, snap in tree.moments.items():
+            is_current = survivor == tree.current
+            if snap.parent != parents.get(survivor) or is_current != (survivor == current):
+                self.write(domain, snap, current=is_current)
 
     def drop_domain(self, domain: str) -> None:
         """Forget the tree of a domain that is gone (undefined with its metadata)."""
