@@ -58,7 +58,7 @@ _UNDEFINE_MANAGED_SAVE = 1
 
 
 
-def _parse(xml: str) -> DomainDef:
+def parse_definition(xml: str) -> DomainDef:
     """Parse, fill in QEMU's defaults, and check the whole definition can be turned into a
     command line now, so an unsupported setting is refused at define time, not at boot."""
     defn = parse_domain_xml(xml, default_arch="x86_64", driver_defaults=apply_qemu_defaults)
@@ -105,7 +105,7 @@ class DomainOps:
     # -- define / undefine -----------------------------------------------------------------
     def domain_define_xml(self, xml: str, flags: int) -> DomainRecord:
         unsupported_flags(flags, 1, "qemuDomainDefineXMLFlags", _Q)
-        defn = _parse(xml)
+        defn = parse_definition(xml)
         with self.driver.define_lock:
             existing = self.driver.domains.check_add(defn.name, defn.uuid)
             # Written first: if the disk refuses, nothing in memory has changed either.
@@ -168,7 +168,7 @@ class DomainOps:
     def domain_create_xml(self, xml: str, flags: int) -> DomainRecord:
         unsupported_flags(flags, DomainCreateFlags.START_VALIDATE | DomainCreateFlags.START_PAUSED,
                           "qemuDomainCreateXML", _Q)  # fmt: skip
-        defn = _parse(xml)
+        defn = parse_definition(xml)
         with self.driver.define_lock:
             self._refuse_existing(defn)
         run_hooks(PREPARE, defn)  # no lock held: the hook may call back into the API

@@ -27,7 +27,7 @@ from pyvirt.driver import unsupported_flags
 
 from pyvirt_qemu._affect import AffectOps
 from pyvirt_qemu._domain import QemuDomain
-from pyvirt_qemu._domain_ops import _parse
+from pyvirt_qemu._domain_ops import parse_definition
 from pyvirt_qemu._hotplug import plug_disk, plug_nic, unplug
 from pyvirt_qemu._lifecycle import save_run_status
 
@@ -122,7 +122,9 @@ class HotplugOps(AffectOps):
             new_config = None
             if flags & CONFIG:  # checked (and its command line built) before any change
                 _check_new(dom.defn, dev, live=False)
-                new_config = _parse(format_domain_xml(_with(dom.defn, dev), inactive=True, secure=True))
+                new_config = parse_definition(
+                    format_domain_xml(_with(dom.defn, dev), inactive=True, secure=True)
+                )
             if flags & LIVE:
                 self._attach_live(dom, dev)
             if new_config is not None:

@@ -10,7 +10,12 @@ cut short or unreadable, is refused with libvirt's words ("image magic is incorr
 
 Layout: :data:`MAGIC` (16 bytes), then a 4-byte big-endian version, 4-byte flags
 (:data:`WAS_RUNNING`), 8-byte XML length, the domain XML (UTF-8), zero padding to
-:data:`DATA_ALIGN`, then QEMU's stream to the end of the file.
+:data:`DATA_ALIGN`, then QEMU's stream to the end of the file.  The XML's room is
+:data:`EDIT_ROOM` larger than the XML written at save time, and the length field counts it
+all (the XML, then NUL bytes): ``save-image-define`` and ``managedsave-define`` rewrite the
+XML and the flags in place (:func:`rewrite_header`), the stream never moves, and an XML that
+outgrows the room is refused as libvirt refuses it ("new xml too large to fit in file").
+Images written before the room existed (length = the XML alone) read the same way.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ __all__ = [
     "pass_file",
     "read_header",
     "restore_stream",
+    "rewrite_header",
     "write_header",
 ]
 
@@ -39,6 +45,8 @@ MAGIC = b"PyvirtQemuSave\n\0"
 VERSION = 1
 WAS_RUNNING = 1
 DATA_ALIGN = 4096
+#: Room for a longer XML given later by save-image-define (an added description, say).
+EDIT_ROOM = 64 * 1024
 _FIXED = struct.Struct(">16sIIQ")
 #: libvirt's QEMU_DOMAIN_MIG_BANDWIDTH_MAX in bytes/s: saving is not throttled.
 _UNLIMITED = (2**63 - 1) // (1024 * 1024) * (1024 * 1024)
@@ -59,19 +67,48 @@ def _failed(detail: str) -> VirtError:
     return make_error(ErrorCode.OPERATION_FAILED, _Q, detail)
 
 
+def _aligned(size: int) -> int:
+    return -(-size // DATA_ALIGN) * DATA_ALIGN
+
+
+def _head(xml: bytes, was_running: bool, offset: int) -> bytes:
+    """The header's bytes up to the stream at *offset*: the XML's room filled with NULs."""
+    room = offset - _FIXED.size
+    flags = WAS_RUNNING if was_running else 0
+    return _FIXED.pack(MAGIC, VERSION, flags, room) + xml + b"\0" * (room - len(xml))
+
+
 def write_header(path: Path, defn: DomainDef, *, was_running: bool) -> int:
     """Create *path* with the header; returns the stream's offset."""
     xml = format_domain_xml(defn, inactive=False, secure=True).encode()
-    head = _FIXED.pack(MAGIC, VERSION, WAS_RUNNING if was_running else 0, len(xml)) + xml
-    offset = -(-len(head) // DATA_ALIGN) * DATA_ALIGN
+    offset = _aligned(_FIXED.size + len(xml) + EDIT_ROOM)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "wb") as out:
-            out.write(head + b"\0" * (offset - len(head)))
+            out.write(_head(xml, was_running, offset))
     except OSError as exc:
         raise make_error(ErrorCode.SYSTEM_ERROR, _Q,
                          f"Failed to create file '{path}': {exc.strerror}") from exc  # fmt: skip
     return offset
+
+
+def rewrite_header(path: Path, header: SaveHeader) -> None:
+    """Put *header*'s definition and flags in place of the image's own (read from *path*
+    as *header*); the stream stays where it is, so the XML must fit the room it had."""
+    xml = format_domain_xml(header.defn, inactive=False, secure=True).encode()
+    if _FIXED.size + len(xml) > header.offset:
+        raise _failed("new xml too large to fit in file")
+    try:
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            os.pwrite(fd, _head(xml, header.was_running, header.offset), 0)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise make_error(ErrorCode.SYSTEM_ERROR, _Q,
+                         f"failed to write header to domain save file '{path}': "
+                         f"{exc.strerror}") from exc  # fmt: skip
 
 
 def read_header(path: Path) -> SaveHeader:
@@ -92,12 +129,12 @@ def read_header(path: Path) -> SaveHeader:
             size = os.fstat(f.fileno()).st_size
     except OSError as exc:
         raise make_error(ErrorCode.SYSTEM_ERROR, _Q,
-                         f"Failed to open domain image file '{path}': {exc.strerror}") from exc  # fmt: skip
-    offset = -(-(_FIXED.size + length) // DATA_ALIGN) * DATA_ALIGN
+                         f"Failed to open file '{path}': {exc.strerror}") from exc  # fmt: skip
+    offset = _aligned(_FIXED.size + length)
     if len(xml) < length or size <= offset:
         raise _failed("failed to read domain XML")
     try:
-        defn = parse_domain_xml(xml.decode(), default_arch="x86_64")
+        defn = parse_domain_xml(xml.rstrip(b"\0").decode(), default_arch="x86_64")
     except (UnicodeDecodeError, VirtError) as exc:
         raise _failed(f"failed to read domain XML: {exc}") from exc
     return SaveHeader(defn, bool(flags & WAS_RUNNING), offset)

@@ -33,11 +33,12 @@ from pyvirt import (
     VirtError,
     make_error,
 )
-from pyvirt.conf import DomainDef, format_domain_xml, parse_domain_xml
-from pyvirt.driver import domain_not_running, unsupported_flags
+from pyvirt.conf import DomainDef, format_domain_xml
+from pyvirt.driver import domain_not_running, invalid_arg, unsupported_flags
 
 from pyvirt_qemu._config import remove_file
 from pyvirt_qemu._domain import QemuDomain
+from pyvirt_qemu._domain_ops import parse_definition
 from pyvirt_qemu._lifecycle import save_run_status, start_domain, stop_domain
 from pyvirt_qemu._qemudriver import QemuDriver
 from pyvirt_qemu._save import (
@@ -45,6 +46,7 @@ from pyvirt_qemu._save import (
     migrate_to_file,
     read_header,
     restore_stream,
+    rewrite_header,
     write_header,
 )
 
@@ -124,6 +126,38 @@ class SaveOps:
         return format_domain_xml(read_header(Path(file)).defn, inactive=True,
                                  secure=bool(flags & 1))  # fmt: skip
 
+    def domain_save_image_define_xml(self, file: str, xml: str, flags: int) -> None:
+        """Replace the definition kept in a save image (same domain, libvirt's ABI check);
+        RUNNING or PAUSED also changes what a restore does after loading it."""
+        unsupported_flags(flags, _S.RUNNING | _S.PAUSED, "qemuDomainSaveImageDefineXML", _Q)
+        _redefine_image(Path(file), xml, flags)
+
+    def domain_managed_save_get_xml_desc(self, dom_ref: DomainRef, flags: int) -> str:
+        unsupported_flags(flags, 1, "qemuDomainManagedSaveGetXMLDesc", _Q)  # SECURE
+        dom = self.driver.domains.from_ref(dom_ref)
+        return format_domain_xml(read_header(self._managed_image(dom)).defn, inactive=True,
+                                 secure=bool(flags & 1))  # fmt: skip
+
+    def domain_managed_save_define_xml(
+        self, dom_ref: DomainRef, dxml: str | None, flags: int
+    ) -> None:
+        """As save-image-define on the managed save image.  No XML is refused here (libvirtd
+        9.0's qemu driver dies on it: its connection ends with "End of file")."""
+        api = "virDomainManagedSaveDefineXML"
+        unsupported_flags(flags, _S.RUNNING | _S.PAUSED, "qemuDomainManagedSaveDefineXML", _Q)
+        if dxml is None:
+            raise invalid_arg(f"dxml in {api} must not be NULL", api, "dxml")
+        dom = self.driver.domains.from_ref(dom_ref)
+        with dom.job.hold(api, self.driver.job_wait):
+            _redefine_image(self._managed_image(dom), dxml, flags)
+
+    def _managed_image(self, dom: QemuDomain) -> Path:
+        path = self.driver.managed_save_path(dom.name)
+        if not dom.managed_save or not path.exists():
+            raise make_error(ErrorCode.OPERATION_INVALID, _Q,
+                             "domain does not have managed save image")  # fmt: skip
+        return path
+
     def domain_has_managed_save_image(self, dom_ref: DomainRef, flags: int) -> bool:
         unsupported_flags(flags, 0, "qemuDomainHasManagedSaveImage", _Q)
         with self.driver.lock:
@@ -166,14 +200,28 @@ def save_to_file(
     stop_domain(driver, dom, DomainShutoffReason.SAVED, DomainEventStoppedDetail.SAVED)
 
 
+def _redefine_image(path: Path, dxml: str, flags: int) -> None:
+    """save-image-define and managedsave-define: the image's header rewritten in place."""
+    header = read_header(path)
+    header.defn = _replacement(header.defn, dxml)
+    if flags & _S.RUNNING:
+        header.was_running = True
+    elif flags & _S.PAUSED:
+        header.was_running = False
+    rewrite_header(path, header)
+
+
 def _replacement(saved: DomainDef, dxml: str) -> DomainDef:
     """A definition given to replace the one in a save image: it must describe the same
     domain (libvirt also checks the guest ABI; here the devices must match by count)."""
-    new = parse_domain_xml(dxml, default_arch="x86_64")
-    if new.name != saved.name or new.uuid != saved.uuid:
-        raise make_error(ErrorCode.OPERATION_INVALID, _Q,
-                         f"cannot restore domain '{new.name}' uuid {new.uuid} from a file which "
-                         f"belongs to domain '{saved.name}' uuid {saved.uuid}")  # fmt: skip
+    new = parse_definition(dxml)  # (with the defaults a define fills in, as libvirt's)
+    if new.name != saved.name:  # (libvirt's guest ABI check, in its order and words)
+        raise make_error(ErrorCode.CONFIG_UNSUPPORTED, ErrorDomain.DOMAIN,
+                         f"Target domain name '{new.name}' does not match source "
+                         f"'{saved.name}'")  # fmt: skip
+    if new.uuid != saved.uuid:
+        raise make_error(ErrorCode.CONFIG_UNSUPPORTED, ErrorDomain.DOMAIN,
+                         f"Target domain uuid {new.uuid} does not match source {saved.uuid}")  # fmt: skip
     if len(new.devices) != len(saved.devices):
         raise make_error(ErrorCode.CONFIG_UNSUPPORTED, ErrorDomain.DOMAIN,
                          "Target domain device count does not match source")  # fmt: skip
@@ -201,7 +249,9 @@ def restore_from_file(
         run.monitor.execute("cont")
         _set_state(driver, dom, DomainState.RUNNING, DomainRunningReason.RESTORED)
     else:
-        _set_state(driver, dom, DomainState.PAUSED, DomainPausedReason.USER)
+        # libvirt leaves the reason of the incoming migration it restored from: "paused
+        # (migrating)", asked for or kept from a paused save alike (seen with libvirtd 9.0).
+        _set_state(driver, dom, DomainState.PAUSED, DomainPausedReason.MIGRATION)
         detail = (
             DomainEventSuspendedDetail.PAUSED if by_user else DomainEventSuspendedDetail.RESTORED
         )
