@@ -12,6 +12,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -201,3 +202,33 @@ def virsh_script(program: list[str], script: str, name: str,
     for pattern, repl in DAEMON_MASKS:
         out = pattern.sub(repl, out)
     return done.returncode, out, done.stderr.replace(name, "NAME")
+
+
+def scripts_on_both_daemons(
+    scripts: tuple[str, str], name: str, daemon_env: tuple[Path, dict[str, str]],
+    cleanups: tuple[str, ...] = ("destroy", "undefine"),
+) -> tuple[tuple[int, str, str], tuple[int, str, str]]:  # fmt: skip
+    """(libvirtd's, pyvirtd's) :func:`virsh_script` results: *scripts*' first through
+    virsh against libvirtd's QEMU driver (then *cleanups* on *name* there, whatever
+    happened), its second through pyvirsh against a pyvirtd of the test's own
+    (:func:`daemon_env`).  The two scripts differ only where each side needs its own
+    files."""
+    from daemon_helpers import start_daemon
+
+    virsh = shutil.which("virsh") or "virsh"
+    pyvirsh = shutil.which("pyvirsh", path=os.path.dirname(sys.executable)) or "pyvirsh"
+    plain = {k: v for k, v in os.environ.items() if not k.endswith("DEFAULT_URI")}
+    try:
+        want = virsh_script([virsh], scripts[0], name, plain)
+    finally:
+        for cleanup in cleanups:
+            subprocess.run([virsh, "-c", "qemu:///system", f"{cleanup} {name}"],
+                           capture_output=True, timeout=60, check=False)  # fmt: skip
+    rundir, env = daemon_env
+    daemon = start_daemon(rundir, env=env)
+    try:
+        daemon.wait_worker("qemu")
+        got = virsh_script([pyvirsh], scripts[1], name, {**os.environ, **env})
+    finally:
+        daemon.stop()
+    return want, got

@@ -11,14 +11,10 @@ refuses it."""
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
 import pytest
-from daemon_helpers import start_daemon
 from pyvirt import (
     DomainPausedReason,
     DomainRunningReason,
@@ -34,11 +30,8 @@ from qemu_helpers import (  # noqa: F401 - fixtures
     needs_qemu,
     qemu_driver,
     qemu_root,
-    virsh_script,
+    scripts_on_both_daemons,
 )
-
-VIRSH = shutil.which("virsh")
-PYVIRSH = shutil.which("pyvirsh", path=os.path.dirname(sys.executable)) or "pyvirsh"
 
 pytestmark = needs_qemu
 
@@ -157,20 +150,9 @@ def test_save_image_and_managed_save_definitions_through_pyvirtd_match_libvirtd(
             f"undefine {name}"
         )
 
-    plain = {k: v for k, v in os.environ.items() if not k.endswith("DEFAULT_URI")}
-    try:
-        want = virsh_script([VIRSH or "virsh"], script("libvirt"), name, plain)
-    finally:
-        for cleanup in ("destroy", "undefine --managed-save"):
-            subprocess.run([VIRSH or "virsh", "-c", "qemu:///system", f"{cleanup} {name}"],
-                           capture_output=True, timeout=60, check=False)  # fmt: skip
-    rundir, env = daemon_env
-    daemon = start_daemon(rundir, env=env)
-    try:
-        daemon.wait_worker("qemu")
-        got = virsh_script([PYVIRSH], script("pyvirt"), name, {**os.environ, **env})
-    finally:
-        daemon.stop()
+    want, got = scripts_on_both_daemons((script("libvirt"), script("pyvirt")), name,
+                                        daemon_env, ("destroy", "undefine --managed-save"))
+
     def same(text: str, side: str) -> str:
         return text.replace(f"{side}.sav", "SIDE.sav")
 

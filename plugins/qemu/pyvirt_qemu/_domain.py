@@ -19,7 +19,10 @@ from pyvirt_qemu._jobs import JobLock
 from pyvirt_qemu._monitor import Monitor
 from pyvirt_qemu._process import QemuProcess
 
-__all__ = ["QemuDomain", "Run"]
+__all__ = ["MIGRATION_BANDWIDTH_MAX", "QemuDomain", "Run"]
+
+#: libvirt's QEMU_DOMAIN_MIG_BANDWIDTH_MAX in MiB/s: the largest cap QEMU takes (bytes/s).
+MIGRATION_BANDWIDTH_MAX = (2**63 - 1) // (1024 * 1024)
 
 
 @dataclass(eq=False)
@@ -67,6 +70,8 @@ class QemuDomain:
     job: JobLock = field(default_factory=JobLock)
     #: guest-agent-timeout (VIR_DOMAIN_AGENT_RESPONSE_TIMEOUT_*, or seconds): -1 default.
     agent_timeout: int = -1
+    #: migrate-setspeed's cap in MiB/s, kept while shut off too (libvirt's migMaxBandwidth).
+    migration_bandwidth: int = MIGRATION_BANDWIDTH_MAX
 
     @property
     def name(self) -> str:

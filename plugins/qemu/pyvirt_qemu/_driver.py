@@ -29,6 +29,7 @@ from pyvirt_qemu._domain_ops import DomainOps
 from pyvirt_qemu._dump_ops import DumpOps
 from pyvirt_qemu._hotplug_ops import HotplugOps
 from pyvirt_qemu._metadata_ops import MetadataOps
+from pyvirt_qemu._migration_params_ops import MigrationParamOps
 from pyvirt_qemu._network_ops import NetworkOps
 from pyvirt_qemu._passthrough_ops import PassthroughOps
 from pyvirt_qemu._qemudriver import QemuDriver
@@ -65,6 +66,7 @@ class QemuConnection(
     MetadataOps,
     SnapshotOps,
     SaveOps,
+    MigrationParamOps,
     DumpOps,
     HotplugOps,
     VolumeOps,

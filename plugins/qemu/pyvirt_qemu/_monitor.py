@@ -70,6 +70,11 @@ def _monitor_error(detail: str) -> VirtError:
     return make_error(ErrorCode.INTERNAL_ERROR, ErrorDomain.QEMU, detail)
 
 
+def _command_failed(command: str, exc: ExecuteError) -> VirtError:
+    """QEMU refused *command*: libvirt's words for it (qemuMonitorJSONCheckError)."""
+    return _monitor_error(f"unable to execute QEMU command '{command}': {exc}")
+
+
 class Monitor:
     """One QMP connection to one QEMU."""
 
@@ -196,12 +201,13 @@ class Monitor:
         arguments: dict[str, Any] | None = None,
         timeout: float = COMMAND_TIMEOUT,
     ) -> Any:
-        """Run one QMP command; QEMU's error becomes libvirt's internal error with its text."""
+        """Run one QMP command; QEMU's error becomes libvirt's internal error ("unable to
+        execute QEMU command 'X': QEMU's text")."""
         client = self._live_client()
         try:
             return self._run(client.execute(command, arguments), command, timeout)
         except ExecuteError as exc:
-            raise _monitor_error(f"{command}: {exc}") from exc
+            raise _command_failed(command, exc) from exc
 
     def _run(self, coro: Coroutine[Any, Any, T], command: str, timeout: float) -> T:
         """Run *coro* on the monitor loop: a lost monitor or a timeout in libvirt's words."""
@@ -252,7 +258,7 @@ class Monitor:
         try:
             monitor_loop.run(send(), COMMAND_TIMEOUT)
         except ExecuteError as exc:
-            raise _monitor_error(f"getfd: {exc}") from exc
+            raise _command_failed("getfd", exc) from exc
         except (OSError, QMPError) as exc:
             raise MonitorClosed(
                 f"operation failed: monitor of '{self.name}' closed during getfd",

@@ -164,7 +164,7 @@ def cmd_migrate_compcache(ctl: Control, p: Parsed) -> bool:
     if p.str("size") is not None:
         dom.migrate_set_compression_cache(_number(p, "size", wrap=False))
     value, unit = pretty_size(dom.migrate_get_compression_cache())
-    ctl.print(f"Compression cache: {value:.3f} {unit}\n")
+    ctl.print(f"Compression cache: {value:.3f} {unit}")  # (virsh: no newline of its own)
     return True
 
 
