@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from pyvirt import DomainEventID, ErrorCode, ErrorDomain, VirtError, make_error
 from pyvirt.conf import DiskDef, InterfaceDef, disk_name_to_index
 
+from pyvirt_qemu._aliases import alias_of
 from pyvirt_qemu._command_base import _NIC_MODELS
 from pyvirt_qemu._domain import QemuDomain, Run
 from pyvirt_qemu._lifecycle import save_run_status, with_job
@@ -122,7 +123,12 @@ def plug_nic(monitor: Monitor, nic: InterfaceDef, networks: NetworkState | None)
 
 
 def device_alias(monitor: Monitor, dev: DiskDef | InterfaceDef) -> str:
-    """The QEMU id of a live disk (by its image) or NIC (by its MAC)."""
+    """The QEMU id of a live disk or NIC: the alias the live definition gives it, else
+    found in QEMU (a disk by its image, a NIC by its MAC: ``query-rx-filter`` knows only
+    virtio NICs)."""
+    known = alias_of(dev)  # (a user's ua- alias is QEMU's id too)
+    if known is not None:
+        return known
     if isinstance(dev, DiskDef):
         for b in monitor.execute("query-block"):
             inserted = b.get("inserted") or {}
@@ -135,8 +141,11 @@ def device_alias(monitor: Monitor, dev: DiskDef | InterfaceDef) -> str:
     raise make_error(ErrorCode.INTERNAL_ERROR, _Q, "cannot find the device in QEMU")
 
 
-def unplug(driver: QemuDriver, dom: QemuDomain, run: Run, dev: DiskDef | InterfaceDef) -> bool:
-    """device_del and wait up to REMOVE_WAIT for the guest; True when the device is gone
+def unplug(
+    driver: QemuDriver, dom: QemuDomain, run: Run, dev: DiskDef | InterfaceDef,
+    *, wait: float = REMOVE_WAIT,
+) -> bool:  # fmt: skip
+    """device_del and wait up to *wait* seconds for the guest; True when the device is gone
     (its backend freed, the live definition updated), False when it is still pending."""
     alias = device_alias(run.monitor, dev)
     backend = _backend(run.monitor, dev, alias)
@@ -146,7 +155,7 @@ def unplug(driver: QemuDriver, dom: QemuDomain, run: Run, dev: DiskDef | Interfa
         run.pending_removals[alias] = (dev, backend)
     try:
         run.monitor.execute("device_del", {"id": alias})
-        deleted = waiter.wait(REMOVE_WAIT)
+        deleted = waiter.wait(wait)
     finally:
         with driver.lock:
             run.device_waiters.pop(alias, None)

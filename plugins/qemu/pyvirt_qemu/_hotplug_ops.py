@@ -26,6 +26,7 @@ from pyvirt.conf import (
 from pyvirt.driver import unsupported_flags
 
 from pyvirt_qemu._affect import AffectOps
+from pyvirt_qemu._aliases import alias_of
 from pyvirt_qemu._domain import QemuDomain
 from pyvirt_qemu._domain_ops import parse_definition
 from pyvirt_qemu._hotplug import plug_disk, plug_nic, unplug
@@ -80,6 +81,14 @@ def _find(defn: DomainDef, dev: Device, *, live: bool) -> Device:
                          f"{'live' if live else 'persistent'} detach of device '{dev.tag}' is "
                          "not supported")  # fmt: skip
     raise make_error(ErrorCode.DEVICE_MISSING, _Q, what)
+
+
+def _by_alias(defn: DomainDef, alias: str) -> Device:
+    """The device of *defn* called *alias* (libvirt's virDomainDefFindDevice by alias)."""
+    for dev in defn.devices:
+        if alias_of(dev) == alias:
+            return dev
+    raise make_error(ErrorCode.INTERNAL_ERROR, _Q, f"no device found with alias {alias}")
 
 
 def _check_new(defn: DomainDef, dev: Device, *, live: bool) -> None:
@@ -156,6 +165,31 @@ class HotplugOps(AffectOps):
     def domain_detach_device_flags(self, dom: DomainRef, xml: str, flags: int) -> None:
         unsupported_flags(flags, LIVE | CONFIG, "qemuDomainDetachDeviceFlags", _Q)
         self._detach(dom, xml, flags, "virDomainDetachDeviceFlags")
+
+    def domain_detach_device_alias(self, dom_ref: DomainRef, alias: str, flags: int) -> None:
+        """The device called *alias*: from the configuration (any kind, found by a user's
+        ``ua-`` alias), and live by the running guest's alias (disks and NICs, as
+        detach-device): libvirt's asynchronous form, which asks the guest and returns
+        without waiting for it to let go (the removal finishes when QEMU says so)."""
+        unsupported_flags(flags, LIVE | CONFIG, "qemuDomainDetachDeviceAlias", _Q)
+        dom = self.driver.domains.from_ref(dom_ref)
+        with dom.job.hold("virDomainDetachDeviceAlias", self.driver.job_wait):
+            flags = self._impact(dom, flags)
+            new_config = None
+            if flags & CONFIG:
+                doomed = _by_alias(dom.defn, alias)
+                new_config = dom.defn.copy()
+                new_config.devices = [d for d in dom.defn.devices if d is not doomed]
+            if flags & LIVE:
+                run, live = dom.run, dom.live
+                assert run is not None and live is not None
+                found = _by_alias(live, alias)
+                if not isinstance(found, (DiskDef, InterfaceDef)):
+                    raise make_error(ErrorCode.OPERATION_UNSUPPORTED, _Q,
+                                     f"live detach of device '{found.tag}' is not supported")  # fmt: skip
+                unplug(self.driver, dom, run, found, wait=0.0)
+            if new_config is not None:
+                self._write_config(dom, new_config)
 
     def _detach(self, ref: DomainRef, xml: str, flags: int, api: str) -> None:
         """Config first checked, then the live unplug (which may end before the guest lets
