@@ -74,6 +74,7 @@ DRIVER_PUBLIC = {
     "StorageVolObjList", "LIST_DOMAINS_ALL_FLAGS", "LIST_NETWORKS_ALL_FLAGS",
     "LIST_STORAGE_POOLS_ALL_FLAGS", "domain_matches_filter", "network_matches_filter",
     "storage_pool_matches_filter", "run_domain_hooks", "model", "field",
+    "PERF_EVENTS", "perf_states", "write_perf",
     # host CPU sets and <cputune> pins
     "parse_cpuset", "baseline_cpu_xml", "X86_CPU_MODELS", "format_cpuset", "json_from_text",
     "json_to_text", "cpus_of", "cpumap_of", "vcpu_pin", "emulator_pin",

@@ -126,6 +126,7 @@ if TYPE_CHECKING:
         StoragePoolObjList,
         StorageVolObjList,
     )
+    from pyvirt._kit_perf import PERF_EVENTS, perf_states, write_perf
     from pyvirt._kit_snapshots import (
         SNAPSHOT_CHILDREN_FLAGS,
         SNAPSHOT_LIST_FLAGS,
@@ -175,6 +176,8 @@ _KIT_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
     #: libvirt's configuration-file syntax, for a driver's own qemu.conf-like file.
     "pyvirt._kit_conf": ("parse_conf",),
     "pyvirt._kit_model": ("field", "model"),
+    #: <perf> events (libvirt's names and order) in a definition.
+    "pyvirt._kit_perf": ("PERF_EVENTS", "perf_states", "write_perf"),
     "pyvirt._kit_snapshots": (
         "SNAPSHOT_CHILDREN_FLAGS",
         "SNAPSHOT_LIST_FLAGS",
@@ -245,6 +248,9 @@ __all__ = [
     "iothread_ids",
     "iothread_pins",
     "model",
+    "PERF_EVENTS",
+    "perf_states",
+    "write_perf",
     "network_matches_filter",
     "parse_conf",
     "parse_cpuset",

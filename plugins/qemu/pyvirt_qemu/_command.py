@@ -103,8 +103,9 @@ def build_argv(d: DomainDef, *, accel: str, paths: LaunchPaths) -> list[str]:
 
 #: Top-level elements the start applies without QEMU options: ``<seclabel>`` is the
 #: user QEMU runs as and the files' owners (pyvirt_qemu._dac); the tunables and the
-#: partition are the guest's cgroup (pyvirt_qemu._cgroups, _tune_ops).
-_APPLIED_OUTSIDE_ARGV = frozenset({"seclabel", "memtune", "blkiotune", "resource"})
+#: partition are the guest's cgroup (pyvirt_qemu._cgroups, _tune_ops); ``<perf>`` is host
+#: perf counters on QEMU's process (pyvirt_qemu._perf).
+_APPLIED_OUTSIDE_ARGV = frozenset({"seclabel", "memtune", "blkiotune", "resource", "perf"})
 #: <cputune> children applied to QEMU's threads or cgroups once it runs.
 _CPUTUNE_APPLIED = frozenset({
     "vcpupin", "emulatorpin", "shares", "period", "quota", "global_period", "global_quota",

@@ -17,6 +17,7 @@ from pyvirt.conf import DomainDef
 
 from pyvirt_qemu._jobs import JobLock
 from pyvirt_qemu._monitor import Monitor
+from pyvirt_qemu._perf import PerfCounters
 from pyvirt_qemu._process import QemuProcess
 
 __all__ = ["MIGRATION_BANDWIDTH_MAX", "QemuDomain", "Run"]
@@ -53,6 +54,8 @@ class Run:
     agent: Any = None
     #: libvirt's taints noted (in the domain's log) during this run: "custom-monitor" ...
     taints: set[str] = field(default_factory=set)
+    #: The host perf counters <perf> enabled on this QEMU (virsh perf, domstats --perf).
+    perf: PerfCounters = field(default_factory=PerfCounters)
 
 
 @dataclass(eq=False)

@@ -32,6 +32,7 @@ from pyvirt_qemu._metadata_ops import MetadataOps
 from pyvirt_qemu._migration_params_ops import MigrationParamOps
 from pyvirt_qemu._network_ops import NetworkOps
 from pyvirt_qemu._passthrough_ops import PassthroughOps
+from pyvirt_qemu._perf_ops import PerfOps
 from pyvirt_qemu._qemudriver import QemuDriver
 from pyvirt_qemu._save_ops import SaveOps
 from pyvirt_qemu._snapshot_ops import SnapshotOps
@@ -67,6 +68,7 @@ class QemuConnection(
     SnapshotOps,
     SaveOps,
     MigrationParamOps,
+    PerfOps,
     DumpOps,
     HotplugOps,
     VolumeOps,

@@ -35,6 +35,7 @@ from pyvirt import (
     make_error,
 )
 from pyvirt.conf import DomainDef
+from pyvirt.driver import perf_states, write_perf
 
 from pyvirt_qemu._aliases import assign_aliases
 from pyvirt_qemu._cgroups import create_domain_cgroup, find_domain_cgroup, set_partition
@@ -163,6 +164,7 @@ def start_domain(
             if cgroup is not None:
                 apply_tunables(cgroup, live)
         apply_pins(run, live)
+        enable_perf(run, live, strict=True)
         secret = vnc_password(live)
         if secret is not None:
             run.monitor.execute("set_password", {"protocol": "vnc", "password": secret[0]})
@@ -212,10 +214,30 @@ def start_domain(
     driver.emit(dom, DomainEventType.STARTED, DomainEventStartedDetail.BOOTED)
 
 
+def enable_perf(run: Run, live: DomainDef, *, strict: bool) -> None:
+    """Count the <perf> events *live* enables on QEMU.  At start a failure fails the start
+    (libvirt's qemuProcessEnablePerf); on reconnecting (*strict* False) the event is marked
+    disabled instead, as libvirt's qemuDomainPerfRestart does."""
+    states = perf_states(live)
+    dropped = False
+    for name, on in states.items():
+        if not on:
+            continue
+        try:
+            run.perf.enable(name, run.proc.pid)
+        except VirtError:
+            if strict:
+                raise
+            states[name], dropped = False, True
+    if dropped:
+        write_perf(live, states)
+
+
 def _abandon(run: Run) -> None:
     """Undo a start that failed before the domain became active."""
     run.stopping = True
     run.monitor.close()
+    run.perf.close()
     run.proc.kill(KILL_GRACE)
     restore_domain(run.lib_dir)
     shutil.rmtree(run.lib_dir, ignore_errors=True)
@@ -276,6 +298,7 @@ def stop_domain(
     live = dom.live
     run.stopping = True
     run.monitor.close()
+    run.perf.close()
     if run.agent is not None:
         run.agent.close()
     run.proc.kill(KILL_GRACE)

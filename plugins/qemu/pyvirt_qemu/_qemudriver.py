@@ -43,6 +43,7 @@ from pyvirt_qemu._hookpoints import PREPARE, STARTED, STOPPED, run_hooks
 from pyvirt_qemu._jobs import DEFAULT_JOB_WAIT
 from pyvirt_qemu._lifecycle import (
     KILL_GRACE,
+    enable_perf,
     handle_eof,
     on_monitor_eof,
     on_monitor_event,
@@ -231,6 +232,7 @@ class QemuDriver:
             # Caught mid-shutdown: finish it.
             stop_domain(self, dom, DomainShutoffReason.SHUTDOWN, DomainEventStoppedDetail.SHUTDOWN)
             return
+        enable_perf(run, rec.live, strict=False)
         with self.lock:
             state, reason = _QMP_STATE.get(
                 qmp_state, (DomainState.PAUSED, DomainPausedReason.UNKNOWN)

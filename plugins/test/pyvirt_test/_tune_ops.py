@@ -12,7 +12,7 @@ only set limits are written.
 from __future__ import annotations
 
 from pyvirt import ErrorCode, ErrorDomain, TypedParameterType, make_error, typed_param
-from pyvirt.driver import unsupported_flags
+from pyvirt.driver import PERF_EVENTS, perf_states, unsupported_flags, write_perf
 
 from pyvirt_test._vcpu_ops import VcpuOps
 
@@ -58,13 +58,6 @@ IOTUNE_FIELDS = (
     "write_iops_sec_max_length",
 )  # fmt: skip
 #: virPerfEvent, in libvirt's order.
-PERF_EVENTS = (
-    "cmt", "mbmt", "mbml", "cpu_cycles", "instructions", "cache_references", "cache_misses",
-    "branch_instructions", "branch_misses", "bus_cycles", "stalled_cycles_frontend",
-    "stalled_cycles_backend", "ref_cpu_cycles", "cpu_clock", "task_clock", "page_faults",
-    "context_switches", "cpu_migrations", "page_faults_min", "page_faults_maj",
-    "alignment_faults", "emulation_faults",
-)  # fmt: skip
 #: libvirt's test driver's TEST_BLOCK_IOTUNE_MAX.
 _IOTUNE_MAX = 1_000_000_000_000_000
 
@@ -194,28 +187,6 @@ def _check_iotune(info: dict[str, int | str]) -> None:
                 raise make_error(
                     ErrorCode.INVALID_ARG, _T, f"{field} cannot be set higher than {field}_max "
                 )
-
-
-# -- <perf> -------------------------------------------------------------------------------
-def perf_states(defn: DomainDef) -> dict[str, bool | None]:
-    """Each event's state: True/False where <perf> names it, None where it does not."""
-    states: dict[str, bool | None] = dict.fromkeys(PERF_EVENTS)
-    for perf in defn.extra.get("perf", []):
-        for event in perf.findall("event"):
-            if event.get("name") in states:
-                states[str(event.get("name"))] = event.get("enabled") == "yes"
-    return states
-
-
-def _write_perf(defn: DomainDef, states: dict[str, bool | None]) -> None:
-    from lxml import etree
-
-    perf = etree.Element("perf")
-    for name in PERF_EVENTS:
-        if states[name] is not None:
-            etree.SubElement(perf, "event", name=name, enabled="yes" if states[name] else "no")
-    if len(perf):
-        defn.extra["perf"] = [perf]
 
 
 class TuneOps(VcpuOps):
@@ -357,4 +328,4 @@ class TuneOps(VcpuOps):
             states = perf_states(defn)
             for p in params:
                 states[p.field] = bool(p.value)
-            _write_perf(defn, states)
+            write_perf(defn, states)
