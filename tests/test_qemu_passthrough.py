@@ -116,7 +116,13 @@ def test_what_libvirt_refuses_is_refused_in_its_words(
 def test_the_domain_is_tainted_once_per_run_in_its_log(
     running: Domain, qemu_root: Path
 ) -> None:
+    assert running.messages() == []
     running.qemu_monitor_command('{"execute":"query-status"}')
+    tainted = ["tainted: custom monitor control commands issued"]  # (libvirtd 9.0's words)
+    assert running.messages() == running.messages(2) == tainted  # 2: TAINTING
+    assert running.messages(1) == []  # DEPRECATION: none
+    with pytest.raises(VirtError, match=r"unsupported flags \(0x4\) in function qemuDomainGet"):
+        running.messages(4)
     running.qemu_monitor_command("info status", 1)
     log = next(qemu_root.rglob("pt.log")).read_text(errors="replace")
     lines = [line for line in log.splitlines() if "tainted" in line]
@@ -125,6 +131,8 @@ def test_the_domain_is_tainted_once_per_run_in_its_log(
         r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}\+0000: Domain id=\d+ is tainted: custom-monitor",
         lines[0],
     )
+    running.destroy()
+    assert running.messages() == []  # the next run starts clean
 
 
 def _events(dom: Domain, conn_events: queue.Queue[ObjectEvent]) -> list[ObjectEvent]:

@@ -54,6 +54,27 @@ def taint(driver: QemuDriver, dom: QemuDomain, run: Run, flag: str) -> None:
         pass  # (libvirt logs the taint where it can; the call goes on)
 
 
+#: libvirt's taint flags in its order, with the words virDomainGetMessages shows for each.
+_TAINT_MESSAGES = (
+    ("custom-argv", "custom configuration parameters specified"),
+    ("custom-monitor", "custom monitor control commands issued"),
+    ("high-privileges", "running with undesirable elevated privileges"),
+    ("shell-scripts", "network configuration using opaque shell scripts"),
+    ("disk-probing", "potentially unsafe disk format probing"),
+    ("external-launch", "managing externally launched configs"),
+    ("host-cpu", "potentially unsafe use of host CPU passthrough"),
+    ("hook-script", "configuration potentially modified by hook script"),
+    ("cdrom-passthrough", "use of host cdrom passthrough"),
+    ("custom-dtb", "use of custom device tree blob"),
+    ("custom-ga-command", "custom guest agent control commands issued"),
+    ("custom-hypervisor-feature", "hypervisor feature autodetection override"),
+    ("deprecated-config", "use of deprecated configuration settings"),
+    ("deprecated-command", "deprecated commands used"),
+)
+#: VIR_DOMAIN_MESSAGE_DEPRECATION, VIR_DOMAIN_MESSAGE_TAINTING
+_DEPRECATION, _TAINTING = 1, 2
+
+
 # -- monitor events ------------------------------------------------------------------------------
 @dataclass
 class _Registration:
@@ -146,6 +167,18 @@ class PassthroughOps:
     if TYPE_CHECKING:
 
         def _dom(self, ref: DomainRef) -> QemuDomain: ...
+
+    def domain_get_messages(self, dom_ref: DomainRef, flags: int) -> list[str]:
+        """The running guest's taints ("tainted: ..."), in libvirt's order; no deprecation
+        is ever noted (this driver uses none of the settings QEMU deprecates), and a shut-off
+        guest has none, as in libvirt."""
+        unsupported_flags(flags, _DEPRECATION | _TAINTING, "qemuDomainGetMessages", _Q)
+        with self.driver.lock:
+            run = self._dom(dom_ref).run
+            taints = set(run.taints) if run is not None else set()
+        if flags and not flags & _TAINTING:
+            return []
+        return [f"tainted: {words}" for flag, words in _TAINT_MESSAGES if flag in taints]
 
     def event_listeners(self) -> list[Callable[[ObjectEvent], None]]:
         """This connection's event subscribers (monitor events go to them alone)."""
