@@ -43,6 +43,11 @@ FILES = {
     "no_arch.xml": _cpu("Haswell", arch=""),
     "no_model.xml": _cpu(""),
     "same.xml": _cpu("Haswell") + _cpu("Haswell", "avx2"),
+    # a host CPU as capabilities describe it: bits the guest OS turns on (osxsave, ospke),
+    # leaf 6 (arat) and leaf 0xD (xsaveopt...) among leaves 1, 7 and 0x80000001
+    "host_like.xml": _cpu("kvm64", "vme", "ht", "pclmuldq", "xsave", "osxsave", "avx",
+                          "hypervisor", "arat", "fsgsbase", "pku", "ospke", "umip", "xsaveopt",
+                          "xsavec", "xgetbv1", "mmxext", "lahf_lm", "invtsc", vendor="AMD"),
     "dom.xml": f"<domain type='test'><name>x</name>{_cpu('Westmere')}</domain>\n",
     "caps.xml": "<capabilities><host>" + _cpu("", arch="i686") + "</host></capabilities>\n",
     "bad.xml": "<cpu><model>x</model>\n",

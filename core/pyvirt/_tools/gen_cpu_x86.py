@@ -18,8 +18,8 @@ and driven over QMP on stdin/stdout) what each model is:
   run *r* enables the features whose number has bit *r* set, so a CPUID bit set in exactly
   the runs spelling a feature's number is that feature's (a dozen runs for all of them).
   Bits QEMU derives from others (XSAVE component words) spell other numbers, so a feature
-  keeps its first position in QEMU's word order.  Features without one (MSR-based, KVM)
-  come last, by name.
+  keeps its first position, by CPUID leaf, subleaf and register.  Features without one
+  (MSR-based) come last, by name.
 
 Models are listed in the order of libvirt's model index
 (:data:`pyvirt.driver.X86_CPU_MODELS`), so choosing between equally good models picks the same one.  Feature names are
@@ -55,6 +55,11 @@ LIBVIRT_NAMES: dict[str, str] = {
 #: Bits QEMU sets in every model it makes (the hypervisor bit says the CPU is virtual), so
 #: they are no part of what a model is.
 QEMU_ADDS = ("hypervisor",)
+#: CPUID bits the guest's operating system turns on (XSAVE and protection keys enabled in
+#: CR4), which QEMU has no property for but a host's CPU description names (libvirt's
+#: capabilities list them): each sits right after the feature it follows in CPUID
+#: (CPUID 1 ECX bit 27 after xsave's bit 26; CPUID 7 ECX bit 4 after pku's bit 3).
+OS_ENABLED_AFTER: dict[str, str] = {"osxsave": "xsave", "ospke": "pku"}
 #: QEMU documents invtsc as the feature that blocks migration.
 NOT_MIGRATABLE = ("invtsc",)
 #: QEMU's model-id of its generic models (no vendor of their own).
@@ -91,10 +96,26 @@ def _qmp_argv(argv: list[str], commands: list[dict[str, Any]]) -> list[Any]:
     return [r.get("return", r.get("error")) for r in answers]
 
 
+
+
+def _word_rank(word: dict[str, Any]) -> tuple[int, int, int, int]:
+    """Where a QEMU feature word sits in libvirt's feature order: by leaf group and leaf,
+    subleaf, then register; leaves 1 and 0x80000001 list EDX's bits
+    before ECX's (as libvirt's capabilities and baselines print them: vme and ht before
+    pclmuldq, mmxext before lahf_lm), the others EAX, EBX, ECX, EDX."""
+    leaf = int(word["cpuid-input-eax"])
+    # The standard leaves, the extended (AMD) ones, Centaur's, then the hypervisor's (KVM).
+    group = 2 if leaf >= 0xC0000000 else 1 if leaf >= 0x80000000 else 3 if leaf >= 0x40000000 else 0
+    order = "DCAB" if leaf in (1, 0x80000001) else "ABCD"
+    register = order.index(str(word["cpuid-register"])[-2])  # "EAX" -> "A"
+    return group, leaf, int(word.get("cpuid-input-ecx", 0)), register
+
+
 def _cpuid_order(qemu: str, features: list[str]) -> list[str]:
-    """*features* in QEMU's CPUID word order (see the module doc), then the rest by name."""
+    """*features* in CPUID order (see the module doc and :func:`_word_rank`), then the rest
+    by name."""
     base = [qemu, "-nodefaults", "-display", "none", "-accel", "tcg", "-machine", "pc", "-S"]
-    seen: dict[tuple[int, int], int] = {}
+    seen: dict[tuple[tuple[int, int, int, int], int], int] = {}
     for run in range(len(features).bit_length()):
         on = [f for i, f in enumerate(features) if (i + 1) >> run & 1]
         argv = [*base, "-cpu", "base," + ",".join(f"{f}=on" for f in on)]
@@ -107,12 +128,12 @@ def _cpuid_order(qemu: str, features: list[str]) -> list[str]:
                 for prop in ("feature-words", "filtered-features")
             ],
         )
-        # (QEMU lists the words last first: position 0 is its last feature word)
-        for index, (word, gone) in enumerate(zip(reversed(words), reversed(filtered), strict=True)):
+        for word, gone in zip(words, filtered, strict=True):
             mask = word["features"] | gone["features"]
             for bit in range(32):
                 if mask >> bit & 1:
-                    seen[(index, bit)] = seen.get((index, bit), 0) | 1 << run
+                    place = (_word_rank(word), bit)
+                    seen[place] = seen.get(place, 0) | 1 << run
     position: dict[str, tuple[int, int]] = {}
     for place, code in sorted(seen.items()):
         if 1 <= code <= len(features):
@@ -151,6 +172,8 @@ def collect(qemu: str) -> dict[str, Any]:
         models[name] = (vendor, on)
     missing = [m for m in _model_order() if m not in known]
     ordered = [_name(f) for f in _cpuid_order(qemu, sorted(features))]
+    for name, after in OS_ENABLED_AFTER.items():
+        ordered.insert(ordered.index(after) + 1, name)
     return {"models": models, "features": ordered, "missing": missing}
 
 
