@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pyvirt._codes import ErrorCode, ErrorDomain
-from pyvirt._cpu_x86_data import FEATURES, MODELS
+from pyvirt._cpu_x86_data import FEATURES, MODELS, NOT_MIGRATABLE
 from pyvirt._errors import make_error
 from pyvirt._xml import escape, parse_document
 
@@ -138,8 +138,11 @@ def _decode(data: set[str], vendor: str | None, names: list[str]) -> _Candidate:
     return best
 
 
-def baseline_x86(cpus: list[HostCpu]) -> tuple[_Candidate, str | None, bool]:
-    """(the chosen model and its features, the vendor to show, fallback forbid)."""
+def baseline_x86(
+    cpus: list[HostCpu], *, migratable: bool = False
+) -> tuple[_Candidate, str | None, bool]:
+    """(the chosen model and its features, the vendor to show, fallback forbid);
+    *migratable* leaves out the features that block migration before naming the rest."""
     base = _model_features(cpus[0])
     vendor = _known_vendor(cpus[0].vendor) if cpus[0].vendor else None
     show_vendor = cpus[0].vendor is not None
@@ -166,13 +169,23 @@ def baseline_x86(cpus: list[HostCpu]) -> tuple[_Candidate, str | None, bool]:
         base &= data
     if not base:
         raise make_error(ErrorCode.OPERATION_FAILED, _CPU, "CPUs are incompatible")
+    if migratable:
+        base -= NOT_MIGRATABLE
     chosen = _decode(base, vendor, names)
     forbid = len(names) == 1 and chosen.model == names[0]
     return chosen, vendor if show_vendor else None, forbid
 
 
-def baseline_cpu_xml(xml_cpus: list[str], flags: int) -> str:
-    """virConnectBaselineCPU as libvirt's CPU drivers answer it (x86 only), as XML."""
+def baseline_cpu_xml(
+    xml_cpus: list[str], flags: int, *, migratable: bool = False,
+    drop: frozenset[str] = frozenset(),
+) -> str:  # fmt: skip
+    """virConnectBaselineCPU as libvirt's CPU drivers answer it (x86 only), as XML.
+
+    *migratable* (VIR_CONNECT_BASELINE_CPU_MIGRATABLE, which the QEMU driver takes) leaves
+    out the features that block migration; *drop* names features a driver filters out of
+    the answer before it is expanded (libvirt's QEMU driver drops the ones QEMU cannot
+    give a guest: osxsave, ospke and Intel's cache-monitoring bits)."""
     if not xml_cpus:
         raise make_error(ErrorCode.INVALID_ARG, _CPU, "no CPUs given")
     cpus = [parse_host_cpu(xml) for xml in xml_cpus]
@@ -181,9 +194,9 @@ def baseline_cpu_xml(xml_cpus: list[str], flags: int) -> str:
         raise make_error(
             ErrorCode.NO_SUPPORT, _CPU, f"cannot compute baseline CPU of {arch} architecture"
         )
-    chosen, vendor, forbid = baseline_x86(cpus)
-    policies = [("require", f) for f in chosen.required]
-    policies += [("disable", f) for f in chosen.disabled]
+    chosen, vendor, forbid = baseline_x86(cpus, migratable=migratable)
+    policies = [("require", f) for f in chosen.required if f not in drop]
+    policies += [("disable", f) for f in chosen.disabled if f not in drop]
     if flags & EXPAND_FEATURES:
         own = {f: "require" for f in MODELS[chosen.model][1]}
         own.update((f, p) for p, f in policies)

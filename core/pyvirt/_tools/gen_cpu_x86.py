@@ -134,7 +134,7 @@ def _cpuid_order(qemu: str, features: list[str]) -> list[str]:
                 if mask >> bit & 1:
                     place = (_word_rank(word), bit)
                     seen[place] = seen.get(place, 0) | 1 << run
-    position: dict[str, tuple[int, int]] = {}
+    position: dict[str, tuple[tuple[int, int, int, int], int]] = {}
     for place, code in sorted(seen.items()):
         if 1 <= code <= len(features):
             position.setdefault(features[code - 1], place)
