@@ -1,7 +1,7 @@
 """The QEMU driver talking to a real guest agent: Debian's qemu-ga runs in the test guest
 (:mod:`qemu_guest`) on the virtio-serial port ``org.qemu.guest_agent.0``, and the driver's
 calls that go through it (the guest's clock, host name, vCPUs and interfaces, shutdown and
-reboot from inside) answer what the guest says, with libvirt 9.0's errors when the agent is
+reboot from inside, its filesystems, a user's SSH keys, ACPI suspend) answer what the guest says, with libvirt 9.0's errors when the agent is
 not configured, not connected or not answering.  The answers expected were taken from
 libvirtd (qemu:///system) with the same guest.
 """
@@ -287,6 +287,8 @@ def _agent_session(program: list[str], env: dict[str, str], xml: Path, name: str
         assert wait_for(lambda: _virsh(program, f"domhostname {name} --source agent",
                                        env).returncode == 0, BOOT_TIMEOUT)  # fmt: skip
         out = []
+        keys = xml.parent / "keys"
+        keys.write_text("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPyvirtTestKeyOnlyForTheGuest pyvirt@test\n")
         for cmd in (f"domhostname {name} --source agent", f"domhostname {name}",
                     f"guestvcpus {name}", f"domifaddr {name} --source agent",
                     f"vcpucount {name} --guest", f"guestvcpus {name} --cpulist 0 --disable",
@@ -297,12 +299,32 @@ def _agent_session(program: list[str], env: dict[str, str], xml: Path, name: str
                     f"set-user-password {name} nobody secret",
                     f"guest-agent-timeout {name} --timeout -3",
                     f"guest-agent-timeout {name} --timeout 10",
+                    f"domfsinfo {name}", f"domfstrim {name}",
+                    f"domfstrim {name} --minimum 4096 --mountpoint /",
+                    f"get-user-sshkeys {name} root",
+                    f"set-user-sshkeys {name} root --file {keys}",
+                    f"get-user-sshkeys {name} root",
+                    f"set-user-sshkeys {name} root --reset --file {keys}",
+                    f"set-user-sshkeys {name} root --remove --file {keys}",
+                    f"get-user-sshkeys {name} root", f"get-user-sshkeys {name} nosuchuser",
+                    f"dompmsuspend {name} --target mem --duration 5",
+                    f"dompmsuspend {name} --target disk --duration 0 --target mem",
                     f"domtime {name} --time 9300000000000",
                     f"setvcpus {name} 5 --live", f"setvcpus {name} 3 --live",
                     f"vcpucount {name}", f"setvcpu {name} 2 --enable --live",
                     f"setvcpu {name} 0 --disable --live"):  # fmt: skip
             done = _virsh(program, cmd, env)
             out.append(f"$ {cmd}\n{done.stdout}{done.stderr}rc={done.returncode}\n")
+        # ACPI S3: the guest suspends a moment after the agent is asked (QEMU then says
+        # SUSPEND), and a wake-up before that is refused by QEMU: each side waits for it.
+        for cmd, state in ((f"dompmsuspend {name} --target mem", "pmsuspended"),
+                           (f"dompmwakeup {name}", "running")):  # fmt: skip
+            done = _virsh(program, cmd, env)
+            out.append(f"$ {cmd}\n{done.stdout}{done.stderr}rc={done.returncode}\n")
+            assert wait_for(lambda s=state: _virsh(program, f"domstate {name}", env)
+                            .stdout.strip() == s, BOOT_TIMEOUT)  # fmt: skip
+            done = _virsh(program, f"domstate {name} --reason", env)
+            out.append(f"$ domstate --reason\n{done.stdout}{done.stderr}rc={done.returncode}\n")
         return "".join(out).replace(name, "NAME")
     finally:
         _virsh(program, f"destroy {name}; undefine {name}", env)
@@ -443,3 +465,45 @@ def test_with_block_a_guest_that_never_answers_still_fails_its_sync(
         ]
     finally:
         dom.destroy()
+
+
+def test_acpi_suspend_and_wakeup_change_the_state_with_libvirts_events(
+    agent_driver: InProcessDriver, running: Domain, agent_root: Path
+) -> None:
+    """dompmsuspend asks the agent; QEMU's SUSPEND makes the domain pmsuspended and WAKEUP
+    (after system_wakeup) running again, reason wakeup, each with libvirt's lifecycle and
+    power-management events."""
+    from pyvirt import (
+        DomainEventID,
+        DomainEventPMSuspendedDetail,
+        DomainEventStartedDetail,
+        DomainEventType,
+        DomainRunningReason,
+    )
+
+    conn = running.connection
+    seen: list[tuple[int, int, int]] = []
+    kept = (0, DomainEventID.PMSUSPEND, DomainEventID.PMWAKEUP)  # (not the agent's own)
+    cb = conn.register_event_callback(
+        lambda _c, e: seen.append((e.event_id, e.event, e.detail)) if e.event_id in kept
+        else None, uuid=running.uuid,
+    )  # fmt: skip
+    try:
+        running.pm_suspend_for_duration(0, 0)  # VIR_NODE_SUSPEND_TARGET_MEM
+        assert wait_for(lambda: running.state()[0] == DomainState.PMSUSPENDED, BOOT_TIMEOUT)
+        running.pm_wakeup()
+        assert wait_for(lambda: running.state()[0] == DomainState.RUNNING, BOOT_TIMEOUT)
+        assert running.state() == (DomainState.RUNNING, DomainRunningReason.WAKEUP)
+        assert wait_for(lambda: len(seen) >= 4, 30)
+    finally:
+        conn.deregister_event_callback(cb)
+    assert seen == [
+        (0, DomainEventType.PMSUSPENDED, DomainEventPMSuspendedDetail.MEMORY),
+        (DomainEventID.PMSUSPEND, 0, 0),
+        (0, DomainEventType.STARTED, DomainEventStartedDetail.WAKEUP),
+        (DomainEventID.PMWAKEUP, 0, 0),
+    ]
+    err = _error(lambda: running.pm_suspend_for_duration(0, 5))
+    assert (err.code, str(err)) == (ErrorCode.ARGUMENT_UNSUPPORTED,
+                                    "argument unsupported: Duration not supported. Use 0 for now")  # fmt: skip
+    _wait_agent(running, agent_root / "ga.log")  # (the agent's port reopens after the wakeup)

@@ -90,11 +90,15 @@ _DEVICE_EVENT_IDS = (
 )
 
 
+#: PMWAKEUP, PMSUSPEND, PMSUSPEND_DISK: callback(conn, dom, reason, opaque).
+_PM_EVENT_IDS = (DomainEventID.PMWAKEUP, DomainEventID.PMSUSPEND, DomainEventID.PMSUSPEND_DISK)
+
+
 def _payload(event: ObjectEvent) -> tuple[Any, ...]:
     """The callback's arguments between the object and the opaque, as libvirt-python passes
     them for the event's id: (event, detail) for a lifecycle event, (type, nsuri) for a
     domain's METADATA_CHANGE, (alias,) for a device's addition or removal, (state, reason)
-    for the guest agent's AGENT_LIFECYCLE."""
+    for the guest agent's AGENT_LIFECYCLE, (reason,) for a power-management event."""
     if event.kind == "domain" and event.event_id == DomainEventID.METADATA_CHANGE:
         return int(event.event), event.text
     if event.kind == QEMU_MONITOR:  # (event, seconds, micros, details)
@@ -103,6 +107,8 @@ def _payload(event: ObjectEvent) -> tuple[Any, ...]:
         return (event.text,)  # the device's alias
     if event.kind == "domain" and event.event_id == DomainEventID.AGENT_LIFECYCLE:
         return int(event.event), int(event.detail)
+    if event.kind == "domain" and event.event_id in _PM_EVENT_IDS:
+        return (int(event.detail),)  # the reason (libvirt always gives 0)
     if event.event_id != _LIFECYCLE:  # a pool's REFRESH, a node device's UPDATE
         return ()
     return int(event.event), int(event.detail)

@@ -27,6 +27,7 @@ from pyvirt_qemu._caps_ops import CapsOps
 from pyvirt_qemu._command import DEFAULT_EMULATOR
 from pyvirt_qemu._domain_ops import DomainOps
 from pyvirt_qemu._dump_ops import DumpOps
+from pyvirt_qemu._guest_power_ops import GuestPowerOps
 from pyvirt_qemu._hotplug_ops import HotplugOps
 from pyvirt_qemu._iface_ops import InterfaceOps
 from pyvirt_qemu._metadata_ops import MetadataOps
@@ -71,6 +72,7 @@ class QemuConnection(
     MigrationParamOps,
     PerfOps,
     InterfaceOps,
+    GuestPowerOps,
     DumpOps,
     HotplugOps,
     VolumeOps,

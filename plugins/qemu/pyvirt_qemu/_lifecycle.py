@@ -359,6 +359,11 @@ def on_monitor_event(
             _panic_pause(driver, dom, run)  # here, so it always comes before CRASHED
             _in_thread(handle_guest_panic, driver, dom, run)
         return
+    if event in ("SUSPEND", "SUSPEND_DISK", "WAKEUP"):
+        from pyvirt_qemu._pm_events import on_pm_event
+
+        on_pm_event(driver, dom, run, event)
+        return
     if event not in ("STOP", "RESUME"):
         return
     if event == "STOP" and (run.got_shutdown or run.panicked):

@@ -120,7 +120,7 @@ def cmd_get_user_sshkeys(ctl: Control, p: Parsed) -> bool:
     dom, _ = domain(ctl, p)
     user = string_req(p, "user") or ""
     for key in dom.authorized_ssh_keys(user):
-        ctl.print(f"{key}\n")
+        ctl.print(key)  # (virsh prints each with "%s": no newline between them)
     return True
 
 
