@@ -134,7 +134,7 @@ def monitor_queries(view: DomainView, stats: int) -> list[Query]:
         providers = [{"provider": "kvm", "names": list(_HALT_POLL)}]
         queries.append(("haltpoll", "query-stats", {"target": "vcpu", "providers": providers}))
     if stats & BALLOON and _has_balloon(view.defn):
-        queries.append(("guest-stats", *GUEST_STATS_QUERY))
+        queries += [("balloon", "query-balloon", None), ("guest-stats", *GUEST_STATS_QUERY)]
     if stats & BLOCK:
         queries += [("blockstats", "query-blockstats", None),
                     ("nodestats", "query-blockstats", {"query-nodes": True}),
@@ -194,8 +194,15 @@ def _cpu(view: DomainView, got: dict[str, Any], out: Out, backing: bool) -> None
 
 
 def _balloon(view: DomainView, got: dict[str, Any], out: Out, backing: bool) -> None:
+    """The balloon's size is libvirt's ``cur_balloon``, which it keeps as QEMU reports it
+    (at start and on BALLOON_CHANGE): until the guest's driver obeys a smaller target, the
+    balloon stays as large as the memory.  Asked of QEMU here; the definition's figure is
+    the target, used when the monitor cannot be asked."""
     defn = view.defn
     current = defn.current_memory_kib if _has_balloon(defn) else defn.memory_kib
+    actual = got.get("balloon")
+    if isinstance(actual, dict) and isinstance(actual.get("actual"), int):
+        current = actual["actual"] // 1024
     out += [TypedParameter("balloon.current", _ULLONG, current),
             TypedParameter("balloon.maximum", _ULLONG, defn.memory_kib)]  # fmt: skip
     if view.pid is None or not _has_job(got):
