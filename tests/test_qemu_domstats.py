@@ -343,3 +343,41 @@ def test_read_only_connections_through_pyvirtd_get_the_statistics(
                 dom.undefine()
     finally:
         daemon.stop()
+
+
+def _keys_by_record(out: str) -> list[list[str]]:
+    """Each record's field names: KVM's come in libvirt's hash table's order, so sorted."""
+    return [sorted(line.split("=", 1)[0].strip() for line in record.splitlines()[1:])
+            for record in out.strip().split("\n\n") if record.startswith("Domain:")]  # fmt: skip
+
+
+@needs_libvirtd_qemu
+def test_kvm_guests_get_the_vcpu_and_vm_statistics_kvm_keeps_as_libvirtd_names_them(
+    qemu_root: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        pytest.skip("no usable /dev/kvm: KVM's statistics exist only under KVM")
+    name = f"pyvirt-dskvm-{uuid.uuid4().hex[:8]}"
+    xml = tmp_path / "kvm.xml"
+    xml.write_text(_guest_xml(name, None).replace("type='qemu'", "type='kvm'")
+                   .replace("<vcpu current='1'>", "<vcpu current='2'>"))  # fmt: skip
+    plain = {k: v for k, v in os.environ.items() if not k.endswith("DEFAULT_URI")}
+    status, want, err = virsh_script([VIRSH], f"create {xml}; domstats --vcpu --vm {name}; "
+                                     f"destroy {name}", name, plain)  # fmt: skip
+    if status != 0:
+        pytest.skip(f"libvirtd cannot run a KVM guest here: {err}")
+    monkeypatch.setenv("PYVIRT_QEMU_ACCEL", "kvm")
+    drv = InProcessDriver(qemu_root)
+    try:
+        conn = drv.connect()
+        dom = conn.create_domain(xml.read_text().replace(name, "NAME"))
+        try:
+            ((_, params),) = conn.domain_list_get_stats([dom], 8 | 1024)  # VCPU | VM
+        finally:
+            dom.destroy()
+    finally:
+        drv.stop()
+    (theirs,) = _keys_by_record(want)
+    assert sorted(params) == theirs
+    assert "vcpu.1.exits.sum" in params and "vm.pages_4k.cur" in params
+    assert params["vcpu.0.exits.sum"] > 0 and params["vcpu.0.guest_mode.cur"] in (True, False)

@@ -7,10 +7,11 @@ guest's copied state (:class:`DomainView`), the host's ``/proc`` and ``/sys`` an
 answers into typed parameters, so it never touches a lock or a monitor.
 
 When a field is present follows libvirt: the groups that need QEMU's monitor (the balloon's
-guest figures, the block counters and sizes, IOThreads, the dirty-rate) are filled only
-while the caller holds the guest's job (``have_job``), which a busy guest under
-VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT does not give; a QMP command that failed leaves its
-fields out, as libvirt resets such errors.
+guest figures, the block counters and sizes, IOThreads, the dirty-rate, KVM's vCPU and VM
+statistics) are filled only while the caller holds the guest's job (``have_job``), which a
+busy guest under VIR_CONNECT_GET_ALL_DOMAINS_STATS_NOWAIT does not give; a QMP command that
+failed leaves its fields out, as libvirt resets such errors.  KVM's statistics come in
+QEMU's order, where libvirt's are in its hash table's.
 """
 
 from __future__ import annotations
@@ -135,6 +136,11 @@ def monitor_queries(view: DomainView, stats: int) -> list[Query]:
         queries.append(("haltpoll", "query-stats", {"target": "vcpu", "providers": providers}))
     if stats & BALLOON and _has_balloon(view.defn):
         queries += [("balloon", "query-balloon", None), ("guest-stats", *GUEST_STATS_QUERY)]
+    if stats & (VCPU | VM):
+        queries.append(("schemas", "query-stats-schemas", None))
+    if stats & VCPU:
+        queries += [("cpus", "query-cpus-fast", None),
+                    ("vcpu-stats", "query-stats", {"target": "vcpu"})]  # fmt: skip
     if stats & BLOCK:
         queries += [("blockstats", "query-blockstats", None),
                     ("nodestats", "query-blockstats", {"query-nodes": True}),
@@ -143,6 +149,8 @@ def monitor_queries(view: DomainView, stats: int) -> list[Query]:
         queries.append(("iothreads", "query-iothreads", None))
     if stats & DIRTYRATE:
         queries.append(("dirtyrate", "query-dirty-rate", None))
+    if stats & VM:
+        queries.append(("vm-stats", "query-stats", {"target": "vm"}))
     return queries
 
 
@@ -226,6 +234,10 @@ def _vcpu(view: DomainView, got: dict[str, Any], out: Out, backing: bool) -> Non
             TypedParameter("vcpu.maximum", _UINT, defn.max_vcpus)]  # fmt: skip
     if view.pid is None:
         return
+    by_path = {str(c.get("qom-path")): int(c["cpu-index"]) for c in got.get("cpus", [])
+               if isinstance(c, dict) and "cpu-index" in c}  # fmt: skip
+    kvm = {by_path.get(str(e.get("qom-path"))): e for e in _entries(got.get("vcpu-stats"))}
+    schema = _schema(got.get("schemas"), "vcpu")
     for index, tid in vcpu_threads(view.pid)[: defn.vcpus]:
         prefix = f"vcpu.{index}."
         cpu_ns, _ = thread_stat(view.pid, tid)
@@ -233,6 +245,8 @@ def _vcpu(view: DomainView, got: dict[str, Any], out: Out, backing: bool) -> Non
                 TypedParameter(prefix + "time", _ULLONG, cpu_ns),
                 TypedParameter(prefix + "wait", _ULLONG, _sched_wait(view.pid, tid)),
                 TypedParameter(prefix + "delay", _ULLONG, _sched_delay(view.pid, tid))]  # fmt: skip
+        if index in kvm:
+            out += _query_stats(f"vcpu.{index}", kvm[index], schema)
 
 
 def _interface(view: DomainView, got: dict[str, Any], out: Out, backing: bool) -> None:
@@ -315,17 +329,23 @@ def _dirtyrate(view: DomainView, got: dict[str, Any], out: Out, backing: bool) -
                                       _LLONG, int(vcpu.get("dirty-rate", 0))))  # fmt: skip
 
 
+def _vm(view: DomainView, got: dict[str, Any], out: Out, backing: bool) -> None:
+    """KVM's per-VM statistics (query-stats; none under TCG)."""
+    schema = _schema(got.get("schemas"), "vm")
+    for entry in _entries(got.get("vm-stats")):
+        out += _query_stats("vm", entry, schema)
+
+
 def _nothing(view: DomainView, got: dict[str, Any], out: Out, backing: bool) -> None:
-    """perf (no perf events are enabled), memory (no resctrl bandwidth monitors) and vm
-    (QEMU's per-VM statistics come from KVM; not collected yet): what libvirt gives for a
-    guest with none of them."""
+    """perf (no perf events are enabled) and memory (no resctrl bandwidth monitors): what
+    libvirt gives for a guest with neither."""
 
 
 _Worker = Callable[[DomainView, dict[str, Any], Out, bool], None]
 _WORKERS: tuple[tuple[int, _Worker], ...] = (
     (STATE, _state), (CPU_TOTAL, _cpu), (BALLOON, _balloon), (VCPU, _vcpu),
     (INTERFACE, _interface), (BLOCK, _block), (PERF, _nothing), (IOTHREAD, _iothread),
-    (MEMORY, _nothing), (DIRTYRATE, _dirtyrate), (VM, _nothing),
+    (MEMORY, _nothing), (DIRTYRATE, _dirtyrate), (VM, _vm),
 )  # fmt: skip
 
 
@@ -346,6 +366,39 @@ def _by_key(entries: Any, key: str) -> dict[str, dict[str, Any]]:
     if not isinstance(entries, list):
         return {}
     return {str(e[key]): e for e in entries if isinstance(e, dict) and e.get(key)}
+
+
+#: query-stats-schemas' statistic types → the suffix libvirt names them with (histograms
+#: have none: libvirt leaves them out).
+_STAT_SUFFIX = {"cumulative": "sum", "instant": "cur", "peak": "max"}
+
+
+def _entries(answer: Any) -> list[dict[str, Any]]:
+    return [e for e in answer if isinstance(e, dict)] if isinstance(answer, list) else []
+
+
+def _schema(answer: Any, target: str) -> dict[str, dict[str, Any]]:
+    """Statistic name → its schema, for *target* (``vm``, ``vcpu``)."""
+    return {str(stat.get("name")): stat for entry in _entries(answer)
+            if entry.get("target") == target for stat in entry.get("stats", [])}  # fmt: skip
+
+
+def _query_stats(prefix: str, entry: dict[str, Any], schema: dict[str, dict[str, Any]]) -> Out:
+    """One query-stats entry as libvirt names its fields: ``PREFIX.NAME.sum|cur|max``,
+    booleans as booleans, numbers as ULLONG; histograms and unknown names left out."""
+    out = []
+    for stat in entry.get("stats", []):
+        name, value = str(stat.get("name")), stat.get("value")
+        kind = schema.get(name, {})
+        suffix = _STAT_SUFFIX.get(str(kind.get("type")))
+        if suffix is None:
+            continue
+        field = f"{prefix}.{name}.{suffix}"
+        if kind.get("unit") == "boolean" and isinstance(value, bool):
+            out.append(TypedParameter(field, TypedParameterType.BOOLEAN, value))
+        elif isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+            out.append(TypedParameter(field, _ULLONG, value))
+    return out
 
 
 def _frontend_entry(frontends: dict[str, dict[str, Any]], alias: str) -> dict[str, Any] | None:
