@@ -381,3 +381,25 @@ def test_kvm_guests_get_the_vcpu_and_vm_statistics_kvm_keeps_as_libvirtd_names_t
     assert sorted(params) == theirs
     assert "vcpu.1.exits.sum" in params and "vm.pages_4k.cur" in params
     assert params["vcpu.0.exits.sum"] > 0 and params["vcpu.0.guest_mode.cur"] in (True, False)
+
+
+def test_dirtyrate_reports_a_measurement_qemu_made(guests: tuple) -> None:
+    """After a dirty-rate calculation (here started through the monitor passthrough, as
+    virDomainStartDirtyRateCalc starts it), the group reports it measured."""
+    import time
+
+    conn, run, _ = guests
+    ((_, before),) = conn.domain_list_get_stats([run], 512)  # VIR_DOMAIN_STATS_DIRTYRATE
+    assert list(before) == ["dirtyrate.calc_status", "dirtyrate.calc_start_time",
+                            "dirtyrate.calc_period", "dirtyrate.calc_mode"]  # fmt: skip
+    assert before["dirtyrate.calc_status"] == 0  # unstarted
+    run.qemu_monitor_command('{"execute": "calc-dirty-rate", "arguments": {"calc-time": 1}}')
+    deadline = time.monotonic() + 60
+    while True:
+        ((_, after),) = conn.domain_list_get_stats([run], 512)
+        if after["dirtyrate.calc_status"] == 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert after["dirtyrate.calc_status"] == 2 and after["dirtyrate.calc_period"] == 1
+    assert list(after)[-1] == "dirtyrate.megabytes_per_second"
+    assert after["dirtyrate.calc_mode"] == "page-sampling"
