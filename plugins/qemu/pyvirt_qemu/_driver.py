@@ -26,6 +26,7 @@ from pyvirt_qemu._agent_ops import AgentOps
 from pyvirt_qemu._caps_ops import CapsOps
 from pyvirt_qemu._command import DEFAULT_EMULATOR
 from pyvirt_qemu._domain_ops import DomainOps
+from pyvirt_qemu._domstats_ops import DomainStatsOps
 from pyvirt_qemu._dump_ops import DumpOps
 from pyvirt_qemu._guest_power_ops import GuestPowerOps
 from pyvirt_qemu._hotplug_ops import HotplugOps
@@ -64,6 +65,7 @@ def _qemu_version(emulator: str) -> int:
 class QemuConnection(
     DomainOps,
     StatsOps,
+    DomainStatsOps,
     VcpuOps,
     TuneOps,
     MetadataOps,

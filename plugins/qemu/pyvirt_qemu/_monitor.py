@@ -22,7 +22,7 @@ from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error
 from qemu.qmp import ConnectError, ExecInterruptedError, ExecuteError, QMPClient, Runstate
 from qemu.qmp.error import QMPError
 
-__all__ = ["Monitor", "MonitorClosed", "monitor_loop"]
+__all__ = ["Monitor", "MonitorClosed", "QmpCall", "execute_many", "monitor_loop"]
 
 T = TypeVar("T")
 #: (event name, data) for QMP events; called on the loop thread.
@@ -30,6 +30,8 @@ EventCallback = Callable[[str, dict[str, Any]], None]
 
 #: How long one monitor command may take before the caller gives up on it.
 COMMAND_TIMEOUT = 30.0
+#: One command for :func:`execute_many`: the monitor, the QMP command, its arguments.
+QmpCall = tuple["Monitor", str, "dict[str, Any] | None"]
 
 
 class MonitorClosed(VirtError):
@@ -282,3 +284,41 @@ class Monitor:
 
         with contextlib.suppress(Exception):
             monitor_loop.run(shut(), timeout=5.0)
+
+
+def execute_many(calls: list[QmpCall], timeout: float = COMMAND_TIMEOUT) -> list[Any]:
+    """Send every command of *calls* at once (to one or many monitors) and wait once.
+
+    Why: a bulk statistics read asks several guests several things; sent one after another
+    each costs a round trip to its QEMU, sent together they cost one.  Each answer is the
+    command's return value or the :class:`~pyvirt.VirtError` it failed with (in libvirt's
+    words, as :meth:`Monitor.execute` raises it), so one guest's failure spoils no other's.
+    """
+    answers: list[Any] = [None] * len(calls)
+    pending: list[tuple[int, Coroutine[Any, Any, Any]]] = []
+    for i, (monitor, command, arguments) in enumerate(calls):
+        try:
+            pending.append((i, monitor._live_client().execute(command, arguments)))
+        except MonitorClosed as exc:
+            answers[i] = exc
+
+    async def gather() -> list[Any]:
+        return await asyncio.gather(*(coro for _, coro in pending), return_exceptions=True)
+
+    try:
+        results = monitor_loop.run(gather(), timeout) if pending else []
+    except TimeoutError:
+        late = make_error(ErrorCode.OPERATION_TIMEOUT, ErrorDomain.QEMU, "monitor command")
+        results = [late] * len(pending)
+    for (i, _), result in zip(pending, results, strict=True):
+        monitor, command, _args = calls[i]
+        if isinstance(result, ExecuteError):
+            result = _monitor_error(f"{command}: {result}")
+        elif isinstance(result, BaseException) and not isinstance(result, VirtError):
+            result = MonitorClosed(
+                f"operation failed: monitor of '{monitor.name}' closed during {command}",
+                code=ErrorCode.OPERATION_FAILED,
+                domain=ErrorDomain.QEMU,
+            )
+        answers[i] = result
+    return answers

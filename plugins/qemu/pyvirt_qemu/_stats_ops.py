@@ -29,7 +29,16 @@ if TYPE_CHECKING:
     from pyvirt_qemu._domain import Run
     from pyvirt_qemu._qemudriver import QemuDriver
 
-__all__ = ["StatsOps"]
+__all__ = [
+    "GUEST_STATS_QUERY",
+    "StatsOps",
+    "balloon_guest_stats",
+    "disk_alias",
+    "file_limits",
+    "rss_kib",
+    "tap_counters",
+    "thread_stat",
+]
 
 _Q = ErrorDomain.QEMU
 _TICK_NS = 1_000_000_000 // os.sysconf("SC_CLK_TCK")
@@ -70,7 +79,57 @@ def host_cpus() -> list[bool]:
     return [cpu in online for cpu in range(max(present) + 1)]
 
 
-def _thread_stat(pid: int, tid: int) -> tuple[int, int]:
+#: The QMP command (and arguments) that reads the balloon driver's guest statistics.
+GUEST_STATS_QUERY = ("qom-get", {"path": "/machine/peripheral/balloon0", "property": "guest-stats"})
+
+
+def balloon_guest_stats(found: dict[str, Any]) -> list[tuple[int, int]]:
+    """(VIR_DOMAIN_MEMORY_STAT_* tag, value) of a ``guest-stats`` answer, in libvirt's
+    order; the figures the guest has not reported (QEMU's 2**64-1) are left out."""
+    values: dict[str, Any] = {**found.get("stats", {}), "last-update": found.get("last-update", 0)}
+    stats = []
+    for key, tag, scale in _BALLOON_STATS:
+        value = values.get(key, -1)
+        if isinstance(value, int) and 0 <= value < 1 << 63:
+            stats.append((tag, value // scale))
+    return stats
+
+
+def rss_kib(pid: int) -> int | None:
+    """The resident set of process *pid* in KiB, or None when it cannot be read."""
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * _PAGE_KIB
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def tap_counters(dev: str) -> tuple[int, int, int, int, int, int, int, int]:
+    """virDomainInterfaceStats of the tap *dev*, turned round (what the tap sends is what
+    the guest receives); -1 for a counter that cannot be read."""
+    base = Path("/sys/class/net") / dev / "statistics"
+
+    def read(name: str) -> int:
+        try:
+            return int((base / name).read_text())
+        except (OSError, ValueError):
+            return -1
+
+    return (read("tx_bytes"), read("tx_packets"), read("tx_errors"), read("tx_dropped"),
+            read("rx_bytes"), read("rx_packets"), read("rx_errors"), read("rx_dropped"))  # fmt: skip
+
+
+def file_limits(source: str, fmt: str) -> tuple[int, int, int]:
+    """(capacity, allocation, physical) of an image file as libvirt reads them from the
+    host: the image's virtual size, the blocks the file holds, the file's length.  Raises
+    OSError or ValueError when the file cannot be read."""
+    from pyvirt_qemu._image_meta import read_meta
+
+    st = os.stat(source)
+    capacity = read_meta(source, fmt).capacity
+    return capacity if capacity is not None else st.st_size, st.st_blocks * 512, st.st_size
+
+
+def thread_stat(pid: int, tid: int) -> tuple[int, int]:
     """(CPU time in ns, the host CPU it last ran on) of thread *tid* of *pid*."""
     try:
         fields = Path(f"/proc/{pid}/task/{tid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -108,7 +167,7 @@ class StatsOps:
         )[:maxinfo]  # fmt: skip
         infos, maps = [], b""
         for index, tid in threads:
-            cpu_ns, host_cpu = _thread_stat(run.proc.pid, tid)
+            cpu_ns, host_cpu = thread_stat(run.proc.pid, tid)
             infos.append((index, _VCPU_RUNNING, cpu_ns, host_cpu))
             try:
                 allowed = os.sched_getaffinity(tid)
@@ -130,22 +189,12 @@ class StatsOps:
         if balloon is not None and balloon.model != "none":
             actual = run.monitor.execute("query-balloon").get("actual", 0)
             stats.append((_ACTUAL_BALLOON, int(actual) // 1024))
-            found = run.monitor.execute(
-                "qom-get", {"path": "/machine/peripheral/balloon0", "property": "guest-stats"}
-            )
-            values: dict[str, Any] = {**found.get("stats", {}), "last-update": found.get(
-                "last-update", 0)}  # fmt: skip
-            for key, tag, scale in _BALLOON_STATS:
-                value = values.get(key, -1)
-                if isinstance(value, int) and 0 <= value < 1 << 63:  # QEMU: 2**64-1 = none
-                    stats.append((tag, value // scale))
+            stats += balloon_guest_stats(run.monitor.execute(*GUEST_STATS_QUERY))
         else:
             stats.append((_ACTUAL_BALLOON, live.current_memory_kib))
-        try:
-            pages = int(Path(f"/proc/{run.proc.pid}/statm").read_text().split()[1])
-            stats.append((_RSS, pages * _PAGE_KIB))
-        except (OSError, IndexError, ValueError):
-            pass
+        rss = rss_kib(run.proc.pid)
+        if rss is not None:
+            stats.append((_RSS, rss))
         return stats[:max_stats]
 
     # -- disks -----------------------------------------------------------------------------
@@ -161,7 +210,7 @@ class StatsOps:
                              "summary statistics are not supported yet")  # fmt: skip
         run, live = self._running(dom_ref)
         disk = self._disk(live, path)
-        alias = _alias(disk)
+        alias = disk_alias(disk)
         for entry in run.monitor.execute("query-blockstats"):
             qdev = str(entry.get("qdev", ""))
             if qdev == alias or qdev.startswith(f"/machine/peripheral/{alias}/"):
@@ -196,17 +245,12 @@ class StatsOps:
             raise make_error(ErrorCode.OPERATION_INVALID, _Q,
                              f"disk '{disk.target_dev}' does not currently have a source "
                              "assigned")  # fmt: skip
-        from pyvirt_qemu._image_meta import read_meta
-
-        fmt = (disk.driver or {}).get("type", "raw")
         try:
-            st = os.stat(source)
-            capacity = read_meta(source, fmt).capacity
+            return file_limits(source, (disk.driver or {}).get("type", "raw"))
         except (OSError, ValueError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) else str(exc)
             raise make_error(ErrorCode.SYSTEM_ERROR, _Q,
                              f"cannot read file '{source}': {reason}") from None  # fmt: skip
-        return capacity if capacity is not None else st.st_size, st.st_blocks * 512, st.st_size
 
     def domain_get_disk_errors(
         self, dom_ref: DomainRef, maxerrors: int, flags: int
@@ -214,7 +258,7 @@ class StatsOps:
         """Disks whose I/O QEMU stopped on an error (query-block's io-status)."""
         unsupported_flags(flags, 0, "qemuDomainGetDiskErrors", _Q)
         run, live = self._running(dom_ref)
-        by_alias = {_alias(d): d.target_dev for d in live.disks}
+        by_alias = {disk_alias(d): d.target_dev for d in live.disks}
         errors = []
         for dev in run.monitor.execute("query-block"):
             qdev = str(dev.get("qdev", "")).removeprefix("/machine/peripheral/").split("/")[0]
@@ -237,16 +281,7 @@ class StatsOps:
                              f"'{device}' is not a known interface")  # fmt: skip
         if nic.target_dev is None:  # user-mode networking: no device on the host
             raise make_error(ErrorCode.INTERNAL_ERROR, _Q, "Interface name not provided")
-        base = Path("/sys/class/net") / nic.target_dev / "statistics"
-
-        def read(name: str) -> int:
-            try:
-                return int((base / name).read_text())
-            except (OSError, ValueError):
-                return -1
-
-        return (read("tx_bytes"), read("tx_packets"), read("tx_errors"), read("tx_dropped"),
-                read("rx_bytes"), read("rx_packets"), read("rx_errors"), read("rx_dropped"))  # fmt: skip
+        return tap_counters(nic.target_dev)
 
     def domain_get_control_info(self, dom_ref: DomainRef, flags: int) -> tuple[int, int, int]:
         """VIR_DOMAIN_CONTROL_OK: the monitor is there to take commands (a job that holds it
@@ -256,7 +291,8 @@ class StatsOps:
         return 0, 0, 0
 
 
-def _alias(disk: DiskDef) -> str:
-    from pyvirt_qemu._aliases import alias_of, disk_alias
+def disk_alias(disk: DiskDef) -> str:
+    """The device id QEMU knows the disk by (``virtio-disk0``)."""
+    from pyvirt_qemu import _aliases
 
-    return alias_of(disk) or disk_alias(disk)
+    return _aliases.alias_of(disk) or _aliases.disk_alias(disk)
