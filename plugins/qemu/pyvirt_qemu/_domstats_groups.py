@@ -16,6 +16,7 @@ QEMU's order, where libvirt's are in its hash table's.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -38,7 +39,7 @@ from pyvirt_qemu._stats_ops import (
 if TYPE_CHECKING:
     from pyvirt.conf import DomainDef
 
-    from pyvirt_qemu._domain import QemuDomain
+    from pyvirt_qemu._domain import QemuDomain, Run
     from pyvirt_qemu._monitor import Monitor
 
 __all__ = ["DomainView", "GROUPS", "MONITOR_GROUPS", "group_params", "monitor_queries"]
@@ -99,6 +100,8 @@ class DomainView:
     disks: tuple[DiskView, ...]
     #: The host-side device of each ``<interface>`` (None: user-mode, nothing on the host).
     nics: tuple[str | None, ...]
+    #: The enabled perf events and their counts (pyvirt_qemu._perf), read with the copy.
+    perf: tuple[tuple[str, int], ...] = ()
 
     @classmethod
     def of(cls, dom: QemuDomain) -> DomainView:
@@ -121,6 +124,7 @@ class DomainView:
             monitor=run.monitor if active and run is not None else None,
             defn=defn, disks=tuple(disks),
             nics=tuple(nic.target_dev for nic in defn.interfaces) if active else (),
+            perf=_perf_counts(run) if active and run is not None else (),
         )  # fmt: skip
 
 
@@ -336,15 +340,27 @@ def _vm(view: DomainView, got: dict[str, Any], out: Out, backing: bool) -> None:
         out += _query_stats("vm", entry, schema)
 
 
+def _perf(view: DomainView, got: dict[str, Any], out: Out, backing: bool) -> None:
+    """perf.NAME: the count of each enabled perf event (none enabled: nothing)."""
+    out += [TypedParameter(f"perf.{name}", _ULLONG, count) for name, count in view.perf]
+
+
+def _perf_counts(run: Run) -> tuple[tuple[str, int], ...]:
+    counts = []
+    for name in run.perf.names():
+        with contextlib.suppress(VirtError):  # (libvirt leaves an unreadable one out)
+            counts.append((name, run.perf.read(name)))
+    return tuple(counts)
+
+
 def _nothing(view: DomainView, got: dict[str, Any], out: Out, backing: bool) -> None:
-    """perf (no perf events are enabled) and memory (no resctrl bandwidth monitors): what
-    libvirt gives for a guest with neither."""
+    """memory (no resctrl bandwidth monitors): what libvirt gives for a guest without."""
 
 
 _Worker = Callable[[DomainView, dict[str, Any], Out, bool], None]
 _WORKERS: tuple[tuple[int, _Worker], ...] = (
     (STATE, _state), (CPU_TOTAL, _cpu), (BALLOON, _balloon), (VCPU, _vcpu),
-    (INTERFACE, _interface), (BLOCK, _block), (PERF, _nothing), (IOTHREAD, _iothread),
+    (INTERFACE, _interface), (BLOCK, _block), (PERF, _perf), (IOTHREAD, _iothread),
     (MEMORY, _nothing), (DIRTYRATE, _dirtyrate), (VM, _vm),
 )  # fmt: skip
 

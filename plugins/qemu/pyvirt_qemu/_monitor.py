@@ -313,7 +313,7 @@ def execute_many(calls: list[QmpCall], timeout: float = COMMAND_TIMEOUT) -> list
     for (i, _), result in zip(pending, results, strict=True):
         monitor, command, _args = calls[i]
         if isinstance(result, ExecuteError):
-            result = _monitor_error(f"{command}: {result}")
+            result = _command_failed(command, result)
         elif isinstance(result, BaseException) and not isinstance(result, VirtError):
             result = MonitorClosed(
                 f"operation failed: monitor of '{monitor.name}' closed during {command}",
