@@ -27,6 +27,7 @@ from pyvirt_qemu._caps_ops import CapsOps
 from pyvirt_qemu._command import DEFAULT_EMULATOR
 from pyvirt_qemu._domain_ops import DomainOps
 from pyvirt_qemu._dump_ops import DumpOps
+from pyvirt_qemu._host_ops import HostOps
 from pyvirt_qemu._hotplug_ops import HotplugOps
 from pyvirt_qemu._metadata_ops import MetadataOps
 from pyvirt_qemu._network_ops import NetworkOps
@@ -74,6 +75,7 @@ class QemuConnection(
     AgentGuestOps,
     CapsOps,
     PassthroughOps,
+    HostOps,
     DriverConnection,
 ):
     def __init__(self, driver: QemuDriver, uri: str) -> None:
