@@ -25,6 +25,7 @@ from pyvirt_qemu._agent_guest_ops import AgentGuestOps
 from pyvirt_qemu._agent_ops import AgentOps
 from pyvirt_qemu._caps_ops import CapsOps
 from pyvirt_qemu._command import DEFAULT_EMULATOR
+from pyvirt_qemu._domain_misc_ops import DomainMiscOps
 from pyvirt_qemu._domain_ops import DomainOps
 from pyvirt_qemu._dump_ops import DumpOps
 from pyvirt_qemu._host_ops import HostOps
@@ -76,6 +77,7 @@ class QemuConnection(
     CapsOps,
     PassthroughOps,
     HostOps,
+    DomainMiscOps,
     DriverConnection,
 ):
     def __init__(self, driver: QemuDriver, uri: str) -> None:
