@@ -195,7 +195,7 @@ STEADY = [
     "cpu-models sparc", "cpu-models bogus", "freepages --cellno 0 --pagesize 2048",
     "freepages --cellno 0 --pagesize 8", "freepages --cellno 9 --pagesize 4",
     "freecell --cellno 9", "nodecpustats 4096", "nodecpustats -- -2", "nodememstats 9",
-    "nodememstats -- -2", "node-memory-tune",
+    "nodememstats -- -2", "node-memory-tune", "sysinfo",
 ]  # fmt: skip
 #: Commands whose figures move: the lines' labels must agree.
 MOVING = ["nodecpustats", "nodecpustats 0", "nodememstats", "nodememstats 0", "freecell",
@@ -225,3 +225,82 @@ def test_host_commands_match_libvirtd(pyvirtd_env: dict[str, str]) -> None:
         assert _run(PYVIRSH, command, pyvirtd_env)[0] == 0
         got = _run(PYVIRSH, command, pyvirtd_env)
         assert (got[0], _labels(got[1]), got[2]) == (0, _labels(out), ""), command
+
+
+# -- sysinfo: libvirt's reading of dmidecode's text ------------------------------------------
+#: ``dmidecode -q -t 0,1,2,3,4,11,17`` as it prints a small machine (two sockets, one slot
+#: empty); this host's own dmidecode cannot read its tables, so its text is written out.
+_DMIDECODE = """\
+BIOS Information
+\tVendor: SeaBIOS & Co
+\tVersion: 1.16.2
+\tRelease Date: 04/01/2014
+\tBIOS Revision: 0.0
+
+System Information
+\tManufacturer: QEMU
+\tProduct Name: Standard PC (i440FX + PIIX, 1996)
+\tVersion: pc-i440fx-7.2
+\tSerial Number:    \n\tUUID: 8a3c4d4e-1f3b-4d5b-9f2e-0c1d2e3f4a5b
+\tSKU Number: Not Specified
+\tFamily: Not Specified
+
+Chassis Information
+\tManufacturer: QEMU
+\tType: Other
+\tVersion: pc-i440fx-7.2
+\tSerial Number: Not Specified
+\tAsset Tag: Not Specified
+
+Processor Information
+\tSocket Designation: CPU 0
+\tType: Central Processor
+\tFamily: Other
+\tManufacturer: QEMU
+\tVersion: pc-i440fx-7.2
+\tMax Speed: 2000 MHz
+\tStatus: Populated, Enabled
+
+Processor Information
+\tSocket Designation: CPU 1
+\tType: Central Processor
+\tFamily: Other
+\tManufacturer: QEMU
+\tVersion: pc-i440fx-7.2
+\tMax Speed: 2000 MHz
+\tStatus: Populated, Enabled
+
+OEM Strings
+\tString 1: <first>
+\tString 2: second
+
+Memory Device
+\tSize: 8 GB
+\tForm Factor: DIMM
+\tLocator: DIMM 0
+\tType: RAM
+\tManufacturer: QEMU
+
+Memory Device
+\tSize: No Module Installed
+\tForm Factor: DIMM
+\tLocator: DIMM 1
+"""
+
+
+def test_sysinfo_reads_dmidecode_as_libvirt_does() -> None:
+    from pyvirt_qemu._sysinfo import format_sysinfo, parse_dmidecode
+
+    xml = format_sysinfo(parse_dmidecode(_DMIDECODE))
+    assert xml.startswith("<sysinfo type='smbios'>\n  <bios>\n"
+                          "    <entry name='vendor'>SeaBIOS &amp; Co</entry>\n")  # fmt: skip
+    assert "<entry name='serial'>" not in xml.split("</system>")[0]  # blanks are dropped
+    # Each section's fields are looked up to the end of the text, as libvirt's strstr does:
+    # the BIOS has no Manufacturer line, the chassis' Type is not one of its fields.
+    assert xml.count("<processor>") == 2 and xml.count("<memory_device>") == 1
+    memory = xml.split("<memory_device>")[1]
+    assert "<entry name='size'>8 GB</entry>" in memory
+    assert "<entry name='bank_locator'>" not in memory
+    assert xml.endswith("  <oemStrings>\n    <entry>&lt;first&gt;</entry>\n"
+                        "    <entry>second</entry>\n  </oemStrings>\n</sysinfo>\n")  # fmt: skip
+    assert format_sysinfo(parse_dmidecode("")) == "<sysinfo type='smbios'/>\n"

@@ -1,6 +1,6 @@
 """The QEMU connection's host entry points: ``virsh nodeinfo``, ``nodecpustats``,
-``nodememstats``, ``freecell``, ``freepages``, ``node-memory-tune``, ``maxvcpus`` and
-``cpu-models``, as libvirt's qemu driver answers them (qemu_driver.c's qemuNode* and
+``nodememstats``, ``freecell``, ``freepages``, ``node-memory-tune``, ``maxvcpus``,
+``cpu-models`` and ``sysinfo``, as libvirt's qemu driver answers them (qemu_driver.c's qemuNode* and
 qemuConnect* entries, which hand over to virhostcpu.c and virhostmem.c).
 
 The figures come from :mod:`pyvirt_qemu._host_facts`; this module adds each call's flag
@@ -142,6 +142,17 @@ class HostOps:
         if type.lower() == "kvm":
             return _kvm_max_vcpus()
         raise make_error(ErrorCode.INVALID_ARG, _Q, f"unknown type '{type}'")
+
+    def connect_get_sysinfo(self, flags: int) -> str:
+        """The SMBIOS tables as dmidecode reads them (:mod:`pyvirt_qemu._sysinfo`)."""
+        from pyvirt_qemu._sysinfo import host_sysinfo
+
+        unsupported_flags(flags, 0, "qemuConnectGetSysinfo", _Q)
+        xml = host_sysinfo()
+        if xml is None:
+            raise make_error(ErrorCode.CONFIG_UNSUPPORTED, _Q,
+                             "Host SMBIOS information is not available")  # fmt: skip
+        return xml
 
     def connect_get_cpu_model_names(self, arch: str, flags: int) -> list[str]:
         unsupported_flags(flags, 0, "qemuConnectGetCPUModelNames", _Q)
