@@ -198,8 +198,9 @@ STEADY = [
     "nodememstats -- -2", "node-memory-tune", "sysinfo",
 ]  # fmt: skip
 #: Commands whose figures move: the lines' labels must agree.
-MOVING = ["nodecpustats", "nodecpustats 0", "nodememstats", "nodememstats 0", "freecell",
-          "freecell --all", "freecell --cellno 0", "freepages --all"]  # fmt: skip
+MOVING = ["nodecpustats", "nodecpustats 0", "nodecpustats --percent", "nodememstats",
+          "nodememstats 0", "freecell", "freecell --all", "freecell --cellno 0",
+          "freepages --all"]  # fmt: skip
 
 
 def _ksm_counters(answer: tuple[int, str, str]) -> tuple[int, str, str]:
@@ -210,7 +211,9 @@ def _ksm_counters(answer: tuple[int, str, str]) -> tuple[int, str, str]:
 
 
 def _labels(text: str) -> list[str]:
-    return [re.sub(r"\d+", "N", line) for line in text.splitlines()]
+    """Each line with its figures (and the padding before them, which depends on their
+    width) replaced by N."""
+    return [re.sub(r" *\d[\d.]*", " N", line) for line in text.splitlines()]
 
 
 @needs_libvirtd_qemu
