@@ -76,7 +76,8 @@ DRIVER_PUBLIC = {
     "storage_pool_matches_filter", "run_domain_hooks", "model", "field",
     "PERF_EVENTS", "perf_states", "write_perf",
     # host CPU sets and <cputune> pins
-    "parse_cpuset", "baseline_cpu_xml", "X86_CPU_MODELS", "format_cpuset", "json_from_text",
+    "parse_cpuset", "baseline_cpu_xml", "X86_CPU_MODELS", "cpu_model_names", "format_cpuset",
+    "json_from_text",
     "json_to_text", "cpus_of", "cpumap_of", "vcpu_pin", "emulator_pin",
     "set_pin", "iothread_ids", "iothread_pins", "set_iothread_pin",
     "parse_conf",  # libvirt's configuration-file syntax (a driver's qemu.conf)

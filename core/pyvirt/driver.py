@@ -92,7 +92,7 @@ if TYPE_CHECKING:
     )
     from pyvirt._kit_conf import parse_conf
     from pyvirt._kit_cpu_baseline import baseline_cpu_xml
-    from pyvirt._kit_cpu_models import X86_CPU_MODELS
+    from pyvirt._kit_cpu_models import X86_CPU_MODELS, cpu_model_names
     from pyvirt._kit_cpus import (
         cpumap_of,
         cpus_of,
@@ -160,7 +160,7 @@ _KIT_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
     "pyvirt._kit_hooks": ("DomainHookPhase", "run_domain_hooks"),
     #: libvirt's x86 CPU driver's baseline (virConnectBaselineCPU) and model names.
     "pyvirt._kit_cpu_baseline": ("baseline_cpu_xml",),
-    "pyvirt._kit_cpu_models": ("X86_CPU_MODELS",),
+    "pyvirt._kit_cpu_models": ("X86_CPU_MODELS", "cpu_model_names"),
     #: <blkiotune> and its per-device typed parameters (issue 11).
     "pyvirt._kit_blkio": (
         "BLKIO_DEVICE_FIELDS",
@@ -210,6 +210,7 @@ __all__ = [
     "AuthCallback",
     "baseline_cpu_xml",
     "X86_CPU_MODELS",
+    "cpu_model_names",
     "call_hook",
     "ConnectDriver",
     "DomainHookPhase",

@@ -7,6 +7,7 @@ running; CONFIG needs it persistent.  Shared by every mixin that edits definitio
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pyvirt import DomainModificationImpact, DomainRef, ErrorCode, ErrorDomain, make_error
@@ -58,3 +59,18 @@ class AffectOps:
 
         atomic_write(self.driver.config_path(dom.name),
                      format_domain_xml(dom.defn, inactive=True, secure=True))  # fmt: skip
+
+    def _change(self, dom_ref: DomainRef, flags: int, api: str,
+                live_fn: Callable[[QemuDomain, DomainDef], None],
+                config_fn: Callable[[DomainDef], None]) -> None:  # fmt: skip
+        """Under the domain's job: *live_fn* on the running guest (its cgroup and live
+        definition), *config_fn* on the persistent definition, as the flags say."""
+        dom = self.driver.domains.from_ref(dom_ref)
+        with dom.job.hold(api, self.driver.job_wait):
+            with self.driver.lock:
+                dom, live, config = self._affected(dom_ref, flags)
+            if live and dom.live is not None:
+                live_fn(dom, dom.live)
+            if config:
+                config_fn(dom.defn)
+                self._persist(dom)

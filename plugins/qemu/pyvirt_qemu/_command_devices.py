@@ -328,7 +328,7 @@ def _memballoon(b: _Builder) -> None:
     mb: MemballoonDef | None = b.d.memballoon
     if mb is None or mb.model == "none":
         return
-    _check_extra(mb, "memballoon", frozenset())
+    _check_extra(mb, "memballoon", frozenset({"stats"}))  # the period: set once QEMU runs
     if mb.model != "virtio" or mb.attrs:
         raise unsupported(f"memballoon model '{mb.model}' or its options")
     b.device("virtio-balloon-pci", [("id", "balloon0")], mb)

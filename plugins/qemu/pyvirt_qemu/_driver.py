@@ -25,10 +25,12 @@ from pyvirt_qemu._agent_guest_ops import AgentGuestOps
 from pyvirt_qemu._agent_ops import AgentOps
 from pyvirt_qemu._caps_ops import CapsOps
 from pyvirt_qemu._command import DEFAULT_EMULATOR
+from pyvirt_qemu._domain_misc_ops import DomainMiscOps
 from pyvirt_qemu._domain_ops import DomainOps
 from pyvirt_qemu._domstats_ops import DomainStatsOps
 from pyvirt_qemu._dump_ops import DumpOps
 from pyvirt_qemu._guest_power_ops import GuestPowerOps
+from pyvirt_qemu._host_ops import HostOps
 from pyvirt_qemu._hotplug_ops import HotplugOps
 from pyvirt_qemu._iface_ops import InterfaceOps
 from pyvirt_qemu._metadata_ops import MetadataOps
@@ -84,6 +86,8 @@ class QemuConnection(
     AgentGuestOps,
     CapsOps,
     PassthroughOps,
+    HostOps,
+    DomainMiscOps,
     DriverConnection,
 ):
     def __init__(self, driver: QemuDriver, uri: str) -> None:

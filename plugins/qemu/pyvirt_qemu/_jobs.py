@@ -33,11 +33,17 @@ class JobLock:
     def __init__(self) -> None:
         self._cond = threading.Condition(threading.Lock())
         self._holder: str | None = None
+        self._since = 0.0
         self._after: list[Callable[[], None]] = []
 
     @property
     def holder(self) -> str | None:
         return self._holder
+
+    @property
+    def since(self) -> float:
+        """When the holder took the job (time.monotonic), for virDomainGetJobInfo."""
+        return self._since
 
     def acquire(self, api: str, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -52,6 +58,7 @@ class JobLock:
                     )
                 self._cond.wait(remaining)
             self._holder = api
+            self._since = time.monotonic()
 
     def release(self) -> None:
         with self._cond:

@@ -38,6 +38,7 @@ from pyvirt.conf import DomainDef
 from pyvirt.driver import perf_states, write_perf
 
 from pyvirt_qemu._aliases import assign_aliases
+from pyvirt_qemu._balloon import set_stats_period, stats_period
 from pyvirt_qemu._cgroups import create_domain_cgroup, find_domain_cgroup, set_partition
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._command_devices import vnc_password
@@ -171,6 +172,8 @@ def start_domain(
             run.monitor.execute("expire_password", {"protocol": "vnc", "time": secret[1]})
         if live.memballoon is not None and live.current_memory_kib < live.memory_kib:
             run.monitor.execute("balloon", {"value": live.current_memory_kib * 1024})
+        if live.memballoon is not None and stats_period(live):
+            set_stats_period(run, stats_period(live))
     except VirtError as exc:
         died = isinstance(exc, MonitorClosed) or not proc.alive()  # (before we kill it)
         _abandon(run)

@@ -10,7 +10,6 @@ the persistent one is what the next start writes into the new cgroup
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from lxml import etree
@@ -245,21 +244,6 @@ class TuneOps(AffectOps):
     def _privileged_only(self, what: str) -> None:
         if not self.driver.privileged:
             raise _invalid(f"{what} tuning is not available in session mode")
-
-    def _change(self, dom_ref: DomainRef, flags: int, api: str,
-                live_fn: Callable[[QemuDomain, DomainDef], None],
-                config_fn: Callable[[DomainDef], None]) -> None:  # fmt: skip
-        """Under the domain's job: *live_fn* on the running guest (its cgroup and live
-        definition), *config_fn* on the persistent definition, as the flags say."""
-        dom = self.driver.domains.from_ref(dom_ref)
-        with dom.job.hold(api, self.driver.job_wait):
-            with self.driver.lock:
-                dom, live, config = self._affected(dom_ref, flags)
-            if live and dom.live is not None:
-                live_fn(dom, dom.live)
-            if config:
-                config_fn(dom.defn)
-                self._persist(dom)
 
     def _read_def(self, dom_ref: DomainRef, flags: int, api: str,
                   what: str) -> tuple[QemuDomain, DomainDef, bool]:  # fmt: skip

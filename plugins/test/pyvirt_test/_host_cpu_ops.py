@@ -11,41 +11,12 @@ model names are those of libvirt 9.0's CPU map, per CPU driver, in the map's ord
 
 from __future__ import annotations
 
-from pyvirt import ErrorCode, ErrorDomain, make_error
+from pyvirt import ErrorDomain
 from pyvirt.driver import unsupported_flags
 
 _T = ErrorDomain.TEST
 #: VIR_CONNECT_BASELINE_CPU_EXPAND_FEATURES
 _EXPAND_FEATURES = 1
-
-#: The ppc64 CPU driver's models (ppc64 and ppc64le).
-_PPC64_MODELS = (
-    "POWER6", "POWER7", "POWER8", "POWER9", "POWER10", "POWERPC_e5500", "POWERPC_e6500",
-)  # fmt: skip
-#: The x86 CPU driver's architectures (its models: pyvirt.driver.X86_CPU_MODELS).
-_X86 = ("i686", "x86_64")
-#: Architecture -> the models its CPU driver lists.  ARM and s390 have CPU drivers that
-#: accept any model and list none.
-_MODELS_BY_ARCH: dict[str, tuple[str, ...]] = {
-    "ppc64": _PPC64_MODELS,
-    "ppc64le": _PPC64_MODELS,
-    "armv6l": (),
-    "armv7l": (),
-    "armv7b": (),
-    "aarch64": (),
-    "s390": (),
-    "s390x": (),
-}
-#: libvirt 9.0's other architecture names (virArch): known, but without a CPU driver.
-_ARCHES_WITHOUT_CPU_DRIVER = frozenset(
-    {
-        "alpha", "cris", "ia64", "lm32", "m68k", "microblaze", "microblazeel", "mips", "mipsel",
-        "mips64", "mips64el", "openrisc", "parisc", "parisc64", "ppc", "ppcle", "ppcemb",
-        "riscv32", "riscv64", "sh4", "sh4eb", "sparc", "sparc64", "unicore32", "xtensa",
-        "xtensaeb",
-    }
-)  # fmt: skip
-
 
 def free_page_counts(npages: int, cell_count: int) -> list[int]:
     """testNodeGetFreePages' numbers: x = 2x + 7 from 6, one per (cell, page size)."""
@@ -76,17 +47,6 @@ class HostCpuOps:
 
     def connect_get_cpu_model_names(self, arch: str, flags: int) -> list[str]:
         unsupported_flags(flags, 0, "testConnectGetCPUModelNames", _T)
-        if arch in _X86:
-            from pyvirt.driver import X86_CPU_MODELS  # (the kit loads on first use)
+        from pyvirt.driver import cpu_model_names  # (the kit loads on first use)
 
-            return list(X86_CPU_MODELS)
-        models = _MODELS_BY_ARCH.get(arch)
-        if models is not None:
-            return list(models)
-        if arch in _ARCHES_WITHOUT_CPU_DRIVER:
-            raise make_error(
-                ErrorCode.NO_SUPPORT,
-                ErrorDomain.CPU,
-                f"'{arch}' architecture is not supported by CPU driver",
-            )
-        raise make_error(ErrorCode.INVALID_ARG, _T, f"cannot find architecture {arch}")
+        return cpu_model_names(arch, _T)

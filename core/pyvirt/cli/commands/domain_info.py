@@ -111,8 +111,12 @@ def cmd_dommemstat(ctl: Control, p: Parsed) -> bool:
     if period is not None:
         if period < 0:
             raise Failure(f"Invalid collection period value '{period}'")
-        # virDomainSetMemoryStatsPeriod is not in pyvirt's table yet
-        raise Failure("Unable to change balloon collection period.")
+        flags = (1 if p.bool("live") else 0) | (2 if p.bool("config") else 0)
+        try:
+            dom.set_memory_stats_period(period, flags)
+        except Exception as e:
+            raise Failure("Unable to change balloon collection period.", cause=e) from None
+        return True
     try:
         stats = dom.memory_stats()
     except Exception as e:

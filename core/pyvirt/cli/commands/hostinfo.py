@@ -82,13 +82,25 @@ def _percent(part: float, whole: float) -> str:
     return f"{text:>5}%"
 
 
+def _first_stats_failure(cpu: int, error: Exception) -> str:
+    """virsh's words for a failed first sample.  virsh asks libvirt twice, for the number
+    of fields and then for the values; a host driver checks the CPU number only in the
+    second step, so its "Invalid cpuNum" (an invalid argument for a CPU the public API let
+    through) is virsh's "Unable to get node cpu stats"."""
+    from pyvirt import InvalidArgError
+
+    if cpu >= 0 and isinstance(error, InvalidArgError):
+        return "Unable to get node cpu stats"
+    return "Unable to get number of cpu stats"
+
+
 def cmd_nodecpustats(ctl: Control, p: Parsed) -> bool:
     cpu = opt_int(p, "cpu")
     cpu = -1 if cpu is None else cpu
     try:
         first = ctl.conn.cpu_stats(cpu)
     except Exception as e:
-        raise Failure("Unable to get number of cpu stats", cause=e) from None
+        raise Failure(_first_stats_failure(cpu, e), cause=e) from None
     if not first:
         return True
     if not p.bool("percent"):

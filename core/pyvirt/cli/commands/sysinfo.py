@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from pyvirt.cli._control import Control
+from pyvirt.cli._control import Control, Failure
 from pyvirt.cli._parser import Cmd, Parsed
 
 
 def cmd_sysinfo(ctl: Control, p: Parsed) -> bool:
-    ctl.print(ctl.conn.sysinfo())
+    try:
+        xml = ctl.conn.sysinfo()
+    except Exception as e:
+        raise Failure("failed to get sysinfo", cause=e) from None
+    ctl.print(xml)
     return True
 
 

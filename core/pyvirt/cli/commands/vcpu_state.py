@@ -13,10 +13,27 @@ from pyvirt.cli.commands.domain_tune import IMPACT_OPTS, impact_flags, print_par
 
 def cmd_maxvcpus(ctl: Control, p: Parsed) -> bool:
     kind = string_req(p, "type")
-    # virsh asks the domain capabilities first; without them (the test driver has none) it
-    # falls back to virConnectGetMaxVcpus
-    ctl.print(f"{ctl.conn.max_vcpus(kind)}\n")
+    # virsh asks the domain capabilities of the type first (the QEMU driver's machine limit,
+    # <vcpu max='255'/>); without them (the test driver has none, or the type is not a
+    # virt type) it falls back to virConnectGetMaxVcpus.
+    vcpus = _domcaps_max_vcpus(ctl, kind)
+    ctl.print(f"{ctl.conn.max_vcpus(kind) if vcpus is None else vcpus}\n")
     return True
+
+
+def _domcaps_max_vcpus(ctl: Control, kind: str | None) -> int | None:
+    """``/domainCapabilities/vcpu/@max`` for virt type *kind*, or None where the driver has
+    no domain capabilities for it (virsh drops that error)."""
+    from lxml import etree
+
+    from pyvirt import VirtError
+
+    try:
+        caps = ctl.conn.domain_capabilities(None, None, None, kind)
+    except VirtError:
+        return None
+    found = etree.fromstring(caps.encode()).xpath("string(./vcpu[1]/@max)")
+    return int(found) if isinstance(found, str) and found.isdigit() else None
 
 
 def cmd_setvcpu(ctl: Control, p: Parsed) -> bool:
