@@ -29,6 +29,7 @@ from pyvirt_qemu._domain_ops import DomainOps
 from pyvirt_qemu._dump_ops import DumpOps
 from pyvirt_qemu._hotplug_ops import HotplugOps
 from pyvirt_qemu._iface_ops import InterfaceOps
+from pyvirt_qemu._iothread_ops import IOThreadOps
 from pyvirt_qemu._metadata_ops import MetadataOps
 from pyvirt_qemu._migration_params_ops import MigrationParamOps
 from pyvirt_qemu._network_ops import NetworkOps
@@ -64,6 +65,7 @@ class QemuConnection(
     DomainOps,
     StatsOps,
     VcpuOps,
+    IOThreadOps,
     TuneOps,
     MetadataOps,
     SnapshotOps,
