@@ -284,17 +284,30 @@ _SCRIPT = (
 )
 
 
+#: --current on a running and a stopped guest, every thread deleted, a count-only guest's
+#: live XML, and live calls on a stopped guest.
+_SCRIPT_CURRENT = (
+    "define {xml}; start {n}; dumpxml {n} --xpath //iothreads; iothreaddel {n} 1; "
+    "iothreaddel {n} 2; iothreadinfo {n}; iothreadadd {n} 3 --current; iothreadinfo {n}; "
+    "dumpxml {n} --xpath //iothreads; iothreadadd {n} 4 --config; iothreadinfo {n} --config; "
+    "destroy {n}; iothreadinfo {n}; iothreadpin {n} 4 0-1 --current; iothreadinfo {n}; "
+    "iothreadset {n} 4 --poll-grow 1 --live; iothreadpin {n} 4 0 --live; "
+    "iothreadpin {n} 4 0 --config --live; dumpxml {n} --inactive; undefine {n}"
+)
+
+
 @needs_libvirtd_qemu
+@pytest.mark.parametrize("template", [_SCRIPT, _SCRIPT_CURRENT], ids=["live", "current"])
 def test_iothread_script_through_pyvirtd_matches_libvirtd(
-    daemon_env: tuple[Path, dict[str, str]], tmp_path: Path
+    daemon_env: tuple[Path, dict[str, str]], tmp_path: Path, template: str
 ) -> None:
     name = f"pyvirt-iot-{uuid.uuid4().hex[:8]}"
     os.chmod(tmp_path, 0o755)
     xml = tmp_path / "dom.xml"
     xml.write_text(_xml(name))
-    script = _SCRIPT.format(xml=xml, n=name)
+    script = template.format(xml=xml, n=name)
     want, got = scripts_on_both_daemons((script, script), name, daemon_env)
-    assert "IOThread ID" in want[1] and "<iothreadids>" in want[1]
+    assert "IOThread ID" in want[1] and "<iothreads>" in want[1]
     assert _masked(got) == _masked(want)
 
 
@@ -312,3 +325,27 @@ def _masked(result: tuple[int, str, str]) -> tuple[int, str, str]:
     for pattern, repl in _XML_MASKS:
         out = pattern.sub(repl, out)
     return status, out, err
+
+
+def test_a_hotplugged_disk_runs_in_its_iothread_and_holds_it(
+    qemu_driver: InProcessDriver, disk: Path
+) -> None:
+    conn = qemu_driver.connect()
+    xml = _xml("plug").replace("<os>", "<features><acpi/></features><os>")
+    dom = conn.define_domain(xml)
+    dom.start()
+    before = dom.xml_desc()
+    with pytest.raises(VirtError) as e:
+        dom.attach_device(_disk(disk, "vdb", iothread="7"), _LIVE)
+    assert e.value.code == ErrorCode.CONFIG_UNSUPPORTED
+    assert str(e.value).endswith("Disk iothread '7' not defined in iothreadid")
+    assert dom.xml_desc() == before
+    dom.attach_device(_disk(disk, "vdb", iothread="2"), _LIVE)
+    got = json.loads(dom.qemu_monitor_command(
+        '{"execute":"qom-get","arguments":{"path":"/machine/peripheral/virtio-disk1",'
+        '"property":"iothread"}}'))["return"]  # fmt: skip
+    assert got == "/objects/iothread2"
+    with pytest.raises(VirtError, match="cannot remove IOThread 2 since it is being used by "
+                                        "disk 'vdb'"):  # fmt: skip
+        dom.del_iothread(2, _LIVE)
+    dom.destroy()
