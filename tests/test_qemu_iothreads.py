@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from pyvirt import Domain, ErrorCode, ErrorDomain, TypedParameterType, VirtError, typed_param
+from qemu_guest import Guest, guest_domain_xml
 from qemu_helpers import (  # noqa: F401 - fixtures
     InProcessDriver,
     daemon_env,
@@ -26,6 +27,7 @@ from qemu_helpers import (  # noqa: F401 - fixtures
     qemu_root,
     scripts_on_both_daemons,
 )
+from test_qemu_guest_lifecycle import guest_driver  # noqa: F401 - the fixture, TCG and KVM
 
 pytestmark = needs_qemu
 
@@ -349,3 +351,34 @@ def test_a_hotplugged_disk_runs_in_its_iothread_and_holds_it(
                                         "disk 'vdb'"):  # fmt: skip
         dom.del_iothread(2, _LIVE)
     dom.destroy()
+
+
+def test_the_guest_writes_through_disks_its_iothreads_serve(
+    guest_driver: InProcessDriver, linux_guest: Guest, qemu_root: Path, accel: str
+) -> None:
+    """A virtio-blk disk on IOThread 1 and a virtio-scsi disk whose controller runs on
+    IOThread 2: the Linux guest writes to both, the host reads what it wrote."""
+    from test_qemu_disks import _run, img
+
+    conn = guest_driver.connect()
+    blk, scsi = img(qemu_root / "blk.raw", "raw", "4M"), img(qemu_root / "scsi.raw", "raw", "4M")
+    devices = (_disk(blk, "vdb", iothread="1")
+               + f"<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
+               f"<source file='{scsi}'/><target dev='sda' bus='scsi'/></disk>"
+               "<controller type='scsi' model='virtio-scsi'><driver iothread='2'/></controller>")  # fmt: skip
+    xml = guest_domain_xml(linux_guest, "iodisk", qemu_root / "console.log", accel=accel,
+                           devices=devices, cmdline="pyvirt_disks")  # fmt: skip
+    dom = conn.define_domain(xml.replace("<features>", "<iothreads>2</iothreads><features>"))
+    dom.start()
+    fd = dom.open_console()
+    try:
+        for dev, text in (("vda", "pyvirt-iothread-blk"), ("sda", "pyvirt-iothread-scsi")):
+            wrote = _run(fd, f"echo {text} | dd of=/dev/{dev} conv=fsync 2>&1")
+            assert "records out" in wrote, wrote
+    finally:
+        os.close(fd)
+    with pytest.raises(VirtError, match="since it is being used by controller"):
+        dom.del_iothread(2, 0)
+    dom.destroy()
+    assert blk.read_bytes()[:20] == b"pyvirt-iothread-blk\n"
+    assert scsi.read_bytes()[:21] == b"pyvirt-iothread-scsi\n"
