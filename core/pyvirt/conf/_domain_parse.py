@@ -37,6 +37,7 @@ from pyvirt.conf._devices import (
     parse_device,
 )
 from pyvirt.conf._domain import TOP_LEVEL_ORDER, DomainDef
+from pyvirt.conf._iothread_checks import check_iothreads
 from pyvirt.conf._units import LLONG_MAX, parse_bitmap, read_scaled_element
 
 __all__ = ["parse_domain_xml", "insert_controller", "disk_name_to_index"]
@@ -289,6 +290,7 @@ def parse_domain_xml(
         memtune = _memtune(d.extra.pop("memtune")[0])
         if len(memtune):
             d.extra["memtune"] = [memtune]
+    check_iothreads(d.extra)
     _iothread_ids(d.extra)
     # --- devices
     devs = top.get("devices")

@@ -43,6 +43,7 @@ from pyvirt_qemu._command_devices import (
     check_device_kinds,
 )
 from pyvirt_qemu._command_disks import build_disks
+from pyvirt_qemu._command_iothreads import iothread_objects
 
 __all__ = [
     "DEFAULT_EMULATOR",
@@ -73,6 +74,7 @@ def build_argv(d: DomainDef, *, accel: str, paths: LaunchPaths) -> list[str]:
     _cpu(b)
     b.add("-m", _memory(d.memory_kib))
     _smp(b)
+    iothread_objects(b)
     b.add("-uuid", d.uuid)
     b.add("-no-user-config", "-nodefaults")
     b.add("-chardev", f"socket,id=charmonitor,path={_opt(paths.monitor)},server=on,wait=off")
@@ -104,12 +106,14 @@ def build_argv(d: DomainDef, *, accel: str, paths: LaunchPaths) -> list[str]:
 #: Top-level elements the start applies without QEMU options: ``<seclabel>`` is the
 #: user QEMU runs as and the files' owners (pyvirt_qemu._dac); the tunables and the
 #: partition are the guest's cgroup (pyvirt_qemu._cgroups, _tune_ops); ``<perf>`` is host
-#: perf counters on QEMU's process (pyvirt_qemu._perf).
-_APPLIED_OUTSIDE_ARGV = frozenset({"seclabel", "memtune", "blkiotune", "resource", "perf"})
+#: perf counters on QEMU's process (pyvirt_qemu._perf); the IOThreads are ``-object``s
+#: (pyvirt_qemu._command_iothreads).
+_APPLIED_OUTSIDE_ARGV = frozenset({"seclabel", "memtune", "blkiotune", "resource", "perf",
+                                   "iothreads", "iothreadids"})
 #: <cputune> children applied to QEMU's threads or cgroups once it runs.
 _CPUTUNE_APPLIED = frozenset({
-    "vcpupin", "emulatorpin", "shares", "period", "quota", "global_period", "global_quota",
-    "emulator_period", "emulator_quota", "iothread_period", "iothread_quota",
+    "vcpupin", "emulatorpin", "iothreadpin", "shares", "period", "quota", "global_period",
+    "global_quota", "emulator_period", "emulator_quota", "iothread_period", "iothread_quota",
 })  # fmt: skip
 
 

@@ -31,6 +31,7 @@ from pyvirt_qemu._command_base import (
     unsupported,
 )
 from pyvirt_qemu._command_disks import scsi_controller_driver
+from pyvirt_qemu._command_iothreads import controller_iothread, iothread_alias
 
 #: PCI controllers a definition may hold besides the root bus: model → QEMU device.
 _PCI_BUSES = {"pcie-root-port": "pcie-root-port", "pcie-to-pci-bridge": "pcie-pci-bridge",
@@ -63,7 +64,7 @@ def _controllers(b: _Builder) -> None:
     for c in b.d.controllers:
         if c.type == "pci":
             continue
-        _check_extra(c, f"controller {c.type}", frozenset())
+        _check_extra(c, f"controller {c.type}", _CONTROLLER_CHILDREN.get(c.type, frozenset()))
         if c.attrs:
             raise unsupported(f"controller attributes {sorted(c.attrs)}")
         if c.type == "ide":
@@ -85,11 +86,27 @@ def _controllers(b: _Builder) -> None:
             b.usb_ids.add(ident)
             b.device(_USB_MODELS[model], [("id", ident)], c)
         elif c.type == "scsi":
-            b.device(scsi_controller_driver(c.model), [("id", f"scsi{c.index}")], c)
+            _scsi_controller(b, c)
         elif c.type == "virtio-serial":
             b.device("virtio-serial-pci", [("id", f"virtio-serial{c.index}")], c)
         else:
             raise unsupported(f"controller type '{c.type}'")
+
+
+#: Children a controller may carry besides its address and alias.
+_CONTROLLER_CHILDREN = {"scsi": frozenset({"driver"})}
+
+
+def _scsi_controller(b: _Builder, c: ControllerDef) -> None:
+    """A SCSI controller; a virtio-scsi one runs in the IOThread its ``<driver>`` names."""
+    driver = next((el for el in c.extra if el.tag == "driver"), None)
+    if driver is not None and set(driver.attrib) - {"iothread"}:
+        raise unsupported(f"driver options of controller scsi {c.index}")
+    iothread = controller_iothread(c)
+    props: list[tuple[str, object]] = [("id", f"scsi{c.index}")]
+    if iothread is not None:
+        props.insert(0, ("iothread", iothread_alias(iothread)))
+    b.device(scsi_controller_driver(c.model), props, c)
 
 
 def _interfaces(b: _Builder) -> None:

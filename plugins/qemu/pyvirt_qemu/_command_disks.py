@@ -16,6 +16,7 @@ from pyvirt import ErrorCode, ErrorDomain, make_error
 from pyvirt.conf import DiskDef, disk_name_to_index
 
 from pyvirt_qemu._command_base import _Builder, _check_extra, unsupported
+from pyvirt_qemu._command_iothreads import disk_iothread, iothread_alias
 from pyvirt_qemu._disks import Layer, disk_layers
 
 __all__ = ["build_disks", "scsi_controller_driver"]
@@ -79,6 +80,7 @@ def _check_disk(disk: DiskDef) -> None:
     fmt = drv.pop("type", "raw")
     if fmt not in _FORMATS:
         raise unsupported(f"storage format '{fmt}' of {what}")
+    drv.pop("iothread", None)  # checked with the guest's IOThreads (_command_iothreads)
     if drv.pop("cache", "none") not in _CACHE_MODES:
         raise unsupported(f"cache mode of {what}: only 'none' or the default")
     if drv:
@@ -144,6 +146,9 @@ def _bus_props(b: _Builder, disk: DiskDef) -> tuple[str, _Props, str]:
             for item in b.address_props(disk.address, "virtio-blk-pci"):
                 key, _, value = item.partition("=")
                 props.append((key, True if value == "on" else value))
+        iothread = disk_iothread(disk)
+        if iothread is not None:
+            props.insert(0, ("iothread", iothread_alias(iothread)))
         return "virtio-blk-pci", props, f"virtio-disk{disk_name_to_index(disk.target_dev)}"
     if disk.target_bus == "scsi":
         return _scsi_props(b, disk, (ctrl, bus, target, unit))

@@ -33,6 +33,7 @@ from pyvirt_qemu._guest_power_ops import GuestPowerOps
 from pyvirt_qemu._host_ops import HostOps
 from pyvirt_qemu._hotplug_ops import HotplugOps
 from pyvirt_qemu._iface_ops import InterfaceOps
+from pyvirt_qemu._iothread_ops import IOThreadOps
 from pyvirt_qemu._metadata_ops import MetadataOps
 from pyvirt_qemu._migration_params_ops import MigrationParamOps
 from pyvirt_qemu._network_ops import NetworkOps
@@ -69,6 +70,7 @@ class QemuConnection(
     StatsOps,
     DomainStatsOps,
     VcpuOps,
+    IOThreadOps,
     TuneOps,
     MetadataOps,
     SnapshotOps,

@@ -24,6 +24,7 @@ from pyvirt.conf import DiskDef, InterfaceDef, disk_name_to_index
 
 from pyvirt_qemu._aliases import alias_of
 from pyvirt_qemu._command_base import _NIC_MODELS
+from pyvirt_qemu._command_iothreads import disk_iothread, iothread_alias
 from pyvirt_qemu._domain import QemuDomain, Run
 from pyvirt_qemu._lifecycle import save_run_status, with_job
 from pyvirt_qemu._monitor import Monitor
@@ -73,7 +74,9 @@ def plug_disk(monitor: Monitor, disk: DiskDef) -> str:
         monitor.execute("blockdev-add", {"node-name": node, "read-only": disk.readonly,
                                          "driver": fmt, "file": storage})  # fmt: skip
         try:
-            monitor.execute("device_add", {"driver": "virtio-blk-pci", "drive": node,
+            iothread = disk_iothread(disk)  # (checked against the guest's by the caller)
+            served = {} if iothread is None else {"iothread": iothread_alias(iothread)}
+            monitor.execute("device_add", {"driver": "virtio-blk-pci", **served, "drive": node,
                                            "id": alias})  # fmt: skip
         except VirtError:
             with contextlib.suppress(VirtError):

@@ -27,6 +27,7 @@ from pyvirt.driver import unsupported_flags
 
 from pyvirt_qemu._affect import AffectOps
 from pyvirt_qemu._aliases import alias_of
+from pyvirt_qemu._command_iothreads import check_iothread_users
 from pyvirt_qemu._domain import QemuDomain
 from pyvirt_qemu._domain_ops import parse_definition
 from pyvirt_qemu._hotplug import plug_disk, plug_nic, unplug
@@ -144,6 +145,7 @@ class HotplugOps(AffectOps):
         assert run is not None and live is not None
         _check_new(live, dev, live=True)
         if isinstance(dev, DiskDef):
+            check_iothread_users(_with(live, dev))  # its IOThread one the guest runs
             alias = plug_disk(run.monitor, dev)
         elif isinstance(dev, InterfaceDef):
             nic = dev.copy()  # gets its tap's name, in the live definition only

@@ -49,6 +49,7 @@ from pyvirt_qemu._defaults import check_emulator, choose_accel
 from pyvirt_qemu._disks import prepare_disks
 from pyvirt_qemu._domain import QemuDomain, Run
 from pyvirt_qemu._hookpoints import STOPPED, run_hooks
+from pyvirt_qemu._iothread_ops import apply_iothread_pins
 from pyvirt_qemu._monitor import Monitor, MonitorClosed
 from pyvirt_qemu._passthrough_ops import forward_monitor_event
 from pyvirt_qemu._process import log_tail, spawn
@@ -165,6 +166,7 @@ def start_domain(
             if cgroup is not None:
                 apply_tunables(cgroup, live)
         apply_pins(run, live)
+        apply_iothread_pins(run, live)
         enable_perf(run, live, strict=True)
         secret = vnc_password(live)
         if secret is not None:

@@ -26,6 +26,7 @@ from pyvirt.driver import (
 from pyvirt_qemu._affect import AffectOps
 from pyvirt_qemu._agent_ops import guest_online_vcpus, set_guest_online_vcpus
 from pyvirt_qemu._agent_state import agent_of
+from pyvirt_qemu._iothread_ops import iothread_tids
 from pyvirt_qemu._stats_ops import host_cpus
 
 if TYPE_CHECKING:
@@ -65,7 +66,9 @@ def _emulator_threads(run: Run, vcpus: dict[int, int]) -> list[int]:
         tids = [int(t) for t in os.listdir(f"/proc/{run.proc.pid}/task")]
     except OSError:
         return []
-    return [t for t in tids if t not in vcpus.values()]
+    # IOThreads are pinned on their own (<iothreadpin>), as libvirt keeps them apart.
+    others = set(vcpus.values()) | iothread_tids(run)
+    return [t for t in tids if t not in others]
 
 
 def apply_pins(run: Run, live: DomainDef) -> None:
