@@ -23,6 +23,7 @@ from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 from pyvirt_qemu._addresses import AddressOps
 from pyvirt_qemu._agent_guest_ops import AgentGuestOps
 from pyvirt_qemu._agent_ops import AgentOps
+from pyvirt_qemu._block_ops import BlockOps
 from pyvirt_qemu._caps_ops import CapsOps
 from pyvirt_qemu._command import DEFAULT_EMULATOR
 from pyvirt_qemu._domain_ops import DomainOps
@@ -74,6 +75,7 @@ class QemuConnection(
     AgentGuestOps,
     CapsOps,
     PassthroughOps,
+    BlockOps,
     DriverConnection,
 ):
     def __init__(self, driver: QemuDriver, uri: str) -> None:

@@ -221,7 +221,7 @@ def cmd_blockresize(ctl: Control, p: Parsed) -> bool:
         dom.block_resize(path, size, flags)
     except Exception as e:
         raise Failure(f"Failed to resize block device '{path}'", cause=e) from None
-    ctl.print_extra(f"Block device '{path}' is resized\n")
+    ctl.print_extra(f"Block device '{path}' is resized")
     return True
 
 
