@@ -9,12 +9,15 @@ including after an external snapshot put a new image on top.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pyvirt import DomainRef, ErrorCode, ErrorDomain, make_error
 from pyvirt.conf import DiskDef, DomainDef
 from pyvirt.driver import domain_not_running, unsupported_flags
 
-from pyvirt_qemu._domain import QemuDomain, Run
-from pyvirt_qemu._qemudriver import QemuDriver
+if TYPE_CHECKING:  # (the lifecycle code imports this module's helpers)
+    from pyvirt_qemu._domain import QemuDomain, Run
+    from pyvirt_qemu._qemudriver import QemuDriver
 
 __all__ = ["BlockOps", "disk_by_name", "format_node", "running_disk"]
 

@@ -37,6 +37,7 @@ from pyvirt import (
 from pyvirt.conf import DomainDef
 
 from pyvirt_qemu._aliases import assign_aliases
+from pyvirt_qemu._block_iotune import apply_disk_throttles
 from pyvirt_qemu._cgroups import create_domain_cgroup, find_domain_cgroup, set_partition
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._command_devices import vnc_password
@@ -163,6 +164,7 @@ def start_domain(
             if cgroup is not None:
                 apply_tunables(cgroup, live)
         apply_pins(run, live)
+        apply_disk_throttles(run.monitor, live)
         secret = vnc_password(live)
         if secret is not None:
             run.monitor.execute("set_password", {"protocol": "vnc", "password": secret[0]})

@@ -196,12 +196,13 @@ class Monitor:
         arguments: dict[str, Any] | None = None,
         timeout: float = COMMAND_TIMEOUT,
     ) -> Any:
-        """Run one QMP command; QEMU's error becomes libvirt's internal error with its text."""
+        """Run one QMP command; QEMU's error becomes libvirt's internal error in its words
+        (qemuMonitorJSONCheckError: "unable to execute QEMU command 'X': QEMU's text")."""
         client = self._live_client()
         try:
             return self._run(client.execute(command, arguments), command, timeout)
         except ExecuteError as exc:
-            raise _monitor_error(f"{command}: {exc}") from exc
+            raise _monitor_error(f"unable to execute QEMU command '{command}': {exc}") from exc
 
     def _run(self, coro: Coroutine[Any, Any, T], command: str, timeout: float) -> T:
         """Run *coro* on the monitor loop: a lost monitor or a timeout in libvirt's words."""
