@@ -88,7 +88,7 @@ def test_blockresize_bad_input_is_refused_with_libvirts_errors_and_changes_nothi
     dom.start()
     with pytest.raises(VirtError) as exc:
         dom.block_resize("vdz", 16 * 1024)
-    assert _error(exc) == (ErrorCode.INVALID_ARG, ErrorDomain.DOMAIN,
+    assert _error(exc) == (ErrorCode.INVALID_ARG, ErrorDomain.QEMU,
                            "invalid argument: disk 'vdz' was not found in the domain config")  # fmt: skip
     with pytest.raises(VirtError) as exc:
         dom.block_resize("vdc", 16 * 1024)

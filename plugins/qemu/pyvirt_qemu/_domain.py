@@ -50,6 +50,11 @@ class Run:
     agent: Any = None
     #: libvirt's taints noted (in the domain's log) during this run: "custom-monitor" ...
     taints: set[str] = field(default_factory=set)
+    #: Block nodes (by index) whose write threshold was set naming the index ("vda[3]"):
+    #: their BLOCK_THRESHOLD event names the disk so too (pyvirt_qemu._block_ops).
+    thresholds_by_index: set[int] = field(default_factory=set)
+    #: Block jobs running, by disk target (pyvirt_qemu._block_jobs.BlockJob).
+    block_jobs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(eq=False)

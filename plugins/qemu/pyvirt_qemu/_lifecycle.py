@@ -332,6 +332,11 @@ def on_monitor_event(
 
         on_vserport_change(driver, dom, run, str(data.get("id") or ""), bool(data.get("open")))
         return
+    if event == "BLOCK_WRITE_THRESHOLD":
+        from pyvirt_qemu._block_ops import on_write_threshold
+
+        on_write_threshold(driver, dom, run, data)
+        return
     if event == "GUEST_PANICKED":
         run.panicked = True
         if not run.stopping:

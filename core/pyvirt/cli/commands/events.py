@@ -138,6 +138,17 @@ def agent_event_text(ev: ObjectEvent) -> str:
     )
 
 
+_BLOCK_THRESHOLD = 24  # VIR_DOMAIN_EVENT_ID_BLOCK_THRESHOLD
+
+
+def block_threshold_text(ev: ObjectEvent) -> str:
+    """virshEventBlockThresholdPrint's line: the disk, its image, threshold and excess."""
+    return (
+        f"event 'block-threshold' for domain '{ev.name}': dev: {ev.text}({ev.details}) "
+        f"{ev.event} {ev.detail}\n"
+    )
+
+
 def metadata_event_text(ev: ObjectEvent) -> str:
     """virshEventMetadataChangePrint's line (a NULL namespace URI prints as ``<null>``)."""
     uri = "<null>" if ev.text is None else ev.text
@@ -271,6 +282,8 @@ def cmd_event(ctl: Control, p: Parsed) -> bool:
         waiter.watch(conn, "domain", uuid, metadata_event_text, event_id=_METADATA_CHANGE)
     if name in (None, "agent-lifecycle"):
         waiter.watch(conn, "domain", uuid, agent_event_text, event_id=_AGENT_LIFECYCLE)
+    if name in (None, "block-threshold"):
+        waiter.watch(conn, "domain", uuid, block_threshold_text, event_id=_BLOCK_THRESHOLD)
     for device_event, event_id in _DEVICE_EVENTS.items():
         if name in (None, device_event):
             waiter.watch(conn, "domain", uuid, _device_event_text(device_event), event_id=event_id)
