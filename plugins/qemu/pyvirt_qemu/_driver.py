@@ -24,6 +24,7 @@ from pyvirt_qemu._addresses import AddressOps
 from pyvirt_qemu._agent_guest_ops import AgentGuestOps
 from pyvirt_qemu._agent_ops import AgentOps
 from pyvirt_qemu._block_iotune import BlockIoTuneOps
+from pyvirt_qemu._block_jobs import BlockJobOps
 from pyvirt_qemu._block_ops import BlockOps
 from pyvirt_qemu._caps_ops import CapsOps
 from pyvirt_qemu._command import DEFAULT_EMULATOR
@@ -78,6 +79,7 @@ class QemuConnection(
     PassthroughOps,
     BlockOps,
     BlockIoTuneOps,
+    BlockJobOps,
     DriverConnection,
 ):
     def __init__(self, driver: QemuDriver, uri: str) -> None:

@@ -332,6 +332,11 @@ def on_monitor_event(
 
         on_vserport_change(driver, dom, run, str(data.get("id") or ""), bool(data.get("open")))
         return
+    if event == "JOB_STATUS_CHANGE":
+        from pyvirt_qemu._block_jobs import on_job_status
+
+        on_job_status(driver, dom, run, data)
+        return
     if event == "BLOCK_WRITE_THRESHOLD":
         from pyvirt_qemu._block_ops import on_write_threshold
 
