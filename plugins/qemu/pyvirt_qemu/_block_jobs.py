@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -100,11 +101,15 @@ def _chain(disk: DiskDef) -> list[Layer]:
 
 def _lookup(disk: DiskDef, layers: list[Layer], name: str, after: int = 0) -> int:
     """virStorageSourceChainLookup: the position of the image *name* (its path or
-    ``vda[N]``) in the chain, below position *after*."""
+    ``vda[N]``) in the chain, at or below position *after*, with its errors."""
+    dst = disk.target_dev
+    m = re.fullmatch(rf"{re.escape(dst)}\[(\d+)\]", name)
     for pos, layer in enumerate(layers):
-        if pos >= after and name in (layer.path, f"{disk.target_dev}[{layer.index}]"):
+        if pos >= after and (layer.index == int(m[1]) if m else name == layer.path):
             return pos
-    raise _invalid(f"could not find image '{name}' in chain for '{disk.target_dev}'")
+    if m:
+        raise _invalid(f"could not find backing store index '{m[1]}' in chain for '{dst}'")
+    raise _invalid(f"could not find image '{name}' in chain for '{dst}'")
 
 
 def _set_chain(disk: DiskDef, layers: list[Layer]) -> None:
@@ -188,6 +193,9 @@ def _finish_chain(dom: QemuDomain, disk: DiskDef, job: BlockJob) -> None:
             persistent.source = {**persistent.source, "file": layers[pos].path}
             persistent.driver = {**(persistent.driver or {"name": "qemu"}),
                                  "type": layers[pos].format}  # fmt: skip
+            # libvirt keeps the base's chain as it knew it: ended, for a base with no backing
+            below = etree.Element("backingStore")
+            persistent.extra = [e for e in persistent.extra if e.tag != "backingStore"] + [below]
         return
     _set_chain(disk, [x for x in layers if x.index not in job.removed])
 
@@ -203,8 +211,8 @@ class BlockJobOps:
 
     def _start(self, dom_ref: DomainRef, api: str, path: str,
                plan: Any) -> None:  # fmt: skip
-        """Under the domain's job: the running disk *path* (no job on it yet), then
-        *plan*(run, disk, layers) starts QEMU's job and answers the :class:`BlockJob`."""
+        """Under the domain's job: the running disk *path* (no job on it yet), and QEMU's
+        job as *plan*(disk, layers) answers it: (:class:`BlockJob`, QMP command, arguments)."""
         dom = self.driver.domains.from_ref(dom_ref)
         with dom.job.hold(api, self.driver.job_wait):
             run, live = running(dom)
@@ -215,9 +223,16 @@ class BlockJobOps:
             if disk.source_path is None:
                 raise _invalid(f"disk '{disk.target_dev}' does not have a source",
                                ErrorCode.OPERATION_INVALID)  # fmt: skip
+            job, command, args = plan(disk, _chain(disk))
+            # Known before QEMU starts it: a short job's end may be reported at once.
             with self.driver.lock:
-                job: BlockJob = plan(run, disk, _chain(disk))
                 run.block_jobs[disk.target_dev] = job
+            try:
+                run.monitor.execute(command, args)
+            except BaseException:
+                with self.driver.lock:
+                    run.block_jobs.pop(disk.target_dev, None)
+                raise
 
     def domain_block_pull(self, dom_ref: DomainRef, path: str, bandwidth: int, flags: int) -> None:
         unsupported_flags(flags, _PULL_BYTES, "qemuDomainBlockPull", _Q)
@@ -236,7 +251,7 @@ class BlockJobOps:
                    "virDomainBlockRebase")  # fmt: skip
 
     def _pull(self, dom_ref: DomainRef, path: str, base: str | None, speed: int, api: str) -> None:
-        def plan(run: Run, disk: DiskDef, layers: list[Layer]) -> BlockJob:
+        def plan(disk: DiskDef, layers: list[Layer]) -> tuple[BlockJob, str, dict[str, Any]]:
             base_pos = _lookup(disk, layers, base, 1) if base else len(layers)
             top = layers[0]
             name = f"pull-{disk.target_dev}-libvirt-{top.index}-format"
@@ -245,10 +260,9 @@ class BlockJobOps:
             below = layers[base_pos] if base_pos < len(layers) else None
             if below is not None:
                 args["base-node"] = f"libvirt-{below.index}-format"
-            run.monitor.execute("block-stream", args)
-            return BlockJob(name, PULL, disk.target_dev, top.path,
-                            [x.index for x in layers[1:base_pos]],
-                            below.index if below else None)  # fmt: skip
+            job = BlockJob(name, PULL, disk.target_dev, top.path,
+                           [x.index for x in layers[1:base_pos]], below.index if below else None)  # fmt: skip
+            return job, "block-stream", args
 
         self._start(dom_ref, api, path, plan)
 
@@ -260,24 +274,25 @@ class BlockJobOps:
         unsupported_flags(flags, allowed, "qemuDomainBlockCommit", _Q)
         speed = _speed(bandwidth, bool(flags & _COMMIT_BYTES))
 
-        def plan(run: Run, found: DiskDef, layers: list[Layer]) -> BlockJob:
+        def plan(found: DiskDef, layers: list[Layer]) -> tuple[BlockJob, str, dict[str, Any]]:
             dst = found.target_dev
             top_pos = 0 if not top or top == dst else _lookup(found, layers, top)
-            if top_pos == 0 and not flags & _COMMIT_ACTIVE:
-                raise _invalid(f"commit of '{dst}' active layer requires active flag")
-            if top_pos != 0 and flags & _COMMIT_ACTIVE:
-                raise _invalid(f"active commit requested but '{top}' is not active")
-            if top_pos + 1 >= len(layers):
-                raise _invalid(f"top '{top or dst}' in chain for '{dst}' has no backing file")
             if base:
                 base_pos = _lookup(found, layers, base, top_pos + 1)
             elif flags & _COMMIT_SHALLOW:
                 base_pos = top_pos + 1
             else:
                 base_pos = len(layers) - 1
+            if base_pos <= top_pos or base_pos >= len(layers):
+                raise _invalid(f"could not find base image in chain for '{dst}'")
+            if top_pos == 0 and not flags & _COMMIT_ACTIVE:
+                raise _invalid(f"commit of '{dst}' active layer requires active flag")
+            if top_pos != 0 and flags & _COMMIT_ACTIVE:
+                raise _invalid(f"active commit requested but '{layers[top_pos].path}' is not "
+                               "active")  # fmt: skip
             if flags & _COMMIT_SHALLOW and base_pos != top_pos + 1:
-                raise _invalid(f"base '{base}' is not immediately below '{top or dst}' in "
-                               f"chain for '{dst}'")  # fmt: skip
+                raise _invalid(f"base '{layers[base_pos].path}' is not immediately below "
+                               f"'{layers[top_pos].path}' in chain for '{layers[0].path}'")  # fmt: skip
             head, top_layer, base_layer = layers[0], layers[top_pos], layers[base_pos]
             name = f"commit-{dst}-libvirt-{top_layer.index}-format"
             args: dict[str, Any] = {
@@ -287,10 +302,10 @@ class BlockJobOps:
             }  # fmt: skip
             if top_pos:
                 args["top-node"] = f"libvirt-{top_layer.index}-format"
-            run.monitor.execute("block-commit", args)
             kind = ACTIVE_COMMIT if top_pos == 0 else COMMIT
-            return BlockJob(name, kind, dst, head.path,
-                            [x.index for x in layers[top_pos:base_pos]], base_layer.index)  # fmt: skip
+            job = BlockJob(name, kind, dst, head.path, [x.index for x in layers[top_pos:base_pos]],
+                           base_layer.index)  # fmt: skip
+            return job, "block-commit", args
 
         self._start(dom_ref, "virDomainBlockCommit", disk, plan)
 
@@ -343,12 +358,12 @@ class BlockJobOps:
                 raise _invalid(f"block job on disk '{job.target}' is still being ended",
                                ErrorCode.OPERATION_INVALID)  # fmt: skip
             if flags & _ABORT_PIVOT:
-                if job.kind not in (COPY, ACTIVE_COMMIT):
-                    raise _invalid(f"job type '{_TYPE_NAMES[job.kind]}' does not support pivot",
-                                   ErrorCode.OPERATION_UNSUPPORTED)  # fmt: skip
                 if not job.ready:
                     raise _invalid(f"block job '{job.name}' not ready for pivot yet",
                                    ErrorCode.BLOCK_COPY_ACTIVE)  # fmt: skip
+                if job.kind not in (COPY, ACTIVE_COMMIT):
+                    raise _invalid(f"job type '{_TYPE_NAMES[job.kind]}' does not support pivot",
+                                   ErrorCode.OPERATION_UNSUPPORTED)  # fmt: skip
                 job.aborting = job.pivoting = True
                 run.monitor.execute("block-job-complete", {"device": job.name})
             else:
