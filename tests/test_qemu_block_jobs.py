@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import time
 import uuid
 from pathlib import Path
 
@@ -207,3 +208,66 @@ def test_cancelled_and_refused_jobs_change_nothing(
     assert str(exc.value) == "invalid argument: disk vda does not have an active block job"
     assert dom.xml_desc() == before
     assert backing_of(top) == str(mid) and backing_of(mid) == str(base)
+
+
+@needs_libvirtd_qemu
+def test_virsh_event_prints_block_job_events_as_libvirtd_s_virsh_does(
+    daemon_env: tuple[Path, dict[str, str]], shared_images: Path
+) -> None:
+    """``event --event block-job(-2)`` while a pull runs and is cancelled, then a pull runs
+    to its end: the lines virsh prints for libvirtd's events and pyvirsh for pyvirtd's."""
+    import os
+
+    from daemon_helpers import start_daemon
+    from qemu_block_helpers import PYVIRSH, VIRSH
+
+    d = shared_images
+    name = f"pyvirt-jev-{uuid.uuid4().hex[:8]}"
+    xml = d / "dom.xml"
+
+    def make() -> None:
+        for f in d.glob("*.qcow2"):
+            f.unlink()
+        xml.write_text(domain_xml(name, disk_xml(data_chain(d, "")[-1], "vda")))
+
+    def run(program: str, env: dict[str, str]) -> str:
+        def virsh(*args: str) -> None:
+            subprocess.run([program, "-c", "qemu:///system", *args], env=env, check=True,
+                           capture_output=True, timeout=120)  # fmt: skip
+
+        virsh("create", str(xml))
+        try:
+            events = [subprocess.Popen([program, "-c", "qemu:///system", "event", name, "--event",
+                                        kind, "--loop", "--timeout", "20"], env=env, text=True,
+                                       stdout=subprocess.PIPE)  # fmt: skip
+                      for kind in ("block-job", "block-job-2")]
+            time.sleep(2)  # both listening before the first job (no sign to wait for)
+            virsh("blockpull", name, "vda", "--bandwidth", "1")
+            virsh("blockjob", name, "vda", "--abort")
+            virsh("blockpull", name, "vda", "--wait")
+            return "".join(p.communicate(timeout=60)[0].replace(name, "NAME") for p in events)
+        finally:
+            subprocess.run([program, "-c", "qemu:///system", "destroy", name], env=env,
+                           capture_output=True, timeout=60)  # fmt: skip
+
+    plain = {k: v for k, v in os.environ.items() if not k.endswith("DEFAULT_URI")}
+    make()
+    want = run(VIRSH or "virsh", plain)
+    make()
+    rundir, env = daemon_env
+    daemon = start_daemon(rundir, env=env)
+    try:
+        daemon.wait_worker("qemu")
+        got = run(PYVIRSH, {**plain, "PYVIRT_RUNTIME_DIR": str(rundir)})
+    finally:
+        daemon.stop()
+    top = d / "top.qcow2"
+    assert want == (
+        f"event 'block-job' for domain 'NAME': Block Pull for {top} canceled\n"
+        f"event 'block-job' for domain 'NAME': Block Pull for {top} completed\n"
+        "event loop timed out\nevents received: 2\n\n"
+        "event 'block-job-2' for domain 'NAME': Block Pull for vda canceled\n"
+        "event 'block-job-2' for domain 'NAME': Block Pull for vda completed\n"
+        "event loop timed out\nevents received: 2\n\n"
+    )
+    assert got == want

@@ -94,8 +94,8 @@ def _payload(event: ObjectEvent) -> tuple[Any, ...]:
     """The callback's arguments between the object and the opaque, as libvirt-python passes
     them for the event's id: (event, detail) for a lifecycle event, (type, nsuri) for a
     domain's METADATA_CHANGE, (alias,) for a device's addition or removal, (state, reason)
-    for the guest agent's AGENT_LIFECYCLE, (dev, path, threshold, excess) for a
-    BLOCK_THRESHOLD."""
+    for the guest agent's AGENT_LIFECYCLE, (disk, type, status) for BLOCK_JOB(_2),
+    (dev, path, threshold, excess) for a BLOCK_THRESHOLD."""
     if event.kind == "domain" and event.event_id == DomainEventID.METADATA_CHANGE:
         return int(event.event), event.text
     if event.kind == QEMU_MONITOR:  # (event, seconds, micros, details)
@@ -104,6 +104,11 @@ def _payload(event: ObjectEvent) -> tuple[Any, ...]:
         return (event.text,)  # the device's alias
     if event.kind == "domain" and event.event_id == DomainEventID.AGENT_LIFECYCLE:
         return int(event.event), int(event.detail)
+    if event.kind == "domain" and event.event_id in (
+        DomainEventID.BLOCK_JOB,
+        DomainEventID.BLOCK_JOB_2,
+    ):
+        return event.text, int(event.event), int(event.detail)  # (disk, type, status)
     if event.kind == "domain" and event.event_id == DomainEventID.BLOCK_THRESHOLD:
         return event.text, event.details, int(event.event), int(event.detail)
     if event.event_id != _LIFECYCLE:  # a pool's REFRESH, a node device's UPDATE
