@@ -87,6 +87,8 @@ DRIVER_PUBLIC = {
     "BLKIO_DEVICE_FIELDS", "BLKIO_PARAM_TYPES", "BlkioDevice", "apply_blkio_params",
     "blkio_device_params", "blkio_tune", "merge_blkio_devices", "parse_blkio_devices",
     "set_blkio_tune",
+    # <disk><iotune> (QEMU driver's blkdeviotune)
+    "IOTUNE_FIELDS", "IOTUNE_MAX", "iotune_values", "write_iotune",
 }  # fmt: skip
 
 

@@ -309,6 +309,7 @@ TEMPLATES: dict[int, tuple[str, str]] = {
     _E.NO_DOMAIN_METADATA: ("metadata not found", "metadata not found: %s"),
     _E.OVERFLOW: ("numerical overflow", "numerical overflow: %s"),
     _E.OPERATION_UNSUPPORTED: ("Operation not supported", "Operation not supported: %s"),
+    _E.BLOCK_COPY_ACTIVE: ("block copy still active", "block copy still active: %s"),
     _E.AGENT_UNRESPONSIVE: ("Guest agent is not responding", "Guest agent is not responding: %s"),
     _E.RESOURCE_BUSY: ("resource busy", "resource busy: %s"),
     _E.ACCESS_DENIED: ("access denied", "access denied: %s"),

@@ -280,7 +280,8 @@ class ObjectEvent:
     #: A QMP event forwarded by virConnectDomainQemuMonitorEventRegister (kind
     #: "qemu-monitor"): its ``data`` as JSON text (None when it has none).  Such an event has
     #: *event_id* the registration's callback id, *text* the QMP event name, *event* and
-    #: *detail* the seconds and microseconds of QEMU's timestamp.
+    #: *detail* the seconds and microseconds of QEMU's timestamp.  A domain's BLOCK_THRESHOLD
+    #: has *text* the disk, *details* its image, *event* the threshold, *detail* the excess.
     details: str | None = None
 
 

@@ -114,6 +114,7 @@ if TYPE_CHECKING:
         storage_pool_matches_filter,
     )
     from pyvirt._kit_hooks import DomainHookPhase, run_domain_hooks
+    from pyvirt._kit_iotune import IOTUNE_FIELDS, IOTUNE_MAX, iotune_values, write_iotune
     from pyvirt._kit_model import field, model
     from pyvirt._kit_objects import (
         DomainObjList,
@@ -173,6 +174,8 @@ _KIT_EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "parse_blkio_devices",
         "set_blkio_tune",
     ),
+    #: <disk><iotune> (block I/O throttling).
+    "pyvirt._kit_iotune": ("IOTUNE_FIELDS", "IOTUNE_MAX", "iotune_values", "write_iotune"),
     #: libvirt's configuration-file syntax, for a driver's own qemu.conf-like file.
     "pyvirt._kit_conf": ("parse_conf",),
     "pyvirt._kit_model": ("field", "model"),
@@ -276,6 +279,11 @@ __all__ = [
     "merge_blkio_devices",
     "parse_blkio_devices",
     "set_blkio_tune",
+    # <disk><iotune>
+    "IOTUNE_FIELDS",
+    "IOTUNE_MAX",
+    "iotune_values",
+    "write_iotune",
 ]
 
 
@@ -314,6 +322,8 @@ def domain_not_running() -> VirtError:
     """libvirt's virDomainObjCheckActive error, which every driver raises for a call that
     needs a running domain: "Requested operation is not valid: domain is not running"."""
     return make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.DOMAIN, "domain is not running")
+
+
 def _api_file_domain(api: str) -> int:
     if api.startswith("virDomainSnapshot"):
         return ErrorDomain.DOMAIN_SNAPSHOT

@@ -98,7 +98,9 @@ def _payload(event: ObjectEvent) -> tuple[Any, ...]:
     """The callback's arguments between the object and the opaque, as libvirt-python passes
     them for the event's id: (event, detail) for a lifecycle event, (type, nsuri) for a
     domain's METADATA_CHANGE, (alias,) for a device's addition or removal, (state, reason)
-    for the guest agent's AGENT_LIFECYCLE, (reason,) for a power-management event."""
+    for the guest agent's AGENT_LIFECYCLE, (reason,) for a power-management event,
+    (disk, type, status) for BLOCK_JOB(_2), (dev, path, threshold, excess) for a
+    BLOCK_THRESHOLD."""
     if event.kind == "domain" and event.event_id == DomainEventID.METADATA_CHANGE:
         return int(event.event), event.text
     if event.kind == QEMU_MONITOR:  # (event, seconds, micros, details)
@@ -109,6 +111,13 @@ def _payload(event: ObjectEvent) -> tuple[Any, ...]:
         return int(event.event), int(event.detail)
     if event.kind == "domain" and event.event_id in _PM_EVENT_IDS:
         return (int(event.detail),)  # the reason (libvirt always gives 0)
+    if event.kind == "domain" and event.event_id in (
+        DomainEventID.BLOCK_JOB,
+        DomainEventID.BLOCK_JOB_2,
+    ):
+        return event.text, int(event.event), int(event.detail)  # (disk, type, status)
+    if event.kind == "domain" and event.event_id == DomainEventID.BLOCK_THRESHOLD:
+        return event.text, event.details, int(event.event), int(event.detail)
     if event.event_id != _LIFECYCLE:  # a pool's REFRESH, a node device's UPDATE
         return ()
     return int(event.event), int(event.detail)

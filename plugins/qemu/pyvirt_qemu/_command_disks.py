@@ -60,7 +60,7 @@ def build_disks(b: _Builder) -> None:
 
 def _check_disk(disk: DiskDef) -> None:
     what = f"disk '{disk.target_dev}'"
-    _check_extra(disk, what, frozenset({"boot", "backingStore"}))
+    _check_extra(disk, what, frozenset({"boot", "backingStore", "iotune"}))
     if disk.device not in ("disk", "cdrom"):
         raise unsupported(f"disk device '{disk.device}'")
     if disk.type not in ("file", "volume"):

@@ -132,10 +132,13 @@ def prepare_disks(live: DomainDef, resolve_volume: VolumeResolver) -> dict[str, 
     """Read every disk's chain into *live* (indices, ``<backingStore>``); return the file
     of each disk by target (a volume disk's file is not in its XML).
 
-    Node indices go as libvirt hands them out: disks from the last to the first, each
-    disk's own image before its backing images; an empty drive takes an index too.
+    Node indices go as libvirt hands them out: first every disk's own image, from the last
+    disk to the first (an empty drive takes an index too), then the backing images of each
+    chain, again from the last disk to the first (libvirtd numbers a guest whose vda and vdb
+    both have backing files vdb=1, vda=2, vdb's backing 3, 4 ..., vda's after them).
     """
     files: dict[str, str] = {}
+    chains: list[tuple[DiskDef, list[tuple[str, str]]]] = []
     index = 0
     for disk in reversed(live.disks):
         _forget_chain(disk)
@@ -147,8 +150,9 @@ def prepare_disks(live: DomainDef, resolve_volume: VolumeResolver) -> dict[str, 
             continue
         files[disk.target_dev] = path
         fmt = (disk.driver or {}).get("type", "raw")
-        backing = _read_chain(path, fmt)
+        chains.append((disk, _read_chain(path, fmt)))
         disk.source = {**disk.source, "index": str(index)}
+    for disk, backing in chains:
         disk.extra.append(_backing_xml(backing, index + 1))
         index += len(backing)
     return files

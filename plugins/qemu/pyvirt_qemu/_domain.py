@@ -56,6 +56,11 @@ class Run:
     taints: set[str] = field(default_factory=set)
     #: The host perf counters <perf> enabled on this QEMU (virsh perf, domstats --perf).
     perf: PerfCounters = field(default_factory=PerfCounters)
+    #: Block nodes (by index) whose write threshold was set naming the index ("vda[3]"):
+    #: their BLOCK_THRESHOLD event names the disk so too (pyvirt_qemu._block_ops).
+    thresholds_by_index: set[int] = field(default_factory=set)
+    #: Block jobs running, by disk target (pyvirt_qemu._block_jobs.BlockJob).
+    block_jobs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(eq=False)

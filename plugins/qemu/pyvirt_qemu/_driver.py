@@ -23,6 +23,9 @@ from pyvirt.driver import AuthCallback, ConnectDriver, DriverConnection
 from pyvirt_qemu._addresses import AddressOps
 from pyvirt_qemu._agent_guest_ops import AgentGuestOps
 from pyvirt_qemu._agent_ops import AgentOps
+from pyvirt_qemu._block_iotune import BlockIoTuneOps
+from pyvirt_qemu._block_jobs import BlockJobOps
+from pyvirt_qemu._block_ops import BlockOps
 from pyvirt_qemu._caps_ops import CapsOps
 from pyvirt_qemu._command import DEFAULT_EMULATOR
 from pyvirt_qemu._domain_misc_ops import DomainMiscOps
@@ -90,6 +93,9 @@ class QemuConnection(
     PassthroughOps,
     HostOps,
     DomainMiscOps,
+    BlockOps,
+    BlockIoTuneOps,
+    BlockJobOps,
     DriverConnection,
 ):
     def __init__(self, driver: QemuDriver, uri: str) -> None:

@@ -39,6 +39,7 @@ from pyvirt.driver import perf_states, write_perf
 
 from pyvirt_qemu._aliases import assign_aliases
 from pyvirt_qemu._balloon import set_stats_period, stats_period
+from pyvirt_qemu._block_iotune import apply_disk_throttles
 from pyvirt_qemu._cgroups import create_domain_cgroup, find_domain_cgroup, set_partition
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
 from pyvirt_qemu._command_devices import vnc_password
@@ -168,6 +169,7 @@ def start_domain(
         apply_pins(run, live)
         apply_iothread_pins(run, live)
         enable_perf(run, live, strict=True)
+        apply_disk_throttles(run.monitor, live)
         secret = vnc_password(live)
         if secret is not None:
             run.monitor.execute("set_password", {"protocol": "vnc", "password": secret[0]})
@@ -357,6 +359,16 @@ def on_monitor_event(
         from pyvirt_qemu._agent_state import on_vserport_change  # (it imports this module)
 
         on_vserport_change(driver, dom, run, str(data.get("id") or ""), bool(data.get("open")))
+        return
+    if event == "JOB_STATUS_CHANGE":
+        from pyvirt_qemu._block_jobs import on_job_status
+
+        on_job_status(driver, dom, run, data)
+        return
+    if event == "BLOCK_WRITE_THRESHOLD":
+        from pyvirt_qemu._block_ops import on_write_threshold
+
+        on_write_threshold(driver, dom, run, data)
         return
     if event == "GUEST_PANICKED":
         run.panicked = True

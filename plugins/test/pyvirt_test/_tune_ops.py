@@ -12,7 +12,16 @@ only set limits are written.
 from __future__ import annotations
 
 from pyvirt import ErrorCode, ErrorDomain, TypedParameterType, make_error, typed_param
-from pyvirt.driver import PERF_EVENTS, perf_states, unsupported_flags, write_perf
+from pyvirt.driver import (
+    IOTUNE_FIELDS,
+    IOTUNE_MAX,
+    PERF_EVENTS,
+    iotune_values,
+    perf_states,
+    unsupported_flags,
+    write_iotune,
+    write_perf,
+)
 
 from pyvirt_test._vcpu_ops import VcpuOps
 
@@ -48,18 +57,6 @@ _BANDWIDTH = (
 )
 #: <inbound>/<outbound> attributes in the order libvirt writes them.
 _RATE_ORDER = ("average", "peak", "floor", "burst")
-#: The block I/O tune parameters, in the order of the answer and of <iotune>'s children.
-IOTUNE_FIELDS = (
-    "total_bytes_sec", "read_bytes_sec", "write_bytes_sec", "total_iops_sec", "read_iops_sec",
-    "write_iops_sec", "total_bytes_sec_max", "read_bytes_sec_max", "write_bytes_sec_max",
-    "total_iops_sec_max", "read_iops_sec_max", "write_iops_sec_max", "size_iops_sec",
-    "group_name", "total_bytes_sec_max_length", "read_bytes_sec_max_length",
-    "write_bytes_sec_max_length", "total_iops_sec_max_length", "read_iops_sec_max_length",
-    "write_iops_sec_max_length",
-)  # fmt: skip
-#: virPerfEvent, in libvirt's order.
-#: libvirt's test driver's TEST_BLOCK_IOTUNE_MAX.
-_IOTUNE_MAX = 1_000_000_000_000_000
 
 
 # -- <memtune> ---------------------------------------------------------------------------
@@ -145,29 +142,6 @@ def _has(nic: InterfaceDef, direction: str) -> bool:
 def find_disk(defn: DomainDef, path: str) -> DiskDef | None:
     """virDomainDiskByName: by target ("vda") or by source path."""
     return next((d for d in defn.disks if path in (d.target_dev, d.source_path)), None)
-
-
-def iotune_values(disk: DiskDef) -> dict[str, int | str]:
-    values: dict[str, int | str] = {f: 0 for f in IOTUNE_FIELDS} | {"group_name": ""}
-    found = next((el for el in disk.extra if el.tag == "iotune"), None)
-    for el in () if found is None else found:
-        if el.tag in values:
-            text = el.text or ""
-            values[str(el.tag)] = text if el.tag == "group_name" else int(text or "0")
-    return values
-
-
-def _write_iotune(disk: DiskDef, values: dict[str, int | str]) -> None:
-    """virDomainDiskSetBlockIOTune, then libvirt's <iotune>: only what is set, in its order."""
-    from lxml import etree
-
-    disk.extra[:] = [el for el in disk.extra if el.tag != "iotune"]
-    tune = etree.Element("iotune")
-    for field in IOTUNE_FIELDS:
-        if values[field]:
-            etree.SubElement(tune, field).text = str(values[field])
-    if len(tune):
-        disk.extra.append(tune)
 
 
 def _check_iotune(info: dict[str, int | str]) -> None:
@@ -299,15 +273,15 @@ class TuneOps(VcpuOps):
                 )
             info = iotune_values(found)
             for p in params:
-                if isinstance(p.value, int) and p.value > _IOTUNE_MAX:
+                if isinstance(p.value, int) and p.value > IOTUNE_MAX:
                     raise make_error(
                         ErrorCode.ARGUMENT_UNSUPPORTED,
                         _T,
-                        f"block I/O throttle limit value must be no more than {_IOTUNE_MAX}",
+                        f"block I/O throttle limit value must be no more than {IOTUNE_MAX}",
                     )
                 info[p.field] = p.value  # type: ignore[assignment]
             _check_iotune(info)
-            _write_iotune(found, info)
+            write_iotune(found, info)
 
     # -- perf events ---------------------------------------------------------------------------
     def domain_get_perf_events(self, dom_ref: DomainRef, flags: int) -> list[TypedParameter]:

@@ -4,8 +4,9 @@
 
 virsh 9.0's option checks, in its order, and the API each form calls (``blockpull --base``
 is virDomainBlockRebase, ``blockcopy`` with only a destination is virDomainBlockRebase with
-the COPY flag ...).  libvirt's test driver serves none of these APIs; its refusal is reported
-as virsh reports it.  ``blockcopy`` forms that need virDomainBlockCopy (a destination XML,
+the COPY flag ...), and virsh's waiting for a job's end (``--wait``, ``--pivot`` ...; see
+:mod:`pyvirt.cli.commands._block_wait`).  libvirt's test driver serves none of these APIs;
+its refusal is reported as virsh reports it.  ``blockcopy`` forms that need virDomainBlockCopy (a destination XML,
 granularity, buffer size, a non-raw format, transient or synchronous jobs) are refused
 before any call, saying so: pyvirt has no virDomainBlockCopy yet.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from pyvirt.cli._control import Control, Failure
 from pyvirt.cli._parser import Cmd, Opt, Parsed, T
+from pyvirt.cli.commands._block_wait import CANCELED, FAILED, JobWatch, print_job_info
 from pyvirt.cli.commands._common import dom_opt, domain, exclusive, read_file, require, string_req
 
 _B, _S, _I = T.BOOL, T.STRING, T.INT
@@ -81,10 +83,16 @@ def _path(p: Parsed) -> str:
     return path
 
 
+def _timeout_ms(p: Parsed) -> int | None:
+    _timeout(p)
+    text = p.str("timeout")
+    return None if text is None else int(text) * 1000
+
+
 def cmd_blockcommit(ctl: Control, p: Parsed) -> bool:
     exclusive(p, "pivot", "keep-overlay")
     _blocking_required(p, "keep-overlay")
-    _timeout(p)
+    timeout = _timeout_ms(p)
     bandwidth, in_bytes = _bandwidth(p)
     dom, _ = domain(ctl, p)
     flags = sum(
@@ -96,13 +104,47 @@ def cmd_blockcommit(ctl: Control, p: Parsed) -> bool:
         )
         if p.bool(option)
     )
-    if p.bool("active") or p.bool("pivot") or p.bool("keep-overlay"):
+    pivot, finish = p.bool("pivot"), p.bool("keep-overlay")
+    active = p.bool("active") or pivot or finish
+    if active:
         flags |= _COMMIT_ACTIVE
     flags |= _COMMIT_BANDWIDTH_BYTES if in_bytes else 0
+    blocking = p.bool("wait") or pivot or finish or timeout is not None
     base, top = string_req(p, "base"), string_req(p, "top")
-    dom.block_commit(_path(p), base, top, bandwidth, flags)
-    ctl.print_extra("Block Commit started\n")
+    path = _path(p)
+    watch = JobWatch(ctl, dom, path) if blocking else None
+    try:
+        dom.block_commit(path, base, top, bandwidth, flags)
+        if watch is None:
+            ctl.print_extra("Active Block Commit started" if active else "Block Commit started")
+            return True
+        status = watch.wait("Active Block Commit" if active else "Block commit", verbose=p.bool("verbose"), timeout_ms=timeout,
+                            async_abort=p.bool("async"))  # fmt: skip
+    finally:
+        if watch is not None:
+            watch.close()
+    _failed_or_aborted(status, "Commit")
+    if not active:
+        ctl.print_extra("\nCommit complete")
+    elif pivot or finish:
+        what = "pivot" if pivot else "finish"
+        try:
+            dom.block_job_abort(path, _ABORT_PIVOT if pivot else 0)
+        except Exception as e:
+            raise Failure(f"failed to {what} job for disk {path}", cause=e) from None
+        ctl.print_extra(
+            "\nSuccessfully pivoted" if pivot else "\nCommit complete, overlay image kept"
+        )
+    else:
+        ctl.print_extra("\nNow in synchronized phase")
     return True
+
+
+def _failed_or_aborted(status: int, what: str) -> None:
+    if status == FAILED:
+        raise Failure(f"\n{what} failed")
+    if status == CANCELED:
+        raise Failure(f"\n{what} aborted")
 
 
 def _copy_xml(dest: str, blockdev: bool, fmt: str | None) -> str:
@@ -156,7 +198,8 @@ def cmd_blockcopy(ctl: Control, p: Parsed) -> bool:
 
 def cmd_blockjob(ctl: Control, p: Parsed) -> bool:
     abort = any(p.bool(o) for o in ("abort", "async", "pivot"))
-    info = p.bool("info") or p.bool("raw")
+    raw = p.bool("raw")
+    info = p.bool("info") or raw
     has_bandwidth = p.str("bandwidth") is not None
     if abort and info:
         raise Failure("Options --info and --abort are mutually exclusive")
@@ -173,37 +216,43 @@ def cmd_blockjob(ctl: Control, p: Parsed) -> bool:
         flags = (_ABORT_ASYNC if p.bool("async") else 0) | (_ABORT_PIVOT if p.bool("pivot") else 0)
         dom.block_job_abort(path, flags)
         return True
-    job = dom.block_job_info(path, _JOB_INFO_BANDWIDTH_BYTES if p.bool("bytes") else 0)
+    # virsh asks in bytes unless --raw alone asks for MiB/s
+    in_bytes = p.bool("bytes") or not raw
+    job = dom.block_job_info(path, _JOB_INFO_BANDWIDTH_BYTES if in_bytes else 0)
     if not job:
-        ctl.print_extra(f"No current block job for {path}\n")
+        ctl.print_extra(f"No current block job for {path}")
         return True
-    if p.bool("raw"):
-        ctl.print(
-            f" type={job['type']}\n bandwidth={job['bandwidth']}\n cur={job['cur']}\n"
-            f" end={job['end']}\n"
-        )
-        return True
-    done = job["cur"] * 100 // job["end"] if job["end"] else 100
-    ctl.print(f"Block job: [{done:3d} %]\n")
+    print_job_info(ctl, path, job, raw, in_bytes)
     return True
 
 
 def cmd_blockpull(ctl: Control, p: Parsed) -> bool:
     require(p, "wait", "verbose")
     require(p, "wait", "async")
-    _timeout(p)
+    timeout = _timeout_ms(p)
     bandwidth, in_bytes = _bandwidth(p)
     dom, _ = domain(ctl, p)
     path = _path(p)
     base = string_req(p, "base")
-    if base is not None or p.bool("keep-relative"):
-        flags = (_REBASE_RELATIVE if p.bool("keep-relative") else 0) | (
-            _REBASE_BANDWIDTH_BYTES if in_bytes else 0
-        )
-        dom.block_rebase(path, base, bandwidth, flags)
-    else:
-        dom.block_pull(path, bandwidth, _PULL_BANDWIDTH_BYTES if in_bytes else 0)
-    ctl.print_extra("Block Pull started\n")
+    watch = JobWatch(ctl, dom, path) if p.bool("wait") else None
+    try:
+        if base is not None or p.bool("keep-relative"):
+            flags = (_REBASE_RELATIVE if p.bool("keep-relative") else 0) | (
+                _REBASE_BANDWIDTH_BYTES if in_bytes else 0
+            )
+            dom.block_rebase(path, base, bandwidth, flags)
+        else:
+            dom.block_pull(path, bandwidth, _PULL_BANDWIDTH_BYTES if in_bytes else 0)
+        if watch is None:
+            ctl.print_extra("Block Pull started")
+            return True
+        status = watch.wait("Block Pull", verbose=p.bool("verbose"), timeout_ms=timeout,
+                            async_abort=p.bool("async"))  # fmt: skip
+    finally:
+        if watch is not None:
+            watch.close()
+    _failed_or_aborted(status, "Pull")
+    ctl.print_extra("\nPull complete")
     return True
 
 
@@ -221,7 +270,7 @@ def cmd_blockresize(ctl: Control, p: Parsed) -> bool:
         dom.block_resize(path, size, flags)
     except Exception as e:
         raise Failure(f"Failed to resize block device '{path}'", cause=e) from None
-    ctl.print_extra(f"Block device '{path}' is resized\n")
+    ctl.print_extra(f"Block device '{path}' is resized")
     return True
 
 

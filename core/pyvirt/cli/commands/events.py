@@ -138,6 +138,34 @@ def agent_event_text(ev: ObjectEvent) -> str:
     )
 
 
+_BLOCK_THRESHOLD = 24  # VIR_DOMAIN_EVENT_ID_BLOCK_THRESHOLD
+#: The block-job events, by VIR_DOMAIN_EVENT_ID_*: BLOCK_JOB names the image, _2 the disk.
+_BLOCK_JOB_EVENTS = {"block-job": 8, "block-job-2": 16}
+_BLOCK_JOB_TYPES = ("unknown", "Block Pull", "Block Copy", "Block Commit", "Active Block Commit",
+                    "Backup")  # fmt: skip
+_BLOCK_JOB_STATUSES = ("completed", "failed", "canceled", "ready")
+
+
+def _block_job_text(name: str) -> Callable[[ObjectEvent], str]:
+    """virshEventBlockJobPrint's line: the job's type, its disk and its new status."""
+
+    def text(ev: ObjectEvent) -> str:
+        return (
+            f"event '{name}' for domain '{ev.name}': {_pick(_BLOCK_JOB_TYPES, ev.event)} "
+            f"for {ev.text} {_pick(_BLOCK_JOB_STATUSES, ev.detail)}\n"
+        )
+
+    return text
+
+
+def block_threshold_text(ev: ObjectEvent) -> str:
+    """virshEventBlockThresholdPrint's line: the disk, its image, threshold and excess."""
+    return (
+        f"event 'block-threshold' for domain '{ev.name}': dev: {ev.text}({ev.details}) "
+        f"{ev.event} {ev.detail}\n"
+    )
+
+
 def metadata_event_text(ev: ObjectEvent) -> str:
     """virshEventMetadataChangePrint's line (a NULL namespace URI prints as ``<null>``)."""
     uri = "<null>" if ev.text is None else ev.text
@@ -271,6 +299,11 @@ def cmd_event(ctl: Control, p: Parsed) -> bool:
         waiter.watch(conn, "domain", uuid, metadata_event_text, event_id=_METADATA_CHANGE)
     if name in (None, "agent-lifecycle"):
         waiter.watch(conn, "domain", uuid, agent_event_text, event_id=_AGENT_LIFECYCLE)
+    for job_event, event_id in _BLOCK_JOB_EVENTS.items():
+        if name in (None, job_event):
+            waiter.watch(conn, "domain", uuid, _block_job_text(job_event), event_id=event_id)
+    if name in (None, "block-threshold"):
+        waiter.watch(conn, "domain", uuid, block_threshold_text, event_id=_BLOCK_THRESHOLD)
     for device_event, event_id in _DEVICE_EVENTS.items():
         if name in (None, device_event):
             waiter.watch(conn, "domain", uuid, _device_event_text(device_event), event_id=event_id)
