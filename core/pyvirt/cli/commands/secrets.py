@@ -75,21 +75,37 @@ def cmd_secret_get_value(ctl: Control, p: Parsed) -> bool:
 
     found, _ = secret(ctl, p)
     value = found.value(0)
+    # As virsh: the value alone; the newline is the one every command is followed by.
     if p.bool("plain"):
         ctl.out.flush()
-        ctl.out.buffer.write(value + b"\n")
+        ctl.out.buffer.write(value)
         ctl.out.buffer.flush()
     else:
-        ctl.print(base64.b64encode(value).decode() + "\n")
+        ctl.print(base64.b64encode(value).decode())
     return True
+
+
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def glib_base64_decode(data: bytes) -> bytes:
+    """GLib's g_base64_decode, which virsh uses: characters outside the alphabet are
+    skipped, an incomplete last group is dropped, and each of the last two alphabet
+    characters that is a ``=`` drops one decoded byte.  Never an error."""
+    ranks = [0 if ch == 0x3D else _B64_ALPHABET.find(ch) for ch in data]
+    ranks = [r for r in ranks if r >= 0]
+    out = bytearray()
+    for i in range(0, len(ranks) - len(ranks) % 4, 4):
+        word = ranks[i] << 18 | ranks[i + 1] << 12 | ranks[i + 2] << 6 | ranks[i + 3]
+        out += word.to_bytes(3, "big")
+    tail = [ch for ch in data if ch == 0x3D or ch in _B64_ALPHABET][-2:]
+    drop = min(tail.count(0x3D), len(out))
+    return bytes(out[: len(out) - drop])
 
 
 def _new_value(ctl: Control, p: Parsed) -> bytes:
     """The value secret-set-value stores: from --base64, --file (base64 unless --plain) or
     the terminal (--interactive, as typed)."""
-    import base64
-    import binascii
-
     encoded = p.str("base64")
     path = string_req(p, "file")
     if encoded is not None:
@@ -105,10 +121,7 @@ def _new_value(ctl: Control, p: Parsed) -> bytes:
         return getpass.getpass("Enter new value for secret:").encode()
     else:
         raise Failure("Input secret value is missing")
-    try:
-        return base64.b64decode(raw.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raise Failure("Invalid base64 data") from None
+    return glib_base64_decode(raw)
 
 
 def cmd_secret_set_value(ctl: Control, p: Parsed) -> bool:
@@ -118,6 +131,13 @@ def cmd_secret_set_value(ctl: Control, p: Parsed) -> bool:
     found, _ = secret(ctl, p)
     value = _new_value(ctl, p)
     try:
+        if not value:
+            # virsh hands GLib's empty decoding on as a NULL value, which the API refuses.
+            from pyvirt._checks import invalid_arg
+            from pyvirt._codes import ErrorDomain
+
+            api = "virSecretSetValue"
+            raise invalid_arg(f"value in {api} must not be NULL", api, "value", ErrorDomain.SECRET)
         found.set_value(value, 0)
     except Exception as e:
         raise Failure("Failed to set secret value", cause=e) from None

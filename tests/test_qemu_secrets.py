@@ -1,0 +1,340 @@
+"""The QEMU driver's secrets (libvirt's secret driver): the ``<secret>`` XML, the store on
+disk, every call of the SecretDriver contract, and virsh's secret commands through pyvirtd
+compared byte for byte with virsh through libvirtd 9.0.
+
+The in-process tests keep the driver under a temporary root; the comparisons define their
+secrets on libvirtd's ``qemu:///system`` too and undefine every one of them again.
+"""
+
+# ruff: noqa: F811 - fixtures imported from qemu_helpers are test parameters
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import pyvirt
+from pyvirt import ErrorCode, ErrorDomain, VirtError
+from pyvirt_qemu._secret_xml import SecretDef, format_secret_xml, parse_secret_xml
+from qemu_helpers import (  # noqa: F401
+    InProcessDriver,
+    daemon_env,
+    needs_libvirtd_qemu,
+    qemu_root,
+    virsh_script,
+)
+
+U1 = "5ec7e700-0000-4000-8000-000000000001"
+U2 = "5ec7e700-0000-4000-8000-000000000002"
+U3 = "5ec7e700-0000-4000-8000-000000000003"
+U4 = "5ec7e700-0000-4000-8000-000000000004"
+CEPH = f"""<secret ephemeral='no' private='yes'>
+  <uuid>{U1}</uuid>
+  <description>ceph &amp; &apos;friends&apos;</description>
+  <usage type='ceph'>
+    <name>pyvirt-test client.admin secret</name>
+  </usage>
+</secret>
+"""
+ISCSI = (f"<secret ephemeral='yes' private='no'><uuid>{U2}</uuid><usage type='iscsi'>"
+         "<target>pyvirt-test-iscsi</target></usage></secret>")  # fmt: skip
+VOLUME = (f"<secret><uuid>{U3}</uuid><usage type='volume'>"
+          "<volume>/var/lib/pyvirt-test/x.img</volume></usage></secret>")  # fmt: skip
+PLAIN = f"<secret><uuid>{U4}</uuid></secret>"
+
+
+@pytest.fixture
+def root() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="pqs-", dir="/tmp"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture
+def driver(root: Path) -> Iterator[InProcessDriver]:
+    drv = InProcessDriver(root)
+    try:
+        yield drv
+    finally:
+        drv.stop()
+
+
+def _files(root: Path) -> dict[str, bytes]:
+    d = root / "secrets"
+    return {p.name: p.read_bytes() for p in sorted(d.iterdir())} if d.exists() else {}
+
+
+def _fails(code: ErrorCode, message: str, call, *args):  # type: ignore[no-untyped-def]
+    with pytest.raises(VirtError) as info:
+        call(*args)
+    assert (info.value.code, info.value.domain, str(info.value)) == (
+        code,
+        ErrorDomain.SECRET,
+        message,
+    )
+
+
+# -- the XML -------------------------------------------------------------------------------
+def test_parse_and_format_keep_libvirts_layout() -> None:
+    d = parse_secret_xml(CEPH)
+    assert d == SecretDef(U1, False, True, "ceph & 'friends'", 2, "pyvirt-test client.admin secret")
+    assert format_secret_xml(d) == CEPH
+    plain = parse_secret_xml("<secret><uuid>5EC7E7000000400080000000000000FF</uuid></secret>")
+    assert format_secret_xml(plain) == (
+        "<secret ephemeral='no' private='no'>\n"
+        "  <uuid>5ec7e700-0000-4000-8000-0000000000ff</uuid>\n"
+        "</secret>\n"
+    )
+    for kind, tag, number in (("volume", "volume", 1), ("iscsi", "target", 3), ("tls", "name", 4),
+                              ("vtpm", "name", 5)):  # fmt: skip
+        d = parse_secret_xml(f"<secret><usage type='{kind}'><{tag}>x</{tag}></usage></secret>")
+        assert (d.usage_type, d.usage_id) == (number, "x")
+        assert f"  <usage type='{kind}'>\n    <{tag}>x</{tag}>\n  </usage>\n" in format_secret_xml(
+            d
+        )
+
+
+def test_a_secret_without_uuid_gets_one() -> None:
+    a, b = parse_secret_xml("<secret/>"), parse_secret_xml("<secret><uuid></uuid></secret>")
+    assert a.uuid != b.uuid and len(a.uuid) == 36 and pyvirt.conf.parse_uuid(a.uuid) == a.uuid
+
+
+@pytest.mark.parametrize(
+    ("xml", "code", "message"),
+    [
+        ("<secret><usage type='bogus'/></secret>", ErrorCode.CONFIG_UNSUPPORTED,
+         "unsupported configuration: unknown secret usage type bogus"),
+        ("<secret><usage/></secret>", ErrorCode.XML_ERROR,
+         "XML error: unknown secret usage type"),
+        ("<secret ephemeral='maybe'/>", ErrorCode.XML_ERROR,
+         "XML error: invalid value of 'ephemeral'"),
+        ("<secret private='1'/>", ErrorCode.XML_ERROR, "XML error: invalid value of 'private'"),
+        ("<secret><usage type='ceph'/></secret>", ErrorCode.INTERNAL_ERROR,
+         "internal error: Ceph usage specified, but name is missing"),
+        ("<secret><usage type='ceph'><name></name></usage></secret>", ErrorCode.INTERNAL_ERROR,
+         "internal error: Ceph usage specified, but name is missing"),
+        ("<secret><usage type='volume'/></secret>", ErrorCode.INTERNAL_ERROR,
+         "internal error: volume usage specified, but volume path is missing"),
+        ("<secret><usage type='iscsi'/></secret>", ErrorCode.INTERNAL_ERROR,
+         "internal error: iSCSI usage specified, but target is missing"),
+        ("<secret><usage type='tls'/></secret>", ErrorCode.INTERNAL_ERROR,
+         "internal error: TLS usage specified, but name is missing"),
+        ("<secret><usage type='vtpm'/></secret>", ErrorCode.INTERNAL_ERROR,
+         "internal error: vTPM usage specified, but name is missing"),
+        ("<notsecret/>", ErrorCode.XML_ERROR,
+         "XML error: expecting root element of 'secret', not 'notsecret'"),
+        ("<secret><uuid>bad</uuid></secret>", ErrorCode.INTERNAL_ERROR,
+         "internal error: malformed uuid element"),
+        ("<secret>\n", ErrorCode.XML_DETAIL,
+         "(definition_of_secret):2: Premature end of data in tag secret line 1\n(null)\n^"),
+    ],
+)  # fmt: skip
+def test_bad_xml_is_refused_with_libvirts_error(xml: str, code: ErrorCode, message: str) -> None:
+    _fails(code, message, parse_secret_xml, xml)
+
+
+# -- the store, in process -----------------------------------------------------------------
+def test_persistent_secrets_are_two_private_files_that_survive_a_restart(root: Path) -> None:
+    drv = InProcessDriver(root)
+    conn = drv.connect()
+    s = conn.define_secret(CEPH)
+    conn.define_secret(ISCSI).set_value(b"ephemeral value")
+    s.set_value(b"\x00\xffbinary")
+    files = _files(root)
+    assert files == {f"{U1}.base64": b"AP9iaW5hcnk=", f"{U1}.xml": CEPH.encode()}
+    for name in files:
+        assert stat.S_IMODE((root / "secrets" / name).stat().st_mode) == 0o600
+    assert stat.S_IMODE((root / "secrets").stat().st_mode) == 0o700
+    drv.stop()
+    drv = InProcessDriver(root)
+    try:
+        conn = drv.connect()
+        assert [x.uuid for x in conn.list_secrets()] == [U1]  # the ephemeral one is gone
+        found = conn.lookup_secret_by_usage(2, "pyvirt-test client.admin secret")
+        assert found.xml_desc() == CEPH
+        _fails(ErrorCode.INVALID_SECRET, "Invalid secret: secret is private", found.value)
+        assert drv.state._driver is not None
+        assert drv.state._driver.secrets.get_value(U1, internal=True) == b"\x00\xffbinary"
+    finally:
+        drv.stop()
+
+
+def test_every_call_of_the_contract(driver: InProcessDriver, root: Path) -> None:
+    conn = driver.connect()
+    for xml in (CEPH, ISCSI, VOLUME, PLAIN):
+        conn.define_secret(xml, 1)  # VIR_SECRET_DEFINE_VALIDATE is accepted
+    assert conn.count_secrets() == 4
+    assert sorted(conn.list_secret_uuids(10)) == [U1, U2, U3, U4]
+    assert len(conn.list_secret_uuids(2)) == 2 and conn.list_secret_uuids(0) == []
+
+    def listed(flags: int) -> list[str]:
+        return sorted(s.uuid for s in conn.list_secrets(flags))
+
+    assert listed(0) == [U1, U2, U3, U4]
+    assert listed(1) == [U2] and listed(2) == [U1, U3, U4] and listed(1 | 2) == listed(0)
+    assert listed(4) == [U1] and listed(8) == [U2, U3, U4] and listed(2 | 8) == [U3, U4]
+    _fails(ErrorCode.INVALID_ARG, "unsupported flags (0x10) in function "
+           "secretConnectListAllSecrets", conn.list_secrets, 16)  # fmt: skip
+    vol = conn.lookup_secret_by_usage(1, "/var/lib/pyvirt-test/x.img")
+    assert (vol.uuid, vol.usage_type, vol.usage_id) == (U3, 1, "/var/lib/pyvirt-test/x.img")
+    assert conn.lookup_secret_by_uuid(U4).usage_type == 0
+    _fails(ErrorCode.NO_SECRET, "Secret not found: no secret with matching usage ''",
+           conn.lookup_secret_by_usage, 0, "")  # fmt: skip
+    _fails(ErrorCode.NO_SECRET, "Secret not found: no secret with matching usage 'x'",
+           conn.lookup_secret_by_usage, 2, "x")  # fmt: skip
+    gone = "5ec7e700-0000-4000-8000-0000000000ff"
+    _fails(ErrorCode.NO_SECRET, f"Secret not found: no secret with matching uuid '{gone}'",
+           conn.lookup_secret_by_uuid, gone)  # fmt: skip
+    _fails(ErrorCode.NO_SECRET, f"Secret not found: secret '{U3}' does not have a value",
+           vol.value)  # fmt: skip
+    vol.set_value(b"v1")
+    vol.set_value(b"v2")
+    assert vol.value() == b"v2"
+    assert (root / "secrets" / f"{U3}.base64").read_bytes() == b"djI="
+    for call, name in ((vol.xml_desc, "secretGetXMLDesc"), (vol.value, "secretGetValue")):
+        _fails(ErrorCode.INVALID_ARG, f"unsupported flags (0x1) in function {name}", call, 1)
+    _fails(ErrorCode.INVALID_ARG, "unsupported flags (0x2) in function secretDefineXML",
+           conn.define_secret, PLAIN, 2)  # fmt: skip
+    vol.undefine()
+    assert f"{U3}.xml" not in _files(root) and f"{U3}.base64" not in _files(root)
+    _fails(ErrorCode.NO_SECRET, f"Secret not found: no secret with matching uuid '{U3}'",
+           vol.value)  # fmt: skip
+
+
+def test_redefining_follows_libvirts_rules(driver: InProcessDriver, root: Path) -> None:
+    conn = driver.connect()
+    conn.define_secret(CEPH)
+    conn.define_secret(PLAIN)
+    before = _files(root)
+    clash = CEPH.replace(U1, U3)
+    _fails(ErrorCode.INTERNAL_ERROR, f"internal error: a secret with UUID {U1} already defined "
+           "for use with pyvirt-test client.admin secret", conn.define_secret, clash)  # fmt: skip
+    other = CEPH.replace("pyvirt-test client.admin secret", "other")
+    _fails(ErrorCode.INTERNAL_ERROR, f"internal error: a secret with UUID {U1} is already "
+           "defined for use with pyvirt-test client.admin secret", conn.define_secret, other)  # fmt: skip
+    _fails(ErrorCode.INTERNAL_ERROR, f"internal error: a secret with UUID {U4} is already "
+           "defined for use with (null)", conn.define_secret, ISCSI.replace(U2, U4))  # fmt: skip
+    public = CEPH.replace("private='yes'", "private='no'")
+    _fails(ErrorCode.INTERNAL_ERROR, "internal error: cannot change private flag on existing "
+           "secret", conn.define_secret, public)  # fmt: skip
+    assert _files(root) == before  # nothing changed on disk
+    # the usage type may change when the usage id stays, as libvirt allows
+    tls = CEPH.replace("type='ceph'", "type='tls'").replace(
+        "<description>ceph &amp; &apos;friends&apos;</description>\n  ", ""
+    )
+    conn.define_secret(tls)
+    assert conn.lookup_secret_by_uuid(U1).usage_type == 4
+    conn.lookup_secret_by_uuid(U1).set_value(b"kept")
+    # persistent -> ephemeral removes both files; back again writes them, value kept
+    conn.define_secret(tls.replace("ephemeral='no'", "ephemeral='yes'"))
+    assert sorted(_files(root)) == [f"{U4}.xml"]
+    conn.define_secret(tls)
+    assert _files(root)[f"{U1}.base64"] == b"a2VwdA=="
+
+
+def test_events_of_define_value_and_undefine(driver: InProcessDriver) -> None:
+    conn = driver.connect()
+    seen: list[tuple[str, str, str, int, int]] = []
+    token = conn._calls.connect_event_subscribe(
+        lambda ev: seen.append((ev.kind, ev.uuid, ev.name, ev.event_id, ev.event))
+    )
+    s = conn.define_secret(VOLUME)
+    s.set_value(b"x")
+    s.undefine()
+    conn._calls.connect_event_unsubscribe(token)
+    path = "/var/lib/pyvirt-test/x.img"
+    assert seen == [("secret", U3, path, 0, 0), ("secret", U3, path, 1, 0),
+                    ("secret", U3, path, 0, 1)]  # fmt: skip
+
+
+def test_unreadable_files_are_skipped_naming_no_value(root: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    d = root / "secrets"
+    d.mkdir(mode=0o700)
+    (d / f"{U1}.xml").write_text(CEPH)
+    (d / f"{U1}.base64").write_text("pyvirt-canary not base64!")
+    (d / f"{U2}.xml").write_text(CEPH)  # named for another UUID
+    (d / "junk.xml").write_text("<secret")
+    drv = InProcessDriver(root)
+    try:
+        assert drv.connect().list_secrets() == []
+    finally:
+        drv.stop()
+    assert "pyvirt-canary" not in caplog.text
+
+
+# -- through pyvirtd, against libvirtd ------------------------------------------------------
+def _virsh_on_libvirtd(script: str) -> tuple[int, str, str]:
+    virsh = shutil.which("virsh") or "virsh"
+    plain = {k: v for k, v in os.environ.items() if not k.endswith("DEFAULT_URI")}
+    try:
+        return virsh_script([virsh], script, "NONAME", plain)
+    finally:
+        for uuid in (U1, U2, U3, U4):
+            subprocess.run([virsh, "-c", "qemu:///system", f"secret-undefine {uuid}"],
+                           capture_output=True, timeout=60, check=False)  # fmt: skip
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> Path:
+    for name, text in (("ceph.xml", CEPH), ("iscsi.xml", ISCSI), ("volume.xml", VOLUME),
+                       ("plain.xml", PLAIN), ("bogus.xml", "<secret><usage type='bogus'/></secret>"),
+                       ("public.xml", CEPH.replace("private='yes'", "private='no'")),
+                       ("clash.xml", CEPH.replace(U1, U3)), ("value.b64", "aGVsbG8gd29ybGQ=\n"),
+                       ("value.txt", "plain text value")):  # fmt: skip
+        (tmp_path / name).write_text(text)
+    (tmp_path / "value.bin").write_bytes(b"\x01\x02binary\xff")
+    return tmp_path
+
+
+def _script(d: Path) -> str:
+    lists = "; ".join(f"secret-list {f}" for f in ("", "--ephemeral", "--no-ephemeral",
+                                                   "--private", "--no-private",
+                                                   "--ephemeral --no-private"))  # fmt: skip
+    return "; ".join([
+        f"secret-define {d}/ceph.xml", f"secret-define {d}/iscsi.xml",
+        f"secret-define {d}/volume.xml", f"secret-define {d}/plain.xml",
+        f"secret-define {d}/bogus.xml", f"secret-define {d}/public.xml",
+        f"secret-define {d}/clash.xml", lists,
+        f"secret-dumpxml {U1}", f"secret-dumpxml {U2}", f"secret-dumpxml {U4}",
+        f"secret-dumpxml {U1} --xpath //usage/name",
+        f"secret-get-value {U3}", f"secret-set-value {U3} --base64 aGVsbG8=",
+        f"secret-get-value {U3}", f"secret-get-value --plain {U3}",
+        f"secret-set-value {U3} --file {d}/value.b64", f"secret-get-value {U3}",
+        f"secret-set-value {U3} --file {d}/value.txt --plain", f"secret-get-value --plain {U3}",
+        f"secret-set-value {U2} --file {d}/value.bin --plain", f"secret-get-value {U2}",
+        f"secret-set-value {U1} --base64 aGVsbG8=", f"secret-get-value {U1}",
+        f"secret-set-value {U4} --base64 '!!'",
+        f"secret-undefine {U3}", f"secret-get-value {U3}", f"secret-undefine {U3}",
+        f"secret-undefine {U1}", f"secret-undefine {U2}", f"secret-undefine {U4}",
+        "secret-list",
+    ])  # fmt: skip
+
+
+@needs_libvirtd_qemu
+def test_virsh_secret_commands_through_pyvirtd_as_through_libvirtd(files: Path, daemon_env) -> None:  # type: ignore[no-untyped-def]
+    from daemon_helpers import start_daemon
+
+    script = _script(files)
+    want = _virsh_on_libvirtd(script)
+    rundir, env = daemon_env
+    daemon = start_daemon(rundir, env=env)
+    try:
+        daemon.wait_worker("qemu")
+        pyvirsh = shutil.which("pyvirsh", path=os.path.dirname(sys.executable)) or "pyvirsh"
+        got = virsh_script([pyvirsh], script, "NONAME", {**os.environ, **env})
+    finally:
+        daemon.stop()
+    if got != want:  # the differing lines, readable in the failure
+        import difflib
+
+        for i in (1, 2):
+            print("".join(difflib.unified_diff(want[i].splitlines(True), got[i].splitlines(True))))
+    assert got == want
