@@ -15,6 +15,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -312,9 +313,11 @@ def _script(d: Path) -> str:
         f"secret-set-value {U2} --file {d}/value.bin --plain", f"secret-get-value {U2}",
         f"secret-set-value {U1} --base64 aGVsbG8=", f"secret-get-value {U1}",
         f"secret-set-value {U4} --base64 '!!'",
+        # (filtered to a secret nothing changes: other tests' secrets on libvirtd stay unheard)
+        f"secret-event --event lifecycle --timeout 1 --secret {U4}",
         f"secret-undefine {U3}", f"secret-get-value {U3}", f"secret-undefine {U3}",
         f"secret-undefine {U1}", f"secret-undefine {U2}", f"secret-undefine {U4}",
-        "secret-list",
+        "secret-list", "secret-event --list", "secret-event --event bogus",
     ])  # fmt: skip
 
 
@@ -337,4 +340,85 @@ def test_virsh_secret_commands_through_pyvirtd_as_through_libvirtd(files: Path, 
 
         for i in (1, 2):
             print("".join(difflib.unified_diff(want[i].splitlines(True), got[i].splitlines(True))))
+    assert got == want
+
+
+#: The event test's own secrets (the script test may run at the same time on libvirtd).
+UP = "5ec7e700-0000-4000-8000-0000000000ee"
+UE = "5ec7e700-0000-4000-8000-0000000000e3"
+PROBE = f"<secret ephemeral='yes'><uuid>{UP}</uuid></secret>"
+WATCHED = (f"<secret><uuid>{UE}</uuid><usage type='tls'><name>pyvirt-test-events</name>"
+           "</usage></secret>")  # fmt: skip
+
+
+def _events_heard(program: str, env: dict[str, str], d: Path) -> tuple[list[str], str]:
+    """The lifecycle lines a looping ``secret-event`` watcher prints while *program* defines,
+    sets and undefines secrets, and the whole output of a one-shot value-changed watcher.
+
+    Each watcher is known to listen once it heard a throwaway secret's event: waits, never
+    sleeps."""
+    from qemu_helpers import wait_for
+
+    stdbuf = shutil.which("stdbuf")  # virsh's stdout to a pipe is block-buffered
+    (d / "probe.xml").write_text(PROBE)
+    (d / "watched.xml").write_text(WATCHED)
+
+    def virsh(cmd: str) -> None:
+        subprocess.run([program, "-c", "qemu:///system", cmd], capture_output=True, text=True,
+                       env=env, timeout=120, check=False)  # fmt: skip
+
+    def watch(*args: str) -> tuple[subprocess.Popen[str], list[str], threading.Thread]:
+        proc = subprocess.Popen([*([stdbuf, "-oL"] if stdbuf else []), program, "-c",
+                                 "qemu:///system", "secret-event", *args, "--timeout", "600"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                env=env)  # fmt: skip
+        heard: list[str] = []
+        reader = threading.Thread(target=lambda: heard.extend(proc.stdout or []), daemon=True)
+        reader.start()
+        return proc, heard, reader
+
+    loop, heard, _ = watch("--event", "lifecycle", "--loop")
+    try:
+        assert wait_for(lambda: virsh(f"secret-define {d}/probe.xml; secret-undefine {UP}")
+                        or any(UP in line for line in heard), 120)  # fmt: skip
+        virsh(f"secret-define {d}/watched.xml; secret-set-value {UE} --base64 aGVsbG8=; "
+              f"secret-define {d}/watched.xml; secret-undefine {UE}")  # fmt: skip
+        assert wait_for(lambda: any(f"{UE}: Undefined" in line for line in heard), 120)
+    finally:
+        loop.kill()
+        loop.wait()
+    virsh(f"secret-define {d}/probe.xml")
+    once, printed, reader = watch("--event", "value-changed", "--secret", UP)
+    try:
+        assert wait_for(lambda: virsh(f"secret-set-value {UP} --base64 aGVsbG8=")
+                        or once.poll() is not None, 120)  # fmt: skip
+        rc = once.wait()
+        reader.join()  # everything it printed, up to the end of its output
+        out = "".join(printed) + f"rc={rc}"
+    finally:
+        once.kill()
+        virsh(f"secret-undefine {UP}; secret-undefine {UE}")
+    return [line for line in heard if UE in line], out
+
+
+@needs_libvirtd_qemu
+def test_secret_event_through_pyvirtd_as_through_libvirtd(files: Path, daemon_env) -> None:  # type: ignore[no-untyped-def]
+    from daemon_helpers import start_daemon
+
+    virsh = shutil.which("virsh") or "virsh"
+    plain = {k: v for k, v in os.environ.items() if not k.endswith("DEFAULT_URI")}
+    want = _events_heard(virsh, plain, files)
+    rundir, env = daemon_env
+    daemon = start_daemon(rundir, env=env)
+    try:
+        daemon.wait_worker("qemu")
+        pyvirsh = shutil.which("pyvirsh", path=os.path.dirname(sys.executable)) or "pyvirsh"
+        got = _events_heard(pyvirsh, {**os.environ, **env}, files)
+    finally:
+        daemon.stop()
+    assert want == (
+        [f"event 'lifecycle' for secret {UE}: Defined\n"] * 2
+        + [f"event 'lifecycle' for secret {UE}: Undefined\n"],
+        f"event 'value-changed' for secret {UP}\nevents received: 1\n\nrc=0",
+    )
     assert got == want

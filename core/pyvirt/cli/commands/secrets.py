@@ -18,7 +18,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from pyvirt import Secret
+    from pyvirt import ObjectEvent, Secret
 
 _B, _S, _D = T.BOOL, T.STRING, T.DATA
 
@@ -186,29 +186,55 @@ def cmd_secret_list(ctl: Control, p: Parsed) -> bool:
     return True
 
 
+#: virshSecretEventLifecycle's words, by VIR_SECRET_EVENT_* number.
+_LIFECYCLE = ("Defined", "Undefined")
+
+
+def secret_event_text(ev: ObjectEvent) -> str:
+    """virshSecretEventLifecyclePrint's line."""
+    kind = _LIFECYCLE[ev.event] if 0 <= ev.event < len(_LIFECYCLE) else "unknown"
+    return f"event 'lifecycle' for secret {ev.uuid}: {kind}\n"
+
+
+def secret_value_changed_text(ev: ObjectEvent) -> str:
+    """virshSecretEventGenericPrint's line for the value-changed event."""
+    return f"event 'value-changed' for secret {ev.uuid}\n"
+
+
+def _keeps_secrets(ctl: Control) -> bool:
+    """Whether the connection's driver has libvirt's secret driver (and so its events): a
+    driver without one answers the count "not supported", as libvirt's test driver does."""
+    from pyvirt import NoSupportError
+
+    try:
+        ctl.conn.count_secrets()
+    except NoSupportError:
+        return False
+    return True
+
+
 def cmd_secret_event(ctl: Control, p: Parsed) -> bool:
     from pyvirt import ErrorCode, ErrorDomain, make_error
-    from pyvirt.cli.commands.events import timeout_ms
+    from pyvirt.cli.commands.events import object_events, timeout_ms
 
-    if p.bool("list"):
-        ctl.print("".join(f"{n}\n" for n in SECRET_EVENTS))
-        return True
+    def lookup() -> str | None:
+        return secret(ctl, p)[0].uuid if p.str("secret") is not None else None
+
+    if p.bool("list") or _keeps_secrets(ctl):
+        texts = {"lifecycle": secret_event_text, "value-changed": secret_value_changed_text}
+        return object_events(ctl, p, "secret", SECRET_EVENTS, lookup, texts)
     name = string_req(p, "event")
     if name is None:
         raise Failure("either --list or --event <type> is required")
     if name not in SECRET_EVENTS:
         raise Failure(f"unknown event type {name}")
     timeout_ms(p)
-    if p.str("secret") is not None:
+    try:
         # virsh reports a failed lookup, then registers for every secret all the same.
-        try:
-            secret(ctl, p)
-        except Failure as f:
-            for line in f.lines:
-                ctl.error(line)
-    # pyvirt's event contract (connect_event_subscribe) carries domain, network and pool
-    # events; no pyvirt driver emits secret events, which is also what libvirt's test driver
-    # answers: registering is VIR_ERR_NO_SUPPORT.
+        lookup()
+    except Failure as f:
+        for line in f.lines:
+            ctl.error(line)
     api = "virConnectSecretEventRegisterAny"
     raise Failure(cause=make_error(ErrorCode.NO_SUPPORT, ErrorDomain.SECRET, api))
 
