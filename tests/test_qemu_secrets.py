@@ -9,6 +9,7 @@ secrets on libvirtd's ``qemu:///system`` too and undefine every one of them agai
 # ruff: noqa: F811 - fixtures imported from qemu_helpers are test parameters
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import stat
@@ -22,6 +23,7 @@ from pathlib import Path
 import pytest
 import pyvirt
 from pyvirt import ErrorCode, ErrorDomain, VirtError
+from pyvirt.testing import PyvirtdProcess
 from pyvirt_qemu._secret_xml import SecretDef, format_secret_xml, parse_secret_xml
 from qemu_helpers import (  # noqa: F401
     InProcessDriver,
@@ -272,15 +274,39 @@ def test_unreadable_files_are_skipped_naming_no_value(root: Path, caplog) -> Non
 
 
 # -- through pyvirtd, against libvirtd ------------------------------------------------------
-def _virsh_on_libvirtd(script: str) -> tuple[int, str, str]:
-    virsh = shutil.which("virsh") or "virsh"
-    plain = {k: v for k, v in os.environ.items() if not k.endswith("DEFAULT_URI")}
+VIRSH = shutil.which("virsh") or "virsh"
+PYVIRSH = shutil.which("pyvirsh", path=os.path.dirname(sys.executable)) or "pyvirsh"
+#: virsh's environment for libvirtd: no default URI of a test's own.
+LIBVIRTD_ENV = {k: v for k, v in os.environ.items() if not k.endswith("DEFAULT_URI")}
+
+
+@contextlib.contextmanager
+def _pyvirtd(
+    daemon_env: tuple[Path, dict[str, str]], config: str | None = None
+) -> Iterator[PyvirtdProcess]:
+    """A pyvirtd of the test's own whose QEMU worker is up; stopped on exit."""
+    from daemon_helpers import start_daemon
+
+    rundir, env = daemon_env
+    daemon = start_daemon(rundir, config=config, env=env)
     try:
-        return virsh_script([virsh], script, "NONAME", plain)
+        daemon.wait_worker("qemu")
+        yield daemon
     finally:
-        for uuid in (U1, U2, U3, U4):
-            subprocess.run([virsh, "-c", "qemu:///system", f"secret-undefine {uuid}"],
-                           capture_output=True, timeout=60, check=False)  # fmt: skip
+        daemon.stop()
+
+
+def _undefine_on_libvirtd(*uuids: str) -> None:
+    for uuid in uuids:
+        subprocess.run([VIRSH, "-c", "qemu:///system", f"secret-undefine {uuid}"],
+                       capture_output=True, timeout=60, check=False)  # fmt: skip
+
+
+def _virsh_on_libvirtd(script: str) -> tuple[int, str, str]:
+    try:
+        return virsh_script([VIRSH], script, "NONAME", LIBVIRTD_ENV)
+    finally:
+        _undefine_on_libvirtd(U1, U2, U3, U4)
 
 
 @pytest.fixture
@@ -323,18 +349,10 @@ def _script(d: Path) -> str:
 
 @needs_libvirtd_qemu
 def test_virsh_secret_commands_through_pyvirtd_as_through_libvirtd(files: Path, daemon_env) -> None:  # type: ignore[no-untyped-def]
-    from daemon_helpers import start_daemon
-
     script = _script(files)
     want = _virsh_on_libvirtd(script)
-    rundir, env = daemon_env
-    daemon = start_daemon(rundir, env=env)
-    try:
-        daemon.wait_worker("qemu")
-        pyvirsh = shutil.which("pyvirsh", path=os.path.dirname(sys.executable)) or "pyvirsh"
-        got = virsh_script([pyvirsh], script, "NONAME", {**os.environ, **env})
-    finally:
-        daemon.stop()
+    with _pyvirtd(daemon_env):
+        got = virsh_script([PYVIRSH], script, "NONAME", {**os.environ, **daemon_env[1]})
     if got != want:  # the differing lines, readable in the failure
         import difflib
 
@@ -403,22 +421,76 @@ def _events_heard(program: str, env: dict[str, str], d: Path) -> tuple[list[str]
 
 @needs_libvirtd_qemu
 def test_secret_event_through_pyvirtd_as_through_libvirtd(files: Path, daemon_env) -> None:  # type: ignore[no-untyped-def]
-    from daemon_helpers import start_daemon
-
-    virsh = shutil.which("virsh") or "virsh"
-    plain = {k: v for k, v in os.environ.items() if not k.endswith("DEFAULT_URI")}
-    want = _events_heard(virsh, plain, files)
-    rundir, env = daemon_env
-    daemon = start_daemon(rundir, env=env)
-    try:
-        daemon.wait_worker("qemu")
-        pyvirsh = shutil.which("pyvirsh", path=os.path.dirname(sys.executable)) or "pyvirsh"
-        got = _events_heard(pyvirsh, {**os.environ, **env}, files)
-    finally:
-        daemon.stop()
+    want = _events_heard(VIRSH, LIBVIRTD_ENV, files)
+    with _pyvirtd(daemon_env):
+        got = _events_heard(PYVIRSH, {**os.environ, **daemon_env[1]}, files)
     assert want == (
         [f"event 'lifecycle' for secret {UE}: Defined\n"] * 2
         + [f"event 'lifecycle' for secret {UE}: Undefined\n"],
         f"event 'value-changed' for secret {UP}\nevents received: 1\n\nrc=0",
     )
+    assert got == want
+
+
+#: A value no log line would hold by chance, with binary bytes around it.
+CANARY = b"\x00\xffpyvirt-secret-canary-51c3\x01"
+
+
+def test_values_survive_a_pyvirtd_restart_ephemeral_secrets_do_not(
+    daemon_env, qemu_root: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Through pyvirtd (its log at debug level): a persistent secret's value is read back
+    after a restart, an ephemeral secret is gone, a read-only connection reads no value and
+    changes nothing, and the value appears in no log line."""
+    config = 'log_level = "DEBUG"\n'
+    uri = "qemu:///session" if os.geteuid() else "qemu:///system"
+    with _pyvirtd(daemon_env, config), pyvirt.open(uri) as conn:
+        conn.define_secret(VOLUME).set_value(CANARY)
+        conn.define_secret(ISCSI).set_value(CANARY)
+    with _pyvirtd(daemon_env, config) as daemon:
+        with pyvirt.open(uri, read_only=True) as ro:
+            found = ro.lookup_secret_by_uuid(U3)
+            assert [s.uuid for s in ro.list_secrets()] == [U3]
+            assert found.xml_desc() == format_secret_xml(parse_secret_xml(VOLUME))
+            for call, args, api in ((found.value, (), "virSecretGetValue"),
+                                    (found.set_value, (b"x",), "virSecretSetValue"),
+                                    (found.undefine, (), "virSecretUndefine"),
+                                    (ro.define_secret, (PLAIN,), "virSecretDefineXML")):  # fmt: skip
+                with pytest.raises(VirtError) as info:
+                    call(*args)
+                assert info.value.code == ErrorCode.OPERATION_DENIED
+                assert str(info.value) == f"operation forbidden: read only access prevents {api}"
+        with pyvirt.open(uri) as conn:
+            assert conn.lookup_secret_by_uuid(U3).value() == CANARY
+            _fails(ErrorCode.NO_SECRET, f"Secret not found: no secret with matching uuid '{U2}'",
+                   conn.lookup_secret_by_uuid, U2)  # fmt: skip
+            conn.lookup_secret_by_uuid(U3).undefine()
+    logged = daemon.log.read_bytes()
+    assert b"worker qemu ready" in logged  # the log is the one the workers write to
+    assert b"pyvirt-secret-canary" not in logged
+    assert b"\x00\xffpyvirt" not in logged and b"AP9weXZpcnQt" not in logged  # nor base64
+    assert _files(qemu_root) == {}
+
+
+@needs_libvirtd_qemu
+def test_read_only_virsh_through_pyvirtd_as_through_libvirtd(files: Path, daemon_env) -> None:  # type: ignore[no-untyped-def]
+    # its own secret: the other comparisons may run on libvirtd at the same time
+    ur = "5ec7e700-0000-4000-8000-0000000000d0"
+    (files / "ro.xml").write_text(ISCSI.replace(U2, ur).replace("-iscsi", "-read-only"))
+    setup = f"secret-define {files}/ro.xml; secret-set-value {ur} --base64 aGVsbG8="
+    script = "; ".join([
+        f"secret-dumpxml {ur}", f"secret-get-value {ur}",
+        f"secret-set-value {ur} --base64 aGVsbG8=", f"secret-define {files}/plain.xml",
+        f"secret-undefine {ur}",
+    ])  # fmt: skip
+    try:
+        virsh_script([VIRSH], setup, "NONAME", LIBVIRTD_ENV)
+        want = virsh_script([VIRSH, "-r"], script, "NONAME", LIBVIRTD_ENV)
+    finally:
+        _undefine_on_libvirtd(ur)
+    env = {**os.environ, **daemon_env[1]}
+    with _pyvirtd(daemon_env):
+        virsh_script([PYVIRSH], setup, "NONAME", env)
+        got = virsh_script([PYVIRSH, "-r"], script, "NONAME", env)
+    assert "read only access prevents virSecretGetValue" in want[2]
     assert got == want
