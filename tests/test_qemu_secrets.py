@@ -494,3 +494,66 @@ def test_read_only_virsh_through_pyvirtd_as_through_libvirtd(files: Path, daemon
         got = virsh_script([PYVIRSH, "-r"], script, "NONAME", env)
     assert "read only access prevents virSecretGetValue" in want[2]
     assert got == want
+
+
+BINDING_PROBE = r"""
+import sys
+mod, uuid = sys.argv[1], sys.argv[2]
+if mod == "real":
+    import libvirt
+else:
+    import pyvirt.libvirt as libvirt
+libvirt.virEventRegisterDefaultImpl()
+c = libvirt.open("qemu:///system")
+seen = []
+def lifecycle(conn, secret, event, detail, opaque):
+    seen.append(("lifecycle", secret.UUIDString(), secret.usageType(), secret.usageID(),
+                 event, detail, opaque))
+def changed(conn, secret, opaque):
+    seen.append(("value-changed", secret.UUIDString(), secret.usageType(), secret.usageID(),
+                 opaque))
+ids = [c.secretEventRegisterAny(None, 0, lifecycle, "all"),
+       c.secretEventRegisterAny(None, 1, changed, "values")]
+xml = ("<secret ephemeral='yes'><uuid>%s</uuid><usage type='vtpm'><name>pyvirt-binding</name>"
+       "</usage></secret>" % uuid)
+s = c.secretDefineXML(xml)
+while not seen:  # (its Defined event, delivered before the next registration exists)
+    libvirt.virEventRunDefaultImpl()
+ids.append(c.secretEventRegisterAny(s, 0, lifecycle, "one"))
+s.setValue(b"v")
+s.undefine()
+while len(seen) < 4:
+    libvirt.virEventRunDefaultImpl()
+for i in ids:
+    c.secretEventDeregisterAny(i)
+try:
+    c.secretEventDeregisterAny(ids[0])
+except libvirt.libvirtError as e:
+    seen.append((e.get_error_code(), e.get_error_message()))
+for line in seen:
+    print(line)
+"""
+
+
+@needs_libvirtd_qemu
+def test_secret_event_callbacks_of_pyvirt_libvirt_as_of_the_real_binding(daemon_env) -> None:  # type: ignore[no-untyped-def]
+    from real_libvirt import SYSTEM_PYTHON, real_binding_available
+
+    if not real_binding_available():
+        pytest.skip("the real libvirt binding (python3-libvirt) is missing")
+    ub = "5ec7e700-0000-4000-8000-0000000000b1"
+
+    def run(python: str, mod: str, env: dict[str, str]) -> str:
+        done = subprocess.run([python, "-c", BINDING_PROBE, mod, ub], capture_output=True,
+                              text=True, timeout=120, env=env, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    try:
+        want = run(SYSTEM_PYTHON, "real", LIBVIRTD_ENV)
+    finally:
+        _undefine_on_libvirtd(ub)
+    with _pyvirtd(daemon_env):
+        got = run(sys.executable, "pyvirt", {**os.environ, **daemon_env[1]})
+    assert f"('value-changed', '{ub}', 5, 'pyvirt-binding', 'values')" in want
+    assert got == want

@@ -243,7 +243,9 @@ class SecretStore:
         self._emit(ref, EVENT_LIFECYCLE, UNDEFINED)
 
     def _emit(self, ref: SecretRef, event_id: int, event: int) -> None:
-        """A secret event to every subscriber: the usage id as its name, as libvirt's
-        secret events carry {uuid, usageType, usageID}."""
-        ev = ObjectEvent("secret", ref.usage_id, ref.uuid, -1, event, 0, event_id=event_id)
+        """A secret event to every subscriber.  libvirt's secret events carry the secret's
+        {uuid, usageType, usageID}: the usage id is the event's name, the usage type its id
+        (a secret has no run id)."""
+        ev = ObjectEvent("secret", ref.usage_id, ref.uuid, ref.usage_type, event, 0,
+                         event_id=event_id)  # fmt: skip
         deliver(self.listeners, ev)
