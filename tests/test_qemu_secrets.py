@@ -31,6 +31,7 @@ from qemu_helpers import (  # noqa: F401
     needs_libvirtd_qemu,
     qemu_root,
     virsh_script,
+    wait_for,
 )
 
 U1 = "5ec7e700-0000-4000-8000-000000000001"
@@ -375,8 +376,6 @@ def _events_heard(program: str, env: dict[str, str], d: Path) -> tuple[list[str]
 
     Each watcher is known to listen once it heard a throwaway secret's event: waits, never
     sleeps."""
-    from qemu_helpers import wait_for
-
     stdbuf = shutil.which("stdbuf")  # virsh's stdout to a pipe is block-buffered
     (d / "probe.xml").write_text(PROBE)
     (d / "watched.xml").write_text(WATCHED)
@@ -557,3 +556,27 @@ def test_secret_event_callbacks_of_pyvirt_libvirt_as_of_the_real_binding(daemon_
         got = run(sys.executable, "pyvirt", {**os.environ, **daemon_env[1]})
     assert f"('value-changed', '{ub}', 5, 'pyvirt-binding', 'values')" in want
     assert got == want
+
+
+def test_access_rules_hide_a_secret_its_calls_and_its_events(daemon_env, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """With pyvirtd's rules denying ``secret:getattr`` on one secret (named by UUID, as
+    libvirt's rules name secrets), listings leave it out, its lookup is refused, and its
+    events reach nobody, while another secret's do."""
+    rules = tmp_path / "acl.toml"
+    rules.write_text(f'default = "socket"\n[[rule]]\npermissions = ["secret:getattr"]\n'
+                     f'objects = ["{U3}"]\naction = "deny"\n')  # fmt: skip
+    uri = "qemu:///session" if os.geteuid() else "qemu:///system"
+    heard: list[tuple[str, int, int]] = []
+    with _pyvirtd(daemon_env, f'access_rules = "{rules}"\n'), pyvirt.open(uri) as conn:
+        conn.register_event_callback(
+            lambda _c, ev: heard.append((ev.uuid, ev.event_id, ev.event)), kind="secret"
+        )
+        conn.define_secret(VOLUME)  # hidden
+        conn.define_secret(PLAIN).set_value(b"x")
+        conn.lookup_secret_by_uuid(U4).undefine()
+        assert wait_for(lambda: (U4, 0, 1) in heard, 60)
+        assert [s.uuid for s in conn.list_secrets()] == [] and conn.count_secrets() == 1
+        with pytest.raises(VirtError) as info:
+            conn.lookup_secret_by_uuid(U3)
+        assert str(info.value) == "access denied: 'QEMU' denied access"
+    assert heard == [(U4, 0, 0), (U4, 1, 0), (U4, 0, 1)]
