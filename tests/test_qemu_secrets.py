@@ -274,6 +274,39 @@ def test_unreadable_files_are_skipped_naming_no_value(root: Path, caplog) -> Non
     assert "pyvirt-canary" not in caplog.text
 
 
+def test_a_failed_write_changes_nothing(driver: InProcessDriver, root: Path) -> None:
+    """A file the driver cannot replace (here a directory in its place) fails the call with
+    the system error and leaves the secret as it was, in memory and on disk."""
+    conn = driver.connect()
+    (root / "secrets" / f"{U3}.xml").mkdir()
+    with pytest.raises(VirtError) as info:
+        conn.define_secret(VOLUME)
+    assert info.value.code == ErrorCode.SYSTEM_ERROR and "cannot create file" in str(info.value)
+    assert conn.list_secrets() == []
+    (root / "secrets" / f"{U3}.xml").rmdir()
+    ephemeral = VOLUME.replace("<secret>", "<secret ephemeral='yes'>")
+    conn.define_secret(ephemeral).set_value(b"old")
+    (root / "secrets" / f"{U3}.xml").mkdir()
+    with pytest.raises(VirtError):
+        conn.define_secret(VOLUME)  # ephemeral -> persistent: the value file is undone too
+    assert conn.lookup_secret_by_uuid(U3).xml_desc() == format_secret_xml(
+        parse_secret_xml(ephemeral)
+    )
+    assert sorted(_files_or_dirs(root)) == [f"{U3}.xml"]
+    (root / "secrets" / f"{U3}.xml").rmdir()
+    conn.define_secret(VOLUME)
+    assert (root / "secrets" / f"{U3}.base64").read_bytes() == b"b2xk"  # the value went along
+    (root / "secrets" / f"{U3}.base64").unlink()
+    (root / "secrets" / f"{U3}.base64").mkdir()
+    with pytest.raises(VirtError):
+        conn.lookup_secret_by_uuid(U3).set_value(b"new")
+    assert conn.lookup_secret_by_uuid(U3).value() == b"old"
+
+
+def _files_or_dirs(root: Path) -> list[str]:
+    return [p.name for p in (root / "secrets").iterdir()]
+
+
 # -- through pyvirtd, against libvirtd ------------------------------------------------------
 VIRSH = shutil.which("virsh") or "virsh"
 PYVIRSH = shutil.which("pyvirsh", path=os.path.dirname(sys.executable)) or "pyvirsh"
