@@ -199,6 +199,10 @@ def test_every_call_of_the_contract(driver: InProcessDriver, root: Path) -> None
            conn.lookup_secret_by_uuid, gone)  # fmt: skip
     _fails(ErrorCode.NO_SECRET, f"Secret not found: secret '{U3}' does not have a value",
            vol.value)  # fmt: skip
+    _fails(ErrorCode.INVALID_ARG, "value in virSecretSetValue must not be NULL", vol.set_value,
+           b"")  # fmt: skip
+    _fails(ErrorCode.INVALID_ARG, "value in virSecretSetValue must not be NULL",
+           conn._calls.secret_set_value, vol.ref, b"", 0)  # fmt: skip
     vol.set_value(b"v1")
     vol.set_value(b"v2")
     assert vol.value() == b"v2"

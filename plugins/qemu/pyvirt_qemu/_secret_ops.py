@@ -11,7 +11,7 @@ a private secret's value is refused to every client here.
 from __future__ import annotations
 
 from pyvirt import ErrorDomain, SecretRef
-from pyvirt.driver import unsupported_flags
+from pyvirt.driver import invalid_arg, unsupported_flags
 
 from pyvirt_qemu._secrets import SecretStore
 
@@ -52,6 +52,9 @@ class SecretOps:
         return self.secrets.xml_desc(secret.uuid)
 
     def secret_set_value(self, secret: SecretRef, value: bytes, flags: int) -> None:
+        if not value:  # (an empty value on the wire is libvirt's NULL: its API refuses it)
+            api = "virSecretSetValue"
+            raise invalid_arg(f"value in {api} must not be NULL", api, "value", _SECRET)
         unsupported_flags(flags, 0, "secretSetValue", _SECRET)
         self.secrets.set_value(secret.uuid, value)
 
