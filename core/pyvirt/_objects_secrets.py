@@ -58,6 +58,11 @@ class Secret:
                 "value in virSecretSetValue must be bytes", "virSecretSetValue", "value",
                 ErrorDomain.SECRET,
             )
+        if not value:  # libvirt-python hands empty bytes on as NULL, which libvirt refuses
+            raise invalid_arg(
+                "value in virSecretSetValue must not be NULL", "virSecretSetValue", "value",
+                ErrorDomain.SECRET,
+            )
         self._conn._calls.secret_set_value(self._ref, bytes(value), flags)
 
     def value(self, flags: int = 0) -> bytes:

@@ -34,7 +34,9 @@ from pyvirt.rpc import Signature, check_access
 log = logging.getLogger("pyvirtd.access")
 
 #: ObjectEvent.kind -> the object type of its permission.
-_EVENT_TYPES = {"domain": "domain", "network": "network", "pool": "storage_pool"}
+_EVENT_TYPES = {
+    "domain": "domain", "network": "network", "pool": "storage_pool", "secret": "secret",
+}  # fmt: skip
 
 
 class AccessGuard:
@@ -88,4 +90,6 @@ class AccessGuard:
         obj_type = _EVENT_TYPES.get(event.kind)
         if obj_type is None:
             return True
-        return self.policy.allows(identity, f"{obj_type}:getattr", event.name)
+        # A secret has no name: rules name it by UUID, as they do in its calls (pyvirt._acl).
+        name = event.uuid if event.kind == "secret" else event.name
+        return self.policy.allows(identity, f"{obj_type}:getattr", name)

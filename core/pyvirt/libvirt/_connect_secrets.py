@@ -40,10 +40,10 @@ class SecretConnectMethods:
     _events: ConnectionEvents
 
     # -- secret events --------------------------------------------------------------------
-    # No pyvirt driver emits secret events (pyvirt's event contract carries none), which is
-    # what libvirt's test driver answers too: "not supported".  Through a daemon libvirt's
-    # remote driver answers first for itself: it needs the event loop to register anything,
-    # and it looks a callback id up in its own list (where no secret callback can be).
+    # A driver with libvirt's secret driver (pyvirt's QEMU driver) emits secret events; one
+    # without (the test driver) answers "not supported", as libvirt's test driver does.
+    # Through a daemon libvirt's remote driver answers first for itself: it needs the event
+    # loop to register anything, and it looks a callback id up in its own list.
     def secretEventRegisterAny(  # noqa: N802
         self,
         secret: virSecret | None,
@@ -51,20 +51,36 @@ class SecretConnectMethods:
         cb: Any,
         opaque: Any,
     ) -> int:
-        check_event_id("secret", eventID)
-        return self._secret_event_register()
+        event_id = check_event_id("secret", eventID)
+        return self._secret_event_register(secret, event_id, cb, opaque)
+
+    def _keeps_secrets(self) -> bool:
+        """Whether the driver has secrets (a count it can answer), hence their events."""
+        from pyvirt._errors import NoSupportError
+
+        try:
+            self._o.count_secrets()
+        except NoSupportError:
+            return False
+        return True
 
     @api
-    def _secret_event_register(self) -> int:
+    def _secret_event_register(
+        self, secret: virSecret | None, event_id: int, cb: Any, opaque: Any
+    ) -> int:
         if self._events.remote:
             self._events.require_loop()
-        raise no_support("virConnectSecretEventRegisterAny", ErrorDomain.SECRET)
+        if not self._keeps_secrets():
+            raise no_support("virConnectSecretEventRegisterAny", ErrorDomain.SECRET)
+        uuid = None if secret is None else secret._o.uuid
+        return self._events.register("secret", uuid, event_id, cb, opaque)
 
     @api
     def secretEventDeregisterAny(self, callbackID: int) -> None:  # noqa: N802, N803
         number = _args.c_int(callbackID)
-        if self._events.remote:
+        if self._events.remote or self._keeps_secrets():
             self._events.deregister("secret", number)
+            return
         raise no_support("virConnectSecretEventDeregisterAny", ErrorDomain.SECRET)
 
     # -- secrets --------------------------------------------------------------------------

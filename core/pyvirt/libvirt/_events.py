@@ -342,6 +342,12 @@ class ConnectionEvents:
             return virDomain(self._vconn, Domain(conn, DomainRef(event.name, event.uuid, event.id)))
         if event.kind == "network":
             return virNetwork(self._vconn, Network(conn, NetworkRef(event.name, event.uuid)))
+        if event.kind == "secret":  # its id is the usage type, its name the usage id
+            from pyvirt._objects_secrets import Secret
+            from pyvirt._records import SecretRef
+            from pyvirt.libvirt._secret import virSecret
+
+            return virSecret(self._vconn, Secret(conn, SecretRef(event.uuid, event.id, event.name)))
         if event.kind == "nodedev":
             from pyvirt._objects_host import NodeDevice
             from pyvirt._records import NodeDeviceRecord

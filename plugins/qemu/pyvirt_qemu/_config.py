@@ -38,6 +38,9 @@ class QemuPaths:
     network_config_dir: Path
     network_run_dir: Path
     network_state_dir: Path
+    #: secrets: definitions and the persistent ones' values (libvirt's /etc/libvirt/secrets,
+    #: beside its qemu directory; ~/.config/libvirt/secrets per user).
+    secret_config_dir: Path
 
     @classmethod
     def for_mode(cls, *, privileged: bool, root: str | None) -> QemuPaths:
@@ -48,13 +51,14 @@ class QemuPaths:
             return cls(base / "etc", base / "etc" / "autostart", base / "run", base / "lib",
                        base / "log", base / "storage" / "etc", base / "storage" / "run",
                        base / "network" / "etc", base / "network" / "run",
-                       base / "network" / "lib")  # fmt: skip
+                       base / "network" / "lib", base / "secrets")  # fmt: skip
         if privileged:
             return cls(Path("/etc/pyvirt/qemu"), Path("/etc/pyvirt/qemu/autostart"),
                        Path("/run/pyvirt/qemu"), Path("/var/lib/pyvirt/qemu"),
                        Path("/var/log/pyvirt/qemu"), Path("/etc/pyvirt/storage"),
                        Path("/run/pyvirt/storage"), Path("/etc/pyvirt/qemu/networks"),
-                       Path("/run/pyvirt/network"), Path("/var/lib/pyvirt/dnsmasq"))  # fmt: skip
+                       Path("/run/pyvirt/network"), Path("/var/lib/pyvirt/dnsmasq"),
+                       Path("/etc/pyvirt/secrets"))  # fmt: skip
         home = Path.home()
         config = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config") / "pyvirt" / "qemu"
         cache = Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / "pyvirt" / "qemu"
@@ -62,7 +66,8 @@ class QemuPaths:
         run = Path(runtime) / "pyvirt" / "qemu" if runtime else cache / "run"
         return cls(config, config / "autostart", run, cache / "lib", cache / "log",
                    config.parent / "storage", run.parent / "storage", config / "networks",
-                   run.parent / "network", cache / "dnsmasq")  # fmt: skip
+                   run.parent / "network", cache / "dnsmasq",
+                   config.parent / "secrets")  # fmt: skip
 
     def create(self) -> None:
         for d in (self.config_dir, self.autostart_dir, self.run_dir, self.lib_dir, self.log_dir):

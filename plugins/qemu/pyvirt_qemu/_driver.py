@@ -44,6 +44,7 @@ from pyvirt_qemu._passthrough_ops import PassthroughOps
 from pyvirt_qemu._perf_ops import PerfOps
 from pyvirt_qemu._qemudriver import QemuDriver
 from pyvirt_qemu._save_ops import SaveOps
+from pyvirt_qemu._secret_ops import SecretOps
 from pyvirt_qemu._snapshot_ops import SnapshotOps
 from pyvirt_qemu._stats_ops import StatsOps
 from pyvirt_qemu._tune_ops import TuneOps
@@ -96,12 +97,14 @@ class QemuConnection(
     BlockOps,
     BlockIoTuneOps,
     BlockJobOps,
+    SecretOps,
     DriverConnection,
 ):
     def __init__(self, driver: QemuDriver, uri: str) -> None:
         self.driver = driver
         self.storage = driver.storage
         self.networks = driver.networks
+        self.secrets = driver.secrets
         self.uri = uri
         self._subscriptions: dict[int, Callable[[ObjectEvent], None]] = {}
 

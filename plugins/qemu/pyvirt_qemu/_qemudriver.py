@@ -57,6 +57,7 @@ from pyvirt_qemu._network import NetworkState
 from pyvirt_qemu._passthrough_ops import MonitorEventRegistry
 from pyvirt_qemu._process import QemuProcess
 from pyvirt_qemu._qemu_probe import QemuProbe
+from pyvirt_qemu._secrets import SecretStore
 from pyvirt_qemu._snapshot_store import SnapshotStore
 from pyvirt_qemu._status import load_status, remove_status
 from pyvirt_qemu._storage import StorageState
@@ -98,6 +99,8 @@ class QemuDriver:
         #: Virtual networks are the host's bridges and firewall: only the privileged
         #: driver (qemu:///system) has them, as only libvirt's system daemon does.
         self.networks = NetworkState(paths, self.listeners) if privileged else None
+        #: Secrets (libvirt's secret driver, in the same daemon): both URIs have them.
+        self.secrets = SecretStore(paths.secret_config_dir, self.listeners)
         #: Every domain's snapshot tree, kept where libvirt keeps it (<lib>/snapshot/<dom>).
         self.snapshots = SnapshotStore(paths.lib_dir / "snapshot")
         #: qemu.conf's DAC settings (beside the config dir, as /etc/libvirt/qemu.conf is):
@@ -162,6 +165,7 @@ class QemuDriver:
             # here (libvirt gives /var/lib/libvirt/qemu to that user as well).
             os.chown(self.paths.lib_dir, self.dac.uid, self.dac.gid)
             os.chmod(self.paths.lib_dir, 0o755)
+        self.secrets.initialize()  # first: guests' disks and TLS may need their secrets
         self.storage.initialize()  # first: autostarted guests may boot from its volumes
         if self.networks is not None:
             self.networks.initialize()  # and plug into its networks

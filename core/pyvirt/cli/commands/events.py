@@ -322,8 +322,8 @@ def object_events(
     lookup: Callable[[], str | None],
     texts: Mapping[str, Callable[[ObjectEvent], str]],
 ) -> bool:
-    """``net-event`` and ``pool-event``: list the event *names* (libvirt's event ids in
-    order), or wait for events of *kind* (of the object *lookup* finds, when its option is
+    """``net-event``, ``pool-event`` and ``secret-event``: list the event *names* (libvirt's
+    event ids in order), or wait for events of *kind* (of the object *lookup* finds, when its option is
     given: virsh reports a failed lookup, then listens to every object all the same) and
     print each with its entry in *texts*.  Events without one are accepted and wait in
     vain (pyvirt's drivers do not emit them)."""

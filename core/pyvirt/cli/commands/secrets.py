@@ -18,7 +18,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from pyvirt import Secret
+    from pyvirt import ObjectEvent, Secret
 
 _B, _S, _D = T.BOOL, T.STRING, T.DATA
 
@@ -75,21 +75,37 @@ def cmd_secret_get_value(ctl: Control, p: Parsed) -> bool:
 
     found, _ = secret(ctl, p)
     value = found.value(0)
+    # As virsh: the value alone; the newline is the one every command is followed by.
     if p.bool("plain"):
         ctl.out.flush()
-        ctl.out.buffer.write(value + b"\n")
+        ctl.out.buffer.write(value)
         ctl.out.buffer.flush()
     else:
-        ctl.print(base64.b64encode(value).decode() + "\n")
+        ctl.print(base64.b64encode(value).decode())
     return True
+
+
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def glib_base64_decode(data: bytes) -> bytes:
+    """GLib's g_base64_decode, which virsh uses: characters outside the alphabet are
+    skipped, an incomplete last group is dropped, and each of the last two alphabet
+    characters that is a ``=`` drops one decoded byte.  Never an error."""
+    ranks = [0 if ch == 0x3D else _B64_ALPHABET.find(ch) for ch in data]
+    ranks = [r for r in ranks if r >= 0]
+    out = bytearray()
+    for i in range(0, len(ranks) - len(ranks) % 4, 4):
+        word = ranks[i] << 18 | ranks[i + 1] << 12 | ranks[i + 2] << 6 | ranks[i + 3]
+        out += word.to_bytes(3, "big")
+    tail = [ch for ch in data if ch == 0x3D or ch in _B64_ALPHABET][-2:]
+    drop = min(tail.count(0x3D), len(out))
+    return bytes(out[: len(out) - drop])
 
 
 def _new_value(ctl: Control, p: Parsed) -> bytes:
     """The value secret-set-value stores: from --base64, --file (base64 unless --plain) or
     the terminal (--interactive, as typed)."""
-    import base64
-    import binascii
-
     encoded = p.str("base64")
     path = string_req(p, "file")
     if encoded is not None:
@@ -105,10 +121,7 @@ def _new_value(ctl: Control, p: Parsed) -> bytes:
         return getpass.getpass("Enter new value for secret:").encode()
     else:
         raise Failure("Input secret value is missing")
-    try:
-        return base64.b64decode(raw.strip(), validate=True)
-    except (binascii.Error, ValueError):
-        raise Failure("Invalid base64 data") from None
+    return glib_base64_decode(raw)
 
 
 def cmd_secret_set_value(ctl: Control, p: Parsed) -> bool:
@@ -118,7 +131,7 @@ def cmd_secret_set_value(ctl: Control, p: Parsed) -> bool:
     found, _ = secret(ctl, p)
     value = _new_value(ctl, p)
     try:
-        found.set_value(value, 0)
+        found.set_value(value, 0)  # (GLib's empty decoding is virsh's NULL: refused)
     except Exception as e:
         raise Failure("Failed to set secret value", cause=e) from None
     ctl.print_extra("Secret value set\n")
@@ -166,29 +179,55 @@ def cmd_secret_list(ctl: Control, p: Parsed) -> bool:
     return True
 
 
+#: virshSecretEventLifecycle's words, by VIR_SECRET_EVENT_* number.
+_LIFECYCLE = ("Defined", "Undefined")
+
+
+def secret_event_text(ev: ObjectEvent) -> str:
+    """virshSecretEventLifecyclePrint's line."""
+    kind = _LIFECYCLE[ev.event] if 0 <= ev.event < len(_LIFECYCLE) else "unknown"
+    return f"event 'lifecycle' for secret {ev.uuid}: {kind}\n"
+
+
+def secret_value_changed_text(ev: ObjectEvent) -> str:
+    """virshSecretEventGenericPrint's line for the value-changed event."""
+    return f"event 'value-changed' for secret {ev.uuid}\n"
+
+
+def _keeps_secrets(ctl: Control) -> bool:
+    """Whether the connection's driver has libvirt's secret driver (and so its events): a
+    driver without one answers the count "not supported", as libvirt's test driver does."""
+    from pyvirt import NoSupportError
+
+    try:
+        ctl.conn.count_secrets()
+    except NoSupportError:
+        return False
+    return True
+
+
 def cmd_secret_event(ctl: Control, p: Parsed) -> bool:
     from pyvirt import ErrorCode, ErrorDomain, make_error
-    from pyvirt.cli.commands.events import timeout_ms
+    from pyvirt.cli.commands.events import object_events, timeout_ms
 
-    if p.bool("list"):
-        ctl.print("".join(f"{n}\n" for n in SECRET_EVENTS))
-        return True
+    def lookup() -> str | None:
+        return secret(ctl, p)[0].uuid if p.str("secret") is not None else None
+
+    if p.bool("list") or _keeps_secrets(ctl):
+        texts = {"lifecycle": secret_event_text, "value-changed": secret_value_changed_text}
+        return object_events(ctl, p, "secret", SECRET_EVENTS, lookup, texts)
     name = string_req(p, "event")
     if name is None:
         raise Failure("either --list or --event <type> is required")
     if name not in SECRET_EVENTS:
         raise Failure(f"unknown event type {name}")
     timeout_ms(p)
-    if p.str("secret") is not None:
+    try:
         # virsh reports a failed lookup, then registers for every secret all the same.
-        try:
-            secret(ctl, p)
-        except Failure as f:
-            for line in f.lines:
-                ctl.error(line)
-    # pyvirt's event contract (connect_event_subscribe) carries domain, network and pool
-    # events; no pyvirt driver emits secret events, which is also what libvirt's test driver
-    # answers: registering is VIR_ERR_NO_SUPPORT.
+        lookup()
+    except Failure as f:
+        for line in f.lines:
+            ctl.error(line)
     api = "virConnectSecretEventRegisterAny"
     raise Failure(cause=make_error(ErrorCode.NO_SUPPORT, ErrorDomain.SECRET, api))
 
