@@ -305,6 +305,25 @@ class StorageOps:
                            f"storage pool '{pool.name}' is already active")  # fmt: skip
             self._build(pool)
 
+    def storage_pool_delete(self, ref: StoragePoolRef, flags: int) -> None:
+        """Remove an inactive dir pool's directory (it must be empty), as libvirt's dir
+        backend does, and say so with the DELETED event."""
+        st = self.storage
+        with st.lock:
+            pool = st.by_uuid(ref.uuid)
+            if pool.active:
+                raise _err(ErrorCode.OPERATION_INVALID,
+                           f"storage pool '{pool.name}' is still active")  # fmt: skip
+            if any(p == pool.name for p, _ in st.creating):
+                raise _err(ErrorCode.OPERATION_INVALID,
+                           f"pool '{pool.name}' has asynchronous jobs running.")  # fmt: skip
+            unsupported_flags(flags, 0, "virStorageBackendFileSystemDelete", _ST)
+            try:
+                pool.path.rmdir()
+            except OSError as exc:
+                raise _system(f"failed to remove pool '{pool.path}'", exc) from exc
+            st.emit(pool, StoragePoolEventType.DELETED)
+
     def storage_pool_destroy(self, ref: StoragePoolRef) -> None:
         st = self.storage
         with st.lock:
