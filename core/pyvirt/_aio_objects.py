@@ -2452,6 +2452,13 @@ class AsyncSecret:
                 "value",
                 ErrorDomain.SECRET,
             )
+        if not value:
+            raise invalid_arg(
+                "value in virSecretSetValue must not be NULL",
+                "virSecretSetValue",
+                "value",
+                ErrorDomain.SECRET,
+            )
         await self._conn._calls.secret_set_value(self._ref, bytes(value), flags)
 
     async def value(self, flags: int = 0) -> bytes:
