@@ -1,5 +1,5 @@
 """A QEMU guest's migration settings (bandwidth cap, post-copy cap, longest pause, XBZRLE
-cache): one virsh script through pyvirtd beside libvirtd's QEMU driver, stdout, stderr and
+cache) and its dirty-rate measurement: one virsh script through pyvirtd beside libvirtd's QEMU driver, stdout, stderr and
 exit code equal, including what a shut-off guest keeps (the cap) and refuses (the rest),
 values QEMU refuses, and an overflowing cap; and the settings in QEMU itself afterwards."""
 
@@ -21,6 +21,7 @@ from qemu_helpers import (  # noqa: F401 - fixtures
     qemu_driver,
     qemu_root,
     scripts_on_both_daemons,
+    wait_for,
 )
 
 pytestmark = needs_qemu
@@ -56,6 +57,11 @@ def test_migration_settings_reach_qemu_and_the_cap_outlives_a_shut_off_guest(
     with pytest.raises(VirtError, match="unsupported flags") as e:
         dom.migrate_get_max_speed(2)
     assert e.value.code == ErrorCode.INVALID_ARG
+    dom.start_dirty_rate_calc(1)  # page sampling for a second; domstats shows the result
+    measured = lambda: dict(conn.get_all_domain_stats(512)[0][1])  # noqa: E731 (DIRTYRATE)
+    assert wait_for(lambda: measured().get("dirtyrate.calc_status") == 2, 30)
+    assert measured()["dirtyrate.calc_period"] == 1
+    assert measured()["dirtyrate.calc_mode"] == "page-sampling"
     dom.destroy()
 
 
@@ -72,7 +78,8 @@ def test_migration_settings_through_pyvirtd_match_libvirtd(
         f"define {xml}; migrate-getspeed {n}; migrate-getspeed {n} --postcopy; "
         f"migrate-setspeed {n} 50; migrate-getspeed {n}; migrate-setspeed {n} 50 --postcopy; "
         f"migrate-setspeed {n} 8796093022208; migrate-getmaxdowntime {n}; "
-        f"migrate-setmaxdowntime {n} 10; migrate-compcache {n}; start {n}; "
+        f"migrate-setmaxdowntime {n} 10; migrate-compcache {n}; domdirtyrate-calc {n}; "
+        f"start {n}; "
         f"migrate-getspeed {n}; migrate-setspeed {n} 100; migrate-getspeed {n}; "
         f"migrate-getspeed {n} --postcopy; migrate-setspeed {n} 100 --postcopy; "
         f"migrate-getspeed {n} --postcopy; migrate-getmaxdowntime {n}; "
@@ -80,6 +87,8 @@ def test_migration_settings_through_pyvirtd_match_libvirtd(
         f"migrate-setmaxdowntime {n} 0; migrate-compcache {n}; "
         f"migrate-compcache {n} --size 1048576; migrate-compcache {n}; "
         f"migrate-compcache {n} --size 1000; migrate-setspeed {n} -- -1; "
+        f"domdirtyrate-calc {n} --seconds 0; domdirtyrate-calc {n} --seconds 61; "
+        f"domdirtyrate-calc {n} --mode dirty-ring; domdirtyrate-calc {n} --seconds 1; "
         f"destroy {n}; migrate-getspeed {n}; undefine {n}"
     )
     want, got = scripts_on_both_daemons((script, script), name, daemon_env)
