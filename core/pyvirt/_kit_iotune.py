@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 
 __all__ = ["IOTUNE_FIELDS", "IOTUNE_MAX", "iotune_values", "write_iotune"]
 
-#: The block I/O tune parameters, in the order of the answer and of <iotune>'s children.
 IOTUNE_FIELDS = (
     "total_bytes_sec", "read_bytes_sec", "write_bytes_sec", "total_iops_sec", "read_iops_sec",
     "write_iops_sec", "total_bytes_sec_max", "read_bytes_sec_max", "write_bytes_sec_max",
@@ -24,8 +23,9 @@ IOTUNE_FIELDS = (
     "write_bytes_sec_max_length", "total_iops_sec_max_length", "read_iops_sec_max_length",
     "write_iops_sec_max_length",
 )  # fmt: skip
-#: The largest limit libvirt's drivers take (QEMU_BLOCK_IOTUNE_MAX, TEST_BLOCK_IOTUNE_MAX).
+"""The block I/O tune parameters, in the order of the answer and of <iotune>'s children."""
 IOTUNE_MAX = 1_000_000_000_000_000
+"""The largest limit libvirt's drivers take (QEMU_BLOCK_IOTUNE_MAX, TEST_BLOCK_IOTUNE_MAX)."""
 
 
 def iotune_values(disk: DiskDef) -> dict[str, int | str]:

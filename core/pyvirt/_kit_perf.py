@@ -15,7 +15,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PERF_EVENTS", "perf_states", "write_perf"]
 
-#: libvirt's virPerfEvent names, in its order (the order virsh perf lists them).
 PERF_EVENTS = (
     "cmt", "mbmt", "mbml", "cpu_cycles", "instructions", "cache_references", "cache_misses",
     "branch_instructions", "branch_misses", "bus_cycles", "stalled_cycles_frontend",
@@ -23,6 +22,7 @@ PERF_EVENTS = (
     "context_switches", "cpu_migrations", "page_faults_min", "page_faults_maj",
     "alignment_faults", "emulation_faults",
 )  # fmt: skip
+"""libvirt's virPerfEvent names, in its order (the order virsh perf lists them)."""
 
 
 def perf_states(defn: DomainDef) -> dict[str, bool | None]:

@@ -702,6 +702,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--driver", required=True)
     parser.add_argument("--rundir", required=True)
     args = parser.parse_args(argv)
+    # A SIGHUP the daemon passes on while this worker still starts (loading its driver takes
+    # a while on a busy machine) must not kill it (the default action): it is kept and
+    # acted on once the handler below is in place.
+    early_hup: list[int] = []
+    signal.signal(signal.SIGHUP, lambda signo, _frame: early_hup.append(signo))
     control = _take_control_pipe()
     try:
         options = read_record(0)  # the daemon writes one WorkerOptions to our stdin
@@ -740,6 +745,8 @@ def main(argv: list[str] | None = None) -> int:
         state.reload()
 
     signal.signal(signal.SIGHUP, reload)
+    if early_hup:
+        reload(signal.SIGHUP, None)
     # A signal writes to the wake-up pipe, so the loop sees it at once: the poll would
     # otherwise run out its full timeout first (Python handlers run between C calls only).
     signal.set_wakeup_fd(server.wake_w)
