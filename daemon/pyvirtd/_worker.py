@@ -455,7 +455,8 @@ class WorkerServer:
             # The loop is waiting for input: send from here (what others queued first, so
             # that a call's events still go before its reply), not through the loop.
             try:
-                self._drain()
+                if not self.done.empty():  # (no read of an empty wake pipe per call)
+                    self._drain()
                 self.transport.send(ident, encode_two(VERSION_FRAME, payload))
             finally:
                 lock.release()

@@ -5,7 +5,7 @@ stay "not supported", as there."""
 
 from __future__ import annotations
 
-from pyvirt import ErrorDomain, InterfaceRecord, InterfaceRef
+from pyvirt import ErrorDomain, InterfaceRecord, InterfaceRef, VirtError
 from pyvirt.driver import unsupported_flags
 
 from pyvirt_qemu import _host_interfaces as host
@@ -33,7 +33,7 @@ class InterfaceOps:
         for name in host.listed():
             try:
                 record = _record(name)
-            except Exception:  # noqa: BLE001 - gone while listed: as udev, not shown
+            except VirtError:  # gone while listed: as udev, not shown
                 continue
             if not flags & (_ACTIVE | _INACTIVE) or (
                 flags & _ACTIVE and record.active or flags & _INACTIVE and not record.active

@@ -38,23 +38,23 @@ class MigrationParamOps:
 
     driver: QemuDriver
 
-    def _parameters(self, dom: QemuDomain, api: str, change: dict[str, Any] | None) -> Any:
-        """QEMU's migration parameters of the running *dom* (job held), after *change*."""
+    def _parameters(self, dom: QemuDomain, api: str, change: dict[str, Any] | None = None) -> Any:
+        """One QMP command on the running *dom*'s migration parameters, under its job:
+        *change* set (migrate-set-parameters), else all of them read."""
+        command, args = (("migrate-set-parameters", change) if change is not None
+                         else ("query-migrate-parameters", None))  # fmt: skip
         with dom.job.hold(api, self.driver.job_wait):
             run = dom.run
             if run is None:
                 raise domain_not_running()
-            if change is not None:
-                run.monitor.execute("migrate-set-parameters", change)
-                return None
-            return run.monitor.execute("query-migrate-parameters")
+            return run.monitor.execute(command, args)
 
     def domain_migrate_get_max_speed(self, dom_ref: DomainRef, flags: int) -> int:
         unsupported_flags(flags, _POSTCOPY, "qemuDomainMigrateGetMaxSpeed", _Q)
         dom = self.driver.domains.from_ref(dom_ref)
         if not flags & _POSTCOPY:
             return dom.migration_bandwidth
-        found = self._parameters(dom, "virDomainMigrateGetMaxSpeed", None)
+        found = self._parameters(dom, "virDomainMigrateGetMaxSpeed")
         return int(found.get("max-postcopy-bandwidth", 0)) // _MIB
 
     def domain_migrate_set_max_speed(self, dom_ref: DomainRef, bandwidth: int, flags: int) -> None:
@@ -75,7 +75,7 @@ class MigrationParamOps:
     def domain_migrate_get_max_downtime(self, dom_ref: DomainRef, flags: int) -> int:
         unsupported_flags(flags, 0, "qemuDomainMigrateGetMaxDowntime", _Q)
         dom = self.driver.domains.from_ref(dom_ref)
-        found = self._parameters(dom, "virDomainMigrateGetMaxDowntime", None)
+        found = self._parameters(dom, "virDomainMigrateGetMaxDowntime")
         return int(found.get("downtime-limit", 0))
 
     def domain_migrate_set_max_downtime(self, dom_ref: DomainRef, downtime: int, flags: int) -> None:
@@ -86,7 +86,7 @@ class MigrationParamOps:
     def domain_migrate_get_compression_cache(self, dom_ref: DomainRef, flags: int) -> int:
         unsupported_flags(flags, 0, "qemuDomainMigrateGetCompressionCache", _Q)
         dom = self.driver.domains.from_ref(dom_ref)
-        found = self._parameters(dom, "virDomainMigrateGetCompressionCache", None)
+        found = self._parameters(dom, "virDomainMigrateGetCompressionCache")
         return int(found.get("xbzrle-cache-size", 0))
 
     def domain_migrate_set_compression_cache(

@@ -71,6 +71,19 @@ def _system(msg: str, exc: OSError) -> VirtError:
     return _err(ErrorCode.SYSTEM_ERROR, f"{msg}: {exc.strerror or exc}")
 
 
+def _refuse_active(pool: DirPool, how: str) -> None:
+    """libvirt's refusal of a call that needs the pool inactive ("already" or "still")."""
+    if pool.active:
+        raise _err(ErrorCode.OPERATION_INVALID, f"storage pool '{pool.name}' is {how} active")
+
+
+def _refuse_busy(st: StorageState, pool: DirPool) -> None:
+    """libvirt's refusal while a volume of the pool is being created."""
+    if any(p == pool.name for p, _ in st.creating):
+        raise _err(ErrorCode.OPERATION_INVALID,
+                   f"pool '{pool.name}' has asynchronous jobs running.")  # fmt: skip
+
+
 @dataclass(eq=False)
 class DirPool:
     defn: PoolDef
@@ -282,9 +295,7 @@ class StorageOps:
         st = self.storage
         with st.lock:
             pool = st.by_uuid(ref.uuid)
-            if pool.active:
-                raise _err(ErrorCode.OPERATION_INVALID,
-                           f"storage pool '{pool.name}' is already active")  # fmt: skip
+            _refuse_active(pool, "already")
             if flags & _CREATE_WITH_BUILD:
                 self._build(pool)
             st._activate(pool)
@@ -300,9 +311,7 @@ class StorageOps:
         unsupported_flags(flags, 0, "storagePoolBuild", _ST)
         with self.storage.lock:
             pool = self.storage.by_uuid(ref.uuid)
-            if pool.active:
-                raise _err(ErrorCode.OPERATION_INVALID,
-                           f"storage pool '{pool.name}' is already active")  # fmt: skip
+            _refuse_active(pool, "already")
             self._build(pool)
 
     def storage_pool_delete(self, ref: StoragePoolRef, flags: int) -> None:
@@ -311,12 +320,8 @@ class StorageOps:
         st = self.storage
         with st.lock:
             pool = st.by_uuid(ref.uuid)
-            if pool.active:
-                raise _err(ErrorCode.OPERATION_INVALID,
-                           f"storage pool '{pool.name}' is still active")  # fmt: skip
-            if any(p == pool.name for p, _ in st.creating):
-                raise _err(ErrorCode.OPERATION_INVALID,
-                           f"pool '{pool.name}' has asynchronous jobs running.")  # fmt: skip
+            _refuse_active(pool, "still")
+            _refuse_busy(st, pool)
             unsupported_flags(flags, 0, "virStorageBackendFileSystemDelete", _ST)
             try:
                 pool.path.rmdir()
@@ -330,9 +335,7 @@ class StorageOps:
             pool = st.by_uuid(ref.uuid)
             if not pool.active:
                 raise _not_active(pool)
-            if any(p == pool.name for p, _ in st.creating):
-                raise _err(ErrorCode.OPERATION_INVALID,
-                           f"pool '{pool.name}' has asynchronous jobs running.")  # fmt: skip
+            _refuse_busy(st, pool)
             st._deactivate(pool)
             st.emit(pool, StoragePoolEventType.STOPPED)
 
@@ -340,9 +343,7 @@ class StorageOps:
         st = self.storage
         with st.lock:
             pool = st.by_uuid(ref.uuid)
-            if pool.active:
-                raise _err(ErrorCode.OPERATION_INVALID,
-                           f"storage pool '{pool.name}' is still active")  # fmt: skip
+            _refuse_active(pool, "still")
             remove_file(st.autostart_dir / f"{pool.name}.xml")
             remove_file(st.config_dir / f"{pool.name}.xml")
             st.pools.remove(pool)
