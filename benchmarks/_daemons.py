@@ -129,6 +129,33 @@ def conditions() -> str:
     )
 
 
+_DESCRIBE = (
+    "import sys, platform; maps = open('/proc/self/maps').read(); "
+    "print(sys.executable, platform.python_version(), "
+    "'shared libpython' if 'libpython' in maps else 'libpython built in')"
+)
+
+
+def interpreters() -> str:
+    """Which Python runs each side's clients: pyvirt's (this venv's) and libvirt-python's
+    (``SYSTEM_PYTHON``).  Why it is printed: the build of the interpreter moves pyvirt's
+    figures more than most changes do.  Measured here with 16 client processes: a pyenv
+    3.11.7 built without ``--enable-optimizations`` and with a shared libpython served
+    22.3-23.6k calls/s, Debian's 3.11.2 (PGO and LTO, libpython built into the executable;
+    the interpreter libvirt-python's clients run on) 37.2-39.3k, same code.  For the same
+    interpreter on both sides make a venv on it: ``UV_PROJECT_ENVIRONMENT=.venv-system uv
+    sync -p /usr/bin/python3`` and run the benchmark with ``.venv-system/bin/python``."""
+    described = []
+    for executable in (sys.executable, SYSTEM_PYTHON):
+        try:
+            done = subprocess.run([executable, "-c", _DESCRIBE], capture_output=True,
+                                  text=True, timeout=30)  # fmt: skip
+            described.append(done.stdout.strip() or f"{executable}: {done.stderr.strip()}")
+        except OSError as exc:
+            described.append(f"{executable}: {exc.strerror}")
+    return f"pyvirt on {described[0]}; libvirt-python on {described[1]}"
+
+
 def best_of(fn: Callable[[], object], n: int, rounds: int) -> float:
     """The least CPU seconds (this process's) per call of *rounds* rounds of *n* calls of *fn*:
     the figure the in-process benchmarks (client_call, worker_call) compare, as the load of

@@ -25,7 +25,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _daemons import SYSTEM_PYTHON, conditions, libvirtd_available, start_pyvirtd  # noqa: E402
+from _daemons import SYSTEM_PYTHON, conditions, interpreters, libvirtd_available, start_pyvirtd  # noqa: E402
 from rpc import time_list  # noqa: E402  (median wall time of a command, as rpc.py measures)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -81,6 +81,7 @@ def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     have_libvirt = libvirtd_available()
     print(f"conditions at start: {conditions()}")
+    print(f"interpreters: {interpreters()}")
     with tempfile.TemporaryDirectory(prefix="pvdomstats-") as tmp:
         rundir = Path(tmp) / "run"
         env = {**os.environ, "PYVIRT_RUNTIME_DIR": str(rundir), "LC_ALL": "C"}

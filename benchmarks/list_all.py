@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
-from _daemons import SYSTEM_PYTHON, DaemonCPU, conditions, start_pyvirtd  # noqa: E402
+from _daemons import SYSTEM_PYTHON, DaemonCPU, conditions, interpreters, start_pyvirtd  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 _XML = (
@@ -124,6 +124,7 @@ def main() -> None:
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
     print(f"conditions at start: {conditions()}")
+    print(f"interpreters: {interpreters()}")
     with tempfile.TemporaryDirectory(prefix="pvlistall-") as tmp:
         rundir = Path(tmp) / "run"
         env = {**os.environ, "PYVIRT_RUNTIME_DIR": str(rundir), "LC_ALL": "C"}

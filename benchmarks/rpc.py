@@ -49,6 +49,7 @@ from _daemons import (
     URI,
     DaemonCPU,
     conditions,
+    interpreters,
     libvirtd_available,
     libvirtd_pid,
     process_stat,
@@ -356,6 +357,7 @@ def main() -> None:
                 + ("" if have_libvirt else " (libvirtd not running: pyvirt only)")
             )
             print(f"conditions at start: {conditions()}")
+            print(f"interpreters: {interpreters()}")
             print(
                 "CPU per call: user+system time of the client processes (all threads) and of the "
                 "daemon's (pyvirtd and its workers; libvirtd) over the same window"

@@ -1,7 +1,9 @@
 """Many connections held at once: pyvirtd against libvirtd, side by side.
 
-Run: .venv/bin/python benchmarks/rpc_connections.py [PROCESSES [THREADS [CALLS]]] [--pyvirt-only]
-(default 4 client processes x 250 threads, 10 info() calls per connection: 1,000 connections.)
+Run: .venv/bin/python benchmarks/rpc_connections.py [PROCESSES [THREADS [CALLS [ROUNDS]]]]
+         [--pyvirt-only]
+(default 4 client processes x 250 threads, 10 info() calls per connection: 1,000 connections;
+3 rounds.)
 
 Each thread opens a connection of its own.  All threads of all processes connect together
 (released at once after every process has started its threads), so the daemon sees a burst
@@ -12,6 +14,12 @@ overflowing shows as "Resource temporarily unavailable"), calls that failed, p50
 call latency, calls/s over the call phase, and the CPU per call of the clients and of the
 daemon's processes in that phase (see _daemons.py); with the conditions of the machine.
 Everything stays on this machine's unix sockets.
+
+The whole of it runs ROUNDS times per side, the sides taking turns (ABBA), and each figure
+shown is the median of the rounds' (errors: the sum), with every round's p99 listed: the
+tail of one burst of 1,000 connections swings with the scheduler more than anything either
+daemon does (one burst's p99 was 76 ms for libvirtd and 288 ms in the next, 79-178 ms for
+pyvirtd, on the quiet 2-CPU machine here).
 """
 
 from __future__ import annotations
@@ -29,6 +37,7 @@ from _daemons import (
     SYSTEM_PYTHON,
     DaemonCPU,
     conditions,
+    interpreters,
     libvirtd_available,
     libvirtd_pid,
     start_pyvirtd,
@@ -204,9 +213,12 @@ def report(ours: dict, theirs: dict | None, connections: int) -> None:
     for side, result in (("pyvirt", ours), ("libvirt", theirs)):
         if result is None:
             continue
+        rounds = result["p99_rounds"]
+        print(f"{side}: p99 of each round " + " ".join(f"{p:.1f}" for p in rounds) + " ms")
         failed = sum(result["connect_errors"].values())
+        tried = connections * len(rounds)
         print(
-            f"{side}: {connections - failed} of {connections} connects succeeded, "
+            f"{side}: {tried - failed} of {tried} connects succeeded, "
             f"{result['calls']} calls answered, {sum(result['call_errors'].values())} failed"
         )
         for kind in ("connect_errors", "call_errors"):
@@ -214,9 +226,23 @@ def report(ours: dict, theirs: dict | None, connections: int) -> None:
                 print(f"  {count} x {kind.replace('_', ' ')[:-1]}: {message}")
 
 
+def _median_of(rounds: list[dict]) -> dict:
+    """One result for several rounds: the median of each figure, the sum of the errors,
+    and each round's p99."""
+    import statistics
+
+    merged: dict = {"p99_rounds": [r["p99_ms"] for r in rounds]}
+    for key in ("p50_ms", "p99_ms", "max_ms", "calls_per_s", "client_us", "daemon_us"):
+        merged[key] = statistics.median(r[key] for r in rounds)
+    merged["calls"] = sum(r["calls"] for r in rounds)
+    for kind in ("connect_errors", "call_errors"):
+        merged[kind] = sum((r[kind] for r in rounds), Counter())
+    return merged
+
+
 def main() -> None:
-    args = [int(a) for a in sys.argv[1:] if a.isdigit()][:3]
-    processes, threads, calls = (args + [4, 250, 10][len(args) :])[:3]
+    args = [int(a) for a in sys.argv[1:] if a.isdigit()][:4]
+    processes, threads, calls, rounds = (args + [4, 250, 10, 3][len(args) :])[:4]
     connections = processes * threads
     have_libvirt = "--pyvirt-only" not in sys.argv and libvirtd_available()
     with tempfile.TemporaryDirectory(prefix="pvc-", dir="/tmp") as tmp:
@@ -227,10 +253,11 @@ def main() -> None:
             env_py = {**os.environ, "PYVIRT_RUNTIME_DIR": str(rundir)}
             print(
                 f"{connections:,} connections held at once: {processes} client processes x "
-                f"{threads} threads, {calls} info() calls per connection"
-                + ("" if have_libvirt else " (libvirtd not running: pyvirt only)")
+                f"{threads} threads, {calls} info() calls per connection; median of {rounds} "
+                "rounds" + ("" if have_libvirt else " (libvirtd not running: pyvirt only)")
             )
             print(f"conditions at start: {conditions()}")
+            print(f"interpreters: {interpreters()}")
             # pyvirt's workers start on the first open: one untimed connection first.
             subprocess.run(
                 [
@@ -241,19 +268,20 @@ def main() -> None:
                 env=env_py,
                 check=True,
             )
-            ours = run(
-                "pyvirt", processes, threads, calls, env_py, DaemonCPU(daemon.pid, children=True)
-            )
-            theirs = None
-            if have_libvirt:
-                theirs = run(
-                    "libvirt",
-                    processes,
-                    threads,
-                    calls,
-                    dict(os.environ),
-                    DaemonCPU(libvirtd_pid(), children=False),
-                )
+            our_rounds: list[dict] = []
+            their_rounds: list[dict] = []
+            for turn in range(rounds):  # ABBA: neither side always follows the other
+                sides = ("pyvirt", "libvirt") if turn % 2 == 0 else ("libvirt", "pyvirt")
+                for side in sides:
+                    if side == "pyvirt":
+                        our_rounds.append(run("pyvirt", processes, threads, calls, env_py,
+                                              DaemonCPU(daemon.pid, children=True)))  # fmt: skip
+                    elif have_libvirt:
+                        their_rounds.append(run("libvirt", processes, threads, calls,
+                                                dict(os.environ),
+                                                DaemonCPU(libvirtd_pid(), children=False)))  # fmt: skip
+            ours = _median_of(our_rounds)
+            theirs = _median_of(their_rounds) if their_rounds else None
             report(ours, theirs, connections)
             print(f"conditions at end: {conditions()}")
         finally:
