@@ -9,6 +9,7 @@ malformed one refused as a lost connection.
 
 from __future__ import annotations
 
+import errno
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -244,3 +245,59 @@ def test_a_wrong_argument_is_refused_before_anything_is_sent(tmp_path, args, wor
     assert err.value.code == ErrorCode.INVALID_ARG
     assert words in err.value.message
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize("size", [200, 70000, 600000])
+def test_a_call_made_while_other_threads_wait_is_sent_keeping_the_gil(
+    tmp_path, monkeypatch, size
+):
+    """Another call of the process waiting: the send goes through libc without giving up
+    the GIL (pyvirt.rpc._gil_send); a message larger than the socket takes is finished by the
+    ordinary path; the peer reads every byte and the reply is the call's value."""
+    from pyvirt.rpc import _channel, _gil_send
+
+    used: list[int] = []
+    real = _gil_send.send_keeping_gil
+
+    def counting(sock: socket.socket, data: bytes, flags: int) -> int:
+        sent = real(sock, data, flags)
+        used.append(sent)
+        return sent
+
+    monkeypatch.setattr(_channel, "send_keeping_gil", counting)
+    text = "y" * size
+
+    def script(program: int, proc: int, serial: int, body: bytes) -> bytes:
+        return _reply(program, proc, serial, len(decode(body)[0]))
+
+    with _peer(tmp_path, script) as (channel, calls):
+        other = object.__new__(Channel)  # stands for a call of another thread, waiting
+        _channel._waiting.add(other)
+        try:
+            assert _call(channel, [text]) == size
+        finally:
+            _channel._waiting.discard(other)
+    assert used and used[0] > 0
+    assert decode(calls[0][1][_HEADER.size :]) == [text]
+
+
+def test_the_gil_keeping_send_reports_a_full_buffer_and_a_gone_peer_as_socket_send_does():
+    from pyvirt.rpc._gil_send import send_keeping_gil
+
+    flags = socket.MSG_DONTWAIT | socket.MSG_NOSIGNAL
+    mine, theirs = socket.socketpair()
+    try:
+        mine.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+        assert send_keeping_gil(mine, b"abc", flags) == 3
+        assert theirs.recv(10) == b"abc"
+        with pytest.raises(BlockingIOError):
+            while True:
+                send_keeping_gil(mine, b"z" * 65536, flags)
+        theirs.close()
+        with pytest.raises(OSError) as failure:
+            send_keeping_gil(mine, b"after", flags)
+        assert not isinstance(failure.value, BlockingIOError)
+        assert failure.value.errno in (errno.EPIPE, errno.ECONNRESET)
+    finally:
+        mine.close()
+        theirs.close()

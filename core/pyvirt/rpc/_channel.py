@@ -30,6 +30,7 @@ from collections import deque
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
 from pyvirt.rpc._codec import ProtocolError, decode, encode
+from pyvirt.rpc._gil_send import send_keeping_gil
 from pyvirt.rpc._spin_gate import SpinGate
 from pyvirt.rpc._wire import (
     _HEADER,
@@ -514,7 +515,11 @@ class Channel:
         if self._tls is not None:
             data = self._tls.encrypt(data)
         try:
-            sent = self._sock.send(data, _SEND_FLAGS)
+            if _waiting and type(data) is bytes:
+                # Other threads wait for their replies: see pyvirt.rpc._gil_send.
+                sent = send_keeping_gil(self._sock, data, _SEND_FLAGS)
+            else:
+                sent = self._sock.send(data, _SEND_FLAGS)
         except BlockingIOError:
             sent = 0
         except OSError:
