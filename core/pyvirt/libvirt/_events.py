@@ -98,7 +98,8 @@ def _payload(event: ObjectEvent) -> tuple[Any, ...]:
     """The callback's arguments between the object and the opaque, as libvirt-python passes
     them for the event's id: (event, detail) for a lifecycle event, (type, nsuri) for a
     domain's METADATA_CHANGE, (alias,) for a device's addition or removal, (state, reason)
-    for the guest agent's AGENT_LIFECYCLE, (reason,) for a power-management event,
+    for the guest agent's AGENT_LIFECYCLE, (alias, reason) for a CD-ROM's TRAY_CHANGE,
+    (reason,) for a power-management event,
     (disk, type, status) for BLOCK_JOB(_2), (dev, path, threshold, excess) for a
     BLOCK_THRESHOLD."""
     if event.kind == "domain" and event.event_id == DomainEventID.METADATA_CHANGE:
@@ -107,6 +108,8 @@ def _payload(event: ObjectEvent) -> tuple[Any, ...]:
         return event.text, int(event.event), int(event.detail), event.details
     if event.kind == "domain" and event.event_id in _DEVICE_EVENT_IDS:
         return (event.text,)  # the device's alias
+    if event.kind == "domain" and event.event_id == DomainEventID.TRAY_CHANGE:
+        return event.text, int(event.event)  # (devAlias, reason)
     if event.kind == "domain" and event.event_id == DomainEventID.AGENT_LIFECYCLE:
         return int(event.event), int(event.detail)
     if event.kind == "domain" and event.event_id in _PM_EVENT_IDS:

@@ -112,7 +112,7 @@ def _scsi_controller(b: _Builder, c: ControllerDef) -> None:
 def _interfaces(b: _Builder) -> None:
     for i, nic in enumerate(b.d.interfaces):
         what = f"interface {i}"
-        _check_extra(nic, what)
+        _check_extra(nic, what, frozenset({"boot", "link"}))  # (a link is set once QEMU runs)
         if nic.attrs:
             raise unsupported(f"attributes of {what}")
         if nic.type == "user":

@@ -68,7 +68,9 @@ def _check_disk(disk: DiskDef) -> None:
     allowed = {"file"} if disk.type == "file" else {"pool", "volume", "mode"}
     # A <seclabel> of the source is the DAC driver's (pyvirt_qemu._dac), not QEMU's.
     options = [el for el in disk.source_children if el.tag != "seclabel"]
-    if options or set(disk.source) - allowed - {"index"} or disk.target_attrs:
+    # A CD-ROM's open tray (live XML) is the guest's state, not a command-line option.
+    target = {k: v for k, v in disk.target_attrs.items() if not (k == "tray" and disk.device == "cdrom")}
+    if options or set(disk.source) - allowed - {"index"} or target:
         raise unsupported(f"source or target options of {what}")
     if disk.source.get("mode", "host") != "host":
         raise unsupported(f"volume mode '{disk.source['mode']}' of {what}")

@@ -30,6 +30,7 @@ __all__ = [
     "VolumeResolver",
     "apply_disk_defaults",
     "disk_layers",
+    "empty_chain_xml",
     "prepare_disks",
 ]
 
@@ -243,6 +244,11 @@ def _probe_untrusted(path: str, recorded: str, child: str) -> str:
             "troubleshooting)",
         )
     return probed
+
+
+def empty_chain_xml() -> etree._Element:
+    """The ``<backingStore/>`` libvirt shows under an image with no backing file."""
+    return _backing_xml([], 0)
 
 
 def _backing_xml(chain: list[tuple[str, str]], first_index: int) -> etree._Element:

@@ -48,6 +48,7 @@ from pyvirt_qemu._secret_ops import SecretOps
 from pyvirt_qemu._snapshot_ops import SnapshotOps
 from pyvirt_qemu._stats_ops import StatsOps
 from pyvirt_qemu._tune_ops import TuneOps
+from pyvirt_qemu._update_ops import UpdateDeviceOps
 from pyvirt_qemu._vcpu_ops import VcpuOps
 from pyvirt_qemu._volume_ops import VolumeOps
 
@@ -84,6 +85,7 @@ class QemuConnection(
     InterfaceOps,
     GuestPowerOps,
     DumpOps,
+    UpdateDeviceOps,
     HotplugOps,
     VolumeOps,
     NetworkOps,

@@ -33,14 +33,14 @@ from pyvirt_qemu._domain_ops import parse_definition
 from pyvirt_qemu._hotplug import plug_disk, plug_nic, unplug
 from pyvirt_qemu._lifecycle import save_run_status
 
-__all__ = ["HotplugOps"]
+__all__ = ["CONFIG", "LIVE", "HotplugOps", "parse_device"]
 
 _Q = ErrorDomain.QEMU
 #: VIR_DOMAIN_AFFECT_*
 LIVE, CONFIG = 1, 2
 
 
-def _device(xml: str) -> DiskDef | InterfaceDef | Device:
+def parse_device(xml: str) -> DiskDef | InterfaceDef | Device:
     """The one device *xml* describes, with a domain definition's defaults."""
     body = re.sub(r"^\s*<\?xml[^>]*\?>", "", xml)
     shell = (f"<domain type='qemu'><name>hotplug</name><memory>65536</memory>"
@@ -126,7 +126,7 @@ class HotplugOps(AffectOps):
 
     def _attach(self, ref: DomainRef, xml: str, flags: int, api: str) -> None:
         dom = self.driver.domains.from_ref(ref)
-        dev = _device(xml)
+        dev = parse_device(xml)
         with dom.job.hold(api, self.driver.job_wait):
             flags = self._impact(dom, flags)
             new_config = None
@@ -197,7 +197,7 @@ class HotplugOps(AffectOps):
         """Config first checked, then the live unplug (which may end before the guest lets
         go: the removal then finishes when QEMU says so), then the config written."""
         dom = self.driver.domains.from_ref(ref)
-        dev = _device(xml)
+        dev = parse_device(xml)
         with dom.job.hold(api, self.driver.job_wait):
             flags = self._impact(dom, flags)
             new_config = None

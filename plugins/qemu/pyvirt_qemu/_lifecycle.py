@@ -37,7 +37,7 @@ from pyvirt import (
 from pyvirt.conf import DomainDef
 from pyvirt.driver import perf_states, write_perf
 
-from pyvirt_qemu._aliases import assign_aliases
+from pyvirt_qemu._aliases import alias_of, assign_aliases
 from pyvirt_qemu._balloon import set_stats_period, stats_period
 from pyvirt_qemu._block_iotune import apply_disk_throttles
 from pyvirt_qemu._cgroups import create_domain_cgroup, find_domain_cgroup, set_partition
@@ -170,6 +170,7 @@ def start_domain(
         apply_iothread_pins(run, live)
         enable_perf(run, live, strict=True)
         apply_disk_throttles(run.monitor, live)
+        set_link_states(run, live)
         secret = vnc_password(live)
         if secret is not None:
             run.monitor.execute("set_password", {"protocol": "vnc", "password": secret[0]})
@@ -219,6 +220,16 @@ def start_domain(
         dom.state, dom.reason = DomainState.RUNNING, DomainRunningReason.BOOTED
     save_run_status(driver, dom)
     driver.emit(dom, DomainEventType.STARTED, DomainEventStartedDetail.BOOTED)
+
+
+def set_link_states(run: Run, live: DomainDef) -> None:
+    """Take down the links of the NICs defined with ``<link state='down'/>``: QEMU starts
+    every link up (libvirt's qemuProcessSetLinkStates)."""
+    from pyvirt_qemu._update_ops import link_state  # (it imports this module)
+
+    for nic in live.interfaces:
+        if link_state(nic) == "down":
+            run.monitor.execute("set_link", {"name": alias_of(nic) or "", "up": False})
 
 
 def enable_perf(run: Run, live: DomainDef, *, strict: bool) -> None:
@@ -375,6 +386,11 @@ def on_monitor_event(
         if not run.stopping:
             _panic_pause(driver, dom, run)  # here, so it always comes before CRASHED
             _in_thread(handle_guest_panic, driver, dom, run)
+        return
+    if event == "DEVICE_TRAY_MOVED":
+        from pyvirt_qemu._media import on_tray_moved  # (it imports this module)
+
+        on_tray_moved(driver, dom, run, data)
         return
     if event in ("SUSPEND", "SUSPEND_DISK", "WAKEUP"):
         from pyvirt_qemu._pm_events import on_pm_event

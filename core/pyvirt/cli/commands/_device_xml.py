@@ -377,7 +377,9 @@ def update_disk_xml(disk: etree._Element, action: str, source: str | None, block
         old.get(a) for a in ("file", "dev", "dir", "name", "protocol")
     )
     target_dev = next((t.get("dev") for t in disk.iterfind("target")), "")
-    if action == "eject" and not has_media:
+    # virsh ejects whatever <source> there is (a running drive left empty keeps one, with
+    # only its node index) but inserts only where no source names an image.
+    if action == "eject" and old is None:
         raise Failure(f"The disk device '{target_dev}' doesn't have media")
     if action == "insert" and has_media:
         raise Failure(f"The disk device '{target_dev}' already has media")

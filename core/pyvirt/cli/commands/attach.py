@@ -231,7 +231,8 @@ def cmd_change_media(ctl: Control, p: Parsed) -> bool:
         dom.update_device(xml, flags)
     except Exception as e:
         raise Failure(f"Failed to complete action {action} on media", cause=e) from None
-    ctl.print_extra(f"Successfully {_MEDIA_DONE[action]} media.\n")
+    # virsh's message has no newline of its own: the blank line after every command ends it.
+    ctl.print_extra(f"Successfully {_MEDIA_DONE[action]} media.")
     return True
 
 

@@ -138,6 +138,19 @@ def agent_event_text(ev: ObjectEvent) -> str:
     )
 
 
+_TRAY_CHANGE = 10  # VIR_DOMAIN_EVENT_ID_TRAY_CHANGE
+#: virshEventTrayChangeReasonTypeToString, by VIR_DOMAIN_EVENT_TRAY_CHANGE_*.
+_TRAY_REASONS = ("opened", "closed")
+
+
+def tray_event_text(ev: ObjectEvent) -> str:
+    """virshEventTrayChangePrint's line: the disk's alias and which way its tray moved."""
+    return (
+        f"event 'tray-change' for domain '{ev.name}' disk {ev.text}: "
+        f"{_pick(_TRAY_REASONS, ev.event)}\n"
+    )
+
+
 _BLOCK_THRESHOLD = 24  # VIR_DOMAIN_EVENT_ID_BLOCK_THRESHOLD
 #: The block-job events, by VIR_DOMAIN_EVENT_ID_*: BLOCK_JOB names the image, _2 the disk.
 _BLOCK_JOB_EVENTS = {"block-job": 8, "block-job-2": 16}
@@ -302,6 +315,8 @@ def cmd_event(ctl: Control, p: Parsed) -> bool:
     for job_event, event_id in _BLOCK_JOB_EVENTS.items():
         if name in (None, job_event):
             waiter.watch(conn, "domain", uuid, _block_job_text(job_event), event_id=event_id)
+    if name in (None, "tray-change"):
+        waiter.watch(conn, "domain", uuid, tray_event_text, event_id=_TRAY_CHANGE)
     if name in (None, "block-threshold"):
         waiter.watch(conn, "domain", uuid, block_threshold_text, event_id=_BLOCK_THRESHOLD)
     for device_event, event_id in _DEVICE_EVENTS.items():
