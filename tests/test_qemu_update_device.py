@@ -50,6 +50,8 @@ def _files(d: Path) -> dict[str, str]:
     cd = ("<disk type='file' device='cdrom'><driver name='qemu' type='raw'/>{src}"
           "<target dev='{dev}' bus='ide'/><readonly/></disk>")  # fmt: skip
     nic = "<interface type='user'><mac address='{mac}'/><model type='{model}'/>{more}</interface>"
+    vnc = ("<graphics type='vnc' autoport='yes' {attrs}>"
+           "<listen type='address' address='127.0.0.1'/></graphics>")  # fmt: skip
     docs = {
         "dom": (
             "<domain type='qemu'><name>NAME</name><memory unit='MiB'>64</memory>"
@@ -58,7 +60,7 @@ def _files(d: Path) -> dict[str, str]:
             f"<source file='{d}/disk.img'/><target dev='vda' bus='virtio'/></disk>"
             + cd.format(src=f"<source file='{d}/a.iso'/>", dev="hdc")
             + nic.format(mac=MAC, model="virtio", more="")
-            + "<graphics type='vnc' port='-1' autoport='yes'/></devices></domain>"
+            + "<graphics type='vnc' port='-1' autoport='yes' PASSWD/></devices></domain>"
         ),
         "cd_b": cd.format(src=f"<source file='{d}/b.iso'/>", dev="hdc"),
         "cd_empty": cd.format(src="", dev="hdc"),
@@ -71,13 +73,25 @@ def _files(d: Path) -> dict[str, str]:
         "nic_other": nic.format(mac="52:54:00:11:22:99", model="virtio", more=""),
         "nic_queues": nic.format(mac=MAC, model="virtio", more="<driver queues='2'/>"),
         "spice": "<graphics type='spice' autoport='yes'/>",
+        "g_pw": vnc.format(attrs="passwd='s3cret'"),
+        "g_pw_until": vnc.format(attrs="passwd='other' passwdValidTo='2030-01-01T00:00:00' "
+                                       "connected='keep'"),
+        "g_nopw": vnc.format(attrs=""),
+        "g_long": vnc.format(attrs="passwd='123456789'"),
+        "g_fail": vnc.format(attrs="passwd='y' connected='fail'"),
+        "g_keymap": vnc.format(attrs="passwd='x' keymap='de'"),
+        "g_port": ("<graphics type='vnc' port='5950' autoport='no' passwd='x'>"
+                   "<listen type='address' address='127.0.0.1'/></graphics>"),
+        "g_nolisten": "<graphics type='vnc' autoport='yes' passwd='abc'/>",
         "serial": "<serial type='pty'><target port='0'/></serial>",
     }
     paths = {}
     for key, text in docs.items():
-        (d / f"{key}.xml").write_text(text)
+        (d / f"{key}.xml").write_text(text.replace(" PASSWD", ""))
         paths[key] = str(d / f"{key}.xml")
+    (d / "dom_pw.xml").write_text(docs["dom"].replace("PASSWD", "passwd='first'"))
     paths["dir"] = str(d)
+    paths["dom_pw"] = str(d / "dom_pw.xml")
     return paths
 
 
@@ -184,6 +198,32 @@ def test_update_device_change_media_and_domif_setlink_match_libvirtd(
         f"domblklist {n} --details; destroy {n}; dumpxml {n} {cdrom}; undefine {n}"
     )
     want, got = scripts_on_both_daemons((script, script), name, daemon_env)
+    assert got == want
+
+
+@needs_libvirtd_qemu
+def test_a_vnc_password_changes_live_and_the_rest_is_refused_as_libvirtd_does(
+    daemon_env: tuple[Path, dict[str, str]], shared_images: Path
+) -> None:
+    f = _files(shared_images)
+    name = f"pyvirt-vnc-{uuid.uuid4().hex[:8]}"
+    dom = shared_images / "named-pw.xml"
+    dom.write_text(Path(f["dom_pw"]).read_text().replace("NAME", name))
+    n = name
+    secret = "--security-info --xpath //graphics/@passwd"
+    until = "--security-info --xpath //graphics/@passwdValidTo"
+    script = (
+        f"define {dom}; start {n} --paused; dumpxml {n} {secret}; "
+        f"update-device {n} {f['g_pw']}; dumpxml {n} {secret}; "
+        f"update-device {n} {f['g_pw_until']} --live; dumpxml {n} {secret}; dumpxml {n} {until}; "
+        f"update-device {n} {f['g_nopw']}; dumpxml {n} {secret}; "
+        f"update-device {n} {f['g_long']}; update-device {n} {f['g_fail']}; "
+        f"update-device {n} {f['g_keymap']}; update-device {n} {f['g_port']}; "
+        f"update-device {n} {f['g_nolisten']}; update-device {n} {f['spice']}; "
+        f"dumpxml {n} --inactive {secret}; destroy {n}; undefine {n}"
+    )
+    want, got = scripts_on_both_daemons((script, script), name, daemon_env)
+    assert "s3cret" in want[1]
     assert got == want
 
 

@@ -385,12 +385,15 @@ def vnc_password(d: DomainDef) -> tuple[str, str] | None:
     ``expire_password`` once QEMU runs: the expiry is ``passwdValidTo`` as seconds since the
     epoch, or ``never``."""
     gfx = [g for g in d.graphics if g.type == "vnc" and g.passwd is not None]
-    if not gfx:
-        return None
-    valid_to = gfx[0].attrs.get("passwdValidTo")  # checked when parsed
+    return vnc_secret(gfx[0]) if gfx else None
+
+
+def vnc_secret(g: GraphicsDef) -> tuple[str, str]:
+    """(password, QMP expiry) of one VNC display that has a password."""
+    valid_to = g.attrs.get("passwdValidTo")  # checked when parsed
     if valid_to is None:
-        return str(gfx[0].passwd), "never"
+        return str(g.passwd), "never"
     import datetime
 
     when = datetime.datetime.fromisoformat(valid_to).replace(tzinfo=datetime.UTC)
-    return str(gfx[0].passwd), str(int(when.timestamp()))
+    return str(g.passwd), str(int(when.timestamp()))

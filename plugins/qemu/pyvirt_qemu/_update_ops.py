@@ -26,6 +26,7 @@ from pyvirt.conf import (
 from pyvirt.driver import unsupported_flags
 
 from pyvirt_qemu._aliases import alias_of
+from pyvirt_qemu._command_devices import vnc_secret
 from pyvirt_qemu._domain import QemuDomain
 from pyvirt_qemu._domain_ops import parse_definition
 from pyvirt_qemu._hotplug_ops import CONFIG, LIVE, HotplugOps, parse_device
@@ -158,6 +159,8 @@ class UpdateDeviceOps(HotplugOps):
             change_medium(self.driver, dom, run, disk, dev, force)
         elif isinstance(dev, InterfaceDef):
             self._update_nic(dom, _find_nic(live, dev), dev)
+        elif isinstance(dev, GraphicsDef):
+            self._update_graphics(dom, live, dev)
         else:
             raise make_error(ErrorCode.CONFIG_UNSUPPORTED, _Q,
                              f"live update of device '{_kind(dev)}' is not supported")  # fmt: skip
@@ -185,3 +188,43 @@ class UpdateDeviceOps(HotplugOps):
             nic.extra = [e for e in nic.extra if e.tag != "link"]
             if (link := next((e for e in dev.extra if e.tag == "link"), None)) is not None:
                 nic.extra.append(copy.deepcopy(link))
+
+    def _update_graphics(self, dom: QemuDomain, live: DomainDef, dev: GraphicsDef) -> None:
+        """A running VNC display's password and its expiry (all that may change live, as
+        libvirt's qemuDomainChangeGraphics), refusing the rest in libvirt's words."""
+        old = next((g for g in live.graphics if g.type == dev.type), None)
+        if old is None:
+            raise make_error(ErrorCode.DEVICE_MISSING, _Q,
+                             "cannot find existing graphics device to modify of type "
+                             f"'{dev.type}'")  # fmt: skip
+        if dev.attrs.get("connected", "keep") != "keep":
+            raise make_error(ErrorCode.CONFIG_UNSUPPORTED, ErrorDomain.DOMAIN,
+                             "VNC supports connected='keep' only")  # fmt: skip
+        if dev.passwd is not None and len(dev.passwd) > 8:
+            raise make_error(ErrorCode.CONFIG_UNSUPPORTED, _Q,
+                             f"VNC password is {len(dev.passwd)} characters long, only 8 "
+                             "permitted")  # fmt: skip
+        if bool(old.autoport) != bool(dev.autoport) or (not dev.autoport and old.port != dev.port):
+            raise make_error(ErrorCode.OPERATION_UNSUPPORTED, _Q,
+                             "cannot change port settings on vnc graphics")  # fmt: skip
+        if old.listens != dev.listens:
+            raise make_error(ErrorCode.OPERATION_UNSUPPORTED, _Q,
+                             "cannot change listen address setting on 'vnc' graphics")  # fmt: skip
+        if old.attrs.get("keymap") != dev.attrs.get("keymap"):
+            raise make_error(ErrorCode.OPERATION_UNSUPPORTED, _Q,
+                             "cannot change keymap setting on vnc graphics")  # fmt: skip
+        valid_to = dev.attrs.get("passwdValidTo")
+        if dev.passwd is not None and (old.passwd, old.attrs.get("passwdValidTo")) != (
+            dev.passwd, valid_to
+        ):
+            # (no password given: QEMU keeps its own, as libvirt asks nothing then)
+            secret = vnc_secret(dev)
+            run = dom.run
+            assert run is not None
+            run.monitor.execute("set_password", {"protocol": "vnc", "password": secret[0]})
+            run.monitor.execute("expire_password", {"protocol": "vnc", "time": secret[1]})
+        with self.driver.lock:
+            old.passwd = dev.passwd
+            kept = {k: v for k, v in old.attrs.items() if k not in ("passwdValidTo", "connected")}
+            old.attrs = {**kept, **{k: v for k, v in dev.attrs.items()
+                                    if k in ("passwdValidTo", "connected")}}  # fmt: skip
