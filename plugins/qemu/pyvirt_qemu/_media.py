@@ -33,6 +33,7 @@ from pyvirt import (
 from pyvirt.conf import DiskDef, DomainDef
 
 from pyvirt_qemu._aliases import alias_of
+from pyvirt_qemu._dac import label_new_file
 from pyvirt_qemu._disks import empty_chain_xml
 from pyvirt_qemu._listeners import deliver
 from pyvirt_qemu._snapshot_images import next_node_index
@@ -93,7 +94,21 @@ def change_medium(
     assert live is not None
     index = _next_index(monitor, live)
     old = disk.source.get("index") if disk.source_path else None
+    if path is not None:  # its owner becomes the guest's, as its disks' at start (DAC)
+        label_new_file(live, run.lib_dir, path)
     _open_tray(dom, monitor, disk, qdev, force)
+    try:
+        _swap(driver, monitor, disk, new, qdev, old, path, fmt, index, dom, force)
+    finally:  # done or not, the live tray is QEMU's (a failed change leaves it open)
+        with contextlib.suppress(VirtError):
+            _sync_tray(driver, disk, _tray_open(monitor, qdev))
+
+
+def _swap(driver: QemuDriver, monitor: Monitor, disk: DiskDef, new: DiskDef, qdev: str,
+          old: str | None, path: str | None, fmt: str, index: int, dom: QemuDomain,
+          force: bool) -> None:  # fmt: skip
+    """The medium out (its nodes deleted), the new one in (nodes added, inserted), the
+    tray closed: libvirt's order."""
     monitor.execute("blockdev-remove-medium", {"id": qdev})
     if old is not None:
         for node in (f"libvirt-{old}-format", f"libvirt-{old}-storage"):
@@ -116,7 +131,6 @@ def change_medium(
             raise
         _set_source(driver, disk, new, path, index)
     monitor.execute("blockdev-close-tray", {"id": qdev})
-    _sync_tray(driver, disk, _tray_open(monitor, qdev))
 
 
 def _sync_tray(driver: QemuDriver, disk: DiskDef, is_open: bool) -> None:

@@ -156,7 +156,11 @@ class UpdateDeviceOps(HotplugOps):
             if disk.device != "cdrom":
                 raise make_error(ErrorCode.CONFIG_UNSUPPORTED, _Q,
                                  "disk source can be changed only in removable drives")  # fmt: skip
-            change_medium(self.driver, dom, run, disk, dev, force)
+            try:
+                change_medium(self.driver, dom, run, disk, dev, force)
+            finally:  # a change that failed half way left the drive as the status must say
+                save_run_status(self.driver, dom)
+            return
         elif isinstance(dev, InterfaceDef):
             self._update_nic(dom, _find_nic(live, dev), dev)
         elif isinstance(dev, GraphicsDef):
