@@ -487,3 +487,31 @@ def test_definitions_autostart_and_transient_networks_as_libvirt_keeps_them(
         raw.connect_list_all_networks(0)
     assert info.value.code == ErrorCode.NO_SUPPORT
     session.state.cleanup()
+
+
+def test_a_running_network_nics_link_goes_down_and_up_by_its_mac_and_network_alone(
+    system: tuple[SystemDriver, Connection, list[str]], qemu_root: Path
+) -> None:
+    """update-device with what a user writes (MAC, network, link): the running NIC's source
+    also holds what start filled in (its bridge, its port), which the update need not
+    repeat; a different network is still refused."""
+    _drv, conn, bridges = system
+    bridge = _bridge_name("l")
+    bridges.append(bridge)
+    net = conn.create_network(network_xml("linknet", bridge, _free_subnet(), dhcp=False))
+    mac = "52:54:00:aa:bb:01"
+    dom = conn.create_domain(guest_xml("linkdom", None, extra=(
+        f"<interface type='network'><mac address='{mac}'/><source network='linknet'/>"
+        "<model type='virtio'/></interface>")), 1)  # fmt: skip (VIR_DOMAIN_START_PAUSED)
+    nic = ("<interface type='network'><mac address='{mac}'/><source network='{net}'/>"
+           "<model type='virtio'/>{link}</interface>")  # fmt: skip
+    assert f"bridge='{bridge}'" in dom.xml_desc()
+    dom.update_device(nic.format(mac=mac, net="linknet", link="<link state='down'/>"), 1)
+    assert "<link state='down'/>" in dom.xml_desc()
+    dom.update_device(nic.format(mac=mac, net="linknet", link=""), 1)
+    assert "<link state=" not in dom.xml_desc()
+    with pytest.raises(VirtError, match="unable to change config on 'network' network type") as e:
+        dom.update_device(nic.format(mac=mac, net="othernet", link=""), 1)
+    assert e.value.code == ErrorCode.OPERATION_UNSUPPORTED
+    dom.destroy()
+    net.destroy()

@@ -4,9 +4,10 @@
 Persistent (CONFIG): the disk with the new one's target, the NIC with its MAC, the graphics
 of its type is replaced whole, as libvirt's qemuDomainUpdateDeviceConfig does; the result
 is checked by building its command line, as define does.  Live: a CD-ROM's medium is
-changed (:mod:`pyvirt_qemu._media`); a NIC's link goes up or down (QMP ``set_link``);
-anything else of a running device is refused with libvirt's words.  Which definitions a
-call changes follows the AFFECT flags, as attach and detach (:mod:`._hotplug_ops`).
+changed (:mod:`pyvirt_qemu._media`); a NIC's link goes up or down (QMP ``set_link``); a
+VNC display takes a new password and expiry; anything else of a running device is refused
+with libvirt's words.  Which definitions a call changes follows the AFFECT flags, as
+attach and detach (:mod:`._hotplug_ops`).
 """
 
 from __future__ import annotations
@@ -118,10 +119,13 @@ def _element(dev: Device, tag: str) -> bytes | None:
     return None if el is None else etree.tostring(el, with_tail=False)
 
 
-def _rest_of(nic: InterfaceDef) -> tuple[object, ...]:
-    """What a live update may not change of a NIC (beyond what it handles itself)."""
+def _rest_of(nic: InterfaceDef, source_keys: set[str]) -> tuple[object, ...]:
+    """What a live update may not change of a NIC (beyond what it handles itself).  Only
+    the source attributes the update names count: the running NIC's has what was filled in
+    at start (a network's bridge and port id), which nobody is asked to repeat."""
     extra = sorted(etree.tostring(e, with_tail=False) for e in nic.extra if e.tag not in _NIC_OWN)
-    return nic.type, nic.source, nic.attrs, tuple(extra)
+    source = {k: v for k, v in nic.source.items() if k in source_keys}
+    return nic.type, source, nic.attrs, tuple(extra)
 
 
 class UpdateDeviceOps(HotplugOps):
@@ -180,7 +184,7 @@ class UpdateDeviceOps(HotplugOps):
         if new_model == "virtio" and _element(nic, "driver") != _element(dev, "driver"):
             raise make_error(ErrorCode.OPERATION_UNSUPPORTED, _Q,
                              "cannot modify virtio network device driver attributes")  # fmt: skip
-        if _rest_of(nic) != _rest_of(dev):
+        if _rest_of(nic, set(dev.source)) != _rest_of(dev, set(dev.source)):
             raise make_error(ErrorCode.OPERATION_UNSUPPORTED, _Q,
                              f"unable to change config on '{nic.type}' network type")  # fmt: skip
         if _link_of(nic) == _link_of(dev):
