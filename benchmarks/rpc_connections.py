@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -229,8 +230,6 @@ def report(ours: dict, theirs: dict | None, connections: int) -> None:
 def _median_of(rounds: list[dict]) -> dict:
     """One result for several rounds: the median of each figure, the sum of the errors,
     and each round's p99."""
-    import statistics
-
     merged: dict = {"p99_rounds": [r["p99_ms"] for r in rounds]}
     for key in ("p50_ms", "p99_ms", "max_ms", "calls_per_s", "client_us", "daemon_us"):
         merged[key] = statistics.median(r[key] for r in rounds)

@@ -146,6 +146,39 @@ def test_a_cdroms_medium_changes_in_the_running_guest_with_its_tray_events(
     dom.destroy()
 
 
+def test_a_pool_volume_goes_into_the_cdrom_and_other_kinds_of_source_are_refused(
+    qemu_driver: InProcessDriver, tmp_path: Path
+) -> None:
+    """A ``<disk type='volume'>`` medium is its pool's file (not a file named like the
+    volume); a missing volume is the pool's lookup error and a block device the driver does
+    not run is refused, the drive left as it was."""
+    f = _files(tmp_path)
+    conn = qemu_driver.connect()
+    pool_dir = tmp_path / "pool"
+    pool_dir.mkdir()
+    pool = conn.create_storage_pool(f"<pool type='dir'><name>media</name><target><path>"
+                                    f"{pool_dir}</path></target></pool>")  # fmt: skip
+    pool.create_volume("<volume><name>v.iso</name><capacity>1048576</capacity>"
+                       "<target><format type='raw'/></target></volume>")  # fmt: skip
+    dom = conn.define_domain(Path(f["dom"]).read_text().replace("NAME", "volmedia"))
+    dom.start(PAUSED)
+    vol = ("<disk type='volume' device='cdrom'><driver name='qemu' type='raw'/>"
+           "<source pool='media' volume='{v}'/><target dev='hdc' bus='ide'/><readonly/></disk>")  # fmt: skip
+    dom.update_device(vol.format(v="v.iso"), LIVE)
+    assert "<source pool='media' volume='v.iso' index='3'/>" in dom.xml_desc()
+    blocks = {b["qdev"]: b for b in _qmp(dom, "query-block")}
+    assert blocks["ide0-1-0"]["inserted"]["file"] == str(pool_dir / "v.iso")
+    with pytest.raises(VirtError, match="no storage vol with matching") as e:
+        dom.update_device(vol.format(v="nosuch.iso"), LIVE)
+    assert e.value.code == ErrorCode.NO_STORAGE_VOL
+    with pytest.raises(VirtError, match="disk type 'block'") as e:
+        dom.update_device("<disk type='block' device='cdrom'><source dev='/dev/null'/>"
+                          "<target dev='hdc' bus='ide'/><readonly/></disk>", LIVE)  # fmt: skip
+    assert e.value.code == ErrorCode.CONFIG_UNSUPPORTED
+    assert "volume='v.iso' index='3'/>" in dom.xml_desc()  # untouched by the refusals
+    dom.destroy()
+
+
 def test_a_link_defined_down_stays_down_in_the_config_and_goes_up_live_only(
     qemu_driver: InProcessDriver, tmp_path: Path
 ) -> None:

@@ -380,6 +380,13 @@ def check_device_kinds(d: DomainDef) -> None:
             raise unsupported(f"device type '{dev.tag}'")
 
 
+def link_state(nic: InterfaceDef) -> str:
+    """The NIC's ``<link state>``: "up" unless it says "down".  Not a command-line option:
+    QEMU starts every link up and the driver takes the down ones down once it runs."""
+    el = next((e for e in nic.extra if e.tag == "link"), None)
+    return "down" if el is not None and el.get("state") == "down" else "up"
+
+
 def vnc_password(d: DomainDef) -> tuple[str, str] | None:
     """(password, QMP expiry) of the guest's VNC display, for ``set_password`` and
     ``expire_password`` once QEMU runs: the expiry is ``passwdValidTo`` as seconds since the

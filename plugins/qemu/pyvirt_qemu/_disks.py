@@ -29,6 +29,7 @@ __all__ = [
     "Layer",
     "VolumeResolver",
     "apply_disk_defaults",
+    "disk_file",
     "disk_layers",
     "empty_chain_xml",
     "prepare_disks",
@@ -144,7 +145,7 @@ def prepare_disks(live: DomainDef, resolve_volume: VolumeResolver) -> dict[str, 
     for disk in reversed(live.disks):
         _forget_chain(disk)
         index += 1
-        path = _disk_file(disk, resolve_volume)
+        path = disk_file(disk, resolve_volume)
         if path is None:
             # An empty drive has no image, so no format either (libvirt's live XML).
             disk.driver = {k: v for k, v in (disk.driver or {}).items() if k != "type"}
@@ -178,7 +179,9 @@ def _forget_chain(disk: DiskDef) -> None:
     disk.extra = [el for el in disk.extra if el.tag != "backingStore"]
 
 
-def _disk_file(disk: DiskDef, resolve_volume: VolumeResolver) -> str | None:
+def disk_file(disk: DiskDef, resolve_volume: VolumeResolver) -> str | None:
+    """The image *disk* opens: its file (or device), a volume's file from its pool, None
+    for an empty drive."""
     if disk.type == "volume":
         pool, vol = disk.source.get("pool"), disk.source.get("volume")
         if not pool or not vol:

@@ -42,7 +42,7 @@ from pyvirt_qemu._balloon import set_stats_period, stats_period
 from pyvirt_qemu._block_iotune import apply_disk_throttles
 from pyvirt_qemu._cgroups import create_domain_cgroup, find_domain_cgroup, set_partition
 from pyvirt_qemu._command import LaunchPaths, assign_runtime_paths, build_argv
-from pyvirt_qemu._command_devices import vnc_password
+from pyvirt_qemu._command_devices import link_state, vnc_password
 from pyvirt_qemu._console_logs import close_console_logs, open_console_logs
 from pyvirt_qemu._cpu_model import update_guest_cpu
 from pyvirt_qemu._dac import label_domain, restore_domain
@@ -225,8 +225,6 @@ def start_domain(
 def set_link_states(run: Run, live: DomainDef) -> None:
     """Take down the links of the NICs defined with ``<link state='down'/>``: QEMU starts
     every link up (libvirt's qemuProcessSetLinkStates)."""
-    from pyvirt_qemu._update_ops import link_state  # (it imports this module)
-
     for nic in live.interfaces:
         if link_state(nic) == "down":
             run.monitor.execute("set_link", {"name": alias_of(nic) or "", "up": False})

@@ -33,8 +33,9 @@ from pyvirt import (
 from pyvirt.conf import DiskDef, DomainDef
 
 from pyvirt_qemu._aliases import alias_of
+from pyvirt_qemu._command_base import unsupported
 from pyvirt_qemu._dac import label_new_file
-from pyvirt_qemu._disks import empty_chain_xml
+from pyvirt_qemu._disks import disk_file, empty_chain_xml
 from pyvirt_qemu._listeners import deliver
 from pyvirt_qemu._snapshot_images import next_node_index
 
@@ -77,7 +78,9 @@ def change_medium(
 ) -> None:
     """Put *new*'s source (none: eject) into the running *disk* (a CD-ROM of the live
     definition), which then shows it; raises libvirt's errors, the drive as QEMU left it."""
-    path = new.source_path
+    if new.type not in ("file", "volume"):  # (as a start refuses it: _command_disks)
+        raise unsupported(f"disk type '{new.type}'")
+    path = disk_file(new, driver.storage.volume_file)  # (a volume's: its pool's lookup errors)
     if path is not None:
         try:
             os.stat(path)
@@ -93,44 +96,44 @@ def change_medium(
     live = dom.live
     assert live is not None
     index = _next_index(monitor, live)
-    old = disk.source.get("index") if disk.source_path else None
+    # The medium in the drive now (its source names more than a node index) and its nodes.
+    old = disk.source.get("index") if disk.source.keys() - {"index"} else None
     if path is not None:  # its owner becomes the guest's, as its disks' at start (DAC)
         label_new_file(live, run.lib_dir, path)
     _open_tray(dom, monitor, disk, qdev, force)
     try:
-        _swap(driver, monitor, disk, new, qdev, old, path, fmt, index, dom, force)
+        monitor.execute("blockdev-remove-medium", {"id": qdev})
+        if old is not None:
+            for node in (f"libvirt-{old}-format", f"libvirt-{old}-storage"):
+                with contextlib.suppress(VirtError):  # libvirt ignores a failed removal too
+                    monitor.execute("blockdev-del", {"node-name": node})
+        _set_source(driver, disk, new, False, index)
+        if path is not None:
+            _add_and_insert(dom, monitor, disk, qdev, (path, fmt, index), force)
+            _set_source(driver, disk, new, True, index)
+        monitor.execute("blockdev-close-tray", {"id": qdev})
     finally:  # done or not, the live tray is QEMU's (a failed change leaves it open)
         with contextlib.suppress(VirtError):
             _sync_tray(driver, disk, _tray_open(monitor, qdev))
 
 
-def _swap(driver: QemuDriver, monitor: Monitor, disk: DiskDef, new: DiskDef, qdev: str,
-          old: str | None, path: str | None, fmt: str, index: int, dom: QemuDomain,
-          force: bool) -> None:  # fmt: skip
-    """The medium out (its nodes deleted), the new one in (nodes added, inserted), the
-    tray closed: libvirt's order."""
-    monitor.execute("blockdev-remove-medium", {"id": qdev})
-    if old is not None:
-        for node in (f"libvirt-{old}-format", f"libvirt-{old}-storage"):
-            with contextlib.suppress(VirtError):  # libvirt ignores a failed removal too
-                monitor.execute("blockdev-del", {"node-name": node})
-    _set_source(driver, disk, new, None, index)
-    if path is not None:
-        storage, node = f"libvirt-{index}-storage", f"libvirt-{index}-format"
-        monitor.execute("blockdev-add", {"driver": "file", "filename": path,
-                                         "node-name": storage, "auto-read-only": True,
-                                         "discard": "unmap"})  # fmt: skip
-        try:
-            monitor.execute("blockdev-add", {"node-name": node, "read-only": True,
-                                             "driver": fmt, "file": storage})  # fmt: skip
-            _insert(dom, monitor, disk, qdev, node, force)
-        except VirtError:
-            for each in (node, storage):
-                with contextlib.suppress(VirtError):
-                    monitor.execute("blockdev-del", {"node-name": each})
-            raise
-        _set_source(driver, disk, new, path, index)
-    monitor.execute("blockdev-close-tray", {"id": qdev})
+def _add_and_insert(dom: QemuDomain, monitor: Monitor, disk: DiskDef, qdev: str,
+                    image: tuple[str, str, int], force: bool) -> None:  # fmt: skip
+    """The new image's nodes (*image*: file, format, node index) added and put in the
+    drive; removed again if that fails."""
+    path, fmt, index = image
+    storage, node = f"libvirt-{index}-storage", f"libvirt-{index}-format"
+    monitor.execute("blockdev-add", {"driver": "file", "filename": path, "node-name": storage,
+                                     "auto-read-only": True, "discard": "unmap"})  # fmt: skip
+    try:
+        monitor.execute("blockdev-add", {"node-name": node, "read-only": True, "driver": fmt,
+                                         "file": storage})  # fmt: skip
+        _insert(dom, monitor, disk, qdev, node, force)
+    except VirtError:
+        for each in (node, storage):
+            with contextlib.suppress(VirtError):
+                monitor.execute("blockdev-del", {"node-name": each})
+        raise
 
 
 def _sync_tray(driver: QemuDriver, disk: DiskDef, is_open: bool) -> None:
@@ -144,14 +147,17 @@ def _sync_tray(driver: QemuDriver, disk: DiskDef, is_open: bool) -> None:
             disk.target_attrs = {k: v for k, v in disk.target_attrs.items() if k != "tray"}
 
 
-def _set_source(driver: QemuDriver, disk: DiskDef, new: DiskDef, path: str | None,
+def _set_source(driver: QemuDriver, disk: DiskDef, new: DiskDef, inserted: bool,
                 index: int) -> None:  # fmt: skip
-    """The live *disk* now holds *path* (None: nothing) under node index *index*."""
+    """The live *disk* now holds *new*'s source (*inserted*; else nothing) under node
+    index *index*."""
     with driver.lock:
-        disk.source = {"file": path, "index": str(index)} if path else {"index": str(index)}
+        disk.type = new.type
+        source = {k: v for k, v in new.source.items() if k != "index"} if inserted else {}
+        disk.source = {**source, "index": str(index)}
         disk.driver = dict(new.driver or disk.driver or {})
         disk.extra = [el for el in disk.extra if el.tag != "backingStore"]
-        if path is not None:
+        if inserted:
             disk.extra.append(empty_chain_xml())
 
 

@@ -27,14 +27,14 @@ from pyvirt.conf import (
 from pyvirt.driver import unsupported_flags
 
 from pyvirt_qemu._aliases import alias_of
-from pyvirt_qemu._command_devices import vnc_secret
+from pyvirt_qemu._command_devices import link_state, vnc_secret
 from pyvirt_qemu._domain import QemuDomain
 from pyvirt_qemu._domain_ops import parse_definition
 from pyvirt_qemu._hotplug_ops import CONFIG, LIVE, HotplugOps, parse_device
 from pyvirt_qemu._lifecycle import save_run_status
 from pyvirt_qemu._media import change_medium
 
-__all__ = ["UpdateDeviceOps", "link_state"]
+__all__ = ["UpdateDeviceOps"]
 
 _Q = ErrorDomain.QEMU
 #: VIR_DOMAIN_DEVICE_MODIFY_FORCE: change a CD-ROM's medium even if the guest locked it.
@@ -48,18 +48,6 @@ _NIC_OWN = ("link", "alias", "address", "target", "model")
 
 def _kind(dev: Device) -> str:
     return _KIND.get(dev.tag, dev.tag)
-
-
-def link_state(nic: InterfaceDef) -> str:
-    """The NIC's ``<link state>``: "up" unless it says "down"."""
-    el = next((e for e in nic.extra if e.tag == "link"), None)
-    return "down" if el is not None and el.get("state") == "down" else "up"
-
-
-def _link_of(nic: InterfaceDef) -> str | None:
-    """The state a NIC's ``<link>`` names (None: no element, libvirt's default)."""
-    el = next((e for e in nic.extra if e.tag == "link"), None)
-    return None if el is None else el.get("state")
 
 
 def _nic_missing(dev: InterfaceDef) -> Exception:
@@ -110,8 +98,12 @@ def _replaced(defn: DomainDef, dev: Device) -> DomainDef:
 
 
 def _same_source(a: DiskDef, b: DiskDef) -> bool:
-    """libvirt's virStorageSourceIsSameLocation, for the file disks this driver runs."""
-    return (a.source_path or None) == (b.source_path or None)
+    """libvirt's virStorageSourceIsSameLocation, for the file and volume disks this driver
+    runs: the same kind of source naming the same thing (a live one's node index aside)."""
+    def where(d: DiskDef) -> tuple[str, dict[str, str]]:
+        return d.type, {k: v for k, v in d.source.items() if k != "index"}
+
+    return where(a) == where(b)
 
 
 def _element(dev: Device, tag: str) -> bytes | None:
@@ -187,7 +179,7 @@ class UpdateDeviceOps(HotplugOps):
         if _rest_of(nic, set(dev.source)) != _rest_of(dev, set(dev.source)):
             raise make_error(ErrorCode.OPERATION_UNSUPPORTED, _Q,
                              f"unable to change config on '{nic.type}' network type")  # fmt: skip
-        if _link_of(nic) == _link_of(dev):
+        if _element(nic, "link") == _element(dev, "link"):
             return
         run = dom.run
         assert run is not None
