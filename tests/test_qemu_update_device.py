@@ -73,6 +73,7 @@ def _files(d: Path) -> dict[str, str]:
         "nic_other": nic.format(mac="52:54:00:11:22:99", model="virtio", more=""),
         "nic_queues": nic.format(mac=MAC, model="virtio", more="<driver queues='2'/>"),
         "spice": "<graphics type='spice' autoport='yes'/>",
+        "malformed": "<disk",
         "g_pw": vnc.format(attrs="passwd='s3cret'"),
         "g_pw_until": vnc.format(attrs="passwd='other' passwdValidTo='2030-01-01T00:00:00' "
                                        "connected='keep'"),
@@ -213,6 +214,7 @@ def test_update_device_change_media_and_domif_setlink_match_libvirtd(
         f"define {dom}; update-device {n} {f['cd_b']} --config; "
         f"update-device {n} {f['cd_missing']} --config; update-device {n} {f['spice']} --config; "
         f"update-device {n} {f['serial']} --config; update-device {n} {f['nic_other']} --config; "
+        f"update-device {n} {f['malformed']} --config; "
         f"update-device {n} {f['cd_b']} --live; update-device {n} {f['nic_down']} --config; "
         f"dumpxml {n} --inactive --xpath //interface/link; dumpxml {n} --inactive {cdrom}; "
         f"change-media {n} hdc {d}/a.iso --update --config; start {n} --paused; "

@@ -21,6 +21,7 @@ from pyvirt.conf import (
     DomainDef,
     InterfaceDef,
     format_domain_xml,
+    parse_document,
     parse_domain_xml,
 )
 from pyvirt.driver import unsupported_flags
@@ -42,6 +43,9 @@ LIVE, CONFIG = 1, 2
 
 def parse_device(xml: str) -> DiskDef | InterfaceDef | Device:
     """The one device *xml* describes, with a domain definition's defaults."""
+    # Malformed XML is reported on the user's document, as libvirt's "(device_definition)"
+    # (parsed inside the domain below, it would show that wrapper instead).
+    parse_document(xml, "device_definition", ErrorDomain.DOMAIN)
     body = re.sub(r"^\s*<\?xml[^>]*\?>", "", xml)
     shell = (f"<domain type='qemu'><name>hotplug</name><memory>65536</memory>"
              f"<os><type>hvm</type></os><devices>{body}</devices></domain>")  # fmt: skip
