@@ -140,3 +140,26 @@ def test_a_client_gone_in_the_middle_of_an_upload_aborts_it(
     stream.send(b"ok")
     stream.finish()
     assert Path(vol.path()).read_bytes()[:2] == b"ok"
+
+
+def test_pieces_around_the_bulk_size_arrive_whole_and_in_order(
+    served: tuple[Path, pyvirt.StorageVol],
+) -> None:
+    """The worker receives a stream's large pieces straight into buffers of their own (the
+    decoder's bulk mode); a libzmq DEALER, which cuts and joins its writes as it likes,
+    uploads pieces just below, at and above that size, and the volume holds them in order."""
+    from pyvirt.rpc._zmtp import BULK_FRAME
+
+    sock, vol = served
+    sizes = [1, BULK_FRAME - 1, BULK_FRAME, BULK_FRAME + 1, 256 * 1024, 7, 300_000]
+    pieces = [os.urandom(size) for size in sizes]
+    session, peer = _stream_peer(sock)
+    with session, peer:
+        serial = _open(peer, UPLOAD, vol)
+        for piece in pieces:
+            _send(peer, UPLOAD, serial, MessageType.STREAM, Status.CONTINUE, piece)
+        _send(peer, UPLOAD, serial, MessageType.STREAM, Status.OK, b"")
+        assert _stream_reply(peer, serial) == (MessageType.STREAM, Status.OK, b"")
+        assert peer.ping() and session.ping()
+    data = b"".join(pieces)
+    assert Path(vol.path()).read_bytes()[: len(data)] == data

@@ -13,6 +13,7 @@ import zmq
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyvirt.rpc._zmtp import (
+    BULK_FRAME,
     Decoder,
     ZmtpError,
     command,
@@ -222,6 +223,86 @@ def test_random_bytes_after_the_handshake_never_escape_as_other_errors(data, ste
                 assert all(isinstance(frame, bytes) for frame in message)
     except ZmtpError:
         pass
+
+
+def _bulk_read(wire: bytes, reads: list[int], max_message: int = 1 << 24) -> list[list[object]]:
+    """What a bulk decoder gives for *wire* received as a transport receives it: plain reads
+    of the sizes in *reads* (cycled), and while a large frame is half-received, reads into
+    its own buffer (recv_into), of the same sizes."""
+    decoder = Decoder(b"DEALER", max_message=max_message)
+    decoder.bulk = True
+    got: list[list[object]] = []
+    at, turn = 0, 0
+    while at < len(wire):
+        size = reads[turn % len(reads)]
+        turn += 1
+        view = decoder.bulk_view()
+        if view is not None:
+            count = min(size, len(view), len(wire) - at)
+            view[:count] = wire[at : at + count]
+            got.extend(decoder.bulk_filled(count))
+        else:
+            count = min(size, len(wire) - at)
+            got.extend(decoder.feed_frames(wire[at : at + count]))
+        at += count
+    assert decoder.idle
+    return got
+
+
+_BULK_SIZES = st.sampled_from(
+    [0, 1, 255, 256, BULK_FRAME - 1, BULK_FRAME, BULK_FRAME + 1, 256 * 1024 + 24, 300_001]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(_BULK_SIZES, min_size=1, max_size=3), min_size=1, max_size=4),
+    st.lists(st.integers(min_value=1, max_value=400_000), min_size=1, max_size=5),
+    st.booleans(),
+)
+def test_a_bulk_decoder_gives_the_frames_a_plain_one_gives(shapes, reads, pings):
+    """In bulk mode (a stream's connection) every message, however the reads cut it, has
+    the frames the plain decoder reads; a large frame comes as a view of the buffer it was
+    received into, every other frame as bytes, and PINGs between messages are answered."""
+    messages = [[bytes([n % 251]) * size for n, size in enumerate(shape)] for shape in shapes]
+    wire = handshake(b"ROUTER", True)
+    for message in messages:
+        wire += encode_frames(message)
+        if pings:
+            wire += command(b"PING", b"\x00\x01ab")
+    got = _bulk_read(wire, reads)
+    assert [[bytes(frame) for frame in message] for message in got] == messages  # type: ignore[arg-type]
+    for message in got:
+        for frame in message:
+            large = len(frame) >= BULK_FRAME  # type: ignore[arg-type]
+            assert isinstance(frame, memoryview if large else bytes)
+
+
+def test_a_bulk_decoder_refuses_a_large_frame_over_the_limit_before_buffering_it():
+    """The size limit holds for a frame that is only beginning to arrive: no buffer is
+    allocated for what the peer announces beyond it."""
+    wire = handshake(b"ROUTER", True) + encode_frames([b"a" * 60_000, b"b" * 70_000])
+    with pytest.raises(ZmtpError, match="limit"):
+        _bulk_read(wire, [len(wire) - 10], max_message=100_000)
+    decoder = Decoder(b"DEALER", max_message=100_000)
+    decoder.bulk = True
+    decoder.feed_frames(handshake(b"ROUTER", True))
+    with pytest.raises(ZmtpError, match="limit"):
+        decoder.feed_frames(b"\x02" + struct.pack(">Q", 1 << 33) + b"x" * 100)
+    assert decoder.bulk_view() is None
+
+
+def test_a_large_command_is_never_a_view():
+    """Commands (up to 64 KiB, as large as a bulk frame) are read as bytes in bulk mode too."""
+    data = b"z" * (BULK_FRAME - 5)  # with its name's length and name: a BULK_FRAME body
+    wire = handshake(b"ROUTER", True) + command(b"PVXX", data)
+    for step in (1000, len(wire)):
+        decoder = Decoder(b"DEALER")
+        decoder.bulk = True
+        for at in range(0, len(wire), step):
+            assert decoder.feed_frames(wire[at : at + step]) == []
+        assert decoder.extensions == [(b"PVXX", data)]
+        assert type(decoder.extensions[0][1]) is bytes
 
 
 def test_a_libzmq_router_and_our_dealer_exchange_concurrently(tmp_path):

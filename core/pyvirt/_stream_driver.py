@@ -42,8 +42,9 @@ class DriverStream:
         (an ``int``) when the stream is at one."""
         raise _stream_unsupported("reading from this stream")
 
-    def write(self, data: bytes) -> None:
-        """Take *data*."""
+    def write(self, data: bytes | memoryview) -> None:
+        """Take *data*: bytes, or a view of the buffer a remote client's piece was received
+        into (pyvirtd hands a large piece over uncopied); the stream may keep either."""
         raise _stream_unsupported("writing to this stream")
 
     def write_hole(self, length: int) -> None:
@@ -142,7 +143,7 @@ class FileStream(DriverStream):
         os.lseek(self.fd, self.pos, os.SEEK_SET)
         return max(hole - self.pos, 1)
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         """virFDStreamWrite: what fits before *length* is written, the rest fails with
         ENOSPC ("cannot write to stream: No space left on device").  The write itself runs
         behind (a failure is raised by the next write or by :meth:`finish`)."""
@@ -241,7 +242,7 @@ class FdStream(DriverStream):
                 return b""
             raise _system("cannot read from stream", exc) from exc
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         """Hand *data* to the device, waiting (a little) while it is full."""
         import select
 

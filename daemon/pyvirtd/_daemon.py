@@ -51,7 +51,7 @@ from pyvirt.rpc import (
     encode,
     split_frames,
 )
-from pyvirt.rpc.zmtp import encode_two
+from pyvirt.rpc.zmtp import Frame, encode_two
 
 from pyvirtd import _logsetup, _metrics
 from pyvirtd._admin_server import ID_SHIFT, AdminServer
@@ -449,13 +449,15 @@ class Daemon:
                 ErrorCode.INTERNAL_ERROR, ErrorDomain.RPC, f"driver '{worker.name}' is not running"
             ) from None
 
-    def handle(self, kind: str, ident: bytes, frames: list[bytes]) -> None:
+    def handle(self, kind: str, ident: bytes, frames: list[Frame]) -> None:
         try:
-            header, body = split_frames(frames)
+            header, frame_body = split_frames(frames)
         except ProtocolError:
             return
         if header.type != MessageType.CALL:
             return
+        # (the control sockets' decoders are not in bulk mode: this is never a copy)
+        body = frame_body if type(frame_body) is bytes else bytes(frame_body)
         if kind == "admin" and header.program != PROGRAM_KEEPALIVE:
             self.admin.handle(ident, header, body)
             return

@@ -42,6 +42,7 @@ from pyvirt.rpc import (
     encode,
     stream_message,
 )
+from pyvirt.rpc.zmtp import Frame
 
 from pyvirtd._transport import ZmtpServer
 
@@ -100,7 +101,7 @@ class WorkerStreams:
         return len(self.active)
 
     # -- messages from clients ------------------------------------------------------------
-    def handle(self, ident: bytes, kind: int, serial: int, status: int, body: bytes) -> None:
+    def handle(self, ident: bytes, kind: int, serial: int, status: int, body: Frame) -> None:
         stream = self.active.get((ident, serial))
         if stream is None:
             return  # a stream that already ended (or never was): nothing to answer
@@ -200,14 +201,14 @@ def _quietly_abort(end: DriverStream) -> None:
         log.exception("aborting a stream failed")
 
 
-def _count(body: bytes) -> int:
+def _count(body: Frame) -> int:
     value = decode(body)
     if type(value) is not int or not 0 < value <= 1 << 20:
         raise ProtocolError("malformed stream credit")
     return value
 
 
-def _hole_length(body: bytes) -> int:
+def _hole_length(body: Frame) -> int:
     value = decode(body)
     if (not isinstance(value, list) or len(value) != 2 or type(value[0]) is not int
             or value[0] < 0):  # fmt: skip

@@ -66,7 +66,7 @@ from pyvirt.rpc import (
     adoptable,
     received_fds,
 )
-from pyvirt.rpc.zmtp import Decoder, ZmtpError, command, greeting, handshake
+from pyvirt.rpc.zmtp import Decoder, Frame, ZmtpError, command, greeting, handshake
 
 from pyvirtd._sockets import bind_socket_file
 
@@ -90,7 +90,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from pyvirt.rpc import TlsServer, TlsStream
 
-MessageHandler = Callable[[str, bytes, list[bytes]], None]
+MessageHandler = Callable[[str, bytes, list[Frame]], None]
 PeerHandler = Callable[[str, bytes], None]
 #: on_accept(kind, ident, sock): a connection was accepted (its owner may ask the kernel who
 #: the peer is, pyvirtd._identity, or start its handshake clock); False refuses it.
@@ -134,6 +134,9 @@ class _Pipes:
 
     def recv(self, size: int) -> bytes:
         return os.read(self.read_fd, size)
+
+    def recv_into(self, buffer: memoryview) -> int:
+        return os.readv(self.read_fd, [buffer])
 
     def send(self, data: bytes | memoryview) -> int:
         return os.write(self.write_fd, data)
@@ -417,8 +420,15 @@ class ZmtpServer:
             self._flush(peer)
 
     def _read(self, peer: _Peer) -> None:
+        view = peer.decoder.bulk_view() if peer.tls is None else None
         try:
-            if peer.adopting:
+            if view is not None:  # the rest of a large frame goes straight to its buffer
+                count = peer.sock.recv_into(view)
+                if count:
+                    self._deliver(peer, peer.decoder.bulk_filled(count))
+                    return
+                data = b""
+            elif peer.adopting:
                 data = self._recv_offer(peer)
             else:
                 data = peer.sock.recv(peer.recv_size)
@@ -438,11 +448,15 @@ class ZmtpServer:
             if not data:
                 return
         try:
-            messages = peer.decoder.feed(data)
+            messages = peer.decoder.feed_frames(data)
         except ZmtpError as exc:
             log.debug("dropping a %s client that broke ZMTP: %s", peer.kind, exc)
             self.drop(peer.ident)
             return
+        self._deliver(peer, messages)
+
+    def _deliver(self, peer: _Peer, messages: list[list[Frame]]) -> None:
+        """Hand each of *messages* from *peer* to the owner, then send what that queued."""
         if peer.decoder.replies:
             peer.out.append(peer.decoder.replies)
             peer.decoder.replies = b""
@@ -583,10 +597,12 @@ class ZmtpServer:
 
     def bulk(self, ident: bytes) -> None:
         """*ident*'s connection carries bulk data (a stream): read it 1 MiB at a time, as 64
-        KiB reads would cost a poll and a decoder round per 64 KiB."""
+        KiB reads would cost a poll and a decoder round per 64 KiB, and receive its large
+        frames in place (the decoder's bulk mode: a piece is never copied in user space)."""
         peer = self.peers.get(ident)
         if peer is not None:
             peer.recv_size = _BULK_RECV_SIZE
+            peer.decoder.bulk = True
 
     # -- writing ---------------------------------------------------------------------------
     def send(self, ident: bytes, data: bytes) -> bool:

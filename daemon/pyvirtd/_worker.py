@@ -69,7 +69,7 @@ from pyvirt.rpc import (
     signatures,
     split_frames,
 )
-from pyvirt.rpc.zmtp import encode_two
+from pyvirt.rpc.zmtp import Frame, encode_two
 
 from pyvirtd import _logsetup
 from pyvirtd._control import (
@@ -277,7 +277,7 @@ class WorkerServer:
     def _refuse(self, ident: bytes, header: Header, exc: VirtError) -> None:
         self._reply(ident, header, Status.ERROR, _error_body(exc))
 
-    def handle(self, kind: str, ident: bytes, frames: list[bytes]) -> None:
+    def handle(self, kind: str, ident: bytes, frames: list[Frame]) -> None:
         try:
             header, body = split_frames(frames)
         except ProtocolError as exc:
@@ -288,6 +288,8 @@ class WorkerServer:
             if header.type >= MessageType.STREAM and header.program == PROGRAM_REMOTE:
                 self.streams.handle(ident, header.type, header.serial, header.status, body)
             return
+        if type(body) is not bytes:  # a large call on a stream's connection (bulk mode)
+            body = bytes(body)
         if header.program == PROGRAM_KEEPALIVE:
             if header.procedure == KEEPALIVE_PING:
                 pong = Header(PROGRAM_KEEPALIVE, 1, KEEPALIVE_PONG, MessageType.EVENT, 0, Status.OK)

@@ -149,7 +149,7 @@ _SMALL = min(MAX_MAP, MAX_ARRAY, MAX_STRING, MAX_MESSAGE)
 _unpackb = msgpack.unpackb
 
 
-def _unpack(data: bytes) -> Any:
+def _unpack(data: bytes | memoryview) -> Any:
     """A body or record payload larger than _SMALL (decode and _ext_hook unpack the others
     themselves: a frame less)."""
     # (written out, as in _ext_hook: passed as **a_dict the arguments cost twice as much)
@@ -306,7 +306,7 @@ def _enum_member(enum_type: Any) -> Callable[[int], Any]:
     return member
 
 
-def decode(data: bytes) -> Any:
+def decode(data: bytes | memoryview) -> Any:
     """Decode one body; any malformation becomes :class:`ProtocolError`."""
     if len(data) > MAX_MESSAGE:
         raise ProtocolError("message too large")

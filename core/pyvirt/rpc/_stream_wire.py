@@ -32,6 +32,8 @@ MAX_DATA = MAX_MESSAGE - HEADER_SIZE
 _pack = _HEADER.pack
 
 
-def stream_message(proc: int, serial: int, kind: int, status: int, body: bytes) -> bytes:
+def stream_message(
+    proc: int, serial: int, kind: int, status: int, body: bytes | memoryview
+) -> bytes:
     """One stream message, encoded for the wire."""
     return encode_two(VERSION_FRAME, _pack(PROGRAM_REMOTE, 1, proc, kind, serial, status) + body)

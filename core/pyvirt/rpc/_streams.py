@@ -84,7 +84,7 @@ class RemoteStream(DriverStream):
         self.done = False
 
     # -- sending ----------------------------------------------------------------------------
-    def _send(self, kind: int, status: int, body: bytes) -> None:
+    def _send(self, kind: int, status: int, body: bytes | memoryview) -> None:
         if self.done:
             raise make_error(ErrorCode.INVALID_STREAM, ErrorDomain.STREAMS, "the stream is closed")
         self.channel.send_bytes(stream_message(self.proc, _OPEN_SERIAL, kind, status, body),
@@ -100,7 +100,7 @@ class RemoteStream(DriverStream):
         for frames in channel.take_queued():
             self._message(frames)
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | memoryview) -> None:
         if len(data) > MAX_DATA:
             raise make_error(ErrorCode.RPC, ErrorDomain.RPC,
                              f"Stream data too long to send ({len(data)} bytes needed, "

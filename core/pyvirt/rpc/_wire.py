@@ -21,7 +21,11 @@ from pyvirt.rpc._codec import MAX_MESSAGE, ProtocolError
 # without importing typing.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from typing import NamedTuple
+    from collections.abc import Sequence
+    from typing import NamedTuple, TypeVar
+
+    #: A frame as a decoder gives it: bytes, a view (a bulk decoder's large frame), either.
+    _F = TypeVar("_F", bytes, memoryview, bytes | memoryview)
 
     class _HeaderFields(NamedTuple):
         program: int
@@ -103,7 +107,7 @@ class Header(_HeaderFields):
 _tuple_new = tuple.__new__
 
 
-def unpack_header(data: bytes) -> Header:
+def unpack_header(data: bytes | memoryview) -> Header:
     """Decode and validate the header at the start of *data* (the body is not looked at)."""
     if len(data) < HEADER_SIZE:
         raise ProtocolError("message shorter than its header")
@@ -123,7 +127,7 @@ def message(header: Header, body: bytes) -> list[bytes]:
     return [VERSION_FRAME, header.pack() + body]
 
 
-def split_frames(frames: list[bytes]) -> tuple[Header, bytes]:
+def split_frames(frames: Sequence[_F]) -> tuple[Header, _F]:
     """Validate ``[VERSION_FRAME, header + body]`` (routing ids already removed)."""
     if len(frames) != 2:
         raise ProtocolError(f"expected 2 frames, got {len(frames)}")

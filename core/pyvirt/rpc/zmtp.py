@@ -7,6 +7,7 @@ build on these pieces, and so may anything else that talks to pyvirtd's sockets.
 from pyvirt.rpc._zmtp import (
     GREETING_SIZE,
     Decoder,
+    Frame,
     ZmtpError,
     command,
     encode_frames,
@@ -21,6 +22,7 @@ from pyvirt.rpc._zmtp import (
 __all__ = [
     "GREETING_SIZE",
     "Decoder",
+    "Frame",
     "ZmtpError",
     "command",
     "encode_frames",
