@@ -296,6 +296,49 @@ def test_a_reader_that_does_not_read_keeps_the_worker_memory_bounded(
     assert received >= 64 * MiB  # the stream goes on once the reader reads
 
 
+def _send_buffers(inode: int) -> tuple[int, int]:
+    """The send buffers (bytes, as ``ss -xm`` reports them) of the unix socket *inode* and
+    of its peer."""
+    import re
+    import shutil
+    import subprocess
+
+    if shutil.which("ss") is None:
+        pytest.skip("ss (iproute2) is not installed")
+    out = subprocess.run(["ss", "-xmH"], capture_output=True, text=True, check=True).stdout
+    found: dict[str, int] = {}
+    for line in out.splitlines():
+        fields = line.split()
+        size = re.search(r"tb(\d+)", line)
+        if size and len(fields) >= 8 and str(inode) in (fields[5], fields[7]):
+            found["ours" if fields[5] == str(inode) else "peer"] = int(size.group(1))
+    assert set(found) == {"ours", "peer"}, out
+    return found["ours"], found["peer"]
+
+
+@daemon_only
+@pytest.mark.parametrize("direction", ["upload", "download"])
+def test_a_streams_unix_socket_holds_several_pieces_each_way(
+    conn: pyvirt.Connection, pool: pyvirt.StoragePool, direction: str
+) -> None:
+    """Both ends of a stream's socket ask for STREAM_SEND_BUFFER: the unix default (208
+    KiB) holds less than one 256 KiB piece, and the two sides then took turns."""
+    from pyvirt.rpc import STREAM_SEND_BUFFER
+
+    wmem_max = int(Path("/proc/sys/net/core/wmem_max").read_text())
+    expected = 2 * min(STREAM_SEND_BUFFER, wmem_max)  # the kernel doubles what is asked
+    vol = _volume(pool, "buf.img", MiB)
+    stream = conn.new_stream()
+    if direction == "upload":
+        vol.upload(stream, 0, MiB)
+    else:
+        vol.download(stream, 0, MiB)
+    sock = stream._end.channel._sock  # type: ignore[attr-defined]
+    ours, worker = _send_buffers(os.fstat(sock.fileno()).st_ino)
+    assert (ours, worker) == (expected, expected)
+    stream.abort()
+
+
 @daemon_only
 def test_a_read_only_connection_can_neither_upload_nor_download(
     conn: pyvirt.Connection, pool: pyvirt.StoragePool

@@ -62,6 +62,7 @@ from pyvirt.rpc import (
     ADOPT_ANCILLARY_SIZE,
     ADOPTED,
     REFUSED,
+    STREAM_SEND_BUFFER,
     SpinGate,
     adoptable,
     received_fds,
@@ -597,12 +598,19 @@ class ZmtpServer:
 
     def bulk(self, ident: bytes) -> None:
         """*ident*'s connection carries bulk data (a stream): read it 1 MiB at a time, as 64
-        KiB reads would cost a poll and a decoder round per 64 KiB, and receive its large
-        frames in place (the decoder's bulk mode: a piece is never copied in user space)."""
+        KiB reads would cost a poll and a decoder round per 64 KiB, receive its large frames
+        in place (the decoder's bulk mode: a piece is never copied in user space), and give
+        a unix socket a send buffer that holds several pieces."""
         peer = self.peers.get(ident)
         if peer is not None:
             peer.recv_size = _BULK_RECV_SIZE
             peer.decoder.bulk = True
+            sock = peer.sock
+            if isinstance(sock, socket.socket) and sock.family == socket.AF_UNIX:
+                try:  # a download's pieces: see pyvirt.rpc._stream_wire.STREAM_SEND_BUFFER
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, STREAM_SEND_BUFFER)
+                except OSError:
+                    pass
 
     # -- writing ---------------------------------------------------------------------------
     def send(self, ident: bytes, data: bytes) -> bool:

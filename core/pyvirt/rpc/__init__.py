@@ -104,6 +104,7 @@ _LAZY: dict[str, str] = {
     "SpinGate": "pyvirt.rpc._spin_gate",
     "STREAM_CHUNK": "pyvirt.rpc._stream_wire",
     "STREAM_WINDOW": "pyvirt.rpc._stream_wire",
+    "STREAM_SEND_BUFFER": "pyvirt.rpc._stream_wire",
     "stream_message": "pyvirt.rpc._stream_wire",
     # an ssh helper's session handed to the worker (the worker's transport takes it)
     "ADOPT": "pyvirt.rpc._adopt",
@@ -138,6 +139,7 @@ __all__ += [
     "SpinGate",
     "STREAM_CHUNK",
     "STREAM_WINDOW",
+    "STREAM_SEND_BUFFER",
     "stream_message",
     "ADOPT",
     "ADOPTED",
@@ -165,7 +167,12 @@ if TYPE_CHECKING:
     from pyvirt.rpc._signatures import STREAM_OPENER_NUMBERS, Signature, signatures
     from pyvirt.rpc._spin_gate import SpinGate
     from pyvirt.rpc._ssh_helper import ssh_helper_main
-    from pyvirt.rpc._stream_wire import STREAM_CHUNK, STREAM_WINDOW, stream_message
+    from pyvirt.rpc._stream_wire import (
+        STREAM_CHUNK,
+        STREAM_SEND_BUFFER,
+        STREAM_WINDOW,
+        stream_message,
+    )
     from pyvirt.rpc._sync_client import RemoteConnection
     from pyvirt.rpc._target import Target, resolve
     from pyvirt.rpc._tls import (

@@ -446,6 +446,17 @@ class Channel:
         self._messages.clear()
         self._recv_timeout = 0.0
 
+    def widen_send_buffer(self, size: int) -> None:
+        """Ask for a send buffer of *size* bytes on a unix socket (a stream's: see
+        :data:`pyvirt.rpc._stream_wire.STREAM_SEND_BUFFER`); a TCP socket, a tunnel, or a
+        system that caps the size below it keep what they have."""
+        sock = self._sock
+        if isinstance(sock, socket.socket) and sock.family == socket.AF_UNIX:
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
+            except OSError:
+                pass
+
     def peer_certificate(self) -> bytes | None:
         """The DER form of the certificate the TLS peer showed (None without TLS)."""
         return None if self._tls is None else self._tls.obj.getpeercert(True)
