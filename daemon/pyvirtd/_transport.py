@@ -62,10 +62,10 @@ from pyvirt.rpc import (
     ADOPT_ANCILLARY_SIZE,
     ADOPTED,
     REFUSED,
-    STREAM_SEND_BUFFER,
     SpinGate,
     adoptable,
     received_fds,
+    widen_send_buffer,
 )
 from pyvirt.rpc.zmtp import Decoder, Frame, ZmtpError, command, greeting, handshake
 
@@ -605,12 +605,7 @@ class ZmtpServer:
         if peer is not None:
             peer.recv_size = _BULK_RECV_SIZE
             peer.decoder.bulk = True
-            sock = peer.sock
-            if isinstance(sock, socket.socket) and sock.family == socket.AF_UNIX:
-                try:  # a download's pieces: see pyvirt.rpc._stream_wire.STREAM_SEND_BUFFER
-                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, STREAM_SEND_BUFFER)
-                except OSError:
-                    pass
+            widen_send_buffer(peer.sock)  # a download's pieces
 
     # -- writing ---------------------------------------------------------------------------
     def send(self, ident: bytes, data: bytes) -> bool:

@@ -105,6 +105,7 @@ _LAZY: dict[str, str] = {
     "STREAM_CHUNK": "pyvirt.rpc._stream_wire",
     "STREAM_WINDOW": "pyvirt.rpc._stream_wire",
     "STREAM_SEND_BUFFER": "pyvirt.rpc._stream_wire",
+    "widen_send_buffer": "pyvirt.rpc._stream_wire",
     "stream_message": "pyvirt.rpc._stream_wire",
     # an ssh helper's session handed to the worker (the worker's transport takes it)
     "ADOPT": "pyvirt.rpc._adopt",
@@ -141,6 +142,7 @@ __all__ += [
     "STREAM_WINDOW",
     "STREAM_SEND_BUFFER",
     "stream_message",
+    "widen_send_buffer",
     "ADOPT",
     "ADOPTED",
     "ADOPT_ANCILLARY_SIZE",
@@ -172,6 +174,7 @@ if TYPE_CHECKING:
         STREAM_SEND_BUFFER,
         STREAM_WINDOW,
         stream_message,
+        widen_send_buffer,
     )
     from pyvirt.rpc._sync_client import RemoteConnection
     from pyvirt.rpc._target import Target, resolve

@@ -446,16 +446,12 @@ class Channel:
         self._messages.clear()
         self._recv_timeout = 0.0
 
-    def widen_send_buffer(self, size: int) -> None:
-        """Ask for a send buffer of *size* bytes on a unix socket (a stream's: see
-        :data:`pyvirt.rpc._stream_wire.STREAM_SEND_BUFFER`); a TCP socket, a tunnel, or a
-        system that caps the size below it keep what they have."""
-        sock = self._sock
-        if isinstance(sock, socket.socket) and sock.family == socket.AF_UNIX:
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, size)
-            except OSError:
-                pass
+    def carries_stream(self) -> None:
+        """This channel carries a stream: give its socket a send buffer for several pieces
+        (:func:`pyvirt.rpc._stream_wire.widen_send_buffer`)."""
+        from pyvirt.rpc._stream_wire import widen_send_buffer
+
+        widen_send_buffer(self._sock)
 
     def peer_certificate(self) -> bytes | None:
         """The DER form of the certificate the TLS peer showed (None without TLS)."""

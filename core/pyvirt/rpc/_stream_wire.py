@@ -19,20 +19,30 @@ from pyvirt.rpc._codec import MAX_MESSAGE
 from pyvirt.rpc._wire import _HEADER, HEADER_SIZE, PROGRAM_REMOTE, VERSION_FRAME
 from pyvirt.rpc._zmtp import encode_two
 
-__all__ = ["STREAM_CHUNK", "MAX_DATA", "STREAM_SEND_BUFFER", "STREAM_WINDOW", "stream_message"]
+__all__ = [
+    "STREAM_CHUNK",
+    "MAX_DATA",
+    "STREAM_SEND_BUFFER",
+    "STREAM_WINDOW",
+    "stream_message",
+    "widen_send_buffer",
+]
 
 #: The most data one STREAM message from the worker carries (libvirt's 256 KiB packet).
 STREAM_CHUNK = 256 * 1024
 #: Messages a reader grants at first and keeps in flight: with STREAM_CHUNK, 2 MiB per stream is the
 #: most a worker (or a client) ever queues for a reader that does not read.
 STREAM_WINDOW = 8
-#: The send buffer (SO_SNDBUF) each side asks for on a stream's unix socket; the kernel doubles
-#: it for its bookkeeping.  Why: a unix socket's default (wmem_default, 208 KiB) is less than
-#: one 256 KiB piece, so the sender slept and woke for every piece and the two sides took
-#: turns; measured with 1 GiB through pyvirtd, vol-upload went from 1.15-1.36 to 1.50-1.72
-#: GiB/s and a download to /dev/null from 1.0-1.2 to 1.9-2.1 GiB/s, each side's CPU lower.
-#: (TCP keeps its own autotuning: setting SO_SNDBUF would turn it off.)
+#: The send buffer each side asks for on a stream's unix socket (:func:`widen_send_buffer`);
+#: the kernel doubles it for its bookkeeping.  Why: a unix socket's default (wmem_default,
+#: 208 KiB) is less than one 256 KiB piece, so the sender slept and woke for every piece and
+#: the two sides took turns; measured with 1 GiB through pyvirtd, vol-upload went from
+#: 1.15-1.36 to 1.50-1.72 GiB/s and a download to /dev/null from 1.0-1.2 to 1.9-2.1 GiB/s,
+#: each side's CPU lower.
 STREAM_SEND_BUFFER = 1 << 20
+#: Linux's SO_SNDBUFFORCE (not in Python's socket module): SO_SNDBUF past net.core.wmem_max,
+#: for a process with CAP_NET_ADMIN.
+_SO_SNDBUFFORCE = 32
 #: The most data one message may carry: the message limit less the header.
 MAX_DATA = MAX_MESSAGE - HEADER_SIZE
 
@@ -44,3 +54,23 @@ def stream_message(
 ) -> bytes:
     """One stream message, encoded for the wire."""
     return encode_two(VERSION_FRAME, _pack(PROGRAM_REMOTE, 1, proc, kind, serial, status) + body)
+
+
+def widen_send_buffer(sock: object) -> None:
+    """Give a stream's unix socket a send buffer of :data:`STREAM_SEND_BUFFER`: forced where
+    the process may (root's daemon and clients: Debian's net.core.wmem_max, 208 KiB, would
+    cap it at 416 KiB, under two pieces), else as far as wmem_max allows.  Anything else (a
+    TCP socket, whose autotuning an explicit size would turn off; an ssh tunnel) is left as
+    it is."""
+    import socket
+    import sys
+
+    if not isinstance(sock, socket.socket) or sock.family != socket.AF_UNIX:
+        return
+    options = (_SO_SNDBUFFORCE, socket.SO_SNDBUF) if sys.platform == "linux" else (socket.SO_SNDBUF,)
+    for option in options:
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, option, STREAM_SEND_BUFFER)
+            return
+        except OSError:
+            continue

@@ -21,7 +21,7 @@ from pyvirt.rpc._codec import ProtocolError, decode, encode
 from pyvirt.rpc._procs import PROC_STREAM_ATTACH
 from pyvirt.rpc._session import CALL_TIMEOUT, OPEN_TIMEOUT, check_access
 from pyvirt.rpc._signatures import wire_signature
-from pyvirt.rpc._stream_wire import MAX_DATA, STREAM_SEND_BUFFER, stream_message
+from pyvirt.rpc._stream_wire import MAX_DATA, stream_message
 from pyvirt.rpc._stream_wire import STREAM_WINDOW as WINDOW
 from pyvirt.rpc._stub_support import checked
 from pyvirt.rpc._wire import PROGRAM_REMOTE, MessageType, Status, split_frames
@@ -64,7 +64,7 @@ def open_stream(
     try:
         if not channel.wait_connected(OPEN_TIMEOUT):
             raise lost(f"cannot reach the daemon at {endpoint}")
-        channel.widen_send_buffer(STREAM_SEND_BUFFER)
+        channel.carries_stream()
         _exchange(channel, PROGRAM_REMOTE, PROC_STREAM_ATTACH, 1, token, OPEN_TIMEOUT)
         _exchange(channel, PROGRAM_REMOTE, proc, _OPEN_SERIAL, args, CALL_TIMEOUT)
     except BaseException:
