@@ -105,6 +105,43 @@ def test_send_then_recv_round_trip_with_offset_and_length(
     stream.finish()
 
 
+def test_large_pieces_reach_the_caller_as_bytes_whatever_the_read_size(
+    conn: pyvirt.Connection, pool: pyvirt.StoragePool
+) -> None:
+    """Through pyvirtd a client receives a download's 256 KiB pieces in place (views of the
+    buffers they were received into); recv and recv_all still hand out bytes, and a piece
+    read in parts keeps its order."""
+    vol = _volume(pool, "views.img", 2 * MiB)
+    data = os.urandom(2 * MiB)
+    stream = conn.new_stream()
+    vol.upload(stream)
+    stream.send(data)
+    stream.finish()
+    for size in (100_000, 256 * 1024, 3 * MiB):
+        stream = conn.new_stream()
+        vol.download(stream)
+        got: list[bytes] = []
+        while piece := stream.recv(size):
+            assert type(piece) is bytes
+            got.append(piece)
+        stream.finish()
+        assert b"".join(got) == data
+    stream = conn.new_stream()
+    vol.download(stream)
+    end = stream._end  # type: ignore[attr-defined]
+    if type(end).__name__ == "RemoteStream":  # what the client's end gives Stream: a view
+        first = end.read(MiB, False)
+        assert isinstance(first, memoryview) and first == data[: len(first)]
+    stream.abort()
+    stream = conn.new_stream()
+    vol.download(stream)
+    handed: list[object] = []
+    stream.recv_all(lambda _s, piece: handed.append(piece))
+    stream.finish()
+    assert all(type(piece) is bytes for piece in handed)
+    assert b"".join(handed) == data  # type: ignore[arg-type]
+
+
 def test_send_all_and_recv_all_call_the_handlers(
     conn: pyvirt.Connection, pool: pyvirt.StoragePool
 ) -> None:

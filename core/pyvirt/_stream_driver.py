@@ -23,8 +23,10 @@ if TYPE_CHECKING:
 
 __all__ = ["BytesStream", "DriverStream", "FdStream", "FileStream", "Piece"]
 
-#: One piece of a stream: data (``b""``: the end) or the length of a hole.
-Piece = bytes | int
+#: One piece of a stream: data (``b""``: the end) or the length of a hole.  Data is bytes, or
+#: a view of the buffer a remote stream's piece was received into (pyvirt.rpc's client hands
+#: large pieces over uncopied); :class:`pyvirt.Stream` gives its callers bytes either way.
+Piece = bytes | memoryview | int
 
 
 class DriverStream:

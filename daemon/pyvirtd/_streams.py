@@ -177,7 +177,7 @@ class WorkerStreams:
             self.transport.unwatch(stream.end.fileno())
 
     # -- sending --------------------------------------------------------------------------
-    def _send(self, stream: _Active, kind: int, status: int, body: bytes) -> None:
+    def _send(self, stream: _Active, kind: int, status: int, body: bytes | memoryview) -> None:
         data = stream_message(stream.proc, stream.serial, kind, status, body)
         if not self.transport.send(stream.ident, data):
             raise make_error(ErrorCode.RPC, ErrorDomain.RPC, "the client of the stream is gone")

@@ -44,6 +44,7 @@ from pyvirt.rpc._wire import (
 )
 from pyvirt.rpc._zmtp import (
     Decoder,
+    Frame,
     ZmtpError,
     encode_frames,
     encode_two,
@@ -54,6 +55,7 @@ from pyvirt.rpc._zmtp import (
 # Not typing.TYPE_CHECKING: the client imports this module on every remote pyvirsh run.
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
     from pyvirt.rpc._tls import TlsClient, TlsStream
@@ -148,7 +150,7 @@ def timed_out() -> VirtError:
     return make_error(ErrorCode.OPERATION_TIMEOUT, ErrorDomain.RPC, "no reply from the daemon")
 
 
-def reply_value(status: int, body: bytes) -> Any:
+def reply_value(status: int, body: bytes | memoryview) -> Any:
     """The result a REPLY carries, or raise the error it carries (VirtError rebuilt from its
     fields) or a clear VIR_ERR_RPC when the body is malformed."""
     try:
@@ -168,7 +170,7 @@ _PROC_NOTICE = 2
 _EVENT = int(MessageType.EVENT)
 
 
-def farewell_of(frames: list[bytes]) -> dict[str, Any] | None:
+def farewell_of(frames: Sequence[Frame]) -> dict[str, Any] | None:
     """The error fields of a NOTICE with which the daemon closes this client; None for any
     other message.  A client so closed reports that error from then on and never reconnects,
     as libvirt's client does once its socket is closed by the daemon."""
@@ -313,7 +315,7 @@ class Channel:
         self.farewell: dict[str, Any] | None = None
         self._sock: socket.socket | None = None
         self._decoder = Decoder(b"DEALER")
-        self._messages: deque[list[bytes]] = deque()
+        self._messages: deque[list[Frame]] = deque()
         self._poller = select.poll()
         self._recv_timeout = 0.0  # the socket's SO_RCVTIMEO (0: none set)
         #: Bytes one read takes (a stream's channel reads more: see pyvirt.rpc._streams).
@@ -424,7 +426,7 @@ class Channel:
             if not data:
                 return not self._tls.closed
         try:
-            self._messages.extend(self._decoder.feed(data))
+            self._messages.extend(self._decoder.feed_frames(data))
         except ZmtpError as exc:
             self.dead = True
             if self._tls is not None and DN_REFUSED_TEXT in str(exc):
@@ -448,10 +450,12 @@ class Channel:
 
     def carries_stream(self) -> None:
         """This channel carries a stream: give its socket a send buffer for several pieces
-        (:func:`pyvirt.rpc._stream_wire.widen_send_buffer`)."""
+        (:func:`pyvirt.rpc._stream_wire.widen_send_buffer`), and receive its large pieces in
+        place (the decoder's bulk mode; docs/protocol.md, "Receiving in place")."""
         from pyvirt.rpc._stream_wire import widen_send_buffer
 
         widen_send_buffer(self._sock)
+        self._decoder.bulk = True
 
     def peer_certificate(self) -> bytes | None:
         """The DER form of the certificate the TLS peer showed (None without TLS)."""
@@ -486,7 +490,7 @@ class Channel:
                     break
         return self.farewell
 
-    def take_queued(self) -> list[list[bytes]]:
+    def take_queued(self) -> list[list[Frame]]:
         """The messages read but not yet received, taken out of the queue (a stream looks
         at them between its sends)."""
         messages = list(self._messages)
@@ -590,12 +594,25 @@ class Channel:
         """One ``recv`` of what is there, without waiting, into the queue."""
         assert self._sock is not None
         try:
-            data = self._sock.recv(self.recv_size, socket.MSG_DONTWAIT)
+            self._receive(self._sock, socket.MSG_DONTWAIT, reply)
         except BlockingIOError:
             return
         except OSError:
-            data = b""
-        self._take(data, reply)
+            self._take(b"", reply)
+
+    def _receive(self, sock: socket.socket, flags: int = 0, reply: bool = True) -> None:
+        """One receive into the queue (raising as ``recv`` does): the rest of a large frame
+        straight into its buffer when the decoder holds one half-received (bulk mode), else
+        a ``recv`` of up to :attr:`recv_size` for :meth:`_take`."""
+        view = self._decoder.bulk_view() if self._tls is None else None
+        if view is None:
+            self._take(sock.recv(self.recv_size, flags), reply)
+            return
+        count = sock.recv_into(view, 0, flags)
+        if count:
+            self._messages.extend(self._decoder.bulk_filled(count))
+        else:
+            self._take(b"", reply)
 
     def _take(self, data: bytes, reply: bool = True) -> None:
         """Queue the messages *data* completes; no data (the end of the stream) marks the peer
@@ -614,7 +631,7 @@ class Channel:
                     self._gone()
                 return
         try:
-            self._messages.extend(self._decoder.feed(data))
+            self._messages.extend(self._decoder.feed_frames(data))
         except ZmtpError as exc:
             self._gone()
             raise lost(f"protocol error from {self.endpoint}: {exc}") from None
@@ -633,15 +650,14 @@ class Channel:
         end = start + self._spin_window
         while True:
             try:
-                data = sock.recv(self.recv_size, socket.MSG_DONTWAIT)
+                self._receive(sock, socket.MSG_DONTWAIT)
             except BlockingIOError:
                 if time.perf_counter() < end:
                     _yield()
                     continue
                 return False
             except OSError:
-                data = b""
-            self._take(data)
+                self._take(b"")
             if self._messages:
                 self._spin_backoff = 1
                 if self._spin_window > _SPIN:
@@ -674,7 +690,7 @@ class Channel:
         self._spin_skip = self._spin_backoff
         self._spin_backoff = min(self._spin_backoff * 2, _SPIN_BACKOFF_MAX)
 
-    def recv(self, timeout: float) -> list[bytes]:
+    def recv(self, timeout: float) -> list[Frame]:
         """The next message; raise if the peer goes away or nothing comes in *timeout*.
 
         The wait is a blocking ``recv`` bounded by the socket's ``SO_RCVTIMEO``: one system
@@ -710,7 +726,7 @@ class Channel:
         finally:
             _waiting.discard(self)
 
-    def listen(self, timeout: float) -> list[bytes]:
+    def listen(self, timeout: float) -> list[Frame]:
         """:meth:`recv` for a thread that only listens (an event channel): it sleeps at once
         and never counts as a call waiting for its reply, so a subscription does not keep the
         process's calls from polling for theirs (see _waiting)."""
@@ -728,7 +744,7 @@ class Channel:
         if not self.wait_connected(timeout):
             raise timed_out()
 
-    def _wait(self, sock: socket.socket, timeout: float) -> list[bytes]:
+    def _wait(self, sock: socket.socket, timeout: float) -> list[Frame]:
         """The next message, sleeping in ``recv`` until it comes (see :meth:`recv`)."""
         messages = self._messages
         deadline = time.monotonic() + timeout
@@ -737,7 +753,7 @@ class Channel:
             if remaining != self._recv_timeout:
                 self._set_recv_timeout(remaining)
             try:
-                self._take(sock.recv(self.recv_size))
+                self._receive(sock)
             except BlockingIOError:
                 pass  # SO_RCVTIMEO ran out
             except OSError:
@@ -761,7 +777,7 @@ class Channel:
     def ping(self) -> None:
         self.send_bytes(_PING)
 
-    def recv_alive(self, timeout: float, keepalive: Keepalive, missed: int = 0) -> list[bytes]:
+    def recv_alive(self, timeout: float, keepalive: Keepalive, missed: int = 0) -> list[Frame]:
         """:meth:`recv`, pinging the peer after each *interval* of silence: after *count*
         unanswered pings, mark the channel unresponsive and raise the keepalive error."""
         if keepalive is None:

@@ -29,6 +29,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Sequence
 
 from pyvirt._errors import VirtError
 from pyvirt.rpc._adopt import MAX_PENDING, offer_stdio
@@ -44,7 +45,7 @@ from pyvirt.rpc._wire import (
     MessageType,
     split_frames,
 )
-from pyvirt.rpc._zmtp import Decoder, ZmtpError, encode_frames, handshake
+from pyvirt.rpc._zmtp import Decoder, Frame, ZmtpError, encode_frames, handshake
 
 __all__ = ["ssh_helper_main"]
 
@@ -95,7 +96,7 @@ class _Client:
                 self.decoder.replies = b""
         return self.queued.pop(0)
 
-    def send(self, frames: list[bytes]) -> None:
+    def send(self, frames: Sequence[Frame]) -> None:
         _write_all(_STDOUT, encode_frames(frames))
 
 
@@ -111,7 +112,7 @@ def _is_route(frames: list[bytes]) -> bool:
     )
 
 
-def _route_endpoint(frames: list[bytes]) -> str | None:
+def _route_endpoint(frames: list[Frame]) -> str | None:
     """The worker endpoint in a ROUTE reply; None for an error reply (the client gets it)."""
     try:
         header, body = split_frames(frames)
@@ -123,7 +124,7 @@ def _route_endpoint(frames: list[bytes]) -> str | None:
     return None
 
 
-def _ask(control: Channel, frames: list[bytes]) -> list[bytes]:
+def _ask(control: Channel, frames: list[bytes]) -> list[Frame]:
     """Send a ROUTE to the daemon; its reply."""
     wanted = split_frames(frames)[0].serial
     control.send(frames, OPEN_TIMEOUT)

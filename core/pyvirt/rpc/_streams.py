@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 
     from pyvirt._stream_driver import Piece
     from pyvirt.rpc._tls import TlsClient
+    from pyvirt.rpc._zmtp import Frame
 
 __all__ = ["RemoteStream", "console_fd", "open_stream"]
 
@@ -114,7 +115,7 @@ class RemoteStream(DriverStream):
         self._send(_HOLE, Status.CONTINUE, encode([length, 0]))
 
     # -- receiving --------------------------------------------------------------------------
-    def _message(self, frames: list[bytes]) -> Piece | None:
+    def _message(self, frames: list[Frame]) -> Piece | None:
         """What a message from the worker means: a piece, or None (nothing for the reader);
         a failure is raised."""
         try:

@@ -43,7 +43,7 @@ from pyvirt.rpc._wire import (
     Status,
     split_frames,
 )
-from pyvirt.rpc._zmtp import encode_two
+from pyvirt.rpc._zmtp import Frame, encode_two
 
 # Not typing.TYPE_CHECKING: the client imports this module on every remote pyvirsh run.
 TYPE_CHECKING = False
@@ -359,7 +359,7 @@ def _detach_events(channel: Channel) -> None:
     channel.close()
 
 
-def _event_from(frames: list[bytes]) -> ObjectEvent | None:
+def _event_from(frames: list[Frame]) -> ObjectEvent | None:
     """The lifecycle event a message carries; None for anything else (or a malformed one)."""
     try:
         header, body = split_frames(frames)

@@ -24,6 +24,7 @@ from pyvirt.rpc._codec import MAX_MESSAGE
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from collections.abc import Sequence
     from typing import Any
 
 _SIGNATURE = b"\xff" + b"\x00" * 8 + b"\x7f"
@@ -80,10 +81,10 @@ def handshake(socket_type: bytes, as_server: bool) -> bytes:
     return greeting(as_server) + ready(socket_type)
 
 
-def encode_frames(frames: list[bytes]) -> bytes:
+def encode_frames(frames: Sequence[Frame]) -> bytes:
     """One message of *frames* as bytes on the wire."""
     last = len(frames) - 1
-    parts = []
+    parts: list[Frame] = []
     for index, frame in enumerate(frames):
         size = len(frame)
         if size < 256:
