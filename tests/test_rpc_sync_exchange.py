@@ -301,3 +301,65 @@ def test_the_gil_keeping_send_reports_a_full_buffer_and_a_gone_peer_as_socket_se
     finally:
         mine.close()
         theirs.close()
+
+
+@pytest.mark.parametrize(
+    ("sizes", "sent", "left"),
+    [
+        ([3, 5], 0, [b"abc", b"defgh"]),
+        ([3, 5], 2, [b"c", b"defgh"]),
+        ([3, 5], 3, [b"defgh"]),
+        ([3, 5], 7, [b"h"]),
+        ([3, 5], 8, []),
+        ([0, 4], 0, [b"abcd"]),  # an empty part is dropped
+    ],
+)
+def test_what_is_left_of_a_gathered_message_after_a_partial_send(sizes, sent, left):
+    from pyvirt.rpc._channel import _unsent
+
+    data, parts = b"abcdefgh", []
+    for size in sizes:
+        parts.append(memoryview(data[:size]))
+        data = data[size:]
+    assert [bytes(part) for part in _unsent(parts, sent)] == left
+
+
+def test_a_piece_sent_apart_from_its_header_arrives_as_one_message_through_a_slow_reader(
+    tmp_path,
+):
+    """Channel.send_gathered: the header and a piece several times the socket's buffer go out
+    with sendmsg, what the peer does not take at once is finished from the unsent parts,
+    and the peer decodes one message equal to the joined one."""
+    from pyvirt.rpc._stream_wire import stream_message, stream_message_head
+
+    piece = bytes(range(256)) * 2400  # 600 KiB
+    path = str(tmp_path / "slow")
+    server = socket.socket(socket.AF_UNIX)
+    server.bind(path)
+    server.listen(1)
+    got: list[list[bytes]] = []
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        conn.settimeout(5)
+        conn.sendall(handshake(b"ROUTER", True))
+        decoder = Decoder(b"ROUTER")
+        while not got:
+            threading.Event().wait(0.001)  # a slow reader: the sender's buffer fills
+            got.extend(decoder.feed(conn.recv(8192)))
+        conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    channel = Channel(f"ipc://{path}")
+    try:
+        channel.connect()
+        assert channel.wait_connected(5)
+        channel._sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16384)  # type: ignore[union-attr]
+        head = stream_message_head(209, 2, 3, 2, len(piece))
+        channel.send_gathered(head, memoryview(piece), 10.0)
+        thread.join(10)
+    finally:
+        channel.close()
+        server.close()
+    assert encode_frames(got[0]) == stream_message(209, 2, 3, 2, piece)

@@ -139,6 +139,16 @@ _PING = encode_two(
 Keepalive = tuple[int, int] | None
 
 
+def _unsent(parts: list[memoryview], sent: int) -> list[memoryview]:
+    """What of *parts* is left once *sent* bytes of them went out."""
+    while parts and sent >= len(parts[0]):
+        sent -= len(parts[0])
+        parts = parts[1:]
+    if parts and sent:
+        parts = [parts[0][sent:], *parts[1:]]
+    return parts
+
+
 def lost(detail: str) -> VirtError:
     return make_error(ErrorCode.RPC, ErrorDomain.RPC, detail)
 
@@ -540,12 +550,32 @@ class Channel:
                 raise LinkGone(error) from None
             raise error from None
         if sent != len(data):
-            self._send_rest(memoryview(data)[sent:], timeout)
+            self._send_rest([memoryview(data)[sent:]], timeout)
 
-    def _send_rest(self, rest: memoryview, timeout: float) -> None:
-        """Finish a partly sent message, reading meanwhile so that a peer busy writing to us
-        is not deadlocked against our write.  ZMTP PONGs wait until the message is out: bytes
-        in the middle of a message would corrupt the stream."""
+    def send_gathered(self, head: bytes, body: bytes | memoryview, timeout: float) -> None:
+        """:meth:`send_bytes` of ``head + body`` without joining them: one ``sendmsg`` takes
+        both, so a stream's piece goes from the caller's buffer to the socket uncopied (it
+        was copied twice, into the message and into its frame).  TLS joins them: a record is
+        encrypted whole."""
+        sock = self._sock
+        if self._tls is not None or sock is None or not self.connected:
+            self.send_bytes(head + body, timeout)
+            return
+        try:
+            sent = sock.sendmsg([head, body], (), _SEND_FLAGS)
+        except BlockingIOError:
+            sent = 0
+        except OSError:
+            self._gone()
+            raise lost("the connection to the daemon was lost") from None
+        if sent < len(head) + len(body):
+            self._send_rest(_unsent([memoryview(head), memoryview(body)], sent), timeout)
+
+    def _send_rest(self, rest: list[memoryview], timeout: float) -> None:
+        """Finish a partly sent message (the unsent parts of its buffers), reading meanwhile
+        so that a peer busy writing to us is not deadlocked against our write.  ZMTP PONGs
+        wait until the message is out: bytes in the middle of a message would corrupt the
+        stream."""
         assert self._sock is not None
         sock = self._sock
         poller = select.poll()
@@ -564,7 +594,11 @@ class Channel:
                         raise lost("the connection to the daemon was lost")
                 if events & select.POLLOUT:
                     try:
-                        rest = rest[sock.send(rest, _SEND_FLAGS) :]
+                        if len(rest) == 1:
+                            sent = sock.send(rest[0], _SEND_FLAGS)
+                        else:
+                            sent = sock.sendmsg(rest, (), _SEND_FLAGS)
+                        rest = _unsent(rest, sent)
                     except BlockingIOError:
                         pass
                     except OSError:
@@ -587,7 +621,7 @@ class Channel:
             except OSError:
                 return  # a dead peer shows at the next read
             if sent != len(replies):
-                self._send_rest(memoryview(replies)[sent:], 5.0)
+                self._send_rest([memoryview(replies)[sent:]], 5.0)
 
     # -- receiving -------------------------------------------------------------------------
     def _read(self, reply: bool = True) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pyvirt.rpc._codec import MAX_MESSAGE
 from pyvirt.rpc._wire import _HEADER, HEADER_SIZE, PROGRAM_REMOTE, VERSION_FRAME
-from pyvirt.rpc._zmtp import encode_two
+from pyvirt.rpc._zmtp import encode_two, two_frame_prefix
 
 __all__ = [
     "STREAM_CHUNK",
@@ -47,6 +47,14 @@ _SO_SNDBUFFORCE = 32
 MAX_DATA = MAX_MESSAGE - HEADER_SIZE
 
 _pack = _HEADER.pack
+
+
+def stream_message_head(proc: int, serial: int, kind: int, status: int, size: int) -> bytes:
+    """The bytes of a stream message that come before its *size* bytes of data, for a sender
+    that sends the two apart (:meth:`pyvirt.rpc._channel.Channel.send_gathered`)."""
+    return two_frame_prefix(VERSION_FRAME, HEADER_SIZE + size) + _pack(
+        PROGRAM_REMOTE, 1, proc, kind, serial, status
+    )
 
 
 def stream_message(
