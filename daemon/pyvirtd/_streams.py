@@ -33,6 +33,7 @@ from typing import Any
 from pyvirt import ErrorCode, ErrorDomain, VirtError, make_error
 from pyvirt.driver import BytesStream, DriverStream, FdStream
 from pyvirt.rpc import (
+    GATHER_FROM,
     STREAM_CHUNK,
     STREAM_WINDOW,
     MessageType,
@@ -41,6 +42,7 @@ from pyvirt.rpc import (
     decode,
     encode,
     stream_message,
+    stream_message_head,
 )
 from pyvirt.rpc.zmtp import Frame
 
@@ -178,8 +180,14 @@ class WorkerStreams:
 
     # -- sending --------------------------------------------------------------------------
     def _send(self, stream: _Active, kind: int, status: int, body: bytes | memoryview) -> None:
-        data = stream_message(stream.proc, stream.serial, kind, status, body)
-        if not self.transport.send(stream.ident, data):
+        if len(body) >= GATHER_FROM:  # a piece: queued apart from its header, not copied
+            head = stream_message_head(stream.proc, stream.serial, kind, status, len(body))
+            sent = self.transport.send(stream.ident, head, body)
+        else:
+            sent = self.transport.send(
+                stream.ident, stream_message(stream.proc, stream.serial, kind, status, body)
+            )
+        if not sent:
             raise make_error(ErrorCode.RPC, ErrorDomain.RPC, "the client of the stream is gone")
 
     def _end(self, stream: _Active) -> None:

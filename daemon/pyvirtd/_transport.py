@@ -608,21 +608,26 @@ class ZmtpServer:
             widen_send_buffer(peer.sock)  # a download's pieces
 
     # -- writing ---------------------------------------------------------------------------
-    def send(self, ident: bytes, data: bytes) -> bool:
-        """Queue one encoded message for *ident*; False if the peer is gone or not reading."""
+    def send(self, ident: bytes, data: bytes, rest: bytes | memoryview = b"") -> bool:
+        """Queue one encoded message for *ident*: *data*, followed on the wire by *rest* (a
+        stream's piece after its header: the two are gathered by the flush, never joined);
+        False if the peer is gone or not reading."""
         peer = self.peers.get(ident)
         if peer is None:
             return False
+        size = len(data) + len(rest)
         if peer.waiting and (
-            peer.backlog >= MAX_BACKLOG or peer.backlog_bytes + len(data) > MAX_BACKLOG_BYTES
+            peer.backlog >= MAX_BACKLOG or peer.backlog_bytes + size > MAX_BACKLOG_BYTES
         ):
             if not peer.dropping:
                 peer.dropping = True
                 self.on_overflow(peer.kind, ident)
             return False
         peer.out.append(data)
+        if rest:
+            peer.out.append(rest)
         peer.backlog += 1
-        peer.backlog_bytes += len(data)
+        peer.backlog_bytes += size
         if self._batching:
             self._dirty.add(peer)
         elif not peer.waiting:

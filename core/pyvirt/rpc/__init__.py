@@ -103,10 +103,12 @@ _LAZY: dict[str, str] = {
     # pyvirtd's loop polls before sleeping as the client does: only while a core is idle
     "SpinGate": "pyvirt.rpc._spin_gate",
     "STREAM_CHUNK": "pyvirt.rpc._stream_wire",
+    "GATHER_FROM": "pyvirt.rpc._stream_wire",
     "STREAM_WINDOW": "pyvirt.rpc._stream_wire",
     "STREAM_SEND_BUFFER": "pyvirt.rpc._stream_wire",
     "widen_send_buffer": "pyvirt.rpc._stream_wire",
     "stream_message": "pyvirt.rpc._stream_wire",
+    "stream_message_head": "pyvirt.rpc._stream_wire",
     # an ssh helper's session handed to the worker (the worker's transport takes it)
     "ADOPT": "pyvirt.rpc._adopt",
     "ADOPTED": "pyvirt.rpc._adopt",
@@ -139,9 +141,11 @@ __all__ += [
     "STREAM_OPENER_NUMBERS",
     "SpinGate",
     "STREAM_CHUNK",
+    "GATHER_FROM",
     "STREAM_WINDOW",
     "STREAM_SEND_BUFFER",
     "stream_message",
+    "stream_message_head",
     "widen_send_buffer",
     "ADOPT",
     "ADOPTED",
@@ -170,10 +174,12 @@ if TYPE_CHECKING:
     from pyvirt.rpc._spin_gate import SpinGate
     from pyvirt.rpc._ssh_helper import ssh_helper_main
     from pyvirt.rpc._stream_wire import (
+        GATHER_FROM,
         STREAM_CHUNK,
         STREAM_SEND_BUFFER,
         STREAM_WINDOW,
         stream_message,
+        stream_message_head,
         widen_send_buffer,
     )
     from pyvirt.rpc._sync_client import RemoteConnection

@@ -20,11 +20,13 @@ from pyvirt.rpc._wire import _HEADER, HEADER_SIZE, PROGRAM_REMOTE, VERSION_FRAME
 from pyvirt.rpc._zmtp import encode_two, two_frame_prefix
 
 __all__ = [
+    "GATHER_FROM",
     "STREAM_CHUNK",
     "MAX_DATA",
     "STREAM_SEND_BUFFER",
     "STREAM_WINDOW",
     "stream_message",
+    "stream_message_head",
     "widen_send_buffer",
 ]
 
@@ -43,6 +45,10 @@ STREAM_SEND_BUFFER = 1 << 20
 #: Linux's SO_SNDBUFFORCE (not in Python's socket module): SO_SNDBUF past net.core.wmem_max,
 #: for a process with CAP_NET_ADMIN.
 _SO_SNDBUFFORCE = 32
+#: Data of this size or more is sent apart from its message's header (one sendmsg of both,
+#: never joined: a 256 KiB piece was copied twice, into the message and into its frame);
+#: smaller data is cheaper to join than to gather.
+GATHER_FROM = 16 * 1024
 #: The most data one message may carry: the message limit less the header.
 MAX_DATA = MAX_MESSAGE - HEADER_SIZE
 

@@ -21,7 +21,7 @@ from pyvirt.rpc._codec import ProtocolError, decode, encode
 from pyvirt.rpc._procs import PROC_STREAM_ATTACH
 from pyvirt.rpc._session import CALL_TIMEOUT, OPEN_TIMEOUT, check_access
 from pyvirt.rpc._signatures import wire_signature
-from pyvirt.rpc._stream_wire import MAX_DATA, stream_message, stream_message_head
+from pyvirt.rpc._stream_wire import GATHER_FROM, MAX_DATA, stream_message, stream_message_head
 from pyvirt.rpc._stream_wire import STREAM_WINDOW as WINDOW
 from pyvirt.rpc._stub_support import checked
 from pyvirt.rpc._wire import PROGRAM_REMOTE, MessageType, Status, split_frames
@@ -40,9 +40,6 @@ _STREAM, _HOLE, _CREDIT = MessageType.STREAM, MessageType.STREAM_HOLE, MessageTy
 _OPEN_SERIAL = 2  # the attach call is serial 1 on the stream's socket
 #: A stream's channel reads up to this much at a time (a call's reads stay at 64 KiB).
 _BULK_RECV_SIZE = 1 << 20
-#: Data of this size or more is sent apart from its message's header (Channel.send_gathered);
-#: smaller data is cheaper to join than to gather.
-_GATHER_FROM = 16 * 1024
 #: How long abort waits for the worker to confirm (it aborts anyway when the socket closes).
 _ABORT_WAIT = 5.0
 
@@ -92,7 +89,7 @@ class RemoteStream(DriverStream):
     def _send(self, kind: int, status: int, body: bytes | memoryview) -> None:
         if self.done:
             raise make_error(ErrorCode.INVALID_STREAM, ErrorDomain.STREAMS, "the stream is closed")
-        if len(body) >= _GATHER_FROM:  # a piece: never joined to its header
+        if len(body) >= GATHER_FROM:  # a piece: never joined to its header
             head = stream_message_head(self.proc, _OPEN_SERIAL, kind, status, len(body))
             self.channel.send_gathered(head, body, CALL_TIMEOUT)
             return
