@@ -58,7 +58,7 @@ def _qemu_img(*args: str) -> None:
 def images() -> Iterator[Path]:
     """Images libvirtd's QEMU (user libvirt-qemu) may read too: ``disk.qcow2`` over
     ``base.qcow2``, and ``off.qcow2`` for the guest that stays shut off."""
-    with tempfile.TemporaryDirectory(prefix="pyvirt-dstats-", dir="/var/lib/libvirt/images") as d:
+    with tempfile.TemporaryDirectory(prefix="pyvirt-dstats-", dir="/tmp") as d:
         os.chmod(d, 0o777)
         _qemu_img("create", "-q", "-f", "qcow2", f"{d}/base.qcow2", "32M")
         _qemu_img("create", "-q", "-f", "qcow2", "-b", f"{d}/base.qcow2", "-F", "qcow2",

@@ -49,8 +49,9 @@ LAST_CPU = str((os.cpu_count() or 1) - 1)
 
 @pytest.fixture
 def image_dir() -> Iterator[Path]:
-    """A directory libvirtd's QEMU (user libvirt-qemu) may read, with one small image."""
-    with tempfile.TemporaryDirectory(prefix="pyvirt-stats-", dir="/var/lib/libvirt/images") as d:
+    """A directory libvirtd's QEMU (user libvirt-qemu) may read, with one small image (in
+    /tmp, open to all: /var/lib/libvirt/images exists only where libvirt-daemon-system is)."""
+    with tempfile.TemporaryDirectory(prefix="pyvirt-stats-", dir="/tmp") as d:
         os.chmod(d, 0o777)
         assert QEMU_IMG is not None
         subprocess.run([QEMU_IMG, "create", "-q", "-f", "qcow2", f"{d}/disk.qcow2", "64M"],
