@@ -105,12 +105,12 @@ def test_send_then_recv_round_trip_with_offset_and_length(
     stream.finish()
 
 
-def test_large_pieces_reach_the_caller_as_bytes_whatever_the_read_size(
+def test_large_pieces_reach_the_caller_as_bytes_unless_views_are_asked_for(
     conn: pyvirt.Connection, pool: pyvirt.StoragePool
 ) -> None:
     """Through pyvirtd a client receives a download's 256 KiB pieces in place (views of the
     buffers they were received into); recv and recv_all still hand out bytes, and a piece
-    read in parts keeps its order."""
+    read in parts keeps its order; recv_all(views=True) hands the views over uncopied."""
     vol = _volume(pool, "views.img", 2 * MiB)
     data = os.urandom(2 * MiB)
     stream = conn.new_stream()
@@ -140,6 +140,18 @@ def test_large_pieces_reach_the_caller_as_bytes_whatever_the_read_size(
     stream.finish()
     assert all(type(piece) is bytes for piece in handed)
     assert b"".join(handed) == data  # type: ignore[arg-type]
+    for sparse in (False, True):  # views=True: pieces as received, views through pyvirtd
+        stream = conn.new_stream()
+        vol.download(stream, 0, 0, 1 if sparse else 0)
+        handed = []
+        if sparse:
+            stream.sparse_recv_all(lambda _s, p: handed.append(p), lambda _s, n: None, views=True)
+        else:
+            stream.recv_all(lambda _s, piece: handed.append(piece), views=True)
+        stream.finish()
+        kinds = {type(piece) for piece in handed}
+        assert kinds == ({memoryview} if type(end).__name__ == "RemoteStream" else {bytes})
+        assert b"".join(handed) == data  # type: ignore[arg-type]
 
 
 def test_send_all_and_recv_all_call_the_handlers(

@@ -152,6 +152,13 @@ class Stream:
         """virStreamRecvFlags: up to *nbytes* bytes (``b""`` at the end).  With
         ``STOP_AT_HOLE``, a hole answers :attr:`StreamRecvStatus.HOLE` (its length from
         :meth:`recv_hole`); without it a hole reads as zeros."""
+        got = self._recv_view(nbytes, flags)
+        # A remote stream's large piece is a view of the buffer it was received into: one
+        # copy here, where receiving it used to cost three (docs/protocol.md, "Streams").
+        return bytes(got) if type(got) is memoryview else got
+
+    def _recv_view(self, nbytes: int, flags: int) -> bytes | memoryview | StreamRecvStatus:
+        """:meth:`recv`, a remote stream's large piece left a view (not copied)."""
         if check_c_long_long(nbytes, "nbytes", "virStreamRecv") < 0:
             raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.STREAMS,
                              "nbytes in virStreamRecv must be >= 0")  # fmt: skip
@@ -170,10 +177,8 @@ class Stream:
         assert isinstance(piece, (bytes, memoryview))
         if len(piece) > nbytes:
             self._pending = piece[nbytes:]
-            piece = piece[:nbytes]
-        # A remote stream's large piece is a view of the buffer it was received into: one
-        # copy here, where receiving it used to cost three (docs/protocol.md, "Streams").
-        return piece if type(piece) is bytes else bytes(piece)
+            return piece[:nbytes]
+        return piece
 
     def recv_hole(self, flags: int = 0) -> int:
         """virStreamRecvHole: the length of the hole the stream is at (after recv answered
@@ -186,14 +191,19 @@ class Stream:
         self._pending = None
         return pending
 
-    def recv_all(self, handler: Callable[[Stream, bytes], object]) -> None:
+    def recv_all(self, handler: Callable[[Stream, bytes], object], *, views: bool = False) -> None:
         """virStreamRecvAll: call *handler(stream, data)* with every piece (holes as zeros)
-        until the end.  A failure aborts the stream; on success the caller finishes it."""
+        until the end.  A failure aborts the stream; on success the caller finishes it.
+
+        *views* (pyvirt's own): a piece received from pyvirtd may be handed over as a
+        ``memoryview`` of the buffer it arrived in instead of being copied into ``bytes``,
+        for a handler that only writes it out (``os.write`` and the like take either)."""
         self._blocking_only("virStreamRecvAll", "sinks")
+        recv = self._recv_view if views else self.recv
         try:
-            while data := self.recv(CHUNK):
-                assert isinstance(data, bytes)
-                handler(self, data)
+            while data := recv(CHUNK, 0):
+                assert isinstance(data, (bytes, memoryview))
+                handler(self, data)  # type: ignore[arg-type]  # a view only when asked for
         except BaseException:
             self._abort_quietly()
             raise
@@ -202,20 +212,24 @@ class Stream:
         self,
         handler: Callable[[Stream, bytes], object],
         hole_handler: Callable[[Stream, int], object],
+        *,
+        views: bool = False,
     ) -> None:
         """virStreamSparseRecvAll: data to *handler(stream, data)*, holes to
-        *hole_handler(stream, length)*, until the end; the caller then finishes the stream."""
+        *hole_handler(stream, length)*, until the end; the caller then finishes the stream.
+        *views*: as :meth:`recv_all`'s."""
         self._blocking_only("virStreamSparseRecvAll", "sinks")
+        recv = self._recv_view if views else self.recv
         try:
             while True:
-                data = self.recv(CHUNK, StreamRecvFlags.STOP_AT_HOLE)
+                data = recv(CHUNK, StreamRecvFlags.STOP_AT_HOLE)
                 if data == StreamRecvStatus.HOLE:
                     hole_handler(self, self.recv_hole())
                     continue
                 if not data:
                     break
-                assert isinstance(data, bytes)
-                handler(self, data)
+                assert isinstance(data, (bytes, memoryview))
+                handler(self, data)  # type: ignore[arg-type]  # a view only when asked for
         except BaseException:
             self._abort_quietly()
             raise

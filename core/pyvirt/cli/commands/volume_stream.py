@@ -198,7 +198,7 @@ def _download(
     behind = WriteBehind(fd, "vol-download")
     at = 0  # where the next piece goes: the file was created or truncated
 
-    def write(_s: Any, data: bytes) -> None:
+    def write(_s: Any, data: bytes | memoryview) -> None:
         nonlocal at
         try:
             behind.write(data, at)
@@ -216,10 +216,11 @@ def _download(
 
     try:
         try:
+            # views: a piece from pyvirtd goes from its receive buffer to the file uncopied
             if sparse:
-                stream.sparse_recv_all(write, hole)
+                stream.sparse_recv_all(write, hole, views=True)
             else:
-                stream.recv_all(write)
+                stream.recv_all(write, views=True)
         finally:
             try:
                 behind.close()
