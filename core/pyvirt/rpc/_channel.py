@@ -638,8 +638,9 @@ class Channel:
         """One receive into the queue (raising as ``recv`` does): the rest of a large frame
         straight into its buffer when the decoder holds one half-received (bulk mode), else
         a ``recv`` of up to :attr:`recv_size` for :meth:`_take`."""
-        view = self._decoder.bulk_view() if self._tls is None else None
-        if view is None:
+        decoder = self._decoder
+        view = decoder.bulk_view() if decoder.bulk and self._tls is None else None
+        if view is None:  # (every call's reply: one attribute test more than a plain recv)
             self._take(sock.recv(self.recv_size, flags), reply)
             return
         count = sock.recv_into(view, 0, flags)
