@@ -105,6 +105,16 @@ def test_send_then_recv_round_trip_with_offset_and_length(
     stream.finish()
 
 
+def _views_received(stream: pyvirt.Stream, sparse: bool) -> list[object]:
+    """What recv_all (or sparse_recv_all) with views=True hands its handler."""
+    handed: list[object] = []
+    if sparse:
+        stream.sparse_recv_all(lambda _s, p: handed.append(p), lambda _s, n: None, views=True)
+    else:
+        stream.recv_all(lambda _s, piece: handed.append(piece), views=True)
+    return handed
+
+
 def test_large_pieces_reach_the_caller_as_bytes_unless_views_are_asked_for(
     conn: pyvirt.Connection, pool: pyvirt.StoragePool
 ) -> None:
@@ -143,11 +153,7 @@ def test_large_pieces_reach_the_caller_as_bytes_unless_views_are_asked_for(
     for sparse in (False, True):  # views=True: pieces as received, views through pyvirtd
         stream = conn.new_stream()
         vol.download(stream, 0, 0, 1 if sparse else 0)
-        handed = []
-        if sparse:
-            stream.sparse_recv_all(lambda _s, p: handed.append(p), lambda _s, n: None, views=True)
-        else:
-            stream.recv_all(lambda _s, piece: handed.append(piece), views=True)
+        handed = _views_received(stream, sparse)
         stream.finish()
         kinds = {type(piece) for piece in handed}
         assert kinds == ({memoryview} if type(end).__name__ == "RemoteStream" else {bytes})

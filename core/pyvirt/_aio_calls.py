@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from pyvirt._aio_driver import AsyncDriverConnection
+    from pyvirt._aio_stream import AsyncDriverStream
     from pyvirt._records import (
         DomainCheckpointRef,
         DomainFSInfo,
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
         StorageVolRef,
         TypedParameter,
     )
-    from pyvirt.driver import DriverConnection
+    from pyvirt.driver import DriverConnection, DriverStream
 
 
 class AsyncDriverCalls:
@@ -1815,6 +1816,36 @@ class AsyncDriverCalls:
         if self.read_only:
             check_access(BY_NUMBER[400], 0, True, api)
         return await driver.nwfilter_binding_delete(binding)
+
+    async def storage_vol_upload(
+        self,
+        vol: StorageVolRef,
+        offset: int,
+        length: int,
+        flags: int,
+        api: str = "virStorageVolUpload",
+    ) -> AsyncDriverStream | DriverStream:
+        """virStorageVolUpload (procedure 208)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[208], flags, True, api)
+        return await driver.storage_vol_upload(vol, offset, length, flags)
+
+    async def storage_vol_download(
+        self,
+        vol: StorageVolRef,
+        offset: int,
+        length: int,
+        flags: int,
+        api: str = "virStorageVolDownload",
+    ) -> AsyncDriverStream | DriverStream:
+        """virStorageVolDownload (procedure 209)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[209], flags, True, api)
+        return await driver.storage_vol_download(vol, offset, length, flags)
 
     async def connect_list_all_interfaces(
         self, flags: int, api: str = "virConnectListAllInterfaces"
@@ -3713,6 +3744,16 @@ class LocalAsyncDriver:
 
     async def nwfilter_binding_delete(self, binding: NWFilterBindingRef) -> None:
         return self.sync.nwfilter_binding_delete(binding)
+
+    async def storage_vol_upload(
+        self, vol: StorageVolRef, offset: int, length: int, flags: int
+    ) -> AsyncDriverStream | DriverStream:
+        return self.sync.storage_vol_upload(vol, offset, length, flags)
+
+    async def storage_vol_download(
+        self, vol: StorageVolRef, offset: int, length: int, flags: int
+    ) -> AsyncDriverStream | DriverStream:
+        return self.sync.storage_vol_download(vol, offset, length, flags)
 
     async def connect_list_all_interfaces(self, flags: int) -> list[InterfaceRecord]:
         return self.sync.connect_list_all_interfaces(flags)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pyvirt._access import api_error_domain
 from pyvirt._aio_calls import AsyncDriverCalls
+from pyvirt._checks import check_flags
 from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from typing import Self
 
     from pyvirt._aio_driver import AsyncDriverConnection
+    from pyvirt._aio_stream import AsyncStream
     from pyvirt._records import ObjectEvent
     from pyvirt.driver import DriverConnection
     from pyvirt.rpc._async_client import AsyncRemoteConnection
@@ -57,6 +59,21 @@ class AsyncConnectionBase:
     @property
     def read_only(self) -> bool:
         return self._read_only
+
+    def new_stream(self, flags: int = 0) -> AsyncStream:
+        """virStreamNew: a stream not yet tied to a transfer (give it to
+        :meth:`AsyncStorageVol.upload` or :meth:`AsyncStorageVol.download`).  *flags*:
+        :attr:`pyvirt.StreamFlags.NONBLOCK` (``recv`` then answers AGAIN rather than wait)."""
+        from pyvirt._aio_stream import AsyncStream
+        from pyvirt._stream import StreamFlags
+
+        check_flags(flags, "virStreamNew")
+        if flags & ~int(StreamFlags.NONBLOCK):
+            from pyvirt.driver import unsupported_flags
+
+            unsupported_flags(flags, StreamFlags.NONBLOCK, "virStreamNew", ErrorDomain.STREAMS)
+        self._open_driver("virStreamNew")
+        return AsyncStream(self, flags)  # type: ignore[arg-type]  # (the AsyncConnection)
 
     async def close(self) -> None:
         """Close the connection; later calls raise VIR_ERR_INVALID_CONN.  Idempotent."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from pyvirt._aio_stream import AsyncDriverStream
 from pyvirt._records import (
     DomainCheckpointRef,
     DomainFSInfo,
@@ -39,6 +40,7 @@ from pyvirt._records import (
     StorageVolRef,
     TypedParameter,
 )
+from pyvirt.driver import DriverStream
 
 
 class AsyncDriverConnection(Protocol):
@@ -549,6 +551,14 @@ class AsyncDriverConnection(Protocol):
     ) -> str: ...
 
     async def nwfilter_binding_delete(self, binding: NWFilterBindingRef) -> None: ...
+
+    async def storage_vol_upload(
+        self, vol: StorageVolRef, offset: int, length: int, flags: int
+    ) -> AsyncDriverStream | DriverStream: ...
+
+    async def storage_vol_download(
+        self, vol: StorageVolRef, offset: int, length: int, flags: int
+    ) -> AsyncDriverStream | DriverStream: ...
 
     async def connect_list_all_interfaces(self, flags: int) -> list[InterfaceRecord]: ...
 

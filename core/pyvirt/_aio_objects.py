@@ -80,7 +80,12 @@ from pyvirt._domain_memory import (
 from pyvirt._domain_qemu import _check_callback_id
 from pyvirt._domain_tune import _STRING_OKAY, _get_flags, _set_args
 from pyvirt._domain_vcpus import _cpumap, _split_cpumaps
-from pyvirt._objects import _INT_MAX, _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY
+from pyvirt._objects import (
+    _INT_MAX,
+    _MAX_MEMORY_KIB,
+    _TYPED_PARAM_STRING_OKAY,
+    _check_offsets,
+)
 from pyvirt._objects_checkpoint import (
     _CHECK,
     _DELETE_CHILDREN,
@@ -96,6 +101,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from pyvirt._aio_stream import AsyncStream
     from pyvirt._records import (
         DomainCheckpointRef,
         DomainFSInfo,
@@ -2378,6 +2384,26 @@ class AsyncStorageVol:
         """Delete the volume and its data (virStorageVolDelete; *flags*:
         VIR_STORAGE_VOL_DELETE_ZEROED, …)."""
         await self._conn._calls.storage_vol_delete(self._ref, flags)
+
+    async def upload(
+        self, stream: AsyncStream, offset: int = 0, length: int = 0, flags: int = 0
+    ) -> None:
+        """Tie *stream* to writing the volume from *offset*, *length* bytes (0: all that is
+        sent) (virStorageVolUpload; *flags*: VIR_STORAGE_VOL_UPLOAD_SPARSE_STREAM)."""
+        _check_offsets(offset, length, "virStorageVolUpload")
+        await stream._bind(
+            await self._conn._calls.storage_vol_upload(self._ref, offset, length, flags)
+        )
+
+    async def download(
+        self, stream: AsyncStream, offset: int = 0, length: int = 0, flags: int = 0
+    ) -> None:
+        """Tie *stream* to reading the volume from *offset*, *length* bytes (0: to the end)
+        (virStorageVolDownload; *flags*: VIR_STORAGE_VOL_DOWNLOAD_SPARSE_STREAM)."""
+        _check_offsets(offset, length, "virStorageVolDownload")
+        await stream._bind(
+            await self._conn._calls.storage_vol_download(self._ref, offset, length, flags)
+        )
 
     def __repr__(self) -> str:
         return f"<pyvirt.aio.AsyncStorageVol {self.name!r} pool={self.pool_name!r}>"

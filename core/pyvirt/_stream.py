@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pyvirt._checks import check_c_long_long
 from pyvirt._codes import ErrorCode, ErrorDomain
@@ -53,31 +53,100 @@ def _invalid_stream(api: str) -> VirtError:
     return make_error(ErrorCode.INVALID_STREAM, ErrorDomain.STREAMS, api)
 
 
-class Stream:
-    """One stream of a connection.  Not thread-safe: one transfer, one user at a time."""
+def check_hole_length(length: int) -> None:
+    """virStreamSendHole's check of *length*."""
+    if check_c_long_long(length, "length", "virStreamSendHole") < 0:
+        raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.STREAMS,
+                         "length in virStreamSendHole must be >= 0")  # fmt: skip
 
-    def __init__(self, conn: Connection, flags: int = 0) -> None:
-        self._conn = conn
+
+def check_nbytes(nbytes: int) -> None:
+    """virStreamRecv's check of *nbytes*."""
+    if check_c_long_long(nbytes, "nbytes", "virStreamRecv") < 0:
+        raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.STREAMS,
+                         "nbytes in virStreamRecv must be >= 0")  # fmt: skip
+
+
+class StreamState:
+    """What :class:`Stream` and its asyncio twin (:class:`pyvirt._aio_stream.AsyncStream`)
+    keep alike: the flags, the driver's end once bound, and a piece read but not yet handed
+    out (what a caller's *nbytes* left over, or a hole's length)."""
+
+    def __init__(self, flags: int = 0) -> None:
         self.flags = StreamFlags(flags)
-        self._end: DriverStream | None = None
+        self._end: Any = None
         self._pending: Piece | None = None  # read but not yet handed out
         self._closed = False
 
-    # -- binding ----------------------------------------------------------------------------
-    def _bind(self, end: DriverStream) -> None:
-        """Tie the stream to the driver's end of the transfer that just opened."""
+    def _check_unbound(self, abort: Callable[[], object]) -> None:
+        """The stream must not be tied to a transfer yet; *abort* drops the new one if it is."""
         if self._end is not None or self._closed:
-            end.abort()
+            abort()
             raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.STREAMS,
                              "the stream is already in use")  # fmt: skip
-        end.nonblocking = bool(self.flags & StreamFlags.NONBLOCK)
-        self._end = end
 
-    def _driver_end(self, api: str) -> DriverStream:
+    def _driver_end(self, api: str) -> Any:
         end = self._end
         if end is None or self._closed:
             raise _invalid_stream(api)
         return end
+
+    def _take_pending(self) -> Piece | None:
+        pending, self._pending = self._pending, None
+        return pending
+
+    def _hand_out(
+        self, piece: Piece, nbytes: int, flags: int
+    ) -> bytes | memoryview | StreamRecvStatus:
+        """What recv answers for *piece*: at most *nbytes* of it (the rest kept for the next
+        recv), a hole as zeros or, with STOP_AT_HOLE, :attr:`StreamRecvStatus.HOLE`."""
+        if isinstance(piece, int) and not isinstance(piece, bool):
+            if flags & StreamRecvFlags.STOP_AT_HOLE:
+                self._pending = piece
+                return StreamRecvStatus.HOLE
+            if piece > nbytes:
+                self._pending = piece - nbytes
+                piece = nbytes
+            return bytes(piece)
+        assert isinstance(piece, (bytes, memoryview))
+        if len(piece) > nbytes:
+            self._pending = piece[nbytes:]
+            return piece[:nbytes]
+        return piece
+
+    def _hole_pending(self) -> int:
+        """virStreamRecvHole: the hole recv stopped at, consumed."""
+        pending = self._pending
+        if not isinstance(pending, int):
+            raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.STREAMS,
+                             "Invalid stream hole")  # fmt: skip
+        self._pending = None
+        return pending
+
+    def _blocking_only(self, api: str, what: str) -> None:
+        """libvirt's *All loops refuse a non-blocking stream (their data *what*: sources
+        for the sending loops, sinks for the receiving ones)."""
+        self._driver_end(api)
+        if self.flags & StreamFlags.NONBLOCK:
+            raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.STREAMS,
+                             f"data {what} cannot be used for non-blocking streams")  # fmt: skip
+
+
+class Stream(StreamState):
+    """One stream of a connection.  Not thread-safe: one transfer, one user at a time."""
+
+    _end: DriverStream | None
+
+    def __init__(self, conn: Connection, flags: int = 0) -> None:
+        super().__init__(flags)
+        self._conn = conn
+
+    # -- binding ----------------------------------------------------------------------------
+    def _bind(self, end: DriverStream) -> None:
+        """Tie the stream to the driver's end of the transfer that just opened."""
+        self._check_unbound(end.abort)
+        end.nonblocking = bool(self.flags & StreamFlags.NONBLOCK)
+        self._end = end
 
     @property
     def connection(self) -> Connection:
@@ -92,9 +161,7 @@ class Stream:
 
     def send_hole(self, length: int, flags: int = 0) -> None:
         """virStreamSendHole: skip *length* bytes of a sparse upload."""
-        if check_c_long_long(length, "length", "virStreamSendHole") < 0:
-            raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.STREAMS,
-                             "length in virStreamSendHole must be >= 0")  # fmt: skip
+        check_hole_length(length)
         self._driver_end("virStreamSendHole").write_hole(length)
 
     def send_all(self, handler: Callable[[Stream, int], bytes]) -> None:
@@ -142,11 +209,11 @@ class Stream:
 
     # -- receiving --------------------------------------------------------------------------
     def _next(self, nbytes: int, holes: bool) -> Piece:
-        pending = self._pending
+        pending = self._take_pending()
         if pending is not None:
-            self._pending = None
             return pending
-        return self._driver_end("virStreamRecv").read(nbytes, holes)
+        end: DriverStream = self._driver_end("virStreamRecv")
+        return end.read(nbytes, holes)
 
     def recv(self, nbytes: int, flags: int = 0) -> bytes | StreamRecvStatus:
         """virStreamRecvFlags: up to *nbytes* bytes (``b""`` at the end).  With
@@ -159,37 +226,18 @@ class Stream:
 
     def _recv_view(self, nbytes: int, flags: int) -> bytes | memoryview | StreamRecvStatus:
         """:meth:`recv`, a remote stream's large piece left a view (not copied)."""
-        if check_c_long_long(nbytes, "nbytes", "virStreamRecv") < 0:
-            raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.STREAMS,
-                             "nbytes in virStreamRecv must be >= 0")  # fmt: skip
+        check_nbytes(nbytes)
         try:
             piece = self._next(nbytes, True)
         except BlockingIOError:
             return StreamRecvStatus.AGAIN  # VIR_STREAM_NONBLOCK, and nothing has come yet
-        if isinstance(piece, int) and not isinstance(piece, bool):
-            if flags & StreamRecvFlags.STOP_AT_HOLE:
-                self._pending = piece
-                return StreamRecvStatus.HOLE
-            if piece > nbytes:
-                self._pending = piece - nbytes
-                piece = nbytes
-            return bytes(piece)
-        assert isinstance(piece, (bytes, memoryview))
-        if len(piece) > nbytes:
-            self._pending = piece[nbytes:]
-            return piece[:nbytes]
-        return piece
+        return self._hand_out(piece, nbytes, flags)
 
     def recv_hole(self, flags: int = 0) -> int:
         """virStreamRecvHole: the length of the hole the stream is at (after recv answered
         HOLE); it is then consumed.  Not at a hole: VIR_ERR_OPERATION_INVALID."""
         self._driver_end("virStreamRecvHole")
-        pending = self._pending
-        if not isinstance(pending, int):
-            raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.STREAMS,
-                             "Invalid stream hole")  # fmt: skip
-        self._pending = None
-        return pending
+        return self._hole_pending()
 
     def recv_all(self, handler: Callable[[Stream, bytes], object], *, views: bool = False) -> None:
         """virStreamRecvAll: call *handler(stream, data)* with every piece (holes as zeros)
@@ -233,14 +281,6 @@ class Stream:
         except BaseException:
             self._abort_quietly()
             raise
-
-    def _blocking_only(self, api: str, what: str) -> None:
-        """libvirt's *All loops refuse a non-blocking stream (their data *what*: sources
-        for the sending loops, sinks for the receiving ones)."""
-        self._driver_end(api)
-        if self.flags & StreamFlags.NONBLOCK:
-            raise make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.STREAMS,
-                             f"data {what} cannot be used for non-blocking streams")  # fmt: skip
 
     # -- ending -----------------------------------------------------------------------------
     def finish(self) -> None:

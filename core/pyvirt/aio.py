@@ -31,6 +31,7 @@ from pyvirt._aio_objects import (
     AsyncStoragePool,
     AsyncStorageVol,
 )
+from pyvirt._aio_stream import AsyncStream
 from pyvirt._uri import parse_uri
 from pyvirt.rpc._async_client import AsyncRemoteConnection
 
@@ -51,6 +52,7 @@ __all__ = [
     "AsyncSecret",
     "AsyncStoragePool",
     "AsyncStorageVol",
+    "AsyncStream",
     "open",
     "open_driver",
 ]

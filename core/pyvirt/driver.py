@@ -752,8 +752,9 @@ class HypervisorDriver:
         """A file descriptor joined to the guest's console *dev_name* (a device alias such
         as ``serial0``; None for the first console), owned by the caller: the guest's output
         is read from it and keystrokes written into it.  libvirt carries these bytes over a
-        stream; in-process the descriptor is the stream (pyvirtd has no streams yet, so the
-        procedure does not cross the wire)."""
+        stream; in process the descriptor is the stream, and through pyvirtd the worker
+        serves it as one (:class:`pyvirt.driver.FdStream`) while the client hands its caller
+        one end of a socket pair pumped from it (:func:`pyvirt.rpc._streams.console_fd`)."""
         unsupported("domain_open_console")
 
     # host and domain information (libvirt's test driver answers all of them)

@@ -36,6 +36,7 @@ RENAMES = {
     "Interface": "AsyncInterface",
     "NodeDevice": "AsyncNodeDevice",
     "NetworkPort": "AsyncNetworkPort",
+    "Stream": "AsyncStream",
 }
 #: Connection members that are plumbing, written by hand for asyncio in the base class.
 _CONNECTION_PLUMBING = frozenset(
@@ -66,6 +67,16 @@ def _calls_driver(node: ast.AST) -> bool:
         return False
     owner = node.func.value
     return isinstance(owner, ast.Attribute) and owner.attr == "_calls"
+
+
+def _binds(node: ast.AST) -> bool:
+    """Whether *node* ties a stream to its transfer (``stream._bind(...)``): an asyncio
+    stream's binding is awaited (it may have to abort the end it refuses)."""
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "_bind"
+    )
 
 
 def _self_call(node: ast.AST) -> str | None:
@@ -103,7 +114,7 @@ class _Asyncify(ast.NodeTransformer):
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         self.generic_visit(node)
-        if _calls_driver(node) or _self_call(node) in self.async_names:
+        if _calls_driver(node) or _self_call(node) in self.async_names or _binds(node):
             return ast.Await(value=node)
         return node
 
@@ -121,8 +132,9 @@ class _Asyncify(ast.NodeTransformer):
 
 def _local_only(func: ast.FunctionDef) -> bool:
     """Whether *func* calls a procedure that does not cross the wire (a console's file
-    descriptor) or opens a stream (the asyncio client has no streams yet): the asyncio API,
-    served by the asyncio client for daemons, leaves it out."""
+    descriptor) or opens a stream the asyncio API does not offer (pyvirt.rpc._signatures'
+    ASYNC_STREAM_OPENERS): the asyncio API, served by the asyncio client for daemons, leaves
+    it out."""
     from pyvirt.rpc._signatures import ASYNC_STREAM_OPENERS, LOCAL_ONLY, STREAM_OPENERS
 
     skip = LOCAL_ONLY | (STREAM_OPENERS - ASYNC_STREAM_OPENERS)
@@ -253,7 +265,9 @@ def gen_aio_objects() -> str:
         "from pyvirt._codes import ErrorDomain",
         "from pyvirt._connection import canonical_uuid",
         "from pyvirt._core_enums import DomainState",
-        "from pyvirt._objects import _INT_MAX, _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY",
+        "from pyvirt._objects import (",
+        "    _INT_MAX, _MAX_MEMORY_KIB, _TYPED_PARAM_STRING_OKAY, _check_offsets,",
+        ")",
         "from pyvirt._records import DomainRef, DomainSnapshotRef",
         "from pyvirt._typed_params import typed_params_dict",
         "",
@@ -267,6 +281,7 @@ def gen_aio_objects() -> str:
         "    )",
         "    from collections.abc import Sequence",
         "",
+        "    from pyvirt._aio_stream import AsyncStream",
         "    from pyvirt._records import DomainCheckpointRef, DomainStatsRecord",
         "    from pyvirt._records import DomainFSInfo",
         "    from pyvirt._records import InterfaceRecord, InterfaceRef, NodeDeviceRecord",

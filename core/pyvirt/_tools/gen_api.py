@@ -58,8 +58,13 @@ def _params(proc: Procedure) -> list[tuple[str, str]]:
     return [(p.name, str(p.annotation)) for p in sig.parameters.values() if p.name != "self"]
 
 
-def _returns(proc: Procedure) -> str:
-    return str(inspect.signature(getattr(DriverConnection, proc.method)).return_annotation)
+def _returns(proc: Procedure, is_async: bool = False) -> str:
+    """The driver method's return annotation; for asyncio code a stream's end may be either
+    kind (an in-process driver's own, or the asyncio client's: pyvirt._aio_stream)."""
+    annotation = str(inspect.signature(getattr(DriverConnection, proc.method)).return_annotation)
+    if is_async and annotation == "DriverStream":
+        return "AsyncDriverStream | DriverStream"
+    return annotation
 
 
 def _needs_check(proc: Procedure) -> bool:
@@ -154,7 +159,8 @@ def gen_calls(is_async: bool) -> str:
     out.append(f"    from pyvirt._records import {_records_import(procs)}")
     if is_async:
         out.append("    from pyvirt._aio_driver import AsyncDriverConnection")
-        out.append("    from pyvirt.driver import DriverConnection")
+        out.append("    from pyvirt._aio_stream import AsyncDriverStream")
+        out.append("    from pyvirt.driver import DriverConnection, DriverStream")
     else:
         out.append("    from pyvirt.driver import DriverConnection, DriverStream")
     out.append("")
@@ -176,7 +182,7 @@ def gen_calls(is_async: bool) -> str:
     out.append("        self.read_only = read_only")
     for proc in procs:
         params = _params(proc)
-        ret = _returns(proc)
+        ret = _returns(proc, is_async)
         prefix = "async def" if is_async else "def"
         out.append("")
         out.append(
@@ -212,7 +218,9 @@ def _local_async_driver(procs: list[Procedure]) -> list[str]:
     for proc in procs:
         params = _params(proc)
         out.append("")
-        out.append(f"    async def {proc.method}(self{_sig_params(params)}) -> {_returns(proc)}:")
+        out.append(
+            f"    async def {proc.method}(self{_sig_params(params)}) -> {_returns(proc, True)}:"
+        )
         out.append(f"        return self.sync.{proc.method}({_call_args(params)})")
     return out
 
@@ -228,7 +236,9 @@ def gen_async_protocol() -> str:
     out.append("from collections.abc import Callable")
     out.append("from typing import Protocol")
     out.append("")
+    out.append("from pyvirt._aio_stream import AsyncDriverStream")
     out.append(f"from pyvirt._records import {_records_import(procs)}")
+    out.append("from pyvirt.driver import DriverStream")
     out.append("")
     out.append("")
     out.append("class AsyncDriverConnection(Protocol):")
@@ -237,7 +247,7 @@ def gen_async_protocol() -> str:
         params = _params(proc)
         out.append("")
         out.append(
-            f"    async def {proc.method}(self{_sig_params(params)}) -> {_returns(proc)}: ..."
+            f"    async def {proc.method}(self{_sig_params(params)}) -> {_returns(proc, True)}: ..."
         )
     return "\n".join(out) + "\n"
 

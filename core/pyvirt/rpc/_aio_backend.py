@@ -20,13 +20,14 @@ from pyvirt._codes import ErrorCode
 from pyvirt._errors import VirtError
 from pyvirt.rpc._aio_channel import Channel
 from pyvirt.rpc._channel import connect_error, lost
-from pyvirt.rpc._session import OPEN_TIMEOUT, check_access
+from pyvirt.rpc._session import OPEN_TIMEOUT
 from pyvirt.rpc._signatures import Signature
 from pyvirt.rpc._tls import TlsClient
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from pyvirt._records import DomainRef
+    from pyvirt._records import DomainRef, StorageVolRef
+    from pyvirt.rpc._aio_streams import AsyncRemoteStream
 
 __all__ = ["AsyncClientBase", "AsyncLock", "Link", "Reply", "connect", "relayed"]
 
@@ -38,6 +39,8 @@ Reply = Awaitable[Any]
 AsyncLock = asyncio.Lock
 #: virDomainScreenshot, whose image comes on a stream (written by hand, not generated).
 _SCREENSHOT = 211
+#: virStorageVolUpload and virStorageVolDownload, the stream openers of asyncio code.
+_UPLOAD, _DOWNLOAD = 208, 209
 #: How often connecting is tried again while nothing listens on a worker's socket.
 _RETRY_INTERVAL = 0.05
 #: Time a connect attempt gets even when little of OPEN_TIMEOUT is left (a TCP handshake
@@ -124,17 +127,32 @@ class AsyncClientBase:
 
     async def domain_screenshot(self, dom: DomainRef, screen: int, flags: int) -> bytes:
         """virDomainScreenshot: the image comes on a stream (pyvirt.rpc._aio_streams)."""
-        from pyvirt.rpc._aio_streams import read_whole_stream
-        from pyvirt.rpc._signatures import wire_signature
-        from pyvirt.rpc._stub_support import checked
+        from pyvirt.rpc._aio_streams import checked_stream_args, read_whole_stream
 
-        sig = wire_signature(_SCREENSHOT)
-        args = checked(sig, [dom, screen, flags])
-        check_access(sig.procedure, args, self.read_only)
+        args = checked_stream_args(_SCREENSHOT, [dom, screen, flags], self.read_only)
         worker = await self._usable_worker()
         return await read_whole_stream(
             worker.endpoint, self._token, _SCREENSHOT, args, worker.tls
         )
+
+    async def _open_stream(self, proc: int, args: list[Any]) -> AsyncRemoteStream:
+        from pyvirt.rpc._aio_streams import checked_stream_args, open_async_stream
+
+        args = checked_stream_args(proc, args, self.read_only)
+        worker = await self._usable_worker()
+        return await open_async_stream(worker.endpoint, self._token, proc, args, worker.tls)
+
+    async def storage_vol_upload(
+        self, vol: StorageVolRef, offset: int, length: int, flags: int
+    ) -> AsyncRemoteStream:
+        """virStorageVolUpload: the data goes on a stream of its own (pyvirt.rpc._aio_streams)."""
+        return await self._open_stream(_UPLOAD, [vol, offset, length, flags])
+
+    async def storage_vol_download(
+        self, vol: StorageVolRef, offset: int, length: int, flags: int
+    ) -> AsyncRemoteStream:
+        """virStorageVolDownload: the data comes on a stream of its own."""
+        return await self._open_stream(_DOWNLOAD, [vol, offset, length, flags])
 
     def _close_extras(self) -> None:
         """Nothing to stop: an ``events()`` iteration ends when its channel is closed."""

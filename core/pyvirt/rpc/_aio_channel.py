@@ -146,6 +146,9 @@ class Channel(asyncio.Protocol):
         self._tick = min(1.0, timeout / 10)
         #: For an ssh endpoint, the tunnel (it tells why ssh ended): :mod:`pyvirt.rpc._ssh`.
         self.tunnel: TunnelSocket | None = None
+        #: Set while the transport takes more (see :meth:`drain`); cleared by pause_writing.
+        self._writable = asyncio.Event()
+        self._writable.set()
 
     @classmethod
     async def connect(
@@ -239,6 +242,29 @@ class Channel(asyncio.Protocol):
 
     def eof_received(self) -> bool:
         return False  # close the transport: connection_lost follows
+
+    def pause_writing(self) -> None:
+        self._writable.clear()
+
+    def resume_writing(self) -> None:
+        self._writable.set()
+
+    async def drain(self) -> None:
+        """Wait while the transport holds more than its high-water mark unsent (a stream's
+        sender: an upload never buffers without bound); raise once the channel is dead."""
+        if not self._writable.is_set():
+            await self._writable.wait()  # set again by resume_writing, or by fail
+        if self.dead is not None:
+            raise self.dead
+
+    def write(self, data: bytes | memoryview) -> None:
+        """Write *data* (one encoded message, a stream's) as it is; raise if the channel is
+        dead or not open yet."""
+        if self.dead is not None:
+            raise self.dead
+        if self._transport is None or not self._open:
+            raise lost("the connection to the daemon was lost")
+        self._transport.write(data)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._transport = None
@@ -456,6 +482,7 @@ class Channel(asyncio.Protocol):
             self.event_queue.put_nowait(error)
         if self.stream_queue is not None:
             self.stream_queue.put_nowait(error)
+        self._writable.set()  # a drain waiting wakes and raises
 
     def close(self) -> None:
         self.fail(lost("the connection is closed"))

@@ -37,8 +37,10 @@ LOCAL_ONLY = frozenset(
 STREAM_OPENERS = frozenset(
     {"storage_vol_upload", "storage_vol_download", "domain_open_console", "domain_screenshot"}
 )
-#: Those the asyncio client serves too (its other stream openers are not offered yet).
-ASYNC_STREAM_OPENERS = frozenset({"domain_screenshot"})
+#: Those the asyncio API offers too (a console's descriptor is the synchronous API's only).
+ASYNC_STREAM_OPENERS = frozenset(
+    {"domain_screenshot", "storage_vol_upload", "storage_vol_download"}
+)
 #: Their procedure numbers (the worker's test on every call).
 STREAM_OPENER_NUMBERS = frozenset(p.key for p in PROCEDURES if p.method in STREAM_OPENERS)
 #: Methods the RPC layer itself implements (the session, not a call to a driver).

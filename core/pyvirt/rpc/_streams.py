@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from pyvirt.rpc._tls import TlsClient
     from pyvirt.rpc._zmtp import Frame
 
-__all__ = ["RemoteStream", "console_fd", "open_stream"]
+__all__ = ["RemoteStream", "console_fd", "open_stream", "received_piece"]
 
 _STREAM, _HOLE, _CREDIT = MessageType.STREAM, MessageType.STREAM_HOLE, MessageType.STREAM_CREDIT
 _OPEN_SERIAL = 2  # the attach call is serial 1 on the stream's socket
@@ -130,21 +130,7 @@ class RemoteStream(DriverStream):
             return None  # keepalive and the like
         if header.status == Status.ERROR:
             self._close()
-            try:
-                fields = decode(body)
-            except ProtocolError:
-                fields = None
-            if not isinstance(fields, dict):
-                raise lost("malformed stream error from the daemon")
-            raise VirtError.from_fields(fields)
-        if header.status == Status.OK:
-            return None  # a confirmation: the caller waiting for it reads it itself
-        if header.type == _HOLE:
-            value = decode(body)
-            if not isinstance(value, list) or not value or type(value[0]) is not int:
-                raise lost("malformed stream hole from the daemon")
-            return int(value[0])
-        return body
+        return received_piece(header.type, header.status, body)
 
     def read(self, nbytes: int, holes: bool) -> Piece:
         if self.at_end:
@@ -249,3 +235,25 @@ def _pump_console(stream: RemoteStream, mine: Any) -> None:
     finally:
         mine.close()
         stream.abort()
+
+
+def received_piece(kind: int, status: int, body: bytes | memoryview) -> Piece | None:
+    """What a stream message from the worker means to the reader, for both clients: a
+    piece (data, or a hole's length), None (a confirmation, which the caller waiting for it
+    reads itself), or the failure it reports, raised."""
+    if status == Status.ERROR:
+        try:
+            fields = decode(body)
+        except ProtocolError:
+            fields = None
+        if not isinstance(fields, dict):
+            raise lost("malformed stream error from the daemon")
+        raise VirtError.from_fields(fields)
+    if status == Status.OK:
+        return None
+    if kind == _HOLE:
+        value = decode(body)
+        if not isinstance(value, list) or not value or type(value[0]) is not int:
+            raise lost("malformed stream hole from the daemon")
+        return int(value[0])
+    return body
