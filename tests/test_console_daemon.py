@@ -62,6 +62,25 @@ def _ended(fd: int) -> bool:
             return True
 
 
+def _reopen(dom: pyvirt.Domain, *args: object) -> int:
+    """A console opened once the previous session is gone: the stream has a socket of its
+    own, so the worker learns of a close a moment after os.close returns (as libvirtd learns
+    of a virsh that went away)."""
+    opened: list[int] = []
+
+    def attempt() -> bool:
+        try:
+            opened.append(dom.open_console(*args))  # type: ignore[arg-type]
+        except VirtError as exc:
+            if exc.code != ErrorCode.OPERATION_FAILED:
+                raise
+            return False
+        return True
+
+    assert wait_for(attempt, timeout=TIMEOUT)
+    return opened[0]
+
+
 def test_console_through_the_daemon_answers_and_allows_one_session(
     guest_dom: pyvirt.Domain,
 ) -> None:
@@ -81,21 +100,7 @@ def test_console_through_the_daemon_answers_and_allows_one_session(
     finally:
         os.close(fd)
     # The forced session closed: a new one opens without force, also by alias and "safe".
-    # The stream has a socket of its own, so the worker learns of the close a moment after
-    # os.close returns (as libvirtd learns of a virsh that went away): wait for that.
-    opened: list[int] = []
-
-    def reopen() -> bool:
-        try:
-            opened.append(guest_dom.open_console("serial0", 2))
-        except VirtError as exc:
-            if exc.code != ErrorCode.OPERATION_FAILED:
-                raise
-            return False
-        return True
-
-    assert wait_for(reopen, timeout=TIMEOUT)
-    again = opened[0]
+    again = _reopen(guest_dom, "serial0", 2)
     try:
         assert b"x=9" in _ask(again, "echo x=$((3*3))", b"x=9")
     finally:
@@ -141,3 +146,40 @@ def test_pyvirsh_console_through_the_daemon_with_the_escape(guest_dom: pyvirt.Do
         os.close(master)
     fd = guest_dom.open_console()  # pyvirsh's session is over
     os.close(fd)
+
+
+def test_an_asyncio_console_through_the_daemon_answers_and_ends_with_its_session(
+    guest_dom: pyvirt.Domain,
+) -> None:
+    """pyvirt.aio: ``await dom.open_console()`` gives a descriptor pumped by a task of the
+    event loop; the console is the same single session (refused while held, forced out with
+    VIR_DOMAIN_CONSOLE_FORCE, the old descriptor then reading the end)."""
+    import asyncio
+
+    import pyvirt.aio
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        async with await pyvirt.aio.open("qemu:///system") as conn:
+            adom = await conn.lookup_domain_by_name("con")
+            fd = await adom.open_console()
+            try:
+                said = await loop.run_in_executor(None, _ask, fd, "echo a-$((6*7))", b"a-42")
+                assert b"a-42" in said
+                with pytest.raises(VirtError) as err:
+                    await adom.open_console()
+                assert str(err.value) == (
+                    "operation failed: Active console session exists for this domain"
+                )
+                forced = await adom.open_console(None, 1)
+                try:
+                    assert await loop.run_in_executor(None, _ended, fd)
+                    said = await loop.run_in_executor(None, _ask, forced, "echo b-$((2+3))", b"b-5")
+                    assert b"b-5" in said
+                finally:
+                    os.close(forced)
+            finally:
+                os.close(fd)
+
+    asyncio.run(main())
+    os.close(_reopen(guest_dom))  # the session ended with the descriptor (sync API here)

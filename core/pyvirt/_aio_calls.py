@@ -379,6 +379,16 @@ class AsyncDriverCalls:
             check_access(BY_NUMBER[199], flags, True, api)
         return await driver.domain_set_vcpus_flags(dom, nvcpus, flags)
 
+    async def domain_open_console(
+        self, dom: DomainRef, dev_name: str | None, flags: int, api: str = "virDomainOpenConsole"
+    ) -> int:
+        """virDomainOpenConsole (procedure 201)."""
+        driver = self._driver(api)
+        flags = check_flags(flags, api)
+        if self.read_only:
+            check_access(BY_NUMBER[201], flags, True, api)
+        return await driver.domain_open_console(dom, dev_name, flags)
+
     async def domain_screenshot(
         self, dom: DomainRef, screen: int, flags: int, api: str = "virDomainScreenshot"
     ) -> bytes:
@@ -3194,6 +3204,9 @@ class LocalAsyncDriver:
 
     async def domain_set_vcpus_flags(self, dom: DomainRef, nvcpus: int, flags: int) -> None:
         return self.sync.domain_set_vcpus_flags(dom, nvcpus, flags)
+
+    async def domain_open_console(self, dom: DomainRef, dev_name: str | None, flags: int) -> int:
+        return self.sync.domain_open_console(dom, dev_name, flags)
 
     async def domain_screenshot(self, dom: DomainRef, screen: int, flags: int) -> bytes:
         return self.sync.domain_screenshot(dom, screen, flags)

@@ -1097,6 +1097,11 @@ class AsyncDomain:
             self, await self._conn._calls.domain_snapshot_current(self._ref, flags)
         )
 
+    async def open_console(self, dev_name: str | None = None, flags: int = 0) -> int:
+        """A file descriptor on the guest's console (``virsh console``), which the caller
+        reads, writes and closes; *dev_name* picks a device by alias (``serial0``)."""
+        return int(await self._conn._calls.domain_open_console(self._ref, dev_name, flags))
+
     def __eq__(self, other: object) -> bool:
         return (
             isinstance(other, AsyncDomain)

@@ -39,8 +39,9 @@ Reply = Awaitable[Any]
 AsyncLock = asyncio.Lock
 #: virDomainScreenshot, whose image comes on a stream (written by hand, not generated).
 _SCREENSHOT = 211
-#: virStorageVolUpload and virStorageVolDownload, the stream openers of asyncio code.
-_UPLOAD, _DOWNLOAD = 208, 209
+#: virStorageVolUpload, virStorageVolDownload and virDomainOpenConsole, whose data travels on
+#: a stream of its own (written by hand, not generated).
+_UPLOAD, _DOWNLOAD, _CONSOLE = 208, 209, 201
 #: How often connecting is tried again while nothing listens on a worker's socket.
 _RETRY_INTERVAL = 0.05
 #: Time a connect attempt gets even when little of OPEN_TIMEOUT is left (a TCP handshake
@@ -154,5 +155,20 @@ class AsyncClientBase:
         """virStorageVolDownload: the data comes on a stream of its own."""
         return await self._open_stream(_DOWNLOAD, [vol, offset, length, flags])
 
+    async def domain_open_console(self, dom: DomainRef, dev_name: str | None, flags: int) -> int:
+        """virDomainOpenConsole: a descriptor joined to the console's stream, pumped by a
+        task of the event loop (pyvirt.rpc._aio_streams.console_fd)."""
+        from pyvirt.rpc._aio_streams import console_fd
+
+        stream = await self._open_stream(_CONSOLE, [dom, dev_name, flags])
+        fd, task = console_fd(stream)
+        consoles: set[asyncio.Task[None]] = self.__dict__.setdefault("_consoles", set())
+        consoles.add(task)
+        task.add_done_callback(consoles.discard)
+        return fd
+
     def _close_extras(self) -> None:
-        """Nothing to stop: an ``events()`` iteration ends when its channel is closed."""
+        """End the consoles' pumps (their descriptors then read the end); an ``events()``
+        iteration ends by itself when its channel is closed."""
+        for task in list(self.__dict__.get("_consoles", ())):
+            task.cancel()

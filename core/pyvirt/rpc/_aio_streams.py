@@ -11,6 +11,7 @@ are given, and a disk slower than the network must hold the sender back, not fil
 from __future__ import annotations
 
 import asyncio
+import socket
 
 from pyvirt._aio_stream import AsyncDriverStream
 from pyvirt._codes import ErrorCode, ErrorDomain
@@ -33,7 +34,13 @@ if TYPE_CHECKING:
     from pyvirt._stream_driver import Piece
     from pyvirt.rpc._tls import TlsClient
 
-__all__ = ["AsyncRemoteStream", "checked_stream_args", "open_async_stream", "read_whole_stream"]
+__all__ = [
+    "AsyncRemoteStream",
+    "checked_stream_args",
+    "console_fd",
+    "open_async_stream",
+    "read_whole_stream",
+]
 
 _STREAM, _HOLE, _CREDIT = MessageType.STREAM, MessageType.STREAM_HOLE, MessageType.STREAM_CREDIT
 _OPEN_SERIAL = 2  # as the synchronous client: attach is serial 1 on the stream's channel
@@ -201,3 +208,40 @@ class AsyncRemoteStream(AsyncDriverStream):
     def _close(self) -> None:
         self.done = True
         self.channel.close()
+
+
+def console_fd(stream: AsyncRemoteStream) -> tuple[int, asyncio.Task[None]]:
+    """A descriptor joined to a console stream, as the driver contract's
+    ``domain_open_console`` returns one in process, and the task that pumps it: one end of a
+    socket pair, the other end read and written by the task.  Closing the descriptor ends the
+    stream; the end of the stream (the guest went away, another session forced this one out)
+    or of the event loop closes it."""
+    theirs, mine = socket.socketpair()
+    mine.setblocking(False)
+    task = asyncio.get_running_loop().create_task(_pump_console(stream, mine))
+    return theirs.detach(), task
+
+
+async def _pump_console(stream: AsyncRemoteStream, mine: socket.socket) -> None:
+    loop = asyncio.get_running_loop()
+
+    async def keys() -> None:  # the caller's writes, to the guest
+        while data := await loop.sock_recv(mine, 65536):
+            await stream.write(data)
+
+    async def output() -> None:  # the guest's output, to the caller (credit as read() grants)
+        while True:
+            piece = await stream.read(65536, False)
+            if not piece or isinstance(piece, int):
+                return
+            await loop.sock_sendall(mine, piece)
+
+    tasks = [loop.create_task(keys()), loop.create_task(output())]
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        mine.close()
+        await stream.abort()

@@ -37,10 +37,8 @@ LOCAL_ONLY = frozenset(
 STREAM_OPENERS = frozenset(
     {"storage_vol_upload", "storage_vol_download", "domain_open_console", "domain_screenshot"}
 )
-#: Those the asyncio API offers too (a console's descriptor is the synchronous API's only).
-ASYNC_STREAM_OPENERS = frozenset(
-    {"domain_screenshot", "storage_vol_upload", "storage_vol_download"}
-)
+#: Those the asyncio API offers too: all of them.
+ASYNC_STREAM_OPENERS = STREAM_OPENERS
 #: Their procedure numbers (the worker's test on every call).
 STREAM_OPENER_NUMBERS = frozenset(p.key for p in PROCEDURES if p.method in STREAM_OPENERS)
 #: Methods the RPC layer itself implements (the session, not a call to a driver).
