@@ -25,7 +25,6 @@ from pyvirt.rpc._codec import MAX_MESSAGE
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from typing import Any
 
 _SIGNATURE = b"\xff" + b"\x00" * 8 + b"\x7f"
 GREETING_SIZE = 64
@@ -270,18 +269,9 @@ class Decoder:
         view[:got] = memoryview(data)[start:]
         self._bulk, self._bulk_have, self._bulk_more = view, got, more
 
-    def feed(self, data: bytes) -> list[list[bytes]]:
-        """Consume *data*; return the messages it completed.  Raises :class:`ZmtpError`.
-        Not for a decoder in bulk mode, whose large frames are views: see :meth:`feed_frames`."""
-        assert not self.bulk, "a bulk decoder's frames may be views: feed_frames"
-        return self._feed(data)
-
     def feed_frames(self, data: bytes) -> list[list[Frame]]:
-        """:meth:`feed` for a decoder in either mode."""
-        return self._feed(data)
-
-    def _feed(self, data: bytes) -> list[list[Any]]:
-        """The messages *data* completes: frames of bytes only, unless in bulk mode."""
+        """Consume *data*; return the messages it completed (frames of bytes only, unless in
+        bulk mode: see :attr:`bulk`).  Raises :class:`ZmtpError`."""
         out: list[list[Frame]] = []
         view = self._bulk
         if view is not None:  # the rest of a large frame, received by a plain read
@@ -357,6 +347,15 @@ class Decoder:
                 out.append(frames)
                 frames = self._frames = []
                 self._size = 0
+
+    if TYPE_CHECKING:
+
+        def feed(self, data: bytes) -> list[list[bytes]]:
+            """:meth:`feed_frames` for a decoder not in bulk mode, whose frames are bytes."""
+            ...
+
+    else:
+        feed = feed_frames  # the same method: no call more on every reply
 
     def _keep(
         self, data: bytes, pos: int, need: int, out: list[list[Frame]] | None = None
