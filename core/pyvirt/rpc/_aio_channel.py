@@ -50,6 +50,7 @@ from pyvirt.rpc._channel import (
 )
 from pyvirt.rpc._codec import ProtocolError, decode, encode
 from pyvirt.rpc._procs import PROC_EVENT, PROC_EVENT_ATTACH
+from pyvirt.rpc._stream_wire import GATHER_FROM
 from pyvirt.rpc._wire import (
     _HEADER,
     HEADER_SIZE,
@@ -117,7 +118,7 @@ class Channel(asyncio.Protocol):
         self.event_queue: asyncio.Queue[ObjectEvent | VirtError] | None = None
         #: Stream messages, (type, status, body), for a channel that carries a stream
         #: (pyvirt.rpc._aio_streams); the channel's end is queued last, as for events.
-        self.stream_queue: asyncio.Queue[tuple[int, int, bytes] | VirtError] | None = None
+        self.stream_queue: asyncio.Queue[tuple[int, int, bytes | memoryview] | VirtError] | None = None
         #: Why the channel can no longer be used (set once, never cleared).
         self.dead: VirtError | None = None
         #: The peer missed too many keepalive pings (see :meth:`keep_alive`).
@@ -231,7 +232,10 @@ class Channel(asyncio.Protocol):
             elif kind == _EVENT and procedure == PROC_EVENT and self.event_queue is not None:
                 self._event(payload)
             elif kind >= _STREAM and self.stream_queue is not None:
-                self.stream_queue.put_nowait((kind, status, payload[HEADER_SIZE:]))
+                # a piece is not copied again to drop its header
+                body = (memoryview(payload)[HEADER_SIZE:] if len(payload) >= GATHER_FROM
+                        else payload[HEADER_SIZE:])  # fmt: skip
+                self.stream_queue.put_nowait((kind, status, body))
             elif kind == _EVENT and self.farewell is None:
                 self.farewell = farewell_of(frames)
         if messages and not self._flush_due:
@@ -248,6 +252,18 @@ class Channel(asyncio.Protocol):
 
     def resume_writing(self) -> None:
         self._writable.set()
+
+    def carries_stream(self) -> None:
+        """This channel carries a stream: a send buffer of several pieces for its unix
+        socket (pyvirt.rpc._stream_wire.widen_send_buffer), and write-buffer limits that
+        hold some (asyncio's default high-water mark, 64 KiB, is a quarter of one piece: each
+        write would wait for the one before it to be almost gone)."""
+        from pyvirt.rpc._stream_wire import STREAM_SEND_BUFFER, widen_send_buffer
+
+        transport = self._transport
+        if transport is not None:
+            widen_send_buffer(transport.get_extra_info("socket"))
+            transport.set_write_buffer_limits(STREAM_SEND_BUFFER, STREAM_SEND_BUFFER // 4)
 
     async def drain(self) -> None:
         """Wait while the transport holds more than its high-water mark unsent (a stream's

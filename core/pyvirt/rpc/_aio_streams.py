@@ -47,7 +47,7 @@ _OPEN_SERIAL = 2  # as the synchronous client: attach is serial 1 on the stream'
 #: How long abort waits for the worker to confirm (it aborts anyway when the socket closes).
 _ABORT_WAIT = 5.0
 #: An item of the channel's stream queue: (type, status, body), or the error it died with.
-_Item = tuple[int, int, bytes] | VirtError
+_Item = tuple[int, int, bytes | memoryview] | VirtError
 
 
 async def open_async_stream(
@@ -61,6 +61,7 @@ async def open_async_stream(
         await asyncio.wait_for(asyncio.shield(channel.ready), OPEN_TIMEOUT)
         queue: asyncio.Queue[_Item] = asyncio.Queue()
         channel.stream_queue = queue
+        channel.carries_stream()
         await channel.call(PROGRAM_REMOTE, PROC_STREAM_ATTACH, token, OPEN_TIMEOUT)
         await channel.call(PROGRAM_REMOTE, proc, args, CALL_TIMEOUT)
     except TimeoutError:

@@ -79,8 +79,8 @@ def widen_send_buffer(sock: object) -> None:
     import socket
     import sys
 
-    if not isinstance(sock, socket.socket) or sock.family != socket.AF_UNIX:
-        return
+    if getattr(sock, "family", None) != socket.AF_UNIX or not hasattr(sock, "setsockopt"):
+        return  # (asyncio hands over its own wrapper of the socket: taken as one too)
     options = (_SO_SNDBUFFORCE, socket.SO_SNDBUF) if sys.platform == "linux" else (socket.SO_SNDBUF,)
     for option in options:
         try:
