@@ -29,12 +29,10 @@ file, whichever side happened to follow a large free was the faster one: the sam
 went 353 MiB/s then 1,082 MiB/s in two runs a second apart, and ratios swung between 0.57
 and 1.32 from session to session.
 
-Measured here (2 CPUs, load ~1.4, libvirt 9.0, 1 GiB, median of 5, --as-is, before the
-scratch file): vol-upload 1,025 vs 825 MiB/s (1.24), vol-download 568 vs 613 (0.93); to
-/dev/null (same machine, 4 runs) pyvirsh 740-1,680 MiB/s, virsh 500-880.  The receiver
-writes on a thread of its own (pyvirt._write_behind: the worker for an upload, pyvirsh for
-a download), so receiving the next piece overlaps writing this one, as libvirtd's does
-with its iohelper.
+The receiver writes on a thread of its own (pyvirt._write_behind: the worker for an upload,
+pyvirsh for a download), so receiving the next piece overlaps writing this one, as libvirtd's
+does with its iohelper; neither side copies a piece in user space between the socket and the
+file (docs/protocol.md, "Streams").  Figures: benchmarks/README.md.
 """
 
 from __future__ import annotations
