@@ -323,3 +323,29 @@ def test_an_asyncio_upload_waits_while_the_transport_holds_too_much(
     _run(where, body, qemu_root)
     # asyncio's default high-water mark is 64 KiB: past it the sender waits for the drain
     assert peak and max(peak) < 4 * MiB, max(peak)
+
+
+def test_a_reused_buffer_is_sent_as_it_was_and_a_non_bytes_piece_is_refused(
+    where: Callable[[], Any], qemu_root: Path
+) -> None:
+    """send keeps what it was given: a file's end writes behind, so a caller refilling its
+    buffer right after send must not change what lands (the stream copies a bytearray or a
+    memoryview); an int or a str is refused before anything is sent."""
+
+    async def body(conn: AsyncConnection, pool: Path) -> None:
+        vol = await _volume(conn, "reuse.img", 4 * MiB)
+        stream = conn.new_stream()
+        await vol.upload(stream)
+        buffer = bytearray(MiB)
+        for fill in range(4):
+            buffer[:] = bytes([fill + 1]) * MiB
+            await stream.send(memoryview(buffer))
+        for bad in (5, "text"):
+            with pytest.raises(TypeError, match="data must be bytes"):
+                await stream.send(bad)  # type: ignore[arg-type]
+        await stream.finish()
+        data = (pool / "reuse.img").read_bytes()
+        assert [data[i * MiB] for i in range(4)] == [1, 2, 3, 4]
+        assert data == b"".join(bytes([i + 1]) * MiB for i in range(4))
+
+    _run(where, body, qemu_root)

@@ -22,9 +22,11 @@ from pyvirt._stream import (
     StreamRecvFlags,
     StreamRecvStatus,
     StreamState,
+    _in_use_error,
     _invalid_stream,
     check_hole_length,
     check_nbytes,
+    owned_data,
 )
 from pyvirt._stream_driver import DriverStream, _stream_unsupported
 
@@ -115,9 +117,9 @@ class AsyncStream(StreamState):
         driver's own end is wrapped)."""
         if isinstance(end, DriverStream):
             end = LocalStreamEnd(end)
-        if self._end is not None or self._closed:
+        if self._in_use:
             await end.abort()
-        self._check_unbound(lambda: None)
+            raise _in_use_error()
         end.nonblocking = bool(self.flags & StreamFlags.NONBLOCK)
         self._end = end
 
@@ -130,7 +132,7 @@ class AsyncStream(StreamState):
     async def send(self, data: bytes) -> int:
         """virStreamSend: hand *data* to the driver; the number of bytes taken."""
         end: AsyncDriverStream = self._driver_end("virStreamSend")
-        await end.write(bytes(data) if not isinstance(data, (bytes, memoryview)) else data)
+        await end.write(owned_data(data))
         return len(data)
 
     async def send_hole(self, length: int, flags: int = 0) -> None:

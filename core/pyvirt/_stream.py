@@ -53,6 +53,21 @@ def _invalid_stream(api: str) -> VirtError:
     return make_error(ErrorCode.INVALID_STREAM, ErrorDomain.STREAMS, api)
 
 
+def _in_use_error() -> VirtError:
+    return make_error(ErrorCode.INVALID_ARG, ErrorDomain.STREAMS, "the stream is already in use")
+
+
+def owned_data(data: bytes) -> bytes:
+    """virStreamSend's *data* as bytes of the stream's own: a driver's end may keep it after
+    send returns (a file's end writes behind), so a caller's bytearray or memoryview is
+    copied, as the caller may reuse it at once; anything else is refused before a byte goes."""
+    if isinstance(data, bytes):
+        return data
+    if isinstance(data, (bytearray, memoryview)):
+        return bytes(data)
+    raise TypeError(f"virStreamSend: data must be bytes, not {type(data).__name__}")
+
+
 def check_hole_length(length: int) -> None:
     """virStreamSendHole's check of *length*."""
     if check_c_long_long(length, "length", "virStreamSendHole") < 0:
@@ -78,12 +93,10 @@ class StreamState:
         self._pending: Piece | None = None  # read but not yet handed out
         self._closed = False
 
-    def _check_unbound(self, abort: Callable[[], object]) -> None:
-        """The stream must not be tied to a transfer yet; *abort* drops the new one if it is."""
-        if self._end is not None or self._closed:
-            abort()
-            raise make_error(ErrorCode.INVALID_ARG, ErrorDomain.STREAMS,
-                             "the stream is already in use")  # fmt: skip
+    @property
+    def _in_use(self) -> bool:
+        """Tied to a transfer already (or closed): a second opener is refused."""
+        return self._end is not None or self._closed
 
     def _driver_end(self, api: str) -> Any:
         end = self._end
@@ -144,7 +157,9 @@ class Stream(StreamState):
     # -- binding ----------------------------------------------------------------------------
     def _bind(self, end: DriverStream) -> None:
         """Tie the stream to the driver's end of the transfer that just opened."""
-        self._check_unbound(end.abort)
+        if self._in_use:
+            end.abort()
+            raise _in_use_error()
         end.nonblocking = bool(self.flags & StreamFlags.NONBLOCK)
         self._end = end
 
@@ -156,7 +171,7 @@ class Stream(StreamState):
     # -- sending ----------------------------------------------------------------------------
     def send(self, data: bytes) -> int:
         """virStreamSend: hand *data* to the driver; the number of bytes taken."""
-        self._driver_end("virStreamSend").write(bytes(data))
+        self._driver_end("virStreamSend").write(owned_data(data))
         return len(data)
 
     def send_hole(self, length: int, flags: int = 0) -> None:

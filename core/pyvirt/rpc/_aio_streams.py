@@ -22,8 +22,7 @@ from pyvirt.rpc._codec import encode
 from pyvirt.rpc._procs import PROC_STREAM_ATTACH
 from pyvirt.rpc._session import CALL_TIMEOUT, OPEN_TIMEOUT, check_access
 from pyvirt.rpc._signatures import wire_signature
-from pyvirt.rpc._stream_wire import MAX_DATA, STREAM_WINDOW, stream_message
-from pyvirt.rpc._streams import received_piece
+from pyvirt.rpc._stream_wire import MAX_DATA, STREAM_WINDOW, received_piece, stream_message
 from pyvirt.rpc._stub_support import checked
 from pyvirt.rpc._wire import PROGRAM_REMOTE, MessageType, Status
 
@@ -187,22 +186,22 @@ class AsyncRemoteStream(AsyncDriverStream):
                     return
 
     async def finish(self) -> None:
-        if self.done:
-            return
-        try:
-            self._send(_STREAM, Status.OK, b"")
-            await self._await_confirmation(CALL_TIMEOUT)
-        finally:
-            self._close()
+        await self._end(Status.OK, CALL_TIMEOUT)
 
     async def abort(self) -> None:
+        try:
+            await self._end(Status.ERROR, _ABORT_WAIT)
+        except VirtError:
+            pass  # the worker aborts it when the socket closes
+
+    async def _end(self, status: int, timeout: float) -> None:
+        """Send STREAM with *status* (OK: finish, ERROR: abort), wait for the worker's OK,
+        close the channel."""
         if self.done:
             return
         try:
-            self._send(_STREAM, Status.ERROR, b"")
-            await self._await_confirmation(_ABORT_WAIT)
-        except VirtError:
-            pass  # the worker aborts it when the socket closes
+            self._send(_STREAM, status, b"")
+            await self._await_confirmation(timeout)
         finally:
             self._close()
 

@@ -15,9 +15,22 @@ A stream message carries the procedure and serial of the call that opened the st
 
 from __future__ import annotations
 
-from pyvirt.rpc._codec import MAX_MESSAGE
-from pyvirt.rpc._wire import _HEADER, HEADER_SIZE, PROGRAM_REMOTE, VERSION_FRAME
+from pyvirt._codes import ErrorCode, ErrorDomain
+from pyvirt._errors import VirtError, make_error
+from pyvirt.rpc._codec import MAX_MESSAGE, ProtocolError, decode
+from pyvirt.rpc._wire import (
+    _HEADER,
+    HEADER_SIZE,
+    PROGRAM_REMOTE,
+    VERSION_FRAME,
+    MessageType,
+    Status,
+)
 from pyvirt.rpc._zmtp import encode_two, two_frame_prefix
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from pyvirt._stream_driver import Piece
 
 __all__ = [
     "GATHER_FROM",
@@ -26,6 +39,7 @@ __all__ = [
     "STREAM_SEND_BUFFER",
     "STREAM_WINDOW",
     "stream_message",
+    "received_piece",
     "stream_message_head",
     "widen_send_buffer",
 ]
@@ -88,3 +102,25 @@ def widen_send_buffer(sock: object) -> None:
             return
         except OSError:
             continue
+
+
+def received_piece(kind: int, status: int, body: bytes | memoryview) -> Piece | None:
+    """What a stream message from the worker means to the reader, for both clients: a
+    piece (data, or a hole's length), None (a confirmation, which the caller waiting for it
+    reads itself), or the failure it reports, raised."""
+    if status == Status.ERROR:
+        try:
+            fields = decode(body)
+        except ProtocolError:
+            fields = None
+        if not isinstance(fields, dict):
+            raise make_error(ErrorCode.RPC, ErrorDomain.RPC, "malformed stream error from the daemon")
+        raise VirtError.from_fields(fields)
+    if status == Status.OK:
+        return None
+    if kind == MessageType.STREAM_HOLE:
+        value = decode(body)
+        if not isinstance(value, list) or not value or type(value[0]) is not int:
+            raise make_error(ErrorCode.RPC, ErrorDomain.RPC, "malformed stream hole from the daemon")
+        return int(value[0])
+    return body

@@ -17,11 +17,17 @@ from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import VirtError, make_error
 from pyvirt._stream_driver import DriverStream
 from pyvirt.rpc._channel import Channel, lost
-from pyvirt.rpc._codec import ProtocolError, decode, encode
+from pyvirt.rpc._codec import ProtocolError, encode
 from pyvirt.rpc._procs import PROC_STREAM_ATTACH
 from pyvirt.rpc._session import CALL_TIMEOUT, OPEN_TIMEOUT, check_access
 from pyvirt.rpc._signatures import wire_signature
-from pyvirt.rpc._stream_wire import GATHER_FROM, MAX_DATA, stream_message, stream_message_head
+from pyvirt.rpc._stream_wire import (
+    GATHER_FROM,
+    MAX_DATA,
+    received_piece,
+    stream_message,
+    stream_message_head,
+)
 from pyvirt.rpc._stream_wire import STREAM_WINDOW as WINDOW
 from pyvirt.rpc._stub_support import checked
 from pyvirt.rpc._wire import PROGRAM_REMOTE, MessageType, Status, split_frames
@@ -34,7 +40,7 @@ if TYPE_CHECKING:
     from pyvirt.rpc._tls import TlsClient
     from pyvirt.rpc._zmtp import Frame
 
-__all__ = ["RemoteStream", "console_fd", "open_stream", "received_piece"]
+__all__ = ["RemoteStream", "console_fd", "open_stream"]
 
 _STREAM, _HOLE, _CREDIT = MessageType.STREAM, MessageType.STREAM_HOLE, MessageType.STREAM_CREDIT
 _OPEN_SERIAL = 2  # the attach call is serial 1 on the stream's socket
@@ -235,25 +241,3 @@ def _pump_console(stream: RemoteStream, mine: Any) -> None:
     finally:
         mine.close()
         stream.abort()
-
-
-def received_piece(kind: int, status: int, body: bytes | memoryview) -> Piece | None:
-    """What a stream message from the worker means to the reader, for both clients: a
-    piece (data, or a hole's length), None (a confirmation, which the caller waiting for it
-    reads itself), or the failure it reports, raised."""
-    if status == Status.ERROR:
-        try:
-            fields = decode(body)
-        except ProtocolError:
-            fields = None
-        if not isinstance(fields, dict):
-            raise lost("malformed stream error from the daemon")
-        raise VirtError.from_fields(fields)
-    if status == Status.OK:
-        return None
-    if kind == _HOLE:
-        value = decode(body)
-        if not isinstance(value, list) or not value or type(value[0]) is not int:
-            raise lost("malformed stream hole from the daemon")
-        return int(value[0])
-    return body
