@@ -193,9 +193,12 @@ def uri(request: pytest.FixtureRequest) -> str:
 _JSON_HELP = re.compile(r" \[--json\]|^    --json +print JSON.*\n", re.M)
 _CPU_TIME = re.compile(r"^(CPU time: +)\d+\.\ds$", re.M)
 _TIMING = re.compile(r"\(Time: \d+\.\d+ ms\)")
-#: libvirt reports a short save-image header with whatever errno its thread last had
-#: (a short read sets none): libvirtd's text for it changes from call to call
-_SHORT_HEADER = re.compile(r"(incomplete save header in '[^']*'): .*")
+#: libvirt reports a save image cut short (header, metadata length or metadata) with whatever
+#: errno its thread last had (a short read sets none): libvirtd's text for it changes from call
+#: to call ("Success", "Resource temporarily unavailable", ...)
+_SHORT_HEADER = re.compile(
+    r"((?:incomplete save header|failed to read metadata length|incomplete metadata) in '[^']*'): .*"
+)
 
 
 def normalise(text: str) -> str:

@@ -542,10 +542,16 @@ else:
 libvirt.virEventRegisterDefaultImpl()
 c = libvirt.open("qemu:///system")
 seen = []
+# the any-secret callbacks hear what other tests do on the same daemon meanwhile: this
+# probe's own secret only
 def lifecycle(conn, secret, event, detail, opaque):
+    if secret.UUIDString() != uuid:
+        return
     seen.append(("lifecycle", secret.UUIDString(), secret.usageType(), secret.usageID(),
                  event, detail, opaque))
 def changed(conn, secret, opaque):
+    if secret.UUIDString() != uuid:
+        return
     seen.append(("value-changed", secret.UUIDString(), secret.usageType(), secret.usageID(),
                  opaque))
 ids = [c.secretEventRegisterAny(None, 0, lifecycle, "all"),
