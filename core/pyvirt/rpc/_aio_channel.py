@@ -59,7 +59,14 @@ from pyvirt.rpc._wire import (
     MessageType,
     Status,
 )
-from pyvirt.rpc._zmtp import Decoder, ZmtpError, handshake, socket_address, two_frame_prefix
+from pyvirt.rpc._zmtp import (
+    Decoder,
+    Frame,
+    ZmtpError,
+    handshake,
+    socket_address,
+    two_frame_prefix,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -198,13 +205,18 @@ class Channel(asyncio.Protocol):
         transport.write(handshake(b"DEALER", False))
 
     def data_received(self, data: bytes) -> None:
-        self._heard = True
-        decoder = self._decoder
         try:
-            messages = decoder.feed(data)
+            messages = self._decoder.feed_frames(data)
         except ZmtpError as exc:
             self._broken(str(exc))
             return
+        self._received(messages)
+
+    def _received(self, messages: list[list[Frame]]) -> None:
+        """Act on what a read brought: the decoder's answers to the peer's PINGs, the end of
+        the handshake, and *messages* (replies, events, a stream's messages)."""
+        self._heard = True
+        decoder = self._decoder
         if decoder.replies:
             assert self._transport is not None
             self._transport.write(decoder.replies)
@@ -232,7 +244,8 @@ class Channel(asyncio.Protocol):
             elif kind == _EVENT and procedure == PROC_EVENT and self.event_queue is not None:
                 self._event(payload)
             elif kind >= _STREAM and self.stream_queue is not None:
-                # a piece is not copied again to drop its header
+                # a piece is not copied again to drop its header (a large one received in
+                # place is a memoryview already)
                 body = (memoryview(payload)[HEADER_SIZE:] if len(payload) >= GATHER_FROM
                         else payload[HEADER_SIZE:])  # fmt: skip
                 self.stream_queue.put_nowait((kind, status, body))
@@ -264,6 +277,8 @@ class Channel(asyncio.Protocol):
         if transport is not None:
             widen_send_buffer(transport.get_extra_info("socket"))
             transport.set_write_buffer_limits(STREAM_SEND_BUFFER, STREAM_SEND_BUFFER // 4)
+            self._decoder.bulk = True
+            transport.set_protocol(_InPlace(self))
 
     async def drain(self) -> None:
         """Wait while the transport holds more than its high-water mark unsent (a stream's
@@ -380,7 +395,7 @@ class Channel(asyncio.Protocol):
                 raise item
             yield item
 
-    def _event(self, payload: bytes) -> None:
+    def _event(self, payload: bytes | memoryview) -> None:
         assert self.event_queue is not None
         try:
             _boot, _seq, event = decode(payload[HEADER_SIZE:])
@@ -504,3 +519,61 @@ class Channel(asyncio.Protocol):
         self.fail(lost("the connection is closed"))
         if self._transport is not None:
             self._transport.close()
+
+
+#: What a stream's channel reads at a time while no large frame is half-received: a piece's
+#: head (its frame's size, the message header, its first bytes) and the small messages
+#: between pieces.  Small, because whatever of a large frame comes in this read is copied
+#: into the frame's own buffer: the rest is received in place.
+_HEAD_READ = 16 << 10
+
+
+class _InPlace(asyncio.BufferedProtocol):
+    """A stream's channel once it carries a stream: its transport reads into the decoder's
+    buffer of the large frame being received (a piece), so a piece is written where it stays
+    (the synchronous client's and the daemon's "Receiving in place", docs/protocol.md).
+    Everything else is the :class:`Channel`'s, which this hands on to.
+
+    Why a protocol of its own: an :class:`asyncio.Protocol` is handed the bytes of each read,
+    and a piece that spans reads was joined (one copy of every byte) and sliced out (another);
+    a buffered protocol costs a copy on every small read instead, which a call's channel (no
+    large frames) should not pay."""
+
+    __slots__ = ("channel", "_head", "_into_frame")
+
+    def __init__(self, channel: Channel) -> None:
+        self.channel = channel
+        # a memoryview, never the bytearray itself: asyncio's TLS reads fill what is left of
+        # the buffer through a slice of it, and a bytearray's slice is a copy
+        self._head = memoryview(bytearray(_HEAD_READ))
+        self._into_frame = False  # the last buffer handed out was a large frame's
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        view = self.channel._decoder.bulk_view()
+        self._into_frame = view is not None
+        return self._head if view is None else view
+
+    def buffer_updated(self, nbytes: int) -> None:
+        channel = self.channel
+        decoder = channel._decoder
+        try:
+            if self._into_frame:
+                messages = decoder.bulk_filled(nbytes)
+            else:
+                messages = decoder.feed_frames(bytes(self._head[:nbytes]))
+        except ZmtpError as exc:
+            channel._broken(str(exc))
+            return
+        channel._received(messages)
+
+    def eof_received(self) -> bool:
+        return self.channel.eof_received()
+
+    def pause_writing(self) -> None:
+        self.channel.pause_writing()
+
+    def resume_writing(self) -> None:
+        self.channel.resume_writing()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.channel.connection_lost(exc)
