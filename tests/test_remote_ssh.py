@@ -267,6 +267,26 @@ def test_the_helper_hands_the_session_to_the_worker_and_leaves_the_path(sshd: Ss
     assert not Path(f"/proc/{helper}").exists() or state == "Z"
 
 
+def test_streams_travel_through_ssh(sshd: Sshd) -> None:
+    """A stream opens a connection of its own to the worker: through ssh that is another
+    tunnel, and the stream's data (a screenshot) arrives as through the unix socket, for
+    the synchronous and the asyncio client."""
+    import asyncio
+
+    def shot(uri: str) -> bytes:
+        with pyvirt.open(uri) as conn:
+            return conn.lookup_domain_by_name("test").screenshot()
+
+    async def async_shot(uri: str) -> bytes:
+        async with await pyvirt.aio.open(uri) as conn:
+            return await (await conn.lookup_domain_by_name("test")).screenshot()
+
+    local = shot("test+unix:///default")
+    assert local.startswith(b"\x89PNG")
+    assert shot(sshd.uri()) == local
+    assert asyncio.run(async_shot(sshd.uri())) == local
+
+
 def test_read_only_connection_refuses_writes(sshd: Sshd) -> None:
     with pyvirt.open(sshd.uri(), read_only=True) as conn:
         dom = conn.lookup_domain_by_name("test")
