@@ -83,6 +83,39 @@ def test_update_ranges_interfaces_and_refused_sections(uri):
             "net-dumpxml default", uri=uri)
 
 
+@pytest.mark.parametrize("ip,start,end", [
+    ("address='192.168.122.1' netmask='255.255.255.0'", "10.9.9.1", "10.9.9.5"),
+    ("address='192.168.122.1' netmask='255.255.255.0'", "192.168.122.0", "192.168.122.5"),
+    ("address='192.168.122.1' netmask='255.255.255.0'", "192.168.122.5", "192.168.122.255"),
+    ("address='192.168.122.1' netmask='255.255.255.0'", "192.168.122.9", "192.168.122.5"),
+    ("address='192.168.122.1' netmask='255.255.255.0'", "192.168.122.5", "10.1.1.1"),
+    ("address='192.168.122.1' netmask='255.255.255.0'", "::1", "::2"),
+    ("address='192.168.122.1' prefix='16'", "192.168.5.1", "192.168.9.1"),
+    ("address='10.1.2.1'", "10.2.0.1", "10.2.0.5"),  # class A: /8
+    ("address='10.1.2.1'", "10.1.0.1", "10.2.0.5"),  # more than 65536 addresses
+    ("address='172.16.0.1'", "172.17.0.1", "172.17.0.5"),  # class B: /16
+    ("family='ipv6' address='fd00::1' prefix='64'", "fd00::10", "fd00::20"),
+    ("family='ipv6' address='fd00::1' prefix='64'", "fd00::20", "fd00::10"),
+    ("family='ipv6' address='fd00::1' prefix='64'", "fd01::10", "fd01::20"),
+    ("family='ipv6' address='fd00::1' prefix='64'", "fd00::1:10", "fd00::2:20"),
+])  # fmt: skip
+def test_dhcp_ranges_are_checked_against_their_network_at_define_and_update(
+    uri, tmp_path, ip, start, end
+):
+    """libvirt checks a range against the network of its ``<ip>`` when it parses one: at
+    net-define and in net-update alike (ends inside the network, neither its network nor
+    its broadcast address, one family, at most 65536 addresses, not reversed)."""
+    (tmp_path / "r.xml").write_text(
+        "<network><name>rr</name><uuid>0f2c4147-f97d-43de-bc86-5ad4ebeb3d66</uuid>"
+        f"<ip {ip}><dhcp><range start='{start}' end='{end}'/></dhcp>"
+        "</ip></network>"
+    )
+    on_test("net-define r.xml", "net-dumpxml rr",
+            f"net-update default add ip-dhcp-range \"<range start='{start}' end='{end}'/>\"",
+            f"net-update default delete ip-dhcp-range \"<range start='{start}' end='{end}'/>\"",
+            cwd=tmp_path, uri=uri)  # fmt: skip
+
+
 def test_update_live_and_config(uri, xmldir):
     on_test(f"net-update default add ip-dhcp-host {H2} --config", "net-destroy default",
             "net-dumpxml default", "net-update default add ip-dhcp-host h3.xml",

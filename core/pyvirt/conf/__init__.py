@@ -53,7 +53,9 @@ if TYPE_CHECKING:
         DhcpRange,
         IPDef,
         NetworkDef,
+        check_dhcp_range,
         format_network_xml,
+        ip_prefix,
         parse_network_xml,
     )
     from pyvirt.conf._network_update import (
@@ -118,7 +120,9 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "DhcpRange",
         "IPDef",
         "NetworkDef",
+        "check_dhcp_range",
         "format_network_xml",
+        "ip_prefix",
         "parse_network_xml",
     ),
     "pyvirt.conf._checkpoint": (
@@ -211,7 +215,9 @@ __all__ = [
     "parse_checkpoint_xml",
     "disk_name_to_index",
     "format_domain_xml",
+    "check_dhcp_range",
     "format_network_xml",
+    "ip_prefix",
     "format_snapshot_xml",
     "format_pool_xml",
     "format_volume_xml",

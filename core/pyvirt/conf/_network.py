@@ -28,7 +28,9 @@ __all__ = [
     "DhcpRange",
     "IPDef",
     "NetworkDef",
+    "check_dhcp_range",
     "format_network_xml",
+    "ip_prefix",
     "parse_network_xml",
 ]
 
@@ -104,6 +106,68 @@ def _err(code: int, msg: str | None, domain: int = _NET) -> Exception:
     return make_error(code, domain, msg)
 
 
+def ip_prefix(ip: IPDef) -> int:
+    """The prefix length of an ``<ip>`` (libvirt's virNetworkIPDefPrefix): its ``prefix``, else
+    its netmask's bits, else the natural one of its address (an IPv4 class A, B or C address:
+    8, 16, 24; IPv6: 64), else 0."""
+    import ipaddress  # parsing only: every pyvirsh run would pay for it at the top
+
+    if ip.prefix:
+        return ip.prefix
+    if ip.netmask:
+        try:
+            return ipaddress.IPv4Network(f"0.0.0.0/{ip.netmask}").prefixlen
+        except ValueError:
+            pass
+    try:
+        address = ipaddress.ip_address(ip.address or "")
+    except ValueError:
+        return 0
+    if address.version == 6:
+        return 0 if address.is_unspecified else 64
+    first = address.packed[0]
+    return 8 if first < 128 else 16 if first < 192 else 24 if first < 224 else 0
+
+
+def check_dhcp_range(ip: IPDef, start: str, end: str) -> None:
+    """Refuse a DHCP range of *ip* as libvirt's virSocketAddrGetRange does when it parses one
+    (at define time and in virNetworkUpdate): both ends of one family and inside the network,
+    not its network address nor its broadcast address (IPv4), at most 65536 addresses (the
+    ends differ in their last two bytes only), and not reversed.  Its errors come from no
+    domain (libvirt's util code)."""
+    import ipaddress
+
+    def fail(message: str) -> Exception:
+        return _err(ErrorCode.INTERNAL_ERROR, message, ErrorDomain.NONE)
+
+    first, last = ipaddress.ip_address(start), ipaddress.ip_address(end)
+    span = f"{first} - {last}"
+    if first.version != last.version:
+        raise fail(f"mismatch of address family in range {span}")
+    try:
+        address = ipaddress.ip_address(ip.address or "")
+    except ValueError:
+        address = None
+    if address is not None:
+        if address.version != first.version:
+            raise fail(f"mismatch of address family in range {span} for network {address}")
+        prefix = ip_prefix(ip)
+        net = ipaddress.ip_network(f"{address}/{prefix}", strict=False)
+        where = f"network {address}/{prefix}"
+        if first not in net or last not in net:
+            raise fail(f"range {span} is not entirely within {where}")
+        if first.version == 4 and first == net.network_address:
+            raise fail(f"start of range {span} in {where} is the network address")
+        if first.version == 4 and last == net.broadcast_address:
+            raise fail(f"end of range {span} in {where} is the broadcast address")
+    same = 2 if first.version == 4 else 14  # bytes a range's ends share
+    if first.packed[:same] != last.packed[:same]:
+        raise fail(f"range {span} is too large (> 65535)")
+    if last.packed[same:] < first.packed[same:]:
+        raise fail(f"range {span} is reversed " if first.version == 4
+                   else f"range {span} start larger than end")  # fmt: skip
+
+
 def _parse_ip(elem: etree._Element) -> IPDef:
     prefix_s = elem.get("prefix")
     ip = IPDef(
@@ -122,16 +186,11 @@ def _parse_ip(elem: etree._Element) -> IPDef:
             import ipaddress  # parsing only: every pyvirsh run would pay for it at the top
 
             try:
-                reversed_ = ipaddress.ip_address(start) > ipaddress.ip_address(end)
+                ipaddress.ip_address(start), ipaddress.ip_address(end)
             except ValueError:
                 bad = f"Invalid dhcp range '{start}' to '{end}'"
                 raise _err(ErrorCode.XML_ERROR, bad) from None
-            if reversed_:
-                raise _err(
-                    ErrorCode.INTERNAL_ERROR,
-                    f"range {start} - {end} is reversed ",
-                    ErrorDomain.NONE,
-                )
+            check_dhcp_range(ip, start, end)
             ip.dhcp_ranges.append(
                 DhcpRange(start, end, [copy.deepcopy(c) for c in r if isinstance(c.tag, str)])
             )  # noqa: E501

@@ -18,7 +18,7 @@ from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
 from pyvirt.conf import _network_update_dns as dns_sections
 from pyvirt.conf._common import parse_mac
-from pyvirt.conf._network import DhcpHost, DhcpRange, IPDef, NetworkDef
+from pyvirt.conf._network import DhcpHost, DhcpRange, IPDef, NetworkDef, check_dhcp_range
 
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
 TYPE_CHECKING = False
@@ -245,8 +245,9 @@ def _update_dhcp_host(defn: NetworkDef, command: int, index: int, node: etree._E
     raise _unknown_command(command)
 
 
-def _parse_range(defn: NetworkDef, node: etree._Element) -> DhcpRange:
-    """virNetworkDHCPRangeDefParseXML's checks for the parts the update compares."""
+def _parse_range(defn: NetworkDef, ip: IPDef, node: etree._Element) -> DhcpRange:
+    """virNetworkDHCPRangeDefParseXML's checks for the parts the update compares, the range
+    checked against the network of *ip* as at define time."""
     start, end = node.get("start"), node.get("end")
     for what, value in (("start", start), ("end", end)):
         if value is None:
@@ -259,6 +260,8 @@ def _parse_range(defn: NetworkDef, node: etree._Element) -> DhcpRange:
                 ErrorCode.SYSTEM_ERROR,
                 f"Cannot parse socket address '{value}': Name or service not known",
             )
+    assert start is not None and end is not None
+    check_dhcp_range(ip, start, end)
     return DhcpRange(str(_canonical(start)), str(_canonical(end)))
 
 
@@ -270,7 +273,7 @@ def _update_dhcp_range(defn: NetworkDef, command: int, index: int, node: etree._
         raise _err(
             ErrorCode.OPERATION_UNSUPPORTED, "dhcp ranges cannot be modified, only added or deleted"
         )
-    new = _parse_range(defn, node)
+    new = _parse_range(defn, ip, node)
     ranges = ip.dhcp_ranges
     found = next(
         (i for i, r in enumerate(ranges) if _same_ip(r.start, new.start) and _same_ip(r.end, new.end)),
