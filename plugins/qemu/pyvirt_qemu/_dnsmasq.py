@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pyvirt import ErrorCode, ErrorDomain, make_error
-from pyvirt.conf import IPDef, NetworkDef
+from pyvirt.conf import IPDef, NetworkDef, ip_prefix
 
 __all__ = [
     "DNSMASQ",
@@ -32,7 +32,9 @@ __all__ = [
     "Lease",
     "config_text",
     "dnsmasq_pid",
+    "dhcp_active",
     "read_leases",
+    "refresh_dnsmasq",
     "start_dnsmasq",
     "stop_dnsmasq",
 ]
@@ -71,15 +73,21 @@ class DnsmasqFiles:
 
 
 def ipv4_network(ip: IPDef) -> ipaddress.IPv4Network:
-    """The subnet an ``<ip>`` element describes (netmask or prefix, /24 by default as
-    libvirt derives it for a class C address)."""
-    mask = ip.netmask or str(ip.prefix if ip.prefix is not None else 24)
+    """The subnet an ``<ip>`` element describes (netmask or prefix, else the natural prefix
+    of its address's class, as libvirt derives it: /8 for 10.0.0.1)."""
+    mask = ip.netmask or str(ip.prefix if ip.prefix is not None else ip_prefix(ip))
     return ipaddress.IPv4Network(f"{ip.address}/{mask}", strict=False)
 
 
 def _dhcp_ips(defn: NetworkDef) -> list[IPDef]:
     return [ip for ip in defn.ips if ip.family in (None, "ipv4") and ip.has_dhcp
             and (ip.dhcp_ranges or ip.dhcp_hosts)]  # fmt: skip
+
+
+def dhcp_active(defn: NetworkDef) -> bool:
+    """dnsmasq serves DHCP for *defn*: an IPv4 ``<ip>`` has a range or a static host (its
+    .conf then has ``dhcp-range`` lines; libvirt's test in networkUpdate)."""
+    return any(ip.dhcp_ranges or ip.dhcp_hosts for ip in defn.ips if ip.family in (None, "ipv4"))
 
 
 def config_text(defn: NetworkDef, bridge: str, files: DnsmasqFiles) -> str:
@@ -116,6 +124,17 @@ def hosts_text(defn: NetworkDef) -> str:
     return "".join(f"{line}\n" for line in out)
 
 
+def addn_hosts_text(defn: NetworkDef) -> str:
+    """The addn-hosts file: one line per ``<dns><host>``, its address then each host name,
+    each followed by a tab (libvirt's dnsmasqAddnHostsWrite)."""
+    out = []
+    for dns in (el for el in defn.extra if el.tag == "dns"):
+        for host in dns.findall("host"):
+            names = [(h.text or "").strip() for h in host.findall("hostname")]
+            out.append("".join(f"{field}\t" for field in [host.get("ip", ""), *names]) + "\n")
+    return "".join(out)
+
+
 def _is_ours(pid: int, conf: Path) -> bool:
     try:
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
@@ -123,6 +142,17 @@ def _is_ours(pid: int, conf: Path) -> bool:
     except OSError:
         return False
     return state not in ("Z", "X") and f"--conf-file={conf}".encode() in argv
+
+
+def _running(pid: int) -> bool:
+    """*pid* has not exited yet.  Not :func:`_is_ours`: an exiting process loses its command
+    line before its sockets, and a dnsmasq started on the same addresses at that moment
+    fails with "Address already in use" (a restart keeps the bridge and its addresses)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
 
 
 def dnsmasq_pid(files: DnsmasqFiles) -> int | None:
@@ -137,8 +167,10 @@ def dnsmasq_pid(files: DnsmasqFiles) -> int | None:
 def start_dnsmasq(defn: NetworkDef, bridge: str, files: DnsmasqFiles) -> int:
     """Write the configuration and start dnsmasq; its pid once it has daemonized."""
     for path, text in ((files.conf, config_text(defn, bridge, files)),
-                       (files.hosts, hosts_text(defn)), (files.addn_hosts, "")):  # fmt: skip
+                       (files.hosts, hosts_text(defn)),
+                       (files.addn_hosts, addn_hosts_text(defn))):  # fmt: skip
         path.write_text(text)
+    files.conf.chmod(0o600)  # read once, as root (libvirt's mode for it)
     files.leases.touch()
     with contextlib.suppress(FileNotFoundError):
         files.pid.unlink()
@@ -162,6 +194,22 @@ def start_dnsmasq(defn: NetworkDef, bridge: str, files: DnsmasqFiles) -> int:
                      f"dnsmasq of network '{defn.name}' did not write {files.pid}")  # fmt: skip
 
 
+def refresh_dnsmasq(defn: NetworkDef, bridge: str, files: DnsmasqFiles) -> None:
+    """libvirt's networkRefreshDhcpDaemon: write the static DHCP hosts and the DNS host
+    records again and SIGHUP dnsmasq, which re-reads both files (its .conf stays as dnsmasq started with it: a change there
+    needs a restart).  A network whose dnsmasq is gone gets one started."""
+    pid = dnsmasq_pid(files)
+    if pid is None:
+        start_dnsmasq(defn, bridge, files)
+        return
+    for path, text in ((files.hosts, hosts_text(defn)), (files.addn_hosts, addn_hosts_text(defn))):
+        tmp = path.with_name(path.name + ".new")
+        tmp.write_text(text)
+        tmp.replace(path)  # dnsmasq never reads half a file
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGHUP)
+
+
 def stop_dnsmasq(files: DnsmasqFiles) -> None:
     """SIGTERM the network's dnsmasq and wait until it is gone (SIGKILL after 5 s)."""
     pid = dnsmasq_pid(files)
@@ -170,7 +218,7 @@ def stop_dnsmasq(files: DnsmasqFiles) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + 5.0
-    while _is_ours(pid, files.conf):
+    while _running(pid):
         if time.monotonic() > deadline:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)

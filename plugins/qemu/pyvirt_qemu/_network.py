@@ -45,6 +45,10 @@ log = logging.getLogger("pyvirt.qemu.network")
 _NET = ErrorDomain.NETWORK
 #: Bridges named by the driver are pvbrN (libvirt's are virbrN): no clash with a libvirtd.
 BRIDGE_PREFIX = "pvbr"
+#: VIR_NETWORK_SECTION_* whose live change dnsmasq must be restarted for (its .conf: domain,
+#: ip-dhcp-range, dns-txt, dns-srv), and the two it re-reads from files on SIGHUP.
+_RESTART_SECTIONS = frozenset({2, 5, 11, 12})
+_SECTION_DHCP_HOST, _SECTION_DNS_HOST = 4, 10
 _STATUS_HEADER = "<!--\nWARNING: THIS IS AN AUTO-GENERATED FILE. It is pyvirt's record of an active network.\n-->\n"
 
 
@@ -147,6 +151,10 @@ class NetworkState:
         """Load definitions, re-adopt active networks, then autostart (libvirt's order)."""
         for d in (self.config_dir, self.autostart_dir, self.run_dir, self.state_dir):
             d.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # dnsmasq's own directory is open to read (libvirt's /var/lib/libvirt/dnsmasq is):
+        # dnsmasq drops root for "nobody" once started, and reads its hosts file again there
+        # on SIGHUP (net-update); its .conf, read only at start, stays root's alone
+        self.state_dir.chmod(0o755)
         for path in sorted(self.config_dir.glob("*.xml")):
             try:
                 defn = parse_network_xml(path.read_text())
@@ -253,6 +261,29 @@ class NetworkState:
             raise
         net.live = live
         self.emit(net, NetworkEventType.STARTED)
+
+    def apply_live_update(self, net: QemuNetwork, live: NetworkDef, section: int) -> None:
+        """Make the host follow *net*'s live definition after virNetworkUpdate changed
+        *section* of it (libvirt's networkUpdate): the static DHCP hosts are a file dnsmasq
+        re-reads on SIGHUP, unless DHCP was switched on or off by the change; what dnsmasq
+        takes from its .conf (ranges, DNS TXT and SRV records, the domain) needs it
+        restarted.  Then the status file records the new live definition."""
+        old = net.live
+        assert old is not None
+        net.live = live
+        if not net.persistent:
+            net.defn = live.copy()  # a transient network's inactive XML is its live one
+        bridge = live.bridge_name or ""
+        files = self.files(live.name)
+        if section in _RESTART_SECTIONS or (
+            section == _SECTION_DHCP_HOST and _dnsmasq.dhcp_active(old) != _dnsmasq.dhcp_active(live)
+        ):
+            _dnsmasq.stop_dnsmasq(files)
+            if self._needs_dnsmasq(live):
+                _dnsmasq.start_dnsmasq(live, bridge, files)
+        elif section in (_SECTION_DHCP_HOST, _SECTION_DNS_HOST) and self._needs_dnsmasq(live):
+            _dnsmasq.refresh_dnsmasq(live, bridge, files)
+        self._save_status(live)
 
     def _teardown(self, live: NetworkDef) -> None:
         """Remove everything an active network has on the host, whatever is left of it."""

@@ -15,7 +15,7 @@ from pyvirt import (
     NetworkRef,
     make_error,
 )
-from pyvirt.conf import format_network_xml, parse_network_xml
+from pyvirt.conf import format_network_xml, parse_network_xml, update_network_section
 from pyvirt.driver import unsupported, unsupported_flags
 
 from pyvirt_qemu._network import NetworkState, QemuNetwork
@@ -27,6 +27,12 @@ _NET = ErrorDomain.NETWORK
 _VALIDATE = 1
 #: VIR_NETWORK_XML_INACTIVE.
 _XML_INACTIVE = 1
+#: VIR_NETWORK_UPDATE_AFFECT_LIVE, _CONFIG.
+_LIVE, _CONFIG = 1, 2
+
+
+def _invalid(message: str) -> Exception:
+    return make_error(ErrorCode.OPERATION_INVALID, _NET, message)
 
 
 class NetworkOps:
@@ -159,3 +165,33 @@ class NetworkOps:
         st, net = self._net(ref, "virNetworkIsPersistent")
         with st.lock:
             return net.persistent
+
+    def network_update(
+        self, ref: NetworkRef, command: int, section: int, parent_index: int, xml: str, flags: int
+    ) -> None:
+        """virNetworkUpdate (libvirt's networkUpdate and virNetworkObjUpdate): the live and
+        the persistent definition are each edited on a copy, kept only when every edit
+        succeeded; the persistent one is saved, and the host follows the live one
+        (:meth:`NetworkState.apply_live_update`)."""
+        st, net = self._net(ref, "virNetworkUpdate")
+        unsupported_flags(flags, _LIVE | _CONFIG, "networkUpdate", _NET)
+        with st.lock:
+            if not flags & (_LIVE | _CONFIG):  # AFFECT_CURRENT
+                flags |= _LIVE if net.active else _CONFIG
+            if flags & _LIVE and net.live is None:
+                raise _invalid("network is not running")
+            if flags & _CONFIG and not net.persistent:
+                raise _invalid("cannot change persistent config of a transient network")
+            live = config = None
+            if flags & _LIVE:
+                assert net.live is not None
+                live = net.live.copy()
+                update_network_section(live, command, section, parent_index, xml)
+            if flags & _CONFIG:
+                config = net.defn.copy()
+                update_network_section(config, command, section, parent_index, xml)
+            if config is not None:
+                st.save_config(config)
+                net.defn = config
+            if live is not None:
+                st.apply_live_update(net, live, section)
