@@ -159,7 +159,7 @@ def test_a_first_static_host_starts_dhcp_and_the_flags_are_libvirts(
     (again,) = _dnsmasq_pids(qemu_root)
     assert again != pid  # DHCP switched on: a restart, as libvirt's networkUpdate does
     conf = _lib(qemu_root, "nodhcp.conf")
-    assert f"dhcp-range={subnet.network_address},static\n" in conf and "dhcp-hostsfile=" in conf
+    assert f"dhcp-range={gateway},static\n" in conf and "dhcp-hostsfile=" in conf
     assert _lib(qemu_root, "nodhcp.hostsfile") == f"52:54:00:5e:00:14,{ip}\n"
     # transient: the live definition is also its inactive one
     assert ip in net.xml_desc(1)

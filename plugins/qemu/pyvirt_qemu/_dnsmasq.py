@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from lxml import etree
 from pyvirt import ErrorCode, ErrorDomain, make_error
 from pyvirt.conf import IPDef, NetworkDef, ip_prefix
 
@@ -33,6 +34,7 @@ __all__ = [
     "config_text",
     "dnsmasq_pid",
     "dhcp_active",
+    "dns_wanted",
     "read_leases",
     "refresh_dnsmasq",
     "start_dnsmasq",
@@ -84,43 +86,138 @@ def _dhcp_ips(defn: NetworkDef) -> list[IPDef]:
             and (ip.dhcp_ranges or ip.dhcp_hosts)]  # fmt: skip
 
 
+def _dhcp_ip(defn: NetworkDef) -> IPDef | None:
+    """The IPv4 ``<ip>`` dnsmasq serves DHCP on; libvirt refuses more than one."""
+    found = _dhcp_ips(defn)
+    if len(found) > 1:
+        raise make_error(ErrorCode.CONFIG_UNSUPPORTED, ErrorDomain.NETWORK,
+                         "unsupported configuration: For IPv4, multiple DHCP definitions "
+                         "cannot be specified.")  # fmt: skip
+    return found[0] if found else None
+
+
 def dhcp_active(defn: NetworkDef) -> bool:
     """dnsmasq serves DHCP for *defn*: an IPv4 ``<ip>`` has a range or a static host (its
     .conf then has ``dhcp-range`` lines; libvirt's test in networkUpdate)."""
     return any(ip.dhcp_ranges or ip.dhcp_hosts for ip in defn.ips if ip.family in (None, "ipv4"))
 
 
+def _dns(defn: NetworkDef) -> etree._Element | None:
+    return next((el for el in defn.extra if el.tag == "dns"), None)
+
+
+def dns_wanted(defn: NetworkDef) -> bool:
+    """dnsmasq answers DNS for *defn* (not ``<dns enable='no'>``)."""
+    dns = _dns(defn)
+    return dns is None or dns.get("enable") != "no"
+
+
+def _dns_lines(dns: etree._Element | None) -> tuple[list[str], list[str], list[str]]:
+    """(forwarders, plain-name lines, records) of ``<dns>`` as libvirt writes them: each
+    ``<forwarder>`` a ``server=`` line (``#`` for a domain not forwarded at all), then
+    ``no-resolv`` when one forwards everything; ``domain-needed`` and ``local=//`` for
+    forwardPlainNames='no'; TXT and SRV records."""
+    if dns is None:
+        return [], [], []
+    servers, no_resolv = [], False
+    for fwd in dns.findall("forwarder"):
+        domain, addr = fwd.get("domain"), fwd.get("addr")
+        servers.append("server=" + (f"/{domain}/" if domain else "") + (addr or "#"))
+        no_resolv = no_resolv or bool(addr and not domain)
+    if no_resolv:
+        servers.append("no-resolv")
+    plain = ["domain-needed", "local=//"] if dns.get("forwardPlainNames") == "no" else []
+    records = [f"txt-record={t.get('name')},{t.get('value')}" for t in dns.findall("txt")]
+    for srv in dns.findall("srv"):
+        line = f"srv-host=_{srv.get('service')}._{srv.get('protocol')}"
+        if srv.get("domain"):
+            line += f".{srv.get('domain')}"
+        target = srv.get("target")
+        if target and target != ".":
+            port, priority, weight = (int(srv.get(k) or 0) for k in ("port", "priority", "weight"))
+            line += f",{target}"
+            if port or priority or weight:
+                line += f",{port or 1}"
+            if priority or weight:
+                line += f",{priority}"
+            if weight:
+                line += f",{weight}"
+        records.append(line)
+    return servers, plain, records
+
+
+def _ptr_domains(defn: NetworkDef) -> list[str]:
+    """``local=`` lines for the ``<ip localPtr='yes'>`` of *defn* (their reverse zones)."""
+    out = []
+    for ip in defn.ips:
+        if ip.local_ptr != "yes":
+            continue
+        net = ipv4_network(ip)
+        if net.prefixlen % 8:
+            raise make_error(ErrorCode.CONFIG_UNSUPPORTED, ErrorDomain.NETWORK,
+                             f"unsupported configuration: PTR domain for IPv4 network with "
+                             f"prefix {net.prefixlen} cannot be automatically created")  # fmt: skip
+        octets = str(net.network_address).split(".")[: net.prefixlen // 8]
+        out.append(f"local=/{'.'.join(reversed(octets))}.in-addr.arpa/")
+    return out
+
+
 def config_text(defn: NetworkDef, bridge: str, files: DnsmasqFiles) -> str:
-    """The dnsmasq.conf of a network, in the order libvirt writes it."""
-    lines = ["strict-order", f"pid-file={files.pid}", "except-interface=lo", "bind-dynamic",
-             f"interface={bridge}"]  # fmt: skip
+    """The dnsmasq.conf of a network: libvirt 9.0's lines in its order (compared byte for
+    byte with libvirtd's, tests/test_qemu_dnsmasq_conf.py), then ``dhcp-leasefile``."""
+    want_dns = dns_wanted(defn)
+    servers, plain, records = _dns_lines(_dns(defn) if want_dns else None)
+    lines = ["strict-order"]
+    if not want_dns:
+        lines.append("port=0")
+    lines += servers
     if defn.domain is not None and defn.domain.get("name"):
         dom = defn.domain.get("name")
-        lines += [f"local=/{dom}/", f"domain={dom}", "expand-hosts"]
+        if defn.domain.get("localOnly") == "yes":
+            lines.append(f"local=/{dom}/")
+        lines += [f"domain={dom}", "expand-hosts"]
+    if want_dns:
+        lines += _ptr_domains(defn)
+    lines += plain
+    lines += [f"pid-file={files.pid}", "except-interface=lo", "bind-dynamic",
+              f"interface={bridge}"]  # fmt: skip
+    if defn.forward_mode is None:  # isolated: no default route, nothing forwarded out
+        lines += ["dhcp-option=3", "no-resolv", "ra-param=*,0,0"]
+    lines += records
+    ip = _dhcp_ip(defn)
     lease_max = 0
-    for ip in _dhcp_ips(defn):
+    if ip is not None:
         net = ipv4_network(ip)
         for r in ip.dhcp_ranges:
             lines.append(f"dhcp-range={r.start},{r.end},{net.netmask}")
             lease_max += int(ipaddress.IPv4Address(r.end)) - int(ipaddress.IPv4Address(r.start)) + 1
         if not ip.dhcp_ranges:
-            lines.append(f"dhcp-range={net.network_address},static")
-        lease_max += len(ip.dhcp_hosts)
+            lines.append(f"dhcp-range={ip.address},static")
+        lines += ["dhcp-no-override", "dhcp-authoritative"]
     if lease_max:
-        lines += ["dhcp-no-override", "dhcp-authoritative", f"dhcp-lease-max={lease_max}",
-                  f"dhcp-hostsfile={files.hosts}"]  # fmt: skip
-    lines += [f"addn-hosts={files.addn_hosts}", f"dhcp-leasefile={files.leases}"]
+        lines.append(f"dhcp-lease-max={lease_max}")
+    if ip is not None:
+        lines.append(f"dhcp-hostsfile={files.hosts}")
+    if want_dns:
+        lines.append(f"addn-hosts={files.addn_hosts}")
+    mtu = next((el.get("size") for el in defn.extra if el.tag == "mtu"), None)
+    if mtu and mtu.isdigit() and int(mtu) > 0:
+        lines.append(f"dhcp-option=option:mtu,{int(mtu)}")
+    lines.append(f"dhcp-leasefile={files.leases}")
     return _HEADER.format(name=defn.name) + "\n".join(lines) + "\n"
 
 
 def hosts_text(defn: NetworkDef) -> str:
-    """dhcp-hostsfile lines for the static leases (``mac,ip,name`` as libvirt writes them)."""
+    """dhcp-hostsfile lines for the static leases, as libvirt writes them for IPv4:
+    ``mac,ip[,name]``, or ``name,ip`` for a host without a MAC."""
     out = []
     for ip in _dhcp_ips(defn):
         for h in ip.dhcp_hosts:
-            fields = [f for f in (h.mac, h.ip, h.name) if f]
-            if fields:
-                out.append(",".join(fields))
+            if not h.ip:
+                continue
+            fields = [h.mac, h.ip, h.name] if h.mac else [h.name, h.ip]
+            if all(fields[:2]):
+                out.append(",".join(f for f in fields if f))
     return "".join(f"{line}\n" for line in out)
 
 

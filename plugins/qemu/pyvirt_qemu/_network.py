@@ -234,7 +234,12 @@ class NetworkState:
 
     @staticmethod
     def _needs_dnsmasq(defn: NetworkDef) -> bool:
-        return bool(defn.ips)
+        """libvirt's networkStartDhcpDaemon: dnsmasq runs for a network with addresses,
+        unless it serves neither DHCP (nor TFTP) nor DNS (``<dns enable='no'>``)."""
+        if not defn.ips:
+            return False
+        return (_dnsmasq.dhcp_active(defn) or any(ip.tftp for ip in defn.ips)
+                or _dnsmasq.dns_wanted(defn))  # fmt: skip
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self, net: QemuNetwork) -> None:
