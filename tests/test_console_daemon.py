@@ -183,3 +183,37 @@ def test_an_asyncio_console_through_the_daemon_answers_and_ends_with_its_session
 
     asyncio.run(main())
     os.close(_reopen(guest_dom))  # the session ended with the descriptor (sync API here)
+
+
+def test_an_asyncio_console_left_as_asyncio_run_ends_closes_its_session_at_once(
+    guest_dom: pyvirt.Domain,
+) -> None:
+    """A program that closes its connection and returns from ``asyncio.run`` right away:
+    closing the connection cancels the console's pump before it ever ran.  The stream's
+    socket is closed all the same, so the session is free for the next caller at once (it
+    stayed held until the garbage collector found the socket)."""
+    import asyncio
+
+    import pyvirt.aio
+
+    async def main() -> None:
+        conn = await pyvirt.aio.open("qemu:///system")
+        adom = await conn.lookup_domain_by_name("con")
+        os.close(await adom.open_console())
+        await conn.close()
+
+    for _ in range(3):
+        asyncio.run(main())
+        fd: list[int] = []
+
+        def attempt(fd: list[int] = fd) -> bool:
+            try:
+                fd.append(guest_dom.open_console())
+            except VirtError as exc:
+                if exc.code != ErrorCode.OPERATION_FAILED:
+                    raise
+                return False
+            return True
+
+        assert wait_for(attempt, timeout=20)
+        os.close(fd[0])

@@ -219,6 +219,16 @@ def console_fd(stream: AsyncRemoteStream) -> tuple[int, asyncio.Task[None]]:
     theirs, mine = socket.socketpair()
     mine.setblocking(False)
     task = asyncio.get_running_loop().create_task(_pump_console(stream, mine))
+
+    def ended(_task: asyncio.Task[None]) -> None:
+        # However the pump ended, even cancelled before it ran (a connection closed at once
+        # cancels it; so does asyncio.run on its way out): the stream's socket closes now,
+        # and the worker ends the console session, which would otherwise stay held until
+        # the garbage collector found the socket, refusing the next open_console.
+        mine.close()
+        stream._close()
+
+    task.add_done_callback(ended)
     return theirs.detach(), task
 
 
