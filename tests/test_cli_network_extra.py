@@ -98,6 +98,12 @@ def test_update_ranges_interfaces_and_refused_sections(uri):
     ("family='ipv6' address='fd00::1' prefix='64'", "fd00::20", "fd00::10"),
     ("family='ipv6' address='fd00::1' prefix='64'", "fd01::10", "fd01::20"),
     ("family='ipv6' address='fd00::1' prefix='64'", "fd00::1:10", "fd00::2:20"),
+    # getaddrinfo's forms, as libvirt parses them: short IPv4, a single number, not an address
+    ("address='192.168.5.1' prefix='16'", "192.168.7", "192.168.0.9"),
+    ("address='192.168.122.1' netmask='255.255.255.0'", "192.168.122", "192.168.122.9"),
+    ("address='192.168.122.1' netmask='255.255.255.0'", "3232266850", "192.168.122.100"),
+    ("address='192.168.122.1' netmask='255.255.255.0'", "bogus", "192.168.122.9"),
+    ("address='192.168.122.1' netmask='255.255.255.0'", "fd00::1", "192.168.122.9"),
 ])  # fmt: skip
 def test_dhcp_ranges_are_checked_against_their_network_at_define_and_update(
     uri, tmp_path, ip, start, end
@@ -113,6 +119,16 @@ def test_dhcp_ranges_are_checked_against_their_network_at_define_and_update(
     on_test("net-define r.xml", "net-dumpxml rr",
             f"net-update default add ip-dhcp-range \"<range start='{start}' end='{end}'/>\"",
             f"net-update default delete ip-dhcp-range \"<range start='{start}' end='{end}'/>\"",
+            cwd=tmp_path, uri=uri)  # fmt: skip
+
+
+def test_a_range_without_an_end_is_refused_at_define_and_update(uri, tmp_path):
+    (tmp_path / "r.xml").write_text(
+        "<network><name>rr</name><ip address='192.168.122.1' netmask='255.255.255.0'><dhcp>"
+        "<range start='192.168.122.5'/></dhcp></ip></network>"
+    )
+    on_test("net-define r.xml",
+            "net-update default add ip-dhcp-range \"<range end='192.168.122.5'/>\"",
             cwd=tmp_path, uri=uri)  # fmt: skip
 
 

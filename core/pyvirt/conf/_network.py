@@ -129,6 +129,43 @@ def ip_prefix(ip: IPDef) -> int:
     return 8 if first < 128 else 16 if first < 192 else 24 if first < 224 else 0
 
 
+def parse_address(text: str | None) -> object | None:
+    """The address *text* names (an ``ipaddress`` address), None if invalid.  libvirt parses
+    with getaddrinfo, which also takes IPv4's short forms ("1.2.3", a single number)."""
+    import ipaddress
+    import socket
+
+    if text is None:
+        return None
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(text))
+    except OSError:
+        return None
+
+
+def parse_dhcp_range(network: str, ip: IPDef, node: etree._Element) -> DhcpRange:
+    """A ``<range>`` of *ip*'s ``<dhcp>`` as libvirt's virNetworkDHCPRangeDefParseXML reads
+    it, at define time and in virNetworkUpdate alike: both ends present and addresses
+    (short IPv4 forms too, kept as libvirt prints them), then :func:`check_dhcp_range`."""
+    ends = []
+    for what in ("start", "end"):
+        value = node.get(what)
+        if value is None:
+            raise _err(ErrorCode.XML_ERROR,
+                       f"Missing '{what}' attribute in dhcp range for network '{network}'")  # fmt: skip
+        address = parse_address(value)
+        if address is None:
+            raise _err(ErrorCode.SYSTEM_ERROR,
+                       f"Cannot parse socket address '{value}': Name or service not known")  # fmt: skip
+        ends.append(str(address))
+    check_dhcp_range(ip, ends[0], ends[1])
+    return DhcpRange(ends[0], ends[1], [copy.deepcopy(c) for c in node if isinstance(c.tag, str)])
+
+
 def check_dhcp_range(ip: IPDef, start: str, end: str) -> None:
     """Refuse a DHCP range of *ip* as libvirt's virSocketAddrGetRange does when it parses one
     (at define time and in virNetworkUpdate): both ends of one family and inside the network,
@@ -168,7 +205,7 @@ def check_dhcp_range(ip: IPDef, start: str, end: str) -> None:
                    else f"range {span} start larger than end")  # fmt: skip
 
 
-def _parse_ip(elem: etree._Element) -> IPDef:
+def _parse_ip(elem: etree._Element, network: str) -> IPDef:
     prefix_s = elem.get("prefix")
     ip = IPDef(
         address=elem.get("address"),
@@ -181,19 +218,7 @@ def _parse_ip(elem: etree._Element) -> IPDef:
     dhcp = child(elem, "dhcp")
     if dhcp is not None:
         ip.has_dhcp = True
-        for r in children(dhcp, "range"):
-            start, end = r.get("start", ""), r.get("end", "")
-            import ipaddress  # parsing only: every pyvirsh run would pay for it at the top
-
-            try:
-                ipaddress.ip_address(start), ipaddress.ip_address(end)
-            except ValueError:
-                bad = f"Invalid dhcp range '{start}' to '{end}'"
-                raise _err(ErrorCode.XML_ERROR, bad) from None
-            check_dhcp_range(ip, start, end)
-            ip.dhcp_ranges.append(
-                DhcpRange(start, end, [copy.deepcopy(c) for c in r if isinstance(c.tag, str)])
-            )  # noqa: E501
+        ip.dhcp_ranges = [parse_dhcp_range(network, ip, r) for r in children(dhcp, "range")]
         for h in children(dhcp, "host"):
             mac = h.get("mac")
             ip.dhcp_hosts.append(
@@ -279,7 +304,7 @@ def parse_network_xml(xml: str | bytes) -> NetworkDef:
     dom = child(root, "domain")
     if dom is not None:
         n.domain = copy.deepcopy(dom)
-    n.ips = [_parse_ip(ip) for ip in children(root, "ip")]
+    n.ips = [_parse_ip(ip, name) for ip in children(root, "ip")]
     n.extra = [copy.deepcopy(c) for c in root if isinstance(c.tag, str) and c.tag in _KEPT]
     return n
 

@@ -18,7 +18,8 @@ from pyvirt._codes import ErrorCode, ErrorDomain
 from pyvirt._errors import make_error
 from pyvirt.conf import _network_update_dns as dns_sections
 from pyvirt.conf._common import parse_mac
-from pyvirt.conf._network import DhcpHost, DhcpRange, IPDef, NetworkDef, check_dhcp_range
+from pyvirt.conf._network import DhcpHost, IPDef, NetworkDef, parse_dhcp_range
+from pyvirt.conf._network import parse_address as _address
 
 # Not typing.TYPE_CHECKING: importing typing costs a pyvirsh run several milliseconds.
 TYPE_CHECKING = False
@@ -88,24 +89,6 @@ def _ip_by_index(defn: NetworkDef, index: int) -> IPDef:
             if _ip_family(ip) == family:
                 return ip
     raise _invalid(f"couldn't update dhcp host entry - no <ip> element found in network '{defn.name}'")
-
-
-def _address(text: str | None) -> object | None:
-    """The address *text* names (for equality as libvirt compares them), None if invalid.
-    libvirt parses with getaddrinfo, which also takes IPv4's short forms ("1.2.3")."""
-    import ipaddress
-    import socket
-
-    if text is None:
-        return None
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        pass
-    try:
-        return ipaddress.IPv4Address(socket.inet_aton(text))
-    except OSError:
-        return None
 
 
 def _valid_canonical(text: str) -> str | None:
@@ -245,26 +228,6 @@ def _update_dhcp_host(defn: NetworkDef, command: int, index: int, node: etree._E
     raise _unknown_command(command)
 
 
-def _parse_range(defn: NetworkDef, ip: IPDef, node: etree._Element) -> DhcpRange:
-    """virNetworkDHCPRangeDefParseXML's checks for the parts the update compares, the range
-    checked against the network of *ip* as at define time."""
-    start, end = node.get("start"), node.get("end")
-    for what, value in (("start", start), ("end", end)):
-        if value is None:
-            raise _err(
-                ErrorCode.XML_ERROR,
-                f"Missing '{what}' attribute in dhcp range for network '{defn.name}'",
-            )
-        if _address(value) is None:
-            raise _err(
-                ErrorCode.SYSTEM_ERROR,
-                f"Cannot parse socket address '{value}': Name or service not known",
-            )
-    assert start is not None and end is not None
-    check_dhcp_range(ip, start, end)
-    return DhcpRange(str(_canonical(start)), str(_canonical(end)))
-
-
 def _update_dhcp_range(defn: NetworkDef, command: int, index: int, node: etree._Element) -> None:
     """virNetworkDefUpdateIPDHCPRange."""
     ip = _ip_by_index(defn, index)
@@ -273,7 +236,7 @@ def _update_dhcp_range(defn: NetworkDef, command: int, index: int, node: etree._
         raise _err(
             ErrorCode.OPERATION_UNSUPPORTED, "dhcp ranges cannot be modified, only added or deleted"
         )
-    new = _parse_range(defn, ip, node)
+    new = parse_dhcp_range(defn.name, ip, node)
     ranges = ip.dhcp_ranges
     found = next(
         (i for i, r in enumerate(ranges) if _same_ip(r.start, new.start) and _same_ip(r.end, new.end)),
