@@ -163,3 +163,17 @@ def test_pieces_around_the_bulk_size_arrive_whole_and_in_order(
         assert peer.ping() and session.ping()
     data = b"".join(pieces)
     assert Path(vol.path()).read_bytes()[: len(data)] == data
+
+
+@pytest.mark.parametrize("body", [b"\xc1", b"", b"\x91\xa1x", b"\x90"])
+def test_a_malformed_hole_from_the_daemon_is_an_rpc_error(body: bytes) -> None:
+    """A hole message whose body is not msgpack, or not [length, flags], is libvirt's RPC
+    error for both clients (it was a bare ProtocolError when the body did not decode)."""
+    from pyvirt import ErrorCode, VirtError
+    from pyvirt.rpc._stream_wire import received_piece
+    from pyvirt.rpc._wire import MessageType, Status
+
+    with pytest.raises(VirtError) as info:
+        received_piece(MessageType.STREAM_HOLE, Status.CONTINUE, body)
+    assert info.value.code == ErrorCode.RPC
+    assert "malformed stream hole from the daemon" in str(info.value)

@@ -62,6 +62,7 @@ if TYPE_CHECKING:
         UPDATE_COMMANDS,
         UPDATE_SECTIONS,
         update_network_section,
+        update_targets,
     )
     from pyvirt.conf._nodedev import (
         NodeDevCap,
@@ -132,7 +133,12 @@ _EXPORTS_BY_MODULE: dict[str, tuple[str, ...]] = {
         "format_checkpoint_xml",
         "parse_checkpoint_xml",
     ),
-    "pyvirt.conf._network_update": ("UPDATE_COMMANDS", "UPDATE_SECTIONS", "update_network_section"),
+    "pyvirt.conf._network_update": (
+        "UPDATE_COMMANDS",
+        "UPDATE_SECTIONS",
+        "update_network_section",
+        "update_targets",
+    ),
     "pyvirt.conf._snapshot": (
         "SNAPSHOT_STATES",
         "SnapshotDef",
@@ -182,6 +188,7 @@ __all__ = [
     "UPDATE_COMMANDS",
     "UPDATE_SECTIONS",
     "update_network_section",
+    "update_targets",
     "Address",
     "ChardevDef",
     "ControllerDef",

@@ -26,7 +26,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from lxml import etree
 
-__all__ = ["UPDATE_COMMANDS", "UPDATE_SECTIONS", "update_network_section"]
+__all__ = ["UPDATE_COMMANDS", "UPDATE_SECTIONS", "update_network_section", "update_targets"]
 
 _NET = ErrorDomain.NETWORK
 MODIFY, DELETE, ADD_LAST, ADD_FIRST = 1, 2, 3, 4
@@ -39,6 +39,21 @@ UPDATE_SECTIONS = (
 )  # fmt: skip
 #: Sections libvirt refuses to update, and the name its message gives them.
 _FIXED = {1: "bridge", 2: "domain", 3: "ip", 6: "forward", 8: "forward pf"}
+
+
+def update_targets(flags: int, active: bool, persistent: bool) -> int:
+    """Which definitions a virNetworkUpdate with *flags* edits, as every driver decides it
+    (libvirt's AFFECT_CURRENT and virNetworkObjConfigChangeSetup): CURRENT is the live one
+    of a running network, else the persistent one; the live one of a stopped network and the
+    persistent one of a transient network are refused."""
+    live, config = 1, 2  # VIR_NETWORK_UPDATE_AFFECT_LIVE, _CONFIG
+    if not flags & (live | config):
+        flags |= live if active else config
+    if flags & live and not active:
+        raise _invalid("network is not running")
+    if flags & config and not persistent:
+        raise _invalid("cannot change persistent config of a transient network")
+    return flags
 
 
 def _err(code: int, message: str) -> Exception:

@@ -119,7 +119,10 @@ def received_piece(kind: int, status: int, body: bytes | memoryview) -> Piece | 
     if status == Status.OK:
         return None
     if kind == MessageType.STREAM_HOLE:
-        value = decode(body)
+        try:
+            value = decode(body)
+        except ProtocolError:
+            value = None
         if not isinstance(value, list) or not value or type(value[0]) is not int:
             raise make_error(ErrorCode.RPC, ErrorDomain.RPC, "malformed stream hole from the daemon")
         return int(value[0])

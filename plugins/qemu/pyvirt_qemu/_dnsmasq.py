@@ -224,32 +224,33 @@ def hosts_text(defn: NetworkDef) -> str:
 def addn_hosts_text(defn: NetworkDef) -> str:
     """The addn-hosts file: one line per ``<dns><host>``, its address then each host name,
     each followed by a tab (libvirt's dnsmasqAddnHostsWrite)."""
+    dns = _dns(defn)
     out = []
-    for dns in (el for el in defn.extra if el.tag == "dns"):
-        for host in dns.findall("host"):
-            names = [(h.text or "").strip() for h in host.findall("hostname")]
-            out.append("".join(f"{field}\t" for field in [host.get("ip", ""), *names]) + "\n")
+    for host in dns.findall("host") if dns is not None else ():
+        names = [(h.text or "").strip() for h in host.findall("hostname")]
+        out.append("".join(f"{field}\t" for field in [host.get("ip", ""), *names]) + "\n")
     return "".join(out)
 
 
-def _is_ours(pid: int, conf: Path) -> bool:
-    try:
-        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except OSError:
-        return False
-    return state not in ("Z", "X") and f"--conf-file={conf}".encode() in argv
-
-
 def _running(pid: int) -> bool:
-    """*pid* has not exited yet.  Not :func:`_is_ours`: an exiting process loses its command
-    line before its sockets, and a dnsmasq started on the same addresses at that moment
-    fails with "Address already in use" (a restart keeps the bridge and its addresses)."""
+    """*pid* has not exited yet.  Waiting for a dnsmasq to stop asks this, not
+    :func:`_is_ours`: an exiting process loses its command line before its sockets, and a
+    dnsmasq started on the same addresses at that moment fails with "Address already in
+    use" (a restart keeps the bridge and its addresses)."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except (OSError, IndexError):
         return False
     return state not in ("Z", "X")
+
+
+def _is_ours(pid: int, conf: Path) -> bool:
+    """*pid* is a running dnsmasq started with *conf* (never a recycled pid)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return f"--conf-file={conf}".encode() in argv and _running(pid)
 
 
 def dnsmasq_pid(files: DnsmasqFiles) -> int | None:
@@ -293,8 +294,9 @@ def start_dnsmasq(defn: NetworkDef, bridge: str, files: DnsmasqFiles) -> int:
 
 def refresh_dnsmasq(defn: NetworkDef, bridge: str, files: DnsmasqFiles) -> None:
     """libvirt's networkRefreshDhcpDaemon: write the static DHCP hosts and the DNS host
-    records again and SIGHUP dnsmasq, which re-reads both files (its .conf stays as dnsmasq started with it: a change there
-    needs a restart).  A network whose dnsmasq is gone gets one started."""
+    records again and SIGHUP dnsmasq, which re-reads both files (its .conf stays as dnsmasq
+    started with it: a change there needs a restart).  A network whose dnsmasq is gone gets
+    one started."""
     pid = dnsmasq_pid(files)
     if pid is None:
         start_dnsmasq(defn, bridge, files)

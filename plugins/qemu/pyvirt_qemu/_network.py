@@ -32,7 +32,13 @@ from pyvirt import (
     VirtError,
     make_error,
 )
-from pyvirt.conf import NetworkDef, format_network_xml, generate_mac, parse_network_xml
+from pyvirt.conf import (
+    UPDATE_SECTIONS,
+    NetworkDef,
+    format_network_xml,
+    generate_mac,
+    parse_network_xml,
+)
 from pyvirt.driver import NetworkObjList
 
 from pyvirt_qemu import _dnsmasq, _firewall, _netdev
@@ -45,10 +51,13 @@ log = logging.getLogger("pyvirt.qemu.network")
 _NET = ErrorDomain.NETWORK
 #: Bridges named by the driver are pvbrN (libvirt's are virbrN): no clash with a libvirtd.
 BRIDGE_PREFIX = "pvbr"
-#: VIR_NETWORK_SECTION_* whose live change dnsmasq must be restarted for (its .conf: domain,
-#: ip-dhcp-range, dns-txt, dns-srv), and the two it re-reads from files on SIGHUP.
-_RESTART_SECTIONS = frozenset({2, 5, 11, 12})
-_SECTION_DHCP_HOST, _SECTION_DNS_HOST = 4, 10
+#: VIR_NETWORK_SECTION_* whose live change dnsmasq must be restarted for (its .conf), and
+#: the two it re-reads from files on SIGHUP.
+_RESTART_SECTIONS = frozenset(
+    UPDATE_SECTIONS.index(name) for name in ("domain", "ip-dhcp-range", "dns-txt", "dns-srv")
+)
+_SECTION_DHCP_HOST = UPDATE_SECTIONS.index("ip-dhcp-host")
+_SECTION_DNS_HOST = UPDATE_SECTIONS.index("dns-host")
 _STATUS_HEADER = "<!--\nWARNING: THIS IS AN AUTO-GENERATED FILE. It is pyvirt's record of an active network.\n-->\n"
 
 

@@ -15,7 +15,12 @@ from pyvirt import (
     NetworkRef,
     make_error,
 )
-from pyvirt.conf import format_network_xml, parse_network_xml, update_network_section
+from pyvirt.conf import (
+    format_network_xml,
+    parse_network_xml,
+    update_network_section,
+    update_targets,
+)
 from pyvirt.driver import unsupported, unsupported_flags
 
 from pyvirt_qemu._network import NetworkState, QemuNetwork
@@ -30,9 +35,6 @@ _XML_INACTIVE = 1
 #: VIR_NETWORK_UPDATE_AFFECT_LIVE, _CONFIG.
 _LIVE, _CONFIG = 1, 2
 
-
-def _invalid(message: str) -> Exception:
-    return make_error(ErrorCode.OPERATION_INVALID, _NET, message)
 
 
 class NetworkOps:
@@ -176,15 +178,9 @@ class NetworkOps:
         st, net = self._net(ref, "virNetworkUpdate")
         unsupported_flags(flags, _LIVE | _CONFIG, "networkUpdate", _NET)
         with st.lock:
-            if not flags & (_LIVE | _CONFIG):  # AFFECT_CURRENT
-                flags |= _LIVE if net.active else _CONFIG
-            if flags & _LIVE and net.live is None:
-                raise _invalid("network is not running")
-            if flags & _CONFIG and not net.persistent:
-                raise _invalid("cannot change persistent config of a transient network")
+            flags = update_targets(flags, net.active, net.persistent)
             live = config = None
-            if flags & _LIVE:
-                assert net.live is not None
+            if flags & _LIVE and net.live is not None:
                 live = net.live.copy()
                 update_network_section(live, command, section, parent_index, xml)
             if flags & _CONFIG:

@@ -12,7 +12,7 @@ through that update.
 
 from __future__ import annotations
 
-from pyvirt import ErrorCode, ErrorDomain, NetworkRef, conf, make_error
+from pyvirt import ErrorDomain, NetworkRef, conf
 from pyvirt.driver import unsupported_flags
 
 from pyvirt_test._state import TestState
@@ -24,10 +24,6 @@ if TYPE_CHECKING:
 
 _T = ErrorDomain.TEST
 _LIVE, _CONFIG = 1, 2  # VIR_NETWORK_UPDATE_AFFECT_LIVE, _CONFIG
-
-
-def _invalid(message: str) -> Exception:
-    return make_error(ErrorCode.OPERATION_INVALID, ErrorDomain.NETWORK, message)
 
 
 class NetworkUpdateOps:
@@ -43,16 +39,9 @@ class NetworkUpdateOps:
         unsupported_flags(flags, _LIVE | _CONFIG, "testNetworkUpdate", _T)
         with self.state.lock:
             obj = self._net(net)
-            if not flags & (_LIVE | _CONFIG):
-                flags |= _LIVE if obj.active else _CONFIG
-            # virNetworkObjConfigChangeSetup
-            if flags & _LIVE and not obj.active:
-                raise _invalid("network is not running")
-            if flags & _CONFIG:
-                if not obj.persistent:
-                    raise _invalid("cannot change persistent config of a transient network")
-                if obj.active and obj.new_defn is None:
-                    obj.new_defn = obj.defn.copy()
+            flags = conf.update_targets(flags, obj.active, obj.persistent)
+            if flags & _CONFIG and obj.active and obj.new_defn is None:
+                obj.new_defn = obj.defn.copy()
             live = config = None
             if flags & _LIVE:
                 live = obj.defn.copy()
